@@ -1,0 +1,36 @@
+# OpenIRU: `make demo` runs the demo on SQLite, `make test` runs every check.
+# Both create .venv and install what is needed on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: venv demo test lint typecheck pytest services clean bench
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: venv
+	$(VENV)/bin/openiru demo --out demo-data --db sqlite:///demo-data/openiru.db
+
+lint: venv
+	$(VENV)/bin/ruff check src tests benchmarks
+
+typecheck: venv
+	$(VENV)/bin/mypy src/openiru/model.py src/openiru/interactions.py src/openiru/detect src/openiru/graph src/openiru/referral
+
+pytest: venv services
+	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
+
+services:
+	bash scripts/services.sh
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-data

@@ -1,0 +1,36 @@
+"""Options and helpers shared by every command module."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import sqlalchemy as sa
+import typer
+
+from ..settings import resolve_actor
+from ..store.db import open_database
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", envvar="OPENIRU_DB", help="Database URL or SQLite file (default ./openiru.db)."),
+]
+AsOption = Annotated[
+    str | None,
+    typer.Option("--as", envvar="OPENIRU_USER", help="The acting user (recorded in the audit log)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
+
+
+def engine_for(db: str | None) -> sa.Engine:
+    return open_database(db)
+
+
+def actor_name(explicit: str | None) -> str | None:
+    return resolve_actor(explicit)
+
+
+def print_json(value: Any) -> None:
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str))
+    sys.stdout.write("\n")

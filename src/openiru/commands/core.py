@@ -1,0 +1,128 @@
+"""Foundation commands: init, ingest, stats, user."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from ..services import users as user_service
+from ..services.ingest import IngestSummary, ingest_source, source_for
+from ..services.stats import platform_stats
+from .common import DbOption, JsonOption, engine_for, print_json
+
+err = Console(stderr=True)
+out = Console()
+user_app = typer.Typer(help="Manage the users who act in OpenIRU.", no_args_is_help=True)
+
+
+def init(db: DbOption = None) -> None:
+    """Create (or migrate) the database."""
+    engine = engine_for(db)
+    out.print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Export files or folders to import.")],
+    format: Annotated[str, typer.Option("--format", "-f", help="Input format, or auto.")] = "auto",
+    platform: Annotated[str | None, typer.Option(help="Platform name to record (self-hosted servers).")] = None,
+    strict: Annotated[bool, typer.Option(help="Stop at the first malformed record.")] = False,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Import platform exports (twarc2 JSONL, Telegram result.json, Mastodon, ActivityPub,
+    Rocket.Chat, ZeroNet, generic JSONL/CSV)."""
+    engine = engine_for(db)
+    summaries: list[IngestSummary] = []
+    failed = False
+    for path in paths:
+        source = source_for(path, format, platform)
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=err, transient=True, disable=json_out) as progress:
+            task = progress.add_task(f"{path.name} ({source.name})", total=None)
+
+            def tick(s: IngestSummary, task: int = task) -> None:
+                progress.update(task, description=f"{path.name} ({source.name}): {s.posts_read} posts")
+
+            try:
+                summary = ingest_source(engine, source, strict=strict, on_progress=tick)
+            except Exception:
+                failed = True
+                raise
+        summaries.append(summary)
+        for line in summary.problems[:20]:
+            err.print(f"[yellow]skipped[/]: {line}", highlight=False)
+        if len(summary.problems) > 20:
+            err.print(f"... and {sum(summary.errors.values()) - 20} more malformed records")
+    if json_out:
+        print_json([s.as_dict() for s in summaries])
+        return
+    table = Table("file", "format", "posts read", "new posts", "accounts", "edges", "media",
+                  "skipped", "errors")
+    for s in summaries:
+        table.add_row(Path(s.path).name, s.format, str(s.posts_read), str(s.posts), str(s.accounts),
+                      str(s.edges), str(s.media), _reasons(s.skipped), _reasons(s.errors))
+    out.print(table)
+    if failed:
+        raise typer.Exit(1)
+
+
+def _reasons(counter: dict[str, int]) -> str:
+    if not counter:
+        return "0"
+    return ", ".join(f"{n} {reason}" for reason, n in sorted(counter.items()))
+
+
+def stats(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Posts, accounts, edges and media per platform."""
+    data = platform_stats(engine_for(db))
+    if json_out:
+        print_json(data)
+        return
+    table = Table("platform", "posts", "accounts", "edges", "media")
+    for name, c in data["platforms"].items():
+        table.add_row(name, str(c["posts"]), str(c["accounts"]), str(c["edges"]), str(c["media"]))
+    out.print(table)
+
+
+@user_app.command("add")
+def user_add(
+    name: str,
+    role: Annotated[str, typer.Option(help="admin|analyst|approver|liaison|provider|auditor")],
+    agency: Annotated[str | None, typer.Option(help="The member-state agency (liaisons).")] = None,
+    provider: Annotated[str | None, typer.Option(help="The provider (provider users).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Add a user with a role."""
+    user = user_service.add_user(engine_for(db), name, role, agency, provider)
+    out.print(f"user {user.name} added with role {user.role}")
+
+
+@user_app.command("list")
+def user_list(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """List users and roles."""
+    users = user_service.list_users(engine_for(db))
+    if json_out:
+        print_json([u.__dict__ if hasattr(u, "__dict__") else {
+            "name": u.name, "role": u.role, "agency": u.agency, "provider": u.provider} for u in users])
+        return
+    for u in users:
+        out.print(f"{u.name}\t{u.role}\t{u.agency or ''}\t{u.provider or ''}")
+
+
+@user_app.command("role")
+def user_role(name: str, role: str, db: DbOption = None) -> None:
+    """Change a user's role."""
+    user = user_service.set_role(engine_for(db), name, role)
+    out.print(f"user {user.name} now has role {user.role}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(init)
+    app.command()(ingest)
+    app.command()(stats)
+    app.add_typer(user_app, name="user")

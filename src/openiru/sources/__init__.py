@@ -1,0 +1,1 @@
+"""Importers of real platform exports: one module per format, each a Source plugin."""

@@ -1,0 +1,63 @@
+"""The Source extension point and the records a source yields.
+
+A Source reads one input (a file or a folder) and yields, in order:
+
+* :class:`~openiru.model.Account` objects for the accounts it describes,
+* :class:`~openiru.model.Post` objects (media inside them),
+* :class:`Problem` records for anything it could not import (malformed
+  records, service messages...), never raising for a bad record.
+
+Sources stream: they never hold the whole file in memory.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import ClassVar
+
+from ..model import Account, Post
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A record that was not imported.
+
+    ``kind`` is ``"error"`` for malformed input (``--strict`` aborts on it) and
+    ``"skipped"`` for records that are well-formed but are not posts (Telegram
+    service messages, Rocket.Chat system messages).
+    """
+
+    file: str
+    location: str
+    reason: str
+    kind: str = "error"
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.location}: {self.reason}"
+
+
+Record = Account | Post | Problem
+
+
+class Source(ABC):
+    """One input format.  Subclasses set ``name`` and ``default_platform``."""
+
+    name: ClassVar[str]
+    default_platform: ClassVar[str]
+
+    def __init__(self, path: Path, platform: str | None = None) -> None:
+        self.path = Path(path)
+        self.platform = platform or self.default_platform
+
+    @classmethod
+    @abstractmethod
+    def sniff(cls, path: Path, head: bytes) -> float:
+        """Confidence 0..1 that ``path`` is in this format; ``head`` is its first bytes
+        (for a folder, empty)."""
+
+    @abstractmethod
+    def records(self) -> Iterator[Record]:
+        """Yield accounts, posts and problems, streaming."""

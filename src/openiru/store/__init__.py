@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy Core schema, engine set-up, Alembic migrations and repositories."""
