@@ -45,8 +45,10 @@ def ingest(
                       console=err, transient=True, disable=json_out) as progress:
             task = progress.add_task(f"{path.name} ({source.name})", total=None)
 
-            def tick(s: IngestSummary, task: int = task) -> None:
-                progress.update(task, description=f"{path.name} ({source.name}): {s.posts_read} posts")
+            label = f"{path.name} ({source.name})"
+
+            def tick(s: IngestSummary, task: int = task, label: str = label) -> None:
+                progress.update(task, description=f"{label}: {s.posts_read} posts")
 
             try:
                 summary = ingest_source(engine, source, strict=strict, on_progress=tick)
