@@ -20,7 +20,7 @@ import sqlalchemy as sa
 
 from ..errors import FormatError, RecordError
 from ..model import Account, Post
-from ..plugins import sources
+from ..plugins import load_group, sources
 from ..sources.base import Problem, Source
 from ..sources.jsonio import read_head
 from ..store import schema
@@ -87,6 +87,15 @@ def _reason_key(reason: str) -> str:
 
 BatchHook = Callable[[sa.Connection, list[Post]], None]
 
+#: Entry-point group of ingest hooks: each entry point is a factory
+#: ``factory(engine) -> BatchHook`` called once per import; the hook runs inside
+#: every batch's transaction (detection registers one to scan new posts).
+INGEST_HOOK_GROUP = "openiru.ingest_hooks"
+
+
+def default_hooks(engine: sa.Engine) -> list[BatchHook]:
+    return [factory(engine) for factory in load_group(INGEST_HOOK_GROUP).values()]
+
 
 def ingest_source(
     engine: sa.Engine,
@@ -95,10 +104,12 @@ def ingest_source(
     strict: bool = False,
     batch_size: int = BATCH_SIZE,
     on_progress: Callable[[IngestSummary], None] | None = None,
-    after_batch: Iterable[BatchHook] = (),
+    after_batch: Iterable[BatchHook] | None = None,
 ) -> IngestSummary:
+    """Import one source.  ``after_batch`` defaults to the registered ingest hooks;
+    pass ``()`` to import without them."""
     summary = IngestSummary(str(source.path), source.name, source.platform)
-    hooks = list(after_batch)
+    hooks = list(after_batch) if after_batch is not None else default_hooks(engine)
     with engine.begin() as conn:
         run_id = conn.execute(sa.insert(schema.import_runs).values(
             path=str(source.path), format=source.name, platform=source.platform,
