@@ -19,7 +19,7 @@ demo: venv
 	$(VENV)/bin/openiru demo --out demo-data --db sqlite:///demo-data/openiru.db
 
 lint: venv
-	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff check src tests $(wildcard benchmarks)
 
 typecheck: venv
 	$(VENV)/bin/mypy src/openiru/model.py src/openiru/interactions.py src/openiru/detect src/openiru/graph src/openiru/referral
