@@ -1,0 +1,1 @@
+"""Detection: hash banks, PDQ index, text normalisation and matching, signals, classifier (pure core)."""
