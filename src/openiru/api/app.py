@@ -1,0 +1,65 @@
+"""The FastAPI application: ``create_app(engine, settings)``.
+
+One app serves the REST API under ``/api/v1``, its OpenAPI document at
+``/openapi.json``, the analyst console under ``/console``, the provider portal
+under ``/portal`` and the console's local assets under ``/static`` (nothing
+from a CDN: it works air-gapped).  Routers of areas whose services are not
+installed are skipped.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import FastAPI
+
+from ..settings import Settings
+from .errors import install_error_handlers
+from .middleware import BodySizeLimit, SecurityHeaders
+from .settings import ApiSettings
+
+log = logging.getLogger("openiru.api")
+
+#: Router modules under openiru.api.routers; an area's module is skipped while
+#: the services it adapts are not there yet.
+ROUTER_MODULES = ("auth", "content", "users", "detect", "graph", "referrals", "portal")
+
+
+def _include_routers(app: FastAPI) -> None:
+    for name in ROUTER_MODULES:
+        try:
+            module = importlib.import_module(f"openiru.api.routers.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name and exc.name.startswith("openiru."):
+                log.info("API routes for %s not available: %s", name, exc)
+                continue
+            raise
+        app.include_router(module.router)
+
+
+def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None) -> FastAPI:
+    api_settings = ApiSettings.coerce(settings)
+    app = FastAPI(title="OpenIRU", version="1", openapi_url="/openapi.json", docs_url=None,
+                  redoc_url=None, description="REST API of OpenIRU, an open-source Internet Referral Unit.")
+    app.state.engine = engine
+    app.state.settings = api_settings
+    install_error_handlers(app)
+    _include_routers(app)
+    from ..web import install as install_web
+
+    install_web(app)
+    app.add_middleware(BodySizeLimit, max_body=api_settings.max_body, max_upload=api_settings.max_upload,
+                       upload_paths=("/api/v1/ingest",))
+    app.add_middleware(SecurityHeaders, hsts=api_settings.hsts)
+    return app
+
+
+def app_from_env() -> Any:
+    """For ``uvicorn --factory openiru.api.app:app_from_env``: database from OPENIRU_DB."""
+    from ..store.db import open_database
+
+    settings = Settings.load()
+    return create_app(open_database(settings.db_url), settings)

@@ -1,0 +1,111 @@
+"""Who is calling, and may they call this route?
+
+A caller is authenticated by an API token (``Authorization: Bearer oiru_...``)
+or by the console's session cookie; a cookie-authenticated request that changes
+state must also carry the session's CSRF token in the ``X-CSRF-Token`` header.
+
+Each route declares the roles it admits with :func:`roles`, which both enforces
+them and records them in the OpenAPI document (``x-roles``), so the
+authorisation matrix test can enumerate every route and check each role.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import Depends, Request
+
+from ..services import auth
+from ..services.users import User
+from .errors import ApiError
+from .settings import CSRF_HEADER, SESSION_COOKIE, ApiSettings
+
+ALL_ROLES = ("admin", "analyst", "approver", "liaison", "provider", "auditor")
+#: The unit's own staff: they see collected content, alerts, accounts and referrals.
+UNIT = ("admin", "analyst", "approver")
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    user: User
+    via: str  # "token" | "session"
+    csrf_token: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.user.name
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+
+def engine_of(request: Request) -> sa.Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def settings_of(request: Request) -> ApiSettings:
+    return request.app.state.settings  # type: ignore[no-any-return]
+
+
+def optional_principal(request: Request) -> Principal | None:
+    """The authenticated caller, or ``None`` when the request carries no valid credential."""
+    cached = getattr(request.state, "principal", False)
+    if cached is not False:
+        return cached  # type: ignore[no-any-return]
+    engine = engine_of(request)
+    principal: Principal | None = None
+    header = request.headers.get("authorization", "")
+    if header[:7].lower() == "bearer ":
+        user = auth.token_user(engine, header[7:].strip())
+        principal = Principal(user, "token") if user else None
+    else:
+        session_id = request.cookies.get(SESSION_COOKIE)
+        if session_id:
+            session = auth.session_for(engine, session_id)
+            if session is not None:
+                principal = Principal(session.user, "session", session.csrf_token)
+    request.state.principal = principal
+    return principal
+
+
+def current_principal(request: Request) -> Principal:
+    principal = optional_principal(request)
+    if principal is None:
+        raise ApiError(401, "unauthorized", "log in or give an API token",
+                       headers={"WWW-Authenticate": "Bearer"})
+    if principal.via == "session" and request.method not in SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
+            raise ApiError(403, "csrf_failed", "missing or wrong CSRF token")
+    return principal
+
+
+class RoleGuard:
+    """A dependency admitting only the given roles."""
+
+    def __init__(self, allowed: tuple[str, ...]) -> None:
+        self.allowed = allowed
+
+    def __call__(self, principal: Principal = Depends(current_principal)) -> Principal:
+        if principal.role not in self.allowed:
+            raise ApiError(403, "forbidden", f"role {principal.role!r} may not do this")
+        return principal
+
+
+def roles(*allowed: str) -> dict[str, Any]:
+    """Route keyword arguments that admit ``allowed`` roles and document them."""
+    unknown = set(allowed) - set(ALL_ROLES)
+    if unknown:
+        raise ValueError(f"unknown roles {sorted(unknown)}")
+    return {"dependencies": [Depends(RoleGuard(tuple(allowed)))],
+            "openapi_extra": {"x-roles": list(allowed)}}
+
+
+def public() -> dict[str, Any]:
+    """Route keyword arguments for a route open to anyone (login, health)."""
+    return {"openapi_extra": {"x-roles": ["anonymous"]}}

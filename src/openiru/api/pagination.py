@@ -1,0 +1,86 @@
+"""Cursor (keyset) pagination shared by every list route.
+
+A page is ``{"items": [...], "next_cursor": str | null}``.  The cursor is the
+sort key of the last item, JSON in URL-safe base64: opaque to clients, stable
+while rows are added, and cheap for the database at any depth (no OFFSET).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from fastapi import Query
+from pydantic import BaseModel
+
+from .errors import ApiError
+
+
+class Page(BaseModel):
+    items: list[Any]
+    next_cursor: str | None = None
+
+
+class PageParams(BaseModel):
+    limit: int
+    cursor: list[Any] | None
+
+
+def encode_cursor(key: Sequence[Any]) -> str:
+    raw = json.dumps(list(key), default=str, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, arity: int | None = None) -> list[Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out") from None
+    if not isinstance(value, list) or (arity is not None and len(value) != arity) \
+            or not all(isinstance(v, str | int | float) for v in value):
+        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+    return value
+
+
+def page_params(limit: int = Query(50, ge=1, le=500, description="Items per page."),
+                cursor: str | None = Query(None, max_length=2000, description="next_cursor of the previous page.")
+                ) -> PageParams:
+    return PageParams(limit=limit, cursor=decode_cursor(cursor))
+
+
+def keyset_after(columns: Sequence[sa.ColumnElement[Any]], cursor: list[Any] | None,
+                 descending: bool = False) -> sa.ColumnElement[bool] | None:
+    """The WHERE clause selecting rows after ``cursor`` in (``columns``) order."""
+    if cursor is None:
+        return None
+    if len(cursor) != len(columns):
+        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+    values = [sa.literal(v, type_=c.type) if not isinstance(c.type, sa.DateTime)
+              else sa.literal(_parse_time(v), type_=c.type) for c, v in zip(columns, cursor, strict=True)]
+    left, right = sa.tuple_(*columns), sa.tuple_(*values)
+    return left < right if descending else left > right
+
+
+def _parse_time(value: Any) -> Any:
+    from ..model import parse_time
+
+    try:
+        return parse_time(value)
+    except (ValueError, TypeError):
+        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out") from None
+
+
+def make_page(rows: Sequence[Any], limit: int, key: Callable[[Any], Sequence[Any]],
+              render: Callable[[Any], Any]) -> dict[str, Any]:
+    """A page from up to ``limit + 1`` rows (the extra one tells whether there is more)."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"items": [render(r) for r in rows],
+            "next_cursor": encode_cursor(key(rows[-1])) if more and rows else None}

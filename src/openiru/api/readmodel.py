@@ -1,0 +1,120 @@
+"""Read-only listing queries the API pages through: posts, accounts, media.
+
+The foundation services offer per-platform counts but no paged listing, so the
+keyset queries live here, read-only, on the same tables; they move to a
+service module when one offers paged listing.  Writes always go through
+services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import NotFoundError
+from ..store import schema
+from .pagination import keyset_after, make_page
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def post_dict(r: Any) -> dict[str, Any]:
+    return {"platform": r.platform, "post_id": r.post_id,
+            "account": {"platform": r.platform, "account_id": r.account_id},
+            "timestamp": _iso(r.timestamp), "text": r.text, "language": r.language,
+            "urls": r.urls or [], "hashtags": r.hashtags or [], "reply_to": r.reply_to,
+            "repost_of": r.repost_of, "quote_of": r.quote_of, "forward_from": r.forward_from}
+
+
+def account_dict(r: Any) -> dict[str, Any]:
+    return {"platform": r.platform, "account_id": r.account_id, "handle": r.handle,
+            "display_name": r.display_name, "bio": r.bio, "followers": r.followers,
+            "status": r.status, "created_at": _iso(r.created_at), "first_seen": _iso(r.first_seen),
+            "last_seen": _iso(r.last_seen)}
+
+
+_POST_COLUMNS = ("platform", "post_id", "account_id", "timestamp", "text", "language", "urls", "hashtags",
+                 "reply_to", "repost_of", "quote_of", "forward_from")
+
+
+def list_posts(engine: sa.Engine, limit: int, cursor: list[Any] | None, platform: str | None = None,
+               account_id: str | None = None) -> dict[str, Any]:
+    """Posts, newest first."""
+    p = schema.posts
+    order = [p.c.timestamp, p.c.platform, p.c.post_id]
+    query = sa.select(*(p.c[name] for name in _POST_COLUMNS))
+    if platform:
+        query = query.where(p.c.platform == platform)
+    if account_id:
+        query = query.where(p.c.account_id == account_id)
+    after = keyset_after(order, cursor, descending=True)
+    if after is not None:
+        query = query.where(after)
+    query = query.order_by(*(c.desc() for c in order)).limit(limit + 1)
+    with engine.connect() as conn:
+        rows = conn.execute(query).all()
+    return make_page(rows, limit, lambda r: (_iso(r.timestamp), r.platform, r.post_id), post_dict)
+
+
+def get_post(engine: sa.Engine, platform: str, post_id: str) -> dict[str, Any]:
+    p, pm, m = schema.posts, schema.post_media, schema.media
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(p).where(p.c.platform == platform, p.c.post_id == post_id)).first()
+        if row is None:
+            raise NotFoundError(f"no post {platform}:{post_id}")
+        media = conn.execute(
+            sa.select(pm.c.position, m.c.media_key, m.c.sha256, m.c.md5, m.c.mime, m.c.size, m.c.pdq,
+                      m.c.missing)
+            .join(m, m.c.media_key == pm.c.media_key)
+            .where(pm.c.platform == platform, pm.c.post_id == post_id).order_by(pm.c.position)).all()
+        author = conn.execute(sa.select(schema.accounts).where(
+            schema.accounts.c.platform == platform, schema.accounts.c.account_id == row.account_id)).first()
+    out = post_dict(row)
+    out["mentions"] = row.mentions or []
+    out["author"] = account_dict(author) if author is not None else None
+    out["media"] = [{"position": x.position, "media_key": x.media_key, "sha256": x.sha256, "md5": x.md5,
+                     "mime": x.mime, "size": x.size, "pdq": x.pdq, "missing": bool(x.missing)} for x in media]
+    return out
+
+
+def list_accounts(engine: sa.Engine, limit: int, cursor: list[Any] | None, platform: str | None = None,
+                  handle: str | None = None) -> dict[str, Any]:
+    a = schema.accounts
+    order = [a.c.platform, a.c.account_id]
+    query = sa.select(a)
+    if platform:
+        query = query.where(a.c.platform == platform)
+    if handle:
+        query = query.where(sa.func.lower(a.c.handle) == handle.lower())
+    after = keyset_after(order, cursor)
+    if after is not None:
+        query = query.where(after)
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
+    return make_page(rows, limit, lambda r: (r.platform, r.account_id), account_dict)
+
+
+def get_account(engine: sa.Engine, platform: str, account_id: str) -> dict[str, Any]:
+    a, p = schema.accounts, schema.posts
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(a).where(a.c.platform == platform, a.c.account_id == account_id)).first()
+        if row is None:
+            raise NotFoundError(f"no account {platform}:@{account_id}")
+        n_posts = conn.execute(sa.select(sa.func.count()).select_from(p).where(
+            p.c.platform == platform, p.c.account_id == account_id)).scalar_one()
+    out = account_dict(row)
+    out["posts"] = int(n_posts)
+    return out
+
+
+def media_file(engine: sa.Engine, media_key: str) -> tuple[str | None, str | None]:
+    """``(path, recorded MIME type)`` of a media item; its file may be missing."""
+    m = schema.media
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(m.c.path, m.c.mime, m.c.missing).where(m.c.media_key == media_key)).first()
+    if row is None:
+        raise NotFoundError("no such media item")
+    return (None if row.missing else row.path), row.mime

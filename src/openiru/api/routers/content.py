@@ -1,0 +1,83 @@
+"""Collected content: posts, accounts, media files, statistics, and importing exports."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path as FsPath
+from typing import Any
+
+from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from ...services.ingest import ingest_source, source_for
+from ...services.stats import platform_stats
+from .. import readmodel
+from ..deps import UNIT, engine_of, roles
+from ..media import safe_media_response
+from ..pagination import PageParams, page_params
+
+router = APIRouter(prefix="/api/v1", tags=["content"])
+PLATFORM = Path(max_length=100, pattern=r"^[^/]+$")
+ID = Path(max_length=255)
+
+
+@router.get("/posts", **roles(*UNIT))
+def list_posts(request: Request, page: PageParams = Depends(page_params),
+               platform: str | None = Query(None, max_length=100),
+               account_id: str | None = Query(None, max_length=255)) -> dict[str, Any]:
+    """Posts, newest first; filter by platform and author."""
+    return readmodel.list_posts(engine_of(request), page.limit, page.cursor, platform, account_id)
+
+
+@router.get("/posts/{platform}/{post_id:path}", **roles(*UNIT))
+def get_post(request: Request, platform: str = PLATFORM, post_id: str = ID) -> dict[str, Any]:
+    """One post with its media (Telegram post ids contain a slash: ``chat/message``)."""
+    return readmodel.get_post(engine_of(request), platform, post_id)
+
+
+@router.get("/accounts", **roles(*UNIT))
+def list_accounts(request: Request, page: PageParams = Depends(page_params),
+                  platform: str | None = Query(None, max_length=100),
+                  handle: str | None = Query(None, max_length=255)) -> dict[str, Any]:
+    """Accounts by platform and id; filter by platform and handle."""
+    return readmodel.list_accounts(engine_of(request), page.limit, page.cursor, platform, handle)
+
+
+@router.get("/accounts/{platform}/{account_id:path}", **roles(*UNIT))
+def get_account(request: Request, platform: str = PLATFORM, account_id: str = ID) -> dict[str, Any]:
+    return readmodel.get_account(engine_of(request), platform, account_id)
+
+
+@router.get("/media/{media_key:path}", **roles(*UNIT),
+            responses={200: {"content": {"application/octet-stream": {}}}})
+def get_media(request: Request, media_key: str = Path(max_length=600)) -> Response:
+    """A media file, served only as an inert image/video type or as a download."""
+    path, _mime = readmodel.media_file(engine_of(request), media_key)
+    return safe_media_response(path)
+
+
+@router.get("/stats", **roles(*UNIT, "auditor"))
+def stats(request: Request) -> dict[str, Any]:
+    """Posts, accounts, edges and media per platform (as ``openiru stats --json``)."""
+    return platform_stats(engine_of(request))
+
+
+@router.post("/ingest", **roles("admin", "analyst"))
+async def ingest(request: Request, file: UploadFile = File(...),
+                 format: str = Form("auto", max_length=50),
+                 platform: str | None = Form(None, max_length=100)) -> dict[str, Any]:
+    """Import one uploaded export file (as ``openiru ingest FILE --json``)."""
+    engine = engine_of(request)
+    name = FsPath(file.filename or "upload").name or "upload"
+    with tempfile.TemporaryDirectory(prefix="openiru-upload-") as tmp:
+        target = FsPath(tmp) / name
+        with target.open("wb") as out:
+            await run_in_threadpool(shutil.copyfileobj, file.file, out)
+
+        def run() -> dict[str, Any]:
+            source = source_for(target, format, platform)
+            return ingest_source(engine, source).as_dict()
+
+        return await run_in_threadpool(run)

@@ -1,0 +1,35 @@
+"""Settings of the web application (cookie flags, limits, where media files live)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..services.auth import DEFAULT_POLICY, LoginPolicy
+from ..settings import Settings
+
+SESSION_COOKIE = "openiru_session"
+CSRF_HEADER = "x-csrf-token"
+
+
+@dataclass(frozen=True, slots=True)
+class ApiSettings:
+    #: Cookies are Secure by default.  Browsers accept Secure cookies from
+    #: http://127.0.0.1 and http://localhost, so local use works as is; behind
+    #: TLS nothing changes.
+    secure_cookies: bool = True
+    hsts: bool = False
+    max_body: int = 1 << 20
+    max_upload: int = 64 << 20
+    page_default: int = 50
+    page_max: int = 500
+    data_dir: Path = Path("./openiru-data")
+    login_policy: LoginPolicy = field(default=DEFAULT_POLICY)
+
+    @classmethod
+    def coerce(cls, settings: ApiSettings | Settings | None) -> ApiSettings:
+        if settings is None:
+            return cls()
+        if isinstance(settings, ApiSettings):
+            return settings
+        return cls(data_dir=settings.data_dir)

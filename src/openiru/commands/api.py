@@ -1,0 +1,100 @@
+"""API commands: ``openiru serve``, ``openiru user passwd`` and ``openiru user token``."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..services import auth
+from ..settings import Settings
+from .common import DbOption, JsonOption, engine_for, print_json
+from .core import user_app
+
+out = Console()
+err = Console(stderr=True)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
+    db: DbOption = None,
+    insecure_cookies: Annotated[bool, typer.Option(
+        help="Send cookies without the Secure flag (only for plain HTTP on a non-local address).")] = False,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+) -> None:
+    """Serve the REST API, the analyst console and the provider portal."""
+    import uvicorn
+
+    from ..api.app import create_app
+    from ..api.settings import ApiSettings
+
+    engine = engine_for(db)
+    settings = Settings.load(db)
+    api_settings = ApiSettings(secure_cookies=not insecure_cookies, data_dir=settings.data_dir)
+    err.print(f"OpenIRU console: http://{host}:{port}/  (API: /api/v1, OpenAPI: /openapi.json)")
+    if workers > 1:
+        import os
+
+        os.environ["OPENIRU_DB"] = settings.db_url
+        uvicorn.run("openiru.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="warning", proxy_headers=False)
+        return
+    uvicorn.run(create_app(engine, api_settings), host=host, port=port, log_level="info",
+                proxy_headers=False, server_header=False)
+
+
+@user_app.command("passwd")
+def user_passwd(
+    name: str,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input (scripts).")] = False,
+    db: DbOption = None,
+) -> None:
+    """Set a user's password (at least 12 characters; the first admin gets one this way)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    auth.set_password(engine_for(db), name, password)
+    out.print(f"password of {name} set")
+
+
+@user_app.command("token")
+def user_token(
+    name: str,
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+    days: Annotated[int | None, typer.Option(help="Expire after this many days.")] = None,
+    list_: Annotated[bool, typer.Option("--list", help="List the user's tokens instead.")] = False,
+    revoke: Annotated[int | None, typer.Option(help="Revoke the token with this id.")] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Create an API token for a user (printed once), or list or revoke tokens."""
+    engine = engine_for(db)
+    if list_:
+        tokens = auth.list_tokens(engine, name)
+        if json_out:
+            print_json(tokens)
+        else:
+            for t in tokens:
+                out.print(f"{t['id']}\t{t['label']}\t{t['created_at']}\t"
+                          f"{'revoked' if t['revoked'] else 'active'}")
+        return
+    if revoke is not None:
+        if not auth.revoke_token(engine, name, revoke):
+            err.print(f"[red]error:[/] {name} has no token {revoke}")
+            raise typer.Exit(1)
+        out.print(f"token {revoke} of {name} revoked")
+        return
+    token = auth.create_token(engine, name, label, days)
+    if json_out:
+        print_json({"user": name, "token": token})
+    else:
+        sys.stdout.write(token + "\n")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)

@@ -1,0 +1,36 @@
+"use strict";
+/* Bar charts drawn as SVG from /api/v1/stats (and detection/referral statistics where installed). */
+OIRU.pages.stats = async function () {
+  const { el } = OIRU;
+  const NS = "http://www.w3.org/2000/svg";
+  function svg(tag, attrs, ...children) {
+    const node = document.createElementNS(NS, tag);
+    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
+    for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    return node;
+  }
+  function barChart(title, entries) {
+    const max = Math.max(1, ...entries.map((e) => e[1]));
+    const rowH = 22, width = 560, label = 140;
+    const chart = svg("svg", { viewBox: `0 0 ${width} ${entries.length * rowH + 10}`, class: "chart", role: "img", "aria-label": title });
+    entries.forEach(([name, value], i) => {
+      const w = Math.round(((width - label - 60) * value) / max);
+      chart.append(svg("text", { x: 0, y: i * rowH + 15, class: "chart-label" }, name));
+      chart.append(svg("rect", { x: label, y: i * rowH + 4, width: Math.max(1, w), height: rowH - 8, class: "bar" }));
+      chart.append(svg("text", { x: label + w + 6, y: i * rowH + 15, class: "chart-value" }, value));
+    });
+    return el("figure.card", {}, el("figcaption", { text: title }), chart);
+  }
+  const data = await OIRU.api("GET", "/api/v1/stats");
+  const rows = Object.entries(data.platforms).map(([name, c]) => Object.assign({ platform: name }, c));
+  const charts = document.getElementById("charts");
+  charts.replaceChildren(
+    barChart("Posts per platform", rows.map((r) => [r.platform, r.posts])),
+    barChart("Accounts per platform", rows.map((r) => [r.platform, r.accounts])),
+  );
+  OIRU.table(document.getElementById("table"), [
+    { title: "Platform", key: "platform" }, { title: "Posts", key: "posts" }, { title: "Accounts", key: "accounts" },
+    { title: "Edges", key: "edges" }, { title: "Unresolved edges", key: "unresolved_edges" }, { title: "Media", key: "media" },
+  ], rows);
+  window.OIRU_STATS_EXTRA && window.OIRU_STATS_EXTRA(charts, barChart);
+};
