@@ -1,0 +1,144 @@
+"""Rocket.Chat importer: history, getMessage and JSONL through the ingest service, both databases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from openiru.model import utc
+from openiru.services.ingest import ingest_source
+from openiru.services.stats import platform_stats
+from openiru.sources.base import Problem
+from openiru.sources.jsonio import read_head
+from openiru.sources.rocketchat import RocketChatSource
+from openiru.store import schema
+
+FIXTURES = Path(__file__).parent / "fixtures" / "rocketchat"
+HISTORY = FIXTURES / "channels_history.json"
+GET_MESSAGE = FIXTURES / "get_message.json"
+LINES = FIXTURES / "messages.jsonl"
+
+TELEGRAM_HEAD = (b'{\n "name": "Chan",\n "type": "public_channel",\n "id": 1,\n "messages": [\n'
+                 b'  {"id": 1, "type": "message", "date": "2026-01-01T00:00:00", "from": "A",'
+                 b' "from_id": "channel1", "text": "hi"}]}')
+TWARC2_LINE = (b'{"data": [{"id": "1", "text": "hi", "author_id": "2", "created_at": "2026-01-01T00:00:00.000Z"}],'
+               b' "includes": {"users": []}, "__twarc": {"url": "x"}}\n')
+MASTODON_LINE = (b'{"id": "1", "created_at": "2026-01-01T00:00:00Z", "content": "<p>x</p>",'
+                 b' "account": {"id": "2", "acct": "a"}}\n')
+
+
+def best_source(path: Path) -> str:
+    """What ``--format auto`` picks (services.ingest.detect_format's rule over loadable plugins)."""
+    head = read_head(path)
+    scores = {}
+    for ep in entry_points(group="openiru.sources"):
+        try:
+            scores[ep.name] = ep.load().sniff(path, head)
+        except ImportError:
+            continue
+    return max(scores, key=lambda name: scores[name])
+
+
+def test_auto_format_picks_rocketchat() -> None:
+    for path in (HISTORY, GET_MESSAGE, LINES):
+        assert best_source(path) == "rocketchat", path.name
+
+
+def test_sniff_rejects_other_formats(tmp_path: Path) -> None:
+    for name, head in (("result.json", TELEGRAM_HEAD), ("t.jsonl", TWARC2_LINE), ("m.jsonl", MASTODON_LINE)):
+        path = tmp_path / name
+        path.write_bytes(head)
+        assert RocketChatSource.sniff(path, head) == 0.0, name
+
+
+def _rows(engine: sa.Engine, table: sa.Table) -> dict[str, sa.Row]:
+    with engine.connect() as conn:
+        return {r[1]: r for r in conn.execute(sa.select(table))}
+
+
+def test_history_fields_land_in_the_store(engine: sa.Engine) -> None:
+    summary = ingest_source(engine, RocketChatSource(HISTORY), after_batch=())
+    assert summary.posts == 4
+    assert dict(summary.skipped) == {"system message": 1}
+    assert dict(summary.errors) == {"malformed message": 1}
+    assert summary.problems == [f"{HISTORY}:messages[5]: malformed message: missing field u._id"]
+
+    posts = _rows(engine, schema.posts)
+    assert "Lp0oK9iJ8uH7yG6tF" not in posts  # the system message
+    reply = posts["Rt4yU6iO8pA1sD3fG"]
+    assert reply.account_id == "uB6nYq2mXkP4sT7wA"
+    assert reply.text == "@quill thanks, mirrored at https://mirror.example.com/a/12 for @all"
+    assert reply.reply_to == "Hx3pQ9rT2vW8yK1dN"
+    assert reply.urls == ["https://mirror.example.com/a/12"]
+    assert reply.mentions == ["kT9vL2pQ7wE4rY1uI"]  # @all is not an account
+    assert reply.meta["channels"] == ["news"]
+    assert reply.meta["edited_at"].startswith("2026-03-02T10:06:30")
+    assert reply.meta["host"] == "chat.example.org"  # from the quote permalink in the same file
+    assert utc(reply.timestamp) == datetime(2026, 3, 2, 10, 5, tzinfo=UTC)
+    quote = posts["Zq7kYpWc3bXn2RtLm"]
+    assert quote.quote_of == "Hx3pQ9rT2vW8yK1dN"
+    assert posts["Hx3pQ9rT2vW8yK1dN"].urls == ["https://files.example.net/notes.pdf"]
+
+    accounts = _rows(engine, schema.accounts)
+    assert set(accounts) == {"uB6nYq2mXkP4sT7wA", "kT9vL2pQ7wE4rY1uI"}
+    quill = accounts["kT9vL2pQ7wE4rY1uI"]
+    assert (quill.handle, quill.display_name) == ("quill", "Quill Bulletin")
+    assert quill.meta["host"] == "chat.example.org"
+
+    with engine.connect() as conn:
+        media = conn.execute(sa.text(
+            "select pm.post_id, pm.position, m.url, m.mime, m.size from post_media pm"
+            " join media m on m.media_key = pm.media_key order by pm.position")).all()
+        edges = conn.execute(sa.text(
+            "select post_id, kind, target_account_id from edges order by post_id, kind")).all()
+    assert [tuple(m) for m in media] == [
+        ("Wm5cR8tY1uI3oP6aS", 0, "https://chat.example.org/file-upload/F1le0000000000001/poster.png",
+         "image/png", 20480),
+        ("Wm5cR8tY1uI3oP6aS", 1, "https://chat.example.org/file-upload/F1le0000000000002/thumb-poster.png",
+         "image/png", 2048),
+    ]
+    assert [tuple(e) for e in edges] == [
+        ("Rt4yU6iO8pA1sD3fG", "mention", "kT9vL2pQ7wE4rY1uI"),
+        ("Rt4yU6iO8pA1sD3fG", "reply", "kT9vL2pQ7wE4rY1uI"),
+        ("Zq7kYpWc3bXn2RtLm", "quote", "kT9vL2pQ7wE4rY1uI"),
+    ]
+    stats = platform_stats(engine)["platforms"]["rocketchat"]
+    assert (stats["posts"], stats["accounts"], stats["edges"], stats["media"]) == (4, 2, 3, 2)
+
+    again = ingest_source(engine, RocketChatSource(HISTORY), after_batch=())
+    assert (again.posts, again.edges) == (0, 0)
+    assert platform_stats(engine)["platforms"]["rocketchat"]["posts"] == 4
+
+
+def test_get_message_and_jsonl_with_platform_host(engine: sa.Engine) -> None:
+    one = ingest_source(engine, RocketChatSource(GET_MESSAGE, "chat.example.org"), after_batch=())
+    assert one.posts == 1 and not one.errors
+    lines = ingest_source(engine, RocketChatSource(LINES, "chat.example.org"), after_batch=())
+    assert lines.posts == 2
+    assert dict(lines.skipped) == {"system message": 1}
+    assert dict(lines.errors) == {"invalid JSON": 1, "malformed message": 1}
+    assert any(p.startswith(f"{LINES}:line 4: malformed message: bad ts") for p in lines.problems)
+    posts = _rows(engine, schema.posts)
+    assert set(posts) == {"Gm1sG2nM3eS4sA5gE", "Dd1pM0000000000001", "Dd1pM0000000000005"}
+    first = posts["Dd1pM0000000000001"]
+    assert utc(first.timestamp) == datetime.fromtimestamp(1772870400, UTC)  # {"$date": ms}
+    assert first.meta["host"] == "chat.example.org" and first.meta["room_id"] == "MIGRATEDroom00001"
+    assert first.mentions is None  # @here addresses the room
+    assert posts["Dd1pM0000000000005"].reply_to == "Dd1pM0000000000001"
+    stats = platform_stats(engine)["platforms"]
+    assert list(stats) == ["chat.example.org"]
+    assert stats["chat.example.org"]["edges"] == 2  # mention and reply to relay.one
+
+
+def test_truncated_history_keeps_what_came_before(tmp_path: Path) -> None:
+    text = HISTORY.read_text()
+    cut = tmp_path / "history.json"
+    cut.write_text(text[: text.index('"_id": "Rt4yU6iO8pA1sD3fG"')])
+    records = list(RocketChatSource(cut).records())
+    posts = [r for r in records if not isinstance(r, Problem) and hasattr(r, "text")]
+    problems = [r for r in records if isinstance(r, Problem)]
+    assert [p.key.post_id for p in posts] == ["Zq7kYpWc3bXn2RtLm", "Wm5cR8tY1uI3oP6aS"]
+    assert problems[-1].reason.startswith("invalid JSON") and problems[-1].location == "after messages[3]"
