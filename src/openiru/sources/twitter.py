@@ -1,0 +1,269 @@
+"""X/Twitter API v2 JSONL as twarc2 writes it.
+
+Three line shapes are read, in any mix:
+
+* a response page ``{"data": [...], "includes": {"users", "tweets", "media",
+  "places"}, "meta", "__twarc"}`` (``twarc2 search``, ``timeline``...),
+* a streaming line, the same with ``data`` a single tweet object
+  (``twarc2 stream``, with ``matching_rules``),
+* one flattened tweet per line (``twarc2 flatten``): the includes are merged
+  into the tweet (``author``, ``in_reply_to_user``, ``attachments.media``,
+  mentions merged with their user objects, and each ``referenced_tweets[]``
+  entry merged with the referenced tweet; a nested ``tweet`` object is read too).
+
+A tweet seen only inside ``includes.tweets`` (or embedded in a flattened
+tweet) is a post of its own, and its author an account.  A user page (data
+items that are user objects, ``twarc2 users``) yields accounts.  A broken or
+truncated line is a :class:`Problem` naming the file and line.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time, utc_from_timestamp
+from .base import Problem, Record, Source
+from .jsonio import iter_json_lines
+
+#: X's snowflake epoch (ms): ``(id >> 22) + TWEPOCH`` is the creation time in ms.
+TWEPOCH_MS = 1288834974657
+#: ``lang`` values X uses for "no linguistic content" / undetermined.
+NO_LANGUAGE = frozenset({"und", "zxx", "qme", "qht", "qst", "qam", "qct"})
+_REF_FIELDS = {"retweeted": "repost_of", "quoted": "quote_of", "replied_to": "reply_to"}
+_MEDIA_MIME = {"photo": "image/jpeg", "video": "video/mp4", "animated_gif": "video/mp4"}
+
+
+def snowflake_time(tweet_id: str) -> Any:
+    """The creation time encoded in a snowflake id."""
+    return utc_from_timestamp(((int(tweet_id) >> 22) + TWEPOCH_MS) / 1000.0)
+
+
+def _is_tweet(obj: Any) -> bool:
+    return isinstance(obj, dict) and "id" in obj and ("text" in obj or "author_id" in obj)
+
+
+def _is_user(obj: Any) -> bool:
+    return isinstance(obj, dict) and "id" in obj and "username" in obj and "text" not in obj
+
+
+class TwitterV2Source(Source):
+    """twarc2 JSONL: response pages, streaming lines or flattened tweets."""
+
+    name = "twarc2"
+    default_platform = "x"
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes) -> float:
+        if path.is_dir() or not head:
+            return 0.0
+        for line in head.split(b"\n")[:20]:
+            line = line.strip()
+            if not line:
+                continue
+            try:
+                obj = orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue  # the head may cut the line, or the line is broken: try the next
+            if not isinstance(obj, dict):
+                return 0.0
+            if "__twarc" in obj:
+                return 0.95
+            data = obj.get("data")
+            if isinstance(data, dict):
+                data = [data]
+            if isinstance(data, list) and data and all(_is_tweet(t) or _is_user(t) for t in data[:5]):
+                if "includes" in obj or "meta" in obj or "matching_rules" in obj:
+                    return 0.9
+            if (_is_tweet(obj) and "author_id" in obj and "account" not in obj
+                    and "content" not in obj and "msg" not in obj):
+                return 0.85
+            return 0.0
+        return 0.1 if b'"__twarc"' in head else 0.0
+
+    # -- reading --------------------------------------------------------------------------
+
+    def records(self) -> Iterator[Record]:
+        file = str(self.path)
+        for item in iter_json_lines(self.path):
+            if isinstance(item, Problem):
+                yield item
+                continue
+            location, obj = item
+            if not isinstance(obj, dict):
+                yield Problem(file, location, f"not a tweet or response page: a JSON {type(obj).__name__}")
+            elif "data" in obj or "includes" in obj or "meta" in obj or "errors" in obj:
+                yield from self._page(obj, location)
+            elif _is_tweet(obj):
+                yield from self._flattened(obj, location)
+            elif _is_user(obj):
+                yield from self._account(obj, location)
+            else:
+                yield Problem(file, location, "not a tweet or response page: no data, id or text")
+
+    def _page(self, page: dict[str, Any], location: str) -> Iterator[Record]:
+        includes = page.get("includes") or {}
+        if not isinstance(includes, dict):
+            yield Problem(str(self.path), location, "invalid includes: not an object")
+            includes = {}
+        media = {m.get("media_key"): m for m in includes.get("media") or () if isinstance(m, dict)}
+        for index, user in enumerate(includes.get("users") or ()):
+            yield from self._account(user, f"{location}: includes.users[{index}]")
+        data = page.get("data")
+        if data is None:
+            data = []
+        elif isinstance(data, dict):
+            data = [data]
+        elif not isinstance(data, list):
+            yield Problem(str(self.path), location, "invalid data: neither a list nor an object")
+            data = []
+        seen: set[str] = set()
+        for index, obj in enumerate(data):
+            where = f"{location}: data[{index}]"
+            if _is_user(obj):
+                yield from self._account(obj, where)
+                continue
+            post = self._post(obj, media, where)
+            if isinstance(post, Post):
+                seen.add(post.key.post_id)
+            yield post
+        for index, obj in enumerate(includes.get("tweets") or ()):
+            if isinstance(obj, dict) and str(obj.get("id")) in seen:
+                continue
+            yield self._post(obj, media, f"{location}: includes.tweets[{index}]")
+
+    def _flattened(self, tweet: dict[str, Any], location: str) -> Iterator[Record]:
+        """A flattened tweet: its embedded users and referenced tweets are records too."""
+        for key in ("author", "in_reply_to_user"):
+            user = tweet.get(key)
+            if isinstance(user, dict) and user.get("id"):
+                yield from self._account(user, f"{location}: {key}")
+        mentions = (tweet.get("entities") or {}).get("mentions") or ()
+        for index, user in enumerate(mentions):
+            if isinstance(user, dict) and user.get("id") and ("name" in user or "created_at" in user):
+                yield from self._account(user, f"{location}: entities.mentions[{index}]")
+        for index, ref in enumerate(tweet.get("referenced_tweets") or ()):
+            embedded = _embedded_tweet(ref)
+            if embedded is not None:
+                yield from self._flattened(embedded, f"{location}: referenced_tweets[{index}]")
+        yield self._post(tweet, None, location)
+
+    # -- conversion -----------------------------------------------------------------------
+
+    def _account(self, user: Any, location: str) -> Iterator[Record]:
+        if not isinstance(user, dict) or not user.get("id"):
+            yield Problem(str(self.path), location, "invalid user: no id")
+            return
+        try:
+            yield user_account(user, self.platform)
+        except (ValueError, TypeError) as exc:
+            yield Problem(str(self.path), location, f"invalid user: {exc}")
+
+    def _post(self, tweet: Any, media: dict[str, Any] | None, location: str) -> Post | Problem:
+        if not isinstance(tweet, dict):
+            return Problem(str(self.path), location, "invalid tweet: not an object")
+        try:
+            return tweet_post(tweet, self.platform, media)
+        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+            return Problem(str(self.path), location, f"invalid tweet: {exc}")
+
+
+def _embedded_tweet(ref: Any) -> dict[str, Any] | None:
+    """The referenced tweet a flattened ``referenced_tweets[]`` entry carries, if any."""
+    if not isinstance(ref, dict):
+        return None
+    nested = ref.get("tweet")
+    if isinstance(nested, dict) and nested.get("id"):
+        return nested
+    if "text" in ref or "author_id" in ref:  # twarc merges the tweet into the entry
+        return {k: v for k, v in ref.items() if k != "type"}
+    return None
+
+
+def user_account(user: dict[str, Any], platform: str) -> Account:
+    """An Account from an X v2 user object."""
+    metrics = user.get("public_metrics") or {}
+    avatar_url = user.get("profile_image_url")
+    created = user.get("created_at")
+    meta = {k: user[k] for k in ("location", "verified", "protected", "url", "withheld") if k in user}
+    return Account(
+        AccountKey(platform, str(user["id"])),
+        handle=user.get("username"),
+        display_name=user.get("name"),
+        bio=user.get("description"),
+        avatar=Media(url=avatar_url, native_key=f"x:avatar:{user['id']}") if avatar_url else None,
+        created_at=parse_time(created) if created else None,
+        followers=metrics.get("followers_count") if isinstance(metrics, dict) else None,
+        metadata=meta,
+    )
+
+
+def _media_item(key: str, obj: Any) -> Media:
+    if not isinstance(obj, dict) or not obj:
+        return Media(native_key=f"x:{key}", missing=True)
+    url = obj.get("url") or obj.get("preview_image_url")
+    return Media(url=url, native_key=f"x:{key}", mime=_MEDIA_MIME.get(obj.get("type", "")),
+                 missing=url is None)
+
+
+def tweet_post(tweet: dict[str, Any], platform: str, media: dict[str, Any] | None) -> Post:
+    """A Post from an X v2 tweet object; ``media`` maps media keys to ``includes.media``
+    (``None`` for a flattened tweet, whose media objects are in ``attachments.media``)."""
+    tweet_id = str(tweet["id"])
+    author_id = tweet.get("author_id") or (tweet.get("author") or {}).get("id")
+    if not author_id:
+        raise ValueError(f"tweet {tweet_id} has no author_id")
+    created = tweet.get("created_at")
+    timestamp = parse_time(created) if created else snowflake_time(tweet_id)
+    note = tweet.get("note_tweet")
+    text = note["text"] if isinstance(note, dict) and note.get("text") else tweet.get("text") or ""
+    if "&" in text:
+        text = html.unescape(text)  # X escapes &, < and > in tweet text
+    post = Post(PostKey(platform, tweet_id), AccountKey(platform, str(author_id)), timestamp, text=text,
+                raw=orjson.dumps(tweet).decode())
+    lang = tweet.get("lang")
+    if lang and lang not in NO_LANGUAGE:
+        post.language = lang
+    if tweet.get("conversation_id"):
+        post.metadata["conversation_id"] = str(tweet["conversation_id"])
+    for ref in tweet.get("referenced_tweets") or ():
+        field = _REF_FIELDS.get(ref.get("type", ""))
+        if field and ref.get("id"):
+            setattr(post, field, PostKey(platform, str(ref["id"])))
+    if tweet.get("in_reply_to_user_id"):
+        post.reply_to_account = AccountKey(platform, str(tweet["in_reply_to_user_id"]))
+    entities = (note.get("entities") if isinstance(note, dict) else None) or tweet.get("entities") or {}
+    post.mentions = _mentions(entities.get("mentions") or (), text if post.repost_of else None)
+    post.hashtags = [h["tag"] for h in entities.get("hashtags") or () if h.get("tag")]
+    post.urls = [u.get("expanded_url") or u["url"] for u in entities.get("urls") or ()
+                 if not u.get("media_key") and (u.get("expanded_url") or u.get("url"))]
+    attachments = tweet.get("attachments") or {}
+    keys = attachments.get("media_keys") or ()
+    if keys:
+        if media is None:
+            objs = attachments.get("media") or []
+            post.media = [_media_item(k, objs[i] if i < len(objs) else None) for i, k in enumerate(keys)]
+        else:
+            post.media = [_media_item(k, media.get(k)) for k in keys]
+    return post
+
+
+def _mentions(items: Any, retweet_text: str | None) -> list[Mention]:
+    """Mentions by id (and handle); for a retweet, without the "RT @user:" of the retweeted author."""
+    skip = None
+    if retweet_text and retweet_text.startswith("RT @"):
+        skip = retweet_text[4:].split(":", 1)[0].strip().lower()
+    out: list[Mention] = []
+    for m in items:
+        handle = m.get("username")
+        if skip is not None and handle and handle.lower() == skip:
+            skip = None
+            continue
+        account_id = m.get("id")
+        if handle or account_id:
+            out.append(Mention(handle=handle, account_id=str(account_id) if account_id else None))
+    return out
