@@ -1,0 +1,172 @@
+"""Network analytics commands: accounts, seed, coordination, resurgence, platforms, migration, graph export."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ..graph.coordination import DEFAULT_MIN_REPEATS, DEFAULT_WINDOW
+from ..model import parse_time
+from ..services import graph as graph_service
+from .common import AsOption, DbOption, JsonOption, actor_name, engine_for, print_json
+
+out = Console()
+err = Console(stderr=True)
+seed_app = typer.Typer(help="Mark accounts of the recognised community (seeds of the ranking).",
+                       no_args_is_help=True)
+graph_app = typer.Typer(help="The interaction graph.", no_args_is_help=True)
+
+
+def accounts(
+    top: Annotated[int | None, typer.Option("--top", help="Show the first N accounts (default all).")] = None,
+    platform: Annotated[str | None, typer.Option("--platform", help="Only accounts of this platform.")] = None,
+    db: DbOption = None, json_out: JsonOption = False,
+) -> None:
+    """Key accounts ranked, with role, community and the evidence for each score."""
+    rows = graph_service.key_accounts(engine_for(db), top, platform)
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("#", "platform", "account_id", "handle", "score", "role", "community", "why")
+    for k, r in enumerate(rows[: top or 50], 1):
+        table.add_row(str(k), r["platform"], r["account_id"], r["handle"] or "", f"{r['score']:.3f}", r["role"],
+                      "" if r["community"] is None else str(r["community"]), r["evidence"]["why"])
+    out.print(table)
+
+
+@seed_app.command("add")
+def seed_add(platform: str, account_id: str,
+             note: Annotated[str | None, typer.Option(help="Why this account is a seed.")] = None,
+             actor: AsOption = None, db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Mark PLATFORM ACCOUNT_ID as a known community account."""
+    row = graph_service.add_seed(engine_for(db), platform, account_id, actor_name(actor), note)
+    if json_out:
+        print_json(row)
+        return
+    if not row["known_account"]:
+        err.print(f"[yellow]note[/]: {platform}:{account_id} is not in the data yet", highlight=False)
+    out.print(f"seed {platform}:{account_id} added", highlight=False)
+
+
+@seed_app.command("list")
+def seed_list(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """List seed accounts."""
+    rows = graph_service.list_seeds(engine_for(db))
+    if json_out:
+        print_json(rows)
+        return
+    for r in rows:
+        out.print(f"{r['platform']}\t{r['account_id']}\t{r['added_by'] or ''}\t{r['note'] or ''}", highlight=False)
+
+
+@seed_app.command("remove")
+def seed_remove(platform: str, account_id: str, db: DbOption = None) -> None:
+    """Unmark a seed account."""
+    graph_service.remove_seed(engine_for(db), platform, account_id)
+    out.print(f"seed {platform}:{account_id} removed", highlight=False)
+
+
+def coordination(
+    window: Annotated[float, typer.Option("--window", help="Seconds within which posts count as together.")]
+    = DEFAULT_WINDOW,
+    min_repeats: Annotated[int, typer.Option("--min-repeats", help="Distinct items a pair must share.")]
+    = DEFAULT_MIN_REPEATS,
+    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only these kinds (co-post, co-repost, "
+                                                   "co-link, co-similar-text, co-hashtag).")] = None,
+    db: DbOption = None, json_out: JsonOption = False,
+) -> None:
+    """Groups of accounts posting the same content within a time window, repeatedly."""
+    rows = graph_service.coordination(engine_for(db), window, min_repeats, kind or None)
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("kind", "accounts", "score", "items", "first", "last")
+    for r in rows:
+        table.add_row(r["kind"], str(len(r["accounts"])), f"{r['score']:.3f}", str(r["evidence"]["item_count"]),
+                      r["evidence"]["first"], r["evidence"]["last"])
+    out.print(table)
+
+
+def resurgence(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Re-created accounts linked to removed or silent predecessors, and cross-platform identities."""
+    rows = graph_service.resurgence(engine_for(db))
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("link", "account", "predecessor", "score")
+    for r in rows:
+        table.add_row(r["evidence"]["link"], f"{r['platform']}:{r['account_id']}",
+                      f"{r['predecessor_platform']}:{r['predecessor_account_id']}", f"{r['score']:.3f}")
+    out.print(table)
+
+
+def platforms(
+    emerging: Annotated[bool, typer.Option("--emerging", help="Only emerging unknown domains.")] = False,
+    db: DbOption = None, json_out: JsonOption = False,
+) -> None:
+    """Domains flagged content links to, week by week; unknown domains with a growing share."""
+    rows = graph_service.platforms(engine_for(db), emerging)
+    if json_out:
+        print_json(rows)
+        return
+    table = Table("domain", "platform", "known", "flagged links", "first seen", "emerging")
+    for r in rows:
+        table.add_row(r["domain"], r["platform"] or "", "yes" if r["known"] else "no", str(r["flagged_links"]),
+                      r["first_seen"], "yes" if r["emerging"] else "")
+    out.print(table)
+
+
+def migration(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Share of the community's posts per platform per week."""
+    rows = graph_service.community_migration(engine_for(db))
+    if json_out:
+        print_json(rows)
+        return
+    for r in rows:
+        shares = ", ".join(f"{p} {v['share']:.0%}" for p, v in r["platforms"].items())
+        out.print(f"{r['week']}\t{r['posts']}\t{shares}", highlight=False)
+
+
+def _time(value: str | None) -> datetime | None:
+    return parse_time(value) if value else None
+
+
+@graph_app.command("export")
+def graph_export(
+    format: Annotated[str, typer.Option("--format", help="gexf, graphml or csv.")] = "gexf",
+    out_file: Annotated[Path | None, typer.Option("--out", help="File to write (default standard output).")]
+    = None,
+    since: Annotated[str | None, typer.Option(help="Only interactions from this time (ISO 8601).")] = None,
+    until: Annotated[str | None, typer.Option(help="Only interactions up to this time (ISO 8601).")] = None,
+    platform: Annotated[list[str] | None, typer.Option("--platform", help="Only these platforms.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export the interaction graph (with scores, roles and communities) for Gephi and other tools."""
+    if format not in ("gexf", "graphml", "csv"):
+        raise typer.BadParameter("format must be gexf, graphml or csv", param_hint="--format")
+    engine = engine_for(db)
+    if out_file is not None:
+        written = graph_service.export(engine, format, out_file, _time(since), _time(until), platform)
+        err.print("wrote " + ", ".join(str(p) for p in written), highlight=False)
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        target = Path(tmp) / f"graph.{format}"
+        graph_service.export(engine, format, target, _time(since), _time(until), platform)
+        sys.stdout.write(target.read_text("utf-8"))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(accounts)
+    app.add_typer(seed_app, name="seed")
+    app.command()(coordination)
+    app.command()(resurgence)
+    app.command()(platforms)
+    app.command()(migration)
+    app.add_typer(graph_app, name="graph")

@@ -1,0 +1,156 @@
+"""Assemble :class:`GraphData` from plain rows (as the store or a test gives them).
+
+The services read the store's tables in bulk and hand the rows here; tests and the synthetic
+ecosystem generator call the same function, so one code path turns records into arrays.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+
+from .content import build_content, normalise_text
+from .data import EDGE_CODES, Accounts, Edges, GraphData, PostCode, Posts
+
+
+@dataclass
+class AccountRow:
+    platform: str
+    account_id: str
+    handle: str | None = None
+    display_name: str | None = None
+    bio: str | None = None
+    status: str = "unknown"
+    status_changed_at: datetime | None = None
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    followers: int | None = None
+    avatar_pdq: str | None = None
+
+
+@dataclass
+class PostRow:
+    platform: str
+    post_id: str
+    account_id: str
+    timestamp: datetime
+    text: str = ""
+    urls: Sequence[str] | None = None
+    hashtags: Sequence[str] | None = None
+    reply_to: str | None = None
+    repost_of: str | None = None
+    quote_of: str | None = None
+    forward_from: str | None = None
+    forward_from_name: str | None = None
+
+
+@dataclass
+class EdgeRow:
+    platform: str
+    source_account_id: str
+    target_platform: str
+    target_account_id: str
+    kind: str
+    time: datetime
+
+
+@dataclass
+class Flag:
+    platform: str
+    post_id: str
+    strength: float
+    status: str            # matched | confirmed | rejected
+    exemption: str | None = None
+
+
+def _ts(value: datetime | None) -> float:
+    return value.timestamp() if value is not None else np.nan
+
+
+def post_code(p: PostRow) -> PostCode:
+    if p.repost_of:
+        return PostCode.REPOST
+    if p.forward_from or p.forward_from_name:
+        return PostCode.FORWARD
+    if p.quote_of:
+        return PostCode.QUOTE
+    if p.reply_to:
+        return PostCode.REPLY
+    return PostCode.ORIGINAL
+
+
+def _reposted(p: PostRow, code: PostCode) -> str | None:
+    if code == PostCode.REPOST:
+        return f"post:{p.platform}:{p.repost_of}"
+    if code == PostCode.FORWARD:
+        digest = hashlib.blake2b(normalise_text(p.text).encode(), digest_size=8).hexdigest()
+        return f"forward:{p.platform}:{p.forward_from or p.forward_from_name}:{digest}"
+    return None
+
+
+def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: Iterable[EdgeRow],
+             media: Mapping[tuple[str, str], Sequence[str]] | None = None,
+             flags: Iterable[Flag] = (), exemptions: Mapping[tuple[str, str], str] | None = None,
+             seeds: Mapping[tuple[str, str], str | None] | None = None) -> GraphData:
+    rows: dict[tuple[str, str], AccountRow] = {}
+    for a in accounts:
+        rows[(a.platform, a.account_id)] = a
+
+    def index(platform: str, account_id: str) -> int:
+        key = (platform, account_id)
+        if key not in rows:
+            rows[key] = AccountRow(platform, account_id)
+        return list_index.setdefault(key, len(list_index))
+
+    list_index: dict[tuple[str, str], int] = {k: i for i, k in enumerate(rows)}
+    post_account = np.asarray([index(p.platform, p.account_id) for p in posts], np.int32)
+    edge_list = [(index(e.platform, e.source_account_id), index(e.target_platform, e.target_account_id),
+                  EDGE_CODES[e.kind], _ts(e.time)) for e in edges if e.kind in EDGE_CODES]
+    ordered = sorted(list_index, key=list_index.__getitem__)
+    acc = [rows[k] for k in ordered]
+    account_arrays = Accounts(
+        [a.platform for a in acc], [a.account_id for a in acc], [a.handle for a in acc],
+        [a.display_name for a in acc], [a.bio for a in acc], [a.status or "unknown" for a in acc],
+        np.asarray([_ts(a.status_changed_at) for a in acc]), np.asarray([_ts(a.first_seen) for a in acc]),
+        np.asarray([_ts(a.last_seen) for a in acc]),
+        np.asarray([a.followers if a.followers is not None else 0 for a in acc], np.float64),
+        [a.avatar_pdq for a in acc])
+    codes = [post_code(p) for p in posts]
+    post_index = {(p.platform, p.post_id): k for k, p in enumerate(posts)}
+    flag = np.zeros(len(posts), np.float32)
+    exempt = np.zeros(len(posts), bool)
+    for f in flags:
+        k = post_index.get((f.platform, f.post_id))
+        if k is None or f.status == "rejected":
+            continue
+        flag[k] = max(flag[k], float(f.strength or 1.0))
+        exempt[k] |= bool(f.exemption)
+    post_arrays = Posts(post_account, np.asarray([p.timestamp.timestamp() for p in posts]),
+                        np.asarray(codes, np.int8), flag, exempt,
+                        [p.platform for p in posts], [p.post_id for p in posts])
+    media = media or {}
+    content = build_content(codes, [p.text for p in posts], [p.urls for p in posts],
+                            [p.hashtags for p in posts],
+                            [media.get((p.platform, p.post_id)) for p in posts],
+                            [_reposted(p, c) for p, c in zip(posts, codes, strict=True)])
+    e = np.asarray([x[:3] for x in edge_list], np.int64).reshape(-1, 3)
+    edge_arrays = Edges(e[:, 0].astype(np.int32), e[:, 1].astype(np.int32), e[:, 2].astype(np.int8),
+                        np.asarray([x[3] for x in edge_list], np.float64))
+    data = GraphData(account_arrays, post_arrays, edge_arrays, content)
+    for key, by in (seeds or {}).items():
+        if key in list_index:
+            data.seeds[list_index[key]] = by or ""
+    for key, reason in (exemptions or {}).items():
+        if key in list_index:
+            data.exempt_accounts[list_index[key]] = reason
+    data.detection = bool(flag.any())
+    return data
+
+
+def account_key(data: GraphData, i: int) -> dict[str, Any]:
+    return {"platform": data.accounts.platform[i], "account_id": data.accounts.account_id[i]}

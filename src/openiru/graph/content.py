@@ -1,0 +1,165 @@
+"""Shared-content items of posts: media hashes, exact and near-duplicate text, URLs, hashtag sets,
+reposted posts.
+
+Each post is reduced to the items it carries; two accounts posting the same item is the raw signal
+of coordination (:mod:`.coordination`) and of originality (the first poster of an item is credited
+with later copies, :mod:`.features`).  Near-duplicate text uses MinHash LSH from ``datasketch`` over
+word 3-shingles of normalised text, confirmed by the exact Jaccard of the shingle sets.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Sequence
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+import numpy as np
+from anyascii import anyascii
+from datasketch import MinHash, MinHashLSH
+
+from .data import Content, ContentKind, PostCode
+
+#: Jaccard similarity of shingle sets for near-duplicate text (coordination-network-toolkit's
+#: co_similar_tweet default is 0.8).
+NEAR_TEXT_JACCARD = 0.8
+MIN_TEXT_TOKENS = 5
+NUM_PERM = 64
+
+_URL_RE = re.compile(r"https?://\S+|www\.\S+", re.I)
+_MENTION_RE = re.compile(r"(?<!\w)@\w+")
+_RT_RE = re.compile(r"^rt\s+@\w+:?\s*", re.I)
+_WORD_RE = re.compile(r"[^\W_]+", re.U)
+
+
+def normalise_text(text: str) -> str:
+    """Case-, accent- and homoglyph-folded words of a text without URLs, mentions and punctuation."""
+    text = _RT_RE.sub("", text or "")
+    text = _URL_RE.sub(" ", text)
+    text = _MENTION_RE.sub(" ", text)
+    text = unicodedata.normalize("NFKC", text)
+    # anyascii folds accents, Cyrillic/Greek homoglyphs and other scripts to ASCII.
+    return " ".join(_WORD_RE.findall(anyascii(text).casefold()))
+
+
+def shingles(words: Sequence[str], k: int = 3) -> set[str]:
+    if len(words) < k:
+        return {" ".join(words)}
+    return {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
+
+
+def normalise_url(url: str) -> str | None:
+    """Lower-case host without ``www.``, no fragment, no tracking parameters, no trailing slash."""
+    url = (url or "").strip()
+    if not url:
+        return None
+    if "://" not in url:
+        url = "http://" + url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if not host:
+        return None
+    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                       if not k.lower().startswith("utm_") and k.lower() not in ("fbclid", "gclid", "s")])
+    path = parts.path.rstrip("/")
+    return urlunsplit(("https", host, path, query, ""))
+
+
+def domain_of(url: str) -> str | None:
+    """The host of a URL, lower case, without ``www.``."""
+    norm = normalise_url(url)
+    return urlsplit(norm).hostname if norm else None
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
+
+
+class _Interner:
+    def __init__(self) -> None:
+        self.ids: dict[str, int] = {}
+        self.labels: list[str] = []
+
+    def __call__(self, label: str) -> int:
+        found = self.ids.get(label)
+        if found is None:
+            found = self.ids[label] = len(self.labels)
+            self.labels.append(label)
+        return found
+
+
+def near_duplicate_clusters(words_by_post: dict[int, list[str]]) -> dict[int, int]:
+    """Cluster posts whose texts are near-duplicates; post -> cluster representative post."""
+    sets = {p: shingles(w) for p, w in words_by_post.items()}
+    lsh = MinHashLSH(threshold=NEAR_TEXT_JACCARD, num_perm=NUM_PERM)
+    parent = {p: p for p in sets}
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    seen_texts: dict[frozenset[str], int] = {}
+    for p, sh in sets.items():
+        frozen = frozenset(sh)
+        same = seen_texts.get(frozen)
+        if same is not None:  # identical shingle sets: no need to query the index
+            parent[find(p)] = find(same)
+            continue
+        seen_texts[frozen] = p
+        mh = MinHash(num_perm=NUM_PERM)
+        mh.update_batch([s.encode() for s in sh])
+        for other in lsh.query(mh):
+            o_sh = sets[other]
+            if len(sh & o_sh) / len(sh | o_sh) >= NEAR_TEXT_JACCARD:
+                parent[find(p)] = find(other)
+        lsh.insert(p, mh)
+    return {p: find(p) for p in sets}
+
+
+def build_content(
+    codes: Sequence[int], texts: Sequence[str], urls: Sequence[Sequence[str] | None],
+    hashtags: Sequence[Sequence[str] | None], media: Sequence[Sequence[str] | None],
+    reposted: Sequence[str | None],
+) -> Content:
+    """Content occurrences of posts given column-wise (one entry per post, same order)."""
+    intern = _Interner()
+    post_idx: list[int] = []
+    item_idx: list[int] = []
+    kinds: list[int] = []
+
+    def add(p: int, kind: ContentKind, label: str) -> None:
+        post_idx.append(p)
+        item_idx.append(intern(label))
+        kinds.append(int(kind))
+
+    words_by_post: dict[int, list[str]] = {}
+    exact_of: dict[int, str] = {}
+    for p, code in enumerate(codes):
+        target = reposted[p]
+        if code in (PostCode.REPOST, PostCode.FORWARD):
+            if target:
+                add(p, ContentKind.REPOSTED, target)
+            continue  # a pass-on carries the original's content; it is counted as a repost
+        for m in dict.fromkeys(media[p] or ()):
+            add(p, ContentKind.MEDIA, "media:" + m)
+        for u in dict.fromkeys(filter(None, (normalise_url(u) for u in urls[p] or ()))):
+            add(p, ContentKind.URL, u)
+        tags = sorted({t.lstrip("#").casefold() for t in hashtags[p] or () if t})
+        if tags:
+            add(p, ContentKind.HASHTAGS, "#" + " #".join(tags))
+        words = normalise_text(texts[p]).split()
+        if len(words) >= MIN_TEXT_TOKENS:
+            exact = "text:" + _digest(" ".join(words))
+            exact_of[p] = exact
+            add(p, ContentKind.TEXT_EXACT, exact)
+            words_by_post[p] = words
+    for p, rep in near_duplicate_clusters(words_by_post).items():
+        add(p, ContentKind.TEXT_NEAR, "similar:" + exact_of[rep])
+    return Content(np.asarray(post_idx, np.int32), np.asarray(item_idx, np.int32),
+                   np.asarray(kinds, np.int8), intern.labels)

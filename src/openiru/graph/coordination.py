@@ -1,0 +1,153 @@
+"""Coordinated behaviour: accounts that post the same content within a short window, repeatedly.
+
+The method of QUT's coordination-network-toolkit (co-post, co-repost, co-link, co-similar-text, and
+here co-hashtag too): two accounts are linked when they post the same item within ``window`` seconds
+of each other; a link is kept when it holds for at least ``min_repeats`` distinct items; the groups
+are the connected components of the kept links, one kind at a time.  Written here rather than
+calling the toolkit because the toolkit reads only Twitter JSON/CSV into its own SQLite file and
+works on one platform; this works on the store's arrays across platforms.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from .data import COORDINATION_KIND, ContentKind, GraphData
+
+DEFAULT_WINDOW = 60.0
+DEFAULT_MIN_REPEATS = 2
+#: Items posted by more accounts than this inside one window are background noise (a viral link),
+#: not a signal of a coordinated group; they are skipped.
+MAX_ACCOUNTS_PER_BURST = 500
+EVIDENCE_ITEMS = 25
+
+
+@dataclass
+class CoordinationGroup:
+    kind: str
+    accounts: list[int]
+    score: float
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def _kind_groups() -> dict[str, list[ContentKind]]:
+    groups: dict[str, list[ContentKind]] = defaultdict(list)
+    for content_kind, name in COORDINATION_KIND.items():
+        groups[name].append(content_kind)
+    return dict(groups)
+
+
+def _iso(t: float) -> str:
+    return np.datetime_as_string(np.datetime64(int(t), "s"), unit="s") + "Z"
+
+
+def find_coordination(data: GraphData, window: float = DEFAULT_WINDOW,
+                      min_repeats: int = DEFAULT_MIN_REPEATS,
+                      kinds: list[str] | None = None) -> list[CoordinationGroup]:
+    """Coordinated groups of every kind, strongest first."""
+    found: list[CoordinationGroup] = []
+    c = data.content
+    exact_of = {}
+    exact = c.kind == ContentKind.TEXT_EXACT
+    exact_of = dict(zip(c.post[exact].tolist(), c.item[exact].tolist(), strict=True))
+    for name, content_kinds in _kind_groups().items():
+        if kinds and name not in kinds:
+            continue
+        mask = np.isin(c.kind, np.asarray(content_kinds, np.int8))
+        found.extend(_groups_of_kind(data, name, c.post[mask], c.item[mask], window, max(1, min_repeats),
+                                     exact_of if name == "co-similar-text" else None))
+    found.sort(key=lambda g: (-g.score, -len(g.accounts)))
+    return found
+
+
+def _groups_of_kind(data: GraphData, name: str, posts: np.ndarray, items: np.ndarray, window: float,
+                    min_repeats: int, exact_of: dict[int, int] | None) -> list[CoordinationGroup]:
+    if not len(posts):
+        return []
+    times = data.posts.time[posts]
+    order = np.lexsort((times, items))
+    posts, items, times = posts[order], items[order], times[order]
+    accounts = data.posts.account[posts]
+    bounds = np.r_[0, np.flatnonzero(np.diff(items)) + 1, len(items)]
+    pair_items: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for s, e in zip(bounds[:-1], bounds[1:], strict=True):
+        if e - s < 2 or len(np.unique(accounts[s:e])) < 2:
+            continue
+        t = times[s:e]
+        ends = np.searchsorted(t, t + window, side="right")
+        for k in range(e - s):
+            stop = int(ends[k])
+            if stop - k > MAX_ACCOUNTS_PER_BURST:
+                continue
+            a = int(accounts[s + k])
+            for j in range(k + 1, stop):
+                b = int(accounts[s + j])
+                if a == b:
+                    continue
+                if exact_of is not None:
+                    ea, eb = exact_of.get(int(posts[s + k])), exact_of.get(int(posts[s + j]))
+                    if ea is not None and ea == eb:
+                        continue  # identical text is co-post, not co-similar-text
+                pair_items[(a, b) if a < b else (b, a)].add(s + k)
+                pair_items[(a, b) if a < b else (b, a)].add(s + j)
+    strong = {pair: occ for pair, occ in pair_items.items()
+              if len({int(items[o]) for o in occ}) >= min_repeats}
+    if not strong:
+        return []
+    nodes = sorted({a for pair in strong for a in pair})
+    local = {a: i for i, a in enumerate(nodes)}
+    rows = [local[a] for a, _ in strong]
+    cols = [local[b] for _, b in strong]
+    adjacency = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(nodes), len(nodes)))
+    count, label = connected_components(adjacency, directed=False)
+    members: dict[int, list[int]] = defaultdict(list)
+    for node, lab in zip(nodes, label.tolist(), strict=True):
+        members[lab].append(node)
+    pairs_by_label: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for pair in strong:
+        pairs_by_label[int(label[local[pair[0]]])].append(pair)
+    groups = []
+    for lab, accs in members.items():
+        pairs = pairs_by_label[lab]
+        occurrences = sorted({o for pair in pairs for o in strong[pair]})
+        groups.append(_group(data, name, sorted(accs), pairs, strong, occurrences, posts, items,
+                             times, window, min_repeats))
+    return groups
+
+
+def _group(data: GraphData, name: str, accs: list[int], pairs: list[tuple[int, int]],
+           strong: dict[tuple[int, int], set[int]], occurrences: list[int], posts: np.ndarray,
+           items: np.ndarray, times: np.ndarray, window: float, min_repeats: int) -> CoordinationGroup:
+    size = len(accs)
+    density = len(pairs) / (size * (size - 1) / 2)
+    repeats = [len({int(items[o]) for o in strong[p]}) for p in pairs]
+    mean_repeats = float(np.mean(repeats))
+    score = round(density * (1.0 - np.exp(-mean_repeats / (2.0 * min_repeats))) *
+                  (1.0 - np.exp(-size / 3.0)), 4)
+    by_item: dict[int, list[int]] = defaultdict(list)
+    for o in occurrences:
+        by_item[int(items[o])].append(o)
+    labels = data.content.labels
+    p = data.posts
+    evidence_items = []
+    for item, occ in sorted(by_item.items(), key=lambda kv: -len(kv[1]))[:EVIDENCE_ITEMS]:
+        evidence_items.append({
+            "item": labels[item] if item < len(labels) else str(item),
+            "posts": [{"platform": p.platform[int(posts[o])] if p.platform else None,
+                       "post_id": p.post_id[int(posts[o])] if p.post_id else None,
+                       "account_id": data.accounts.account_id[int(p.account[posts[o]])],
+                       "time": _iso(float(times[o]))} for o in occ],
+        })
+    span = [float(times[occurrences].min()), float(times[occurrences].max())]
+    return CoordinationGroup(name, accs, float(score), {
+        "items": evidence_items, "item_count": len(by_item), "pairs": len(pairs),
+        "density": round(density, 4), "mean_repeats": round(mean_repeats, 3),
+        "window_seconds": window, "min_repeats": min_repeats,
+        "first": _iso(span[0]), "last": _iso(span[1]),
+    })

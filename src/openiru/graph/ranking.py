@@ -1,0 +1,208 @@
+"""Key-account ranking: who to direct a unit's attention to, and why.
+
+score = affinity x (0.25 + 0.75 x prominence) x stance x exemption, where
+
+* **affinity** (closeness to the recognised community) = personalised PageRank on the endorsement
+  graph (reposts, forwards, copies of the same content) restarting at the seeds: analysts' seeds,
+  accounts with confirmed or matched content, or, when neither exists, structural seeds (accounts
+  whose media and texts others re-upload), blended with the seed density of the account's Leiden
+  community;
+* **prominence** = weighted activity, propaganda volume, originality, reach and PageRank centrality
+  on the whole interaction graph;
+* **stance** discounts accounts whose interaction with the community is commentary (mentions, replies,
+  quotes: journalists, researchers) rather than endorsement or support received from it;
+* **exemption**: analysts' and detection's exemptions (journalistic, research use) near zero a score.
+
+Each account gets a role (originator / amplifier / distributor / bystander) and an evidence record
+that breaks the score down into these parts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .algorithms import build_graph, leiden, pagerank, personalised_pagerank
+from .data import COMMENTING, ENDORSING, EdgeCode, GraphData
+from .features import Copies, Features, compute_features, find_copies, log_scale
+
+#: Weight of each interaction kind on the interaction graph (attention flows source -> target).
+INTERACTION_WEIGHT = {EdgeCode.REPOST: 1.0, EdgeCode.FORWARD: 1.0, EdgeCode.QUOTE: 0.5,
+                      EdgeCode.REPLY: 0.2, EdgeCode.MENTION: 0.2}
+COPY_WEIGHT = 1.0
+WEIGHTS_WITH_DETECTION = {"activity": 0.15, "propaganda_volume": 0.25, "originality": 0.2,
+                          "reach": 0.15, "centrality": 0.25}
+WEIGHTS_STRUCTURAL = {"activity": 0.2, "propaganda_volume": 0.0, "originality": 0.25,
+                      "reach": 0.2, "centrality": 0.35}
+#: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
+LEIDEN_MAX = 200_000
+BYSTANDER_AFFINITY = 0.15
+EXEMPT_FACTOR = 0.02
+
+
+@dataclass
+class Ranking:
+    score: np.ndarray
+    order: np.ndarray             # account indices, best first
+    role: list[str]
+    community: np.ndarray         # Leiden label, -1 if none
+    parts: dict[str, np.ndarray]  # the score breakdown, each 0..1
+    affinity: np.ndarray
+    prominence: np.ndarray
+    stance: np.ndarray
+    features: Features
+    pagerank: np.ndarray
+    ppr: np.ndarray
+    seed_source: str              # "analysts", "detection", "analysts+detection", "structure"
+    weights: dict[str, float]
+    community_seed_share: dict[int, float]
+
+    def evidence(self, data: GraphData, i: int) -> dict[str, Any]:
+        f = self.features
+        parts = {k: round(float(v[i]), 4) for k, v in self.parts.items()}
+        counts = {
+            "posts": int(f.posts[i]), "original_posts": int(f.originals[i]),
+            "reposts_and_quotes": int(f.reposts[i]), "forwards_and_copies": int(f.forwards[i]),
+            "posts_per_day": round(float(f.per_day[i]), 3), "busiest_day_posts": int(f.burst[i]),
+            "flagged_content": round(float(f.flagged[i]), 3), "exempt_hits": int(f.exempt_hits[i]),
+            "amplified_by": int(f.amplified_by[i]), "copied_by": int(f.copied_by[i]),
+            "followers": int(f.followers[i]),
+        }
+        reasons = [f"{k.replace('_', ' ')} {v:.2f}" for k, v in
+                   sorted(parts.items(), key=lambda kv: -kv[1] * self.weights.get(kv[0], 1.0))[:3]]
+        return {
+            "score_breakdown": parts, "weights": self.weights,
+            "affinity": round(float(self.affinity[i]), 4),
+            "prominence": round(float(self.prominence[i]), 4),
+            "stance": round(float(self.stance[i]), 4),
+            "seed": data.seeds.get(i) if i in data.seeds else None,
+            "is_seed": i in data.seeds,
+            "exemption": data.exempt_accounts.get(i),
+            "seed_source": self.seed_source,
+            "pagerank": float(self.pagerank[i]), "personalised_pagerank": float(self.ppr[i]),
+            "community_seed_share": self.community_seed_share.get(int(self.community[i])),
+            "counts": counts, "why": "strongest parts: " + ", ".join(reasons),
+        }
+
+
+def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
+    n = data.n
+    reset = np.zeros(n)
+    sources = []
+    if data.seeds:
+        reset[list(data.seeds)] = 1.0
+        sources.append("analysts")
+    if f.flagged.any():
+        reset += log_scale(f.flagged)
+        sources.append("detection")
+    if not sources:
+        # No analyst seeds and no detection: accounts whose content others re-upload.
+        reset = np.where(f.copied_by >= 2, np.log1p(f.copied_by), 0.0)
+        sources.append("structure")
+        if not reset.any():
+            reset = f.amplified_by.copy()
+    if data.exempt_accounts:
+        reset[list(data.exempt_accounts)] = 0.0
+    return reset, "+".join(sources)
+
+
+def _edge_sum(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    return np.bincount(idx, weights=values, minlength=n)
+
+
+def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
+    n = data.n
+    copies = copies if copies is not None else find_copies(data)
+    f = compute_features(data, copies)
+    e = data.edges
+    kind_weight = np.zeros(len(EdgeCode))
+    for code, w in INTERACTION_WEIGHT.items():
+        kind_weight[code] = w
+    endorsing = np.isin(e.code, np.asarray(ENDORSING, np.int8))
+    commenting = np.isin(e.code, np.asarray(COMMENTING, np.int8))
+
+    interaction = build_graph(n, np.r_[e.src, copies.copier], np.r_[e.dst, copies.origin],
+                              np.r_[kind_weight[e.code], np.full(len(copies.copier), COPY_WEIGHT)])
+    pr = pagerank(interaction)
+    del interaction
+    end_src = np.r_[e.src[endorsing], copies.copier]
+    end_dst = np.r_[e.dst[endorsing], copies.origin]
+    endorsement = build_graph(n, end_src, end_dst, np.ones(len(end_src)), directed=False)
+    reset, seed_source = _seed_reset(data, f)
+    ppr = personalised_pagerank(endorsement, reset)
+    closeness = log_scale(ppr * n)
+
+    members = np.flatnonzero(closeness > 0.05)
+    if len(members) > LEIDEN_MAX:
+        members = np.sort(np.argsort(-closeness)[:LEIDEN_MAX])
+    community = leiden(endorsement, members)
+    del endorsement
+    community, seed_share = _rank_communities(community, reset > 0)
+    share_of = np.zeros(len(seed_share) + 1)
+    for c, share in seed_share.items():
+        share_of[c] = share
+    community_part = np.where(community >= 0, share_of[np.maximum(community, 0)], 0.0)
+    affinity = 0.75 * closeness + 0.25 * community_part
+
+    own_posts = np.maximum(f.posts, 1.0)
+    received = f.amplified_by + f.copied_by
+    parts = {
+        "activity": 0.7 * log_scale(f.per_day) + 0.3 * log_scale(f.burst),
+        "propaganda_volume": log_scale(f.flagged),
+        "originality": np.minimum(f.originals / own_posts, 1.0) * log_scale(received),
+        "reach": 0.8 * log_scale(received) + 0.2 * log_scale(f.followers),
+        "centrality": log_scale(pr * n),
+    }
+    weights = WEIGHTS_WITH_DETECTION if f.flagged.any() else WEIGHTS_STRUCTURAL
+    prominence = sum(weights[k] * parts[k] for k in weights)
+    parts["closeness_to_seeds"] = closeness
+    parts["community"] = community_part
+
+    # Stance: support from and endorsement of the community, versus commentary about it.
+    support = _edge_sum(e.dst[endorsing], affinity[e.src[endorsing]], n) \
+        + _edge_sum(copies.origin, affinity[copies.copier], n)
+    endorse = _edge_sum(e.src[endorsing], affinity[e.dst[endorsing]], n) \
+        + _edge_sum(copies.copier, affinity[copies.origin], n)
+    comment = _edge_sum(e.src[commenting], affinity[e.dst[commenting]], n)
+    stance = (support + endorse + 1.0) / (support + endorse + comment + 1.0)
+    hits = f.exempt_hits + (f.flagged > 0)
+    exempt_share = np.where(hits > 0, f.exempt_hits / np.maximum(f.exempt_hits + f.flagged, 1e-9), 0.0)
+    factor = 1.0 - 0.9 * np.minimum(exempt_share, 1.0)
+    if data.exempt_accounts:
+        factor[list(data.exempt_accounts)] = EXEMPT_FACTOR
+    score = affinity * (0.25 + 0.75 * prominence) * stance * factor
+    order = np.lexsort((np.arange(n), -score))
+    roles = assign_roles(f, affinity, stance, factor)
+    return Ranking(score, order, roles, community, parts, affinity, prominence, stance, f, pr, ppr,
+                   seed_source, dict(weights), seed_share)
+
+
+def _rank_communities(labels: np.ndarray, seeded: np.ndarray) -> tuple[np.ndarray, dict[int, float]]:
+    """Renumber communities by seed density (0 = densest) and give each its seed share 0..1."""
+    inside = labels >= 0
+    if not inside.any():
+        return labels, {}
+    size = np.bincount(labels[inside])
+    seeds = np.bincount(labels[inside & seeded], minlength=len(size))
+    density = seeds / np.maximum(size, 1)
+    order = np.lexsort((-size, -density))
+    new_label = np.empty_like(order)
+    new_label[order] = np.arange(len(order))
+    relabelled = np.where(inside, new_label[np.maximum(labels, 0)], -1)
+    share = {int(new_label[c]): float(min(1.0, 2.0 * np.sqrt(density[c]))) for c in range(len(size))}
+    return relabelled, share
+
+
+def assign_roles(f: Features, affinity: np.ndarray, stance: np.ndarray,
+                 factor: np.ndarray) -> list[str]:
+    received = f.amplified_by + f.copied_by
+    own = np.maximum(f.originals - f.copies_made, 0.0)
+    passed_on = f.reposts + f.forwards
+    originator = (own >= passed_on) & (received >= np.maximum(2.0, 0.5 * own))
+    amplifier = ~originator & (f.reposts >= f.forwards) & (f.reposts > 0)
+    bystander = (affinity < BYSTANDER_AFFINITY) | (stance < 0.3) | (factor < 0.5)
+    role = np.where(originator, "originator", np.where(amplifier, "amplifier", "distributor"))
+    role = np.where(bystander, "bystander", role)
+    return role.tolist()

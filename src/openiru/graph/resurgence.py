@@ -1,0 +1,238 @@
+"""Re-created accounts (ban evasion) and cross-platform identity links.
+
+A **re-created account** is a new account that starts soon after a removed or silent predecessor
+stops, and resembles it: handle (numbering, look-alike letters, transliteration), display name, bio,
+avatar PDQ, who it talks to and who passes its posts on (audience), what it posts (content).  A
+**cross-platform link** joins accounts of one actor on two platforms (the same channel on Telegram and
+on a Rocket.Chat server) by name, avatar and content, whenever they were active.
+
+Candidates are blocked on handle skeleton, display name and avatar, and on shared audience and
+content (sparse products), so the pairwise scoring never sees all pairs.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import Any
+
+import numpy as np
+from scipy.sparse import csr_matrix
+
+from .data import ContentKind, GraphData
+from .identity import (
+    avatar_similarity,
+    fold,
+    handle_similarity,
+    handle_skeleton,
+    name_similarity,
+    text_similarity,
+)
+
+DAY = 86400.0
+#: An account silent this long before the end of the data counts as stopped.
+SILENT_AFTER = 14 * DAY
+#: A successor must start within this long after its predecessor stopped.
+MAX_GAP = 60 * DAY
+#: ... and may start slightly before the recorded stop (suspension is recorded late).
+OVERLAP_SLACK = 2 * DAY
+RECREATED_THRESHOLD = 0.55
+#: A predecessor that only went silent (not removed) needs this much more evidence.
+SILENT_PENALTY = 0.1
+CROSS_PLATFORM_THRESHOLD = 0.6
+MAX_BUCKET = 60
+RECREATED_WEIGHTS = {"handle": 0.3, "display_name": 0.15, "bio": 0.05, "avatar": 0.15,
+                     "audience": 0.15, "content": 0.1, "timing": 0.1}
+CROSS_WEIGHTS = {"handle": 0.25, "display_name": 0.25, "bio": 0.1, "avatar": 0.15, "content": 0.25}
+
+
+@dataclass
+class AccountLink:
+    account: int
+    predecessor: int
+    score: float
+    link: str                    # "recreated" or "cross-platform"
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+def _activity_bounds(data: GraphData) -> tuple[np.ndarray, np.ndarray]:
+    n = data.n
+    a = data.accounts
+    start = np.full(n, np.inf)
+    stop = np.full(n, -np.inf)
+    if len(data.posts):
+        np.minimum.at(start, data.posts.account, data.posts.time)
+        np.maximum.at(stop, data.posts.account, data.posts.time)
+    created = np.where(np.isnan(a.first_seen), np.inf, a.first_seen)
+    start = np.minimum(start, created)
+    last = np.where(np.isnan(a.last_seen), -np.inf, a.last_seen)
+    stop = np.maximum(stop, last)
+    return start, stop
+
+
+def _stopped(data: GraphData, stop: np.ndarray) -> np.ndarray:
+    """When each account stopped (suspension, deletion, or silence), or nan if still active."""
+    a = data.accounts
+    end = float(np.max(stop[np.isfinite(stop)], initial=0.0))
+    status = np.asarray(a.status)
+    removed = np.isin(status, ("suspended", "deleted"))
+    changed = np.where(np.isnan(a.status_changed_at), stop, a.status_changed_at)
+    when = np.where(removed, changed, np.nan)
+    silent = ~removed & np.isfinite(stop) & (stop < end - SILENT_AFTER)
+    return np.where(silent, stop, when)
+
+
+def _membership(rows: np.ndarray, cols: np.ndarray, n: int) -> csr_matrix:
+    m = csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
+                   shape=(n, int(cols.max(initial=-1)) + 1))
+    m.data[:] = 1.0  # duplicates summed: back to a 0/1 set
+    return m
+
+
+def _jaccard(m: csr_matrix, i: int, j: int) -> float:
+    a = set(m.indices[m.indptr[i]:m.indptr[i + 1]].tolist())
+    b = set(m.indices[m.indptr[j]:m.indptr[j + 1]].tolist())
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+def _overlap_pairs(m: csr_matrix, left: np.ndarray, right: np.ndarray, top: int = 5) -> set[tuple[int, int]]:
+    """For each ``left`` account, the ``right`` accounts sharing most members with it."""
+    if not len(left) or not len(right) or m.shape[1] == 0:
+        return set()
+    product = (m[left] @ m[right].T).tocsr()
+    pairs = set()
+    for r in range(product.shape[0]):
+        lo, hi = product.indptr[r], product.indptr[r + 1]
+        if hi == lo:
+            continue
+        best = np.argsort(-product.data[lo:hi])[:top]
+        for k in best:
+            pairs.add((int(left[r]), int(right[product.indices[lo + k]])))
+    return pairs
+
+
+def _name_blocks(data: GraphData, pool: np.ndarray) -> set[tuple[int, int]]:
+    a = data.accounts
+    buckets: dict[str, list[int]] = defaultdict(list)
+    for i in pool.tolist():
+        skel = handle_skeleton(a.handle[i])
+        if len(skel) >= 3:
+            buckets["h:" + skel].append(i)
+        name = handle_skeleton(a.display_name[i])
+        if len(name) >= 3:
+            buckets["n:" + name].append(i)
+        if a.avatar_pdq[i]:
+            buckets["a:" + a.avatar_pdq[i]].append(i)
+    pairs: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        if 1 < len(members) <= MAX_BUCKET:
+            pairs.update((x, y) if x < y else (y, x) for x, y in combinations(members, 2))
+    return pairs
+
+
+def _similarities(data: GraphData, i: int, j: int, audience: csr_matrix,
+                  content: csr_matrix) -> dict[str, float | None]:
+    a = data.accounts
+    both = lambda x: bool(x[i]) and bool(x[j])  # noqa: E731
+    return {
+        "handle": handle_similarity(a.handle[i] or a.display_name[i], a.handle[j] or a.display_name[j]),
+        "display_name": name_similarity(a.display_name[i], a.display_name[j]) if both(a.display_name) else None,
+        "bio": text_similarity(a.bio[i], a.bio[j]) if both(a.bio) else None,
+        "avatar": avatar_similarity(a.avatar_pdq[i], a.avatar_pdq[j]),
+        "audience": _jaccard(audience, i, j),
+        "content": _jaccard(content, i, j),
+    }
+
+
+def _weighted(sims: dict[str, float | None], weights: dict[str, float]) -> float:
+    num = den = 0.0
+    for k, w in weights.items():
+        v = sims.get(k)
+        if v is None:
+            continue
+        num += w * v
+        den += w
+    return num / den if den else 0.0
+
+
+def _iso(t: float) -> str | None:
+    if not np.isfinite(t):
+        return None
+    return np.datetime_as_string(np.datetime64(int(t), "s"), unit="s") + "Z"
+
+
+def find_links(data: GraphData) -> list[AccountLink]:
+    """Re-created accounts and cross-platform identity links, strongest first."""
+    n = data.n
+    if n < 2:
+        return []
+    start, stop = _activity_bounds(data)
+    stopped = _stopped(data, stop)
+    e = data.edges
+    audience = _membership(np.r_[e.src, e.dst], np.r_[e.dst, e.src], n)
+    c = data.content
+    keep = np.isin(c.kind, np.asarray((ContentKind.MEDIA, ContentKind.TEXT_EXACT, ContentKind.TEXT_NEAR,
+                                       ContentKind.URL), np.int8))
+    content = _membership(data.posts.account[c.post[keep]], c.item[keep], n)
+
+    preds = np.flatnonzero(np.isfinite(stopped))
+    first_stop = float(stopped[preds].min()) if len(preds) else np.inf
+    succs = np.flatnonzero(np.isfinite(start) & (start >= first_stop - OVERLAP_SLACK))
+    active = np.flatnonzero(np.isfinite(start))
+    candidates = _name_blocks(data, active)
+    candidates |= {(min(x, y), max(x, y)) for x, y in _overlap_pairs(audience, preds, succs)}
+    candidates |= {(min(x, y), max(x, y)) for x, y in _overlap_pairs(content, preds, succs)}
+    platforms = data.accounts.platform
+    multi_platform = len(set(platforms)) > 1
+    if multi_platform:
+        candidates |= {(min(x, y), max(x, y)) for x, y in _overlap_pairs(content, active, active)
+                       if platforms[x] != platforms[y]}
+
+    best_recreated: dict[int, AccountLink] = {}
+    cross: list[AccountLink] = []
+    for x, y in candidates:
+        if x == y:
+            continue
+        sims = _similarities(data, x, y, audience, content)
+        for old, new in ((x, y), (y, x)):
+            if not np.isfinite(stopped[old]) or not np.isfinite(start[new]):
+                continue
+            gap = float(start[new] - stopped[old])
+            if gap < -OVERLAP_SLACK or gap > MAX_GAP or start[new] <= start[old]:
+                continue
+            s = dict(sims, timing=float(np.exp(-max(gap, 0.0) / (7 * DAY))))
+            score = _weighted(s, RECREATED_WEIGHTS)
+            removed = data.accounts.status[old] in ("suspended", "deleted")
+            threshold = RECREATED_THRESHOLD + (0.0 if removed else SILENT_PENALTY)
+            if score < threshold or max(s["handle"] or 0, s["display_name"] or 0, s["avatar"] or 0) < 0.6:
+                continue
+            link = AccountLink(new, old, round(score, 4), "recreated", {
+                "link": "recreated", "similarity": {k: None if v is None else round(v, 3)
+                                                    for k, v in s.items()},
+                "gap_days": round(gap / DAY, 2), "predecessor_status": data.accounts.status[old],
+                "predecessor_stopped": _iso(float(stopped[old])), "started": _iso(float(start[new])),
+                "cross_platform": platforms[old] != platforms[new],
+                "handles": [data.accounts.handle[old], data.accounts.handle[new]],
+            })
+            held = best_recreated.get(new)
+            if held is None or link.score > held.score:
+                best_recreated[new] = link
+        if platforms[x] != platforms[y]:
+            score = _weighted(sims, CROSS_WEIGHTS)
+            names = max(sims["handle"] or 0.0, sims["display_name"] or 0.0)
+            if score >= CROSS_PLATFORM_THRESHOLD and names >= 0.8:
+                old, new = (x, y) if (start[x], x) <= (start[y], y) else (y, x)
+                cross.append(AccountLink(new, old, round(score, 4), "cross-platform", {
+                    "link": "cross-platform", "similarity": {k: None if v is None else round(v, 3)
+                                                             for k, v in sims.items()},
+                    "names": [fold(data.accounts.display_name[old] or data.accounts.handle[old]),
+                              fold(data.accounts.display_name[new] or data.accounts.handle[new])],
+                }))
+    recreated_pairs = {(lk.account, lk.predecessor) for lk in best_recreated.values()}
+    links = list(best_recreated.values()) + [lk for lk in cross
+                                             if (lk.account, lk.predecessor) not in recreated_pairs]
+    links.sort(key=lambda lk: (-lk.score, lk.account))
+    return links

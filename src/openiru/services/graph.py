@@ -1,0 +1,172 @@
+"""Network analytics services: seeds, key accounts, coordination, resurgence, platforms, export.
+
+Each function loads the current store (:mod:`.graph_load`), calls the pure graph core and returns
+plain JSON-ready dicts in the shapes the CLI contracts name.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from ..errors import NotFoundError
+from ..graph import coordination as coord
+from ..graph.data import GraphData
+from ..graph.export import export_graph
+from ..graph.interaction import interaction_graph
+from ..graph.platforms import domain_stats, migration
+from ..graph.ranking import Ranking, rank_accounts
+from ..graph.resurgence import find_links
+from ..store import schema
+from ..store.tables_graph import graph_seeds
+from ..store.writer import dialect_insert
+from .graph_load import domain_registry, load_graph
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, tz=UTC).isoformat().replace("+00:00", "Z")
+
+
+def _key(data: GraphData, i: int) -> dict[str, str]:
+    return {"platform": data.accounts.platform[i], "account_id": data.accounts.account_id[i]}
+
+
+# --- seeds -----------------------------------------------------------------------------------------
+
+def add_seed(engine: sa.Engine, platform: str, account_id: str, actor: str | None = None,
+             note: str | None = None) -> dict[str, Any]:
+    """Mark an account as part of the recognised community (idempotent); whether it is known."""
+    with engine.begin() as conn:
+        conn.execute(dialect_insert(conn, graph_seeds).on_conflict_do_update(
+            index_elements=["platform", "account_id"],
+            set_={"added_by": actor, "note": note, "added_at": datetime.now(UTC)}).values(
+            platform=platform, account_id=account_id, added_by=actor, added_at=datetime.now(UTC), note=note))
+        known = conn.execute(sa.select(sa.func.count()).select_from(schema.accounts).where(
+            schema.accounts.c.platform == platform, schema.accounts.c.account_id == account_id)).scalar_one()
+    return {"platform": platform, "account_id": account_id, "added_by": actor, "note": note,
+            "known_account": bool(known)}
+
+
+def list_seeds(engine: sa.Engine) -> list[dict[str, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(graph_seeds).order_by(graph_seeds.c.platform, graph_seeds.c.account_id))
+        return [{"platform": r.platform, "account_id": r.account_id, "added_by": r.added_by,
+                 "added_at": r.added_at.isoformat() if r.added_at else None, "note": r.note} for r in rows]
+
+
+def remove_seed(engine: sa.Engine, platform: str, account_id: str) -> None:
+    with engine.begin() as conn:
+        gone = conn.execute(sa.delete(graph_seeds).where(
+            graph_seeds.c.platform == platform, graph_seeds.c.account_id == account_id)).rowcount
+    if not gone:
+        raise NotFoundError(f"{platform}:{account_id} is not a seed")
+
+
+# --- key accounts ------------------------------------------------------------------------------------
+
+def ranked(engine: sa.Engine) -> tuple[GraphData, Ranking]:
+    data = load_graph(engine)
+    return data, rank_accounts(data)
+
+
+def key_accounts(engine: sa.Engine, top: int | None = None, platform: str | None = None,
+                 loaded: tuple[GraphData, Ranking] | None = None) -> list[dict[str, Any]]:
+    data, ranking = loaded or ranked(engine)
+    out = []
+    for i in ranking.order.tolist():
+        if platform and data.accounts.platform[i] != platform:
+            continue
+        if top is not None and top > 0 and len(out) >= top:
+            break
+        community = int(ranking.community[i])
+        out.append({**_key(data, i), "handle": data.accounts.handle[i],
+                    "score": round(float(ranking.score[i]), 6), "role": ranking.role[i],
+                    "community": community if community >= 0 else None,
+                    "evidence": ranking.evidence(data, i)})
+    return out
+
+
+# --- coordination ------------------------------------------------------------------------------------
+
+def coordination(engine: sa.Engine, window: float = coord.DEFAULT_WINDOW,
+                 min_repeats: int = coord.DEFAULT_MIN_REPEATS, kinds: list[str] | None = None
+                 ) -> list[dict[str, Any]]:
+    data = load_graph(engine, with_detection=False)
+    return [{"accounts": [_key(data, i) for i in g.accounts], "kind": g.kind, "score": g.score,
+             "evidence": g.evidence} for g in coord.find_coordination(data, window, min_repeats, kinds)]
+
+
+# --- re-created accounts and cross-platform identity -------------------------------------------------
+
+def resurgence(engine: sa.Engine) -> list[dict[str, Any]]:
+    data = load_graph(engine, with_detection=False)
+    out = []
+    for link in find_links(data):
+        new, old = _key(data, link.account), _key(data, link.predecessor)
+        out.append({"platform": new["platform"], "account_id": new["account_id"],
+                    "predecessor_platform": old["platform"], "predecessor_account_id": old["account_id"],
+                    "score": link.score, "evidence": link.evidence})
+    return out
+
+
+# --- platforms, migration ----------------------------------------------------------------------------
+
+def _flagged_posts(data: GraphData, ranking: Ranking | None) -> tuple[np.ndarray, str]:
+    """Indices of flagged posts: detection results, else posts by the community's accounts."""
+    p = data.posts
+    if data.detection:
+        return np.flatnonzero((p.flag > 0) & ~p.exempt), "detection"
+    assert ranking is not None
+    member = np.asarray([r != "bystander" for r in ranking.role], bool)
+    return np.flatnonzero(member[p.account]), "community accounts"
+
+
+def platforms(engine: sa.Engine, emerging_only: bool = False) -> list[dict[str, Any]]:
+    data = load_graph(engine)
+    ranking = None if data.detection else rank_accounts(data)
+    chosen, basis = _flagged_posts(data, ranking)
+    urls = _post_urls(engine, data, chosen)
+    stats = domain_stats(data.posts.time[chosen], urls, domain_registry(engine))
+    return [{"domain": s.domain, "platform": s.platform, "known": s.known, "flagged_links": s.flagged_links,
+             "first_seen": _iso(s.first_seen), "weekly": s.weekly, "emerging": s.emerging,
+             "growth": s.growth, "basis": basis}
+            for s in stats if s.emerging or not emerging_only]
+
+
+def _post_urls(engine: sa.Engine, data: GraphData, chosen: np.ndarray) -> list[list[str]]:
+    """URLs of the chosen posts (read again: the arrays keep only normalised items)."""
+    wanted = {(data.posts.platform[k], data.posts.post_id[k]): n for n, k in enumerate(chosen.tolist())}
+    urls: list[list[str]] = [[] for _ in wanted]
+    p = schema.posts
+    with engine.connect() as conn:
+        for r in conn.execute(sa.select(p.c.platform, p.c.post_id, p.c.urls).where(p.c.urls.is_not(None))):
+            k = wanted.get((r.platform, r.post_id))
+            if k is not None and r.urls:
+                urls[k] = [str(u) for u in (r.urls if isinstance(r.urls, list) else [r.urls])]
+    return urls
+
+
+def community_migration(engine: sa.Engine) -> list[dict[str, Any]]:
+    data, ranking = ranked(engine)
+    chosen, _ = _flagged_posts(data, None if data.detection else ranking)
+    return migration(data.posts.time[chosen], [data.posts.platform[k] for k in chosen.tolist()])
+
+
+# --- export ------------------------------------------------------------------------------------------
+
+def export(engine: sa.Engine, fmt: str, out: Path, since: datetime | None = None,
+           until: datetime | None = None, platforms_: list[str] | None = None,
+           with_scores: bool = True) -> list[Path]:
+    data = load_graph(engine)
+    extra: dict[str, Any] = {}
+    if with_scores and data.n:
+        ranking = rank_accounts(data)
+        extra = {"score": ranking.score.round(6).tolist(), "role": ranking.role,
+                 "community": ranking.community.astype(int).tolist()}
+    g = interaction_graph(data, since.timestamp() if since else None, until.timestamp() if until else None,
+                          set(platforms_) if platforms_ else None)
+    return export_graph(data, g, fmt, out, extra)
