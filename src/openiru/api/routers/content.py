@@ -15,12 +15,11 @@ from ...services.ingest import ingest_source, source_for
 from ...services.stats import platform_stats
 from .. import readmodel
 from ..deps import UNIT, engine_of, roles
+from ..errors import ApiError
 from ..media import safe_media_response
 from ..pagination import PageParams, page_params
 
 router = APIRouter(prefix="/api/v1", tags=["content"])
-PLATFORM = Path(max_length=100, pattern=r"^[^/]+$")
-ID = Path(max_length=255)
 
 
 @router.get("/posts", **roles(*UNIT))
@@ -32,7 +31,7 @@ def list_posts(request: Request, page: PageParams = Depends(page_params),
 
 
 @router.get("/posts/{platform}/{post_id:path}", **roles(*UNIT))
-def get_post(request: Request, platform: str = PLATFORM, post_id: str = ID) -> dict[str, Any]:
+def get_post(request: Request, platform: str = Path(max_length=100, pattern=r"^[^/]+$"), post_id: str = Path(max_length=255)) -> dict[str, Any]:
     """One post with its media (Telegram post ids contain a slash: ``chat/message``)."""
     return readmodel.get_post(engine_of(request), platform, post_id)
 
@@ -46,7 +45,7 @@ def list_accounts(request: Request, page: PageParams = Depends(page_params),
 
 
 @router.get("/accounts/{platform}/{account_id:path}", **roles(*UNIT))
-def get_account(request: Request, platform: str = PLATFORM, account_id: str = ID) -> dict[str, Any]:
+def get_account(request: Request, platform: str = Path(max_length=100, pattern=r"^[^/]+$"), account_id: str = Path(max_length=255)) -> dict[str, Any]:
     return readmodel.get_account(engine_of(request), platform, account_id)
 
 
@@ -77,7 +76,10 @@ async def ingest(request: Request, file: UploadFile = File(...),
             await run_in_threadpool(shutil.copyfileobj, file.file, out)
 
         def run() -> dict[str, Any]:
-            source = source_for(target, format, platform)
+            try:
+                source = source_for(target, format, platform)
+            except ImportError as exc:  # an importer plugin that cannot load
+                raise ApiError(503, "importer_unavailable", f"an importer could not be loaded: {exc}") from None
             return ingest_source(engine, source).as_dict()
 
         return await run_in_threadpool(run)

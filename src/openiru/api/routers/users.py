@@ -14,7 +14,6 @@ from ..deps import engine_of, roles
 from ..pagination import PageParams, make_page, page_params
 
 router = APIRouter(prefix="/api/v1/users", tags=["users"])
-NAME = Path(max_length=100)
 ROLE_PATTERN = "^(" + "|".join(ROLES) + ")$"
 
 
@@ -68,37 +67,37 @@ def add_user(body: NewUser, request: Request) -> dict[str, Any]:
 
 
 @router.get("/{name}", **roles("admin"))
-def get_user(request: Request, name: str = NAME) -> dict[str, Any]:
+def get_user(request: Request, name: str = Path(max_length=100)) -> dict[str, Any]:
     return user_dict(user_service.get_user(engine_of(request), name))
 
 
 @router.patch("/{name}", **roles("admin"))
-def change_role(body: RoleChange, request: Request, name: str = NAME) -> dict[str, Any]:
+def change_role(body: RoleChange, request: Request, name: str = Path(max_length=100)) -> dict[str, Any]:
     return user_dict(user_service.set_role(engine_of(request), name, body.role))
 
 
 @router.post("/{name}/password", **roles("admin"))
-def set_password(body: NewPassword, request: Request, name: str = NAME) -> dict[str, Any]:
+def set_password(body: NewPassword, request: Request, name: str = Path(max_length=100)) -> dict[str, Any]:
     """Set a user's password (ends the user's sessions)."""
     auth.set_password(engine_of(request), name, body.password)
     return {"ok": True}
 
 
 @router.get("/{name}/tokens", **roles("admin"))
-def list_tokens(request: Request, name: str = NAME) -> dict[str, Any]:
+def list_tokens(request: Request, name: str = Path(max_length=100)) -> dict[str, Any]:
     engine = engine_of(request)
     user_service.get_user(engine, name)
     return {"items": auth.list_tokens(engine, name), "next_cursor": None}
 
 
 @router.post("/{name}/tokens", status_code=201, **roles("admin"))
-def create_token(body: NewToken, request: Request, name: str = NAME) -> dict[str, Any]:
+def create_token(body: NewToken, request: Request, name: str = Path(max_length=100)) -> dict[str, Any]:
     """A new API token for the user, shown only in this response."""
     return {"token": auth.create_token(engine_of(request), name, body.label, body.days)}
 
 
 @router.delete("/{name}/tokens/{token_id}", **roles("admin"))
-def revoke_token(request: Request, token_id: int, name: str = NAME) -> dict[str, Any]:
+def revoke_token(request: Request, token_id: int = Path(ge=1, le=2**31 - 1), name: str = Path(max_length=100)) -> dict[str, Any]:
     if not auth.revoke_token(engine_of(request), name, token_id):
         from ...errors import NotFoundError
 
