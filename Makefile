@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest services clean bench
+.PHONY: venv demo test lint typecheck pytest services chromium clean bench
 
 venv: $(STAMP)
 
@@ -24,11 +24,15 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy src/openiru/model.py src/openiru/interactions.py src/openiru/detect src/openiru/graph src/openiru/referral
 
-pytest: venv services
+pytest: venv services chromium
 	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
 services:
 	bash scripts/services.sh
+
+# The browser tests drive Debian's Chromium (Playwright never downloads a browser).
+chromium:
+	test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; }
 
 test: lint typecheck pytest
 
