@@ -1,0 +1,369 @@
+"""Generic JSONL or CSV with a documented column mapping, for any other platform.
+
+Columns (CSV header names or JSONL keys) are matched to fields by name: the
+default name of each field or one of its aliases (:data:`FIELDS`), compared
+case-insensitively with spaces and dashes read as underscores.  A sidecar file
+``<file>.mapping.json`` overrides the matching::
+
+    {"columns": {"post_id": "MsgNo", "text": "Body", "account_id": "user.id"},
+     "platform": "forum-a", "delimiter": ";", "timestamp_format": "%d.%m.%Y %H:%M"}
+
+(a flat ``{"post_id": "MsgNo", ...}`` works too; a dotted name reaches into
+nested JSONL objects).  Multi-valued cells (urls, hashtags, mentions, media)
+are separated by whitespace or ``|`` in CSV (a JSON array in a cell works
+too) and are arrays (or such strings) in JSONL.  The platform comes from
+``--platform``, else the mapping's ``platform``, else a platform column; with
+none of them the import stops with a clear error.  See docs/formats.md.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..errors import FormatError
+from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time, utc
+from .base import Problem, Record, Source
+from .jsonio import first_non_space, is_jsonl, iter_json_lines, read_head
+from .media import hash_file
+
+_CSV_DELIMITERS = ",;\t"
+
+#: Each field and the column names it is found under, the default name first.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "platform": ("platform", "network", "service"),
+    "post_id": ("post_id", "id", "message_id", "msg_id", "status_id", "tweet_id", "item_id", "postid"),
+    "account_id": ("account_id", "author_id", "user_id", "from_id", "uid", "owner_id", "accountid"),
+    "handle": ("handle", "username", "screen_name", "user_name", "user", "author", "author_handle"),
+    "display_name": ("display_name", "name", "author_name", "full_name", "displayname"),
+    "timestamp": ("timestamp", "created_at", "date", "datetime", "time", "published", "posted_at", "ts"),
+    "text": ("text", "content", "body", "message", "msg", "full_text", "post_text"),
+    "language": ("language", "lang"),
+    "urls": ("urls", "links", "expanded_urls"),
+    "hashtags": ("hashtags", "tags"),
+    "mentions": ("mentions", "mentioned", "mention_handles"),
+    "mention_ids": ("mention_ids", "mentioned_ids"),
+    "reply_to": ("reply_to", "in_reply_to", "in_reply_to_id", "reply_to_id", "parent_id"),
+    "reply_to_account": ("reply_to_account", "in_reply_to_account_id", "in_reply_to_user_id",
+                         "reply_to_account_id"),
+    "repost_of": ("repost_of", "retweet_of", "reblog_of", "retweeted_id", "share_of", "shared_post_id"),
+    "quote_of": ("quote_of", "quoted_id", "quote_id", "quoted_post_id"),
+    "forward_from": ("forward_from", "forward_from_id", "forwarded_from_id"),
+    "forward_from_name": ("forward_from_name", "forwarded_from"),
+    "media_urls": ("media_urls", "media_url", "media", "attachments", "image_urls"),
+    "media_files": ("media_files", "media_paths", "files"),
+    "url": ("url", "post_url", "permalink", "link"),
+    "followers": ("followers", "followers_count"),
+    "bio": ("bio", "description", "account_bio"),
+    "avatar_url": ("avatar_url", "avatar", "profile_image_url"),
+    "account_created_at": ("account_created_at", "user_created_at"),
+}
+
+_SPLIT_RE = re.compile(r"[\s|]+")
+
+
+def normalise(column: str) -> str:
+    """Column names compare case-insensitively, with spaces and dashes read as underscores."""
+    return re.sub(r"[\s\-]+", "_", column.strip().lower())
+
+
+def match_columns(columns: list[str], explicit: dict[str, str]) -> dict[str, str]:
+    """Field -> column: the mapping file's choices, then default names, then aliases in order."""
+    found = {f: c for f, c in explicit.items() if f in FIELDS}
+    taken = set(found.values())
+    by_name = {normalise(c): c for c in columns}
+    for rank in range(max(len(a) for a in FIELDS.values())):
+        for name, aliases in FIELDS.items():
+            if name in found or rank >= len(aliases):
+                continue
+            column = by_name.get(aliases[rank])
+            if column is not None and column not in taken:
+                found[name] = column
+                taken.add(column)
+    return found
+
+
+def split_multi(value: Any) -> list[str]:
+    """A multi-valued cell: a JSON array, or text split on whitespace and ``|``."""
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+    text = str(value).strip()
+    if text.startswith("["):
+        try:
+            parsed = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            parsed = None
+        if isinstance(parsed, list):
+            return split_multi(parsed)
+    return [part for part in _SPLIT_RE.split(text) if part]
+
+
+def parse_row_time(value: Any, fmt: str | None) -> datetime:
+    if value is None:
+        raise KeyError("missing timestamp")
+    try:
+        if fmt and isinstance(value, str):
+            return utc(datetime.strptime(value, fmt))
+        return parse_time(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"bad timestamp: {value!r}") from exc
+
+
+def mapping_path(path: Path) -> Path:
+    return path.with_name(path.name + ".mapping.json")
+
+
+@dataclass(slots=True)
+class ColumnMapping:
+    columns: dict[str, str] = field(default_factory=dict)
+    platform: str | None = None
+    delimiter: str | None = None
+    timestamp_format: str | None = None
+
+
+_OPTIONS = ("platform", "delimiter", "timestamp_format")
+
+
+def load_mapping(path: Path) -> ColumnMapping:
+    """The sidecar ``<file>.mapping.json``, or an empty mapping when there is none."""
+    sidecar = mapping_path(path)
+    if not sidecar.is_file():
+        return ColumnMapping()
+    try:
+        data = orjson.loads(sidecar.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise FormatError(f"{sidecar}: invalid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise FormatError(f"{sidecar}: expected a JSON object of field -> column name")
+    columns = data.get("columns", {k: v for k, v in data.items() if k not in _OPTIONS})
+    unknown = sorted(set(columns) - set(FIELDS))
+    if unknown:
+        raise FormatError(f"{sidecar}: unknown fields {', '.join(unknown)}; known: {', '.join(FIELDS)}")
+    return ColumnMapping({k: str(v) for k, v in columns.items()},
+                         *(str(data[o]) if data.get(o) else None for o in _OPTIONS))
+
+
+def known_format_line(obj: Any) -> bool:
+    """A JSON line that another importer reads (twarc2, Mastodon, Rocket.Chat, ActivityPub)."""
+    if not isinstance(obj, dict):
+        return True
+    if "__twarc" in obj or "edit_history_tweet_ids" in obj or "referenced_tweets" in obj:
+        return True
+    if isinstance(obj.get("data"), dict | list) and ("includes" in obj or "meta" in obj):
+        return True
+    if isinstance(obj.get("account"), dict) and "acct" in obj["account"]:
+        return True
+    if "rid" in obj and "_id" in obj and isinstance(obj.get("u"), dict):
+        return True
+    return "@context" in obj or obj.get("type") in ("Create", "Announce", "Note")
+
+
+def _csv_header(head: bytes, delimiter: str | None = None) -> tuple[list[str], str] | None:
+    try:
+        text = head.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = head.decode("latin-1")
+    first = text.split("\n", 1)[0].rstrip("\r")
+    if not first or first.lstrip().startswith(("{", "[")):
+        return None
+    if delimiter is None:
+        counts = {d: first.count(d) for d in _CSV_DELIMITERS}
+        delimiter = max(counts, key=lambda d: counts[d])
+        if counts[delimiter] == 0:
+            return None
+    header = next(csv.reader([first], delimiter=delimiter))
+    return [h.strip() for h in header], delimiter
+
+
+class GenericSource(Source):
+    """Any platform's posts as CSV or JSONL, columns matched by name or by a mapping file."""
+
+    name = "generic"
+    default_platform = ""
+
+    def __init__(self, path: Path, platform: str | None = None) -> None:
+        super().__init__(path, platform)
+        self.mapping = load_mapping(self.path)
+        self.fixed_platform = platform or self.mapping.platform
+        self.platform = self.fixed_platform or "(platform column)"
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes) -> float:
+        if path.is_dir() or not head:
+            return 0.0
+        has_mapping = mapping_path(path).is_file()
+        if first_non_space(head) == b"{":
+            if not is_jsonl(head):
+                return 0.0
+            first = orjson.loads(head.lstrip().split(b"\n", 1)[0])
+            if known_format_line(first):
+                return 0.0
+            columns = list(first)
+        else:
+            parsed = _csv_header(head)
+            if parsed is None:
+                return 0.0
+            columns = parsed[0]
+        if has_mapping:
+            return 0.5
+        found = match_columns(columns, {})
+        return 0.3 if "post_id" in found and "text" in found else 0.0
+
+    # -- reading -------------------------------------------------------------------------
+
+    def _rows(self) -> Iterator[tuple[str, dict[str, Any]] | Problem]:
+        head = read_head(self.path, 65536)
+        if first_non_space(head) == b"{":
+            for found in iter_json_lines(self.path):
+                if isinstance(found, Problem) or isinstance(found[1], dict):
+                    yield found
+                else:
+                    yield Problem(str(self.path), found[0], "not a JSON object")
+            return
+        parsed = _csv_header(head, self.mapping.delimiter)
+        if parsed is None:
+            raise FormatError(f"{self.path}: neither JSON lines nor a CSV file with a header row")
+        delimiter = parsed[1]
+        # Posts longer than csv's default 128 KiB field limit exist (pasted articles).
+        csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
+        with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as fh:
+            reader = csv.reader(fh, delimiter=delimiter)
+            try:
+                header = [h.strip() for h in next(reader)]
+            except StopIteration:
+                return
+            while True:
+                try:
+                    row = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as exc:
+                    yield Problem(str(self.path), f"line {reader.line_num}", f"malformed CSV row: {exc}")
+                    continue
+                if not any(cell.strip() for cell in row):
+                    continue
+                if len(row) != len(header):
+                    yield Problem(str(self.path), f"line {reader.line_num}",
+                                  f"malformed CSV row: {len(row)} fields, the header has {len(header)}")
+                    continue
+                yield f"line {reader.line_num}", dict(zip(header, row, strict=True))
+
+    def records(self) -> Iterator[Record]:
+        # JSONL rows may each carry a different set of keys: match columns per key set.
+        matched: dict[tuple[str, ...], dict[str, str]] = {}
+        for found in self._rows():
+            if isinstance(found, Problem):
+                yield found
+                continue
+            location, row = found
+            keys = tuple(row)
+            columns = matched.get(keys)
+            if columns is None:
+                columns = matched[keys] = match_columns(list(row), self.mapping.columns)
+                if len(matched) == 1:
+                    self._check_columns(columns)
+            try:
+                built = self._row(row, columns)
+            except (KeyError, TypeError, ValueError) as exc:
+                reason = str(exc.args[0]) if isinstance(exc, KeyError) else str(exc)
+                yield Problem(str(self.path), location, reason)
+                continue
+            yield from built
+
+    def _check_columns(self, columns: dict[str, str]) -> None:
+        """Stop before importing anything when the first row shows the file cannot work."""
+        sidecar = mapping_path(self.path).name
+        if not self.fixed_platform and "platform" not in columns:
+            raise FormatError(f"{self.path}: no platform: give --platform NAME, add a 'platform' column, "
+                              f"or set \"platform\" in {sidecar}")
+        for required in ("post_id", "timestamp"):
+            if required not in columns:
+                raise FormatError(f"{self.path}: no {required} column (names tried: "
+                                  f"{', '.join(FIELDS[required])}); map one in {sidecar}")
+
+    # -- mapping -------------------------------------------------------------------------
+
+    def _row(self, row: dict[str, Any], columns: dict[str, str]) -> list[Record]:
+        def get(name: str) -> Any:
+            column = columns.get(name)
+            if column is None:
+                return None
+            value = _lookup(row, column)
+            if isinstance(value, str):
+                value = value.strip()
+            return None if value in ("", None) else value
+
+        def text_of(name: str) -> str | None:
+            value = get(name)
+            return None if value is None else str(value)
+
+        platform = self.fixed_platform or text_of("platform")
+        if not platform:
+            raise KeyError("missing platform")
+        post_id = text_of("post_id")
+        if not post_id:
+            raise KeyError("missing post id")
+        handle = text_of("handle")
+        account_id = text_of("account_id") or handle
+        if not account_id:
+            raise KeyError("missing account")
+        timestamp = parse_row_time(get("timestamp"), self.mapping.timestamp_format)
+        account = Account(AccountKey(platform, account_id), handle=handle.lstrip("@") if handle else None,
+                          display_name=text_of("display_name"), bio=text_of("bio"))
+        followers = text_of("followers")
+        if followers and followers.isdigit():
+            account.followers = int(followers)
+        avatar = text_of("avatar_url")
+        if avatar:
+            account.avatar = Media(url=avatar)
+        if get("account_created_at") is not None:
+            account.created_at = parse_row_time(get("account_created_at"), self.mapping.timestamp_format)
+
+        def ref(name: str) -> PostKey | None:
+            value = text_of(name)
+            return PostKey(platform, value) if value else None
+
+        mentions = [Mention(handle=h.lstrip("@")) for h in split_multi(get("mentions"))]
+        mentions += [Mention(account_id=i) for i in split_multi(get("mention_ids"))]
+        media = [Media(url=u) for u in split_multi(get("media_urls"))]
+        for name in split_multi(get("media_files")):
+            media.append(hash_file(self.path.parent / name))
+        reply_account = text_of("reply_to_account")
+        forward_from = text_of("forward_from")
+        meta: dict[str, Any] = {}
+        if text_of("url"):
+            meta["url"] = text_of("url")
+        post = Post(
+            PostKey(platform, post_id), account.key, timestamp, text=text_of("text") or "",
+            language=text_of("language"), urls=split_multi(get("urls")),
+            hashtags=[h.lstrip("#") for h in split_multi(get("hashtags"))], mentions=mentions,
+            reply_to=ref("reply_to"),
+            reply_to_account=AccountKey(platform, reply_account) if reply_account else None,
+            repost_of=ref("repost_of"), quote_of=ref("quote_of"),
+            forward_from=AccountKey(platform, forward_from) if forward_from else None,
+            forward_from_name=text_of("forward_from_name"), media=media,
+            raw=orjson.dumps(row).decode(), metadata=meta,
+        )
+        return [account, post]
+
+
+def _lookup(row: dict[str, Any], column: str) -> Any:
+    """A column's value; a dotted name reaches into nested objects when no key has that name."""
+    if column in row:
+        return row[column]
+    value: Any = row
+    for part in column.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return None
+        value = value[part]
+    return value
+
