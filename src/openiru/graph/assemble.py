@@ -47,6 +47,7 @@ class PostRow:
     quote_of: str | None = None
     forward_from: str | None = None
     forward_from_name: str | None = None
+    mentions: Sequence[str] = ()   # mentioned account ids (kept for writing rows back as records)
 
 
 @dataclass

@@ -64,7 +64,8 @@ def write_graphml(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], out:
     graph = ig.Graph(n=len(nodes), edges=[(index[e["source"]], index[e["target"]]) for e in edges],
                      directed=True)
     for name in nodes[0] if nodes else ():
-        graph.vs[name] = [row[name] for row in nodes]
+        # igraph writes its own node ids; the account key goes in as the vertex name
+        graph.vs["name" if name == "id" else name] = [row[name] for row in nodes]
     for name in ("kind", "weight", "first", "last"):
         graph.es[name] = [e[name] for e in edges]
     graph.write_graphml(str(out))

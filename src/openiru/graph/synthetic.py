@@ -69,6 +69,7 @@ class _Builder:
             row.forward_from = forward[1]
             self.edges.append(EdgeRow(who[0], who[1], forward[0], forward[1], "forward", t))
         if mention:
+            row.mentions = (mention[1],)
             self.edges.append(EdgeRow(who[0], who[1], mention[0], mention[1], "mention", t))
         if media:
             self.media[(who[0], pid)] = [media]
@@ -76,8 +77,22 @@ class _Builder:
         return pid
 
 
+@dataclass
+class Rows:
+    accounts: list[AccountRow]
+    posts: list[PostRow]
+    edges: list[EdgeRow]
+    media: dict[tuple[str, str], list[str]]
+
+
 def small_ecosystem(seed: int = 1, benign: int = 300, core: int = 8, amplifiers: int = 40,
                     distributors: int = 15, days: int = 56) -> tuple[GraphData, Truth]:
+    rows, truth = small_ecosystem_rows(seed, benign, core, amplifiers, distributors, days)
+    return assemble(rows.accounts, rows.posts, rows.edges, rows.media), truth
+
+
+def small_ecosystem_rows(seed: int = 1, benign: int = 300, core: int = 8, amplifiers: int = 40,
+                         distributors: int = 15, days: int = 56) -> tuple[Rows, Truth]:
     b = _Builder(seed)
     rng = b.rng
     truth = Truth()
@@ -92,7 +107,6 @@ def small_ecosystem(seed: int = 1, benign: int = 300, core: int = 8, amplifiers:
     research = [b.account("x", f"lab_{k}", f"Research Lab {k}", followers=8000) for k in range(3)]
     truth.core, truth.amplifiers, truth.distributors = list(cores), list(amps), list(dists)
     truth.journalists, truth.researchers = list(journos), list(research)
-    day = timedelta(days=1)
 
     def when(d: float) -> datetime:
         return T0 + timedelta(seconds=d * 86400)
@@ -134,7 +148,7 @@ def small_ecosystem(seed: int = 1, benign: int = 300, core: int = 8, amplifiers:
                     b.post(j, t + timedelta(hours=rng.uniform(1, 5)), "report about this",
                            quote=(c[0], c[1], pid) if j in journos else None, mention=c)
     truth.groups.append(("co-repost", set(group_a)))
-    truth.groups.append(("co-post", set(group_d)))
+    truth.groups.append(("co-post", set(group_d) | set(cores)))  # originals and re-uploads co-occur
     truth.emerging.append("files.newhost.example")
     # re-created accounts: three cores suspended mid-way, back as numbered handles
     for k, c in enumerate(cores[:3]):
@@ -155,11 +169,9 @@ def small_ecosystem(seed: int = 1, benign: int = 300, core: int = 8, amplifiers:
         twin = b.account("telegram", None or (row.handle or "") + "_tg", row.display_name or "")
         truth.cross_platform.append((c, twin))
         for p in [p for p in b.posts if (p.platform, p.account_id) == c][:20]:
-            b.post(twin, p.timestamp + timedelta(minutes=3), p.text, media=b.media.get((p.platform, p.post_id),
-                                                                                     [None])[0])
-    del day
-    data = assemble(b.accounts, b.posts, b.edges, {k: v for k, v in b.media.items() if v[0]})
-    return data, truth
+            b.post(twin, p.timestamp + timedelta(minutes=3), p.text,
+                   media=b.media.get((p.platform, p.post_id), [None])[0])
+    return Rows(b.accounts, b.posts, b.edges, {k: v for k, v in b.media.items() if v[0]}), truth
 
 
 def large_graph(n: int, m: int, posts: int | None = None, seed: int = 1) -> GraphData:
