@@ -9,10 +9,13 @@ before it.
 
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cache
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ import sqlalchemy as sa
 
 from ..errors import FormatError, RecordError
 from ..model import Account, Post
-from ..plugins import load_group, sources
+from ..plugins import SOURCE_GROUP, load_group, sources
 from ..sources.base import Problem, Source
 from ..sources.jsonio import read_head
 from ..store import schema
@@ -54,16 +57,38 @@ class IngestSummary:
         }
 
 
+@cache
+def available_sources() -> dict[str, type[Source]]:
+    """Every source plugin that loads, by format name.
+
+    A plugin whose module fails to import (a third-party plugin with a missing
+    dependency, an area not built yet) is left out with a warning on stderr
+    rather than making every import fail.
+    """
+    try:
+        return dict(sources())
+    except Exception:  # a plugin failed to import: load them one by one
+        pass
+    found: dict[str, type[Source]] = {}
+    for ep in entry_points(group=SOURCE_GROUP):
+        try:
+            found[ep.name] = ep.load()
+        except Exception as exc:  # a broken plugin must not stop the others
+            print(f"openiru: source plugin {ep.name!r} unavailable: {exc}", file=sys.stderr)
+    return found
+
+
 def detect_format(path: Path) -> type[Source]:
     """The source whose ``sniff`` is most confident about ``path``."""
     head = read_head(path)
     best: tuple[float, type[Source]] | None = None
-    for cls in sources().values():
+    for cls in available_sources().values():
         score = cls.sniff(path, head)
         if score > 0 and (best is None or score > best[0]):
             best = (score, cls)
     if best is None:
-        raise FormatError(f"{path}: cannot tell its format; give --format ({', '.join(sorted(sources()))})")
+        raise FormatError(
+            f"{path}: cannot tell its format; give --format ({', '.join(sorted(available_sources()))})")
     return best[1]
 
 
@@ -73,7 +98,7 @@ def source_for(path: Path, fmt: str = "auto", platform: str | None = None) -> So
     if fmt == "auto":
         cls = detect_format(path)
     else:
-        known = sources()
+        known = available_sources()
         if fmt not in known:
             raise FormatError(f"unknown format {fmt!r}; known: auto, {', '.join(sorted(known))}")
         cls = known[fmt]
