@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -30,7 +33,8 @@ def accounts(
     db: DbOption = None, json_out: JsonOption = False,
 ) -> None:
     """Key accounts ranked, with role, community and the evidence for each score."""
-    rows = graph_service.key_accounts(engine_for(db), top, platform)
+    with _engine(db) as engine:
+        rows = graph_service.key_accounts(engine, top, platform)
     if json_out:
         print_json(rows)
         return
@@ -46,7 +50,8 @@ def seed_add(platform: str, account_id: str,
              note: Annotated[str | None, typer.Option(help="Why this account is a seed.")] = None,
              actor: AsOption = None, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Mark PLATFORM ACCOUNT_ID as a known community account."""
-    row = graph_service.add_seed(engine_for(db), platform, account_id, actor_name(actor), note)
+    with _engine(db) as engine:
+        row = graph_service.add_seed(engine, platform, account_id, actor_name(actor), note)
     if json_out:
         print_json(row)
         return
@@ -58,7 +63,8 @@ def seed_add(platform: str, account_id: str,
 @seed_app.command("list")
 def seed_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     """List seed accounts."""
-    rows = graph_service.list_seeds(engine_for(db))
+    with _engine(db) as engine:
+        rows = graph_service.list_seeds(engine)
     if json_out:
         print_json(rows)
         return
@@ -69,7 +75,8 @@ def seed_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 @seed_app.command("remove")
 def seed_remove(platform: str, account_id: str, db: DbOption = None) -> None:
     """Unmark a seed account."""
-    graph_service.remove_seed(engine_for(db), platform, account_id)
+    with _engine(db) as engine:
+        graph_service.remove_seed(engine, platform, account_id)
     out.print(f"seed {platform}:{account_id} removed", highlight=False)
 
 
@@ -83,7 +90,8 @@ def coordination(
     db: DbOption = None, json_out: JsonOption = False,
 ) -> None:
     """Groups of accounts posting the same content within a time window, repeatedly."""
-    rows = graph_service.coordination(engine_for(db), window, min_repeats, kind or None)
+    with _engine(db) as engine:
+        rows = graph_service.coordination(engine, window, min_repeats, kind or None)
     if json_out:
         print_json(rows)
         return
@@ -96,7 +104,8 @@ def coordination(
 
 def resurgence(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Re-created accounts linked to removed or silent predecessors, and cross-platform identities."""
-    rows = graph_service.resurgence(engine_for(db))
+    with _engine(db) as engine:
+        rows = graph_service.resurgence(engine)
     if json_out:
         print_json(rows)
         return
@@ -112,7 +121,8 @@ def platforms(
     db: DbOption = None, json_out: JsonOption = False,
 ) -> None:
     """Domains flagged content links to, week by week; unknown domains with a growing share."""
-    rows = graph_service.platforms(engine_for(db), emerging)
+    with _engine(db) as engine:
+        rows = graph_service.platforms(engine, emerging)
     if json_out:
         print_json(rows)
         return
@@ -125,13 +135,24 @@ def platforms(
 
 def migration(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Share of the community's posts per platform per week."""
-    rows = graph_service.community_migration(engine_for(db))
+    with _engine(db) as engine:
+        rows = graph_service.community_migration(engine)
     if json_out:
         print_json(rows)
         return
     for r in rows:
         shares = ", ".join(f"{p} {v['share']:.0%}" for p, v in r["platforms"].items())
         out.print(f"{r['week']}\t{r['posts']}\t{shares}", highlight=False)
+
+
+@contextmanager
+def _engine(db: str | None) -> Iterator[sa.Engine]:
+    """An engine for one command, disposed after it (no pooled connection outlives the command)."""
+    engine = engine_for(db)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 def _time(value: str | None) -> datetime | None:
@@ -151,15 +172,15 @@ def graph_export(
     """Export the interaction graph (with scores, roles and communities) for Gephi and other tools."""
     if format not in ("gexf", "graphml", "csv"):
         raise typer.BadParameter("format must be gexf, graphml or csv", param_hint="--format")
-    engine = engine_for(db)
-    if out_file is not None:
-        written = graph_service.export(engine, format, out_file, _time(since), _time(until), platform)
-        err.print("wrote " + ", ".join(str(p) for p in written), highlight=False)
-        return
-    with tempfile.TemporaryDirectory() as tmp:
-        target = Path(tmp) / f"graph.{format}"
-        graph_service.export(engine, format, target, _time(since), _time(until), platform)
-        sys.stdout.write(target.read_text("utf-8"))
+    with _engine(db) as engine:
+        if out_file is not None:
+            written = graph_service.export(engine, format, out_file, _time(since), _time(until), platform)
+            err.print("wrote " + ", ".join(str(p) for p in written), highlight=False)
+            return
+        with tempfile.TemporaryDirectory() as tmp:
+            target = Path(tmp) / f"graph.{format}"
+            graph_service.export(engine, format, target, _time(since), _time(until), platform)
+            sys.stdout.write(target.read_text("utf-8"))
 
 
 def register(app: typer.Typer) -> None:

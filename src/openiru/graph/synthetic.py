@@ -139,9 +139,9 @@ def small_ecosystem_rows(seed: int = 1, benign: int = 300, core: int = 8, amplif
             media = f"sha256:{items:064x}"
             text = b.words(14)
             pid = b.post(c, t, text, media=media, urls=[f"https://{host}/{items}"], tags=["banner", "dawn"])
-            for a in rng.sample(group_a, 8) + rng.sample(amps[amplifiers // 2:], 3):
+            for a in rng.sample(group_a, min(8, len(group_a))) + rng.sample(amps[amplifiers // 2:], 3):
                 b.post(a, t + timedelta(seconds=rng.uniform(5, 50)), repost=(c[0], c[1], pid))
-            for dd in rng.sample(group_d, 4) + rng.sample(dists[len(group_d):] or group_d, 1):
+            for dd in rng.sample(group_d, min(4, len(group_d))) + rng.sample(dists[len(group_d):] or group_d, 1):
                 b.post(dd, t + timedelta(seconds=rng.uniform(5, 40)), text + " relay", media=media)
             if rng.random() < 0.3:
                 for j in journos + research:
@@ -161,7 +161,7 @@ def small_ecosystem_rows(seed: int = 1, benign: int = 300, core: int = 8, amplif
         for d in range(int(days * 0.5 + k) + 1, days):
             t = when(d + 0.5)
             pid = b.post(new, t, b.words(14), media=f"sha256:{10**6 + d * 10 + k:064x}")
-            for a in rng.sample(group_a, 6):
+            for a in rng.sample(group_a, min(6, len(group_a))):
                 b.post(a, t + timedelta(seconds=rng.uniform(5, 50)), repost=(new[0], new[1], pid))
     # cross-platform twins: two cores run a Telegram channel with the same name and content
     for c in cores[3:5]:
