@@ -1,0 +1,216 @@
+"""Referral commands, part two: deconflict, operation, export, audit.
+
+Split from :mod:`openiru.commands.referral` to keep modules short; registered
+from there.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from ..model import parse_time
+from ..services import audit, operations, referrals_export
+from ..services import deconfliction as deconfliction_service
+from .common import AsOption, DbOption, JsonOption, actor_name, engine_for, print_json
+
+out = Console()
+err = Console(stderr=True)
+deconflict_app = typer.Typer(help="Hands-off entries of member-state agencies (deconfliction).",
+                             no_args_is_help=True)
+operation_app = typer.Typer(help="Referral Action Days.", no_args_is_help=True)
+audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+
+
+def _clock():  # type: ignore[no-untyped-def]
+    from .referral import clock
+
+    return clock()
+
+
+@deconflict_app.command("add")
+def deconflict_add(
+    kind: Annotated[str, typer.Argument(help="account | url | hash | channel")],
+    value: Annotated[str, typer.Argument(help="PLATFORM:@ID, a URL, or a hash.")],
+    ref: Annotated[str, typer.Option("--ref", help="Your investigation reference (seen only by your agency).")],
+    agency: Annotated[str | None, typer.Option(help="Agency (admins only; liaisons act for their own).")] = None,
+    expires_days: Annotated[float | None, typer.Option(help="Lapse after this many days.")] = None,
+    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
+) -> None:
+    """Register a hands-off entry tied to an investigation."""
+    entry = deconfliction_service.add_entry(engine_for(db), actor_name(as_user), kind, value, ref, agency,
+                                            expires_days, now=_clock())
+    if json_out:
+        print_json(entry)
+    else:
+        out.print(f"deconfliction entry {entry['id']} added for {entry['agency']}")
+
+
+@deconflict_app.command("list")
+def deconflict_list(db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+    """Your agency's entries in full; for other agencies only how many holds exist."""
+    data = deconfliction_service.list_entries(engine_for(db), actor_name(as_user), now=_clock())
+    if json_out:
+        print_json(data)
+        return
+    for e in data["entries"]:
+        out.print(f"{e['id']}\t{e['kind']}\t{e['value']}\t{e['investigation_ref']}")
+    out.print(f"{data['other_holds']} hold(s) registered by other agencies (details not shown)")
+
+
+@deconflict_app.command("remove")
+def deconflict_remove(entry_id: int, db: DbOption = None, as_user: AsOption = None) -> None:
+    """Lift one of your agency's entries."""
+    deconfliction_service.remove_entry(engine_for(db), actor_name(as_user), entry_id, now=_clock())
+    out.print(f"deconfliction entry {entry_id} lifted")
+
+
+@deconflict_app.command("notifications")
+def deconflict_notifications(db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+    """Referrals that touched your agency's entries."""
+    items = deconfliction_service.notifications_for(engine_for(db), actor_name(as_user))
+    if json_out:
+        print_json(items)
+        return
+    for n in items:
+        out.print(f"{n['at']}  {n['message']}")
+
+
+@operation_app.command("create")
+def operation_create(
+    name: str,
+    agency: Annotated[list[str] | None, typer.Option("--agency", help="Participating agency (repeat).")] = None,
+    hours: Annotated[float, typer.Option(help="Length of the window.")] = 48,
+    start: Annotated[str | None, typer.Option(help="Start (ISO time); now if omitted.")] = None,
+    platform: Annotated[list[str] | None, typer.Option("--platform", help="Target platform (repeat).")] = None,
+    language: Annotated[list[str] | None, typer.Option("--language", help="Target language (repeat).")] = None,
+    organisation: Annotated[list[str] | None, typer.Option("--organisation", help="Target organisation.")] = None,
+    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
+) -> None:
+    """Plan a Referral Action Day."""
+    op = operations.create(engine_for(db), actor_name(as_user), name, agency or [], hours,
+                           parse_time(start) if start else None, platform, language, organisation, now=_clock())
+    if json_out:
+        print_json(op)
+    else:
+        out.print(f"operation {op['id']} {op['name']}: {op['starts_at']} to {op['ends_at']}")
+
+
+@operation_app.command("add")
+def operation_add(
+    operation: Annotated[str, typer.Argument(help="Operation name or id.")],
+    targets: Annotated[list[str], typer.Argument(help="Items assessed: post keys, account keys or URLs.")],
+    assign: Annotated[str | None, typer.Option(help="Assign these items to a user.")] = None,
+    refer: Annotated[bool, typer.Option("--refer", help="Also refer them now (drafts).")] = False,
+    kind: Annotated[str, typer.Option(help="Kind when referring.")] = "referral",
+    reason: Annotated[str | None, typer.Option(help="Reason when referring.")] = None,
+    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
+) -> None:
+    """Add assessed items to an operation (and optionally refer them)."""
+    from ..services import referrals
+
+    engine = engine_for(db)
+    result = operations.add_items(engine, actor_name(as_user), operation, targets, assign, now=_clock())
+    if refer:
+        created = referrals.create_referrals(engine, actor_name(as_user), targets, kind=kind, reason=reason,
+                                             operation_id=result["operation"], now=_clock())
+        operations.link_referrals(engine, result["operation"], created)
+        result["referrals"] = [r["id"] for r in created]
+    if json_out:
+        print_json(result)
+    else:
+        out.print(f"{result['added']} item(s) added, {result['skipped']} already there"
+                  + (f"; referrals {result['referrals']}" if refer else ""))
+
+
+@operation_app.command("report")
+def operation_report(operation: str, db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Live counters during the operation, the final report after it."""
+    r = operations.report(engine_for(db), operation, now=_clock())
+    if json_out:
+        print_json(r)
+        return
+    rate = f"{r['removal_rate'] * 100:.1f} %" if r["removal_rate"] is not None else "n/a"
+    median = (f"{r['median_time_to_removal_s'] / 60:.1f} min" if r["median_time_to_removal_s"] is not None
+              else "n/a")
+    out.print(f"Referral Action Day {r['operation']['name']} ({r['status']})")
+    out.print(f"  items assessed {r['items_assessed']}, referred {r['items_referred']}, sent {r['items_sent']}")
+    out.print(f"  {len(r['languages'])} languages: {', '.join(r['languages'])}")
+    out.print(f"  {len(r['platforms'])} platforms: {', '.join(r['platforms'])}")
+    out.print(f"  {len(r['providers'])} providers: {', '.join(r['providers'])}")
+    out.print(f"  removal rate {rate}, median time to removal {median}")
+
+
+@operation_app.command("list")
+def operation_list(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """All operations."""
+    ops = operations.list_operations(engine_for(db))
+    if json_out:
+        print_json(ops)
+        return
+    for op in ops:
+        out.print(f"{op['id']}\t{op['name']}\t{op['starts_at']} to {op['ends_at']}")
+
+
+def export(
+    fmt: Annotated[str, typer.Argument(metavar="FORMAT", help="dsa | stix | misp | lumen | hashes")],
+    out_file: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
+    state: Annotated[str | None, typer.Option(help="Only referrals in this state.")] = None,
+    referral: Annotated[list[int] | None, typer.Option("--referral", help="Only this referral (repeat).")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export referrals: DSA statements of reasons, STIX 2.1, MISP, Lumen notices, hash list."""
+    if fmt not in ("dsa", "stix", "misp", "lumen", "hashes"):
+        err.print(f"unknown export format {fmt!r}; formats: dsa, stix, misp, lumen, hashes")
+        raise typer.Exit(2)
+    text = referrals_export.export(engine_for(db), fmt, state, referral, now=_clock())
+    if out_file is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+    else:
+        out_file.write_text(text, "utf-8")
+        err.print(f"{fmt} export written to {out_file}")
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Check the hash chain: exit 1 naming the first entry that does not verify."""
+    result = audit.verify(engine_for(db))
+    if json_out:
+        print_json(result.as_dict())
+    elif result.ok:
+        out.print(f"audit log intact: {result.entries} entries, head {result.head or '-'}")
+    else:
+        err.print(f"[red]audit log broken at entry {result.first_bad}[/]: {result.problem}", highlight=False)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("log")
+def audit_log(
+    object_type: Annotated[str | None, typer.Option("--type", help="Only this object type.")] = None,
+    object_id: Annotated[str | None, typer.Option("--id", help="Only this object.")] = None,
+    limit: Annotated[int | None, typer.Option(help="At most this many entries.")] = None,
+    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
+) -> None:
+    """Read the audit log (auditors, approvers and admins)."""
+    from ..services.users import require_actor
+
+    engine = engine_for(db)
+    require_actor(engine, actor_name(as_user), ("auditor", "approver"))
+    items = audit.entries(engine, object_type, object_id, limit)
+    if json_out:
+        print_json(items)
+        return
+    for e in items:
+        out.print(f"{e['seq']:6} {e['at']} {e['actor']:12} {e['action']:24} {e['object_type']} {e['object_id']}")
+
+
+def register_more(app: typer.Typer) -> None:
+    app.add_typer(deconflict_app, name="deconflict")
+    app.add_typer(operation_app, name="operation")
+    app.command("export")(export)
+    app.add_typer(audit_app, name="audit")

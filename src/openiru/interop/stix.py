@@ -1,0 +1,110 @@
+"""STIX 2.1 bundles of referred content, built with the OASIS ``stix2`` library.
+
+Mapping: the unit and each provider are ``identity`` objects; a referred
+account is a ``user-account``; web addresses are ``url``; media files are
+``file`` with SHA-256/MD5 hashes, each also an ``indicator`` with a
+``[file:hashes.'SHA-256' = '...']`` pattern for upload filters; each referral
+is an ``observed-data`` over its observables and a ``report`` tying them
+together.  STIX has no post object, so a post is carried by its URL and its
+author account; its text goes into a ``note`` on the observed data.
+The output passes ``stix2-validator`` (see tests/test_interop_stix.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import stix2
+
+#: Platforms whose names are in the STIX account-type vocabulary.
+ACCOUNT_TYPES = {"x": "twitter", "twitter": "twitter", "facebook": "facebook"}
+
+
+def _time(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def _observables(item: dict[str, Any]) -> list[Any]:
+    target = item["target"]
+    objects: list[Any] = []
+    account = target["author"] or (target["key"] if target["kind"] == "account" else None)
+    if account:
+        platform, _, ident = account.partition(":@")
+        props: dict[str, Any] = {"user_id": ident, "display_name": f"{platform}:@{ident}"}
+        if target.get("author_handle"):
+            props["account_login"] = target["author_handle"]
+        if platform in ACCOUNT_TYPES:
+            props["account_type"] = ACCOUNT_TYPES[platform]
+        objects.append(stix2.UserAccount(**props))
+    if target["url"]:
+        objects.append(stix2.URL(value=target["url"]))
+    for m in target["media"]:
+        hashes = {}
+        if m.get("sha256"):
+            hashes["SHA-256"] = m["sha256"]
+        if m.get("md5"):
+            hashes["MD5"] = m["md5"]
+        if hashes:
+            props = {"hashes": hashes}
+            if m.get("mime"):
+                props["mime_type"] = m["mime"]
+            objects.append(stix2.File(**props))
+    return objects
+
+
+def bundle(items: list[dict[str, Any]], unit_name: str, now: datetime) -> stix2.Bundle:
+    unit = stix2.Identity(name=unit_name, identity_class="organization", sectors=["government-public-services"])
+    objects: dict[str, Any] = {unit.id: unit}
+    providers: dict[str, Any] = {}
+    by_referral: dict[int, list[dict[str, Any]]] = {}
+    for item in items:
+        by_referral.setdefault(item["referral"]["id"], []).append(item)
+    for _ref_id, ref_items in sorted(by_referral.items()):
+        ref = ref_items[0]["referral"]
+        refs: list[str] = []
+        observables: list[Any] = []
+        for item in ref_items:
+            for obs in _observables(item):
+                objects.setdefault(obs.id, obs)
+                observables.append(obs)
+        if ref["provider"] and ref["provider"] not in providers:
+            providers[ref["provider"]] = stix2.Identity(name=ref["provider"], identity_class="organization",
+                                                        created_by_ref=unit.id)
+            objects[providers[ref["provider"]].id] = providers[ref["provider"]]
+        if observables:
+            seen_at = [_time(i["target"]["posted_at"] or ref["created_at"]) for i in ref_items]
+            observed = stix2.ObservedData(
+                created_by_ref=unit.id, first_observed=min(seen_at),
+                last_observed=max(seen_at + [_time(ref["created_at"])]),
+                number_observed=len(ref_items),
+                object_refs=sorted({o.id for o in observables}))
+            objects[observed.id] = observed
+            refs.append(observed.id)
+            texts = [i["target"]["text"] for i in ref_items if i["target"]["text"]]
+            if texts:
+                note = stix2.Note(created_by_ref=unit.id, abstract=f"Referred text ({ref['reference']})",
+                                  content="\n---\n".join(texts), object_refs=[observed.id])
+                objects[note.id] = note
+                refs.append(note.id)
+        for obs in observables:
+            if isinstance(obs, stix2.File):
+                for algo in ("SHA-256", "MD5"):
+                    if algo in obs.hashes:
+                        indicator = stix2.Indicator(
+                            created_by_ref=unit.id, name=f"Referred media {algo} ({ref['reference']})",
+                            pattern=f"[file:hashes.'{algo}' = '{obs.hashes[algo]}']",
+                            pattern_type="stix", valid_from=_time(ref["created_at"]),
+                            indicator_types=["malicious-activity"])
+                        objects[indicator.id] = indicator
+                        refs.append(indicator.id)
+        refs += sorted({o.id for o in observables})
+        if ref["provider"]:
+            refs.append(providers[ref["provider"]].id)
+        report = stix2.Report(
+            created_by_ref=unit.id, name=f"Referral {ref['reference']} ({ref['kind']}, {ref['state']})",
+            description=ref["reason"] or "", published=_time(ref["sent_at"] or ref["created_at"]),
+            report_types=["threat-report"], object_refs=list(dict.fromkeys(refs)) or [unit.id],
+            labels=[ref["kind"], ref["state"]])
+        objects[report.id] = report
+    return stix2.Bundle(objects=list(objects.values()))
