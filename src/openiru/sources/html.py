@@ -42,6 +42,8 @@ class ExtractedText:
     urls: list[str] = field(default_factory=list)
     mentions: list[str] = field(default_factory=list)
     hashtags: list[str] = field(default_factory=list)
+    #: Image sources (``<img src>``, Markdown ``![alt](src)``), absolute or relative as written.
+    images: list[str] = field(default_factory=list)
 
 
 def _add(items: list[str], value: str) -> None:
@@ -60,6 +62,7 @@ class _ContentParser(HTMLParser):
         self.urls: list[str] = []
         self.mentions: list[str] = []
         self.hashtags: list[str] = []
+        self.images: list[str] = []
         self._skip = 0
         self._anchor: tuple[str, str] | None = None  # (href, kind)
         self._anchor_text: list[str] = []
@@ -85,6 +88,7 @@ class _ContentParser(HTMLParser):
         elif tag == "img":
             values = {k: v or "" for k, v in attrs}
             alt = values.get("alt", "")
+            _add(self.images, values.get("src", "").strip())
             if alt:
                 self.parts.append(alt)
 
@@ -144,7 +148,7 @@ def html_to_text(html: str | None) -> ExtractedText:
         url = _trim_url(found)
         if url not in linked and not any(u.startswith(url) or url.startswith(u) for u in urls):
             _add(urls, url)
-    return ExtractedText(text, urls, list(parser.mentions), list(parser.hashtags))
+    return ExtractedText(text, urls, list(parser.mentions), list(parser.hashtags), list(parser.images))
 
 
 def urls_in_text(text: str | None) -> list[str]:
@@ -167,17 +171,20 @@ def markdown_to_text(body: str | None) -> ExtractedText:
     """Plain text and URLs of a Markdown body that may contain inline HTML.
 
     ``[label](url)`` becomes ``label`` (the URL goes to ``urls``), ``![alt](url)``
-    becomes ``alt``; emphasis markers are left as they are (they carry no meaning for
+    becomes ``alt`` (the source goes to ``images``); emphasis markers are left as they are (they carry no meaning for
     matching and removing them risks eating ``*`` or ``_`` inside words).  Links to
     fragments or relative paths (``#comment_1``) are kept out of ``urls``.
     """
     if not body:
         return ExtractedText("")
     urls: list[str] = []
+    images: list[str] = []
 
     def replace(match: re.Match[str]) -> str:
         target = match.group(3)
-        if target.lower().startswith(("http://", "https://")):
+        if match.group(1):
+            _add(images, target)
+        elif target.lower().startswith(("http://", "https://")):
             _add(urls, target)
         return match.group(2)
 
@@ -191,9 +198,11 @@ def markdown_to_text(body: str | None) -> ExtractedText:
             _add(urls, url)
         mentions = parsed.mentions
         hashtags = parsed.hashtags
+        for image in parsed.images:
+            _add(images, image)
     else:
         text = _tidy(text)
     for url in urls_in_text(text):
-        if not any(u.startswith(url) or url.startswith(u) for u in urls):
+        if not any(u.startswith(url) or url.startswith(u) for u in urls + images):
             _add(urls, url)
-    return ExtractedText(text, urls, mentions, hashtags)
+    return ExtractedText(text, urls, mentions, hashtags, images)

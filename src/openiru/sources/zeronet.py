@@ -1,0 +1,232 @@
+"""ZeroNet site folder: ZeroBlog and ZeroTalk style sites.
+
+A site folder holds its ``content.json`` (``address``, ``title``, ``files``,
+``includes``) and app data in ``data.json`` files:
+
+* the site's own ``data/data.json`` (ZeroBlog): ``post[{post_id, title,
+  date_published, body}]``, written by the site owner;
+* each user's ``data/users/<auth address>/data.json`` beside a ``content.json``
+  carrying the user's ``cert_user_id`` (``name@zeroid.bit``): ZeroTalk
+  ``topic[{topic_id, title, body, added, parent_topic_uri}]`` and
+  ``comment{"<topic_id>_<auth address>": [{comment_id, body, added, reply_to}]}``,
+  or ZeroBlog ``comment[{comment_id, body, post_id, date_added}]``.
+
+Every post, topic and comment becomes a post with a stable id unique across sites:
+``<site>/post/<post_id>`` (the owner's blog posts), ``<site>/topic/<topic_id>_<auth>``,
+``<site>/comment/<comment_id>_<auth>`` (ZeroNet's own topic and comment URIs).
+Authors are accounts keyed by ``cert_user_id``; the owner's posts use the owner's
+``cert_user_id`` where the site says it, else the site address.  Bodies are
+Markdown with inline HTML, turned into text and URLs.
+
+ZeroNet caps the size of every signed file (10 kB per user by default, a few MB
+per site), so each ``data.json`` is read whole; the folder is walked lazily.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time
+from .base import Problem, Record, Source
+from .html import hashtags_in_text, markdown_to_text
+from .jsonio import read_head
+from .media import hash_file
+
+#: A ZeroTalk quote reply: ``> [name](#comment_12_1Addr): quoted text``.
+_QUOTE_RE = re.compile(r"^>\s*\[([^\]]+)\]\(#comment_(\d+)_(\w+)\)", re.MULTILINE)
+_COMMENT_REF_RE = re.compile(r"^comment_(\d+)_(\w+)$")
+
+
+def _site_root(path: Path) -> Path:
+    return path.parent if path.is_file() else path
+
+
+def _load(path: Path) -> Any:
+    return orjson.loads(path.read_bytes())
+
+
+class ZeroNetSiteSource(Source):
+    """A ZeroNet site folder (or its content.json): ZeroBlog posts, ZeroTalk topics and comments."""
+
+    name = "zeronet"
+    default_platform = "zeronet"
+
+    @classmethod
+    def sniff(cls, path: Path, head: bytes) -> float:
+        if path.is_dir():
+            content = path / "content.json"
+            if not content.is_file():
+                return 0.0
+            head = read_head(content, 4096)
+        elif path.name != "content.json":
+            return 0.0
+        if b'"address"' in head and (b'"files"' in head or b'"signs"' in head or b'"includes"' in head):
+            return 0.9
+        return 0.0
+
+    def records(self) -> Iterator[Record]:
+        root = self.root = _site_root(self.path)
+        content_file = root / "content.json"
+        try:
+            site = _load(content_file)
+            self.site = str(site["address"])
+        except (OSError, orjson.JSONDecodeError, KeyError, TypeError) as exc:
+            reason = "missing field address" if isinstance(exc, KeyError | TypeError) else str(exc)
+            yield Problem(str(content_file), "$", f"unreadable site content.json: {reason}")
+            return
+        self.site_title = site.get("title")
+        self.owner = self._owner(root, site)
+        for data_file in self._data_files(root, site):
+            yield from self._data_file(root, data_file)
+
+    # -- discovery -----------------------------------------------------------------------
+
+    def _owner(self, root: Path, site: dict[str, Any]) -> Account:
+        """The site owner: a ``cert_user_id`` in the site's content.json or in a user folder the
+        site address signed, else the site address itself."""
+        cert = site.get("cert_user_id")
+        if not cert:
+            own = root / "data" / "users" / self.site / "content.json"
+            if own.is_file():
+                try:
+                    cert = _load(own).get("cert_user_id")
+                except (orjson.JSONDecodeError, AttributeError):
+                    cert = None
+        account_id = str(cert or self.site)
+        meta = {"site": self.site, "role": "site owner"}
+        return Account(AccountKey(self.platform, account_id),
+                       handle=account_id.split("@", 1)[0] if cert else None,
+                       display_name=self.site_title or None, bio=site.get("description") or None,
+                       metadata=meta | ({"cert_user_id": cert} if cert else {}))
+
+    def _data_files(self, root: Path, site: dict[str, Any]) -> Iterator[Path]:
+        """``data.json`` files anywhere in the site, plus JSON data files its content.json lists."""
+        seen: set[Path] = set()
+        listed = [root / name for name in site.get("files") or {}
+                  if name.endswith(".json") and name.startswith("data/")
+                  and not name.endswith("content.json")]
+        for path in listed:
+            if path.is_file() and path not in seen:
+                seen.add(path)
+                yield path
+        for folder, dirs, files in os.walk(root):
+            dirs.sort()
+            if "data.json" in files:
+                path = Path(folder) / "data.json"
+                if path not in seen:
+                    seen.add(path)
+                    yield path
+
+    def _author(self, folder: Path) -> tuple[Account, str] | Problem:
+        """The author of a data file's folder and their auth address ('' for the site itself)."""
+        content = folder / "content.json"
+        if folder.parent.name != "users" or not content.is_file():
+            return self.owner, ""
+        auth = folder.name
+        try:
+            cert = _load(content).get("cert_user_id")
+        except (orjson.JSONDecodeError, AttributeError) as exc:
+            return Problem(str(content), "$", f"unreadable user content.json: {exc}")
+        account_id = str(cert or auth)
+        meta: dict[str, Any] = {"site": self.site, "auth_address": auth}
+        if cert:
+            meta["cert_user_id"] = cert
+        return Account(AccountKey(self.platform, account_id), handle=account_id.split("@", 1)[0],
+                       metadata=meta), auth
+
+    # -- items ---------------------------------------------------------------------------
+
+    def _data_file(self, root: Path, path: Path) -> Iterator[Record]:
+        author = self._author(path.parent)
+        if isinstance(author, Problem):
+            yield author
+            return
+        account, auth = author
+        try:
+            data = _load(path)
+        except (OSError, orjson.JSONDecodeError) as exc:
+            yield Problem(str(path), "$", f"invalid JSON: {exc}")
+            return
+        if not isinstance(data, dict):
+            yield Problem(str(path), "$", "not a JSON object")
+            return
+        yield account
+        for location, kind, item, extra in _items(data):
+            try:
+                post = self._post(account, auth, kind, item, extra)
+            except (KeyError, TypeError, ValueError) as exc:
+                reason = f"missing field {exc.args[0]}" if isinstance(exc, KeyError) else str(exc)
+                yield Problem(str(path), location, f"malformed {kind}: {reason}")
+                continue
+            yield post
+
+    def _post(self, account: Account, auth: str, kind: str, item: Any, topic_uri: str) -> Post:
+        if not isinstance(item, dict):
+            raise TypeError(f"expected an object, got {type(item).__name__}")
+        site = self.site
+        reply_to: str | None = None
+        if kind == "post":
+            native = str(item["post_id"])
+            post_id = f"{site}/post/{native}" if not auth else f"{site}/post/{native}_{auth}"
+            when = item.get("date_published", item.get("date_added", item.get("added")))
+        elif kind == "topic":
+            post_id = f"{site}/topic/{item['topic_id']}_{auth or site}"
+            when = item.get("added")
+            parent = item.get("parent_topic_uri") or item.get("parent_topic_hash")
+            reply_to = f"{site}/topic/{parent}" if parent else None
+        else:
+            post_id = f"{site}/comment/{item['comment_id']}_{auth or site}"
+            when = item.get("added", item.get("date_added"))
+            if item.get("post_id") is not None:  # a ZeroBlog comment
+                reply_to = f"{site}/post/{item['post_id']}"
+            elif topic_uri:
+                reply_to = f"{site}/topic/{topic_uri}"
+            ref = _COMMENT_REF_RE.match(str(item.get("reply_to") or ""))
+            if ref:
+                reply_to = f"{site}/comment/{ref.group(1)}_{ref.group(2)}"
+        if when is None:
+            raise KeyError("date_published" if kind == "post" else "added")
+        try:
+            timestamp = parse_time(when)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"bad time {when!r}") from exc
+        body = markdown_to_text(str(item.get("body") or ""))
+        mentions: list[Mention] = []
+        for name, comment_id, comment_auth in _QUOTE_RE.findall(str(item.get("body") or "")):
+            mentions.append(Mention(handle=name))
+            if reply_to is None or reply_to.startswith(f"{site}/topic/"):
+                reply_to = f"{site}/comment/{comment_id}_{comment_auth}"
+        media = [Media(url=src) if src.lower().startswith(("http://", "https://"))
+                 else hash_file(self.root / src.lstrip("/")) for src in body.images]
+        title = str(item.get("title") or "").strip()
+        text = f"{title}\n\n{body.text}".strip() if title else body.text
+        meta: dict[str, Any] = {"site": site, "kind": kind}
+        if self.site_title:
+            meta["site_title"] = self.site_title
+        if auth:
+            meta["auth_address"] = auth
+        return Post(PostKey(self.platform, post_id), account.key, timestamp, text=text, urls=body.urls,
+                    hashtags=body.hashtags or hashtags_in_text(body.text), mentions=mentions, media=media,
+                    reply_to=PostKey(self.platform, reply_to) if reply_to else None,
+                    raw=orjson.dumps(item).decode(), metadata=meta)
+
+
+def _items(data: dict[str, Any]) -> Iterator[tuple[str, str, Any, str]]:
+    """``(JSON path, kind, item, topic uri)`` for every post, topic and comment in a data.json."""
+    for kind in ("post", "topic"):
+        for index, item in enumerate(data.get(kind) or []):
+            yield f"{kind}[{index}]", kind, item, ""
+    comments = data.get("comment")
+    if isinstance(comments, list):
+        for index, item in enumerate(comments):
+            yield f"comment[{index}]", "comment", item, ""
+    elif isinstance(comments, dict):
+        for topic_uri, entries in comments.items():
+            for index, item in enumerate(entries if isinstance(entries, list) else [entries]):
+                yield f"comment[{topic_uri!r}][{index}]", "comment", item, str(topic_uri)
