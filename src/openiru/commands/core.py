@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import sqlalchemy as sa
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from ..errors import RecordError
 from ..services import users as user_service
 from ..services.ingest import IngestSummary, ingest_source, source_for
 from ..services.stats import platform_stats
@@ -20,10 +24,20 @@ out = Console()
 user_app = typer.Typer(help="Manage the users who act in OpenIRU.", no_args_is_help=True)
 
 
+@contextmanager
+def opened(db: str | None) -> Iterator[sa.Engine]:
+    """The database engine for one command, its connections closed when the command ends."""
+    engine = engine_for(db)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def init(db: DbOption = None) -> None:
     """Create (or migrate) the database."""
-    engine = engine_for(db)
-    out.print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    with opened(db) as engine:
+        out.print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
 
 
 def ingest(
@@ -36,30 +50,8 @@ def ingest(
 ) -> None:
     """Import platform exports (twarc2 JSONL, Telegram result.json, Mastodon, ActivityPub,
     Rocket.Chat, ZeroNet, generic JSONL/CSV)."""
-    engine = engine_for(db)
-    summaries: list[IngestSummary] = []
-    failed = False
-    for path in paths:
-        source = source_for(path, format, platform)
-        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=err, transient=True, disable=json_out) as progress:
-            task = progress.add_task(f"{path.name} ({source.name})", total=None)
-
-            label = f"{path.name} ({source.name})"
-
-            def tick(s: IngestSummary, task: int = task, label: str = label) -> None:
-                progress.update(task, description=f"{label}: {s.posts_read} posts")
-
-            try:
-                summary = ingest_source(engine, source, strict=strict, on_progress=tick)
-            except Exception:
-                failed = True
-                raise
-        summaries.append(summary)
-        for line in summary.problems[:20]:
-            err.print(f"[yellow]skipped[/]: {line}", highlight=False)
-        if len(summary.problems) > 20:
-            err.print(f"... and {sum(summary.errors.values()) - 20} more malformed records")
+    with opened(db) as engine:
+        summaries = [_ingest_one(engine, path, format, platform, strict, json_out) for path in paths]
     if json_out:
         print_json([s.as_dict() for s in summaries])
         return
@@ -69,8 +61,33 @@ def ingest(
         table.add_row(Path(s.path).name, s.format, str(s.posts_read), str(s.posts), str(s.accounts),
                       str(s.edges), str(s.media), _reasons(s.skipped), _reasons(s.errors))
     out.print(table)
-    if failed:
-        raise typer.Exit(1)
+
+
+def _ingest_one(engine: sa.Engine, path: Path, format: str, platform: str | None, strict: bool,
+                json_out: bool) -> IngestSummary:
+    """Import one path, with a progress line; malformed records listed on stderr."""
+    source = source_for(path, format, platform)
+    label = f"{path.name} ({source.name})"
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err, transient=True, disable=json_out) as progress:
+        task = progress.add_task(label, total=None)
+
+        def tick(s: IngestSummary, task: TaskID = task, label: str = label) -> None:
+            progress.update(task, description=f"{label}: {s.posts_read} posts")
+
+        try:
+            summary = ingest_source(engine, source, strict=strict, on_progress=tick)
+        except RecordError as exc:
+            progress.stop()
+            err.print(f"[red]error:[/] {exc}", highlight=False)
+            err.print("--strict: import stopped at this record; every record before it is committed.")
+            raise typer.Exit(1) from None
+    for line in summary.problems[:20]:
+        err.print(f"[yellow]skipped[/]: {line}", highlight=False)
+    errors = sum(summary.errors.values())
+    if errors > 20:
+        err.print(f"... and {errors - 20} more malformed records")
+    return summary
 
 
 def _reasons(counter: dict[str, int]) -> str:
@@ -81,7 +98,8 @@ def _reasons(counter: dict[str, int]) -> str:
 
 def stats(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Posts, accounts, edges and media per platform."""
-    data = platform_stats(engine_for(db))
+    with opened(db) as engine:
+        data = platform_stats(engine)
     if json_out:
         print_json(data)
         return
@@ -100,14 +118,16 @@ def user_add(
     db: DbOption = None,
 ) -> None:
     """Add a user with a role."""
-    user = user_service.add_user(engine_for(db), name, role, agency, provider)
+    with opened(db) as engine:
+        user = user_service.add_user(engine, name, role, agency, provider)
     out.print(f"user {user.name} added with role {user.role}")
 
 
 @user_app.command("list")
 def user_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     """List users and roles."""
-    users = user_service.list_users(engine_for(db))
+    with opened(db) as engine:
+        users = user_service.list_users(engine)
     if json_out:
         print_json([u.__dict__ if hasattr(u, "__dict__") else {
             "name": u.name, "role": u.role, "agency": u.agency, "provider": u.provider} for u in users])
@@ -119,7 +139,8 @@ def user_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 @user_app.command("role")
 def user_role(name: str, role: str, db: DbOption = None) -> None:
     """Change a user's role."""
-    user = user_service.set_role(engine_for(db), name, role)
+    with opened(db) as engine:
+        user = user_service.set_role(engine, name, role)
     out.print(f"user {user.name} now has role {user.role}")
 
 

@@ -30,6 +30,9 @@ from ..store import schema
 from ..store.writer import Batch, resolve_edges, write_batch
 
 BATCH_SIZE = 5000
+#: Problems kept in a summary (all are counted) and shown in its JSON form.
+MAX_PROBLEMS = 1000
+MAX_PROBLEMS_SHOWN = 100
 
 
 @dataclass
@@ -46,6 +49,7 @@ class IngestSummary:
     errors: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     platforms: set[str] = field(default_factory=set)
+    aborted: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -54,6 +58,7 @@ class IngestSummary:
             "edges": self.edges, "media": self.media,
             "skipped": dict(self.skipped), "errors": dict(self.errors),
             "skipped_total": sum(self.skipped.values()), "errors_total": sum(self.errors.values()),
+            "problems": self.problems[:MAX_PROBLEMS_SHOWN], "aborted": self.aborted,
         }
 
 
@@ -155,34 +160,49 @@ def ingest_source(
 
     batch = Batch()
     accounts_seen: set[tuple[str, str]] = set()
-    for record in source.records():
-        if isinstance(record, Post):
-            summary.posts_read += 1
-            summary.platforms.add(record.key.platform)
-            accounts_seen.add((record.account.platform, record.account.account_id))
-            batch.add_post(record)
-        elif isinstance(record, Account):
-            accounts_seen.add((record.key.platform, record.key.account_id))
-            batch.add_account(record)
-        elif isinstance(record, Problem):
-            if record.kind == "skipped":
-                summary.skipped[_reason_key(record.reason)] += 1
-                continue
-            summary.errors[_reason_key(record.reason)] += 1
-            if len(summary.problems) < 1000:
-                summary.problems.append(str(record))
-            if strict:
-                flush(batch)
-                raise RecordError(record.file, record.location, record.reason)
-        if len(batch) >= batch_size:
-            flush(batch)
-            batch = Batch()
-    flush(batch)
-    summary.accounts = len(accounts_seen)
-    with engine.begin() as conn:
-        resolve_edges(conn, summary.platforms or None)
-        conn.execute(sa.update(schema.import_runs).where(schema.import_runs.c.id == run_id)
-                     .values(finished_at=datetime.now(UTC), summary=summary.as_dict()))
+
+    def finish() -> None:
+        """Commit what was read, resolve edges, record the run (also after --strict or Ctrl-C)."""
+        flush(batch)
+        summary.accounts = len(accounts_seen)
+        with engine.begin() as conn:
+            resolve_edges(conn, summary.platforms or None)
+            conn.execute(sa.update(schema.import_runs).where(schema.import_runs.c.id == run_id)
+                         .values(finished_at=datetime.now(UTC), summary=summary.as_dict()))
+
+    try:
+        for record in source.records():
+            if isinstance(record, Post):
+                summary.posts_read += 1
+                summary.platforms.add(record.key.platform)
+                accounts_seen.add((record.account.platform, record.account.account_id))
+                batch.add_post(record)
+            elif isinstance(record, Account):
+                accounts_seen.add((record.key.platform, record.key.account_id))
+                batch.add_account(record)
+            elif isinstance(record, Problem):
+                if record.kind == "skipped":
+                    summary.skipped[_reason_key(record.reason)] += 1
+                    continue
+                summary.errors[_reason_key(record.reason)] += 1
+                if len(summary.problems) < MAX_PROBLEMS:
+                    summary.problems.append(str(record))
+                if strict:
+                    summary.aborted = str(record)
+                    raise RecordError(record.file, record.location, record.reason)
+            if len(batch) >= batch_size:
+                full, batch = batch, Batch()
+                flush(full)
+    except RecordError:
+        finish()
+        raise
+    except BaseException:
+        try:
+            finish()
+        except Exception:  # the original error matters more than a failed clean-up
+            pass
+        raise
+    finish()
     return summary
 
 
