@@ -112,13 +112,16 @@ def provider_resolve(target: Annotated[str, typer.Argument(help="A URL, PLATFORM
 
 
 def refer(
-    targets: Annotated[list[str], typer.Argument(help="PLATFORM:POST_ID, PLATFORM:@ACCOUNT_ID or URL.")],
+    targets: Annotated[list[str] | None, typer.Argument(help="PLATFORM:POST_ID, PLATFORM:@ACCOUNT_ID or URL.")]
+    = None,
     kind: Annotated[str, typer.Option(help="referral | removal-order")] = "referral",
     reason: Annotated[str | None, typer.Option(help="Why this content is referred.")] = None,
     ground: Annotated[list[str] | None, typer.Option(
         "--ground", help="Removal orders: Art. 2(7) point a-e (repeat).")] = None,
     provider: Annotated[str | None, typer.Option(help="Override the resolved provider.")] = None,
     operation: Annotated[str | None, typer.Option(help="Referral Action Day (name or id).")] = None,
+    from_alerts: Annotated[bool, typer.Option(
+        "--from-alerts", help="Also refer every confirmed detection alert not referred yet.")] = False,
     db: DbOption = None,
     as_user: AsOption = None,
     json_out: JsonOption = False,
@@ -128,6 +131,12 @@ def refer(
 
     engine = engine_for(db)
     op_id = operations.operation_id(engine, operation) if operation else None
+    targets = list(targets or [])
+    if from_alerts:
+        targets += referrals.targets_from_alerts(engine)
+    if not targets:
+        err.print("nothing to refer: give targets, or --from-alerts with confirmed alerts")
+        raise typer.Exit(1)
     created = referrals.create_referrals(engine, actor_name(as_user), targets, kind=kind, reason=reason,
                                          grounds=ground, provider=provider, operation_id=op_id, now=clock())
     if op_id is not None:

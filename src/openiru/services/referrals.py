@@ -308,3 +308,16 @@ def expire_overdue(engine: sa.Engine, now: Clock = system_now) -> list[int]:
 
 def times(row: sa.Row) -> tuple[datetime | None, datetime | None]:
     return (utc(row.sent_at) if row.sent_at else None, utc(row.resolved_at) if row.resolved_at else None)
+
+
+def targets_from_alerts(engine: sa.Engine, limit: int | None = None) -> list[str]:
+    """Post keys of confirmed detection alerts that no referral covers yet."""
+    from .detect_alerts import list_alerts  # the detection area's triage queue
+
+    alerts = list_alerts(engine, limit=None, status="confirmed")
+    keys = [f"{a['post']['platform']}:{a['post']['post_id']}" for a in alerts]
+    with engine.connect() as conn:
+        referred = set(conn.execute(sa.select(referral_targets.c.key)
+                                    .where(referral_targets.c.key.in_(keys))).scalars()) if keys else set()
+    fresh = [k for k in keys if k not in referred]
+    return fresh[:limit] if limit else fresh
