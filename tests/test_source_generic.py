@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from openiru.errors import FormatError
 from openiru.model import utc
-from openiru.services.ingest import ingest_source
+from openiru.services.ingest import detect_format, ingest_source
 from openiru.services.stats import platform_stats
 from openiru.sources.generic import GenericSource, match_columns, split_multi
 from openiru.sources.jsonio import read_head
@@ -152,3 +152,23 @@ def test_bad_mapping_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "x.csv.mapping.json").write_text('{"columns": {"post": "post_id"}}')
     with pytest.raises(FormatError, match="unknown fields post"):
         GenericSource(data, "p")
+
+
+def test_auto_format_over_every_fixture_of_every_importer() -> None:
+    """``--format auto`` picks the right importer for each real-format fixture in the tree,
+    this area's and the X and Telegram ones, so generic never steals another format's file."""
+    root = FIXTURES.parent
+    checked = 0
+    for folder in sorted(p for p in root.iterdir() if p.is_dir()):
+        expected = folder.name
+        if expected == "zeronet":
+            candidates = [p for p in folder.iterdir() if p.is_dir()]
+        elif expected == "telegram":
+            candidates = sorted(folder.rglob("result.json"))
+        else:
+            candidates = [p for p in sorted(folder.rglob("*")) if p.suffix in (".json", ".jsonl", ".csv")
+                          and not p.name.endswith(".mapping.json") and p.name != "actor.json"]
+        for path in candidates:
+            assert detect_format(path).name == expected, path
+            checked += 1
+    assert checked >= 15

@@ -112,3 +112,10 @@ def test_zerotalk_topics_comments_and_bad_files(engine: sa.Engine) -> None:
     stats = platform_stats(engine)["platforms"]["zeronet"]
     # gamma's data.json is broken: gamma is not imported
     assert (stats["posts"], stats["accounts"], stats["edges"]) == (5, 2, 5)
+
+
+def test_a_user_content_json_leads_back_to_the_whole_site() -> None:
+    user_file = TALK / "data" / "users" / BETA / "content.json"
+    assert best_source(user_file) == "zeronet"
+    posts = [r for r in ZeroNetSiteSource(user_file).records() if hasattr(r, "text")]
+    assert len(posts) == 5

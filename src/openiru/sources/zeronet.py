@@ -44,7 +44,17 @@ _COMMENT_REF_RE = re.compile(r"^comment_(\d+)_(\w+)$")
 
 
 def _site_root(path: Path) -> Path:
-    return path.parent if path.is_file() else path
+    """The site folder: the folder given, or the one a content.json belongs to.  A user's
+    ``data/users/<auth>/content.json`` names its ``inner_path``, which leads back to the root."""
+    if not path.is_file():
+        return path
+    try:
+        inner = _load(path).get("inner_path")
+    except (OSError, orjson.JSONDecodeError, AttributeError):
+        inner = None
+    depth = len(Path(str(inner)).parts) if inner else 1
+    root = path.parents[depth - 1] if depth <= len(path.parents) else path.parent
+    return root if (root / "content.json").is_file() else path.parent
 
 
 def _load(path: Path) -> Any:
