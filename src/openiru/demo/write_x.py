@@ -1,0 +1,144 @@
+"""X posts as twarc2 writes them: one API v2 response page per line.
+
+Each line is ``{"data": [...], "includes": {"users", "tweets", "media"}, "meta",
+"__twarc"}`` as from ``twarc2 search --archive``: newest first, at most 100
+tweets a page, referenced tweets and every author or mentioned user in
+``includes``.  Retweets carry ``RT @user:`` and truncated text, the original in
+``includes.tweets``; URLs in text are t.co links with ``expanded_url``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from .entities import display_url, spans
+from .ids import IdMaker
+from .records import DemoAccount, DemoPost
+from .world import END
+
+PAGE = 100
+TWARC_VERSION = "2.14.0"
+
+
+def iso_ms(when: datetime) -> str:
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+class XWriter:
+    def __init__(self, ids: IdMaker) -> None:
+        self.ids = ids
+        self.t_co: dict[str, str] = {}
+        self.expanded: dict[str, str] = {}
+        self.stats: dict[str, dict[str, int]] = {}
+
+    def _tco(self, url: str) -> str:
+        if url not in self.t_co:
+            self.t_co[url] = self.ids.t_co()
+            self.expanded[self.t_co[url]] = url
+        return self.t_co[url]
+
+    def user(self, a: DemoAccount) -> dict[str, Any]:
+        counts = self.stats.get(a.account_id, {})
+        return {
+            "id": a.account_id, "name": a.display_name, "username": a.handle,
+            "created_at": iso_ms(a.created_at), "description": a.bio, "protected": False,
+            "verified": False, "profile_image_url":
+                f"https://pbs.twimg.com/profile_images/{int(a.created_at.timestamp())}{len(a.handle)}/"
+                f"{a.avatar.removesuffix('.jpg')}_normal.jpg",
+            "public_metrics": {"followers_count": a.followers, "following_count": 150 + a.followers % 400,
+                               "tweet_count": counts.get("tweets", 0) + 40, "listed_count": a.followers // 200,
+                               "like_count": a.followers % 900},
+        }
+
+    def tweet(self, p: DemoPost) -> dict[str, Any]:
+        text = p.text
+        entities: dict[str, list[dict[str, Any]]] = {}
+        # Replace each URL by its t.co form first, then compute offsets on the final text.
+        for span in spans(text):
+            if span.kind == "url":
+                text = text.replace(span.value, self._tco(span.value), 1)
+        by_handle = {a.handle.lower(): a for a in p.mentions}
+        for span in spans(text):
+            if span.kind == "url":
+                expanded = self.expanded.get(span.value, span.value)
+                entities.setdefault("urls", []).append({
+                    "start": span.start, "end": span.end, "url": span.value, "expanded_url": expanded,
+                    "display_url": display_url(expanded)})
+            elif span.kind == "hashtag":
+                entities.setdefault("hashtags", []).append({"start": span.start, "end": span.end,
+                                                            "tag": span.value})
+            elif span.value.lower() in by_handle:
+                entities.setdefault("mentions", []).append({
+                    "start": span.start, "end": span.end, "username": span.value,
+                    "id": by_handle[span.value.lower()].account_id})
+        tweet: dict[str, Any] = {
+            "id": p.post_id, "text": text, "author_id": p.account.account_id, "created_at": iso_ms(p.time),
+            "conversation_id": p.post_id, "lang": p.language, "edit_history_tweet_ids": [p.post_id],
+            "possibly_sensitive": False, "reply_settings": "everyone",
+            "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0,
+                               "bookmark_count": 0, "impression_count": 0},
+        }
+        if entities:
+            tweet["entities"] = entities
+        refs = []
+        if p.repost_of is not None:
+            refs.append({"type": "retweeted", "id": p.repost_of.post_id})
+        if p.quote_of is not None:
+            refs.append({"type": "quoted", "id": p.quote_of.post_id})
+        if p.reply_to is not None:
+            refs.append({"type": "replied_to", "id": p.reply_to.post_id})
+            tweet["in_reply_to_user_id"] = p.reply_to.account.account_id
+            tweet["conversation_id"] = p.reply_to.post_id
+        if refs:
+            tweet["referenced_tweets"] = refs
+        return tweet
+
+    def write(self, posts: list[DemoPost], path: Path) -> int:
+        """Write the pages; the number of lines written."""
+        for p in posts:
+            self.stats.setdefault(p.account.account_id, {"tweets": 0})["tweets"] += 1
+        ordered = sorted(posts, key=lambda p: (p.time, p.post_id), reverse=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lines = 0
+        with open(path, "wb") as fh:
+            for i in range(0, len(ordered), PAGE):
+                page = ordered[i:i + PAGE]
+                fh.write(orjson.dumps(self._page(page, i // PAGE)) + b"\n")
+                lines += 1
+        return lines
+
+    def _page(self, page: list[DemoPost], number: int) -> dict[str, Any]:
+        users: dict[str, DemoAccount] = {}
+        included: dict[str, DemoPost] = {}
+        for p in page:
+            users.setdefault(p.account.account_id, p.account)
+            for a in p.mentions:
+                users.setdefault(a.account_id, a)
+            for ref in (p.repost_of, p.quote_of, p.reply_to):
+                if ref is not None:
+                    included.setdefault(ref.post_id, ref)
+                    users.setdefault(ref.account.account_id, ref.account)
+                    for a in ref.mentions:
+                        users.setdefault(a.account_id, a)
+        includes: dict[str, Any] = {"users": [self.user(a) for a in users.values()]}
+        if included:
+            includes["tweets"] = [self.tweet(t) for t in included.values()]
+        retrieved = END + timedelta(hours=6, seconds=number * 3)
+        meta: dict[str, Any] = {"newest_id": page[0].post_id, "oldest_id": page[-1].post_id,
+                                "result_count": len(page)}
+        meta["next_token"] = f"b26v89c19zqg8o3f{number + 1:08d}"
+        return {
+            "data": [self.tweet(p) for p in page],
+            "includes": includes,
+            "meta": meta,
+            "__twarc": {"url": "https://api.twitter.com/2/tweets/search/all?query=%23AshenMeridian%20OR%20"
+                               "%23VelmorDawn&start_time=2026-08-03T00%3A00%3A00%2B00%3A00&max_results=100"
+                               "&tweet.fields=author_id,conversation_id,created_at,entities,lang,"
+                               "public_metrics,referenced_tweets&expansions=author_id,"
+                               "referenced_tweets.id,entities.mentions.username",
+                        "version": TWARC_VERSION, "retrieved_at": iso_ms(retrieved).replace(".000Z", "+00:00")},
+        }
