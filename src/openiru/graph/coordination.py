@@ -20,8 +20,9 @@ from scipy.sparse.csgraph import connected_components
 
 from .data import COORDINATION_KIND, ContentKind, GraphData
 
-DEFAULT_WINDOW = 60.0
-DEFAULT_MIN_REPEATS = 2
+#: Defaults: posts within two minutes of each other, shared on at least three distinct items.
+DEFAULT_WINDOW = 120.0
+DEFAULT_MIN_REPEATS = 3
 #: Items posted by more accounts than this inside one window are background noise (a viral link),
 #: not a signal of a coordinated group; they are skipped.
 MAX_ACCOUNTS_PER_BURST = 500
@@ -53,21 +54,17 @@ def find_coordination(data: GraphData, window: float = DEFAULT_WINDOW,
     """Coordinated groups of every kind, strongest first."""
     found: list[CoordinationGroup] = []
     c = data.content
-    exact_of = {}
-    exact = c.kind == ContentKind.TEXT_EXACT
-    exact_of = dict(zip(c.post[exact].tolist(), c.item[exact].tolist(), strict=True))
     for name, content_kinds in _kind_groups().items():
         if kinds and name not in kinds:
             continue
         mask = np.isin(c.kind, np.asarray(content_kinds, np.int8))
-        found.extend(_groups_of_kind(data, name, c.post[mask], c.item[mask], window, max(1, min_repeats),
-                                     exact_of if name == "co-similar-text" else None))
+        found.extend(_groups_of_kind(data, name, c.post[mask], c.item[mask], window, max(1, min_repeats)))
     found.sort(key=lambda g: (-g.score, -len(g.accounts)))
     return found
 
 
 def _groups_of_kind(data: GraphData, name: str, posts: np.ndarray, items: np.ndarray, window: float,
-                    min_repeats: int, exact_of: dict[int, int] | None) -> list[CoordinationGroup]:
+                    min_repeats: int) -> list[CoordinationGroup]:
     if not len(posts):
         return []
     times = data.posts.time[posts]
@@ -90,10 +87,6 @@ def _groups_of_kind(data: GraphData, name: str, posts: np.ndarray, items: np.nda
                 b = int(accounts[s + j])
                 if a == b:
                     continue
-                if exact_of is not None:
-                    ea, eb = exact_of.get(int(posts[s + k])), exact_of.get(int(posts[s + j]))
-                    if ea is not None and ea == eb:
-                        continue  # identical text is co-post, not co-similar-text
                 pair_items[(a, b) if a < b else (b, a)].add(s + k)
                 pair_items[(a, b) if a < b else (b, a)].add(s + j)
     strong = {pair: occ for pair, occ in pair_items.items()

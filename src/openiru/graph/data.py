@@ -43,15 +43,17 @@ class ContentKind(enum.IntEnum):
     """Kinds of shared content items; each maps to one coordination kind."""
 
     MEDIA = 0        # same media hash            -> co-post
-    TEXT_EXACT = 1   # same normalised text       -> co-post
+    TEXT_EXACT = 1   # same normalised text       (originality only: it is also a near-duplicate)
     TEXT_NEAR = 2    # near-duplicate text        -> co-similar-text
     URL = 3          # same normalised URL        -> co-link
     HASHTAGS = 4     # same hashtag set           -> co-hashtag
     REPOSTED = 5     # repost/forward of one post -> co-repost
 
 
+#: Coordination kind of each content kind.  Identical text is a special case of near-duplicate text,
+#: so texts count as co-similar-text only (one group, not two of different kinds, per text campaign).
 COORDINATION_KIND = {
-    ContentKind.MEDIA: "co-post", ContentKind.TEXT_EXACT: "co-post",
+    ContentKind.MEDIA: "co-post",
     ContentKind.TEXT_NEAR: "co-similar-text", ContentKind.URL: "co-link",
     ContentKind.HASHTAGS: "co-hashtag", ContentKind.REPOSTED: "co-repost",
 }
