@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .algorithms import build_graph, leiden, pagerank, personalised_pagerank
+from .algorithms import leiden, pagerank, personalised_pagerank, weighted_matrix
 from .data import COMMENTING, ENDORSING, EdgeCode, GraphData
 from .features import Copies, Features, compute_features, find_copies, log_scale
 
@@ -123,13 +123,13 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     endorsing = np.isin(e.code, np.asarray(ENDORSING, np.int8))
     commenting = np.isin(e.code, np.asarray(COMMENTING, np.int8))
 
-    interaction = build_graph(n, np.r_[e.src, copies.copier], np.r_[e.dst, copies.origin],
-                              np.r_[kind_weight[e.code], np.full(len(copies.copier), COPY_WEIGHT)])
+    interaction = weighted_matrix(n, np.r_[e.src, copies.copier], np.r_[e.dst, copies.origin],
+                                  np.r_[kind_weight[e.code], np.full(len(copies.copier), COPY_WEIGHT)])
     pr = pagerank(interaction)
     del interaction
     end_src = np.r_[e.src[endorsing], copies.copier]
     end_dst = np.r_[e.dst[endorsing], copies.origin]
-    endorsement = build_graph(n, end_src, end_dst, np.ones(len(end_src)), directed=False)
+    endorsement = weighted_matrix(n, end_src, end_dst, np.ones(len(end_src)), undirected=True)
     reset, seed_source = _seed_reset(data, f)
     ppr = personalised_pagerank(endorsement, reset)
     closeness = log_scale(ppr * n)
