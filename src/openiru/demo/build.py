@@ -39,7 +39,7 @@ GROUND_TRUTH = "ground_truth.json"
 class DemoBuild:
     out: Path
     ground_truth: dict[str, Any]
-    inputs: list[Path]  # the exports to import, in order
+    inputs: list[tuple[Path, str]]  # the exports to import, in order, with the format written
     planted_posts: dict[str, int]  # posts generated per platform
 
 
@@ -69,17 +69,19 @@ def build_demo(out: Path, seed: int = 1, scale: float = 1.0) -> DemoBuild:
     auth = auth_addresses(seed, world.of("zeronet"))
     assign_zeronet_ids(world.zeronet_site, zeronet_posts, auth)
 
-    inputs: list[Path] = []
+    inputs: list[tuple[Path, str]] = []
     x_posts = [p for p in gen.posts if p.platform == "x"]
     XWriter(world.ids).write(x_posts, out / "x" / "tweets.jsonl")
-    inputs.append(out / "x" / "tweets.jsonl")
-    inputs += write_telegram(world.chats, [p for p in gen.posts if p.platform == "telegram"], out)
+    inputs.append((out / "x" / "tweets.jsonl", "twarc2"))
+    for path in write_telegram(world.chats, [p for p in gen.posts if p.platform == "telegram"], out):
+        inputs.append((path, "telegram"))
     m_posts = [p for p in gen.posts if p.platform == "mastodon"]
     MastodonWriter(m_posts).write(m_posts, out / "mastodon" / "statuses.json")
-    inputs.append(out / "mastodon" / "statuses.json")
-    inputs += write_rocketchat([c for c in world.chats if c.platform == "rocketchat"],
-                               [p for p in gen.posts if p.platform == "rocketchat"], out)
-    inputs.append(write_zeronet(world.zeronet_site, seed, zeronet_posts, auth, out))
+    inputs.append((out / "mastodon" / "statuses.json", "mastodon"))
+    for path in write_rocketchat([c for c in world.chats if c.platform == "rocketchat"],
+                                 [p for p in gen.posts if p.platform == "rocketchat"], out):
+        inputs.append((path, "rocketchat"))
+    inputs.append((write_zeronet(world.zeronet_site, seed, zeronet_posts, auth, out), "zeronet"))
     files = write_assets(out, gen.known_images, gen.known_texts)
     truth = build_ground_truth(world, gen.posts, groups, gen.lookalikes, files)
     (out / GROUND_TRUTH).write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2))

@@ -38,13 +38,22 @@ def folds(text: str) -> tuple[str, str]:
     return base.translate(_TO_LATIN), base.translate(_TO_CYRILLIC)
 
 
-_TERMS = [(term, [re.compile(r"(?<!\w)" + re.escape(f) + r"(?!\w)") for f in folds(term)])
-          for term, _language, _kind in LEXICON]
+def _alternation(index: int) -> tuple[re.Pattern[str], dict[str, str]]:
+    """One regex over every term (folded one way), and folded form -> term."""
+    by_fold = {folds(term)[index]: term for term, _language, _kind in LEXICON}
+    body = "|".join(re.escape(f) for f in sorted(by_fold, key=len, reverse=True))
+    return re.compile(r"(?<!\w)(?:" + body + r")(?!\w)"), by_fold
+
+
+_PATTERNS = (_alternation(0), _alternation(1))
 
 
 def terms_in(text: str) -> list[str]:
-    folded = folds(text)
-    return [term for term, patterns in _TERMS if any(p.search(f) for p, f in zip(patterns, folded, strict=True))]
+    """Lexicon terms occurring as whole words in ``text`` (after folding), in lexicon order."""
+    found: set[str] = set()
+    for (pattern, by_fold), folded in zip(_PATTERNS, folds(text), strict=True):
+        found.update(by_fold[m.group(0)] for m in pattern.finditer(folded))
+    return [term for term, _language, _kind in LEXICON if term in found]
 
 
 def key(account: DemoAccount) -> dict[str, str]:

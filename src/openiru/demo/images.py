@@ -118,9 +118,10 @@ class ImageFactory:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.known: list[KnownImage] = []
+        self._variants: dict[tuple[str, str], bytes] = {}
 
     def make_known(self, item: str, outlet: str) -> KnownImage:
-        size = self.rng.choice(((640, 400), (720, 405), (600, 600), (800, 450)))
+        size = self.rng.choice(((480, 300), (512, 288), (450, 450), (560, 315)))
         for _ in range(20):
             data = _jpeg(_draw_known(self.rng, outlet, size))
             pdq, quality = pdq_of(data)
@@ -136,6 +137,13 @@ class ImageFactory:
         """A planted copy of ``known``; always within MAX_VARIANT_DISTANCE of it by PDQ."""
         if kind == "original":
             return known.data
+        cached = self._variants.get((known.item, kind))
+        if cached is not None:  # the same altered copy circulates, as copies do
+            return cached
+        self._variants[(known.item, kind)] = data = self._checked_variant(known, kind, mark)
+        return data
+
+    def _checked_variant(self, known: KnownImage, kind: str, mark: str) -> bytes:
         strength = 1.0
         for _ in range(6):
             data = self._variant_once(known, kind, strength, mark)
@@ -169,7 +177,7 @@ class ImageFactory:
 
     def benign(self, label: str) -> bytes:
         """A benign picture, far (by PDQ) from every known item."""
-        size = self.rng.choice(((640, 400), (800, 450)))
+        size = self.rng.choice(((480, 300), (512, 288)))
         for _ in range(20):
             data = _jpeg(_draw_benign(self.rng, label, size), 88)
             pdq, _quality = pdq_of(data)

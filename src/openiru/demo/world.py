@@ -218,8 +218,9 @@ def _rocketchat_accounts(world: World) -> None:
 def _zeronet_accounts(world: World) -> None:
     rng = world.rng
     world.zeronet_site = bitcoin_legacy(random.Random(f"zeronet-{world.seed}"))
-    world.add("zeronet", "velmorherald@zeroid.bit", "velmorherald", "Velmor Herald",
-              "Mirror of the Velmor Herald bulletins.", "en", "core", START + timedelta(days=10))
+    # The blog's posts are signed by the site's own address: that is the owner's identity.
+    world.add("zeronet", world.zeronet_site, "velmorherald", "Velmor Herald mirror",
+              "Bulletins, mirrored.", "en", "core", START + timedelta(days=10))
     for _ in range(world.n(6, 3)):
         handle, display = names.person(rng, rng.choice(LANGUAGES))
         handle = handle.replace("_", "").replace(".", "")

@@ -37,7 +37,7 @@ def auth_addresses(seed: int, accounts: list[DemoAccount]) -> dict[str, str]:
 
 
 def assign_zeronet_ids(site: str, posts: list[DemoPost], auth: dict[str, str]) -> None:
-    """Post ids as the importer keys them: ``<site>/post/<id>`` and ``<site>/comment/<user>/<id>``."""
+    """Post ids as ZeroNet's own URIs name them: ``<site>/post/<id>``, ``<site>/comment/<id>_<auth>``."""
     counters: dict[str, int] = {}
     for p in sorted(posts, key=lambda p: p.time):
         if p.reply_to is None:
@@ -46,7 +46,7 @@ def assign_zeronet_ids(site: str, posts: list[DemoPost], auth: dict[str, str]) -
             address = auth[p.account.account_id]
             counters[address] = counters.get(address, 0) + 1
             p.message_id = counters[address]
-            p.post_id = f"{site}/comment/{address}/{p.message_id}"
+            p.post_id = f"{site}/comment/{p.message_id}_{address}"
 
 
 def write_zeronet(site: str, seed: int, posts: list[DemoPost], auth: dict[str, str], out_root: Path) -> Path:
