@@ -41,7 +41,7 @@ def term_key(term: str, kind: str) -> str:
     """The normalised form a term is matched in."""
     key = normalise(term)
     if kind == "hashtag":
-        key = "#" + key.lstrip("#").replace(" ", "")
+        key = "#" + key.lstrip("#")
     return key
 
 

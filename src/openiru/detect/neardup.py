@@ -39,7 +39,7 @@ class KnownText:
     item: str | None = None
     label: str | None = None
     bank: str = "texts"
-    min_similarity: float = 0.7
+    min_similarity: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)

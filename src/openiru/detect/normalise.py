@@ -13,7 +13,8 @@ Steps, in order:
    Unicode TS #39: both sides of every comparison go through it, so Russian terms
    still match Russian text);
 3. leetspeak inside words that mix letters with digits or symbols (``d43sh``);
-4. punctuation and symbols become spaces (``#`` is kept: hashtags stay hashtags);
+4. punctuation and symbols become spaces (``#`` and ``_`` are kept: hashtags and
+   handles stay whole);
 5. spaced-out letters are joined (``d a e s h`` -> ``daesh``);
 6. runs of white space become one space.
 
@@ -52,7 +53,7 @@ _LEET_CHARS = "0134578@$!|€"
 _LEET_WORD = re.compile(r"[^\W\d_]*[0-9@$!|€][\w@$!|€]*|[^\W\d_]+(?=[0-9@$!|€])[\w@$!|€]*")
 _SPACED = re.compile(r"(?<!\S)(?:[^\W\d_] ){2,}[^\W\d_](?!\S)")
 _SPACES = re.compile(r"\s+")
-_KEEP = {"#"}
+_KEEP = {"#", "_"}  # hashtags stay hashtags; "_" joins words as in handles and hashtags
 
 
 def _build_tables() -> tuple[dict[int, str | None], dict[int, str | None]]:

@@ -25,7 +25,7 @@ PDQ_HEX_LEN = 64
 DEFAULT_MAX_DISTANCE = 31
 DEFAULT_MIN_QUALITY = 50
 #: Decode JPEGs at a reduced scale, but never below this many pixels on the short side.
-DRAFT_MIN_SIDE = 256
+DRAFT_MIN_SIDE = 512
 
 
 def _as_rgb_array(image: Image.Image) -> np.ndarray:
@@ -48,7 +48,7 @@ def pdq_of_file(path: str | Path, fast_decode: bool = True) -> tuple[str, int]:
     with Image.open(path) as image:
         if fast_decode and image.format == "JPEG":
             w, h = image.size
-            scale = max(1, min(w, h) // DRAFT_MIN_SIDE)
+            scale = max(1, min(w, h) // DRAFT_MIN_SIDE) if min(w, h) >= 2 * DRAFT_MIN_SIDE else 1
             if scale > 1:
                 image.draft("RGB", (w // scale, h // scale))
         image.load()

@@ -44,7 +44,7 @@ class BankSpec:
     purpose: str = "match"  # match | suppression
     pdq_max_distance: int = DEFAULT_MAX_DISTANCE
     pdq_min_quality: int = DEFAULT_MIN_QUALITY
-    text_min_similarity: float = 0.7
+    text_min_similarity: float = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,7 +174,7 @@ class Detector:
             result.hits.append(Hit("text", match.similarity, item.bank, item.id, item.item, item.label,
                                    similarity=match.similarity))
         term_matches = self.lexicon.find(norm)
-        hashtags = {"#" + normalise(h).replace(" ", "") for h in result.post.hashtags}
+        hashtags = {"#" + normalise(h).lstrip("#") for h in result.post.hashtags}
         if hashtags:
             seen = {m.term.id for m in term_matches}
             extra = self.lexicon.find(" ".join(sorted(hashtags)))

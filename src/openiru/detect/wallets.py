@@ -7,9 +7,9 @@ Monero's block Base58, Keccak-256 checksum); TRON (``T...``: Base58Check with
 version byte 0x41, the network USDT-TRC20 runs on).  A random string of the right
 shape fails its checksum, so it is not reported.
 
-base58 (Base58Check) and pycryptodome (Keccak-256) do the cryptography; the
-bech32 checksum and Monero's block Base58 are short reference algorithms that no
-installed library provides, written out here from their specifications.
+base58 (Base58Check), bech32 (BIP-173's reference code) and pycryptodome
+(Keccak-256) do the cryptography; Monero's block Base58 is a short algorithm no
+installed library provides, written out here from its specification.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import re
 from dataclasses import dataclass
 
 import base58
+import bech32
 from Crypto.Hash import keccak
 
 _CANDIDATES = re.compile(
@@ -43,20 +44,9 @@ def _keccak256(data: bytes) -> bytes:
     return keccak.new(digest_bits=256, data=data).digest()
 
 
-# --- Bitcoin bech32 / bech32m (BIP-173, BIP-350 reference algorithm)
-_BECH32_CHARSET = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+# --- Bitcoin bech32 (BIP-173) / bech32m (BIP-350): the bech32 package is BIP-173's
+# reference code; it predates bech32m, whose only difference is the final constant.
 _BECH32_CONST, _BECH32M_CONST = 1, 0x2BC830A3
-
-
-def _bech32_polymod(values: list[int]) -> int:
-    generator = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
-    chk = 1
-    for value in values:
-        top = chk >> 25
-        chk = (chk & 0x1FFFFFF) << 5 ^ value
-        for i in range(5):
-            chk ^= generator[i] if ((top >> i) & 1) else 0
-    return chk
 
 
 def _bech32_kind(address: str) -> str | None:
@@ -66,15 +56,18 @@ def _bech32_kind(address: str) -> str | None:
     hrp, _, data_part = address.rpartition("1")
     if hrp != "bc" or len(data_part) < 7:
         return None
-    data = [_BECH32_CHARSET.find(c) for c in data_part]
+    data = [bech32.CHARSET.find(c) for c in data_part]
     if -1 in data:
         return None
-    const = _bech32_polymod([ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp] + data)
+    const = bech32.bech32_polymod(bech32.bech32_hrp_expand(hrp) + data)
     version = data[0]
+    program = bech32.convertbits(data[1:-6], 5, 8, False)
+    if program is None or not 2 <= len(program) <= 40:
+        return None
     if version == 0 and const == _BECH32_CONST:
-        return "segwit" if len(data_part) in (39, 59) else None
-    if version >= 1 and const == _BECH32M_CONST:
-        return "taproot" if version == 1 and len(data_part) == 59 else "segwit"
+        return "segwit" if len(program) in (20, 32) else None
+    if 1 <= version <= 16 and const == _BECH32M_CONST:
+        return "taproot" if version == 1 and len(program) == 32 else "segwit"
     return None
 
 

@@ -28,7 +28,7 @@ detect_banks = sa.Table(
     sa.Column("purpose", sa.String(16), nullable=False, default="match"),
     sa.Column("pdq_max_distance", sa.Integer, nullable=False, default=31),
     sa.Column("pdq_min_quality", sa.Integer, nullable=False, default=50),
-    sa.Column("text_min_similarity", sa.Float, nullable=False, default=0.6),
+    sa.Column("text_min_similarity", sa.Float, nullable=False, default=0.8),
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),

@@ -1,0 +1,193 @@
+"""Scanning: run detection over posts not yet scanned, on demand and during ingest.
+
+``scan`` walks the posts whose ``scanned_at`` is empty in key order, in batches
+(one transaction each, so an interrupted scan resumes where it stopped), computes
+PDQ for local images that have none, runs the :class:`~openiru.detect.pipeline.Detector`
+and writes hits, signals and alerts.  A bank or lexicon change clears
+``scanned_at`` everywhere (see :func:`~openiru.services.detect_banks.ruleset_changed`),
+so the next scan re-matches old posts.
+
+Quarantine: a bank item that suddenly matches far more posts than it used to (at
+least ``quarantine_min`` new posts in one run and more than ``quarantine_factor``
+times what it matched before) is set aside pending review: its hits are kept
+but no longer alert.  ``openiru bank release`` puts it back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..detect.evidence import ScanMedia, ScanPost, ScanResult
+from ..detect.pipeline import Detector, Matcher, Ruleset
+from ..model import Post, utc
+from ..plugins import MATCHER_GROUP, load_group
+from ..store import schema
+from ..store import tables_detect as td
+from .detect_banks import load_ruleset, ruleset_version
+from .detect_store import hash_missing_pdq, load_posts, write_results
+
+BATCH_SIZE = 2000
+QUARANTINE_MIN = 50
+QUARANTINE_FACTOR = 10.0
+
+
+@dataclass
+class ScanSummary:
+    posts: int = 0
+    hits: int = 0
+    alerts: int = 0
+    signals: int = 0
+    media_hashed: int = 0
+    quarantined: list[int] = field(default_factory=list)
+    seconds: float = 0.0
+    ruleset_version: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"posts": self.posts, "hits": self.hits, "alerts": self.alerts, "signals": self.signals,
+                "media_hashed": self.media_hashed, "quarantined": self.quarantined,
+                "seconds": round(self.seconds, 3), "ruleset_version": self.ruleset_version}
+
+
+def plugin_matchers(ruleset: Ruleset) -> list[Matcher]:
+    """Matchers registered under the ``openiru.matchers`` entry-point group."""
+    return [factory(ruleset) for factory in load_group(MATCHER_GROUP).values()]
+
+
+def build_detector(conn: sa.Connection) -> Detector:
+    """The ruleset in the database (banks, lexicons, active classifier), compiled."""
+    from .detect_classifier import active_model  # late: scikit-learn only when a model exists
+
+    ruleset = load_ruleset(conn)
+    model = active_model(conn)
+    if model is not None:
+        ruleset.classifier, ruleset.classifier_version = model.predict, model.version
+    return Detector(ruleset, plugin_matchers(ruleset))
+
+
+class Quarantine:
+    """Counts new matches per bank item during a run and quarantines sudden spikes."""
+
+    def __init__(self, minimum: int = QUARANTINE_MIN, factor: float = QUARANTINE_FACTOR) -> None:
+        self.minimum, self.factor = minimum, factor
+        self.baseline: dict[int, int] = {}
+        self.run: Counter[int] = Counter()
+
+    def check(self, conn: sa.Connection, detector: Detector, results: list[ScanResult]) -> list[int]:
+        """Items to quarantine after this batch; their hits in ``results`` are suppressed."""
+        batch: Counter[int] = Counter()
+        for r in results:
+            for item_id in {h.item_id for h in r.hits if h.item_id is not None and h.matcher != "term"
+                            and not h.suppressed}:
+                batch[item_id] += 1
+        unknown = [i for i in batch if i not in self.baseline]
+        if unknown:
+            t = td.detect_bank_items
+            for row in conn.execute(sa.select(t.c.id, t.c.match_count).where(t.c.id.in_(unknown))):
+                self.baseline[row.id] = row.match_count
+        self.run.update(batch)
+        spiking = [i for i, n in self.run.items() if i not in detector.quarantined_ids
+                   and n >= self.minimum and n > self.factor * max(self.baseline.get(i, 0), 1)]
+        if spiking:
+            detector.quarantine(spiking)
+            t = td.detect_bank_items
+            conn.execute(sa.update(t).where(t.c.id.in_(spiking))
+                         .values(status="quarantined", quarantined_at=datetime.now(UTC)))
+            for r in results:
+                for h in r.hits:
+                    if h.item_id in spiking and h.matcher != "term":
+                        h.suppressed = True
+                        h.detail["quarantined"] = True
+        return spiking
+
+
+def _unscanned(conn: sa.Connection, after: tuple[str, str] | None, limit: int) -> list[tuple[str, str]]:
+    p = schema.posts
+    stmt = sa.select(p.c.platform, p.c.post_id).where(p.c.scanned_at.is_(None))
+    if after is not None:
+        stmt = stmt.where(sa.tuple_(p.c.platform, p.c.post_id) > sa.tuple_(sa.literal(after[0]),
+                                                                            sa.literal(after[1])))
+    rows = conn.execute(stmt.order_by(p.c.platform, p.c.post_id).limit(limit)).all()
+    return [(r.platform, r.post_id) for r in rows]
+
+
+def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None = None, rescan: bool = False,
+         quarantine_min: int = QUARANTINE_MIN, quarantine_factor: float = QUARANTINE_FACTOR,
+         on_progress: Callable[[ScanSummary], None] | None = None) -> ScanSummary:
+    """Scan every post not yet scanned (all posts with ``rescan``)."""
+    started = time.perf_counter()
+    summary = ScanSummary()
+    with engine.begin() as conn:
+        if rescan:
+            conn.execute(sa.update(schema.posts).values(scanned_at=None))
+        detector = build_detector(conn)
+        summary.ruleset_version = ruleset_version(conn)
+    quarantine = Quarantine(quarantine_min, quarantine_factor)
+    after: tuple[str, str] | None = None
+    while limit is None or summary.posts < limit:
+        size = batch_size if limit is None else min(batch_size, limit - summary.posts)
+        with engine.begin() as conn:
+            keys = _unscanned(conn, after, size)
+            if not keys:
+                break
+            after = keys[-1]
+            posts = load_posts(conn, keys)
+            summary.media_hashed += hash_missing_pdq(conn, posts)
+            results = detector.scan(posts)
+            summary.quarantined += quarantine.check(conn, detector, results)
+            counts = write_results(conn, results)
+        summary.posts += len(keys)
+        summary.hits += counts["hits"]
+        summary.alerts += counts["alerts"]
+        summary.signals += counts["signals"]
+        if on_progress:
+            on_progress(summary)
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def scan_post_objects(posts: list[Post]) -> list[ScanPost]:
+    """ScanPosts from freshly imported domain posts (the ingest hook's input)."""
+    out = []
+    for post in posts:
+        media = [ScanMedia(m.key, m.sha256, m.md5, m.pdq, m.pdq_quality, m.path, m.mime)
+                 for m in post.media if not m.missing or m.pdq or m.md5 or m.sha256]
+        out.append(ScanPost(post.key.platform, post.key.post_id, post.account.account_id, post.text or "",
+                            list(post.urls), list(post.hashtags), media, utc(post.timestamp), post.language))
+    return out
+
+
+def ingest_hook(engine: sa.Engine) -> Callable[[sa.Connection, list[Post]], None]:
+    """Entry point of ``openiru.ingest_hooks``: scan each imported batch in its transaction.
+
+    The ruleset is compiled on the first batch; with no banks, lexicons or model
+    the hook does nothing (the posts stay unscanned for a later ``openiru scan``).
+    """
+    state: dict[str, Any] = {}
+
+    def hook(conn: sa.Connection, posts: list[Post]) -> None:
+        if "detector" not in state:
+            state["detector"] = build_detector(conn)
+            state["quarantine"] = Quarantine()
+        detector: Detector = state["detector"]
+        if detector.ruleset.empty or not posts:
+            return
+        seen: set[tuple[str, str]] = set()
+        unique = []
+        for p in posts:
+            if (p.key.platform, p.key.post_id) not in seen:
+                seen.add((p.key.platform, p.key.post_id))
+                unique.append(p)
+        scan_posts = scan_post_objects(unique)
+        hash_missing_pdq(conn, scan_posts)
+        results = detector.scan(scan_posts)
+        state["quarantine"].check(conn, detector, results)
+        write_results(conn, results)
+
+    return hook
