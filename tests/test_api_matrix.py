@@ -40,6 +40,39 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/users/{name}/tokens"): {"admin"},
     ("POST", "/api/v1/users/{name}/tokens"): {"admin"},
     ("DELETE", "/api/v1/users/{name}/tokens/{token_id}"): {"admin"},
+    ("GET", "/api/v1/graph/key-accounts"): UNIT,
+    ("GET", "/api/v1/graph/score"): UNIT,
+    ("GET", "/api/v1/graph/neighbourhood"): UNIT,
+    ("GET", "/api/v1/graph/coordination"): UNIT,
+    ("GET", "/api/v1/graph/recreated"): UNIT,
+    ("GET", "/api/v1/graph/platforms"): UNIT,
+    ("GET", "/api/v1/graph/migration"): UNIT,
+    ("GET", "/api/v1/graph/seeds"): UNIT,
+    ("POST", "/api/v1/graph/seeds"): {"admin", "analyst"},
+    ("DELETE", "/api/v1/graph/seeds"): {"admin", "analyst"},
+    ("GET", "/api/v1/referrals"): UNIT,
+    ("POST", "/api/v1/referrals"): {"admin", "analyst"},
+    ("GET", "/api/v1/referrals/{referral_id}"): UNIT,
+    ("POST", "/api/v1/referrals/{referral_id}/approve"): UNIT,
+    ("POST", "/api/v1/referrals/{referral_id}/send"): UNIT,
+    ("POST", "/api/v1/referrals/{referral_id}/withdraw"): UNIT,
+    ("POST", "/api/v1/referrals/{referral_id}/feedback"): UNIT,
+    ("POST", "/api/v1/referrals/{referral_id}/release"): {"liaison", "admin"},
+    ("GET", "/api/v1/referrals/{referral_id}/evidence"): UNIT,
+    ("GET", "/api/v1/referrals/{referral_id}/deliveries"): UNIT,
+    ("GET", "/api/v1/deconfliction"): UNIT | {"liaison"},
+    ("POST", "/api/v1/deconfliction"): {"liaison", "admin"},
+    ("DELETE", "/api/v1/deconfliction/{entry_id}"): {"liaison", "admin"},
+    ("GET", "/api/v1/deconfliction/notifications"): {"liaison", "admin"},
+    ("GET", "/api/v1/audit"): {"admin", "auditor"},
+    ("GET", "/api/v1/audit/verify"): {"admin", "auditor"},
+    ("GET", "/api/v1/portal/me"): {"provider"},
+    ("GET", "/api/v1/portal/referrals"): {"provider"},
+    ("GET", "/api/v1/portal/referrals/{referral_id}"): {"provider"},
+    ("GET", "/api/v1/portal/referrals/{referral_id}/evidence"): {"provider"},
+    ("GET", "/api/v1/portal/referrals/{referral_id}/evidence/{evidence_id}"): {"provider"},
+    ("POST", "/api/v1/portal/referrals/{referral_id}/acknowledge"): {"provider"},
+    ("POST", "/api/v1/portal/referrals/{referral_id}/answer"): {"provider"},
     # console and portal pages
     ("GET", "/"): ANON,
     ("GET", "/login"): ANON,
@@ -77,8 +110,8 @@ def app_routes(world: World) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def concrete(path: str) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: "1" if m.group(1).endswith("_id") and "token" in m.group(1)
-                  else "nobody-" + m.group(1), path)
+    return re.sub(r"\{(\w+)\}", lambda m: "1" if m.group(1).endswith("_id") and m.group(1) not in
+                  ("post_id", "account_id") else "nobody-" + m.group(1), path)
 
 
 def call(world: World, client: Any, method: str, path: str) -> Any:

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from ..settings import Settings
+from .cache import AnalyticsCache
 from .errors import install_error_handlers
 from .middleware import BodySizeLimit, SecurityHeaders
 from .settings import ApiSettings
@@ -46,6 +47,7 @@ def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None
                   redoc_url=None, description="REST API of OpenIRU, an open-source Internet Referral Unit.")
     app.state.engine = engine
     app.state.settings = api_settings
+    app.state.analytics = AnalyticsCache(api_settings.analytics_ttl)
     install_error_handlers(app)
     _include_routers(app)
     from ..web import install as install_web

@@ -84,3 +84,16 @@ def make_page(rows: Sequence[Any], limit: int, key: Callable[[Any], Sequence[Any
     rows = rows[:limit]
     return {"items": [render(r) for r in rows],
             "next_cursor": encode_cursor(key(rows[-1])) if more and rows else None}
+
+
+def paged_list(rows: Sequence[Any], page: PageParams) -> dict[str, Any]:
+    """A page of an already computed, ordered list (an analytics result): the cursor is the
+    position after the last item given."""
+    start = 0
+    if page.cursor is not None:
+        if len(page.cursor) != 1 or not isinstance(page.cursor[0], int) or page.cursor[0] < 0:
+            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+        start = page.cursor[0]
+    chunk = list(rows[start:start + page.limit])
+    end = start + len(chunk)
+    return {"items": chunk, "next_cursor": encode_cursor([end]) if end < len(rows) else None}

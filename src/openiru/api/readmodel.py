@@ -118,3 +118,48 @@ def media_file(engine: sa.Engine, media_key: str) -> tuple[str | None, str | Non
     if row is None:
         raise NotFoundError("no such media item")
     return (None if row.missing else row.path), row.mime
+
+
+def neighbourhood(engine: sa.Engine, platform: str, account_id: str, limit: int = 40) -> dict[str, Any]:
+    """The account's strongest interaction partners and the interactions among them.
+
+    Nodes: the account and up to ``limit`` partners by number of interactions
+    either way; edges: counts per (source, target, kind) inside that set.
+    """
+    e, a = schema.edges, schema.accounts
+    with engine.connect() as conn:
+        if conn.execute(sa.select(a.c.account_id).where(a.c.platform == platform,
+                                                        a.c.account_id == account_id)).first() is None:
+            raise NotFoundError(f"no account {platform}:@{account_id}")
+        out_q = (sa.select(e.c.target_platform.label("p"), e.c.target_account_id.label("a"),
+                           sa.func.count().label("n"))
+                 .where(e.c.platform == platform, e.c.source_account_id == account_id,
+                        e.c.target_account_id.is_not(None))
+                 .group_by(e.c.target_platform, e.c.target_account_id))
+        in_q = (sa.select(e.c.platform.label("p"), e.c.source_account_id.label("a"), sa.func.count().label("n"))
+                .where(e.c.target_platform == platform, e.c.target_account_id == account_id)
+                .group_by(e.c.platform, e.c.source_account_id))
+        weights: dict[tuple[str, str], int] = {}
+        for r in [*conn.execute(out_q), *conn.execute(in_q)]:
+            if (r.p, r.a) != (platform, account_id):
+                weights[(r.p, r.a)] = weights.get((r.p, r.a), 0) + int(r.n)
+        partners = sorted(weights, key=lambda k: (-weights[k], k))[:limit]
+        members = [(platform, account_id), *partners]
+        ids = [m[1] for m in members]
+        handles = {(r.platform, r.account_id): r.handle for r in conn.execute(
+            sa.select(a.c.platform, a.c.account_id, a.c.handle).where(a.c.account_id.in_(ids)))}
+        inside = set(members)
+        edges = []
+        for r in conn.execute(
+                sa.select(e.c.platform, e.c.source_account_id, e.c.target_platform, e.c.target_account_id, e.c.kind,
+                          sa.func.count().label("n"))
+                .where(e.c.source_account_id.in_(ids), e.c.target_account_id.in_(ids))
+                .group_by(e.c.platform, e.c.source_account_id, e.c.target_platform, e.c.target_account_id,
+                          e.c.kind)):
+            s, t = (r.platform, r.source_account_id), (r.target_platform, r.target_account_id)
+            if s in inside and t in inside and s != t:
+                edges.append({"source": f"{s[0]}:{s[1]}", "target": f"{t[0]}:{t[1]}", "kind": r.kind,
+                              "count": int(r.n)})
+    nodes = [{"id": f"{p}:{x}", "platform": p, "account_id": x, "handle": handles.get((p, x)),
+              "center": (p, x) == (platform, account_id), "weight": weights.get((p, x), 0)} for p, x in members]
+    return {"nodes": nodes, "edges": edges}

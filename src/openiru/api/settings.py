@@ -23,6 +23,8 @@ class ApiSettings:
     max_upload: int = 64 << 20
     page_default: int = 50
     page_max: int = 500
+    #: Seconds a whole-graph result (key accounts, coordination...) is served before a refresh.
+    analytics_ttl: float = 60.0
     data_dir: Path = Path("./openiru-data")
     login_policy: LoginPolicy = field(default=DEFAULT_POLICY)
 

@@ -1,0 +1,65 @@
+"""A small cache for whole-graph analytics the console reads often.
+
+Key accounts, coordination groups and re-created links are computed by the
+graph services over the whole store (seconds on millions of posts).  The API
+keeps the last result per (name, arguments) for ``ttl`` seconds, then serves
+the stale value while one background thread recomputes it, so a page never
+waits for a ranking twice and concurrent requests do not recompute in
+parallel.  Written by hand: the standard library's ``functools`` caches have
+no expiry or stale-while-revalidate, and the value is a single in-process
+object, so a cache server would add nothing.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Hashable
+from typing import Any
+
+
+class AnalyticsCache:
+    def __init__(self, ttl: float = 60.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self.clock = clock
+        self._values: dict[Hashable, tuple[float, Any]] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._refreshing: set[Hashable] = set()
+        self._guard = threading.Lock()
+
+    def _lock(self, key: Hashable) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+    def get(self, key: Hashable, compute: Callable[[], Any]) -> Any:
+        entry = self._values.get(key)
+        if entry is None:
+            with self._lock(key):
+                entry = self._values.get(key)
+                if entry is None:
+                    value = compute()
+                    self._values[key] = (self.clock(), value)
+                    return value
+        stamp, value = entry
+        if self.clock() - stamp > self.ttl:
+            self._refresh_in_background(key, compute)
+        return value
+
+    def _refresh_in_background(self, key: Hashable, compute: Callable[[], Any]) -> None:
+        with self._guard:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+
+        def run() -> None:
+            try:
+                self._values[key] = (self.clock(), compute())
+            finally:
+                with self._guard:
+                    self._refreshing.discard(key)
+
+        threading.Thread(target=run, name=f"openiru-cache-{key}", daemon=True).start()
+
+    def invalidate(self) -> None:
+        """Forget everything (after a change the analyst expects to see at once)."""
+        self._values.clear()

@@ -1,0 +1,114 @@
+"""Network analytics: key accounts, coordination, re-created accounts, platforms, neighbourhoods, seeds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from ...errors import NotFoundError
+from ...services import graph as graph_service
+from .. import readmodel
+from ..deps import UNIT, Principal, RoleGuard, engine_of, roles
+from ..pagination import PageParams, page_params, paged_list
+
+router = APIRouter(prefix="/api/v1/graph", tags=["graph"])
+
+
+def _cached(request: Request, key: Any, compute: Any) -> Any:
+    return request.app.state.analytics.get(key, compute)
+
+
+def _key_accounts(request: Request) -> list[dict[str, Any]]:
+    engine = engine_of(request)
+    return _cached(request, ("key-accounts",), lambda: graph_service.key_accounts(engine))  # type: ignore[no-any-return]
+
+
+@router.get("/key-accounts", **roles(*UNIT))
+def key_accounts(request: Request, page: PageParams = Depends(page_params),
+                 platform: str | None = Query(None, max_length=100)) -> dict[str, Any]:
+    """Accounts ranked by their role in the network, with the evidence behind each score
+    (as ``openiru accounts --json``)."""
+    rows = _key_accounts(request)
+    if platform:
+        rows = [r for r in rows if r["platform"] == platform]
+    return paged_list(rows, page)
+
+
+@router.get("/score", **roles(*UNIT))
+def score(request: Request, platform: str = Query(..., max_length=100),
+          account_id: str = Query(..., max_length=255)) -> dict[str, Any]:
+    """One account's rank, score and score breakdown."""
+    for rank, row in enumerate(_key_accounts(request), start=1):
+        if row["platform"] == platform and row["account_id"] == account_id:
+            return {**row, "rank": rank}
+    raise NotFoundError(f"{platform}:@{account_id} is not in the ranking")
+
+
+@router.get("/neighbourhood", **roles(*UNIT))
+def neighbourhood(request: Request, platform: str = Query(..., max_length=100),
+                  account_id: str = Query(..., max_length=255),
+                  limit: int = Query(40, ge=1, le=200)) -> dict[str, Any]:
+    """The account's interaction neighbourhood as nodes and edges (for the console's graph)."""
+    return readmodel.neighbourhood(engine_of(request), platform, account_id, limit)
+
+
+@router.get("/coordination", **roles(*UNIT))
+def coordination(request: Request, page: PageParams = Depends(page_params)) -> dict[str, Any]:
+    """Groups of accounts acting together (as ``openiru coordination --json``)."""
+    engine = engine_of(request)
+    return paged_list(_cached(request, ("coordination",), lambda: graph_service.coordination(engine)), page)
+
+
+@router.get("/recreated", **roles(*UNIT))
+def recreated(request: Request, page: PageParams = Depends(page_params)) -> dict[str, Any]:
+    """Accounts that look like re-creations of suspended or deleted ones (``openiru resurgence --json``)."""
+    engine = engine_of(request)
+    return paged_list(_cached(request, ("recreated",), lambda: graph_service.resurgence(engine)), page)
+
+
+@router.get("/platforms", **roles(*UNIT))
+def platforms(request: Request, page: PageParams = Depends(page_params),
+              emerging: bool = Query(False)) -> dict[str, Any]:
+    """Domains the flagged content links to, emerging ones marked (``openiru platforms --json``)."""
+    engine = engine_of(request)
+    rows = _cached(request, ("platforms", emerging), lambda: graph_service.platforms(engine, emerging))
+    return paged_list(rows, page)
+
+
+@router.get("/migration", **roles(*UNIT))
+def migration(request: Request) -> dict[str, Any]:
+    """Where the community's flagged content moved, per platform over time."""
+    engine = engine_of(request)
+    return {"items": _cached(request, ("migration",), lambda: graph_service.community_migration(engine)),
+            "next_cursor": None}
+
+
+class Seed(BaseModel):
+    platform: str = Field(min_length=1, max_length=100)
+    account_id: str = Field(min_length=1, max_length=255)
+    note: str | None = Field(None, max_length=1000)
+
+
+@router.get("/seeds", **roles(*UNIT))
+def list_seeds(request: Request, page: PageParams = Depends(page_params)) -> dict[str, Any]:
+    """Accounts analysts marked as known members of the network."""
+    return paged_list(graph_service.list_seeds(engine_of(request)), page)
+
+
+@router.post("/seeds", status_code=201, **roles("admin", "analyst"))
+def add_seed(body: Seed, request: Request,
+             principal: Principal = Depends(RoleGuard(("admin", "analyst")))) -> dict[str, Any]:
+    engine = engine_of(request)
+    seed = graph_service.add_seed(engine, body.platform, body.account_id, principal.name, body.note)
+    request.app.state.analytics.invalidate()
+    return seed
+
+
+@router.delete("/seeds", **roles("admin", "analyst"))
+def remove_seed(request: Request, platform: str = Query(..., max_length=100),
+                account_id: str = Query(..., max_length=255)) -> dict[str, Any]:
+    graph_service.remove_seed(engine_of(request), platform, account_id)
+    request.app.state.analytics.invalidate()
+    return {"ok": True}
