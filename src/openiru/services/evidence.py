@@ -65,9 +65,11 @@ def write_warc(path: Path, url: str, response: httpx.Response) -> None:
         headers = [(k, v) for k, v in response.headers.items()
                    if k.lower() not in ("content-encoding", "transfer-encoding")]
         http_headers = StatusAndHeaders(status, headers, protocol=protocol)
+        # With the length given, warcio digests the in-memory body without a temporary file.
         record = writer.create_warc_record(url, "response", payload=io.BytesIO(response.content),
-                                           http_headers=http_headers)
+                                           length=len(response.content), http_headers=http_headers)
         writer.write_record(record)
+        record.raw_stream.close()
 
 
 def capture(conn: sa.Connection, referral_id: int, reference: str, infos: list[TargetInfo],

@@ -1,0 +1,260 @@
+"""Delivery to local fakes (SMTP with aiosmtpd, signed webhook with retries), evidence
+preservation with WARC, and removal verification against a fake provider on 127.0.0.1."""
+
+from __future__ import annotations
+
+import email
+import gzip
+import hashlib
+import hmac
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from warcio.archiveiterator import ArchiveIterator
+
+from openiru.services import delivery, evidence, providers, referral_records, referrals, referrals_verify
+from openiru.services.delivery_channels import SIGNATURE_HEADER
+from openiru.services.users import add_user
+from test_referral_service import Clock, seed
+
+PAGE_TEXT = "Neutral placeholder statement number one."
+
+
+class FakeProvider:
+    """A hosting provider on 127.0.0.1: pages that can be taken down, and a webhook inbox."""
+
+    def __init__(self) -> None:
+        self.pages: dict[str, tuple[int, str]] = {}
+        self.hook_statuses: list[int] = []
+        self.received: list[dict[str, Any]] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                status, body = fake.pages.get(self.path, (404, "not found"))
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                fake.received.append({"path": self.path, "body": body, "headers": dict(self.headers)})
+                status = fake.hook_statuses.pop(0) if fake.hook_statuses else 200
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeProvider]:
+    f = FakeProvider()
+    yield f
+    f.close()
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(email.message_from_bytes(envelope.content))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def ready(sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+          fake: FakeProvider) -> sa.Engine:
+    monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
+    seed(sqlite_engine)
+    add_user(sqlite_engine, "adm", "admin")
+    fake.pages["/post/1"] = (200, f"<html><body><p>{PAGE_TEXT}</p></body></html>")
+    providers.save_provider(sqlite_engine, "adm", providers.merge(
+        None, "Fake Host", domains=["127.0.0.1"], platforms=["fakenet"], languages=["fr", "en"],
+        contacts={"email": "abuse@fakehost.invalid", "webhook": fake.base + "/hook"},
+        main_establishment="IE"))
+    return sqlite_engine
+
+
+def _approved(engine: sa.Engine, fake: FakeProvider, kind: str = "referral") -> int:
+    clock = Clock()
+    [r] = referrals.create_referrals(engine, "ana", [fake.base + "/post/1"], kind=kind, now=clock)
+    assert r["provider"] == "Fake Host"
+    referrals.approve(engine, "bob", r["id"], now=clock)
+    return int(r["id"])
+
+
+def test_email_delivery_to_local_smtp_with_pdf_in_the_provider_language(
+        ready: sa.Engine, fake: FakeProvider, smtp: tuple[Inbox, int]) -> None:
+    inbox, port = smtp
+    rid = _approved(ready, fake, kind="removal-order")
+    out = delivery.send(ready, "bob", rid, "email", now=Clock(),
+                        channel_options={"host": "127.0.0.1", "port": port})
+    assert out["state"] == "sent" and out["channel"] == "email"
+    [msg] = inbox.messages
+    assert msg["To"] == "abuse@fakehost.invalid"
+    assert msg["X-OpenIRU-Reference"] == out["reference"]
+    parts = {p.get_content_type(): p for p in msg.walk()}
+    text = parts["text/plain"].get_payload(decode=True).decode()
+    assert "Injonction de retrait" in text and fake.base + "/post/1" in text  # French: provider's first language
+    pdf = parts["application/pdf"].get_payload(decode=True)
+    assert pdf.startswith(b"%PDF")
+
+
+def test_email_failure_is_recorded_and_the_referral_stays_approved(ready: sa.Engine, fake: FakeProvider) -> None:
+    rid = _approved(ready, fake)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed_port = s.getsockname()[1]
+    with pytest.raises(delivery.DeliveryFailed):
+        delivery.send(ready, "bob", rid, "email", now=Clock(), channel_options={"port": closed_port})
+    assert delivery.deliveries_of(ready, rid)[0]["ok"] is False
+    assert referral_records.get_referral(ready, rid)["state"] == "approved"
+
+
+def test_signed_webhook_retries_with_backoff(ready: sa.Engine, fake: FakeProvider,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENIRU_WEBHOOK_SECRET", "s3cret")
+    fake.hook_statuses = [500, 503, 200]
+    waits: list[float] = []
+    rid = _approved(ready, fake)
+    out = delivery.send(ready, "bob", rid, "webhook", now=Clock(), sleep=waits.append)
+    assert out["state"] == "sent" and out["delivery"]["attempts"] == 3
+    assert waits == [1.0, 2.0]
+    last = fake.received[-1]
+    expected = "sha256=" + hmac.new(b"s3cret", last["body"], hashlib.sha256).hexdigest()
+    assert last["headers"][SIGNATURE_HEADER] == expected
+    payload = json.loads(last["body"])
+    assert payload["reference"] == out["reference"] and payload["items"][0]["url"] == fake.base + "/post/1"
+
+
+def test_webhook_gives_up_after_retries(ready: sa.Engine, fake: FakeProvider,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENIRU_WEBHOOK_SECRET", "s3cret")
+    fake.hook_statuses = [500] * 10
+    waits: list[float] = []
+    rid = _approved(ready, fake)
+    with pytest.raises(delivery.DeliveryFailed, match="HTTP 500"):
+        delivery.send(ready, "bob", rid, "webhook", now=Clock(), sleep=waits.append)
+    assert waits == [1.0, 2.0, 4.0, 8.0] and len(fake.received) == 5
+
+
+def test_evidence_is_preserved_as_warc_with_sha256(ready: sa.Engine, fake: FakeProvider) -> None:
+    rid = _approved(ready, fake)
+    delivery.send(ready, "bob", rid, "portal", now=Clock())
+    items = evidence.list_evidence(ready, rid)
+    kinds = {e["kind"] for e in items}
+    assert {"raw", "warc"} <= kinds
+    warc = next(e for e in items if e["kind"] == "warc")
+    data = Path(warc["path"]).read_bytes()
+    assert hashlib.sha256(data).hexdigest() == warc["sha256"]
+    with gzip.open(warc["path"], "rb") as fh:
+        responses = [(r.rec_headers.get_header("WARC-Target-URI"), r.http_headers.get_statuscode(),
+                      r.content_stream().read()) for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    [(uri, status, body)] = responses
+    assert (uri, status) == (fake.base + "/post/1", "200") and PAGE_TEXT.encode() in body
+
+
+def test_retention_purge_is_audited(ready: sa.Engine, fake: FakeProvider) -> None:
+    from openiru.services import audit
+
+    rid = _approved(ready, fake)
+    clock = Clock()
+    delivery.send(ready, "bob", rid, "portal", now=clock)
+    files = [e["path"] for e in evidence.list_evidence(ready, rid) if e["path"]]
+    assert evidence.purge(ready, "adm", now=clock)["items"] == 0
+    with pytest.raises(Exception, match="role"):
+        evidence.purge(ready, "ana", now=clock)
+    clock.advance(days=200)
+    summary = evidence.purge(ready, "adm", now=clock)
+    assert summary["files_deleted"] == len(files) and not any(Path(f).exists() for f in files)
+    assert audit.entries(ready, "evidence")[-1]["action"] == "evidence.purge"
+    assert audit.verify(ready).ok
+
+
+def test_verification_against_fake_provider_and_reopen(ready: sa.Engine, fake: FakeProvider) -> None:
+    clock = Clock()
+    rid = _approved(ready, fake)
+    delivery.send(ready, "bob", rid, "portal", now=clock)
+    referrals.feedback(ready, "bob", rid, "removed", now=clock)
+    fake.pages["/post/1"] = (410, "gone")
+    checked = referrals_verify.verify(ready, "bob", rid, now=clock)
+    assert checked["state"] == "removed" and checked["verification"]["checks"][0]["reachable"] is False
+    # the content comes back: the referral is re-opened with a fresh deadline
+    fake.pages["/post/1"] = (200, f"<p>{PAGE_TEXT}</p>")
+    clock.advance(hours=1)
+    again = referrals_verify.verify(ready, "bob", rid, now=clock)
+    assert again["verification"]["outcome"] == "reopened" and again["state"] == "sent"
+    assert again["deadline"] == (clock.at + timedelta(hours=2)).isoformat()
+    assert [h["action"] for h in again["history"]][-1] == "reopen"
+
+
+def test_verification_at_deadline(ready: sa.Engine, fake: FakeProvider) -> None:
+    clock = Clock()
+    rid = _approved(ready, fake)
+    delivery.send(ready, "bob", rid, "portal", now=clock)
+    clock.advance(hours=3)
+    [result] = referrals_verify.verify_due(ready, "bob", now=clock)
+    assert result["state"] == "no_response"
+    fake.pages["/post/1"] = (404, "<p>This content is no longer available.</p>")
+    result = referrals_verify.verify(ready, "bob", rid, now=clock)
+    assert result["state"] == "removed" and result["verification"]["outcome"] == "verified_removed"
+
+
+def test_content_check_on_a_page_that_still_answers(fake: FakeProvider) -> None:
+    from openiru.referral.targets import parse_target
+    from openiru.services.evidence import default_fetch
+    from openiru.services.referral_records import TargetInfo
+
+    info = TargetInfo(parse_target("fakenet:1"), url=fake.base + "/post/1", text=PAGE_TEXT)
+    fake.pages["/post/1"] = (200, f"<p>{PAGE_TEXT.upper()}</p>")
+    assert referrals_verify.check_target(info, default_fetch)["reachable"] is True
+    fake.pages["/post/1"] = (200, "<p>This content is no longer available.</p>")
+    gone = referrals_verify.check_target(info, default_fetch)
+    assert gone["reachable"] is False and gone["status"] == 200
+    fake.pages["/post/1"] = (503, "busy")
+    assert referrals_verify.check_target(info, default_fetch)["reachable"] is None
+
+
+def test_export_channel_writes_the_documents(ready: sa.Engine, fake: FakeProvider, tmp_path: Path) -> None:
+    rid = _approved(ready, fake)
+    out = delivery.send(ready, "bob", rid, "export", now=Clock(), channel_options={"outbox": tmp_path / "ob"})
+    folder = Path(out["delivery"]["folder"])
+    assert json.loads((folder / "referral.json").read_text())["reference"] == out["reference"]
+    assert "Signalement" in (folder / "document.html").read_text()
