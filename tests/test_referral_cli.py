@@ -1,0 +1,122 @@
+"""The referral CLI contracts: JSON shapes, actors and roles, exit codes."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from openiru import cli
+
+
+def run(args: list[str]) -> int:
+    """Run ``openiru ARGS`` in-process like the console script; returns the exit status."""
+    old = sys.argv
+    sys.argv = ["openiru", *args]
+    try:
+        cli.main()
+        return 0
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    finally:
+        sys.argv = old
+
+
+@pytest.fixture
+def db(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> str:
+    monkeypatch.setenv("OPENIRU_DB", sqlite_url)
+    monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
+    monkeypatch.setenv("OPENIRU_NOW", "2026-03-01T12:00:00Z")
+    monkeypatch.delenv("OPENIRU_USER", raising=False)
+    for name, role in (("ana", "analyst"), ("bob", "approver"), ("aud", "auditor")):
+        assert run(["user", "add", name, "--role", role]) == 0
+    assert run(["user", "add", "lia", "--role", "liaison", "--agency", "AgencyA"]) == 0
+    return sqlite_url
+
+
+def _json(capsys: pytest.CaptureFixture[str]) -> object:
+    return json.loads(capsys.readouterr().out)
+
+
+def test_refer_json_contract_and_workflow(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert run(["refer", "x:1", "x:@42", "https://t.me/chan/5", "--reason", "placeholder", "--json",
+                "--as", "ana"]) == 0
+    out = _json(capsys)
+    assert isinstance(out, dict) and list(out) == ["referrals"]
+    refs = out["referrals"]
+    for r in refs:
+        assert {"id", "state", "provider", "deadline", "targets"} <= set(r)
+        assert r["state"] == "draft" and r["deadline"] == "2026-03-01T14:00:00+00:00"
+    assert {r["provider"]: r["targets"] for r in refs} == {
+        "X Corp": ["x:1", "x:@42"], "Telegram": ["https://t.me/chan/5"]}
+    rid = str(next(r["id"] for r in refs if r["provider"] == "X Corp"))
+    assert run(["referral", "approve", rid, "--as", "ana"]) == 3  # four-eyes
+    assert "four-eyes" in capsys.readouterr().err
+    assert run(["referral", "approve", rid, "--as", "bob"]) == 0
+    assert run(["referral", "send", rid, "--channel", "portal", "--as", "bob"]) == 0
+    assert run(["referral", "feedback", rid, "removed", "--at", "2026-03-01T12:30:00Z", "--as", "bob"]) == 0
+    capsys.readouterr()
+    assert run(["referrals", "--state", "removed", "--json"]) == 0
+    [listed] = _json(capsys)  # type: ignore[misc]
+    assert {"id", "kind", "state", "provider", "created_at", "deadline", "targets", "history"} <= set(listed)
+    assert listed["kind"] == "referral" and listed["state"] == "removed"
+    assert [h["to"] for h in listed["history"]] == ["draft", "approved", "sent", "removed"]
+    assert listed["time_to_removal_s"] == 1800
+    assert run(["referral", "withdraw", rid, "--as", "bob"]) == 1  # illegal transition
+    assert "cannot withdraw" in capsys.readouterr().err
+    assert run(["audit", "verify"]) == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["refer", "x:1"],
+    ["refer", "x:1", "--as", "ghost"],
+    ["refer", "x:1", "--as", "aud"],
+    ["deconflict", "add", "account", "x:@1", "--ref", "R", "--as", "ana"],
+    ["operation", "create", "Day", "--as", "lia"],
+])
+def test_unknown_actor_or_wrong_role_is_refused(db: str, args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert run(args) != 0
+    err = capsys.readouterr().err
+    assert "unknown user" in err or "role" in err or "no acting user" in err
+
+
+def test_overdue_listing_with_fixed_clock(db: str, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    assert run(["refer", "x:1", "--kind", "removal-order", "--ground", "d", "--as", "ana"]) == 0
+    capsys.readouterr()
+    assert run(["referrals", "--overdue", "--json"]) == 0
+    assert _json(capsys) == []
+    monkeypatch.setenv("OPENIRU_NOW", "2026-03-01T13:01:00Z")
+    assert run(["referrals", "--overdue", "--json"]) == 0
+    [r] = _json(capsys)  # type: ignore[misc]
+    assert r["kind"] == "removal-order" and r["overdue"] is True
+
+
+def test_provider_commands(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["provider", "resolve", "https://www.youtube.com/watch?v=x"]) == 0
+    assert capsys.readouterr().out.strip() == "YouTube"
+    assert run(["provider", "resolve", "https://nowhere.example/x"]) == 1
+    assert run(["provider", "add", "Small Host", "--domain", "smallhost.example", "--email", "abuse@smallhost.example",
+                "--language", "de", "--as", "ana"]) == 0
+    capsys.readouterr()
+    assert run(["provider", "resolve", "https://cdn.smallhost.example/x", "--json"]) == 0
+    out = _json(capsys)
+    assert out["provider"] == "Small Host" and out["details"]["contacts"]["email"] == "abuse@smallhost.example"
+    assert run(["provider", "add", "Other", "--domain", "o.example", "--as", "aud"]) == 3
+
+
+def test_deconflict_cli_visibility(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["user", "add", "leo", "--role", "liaison", "--agency", "AgencyB"]) == 0
+    assert run(["deconflict", "add", "channel", "https://t.me/chan", "--ref", "INV-77", "--as", "lia"]) == 0
+    capsys.readouterr()
+    assert run(["refer", "https://t.me/chan/9", "--json", "--as", "ana"]) == 0
+    [r] = _json(capsys)["referrals"]  # type: ignore[index]
+    assert r["state"] == "on_hold" and "INV-77" not in json.dumps(r)
+    assert run(["deconflict", "list", "--json", "--as", "leo"]) == 0
+    assert _json(capsys) == {"agency": "AgencyB", "entries": [], "other_holds": 1}
+    assert run(["deconflict", "list", "--json", "--as", "lia"]) == 0
+    assert _json(capsys)["entries"][0]["investigation_ref"] == "INV-77"  # type: ignore[index]
