@@ -26,7 +26,7 @@ log = logging.getLogger("openiru.api")
 
 #: Router modules under openiru.api.routers; an area's module is skipped while
 #: the services it adapts are not there yet.
-ROUTER_MODULES = ("auth", "content", "users", "detect", "graph", "referrals", "portal")
+ROUTER_MODULES = ("auth", "content", "users", "detect", "graph", "referrals", "operations", "providers", "portal")
 
 
 def _include_routers(app: FastAPI) -> None:

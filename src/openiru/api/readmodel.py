@@ -163,3 +163,33 @@ def neighbourhood(engine: sa.Engine, platform: str, account_id: str, limit: int 
     nodes = [{"id": f"{p}:{x}", "platform": p, "account_id": x, "handle": handles.get((p, x)),
               "center": (p, x) == (platform, account_id), "weight": weights.get((p, x), 0)} for p, x in members]
     return {"nodes": nodes, "edges": edges}
+
+
+def post_evidence(engine: sa.Engine, platform: str, post_id: str) -> dict[str, Any] | None:
+    """The alert on one post and its detection hits (evidence), or ``None`` without an alert.
+
+    One indexed lookup; the detection service's ``get_alert`` scans the whole queue, too slow for
+    a page view over 100,000 alerts.  Imported here so the API runs without the detection area.
+    """
+    from ..store import tables_detect as td
+
+    a, h = td.detect_alerts, td.detect_hits
+    with engine.connect() as conn:
+        alert = conn.execute(sa.select(a).where(a.c.platform == platform, a.c.post_id == post_id)).first()
+        hits = conn.execute(sa.select(h).where(h.c.platform == platform, h.c.post_id == post_id)
+                            .order_by(h.c.strength.desc(), h.c.id)).all()
+    if alert is None and not hits:
+        return None
+    out_hits = []
+    for r in hits:
+        hit: dict[str, Any] = {"matcher": r.matcher, "bank": r.bank, "item": r.item, "label": r.label,
+                               "strength": round(r.strength, 4), "media_key": r.media_key,
+                               "distance": r.distance, "similarity": r.similarity, "term": r.term,
+                               "span": [r.span_start, r.span_end] if r.span_start is not None else None,
+                               "suppressed": bool(r.suppressed)}
+        if r.detail:
+            hit["detail"] = r.detail
+        out_hits.append(hit)
+    return {"status": alert.status if alert else None, "priority": alert.priority if alert else None,
+            "reason": alert.reason if alert else None, "decided_by": alert.decided_by if alert else None,
+            "model_probability": alert.model_probability if alert else None, "hits": out_hits}

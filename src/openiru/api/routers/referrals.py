@@ -69,8 +69,13 @@ def create(body: NewReferral, request: Request,
            principal: Principal = Depends(current_principal)) -> dict[str, Any]:
     """Draft referrals, one per provider (as ``openiru refer --json``); targets are post keys
     ``PLATFORM:POST_ID``, account keys ``PLATFORM:@ACCOUNT_ID`` or URLs."""
-    created = referrals.create_referrals(engine_of(request), principal.name, body.targets, body.kind,
+    engine = engine_of(request)
+    created = referrals.create_referrals(engine, principal.name, body.targets, body.kind,
                                          body.reason, body.grounds, body.provider, body.operation_id)
+    if body.operation_id is not None:
+        from ...services import operations
+
+        operations.link_referrals(engine, body.operation_id, created)
     return {"referrals": created}
 
 

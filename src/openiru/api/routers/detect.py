@@ -1,0 +1,102 @@
+"""Detection: the triage queue, decisions, a post's evidence, banks, lexicons, scanning, matching."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from ...services import detect_alerts, detect_banks, detect_match, detect_scan
+from .. import readmodel
+from ..deps import UNIT, Principal, current_principal, engine_of, roles
+from ..errors import ApiError
+from ..pagination import PageParams, encode_cursor, page_params
+
+router = APIRouter(prefix="/api/v1", tags=["detection"])
+
+
+class Decision(BaseModel):
+    post: str = Field(min_length=3, max_length=400, description="PLATFORM:POST_ID")
+    decision: Literal["confirm", "reject"]
+    reason: str | None = Field(None, max_length=255)
+    add_to_bank: str | None = Field(None, max_length=100)
+    suppress: bool = False
+
+
+class MatchQuery(BaseModel):
+    inputs: list[str] = Field(min_length=1, max_length=10000)
+    kind: Literal["pdq", "md5", "sha256", "text"]
+
+
+@router.get("/alerts", **roles(*UNIT))
+def alerts(request: Request, page: PageParams = Depends(page_params),
+           status: Literal["open", "confirmed", "rejected", "all"] = Query("open"),
+           uncertain: bool = Query(False, description="Order by the classifier's uncertainty.")
+           ) -> dict[str, Any]:
+    """The triage queue by priority, each alert with its evidence (as ``openiru alerts --json``)."""
+    start = 0
+    if page.cursor is not None:
+        if len(page.cursor) != 1 or not isinstance(page.cursor[0], int) or not 0 <= page.cursor[0] <= 10**7:
+            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+        start = page.cursor[0]
+    # The queue is read in priority order from the top; the cursor is the position in it.
+    rows = detect_alerts.list_alerts(engine_of(request), limit=start + page.limit + 1, status=status,
+                                     uncertain=uncertain)
+    chunk = rows[start:start + page.limit]
+    more = len(rows) > start + page.limit
+    return {"items": chunk, "next_cursor": encode_cursor([start + len(chunk)]) if more else None}
+
+
+@router.get("/alerts/reasons", **roles(*UNIT))
+def rejection_reasons() -> dict[str, Any]:
+    """Reasons an analyst can give for rejecting an alert (TCO Art. 1(3) exemptions first)."""
+    return {"items": list(detect_alerts.REJECTION_REASONS), "next_cursor": None}
+
+
+@router.get("/evidence/{platform}/{post_id:path}", **roles(*UNIT))
+def post_evidence(request: Request, platform: str = Path(max_length=100),
+                  post_id: str = Path(max_length=255)) -> dict[str, Any]:
+    """What detection found on one post: bank item and distance, matched terms and spans,
+    near-duplicate source and similarity, classifier score."""
+    found = readmodel.post_evidence(engine_of(request), platform, post_id)
+    return found or {"status": None, "priority": None, "hits": []}
+
+
+@router.post("/decisions", **roles("admin", "analyst"))
+def decide(body: Decision, request: Request, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+    """Confirm or reject a post (as ``openiru decide POST confirm|reject --reason R``)."""
+    result = detect_alerts.decide(engine_of(request), body.post, body.decision, body.reason,
+                                  actor=principal.name, add_to_bank=body.add_to_bank, suppress=body.suppress)
+    request.app.state.analytics.invalidate()
+    return result
+
+
+@router.get("/banks", **roles(*UNIT))
+def banks(request: Request) -> dict[str, Any]:
+    """Hash and text banks (as ``openiru bank list --json``)."""
+    return {"items": detect_banks.list_banks(engine_of(request)), "next_cursor": None}
+
+
+@router.get("/lexicons", **roles(*UNIT))
+def lexicons(request: Request) -> dict[str, Any]:
+    return {"items": detect_banks.list_lexicons(engine_of(request)), "next_cursor": None}
+
+
+@router.post("/scan", **roles("admin", "analyst"))
+async def scan(request: Request) -> dict[str, Any]:
+    """Scan every post not yet scanned (as ``openiru scan``)."""
+    engine = engine_of(request)
+    summary = await run_in_threadpool(detect_scan.scan, engine)
+    request.app.state.analytics.invalidate()
+    return summary.as_dict()
+
+
+@router.post("/match", **roles(*UNIT))
+async def match(body: MatchQuery, request: Request) -> dict[str, Any]:
+    """Look hashes or texts up in the banks (as ``openiru match --json``; files are not read
+    from the server)."""
+    engine = engine_of(request)
+    results = await run_in_threadpool(lambda: list(detect_match.match(engine, body.inputs, body.kind)))
+    return {"items": results, "next_cursor": None}
