@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import tracemalloc
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -149,3 +151,21 @@ def test_truncated_outbox_reports_position(tmp_path: Path) -> None:
     problems = [r for r in records if isinstance(r, Problem)]
     assert [r.key.post_id[-4:] for r in records if hasattr(r, "text")] == ["2001", "2002"]
     assert problems[-1].location == "after item 2" and problems[-1].reason.startswith("invalid JSON")
+
+
+def test_outbox_is_streamed_in_constant_memory(tmp_path: Path) -> None:
+    peaks = []
+    for n in (200, 1600):
+        path = tmp_path / f"outbox{n}.json"
+        path.write_text(json.dumps({"type": "OrderedCollection", "orderedItems": [
+            {"id": f"{RELAY}/statuses/{i}/activity", "type": "Create", "actor": RELAY,
+             "object": {"id": f"{RELAY}/statuses/{i}", "type": "Note", "published": "2026-03-01T10:00:00Z",
+                        "content": "<p>" + "placeholder " * 80 + "</p>"}} for i in range(n)]}))
+        tracemalloc.start()
+        try:
+            for _ in ActivityPubOutboxSource(path).records():
+                pass
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert peaks[1] < peaks[0] * 1.25 + 65536  # independent of the number of items

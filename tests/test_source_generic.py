@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -172,3 +175,26 @@ def test_auto_format_over_every_fixture_of_every_importer() -> None:
             assert detect_format(path).name == expected, path
             checked += 1
     assert checked >= 15
+
+
+def _openiru(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-c", "from openiru.cli import main; main()", *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_cli_errors_and_strict(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'cli.db'}"
+    missing = _openiru("ingest", str(BOARD), "--db", db)
+    assert missing.returncode != 0
+    assert "no platform: give --platform NAME" in " ".join(missing.stderr.split())
+
+    strict = _openiru("ingest", str(FORUM), "--db", db, "--strict")
+    assert strict.returncode != 0
+    assert f"{FORUM.name}:line 7: missing post id" in " ".join(strict.stderr.split())
+    stats = json.loads(_openiru("stats", "--db", db, "--json").stdout)
+    assert stats["platforms"]["forum-a"]["posts"] == 4  # the rows before the bad one are kept
+
+    ok = _openiru("ingest", str(BOARD), "--platform", "board-a", "--db", db, "--json")
+    assert ok.returncode == 0, ok.stderr
+    summary = json.loads(ok.stdout)[0]
+    assert (summary["format"], summary["posts"], summary["errors_total"]) == ("generic", 3, 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tracemalloc
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -174,3 +175,27 @@ def _unloadable_sources() -> list[str]:
         except ImportError:
             missing.append(ep.name)
     return missing
+
+
+def _peak_bytes(source: MastodonStatusSource) -> int:
+    tracemalloc.start()
+    try:
+        for _ in source.records():
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_json_array_is_streamed_in_constant_memory(tmp_path: Path) -> None:
+    peaks, sizes = [], []
+    for n in (200, 1600):
+        path = tmp_path / f"statuses{n}.json"
+        path.write_text(json.dumps([
+            {"id": str(i), "created_at": "2026-03-01T10:00:00Z", "content": "<p>" + "placeholder " * 80 + "</p>",
+             "account": {"id": str(i % 7), "acct": f"user{i % 7}"}} for i in range(n)]))
+        peaks.append(_peak_bytes(MastodonStatusSource(path)))
+        sizes.append(path.stat().st_size)
+    assert sizes[1] > 7 * sizes[0]
+    assert peaks[1] < peaks[0] * 1.25 + 65536  # independent of the file size
+    assert peaks[1] < sizes[1] / 4

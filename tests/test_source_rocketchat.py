@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import tracemalloc
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -142,3 +144,22 @@ def test_truncated_history_keeps_what_came_before(tmp_path: Path) -> None:
     problems = [r for r in records if isinstance(r, Problem)]
     assert [p.key.post_id for p in posts] == ["Zq7kYpWc3bXn2RtLm", "Wm5cR8tY1uI3oP6aS"]
     assert problems[-1].reason.startswith("invalid JSON") and problems[-1].location == "after messages[3]"
+
+
+def test_history_document_is_streamed_in_constant_memory(tmp_path: Path) -> None:
+    peaks, sizes = [], []
+    for n in (200, 1600):
+        path = tmp_path / f"history{n}.json"
+        path.write_text(json.dumps({"messages": [
+            {"_id": f"m{i}", "rid": "room", "msg": "placeholder " * 80, "ts": {"$date": 1772870400000 + i},
+             "u": {"_id": f"u{i % 7}", "username": f"user{i % 7}"}} for i in range(n)], "success": True}))
+        tracemalloc.start()
+        try:
+            count = sum(1 for _ in RocketChatSource(path).records())
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        assert count == 2 * n  # an account and a post per message
+        sizes.append(path.stat().st_size)
+    assert peaks[1] < peaks[0] * 1.25 + 65536  # independent of the file size
+    assert peaks[1] < sizes[1] / 2
