@@ -93,6 +93,7 @@ def bundle(items: list[dict[str, Any]], unit_name: str, now: datetime) -> stix2.
                     if algo in obs.hashes:
                         indicator = stix2.Indicator(
                             created_by_ref=unit.id, name=f"Referred media {algo} ({ref['reference']})",
+                            description="Media of content referred as terrorist content; for upload filters.",
                             pattern=f"[file:hashes.'{algo}' = '{obs.hashes[algo]}']",
                             pattern_type="stix", valid_from=_time(ref["created_at"]),
                             indicator_types=["malicious-activity"])
