@@ -38,7 +38,10 @@ def demo(
         def importing(path: Path) -> None:
             progress.update(task, description=f"importing {path.relative_to(out_dir)}")
 
-        run = run_demo(engine, out_dir, seed, scale, steps=steps, on_import=importing)
+        try:
+            run = run_demo(engine, out_dir, seed, scale, steps=steps, on_import=importing)
+        finally:
+            engine.dispose()
     if json_out:
         print_json(run.as_dict())
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from .entities import spans
 from .generator import Generator
 from .known_texts import lookalike
 from .records import DemoAccount, DemoPost
@@ -17,9 +18,28 @@ from .texts_org import CRITICAL, ORGANISATION, OUTLETS, TERM_LOOKALIKES
 RT_LIMIT = 140
 
 
+def shorten(gen: Generator, text: str) -> str:
+    """X rewrites every URL in a tweet's text as a t.co link (``entities.urls`` keeps the original)."""
+    for span in spans(text):
+        if span.kind == "url" and not span.value.startswith("https://t.co/"):
+            text = text.replace(span.value, gen.t_co(span.value), 1)
+    return text
+
+
+def truncate(text: str, limit: int) -> str:
+    """Cut at ``limit`` characters with an ellipsis, never inside a link."""
+    if len(text) <= limit:
+        return text
+    cut = limit
+    for span in spans(text):
+        if span.kind == "url" and span.start < limit < span.end:
+            cut = span.start
+    return text[:cut].rstrip() + "…"
+
+
 def x_post(gen: Generator, account: DemoAccount, when: datetime, text: str, language: str,
            **fields: object) -> DemoPost:
-    post = DemoPost("x", gen.world.ids.x_snowflake(when), account, when, text, language)
+    post = DemoPost("x", gen.world.ids.x_snowflake(when), account, when, shorten(gen, text), language)
     for name, value in fields.items():
         setattr(post, name, value)
     return gen.add(post)
@@ -27,7 +47,7 @@ def x_post(gen: Generator, account: DemoAccount, when: datetime, text: str, lang
 
 def retweet(gen: Generator, account: DemoAccount, original: DemoPost, when: datetime) -> DemoPost:
     """A retweet as the API gives it: ``RT @user: `` and the original text, truncated."""
-    body = original.text if len(original.text) <= RT_LIMIT else original.text[:RT_LIMIT].rstrip() + "…"
+    body = truncate(original.text, RT_LIMIT)
     return x_post(gen, account, when, f"RT @{original.account.handle}: {body}", original.language,
                   repost_of=original, mentions=[original.account], flagged=original.flagged)
 
@@ -54,8 +74,7 @@ def generate_x(gen: Generator) -> list[DemoPost]:
             if when is None:
                 continue
             post = gen.org_post("x", gen.world.ids.x_snowflake(when), account, when)
-            if len(post.text) > 280:
-                post.text = post.text[:279].rstrip()
+            post.text = truncate(shorten(gen, post.text), 279)
             originals.append(gen.add(post))
     originals.sort(key=lambda p: p.time)
 

@@ -71,7 +71,7 @@ def build_demo(out: Path, seed: int = 1, scale: float = 1.0) -> DemoBuild:
 
     inputs: list[tuple[Path, str]] = []
     x_posts = [p for p in gen.posts if p.platform == "x"]
-    XWriter(world.ids).write(x_posts, out / "x" / "tweets.jsonl")
+    XWriter(gen.expanded).write(x_posts, out / "x" / "tweets.jsonl")
     inputs.append((out / "x" / "tweets.jsonl", "twarc2"))
     for path in write_telegram(world.chats, [p for p in gen.posts if p.platform == "telegram"], out):
         inputs.append((path, "telegram"))

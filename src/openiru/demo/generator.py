@@ -55,6 +55,8 @@ class Generator:
         self._image_turn = 0
         self._text_turn = 0
         self.lookalikes: list[tuple[DemoPost, str, str]] = []  # (post, kind, of)
+        self.t_co_links: dict[str, str] = {}
+        self.expanded: dict[str, str] = {}
 
     # -- time ---------------------------------------------------------------------------
     def when(self, account: DemoAccount, trend: Callable[[datetime], float] | None = None,
@@ -156,6 +158,14 @@ class Generator:
 
     def benign_image(self, file: str, label: str) -> PlantedMedia:
         return PlantedMedia(file, self.images.benign(label))
+
+    def t_co(self, url: str) -> str:
+        """The t.co link X gives ``url`` (one per URL, remembered for ``expanded_url``)."""
+        if url not in self.t_co_links:
+            short = self.world.ids.t_co()
+            self.t_co_links[url] = short
+            self.expanded[short] = url
+        return self.t_co_links[url]
 
     def add(self, post: DemoPost) -> DemoPost:
         self.posts.append(post)

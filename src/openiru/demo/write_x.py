@@ -16,7 +16,6 @@ from typing import Any
 import orjson
 
 from .entities import display_url, spans
-from .ids import IdMaker
 from .records import DemoAccount, DemoPost
 from .world import END
 
@@ -29,17 +28,9 @@ def iso_ms(when: datetime) -> str:
 
 
 class XWriter:
-    def __init__(self, ids: IdMaker) -> None:
-        self.ids = ids
-        self.t_co: dict[str, str] = {}
-        self.expanded: dict[str, str] = {}
+    def __init__(self, expanded: dict[str, str]) -> None:
+        self.expanded = expanded  # t.co link -> the URL it stands for
         self.stats: dict[str, dict[str, int]] = {}
-
-    def _tco(self, url: str) -> str:
-        if url not in self.t_co:
-            self.t_co[url] = self.ids.t_co()
-            self.expanded[self.t_co[url]] = url
-        return self.t_co[url]
 
     def user(self, a: DemoAccount) -> dict[str, Any]:
         counts = self.stats.get(a.account_id, {})
@@ -55,16 +46,14 @@ class XWriter:
         }
 
     def tweet(self, p: DemoPost) -> dict[str, Any]:
-        text = p.text
+        text = p.text  # URLs are t.co links already (activity_x.shorten)
         entities: dict[str, list[dict[str, Any]]] = {}
-        # Replace each URL by its t.co form first, then compute offsets on the final text.
-        for span in spans(text):
-            if span.kind == "url":
-                text = text.replace(span.value, self._tco(span.value), 1)
         by_handle = {a.handle.lower(): a for a in p.mentions}
         for span in spans(text):
             if span.kind == "url":
-                expanded = self.expanded.get(span.value, span.value)
+                if span.value not in self.expanded:
+                    continue
+                expanded = self.expanded[span.value]
                 entities.setdefault("urls", []).append({
                     "start": span.start, "end": span.end, "url": span.value, "expanded_url": expanded,
                     "display_url": display_url(expanded)})
