@@ -18,8 +18,11 @@ import numpy as np
 
 from .content import domain_of
 
-MIN_EMERGING_LINKS = 3
-GROWTH_FACTOR = 1.5
+MIN_EMERGING_LINKS = 5
+#: Relative growth of the weekly share over the period that makes an unknown domain emerging.
+GROWTH = 0.2
+#: Weeks with fewer links than this fraction of the median week are left out of the trend.
+PARTIAL_WEEK = 0.25
 
 
 @dataclass
@@ -49,41 +52,70 @@ def registry_lookup(domain: str, registry: dict[str, str]) -> str | None:
     return None
 
 
+def plausible_domain(domain: str) -> bool:
+    """A host name with a dot and an alphabetic top-level label of two or more letters."""
+    labels = domain.split(".")
+    return len(labels) >= 2 and all(labels) and labels[-1].isalpha() and len(labels[-1]) >= 2
+
+
 def domain_stats(times: np.ndarray, urls: list[list[str]], registry: dict[str, str]) -> list[DomainStats]:
     """Per linked domain of the given (flagged) posts: counts, first time, weekly shares, emergence."""
     links: dict[str, list[float]] = defaultdict(list)
     week_total: Counter[str] = Counter()
     for t, post_urls in zip(times.tolist(), urls, strict=True):
-        for domain in {d for d in (domain_of(u) for u in post_urls or ()) if d}:
-            links[domain].append(t)
-            week_total[iso_week(t)] += 1
+        for domain in {d for d in (domain_of(u) for u in post_urls or () if "\u2026" not in u) if d}:
+            if plausible_domain(domain):
+                links[domain].append(t)
+                week_total[iso_week(t)] += 1
+    # A truncated URL ("drevan" of "drevanto.io") leaves a prefix of a domain seen far more often.
+    for domain in [d for d in links if any(o != d and o.startswith(d) and len(links[o]) >= 3 * len(links[d])
+                                           for o in links)]:
+        for t in links.pop(domain):
+            week_total[iso_week(t)] -= 1
     weeks = sorted(week_total)
+    full = _full_weeks(weeks, week_total)
     out = []
     for domain, ts in links.items():
         platform = registry_lookup(domain, registry)
         per_week = Counter(iso_week(t) for t in ts)
         weekly = [{"week": w, "links": per_week.get(w, 0),
-                   "share": round(per_week.get(w, 0) / week_total[w], 4)} for w in weeks]
+                   "share": round(per_week.get(w, 0) / week_total[w], 4) if week_total[w] else 0.0}
+                  for w in weeks]
         stats = DomainStats(domain, platform, platform is not None, len(ts), min(ts), weekly)
-        stats.growth, stats.emerging = _growth(weekly, len(ts), stats.known)
+        stats.growth, stats.emerging = _growth([w for w in weekly if w["week"] in full], len(ts), stats.known)
         out.append(stats)
     out.sort(key=lambda s: (-s.flagged_links, s.domain))
     return out
 
 
+def _full_weeks(weeks: list[str], total: Counter[str]) -> set[str]:
+    """Weeks with enough links to compare shares (a partial first or last week has few)."""
+    if not weeks:
+        return set()
+    median = float(np.median([total[w] for w in weeks]))
+    return {w for w in weeks if total[w] >= PARTIAL_WEEK * median}
+
+
 def _growth(weekly: list[dict[str, Any]], total: int, known: bool) -> tuple[float, bool]:
-    """Late share over early share of the week's flagged links (early weeks without links count 0)."""
-    shares = [w["share"] for w in weekly]
-    if len(shares) < 2:
+    """Relative growth of the weekly share over the period (least-squares slope x span / mean share).
+
+    Emerging: unknown, at least :data:`MIN_EMERGING_LINKS` links, a relative growth of at least
+    :data:`GROWTH` and more links in the later half of the weeks than in the earlier half.
+    """
+    if len(weekly) < 3:
         return 0.0, False
-    half = len(shares) // 2
-    early = float(np.mean(shares[:half])) if half else 0.0
-    late = float(np.mean(shares[half:]))
-    growth = late / early if early > 0 else (float("inf") if late > 0 else 0.0)
-    late_links = sum(w["links"] for w in weekly[half:])
-    emerging = (not known and total >= MIN_EMERGING_LINKS and late_links >= 2
-                and growth >= GROWTH_FACTOR)
-    return (round(growth, 3) if np.isfinite(growth) else 1e9), emerging
+    shares = np.asarray([w["share"] for w in weekly])
+    x = np.arange(len(shares), dtype=np.float64)
+    mean = float(shares.mean())
+    if mean <= 0:
+        return 0.0, False
+    slope = float(np.polyfit(x, shares, 1)[0])
+    growth = slope * (len(shares) - 1) / mean
+    half = len(weekly) // 2
+    early = sum(w["links"] for w in weekly[:half])
+    late = sum(w["links"] for w in weekly[half:])
+    emerging = not known and total >= MIN_EMERGING_LINKS and growth >= GROWTH and late > early
+    return round(growth, 3), emerging
 
 
 def migration(times: np.ndarray, platforms: list[str]) -> list[dict[str, Any]]:

@@ -41,6 +41,8 @@ RECREATED_THRESHOLD = 0.55
 #: A predecessor that only went silent (not removed) needs this much more evidence.
 SILENT_PENALTY = 0.1
 CROSS_PLATFORM_THRESHOLD = 0.6
+#: Least content/audience Jaccard (or avatar similarity) a cross-platform link needs beside names.
+MIN_OTHER_SIGNAL = 0.02
 MAX_BUCKET = 60
 RECREATED_WEIGHTS = {"handle": 0.3, "display_name": 0.15, "bio": 0.05, "avatar": 0.15,
                      "audience": 0.15, "content": 0.1, "timing": 0.1}
@@ -164,6 +166,20 @@ def _iso(t: float) -> str | None:
     return np.datetime_as_string(np.datetime64(int(t), "s"), unit="s") + "Z"
 
 
+def _one_per_platform(links: list[AccountLink], platforms: list[str]) -> list[AccountLink]:
+    """Keep, strongest first, at most one link per account and other platform."""
+    taken: set[tuple[int, str]] = set()
+    kept = []
+    for link in sorted(links, key=lambda lk: -lk.score):
+        a = (link.account, platforms[link.predecessor])
+        b = (link.predecessor, platforms[link.account])
+        if a in taken or b in taken:
+            continue
+        taken.update((a, b))
+        kept.append(link)
+    return kept
+
+
 def find_links(data: GraphData) -> list[AccountLink]:
     """Re-created accounts and cross-platform identity links, strongest first."""
     n = data.n
@@ -223,7 +239,10 @@ def find_links(data: GraphData) -> list[AccountLink]:
         if platforms[x] != platforms[y]:
             score = _weighted(sims, CROSS_WEIGHTS)
             names = max(sims["handle"] or 0.0, sims["display_name"] or 0.0)
-            if score >= CROSS_PLATFORM_THRESHOLD and names >= 0.8:
+            other = max(sims["content"] or 0.0, sims["audience"] or 0.0, sims["avatar"] or 0.0,
+                        (sims["bio"] or 0.0) - 0.5)
+            # names alone are not enough: people share names; some content, audience or avatar must agree
+            if score >= CROSS_PLATFORM_THRESHOLD and names >= 0.8 and other >= MIN_OTHER_SIGNAL:
                 old, new = (x, y) if (start[x], x) <= (start[y], y) else (y, x)
                 cross.append(AccountLink(new, old, round(score, 4), "cross-platform", {
                     "link": "cross-platform", "similarity": {k: None if v is None else round(v, 3)
@@ -231,6 +250,7 @@ def find_links(data: GraphData) -> list[AccountLink]:
                     "names": [fold(data.accounts.display_name[old] or data.accounts.handle[old]),
                               fold(data.accounts.display_name[new] or data.accounts.handle[new])],
                 }))
+    cross = _one_per_platform(cross, platforms)
     recreated_pairs = {(lk.account, lk.predecessor) for lk in best_recreated.values()}
     links = list(best_recreated.values()) + [lk for lk in cross
                                              if (lk.account, lk.predecessor) not in recreated_pairs]
