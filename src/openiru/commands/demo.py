@@ -30,6 +30,7 @@ def demo(
     truth and detection assets, import it, and print what it holds."""
     if scale <= 0:
         raise typer.BadParameter("--scale must be positive")
+    out_dir.mkdir(parents=True, exist_ok=True)  # the database may live in it (make demo)
     engine = engine_for(db)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
                   transient=True, disable=json_out) as progress:
