@@ -19,18 +19,13 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
-from openiru.services import graph as graph_service
+from openiru.services.graph_demo import score_against_truth
 from openiru.store.db import open_database
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _key(d: dict[str, Any]) -> tuple[str, str]:
-    return (d["platform"], str(d["account_id"]))
 
 
 def run_demo(seed: int, scale: float, out: Path) -> str:
@@ -41,69 +36,12 @@ def run_demo(seed: int, scale: float, out: Path) -> str:
     return db
 
 
-def match_groups(found: list[tuple[str, set]], truth: list[tuple[str, set]], use_kind: bool) -> tuple[int, int, int]:
-    """Greedy one-to-one matching by Jaccard >= 0.5; (true positives, found, planted)."""
-    pairs = []
-    for i, (fk, fa) in enumerate(found):
-        for j, (tk, ta) in enumerate(truth):
-            if use_kind and fk != tk:
-                continue
-            jac = len(fa & ta) / len(fa | ta)
-            if jac >= 0.5:
-                pairs.append((jac, i, j))
-    used_f, used_t, tp = set(), set(), 0
-    for _, i, j in sorted(pairs, reverse=True):
-        if i not in used_f and j not in used_t:
-            used_f.add(i)
-            used_t.add(j)
-            tp += 1
-    return tp, len(found), len(truth)
-
-
-def prf(tp: int, found: int, planted: int) -> tuple[float, float, float]:
-    p = tp / found if found else 0.0
-    r = tp / planted if planted else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
-
 def evaluate(db: str, truth: dict[str, Any], window: float, min_repeats: int) -> dict[str, Any]:
     engine = open_database(db)
-    res: dict[str, Any] = {}
-    t = time.perf_counter()
-    ranked = graph_service.key_accounts(engine)
-    res["rank_s"] = time.perf_counter() - t
-    core = {_key(a) for a in truth.get("core_propagandists", [])}
-    outsiders = {_key(a) for a in truth.get("journalists", []) + truth.get("researchers", [])}
-    keys = [_key(r) for r in ranked]
-    for k in (10, 20, 50):
-        res[f"p@{k}"] = sum(x in core for x in keys[:k]) / k
-    res["outsiders_top20"] = sum(x in outsiders for x in keys[:20])
-    res["core"] = len(core)
-    t = time.perf_counter()
-    groups = graph_service.coordination(engine, window, min_repeats)
-    res["coord_s"] = time.perf_counter() - t
-    found = [(g["kind"], {_key(a) for a in g["accounts"]}) for g in groups]
-    planted = [(g["kind"], {_key(a) for a in g["accounts"]}) for g in truth.get("coordination_groups", [])]
-    res["coord_kind"] = prf(*match_groups(found, planted, True))
-    res["coord_any"] = prf(*match_groups(found, planted, False))
-    res["groups"] = (len(found), len(planted))
-    links = graph_service.resurgence(engine)
-    rec = {(_key(x), (x["predecessor_platform"], str(x["predecessor_account_id"])))
-           for x in links if x["evidence"].get("link") == "recreated"}
-    rec_truth = {(_key(x), (x["predecessor_platform"], str(x["predecessor_account_id"])))
-                 for x in truth.get("recreated", [])}
-    tp = len(rec & rec_truth)
-    res["recreated"] = prf(tp, len(rec), len(rec_truth))
-    cross = {frozenset({_key(x), (x["predecessor_platform"], str(x["predecessor_account_id"]))})
-             for x in links if x["evidence"].get("link") == "cross-platform"}
-    cross_truth = {frozenset({_key(x["a"]), _key(x["b"])}) for x in truth.get("cross_platform", [])}
-    res["cross"] = prf(len(cross & cross_truth), len(cross), len(cross_truth))
-    emerging = {d["domain"] for d in graph_service.platforms(engine, emerging_only=True)}
-    planted_domains = set(truth.get("emerging_domains", []))
-    res["emerging"] = (sorted(emerging & planted_domains), sorted(emerging - planted_domains),
-                       sorted(planted_domains - emerging))
-    engine.dispose()
-    return res
+    try:
+        return score_against_truth(engine, truth, window, min_repeats)
+    finally:
+        engine.dispose()
 
 
 def main() -> int:
