@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from datetime import UTC, datetime
 from importlib.metadata import entry_points
@@ -12,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from openiru.cli import main
 from openiru.errors import FormatError
 from openiru.model import utc
 from openiru.services.ingest import detect_format, ingest_source
@@ -177,24 +177,32 @@ def test_auto_format_over_every_fixture_of_every_importer() -> None:
     assert checked >= 15
 
 
-def _openiru(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from openiru.cli import main; main()", *args],
-                          capture_output=True, text=True, timeout=120)
+def _openiru(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+             *args: str) -> tuple[int, str, str]:
+    """Run the ``openiru`` console entry point in this process: (exit code, stdout, stderr)."""
+    monkeypatch.setattr(sys, "argv", ["openiru", *args])
+    code = 0
+    try:
+        main()
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    out, err = capsys.readouterr()
+    return code, out, " ".join(err.split())
 
 
-def test_cli_errors_and_strict(tmp_path: Path) -> None:
+def test_cli_errors_and_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                               monkeypatch: pytest.MonkeyPatch) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
-    missing = _openiru("ingest", str(BOARD), "--db", db)
-    assert missing.returncode != 0
-    assert "no platform: give --platform NAME" in " ".join(missing.stderr.split())
+    code, _, err = _openiru(capsys, monkeypatch, "ingest", str(BOARD), "--db", db)
+    assert code != 0 and "no platform: give --platform NAME" in err
 
-    strict = _openiru("ingest", str(FORUM), "--db", db, "--strict")
-    assert strict.returncode != 0
-    assert f"{FORUM.name}:line 7: missing post id" in " ".join(strict.stderr.split())
-    stats = json.loads(_openiru("stats", "--db", db, "--json").stdout)
-    assert stats["platforms"]["forum-a"]["posts"] == 4  # the rows before the bad one are kept
+    code, _, err = _openiru(capsys, monkeypatch, "ingest", str(FORUM), "--db", db, "--strict")
+    assert code != 0 and f"{FORUM.name}:line 7: missing post id" in err
+    _, out, _ = _openiru(capsys, monkeypatch, "stats", "--db", db, "--json")
+    assert json.loads(out)["platforms"]["forum-a"]["posts"] == 4  # the rows before the bad one are kept
 
-    ok = _openiru("ingest", str(BOARD), "--platform", "board-a", "--db", db, "--json")
-    assert ok.returncode == 0, ok.stderr
-    summary = json.loads(ok.stdout)[0]
+    code, out, err = _openiru(capsys, monkeypatch, "ingest", str(BOARD), "--platform", "board-a",
+                              "--db", db, "--json")
+    assert code == 0, err
+    summary = json.loads(out)[0]
     assert (summary["format"], summary["posts"], summary["errors_total"]) == ("generic", 3, 2)
