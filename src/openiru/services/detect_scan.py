@@ -8,8 +8,9 @@ and writes hits, signals and alerts.  A bank or lexicon change clears
 so the next scan re-matches old posts.
 
 Quarantine: a bank item that suddenly matches far more posts than it used to (at
-least ``quarantine_min`` new posts in one run and more than ``quarantine_factor``
-times what it matched before) is set aside pending review: its hits are kept
+least ``quarantine_min`` posts it did not match before, in one run, and more than
+``quarantine_factor`` times what it matched until then; only items that were
+already in the banks at an earlier scan) is set aside pending review: its hits are kept
 but no longer alert.  ``openiru bank release`` puts it back.
 """
 
@@ -30,8 +31,9 @@ from ..model import Post, utc
 from ..plugins import MATCHER_GROUP, load_group
 from ..store import schema
 from ..store import tables_detect as td
+from ..store.writer import dialect_insert
 from .detect_banks import load_ruleset, ruleset_version
-from .detect_store import hash_missing_pdq, load_posts, write_results
+from .detect_store import hash_missing_pdq, item_counts, load_posts, write_results
 
 BATCH_SIZE = 2000
 QUARANTINE_MIN = 50
@@ -72,28 +74,50 @@ def build_detector(conn: sa.Connection) -> Detector:
 
 
 class Quarantine:
-    """Counts new matches per bank item during a run and quarantines sudden spikes."""
+    """Counts the posts each bank item newly matches during a run; quarantines sudden spikes.
 
-    def __init__(self, minimum: int = QUARANTINE_MIN, factor: float = QUARANTINE_FACTOR) -> None:
+    Only *established* items are watched: items that were already in the banks
+    when an earlier scan ran (a freshly imported item has no "used to" yet).
+    Growth is measured in posts the item did not match before, so a retroactive
+    re-scan of old posts is not a spike.
+    """
+
+    def __init__(self, minimum: int = QUARANTINE_MIN, factor: float = QUARANTINE_FACTOR,
+                 established_before: datetime | None = None) -> None:
         self.minimum, self.factor = minimum, factor
-        self.baseline: dict[int, int] = {}
+        self.established_before = established_before
+        self.baseline: dict[int, int | None] = {}
         self.run: Counter[int] = Counter()
 
     def check(self, conn: sa.Connection, detector: Detector, results: list[ScanResult]) -> list[int]:
         """Items to quarantine after this batch; their hits in ``results`` are suppressed."""
+        if self.established_before is None:
+            return []
         batch: Counter[int] = Counter()
         for r in results:
             for item_id in {h.item_id for h in r.hits if h.item_id is not None and h.matcher != "term"
                             and not h.suppressed}:
                 batch[item_id] += 1
+        if not batch:
+            return []
         unknown = [i for i in batch if i not in self.baseline]
         if unknown:
             t = td.detect_bank_items
-            for row in conn.execute(sa.select(t.c.id, t.c.match_count).where(t.c.id.in_(unknown))):
-                self.baseline[row.id] = row.match_count
-        self.run.update(batch)
-        spiking = [i for i, n in self.run.items() if i not in detector.quarantined_ids
-                   and n >= self.minimum and n > self.factor * max(self.baseline.get(i, 0), 1)]
+            for row in conn.execute(sa.select(t.c.id, t.c.match_count, t.c.added_at).where(t.c.id.in_(unknown))):
+                established = utc(row.added_at) < self.established_before
+                self.baseline[row.id] = row.match_count if established else None
+        before = item_counts(conn, [(r.post.platform, r.post.post_id) for r in results])
+        for item_id, n in batch.items():
+            growth = n - before.get(item_id, 0)
+            if growth > 0:
+                self.run[item_id] += growth
+        spiking = []
+        for item_id, n in self.run.items():
+            baseline = self.baseline.get(item_id)
+            if baseline is None or item_id in detector.quarantined_ids:
+                continue
+            if n >= self.minimum and n > self.factor * max(baseline, 1):
+                spiking.append(item_id)
         if spiking:
             detector.quarantine(spiking)
             t = td.detect_bank_items
@@ -105,6 +129,17 @@ class Quarantine:
                         h.suppressed = True
                         h.detail["quarantined"] = True
         return spiking
+
+
+def previous_scan_time(conn: sa.Connection, record: bool) -> datetime | None:
+    """When the last scan started (None if never); with ``record``, now becomes the last scan time."""
+    st = td.detect_state
+    row = conn.execute(sa.select(st.c.value).where(st.c.key == "last_scan_at")).first()
+    if record:
+        now = datetime.now(UTC).isoformat()
+        stmt = dialect_insert(conn, st).values(key="last_scan_at", value=now)
+        conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": now}))
+    return datetime.fromisoformat(row.value) if row else None
 
 
 def _unscanned(conn: sa.Connection, after: tuple[str, str] | None, limit: int) -> list[tuple[str, str]]:
@@ -128,7 +163,8 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
             conn.execute(sa.update(schema.posts).values(scanned_at=None))
         detector = build_detector(conn)
         summary.ruleset_version = ruleset_version(conn)
-    quarantine = Quarantine(quarantine_min, quarantine_factor)
+        previous = previous_scan_time(conn, record=True)
+    quarantine = Quarantine(quarantine_min, quarantine_factor, previous)
     after: tuple[str, str] | None = None
     while limit is None or summary.posts < limit:
         size = batch_size if limit is None else min(batch_size, limit - summary.posts)
@@ -174,7 +210,7 @@ def ingest_hook(engine: sa.Engine) -> Callable[[sa.Connection, list[Post]], None
     def hook(conn: sa.Connection, posts: list[Post]) -> None:
         if "detector" not in state:
             state["detector"] = build_detector(conn)
-            state["quarantine"] = Quarantine()
+            state["quarantine"] = Quarantine(established_before=previous_scan_time(conn, record=False))
         detector: Detector = state["detector"]
         if detector.ruleset.empty or not posts:
             return

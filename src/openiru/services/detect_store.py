@@ -82,7 +82,8 @@ def load_posts(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> list[Sca
     return [by_key[k] for k in keys if k in by_key]
 
 
-def _item_counts(conn: sa.Connection, keys: list[tuple[str, str]]) -> Counter[int]:
+def item_counts(conn: sa.Connection, keys: list[tuple[str, str]]) -> Counter[int]:
+    """Per bank item, how many of these posts it matches now (term hits excluded)."""
     h = td.detect_hits
     rows = conn.execute(sa.select(h.c.item_id, sa.func.count(sa.distinct(h.c.post_id)))
                         .where(sa.tuple_(h.c.platform, h.c.post_id).in_(keys), h.c.item_id.is_not(None),
@@ -126,7 +127,7 @@ def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime 
     if not keys:
         return {"hits": 0, "alerts": 0, "signals": 0, "item_delta": Counter()}
     h, s, al, p = td.detect_hits, td.detect_signals, td.detect_alerts, schema.posts
-    before = _item_counts(conn, keys)
+    before = item_counts(conn, keys)
     conn.execute(sa.delete(h).where(sa.tuple_(h.c.platform, h.c.post_id).in_(keys)))
     hit_rows, signal_rows = [], []
     after: Counter[int] = Counter()
