@@ -6,6 +6,7 @@ import json
 import sys
 from typing import Annotated, Any
 
+import click
 import sqlalchemy as sa
 import typer
 
@@ -24,7 +25,17 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable
 
 
 def engine_for(db: str | None) -> sa.Engine:
-    return open_database(db)
+    """An engine on an up-to-date schema, disposed when the command ends.
+
+    Disposal is tied to the click context, so no pooled connection outlives the
+    command (an open PostgreSQL connection left to the garbage collector raises a
+    ResourceWarning, an error under the test-suite's ``filterwarnings = error``).
+    """
+    engine = open_database(db)
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.find_root().call_on_close(engine.dispose)
+    return engine
 
 
 def actor_name(explicit: str | None) -> str | None:
