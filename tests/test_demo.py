@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -187,6 +188,15 @@ def test_x_pages_are_twarc2(built: Any) -> None:
             for url in entities.get("urls", []):
                 assert tweet["text"][url["start"]:url["end"]] == url["url"]
                 assert url["url"].startswith("https://t.co/")
+
+
+def test_six_languages_on_x_and_telegram(built: Any) -> None:
+    langs = {t["lang"] for line in (built.out / "x" / "tweets.jsonl").read_text().splitlines()
+             for t in json.loads(line)["data"]}
+    assert langs == {"ar", "en", "fr", "de", "ru", "tr"}
+    full = next((built.out / "telegram").glob("DataExport_*/result.json")).read_text()
+    for script in ("[\u0621-\u064a]", "[\u0430-\u044f]", "[ğşı]", "[äöüß]", "[éèàç]"):
+        assert re.search(script, full), script
 
 
 def test_telegram_exports(built: Any) -> None:
