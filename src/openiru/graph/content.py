@@ -151,7 +151,7 @@ def build_content(
         for u in dict.fromkeys(filter(None, (normalise_url(u) for u in urls[p] or ()))):
             add(p, ContentKind.URL, u)
         tags = sorted({t.lstrip("#").casefold() for t in hashtags[p] or () if t})
-        if tags:
+        if len(tags) >= 2:  # one hashtag alone is what a whole community uses: not a shared set
             add(p, ContentKind.HASHTAGS, "#" + " #".join(tags))
         words = normalise_text(texts[p]).split()
         if len(words) >= MIN_TEXT_TOKENS:

@@ -59,8 +59,34 @@ def find_coordination(data: GraphData, window: float = DEFAULT_WINDOW,
             continue
         mask = np.isin(c.kind, np.asarray(content_kinds, np.int8))
         found.extend(_groups_of_kind(data, name, c.post[mask], c.item[mask], window, max(1, min_repeats)))
+    found = merge_same_accounts(found)
     found.sort(key=lambda g: (-g.score, -len(g.accounts)))
     return found
+
+
+KIND_PRIORITY = ("co-post", "co-repost", "co-link", "co-similar-text", "co-hashtag")
+SAME_GROUP_JACCARD = 0.8
+
+
+def merge_same_accounts(groups: list[CoordinationGroup]) -> list[CoordinationGroup]:
+    """One group per set of accounts: when groups of two kinds hold (nearly) the same accounts, the
+    one with more distinct items is kept and the other is named in its evidence under ``also``."""
+    def strength(g: CoordinationGroup) -> tuple[int, float, int]:
+        return (g.evidence.get("item_count", 0), g.score, -KIND_PRIORITY.index(g.kind))
+
+    kept: list[CoordinationGroup] = []
+    for g in sorted(groups, key=strength, reverse=True):
+        members = set(g.accounts)
+        for k in kept:
+            other = set(k.accounts)
+            if len(members & other) / len(members | other) >= SAME_GROUP_JACCARD:
+                k.evidence.setdefault("also", []).append(
+                    {"kind": g.kind, "item_count": g.evidence.get("item_count"), "score": g.score,
+                     "items": g.evidence.get("items", [])[:5]})
+                break
+        else:
+            kept.append(g)
+    return kept
 
 
 def _groups_of_kind(data: GraphData, name: str, posts: np.ndarray, items: np.ndarray, window: float,

@@ -41,8 +41,8 @@ RECREATED_THRESHOLD = 0.55
 #: A predecessor that only went silent (not removed) needs this much more evidence.
 SILENT_PENALTY = 0.1
 CROSS_PLATFORM_THRESHOLD = 0.6
-#: Least content/audience Jaccard (or avatar similarity) a cross-platform link needs beside names.
-MIN_OTHER_SIGNAL = 0.02
+#: Content items (media, texts, links) a cross-platform pair must share, unless audience, avatar or bio agree.
+MIN_SHARED_ITEMS = 2
 MAX_BUCKET = 60
 RECREATED_WEIGHTS = {"handle": 0.3, "display_name": 0.15, "bio": 0.05, "avatar": 0.15,
                      "audience": 0.15, "content": 0.1, "timing": 0.1}
@@ -92,12 +92,14 @@ def _membership(rows: np.ndarray, cols: np.ndarray, n: int) -> csr_matrix:
     return m
 
 
-def _jaccard(m: csr_matrix, i: int, j: int) -> float:
+def _overlap(m: csr_matrix, i: int, j: int) -> tuple[float, int]:
+    """Jaccard similarity and count of the members two rows share."""
     a = set(m.indices[m.indptr[i]:m.indptr[i + 1]].tolist())
     b = set(m.indices[m.indptr[j]:m.indptr[j + 1]].tolist())
     if not a or not b:
-        return 0.0
-    return len(a & b) / len(a | b)
+        return 0.0, 0
+    shared = len(a & b)
+    return shared / len(a | b), shared
 
 
 def _overlap_pairs(m: csr_matrix, left: np.ndarray, right: np.ndarray, top: int = 5) -> set[tuple[int, int]]:
@@ -139,13 +141,16 @@ def _similarities(data: GraphData, i: int, j: int, audience: csr_matrix,
                   content: csr_matrix) -> dict[str, float | None]:
     a = data.accounts
     both = lambda x: bool(x[i]) and bool(x[j])  # noqa: E731
+    audience_jaccard, _ = _overlap(audience, i, j)
+    content_jaccard, shared_items = _overlap(content, i, j)
     return {
         "handle": handle_similarity(a.handle[i] or a.display_name[i], a.handle[j] or a.display_name[j]),
         "display_name": name_similarity(a.display_name[i], a.display_name[j]) if both(a.display_name) else None,
         "bio": text_similarity(a.bio[i], a.bio[j]) if both(a.bio) else None,
         "avatar": avatar_similarity(a.avatar_pdq[i], a.avatar_pdq[j]),
-        "audience": _jaccard(audience, i, j),
-        "content": _jaccard(content, i, j),
+        "audience": audience_jaccard,
+        "content": content_jaccard,
+        "shared_items": float(shared_items),
     }
 
 
@@ -222,6 +227,8 @@ def find_links(data: GraphData) -> list[AccountLink]:
             s = dict(sims, timing=float(np.exp(-max(gap, 0.0) / (7 * DAY))))
             score = _weighted(s, RECREATED_WEIGHTS)
             removed = data.accounts.status[old] in ("suspended", "deleted")
+            if not removed and platforms[old] != platforms[new]:
+                continue  # went quiet here, active there: a move (cross-platform link), not a re-creation
             threshold = RECREATED_THRESHOLD + (0.0 if removed else SILENT_PENALTY)
             if score < threshold or max(s["handle"] or 0, s["display_name"] or 0, s["avatar"] or 0) < 0.6:
                 continue
@@ -239,10 +246,10 @@ def find_links(data: GraphData) -> list[AccountLink]:
         if platforms[x] != platforms[y]:
             score = _weighted(sims, CROSS_WEIGHTS)
             names = max(sims["handle"] or 0.0, sims["display_name"] or 0.0)
-            other = max(sims["content"] or 0.0, sims["audience"] or 0.0, sims["avatar"] or 0.0,
-                        (sims["bio"] or 0.0) - 0.5)
-            # names alone are not enough: people share names; some content, audience or avatar must agree
-            if score >= CROSS_PLATFORM_THRESHOLD and names >= 0.8 and other >= MIN_OTHER_SIGNAL:
+            # names alone are not enough (people share names): content, audience, avatar or bio must agree
+            other = ((sims["shared_items"] or 0.0) >= MIN_SHARED_ITEMS or (sims["audience"] or 0.0) >= 0.05
+                     or (sims["avatar"] or 0.0) >= 0.8 or (sims["bio"] or 0.0) >= 0.8)
+            if score >= CROSS_PLATFORM_THRESHOLD and names >= 0.8 and other:
                 old, new = (x, y) if (start[x], x) <= (start[y], y) else (y, x)
                 cross.append(AccountLink(new, old, round(score, 4), "cross-platform", {
                     "link": "cross-platform", "similarity": {k: None if v is None else round(v, 3)
