@@ -34,8 +34,8 @@ def _clock():  # type: ignore[no-untyped-def]
 
 @deconflict_app.command("add")
 def deconflict_add(
-    kind: Annotated[str, typer.Argument(help="account | url | hash | channel")],
-    value: Annotated[str, typer.Argument(help="PLATFORM:@ID, a URL, or a hash.")],
+    kind: Annotated[str, typer.Argument(help="account | post | url | hash | channel")],
+    value: Annotated[str, typer.Argument(help="PLATFORM:@ID, PLATFORM:POST_ID, a URL, or a hash.")],
     ref: Annotated[str, typer.Option("--ref", help="Your investigation reference (seen only by your agency).")],
     agency: Annotated[str | None, typer.Option(help="Agency (admins only; liaisons act for their own).")] = None,
     expires_days: Annotated[float | None, typer.Option(help="Lapse after this many days.")] = None,

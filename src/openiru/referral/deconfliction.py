@@ -1,6 +1,6 @@
 """Deconfliction: hands-off entries from member-state agencies, and what they cover.
 
-An agency registers an account, a URL, a media hash or a whole channel tied
+An agency registers an account, a post, a URL, a media hash or a whole channel tied
 to one of its investigations.  A referral whose target touches an entry is
 put on hold; only the owning agency sees which investigation it is, everyone
 else learns that a hold exists and nothing more.
@@ -16,7 +16,7 @@ from typing import Any
 from ..errors import ConfigError
 from .targets import normalise_url
 
-KINDS = ("account", "url", "hash", "channel")
+KINDS = ("account", "url", "hash", "channel", "post")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +41,7 @@ class Identifiers:
     accounts: set[str] = field(default_factory=set)  # "platform:@id"
     urls: set[str] = field(default_factory=set)  # normalised
     hashes: set[str] = field(default_factory=set)  # lower-case hex (sha256, md5, pdq, text hash)
+    posts: set[str] = field(default_factory=set)  # "platform:post_id"
 
 
 def normalise_value(kind: str, value: str) -> str:
@@ -54,6 +55,11 @@ def normalise_value(kind: str, value: str) -> str:
         return value.lower().removeprefix("sha256:").removeprefix("md5:").removeprefix("pdq:")
     if kind == "url" or value.lower().startswith(("http://", "https://")):
         return normalise_url(value)
+    if kind == "post":
+        platform, sep, ident = value.partition(":")
+        if not sep or not ident or ident.startswith("@"):
+            raise ConfigError(f"post {value!r}: write it as PLATFORM:POST_ID")
+        return f"{platform.lower()}:{ident}"
     # account or channel as PLATFORM:@ID (the @ is optional on input)
     platform, sep, ident = value.partition(":")
     if not sep or not ident:
@@ -69,6 +75,8 @@ def matches(entry: Entry, ids: Identifiers) -> bool:
         return value in ids.urls
     if entry.kind == "account":
         return value in ids.accounts
+    if entry.kind == "post":
+        return value in ids.posts
     # channel: the account itself, or anything under the channel's URL
     if value.startswith(("http://", "https://")):
         prefix = value.rstrip("/") + "/"

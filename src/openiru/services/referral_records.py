@@ -51,6 +51,8 @@ class TargetInfo:
         ids = Identifiers()
         if self.target.kind == "account":
             ids.accounts.add(self.target.key)
+        if self.target.kind == "post":
+            ids.posts.add(self.target.key)
         if self.author:
             ids.accounts.add(self.author)
         for u in (self.url, self.target.url):

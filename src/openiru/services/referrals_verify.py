@@ -12,6 +12,7 @@ becomes ``no_response``.
 from __future__ import annotations
 
 import hashlib
+import html
 from typing import Any
 
 import httpx
@@ -46,7 +47,8 @@ def check_target(info: TargetInfo, fetch: Fetch) -> dict[str, Any]:
     if response.status_code in GONE_STATUSES:
         result["reachable"] = False
     elif response.is_success:
-        if info.text and normalise_text(info.text)[:80] not in normalise_text(response.text):
+        page = normalise_text(html.unescape(response.text))
+        if info.text and normalise_text(info.text)[:80] not in page:
             result["reachable"] = False
             result["note"] = "page answers but no longer shows the referred text"
         else:

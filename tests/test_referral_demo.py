@@ -1,0 +1,37 @@
+"""The referral demo step on a small demo: planted posts go through the whole workflow."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from pymisp import MISPEvent
+from stix2validator import ValidationOptions, validate_string
+
+from openiru.demo.run import run_demo
+from openiru.services import audit, referral_records
+from openiru.services.referrals_demo import demo_step
+
+
+def test_demo_step_runs_the_workflow(sqlite_engine: sa.Engine, tmp_path: Path,
+                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
+    out = tmp_path / "demo"
+    run = run_demo(sqlite_engine, out, seed=2, scale=0.1, steps=False)
+    lines = demo_step(sqlite_engine, out, run.build.ground_truth)
+    text = "\n".join(lines)
+    assert "deconfliction put 1 on hold" in text and "audit chain intact" in text
+    assert "email received 1, webhook calls 1" in text
+    states = [r["state"] for r in referral_records.list_referrals(sqlite_engine)]
+    assert "on_hold" in states and ("removed" in states or "access_disabled" in states)
+    channels = {r["channel"] for r in referral_records.list_referrals(sqlite_engine) if r["channel"]}
+    assert {"email", "webhook"} <= channels
+    assert audit.verify(sqlite_engine).ok
+    folder = out / "referrals"
+    assert validate_string((folder / "stix-bundle.json").read_text(), ValidationOptions(version="2.1")).is_valid
+    event = MISPEvent()
+    event.load((folder / "misp-event.json").read_text())
+    assert event.objects
+    assert json.loads((folder / "dsa-statements.json").read_text())["statements"]
