@@ -33,6 +33,10 @@ from .html import html_to_text
 from .jsonio import first_non_space, read_head
 from .media import hash_file
 
+#: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
+#: (out-of-range times raise OverflowError or OSError from the C library).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError)
+
 #: ``orderedItems`` (or ``items``) of the collection itself, of ``first``, or of an embedded
 #: ``next`` page at any depth.
 _ITEMS_RE = re.compile(r"^(?:(?:first|next)(?:\.next)*\.)?(?:orderedItems|items)\.item$")
@@ -130,7 +134,7 @@ class ActivityPubOutboxSource(Source):
             else:
                 yield Problem(str(path), location, f"not a post activity: {kind}", kind="skipped")
                 return
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        except MALFORMED as exc:
             reason = f"missing field {exc.args[0]}" if isinstance(exc, KeyError) else str(exc)
             yield Problem(str(path), location, f"malformed activity: {reason}")
             return
@@ -331,7 +335,7 @@ def note_post(platform: str, obj: dict[str, Any], author: AccountKey,
         raise KeyError("published")
     try:
         timestamp = parse_time(published)
-    except ValueError as exc:
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise ValueError(f"bad published {published!r}") from exc
     html, language = _content(obj)
     body = html_to_text(html)

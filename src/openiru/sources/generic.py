@@ -34,6 +34,10 @@ from .base import Problem, Record, Source
 from .jsonio import first_non_space, is_jsonl, iter_json_lines, read_head
 from .media import hash_file
 
+#: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
+#: (out-of-range times raise OverflowError or OSError from the C library).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError)
+
 _CSV_DELIMITERS = ",;\t"
 
 #: Each field and the column names it is found under, the default name first.
@@ -114,7 +118,7 @@ def parse_row_time(value: Any, fmt: str | None) -> datetime:
         if fmt and isinstance(value, str):
             return utc(datetime.strptime(value, fmt))
         return parse_time(value)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise ValueError(f"bad timestamp: {value!r}") from exc
 
 
@@ -222,7 +226,8 @@ class GenericSource(Source):
 
     def _rows(self) -> Iterator[tuple[str, dict[str, Any]] | Problem]:
         head = read_head(self.path, 65536)
-        if first_non_space(head) == b"{":
+        self._is_csv = first_non_space(head) != b"{"
+        if not self._is_csv:
             for found in iter_json_lines(self.path):
                 if isinstance(found, Problem) or isinstance(found[1], dict):
                     yield found
@@ -270,22 +275,24 @@ class GenericSource(Source):
             if columns is None:
                 columns = matched[keys] = match_columns(list(row), self.mapping.columns)
                 if len(matched) == 1:
-                    self._check_columns(columns)
+                    self._check_columns(columns, header=self._is_csv)
             try:
                 built = self._row(row, columns)
-            except (KeyError, TypeError, ValueError) as exc:
+            except MALFORMED as exc:
                 reason = str(exc.args[0]) if isinstance(exc, KeyError) else str(exc)
                 yield Problem(str(self.path), location, reason)
                 continue
             yield from built
 
-    def _check_columns(self, columns: dict[str, str]) -> None:
-        """Stop before importing anything when the first row shows the file cannot work."""
+    def _check_columns(self, columns: dict[str, str], header: bool) -> None:
+        """Stop before importing anything when the first row shows the file cannot work: no
+        platform at all, or (CSV, where the header holds for every row) no post id or time column.
+        JSONL lines may each carry other keys, so there a missing one is that line's error."""
         sidecar = mapping_path(self.path).name
         if not self.fixed_platform and "platform" not in columns:
             raise FormatError(f"{self.path}: no platform: give --platform NAME, add a 'platform' column, "
                               f"or set \"platform\" in {sidecar}")
-        for required in ("post_id", "timestamp"):
+        for required in ("post_id", "timestamp") if header else ():
             if required not in columns:
                 raise FormatError(f"{self.path}: no {required} column (names tried: "
                                   f"{', '.join(FIELDS[required])}); map one in {sidecar}")

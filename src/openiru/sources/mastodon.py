@@ -24,6 +24,10 @@ from .base import Problem, Record, Source
 from .html import html_to_text
 from .jsonio import first_non_space, is_jsonl, iter_json_array, iter_json_lines, read_head
 
+#: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
+#: (out-of-range times raise OverflowError or OSError from the C library).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError)
+
 _ATTACHMENT_MIME = {"image": "image", "gifv": "video", "video": "video", "audio": "audio"}
 
 
@@ -94,7 +98,7 @@ class MastodonStatusSource(Source):
             location, status = found
             try:
                 built = self._status(status)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except MALFORMED as exc:
                 yield Problem(str(self.path), location, f"malformed status: {_describe(exc)}")
                 continue
             yield from built
@@ -186,7 +190,7 @@ class MastodonStatusSource(Source):
 def _time(obj: dict[str, Any], name: str) -> datetime:
     try:
         return parse_time(obj[name])
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise ValueError(f"bad {name} {obj[name]!r}") from exc
 
 

@@ -34,6 +34,10 @@ from .base import Problem, Record, Source
 from .html import urls_in_text
 from .jsonio import first_non_space, is_jsonl, iter_json_array, iter_json_lines, read_head
 
+#: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
+#: (out-of-range times raise OverflowError or OSError from the C library).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError)
+
 #: Mentions that address a room, not an account.
 ROOM_MENTIONS = frozenset({"all", "here"})
 _SERVER_URL_RE = re.compile(rb"https?://([A-Za-z0-9.-]+(?::\d+)?)/(?:file-upload/|channel/|group/|direct/)")
@@ -128,7 +132,7 @@ class RocketChatSource(Source):
                 continue
             try:
                 built = self._message(message)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            except MALFORMED as exc:
                 reason = f"missing field {exc.args[0]}" if isinstance(exc, KeyError) else str(exc)
                 yield Problem(str(self.path), location, f"malformed message: {reason}")
                 continue
@@ -230,7 +234,7 @@ def _same_server_hint(url: str) -> bool:
 def _time(obj: dict[str, Any], name: str) -> datetime:
     try:
         return parse_time(obj[name])
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError, OSError) as exc:
         raise ValueError(f"bad {name} {obj[name]!r}") from exc
 
 

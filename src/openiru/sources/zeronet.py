@@ -38,6 +38,10 @@ from .html import hashtags_in_text, markdown_to_text
 from .jsonio import read_head
 from .media import hash_file
 
+#: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
+#: (out-of-range times raise OverflowError or OSError from the C library).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError)
+
 #: A ZeroTalk quote reply: ``> [name](#comment_12_1Addr): quoted text``.
 _QUOTE_RE = re.compile(r"^>\s*\[([^\]]+)\]\(#comment_(\d+)_(\w+)\)", re.MULTILINE)
 _COMMENT_REF_RE = re.compile(r"^comment_(\d+)_(\w+)$")
@@ -170,7 +174,7 @@ class ZeroNetSiteSource(Source):
         for location, kind, item, extra in _items(data):
             try:
                 post = self._post(account, auth, kind, item, extra)
-            except (KeyError, TypeError, ValueError) as exc:
+            except MALFORMED as exc:
                 reason = f"missing field {exc.args[0]}" if isinstance(exc, KeyError) else str(exc)
                 yield Problem(str(path), location, f"malformed {kind}: {reason}")
                 continue
@@ -204,7 +208,7 @@ class ZeroNetSiteSource(Source):
             raise KeyError("date_published" if kind == "post" else "added")
         try:
             timestamp = parse_time(when)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, OverflowError, OSError) as exc:
             raise ValueError(f"bad time {when!r}") from exc
         body = markdown_to_text(str(item.get("body") or ""))
         mentions: list[Mention] = []
@@ -230,7 +234,8 @@ class ZeroNetSiteSource(Source):
 def _items(data: dict[str, Any]) -> Iterator[tuple[str, str, Any, str]]:
     """``(JSON path, kind, item, topic uri)`` for every post, topic and comment in a data.json."""
     for kind in ("post", "topic"):
-        for index, item in enumerate(data.get(kind) or []):
+        entries = data.get(kind) or []
+        for index, item in enumerate(entries if isinstance(entries, list) else [entries]):
             yield f"{kind}[{index}]", kind, item, ""
     comments = data.get("comment")
     if isinstance(comments, list):
