@@ -204,3 +204,17 @@ def test_odd_values_never_crash_the_importer(tmp_path: Path) -> None:
         path.write_text(json.dumps(mutated(outbox, rng)))
         records = list(ActivityPubOutboxSource(path).records())
         assert all(isinstance(r, Account | Post | Problem) for r in records)
+
+
+def test_first_page_given_by_url_is_read_from_a_sibling_file(tmp_path: Path) -> None:
+    first_url = f"{RELAY}/outbox?page=true"
+    (tmp_path / "outbox.json").write_text(json.dumps(
+        {"id": f"{RELAY}/outbox", "type": "OrderedCollection", "totalItems": 1, "first": first_url}))
+    (tmp_path / "saved-page.json").write_text(json.dumps(
+        {"id": first_url, "type": "OrderedCollectionPage", "orderedItems": [
+            {"id": f"{RELAY}/statuses/9/activity", "type": "Create", "actor": RELAY,
+             "object": {"id": f"{RELAY}/statuses/9", "type": "Note", "published": "2026-03-05T12:00:00Z",
+                        "content": "<p>from the saved page</p>"}}]}))
+    assert best_source(tmp_path) == "activitypub"  # the folder holding outbox.json
+    posts = [r for r in ActivityPubOutboxSource(tmp_path / "outbox.json").records() if isinstance(r, Post)]
+    assert [(p.key.post_id, p.text) for p in posts] == [(f"{RELAY}/statuses/9", "from the saved page")]
