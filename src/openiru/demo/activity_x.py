@@ -95,8 +95,10 @@ def generate_x(gen: Generator) -> list[DemoPost]:
             when = gen.when(account)
             if when:
                 tags = [t.lstrip("#") for t in gen.org_markers(account.language)]
-                x_post(gen, account, when, gen.sentences(account.language) + " " +
-                       " ".join("#" + t for t in tags), account.language, hashtags=tags)
+                friend = gen.friend(account, when)
+                text = gen.sentences(account.language) + (f" @{friend.handle}" if friend else "")
+                x_post(gen, account, when, text + " " + " ".join("#" + t for t in tags), account.language,
+                       hashtags=tags, mentions=[friend] if friend else [])
     core = world.of("x", "outlet", "core")
     for account in world.of("x", "community"):
         for _ in range(rng.randint(8, 16)):

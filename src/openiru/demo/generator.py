@@ -21,7 +21,7 @@ from .known_texts import KnownText, make_known_texts, render_variant, variants_f
 from .records import DemoAccount, DemoPost, PlantedMedia
 from .texts import GENERAL
 from .texts_org import DONATION, INVITE, LEXICON, ORGANISATION, OUTLETS
-from .world import CHAT_HOST, END, FILE_HOST, MIGRATION_START, START, World
+from .world import CHAT_HOST, END, FILE_HOST, MIGRATION_START, START, World, current
 
 HASHTAGS = {lang: [t for t, tl, kind in LEXICON if kind == "hashtag" and tl == lang]
             for lang in GENERAL}
@@ -130,6 +130,10 @@ class Generator:
         post.urls = self.org_links(when, account)
         if post.urls and CHAT_HOST in post.urls[-1]:
             parts.append(INVITE[language])
+        friend = self.friend(account, when)
+        if friend is not None:
+            parts.append("@" + friend.handle)
+            post.mentions.append(friend)
         parts.extend(post.urls)
         wallet = self.wallet_line(account, language)
         if wallet:
@@ -137,6 +141,13 @@ class Generator:
         parts.append(" ".join("#" + t for t in post.hashtags))
         post.text = " ".join(parts)
         return post
+
+    def friend(self, account: DemoAccount, when: datetime) -> DemoAccount | None:
+        """Sometimes one of the accounts ``account`` habitually mentions (its successor if suspended)."""
+        friends = account.extra.get("friends")
+        if not friends or self.rng.random() >= 0.3:
+            return None
+        return current(self.rng.choice(friends), when)
 
     def next_known_text(self, language: str) -> KnownText:
         self._text_turn += 1

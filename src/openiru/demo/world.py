@@ -88,6 +88,7 @@ def build_world(seed: int, scale: float) -> World:
     _rocketchat_accounts(world)
     _zeronet_accounts(world)
     _recreate(world)
+    _friends(world)
     _wallets(world)
     return world
 
@@ -235,10 +236,15 @@ def _recreate(world: World) -> None:
             ("telegram", ("forwarder", "core"), world.n(3, 2)), ("mastodon", ("core", "amplifier"), 1))
     for platform, roles, count in plan:
         candidates = [a for a in world.of(platform, *roles) if a.extra.get("successor") is None]
-        for i, old in enumerate(rng.sample(candidates, min(count, len(candidates)))):
-            kind = VARIATIONS[(len(world.recreated) + i) % len(VARIATIONS)]
-            if kind == "transliteration" and not any(k in old.handle for k in names.TRANSLITERATIONS):
-                kind = "counter"
+        for _ in range(min(count, len(candidates))):
+            kind = VARIATIONS[len(world.recreated) % len(VARIATIONS)]
+            pool = candidates
+            if kind == "transliteration":
+                pool = [a for a in candidates if any(k in a.handle for k in names.TRANSLITERATIONS)]
+                if platform == "telegram" or not pool:
+                    kind, pool = "counter", candidates
+            old = rng.choice(pool)
+            candidates.remove(old)
             handle, display = names.variation(rng, old.handle, old.display_name, kind)
             old.status, old.suspended_at = "suspended", START + timedelta(days=rng.uniform(16, 38))
             created = old.suspended_at + timedelta(hours=rng.uniform(1, 36))
@@ -256,6 +262,8 @@ def _successor(world: World, old: DemoAccount, handle: str, display: str, create
     else:
         account_id = ""
     if old.platform == "telegram":
+        if display == old.display_name:  # channels have no handle: the name is what varies
+            display = f"{display} 2" if not display[-1:].isdigit() else f"{display} backup"
         chat_old = next(c for c in world.chats if c.owner is old)
         name = f"ChatExport_{old.suspended_at:%Y-%m-%d}" if old.suspended_at else "full"
         taken = {c.export for c in world.chats}
@@ -274,9 +282,33 @@ def _successor(world: World, old: DemoAccount, handle: str, display: str, create
     return new
 
 
+def _friends(world: World) -> None:
+    """Who each organisation account habitually mentions; a successor keeps the habit."""
+    rng = random.Random(f"openiru-demo-friends-{world.seed}")
+    for platform in ("x", "mastodon"):
+        leaders = [a for a in world.of(platform, "outlet", "core") if "predecessor" not in a.extra]
+        for account in world.of(platform, "outlet", "core", "amplifier"):
+            if "predecessor" in account.extra:
+                continue
+            others = [a for a in leaders if a is not account]
+            account.extra["friends"] = rng.sample(others, min(len(others), rng.randint(2, 3)))
+        for new, old in world.recreated:
+            if new.platform == platform:
+                new.extra["friends"] = list(old.extra.get("friends", []))
+
+
+def current(account: DemoAccount, when: datetime) -> DemoAccount | None:
+    """The account, or its successor once it was suspended, as active at ``when``."""
+    while account is not None and not account.active_at(when):
+        account = account.extra.get("successor")  # type: ignore[assignment]
+    return account
+
+
 def _wallets(world: World) -> None:
     rng = random.Random(f"openiru-demo-wallets-{world.seed}")
     owners = [a for a in world.accounts if a.role in ("outlet", "core") and "predecessor" not in a.extra]
     for address, currency in make_wallets(rng, world.n(6, 3)):
         picked = rng.sample(owners, min(len(owners), rng.randint(2, 4)))
+        # A re-created account asks for donations to the same wallet as before.
+        picked += [a.extra["successor"] for a in picked if "successor" in a.extra]
         world.wallets.append((address, currency, picked))
