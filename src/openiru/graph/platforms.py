@@ -19,8 +19,10 @@ import numpy as np
 from .content import domain_of
 
 MIN_EMERGING_LINKS = 5
-#: Relative growth of the weekly share over the period that makes an unknown domain emerging.
-GROWTH = 0.2
+#: Relative growth of the weekly share over the period, and growth of the weekly links from the
+#: earlier to the later half of the weeks, that make an unknown domain emerging.
+GROWTH = 0.1
+LINK_GROWTH = 1.5
 #: Weeks with fewer links than this fraction of the median week are left out of the trend.
 PARTIAL_WEEK = 0.25
 
@@ -99,8 +101,9 @@ def _full_weeks(weeks: list[str], total: Counter[str]) -> set[str]:
 def _growth(weekly: list[dict[str, Any]], total: int, known: bool) -> tuple[float, bool]:
     """Relative growth of the weekly share over the period (least-squares slope x span / mean share).
 
-    Emerging: unknown, at least :data:`MIN_EMERGING_LINKS` links, a relative growth of at least
-    :data:`GROWTH` and more links in the later half of the weeks than in the earlier half.
+    Emerging: unknown, at least :data:`MIN_EMERGING_LINKS` links, a relative share growth of at least
+    :data:`GROWTH`, and :data:`LINK_GROWTH` times as many links in the later half of the weeks as in
+    the earlier half.
     """
     if len(weekly) < 3:
         return 0.0, False
@@ -114,7 +117,8 @@ def _growth(weekly: list[dict[str, Any]], total: int, known: bool) -> tuple[floa
     half = len(weekly) // 2
     early = sum(w["links"] for w in weekly[:half])
     late = sum(w["links"] for w in weekly[half:])
-    emerging = not known and total >= MIN_EMERGING_LINKS and growth >= GROWTH and late > early
+    emerging = (not known and total >= MIN_EMERGING_LINKS and growth >= GROWTH
+                and late >= LINK_GROWTH * early)
     return round(growth, 3), emerging
 
 
