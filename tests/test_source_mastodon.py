@@ -236,3 +236,24 @@ def test_odd_values_never_crash_the_importer(tmp_path: Path) -> None:
         records = list(MastodonStatusSource(path).records())
         assert all(isinstance(r, Account | Post | Problem) for r in records)
         assert sum(isinstance(r, Post | Problem) for r in records) >= 3  # every status accounted for
+
+
+def test_quote_posts_link_the_quoted_status(tmp_path: Path) -> None:
+    quoted = {"id": "900", "created_at": "2026-03-02T09:00:00Z", "content": "<p>original placeholder</p>",
+              "account": {"id": "41", "acct": "origin@far.example", "url": "https://far.example/@origin"}}
+    path = tmp_path / "quotes.jsonl"
+    path.write_text("\n".join(json.dumps(s) for s in (
+        {"id": "901", "created_at": "2026-03-02T10:00:00Z",
+         "content": '<p class="quote-inline">RE: <a href="https://far.example/@origin/900">'
+                    'https://far.example/@origin/900</a></p><p>comment on it</p>',
+         "account": {"id": "42", "acct": "quoter"}, "quote": {"state": "accepted", "quoted_status": quoted}},
+        {"id": "902", "created_at": "2026-03-02T10:05:00Z", "content": "<p>shallow</p>",
+         "account": {"id": "42", "acct": "quoter"}, "quote": {"state": "accepted", "quoted_status_id": "900"}},
+        {"id": "903", "created_at": "2026-03-02T10:06:00Z", "content": "<p>revoked</p>",
+         "account": {"id": "42", "acct": "quoter"}, "quote": {"state": "revoked", "quoted_status": None}},
+    )))
+    posts = {r.key.post_id: r for r in MastodonStatusSource(path).records() if isinstance(r, Post)}
+    assert list(posts) == ["900", "901", "902", "903"]  # the quoted status is a post too
+    assert posts["901"].quote_of == posts["902"].quote_of == posts["900"].key
+    assert posts["901"].text == "comment on it" and posts["901"].urls == []  # the RE: fallback left out
+    assert posts["903"].quote_of is None

@@ -64,12 +64,22 @@ class _ContentParser(HTMLParser):
         self.hashtags: list[str] = []
         self.images: list[str] = []
         self._skip = 0
+        self._skip_element: tuple[str, int] | None = None  # (tag, depth) of an element left out
         self._anchor: tuple[str, str] | None = None  # (href, kind)
         self._anchor_text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP_TAGS:
             self._skip += 1
+            return
+        if self._skip_element is not None:
+            if tag == self._skip_element[0]:
+                self._skip_element = (tag, self._skip_element[1] + 1)
+            return
+        if "quote-inline" in (dict(attrs).get("class") or "").split():
+            # Mastodon's "RE: <link>" fallback for clients without quote posts: the quote
+            # itself is in the Status's ``quote``, so the fallback is not part of the text.
+            self._skip_element = (tag, 1)
             return
         if tag in _BLOCK_TAGS:
             self._newline(double=tag == "p")
@@ -101,6 +111,11 @@ class _ContentParser(HTMLParser):
         if tag in _SKIP_TAGS:
             self._skip = max(0, self._skip - 1)
             return
+        if self._skip_element is not None:
+            if tag == self._skip_element[0]:
+                depth = self._skip_element[1] - 1
+                self._skip_element = (tag, depth) if depth else None
+            return
         if tag == "a" and self._anchor is not None:
             href, kind = self._anchor
             label = "".join(self._anchor_text).strip()
@@ -115,7 +130,7 @@ class _ContentParser(HTMLParser):
             self._newline(double=tag == "p")
 
     def handle_data(self, data: str) -> None:
-        if self._skip:
+        if self._skip or self._skip_element is not None:
             return
         data = data.replace("\r", " ").replace("\n", " ")  # source newlines are spaces in HTML
         self.parts.append(data)

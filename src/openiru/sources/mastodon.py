@@ -3,9 +3,10 @@
 Each Status (``GET /api/v1/timelines/...``, ``/api/v1/accounts/:id/statuses``)
 becomes a post keyed by its ``id``; its ``account`` becomes an account keyed by
 the Mastodon account ``id``.  A reblog is a post of its own whose ``repost_of``
-is the inner Status, and the inner Status is imported as a post too.  The
-instance host (from ``acct`` or the account ``url``) goes into account and
-post metadata, so statuses of several servers stay distinguishable.
+is the inner Status, and the inner Status is imported as a post too; a quote
+post (Mastodon 4.4 ``quote``) gets its ``quote_of`` the same way.  The instance
+host (from ``acct`` or the account ``url``) goes into account and post
+metadata, so statuses of several servers stay distinguishable.
 """
 
 from __future__ import annotations
@@ -118,12 +119,29 @@ class MastodonStatusSource(Source):
                 records = self._status(inner)
             except KeyError as exc:
                 raise KeyError(f"reblog.{exc.args[0]}") from exc
+        reposted = records[-1].key if records and isinstance(records[-1], Post) else None
+        quoted, quote_records = self._quote(status.get("quote"))
         account = self._account(status["account"])
         post = self._post(status, account)
-        if records and isinstance(records[-1], Post):
-            post.repost_of = records[-1].key
-        records += [account, post]
-        return records
+        post.repost_of = reposted
+        post.quote_of = quoted
+        return [*records, *quote_records, account, post]
+
+    def _quote(self, quote: Any) -> tuple[PostKey | None, list[Record]]:
+        """A quote post (Mastodon 4.4 ``quote``: a Quote with the whole ``quoted_status``, or a
+        ShallowQuote with ``quoted_status_id``); the quoted Status is imported as a post too.
+        Quotes whose state is not ``accepted`` carry no quoted status and are not linked."""
+        if not isinstance(quote, dict):
+            return None, []
+        inner = quote.get("quoted_status")
+        if isinstance(inner, dict):
+            try:
+                records = self._status(inner)
+            except KeyError as exc:
+                raise KeyError(f"quote.quoted_status.{exc.args[0]}") from exc
+            return records[-1].key if isinstance(records[-1], Post) else None, records
+        shallow = quote.get("quoted_status_id")
+        return (PostKey(self.platform, str(shallow)) if shallow else None), []
 
     def _account(self, data: dict[str, Any]) -> Account:
         if not isinstance(data, dict) or data.get("id") in (None, ""):
