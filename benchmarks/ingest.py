@@ -53,6 +53,9 @@ def _user(k: int) -> dict[str, object]:
 
 
 def _tweet_id(i: int) -> str:
+    """Snowflake ids: tweet i of the file at BASE + i * 100 ms; outside tweets (i < 0) earlier."""
+    if i < 0:
+        return str(((BASE_MS - 10**9 - TWEPOCH_MS) << 22) - i)
     return str(((BASE_MS + i * 100 - TWEPOCH_MS) << 22) + (i % 4096))
 
 
@@ -67,15 +70,18 @@ def tweet(i: int, seed: int, accounts: int) -> tuple[dict[str, object], list[int
     author = rng.randrange(accounts)
     tid = _tweet_id(i)
     words = " ".join(rng.choice(WORDS) for _ in range(12))
+    created = BASE_MS + i * 100 if i >= 0 else BASE_MS - 10**9 + (-i % 10**6)
     obj: dict[str, object] = {"id": tid, "edit_history_tweet_ids": [tid], "author_id": str(10**15 + author),
-                              "created_at": _iso(BASE_MS + i * 100), "conversation_id": tid, "lang": "en",
+                              "created_at": _iso(created), "conversation_id": tid, "lang": "en",
                               "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 1,
                                                  "quote_count": 0}}
     users, refs = [author], []
     entities: dict[str, object] = {"hashtags": [{"start": 0, "end": 5, "tag": rng.choice(TAGS)}]}
     roll = rng.random()
     if i > 0 and roll < 0.45:
-        j = rng.randrange(i)
+        # half the referenced tweets are earlier tweets of the file, half are tweets from
+        # outside the collection that only appear in includes.tweets (negative numbers)
+        j = rng.randrange(i) if rng.random() < 0.5 else -1 - rng.randrange(10 * i)
         target = random.Random(seed * 1_000_003 + j).randrange(accounts)
         users.append(target)
         refs.append(j)
@@ -203,12 +209,17 @@ def child_openiru(fmt: str, path: str, url: str, batch_size: int) -> dict[str, o
     from openiru.store.db import open_database
 
     engine = open_database(url)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     summary = ingest_path(engine, Path(path), fmt, after_batch=(), batch_size=batch_size)
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     engine.dispose()
-    return {"seconds": seconds, "posts": summary.posts, "posts_read": summary.posts_read,
+    return {"seconds": seconds, "cpu_s": cpu, "posts": summary.posts, "posts_read": summary.posts_read,
             "errors": sum(summary.errors.values())}
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def child_reference(path: str, db_file: str) -> dict[str, object]:
@@ -218,15 +229,15 @@ def child_reference(path: str, db_file: str) -> dict[str, object]:
 
     from coordination_network_toolkit.preprocess import preprocess_twitter_json_files
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     with contextlib.redirect_stdout(io.StringIO()):
         preprocess_twitter_json_files(db_file, [path])
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, _cpu() - cpu
     import sqlite3
 
     with sqlite3.connect(db_file) as conn:
         posts = conn.execute("select count(*) from edge").fetchone()[0]
-    return {"seconds": seconds, "posts": posts, "posts_read": posts, "errors": 0}
+    return {"seconds": seconds, "cpu_s": cpu, "posts": posts, "posts_read": posts, "errors": 0}
 
 
 def run_child(args: list[str]) -> dict[str, object]:
@@ -284,8 +295,8 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     rows = []
-    print(f"{'format':<9} {'posts':>9} {'MiB':>7} {'database':<26} {'seconds':>8} {'posts/s':>9} "
-          f"{'peak RSS MiB':>12}", flush=True)
+    print(f"{'format':<9} {'posts':>9} {'MiB':>7} {'importer → database':<30} {'wall s':>7} {'posts/s':>9} "
+          f"{'CPU s':>7} {'posts/CPU-s':>11} {'peak RSS MiB':>12}", flush=True)
     for size in (int(s) for s in args.sizes.split(",")):
         for fmt in args.formats.split(","):
             path = OUT / (f"twarc2_{size}.jsonl" if fmt == "twarc2" else f"telegram_{size}" / Path("result.json"))
@@ -306,18 +317,19 @@ def main() -> None:
             if fmt == "twarc2" and not args.no_reference and reference_available():
                 ref_db = OUT / f"bench_reference_{size}.db"
                 ref_db.unlink(missing_ok=True)
-                runs.append(("coordination-toolkit → SQLite", ["reference", str(path), str(ref_db)], None))
+                runs.append(("coordination-network-toolkit → SQLite", ["reference", str(path), str(ref_db)], None))
             for label, child_args, pg_name in runs:
                 try:
                     r = run_child(child_args)
                 finally:
                     if pg_name:
                         drop_pg(pg_name)
-                rate = float(r["posts"]) / float(r["seconds"])  # type: ignore[arg-type]
+                posts, wall, cpu = float(r["posts"]), float(r["seconds"]), float(r["cpu_s"])  # type: ignore[arg-type]
                 rows.append({"format": fmt, "size": size, "file_mib": round(mib, 1), "target": label, **r,
-                             "posts_per_s": round(rate)})
-                print(f"{fmt:<9} {size:>9} {mib:>7.0f} {label:<26} {float(r['seconds']):>8.1f} {rate:>9,.0f} "  # type: ignore[arg-type]
-                      f"{float(r['peak_rss_mib']):>12.0f}", flush=True)  # type: ignore[arg-type]
+                             "posts_per_s": round(posts / wall), "posts_per_cpu_s": round(posts / cpu)})
+                print(f"{fmt:<9} {size:>9} {mib:>7.0f} {label:<30} {wall:>7.1f} {posts / wall:>9,.0f} "
+                      f"{cpu:>7.1f} {posts / cpu:>11,.0f} {float(r['peak_rss_mib']):>12.0f}",  # type: ignore[arg-type]
+                      flush=True)
     (OUT / "ingest_results.json").write_text(json.dumps(rows, indent=1))
 
 

@@ -9,6 +9,7 @@ before it.
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -27,7 +28,7 @@ from ..plugins import SOURCE_GROUP, load_group, sources
 from ..sources.base import Problem, Source
 from ..sources.jsonio import read_head
 from ..store import schema
-from ..store.writer import Batch, resolve_edges, write_batch
+from ..store.writer import Batch, SeenTimes, resolve_edges, write_batch
 
 BATCH_SIZE = 5000
 #: Problems kept in a summary (all are counted) and shown in its JSON form.
@@ -145,13 +146,19 @@ def ingest_source(
             path=str(source.path), format=source.name, platform=source.platform,
             started_at=datetime.now(UTC))).inserted_primary_key[0]
 
+    seen_times = SeenTimes()
+
     def flush(batch: Batch) -> None:
         if not len(batch):
             return
+        seen_times.take(batch)
         with engine.begin() as conn:
             counts = write_batch(conn, batch)
             for hook in hooks:
                 hook(conn, batch.posts)
+            if len(seen_times) >= seen_times.limit:
+                seen_times.write(conn)
+        seen_times.note(batch)
         summary.posts += counts.posts
         summary.edges += counts.edges
         summary.media += counts.media
@@ -166,10 +173,16 @@ def ingest_source(
         flush(batch)
         summary.accounts = len(accounts_seen)
         with engine.begin() as conn:
+            seen_times.write(conn)
             resolve_edges(conn, summary.platforms or None)
             conn.execute(sa.update(schema.import_runs).where(schema.import_runs.c.id == run_id)
                          .values(finished_at=datetime.now(UTC), summary=summary.as_dict()))
 
+    # An import allocates millions of short-lived, acyclic objects (parsed JSON, records,
+    # rows); reference counting frees them, and the cyclic collector's repeated passes
+    # over them cost ~20 % of the import time (profiled), so it is paused meanwhile.
+    collector_was_on = gc.isenabled()
+    gc.disable()
     try:
         for record in source.records():
             if isinstance(record, Post):
@@ -202,6 +215,9 @@ def ingest_source(
         except Exception:  # the original error matters more than a failed clean-up
             pass
         raise
+    finally:
+        if collector_was_on:
+            gc.enable()
     finish()
     return summary
 

@@ -19,6 +19,7 @@ constant whatever its size.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,7 @@ class TelegramExportSource(Source):
         chat_id = chat["id"]
         post_id = f"{chat_id}/{msg['id']}"
         stamp = msg.get("date_unixtime")
-        timestamp = parse_time(int(stamp) if stamp else msg["date"])
+        timestamp = datetime.fromtimestamp(int(stamp), UTC) if stamp else parse_time(msg["date"])
         if msg.get("from_id") is not None:
             author = peer_id(msg["from_id"])
         elif chat.get("type") in CHANNEL_TYPES:

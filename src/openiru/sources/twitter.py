@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time, utc_from_timestamp
+from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time, utc, utc_from_timestamp
 from .base import Problem, Record, Source
 from .jsonio import iter_json_lines
 
@@ -35,12 +36,29 @@ TWEPOCH_MS = 1288834974657
 #: ``lang`` values X uses for "no linguistic content" / undetermined.
 NO_LANGUAGE = frozenset({"und", "zxx", "qme", "qht", "qst", "qam", "qct"})
 _REF_FIELDS = {"retweeted": "repost_of", "quoted": "quote_of", "replied_to": "reply_to"}
+#: The longest first line ``sniff`` reads to recognise a response page.
+MAX_SNIFF_LINE = 64 << 20
+#: User objects remembered to skip repeats (see ``_account``).
+USER_CACHE = 200_000
 _MEDIA_MIME = {"photo": "image/jpeg", "video": "video/mp4", "animated_gif": "video/mp4"}
 
 
-def snowflake_time(tweet_id: str) -> Any:
+def snowflake_time(tweet_id: str) -> datetime:
     """The creation time encoded in a snowflake id."""
     return utc_from_timestamp(((int(tweet_id) >> 22) + TWEPOCH_MS) / 1000.0)
+
+
+def iso_time(value: Any) -> datetime:
+    """An X ``created_at`` ("2024-03-01T10:00:00.000Z") as aware UTC; other forms via parse_time."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)  # Python 3.11 reads the "Z" suffix
+        except ValueError:
+            return parse_time(value)
+        if parsed.tzinfo is UTC:
+            return parsed
+        return utc(parsed)
+    return parse_time(value)
 
 
 def _is_tweet(obj: Any) -> bool:
@@ -61,6 +79,10 @@ class TwitterV2Source(Source):
     def sniff(cls, path: Path, head: bytes) -> float:
         if path.is_dir() or not head:
             return 0.0
+        if b"\n" not in head.lstrip():
+            # a response page is often longer than the head: read its first line whole
+            with open(path, "rb") as fh:
+                head = fh.readline(MAX_SNIFF_LINE)
         for line in head.split(b"\n")[:20]:
             line = line.strip()
             if not line:
@@ -89,6 +111,7 @@ class TwitterV2Source(Source):
 
     def records(self) -> Iterator[Record]:
         file = str(self.path)
+        self._users: dict[str, dict[str, Any]] = {}
         for item in iter_json_lines(self.path):
             if isinstance(item, Problem):
                 yield item
@@ -158,10 +181,20 @@ class TwitterV2Source(Source):
         if not isinstance(user, dict) or not user.get("id"):
             yield Problem(str(self.path), location, "invalid user: no id")
             return
+        # Every page repeats the user objects it references: an object identical to the one
+        # last yielded for that id adds nothing (bounded memory: the cache is reset when full).
+        user_id = str(user["id"])
+        if self._users.get(user_id) == user:
+            return
         try:
-            yield user_account(user, self.platform)
+            account = user_account(user, self.platform)
         except (ValueError, TypeError) as exc:
             yield Problem(str(self.path), location, f"invalid user: {exc}")
+            return
+        if len(self._users) >= USER_CACHE:
+            self._users.clear()
+        self._users[user_id] = user
+        yield account
 
     def _post(self, tweet: Any, media: dict[str, Any] | None, location: str) -> Post | Problem:
         if not isinstance(tweet, dict):
@@ -196,7 +229,7 @@ def user_account(user: dict[str, Any], platform: str) -> Account:
         display_name=user.get("name"),
         bio=user.get("description"),
         avatar=Media(url=avatar_url, native_key=f"x:avatar:{user['id']}") if avatar_url else None,
-        created_at=parse_time(created) if created else None,
+        created_at=iso_time(created) if created else None,
         followers=metrics.get("followers_count") if isinstance(metrics, dict) else None,
         metadata=meta,
     )
@@ -218,7 +251,7 @@ def tweet_post(tweet: dict[str, Any], platform: str, media: dict[str, Any] | Non
     if not author_id:
         raise ValueError(f"tweet {tweet_id} has no author_id")
     created = tweet.get("created_at")
-    timestamp = parse_time(created) if created else snowflake_time(tweet_id)
+    timestamp = iso_time(created) if created else snowflake_time(tweet_id)
     note = tweet.get("note_tweet")
     text = note["text"] if isinstance(note, dict) and note.get("text") else tweet.get("text") or ""
     if "&" in text:

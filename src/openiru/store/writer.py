@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ..interactions import edge_refs
-from ..model import Account, AccountStatus, Media, Post
+from ..model import Account, AccountStatus, EdgeKind, Media, Post
 from . import schema
 
 
@@ -99,6 +99,61 @@ class Batch:
         return len(self.posts) + len(self.accounts)
 
 
+class SeenTimes:
+    """First/last-seen times of the authors of one import, applied in one pass at the end.
+
+    The first batch in which an author appears writes its account row with the times
+    known so far, so no post is ever without its account.  Later batches only widen
+    the times kept here (:meth:`take`), and :meth:`write` applies the widened ones:
+    at the end of the import, or earlier when ``limit`` authors are held (bounded
+    memory).  Without this every batch re-upserted most of its authors (profiled:
+    a third of the SQL time on X data).
+    """
+
+    def __init__(self, limit: int = 500_000) -> None:
+        self.limit = limit
+        self.times: dict[tuple[str, str], list[Any]] = {}  # key -> [first, last, widened]
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def take(self, batch: Batch) -> None:
+        """Fold the seen-times of authors already written into this tracker, and drop
+        them from the batch unless it writes their account anyway."""
+        times = self.times
+        if not times:
+            return
+        for k in [k for k in batch.seen if k in times]:
+            first, last = batch.seen[k] if k in batch.accounts else batch.seen.pop(k)
+            kept = times[k]
+            if first < kept[0]:
+                kept[0], kept[2] = first, True
+            if last > kept[1]:
+                kept[1], kept[2] = last, True
+
+    def note(self, batch: Batch) -> None:
+        """After the batch is committed: its authors are written."""
+        times = self.times
+        for k, (first, last) in batch.seen.items():
+            if k not in times:
+                times[k] = [first, last, False]
+
+    def write(self, conn: sa.Connection) -> int:
+        """Apply the widened times; empties the tracker.  Returns the rows updated."""
+        t = _sqlite_time if conn.dialect.name == "sqlite" else _keep_time
+        mark = "?" if conn.dialect.name == "sqlite" else "%s"
+        rows = [(t(v[0]), t(v[0]), t(v[1]), t(v[1]), k[0], k[1]) for k, v in self.times.items() if v[2]]
+        self.times.clear()
+        if not rows:
+            return 0
+        conn.exec_driver_sql(
+            f"UPDATE accounts SET "
+            f"first_seen = CASE WHEN first_seen IS NULL OR {mark} < first_seen THEN {mark} ELSE first_seen END, "
+            f"last_seen = CASE WHEN last_seen IS NULL OR {mark} > last_seen THEN {mark} ELSE last_seen END "
+            f"WHERE platform = {mark} AND account_id = {mark}", rows)
+        return len(rows)
+
+
 # -- raw executemany --------------------------------------------------------------------------
 # The rows of a batch go to the driver's executemany with SQL built once per dialect from
 # the schema: SQLAlchemy's per-row parameter processing cost more than the inserts
@@ -156,11 +211,14 @@ def _sqlite_time(value: datetime | None) -> str | None:
         return None
     if value.tzinfo is not None and value.tzinfo is not UTC:
         value = value.astimezone(UTC)
-    return value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return value.isoformat(" ", "microseconds")[:26]  # "%Y-%m-%d %H:%M:%S.%f", 3x faster than strftime
 
 
 def _keep_time(value: datetime | None) -> datetime | None:
     return value
+
+
+_KIND = {kind: str(kind) for kind in EdgeKind}
 
 
 def _json_text(value: Any) -> str | None:
@@ -210,8 +268,9 @@ def write_batch(conn: sa.Connection, batch: Batch) -> BatchCounts:
             continue
         seen_posts.add(key)
         author = post.account.account_id
+        when = t(post.timestamp)
         post_rows.append((
-            platform, post_id, author, t(post.timestamp), post.text, post.language,
+            platform, post_id, author, when, post.text, post.language,
             _json_text(post.urls), _json_text(post.hashtags),
             _json_text([m.account_id or m.handle for m in post.mentions]) if post.mentions else None,
             post.reply_to.post_id if post.reply_to else None,
@@ -227,8 +286,8 @@ def write_batch(conn: sa.Connection, batch: Batch) -> BatchCounts:
         if (post.mentions or post.reply_to or post.reply_to_account or post.repost_of or post.quote_of
                 or post.forward_from or post.forward_from_name):
             for ref in edge_refs(post):
-                edge_rows.append((platform, post_id, str(ref.kind), ref.target_ref, author, ref.target_platform,
-                                  ref.target_account_id, t(ref.time)))
+                edge_rows.append((platform, post_id, _KIND[ref.kind], ref.target_ref, author, ref.target_platform,
+                                  ref.target_account_id, when if ref.time is post.timestamp else t(ref.time)))
     if account_rows:
         conn.exec_driver_sql(sql["accounts"], account_rows)
         counts.accounts = len(account_rows)
