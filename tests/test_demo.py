@@ -199,6 +199,18 @@ def test_six_languages_on_x_and_telegram(built: Any) -> None:
         assert re.search(script, full), script
 
 
+def test_x_user_lookup_reports_suspensions(built: Any, truth: dict[str, Any]) -> None:
+    suspended = {a["account_id"] for a in truth["accounts"] if a["platform"] == "x" and a["status"] == "suspended"}
+    errors, active = set(), set()
+    for line in (built.out / "x" / "users.jsonl").read_text().splitlines():
+        page = json.loads(line)
+        active |= {u["id"] for u in page["data"]}
+        for error in page.get("errors", []):
+            assert error["detail"] == f"User has been suspended: [{error['resource_id']}]."
+            errors.add(error["resource_id"])
+    assert suspended and errors == suspended and not active & suspended
+
+
 def test_telegram_exports(built: Any) -> None:
     exports = sorted((built.out / "telegram").glob("*/result.json"))
     assert any(p.parent.name.startswith("DataExport") for p in exports)
@@ -209,6 +221,9 @@ def test_telegram_exports(built: Any) -> None:
         for chat in chats:
             assert {"name", "type", "id", "messages"} <= set(chat)
             for msg in chat["messages"]:
+                if msg["type"] == "service":
+                    assert chat["type"] == "public_supergroup" and msg["actor_id"].startswith("user")
+                    continue
                 assert msg["type"] == "message" and msg["from_id"].startswith(("user", "channel"))
                 assert int(msg["date_unixtime"]) > 0
                 text = msg["text"]

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from .generator import Generator, week_of
 from .records import DemoAccount, DemoPost, PlantedMedia
 from .texts import CHAT, GENERAL
-from .world import Chat
+from .world import START, Chat
 from .write_telegram import export_folder
 
 
@@ -91,6 +91,8 @@ def _supergroup(gen: Generator, originals: list[DemoPost]) -> None:
     members = gen.world.of("telegram", "community")
     said: list[DemoPost] = []
     for member in members:
+        joined = (START + timedelta(hours=rng.uniform(0, 72))).replace(microsecond=0)
+        tg_post(gen, group, member, joined, "", member.language, system="join_group_by_link")
         for _ in range(rng.randint(12, 26)):
             when = gen.when(member, _trend)
             if when is None:

@@ -71,8 +71,12 @@ def build_demo(out: Path, seed: int = 1, scale: float = 1.0) -> DemoBuild:
 
     inputs: list[tuple[Path, str]] = []
     x_posts = [p for p in gen.posts if p.platform == "x"]
-    XWriter(gen.expanded).write(x_posts, out / "x" / "tweets.jsonl")
+    x_writer = XWriter(gen.expanded)
+    x_writer.write(x_posts, out / "x" / "tweets.jsonl")
     inputs.append((out / "x" / "tweets.jsonl", "twarc2"))
+    watched = [a for a in world.of("x") if a.role not in ("benign",)]
+    x_writer.write_users(watched, out / "x" / "users.jsonl")
+    inputs.append((out / "x" / "users.jsonl", "twarc2"))
     for path in write_telegram(world.chats, [p for p in gen.posts if p.platform == "telegram"], out):
         inputs.append((path, "telegram"))
     m_posts = [p for p in gen.posts if p.platform == "mastodon"]

@@ -23,6 +23,7 @@ from .known_texts import ARABIC_DIACRITICS, CYRILLIC_TO_LATIN, LATIN_TO_CYRILLIC
 from .records import DemoAccount, DemoPost
 from .texts_org import LEXICON, ORGANISATION
 from .world import CHAT_HOST, END, FILE_HOST, MIGRATION_START, START, World
+from .write_telegram import ANALYST_USER_ID
 
 _TO_LATIN = str.maketrans({**{v: k for k, v in LATIN_TO_CYRILLIC.items()}})
 _TO_CYRILLIC = str.maketrans({**{v: k for k, v in CYRILLIC_TO_LATIN.items()}})
@@ -68,6 +69,10 @@ def build_ground_truth(world: World, posts: list[DemoPost], groups: list[Group],
         "community": a.community, "status": a.status, "suspended_at": iso(a.suspended_at),
         "display_name": a.display_name, "language": a.language, "created_at": iso(a.created_at),
     } for a in world.accounts]
+    accounts.append({"platform": "telegram", "account_id": f"user{ANALYST_USER_ID}", "handle": "Analyst",
+                     "role": "benign", "community": False, "status": "active", "suspended_at": None,
+                     "display_name": "Analyst", "language": "en", "created_at": None,
+                     "note": "the analyst whose Telegram Desktop full export this is"})
     planted_media = [{"post": p.key, "item": m.item, "variant": m.variant, "file": m.file}
                      for p in real for m in p.media if m.item]
     planted_texts = [{"post": p.key, "item": p.known_text[0], "variant": p.known_text[1]}

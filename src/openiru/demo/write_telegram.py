@@ -24,6 +24,9 @@ from .entities import spans
 from .records import DemoPost
 from .world import END, Chat
 
+#: The analyst whose Telegram account made the full export (an account in the data, posting nothing).
+ANALYST_USER_ID = 5100000001
+
 
 def _date(when: datetime) -> dict[str, str]:
     return {"date": when.strftime("%Y-%m-%dT%H:%M:%S"), "date_unixtime": str(int(when.timestamp()))}
@@ -59,6 +62,10 @@ def text_parts(post: DemoPost) -> tuple[str | list[Any], list[dict[str, Any]]]:
 
 
 def message(post: DemoPost, chat: Chat, out_root: Path) -> dict[str, Any]:
+    if post.system:
+        return {"id": post.message_id, "type": "service", **_date(post.time), "actor": post.account.display_name,
+                "actor_id": post.account.account_id, "action": post.system, "inviter": chat.name,
+                "text": "", "text_entities": []}
     msg: dict[str, Any] = {"id": post.message_id, "type": "message", **_date(post.time)}
     msg["from"] = post.account.display_name
     msg["from_id"] = post.account.account_id
@@ -106,7 +113,7 @@ def write_telegram(chats: list[Chat], posts: list[DemoPost], out_root: Path) -> 
             document: dict[str, Any] = {
                 "about": "Here is the data you requested. Remember: Telegram is ad free, it doesn't use "
                          "your data for ad targeting and doesn't sell it to others.",
-                "personal_information": {"user_id": 5100000001, "first_name": "Analyst", "last_name": "",
+                "personal_information": {"user_id": ANALYST_USER_ID, "first_name": "Analyst", "last_name": "",
                                          "phone_number": "+00 000 000 0000", "username": "", "bio": ""},
                 "chats": {"about": "This page lists all chats from this export.",
                           "list": [chat_object(c, by_chat[c.chat_id], out_root) for c in members]},

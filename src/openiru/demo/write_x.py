@@ -100,6 +100,28 @@ class XWriter:
                 lines += 1
         return lines
 
+    def write_users(self, accounts: list[DemoAccount], path: Path) -> None:
+        """``twarc2 users`` output at the end of the timeline: a lookup of the accounts of
+        interest, 100 ids a request; suspended ones come back in ``errors``, as the API says it."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        retrieved = (END + timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M:%S+00:00")
+        with open(path, "wb") as fh:
+            for i in range(0, len(accounts), PAGE):
+                chunk = accounts[i:i + PAGE]
+                page: dict[str, Any] = {"data": [self.user(a) for a in chunk if a.status == "active"]}
+                errors = [{
+                    "value": a.account_id, "detail": f"User has been suspended: [{a.account_id}].",
+                    "title": "Forbidden", "resource_type": "user", "parameter": "ids",
+                    "resource_id": a.account_id, "type": "https://api.twitter.com/2/problems/resource-not-found",
+                } for a in chunk if a.status == "suspended"]
+                if errors:
+                    page["errors"] = errors
+                page["__twarc"] = {
+                    "url": "https://api.twitter.com/2/users?ids=" + "%2C".join(a.account_id for a in chunk)
+                           + "&user.fields=created_at,description,profile_image_url,public_metrics",
+                    "version": TWARC_VERSION, "retrieved_at": retrieved}
+                fh.write(orjson.dumps(page) + b"\n")
+
     def _page(self, page: list[DemoPost], number: int) -> dict[str, Any]:
         users: dict[str, DemoAccount] = {}
         included: dict[str, DemoPost] = {}
