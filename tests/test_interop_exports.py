@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from stix2validator import ValidationOptions, validate_string
 
 from openiru.interop import dsa
 from openiru.services import delivery, referrals, referrals_export
+from openiru.store.db import open_database
 from test_referral_service import Clock, seed
 
 
@@ -24,9 +26,19 @@ def _offline(url: str):  # type: ignore[no-untyped-def]
     raise httpx.ConnectError("offline test")
 
 
-@pytest.fixture
-def exported(sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> sa.Engine:
-    monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
+    """One database of sent and answered referrals, shared by the export tests (read-only)."""
+    tmp_path = tmp_path_factory.mktemp("exports")
+    sqlite_engine = open_database(f"sqlite:///{tmp_path / 'openiru.db'}")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
+        _fill(sqlite_engine)
+    yield sqlite_engine
+    sqlite_engine.dispose()
+
+
+def _fill(sqlite_engine: sa.Engine) -> None:
     seed(sqlite_engine)
     clock = Clock()
     made = referrals.create_referrals(sqlite_engine, "ana", ["x:1", "x:@100", "telegram:-100/7"],
@@ -40,8 +52,6 @@ def exported(sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.Monke
     x_ref = next(r for r in made if r["provider"] == "X Corp")
     referrals.feedback(sqlite_engine, "bob", x_ref["id"], "removed", now=clock)
     referrals.feedback(sqlite_engine, "bob", order["id"], "access_disabled", now=clock)
-    clock.advance(minutes=30)
-    return sqlite_engine
 
 
 def test_stix_bundle_passes_the_oasis_validator(exported: sa.Engine) -> None:
@@ -114,8 +124,7 @@ def test_lumen_notices_and_hash_list(exported: sa.Engine) -> None:
     assert rows[0]["item"] == "x:1"
 
 
-def test_export_cli_writes_file(exported: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_cli_writes_file(exported: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from test_referral_cli import run
 
     url = exported.url.render_as_string(hide_password=False)

@@ -70,18 +70,24 @@ def test_refer_json_contract_and_workflow(db: str, capsys: pytest.CaptureFixture
     assert run(["audit", "verify"]) == 0
 
 
-@pytest.mark.parametrize("args", [
-    ["refer", "x:1"],
-    ["refer", "x:1", "--as", "ghost"],
-    ["refer", "x:1", "--as", "aud"],
-    ["deconflict", "add", "account", "x:@1", "--ref", "R", "--as", "ana"],
-    ["operation", "create", "Day", "--as", "lia"],
-])
-def test_unknown_actor_or_wrong_role_is_refused(db: str, args: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+REFUSED = [
+    (["refer", "x:1"], "no acting user"),
+    (["refer", "x:1", "--as", "ghost"], "unknown user 'ghost'"),
+    (["refer", "x:1", "--as", "aud"], "role 'auditor'"),
+    (["deconflict", "add", "account", "x:@1", "--ref", "R", "--as", "ana"], "role 'analyst'"),
+    (["operation", "create", "Day", "--as", "lia"], "role 'liaison'"),
+    (["referral", "purge", "--as", "ana"], "role 'analyst'"),
+    (["audit", "log", "--as", "ana"], "role 'analyst'"),
+]
+
+
+def test_unknown_actor_or_wrong_role_is_refused(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
-    assert run(args) != 0
-    err = capsys.readouterr().err
-    assert "unknown user" in err or "role" in err or "no acting user" in err
+    for args, message in REFUSED:
+        assert run(args) == 3, args
+        assert message in capsys.readouterr().err, args
+    assert run(["referrals", "--json"]) == 0
+    assert _json(capsys) == []  # nothing was created by the refused commands
 
 
 def test_overdue_listing_with_fixed_clock(db: str, capsys: pytest.CaptureFixture[str],

@@ -19,7 +19,7 @@ def test_demo_step_runs_the_workflow(sqlite_engine: sa.Engine, tmp_path: Path,
                                      monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     out = tmp_path / "demo"
-    run = run_demo(sqlite_engine, out, seed=2, scale=0.1, steps=False)
+    run = run_demo(sqlite_engine, out, seed=2, scale=0.05, steps=False)
     lines = demo_step(sqlite_engine, out, run.build.ground_truth)
     text = "\n".join(lines)
     assert "deconfliction put 1 on hold" in text and "audit chain intact" in text
