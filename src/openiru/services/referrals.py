@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from ..errors import ConfigError, PermissionDenied, TransitionError
 from ..model import parse_time, utc
 from ..referral import deadlines
-from ..referral.documents import GROUNDS
+from ..referral.documents import CANNOT_COMPLY_GROUNDS, GROUNDS
 from ..referral.providers import resolve_target
 from ..referral.targets import parse_target
 from ..referral.workflow import DOWN_STATES, Action, Kind, State, transition
@@ -220,6 +220,9 @@ def feedback(engine: sa.Engine, actor: str | None, referral_id: int, outcome: st
             if any(p.get("end") is None for p in pauses):
                 raise TransitionError(f"referral {referral_id} already waits for a clarification")
             ground = cannot_comply_ground or "insufficient_information"
+            if ground not in CANNOT_COMPLY_GROUNDS:
+                raise ConfigError(f"cannot_comply ground must be one of {', '.join(CANNOT_COMPLY_GROUNDS)}")
+            info["ground"] = ground
             pause_reason = "force_majeure" if ground == "force_majeure" else "clarification"
             pauses.append(deadlines.Pause(when, None, pause_reason).as_dict())
             values: dict[str, Any] = {"pauses": pauses, "feedback": info, "updated_at": t}
