@@ -18,6 +18,7 @@ from openiru.model import Account, Post, utc
 from openiru.services.ingest import ingest_source
 from openiru.services.stats import platform_stats
 from openiru.sources.base import Problem
+from openiru.sources.html import html_to_text, markdown_to_text
 from openiru.sources.jsonio import read_head
 from openiru.sources.mastodon import MastodonStatusSource
 from openiru.store import schema
@@ -257,3 +258,16 @@ def test_quote_posts_link_the_quoted_status(tmp_path: Path) -> None:
     assert posts["901"].quote_of == posts["902"].quote_of == posts["900"].key
     assert posts["901"].text == "comment on it" and posts["901"].urls == []  # the RE: fallback left out
     assert posts["903"].quote_of is None
+
+
+def test_html_to_text_rules() -> None:
+    """The HTML conversion Mastodon and ActivityPub content goes through (sources/html.py)."""
+    plain = html_to_text("plain & simple https://a.example/x.")
+    assert (plain.text, plain.urls) == ("plain & simple https://a.example/x.", ["https://a.example/x"])
+    parsed = html_to_text('<p>one\ntwo<br>three</p><script>x()</script><p>four '
+                          '<img src="/i.png" alt="[image]"> <a href="https://b.example/p">b</a></p>')
+    assert parsed.text == "one two\nthree\n\nfour [image] b"
+    assert parsed.urls == ["https://b.example/p"] and parsed.images == ["/i.png"]
+    md = markdown_to_text("See [site](https://c.example/s) ![alt](img/a.png) and https://d.example/q, ok")
+    assert md.text == "See site alt and https://d.example/q, ok"
+    assert md.urls == ["https://c.example/s", "https://d.example/q"] and md.images == ["img/a.png"]

@@ -153,6 +153,9 @@ def html_to_text(html: str | None) -> ExtractedText:
     """
     if not html:
         return ExtractedText("")
+    if "<" not in html and "&" not in html:  # plain text: nothing to parse
+        text = _tidy(html.replace("\r", " ").replace("\n", " "))
+        return ExtractedText(text, urls_in_text(text))
     parser = _ContentParser()
     parser.feed(html)
     parser.close()

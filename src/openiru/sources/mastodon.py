@@ -14,6 +14,7 @@ from __future__ import annotations
 import mimetypes
 from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -148,7 +149,7 @@ class MastodonStatusSource(Source):
             raise KeyError("account.id")
         host = instance_host(data)
         avatar = data.get("avatar")
-        bio = html_to_text(data.get("note")).text if data.get("note") else None
+        bio = _bio_text(data["note"]) if isinstance(data.get("note"), str) and data["note"] else None
         meta = {k: data[k] for k in ("username", "acct", "url", "bot", "group", "locked")
                 if data.get(k) is not None}
         if host:
@@ -203,6 +204,12 @@ class MastodonStatusSource(Source):
             raw=orjson.dumps(status).decode(),
             metadata=meta,
         )
+
+
+@lru_cache(maxsize=4096)
+def _bio_text(note: str) -> str:
+    """An account's ``note`` as text; cached, since every Status repeats its author's note."""
+    return html_to_text(note).text
 
 
 def _time(obj: dict[str, Any], name: str) -> datetime:
