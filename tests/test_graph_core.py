@@ -118,7 +118,8 @@ def test_coordination_finds_planted_groups(eco) -> None:
 
 def test_handle_variants() -> None:
     assert handle_skeleton("dawn_news_1") == handle_skeleton("dawn_news_2")
-    assert handle_similarity("SunriseMedia", "Sunrіse_Media_official") == 1.0  # Cyrillic i
+    assert handle_similarity("SunriseMedia", "Sunrіse_Media_official") == 0.95  # Cyrillic i, affix
+    assert handle_similarity("SunriseMedia", "Sunrіse_Media") == 1.0
     assert handle_similarity("Молния", "molniya") == 1.0  # transliteration
     assert handle_similarity("garden_lamp", "copper_bridge") < 0.5
 
@@ -150,7 +151,7 @@ def test_recreated_accounts_link_by_handle_and_timing() -> None:
     assert not any(lk.account == index[("x", "3")] and lk.predecessor == index[("x", "1")] for lk in links)
     assert not any(index[("x", "4")] in (lk.account, lk.predecessor) for lk in links)
     link = next(lk for lk in links if lk.account == index[("x", "2")])
-    assert link.evidence["similarity"]["handle"] == 1.0 and 0 < link.evidence["gap_days"] < 2
+    assert link.evidence["similarity"]["handle"] == 0.95 and 0 < link.evidence["gap_days"] < 2
 
 
 def test_cross_platform_and_recreated_found_in_ecosystem(eco) -> None:
@@ -228,3 +229,30 @@ def test_interaction_graph_filters_by_time_and_platform(eco) -> None:
 
 def test_truth_type() -> None:
     assert Truth().core == []
+
+
+def test_recreation_variants_are_assigned_one_to_one() -> None:
+    stops = {"1": 10, "2": 12, "3": 11}
+    accounts = [
+        _account("1", "relay 3", name="Vigil Relay 3", status="suspended", status_changed_at=T0 + timedelta(days=10)),
+        _account("2", "relay 21", name="Vigil Relay 21", status="suspended",
+                 status_changed_at=T0 + timedelta(days=12)),
+        _account("3", "pavel_orlov", name="Pavel Orlov", status="deleted", status_changed_at=T0 + timedelta(days=11)),
+        _account("11", "relay 3", name="Vigil Relay 3", created_at=T0 + timedelta(days=10, hours=3)),
+        _account("12", "relay 21", name="Vigil Relay 21", created_at=T0 + timedelta(days=12, hours=5)),
+        _account("13", "pavel_orloff", name="Pavel Orlov", created_at=T0 + timedelta(days=11, hours=9)),
+        # same name, but created long before: an old account, not a re-creation
+        _account("14", "pavel_orlov_2", name="Pavel Orlov", created_at=T0 - timedelta(days=900)),
+    ]
+    posts = []
+    for aid, stop in stops.items():
+        for d in range(stop):
+            posts.append(PostRow("x", f"{aid}-{d}", aid, T0 + timedelta(days=d, hours=2), f"note {aid} {d}"))
+        for d in range(stop + 1, stop + 15):
+            posts.append(PostRow("x", f"1{aid}-{d}", f"1{aid}", T0 + timedelta(days=d, hours=2), f"new {aid} {d}"))
+    for d in range(0, 30):
+        posts.append(PostRow("x", f"14-{d}", "14", T0 + timedelta(days=d, hours=5), f"old account {d}"))
+    data = assemble(accounts, posts, [])
+    ids = data.accounts.account_id
+    got = {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data) if lk.link == "recreated"}
+    assert got == {("11", "1"), ("12", "2"), ("13", "3")}

@@ -31,6 +31,7 @@ class AccountRow:
     last_seen: datetime | None = None
     followers: int | None = None
     avatar_pdq: str | None = None
+    created_at: datetime | None = None
 
 
 @dataclass
@@ -120,7 +121,7 @@ def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: It
         np.asarray([_ts(a.status_changed_at) for a in acc]), np.asarray([_ts(a.first_seen) for a in acc]),
         np.asarray([_ts(a.last_seen) for a in acc]),
         np.asarray([a.followers if a.followers is not None else 0 for a in acc], np.float64),
-        [a.avatar_pdq for a in acc])
+        [a.avatar_pdq for a in acc], np.asarray([_ts(a.created_at) for a in acc], np.float64))
     codes = [post_code(p) for p in posts]
     post_index = {(p.platform, p.post_id): k for k, p in enumerate(posts)}
     flag = np.zeros(len(posts), np.float32)

@@ -74,6 +74,7 @@ class Accounts:
     last_seen: np.ndarray
     followers: np.ndarray
     avatar_pdq: list[str | None]
+    created_at: np.ndarray | None = None   # when the platform says the account was created
 
     def __len__(self) -> int:
         return len(self.account_id)

@@ -46,15 +46,22 @@ def handle_skeleton(handle: str | None) -> str:
     return text.translate(_LEET)
 
 
+#: Similarity of handles that agree once numbering, affixes and look-alikes are folded away
+#: (``name_1``/``name_2``); identical folded handles score 1.
+SKELETON_MATCH = 0.95
+
+
 def handle_similarity(a: str | None, b: str | None) -> float:
-    """0..1; 1 when the skeletons agree, else the best fuzzy ratio of folded handle or skeleton."""
+    """0..1: 1 for the same folded handle, 0.95 for the same skeleton, else the best fuzzy ratio."""
     if not a or not b:
         return 0.0
+    fa, fb = _NON_ALNUM.sub("", fold(a)), _NON_ALNUM.sub("", fold(b))
+    if fa and fa == fb:
+        return 1.0
     sa, sb = handle_skeleton(a), handle_skeleton(b)
     if len(sa) >= 3 and sa == sb:
-        return 1.0
-    fa, fb = _NON_ALNUM.sub("", fold(a)), _NON_ALNUM.sub("", fold(b))
-    return max(fuzz.ratio(fa, fb), fuzz.ratio(sa, sb)) / 100.0
+        return SKELETON_MATCH
+    return max(fuzz.ratio(fa, fb), fuzz.ratio(sa, sb)) / 100.0 * SKELETON_MATCH
 
 
 def name_similarity(a: str | None, b: str | None) -> float:

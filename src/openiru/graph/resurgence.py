@@ -18,6 +18,7 @@ from itertools import combinations
 from typing import Any
 
 import numpy as np
+from rapidfuzz import fuzz, process
 from scipy.sparse import csr_matrix
 
 from .data import ContentKind, GraphData
@@ -37,15 +38,19 @@ SILENT_AFTER = 14 * DAY
 MAX_GAP = 60 * DAY
 #: ... and may start slightly before the recorded stop (suspension is recorded late).
 OVERLAP_SLACK = 2 * DAY
-RECREATED_THRESHOLD = 0.55
+RECREATED_THRESHOLD = 0.6
 #: A predecessor that only went silent (not removed) needs this much more evidence.
 SILENT_PENALTY = 0.1
 CROSS_PLATFORM_THRESHOLD = 0.6
 #: Content items (media, texts, links) a cross-platform pair must share, unless audience, avatar or bio agree.
 MIN_SHARED_ITEMS = 2
 MAX_BUCKET = 60
-RECREATED_WEIGHTS = {"handle": 0.3, "display_name": 0.15, "bio": 0.05, "avatar": 0.15,
-                     "audience": 0.15, "content": 0.1, "timing": 0.1}
+FUZZY_BUDGET = 5_000_000
+FUZZY_CUTOFF = 80
+#: Identity signals of a re-creation and their weights (averaged over those both accounts have).
+IDENTITY_WEIGHTS = {"handle": 0.4, "display_name": 0.3, "bio": 0.1, "avatar": 0.2}
+#: score = identity share x identity + behaviour share x min(1, 3 x behaviour) + timing share x timing
+IDENTITY_SHARE, BEHAVIOUR_SHARE, TIMING_SHARE = 0.7, 0.15, 0.15
 CROSS_WEIGHTS = {"handle": 0.25, "display_name": 0.25, "bio": 0.1, "avatar": 0.15, "content": 0.25}
 
 
@@ -66,8 +71,10 @@ def _activity_bounds(data: GraphData) -> tuple[np.ndarray, np.ndarray]:
     if len(data.posts):
         np.minimum.at(start, data.posts.account, data.posts.time)
         np.maximum.at(stop, data.posts.account, data.posts.time)
-    created = np.where(np.isnan(a.first_seen), np.inf, a.first_seen)
-    start = np.minimum(start, created)
+    seen = np.where(np.isnan(a.first_seen), np.inf, a.first_seen)
+    start = np.minimum(start, seen)
+    if a.created_at is not None:  # the platform's creation time, where given, is the real start
+        start = np.where(np.isnan(a.created_at), start, a.created_at)
     last = np.where(np.isnan(a.last_seen), -np.inf, a.last_seen)
     stop = np.maximum(stop, last)
     return start, stop
@@ -128,12 +135,36 @@ def _name_blocks(data: GraphData, pool: np.ndarray) -> set[tuple[int, int]]:
         name = handle_skeleton(a.display_name[i])
         if len(name) >= 3:
             buckets["n:" + name].append(i)
+        # exact folded names too: a skeleton shared by many ("Relay 3", "Relay 21") makes a big bucket
+        for prefix, text in (("H:", a.handle[i]), ("N:", a.display_name[i])):
+            folded = fold(text)
+            if len(folded) >= 3:
+                buckets[prefix + folded].append(i)
         if a.avatar_pdq[i]:
             buckets["a:" + a.avatar_pdq[i]].append(i)
     pairs: set[tuple[int, int]] = set()
     for members in buckets.values():
         if 1 < len(members) <= MAX_BUCKET:
             pairs.update((x, y) if x < y else (y, x) for x, y in combinations(members, 2))
+    return pairs
+
+
+def _fuzzy_pairs(data: GraphData, left: np.ndarray, right: np.ndarray) -> set[tuple[int, int]]:
+    """Predecessor/successor pairs with similar folded handles or names (transliteration variants
+    such as ``leila``/``layla`` escape the skeleton blocks).  All pairs through rapidfuzz's ``cdist``
+    while the product is small enough; skipped beyond :data:`FUZZY_BUDGET` pairs."""
+    if not len(left) or not len(right) or len(left) * len(right) > FUZZY_BUDGET:
+        return set()
+    a = data.accounts
+    pairs: set[tuple[int, int]] = set()
+    for values in (a.handle, a.display_name):
+        lt = [fold(values[i]) for i in left.tolist()]
+        rt = [fold(values[j]) for j in right.tolist()]
+        scores = process.cdist(lt, rt, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, workers=1)
+        for r, c in zip(*np.nonzero(scores), strict=True):
+            if lt[r] and rt[c]:
+                x, y = int(left[r]), int(right[c])
+                pairs.add((min(x, y), max(x, y)))
     return pairs
 
 
@@ -171,6 +202,20 @@ def _iso(t: float) -> str | None:
     return np.datetime_as_string(np.datetime64(int(t), "s"), unit="s") + "Z"
 
 
+def _one_to_one(links: list[AccountLink]) -> list[AccountLink]:
+    """Strongest first, each successor keeps one predecessor and each predecessor one successor."""
+    used_new: set[int] = set()
+    used_old: set[int] = set()
+    kept = []
+    for link in sorted(links, key=lambda lk: (-lk.score, lk.account, lk.predecessor)):
+        if link.account in used_new or link.predecessor in used_old:
+            continue
+        used_new.add(link.account)
+        used_old.add(link.predecessor)
+        kept.append(link)
+    return kept
+
+
 def _one_per_platform(links: list[AccountLink], platforms: list[str]) -> list[AccountLink]:
     """Keep, strongest first, at most one link per account and other platform."""
     taken: set[tuple[int, str]] = set()
@@ -203,7 +248,7 @@ def find_links(data: GraphData) -> list[AccountLink]:
     first_stop = float(stopped[preds].min()) if len(preds) else np.inf
     succs = np.flatnonzero(np.isfinite(start) & (start >= first_stop - OVERLAP_SLACK))
     active = np.flatnonzero(np.isfinite(start))
-    candidates = _name_blocks(data, active)
+    candidates = _name_blocks(data, active) | _fuzzy_pairs(data, preds, succs)
     candidates |= {(min(x, y), max(x, y)) for x, y in _overlap_pairs(audience, preds, succs)}
     candidates |= {(min(x, y), max(x, y)) for x, y in _overlap_pairs(content, preds, succs)}
     platforms = data.accounts.platform
@@ -212,7 +257,7 @@ def find_links(data: GraphData) -> list[AccountLink]:
         candidates |= {(min(x, y), max(x, y)) for x, y in _overlap_pairs(content, active, active)
                        if platforms[x] != platforms[y]}
 
-    best_recreated: dict[int, AccountLink] = {}
+    recreated: list[AccountLink] = []
     cross: list[AccountLink] = []
     for x, y in candidates:
         if x == y:
@@ -225,7 +270,9 @@ def find_links(data: GraphData) -> list[AccountLink]:
             if gap < -OVERLAP_SLACK or gap > MAX_GAP or start[new] <= start[old]:
                 continue
             s = dict(sims, timing=float(np.exp(-max(gap, 0.0) / (7 * DAY))))
-            score = _weighted(s, RECREATED_WEIGHTS)
+            behaviour = max(s["audience"] or 0.0, s["content"] or 0.0)
+            score = (IDENTITY_SHARE * _weighted(s, IDENTITY_WEIGHTS)
+                     + BEHAVIOUR_SHARE * min(1.0, 3.0 * behaviour) + TIMING_SHARE * (s["timing"] or 0.0))
             removed = data.accounts.status[old] in ("suspended", "deleted")
             if not removed and platforms[old] != platforms[new]:
                 continue  # went quiet here, active there: a move (cross-platform link), not a re-creation
@@ -240,9 +287,7 @@ def find_links(data: GraphData) -> list[AccountLink]:
                 "cross_platform": platforms[old] != platforms[new],
                 "handles": [data.accounts.handle[old], data.accounts.handle[new]],
             })
-            held = best_recreated.get(new)
-            if held is None or link.score > held.score:
-                best_recreated[new] = link
+            recreated.append(link)
         if platforms[x] != platforms[y]:
             score = _weighted(sims, CROSS_WEIGHTS)
             names = max(sims["handle"] or 0.0, sims["display_name"] or 0.0)
@@ -258,8 +303,9 @@ def find_links(data: GraphData) -> list[AccountLink]:
                               fold(data.accounts.display_name[new] or data.accounts.handle[new])],
                 }))
     cross = _one_per_platform(cross, platforms)
-    recreated_pairs = {(lk.account, lk.predecessor) for lk in best_recreated.values()}
-    links = list(best_recreated.values()) + [lk for lk in cross
+    recreated = _one_to_one(recreated)
+    recreated_pairs = {(lk.account, lk.predecessor) for lk in recreated}
+    links = recreated + [lk for lk in cross
                                              if (lk.account, lk.predecessor) not in recreated_pairs]
     links.sort(key=lambda lk: (-lk.score, lk.account))
     return links
