@@ -35,6 +35,7 @@ def generate_mastodon(gen: Generator) -> list[DemoPost]:
             if when:
                 post = gen.org_post("mastodon", world.ids.mastodon(when), account, when,
                                     known_text=rng.random() < 0.15)
+                gen.maybe_remote_picture(post, 0.2)
                 originals.append(gen.add(post))
     originals.sort(key=lambda p: p.time)
     for account in world.of("mastodon", "amplifier"):
@@ -100,6 +101,7 @@ def generate_rocketchat(gen: Generator) -> list[DemoPost]:
                 post = gen.org_post("rocketchat", world.ids.meteor(), account, when, long=True,
                                     known_text=rng.random() < 0.25)
                 post.chat = rooms["bulletins"]
+                gen.maybe_remote_picture(post, 0.3)
                 bulletins.append(gen.add(post))
     bulletins.sort(key=lambda p: p.time)
     members = world.of("rocketchat", "community")

@@ -74,7 +74,8 @@ def generate_x(gen: Generator) -> list[DemoPost]:
             if when is None:
                 continue
             post = gen.org_post("x", gen.world.ids.x_snowflake(when), account, when)
-            post.text = truncate(shorten(gen, post.text), 279)
+            post.text = truncate(shorten(gen, post.text), 250)
+            gen.maybe_remote_picture(post, 0.25)
             originals.append(gen.add(post))
     originals.sort(key=lambda p: p.time)
 
@@ -145,6 +146,7 @@ def _benign(gen: Generator) -> None:
                     reply(gen, account, original, at, gen.sentences(original.language), original.language)
                     continue
             own.append(x_post(gen, account, when, gen.sentences(language, rng.choice((1, 1, 2))), language))
+            gen.maybe_remote_picture(own[-1], 0.15)
     # Benign look-alikes: a compound word containing a lexicon term; a text sharing one
     # sentence with a known bulletin.  Detection must not flag either.
     for language, (term, sentence) in TERM_LOOKALIKES.items():

@@ -130,12 +130,12 @@ class Generator:
         post.urls = self.org_links(when, account)
         if post.urls and CHAT_HOST in post.urls[-1]:
             parts.append(INVITE[language])
-        friend = self.friend(account, when)
+        friend = None if known_text else self.friend(account, when)
         if friend is not None:
             parts.append("@" + friend.handle)
             post.mentions.append(friend)
         parts.extend(post.urls)
-        wallet = self.wallet_line(account, language)
+        wallet = None if known_text else self.wallet_line(account, language)
         if wallet:
             parts.append(wallet)
         parts.append(" ".join("#" + t for t in post.hashtags))
@@ -177,6 +177,12 @@ class Generator:
             self.t_co_links[url] = short
             self.expanded[short] = url
         return self.t_co_links[url]
+
+    def maybe_remote_picture(self, post: DemoPost, chance: float) -> None:
+        """Attach, with ``chance``, a picture the export only refers to by URL or id."""
+        if self.rng.random() < chance:
+            width, height = self.rng.choice(((1200, 675), (1080, 1080), (800, 450)))
+            post.remote_media.append((self.world.ids.token(15), width, height))
 
     def add(self, post: DemoPost) -> DemoPost:
         self.posts.append(post)

@@ -3,8 +3,8 @@
 A known text is a bulletin: the outlet's header and three sentences from the
 organisation's own sentence pool (never used by benign posts).  Planted copies
 are exact, or carry homoglyphs (Cyrillic letters in Latin script and the
-reverse), Arabic diacritics and tatweel, small edits (a word dropped, one
-replaced, one inserted) or reordered sentences: what near-duplicate matching
+reverse), Arabic diacritics and tatweel, small edits (a word dropped and one
+inserted) or reordered sentences: what near-duplicate matching
 after normalisation must still find.
 """
 
@@ -84,10 +84,9 @@ def _diacritics(rng: random.Random, text: str) -> str:
 
 
 def _edit(rng: random.Random, known: KnownText) -> str:
+    """Two small edits: one word dropped and one inserted (a typical copy-editing change)."""
     words = " ".join(known.sentences).split(" ")
     del words[rng.randrange(1, len(words) - 1)]
-    j = rng.randrange(1, len(words) - 1)
-    words[j] = words[j + 1]
     words.insert(rng.randrange(1, len(words)), FILLERS[known.language])
     return known.header + " " + " ".join(words)
 

@@ -69,6 +69,8 @@ class DemoPost:
     quote_of: DemoPost | None = None
     forward_of: DemoPost | None = None
     media: list[PlantedMedia] = field(default_factory=list)
+    #: Pictures the export only links to (X, Mastodon, Rocket.Chat uploads): (native id, width, height).
+    remote_media: list[tuple[str, int, int]] = field(default_factory=list)
     #: Where the message lives: a Telegram chat or Rocket.Chat room (``None`` elsewhere).
     chat: Any = None
     message_id: int = 0

@@ -69,6 +69,20 @@ def content_html(post: DemoPost, host: str) -> str:
     return f"<p>{''.join(out)}</p>"
 
 
+def _attachment(host: str, token: str, width: int, height: int, status_id: str) -> dict[str, Any]:
+    path = f"{status_id[:3]}/{status_id[3:6]}/{status_id[6:9]}"
+    name = token.encode().hex()[:16]
+    return {
+        "id": str(int(status_id) + 7), "type": "image",
+        "url": f"https://{host}/system/media_attachments/files/{path}/original/{name}.jpg",
+        "preview_url": f"https://{host}/system/media_attachments/files/{path}/small/{name}.jpg",
+        "remote_url": None, "preview_remote_url": None, "text_url": None,
+        "meta": {"original": {"width": width, "height": height, "size": f"{width}x{height}",
+                              "aspect": round(width / height, 6)}},
+        "description": None, "blurhash": "UFG[" + token[:24].ljust(24, "0"),
+    }
+
+
 class MastodonWriter:
     def __init__(self, posts: list[DemoPost]) -> None:
         self.counts: dict[str, int] = {}
@@ -91,7 +105,8 @@ class MastodonWriter:
             "content": "" if p.repost_of else content_html(p, host),
             "reblog": self.status(p.repost_of) if p.repost_of else None,
             "account": account_entity(a, self.counts.get(a.account_id, 0)),
-            "media_attachments": [],
+            "media_attachments": [] if p.repost_of else [_attachment(host, token, w, h, p.post_id)
+                                                          for token, w, h in p.remote_media],
             "mentions": [] if p.repost_of else [
                 {"id": m.account_id, "username": m.handle, "url": f"https://{host}/@{m.handle}", "acct": m.handle}
                 for m in p.mentions],

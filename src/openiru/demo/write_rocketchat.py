@@ -39,6 +39,18 @@ def rc_message(p: DemoPost, replies: dict[str, list[DemoPost]]) -> dict[str, Any
     msg["mentions"] = [{"_id": a.account_id, "username": a.handle, "name": a.display_name, "type": "user"}
                        for a in p.mentions]
     msg["channels"] = []
+    if p.remote_media:
+        token, width, height = p.remote_media[0]
+        file_id = token[:17]
+        name = f"bulletin-{token[:6]}.jpg"
+        size = width * height // 9
+        msg["file"] = {"_id": file_id, "name": name, "type": "image/jpeg", "size": size, "format": "JPG"}
+        msg["files"] = [dict(msg["file"])]
+        msg["attachments"] = [{
+            "ts": msg["ts"], "title": name, "title_link": f"/file-upload/{file_id}/{name}",
+            "title_link_download": True, "image_dimensions": {"width": width, "height": height},
+            "image_preview": "", "image_url": f"/file-upload/{file_id}/{name}", "image_type": "image/jpeg",
+            "image_size": size, "type": "file", "description": ""}]
     if p.reply_to is not None:
         msg["tmid"] = p.reply_to.post_id
     thread = replies.get(p.post_id)

@@ -84,7 +84,28 @@ class XWriter:
             tweet["conversation_id"] = p.reply_to.post_id
         if refs:
             tweet["referenced_tweets"] = refs
+        if p.remote_media and p.repost_of is None:
+            tweet["attachments"] = {"media_keys": [self.media_key(p, m[0]) for m in p.remote_media]}
+            # X appends a t.co link to the photo page to the text of a tweet with media.
+            link = f"https://twitter.com/{p.account.handle}/status/{p.post_id}/photo/1"
+            short = "https://t.co/" + p.remote_media[0][0][:10]
+            start = len(text) + 1
+            tweet["text"] = f"{text} {short}"
+            entities.setdefault("urls", []).append({
+                "start": start, "end": start + len(short), "url": short, "expanded_url": link,
+                "display_url": "pic.x.com/" + p.remote_media[0][0][:10],
+                "media_key": tweet["attachments"]["media_keys"][0]})
+            tweet["entities"] = entities
         return tweet
+
+    @staticmethod
+    def media_key(p: DemoPost, token: str) -> str:
+        return f"3_{int(p.post_id) + sum(map(ord, token))}"
+
+    def media(self, p: DemoPost) -> list[dict[str, Any]]:
+        return [{"media_key": self.media_key(p, token), "type": "photo",
+                 "url": f"https://pbs.twimg.com/media/{token}.jpg", "width": width, "height": height}
+                for token, width, height in p.remote_media]
 
     def write(self, posts: list[DemoPost], path: Path) -> int:
         """Write the pages; the number of lines written."""
@@ -138,6 +159,9 @@ class XWriter:
         includes: dict[str, Any] = {"users": [self.user(a) for a in users.values()]}
         if included:
             includes["tweets"] = [self.tweet(t) for t in included.values()]
+        media = [m for p in [*page, *included.values()] if p.repost_of is None for m in self.media(p)]
+        if media:
+            includes["media"] = list({m["media_key"]: m for m in media}.values())
         retrieved = END + timedelta(hours=6, seconds=number * 3)
         meta: dict[str, Any] = {"newest_id": page[0].post_id, "oldest_id": page[-1].post_id,
                                 "result_count": len(page)}
