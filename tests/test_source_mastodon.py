@@ -271,3 +271,9 @@ def test_html_to_text_rules() -> None:
     md = markdown_to_text("See [site](https://c.example/s) ![alt](img/a.png) and https://d.example/q, ok")
     assert md.text == "See site alt and https://d.example/q, ok"
     assert md.urls == ["https://c.example/s", "https://d.example/q"] and md.images == ["img/a.png"]
+
+
+def test_a_folder_of_status_exports_is_one_import() -> None:
+    assert best_source(FIXTURES) == "mastodon"
+    posts = [r for r in MastodonStatusSource(FIXTURES).records() if isinstance(r, Post)]
+    assert len(posts) == 6  # 4 from the array, 2 from the JSONL file

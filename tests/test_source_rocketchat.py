@@ -199,3 +199,11 @@ def test_odd_values_never_crash_the_importer(tmp_path: Path) -> None:
         records = list(RocketChatSource(path).records())
         assert all(isinstance(r, Account | Post | Problem) for r in records)
         assert sum(isinstance(r, Post | Problem) for r in records) == len(messages)
+
+
+def test_a_folder_of_room_exports_is_one_import() -> None:
+    assert best_source(FIXTURES) == "rocketchat"
+    records = list(RocketChatSource(FIXTURES).records())
+    posts = [r for r in records if isinstance(r, Post)]
+    assert len(posts) == 7  # 4 history + 1 getMessage + 2 JSONL
+    assert {p.file for p in records if isinstance(p, Problem)} == {str(HISTORY), str(LINES)}

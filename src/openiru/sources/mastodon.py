@@ -60,6 +60,11 @@ def _media(item: dict[str, Any]) -> Media | None:
     return Media(url=url or None, native_key=str(native) if native is not None else None, mime=mime)
 
 
+def export_files(folder: Path) -> list[Path]:
+    """The ``*.json`` and ``*.jsonl`` files directly in a folder, in name order."""
+    return sorted(f for f in folder.iterdir() if f.suffix in (".json", ".jsonl") and f.is_file())
+
+
 class MastodonStatusSource(Source):
     """Mastodon Status entities (JSON array or JSONL)."""
 
@@ -68,6 +73,12 @@ class MastodonStatusSource(Source):
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> float:
+        if path.is_dir():
+            files = export_files(path)
+            # A folder of such exports (one file per timeline or room): every JSON file in it.
+            if files and len(files) <= 200 and all(cls.sniff(f, read_head(f)) > 0 for f in files):
+                return 0.6
+            return 0.0
         if not head:
             return 0.0
         start = first_non_space(head)
@@ -93,6 +104,10 @@ class MastodonStatusSource(Source):
             yield from iter_json_lines(self.path)
 
     def records(self) -> Iterator[Record]:
+        if self.path.is_dir():
+            for file in export_files(self.path):
+                yield from type(self)(file, self.platform).records()
+            return
         for found in self._items():
             if isinstance(found, Problem):
                 yield found

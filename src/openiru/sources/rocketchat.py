@@ -59,6 +59,11 @@ def _looks_like_response(obj: Any) -> bool:
     return _is_message(obj.get("message"))
 
 
+def export_files(folder: Path) -> list[Path]:
+    """The ``*.json`` and ``*.jsonl`` files directly in a folder, in name order."""
+    return sorted(f for f in folder.iterdir() if f.suffix in (".json", ".jsonl") and f.is_file())
+
+
 class RocketChatSource(Source):
     """Rocket.Chat messages from the REST API (history, getMessage) or JSONL."""
 
@@ -77,6 +82,12 @@ class RocketChatSource(Source):
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> float:
+        if path.is_dir():
+            files = export_files(path)
+            # A folder of such exports (one file per timeline or room): every JSON file in it.
+            if files and len(files) <= 200 and all(cls.sniff(f, read_head(f)) > 0 for f in files):
+                return 0.6
+            return 0.0
         if not head:
             return 0.0
         start = first_non_space(head)
@@ -122,6 +133,10 @@ class RocketChatSource(Source):
                 yield Problem(str(self.path), f"after messages[{index}]", f"invalid JSON: {exc}")
 
     def records(self) -> Iterator[Record]:
+        if self.path.is_dir():
+            for file in export_files(self.path):
+                yield from type(self)(file, self.platform).records()
+            return
         for found in self._messages():
             if isinstance(found, Problem):
                 yield found
