@@ -47,11 +47,20 @@ def first_non_space(head: bytes) -> bytes:
     return stripped[:1]
 
 
-def read_head(path: Path, size: int = 65536) -> bytes:
+def read_head(path: Path, size: int = 65536, line_limit: int = 16 << 20) -> bytes:
+    """The first ``size`` bytes of a file, extended to the end of its first line
+    (up to ``line_limit``) so that a JSON-lines file whose lines are long (a twarc2
+    page of 100 tweets) still shows one whole record to the sniffers."""
     if path.is_dir():
         return b""
     with open(path, "rb") as fh:
-        return fh.read(size)
+        head = fh.read(size)
+        while b"\n" not in head.lstrip() and len(head) < line_limit:
+            more = fh.read(size)
+            if not more:
+                break
+            head += more
+        return head
 
 
 def is_jsonl(head: bytes) -> bool:
