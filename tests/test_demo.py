@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 import re
+import subprocess
+import sys
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,8 +50,10 @@ def _when(value: str) -> datetime:
 
 
 def test_same_seed_same_bytes_and_other_seed_differs(built: Any, tmp_path: Path) -> None:
-    again = build_demo(tmp_path / "again", seed=3, scale=SCALE)
-    first, second = _tree(built.out), _tree(again.out)
+    # Another process with another string-hash seed: nothing may depend on hash order.
+    code = f"from openiru.demo import build_demo; build_demo({str(tmp_path / 'again')!r}, seed=3, scale={SCALE})"
+    subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONHASHSEED": "4242"})
+    first, second = _tree(built.out), _tree(tmp_path / "again")
     assert first.keys() == second.keys()
     assert [name for name in first if first[name] != second[name]] == []
     other = build_demo(tmp_path / "other", seed=4, scale=SCALE)
@@ -165,6 +170,7 @@ def test_detection_assets(built: Any, truth: dict[str, Any]) -> None:
 
 
 def test_x_pages_are_twarc2(built: Any) -> None:
+    photo_tweets = 0
     for line in (built.out / "x" / "tweets.jsonl").read_text().splitlines():
         page = json.loads(line)
         assert set(page) == {"data", "includes", "meta", "__twarc"}
@@ -188,6 +194,11 @@ def test_x_pages_are_twarc2(built: Any) -> None:
             for url in entities.get("urls", []):
                 assert tweet["text"][url["start"]:url["end"]] == url["url"]
                 assert url["url"].startswith("https://t.co/")
+            media = {m["media_key"] for m in page["includes"].get("media", [])}
+            for key in tweet.get("attachments", {}).get("media_keys", []):
+                assert key in media and any(u.get("media_key") == key for u in entities["urls"])
+                photo_tweets += 1
+    assert photo_tweets
 
 
 def test_six_languages_on_x_and_telegram(built: Any) -> None:
@@ -242,6 +253,8 @@ def test_mastodon_rocketchat_zeronet_formats(built: Any) -> None:
         if status["reblog"]:
             assert status["content"] == "" and status["reblog"]["content"].startswith("<p>")
     assert any(s["reblog"] for s in statuses)
+    pictures = [m for s in statuses for m in s["media_attachments"]]
+    assert pictures and all(m["type"] == "image" and m["url"].startswith("https://") for m in pictures)
     for path in (built.out / "rocketchat").glob("*.json"):
         doc = json.loads(path.read_text())
         assert doc["success"] is True and doc["count"] == len(doc["messages"])
