@@ -77,7 +77,8 @@ def test_expired_token_and_disabled_user_are_refused(sqlite_engine: sa.Engine) -
     assert auth.token_user(sqlite_engine, live) is None
 
 
-def test_lockout_after_repeated_failures(engine: sa.Engine) -> None:
+def test_lockout_after_repeated_failures(sqlite_engine: sa.Engine) -> None:
+    engine = sqlite_engine
     make_world(engine, passwords=("analyst",))
     policy = LoginPolicy(max_failures=3, lockout=timedelta(minutes=15), per_remote=100)
     t0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)

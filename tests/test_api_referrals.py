@@ -27,12 +27,22 @@ def seed_content(world: World) -> None:
                 timestamp=datetime(2026, 2, i, tzinfo=UTC), raw="{}"))
 
 
-@pytest.fixture
-def world(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+def _world(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     w = make_world(engine)
     seed_content(w)
     return w
+
+
+@pytest.fixture
+def world(sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    return _world(sqlite_engine, tmp_path, monkeypatch)
+
+
+@pytest.fixture
+def world_both(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
+    """Tenant isolation runs on SQLite and PostgreSQL."""
+    return _world(engine, tmp_path, monkeypatch)
 
 
 def _refer(world: World, target: str, provider: str) -> int:
@@ -83,7 +93,8 @@ def test_four_eyes_send_and_provider_answer(world: World) -> None:
     assert full["time_to_removal_s"] is not None
 
 
-def test_provider_cannot_reach_another_providers_referral(world: World) -> None:
+def test_provider_cannot_reach_another_providers_referral(world_both: World) -> None:
+    world = world_both
     mine = _sent(world, "testnet:1", "Provider One")
     theirs = _sent(world, "testnet:2", "Provider Two")
     other = world.client("provider2")

@@ -30,7 +30,7 @@ HEADERS = {"Authorization": f"Bearer {_WORLD.tokens['admin']}"}
 
 
 @SCHEMA.parametrize()
-@settings(max_examples=6, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 def test_no_server_error(case: schemathesis.Case) -> None:
     response = case.call(headers=HEADERS)
     if response.status_code == 503 and response.json()["error"]["code"] == "importer_unavailable":

@@ -22,11 +22,19 @@ async function showScore(a) {
   const q = "?platform=" + encodeURIComponent(a.platform) + "&account_id=" + encodeURIComponent(a.account_id);
   const s = await OIRU.api("GET", "/api/v1/graph/score" + q).catch(() => null);
   if (!s) return;
-  const rows = Object.entries(s.evidence || {});
+  const ev = s.evidence || {};
+  const fmt = (v) => (typeof v === "number" ? String(Math.round(v * 10000) / 10000) : JSON.stringify(v));
+  const breakdown = ev.score_breakdown || {};
+  const weights = ev.weights || {};
+  const bars = Object.entries(breakdown).filter(([, v]) => typeof v === "number").map(([k, v]) =>
+    el("div.breakdown", {}, el("span.bd-label", { text: k.replace(/_/g, " ") + (weights[k] !== undefined ? " (weight " + weights[k] + ")" : "") }),
+      el("meter", { min: "0", max: "1", value: String(v) }), el("span.bd-value", { text: fmt(v) })));
+  const rest = Object.entries(ev).filter(([k]) => k !== "score_breakdown" && k !== "weights");
   document.getElementById("score").replaceChildren(
     el("p", {}, el("strong", { text: "Rank " + s.rank + " · score " + s.score.toFixed(4) }), " · role " + s.role + (s.community !== null ? " · community " + s.community : "")),
-    el("table.grid#score-table", {}, el("tbody", {}, rows.map(([k, v]) => el("tr", {}, el("th", { text: k.replace(/_/g, " ") }),
-      el("td", { text: typeof v === "number" ? String(Math.round(v * 10000) / 10000) : JSON.stringify(v) }))))));
+    el("div#score-breakdown", {}, bars),
+    el("table.grid#score-table", {}, el("tbody", {}, rest.map(([k, v]) => el("tr", {}, el("th", { text: k.replace(/_/g, " ") }),
+      el("td", {}, v && typeof v === "object" ? Object.entries(v).map(([k2, v2]) => el("span.kv", { text: k2.replace(/_/g, " ") + " " + fmt(v2) })) : fmt(v)))))));
 }
 
 /* The neighbourhood as SVG: a small force layout (repulsion, springs, centring) run in the browser,
@@ -68,14 +76,14 @@ async function showGraph(a) {
     for (const a1 of nodes) for (const b of nodes) {
       if (a1 === b) continue;
       const dx = a1.x - b.x, dy = a1.y - b.y, d2 = Math.max(dx * dx + dy * dy, 25);
-      a1.vx += 900 * dx / d2; a1.vy += 900 * dy / d2;
+      a1.vx += 300 * dx / d2; a1.vy += 300 * dy / d2;
     }
     for (const l of links) {
-      const dx = l.t.x - l.s.x, dy = l.t.y - l.s.y, d = Math.sqrt(dx * dx + dy * dy) || 1, f = (d - 90) * 0.02;
+      const dx = l.t.x - l.s.x, dy = l.t.y - l.s.y, d = Math.sqrt(dx * dx + dy * dy) || 1, f = (d - 110) * 0.03;
       l.s.vx += f * dx / d; l.s.vy += f * dy / d; l.t.vx -= f * dx / d; l.t.vy -= f * dy / d;
     }
     for (const n of nodes) {
-      n.vx += (W / 2 - n.x) * 0.005; n.vy += (H / 2 - n.y) * 0.005;
+      n.vx += (W / 2 - n.x) * 0.02; n.vy += (H / 2 - n.y) * 0.02;
       if (n === dragging || n.center) { n.vx = n.vy = 0; if (n.center && n !== dragging) { n.x = W / 2; n.y = H / 2; } continue; }
       n.x = Math.min(W - 10, Math.max(10, n.x + n.vx * 0.5)); n.y = Math.min(H - 10, Math.max(10, n.y + n.vy * 0.5));
       n.vx *= 0.6; n.vy *= 0.6;

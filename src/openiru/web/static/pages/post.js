@@ -75,13 +75,18 @@ function setUpReferral(post) {
   const role = document.body.dataset.role;
   const section = document.getElementById("refer");
   if (role !== "analyst" && role !== "admin") { section.hidden = true; return; }
+  const opSelect = document.getElementById("refer-operation");
+  OIRU.api("GET", "/api/v1/operations?limit=500").then((page) => {
+    for (const op of page.items) opSelect.append(OIRU.el("option", { value: String(op.id), text: op.name }));
+  }).catch(() => { opSelect.closest("label").hidden = true; });
   document.getElementById("refer-form").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const out = document.getElementById("refer-result");
     try {
       const res = await OIRU.api("POST", "/api/v1/referrals", {
         targets: [post.platform + ":" + post.post_id], kind: document.getElementById("refer-kind").value,
-        reason: document.getElementById("refer-reason").value || null });
+        reason: document.getElementById("refer-reason").value || null,
+        operation_id: opSelect.value ? Number(opSelect.value) : null });
       out.replaceChildren(...res.referrals.map((r) => OIRU.el("span", {}, "Referral ", OIRU.el("a", { href: "/console/referrals#referral-" + r.id, text: "#" + r.id }),
         " " + r.state + " to " + (r.provider || "no provider yet") + (r.warning ? " — " + r.warning : "") + ". ")));
     } catch (err) { OIRU.showError(err); }
