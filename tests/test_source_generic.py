@@ -245,3 +245,24 @@ def test_odd_values_never_crash_the_importer(tmp_path: Path) -> None:
         records = list(GenericSource(path, "board-a").records())
         assert all(isinstance(r, Account | Post | Problem) for r in records)
         assert sum(isinstance(r, Post | Problem) for r in records) == len(rows)
+
+
+def test_nested_jsonl_mapping_tsv_and_platform_precedence(tmp_path: Path) -> None:
+    nested = tmp_path / "export.jsonl"
+    nested.write_text(json.dumps({"network": "forum-c", "msg": {"no": 7, "body": "nested placeholder"},
+                                  "user": {"id": "n-1", "nick": "nib"}, "when": "2026-03-08T10:00:00Z"}) + "\n")
+    (tmp_path / "export.jsonl.mapping.json").write_text(json.dumps(
+        {"post_id": "msg.no", "text": "msg.body", "account_id": "user.id", "handle": "user.nick",
+         "timestamp": "when"}))
+    post = next(r for r in GenericSource(nested).records() if isinstance(r, Post))
+    assert (post.key.platform, post.key.post_id, post.account.account_id, post.text) == (
+        "forum-c", "7", "n-1", "nested placeholder")  # platform from the "network" alias column
+    assert scores_for(nested)["generic"] == 0.5  # a mapping sidecar makes the file generic's
+
+    tsv = tmp_path / "posts.tsv"
+    tsv.write_text("platform\tid\tuser_id\tdate\tcontent\tlinks\n"
+                   "site-d\t1\tu\t2026-03-08T11:00:00Z\ttab separated\thttps://e.example/1 https://e.example/2\n")
+    assert max(scores_for(tsv).items(), key=lambda kv: kv[1])[0] == "generic"
+    posts = [r for r in GenericSource(tsv, "override").records() if isinstance(r, Post)]
+    assert [(p.key.platform, p.text, p.urls) for p in posts] == [
+        ("override", "tab separated", ["https://e.example/1", "https://e.example/2"])]  # --platform wins
