@@ -159,3 +159,10 @@ def test_odd_values_never_crash_the_importer(tmp_path: Path) -> None:
                 continue  # the fixture's deliberately broken file stays broken
         records = list(ZeroNetSiteSource(site).records())
         assert all(isinstance(r, Account | Post | Problem) for r in records)
+
+
+def test_a_folder_of_sites_imports_every_site() -> None:
+    assert best_source(FIXTURES) == "zeronet"
+    posts = [r for r in ZeroNetSiteSource(FIXTURES).records() if isinstance(r, Post)]
+    assert len(posts) == 9  # 4 on the blog, 5 on the forum
+    assert {p.metadata["site"] for p in posts} == {BLOG_SITE, TALK_SITE}

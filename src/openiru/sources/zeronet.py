@@ -1,6 +1,8 @@
 """ZeroNet site folder: ZeroBlog and ZeroTalk style sites.
 
-A site folder holds its ``content.json`` (``address``, ``title``, ``files``,
+The input is a site folder, its ``content.json``, or a folder of site folders
+(ZeroNet's ``data/`` directory, one folder per site address).  A site folder
+holds its ``content.json`` (``address``, ``title``, ``files``,
 ``includes``) and app data in ``data.json`` files:
 
 * the site's own ``data/data.json`` (ZeroBlog): ``post[{post_id, title,
@@ -61,6 +63,11 @@ def _site_root(path: Path) -> Path:
     return root if (root / "content.json").is_file() else path.parent
 
 
+def _site_folders(folder: Path) -> list[Path]:
+    """Sub-folders holding a site ``content.json``, in name order."""
+    return sorted(d for d in folder.iterdir() if d.is_dir() and (d / "content.json").is_file())
+
+
 def _load(path: Path) -> Any:
     return orjson.loads(path.read_bytes())
 
@@ -76,7 +83,8 @@ class ZeroNetSiteSource(Source):
         if path.is_dir():
             content = path / "content.json"
             if not content.is_file():
-                return 0.0
+                # ZeroNet's own data folder: one sub-folder per site address.
+                return 0.6 if any(cls.sniff(site, b"") > 0.6 for site in _site_folders(path)) else 0.0
             head = read_head(content, 4096)
         elif path.name != "content.json":
             return 0.0
@@ -85,6 +93,10 @@ class ZeroNetSiteSource(Source):
         return 0.0
 
     def records(self) -> Iterator[Record]:
+        if self.path.is_dir() and not (self.path / "content.json").is_file():
+            for site in _site_folders(self.path):
+                yield from ZeroNetSiteSource(site, self.platform).records()
+            return
         root = self.root = _site_root(self.path)
         content_file = root / "content.json"
         try:
