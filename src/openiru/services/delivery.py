@@ -31,6 +31,8 @@ from .referral_records import Clock, TargetInfo, as_dict, due, enrich, load_row,
 from .referrals import APPROVER_ROLES, _hold, apply_action
 from .users import require_actor
 
+PDF_CHANNELS = ("email", "export")
+
 
 class DeliveryFailed(OpenIRUError):
     """The channel could not deliver; the referral stays approved."""
@@ -123,7 +125,8 @@ def send(engine: sa.Engine, actor: str | None, referral_id: int, channel: str = 
         audit.record(conn, user.name, "evidence.capture", "referral", referral_id,
                      {"items": [{"kind": e["kind"], "target": e["target_key"], "sha256": e["sha256"]}
                                 for e in preserved]}, now=now)
-    package, pdf_note = build_package(row, provider, infos, t)
+    # Only channels that carry attachments need the PDF (fpdf2 parses the TrueType font each time).
+    package, pdf_note = build_package(row, provider, infos, t, pdf=channel in PDF_CHANNELS)
     options = dict(channel_options or {})
     if sleep is not None and channel == "webhook":
         options["sleep"] = sleep
