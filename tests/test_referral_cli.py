@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from openiru import cli
+from test_referral_delivery import Inbox, smtp  # noqa: F401, F811  (the local SMTP fixture)
 
 
 def run(args: list[str]) -> int:
@@ -126,3 +127,35 @@ def test_deconflict_cli_visibility(db: str, capsys: pytest.CaptureFixture[str]) 
     assert _json(capsys) == {"agency": "AgencyB", "entries": [], "other_holds": 1}
     assert run(["deconflict", "list", "--json", "--as", "lia"]) == 0
     assert _json(capsys)["entries"][0]["investigation_ref"] == "INV-77"  # type: ignore[index]
+
+
+def test_send_by_email_through_the_cli_and_action_day(db: str, capsys: pytest.CaptureFixture[str],
+                                                     smtp: tuple[Inbox, int]) -> None:  # noqa: F811
+    inbox, port = smtp
+    assert run(["provider", "add", "X Corp", "--email", "abuse@x.invalid", "--as", "ana"]) == 0
+    assert run(["operation", "create", "RAD-CLI", "--agency", "AgencyA", "--hours", "48", "--as", "ana"]) == 0
+    capsys.readouterr()
+    assert run(["refer", "x:5", "--json", "--as", "ana"]) == 0
+    rid = str(_json(capsys)["referrals"][0]["id"])  # type: ignore[index]
+    assert run(["operation", "add", "RAD-CLI", "--referral", rid, "--as", "lia"]) == 0
+    assert run(["referral", "approve", rid, "--as", "bob"]) == 0
+    assert run(["referral", "send", rid, "--channel", "email", "--smtp-host", "127.0.0.1",
+                "--smtp-port", str(port), "--as", "bob"]) == 0
+    [msg] = inbox.messages
+    assert msg["To"] == "abuse@x.invalid"
+    assert run(["referral", "feedback", rid, "removed", "--at", "2026-03-01T12:20:00Z", "--as", "bob"]) == 0
+    capsys.readouterr()
+    assert run(["operation", "report", "RAD-CLI", "--json"]) == 0
+    report = _json(capsys)
+    assert report["items_referred"] == 1 and report["removal_rate"] == 1.0  # type: ignore[index]
+    assert report["median_time_to_removal_s"] == 20 * 60  # type: ignore[index]
+
+
+def test_deconflict_add_infers_the_kind(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    for value, kind in (("x:@77", "account"), ("x:99", "post"), ("https://t.me/c/1", "url"), ("ab" * 32, "hash")):
+        capsys.readouterr()
+        assert run(["deconflict", "add", value, "--investigation", "INV", "--json", "--as", "lia"]) == 0
+        assert _json(capsys)["kind"] == kind  # type: ignore[index]
+    capsys.readouterr()
+    assert run(["refer", "x:99", "--json", "--as", "ana"]) == 0
+    assert _json(capsys)["referrals"][0]["state"] == "on_hold"  # type: ignore[index]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -188,10 +189,26 @@ def referral_approve(referral_id: IdArg, db: DbOption = None, as_user: AsOption 
 def referral_send(
     referral_id: IdArg,
     channel: Annotated[str, typer.Option(help="email | webhook | portal | export")] = "portal",
+    smtp_host: Annotated[str | None, typer.Option(help="SMTP server (default $OPENIRU_SMTP_HOST, 127.0.0.1).")]
+    = None,
+    smtp_port: Annotated[int | None, typer.Option(help="SMTP port (default $OPENIRU_SMTP_PORT, 25).")] = None,
+    to: Annotated[str | None, typer.Option(help="Email recipient instead of the provider's address.")] = None,
+    webhook_url: Annotated[str | None, typer.Option(help="Webhook URL instead of the provider's.")] = None,
+    webhook_secret: Annotated[str | None, typer.Option(
+        envvar="OPENIRU_WEBHOOK_SECRET", help="HMAC secret for the webhook signature.")] = None,
+    outbox: Annotated[Path | None, typer.Option(help="Folder for --channel export ($OPENIRU_OUTBOX).")] = None,
     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
 ) -> None:
     """Preserve evidence, render the document and deliver it."""
-    result = delivery.send(engine_for(db), actor_name(as_user), referral_id, channel, now=clock())
+    options = {k: v for k, v in {"host": smtp_host, "port": smtp_port, "to": to, "url": webhook_url,
+                                 "secret": webhook_secret, "outbox": str(outbox) if outbox else None}.items()
+               if v is not None}
+    if channel != "email":
+        options = {k: v for k, v in options.items() if k not in ("host", "port", "to")}
+    if channel != "webhook":
+        options = {k: v for k, v in options.items() if k not in ("url", "secret")}
+    result = delivery.send(engine_for(db), actor_name(as_user), referral_id, channel, now=clock(),
+                           channel_options=options)
     if result["state"] == "on_hold":
         err.print("[yellow]not sent[/]: a deconfliction hold exists; the owning agency was notified")
     _show(result, json_out)

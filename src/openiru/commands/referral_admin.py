@@ -34,20 +34,40 @@ def _clock():  # type: ignore[no-untyped-def]
 
 @deconflict_app.command("add")
 def deconflict_add(
-    kind: Annotated[str, typer.Argument(help="account | post | url | hash | channel")],
-    value: Annotated[str, typer.Argument(help="PLATFORM:@ID, PLATFORM:POST_ID, a URL, or a hash.")],
-    ref: Annotated[str, typer.Option("--ref", help="Your investigation reference (seen only by your agency).")],
+    kind_or_value: Annotated[str, typer.Argument(
+        metavar="[KIND] VALUE", help="account | post | url | hash | channel, then the value; "
+        "with the value alone the kind is inferred (URL, PLATFORM:@ID, PLATFORM:POST_ID, hex hash).")],
+    value: Annotated[str | None, typer.Argument(metavar="", help="PLATFORM:@ID, PLATFORM:POST_ID, URL or hash.")]
+    = None,
+    ref: Annotated[str | None, typer.Option(
+        "--ref", "--investigation", "--reference", help="Your investigation reference (seen only by your agency).")]
+    = None,
     agency: Annotated[str | None, typer.Option(help="Agency (admins only; liaisons act for their own).")] = None,
     expires_days: Annotated[float | None, typer.Option(help="Lapse after this many days.")] = None,
     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
 ) -> None:
     """Register a hands-off entry tied to an investigation."""
-    entry = deconfliction_service.add_entry(engine_for(db), actor_name(as_user), kind, value, ref, agency,
-                                            expires_days, now=_clock())
+    if value is None:
+        kind, value = infer_kind(kind_or_value), kind_or_value
+    else:
+        kind = kind_or_value
+    entry = deconfliction_service.add_entry(engine_for(db), actor_name(as_user), kind, value,
+                                            ref or "(no reference given)", agency, expires_days, now=_clock())
     if json_out:
         print_json(entry)
     else:
-        out.print(f"deconfliction entry {entry['id']} added for {entry['agency']}")
+        out.print(f"deconfliction entry {entry['id']} ({entry['kind']} {entry['value']}) added for {entry['agency']}")
+
+
+def infer_kind(value: str) -> str:
+    text = value.strip()
+    if text.lower().startswith(("http://", "https://")):
+        return "url"
+    bare = text.lower().removeprefix("sha256:").removeprefix("md5:").removeprefix("pdq:")
+    if len(bare) in (32, 64) and all(c in "0123456789abcdef" for c in bare):
+        return "hash"
+    platform, _, rest = text.partition(":")
+    return "account" if rest.startswith("@") else "post"
 
 
 @deconflict_app.command("list")
@@ -103,28 +123,41 @@ def operation_create(
 @operation_app.command("add")
 def operation_add(
     operation: Annotated[str, typer.Argument(help="Operation name or id.")],
-    targets: Annotated[list[str], typer.Argument(help="Items assessed: post keys, account keys or URLs.")],
+    targets: Annotated[list[str] | None, typer.Argument(help="Items assessed: post keys, account keys or URLs.")]
+    = None,
+    referral: Annotated[list[int] | None, typer.Option("--referral", help="Add an existing referral (repeat).")]
+    = None,
     assign: Annotated[str | None, typer.Option(help="Assign these items to a user.")] = None,
     refer: Annotated[bool, typer.Option("--refer", help="Also refer them now (drafts).")] = False,
     kind: Annotated[str, typer.Option(help="Kind when referring.")] = "referral",
     reason: Annotated[str | None, typer.Option(help="Reason when referring.")] = None,
     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
 ) -> None:
-    """Add assessed items to an operation (and optionally refer them)."""
+    """Add assessed items (or existing referrals) to an operation, optionally referring them."""
     from ..services import referrals
 
     engine = engine_for(db)
-    result = operations.add_items(engine, actor_name(as_user), operation, targets, assign, now=_clock())
-    if refer:
+    targets = list(targets or [])
+    if not targets and not referral:
+        err.print("give items to add, or --referral ID")
+        raise typer.Exit(2)
+    op_id = operations.operation_id(engine, operation)
+    result: dict = {"operation": op_id, "added": 0, "skipped": 0}
+    if targets:
+        result = operations.add_items(engine, actor_name(as_user), op_id, targets, assign, now=_clock())
+    if referral:
+        result["linked"] = operations.add_referrals(engine, actor_name(as_user), op_id, referral, now=_clock())
+    if refer and targets:
         created = referrals.create_referrals(engine, actor_name(as_user), targets, kind=kind, reason=reason,
-                                             operation_id=result["operation"], now=_clock())
-        operations.link_referrals(engine, result["operation"], created)
+                                             operation_id=op_id, now=_clock())
+        operations.link_referrals(engine, op_id, created)
         result["referrals"] = [r["id"] for r in created]
     if json_out:
         print_json(result)
     else:
         out.print(f"{result['added']} item(s) added, {result['skipped']} already there"
-                  + (f"; referrals {result['referrals']}" if refer else ""))
+                  + (f"; referrals {result['referrals']}" if "referrals" in result else "")
+                  + (f"; {result['linked']} referral(s) linked" if "linked" in result else ""))
 
 
 @operation_app.command("report")

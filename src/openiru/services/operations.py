@@ -103,6 +103,22 @@ def add_items(engine: sa.Engine, actor: str | None, op_ref: str | int, targets: 
     return {"operation": op_id, "added": added, "skipped": len(targets) - added}
 
 
+def add_referrals(engine: sa.Engine, actor: str | None, op_ref: str | int, referral_ids: list[int],
+                  now: Clock = system_now) -> int:
+    """Count existing referrals in an operation (their targets become its items)."""
+    from .referral_records import get_referral
+
+    user = require_actor(engine, actor, WORKER_ROLES)
+    op_id = operation_id(engine, op_ref)
+    found = [get_referral(engine, rid, now=now) for rid in referral_ids]  # NotFoundError on a bad id
+    with engine.begin() as conn:
+        conn.execute(sa.update(referrals).where(referrals.c.id.in_(referral_ids)).values(operation_id=op_id))
+        audit.record(conn, user.name, "operation.add_referrals", "operation", op_id,
+                     {"referrals": referral_ids}, now=now)
+    link_referrals(engine, op_id, found)
+    return len(found)
+
+
 def _host(url: str | None) -> str | None:
     from ..referral.targets import url_host
 
