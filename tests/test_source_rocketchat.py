@@ -207,3 +207,28 @@ def test_a_folder_of_room_exports_is_one_import() -> None:
     posts = [r for r in records if isinstance(r, Post)]
     assert len(posts) == 7  # 4 history + 1 getMessage + 2 JSONL
     assert {p.file for p in records if isinstance(p, Problem)} == {str(HISTORY), str(LINES)}
+
+
+def test_sync_messages_response(tmp_path: Path) -> None:
+    message = json.loads(GET_MESSAGE.read_text())["message"]
+    pretty, compact = tmp_path / "sync.json", tmp_path / "sync.jsonl"
+    response = {"result": {"updated": [message], "deleted": []}, "success": True}
+    pretty.write_text(json.dumps(response, indent=1))
+    compact.write_text(json.dumps(response) + "\n")
+    for path in (pretty, compact):
+        assert best_source(path) == "rocketchat", path.name
+        posts = [r for r in RocketChatSource(path).records() if isinstance(r, Post)]
+        assert [p.key.post_id for p in posts] == ["Gm1sG2nM3eS4sA5gE"]
+
+
+def test_long_response_lines_are_streamed_one_after_another(tmp_path: Path) -> None:
+    """Responses saved one per line, each longer than the sniffing head (a page of 100 messages)."""
+    path = tmp_path / "pages.jsonl"
+    pages = [{"messages": [{"_id": f"p{page}m{i}", "rid": "room", "msg": "placeholder " * 100,
+                            "ts": "2026-03-01T10:00:00Z", "u": {"_id": "u1", "username": "one"}}
+                           for i in range(100)], "success": True} for page in range(2)]
+    path.write_text("\n".join(json.dumps(p) for p in pages) + "\n")
+    assert len(path.read_bytes().split(b"\n", 1)[0]) > 65536
+    assert best_source(path) == "rocketchat"
+    posts = [r for r in RocketChatSource(path).records() if isinstance(r, Post)]
+    assert len(posts) == 200 and posts[-1].key.post_id == "p1m99"

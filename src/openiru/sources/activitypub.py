@@ -57,7 +57,7 @@ class ActivityPubOutboxSource(Source):
     def sniff(cls, path: Path, head: bytes) -> float:
         if path.is_dir():
             outbox = path / "outbox.json"
-            if outbox.is_file() and b"OrderedCollection" in read_head(outbox, 4096):
+            if outbox.is_file() and b"OrderedCollection" in read_head(outbox, 4096, line_limit=0):
                 return 0.85
             return 0.0
         if first_non_space(head) != b"{":

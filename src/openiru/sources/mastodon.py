@@ -93,7 +93,7 @@ class MastodonStatusSource(Source):
         return 0.0
 
     def _items(self) -> Iterator[tuple[str, Any] | Problem]:
-        head = read_head(self.path, 4096)
+        head = read_head(self.path, 4096, line_limit=0)  # the first bytes only
         if first_non_space(head) == b"[":
             for found in iter_json_array(self.path):
                 if isinstance(found, Problem):

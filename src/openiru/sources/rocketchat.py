@@ -4,6 +4,7 @@ Accepted shapes, each streamed:
 
 * ``{"messages": [IMessage, ...], "count", "offset", "total", "success"}`` (history endpoints),
 * ``{"message": IMessage, "success": true}`` (``chat.getMessage``),
+* ``{"result": {"updated": [IMessage, ...], "deleted": [...]}}`` (``chat.syncMessages``),
 * a top-level JSON array of messages,
 * JSON lines, each a message or one of the response objects above.
 
@@ -38,6 +39,10 @@ from .jsonio import first_non_space, is_jsonl, iter_json_array, iter_json_lines,
 #: (out-of-range times raise OverflowError or OSError from the C library).
 MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError)
 
+#: Where response documents keep their message lists (ijson prefix -> JSON path): the history,
+#: ``chat.search`` and ``*.messages`` endpoints, and ``chat.syncMessages`` (``result.updated``).
+_LIST_PREFIXES = {"messages.item": "messages", "result.updated.item": "result.updated"}
+
 #: Mentions that address a room, not an account.
 ROOM_MENTIONS = frozenset({"all", "here"})
 _SERVER_URL_RE = re.compile(rb"https?://([A-Za-z0-9.-]+(?::\d+)?)/(?:file-upload/|channel/|group/|direct/)")
@@ -53,6 +58,9 @@ def _looks_like_response(obj: Any) -> bool:
         return False
     if _is_message(obj):
         return True
+    result = obj.get("result")
+    if isinstance(result, dict) and isinstance(result.get("updated"), list) and result["updated"]:
+        return _is_message(result["updated"][0])
     messages = obj.get("messages")
     if isinstance(messages, list):
         return bool(messages) and _is_message(messages[0]) or (not messages and "success" in obj)
@@ -76,7 +84,7 @@ class RocketChatSource(Source):
         if self.host is None and self.path.is_file():
             # A file holds one server's messages: a permalink or upload URL anywhere near
             # the start names it for every message, not only the ones after it.
-            found = _SERVER_URL_RE.search(read_head(self.path))
+            found = _SERVER_URL_RE.search(read_head(self.path, 65536, line_limit=0))
             if found:
                 self.host = found.group(1).decode("ascii", "replace").lower()
 
@@ -104,7 +112,9 @@ class RocketChatSource(Source):
     # -- reading -------------------------------------------------------------------------
 
     def _messages(self) -> Iterator[tuple[str, Any] | Problem]:
-        head = read_head(self.path, 65536)
+        # The first 64 KiB only: a one-line response larger than that is a document to stream,
+        # not a JSON line to load whole.
+        head = read_head(self.path, 65536, line_limit=0)
         start = first_non_space(head)
         if start == b"[":
             for found in iter_json_array(self.path):
@@ -124,8 +134,8 @@ class RocketChatSource(Source):
         with open(self.path, "rb") as fh:
             try:
                 for prefix, event, value in _top_level_values(fh):
-                    if prefix == "messages.item":
-                        yield f"messages[{index}]", value
+                    if prefix in _LIST_PREFIXES:
+                        yield f"{_LIST_PREFIXES[prefix]}[{index}]", value
                         index += 1
                     elif prefix == "message" and event == "value":
                         yield "message", value
@@ -255,7 +265,11 @@ def _time(obj: dict[str, Any], name: str) -> datetime:
 
 def _unwrap(location: str, obj: Any) -> Iterator[tuple[str, Any]]:
     """A JSONL line may hold one message or a whole REST response."""
-    if isinstance(obj, dict) and isinstance(obj.get("messages"), list):
+    result = obj.get("result") if isinstance(obj, dict) else None
+    if isinstance(result, dict) and isinstance(result.get("updated"), list):
+        for i, message in enumerate(result["updated"]):
+            yield f"{location} result.updated[{i}]", message
+    elif isinstance(obj, dict) and isinstance(obj.get("messages"), list):
         for i, message in enumerate(obj["messages"]):
             yield f"{location} messages[{i}]", message
     elif isinstance(obj, dict) and isinstance(obj.get("message"), dict):
@@ -272,9 +286,10 @@ def _top_level_values(fh: Any) -> Iterator[tuple[str, str, Any]]:
     builder: ijson.ObjectBuilder | None = None
     target = ""
     depth = 0
-    for prefix, event, value in ijson.parse(fh, use_float=True):
+    # multiple_values: a file of several responses, one after another (one per line), streams too.
+    for prefix, event, value in ijson.parse(fh, use_float=True, multiple_values=True):
         if builder is None:
-            if event in ("start_map", "start_array") and prefix in ("messages.item", "message"):
+            if event in ("start_map", "start_array") and (prefix in _LIST_PREFIXES or prefix == "message"):
                 builder, target, depth = ijson.ObjectBuilder(), prefix, 0
             else:
                 continue
