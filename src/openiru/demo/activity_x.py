@@ -16,6 +16,11 @@ from .texts import CHAT, GENERAL
 from .texts_org import CRITICAL, ORGANISATION, OUTLETS, TERM_LOOKALIKES
 
 RT_LIMIT = 140
+#: Where benign accounts and journalists link: sites outside the platform registry that the
+#: organisation's content never links to (they must not be raised as emerging platforms).
+BENIGN_LINKS = ("https://lindqvale-courier.example/local/{token}", "https://valleyforecast.example/today",
+                "https://www.youtube.com/watch?v={token}", "https://lindqvale-courier.example/sport/{token}")
+NEWSROOM = "northgate-tribune.example"
 
 
 def shorten(gen: Generator, text: str) -> str:
@@ -145,7 +150,10 @@ def _benign(gen: Generator) -> None:
                 if account.active_at(at) and original.account is not account:
                     reply(gen, account, original, at, gen.sentences(original.language), original.language)
                     continue
-            own.append(x_post(gen, account, when, gen.sentences(language, rng.choice((1, 1, 2))), language))
+            text = gen.sentences(language, rng.choice((1, 1, 2)))
+            if rng.random() < 0.2:  # local news sites and video platforms: links that flag nothing
+                text += " " + rng.choice(BENIGN_LINKS).format(token=gen.world.ids.token(8))
+            own.append(x_post(gen, account, when, text, language))
             gen.maybe_remote_picture(own[-1], 0.15)
     # Benign look-alikes: a compound word containing a lexicon term; a text sharing one
     # sentence with a known bulletin.  Detection must not flag either.
@@ -186,6 +194,8 @@ def _watchers(gen: Generator, originals: list[DemoPost], core: list[DemoAccount]
             if roll < 0.75:
                 targets = [a for a in rng.sample(core, min(len(core), rng.randint(1, 3))) if a.active_at(when)]
                 mentions = " ".join("@" + a.handle for a in targets)
+                if rng.random() < 0.25:
+                    text += f" https://{NEWSROOM}/investigations/{gen.world.ids.token(8)}"
                 x_post(gen, account, when, f"{text} {mentions}".strip(), language, mentions=targets)
             elif roll < 0.85:
                 others = [p for p in gen.posts[-400:] if p.account.role in ("journalist", "researcher")

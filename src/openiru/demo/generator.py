@@ -29,6 +29,10 @@ TERMS = {lang: [t for t, tl, kind in LEXICON if kind == "term" and tl == lang] f
 IMAGE_VARIANTS = ("original", "resized", "jpeg", "crop", "watermark")
 
 
+#: The new file host appears in the organisation's links from this day on.
+FILE_HOST_START = START + timedelta(days=10)
+
+
 def week_of(when: datetime) -> int:
     return int((when - START).total_seconds() // (7 * 86400))
 
@@ -90,15 +94,20 @@ class Generator:
         return list(dict.fromkeys(tags))
 
     def org_links(self, when: datetime, account: DemoAccount) -> list[str]:
+        """Links in the organisation's content: known platforms early on, then a growing share to
+        the new file host (from day 10) and to the group's own chat server (from the migration)."""
         share = migration_share(when)
+        files = max(0.0, min(1.0, (when - FILE_HOST_START) / (END - FILE_HOST_START)))
         links = []
-        if self.rng.random() < 0.1 + 0.45 * share:
+        if files and self.rng.random() < 0.05 + 0.5 * files:
             links.append(f"https://{FILE_HOST}/f/{self.world.ids.token(12)}")
         if share and self.rng.random() < 0.5 * share:
             room = self.rng.choice(("bulletins", "general"))
             links.append(f"https://{CHAT_HOST}/channel/{room}")
-        elif not share and self.rng.random() < 0.12:
-            links.append(f"https://t.me/{account.handle.lower().replace(' ', '_')}")
+        elif self.rng.random() < 0.25 * (1 - share):
+            links.append(self.rng.choice((
+                f"https://t.me/{account.handle.lower().replace(' ', '_')}",
+                f"https://www.youtube.com/watch?v={self.world.ids.token(11)}")))
         return links
 
     def wallet_line(self, account: DemoAccount, language: str) -> str | None:
