@@ -134,7 +134,8 @@ def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: It
         exempt[k] |= bool(f.exemption)
     post_arrays = Posts(post_account, np.asarray([p.timestamp.timestamp() for p in posts]),
                         np.asarray(codes, np.int8), flag, exempt,
-                        [p.platform for p in posts], [p.post_id for p in posts])
+                        [p.platform for p in posts], [p.post_id for p in posts],
+                        np.asarray([len(p.mentions or ()) for p in posts], np.int16))
     media = media or {}
     content = build_content(codes, [p.text for p in posts], [p.urls for p in posts],
                             [p.hashtags for p in posts],

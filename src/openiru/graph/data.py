@@ -58,7 +58,7 @@ COORDINATION_KIND = {
     ContentKind.HASHTAGS: "co-hashtag", ContentKind.REPOSTED: "co-repost",
 }
 #: Content kinds whose first poster is credited as the originator of later copies.
-ORIGIN_KINDS = (ContentKind.MEDIA, ContentKind.TEXT_EXACT, ContentKind.TEXT_NEAR)
+ORIGIN_KINDS = (ContentKind.MEDIA, ContentKind.TEXT_NEAR)  # near-duplicate clusters include exact copies
 
 
 @dataclass
@@ -100,9 +100,19 @@ class Posts:
     exempt: np.ndarray                  # bool: detection hit exempted (journalism, research...)
     platform: list[str] = field(default_factory=list)
     post_id: list[str] = field(default_factory=list)
+    mentions: np.ndarray | None = None  # int16: accounts the post mentions
 
     def __len__(self) -> int:
         return len(self.account)
+
+    def stance_weight(self) -> np.ndarray:
+        """How much a post endorses what it carries: passing content on or posting it plainly is
+        endorsement (1); posting it while addressing accounts (0.5), quoting or replying (0.25) is
+        mostly commentary: what journalists and researchers do with the content they report on."""
+        weight = np.where(np.isin(self.code, (PostCode.QUOTE, PostCode.REPLY)), 0.25, 1.0)
+        if self.mentions is not None:
+            weight = np.where((self.code == PostCode.ORIGINAL) & (self.mentions > 0), 0.5, weight)
+        return weight
 
 
 @dataclass

@@ -34,7 +34,8 @@ class Features:
     copies_made: np.ndarray      # items re-posted after another account first posted them
     per_day: np.ndarray          # posts per active day
     burst: np.ndarray            # most posts on one day
-    flagged: np.ndarray          # detection strength summed over non-exempt matched/confirmed posts
+    flagged: np.ndarray          # detection strength x stance weight over non-exempt matched/confirmed posts
+    hit_stance: np.ndarray       # endorsing share of the account's detection hits (1 without hits)
     exempt_hits: np.ndarray      # exempted detection hits
     amplified_by: np.ndarray     # reposts/forwards/quotes received
     copied_by: np.ndarray        # copies of items this account posted first
@@ -43,10 +44,21 @@ class Features:
     comment_out: np.ndarray      # mentions/replies/quotes made (edge count)
 
 
+#: With detection results, only posts endorsing flagged content (flag x stance weight) take part in
+#: copy relations: re-posting the same generic sentence says nothing about a community.
+ENDORSED_FLAG = 0.5
+
+
 def find_copies(data: GraphData) -> Copies:
-    """For every item of an origin kind, later posts by other accounts are copies of the first."""
+    """For every item of an origin kind, later posts by other accounts are copies of the first.
+
+    With detection results only posts that endorse flagged content count (see ENDORSED_FLAG)."""
     c: Content = data.content
     mask = np.isin(c.kind, np.asarray(ORIGIN_KINDS, np.int8))
+    if data.detection:
+        p = data.posts
+        endorsed = (p.flag * p.stance_weight() >= ENDORSED_FLAG) & ~p.exempt
+        mask &= endorsed[c.post]
     post = c.post[mask]
     item = c.item[mask]
     if not len(post):
@@ -94,7 +106,9 @@ def compute_features(data: GraphData, copies: Copies) -> Features:
     else:
         span, burst = np.ones(n), np.zeros(n)
     live = ~p.exempt
-    flagged = _count(acc[live], n, p.flag[live].astype(np.float64))
+    raw = _count(acc[live], n, p.flag[live].astype(np.float64))
+    flagged = _count(acc[live], n, (p.flag * p.stance_weight())[live].astype(np.float64))
+    hit_stance = np.where(raw > 0, flagged / np.where(raw > 0, raw, 1.0), 1.0)
     exempt_hits = _count(acc[p.exempt & (p.flag > 0)], n)
     e = data.edges
     endorsing = np.isin(e.code, np.asarray(ENDORSING + (3,), np.int8))  # quotes also pass content on
@@ -104,7 +118,7 @@ def compute_features(data: GraphData, copies: Copies) -> Features:
     comment_out = _count(e.src[np.isin(e.code, np.asarray(COMMENTING, np.int8))], n)
     followers = np.nan_to_num(data.accounts.followers.astype(np.float64), nan=0.0)
     return Features(posts, originals, reposts, forwards, copies_made, posts / np.maximum(span, 1.0), burst, flagged,
-                    exempt_hits, amplified_by, copied_by, followers, endorse_out, comment_out)
+                    hit_stance, exempt_hits, amplified_by, copied_by, followers, endorse_out, comment_out)
 
 
 def log_scale(values: np.ndarray) -> np.ndarray:

@@ -39,6 +39,7 @@ WEIGHTS_STRUCTURAL = {"activity": 0.2, "propaganda_volume": 0.0, "originality": 
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
 LEIDEN_MAX = 200_000
 BYSTANDER_AFFINITY = 0.15
+BYSTANDER_STANCE = 0.4
 EXEMPT_FACTOR = 0.02
 
 
@@ -95,7 +96,8 @@ def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
         reset[list(data.seeds)] = 1.0
         sources.append("analysts")
     if f.flagged.any():
-        reset += log_scale(f.flagged)
+        # accounts endorsing flagged content; commentary hits (quotes, replies) weigh little
+        reset += log_scale(f.flagged) * f.hit_stance
         sources.append("detection")
     if not sources:
         # No analyst seeds and no detection: accounts whose content others re-upload.
@@ -166,7 +168,7 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     endorse = _edge_sum(e.src[endorsing], affinity[e.dst[endorsing]], n) \
         + _edge_sum(copies.copier, affinity[copies.origin], n)
     comment = _edge_sum(e.src[commenting], affinity[e.dst[commenting]], n)
-    stance = (support + endorse + 1.0) / (support + endorse + comment + 1.0)
+    stance = (support + endorse + 1.0) / (support + endorse + comment + 1.0) * (0.5 + 0.5 * f.hit_stance)
     hits = f.exempt_hits + (f.flagged > 0)
     exempt_share = np.where(hits > 0, f.exempt_hits / np.maximum(f.exempt_hits + f.flagged, 1e-9), 0.0)
     factor = 1.0 - 0.9 * np.minimum(exempt_share, 1.0)
@@ -197,12 +199,15 @@ def _rank_communities(labels: np.ndarray, seeded: np.ndarray) -> tuple[np.ndarra
 
 def assign_roles(f: Features, affinity: np.ndarray, stance: np.ndarray,
                  factor: np.ndarray) -> list[str]:
+    """Originator: others pass its posts on (at least two, at least one per two posts);
+    amplifier: mostly reposts and quotes; distributor: mostly forwards and re-uploads or its own
+    posts of the community's content; bystander: not close to the community, commentary stance,
+    or exempted."""
     received = f.amplified_by + f.copied_by
-    own = np.maximum(f.originals - f.copies_made, 0.0)
-    passed_on = f.reposts + f.forwards
-    originator = (own >= passed_on) & (received >= np.maximum(2.0, 0.5 * own))
-    amplifier = ~originator & (f.reposts >= f.forwards) & (f.reposts > 0)
-    bystander = (affinity < BYSTANDER_AFFINITY) | (stance < 0.3) | (factor < 0.5)
+    posts = np.maximum(f.posts, 1.0)
+    originator = received >= np.maximum(2.0, 0.5 * posts)
+    amplifier = ~originator & (f.reposts >= 0.5 * posts)
+    bystander = (affinity < BYSTANDER_AFFINITY) | (stance < BYSTANDER_STANCE) | (factor < 0.5)
     role = np.where(originator, "originator", np.where(amplifier, "amplifier", "distributor"))
     role = np.where(bystander, "bystander", role)
     return role.tolist()

@@ -79,7 +79,7 @@ def load_graph(engine: sa.Engine, since: datetime | None = None, until: datetime
                     for r in conn.execute(q)]
         pq = sa.select(p.c.platform, p.c.post_id, p.c.account_id, p.c.timestamp, p.c.text, p.c.urls,
                        p.c.hashtags, p.c.reply_to, p.c.repost_of, p.c.quote_of, p.c.forward_from,
-                       p.c.forward_from_name)
+                       p.c.forward_from_name, p.c.mentions)
         eq = (sa.select(e.c.platform, e.c.source_account_id, e.c.target_platform, e.c.target_account_id,
                         e.c.kind, e.c.time).where(e.c.target_account_id.is_not(None)))
         mq = (sa.select(pm.c.platform, pm.c.post_id, pm.c.media_key, m.c.sha256, m.c.pdq, m.c.pdq_quality)
@@ -100,7 +100,7 @@ def load_graph(engine: sa.Engine, since: datetime | None = None, until: datetime
             mq = mq.where(pm.c.platform.in_(wanted))
         posts = [PostRow(r.platform, r.post_id, r.account_id, utc(r.timestamp), r.text or "", _list(r.urls),
                          _list(r.hashtags), r.reply_to, r.repost_of, r.quote_of, r.forward_from,
-                         r.forward_from_name) for r in conn.execute(pq.order_by(p.c.timestamp))]
+                         r.forward_from_name, _list(r.mentions)) for r in conn.execute(pq.order_by(p.c.timestamp))]
         edges = [EdgeRow(r.platform, r.source_account_id, r.target_platform, r.target_account_id, r.kind,
                          utc(r.time)) for r in conn.execute(eq)]
         media: dict[tuple[str, str], list[str]] = defaultdict(list)
