@@ -122,12 +122,27 @@ def _seconds(delta: Any) -> float | None:
     return delta.total_seconds() if delta is not None else None
 
 
-def as_dict(conn: sa.Connection, row: sa.Row, now: datetime) -> dict[str, Any]:
+def _children(conn: sa.Connection, ids: list[int]) -> tuple[dict[int, list[sa.Row]], dict[int, list[sa.Row]]]:
+    """Targets and history of many referrals in two queries."""
+    targets: dict[int, list[sa.Row]] = {i: [] for i in ids}
+    events: dict[int, list[sa.Row]] = {i: [] for i in ids}
+    for chunk_start in range(0, len(ids), 500):
+        chunk = ids[chunk_start:chunk_start + 500]
+        for t in conn.execute(sa.select(referral_targets).where(referral_targets.c.referral_id.in_(chunk))
+                              .order_by(referral_targets.c.id)):
+            targets[t.referral_id].append(t)
+        for e in conn.execute(sa.select(referral_events).where(referral_events.c.referral_id.in_(chunk))
+                              .order_by(referral_events.c.id)):
+            events[e.referral_id].append(e)
+    return targets, events
+
+
+def as_dict(conn: sa.Connection, row: sa.Row, now: datetime, targets: list[sa.Row] | None = None,
+            events: list[sa.Row] | None = None) -> dict[str, Any]:
     """The JSON shape of one referral (CLI ``referrals --json`` and the API)."""
-    targets = conn.execute(sa.select(referral_targets).where(referral_targets.c.referral_id == row.id)
-                           .order_by(referral_targets.c.id)).all()
-    events = conn.execute(sa.select(referral_events).where(referral_events.c.referral_id == row.id)
-                          .order_by(referral_events.c.id)).all()
+    if targets is None or events is None:
+        loaded_targets, loaded_events = _children(conn, [row.id])
+        targets, events = loaded_targets[row.id], loaded_events[row.id]
     pauses = pauses_of(row)
     deadline = due(row, now)
     sent = utc(row.sent_at) if row.sent_at else None
@@ -189,8 +204,8 @@ def list_referrals(engine: sa.Engine, state: str | None = None, overdue: bool = 
         query = query.where(referrals.c.provider == provider)
     if operation_id is not None:
         query = query.where(referrals.c.operation_id == operation_id)
-    out = []
     with engine.connect() as conn:
+        rows = []
         for row in conn.execute(query).all():
             pauses = pauses_of(row)
             d = due(row, t)
@@ -198,5 +213,6 @@ def list_referrals(engine: sa.Engine, state: str | None = None, overdue: bool = 
                 continue
             if soon_due and not deadlines.is_soon_due(row.state, d, t, pauses):
                 continue
-            out.append(as_dict(conn, row, t))
-    return out
+            rows.append(row)
+        targets, events = _children(conn, [r.id for r in rows])
+        return [as_dict(conn, r, t, targets[r.id], events[r.id]) for r in rows]
