@@ -218,3 +218,16 @@ def test_first_page_given_by_url_is_read_from_a_sibling_file(tmp_path: Path) -> 
     assert best_source(tmp_path) == "activitypub"  # the folder holding outbox.json
     posts = [r for r in ActivityPubOutboxSource(tmp_path / "outbox.json").records() if isinstance(r, Post)]
     assert [(p.key.post_id, p.text) for p in posts] == [(f"{RELAY}/statuses/9", "from the saved page")]
+
+
+def test_attachment_paths_do_not_leave_the_archive(tmp_path: Path) -> None:
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\nnot part of the archive")
+    (archive / "outbox.json").write_text(json.dumps({"type": "OrderedCollection", "orderedItems": [
+        {"id": f"{QUILL}/statuses/7/activity", "type": "Create", "actor": QUILL,
+         "object": {"id": f"{QUILL}/statuses/7", "type": "Note", "published": "2026-03-04T09:00:00Z",
+                    "content": "<p>x</p>", "attachment": [{"type": "Document", "mediaType": "image/png",
+                                                            "url": "/../outside.png"}]}}]}))
+    post = next(r for r in ActivityPubOutboxSource(archive).records() if isinstance(r, Post))
+    assert [(m.missing, m.sha256, m.path) for m in post.media] == [(True, None, "/../outside.png")]

@@ -31,7 +31,7 @@ from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_ti
 from .base import Problem, Record, Source
 from .html import html_to_text
 from .jsonio import first_non_space, read_head
-from .media import hash_file
+from .media import hash_file, missing_media
 
 #: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
 #: (out-of-range times raise OverflowError or OSError from the C library).
@@ -163,7 +163,10 @@ class ActivityPubOutboxSource(Source):
             if item.url and not item.url.lower().startswith(("http://", "https://")):
                 # An account archive keeps attachments as files beside outbox.json, named by a
                 # path relative to the archive root: hash the file (or record it as missing).
-                local = hash_file(self._root / item.url.lstrip("/"))
+                # A path leading out of the archive is not followed.
+                target = (self._root / item.url.lstrip("/")).resolve()
+                inside = target.is_relative_to(self._root.resolve())
+                local = hash_file(target) if inside else missing_media(item.url)
                 local.mime = local.mime or item.mime
                 post.media[position] = local
         return [account, post]

@@ -38,7 +38,7 @@ from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_ti
 from .base import Problem, Record, Source
 from .html import hashtags_in_text, markdown_to_text
 from .jsonio import read_head
-from .media import hash_file
+from .media import hash_file, missing_media
 
 #: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
 #: (out-of-range times raise OverflowError or OSError from the C library).
@@ -229,7 +229,7 @@ class ZeroNetSiteSource(Source):
             if reply_to is None or reply_to.startswith(f"{site}/topic/"):
                 reply_to = f"{site}/comment/{comment_id}_{comment_auth}"
         media = [Media(url=src) if src.lower().startswith(("http://", "https://"))
-                 else hash_file(self.root / src.lstrip("/")) for src in body.images]
+                 else self._site_file(src) for src in body.images]
         title = str(item.get("title") or "").strip()
         text = f"{title}\n\n{body.text}".strip() if title else body.text
         meta: dict[str, Any] = {"site": site, "kind": kind}
@@ -241,6 +241,14 @@ class ZeroNetSiteSource(Source):
                     hashtags=body.hashtags or hashtags_in_text(body.text), mentions=mentions, media=media,
                     reply_to=PostKey(self.platform, reply_to) if reply_to else None,
                     raw=orjson.dumps(item).decode(), metadata=meta)
+
+    def _site_file(self, reference: str) -> Media:
+        """A file of the site, hashed (missing if absent); a path leading out of the site is not
+        followed."""
+        target = (self.root / reference.lstrip("/")).resolve()
+        if target.is_relative_to(self.root.resolve()):
+            return hash_file(target)
+        return missing_media(reference)
 
 
 def _items(data: dict[str, Any]) -> Iterator[tuple[str, str, Any, str]]:
