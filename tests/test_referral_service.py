@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from openiru.errors import PermissionDenied, TransitionError
+from openiru.errors import ConfigError, PermissionDenied, TransitionError
 from openiru.model import Account, AccountKey, Media, Post, PostKey
 from openiru.services import deconfliction, delivery, referral_records, referrals
 from openiru.services.ingest import ingest_source
@@ -196,3 +196,16 @@ def test_bulk_referral_groups_by_provider(ready: sa.Engine) -> None:
                            None: ["https://unknown.example/p"]}
     unresolved = next(r for r in made if r["provider"] is None)
     assert "warning" in unresolved
+
+
+def test_set_provider_of_an_unresolved_referral(ready: sa.Engine) -> None:
+    clock = Clock()
+    [r] = referrals.create_referrals(ready, "ana", ["https://unknown.example/p"], now=clock)
+    assert r["provider"] is None
+    with pytest.raises(ConfigError):
+        referrals.set_provider(ready, "ana", r["id"], "No Such Host", now=clock)
+    assert referrals.set_provider(ready, "ana", r["id"], "JustPasteIt", now=clock)["provider"] == "JustPasteIt"
+    referrals.approve(ready, "bob", r["id"], now=clock)
+    delivery.send(ready, "bob", r["id"], "portal", now=clock, fetch=_no_fetch)
+    with pytest.raises(TransitionError):
+        referrals.set_provider(ready, "ana", r["id"], "Dropbox", now=clock)

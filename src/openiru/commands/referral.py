@@ -214,6 +214,14 @@ def referral_send(
     _show(result, json_out)
 
 
+@referral_app.command("provider")
+def referral_provider(referral_id: IdArg, provider: Annotated[str, typer.Argument(help="Provider name.")],
+                      db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+    """Set the provider of a referral not sent yet."""
+    _show(referrals.set_provider(engine_for(db), actor_name(as_user), referral_id, provider, now=clock()),
+          json_out)
+
+
 @referral_app.command("withdraw")
 def referral_withdraw(referral_id: IdArg, reason: Annotated[str | None, typer.Option()] = None,
                       db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:

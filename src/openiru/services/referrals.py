@@ -168,6 +168,24 @@ def release(engine: sa.Engine, actor: str | None, referral_id: int, reason: str 
         return as_dict(conn, load_row(conn, referral_id), t)
 
 
+def set_provider(engine: sa.Engine, actor: str | None, referral_id: int, provider: str,
+                 now: Clock = system_now) -> dict:
+    """Name the provider of a referral not sent yet (one that could not be resolved, or a correction)."""
+    user = require_actor(engine, actor, CREATOR_ROLES + APPROVER_ROLES)
+    if provider not in {p.name for p in list_providers(engine)}:
+        raise ConfigError(f"unknown provider {provider!r}; add it with 'openiru provider add'")
+    t = now()
+    with engine.begin() as conn:
+        row = load_row(conn, referral_id)
+        if row.state not in (State.DRAFT, State.APPROVED, State.ON_HOLD):
+            raise TransitionError(f"referral {referral_id} is {row.state}: its provider can no longer change")
+        conn.execute(sa.update(referrals).where(referrals.c.id == referral_id)
+                     .values(provider=provider, updated_at=t))
+        audit.record(conn, user.name, "referral.set_provider", "referral", referral_id,
+                     {"from": row.provider, "to": provider}, now=now)
+        return as_dict(conn, load_row(conn, referral_id), t)
+
+
 def _check_owner(conn: sa.Connection, user: User, referral_id: int) -> None:
     if user.role == "admin":
         return
