@@ -174,7 +174,7 @@ def main() -> None:
     t = time.perf_counter()
     ruleset, terms, texts, _ = make_rules(rng, args.bank, args.terms, args.texts, vocab)
     model = train_classifier(rng, vocab)
-    ruleset.classifier, ruleset.classifier_version = model.predict, model.version
+    ruleset.classifier, ruleset.classifier_version = model.predict_normalised, model.version
     ruleset.classifier_min_probability = 0.9
     det = Detector(ruleset)
     detector()  # lingua models preloaded

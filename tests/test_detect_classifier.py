@@ -7,6 +7,7 @@ import random
 import numpy as np
 
 from openiru.detect.classifier import cross_validate, dumps, loads, train
+from openiru.detect.normalise import normalise
 
 # Neutral placeholder vocabularies: "flagged" posts use the fictional organisation's
 # bulletin phrasing, "benign" posts everyday topics, in three languages.
@@ -56,8 +57,8 @@ def test_cross_validation_per_language() -> None:
 def test_probabilities_are_calibrated_and_the_model_round_trips() -> None:
     texts, labels, _ = _data(seed=2)
     model = train(texts, labels)
-    probabilities = model.predict_proba(["bulletin of the velmor herald ; join the meridian ranks",
-                                         "the weather is nice in the park ; our team won the match"])[:, 1]
+    probabilities = model.predict_proba([normalise("bulletin of the velmor herald ; join the meridian ranks"),
+                                         normalise("the weather is nice in the park ; our team won the match")])[:, 1]
     assert probabilities[0] > 0.7 and probabilities[1] < 0.3
     assert np.all((probabilities >= 0) & (probabilities <= 1))
     again = loads(dumps(model))

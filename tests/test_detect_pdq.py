@@ -145,3 +145,18 @@ def test_empty_index_and_empty_queries() -> None:
     index = PDQIndex(np.zeros((0, 32), dtype=np.uint8))
     assert len(index.search(np.zeros((3, 32), dtype=np.uint8))) == 0
     assert len(PDQIndex(np.ones((4, 32), dtype=np.uint8)).search(np.zeros((0, 32), dtype=np.uint8))) == 0
+
+
+def test_large_batches_use_bucket_ordered_passes_with_the_same_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import openiru.detect.pdq_index as pdq_index
+
+    rng = np.random.default_rng(11)
+    bank = _bank("clustered", 8000, rng)
+    index = PDQIndex(bank)
+    queries = np.concatenate([_flip(rng, bank[rng.integers(0, len(bank), size=300)], 35),
+                              rng.integers(0, 256, size=(100, 32), dtype=np.uint8)])
+    monkeypatch.setattr(pdq_index, "LARGE_BATCH", 10)
+    large = index.search(queries)
+    expected = index.brute_force(queries)
+    assert _as_sets(large, len(queries)) == _as_sets(expected, len(queries))
+    assert len(expected) > 300

@@ -1,10 +1,16 @@
 """A trainable text classifier: character n-gram TF-IDF and a calibrated linear model.
 
-Character n-grams (2 to 5, within word boundaries) over normalised text work in
-any language and script with no tokeniser, and survive the obfuscations the
-normaliser does not undo.  Logistic regression (class-balanced) is wrapped in
-``CalibratedClassifierCV`` so that its output is a probability an analyst can read.
-Evaluation is stratified k-fold cross-validation, reported per language.
+Character n-grams (2 to 5, over normalised text padded with spaces) work in any
+language and script with no tokeniser, and survive the obfuscations the
+normaliser does not undo.  They are hashed into 2**20 features by
+:class:`CharNgramHasher`, the vectorised equivalent of scikit-learn's
+``HashingVectorizer(analyzer="char")``, whose Python-level analyzer would cap a
+scan at a few thousand posts per second; scikit-learn does the rest
+(``TfidfTransformer``, class-balanced ``LogisticRegression`` wrapped in
+``CalibratedClassifierCV`` so that the output is a probability an analyst can
+read).  Evaluation is stratified k-fold cross-validation, reported per language.
+Every public function takes raw texts and normalises them; a
+:class:`TrainedModel` also takes already normalised texts (the scan has them).
 """
 
 from __future__ import annotations
@@ -16,24 +22,49 @@ from typing import Any
 
 import joblib
 import numpy as np
+import scipy.sparse as sp
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
+from .ngrams import batch_ngrams
 from .normalise import normalise
 
-ALGORITHM = "tfidf-char_wb(2,5)+logreg(balanced)+sigmoid-calibration"
+ALGORITHM = "hashed-char(2,5)x2^20+tfidf+logreg(balanced)+sigmoid-calibration"
 MIN_PER_CLASS = 4
+N_FEATURES = 1 << 20
+
+
+class CharNgramHasher(BaseEstimator, TransformerMixin):  # type: ignore[misc]
+    """Normalised texts -> sparse counts of hashed character n-grams (stateless)."""
+
+    def __init__(self, ngram_range: tuple[int, int] = (2, 5), n_features: int = N_FEATURES) -> None:
+        self.ngram_range = ngram_range
+        self.n_features = n_features
+
+    def fit(self, texts: Sequence[str], y: Any = None) -> CharNgramHasher:
+        return self
+
+    def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
+        texts = list(texts)
+        low, high = self.ngram_range
+        grams = batch_ngrams(texts, tuple(range(low, high + 1)), unique=False, pad=True)
+        columns = (grams.hashes % np.uint64(self.n_features)).astype(np.int64)
+        data = np.ones(len(columns), dtype=np.float32)
+        matrix = sp.csr_matrix((data, (grams.text_of, columns)), shape=(len(texts), self.n_features))
+        matrix.sum_duplicates()
+        return matrix
 
 
 def make_pipeline(calibration_folds: int = 3) -> Pipeline:
     linear = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
     return Pipeline([
-        ("tfidf", TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), preprocessor=normalise,
-                                  sublinear_tf=True, min_df=1, max_features=300_000, dtype=np.float32)),
+        ("ngrams", CharNgramHasher()),
+        ("tfidf", TfidfTransformer(sublinear_tf=True)),
         ("model", CalibratedClassifierCV(linear, cv=calibration_folds, method="sigmoid")),
     ])
 
@@ -73,7 +104,7 @@ def cross_validate(texts: Sequence[str], labels: Sequence[int], languages: Seque
     folds = min(folds, check_training_data(y))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     calibration = max(2, min(3, folds - 1))
-    predicted = cross_val_predict(make_pipeline(calibration), list(texts), y, cv=splitter,
+    predicted = cross_val_predict(make_pipeline(calibration), [normalise(t) for t in texts], y, cv=splitter,
                                   method="predict_proba")[:, 1]
     y_pred = (predicted >= 0.5).astype(np.int64)
     ev = Evaluation(folds, len(y), overall=_scores(y, y_pred))
@@ -85,10 +116,11 @@ def cross_validate(texts: Sequence[str], labels: Sequence[int], languages: Seque
 
 
 def train(texts: Sequence[str], labels: Sequence[int]) -> Pipeline:
+    """A fitted pipeline over *normalised* texts (raw texts in, normalised here)."""
     y = np.asarray(labels, dtype=np.int64)
     folds = check_training_data(y)
     model = make_pipeline(max(2, min(3, folds)))
-    model.fit(list(texts), y)
+    model.fit([normalise(t) for t in texts], y)
     return model
 
 
@@ -109,5 +141,9 @@ class TrainedModel:
     pipeline: Pipeline
 
     def predict(self, texts: list[str]) -> np.ndarray:
-        """Probability of the positive class ("confirmed") per text."""
-        return self.pipeline.predict_proba(texts)[:, 1]
+        """Probability of the positive class ("confirmed") per raw text."""
+        return self.predict_normalised([normalise(t) for t in texts])
+
+    def predict_normalised(self, normalised: list[str]) -> np.ndarray:
+        """The same for texts already normalised (what the scan holds)."""
+        return self.pipeline.predict_proba(normalised)[:, 1]

@@ -8,20 +8,23 @@ the Jaccard index and the share of the known text found in the post
 re-ordered or padded still scores high, while a post that only shares a few
 phrases does not.
 
-The shingle hashes and MinHash values are computed with numpy here rather than
-with ``MinHash.update`` (which hashes each shingle in Python with SHA-1): the
-values use datasketch's own permutations and its "legacy" formula, so they are ordinary
-datasketch MinHashes, about fifty times faster to make.
+The shingle hashes and MinHash values are computed with numpy over whole
+batches of texts (:mod:`openiru.detect.ngrams`) rather than with
+``MinHash.update`` (which hashes each shingle in Python with SHA-1): the values
+use datasketch's own permutations and its "legacy" formula, so they are ordinary
+datasketch MinHashes, made far faster.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
+from .ngrams import batch_ngrams
 from .normalise import normalise
 
 SHINGLE = 5
@@ -49,24 +52,16 @@ class TextMatch:
 
 
 def shingles(normalised: str) -> np.ndarray:
-    """Sorted unique 32-bit hashes of the character 5-grams of a normalised text."""
-    if len(normalised) < SHINGLE:
-        if not normalised:
-            return np.zeros(0, dtype=np.uint64)
-        normalised = normalised.ljust(SHINGLE)
-    codes = np.frombuffer(normalised.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    n = len(codes) - SHINGLE + 1
-    h = np.full(n, np.uint64(1469598103934665603), dtype=np.uint64)
-    prime = np.uint64(1099511628211)
-    with np.errstate(over="ignore"):
-        for k in range(SHINGLE):  # FNV-style mixing of the five code points
-            h = (h ^ codes[k:k + n]) * prime
-        h ^= h >> np.uint64(29)
-    return np.unique(h & _MAX_HASH)
+    """Sorted unique 32-bit hashes of the character 5-grams of one normalised text."""
+    return batch_ngrams([normalised], (SHINGLE,), unique=True).hashes
+
+
+#: Texts per MinHash computation: bounds the (permutations x shingles) temporary.
+CHUNK_TEXTS = 400
 
 
 class KnownTextIndex:
-    """Known texts, queried with a post's text."""
+    """Known texts, queried with posts' texts (one at a time or in batches)."""
 
     def __init__(self, texts: Iterable[KnownText], lsh_threshold: float = 0.3) -> None:
         template = MinHash(num_perm=NUM_PERM, seed=1, scheme="legacy")
@@ -76,35 +71,63 @@ class KnownTextIndex:
         self._b = b.astype(np.uint64)[:, None]
         self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=NUM_PERM)
         self._known: dict[int, tuple[KnownText, np.ndarray]] = {}
+        unique: dict[int, KnownText] = {}
         for known in texts:
-            sh = shingles(normalise(known.text))
-            if not len(sh) or known.id in self._known:
-                continue
-            self._known[known.id] = (known, sh)
-            self._lsh.insert(known.id, self._minhash(sh), check_duplication=False)
+            unique.setdefault(known.id, known)
+        items = list(unique.values())
+        for shingle_sets, signatures, chunk in self._signatures([normalise(k.text) for k in items], items):
+            for known, sh, sig in zip(chunk, shingle_sets, signatures, strict=True):
+                if sig is None:
+                    continue
+                self._known[known.id] = (known, sh)
+                self._lsh.insert(known.id, self._as_minhash(sig), check_duplication=False)
 
     def __len__(self) -> int:
         return len(self._known)
 
-    def _minhash(self, sh: np.ndarray) -> MinHash:
-        with np.errstate(over="ignore"):
-            values = ((self._a * sh[None, :] + self._b) % _MERSENNE) & _MAX_HASH
-        return MinHash(seed=1, hashvalues=values.min(axis=1), permutations=self._permutations,
-                       scheme="legacy")
+    def _as_minhash(self, values: np.ndarray) -> MinHash:
+        return MinHash(seed=1, hashvalues=values, permutations=self._permutations, scheme="legacy")
+
+    def _signatures(self, normalised: Sequence[str], owners: Sequence[Any]
+                    ) -> Iterator[tuple[list[np.ndarray], list[np.ndarray | None], Sequence[Any]]]:
+        """Per chunk of texts: shingle sets, MinHash signatures (None for texts without shingles)."""
+        for start in range(0, len(normalised), CHUNK_TEXTS):
+            texts = normalised[start:start + CHUNK_TEXTS]
+            grams = batch_ngrams(texts, (SHINGLE,), unique=True)
+            sets = [grams.hashes[grams.bounds[i]:grams.bounds[i + 1]] for i in range(len(texts))]
+            signatures: list[np.ndarray | None] = [None] * len(texts)
+            if len(grams.hashes):
+                with np.errstate(over="ignore"):
+                    values = ((self._a * grams.hashes[None, :] + self._b) % _MERSENNE) & _MAX_HASH
+                nonempty = np.nonzero(np.diff(grams.bounds) > 0)[0]
+                minima = np.minimum.reduceat(values, grams.bounds[nonempty], axis=1)
+                for column, i in enumerate(nonempty.tolist()):
+                    signatures[i] = minima[:, column]
+            yield sets, signatures, owners[start:start + CHUNK_TEXTS]
 
     def find(self, normalised: str) -> list[TextMatch]:
         """Known texts similar to a normalised post text, most similar first."""
-        if not self._known or len(normalised) < SHINGLE * 3:
-            return []
-        sh = shingles(normalised)
-        found: list[TextMatch] = []
-        for key in self._lsh.query(self._minhash(sh)):
-            known, ksh = self._known[key]
-            score = similarity(ksh, sh)
-            if score >= known.min_similarity:
-                found.append(TextMatch(known, round(score, 4)))
-        found.sort(key=lambda m: -m.similarity)
-        return found
+        return self.find_batch([normalised])[0]
+
+    def find_batch(self, normalised: Sequence[str]) -> list[list[TextMatch]]:
+        """:meth:`find` for many texts at once (vectorised shingling and MinHash)."""
+        results: list[list[TextMatch]] = [[] for _ in normalised]
+        if not self._known:
+            return results
+        todo = [i for i, text in enumerate(normalised) if len(text) >= SHINGLE * 3]
+        texts = [normalised[i] for i in todo]
+        for sets, signatures, owners in self._signatures(texts, todo):
+            for position, sh, sig in zip(owners, sets, signatures, strict=True):
+                if sig is None:
+                    continue
+                found = results[position]
+                for key in self._lsh.query(self._as_minhash(sig)):
+                    known, ksh = self._known[key]
+                    score = similarity(ksh, sh)
+                    if score >= known.min_similarity:
+                        found.append(TextMatch(known, round(score, 4)))
+                found.sort(key=lambda m: -m.similarity)
+        return results
 
 
 def similarity(known: np.ndarray, post: np.ndarray) -> float:

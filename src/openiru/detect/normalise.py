@@ -50,7 +50,8 @@ _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t
                        "@": "a", "$": "s", "!": "i", "|": "l", "€": "e"})
 _LEET_CHARS = "0134578@$!|€"
 # A word made of letters and leet characters, with at least one letter and one leet character.
-_LEET_WORD = re.compile(r"[^\W\d_]*[0-9@$!|€][\w@$!|€]*|[^\W\d_]+(?=[0-9@$!|€])[\w@$!|€]*")
+_LEET_WORD = re.compile(r"(?<![\w@$!|€])[\w@$!|€]*?[0-9@$!|€][\w@$!|€]*")
+_LEET_ANY = re.compile(r"[0-9@$!|€]")
 _SPACED = re.compile(r"(?<!\S)(?:[^\W\d_] ){2,}[^\W\d_](?!\S)")
 _SPACES = re.compile(r"\s+")
 _KEEP = {"#", "_"}  # hashtags stay hashtags; "_" joins words as in handles and hashtags
@@ -89,7 +90,7 @@ _SYMBOLS = "@$!|€"
 def _leet(match: re.Match[str]) -> str:
     """Leet characters inside a word become letters; symbols at its edges stay punctuation."""
     word = match.group(0)
-    if not any(c.isalpha() for c in word):
+    if word.isalpha() or not any(c.isalpha() for c in word):
         return word
     core = word.strip(_SYMBOLS)
     if not core:
@@ -105,10 +106,11 @@ def _join_spaced(match: re.Match[str]) -> str:
 def normalise(text: str) -> str:
     """The matching form of ``text`` (see the module docstring)."""
     text = unicodedata.normalize("NFKD", text).casefold().translate(_FOLD)
-    text = _LEET_WORD.sub(_leet, text)
+    if _LEET_ANY.search(text):
+        text = _LEET_WORD.sub(_leet, text)
     text = text.translate(_PUNCT_AFTER_LEET)
     text = _SPACED.sub(_join_spaced, text)
-    return _SPACES.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def normalise_with_offsets(text: str) -> tuple[str, list[int]]:

@@ -31,10 +31,11 @@ from pathlib import Path
 
 import numpy as np
 
-try:  # the compiled loop; the numpy path gives the same answers, slower
-    from .pdq_kernel import search_kernel
+try:  # the compiled loops; the numpy path gives the same answers, slower
+    from .pdq_kernel import chunk_pass, search_kernel
 except ImportError:  # pragma: no cover - numba missing
     search_kernel = None  # type: ignore[assignment]
+    chunk_pass = None  # type: ignore[assignment]
 
 CHUNKS = 16
 CHUNK_VALUES = 1 << 16
@@ -42,6 +43,9 @@ CHUNK_VALUES = 1 << 16
 DEFAULT_BATCH = 256
 #: Matches kept per query in the compiled path before a query is redone with more room.
 COMPILED_CAPACITY = 32
+#: From this many queries on, search chunk by chunk over bucket-ordered copies of the
+#: hashes (sequential reads; costs 16 copies of the hashes' 32 bytes each, one at a time).
+LARGE_BATCH = 20_000
 
 
 def _chunks(hashes: np.ndarray) -> np.ndarray:
@@ -124,6 +128,8 @@ class PDQIndex:
                batch: int = DEFAULT_BATCH) -> RangeResult:
         """Every ``(query, index, distance)`` with distance <= ``max_distance``."""
         queries = np.ascontiguousarray(queries, dtype=np.uint8).reshape(-1, 32)
+        if chunk_pass is not None and len(queries) >= LARGE_BATCH and len(self):
+            return self._search_large(queries, max_distance)
         if search_kernel is not None:
             batch = max(batch, 8192)
         parts = [self._search_batch(queries[s:s + batch], max_distance, s)
@@ -140,9 +146,8 @@ class PDQIndex:
             return self._search_compiled(queries, max_distance, first)
         return self._search_numpy(queries, max_distance, first)
 
-    def _search_compiled(self, queries: np.ndarray, max_distance: int,
-                         first: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        assert search_kernel is not None
+    def _search_large(self, queries: np.ndarray, max_distance: int) -> RangeResult:
+        assert chunk_pass is not None and search_kernel is not None
         nq = len(queries)
         capacity = COMPILED_CAPACITY
         radius = max_distance // CHUNKS
@@ -152,10 +157,25 @@ class PDQIndex:
         out_idx = np.empty((nq, capacity), dtype=np.int64)
         out_dist = np.empty((nq, capacity), dtype=np.int16)
         counts = np.zeros(nq, dtype=np.int64)
-        search_kernel(self.words, self.hashes, self.offsets, self.ids, qwords, qchunks, masks, radius,
-                      max_distance, out_idx, out_dist, counts)
+        for c in range(CHUNKS):
+            sorted_words = self.words[self.ids[c]]
+            order = np.argsort(qchunks[:, c], kind="stable")
+            chunk_pass(c, sorted_words, self.ids[c], self.offsets[c], qwords, qchunks, order, masks, radius,
+                       max_distance, out_idx, out_dist, counts)
+            del sorted_words
+        return RangeResult(*self._collect(queries, max_distance, 0, out_idx, out_dist, counts))
+
+    def _collect(self, queries: np.ndarray, max_distance: int, first: int, out_idx: np.ndarray,
+                 out_dist: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Flatten per-query buffers; queries that overflowed are searched again with room for all."""
+        assert search_kernel is not None
+        nq, capacity = out_idx.shape
+        radius = max_distance // CHUNKS
+        masks = _flip_masks(radius).astype(np.int64)
+        qchunks = _chunks(queries).astype(np.int64)
+        qwords = queries.view(np.uint64)
         overflow = np.nonzero(counts > capacity)[0]
-        if len(overflow):  # rare: queries with very many matches, done again with room for all
+        if len(overflow):  # rare: queries with very many matches
             big = int(counts[overflow].max())
             o_idx = np.empty((len(overflow), big), dtype=np.int64)
             o_dist = np.empty((len(overflow), big), dtype=np.int16)
@@ -177,6 +197,21 @@ class PDQIndex:
             d = np.concatenate([d, o_dist[o_valid]])
         order = np.lexsort((i, d, q))
         return q[order] + first, i[order], d[order]
+
+    def _search_compiled(self, queries: np.ndarray, max_distance: int,
+                         first: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        assert search_kernel is not None
+        nq = len(queries)
+        radius = max_distance // CHUNKS
+        masks = _flip_masks(radius).astype(np.int64)
+        qchunks = _chunks(queries).astype(np.int64)
+        qwords = queries.view(np.uint64)
+        out_idx = np.empty((nq, COMPILED_CAPACITY), dtype=np.int64)
+        out_dist = np.empty((nq, COMPILED_CAPACITY), dtype=np.int16)
+        counts = np.zeros(nq, dtype=np.int64)
+        search_kernel(self.words, self.hashes, self.offsets, self.ids, qwords, qchunks, masks, radius,
+                      max_distance, out_idx, out_dist, counts)
+        return self._collect(queries, max_distance, first, out_idx, out_dist, counts)
 
     def _search_numpy(self, queries: np.ndarray, max_distance: int,
                       first: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -70,3 +70,50 @@ def search_kernel(words, hashes, offsets, ids, qwords, qchunks, masks, radius, m
     for q in prange(qwords.shape[0]):
         counts[q] = _one_query(q, words, hashes, offsets, ids, qwords, qchunks, masks, radius,
                                max_distance, out_idx, out_dist)
+
+
+@njit(cache=True, inline="always")
+def _chunk_of(w0, w1, w2, w3, e):  # pragma: no cover - compiled
+    """16-bit chunk ``e`` (bytes 2e, 2e+1, big-endian) of a hash held as four little-endian words."""
+    words = (w0, w1, w2, w3)
+    hi_byte, lo_byte = 2 * e, 2 * e + 1
+    hi = (words[hi_byte // 8] >> np.uint64(8 * (hi_byte % 8))) & np.uint64(0xFF)
+    lo = (words[lo_byte // 8] >> np.uint64(8 * (lo_byte % 8))) & np.uint64(0xFF)
+    return int((hi << np.uint64(8)) | lo)
+
+
+@njit(cache=True, parallel=True)
+def chunk_pass(c, sorted_words, sorted_ids, offsets_c, qwords, qchunks, order, masks, radius, max_distance,
+               out_idx, out_dist, counts):  # pragma: no cover - compiled
+    """One chunk of a large batch, over a copy of the hashes in that chunk's bucket order.
+
+    A bucket's hashes are then contiguous in memory (one random access and a short
+    sequential read per probe instead of one random access per candidate), and
+    queries are visited in the order of their chunk value, so neighbouring queries
+    read neighbouring buckets.  ``counts`` carries each query's matches across passes.
+    """
+    capacity = out_idx.shape[1]
+    for i in prange(order.shape[0]):
+        q = order[i]
+        w0, w1, w2, w3 = qwords[q, 0], qwords[q, 1], qwords[q, 2], qwords[q, 3]
+        qc = qchunks[q, c]
+        found = counts[q]
+        for m in range(masks.shape[0]):
+            probe = qc ^ masks[m]
+            for pos in range(offsets_c[probe], offsets_c[probe + 1]):
+                s0, s1, s2, s3 = sorted_words[pos, 0], sorted_words[pos, 1], sorted_words[pos, 2], sorted_words[pos, 3]
+                d = _popcount64(s0 ^ w0) + _popcount64(s1 ^ w1) + _popcount64(s2 ^ w2) + _popcount64(s3 ^ w3)
+                if d > max_distance:
+                    continue
+                duplicate = False
+                for earlier in range(c):
+                    if _popcount16(_chunk_of(s0, s1, s2, s3, earlier) ^ int(qchunks[q, earlier])) <= radius:
+                        duplicate = True
+                        break
+                if duplicate:
+                    continue
+                if found < capacity:
+                    out_idx[q, found] = sorted_ids[pos]
+                    out_dist[q, found] = d
+                found += 1
+        counts[q] = found

@@ -26,7 +26,7 @@ from .evidence import (
     pdq_strength,
 )
 from .lexicon import LexiconMatcher, Term
-from .neardup import KnownText, KnownTextIndex
+from .neardup import KnownText, KnownTextIndex, TextMatch
 from .normalise import normalise, normalise_with_offsets, original_span
 from .pdq import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY, hex_to_bytes, is_pdq_hex
 from .pdq_index import PDQIndex
@@ -64,7 +64,7 @@ class Ruleset:
     items: list[BankItem] = field(default_factory=list)
     terms: list[Term] = field(default_factory=list)
     url_expansions: dict[str, str] = field(default_factory=dict)
-    #: ``texts -> probabilities`` of the active classifier, if one is trained
+    #: ``normalised texts -> probabilities`` of the active classifier, if one is trained
     classifier: Callable[[list[str]], np.ndarray] | None = None
     classifier_version: int | None = None
     classifier_min_probability: float = 0.5
@@ -126,8 +126,9 @@ class Detector:
         results = [ScanResult(p) for p in posts]
         normalised = [normalise(p.text) for p in posts]
         self._media(results)
-        for result, norm in zip(results, normalised, strict=True):
-            self._text(result, norm)
+        text_matches = self.known_texts.find_batch(normalised)
+        for result, norm, matches in zip(results, normalised, text_matches, strict=True):
+            self._text(result, norm, matches)
             self._links(result)
         self._classify(results, normalised)
         for plugin in self.plugins:
@@ -167,9 +168,9 @@ class Detector:
         for result in results:
             self._apply_suppression(result, media_level=True)
 
-    def _text(self, result: ScanResult, norm: str) -> None:
+    def _text(self, result: ScanResult, norm: str, text_matches: list[TextMatch]) -> None:
         text = result.post.text
-        for match in self.known_texts.find(norm):
+        for match in text_matches:
             item = self.text_items[match.known.id]
             result.hits.append(Hit("text", match.similarity, item.bank, item.id, item.item, item.label,
                                    similarity=match.similarity))
@@ -257,7 +258,7 @@ class Detector:
         todo = [i for i, n in enumerate(normalised) if len(n) >= 10]
         if not todo:
             return
-        probabilities = model([results[i].post.text for i in todo])
+        probabilities = model([normalised[i] for i in todo])
         for i, p in zip(todo, probabilities.tolist(), strict=True):
             if p >= self.ruleset.classifier_min_probability:
                 results[i].hits.append(Hit("classifier", 0.8 * p, None, None,

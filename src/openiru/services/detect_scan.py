@@ -69,7 +69,7 @@ def build_detector(conn: sa.Connection) -> Detector:
     ruleset = load_ruleset(conn)
     model = active_model(conn)
     if model is not None:
-        ruleset.classifier, ruleset.classifier_version = model.predict, model.version
+        ruleset.classifier, ruleset.classifier_version = model.predict_normalised, model.version
     return Detector(ruleset, plugin_matchers(ruleset))
 
 
