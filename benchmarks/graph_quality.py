@@ -36,10 +36,11 @@ def run_demo(seed: int, scale: float, out: Path) -> str:
     return db
 
 
-def evaluate(db: str, truth: dict[str, Any], window: float, min_repeats: int) -> dict[str, Any]:
+def evaluate(db: str, truth: dict[str, Any], window: float, min_repeats: int,
+             with_detection: bool) -> dict[str, Any]:
     engine = open_database(db)
     try:
-        return score_against_truth(engine, truth, window, min_repeats)
+        return score_against_truth(engine, truth, window, min_repeats, with_detection)
     finally:
         engine.dispose()
 
@@ -48,22 +49,28 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=int, nargs="+", default=[1])
     ap.add_argument("--scale", type=float, default=1.0)
-    ap.add_argument("--data", type=Path, help="existing demo output (with openiru.db)")
+    ap.add_argument("--data", type=Path, nargs="+", help="existing demo outputs (each with openiru.db)")
     ap.add_argument("--window", type=float, default=120.0)
     ap.add_argument("--min-repeats", type=int, default=3)
+    ap.add_argument("--data-only", action="store_true",
+                    help="rank without detection results (structure, as after a fresh import)")
     args = ap.parse_args()
     rows = []
-    for seed in ([0] if args.data else args.seeds):
-        if args.data:
-            out, db = args.data, f"sqlite:///{args.data / 'openiru.db'}"
+    runs: list[tuple[int, Path | None]] = [(0, d) for d in args.data] if args.data else \
+        [(seed, None) for seed in args.seeds]
+    for seed, data_dir in runs:
+        if data_dir is not None:
+            out, db = data_dir, f"sqlite:///{data_dir / 'openiru.db'}"
         else:
             out = Path(tempfile.mkdtemp(prefix=f"graph-quality-{seed}-", dir=ROOT / "benchmarks/out"
                                         if (ROOT / "benchmarks/out").exists() else None))
             db = run_demo(seed, args.scale, out)
         truth = json.loads((out / "ground_truth.json").read_text())
-        rows.append((truth.get("seed", seed), evaluate(db, truth, args.window, args.min_repeats)))
-    print(f"scale {args.scale}, coordination window {args.window:.0f} s, min repeats {args.min_repeats}")
-    print("| seed | core | p@10 | p@20 | p@50 | journalists+researchers in top 20 | coordination P/R/F1 "
+        rows.append((f"{truth.get('seed', seed)} / {truth.get('scale', args.scale)}", evaluate(db, truth, args.window, args.min_repeats,
+                                                         not args.data_only)))
+    print(f"scale {args.scale if not args.data else 'of each demo'}, coordination window {args.window:.0f} s, min repeats {args.min_repeats}, "
+          f"ranking {'from structure only' if args.data_only else 'with detection results'}")
+    print("| seed / scale | core propagandists | p@10 | p@20 | p@50 | journalists+researchers in top 20 | coordination P/R/F1 "
           "(kind) | coordination F1 (any kind) | groups found/planted | re-created P/R/F1 | "
           "cross-platform P/R | emerging found / extra / missed | rank s | coordination s |")
     print("|" + "---|" * 15)

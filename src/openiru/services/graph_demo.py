@@ -14,7 +14,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ..graph.ranking import rank_accounts
 from . import graph as graph_service
+from .graph_load import load_graph
 
 Key = tuple[str, str]
 
@@ -54,10 +56,12 @@ def prf(matched: int, found: int, planted: int) -> tuple[float, float, float]:
 
 
 def score_against_truth(engine: sa.Engine, truth: dict[str, Any], window: float = 120.0,
-                        min_repeats: int = 3) -> dict[str, Any]:
+                        min_repeats: int = 3, with_detection: bool = True) -> dict[str, Any]:
+    """Scores of every analysis; ``with_detection=False`` ranks from structure alone."""
     res: dict[str, Any] = {}
     t = time.perf_counter()
-    ranked = graph_service.key_accounts(engine)
+    data = load_graph(engine, with_detection=with_detection)
+    ranked = graph_service.key_accounts(engine, loaded=(data, rank_accounts(data)))
     res["rank_s"] = time.perf_counter() - t
     core = {_key(a) for a in truth.get("core_propagandists", [])}
     outsiders = {_key(a) for a in truth.get("journalists", []) + truth.get("researchers", [])}
