@@ -232,3 +232,14 @@ def test_long_response_lines_are_streamed_one_after_another(tmp_path: Path) -> N
     assert best_source(path) == "rocketchat"
     posts = [r for r in RocketChatSource(path).records() if isinstance(r, Post)]
     assert len(posts) == 200 and posts[-1].key.post_id == "p1m99"
+
+
+def test_long_message_lines_are_read_as_json_lines(tmp_path: Path) -> None:
+    path = tmp_path / "long.jsonl"
+    lines = [{"_id": f"L{i}", "rid": "room", "msg": "placeholder " * 7000, "ts": "2026-03-01T10:00:00Z",
+              "u": {"_id": "u1", "username": "one"}} for i in range(3)]
+    path.write_text("\n".join(json.dumps(m) for m in lines) + "\n")
+    assert len(path.read_bytes().split(b"\n", 1)[0]) > 65536
+    assert best_source(path) == "rocketchat"
+    posts = [r for r in RocketChatSource(path).records() if isinstance(r, Post)]
+    assert [p.key.post_id for p in posts] == ["L0", "L1", "L2"]

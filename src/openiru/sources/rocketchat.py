@@ -112,14 +112,12 @@ class RocketChatSource(Source):
     # -- reading -------------------------------------------------------------------------
 
     def _messages(self) -> Iterator[tuple[str, Any] | Problem]:
-        # The first 64 KiB only: a one-line response larger than that is a document to stream,
-        # not a JSON line to load whole.
         head = read_head(self.path, 65536, line_limit=0)
         start = first_non_space(head)
         if start == b"[":
             for found in iter_json_array(self.path):
                 yield found if isinstance(found, Problem) else (found[0].replace("item", "$", 1), found[1])
-        elif is_jsonl(head):
+        elif self._one_message_per_line(head):
             for found in iter_json_lines(self.path):
                 if isinstance(found, Problem):
                     yield found
@@ -127,6 +125,16 @@ class RocketChatSource(Source):
                     yield from _unwrap(found[0], found[1])
         else:
             yield from self._document()
+
+    def _one_message_per_line(self, head: bytes) -> bool:
+        """JSON lines read line by line: the first line is whole within 64 KiB, or it is one
+        (long) message.  Long response lines (pages of messages) are streamed as documents
+        instead, so no page is ever loaded whole."""
+        if is_jsonl(head):
+            return True
+        if first_non_space(head) != b"{" or b'"messages"' in head or b'"result"' in head:
+            return False
+        return is_jsonl(read_head(self.path))  # read_head extends to the end of the first line
 
     def _document(self) -> Iterator[tuple[str, Any] | Problem]:
         """One response object: stream ``messages[]``, or the single ``message``."""
