@@ -28,6 +28,8 @@ END = START + timedelta(weeks=WEEKS)
 CHAT_HOST = "qorvalinth.chat"
 FILE_HOST = "drevanto.io"
 MASTODON_HOST = "social.lindqvale.example"
+#: Journalists and researchers are on another instance: remote accounts (``user@host``) here.
+PRESS_HOST = "press.northgate.example"
 MIGRATION_START = START + timedelta(days=17)
 VARIATIONS = ("counter", "homoglyph", "transliteration")
 
@@ -191,7 +193,7 @@ def _mastodon_accounts(world: World) -> None:
                    "benign": "Notes on weather, sport and the town.",
                    "journalist": "Reporter: extremism online.", "researcher": "Researcher: online harms."}[role]
             world.add("mastodon", world.ids.mastodon(created), handle, display, bio, language, role, created,
-                      host=MASTODON_HOST)
+                      host=PRESS_HOST if role in ("journalist", "researcher") else MASTODON_HOST)
 
 
 def _rocketchat_accounts(world: World) -> None:

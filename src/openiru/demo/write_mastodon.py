@@ -18,10 +18,20 @@ import orjson
 
 from .entities import spans
 from .records import DemoAccount, DemoPost
+from .world import MASTODON_HOST
 
 
 def iso_ms(when: datetime) -> str:
     return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def _host(a: DemoAccount) -> str:
+    return str(a.extra.get("host", MASTODON_HOST))
+
+
+def acct(a: DemoAccount) -> str:
+    """``username`` for the instance's own accounts, ``username@host`` for remote ones."""
+    return a.handle if _host(a) == MASTODON_HOST else f"{a.handle}@{_host(a)}"
 
 
 def account_entity(a: DemoAccount, statuses: int) -> dict[str, Any]:
@@ -29,7 +39,7 @@ def account_entity(a: DemoAccount, statuses: int) -> dict[str, Any]:
     base = f"https://{host}/@{a.handle}"
     avatar = f"https://{host}/system/accounts/avatars/{a.account_id[:3]}/{a.account_id[3:6]}/original/{a.avatar}"
     return {
-        "id": a.account_id, "username": a.handle, "acct": a.handle, "display_name": a.display_name,
+        "id": a.account_id, "username": a.handle, "acct": acct(a), "display_name": a.display_name,
         "locked": False, "bot": False, "discoverable": True, "indexable": False, "group": False,
         "created_at": a.created_at.strftime("%Y-%m-%dT00:00:00.000Z"),
         "note": f"<p>{html.escape(a.bio)}</p>" if a.bio else "", "url": base,
@@ -60,7 +70,7 @@ def content_html(post: DemoPost, host: str) -> str:
                        f'rel="tag">#<span>{html.escape(span.value)}</span></a>')
         elif span.value.lower() in known:
             a = known[span.value.lower()]
-            out.append(f'<span class="h-card" translate="no"><a href="https://{host}/@{a.handle}" '
+            out.append(f'<span class="h-card" translate="no"><a href="https://{_host(a)}/@{a.handle}" '
                        f'class="u-url mention">@<span>{html.escape(a.handle)}</span></a></span>')
         else:
             out.append(html.escape(span.text, quote=False))
@@ -108,7 +118,8 @@ class MastodonWriter:
             "media_attachments": [] if p.repost_of else [_attachment(host, token, w, h, p.post_id)
                                                           for token, w, h in p.remote_media],
             "mentions": [] if p.repost_of else [
-                {"id": m.account_id, "username": m.handle, "url": f"https://{host}/@{m.handle}", "acct": m.handle}
+                {"id": m.account_id, "username": m.handle, "url": f"https://{_host(m)}/@{m.handle}",
+                 "acct": acct(m)}
                 for m in p.mentions],
             "tags": [] if p.repost_of else [
                 {"name": s.value.lower(), "url": f"https://{host}/tags/{s.value.lower()}"}
