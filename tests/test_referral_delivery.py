@@ -258,3 +258,26 @@ def test_export_channel_writes_the_documents(ready: sa.Engine, fake: FakeProvide
     folder = Path(out["delivery"]["folder"])
     assert json.loads((folder / "referral.json").read_text())["reference"] == out["reference"]
     assert "Signalement" in (folder / "document.html").read_text()
+
+
+def test_removal_order_section_c_and_annex_ii_feedback(ready: sa.Engine, fake: FakeProvider, tmp_path: Path) -> None:
+    from openiru.interop.tco import labels
+
+    clock = Clock()
+    [r] = referrals.create_referrals(ready, "ana", [fake.base + "/post/1"], kind="removal-order", grounds=["c"],
+                                     refrain_from_informing=True, refrain_reason="ongoing operation",
+                                     refrain_until="2026-09-01", now=clock)
+    referrals.approve(ready, "bob", r["id"], now=clock)
+    out = delivery.send(ready, "bob", r["id"], "export", now=clock, channel_options={"outbox": tmp_path / "ob"})
+    folder = Path(out["delivery"]["folder"])
+    text = (folder / "document.txt").read_text()
+    fr = labels("fr")
+    assert fr["refrain_yes"] in text and "ongoing operation" in text and fr["ground_c"] in text
+    assert (folder / f"{out['reference']}.pdf").read_bytes().startswith(b"%PDF")
+    clock.advance(minutes=45)
+    done = referrals.feedback(ready, "bob", r["id"], "removed", at="2026-03-01T12:40:00Z",
+                              provider_reference="FH-123", now=clock)
+    fb = done["feedback"]
+    assert (fb["reference"], fb["provider_reference"], fb["at"]) == (out["reference"], "FH-123",
+                                                                      "2026-03-01T12:40:00+00:00")
+    assert fb["received_at"] == "2026-03-01T12:00:00+00:00" and done["time_to_removal_s"] == 40 * 60

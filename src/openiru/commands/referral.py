@@ -121,6 +121,11 @@ def refer(
         "--ground", help="Removal orders: Art. 2(7) point a-e (repeat).")] = None,
     provider: Annotated[str | None, typer.Option(help="Override the resolved provider.")] = None,
     operation: Annotated[str | None, typer.Option(help="Referral Action Day (name or id).")] = None,
+    refrain_from_informing: Annotated[bool, typer.Option(
+        "--refrain-from-informing", help="Removal orders: the provider must not inform the content "
+        "provider (public security, TCO Art. 11(3)).")] = False,
+    refrain_reason: Annotated[str | None, typer.Option(help="Why not to inform the content provider.")] = None,
+    refrain_until: Annotated[str | None, typer.Option(help="Until when (date).")] = None,
     from_alerts: Annotated[bool, typer.Option(
         "--from-alerts", help="Also refer every confirmed detection alert not referred yet.")] = False,
     db: DbOption = None,
@@ -139,7 +144,9 @@ def refer(
         err.print("nothing to refer: give targets, or --from-alerts with confirmed alerts")
         raise typer.Exit(1)
     created = referrals.create_referrals(engine, actor_name(as_user), targets, kind=kind, reason=reason,
-                                         grounds=ground, provider=provider, operation_id=op_id, now=clock())
+                                         grounds=ground, provider=provider, operation_id=op_id, now=clock(),
+                                         refrain_from_informing=refrain_from_informing,
+                                         refrain_reason=refrain_reason, refrain_until=refrain_until)
     if op_id is not None:
         operations.link_referrals(engine, op_id, created)
     if json_out:
@@ -245,11 +252,12 @@ def referral_feedback(
     reason: Annotated[str | None, typer.Option(help="The provider's reason or clarification needed.")] = None,
     ground: Annotated[str | None, typer.Option(
         help="cannot_comply: force_majeure | manifest_error | insufficient_information")] = None,
+    provider_reference: Annotated[str | None, typer.Option(help="The provider's own reference.")] = None,
     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
 ) -> None:
     """Record the provider's answer (TCO Annex II / III)."""
     _show(referrals.feedback(engine_for(db), actor_name(as_user), referral_id, outcome, at, reason, ground,
-                             now=clock()), json_out)
+                             now=clock(), provider_reference=provider_reference), json_out)
 
 
 @referral_app.command("pause")

@@ -78,14 +78,15 @@ def build_package(row: sa.Row, provider: ProviderInfo, infos: list[TargetInfo], 
         "authority": {"name": authority.name, "member_state": authority.member_state,
                       "contact": authority.contact},
         "items": [{"key": i.key, "url": i.url} for i in items], "reason": row.reason,
-        "grounds": row.grounds or [], "language": language}
+        "grounds": row.grounds or [], "language": language,
+        "refrain_from_informing": _section_c(row.document_options)["refrain_from_informing"]}
     if row.kind == Kind.REMOVAL_ORDER.value:
         order = RemovalOrder(
             reference=row.reference, issued_at=now, authority=authority, addressee=provider.name,
             addressee_legal_name=provider.legal_name, legal_representative=provider.legal_representative,
             contact_point=provider.tco_contact, main_establishment=provider.main_establishment,
             items=items, grounds=list(row.grounds or ["a"]), additional_information=row.reason,
-            language=language)
+            language=language, **_section_c(row.document_options))
         rendered = render_order(order, pdf=pdf)
         subject = f"Removal order {row.reference} (Regulation (EU) 2021/784)"
     else:
@@ -98,6 +99,12 @@ def build_package(row: sa.Row, provider: ProviderInfo, infos: list[TargetInfo], 
     package = DeliveryPackage(row.id, row.reference, row.kind, subject, rendered.text, rendered.html,
                               payload, attachments)
     return package, rendered.pdf_note
+
+
+def _section_c(options: dict[str, Any] | None) -> dict[str, Any]:
+    options = options or {}
+    return {"refrain_from_informing": bool(options.get("refrain_from_informing")),
+            "refrain_reason": options.get("refrain_reason"), "refrain_until": options.get("refrain_until")}
 
 
 def send(engine: sa.Engine, actor: str | None, referral_id: int, channel: str = "portal",

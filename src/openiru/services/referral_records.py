@@ -174,6 +174,7 @@ def as_dict(conn: sa.Connection, row: sa.Row, now: datetime, targets: list[sa.Ro
         "time_to_acknowledgement_s": _seconds(deadlines.elapsed_excluding_pauses(sent, ack, pauses)),
         "time_to_removal_s": _seconds(deadlines.elapsed_excluding_pauses(sent, removed, pauses)),
         "feedback": row.feedback,
+        "document_options": row.document_options,
         "operation_id": row.operation_id,
         "deconfliction_hold": row.state == "on_hold",
         "target_details": [{"kind": t.kind, "key": t.key, "platform": t.platform, "url": t.url,

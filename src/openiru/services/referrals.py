@@ -40,8 +40,15 @@ OUTCOMES = ("removed", "access_disabled", "rejected", "cannot_comply")
 def create_referrals(engine: sa.Engine, actor: str | None, targets: list[str], kind: str = "referral",
                      reason: str | None = None, grounds: list[str] | None = None,
                      provider: str | None = None, operation_id: int | None = None,
-                     now: Clock = system_now) -> list[dict[str, Any]]:
-    """One draft referral per provider for ``targets``; returns them as dicts with duplicates."""
+                     now: Clock = system_now, refrain_from_informing: bool = False,
+                     refrain_reason: str | None = None, refrain_until: str | None = None
+                     ) -> list[dict[str, Any]]:
+    """One draft referral per provider for ``targets``; returns them as dicts with duplicates.
+
+    For removal orders ``refrain_from_informing`` (with a reason and an end)
+    fills TCO Annex I section C: the provider must not tell the content
+    provider, for reasons of public security.
+    """
     user = require_actor(engine, actor, CREATOR_ROLES)
     try:
         kind = Kind(kind).value
@@ -75,7 +82,9 @@ def create_referrals(engine: sa.Engine, actor: str | None, targets: list[str], k
                 kind=kind, state=State.DRAFT.value, provider=provider_name, reason=reason,
                 grounds=grounds if kind == Kind.REMOVAL_ORDER.value else None,
                 reference=f"IRU-{t:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}", created_by=user.name,
-                created_at=t, pauses=[], operation_id=operation_id, updated_at=t)
+                created_at=t, pauses=[], operation_id=operation_id, updated_at=t,
+                document_options={"refrain_from_informing": refrain_from_informing,
+                                  "refrain_reason": refrain_reason, "refrain_until": refrain_until})
                 .returning(referrals.c.id)).scalar_one()
             dups = {}
             for info in infos:
@@ -215,7 +224,8 @@ def _check_provider(conn: sa.Connection, user: User, referral_id: int) -> None:
 
 def feedback(engine: sa.Engine, actor: str | None, referral_id: int, outcome: str,
              at: str | datetime | None = None, reason: str | None = None,
-             cannot_comply_ground: str | None = None, now: Clock = system_now) -> dict:
+             cannot_comply_ground: str | None = None, now: Clock = system_now,
+             provider_reference: str | None = None) -> dict:
     """Provider feedback: Annex II (removed / access disabled at a time) or Annex III / rejection.
 
     ``cannot_comply`` (force majeure, manifest error, insufficient information)
@@ -229,8 +239,11 @@ def feedback(engine: sa.Engine, actor: str | None, referral_id: int, outcome: st
     with engine.begin() as conn:
         _check_provider(conn, user, referral_id)
         row = load_row(conn, referral_id)
+        # Annex II / III: both references, time of receipt, the outcome and its time.
         info = {"outcome": outcome, "at": when.isoformat(), "reason": reason, "by": user.name,
-                "ground": cannot_comply_ground}
+                "ground": cannot_comply_ground, "reference": row.reference,
+                "provider_reference": provider_reference,
+                "received_at": utc(row.sent_at).isoformat() if row.sent_at else None}
         if outcome == "cannot_comply":
             if row.state not in (State.SENT, State.ACKNOWLEDGED):
                 raise TransitionError(f"cannot_comply needs a sent referral; this one is {row.state}")

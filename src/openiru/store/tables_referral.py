@@ -54,6 +54,9 @@ referrals = sa.Table(
     sa.Column("feedback", sa.JSON),
     sa.Column("operation_id", sa.Integer, index=True),
     sa.Column("updated_at", TS, nullable=False),
+    # Removal orders: {"refrain_from_informing": bool, "refrain_reason": str, "refrain_until": str}
+    # (TCO Annex I section C), added by migration 0004_referral_documents.
+    sa.Column("document_options", sa.JSON),
 )
 
 referral_targets = sa.Table(
