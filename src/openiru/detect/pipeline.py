@@ -59,6 +59,17 @@ class BankItem:
 
 
 @dataclass
+class PackedPDQ:
+    """PDQ bank items as arrays (a million-hash bank without a million Python objects):
+    position in ``index`` -> bank item id, that bank's distance threshold and minimum quality."""
+
+    index: PDQIndex
+    item_ids: np.ndarray
+    max_distance: np.ndarray
+    min_quality: np.ndarray
+
+
+@dataclass
 class Ruleset:
     banks: dict[str, BankSpec] = field(default_factory=dict)
     items: list[BankItem] = field(default_factory=list)
@@ -68,10 +79,17 @@ class Ruleset:
     classifier: Callable[[list[str]], np.ndarray] | None = None
     classifier_version: int | None = None
     classifier_min_probability: float = 0.5
+    #: PDQ items packed as arrays, used instead of PDQ entries in ``items`` when given
+    packed_pdq: PackedPDQ | None = None
+    #: item id -> BankItem for packed PDQ matches (only matched items are looked up)
+    lookup_items: Callable[[list[int]], dict[int, BankItem]] | None = None
+    #: ids of quarantined items not listed in ``items``
+    quarantined: set[int] = field(default_factory=set)
 
     @property
     def empty(self) -> bool:
-        return not self.items and not self.terms and self.classifier is None
+        packed = self.packed_pdq is not None and len(self.packed_pdq.index) > 0
+        return not self.items and not self.terms and self.classifier is None and not packed
 
 
 class Matcher(ABC):
@@ -113,8 +131,8 @@ class Detector:
         self._pdq_values = list(pdq_items)
         self._pdq_lists = [pdq_items[v] for v in self._pdq_values]
         self.pdq_index = PDQIndex(hex_to_bytes(self._pdq_values)) if pdq_items else None
-        self.pdq_radius = max([b.pdq_max_distance for b in banks.values() if b.kind == "pdq"] or
-                              [DEFAULT_MAX_DISTANCE])
+        self.pdq_radius = max([b.pdq_max_distance for b in banks.values()] or [DEFAULT_MAX_DISTANCE])
+        self.packed = ruleset.packed_pdq if ruleset.packed_pdq is not None and len(ruleset.packed_pdq.index) else None
         self.known_texts = KnownTextIndex(known)
         self.lexicon = LexiconMatcher(ruleset.terms)
         outlet_domains = {t.term.lower(): (t.label or t.term) for t in ruleset.terms
@@ -148,9 +166,12 @@ class Detector:
                     for item in self.exact.get((kind, (value or "").lower()), ()):
                         result.hits.append(Hit(kind, 1.0, item.bank, item.id, item.item, item.label,
                                                media_key=media.key, distance=0))
-                if media.pdq and self.pdq_index is not None and is_pdq_hex(media.pdq):
+                if media.pdq and (self.pdq_index is not None or self.packed is not None) and \
+                        is_pdq_hex(media.pdq):
                     queries.append((result, position))
                     hexes.append(media.pdq)
+        if queries and self.packed is not None:
+            self._media_packed(queries, hexes)
         if queries and self.pdq_index is not None:
             found = self.pdq_index.search(hex_to_bytes(hexes), self.pdq_radius)
             for (result, position), (idx, dist) in zip(queries, found.per_query(len(queries)), strict=True):
@@ -167,6 +188,31 @@ class Detector:
                                                distance=int(d)))
         for result in results:
             self._apply_suppression(result, media_level=True)
+
+    def _media_packed(self, queries: list[tuple[ScanResult, int]], hexes: list[str]) -> None:
+        packed = self.packed
+        assert packed is not None
+        radius = int(packed.max_distance.max())
+        found = packed.index.search(hex_to_bytes(hexes), radius)
+        keep = found.distance <= packed.max_distance[found.index]
+        q_pos, positions, distances = found.query[keep], found.index[keep], found.distance[keep]
+        if not len(q_pos):
+            return
+        item_ids = packed.item_ids[positions]
+        lookup = self.ruleset.lookup_items
+        items = lookup(sorted(set(item_ids.tolist()))) if lookup is not None else {}
+        for qp, pos, d, item_id in zip(q_pos.tolist(), positions.tolist(), distances.tolist(), item_ids.tolist(),
+                                       strict=True):
+            result, position = queries[qp]
+            media = result.post.media[position]
+            if media.pdq_quality is not None and media.pdq_quality < packed.min_quality[pos]:
+                continue
+            item = items.get(item_id)
+            if item is None:
+                continue
+            spec = self._bank(item)
+            result.hits.append(Hit("pdq", pdq_strength(d, spec.pdq_max_distance), item.bank, item.id, item.item,
+                                   item.label, media_key=media.key, distance=int(d)))
 
     def _text(self, result: ScanResult, norm: str, text_matches: list[TextMatch]) -> None:
         text = result.post.text
@@ -224,7 +270,7 @@ class Detector:
     def quarantined_ids(self) -> set[int]:
         cached = getattr(self, "_quarantined_ids", None)
         if cached is None:
-            cached = {i.id for i in self.ruleset.items if i.status == "quarantined"}
+            cached = {i.id for i in self.ruleset.items if i.status == "quarantined"} | self.ruleset.quarantined
             self._quarantined_ids = cached
         return cached
 

@@ -253,16 +253,25 @@ def import_known_texts(engine: sa.Engine, path: Path, bank: str = "known-texts",
                             text_min_similarity=min_similarity)
 
 
-def load_ruleset(conn: sa.Connection) -> Ruleset:
-    """Banks, active and quarantined items, and lexicon terms, for a Detector."""
+def load_ruleset(conn: sa.Connection, include_pdq: bool = True) -> Ruleset:
+    """Banks, active and quarantined items, and lexicon terms, for a Detector.
+
+    Without ``include_pdq`` PDQ items are left out (the caller packs them as arrays,
+    see :func:`~openiru.services.detect_match.pdq_bank_index`); their quarantined ids
+    are still listed."""
     b, t, lx = td.detect_banks, td.detect_bank_items, td.detect_lexicon_terms
     banks = {r.name: _spec(r) for r in conn.execute(sa.select(b))}
-    items = [BankItem(r.id, r.bank, r.kind, r.value, r.item, r.label, r.status)
-             for r in conn.execute(sa.select(t.c.id, t.c.bank, t.c.kind, t.c.value, t.c.item, t.c.label,
-                                             t.c.status))]
+    stmt = sa.select(t.c.id, t.c.bank, t.c.kind, t.c.value, t.c.item, t.c.label, t.c.status)
+    if not include_pdq:
+        stmt = stmt.where(t.c.kind != "pdq")
+    items = [BankItem(r.id, r.bank, r.kind, r.value, r.item, r.label, r.status) for r in conn.execute(stmt)]
     terms = [Term(r.id, r.term, r.language, r.kind, r.label, r.lexicon)
              for r in conn.execute(sa.select(lx))]
-    return Ruleset(banks, items, terms)
+    ruleset = Ruleset(banks, items, terms)
+    if not include_pdq:
+        ruleset.quarantined = set(conn.execute(sa.select(t.c.id).where(t.c.kind == "pdq",
+                                                                       t.c.status == "quarantined")).scalars())
+    return ruleset
 
 
 def ruleset_version(conn: sa.Connection) -> int:

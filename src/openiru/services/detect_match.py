@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from ..detect.neardup import KnownText, KnownTextIndex
 from ..detect.normalise import normalise
 from ..detect.pdq import hex_to_bytes, is_pdq_hex, pdq_of_file
 from ..detect.pdq_index import PDQIndex
+from ..detect.pipeline import BankItem, PackedPDQ
 from ..errors import ConfigError
 from ..store import tables_detect as td
 from .detect_banks import load_ruleset
@@ -41,15 +41,10 @@ def cache_dir(engine: sa.Engine) -> Path:
     return base / ident
 
 
-@dataclass
-class BankPDQIndex:
-    index: PDQIndex
-    item_ids: np.ndarray  # position -> bank item id
-    max_distance: np.ndarray  # position -> the bank's threshold
-    min_quality: np.ndarray  # position -> the bank's minimum quality
+BankPDQIndex = PackedPDQ
 
 
-def pdq_bank_index(engine: sa.Engine, banks: Sequence[str] | None = None) -> BankPDQIndex:
+def pdq_bank_index(engine: sa.Engine, banks: Sequence[str] | None = None) -> PackedPDQ:
     """The PDQ index over the banks' PDQ items (all banks by default), from cache when current."""
     b, t = td.detect_banks, td.detect_bank_items
     with engine.connect() as conn:
@@ -94,6 +89,22 @@ def pdq_bank_index(engine: sa.Engine, banks: Sequence[str] | None = None) -> Ban
     except OSError:
         pass  # a read-only place: work without the cache
     return built
+
+
+def item_lookup(engine: sa.Engine):  # type: ignore[no-untyped-def]
+    """``ids -> {id: BankItem}`` reading the bank items table (for packed PDQ matches)."""
+
+    def lookup(ids: list[int]) -> dict[int, BankItem]:
+        t = td.detect_bank_items
+        found: dict[int, BankItem] = {}
+        with engine.connect() as conn:
+            for start in range(0, len(ids), LOOKUP_CHUNK):
+                for r in conn.execute(sa.select(t.c.id, t.c.bank, t.c.kind, t.c.value, t.c.item, t.c.label,
+                                                t.c.status).where(t.c.id.in_(ids[start:start + LOOKUP_CHUNK]))):
+                    found[r.id] = BankItem(r.id, r.bank, r.kind, r.value, r.item, r.label, r.status)
+        return found
+
+    return lookup
 
 
 def _items(engine: sa.Engine, ids: Sequence[int]) -> dict[int, dict[str, Any]]:

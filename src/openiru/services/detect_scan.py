@@ -63,10 +63,14 @@ def plugin_matchers(ruleset: Ruleset) -> list[Matcher]:
 
 
 def build_detector(conn: sa.Connection) -> Detector:
-    """The ruleset in the database (banks, lexicons, active classifier), compiled."""
+    """The ruleset in the database (banks, lexicons, active classifier), compiled; PDQ items
+    come packed from the on-disk cache of :func:`~openiru.services.detect_match.pdq_bank_index`."""
     from .detect_classifier import active_model  # late: scikit-learn only when a model exists
+    from .detect_match import item_lookup, pdq_bank_index
 
-    ruleset = load_ruleset(conn)
+    ruleset = load_ruleset(conn, include_pdq=False)
+    ruleset.packed_pdq = pdq_bank_index(conn.engine)
+    ruleset.lookup_items = item_lookup(conn.engine)
     model = active_model(conn)
     if model is not None:
         ruleset.classifier, ruleset.classifier_version = model.predict_normalised, model.version
