@@ -210,6 +210,20 @@ def test_six_languages_on_x_and_telegram(built: Any) -> None:
         assert re.search(script, full), script
 
 
+def test_x_metrics_agree_with_the_data(built: Any) -> None:
+    retweets: dict[str, int] = {}
+    claimed: dict[str, int] = {}
+    for line in (built.out / "x" / "tweets.jsonl").read_text().splitlines():
+        page = json.loads(line)
+        for tweet in page["data"]:
+            for ref in tweet.get("referenced_tweets", []):
+                if ref["type"] == "retweeted":
+                    retweets[ref["id"]] = retweets.get(ref["id"], 0) + 1
+        for tweet in page["data"] + page["includes"].get("tweets", []):
+            claimed[tweet["id"]] = tweet["public_metrics"]["retweet_count"]
+    assert retweets and all(claimed[tid] == n for tid, n in retweets.items())
+
+
 def test_x_user_lookup_reports_suspensions(built: Any, truth: dict[str, Any]) -> None:
     suspended = {a["account_id"] for a in truth["accounts"] if a["platform"] == "x" and a["status"] == "suspended"}
     errors, active = set(), set()

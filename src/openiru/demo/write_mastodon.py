@@ -96,8 +96,14 @@ def _attachment(host: str, token: str, width: int, height: int, status_id: str) 
 class MastodonWriter:
     def __init__(self, posts: list[DemoPost]) -> None:
         self.counts: dict[str, int] = {}
+        self.replies: dict[str, int] = {}
+        self.reblogs: dict[str, int] = {}
         for p in posts:
             self.counts[p.account.account_id] = self.counts.get(p.account.account_id, 0) + 1
+            if p.reply_to is not None:
+                self.replies[p.reply_to.post_id] = self.replies.get(p.reply_to.post_id, 0) + 1
+            if p.repost_of is not None:
+                self.reblogs[p.repost_of.post_id] = self.reblogs.get(p.repost_of.post_id, 0) + 1
 
     def status(self, p: DemoPost) -> dict[str, Any]:
         a = p.account
@@ -111,7 +117,8 @@ class MastodonWriter:
             "language": None if p.repost_of else p.language,
             "uri": uri + ("/activity" if p.repost_of else ""),
             "url": None if p.repost_of else f"https://{host}/@{a.handle}/{p.post_id}",
-            "replies_count": 0, "reblogs_count": 0, "favourites_count": 0, "edited_at": None,
+            "replies_count": self.replies.get(p.post_id, 0), "reblogs_count": self.reblogs.get(p.post_id, 0),
+            "favourites_count": 2 * self.reblogs.get(p.post_id, 0), "edited_at": None,
             "content": "" if p.repost_of else content_html(p, host),
             "reblog": self.status(p.repost_of) if p.repost_of else None,
             "account": account_entity(a, self.counts.get(a.account_id, 0)),

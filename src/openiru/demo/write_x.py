@@ -68,8 +68,7 @@ class XWriter:
             "id": p.post_id, "text": text, "author_id": p.account.account_id, "created_at": iso_ms(p.time),
             "conversation_id": p.post_id, "lang": p.language, "edit_history_tweet_ids": [p.post_id],
             "possibly_sensitive": False, "reply_settings": "everyone",
-            "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0,
-                               "bookmark_count": 0, "impression_count": 0},
+            "public_metrics": self.metrics(p),
         }
         if entities:
             tweet["entities"] = entities
@@ -107,10 +106,26 @@ class XWriter:
                  "url": f"https://pbs.twimg.com/media/{token}.jpg", "width": width, "height": height}
                 for token, width, height in p.remote_media]
 
+    def metrics(self, p: DemoPost) -> dict[str, int]:
+        """Counts consistent with the data: retweets, replies and quotes the tweet received."""
+        if p.repost_of is not None:
+            return {"retweet_count": 0, "reply_count": 0, "like_count": 0, "quote_count": 0,
+                    "bookmark_count": 0, "impression_count": 0}
+        got = self.received.get(p.post_id, {})
+        retweets, replies, quotes = got.get("retweet", 0), got.get("reply", 0), got.get("quote", 0)
+        likes = 2 * retweets + replies + (int(p.post_id) >> 7) % 5
+        return {"retweet_count": retweets, "reply_count": replies, "like_count": likes, "quote_count": quotes,
+                "bookmark_count": likes // 10, "impression_count": 40 * (likes + retweets) + p.account.followers // 20}
+
     def write(self, posts: list[DemoPost], path: Path) -> int:
         """Write the pages; the number of lines written."""
+        self.received: dict[str, dict[str, int]] = {}
         for p in posts:
             self.stats.setdefault(p.account.account_id, {"tweets": 0})["tweets"] += 1
+            for kind, ref in (("retweet", p.repost_of), ("reply", p.reply_to), ("quote", p.quote_of)):
+                if ref is not None:
+                    counts = self.received.setdefault(ref.post_id, {})
+                    counts[kind] = counts.get(kind, 0) + 1
         ordered = sorted(posts, key=lambda p: (p.time, p.post_id), reverse=True)
         path.parent.mkdir(parents=True, exist_ok=True)
         lines = 0
