@@ -80,6 +80,8 @@ def main() -> int:
     if networkit_pr:
         print(f"| {'networkit: build + PageRank':<48} | {sum(networkit_pr):8.2f} |")
     print(f"| {'OpenIRU: full key-account ranking':<48} | {ours:8.2f} |")
+    for step, seconds in ranking.timings.items():
+        print(f"| {'  of which ' + step.replace('_', ' '):<48} | {seconds:8.2f} |")
     print()
     print(f"ratio ours / igraph PageRank alone: {ours / igraph_pr:.1f}x; "
           f"ours / igraph build + PageRank: {ours / (build + igraph_pr):.1f}x")

@@ -80,6 +80,6 @@ def leiden(matrix: csr_matrix, members: np.ndarray, seed: int = 1) -> np.ndarray
                      directed=False)
     graph.es["weight"] = sub.data[upper]
     random.seed(seed)  # igraph's Leiden draws from Python's random generator
-    parts = graph.community_leiden(objective_function="modularity", weights="weight", n_iterations=4)
+    parts = graph.community_leiden(objective_function="modularity", weights="weight", n_iterations=2)
     labels[members] = np.asarray(parts.membership)
     return labels

@@ -19,7 +19,8 @@ that breaks the score down into these parts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -37,7 +38,7 @@ WEIGHTS_WITH_DETECTION = {"activity": 0.15, "propaganda_volume": 0.25, "original
 WEIGHTS_STRUCTURAL = {"activity": 0.2, "propaganda_volume": 0.0, "originality": 0.25,
                       "reach": 0.2, "centrality": 0.35}
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
-LEIDEN_MAX = 200_000
+LEIDEN_MAX = 100_000
 BYSTANDER_AFFINITY = 0.15
 BYSTANDER_STANCE = 0.4
 EXEMPT_FACTOR = 0.02
@@ -59,6 +60,7 @@ class Ranking:
     seed_source: str              # "analysts", "detection", "analysts+detection", "structure"
     weights: dict[str, float]
     community_seed_share: dict[int, float]
+    timings: dict[str, float] = field(default_factory=dict)
 
     def evidence(self, data: GraphData, i: int) -> dict[str, Any]:
         f = self.features
@@ -116,8 +118,10 @@ def _edge_sum(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
 
 def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     n = data.n
+    clock = _Clock()
     copies = copies if copies is not None else find_copies(data)
     f = compute_features(data, copies)
+    clock.lap("features")
     e = data.edges
     kind_weight = np.zeros(len(EdgeCode))
     for code, w in INTERACTION_WEIGHT.items():
@@ -128,18 +132,21 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     interaction = weighted_matrix(n, np.r_[e.src, copies.copier], np.r_[e.dst, copies.origin],
                                   np.r_[kind_weight[e.code], np.full(len(copies.copier), COPY_WEIGHT)])
     pr = pagerank(interaction)
+    clock.lap("pagerank")
     del interaction
     end_src = np.r_[e.src[endorsing], copies.copier]
     end_dst = np.r_[e.dst[endorsing], copies.origin]
     endorsement = weighted_matrix(n, end_src, end_dst, np.ones(len(end_src)), undirected=True)
     reset, seed_source = _seed_reset(data, f)
     ppr = personalised_pagerank(endorsement, reset)
+    clock.lap("personalised_pagerank")
     closeness = log_scale(ppr * n)
 
     members = np.flatnonzero(closeness > 0.05)
     if len(members) > LEIDEN_MAX:
         members = np.sort(np.argsort(-closeness)[:LEIDEN_MAX])
     community = leiden(endorsement, members)
+    clock.lap("leiden")
     del endorsement
     community, seed_share = _rank_communities(community, reset > 0)
     share_of = np.zeros(len(seed_share) + 1)
@@ -177,8 +184,22 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     score = affinity * (0.25 + 0.75 * prominence) * stance * factor
     order = np.lexsort((np.arange(n), -score))
     roles = assign_roles(f, affinity, stance, factor)
+    clock.lap("scores_and_roles")
     return Ranking(score, order, roles, community, parts, affinity, prominence, stance, f, pr, ppr,
-                   seed_source, dict(weights), seed_share)
+                   seed_source, dict(weights), seed_share, clock.laps)
+
+
+class _Clock:
+    """Seconds spent in each step of the ranking (reported by benchmarks/graph.py)."""
+
+    def __init__(self) -> None:
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = now - self._last
+        self._last = now
 
 
 def _rank_communities(labels: np.ndarray, seeded: np.ndarray) -> tuple[np.ndarray, dict[int, float]]:
