@@ -32,5 +32,16 @@ OIRU.pages.stats = async function () {
     { title: "Platform", key: "platform" }, { title: "Posts", key: "posts" }, { title: "Accounts", key: "accounts" },
     { title: "Edges", key: "edges" }, { title: "Unresolved edges", key: "unresolved_edges" }, { title: "Media", key: "media" },
   ], rows);
-  window.OIRU_STATS_EXTRA && window.OIRU_STATS_EXTRA(charts, barChart);
+  // Referrals by state and by provider, from the referral list (where the referral area is installed).
+  try {
+    const refs = [];
+    let cursor = null;
+    do {
+      const page = await OIRU.api("GET", "/api/v1/referrals?limit=500" + (cursor ? "&cursor=" + cursor : ""));
+      refs.push(...page.items);
+      cursor = page.next_cursor;
+    } while (cursor && refs.length < 20000);
+    const count = (key) => Object.entries(refs.reduce((acc, r) => { const k = r[key] || "none"; acc[k] = (acc[k] || 0) + 1; return acc; }, {})).sort((a, b) => b[1] - a[1]);
+    if (refs.length) charts.append(barChart("Referrals by state", count("state")), barChart("Referrals by provider", count("provider").slice(0, 15)));
+  } catch (err) { /* no referral area */ }
 };
