@@ -244,6 +244,23 @@ def _account_tuples(batch: Batch, t: Any) -> list[tuple[Any, ...]]:
     return rows
 
 
+def existing_posts(conn: sa.Connection, posts: list[Post], chunk: int = 500) -> set[tuple[str, str]]:
+    """The (platform, post_id) keys of ``posts`` already in the database."""
+    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+    wanted: dict[str, list[str]] = {}
+    for post in posts:
+        wanted.setdefault(post.key.platform, []).append(post.key.post_id)
+    found: set[tuple[str, str]] = set()
+    for platform, ids in wanted.items():
+        ids = list(dict.fromkeys(ids))
+        for start in range(0, len(ids), chunk):
+            part = ids[start:start + chunk]
+            sql = (f"SELECT post_id FROM posts WHERE platform = {mark} "
+                   f"AND post_id IN ({', '.join([mark] * len(part))})")
+            found.update((platform, row[0]) for row in conn.exec_driver_sql(sql, (platform, *part)))
+    return found
+
+
 def write_batch(conn: sa.Connection, batch: Batch) -> BatchCounts:
     """Write one batch inside the caller's transaction; counts are of new rows
     (accounts and media: of rows written, new or merged)."""
@@ -261,7 +278,10 @@ def write_batch(conn: sa.Connection, batch: Batch) -> BatchCounts:
     post_rows: list[tuple[Any, ...]] = []
     link_rows: list[tuple[Any, ...]] = []
     edge_rows: list[tuple[Any, ...]] = []
-    seen_posts: set[tuple[str, str]] = set()
+    # Posts already stored (a re-run, a tweet seen again in includes) are skipped whole:
+    # their media, links and edges were written with them, and writing the media of a
+    # second, different description of the post would leave rows no post links to.
+    seen_posts = existing_posts(conn, batch.posts)
     for post in batch.posts:
         platform, post_id = key = (post.key.platform, post.key.post_id)
         if key in seen_posts:
