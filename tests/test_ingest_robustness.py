@@ -156,7 +156,7 @@ def test_auto_detection_of_large_real_format_files(tmp_path: Path) -> None:
     from openiru.services.ingest import detect_format
 
     pages = bench.write_twarc2(tmp_path / "pages.jsonl", 300, seed=1)
-    assert len(pages.open("rb").readline()) > 65536
+    assert len(pages.read_bytes().split(b"\n", 1)[0]) > 65536
     assert detect_format(pages) is TwitterV2Source
     export = bench.write_telegram(tmp_path / "export" / "result.json", 300, seed=1, per_chat=100)
     assert detect_format(export) is TelegramExportSource
