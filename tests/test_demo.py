@@ -72,6 +72,9 @@ def test_accounts_roles_and_core(truth: dict[str, Any]) -> None:
     assert len({p for p, _ in core}) == 5
     for group in ("journalists", "researchers"):
         assert truth[group] and not {(a["platform"], a["account_id"]) for a in truth[group]} & core
+    for platform, field in (("telegram", "display_name"), ("rocketchat", "handle"), ("x", "handle")):
+        names = [a[field] for a in truth["accounts"] if a["platform"] == platform]
+        assert len(names) == len(set(names)), platform
     community = [a for a in truth["accounts"] if a["community"]]
     assert all(a["role"] not in ("benign", "journalist", "researcher") for a in community)
 

@@ -49,7 +49,8 @@ CYRILLIC_LOOKALIKES = {"a": "а", "e": "е", "o": "о", "c": "с", "p": "р", "x
 def person(rng: random.Random, language: str) -> tuple[str, str]:
     """(handle, display name) of a fictional person writing in ``language``."""
     first, last = rng.choice(FIRST[language]), rng.choice(LAST[language])
-    handle = rng.choice((f"{first}_{last}", f"{first}{last}", f"{first}.{last}", f"{last}_{first}"))
+    # Letters, digits and "_" only: what X and Mastodon allow in a username.
+    handle = rng.choice((f"{first}_{last}", f"{first}{last}", f"{first}_{last[:3]}", f"{last}_{first}"))
     return handle, f"{first.title()} {last.title()}"
 
 

@@ -108,7 +108,7 @@ def _unique_handle(world: World, platform: str, make) -> tuple[str, str]:  # typ
         if attempt > 10:
             handle = f"{handle}{world.rng.randint(2, 99)}"
         if handle not in taken:
-            return handle, display
+            return handle, (handle if platform == "telegram" else display)
     raise RuntimeError("no free handle")
 
 
@@ -158,7 +158,8 @@ def _telegram_accounts(world: World) -> None:
     for _key, name, _stem in OUTLETS:
         _telegram_channel(world, name, "en", "outlet")
     for _ in range(world.n(4, 3)):
-        _h, display = _unique_handle(world, "telegram", lambda: names.pseudonym(rng))
+        # Telegram exports name channels and users by display name: keep those unique.
+        _h, display = _unique_handle(world, "telegram", lambda: (names.pseudonym(rng)[1],) * 2)
         _telegram_channel(world, display, rng.choice(LANGUAGES), "core")
     for i in range(world.n(18, 8)):
         stem = rng.choice(names.STEMS)
@@ -167,7 +168,8 @@ def _telegram_accounts(world: World) -> None:
     world.chats.append(Chat("telegram", str(group_id), "Meridian Circle", "public_supergroup"))
     for _ in range(world.n(35, 10)):
         language = rng.choice(LANGUAGES)
-        _h, display = _unique_handle(world, "telegram", lambda lang=language: names.person(rng, lang))
+        _h, display = _unique_handle(world, "telegram",
+                                     lambda lang=language: (names.person(rng, lang)[1],) * 2)
         world.add("telegram", f"user{world.ids.telegram_user()}", display, display, "", language,
                   "community", world.created_before(START))
     for i in range(world.n(8, 4)):
@@ -225,9 +227,11 @@ def _zeronet_accounts(world: World) -> None:
     world.add("zeronet", world.zeronet_site, "velmorherald", "Velmor Herald mirror",
               "Bulletins, mirrored.", "en", "core", START + timedelta(days=10))
     for _ in range(world.n(6, 3)):
-        handle, display = names.person(rng, rng.choice(LANGUAGES))
-        handle = handle.replace("_", "").replace(".", "")
-        world.add("zeronet", f"{handle}@zeroid.bit", handle, display, "", rng.choice(LANGUAGES),
+        language = rng.choice(LANGUAGES)
+        handle, display = _unique_handle(world, "zeronet", lambda lang=language: (
+            names.person(rng, lang)[0].replace("_", ""), ""))
+        display = handle.title()
+        world.add("zeronet", f"{handle}@zeroid.bit", handle, display, "", language,
                   "community", START + timedelta(days=rng.uniform(10, 30)))
 
 
