@@ -54,9 +54,9 @@ def settings_of(request: Request) -> ApiSettings:
 
 def optional_principal(request: Request) -> Principal | None:
     """The authenticated caller, or ``None`` when the request carries no valid credential."""
-    cached = getattr(request.state, "principal", False)
-    if cached is not False:
-        return cached  # type: ignore[no-any-return]
+    if hasattr(request.state, "principal"):
+        cached: Principal | None = request.state.principal
+        return cached
     engine = engine_of(request)
     principal: Principal | None = None
     header = request.headers.get("authorization", "")
