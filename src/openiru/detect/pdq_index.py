@@ -32,10 +32,11 @@ from pathlib import Path
 import numpy as np
 
 try:  # the compiled loops; the numpy path gives the same answers, slower
-    from .pdq_kernel import chunk_pass, search_kernel
+    from .pdq_kernel import chunk_pass, gather_rows, search_kernel
 except ImportError:  # pragma: no cover - numba missing
     search_kernel = None  # type: ignore[assignment]
     chunk_pass = None  # type: ignore[assignment]
+    gather_rows = None  # type: ignore[assignment]
 
 CHUNKS = 16
 CHUNK_VALUES = 1 << 16
@@ -147,7 +148,7 @@ class PDQIndex:
         return self._search_numpy(queries, max_distance, first)
 
     def _search_large(self, queries: np.ndarray, max_distance: int) -> RangeResult:
-        assert chunk_pass is not None and search_kernel is not None
+        assert chunk_pass is not None and search_kernel is not None and gather_rows is not None
         nq = len(queries)
         capacity = COMPILED_CAPACITY
         radius = max_distance // CHUNKS
@@ -157,12 +158,12 @@ class PDQIndex:
         out_idx = np.empty((nq, capacity), dtype=np.int64)
         out_dist = np.empty((nq, capacity), dtype=np.int16)
         counts = np.zeros(nq, dtype=np.int64)
+        sorted_words = np.empty_like(self.words)
         for c in range(CHUNKS):
-            sorted_words = self.words[self.ids[c]]
+            gather_rows(self.words, self.ids[c], sorted_words)
             order = np.argsort(qchunks[:, c], kind="stable")
             chunk_pass(c, sorted_words, self.ids[c], self.offsets[c], qwords, qchunks, order, masks, radius,
                        max_distance, out_idx, out_dist, counts)
-            del sorted_words
         return RangeResult(*self._collect(queries, max_distance, 0, out_idx, out_dist, counts))
 
     def _collect(self, queries: np.ndarray, max_distance: int, first: int, out_idx: np.ndarray,

@@ -117,3 +117,14 @@ def chunk_pass(c, sorted_words, sorted_ids, offsets_c, qwords, qchunks, order, m
                     out_dist[q, found] = d
                 found += 1
         counts[q] = found
+
+
+@njit(cache=True, parallel=True)
+def gather_rows(words, ids, out):  # pragma: no cover - compiled
+    """``out[i] = words[ids[i]]`` for (n, 4) uint64 rows, in parallel."""
+    for i in prange(ids.shape[0]):
+        row = ids[i]
+        out[i, 0] = words[row, 0]
+        out[i, 1] = words[row, 1]
+        out[i, 2] = words[row, 2]
+        out[i, 3] = words[row, 3]
