@@ -62,6 +62,27 @@ def test_same_seed_same_bytes_and_other_seed_differs(built: Any, tmp_path: Path)
     assert third["ground_truth.json"] != first["ground_truth.json"]
 
 
+def test_ground_truth_follows_the_contract(truth: dict[str, Any]) -> None:
+    """The fixed keys and vocabularies of DEVELOPERS.md "Demo output"."""
+    assert {"seed", "scale", "organisation", "accounts", "core_propagandists", "journalists", "researchers",
+            "coordination_groups", "recreated", "cross_platform", "migration", "emerging_domains",
+            "planted_media", "planted_texts", "planted_terms", "wallets", "files"} <= set(truth)
+    assert (truth["seed"], truth["scale"]) == (3, SCALE)
+    for a in truth["accounts"]:
+        assert {"platform", "account_id", "handle", "role", "community", "status", "suspended_at"} <= set(a)
+        assert a["status"] in ("active", "suspended", "deleted") and isinstance(a["community"], bool)
+    assert {g["kind"] for g in truth["coordination_groups"]} <= {
+        "co-post", "co-link", "co-repost", "co-similar-text", "co-hashtag"}
+    assert set(truth["migration"]) >= {"from_platform", "to_platform", "host", "start"}
+    for r in truth["recreated"]:
+        assert {"platform", "account_id", "predecessor_platform", "predecessor_account_id"} <= set(r)
+    for m in truth["planted_media"]:
+        assert set(m) >= {"post", "item", "variant", "file"} and set(m["post"]) == {"platform", "post_id"}
+    for w in truth["wallets"]:
+        assert set(w) >= {"address", "currency", "accounts"}
+    assert truth["files"] == {"hash_list": "hashes.csv", "lexicon": "lexicon.csv", "known_texts": "known_texts.jsonl"}
+
+
 def test_accounts_roles_and_core(truth: dict[str, Any]) -> None:
     keys = {(a["platform"], a["account_id"]) for a in truth["accounts"]}
     assert len(keys) == len(truth["accounts"])
