@@ -38,10 +38,10 @@ def accounts(
     if json_out:
         print_json(rows)
         return
-    table = Table("#", "platform", "account_id", "handle", "score", "role", "community", "why")
+    table = Table("#", "account", "handle", "score", "role", "community")
     for k, r in enumerate(rows[: top or 50], 1):
-        table.add_row(str(k), r["platform"], r["account_id"], r["handle"] or "", f"{r['score']:.3f}", r["role"],
-                      "" if r["community"] is None else str(r["community"]), r["evidence"]["why"])
+        table.add_row(str(k), f"{r['platform']}:{r['account_id']}", r["handle"] or "", f"{r['score']:.3f}",
+                      r["role"], "" if r["community"] is None else str(r["community"]))
     out.print(table)
 
 

@@ -83,10 +83,11 @@ def key_accounts(engine: sa.Engine, top: int | None = None, platform: str | None
         if top is not None and top > 0 and len(out) >= top:
             break
         community = int(ranking.community[i])
-        out.append({**_key(data, i), "handle": data.accounts.handle[i],
+        # channels without a username (Telegram) are known by their title
+        out.append({**_key(data, i), "handle": data.accounts.handle[i] or data.accounts.display_name[i],
                     "score": round(float(ranking.score[i]), 6), "role": ranking.role[i],
                     "community": community if community >= 0 else None,
-                    "evidence": ranking.evidence(data, i)})
+                    "evidence": ranking.evidence(data, i), "display_name": data.accounts.display_name[i]})
     return out
 
 
