@@ -10,7 +10,9 @@ before it.
 from __future__ import annotations
 
 import gc
+import queue
 import sys
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -128,6 +130,64 @@ def default_hooks(engine: sa.Engine) -> list[BatchHook]:
     return [factory(engine) for factory in load_group(INGEST_HOOK_GROUP).values()]
 
 
+class BatchWriter:
+    """Writes batches in a worker thread, in order, one transaction each.
+
+    While a batch is written the caller reads the next one: the database's own work
+    (sqlite3 and psycopg release the GIL) overlaps the parsing on a second core.  At
+    most one batch waits in the queue, so memory stays bounded.  A failed write stops
+    the import: :meth:`submit` and :meth:`raise_error` re-raise it in the caller.
+    """
+
+    def __init__(self, engine: sa.Engine, hooks: list[BatchHook], summary: IngestSummary,
+                 on_progress: Callable[[IngestSummary], None] | None) -> None:
+        self.engine, self.hooks, self.summary, self.on_progress = engine, hooks, summary, on_progress
+        self.seen_times = SeenTimes()
+        self.error: BaseException | None = None
+        self._queue: queue.Queue[Batch | None] = queue.Queue(maxsize=1)
+        self._thread = threading.Thread(target=self._run, name="openiru-ingest-writer", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            if self.error is None:
+                try:
+                    self._write(batch)
+                except BaseException as exc:  # handed to the caller
+                    self.error = exc
+
+    def _write(self, batch: Batch) -> None:
+        seen_times = self.seen_times
+        seen_times.take(batch)
+        with self.engine.begin() as conn:
+            counts = write_batch(conn, batch)
+            for hook in self.hooks:
+                hook(conn, batch.posts)
+            if len(seen_times) >= seen_times.limit:
+                seen_times.write(conn)
+        seen_times.note(batch)
+        self.summary.posts += counts.posts
+        self.summary.edges += counts.edges
+        self.summary.media += counts.media
+        if self.on_progress:
+            self.on_progress(self.summary)
+
+    def raise_error(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+    def submit(self, batch: Batch) -> None:
+        self.raise_error()
+        if len(batch):
+            self._queue.put(batch)
+
+    def close(self) -> None:
+        """Wait until every submitted batch is written (or has failed)."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+
 def ingest_source(
     engine: sa.Engine,
     source: Source,
@@ -146,34 +206,21 @@ def ingest_source(
             path=str(source.path), format=source.name, platform=source.platform,
             started_at=datetime.now(UTC))).inserted_primary_key[0]
 
-    seen_times = SeenTimes()
-
-    def flush(batch: Batch) -> None:
-        if not len(batch):
-            return
-        seen_times.take(batch)
-        with engine.begin() as conn:
-            counts = write_batch(conn, batch)
-            for hook in hooks:
-                hook(conn, batch.posts)
-            if len(seen_times) >= seen_times.limit:
-                seen_times.write(conn)
-        seen_times.note(batch)
-        summary.posts += counts.posts
-        summary.edges += counts.edges
-        summary.media += counts.media
-        if on_progress:
-            on_progress(summary)
+    writer = BatchWriter(engine, hooks, summary, on_progress)
 
     batch = Batch()
     accounts_seen: set[tuple[str, str]] = set()
 
     def finish() -> None:
         """Commit what was read, resolve edges, record the run (also after --strict or Ctrl-C)."""
-        flush(batch)
+        try:
+            writer.submit(batch)
+        finally:
+            writer.close()
+        writer.raise_error()
         summary.accounts = len(accounts_seen)
         with engine.begin() as conn:
-            seen_times.write(conn)
+            writer.seen_times.write(conn)
             resolve_edges(conn, summary.platforms or None)
             conn.execute(sa.update(schema.import_runs).where(schema.import_runs.c.id == run_id)
                          .values(finished_at=datetime.now(UTC), summary=summary.as_dict()))
@@ -205,7 +252,7 @@ def ingest_source(
                     raise RecordError(record.file, record.location, record.reason)
             if len(batch) >= batch_size:
                 full, batch = batch, Batch()
-                flush(full)
+                writer.submit(full)
     except RecordError:
         finish()
         raise
