@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from ...errors import NotFoundError
 from ...services import graph as graph_service
 from .. import readmodel
+from ..analytics import run_graph
 from ..deps import UNIT, Principal, RoleGuard, engine_of, roles
 from ..pagination import PageParams, page_params, paged_list
 
@@ -22,7 +23,7 @@ def _cached(request: Request, key: Any, compute: Any) -> Any:
 
 def _key_accounts(request: Request) -> list[dict[str, Any]]:
     engine = engine_of(request)
-    return _cached(request, ("key-accounts",), lambda: graph_service.key_accounts(engine))  # type: ignore[no-any-return]
+    return _cached(request, ("key-accounts",), lambda: run_graph(engine, "key_accounts"))  # type: ignore[no-any-return]
 
 
 @router.get("/key-accounts", **roles(*UNIT))
@@ -58,14 +59,14 @@ def neighbourhood(request: Request, platform: str = Query(..., max_length=100),
 def coordination(request: Request, page: PageParams = Depends(page_params)) -> dict[str, Any]:
     """Groups of accounts acting together (as ``openiru coordination --json``)."""
     engine = engine_of(request)
-    return paged_list(_cached(request, ("coordination",), lambda: graph_service.coordination(engine)), page)
+    return paged_list(_cached(request, ("coordination",), lambda: run_graph(engine, "coordination")), page)
 
 
 @router.get("/recreated", **roles(*UNIT))
 def recreated(request: Request, page: PageParams = Depends(page_params)) -> dict[str, Any]:
     """Accounts that look like re-creations of suspended or deleted ones (``openiru resurgence --json``)."""
     engine = engine_of(request)
-    return paged_list(_cached(request, ("recreated",), lambda: graph_service.resurgence(engine)), page)
+    return paged_list(_cached(request, ("recreated",), lambda: run_graph(engine, "resurgence")), page)
 
 
 @router.get("/platforms", **roles(*UNIT))
@@ -73,7 +74,7 @@ def platforms(request: Request, page: PageParams = Depends(page_params),
               emerging: bool = Query(False)) -> dict[str, Any]:
     """Domains the flagged content links to, emerging ones marked (``openiru platforms --json``)."""
     engine = engine_of(request)
-    rows = _cached(request, ("platforms", emerging), lambda: graph_service.platforms(engine, emerging))
+    rows = _cached(request, ("platforms", emerging), lambda: run_graph(engine, "platforms", emerging))
     return paged_list(rows, page)
 
 
@@ -81,7 +82,7 @@ def platforms(request: Request, page: PageParams = Depends(page_params),
 def migration(request: Request) -> dict[str, Any]:
     """Where the community's flagged content moved, per platform over time."""
     engine = engine_of(request)
-    return {"items": _cached(request, ("migration",), lambda: graph_service.community_migration(engine)),
+    return {"items": _cached(request, ("migration",), lambda: run_graph(engine, "community_migration")),
             "next_cursor": None}
 
 
