@@ -60,10 +60,10 @@ def seed(engine: sa.Engine) -> None:
         Post(PostKey("x", "1"), acc, T0 - timedelta(days=1), text=same, language="en",
              media=[Media(sha256="ab" * 32, md5="cd" * 16, mime="image/jpeg")]),
         Post(PostKey("x", "2"), acc, T0 - timedelta(days=1), text="another placeholder", language="fr"),
-    ]))
+    ]), after_batch=())  # no detection scan: these tests are about referrals
     ingest_source(engine, ListSource([
         Post(PostKey("telegram", "-100/7"), AccountKey("telegram", "chan9"), T0, text="  " + same.upper()),
-    ]))
+    ]), after_batch=())
 
 
 @pytest.fixture
