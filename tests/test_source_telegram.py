@@ -10,6 +10,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 
 import orjson
+import pytest
 import sqlalchemy as sa
 
 from openiru.model import Account, Mention, Post, PostKey
@@ -197,3 +198,32 @@ def test_a_consumer_that_stops_early_ends_the_parser_thread(tmp_path: Path) -> N
     stream.close()  # type: ignore[attr-defined]
     assert not [t for t in threading.enumerate() if t.name.startswith("telegram-")]
     assert sum(1 for e in ChatStream(path) if e[0] == "msg") == 6000
+
+
+def test_malformed_messages_name_their_json_path_and_strict_stops(tmp_path: Path, sqlite_url: str) -> None:
+    from openiru.errors import RecordError
+    from openiru.store.db import open_database
+
+    chat = {"name": "Chat", "type": "private_supergroup", "id": 77, "messages": [
+        {"id": 1, "type": "message", "date": "2024-01-01T00:00:00", "from": "A", "from_id": "user1", "text": "ok"},
+        {"id": 2, "type": "message", "from": "A", "from_id": "user1", "text": "no date"},
+        {"id": 3, "type": "message", "date": "2024-01-01T00:02:00", "from_id": "user1", "text": 42},
+        "not a message",
+        {"id": 5, "type": "message", "date": "2024-01-01T00:04:00", "from_id": "user1", "text": "fine"}]}
+    path = tmp_path / "result.json"
+    path.write_text(json.dumps({"chats": {"list": [chat]}, "left_chats": {"list": []}}))
+    posts, _, problems = read(path)
+    assert set(posts) == {"77/1", "77/5"}
+    assert [(p.location, p.reason.split(":")[0]) for p in problems] == [
+        ("chats.list[0].messages[1]", "invalid message"), ("chats.list[0].messages[2]", "invalid message"),
+        ("chats.list[0].messages[3]", "invalid message")]
+    assert "'date'" in problems[0].reason and "invalid text" in problems[1].reason
+
+    engine = open_database(sqlite_url)
+    try:
+        with pytest.raises(RecordError) as stopped:
+            ingest_source(engine, TelegramExportSource(path), strict=True, after_batch=())
+        assert stopped.value.location == "chats.list[0].messages[1]"
+        assert platform_stats(engine)["platforms"]["telegram"]["posts"] == 1  # message 1 kept
+    finally:
+        engine.dispose()
