@@ -184,9 +184,9 @@ def _watchers(gen: Generator, originals: list[DemoPost], core: list[DemoAccount]
             roll = rng.random()
             if roll < 0.35:
                 original = rng.choice(originals)
-                when = gen.delay(original.time, 90, 10)
-                if account.active_at(when):
-                    quote(gen, account, original, when, text, language)
+                quoted_at = gen.delay(original.time, 90, 10)
+                if account.active_at(quoted_at):
+                    quote(gen, account, original, quoted_at, text, language)
                     continue
             when = gen.when(account)
             if when is None:

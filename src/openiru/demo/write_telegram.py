@@ -38,7 +38,7 @@ def text_parts(post: DemoPost) -> tuple[str | list[Any], list[dict[str, Any]]]:
     names = {a.display_name: a for a in post.mentions if a.account_id.startswith("user")}
     pieces: list[tuple[str, str, dict[str, Any]]] = []  # (type, text, extra)
     cursor = 0
-    marks = [(s.start, s.end, {"url": "link", "hashtag": "hashtag", "mention": "mention"}[s.kind], {})
+    marks: list[tuple[int, int, str, dict[str, Any]]] = [(s.start, s.end, {"url": "link", "hashtag": "hashtag", "mention": "mention"}[s.kind], {})
              for s in spans(text)]
     for name, account in names.items():
         at = text.find(name)
