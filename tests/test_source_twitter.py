@@ -183,3 +183,15 @@ def test_broken_file_imports_what_is_valid(engine: sa.Engine, path: Path) -> Non
     assert summary.posts == 3
     assert summary.errors == {"invalid JSON": 2, "not a tweet or response page": 1, "invalid tweet": 1}
     assert any(p.startswith(f"{path}:line 4: data[0]: invalid tweet") for p in summary.problems)
+
+
+def test_user_pages_give_accounts_and_repeated_users_are_yielded_once(tmp_path: Path) -> None:
+    user = {"id": "1600000000000000009", "username": "page_user", "name": "Page User",
+            "public_metrics": {"followers_count": 3}}
+    page = {"data": [user], "meta": {"result_count": 1}, "__twarc": {"url": "https://api.twitter.com/2/users"}}
+    path = tmp_path / "users.jsonl"
+    path.write_bytes(orjson.dumps(page) + b"\n" + orjson.dumps(page) + b"\n")
+    assert TwitterV2Source.sniff(path, read_head(path)) >= 0.9
+    records = list(TwitterV2Source(path).records())
+    assert len(records) == 1 and isinstance(records[0], Account)
+    assert (records[0].handle, records[0].followers) == ("page_user", 3)
