@@ -159,3 +159,20 @@ def test_deconflict_add_infers_the_kind(db: str, capsys: pytest.CaptureFixture[s
     capsys.readouterr()
     assert run(["refer", "x:99", "--json", "--as", "ana"]) == 0
     assert _json(capsys)["referrals"][0]["state"] == "on_hold"  # type: ignore[index]
+
+
+def test_bulk_from_file_and_deconflict_check(db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    listing = tmp_path / "targets.txt"
+    listing.write_text("# action day list\nx:11\n\nhttps://t.me/chan/3\nx:12\n")
+    capsys.readouterr()
+    assert run(["refer", "--from-file", str(listing), "--json", "--as", "ana"]) == 0
+    made = _json(capsys)["referrals"]  # type: ignore[index]
+    assert sorted(t for r in made for t in r["targets"]) == ["https://t.me/chan/3", "x:11", "x:12"]
+    assert run(["deconflict", "add", "post", "x:11", "--ref", "INV-5", "--as", "lia"]) == 0
+    capsys.readouterr()
+    assert run(["deconflict", "check", "x:11", "--json", "--as", "ana"]) == 0
+    seen = _json(capsys)
+    assert seen["hold"] is True and "INV-5" not in json.dumps(seen)  # type: ignore[index]
+    assert seen["already_referred"][0]["by"] == "ana"  # type: ignore[index]
+    assert run(["deconflict", "check", "x:11", "--json", "--as", "lia"]) == 0
+    assert _json(capsys)["holds"][0]["investigation_ref"] == "INV-5"  # type: ignore[index]

@@ -281,3 +281,12 @@ def test_removal_order_section_c_and_annex_ii_feedback(ready: sa.Engine, fake: F
     assert (fb["reference"], fb["provider_reference"], fb["at"]) == (out["reference"], "FH-123",
                                                                       "2026-03-01T12:40:00+00:00")
     assert fb["received_at"] == "2026-03-01T12:00:00+00:00" and done["time_to_removal_s"] == 40 * 60
+
+
+def test_receiver_side_signature_check() -> None:
+    from openiru.services.delivery_channels import sign, verify_signature
+
+    body = b'{"reference": "IRU-1"}'
+    assert verify_signature("k", body, sign("k", body))
+    assert not verify_signature("k", body + b" ", sign("k", body))
+    assert not verify_signature("k", body, None)

@@ -126,6 +126,8 @@ def refer(
         "provider (public security, TCO Art. 11(3)).")] = False,
     refrain_reason: Annotated[str | None, typer.Option(help="Why not to inform the content provider.")] = None,
     refrain_until: Annotated[str | None, typer.Option(help="Until when (date).")] = None,
+    from_file: Annotated[Path | None, typer.Option(
+        "--from-file", help="Also refer the targets in this file, one per line (# comments).")] = None,
     from_alerts: Annotated[bool, typer.Option(
         "--from-alerts", help="Also refer every confirmed detection alert not referred yet.")] = False,
     db: DbOption = None,
@@ -138,6 +140,9 @@ def refer(
     engine = engine_for(db)
     op_id = operations.operation_id(engine, operation) if operation else None
     targets = list(targets or [])
+    if from_file:
+        lines = from_file.read_text("utf-8").splitlines()
+        targets += [line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#")]
     if from_alerts:
         targets += referrals.targets_from_alerts(engine)
     if not targets:

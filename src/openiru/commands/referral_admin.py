@@ -70,6 +70,21 @@ def infer_kind(value: str) -> str:
     return "account" if rest.startswith("@") else "post"
 
 
+@deconflict_app.command("check")
+def deconflict_check(target: Annotated[str, typer.Argument(help="PLATFORM:POST_ID, PLATFORM:@ACCOUNT_ID or URL.")],
+                     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+    """Is there a hold on this target, and was it or the same content referred already?"""
+    result = deconfliction_service.check(engine_for(db), actor_name(as_user), target, now=_clock())
+    if json_out:
+        print_json(result)
+        return
+    out.print(f"{result['target']}: {'ON HOLD (deconfliction)' if result['hold'] else 'no hold'}")
+    for d in result["already_referred"]:
+        out.print(f"  already referred in {d['referral']} by {d['by']} at {d['at']} ({d['state']})")
+    for e in result["same_content_elsewhere"]:
+        out.print(f"  same content at {e['post']}")
+
+
 @deconflict_app.command("list")
 def deconflict_list(db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
     """Your agency's entries in full; for other agencies only how many holds exist."""

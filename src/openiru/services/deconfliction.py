@@ -160,3 +160,24 @@ def duplicates(conn: sa.Connection, info: TargetInfo, exclude_referral: int | No
     return {"already_referred": already,
             "same_content_elsewhere": elsewhere,
             "other_platforms": sorted({e["platform"] for e in elsewhere} - {info.target.platform or ""})}
+
+
+def check(engine: sa.Engine, actor: str | None, target_text: str, now: Clock = system_now) -> dict[str, Any]:
+    """Before referring: is there a hold on this target, and was it (or its content) referred already?
+
+    The viewer's own agency's entries are shown in full; for other agencies'
+    entries only the fact that a hold exists.
+    """
+    from ..referral.targets import parse_target
+    from .referral_records import enrich
+
+    viewer = _viewer(engine, actor)
+    target = parse_target(target_text)
+    t = now()
+    with engine.connect() as conn:
+        info = enrich(conn, target)
+        holds = holds_for_targets(conn, [info], t)
+        dups = duplicates(conn, info)
+    agency = viewer.agency if viewer else None
+    return {"target": target.key, "hold": bool(holds), "holds": [core.view(e, agency) for e in holds],
+            **dups}

@@ -63,6 +63,11 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
 
 
+def verify_signature(secret: str, body: bytes, header: str | None) -> bool:
+    """For the receiving side: does ``X-OpenIRU-Signature`` match the body (constant-time)?"""
+    return bool(header) and hmac.compare_digest(sign(secret, body), str(header))
+
+
 class WebhookChannel(DeliveryChannel):
     """JSON POST signed with HMAC-SHA256, retried with exponential backoff.
 
