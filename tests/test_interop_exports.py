@@ -60,8 +60,14 @@ def test_stix_bundle_passes_the_oasis_validator(exported: sa.Engine) -> None:
     assert result.is_valid, [str(e) for e in result.errors]
     bundle = json.loads(text)
     types = [o["type"] for o in bundle["objects"]]
-    for needed in ("identity", "user-account", "url", "file", "observed-data", "report", "indicator", "note"):
+    for needed in ("identity", "user-account", "url", "file", "observed-data", "report", "indicator",
+                   "extension-definition", "social-media-post"):
         assert needed in types, needed
+    posts = {o["post_id"]: o for o in bundle["objects"] if o["type"] == "social-media-post"}
+    assert set(posts) == {"1", "2", "-100/7"}
+    ext = next(o for o in bundle["objects"] if o["type"] == "extension-definition")
+    assert posts["1"]["extensions"] == {ext["id"]: {"extension_type": "new-sco"}}
+    assert posts["1"]["text"].startswith("Neutral placeholder") and posts["1"]["author_ref"].startswith("user-account--")
     indicator = next(o for o in bundle["objects"] if o["type"] == "indicator" and "SHA-256" in o["pattern"])
     assert indicator["pattern"] == f"[file:hashes.'SHA-256' = '{'ab' * 32}']"
     assert sum(1 for t in types if t == "report") == 3
