@@ -118,37 +118,38 @@ def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
     chars: list[str] = []
     offsets: list[int] = []
     for i, ch in enumerate(text):
+        if ch < "\x80":  # ASCII: NFKD is the identity, case folding is lower-casing
+            chars.append(ch.lower())
+            offsets.append(i)
+            continue
         piece = unicodedata.normalize("NFKD", ch).casefold().translate(_FOLD)
         for out in piece:
             chars.append(out)
             offsets.append(i)
     current = "".join(chars)
-    current = _LEET_WORD.sub(_leet, current)  # same length: leet maps one character to one
+    if _LEET_ANY.search(current):
+        current = _LEET_WORD.sub(_leet, current)  # same length: leet maps one character to one
     current = current.translate(_PUNCT_AFTER_LEET)
-    # join spaced letters: drop the spaces inside each run
-    keep = [True] * len(current)
+    # join spaced letters (drop the spaces inside each run), collapse white space, strip
+    drop: set[int] = set()
     for m in _SPACED.finditer(current):
-        for j in range(m.start(), m.end()):
-            if current[j] == " ":
-                keep[j] = False
-    current, offsets = _filter(current, offsets, keep)
-    # collapse white space and strip
-    keep = [True] * len(current)
+        drop.update(j for j in range(m.start(), m.end()) if current[j] == " ")
+    out_chars: list[str] = []
+    out_offsets: list[int] = []
     previous_space = True
     for j, ch in enumerate(current):
+        if j in drop:
+            continue
         is_space = ch.isspace()
         if is_space and previous_space:
-            keep[j] = False
+            continue
         previous_space = is_space
-    current, offsets = _filter(current, offsets, keep)
-    if current.endswith(" "):
-        current, offsets = current[:-1], offsets[:-1]
-    return current, offsets
-
-
-def _filter(text: str, offsets: list[int], keep: list[bool]) -> tuple[str, list[int]]:
-    return ("".join(c for c, k in zip(text, keep, strict=True) if k),
-            [o for o, k in zip(offsets, keep, strict=True) if k])
+        out_chars.append(" " if is_space else ch)
+        out_offsets.append(offsets[j])
+    if out_chars and out_chars[-1] == " ":
+        out_chars.pop()
+        out_offsets.pop()
+    return "".join(out_chars), out_offsets
 
 
 def original_span(offsets: list[int], start: int, end: int, text_length: int) -> tuple[int, int]:
