@@ -103,6 +103,8 @@ def test_dsa_statements_are_valid(exported: sa.Engine) -> None:
         assert s["source_type"] == "SOURCE_TYPE_OTHER_NOTIFICATION"
     grounds = {s["decision_ground"] for s in statements}
     assert grounds == {"DECISION_GROUND_ILLEGAL_CONTENT", "DECISION_GROUND_INCOMPATIBLE_CONTENT"}
+    order = next(s for s in statements if s["decision_ground"] == "DECISION_GROUND_ILLEGAL_CONTENT")
+    assert len(order["territorial_scope"]) == 27 and "Regulation (EU) 2021/784" in order["illegal_content_legal_ground"]
     account = next(s for s in statements if "decision_account" in s)
     assert account["decision_account"] == "DECISION_ACCOUNT_SUSPENDED"
     assert len({s["puid"] for s in statements}) == 3

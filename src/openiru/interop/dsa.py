@@ -29,6 +29,9 @@ VISIBILITY = tuple(f"DECISION_VISIBILITY_CONTENT_{x}" for x in
 ACCOUNT_DECISIONS = ("DECISION_ACCOUNT_SUSPENDED", "DECISION_ACCOUNT_TERMINATED")
 CATEGORY = "STATEMENT_CATEGORY_RISK_FOR_PUBLIC_SECURITY"
 CATEGORY_SPECIFICATION = "KEYWORD_TERRORIST_CONTENT"
+#: A removal order applies in every Member State (TCO Art. 3(3)).
+EU_MEMBER_STATES = ("AT", "BE", "BG", "CY", "CZ", "DE", "DK", "EE", "ES", "FI", "FR", "GR", "HR", "HU", "IE",
+                    "IT", "LT", "LU", "LV", "MT", "NL", "PL", "PT", "RO", "SE", "SI", "SK")
 REQUIRED = ("decision_ground", "content_type", "category", "content_date", "application_date",
             "decision_facts", "source_type", "automated_detection", "automated_decision", "puid")
 PUID = re.compile(r"^[a-zA-Z0-9-_]+$")
@@ -76,6 +79,7 @@ def statement(item: dict[str, Any], index: int) -> dict[str, Any]:
         s["decision_visibility"] = ["DECISION_VISIBILITY_CONTENT_REMOVED" if ref["state"] == "removed"
                                     else "DECISION_VISIBILITY_CONTENT_DISABLED"]
     if removal_order:
+        s["territorial_scope"] = list(EU_MEMBER_STATES)
         s["illegal_content_legal_ground"] = "Regulation (EU) 2021/784, Article 3 (removal order)"
         s["illegal_content_explanation"] = ("Terrorist content within Article 2(7) of Regulation (EU) "
                                             "2021/784, subject of a removal order.")[:2000]
@@ -130,6 +134,9 @@ def validate(s: dict[str, Any]) -> list[str]:
         for f in ("incompatible_content_ground", "incompatible_content_explanation"):
             if not s.get(f):
                 errors.append(f"{f} is required for incompatible content")
+    if s.get("territorial_scope") and any(c not in EU_MEMBER_STATES + ("IS", "LI", "NO")
+                                          for c in s["territorial_scope"]):
+        errors.append("territorial_scope has a code outside the EEA")
     if s.get("category") != CATEGORY:
         errors.append(f"category must be {CATEGORY} for terrorist content")
     return errors
