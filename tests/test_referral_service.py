@@ -67,7 +67,8 @@ def seed(engine: sa.Engine) -> None:
 
 
 @pytest.fixture
-def ready(engine: sa.Engine) -> sa.Engine:
+def ready(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> sa.Engine:
+    monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))  # evidence stays in the test's folder
     seed(engine)
     return engine
 

@@ -13,6 +13,7 @@ and moved by hand, so deadlines play out in the demo without waiting.
 
 from __future__ import annotations
 
+import os
 import socket
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -113,6 +114,18 @@ def _smtp_server() -> tuple[Any, int] | None:
 
 
 def demo_step(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
+    # Evidence goes under the demo's output folder unless a data folder is configured.
+    configured = os.environ.get("OPENIRU_DATA")
+    if configured is None:
+        os.environ["OPENIRU_DATA"] = str(Path(out) / "referrals" / "data")
+    try:
+        return _demo(engine, out, truth)
+    finally:
+        if configured is None:
+            os.environ.pop("OPENIRU_DATA", None)
+
+
+def _demo(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
     clock = DemoClock()
     _users(engine)
     keys, origin = _targets(engine, truth)
