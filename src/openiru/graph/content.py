@@ -38,9 +38,10 @@ def normalise_text(text: str) -> str:
     text = _RT_RE.sub("", text or "")
     text = _URL_RE.sub(" ", text)
     text = _MENTION_RE.sub(" ", text)
-    text = unicodedata.normalize("NFKC", text)
-    # anyascii folds accents, Cyrillic/Greek homoglyphs and other scripts to ASCII.
-    return " ".join(_WORD_RE.findall(anyascii(text).casefold()))
+    if not text.isascii():
+        # anyascii folds accents, Cyrillic/Greek homoglyphs and other scripts to ASCII.
+        text = anyascii(unicodedata.normalize("NFKC", text))
+    return " ".join(_WORD_RE.findall(text.casefold()))
 
 
 def shingles(words: Sequence[str], k: int = 3) -> set[str]:
@@ -104,19 +105,20 @@ def near_duplicate_clusters(words_by_post: dict[int, list[str]]) -> dict[int, in
             x = parent[x]
         return x
 
-    seen_texts: dict[frozenset[str], int] = {}
+    # identical shingle sets need no index query: one representative per distinct set
+    representative: dict[frozenset[str], int] = {}
     for p, sh in sets.items():
         frozen = frozenset(sh)
-        same = seen_texts.get(frozen)
-        if same is not None:  # identical shingle sets: no need to query the index
+        same = representative.setdefault(frozen, p)
+        if same != p:
             parent[find(p)] = find(same)
-            continue
-        seen_texts[frozen] = p
-        mh = MinHash(num_perm=NUM_PERM)
-        mh.update_batch([s.encode() for s in sh])
+    distinct = list(representative.items())
+    # MinHash.bulk shares one set of permutations across all texts (building them per text dominates)
+    hashes = MinHash.bulk([[s.encode() for s in frozen] for frozen, _ in distinct], num_perm=NUM_PERM)
+    for (frozen, p), mh in zip(distinct, hashes, strict=True):
         for other in lsh.query(mh):
             o_sh = sets[other]
-            if len(sh & o_sh) / len(sh | o_sh) >= NEAR_TEXT_JACCARD:
+            if len(frozen & o_sh) / len(frozen | o_sh) >= NEAR_TEXT_JACCARD:
                 parent[find(p)] = find(other)
         lsh.insert(p, mh)
     return {p: find(p) for p in sets}
