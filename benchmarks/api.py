@@ -116,7 +116,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
     cmd = [str(Path(sys.executable).with_name("openiru")), "serve", "--db", url, "--port", str(port),
            "--workers", str(workers)]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(300):
+    for _ in range(1200):
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()
             return proc
