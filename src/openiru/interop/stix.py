@@ -84,7 +84,7 @@ def _observables(item: dict[str, Any]) -> list[Any]:
             post["author_ref"] = account_obj.id
         if url_obj is not None:
             post["url_ref"] = url_obj.id
-        objects.append(SocialMediaPost(id=f"social-media-post--{uuid.uuid4()}", **post))
+        objects.append(SocialMediaPost(id=f"social-media-post--{uuid.uuid4()}", **post))  # type: ignore[call-arg]
     for m in target["media"]:
         hashes = {}
         if m.get("sha256"):

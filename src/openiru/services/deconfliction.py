@@ -150,13 +150,13 @@ def duplicates(conn: sa.Connection, info: TargetInfo, exclude_referral: int | No
         if not m.get("sha256"):
             continue
         pm, media = schema.post_media, schema.media
-        rows = conn.execute(sa.select(pm.c.platform, pm.c.post_id)
-                            .select_from(pm.join(media, media.c.media_key == pm.c.media_key))
-                            .where(media.c.sha256 == m["sha256"]).limit(200)).all()
-        for row in rows:
-            key = f"{row.platform}:{row.post_id}"
+        media_rows = conn.execute(sa.select(pm.c.platform, pm.c.post_id)
+                                  .select_from(pm.join(media, media.c.media_key == pm.c.media_key))
+                                  .where(media.c.sha256 == m["sha256"]).limit(200)).all()
+        for media_row in media_rows:
+            key = f"{media_row.platform}:{media_row.post_id}"
             if key != info.target.key and all(e["post"] != key for e in elsewhere):
-                elsewhere.append({"post": key, "platform": row.platform})
+                elsewhere.append({"post": key, "platform": media_row.platform})
     return {"already_referred": already,
             "same_content_elsewhere": elsewhere,
             "other_platforms": sorted({e["platform"] for e in elsewhere} - {info.target.platform or ""})}

@@ -128,7 +128,7 @@ def send(engine: sa.Engine, actor: str | None, referral_id: int, channel: str = 
             return as_dict(conn, load_row(conn, referral_id), t)
     with engine.begin() as conn:
         preserved = evidence.capture(conn, referral_id, row.reference, infos, t,
-                                     **({"fetch": fetch} if fetch else {}))
+                                     fetch=fetch or evidence.default_fetch)
         audit.record(conn, user.name, "evidence.capture", "referral", referral_id,
                      {"items": [{"kind": e["kind"], "target": e["target_key"], "sha256": e["sha256"]}
                                 for e in preserved]}, now=now)

@@ -43,7 +43,7 @@ def _row(p: ProviderInfo, now: datetime) -> dict[str, Any]:
 
 
 def _from_row(row: sa.Row) -> ProviderInfo:
-    return ProviderInfo.from_mapping(row._mapping)
+    return ProviderInfo.from_mapping(dict(row._mapping))
 
 
 def ensure_registry(engine: sa.Engine, now: Clock = _now) -> None:
@@ -96,7 +96,7 @@ def save_provider(engine: sa.Engine, actor: str | None, provider: ProviderInfo,
 
 def merge(existing: ProviderInfo | None, name: str, **changes: Any) -> ProviderInfo:
     """``existing`` with the non-empty ``changes`` applied (lists are extended, contacts merged)."""
-    base = existing.as_dict() if existing else {"name": name}
+    base: dict[str, Any] = existing.as_dict() if existing else {"name": name}
     for key, value in changes.items():
         if value is None or value == [] or value == {}:
             continue

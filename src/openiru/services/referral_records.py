@@ -96,12 +96,12 @@ def enrich(conn: sa.Connection, target: Target) -> TargetInfo:
             info.url = post_url(target.platform, target.ident)
     elif target.kind == "account" and target.platform and target.ident:
         a = schema.accounts
-        row = conn.execute(sa.select(a.c.handle, a.c.bio, a.c.meta).where(
+        account_row = conn.execute(sa.select(a.c.handle, a.c.bio, a.c.meta).where(
             a.c.platform == target.platform, a.c.account_id == target.ident)).first()
-        if row is not None:
-            info.author_handle = row.handle
-            if isinstance(row.meta, dict):
-                info.url = post_url(target.platform, "", None, row.meta)
+        if account_row is not None:
+            info.author_handle = account_row.handle
+            if isinstance(account_row.meta, dict):
+                info.url = post_url(target.platform, "", None, account_row.meta)
     return info
 
 
