@@ -290,3 +290,33 @@ def test_receiver_side_signature_check() -> None:
     assert verify_signature("k", body, sign("k", body))
     assert not verify_signature("k", body + b" ", sign("k", body))
     assert not verify_signature("k", body, None)
+
+
+def _offline(url: str) -> Any:
+    import httpx
+
+    raise httpx.ConnectError("offline")
+
+
+def test_media_files_are_preserved_with_their_digest(ready: sa.Engine, tmp_path: Path) -> None:
+    from openiru.model import AccountKey, Media, Post, PostKey
+    from openiru.services.ingest import ingest_source
+    from test_referral_service import T0, ListSource
+
+    picture = tmp_path / "picture.jpg"
+    picture.write_bytes(b"\xff\xd8 placeholder image bytes \xff\xd9")
+    digest = hashlib.sha256(picture.read_bytes()).hexdigest()
+    ingest_source(ready, ListSource([Post(PostKey("x", "77"), AccountKey("x", "9"), T0, text="placeholder",
+                                          media=[Media(sha256=digest, path=str(picture), mime="image/jpeg")])]),
+                  after_batch=())
+    clock = Clock()
+    [r] = referrals.create_referrals(ready, "ana", ["x:77"], now=clock)
+    referrals.approve(ready, "bob", r["id"], now=clock)
+    delivery.send(ready, "bob", r["id"], "portal", now=clock, fetch=_offline)
+    items = evidence.list_evidence(ready, r["id"])
+    [media] = [e for e in items if e["kind"] == "media"]
+    assert media["sha256"] == digest and Path(media["path"]).read_bytes() == picture.read_bytes()
+    raw = json.loads(Path(next(e for e in items if e["kind"] == "raw")["path"]).read_text())
+    assert raw["target"]["key"] == "x:77" and raw["author"] == "x:@9"
+    [warc] = [e for e in items if e["kind"] == "warc"]
+    assert warc["path"] is None and "offline" in warc["meta"]["error"]

@@ -31,7 +31,8 @@ from . import audit
 from .referral_records import Clock, TargetInfo, system_now
 from .users import require_actor
 
-DEFAULT_RETENTION_DAYS = 183  # six months (TCO Art. 6(2))
+#: Six months (TCO Art. 6(2)); a deployment may set OPENIRU_RETENTION_DAYS.
+DEFAULT_RETENTION_DAYS = float(os.environ.get("OPENIRU_RETENTION_DAYS", "183"))
 Fetch = Callable[[str], httpx.Response]
 
 
