@@ -282,3 +282,35 @@ def test_commentary_hits_do_not_make_a_journalist_a_propagandist(eco) -> None:
     finally:
         p.flag[:] = 0
         data.detection = False
+
+
+def test_a_text_campaign_sharing_its_hashtags_is_one_group() -> None:
+    posts = []
+    for burst in range(4):
+        for k, acc in enumerate("pqrs"):
+            t = T0 + timedelta(days=burst, seconds=10 * k)
+            posts.append(PostRow("x", f"{acc}{burst}", acc, t,
+                                 f"placeholder campaign sentence number {burst} about the valley{'!' * k}",
+                                 hashtags=["valley", f"tag{burst}"]))
+    data = assemble([], posts, [])
+    groups = find_coordination(data, window=120, min_repeats=3)
+    assert len(groups) == 1 and groups[0].kind == "co-similar-text"
+    assert [a["kind"] for a in groups[0].evidence["also"]] == ["co-hashtag"]
+
+
+def test_truncated_urls_and_bare_hosts_are_not_domains() -> None:
+    times, urls = [], []
+    for week in range(4):
+        for k in range(6):
+            times.append((T0 + timedelta(weeks=week, hours=k)).timestamp())
+            urls.append(["https://files.example.net/x"] if k else ["https://files.exam…", "https://filesexample/"])
+    times.append((T0 + timedelta(weeks=3)).timestamp())
+    urls.append(["https://files.exa"])
+    domains = {s.domain for s in domain_stats(np.asarray(times), urls, {})}
+    assert domains == {"files.example.net"}
+
+
+def test_subdomains_belong_to_their_platform() -> None:
+    stats = domain_stats(np.asarray([T0.timestamp()]), [["https://m.youtube.com/watch?v=1"]],
+                         {"youtube.com": "youtube"})
+    assert stats[0].platform == "youtube" and stats[0].known
