@@ -99,8 +99,9 @@ def small_ecosystem_rows(seed: int = 1, benign: int = 300, core: int = 8, amplif
     ben = [b.account("x", f"user_{k}_{rng.choice(WORDS)}", f"Person {k}", followers=rng.randrange(10, 900))
            for k in range(benign)]
     hubs = ben[:10]
+    stems = [f"{w}{k // len(WORDS) or ''}" for k, w in enumerate(rng.sample(WORDS, len(WORDS)) * (core // len(WORDS) + 1))]
     cores = [b.account("x", f"{w}_voice", f"The {w.title()} Voice", bio="placeholder outlet bio",
-                       followers=rng.randrange(200, 2000)) for w in rng.sample(WORDS, core)]
+                       followers=rng.randrange(200, 2000)) for w in stems[:core]]
     amps = [b.account("x", f"amp_{k}", f"Amp {k}") for k in range(amplifiers)]
     dists = [b.account("telegram", f"relay{k}", f"Relay {k}") for k in range(distributors)]
     journos = [b.account("x", f"reporter_{k}", f"Reporter {k}", followers=50000) for k in range(4)]
