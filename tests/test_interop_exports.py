@@ -129,7 +129,9 @@ def test_lumen_notices_and_hash_list(exported: sa.Engine) -> None:
     assert order["works"][0]["subject_of_enforcement_request"] == "x:2"
     rows = list(csv.DictReader(io.StringIO(referrals_export.export(exported, "hashes"))))
     assert {(r["hash"], r["kind"]) for r in rows} == {("ab" * 32, "sha256"), ("cd" * 16, "md5")}
-    assert rows[0]["item"] == "x:1"
+    assert rows[0]["item"] == "x:1" and rows[0]["label"] == "referred"
+    tx = referrals_export.export(exported, "hashes", hash_format="threatexchange").splitlines()
+    assert tx == [f"video_sha256 {'ab' * 32}", f"video_md5 {'cd' * 16}"]
 
 
 def test_export_cli_writes_file(exported: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

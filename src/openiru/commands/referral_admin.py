@@ -209,13 +209,14 @@ def export(
     out_file: Annotated[Path | None, typer.Option("--out", help="Write here instead of standard output.")] = None,
     state: Annotated[str | None, typer.Option(help="Only referrals in this state.")] = None,
     referral: Annotated[list[int] | None, typer.Option("--referral", help="Only this referral (repeat).")] = None,
+    hash_format: Annotated[str, typer.Option(help="hashes: csv | plain | threatexchange")] = "csv",
     db: DbOption = None,
 ) -> None:
     """Export referrals: DSA statements of reasons, STIX 2.1, MISP, Lumen notices, hash list."""
     if fmt not in ("dsa", "stix", "misp", "lumen", "hashes"):
         err.print(f"unknown export format {fmt!r}; formats: dsa, stix, misp, lumen, hashes")
         raise typer.Exit(2)
-    text = referrals_export.export(engine_for(db), fmt, state, referral, now=_clock())
+    text = referrals_export.export(engine_for(db), fmt, state, referral, now=_clock(), hash_format=hash_format)
     if out_file is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:

@@ -7,8 +7,6 @@ builders turn them into each format.
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 import sqlalchemy as sa
@@ -48,7 +46,7 @@ def export_items(engine: sa.Engine, state: str | list[str] | None = None,
 
 
 def export(engine: sa.Engine, fmt: str, state: str | None = None, referral_ids: list[int] | None = None,
-           now: Clock = system_now) -> str:
+           now: Clock = system_now, hash_format: str = "csv") -> str:
     """The export in ``fmt`` as text (JSON, or CSV for hash lists)."""
     from ..interop import dsa, lumen, misp, stix
     from ..interop import tco as tco_docs
@@ -67,7 +65,7 @@ def export(engine: sa.Engine, fmt: str, state: str | None = None, referral_ids: 
     if fmt == "lumen":
         return lumen.to_json(lumen.notices(items, authority))
     if fmt == "hashes":
-        return hash_list_csv(items, authority.name)
+        return hash_list(items, authority.name, hash_format)
     raise ValueError(f"unknown export format {fmt!r}; formats: dsa, stix, misp, lumen, hashes")
 
 
@@ -87,11 +85,12 @@ def hash_rows(items: list[dict[str, Any]]) -> list[dict[str, str]]:
     return rows
 
 
-def hash_list_csv(items: list[dict[str, Any]], organisation: str) -> str:
-    """The partners' hash list CSV: ``hash,kind,organisation,outlet,item,source``."""
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(["hash", "kind", "organisation", "outlet", "item", "source"])
-    for row in hash_rows(items):
-        writer.writerow([row["hash"], row["kind"], organisation, "", row["item"], row["source"]])
-    return buf.getvalue()
+def hash_list(items: list[dict[str, Any]], organisation: str, fmt: str = "csv") -> str:
+    """The partners' hash list, written by the shared :mod:`openiru.interop.hashlists` writer
+    (``csv``: ``hash,kind,organisation,outlet,item,source,label,language``; ``plain``;
+    ``threatexchange``)."""
+    from ..interop.hashlists import HashRecord, write_hash_list
+
+    records = [HashRecord(kind=r["kind"], value=r["hash"], item=r["item"], label="referred",
+                          organisation=organisation, source=r["source"]) for r in hash_rows(items)]
+    return write_hash_list(records, fmt)
