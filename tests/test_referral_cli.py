@@ -176,3 +176,30 @@ def test_bulk_from_file_and_deconflict_check(db: str, capsys: pytest.CaptureFixt
     assert seen["already_referred"][0]["by"] == "ana"  # type: ignore[index]
     assert run(["deconflict", "check", "x:11", "--json", "--as", "lia"]) == 0
     assert _json(capsys)["holds"][0]["investigation_ref"] == "INV-5"  # type: ignore[index]
+
+
+def test_webhook_send_generates_a_provider_secret(db: str, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+    import hmac
+
+    from test_referral_delivery import FakeProvider
+
+    monkeypatch.delenv("OPENIRU_WEBHOOK_SECRET", raising=False)
+    fake = FakeProvider()
+    try:
+        assert run(["provider", "add", "Hook Host", "--domain", "hookhost.example", "--webhook",
+                    fake.base + "/hook", "--as", "ana"]) == 0
+        capsys.readouterr()
+        assert run(["refer", "https://hookhost.example/p/1", "--json", "--as", "ana"]) == 0
+        rid = str(_json(capsys)["referrals"][0]["id"])  # type: ignore[index]
+        assert run(["referral", "approve", rid, "--as", "bob"]) == 0
+        assert run(["referral", "send", rid, "--channel", "webhook", "--as", "bob"]) == 0
+        capsys.readouterr()
+        assert run(["provider", "resolve", "https://hookhost.example/x", "--json"]) == 0
+        secret = _json(capsys)["details"]["contacts"]["webhook_secret"]  # type: ignore[index]
+        [call] = [c for c in fake.received if c["path"] == "/hook"]
+        expected = "sha256=" + hmac.new(secret.encode(), call["body"], hashlib.sha256).hexdigest()
+        assert call["headers"]["X-OpenIRU-Signature"] == expected
+    finally:
+        fake.close()

@@ -10,6 +10,8 @@ delivery is recorded and leaves the referral ``approved``.
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -24,6 +26,7 @@ from ..referral.providers import ProviderInfo
 from ..referral.targets import parse_target
 from ..referral.workflow import Action, Kind, State, transition
 from ..store.tables_referral import deliveries, referral_targets
+from ..store.tables_referral import providers as providers_table
 from . import audit, evidence
 from . import deconfliction as deconfliction_service
 from .providers import get_provider
@@ -135,8 +138,10 @@ def send(engine: sa.Engine, actor: str | None, referral_id: int, channel: str = 
     # Only channels that carry attachments need the PDF (fpdf2 parses the TrueType font each time).
     package, pdf_note = build_package(row, provider, infos, t, pdf=channel in PDF_CHANNELS)
     options = dict(channel_options or {})
-    if sleep is not None and channel == "webhook":
-        options["sleep"] = sleep
+    if channel == "webhook":
+        if sleep is not None:
+            options["sleep"] = sleep
+        provider = _ensure_webhook_secret(engine, provider, options, now)
     result = make_channel(channel, **options).deliver(package, provider)
     detail = {**result.detail, **({"pdf": pdf_note} if pdf_note else {})}
     with engine.begin() as conn:
@@ -156,6 +161,26 @@ def send(engine: sa.Engine, actor: str | None, referral_id: int, channel: str = 
         out = as_dict(conn, load_row(conn, referral_id), t)
     out["delivery"] = {"channel": channel, "ok": True, "attempts": result.attempts, **detail}
     return out
+
+
+def _ensure_webhook_secret(engine: sa.Engine, provider: ProviderInfo, options: dict[str, Any],
+                           now: Clock) -> ProviderInfo:
+    """A provider without a configured secret gets one generated and kept in its contacts.
+
+    The unit hands it to the provider (``openiru provider list --json``) so it can check
+    ``X-OpenIRU-Signature``; an explicit option or environment variable takes precedence.
+    """
+    env_name = provider.contacts.get("webhook_secret_env") or "OPENIRU_WEBHOOK_SECRET"
+    if options.get("secret") or os.environ.get(env_name) or provider.contacts.get("webhook_secret"):
+        return provider
+    secret = secrets.token_urlsafe(32)
+    provider.contacts["webhook_secret"] = secret
+    with engine.begin() as conn:
+        conn.execute(sa.update(providers_table).where(providers_table.c.name == provider.name)
+                     .values(contacts=dict(provider.contacts)))
+        audit.record(conn, "system", "provider.webhook_secret", "provider", provider.name,
+                     {"generated": True}, now=now)
+    return provider
 
 
 def deliveries_of(engine: sa.Engine, referral_id: int) -> list[dict[str, Any]]:

@@ -3,7 +3,9 @@
 Configuration comes from keyword options or environment variables:
 ``OPENIRU_SMTP_HOST`` / ``OPENIRU_SMTP_PORT`` / ``OPENIRU_SMTP_FROM``;
 ``OPENIRU_WEBHOOK_SECRET`` (or a provider contact ``webhook_secret_env``
-naming another variable); ``OPENIRU_OUTBOX`` for file export.
+naming another variable, or the secret OpenIRU generated for the provider on
+its first webhook delivery, ``webhook_secret``); ``OPENIRU_OUTBOX`` for file
+export.
 """
 
 from __future__ import annotations
@@ -88,7 +90,7 @@ class WebhookChannel(DeliveryChannel):
         if self.options.get("secret"):
             return str(self.options["secret"])
         env_name = provider.contacts.get("webhook_secret_env") or "OPENIRU_WEBHOOK_SECRET"
-        return os.environ.get(env_name, "")
+        return os.environ.get(env_name) or provider.contacts.get("webhook_secret", "")
 
     def deliver(self, package: DeliveryPackage, provider: ProviderInfo) -> DeliveryResult:
         url = self.options.get("url") or provider.contacts.get("webhook") or provider.contacts.get("api_endpoint")
