@@ -68,7 +68,18 @@ def test_refer_json_contract_and_workflow(db: str, capsys: pytest.CaptureFixture
     assert listed["time_to_removal_s"] == 1800
     assert run(["referral", "withdraw", rid, "--as", "bob"]) == 1  # illegal transition
     assert "cannot withdraw" in capsys.readouterr().err
-    assert run(["audit", "verify"]) == 0
+    assert run(["referral", "show", rid, "--json"]) == 0
+    shown = _json(capsys)
+    assert shown["approved_by"] == "bob" and shown["channel"] == "portal"  # type: ignore[index]
+    assert run(["referral", "evidence", rid, "--json"]) == 0
+    kinds = [e["kind"] for e in _json(capsys)]  # type: ignore[union-attr]
+    assert kinds.count("raw") == 2  # both targets preserved before sending
+    assert run(["audit", "verify", "--json"]) == 0
+    chain = _json(capsys)
+    assert chain["ok"] is True and chain["entries"] >= 6  # type: ignore[index]
+    assert run(["audit", "log", "--type", "referral", "--id", rid, "--json", "--as", "aud"]) == 0
+    actions = [e["action"] for e in _json(capsys)]  # type: ignore[union-attr]
+    assert actions[:3] == ["referral.create", "referral.approve", "evidence.capture"]
 
 
 REFUSED = [
