@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .data import COMMENTING, ENDORSING, ORIGIN_KINDS, Content, GraphData, PostCode
+from .data import COMMENTING, ENDORSING, ORIGIN_KINDS, Content, ContentKind, GraphData, PostCode
 
 DAY = 86400.0
 
@@ -23,6 +23,10 @@ class Copies:
     origin: np.ndarray
     item: np.ndarray
     time: np.ndarray
+    weight: np.ndarray | None = None   # strength of each copy relation (1 when None)
+
+    def weights(self) -> np.ndarray:
+        return self.weight if self.weight is not None else np.ones(len(self.copier))
 
 
 @dataclass
@@ -47,6 +51,9 @@ class Features:
 #: With detection results, only posts endorsing flagged content (flag x stance weight) take part in
 #: copy relations: re-posting the same generic sentence says nothing about a community.
 ENDORSED_FLAG = 0.5
+#: Without detection results a shared text says less than a re-uploaded media file: everyday
+#: phrases recur across unrelated accounts, files do not.
+STRUCTURAL_TEXT_COPY = 0.3
 
 
 def find_copies(data: GraphData) -> Copies:
@@ -61,22 +68,24 @@ def find_copies(data: GraphData) -> Copies:
         mask &= endorsed[c.post]
     post = c.post[mask]
     item = c.item[mask]
+    kind = c.kind[mask]
     if not len(post):
         z = np.zeros(0, np.int32)
-        return Copies(z, z, z, np.zeros(0))
+        return Copies(z, z, z, np.zeros(0), np.zeros(0))
     time = data.posts.time[post]
     order = np.lexsort((time, item))
-    post, item, time = post[order], item[order], time[order]
+    post, item, time, kind = post[order], item[order], time[order], kind[order]
     account = data.posts.account[post]
     starts = np.r_[0, np.flatnonzero(np.diff(item)) + 1]
     first_of = np.repeat(starts, np.diff(np.r_[starts, len(item)]))
     origin = account[first_of]
     keep = account != origin
-    copier, origin, item, time = account[keep], origin[keep], item[keep], time[keep]
+    copier, origin, item, time, kind = account[keep], origin[keep], item[keep], time[keep], kind[keep]
     # one copy per (copier, item): several near-duplicate posts of one item count once
     key = copier.astype(np.int64) * (int(item.max(initial=0)) + 1) + item
     _, first = np.unique(key, return_index=True)
-    return Copies(copier[first], origin[first], item[first], time[first])
+    weight = np.where((kind[first] == ContentKind.MEDIA) | data.detection, 1.0, STRUCTURAL_TEXT_COPY)
+    return Copies(copier[first], origin[first], item[first], time[first], weight)
 
 
 def _count(index: np.ndarray, n: int, weights: np.ndarray | None = None) -> np.ndarray:
@@ -90,7 +99,7 @@ def compute_features(data: GraphData, copies: Copies) -> Features:
     posts = _count(acc, n)
     originals = _count(acc[p.code == PostCode.ORIGINAL], n)
     reposts = _count(acc[np.isin(p.code, (PostCode.REPOST, PostCode.QUOTE))], n)
-    copies_made = _count(copies.copier, n)
+    copies_made = _count(copies.copier, n, copies.weights())
     forwards = _count(acc[p.code == PostCode.FORWARD], n) + copies_made
     if len(acc):
         day = np.floor(p.time / DAY).astype(np.int64)
@@ -113,7 +122,7 @@ def compute_features(data: GraphData, copies: Copies) -> Features:
     e = data.edges
     endorsing = np.isin(e.code, np.asarray(ENDORSING + (3,), np.int8))  # quotes also pass content on
     amplified_by = _count(e.dst[endorsing], n)
-    copied_by = _count(copies.origin, n)
+    copied_by = _count(copies.origin, n, copies.weights())
     endorse_out = _count(e.src[np.isin(e.code, np.asarray(ENDORSING, np.int8))], n)
     comment_out = _count(e.src[np.isin(e.code, np.asarray(COMMENTING, np.int8))], n)
     followers = np.nan_to_num(data.accounts.followers.astype(np.float64), nan=0.0)

@@ -130,13 +130,14 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     commenting = np.isin(e.code, np.asarray(COMMENTING, np.int8))
 
     interaction = weighted_matrix(n, np.r_[e.src, copies.copier], np.r_[e.dst, copies.origin],
-                                  np.r_[kind_weight[e.code], np.full(len(copies.copier), COPY_WEIGHT)])
+                                  np.r_[kind_weight[e.code], COPY_WEIGHT * copies.weights()])
     pr = pagerank(interaction)
     clock.lap("pagerank")
     del interaction
     end_src = np.r_[e.src[endorsing], copies.copier]
     end_dst = np.r_[e.dst[endorsing], copies.origin]
-    endorsement = weighted_matrix(n, end_src, end_dst, np.ones(len(end_src)), undirected=True)
+    endorsement = weighted_matrix(n, end_src, end_dst, np.r_[np.ones(int(endorsing.sum())), copies.weights()],
+                                  undirected=True)
     reset, seed_source = _seed_reset(data, f)
     ppr = personalised_pagerank(endorsement, reset)
     clock.lap("personalised_pagerank")
