@@ -113,6 +113,10 @@ def test_commands_return_the_contracted_json(loaded: tuple[str, Truth], tmp_path
     emerging = _json("platforms", "--emerging", "--json", "--db", url)
     assert [d["domain"] for d in emerging] == truth.emerging
 
+    weeks = _json("migration", "--json", "--db", url)
+    assert weeks and all(abs(sum(v["share"] for v in w["platforms"].values()) - 1.0) < 0.01 for w in weeks)
+    assert {"x", "telegram"} <= {p for w in weeks for p in w["platforms"]}
+
     out = tmp_path / "g.gexf"
     result = runner.invoke(app, ["graph", "export", "--format", "gexf", "--out", str(out), "--db", url])
     assert result.exit_code == 0, result.output
