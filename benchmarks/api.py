@@ -122,6 +122,7 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
             return proc
         except OSError:
             time.sleep(0.1)
+    proc.terminate()
     raise RuntimeError("server did not start; see benchmarks/out/api-server.log")
 
 
@@ -194,7 +195,7 @@ def main() -> None:
     ap.add_argument("--accounts", type=int, default=50_000)
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=20)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=1)
     ap.add_argument("--reuse", action="store_true", help="Reuse the generated database of a previous run.")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
@@ -227,6 +228,10 @@ def main() -> None:
         # slowest one is the full ranking (graph load + PageRank + communities) of the data.
         with ThreadPoolExecutor(args.workers * 4) as pool:
             warm_s = max(pool.map(warm, range(args.workers * 4)))
+        # Until 20 requests in a row answer fast, some worker has not ranked yet.
+        fast = 0
+        while fast < 20:
+            fast = fast + 1 if warm(0) < 1.0 else 0
         direct["key_accounts_compute_s"] = warm_s
         print(f"warm-up (full ranking computed once per worker, in parallel): {warm_s:.1f}s")
         for name, path in pages.items():

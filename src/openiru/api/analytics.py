@@ -47,3 +47,16 @@ def run_graph(engine: sa.Engine, name: str, *args: Any) -> Any:
 
         return getattr(graph_service, name)(engine, *args)
     return _executor().submit(_job, url, name, args).result()
+
+
+def shutdown() -> None:
+    """Stop the analytics process now (server shutdown): a ranking in progress is abandoned."""
+    global _pool
+    with _lock:
+        pool, _pool = _pool, None
+    if pool is None:
+        return
+    processes = list(getattr(pool, "_processes", {}).values())  # no public API to stop a busy worker
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.terminate()

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI
 
 from ..settings import Settings
+from . import analytics
 from .cache import AnalyticsCache
 from .errors import install_error_handlers
 from .middleware import BodySizeLimit, SecurityHeaders
@@ -41,10 +44,17 @@ def _include_routers(app: FastAPI) -> None:
         app.include_router(module.router)
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    analytics.shutdown()
+
+
 def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None) -> FastAPI:
     api_settings = ApiSettings.coerce(settings)
     app = FastAPI(title="OpenIRU", version="1", openapi_url="/openapi.json", docs_url=None,
-                  redoc_url=None, description="REST API of OpenIRU, an open-source Internet Referral Unit.")
+                  redoc_url=None, description="REST API of OpenIRU, an open-source Internet Referral Unit.",
+                  lifespan=_lifespan)
     app.state.engine = engine
     app.state.settings = api_settings
     app.state.analytics = AnalyticsCache(api_settings.analytics_ttl)
