@@ -116,6 +116,8 @@ def test_commands_return_the_contracted_json(loaded: tuple[str, Truth], tmp_path
     weeks = _json("migration", "--json", "--db", url)
     assert weeks and all(abs(sum(v["share"] for v in w["platforms"].values()) - 1.0) < 0.01 for w in weeks)
     assert {"x", "telegram"} <= {p for w in weeks for p in w["platforms"]}
+    one = _json("migration", "--community", "0", "--json", "--db", url)
+    assert one and sum(w["posts"] for w in one) < sum(w["posts"] for w in weeks)
 
     out = tmp_path / "g.gexf"
     result = runner.invoke(app, ["graph", "export", "--format", "gexf", "--out", str(out), "--db", url])

@@ -133,10 +133,14 @@ def platforms(
     out.print(table)
 
 
-def migration(db: DbOption = None, json_out: JsonOption = False) -> None:
-    """Share of the community's posts per platform per week."""
+def migration(
+    community: Annotated[int | None, typer.Option("--community", help="Only this community (Leiden label "
+                                                  "from 'accounts').")] = None,
+    db: DbOption = None, json_out: JsonOption = False,
+) -> None:
+    """Share of the community's posts per platform per week (communities moving between platforms)."""
     with _engine(db) as engine:
-        rows = graph_service.community_migration(engine)
+        rows = graph_service.community_migration(engine, community)
     if json_out:
         print_json(rows)
         return

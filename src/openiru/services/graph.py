@@ -151,9 +151,15 @@ def _post_urls(engine: sa.Engine, data: GraphData, chosen: np.ndarray) -> list[l
     return urls
 
 
-def community_migration(engine: sa.Engine) -> list[dict[str, Any]]:
+def community_migration(engine: sa.Engine, community: int | None = None) -> list[dict[str, Any]]:
+    """Share of the community's posts per platform per week: posts of the accounts the ranking does
+    not call bystanders, or of one Leiden community when ``community`` is given."""
     data, ranking = ranked(engine)
-    chosen, _ = _flagged_posts(data, None if data.detection else ranking)
+    if community is None:
+        member = np.asarray([r != "bystander" for r in ranking.role], bool)
+    else:
+        member = ranking.community == community
+    chosen = np.flatnonzero(member[data.posts.account]) if data.n else np.zeros(0, np.int64)
     return migration(data.posts.time[chosen], [data.posts.platform[k] for k in chosen.tolist()])
 
 
