@@ -42,6 +42,7 @@ class Features:
     hit_stance: np.ndarray       # endorsing share of the account's detection hits (1 without hits)
     exempt_hits: np.ndarray      # exempted detection hits
     amplified_by: np.ndarray     # reposts/forwards/quotes received
+    amplifiers: np.ndarray       # distinct accounts that reposted, forwarded or quoted it
     copied_by: np.ndarray        # copies of items this account posted first
     followers: np.ndarray
     endorse_out: np.ndarray      # reposts/forwards made (edge count)
@@ -122,12 +123,14 @@ def compute_features(data: GraphData, copies: Copies) -> Features:
     e = data.edges
     endorsing = np.isin(e.code, np.asarray(ENDORSING + (3,), np.int8))  # quotes also pass content on
     amplified_by = _count(e.dst[endorsing], n)
+    pairs = np.unique(e.src[endorsing].astype(np.int64) * max(n, 1) + e.dst[endorsing])
+    amplifiers = _count((pairs % max(n, 1)).astype(np.int64), n)
     copied_by = _count(copies.origin, n, copies.weights())
     endorse_out = _count(e.src[np.isin(e.code, np.asarray(ENDORSING, np.int8))], n)
     comment_out = _count(e.src[np.isin(e.code, np.asarray(COMMENTING, np.int8))], n)
     followers = np.nan_to_num(data.accounts.followers.astype(np.float64), nan=0.0)
     return Features(posts, originals, reposts, forwards, copies_made, posts / np.maximum(span, 1.0), burst, flagged,
-                    hit_stance, exempt_hits, amplified_by, copied_by, followers, endorse_out, comment_out)
+                    hit_stance, exempt_hits, amplified_by, amplifiers, copied_by, followers, endorse_out, comment_out)
 
 
 def log_scale(values: np.ndarray) -> np.ndarray:

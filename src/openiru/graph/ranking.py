@@ -70,7 +70,8 @@ class Ranking:
             "reposts_and_quotes": int(f.reposts[i]), "forwards_and_copies": int(f.forwards[i]),
             "posts_per_day": round(float(f.per_day[i]), 3), "busiest_day_posts": int(f.burst[i]),
             "flagged_content": round(float(f.flagged[i]), 3), "exempt_hits": int(f.exempt_hits[i]),
-            "amplified_by": int(f.amplified_by[i]), "copied_by": int(f.copied_by[i]),
+            "amplified_by": int(f.amplified_by[i]), "distinct_amplifiers": int(f.amplifiers[i]),
+            "copied_by": round(float(f.copied_by[i]), 2),
             "followers": int(f.followers[i]),
         }
         reasons = [f"{k.replace('_', ' ')} {v:.2f}" for k, v in
