@@ -295,8 +295,8 @@ def main() -> None:
 
     OUT.mkdir(parents=True, exist_ok=True)
     rows = []
-    print(f"{'format':<9} {'posts':>9} {'MiB':>7} {'importer → database':<30} {'wall s':>7} {'posts/s':>9} "
-          f"{'CPU s':>7} {'posts/CPU-s':>11} {'peak RSS MiB':>12}", flush=True)
+    print(f"{'format':<9} {'size':>8} {'MiB':>6} {'importer → database':<38} {'posts':>9} {'wall s':>7} "
+          f"{'posts/s':>8} {'CPU s':>7} {'posts/CPU-s':>11} {'peak RSS MiB':>12}", flush=True)
     for size in (int(s) for s in args.sizes.split(",")):
         for fmt in args.formats.split(","):
             path = OUT / (f"twarc2_{size}.jsonl" if fmt == "twarc2" else f"telegram_{size}" / Path("result.json"))
@@ -327,9 +327,9 @@ def main() -> None:
                 posts, wall, cpu = float(r["posts"]), float(r["seconds"]), float(r["cpu_s"])  # type: ignore[arg-type]
                 rows.append({"format": fmt, "size": size, "file_mib": round(mib, 1), "target": label, **r,
                              "posts_per_s": round(posts / wall), "posts_per_cpu_s": round(posts / cpu)})
-                print(f"{fmt:<9} {size:>9} {mib:>7.0f} {label:<30} {wall:>7.1f} {posts / wall:>9,.0f} "
-                      f"{cpu:>7.1f} {posts / cpu:>11,.0f} {float(r['peak_rss_mib']):>12.0f}",  # type: ignore[arg-type]
-                      flush=True)
+                print(f"{fmt:<9} {size:>8} {mib:>6.0f} {label:<38} {posts:>9,.0f} {wall:>7.1f} "
+                      f"{posts / wall:>8,.0f} {cpu:>7.1f} {posts / cpu:>11,.0f} "
+                      f"{float(r['peak_rss_mib']):>12.0f}", flush=True)  # type: ignore[arg-type]
     (OUT / "ingest_results.json").write_text(json.dumps(rows, indent=1))
 
 

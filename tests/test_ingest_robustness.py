@@ -94,12 +94,12 @@ def test_kill_9_mid_import_then_rerun_equals_a_clean_import(fmt: str, db_url: st
     path = generate(fmt, tmp_path, 3000)
     want = expected(fmt, path)
     batch = 300
+    engine = open_database(db_url)  # migrated before the child starts: no concurrent migrations
     log, marker = tmp_path / "child.log", tmp_path / "marker"
     with open(log, "wb") as err:
         child = subprocess.Popen([sys.executable, "-c", SLOW_IMPORT, db_url, str(path), fmt, str(batch),
                                   str(marker)],
                                  stdout=subprocess.DEVNULL, stderr=err)
-    engine = open_database(db_url)
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():
