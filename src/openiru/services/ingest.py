@@ -210,9 +210,11 @@ def ingest_source(
     summary = IngestSummary(str(source.path), source.name, source.platform)
     hooks = list(after_batch) if after_batch is not None else default_hooks(engine)
     with engine.begin() as conn:
-        run_id = conn.execute(sa.insert(schema.import_runs).values(
+        inserted = conn.execute(sa.insert(schema.import_runs).values(
             path=str(source.path), format=source.name, platform=source.platform,
-            started_at=datetime.now(UTC))).inserted_primary_key[0]
+            started_at=datetime.now(UTC))).inserted_primary_key
+        assert inserted is not None
+        run_id = inserted[0]
 
     writer = BatchWriter(engine, hooks, summary, on_progress)
 

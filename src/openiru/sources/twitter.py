@@ -133,7 +133,8 @@ class TwitterV2Source(Source):
         if not isinstance(includes, dict):
             yield Problem(str(self.path), location, "invalid includes: not an object")
             includes = {}
-        media = {m.get("media_key"): m for m in includes.get("media") or () if isinstance(m, dict)}
+        media: dict[str, Any] = {str(m.get("media_key")): m for m in includes.get("media") or ()
+                                 if isinstance(m, dict)}
         for index, user in enumerate(includes.get("users") or ()):
             yield from self._account(user, f"{location}: includes.users[{index}]")
         data = page.get("data")
@@ -222,7 +223,8 @@ def user_account(user: dict[str, Any], platform: str) -> Account:
     metrics = user.get("public_metrics") or {}
     avatar_url = user.get("profile_image_url")
     created = user.get("created_at")
-    meta = {k: user[k] for k in ("location", "verified", "protected", "url", "withheld") if k in user}
+    meta: dict[str, Any] = {k: user[k] for k in ("location", "verified", "protected", "url", "withheld")
+                            if k in user}
     return Account(
         AccountKey(platform, str(user["id"])),
         handle=user.get("username"),

@@ -230,7 +230,7 @@ def _media_tuple(m: Media) -> tuple[Any, ...]:
 
 
 def _account_tuples(batch: Batch, t: Any) -> list[tuple[Any, ...]]:
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for k in batch.accounts.keys() | batch.seen.keys():
         a = batch.accounts.get(k)
         when = batch.seen.get(k)
@@ -275,9 +275,9 @@ def write_batch(conn: sa.Connection, batch: Batch) -> BatchCounts:
     media_rows: dict[str, tuple[Any, ...]] = {}
     for account in batch.accounts.values():
         if account.avatar is not None:
-            key = account.avatar.key
-            if key not in media_rows:
-                media_rows[key] = _media_tuple(account.avatar)
+            avatar_key = account.avatar.key
+            if avatar_key not in media_rows:
+                media_rows[avatar_key] = _media_tuple(account.avatar)
     account_rows = _account_tuples(batch, t)
     post_rows: list[tuple[Any, ...]] = []
     link_rows: list[tuple[Any, ...]] = []
@@ -287,10 +287,10 @@ def write_batch(conn: sa.Connection, batch: Batch) -> BatchCounts:
     # second, different description of the post would leave rows no post links to.
     seen_posts = existing_posts(conn, batch.posts)
     for post in batch.posts:
-        platform, post_id = key = (post.key.platform, post.key.post_id)
-        if key in seen_posts:
+        platform, post_id = post.key.platform, post.key.post_id
+        if (platform, post_id) in seen_posts:
             continue
-        seen_posts.add(key)
+        seen_posts.add((platform, post_id))
         author = post.account.account_id
         when = t(post.timestamp)
         post_rows.append((
@@ -337,7 +337,7 @@ def resolve_edges(conn: sa.Connection, platforms: Iterable[str] | None = None) -
     every edge: minutes at 100,000 Telegram forwards).
     """
     e, p = schema.edges, schema.posts
-    unresolved = e.c.target_account_id.is_(None)
+    unresolved: sa.ColumnElement[bool] = e.c.target_account_id.is_(None)
     if platforms is not None:
         unresolved = sa.and_(unresolved, e.c.platform.in_(list(platforms)))
     by_post = (sa.select(p.c.account_id)
