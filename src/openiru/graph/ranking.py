@@ -87,8 +87,27 @@ class Ranking:
             "seed_source": self.seed_source,
             "pagerank": float(self.pagerank[i]), "personalised_pagerank": float(self.ppr[i]),
             "community_seed_share": self.community_seed_share.get(int(self.community[i])),
-            "counts": counts, "why": "strongest parts: " + ", ".join(reasons),
+            "counts": counts, "why": "strongest parts: " + ", ".join(reasons) + "; " + self._story(data, i),
         }
+
+    def _story(self, data: GraphData, i: int) -> str:
+        """The account's behaviour in words, from its counts."""
+        f = self.features
+        said = [f"{self.role[i]}: {int(f.posts[i])} posts ({f.per_day[i]:.1f} a day)"]
+        if f.amplified_by[i] or f.copied_by[i]:
+            said.append(f"passed on {int(f.amplified_by[i])} times by {int(f.amplifiers[i])} accounts, "
+                        f"re-uploaded {f.copied_by[i]:.0f} times")
+        if f.reposts[i] or f.forwards[i]:
+            said.append(f"{int(f.reposts[i])} reposts/quotes and {f.forwards[i]:.0f} forwards/re-uploads of others")
+        if f.flagged[i]:
+            said.append(f"flagged content {f.flagged[i]:.1f} (endorsing share of hits {f.hit_stance[i]:.0%})")
+        if self.stance[i] < 0.5:
+            said.append(f"mostly commentary on the community (stance {self.stance[i]:.2f})")
+        if i in data.seeds:
+            said.append("marked as a seed" + (f" by {data.seeds[i]}" if data.seeds[i] else ""))
+        if i in data.exempt_accounts:
+            said.append(f"exempted: {data.exempt_accounts[i]}")
+        return "; ".join(said)
 
 
 def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
