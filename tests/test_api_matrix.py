@@ -90,6 +90,15 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/providers/resolve"): UNIT,
     ("GET", "/api/v1/providers/{name}"): UNIT,
     ("PUT", "/api/v1/providers/{name}"): {"admin", "analyst"},
+    ("POST", "/api/v1/banks/{bank}/import"): {"admin", "analyst"},
+    ("GET", "/api/v1/banks/{bank}/export"): UNIT,
+    ("POST", "/api/v1/lexicons/{name}/import"): {"admin", "analyst"},
+    ("GET", "/api/v1/exports/{fmt}"): UNIT,
+    ("POST", "/api/v1/classifier/train"): {"admin", "analyst"},
+    ("GET", "/api/v1/classifier/eval"): UNIT,
+    ("GET", "/api/v1/classifier/models"): UNIT,
+    ("POST", "/api/v1/referrals/{referral_id}/pause"): UNIT,
+    ("POST", "/api/v1/referrals/{referral_id}/resume"): UNIT,
     # console and portal pages
     ("GET", "/"): ANON,
     ("GET", "/login"): ANON,
@@ -134,7 +143,7 @@ def concrete(path: str) -> str:
 def call(world: World, client: Any, method: str, path: str) -> Any:
     kwargs: dict[str, Any] = {}
     if method in {"POST", "PATCH", "PUT"}:
-        if path == "/api/v1/ingest":
+        if path == "/api/v1/ingest" or path.endswith("/import"):
             kwargs["files"] = {"file": ("x.jsonl", b"", "application/json")}
         else:
             kwargs["json"] = {}

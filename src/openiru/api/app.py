@@ -29,7 +29,7 @@ log = logging.getLogger("openiru.api")
 
 #: Router modules under openiru.api.routers; an area's module is skipped while
 #: the services it adapts are not there yet.
-ROUTER_MODULES = ("auth", "content", "users", "detect", "graph", "referrals", "operations", "providers", "portal")
+ROUTER_MODULES = ("auth", "content", "users", "detect", "graph", "referrals", "operations", "providers", "interop", "portal")
 
 
 def _include_routers(app: FastAPI) -> None:
@@ -64,7 +64,7 @@ def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None
 
     install_web(app)
     app.add_middleware(BodySizeLimit, max_body=api_settings.max_body, max_upload=api_settings.max_upload,
-                       upload_paths=("/api/v1/ingest",))
+                       upload_paths=("/api/v1/ingest", "/api/v1/banks/", "/api/v1/lexicons/"))
     app.add_middleware(SecurityHeaders, hsts=api_settings.hsts)
     return app
 

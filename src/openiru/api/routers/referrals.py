@@ -114,6 +114,24 @@ def feedback(body: Feedback, request: Request, referral_id: int = referral_id_pa
     return result
 
 
+class Pause(BaseModel):
+    reason: Literal["force_majeure", "clarification"] = "force_majeure"
+
+
+@router.post("/referrals/{referral_id}/pause", **roles("admin", "analyst", "approver"))
+def pause(body: Pause, request: Request, referral_id: int = referral_id_param(),
+          principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+    """Stop the deadline clock (TCO Art. 3(7), 3(8))."""
+    return referrals.pause(engine_of(request), principal.name, referral_id, body.reason)
+
+
+@router.post("/referrals/{referral_id}/resume", **roles("admin", "analyst", "approver"))
+def resume(body: Reason, request: Request, referral_id: int = referral_id_param(),
+           principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+    """Restart the deadline clock (the clarification came, the force majeure ended)."""
+    return referrals.resume(engine_of(request), principal.name, referral_id, body.reason)
+
+
 @router.post("/referrals/{referral_id}/release", **roles("liaison", "admin"))
 def release(body: Reason, request: Request, referral_id: int = referral_id_param(),
             principal: Principal = Depends(current_principal)) -> dict[str, Any]:
