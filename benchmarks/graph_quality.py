@@ -72,15 +72,15 @@ def main() -> int:
           f"ranking {'from structure only' if args.data_only else 'with detection results'}")
     print("| seed / scale | core propagandists | p@10 | p@20 | p@50 | journalists+researchers in top 20 | coordination P/R/F1 "
           "(kind) | coordination F1 (any kind) | groups found/planted | re-created P/R/F1 | "
-          "cross-platform P/R | emerging found / extra / missed | rank s | coordination s |")
-    print("|" + "---|" * 15)
+          "cross-platform P/R | emerging found / extra / missed | load s | rank s | coordination s |")
+    print("|" + "---|" * 16)
     for seed, r in rows:
         ck, ca, rc, cr = r["coord_kind"], r["coord_any"], r["recreated"], r["cross"]
         print(f"| {seed} | {r['core']} | {r['p@10']:.2f} | {r['p@20']:.2f} | {r['p@50']:.2f} | "
               f"{r['outsiders_top20']} | {ck[0]:.2f}/{ck[1]:.2f}/{ck[2]:.2f} | {ca[2]:.2f} | "
               f"{r['groups'][0]}/{r['groups'][1]} | {rc[0]:.2f}/{rc[1]:.2f}/{rc[2]:.2f} | "
               f"{cr[0]:.2f}/{cr[1]:.2f} | {r['emerging'][0]} / {r['emerging'][1]} / {r['emerging'][2]} | "
-              f"{r['rank_s']:.1f} | {r['coord_s']:.1f} |")
+              f"{r['load_s']:.1f} | {r['rank_s']:.2f} | {r['coord_s']:.2f} |")
     return 0
 
 

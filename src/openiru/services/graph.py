@@ -94,17 +94,18 @@ def key_accounts(engine: sa.Engine, top: int | None = None, platform: str | None
 # --- coordination ------------------------------------------------------------------------------------
 
 def coordination(engine: sa.Engine, window: float = coord.DEFAULT_WINDOW,
-                 min_repeats: int = coord.DEFAULT_MIN_REPEATS, kinds: list[str] | None = None
-                 ) -> list[dict[str, Any]]:
-    data = load_graph(engine, with_detection=False)
+                 min_repeats: int = coord.DEFAULT_MIN_REPEATS, kinds: list[str] | None = None,
+                 data: GraphData | None = None) -> list[dict[str, Any]]:
+    """``data``: the store already loaded (by the caller, for several analyses)."""
+    data = data if data is not None else load_graph(engine, with_detection=False)
     return [{"accounts": [_key(data, i) for i in g.accounts], "kind": g.kind, "score": g.score,
              "evidence": g.evidence} for g in coord.find_coordination(data, window, min_repeats, kinds)]
 
 
 # --- re-created accounts and cross-platform identity -------------------------------------------------
 
-def resurgence(engine: sa.Engine) -> list[dict[str, Any]]:
-    data = load_graph(engine, with_detection=False)
+def resurgence(engine: sa.Engine, data: GraphData | None = None) -> list[dict[str, Any]]:
+    data = data if data is not None else load_graph(engine, with_detection=False)
     out = []
     for link in find_links(data):
         new, old = _key(data, link.account), _key(data, link.predecessor)
@@ -126,9 +127,11 @@ def _flagged_posts(data: GraphData, ranking: Ranking | None) -> tuple[np.ndarray
     return np.flatnonzero(member[p.account]), "community accounts"
 
 
-def platforms(engine: sa.Engine, emerging_only: bool = False) -> list[dict[str, Any]]:
-    data = load_graph(engine)
-    ranking = None if data.detection else rank_accounts(data)
+def platforms(engine: sa.Engine, emerging_only: bool = False,
+              loaded: tuple[GraphData, Ranking | None] | None = None) -> list[dict[str, Any]]:
+    data, ranking = loaded if loaded is not None else (load_graph(engine), None)
+    if ranking is None and not data.detection:
+        ranking = rank_accounts(data)
     chosen, basis = _flagged_posts(data, ranking)
     urls = _post_urls(engine, data, chosen)
     stats = domain_stats(data.posts.time[chosen], urls, domain_registry(engine))

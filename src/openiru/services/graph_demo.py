@@ -61,7 +61,10 @@ def score_against_truth(engine: sa.Engine, truth: dict[str, Any], window: float 
     res: dict[str, Any] = {}
     t = time.perf_counter()
     data = load_graph(engine, with_detection=with_detection)
-    ranked = graph_service.key_accounts(engine, loaded=(data, rank_accounts(data)))
+    res["load_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ranking = rank_accounts(data)
+    ranked = graph_service.key_accounts(engine, loaded=(data, ranking))
     res["rank_s"] = time.perf_counter() - t
     core = {_key(a) for a in truth.get("core_propagandists", [])}
     outsiders = {_key(a) for a in truth.get("journalists", []) + truth.get("researchers", [])}
@@ -71,21 +74,24 @@ def score_against_truth(engine: sa.Engine, truth: dict[str, Any], window: float 
     res["outsiders_top20"] = sum(x in outsiders for x in keys[:20])
     res["core"] = len(core)
     t = time.perf_counter()
-    groups = graph_service.coordination(engine, window, min_repeats)
+    groups = graph_service.coordination(engine, window, min_repeats, data=data)
     res["coord_s"] = time.perf_counter() - t
     found = [(g["kind"], {_key(a) for a in g["accounts"]}) for g in groups]
     planted = [(g["kind"], {_key(a) for a in g["accounts"]}) for g in truth.get("coordination_groups", [])]
     res["coord_kind"] = prf(*match_groups(found, planted, True))
     res["coord_any"] = prf(*match_groups(found, planted, False))
     res["groups"] = (len(found), len(planted))
-    links = graph_service.resurgence(engine)
+    links = graph_service.resurgence(engine, data=data)
     recreated = {(_key(x), _pred(x)) for x in links if x["evidence"].get("link") == "recreated"}
     recreated_truth = {(_key(x), _pred(x)) for x in truth.get("recreated", [])}
     res["recreated"] = prf(len(recreated & recreated_truth), len(recreated), len(recreated_truth))
     cross = {frozenset({_key(x), _pred(x)}) for x in links if x["evidence"].get("link") == "cross-platform"}
     cross_truth = {frozenset({_key(x["a"]), _key(x["b"])}) for x in truth.get("cross_platform", [])}
     res["cross"] = prf(len(cross & cross_truth), len(cross), len(cross_truth))
-    emerging = {d["domain"] for d in graph_service.platforms(engine, emerging_only=True)}
+    # emerging domains from detection results where there are any, as the command does
+    domains = graph_service.platforms(engine, emerging_only=True,
+                                      loaded=(data, ranking) if with_detection else None)
+    emerging = {d["domain"] for d in domains}
     planted_domains = set(truth.get("emerging_domains", []))
     res["emerging"] = (sorted(emerging & planted_domains), sorted(emerging - planted_domains),
                        sorted(planted_domains - emerging))
