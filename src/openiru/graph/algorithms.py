@@ -79,7 +79,13 @@ def leiden(matrix: csr_matrix, members: np.ndarray, seed: int = 1) -> np.ndarray
     graph = ig.Graph(n=len(members), edges=np.column_stack((sub.row[upper], sub.col[upper])).astype(np.int64),
                      directed=False)
     graph.es["weight"] = sub.data[upper]
-    random.seed(seed)  # igraph's Leiden draws from Python's random generator
-    parts = graph.community_leiden(objective_function="modularity", weights="weight", n_iterations=2)
+    # igraph's Leiden draws from Python's random generator: seed it for repeatable communities, and
+    # give the caller's random state back afterwards
+    state = random.getstate()
+    random.seed(seed)
+    try:
+        parts = graph.community_leiden(objective_function="modularity", weights="weight", n_iterations=2)
+    finally:
+        random.setstate(state)
     labels[members] = np.asarray(parts.membership)
     return labels
