@@ -314,3 +314,10 @@ def test_subdomains_belong_to_their_platform() -> None:
     stats = domain_stats(np.asarray([T0.timestamp()]), [["https://m.youtube.com/watch?v=1"]],
                          {"youtube.com": "youtube"})
     assert stats[0].platform == "youtube" and stats[0].known
+
+
+def test_ranking_is_repeatable(eco) -> None:
+    data, _ = eco
+    first, second = rank_accounts(data), rank_accounts(data)
+    assert first.order.tolist() == second.order.tolist()
+    assert first.community.tolist() == second.community.tolist()
