@@ -96,3 +96,13 @@ def test_url_classification_and_shortener_expansion() -> None:
     assert domain_of("https://www.Example.org/x") == "example.org"
     assert urls_in_text("see https://a.example/x). and http://b.example") == ["https://a.example/x",
                                                                               "http://b.example"]
+
+
+def test_shortened_links_are_expanded_from_what_the_data_says() -> None:
+    classifier = UrlClassifier({"velmor-herald.example": "Velmor Herald"})
+    # a post whose export gives the expanded form of its shortened link teaches the pair
+    left = classifier.learn(["https://bit.ly/x1", "https://other.example/a"], ["https://velmor-herald.example/b"])
+    assert left == ["https://other.example/a"]
+    # a later post with only the short link is then recognised as a link to the outlet
+    info = classifier.classify("https://bit.ly/x1")
+    assert info.category == "outlet" and info.url == "https://velmor-herald.example/b"

@@ -281,7 +281,8 @@ class Detector:
     def _links(self, result: ScanResult) -> None:
         post = result.post
         seen: set[str] = set()
-        for url in list(post.urls) + urls_in_text(post.text):
+        in_text = self.urls.learn(urls_in_text(post.text), list(post.urls))
+        for url in list(post.urls) + in_text:
             info = self.urls.classify(url)
             if info.url in seen:
                 continue

@@ -130,6 +130,21 @@ class UrlClassifier:
             seen.add(normalised)
         return normalised
 
+    def is_shortener(self, url: str) -> bool:
+        return _in(domain_of(url), SHORTENERS) is not None
+
+    def learn(self, text_urls: list[str], resolved_urls: list[str]) -> list[str]:
+        """Pair the shortened links written in a post with the expanded links its export
+        lists (in order, when the counts agree); remember the pairs for later posts.
+        Returns the text's links that the export did not already give expanded."""
+        short = [u for u in text_urls if self.is_shortener(u)]
+        expanded = [u for u in resolved_urls if not self.is_shortener(u)]
+        if short and len(short) == len(expanded):
+            for s, e in zip(short, expanded, strict=True):
+                self.expansions.setdefault(normalise_url(s), e)
+            return [u for u in text_urls if not self.is_shortener(u)]
+        return text_urls
+
     def classify(self, url: str) -> UrlInfo:
         normalised = self.expand(url)
         domain = domain_of(normalised)
