@@ -253,3 +253,33 @@ def test_match_service_hashes_files_and_texts(engine: sa.Engine, world: dict[str
     # the second look-up comes from the packed cache and says the same
     again = list(detect_match.match(engine, [pdq]))
     assert again[0]["matches"] == results[0]["matches"]
+
+
+def test_classifier_trained_from_decisions_scores_posts(sqlite_engine: sa.Engine) -> None:
+    from openiru.services import detect_classifier
+
+    engine = sqlite_engine
+    add_user(engine, "ana", "analyst")
+    flagged = ["Bulletin of the Velmor Herald: join the assembly", "The Ashen Meridian order calls the ranks",
+               "Velmor Herald statement: share the bulletin", "Order of the Ashen Meridian bulletin tonight",
+               "Join the Meridian ranks, read the Herald", "Ashen order assembly bulletin from the Herald"]
+    benign = ["The bakery on the corner sells fresh bread", "Our team won the football match on Sunday",
+              "Rain is expected tomorrow in the valley", "The concert in the park starts at eight",
+              "Tomatoes grow well on sunny balconies", "The library opens a new reading room"]
+    posts = [_post(f"f{i}", "core", t) for i, t in enumerate(flagged)] + \
+        [_post(f"b{i}", "town", t) for i, t in enumerate(benign)] + \
+        [_post("new1", "core", "Velmor Herald bulletin: the ranks of the Ashen order assemble")]
+    ingest_source(engine, ListSource(posts))
+    for i in range(len(flagged)):
+        detect_alerts.decide(engine, f"testnet:f{i}", "confirm", actor="ana")
+    for i in range(len(benign)):
+        detect_alerts.decide(engine, f"testnet:b{i}", "reject", "false-positive", actor="ana")
+    result = detect_classifier.train(engine, "ana", folds=3)
+    assert result["version"] == 1 and result["n_samples"] == 12
+    assert set(result["metrics"]["per_language"]) == {"en"}
+    assert detect_classifier.list_models(engine)[0]["active"]
+    detect_scan.scan(engine, rescan=True)
+    alert = next(a for a in detect_alerts.list_alerts(engine, uncertain=True, status="all", limit=None)
+                 if a["id"] == "testnet:new1")
+    assert alert["model_probability"] > 0.5
+    assert alert["hits"][0]["matcher"] == "classifier"

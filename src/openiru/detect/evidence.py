@@ -87,6 +87,8 @@ class ScanResult:
     hits: list[Hit] = field(default_factory=list)
     signals: list[Signal] = field(default_factory=list)
     language: str | None = None
+    #: the active classifier's probability for this post, when it was classified
+    model_probability: float | None = None
 
     @property
     def alerting_hits(self) -> list[Hit]:

@@ -307,6 +307,7 @@ class Detector:
             return
         probabilities = model([normalised[i] for i in todo])
         for i, p in zip(todo, probabilities.tolist(), strict=True):
+            results[i].model_probability = round(p, 4)
             if p >= self.ruleset.classifier_min_probability:
                 results[i].hits.append(Hit("classifier", 0.8 * p, None, None,
                                            f"model v{self.ruleset.classifier_version}", None,

@@ -168,7 +168,8 @@ def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime 
             "priority": priority(strength, followers=followers.get(account), reach=reach.get(key, 0),
                                  timestamp=r.post.timestamp, now=now,
                                  account_alerts=account_alerts.get(account, 0)),
-            "model_probability": (model_probability or {}).get(key),
+            "model_probability": r.model_probability if r.model_probability is not None
+            else (model_probability or {}).get(key),
             "created_at": now, "updated_at": now})
     if alert_rows:
         stmt = dialect_insert(conn, al)
