@@ -106,7 +106,11 @@ def test_commands_return_the_contracted_json(loaded: tuple[str, Truth], tmp_path
             x["evidence"]["link"]) for x in links}
     for new, old in truth.recreated:
         assert (new, old, "recreated") in got
-    assert any(link == "cross-platform" for *_, link in got)
+    # ban-evasion links only by default; the same actor on other platforms on request
+    assert all(link == "recreated" for *_, link in got)
+    both = _json("resurgence", "--cross-platform", "--json", "--db", url)
+    assert any(x["evidence"]["link"] == "cross-platform" for x in both)
+    assert len(both) > len(links)
 
     domains = _json("platforms", "--json", "--db", url)
     assert set(domains[0]) >= {"domain", "platform", "known", "flagged_links", "first_seen", "weekly"}

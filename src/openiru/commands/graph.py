@@ -102,10 +102,20 @@ def coordination(
     out.print(table)
 
 
-def resurgence(db: DbOption = None, json_out: JsonOption = False) -> None:
-    """Re-created accounts linked to removed or silent predecessors, and cross-platform identities."""
+def resurgence(
+    cross_platform: Annotated[bool, typer.Option(
+        "--cross-platform", help="Also list the same actor's accounts on other platforms.")] = False,
+    db: DbOption = None, json_out: JsonOption = False,
+) -> None:
+    """Re-created accounts linked to removed or silent predecessors (ban evasion).
+
+    With --cross-platform, also the same actor's accounts on other platforms
+    (``evidence.link`` says which kind each row is).
+    """
     with _engine(db) as engine:
         rows = graph_service.resurgence(engine)
+    if not cross_platform:
+        rows = [r for r in rows if r["evidence"].get("link") != "cross-platform"]
     if json_out:
         print_json(rows)
         return
