@@ -86,6 +86,11 @@ def _write(path: Path, text: str) -> Path:
     return path
 
 
+def _records(engine: sa.Engine, bank: str) -> list:
+    with engine.connect() as conn:
+        return detect_banks.bank_records(conn, bank)
+
+
 def _open_alert_posts(engine: sa.Engine) -> set[str]:
     return {a["id"] for a in detect_alerts.list_alerts(engine, limit=None)}
 
@@ -125,6 +130,10 @@ def test_hash_list_formats_import_and_export(engine: sa.Engine, tmp_path: Path) 
     assert f"{'a' * 64},pdq,Order,Herald,img-1,unit" in "\n".join(exported)
     assert detect_banks.export_bank(engine, "tx", "threatexchange").splitlines() == [
         f"pdq {'1' * 64}", f"video_md5 {'2' * 32}"]
+    # an exported TAT page imports again into another bank with the same hashes
+    _write(d / "tat_out.json", detect_banks.export_bank(engine, "demo", "tat"))
+    assert detect_banks.import_hash_list(engine, d / "tat_out.json", "roundtrip").added == 3
+    assert {r.value for r in _records(engine, "roundtrip")} == {r.value for r in _records(engine, "demo")}
 
 
 def test_scan_finds_media_and_text_and_only_scans_unscanned(engine: sa.Engine, world: dict[str, Path]) -> None:

@@ -67,7 +67,7 @@ def bank_import(
 @bank_app.command("export")
 def bank_export(
     bank: Annotated[str, typer.Option("--bank", help="Bank name.")],
-    fmt: Annotated[str, typer.Option("--format", help="csv|plain|threatexchange|jsonl")] = "csv",
+    fmt: Annotated[str, typer.Option("--format", help="csv|plain|threatexchange|tat|jsonl")] = "csv",
     output: Annotated[Path | None, typer.Option("--out", help="Write to this file instead of stdout.")] = None,
     db: DbOption = None,
 ) -> None:

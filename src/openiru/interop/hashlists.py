@@ -262,7 +262,7 @@ def _read_jsonl(path: Path, kind: str | None) -> _Raw:
 
 
 def write_hash_list(records: Iterable[HashRecord], fmt: str = "csv") -> str:
-    """A hash list as text in ``csv``, ``plain``, ``threatexchange`` or ``jsonl`` form."""
+    """A hash list as text in ``csv``, ``plain``, ``threatexchange``, ``tat`` or ``jsonl`` form."""
     out = io.StringIO()
     if fmt == "csv":
         writer = csv.writer(out, lineterminator="\n")
@@ -276,10 +276,19 @@ def write_hash_list(records: Iterable[HashRecord], fmt: str = "csv") -> str:
     elif fmt == "threatexchange":
         for r in records:
             out.write(f"{TX_NAMES.get(r.kind, r.kind)} {r.value}\n")
+    elif fmt == "tat":
+        # one page in the shape of the Tech Against Terrorism hash-list API (what
+        # python-threatexchange's TAT exchange and ``read_hash_list(fmt="tat")`` read)
+        algorithms = {"pdq": "PDQ", "md5": "MD5", "video": "MD5", "sha256": "SHA256"}
+        results = [{"hash_digest": r.value, "algorithm": algorithms[r.kind], "ideology": r.label,
+                    "file_type": "mp4" if r.kind == "video" else None, "deleted": False,
+                    "id": r.item} for r in records if r.kind in algorithms]
+        out.write(orjson.dumps({"count": len(results), "next": None, "previous": None, "checkpoint": "",
+                                "results": results}, option=orjson.OPT_INDENT_2).decode() + "\n")
     elif fmt == "jsonl":
         for r in records:
             out.write(orjson.dumps({"id": r.item, "text": r.value, "language": r.language,
                                     "label": r.label}).decode() + "\n")
     else:
-        raise ValueError(f"unknown export format {fmt!r}; formats: csv, plain, threatexchange, jsonl")
+        raise ValueError(f"unknown export format {fmt!r}; formats: csv, plain, threatexchange, tat, jsonl")
     return out.getvalue()
