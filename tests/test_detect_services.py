@@ -63,6 +63,16 @@ def _post(pid: str, account: str, text: str = "", media: list[Media] | None = No
 @pytest.fixture
 def world(engine: sa.Engine, tmp_path: Path) -> dict[str, Path]:
     """Posts with a known image, a resized copy, an unrelated image, and some text."""
+    return _make_world(engine, tmp_path)
+
+
+@pytest.fixture
+def world_sqlite(sqlite_engine: sa.Engine, tmp_path: Path) -> dict[str, Path]:
+    """The same world on SQLite only (for tests whose storage paths the others cover)."""
+    return _make_world(sqlite_engine, tmp_path)
+
+
+def _make_world(engine: sa.Engine, tmp_path: Path) -> dict[str, Path]:
     known = _image(tmp_path / "known.jpg", 1)
     Image.open(known).resize((200, 150)).save(tmp_path / "resized.jpg", quality=80)
     other = _image(tmp_path / "other.jpg", 2)
@@ -161,7 +171,8 @@ def test_scan_finds_media_and_text_and_only_scans_unscanned(engine: sa.Engine, w
     assert term_hit["term"] == "Velmor Herald" and text[slice(*term_hit["span"])] == "Velmor Herald"
 
 
-def test_ingest_hook_scans_new_posts_during_import(engine: sa.Engine, world: dict[str, Path]) -> None:
+def test_ingest_hook_scans_new_posts_during_import(sqlite_engine: sa.Engine, world_sqlite: dict[str, Path]) -> None:
+    engine, world = sqlite_engine, world_sqlite
     d = world["dir"]
     _write(d / "lex.csv", "term,language,kind,label\nnorthern gate,en,term,org\n")
     detect_banks.import_lexicon(engine, d / "lex.csv")
@@ -174,7 +185,8 @@ def test_ingest_hook_scans_new_posts_during_import(engine: sa.Engine, world: dic
     assert detect_scan.scan(engine).posts == 0
 
 
-def test_suppression_bank_vetoes_a_match(engine: sa.Engine, world: dict[str, Path]) -> None:
+def test_suppression_bank_vetoes_a_match(sqlite_engine: sa.Engine, world_sqlite: dict[str, Path]) -> None:
+    engine, world = sqlite_engine, world_sqlite
     pdq, _ = pdq_of_file(world["known"])
     d = world["dir"]
     detect_banks.import_hash_list(engine, _write(d / "m.txt", pdq + "\n"), "img", kind="pdq")
@@ -187,7 +199,8 @@ def test_suppression_bank_vetoes_a_match(engine: sa.Engine, world: dict[str, Pat
     assert suppressed >= 4  # the match and the suppression hit on both copies
 
 
-def test_a_sudden_spike_is_quarantined(engine: sa.Engine, world: dict[str, Path]) -> None:
+def test_a_sudden_spike_is_quarantined(sqlite_engine: sa.Engine, world_sqlite: dict[str, Path]) -> None:
+    engine, world = sqlite_engine, world_sqlite
     d = world["dir"]
     detect_banks.import_hash_list(engine, _write(d / "k.jsonl", json.dumps(
         {"id": "t", "text": "common phrase number 1"}) + "\n"), "texts", fmt="jsonl", kind="text",
@@ -243,7 +256,8 @@ def test_decisions_feedback_and_results_contract(engine: sa.Engine, world: dict[
     assert live == 0
 
 
-def test_match_service_hashes_files_and_texts(engine: sa.Engine, world: dict[str, Path]) -> None:
+def test_match_service_hashes_files_and_texts(sqlite_engine: sa.Engine, world_sqlite: dict[str, Path]) -> None:
+    engine, world = sqlite_engine, world_sqlite
     pdq, _ = pdq_of_file(world["known"])
     d = world["dir"]
     detect_banks.import_hash_list(engine, _write(d / "m.csv", f"hash,kind,item,label\n{pdq},pdq,img-1,org\n"),
