@@ -1,18 +1,19 @@
 """Near-duplicates of known texts: MinHash LSH over character shingles of normalised text.
 
 Texts are normalised (:mod:`openiru.detect.normalise`), cut into character
-5-grams, and indexed with datasketch's ``MinHashLSH``.  A candidate the LSH
+5-grams, and indexed with MinHash LSH (datasketch's MinHash and banding).  A candidate the LSH
 returns is verified on the exact shingle sets; its similarity is the larger of
 the Jaccard index and the share of the known text found in the post
 (containment), so a known text quoted inside a longer post, lightly edited,
 re-ordered or padded still scores high, while a post that only shares a few
 phrases does not.
 
-The shingle hashes and MinHash values are computed with numpy over whole
-batches of texts (:mod:`openiru.detect.ngrams`) rather than with
-``MinHash.update`` (which hashes each shingle in Python with SHA-1): the values
-use datasketch's own permutations and its "legacy" formula, so they are ordinary
-datasketch MinHashes, made far faster.
+The shingle hashes are computed with numpy over whole batches of texts
+(:mod:`openiru.detect.ngrams`) and the MinHash values by a compiled loop
+(:mod:`openiru.detect.minhash_kernel`) rather than with ``MinHash.update`` (which
+hashes each shingle in Python with SHA-1): the values use datasketch's own
+permutations and its "legacy" formula, so they are ordinary datasketch MinHashes,
+made far faster.  The LSH look-up is vectorised as well (see :class:`KnownTextIndex`).
 """
 
 from __future__ import annotations
@@ -24,13 +25,12 @@ from typing import Any
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 
-from .ngrams import batch_ngrams
+from .minhash_kernel import band_keys, minhash_signatures
+from .ngrams import BatchNgrams, batch_ngrams
 from .normalise import normalise
 
 SHINGLE = 5
 NUM_PERM = 64
-_MERSENNE = np.uint64((1 << 61) - 1)
-_MAX_HASH = np.uint64((1 << 32) - 1)
 #: Posts much longer than a known text are compared by Jaccard only, not containment.
 CONTAINMENT_MAX_RATIO = 4.0
 
@@ -56,78 +56,121 @@ def shingles(normalised: str) -> np.ndarray:
     return batch_ngrams([normalised], (SHINGLE,), unique=True).hashes
 
 
-#: Texts per MinHash computation: bounds the (permutations x shingles) temporary.
-CHUNK_TEXTS = 400
+#: Texts per MinHash computation (bounds the shingle arrays of one batch).
+CHUNK_TEXTS = 4000
 
 
 class KnownTextIndex:
-    """Known texts, queried with posts' texts (one at a time or in batches)."""
+    """Known texts, queried with posts' texts (one at a time or in batches).
+
+    The LSH has datasketch's banding for ``lsh_threshold`` (``MinHashLSH``'s own
+    choice of ``b`` bands of ``r`` rows), but its tables are sorted arrays of band
+    keys searched with numpy for a whole batch of posts at once: datasketch's
+    ``query`` costs a Python dictionary look-up and a byte swap per band per post,
+    more than the rest of the text scan.  A candidate is a known text with at least
+    one band exactly equal to the post's (the same candidates datasketch returns),
+    then verified on the exact shingle sets.
+    """
 
     def __init__(self, texts: Iterable[KnownText], lsh_threshold: float = 0.3) -> None:
         template = MinHash(num_perm=NUM_PERM, seed=1, scheme="legacy")
         self._permutations = template.permutations
         a, b = template.permutations
-        self._a = a.astype(np.uint64)[:, None]
-        self._b = b.astype(np.uint64)[:, None]
-        self._lsh = MinHashLSH(threshold=lsh_threshold, num_perm=NUM_PERM)
-        self._known: dict[int, tuple[KnownText, np.ndarray]] = {}
+        self._a = a.astype(np.uint64)
+        self._b = b.astype(np.uint64)
+        lsh = MinHashLSH(threshold=lsh_threshold, num_perm=NUM_PERM)
+        self.bands, self.rows = int(lsh.b), int(lsh.r)
         unique: dict[int, KnownText] = {}
         for known in texts:
             unique.setdefault(known.id, known)
         items = list(unique.values())
-        for shingle_sets, signatures, chunk in self._signatures([normalise(k.text) for k in items], items):
-            for known, sh, sig in zip(chunk, shingle_sets, signatures, strict=True):
-                if sig is None:
-                    continue
-                self._known[known.id] = (known, sh)
-                self._lsh.insert(known.id, self._as_minhash(sig), check_duplication=False)
+        known_list: list[KnownText] = []
+        sets: list[np.ndarray] = []
+        signatures: list[np.ndarray] = []
+        for grams, sigs, nonempty, chunk in self._signatures([normalise(k.text) for k in items], items):
+            for row, i in enumerate(nonempty.tolist()):
+                known_list.append(chunk[i])
+                sets.append(_shingle_set(grams, i))
+                signatures.append(sigs[row])
+        self._known = known_list
+        self._sets = sets
+        self._sig = np.array(signatures, dtype=np.uint64).reshape(len(signatures), NUM_PERM)
+        keys = band_keys(self._sig, self.rows) if len(signatures) else np.zeros((0, self.bands), np.uint64)
+        self._order = np.argsort(keys, axis=0, kind="stable")  # per band: known positions by key
+        self._sorted = np.take_along_axis(keys, self._order, axis=0)
 
     def __len__(self) -> int:
         return len(self._known)
 
-    def _as_minhash(self, values: np.ndarray) -> MinHash:
-        return MinHash(seed=1, hashvalues=values, permutations=self._permutations, scheme="legacy")
+    def signature(self, normalised: str) -> MinHash | None:
+        """The datasketch MinHash of one normalised text (None without shingles)."""
+        _, sigs, nonempty, _ = next(self._signatures([normalised], [None]))
+        if not len(nonempty):
+            return None
+        return MinHash(seed=1, hashvalues=sigs[0], permutations=self._permutations, scheme="legacy")
 
     def _signatures(self, normalised: Sequence[str], owners: Sequence[Any]
-                    ) -> Iterator[tuple[list[np.ndarray], list[np.ndarray | None], Sequence[Any]]]:
-        """Per chunk of texts: shingle sets, MinHash signatures (None for texts without shingles)."""
+                    ) -> Iterator[tuple[BatchNgrams, np.ndarray, np.ndarray, Sequence[Any]]]:
+        """Per chunk of texts: their shingle hashes (every occurrence, in text order), MinHash
+        signatures of the texts with shingles (one row each), the positions of those texts
+        in the chunk, and the chunk's owners.  A text's shingle *set* is only needed for a
+        candidate (:func:`_shingle_set`), so the batch is not de-duplicated."""
         for start in range(0, len(normalised), CHUNK_TEXTS):
             texts = normalised[start:start + CHUNK_TEXTS]
-            grams = batch_ngrams(texts, (SHINGLE,), unique=True)
-            sets = [grams.hashes[grams.bounds[i]:grams.bounds[i + 1]] for i in range(len(texts))]
-            signatures: list[np.ndarray | None] = [None] * len(texts)
-            if len(grams.hashes):
-                with np.errstate(over="ignore"):
-                    values = ((self._a * grams.hashes[None, :] + self._b) % _MERSENNE) & _MAX_HASH
-                nonempty = np.nonzero(np.diff(grams.bounds) > 0)[0]
-                minima = np.minimum.reduceat(values, grams.bounds[nonempty], axis=1)
-                for column, i in enumerate(nonempty.tolist()):
-                    signatures[i] = minima[:, column]
-            yield sets, signatures, owners[start:start + CHUNK_TEXTS]
+            grams = batch_ngrams(texts, (SHINGLE,), unique=False)
+            nonempty = np.nonzero(np.diff(grams.bounds) > 0)[0]
+            signatures = minhash_signatures(grams.hashes, grams.bounds, self._a, self._b)[nonempty]
+            yield grams, signatures, nonempty, owners[start:start + CHUNK_TEXTS]
 
     def find(self, normalised: str) -> list[TextMatch]:
         """Known texts similar to a normalised post text, most similar first."""
         return self.find_batch([normalised])[0]
 
+    def _candidates(self, signatures: np.ndarray) -> list[tuple[int, int]]:
+        """``(query row, known position)`` pairs sharing at least one whole band."""
+        pairs: set[tuple[int, int]] = set()
+        if not len(self._known) or not len(signatures):
+            return []
+        keys = band_keys(signatures, self.rows)
+        r = self.rows
+        for j in range(self.bands):
+            column = self._sorted[:, j]
+            left = np.searchsorted(column, keys[:, j], side="left")
+            right = np.searchsorted(column, keys[:, j], side="right")
+            for q in np.nonzero(right > left)[0].tolist():
+                band = signatures[q, j * r:(j + 1) * r]
+                for k in self._order[left[q]:right[q], j].tolist():
+                    if (q, k) not in pairs and np.array_equal(self._sig[k, j * r:(j + 1) * r], band):
+                        pairs.add((q, k))
+        return sorted(pairs)
+
     def find_batch(self, normalised: Sequence[str]) -> list[list[TextMatch]]:
-        """:meth:`find` for many texts at once (vectorised shingling and MinHash)."""
+        """:meth:`find` for many texts at once (vectorised shingling, MinHash and LSH)."""
         results: list[list[TextMatch]] = [[] for _ in normalised]
         if not self._known:
             return results
         todo = [i for i, text in enumerate(normalised) if len(text) >= SHINGLE * 3]
         texts = [normalised[i] for i in todo]
-        for sets, signatures, owners in self._signatures(texts, todo):
-            for position, sh, sig in zip(owners, sets, signatures, strict=True):
-                if sig is None:
-                    continue
-                found = results[position]
-                for key in self._lsh.query(self._as_minhash(sig)):
-                    known, ksh = self._known[key]
-                    score = similarity(ksh, sh)
-                    if score >= known.min_similarity:
-                        found.append(TextMatch(known, round(score, 4)))
-                found.sort(key=lambda m: -m.similarity)
+        for grams, signatures, nonempty, owners in self._signatures(texts, todo):
+            touched = set()
+            post_sets: dict[int, np.ndarray] = {}
+            for q, k in self._candidates(signatures):
+                row = int(nonempty[q])
+                if row not in post_sets:
+                    post_sets[row] = _shingle_set(grams, row)
+                known, ksh = self._known[k], self._sets[k]
+                score = similarity(ksh, post_sets[row])
+                if score >= known.min_similarity:
+                    results[owners[row]].append(TextMatch(known, round(score, 4)))
+                    touched.add(owners[row])
+            for position in touched:
+                results[position].sort(key=lambda m: (-m.similarity, m.known.id))
         return results
+
+
+def _shingle_set(grams: BatchNgrams, i: int) -> np.ndarray:
+    """Sorted unique shingle hashes of text ``i`` of a batch."""
+    return np.unique(grams.hashes[grams.bounds[i]:grams.bounds[i + 1]])
 
 
 def similarity(known: np.ndarray, post: np.ndarray) -> float:

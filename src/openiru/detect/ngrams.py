@@ -72,7 +72,7 @@ def batch_ngrams(texts: Sequence[str], sizes: Sequence[int], *, unique: bool,
         keys = np.unique((owner.astype(np.uint64) << np.uint64(32)) | hashes)
         owner = (keys >> np.uint64(32)).astype(np.int64)
         hashes = keys & _MASK32
-    else:
+    elif len(all_owner) > 1:  # one size alone is already in text order
         order = np.argsort(owner, kind="stable")
         owner, hashes = owner[order], hashes[order]
     bounds = np.searchsorted(owner, np.arange(n_texts + 1)).astype(np.int64)
