@@ -30,7 +30,7 @@ from ..plugins import SOURCE_GROUP, load_group, sources
 from ..sources.base import Problem, Source
 from ..sources.jsonio import read_head
 from ..store import schema
-from ..store.writer import Batch, SeenTimes, resolve_edges, write_batch
+from ..store.writer import Batch, PostAuthors, SeenTimes, resolve_edges, write_batch
 
 BATCH_SIZE = 5000
 #: Problems kept in a summary (all are counted) and shown in its JSON form.
@@ -146,6 +146,7 @@ class BatchWriter:
                  on_progress: Callable[[IngestSummary], None] | None) -> None:
         self.engine, self.hooks, self.summary, self.on_progress = engine, hooks, summary, on_progress
         self.seen_times = SeenTimes()
+        self.post_authors = PostAuthors()
         self.error: BaseException | None = None
         self._queue: queue.Queue[Batch | None] = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._run, name="openiru-ingest-writer", daemon=True)
@@ -168,7 +169,7 @@ class BatchWriter:
                 # of the write time at 100,000 posts); both stay bounded, whatever the input.
                 conn.exec_driver_sql(f"PRAGMA cache_size=-{SQLITE_IMPORT_CACHE_KIB}")
                 conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={SQLITE_IMPORT_CHECKPOINT_PAGES}")
-            counts = write_batch(conn, batch)
+            counts = write_batch(conn, batch, self.post_authors)
             for hook in self.hooks:
                 hook(conn, batch.posts)
             if len(seen_times) >= seen_times.limit:
@@ -241,15 +242,21 @@ def ingest_source(
     collector_was_on = gc.isenabled()
     gc.disable()
     try:
+        # The loop is per record (hundreds of thousands a second): methods and sets are
+        # bound once, and the batch's size is counted here rather than by len(batch).
+        platforms_add, seen_add = summary.platforms.add, accounts_seen.add
+        add_post, add_account = batch.add_post, batch.add_account
+        pending = 0
         for record in source.records():
-            if isinstance(record, Post):
+            kind = type(record)
+            if kind is Post or (kind is not Account and isinstance(record, Post)):
                 summary.posts_read += 1
-                summary.platforms.add(record.key.platform)
-                accounts_seen.add((record.account.platform, record.account.account_id))
-                batch.add_post(record)
+                platforms_add(record.key.platform)  # type: ignore[union-attr]
+                seen_add((record.account.platform, record.account.account_id))  # type: ignore[union-attr]
+                add_post(record)  # type: ignore[arg-type]
             elif isinstance(record, Account):
-                accounts_seen.add((record.key.platform, record.key.account_id))
-                batch.add_account(record)
+                seen_add((record.key.platform, record.key.account_id))
+                add_account(record)
             elif isinstance(record, Problem):
                 if record.kind == "skipped":
                     summary.skipped[_reason_key(record.reason)] += 1
@@ -260,9 +267,12 @@ def ingest_source(
                 if strict:
                     summary.aborted = str(record)
                     raise RecordError(record.file, record.location, record.reason)
-            if len(batch) >= batch_size:
+            pending += 1
+            if pending >= batch_size and len(batch) >= batch_size:
                 full, batch = batch, Batch()
+                add_post, add_account = batch.add_post, batch.add_account
                 writer.submit(full)
+                pending = 0
     except RecordError:
         finish()
         raise
