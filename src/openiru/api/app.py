@@ -10,14 +10,19 @@ installed are skipped.
 from __future__ import annotations
 
 import importlib
+import json
 import logging
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from fastapi import FastAPI
 
+from ..services.auth import TokenCache
 from ..settings import Settings
 from . import analytics
 from .cache import AnalyticsCache
@@ -58,6 +63,7 @@ def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None
     app.state.engine = engine
     app.state.settings = api_settings
     app.state.analytics = AnalyticsCache(api_settings.analytics_ttl)
+    app.state.tokens = TokenCache(api_settings.auth_cache_ttl)
     install_error_handlers(app)
     _include_routers(app)
     from ..web import install as install_web
@@ -69,9 +75,37 @@ def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None
     return app
 
 
-def app_from_env() -> Any:
-    """For ``uvicorn --factory openiru.api.app:app_from_env``: database from OPENIRU_DB."""
-    from ..store.db import open_database
+def serving_engine(url: str, pool_size: int = 20) -> sa.Engine:
+    """The engine a server process uses: the schema brought up to date once, at start (never per
+    request), then a connection pool sized for the request thread pool.  No pre-ping: a
+    round trip per request is too dear; connections are recycled hourly instead."""
+    from ..store.db import make_engine, open_database
 
+    open_database(url).dispose()
+    if url.startswith("sqlite"):
+        return make_engine(url)
+    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=3600,
+                            pool_timeout=30)
+
+
+#: Environment variable carrying the API settings to ``uvicorn --workers`` processes.
+SETTINGS_ENV = "OPENIRU_API_SETTINGS"
+
+
+def settings_to_env(settings: ApiSettings) -> str:
+    return json.dumps({"secure_cookies": settings.secure_cookies, "analytics_ttl": settings.analytics_ttl,
+                       "auth_cache_ttl": settings.auth_cache_ttl, "data_dir": str(settings.data_dir)})
+
+
+def app_from_env() -> Any:
+    """For ``uvicorn --factory openiru.api.app:app_from_env``: database from OPENIRU_DB, API
+    settings from OPENIRU_API_SETTINGS (written by ``openiru serve --workers N``)."""
     settings = Settings.load()
-    return create_app(open_database(settings.db_url), settings)
+    api_settings = ApiSettings.coerce(settings)
+    raw = os.environ.get(SETTINGS_ENV)
+    if raw:
+        values = json.loads(raw)
+        api_settings = replace(api_settings, secure_cookies=bool(values["secure_cookies"]),
+                               analytics_ttl=float(values["analytics_ttl"]),
+                               auth_cache_ttl=float(values["auth_cache_ttl"]), data_dir=Path(values["data_dir"]))
+    return create_app(serving_engine(settings.db_url), api_settings)

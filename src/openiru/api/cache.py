@@ -25,7 +25,10 @@ class AnalyticsCache:
         self._values: dict[Hashable, tuple[float, Any]] = {}
         self._locks: dict[Hashable, threading.Lock] = {}
         self._refreshing: set[Hashable] = set()
+        self._backdated: dict[Hashable, float] = {}
         self._guard = threading.Lock()
+        #: Whether anything was invalidated in this process (then stored results are old news).
+        self.invalidated = False
 
     def _lock(self, key: Hashable) -> threading.Lock:
         with self._guard:
@@ -38,7 +41,7 @@ class AnalyticsCache:
                 entry = self._values.get(key)
                 if entry is None:
                     value = compute()
-                    self._values[key] = (self.clock(), value)
+                    self._values[key] = (self.clock() - self._backdated.pop(key, 0.0), value)
                     return value
         stamp, value = entry
         if self.clock() - stamp > self.ttl:
@@ -60,6 +63,12 @@ class AnalyticsCache:
 
         threading.Thread(target=run, name=f"openiru-cache-{key}", daemon=True).start()
 
+    def backdate(self, key: Hashable, age: float) -> None:
+        """Mark the value being computed for ``key`` as ``age`` seconds old (a stored result:
+        served now, refreshed in the background once older than the TTL)."""
+        self._backdated[key] = age
+
     def invalidate(self) -> None:
         """Forget everything (after a change the analyst expects to see at once)."""
+        self.invalidated = True
         self._values.clear()

@@ -61,7 +61,7 @@ def optional_principal(request: Request) -> Principal | None:
     principal: Principal | None = None
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
-        user = auth.token_user(engine, header[7:].strip())
+        user = request.app.state.tokens.user(engine, header[7:].strip())
         principal = Principal(user, "token") if user else None
     else:
         session_id = request.cookies.get(SESSION_COOKIE)

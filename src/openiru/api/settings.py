@@ -25,6 +25,9 @@ class ApiSettings:
     page_max: int = 500
     #: Seconds a whole-graph result (key accounts, coordination...) is served before a refresh.
     analytics_ttl: float = 60.0
+    #: Seconds an API token's look-up is remembered (0: checked on every request, as in tests).
+    #: ``openiru serve`` uses a few seconds: a revocation made elsewhere takes that long.
+    auth_cache_ttl: float = 0.0
     data_dir: Path = Path("./openiru-data")
     login_policy: LoginPolicy = field(default=DEFAULT_POLICY)
 

@@ -23,27 +23,35 @@ def serve(
     db: DbOption = None,
     insecure_cookies: Annotated[bool, typer.Option(
         help="Send cookies without the Secure flag (only for plain HTTP on a non-local address).")] = False,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(
+        help="Worker processes (one or two per CPU core; 0: one per core).")] = 1,
+    auth_cache_seconds: Annotated[float, typer.Option(
+        help="Remember an API token's look-up this long (a revocation made elsewhere takes as long).")] = 5.0,
+    analytics_ttl: Annotated[float, typer.Option(
+        help="Serve a whole-graph ranking this many seconds before recomputing it in the background.")] = 60.0,
 ) -> None:
     """Serve the REST API, the analyst console and the provider portal."""
+    import os
+
     import uvicorn
 
-    from ..api.app import create_app
+    from ..api.app import SETTINGS_ENV, create_app, serving_engine, settings_to_env
     from ..api.settings import ApiSettings
 
-    engine = engine_for(db)
     settings = Settings.load(db)
-    api_settings = ApiSettings(secure_cookies=not insecure_cookies, data_dir=settings.data_dir)
+    api_settings = ApiSettings(secure_cookies=not insecure_cookies, data_dir=settings.data_dir,
+                               auth_cache_ttl=auth_cache_seconds, analytics_ttl=analytics_ttl)
+    workers = workers or os.cpu_count() or 1
     err.print(f"OpenIRU console: http://{host}:{port}/  (API: /api/v1, OpenAPI: /openapi.json)")
+    # uvicorn picks uvloop and httptools by itself ("auto") when they are installed.
     if workers > 1:
-        import os
-
         os.environ["OPENIRU_DB"] = settings.db_url
+        os.environ[SETTINGS_ENV] = settings_to_env(api_settings)
         uvicorn.run("openiru.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning", proxy_headers=False)
+                    log_level="warning", proxy_headers=False, server_header=False, access_log=False)
         return
-    uvicorn.run(create_app(engine, api_settings), host=host, port=port, log_level="info",
-                proxy_headers=False, server_header=False)
+    uvicorn.run(create_app(serving_engine(settings.db_url), api_settings), host=host, port=port,
+                log_level="info", proxy_headers=False, server_header=False)
 
 
 @user_app.command("passwd")

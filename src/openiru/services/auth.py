@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+import time
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -85,6 +88,7 @@ def set_password(engine: sa.Engine, name: str, password: str) -> None:
         conn.execute(sa.update(schema.users).where(schema.users.c.name == name)
                      .values(password_hash=hash_password(password)))
         conn.execute(sa.delete(api_sessions).where(api_sessions.c.user_name == name))
+    forget_cached_tokens()
 
 
 def _recent(conn: sa.Connection, column: sa.ColumnElement, value: str, since: datetime) -> list[sa.Row]:
@@ -209,6 +213,49 @@ def token_user(engine: sa.Engine, token: str, now: datetime | None = None) -> Us
     return User(row.name, row.role, row.agency, row.provider, False)
 
 
+class TokenCache:
+    """Token look-ups remembered for ``ttl`` seconds, so a busy API client costs one indexed
+    query per token every few seconds, not one per request.  A revocation or password change
+    made through this process forgets everything at once; one made elsewhere (another worker,
+    the command line, disabling a user) takes effect within ``ttl``.  Written by hand: the
+    standard library's caches have no expiry.  ``ttl <= 0`` caches nothing."""
+
+    MAX_ENTRIES = 10_000
+
+    def __init__(self, ttl: float) -> None:
+        self.ttl = ttl
+        self._entries: dict[str, tuple[float, User | None]] = {}
+        self._lock = threading.Lock()
+        _TOKEN_CACHES.add(self)
+
+    def user(self, engine: sa.Engine, token: str) -> User | None:
+        if self.ttl <= 0:
+            return token_user(engine, token)
+        key, now = digest(token), time.monotonic()
+        entry = self._entries.get(key)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        user = token_user(engine, token)
+        with self._lock:
+            if len(self._entries) >= self.MAX_ENTRIES:
+                self._entries.clear()
+            self._entries[key] = (now + self.ttl, user)
+        return user
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_TOKEN_CACHES: weakref.WeakSet[TokenCache] = weakref.WeakSet()
+
+
+def forget_cached_tokens() -> None:
+    """Empty every token cache of this process (after a revocation or a password change)."""
+    for cache in list(_TOKEN_CACHES):
+        cache.clear()
+
+
 def list_tokens(engine: sa.Engine, name: str) -> list[dict[str, object]]:
     t = api_tokens
     with engine.connect() as conn:
@@ -223,4 +270,5 @@ def revoke_token(engine: sa.Engine, name: str, token_id: int) -> bool:
         result = conn.execute(sa.update(api_tokens)
                               .where(api_tokens.c.id == token_id, api_tokens.c.user_name == name)
                               .values(revoked=True))
+    forget_cached_tokens()
     return bool(result.rowcount)

@@ -203,3 +203,73 @@ def signal_links(engine: sa.Engine, kind: str = "wallet", min_accounts: int = 2)
     found = [g for g in grouped.values() if len(g["accounts"]) >= min_accounts]
     found.sort(key=lambda g: (-len(g["accounts"]), g["value"]))
     return found
+
+
+def alert_queue_page(engine: sa.Engine, *, limit: int = 50, status: str | None = "open",
+                     after: tuple[float, str, str] | None = None,
+                     include_suppressed: bool = False) -> list[dict[str, Any]]:
+    """One page of the triage queue in ``list_alerts`` order (priority, then post) after the key
+    ``after`` = ``(priority, platform, post_id)`` of the previous page's last alert: one SQL
+    statement, the page's alerts (a keyset range scan of ``ix_detect_alerts_status_priority``)
+    joined to their posts and evidence hits.  Items are shaped as ``list_alerts`` gives them;
+    each also carries ``"_key"``, its keyset key, for the caller's cursor."""
+    a, p, h = td.detect_alerts, schema.posts, td.detect_hits
+    page = sa.select(a)
+    if status and status != "all":
+        page = page.where(a.c.status == status)
+    if after is not None:
+        priority, platform, post_id = after
+        page = page.where(a.c.priority <= priority, sa.or_(
+            a.c.priority < priority, sa.tuple_(a.c.platform, a.c.post_id) > sa.tuple_(
+                sa.literal(platform, a.c.platform.type), sa.literal(post_id, a.c.post_id.type))))
+    sub = page.order_by(a.c.priority.desc(), a.c.platform, a.c.post_id).limit(limit).subquery("page")
+    stmt = (sa.select(sub, p.c.text, p.c.timestamp, h.c.id.label("hit_id"), h.c.matcher, h.c.bank,
+                      h.c.item_id, h.c.item, h.c.label, h.c.media_key, h.c.distance, h.c.similarity,
+                      h.c.term, h.c.span_start, h.c.span_end, h.c.strength.label("hit_strength"),
+                      h.c.suppressed, h.c.detail)
+            .join(p, sa.and_(p.c.platform == sub.c.platform, p.c.post_id == sub.c.post_id), isouter=True)
+            .join(h, sa.and_(h.c.platform == sub.c.platform, h.c.post_id == sub.c.post_id), isouter=True)
+            .order_by(sub.c.priority.desc(), sub.c.platform, sub.c.post_id, h.c.strength.desc(), h.c.id))
+    with engine.connect() as conn:
+        rows = conn.execute(stmt).all()
+    out: list[dict[str, Any]] = []
+    last: tuple[str, str] | None = None
+    for r in rows:
+        if (r.platform, r.post_id) != last:
+            last = (r.platform, r.post_id)
+            out.append({
+                "id": f"{r.platform}:{r.post_id}",
+                "post": {"platform": r.platform, "post_id": r.post_id},
+                "account": {"platform": r.platform, "account_id": r.account_id},
+                "priority": round(r.priority, 4), "strength": round(r.strength, 4), "status": r.status,
+                "reason": r.reason, "decided_by": r.decided_by, "decided_at": r.decided_at,
+                "model_probability": r.model_probability, "timestamp": r.timestamp,
+                "text": (r.text or "")[:280], "hits": [], "_key": (r.priority, r.platform, r.post_id),
+            })
+        if r.hit_id is None or (r.suppressed and not include_suppressed):
+            continue
+        out[-1]["hits"].append(_hit_of(r))
+    return out
+
+
+def _hit_of(r: sa.Row) -> dict[str, Any]:
+    """A hit as ``_hits_by_post`` shapes it (same keys, same order), from a joined row."""
+    hit: dict[str, Any] = {"matcher": r.matcher, "bank": r.bank, "item": r.item, "label": r.label,
+                           "strength": round(r.hit_strength, 4)}
+    if r.item_id is not None:
+        hit["item_id"] = r.item_id
+    if r.media_key is not None:
+        hit["media_key"] = r.media_key
+    if r.distance is not None:
+        hit["distance"] = r.distance
+    if r.similarity is not None:
+        hit["similarity"] = r.similarity
+    if r.term is not None:
+        hit["term"] = r.term
+    if r.span_start is not None:
+        hit["span"] = [r.span_start, r.span_end]
+    if r.suppressed:
+        hit["suppressed"] = True
+    if r.detail:
+        hit.update({k: v for k, v in r.detail.items() if k not in hit})
+    return hit

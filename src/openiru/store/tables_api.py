@@ -47,3 +47,15 @@ login_attempts = sa.Table(
     sa.Index("ix_login_attempts_user", "user_name", "at"),
     sa.Index("ix_login_attempts_remote", "remote", "at"),
 )
+
+#: Whole-graph results the API computed (the key-accounts ranking), kept so that every
+#: server worker and a restarted server serve the last ranking instead of recomputing it
+#: (minutes on millions of posts).  ``refreshing_since`` is a claim: one worker recomputes.
+api_rankings = sa.Table(
+    "api_rankings",
+    metadata,
+    sa.Column("name", sa.String(100), primary_key=True),
+    sa.Column("computed_at", TS, nullable=False),
+    sa.Column("refreshing_since", TS),
+    sa.Column("payload", sa.LargeBinary, nullable=False),
+)

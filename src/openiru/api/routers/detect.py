@@ -35,15 +35,35 @@ def alerts(request: Request, page: PageParams = Depends(page_params),
            status: Literal["open", "confirmed", "rejected", "all"] = Query("open"),
            uncertain: bool = Query(False, description="Order by the classifier's uncertainty.")
            ) -> dict[str, Any]:
-    """The triage queue by priority, each alert with its evidence (as ``openiru alerts --json``)."""
+    """The triage queue by priority, each alert with its evidence (as ``openiru alerts --json``).
+
+    Keyset pagination: the cursor is the (priority, platform, post id) of the page's last alert,
+    and a page is one indexed range query however deep it is.  The ``uncertain`` order (by the
+    classifier's doubt, an expression no index holds) pages by position instead."""
+    if uncertain:
+        return _uncertain_page(request, page, status)
+    after: tuple[float, str, str] | None = None
+    if page.cursor is not None:
+        c = page.cursor
+        if len(c) != 3 or not isinstance(c[0], int | float) or not isinstance(c[1], str) \
+                or not isinstance(c[2], str):
+            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+        after = (float(c[0]), c[1], c[2])
+    rows = detect_alerts.alert_queue_page(engine_of(request), limit=page.limit + 1, status=status, after=after)
+    more = len(rows) > page.limit
+    rows = rows[:page.limit]
+    keys = [r.pop("_key") for r in rows]
+    return {"items": rows, "next_cursor": encode_cursor(list(keys[-1])) if more and rows else None}
+
+
+def _uncertain_page(request: Request, page: PageParams, status: str) -> dict[str, Any]:
     start = 0
     if page.cursor is not None:
         if len(page.cursor) != 1 or not isinstance(page.cursor[0], int) or not 0 <= page.cursor[0] <= 10**7:
             raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
         start = page.cursor[0]
-    # The queue is read in priority order from the top; the cursor is the position in it.
     rows = detect_alerts.list_alerts(engine_of(request), limit=start + page.limit + 1, status=status,
-                                     uncertain=uncertain)
+                                     uncertain=True)
     chunk = rows[start:start + page.limit]
     more = len(rows) > start + page.limit
     return {"items": chunk, "next_cursor": encode_cursor([start + len(chunk)]) if more else None}

@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 
 from ...errors import NotFoundError
 from ...services import graph as graph_service
-from .. import readmodel
+from .. import rankings, readmodel
 from ..analytics import run_graph
 from ..deps import UNIT, Principal, RoleGuard, engine_of, roles
 from ..pagination import PageParams, page_params, paged_list
@@ -21,19 +21,53 @@ def _cached(request: Request, key: Any, compute: Any) -> Any:
     return request.app.state.analytics.get(key, compute)
 
 
-def _key_accounts(request: Request) -> list[dict[str, Any]]:
+class KeyAccounts:
+    """The cached ranking with what its pages need precomputed: each row's rank, and the rows
+    of each platform, so a page (or one account's score) is a slice or a lookup, not a scan."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self.rows = rows
+        self.rank = {(r["platform"], r["account_id"]): i for i, r in enumerate(rows, start=1)}
+        self.by_platform: dict[str, list[dict[str, Any]]] = {}
+        for r in rows:
+            self.by_platform.setdefault(r["platform"], []).append(r)
+
+
+def _compute_key_accounts(request: Request) -> KeyAccounts:
+    """The ranking from the analytics process, stored for the other workers.  The first time
+    this process needs it, the stored ranking is served if there is one (a stale one is
+    refreshed in the background by one worker, see :mod:`..rankings`)."""
     engine = engine_of(request)
-    return _cached(request, ("key-accounts",), lambda: run_graph(engine, "key_accounts"))  # type: ignore[no-any-return]
+    cache = request.app.state.analytics
+    name = "key-accounts"
+    if not cache.invalidated and not getattr(request.app.state, "key_accounts_loaded", False):
+        request.app.state.key_accounts_loaded = True
+        stored = rankings.load(engine, name)
+        if stored is not None:
+            age, rows = stored
+            cache.backdate(("key-accounts",), age)
+            return KeyAccounts(rows)
+    elif not rankings.claim_refresh(engine, name) and not cache.invalidated:
+        stored = rankings.load(engine, name)  # another worker is refreshing: keep serving
+        if stored is not None:
+            return KeyAccounts(stored[1])
+    rows = run_graph(engine, "key_accounts")
+    rankings.save(engine, name, rows)
+    return KeyAccounts(rows)
+
+
+def _key_accounts(request: Request) -> KeyAccounts:
+    return _cached(request, ("key-accounts",), lambda: _compute_key_accounts(request))  # type: ignore[no-any-return]
 
 
 @router.get("/key-accounts", **roles(*UNIT))
 def key_accounts(request: Request, page: PageParams = Depends(page_params),
                  platform: str | None = Query(None, max_length=100)) -> dict[str, Any]:
     """Accounts ranked by their role in the network, with the evidence behind each score
-    (as ``openiru accounts --json``)."""
-    rows = _key_accounts(request)
-    if platform:
-        rows = [r for r in rows if r["platform"] == platform]
+    (as ``openiru accounts --json``).  Keyset pagination on the rank: the cursor is the
+    position after the last item given."""
+    ranking = _key_accounts(request)
+    rows = ranking.by_platform.get(platform, []) if platform else ranking.rows
     return paged_list(rows, page)
 
 
@@ -41,9 +75,10 @@ def key_accounts(request: Request, page: PageParams = Depends(page_params),
 def score(request: Request, platform: str = Query(..., max_length=100),
           account_id: str = Query(..., max_length=255)) -> dict[str, Any]:
     """One account's rank, score and score breakdown."""
-    for rank, row in enumerate(_key_accounts(request), start=1):
-        if row["platform"] == platform and row["account_id"] == account_id:
-            return {**row, "rank": rank}
+    ranking = _key_accounts(request)
+    rank = ranking.rank.get((platform, account_id))
+    if rank is not None:
+        return {**ranking.rows[rank - 1], "rank": rank}
     raise NotFoundError(f"{platform}:@{account_id} is not in the ranking")
 
 

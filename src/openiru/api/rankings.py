@@ -1,0 +1,61 @@
+"""Whole-graph rankings stored in the database, shared by every server worker.
+
+Ranking a million-post graph takes minutes.  Held only in one process's memory,
+each uvicorn worker (and each restart) would rank again; stored in
+``api_rankings`` (orjson bytes), a worker that starts serves the last ranking at
+once and at most one worker refreshes it at a time: ``claim_refresh`` sets
+``refreshing_since`` atomically, and a claim older than ``CLAIM_EXPIRY`` (a
+refresher that died) can be taken over.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+import sqlalchemy as sa
+
+from ..model import utc
+from ..store.tables_api import api_rankings
+
+CLAIM_EXPIRY = timedelta(hours=2)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def load(engine: sa.Engine, name: str) -> tuple[float, Any] | None:
+    """``(age in seconds, value)`` of the stored result ``name``, or ``None``."""
+    r = api_rankings
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(r.c.computed_at, r.c.payload).where(r.c.name == name)).first()
+    if row is None:
+        return None
+    return (_now() - utc(row.computed_at)).total_seconds(), orjson.loads(row.payload)
+
+
+def save(engine: sa.Engine, name: str, value: Any) -> None:
+    """Store ``value`` as the newest result ``name`` and release the refresh claim."""
+    payload = orjson.dumps(value, default=str, option=orjson.OPT_SERIALIZE_NUMPY)
+    r = api_rankings
+    now = _now()
+    with engine.begin() as conn:
+        done = conn.execute(sa.update(r).where(r.c.name == name)
+                            .values(computed_at=now, refreshing_since=None, payload=payload)).rowcount
+        if not done:
+            conn.execute(sa.insert(r).values(name=name, computed_at=now, refreshing_since=None,
+                                             payload=payload))
+
+
+def claim_refresh(engine: sa.Engine, name: str) -> bool:
+    """Whether this caller may recompute ``name`` now (no other worker is doing it)."""
+    r = api_rankings
+    now = _now()
+    with engine.begin() as conn:
+        claimed = conn.execute(
+            sa.update(r).where(r.c.name == name, sa.or_(r.c.refreshing_since.is_(None),
+                                                        r.c.refreshing_since < now - CLAIM_EXPIRY))
+            .values(refreshing_since=now)).rowcount
+    return bool(claimed)
