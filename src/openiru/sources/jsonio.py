@@ -8,7 +8,7 @@ memory stays constant whatever the file size.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -72,3 +72,17 @@ def is_jsonl(head: bytes) -> bool:
         return isinstance(orjson.loads(first_line), dict)
     except orjson.JSONDecodeError:
         return False
+
+
+def export_files(folder: Path) -> list[Path]:
+    """The ``*.json`` and ``*.jsonl`` files directly in a folder, in name order."""
+    return sorted(f for f in folder.iterdir() if f.suffix in (".json", ".jsonl") and f.is_file())
+
+
+def sniff_export_folder(sniff_file: Callable[[Path, bytes], float], folder: Path) -> float:
+    """Confidence for a folder of exports (one file per timeline or room): 0.6 when every
+    JSON file in it is recognised by ``sniff_file``, else 0."""
+    files = export_files(folder)
+    if files and len(files) <= 200 and all(sniff_file(f, read_head(f)) > 0 for f in files):
+        return 0.6
+    return 0.0

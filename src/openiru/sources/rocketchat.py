@@ -33,7 +33,15 @@ import orjson
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time
 from .base import Problem, Record, Source
 from .html import urls_in_text
-from .jsonio import first_non_space, is_jsonl, iter_json_array, iter_json_lines, read_head
+from .jsonio import (
+    export_files,
+    first_non_space,
+    is_jsonl,
+    iter_json_array,
+    iter_json_lines,
+    read_head,
+    sniff_export_folder,
+)
 
 #: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
 #: (out-of-range times raise OverflowError or OSError from the C library).
@@ -67,11 +75,6 @@ def _looks_like_response(obj: Any) -> bool:
     return _is_message(obj.get("message"))
 
 
-def export_files(folder: Path) -> list[Path]:
-    """The ``*.json`` and ``*.jsonl`` files directly in a folder, in name order."""
-    return sorted(f for f in folder.iterdir() if f.suffix in (".json", ".jsonl") and f.is_file())
-
-
 class RocketChatSource(Source):
     """Rocket.Chat messages from the REST API (history, getMessage) or JSONL."""
 
@@ -91,11 +94,7 @@ class RocketChatSource(Source):
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> float:
         if path.is_dir():
-            files = export_files(path)
-            # A folder of such exports (one file per timeline or room): every JSON file in it.
-            if files and len(files) <= 200 and all(cls.sniff(f, read_head(f)) > 0 for f in files):
-                return 0.6
-            return 0.0
+            return sniff_export_folder(cls.sniff, path)
         if not head:
             return 0.0
         start = first_non_space(head)
