@@ -3,8 +3,8 @@ reposted posts.
 
 Each post is reduced to the items it carries; two accounts posting the same item is the raw signal
 of coordination (:mod:`.coordination`) and of originality (the first poster of an item is credited
-with later copies, :mod:`.features`).  Near-duplicate text uses MinHash LSH from ``datasketch`` over
-word 3-shingles of normalised text, confirmed by the exact Jaccard of the shingle sets.
+with later copies, :mod:`.features`).  Near-duplicate text uses MinHash LSH over
+word 3-shingles of normalised text, confirmed by the exact Jaccard of the shingle sets (:mod:`.neardup`).
 """
 
 from __future__ import annotations
@@ -17,27 +17,26 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
 from anyascii import anyascii
-from datasketch import MinHash, MinHashLSH
 
 from .data import Content, ContentKind, PostCode
+from .neardup import NEAR_TEXT_JACCARD, NUM_PERM, near_duplicate_clusters
 
 #: Jaccard similarity of shingle sets for near-duplicate text (coordination-network-toolkit's
-#: co_similar_tweet default is 0.8).
-NEAR_TEXT_JACCARD = 0.8
+#: co_similar_tweet default is 0.8): :data:`.neardup.NEAR_TEXT_JACCARD`.
 MIN_TEXT_TOKENS = 5
-NUM_PERM = 64
+__all__ = ["NEAR_TEXT_JACCARD", "NUM_PERM", "build_content", "near_duplicate_clusters", "normalise_text"]
 
 _URL_RE = re.compile(r"https?://\S+|www\.\S+", re.I)
 _MENTION_RE = re.compile(r"(?<!\w)@\w+")
 _RT_RE = re.compile(r"^rt\s+@\w+:?\s*", re.I)
 _WORD_RE = re.compile(r"[^\W_]+", re.U)
+#: the three above in one pass (a URL is consumed whole before a mention inside it could match)
+_STRIP_RE = re.compile(r"^rt\s+@\w+:?\s*|https?://\S+|www\.\S+|(?<!\w)@\w+", re.I)
 
 
 def normalise_text(text: str) -> str:
     """Case-, accent- and homoglyph-folded words of a text without URLs, mentions and punctuation."""
-    text = _RT_RE.sub("", text or "")
-    text = _URL_RE.sub(" ", text)
-    text = _MENTION_RE.sub(" ", text)
+    text = _STRIP_RE.sub(" ", text or "")
     if not text.isascii():
         # anyascii folds accents, Cyrillic/Greek homoglyphs and other scripts to ASCII.
         text = anyascii(unicodedata.normalize("NFKC", text))
@@ -91,37 +90,6 @@ class _Interner:
             found = self.ids[label] = len(self.labels)
             self.labels.append(label)
         return found
-
-
-def near_duplicate_clusters(words_by_post: dict[int, list[str]]) -> dict[int, int]:
-    """Cluster posts whose texts are near-duplicates; post -> cluster representative post."""
-    sets = {p: shingles(w) for p, w in words_by_post.items()}
-    lsh = MinHashLSH(threshold=NEAR_TEXT_JACCARD, num_perm=NUM_PERM)
-    parent = {p: p for p in sets}
-
-    def find(x: int) -> int:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    # identical shingle sets need no index query: one representative per distinct set
-    representative: dict[frozenset[str], int] = {}
-    for p, sh in sets.items():
-        frozen = frozenset(sh)
-        same = representative.setdefault(frozen, p)
-        if same != p:
-            parent[find(p)] = find(same)
-    distinct = list(representative.items())
-    # MinHash.bulk shares one set of permutations across all texts (building them per text dominates)
-    hashes = MinHash.bulk([[s.encode() for s in frozen] for frozen, _ in distinct], num_perm=NUM_PERM)
-    for (frozen, p), mh in zip(distinct, hashes, strict=True):
-        for other in lsh.query(mh):
-            o_sh = sets[other]
-            if len(frozen & o_sh) / len(frozen | o_sh) >= NEAR_TEXT_JACCARD:
-                parent[find(p)] = find(other)
-        lsh.insert(p, mh)
-    return {p: find(p) for p in sets}
 
 
 def build_content(
