@@ -48,6 +48,11 @@ def engine_of(request: Request) -> sa.Engine:
     return request.app.state.engine  # type: ignore[no-any-return]
 
 
+def read_engine_of(request: Request) -> sa.Engine:
+    """The engine for one-statement reads: same pool, autocommit (no BEGIN / ROLLBACK)."""
+    return request.app.state.read_engine  # type: ignore[no-any-return]
+
+
 def settings_of(request: Request) -> ApiSettings:
     return request.app.state.settings  # type: ignore[no-any-return]
 
@@ -61,7 +66,7 @@ def optional_principal(request: Request) -> Principal | None:
     principal: Principal | None = None
     header = request.headers.get("authorization", "")
     if header[:7].lower() == "bearer ":
-        user = request.app.state.tokens.user(engine, header[7:].strip())
+        user = request.app.state.tokens.user(read_engine_of(request), header[7:].strip())
         principal = Principal(user, "token") if user else None
     else:
         session_id = request.cookies.get(SESSION_COOKIE)

@@ -13,11 +13,30 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
-from fastapi import Query
+from fastapi import Query, Response
 from pydantic import BaseModel
 
 from .errors import ApiError
+
+
+class JsonBytes(Response):
+    """A JSON response whose body is already bytes (orjson, or JSON text PostgreSQL built):
+    the hot list pages skip FastAPI's response-model validation and pydantic serialisation."""
+
+    media_type = "application/json"
+
+
+def orjson_page(page: dict[str, Any]) -> JsonBytes:
+    """A page dict as a response, serialised by orjson (datetimes as ``...Z`` like pydantic)."""
+    return JsonBytes(orjson.dumps(page, default=str, option=orjson.OPT_UTC_Z | orjson.OPT_SERIALIZE_NUMPY))
+
+
+def json_page(items_json: Sequence[str], next_cursor: str | None) -> JsonBytes:
+    """A page from items that are JSON text already."""
+    body = '{"items":[' + ",".join(items_json) + '],"next_cursor":' + json.dumps(next_cursor) + "}"
+    return JsonBytes(body.encode())
 
 
 class Page(BaseModel):

@@ -10,6 +10,7 @@ refresher that died) can be taken over.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -31,7 +32,7 @@ def load(engine: sa.Engine, name: str) -> tuple[float, Any] | None:
     r = api_rankings
     with engine.connect() as conn:
         row = conn.execute(sa.select(r.c.computed_at, r.c.payload).where(r.c.name == name)).first()
-    if row is None:
+    if row is None or not row.payload:  # no row, or only a first computation's claim
         return None
     return (_now() - utc(row.computed_at)).total_seconds(), orjson.loads(row.payload)
 
@@ -50,12 +51,37 @@ def save(engine: sa.Engine, name: str, value: Any) -> None:
 
 
 def claim_refresh(engine: sa.Engine, name: str) -> bool:
-    """Whether this caller may recompute ``name`` now (no other worker is doing it)."""
+    """Whether this caller may recompute ``name`` now (no other worker is doing it).  The
+    first computation claims by inserting a row with an empty payload."""
     r = api_rankings
     now = _now()
+    try:
+        with engine.begin() as conn:
+            conn.execute(sa.insert(r).values(name=name, computed_at=now, refreshing_since=now, payload=b""))
+        return True
+    except sa.exc.IntegrityError:
+        pass  # the row exists: claim it if nobody holds it
     with engine.begin() as conn:
         claimed = conn.execute(
             sa.update(r).where(r.c.name == name, sa.or_(r.c.refreshing_since.is_(None),
                                                         r.c.refreshing_since < now - CLAIM_EXPIRY))
             .values(refreshing_since=now)).rowcount
     return bool(claimed)
+
+
+def release(engine: sa.Engine, name: str) -> None:
+    """Give up a claim (the computation failed)."""
+    r = api_rankings
+    with engine.begin() as conn:
+        conn.execute(sa.update(r).where(r.c.name == name).values(refreshing_since=None))
+
+
+def wait_for(engine: sa.Engine, name: str, timeout: float, poll: float = 1.0) -> Any | None:
+    """The result another worker is computing for the first time, once stored (or ``None``)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stored = load(engine, name)
+        if stored is not None:
+            return stored[1]
+        time.sleep(poll)
+    return None

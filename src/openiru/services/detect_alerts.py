@@ -273,3 +273,67 @@ def _hit_of(r: sa.Row) -> dict[str, Any]:
     if r.detail:
         hit.update({k: v for k, v in r.detail.items() if k not in hit})
     return hit
+
+
+def _utc_iso(column: str) -> str:
+    """SQL rendering a timestamptz as pydantic renders an aware datetime (``...Z``, microseconds
+    only when there are some), whatever the session's time zone."""
+    return f"(to_json({column} AT TIME ZONE 'UTC') #>> '{{}}') || 'Z'"
+
+
+#: The triage page built as JSON by PostgreSQL itself: one statement, a keyset range scan of
+#: ``ix_detect_alerts_status_priority`` and two index look-ups per alert; the same items as
+#: ``alert_queue_page`` (jsonb: a hit's ``detail`` keys under its own, as ``_hits_by_post``).
+_QUEUE_JSON_SQL = f"""
+SELECT a.priority, a.platform, a.post_id, json_build_object(
+    'id', a.platform || ':' || a.post_id,
+    'post', json_build_object('platform', a.platform, 'post_id', a.post_id),
+    'account', json_build_object('platform', a.platform, 'account_id', a.account_id),
+    'priority', round(a.priority::numeric, 4), 'strength', round(a.strength::numeric, 4),
+    'status', a.status, 'reason', a.reason, 'decided_by', a.decided_by,
+    'decided_at', CASE WHEN a.decided_at IS NOT NULL THEN {_utc_iso('a.decided_at')} END,
+    'model_probability', a.model_probability,
+    'timestamp', CASE WHEN p.timestamp IS NOT NULL THEN {_utc_iso('p.timestamp')} END,
+    'text', left(coalesce(p.text, ''), 280),
+    'hits', coalesce((
+        SELECT json_agg(coalesce(h.detail::jsonb, '{{}}'::jsonb)
+            || jsonb_build_object('matcher', h.matcher, 'bank', h.bank, 'item', h.item, 'label', h.label,
+                                  'strength', round(h.strength::numeric, 4))
+            || jsonb_strip_nulls(jsonb_build_object(
+                'item_id', h.item_id, 'media_key', h.media_key, 'distance', h.distance,
+                'similarity', h.similarity, 'term', h.term,
+                'span', CASE WHEN h.span_start IS NOT NULL THEN jsonb_build_array(h.span_start, h.span_end) END,
+                'suppressed', CASE WHEN h.suppressed THEN true END))
+            ORDER BY h.strength DESC, h.id)
+        FROM detect_hits h
+        WHERE h.platform = a.platform AND h.post_id = a.post_id AND (:suppressed OR NOT h.suppressed)),
+        '[]'::json))::text
+FROM (SELECT * FROM detect_alerts WHERE {{where}}
+      ORDER BY priority DESC, platform, post_id LIMIT :limit) a
+LEFT JOIN posts p ON p.platform = a.platform AND p.post_id = a.post_id
+ORDER BY a.priority DESC, a.platform, a.post_id
+"""
+
+
+def alert_queue_page_json(engine: sa.Engine, *, limit: int = 50, status: str | None = "open",
+                          after: tuple[float, str, str] | None = None,
+                          include_suppressed: bool = False) -> list[tuple[tuple[float, str, str], str]] | None:
+    """``alert_queue_page`` with each item already JSON text, built by PostgreSQL (a web page
+    passes it through without building Python objects): ``[(keyset key, item JSON)]``; ``None``
+    on other databases (use ``alert_queue_page`` there)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    # Conditions are left out rather than made optional (``:x IS NULL OR ...``): a prepared
+    # statement's generic plan could not use the index for an optional condition.
+    where = ["true"]
+    params: dict[str, Any] = {"limit": limit, "suppressed": include_suppressed}
+    if status and status != "all":
+        where.append("status = :status")
+        params["status"] = status
+    if after is not None:
+        where.append("priority <= :after_priority AND (priority < :after_priority"
+                     " OR (platform, post_id) > (:after_platform, :after_post_id))")
+        params.update(after_priority=after[0], after_platform=after[1], after_post_id=after[2])
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(_QUEUE_JSON_SQL.replace("{where}", " AND ".join(where))), params).all()
+    return [((r[0], r[1], r[2]), r[3]) for r in rows]

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...services import detect_alerts, detect_banks, detect_match, detect_scan
 from .. import readmodel
-from ..deps import UNIT, Principal, current_principal, engine_of, roles
+from ..deps import UNIT, Principal, current_principal, engine_of, read_engine_of, roles
 from ..errors import ApiError
-from ..pagination import PageParams, encode_cursor, page_params
+from ..pagination import PageParams, encode_cursor, json_page, orjson_page, page_params
 
 router = APIRouter(prefix="/api/v1", tags=["detection"])
 
@@ -34,14 +34,14 @@ class MatchQuery(BaseModel):
 def alerts(request: Request, page: PageParams = Depends(page_params),
            status: Literal["open", "confirmed", "rejected", "all"] = Query("open"),
            uncertain: bool = Query(False, description="Order by the classifier's uncertainty.")
-           ) -> dict[str, Any]:
+           ) -> Response:
     """The triage queue by priority, each alert with its evidence (as ``openiru alerts --json``).
 
     Keyset pagination: the cursor is the (priority, platform, post id) of the page's last alert,
     and a page is one indexed range query however deep it is.  The ``uncertain`` order (by the
     classifier's doubt, an expression no index holds) pages by position instead."""
     if uncertain:
-        return _uncertain_page(request, page, status)
+        return orjson_page(_uncertain_page(request, page, status))
     after: tuple[float, str, str] | None = None
     if page.cursor is not None:
         c = page.cursor
@@ -49,11 +49,17 @@ def alerts(request: Request, page: PageParams = Depends(page_params),
                 or not isinstance(c[2], str):
             raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
         after = (float(c[0]), c[1], c[2])
-    rows = detect_alerts.alert_queue_page(engine_of(request), limit=page.limit + 1, status=status, after=after)
+    engine = read_engine_of(request)
+    built = detect_alerts.alert_queue_page_json(engine, limit=page.limit + 1, status=status, after=after)
+    if built is not None:  # PostgreSQL built the items' JSON
+        more = len(built) > page.limit
+        built = built[:page.limit]
+        return json_page([item for _, item in built], encode_cursor(list(built[-1][0])) if more and built else None)
+    rows = detect_alerts.alert_queue_page(engine, limit=page.limit + 1, status=status, after=after)
     more = len(rows) > page.limit
     rows = rows[:page.limit]
     keys = [r.pop("_key") for r in rows]
-    return {"items": rows, "next_cursor": encode_cursor(list(keys[-1])) if more and rows else None}
+    return orjson_page({"items": rows, "next_cursor": encode_cursor(list(keys[-1])) if more and rows else None})
 
 
 def _uncertain_page(request: Request, page: PageParams, status: str) -> dict[str, Any]:

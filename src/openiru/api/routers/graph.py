@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from ...errors import NotFoundError
@@ -12,7 +12,7 @@ from ...services import graph as graph_service
 from .. import rankings, readmodel
 from ..analytics import run_graph
 from ..deps import UNIT, Principal, RoleGuard, engine_of, roles
-from ..pagination import PageParams, page_params, paged_list
+from ..pagination import PageParams, orjson_page, page_params, paged_list
 
 router = APIRouter(prefix="/api/v1/graph", tags=["graph"])
 
@@ -36,22 +36,29 @@ class KeyAccounts:
 def _compute_key_accounts(request: Request) -> KeyAccounts:
     """The ranking from the analytics process, stored for the other workers.  The first time
     this process needs it, the stored ranking is served if there is one (a stale one is
-    refreshed in the background by one worker, see :mod:`..rankings`)."""
+    refreshed in the background); at most one worker computes at a time, the others serve the
+    stored ranking meanwhile (or, when there is none yet, wait for it): see :mod:`..rankings`."""
     engine = engine_of(request)
     cache = request.app.state.analytics
     name = "key-accounts"
-    if not cache.invalidated and not getattr(request.app.state, "key_accounts_loaded", False):
-        request.app.state.key_accounts_loaded = True
+    first = not getattr(request.app.state, "key_accounts_loaded", False)
+    request.app.state.key_accounts_loaded = True
+    if first and not cache.invalidated:
         stored = rankings.load(engine, name)
         if stored is not None:
-            age, rows = stored
-            cache.backdate(("key-accounts",), age)
-            return KeyAccounts(rows)
-    elif not rankings.claim_refresh(engine, name) and not cache.invalidated:
-        stored = rankings.load(engine, name)  # another worker is refreshing: keep serving
-        if stored is not None:
+            cache.backdate(("key-accounts",), stored[0])
             return KeyAccounts(stored[1])
-    rows = run_graph(engine, "key_accounts")
+    if not rankings.claim_refresh(engine, name) and not cache.invalidated:
+        stored = rankings.load(engine, name)  # another worker is computing: serve the last one
+        rows = stored[1] if stored is not None else rankings.wait_for(
+            engine, name, rankings.CLAIM_EXPIRY.total_seconds())
+        if rows is not None:
+            return KeyAccounts(rows)
+    try:
+        rows = run_graph(engine, "key_accounts")
+    except BaseException:
+        rankings.release(engine, name)
+        raise
     rankings.save(engine, name, rows)
     return KeyAccounts(rows)
 
@@ -62,13 +69,13 @@ def _key_accounts(request: Request) -> KeyAccounts:
 
 @router.get("/key-accounts", **roles(*UNIT))
 def key_accounts(request: Request, page: PageParams = Depends(page_params),
-                 platform: str | None = Query(None, max_length=100)) -> dict[str, Any]:
+                 platform: str | None = Query(None, max_length=100)) -> Response:
     """Accounts ranked by their role in the network, with the evidence behind each score
     (as ``openiru accounts --json``).  Keyset pagination on the rank: the cursor is the
     position after the last item given."""
     ranking = _key_accounts(request)
     rows = ranking.by_platform.get(platform, []) if platform else ranking.rows
-    return paged_list(rows, page)
+    return orjson_page(paged_list(rows, page))
 
 
 @router.get("/score", **roles(*UNIT))
