@@ -278,7 +278,9 @@ def _hit_of(r: sa.Row) -> dict[str, Any]:
 def _utc_iso(column: str) -> str:
     """SQL rendering a timestamptz as pydantic renders an aware datetime (``...Z``, microseconds
     only when there are some), whatever the session's time zone."""
-    return f"(to_json({column} AT TIME ZONE 'UTC') #>> '{{}}') || 'Z'"
+    utc = f"({column} AT TIME ZONE 'UTC')"
+    return (f"to_char({utc}, CASE WHEN date_trunc('second', {utc}) = {utc} "
+            """THEN 'YYYY-MM-DD"T"HH24:MI:SS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END)""")
 
 
 #: The triage page built as JSON by PostgreSQL itself: one statement, a keyset range scan of
