@@ -7,6 +7,7 @@ ecosystem generator call the same function, so one code path turns records into 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,7 +40,7 @@ class PostRow:
     platform: str
     post_id: str
     account_id: str
-    timestamp: datetime
+    timestamp: datetime | float    # Unix seconds where the loader converted them in bulk
     text: str = ""
     urls: Sequence[str] | None = None
     hashtags: Sequence[str] | None = None
@@ -58,7 +59,7 @@ class EdgeRow:
     target_platform: str
     target_account_id: str
     kind: str
-    time: datetime
+    time: datetime | float
 
 
 @dataclass
@@ -70,8 +71,10 @@ class Flag:
     exemption: str | None = None
 
 
-def _ts(value: datetime | None) -> float:
-    return value.timestamp() if value is not None else np.nan
+def _ts(value: datetime | float | None) -> float:
+    if value is None:
+        return np.nan
+    return value if isinstance(value, float) else value.timestamp()
 
 
 def post_code(p: PostRow) -> PostCode:
@@ -132,19 +135,22 @@ def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: It
             continue
         flag[k] = max(flag[k], float(f.strength or 1.0))
         exempt[k] |= bool(f.exemption)
-    post_arrays = Posts(post_account, np.asarray([p.timestamp.timestamp() for p in posts]),
+    post_arrays = Posts(post_account, np.asarray([_ts(p.timestamp) for p in posts], np.float64),
                         np.asarray(codes, np.int8), flag, exempt,
                         [p.platform for p in posts], [p.post_id for p in posts],
                         np.asarray([len(p.mentions or ()) for p in posts], np.int16))
     media = media or {}
+    started = time.perf_counter()
     content = build_content(codes, [p.text for p in posts], [p.urls for p in posts],
                             [p.hashtags for p in posts],
                             [media.get((p.platform, p.post_id)) for p in posts],
                             [_reposted(p, c) for p, c in zip(posts, codes, strict=True)])
+    content_seconds = time.perf_counter() - started
     e = np.asarray([x[:3] for x in edge_list], np.int64).reshape(-1, 3)
     edge_arrays = Edges(e[:, 0].astype(np.int32), e[:, 1].astype(np.int32), e[:, 2].astype(np.int8),
                         np.asarray([x[3] for x in edge_list], np.float64))
     data = GraphData(account_arrays, post_arrays, edge_arrays, content)
+    data.timings["content items"] = content_seconds
     for key, by in (seeds or {}).items():
         if key in list_index:
             data.seeds[list_index[key]] = by or ""

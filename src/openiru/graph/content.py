@@ -30,13 +30,18 @@ _URL_RE = re.compile(r"https?://\S+|www\.\S+", re.I)
 _MENTION_RE = re.compile(r"(?<!\w)@\w+")
 _RT_RE = re.compile(r"^rt\s+@\w+:?\s*", re.I)
 _WORD_RE = re.compile(r"[^\W_]+", re.U)
-#: the three above in one pass (a URL is consumed whole before a mention inside it could match)
-_STRIP_RE = re.compile(r"^rt\s+@\w+:?\s*|https?://\S+|www\.\S+|(?<!\w)@\w+", re.I)
 
 
 def normalise_text(text: str) -> str:
     """Case-, accent- and homoglyph-folded words of a text without URLs, mentions and punctuation."""
-    text = _STRIP_RE.sub(" ", text or "")
+    text = text or ""
+    # each pass only where it can match: most posts carry no URL and no mention
+    if "@" in text:
+        text = _RT_RE.sub("", text)
+    if "://" in text or "www." in text.lower():
+        text = _URL_RE.sub(" ", text)
+    if "@" in text:
+        text = _MENTION_RE.sub(" ", text)
     if not text.isascii():
         # anyascii folds accents, Cyrillic/Greek homoglyphs and other scripts to ASCII.
         text = anyascii(unicodedata.normalize("NFKC", text))
@@ -108,27 +113,48 @@ def build_content(
         item_idx.append(intern(label))
         kinds.append(int(kind))
 
+    # per-post Python is the cost at a million posts: hot paths bound to locals, and URLs and texts
+    # normalised once per distinct value (reposted links and copied texts repeat)
+    add_post, add_item, add_kind = post_idx.append, item_idx.append, kinds.append
+    passed_on = frozenset((int(PostCode.REPOST), int(PostCode.FORWARD)))
+    k_repost, k_media, k_url, k_tags, k_exact = (int(k) for k in (
+        ContentKind.REPOSTED, ContentKind.MEDIA, ContentKind.URL, ContentKind.HASHTAGS, ContentKind.TEXT_EXACT))
+    url_cache: dict[str, str | None] = {}
+    text_cache: dict[str, tuple[list[str], str] | None] = {}
     words_by_post: dict[int, list[str]] = {}
     exact_of: dict[int, str] = {}
     for p, code in enumerate(codes):
-        target = reposted[p]
-        if code in (PostCode.REPOST, PostCode.FORWARD):
+        if code in passed_on:
+            target = reposted[p]
             if target:
-                add(p, ContentKind.REPOSTED, target)
+                add_post(p), add_item(intern(target)), add_kind(k_repost)
             continue  # a pass-on carries the original's content; it is counted as a repost
-        for m in dict.fromkeys(media[p] or ()):
-            add(p, ContentKind.MEDIA, "media:" + m)
-        for u in dict.fromkeys(filter(None, (normalise_url(u) for u in urls[p] or ()))):
-            add(p, ContentKind.URL, u)
-        tags = sorted({t.lstrip("#").casefold() for t in hashtags[p] or () if t})
-        if len(tags) >= 2:  # one hashtag alone is what a whole community uses: not a shared set
-            add(p, ContentKind.HASHTAGS, "#" + " #".join(tags))
-        words = normalise_text(texts[p]).split()
-        if len(words) >= MIN_TEXT_TOKENS:
-            exact = "text:" + _digest(" ".join(words))
-            exact_of[p] = exact
-            add(p, ContentKind.TEXT_EXACT, exact)
-            words_by_post[p] = words
+        if media[p]:
+            for m in dict.fromkeys(media[p] or ()):
+                add_post(p), add_item(intern("media:" + m)), add_kind(k_media)
+        if urls[p]:
+            normalised = []
+            for u in urls[p] or ():
+                if u not in url_cache:
+                    url_cache[u] = normalise_url(u)
+                normalised.append(url_cache[u])
+            for nu in dict.fromkeys(filter(None, normalised)):
+                add_post(p), add_item(intern(nu)), add_kind(k_url)
+        if hashtags[p]:
+            tags = sorted({t.lstrip("#").casefold() for t in hashtags[p] or () if t})
+            if len(tags) >= 2:  # one hashtag alone is what a whole community uses: not a shared set
+                add_post(p), add_item(intern("#" + " #".join(tags))), add_kind(k_tags)
+        text = texts[p]
+        if text in text_cache:
+            found = text_cache[text]
+        else:
+            words = normalise_text(text).split()
+            found = text_cache[text] = ((words, "text:" + _digest(" ".join(words)))
+                                        if len(words) >= MIN_TEXT_TOKENS else None)
+        if found is not None:
+            exact_of[p] = found[1]
+            add_post(p), add_item(intern(found[1])), add_kind(k_exact)
+            words_by_post[p] = found[0]
     for p, rep in near_duplicate_clusters(words_by_post).items():
         add(p, ContentKind.TEXT_NEAR, "similar:" + exact_of[rep])
     return Content(np.asarray(post_idx, np.int32), np.asarray(item_idx, np.int32),

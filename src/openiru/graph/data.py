@@ -152,6 +152,7 @@ class GraphData:
     seeds: dict[int, str] = field(default_factory=dict)          # account index -> who marked it
     exempt_accounts: dict[int, str] = field(default_factory=dict)  # account index -> reason
     detection: bool = False   # whether detection results were available
+    timings: dict[str, float] = field(default_factory=dict)       # seconds per loading step
 
     @property
     def n(self) -> int:

@@ -85,6 +85,12 @@ class Rows:
     media: dict[tuple[str, str], list[str]]
 
 
+
+def _when(post: PostRow) -> datetime:
+    """The generator's posts carry datetimes (the store loader may give Unix seconds instead)."""
+    t = post.timestamp
+    return t if isinstance(t, datetime) else datetime.fromtimestamp(t, UTC)
+
 def small_ecosystem(seed: int = 1, benign: int = 300, core: int = 8, amplifiers: int = 40,
                     distributors: int = 15, days: int = 56) -> tuple[GraphData, Truth]:
     rows, truth = small_ecosystem_rows(seed, benign, core, amplifiers, distributors, days)
@@ -156,7 +162,7 @@ def small_ecosystem_rows(seed: int = 1, benign: int = 300, core: int = 8, amplif
         row = next(a for a in b.accounts if (a.platform, a.account_id) == c)
         stop = when(days * 0.5 + k)
         row.status, row.status_changed_at = "suspended", stop
-        b.posts = [p for p in b.posts if not ((p.platform, p.account_id) == c and p.timestamp > stop)]
+        b.posts = [p for p in b.posts if not ((p.platform, p.account_id) == c and _when(p) > stop)]
         new = b.account("x", (row.handle or "").replace("_voice", "_voice_2"), row.display_name or "", bio=row.bio)
         truth.recreated.append((new, c))
         for d in range(int(days * 0.5 + k) + 1, days):
@@ -170,7 +176,7 @@ def small_ecosystem_rows(seed: int = 1, benign: int = 300, core: int = 8, amplif
         twin = b.account("telegram", None or (row.handle or "") + "_tg", row.display_name or "")
         truth.cross_platform.append((c, twin))
         for p in [p for p in b.posts if (p.platform, p.account_id) == c][:20]:
-            b.post(twin, p.timestamp + timedelta(minutes=3), p.text,
+            b.post(twin, _when(p) + timedelta(minutes=3), p.text,
                    media=b.media.get((p.platform, p.post_id), [None])[0])
     return Rows(b.accounts, b.posts, b.edges, {k: v for k, v in b.media.items() if v[0]}), truth
 

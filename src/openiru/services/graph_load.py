@@ -8,12 +8,15 @@ the graph is always up to date with what has been imported.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import numpy as np
 import sqlalchemy as sa
 
 from ..graph.assemble import AccountRow, EdgeRow, Flag, PostRow, assemble
@@ -37,6 +40,33 @@ def _list(value: Any) -> list[str]:
     if isinstance(value, str):
         return [value]
     return [str(v) for v in value if v]
+
+
+def _json_list(value: Any) -> list[str]:
+    """A JSON array column read as raw text (SQLite) or already decoded (PostgreSQL's driver)."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        if value[0] != "[":
+            return [value]
+        value = json.loads(value)
+        if not value:
+            return []
+    return [str(v) for v in value if v]
+
+
+def seconds(values: list[Any]) -> np.ndarray:
+    """Unix seconds of timestamps as the driver returns them without SQLAlchemy's per-row type
+    processing: naive UTC text on SQLite (parsed by numpy in one call), datetimes on PostgreSQL."""
+    if not values:
+        return np.zeros(0, np.float64)
+    if all(isinstance(v, str) and len(v) <= 26 for v in values):   # "YYYY-MM-DD HH:MM:SS.ffffff"
+        try:
+            return np.asarray(values, dtype="datetime64[us]").astype(np.int64) / 1e6
+        except ValueError:
+            pass
+    return np.asarray([utc(v if isinstance(v, datetime) else datetime.fromisoformat(v)).timestamp()
+                       for v in values], np.float64)
 
 
 def detection_results(conn: sa.Connection) -> tuple[list[Flag], dict[tuple[str, str], str]]:
@@ -98,11 +128,26 @@ def load_graph(engine: sa.Engine, since: datetime | None = None, until: datetime
                 eq = query
         if wanted:
             mq = mq.where(pm.c.platform.in_(wanted))
-        posts = [PostRow(r.platform, r.post_id, r.account_id, utc(r.timestamp), r.text or "", _list(r.urls),
-                         _list(r.hashtags), r.reply_to, r.repost_of, r.quote_of, r.forward_from,
-                         r.forward_from_name, _list(r.mentions)) for r in conn.execute(pq.order_by(p.c.timestamp))]
-        edges = [EdgeRow(r.platform, r.source_account_id, r.target_platform, r.target_account_id, r.kind,
-                         utc(r.time)) for r in conn.execute(eq)]
+        started = time.perf_counter()
+        # raw column values (no per-row DateTime/JSON processing): timestamps converted in bulk
+        raw = [sa.type_coerce(c, sa.Text) for c in (p.c.timestamp, p.c.urls, p.c.hashtags, p.c.mentions)]
+        post_rows = conn.execute(pq.with_only_columns(
+            p.c.platform, p.c.post_id, p.c.account_id, raw[0], p.c.text, raw[1], raw[2], p.c.reply_to,
+            p.c.repost_of, p.c.quote_of, p.c.forward_from, p.c.forward_from_name, raw[3],
+        ).order_by(p.c.timestamp)).all()
+        post_time = seconds([r[3] for r in post_rows])
+        posts = [PostRow(r[0], r[1], r[2], t, r[4] or "", _json_list(r[5]), _json_list(r[6]), r[7], r[8],
+                         r[9], r[10], r[11], _json_list(r[12]))
+                 for r, t in zip(post_rows, post_time.tolist(), strict=True)]
+        del post_rows
+        edge_rows = conn.execute(eq.with_only_columns(
+            e.c.platform, e.c.source_account_id, e.c.target_platform, e.c.target_account_id, e.c.kind,
+            sa.type_coerce(e.c.time, sa.Text))).all()
+        edge_time = seconds([r[5] for r in edge_rows])
+        edges = [EdgeRow(r[0], r[1], r[2], r[3], r[4], t)
+                 for r, t in zip(edge_rows, edge_time.tolist(), strict=True)]
+        del edge_rows
+        read_posts = time.perf_counter() - started
         media: dict[tuple[str, str], list[str]] = defaultdict(list)
         for r in conn.execute(mq):
             good_pdq = r.pdq and (r.pdq_quality if r.pdq_quality is not None else 100) >= MIN_PDQ_QUALITY
@@ -110,7 +155,12 @@ def load_graph(engine: sa.Engine, since: datetime | None = None, until: datetime
                 f"pdq:{r.pdq}" if good_pdq else f"sha256:{r.sha256}" if r.sha256 else r.media_key)
         seeds = load_seeds(conn)
         flags, exemptions = detection_results(conn) if with_detection else ([], {})
-    return assemble(accounts, posts, edges, media, flags, exemptions, seeds)
+        read_all = time.perf_counter() - started
+    started = time.perf_counter()
+    data = assemble(accounts, posts, edges, media, flags, exemptions, seeds)
+    data.timings = {"read posts and edges": read_posts, "read media, seeds, detection": read_all - read_posts,
+                    **data.timings, "assemble arrays": time.perf_counter() - started - sum(data.timings.values())}
+    return data
 
 
 def domain_registry(engine: sa.Engine) -> dict[str, str]:
