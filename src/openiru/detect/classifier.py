@@ -33,6 +33,7 @@ from sklearn.pipeline import Pipeline
 
 from .ngrams import batch_ngrams
 from .normalise import normalise
+from .sparse_kernel import csr_counts
 
 ALGORITHM = "hashed-char(2,5)x2^20+tfidf+logreg(balanced)+sigmoid-calibration"
 MIN_PER_CLASS = 4
@@ -52,11 +53,12 @@ class CharNgramHasher(BaseEstimator, TransformerMixin):  # type: ignore[misc]
     def transform(self, texts: Sequence[str]) -> sp.csr_matrix:
         texts = list(texts)
         low, high = self.ngram_range
-        grams = batch_ngrams(texts, tuple(range(low, high + 1)), unique=False, pad=True)
+        grams = batch_ngrams(texts, tuple(range(low, high + 1)), unique=False, pad=True, grouped=False)
         columns = (grams.hashes % np.uint64(self.n_features)).astype(np.int64)
-        data = np.ones(len(columns), dtype=np.float32)
-        matrix = sp.csr_matrix((data, (grams.text_of, columns)), shape=(len(texts), self.n_features))
-        matrix.sum_duplicates()
+        # the canonical matrix scipy's (data, (rows, cols)) + sum_duplicates gives, built per post
+        indptr, indices, data = csr_counts(grams.text_of, columns, len(texts))
+        matrix = sp.csr_matrix((data, indices, indptr), shape=(len(texts), self.n_features))
+        matrix.has_canonical_format = True
         return matrix
 
 

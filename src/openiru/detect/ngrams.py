@@ -32,12 +32,14 @@ class BatchNgrams:
 
 
 def batch_ngrams(texts: Sequence[str], sizes: Sequence[int], *, unique: bool,
-                 pad: bool = False) -> BatchNgrams:
+                 pad: bool = False, grouped: bool = True) -> BatchNgrams:
     """Hashes of the character n-grams of each text, for every n in ``sizes``.
 
     ``unique`` keeps each hash once per text (sorted); otherwise every occurrence is
     kept (counts).  ``pad`` surrounds each text with spaces (word-boundary grams).
     A text shorter than the smallest n gives its whole text as one gram.
+    ``grouped=False`` (with ``unique=False``) skips ordering the hashes by text when
+    the caller groups them itself: ``text_of`` is then right but ``bounds`` is not.
     """
     n_texts = len(texts)
     if n_texts == 0:
@@ -72,7 +74,7 @@ def batch_ngrams(texts: Sequence[str], sizes: Sequence[int], *, unique: bool,
         keys = np.unique((owner.astype(np.uint64) << np.uint64(32)) | hashes)
         owner = (keys >> np.uint64(32)).astype(np.int64)
         hashes = keys & _MASK32
-    elif len(all_owner) > 1:  # one size alone is already in text order
+    elif len(all_owner) > 1 and grouped:  # one size alone is already in text order
         order = np.argsort(owner, kind="stable")
         owner, hashes = owner[order], hashes[order]
     bounds = np.searchsorted(owner, np.arange(n_texts + 1)).astype(np.int64)

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+from functools import lru_cache
 
 # Cyrillic and Greek letters that look like Latin ones (lower case, after case folding).
 _HOMOGLYPHS = {
@@ -105,12 +106,21 @@ def _join_spaced(match: re.Match[str]) -> str:
 
 def normalise(text: str) -> str:
     """The matching form of ``text`` (see the module docstring)."""
-    text = unicodedata.normalize("NFKD", text).casefold().translate(_FOLD)
+    if text.isascii():  # NFKD is the identity, case folding is lower-casing, table 1 has no ASCII entry
+        text = text.lower()
+    else:
+        text = unicodedata.normalize("NFKD", text).casefold().translate(_FOLD)
     if _LEET_ANY.search(text):
         text = _LEET_WORD.sub(_leet, text)
     text = text.translate(_PUNCT_AFTER_LEET)
     text = _SPACED.sub(_join_spaced, text)
     return " ".join(text.split())
+
+
+@lru_cache(maxsize=1 << 16)
+def _piece(ch: str) -> str:
+    """Step 1 for one character (cached: posts repeat the same few hundred characters)."""
+    return unicodedata.normalize("NFKD", ch).casefold().translate(_FOLD)
 
 
 def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
@@ -122,8 +132,7 @@ def normalise_with_offsets(text: str) -> tuple[str, list[int]]:
             chars.append(ch.lower())
             offsets.append(i)
             continue
-        piece = unicodedata.normalize("NFKD", ch).casefold().translate(_FOLD)
-        for out in piece:
+        for out in _piece(ch):
             chars.append(out)
             offsets.append(i)
     current = "".join(chars)

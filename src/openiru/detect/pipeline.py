@@ -140,10 +140,15 @@ class Detector:
         self.urls = UrlClassifier(outlet_domains, ruleset.url_expansions)
 
     # ------------------------------------------------------------------ scan
-    def scan(self, posts: Sequence[ScanPost]) -> list[ScanResult]:
+    def scan(self, posts: Sequence[ScanPost], *, media: bool = True) -> list[ScanResult]:
+        """Every matcher over a batch of posts; ``media=False`` leaves out the media matchers
+        (hashes and PDQ), whose hits :meth:`scan_media` gives on their own: media hits come
+        first in a post's hits and do not depend on the text's, so the two add up to
+        :meth:`scan` (see :mod:`openiru.detect.parallel`)."""
         results = [ScanResult(p) for p in posts]
         normalised = [normalise(p.text) for p in posts]
-        self._media(results)
+        if media:
+            self._media(results)
         text_matches = self.known_texts.find_batch(normalised)
         for result, norm, matches in zip(results, normalised, text_matches, strict=True):
             self._text(result, norm, matches)
@@ -152,6 +157,13 @@ class Detector:
         for plugin in self.plugins:
             for result, hits in zip(results, plugin.scan(posts, normalised), strict=True):
                 result.hits.extend(hits)
+        return results
+
+    def scan_media(self, posts: Sequence[ScanPost]) -> list[ScanResult]:
+        """Only the media matchers' results (exact hashes and PDQ, with suppression)."""
+        results = [ScanResult(p) for p in posts]
+        if any(p.media for p in posts):
+            self._media(results)
         return results
 
     def _bank(self, item: BankItem) -> BankSpec:

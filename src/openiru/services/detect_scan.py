@@ -3,7 +3,8 @@
 ``scan`` walks the posts whose ``scanned_at`` is empty in key order, in batches
 (one transaction each, so an interrupted scan resumes where it stopped), computes
 PDQ for local images that have none, runs the :class:`~openiru.detect.pipeline.Detector`
-and writes hits, signals and alerts.  A bank or lexicon change clears
+(in forked worker processes, :class:`~openiru.detect.parallel.ParallelScanner`,
+when there is more than one batch) and writes hits, signals and alerts.  A bank or lexicon change clears
 ``scanned_at`` everywhere (see :func:`~openiru.services.detect_banks.ruleset_changed`),
 so the next scan re-matches old posts.
 
@@ -16,16 +17,19 @@ but no longer alert.  ``openiru bank release`` puts it back.
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..detect.evidence import ScanMedia, ScanPost, ScanResult
+from ..detect.parallel import ParallelScanner
 from ..detect.pipeline import Detector, Matcher, Ruleset
 from ..model import Post, utc
 from ..plugins import MATCHER_GROUP, load_group
@@ -38,6 +42,8 @@ from .detect_store import hash_missing_pdq, item_counts, load_posts, write_resul
 BATCH_SIZE = 2000
 QUARANTINE_MIN = 50
 QUARANTINE_FACTOR = 10.0
+#: worker processes for a scan of more than one batch, at most (one per core)
+DEFAULT_WORKERS = 2
 
 
 @dataclass
@@ -156,12 +162,32 @@ def _unscanned(conn: sa.Connection, after: tuple[str, str] | None, limit: int) -
     return [(r.platform, r.post_id) for r in rows]
 
 
+def scan_workers() -> int:
+    """Worker processes for a scan: ``OPENIRU_SCAN_WORKERS`` if set, else one per core (at most 2)."""
+    configured = os.environ.get("OPENIRU_SCAN_WORKERS", "").strip()
+    if configured:
+        return max(1, int(configured))
+    return max(1, min(DEFAULT_WORKERS, os.cpu_count() or 1))
+
+
+def _forkable(engine: sa.Engine) -> bool:
+    """Whether worker processes can reach this database (not an in-memory SQLite one)."""
+    return engine.url.get_backend_name() != "sqlite" or engine.url.database not in (None, "", ":memory:")
+
+
 def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None = None, rescan: bool = False,
          quarantine_min: int = QUARANTINE_MIN, quarantine_factor: float = QUARANTINE_FACTOR,
-         on_progress: Callable[[ScanSummary], None] | None = None) -> ScanSummary:
-    """Scan every post not yet scanned (all posts with ``rescan``)."""
+         on_progress: Callable[[ScanSummary], None] | None = None, workers: int | None = None) -> ScanSummary:
+    """Scan every post not yet scanned (all posts with ``rescan``).
+
+    With more than one batch to scan, detection runs in ``workers`` forked processes
+    (default :func:`scan_workers`) sharing the compiled rules; reading posts, hashing
+    local images, quarantine and writing results stay in this process, one
+    transaction per batch as before.
+    """
     started = time.perf_counter()
     summary = ScanSummary()
+    workers = scan_workers() if workers is None else max(1, workers)
     with engine.begin() as conn:
         if rescan:
             conn.execute(sa.update(schema.posts).values(scanned_at=None))
@@ -170,24 +196,33 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
         previous = previous_scan_time(conn, record=True)
     quarantine = Quarantine(quarantine_min, quarantine_factor, previous)
     after: tuple[str, str] | None = None
-    while limit is None or summary.posts < limit:
-        size = batch_size if limit is None else min(batch_size, limit - summary.posts)
-        with engine.begin() as conn:
-            keys = _unscanned(conn, after, size)
-            if not keys:
-                break
-            after = keys[-1]
-            posts = load_posts(conn, keys)
-            summary.media_hashed += hash_missing_pdq(conn, posts)
-            results = detector.scan(posts)
-            summary.quarantined += quarantine.check(conn, detector, results)
-            counts = write_results(conn, results)
-        summary.posts += len(keys)
-        summary.hits += counts["hits"]
-        summary.alerts += counts["alerts"]
-        summary.signals += counts["signals"]
-        if on_progress:
-            on_progress(summary)
+    parallel: ParallelScanner | None = None
+    try:
+        while limit is None or summary.posts < limit:
+            size = batch_size if limit is None else min(batch_size, limit - summary.posts)
+            with engine.begin() as conn:
+                keys = _unscanned(conn, after, size)
+                if not keys:
+                    break
+                after = keys[-1]
+                posts = load_posts(conn, keys)
+                summary.media_hashed += hash_missing_pdq(conn, posts)
+                more = len(keys) == size and (limit is None or summary.posts + size < limit)
+                if parallel is None and workers > 1 and more and not detector.ruleset.empty and _forkable(engine):
+                    # forked before this process runs any PDQ search (see openiru.detect.parallel)
+                    parallel = ParallelScanner(detector, workers, on_fork=partial(engine.dispose, close=False))
+                results = parallel.scan(posts) if parallel is not None else detector.scan(posts)
+                summary.quarantined += quarantine.check(conn, detector, results)
+                counts = write_results(conn, results)
+            summary.posts += len(keys)
+            summary.hits += counts["hits"]
+            summary.alerts += counts["alerts"]
+            summary.signals += counts["signals"]
+            if on_progress:
+                on_progress(summary)
+    finally:
+        if parallel is not None:
+            parallel.close()
     summary.seconds = time.perf_counter() - started
     return summary
 
