@@ -55,6 +55,19 @@ def _json_list(value: Any) -> list[str]:
     return [str(v) for v in value if v]
 
 
+def _json_lists(values: list[Any]) -> list[list[str]]:
+    """:func:`_json_list` of a whole column: SQLite's JSON texts decoded by one ``json.loads`` call."""
+    present = [i for i, v in enumerate(values) if v]
+    if not all(isinstance(values[i], str) and values[i][0] == "[" for i in present):
+        return [_json_list(v) for v in values]
+    out: list[list[str]] = [[] for _ in values]
+    decoded = json.loads("[" + ",".join([values[i] for i in present]) + "]")
+    for i, items in zip(present, decoded, strict=True):
+        if items:
+            out[i] = [str(v) for v in items if v]
+    return out
+
+
 def seconds(values: list[Any]) -> np.ndarray:
     """Unix seconds of timestamps as the driver returns them without SQLAlchemy's per-row type
     processing: naive UTC text on SQLite (parsed by numpy in one call), datetimes on PostgreSQL."""
@@ -136,9 +149,10 @@ def load_graph(engine: sa.Engine, since: datetime | None = None, until: datetime
             p.c.repost_of, p.c.quote_of, p.c.forward_from, p.c.forward_from_name, raw[3],
         ).order_by(p.c.timestamp)).all()
         post_time = seconds([r[3] for r in post_rows])
-        posts = [PostRow(r[0], r[1], r[2], t, r[4] or "", _json_list(r[5]), _json_list(r[6]), r[7], r[8],
-                         r[9], r[10], r[11], _json_list(r[12]))
-                 for r, t in zip(post_rows, post_time.tolist(), strict=True)]
+        urls, tags, mentions = (_json_lists([r[k] for r in post_rows]) for k in (5, 6, 12))
+        posts = [PostRow(r[0], r[1], r[2], t, r[4] or "", u, h, r[7], r[8], r[9], r[10], r[11], m)
+                 for r, t, u, h, m in zip(post_rows, post_time.tolist(), urls, tags, mentions, strict=True)]
+        del urls, tags, mentions
         del post_rows
         edge_rows = conn.execute(eq.with_only_columns(
             e.c.platform, e.c.source_account_id, e.c.target_platform, e.c.target_account_id, e.c.kind,
