@@ -68,9 +68,10 @@ def decode_cursor(cursor: str | None, arity: int | None = None) -> list[Any] | N
     return value
 
 
-def page_params(limit: int = Query(50, ge=1, le=500, description="Items per page."),
+async def page_params(limit: int = Query(50, ge=1, le=500, description="Items per page."),
                 cursor: str | None = Query(None, max_length=2000, description="next_cursor of the previous page.")
                 ) -> PageParams:
+    """async: no thread-pool hop for parsing two query parameters."""
     return PageParams(limit=limit, cursor=decode_cursor(cursor))
 
 

@@ -73,7 +73,9 @@ def get_user(request: Request, name: str = Path(max_length=100)) -> dict[str, An
 
 @router.patch("/{name}", **roles("admin"))
 def change_role(body: RoleChange, request: Request, name: str = Path(max_length=100)) -> dict[str, Any]:
-    return user_dict(user_service.set_role(engine_of(request), name, body.role))
+    changed = user_service.set_role(engine_of(request), name, body.role)
+    auth.forget_cached_tokens()  # the new role (or disabling) applies to cached tokens at once
+    return user_dict(changed)
 
 
 @router.post("/{name}/password", **roles("admin"))
