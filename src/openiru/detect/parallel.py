@@ -121,6 +121,7 @@ class ParallelScanner:
             self._pool.shutdown()
             self._pool = None
         _DETECTORS.pop(self._token, None)
+        gc.unfreeze()
 
     def __enter__(self) -> ParallelScanner:
         return self

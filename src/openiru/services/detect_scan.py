@@ -18,6 +18,7 @@ but no longer alert.  ``openiru bank release`` puts it back.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable
@@ -181,13 +182,17 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
     """Scan every post not yet scanned (all posts with ``rescan``).
 
     With more than one batch to scan, detection runs in ``workers`` forked processes
-    (default :func:`scan_workers`) sharing the compiled rules; reading posts, hashing
+    (default :func:`scan_workers` when called from the main thread, as the command
+    does; one process when called from another thread, as the web API does) sharing
+    the compiled rules; reading posts, hashing
     local images, quarantine and writing results stay in this process, one
     transaction per batch as before.
     """
     started = time.perf_counter()
     summary = ScanSummary()
-    workers = scan_workers() if workers is None else max(1, workers)
+    if workers is None:  # forking from a server's worker thread could inherit other threads' locks
+        workers = scan_workers() if threading.current_thread() is threading.main_thread() else 1
+    workers = max(1, workers)
     with engine.begin() as conn:
         if rescan:
             conn.execute(sa.update(schema.posts).values(scanned_at=None))
