@@ -21,8 +21,6 @@ NUM_PERM = 64
 #: datasketch's optimal (bands, rows) for threshold 0.8 and 64 permutations (false positive and
 #: false negative weights 0.5): ``datasketch.lsh._optimal_param(0.8, 64, 0.5, 0.5) == (5, 11)``.
 BANDS, ROWS = 5, 11
-#: exact-Jaccard confirmations per text and bucket (against texts of other clusters)
-MAX_COMPARED = 32
 _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
 
 
@@ -119,23 +117,18 @@ def near_duplicate_clusters(words_by_post: Mapping[int, Sequence[str]]) -> dict[
             e = s + 1
             while e < len(order) and sorted_key[e] == sorted_key[s]:
                 e += 1
-            # datasketch confirms every candidate pair; a bucket of a large campaign would make
-            # that quadratic.  Each text is compared with the bucket's earlier texts, skipping those
-            # already in its cluster, up to MAX_COMPARED confirmations per text.
-            seen: list[int] = []
+            bucket_reps: list[int] = []   # one text per cluster already seen in this bucket
             for i in order[s:e].tolist():
                 si = shingle_set(i)
-                compared = 0
-                for r in reversed(seen):
-                    if compared >= MAX_COMPARED:
+                for r in bucket_reps:
+                    if find(i) == find(r):
                         break
-                    ri, rr = find(i), find(r)
-                    if ri == rr:
-                        continue
-                    compared += 1
                     sr = shingle_set(r)
                     if len(si & sr) >= NEAR_TEXT_JACCARD * len(si | sr):
+                        ri, rr = find(i), find(r)
                         parent[max(ri, rr)] = min(ri, rr)
-                seen.append(i)
+                        break
+                else:
+                    bucket_reps.append(i)
     rep_index = {p: n for n, p in enumerate(reps)}
     return {p: reps[find(rep_index[q])] for p, q in zip(posts, same, strict=True)}
