@@ -95,7 +95,8 @@ def test_token_cache_remembers_and_forgets_on_revocation(sqlite_engine: sa.Engin
     with sqlite_engine.begin() as conn:  # changed behind the cache's back: remembered for the TTL
         conn.execute(sa.update(schema.users).values(role="auditor"))
     assert cache.user(sqlite_engine, token).role == "analyst"  # type: ignore[union-attr]
+    assert cache.peek(token) is not None and cache.peek("oiru_unknown") is None
     [tok] = auth.list_tokens(sqlite_engine, "analyst")
     auth.revoke_token(sqlite_engine, "analyst", int(tok["id"]))  # type: ignore[call-overload]
-    assert cache.user(sqlite_engine, token) is None
+    assert cache.peek(token) is None and cache.user(sqlite_engine, token) is None
     assert auth.TokenCache(0).user(sqlite_engine, world.tokens["admin"]) is not None

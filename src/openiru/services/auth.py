@@ -242,6 +242,13 @@ class TokenCache:
             self._entries[key] = (now + self.ttl, user)
         return user
 
+    def peek(self, token: str) -> tuple[User | None] | None:
+        """``(user,)`` if the token's look-up is remembered and live, else ``None`` (no I/O)."""
+        if self.ttl <= 0:
+            return None
+        entry = self._entries.get(digest(token))
+        return (entry[1],) if entry is not None and entry[0] > time.monotonic() else None
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
