@@ -10,6 +10,10 @@ the ratio and the peak resident memory.  Optionally networkit's PageRank as a se
 
 ``--db-benign N`` also times the database path on a generated ecosystem (N benign accounts plus a
 planted community) imported into a fresh SQLite file: bulk loading into arrays, then the ranking.
+``--db-posts N`` times the path of ``openiru accounts --json`` on a store of N posts written with bulk
+SQL under benchmarks/out/ (reused when there): loading into arrays, per step, then the ranking.
+
+    .venv/bin/python benchmarks/graph.py --accounts 0 --db-posts 1000000
 """
 
 from __future__ import annotations
