@@ -44,24 +44,7 @@ def _hits_by_post(conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tupl
         rows = conn.execute(sa.select(h).where(sa.tuple_(h.c.platform, h.c.post_id).in_(chunk))
                             .order_by(h.c.strength.desc(), h.c.id)).all()
         for r in rows:
-            hit: dict[str, Any] = {"matcher": r.matcher, "bank": r.bank, "item": r.item, "label": r.label,
-                                   "strength": round(r.strength, 4)}
-            if r.item_id is not None:
-                hit["item_id"] = r.item_id
-            if r.media_key is not None:
-                hit["media_key"] = r.media_key
-            if r.distance is not None:
-                hit["distance"] = r.distance
-            if r.similarity is not None:
-                hit["similarity"] = r.similarity
-            if r.term is not None:
-                hit["term"] = r.term
-            if r.span_start is not None:
-                hit["span"] = [r.span_start, r.span_end]
-            if r.suppressed:
-                hit["suppressed"] = True
-            if r.detail:
-                hit.update({k: v for k, v in r.detail.items() if k not in hit})
+            hit = _hit_of(r, r.strength)
             out.setdefault((r.platform, r.post_id), []).append(hit)
     return out
 
@@ -248,14 +231,15 @@ def alert_queue_page(engine: sa.Engine, *, limit: int = 50, status: str | None =
             })
         if r.hit_id is None or (r.suppressed and not include_suppressed):
             continue
-        out[-1]["hits"].append(_hit_of(r))
+        out[-1]["hits"].append(_hit_of(r, r.hit_strength))
     return out
 
 
-def _hit_of(r: sa.Row) -> dict[str, Any]:
-    """A hit as ``_hits_by_post`` shapes it (same keys, same order), from a joined row."""
+def _hit_of(r: sa.Row, strength: float) -> dict[str, Any]:
+    """A hit as the alert JSON shows it, from a ``detect_hits`` row (or a row joined to one,
+    whose hit strength column is named differently: hence ``strength`` is passed in)."""
     hit: dict[str, Any] = {"matcher": r.matcher, "bank": r.bank, "item": r.item, "label": r.label,
-                           "strength": round(r.hit_strength, 4)}
+                           "strength": round(strength, 4)}
     if r.item_id is not None:
         hit["item_id"] = r.item_id
     if r.media_key is not None:
