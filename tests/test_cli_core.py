@@ -96,3 +96,13 @@ def test_the_openiru_command_line_has_the_core_commands(sqlite_url: str) -> None
     assert code == 0 and json.loads(stdout)[0]["posts"] == 5
     stats = json.loads(run(app, "stats", "--json", "--db", sqlite_url)[1])
     assert stats["platforms"]["telegram"]["posts"] == 5
+
+
+def test_format_aliases_name_the_builtin_sources(tmp_path: Path) -> None:
+    from openiru.services.ingest import FORMAT_ALIASES, source_for
+
+    sample = tmp_path / "sample.jsonl"
+    sample.write_text("{}\n")
+    for alias, name in FORMAT_ALIASES.items():
+        assert source_for(sample, alias).name == name
+    assert source_for(sample, "TWARC2").name == "twarc2"

@@ -103,9 +103,20 @@ def detect_format(path: Path) -> type[Source]:
     return best[1]
 
 
+#: Other names people give the built-in formats (platform names, tool names).
+FORMAT_ALIASES = {
+    "x": "twarc2", "twitter": "twarc2", "twarc": "twarc2", "x-v2": "twarc2",
+    "telegram-desktop": "telegram", "tdesktop": "telegram",
+    "fediverse": "mastodon", "ap": "activitypub", "outbox": "activitypub",
+    "rocket.chat": "rocketchat", "rocket-chat": "rocketchat",
+    "jsonl": "generic", "csv": "generic",
+}
+
+
 def source_for(path: Path, fmt: str = "auto", platform: str | None = None) -> Source:
     if not path.exists():
         raise FormatError(f"{path}: no such file or folder")
+    fmt = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
     if fmt == "auto":
         cls = detect_format(path)
     else:
