@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,27 +12,11 @@ from typer.testing import CliRunner
 from openiru.cli import app
 from openiru.model import AccountKey, Post, PostKey
 from openiru.services.ingest import ingest_source
-from openiru.sources.base import Record, Source
 from openiru.store.db import open_database
+from source_support import ListSource
 
 runner = CliRunner()
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-class ListSource(Source):
-    name = "list"
-    default_platform = "testnet"
-
-    def __init__(self, records: list[Record]) -> None:
-        super().__init__(Path("memory"), None)
-        self._records = records
-
-    @classmethod
-    def sniff(cls, path: Path, head: bytes) -> float:
-        return 0.0
-
-    def records(self) -> Iterator[Record]:
-        yield from self._records
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> str:

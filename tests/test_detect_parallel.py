@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,27 +26,11 @@ from openiru.detect.pipeline import BankItem, BankSpec, Detector, Ruleset
 from openiru.model import AccountKey, Post, PostKey
 from openiru.services import detect_alerts, detect_banks, detect_scan
 from openiru.services.ingest import ingest_source
-from openiru.sources.base import Record, Source
 from openiru.store.db import open_database
+from source_support import ListSource
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
-
-
-class ListSource(Source):
-    name = "list"
-    default_platform = "testnet"
-
-    def __init__(self, records: list[Record]) -> None:
-        super().__init__(Path("memory"), None)
-        self._records = records
-
-    @classmethod
-    def sniff(cls, path: Path, head: bytes) -> float:
-        return 0.0
-
-    def records(self) -> Iterator[Record]:
-        yield from self._records
 
 
 def _post(pid: str, account: str, text: str) -> Post:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,26 +19,11 @@ from openiru.services import detect_alerts, detect_banks, detect_match, detect_s
 from openiru.services.detection_results import account_exemptions, flagged_posts
 from openiru.services.ingest import ingest_source
 from openiru.services.users import add_user
-from openiru.sources.base import Record, Source
+from openiru.sources.base import Record
 from openiru.sources.media import hash_file
+from source_support import ListSource
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-
-
-class ListSource(Source):
-    name = "list"
-    default_platform = "testnet"
-
-    def __init__(self, records: list[Record]) -> None:
-        super().__init__(Path("memory"), None)
-        self._records = records
-
-    @classmethod
-    def sniff(cls, path: Path, head: bytes) -> float:
-        return 0.0
-
-    def records(self) -> Iterator[Record]:
-        yield from self._records
 
 
 def _image(path: Path, seed: int, size: tuple[int, int] = (400, 300)) -> Path:

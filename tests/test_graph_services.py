@@ -4,7 +4,6 @@ registry, loading the store into arrays."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,25 +13,10 @@ from openiru.model import Account, AccountKey, Media, Mention, Post, PostKey
 from openiru.services import graph as graph_service
 from openiru.services.graph_load import detection_results, domain_registry, load_graph
 from openiru.services.ingest import ingest_source
-from openiru.sources.base import Record, Source
+from openiru.sources.base import Record
+from source_support import ListSource
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
-
-
-class ListSource(Source):
-    name = "list"
-    default_platform = "x"
-
-    def __init__(self, records: list[Record]) -> None:
-        super().__init__(Path("memory"), None)
-        self._records = records
-
-    @classmethod
-    def sniff(cls, path: Path, head: bytes) -> float:
-        return 0.0
-
-    def records(self):  # type: ignore[no-untyped-def]
-        yield from self._records
 
 
 def _records() -> list[Record]:
@@ -52,7 +36,7 @@ def _records() -> list[Record]:
 
 
 def test_load_graph_reads_every_table(engine: sa.Engine) -> None:
-    ingest_source(engine, ListSource(_records()), after_batch=())
+    ingest_source(engine, ListSource(_records(), "x"), after_batch=())
     data = load_graph(engine)
     index = data.accounts.index()
     assert data.n == 3 and len(data.posts) == 3 and len(data.edges) >= 2
@@ -70,7 +54,7 @@ def test_load_graph_reads_every_table(engine: sa.Engine) -> None:
 
 
 def test_seeds_are_recorded_with_and_without_an_actor(engine: sa.Engine) -> None:
-    ingest_source(engine, ListSource(_records()), after_batch=())
+    ingest_source(engine, ListSource(_records(), "x"), after_batch=())
     row = graph_service.add_seed(engine, "x", "10", "analyst7", "known outlet")
     assert row["known_account"] and row["added_by"] == "analyst7"
     assert not graph_service.add_seed(engine, "x", "999")["known_account"]
@@ -85,7 +69,7 @@ def test_seeds_are_recorded_with_and_without_an_actor(engine: sa.Engine) -> None
 
 
 def test_missing_detection_tables_mean_no_detection_results(engine: sa.Engine) -> None:
-    ingest_source(engine, ListSource(_records()), after_batch=())
+    ingest_source(engine, ListSource(_records(), "x"), after_batch=())
     with engine.connect() as conn:
         assert detection_results(conn) == ([], {})   # tables there, nothing flagged
     with engine.begin() as conn:

@@ -14,7 +14,7 @@ from openiru.model import Account, AccountKey, Media, Post, PostKey
 from openiru.services import deconfliction, delivery, referral_records, referrals
 from openiru.services.ingest import ingest_source
 from openiru.services.users import add_user
-from openiru.sources.base import Record, Source
+from source_support import ListSource
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
@@ -30,22 +30,6 @@ class Clock:
 
     def advance(self, **kw: float) -> None:
         self.at += timedelta(**kw)
-
-
-class ListSource(Source):
-    name = "list"
-    default_platform = "testnet"
-
-    def __init__(self, records: list[Record]) -> None:
-        super().__init__(Path("memory"), None)
-        self._records = records
-
-    @classmethod
-    def sniff(cls, path: Path, head: bytes) -> float:
-        return 0.0
-
-    def records(self):  # type: ignore[no-untyped-def]
-        yield from self._records
 
 
 def seed(engine: sa.Engine) -> None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from mutation_support import mutated
 from openiru.cli import main
 from openiru.errors import FormatError
 from openiru.model import Account, Post, utc
@@ -212,28 +213,6 @@ def test_cli_errors_and_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert code == 0, err
     summary = json.loads(out)[0]
     assert (summary["format"], summary["posts"], summary["errors_total"]) == ("generic", 3, 2)
-
-
-#: Values of the wrong type or out of range, put in place of fields by the robustness test
-#: (integers stay within 64 bits: ijson's C parser stops a document at a larger one).
-ODD_VALUES = [None, True, 0, -1, 2**62, 1e300, "", "2026-13-45", [], [1, None], {}, {"$date": "x"},
-              {"id": None}, "\x00", "99999999999999999999"]
-
-
-def mutated(value: object, rng: random.Random) -> object:
-    """A copy of a JSON value with some fields replaced by odd values or dropped."""
-    if isinstance(value, dict):
-        out = {}
-        for key, item in value.items():
-            roll = rng.random()
-            if roll < 0.15:
-                out[key] = rng.choice(ODD_VALUES)
-            elif roll >= 0.2:
-                out[key] = mutated(item, rng)
-        return out
-    if isinstance(value, list):
-        return [mutated(v, rng) for v in value] if rng.random() > 0.1 else rng.choice(ODD_VALUES)
-    return value
 
 
 def test_odd_values_never_crash_the_importer(tmp_path: Path) -> None:

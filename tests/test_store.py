@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
@@ -13,27 +11,9 @@ from alembic.runtime.migration import MigrationContext
 from openiru.model import Account, AccountKey, Media, Mention, Post, PostKey
 from openiru.services.ingest import ingest_source
 from openiru.services.stats import platform_stats
-from openiru.sources.base import Problem, Record, Source
+from openiru.sources.base import Problem, Record
 from openiru.store.all_tables import metadata
-
-
-class ListSource(Source):
-    """A source over records built in the test."""
-
-    name = "list"
-    default_platform = "testnet"
-
-    def __init__(self, records: list[Record]) -> None:
-        super().__init__(Path("memory"), None)
-        self._records = records
-
-    @classmethod
-    def sniff(cls, path: Path, head: bytes) -> float:
-        return 0.0
-
-    def records(self) -> Iterator[Record]:
-        yield from self._records
-
+from source_support import ListSource
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
