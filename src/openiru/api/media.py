@@ -14,27 +14,18 @@ from pathlib import Path
 
 from fastapi.responses import FileResponse, Response
 
+from ..sources.media import sniff_mime
 from .errors import ApiError
 
-#: (magic bytes, offset, type): inert formats only; SVG is deliberately absent.
-_INERT: tuple[tuple[bytes, int, str], ...] = (
-    (b"\xff\xd8\xff", 0, "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", 0, "image/png"),
-    (b"GIF87a", 0, "image/gif"),
-    (b"GIF89a", 0, "image/gif"),
-    (b"WEBP", 8, "image/webp"),
-    (b"ftyp", 4, "video/mp4"),
-    (b"\x1a\x45\xdf\xa3", 0, "video/webm"),
-)
+#: The types served inline: inert images and video only (SVG is deliberately absent).  The type
+#: itself comes from the file's first bytes (``sources.media.sniff_mime``), never from its name.
+INERT_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4", "video/webm"})
 
 
 def inert_type(head: bytes) -> str | None:
-    for magic, offset, mime in _INERT:
-        if head[offset:offset + len(magic)] == magic:
-            if mime == "image/webp" and head[:4] != b"RIFF":
-                continue
-            return mime
-    return None
+    """The inert type the first bytes show, or None (then the file goes out as an attachment)."""
+    mime = sniff_mime(head)
+    return mime if mime in INERT_TYPES else None
 
 
 def safe_media_response(path: str | None) -> Response:

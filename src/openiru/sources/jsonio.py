@@ -18,9 +18,10 @@ import orjson
 from .base import Problem
 
 
-def iter_json_lines(path: Path) -> Iterator[tuple[str, Any] | Problem]:
-    """One JSON value per line; blank lines ignored; bad lines become problems."""
-    with open(path, "rb") as fh:
+def iter_json_lines(path: Path, buffering: int = -1) -> Iterator[tuple[str, Any] | Problem]:
+    """One JSON value per line; blank lines ignored; bad lines become problems.
+    ``buffering`` is the read buffer size (default: Python's)."""
+    with open(path, "rb", buffering=buffering) as fh:
         for lineno, line in enumerate(fh, start=1):
             stripped = line.strip()
             if not stripped:

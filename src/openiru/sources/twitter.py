@@ -29,6 +29,7 @@ import orjson
 
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time, utc, utc_from_timestamp
 from .base import Problem, Record, Source
+from .jsonio import iter_json_lines
 
 #: X's snowflake epoch (ms): ``(id >> 22) + TWEPOCH`` is the creation time in ms.
 TWEPOCH_MS = 1288834974657
@@ -45,20 +46,6 @@ _MEDIA_MIME = {"photo": "image/jpeg", "video": "video/mp4", "animated_gif": "vid
 #: Read buffer of the JSONL reader: a twarc2 page is a ~130 KB line, which the default
 #: 8 KiB buffer reads in ~16 system calls, each releasing the GIL to the writer thread.
 READ_BUFFER = 4 << 20
-
-
-def _json_lines(path: Path) -> Iterator[tuple[str, Any] | Problem]:
-    """``jsonio.iter_json_lines`` with a large read buffer (see ``READ_BUFFER``); the
-    same records, locations and problems."""
-    with open(path, "rb", buffering=READ_BUFFER) as fh:
-        for lineno, line in enumerate(fh, start=1):
-            stripped = line.strip()
-            if not stripped:
-                continue
-            try:
-                yield f"line {lineno}", orjson.loads(stripped)
-            except orjson.JSONDecodeError as exc:
-                yield Problem(str(path), f"line {lineno}", f"invalid JSON: {exc}")
 
 
 def snowflake_time(tweet_id: str) -> datetime:
@@ -131,7 +118,7 @@ class TwitterV2Source(Source):
         file = str(self.path)
         self._users: dict[str, dict[str, Any]] = {}
         self._account_keys: dict[str, AccountKey] = {}
-        for item in _json_lines(self.path):
+        for item in iter_json_lines(self.path, READ_BUFFER):
             if isinstance(item, Problem):
                 yield item
                 continue
