@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from openiru.api import rankings
-from openiru.services import auth, detect_alerts
+from openiru.services import auth, detect_alerts, triage_queue
 from openiru.store import schema
 from openiru.store import tables_detect as td
 from test_api_support import make_world
@@ -37,27 +37,46 @@ def _alerts(engine: sa.Engine, n: int = 23) -> None:
 def _as_json(items: list[dict]) -> list[dict]:
     import pydantic
 
-    return json.loads(pydantic.TypeAdapter(list).dump_json([{k: v for k, v in a.items() if k != "_key"}
-                                                            for a in items]))
+    return json.loads(pydantic.TypeAdapter(list).dump_json(items))
 
 
 def test_keyset_queue_pages_match_list_alerts(engine: sa.Engine) -> None:
     _alerts(engine)
+    assert triage_queue.fill_missing_cards(engine) == 23  # alerts written without cards
+    assert triage_queue.fill_missing_cards(engine) == 0
     for status in ("open", "all"):
         expected = _as_json(detect_alerts.list_alerts(engine, limit=None, status=status))
         got: list[dict] = []
-        after = None
+        cursor = None
         while True:
-            page = detect_alerts.alert_queue_page(engine, limit=4, status=status, after=after)
-            built = detect_alerts.alert_queue_page_json(engine, limit=4, status=status, after=after)
-            if built is not None:
-                assert [json.loads(t) for _, t in built] == _as_json(page)
-                assert [k for k, _ in built] == [a["_key"] for a in page]
-            got += _as_json(page)
-            if len(page) < 4:
+            rows = triage_queue.queue_rows(engine, limit=5, status=status, after=cursor)
+            page = json.loads(triage_queue.page_json(rows, 4, lambda key: key))
+            got += page["items"]
+            if page["next_cursor"] is None:
                 break
-            after = page[-1]["_key"]
+            cursor = tuple(page["next_cursor"])
         assert got == expected
+
+
+def test_cards_follow_rescans_and_decisions(engine: sa.Engine) -> None:
+    """A card is rewritten with the hits when the post is scanned again; a decision changes the
+    item's live columns at once; a post decided without an alert gets a card."""
+    _alerts(engine, 3)
+    triage_queue.fill_missing_cards(engine)
+    with engine.begin() as conn:  # a rescan replaced post 2's hits
+        conn.execute(sa.delete(td.detect_hits).where(td.detect_hits.c.post_id == "2"))
+        triage_queue.refresh_cards(conn, [("x", "2")])
+    make_world(engine)  # users, among them "analyst"
+    detect_alerts.decide(engine, "x:1", "reject", "research", actor="analyst")
+    with engine.begin() as conn:
+        conn.execute(schema.posts.insert().values(platform="x", post_id="new", account_id="a", text="Other",
+                                                  timestamp=NOW, raw="{}"))
+    detect_alerts.decide(engine, "x:new", "confirm", actor="analyst")
+    rows = triage_queue.queue_rows(engine, limit=10, status="all")
+    items = {i["id"]: i for i in json.loads(triage_queue.page_json(rows, 10, lambda k: k))["items"]}
+    assert items == {i["id"]: i for i in _as_json(detect_alerts.list_alerts(engine, limit=None, status="all"))}
+    assert items["x:2"]["hits"] == [] and items["x:1"]["status"] == "rejected"
+    assert items["x:new"]["text"] == "Other" and items["x:new"]["timestamp"] == "2026-04-01T12:00:00.250000Z"
 
 
 def test_triage_route_pages_through_the_queue(sqlite_engine: sa.Engine) -> None:
@@ -73,6 +92,30 @@ def test_triage_route_pages_through_the_queue(sqlite_engine: sa.Engine) -> None:
         cursor = f"&cursor={res['next_cursor']}"
     assert ids == [a["id"] for a in detect_alerts.list_alerts(sqlite_engine, limit=None)]
     assert client.get("/api/v1/alerts?cursor=WzFd").status_code == 400  # a position is no key
+
+
+def test_triage_route_through_the_async_pool(engine: sa.Engine) -> None:
+    """With the lifespan run (as under uvicorn), PostgreSQL pages come through the async pool,
+    cards missing on read are built and stored; the pages equal ``list_alerts`` on both databases."""
+    from starlette.testclient import TestClient
+
+    world = make_world(engine)
+    _alerts(engine)
+    with TestClient(world.app, base_url="https://testserver") as client:  # runs the lifespan
+        assert (world.app.state.read_pool is not None) == (engine.dialect.name == "postgresql")
+        client.headers["Authorization"] = f"Bearer {world.tokens['analyst']}"
+        items, cursor = [], ""
+        while True:
+            res = client.get(f"/api/v1/alerts?status=all&limit=4{cursor}")
+            assert res.status_code == 200 and res.headers["content-type"] == "application/json"
+            items += res.json()["items"]
+            if not res.json()["next_cursor"]:
+                break
+            cursor = f"&cursor={res.json()['next_cursor']}"
+        assert client.get("/api/v1/alerts?cursor=WzFd").status_code == 400
+    assert items == _as_json(detect_alerts.list_alerts(engine, limit=None, status="all"))
+    assert triage_queue.fill_missing_cards(engine) == 0  # the route stored the cards it built
+    assert world.app.state.read_pool is None  # closed by the lifespan's end
 
 
 def test_stored_ranking_and_refresh_claim(engine: sa.Engine) -> None:

@@ -28,6 +28,7 @@ from . import analytics
 from .cache import AnalyticsCache
 from .errors import install_error_handlers
 from .middleware import BodySizeLimit, SecurityHeaders
+from .readpool import open_read_pool
 from .settings import ApiSettings
 
 log = logging.getLogger("openiru.api")
@@ -51,8 +52,14 @@ def _include_routers(app: FastAPI) -> None:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    yield
-    analytics.shutdown()
+    app.state.read_pool = await open_read_pool(app.state.engine, app.state.settings.read_pool_size)
+    try:
+        yield
+    finally:
+        pool, app.state.read_pool = app.state.read_pool, None
+        if pool is not None:
+            await pool.close()
+        analytics.shutdown()
 
 
 def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None) -> FastAPI:
@@ -65,6 +72,7 @@ def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None
     # in autocommit psycopg sends no BEGIN and no ROLLBACK, two round trips fewer per request.
     app.state.read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     app.state.settings = api_settings
+    app.state.read_pool = None  # opened by the lifespan (PostgreSQL)
     app.state.analytics = AnalyticsCache(api_settings.analytics_ttl)
     app.state.tokens = TokenCache(api_settings.auth_cache_ttl)
     install_error_handlers(app)
@@ -82,9 +90,14 @@ def serving_engine(url: str, pool_size: int = 20) -> sa.Engine:
     """The engine a server process uses: the schema brought up to date once, at start (never per
     request), then a connection pool sized for the request thread pool.  No pre-ping: a
     round trip per request is too dear; connections are recycled hourly instead."""
+    from ..services.triage_queue import fill_missing_cards
     from ..store.db import make_engine, open_database
 
-    open_database(url).dispose()
+    upgraded = open_database(url)
+    filled = fill_missing_cards(upgraded)
+    if filled:
+        log.info("gave %d alerts their triage-queue card", filled)
+    upgraded.dispose()
     if url.startswith("sqlite"):
         return make_engine(url)
     return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=3600,

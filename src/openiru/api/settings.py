@@ -29,6 +29,8 @@ class ApiSettings:
     #: ``openiru serve`` uses a few seconds: a revocation made elsewhere takes that long.
     auth_cache_ttl: float = 0.0
     data_dir: Path = Path("./openiru-data")
+    #: Connections per server process in the async pool of the triage page (PostgreSQL only).
+    read_pool_size: int = 4
     login_policy: LoginPolicy = field(default=DEFAULT_POLICY)
 
     @classmethod

@@ -16,10 +16,12 @@ import sqlalchemy as sa
 
 from ..errors import ConfigError, NotFoundError
 from ..interop.hashlists import HashRecord
+from ..model import utc
 from ..store import schema
 from ..store import tables_detect as td
 from .detect_banks import add_records, ensure_bank, ruleset_changed
 from .detection_results import EXEMPTIONS, exemption_of
+from .triage_queue import refresh_cards
 from .users import require_actor
 
 DECISIONS = ("confirm", "reject")
@@ -36,7 +38,7 @@ def parse_post_key(text: str) -> tuple[str, str]:
     return platform, post_id
 
 
-def _hits_by_post(conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+def hits_by_post(conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
     h = td.detect_hits
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for start in range(0, len(keys), 400):
@@ -50,11 +52,15 @@ def _hits_by_post(conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tupl
 
 
 def list_alerts(engine: sa.Engine, *, limit: int | None = 50, status: str | None = "open",
-                uncertain: bool = False, include_suppressed: bool = False) -> list[dict[str, Any]]:
-    """Alerts by priority (or, with ``uncertain``, by how unsure the classifier is)."""
+                uncertain: bool = False, include_suppressed: bool = False,
+                post: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+    """Alerts by priority (or, with ``uncertain``, by how unsure the classifier is); ``post``:
+    only the alert on that post."""
     a, p = td.detect_alerts, schema.posts
     stmt = sa.select(a, p.c.text, p.c.timestamp).join(
         p, sa.and_(p.c.platform == a.c.platform, p.c.post_id == a.c.post_id), isouter=True)
+    if post is not None:
+        stmt = stmt.where(a.c.platform == post[0], a.c.post_id == post[1])
     if status and status != "all":
         stmt = stmt.where(a.c.status == status)
     if uncertain:
@@ -66,7 +72,7 @@ def list_alerts(engine: sa.Engine, *, limit: int | None = 50, status: str | None
         stmt = stmt.limit(limit)
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
-        hits = _hits_by_post(conn, [(r.platform, r.post_id) for r in rows])
+        hits = hits_by_post(conn, [(r.platform, r.post_id) for r in rows])
     out = []
     for r in rows:
         evidence = hits.get((r.platform, r.post_id), [])
@@ -77,18 +83,18 @@ def list_alerts(engine: sa.Engine, *, limit: int | None = 50, status: str | None
             "post": {"platform": r.platform, "post_id": r.post_id},
             "account": {"platform": r.platform, "account_id": r.account_id},
             "priority": round(r.priority, 4), "strength": round(r.strength, 4), "status": r.status,
-            "reason": r.reason, "decided_by": r.decided_by, "decided_at": r.decided_at,
-            "model_probability": r.model_probability, "timestamp": r.timestamp,
+            "reason": r.reason, "decided_by": r.decided_by,
+            "decided_at": utc(r.decided_at) if r.decided_at else None,  # SQLite's are naive UTC
+            "model_probability": r.model_probability, "timestamp": utc(r.timestamp) if r.timestamp else None,
             "text": (r.text or "")[:280], "hits": evidence,
         })
     return out
 
 
 def get_alert(engine: sa.Engine, post: str) -> dict[str, Any]:
-    platform, post_id = parse_post_key(post)
-    for alert in list_alerts(engine, limit=None, status="all", include_suppressed=True):
-        if alert["post"] == {"platform": platform, "post_id": post_id}:
-            return alert
+    found = list_alerts(engine, limit=1, status="all", include_suppressed=True, post=parse_post_key(post))
+    if found:
+        return found[0]
     raise NotFoundError(f"no alert for post {post}")
 
 
@@ -140,6 +146,7 @@ def decide(engine: sa.Engine, post: str, decision: str, reason: str | None = Non
                 platform=platform, post_id=post_id, account_id=account_id, status=status, priority=0.0,
                 strength=0.0, reason=reason, decided_by=user.name, decided_at=now, created_at=now,
                 updated_at=now))
+            refresh_cards(conn, [(platform, post_id)])
         fed: dict[str, Any] = {}
         media = _post_media(conn, platform, post_id)
         item = f"{platform}:{post_id}"
@@ -188,53 +195,6 @@ def signal_links(engine: sa.Engine, kind: str = "wallet", min_accounts: int = 2)
     return found
 
 
-def alert_queue_page(engine: sa.Engine, *, limit: int = 50, status: str | None = "open",
-                     after: tuple[float, str, str] | None = None,
-                     include_suppressed: bool = False) -> list[dict[str, Any]]:
-    """One page of the triage queue in ``list_alerts`` order (priority, then post) after the key
-    ``after`` = ``(priority, platform, post_id)`` of the previous page's last alert: one SQL
-    statement, the page's alerts (a keyset range scan of ``ix_detect_alerts_status_priority``)
-    joined to their posts and evidence hits.  Items are shaped as ``list_alerts`` gives them;
-    each also carries ``"_key"``, its keyset key, for the caller's cursor."""
-    a, p, h = td.detect_alerts, schema.posts, td.detect_hits
-    page = sa.select(a)
-    if status and status != "all":
-        page = page.where(a.c.status == status)
-    if after is not None:
-        priority, platform, post_id = after
-        page = page.where(a.c.priority <= priority, sa.or_(
-            a.c.priority < priority, sa.tuple_(a.c.platform, a.c.post_id) > sa.tuple_(
-                sa.literal(platform, a.c.platform.type), sa.literal(post_id, a.c.post_id.type))))
-    sub = page.order_by(a.c.priority.desc(), a.c.platform, a.c.post_id).limit(limit).subquery("page")
-    stmt = (sa.select(sub, p.c.text, p.c.timestamp, h.c.id.label("hit_id"), h.c.matcher, h.c.bank,
-                      h.c.item_id, h.c.item, h.c.label, h.c.media_key, h.c.distance, h.c.similarity,
-                      h.c.term, h.c.span_start, h.c.span_end, h.c.strength.label("hit_strength"),
-                      h.c.suppressed, h.c.detail)
-            .join(p, sa.and_(p.c.platform == sub.c.platform, p.c.post_id == sub.c.post_id), isouter=True)
-            .join(h, sa.and_(h.c.platform == sub.c.platform, h.c.post_id == sub.c.post_id), isouter=True)
-            .order_by(sub.c.priority.desc(), sub.c.platform, sub.c.post_id, h.c.strength.desc(), h.c.id))
-    with engine.connect() as conn:
-        rows = conn.execute(stmt).all()
-    out: list[dict[str, Any]] = []
-    last: tuple[str, str] | None = None
-    for r in rows:
-        if (r.platform, r.post_id) != last:
-            last = (r.platform, r.post_id)
-            out.append({
-                "id": f"{r.platform}:{r.post_id}",
-                "post": {"platform": r.platform, "post_id": r.post_id},
-                "account": {"platform": r.platform, "account_id": r.account_id},
-                "priority": round(r.priority, 4), "strength": round(r.strength, 4), "status": r.status,
-                "reason": r.reason, "decided_by": r.decided_by, "decided_at": r.decided_at,
-                "model_probability": r.model_probability, "timestamp": r.timestamp,
-                "text": (r.text or "")[:280], "hits": [], "_key": (r.priority, r.platform, r.post_id),
-            })
-        if r.hit_id is None or (r.suppressed and not include_suppressed):
-            continue
-        out[-1]["hits"].append(_hit_of(r, r.hit_strength))
-    return out
-
-
 def _hit_of(r: sa.Row, strength: float) -> dict[str, Any]:
     """A hit as the alert JSON shows it, from a ``detect_hits`` row (or a row joined to one,
     whose hit strength column is named differently: hence ``strength`` is passed in)."""
@@ -257,69 +217,3 @@ def _hit_of(r: sa.Row, strength: float) -> dict[str, Any]:
     if r.detail:
         hit.update({k: v for k, v in r.detail.items() if k not in hit})
     return hit
-
-
-def _utc_iso(column: str) -> str:
-    """SQL rendering a timestamptz as pydantic renders an aware datetime (``...Z``, microseconds
-    only when there are some), whatever the session's time zone."""
-    utc = f"({column} AT TIME ZONE 'UTC')"
-    return (f"to_char({utc}, CASE WHEN date_trunc('second', {utc}) = {utc} "
-            """THEN 'YYYY-MM-DD"T"HH24:MI:SS"Z"' ELSE 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"' END)""")
-
-
-#: The triage page built as JSON by PostgreSQL itself: one statement, a keyset range scan of
-#: ``ix_detect_alerts_status_priority`` and two index look-ups per alert; the same items as
-#: ``alert_queue_page`` (jsonb: a hit's ``detail`` keys under its own, as ``_hits_by_post``).
-_QUEUE_JSON_SQL = f"""
-SELECT a.priority, a.platform, a.post_id, json_build_object(
-    'id', a.platform || ':' || a.post_id,
-    'post', json_build_object('platform', a.platform, 'post_id', a.post_id),
-    'account', json_build_object('platform', a.platform, 'account_id', a.account_id),
-    'priority', round(a.priority::numeric, 4), 'strength', round(a.strength::numeric, 4),
-    'status', a.status, 'reason', a.reason, 'decided_by', a.decided_by,
-    'decided_at', CASE WHEN a.decided_at IS NOT NULL THEN {_utc_iso('a.decided_at')} END,
-    'model_probability', a.model_probability,
-    'timestamp', CASE WHEN p.timestamp IS NOT NULL THEN {_utc_iso('p.timestamp')} END,
-    'text', left(coalesce(p.text, ''), 280),
-    'hits', coalesce((
-        SELECT json_agg(coalesce(h.detail::jsonb, '{{}}'::jsonb)
-            || jsonb_build_object('matcher', h.matcher, 'bank', h.bank, 'item', h.item, 'label', h.label,
-                                  'strength', round(h.strength::numeric, 4))
-            || jsonb_strip_nulls(jsonb_build_object(
-                'item_id', h.item_id, 'media_key', h.media_key, 'distance', h.distance,
-                'similarity', h.similarity, 'term', h.term,
-                'span', CASE WHEN h.span_start IS NOT NULL THEN jsonb_build_array(h.span_start, h.span_end) END,
-                'suppressed', CASE WHEN h.suppressed THEN true END))
-            ORDER BY h.strength DESC, h.id)
-        FROM detect_hits h
-        WHERE h.platform = a.platform AND h.post_id = a.post_id AND (:suppressed OR NOT h.suppressed)),
-        '[]'::json))::text
-FROM (SELECT * FROM detect_alerts WHERE {{where}}
-      ORDER BY priority DESC, platform, post_id LIMIT :limit) a
-LEFT JOIN posts p ON p.platform = a.platform AND p.post_id = a.post_id
-ORDER BY a.priority DESC, a.platform, a.post_id
-"""
-
-
-def alert_queue_page_json(engine: sa.Engine, *, limit: int = 50, status: str | None = "open",
-                          after: tuple[float, str, str] | None = None,
-                          include_suppressed: bool = False) -> list[tuple[tuple[float, str, str], str]] | None:
-    """``alert_queue_page`` with each item already JSON text, built by PostgreSQL (a web page
-    passes it through without building Python objects): ``[(keyset key, item JSON)]``; ``None``
-    on other databases (use ``alert_queue_page`` there)."""
-    if engine.dialect.name != "postgresql":
-        return None
-    # Conditions are left out rather than made optional (``:x IS NULL OR ...``): a prepared
-    # statement's generic plan could not use the index for an optional condition.
-    where = ["true"]
-    params: dict[str, Any] = {"limit": limit, "suppressed": include_suppressed}
-    if status and status != "all":
-        where.append("status = :status")
-        params["status"] = status
-    if after is not None:
-        where.append("priority <= :after_priority AND (priority < :after_priority"
-                     " OR (platform, post_id) > (:after_platform, :after_post_id))")
-        params.update(after_priority=after[0], after_platform=after[1], after_post_id=after[2])
-    with engine.connect() as conn:
-        rows = conn.execute(sa.text(_QUEUE_JSON_SQL.replace("{where}", " AND ".join(where))), params).all()
-    return [((r[0], r[1], r[2]), r[3]) for r in rows]

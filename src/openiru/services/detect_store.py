@@ -21,6 +21,7 @@ from ..model import utc
 from ..store import schema
 from ..store import tables_detect as td
 from ..store.writer import dialect_insert
+from .triage_queue import refresh_cards
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff")
 
@@ -178,6 +179,7 @@ def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime 
             index_elements=["platform", "post_id"],
             set_={"priority": ex.priority, "strength": ex.strength, "model_probability": ex.model_probability,
                   "updated_at": ex.updated_at}), alert_rows)
+        refresh_cards(conn, [(row["platform"], row["post_id"]) for row in alert_rows])
     if no_alert:
         conn.execute(sa.delete(al).where(sa.tuple_(al.c.platform, al.c.post_id).in_(no_alert),
                                          al.c.status == "open"))

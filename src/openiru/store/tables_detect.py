@@ -124,6 +124,9 @@ detect_alerts = sa.Table(
     sa.Column("decided_at", TS),
     sa.Column("created_at", TS, nullable=False),
     sa.Column("updated_at", TS, nullable=False),
+    #: The post's text and time as scanned and its unsuppressed hits, as JSON: the part of a
+    #: triage-queue item that changes only when the post is scanned (services.triage_queue).
+    sa.Column("card", sa.Text),
     sa.Index("ix_detect_alerts_status_priority", "status", "priority"),
 )
 

@@ -8,11 +8,11 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from ...services import detect_alerts, detect_banks, detect_match, detect_scan
+from ...services import detect_alerts, detect_banks, detect_match, detect_scan, triage_queue
 from .. import readmodel
 from ..deps import UNIT, Principal, current_principal, engine_of, read_engine_of, roles
 from ..errors import ApiError
-from ..pagination import PageParams, encode_cursor, json_page, orjson_page, page_params
+from ..pagination import JsonBytes, PageParams, encode_cursor, orjson_page, page_params
 
 router = APIRouter(prefix="/api/v1", tags=["detection"])
 
@@ -31,17 +31,20 @@ class MatchQuery(BaseModel):
 
 
 @router.get("/alerts", **roles(*UNIT))
-def alerts(request: Request, page: PageParams = Depends(page_params),
-           status: Literal["open", "confirmed", "rejected", "all"] = Query("open"),
-           uncertain: bool = Query(False, description="Order by the classifier's uncertainty.")
-           ) -> Response:
+async def alerts(request: Request, page: PageParams = Depends(page_params),
+                 status: Literal["open", "confirmed", "rejected", "all"] = Query("open"),
+                 uncertain: bool = Query(False, description="Order by the classifier's uncertainty.")
+                 ) -> Response:
     """The triage queue by priority, each alert with its evidence (as ``openiru alerts --json``).
 
     Keyset pagination: the cursor is the (priority, platform, post id) of the page's last alert,
     and a page is one indexed range query however deep it is.  The ``uncertain`` order (by the
-    classifier's doubt, an expression no index holds) pages by position instead."""
+    classifier's doubt, an expression no index holds) pages by position instead.
+
+    ``async``: on PostgreSQL the page is read through the async pool without a thread hop
+    (``services.triage_queue``); elsewhere, and for the ``uncertain`` order, in the thread pool."""
     if uncertain:
-        return orjson_page(_uncertain_page(request, page, status))
+        return orjson_page(await run_in_threadpool(_uncertain_page, request, page, status))
     after: tuple[float, str, str] | None = None
     if page.cursor is not None:
         c = page.cursor
@@ -49,17 +52,16 @@ def alerts(request: Request, page: PageParams = Depends(page_params),
                 or not isinstance(c[2], str):
             raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
         after = (float(c[0]), c[1], c[2])
-    engine = read_engine_of(request)
-    built = detect_alerts.alert_queue_page_json(engine, limit=page.limit + 1, status=status, after=after)
-    if built is not None:  # PostgreSQL built the items' JSON
-        more = len(built) > page.limit
-        built = built[:page.limit]
-        return json_page([item for _, item in built], encode_cursor(list(built[-1][0])) if more and built else None)
-    rows = detect_alerts.alert_queue_page(engine, limit=page.limit + 1, status=status, after=after)
-    more = len(rows) > page.limit
-    rows = rows[:page.limit]
-    keys = [r.pop("_key") for r in rows]
-    return orjson_page({"items": rows, "next_cursor": encode_cursor(list(keys[-1])) if more and rows else None})
+    limit = page.limit + 1
+    pool = request.app.state.read_pool
+    if pool is not None:
+        rows = await triage_queue.queue_rows_async(pool, limit=limit, status=status, after=after)
+        if any(r[-1] is None for r in rows):  # alerts without a card yet: built once, stored
+            rows = await run_in_threadpool(triage_queue.with_cards, engine_of(request), rows)
+    else:
+        rows = await run_in_threadpool(triage_queue.queue_rows, read_engine_of(request), limit=limit,
+                                       status=status, after=after)
+    return JsonBytes(triage_queue.page_json(rows, page.limit, encode_cursor))
 
 
 def _uncertain_page(request: Request, page: PageParams, status: str) -> dict[str, Any]:
