@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import random
 
-from openiru.graph.neardup import NEAR_TEXT_JACCARD, near_duplicate_clusters
+import pytest
+
+from openiru.graph import neardup
+from openiru.graph.neardup import BANDS, MAX_BUCKET_CLUSTERS, NEAR_TEXT_JACCARD, near_duplicate_clusters
 
 
 def _shingles(words: list[str]) -> set[tuple[str, ...]]:
@@ -65,3 +68,86 @@ def test_empty_and_identical_texts() -> None:
     assert near_duplicate_clusters({}) == {}
     same = ["a", "b", "c", "d"]
     assert near_duplicate_clusters({3: same, 5: list(same), 9: ["x", "y", "z", "q"]}) == {3: 3, 5: 3, 9: 9}
+
+
+# --- templated boilerplate: one LSH bucket holding thousands of texts stays linear ---------------
+
+_TEMPLATE = "this is a neutral placeholder notice from the fictional example service about item number".split()
+
+
+def _templated(n: int, start: int = 0) -> dict[int, list[str]]:
+    """Texts of one template with two variable words: 12 shared shingles of 14, so pairwise
+    Jaccard 12/16 = 0.75 (never near-duplicates), yet about (12/14)^11 = 18 % of them share the
+    band key made of the template's minima in each band."""
+    return {start + i: [*_TEMPLATE, f"a{i}", f"b{i}"] for i in range(n)}
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls = [0]
+    exact = neardup.similar
+
+    def similar(a: set[int], b: set[int]) -> bool:
+        calls[0] += 1
+        return exact(a, b)
+
+    monkeypatch.setattr(neardup, "similar", similar)
+    return calls
+
+
+def test_huge_template_bucket_stays_linear(monkeypatch: pytest.MonkeyPatch) -> None:
+    texts = _templated(2)
+    assert _jaccard(texts[0], texts[1]) < NEAR_TEXT_JACCARD
+    calls = _counting(monkeypatch)
+    confirmations = []
+    for n in (2000, 4000):
+        calls[0] = 0
+        clusters = near_duplicate_clusters(_templated(n))
+        assert all(clusters[k] == k for k in range(n))   # boilerplate is not merged
+        confirmations.append(calls[0])
+        # at most MAX_BUCKET_CLUSTERS confirmations per text and band
+        assert calls[0] <= BANDS * MAX_BUCKET_CLUSTERS * n
+    # one text per cluster for every text before it (no cap) would grow fourfold when n doubles
+    # (232,000 confirmations at n = 2000, 930,000 at 4000); capped, the work grows with n (79,000, 169,000)
+    assert confirmations[1] < 2.5 * confirmations[0]
+    assert confirmations[1] < 400_000
+
+
+def test_campaign_inside_boilerplate_still_clusters() -> None:
+    posts = _templated(3000)
+    rng = random.Random(3)
+    vocab = [f"w{i}" for i in range(5000)]
+    base = [rng.choice(vocab) for _ in range(40)]
+    campaign = list(range(10_000, 10_100))
+    for k in campaign:   # near-identical copies (one word changed at the end), after the boilerplate
+        posts[k] = [*base[:-1], rng.choice(vocab)]
+    clusters = near_duplicate_clusters(posts)
+    assert len({clusters[k] for k in campaign}) == 1
+    assert all(clusters[k] == k for k in range(3000))
+
+
+def test_full_bucket_still_joins_a_burst_of_copies() -> None:
+    """Past MAX_BUCKET_CLUSTERS unrelated texts a bucket keeps the most recent clusters: a burst of
+    copies arriving later still joins its own cluster, at a bounded cost per text."""
+    n_boiler = 3 * MAX_BUCKET_CLUSTERS
+    sets = {i: {10 * i + j for j in range(10)} for i in range(n_boiler)}   # disjoint: never similar
+    burst = list(range(n_boiler, n_boiler + 5))
+    for k, i in enumerate(burst):
+        sets[i] = set(range(-20, 0)) | {-100 - k}   # Jaccard 20/22 with each other
+    parent = list(range(n_boiler + len(burst)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    calls = [0]
+
+    def shingle_set(i: int) -> set[int]:
+        calls[0] += 1
+        return sets[i]
+
+    neardup._confirm_bucket(list(range(n_boiler)) + burst, find, shingle_set, parent)
+    assert len({find(i) for i in burst}) == 1
+    assert len({find(i) for i in range(n_boiler)}) == n_boiler
+    # each text reads its own set and at most MAX_BUCKET_CLUSTERS others
+    assert calls[0] <= len(parent) * (1 + MAX_BUCKET_CLUSTERS)

@@ -7,11 +7,15 @@ Python: about 0.2 ms per post, minutes on a million posts.  Here words are inter
 are 64-bit mixes of three word ids (numpy), the signatures come from one compiled loop (numba: the
 numpy broadcast over shingles x permutations allocates gigabytes of temporaries at this size) and
 band keys are grouped by sorting.  Identical texts are clustered by hash before any of this.
+Within a bucket each text is confirmed against one text per cluster, and a bucket that fills with
+templated boilerplate keeps only its :data:`MAX_BUCKET_CLUSTERS` most recent clusters, so the work
+stays linear in the number of texts (a million "... post number N" texts: seconds, not minutes).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 from numba import njit
@@ -21,6 +25,17 @@ NUM_PERM = 64
 #: datasketch's optimal (bands, rows) for threshold 0.8 and 64 permutations (false positive and
 #: false negative weights 0.5): ``datasketch.lsh._optimal_param(0.8, 64, 0.5, 0.5) == (5, 11)``.
 BANDS, ROWS = 5, 11
+#: Clusters an LSH bucket keeps for confirming its later texts.  Confirming every text against one
+#: text of each cluster seen before it in its bucket is quadratic when a bucket fills with texts
+#: that are not near-duplicates of each other: templated posts ("... post number N", bot and
+#: notification boilerplate) share most shingles, hence most MinHash minima, and fall together into
+#: the bucket of the band made only of the template's minima.  For "Neutral placeholder post number
+#: N" (3 shingles, 2 shared: Jaccard 0.5, never near-duplicates) that is (2/3)^11 = 1.2 % of all
+#: texts in every band: 11,600 texts of a million, 67 million confirmations per band.  Past this
+#: many clusters a bucket is boilerplate: a text is confirmed only against the most recent clusters
+#: (posts come in time order, so a burst of copies still meets its own cluster), which keeps the
+#: work linear.  The demo ecosystems' buckets hold at most 12 texts of 5 clusters.
+MAX_BUCKET_CLUSTERS = 64
 _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
 
 
@@ -47,6 +62,35 @@ def _signatures(hashes, bounds, a, b):  # type: ignore[no-untyped-def]  # pragma
                 if v < out[t, p]:
                     out[t, p] = v
     return out
+
+
+def similar(a: set[int], b: set[int]) -> bool:
+    """Exact Jaccard of two shingle sets at least :data:`NEAR_TEXT_JACCARD`."""
+    return len(a & b) >= NEAR_TEXT_JACCARD * len(a | b)
+
+
+def _confirm_bucket(members: list[int], find: Callable[[int], int], shingle_set: Callable[[int], set[int]],
+                    parent: list[int]) -> None:
+    """Join the texts of one LSH bucket (in index order) to the clusters they are near-duplicates of.
+
+    Each text is confirmed against one text per cluster already seen in the bucket, and stops at
+    the first of its own cluster or the first similar one.  The clusters kept for this are the
+    :data:`MAX_BUCKET_CLUSTERS` most recent: a bucket that fills with more clusters than that is
+    boilerplate (see the constant), and each of its texts then costs at most that many
+    confirmations instead of one per text before it.
+    """
+    bucket_reps: deque[int] = deque(maxlen=MAX_BUCKET_CLUSTERS)   # one text per cluster
+    for i in members:
+        si = shingle_set(i)
+        for r in bucket_reps:
+            ri, rr = find(i), find(r)
+            if ri == rr:
+                break
+            if similar(si, shingle_set(r)):
+                parent[max(ri, rr)] = min(ri, rr)
+                break
+        else:
+            bucket_reps.append(i)
 
 
 def shingle_hashes(texts: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -84,7 +128,7 @@ def near_duplicate_clusters(words_by_post: Mapping[int, Sequence[str]]) -> dict[
     a = rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) | np.uint64(1)
     b = rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
     sig = _signatures(hashes, bounds, a, b)
-    parent = np.arange(len(reps))
+    parent = list(range(len(reps)))   # union-find over distinct texts (a list: no numpy scalars)
 
     def find(x: int) -> int:
         root = x
@@ -108,27 +152,12 @@ def near_duplicate_clusters(words_by_post: Mapping[int, Sequence[str]]) -> dict[
             key = _mix((sig[:, band * ROWS:(band + 1) * ROWS] * weights).sum(axis=1, dtype=np.uint64))
         order = np.argsort(key, kind="stable")
         sorted_key = key[order]
-        dup = np.flatnonzero(sorted_key[1:] == sorted_key[:-1])
-        if not len(dup):
-            continue
-        # runs of equal keys: candidate buckets (texts in index order within a bucket)
-        starts = np.flatnonzero(np.diff(np.concatenate(([0], (sorted_key[1:] == sorted_key[:-1]).astype(np.int8)))) == 1)
-        for s in starts.tolist():
-            e = s + 1
-            while e < len(order) and sorted_key[e] == sorted_key[s]:
-                e += 1
-            bucket_reps: list[int] = []   # one text per cluster already seen in this bucket
-            for i in order[s:e].tolist():
-                si = shingle_set(i)
-                for r in bucket_reps:
-                    if find(i) == find(r):
-                        break
-                    sr = shingle_set(r)
-                    if len(si & sr) >= NEAR_TEXT_JACCARD * len(si | sr):
-                        ri, rr = find(i), find(r)
-                        parent[max(ri, rr)] = min(ri, rr)
-                        break
-                else:
-                    bucket_reps.append(i)
+        # runs of equal keys of two texts or more: candidate buckets (texts in index order within one)
+        edges = np.flatnonzero(np.diff(sorted_key)) + 1
+        starts = np.concatenate(([0], edges))
+        ends = np.concatenate((edges, [len(order)]))
+        shared = ends - starts >= 2
+        for s, e in zip(starts[shared].tolist(), ends[shared].tolist(), strict=True):
+            _confirm_bucket(order[s:e].tolist(), find, shingle_set, parent)
     rep_index = {p: n for n, p in enumerate(reps)}
     return {p: reps[find(rep_index[q])] for p, q in zip(posts, same, strict=True)}
