@@ -151,3 +151,30 @@ def test_full_bucket_still_joins_a_burst_of_copies() -> None:
     assert len({find(i) for i in range(n_boiler)}) == n_boiler
     # each text reads its own set and at most MAX_BUCKET_CLUSTERS others
     assert calls[0] <= len(parent) * (1 + MAX_BUCKET_CLUSTERS)
+
+
+def test_full_bucket_keeps_a_campaign_that_keeps_arriving() -> None:
+    """A campaign that entered the bucket before the boilerplate filled it, with a copy every few
+    texts, is the cluster met most recently: it is never the one that gives way."""
+    n_boiler = 4 * MAX_BUCKET_CLUSTERS
+    sets = {i: {10 * i + j for j in range(10)} for i in range(n_boiler)}
+    members: list[int] = []
+    copies: list[int] = []
+    for i in range(n_boiler):
+        if i % (MAX_BUCKET_CLUSTERS // 4) == 0:
+            k = n_boiler + len(copies)
+            sets[k] = set(range(-20, 0)) | {-100 - len(copies)}
+            copies.append(k)
+            members.append(k)
+        members.append(i)
+    parent = list(range(len(sets)))
+
+    def find(x: int) -> int:
+        while parent[x] != x:
+            x = parent[x]
+        return x
+
+    neardup._confirm_bucket(members, find, sets.__getitem__, parent)
+    assert len(copies) == 16
+    assert len({find(k) for k in copies}) == 1
+    assert len({find(i) for i in range(n_boiler)}) == n_boiler

@@ -8,13 +8,12 @@ are 64-bit mixes of three word ids (numpy), the signatures come from one compile
 numpy broadcast over shingles x permutations allocates gigabytes of temporaries at this size) and
 band keys are grouped by sorting.  Identical texts are clustered by hash before any of this.
 Within a bucket each text is confirmed against one text per cluster, and a bucket that fills with
-templated boilerplate keeps only its :data:`MAX_BUCKET_CLUSTERS` most recent clusters, so the work
+templated boilerplate keeps only the :data:`MAX_BUCKET_CLUSTERS` clusters it met most recently, so the work
 stays linear in the number of texts (a million "... post number N" texts: seconds, not minutes).
 """
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
@@ -29,12 +28,12 @@ BANDS, ROWS = 5, 11
 #: text of each cluster seen before it in its bucket is quadratic when a bucket fills with texts
 #: that are not near-duplicates of each other: templated posts ("... post number N", bot and
 #: notification boilerplate) share most shingles, hence most MinHash minima, and fall together into
-#: the bucket of the band made only of the template's minima.  For "Neutral placeholder post number
-#: N" (3 shingles, 2 shared: Jaccard 0.5, never near-duplicates) that is (2/3)^11 = 1.2 % of all
-#: texts in every band: 11,600 texts of a million, 67 million confirmations per band.  Past this
-#: many clusters a bucket is boilerplate: a text is confirmed only against the most recent clusters
-#: (posts come in time order, so a burst of copies still meets its own cluster), which keeps the
-#: work linear.  The demo ecosystems' buckets hold at most 12 texts of 5 clusters.
+#: the bucket of the band made only of the template's minima.  A million "Neutral placeholder post
+#: number N" (3 shingles, 2 shared: Jaccard 0.5, never near-duplicates) make buckets of up to 4,568
+#: texts: 11 million confirmations, where the cap leaves 432,000 for all five bands.  Past this
+#: many clusters a bucket is boilerplate: a text is confirmed only against the clusters met most
+#: recently (posts come in time order, so a burst or a steady stream of copies still meets its own
+#: cluster), which keeps the work linear.  The demo ecosystems' buckets hold at most 12 texts of 5 clusters.
 MAX_BUCKET_CLUSTERS = 64
 _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
 
@@ -74,23 +73,24 @@ def _confirm_bucket(members: list[int], find: Callable[[int], int], shingle_set:
     """Join the texts of one LSH bucket (in index order) to the clusters they are near-duplicates of.
 
     Each text is confirmed against one text per cluster already seen in the bucket, and stops at
-    the first of its own cluster or the first similar one.  The clusters kept for this are the
-    :data:`MAX_BUCKET_CLUSTERS` most recent: a bucket that fills with more clusters than that is
-    boilerplate (see the constant), and each of its texts then costs at most that many
-    confirmations instead of one per text before it.
+    the first of its own cluster or the first similar one.  A bucket keeps at most
+    :data:`MAX_BUCKET_CLUSTERS` clusters for this: past that it is boilerplate (see the constant),
+    the cluster met least recently gives way to the new one, and each text costs at most that many
+    confirmations instead of one per text before it.  A campaign whose copies keep arriving stays.
     """
-    bucket_reps: deque[int] = deque(maxlen=MAX_BUCKET_CLUSTERS)   # one text per cluster
-    for i in members:
+    reps: dict[int, int] = {}   # one text per cluster -> position of the last text that met it
+    for pos, i in enumerate(members):
         si = shingle_set(i)
-        for r in bucket_reps:
+        for r in reps:           # in the order the clusters entered the bucket
             ri, rr = find(i), find(r)
-            if ri == rr:
-                break
-            if similar(si, shingle_set(r)):
+            if ri == rr or similar(si, shingle_set(r)):
                 parent[max(ri, rr)] = min(ri, rr)
+                reps[r] = pos    # an existing key: its place in the order is kept
                 break
         else:
-            bucket_reps.append(i)
+            if len(reps) >= MAX_BUCKET_CLUSTERS:
+                del reps[min(reps, key=reps.__getitem__)]
+            reps[i] = pos
 
 
 def shingle_hashes(texts: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
