@@ -27,6 +27,14 @@ def _pg_reachable() -> str | None:
         return f"PostgreSQL unreachable at {PG_ADMIN_URL}: {exc.__class__.__name__}"
 
 
+@pytest.fixture(autouse=True)
+def _audit_anchor_per_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test anchors its audit chain in its own file (not ./openiru-data of the checkout)."""
+    monkeypatch.setenv("OPENIRU_AUDIT_ANCHOR", str(tmp_path / "audit.anchor"))
+    monkeypatch.delenv("OPENIRU_AUDIT_KEY", raising=False)
+    monkeypatch.delenv("OPENIRU_SECRET_KEY", raising=False)
+
+
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'openiru.db'}"

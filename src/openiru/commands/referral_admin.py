@@ -225,17 +225,50 @@ def export(
 
 
 @audit_app.command("verify")
-def audit_verify(db: DbOption = None, json_out: JsonOption = False) -> None:
-    """Check the hash chain: exit 1 naming the first entry that does not verify."""
-    result = audit.verify(engine_for(db))
+def audit_verify(db: DbOption = None, json_out: JsonOption = False,
+                 anchor_file: Annotated[Path | None, typer.Option(
+                     "--anchor-file", help="Compare with this anchor file (or a head exported with "
+                     "'audit anchor --json') instead of the configured one.")] = None) -> None:
+    """Check the hash chain and the anchored head: exit 1 naming the first problem."""
+    config = None
+    if anchor_file is not None:
+        from ..referral.audit_anchor import AnchorConfig
+
+        config = AnchorConfig(anchor_file, audit.anchor_config().key)
+    result = audit.verify(engine_for(db), config)
     if json_out:
         print_json(result.as_dict())
     elif result.ok:
-        out.print(f"audit log intact: {result.entries} entries, head {result.head or '-'}")
-    else:
+        anchored = result.anchor or {}
+        note = (f", anchored up to entry {anchored['seq']}" if anchored.get("seq") else
+                ", no anchored head for this database")
+        out.print(f"audit log intact: {result.entries} entries, head {result.head or '-'}{note}",
+                  highlight=False)
+    elif result.first_bad is not None:
         err.print(f"[red]audit log broken at entry {result.first_bad}[/]: {result.problem}", highlight=False)
+    else:
+        err.print(f"[red]audit anchor check failed[/]: {result.problem}", highlight=False)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("anchor")
+def audit_anchor(db: DbOption = None, json_out: JsonOption = False, as_user: AsOption = None,
+                 restart: Annotated[bool, typer.Option(
+                     "--restart", help="Administrators: accept the current head after a legitimate "
+                     "restore from backup (older checkpoints stop counting; audited).")] = False) -> None:
+    """Print the current head (signed) for export to another system, and append it to the anchor file."""
+    head = audit.anchor_head(engine_for(db), restart=restart, actor=actor_name(as_user) if restart else None,
+                             now=_clock())
+    if json_out:
+        print_json(head)
+        return
+    if not head["seq"]:
+        out.print("audit log empty: nothing to anchor")
+        return
+    out.print(f"audit head: entry {head['seq']} {head['hash']}"
+              f"{' (signed)' if head['mac'] else ' (unsigned: set OPENIRU_AUDIT_KEY)'}"
+              f"{', written to ' + head['file'] if head['written'] else ''}", highlight=False)
 
 
 @audit_app.command("log")

@@ -8,6 +8,15 @@ first).  Editing an entry breaks its own hash, deleting one breaks the
 sequence and the next entry's link, inserting one breaks the link after it.
 :func:`verify` walks the chain and names the first entry that does not verify.
 
+A chain alone cannot show that its newest entries were cut off, so each commit
+that appended to it also writes the new head to an anchor file outside the
+database (:mod:`openiru.referral.audit_anchor`; ``OPENIRU_AUDIT_ANCHOR``, by
+default ``$OPENIRU_DATA/audit.anchor``, HMAC-signed with ``OPENIRU_AUDIT_KEY``).
+The checkpoint is written from the connection's ``commit`` event, so a
+rolled-back transaction never anchors an entry the database does not keep.
+:func:`verify` compares the chain with those checkpoints: a head the anchor saw
+but the database lacks, or a different hash for an anchored entry, fails.
+
 Written by hand: no maintained Python library offers a tamper-evident log on
 an SQL table; the construction is a plain hash chain over canonical JSON.
 """
@@ -16,17 +25,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from ..referral.audit_anchor import AnchorConfig, Anchors, Checkpoint, append, collect, parse
 from ..store.tables_referral import audit_log
 
 GENESIS = "0" * 64
 Clock = Callable[[], datetime]
+PENDING = "openiru.audit.pending_anchor"
+log = logging.getLogger("openiru.audit")
 
 
 def _now() -> datetime:
@@ -63,7 +80,79 @@ def record(conn: sa.Connection, actor: str, action: str, object_type: str, objec
     conn.execute(sa.insert(audit_log).values(
         seq=seq, at=at, actor=actor, action=action, object_type=object_type,
         object_id=str(object_id), details=details_text, prev_hash=prev, hash=digest))
+    _anchor_on_commit(conn, seq, digest)
     return seq
+
+
+# -- anchoring the head outside the database ----------------------------------------------------------
+
+def anchor_config() -> AnchorConfig:
+    """The anchor file and HMAC key from the environment (read on each call).
+
+    The folder is the settings' data folder (:meth:`openiru.settings.Settings.load`:
+    ``$OPENIRU_DATA``, default ``./openiru-data``), read here without resolving the rest.
+    """
+    return AnchorConfig.resolve(os.environ, Path(os.environ.get("OPENIRU_DATA", "./openiru-data")))
+
+
+def database_identity(url: sa.URL) -> str | None:
+    """Which database a checkpoint belongs to: SQLite file path, or PostgreSQL host:port/name.
+
+    None for an in-memory SQLite database (nothing outlives it, nothing to anchor).
+    """
+    if url.get_backend_name() == "sqlite":
+        if not url.database or url.database == ":memory:" or url.database.startswith("file::memory:"):
+            return None
+        return _sqlite_identity(url.database, os.getcwd())
+    return f"{url.get_backend_name()}://{url.host or 'localhost'}:{url.port or 5432}/{url.database or ''}"
+
+
+@lru_cache(maxsize=256)
+def _sqlite_identity(database: str, cwd: str) -> str:
+    return f"sqlite:{(Path(cwd) / Path(database).expanduser()).resolve()}"
+
+
+_FIRST_HASH = sa.select(audit_log.c.hash).where(audit_log.c.seq == 1)
+_LISTENING: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+
+
+def _anchor_on_commit(conn: sa.Connection, seq: int, digest: str) -> None:
+    config = anchor_config()
+    db = database_identity(conn.engine.url)
+    if config.path is None or db is None:
+        return
+    chain = digest if seq == 1 else conn.execute(_FIRST_HASH).scalar() or ""
+    conn.info[PENDING] = (config, Checkpoint(db, chain, seq, digest, _now().isoformat()))
+    engine = conn.engine
+    if engine not in _LISTENING:  # engine-wide, once: connections check the engine's events too
+        sa.event.listen(engine, "commit", _write_pending)
+        sa.event.listen(engine, "rollback", _drop_pending)
+        sa.event.listen(engine, "rollback_savepoint", _drop_pending)
+        _LISTENING.add(engine)
+
+
+def _write_pending(conn: sa.Connection) -> None:
+    pending = conn.info.pop(PENDING, None)
+    if pending is None:
+        return
+    config, checkpoint = pending
+    try:
+        append(config.path, checkpoint.signed(config.key))
+    except OSError as exc:  # the action itself must not fail: verify will show the anchor lagging
+        log.error("audit anchor %s not written: %s", config.path, exc)
+
+
+def _drop_pending(conn: sa.Connection, *_: Any) -> None:
+    # A rolled-back savepoint may have held the pending head: anchor nothing rather than a lost entry.
+    conn.info.pop(PENDING, None)
+
+
+def load_anchors(db: str | None, config: AnchorConfig) -> Anchors:
+    path = config.path
+    if path is None or db is None:
+        return Anchors(None, config.key is not None)
+    text = path.read_text("utf-8") if path.is_file() else ""
+    return collect(parse(text), db, config.key, str(path))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,17 +162,22 @@ class VerifyResult:
     first_bad: int | None = None
     problem: str | None = None
     head: str | None = None
+    anchor: dict[str, Any] | None = None  # the anchor file's summary (new key; the others are unchanged)
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.entries, "first_bad": self.first_bad,
-                "problem": self.problem, "head": self.head}
+                "problem": self.problem, "head": self.head, "anchor": self.anchor}
 
 
-def verify(engine: sa.Engine) -> VerifyResult:
-    """Check the whole chain; the first entry that does not verify is named."""
+def verify(engine: sa.Engine, config: AnchorConfig | None = None) -> VerifyResult:
+    """Check the whole chain, then against the anchored heads; the first problem is named."""
+    config = config or anchor_config()
+    anchors = load_anchors(database_identity(engine.url), config)
+    summary = anchors.summary()
     prev = GENESIS
     expected_seq = 1
     count = 0
+    rewritten: VerifyResult | None = None
     with engine.connect() as conn:
         rows = conn.execute(sa.select(audit_log).order_by(audit_log.c.seq))
         for row in rows:
@@ -91,19 +185,88 @@ def verify(engine: sa.Engine) -> VerifyResult:
             if row.seq != expected_seq:
                 what = "missing" if row.seq > expected_seq else "duplicated"
                 return VerifyResult(False, count, row.seq,
-                                    f"entry {expected_seq} is {what}: sequence jumps to {row.seq}")
+                                    f"entry {expected_seq} is {what}: sequence jumps to {row.seq}",
+                                    anchor=summary)
             if row.prev_hash != prev:
                 return VerifyResult(False, count, row.seq,
                                     f"entry {row.seq} does not link to entry {row.seq - 1} "
-                                    "(an entry was inserted, removed or changed before it)")
+                                    "(an entry was inserted, removed or changed before it)", anchor=summary)
             digest = entry_hash(prev, row.seq, row.at, row.actor, row.action, row.object_type,
                                 row.object_id, row.details)
             if digest != row.hash:
                 return VerifyResult(False, count, row.seq,
-                                    f"entry {row.seq} was changed: its content does not match its hash")
+                                    f"entry {row.seq} was changed: its content does not match its hash",
+                                    anchor=summary)
+            anchored = anchors.expected.get(row.seq)
+            if anchored is not None and anchored[0] != row.hash and rewritten is None:
+                rewritten = VerifyResult(False, 0, row.seq,
+                                         f"entry {row.seq} differs from the head anchored in {anchors.file} "
+                                         f"line {anchored[1]}: the log was rewritten from that entry on "
+                                         "or before it")
             prev = row.hash
             expected_seq += 1
-    return VerifyResult(True, count, None, None, prev if count else None)
+    head = prev if count else None
+    # The chain holds together in itself (head set): what follows are the anchor's findings.
+    if rewritten is not None:
+        return VerifyResult(False, count, rewritten.first_bad, rewritten.problem, head, summary)
+    if anchors.trouble:
+        return VerifyResult(False, count, None, anchors.trouble, head, summary)
+    latest = anchors.latest
+    if latest is not None and latest.seq > count:
+        held = f"ends at entry {count}" if count else "has no audit entries"
+        return VerifyResult(False, count, count + 1,
+                            f"the database {held} but the anchor ({anchors.file}, written {latest.at}) "
+                            f"has seen entry {latest.seq}: {latest.seq - count} newest entries are "
+                            "missing (the log was truncated)", head, summary)
+    return VerifyResult(True, count, None, None, head, summary)
+
+
+def anchor_head(engine: sa.Engine, restart: bool = False, actor: str | None = None,
+                now: Clock = _now) -> dict[str, Any]:
+    """The current head, signed, for export to another system; also appended to the anchor file.
+
+    The chain must verify first.  ``restart`` (administrators only) accepts the chain as it is
+    after a legitimate restore from backup, so that older checkpoints no longer count; the
+    restart is itself an audit entry, covered by the restart checkpoint.
+    """
+    from ..errors import ConfigError, OpenIRUError
+    from .users import require_actor
+
+    config = anchor_config()
+    db = database_identity(engine.url)
+    if db is None:
+        raise ConfigError("an in-memory database has no audit anchor")
+    result = verify(engine, config)
+    if restart:
+        user = require_actor(engine, actor, ("admin",))
+        if not result.ok and not _only_anchor_problem(result):
+            raise OpenIRUError(f"audit log does not verify: {result.problem}")
+        with engine.begin() as conn:
+            record(conn, user.name, "audit.anchor_restart", "audit", result.entries,
+                   {"head": result.head, "anchor_problem": result.problem}, now=now)
+        result = verify(engine, config)
+        if not result.ok and not _only_anchor_problem(result):
+            raise OpenIRUError(f"audit log does not verify: {result.problem}")
+    elif not result.ok:
+        raise OpenIRUError(f"audit log does not verify: {result.problem}")
+    with engine.connect() as conn:
+        chain = conn.execute(sa.select(audit_log.c.hash).where(audit_log.c.seq == 1)).scalar()
+    out: dict[str, Any] = {"db": db, "chain": chain, "seq": result.entries, "hash": result.head,
+                           "at": now().astimezone(UTC).isoformat(), "mac": None, "restart": restart,
+                           "file": str(config.path) if config.path else None, "written": False}
+    if not result.entries or chain is None or result.head is None:
+        return out
+    checkpoint = Checkpoint(db, chain, result.entries, result.head, out["at"], restart).signed(config.key)
+    out.update(checkpoint.as_dict())
+    if config.path is not None:
+        append(config.path, checkpoint)
+        out["written"] = True
+    return out
+
+
+def _only_anchor_problem(result: VerifyResult) -> bool:
+    """The chain itself verifies; only the comparison with the anchor failed."""
+    return result.head is not None or result.entries == 0
 
 
 def entries(engine: sa.Engine, object_type: str | None = None, object_id: str | None = None,
