@@ -205,12 +205,21 @@ def test_webhook_send_generates_a_provider_secret(db: str, capsys: pytest.Captur
         assert run(["refer", "https://hookhost.example/p/1", "--json", "--as", "ana"]) == 0
         rid = str(_json(capsys)["referrals"][0]["id"])  # type: ignore[index]
         assert run(["referral", "approve", rid, "--as", "bob"]) == 0
+        # No OPENIRU_SECRET_KEY: a generated secret is not stored in plain text, nothing is sent.
+        assert run(["referral", "send", rid, "--channel", "webhook", "--as", "bob"]) == 1
+        assert "OPENIRU_SECRET_KEY" in capsys.readouterr().err and fake.received == []
+        monkeypatch.setenv("OPENIRU_SECRET_KEY", "k" * 40)
         assert run(["referral", "send", rid, "--channel", "webhook", "--as", "bob"]) == 0
         capsys.readouterr()
-        assert run(["provider", "resolve", "https://hookhost.example/x", "--json"]) == 0
-        secret = _json(capsys)["details"]["contacts"]["webhook_secret"]  # type: ignore[index]
+        assert run(["provider", "secret", "show", "Hook Host", "--as", "bob"]) == 0
+        secret = capsys.readouterr().out.strip()
         [call] = [c for c in fake.received if c["path"] == "/hook"]
         expected = "sha256=" + hmac.new(secret.encode(), call["body"], hashlib.sha256).hexdigest()
         assert call["headers"]["X-OpenIRU-Signature"] == expected
+        # The secret is in no JSON output.
+        for args in (["provider", "resolve", "https://hookhost.example/x", "--json"], ["provider", "list", "--json"],
+                     ["provider", "secret", "list", "--json"], ["audit", "log", "--json", "--as", "aud"]):
+            assert run(args) == 0
+            assert secret not in capsys.readouterr().out
     finally:
         fake.close()

@@ -209,6 +209,9 @@ def referral_send(
     webhook_secret: Annotated[str | None, typer.Option(
         envvar="OPENIRU_WEBHOOK_SECRET", help="HMAC secret for the webhook signature.")] = None,
     outbox: Annotated[Path | None, typer.Option(help="Folder for --channel export ($OPENIRU_OUTBOX).")] = None,
+    allow_plaintext_secrets: Annotated[bool, typer.Option(
+        "--allow-plaintext-secrets", help="Local demos only: store a generated webhook secret unencrypted "
+        "when OPENIRU_SECRET_KEY is not set.")] = False,
     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
 ) -> None:
     """Preserve evidence, render the document and deliver it."""
@@ -220,7 +223,7 @@ def referral_send(
     if channel != "webhook":
         options = {k: v for k, v in options.items() if k not in ("url", "secret")}
     result = delivery.send(engine_for(db), actor_name(as_user), referral_id, channel, now=clock(),
-                           channel_options=options)
+                           channel_options=options, allow_plaintext_secrets=allow_plaintext_secrets)
     if result["state"] == "on_hold":
         err.print("[yellow]not sent[/]: a deconfliction hold exists; the owning agency was notified")
     _show(result, json_out)
@@ -348,6 +351,9 @@ def referrals_list(
 
 
 def register(app: typer.Typer) -> None:
+    from .referral_secrets import secret_app
+
+    provider_app.add_typer(secret_app, name="secret")
     app.add_typer(provider_app, name="provider")
     app.command("refer")(refer)
     app.add_typer(referral_app, name="referral")

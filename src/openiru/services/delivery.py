@@ -5,13 +5,13 @@ deconfliction register (an entry may have been added since the referral was
 created), preserves the evidence, renders the document in the provider's
 language (TCO Annex I removal order or voluntary referral notice), hands the
 package to the chosen channel plugin and records the delivery.  A failed
-delivery is recorded and leaves the referral ``approved``.
+delivery is recorded and leaves the referral ``approved``.  A webhook's HMAC
+secret comes from the options, the environment, or the provider's sealed secret
+(:mod:`openiru.services.delivery_secrets`), generated on first use.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -26,8 +26,7 @@ from ..referral.providers import ProviderInfo
 from ..referral.targets import parse_target
 from ..referral.workflow import Action, Kind, State, transition
 from ..store.tables_referral import deliveries, referral_targets
-from ..store.tables_referral import providers as providers_table
-from . import audit, evidence
+from . import audit, delivery_secrets, evidence
 from . import deconfliction as deconfliction_service
 from .providers import get_provider
 from .referral_records import Clock, TargetInfo, as_dict, due, enrich, load_row, system_now
@@ -113,7 +112,8 @@ def _section_c(options: dict[str, Any] | None) -> dict[str, Any]:
 def send(engine: sa.Engine, actor: str | None, referral_id: int, channel: str = "portal",
          now: Clock = system_now, fetch: evidence.Fetch | None = None,
          channel_options: dict[str, Any] | None = None,
-         sleep: Callable[[float], None] | None = None) -> dict[str, Any]:
+         sleep: Callable[[float], None] | None = None,
+         allow_plaintext_secrets: bool = False) -> dict[str, Any]:
     user = require_actor(engine, actor, APPROVER_ROLES)
     t = now()
     with engine.connect() as conn:
@@ -129,6 +129,12 @@ def send(engine: sa.Engine, actor: str | None, referral_id: int, channel: str = 
         if holds:
             _hold(conn, referral_id, State(row.state), holds, t, now)
             return as_dict(conn, load_row(conn, referral_id), t)
+    options = dict(channel_options or {})
+    if channel == "webhook":
+        if sleep is not None:
+            options["sleep"] = sleep
+        # Before any side effect: without OPENIRU_SECRET_KEY a new secret is refused.
+        delivery_secrets.ensure_webhook_secret(engine, provider, options, allow_plaintext_secrets, now)
     with engine.begin() as conn:
         preserved = evidence.capture(conn, referral_id, row.reference, infos, t,
                                      fetch=fetch or evidence.default_fetch)
@@ -137,11 +143,6 @@ def send(engine: sa.Engine, actor: str | None, referral_id: int, channel: str = 
                                 for e in preserved]}, now=now)
     # Only channels that carry attachments need the PDF (fpdf2 parses the TrueType font each time).
     package, pdf_note = build_package(row, provider, infos, t, pdf=channel in PDF_CHANNELS)
-    options = dict(channel_options or {})
-    if channel == "webhook":
-        if sleep is not None:
-            options["sleep"] = sleep
-        provider = _ensure_webhook_secret(engine, provider, options, now)
     result = make_channel(channel, **options).deliver(package, provider)
     detail = {**result.detail, **({"pdf": pdf_note} if pdf_note else {})}
     with engine.begin() as conn:
@@ -161,26 +162,6 @@ def send(engine: sa.Engine, actor: str | None, referral_id: int, channel: str = 
         out = as_dict(conn, load_row(conn, referral_id), t)
     out["delivery"] = {"channel": channel, "ok": True, "attempts": result.attempts, **detail}
     return out
-
-
-def _ensure_webhook_secret(engine: sa.Engine, provider: ProviderInfo, options: dict[str, Any],
-                           now: Clock) -> ProviderInfo:
-    """A provider without a configured secret gets one generated and kept in its contacts.
-
-    The unit hands it to the provider (``openiru provider list --json``) so it can check
-    ``X-OpenIRU-Signature``; an explicit option or environment variable takes precedence.
-    """
-    env_name = provider.contacts.get("webhook_secret_env") or "OPENIRU_WEBHOOK_SECRET"
-    if options.get("secret") or os.environ.get(env_name) or provider.contacts.get("webhook_secret"):
-        return provider
-    secret = secrets.token_urlsafe(32)
-    provider.contacts["webhook_secret"] = secret
-    with engine.begin() as conn:
-        conn.execute(sa.update(providers_table).where(providers_table.c.name == provider.name)
-                     .values(contacts=dict(provider.contacts)))
-        audit.record(conn, "system", "provider.webhook_secret", "provider", provider.name,
-                     {"generated": True}, now=now)
-    return provider
 
 
 def deliveries_of(engine: sa.Engine, referral_id: int) -> list[dict[str, Any]]:

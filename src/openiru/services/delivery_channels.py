@@ -3,9 +3,10 @@
 Configuration comes from keyword options or environment variables:
 ``OPENIRU_SMTP_HOST`` / ``OPENIRU_SMTP_PORT`` / ``OPENIRU_SMTP_FROM``;
 ``OPENIRU_WEBHOOK_SECRET`` (or a provider contact ``webhook_secret_env``
-naming another variable, or the secret OpenIRU generated for the provider on
-its first webhook delivery, ``webhook_secret``); ``OPENIRU_OUTBOX`` for file
-export.
+naming another variable; otherwise :func:`openiru.services.delivery.send` passes
+the provider's sealed secret, see :mod:`openiru.services.delivery_secrets`, as
+the ``secret`` option; a plain-text contact ``webhook_secret`` of earlier
+versions is still read); ``OPENIRU_OUTBOX`` for file export.
 """
 
 from __future__ import annotations

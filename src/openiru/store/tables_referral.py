@@ -181,3 +181,17 @@ audit_log = sa.Table(
     sa.Column("prev_hash", sa.String(64), nullable=False),
     sa.Column("hash", sa.String(64), nullable=False),
 )
+
+# Delivery secrets (webhook HMAC keys), sealed with AES-256-GCM under OPENIRU_SECRET_KEY
+# (services/delivery_secrets.py); scheme "plaintext" only where explicitly allowed for demos.
+# Added by migration 0004_referral_secrets.
+provider_secrets = sa.Table(
+    "provider_secrets",
+    metadata,
+    sa.Column("provider", sa.String(200), primary_key=True),
+    sa.Column("purpose", sa.String(32), primary_key=True),
+    sa.Column("scheme", sa.String(32), nullable=False),
+    sa.Column("key_id", sa.String(32)),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("updated_at", TS, nullable=False),
+)
