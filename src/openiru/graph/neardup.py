@@ -51,7 +51,7 @@ def _signatures(hashes, bounds, a, b):  # type: ignore[no-untyped-def]  # pragma
     """``out[t, p]``: min over text ``t``'s shingle hashes of ``(a[p] * h + b[p]) >> 32``."""
     n_texts = bounds.shape[0] - 1
     n_perm = a.shape[0]
-    out = np.full((n_texts, n_perm), np.uint64(0xFFFFFFFF), dtype=np.uint64)
+    out = np.full((n_texts, n_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)   # minima of 32-bit values
     shift = np.uint64(32)
     for t in range(n_texts):
         for k in range(bounds[t], bounds[t + 1]):
