@@ -3,23 +3,32 @@
 One batch is one transaction: a crash (``kill -9`` included) loses at most the
 batch in flight, and because every insert is ``ON CONFLICT DO NOTHING`` (or a
 merge for accounts and media) running the same import again completes it with
-no duplicates.
+no duplicates.  A post already stored is left as it is, unless the batch holds a
+fuller description of it (see :func:`~openiru.store.batch.fullness`), which then
+replaces it with its media links and edges.
+
+The rows come ready-made (:mod:`openiru.store.batch`, built in the import's reading
+thread); what happens here is SQL.  Edges named by post, handle or display name are
+resolved after the import (:mod:`openiru.store.resolve`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import itertools
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ..interactions import edge_refs
-from ..model import Account, AccountStatus, EdgeKind, Media, Post
-from . import schema
+from .batch import Batch, BatchRows, batch_rows, keep_time, merge_account, sqlite_time
+from .resolve import resolve_edges
+
+__all__ = ["Batch", "BatchCounts", "PostAuthors", "SeenTimes", "dialect_insert", "existing_posts",
+           "merge_account", "resolve_edges", "stored_posts", "write_batch", "write_rows"]
 
 
 def dialect_insert(conn: sa.Connection, table: sa.Table) -> Any:
@@ -29,74 +38,12 @@ def dialect_insert(conn: sa.Connection, table: sa.Table) -> Any:
     return sqlite.insert(table)
 
 
-def _later(a: datetime | None, b: datetime | None) -> datetime | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return max(a, b)
-
-
-def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return min(a, b)
-
-
-def merge_account(old: Account, new: Account) -> Account:
-    """Merge two descriptions of one account: known values win, seen-times widen."""
-    for name in ("handle", "display_name", "bio", "avatar", "created_at", "followers"):
-        if getattr(new, name) is None:
-            setattr(new, name, getattr(old, name))
-    new.first_seen = _earlier(old.first_seen, new.first_seen)
-    new.last_seen = _later(old.last_seen, new.last_seen)
-    if new.status == AccountStatus.UNKNOWN:
-        new.status, new.status_changed_at = old.status, old.status_changed_at
-    new.metadata = {**old.metadata, **new.metadata}
-    return new
-
-
 @dataclass
 class BatchCounts:
     posts: int = 0
     accounts: int = 0
     media: int = 0
     edges: int = 0
-
-
-@dataclass
-class Batch:
-    """Records gathered for one transaction.
-
-    The author of every post is written with the batch (so no post is ever
-    without its account); the times it was seen are kept in ``seen`` as
-    ``[first, last]`` rather than as one merged Account per post.
-    """
-
-    accounts: dict[tuple[str, str], Account] = field(default_factory=dict)
-    posts: list[Post] = field(default_factory=list)
-    seen: dict[tuple[str, str], list[datetime]] = field(default_factory=dict)
-
-    def add_account(self, account: Account) -> None:
-        k = (account.key.platform, account.key.account_id)
-        old = self.accounts.get(k)
-        self.accounts[k] = merge_account(old, account) if old else account
-
-    def add_post(self, post: Post) -> None:
-        self.posts.append(post)
-        k = (post.account.platform, post.account.account_id)
-        when = self.seen.get(k)
-        if when is None:
-            self.seen[k] = [post.timestamp, post.timestamp]
-        elif post.timestamp < when[0]:
-            when[0] = post.timestamp
-        elif post.timestamp > when[1]:
-            when[1] = post.timestamp
-
-    def __len__(self) -> int:
-        return len(self.posts) + len(self.accounts)
 
 
 class SeenTimes:
@@ -132,7 +79,7 @@ class SeenTimes:
                 kept[1], kept[2] = last, True
 
     def note(self, batch: Batch) -> None:
-        """After the batch is committed: its authors are written."""
+        """The batch's authors are written (or will be, by the batch's transaction)."""
         times = self.times
         for k, (first, last) in batch.seen.items():
             if k not in times:
@@ -140,7 +87,7 @@ class SeenTimes:
 
     def write(self, conn: sa.Connection) -> int:
         """Apply the widened times; empties the tracker.  Returns the rows updated."""
-        t = _sqlite_time if conn.dialect.name == "sqlite" else _keep_time
+        t = sqlite_time if conn.dialect.name == "sqlite" else keep_time
         mark = "?" if conn.dialect.name == "sqlite" else "%s"
         rows = [(first, first, last, last, k[0], k[1]) for k, v in self.times.items() if v[2]
                 for first, last in ((t(v[0]), t(v[1])),)]
@@ -155,13 +102,10 @@ class SeenTimes:
         return len(rows)
 
 
-# -- raw executemany --------------------------------------------------------------------------
-# The rows of a batch go to the driver's executemany with SQL built once per dialect from
-# the schema: SQLAlchemy's per-row parameter processing cost more than the inserts
-# themselves (profiled: ~60 % of an import).  Values are therefore given in the form
-# SQLAlchemy itself stores them: JSON as text, and on SQLite datetimes as UTC
-# "YYYY-MM-DD HH:MM:SS.ffffff" (SQLAlchemy's SQLite DATETIME storage format), so
-# everything reads back through SQLAlchemy exactly as before.
+# -- statements -------------------------------------------------------------------------------
+# The rows of a batch go to the driver with SQL built once per dialect from the schema:
+# SQLAlchemy's per-row parameter processing cost more than the inserts themselves
+# (profiled: ~60 % of an import).
 
 ACCOUNT_COLS = ("platform", "account_id", "handle", "display_name", "bio", "avatar_media", "created_at",
                 "first_seen", "last_seen", "followers", "status", "status_changed_at", "meta")
@@ -174,13 +118,8 @@ EDGE_COLS = ("platform", "post_id", "kind", "target_ref", "source_account_id", "
 JSON_COLS = frozenset({"meta", "urls", "hashtags", "mentions"})
 
 
-def _insert_sql(dialect: str, table: str, cols: tuple[str, ...], conflict: str) -> str:
-    mark = "?" if dialect == "sqlite" else "%s"
-    values = ", ".join(f"{mark}::json" if dialect == "postgresql" and c in JSON_COLS else mark for c in cols)
-    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({values}) {conflict}"
-
-
-def _statements(dialect: str) -> dict[str, str]:
+def _conflicts() -> dict[str, tuple[tuple[str, ...], str]]:
+    """Each table's columns and ON CONFLICT clause."""
     keep_new = ", ".join(f"{c} = COALESCE(excluded.{c}, accounts.{c})" for c in
                          ("handle", "display_name", "bio", "avatar_media", "created_at", "followers", "meta"))
     account_conflict = (
@@ -195,76 +134,137 @@ def _statements(dialect: str) -> dict[str, str]:
     keep_old = ", ".join(f"{c} = COALESCE(media.{c}, excluded.{c})" for c in
                          ("sha256", "md5", "mime", "size", "path", "url", "pdq", "pdq_quality"))
     nothing = "ON CONFLICT DO NOTHING"
-    return {
-        "accounts": _insert_sql(dialect, "accounts", ACCOUNT_COLS, account_conflict),
-        "media": _insert_sql(dialect, "media", MEDIA_COLS, "ON CONFLICT (media_key) DO UPDATE SET " + keep_old),
-        "posts": _insert_sql(dialect, "posts", POST_COLS, nothing),
-        "post_media": _insert_sql(dialect, "post_media", LINK_COLS, nothing),
-        "edges": _insert_sql(dialect, "edges", EDGE_COLS, nothing),
-    }
+    return {"accounts": (ACCOUNT_COLS, account_conflict),
+            "media": (MEDIA_COLS, "ON CONFLICT (media_key) DO UPDATE SET " + keep_old),
+            "posts": (POST_COLS, nothing), "post_media": (LINK_COLS, nothing), "edges": (EDGE_COLS, nothing)}
 
 
-_SQL = {d: _statements(d) for d in ("sqlite", "postgresql")}
+_CONFLICTS = _conflicts()
 
 
-def _sqlite_time(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    tz = value.tzinfo
-    if tz is not UTC and tz is not None:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ", "microseconds")[:26]  # "%Y-%m-%d %H:%M:%S.%f", 3x faster than strftime
+@cache
+def _insert_sql(dialect: str, table: str, rows: int = 1) -> str:
+    """The INSERT of ``table`` with ``rows`` rows of values (more than one: SQLite only)."""
+    cols, conflict = _CONFLICTS[table]
+    mark = "?" if dialect == "sqlite" else "%s"
+    values = "(" + ", ".join(f"{mark}::json" if dialect == "postgresql" and c in JSON_COLS else mark
+                             for c in cols) + ")"
+    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([values] * rows)} {conflict}"
 
 
-def _keep_time(value: datetime | None) -> datetime | None:
-    return value
+def _driver_many(conn: sa.Connection, table: str, rows: list[tuple[Any, ...]]) -> int:
+    """PostgreSQL: the driver's executemany (psycopg pipelines it).  A multi-row VALUES
+    is refused there when one statement upserts the same key twice."""
+    return max(conn.exec_driver_sql(_insert_sql("postgresql", table), rows).rowcount, 0)
 
 
-_KIND = {kind: str(kind) for kind in EdgeKind}
+#: Values per multi-row INSERT on SQLite (SQLITE_MAX_VARIABLE_NUMBER's default since 3.32).
+SQLITE_PARAMS_PER_STATEMENT = 32_766
 
 
-def _json_text(value: Any) -> str | None:
-    return orjson.dumps(value).decode() if value else None
+def _sqlite_many(conn: sa.Connection, table: str, rows: list[tuple[Any, ...]]) -> int:
+    """SQLite: rows in a few multi-row ``INSERT … VALUES (…), (…)`` statements.
+
+    sqlite3 releases the GIL for every call into SQLite (each step, each reset) and
+    must take it back after; while the reading thread runs Python, taking it back
+    waits up to the interpreter's switch interval.  With one row a step (plain
+    executemany) the writing thread queued for the GIL row after row and the two
+    threads hardly ran at once (an import's wall clock was the sum of both).  Here a
+    table's rows go in statements of as many rows as the parameter limit allows
+    (2,047 posts), and the remainder in one statement of the next power-of-two share
+    of that size, filled up with copies of its last row: a copy conflicts with its
+    original and changes nothing (``DO NOTHING``; the upserts of accounts and media
+    merge the same values again).  So a table costs a batch one or two calls, and
+    every statement text is one of a few, prepared once and cached.  SQLite applies
+    ``ON CONFLICT`` row by row, duplicates within one statement included, so the rows
+    stored are those executemany stored; the count is of rows changed (``DO NOTHING``
+    tables: rows inserted, as before).
+    """
+    total, n = 0, len(rows)
+    size = SQLITE_PARAMS_PER_STATEMENT // len(rows[0])
+    full = n - n % size
+    chain = itertools.chain.from_iterable
+    params = [tuple(chain(rows[i:i + size])) for i in range(0, full, size)]
+    left = n - full
+    tail: tuple[Any, ...] = ()
+    tail_size = size
+    if left:
+        while tail_size // 2 >= left:
+            tail_size //= 2
+        tail = tuple(chain(rows[full:] + [rows[-1]] * (tail_size - left)))
+    # The driver's own cursor, inside the caller's transaction: SQLAlchemy's statement
+    # machinery around each call costs the writing thread GIL hand-overs of its own.
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        if params:
+            cursor.executemany(_insert_sql("sqlite", table, size), params)
+            total += max(cursor.rowcount, 0)
+        if tail:
+            cursor.execute(_insert_sql("sqlite", table, tail_size), tail)
+            total += max(cursor.rowcount, 0)
+    finally:
+        cursor.close()
+    return total
 
 
-def _media_tuple(m: Media) -> tuple[Any, ...]:
-    return (m.key, m.sha256, m.md5, m.mime, m.size, m.path, m.url, m.pdq, m.pdq_quality, m.missing)
+# -- posts already stored -------------------------------------------------------------------
 
-
-def _account_tuples(batch: Batch, t: Any) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = []
-    for k in batch.accounts.keys() | batch.seen.keys():
-        a = batch.accounts.get(k)
-        when = batch.seen.get(k)
-        first, last = (when[0], when[1]) if when else (None, None)
-        if a is None:
-            rows.append((k[0], k[1], None, None, None, None, None, t(first), t(last), None, "unknown", None, None))
-            continue
-        rows.append((k[0], k[1], a.handle, a.display_name, a.bio, a.avatar.key if a.avatar else None,
-                     t(a.created_at), t(_earlier(a.first_seen, first)), t(_later(a.last_seen, last)),
-                     a.followers, str(a.status), t(a.status_changed_at), _json_text(a.metadata)))
-    return rows
-
-
-def existing_posts(conn: sa.Connection, posts: list[Post], chunk: int = 500) -> set[tuple[str, str]]:
-    """The (platform, post_id) keys of ``posts`` already in the database."""
-    mark = "?" if conn.dialect.name == "sqlite" else "%s"
+def stored_posts(conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
+    """Of the (platform, post id) ``keys``, those already stored, with the fullness of
+    the stored description: (media items, length of text).  The ids go as one JSON array
+    (SQLite) or one array parameter (PostgreSQL): one statement per platform and batch,
+    one plan (an IN list was re-planned for each length, and cost the writing thread
+    ten GIL hand-overs a batch)."""
     wanted: dict[str, list[str]] = {}
-    for post in posts:
-        wanted.setdefault(post.key.platform, []).append(post.key.post_id)
-    found: set[tuple[str, str]] = set()
+    for platform, post_id in keys:
+        wanted.setdefault(platform, []).append(post_id)
+    if conn.dialect.name == "sqlite":
+        sql = "?) AND p.post_id IN (SELECT value FROM json_each(?))"
+    else:
+        sql = "%s) AND p.post_id = ANY(%s)"
+    sql = ("SELECT p.post_id, (SELECT count(*) FROM post_media m WHERE m.platform = p.platform "
+           "AND m.post_id = p.post_id), length(p.text) FROM posts p WHERE p.platform = (" + sql)
+    sqlite = conn.dialect.name == "sqlite"
+    found: dict[tuple[str, str], tuple[int, int]] = {}
     for platform, ids in wanted.items():
-        ids = list(dict.fromkeys(ids))
-        if mark == "%s":  # PostgreSQL: one array parameter, one plan (an IN list is re-planned each time)
-            sql = "SELECT post_id FROM posts WHERE platform = %s AND post_id = ANY(%s)"
-            found.update((platform, row[0]) for row in conn.exec_driver_sql(sql, (platform, ids)))
-            continue
-        for start in range(0, len(ids), chunk):
-            part = ids[start:start + chunk]
-            sql = (f"SELECT post_id FROM posts WHERE platform = {mark} "
-                   f"AND post_id IN ({', '.join([mark] * len(part))})")
-            found.update((platform, row[0]) for row in conn.exec_driver_sql(sql, (platform, *part)))
+        for post_id, media, length in conn.exec_driver_sql(
+                sql, (platform, orjson.dumps(ids).decode() if sqlite else ids)):
+            found[(platform, post_id)] = (media, length or 0)
     return found
+
+
+def existing_posts(conn: sa.Connection, posts: list[Any]) -> set[tuple[str, str]]:
+    """The (platform, post_id) keys of ``posts`` already in the database."""
+    return set(stored_posts(conn, [(p.key.platform, p.key.post_id) for p in posts]))
+
+
+def _settle_stored(conn: sa.Connection, rows: BatchRows, counts: BatchCounts) -> None:
+    """Leave out the posts already stored, except where this batch's description is
+    fuller: then the stored post, its media links and edges make way for it."""
+    stored = stored_posts(conn, [(r[0], r[1]) for r in rows.posts])
+    if not stored:
+        return
+    media = Counter((r[0], r[1]) for r in rows.links if (r[0], r[1]) in stored)
+    replace = [k for r in rows.posts if (k := (r[0], r[1])) in stored and (media[k], len(r[4] or "")) > stored[k]]
+    skip = stored.keys() - set(replace)
+    if replace:
+        for table in ("post_media", "edges", "posts"):
+            deleted = conn.exec_driver_sql(f"DELETE FROM {table} WHERE platform = {_mark(conn)} "
+                                           f"AND post_id = {_mark(conn)}", replace).rowcount
+            if table == "edges":
+                counts.edges -= max(deleted, 0)
+        counts.posts -= len(replace)
+    if skip:
+        rows.posts = [r for r in rows.posts if (r[0], r[1]) not in skip]
+        rows.links = [r for r in rows.links if (r[0], r[1]) not in skip]
+        rows.edges = [r for r in rows.edges if (r[0], r[1]) not in skip]
+        # the media of a description not written would be rows no post links to
+        linked = {r[3] for r in rows.links}
+        rows.media = {k: v for k, v in rows.media.items() if k in linked}
+
+
+def _mark(conn: sa.Connection) -> str:
+    return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
 class PostAuthors:
@@ -282,152 +282,51 @@ class PostAuthors:
         self.limit = limit
         self.authors: dict[tuple[str, str], str] = {}
 
-
-def write_batch(conn: sa.Connection, batch: Batch, post_authors: PostAuthors | None = None) -> BatchCounts:
-    """Write one batch inside the caller's transaction; counts are of new rows
-    (accounts and media: of rows written, new or merged).  ``post_authors`` (optional)
-    fills in post-targeted edges whose post this import wrote (see :class:`PostAuthors`)."""
-    dialect = conn.dialect.name
-    sql = _SQL["sqlite" if dialect == "sqlite" else "postgresql"]
-    t = _sqlite_time if dialect == "sqlite" else _keep_time
-    counts = BatchCounts()
-    media_rows: dict[str, tuple[Any, ...]] = {}
-    for account in batch.accounts.values():
-        if account.avatar is not None:
-            avatar_key = account.avatar.key
-            if avatar_key not in media_rows:
-                media_rows[avatar_key] = _media_tuple(account.avatar)
-    account_rows = _account_tuples(batch, t)
-    post_rows: list[tuple[Any, ...]] = []
-    link_rows: list[tuple[Any, ...]] = []
-    edge_rows: list[tuple[Any, ...]] = []
-    # Posts already stored (a re-run, a tweet seen again in includes) are skipped whole:
-    # their media, links and edges were written with them, and writing the media of a
-    # second, different description of the post would leave rows no post links to.
-    seen_posts = existing_posts(conn, batch.posts)
-    dumps = orjson.dumps
-    post_append, link_append, edge_append = post_rows.append, link_rows.append, edge_rows.append
-    seen_add = seen_posts.add
-    new_posts: list[Post] = []
-    for post in batch.posts:
-        key = post.key
-        platform, post_id = key.platform, key.post_id
-        if (platform, post_id) in seen_posts:
-            continue
-        seen_add((platform, post_id))
-        new_posts.append(post)
-        author = post.account.account_id
-        timestamp = post.timestamp
-        when = t(timestamp)
-        mentions, reply_to, repost_of, quote_of = post.mentions, post.reply_to, post.repost_of, post.quote_of
-        forward_from, forward_from_name = post.forward_from, post.forward_from_name
-        # JSON columns inline (as _json_text: NULL when empty): hundreds of thousands a second
-        urls, hashtags, meta = post.urls, post.hashtags, post.metadata
-        post_append((
-            platform, post_id, author, when, post.text, post.language,
-            dumps(urls).decode() if urls else None, dumps(hashtags).decode() if hashtags else None,
-            dumps([m.account_id or m.handle for m in mentions]).decode() if mentions else None,
-            reply_to.post_id if reply_to else None,
-            repost_of.post_id if repost_of else None,
-            quote_of.post_id if quote_of else None,
-            forward_from.account_id if forward_from else None,
-            forward_from_name, dumps(meta).decode() if meta else None, post.raw))
-        if post.media:
-            for position, m in enumerate(post.media):
-                media_key = m.key
-                if media_key not in media_rows:
-                    media_rows[media_key] = _media_tuple(m)
-                link_append((platform, post_id, position, media_key))
-        if (mentions or reply_to or post.reply_to_account or repost_of or quote_of
-                or forward_from or forward_from_name):
-            for ref in edge_refs(post):
-                edge_append((platform, post_id, _KIND[ref.kind], ref.target_ref, author, ref.target_platform,
-                             ref.target_account_id, when if ref.time is timestamp else t(ref.time)))
-    if post_authors is not None and new_posts:
-        authors = post_authors.authors
-        if len(authors) + len(new_posts) > post_authors.limit:
+    def fill(self, rows: BatchRows) -> None:
+        """Remember the authors of ``rows.posts`` and give post-targeted edges theirs."""
+        authors = self.authors
+        if len(authors) + len(rows.posts) > self.limit:
             authors.clear()
-        for post in new_posts:
-            authors[(post.key.platform, post.key.post_id)] = post.account.account_id
-        for index, row in enumerate(edge_rows):
+        for row in rows.posts:
+            authors[(row[0], row[1])] = row[2]
+        edges = rows.edges
+        for index, row in enumerate(edges):
             if row[6] is None and row[3].startswith("post:"):
                 target = authors.get((row[5], row[3][5:]))
                 if target is not None:
-                    edge_rows[index] = (*row[:6], target, row[7])
-    if account_rows:
-        conn.exec_driver_sql(sql["accounts"], account_rows)
-        counts.accounts = len(account_rows)
-    if media_rows:
-        conn.exec_driver_sql(sql["media"], list(media_rows.values()))
-        counts.media = len(media_rows)
-    if post_rows:
-        counts.posts = max(conn.exec_driver_sql(sql["posts"], post_rows).rowcount, 0)
-    if link_rows:
-        conn.exec_driver_sql(sql["post_media"], link_rows)
-    if edge_rows:
-        counts.edges = max(conn.exec_driver_sql(sql["edges"], edge_rows).rowcount, 0)
+                    edges[index] = (*row[:6], target, row[7])
+
+
+def write_rows(conn: sa.Connection, rows: BatchRows, post_authors: PostAuthors | None = None) -> BatchCounts:
+    """Write one batch's rows inside the caller's transaction; counts are of new rows
+    (accounts and media: of rows written, new or merged).  ``post_authors`` (optional)
+    fills in post-targeted edges whose post this import wrote (see :class:`PostAuthors`)."""
+    counts = BatchCounts()
+    _settle_stored(conn, rows, counts)
+    if post_authors is not None and rows.posts:
+        post_authors.fill(rows)
+    many = _sqlite_many if conn.dialect.name == "sqlite" else _driver_many
+    if rows.accounts:
+        many(conn, "accounts", rows.accounts)
+        counts.accounts = len(rows.accounts)
+    media = rows.avatars
+    if rows.media:
+        media = {**rows.media, **rows.avatars}  # an avatar's own row first, as it always was
+    if media:
+        many(conn, "media", list(media.values()))
+        counts.media = len(media)
+    if rows.posts:
+        counts.posts += many(conn, "posts", rows.posts)
+    if rows.links:
+        many(conn, "post_media", rows.links)
+    if rows.edges:
+        counts.edges += many(conn, "edges", rows.edges)
     return counts
 
 
-def resolve_edges(conn: sa.Connection, platforms: Iterable[str] | None = None) -> int:
-    """Fill in edge targets named by post, handle or display name; returns how many.
-
-    Posts are found through the posts' primary key.  Handles and display names have no
-    usable index (handles compare case-insensitively), so the distinct names the
-    unresolved edges use are looked up once each, in chunks, and applied in one pass
-    through a temporary table (a correlated lookup per edge scanned every account for
-    every edge: minutes at 100,000 Telegram forwards).
-    """
-    e, p = schema.edges, schema.posts
-    unresolved: sa.ColumnElement[bool] = e.c.target_account_id.is_(None)
-    if platforms is not None:
-        unresolved = sa.and_(unresolved, e.c.platform.in_(list(platforms)))
-    by_post = (sa.select(p.c.account_id)
-               .where(p.c.platform == e.c.target_platform, p.c.post_id == sa.func.substr(e.c.target_ref, 6))
-               .scalar_subquery())
-    stmt = (sa.update(e).where(unresolved, e.c.target_ref.startswith("post:"), sa.exists(by_post))
-            .values(target_account_id=by_post).execution_options(synchronize_session=False))
-    total = max(conn.execute(stmt).rowcount, 0)
-    mapping = _named_targets(conn, unresolved)
-    if mapping:
-        mark = "?" if conn.dialect.name == "sqlite" else "%s"
-        conn.exec_driver_sql("CREATE TEMPORARY TABLE openiru_ref_map (platform VARCHAR(100), ref VARCHAR(300), "
-                             "account_id VARCHAR(255), PRIMARY KEY (platform, ref))")
-        try:
-            conn.exec_driver_sql(f"INSERT INTO openiru_ref_map VALUES ({mark}, {mark}, {mark})", mapping)
-            match = ("FROM openiru_ref_map m WHERE m.platform = edges.target_platform "
-                     "AND m.ref = edges.target_ref")
-            total += max(conn.exec_driver_sql(
-                f"UPDATE edges SET target_account_id = (SELECT m.account_id {match}) "
-                f"WHERE target_account_id IS NULL AND EXISTS (SELECT 1 {match})").rowcount, 0)
-        finally:
-            conn.exec_driver_sql("DROP TABLE openiru_ref_map")
-    return total
-
-
-def _named_targets(conn: sa.Connection, unresolved: Any, chunk: int = 500) -> list[tuple[str, str, str]]:
-    """(platform, "handle:…"/"name:…" ref, account id) for the refs of unresolved edges
-    that name a known account; the most recently seen account wins a tie."""
-    e, a = schema.edges, schema.accounts
-    found: list[tuple[str, str, str]] = []
-    for prefix, column in (("handle:", sa.func.lower(a.c.handle)), ("name:", a.c.display_name)):
-        wanted: dict[str, dict[str, str]] = {}
-        rows = conn.execute(sa.select(e.c.target_platform, e.c.target_ref)
-                            .where(unresolved, e.c.target_ref.startswith(prefix)).distinct())
-        for platform, ref in rows:
-            wanted.setdefault(platform, {})[ref[len(prefix):]] = ref
-        for platform, refs in wanted.items():
-            names = list(refs)
-            best: dict[str, tuple[str, Any]] = {}
-            for start in range(0, len(names), chunk):
-                query = sa.select(column, a.c.account_id, a.c.last_seen).where(
-                    a.c.platform == platform, column.in_(names[start:start + chunk]))
-                for name, account_id, last_seen in conn.execute(query):
-                    held = best.get(name)
-                    if held is None or (held[1] is None or (last_seen is not None and last_seen > held[1])):
-                        best[name] = (account_id, last_seen)
-            found.extend((platform, refs[name], account_id) for name, (account_id, _) in best.items())
-    return found
+def write_batch(conn: sa.Connection, batch: Batch, post_authors: PostAuthors | None = None) -> BatchCounts:
+    """Build a batch's rows (:func:`~openiru.store.batch.batch_rows`) and write them."""
+    return write_rows(conn, batch_rows(batch, conn.dialect.name == "sqlite"), post_authors)
 
 
 def dumps(value: Any) -> str:
