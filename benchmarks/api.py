@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import re
 import shutil
 import socket
@@ -130,12 +131,45 @@ def load_average() -> str:
     return Path("/proc/loadavg").read_text().split(" ", 3)[0]
 
 
-def wrk(url: str, token: str, clients: int, seconds: int) -> dict[str, float]:
+def process_cpu_seconds(names: tuple[str, ...], root: int | None = None) -> float:
+    """CPU seconds (user + system) used so far by the processes whose command name is in
+    ``names``, or by ``root`` and its descendants: the cost per request, whatever else the
+    machine is doing at the time."""
+    tick = os.sysconf("SC_CLK_TCK")
+    procs: dict[int, tuple[int, str, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.index("(") + 1:stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2:].split()
+        procs[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
+    if root is None:
+        return sum(cpu for _, name, cpu in procs.values() if name in names)
+    family, grew = {root}, True
+    while grew:
+        more = {pid for pid, (ppid, _, _) in procs.items() if ppid in family} - family
+        family |= more
+        grew = bool(more)
+    return sum(procs[pid][2] for pid in family if pid in procs)
+
+
+def wrk(base: str, paths: list[str], token: str, clients: int, seconds: int) -> dict[str, float]:
     # Two threads for 50 connections: wrk's threads are busy loops that would otherwise take
-    # CPU from the server on this 2-core machine.
+    # CPU from the server on this 2-core machine.  Several paths: each request picks one at
+    # random (a Lua script), e.g. pages deep in the queue by their cursors.
     threads = min(2, clients)
-    out = subprocess.run(["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "10s",
-                          "-H", f"Authorization: Bearer {token}", url], capture_output=True, text=True, check=True).stdout
+    cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "10s",
+           "-H", f"Authorization: Bearer {token}"]
+    if len(paths) > 1:
+        script = OUT / "api-paths.lua"
+        script.write_text("paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n"
+                          "request = function()\n  return wrk.format(nil, paths[math.random(#paths)])\nend\n")
+        cmd += ["-s", str(script)]
+    out = subprocess.run(cmd + [base + paths[0]], capture_output=True, text=True, check=True).stdout
 
     def ms(label: str) -> float:
         m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -151,7 +185,7 @@ def wrk(url: str, token: str, clients: int, seconds: int) -> dict[str, float]:
             "load": load_average()}
 
 
-def python_load(url: str, token: str, clients: int, seconds: int) -> dict[str, float]:
+def python_load(base: str, paths: list[str], token: str, clients: int, seconds: int) -> dict[str, float]:
     """Fallback load generator when wrk is not installed (its own CPU use inflates latencies)."""
     import httpx
 
@@ -162,7 +196,7 @@ def python_load(url: str, token: str, clients: int, seconds: int) -> dict[str, f
         nonlocal errors
         while time.perf_counter() < stop:
             t = time.perf_counter()
-            r = await client.get(url)
+            r = await client.get(base + random.choice(paths))
             latencies.append((time.perf_counter() - t) * 1000)
             errors += r.status_code >= 300
 
@@ -201,6 +235,20 @@ def direct_calls(url: str, repeats: int = 50) -> dict[str, float]:
     return {"triage_service_ms": statistics.median(times), "triage_page_ms": statistics.median(page_times)}
 
 
+def page_paths(base: str, first: str, token: str, pages: int) -> list[str]:
+    """The paths of the first ``pages`` pages of a list, following ``next_cursor``."""
+    import httpx
+
+    paths = [first]
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=60) as client:
+        while len(paths) < pages:
+            cursor = client.get(paths[-1]).raise_for_status().json()["next_cursor"]
+            if not cursor:
+                break
+            paths.append(f"{first}&cursor={cursor}")
+    return paths
+
+
 def stored_ranking_age(url: str) -> float | None:
     """Age in seconds of the key-accounts ranking the API stored in an earlier run, if any."""
     from openiru.api import rankings
@@ -224,6 +272,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--analytics-ttl", type=float, default=86400.0,
                     help="Server's ranking TTL: long, so no background re-ranking competes with the run.")
+    ap.add_argument("--deep-pages", type=int, default=200,
+                    help="Deep-page runs pick at random among this many pages (their cursors).")
     ap.add_argument("--reuse", action="store_true", help="Reuse the generated database of a previous run.")
     ap.add_argument("--no-key-accounts", action="store_true",
                     help="Floor and triage queue only (no ranking needed).")
@@ -240,9 +290,12 @@ def main() -> None:
     port = free_port()
     server = start_server(url, port, args.workers, args.analytics_ttl)
     base = f"http://127.0.0.1:{port}"
-    pages = {"floor: /api/v1/auth/me": "/api/v1/auth/me",
-             "triage queue: /api/v1/alerts?limit=50": "/api/v1/alerts?limit=50",
-             "key accounts: /api/v1/graph/key-accounts?limit=50": "/api/v1/graph/key-accounts?limit=50"}
+    pages: dict[str, list[str]] = {
+        "floor: /api/v1/auth/me": ["/api/v1/auth/me"],
+        "triage queue, first page": ["/api/v1/alerts?limit=50"],
+        f"triage queue, random page of the first {args.deep_pages}": [],  # cursors, found below
+        "key accounts, first page": ["/api/v1/graph/key-accounts?limit=50"],
+        f"key accounts, random page of the first {args.deep_pages}": []}
     load = wrk if shutil.which("wrk") else python_load
     results = {}
     try:
@@ -261,7 +314,7 @@ def main() -> None:
         # slowest one is the full ranking (graph load + PageRank + communities) of the data.
         warm_s = 0.0
         if args.no_key_accounts:
-            del pages["key accounts: /api/v1/graph/key-accounts?limit=50"]
+            pages = {name: paths for name, paths in pages.items() if not name.startswith("key accounts")}
         else:
             with ThreadPoolExecutor(args.workers * 4) as pool:
                 warm_s = max(pool.map(warm, range(args.workers * 4)))
@@ -275,23 +328,34 @@ def main() -> None:
         direct["ranking_stored"] = age is not None
         print(f"warm-up (ranking {'loaded from the store' if age is not None else 'computed'} by every "
               f"worker): {warm_s:.1f}s")
-        for name, path in pages.items():
-            results[name] = load(base + path, token, args.clients, args.seconds)
+        for name, paths in pages.items():
+            if not paths:  # deep pages: walk the list by its cursors as a client would
+                first = pages[name.replace(f"random page of the first {args.deep_pages}", "first page")][0]
+                paths += page_paths(base, first, token, args.deep_pages)
+        server_pid = server.pid
+        for name, paths in pages.items():
+            before = (process_cpu_seconds((), root=server_pid), process_cpu_seconds(("postgres",)))
+            results[name] = load(base, paths, token, args.clients, args.seconds)
+            n = max(results[name]["requests"], 1)
+            results[name]["server_cpu_ms"] = (process_cpu_seconds((), root=server_pid) - before[0]) * 1000 / n
+            results[name]["db_cpu_ms"] = (process_cpu_seconds(("postgres",)) - before[1]) * 1000 / n
     finally:
         server.terminate()
         server.wait(30)
     print()
     print(f"{args.clients} concurrent clients, {args.seconds}s each, {args.workers} server workers, "
           f"load tool: {'wrk' if load is wrk else 'python httpx'}")
-    print(f"{'page':<52} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'errors':>7} {'load':>6}")
+    print(f"{'page':<52} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'errors':>7} {'load':>6}"
+          f" {'srv CPU':>8} {'db CPU':>7}")
     for name, r in results.items():
         print(f"{name:<52} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['rps']:>8.1f} {r['requests']:>9} "
-              f"{r['errors']:>7} {r['load']:>6}")
+              f"{r['errors']:>7} {r['load']:>6} {r['server_cpu_ms']:>8.3f} {r['db_cpu_ms']:>7.3f}")
     print(f"{'service only: list_alerts(limit=51), median ms':<52} {direct['triage_service_ms']:>8.1f}")
     print(f"{'service only: triage_queue page (sync), median ms':<52} {direct['triage_page_ms']:>8.1f}")
     print(f"{'first key-accounts request per worker, ms':<52} {direct['key_accounts_compute_s'] * 1000:>8.0f}"
           f"  ({'stored ranking' if direct['ranking_stored'] else 'cold: full ranking'})")
     print("load: 1-minute load average of the machine when the page's run ended (2 cores, shared)")
+    print("srv CPU / db CPU: CPU ms per request used by the server processes / by PostgreSQL")
     target = all(r["p99_ms"] < 100 for n, r in results.items() if not n.startswith("floor"))
     print(f"target p99 < 100 ms on both pages: {'met' if target else 'NOT met'}")
     (OUT / "api.json").write_text(json.dumps({"args": vars(args), "results": results, "direct": direct}, indent=1))

@@ -143,3 +143,27 @@ def test_token_cache_remembers_and_forgets_on_revocation(sqlite_engine: sa.Engin
     auth.revoke_token(sqlite_engine, "analyst", int(tok["id"]))  # type: ignore[call-overload]
     assert cache.peek(token) is None and cache.user(sqlite_engine, token) is None
     assert auth.TokenCache(0).user(sqlite_engine, world.tokens["admin"]) is not None
+
+
+def test_token_cache_refreshes_once_when_an_entry_expires(sqlite_engine: sa.Engine, monkeypatch) -> None:
+    """An expired entry sends the first request to the database; the others keep the previous
+    answer while it does (no burst of look-ups), but never past a second TTL."""
+    world = make_world(sqlite_engine)
+    token = world.tokens["analyst"]
+    cache = auth.TokenCache(10)
+    clock = [1000.0]
+    monkeypatch.setattr(auth.time, "monotonic", lambda: clock[0])
+    calls = []
+    real = auth.token_user
+    monkeypatch.setattr(auth, "token_user", lambda engine, tok: calls.append(tok) or real(engine, tok))
+    assert cache.user(sqlite_engine, token).name == "analyst"  # type: ignore[union-attr]
+    clock[0] += 11  # expired
+    assert cache.peek(token) is None  # the first caller refreshes...
+    assert cache.peek(token)[0].name == "analyst"  # type: ignore[index,union-attr]  # ...others wait on the old answer
+    assert cache.peek(token) is not None
+    cache.user(sqlite_engine, token)
+    assert len(calls) == 2 and cache.peek(token) is not None
+    clock[0] += 15  # expired again, within the grace
+    assert cache.peek(token) is None and cache.peek(token) is not None  # one refresher again
+    clock[0] += 100  # past the grace: nobody is served the old answer any more
+    assert cache.peek(token) is None and cache.peek(token) is None

@@ -79,7 +79,9 @@ def optional_principal(request: Request) -> Principal | None:
     return principal
 
 
-def current_principal(request: Request) -> Principal:
+def checked_principal(request: Request) -> Principal:
+    """The caller, checked (401 without credentials, 403 on a cookie write without CSRF); sync:
+    may look the credential up in the database."""
     principal = optional_principal(request)
     if principal is None:
         raise ApiError(401, "unauthorized", "log in or give an API token",
@@ -91,9 +93,10 @@ def current_principal(request: Request) -> Principal:
     return principal
 
 
-async def authenticated(request: Request) -> Principal:
-    """:func:`current_principal` as an async dependency: a token whose look-up is cached costs no
-    thread-pool hop; anything else is looked up in the thread pool."""
+async def current_principal(request: Request) -> Principal:
+    """:func:`checked_principal` as an async dependency: a token whose look-up is cached costs no
+    thread-pool hop; anything else is looked up in the thread pool.  (A sync dependency would
+    cost every request a hop to the thread pool and back.)"""
     if not hasattr(request.state, "principal"):
         header = request.headers.get("authorization", "")
         hit = request.app.state.tokens.peek(header[7:].strip()) if header[:7].lower() == "bearer " else None
@@ -101,7 +104,7 @@ async def authenticated(request: Request) -> Principal:
             request.state.principal = Principal(hit[0], "token") if hit[0] is not None else None
         else:
             await run_in_threadpool(optional_principal, request)
-    return current_principal(request)  # no I/O left: the caller is in request.state
+    return checked_principal(request)  # no I/O left: the caller is in request.state
 
 
 class RoleGuard:
@@ -111,7 +114,7 @@ class RoleGuard:
         self.allowed = allowed
 
     # async: FastAPI runs a sync dependency in the thread pool, a hop per request for a comparison.
-    async def __call__(self, principal: Principal = Depends(authenticated)) -> Principal:
+    async def __call__(self, principal: Principal = Depends(current_principal)) -> Principal:
         if principal.role not in self.allowed:
             raise ApiError(403, "forbidden", f"role {principal.role!r} may not do this")
         return principal

@@ -217,14 +217,20 @@ class TokenCache:
     """Token look-ups remembered for ``ttl`` seconds, so a busy API client costs one indexed
     query per token every few seconds, not one per request.  A revocation or password change
     made through this process forgets everything at once; one made elsewhere (another worker,
-    the command line, disabling a user) takes effect within ``ttl``.  Written by hand: the
-    standard library's caches have no expiry.  ``ttl <= 0`` caches nothing."""
+    the command line, disabling a user) takes effect within ``ttl`` (plus one look-up's time).
+
+    When an entry expires, the first request to notice it looks the token up again; requests
+    arriving meanwhile keep the previous answer (never for longer than a second ``ttl``)
+    instead of all querying at once: fifty concurrent clients on one token otherwise made a
+    burst of fifty look-ups every ``ttl`` seconds, a latency spike for all of them.  Written by
+    hand: the standard library's caches have no expiry.  ``ttl <= 0`` caches nothing."""
 
     MAX_ENTRIES = 10_000
 
     def __init__(self, ttl: float) -> None:
         self.ttl = ttl
         self._entries: dict[str, tuple[float, User | None]] = {}
+        self._refreshing: set[str] = set()
         self._lock = threading.Lock()
         _TOKEN_CACHES.add(self)
 
@@ -235,23 +241,41 @@ class TokenCache:
         entry = self._entries.get(key)
         if entry is not None and entry[0] > now:
             return entry[1]
-        user = token_user(engine, token)
-        with self._lock:
-            if len(self._entries) >= self.MAX_ENTRIES:
-                self._entries.clear()
-            self._entries[key] = (now + self.ttl, user)
+        try:
+            user = token_user(engine, token)
+            with self._lock:
+                if len(self._entries) >= self.MAX_ENTRIES:
+                    self._entries.clear()
+                self._entries[key] = (time.monotonic() + self.ttl, user)
+        finally:
+            self._refreshing.discard(key)
         return user
 
     def peek(self, token: str) -> tuple[User | None] | None:
-        """``(user,)`` if the token's look-up is remembered and live, else ``None`` (no I/O)."""
+        """``(user,)`` if the token's look-up is remembered, else ``None`` (no I/O): the caller
+        then calls :meth:`user`.  An expired entry is ``None`` to the first caller (who refreshes
+        it) and still served to others while that refresh runs, up to a second ``ttl``."""
         if self.ttl <= 0:
             return None
-        entry = self._entries.get(digest(token))
-        return (entry[1],) if entry is not None and entry[0] > time.monotonic() else None
+        key = digest(token)
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        now = time.monotonic()
+        if entry[0] > now:
+            return (entry[1],)
+        if entry[0] + self.ttl <= now:
+            return None
+        with self._lock:
+            if key in self._refreshing:
+                return (entry[1],)
+            self._refreshing.add(key)
+        return None
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._refreshing.clear()
 
 
 _TOKEN_CACHES: weakref.WeakSet[TokenCache] = weakref.WeakSet()

@@ -17,8 +17,8 @@ to.  An alert without a card (written before cards existed, or by a path that
 does not scan) is given one on read, from the same functions.
 
 The page is offered twice, with the same SQL and the same item assembly: sync
-over a SQLAlchemy engine (any database), and async over a psycopg connection
-pool (PostgreSQL), which the API's hot route uses so that a page costs no
+over a SQLAlchemy engine (any database), and async over an asyncpg pool
+(PostgreSQL), which the API's hot route uses so that a page costs no
 thread-pool hop and no ORM work.
 """
 
@@ -35,7 +35,7 @@ from ..store import schema
 from ..store import tables_detect as td
 
 if TYPE_CHECKING:
-    from psycopg_pool import AsyncConnectionPool
+    import asyncpg
 
 #: orjson options: datetimes as ``...Z`` (naive ones, from SQLite, are UTC).
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -111,19 +111,22 @@ def _page_statement(limit: int, status: str | None, after: Key | None) -> sa.Sel
     return stmt.order_by(a.c.priority.desc(), a.c.platform, a.c.post_id).limit(limit)
 
 
-def _async_sql(limit: int, status: str | None, after: Key | None) -> tuple[str, dict[str, Any]]:
-    """The page statement for psycopg.  Conditions are left out rather than made optional
-    (``%(x)s IS NULL OR ...``): a prepared statement's generic plan could not use the index."""
+def _async_sql(limit: int, status: str | None, after: Key | None) -> tuple[str, list[Any]]:
+    """The page statement for asyncpg (``$n`` parameters).  Conditions are left out rather than
+    made optional (``$1 IS NULL OR ...``): a prepared statement's generic plan could not use the
+    index for an optional condition."""
     where = ["true"]
-    params: dict[str, Any] = {"limit": limit}
+    args: list[Any] = []
     if status and status != "all":
-        where.append("status = %(status)s")
-        params["status"] = status
+        args.append(status)
+        where.append(f"status = ${len(args)}")
     if after is not None:
-        where.append("priority <= %(p)s AND (priority < %(p)s OR (platform, post_id) > (%(pl)s, %(id)s))")
-        params.update(p=after[0], pl=after[1], id=after[2])
+        args += [after[0], after[1], after[2]]
+        p, pl, pid = f"${len(args) - 2}", f"${len(args) - 1}", f"${len(args)}"
+        where.append(f"priority <= {p} AND (priority < {p} OR (platform, post_id) > ({pl}, {pid}))")
+    args.append(limit)
     return (f"SELECT {', '.join(COLUMNS)} FROM detect_alerts WHERE {' AND '.join(where)} "
-            "ORDER BY priority DESC, platform, post_id LIMIT %(limit)s"), params
+            f"ORDER BY priority DESC, platform, post_id LIMIT ${len(args)}"), args
 
 
 def queue_rows(engine: sa.Engine, *, limit: int, status: str | None = "open",
@@ -136,14 +139,13 @@ def queue_rows(engine: sa.Engine, *, limit: int, status: str | None = "open",
     return rows
 
 
-async def queue_rows_async(pool: AsyncConnectionPool, *, limit: int, status: str | None = "open",
+async def queue_rows_async(pool: asyncpg.Pool, *, limit: int, status: str | None = "open",
                            after: Key | None = None) -> list[tuple[Any, ...]]:
-    """:func:`queue_rows` over a psycopg async pool (autocommit connections).  Rows lacking a
-    card come back with ``None`` in its place: pass them to :func:`with_cards` (sync)."""
-    sql, params = _async_sql(limit, status, after)
-    async with pool.connection() as conn:
-        cur = await conn.execute(sql, params)  # type: ignore[arg-type]  # built from constants
-        return await cur.fetchall()
+    """:func:`queue_rows` over an asyncpg pool (statements prepared once per connection).  Rows
+    lacking a card come back with ``None`` in its place: pass them to :func:`with_cards` (sync)."""
+    sql, args = _async_sql(limit, status, after)
+    async with pool.acquire() as conn:
+        return [tuple(r) for r in await conn.fetch(sql, *args)]
 
 
 def with_cards(engine: sa.Engine, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:

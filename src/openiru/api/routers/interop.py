@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ...services import detect_banks, detect_classifier, referrals_export
-from ..deps import UNIT, Principal, current_principal, engine_of, roles
+from ..deps import UNIT, Principal, checked_principal, engine_of, roles
 
 router = APIRouter(prefix="/api/v1", tags=["interop"])
 WRITERS = ("admin", "analyst")
@@ -83,7 +83,7 @@ def export_referrals(request: Request, fmt: Literal["dsa", "stix", "misp", "lume
 async def train(request: Request) -> dict[str, Any]:
     """Train the classifier on analysts' decisions (as ``openiru classifier train``)."""
     engine = engine_of(request)
-    principal: Principal = current_principal(request)
+    principal: Principal = checked_principal(request)
     return await run_in_threadpool(detect_classifier.train, engine, principal.name)  # type: ignore[no-any-return]
 
 
