@@ -280,7 +280,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100000,1000000", help="comma-separated post counts")
     parser.add_argument("--formats", default="twarc2,telegram")
     parser.add_argument("--dbs", default="sqlite,postgresql")
-    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=10_000, help="records per transaction (the importer's default)")
     parser.add_argument("--no-reference", action="store_true", help="skip coordination-network-toolkit")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -48,7 +48,8 @@ def _ranges(conn: sa.Connection, platforms: Iterable[str] | None,
 
 
 def _in_range(mark: str, after: str | None, upto: str | None) -> tuple[str, tuple[str, ...]]:
-    sql, params = f"edges.platform = {mark}", ()
+    sql = f"edges.platform = {mark}"
+    params: tuple[str, ...] = ()
     if after is not None:
         sql, params = sql + f" AND edges.post_id > {mark}", (after,)
     if upto is not None:
