@@ -167,3 +167,29 @@ def test_token_cache_refreshes_once_when_an_entry_expires(sqlite_engine: sa.Engi
     assert cache.peek(token) is None and cache.peek(token) is not None  # one refresher again
     clock[0] += 100  # past the grace: nobody is served the old answer any more
     assert cache.peek(token) is None and cache.peek(token) is None
+
+
+def test_key_accounts_pages_walk_the_whole_ranking(sqlite_engine: sa.Engine) -> None:
+    """Pages of the cached ranking (rows kept as JSON bytes), followed by their cursors, give the
+    service's ranking in order, per platform too; one account's score parses its row back."""
+    from openiru.services import graph as graph_service
+    from test_api_detect import _content
+
+    world = make_world(sqlite_engine)
+    _content(sqlite_engine)
+    client = world.client("analyst")
+    expected = _as_json(graph_service.key_accounts(sqlite_engine))
+    for query, rows in (("", expected), ("&platform=x", [r for r in expected if r["platform"] == "x"])):
+        got, cursor = [], ""
+        while True:
+            res = client.get(f"/api/v1/graph/key-accounts?limit=2{query}{cursor}")
+            assert res.status_code == 200
+            got += res.json()["items"]
+            if not res.json()["next_cursor"]:
+                break
+            cursor = f"&cursor={res.json()['next_cursor']}"
+        assert got == rows and len(got) >= 2
+    last = expected[-1]
+    score = client.get(f"/api/v1/graph/score?platform={last['platform']}&account_id={last['account_id']}").json()
+    assert score == {**last, "rank": len(expected)}
+    assert client.get("/api/v1/graph/key-accounts?cursor=WyJ4Il0").status_code == 400

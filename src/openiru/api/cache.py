@@ -48,6 +48,16 @@ class AnalyticsCache:
             self._refresh_in_background(key, compute)
         return value
 
+    def peek(self, key: Hashable, compute: Callable[[], Any] | None = None) -> Any:
+        """The value held for ``key`` without waiting (``None`` when there is none yet); a stale
+        one is served and, given ``compute``, refreshed in the background as by :meth:`get`."""
+        entry = self._values.get(key)
+        if entry is None:
+            return None
+        if compute is not None and self.clock() - entry[0] > self.ttl:
+            self._refresh_in_background(key, compute)
+        return entry[1]
+
     def _refresh_in_background(self, key: Hashable, compute: Callable[[], Any]) -> None:
         with self._guard:
             if key in self._refreshing:
