@@ -193,3 +193,23 @@ def test_key_accounts_pages_walk_the_whole_ranking(sqlite_engine: sa.Engine) -> 
     score = client.get(f"/api/v1/graph/score?platform={last['platform']}&account_id={last['account_id']}").json()
     assert score == {**last, "rank": len(expected)}
     assert client.get("/api/v1/graph/key-accounts?cursor=WyJ4Il0").status_code == 400
+
+
+def test_a_claim_kept_alive_by_heartbeats_and_a_dead_one_taken_over(engine: sa.Engine) -> None:
+    import time as _time
+    from datetime import timedelta
+
+    assert rankings.claim_refresh(engine, "h")
+    with engine.begin() as conn:  # the claimer went quiet a while ago...
+        conn.execute(sa.update(rankings.api_rankings).values(
+            refreshing_since=datetime.now(UTC) - rankings.CLAIM_EXPIRY + timedelta(seconds=1)))
+    with rankings.heartbeat(engine, "h", every=0.05):  # ...but is alive and renews its claim
+        _time.sleep(0.3)
+    with engine.connect() as conn:
+        since = conn.execute(sa.select(rankings.api_rankings.c.refreshing_since)).scalar_one()
+    assert datetime.now(UTC) - rankings.utc(since) < timedelta(seconds=5)
+    assert not rankings.claim_refresh(engine, "h")
+    with engine.begin() as conn:  # a claim not renewed for CLAIM_EXPIRY: its holder died
+        conn.execute(sa.update(rankings.api_rankings).values(
+            refreshing_since=datetime.now(UTC) - rankings.CLAIM_EXPIRY - timedelta(seconds=1)))
+    assert rankings.claim_refresh(engine, "h")

@@ -4,13 +4,19 @@ Ranking a million-post graph takes minutes.  Held only in one process's memory,
 each uvicorn worker (and each restart) would rank again; stored in
 ``api_rankings`` (orjson bytes), a worker that starts serves the last ranking at
 once and at most one worker refreshes it at a time: ``claim_refresh`` sets
-``refreshing_since`` atomically, and a claim older than ``CLAIM_EXPIRY`` (a
-refresher that died) can be taken over.
+``refreshing_since`` atomically, the refresher renews it every ``HEARTBEAT``
+while it computes (:func:`heartbeat`), and a claim not renewed for
+``CLAIM_EXPIRY`` (its refresher died: a killed or restarted server) can be
+taken over, so a crash does not leave the others waiting for hours.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -20,7 +26,9 @@ import sqlalchemy as sa
 from ..model import utc
 from ..store.tables_api import api_rankings
 
-CLAIM_EXPIRY = timedelta(hours=2)
+HEARTBEAT = timedelta(seconds=20)
+CLAIM_EXPIRY = timedelta(minutes=2)
+log = logging.getLogger("openiru.api")
 
 
 def _now() -> datetime:
@@ -67,6 +75,29 @@ def claim_refresh(engine: sa.Engine, name: str) -> bool:
                                                         r.c.refreshing_since < now - CLAIM_EXPIRY))
             .values(refreshing_since=now)).rowcount
     return bool(claimed)
+
+
+@contextmanager
+def heartbeat(engine: sa.Engine, name: str, every: float = HEARTBEAT.total_seconds()) -> Iterator[None]:
+    """Renew this process's claim on ``name`` every ``every`` seconds while the block runs."""
+    r, stop = api_rankings, threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every):
+            try:
+                with engine.begin() as conn:
+                    conn.execute(sa.update(r).where(r.c.name == name, r.c.refreshing_since.is_not(None))
+                                 .values(refreshing_since=_now()))
+            except sa.exc.SQLAlchemyError as exc:  # a missed beat only risks a duplicate ranking
+                log.warning("could not renew the claim on %s: %s", name, exc)
+
+    thread = threading.Thread(target=beat, name=f"openiru-claim-{name}", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def release(engine: sa.Engine, name: str) -> None:

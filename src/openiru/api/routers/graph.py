@@ -65,7 +65,8 @@ def _compute_key_accounts(request: Request) -> KeyAccounts:
         if rows is not None:
             return KeyAccounts(rows)
     try:
-        rows = run_graph(engine, "key_accounts")
+        with rankings.heartbeat(engine, name):
+            rows = run_graph(engine, "key_accounts")
     except BaseException:
         rankings.release(engine, name)
         raise
