@@ -17,6 +17,11 @@ out = Console()
 err = Console(stderr=True)
 
 
+#: Seconds a stopping server waits for requests in flight (one waiting for a ranking would
+#: otherwise hold the shutdown for as long as the ranking takes).
+GRACEFUL_SHUTDOWN_S = 10
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
@@ -48,10 +53,12 @@ def serve(
         os.environ["OPENIRU_DB"] = settings.db_url
         os.environ[SETTINGS_ENV] = settings_to_env(api_settings)
         uvicorn.run("openiru.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
-                    log_level="warning", proxy_headers=False, server_header=False, access_log=False)
+                    log_level="warning", proxy_headers=False, server_header=False, access_log=False,
+                    timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
         return
     uvicorn.run(create_app(serving_engine(settings.db_url), api_settings), host=host, port=port,
-                log_level="info", proxy_headers=False, server_header=False)
+                log_level="info", proxy_headers=False, server_header=False,
+                timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
 
 
 @user_app.command("passwd")
