@@ -54,7 +54,7 @@ def merge_account(old: Account, new: Account) -> Account:
 
 def fuller(post: Post, other: Post) -> bool:
     """Whether ``post`` describes more of the same post than ``other`` (see :func:`fullness`)."""
-    return (len(post.media), len(post.text)) > (len(other.media), len(other.text))
+    return fullness(len(post.media), post.text) > fullness(len(other.media), other.text)
 
 
 def fullness(media: int, text: str | None) -> tuple[int, int]:

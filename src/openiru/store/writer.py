@@ -24,7 +24,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .batch import Batch, BatchRows, batch_rows, keep_time, merge_account, sqlite_time
+from .batch import Batch, BatchRows, batch_rows, fullness, keep_time, merge_account, sqlite_time
 from .resolve import resolve_edges
 
 __all__ = ["Batch", "BatchCounts", "PostAuthors", "SeenTimes", "dialect_insert", "existing_posts",
@@ -245,7 +245,7 @@ def _settle_stored(conn: sa.Connection, rows: BatchRows, counts: BatchCounts) ->
     if not stored:
         return
     media = Counter((r[0], r[1]) for r in rows.links if (r[0], r[1]) in stored)
-    replace = [k for r in rows.posts if (k := (r[0], r[1])) in stored and (media[k], len(r[4] or "")) > stored[k]]
+    replace = [k for r in rows.posts if (k := (r[0], r[1])) in stored and fullness(media[k], r[4]) > stored[k]]
     skip = stored.keys() - set(replace)
     if replace:
         for table in ("post_media", "edges", "posts"):
