@@ -213,3 +213,27 @@ def test_a_claim_kept_alive_by_heartbeats_and_a_dead_one_taken_over(engine: sa.E
         conn.execute(sa.update(rankings.api_rankings).values(
             refreshing_since=datetime.now(UTC) - rankings.CLAIM_EXPIRY - timedelta(seconds=1)))
     assert rankings.claim_refresh(engine, "h")
+
+
+def test_served_app_freezes_startup_objects_and_settings_reach_workers(sqlite_engine: sa.Engine,
+                                                                        monkeypatch) -> None:
+    import gc
+
+    from starlette.testclient import TestClient
+
+    from openiru.api.app import SETTINGS_ENV, app_from_env, create_app, settings_to_env
+    from openiru.api.settings import ApiSettings
+
+    gc.unfreeze()
+    try:
+        with TestClient(create_app(sqlite_engine, ApiSettings(freeze_gc=True))):
+            assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
+    with TestClient(create_app(sqlite_engine, ApiSettings())):
+        assert gc.get_freeze_count() == 0  # the default (tests, embedding) leaves the collector alone
+    settings = ApiSettings(freeze_gc=True, auth_cache_ttl=5.0, analytics_ttl=7.0)
+    monkeypatch.setenv(SETTINGS_ENV, settings_to_env(settings))
+    monkeypatch.setenv("OPENIRU_DB", str(sqlite_engine.url))
+    served = app_from_env().state.settings  # what each `serve --workers N` process builds
+    assert (served.freeze_gc, served.auth_cache_ttl, served.analytics_ttl) == (True, 5.0, 7.0)

@@ -9,6 +9,7 @@ installed are skipped.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import json
 import logging
@@ -53,6 +54,12 @@ def _include_routers(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.read_pool = await open_read_pool(app.state.engine, app.state.settings.read_pool_size)
+    if app.state.settings.freeze_gc:
+        # Everything alive now (modules, the app, its routes and schemas: ~270,000 objects) lives
+        # as long as the process: out of the collector's sight, a full collection takes
+        # microseconds instead of ~0.1 s that the requests in flight would wait.
+        gc.collect()
+        gc.freeze()
     try:
         yield
     finally:
@@ -110,6 +117,7 @@ SETTINGS_ENV = "OPENIRU_API_SETTINGS"
 
 def settings_to_env(settings: ApiSettings) -> str:
     return json.dumps({"secure_cookies": settings.secure_cookies, "analytics_ttl": settings.analytics_ttl,
+                       "freeze_gc": settings.freeze_gc,
                        "auth_cache_ttl": settings.auth_cache_ttl, "data_dir": str(settings.data_dir)})
 
 
@@ -123,5 +131,6 @@ def app_from_env() -> Any:
         values = json.loads(raw)
         api_settings = replace(api_settings, secure_cookies=bool(values["secure_cookies"]),
                                analytics_ttl=float(values["analytics_ttl"]),
-                               auth_cache_ttl=float(values["auth_cache_ttl"]), data_dir=Path(values["data_dir"]))
+                               auth_cache_ttl=float(values["auth_cache_ttl"]), data_dir=Path(values["data_dir"]),
+                               freeze_gc=bool(values.get("freeze_gc", False)))
     return create_app(serving_engine(settings.db_url), api_settings)

@@ -31,6 +31,9 @@ class ApiSettings:
     data_dir: Path = Path("./openiru-data")
     #: Connections per server process in the async pool of the triage page (PostgreSQL only).
     read_pool_size: int = 4
+    #: Move the objects alive at start out of the garbage collector's sight (``gc.freeze``):
+    #: what a long-running server wants (``openiru serve``), not a test process making many apps.
+    freeze_gc: bool = False
     login_policy: LoginPolicy = field(default=DEFAULT_POLICY)
 
     @classmethod

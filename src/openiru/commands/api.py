@@ -45,7 +45,7 @@ def serve(
 
     settings = Settings.load(db)
     api_settings = ApiSettings(secure_cookies=not insecure_cookies, data_dir=settings.data_dir,
-                               auth_cache_ttl=auth_cache_seconds, analytics_ttl=analytics_ttl)
+                               auth_cache_ttl=auth_cache_seconds, analytics_ttl=analytics_ttl, freeze_gc=True)
     workers = workers or os.cpu_count() or 1
     err.print(f"OpenIRU console: http://{host}:{port}/  (API: /api/v1, OpenAPI: /openapi.json)")
     # uvicorn picks uvloop and httptools by itself ("auto") when they are installed.
