@@ -14,6 +14,9 @@ the thread pool.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -22,20 +25,44 @@ if TYPE_CHECKING:
     import asyncpg
 
 
+class FairPool:
+    """An asyncpg pool whose waiters are served first come, first served.
+
+    asyncpg hands out connections through an ``asyncio.Queue``: a waiter woken for a
+    released connection can find it taken by a request that arrived just then, and
+    queues again at the back.  Under steady load some requests lost that race over and
+    over: the triage page's p99 was ten times its median.  A FIFO ``asyncio.Semaphore``
+    (fair since Python 3.11.1) sized to the pool admits requests in arrival order, and an
+    admitted request always finds a connection free."""
+
+    def __init__(self, pool: asyncpg.Pool, size: int) -> None:
+        self.pool = pool
+        self._turns = asyncio.Semaphore(size)
+
+    @asynccontextmanager
+    async def acquire(self) -> AsyncIterator[asyncpg.Connection]:
+        async with self._turns, self.pool.acquire() as conn:
+            yield conn
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
 def dsn(engine: sa.Engine) -> str:
     """The engine's URL as a libpq connection string (``postgresql://...``)."""
     return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-async def open_read_pool(engine: sa.Engine, size: int) -> asyncpg.Pool | None:
+async def open_read_pool(engine: sa.Engine, size: int) -> FairPool | None:
     """A pool of ``size`` connections to the engine's PostgreSQL, or ``None`` on other databases
     (or with ``size`` 0)."""
     if engine.dialect.name != "postgresql" or size <= 0:
         return None
     import asyncpg
 
-    return await asyncpg.create_pool(dsn(engine), min_size=size, max_size=size, timeout=30,
+    pool = await asyncpg.create_pool(dsn(engine), min_size=size, max_size=size, timeout=30,
                                      reset=_keep_session)
+    return FairPool(pool, size)
 
 
 async def _keep_session(conn: asyncpg.Connection) -> None:

@@ -25,7 +25,7 @@ thread-pool hop and no ORM work.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import orjson
 import sqlalchemy as sa
@@ -35,7 +35,15 @@ from ..store import schema
 from ..store import tables_detect as td
 
 if TYPE_CHECKING:
+    from contextlib import AbstractAsyncContextManager
+
     import asyncpg
+
+
+class ConnectionSource(Protocol):
+    """Where async page reads get a connection: an ``asyncpg.Pool`` or a wrapper of one."""
+
+    def acquire(self) -> AbstractAsyncContextManager[asyncpg.Connection]: ...
 
 #: orjson options: datetimes as ``...Z`` (naive ones, from SQLite, are UTC).
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
@@ -139,7 +147,7 @@ def queue_rows(engine: sa.Engine, *, limit: int, status: str | None = "open",
     return rows
 
 
-async def queue_rows_async(pool: asyncpg.Pool, *, limit: int, status: str | None = "open",
+async def queue_rows_async(pool: ConnectionSource, *, limit: int, status: str | None = "open",
                            after: Key | None = None) -> list[tuple[Any, ...]]:
     """:func:`queue_rows` over an asyncpg pool (statements prepared once per connection).  Rows
     lacking a card come back with ``None`` in its place: pass them to :func:`with_cards` (sync)."""
