@@ -6,8 +6,10 @@ Generates the data with bulk SQL (``generate_series``) in a fresh PostgreSQL
 database: accounts, posts, interaction edges, alerts with their evidence.
 Starts the real server (``openiru serve``) on loopback, warms the analytics
 cache, then drives each page with ``wrk`` (Debian package; a Python/httpx
-client is used when wrk is missing) and prints p50/p99 latency and
-throughput.  Side by side in the same run: the floor of the stack (an
+client is used when wrk is missing) and prints p50/p99 latency, throughput and
+the CPU milliseconds per request of the server and of PostgreSQL.  Each list
+is measured on its first page and on random pages among the first
+``--deep-pages`` (reached by their cursors, as a client pages).  Side by side in the same run: the floor of the stack (an
 authenticated ``/api/v1/auth/me``: uvicorn + FastAPI + token check, no page
 work) and the service functions called directly without HTTP.
 """
