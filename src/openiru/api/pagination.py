@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 from fastapi import Query, Response
 from pydantic import BaseModel
 
@@ -73,28 +72,6 @@ async def page_params(limit: int = Query(50, ge=1, le=500, description="Items pe
                 ) -> PageParams:
     """async: no thread-pool hop for parsing two query parameters."""
     return PageParams(limit=limit, cursor=decode_cursor(cursor))
-
-
-def keyset_after(columns: Sequence[sa.ColumnElement[Any]], cursor: list[Any] | None,
-                 descending: bool = False) -> sa.ColumnElement[bool] | None:
-    """The WHERE clause selecting rows after ``cursor`` in (``columns``) order."""
-    if cursor is None:
-        return None
-    if len(cursor) != len(columns):
-        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
-    values = [sa.literal(v, type_=c.type) if not isinstance(c.type, sa.DateTime)
-              else sa.literal(_parse_time(v), type_=c.type) for c, v in zip(columns, cursor, strict=True)]
-    left, right = sa.tuple_(*columns), sa.tuple_(*values)
-    return left < right if descending else left > right
-
-
-def _parse_time(value: Any) -> Any:
-    from ..model import parse_time
-
-    try:
-        return parse_time(value)
-    except (ValueError, TypeError):
-        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out") from None
 
 
 def make_page(rows: Sequence[Any], limit: int, key: Callable[[Any], Sequence[Any]],

@@ -11,13 +11,14 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from ...model import parse_time
+from ...services import content
 from ...services.ingest import ingest_source, source_for
 from ...services.stats import platform_stats
-from .. import readmodel
 from ..deps import UNIT, engine_of, roles
 from ..errors import ApiError
 from ..media import safe_media_response
-from ..pagination import PageParams, page_params
+from ..pagination import PageParams, encode_cursor, page_params
 
 router = APIRouter(prefix="/api/v1", tags=["content"])
 
@@ -27,13 +28,26 @@ def list_posts(request: Request, page: PageParams = Depends(page_params),
                platform: str | None = Query(None, max_length=100),
                account_id: str | None = Query(None, max_length=255)) -> dict[str, Any]:
     """Posts, newest first; filter by platform and author."""
-    return readmodel.list_posts(engine_of(request), page.limit, page.cursor, platform, account_id)
+    after = None
+    if page.cursor is not None:
+        c = page.cursor
+        if len(c) != 3 or not all(isinstance(v, str) for v in c):
+            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+        try:
+            after = (parse_time(c[0]), c[1], c[2])
+        except (ValueError, TypeError):
+            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out") from None
+    return _page(*content.list_posts(engine_of(request), page.limit, after, platform, account_id))
+
+
+def _page(items: list[dict[str, Any]], key: list[Any] | None) -> dict[str, Any]:
+    return {"items": items, "next_cursor": encode_cursor(key) if key is not None else None}
 
 
 @router.get("/posts/{platform}/{post_id:path}", **roles(*UNIT))
 def get_post(request: Request, platform: str = Path(max_length=100, pattern=r"^[^/]+$"), post_id: str = Path(max_length=255)) -> dict[str, Any]:
     """One post with its media (Telegram post ids contain a slash: ``chat/message``)."""
-    return readmodel.get_post(engine_of(request), platform, post_id)
+    return content.get_post(engine_of(request), platform, post_id)
 
 
 @router.get("/accounts", **roles(*UNIT))
@@ -41,19 +55,24 @@ def list_accounts(request: Request, page: PageParams = Depends(page_params),
                   platform: str | None = Query(None, max_length=100),
                   handle: str | None = Query(None, max_length=255)) -> dict[str, Any]:
     """Accounts by platform and id; filter by platform and handle."""
-    return readmodel.list_accounts(engine_of(request), page.limit, page.cursor, platform, handle)
+    after = None
+    if page.cursor is not None:
+        if len(page.cursor) != 2 or not all(isinstance(v, str) for v in page.cursor):
+            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+        after = (page.cursor[0], page.cursor[1])
+    return _page(*content.list_accounts(engine_of(request), page.limit, after, platform, handle))
 
 
 @router.get("/accounts/{platform}/{account_id:path}", **roles(*UNIT))
 def get_account(request: Request, platform: str = Path(max_length=100, pattern=r"^[^/]+$"), account_id: str = Path(max_length=255)) -> dict[str, Any]:
-    return readmodel.get_account(engine_of(request), platform, account_id)
+    return content.get_account(engine_of(request), platform, account_id)
 
 
 @router.get("/media/{media_key:path}", **roles(*UNIT),
             responses={200: {"content": {"application/octet-stream": {}}}})
 def get_media(request: Request, media_key: str = Path(max_length=600)) -> Response:
     """A media file, served only as an inert image/video type or as a download."""
-    path, _mime = readmodel.media_file(engine_of(request), media_key)
+    path, _mime = content.media_file(engine_of(request), media_key)
     return safe_media_response(path)
 
 

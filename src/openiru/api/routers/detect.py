@@ -8,8 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from ...services import detect_alerts, detect_banks, detect_match, detect_scan, triage_queue
-from .. import readmodel
+from ...services import content, detect_alerts, detect_banks, detect_match, detect_scan, triage_queue
 from ..deps import UNIT, Principal, current_principal, engine_of, read_engine_of, roles
 from ..errors import ApiError
 from ..pagination import JsonBytes, PageParams, encode_cursor, orjson_page, page_params
@@ -88,7 +87,7 @@ def post_evidence(request: Request, platform: str = Path(max_length=100),
                   post_id: str = Path(max_length=255)) -> dict[str, Any]:
     """What detection found on one post: bank item and distance, matched terms and spans,
     near-duplicate source and similarity, classifier score."""
-    found = readmodel.post_evidence(engine_of(request), platform, post_id)
+    found = content.post_evidence(engine_of(request), platform, post_id)
     return found or {"status": None, "priority": None, "hits": []}
 
 

@@ -10,8 +10,9 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import NotFoundError
+from ...services import content
 from ...services import graph as graph_service
-from .. import rankings, readmodel
+from .. import rankings
 from ..analytics import run_graph
 from ..deps import UNIT, Principal, RoleGuard, engine_of, roles
 from ..errors import ApiError
@@ -118,7 +119,7 @@ def neighbourhood(request: Request, platform: str = Query(..., max_length=100),
                   account_id: str = Query(..., max_length=255),
                   limit: int = Query(40, ge=1, le=200)) -> dict[str, Any]:
     """The account's interaction neighbourhood as nodes and edges (for the console's graph)."""
-    return readmodel.neighbourhood(engine_of(request), platform, account_id, limit)
+    return content.neighbourhood(engine_of(request), platform, account_id, limit)
 
 
 @router.get("/coordination", **roles(*UNIT))

@@ -1,20 +1,34 @@
-"""Read-only listing queries the API pages through: posts, accounts, media.
+"""Read-only views of collected content for the API and the console.
 
-The foundation services offer per-platform counts but no paged listing, so the
-keyset queries live here, read-only, on the same tables; they move to a
-service module when one offers paged listing.  Writes always go through
-services.
+Pages of posts and accounts (keyset, any depth at the same cost), one post with
+its media and author, one account, a media file's path, an account's
+interaction neighbourhood, and what detection found on one post.  A page is
+``(items, next_key)``: the adapter turns the key of the last item into its
+opaque cursor.  Writes always go through the other services.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from ..errors import NotFoundError
 from ..store import schema
-from .pagination import keyset_after, make_page
+from ..store import tables_detect as td
+
+#: ``(items, key of the last item when there is a next page, else None)``
+Page = tuple[list[dict[str, Any]], list[Any] | None]
+
+
+def _page(rows: Sequence[Any], limit: int, key: Callable[[Any], list[Any]],
+          render: Callable[[Any], dict[str, Any]]) -> Page:
+    """A page from up to ``limit + 1`` rows (the extra one tells whether there is more)."""
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [render(r) for r in rows], (key(rows[-1]) if more and rows else None)
 
 
 def _iso(value: Any) -> str | None:
@@ -40,9 +54,10 @@ _POST_COLUMNS = ("platform", "post_id", "account_id", "timestamp", "text", "lang
                  "reply_to", "repost_of", "quote_of", "forward_from")
 
 
-def list_posts(engine: sa.Engine, limit: int, cursor: list[Any] | None, platform: str | None = None,
-               account_id: str | None = None) -> dict[str, Any]:
-    """Posts, newest first."""
+def list_posts(engine: sa.Engine, limit: int, after: tuple[datetime, str, str] | None = None,
+               platform: str | None = None, account_id: str | None = None) -> Page:
+    """Posts, newest first, after the keyset ``(timestamp, platform, post id)`` of the previous
+    page's last post."""
     p = schema.posts
     order = [p.c.timestamp, p.c.platform, p.c.post_id]
     query = sa.select(*(p.c[name] for name in _POST_COLUMNS))
@@ -50,13 +65,13 @@ def list_posts(engine: sa.Engine, limit: int, cursor: list[Any] | None, platform
         query = query.where(p.c.platform == platform)
     if account_id:
         query = query.where(p.c.account_id == account_id)
-    after = keyset_after(order, cursor, descending=True)
     if after is not None:
-        query = query.where(after)
+        query = query.where(sa.tuple_(*order) < sa.tuple_(*(sa.literal(v, c.type) for c, v in zip(order, after,
+                                                                                                  strict=True))))
     query = query.order_by(*(c.desc() for c in order)).limit(limit + 1)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    return make_page(rows, limit, lambda r: (_iso(r.timestamp), r.platform, r.post_id), post_dict)
+    return _page(rows, limit, lambda r: [_iso(r.timestamp), r.platform, r.post_id], post_dict)
 
 
 def get_post(engine: sa.Engine, platform: str, post_id: str) -> dict[str, Any]:
@@ -80,8 +95,9 @@ def get_post(engine: sa.Engine, platform: str, post_id: str) -> dict[str, Any]:
     return out
 
 
-def list_accounts(engine: sa.Engine, limit: int, cursor: list[Any] | None, platform: str | None = None,
-                  handle: str | None = None) -> dict[str, Any]:
+def list_accounts(engine: sa.Engine, limit: int, after: tuple[str, str] | None = None,
+                  platform: str | None = None, handle: str | None = None) -> Page:
+    """Accounts by (platform, account id), after that key of the previous page's last one."""
     a = schema.accounts
     order = [a.c.platform, a.c.account_id]
     query = sa.select(a)
@@ -89,12 +105,12 @@ def list_accounts(engine: sa.Engine, limit: int, cursor: list[Any] | None, platf
         query = query.where(a.c.platform == platform)
     if handle:
         query = query.where(sa.func.lower(a.c.handle) == handle.lower())
-    after = keyset_after(order, cursor)
     if after is not None:
-        query = query.where(after)
+        query = query.where(sa.tuple_(*order) > sa.tuple_(*(sa.literal(v, c.type) for c, v in zip(order, after,
+                                                                                                  strict=True))))
     with engine.connect() as conn:
         rows = conn.execute(query.order_by(*order).limit(limit + 1)).all()
-    return make_page(rows, limit, lambda r: (r.platform, r.account_id), account_dict)
+    return _page(rows, limit, lambda r: [r.platform, r.account_id], account_dict)
 
 
 def get_account(engine: sa.Engine, platform: str, account_id: str) -> dict[str, Any]:
@@ -168,11 +184,8 @@ def neighbourhood(engine: sa.Engine, platform: str, account_id: str, limit: int 
 def post_evidence(engine: sa.Engine, platform: str, post_id: str) -> dict[str, Any] | None:
     """The alert on one post and its detection hits (evidence), or ``None`` without an alert.
 
-    One indexed lookup; the detection service's ``get_alert`` scans the whole queue, too slow for
-    a page view over 100,000 alerts.  Imported here so the API runs without the detection area.
+    One indexed lookup of the alert and one of its hits, every hit shown (suppressed ones marked).
     """
-    from ..store import tables_detect as td
-
     a, h = td.detect_alerts, td.detect_hits
     with engine.connect() as conn:
         alert = conn.execute(sa.select(a).where(a.c.platform == platform, a.c.post_id == post_id)).first()
