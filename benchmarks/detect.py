@@ -8,7 +8,9 @@ files).  Printed: posts per second of the detection pipeline
 (:class:`openiru.detect.pipeline.Detector`, in memory: no database), the share of
 posts with hits, peak memory, and beside it pdqhash's own images per second on
 the same images (python-threatexchange's ``pdq_from_file``), the bound for image
-posts.  Also language-identification accuracy per language on short posts.
+posts.  Also language-identification accuracy per language on short posts
+(the hand-written corpus ``benchmarks/data/short_posts_langid.tsv``; the full
+table, with length bands and lingua's own detector beside it: ``benchmarks/langid.py``).
 
 All text is generated from fictional vocabularies (neutral placeholder words).
 
@@ -166,32 +168,20 @@ def run_stream(det: Detector, posts: list[ScanPost], batch: int = 2000) -> tuple
     return len(posts) / (time.perf_counter() - start), len(posts) / (time.process_time() - cpu), flagged
 
 
-SHORT_POSTS = {
-    "en": ["The bus is late again this morning.", "Great match last night, well played!",
-           "Does anyone know a good bakery nearby?", "The weather will be sunny all week."],
-    "fr": ["Le bus est encore en retard ce matin.", "Beau match hier soir, bien joué !",
-           "Quelqu'un connaît une bonne boulangerie ?", "Il fera beau toute la semaine."],
-    "de": ["Der Bus ist heute Morgen wieder spät.", "Tolles Spiel gestern Abend!",
-           "Kennt jemand eine gute Bäckerei in der Nähe?", "Die ganze Woche wird es sonnig."],
-    "ru": ["Автобус сегодня утром снова опаздывает.", "Отличный матч вчера вечером!",
-           "Кто знает хорошую пекарню рядом?", "Всю неделю будет солнечно."],
-    "tr": ["Otobüs bu sabah yine gecikti.", "Dün akşamki maç harikaydı!",
-           "Yakınlarda iyi bir fırın bilen var mı?", "Bütün hafta hava güneşli olacak."],
-    "ar": ["الحافلة متأخرة مرة أخرى هذا الصباح.", "مباراة رائعة الليلة الماضية!",
-           "هل يعرف أحد مخبزا جيدا قريبا؟", "سيكون الطقس مشمسا طوال الأسبوع."],
-    "fa": ["اتوبوس امروز صبح دوباره دیر کرد.", "بازی دیشب عالی بود!",
-           "کسی نانوایی خوبی در این نزدیکی می‌شناسد؟", "تمام هفته هوا آفتابی خواهد بود."],
-    "ur": ["بس آج صبح پھر دیر سے آئی۔", "کل رات کا میچ زبردست تھا!",
-           "کیا کوئی قریب اچھی بیکری جانتا ہے؟", "پورا ہفتہ دھوپ رہے گی۔"],
-    "id": ["Bus terlambat lagi pagi ini.", "Pertandingan tadi malam luar biasa!",
-           "Ada yang tahu toko roti yang bagus di dekat sini?", "Cuaca akan cerah sepanjang minggu."],
-}
+LANGID_CORPUS = Path(__file__).parent / "data" / "short_posts_langid.tsv"
 
 
 def language_accuracy() -> None:
+    """Accuracy per language on the hand-written corpus of ``benchmarks/langid.py``, which
+    prints the full table (length bands, confusions, throughput, lingua with all languages)."""
+    lines = LANGID_CORPUS.read_text(encoding="utf-8").splitlines()[1:]  # "lang<TAB>text", header
+    posts: dict[str, list[str]] = {}
+    for lang, text in (line.split("\t", 1) for line in lines if line):
+        posts.setdefault(lang, []).append(text)
     print("\nlanguage identification (lingua, 9 languages, posts under 100 characters)")
     print(f"{'language':>9} {'posts':>6} {'accuracy':>9}")
-    for code, texts in SHORT_POSTS.items():
+    for code in ("en", "fr", "de", "ru", "tr", "ar", "fa", "ur", "id"):
+        texts = posts[code]
         found = detect_languages(texts)
         print(f"{code:>9} {len(texts):>6} {sum(f == code for f in found) / len(texts):9.2f}")
 
