@@ -114,10 +114,11 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, port: int, workers: int, analytics_ttl: float) -> subprocess.Popen:
+def start_server(url: str, port: int, workers: int, analytics_ttl: float, page_cache: bool) -> subprocess.Popen:
     log = (OUT / "api-server.log").open("w")
     cmd = [str(Path(sys.executable).with_name("openiru")), "serve", "--db", url, "--port", str(port),
-           "--workers", str(workers), "--analytics-ttl", str(analytics_ttl)]
+           "--workers", str(workers), "--analytics-ttl", str(analytics_ttl),
+           "--page-cache" if page_cache else "--no-page-cache"]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     for _ in range(1200):
         try:
@@ -276,6 +277,8 @@ def main() -> None:
                     help="Server's ranking TTL: long, so no background re-ranking competes with the run.")
     ap.add_argument("--deep-pages", type=int, default=200,
                     help="Deep-page runs pick at random among this many pages (their cursors).")
+    ap.add_argument("--no-page-cache", action="store_true",
+                    help="Serve every triage page from the database (`openiru serve --no-page-cache`).")
     ap.add_argument("--reuse", action="store_true", help="Reuse the generated database of a previous run.")
     ap.add_argument("--no-key-accounts", action="store_true",
                     help="Floor and triage queue only (no ranking needed).")
@@ -290,7 +293,7 @@ def main() -> None:
     print("key-accounts ranking: " + ("none stored, computed at warm-up" if age is None
                                       else f"stored by an earlier run {age / 60:.0f} min ago, served as is"))
     port = free_port()
-    server = start_server(url, port, args.workers, args.analytics_ttl)
+    server = start_server(url, port, args.workers, args.analytics_ttl, not args.no_page_cache)
     base = f"http://127.0.0.1:{port}"
     pages: dict[str, list[str]] = {
         "floor: /api/v1/auth/me": ["/api/v1/auth/me"],
@@ -345,6 +348,7 @@ def main() -> None:
         server.terminate()
         server.wait(30)
     print()
+    print(f"triage page cache: {'off' if args.no_page_cache else 'on'}")
     print(f"{args.clients} concurrent clients, {args.seconds}s each, {args.workers} server workers, "
           f"load tool: {'wrk' if load is wrk else 'python httpx'}")
     print(f"{'page':<52} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'errors':>7} {'load':>6}"

@@ -12,7 +12,7 @@ from openiru.api import rankings
 from openiru.services import auth, detect_alerts, triage_queue
 from openiru.store import schema
 from openiru.store import tables_detect as td
-from test_api_support import make_world
+from test_api_support import World, make_world
 
 NOW = datetime(2026, 4, 1, 12, 0, 0, 250000, tzinfo=UTC)
 
@@ -237,3 +237,44 @@ def test_served_app_freezes_startup_objects_and_settings_reach_workers(sqlite_en
     monkeypatch.setenv("OPENIRU_DB", str(sqlite_engine.url))
     served = app_from_env().state.settings  # what each `serve --workers N` process builds
     assert (served.freeze_gc, served.auth_cache_ttl, served.analytics_ttl) == (True, 5.0, 7.0)
+
+
+def test_page_cache_serves_until_postgresql_notifies_a_change(engine: sa.Engine) -> None:
+    """A held page is served again; a change committed by anyone (here another connection, as
+    another worker or the CLI would) reaches every process by NOTIFY and the next page is fresh.
+    On SQLite the cache is never live and every page is read."""
+    import time as _time
+
+    from starlette.testclient import TestClient
+
+    from openiru.api.app import create_app
+    from openiru.api.settings import ApiSettings
+
+    make_world(engine)  # users and tokens
+    _alerts(engine)
+    triage_queue.fill_missing_cards(engine)  # (a page that stores cards changes the queue)
+    world = World(engine, create_app(engine, ApiSettings(page_cache=True)))
+    token = auth.create_token(engine, "analyst", "cache test")
+    with TestClient(world.app, base_url="https://testserver") as client:
+        client.headers["Authorization"] = f"Bearer {token}"
+        cache = world.app.state.page_cache
+        deadline = _time.monotonic() + 10
+        while engine.dialect.name == "postgresql" and not cache.live and _time.monotonic() < deadline:
+            _time.sleep(0.05)
+        assert cache.live == (engine.dialect.name == "postgresql")
+        first = client.get("/api/v1/alerts?limit=3").content
+        assert client.get("/api/v1/alerts?limit=3").content == first
+        assert cache.hits == (1 if cache.live else 0)
+        top = json.loads(first)["items"][0]["post"]["post_id"]
+        with engine.begin() as conn:  # a decision made elsewhere
+            conn.execute(sa.update(td.detect_alerts).where(td.detect_alerts.c.post_id == top)
+                         .values(status="rejected"))
+        deadline = _time.monotonic() + 10
+        while True:
+            page = json.loads(client.get("/api/v1/alerts?limit=3").content)
+            if top not in [a["post"]["post_id"] for a in page["items"]] or _time.monotonic() > deadline:
+                break
+            _time.sleep(0.05)
+        assert top not in [a["post"]["post_id"] for a in page["items"]]
+        assert page["items"] == _as_json(detect_alerts.list_alerts(engine, limit=3))
+    assert not cache.live  # the lifespan's end stopped listening

@@ -29,7 +29,8 @@ from . import analytics
 from .cache import AnalyticsCache
 from .errors import install_error_handlers
 from .middleware import BodySizeLimit, SecurityHeaders
-from .readpool import open_read_pool
+from .page_cache import PageCache
+from .readpool import dsn, open_read_pool
 from .settings import ApiSettings
 
 log = logging.getLogger("openiru.api")
@@ -54,6 +55,8 @@ def _include_routers(app: FastAPI) -> None:
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.read_pool = await open_read_pool(app.state.engine, app.state.settings.read_pool_size)
+    if app.state.read_pool is not None and app.state.settings.page_cache:
+        app.state.page_cache.start(dsn(app.state.engine))
     if app.state.settings.freeze_gc:
         # Everything alive now (modules, the app, its routes and schemas: ~270,000 objects) lives
         # as long as the process: out of the collector's sight, a full collection takes
@@ -63,6 +66,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        await app.state.page_cache.stop()
         pool, app.state.read_pool = app.state.read_pool, None
         if pool is not None:
             await pool.close()
@@ -80,6 +84,7 @@ def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None
     app.state.read_engine = engine.execution_options(isolation_level="AUTOCOMMIT")
     app.state.settings = api_settings
     app.state.read_pool = None  # opened by the lifespan (PostgreSQL)
+    app.state.page_cache = PageCache()  # live once the lifespan listens (PostgreSQL, page_cache)
     app.state.analytics = AnalyticsCache(api_settings.analytics_ttl)
     app.state.tokens = TokenCache(api_settings.auth_cache_ttl)
     install_error_handlers(app)
@@ -117,7 +122,7 @@ SETTINGS_ENV = "OPENIRU_API_SETTINGS"
 
 def settings_to_env(settings: ApiSettings) -> str:
     return json.dumps({"secure_cookies": settings.secure_cookies, "analytics_ttl": settings.analytics_ttl,
-                       "freeze_gc": settings.freeze_gc,
+                       "freeze_gc": settings.freeze_gc, "page_cache": settings.page_cache,
                        "auth_cache_ttl": settings.auth_cache_ttl, "data_dir": str(settings.data_dir)})
 
 
@@ -132,5 +137,6 @@ def app_from_env() -> Any:
         api_settings = replace(api_settings, secure_cookies=bool(values["secure_cookies"]),
                                analytics_ttl=float(values["analytics_ttl"]),
                                auth_cache_ttl=float(values["auth_cache_ttl"]), data_dir=Path(values["data_dir"]),
-                               freeze_gc=bool(values.get("freeze_gc", False)))
+                               freeze_gc=bool(values.get("freeze_gc", False)),
+                               page_cache=bool(values.get("page_cache", False)))
     return create_app(serving_engine(settings.db_url), api_settings)

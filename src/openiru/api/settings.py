@@ -34,6 +34,8 @@ class ApiSettings:
     #: Move the objects alive at start out of the garbage collector's sight (``gc.freeze``):
     #: what a long-running server wants (``openiru serve``), not a test process making many apps.
     freeze_gc: bool = False
+    #: Hold triage pages per process until PostgreSQL notifies a change (api/page_cache.py).
+    page_cache: bool = False
     login_policy: LoginPolicy = field(default=DEFAULT_POLICY)
 
     @classmethod

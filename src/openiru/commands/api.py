@@ -34,6 +34,8 @@ def serve(
         help="Remember an API token's look-up this long (a revocation made elsewhere takes as long).")] = 5.0,
     analytics_ttl: Annotated[float, typer.Option(
         help="Serve a whole-graph ranking this many seconds before recomputing it in the background.")] = 60.0,
+    page_cache: Annotated[bool, typer.Option(
+        help="Hold triage-queue pages until PostgreSQL notifies a change of the queue.")] = True,
 ) -> None:
     """Serve the REST API, the analyst console and the provider portal."""
     import os
@@ -45,7 +47,8 @@ def serve(
 
     settings = Settings.load(db)
     api_settings = ApiSettings(secure_cookies=not insecure_cookies, data_dir=settings.data_dir,
-                               auth_cache_ttl=auth_cache_seconds, analytics_ttl=analytics_ttl, freeze_gc=True)
+                               auth_cache_ttl=auth_cache_seconds, analytics_ttl=analytics_ttl, freeze_gc=True,
+                               page_cache=page_cache)
     workers = workers or os.cpu_count() or 1
     err.print(f"OpenIRU console: http://{host}:{port}/  (API: /api/v1, OpenAPI: /openapi.json)")
     # uvicorn picks uvloop and httptools by itself ("auto") when they are installed.

@@ -41,7 +41,8 @@ async def alerts(request: Request, page: PageParams = Depends(page_params),
     classifier's doubt, an expression no index holds) pages by position instead.
 
     ``async``: on PostgreSQL the page is read through the async pool without a thread hop
-    (``services.triage_queue``); elsewhere, and for the ``uncertain`` order, in the thread pool."""
+    (``services.triage_queue``), and held until the queue changes (``api.page_cache``);
+    elsewhere, and for the ``uncertain`` order, in the thread pool."""
     if uncertain:
         return orjson_page(await run_in_threadpool(_uncertain_page, request, page, status))
     after: tuple[float, str, str] | None = None
@@ -52,7 +53,12 @@ async def alerts(request: Request, page: PageParams = Depends(page_params),
             raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
         after = (float(c[0]), c[1], c[2])
     limit = page.limit + 1
-    pool = request.app.state.read_pool
+    pool, cache = request.app.state.read_pool, request.app.state.page_cache
+    key = (status, after, page.limit)
+    body = cache.get(key)
+    if body is not None:
+        return JsonBytes(body)
+    generation = cache.generation
     if pool is not None:
         rows = await triage_queue.queue_rows_async(pool, limit=limit, status=status, after=after)
         if any(r[-1] is None for r in rows):  # alerts without a card yet: built once, stored
@@ -60,7 +66,9 @@ async def alerts(request: Request, page: PageParams = Depends(page_params),
     else:
         rows = await run_in_threadpool(triage_queue.queue_rows, read_engine_of(request), limit=limit,
                                        status=status, after=after)
-    return JsonBytes(triage_queue.page_json(rows, page.limit, encode_cursor))
+    body = triage_queue.page_json(rows, page.limit, encode_cursor)
+    cache.put(key, generation, body)
+    return JsonBytes(body)
 
 
 def _uncertain_page(request: Request, page: PageParams, status: str) -> dict[str, Any]:
