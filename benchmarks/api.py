@@ -238,6 +238,43 @@ def direct_calls(url: str, repeats: int = 50) -> dict[str, float]:
     return {"triage_service_ms": statistics.median(times), "triage_page_ms": statistics.median(page_times)}
 
 
+class QueueChanger:
+    """While the block runs, another process's worth of changes to the triage queue: ``rate``
+    times a second one random alert is touched (as a rescan or a decision would), committed on
+    its own; every commit makes PostgreSQL notify the servers, which drop their held pages."""
+
+    def __init__(self, url: str, rate: float) -> None:
+        import threading
+
+        self.url, self.rate, self.done = url, rate, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> QueueChanger:
+        if self.rate > 0:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        engine = sa.create_engine(self.url)
+        with engine.connect() as conn:
+            keys = [r[0] for r in conn.execute(sa.text(
+                "SELECT post_id FROM detect_alerts WHERE status = 'open' ORDER BY priority DESC LIMIT 10000"))]
+            conn.rollback()
+        rng = random.Random(7)
+        while not self._stop.wait(1 / self.rate):
+            with engine.begin() as conn:
+                conn.execute(sa.text("UPDATE detect_alerts SET updated_at = now() WHERE post_id = :p"),
+                             {"p": rng.choice(keys)})
+            self.done += 1
+        engine.dispose()
+
+
 def page_paths(base: str, first: str, token: str, pages: int) -> list[str]:
     """The paths of the first ``pages`` pages of a list, following ``next_cursor``."""
     import httpx
@@ -277,6 +314,8 @@ def main() -> None:
                     help="Server's ranking TTL: long, so no background re-ranking competes with the run.")
     ap.add_argument("--deep-pages", type=int, default=200,
                     help="Deep-page runs pick at random among this many pages (their cursors).")
+    ap.add_argument("--changes-per-second", type=float, default=5.0,
+                    help="Also run the triage pages while the queue changes this often (0: no such runs).")
     ap.add_argument("--no-page-cache", action="store_true",
                     help="Serve every triage page from the database (`openiru serve --no-page-cache`).")
     ap.add_argument("--reuse", action="store_true", help="Reuse the generated database of a previous run.")
@@ -337,10 +376,19 @@ def main() -> None:
             if not paths:  # deep pages: walk the list by its cursors as a client would
                 first = pages[name.replace(f"random page of the first {args.deep_pages}", "first page")][0]
                 paths += page_paths(base, first, token, args.deep_pages)
+        if args.changes_per_second > 0:  # the triage runs again while the queue keeps changing
+            rate = f", queue changing {args.changes_per_second:g}/s"
+            triage = [(name, paths) for name, paths in pages.items() if name.startswith("triage")]
+            pages = {**{n: p for n, p in pages.items() if not n.startswith("key")},
+                     **{n + rate: p for n, p in triage},
+                     **{n: p for n, p in pages.items() if n.startswith("key")}}
         server_pid = server.pid
         for name, paths in pages.items():
+            changer = QueueChanger(url, args.changes_per_second if "changing" in name else 0)
             before = (process_cpu_seconds((), root=server_pid), process_cpu_seconds(("postgres",)))
-            results[name] = load(base, paths, token, args.clients, args.seconds)
+            with changer:
+                results[name] = load(base, paths, token, args.clients, args.seconds)
+            results[name]["changes"] = changer.done
             n = max(results[name]["requests"], 1)
             results[name]["server_cpu_ms"] = (process_cpu_seconds((), root=server_pid) - before[0]) * 1000 / n
             results[name]["db_cpu_ms"] = (process_cpu_seconds(("postgres",)) - before[1]) * 1000 / n
@@ -351,10 +399,10 @@ def main() -> None:
     print(f"triage page cache: {'off' if args.no_page_cache else 'on'}")
     print(f"{args.clients} concurrent clients, {args.seconds}s each, {args.workers} server workers, "
           f"load tool: {'wrk' if load is wrk else 'python httpx'}")
-    print(f"{'page':<52} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'errors':>7} {'load':>6}"
+    print(f"{'page':<66} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'errors':>7} {'load':>6}"
           f" {'srv CPU':>8} {'db CPU':>7}")
     for name, r in results.items():
-        print(f"{name:<52} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['rps']:>8.1f} {r['requests']:>9} "
+        print(f"{name:<66} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['rps']:>8.1f} {r['requests']:>9} "
               f"{r['errors']:>7} {r['load']:>6} {r['server_cpu_ms']:>8.3f} {r['db_cpu_ms']:>7.3f}")
     print(f"{'service only: list_alerts(limit=51), median ms':<52} {direct['triage_service_ms']:>8.1f}")
     print(f"{'service only: triage_queue page (sync), median ms':<52} {direct['triage_page_ms']:>8.1f}")

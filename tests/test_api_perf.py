@@ -278,3 +278,37 @@ def test_page_cache_serves_until_postgresql_notifies_a_change(engine: sa.Engine)
         assert top not in [a["post"]["post_id"] for a in page["items"]]
         assert page["items"] == _as_json(detect_alerts.list_alerts(engine, limit=3))
     assert not cache.live  # the lifespan's end stopped listening
+
+
+def test_page_cache_reads_a_missing_page_once_for_concurrent_requests() -> None:
+    import asyncio
+
+    from openiru.api.page_cache import PageCache
+
+    async def scenario() -> tuple[int, list[bytes], int, bytes, bytes | None]:
+        cache = PageCache()
+        cache.live = True  # as once listening
+        calls, gate = [], asyncio.Event()
+
+        async def load() -> bytes:
+            calls.append(cache.generation)
+            await gate.wait()
+            return b"page %d" % len(calls)
+
+        waiting = [asyncio.ensure_future(cache.fetch("k", load)) for _ in range(10)]
+        await asyncio.sleep(0)
+        waiting[0].cancel()  # a client that went away does not cancel the read for the others
+        gate.set()
+        bodies = await asyncio.gather(*waiting[1:])
+        first_calls = len(calls)
+        cache.changed()  # a change: the held page is dropped, the next request reads again
+        again = await cache.fetch("k", load)
+        stale_read = asyncio.ensure_future(cache.fetch("j", load))
+        await asyncio.sleep(0)
+        cache.changed()  # changed while "j" was being read: that read is not kept
+        await stale_read
+        return first_calls, bodies, len(calls), again, cache.get("j")
+
+    first_calls, bodies, total, again, kept = asyncio.run(scenario())
+    assert first_calls == 1 and set(bodies) == {b"page 1"}
+    assert again == b"page 2" and total == 3 and kept is None

@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 log = logging.getLogger("openiru.api")
@@ -38,6 +38,7 @@ class PageCache:
         self.live = False
         self.hits = 0
         self._pages: dict[Hashable, tuple[int, bytes]] = {}
+        self._loading: dict[Hashable, tuple[int, asyncio.Task[bytes]]] = {}
         self._task: asyncio.Task[None] | None = None
 
     # --- pages ------------------------------------------------------------------------------
@@ -57,6 +58,33 @@ class PageCache:
         if len(self._pages) >= self.max_pages:
             self._pages.pop(next(iter(self._pages)))  # the oldest
         self._pages[key] = (generation, body)
+
+    async def fetch(self, key: Hashable, load: Callable[[], Awaitable[bytes]]) -> bytes:
+        """The page ``key``: held, or being read for another request (then that read's result:
+        after a change, fifty requests for the first page make one query, not fifty), or read
+        now by ``load``.  The read runs as its own task, so a client that goes away does not
+        cancel it for the others."""
+        body = self.get(key)
+        if body is not None:
+            return body
+        if not self.live:
+            return await load()
+        loading = self._loading.get(key)
+        if loading is None or loading[0] != self.generation:
+            generation = self.generation
+            task = asyncio.ensure_future(self._read(key, generation, load))
+            self._loading[key] = (generation, task)
+            loading = (generation, task)
+        return await asyncio.shield(loading[1])
+
+    async def _read(self, key: Hashable, generation: int, load: Callable[[], Awaitable[bytes]]) -> bytes:
+        try:
+            body = await load()
+            self.put(key, generation, body)
+            return body
+        finally:
+            if self._loading.get(key, (None,))[0] == generation:
+                del self._loading[key]
 
     def changed(self, *_: Any) -> None:
         """The queue changed (a notification, or the listener lost its connection)."""

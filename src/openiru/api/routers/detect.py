@@ -53,22 +53,19 @@ async def alerts(request: Request, page: PageParams = Depends(page_params),
             raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
         after = (float(c[0]), c[1], c[2])
     limit = page.limit + 1
-    pool, cache = request.app.state.read_pool, request.app.state.page_cache
-    key = (status, after, page.limit)
-    body = cache.get(key)
-    if body is not None:
-        return JsonBytes(body)
-    generation = cache.generation
-    if pool is not None:
-        rows = await triage_queue.queue_rows_async(pool, limit=limit, status=status, after=after)
-        if any(r[-1] is None for r in rows):  # alerts without a card yet: built once, stored
-            rows = await run_in_threadpool(triage_queue.with_cards, engine_of(request), rows)
-    else:
-        rows = await run_in_threadpool(triage_queue.queue_rows, read_engine_of(request), limit=limit,
-                                       status=status, after=after)
-    body = triage_queue.page_json(rows, page.limit, encode_cursor)
-    cache.put(key, generation, body)
-    return JsonBytes(body)
+    pool = request.app.state.read_pool
+
+    async def read() -> bytes:
+        if pool is not None:
+            rows = await triage_queue.queue_rows_async(pool, limit=limit, status=status, after=after)
+            if any(r[-1] is None for r in rows):  # alerts without a card yet: built once, stored
+                rows = await run_in_threadpool(triage_queue.with_cards, engine_of(request), rows)
+        else:
+            rows = await run_in_threadpool(triage_queue.queue_rows, read_engine_of(request), limit=limit,
+                                           status=status, after=after)
+        return triage_queue.page_json(rows, page.limit, encode_cursor)
+
+    return JsonBytes(await request.app.state.page_cache.fetch((status, after, page.limit), read))
 
 
 def _uncertain_page(request: Request, page: PageParams, status: str) -> dict[str, Any]:
