@@ -116,3 +116,12 @@ def test_language_identification_on_short_posts() -> None:
         assert detect_language(text) == code
     assert detect_languages(list(LANGUAGE_SAMPLES.values())) == list(LANGUAGE_SAMPLES)
     assert detect_language("   ") is None
+
+
+def test_links_and_handles_are_not_read_as_language() -> None:
+    from openiru.detect.language import language_text
+
+    assert language_text("@ali_99 سلام دوستان https://t.co/abc www.x.org a@b.com #خبر") == "سلام دوستان #خبر"
+    assert detect_language("@ali_99 https://t.co/x") is None  # nothing left that has a language
+    post = "@lantern_news_desk امروز هوا خیلی خوب است https://example.org/a"
+    assert detect_languages([post, "  "]) == ["fa", None]
