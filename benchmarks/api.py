@@ -269,7 +269,7 @@ class QueueChanger:
         rng = random.Random(7)
         while not self._stop.wait(1 / self.rate):
             with engine.begin() as conn:
-                conn.execute(sa.text("UPDATE detect_alerts SET updated_at = now() WHERE post_id = :p"),
+                conn.execute(sa.text("UPDATE detect_alerts SET updated_at = now() WHERE platform = 'x' AND post_id = :p"),
                              {"p": rng.choice(keys)})
             self.done += 1
         engine.dispose()
