@@ -25,19 +25,20 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import FormatError, RecordError
-from ..model import Account, Post
+from ..model import Post
 from ..plugins import SOURCE_GROUP, load_group, sources
-from ..sources.base import Problem, Source
+from ..sources.base import Source
 from ..sources.jsonio import read_head
 from ..store import schema
-from ..store.batch import Batch, BatchRows, batch_rows
+from ..store.batch import Batch, BatchRows
 from ..store.writer import PostAuthors, SeenTimes, resolve_edges, write_rows
+from .ingest_worker import MAX_PROBLEMS as MAX_PROBLEMS  # re-exported: where it always was
+from .ingest_worker import Reading, prepare, read_in_child, read_records, reads_in_child
 
 #: Records per batch (one transaction).  10,000 rather than 5,000: half the commits and half
 #: the writing thread's GIL hand-overs per record (see docs/benchmarks/ingest.md).
 BATCH_SIZE = 10_000
-#: Problems kept in a summary (all are counted) and shown in its JSON form.
-MAX_PROBLEMS = 1000
+#: Problems shown in a summary's JSON form (MAX_PROBLEMS are kept, all are counted).
 MAX_PROBLEMS_SHOWN = 100
 #: SQLite settings of the importing connection: page cache (KiB) and WAL pages between checkpoints.
 SQLITE_IMPORT_CACHE_KIB = 131072
@@ -130,11 +131,6 @@ def source_for(path: Path, fmt: str = "auto", platform: str | None = None) -> So
     return cls(path, platform=platform)
 
 
-def _reason_key(reason: str) -> str:
-    """A short category for counting: the reason up to its first colon."""
-    return reason.split(":", 1)[0][:80]
-
-
 BatchHook = Callable[[sa.Connection, list[Post]], None]
 
 #: Entry-point group of ingest hooks: each entry point is a factory
@@ -155,19 +151,21 @@ class BatchWriter:
     caller also turns each batch into rows (:meth:`submit`), so that the worker does
     little but run SQL and seldom needs the GIL.  At most one batch waits in the
     queue, so memory stays bounded.  A failed write stops the import: :meth:`submit`
-    and :meth:`raise_error` re-raise it in the caller.
+    and :meth:`raise_error` re-raise it in the caller.  Without ``threaded`` there is
+    no worker: batches read in a child process are written by :meth:`write_now`.
     """
 
     def __init__(self, engine: sa.Engine, hooks: list[BatchHook], summary: IngestSummary,
-                 on_progress: Callable[[IngestSummary], None] | None) -> None:
+                 on_progress: Callable[[IngestSummary], None] | None, threaded: bool = True) -> None:
         self.engine, self.hooks, self.summary, self.on_progress = engine, hooks, summary, on_progress
         self.sqlite = engine.dialect.name == "sqlite"
         self.seen_times = SeenTimes()
         self.post_authors = PostAuthors()
         self.error: BaseException | None = None
-        self._queue: queue.Queue[tuple[Batch, BatchRows, SeenTimes | None] | None] = queue.Queue(maxsize=1)
+        self._queue: queue.Queue[tuple[list[Post], BatchRows, SeenTimes | None] | None] = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._run, name="openiru-ingest-writer", daemon=True)
-        self._thread.start()
+        if threaded:
+            self._thread.start()
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
@@ -177,7 +175,16 @@ class BatchWriter:
                 except BaseException as exc:  # handed to the caller
                     self.error = exc
 
-    def _write(self, batch: Batch, rows: BatchRows, flush: SeenTimes | None) -> None:
+    def write_now(self, posts: list[Post], rows: BatchRows, flush: SeenTimes | None) -> None:
+        """Write a batch read elsewhere, in this thread; a failure also stops :meth:`submit`."""
+        self.raise_error()
+        try:
+            self._write(posts, rows, flush)
+        except Exception as exc:
+            self.error = exc
+            raise
+
+    def _write(self, posts: list[Post], rows: BatchRows, flush: SeenTimes | None) -> None:
         with self.engine.begin() as conn:
             if self.sqlite and not conn.info.get("openiru_import"):
                 # Larger page cache and fewer WAL checkpoints while importing (profiled: -13 %
@@ -188,7 +195,7 @@ class BatchWriter:
                 conn.info["openiru_import"] = True
             counts = write_rows(conn, rows, self.post_authors)
             for hook in self.hooks:
-                hook(conn, batch.posts)
+                hook(conn, posts)
             if flush is not None:
                 flush.write(conn)
         self.summary.posts += counts.posts
@@ -206,13 +213,8 @@ class BatchWriter:
         self.raise_error()
         if not len(batch):
             return
-        seen_times = self.seen_times
-        seen_times.take(batch)
-        seen_times.note(batch)  # written by this batch's transaction, or the import stops
-        flush = None
-        if len(seen_times) >= seen_times.limit:  # bounded memory: applied with this batch
-            flush, self.seen_times = seen_times, SeenTimes(seen_times.limit)
-        self._queue.put((batch, batch_rows(batch, self.sqlite), flush))
+        rows, flush, self.seen_times = prepare(batch, self.seen_times, self.sqlite)
+        self._queue.put((batch.posts, rows, flush))
 
     def close(self) -> None:
         """Wait until every submitted batch is written (or has failed)."""
@@ -241,19 +243,20 @@ def ingest_source(
         assert inserted is not None
         run_id = inserted[0]
 
-    writer = BatchWriter(engine, hooks, summary, on_progress)
-
-    batch = Batch()
+    in_child = reads_in_child(source)
+    writer = BatchWriter(engine, hooks, summary, on_progress, threaded=not in_child)
+    reading = Reading()
     accounts_seen: set[tuple[str, str]] = set()
 
     def finish() -> None:
         """Commit what was read, resolve edges, record the run (also after --strict or Ctrl-C)."""
         try:
-            writer.submit(batch)
+            writer.submit(reading.batch)
         finally:
             writer.close()
         writer.raise_error()
-        summary.accounts = len(accounts_seen)
+        if not in_child:  # the child counts its accounts
+            summary.accounts = len(accounts_seen)
         with engine.begin() as conn:
             writer.seen_times.write(conn)
         with engine.connect() as conn:  # in chunks, each committed: memory and WAL stay bounded
@@ -268,37 +271,10 @@ def ingest_source(
     collector_was_on = gc.isenabled()
     gc.disable()
     try:
-        # The loop is per record (hundreds of thousands a second): methods and sets are
-        # bound once, and the batch's size is counted here rather than by len(batch).
-        platforms_add, seen_add = summary.platforms.add, accounts_seen.add
-        add_post, add_account = batch.add_post, batch.add_account
-        pending = 0
-        for record in source.records():
-            kind = type(record)
-            if kind is Post or (kind is not Account and isinstance(record, Post)):
-                summary.posts_read += 1
-                platforms_add(record.key.platform)  # type: ignore[union-attr]
-                seen_add((record.account.platform, record.account.account_id))  # type: ignore[union-attr]
-                add_post(record)  # type: ignore[arg-type]
-            elif isinstance(record, Account):
-                seen_add((record.key.platform, record.key.account_id))
-                add_account(record)
-            elif isinstance(record, Problem):
-                if record.kind == "skipped":
-                    summary.skipped[_reason_key(record.reason)] += 1
-                    continue
-                summary.errors[_reason_key(record.reason)] += 1
-                if len(summary.problems) < MAX_PROBLEMS:
-                    summary.problems.append(str(record))
-                if strict:
-                    summary.aborted = str(record)
-                    raise RecordError(record.file, record.location, record.reason)
-            pending += 1
-            if pending >= batch_size and len(batch) >= batch_size:
-                full, batch = batch, Batch()
-                add_post, add_account = batch.add_post, batch.add_account
-                writer.submit(full)
-                pending = 0
+        if in_child:  # parsing in another process, writing here: both cores busy
+            read_in_child(source, summary, strict, batch_size, writer.sqlite, bool(hooks), writer)
+        else:
+            read_records(source, summary, accounts_seen, strict, batch_size, writer.submit, reading)
     except RecordError:
         finish()
         raise

@@ -24,7 +24,7 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
-from .batch import Batch, BatchRows, batch_rows, fullness, keep_time, merge_account, sqlite_time
+from .batch import Batch, BatchRows, SeenTimes, batch_rows, fullness, merge_account
 from .resolve import resolve_edges
 
 __all__ = ["Batch", "BatchCounts", "PostAuthors", "SeenTimes", "dialect_insert", "existing_posts",
@@ -44,62 +44,6 @@ class BatchCounts:
     accounts: int = 0
     media: int = 0
     edges: int = 0
-
-
-class SeenTimes:
-    """First/last-seen times of the authors of one import, applied in one pass at the end.
-
-    The first batch in which an author appears writes its account row with the times
-    known so far, so no post is ever without its account.  Later batches only widen
-    the times kept here (:meth:`take`), and :meth:`write` applies the widened ones:
-    at the end of the import, or earlier when ``limit`` authors are held (bounded
-    memory).  Without this every batch re-upserted most of its authors (profiled:
-    a third of the SQL time on X data).
-    """
-
-    def __init__(self, limit: int = 500_000) -> None:
-        self.limit = limit
-        self.times: dict[tuple[str, str], list[Any]] = {}  # key -> [first, last, widened]
-
-    def __len__(self) -> int:
-        return len(self.times)
-
-    def take(self, batch: Batch) -> None:
-        """Fold the seen-times of authors already written into this tracker, and drop
-        them from the batch unless it writes their account anyway."""
-        times = self.times
-        if not times:
-            return
-        for k in [k for k in batch.seen if k in times]:
-            first, last = batch.seen[k] if k in batch.accounts else batch.seen.pop(k)
-            kept = times[k]
-            if first < kept[0]:
-                kept[0], kept[2] = first, True
-            if last > kept[1]:
-                kept[1], kept[2] = last, True
-
-    def note(self, batch: Batch) -> None:
-        """The batch's authors are written (or will be, by the batch's transaction)."""
-        times = self.times
-        for k, (first, last) in batch.seen.items():
-            if k not in times:
-                times[k] = [first, last, False]
-
-    def write(self, conn: sa.Connection) -> int:
-        """Apply the widened times; empties the tracker.  Returns the rows updated."""
-        t = sqlite_time if conn.dialect.name == "sqlite" else keep_time
-        mark = "?" if conn.dialect.name == "sqlite" else "%s"
-        rows = [(first, first, last, last, k[0], k[1]) for k, v in self.times.items() if v[2]
-                for first, last in ((t(v[0]), t(v[1])),)]
-        self.times.clear()
-        if not rows:
-            return 0
-        conn.exec_driver_sql(
-            f"UPDATE accounts SET "
-            f"first_seen = CASE WHEN first_seen IS NULL OR {mark} < first_seen THEN {mark} ELSE first_seen END, "
-            f"last_seen = CASE WHEN last_seen IS NULL OR {mark} > last_seen THEN {mark} ELSE last_seen END "
-            f"WHERE platform = {mark} AND account_id = {mark}", rows)
-        return len(rows)
 
 
 # -- statements -------------------------------------------------------------------------------
