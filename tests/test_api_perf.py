@@ -277,6 +277,12 @@ def test_page_cache_serves_until_postgresql_notifies_a_change(engine: sa.Engine)
             _time.sleep(0.05)
         assert top not in [a["post"]["post_id"] for a in page["items"]]
         assert page["items"] == _as_json(detect_alerts.list_alerts(engine, limit=3))
+        generation = cache.generation
+        second = page["items"][0]["id"]
+        res = client.post("/api/v1/decisions", json={"post": second, "decision": "confirm"})
+        assert res.status_code == 200, res.text
+        assert cache.generation > generation  # dropped by this process at once, not by NOTIFY only
+        assert second not in [a["id"] for a in client.get("/api/v1/alerts?limit=3").json()["items"]]
     assert not cache.live  # the lifespan's end stopped listening
 
 

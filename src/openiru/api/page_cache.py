@@ -26,6 +26,8 @@ import logging
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
+from starlette.types import ASGIApp, Receive, Scope, Send
+
 log = logging.getLogger("openiru.api")
 
 CHANNEL = "openiru_alerts"
@@ -126,3 +128,24 @@ class PageCache:
                     with contextlib.suppress(Exception):
                         await conn.close(timeout=2)
             await asyncio.sleep(retry)
+
+
+class DropPagesAfterWrites:
+    """ASGI middleware: after any request that may write (not GET, HEAD or OPTIONS) this process
+    drops its pages at once, without waiting for the notification: a client that decides an alert
+    and reloads the queue on the same process sees its decision (other processes: within a
+    notification's delivery)."""
+
+    SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+    def __init__(self, app: ASGIApp, cache: PageCache) -> None:
+        self.app, self.cache = app, cache
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope.get("method") in self.SAFE:
+            await self.app(scope, receive, send)
+            return
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.cache.changed()
