@@ -74,7 +74,7 @@ def test_child_import_equals_an_import_in_one_process(fmt: str, db_url: str, tmp
             fh.write(b'{"data": [ broken\n{"data": [{"id": "1", "text": "x"}]}\n')
     else:
         path = bench.write_telegram(tmp_path / "export" / "result.json", 1200, seed=5, per_chat=400)
-    hooked: dict[bool, list[str]] = {True: [], False: []}
+    hooked: dict[bool, list[Post]] = {True: [], False: []}
     summaries, snaps = {}, {}
     for on in (True, False):
         _in_child(monkeypatch, on)
@@ -83,7 +83,7 @@ def test_child_import_equals_an_import_in_one_process(fmt: str, db_url: str, tmp
 
         def hook(conn: sa.Connection, posts: list[Post], on: bool = on) -> None:
             assert conn.in_transaction()
-            hooked[on].extend(p.key.post_id for p in posts)
+            hooked[on].extend(posts)
 
         try:
             summaries[on] = ingest_path(engine, path, fmt, batch_size=250, after_batch=[hook])
@@ -96,7 +96,9 @@ def test_child_import_equals_an_import_in_one_process(fmt: str, db_url: str, tmp
     assert _summary(summaries[True]) == _summary(summaries[False])
     if fmt == "twarc2":
         assert summaries[True].errors and all(f"{path}:" in p for p in summaries[True].problems)
+    # the hooks get the same posts, every field equal (they cross from the child as tuples)
     assert hooked[True] == hooked[False] and len(hooked[True]) >= summaries[True].posts
+    assert any(p.media for p in hooked[True]) and any(p.mentions or p.forward_from_name for p in hooked[True])
     if db_url.startswith("sqlite"):
         assert snaps[True] == snaps[False]
     else:  # PostgreSQL renders times and JSON otherwise: compare what can be compared
