@@ -152,7 +152,9 @@ def input_bytes(source: Source) -> int:
 def reads_in_child(source: Source) -> bool:
     """Whether ``source`` is large enough to be read in a child process, and can be sent
     to one (a Source defined where a new process cannot import it stays here)."""
-    if CHILD_MIN_BYTES is None or not sys.executable or input_bytes(source) < CHILD_MIN_BYTES:
+    if CHILD_MIN_BYTES is None or os.name != "posix" or not sys.executable or input_bytes(source) < CHILD_MIN_BYTES:
+        return False
+    if type(source).__module__ in ("__main__", "__mp_main__"):  # the child runs no script of ours
         return False
     try:
         pickle.dumps(source)
