@@ -142,14 +142,16 @@ def test_an_error_in_the_child_is_raised_here(engine: sa.Engine, tmp_path: Path,
 
 
 def _children(pid: int) -> list[int]:
+    """The import's reading processes among ``pid``'s children (its command line says so)."""
     found = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text()
+                command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"openiru.services.ingest_worker" in command:
                 found.append(int(entry.name))
     return found
 
