@@ -195,3 +195,24 @@ def test_user_pages_give_accounts_and_repeated_users_are_yielded_once(tmp_path: 
     records = list(TwitterV2Source(path).records())
     assert len(records) == 1 and isinstance(records[0], Account)
     assert (records[0].handle, records[0].followers) == ("page_user", 3)
+
+
+def test_users_lookup_errors_mark_accounts_suspended_or_deleted(engine: sa.Engine) -> None:
+    """``twarc2 users`` reports suspended and deleted accounts in the page's ``errors``; an account
+    named by id gets that status, with the look-up's time, without losing what is known of it."""
+    posts, accounts, problems = read(TW / "users.jsonl")
+    assert not posts and not problems
+    suspended, deleted = accounts["1500000000000000002"], accounts["1500000000000000003"]
+    assert (suspended.status, deleted.status) == ("suspended", "deleted")
+    assert suspended.status_changed_at is None  # the look-up says that, not when
+    assert suspended.metadata == {"status_checked_at": "2026-05-02T08:30:00+00:00"}
+    assert accounts["1500000000000000001"].status == "unknown"  # found: nothing said about it
+    assert "ashen_relay" not in accounts  # a username cannot be matched to an account id
+    with engine.begin() as conn:  # the suspended account was known by its handle before
+        conn.execute(schema.accounts.insert().values(platform="x", account_id="1500000000000000002",
+                                                     handle="ember_relay", status="active"))
+    ingest_source(engine, TwitterV2Source(TW / "users.jsonl"))
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(schema.accounts).where(
+            schema.accounts.c.account_id == "1500000000000000002")).one()
+    assert (row.handle, row.status) == ("ember_relay", "suspended")

@@ -27,7 +27,18 @@ from typing import Any
 
 import orjson
 
-from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time, utc, utc_from_timestamp
+from ..model import (
+    Account,
+    AccountKey,
+    AccountStatus,
+    Media,
+    Mention,
+    Post,
+    PostKey,
+    parse_time,
+    utc,
+    utc_from_timestamp,
+)
 from .base import Problem, Record, Source
 from .jsonio import iter_json_lines
 
@@ -171,6 +182,7 @@ class TwitterV2Source(Source):
                 yield post
             else:
                 yield self._post(obj, media, f"{location}: data[{index}]")
+        yield from self._unavailable_users(page)
         for index, obj in enumerate(includes.get("tweets") or ()):
             if isinstance(obj, dict):
                 if str(obj.get("id")) in seen:
@@ -220,6 +232,32 @@ class TwitterV2Source(Source):
             self._users.clear()
         self._users[user_id] = user
         yield account
+
+    def _unavailable_users(self, page: dict[str, Any]) -> Iterator[Record]:
+        """Accounts a users look-up (``twarc2 users``, ``twarc2 user ...``) reports suspended or
+        deleted, in the page's ``errors``: ``{"resource_type": "user", "parameter": "ids",
+        "resource_id": "123", "title": "Forbidden", "detail": "User has been suspended: [123]."}``
+        (``"Not Found Error"``: deleted).  Only errors that name the account by id are used (a
+        username alone cannot be matched to an account id).  The look-up says *that* the account
+        is gone, not *when* it went: ``status_changed_at`` stays unknown (analytics then take the
+        account's last activity), and the look-up's time (twarc's ``__twarc.retrieved_at``) is
+        kept as ``metadata["status_checked_at"]``."""
+        errors = page.get("errors")
+        if not isinstance(errors, list):
+            return
+        twarc = page.get("__twarc")
+        retrieved = twarc.get("retrieved_at") if isinstance(twarc, dict) else None
+        meta = {"status_checked_at": retrieved} if isinstance(retrieved, str) else {}
+        for error in errors:
+            if not isinstance(error, dict) or error.get("resource_type") != "user" \
+                    or error.get("parameter") not in ("ids", "id", "user_id"):
+                continue
+            user_id = error.get("resource_id") or error.get("value")
+            text = f"{error.get('title', '')} {error.get('detail', '')}".lower()
+            status = (AccountStatus.SUSPENDED if "suspended" in text
+                      else AccountStatus.DELETED if "not found" in text or "could not find" in text else None)
+            if user_id and status is not None:
+                yield Account(AccountKey(self.platform, str(user_id)), status=status, metadata=dict(meta))
 
     def _post(self, tweet: Any, media: dict[str, Any] | None, location: str) -> Post | Problem:
         if not isinstance(tweet, dict):
