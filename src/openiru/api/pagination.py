@@ -32,10 +32,15 @@ def orjson_page(page: dict[str, Any]) -> JsonBytes:
     return JsonBytes(orjson.dumps(page, default=str, option=orjson.OPT_UTC_Z | orjson.OPT_SERIALIZE_NUMPY))
 
 
-def json_page(items_json: Sequence[str], next_cursor: str | None) -> JsonBytes:
-    """A page from items that are JSON text already."""
-    body = '{"items":[' + ",".join(items_json) + '],"next_cursor":' + json.dumps(next_cursor) + "}"
-    return JsonBytes(body.encode())
+def json_page(page: dict[str, Any]) -> JsonBytes:
+    """A page whose items are JSON already (bytes), as :func:`paged_list` gives a list of them."""
+    return JsonBytes(b'{"items":[' + b",".join(page["items"]) + b'],"next_cursor":'
+                     + orjson.dumps(page["next_cursor"]) + b"}")
+
+
+def bad_cursor() -> ApiError:
+    """The error for a cursor this API did not give out (or not for this list)."""
+    return ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
 
 
 class Page(BaseModel):
@@ -60,10 +65,10 @@ def decode_cursor(cursor: str | None, arity: int | None = None) -> list[Any] | N
         padded = cursor + "=" * (-len(cursor) % 4)
         value = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out") from None
+        raise bad_cursor() from None
     if not isinstance(value, list) or (arity is not None and len(value) != arity) \
             or not all(isinstance(v, str | int | float) for v in value):
-        raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+        raise bad_cursor()
     return value
 
 
@@ -89,7 +94,7 @@ def paged_list(rows: Sequence[Any], page: PageParams) -> dict[str, Any]:
     start = 0
     if page.cursor is not None:
         if len(page.cursor) != 1 or not isinstance(page.cursor[0], int) or page.cursor[0] < 0:
-            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+            raise bad_cursor()
         start = page.cursor[0]
     chunk = list(rows[start:start + page.limit])
     end = start + len(chunk)

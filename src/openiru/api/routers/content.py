@@ -18,7 +18,7 @@ from ...services.stats import platform_stats
 from ..deps import UNIT, engine_of, roles
 from ..errors import ApiError
 from ..media import safe_media_response
-from ..pagination import PageParams, encode_cursor, page_params
+from ..pagination import PageParams, bad_cursor, encode_cursor, page_params
 
 router = APIRouter(prefix="/api/v1", tags=["content"])
 
@@ -32,11 +32,11 @@ def list_posts(request: Request, page: PageParams = Depends(page_params),
     if page.cursor is not None:
         c = page.cursor
         if len(c) != 3 or not all(isinstance(v, str) for v in c):
-            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+            raise bad_cursor()
         try:
             after = (parse_time(c[0]), c[1], c[2])
         except (ValueError, TypeError):
-            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out") from None
+            raise bad_cursor() from None
     return _page(*content.list_posts(engine_of(request), page.limit, after, platform, account_id))
 
 
@@ -58,7 +58,7 @@ def list_accounts(request: Request, page: PageParams = Depends(page_params),
     after = None
     if page.cursor is not None:
         if len(page.cursor) != 2 or not all(isinstance(v, str) for v in page.cursor):
-            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+            raise bad_cursor()
         after = (page.cursor[0], page.cursor[1])
     return _page(*content.list_accounts(engine_of(request), page.limit, after, platform, handle))
 

@@ -10,8 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...services import content, detect_alerts, detect_banks, detect_match, detect_scan, triage_queue
 from ..deps import UNIT, Principal, current_principal, engine_of, read_engine_of, roles
-from ..errors import ApiError
-from ..pagination import JsonBytes, PageParams, encode_cursor, orjson_page, page_params
+from ..pagination import JsonBytes, PageParams, bad_cursor, encode_cursor, orjson_page, page_params
 
 router = APIRouter(prefix="/api/v1", tags=["detection"])
 
@@ -50,7 +49,7 @@ async def alerts(request: Request, page: PageParams = Depends(page_params),
         c = page.cursor
         if len(c) != 3 or not isinstance(c[0], int | float) or not isinstance(c[1], str) \
                 or not isinstance(c[2], str):
-            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+            raise bad_cursor()
         after = (float(c[0]), c[1], c[2])
     limit = page.limit + 1
     pool = request.app.state.read_pool
@@ -72,7 +71,7 @@ def _uncertain_page(request: Request, page: PageParams, status: str) -> dict[str
     start = 0
     if page.cursor is not None:
         if len(page.cursor) != 1 or not isinstance(page.cursor[0], int) or not 0 <= page.cursor[0] <= 10**7:
-            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
+            raise bad_cursor()
         start = page.cursor[0]
     rows = detect_alerts.list_alerts(engine_of(request), limit=start + page.limit + 1, status=status,
                                      uncertain=True)

@@ -15,8 +15,7 @@ from ...services import graph as graph_service
 from .. import rankings
 from ..analytics import run_graph
 from ..deps import UNIT, Principal, RoleGuard, engine_of, roles
-from ..errors import ApiError
-from ..pagination import JsonBytes, PageParams, encode_cursor, page_params, paged_list
+from ..pagination import PageParams, json_page, page_params, paged_list
 
 router = APIRouter(prefix="/api/v1/graph", tags=["graph"])
 
@@ -91,16 +90,7 @@ async def key_accounts(request: Request, page: PageParams = Depends(page_params)
     ranking = request.app.state.analytics.peek(("key-accounts",), lambda: _compute_key_accounts(request))
     if ranking is None:
         ranking = await run_in_threadpool(_key_accounts, request)
-    rows = ranking.by_platform.get(platform, []) if platform else ranking.json
-    start = 0
-    if page.cursor is not None:
-        if len(page.cursor) != 1 or not isinstance(page.cursor[0], int) or page.cursor[0] < 0:
-            raise ApiError(400, "bad_cursor", "the cursor is not one this API gave out")
-        start = page.cursor[0]
-    chunk = rows[start:start + page.limit]
-    end = start + len(chunk)
-    cursor = encode_cursor([end]) if end < len(rows) else None
-    return JsonBytes(b'{"items":[' + b",".join(chunk) + b'],"next_cursor":' + orjson.dumps(cursor) + b"}")
+    return json_page(paged_list(ranking.by_platform.get(platform, []) if platform else ranking.json, page))
 
 
 @router.get("/score", **roles(*UNIT))
