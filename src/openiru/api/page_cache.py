@@ -28,6 +28,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from .deps import SAFE_METHODS
+
 log = logging.getLogger("openiru.api")
 
 CHANNEL = "openiru_alerts"
@@ -136,13 +138,11 @@ class DropPagesAfterWrites:
     and reloads the queue on the same process sees its decision (other processes: within a
     notification's delivery)."""
 
-    SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
-
     def __init__(self, app: ASGIApp, cache: PageCache) -> None:
         self.app, self.cache = app, cache
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") in self.SAFE:
+        if scope["type"] != "http" or scope.get("method") in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
         try:
