@@ -21,7 +21,7 @@ from ..store import schema
 from ..store import tables_detect as td
 from .detect_banks import add_records, ensure_bank, ruleset_changed
 from .detection_results import EXEMPTIONS, exemption_of
-from .triage_queue import refresh_cards
+from .triage_queue import TEXT_SHOWN, refresh_cards
 from .users import require_actor
 
 DECISIONS = ("confirm", "reject")
@@ -86,7 +86,7 @@ def list_alerts(engine: sa.Engine, *, limit: int | None = 50, status: str | None
             "reason": r.reason, "decided_by": r.decided_by,
             "decided_at": utc(r.decided_at) if r.decided_at else None,  # SQLite's are naive UTC
             "model_probability": r.model_probability, "timestamp": utc(r.timestamp) if r.timestamp else None,
-            "text": (r.text or "")[:280], "hits": evidence,
+            "text": (r.text or "")[:TEXT_SHOWN], "hits": evidence,
         })
     return out
 

@@ -45,17 +45,20 @@ class ConnectionSource(Protocol):
 
     def acquire(self) -> AbstractAsyncContextManager[asyncpg.Connection]: ...
 
+
 #: orjson options: datetimes as ``...Z`` (naive ones, from SQLite, are UTC).
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 #: Columns of a page row, in this order (the async path reads tuples).
 COLUMNS = ("priority", "platform", "post_id", "account_id", "strength", "status", "reason",
            "decided_by", "decided_at", "model_probability", "card")
 Key = tuple[float, str, str]
+#: Characters of a post's text an alert shows (its card, and ``list_alerts``).
+TEXT_SHOWN = 280
 
 
 def _card_json(timestamp: Any, text: str | None, hits: list[dict[str, Any]]) -> str:
     return orjson.dumps({"timestamp": utc(timestamp) if timestamp is not None else None,
-                         "text": (text or "")[:280], "hits": hits},
+                         "text": (text or "")[:TEXT_SHOWN], "hits": hits},
                         option=JSON_OPTIONS, default=str).decode()
 
 
