@@ -3,6 +3,11 @@
 Handles of re-created accounts follow patterns (``name_1`` -> ``name_2``, ``name`` -> ``name_official``,
 Cyrillic or Greek look-alike letters, transliteration, accents).  Names are folded to an ASCII
 skeleton with ``anyascii`` (homoglyphs, transliteration, accents), then compared with ``rapidfuzz``.
+
+Platform ids are not names: a Telegram ``user123456``, a numeric X id, a Rocket.Chat (Meteor) id
+or an actor URL says nothing about who runs an account, and two ids that look alike (``user1001``,
+``user1002``) are consecutive numbers, not one operator.  :func:`real_name` drops such values, and
+every comparison here works on real handles and display names only.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import unicodedata
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 _SEPARATORS = re.compile(r"[\s_\-.·|]+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -20,6 +26,35 @@ _AFFIXES = ("official", "offical", "new", "backup", "bak", "real", "the", "chann
             "media", "v", "ii", "iii", "reborn", "back", "again", "mirror", "alt")
 #: Digits used as letters in handles (leet-speak); applied only to the skeleton.
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+
+
+#: Values that are platform ids or addresses rather than names a person chose.
+_ID_LIKE = re.compile(
+    r"^(?:(?:user|channel|chat|peer|id|uid)[_-]?\d+|\d+|[0-9a-f]{16,}|[A-Za-z0-9]{17}|https?://\S+)$", re.I)
+_MIXED = re.compile(r"(?=.*\d)(?=.*[A-Z])(?=.*[a-z])")
+
+
+def is_platform_id(value: str | None, account_id: str | None = None) -> bool:
+    """Whether ``value`` is a platform id (or the account's own id) rather than a chosen name."""
+    if not value:
+        return True
+    text = value.strip().lstrip("@")
+    if account_id and text.casefold() == account_id.strip().lstrip("@").casefold():
+        return True
+    if not _ID_LIKE.match(text):
+        return False
+    # 17 letters and digits are a Meteor id only when they mix digits and both cases
+    return not (len(text) == 17 and text.isalnum() and not _MIXED.match(text))
+
+
+def real_name(value: str | None, account_id: str | None = None) -> str | None:
+    """``value`` when it is a name a person chose, else None; ``name@host`` keeps its local part."""
+    if not value or is_platform_id(value, account_id):
+        return None
+    text = value.strip()
+    if "@" in text.lstrip("@"):  # acct@domain (ActivityPub): the domain is the server, not the name
+        text = text.lstrip("@").split("@", 1)[0]
+    return None if is_platform_id(text, account_id) else text
 
 
 def fold(text: str | None) -> str:
@@ -49,10 +84,25 @@ def handle_skeleton(handle: str | None) -> str:
 #: Similarity of handles that agree once numbering, affixes and look-alikes are folded away
 #: (``name_1``/``name_2``); identical folded handles score 1.
 SKELETON_MATCH = 0.95
+#: Similarity of handles one character edit apart once folded (a letter swapped, dropped, doubled
+#: or replaced: ``nrothwind``/``northwind``; digits for letters are folded before): two edits
+#: for skeletons of ten characters or more.
+EDIT_MATCH = 0.9
+
+
+def handle_edit(a: str | None, b: str | None) -> bool:
+    """Whether two handles' skeletons are at most one edit (two from ten characters) apart, counting
+    a swap of neighbouring letters as one edit (optimal string alignment distance)."""
+    sa, sb = handle_skeleton(a), handle_skeleton(b)
+    if min(len(sa), len(sb)) < 5:
+        return False
+    limit = 2 if min(len(sa), len(sb)) >= 10 else 1
+    return OSA.distance(sa, sb, score_cutoff=limit) <= limit
 
 
 def handle_similarity(a: str | None, b: str | None) -> float:
-    """0..1: 1 for the same folded handle, 0.95 for the same skeleton, else the best fuzzy ratio."""
+    """0..1: 1 for the same folded handle, 0.95 for the same skeleton, 0.9 for skeletons one edit
+    apart, else the best fuzzy ratio (scaled below the skeleton match)."""
     if not a or not b:
         return 0.0
     fa, fb = _NON_ALNUM.sub("", fold(a)), _NON_ALNUM.sub("", fold(b))
@@ -61,7 +111,9 @@ def handle_similarity(a: str | None, b: str | None) -> float:
     sa, sb = handle_skeleton(a), handle_skeleton(b)
     if len(sa) >= 3 and sa == sb:
         return SKELETON_MATCH
-    return max(fuzz.ratio(fa, fb), fuzz.ratio(sa, sb)) / 100.0 * SKELETON_MATCH
+    if handle_edit(a, b):
+        return EDIT_MATCH
+    return max(fuzz.ratio(fa, fb), fuzz.ratio(sa, sb)) / 100.0 * EDIT_MATCH
 
 
 def name_similarity(a: str | None, b: str | None) -> float:

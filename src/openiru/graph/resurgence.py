@@ -28,7 +28,16 @@ from .identity import (
     handle_similarity,
     handle_skeleton,
     name_similarity,
+    pdq_distance,
+    real_name,
     text_similarity,
+)
+from .recreation import (
+    DEFAULT_MIN_SCORE,
+    Observation,
+    identity_evidence,
+    log_likelihood_ratios,
+    probability,
 )
 
 DAY = 86400.0
@@ -38,19 +47,19 @@ SILENT_AFTER = 14 * DAY
 MAX_GAP = 60 * DAY
 #: ... and may start slightly before the recorded stop (suspension is recorded late).
 OVERLAP_SLACK = 2 * DAY
-RECREATED_THRESHOLD = 0.6
-#: A predecessor that only went silent (not removed) needs this much more evidence.
-SILENT_PENALTY = 0.1
+#: Re-creations are listed from this estimated probability (see :mod:`.recreation`).
+RECREATED_THRESHOLD = DEFAULT_MIN_SCORE
+#: Names, bio and avatar together must carry at least this log-likelihood ratio: timing, audience
+#: and content alone say *when* and *with whom*, not *who*.
+MIN_IDENTITY_EVIDENCE = 3.0
+#: Successors that posted side by side with the predecessor for longer than this are never linked.
+MAX_OVERLAP = 7 * DAY
 CROSS_PLATFORM_THRESHOLD = 0.6
 #: Content items (media, texts, links) a cross-platform pair must share, unless audience, avatar or bio agree.
 MIN_SHARED_ITEMS = 2
 MAX_BUCKET = 60
 FUZZY_BUDGET = 5_000_000
 FUZZY_CUTOFF = 80
-#: Identity signals of a re-creation and their weights (averaged over those both accounts have).
-IDENTITY_WEIGHTS = {"handle": 0.4, "display_name": 0.3, "bio": 0.1, "avatar": 0.2}
-#: score = identity share x identity + behaviour share x min(1, 3 x behaviour) + timing share x timing
-IDENTITY_SHARE, BEHAVIOUR_SHARE, TIMING_SHARE = 0.7, 0.15, 0.15
 CROSS_WEIGHTS = {"handle": 0.25, "display_name": 0.25, "bio": 0.1, "avatar": 0.15, "content": 0.25}
 
 
@@ -125,18 +134,32 @@ def _overlap_pairs(m: csr_matrix, left: np.ndarray, right: np.ndarray, top: int 
     return pairs
 
 
-def _name_blocks(data: GraphData, pool: np.ndarray) -> set[tuple[int, int]]:
+@dataclass
+class Names:
+    """Real handles and display names (platform ids dropped: :func:`.identity.real_name`)."""
+
+    handle: list[str | None]
+    display_name: list[str | None]
+
+    @classmethod
+    def of(cls, data: GraphData) -> Names:
+        a = data.accounts
+        return cls([real_name(h, i) for h, i in zip(a.handle, a.account_id, strict=True)],
+                   [real_name(d, i) for d, i in zip(a.display_name, a.account_id, strict=True)])
+
+
+def _name_blocks(data: GraphData, names: Names, pool: np.ndarray) -> set[tuple[int, int]]:
     a = data.accounts
     buckets: dict[str, list[int]] = defaultdict(list)
     for i in pool.tolist():
-        skel = handle_skeleton(a.handle[i])
+        skel = handle_skeleton(names.handle[i])
         if len(skel) >= 3:
             buckets["h:" + skel].append(i)
-        name = handle_skeleton(a.display_name[i])
+        name = handle_skeleton(names.display_name[i])
         if len(name) >= 3:
             buckets["n:" + name].append(i)
         # exact folded names too: a skeleton shared by many ("Relay 3", "Relay 21") makes a big bucket
-        for prefix, text in (("H:", a.handle[i]), ("N:", a.display_name[i])):
+        for prefix, text in (("H:", names.handle[i]), ("N:", names.display_name[i])):
             folded = fold(text)
             if len(folded) >= 3:
                 buckets[prefix + folded].append(i)
@@ -149,17 +172,19 @@ def _name_blocks(data: GraphData, pool: np.ndarray) -> set[tuple[int, int]]:
     return pairs
 
 
-def _fuzzy_pairs(data: GraphData, left: np.ndarray, right: np.ndarray) -> set[tuple[int, int]]:
-    """Predecessor/successor pairs with similar folded handles or names (transliteration variants
-    such as ``leila``/``layla`` escape the skeleton blocks).  All pairs through rapidfuzz's ``cdist``
-    while the product is small enough; skipped beyond :data:`FUZZY_BUDGET` pairs."""
+def _fuzzy_pairs(names: Names, left: np.ndarray, right: np.ndarray) -> set[tuple[int, int]]:
+    """Predecessor/successor pairs with similar folded handles, skeletons or names (transliteration
+    variants such as ``leila``/``layla``, edited letters such as ``nrothwind``, escape the exact
+    blocks).  All pairs through rapidfuzz's ``cdist`` while the product is small enough; skipped
+    beyond :data:`FUZZY_BUDGET` pairs."""
     if not len(left) or not len(right) or len(left) * len(right) > FUZZY_BUDGET:
         return set()
-    a = data.accounts
     pairs: set[tuple[int, int]] = set()
-    for values in (a.handle, a.display_name):
-        lt = [fold(values[i]) for i in left.tolist()]
-        rt = [fold(values[j]) for j in right.tolist()]
+    skeletons = [handle_skeleton(h) for h in names.handle]
+    for lt, rt in (([fold(names.handle[i]) for i in left.tolist()], [fold(names.handle[j]) for j in right.tolist()]),
+                   ([skeletons[i] for i in left.tolist()], [skeletons[j] for j in right.tolist()]),
+                   ([fold(names.display_name[i]) for i in left.tolist()],
+                    [fold(names.display_name[j]) for j in right.tolist()])):
         scores = process.cdist(lt, rt, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, workers=1)
         for r, c in zip(*np.nonzero(scores), strict=True):
             if lt[r] and rt[c]:
@@ -168,16 +193,18 @@ def _fuzzy_pairs(data: GraphData, left: np.ndarray, right: np.ndarray) -> set[tu
     return pairs
 
 
-def _similarities(data: GraphData, i: int, j: int, audience: csr_matrix,
+def _similarities(data: GraphData, names: Names, i: int, j: int, audience: csr_matrix,
                   content: csr_matrix) -> dict[str, float | None]:
     a = data.accounts
-    both = lambda x: bool(x[i]) and bool(x[j])  # noqa: E731
+    h, d = names.handle, names.display_name
     audience_jaccard, _ = _overlap(audience, i, j)
     content_jaccard, shared_items = _overlap(content, i, j)
     return {
-        "handle": handle_similarity(a.handle[i] or a.display_name[i], a.handle[j] or a.display_name[j]),
-        "display_name": name_similarity(a.display_name[i], a.display_name[j]) if both(a.display_name) else None,
-        "bio": text_similarity(a.bio[i], a.bio[j]) if both(a.bio) else None,
+        # channels without a username (Telegram) are known by their title: a name a person chose
+        "handle": handle_similarity(h[i] or d[i], h[j] or d[j]) if (h[i] or d[i]) and (h[j] or d[j]) else None,
+        "handles_only": handle_similarity(h[i], h[j]) if h[i] and h[j] else None,
+        "display_name": name_similarity(d[i], d[j]) if d[i] and d[j] else None,
+        "bio": text_similarity(a.bio[i], a.bio[j]) if a.bio[i] and a.bio[j] else None,
         "avatar": avatar_similarity(a.avatar_pdq[i], a.avatar_pdq[j]),
         "audience": audience_jaccard,
         "content": content_jaccard,
@@ -230,15 +257,66 @@ def _one_per_platform(links: list[AccountLink], platforms: list[str]) -> list[Ac
     return kept
 
 
-def find_links(data: GraphData) -> list[AccountLink]:
-    """Re-created accounts and cross-platform identity links, strongest first."""
+def _post_bounds(data: GraphData) -> tuple[np.ndarray, np.ndarray]:
+    """First and last post of each account (inf / -inf without posts)."""
+    first = np.full(data.n, np.inf)
+    last = np.full(data.n, -np.inf)
+    if len(data.posts):
+        np.minimum.at(first, data.posts.account, data.posts.time)
+        np.maximum.at(last, data.posts.account, data.posts.time)
+    return first, last
+
+
+def _recreation(data: GraphData, old: int, new: int, sims: dict[str, float | None], start: np.ndarray,
+                stopped: np.ndarray, posted: tuple[np.ndarray, np.ndarray],
+                audience_size: np.ndarray) -> AccountLink | None:
+    """The link ``new`` re-creates ``old``, scored (:mod:`.recreation`), or None."""
+    a = data.accounts
+    gap = float(start[new] - stopped[old])
+    if gap < -OVERLAP_SLACK or gap > MAX_GAP or start[new] <= start[old]:
+        return None
+    removed = a.status[old] in ("suspended", "deleted")
+    if not removed and a.platform[old] != a.platform[new]:
+        return None  # went quiet here, active there: a move (cross-platform link), not a re-creation
+    first_post, last_post = posted
+    overlap = float(last_post[old] - first_post[new]) if np.isfinite(first_post[new]) else 0.0
+    if overlap > MAX_OVERLAP:
+        return None
+    created = a.created_at[new] if a.created_at is not None else np.nan
+    obs = Observation(
+        handle=sims["handles_only"], display_name=sims["display_name"], bio=sims["bio"],
+        avatar_distance=pdq_distance(a.avatar_pdq[old], a.avatar_pdq[new]),
+        audience=float(sims["audience"] or 0.0), audience_size=int(min(audience_size[old], audience_size[new])),
+        content=float(sims["content"] or 0.0), removed=removed, gap=max(gap, 0.0), overlap=max(overlap, 0.0),
+        created_before_stop=None if np.isnan(created) else float(stopped[old] - created))
+    ratios = log_likelihood_ratios(obs)
+    if identity_evidence(ratios) < MIN_IDENTITY_EVIDENCE:
+        return None
+    score = probability(ratios)
+    return AccountLink(new, old, round(score, 4), "recreated", {
+        "link": "recreated", "similarity": {k: None if v is None else round(v, 3) for k, v in sims.items()},
+        "log_likelihood_ratios": {k: round(v, 2) for k, v in ratios.items() if v},
+        "gap_days": round(gap / DAY, 2), "overlap_days": round(max(overlap, 0.0) / DAY, 2),
+        "predecessor_status": a.status[old],
+        "predecessor_stopped": _iso(float(stopped[old])), "started": _iso(float(start[new])),
+        "cross_platform": a.platform[old] != a.platform[new],
+        "handles": [a.handle[old], a.handle[new]],
+    })
+
+
+def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[AccountLink]:
+    """Re-created accounts (estimated probability >= ``min_score``) and cross-platform identity
+    links, strongest first."""
     n = data.n
     if n < 2:
         return []
+    names = Names.of(data)
     start, stop = _activity_bounds(data)
     stopped = _stopped(data, stop)
+    posted = _post_bounds(data)
     e = data.edges
     audience = _membership(np.r_[e.src, e.dst], np.r_[e.dst, e.src], n)
+    audience_size = np.diff(audience.indptr)
     c = data.content
     keep = np.isin(c.kind, np.asarray((ContentKind.MEDIA, ContentKind.TEXT_EXACT, ContentKind.TEXT_NEAR,
                                        ContentKind.URL), np.int8))
@@ -248,12 +326,11 @@ def find_links(data: GraphData) -> list[AccountLink]:
     first_stop = float(stopped[preds].min()) if len(preds) else np.inf
     succs = np.flatnonzero(np.isfinite(start) & (start >= first_stop - OVERLAP_SLACK))
     active = np.flatnonzero(np.isfinite(start))
-    candidates = _name_blocks(data, active) | _fuzzy_pairs(data, preds, succs)
+    candidates = _name_blocks(data, names, active) | _fuzzy_pairs(names, preds, succs)
     candidates |= {(min(x, y), max(x, y)) for x, y in _overlap_pairs(audience, preds, succs)}
     candidates |= {(min(x, y), max(x, y)) for x, y in _overlap_pairs(content, preds, succs)}
     platforms = data.accounts.platform
-    multi_platform = len(set(platforms)) > 1
-    if multi_platform:
+    if len(set(platforms)) > 1:
         candidates |= {(min(x, y), max(x, y)) for x, y in _overlap_pairs(content, active, active)
                        if platforms[x] != platforms[y]}
 
@@ -262,50 +339,30 @@ def find_links(data: GraphData) -> list[AccountLink]:
     for x, y in candidates:
         if x == y:
             continue
-        sims = _similarities(data, x, y, audience, content)
+        sims = _similarities(data, names, x, y, audience, content)
         for old, new in ((x, y), (y, x)):
             if not np.isfinite(stopped[old]) or not np.isfinite(start[new]):
                 continue
-            gap = float(start[new] - stopped[old])
-            if gap < -OVERLAP_SLACK or gap > MAX_GAP or start[new] <= start[old]:
-                continue
-            s = dict(sims, timing=float(np.exp(-max(gap, 0.0) / (7 * DAY))))
-            behaviour = max(s["audience"] or 0.0, s["content"] or 0.0)
-            score = (IDENTITY_SHARE * _weighted(s, IDENTITY_WEIGHTS)
-                     + BEHAVIOUR_SHARE * min(1.0, 3.0 * behaviour) + TIMING_SHARE * (s["timing"] or 0.0))
-            removed = data.accounts.status[old] in ("suspended", "deleted")
-            if not removed and platforms[old] != platforms[new]:
-                continue  # went quiet here, active there: a move (cross-platform link), not a re-creation
-            threshold = RECREATED_THRESHOLD + (0.0 if removed else SILENT_PENALTY)
-            if score < threshold or max(s["handle"] or 0, s["display_name"] or 0, s["avatar"] or 0) < 0.6:
-                continue
-            link = AccountLink(new, old, round(score, 4), "recreated", {
-                "link": "recreated", "similarity": {k: None if v is None else round(v, 3)
-                                                    for k, v in s.items()},
-                "gap_days": round(gap / DAY, 2), "predecessor_status": data.accounts.status[old],
-                "predecessor_stopped": _iso(float(stopped[old])), "started": _iso(float(start[new])),
-                "cross_platform": platforms[old] != platforms[new],
-                "handles": [data.accounts.handle[old], data.accounts.handle[new]],
-            })
-            recreated.append(link)
+            link = _recreation(data, old, new, sims, start, stopped, posted, audience_size)
+            if link is not None and link.score >= min_score:
+                recreated.append(link)
         if platforms[x] != platforms[y]:
             score = _weighted(sims, CROSS_WEIGHTS)
-            names = max(sims["handle"] or 0.0, sims["display_name"] or 0.0)
+            both_names = max(sims["handle"] or 0.0, sims["display_name"] or 0.0)
             # names alone are not enough (people share names): content, audience, avatar or bio must agree
             other = ((sims["shared_items"] or 0.0) >= MIN_SHARED_ITEMS or (sims["audience"] or 0.0) >= 0.05
                      or (sims["avatar"] or 0.0) >= 0.8 or (sims["bio"] or 0.0) >= 0.8)
-            if score >= CROSS_PLATFORM_THRESHOLD and names >= 0.8 and other:
+            if score >= CROSS_PLATFORM_THRESHOLD and both_names >= 0.8 and other:
                 old, new = (x, y) if (start[x], x) <= (start[y], y) else (y, x)
                 cross.append(AccountLink(new, old, round(score, 4), "cross-platform", {
                     "link": "cross-platform", "similarity": {k: None if v is None else round(v, 3)
                                                              for k, v in sims.items()},
-                    "names": [fold(data.accounts.display_name[old] or data.accounts.handle[old]),
-                              fold(data.accounts.display_name[new] or data.accounts.handle[new])],
+                    "names": [fold(names.display_name[old] or names.handle[old]),
+                              fold(names.display_name[new] or names.handle[new])],
                 }))
     cross = _one_per_platform(cross, platforms)
     recreated = _one_to_one(recreated)
     recreated_pairs = {(lk.account, lk.predecessor) for lk in recreated}
-    links = recreated + [lk for lk in cross
-                                             if (lk.account, lk.predecessor) not in recreated_pairs]
+    links = recreated + [lk for lk in cross if (lk.account, lk.predecessor) not in recreated_pairs]
     links.sort(key=lambda lk: (-lk.score, lk.account))
     return links

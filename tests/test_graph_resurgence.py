@@ -1,0 +1,96 @@
+"""Re-created accounts on small hand-built data: platform ids are not handles, overlapping activity
+counts against a re-creation, removal for it, handle edits by character substitution are seen, and
+the score is a probability with evidence for each signal."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from openiru.graph.assemble import AccountRow, EdgeRow, PostRow, assemble
+from openiru.graph.identity import handle_similarity, is_platform_id, real_name
+from openiru.graph.recreation import DEFAULT_MIN_SCORE
+from openiru.graph.resurgence import find_links
+
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
+AVATAR = "a5" * 32
+
+
+def _activity(aid: str, days: range, audience: list[str], platform: str = "telegram") -> tuple[list, list]:
+    posts, edges = [], []
+    for d in days:
+        t = T0 + timedelta(days=d, hours=3)
+        posts.append(PostRow(platform, f"{aid}/{d}", aid, t, f"entry {aid} day {d}"))
+        for follower in audience:
+            edges.append(EdgeRow(platform, follower, platform, aid, "reply", t + timedelta(minutes=5)))
+    return posts, edges
+
+
+def _links(accounts: list[AccountRow], spans: dict[str, range], audience: list[str],
+           platform: str = "telegram") -> set[tuple[str, str]]:
+    posts, edges = [], []
+    for aid, days in spans.items():
+        p, e = _activity(aid, days, audience, platform)
+        posts += p
+        edges += e
+    data = assemble(accounts, posts, edges)
+    ids = data.accounts.account_id
+    return {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data) if lk.link == "recreated"}
+
+
+def test_platform_ids_are_not_handles() -> None:
+    assert is_platform_id("user1001") and is_platform_id("1448123") and is_platform_id("aB3dE5gH7jK9mN1pQ")
+    assert real_name("user1001", "user1001") is None and real_name("north@social.example") == "north"
+    assert real_name("orchard_voice_2") == "orchard_voice_2"
+    # two members of one group whose only "names" are their ids: consecutive numbers, not one person
+    accounts = [AccountRow("telegram", "user1001", "user1001", status="suspended",
+                           status_changed_at=T0 + timedelta(days=10, hours=4)),
+                AccountRow("telegram", "user1002", "user1002")]
+    links = _links(accounts, {"user1001": range(0, 10), "user1002": range(11, 30)}, ["user5", "user6"])
+    assert links == set()
+
+
+def test_overlapping_activity_is_evidence_against_recreation() -> None:
+    accounts = [AccountRow("x", "1", "harbor_light", "Harbor Light", status="suspended",
+                           status_changed_at=T0 + timedelta(days=20, hours=4)),
+                AccountRow("x", "2", "harbor_light_2", "Harbor Light")]
+    # the "successor" posted for two days while the "predecessor" still posted
+    overlapping = _links(accounts, {"1": range(0, 21), "2": range(19, 40)}, ["7", "8"], "x")
+    assert overlapping == set()
+    after = _links(accounts, {"1": range(0, 21), "2": range(21, 40)}, ["7", "8"], "x")
+    assert after == {("2", "1")}
+
+
+def test_removal_weighs_for_recreation_and_the_score_is_a_probability() -> None:
+    def link(status: str):
+        accounts = [AccountRow("x", "1", "lantern_post", "Lantern Post", status=status,
+                               status_changed_at=T0 + timedelta(days=10, hours=4) if status != "active" else None),
+                    AccountRow("x", "2", "lantern_post_2", "Lantern Post")]
+        posts, edges = [], []
+        for aid, days in {"1": range(0, 10), "2": range(11, 25), "3": range(0, 60)}.items():
+            p, e = _activity(aid, days, ["7", "8"], "x")
+            posts += p
+            edges += e
+        data = assemble(accounts, posts, edges)
+        return [lk for lk in find_links(data, min_score=0.0) if lk.link == "recreated"]
+
+    suspended, silent = link("suspended"), link("active")   # "active" but silent for 40 days
+    assert len(suspended) == len(silent) == 1
+    assert DEFAULT_MIN_SCORE <= silent[0].score < suspended[0].score < 1.0
+    ratios = suspended[0].evidence["log_likelihood_ratios"]
+    assert ratios["predecessor_removed"] > 0 and ratios["handle"] > 0 and "predecessor_removed" not in \
+        silent[0].evidence["log_likelihood_ratios"]
+
+
+def test_handle_edits_by_character_substitution_are_recognised() -> None:
+    assert handle_similarity("north_wind", "n0rth_w1nd") >= 0.9      # leetspeak digits for letters
+    assert handle_similarity("north_wind", "nroth_wind") >= 0.9      # swapped letters
+    assert handle_similarity("north_wind", "noth_wind") >= 0.9       # dropped letter
+    assert handle_similarity("north_wind", "north_wind_88") >= 0.9   # suffix digits
+    assert handle_similarity("north_wind", "south_mill") < 0.7
+    # a new display name, the same avatar: swapped letters in the handle still give the operator away
+    accounts = [AccountRow("x", "1", "quietharbour", "Quiet Harbour", status="suspended", avatar_pdq=AVATAR,
+                           status_changed_at=T0 + timedelta(days=10, hours=4)),
+                AccountRow("x", "2", "queitharbour", "QH relay", avatar_pdq=AVATAR),
+                AccountRow("x", "3", "quietharvest", "Quiet Harvest")]
+    links = _links(accounts, {"1": range(0, 10), "2": range(11, 30), "3": range(12, 30)}, ["7"], "x")
+    assert links == {("2", "1")}
