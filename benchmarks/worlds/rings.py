@@ -1,0 +1,121 @@
+"""Planted coordinated rings: what the coordination analysis should find, and nothing else.
+
+* ``copypasta``: members post edited copies of one release (homoglyphs, Arabic diacritics and
+  tatweel, an inserted word or emoji) within ``ring_spread`` seconds, again and again;
+* ``co-repost``: members pass on the same posts within seconds of each other (retweets, reblogs,
+  Telegram forwards);
+* ``co-link``: members post the same fresh link (a mirror of the organisation's site) with their
+  own words;
+* ``cross-platform``: members on two or three platforms post the same text and link together;
+* benign rings: a club's fans reposting its posts, or a charity's volunteers sharing its links,
+  just as fast (coordinated, but not the organisation: never key accounts).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .activity import HOUR, Activity
+from .model import Account, Post
+from .text import benign_text, edit_copy, word
+
+
+class Rings:
+    def __init__(self, act: Activity) -> None:
+        self.a, self.rng, self.p, self.cast = act, act.rng, act.p, act.cast
+        self.used: set[int] = {id(x) for pair in act.w.recreated for x in pair[:2]}
+
+    def _members(self, role: str, platforms: list[str], size: int) -> list[Account]:
+        pool = [x for x in self.a.role(role) if x.platform in platforms and id(x) not in self.used]
+        self.rng.shuffle(pool)
+        members = pool[:size]
+        while len(members) < size:    # recruit new accounts for the ring
+            platform = platforms[len(members) % len(platforms)]
+            members.append(self.cast.person(platform, role, f"{role}-ring{len(self.a.w.groups)}-{len(members)}"))
+        self.used.update(id(m) for m in members)
+        return members
+
+    def _rounds(self) -> int:
+        return self.rng.randint(4, 7) if not self.p.quick else 4
+
+    def _record(self, kind: str, members: list[Account], benign: bool = False) -> None:
+        self.a.w.groups.append({"kind": kind, "benign": benign, "accounts": [m.key for m in members],
+                                "platforms": sorted({m.platform for m in members})})
+
+    def _offsets(self, n: int) -> list[float]:
+        return sorted(self.rng.uniform(0, self.p.ring_spread) for _ in range(n))
+
+    def plant(self) -> None:
+        for kind in self.p.rings:
+            getattr(self, kind.replace("-", "_"))()
+        for _ in range(self.p.n_benign_rings):
+            self.benign_ring()
+
+    def copypasta(self) -> None:
+        rng = self.rng
+        members = self._members("amplifier", [rng.choice(self.p.platforms)], rng.randint(*self.p.ring_size))
+        for rel in rng.sample(self.a.releases, min(self._rounds(), len(self.a.releases))):
+            t0 = (rel.posts[0].time if rel.posts else self.a.when()) + rng.uniform(HOUR, 10 * HOUR)
+            for m, dt in zip(members, self._offsets(len(members)), strict=True):
+                self.a.by(m, t0 + dt, text=edit_copy(rng, rel.text), lang=rel.lang)
+        self._record("copypasta", members)
+
+    def co_repost(self) -> None:
+        rng = self.rng
+        platforms = [q for q in ("x", "mastodon", "telegram") if q in self.p.platforms] or self.p.platforms
+        platform = rng.choice(platforms)
+        sources = [p for rel in self.a.releases for p in rel.posts if p.platform == platform]
+        sources += [p for p in self.a.w.posts if p.platform == platform and p.account.role == "propagandist"
+                    and not p.repost_of and not p.forward_of]
+        if len(sources) < 4:
+            self.co_link()
+            return
+        members = self._members("amplifier", [platform], rng.randint(*self.p.ring_size))
+        for src in rng.sample(sources, min(self._rounds(), len(sources))):
+            t0 = src.time + rng.uniform(120, 2 * HOUR)
+            for m, dt in zip(members, self._offsets(len(members)), strict=True):
+                self.a.pass_on(m, src, t0 + dt)
+        self._record("co-repost", members)
+
+    def co_link(self, platforms: list[str] | None = None, kind: str = "co-link") -> None:
+        rng, org = self.rng, self.a.org
+        platforms = platforms or [rng.choice(self.p.platforms)]
+        members = self._members("amplifier", platforms, rng.randint(*self.p.ring_size))
+        same_text = kind == "cross-platform"
+        for _ in range(self._rounds()):
+            link = f"https://{org.mirror}/{word(rng, 2)}/{rng.randrange(10**6)}"
+            text = org.comment()
+            t0 = self.a.when(self.p.start + 2 * HOUR, self.cast.end - 2 * HOUR)
+            for m, dt in zip(members, self._offsets(len(members)), strict=True):
+                words = text if same_text else rng.choice(["read", "new", "mirror", "here", "backup link"])
+                self.a.by(m, t0 + dt, text=f"{words} {link}", urls=[link])
+        self._record(kind, members)
+
+    def cross_platform(self) -> None:
+        platforms = self.rng.sample(self.p.platforms, min(len(self.p.platforms), self.rng.randint(2, 3)))
+        self.co_link(platforms, "cross-platform")
+
+    def benign_ring(self) -> None:
+        rng = self.rng
+        platforms = [q for q in ("x", "mastodon") if q in self.p.platforms] or self.p.platforms
+        platform = rng.choice(platforms)
+        club = self.cast.person(platform, "benign", f"club{len(self.a.w.groups)}", followers=rng.randint(2000, 20000),
+                                bio="Placeholder amateur football club")
+        fans = self._members("benign", [platform], rng.randint(*self.p.ring_size))
+        for _ in range(self._rounds() + 1):
+            t0 = self.a.when()
+            post: Post | None
+            if platform in ("x", "mastodon", "telegram"):
+                post = self.a.by(club, t0, text=f"Match day! {benign_text(rng)}")
+                if post is None:
+                    continue
+                for m, dt in zip(fans, self._offsets(len(fans)), strict=True):
+                    self.a.pass_on(m, post, t0 + 30 + dt)
+            else:
+                link = f"https://club-{rng.randrange(1000)}.example/tickets/{rng.randrange(10**5)}"
+                for m, dt in zip(fans, self._offsets(len(fans)), strict=True):
+                    self.a.by(m, t0 + dt, text=f"Tickets! {link}", urls=[link])
+        self._record("benign", fans, benign=True)
+
+    def summary(self) -> list[dict[str, Any]]:
+        return self.a.w.groups
