@@ -5,7 +5,8 @@ indirectly is kept as a reference to resolve once the rest of the data is in:
 
 * ``post:<id>``: the author of that post (reposts, quotes, replies without an
   account id),
-* ``handle:<name>``: the account with that handle on the same platform,
+* ``handle:<name>``: the account with that handle on the same platform (mentions, and
+  reposts known only from their text, ``metadata["repost_of_handle"]``),
 * ``name:<display name>``: the account with that display name (Telegram's
   ``forwarded_from`` is a display name, not an id).
 """
@@ -46,7 +47,11 @@ def edge_refs(post: Post) -> list[EdgeRef]:
     elif post.reply_to is not None:
         add(EdgeKind.REPLY, "post:" + post.reply_to.post_id, None, post.reply_to.platform)
     if post.repost_of is not None:
-        add(EdgeKind.REPOST, "post:" + post.repost_of.post_id, None, post.repost_of.platform)
+        by_handle = post.metadata.get("repost_of_handle") if post.metadata else None
+        if by_handle:  # a repost known only from its text ("RT @user: ..."): its author by handle
+            add(EdgeKind.REPOST, "handle:" + str(by_handle).lstrip("@").lower(), None)
+        else:
+            add(EdgeKind.REPOST, "post:" + post.repost_of.post_id, None, post.repost_of.platform)
     if post.quote_of is not None:
         add(EdgeKind.QUOTE, "post:" + post.quote_of.post_id, None, post.quote_of.platform)
     if post.forward_from is not None:

@@ -45,13 +45,21 @@ def ingest(
     format: Annotated[str, typer.Option("--format", "-f", help="Input format, or auto.")] = "auto",
     platform: Annotated[str | None, typer.Option(help="Platform name to record (self-hosted servers).")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed record.")] = False,
+    sheet: Annotated[str | None, typer.Option(help="Only this sheet of an .xlsx workbook.")] = None,
+    inspect: Annotated[bool, typer.Option(
+        "--inspect", help="Show which column would be taken for which field, and why; import nothing.")] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Import platform exports (twarc2 JSONL, Telegram result.json, Mastodon, ActivityPub,
-    Rocket.Chat, ZeroNet, generic JSONL/CSV)."""
+    Rocket.Chat, ZeroNet, generic JSONL/CSV/TSV/XLSX)."""
+    if inspect:
+        from .byod import print_inspection
+
+        print_inspection(paths, format, platform, sheet, json_out)
+        return
     with opened(db) as engine:
-        summaries = [_ingest_one(engine, path, format, platform, strict, json_out) for path in paths]
+        summaries = [_ingest_one(engine, path, format, platform, strict, json_out, sheet) for path in paths]
     if json_out:
         print_json([s.as_dict() for s in summaries])
         return
@@ -64,9 +72,11 @@ def ingest(
 
 
 def _ingest_one(engine: sa.Engine, path: Path, format: str, platform: str | None, strict: bool,
-                json_out: bool) -> IngestSummary:
+                json_out: bool, sheet: str | None = None) -> IngestSummary:
     """Import one path, with a progress line; malformed records listed on stderr."""
     source = source_for(path, format, platform)
+    if sheet is not None and hasattr(source, "sheet"):
+        source.sheet = sheet
     label = f"{path.name} ({source.name})"
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err, transient=True, disable=json_out) as progress:
@@ -82,6 +92,8 @@ def _ingest_one(engine: sa.Engine, path: Path, format: str, platform: str | None
             err.print(f"[red]error:[/] {exc}", highlight=False)
             err.print("--strict: import stopped at this record; every record before it is committed.")
             raise typer.Exit(1) from None
+    for note in summary.notes:
+        err.print(f"note: {path.name}: {note}", highlight=False)
     for line in summary.problems[:20]:
         err.print(f"[yellow]skipped[/]: {line}", highlight=False)
     errors = sum(summary.errors.values())

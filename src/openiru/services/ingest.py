@@ -60,6 +60,7 @@ class IngestSummary:
     problems: list[str] = field(default_factory=list)
     platforms: set[str] = field(default_factory=set)
     aborted: str | None = None
+    notes: list[str] = field(default_factory=list)  # said once: derived ids, date order decided
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +70,7 @@ class IngestSummary:
             "skipped": dict(self.skipped), "errors": dict(self.errors),
             "skipped_total": sum(self.skipped.values()), "errors_total": sum(self.errors.values()),
             "problems": self.problems[:MAX_PROBLEMS_SHOWN], "aborted": self.aborted,
+            **({"notes": self.notes} if self.notes else {}),
         }
 
 
@@ -235,6 +237,7 @@ def ingest_source(
     """Import one source.  ``after_batch`` defaults to the registered ingest hooks;
     pass ``()`` to import without them."""
     summary = IngestSummary(str(source.path), source.name, source.platform)
+    summary.notes = list(getattr(source, "notes", ()))  # before anything is written: may refuse the file
     hooks = list(after_batch) if after_batch is not None else default_hooks(engine)
     with engine.begin() as conn:
         inserted = conn.execute(sa.insert(schema.import_runs).values(

@@ -14,6 +14,13 @@ are separated by whitespace or ``|`` in CSV (a JSON array in a cell works
 too) and are arrays (or such strings) in JSONL.  The platform comes from
 ``--platform``, else the mapping's ``platform``, else a platform column; with
 none of them the import stops with a clear error.  See docs/formats.md.
+
+Datasets as researchers publish them are read too (columns.py): ``.xlsx`` workbooks
+(tabular.py; every sheet, or the mapping's / ``--sheet``'s ``sheet``), no post id column (a
+derived, stable id), the text column found by content, mentions, reposts (``RT @user:``),
+hashtags, URLs and cashtags taken from the text where no column has them (text_entities.py),
+dates in any common form with the day/month order decided per column (dates.py; the
+mapping's ``"date_order": "DMY"|"MDY"`` settles an undecidable one).
 """
 
 from __future__ import annotations
@@ -31,8 +38,10 @@ import orjson
 from ..errors import FormatError
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time, utc
 from .base import Problem, Record, Source
+from .columns import ColumnPlan, account_extras, count, derived_post_id, scan_plan, text_enrich
 from .jsonio import first_non_space, is_jsonl, iter_json_lines, read_head
 from .media import hash_file
+from .tabular import is_xlsx, iter_sheet_rows
 
 #: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
 #: (out-of-range times raise OverflowError or OSError from the C library).
@@ -43,12 +52,17 @@ _CSV_DELIMITERS = ",;\t"
 #: Each field and the column names it is found under, the default name first.
 FIELDS: dict[str, tuple[str, ...]] = {
     "platform": ("platform", "network", "service"),
-    "post_id": ("post_id", "id", "message_id", "msg_id", "status_id", "tweet_id", "item_id", "postid"),
-    "account_id": ("account_id", "author_id", "user_id", "from_id", "uid", "owner_id", "accountid"),
-    "handle": ("handle", "username", "screen_name", "user_name", "user", "author", "author_handle"),
+    "post_id": ("post_id", "id", "message_id", "msg_id", "status_id", "tweet_id", "item_id", "postid",
+                "id_str", "tweetid"),
+    "account_id": ("account_id", "author_id", "user_id", "from_id", "uid", "owner_id", "accountid",
+                   "userid", "user_id_str"),
+    "handle": ("handle", "username", "screen_name", "user_name", "user", "author", "author_handle",
+               "user_screen_name", "user_username", "account", "channel"),
     "display_name": ("display_name", "name", "author_name", "full_name", "displayname"),
-    "timestamp": ("timestamp", "created_at", "date", "datetime", "time", "published", "posted_at", "ts"),
-    "text": ("text", "content", "body", "message", "msg", "full_text", "post_text"),
+    "timestamp": ("timestamp", "created_at", "date", "datetime", "time", "published", "posted_at", "ts",
+                  "tweet_created_at", "date_time", "created", "timestamp_utc", "post_date"),
+    "text": ("text", "content", "body", "message", "msg", "full_text", "post_text", "tweet", "tweets",
+             "tweet_text", "status_text", "caption"),
     "language": ("language", "lang"),
     "urls": ("urls", "links", "expanded_urls"),
     "hashtags": ("hashtags", "tags"),
@@ -64,8 +78,11 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "media_urls": ("media_urls", "media_url", "media", "attachments", "image_urls"),
     "media_files": ("media_files", "media_paths", "files"),
     "url": ("url", "post_url", "permalink", "link"),
-    "followers": ("followers", "followers_count"),
-    "bio": ("bio", "description", "account_bio"),
+    "followers": ("followers", "followers_count", "user_followers_count", "user_followers", "follower_count"),
+    "bio": ("bio", "description", "account_bio", "user_description", "profile_description"),
+    "location": ("location", "user_location", "account_location"),
+    "statuses_count": ("statuses_count", "numberstatuses", "number_statuses", "user_statuses_count",
+                       "tweet_count", "tweets_count", "posts_count"),
     "avatar_url": ("avatar_url", "avatar", "profile_image_url"),
     "account_created_at": ("account_created_at", "user_created_at"),
 }
@@ -132,9 +149,11 @@ class ColumnMapping:
     platform: str | None = None
     delimiter: str | None = None
     timestamp_format: str | None = None
+    date_order: str | None = None
+    sheet: str | None = None
 
 
-_OPTIONS = ("platform", "delimiter", "timestamp_format")
+_OPTIONS = ("platform", "delimiter", "timestamp_format", "date_order", "sheet")
 
 
 def load_mapping(path: Path) -> ColumnMapping:
@@ -199,12 +218,18 @@ class GenericSource(Source):
         self.mapping = load_mapping(self.path)
         self.fixed_platform = platform or self.mapping.platform
         self.platform = self.fixed_platform or "(platform column)"
+        self.sheet = self.mapping.sheet
+        self._plan: ColumnPlan | None = None
+        self._latest: dict[str, Any] = {}  # account -> time of the row its profile came from
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> float:
         if path.is_dir() or not head:
             return 0.0
         has_mapping = mapping_path(path).is_file()
+        if is_xlsx(path, head):
+            return 0.5 if has_mapping else 0.2
+        tabular = path.suffix.lower() in (".csv", ".tsv", ".tab", ".jsonl", ".ndjson")
         if first_non_space(head) == b"{":
             if not is_jsonl(head):
                 return 0.0
@@ -220,12 +245,19 @@ class GenericSource(Source):
         if has_mapping:
             return 0.5
         found = match_columns(columns, {})
-        return 0.3 if "post_id" in found and "text" in found else 0.0
+        if "post_id" in found and "text" in found:
+            return 0.3
+        # a dataset without ids (scraped tweets): its columns say who posted what and when
+        return 0.2 if tabular and len(found.keys() & {"text", "handle", "account_id", "timestamp"}) >= 2 else 0.0
 
     # -- reading -------------------------------------------------------------------------
 
     def _rows(self) -> Iterator[tuple[str, dict[str, Any]] | Problem]:
         head = read_head(self.path, 65536)
+        if is_xlsx(self.path, head):
+            self._is_csv = True
+            yield from iter_sheet_rows(self.path, self.sheet)
+            return
         self._is_csv = first_non_space(head) != b"{"
         if not self._is_csv:
             for found in iter_json_lines(self.path):
@@ -262,7 +294,28 @@ class GenericSource(Source):
                     continue
                 yield f"line {reader.line_num}", dict(zip(header, row, strict=True))
 
+    def plan(self) -> ColumnPlan:
+        """Which column is which field and why, with each date column's order decided (a
+        first pass over that column only); the same plan for every row of the import."""
+        if self._plan is None:
+            first: list[tuple[str, dict[str, Any]]] = []
+            for found in self._rows():
+                if isinstance(found, tuple):
+                    first.append(found)
+                    if len(first) >= 200 or (first and set(found[1]) != set(first[0][1])):
+                        break
+            self._plan = scan_plan(self._rows, first, self.mapping.columns, FIELDS, self.mapping.date_order,
+                                   self.mapping.timestamp_format, str(self.path), mapping_path(self.path).name)
+        return self._plan
+
+    @property
+    def notes(self) -> list[str]:
+        """What the import's summary says once: derived ids, the date order decided."""
+        return self.plan().notes
+
     def records(self) -> Iterator[Record]:
+        plan = self.plan()
+        explicit = {**self.mapping.columns, **{k: v for k, v in plan.columns.items() if k == "text"}}
         # JSONL rows may each carry a different set of keys: match columns per key set.
         matched: dict[tuple[str, ...], dict[str, str]] = {}
         for found in self._rows():
@@ -273,7 +326,7 @@ class GenericSource(Source):
             keys = tuple(row)
             columns = matched.get(keys)
             if columns is None:
-                columns = matched[keys] = match_columns(list(row), self.mapping.columns)
+                columns = matched[keys] = match_columns(list(row), explicit)
                 if len(matched) == 1:
                     self._check_columns(columns, header=self._is_csv)
             try:
@@ -292,7 +345,7 @@ class GenericSource(Source):
         if not self.fixed_platform and "platform" not in columns:
             raise FormatError(f"{self.path}: no platform: give --platform NAME, add a 'platform' column, "
                               f"or set \"platform\" in {sidecar}")
-        for required in ("post_id", "timestamp") if header else ():
+        for required in ("timestamp",) if header else ():  # no post id: a derived one
             if required not in columns:
                 raise FormatError(f"{self.path}: no {required} column (names tried: "
                                   f"{', '.join(FIELDS[required])}); map one in {sidecar}")
@@ -316,24 +369,26 @@ class GenericSource(Source):
         platform = self.fixed_platform or text_of("platform")
         if not platform:
             raise KeyError("missing platform")
-        post_id = text_of("post_id")
-        if not post_id:
-            raise KeyError("missing post id")
         handle = text_of("handle")
+        handle = handle.lstrip("@") if handle else None
         account_id = text_of("account_id") or handle
         if not account_id:
             raise KeyError("missing account")
-        timestamp = parse_row_time(get("timestamp"), self.mapping.timestamp_format)
-        account = Account(AccountKey(platform, account_id), handle=handle.lstrip("@") if handle else None,
-                          display_name=text_of("display_name"), bio=text_of("bio"))
-        followers = text_of("followers")
-        if followers and followers.isdigit():
-            account.followers = int(followers)
+        timestamp = self._time(get("timestamp"), columns.get("timestamp"), "timestamp")
+        post_id = text_of("post_id")
+        if not post_id and "post_id" not in columns:
+            post_id = derived_post_id(platform, account_id, timestamp, text_of("text") or "")
+        if not post_id:
+            raise KeyError("missing post id")
+        account = Account(AccountKey(platform, account_id), handle=handle,
+                          display_name=text_of("display_name"), bio=text_of("bio"), metadata=account_extras(get))
+        account.followers = count(get("followers"))
         avatar = text_of("avatar_url")
         if avatar:
             account.avatar = Media(url=avatar)
         if get("account_created_at") is not None:
-            account.created_at = parse_row_time(get("account_created_at"), self.mapping.timestamp_format)
+            account.created_at = self._time(get("account_created_at"), columns.get("account_created_at"),
+                                            "account_created_at")
 
         def ref(name: str) -> PostKey | None:
             value = text_of(name)
@@ -360,7 +415,23 @@ class GenericSource(Source):
             forward_from_name=text_of("forward_from_name"), media=media,
             raw=orjson.dumps(row).decode(), metadata=meta,
         )
+        if "text" in columns:
+            text_enrich(post, set(columns))
+        # per-account columns: the latest row's values win (rows come in any order)
+        latest = self._latest.get(account_id)
+        if latest is not None and timestamp < latest:
+            return [post]
+        self._latest[account_id] = timestamp
         return [account, post]
+
+    def _time(self, value: Any, column: str | None, name: str) -> datetime:
+        dates = self.plan().dates.get(name)
+        if dates is None or self.mapping.timestamp_format or value is None:
+            return parse_row_time(value, self.mapping.timestamp_format)
+        try:
+            return dates.parse(value)
+        except (TypeError, ValueError, OverflowError, OSError) as exc:
+            raise ValueError(f"bad timestamp: {value!r} in column {column!r} ({exc})") from exc
 
 
 def _lookup(row: dict[str, Any], column: str) -> Any:
