@@ -122,7 +122,18 @@ class Cast:
                 if not a.channel]
         rng.shuffle(pool)
         pool.sort(key=lambda a: a.role == "amplifier")    # key accounts first: they matter most
-        for old, kind in zip(pool, self.p.evasions, strict=False):
+        by_platform: dict[str, list[Account]] = {}
+        for a in pool:
+            by_platform.setdefault(a.platform, []).append(a)
+        order = list(by_platform)
+        rng.shuffle(order)
+        by_platform = {q: by_platform[q] for q in order}
+        chosen: list[Account] = []     # round robin over platforms: evasions everywhere
+        while len(chosen) < len(self.p.evasions) and any(by_platform.values()):
+            for accounts in by_platform.values():
+                if accounts and len(chosen) < len(self.p.evasions):
+                    chosen.append(accounts.pop(0))
+        for old, kind in zip(chosen, self.p.evasions, strict=False):
             removed = rng.uniform(self.p.start + 0.3 * (self.end - self.p.start),
                                   self.p.start + 0.7 * (self.end - self.p.start))
             old.active_to = removed
@@ -130,6 +141,8 @@ class Cast:
                 old.status = rng.choice(["suspended", "suspended", "deleted"]) if old.platform == "x" else "suspended"
                 old.removed_at = removed
             gap = rng.uniform(0.1, 4.0) * DAY
+            if kind == "rename" and old.platform not in ("x", "mastodon"):
+                kind = rng.choice(["suffix", "leet", "swap", "drop"])   # no avatar or bio there to keep
             if kind == "rename":
                 handle, name = self.handles.random_person(old.platform)
             else:

@@ -60,6 +60,8 @@ class Handles:
 def evade(rng: random.Random, handle: str, kind: str) -> str:
     """The successor's handle after a ban, by edit kind (``rename`` is handled by the caller)."""
     h = handle
+    if kind == "suffix" and " " in h:   # a display name (Telegram users have no handle)
+        return h + rng.choice([" 2", "2", " (new)", " II"])
     if kind == "suffix":
         digits = "".join(c for c in h if c.isdigit())
         if digits and h.endswith(digits):
@@ -73,7 +75,7 @@ def evade(rng: random.Random, handle: str, kind: str) -> str:
             h = h[:i] + LEET[h[i].lower()] + h[i + 1:]
         return h
     if kind == "swap":
-        letters = [i for i in range(1, len(h) - 1) if h[i].isalpha() and h[i + 1].isalpha() and h[i] != h[i + 1]]
+        letters = [i for i in range(1, len(h) - 1) if h[i].islower() and h[i + 1].islower() and h[i] != h[i + 1]]
         if not letters:
             return h + "x"
         i = rng.choice(letters)
