@@ -14,7 +14,9 @@ with warnings.catch_warnings():
 
 from openiru.api import create_app
 from openiru.api.settings import ApiSettings
+from openiru.referral.providers import ProviderInfo
 from openiru.services import auth
+from openiru.services.providers import save_provider
 from openiru.services.users import add_user
 
 PASSWORD = "correct horse battery staple"
@@ -55,6 +57,9 @@ class World:
 def make_world(engine: sa.Engine, passwords: tuple[str, ...] = (), settings: ApiSettings | None = None) -> World:
     world = World(engine, create_app(engine, settings or ApiSettings()))
     for name, spec in ROLE_USERS.items():
+        if spec.get("provider"):  # a provider user belongs to a registered provider
+            save_provider(engine, "admin", ProviderInfo(name=str(spec["provider"]), platforms=["testnet"],
+                                                        languages=["fr", "en"]))
         add_user(engine, name, str(spec["role"]), spec.get("agency"), spec.get("provider"))
         world.tokens[name] = auth.create_token(engine, name, "tests")
     for name in passwords:

@@ -156,7 +156,9 @@ def test_anchoring_off(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> No
     _append(engine, 2)
     assert not anchor.exists()
     _truncate(engine, 1)
-    assert audit.verify(engine).ok  # without an anchor, truncation cannot be seen (documented)
+    result = audit.verify(engine)  # without an anchor, truncation cannot be seen: never "ok"
+    assert not result.ok and result.status == "unverifiable" and result.exit_code == 3
+    assert "anchoring is off" in (result.problem or "")
 
 
 def test_anchor_head_export_and_restart(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -209,7 +211,8 @@ def test_cli_verify_and_anchor(sqlite_url: str, tmp_path: Path, monkeypatch: pyt
     assert broken["ok"] is False and broken["first_bad"] == 4 and broken["entries"] == 3
     # The local anchor file is gone too: the head exported elsewhere still tells.
     Path(os.environ["OPENIRU_AUDIT_ANCHOR"]).unlink()
-    assert run(["audit", "verify", "--db", sqlite_url]) == 0
-    capsys.readouterr()
+    assert run(["audit", "verify", "--db", sqlite_url]) == 1  # a key is set: no anchor is a failure
+    missing = " ".join(capsys.readouterr().err.split())
+    assert "FAILED" in missing and "is missing" in missing
     assert run(["audit", "verify", "--db", sqlite_url, "--anchor-file", str(exported)]) == 1
     assert "entry 5" in capsys.readouterr().err

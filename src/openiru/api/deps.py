@@ -35,6 +35,7 @@ class Principal:
     user: User
     via: str  # "token" | "session"
     csrf_token: str | None = None
+    csrf_hash: str | None = None  # SHA-256 of the session's CSRF token, as stored
 
     @property
     def name(self) -> str:
@@ -74,7 +75,7 @@ def optional_principal(request: Request) -> Principal | None:
         if session_id:
             session = auth.session_for(engine, session_id)
             if session is not None:
-                principal = Principal(session.user, "session", session.csrf_token)
+                principal = Principal(session.user, "session", session.csrf_token, session.csrf_hash)
     request.state.principal = principal
     return principal
 
@@ -88,7 +89,8 @@ def checked_principal(request: Request) -> Principal:
                        headers={"WWW-Authenticate": "Bearer"})
     if principal.via == "session" and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not principal.csrf_token or not hmac.compare_digest(sent, principal.csrf_token):
+        if not sent or not principal.csrf_hash \
+                or not hmac.compare_digest(auth.digest(sent), principal.csrf_hash):
             raise ApiError(403, "csrf_failed", "missing or wrong CSRF token")
     return principal
 

@@ -54,7 +54,7 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
     return JSONResponse({"error": body}, status_code=status, headers=headers)
 
 
-def _domain_status(exc: OpenIRUError) -> tuple[int, str, dict[str, str] | None]:
+def domain_status(exc: OpenIRUError) -> tuple[int, str, dict[str, str] | None]:
     if isinstance(exc, LoginThrottled):
         return 429, "rate_limited", {"Retry-After": str(exc.retry_after)}
     if isinstance(exc, LoginRefused):
@@ -85,7 +85,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(OpenIRUError)
     async def _domain_error(request: Request, exc: OpenIRUError) -> JSONResponse:
-        status, code, headers = _domain_status(exc)
+        status, code, headers = domain_status(exc)
         return error_response(status, code, str(exc), headers)
 
     @app.exception_handler(RequestValidationError)

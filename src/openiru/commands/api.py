@@ -70,13 +70,17 @@ def user_passwd(
     password_stdin: Annotated[bool, typer.Option(
         "--password-stdin", help="Read the password from standard input (scripts).")] = False,
     db: DbOption = None,
+    as_user: Annotated[str | None, typer.Option("--as", help="The acting admin (audited).")] = None,
 ) -> None:
     """Set a user's password (at least 12 characters; the first admin gets one this way)."""
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    auth.set_password(engine_for(db), name, password)
+    from ..services.users import command_actor
+
+    engine = engine_for(db)
+    auth.set_password(engine, name, password, actor=command_actor(engine, as_user))
     out.print(f"password of {name} set")
 
 
@@ -89,8 +93,11 @@ def user_token(
     revoke: Annotated[int | None, typer.Option(help="Revoke the token with this id.")] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
+    as_user: Annotated[str | None, typer.Option("--as", help="The acting admin (audited).")] = None,
 ) -> None:
     """Create an API token for a user (printed once), or list or revoke tokens."""
+    from ..services.users import command_actor
+
     engine = engine_for(db)
     if list_:
         tokens = auth.list_tokens(engine, name)
@@ -102,12 +109,12 @@ def user_token(
                           f"{'revoked' if t['revoked'] else 'active'}")
         return
     if revoke is not None:
-        if not auth.revoke_token(engine, name, revoke):
+        if not auth.revoke_token(engine, name, revoke, actor=command_actor(engine, as_user)):
             err.print(f"[red]error:[/] {name} has no token {revoke}")
             raise typer.Exit(1)
         out.print(f"token {revoke} of {name} revoked")
         return
-    token = auth.create_token(engine, name, label, days)
+    token = auth.create_token(engine, name, label, days, actor=command_actor(engine, as_user))
     if json_out:
         print_json({"user": name, "token": token})
     else:

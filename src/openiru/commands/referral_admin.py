@@ -229,7 +229,9 @@ def audit_verify(db: DbOption = None, json_out: JsonOption = False,
                  anchor_file: Annotated[Path | None, typer.Option(
                      "--anchor-file", help="Compare with this anchor file (or a head exported with "
                      "'audit anchor --json') instead of the configured one.")] = None) -> None:
-    """Check the hash chain and the anchored head: exit 1 naming the first problem."""
+    """Check the hash chain and the anchored head.  Exit 0: intact and anchored; 1: tampered (the
+    first problem named), or no trusted anchor while OPENIRU_AUDIT_KEY is set; 3: intact in
+    itself but unverifiable (no anchor, no key): truncation or a rewrite could not be seen."""
     config = None
     if anchor_file is not None:
         from ..referral.audit_anchor import AnchorConfig
@@ -246,10 +248,14 @@ def audit_verify(db: DbOption = None, json_out: JsonOption = False,
                   highlight=False)
     elif result.first_bad is not None:
         err.print(f"[red]audit log broken at entry {result.first_bad}[/]: {result.problem}", highlight=False)
+    elif result.status == audit.UNVERIFIABLE:
+        level = "FAILED" if result.key_configured else "WARNING"
+        err.print(f"[red]{level}: audit log of {result.entries} entries cannot be verified[/]: "
+                  f"{result.problem}", highlight=False)
     else:
         err.print(f"[red]audit anchor check failed[/]: {result.problem}", highlight=False)
     if not result.ok:
-        raise typer.Exit(1)
+        raise typer.Exit(result.exit_code)
 
 
 @audit_app.command("anchor")

@@ -176,10 +176,11 @@ class Anchors:
     other_databases: int = 0
     problem: str | None = None  # an unreadable or forged line
     fork: str | None = None  # two hashes for one entry (cleared by a restart)
+    unsigned_problem: str | None = None  # an unsigned line while a key is configured (idem)
 
     @property
     def trouble(self) -> str | None:
-        return self.problem or self.fork
+        return self.problem or self.fork or self.unsigned_problem
 
     def summary(self) -> dict[str, Any]:
         latest = self.latest
@@ -193,10 +194,11 @@ def collect(lines: list[tuple[int, Checkpoint | None, str | None]], db: str, key
             file: str | None) -> Anchors:
     """The checkpoints of database ``db``, checking signatures when a key is configured.
 
-    Unsigned checkpoints are accepted only before the first signed one (written
-    before the key was configured); after it, an unsigned or badly signed line
-    is a forgery.  Two different hashes anchored for one sequence number mean
-    the chain was cut back and rewritten.
+    With a key configured, no unsigned checkpoint is trusted: one after a signed
+    line, or one with a bad signature, is a forgery; unsigned lines written before
+    the key was configured fail verification until an administrator's signed
+    restart supersedes them.  Two different hashes anchored for one sequence
+    number mean the chain was cut back and rewritten.
     """
     found = Anchors(file, key is not None)
     seen_signed = False
@@ -209,7 +211,14 @@ def collect(lines: list[tuple[int, Checkpoint | None, str | None]], db: str, key
             continue
         if key is not None:
             if cp.mac is None and not seen_signed:
+                # Never trusted once a key is configured: anyone can write an unsigned line (a
+                # forger who deleted the anchor file starts it with one).  Only a signed restart
+                # (an administrator's 'audit anchor --restart') supersedes such lines.
                 found.unsigned += 1
+                found.unsigned_problem = found.unsigned_problem or (
+                    f"anchor line {n} (entry {cp.seq}) has no signature although {KEY_ENV} is "
+                    "configured: it cannot be told from a forgery")
+                continue
             elif not cp.signature_ok(key):
                 what = "has no signature" if cp.mac is None else "has a bad signature"
                 found.problem = found.problem or (
@@ -225,6 +234,7 @@ def collect(lines: list[tuple[int, Checkpoint | None, str | None]], db: str, key
             found.expected.clear()
             found.latest = None
             found.fork = None
+            found.unsigned_problem = None
         known = found.expected.get(cp.seq)
         if known is not None and known[0] != cp.hash:
             found.fork = found.fork or (

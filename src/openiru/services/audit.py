@@ -29,7 +29,7 @@ import logging
 import os
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -155,6 +155,11 @@ def load_anchors(db: str | None, config: AnchorConfig) -> Anchors:
     return collect(parse(text), db, config.key, str(path))
 
 
+#: ``status`` of a verification, and the exit code of ``openiru audit verify`` for it.
+OK, TAMPERED, UNVERIFIABLE = "ok", "tampered", "unverifiable"
+EXIT_OK, EXIT_FAILED, EXIT_UNVERIFIABLE = 0, 1, 3
+
+
 @dataclass(frozen=True, slots=True)
 class VerifyResult:
     ok: bool
@@ -163,15 +168,44 @@ class VerifyResult:
     problem: str | None = None
     head: str | None = None
     anchor: dict[str, Any] | None = None  # the anchor file's summary (new key; the others are unchanged)
+    #: ``ok``; ``tampered`` (the chain or the anchor shows a change); ``unverifiable`` (no
+    #: trusted anchored head: truncation or a consistent rewrite could not be seen).
+    status: str = OK
+    #: True when a key is configured: an unverifiable log is then a failure, not a warning.
+    key_configured: bool = False
+
+    @property
+    def exit_code(self) -> int:
+        """0 ok; 1 tampered, or unverifiable with ``OPENIRU_AUDIT_KEY`` set; 3 unverifiable without."""
+        if self.ok:
+            return EXIT_OK
+        if self.status == UNVERIFIABLE and not self.key_configured:
+            return EXIT_UNVERIFIABLE
+        return EXIT_FAILED
 
     def as_dict(self) -> dict[str, Any]:
         return {"ok": self.ok, "entries": self.entries, "first_bad": self.first_bad,
-                "problem": self.problem, "head": self.head, "anchor": self.anchor}
+                "problem": self.problem, "head": self.head, "anchor": self.anchor,
+                "status": self.status, "exit_code": self.exit_code}
 
 
 def verify(engine: sa.Engine, config: AnchorConfig | None = None) -> VerifyResult:
-    """Check the whole chain, then against the anchored heads; the first problem is named."""
+    """Check the whole chain, then against the anchored heads; the first problem is named.
+
+    A chain with no trusted anchored head (the anchor file missing or off, no checkpoint of
+    this database in it, or with a key configured only unsigned ones) is never ``ok``: its
+    newest entries could have been cut off, or the whole log rewritten with recomputed hashes,
+    without a trace.  It is ``unverifiable``: a failure when ``OPENIRU_AUDIT_KEY`` is set, a
+    loud warning (exit 3) when not.
+    """
     config = config or anchor_config()
+    result = _verify(engine, config)
+    if result.key_configured != (config.key is not None):
+        result = replace(result, key_configured=config.key is not None)
+    return result
+
+
+def _verify(engine: sa.Engine, config: AnchorConfig) -> VerifyResult:
     anchors = load_anchors(database_identity(engine.url), config)
     summary = anchors.summary()
     prev = GENESIS
@@ -208,17 +242,36 @@ def verify(engine: sa.Engine, config: AnchorConfig | None = None) -> VerifyResul
     head = prev if count else None
     # The chain holds together in itself (head set): what follows are the anchor's findings.
     if rewritten is not None:
-        return VerifyResult(False, count, rewritten.first_bad, rewritten.problem, head, summary)
-    if anchors.trouble:
-        return VerifyResult(False, count, None, anchors.trouble, head, summary)
+        return VerifyResult(False, count, rewritten.first_bad, rewritten.problem, head, summary, TAMPERED)
+    if anchors.problem or anchors.fork:
+        return VerifyResult(False, count, None, anchors.trouble, head, summary, TAMPERED)
     latest = anchors.latest
     if latest is not None and latest.seq > count:
         held = f"ends at entry {count}" if count else "has no audit entries"
         return VerifyResult(False, count, count + 1,
                             f"the database {held} but the anchor ({anchors.file}, written {latest.at}) "
                             f"has seen entry {latest.seq}: {latest.seq - count} newest entries are "
-                            "missing (the log was truncated)", head, summary)
+                            "missing (the log was truncated)", head, summary, TAMPERED)
+    if latest is None or anchors.unsigned_problem:
+        return VerifyResult(False, count, None, _unanchored(anchors, config), head, summary, UNVERIFIABLE)
     return VerifyResult(True, count, None, None, head, summary)
+
+
+def _unanchored(anchors: Anchors, config: AnchorConfig) -> str:
+    """Why no anchored head can vouch for the chain's end."""
+    if anchors.unsigned_problem:
+        why = anchors.unsigned_problem
+    elif config.path is None:
+        why = "anchoring is off (OPENIRU_AUDIT_ANCHOR=off)"
+    elif anchors.file is None:
+        why = "an in-memory database has no anchor"
+    elif not config.path.is_file():
+        why = f"the anchor file {config.path} is missing"
+    else:
+        why = f"the anchor file {config.path} holds no checkpoint of this database"
+    return (f"{why}: no trusted anchored head, so truncation or a rewrite with recomputed hashes "
+            "cannot be detected (an administrator accepts the current head with "
+            "'openiru audit anchor --restart --as ADMIN')")
 
 
 def anchor_head(engine: sa.Engine, restart: bool = False, actor: str | None = None,

@@ -5,9 +5,13 @@
   parameters change.  No user has a password until one is set by command
   (``openiru user passwd``): there is no default password.
 - A console session is a random id in an HttpOnly cookie plus a CSRF token
-  that the console sends back in a header on every state-changing request.
+  that the console sends back in a header on every state-changing request.  The
+  token is derived from the session id (HMAC-SHA256 keyed with it), so the
+  server can give it again to the console's pages without keeping it.
 - An API token is a random bearer string for machines.  The database keeps only
-  SHA-256 digests of session ids and tokens.
+  SHA-256 digests of session ids, CSRF tokens and API tokens.
+- Logins, failed logins, lockouts, password changes, token issue and revocation
+  are audit entries with their actor (:mod:`openiru.services.audit`).
 - Login attempts are recorded: more than ``per_remote`` attempts a minute from
   one address are refused (rate limit), and ``max_failures`` failures in a row
   for one user lock that user for ``lockout`` (lockout).
@@ -15,7 +19,9 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
 import threading
 import time
@@ -31,7 +37,8 @@ from ..errors import ConfigError, OpenIRUError, PermissionDenied
 from ..model import utc
 from ..store import schema
 from ..store.tables_api import api_sessions, api_tokens, login_attempts
-from .users import User, get_user
+from . import audit
+from .users import SYSTEM, User, get_user
 
 TOKEN_PREFIX = "oiru_"
 MIN_PASSWORD_LENGTH = 12
@@ -79,7 +86,7 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def set_password(engine: sa.Engine, name: str, password: str) -> None:
+def set_password(engine: sa.Engine, name: str, password: str, actor: str = SYSTEM) -> None:
     """Set a user's password; ends that user's sessions."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise ConfigError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
@@ -87,7 +94,8 @@ def set_password(engine: sa.Engine, name: str, password: str) -> None:
     with engine.begin() as conn:
         conn.execute(sa.update(schema.users).where(schema.users.c.name == name)
                      .values(password_hash=hash_password(password)))
-        conn.execute(sa.delete(api_sessions).where(api_sessions.c.user_name == name))
+        ended = conn.execute(sa.delete(api_sessions).where(api_sessions.c.user_name == name)).rowcount
+        audit.record(conn, actor, "user.password", "user", name, {"sessions_ended": ended or 0})
     forget_cached_tokens()
 
 
@@ -98,17 +106,23 @@ def _recent(conn: sa.Connection, column: sa.ColumnElement, value: str, since: da
         .order_by(login_attempts.c.at.desc(), login_attempts.c.id.desc())))
 
 
+def _failures(conn: sa.Connection, name: str, now: datetime, policy: LoginPolicy) -> list[datetime]:
+    """The failed logins of ``name`` in a row within the lockout window, newest first."""
+    failures: list[datetime] = []
+    for row in _recent(conn, login_attempts.c.user_name, name, now - policy.lockout):
+        if row.success:
+            break
+        failures.append(utc(row.at))
+    return failures
+
+
 def _check_throttle(conn: sa.Connection, name: str, remote: str, now: datetime,
                     policy: LoginPolicy) -> None:
     by_remote = _recent(conn, login_attempts.c.remote, remote, now - policy.remote_window)
     if len(by_remote) >= policy.per_remote:
         raise LoginThrottled("too many login attempts from this address; try again in a minute",
                              int(policy.remote_window.total_seconds()))
-    failures: list[datetime] = []
-    for row in _recent(conn, login_attempts.c.user_name, name, now - policy.lockout):
-        if row.success:
-            break
-        failures.append(utc(row.at))
+    failures = _failures(conn, name, now, policy)
     if len(failures) >= policy.max_failures:
         until = failures[0] + policy.lockout
         raise LoginThrottled("this account is locked after repeated failed logins; try again later",
@@ -132,6 +146,7 @@ def authenticate(engine: sa.Engine, name: str, password: str, remote: str = "unk
         ok = ok and row is not None and bool(row.password_hash) and not row.disabled
         conn.execute(sa.insert(login_attempts).values(user_name=name, remote=remote[:100], at=now,
                                                       success=ok))
+        _audit_login(conn, name, remote[:100], ok, now, policy)
         if ok and _hasher.check_needs_rehash(stored):
             conn.execute(sa.update(schema.users).where(schema.users.c.name == name)
                          .values(password_hash=hash_password(password)))
@@ -140,23 +155,47 @@ def authenticate(engine: sa.Engine, name: str, password: str, remote: str = "unk
     return get_user(engine, name)
 
 
+def _audit_login(conn: sa.Connection, name: str, remote: str, ok: bool, now: datetime,
+                 policy: LoginPolicy) -> None:
+    """A login, a failed login (actor ``anonymous``: the name is only claimed), and the failure
+    that locks the user.  Throttled attempts are refused before this and not recorded one by
+    one (the rate limit bounds what a guesser can add to the log)."""
+    if ok:
+        audit.record(conn, name, "auth.login", "user", name, {"remote": remote}, now=lambda: now)
+        return
+    audit.record(conn, "anonymous", "auth.login_failed", "user", name, {"remote": remote}, now=lambda: now)
+    if len(_failures(conn, name, now, policy)) == policy.max_failures:
+        audit.record(conn, SYSTEM, "auth.lockout", "user", name,
+                     {"remote": remote, "failures": policy.max_failures,
+                      "until": (now + policy.lockout).isoformat()}, now=lambda: now)
+
+
 # -- sessions ----------------------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
 class Session:
     user: User
-    csrf_token: str
+    csrf_token: str  # derived from the session id, never stored
+    csrf_hash: str = ""  # its SHA-256 digest, as stored
+
+
+def csrf_token_for(session_id: str) -> str:
+    """The session's CSRF token: HMAC-SHA256 keyed with the (secret, random) session id."""
+    mac = hmac.new(session_id.encode("utf-8"), b"openiru csrf v1", hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+
 
 
 def create_session(engine: sa.Engine, name: str, now: datetime | None = None,
                    policy: LoginPolicy = DEFAULT_POLICY) -> tuple[str, str]:
     """A new session for ``name``: ``(session id, CSRF token)``; only the id's digest is stored."""
     now = now or _now()
-    session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    session_id = secrets.token_urlsafe(32)
+    csrf = csrf_token_for(session_id)
     with engine.begin() as conn:
         conn.execute(sa.delete(api_sessions).where(api_sessions.c.expires_at < now))
         conn.execute(sa.insert(api_sessions).values(
-            id_hash=digest(session_id), user_name=name, csrf_token=csrf, created_at=now,
+            id_hash=digest(session_id), user_name=name, csrf_token=digest(csrf), created_at=now,
             expires_at=now + policy.session_lifetime, last_seen=now))
     return session_id, csrf
 
@@ -172,7 +211,8 @@ def session_for(engine: sa.Engine, session_id: str, now: datetime | None = None)
             .join(u, u.c.name == s.c.user_name).where(s.c.id_hash == digest(session_id))).first()
     if row is None or row.disabled or utc(row.expires_at) <= now:
         return None
-    return Session(User(row.name, row.role, row.agency, row.provider, False), row.csrf_token)
+    return Session(User(row.name, row.role, row.agency, row.provider, False), csrf_token_for(session_id),
+                   row.csrf_token)
 
 
 def end_session(engine: sa.Engine, session_id: str) -> None:
@@ -183,7 +223,7 @@ def end_session(engine: sa.Engine, session_id: str) -> None:
 # -- API tokens --------------------------------------------------------------------------------------
 
 def create_token(engine: sa.Engine, name: str, label: str = "", days: int | None = None,
-                 now: datetime | None = None) -> str:
+                 now: datetime | None = None, actor: str = SYSTEM) -> str:
     """A new API token for ``name``, shown once; only its digest is stored."""
     now = now or _now()
     user = get_user(engine, name)
@@ -191,9 +231,12 @@ def create_token(engine: sa.Engine, name: str, label: str = "", days: int | None
         raise PermissionDenied(f"user {name!r} is disabled")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        conn.execute(sa.insert(api_tokens).values(
+        result = conn.execute(sa.insert(api_tokens).values(
             token_hash=digest(token), user_name=name, label=label[:200], created_at=now,
             expires_at=now + timedelta(days=days) if days else None, revoked=False))
+        token_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
+        audit.record(conn, actor, "token.create", "user", name,
+                     {"token_id": token_id, "label": label[:200], "days": days})
     return token
 
 
@@ -296,10 +339,12 @@ def list_tokens(engine: sa.Engine, name: str) -> list[dict[str, object]]:
              "revoked": bool(r.revoked)} for r in rows]
 
 
-def revoke_token(engine: sa.Engine, name: str, token_id: int) -> bool:
+def revoke_token(engine: sa.Engine, name: str, token_id: int, actor: str = SYSTEM) -> bool:
     with engine.begin() as conn:
         result = conn.execute(sa.update(api_tokens)
                               .where(api_tokens.c.id == token_id, api_tokens.c.user_name == name)
                               .values(revoked=True))
+        if result.rowcount:
+            audit.record(conn, actor, "token.revoke", "user", name, {"token_id": token_id})
     forget_cached_tokens()
     return bool(result.rowcount)

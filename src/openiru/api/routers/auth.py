@@ -67,5 +67,5 @@ def change_password(body: PasswordBody, request: Request,
     engine = engine_of(request)
     remote = request.client.host if request.client else "unknown"
     auth.authenticate(engine, principal.name, body.current, remote, policy=settings_of(request).login_policy)
-    auth.set_password(engine, principal.name, body.new)
+    auth.set_password(engine, principal.name, body.new, actor=principal.name)
     return {"ok": True}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from datetime import datetime
 from pathlib import Path as FsPath
 from typing import Any
 
@@ -11,14 +12,14 @@ from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, Upload
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from ...model import parse_time
+from ...errors import OpenIRUError
 from ...services import content
 from ...services.ingest import ingest_source, source_for
 from ...services.stats import platform_stats
 from ..deps import UNIT, engine_of, roles
-from ..errors import ApiError
+from ..errors import ApiError, domain_status
 from ..media import safe_media_response
-from ..pagination import PageParams, bad_cursor, encode_cursor, page_params
+from ..pagination import PageParams, encode_cursor, page_params
 
 router = APIRouter(prefix="/api/v1", tags=["content"])
 
@@ -28,15 +29,7 @@ def list_posts(request: Request, page: PageParams = Depends(page_params),
                platform: str | None = Query(None, max_length=100),
                account_id: str | None = Query(None, max_length=255)) -> dict[str, Any]:
     """Posts, newest first; filter by platform and author."""
-    after = None
-    if page.cursor is not None:
-        c = page.cursor
-        if len(c) != 3 or not all(isinstance(v, str) for v in c):
-            raise bad_cursor()
-        try:
-            after = (parse_time(c[0]), c[1], c[2])
-        except (ValueError, TypeError):
-            raise bad_cursor() from None
+    after = page.key(datetime, str, str)
     return _page(*content.list_posts(engine_of(request), page.limit, after, platform, account_id))
 
 
@@ -55,11 +48,7 @@ def list_accounts(request: Request, page: PageParams = Depends(page_params),
                   platform: str | None = Query(None, max_length=100),
                   handle: str | None = Query(None, max_length=255)) -> dict[str, Any]:
     """Accounts by platform and id; filter by platform and handle."""
-    after = None
-    if page.cursor is not None:
-        if len(page.cursor) != 2 or not all(isinstance(v, str) for v in page.cursor):
-            raise bad_cursor()
-        after = (page.cursor[0], page.cursor[1])
+    after = page.key(str, str)
     return _page(*content.list_accounts(engine_of(request), page.limit, after, platform, handle))
 
 
@@ -94,11 +83,25 @@ async def ingest(request: Request, file: UploadFile = File(...),
         with target.open("wb") as out:
             await run_in_threadpool(shutil.copyfileobj, file.file, out)
 
+        def scrub(value: Any) -> Any:
+            """The upload's temporary folder never leaves the server: the file is named as sent."""
+            if isinstance(value, str):
+                return value.replace(str(target), name).replace(tmp, "upload")
+            if isinstance(value, list):
+                return [scrub(v) for v in value]
+            if isinstance(value, dict):
+                return {k: scrub(v) for k, v in value.items()}
+            return value
+
         def run() -> dict[str, Any]:
             try:
                 source = source_for(target, format, platform)
+                return scrub(ingest_source(engine, source).as_dict())  # type: ignore[no-any-return]
             except ImportError as exc:  # an importer plugin that cannot load
-                raise ApiError(503, "importer_unavailable", f"an importer could not be loaded: {exc}") from None
-            return ingest_source(engine, source).as_dict()
+                raise ApiError(503, "importer_unavailable",
+                               f"an importer could not be loaded: {scrub(str(exc))}") from None
+            except OpenIRUError as exc:
+                status, code, headers = domain_status(exc)
+                raise ApiError(status, code, scrub(str(exc)), headers) from None
 
         return await run_in_threadpool(run)

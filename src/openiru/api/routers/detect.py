@@ -44,13 +44,7 @@ async def alerts(request: Request, page: PageParams = Depends(page_params),
     elsewhere, and for the ``uncertain`` order, in the thread pool."""
     if uncertain:
         return orjson_page(await run_in_threadpool(_uncertain_page, request, page, status))
-    after: tuple[float, str, str] | None = None
-    if page.cursor is not None:
-        c = page.cursor
-        if len(c) != 3 or not isinstance(c[0], int | float) or not isinstance(c[1], str) \
-                or not isinstance(c[2], str):
-            raise bad_cursor()
-        after = (float(c[0]), c[1], c[2])
+    after = page.key(float, str, str)
     limit = page.limit + 1
     pool = request.app.state.read_pool
 
@@ -68,11 +62,9 @@ async def alerts(request: Request, page: PageParams = Depends(page_params),
 
 
 def _uncertain_page(request: Request, page: PageParams, status: str) -> dict[str, Any]:
-    start = 0
-    if page.cursor is not None:
-        if len(page.cursor) != 1 or not isinstance(page.cursor[0], int) or not 0 <= page.cursor[0] <= 10**7:
-            raise bad_cursor()
-        start = page.cursor[0]
+    start = page.after_id()
+    if start > 10**7:
+        raise bad_cursor()
     rows = detect_alerts.list_alerts(engine_of(request), limit=start + page.limit + 1, status=status,
                                      uncertain=True)
     chunk = rows[start:start + page.limit]

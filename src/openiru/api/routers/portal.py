@@ -69,7 +69,7 @@ def my_referrals(request: Request, page: PageParams = Depends(page_params),
     """Referrals and removal orders sent to the caller's provider, with deadlines."""
     rows = [r for r in list_referrals(engine_of(request), provider=principal.user.provider or "\x00")
             if r["sent_at"] and r["provider"] == principal.user.provider]
-    after = int(page.cursor[0]) if page.cursor else 0
+    after = page.after_id()
     rows = [r for r in rows if r["id"] > after][: page.limit + 1]
     return make_page(rows, page.limit, lambda r: (r["id"],), provider_view)
 

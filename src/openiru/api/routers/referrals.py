@@ -59,7 +59,7 @@ def list_all(request: Request, page: PageParams = Depends(page_params),
     """Referrals by id (as ``openiru referrals --json``), filtered by state, provider, operation."""
     rows = list_referrals(engine_of(request), state=state, overdue=overdue, provider=provider,
                           operation_id=operation_id)
-    after = int(page.cursor[0]) if page.cursor else 0
+    after = page.after_id()
     rows = [r for r in rows if r["id"] > after][: page.limit + 1]
     return make_page(rows, page.limit, lambda r: (r["id"],), lambda r: r)
 
@@ -200,7 +200,7 @@ def audit_entries(request: Request, page: PageParams = Depends(page_params),
                   object_id: str | None = Query(None, max_length=100)) -> dict[str, Any]:
     """The hash-chained audit log, oldest first."""
     rows = audit.entries(engine_of(request), object_type, object_id)
-    after = int(page.cursor[0]) if page.cursor else 0
+    after = page.after_id()
     rows = [r for r in rows if r["seq"] > after][: page.limit + 1]
     return make_page(rows, page.limit, lambda r: (r["seq"],), lambda r: r)
 
