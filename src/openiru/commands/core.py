@@ -22,6 +22,10 @@ from .common import DbOption, JsonOption, engine_for, print_json
 err = Console(stderr=True)
 out = Console()
 user_app = typer.Typer(help="Manage the users who act in OpenIRU.", no_args_is_help=True)
+#: The acting admin of user administration, recorded in the audit log.  Explicit only (no
+#: OPENIRU_USER): without it, ``system`` while no admin exists, else the local OS account.
+AdminOption = Annotated[str | None, typer.Option(
+    "--as", help="The acting admin (recorded in the audit log; checked).")]
 
 
 @contextmanager
@@ -128,10 +132,12 @@ def user_add(
     agency: Annotated[str | None, typer.Option(help="The member-state agency (liaisons).")] = None,
     provider: Annotated[str | None, typer.Option(help="The provider (provider users).")] = None,
     db: DbOption = None,
+    as_user: AdminOption = None,
 ) -> None:
-    """Add a user with a role."""
+    """Add a user with a role (the first admin is recorded as created by the system)."""
     with opened(db) as engine:
-        user = user_service.add_user(engine, name, role, agency, provider)
+        actor = user_service.command_actor(engine, as_user)
+        user = user_service.add_user(engine, name, role, agency, provider, actor=actor)
     out.print(f"user {user.name} added with role {user.role}")
 
 
@@ -149,10 +155,10 @@ def user_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 
 
 @user_app.command("role")
-def user_role(name: str, role: str, db: DbOption = None) -> None:
+def user_role(name: str, role: str, db: DbOption = None, as_user: AdminOption = None) -> None:
     """Change a user's role."""
     with opened(db) as engine:
-        user = user_service.set_role(engine, name, role)
+        user = user_service.set_role(engine, name, role, actor=user_service.command_actor(engine, as_user))
     out.print(f"user {user.name} now has role {user.role}")
 
 
