@@ -98,8 +98,11 @@ def _rows(times_by_account: dict[str, list[float]], item: str = "https://share.e
 
 
 def test_coordination_respects_window_and_min_repeats() -> None:
-    # a and b share three links within 10 s; c shares them 10 minutes later
+    # a and b share three links within 10 s; c shares them 10 minutes later; each also posts other
+    # things over three days (the null model draws each account's times from its whole activity)
     posts = _rows({"a": [0, 1000, 2000], "b": [10, 1005, 2008], "c": [600, 1600, 2600]})
+    posts += [PostRow("x", f"{acc}-other-{k}", acc, T0 + timedelta(seconds=3000 + 7919 * k + 977 * n), "other")
+              for n, acc in enumerate("abc") for k in range(30)]
     data = assemble([], posts, [])
     groups = find_coordination(data, window=60, min_repeats=3, kinds=["co-link"])
     assert [sorted(data.accounts.account_id[i] for i in g.accounts) for g in groups] == [["a", "b"]]

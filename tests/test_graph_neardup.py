@@ -11,7 +11,8 @@ from openiru.graph.neardup import BANDS, MAX_BUCKET_CLUSTERS, NEAR_TEXT_JACCARD,
 
 
 def _shingles(words: list[str]) -> set[tuple[str, ...]]:
-    return {tuple(words[i:i + 3]) for i in range(len(words) - 2)}
+    """Words and pairs of neighbouring words (graph/neardup.py's shingles)."""
+    return {(w,) for w in words} | {tuple(words[i:i + 2]) for i in range(len(words) - 1)}
 
 
 def _jaccard(a: list[str], b: list[str]) -> float:
@@ -76,9 +77,9 @@ _TEMPLATE = "this is a neutral placeholder notice from the fictional example ser
 
 
 def _templated(n: int, start: int = 0) -> dict[int, list[str]]:
-    """Texts of one template with two variable words: 12 shared shingles of 14, so pairwise
-    Jaccard 12/16 = 0.75 (never near-duplicates), yet about (12/14)^11 = 18 % of them share the
-    band key made of the template's minima in each band."""
+    """Texts of one template with two variable words: 27 shared shingles (words and word pairs) of
+    31, so pairwise Jaccard 27/35 = 0.77 (never near-duplicates), yet about (27/31)^11 = 22 % of
+    them share the band key made of the template's minima in each band."""
     return {start + i: [*_TEMPLATE, f"a{i}", f"b{i}"] for i in range(n)}
 
 

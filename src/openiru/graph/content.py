@@ -3,21 +3,21 @@ reposted posts.
 
 Each post is reduced to the items it carries; two accounts posting the same item is the raw signal
 of coordination (:mod:`.coordination`) and of originality (the first poster of an item is credited
-with later copies, :mod:`.features`).  Near-duplicate text uses MinHash LSH over
-word 3-shingles of normalised text, confirmed by the exact Jaccard of the shingle sets (:mod:`.neardup`).
+with later copies, :mod:`.features`).  Near-duplicate text uses MinHash LSH over the
+words and word pairs of text normalised as detection normalises it, confirmed by the exact Jaccard
+of the shingle sets (:mod:`.neardup`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-import unicodedata
 from collections.abc import Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
-from anyascii import anyascii
 
+from ..detect.normalise import normalise
 from .data import Content, ContentKind, PostCode
 from .neardup import NEAR_TEXT_JACCARD, NUM_PERM, near_duplicate_clusters
 
@@ -33,7 +33,11 @@ _WORD_RE = re.compile(r"[^\W_]+", re.U)
 
 
 def normalise_text(text: str) -> str:
-    """Case-, accent- and homoglyph-folded words of a text without URLs, mentions and punctuation."""
+    """The words of a text without URLs, mentions and punctuation, in detection's matching form
+    (:func:`openiru.detect.normalise.normalise`: case, compatibility forms, combining marks such as
+    accents and Arabic harakat, tatweel, zero-width and other format characters, Cyrillic and Greek
+    homoglyphs, leetspeak inside words, emoji and other symbols), so a copy edited the ways
+    detection sees through is the same text here too."""
     text = text or ""
     # each pass only where it can match: most posts carry no URL and no mention
     if "@" in text:
@@ -42,16 +46,7 @@ def normalise_text(text: str) -> str:
         text = _URL_RE.sub(" ", text)
     if "@" in text:
         text = _MENTION_RE.sub(" ", text)
-    if not text.isascii():
-        # anyascii folds accents, Cyrillic/Greek homoglyphs and other scripts to ASCII.
-        text = anyascii(unicodedata.normalize("NFKC", text))
-    return " ".join(_WORD_RE.findall(text.casefold()))
-
-
-def shingles(words: Sequence[str], k: int = 3) -> set[str]:
-    if len(words) < k:
-        return {" ".join(words)}
-    return {" ".join(words[i:i + k]) for i in range(len(words) - k + 1)}
+    return " ".join(_WORD_RE.findall(normalise(text)))
 
 
 def normalise_url(url: str) -> str | None:

@@ -6,6 +6,10 @@ of each other; a link is kept when it holds for at least ``min_repeats`` distinc
 are the connected components of the kept links, one kind at a time.  Written here rather than
 calling the toolkit because the toolkit reads only Twitter JSON/CSV into its own SQLite file and
 works on one platform; this works on the store's arrays across platforms.
+
+A group is reported only when its co-activity is unlikely by chance: a permutation test shuffles
+each member's posting times among its own posts (:mod:`.nullmodel`) and the group is kept at a
+p-value of at most :data:`.nullmodel.MAX_P_VALUE`; the test's p-value and z-score are in its evidence.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .data import COORDINATION_KIND, ContentKind, GraphData
+from .nullmodel import MAX_P_VALUE, NullTest, permutation_test
 
 #: Defaults: posts within two minutes of each other, shared on at least three distinct items.
 DEFAULT_WINDOW = 120.0
@@ -50,15 +55,17 @@ def _iso(t: float) -> str:
 
 def find_coordination(data: GraphData, window: float = DEFAULT_WINDOW,
                       min_repeats: int = DEFAULT_MIN_REPEATS,
-                      kinds: list[str] | None = None) -> list[CoordinationGroup]:
-    """Coordinated groups of every kind, strongest first."""
+                      kinds: list[str] | None = None,
+                      max_p_value: float = MAX_P_VALUE) -> list[CoordinationGroup]:
+    """Coordinated groups of every kind that chance does not explain (p <= ``max_p_value``), strongest first."""
     found: list[CoordinationGroup] = []
     c = data.content
     for name, content_kinds in _kind_groups().items():
         if kinds and name not in kinds:
             continue
         mask = np.isin(c.kind, np.asarray(content_kinds, np.int8))
-        found.extend(_groups_of_kind(data, name, c.post[mask], c.item[mask], window, max(1, min_repeats)))
+        found.extend(g for g in _groups_of_kind(data, name, c.post[mask], c.item[mask], window, max(1, min_repeats))
+                     if g.evidence["null_model"]["p_value"] <= max_p_value)
     found = merge_same_accounts(found)
     found.sort(key=lambda g: (-g.score, -len(g.accounts)))
     return found
@@ -135,9 +142,26 @@ def _groups_of_kind(data: GraphData, name: str, posts: np.ndarray, items: np.nda
     for lab, accs in members.items():
         pairs = pairs_by_label[lab]
         occurrences = sorted({o for pair in pairs for o in strong[pair]})
-        groups.append(_group(data, name, sorted(accs), pairs, strong, occurrences, posts, items,
-                             times, window, min_repeats))
+        group = _group(data, name, sorted(accs), pairs, strong, occurrences, posts, items, times, window,
+                       min_repeats)
+        group.evidence["null_model"] = _null_test(data, accs, accounts, items, times, window).evidence()
+        groups.append(group)
     return groups
+
+
+def _null_test(data: GraphData, accs: list[int], accounts: np.ndarray, items: np.ndarray, times: np.ndarray,
+               window: float) -> NullTest:
+    """The permutation test on the group's posts of the items two or more of its accounts posted,
+    each account's times drawn from its whole activity (all its posts)."""
+    mine = np.isin(accounts, np.asarray(accs))
+    acc, itm, t = accounts[mine], items[mine], times[mine]
+    pairs = np.unique(itm.astype(np.int64) * (int(acc.max(initial=0)) + 1) + acc)
+    item_of_pair = pairs // (int(acc.max(initial=0)) + 1)
+    shared_items, counts = np.unique(item_of_pair, return_counts=True)
+    keep = np.isin(itm, shared_items[counts >= 2])
+    pool = np.isin(data.posts.account, np.asarray(accs))
+    return permutation_test(acc[keep], itm[keep], t[keep], window, data.posts.account[pool],
+                            data.posts.time[pool])
 
 
 def _group(data: GraphData, name: str, accs: list[int], pairs: list[tuple[int, int]],

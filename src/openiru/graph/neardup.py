@@ -1,5 +1,12 @@
-"""Near-duplicate text clusters at scale: MinHash over word 3-shingle hashes and LSH banding,
-computed on arrays for all texts at once, confirmed by the exact Jaccard of the shingle sets.
+"""Near-duplicate text clusters at scale: MinHash over word and word-pair shingle hashes and LSH
+banding, computed on arrays for all texts at once, confirmed by the exact Jaccard of the shingle sets.
+
+A text's shingles are its words and its pairs of neighbouring words.  Word 3-shingles (the usual
+choice) lose four of a twenty-word text's eighteen shingles to one inserted word (Jaccard 0.76:
+missed at 0.8); words and pairs lose one pair and gain a word and two pairs (0.87), keep some word
+order, and still keep templated boilerplate apart (a 14-word template with two variable words:
+0.77).  Texts are normalised as detection normalises them before (:mod:`.content`), so homoglyphs,
+marks, tatweel, invisible characters and emoji do not change a shingle.
 
 The same scheme as datasketch's ``MinHashLSH`` (64 permutations, threshold 0.8, hence 5 bands of
 11 rows), but datasketch builds one Python object per text and hashes every shingle with SHA-1 in
@@ -94,28 +101,32 @@ def _confirm_bucket(members: list[int], find: Callable[[int], int], shingle_set:
 
 
 def shingle_hashes(texts: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of the word 3-shingles of each text (a text of fewer than three words is one
-    shingle), concatenated, with the offsets ``bounds`` of each text's run."""
+    """64-bit hashes of the words and the pairs of neighbouring words of each text, concatenated
+    (a text's words first, then its pairs), with the offsets ``bounds`` of each text's run."""
     lengths = np.fromiter((len(w) for w in texts), np.int64, count=len(texts))
     flat = [w for words in texts for w in words]
     vocab = {w: i for i, w in enumerate(dict.fromkeys(flat))}
     ids = np.fromiter(map(vocab.__getitem__, flat), np.uint64, count=len(flat)) + np.uint64(1)
     starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-    # shingle k of a text starts at word k; texts of fewer than 3 words have one (padded) shingle
-    n_sh = np.maximum(lengths - 2, 1)
+    n_pairs = np.maximum(lengths - 1, 0)
+    n_sh = lengths + n_pairs
     bounds = np.concatenate(([0], np.cumsum(n_sh))).astype(np.int64)
-    first = np.repeat(starts, n_sh) + (np.arange(bounds[-1]) - np.repeat(bounds[:-1], n_sh))
-    end = np.repeat(starts + lengths, n_sh)
-    padded = np.concatenate((ids, np.zeros(2, np.uint64)))
-    w1 = np.where(first + 1 < end, padded[np.minimum(first + 1, len(ids))], np.uint64(0))
-    w2 = np.where(first + 2 < end, padded[np.minimum(first + 2, len(ids))], np.uint64(0))
     with np.errstate(over="ignore"):
-        h = _mix(padded[first] * _M1 + _mix(w1 * _M2 + _mix(w2 * _M3)))
-    return h, bounds
+        words = _mix(ids * _M1)
+        pair_first = np.repeat(starts, n_pairs) + (np.arange(int(n_pairs.sum())) -
+                                                   np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs))
+        pairs = _mix(ids[pair_first] * _M2 + _mix(ids[pair_first + 1] * _M3)) if len(pair_first) else \
+            np.zeros(0, np.uint64)
+    out = np.empty(int(bounds[-1]), np.uint64)
+    word_pos = np.repeat(bounds[:-1], lengths) + (np.arange(len(ids)) - np.repeat(starts, lengths))
+    out[word_pos] = words
+    pair_pos = np.repeat(bounds[:-1] + lengths, n_pairs) + (pair_first - np.repeat(starts, n_pairs))
+    out[pair_pos] = pairs
+    return out, bounds
 
 
 def near_duplicate_clusters(words_by_post: Mapping[int, Sequence[str]]) -> dict[int, int]:
-    """Cluster posts whose texts are near-duplicates (Jaccard of word 3-shingle sets >= 0.8);
+    """Cluster posts whose texts are near-duplicates (Jaccard of word and word-pair sets >= 0.8);
     post -> cluster representative (the cluster's lowest post index)."""
     posts = sorted(words_by_post)
     if not posts:

@@ -1,0 +1,90 @@
+"""Whether a coordinated group's co-activity is more than chance: a permutation test.
+
+The null model keeps everything about each account but the link between *what* it posted and
+*when*: each account's own posting times are shuffled among its own posts of the items in question
+(its rhythm, its volume, its active hours and days all stay), and the group's co-activity is
+counted again.  Accounts that post the same items at the same moments because they act together
+lose that in almost every shuffle; accounts that are merely busy at the same hours (two heavy
+posters of a popular hashtag set) keep about as much co-activity as they had, and the test says so.
+
+Statistic: pairs of posts of one item by two different accounts of the group within the window.
+``p = (1 + shuffles at least as co-active) / (1 + shuffles)``; ``z = (observed - mean) / sd``.
+"""
+
+from __future__ import annotations
+
+import zlib
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Shuffles per group: the smallest p-value possible is 1 / (1 + SHUFFLES) = 0.005.
+SHUFFLES = 199
+#: A group is reported only when chance explains its co-activity this rarely (p-value at most this).
+MAX_P_VALUE = 0.01
+
+
+@dataclass
+class NullTest:
+    observed: int
+    expected: float
+    z: float
+    p_value: float
+    shuffles: int
+
+    def evidence(self) -> dict[str, float | int | str]:
+        return {"co_occurrences": self.observed, "expected_by_chance": round(self.expected, 3),
+                "z": round(self.z, 2) if np.isfinite(self.z) else 1e9, "p_value": round(self.p_value, 4),
+                "shuffles": self.shuffles, "model": "times shuffled within each account"}
+
+
+def co_occurrences(account: np.ndarray, item: np.ndarray, time: np.ndarray, window: float) -> int:
+    """Pairs of posts of one item by two different accounts at most ``window`` seconds apart.
+
+    ``account`` and ``item`` are small local integers (0..k-1)."""
+    if len(time) < 2:
+        return 0
+    t = time - time.min()
+    stride = float(t.max()) + 2.0 * window + 1.0
+    # one number line per item (and per account and item): windows never cross from one to the next
+    key = np.sort(t + item * stride)
+    everyone = int((np.searchsorted(key, key + window, side="right") - np.arange(len(key)) - 1).sum())
+    own_key = np.sort(t + (item + account * (int(item.max()) + 1)) * stride)
+    own = int((np.searchsorted(own_key, own_key + window, side="right") - np.arange(len(own_key)) - 1).sum())
+    return everyone - own
+
+
+def permutation_test(account: np.ndarray, item: np.ndarray, time: np.ndarray, window: float,
+                     pool_account: np.ndarray | None = None, pool_time: np.ndarray | None = None,
+                     shuffles: int = SHUFFLES) -> NullTest:
+    """Co-activity of the posts given (the group's posts of its shared items) against the null model.
+
+    ``pool_account``/``pool_time``: every post of the group's accounts (their whole activity), from
+    which each account's shuffled times are drawn; by default the posts given."""
+    if pool_account is None or pool_time is None:
+        pool_account, pool_time = account, time
+    accounts, acc = np.unique(account, return_inverse=True)
+    _, itm = np.unique(item, return_inverse=True)
+    observed = co_occurrences(acc, itm, time, window)
+    inside = np.isin(pool_account, accounts)
+    pool_acc = np.searchsorted(accounts, pool_account[inside])
+    pool_t = pool_time[inside]
+    order = np.argsort(pool_acc, kind="stable")
+    pool_acc, pool_t = pool_acc[order], pool_t[order]
+    pool_start = np.searchsorted(pool_acc, np.arange(len(accounts)))
+    pool_size = np.bincount(pool_acc, minlength=len(accounts))
+    # the k-th post (in input order) of each account takes the k-th time of its shuffled activity
+    grouped = np.argsort(acc, kind="stable")
+    rank = np.empty(len(acc), np.int64)
+    rank[grouped] = np.arange(len(acc)) - np.searchsorted(acc[grouped], acc[grouped])
+    slot = pool_start[acc] + rank % np.maximum(pool_size[acc], 1)
+    # repeatable: the generator is seeded by the group's posts
+    rng = np.random.default_rng(zlib.crc32(np.ascontiguousarray(np.sort(time)).tobytes()))
+    null = np.empty(shuffles)
+    for s in range(shuffles):
+        shuffled = pool_t[np.lexsort((rng.random(len(pool_acc)), pool_acc))]  # each account's times reordered
+        null[s] = co_occurrences(acc, itm, shuffled[slot], window)
+    mean, sd = float(null.mean()), float(null.std())
+    z = (observed - mean) / sd if sd > 0 else (np.inf if observed > mean else 0.0)
+    p = (1.0 + float((null >= observed).sum())) / (1.0 + shuffles)
+    return NullTest(observed, mean, float(z), p, shuffles)

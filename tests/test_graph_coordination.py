@@ -1,0 +1,82 @@
+"""Coordination on small hand-built data: edited copies are one text (detection's normalisation),
+and a group is reported only when a null model (times shuffled within each account) does not
+explain its co-activity."""
+
+from __future__ import annotations
+
+import random
+from datetime import UTC, datetime, timedelta
+
+from openiru.graph.assemble import PostRow, assemble
+from openiru.graph.content import normalise_text
+from openiru.graph.coordination import find_coordination
+from openiru.graph.nullmodel import MAX_P_VALUE
+
+T0 = datetime(2026, 4, 6, tzinfo=UTC)
+STATEMENTS = [
+    "the lantern society invites every resident to the evening reading in the old garden hall on friday",
+    "volunteers of the lantern society will repaint the benches along the river path next weekend",
+    "the lantern society thanks the neighbours who brought books for the small library by the square",
+    "a quiet walk with the lantern society starts at the bridge and ends at the market at noon",
+    "the lantern society asks everyone to keep the park clean after the spring concert on sunday",
+    "هذا نص تجريبي محايد عن الحديقة العامة في المدينة ونشرة الأخبار اليومية للسكان جميعا",
+]
+ARABIC_EDIT = "هَذَا نَصٌّ تَجْرِيبِيٌّ مُحَايِد عن الحـــديقة العامة في المدينـــة ونشرة الأخبار اليومية للسكان جميعا"
+
+
+def _variant(text: str, k: int) -> str:
+    """The edits detection sees through: homoglyphs, marks and tatweel, an emoji, an inserted word,
+    an invisible character."""
+    if text.startswith("هذا"):
+        return ARABIC_EDIT if k % 2 else text
+    words = text.split()
+    return [
+        text,
+        text.replace("o", "\u043e").replace("a", "\u0430"),          # Cyrillic look-alikes
+        " ".join(words[:6] + ["\U0001F33F"] + words[6:]),            # an emoji
+        " ".join(words[:8] + ["indeed"] + words[8:]),                # an inserted word
+        text.replace("society", "soc\u200biety").replace("é", "e"),  # a zero-width space
+    ][k % 5]
+
+
+def _background(rng: random.Random, account: str, n: int) -> list[PostRow]:
+    vocab = [f"word{i}" for i in range(3000)]
+    return [PostRow("x", f"{account}-bg-{j}", account, T0 + timedelta(seconds=rng.uniform(0, 6 * 86400)),
+                    " ".join(rng.choice(vocab) for _ in range(12))) for j in range(n)]
+
+
+def test_edited_copies_are_one_text() -> None:
+    base = normalise_text(STATEMENTS[0])
+    for k in range(5):
+        words = normalise_text(_variant(STATEMENTS[0], k)).split()
+        assert [w for w in words if w != "indeed"] == base.split()
+    assert normalise_text(ARABIC_EDIT) == normalise_text(STATEMENTS[5])
+
+
+def test_ring_posting_edited_copies_is_one_group_and_chance_is_not_a_group() -> None:
+    rng = random.Random(5)
+    posts: list[PostRow] = []
+    ring = [f"ring{k}" for k in range(12)]
+    for s, statement in enumerate(STATEMENTS):
+        at = T0 + timedelta(hours=9 + 11 * s)
+        for k, account in enumerate(ring):
+            posts.append(PostRow("x", f"{account}-{s}", account, at + timedelta(seconds=9 * k),
+                                 _variant(statement, k + s)))
+    for account in ring:
+        posts += _background(rng, account, 20)
+    # two busy accounts using the same pair of hashtags all week, at unrelated times
+    for account in ("busy1", "busy2"):
+        posts += [PostRow("x", f"{account}-tag-{j}", account,
+                          T0 + timedelta(seconds=rng.uniform(0, 6 * 86400)), f"update {j} from {account}",
+                          hashtags=["town", ["garden", "river", "market"][j % 3]]) for j in range(300)]
+    data = assemble([], sorted(posts, key=lambda p: p.timestamp), [])
+    groups = find_coordination(data, window=120, min_repeats=3)
+    ids = data.accounts.account_id
+    found = [(g.kind, sorted(ids[i] for i in g.accounts)) for g in groups]
+    assert found == [("co-similar-text", sorted(ring))]
+    null = groups[0].evidence["null_model"]
+    assert null["p_value"] <= MAX_P_VALUE and null["z"] > 3 and null["co_occurrences"] > null["expected_by_chance"]
+    # without the null model the busy pair is a "group" that chance explains
+    chance = find_coordination(data, window=120, min_repeats=3, kinds=["co-hashtag"], max_p_value=1.0)
+    assert [sorted(ids[i] for i in g.accounts) for g in chance] == [["busy1", "busy2"]]
+    assert chance[0].evidence["null_model"]["p_value"] > MAX_P_VALUE
