@@ -94,3 +94,11 @@ def test_handle_edits_by_character_substitution_are_recognised() -> None:
                 AccountRow("x", "3", "quietharvest", "Quiet Harvest")]
     links = _links(accounts, {"1": range(0, 10), "2": range(11, 30), "3": range(12, 30)}, ["7"], "x")
     assert links == {("2", "1")}
+
+
+def test_channels_known_only_by_title_link_by_title() -> None:
+    accounts = [AccountRow("telegram", "channel501", None, "Anvil Relay 6"),
+                AccountRow("telegram", "channel502", None, "Anvil Relay 6 backup"),
+                AccountRow("telegram", "channel503", None, "Copper Bridge")]
+    spans = {"channel501": range(0, 10), "channel502": range(12, 40), "channel503": range(0, 40)}
+    assert _links(accounts, spans, ["user7", "user8"]) == {("channel502", "channel501")}

@@ -267,11 +267,12 @@ def _post_bounds(data: GraphData) -> tuple[np.ndarray, np.ndarray]:
     return first, last
 
 
-def _recreation(data: GraphData, old: int, new: int, sims: dict[str, float | None], start: np.ndarray,
-                stopped: np.ndarray, posted: tuple[np.ndarray, np.ndarray],
+def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[str, float | None],
+                start: np.ndarray, stopped: np.ndarray, posted: tuple[np.ndarray, np.ndarray],
                 audience_size: np.ndarray) -> AccountLink | None:
     """The link ``new`` re-creates ``old``, scored (:mod:`.recreation`), or None."""
     a = data.accounts
+    data_handle = names.handle.__getitem__
     gap = float(start[new] - stopped[old])
     if gap < -OVERLAP_SLACK or gap > MAX_GAP or start[new] <= start[old]:
         return None
@@ -283,8 +284,11 @@ def _recreation(data: GraphData, old: int, new: int, sims: dict[str, float | Non
     if overlap > MAX_OVERLAP:
         return None
     created = a.created_at[new] if a.created_at is not None else np.nan
+    # accounts known only by a title (channels, users without a username): the title is the handle
+    title_only = sims["handles_only"] is None and not data_handle(old) and not data_handle(new)
     obs = Observation(
-        handle=sims["handles_only"], display_name=sims["display_name"], bio=sims["bio"],
+        handle=sims["handle"] if title_only else sims["handles_only"],
+        display_name=None if title_only else sims["display_name"], bio=sims["bio"],
         avatar_distance=pdq_distance(a.avatar_pdq[old], a.avatar_pdq[new]),
         audience=float(sims["audience"] or 0.0), audience_size=int(min(audience_size[old], audience_size[new])),
         content=float(sims["content"] or 0.0), removed=removed, gap=max(gap, 0.0), overlap=max(overlap, 0.0),
@@ -343,7 +347,7 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
         for old, new in ((x, y), (y, x)):
             if not np.isfinite(stopped[old]) or not np.isfinite(start[new]):
                 continue
-            link = _recreation(data, old, new, sims, start, stopped, posted, audience_size)
+            link = _recreation(data, names, old, new, sims, start, stopped, posted, audience_size)
             if link is not None and link.score >= min_score:
                 recreated.append(link)
         if platforms[x] != platforms[y]:
