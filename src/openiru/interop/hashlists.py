@@ -134,7 +134,7 @@ def read_hash_list(path: Path, fmt: str = "auto", kind: str | None = None
     if fmt == "auto":
         fmt = sniff_format(path)
     readers = {"plain": _read_plain, "csv": _read_csv, "threatexchange": _read_tx,
-               "tat": _read_tat, "jsonl": _read_jsonl}
+               "tat": _read_tat, "jsonl": _read_jsonl, "texts": _read_texts}
     if fmt not in readers:
         raise ValueError(f"unknown hash-list format {fmt!r}; formats: {', '.join(FORMATS)}")
     for record in readers[fmt](path, kind):
@@ -240,6 +240,13 @@ def _read_tat(path: Path, kind: str | None) -> _Raw:
                                     str(entry["id"]) if entry.get("id") is not None else None,
                                     entry.get("ideology"), None, None, "tat", None,
                                     bool(entry.get("deleted")))
+
+
+def _read_texts(path: Path, kind: str | None) -> _Raw:
+    """Known texts as plain text (blocks between blank lines, or one a line)."""
+    from ..sources.term_lists import read_text_blocks  # it imports HashRecord from here
+
+    return read_text_blocks(path, kind)
 
 
 def _read_jsonl(path: Path, kind: str | None) -> _Raw:

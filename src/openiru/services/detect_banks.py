@@ -7,7 +7,6 @@ old posts against the new rules: retroactive matching.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,11 +16,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..detect.lexicon import TERM_KINDS, Term
+from ..detect.lexicon import Term
 from ..detect.pipeline import BankItem, BankSpec, Ruleset
 from ..errors import ConfigError, NotFoundError, RecordError
 from ..interop.hashlists import HashRecord, read_hash_list, write_hash_list
 from ..sources.base import Problem
+from ..sources.term_lists import read_lexicon
 from ..store import schema
 from ..store import tables_detect as td
 from ..store.writer import dialect_insert
@@ -207,32 +207,22 @@ def list_banks(engine: sa.Engine) -> list[dict[str, Any]]:
 
 
 def import_lexicon(engine: sa.Engine, path: Path, name: str = "default", strict: bool = False) -> ImportSummary:
-    """Import ``term,language,kind,label`` CSV rows (the demo's lexicon.csv) into a lexicon."""
+    """Import a lexicon: a plain list (one term a line, ``#tag`` lines hashtags), CSV with or
+    without the header ``term,language,kind,label`` (the demo's lexicon.csv), or XLSX."""
     path = Path(path)
     if not path.exists():
         raise NotFoundError(f"{path}: no such file")
     summary = ImportSummary(str(path), name)
     rows: list[dict[str, Any]] = []
     now = _now()
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        reader.fieldnames = [f.strip().lower() for f in reader.fieldnames or []]
-        if "term" not in reader.fieldnames:
-            raise ConfigError(f"{path}: no 'term' column (header: term,language,kind,label)")
-        for lineno, row in enumerate(reader, 2):
-            term = (row.get("term") or "").strip()
-            kind = (row.get("kind") or "term").strip().lower() or "term"
-            problem = None if term else "empty term"
-            if problem is None and kind not in TERM_KINDS:
-                problem = f"unknown kind {kind!r} (one of {', '.join(TERM_KINDS)})"
-            if problem:
-                if strict:
-                    raise RecordError(str(path), f"line {lineno}", problem)
-                summary.errors += 1
-                summary.problems.append(f"{path}:line {lineno}: {problem}")
-                continue
-            rows.append({"lexicon": name, "term": term, "language": (row.get("language") or "").strip(),
-                         "kind": kind, "label": (row.get("label") or "").strip() or None, "added_at": now})
+    for found in read_lexicon(path):  # any shape users keep: sources/term_lists.py
+        if isinstance(found, Problem):
+            if strict:
+                raise RecordError(found.file, found.location, found.reason)
+            summary.errors += 1
+            summary.problems.append(str(found))
+            continue
+        rows.append({"lexicon": name, **found, "added_at": now})
     t = td.detect_lexicon_terms
     with engine.begin() as conn:
         for start in range(0, len(rows), INSERT_CHUNK):
@@ -248,8 +238,11 @@ def import_lexicon(engine: sa.Engine, path: Path, name: str = "default", strict:
 
 def import_known_texts(engine: sa.Engine, path: Path, bank: str = "known-texts", strict: bool = False,
                        min_similarity: float | None = None) -> ImportSummary:
-    """Import known texts (JSONL ``{"id", "text", "language", "label"}``) into a text bank."""
-    return import_hash_list(engine, path, bank, kind="text", fmt="jsonl", strict=strict,
+    """Import known texts (JSONL ``{"id", "text", "language", "label"}``, or plain text: texts
+    separated by blank lines, or one a line) into a text bank."""
+    path = Path(path)
+    jsonl = path.is_file() and path.read_bytes()[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+    return import_hash_list(engine, path, bank, kind="text", fmt="jsonl" if jsonl else "texts", strict=strict,
                             text_min_similarity=min_similarity)
 
 
