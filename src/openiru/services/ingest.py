@@ -16,7 +16,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -29,9 +28,10 @@ from ..model import Post
 from ..plugins import SOURCE_GROUP, load_group, sources
 from ..sources.base import Source
 from ..sources.jsonio import read_head
-from ..store import schema
 from ..store.batch import Batch, BatchRows
-from ..store.writer import PostAuthors, SeenTimes, resolve_edges, write_rows
+from ..store.retry import Unit, reason, row_error, write_apart
+from ..store.writer import BatchCounts, PostAuthors, SeenTimes, resolve_edges, write_rows
+from . import import_runs
 from .ingest_worker import MAX_PROBLEMS as MAX_PROBLEMS  # re-exported: where it always was
 from .ingest_worker import Reading, prepare, read_in_child, read_records, reads_in_child
 
@@ -60,6 +60,8 @@ class IngestSummary:
     problems: list[str] = field(default_factory=list)
     platforms: set[str] = field(default_factory=set)
     aborted: str | None = None
+    repaired: Counter[str] = field(default_factory=Counter)  # records kept after store.clean's repairs
+    repairs: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # said once: derived ids, date order decided
 
     def as_dict(self) -> dict[str, Any]:
@@ -70,6 +72,8 @@ class IngestSummary:
             "skipped": dict(self.skipped), "errors": dict(self.errors),
             "skipped_total": sum(self.skipped.values()), "errors_total": sum(self.errors.values()),
             "problems": self.problems[:MAX_PROBLEMS_SHOWN], "aborted": self.aborted,
+            "repaired": dict(self.repaired), "repaired_total": sum(self.repaired.values()),
+            "repairs": self.repairs[:MAX_PROBLEMS_SHOWN],
             **({"notes": self.notes} if self.notes else {}),
         }
 
@@ -164,6 +168,9 @@ class BatchWriter:
         self.seen_times = SeenTimes()
         self.post_authors = PostAuthors()
         self.error: BaseException | None = None
+        #: Records the database refused (see _write_apart), added to the summary at the end.
+        self.refused: list[str] = []
+        self.heartbeat: Callable[[sa.Connection], None] | None = None
         self._queue: queue.Queue[tuple[list[Post], BatchRows, SeenTimes | None] | None] = queue.Queue(maxsize=1)
         self._thread = threading.Thread(target=self._run, name="openiru-ingest-writer", daemon=True)
         if threaded:
@@ -187,6 +194,38 @@ class BatchWriter:
             raise
 
     def _write(self, posts: list[Post], rows: BatchRows, flush: SeenTimes | None) -> None:
+        try:
+            counts = self._transaction(posts, rows, flush)
+        except Exception as exc:
+            if not row_error(exc):
+                raise
+            counts = self._write_apart(posts, rows, flush)
+        self.summary.posts += counts.posts
+        self.summary.edges += counts.edges
+        self.summary.media += counts.media
+        if self.on_progress:
+            self.on_progress(self.summary)
+
+    def _write_apart(self, posts: list[Post], rows: BatchRows, flush: SeenTimes | None) -> BatchCounts:
+        """The batch failed on a value the database refused: written again in parts, so that
+        only the records it refuses are lost, each reported (see :mod:`openiru.store.retry`)."""
+
+        def write(part: BatchRows, keys: set[tuple[str, str]]) -> BatchCounts:
+            return self._transaction([p for p in posts if (p.key.platform, p.key.post_id) in keys], part, None)
+
+        def refused(unit: Unit, exc: BaseException) -> None:
+            self.refused.append(f"{self.summary.path}:{unit.label}: the database refused it: {reason(exc)}")
+
+        total = BatchCounts()
+        for counts in write_apart(rows, write, refused):
+            total.posts, total.edges, total.media = (total.posts + counts.posts, total.edges + counts.edges,
+                                                     total.media + counts.media)
+        if flush is not None:
+            with self.engine.begin() as conn:
+                flush.write(conn)
+        return total
+
+    def _transaction(self, posts: list[Post], rows: BatchRows, flush: SeenTimes | None) -> BatchCounts:
         with self.engine.begin() as conn:
             if self.sqlite and not conn.info.get("openiru_import"):
                 # Larger page cache and fewer WAL checkpoints while importing (profiled: -13 %
@@ -200,11 +239,9 @@ class BatchWriter:
                 hook(conn, posts)
             if flush is not None:
                 flush.write(conn)
-        self.summary.posts += counts.posts
-        self.summary.edges += counts.edges
-        self.summary.media += counts.media
-        if self.on_progress:
-            self.on_progress(self.summary)
+            if self.heartbeat is not None:
+                self.heartbeat(conn)
+        return counts
 
     def raise_error(self) -> None:
         if self.error is not None:
@@ -233,40 +270,40 @@ def ingest_source(
     batch_size: int = BATCH_SIZE,
     on_progress: Callable[[IngestSummary], None] | None = None,
     after_batch: Iterable[BatchHook] | None = None,
+    label: str | None = None,
 ) -> IngestSummary:
     """Import one source.  ``after_batch`` defaults to the registered ingest hooks;
-    pass ``()`` to import without them."""
-    summary = IngestSummary(str(source.path), source.name, source.platform)
+    pass ``()`` to import without them.  ``label`` names the input in the summary, its
+    problems and ``import_runs`` in place of its path (the API: the uploaded file's
+    name, not the server's temporary folder)."""
+    summary = IngestSummary(label or str(source.path), source.name, source.platform)
     summary.notes = list(getattr(source, "notes", ()))  # before anything is written: may refuse the file
     hooks = list(after_batch) if after_batch is not None else default_hooks(engine)
-    with engine.begin() as conn:
-        inserted = conn.execute(sa.insert(schema.import_runs).values(
-            path=str(source.path), format=source.name, platform=source.platform,
-            started_at=datetime.now(UTC))).inserted_primary_key
-        assert inserted is not None
-        run_id = inserted[0]
+    run_id = import_runs.start_run(engine, summary.path, source.name, source.platform)
 
     in_child = reads_in_child(source)
     writer = BatchWriter(engine, hooks, summary, on_progress, threaded=not in_child)
+    writer.heartbeat = import_runs.Heartbeat(run_id)
     reading = Reading()
     accounts_seen: set[tuple[str, str]] = set()
 
-    def finish() -> None:
+    def finish(status: str) -> None:
         """Commit what was read, resolve edges, record the run (also after --strict or Ctrl-C)."""
         try:
-            writer.submit(reading.batch)
+            try:
+                writer.submit(reading.batch)
+            finally:
+                writer.close()
+            writer.raise_error()
         finally:
-            writer.close()
-        writer.raise_error()
+            _settle_summary(summary, writer, source, label)
         if not in_child:  # the child counts its accounts
             summary.accounts = len(accounts_seen)
         with engine.begin() as conn:
             writer.seen_times.write(conn)
         with engine.connect() as conn:  # in chunks, each committed: memory and WAL stay bounded
             resolve_edges(conn, summary.platforms or None, commit=True)
-        with engine.begin() as conn:
-            conn.execute(sa.update(schema.import_runs).where(schema.import_runs.c.id == run_id)
-                         .values(finished_at=datetime.now(UTC), summary=summary.as_dict()))
+        import_runs.finish_run(engine, run_id, status, summary.as_dict())
 
     # An import allocates millions of short-lived, acyclic objects (parsed JSON, records,
     # rows); reference counting frees them, and the cyclic collector's repeated passes
@@ -279,19 +316,39 @@ def ingest_source(
         else:
             read_records(source, summary, accounts_seen, strict, batch_size, writer.submit, reading)
     except RecordError:
-        finish()
+        finish(import_runs.ABORTED)
         raise
-    except BaseException:
+    except BaseException as exc:
         try:
-            finish()
-        except Exception:  # the original error matters more than a failed clean-up
-            pass
+            finish(import_runs.INTERRUPTED if isinstance(exc, KeyboardInterrupt) else import_runs.FAILED)
+        except BaseException:  # the original error matters more than a failed clean-up
+            import_runs.end(run_id)  # the next import closes the run
         raise
     finally:
         if collector_was_on:
             gc.enable()
-    finish()
+    try:
+        finish(import_runs.FINISHED)
+    except BaseException:
+        import_runs.end(run_id)
+        raise
     return summary
+
+
+def _settle_summary(summary: IngestSummary, writer: BatchWriter, source: Source, label: str | None) -> None:
+    """Add the records the database refused to the summary's problems, and name the input
+    by ``label`` in every problem (not the server's path of it)."""
+    for line in writer.refused:
+        summary.errors["the database refused it"] += 1
+        if len(summary.problems) < MAX_PROBLEMS:
+            summary.problems.append(line)
+    writer.refused.clear()
+    if label:
+        path = str(source.path)
+        summary.problems = [p.replace(path, label) for p in summary.problems]
+        summary.repairs = [p.replace(path, label) for p in summary.repairs]
+        if summary.aborted:
+            summary.aborted = summary.aborted.replace(path, label)
 
 
 def ingest_path(engine: sa.Engine, path: Path, fmt: str = "auto", platform: str | None = None,

@@ -44,6 +44,7 @@ from ..errors import OpenIRUError, RecordError
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey
 from ..sources.base import Problem, Source
 from ..store.batch import Batch, BatchRows, SeenTimes, batch_rows
+from ..store.clean import check_account, check_post, describe
 
 if TYPE_CHECKING:
     from .ingest import IngestSummary
@@ -78,6 +79,29 @@ class ReadCounts:
     errors: Counter[str] = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     aborted: str | None = None
+    repaired: Counter[str] = field(default_factory=Counter)
+    repairs: list[str] = field(default_factory=list)
+
+
+def store_check(source: Source, summary: IngestSummary | ReadCounts, record: Post | Account,
+                refused: str | None, repairs: list[str], strict: bool) -> bool:
+    """Count what :mod:`~openiru.store.clean` repaired in ``record`` or why it refused it;
+    True when refused (a malformed record: ``strict`` stops the import at it)."""
+    where = describe(record)
+    for reason in repairs:
+        summary.repaired[reason] += 1
+        if len(summary.repairs) < MAX_PROBLEMS:
+            summary.repairs.append(f"{source.path}:{where}: {reason}")
+    if refused is None:
+        return False
+    problem = Problem(str(source.path), where, f"cannot be stored: {refused}")
+    summary.errors[reason_key(problem.reason)] += 1
+    if len(summary.problems) < MAX_PROBLEMS:
+        summary.problems.append(str(problem))
+    if strict:
+        summary.aborted = str(problem)
+        raise RecordError(problem.file, problem.location, problem.reason)
+    return True
 
 
 class Reading:
@@ -101,11 +125,17 @@ def read_records(source: Source, summary: IngestSummary | ReadCounts, accounts_s
     for record in source.records():
         kind = type(record)
         if kind is Post or (kind is not Account and isinstance(record, Post)):
+            refused, repairs = check_post(record)  # type: ignore[arg-type]
+            if (repairs or refused) and store_check(source, summary, record, refused, repairs, strict):  # type: ignore[arg-type]
+                continue
             summary.posts_read += 1
             platforms_add(record.key.platform)  # type: ignore[union-attr]
             seen_add((record.account.platform, record.account.account_id))  # type: ignore[union-attr]
             add_post(record)  # type: ignore[arg-type]
         elif isinstance(record, Account):
+            refused, repairs = check_account(record)
+            if (repairs or refused) and store_check(source, summary, record, refused, repairs, strict):
+                continue
             seen_add((record.key.platform, record.key.account_id))
             add_account(record)
         elif isinstance(record, Problem):
@@ -301,7 +331,8 @@ def _read_and_send(conn: Connection, source: Source, strict: bool, batch_size: i
         error = error or _portable(exc)
     send(dumps(("end", summary.posts_read, summary.platforms, len(accounts_seen), summary.skipped,
                 summary.errors, summary.problems, summary.aborted,
-                {k: v for k, v in state["seen"].times.items() if v[2]}, error), protocol))
+                {k: v for k, v in state["seen"].times.items() if v[2]}, error,
+                summary.repaired, summary.repairs), protocol))
     conn.close()
     os._exit(0)  # what was sent is the parent's; freeing the heap object by object took ~0.4 s
 
@@ -381,7 +412,7 @@ def read_in_child(source: Source, summary: IngestSummary, strict: bool, batch_si
                 here.send_bytes(b"stop")
         if message is not None:
             (_, summary.posts_read, summary.platforms, summary.accounts, summary.skipped, summary.errors,
-             summary.problems, summary.aborted, times, error) = message
+             summary.problems, summary.aborted, times, error, summary.repaired, summary.repairs) = message
             writer.seen_times = SeenTimes()
             writer.seen_times.times = times
             if interrupted is not None:

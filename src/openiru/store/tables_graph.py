@@ -12,7 +12,7 @@ graph_seeds = sa.Table(
     "graph_seeds",
     metadata,
     sa.Column("platform", sa.String(100), primary_key=True),
-    sa.Column("account_id", sa.String(255), primary_key=True),
+    sa.Column("account_id", sa.Text, primary_key=True),
     sa.Column("added_by", sa.String(100)),
     sa.Column("added_at", TS, nullable=False),
     sa.Column("note", sa.Text),
