@@ -7,6 +7,7 @@ old posts against the new rules: retroactive matching.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ import sqlalchemy as sa
 
 from ..detect.lexicon import Term
 from ..detect.pipeline import BankItem, BankSpec, Ruleset
-from ..errors import ConfigError, NotFoundError, RecordError
+from ..errors import ConfigError, FormatError, NotFoundError, RecordError
 from ..interop.hashlists import HashRecord, read_hash_list, write_hash_list
 from ..sources.base import Problem
 from ..sources.term_lists import read_lexicon
@@ -213,16 +214,11 @@ def import_lexicon(engine: sa.Engine, path: Path, name: str = "default", strict:
     if not path.exists():
         raise NotFoundError(f"{path}: no such file")
     summary = ImportSummary(str(path), name)
-    rows: list[dict[str, Any]] = []
-    now = _now()
-    for found in read_lexicon(path):  # any shape users keep: sources/term_lists.py
-        if isinstance(found, Problem):
-            if strict:
-                raise RecordError(found.file, found.location, found.reason)
-            summary.errors += 1
-            summary.problems.append(str(found))
-            continue
-        rows.append({"lexicon": name, **found, "added_at": now})
+    try:
+        rows = _lexicon_rows(path, name, strict, summary, _now())
+    except (UnicodeDecodeError, csv.Error):  # a binary or non-UTF-8 upload: a 400, not a 500
+        raise FormatError(f"{path.name}: not a CSV text file in UTF-8 "
+                          "(a lexicon has the header term,language,kind,label)") from None
     t = td.detect_lexicon_terms
     with engine.begin() as conn:
         for start in range(0, len(rows), INSERT_CHUNK):
@@ -234,6 +230,21 @@ def import_lexicon(engine: sa.Engine, path: Path, name: str = "default", strict:
         if summary.added:
             ruleset_changed(conn)
     return summary
+
+
+def _lexicon_rows(path: Path, name: str, strict: bool, summary: ImportSummary,
+                  now: Any) -> list[dict[str, Any]]:
+    """The terms of a lexicon file in any shape users keep (sources/term_lists.py) as rows."""
+    rows: list[dict[str, Any]] = []
+    for found in read_lexicon(path):
+        if isinstance(found, Problem):
+            if strict:
+                raise RecordError(found.file, found.location, found.reason)
+            summary.errors += 1
+            summary.problems.append(str(found))
+            continue
+        rows.append({"lexicon": name, **found, "added_at": now})
+    return rows
 
 
 def import_known_texts(engine: sa.Engine, path: Path, bank: str = "known-texts", strict: bool = False,

@@ -16,13 +16,31 @@ import ijson
 import orjson
 
 from .base import Problem
+from .jsonguard import BOM, GuardedFile
+
+#: The longest JSON line read (a twarc2 page of 100 tweets is ~130 KB-2 MB); a longer line is
+#: reported and skipped without being held in memory.
+MAX_LINE = 64 << 20
 
 
-def iter_json_lines(path: Path, buffering: int = -1) -> Iterator[tuple[str, Any] | Problem]:
+def iter_json_lines(path: Path, buffering: int = -1,
+                    max_line: int = MAX_LINE) -> Iterator[tuple[str, Any] | Problem]:
     """One JSON value per line; blank lines ignored; bad lines become problems.
-    ``buffering`` is the read buffer size (default: Python's)."""
+    ``buffering`` is the read buffer size (default: Python's).  A UTF-8 byte order mark
+    before line 1 is dropped; orjson refuses nesting deeper than 1,024 levels (that line is
+    a problem); a line longer than ``max_line`` bytes is a problem, skipped unread."""
     with open(path, "rb", buffering=buffering) as fh:
-        for lineno, line in enumerate(fh, start=1):
+        readline = fh.readline
+        lineno = 0
+        while line := readline(max_line + 1):
+            lineno += 1
+            if len(line) > max_line and not line.endswith(b"\n"):
+                while (rest := readline(1 << 20)) and not rest.endswith(b"\n"):
+                    pass
+                yield Problem(str(path), f"line {lineno}", f"line longer than {max_line} bytes")
+                continue
+            if lineno == 1 and line.startswith(BOM):
+                line = line[3:]
             stripped = line.strip()
             if not stripped:
                 continue
@@ -33,12 +51,23 @@ def iter_json_lines(path: Path, buffering: int = -1) -> Iterator[tuple[str, Any]
 
 
 def iter_json_array(path: Path, prefix: str = "item") -> Iterator[tuple[str, Any] | Problem]:
-    """The items of a top-level JSON array (or of the array at ``prefix``), streamed."""
+    """The items of a top-level JSON array (or of the array at ``prefix``), streamed through a
+    :class:`~.jsonguard.GuardedFile`: an item with damaged text or nested too deep is a
+    problem, and the items after it are still read."""
     index = 0
-    with open(path, "rb") as fh:
+    where = "$" if prefix == "item" else prefix.replace(".item", "[]")
+    with open(path, "rb") as raw:
+        fh = GuardedFile(raw)
         try:
             for index, item in enumerate(ijson.items(fh, prefix, use_float=True)):
-                yield f"{prefix.replace('.item', '[]')}[{index}]", item
+                damage = fh.claim(item) if fh.pending else None
+                if damage:
+                    yield Problem(str(path), f"{where}[{index}]", damage)
+                else:
+                    yield f"{where}[{index}]", item
+            outside = fh.unclaimed()
+            if outside:
+                yield Problem(str(path), "$", f"outside any item: {outside}")
         except ijson.JSONError as exc:
             yield Problem(str(path), f"after item {index}", f"invalid JSON: {exc}")
 
@@ -51,7 +80,8 @@ def first_non_space(head: bytes) -> bytes:
 def read_head(path: Path, size: int = 65536, line_limit: int = 16 << 20) -> bytes:
     """The first ``size`` bytes of a file, extended to the end of its first line
     (up to ``line_limit``) so that a JSON-lines file whose lines are long (a twarc2
-    page of 100 tweets) still shows one whole record to the sniffers."""
+    page of 100 tweets) still shows one whole record to the sniffers.  A UTF-8 byte order
+    mark at the start is left out."""
     if path.is_dir():
         return b""
     with open(path, "rb") as fh:
@@ -61,12 +91,17 @@ def read_head(path: Path, size: int = 65536, line_limit: int = 16 << 20) -> byte
             if not more:
                 break
             head += more
-        return head
+        return head.removeprefix(BOM)
+
+
+def first_line_of(head: bytes) -> bytes:
+    """The first non-blank line of a file's head, without a UTF-8 byte order mark."""
+    return head.lstrip().removeprefix(BOM).lstrip().split(b"\n", 1)[0].strip()
 
 
 def is_jsonl(head: bytes) -> bool:
     """Looks like JSON lines: the first line is a complete JSON object."""
-    first_line = head.lstrip().split(b"\n", 1)[0].strip()
+    first_line = first_line_of(head)
     if not first_line.startswith(b"{"):
         return False
     try:

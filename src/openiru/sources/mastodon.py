@@ -35,8 +35,10 @@ from .jsonio import (
 )
 
 #: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
-#: (out-of-range times raise OverflowError or OSError from the C library).
-MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError)
+#: (out-of-range times raise OverflowError or OSError from the C library; RecursionError:
+#: reblogs nested hundreds deep in one JSON line).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError,
+             RecursionError)
 
 _ATTACHMENT_MIME = {"image": "image", "gifv": "video", "video": "video", "audio": "audio"}
 

@@ -33,6 +33,7 @@ import orjson
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time
 from .base import Problem, Record, Source
 from .html import urls_in_text
+from .jsonguard import GuardedFile
 from .jsonio import (
     export_files,
     first_non_space,
@@ -138,14 +139,22 @@ class RocketChatSource(Source):
     def _document(self) -> Iterator[tuple[str, Any] | Problem]:
         """One response object: stream ``messages[]``, or the single ``message``."""
         index = 0
-        with open(self.path, "rb") as fh:
+        with open(self.path, "rb") as raw:
+            fh = GuardedFile(raw)  # damaged text or deep nesting: that message only, see jsonguard
             try:
                 for prefix, event, value in _top_level_values(fh):
                     if prefix in _LIST_PREFIXES:
-                        yield f"{_LIST_PREFIXES[prefix]}[{index}]", value
+                        location = f"{_LIST_PREFIXES[prefix]}[{index}]"
                         index += 1
                     elif prefix == "message" and event == "value":
-                        yield "message", value
+                        location = "message"
+                    else:
+                        continue
+                    damage = fh.claim(value) if fh.pending else None
+                    yield Problem(str(self.path), location, damage) if damage else (location, value)
+                outside = fh.unclaimed()
+                if outside:
+                    yield Problem(str(self.path), "$", f"outside any message: {outside}")
             except ijson.JSONError as exc:
                 yield Problem(str(self.path), f"after messages[{index}]", f"invalid JSON: {exc}")
 

@@ -20,6 +20,10 @@ Events, in document order:
 * ``("msg", message, index)``,
 * ``("person", personal_information)`` (full exports),
 * ``("error", reason, location)``.
+
+The file is read through a :class:`~.jsonguard.GuardedFile`: invalid UTF-8, raw control
+characters in strings and nesting deeper than its limit no longer end the stream; the
+message holding such a place is refused by the consumer (``guard.claim``).
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 import ijson
+
+from .jsonguard import GuardedFile
 
 SECTIONS = ("chats", "left_chats")
 _ANNOUNCED = "\x00openiru_announced"
@@ -51,6 +57,9 @@ class ChatStream:
         self._stop = threading.Event()
         self._root: dict[str, Any] | None = None
         self._fh: Any = None
+        #: Repairs damaged text and drops over-deep values (see :mod:`.jsonguard`); the consumer
+        #: asks it whether a message holds such a place (``claim``).
+        self.guard: GuardedFile | None = None
         self._bytes = 0
         self._person_sent = False
         self._last_location = "start of file"
@@ -145,7 +154,7 @@ class ChatStream:
         try:
             try:
                 with open(self.path, "rb") as fh:
-                    self._fh = fh
+                    self._fh = self.guard = GuardedFile(fh)
                     for _ in ijson.items(self, "", map_type=self._make_map, use_float=True):
                         pass
                 self._drain(final=True)

@@ -40,6 +40,7 @@ from ..model import (
     utc_from_timestamp,
 )
 from .base import Problem, Record, Source
+from .jsonguard import BOM
 from .jsonio import iter_json_lines
 
 #: X's snowflake epoch (ms): ``(id >> 22) + TWEPOCH`` is the creation time in ms.
@@ -53,6 +54,11 @@ MAX_SNIFF_LINE = 64 << 20
 USER_CACHE = 200_000
 _MEDIA_MIME = {"photo": "image/jpeg", "video": "video/mp4", "animated_gif": "video/mp4"}
 
+
+#: What a malformed line can raise while it is mapped: reported as a Problem, never a crash
+#: (RecursionError: referenced tweets nested hundreds deep in one line).
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError,
+             RecursionError)
 
 #: Read buffer of the JSONL reader: a twarc2 page is a ~130 KB line, which the default
 #: 8 KiB buffer reads in ~16 system calls, each releasing the GIL to the writer thread.
@@ -98,7 +104,7 @@ class TwitterV2Source(Source):
         if b"\n" not in head.lstrip():
             # a response page is often longer than the head: read its first line whole
             with open(path, "rb") as fh:
-                head = fh.readline(MAX_SNIFF_LINE)
+                head = fh.readline(MAX_SNIFF_LINE).removeprefix(BOM)
         for line in head.split(b"\n")[:20]:
             line = line.strip()
             if not line:
@@ -134,16 +140,19 @@ class TwitterV2Source(Source):
                 yield item
                 continue
             location, obj = item
-            if not isinstance(obj, dict):
-                yield Problem(file, location, f"not a tweet or response page: a JSON {type(obj).__name__}")
-            elif "data" in obj or "includes" in obj or "meta" in obj or "errors" in obj:
-                yield from self._page(obj, location)
-            elif _is_tweet(obj):
-                yield from self._flattened(obj, location)
-            elif _is_user(obj):
-                yield from self._account(obj, location)
-            else:
-                yield Problem(file, location, "not a tweet or response page: no data, id or text")
+            try:
+                if not isinstance(obj, dict):
+                    yield Problem(file, location, f"not a tweet or response page: a JSON {type(obj).__name__}")
+                elif "data" in obj or "includes" in obj or "meta" in obj or "errors" in obj:
+                    yield from self._page(obj, location)
+                elif _is_tweet(obj):
+                    yield from self._flattened(obj, location)
+                elif _is_user(obj):
+                    yield from self._account(obj, location)
+                else:
+                    yield Problem(file, location, "not a tweet or response page: no data, id or text")
+            except MALFORMED as exc:  # a field of the wrong type: the rest of this line is lost
+                yield Problem(file, location, f"malformed line: {exc.__class__.__name__}: {exc}")
 
     def _page(self, page: dict[str, Any], location: str) -> Iterator[Record]:
         includes = page.get("includes") or {}
@@ -175,7 +184,7 @@ class TwitterV2Source(Source):
             if isinstance(obj, dict):
                 try:
                     post = tweet_post(obj, platform, media, account_keys)
-                except (ValueError, TypeError, KeyError, AttributeError):
+                except MALFORMED:
                     yield self._post(obj, media, f"{location}: data[{index}]")
                     continue
                 seen.add(post.key.post_id)
@@ -189,7 +198,7 @@ class TwitterV2Source(Source):
                     continue
                 try:
                     included: Post | None = tweet_post(obj, platform, media, account_keys)
-                except (ValueError, TypeError, KeyError, AttributeError):
+                except MALFORMED:
                     included = None
                 if included is not None:
                     yield included
@@ -202,11 +211,13 @@ class TwitterV2Source(Source):
             user = tweet.get(key)
             if isinstance(user, dict) and user.get("id"):
                 yield from self._account(user, f"{location}: {key}")
-        mentions = (tweet.get("entities") or {}).get("mentions") or ()
-        for index, user in enumerate(mentions):
+        entities = tweet.get("entities")
+        mentions = entities.get("mentions") if isinstance(entities, dict) else None
+        for index, user in enumerate(mentions if isinstance(mentions, list) else ()):
             if isinstance(user, dict) and user.get("id") and ("name" in user or "created_at" in user):
                 yield from self._account(user, f"{location}: entities.mentions[{index}]")
-        for index, ref in enumerate(tweet.get("referenced_tweets") or ()):
+        refs = tweet.get("referenced_tweets")
+        for index, ref in enumerate(refs if isinstance(refs, list) else ()):
             embedded = _embedded_tweet(ref)
             if embedded is not None:
                 yield from self._flattened(embedded, f"{location}: referenced_tweets[{index}]")
@@ -225,7 +236,7 @@ class TwitterV2Source(Source):
             return
         try:
             account = user_account(user, self.platform)
-        except (ValueError, TypeError) as exc:
+        except MALFORMED as exc:
             yield Problem(str(self.path), location, f"invalid user: {exc}")
             return
         if len(self._users) >= USER_CACHE:
@@ -264,7 +275,7 @@ class TwitterV2Source(Source):
             return Problem(str(self.path), location, "invalid tweet: not an object")
         try:
             return tweet_post(tweet, self.platform, media, self._account_keys)
-        except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        except MALFORMED as exc:
             return Problem(str(self.path), location, f"invalid tweet: {exc}")
 
 
