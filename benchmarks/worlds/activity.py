@@ -121,7 +121,10 @@ class Activity:
         rng = self.rng
         key = self.role("propagandist", "ringleader")
         for acc in key:
-            n = rng.randint(8, 20) if acc.role == "propagandist" else rng.randint(6, 14)
+            if acc.role == "propagandist":
+                n = rng.randint(8, 20)
+            else:   # ringleaders write most on their home platform
+                n = rng.randint(10, 25) if acc.platform == self.p.home else rng.randint(3, 8)
             if self.p.quick:
                 n = max(3, n // 2)
             for _ in range(n):

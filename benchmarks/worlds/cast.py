@@ -156,22 +156,33 @@ class Cast:
             self.w.recreated.append((new, old, kind))
 
     def lookalikes(self) -> None:
-        """Benign pairs that look like re-creations: one person's second account used alongside the
-        first, or two members of one group with near-identical names, active at the same time."""
+        """Pairs that look like re-creations but are not: one person's second account used alongside
+        the first; a switch to a new account that overlaps the old one by days (the old one never
+        removed, just left); two members of one group with near-identical names.  Drawn from the
+        public and from the organisation's amplifiers (Telegram ids of one width look alike too)."""
         rng = self.rng
+        taken = {id(x) for pair in self.w.recreated for x in pair[:2]}
         public = [a for a in self.by_role.get("benign", []) if a.platform != "rocketchat"]
-        for k in range(min(self.p.n_lookalikes, len(public))):
-            a = public[k]
-            if a.handle and rng.random() < 0.6:
-                second = self.account(a.platform, "benign", a.actor, self.handles.claim(a.platform, lookalike(rng, a.handle)),
-                                      a.display_name, followers=a.followers // 3, bio=a.bio)
-                second.avatar = a.avatar if rng.random() < 0.5 else second.avatar
-                kind = "second account"
-            else:
+        members = [a for a in self.by_role.get("amplifier", []) if id(a) not in taken]
+        rng.shuffle(members)
+        span = self.end - self.p.start
+        for k in range(self.p.n_lookalikes):
+            pool = members if k % 2 and members else public
+            if not pool:
+                continue
+            a = pool.pop(0)
+            kind = rng.choice(["second account", "switch with overlap", "similar name"])
+            if kind == "similar name":
                 first, last = a.display_name.split(" ", 1)
-                second = self.person(a.platform, "benign", f"{a.actor}-namesake")
+                second = self.person(a.platform, a.role, f"{a.actor}-namesake")
                 second.display_name = f"{first[:-1] if len(first) > 3 else first + 'a'} {last}"
-                kind = "similar name"
-            second.created_at = self.p.start + rng.uniform(0.2, 0.5) * (self.end - self.p.start)
+            else:
+                handle = self.handles.claim(a.platform, lookalike(rng, a.handle)) if a.handle else None
+                name = a.display_name if a.handle else a.display_name + rng.choice([" 2", " (new)", "2"])
+                second = self.account(a.platform, a.role, a.actor, handle, name, followers=a.followers // 3, bio=a.bio)
+                second.avatar = a.avatar if rng.random() < 0.5 else second.avatar
+            second.created_at = self.p.start + rng.uniform(0.2, 0.5) * span
             second.active_from = second.created_at
+            if kind == "switch with overlap":   # the first account goes quiet a few days later
+                a.active_to = second.active_from + rng.uniform(1.0, 3.0) * DAY
             self.w.lookalikes.append((second, a, kind))
