@@ -62,7 +62,8 @@ def edge_set(engine: sa.Engine) -> set[tuple[str, str, str]]:
     return {(handles[s], handles.get(t, str(t)), k) for s, t, k in rows}
 
 
-def test_scraped_csv_imports_with_platform_only(tmp_path: Path, sqlite_engine: sa.Engine) -> None:
+def test_scraped_csv_imports_with_platform_only(tmp_path: Path, engine: sa.Engine) -> None:
+    sqlite_engine = engine  # SQLite and PostgreSQL
     rows, edges, times = scraped_rows()
     path = write_csv(tmp_path / "tweets.csv", rows)
     assert detect_format(path) is GenericSource

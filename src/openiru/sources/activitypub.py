@@ -30,6 +30,7 @@ import orjson
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time
 from .base import Problem, Record, Source
 from .html import html_to_text
+from .jsonguard import BOM, GuardedFile
 from .jsonio import first_non_space, read_head
 from .media import hash_file, missing_media
 
@@ -43,6 +44,9 @@ _ITEMS_RE = re.compile(r"^(?:(?:first|next)(?:\.next)*\.)?(?:orderedItems|items)
 #: A page reference: ``first`` or ``next`` given as a URL (or an embedded page's ``id``).
 _PAGE_REF_RE = re.compile(r"^(?:first|next)(?:\.next)*$")
 _PAGE_ID_RE = re.compile(r"^(?:(?:first|next)(?:\.next)*\.)?id$")
+
+#: ``actor.json`` is read whole: a larger one is reported (an actor is a few KB).
+MAX_ACTOR_FILE = 16 << 20
 
 POST_OBJECT_TYPES = frozenset({"Note", "Article", "Page", "Question", "Video", "Image", "Audio", "Event"})
 
@@ -74,13 +78,17 @@ class ActivityPubOutboxSource(Source):
         actor_file = outbox.parent / "actor.json"
         if actor_file.is_file():
             try:
-                actor = orjson.loads(actor_file.read_bytes())
+                if actor_file.stat().st_size > MAX_ACTOR_FILE:
+                    raise ValueError(f"larger than {MAX_ACTOR_FILE} bytes")
+                actor = orjson.loads(actor_file.read_bytes().removeprefix(BOM))
                 account = actor_account(self.platform, actor)
                 if account is not None:
                     self._actors[account.key.account_id] = account
                     yield account
             except orjson.JSONDecodeError as exc:
                 yield Problem(str(actor_file), "$", f"invalid JSON: {exc}")
+            except MALFORMED as exc:  # a wrong-type field: the outbox is still read
+                yield Problem(str(actor_file), "$", f"malformed actor: {exc}")
         visited: set[str] = set()
         pending: list[Path] = [outbox]
         page_files: dict[str, Path] | None = None
@@ -106,7 +114,8 @@ class ActivityPubOutboxSource(Source):
         """Stream the items of one file; collect page references and embedded page ids."""
         index = 0
         try:
-            with open(path, "rb") as fh:
+            with open(path, "rb") as raw:
+                fh = GuardedFile(raw)  # damaged text or deep nesting: that item only, see jsonguard
                 for kind, prefix, value in _walk(fh):
                     if kind == "ref":
                         refs.append(value)
@@ -115,7 +124,14 @@ class ActivityPubOutboxSource(Source):
                     else:
                         location = f"{prefix.replace('.item', '')}[{index}]"
                         index += 1
-                        yield from self._item(path, location, value)
+                        damage = fh.claim(value) if fh.pending else None
+                        if damage:
+                            yield Problem(str(path), location, damage)
+                        else:
+                            yield from self._item(path, location, value)
+                outside = fh.unclaimed()
+                if outside:
+                    yield Problem(str(path), "$", f"outside any item: {outside}")
         except ijson.JSONError as exc:
             yield Problem(str(path), f"after item {index}", f"invalid JSON: {exc}")
 
@@ -228,8 +244,8 @@ def _sibling_pages(folder: Path) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for candidate in sorted(folder.glob("*.json")):
         try:
-            with open(candidate, "rb") as fh:
-                for prefix, event, value in ijson.parse(fh):
+            with open(candidate, "rb") as raw:
+                for prefix, event, value in ijson.parse(GuardedFile(raw)):
                     if prefix == "id" and event == "string":
                         found.setdefault(value, candidate)
                         break

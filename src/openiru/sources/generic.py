@@ -39,6 +39,7 @@ from ..errors import FormatError
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time, utc
 from .base import Problem, Record, Source
 from .columns import ColumnPlan, account_extras, count, derived_post_id, scan_plan, text_enrich
+from .csvrows import check_binary, iter_csv_rows
 from .jsonio import first_non_space, is_jsonl, iter_json_lines, read_head
 from .media import hash_file
 from .tabular import is_xlsx, iter_sheet_rows
@@ -266,33 +267,18 @@ class GenericSource(Source):
                 else:
                     yield Problem(str(self.path), found[0], "not a JSON object")
             return
+        check_binary(self.path, head)
         parsed = _csv_header(head, self.mapping.delimiter)
         if parsed is None:
             raise FormatError(f"{self.path}: neither JSON lines nor a CSV file with a header row")
-        delimiter = parsed[1]
-        # Posts longer than csv's default 128 KiB field limit exist (pasted articles).
-        csv.field_size_limit(max(csv.field_size_limit(), 1 << 24))
-        with open(self.path, encoding="utf-8-sig", errors="replace", newline="") as fh:
-            reader = csv.reader(fh, delimiter=delimiter)
-            try:
-                header = [h.strip() for h in next(reader)]
-            except StopIteration:
-                return
-            while True:
-                try:
-                    row = next(reader)
-                except StopIteration:
-                    return
-                except csv.Error as exc:
-                    yield Problem(str(self.path), f"line {reader.line_num}", f"malformed CSV row: {exc}")
-                    continue
-                if not any(cell.strip() for cell in row):
-                    continue
-                if len(row) != len(header):
-                    yield Problem(str(self.path), f"line {reader.line_num}",
-                                  f"malformed CSV row: {len(row)} fields, the header has {len(header)}")
-                    continue
-                yield f"line {reader.line_num}", dict(zip(header, row, strict=True))
+        # Unclosed quotes, over-long records, binary files, no header row: see csvrows.
+        yield from iter_csv_rows(self.path, parsed[1], self._known_column)
+
+    def _known_column(self, cell: str) -> bool:
+        """A header cell naming a field (by a default name or alias) or a mapping file column."""
+        name = normalise(cell)
+        return any(name in aliases for aliases in FIELDS.values()) or \
+            cell.strip() in self.mapping.columns.values()
 
     def plan(self) -> ColumnPlan:
         """Which column is which field and why, with each date column's order decided (a

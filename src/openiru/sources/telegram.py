@@ -96,10 +96,15 @@ class TelegramExportSource(Source):
         chat: dict[str, Any] = {}
         prefix = ""
         known_names: dict[str, str | None] = {}
-        for event in ChatStream(file):
+        stream = ChatStream(file)
+        for event in stream:
             kind = event[0]
             if kind == "msg":
                 message, index = event[1], event[2]
+                damage = stream.guard.claim(message) if stream.guard and stream.guard.pending else None
+                if damage:
+                    yield Problem(names, f"{prefix}messages[{index}]", damage)
+                    continue
                 try:
                     record = self._message(message, chat, base, known_names)
                 except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -120,9 +125,15 @@ class TelegramExportSource(Source):
                     yield Account(AccountKey(self.platform, account_id), display_name=chat.get("name"),
                                   metadata={"chat_type": chat.get("type")})
             elif kind == "person":
-                yield self._personal(event[1])
+                try:
+                    yield self._personal(event[1])
+                except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                    yield Problem(names, "personal_information", f"invalid personal information: {exc}")
             elif kind == "error":
                 yield Problem(names, event[2], f"invalid JSON: {event[1]}")
+        outside = stream.guard.unclaimed() if stream.guard else None
+        if outside:
+            yield Problem(names, "$", f"outside any message: {outside}")
 
     # -- conversion -----------------------------------------------------------------------
 

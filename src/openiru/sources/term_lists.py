@@ -154,7 +154,7 @@ def read_text_blocks(path: Path, kind: str | None = None) -> Iterator[tuple[str,
     first = next((i for i, s in enumerate(stripped) if s), None)
     last = max((i for i, s in enumerate(stripped) if s), default=-1)
     blocks = first is not None and any(not s for s in stripped[first:last + 1])
-    start, block = 0, []
+    start, block = 0, list[str]()
     for number, line in enumerate(lines + [""], 1):
         if line.strip():
             if not block:

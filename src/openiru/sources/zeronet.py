@@ -26,6 +26,7 @@ per site), so each ``data.json`` is read whole; the folder is walked lazily.
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from collections.abc import Iterator
@@ -37,6 +38,7 @@ import orjson
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time
 from .base import Problem, Record, Source
 from .html import hashtags_in_text, markdown_to_text
+from .jsonguard import BOM, MARK, GuardedFile, count_marks
 from .jsonio import read_head
 from .media import hash_file, missing_media
 
@@ -47,6 +49,12 @@ MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, Overfl
 #: A ZeroTalk quote reply: ``> [name](#comment_12_1Addr): quoted text``.
 _QUOTE_RE = re.compile(r"^>\s*\[([^\]]+)\]\(#comment_(\d+)_(\w+)\)", re.MULTILINE)
 _COMMENT_REF_RE = re.compile(r"^comment_(\d+)_(\w+)$")
+#: The largest JSON file read (each is read whole; ZeroNet's own limits are far smaller).
+MAX_FILE = 32 << 20
+#: An escaped backslash, a valid surrogate pair (kept), or a lone surrogate escape (replaced).
+_LONE_SURROGATE_RE = re.compile(
+    rb"(\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+MARK_ESCAPE = b"\\u" + f"{ord(MARK):04x}".encode()
 
 
 def _site_root(path: Path) -> Path:
@@ -69,7 +77,26 @@ def _site_folders(folder: Path) -> list[Path]:
 
 
 def _load(path: Path) -> Any:
-    return orjson.loads(path.read_bytes())
+    """A ZeroNet JSON file, read whole.  Damage that would lose the whole file (invalid UTF-8, a
+    raw control character, a lone surrogate escape such as ``"\\ud800"``, nesting deeper than
+    :data:`~.jsonguard.MAX_DEPTH`) is replaced by :data:`~.jsonguard.MARK`, so that only the
+    items holding it are refused (see :func:`_damaged`)."""
+    with open(path, "rb") as fh:
+        data = fh.read(MAX_FILE + 1)
+    if len(data) > MAX_FILE:
+        raise orjson.JSONDecodeError(f"larger than {MAX_FILE} bytes (ZeroNet signs far smaller files)", "", 0)
+    try:
+        return orjson.loads(data.removeprefix(BOM))
+    except orjson.JSONDecodeError:
+        guard = GuardedFile(io.BytesIO(data))
+        repaired = b"".join(iter(lambda: guard.read(1 << 16), b""))
+        return orjson.loads(_LONE_SURROGATE_RE.sub(lambda m: m.group(1) or MARK_ESCAPE, repaired))
+
+
+def _damaged(item: Any) -> bool:
+    """Whether an item of a repaired file holds a repaired place."""
+    return count_marks(item) > 0
+
 
 
 class ZeroNetSiteSource(Source):
@@ -184,6 +211,10 @@ class ZeroNetSiteSource(Source):
             return
         yield account
         for location, kind, item, extra in _items(data):
+            if _damaged(item):
+                yield Problem(str(path), location, f"malformed {kind}: damaged text (invalid UTF-8, a control "
+                              "character or a lone surrogate) or nesting too deep")
+                continue
             try:
                 post = self._post(account, auth, kind, item, extra)
             except MALFORMED as exc:
