@@ -15,7 +15,7 @@ from openiru.services import audit
 from openiru.store.tables_referral import audit_log
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
-KEY = "anchor-key-for-tests-only"
+KEY = "anchor-key-for-tests-only-7f3a9c2e51b8d046"
 
 
 def _append(engine: sa.Engine, n: int, actor: str = "ana") -> None:

@@ -14,8 +14,9 @@ hash) is written as one JSON line to an append-only file outside the database
 ``db`` names the database (SQLite file path, or PostgreSQL host, port and
 database name, never credentials), so databases sharing a data folder keep
 separate anchors.  ``mac`` is an HMAC-SHA256 with ``OPENIRU_AUDIT_KEY`` (null
-when no key is configured): without the key nobody can forge or rewrite a
-checkpoint to match a doctored database.  A ``"restart": true`` checkpoint,
+when no key is configured; a configured key must pass
+:mod:`openiru.referral.key_strength`): without the key nobody can forge or
+rewrite a checkpoint to match a doctored database.  A ``"restart": true`` checkpoint,
 written only by ``openiru audit anchor --restart``, records that an
 administrator accepted the current head after a legitimate restore; earlier
 checkpoints of that database no longer count.
@@ -34,6 +35,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from .key_strength import check_key
 
 ANCHOR_ENV = "OPENIRU_AUDIT_ANCHOR"
 KEY_ENV = "OPENIRU_AUDIT_KEY"
@@ -58,7 +61,7 @@ class AnchorConfig:
         """``OPENIRU_AUDIT_ANCHOR`` (a file, or ``off``), else ``<data_dir>/audit.anchor``."""
         configured = env.get(ANCHOR_ENV)
         key_text = env.get(KEY_ENV) or ""
-        key = key_text.encode("utf-8") if key_text else None
+        key = check_key(key_text, KEY_ENV).encode("utf-8") if key_text else None
         if configured is not None and configured.strip().lower() in OFF:
             return cls(None, key)
         path = Path(configured).expanduser() if configured else Path(data_dir) / FILENAME

@@ -5,7 +5,8 @@ A provider's webhook secret is sealed before it is written to the database:
 stored as base64 of ``nonce || ciphertext || tag`` with the scheme and the
 key's id.  The associated data binds a sealed value to its row, so copying one
 provider's ciphertext to another fails to open.  The 256-bit key is derived
-with HKDF-SHA256 from ``OPENIRU_SECRET_KEY`` (at least 32 characters; e.g.
+with HKDF-SHA256 from ``OPENIRU_SECRET_KEY`` (at least 32 characters, and not plainly
+regular: :mod:`openiru.referral.key_strength`; e.g.
 ``python -c 'import secrets; print(secrets.token_urlsafe(32))'``).  A key
 rotation keeps the previous value in ``OPENIRU_SECRET_KEY_OLD`` until
 ``openiru provider secret reencrypt`` has resealed every row.
@@ -27,6 +28,7 @@ from Crypto.Hash import SHA256
 from Crypto.Protocol.KDF import HKDF
 
 from ..errors import ConfigError
+from .key_strength import HOW, weakness
 
 KEY_ENV = "OPENIRU_SECRET_KEY"
 OLD_KEY_ENV = "OPENIRU_SECRET_KEY_OLD"
@@ -54,10 +56,9 @@ class SecretBox:
     """Seal and open secrets with one key (``key_id`` names it without revealing it)."""
 
     def __init__(self, material: str) -> None:
-        if len(material) < MIN_KEY_CHARS:
-            raise SecretError(f"{KEY_ENV} is too short ({len(material)} characters; at least "
-                              f"{MIN_KEY_CHARS}): generate one with "
-                              "python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+        why = weakness(material, MIN_KEY_CHARS)  # length, and a strength estimate (key_strength)
+        if why is not None:
+            raise SecretError(f"{KEY_ENV} is {why}: {HOW}")
         self._key: bytes = HKDF(material.encode("utf-8"), 32, b"openiru-secrets-v1", SHA256,
                                 context=b"aes-256-gcm")
         self.key_id = hashlib.sha256(b"openiru key id|" + self._key).hexdigest()[:16]

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from ..errors import NotFoundError
 from ..referral.delivery_secrets import PLAINTEXT, Keyring, Sealed, SecretError, aad_for
+from ..referral.key_strength import check_key
 from ..referral.providers import ProviderInfo
 from ..store.tables_referral import provider_secrets
 from ..store.tables_referral import providers as providers_table
@@ -86,6 +87,8 @@ def webhook_secret(engine: sa.Engine, provider: str, ring: Keyring | None = None
 def store(engine: sa.Engine, provider: str, secret: str, actor: str, ring: Keyring | None = None,
           generated: bool = False, now: Clock = _now) -> dict[str, Any]:
     """Seal and store ``secret`` (refused without a key unless plain text is allowed); audited."""
+    if not generated:  # a key typed or pasted by a person: long enough and not plainly regular
+        check_key(secret, f"the webhook secret of {provider}")
     ring = ring or keyring()
     sealed = ring.seal(secret, aad_for(PURPOSE, provider))
     if sealed.scheme == PLAINTEXT:

@@ -189,6 +189,17 @@ def load_row(conn: sa.Connection, referral_id: int) -> sa.Row:
     return row
 
 
+def sent_to(engine: sa.Engine, referral_id: int, provider: str | None) -> bool:
+    """Whether the referral was sent to ``provider``: one query filtered by the tenant, so an
+    id of another provider and an id that does not exist take the same path and time."""
+    if not provider:
+        return False
+    with engine.connect() as conn:
+        return conn.execute(sa.select(referrals.c.id).where(
+            referrals.c.id == referral_id, referrals.c.provider == provider,
+            referrals.c.sent_at.is_not(None))).first() is not None
+
+
 def get_referral(engine: sa.Engine, referral_id: int, now: Clock = system_now) -> dict[str, Any]:
     with engine.connect() as conn:
         return as_dict(conn, load_row(conn, referral_id), now())

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -222,6 +222,24 @@ def _check_provider(conn: sa.Connection, user: User, referral_id: int) -> None:
         raise PermissionDenied(f"{user.name!r} answers for {user.provider!r}, not this referral's provider")
 
 
+#: How far in the future a provider's clock may be from ours.
+ANSWER_SKEW = timedelta(minutes=5)
+
+
+def _check_answer_time(row: sa.Row, when: datetime, now: datetime) -> None:
+    """A provider's time of removal lies on the referral's timeline: not before it was sent
+    (a negative time to removal), not in the future beyond a small clock skew."""
+    sent = utc(row.sent_at) if row.sent_at else None
+    if sent is not None and when < sent:
+        raise ConfigError(f"the time given ({when.isoformat()}) is before referral {row.id} was sent "
+                          f"({sent.isoformat()})")
+    # The later of the injected clock and the wall clock: a fixed clock (OPENIRU_NOW, tests and
+    # replays) does not make a real time "future".
+    latest = max(now, datetime.now(UTC))
+    if when > latest + ANSWER_SKEW:
+        raise ConfigError(f"the time given ({when.isoformat()}) is in the future")
+
+
 def feedback(engine: sa.Engine, actor: str | None, referral_id: int, outcome: str,
              at: str | datetime | None = None, reason: str | None = None,
              cannot_comply_ground: str | None = None, now: Clock = system_now,
@@ -239,6 +257,7 @@ def feedback(engine: sa.Engine, actor: str | None, referral_id: int, outcome: st
     with engine.begin() as conn:
         _check_provider(conn, user, referral_id)
         row = load_row(conn, referral_id)
+        _check_answer_time(row, when, t)
         # Annex II / III: both references, time of receipt, the outcome and its time.
         info = {"outcome": outcome, "at": when.isoformat(), "reason": reason, "by": user.name,
                 "ground": cannot_comply_ground, "reference": row.reference,

@@ -18,7 +18,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from ...errors import NotFoundError
 from ...services import evidence, referrals
 from ...services.providers import get_provider
-from ...services.referral_records import get_referral, list_referrals
+from ...services.referral_records import get_referral, list_referrals, sent_to
 from ..deps import Principal, current_principal, engine_of, roles
 from ..media import safe_media_response
 from ..pagination import PageParams, make_page, page_params
@@ -38,10 +38,12 @@ def provider_view(ref: dict[str, Any]) -> dict[str, Any]:
 
 
 def _mine(request: Request, principal: Principal, referral_id: int) -> dict[str, Any]:
-    ref = get_referral(engine_of(request), referral_id) if referral_id else None
-    if ref is None or ref["provider"] != principal.user.provider or not ref["sent_at"]:
+    # One query filtered by the caller's provider: another provider's id and an unknown id
+    # answer the same 404 through the same path (no timing difference to probe ids with).
+    engine = engine_of(request)
+    if not sent_to(engine, referral_id, principal.user.provider):
         raise NotFoundError(f"no referral {referral_id}")
-    return ref
+    return get_referral(engine, referral_id)
 
 
 class Answer(BaseModel):
