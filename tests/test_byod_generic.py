@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from openiru.cli import main
 from openiru.errors import FormatError
 from openiru.services.ingest import detect_format, ingest_source, source_for
+from openiru.services.stats import platform_stats
 from openiru.sources.generic import GenericSource
 from openiru.store import schema
 
@@ -72,6 +73,10 @@ def test_scraped_csv_imports_with_platform_only(tmp_path: Path, engine: sa.Engin
     assert any("ids derived" in n for n in summary.notes)
     assert any("month first" in n for n in summary.notes)
     assert edge_set(sqlite_engine) == edges  # every mention and retweet, each resolved by handle
+    stats = platform_stats(sqlite_engine)["platforms"]["x"]
+    assert stats["edges_by_kind"] == {"mention": 10 * 2 + 10, "repost": 10 + 10}  # per post, by construction
+    assert (stats["first_post"], stats["last_post"]) == (
+        min(times).isoformat().replace("+00:00", "Z"), max(times).isoformat().replace("+00:00", "Z"))
     p = schema.posts
     with sqlite_engine.connect() as conn:
         stored = conn.execute(sa.select(p.c.post_id, p.c.timestamp, p.c.text, p.c.hashtags, p.c.urls)).all()
