@@ -32,7 +32,7 @@ from .base import Problem, Record, Source
 from .html import html_to_text
 from .jsonguard import BOM, GuardedFile
 from .jsonio import first_non_space, read_head
-from .media import hash_file, missing_media
+from .media import PathRefused, hash_confined, missing_media
 
 #: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
 #: (out-of-range times raise OverflowError or OSError from the C library).
@@ -154,7 +154,9 @@ class ActivityPubOutboxSource(Source):
             reason = f"missing field {exc.args[0]}" if isinstance(exc, KeyError) else str(exc)
             yield Problem(str(path), location, f"malformed activity: {reason}")
             return
-        yield from built
+        for record in built:  # a refused attachment path: a problem, the post still imported
+            yield (Problem(str(path), f"{location}.{record.location}", record.reason)
+                   if isinstance(record, Problem) else record)
 
     def _account(self, actor: Any) -> Account:
         account = actor_account(self.platform, actor)
@@ -175,17 +177,20 @@ class ActivityPubOutboxSource(Source):
         author = obj.get("attributedTo") or (activity or {}).get("actor")
         account = self._account(author)
         post = note_post(self.platform, obj, account.key, activity)
+        refused: list[Record] = []
         for position, item in enumerate(post.media):
             if item.url and not item.url.lower().startswith(("http://", "https://")):
                 # An account archive keeps attachments as files beside outbox.json, named by a
-                # path relative to the archive root: hash the file (or record it as missing).
-                # A path leading out of the archive is not followed.
-                target = (self._root / item.url.lstrip("/")).resolve()
-                inside = target.is_relative_to(self._root.resolve())
-                local = hash_file(target) if inside else missing_media(item.url)
+                # path relative to the archive root ("/media_attachments/..."): hash the file
+                # (or record it as missing).  A path leading out of the archive is refused.
+                try:
+                    local = hash_confined(self._root, item.url.lstrip("/"), self.boundary)
+                except PathRefused as exc:
+                    local = missing_media(item.url)
+                    refused.append(Problem("", f"attachment[{position}]", f"media path refused: {exc}"))
                 local.mime = local.mime or item.mime
                 post.media[position] = local
-        return [account, post]
+        return [account, post, *refused]
 
     def _announce(self, activity: dict[str, Any]) -> list[Record]:
         if not activity.get("id"):

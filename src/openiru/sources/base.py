@@ -47,6 +47,9 @@ class Source(ABC):
 
     name: ClassVar[str]
     default_platform: ClassVar[str]
+    #: A folder every file the export names must also lie in (the API sets its upload folder);
+    #: files are always confined to the export's own folder (``sources.paths``).
+    boundary: Path | None = None
 
     def __init__(self, path: Path, platform: str | None = None) -> None:
         self.path = Path(path)

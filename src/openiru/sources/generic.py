@@ -25,6 +25,7 @@ mapping's ``"date_order": "DMY"|"MDY"`` settles an undecidable one).
 
 from __future__ import annotations
 
+import ast
 import csv
 import re
 from collections.abc import Iterator
@@ -41,14 +42,17 @@ from .base import Problem, Record, Source
 from .columns import ColumnPlan, account_extras, count, derived_post_id, scan_plan, text_enrich
 from .csvrows import check_binary, iter_csv_rows
 from .jsonio import first_non_space, is_jsonl, iter_json_lines, read_head
-from .media import hash_file
+from .media import PathRefused, hash_confined
 from .tabular import is_xlsx, iter_sheet_rows
 
 #: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
 #: (out-of-range times raise OverflowError or OSError from the C library).
-MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError)
+MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError,
+             RecursionError)  # a JSON line nested hundreds deep (orjson reads up to 1,024 levels)
 
 _CSV_DELIMITERS = ",;\t"
+#: File names read as JSON lines whatever their first line holds.
+JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
 #: Each field and the column names it is found under, the default name first.
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -69,11 +73,13 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "hashtags": ("hashtags", "tags"),
     "mentions": ("mentions", "mentioned", "mention_handles"),
     "mention_ids": ("mention_ids", "mentioned_ids"),
-    "reply_to": ("reply_to", "in_reply_to", "in_reply_to_id", "reply_to_id", "parent_id"),
+    "reply_to": ("reply_to", "in_reply_to", "in_reply_to_id", "reply_to_id", "parent_id", "replied_to",
+                 "in_reply_to_status_id"),
     "reply_to_account": ("reply_to_account", "in_reply_to_account_id", "in_reply_to_user_id",
                          "reply_to_account_id"),
-    "repost_of": ("repost_of", "retweet_of", "reblog_of", "retweeted_id", "share_of", "shared_post_id"),
-    "quote_of": ("quote_of", "quoted_id", "quote_id", "quoted_post_id"),
+    "repost_of": ("repost_of", "retweet_of", "reblog_of", "retweeted_id", "share_of", "shared_post_id",
+                  "retweeted", "retweeted_status_id"),
+    "quote_of": ("quote_of", "quoted_id", "quote_id", "quoted_post_id", "quoted", "quoted_status_id"),
     "forward_from": ("forward_from", "forward_from_id", "forwarded_from_id"),
     "forward_from_name": ("forward_from_name", "forwarded_from"),
     "media_urls": ("media_urls", "media_url", "media", "attachments", "image_urls"),
@@ -89,6 +95,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 _SPLIT_RE = re.compile(r"[\s|]+")
+#: Cells of reference columns that name no post (a ``retweeted`` column may be a flag).
+NOT_AN_ID = frozenset({"true", "false", "none", "null", "nan", "0", "[]"})
 
 
 def normalise(column: str) -> str:
@@ -123,10 +131,20 @@ def split_multi(value: Any) -> list[str]:
         try:
             parsed = orjson.loads(text)
         except orjson.JSONDecodeError:
-            parsed = None
+            parsed = _python_list(text)
         if isinstance(parsed, list):
             return split_multi(parsed)
     return [part for part in _SPLIT_RE.split(text) if part]
+
+
+def _python_list(text: str) -> Any:
+    """A list written as Python writes it (``['a', 'b']``: pandas exports), else None."""
+    if len(text) > 1 << 20 or not text.endswith("]"):
+        return None
+    try:
+        return ast.literal_eval(text)  # literals only: never evaluates code
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return None
 
 
 def parse_row_time(value: Any, fmt: str | None) -> datetime:
@@ -204,7 +222,10 @@ def _csv_header(head: bytes, delimiter: str | None = None) -> tuple[list[str], s
         delimiter = max(counts, key=lambda d: counts[d])
         if counts[delimiter] == 0:
             return None
-    header = next(csv.reader([first], delimiter=delimiter))
+    try:
+        header = next(csv.reader([first], delimiter=delimiter))
+    except csv.Error:  # a stray carriage return in the first line
+        return None
     return [h.strip() for h in header], delimiter
 
 
@@ -259,7 +280,8 @@ class GenericSource(Source):
             self._is_csv = True
             yield from iter_sheet_rows(self.path, self.sheet)
             return
-        self._is_csv = first_non_space(head) != b"{"
+        # JSON lines by name too: a damaged first line must not turn the file into "CSV".
+        self._is_csv = first_non_space(head) != b"{" and self.path.suffix.lower() not in JSONL_SUFFIXES
         if not self._is_csv:
             for found in iter_json_lines(self.path):
                 if isinstance(found, Problem) or isinstance(found[1], dict):
@@ -316,7 +338,7 @@ class GenericSource(Source):
                 if len(matched) == 1:
                     self._check_columns(columns, header=self._is_csv)
             try:
-                built = self._row(row, columns)
+                built = self._row(row, columns, location)
             except MALFORMED as exc:
                 reason = str(exc.args[0]) if isinstance(exc, KeyError) else str(exc)
                 yield Problem(str(self.path), location, reason)
@@ -338,7 +360,7 @@ class GenericSource(Source):
 
     # -- mapping -------------------------------------------------------------------------
 
-    def _row(self, row: dict[str, Any], columns: dict[str, str]) -> list[Record]:
+    def _row(self, row: dict[str, Any], columns: dict[str, str], location: str = "") -> list[Record]:
         def get(name: str) -> Any:
             column = columns.get(name)
             if column is None:
@@ -378,13 +400,22 @@ class GenericSource(Source):
 
         def ref(name: str) -> PostKey | None:
             value = text_of(name)
-            return PostKey(platform, value) if value else None
+            if value and value.startswith("["):  # a one-id list cell (``[123]``): its id
+                value = next(iter(split_multi(value)), None)
+            if not value or value.lower() in NOT_AN_ID:
+                return None
+            return PostKey(platform, value)
 
         mentions = [Mention(handle=h.lstrip("@")) for h in split_multi(get("mentions"))]
         mentions += [Mention(account_id=i) for i in split_multi(get("mention_ids"))]
         media = [Media(url=u) for u in split_multi(get("media_urls"))]
+        refused: list[Record] = []
         for name in split_multi(get("media_files")):
-            media.append(hash_file(self.path.parent / name))
+            try:  # a file named by the export, read only from inside the export's folder
+                media.append(hash_confined(self.path.parent, name, self.boundary))
+            except PathRefused as exc:
+                refused.append(Problem(str(self.path), f"{location}: media_files",
+                                       f"media path refused: {exc}"))
         reply_account = text_of("reply_to_account")
         forward_from = text_of("forward_from")
         meta: dict[str, Any] = {}
@@ -406,9 +437,9 @@ class GenericSource(Source):
         # per-account columns: the latest row's values win (rows come in any order)
         latest = self._latest.get(account_id)
         if latest is not None and timestamp < latest:
-            return [post]
+            return [post, *refused]
         self._latest[account_id] = timestamp
-        return [account, post]
+        return [account, post, *refused]
 
     def _time(self, value: Any, column: str | None, name: str) -> datetime:
         dates = self.plan().dates.get(name)

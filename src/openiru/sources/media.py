@@ -7,15 +7,22 @@ nothing, from the first bytes: a handful of signatures of the media formats
 platform exports carry.  Those few signatures are written here rather than
 adding libmagic (a C library that is not always present on air-gapped hosts)
 for a decision only used for display and filtering.
+
+A file an export names is hashed with :func:`hash_confined`, which refuses any
+path leading out of the export's folder (see :mod:`.paths`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import mimetypes
+import os
 from pathlib import Path
 
 from ..model import Media
+from .paths import PathRefused, open_confined
+
+__all__ = ["PathRefused", "guess_mime", "hash_confined", "hash_file", "missing_media", "sniff_mime"]
 
 CHUNK = 1 << 20
 
@@ -54,19 +61,43 @@ def guess_mime(path: Path, head: bytes = b"") -> str | None:
 
 
 def hash_file(path: Path) -> Media:
-    """A Media item for a local file: sha256, md5, mime, size and path.
+    """A Media item for a local file the caller trusts (not one an export names: for those,
+    :func:`hash_confined`): sha256, md5, mime, size and path.
 
     A file that does not exist or cannot be read gives a missing Media item
     (the reference kept as its path) rather than raising: an export without its
     media files must still import.
     """
     path = Path(path)
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return missing_media(str(path))
+    return _hash_fd(fd, path, str(path))
+
+
+def hash_confined(root: Path, reference: str, boundary: Path | None = None) -> Media:
+    """A Media item for the file ``reference`` names inside the export folder ``root``.
+
+    Raises :class:`PathRefused` for a path that leads out of ``root`` (absolute, ``..``, a
+    symbolic link out), a system or special file; the caller reports it as a problem of the
+    record and imports the record without it.  An absent file gives a missing item.
+    """
+    try:
+        fd = open_confined(root, reference, boundary=boundary)
+    except OSError:
+        return missing_media(reference)
+    return _hash_fd(fd, Path(os.path.realpath(Path(root) / reference)), reference)
+
+
+def _hash_fd(fd: int, path: Path, reference: str) -> Media:
+    """Hash an open file in 1 MiB chunks (closing it); a read error gives a missing item."""
     sha256 = hashlib.sha256()
     md5 = hashlib.md5(usedforsecurity=False)
     size = 0
     head = b""
     try:
-        with open(path, "rb") as fh:
+        with open(fd, "rb", closefd=True) as fh:
             while chunk := fh.read(CHUNK):
                 if not head:
                     head = chunk[:64]
@@ -74,7 +105,7 @@ def hash_file(path: Path) -> Media:
                 md5.update(chunk)
                 size += len(chunk)
     except OSError:
-        return missing_media(str(path))
+        return missing_media(reference)
     return Media(sha256=sha256.hexdigest(), md5=md5.hexdigest(), mime=guess_mime(path, head),
                  size=size, path=str(path))
 

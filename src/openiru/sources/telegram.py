@@ -27,7 +27,7 @@ import orjson
 
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time
 from .base import Problem, Record, Source
-from .media import hash_file, missing_media
+from .media import PathRefused, hash_confined, missing_media
 from .telegram_stream import ChatStream
 
 RESULT_FILE = "result.json"
@@ -113,7 +113,9 @@ class TelegramExportSource(Source):
                 if isinstance(record, Problem):
                     yield Problem(names, f"{prefix}messages[{index}]", record.reason, record.kind)
                 else:
-                    yield from record
+                    for item in record:  # a refused media path: a problem, the message still imported
+                        yield (Problem(names, f"{prefix}messages[{index}].{item.location}", item.reason)
+                               if isinstance(item, Problem) else item)
             elif kind == "chat":
                 chat, prefix = event[1], event[2]
                 if chat.get("id") is None:
@@ -188,12 +190,18 @@ class TelegramExportSource(Source):
         if msg.get("media_type"):
             meta["media_type"] = msg["media_type"]
         post.metadata = meta
+        refused: list[Record] = []
         for field in ("photo", "file"):
             ref = msg.get(field)
             if ref:
-                post.media.append(_media(str(ref), base, f"telegram:{post_id}:{field}",
-                                         msg.get("mime_type") if field == "file" else None))
+                try:
+                    post.media.append(_media(str(ref), base, f"telegram:{post_id}:{field}",
+                                             msg.get("mime_type") if field == "file" else None,
+                                             self.boundary))
+                except PathRefused as exc:
+                    refused.append(Problem("", field, f"media path refused: {exc}"))
         out.append(post)
+        out += refused
         return out
 
 
@@ -251,12 +259,13 @@ def _apply_entity(post: Post, entity: Any) -> None:
             post.urls.append(str(href))
 
 
-def _media(reference: str, base: Path, native_key: str, mime: str | None) -> Media:
-    """Hash a file the export contains; an absent or not-included one is missing media."""
+def _media(reference: str, base: Path, native_key: str, mime: str | None,
+           boundary: Path | None = None) -> Media:
+    """Hash a file the export contains; an absent or not-included one is missing media.
+    A path leading out of the export folder raises :class:`PathRefused`."""
     if not reference.startswith(NOT_INCLUDED):
-        local = base / reference
-        if local.is_file():
-            item = hash_file(local)
+        item = hash_confined(base, reference, boundary)
+        if not item.missing:
             if mime and not item.mime:
                 item.mime = mime
             return item

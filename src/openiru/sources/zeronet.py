@@ -40,7 +40,8 @@ from .base import Problem, Record, Source
 from .html import hashtags_in_text, markdown_to_text
 from .jsonguard import BOM, MARK, GuardedFile, count_marks
 from .jsonio import read_head
-from .media import hash_file, missing_media
+from .media import PathRefused, hash_confined, missing_media
+from .paths import confine
 
 #: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
 #: (out-of-range times raise OverflowError or OSError from the C library).
@@ -98,7 +99,6 @@ def _damaged(item: Any) -> bool:
     return count_marks(item) > 0
 
 
-
 class ZeroNetSiteSource(Source):
     """A ZeroNet site folder (or its content.json): ZeroBlog posts, ZeroTalk topics and comments."""
 
@@ -122,7 +122,9 @@ class ZeroNetSiteSource(Source):
     def records(self) -> Iterator[Record]:
         if self.path.is_dir() and not (self.path / "content.json").is_file():
             for site in _site_folders(self.path):
-                yield from ZeroNetSiteSource(site, self.platform).records()
+                one = ZeroNetSiteSource(site, self.platform)
+                one.boundary = self.boundary
+                yield from one.records()
             return
         root = self.root = _site_root(self.path)
         content_file = root / "content.json"
@@ -135,7 +137,11 @@ class ZeroNetSiteSource(Source):
             return
         self.site_title = site.get("title")
         self.owner = self._owner(root, site)
+        self._refused: list[str] = []
         for data_file in self._data_files(root, site):
+            if isinstance(data_file, Problem):
+                yield data_file
+                continue
             yield from self._data_file(root, data_file)
 
     # -- discovery -----------------------------------------------------------------------
@@ -145,8 +151,12 @@ class ZeroNetSiteSource(Source):
         site address signed, else the site address itself."""
         cert = site.get("cert_user_id")
         if not cert:
-            own = root / "data" / "users" / self.site / "content.json"
-            if own.is_file():
+            try:  # the address comes from the site's own file: confined like any other name
+                own: Path | None = confine(root, f"data/users/{self.site}/content.json",
+                                           boundary=self.boundary)
+            except PathRefused:
+                own = None
+            if own is not None and own.is_file():
                 try:
                     cert = _load(own).get("cert_user_id")
                 except (orjson.JSONDecodeError, AttributeError):
@@ -158,23 +168,30 @@ class ZeroNetSiteSource(Source):
                        display_name=self.site_title or None, bio=site.get("description") or None,
                        metadata=meta | ({"cert_user_id": cert} if cert else {}))
 
-    def _data_files(self, root: Path, site: dict[str, Any]) -> Iterator[Path]:
-        """``data.json`` files anywhere in the site, plus JSON data files its content.json lists."""
+    def _data_files(self, root: Path, site: dict[str, Any]) -> Iterator[Path | Problem]:
+        """``data.json`` files anywhere in the site, plus JSON data files its content.json lists;
+        a name or link leading out of the site is a problem, not read."""
         seen: set[Path] = set()
-        listed = [root / name for name in site.get("files") or {}
+        listed = [name for name in site.get("files") or {}
                   if name.endswith(".json") and name.startswith("data/")
                   and not name.endswith("content.json")]
-        for path in listed:
-            if path.is_file() and path not in seen:
-                seen.add(path)
-                yield path
+        found = [(name, root / name) for name in listed]
         for folder, dirs, files in os.walk(root):
             dirs.sort()
             if "data.json" in files:
                 path = Path(folder) / "data.json"
-                if path not in seen:
-                    seen.add(path)
-                    yield path
+                found.append((str(path.relative_to(root)), path))
+        for name, path in found:
+            if path in seen:
+                continue
+            seen.add(path)
+            try:
+                confine(root, name, boundary=self.boundary)
+            except PathRefused as exc:
+                yield Problem(str(root / "content.json"), f"files[{name!r}]", f"data file refused: {exc}")
+                continue
+            if path.is_file():
+                yield path
 
     def _author(self, folder: Path) -> tuple[Account, str] | Problem:
         """The author of a data file's folder and their auth address ('' for the site itself)."""
@@ -221,7 +238,11 @@ class ZeroNetSiteSource(Source):
                 reason = f"missing field {exc.args[0]}" if isinstance(exc, KeyError) else str(exc)
                 yield Problem(str(path), location, f"malformed {kind}: {reason}")
                 continue
+            finally:
+                refused, self._refused = self._refused, []
             yield post
+            for reason in refused:  # a refused image path: a problem, the post still imported
+                yield Problem(str(path), f"{location}: image", f"media path refused: {reason}")
 
     def _post(self, account: Account, auth: str, kind: str, item: Any, topic_uri: str) -> Post:
         if not isinstance(item, dict):
@@ -274,12 +295,13 @@ class ZeroNetSiteSource(Source):
                     raw=orjson.dumps(item).decode(), metadata=meta)
 
     def _site_file(self, reference: str) -> Media:
-        """A file of the site, hashed (missing if absent); a path leading out of the site is not
-        followed."""
-        target = (self.root / reference.lstrip("/")).resolve()
-        if target.is_relative_to(self.root.resolve()):
-            return hash_file(target)
-        return missing_media(reference)
+        """A file of the site ("/x" from the site root), hashed (missing if absent); a path
+        leading out of the site is refused (kept in ``_refused`` for the caller to report)."""
+        try:
+            return hash_confined(self.root, reference.lstrip("/"), self.boundary)
+        except PathRefused as exc:
+            self._refused.append(str(exc))
+            return missing_media(reference)
 
 
 def _items(data: dict[str, Any]) -> Iterator[tuple[str, str, Any, str]]:
