@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import click
 import sqlalchemy as sa
@@ -12,6 +12,9 @@ import typer
 
 from ..settings import resolve_actor
 from ..store.db import open_database
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 DbOption = Annotated[
     str | None,
@@ -36,6 +39,26 @@ def engine_for(db: str | None) -> sa.Engine:
     if ctx is not None:
         ctx.find_root().call_on_close(engine.dispose)
     return engine
+
+
+class LazyConsole:
+    """A rich Console made on first use, so that a command printing JSON never imports
+    rich.console (a noticeable part of a small command's start-up)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    @property
+    def console(self) -> Console:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console, name)
 
 
 def actor_name(explicit: str | None) -> str | None:

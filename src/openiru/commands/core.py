@@ -5,22 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import sqlalchemy as sa
 import typer
-from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from ..errors import RecordError
-from ..services import users as user_service
-from ..services.ingest import IngestSummary, ingest_source, source_for
-from ..services.stats import platform_stats
-from .common import DbOption, JsonOption, engine_for, print_json
+from .common import DbOption, JsonOption, LazyConsole, engine_for, print_json
 
-err = Console(stderr=True)
-out = Console()
+if TYPE_CHECKING:  # the services are imported by the commands that use them (quick start-up)
+    from rich.progress import TaskID
+
+    from ..services.ingest import IngestSummary
+
+err = LazyConsole(stderr=True)
+out = LazyConsole()
 user_app = typer.Typer(help="Manage the users who act in OpenIRU.", no_args_is_help=True)
 #: The acting admin of user administration, recorded in the audit log.  Explicit only (no
 #: OPENIRU_USER): without it, ``system`` while no admin exists, else the local OS account.
@@ -67,6 +66,8 @@ def ingest(
     if json_out:
         print_json([s.as_dict() for s in summaries])
         return
+    from rich.table import Table
+
     table = Table("file", "format", "posts read", "new posts", "accounts", "edges", "media",
                   "skipped", "errors")
     for s in summaries:
@@ -78,12 +79,16 @@ def ingest(
 def _ingest_one(engine: sa.Engine, path: Path, format: str, platform: str | None, strict: bool,
                 json_out: bool, sheet: str | None = None) -> IngestSummary:
     """Import one path, with a progress line; malformed records listed on stderr."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from ..services.ingest import ingest_source, source_for
+
     source = source_for(path, format, platform)
     if sheet is not None and hasattr(source, "sheet"):
         source.sheet = sheet
     label = f"{path.name} ({source.name})"
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True, disable=json_out) as progress:
+                  console=err.console, transient=True, disable=json_out) as progress:
         task = progress.add_task(label, total=None)
 
         def tick(s: IngestSummary, task: TaskID = task, label: str = label) -> None:
@@ -115,10 +120,14 @@ def _reasons(counter: dict[str, int]) -> str:
 def stats(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Posts, accounts, edges and media per platform."""
     with opened(db) as engine:
+        from ..services.stats import platform_stats
+
         data = platform_stats(engine)
     if json_out:
         print_json(data)
         return
+    from rich.table import Table
+
     table = Table("platform", "posts", "accounts", "edges", "media")
     for name, c in data["platforms"].items():
         table.add_row(name, str(c["posts"]), str(c["accounts"]), str(c["edges"]), str(c["media"]))
@@ -135,6 +144,8 @@ def user_add(
     as_user: AdminOption = None,
 ) -> None:
     """Add a user with a role (the first admin is recorded as created by the system)."""
+    from ..services import users as user_service
+
     with opened(db) as engine:
         actor = user_service.command_actor(engine, as_user)
         user = user_service.add_user(engine, name, role, agency, provider, actor=actor)
@@ -144,6 +155,8 @@ def user_add(
 @user_app.command("list")
 def user_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     """List users and roles."""
+    from ..services import users as user_service
+
     with opened(db) as engine:
         users = user_service.list_users(engine)
     if json_out:
@@ -157,6 +170,8 @@ def user_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 @user_app.command("role")
 def user_role(name: str, role: str, db: DbOption = None, as_user: AdminOption = None) -> None:
     """Change a user's role."""
+    from ..services import users as user_service
+
     with opened(db) as engine:
         user = user_service.set_role(engine, name, role, actor=user_service.command_actor(engine, as_user))
     out.print(f"user {user.name} now has role {user.role}")

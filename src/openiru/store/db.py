@@ -8,16 +8,18 @@ OpenIRU has its own migration branch on top of the foundation).
 
 from __future__ import annotations
 
+import ast
+import re
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from ..settings import resolve_db_url
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -46,6 +48,8 @@ def make_engine(url: str | None = None) -> sa.Engine:
 
 
 def alembic_config(engine: sa.Engine) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["engine"] = engine
@@ -54,11 +58,78 @@ def alembic_config(engine: sa.Engine) -> Config:
 
 @cache
 def _heads() -> frozenset[str]:
+    from alembic.script import ScriptDirectory
+
     script = ScriptDirectory(str(MIGRATIONS_DIR))
     return frozenset(script.get_heads())
 
 
+_REVISION_LINE = re.compile(r"^(revision|down_revision|depends_on)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+def _names(value: object) -> tuple[str, ...] | None:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, tuple | list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return None
+
+
+@cache
+def declared_revisions() -> dict[str, tuple[str, ...]] | None:
+    """Each migration script's revision and the revisions it needs (``down_revision`` and
+    ``depends_on``), read from their lines without importing Alembic (which takes longer
+    than a small command); None when a script does not declare them plainly (then Alembic
+    decides)."""
+    graph: dict[str, tuple[str, ...]] = {}
+    for path in (MIGRATIONS_DIR / "versions").glob("*.py"):
+        if path.name.startswith(("__init__", ".#")):
+            continue
+        found = {m[1]: m[2] for m in _REVISION_LINE.finditer(path.read_text("utf-8"))}
+        try:
+            revision = ast.literal_eval(found["revision"])
+            needs = [_names(ast.literal_eval(found.get(key, "None"))) for key in ("down_revision", "depends_on")]
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str) or None in needs:
+            return None
+        graph[revision] = tuple(name for names in needs for name in names or ())
+    if not graph or any(name not in graph for needs in graph.values() for name in needs):
+        return None  # a branch label or a partial id: only Alembic resolves those
+    return graph
+
+
+def covers_every_revision(recorded: frozenset[str], graph: dict[str, tuple[str, ...]]) -> bool:
+    """Whether the revisions a database records, with everything they need, are every script."""
+    if not recorded <= graph.keys():
+        return False
+    seen: set[str] = set()
+    todo = list(recorded)
+    while todo:
+        revision = todo.pop()
+        if revision not in seen:
+            seen.add(revision)
+            todo.extend(graph[revision])
+    return seen == graph.keys()
+
+
+def _recorded_heads(engine: sa.Engine) -> frozenset[str] | None:
+    """The revisions the database records in ``alembic_version`` (None: no such table)."""
+    with engine.connect() as conn:
+        if not sa.inspect(conn).has_table("alembic_version"):
+            return None
+        return frozenset(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
+
+
 def is_current(engine: sa.Engine) -> bool:
+    graph = declared_revisions()
+    if graph is not None:  # the quick check: Alembic is imported only to migrate
+        recorded = _recorded_heads(engine)
+        return recorded is not None and covers_every_revision(recorded, graph)
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         current = MigrationContext.configure(conn).get_current_heads()
     return frozenset(current) == _heads()
@@ -68,6 +139,8 @@ def upgrade(engine: sa.Engine) -> None:
     """Create or migrate the schema to the newest revision of every branch."""
     if is_current(engine):
         return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), "heads")
 
 
