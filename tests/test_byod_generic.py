@@ -143,14 +143,13 @@ def test_date_columns_in_common_forms(tmp_path: Path, cells: list[str], expected
 
 
 def test_text_column_by_heuristic_or_one_line_mapping(tmp_path: Path) -> None:
-    header = ["user_handle", "when", "short_note", "body_of_message"]
+    header = ["username", "when", "short_note", "body_of_message"]
     rows = [["a_one", "2015-01-01 10:00", "ok", "this is a long placeholder message with @b_two"],
             ["b_two", "2015-01-01 11:00", "fine", "and another long placeholder message here"]]
     path = write_csv(tmp_path / "h.csv", rows, header)
     plan = GenericSource(path, "x").plan()
     assert plan.columns["text"] == "body_of_message" and "longest free text" in plan.reasons["text"]
-    (tmp_path / "h.csv.mapping.json").write_text('{"text": "short_note", "handle": "user_handle", '
-                                                 '"timestamp": "when"}')
+    (tmp_path / "h.csv.mapping.json").write_text('{"text": "short_note", "timestamp": "when"}')
     plan = GenericSource(path, "x").plan()
     assert plan.columns["text"] == "short_note" and plan.reasons["text"] == "mapping file"
 
@@ -193,3 +192,16 @@ def test_inspect_prints_the_plan_and_imports_nothing(tmp_path: Path, capsys: pyt
     assert found["columns"]["statuses_count"]["column"] == "numberstatuses"
     assert found["derived_ids"] is True and "repost_of" in found["from_text"]
     assert not db.exists()
+
+
+def test_pandas_list_cells_and_one_id_list_references(tmp_path: Path) -> None:
+    header = ["tweet_id", "author_id", "created_at", "text", "mentions", "retweeted", "replied_to"]
+    rows = [["1", "10", "2022-12-18T20:52:22.000000000+00:00", "RT @first_one: words", "['first_one', 'Two']",
+             "[5]", "[]"],
+            ["2", "11", "2022-12-18T21:00:00+00:00", "a reply", "[]", "False", "[1]"]]
+    posts = [r for r in GenericSource(write_csv(tmp_path / "p.csv", rows, header), "x").records()
+             if hasattr(r, "text")]
+    assert [m.handle for m in posts[0].mentions] == ["first_one", "Two"]
+    assert posts[0].repost_of is not None and posts[0].repost_of.post_id == "5" and posts[0].reply_to is None
+    assert posts[1].repost_of is None and posts[1].reply_to is not None and posts[1].reply_to.post_id == "1"
+    assert posts[0].timestamp == datetime(2022, 12, 18, 20, 52, 22, tzinfo=UTC)
