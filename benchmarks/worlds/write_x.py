@@ -54,6 +54,11 @@ def tweet(post: Post) -> dict[str, Any]:
     tags = [{"start": i, "end": i + len(h) + 1, "tag": h} for h in body.hashtags if (i := text.find("#" + h)) >= 0]
     urls = [{"start": i, "end": i + len(u), "url": f"https://t.co/{zlib.crc32(u.encode()):010d}", "expanded_url": u,
              "display_url": u.split("//", 1)[-1][:25]} for u in body.urls if (i := text.find(u)) >= 0]
+    if post.quote_of is not None and src is None:   # the quoted tweet's link, as X writes it
+        link = f"https://twitter.com/{post.quote_of.account.handle}/status/{post.quote_of.post_id}"
+        i = text.find(link)
+        urls.append({"start": i, "end": i + len(link), "url": f"https://t.co/{zlib.crc32(link.encode()):010d}",
+                     "expanded_url": link, "display_url": link.split("//", 1)[-1][:25] + "\u2026"})
     mentioned = list(body.mentions)
     if post.reply_to is not None:
         mentioned.insert(0, post.reply_to.account)
