@@ -25,18 +25,28 @@ from typing import Any
 
 import numpy as np
 
+from . import stance as reporting_signals
+from .actors import same_actor_pairs
 from .algorithms import leiden, pagerank, personalised_pagerank, weighted_matrix
-from .data import COMMENTING, ENDORSING, EdgeCode, GraphData
+from .data import COMMENTING, ENDORSING, EdgeCode, GraphData, PostCode
 from .features import Copies, Features, compute_features, find_copies, log_scale
 
 #: Weight of each interaction kind on the interaction graph (attention flows source -> target).
 INTERACTION_WEIGHT = {EdgeCode.REPOST: 1.0, EdgeCode.FORWARD: 1.0, EdgeCode.QUOTE: 0.5,
                       EdgeCode.REPLY: 0.2, EdgeCode.MENTION: 0.2}
 COPY_WEIGHT = 1.0
-WEIGHTS_WITH_DETECTION = {"activity": 0.15, "propaganda_volume": 0.25, "originality": 0.2,
-                          "reach": 0.15, "centrality": 0.25}
-WEIGHTS_STRUCTURAL = {"activity": 0.2, "propaganda_volume": 0.0, "originality": 0.25,
-                      "reach": 0.2, "centrality": 0.35}
+#: Originality (own content, and being the first poster of what others pass on) weighs more than
+#: volume: an account that posts a lot is not thereby a ringleader.
+WEIGHTS_WITH_DETECTION = {"activity": 0.05, "propaganda_volume": 0.2, "originality": 0.35,
+                          "reach": 0.2, "centrality": 0.2}
+WEIGHTS_STRUCTURAL = {"activity": 0.05, "propaganda_volume": 0.0, "originality": 0.4,
+                      "reach": 0.25, "centrality": 0.3}
+#: An account whose posts are at least this share pass-ons of others' (reposts, forwards,
+#: re-uploads) is an amplifier; it ranks below the account it passes on most.
+PASS_ON_SHARE = 0.8
+AMPLIFIER_CAP = 0.9
+#: The same actor's account on another platform keeps this share of the actor's prominence.
+SAME_ACTOR_SHARE = 0.9
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
 LEIDEN_MAX = 100_000
 BYSTANDER_AFFINITY = 0.15
@@ -61,6 +71,8 @@ class Ranking:
     weights: dict[str, float]
     community_seed_share: dict[int, float]
     timings: dict[str, float] = field(default_factory=dict)
+    reporting: dict[str, np.ndarray] = field(default_factory=dict)   # reporting signals (graph/stance.py)
+    same_actor: dict[int, int] = field(default_factory=dict)         # account -> its twin on another platform
 
     def evidence(self, data: GraphData, i: int) -> dict[str, Any]:
         f = self.features
@@ -87,6 +99,10 @@ class Ranking:
             "seed_source": self.seed_source,
             "pagerank": float(self.pagerank[i]), "personalised_pagerank": float(self.ppr[i]),
             "community_seed_share": self.community_seed_share.get(int(self.community[i])),
+            "reporting": {k: round(float(v[i]), 3) for k, v in self.reporting.items()},
+            "same_actor": None if i not in self.same_actor else {
+                "platform": data.accounts.platform[self.same_actor[i]],
+                "account_id": data.accounts.account_id[self.same_actor[i]]},
             "counts": counts, "why": "strongest parts: " + ", ".join(reasons) + "; " + self._story(data, i),
         }
 
@@ -136,6 +152,27 @@ def _edge_sum(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(idx, weights=values, minlength=n)
 
 
+def _spread(values: np.ndarray, a: np.ndarray, b: np.ndarray, share: float = 1.0) -> np.ndarray:
+    """Each account of a same-actor pair gets at least ``share`` of the other's value (twice: chains)."""
+    out = values.copy()
+    for _ in range(2):
+        np.maximum.at(out, a, share * out[b])
+        np.maximum.at(out, b, share * out[a])
+    return out
+
+
+def _main_target(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The account each account passes on most (-1 for none)."""
+    target = np.full(n, -1, np.int64)
+    if not len(src):
+        return target
+    pairs, counts = np.unique(src.astype(np.int64) * n + dst, return_counts=True)
+    order = np.lexsort((-counts, pairs // n))   # by source, most passed-on first
+    first = np.r_[True, np.diff(pairs[order] // n) != 0]
+    target[pairs[order][first] // n] = pairs[order][first] % n
+    return target
+
+
 def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     n = data.n
     clock = _Clock()
@@ -154,14 +191,27 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     pr = pagerank(interaction)
     clock.lap("pagerank")
     del interaction
+    # the same actor on several platforms: one identity, joined in the endorsement graph
+    same_a, same_b, same_signals = same_actor_pairs(data)
     end_src = np.r_[e.src[endorsing], copies.copier]
     end_dst = np.r_[e.dst[endorsing], copies.origin]
-    endorsement = weighted_matrix(n, end_src, end_dst, np.r_[np.ones(int(endorsing.sum())), copies.weights()],
+    end_w = np.r_[np.ones(int(endorsing.sum())), copies.weights()]
+    degree = np.bincount(np.r_[end_src, end_dst], weights=np.r_[end_w, end_w], minlength=n)
+    same_w = same_signals / 2.0 * (1.0 + np.sqrt(degree[same_a] * degree[same_b]))
+    endorsement = weighted_matrix(n, np.r_[end_src, same_a], np.r_[end_dst, same_b], np.r_[end_w, same_w],
                                   undirected=True)
+    signals = {"self_description": reporting_signals.self_description(data),
+               "commentary": np.where(f.flagged > 0, 1.0 - f.hit_stance, 0.0),
+               "own_article_links": reporting_signals.own_article_links(data)}
+    if data.seeds:  # an analyst's seed is what the analyst says it is
+        for key in signals:
+            signals[key][list(data.seeds)] = 0.0
+    reporting = reporting_signals.combine(signals)
     reset, seed_source = _seed_reset(data, f)
+    reset = reset * (1.0 - reporting)
     ppr = personalised_pagerank(endorsement, reset)
     clock.lap("personalised_pagerank")
-    closeness = log_scale(ppr * n)
+    closeness = _spread(log_scale(ppr * n), same_a, same_b)
 
     members = np.flatnonzero(closeness > 0.05)
     if len(members) > LEIDEN_MAX:
@@ -177,16 +227,18 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     affinity = 0.75 * closeness + 0.25 * community_part
 
     own_posts = np.maximum(f.posts, 1.0)
+    own_share = np.minimum(f.originals / own_posts, 1.0)
     received = f.amplified_by + f.copied_by
     parts = {
         "activity": 0.7 * log_scale(f.per_day) + 0.3 * log_scale(f.burst),
         "propaganda_volume": log_scale(f.flagged),
-        "originality": np.minimum(f.originals / own_posts, 1.0) * log_scale(received),
+        # own content, and above all being the first poster of what others pass on
+        "originality": own_share * (0.3 * log_scale(f.originals) + 0.7 * log_scale(received)),
         "reach": 0.8 * log_scale(received) + 0.2 * log_scale(f.followers),
         "centrality": log_scale(pr * n),
     }
     weights = WEIGHTS_WITH_DETECTION if f.flagged.any() else WEIGHTS_STRUCTURAL
-    prominence = sum(weights[k] * parts[k] for k in weights)
+    prominence = _spread(sum(weights[k] * parts[k] for k in weights), same_a, same_b, SAME_ACTOR_SHARE)
     parts["closeness_to_seeds"] = closeness
     parts["community"] = community_part
 
@@ -196,18 +248,34 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     endorse = _edge_sum(e.src[endorsing], affinity[e.dst[endorsing]], n) \
         + _edge_sum(copies.copier, affinity[copies.origin], n)
     comment = _edge_sum(e.src[commenting], affinity[e.dst[commenting]], n)
-    stance = (support + endorse + 1.0) / (support + endorse + comment + 1.0) * (0.5 + 0.5 * f.hit_stance)
+    signals["outside_audience"] = reporting_signals.outside_audience(data, affinity, BYSTANDER_AFFINITY)
+    if data.seeds:
+        signals["outside_audience"][list(data.seeds)] = 0.0
+    reporting = reporting_signals.combine(signals)
+    stance = (support + endorse + 1.0) / (support + endorse + comment + 1.0) * (0.5 + 0.5 * f.hit_stance) \
+        * (1.0 - reporting)
     hits = f.exempt_hits + (f.flagged > 0)
     exempt_share = np.where(hits > 0, f.exempt_hits / np.maximum(f.exempt_hits + f.flagged, 1e-9), 0.0)
     factor = 1.0 - 0.9 * np.minimum(exempt_share, 1.0)
+    factor = np.where(reporting >= reporting_signals.EXEMPT_CLASS, np.minimum(factor, EXEMPT_FACTOR), factor)
     if data.exempt_accounts:
         factor[list(data.exempt_accounts)] = EXEMPT_FACTOR
     score = affinity * (0.25 + 0.75 * prominence) * stance * factor
+    # amplifiers (mostly pass-ons of others' posts) rank below the account they pass on most
+    passes = np.bincount(data.posts.account[np.isin(data.posts.code, (PostCode.REPOST, PostCode.FORWARD))],
+                         minlength=n) + f.copies_made
+    amplifier = passes >= PASS_ON_SHARE * own_posts
+    target = _main_target(n, end_src, end_dst)
+    capped = amplifier & (target >= 0)
+    score[capped] = np.minimum(score[capped], AMPLIFIER_CAP * score[target[capped]])
     order = np.lexsort((np.arange(n), -score))
     roles = assign_roles(f, affinity, stance, factor)
     clock.lap("scores_and_roles")
-    return Ranking(score, order, roles, community, parts, affinity, prominence, stance, f, pr, ppr,
-                   seed_source, dict(weights), seed_share, clock.laps)
+    ranking = Ranking(score, order, roles, community, parts, affinity, prominence, stance, f, pr, ppr,
+                      seed_source, dict(weights), seed_share, clock.laps)
+    ranking.reporting = dict(signals) | {"reporting": reporting}
+    ranking.same_actor = {int(x): int(y) for x, y in zip(np.r_[same_a, same_b], np.r_[same_b, same_a], strict=True)}
+    return ranking
 
 
 class _Clock:

@@ -1,0 +1,69 @@
+"""The same actor on several platforms: accounts that are one operator's, for the ranking.
+
+A ringleader active mainly on the group's own Rocket.Chat server or a Mastodon instance is the
+same person as the handle on X the seeds sit next to; nothing in the interaction graph joins the
+platforms, so without this their closeness to the community is zero.  Two accounts on different
+platforms are one actor when a real name agrees (the same folded handle or handle skeleton, or the
+same display name; platform ids never count, :func:`.identity.real_name`) and a second, independent
+signal agrees too: the other name, shared content (a media file, a text, a link), the same avatar,
+or an interaction between them.  People share names; names and behaviour together they rarely share.
+Names shared by many accounts (more than :data:`MAX_BUCKET`) are too common to say anything.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from itertools import combinations
+
+import numpy as np
+
+from .data import ContentKind, GraphData
+from .identity import fold, handle_skeleton, pdq_distance, real_name
+
+MAX_BUCKET = 6
+MIN_NAME = 4
+#: Signals a pair must show: a name and one more.
+MIN_SIGNALS = 2
+
+
+def _items_of(data: GraphData) -> list[set[int]]:
+    c = data.content
+    keep = np.isin(c.kind, np.asarray((ContentKind.MEDIA, ContentKind.TEXT_NEAR, ContentKind.URL), np.int8))
+    items: list[set[int]] = [set() for _ in range(data.n)]
+    for acc, item in zip(data.posts.account[c.post[keep]].tolist(), c.item[keep].tolist(), strict=True):
+        items[acc].add(item)
+    return items
+
+
+def same_actor_pairs(data: GraphData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(a, b, signals)``: pairs of accounts on different platforms run by one actor, with how many
+    signals agree (2..5)."""
+    a = data.accounts
+    handles = [real_name(h, i) for h, i in zip(a.handle, a.account_id, strict=True)]
+    names = [real_name(d, i) for d, i in zip(a.display_name, a.account_id, strict=True)]
+    buckets: dict[str, list[int]] = defaultdict(list)
+    for i in range(data.n):
+        for prefix, key in (("h:", handle_skeleton(handles[i])), ("n:", fold(names[i]))):
+            if len(key) >= MIN_NAME:
+                buckets[prefix + key].append(i)
+    candidates: set[tuple[int, int]] = set()
+    for members in buckets.values():
+        if 1 < len(members) <= MAX_BUCKET and len({a.platform[m] for m in members}) > 1:
+            candidates.update((x, y) for x, y in combinations(sorted(members), 2) if a.platform[x] != a.platform[y])
+    if not candidates:
+        z = np.zeros(0, np.int64)
+        return z, z, z
+    items = _items_of(data)
+    e = data.edges
+    talk = set(zip(e.src.tolist(), e.dst.tolist(), strict=True))
+    out = []
+    for x, y in sorted(candidates):
+        same_handle = bool(handles[x] and handles[y]) and handle_skeleton(handles[x]) == handle_skeleton(handles[y])
+        same_name = bool(names[x] and names[y]) and fold(names[x]) == fold(names[y])
+        distance = pdq_distance(a.avatar_pdq[x], a.avatar_pdq[y])
+        signals = (int(same_handle) + int(same_name) + int(bool(items[x] & items[y]))
+                   + int(distance is not None and distance <= 31) + int((x, y) in talk or (y, x) in talk))
+        if signals >= MIN_SIGNALS:
+            out.append((x, y, signals))
+    arr = np.asarray(out, np.int64).reshape(-1, 3)
+    return arr[:, 0], arr[:, 1], arr[:, 2]

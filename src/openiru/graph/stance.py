@@ -1,0 +1,104 @@
+"""Reporting is not endorsement: signals that an account writes *about* the community.
+
+A lexicon or a hash bank matches a news report, a researcher's thread or a monitoring channel's
+digest as readily as propaganda: they quote the organisation's names, hashtags and releases.  The
+classes Regulation (EU) 2021/784 Art. 1(3) exempts (journalistic, research, counter-terrorism,
+educational purposes) must not top a key-accounts list.  No single signal proves a class, and each
+can be faked, so several are combined (each 0..1, combined as independent pieces of evidence:
+``1 - prod(1 - weight x signal)``):
+
+* **self-description** (weight 0.9): the bio or display name describes a profession of the exempt
+  classes (journalist, reporter, editor, newsroom, researcher, analyst, OSINT, monitor, fact-check,
+  academic ...; in the languages of the demo and the field).  A short, generic vocabulary of
+  professions, not names of outlets or of any data set.  Analysts' seeds are never discounted: a
+  propaganda channel calling itself a news agency is caught by the analyst marking it.
+* **commentary** (0.6): the share of its flagged posts that quote, reply or address accounts
+  rather than post or pass the content on (``1 - hit stance``).
+* **own site** (0.6): the share of its posts with links that link to a site of its own, a domain
+  no other account links to and whose posts nobody reposts: a publication linking its reports to
+  its own articles.  The community's sites are linked by many of its accounts, and its outlets'
+  posts are passed on, so their domains are shared.
+* **outside audience** (0.5): the share of the accounts that pass on, quote, reply to or mention
+  it that are far from the community (a hub cited by many unrelated accounts); from five of them.
+
+``reporting`` >= :data:`EXEMPT_CLASS` makes an account a bystander of the exempt classes.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from .data import ContentKind, GraphData, PostCode
+
+#: Professions of the exempt classes as people describe themselves in a bio or a channel name.
+_PROFESSIONS = re.compile(
+    r"\b(journalis\w*|reporter\w*|correspondent\w*|newsroom\w*|editor\w*|redakt\w*|rédact\w*|"
+    r"periodist\w*|giornalist\w*|gazeteci\w*|журналист\w*|репортер\w*|صحف\w*|مراسل\w*|"
+    r"fact[- ]?check\w*|researcher\w*|research\w*|forscher\w*|chercheu\w*|investigador\w*|"
+    r"исследовател\w*|باحث\w*|analyst\w*|analyste\w*|analytiker\w*|osint|monitor\w*|observator\w*|"
+    r"watchdog\w*|professor\w*|lecturer\w*|academic\w*|phd|university|universit\w*|think[- ]tank|"
+    r"counter[- ]?(?:terror\w*|extrem\w*)|p/cve|educator\w*|teacher\w*)\b", re.I)
+WEIGHTS = {"self_description": 0.9, "commentary": 0.6, "own_article_links": 0.6, "outside_audience": 0.5}
+#: A reporting likelihood from which an account counts as one of the exempt classes.
+EXEMPT_CLASS = 0.75
+MIN_AUDIENCE = 5
+
+
+def self_description(data: GraphData) -> np.ndarray:
+    a = data.accounts
+    return np.asarray([1.0 if _PROFESSIONS.search(f"{a.bio[i] or ''} {a.display_name[i] or ''}") else 0.0
+                       for i in range(data.n)])
+
+
+def own_article_links(data: GraphData) -> np.ndarray:
+    """Share of each account's own posts with links that link to a site of its own: a domain no
+    other account links to and no post of which another account reposts (from three such posts)."""
+    n = data.n
+    c = data.content
+    url = c.kind == ContentKind.URL
+    post, item = c.post[url], c.item[url]
+    if not len(post):
+        return np.zeros(n)
+    account = data.posts.account[post].astype(np.int64)
+    domain_of_item = {k: urlsplit(c.labels[k]).hostname or "" for k in np.unique(item).tolist()}
+    domains = {d: i for i, d in enumerate(sorted(set(domain_of_item.values())))}
+    dom = np.asarray([domains[domain_of_item[k]] for k in item.tolist()], np.int64)
+    pairs = np.unique(dom * n + account)
+    linkers = np.bincount(pairs // n, minlength=len(domains))
+    shared = linkers > 1
+    # a domain whose posts others repost spreads: it is the community's, not one publication's
+    passed = {c.labels[k] for k in np.unique(c.item[c.kind == ContentKind.REPOSTED]).tolist()}
+    if passed and data.posts.post_id:
+        reposted = np.fromiter((f"post:{data.posts.platform[q]}:{data.posts.post_id[q]}" in passed
+                                for q in post.tolist()), bool, count=len(post))
+        shared[dom[reposted]] = True
+    own = data.posts.code[post] == PostCode.ORIGINAL
+    linked_posts = np.unique(post[own])
+    own_posts = np.unique(post[own & ~shared[dom]])
+    linked = np.bincount(data.posts.account[linked_posts], minlength=n).astype(np.float64)
+    unshared = np.bincount(data.posts.account[own_posts], minlength=n).astype(np.float64)
+    return np.where(linked >= 3, unshared / np.maximum(linked, 1.0), 0.0)
+
+
+def outside_audience(data: GraphData, affinity: np.ndarray, near: float) -> np.ndarray:
+    """Share of the distinct accounts interacting with each account whose affinity is below ``near``."""
+    n = data.n
+    e = data.edges
+    keep = e.src != e.dst
+    pairs = np.unique(e.dst[keep].astype(np.int64) * max(n, 1) + e.src[keep])
+    target, source = pairs // max(n, 1), pairs % max(n, 1)
+    total = np.bincount(target, minlength=n).astype(np.float64)
+    far = np.bincount(target[affinity[source] < near], minlength=n).astype(np.float64)
+    return np.where(total >= MIN_AUDIENCE, far / np.maximum(total, 1.0), 0.0)
+
+
+def combine(signals: dict[str, np.ndarray]) -> np.ndarray:
+    """``1 - prod(1 - weight x signal)`` over the signals given."""
+    keep = None
+    for name, values in signals.items():
+        term = 1.0 - WEIGHTS[name] * np.clip(values, 0.0, 1.0)
+        keep = term if keep is None else keep * term
+    return 1.0 - keep if keep is not None else np.zeros(0)

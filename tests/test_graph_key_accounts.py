@@ -1,0 +1,133 @@
+"""Key accounts on small hand-built ecosystems: the same actor across platforms carries closeness,
+amplifiers rank below the originators they amplify, and reporting on the community (journalists,
+researchers, monitoring channels) is not endorsement even when detection flags it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from openiru.graph.assemble import AccountRow, EdgeRow, Flag, PostRow, assemble
+from openiru.graph.data import GraphData
+from openiru.graph.ranking import rank_accounts
+
+T0 = datetime(2026, 5, 4, tzinfo=UTC)
+
+
+class World:
+    def __init__(self) -> None:
+        self.accounts: list[AccountRow] = []
+        self.posts: list[PostRow] = []
+        self.edges: list[EdgeRow] = []
+        self.flags: list[Flag] = []
+        self.seeds: dict[tuple[str, str], str | None] = {}
+
+    def account(self, platform: str, aid: str, handle: str | None, name: str, bio: str | None = None) -> str:
+        self.accounts.append(AccountRow(platform, aid, handle, name, bio))
+        return aid
+
+    def post(self, platform: str, aid: str, pid: str, hours: float, text: str, flag: float = 0.0,
+             **kw: object) -> str:
+        self.posts.append(PostRow(platform, pid, aid, T0 + timedelta(hours=hours), text, **kw))  # type: ignore[arg-type]
+        if flag:
+            self.flags.append(Flag(platform, pid, flag, "matched"))
+        return pid
+
+    def repost(self, platform: str, who: str, of_account: str, of_post: str, hours: float) -> None:
+        pid = f"{who}-rt-{of_post}"
+        self.post(platform, who, pid, hours, "RT", repost_of=of_post)
+        self.edges.append(EdgeRow(platform, who, platform, of_account, "repost", T0 + timedelta(hours=hours)))
+
+    def data(self) -> GraphData:
+        return assemble(self.accounts, sorted(self.posts, key=lambda p: p.timestamp), self.edges,
+                        flags=self.flags, seeds=self.seeds)
+
+
+def _community(w: World, flagged: bool = False) -> tuple[str, list[str]]:
+    """An originator on X whose releases five supporters repost; returns (originator, supporters)."""
+    core = w.account("x", "100", "vale_herald", "Vale Herald", "Releases of the circle")
+    fans = [w.account("x", f"2{k:02d}", f"fan_{k}", f"Fan {k}") for k in range(5)]
+    for r in range(12):
+        pid = w.post("x", core, f"c{r}", 24 * r, f"release {r} of the vale circle, read and pass it on now",
+                     0.9 if flagged else 0.0, urls=[f"https://vale-circle.example/release/{r}"])
+        for k, fan in enumerate(fans):
+            w.repost("x", fan, core, pid, 24 * r + 1 + k)
+    return core, fans
+
+
+def _position(data: GraphData, ranking, platform: str, aid: str) -> int:
+    i = data.accounts.index()[(platform, aid)]
+    return int(np.flatnonzero(ranking.order == i)[0])
+
+
+def test_the_same_actor_on_a_self_hosted_platform_ranks_with_the_one_on_x() -> None:
+    w = World()
+    core, fans = _community(w)
+    w.seeds[("x", core)] = "analyst"
+    # the same actor on the group's own Rocket.Chat server: same handle and name, the same release links
+    rc = w.account("rocketchat", "kTw9rcReYcK43RZNS", "vale_herald", "Vale Herald")
+    members = [w.account("rocketchat", f"m{k}xxxxxxxxxxxxxxx", f"member{k}", f"Member {k}") for k in range(4)]
+    for r in range(12):
+        w.post("rocketchat", rc, f"rc{r}", 24 * r + 2, f"new release {r} is out for the members of the server",
+               urls=[f"https://vale-circle.example/release/{r}"])
+        for k, m in enumerate(members):
+            w.post("rocketchat", m, f"rc{r}-{k}", 24 * r + 3 + k, f"thanks for release {r} dear friends here {k}",
+                   reply_to=f"rc{r}")
+            w.edges.append(EdgeRow("rocketchat", m, "rocketchat", rc, "reply", T0 + timedelta(hours=24 * r + 3)))
+    for k in range(30):   # unrelated accounts
+        w.post("x", w.account("x", f"9{k:02d}", f"walker{k}", f"Walker {k}"), f"b{k}", k, f"walking by the lake {k}")
+    data = w.data()
+    ranking = rank_accounts(data)
+    i = data.accounts.index()[("rocketchat", rc)]
+    assert ranking.role[i] != "bystander" and ranking.parts["closeness_to_seeds"][i] > 0.5
+    assert _position(data, ranking, "rocketchat", rc) <= 2
+    assert ranking.evidence(data, i)["same_actor"] == {"platform": "x", "account_id": core}
+
+
+def test_amplifiers_rank_below_the_originators_they_amplify() -> None:
+    w = World()
+    core, fans = _community(w)
+    # a retweet ring: the fans also repost each other's reposts all day (no original content)
+    for day in range(12):
+        for k, fan in enumerate(fans):
+            for j, other in enumerate(fans):
+                if j != k:
+                    w.repost("x", fan, other, f"{other}-rt-c{day}", 24 * day + 10 + k + j / 10)
+    data = w.data()
+    ranking = rank_accounts(data)
+    core_at = _position(data, ranking, "x", core)
+    assert core_at == 0
+    assert all(_position(data, ranking, "x", fan) > core_at for fan in fans)
+    index = data.accounts.index()
+    assert all(ranking.score[index[("x", f)]] < ranking.score[index[("x", core)]] for f in fans)
+
+
+def test_reporting_is_not_endorsement_and_exempt_classes_stay_out_of_the_top() -> None:
+    w = World()
+    core, fans = _community(w, flagged=True)
+    # a newsroom, a researcher and a monitoring channel write about the circle all the time: every
+    # post names it (detection flags them), links to their own site, and readers pass them on
+    reporters = [w.account("x", "300", "dispatch", "The Dispatch", "Independent newsroom. Tips welcome."),
+                 w.account("x", "301", "noor_d", "Noor D", "Researcher on online networks"),
+                 w.account("telegram", "channel302", None, "Vale Extremism Monitor")]
+    readers = [w.account("x", f"4{k:02d}", f"reader{k}", f"Reader {k}") for k in range(8)]
+    for n, rep in enumerate(reporters):
+        platform = "telegram" if rep.startswith("channel") else "x"
+        for r in range(20):
+            pid = w.post(platform, rep, f"{rep}-{r}", 24 * (r % 12) + 5 + n,
+                         f"report {r}: the vale circle released another statement, experts urge caution",
+                         0.9, urls=[f"https://site{n}.example/article/{r}"])
+            if platform == "x":
+                for reader in readers[: 3 + r % 5]:
+                    w.repost("x", reader, rep, pid, 24 * (r % 12) + 6 + n)
+    data = w.data()
+    ranking = rank_accounts(data)
+    top = [_position(data, ranking, ("telegram" if r.startswith("channel") else "x"), r) for r in reporters]
+    assert _position(data, ranking, "x", core) == 0
+    assert min(top) > len(fans)          # below the originator and its five supporters
+    index = data.accounts.index()
+    for rep in reporters:
+        i = index[("telegram" if rep.startswith("channel") else "x", rep)]
+        assert ranking.role[i] == "bystander"
+        assert ranking.evidence(data, i)["reporting"]["reporting"] >= 0.75
