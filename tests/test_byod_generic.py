@@ -205,3 +205,16 @@ def test_pandas_list_cells_and_one_id_list_references(tmp_path: Path) -> None:
     assert posts[0].repost_of is not None and posts[0].repost_of.post_id == "5" and posts[0].reply_to is None
     assert posts[1].repost_of is None and posts[1].reply_to is not None and posts[1].reply_to.post_id == "1"
     assert posts[0].timestamp == datetime(2022, 12, 18, 20, 52, 22, tzinfo=UTC)
+
+
+def test_r_export_shape_row_numbers_semicolon_lists_and_na(tmp_path: Path) -> None:
+    """An R ``write.csv`` export: an unnamed row-number column, ``;``-separated lists, NA."""
+    header = ["", "created_at", "user_id", "screen_name", "text", "hashtags", "mentions"]
+    rows = [["1", "2018-02-08 17:13:00", "100", "desk_a", "Notes #one #two for @b_two @c_three", "one;two",
+             "b_two;c_three"],
+            ["2", "2018-02-08 18:00:00", "200", "b_two", "nothing tagged here at all", "NA", "NA"]]
+    source = GenericSource(write_csv(tmp_path / "r.csv", rows, header), "x")
+    assert source.plan().derived_ids  # the row number is no post id
+    posts = [r for r in source.records() if hasattr(r, "text")]
+    assert posts[0].hashtags == ["one", "two"] and [m.handle for m in posts[0].mentions] == ["b_two", "c_three"]
+    assert posts[1].hashtags == [] and posts[1].mentions == []

@@ -10,7 +10,7 @@ case-insensitively with spaces and dashes read as underscores.  A sidecar file
 
 (a flat ``{"post_id": "MsgNo", ...}`` works too; a dotted name reaches into
 nested JSONL objects).  Multi-valued cells (urls, hashtags, mentions, media)
-are separated by whitespace or ``|`` in CSV (a JSON array in a cell works
+are separated by whitespace, ``|`` or ``;`` in CSV (a JSON array in a cell works
 too) and are arrays (or such strings) in JSONL.  The platform comes from
 ``--platform``, else the mapping's ``platform``, else a platform column; with
 none of them the import stops with a clear error.  See docs/formats.md.
@@ -94,7 +94,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "account_created_at": ("account_created_at", "user_created_at"),
 }
 
-_SPLIT_RE = re.compile(r"[\s|]+")
+_SPLIT_RE = re.compile(r"[\s|;]+")
+#: Cells that say "no value" (R writes NA, pandas NaN): an empty multi-valued cell.
+MISSING = frozenset({"na", "n/a", "nan", "null", "none"})
 #: Cells of reference columns that name no post (a ``retweeted`` column may be a flag).
 NOT_AN_ID = frozenset({"true", "false", "none", "null", "nan", "0", "[]"})
 
@@ -127,6 +129,8 @@ def split_multi(value: Any) -> list[str]:
     if isinstance(value, list):
         return [str(v).strip() for v in value if v is not None and str(v).strip()]
     text = str(value).strip()
+    if text.lower() in MISSING:
+        return []
     if text.startswith("["):
         try:
             parsed = orjson.loads(text)
