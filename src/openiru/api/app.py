@@ -28,7 +28,7 @@ from ..settings import Settings
 from . import analytics
 from .cache import AnalyticsCache
 from .errors import install_error_handlers
-from .middleware import BodySizeLimit, SecurityHeaders
+from .middleware import BodySizeLimit, SecurityHeaders, configure_access_log
 from .page_cache import DropPagesAfterWrites, PageCache
 from .readpool import dsn, open_read_pool
 from .settings import ApiSettings
@@ -95,6 +95,7 @@ def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None
     app.add_middleware(BodySizeLimit, max_body=api_settings.max_body, max_upload=api_settings.max_upload,
                        upload_paths=("/api/v1/ingest", "/api/v1/banks/", "/api/v1/lexicons/"))
     app.add_middleware(SecurityHeaders, hsts=api_settings.hsts)
+    configure_access_log(api_settings.access_log_queries)
     app.add_middleware(DropPagesAfterWrites, cache=app.state.page_cache)
     return app
 

@@ -1,11 +1,18 @@
-"""ASGI middleware: security headers on every response and a request body size limit.
+"""ASGI middleware: security headers on every response and a request body size limit; the
+access log without query strings.
 
 Written as plain ASGI (not ``BaseHTTPMiddleware``) so streaming bodies are
 counted as they arrive and responses are not buffered.
+
+Query strings of the API and the console carry what investigators look for (an
+account id, a handle, a search): the server's access log (uvicorn's) records the
+path only, unless ``OPENIRU_ACCESS_LOG_QUERIES=1`` (``ApiSettings.access_log_queries``)
+turns them on for debugging.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -113,3 +120,28 @@ class BodySizeLimit:
         response: Any = error_response(413, "payload_too_large",
                                        f"the request body is larger than {limit} bytes")
         await response(scope, receive, send)
+
+
+ACCESS_LOGGER = "uvicorn.access"
+
+
+class DropQueryStrings(logging.Filter):
+    """Removes the query string from uvicorn's access log lines (``client, method, path, http
+    version, status``: the path argument, with ``?...`` cut off)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str) and "?" in args[2]:
+            record.args = (args[0], args[1], args[2].split("?", 1)[0], args[3], args[4])
+        return True
+
+
+def configure_access_log(log_queries: bool) -> None:
+    """Install (or, when query strings are wanted, remove) the filter on uvicorn's access log."""
+    logger = logging.getLogger(ACCESS_LOGGER)
+    present = [f for f in logger.filters if isinstance(f, DropQueryStrings)]
+    if log_queries:
+        for f in present:
+            logger.removeFilter(f)
+    elif not present:
+        logger.addFilter(DropQueryStrings())

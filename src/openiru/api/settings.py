@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -9,6 +10,11 @@ from ..services.auth import DEFAULT_POLICY, LoginPolicy
 from ..settings import Settings
 
 SESSION_COOKIE = "openiru_session"
+ACCESS_LOG_QUERIES_ENV = "OPENIRU_ACCESS_LOG_QUERIES"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
 CSRF_HEADER = "x-csrf-token"
 
 
@@ -37,6 +43,8 @@ class ApiSettings:
     #: Hold triage pages per process until PostgreSQL notifies a change (api/page_cache.py).
     page_cache: bool = False
     login_policy: LoginPolicy = field(default=DEFAULT_POLICY)
+    #: Write query strings to the access log (off: investigators' searches stay out of logs).
+    access_log_queries: bool = field(default_factory=lambda: _flag(ACCESS_LOG_QUERIES_ENV))
 
     @classmethod
     def coerce(cls, settings: ApiSettings | Settings | None) -> ApiSettings:
