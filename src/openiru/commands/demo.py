@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..demo.run import DemoRun, run_demo
 from .common import DbOption, JsonOption, engine_for, print_json
+
+if TYPE_CHECKING:  # the generator (numpy, Pillow, PDQ) is imported when the demo runs
+    from ..demo.run import DemoRun
 
 err = Console(stderr=True)
 out = Console()
@@ -30,6 +32,8 @@ def demo(
     truth and detection assets, import it, and print what it holds."""
     if scale <= 0:
         raise typer.BadParameter("--scale must be positive")
+    from ..demo.run import run_demo
+
     out_dir.mkdir(parents=True, exist_ok=True)  # the database may live in it (make demo)
     engine = engine_for(db)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
