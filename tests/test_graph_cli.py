@@ -81,6 +81,10 @@ def test_commands_return_the_contracted_json(loaded: tuple[str, Truth], tmp_path
     assert not any((r["platform"], r["account_id"]) in outsiders for r in rows)
     tg = _json("accounts", "--platform", "telegram", "--json", "--db", url)
     assert tg and all(r["platform"] == "telegram" for r in tg)
+    assert [r["score"] for r in tg] == sorted((r["score"] for r in tg), reverse=True)
+    floor = rows[4]["score"]
+    above = _json("accounts", "--min-score", str(floor), "--json", "--db", url)
+    assert above and len(above) >= 5 and all(r["score"] >= floor for r in above)
 
     core = truth.core[-1]
     result = runner.invoke(app, ["seed", "add", core[0], core[1], "--as", "analyst1", "--db", url])
@@ -95,13 +99,18 @@ def test_commands_return_the_contracted_json(loaded: tuple[str, Truth], tmp_path
 
     groups = _json("coordination", "--window", "60", "--min-repeats", "3", "--json", "--db", url)
     assert groups and set(groups[0]) == {"accounts", "kind", "score", "evidence"}
-    assert set(groups[0]["accounts"][0]) == {"platform", "account_id"}
+    assert set(groups[0]["accounts"][0]) == {"platform", "account_id", "handle"}
     amps = set(truth.groups[0][1])
     reposters = [g for g in groups if g["kind"] == "co-repost"]
     assert any(len(amps & {(a["platform"], a["account_id"]) for a in g["accounts"]}) >= len(amps) - 1
                for g in reposters)
 
     links = _json("resurgence", "--json", "--db", url)
+    assert all(set(x) >= {"platform", "account_id", "predecessor_platform", "predecessor_account_id", "score",
+                          "evidence", "handle", "predecessor_handle"} for x in links)
+    assert all(x["score"] >= 0.9 for x in links)
+    assert len(_json("resurgence", "--min-score", "0.999999", "--json", "--db", url)) <= len(links)
+    assert runner.invoke(app, ["resurgence", "--min-score", "2", "--db", url]).exit_code != 0
     got = {((x["platform"], x["account_id"]), (x["predecessor_platform"], x["predecessor_account_id"]),
             x["evidence"]["link"]) for x in links}
     for new, old in truth.recreated:

@@ -29,12 +29,14 @@ graph_app = typer.Typer(help="The interaction graph.", no_args_is_help=True)
 
 def accounts(
     top: Annotated[int | None, typer.Option("--top", help="Show the first N accounts (default all).")] = None,
-    platform: Annotated[str | None, typer.Option("--platform", help="Only accounts of this platform.")] = None,
+    platform: Annotated[str | None, typer.Option("--platform", help="Rank within this platform only.")] = None,
+    min_score: Annotated[float | None, typer.Option("--min-score", help="Only accounts scoring at least this.")]
+    = None,
     db: DbOption = None, json_out: JsonOption = False,
 ) -> None:
     """Key accounts ranked, with role, community and the evidence for each score."""
     with _engine(db) as engine:
-        rows = graph_service.key_accounts(engine, top, platform)
+        rows = graph_service.key_accounts(engine, top, platform, min_score=min_score)
     if json_out:
         print_json(rows)
         return
@@ -105,15 +107,20 @@ def coordination(
 def resurgence(
     cross_platform: Annotated[bool, typer.Option(
         "--cross-platform", help="Also list the same actor's accounts on other platforms.")] = False,
+    min_score: Annotated[float | None, typer.Option(
+        "--min-score", help="Estimated probability of a re-creation to list it (0..1, default 0.9).")] = None,
     db: DbOption = None, json_out: JsonOption = False,
 ) -> None:
     """Re-created accounts linked to removed or silent predecessors (ban evasion).
 
-    With --cross-platform, also the same actor's accounts on other platforms
-    (``evidence.link`` says which kind each row is).
+    The score is the estimated probability that the account re-creates its predecessor; links are
+    listed from --min-score (default 0.9).  With --cross-platform, also the same actor's accounts on
+    other platforms (``evidence.link`` says which kind each row is).
     """
+    if min_score is not None and not 0.0 <= min_score <= 1.0:
+        raise typer.BadParameter("must be between 0 and 1", param_hint="--min-score")
     with _engine(db) as engine:
-        rows = graph_service.resurgence(engine)
+        rows = graph_service.resurgence(engine, min_score=min_score)
     if not cross_platform:
         rows = [r for r in rows if r["evidence"].get("link") != "cross-platform"]
     if json_out:

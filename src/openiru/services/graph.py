@@ -17,10 +17,11 @@ from ..errors import NotFoundError
 from ..graph import coordination as coord
 from ..graph.data import GraphData
 from ..graph.export import export_graph
+from ..graph.identity import real_name
 from ..graph.interaction import interaction_graph
 from ..graph.platforms import domain_stats, migration
 from ..graph.ranking import Ranking, rank_accounts
-from ..graph.resurgence import find_links
+from ..graph.resurgence import RECREATED_THRESHOLD, find_links
 from ..store import schema
 from ..store.tables_graph import graph_seeds
 from ..store.writer import dialect_insert
@@ -33,6 +34,12 @@ def _iso(t: float) -> str:
 
 def _key(data: GraphData, i: int) -> dict[str, str]:
     return {"platform": data.accounts.platform[i], "account_id": data.accounts.account_id[i]}
+
+
+def _handle(data: GraphData, i: int) -> str | None:
+    """The account's handle, or the title it is known by (channels without a username); never its id."""
+    return real_name(data.accounts.handle[i], data.accounts.account_id[i]) or \
+        real_name(data.accounts.display_name[i], data.accounts.account_id[i])
 
 
 # --- seeds -----------------------------------------------------------------------------------------
@@ -74,17 +81,23 @@ def ranked(engine: sa.Engine) -> tuple[GraphData, Ranking]:
 
 
 def key_accounts(engine: sa.Engine, top: int | None = None, platform: str | None = None,
-                 loaded: tuple[GraphData, Ranking] | None = None) -> list[dict[str, Any]]:
+                 loaded: tuple[GraphData, Ranking] | None = None,
+                 min_score: float | None = None) -> list[dict[str, Any]]:
+    """Accounts best first; ``platform``: the ranking within that platform (its accounts in order of
+    the score, which already counts the same actor's accounts elsewhere); ``min_score``: only
+    accounts scoring at least that."""
     data, ranking = loaded or ranked(engine)
-    out = []
+    out: list[dict[str, Any]] = []
     for i in ranking.order.tolist():
         if platform and data.accounts.platform[i] != platform:
             continue
         if top is not None and top > 0 and len(out) >= top:
             break
+        if min_score is not None and ranking.score[i] < min_score:
+            break   # best first: every later account scores less
         community = int(ranking.community[i])
         # channels without a username (Telegram) are known by their title
-        out.append({**_key(data, i), "handle": data.accounts.handle[i] or data.accounts.display_name[i],
+        out.append({**_key(data, i), "handle": _handle(data, i),
                     "score": round(float(ranking.score[i]), 6), "role": ranking.role[i],
                     "community": community if community >= 0 else None,
                     "evidence": ranking.evidence(data, i), "display_name": data.accounts.display_name[i]})
@@ -98,20 +111,25 @@ def coordination(engine: sa.Engine, window: float = coord.DEFAULT_WINDOW,
                  data: GraphData | None = None) -> list[dict[str, Any]]:
     """``data``: the store already loaded (by the caller, for several analyses)."""
     data = data if data is not None else load_graph(engine, with_detection=False)
-    return [{"accounts": [_key(data, i) for i in g.accounts], "kind": g.kind, "score": g.score,
+    return [{"accounts": [{**_key(data, i), "handle": _handle(data, i)} for i in g.accounts],
+             "kind": g.kind, "score": g.score,
              "evidence": g.evidence} for g in coord.find_coordination(data, window, min_repeats, kinds)]
 
 
 # --- re-created accounts and cross-platform identity -------------------------------------------------
 
-def resurgence(engine: sa.Engine, data: GraphData | None = None) -> list[dict[str, Any]]:
+def resurgence(engine: sa.Engine, data: GraphData | None = None,
+               min_score: float | None = None) -> list[dict[str, Any]]:
+    """Re-creations with an estimated probability >= ``min_score`` (graph/recreation.py) and
+    cross-platform identity links."""
     data = data if data is not None else load_graph(engine, with_detection=False)
-    out = []
-    for link in find_links(data):
+    out: list[dict[str, Any]] = []
+    for link in find_links(data, RECREATED_THRESHOLD if min_score is None else min_score):
         new, old = _key(data, link.account), _key(data, link.predecessor)
         out.append({"platform": new["platform"], "account_id": new["account_id"],
                     "predecessor_platform": old["platform"], "predecessor_account_id": old["account_id"],
-                    "score": link.score, "evidence": link.evidence})
+                    "score": link.score, "evidence": link.evidence,
+                    "handle": _handle(data, link.account), "predecessor_handle": _handle(data, link.predecessor)})
     return out
 
 
