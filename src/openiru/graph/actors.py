@@ -26,11 +26,14 @@ MIN_NAME = 4
 MIN_SIGNALS = 2
 
 
-def _items_of(data: GraphData) -> list[set[int]]:
+def _items_of(data: GraphData, wanted: set[int]) -> dict[int, set[int]]:
+    """The content items (media, texts, links) each wanted account posted."""
     c = data.content
     keep = np.isin(c.kind, np.asarray((ContentKind.MEDIA, ContentKind.TEXT_NEAR, ContentKind.URL), np.int8))
-    items: list[set[int]] = [set() for _ in range(data.n)]
-    for acc, item in zip(data.posts.account[c.post[keep]].tolist(), c.item[keep].tolist(), strict=True):
+    account = data.posts.account[c.post[keep]]
+    mine = np.isin(account, np.fromiter(wanted, np.int64, count=len(wanted)))
+    items: dict[int, set[int]] = defaultdict(set)
+    for acc, item in zip(account[mine].tolist(), c.item[keep][mine].tolist(), strict=True):
         items[acc].add(item)
     return items
 
@@ -39,8 +42,8 @@ def same_actor_pairs(data: GraphData) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """``(a, b, signals)``: pairs of accounts on different platforms run by one actor, with how many
     signals agree (2..5)."""
     a = data.accounts
-    handles = [real_name(h, i) for h, i in zip(a.handle, a.account_id, strict=True)]
-    names = [real_name(d, i) for d, i in zip(a.display_name, a.account_id, strict=True)]
+    handles = [real_name(h, i) if h else None for h, i in zip(a.handle, a.account_id, strict=True)]
+    names = [real_name(d, i) if d else None for d, i in zip(a.display_name, a.account_id, strict=True)]
     buckets: dict[str, list[int]] = defaultdict(list)
     for i in range(data.n):
         for prefix, key in (("h:", handle_skeleton(handles[i])), ("n:", fold(names[i]))):
@@ -53,9 +56,10 @@ def same_actor_pairs(data: GraphData) -> tuple[np.ndarray, np.ndarray, np.ndarra
     if not candidates:
         z = np.zeros(0, np.int64)
         return z, z, z
-    items = _items_of(data)
+    items = _items_of(data, {x for pair in candidates for x in pair})
     e = data.edges
-    talk = set(zip(e.src.tolist(), e.dst.tolist(), strict=True))
+    involved = np.isin(e.src, np.fromiter({x for pair in candidates for x in pair}, np.int64))
+    talk = set(zip(e.src[involved].tolist(), e.dst[involved].tolist(), strict=True))
     out = []
     for x, y in sorted(candidates):
         same_handle = bool(handles[x] and handles[y]) and handle_skeleton(handles[x]) == handle_skeleton(handles[y])
