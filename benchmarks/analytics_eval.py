@@ -96,9 +96,9 @@ def evaluate_world(seed: int, base: Path, quick: bool, keep: bool) -> dict[str, 
     gen_s = time.perf_counter() - t
     try:
         result, times = run_pipeline(out, truth)
-    except StepFailed as exc:
-        return {"seed": seed, "scenario": truth["scenario"], "failed": str(exc)}
-    row: dict[str, Any] = {"seed": seed, "scenario": truth["scenario"], "posts": truth["posts"],
+    except (StepFailed, ValueError) as exc:   # a command failed or printed no JSON
+        return {"seed": seed, "scenario": truth["scenario"], "short": truth["short"], "failed": str(exc)}
+    row: dict[str, Any] = {"seed": seed, "scenario": truth["scenario"], "short": truth["short"], "posts": truth["posts"],
                            "ingest_errors": result["ingest_errors"], "hits": result["hits"],
                            "generate_s": gen_s, **times}
     row |= score_accounts(result["accounts"], truth)
@@ -111,20 +111,26 @@ def evaluate_world(seed: int, base: Path, quick: bool, keep: bool) -> dict[str, 
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    print("| world | scenario | posts | ingest errors | hits | p@20 | core in top 20 | exempt in top 20 "
+    print("| world | home, X presence, platforms, assets | posts | ingest errors | hits | p@20 | core in top 20 | exempt in top 20 "
           "| re-created P / R (found/planted) | coordination P / R / F1 (returned/planted) | seconds |")
     print("|" + "---|" * 11)
     for r in rows:
         if "failed" in r:
-            print(f"| {r['seed']} | {r['scenario']} | FAILED: {r['failed']} |" + " |" * 8)
+            print(f"| {r['seed']} | {r['short']} | FAILED: {r['failed']} |" + " |" * 8)
             continue
         exempt = f"{r['exempt@20']}" + (f" ({', '.join(r['exempt_roles'])})" if r["exempt_roles"] else "")
         secs = r["generate_s"] + r["ingest"] + r["detect"] + r["analytics"]
-        print(f"| {r['seed']} | {r['scenario']} | {r['posts']} | {r['ingest_errors']} | {r['hits']} "
+        print(f"| {r['seed']} | {r['short']} | {r['posts']} | {r['ingest_errors']} | {r['hits']} "
               f"| {r['p@20']:.2f} | {r['core_recall@20']:.2f} | {exempt} "
               f"| {r['recreated_p']:.2f} / {r['recreated_r']:.2f} ({r['recreated_found']}/{r['recreated_planted']}) "
               f"| {r['coordination_p']:.2f} / {r['coordination_r']:.2f} / {r['coordination_f1']:.2f} "
               f"({r['groups_returned']}/{r['groups_planted']}) | {secs:.0f} |")
+
+
+def print_scenarios(rows: list[dict[str, Any]]) -> None:
+    print()
+    for r in rows:
+        print(f"- world {r['seed']}: {r['scenario']}")
 
 
 def print_summary(summary: dict[str, dict[str, Any]], rows: list[dict[str, Any]]) -> None:
@@ -168,6 +174,7 @@ def main() -> int:
         print(f"{len(seeds)} worlds, seeds {seeds[0]}..{seeds[-1]}{' (quick)' if args.quick else ''}, "
               f"{time.perf_counter() - started:.0f} s")
         print_table(rows)
+        print_scenarios(rows)
         print_summary(summary, rows)
     if args.out is None and not args.keep:
         shutil.rmtree(base, ignore_errors=True)

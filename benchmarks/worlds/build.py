@@ -54,6 +54,7 @@ def build(seed: int, quick: bool = False, params: WorldParams | None = None) -> 
     public.exempt()
     public.celebrity()
     public.chatter()
+    public.events()
     Rings(act).plant()
     world.known_media = [m for rel in act.releases for m in rel.media]
     world.known_texts = [(f"release-{rel.n}", rel.text, rel.lang) for rel in act.releases]
@@ -150,7 +151,7 @@ def _truth(world: World, org: Organisation, ingest: list[dict[str, Any]], files:
     groups = [{**g, "accounts": [{"platform": plat.get(k["platform"], k["platform"]), "account_id": k["account_id"]}
                                  for k in g["accounts"]]} for g in world.groups]
     return {
-        "seed": world.seed, "quick": p.quick, "scenario": p.describe(), "organisation": org.name,
+        "seed": world.seed, "quick": p.quick, "scenario": p.describe(), "short": p.short(), "organisation": org.name,
         "home": p.home, "x_presence": p.x_presence, "platforms": [platform_name(p, q) for q in p.platforms],
         "accounts": [{**key(a), "handle": a.handle, "display_name": a.display_name, "role": a.role,
                       "actor": a.actor, "status": a.status} for a in accounts],

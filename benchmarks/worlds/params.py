@@ -45,6 +45,8 @@ class WorldParams:
     rings: list[str]               # kinds of the organisation's coordinated rings
     ring_size: tuple[int, int]
     ring_spread: float             # seconds within which a ring's copies follow the first
+    ring_participation: float      # share of rounds each member takes part in
+    n_events: int                  # public events many people post about at once (chance co-activity)
     with_lexicon: bool
     with_hashes: bool
     with_texts: bool
@@ -57,7 +59,16 @@ class WorldParams:
         assets = "".join(c for c, on in (("L", self.with_lexicon), ("H", self.with_hashes),
                                          ("T", self.with_texts), ("S", self.with_seeds)) if on) or "-"
         return (f"home={self.home} x={self.x_presence} platforms={'+'.join(self.platforms)} "
-                f"assets={assets} rings={','.join(self.rings)} evasions={','.join(self.evasions)}")
+                f"assets={assets} rings={','.join(self.rings)} spread={self.ring_spread:.0f}s "
+                f"participation={self.ring_participation:.2f} events={self.n_events} "
+                f"evasions={','.join(self.evasions)}")
+
+    def short(self) -> str:
+        """Home platform, X presence, platform mix, assets (Lexicon, Hashes, known Texts, Seeds)."""
+        abbrev = {"x": "x", "telegram": "tg", "rocketchat": "rc", "mastodon": "ma"}
+        assets = "".join(c for c, on in (("L", self.with_lexicon), ("H", self.with_hashes),
+                                         ("T", self.with_texts), ("S", self.with_seeds)) if on) or "-"
+        return f"{abbrev[self.home]}, x {self.x_presence}, {'+'.join(abbrev[p] for p in self.platforms)}, {assets}"
 
 
 def draw(seed: int, quick: bool = False) -> WorldParams:
@@ -101,7 +112,8 @@ def draw(seed: int, quick: bool = False) -> WorldParams:
         n_benign=max(30, int(rng.randint(80, 180) * scale)),
         exempt=exempt, n_benign_rings=rng.randint(0, 2), n_lookalikes=rng.randint(1, 4),
         evasions=evasions, rings=rings, ring_size=(6, 12) if not quick else (5, 7),
-        ring_spread=rng.uniform(20.0, 100.0),
+        ring_spread=rng.uniform(20.0, 180.0), ring_participation=rng.uniform(0.7, 1.0),
+        n_events=rng.randint(0, 8),
         with_lexicon=assets < 0.75, with_hashes=rng.random() < 0.7, with_texts=rng.random() < 0.7,
         with_seeds=rng.random() < 0.5, arabic_share=rng.choice([0.0, 0.2, 0.5]),
         statements=max(10, int(rng.randint(20, 35) * scale)),

@@ -4,14 +4,16 @@ News outlets post articles (own news domain) naming the organisation and its has
 quote and reply to its releases with critical framing; researchers and OSINT analysts write threads,
 and OSINT analysts attach the release images (which the hash list matches); monitoring channels
 forward releases to archive them; a celebrity posts a lot, is passed on by many, and mentions the
-organisation once or twice.  The public chats, replies and passes on news and the celebrity.
+organisation once or twice.  The public chats, replies and passes on news and the celebrity, and
+reacts to public events (a match, a storm) all at once: co-activity that chance and the news
+explain, not coordination.
 """
 
 from __future__ import annotations
 
 from .activity import HOUR, Activity
 from .model import Account, Post
-from .text import benign_text, news_text
+from .text import benign_text, news_text, word
 
 
 class Public:
@@ -93,5 +95,22 @@ class Public:
                 tag = [rng.choice(self.org.hashtags)] if rng.random() < 0.05 else []
                 text = benign_text(rng) + "".join(f" #{h}" for h in tag)
                 post = a.by(acc, t, text=text, hashtags=tag)
+                if post is not None:
+                    self.public_posts.append(post)
+
+    def events(self) -> None:
+        """Public events: a share of one platform's public posts about it within minutes, with the
+        event's link and a recurring hashtag."""
+        a, rng = self.a, self.rng
+        platforms = [q for q in ("x", "mastodon", "telegram") if q in self.p.platforms]
+        tag = rng.choice(["CupFinal", "StormWatch", "CityMarathon", "DerbyDay"])
+        for _ in range(self.p.n_events if platforms else 0):
+            platform = rng.choice(platforms)
+            crowd = [x for x in a.role("benign") if x.platform == platform]
+            t0 = a.when()
+            link = f"https://{word(rng, 2)}-sport.example/live/{rng.randrange(10**6)}"
+            for acc in rng.sample(crowd, int(len(crowd) * rng.uniform(0.15, 0.35))):
+                text = f"{rng.choice(['What a finish!', 'Unbelievable', 'Stay safe all', 'Live now'])} {link} #{tag}"
+                post = a.by(acc, t0 + rng.expovariate(1 / 400), text=text, urls=[link], hashtags=[tag])
                 if post is not None:
                     self.public_posts.append(post)

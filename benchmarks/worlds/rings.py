@@ -42,8 +42,16 @@ class Rings:
         self.a.w.groups.append({"kind": kind, "benign": benign, "accounts": [m.key for m in members],
                                 "platforms": sorted({m.platform for m in members})})
 
-    def _offsets(self, n: int) -> list[float]:
-        return sorted(self.rng.uniform(0, self.p.ring_spread) for _ in range(n))
+    def _schedule(self, members: list[Account], rounds: int) -> list[list[tuple[Account, float]]]:
+        """Who posts in each round, and how many seconds after the round starts: each member takes
+        part in a round with the world's participation rate, and in at least three rounds."""
+        rng = self.rng
+        joins = {id(m): {r for r in range(rounds) if rng.random() < self.p.ring_participation} for m in members}
+        for m in members:
+            while len(joins[id(m)]) < min(3, rounds):
+                joins[id(m)].add(rng.randrange(rounds))
+        return [[(m, rng.uniform(0, self.p.ring_spread)) for m in members if r in joins[id(m)]]
+                for r in range(rounds)]
 
     def plant(self) -> None:
         for kind in self.p.rings:
@@ -54,9 +62,10 @@ class Rings:
     def copypasta(self) -> None:
         rng = self.rng
         members = self._members("amplifier", [rng.choice(self.p.platforms)], rng.randint(*self.p.ring_size))
-        for rel in rng.sample(self.a.releases, min(self._rounds(), len(self.a.releases))):
+        chosen = rng.sample(self.a.releases, min(self._rounds(), len(self.a.releases)))
+        for rel, wave in zip(chosen, self._schedule(members, len(chosen)), strict=True):
             t0 = (rel.posts[0].time if rel.posts else self.a.when()) + rng.uniform(HOUR, 10 * HOUR)
-            for m, dt in zip(members, self._offsets(len(members)), strict=True):
+            for m, dt in wave:
                 self.a.by(m, t0 + dt, text=edit_copy(rng, rel.text), lang=rel.lang)
         self._record("copypasta", members)
 
@@ -71,9 +80,10 @@ class Rings:
             self.co_link()
             return
         members = self._members("amplifier", [platform], rng.randint(*self.p.ring_size))
-        for src in rng.sample(sources, min(self._rounds(), len(sources))):
+        chosen = rng.sample(sources, min(self._rounds(), len(sources)))
+        for src, wave in zip(chosen, self._schedule(members, len(chosen)), strict=True):
             t0 = src.time + rng.uniform(120, 2 * HOUR)
-            for m, dt in zip(members, self._offsets(len(members)), strict=True):
+            for m, dt in wave:
                 self.a.pass_on(m, src, t0 + dt)
         self._record("co-repost", members)
 
@@ -82,11 +92,11 @@ class Rings:
         platforms = platforms or [rng.choice(self.p.platforms)]
         members = self._members("amplifier", platforms, rng.randint(*self.p.ring_size))
         same_text = kind == "cross-platform"
-        for _ in range(self._rounds()):
+        for wave in self._schedule(members, self._rounds()):
             link = f"https://{org.mirror}/{word(rng, 2)}/{rng.randrange(10**6)}"
             text = org.comment()
             t0 = self.a.when(self.p.start + 2 * HOUR, self.cast.end - 2 * HOUR)
-            for m, dt in zip(members, self._offsets(len(members)), strict=True):
+            for m, dt in wave:
                 words = text if same_text else rng.choice(["read", "new", "mirror", "here", "backup link"])
                 self.a.by(m, t0 + dt, text=f"{words} {link}", urls=[link])
         self._record(kind, members)
@@ -102,18 +112,18 @@ class Rings:
         club = self.cast.person(platform, "benign", f"club{len(self.a.w.groups)}", followers=rng.randint(2000, 20000),
                                 bio="Placeholder amateur football club")
         fans = self._members("benign", [platform], rng.randint(*self.p.ring_size))
-        for _ in range(self._rounds() + 1):
+        for wave in self._schedule(fans, self._rounds() + 1):
             t0 = self.a.when()
             post: Post | None
             if platform in ("x", "mastodon", "telegram"):
                 post = self.a.by(club, t0, text=f"Match day! {benign_text(rng)}")
                 if post is None:
                     continue
-                for m, dt in zip(fans, self._offsets(len(fans)), strict=True):
+                for m, dt in wave:
                     self.a.pass_on(m, post, t0 + 30 + dt)
             else:
                 link = f"https://club-{rng.randrange(1000)}.example/tickets/{rng.randrange(10**5)}"
-                for m, dt in zip(fans, self._offsets(len(fans)), strict=True):
+                for m, dt in wave:
                     self.a.by(m, t0 + dt, text=f"Tickets! {link}", urls=[link])
         self._record("benign", fans, benign=True)
 
