@@ -258,3 +258,49 @@ def test_the_label_replaces_the_server_path(engine: sa.Engine, tmp_path: Path) -
     assert run.path == "export.jsonl"
     assert str(folder) not in json.dumps(run.summary) and str(folder) not in json.dumps(summary.as_dict())
     assert all(p.startswith("export.jsonl:") for p in summary.problems + summary.repairs)
+
+
+def test_the_migration_keeps_existing_rows(db_url: str) -> None:
+    """A database made before ``0007_store_text`` keeps its rows; its runs get a status."""
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from openiru.store.db import MIGRATIONS_DIR, alembic_config, make_engine, upgrade
+
+    engine = make_engine(db_url)
+    try:
+        cfg = alembic_config(engine)
+        for head in set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()) - {"0007_store_text"}:
+            command.upgrade(cfg, head)
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO accounts (platform, account_id, handle, status) "
+                                 "VALUES ('testnet', 'a1', 'alpha', 'unknown')"))
+            conn.execute(sa.text("INSERT INTO import_runs (path, format, platform, started_at, finished_at) "
+                                 "VALUES ('done.jsonl', 'generic', 'testnet', :t, :t), "
+                                 "('killed.jsonl', 'generic', 'testnet', :t, NULL)"), {"t": T0})
+        upgrade(engine)
+        with engine.begin() as conn:
+            assert conn.execute(sa.text("SELECT handle FROM accounts WHERE account_id = 'a1'")).scalar_one() == "alpha"
+            conn.execute(sa.insert(schema.accounts).values(platform="testnet", account_id="z" * 300,
+                                                           handle="h" * 1000, status="unknown"))
+            statuses = dict(conn.execute(sa.select(schema.import_runs.c.path, schema.import_runs.c.status)).all())
+        assert statuses == {"done.jsonl": "finished", "killed.jsonl": None}
+        ingest_source(engine, ListSource([]), after_batch=())  # the next import closes the old unfinished run
+        with engine.connect() as conn:
+            assert conn.execute(sa.select(schema.import_runs.c.status).where(
+                schema.import_runs.c.path == "killed.jsonl")).scalar_one() == "interrupted"
+    finally:
+        engine.dispose()
+
+
+def test_strict_stops_at_a_record_that_cannot_be_stored(engine: sa.Engine, tmp_path: Path) -> None:
+    from openiru.errors import RecordError
+
+    path = _jsonl(tmp_path / "posts.jsonl", 50, {30: {"post_id": "i" * 1200}})
+    with pytest.raises(RecordError) as raised:
+        ingest_path(engine, path, "generic", strict=True, after_batch=())
+    assert raised.value.location == "post testnet/" + "i" * 57 + "..."
+    assert "post id of 1200 bytes" in raised.value.reason
+    assert _count(engine, schema.posts) == 29  # every record before it committed
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(schema.import_runs.c.status)).scalar_one() == "aborted"

@@ -108,6 +108,8 @@ def _ingest_one(engine: sa.Engine, path: Path, format: str, platform: str | None
     errors = sum(summary.errors.values())
     if errors > 20:
         err.print(f"... and {errors - 20} more malformed records")
+    if summary.repaired:  # kept, with a value the database could not hold removed (store/clean.py)
+        err.print(f"[yellow]repaired[/]: {_reasons(summary.repaired)}", highlight=False)
     return summary
 
 
