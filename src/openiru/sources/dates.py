@@ -143,11 +143,13 @@ def parse_date(value: Any, order: str | None = None, excel: bool = False) -> dat
     text = " ".join(value.split())
     if not text:
         raise ValueError("empty date")
+    m = _NUMERIC.fullmatch(text)
+    if m is not None and len(m.group(1)) <= 2:  # D/M/Y or M/D/Y: the common case of scraped data
+        return _from_numeric(m, order, value)
     try:
         return parse_time(text)  # ISO 8601
     except ValueError:
         pass
-    m = _NUMERIC.fullmatch(text)
     if m is not None:
         return _from_numeric(m, order, value)
     cleaned = text.replace(",", " ").replace(" at ", " ")

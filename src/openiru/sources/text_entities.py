@@ -98,22 +98,28 @@ def extract(text: str) -> TextEntities:
     found = TextEntities()
     if not text:
         return found
-    repost = _REPOST.search(text)
+    at = "@" in text or "＠" in text  # each pattern runs only where its marker occurs
+    repost = _REPOST.search(text) if at else None
     if repost is not None:
         found.repost_of = _handle(repost.group(1), repost.group(2))
         marker = repost.group(0).lstrip()[:3].strip(" :@").upper()
         found.repost_marker = "via" if marker.startswith("VIA") else marker[:2]
-    urls = [clean_url(m.group(0)) for m in _URL.finditer(text)]
-    spans = [m.span() for m in _URL.finditer(text)]
-    for m in _TELEGRAM.finditer(text):
-        if not any(a <= m.start() < b for a, b in spans):
-            urls.append("https://" + clean_url(m.group(0)))
+    lowered = text.lower()
+    linked = "http" in lowered or "www." in lowered
+    matches = list(_URL.finditer(text)) if linked else []
+    urls = [clean_url(m.group(0)) for m in matches]
+    spans = [m.span() for m in matches]
+    if "t.me/" in lowered or "telegram.me/" in lowered:
+        for m in _TELEGRAM.finditer(text):
+            if not any(a <= m.start() < b for a, b in spans):
+                urls.append("https://" + clean_url(m.group(0)))
     found.urls = _unique([u for u in urls if u and "://" in u and url_host(u)], key=False)
 
     def outside_urls(start: int) -> bool:
         return not any(a <= start < b for a, b in spans)
 
-    mentions = [_handle(m.group(1), m.group(2)) for m in _MENTION.finditer(text) if outside_urls(m.start())]
+    mentions = [_handle(m.group(1), m.group(2)) for m in _MENTION.finditer(text)
+                if outside_urls(m.start())] if at else []
     if found.repost_marker == "RT":  # as in X's own data: the retweeted author is no mention
         skip = found.repost_of.lower() if found.repost_of else ""
         for index, handle in enumerate(mentions):
@@ -121,9 +127,12 @@ def extract(text: str) -> TextEntities:
                 del mentions[index]
                 break
     found.mentions = _unique(mentions)
-    found.hashtags = _unique([m.group(1) for m in _hashtag_pattern().finditer(text)
-                              if outside_urls(m.start()) and not m.group(1).isdigit()])
-    found.cashtags = _unique([m.group(1).upper() for m in _CASHTAG.finditer(text) if outside_urls(m.start())])
+    if "#" in text or "＃" in text:
+        found.hashtags = _unique([m.group(1) for m in _hashtag_pattern().finditer(text)
+                                  if outside_urls(m.start()) and not m.group(1).isdigit()])
+    if "$" in text:
+        found.cashtags = _unique([m.group(1).upper() for m in _CASHTAG.finditer(text)
+                                  if outside_urls(m.start())])
     return found
 
 
