@@ -31,6 +31,7 @@ def _pg_reachable() -> str | None:
 def _audit_anchor_per_test(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each test anchors its audit chain in its own file (not ./openiru-data of the checkout)."""
     monkeypatch.setenv("OPENIRU_AUDIT_ANCHOR", str(tmp_path / "audit.anchor"))
+    monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "openiru-data"))  # media store, evidence
     monkeypatch.delenv("OPENIRU_AUDIT_KEY", raising=False)
     monkeypatch.delenv("OPENIRU_SECRET_KEY", raising=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 from http.cookies import SimpleCookie
 
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from openiru.api.settings import ApiSettings
+from openiru.services.media_store import MediaStore
 from openiru.store import schema
 from test_api_support import make_world
 
@@ -103,8 +105,10 @@ def test_media_never_served_with_an_executable_type(sqlite_engine: sa.Engine, tm
         for name, (data, mime) in files.items():
             path = tmp_path / f"{name}.{mime.split('/')[1]}"
             path.write_bytes(data)
+            digest = hashlib.sha256(data).hexdigest()
+            assert MediaStore().put(path, digest)  # media is served from the store only
             conn.execute(sa.insert(schema.media).values(media_key=f"ref:{name}", mime=mime, path=str(path),
-                                                        missing=False))
+                                                        sha256=digest, missing=False))
     client = world.client("analyst")
     res = client.get("/api/v1/media/ref:png")
     assert res.status_code == 200 and res.headers["content-type"] == "image/png"

@@ -6,14 +6,20 @@ and video formats; anything else (HTML, SVG, scripts, PDFs, unknown) goes out
 as ``application/octet-stream`` with ``Content-Disposition: attachment``.  The
 recorded MIME type and the file name are never trusted.  ``nosniff`` and a
 sandboxing CSP come from the security middleware.
+
+Only files inside the media store (``services.media_store``, by content hash) or the
+evidence folder are served; any other path, whatever a database row says, is a 404.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from fastapi.responses import FileResponse, Response
 
+from ..services.evidence import evidence_root
+from ..services.media_store import MediaStore
 from ..sources.media import sniff_mime
 from .errors import ApiError
 
@@ -28,11 +34,18 @@ def inert_type(head: bytes) -> str | None:
     return mime if mime in INERT_TYPES else None
 
 
+def servable(path: str | Path) -> bool:
+    """Whether ``path`` (links resolved) lies in the media store or the evidence folder."""
+    real = os.path.realpath(path)
+    return any(real.startswith(os.path.realpath(root) + os.sep)
+               for root in (MediaStore().root, evidence_root()))
+
+
 def safe_media_response(path: str | None) -> Response:
     if not path:
         raise ApiError(404, "not_found", "the media file was not collected")
     file = Path(path)
-    if not file.is_file():
+    if not servable(file) or not file.is_file():
         raise ApiError(404, "not_found", "the media file is not on this server")
     with file.open("rb") as fh:
         head = fh.read(32)

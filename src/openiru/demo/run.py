@@ -14,6 +14,7 @@ raises is reported and the others still run.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,6 +90,20 @@ def run_steps(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[StepR
 
 def run_demo(engine: sa.Engine, out: Path, seed: int = 1, scale: float = 1.0, *, steps: bool = True,
              on_import: Callable[[Path], None] | None = None) -> DemoRun:
+    # The media store and the evidence go under the demo's output folder unless a data folder
+    # is configured: imports store media there, the referral step preserves evidence from it.
+    configured = os.environ.get("OPENIRU_DATA")
+    if configured is None:
+        os.environ["OPENIRU_DATA"] = str(Path(out) / "referrals" / "data")
+    try:
+        return _run_demo(engine, out, seed, scale, steps, on_import)
+    finally:
+        if configured is None:
+            os.environ.pop("OPENIRU_DATA", None)
+
+
+def _run_demo(engine: sa.Engine, out: Path, seed: int, scale: float, steps: bool,
+              on_import: Callable[[Path], None] | None) -> DemoRun:
     build = build_demo(Path(out), seed, scale)
     summaries = []
     fallbacks = []

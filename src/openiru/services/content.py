@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from ..errors import NotFoundError
 from ..store import schema
 from ..store import tables_detect as td
+from .media_store import MediaStore
 
 #: ``(items, key of the last item when there is a next page, else None)``
 Page = tuple[list[dict[str, Any]], list[Any] | None]
@@ -127,13 +128,16 @@ def get_account(engine: sa.Engine, platform: str, account_id: str) -> dict[str, 
 
 
 def media_file(engine: sa.Engine, media_key: str) -> tuple[str | None, str | None]:
-    """``(path, recorded MIME type)`` of a media item; its file may be missing."""
+    """``(path in the media store, recorded MIME type)`` of a media item; the path is None when
+    the store has no file with the item's SHA-256.  The path the row records (where the import
+    found the file) is never served: only the content-addressed store is."""
     m = schema.media
     with engine.connect() as conn:
-        row = conn.execute(sa.select(m.c.path, m.c.mime, m.c.missing).where(m.c.media_key == media_key)).first()
+        row = conn.execute(sa.select(m.c.sha256, m.c.mime, m.c.missing).where(m.c.media_key == media_key)).first()
     if row is None:
         raise NotFoundError("no such media item")
-    return (None if row.missing else row.path), row.mime
+    stored = None if row.missing else MediaStore().get(row.sha256)
+    return (str(stored) if stored else None), row.mime
 
 
 def neighbourhood(engine: sa.Engine, platform: str, account_id: str, limit: int = 40) -> dict[str, Any]:

@@ -96,6 +96,7 @@ async def ingest(request: Request, file: UploadFile = File(...),
         def run() -> dict[str, Any]:
             try:
                 source = source_for(target, format, platform)
+                source.boundary = FsPath(tmp)  # files the upload names: from its own folder only
                 return scrub(ingest_source(engine, source).as_dict())  # type: ignore[no-any-return]
             except ImportError as exc:  # an importer plugin that cannot load
                 raise ApiError(503, "importer_unavailable",
