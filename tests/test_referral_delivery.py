@@ -71,8 +71,10 @@ class FakeProvider:
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeProvider]:
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
     f = FakeProvider()
+    # the outbound client refuses 127.0.0.1 unless the allow-list names it
+    monkeypatch.setenv("OPENIRU_FETCH_ALLOW", f"127.0.0.1:{f.server.server_address[1]}")
     yield f
     f.close()
 
@@ -300,6 +302,7 @@ def _offline(url: str) -> Any:
 
 def test_media_files_are_preserved_with_their_digest(ready: sa.Engine, tmp_path: Path) -> None:
     from openiru.model import AccountKey, Media, Post, PostKey
+    from openiru.services import media_store
     from openiru.services.ingest import ingest_source
     from test_referral_service import T0, ListSource
 
@@ -308,7 +311,7 @@ def test_media_files_are_preserved_with_their_digest(ready: sa.Engine, tmp_path:
     digest = hashlib.sha256(picture.read_bytes()).hexdigest()
     ingest_source(ready, ListSource([Post(PostKey("x", "77"), AccountKey("x", "9"), T0, text="placeholder",
                                           media=[Media(sha256=digest, path=str(picture), mime="image/jpeg")])]),
-                  after_batch=())
+                  after_batch=[media_store.ingest_hook(ready)])  # evidence copies from the media store
     clock = Clock()
     [r] = referrals.create_referrals(ready, "ana", ["x:77"], now=clock)
     referrals.approve(ready, "bob", r["id"], now=clock)

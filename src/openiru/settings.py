@@ -8,6 +8,7 @@ file path is accepted and turned into a SQLite URL.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,13 @@ def resolve_db_url(explicit: str | None = None) -> str:
 
 def resolve_actor(explicit: str | None = None) -> str | None:
     return explicit or os.environ.get("OPENIRU_USER") or None
+
+
+def resolve_fetch_allow(explicit: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The outbound fetch allow-list (``OPENIRU_FETCH_ALLOW``): comma-separated hosts, addresses
+    or networks, each with an optional port (``127.0.0.1,localhost:8000,10.0.0.0/8,[::1]:8080``),
+    that evidence capture and verification may reach although internal (services.outbound)."""
+    return explicit if explicit is not None else (os.environ if env is None else env).get("OPENIRU_FETCH_ALLOW", "")
 
 
 @dataclass(frozen=True, slots=True)

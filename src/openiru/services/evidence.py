@@ -3,6 +3,8 @@
 For each target: the raw record as stored, its media files, and for anything
 with a web address a WARC capture (warcio) of the page as fetched now; each
 file with its SHA-256.  Files live under ``$OPENIRU_DATA/evidence/<reference>/``.
+Media come from the media store (``media_store``), pages through the outbound client
+(``outbound``: no internal addresses, size and time limits).
 TCO Art. 6 asks for 6 months' preservation: :func:`purge` deletes files
 older than the retention period and records the purge in the audit log.
 """
@@ -27,7 +29,8 @@ from warcio.warcwriter import WARCWriter
 
 from ..model import utc
 from ..store.tables_referral import evidence
-from . import audit
+from . import audit, outbound
+from .media_store import MediaStore
 from .referral_records import Clock, TargetInfo, system_now
 from .users import require_actor
 
@@ -48,13 +51,20 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _suffix(path: str | None) -> str:
+    """The recorded file name's extension, if it is a plain one (``.jpg``), for the copy's name."""
+    suffix = Path(path or "").suffix
+    return suffix if re.fullmatch(r"\.[A-Za-z0-9]{1,8}", suffix) else ""
+
+
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name)[:120]
 
 
 def default_fetch(url: str) -> httpx.Response:
-    with httpx.Client(timeout=10.0, follow_redirects=True) as client:
-        return client.get(url, headers={"Accept-Encoding": "identity"})
+    """A page as fetched now, through the one outbound client: internal addresses refused
+    (unless ``OPENIRU_FETCH_ALLOW`` names them), size and time limited."""
+    return outbound.fetch(url)
 
 
 def write_warc(path: Path, url: str, response: httpx.Response) -> None:
@@ -98,9 +108,11 @@ def capture(conn: sa.Connection, referral_id: int, reference: str, infos: list[T
         raw_path.write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str), "utf-8")
         add(key, "raw", raw_path, {})
         for m_index, m in enumerate(info.media):
-            src = Path(m["path"]) if m.get("path") else None
-            if src and src.is_file():
-                dest = folder / f"{stem}.media{m_index}{src.suffix}"
+            # From the media store only (by the hash the import recorded), never from the
+            # path a media row names: that path came from an export.
+            src = MediaStore().get(m.get("sha256"))
+            if src is not None:
+                dest = folder / f"{stem}.media{m_index}{_suffix(m.get('path'))}"
                 shutil.copyfile(src, dest)
                 add(key, "media", dest, {"media_key": m.get("media_key"), "source_sha256": m.get("sha256")})
             else:

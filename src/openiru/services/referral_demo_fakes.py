@@ -3,7 +3,8 @@
 An HTTP server on 127.0.0.1 that serves a page for each referred item (the
 post's text) until it is taken down (then 404), and accepts signed webhook
 deliveries.  :meth:`LocalProvider.fetch` maps any public address onto this
-server, so evidence capture and removal verification run offline.
+server, so evidence capture and removal verification run offline; it fetches
+through the outbound client with this server's address on the allow-list.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
+
+from .outbound import FetchPolicy, Outbound, parse_allow
 
 
 class LocalProvider:
@@ -60,10 +63,12 @@ class LocalProvider:
         self.pages.pop(self.path_for(address), None)
 
     def fetch(self, url: str) -> httpx.Response:
-        with httpx.Client(timeout=5.0) as client:
-            response = client.get(self.base + self.path_for(url))
-        response.read()
-        return response
+        """Through the outbound client like any capture, with this server (and it alone)
+        on the allow-list: 127.0.0.1 is refused otherwise."""
+        port = self.server.server_address[1]
+        policy = FetchPolicy.from_env(allow=parse_allow(f"127.0.0.1:{port}"), timeout=5.0)
+        with Outbound(policy) as client:
+            return client.get(self.base + self.path_for(url))
 
     def close(self) -> None:
         self.server.shutdown()

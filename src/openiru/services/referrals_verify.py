@@ -6,7 +6,8 @@ the referred text) counts as gone; a 2xx page that still shows the content
 counts as reachable.  The check is kept as evidence (status, body SHA-256).
 Content that comes back after removal re-opens the referral; a referral past
 its deadline is closed as removed when the content is gone, otherwise it
-becomes ``no_response``.
+becomes ``no_response``.  Pages are fetched through the outbound client
+(``evidence.default_fetch`` -> ``outbound``): internal addresses are refused.
 """
 
 from __future__ import annotations
