@@ -304,3 +304,36 @@ def test_strict_stops_at_a_record_that_cannot_be_stored(engine: sa.Engine, tmp_p
     assert _count(engine, schema.posts) == 29  # every record before it committed
     with engine.connect() as conn:
         assert conn.execute(sa.select(schema.import_runs.c.status)).scalar_one() == "aborted"
+
+
+def test_many_bad_rows_in_one_batch_each_cost_only_itself(engine: sa.Engine) -> None:
+    a = AccountKey("testnet", "a")
+    records: list[Record] = [Post(PostKey("testnet", str(i)), a, T0, text=f"\ud800 {i}" if i % 10 == 3 else f"t {i}")
+                             for i in range(200)]
+    summary = ingest_source(engine, ListSource(records), after_batch=())
+    assert summary.posts == 180 and summary.errors == {"the database refused it": 20}
+    refused = sorted(int(p.split(":")[1].rsplit("/", 1)[1]) for p in summary.problems)
+    assert refused == list(range(3, 200, 10))
+
+
+def test_only_errors_of_the_data_are_retried_row_by_row() -> None:
+    import sqlite3
+
+    import psycopg
+
+    from openiru.store.retry import row_error
+
+    def wrapped(exc: Exception) -> sa.exc.DBAPIError:
+        return sa.exc.DBAPIError.instance("INSERT", None, exc, sqlite3.Error)
+
+    assert row_error(wrapped(sqlite3.IntegrityError("NOT NULL constraint failed")))
+    assert row_error(wrapped(psycopg.errors.StringDataRightTruncation("value too long")))
+    assert row_error(wrapped(psycopg.errors.ProgramLimitExceeded("index row size exceeds maximum")))
+    assert row_error(wrapped(psycopg.DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")))
+    assert row_error(UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed"))
+    assert not row_error(wrapped(sqlite3.OperationalError("database is locked")))
+    assert not row_error(wrapped(sqlite3.OperationalError("disk I/O error")))
+    assert not row_error(wrapped(psycopg.errors.AdminShutdown("terminating connection")))
+    assert not row_error(wrapped(psycopg.errors.DiskFull("could not extend file")))
+    assert not row_error(wrapped(psycopg.errors.UndefinedTable("relation does not exist")))
+    assert not row_error(RuntimeError("a bug"))

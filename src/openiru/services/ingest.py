@@ -210,8 +210,12 @@ class BatchWriter:
         """The batch failed on a value the database refused: written again in parts, so that
         only the records it refuses are lost, each reported (see :mod:`openiru.store.retry`)."""
 
-        def write(part: BatchRows, keys: set[tuple[str, str]]) -> BatchCounts:
-            return self._transaction([p for p in posts if (p.key.platform, p.key.post_id) in keys], part, None)
+        by_key: dict[tuple[str, str], list[Post]] = {}
+        for post in posts:
+            by_key.setdefault((post.key.platform, post.key.post_id), []).append(post)
+
+        def write(part: BatchRows, keys: list[tuple[str, str]]) -> BatchCounts:
+            return self._transaction([p for k in keys for p in by_key.get(k, ())], part, None)
 
         def refused(unit: Unit, exc: BaseException) -> None:
             self.refused.append(f"{self.summary.path}:{unit.label}: the database refused it: {reason(exc)}")

@@ -127,11 +127,11 @@ def merge_units(units: list[Unit]) -> BatchRows:
     return rows
 
 
-def write_apart(rows: BatchRows, write: Callable[[BatchRows, set[tuple[str, str]]], Any],
+def write_apart(rows: BatchRows, write: Callable[[BatchRows, list[tuple[str, str]]], Any],
                 refused: Callable[[Unit, BaseException], None]) -> list[Any]:
     """Write ``rows`` (a batch that failed as a whole) in halves, as the module says.
 
-    ``write(rows, post_keys)`` writes rows in a transaction of its own and returns its
+    ``write(rows, post_keys)`` (the keys in the batch's order) writes rows in a transaction of its own and returns its
     result; an error it raises that :func:`row_error` accepts splits the part, others
     propagate.  ``refused(unit, error)`` is told of each unit that failed alone.
     Returns the results of the writes that succeeded.
@@ -144,7 +144,7 @@ def write_apart(rows: BatchRows, write: Callable[[BatchRows, set[tuple[str, str]
         if not part:
             continue
         try:
-            results.append(write(merge_units(part), {u.post for u in part if u.post is not None}))
+            results.append(write(merge_units(part), [u.post for u in part if u.post is not None]))
         except Exception as exc:
             if not row_error(exc):
                 raise
