@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import builtins
 import hashlib
+import io
 import json
 import mimetypes
 import os
@@ -161,6 +162,7 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         return real_os_open(path, flags, mode, dir_fd=dir_fd)
 
     monkeypatch.setattr(builtins, "open", spy_open)
+    monkeypatch.setattr(io, "open", spy_open)  # what pathlib's Path.open calls
     monkeypatch.setattr(os, "open", spy_os_open)
     yield seen
 
@@ -181,6 +183,7 @@ def test_no_source_reads_a_file_outside_its_export(name: str, export: tuple[Path
     outside = [p for p in opened if not p.startswith(root + os.sep) and p != root
                and (p.startswith(("/etc", "/proc", "/dev", "/sys")) or p.startswith(str(secret.parent)))]
     assert not outside, f"{name} opened files outside the export: {outside}"
+    assert any(p.startswith(root + os.sep) for p in opened), "the spy saw the export itself being read"
     posts = [r for r in records if isinstance(r, Post)]
     media = [m for p in posts for m in p.media]
     forbidden = _forbidden(secret)
