@@ -122,6 +122,9 @@ def test_ambiguous_dates_stop_with_two_examples_and_date_order_settles(tmp_path:
     with pytest.raises(FormatError) as err:
         list(GenericSource(path, "x").records())
     assert "'1/6/2015 21:07'" in str(err.value) and "'3/4/2015 10:00'" in str(err.value)
+    (tmp_path / "amb.csv.mapping.json").write_text('{"date_order": "YMD"}')
+    with pytest.raises(FormatError, match="'YMD'"):
+        GenericSource(path, "x").plan()
     (tmp_path / "amb.csv.mapping.json").write_text('{"date_order": "DMY"}')
     posts = [r for r in GenericSource(path, "x").records() if hasattr(r, "text")]
     assert posts[0].timestamp == datetime(2015, 6, 1, 21, 7, tzinfo=UTC)

@@ -177,6 +177,8 @@ def scan_plan(rows: Any, first_rows: list[tuple[str, dict[str, Any]]], explicit:
     from ..errors import FormatError
     from .dates import scan_column
 
+    if date_order and date_order.upper() not in ("DMY", "MDY"):
+        raise FormatError(f"{source}: \"date_order\": {date_order!r} in {where}: give \"DMY\" or \"MDY\"")
     header = list(first_rows[0][1]) if first_rows else []
     plan = plan_columns(header, [r for _, r in first_rows], explicit, fields)
     for name in DATE_FIELDS:
