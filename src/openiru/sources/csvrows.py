@@ -36,7 +36,8 @@ MAX_FIELD = 16 << 20
 MAX_RECORD = 32 << 20
 #: The most physical lines one record may span (a post's text with line breaks).
 MAX_RECORD_LINES = 2000
-#: Bytes other than tab, CR and LF below 0x20, in the first 64 KiB, that make a file "binary".
+#: Bytes below 0x20 other than tab, CR and LF: more than 5% of the first 64 KiB (and more than
+#: 16) make a file "binary" (UTF-16 text is ~50% NUL bytes; stray NULs in a CSV are not).
 _CONTROL = bytes(b for b in range(0x20) if b not in b"\t\r\n")
 
 
@@ -93,7 +94,7 @@ class _Lines:
 def check_binary(path: Path, head: bytes) -> None:
     """Stop with a clear error when a file meant as CSV is binary (an image, a UTF-16 text...)."""
     sample = head[:65536]
-    if sample and len(sample) - len(sample.translate(None, _CONTROL)) > max(4, len(sample) // 200):
+    if sample and len(sample) - len(sample.translate(None, _CONTROL)) > max(16, len(sample) // 20):
         raise FormatError(f"{path.name}: a binary file, not CSV or JSON lines text "
                           "(UTF-16 text: save it as UTF-8)")
 

@@ -25,6 +25,7 @@ chunk with damage in it is scanned character by character.
 from __future__ import annotations
 
 import codecs
+import re
 from collections import deque
 from typing import Any, BinaryIO
 
@@ -37,6 +38,10 @@ BOM = b"\xef\xbb\xbf"
 #: Bytes that matter to the structure: quotes, brackets, control characters (all others dropped).
 _NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}' and b >= 0x20)
 _CONTROL = bytes(range(0x20))
+#: What may follow a backslash in a JSON string (``\\\\`` pairs already removed).
+_ESCAPES = frozenset('"\\/bfnrtu')
+_BAD_ESCAPE_RE = re.compile(rb'\\[^"\\/bfnrtu]')
+_MARK_ESCAPE = f"u{ord(MARK):04x}"
 _OUTSIDE_NOISE = _CONTROL  # whitespace (and stray control bytes the parser reports itself)
 
 
@@ -149,13 +154,18 @@ class GuardedFile:
         is the brackets outside strings, and, rarely, a few quotes around text in strings."""
         if not data:
             return True
+        if self._escape and data[:1].decode("latin-1") not in _ESCAPES:
+            return False
         start = 1 if self._escape else 0
         body = data[start:]
         trailing = len(body) - len(body.rstrip(b"\\"))
         if trailing % 2:
             body = body[:-1]  # the next chunk's first byte is escaped
         if b"\\" in body:
-            body = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+            body = body.replace(b"\\\\", b"")
+            if _BAD_ESCAPE_RE.search(body):
+                return False
+            body = body.replace(b'\\"', b"")
         kept = body.translate(None, _NOT_STRUCTURE)
         quotes = kept.count(b'"')
         reduced = kept.replace(b'""', b"")
@@ -207,6 +217,9 @@ class GuardedFile:
             elif self._in_string:
                 if self._escape:
                     self._escape = False
+                    if ch not in _ESCAPES:  # a damaged or invalid escape: the mark, as an escape
+                        self._repairs.append(("invalid escape in a string", offset + index))
+                        ch = _MARK_ESCAPE
                 elif ch == "\\":
                     self._escape = True
                 elif ch == '"':

@@ -8,6 +8,7 @@ memory stays constant whatever the file size.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -70,6 +71,38 @@ def iter_json_array(path: Path, prefix: str = "item") -> Iterator[tuple[str, Any
                 yield Problem(str(path), "$", f"outside any item: {outside}")
         except ijson.JSONError as exc:
             yield Problem(str(path), f"after item {index}", f"invalid JSON: {exc}")
+
+
+def load_partial(data: bytes) -> tuple[Any, str | None]:
+    """A JSON document that may be cut off or broken: the value built up to the break, less the
+    array item that was being read when it came, and the parser's error (``None``: whole)."""
+    builder = ijson.ObjectBuilder()
+    last = ("", "")
+    try:
+        for prefix, event, value in ijson.parse(io.BytesIO(data), use_float=True):
+            builder.event(event, value)
+            last = (prefix, event)
+    except ijson.JSONError as exc:
+        error = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+    else:
+        return builder.value, None
+    value = getattr(builder, "value", None)
+    prefix, event = last
+    parts = prefix.split(".") if prefix else []
+    # The record being read: the outermost array item the break came inside of.
+    for depth in range(len(parts)):
+        if parts[depth] != "item":
+            continue
+        finished = depth == len(parts) - 1 and event in ("end_map", "end_array", "string", "number",
+                                                         "boolean", "null")
+        if not finished:
+            container = value
+            for key in parts[:depth]:
+                container = container[-1] if key == "item" else container[key]
+            if isinstance(container, list) and container:
+                container.pop()
+        break
+    return value, error
 
 
 def first_non_space(head: bytes) -> bytes:

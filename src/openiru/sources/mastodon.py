@@ -95,7 +95,7 @@ class MastodonStatusSource(Source):
 
     def _items(self) -> Iterator[tuple[str, Any] | Problem]:
         head = read_head(self.path, 4096, line_limit=0)  # the first bytes only
-        if first_non_space(head) == b"[":
+        if first_non_space(head) == b"[" and self.path.suffix.lower() not in (".jsonl", ".ndjson"):
             for found in iter_json_array(self.path):
                 if isinstance(found, Problem):
                     yield found

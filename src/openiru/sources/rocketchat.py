@@ -114,10 +114,12 @@ class RocketChatSource(Source):
     def _messages(self) -> Iterator[tuple[str, Any] | Problem]:
         head = read_head(self.path, 65536, line_limit=0)
         start = first_non_space(head)
-        if start == b"[":
+        # JSON lines by name too: a damaged first line must not make the file one broken document.
+        by_name = self.path.suffix.lower() in (".jsonl", ".ndjson")
+        if start == b"[" and not by_name:
             for found in iter_json_array(self.path):
                 yield found if isinstance(found, Problem) else (found[0].replace("item", "$", 1), found[1])
-        elif self._one_message_per_line(head):
+        elif by_name or self._one_message_per_line(head):
             for found in iter_json_lines(self.path):
                 if isinstance(found, Problem):
                     yield found

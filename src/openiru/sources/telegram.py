@@ -107,7 +107,7 @@ class TelegramExportSource(Source):
                     continue
                 try:
                     record = self._message(message, chat, base, known_names)
-                except (ValueError, TypeError, KeyError, AttributeError) as exc:
+                except (ValueError, TypeError, KeyError, AttributeError, OverflowError, OSError) as exc:
                     yield Problem(names, f"{prefix}messages[{index}]", f"invalid message: {exc}")
                     continue
                 if isinstance(record, Problem):

@@ -39,7 +39,7 @@ from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_ti
 from .base import Problem, Record, Source
 from .html import hashtags_in_text, markdown_to_text
 from .jsonguard import BOM, MARK, GuardedFile, count_marks
-from .jsonio import read_head
+from .jsonio import load_partial, read_head
 from .media import PathRefused, hash_confined, missing_media
 from .paths import confine
 
@@ -56,6 +56,8 @@ MAX_FILE = 32 << 20
 _LONE_SURROGATE_RE = re.compile(
     rb"(\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 MARK_ESCAPE = b"\\u" + f"{ord(MARK):04x}".encode()
+#: Key under which a file cut off or broken carries the parser's error (see ``_load``).
+BROKEN = "\ufdd0broken"
 
 
 def _site_root(path: Path) -> Path:
@@ -77,11 +79,12 @@ def _site_folders(folder: Path) -> list[Path]:
     return sorted(d for d in folder.iterdir() if d.is_dir() and (d / "content.json").is_file())
 
 
-def _load(path: Path) -> Any:
+def _load(path: Path, partial: bool = False) -> Any:
     """A ZeroNet JSON file, read whole.  Damage that would lose the whole file (invalid UTF-8, a
     raw control character, a lone surrogate escape such as ``"\\ud800"``, nesting deeper than
     :data:`~.jsonguard.MAX_DEPTH`) is replaced by :data:`~.jsonguard.MARK`, so that only the
-    items holding it are refused (see :func:`_damaged`)."""
+    items holding it are refused (see :func:`_damaged`).  With ``partial``, a file cut off or
+    broken gives the items before the break, the parser's error under the key :data:`BROKEN`."""
     with open(path, "rb") as fh:
         data = fh.read(MAX_FILE + 1)
     if len(data) > MAX_FILE:
@@ -91,7 +94,17 @@ def _load(path: Path) -> Any:
     except orjson.JSONDecodeError:
         guard = GuardedFile(io.BytesIO(data))
         repaired = b"".join(iter(lambda: guard.read(1 << 16), b""))
-        return orjson.loads(_LONE_SURROGATE_RE.sub(lambda m: m.group(1) or MARK_ESCAPE, repaired))
+        repaired = _LONE_SURROGATE_RE.sub(lambda m: m.group(1) or MARK_ESCAPE, repaired)
+        try:
+            return orjson.loads(repaired)
+        except orjson.JSONDecodeError as exc:
+            if not partial:
+                raise
+            value, error = load_partial(repaired)  # cut off: the items before the break
+            if not isinstance(value, dict):
+                raise exc from None
+            value[BROKEN] = error
+            return value
 
 
 def _damaged(item: Any) -> bool:
@@ -219,13 +232,15 @@ class ZeroNetSiteSource(Source):
             return
         account, auth = author
         try:
-            data = _load(path)
+            data = _load(path, partial=True)
         except (OSError, orjson.JSONDecodeError) as exc:
             yield Problem(str(path), "$", f"invalid JSON: {exc}")
             return
         if not isinstance(data, dict):
             yield Problem(str(path), "$", "not a JSON object")
             return
+        if BROKEN in data:
+            yield Problem(str(path), "$", f"invalid JSON: {data.pop(BROKEN)}; the items before it are read")
         yield account
         for location, kind, item, extra in _items(data):
             if _damaged(item):
