@@ -122,7 +122,7 @@ class Activity:
         key = self.role("propagandist", "ringleader")
         for acc in key:
             if acc.role == "propagandist":
-                n = rng.randint(8, 20)
+                n = rng.randint(6, 14)
             else:   # ringleaders write most on their home platform
                 n = rng.randint(10, 25) if acc.platform == self.p.home else rng.randint(3, 8)
             if self.p.quick:

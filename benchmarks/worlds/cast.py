@@ -19,6 +19,7 @@ from .text import NEWS_WORDS, Organisation, person_name, word
 DAY = 86400.0
 KEY_ROLES = ("ringleader", "outlet", "propagandist")
 EXEMPT_ROLES = ("news", "journalist", "researcher", "osint", "monitor", "celebrity")
+MIN_KEY = 25
 
 
 class Cast:
@@ -77,7 +78,9 @@ class Cast:
             handle = self.handles.claim(platform, name.replace(" ", "_").lower())
             self.account(platform, "outlet", f"outlet{k}", handle, name, channel=platform == "telegram",
                          followers=rng.randint(500, 5000), bio=f"Official placeholder channel of {self.org.name}")
-        for k in range(p.n_propagandists):
+        # at least MIN_KEY key accounts, so that precision@20 can reach 1 with room to spare
+        leaders = len(self.by_role.get("ringleader", [])) + len(self.by_role.get("outlet", []))
+        for k in range(max(p.n_propagandists, MIN_KEY - leaders)):
             self.person(self._platform(home_w | {q: 1.0 for q in p.platforms if q not in home_w}),
                         "propagandist", f"prop{k}", rng.randint(100, 1500),
                         bio=f"#{self.org.hashtags[0]} placeholder supporter")

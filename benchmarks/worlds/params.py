@@ -109,7 +109,7 @@ def draw(seed: int, quick: bool = False) -> WorldParams:
         n_leaders=rng.randint(3, 6), n_outlets=rng.randint(2, 4),
         n_propagandists=max(4, int(rng.randint(8, 14) * scale)),
         n_amplifiers=max(10, int(rng.randint(25, 60) * scale)),
-        n_benign=max(30, int(rng.randint(80, 180) * scale)),
+        n_benign=max(30, int(rng.randint(70, 150) * scale)),
         exempt=exempt, n_benign_rings=rng.randint(0, 2), n_lookalikes=rng.randint(1, 4),
         evasions=evasions, rings=rings, ring_size=(6, 12) if not quick else (5, 7),
         ring_spread=rng.uniform(20.0, 180.0), ring_participation=rng.uniform(0.7, 1.0),
