@@ -166,3 +166,22 @@ def test_quick_schema_check_sees_a_missing_or_partial_migration(tmp_path: Path) 
 ])
 def test_covers_every_revision(graph: dict[str, tuple[str, ...]], recorded: set[str], current: bool) -> None:
     assert store_db.covers_every_revision(frozenset(recorded), graph) is current
+
+
+def test_a_command_s_engine_is_disposed_when_it_ends(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
+    from openiru.commands import common
+
+    disposed: list[sa.Engine] = []
+    opened: list[sa.Engine] = []
+
+    def open_and_watch(url: str | None) -> sa.Engine:
+        engine = store_db.open_database(url)
+        opened.append(engine)
+        real = engine.dispose
+        monkeypatch.setattr(engine, "dispose", lambda close=True: (disposed.append(engine), real(close))[1])
+        return engine
+
+    monkeypatch.setattr(common, "open_database", open_and_watch)
+    result = CliRunner().invoke(cli.app, ["referrals", "--json", "--db", sqlite_url])
+    assert result.exit_code == 0, result.output
+    assert opened and disposed == opened  # referrals does not dispose it itself: the context does

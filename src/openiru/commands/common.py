@@ -6,7 +6,6 @@ import json
 import sys
 from typing import TYPE_CHECKING, Annotated, Any
 
-import click
 import sqlalchemy as sa
 import typer
 
@@ -27,6 +26,16 @@ AsOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON.")]
 
 
+def current_context() -> Any:
+    """The click context of the command running, as Typer keeps it (its own copy of click
+    since 0.2x: ``click.get_current_context`` of the click package never sees it)."""
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - Typer on the click package
+        from click import get_current_context  # type: ignore[no-redef]
+    return get_current_context(silent=True)
+
+
 def engine_for(db: str | None) -> sa.Engine:
     """An engine on an up-to-date schema, disposed when the command ends.
 
@@ -35,7 +44,7 @@ def engine_for(db: str | None) -> sa.Engine:
     ResourceWarning, an error under the test-suite's ``filterwarnings = error``).
     """
     engine = open_database(db)
-    ctx = click.get_current_context(silent=True)
+    ctx = current_context()
     if ctx is not None:
         ctx.find_root().call_on_close(engine.dispose)
     return engine
