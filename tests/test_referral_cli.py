@@ -208,7 +208,7 @@ def test_webhook_send_generates_a_provider_secret(db: str, capsys: pytest.Captur
         # No OPENIRU_SECRET_KEY: a generated secret is not stored in plain text, nothing is sent.
         assert run(["referral", "send", rid, "--channel", "webhook", "--as", "bob"]) == 1
         assert "OPENIRU_SECRET_KEY" in capsys.readouterr().err and fake.received == []
-        monkeypatch.setenv("OPENIRU_SECRET_KEY", "k" * 40)
+        monkeypatch.setenv("OPENIRU_SECRET_KEY", "k3y-M4terial_for.tests-9f2c71d0e8a4b653")
         assert run(["referral", "send", rid, "--channel", "webhook", "--as", "bob"]) == 0
         capsys.readouterr()
         assert run(["provider", "secret", "show", "Hook Host", "--as", "bob"]) == 0

@@ -211,7 +211,8 @@ def _demo(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
             (folder / name).write_text(referrals_export.export(engine, fmt, now=clock), "utf-8")
         lines.append(f"referrals: exports (STIX, MISP, DSA, Lumen, hash list) written to {folder}")
         chain = audit.verify(engine)
-        lines.append(f"referrals: audit chain {'intact' if chain.ok else 'BROKEN'} ({chain.entries} entries); "
+        state = "intact" if chain.ok else "UNVERIFIABLE (no anchor)" if chain.status == audit.UNVERIFIABLE else "BROKEN"
+        lines.append(f"referrals: audit chain {state} ({chain.entries} entries); "
                      f"email received {fake_count(smtp)}, webhook calls {len(fake.webhook_calls)}")
     finally:
         fake.close()
