@@ -221,3 +221,26 @@ def test_r_export_shape_row_numbers_semicolon_lists_and_na(tmp_path: Path) -> No
     posts = [r for r in source.records() if hasattr(r, "text")]
     assert posts[0].hashtags == ["one", "two"] and [m.handle for m in posts[0].mentions] == ["b_two", "c_three"]
     assert posts[1].hashtags == [] and posts[1].mentions == []
+
+
+def test_a_users_file_resolves_the_mentions_of_a_posts_file(tmp_path: Path, sqlite_engine: sa.Engine) -> None:
+    """Datasets often come as posts (by account id) plus a users file that has the handles."""
+    posts = write_csv(tmp_path / "posts.csv", [["1", "10", "2022-12-18T20:52:22Z", "hello @Handle_B"],
+                                               ["2", "20", "2022-12-18T21:00:00Z", "RT @handle_a: hello"]],
+                      ["tweet_id", "author_id", "created_at", "text"])
+    users = write_csv(tmp_path / "users.csv", [["10", "Name A", "handle_a", "5"], ["20", "Name B", "handle_b", "7"]],
+                      ["user_id", "name", "username", "followers"])
+    ingest_source(sqlite_engine, source_for(posts, platform="x"), after_batch=())
+    assert edge_set_ids(sqlite_engine) == set()
+    summary = ingest_source(sqlite_engine, source_for(users, platform="x"), after_batch=())
+    assert (summary.posts_read, summary.accounts) == (0, 2)
+    assert summary.notes == ["no time and no text column: read as a table of accounts"]
+    assert edge_set_ids(sqlite_engine) == {("10", "20", "mention"), ("20", "10", "repost")}
+
+
+def edge_set_ids(engine: sa.Engine) -> set[tuple[str, str, str]]:
+    e = schema.edges
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(e.c.source_account_id, e.c.target_account_id, e.c.kind)
+                            .where(e.c.target_account_id.is_not(None))).all()
+    return {(s, t, k) for s, t, k in rows}

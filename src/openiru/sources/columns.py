@@ -196,3 +196,8 @@ def scan_plan(rows: Any, first_rows: list[tuple[str, dict[str, Any]]], explicit:
         if dates.order:
             plan.notes.append(f"column {column!r}: {dates.reason}")
     return plan
+
+
+def accounts_table(columns: dict[str, str]) -> bool:
+    """Columns of a table of accounts (a dataset's users file): an account, no time, no text."""
+    return "timestamp" not in columns and "text" not in columns and bool({"account_id", "handle"} & columns.keys())

@@ -39,7 +39,15 @@ import orjson
 from ..errors import FormatError
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time, utc
 from .base import Problem, Record, Source
-from .columns import ColumnPlan, account_extras, count, derived_post_id, scan_plan, text_enrich
+from .columns import (
+    ColumnPlan,
+    account_extras,
+    accounts_table,
+    count,
+    derived_post_id,
+    scan_plan,
+    text_enrich,
+)
 from .csvrows import check_binary, iter_csv_rows
 from .jsonio import first_non_space, is_jsonl, iter_json_lines, read_head
 from .media import PathRefused, hash_confined
@@ -247,6 +255,7 @@ class GenericSource(Source):
         self.sheet = self.mapping.sheet
         self._plan: ColumnPlan | None = None
         self._latest: dict[str, Any] = {}  # account -> time of the row its profile came from
+        self._accounts_only = False  # a CSV/sheet of accounts: no time and no text column
 
     @classmethod
     def sniff(cls, path: Path, head: bytes) -> float:
@@ -318,6 +327,9 @@ class GenericSource(Source):
                         break
             self._plan = scan_plan(self._rows, first, self.mapping.columns, FIELDS, self.mapping.date_order,
                                    self.mapping.timestamp_format, str(self.path), mapping_path(self.path).name)
+            if self._is_csv and accounts_table(self._plan.columns):
+                self._plan.derived_ids = False
+                self._plan.notes = ["no time and no text column: read as a table of accounts"]
         return self._plan
 
     @property
@@ -354,10 +366,11 @@ class GenericSource(Source):
         platform at all, or (CSV, where the header holds for every row) no post id or time column.
         JSONL lines may each carry other keys, so there a missing one is that line's error."""
         sidecar = mapping_path(self.path).name
+        self._accounts_only = header and accounts_table(columns)
         if not self.fixed_platform and "platform" not in columns:
             raise FormatError(f"{self.path}: no platform: give --platform NAME, add a 'platform' column, "
                               f"or set \"platform\" in {sidecar}")
-        for required in ("timestamp",) if header else ():  # no post id: a derived one
+        for required in ("timestamp",) if header and not self._accounts_only else ():  # no post id: derived
             if required not in columns:
                 raise FormatError(f"{self.path}: no {required} column (names tried: "
                                   f"{', '.join(FIELDS[required])}); map one in {sidecar}")
@@ -386,6 +399,9 @@ class GenericSource(Source):
         account_id = text_of("account_id") or handle
         if not account_id:
             raise KeyError("missing account")
+        if self._accounts_only:
+            return [Account(AccountKey(platform, account_id), handle=handle, display_name=text_of("display_name"),
+                            bio=text_of("bio"), followers=count(get("followers")), metadata=account_extras(get))]
         timestamp = self._time(get("timestamp"), columns.get("timestamp"), "timestamp")
         post_id = text_of("post_id")
         if not post_id and "post_id" not in columns:
