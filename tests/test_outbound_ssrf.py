@@ -21,6 +21,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from openiru.errors import ConfigError
 from openiru.referral.targets import parse_target
 from openiru.services import evidence, outbound, referrals_verify
 from openiru.services.outbound import (
@@ -161,8 +162,8 @@ def test_allow_list_from_the_environment(server: Server, monkeypatch: pytest.Mon
         outbound.fetch(f"{server.base}/secret")
     monkeypatch.setenv("OPENIRU_FETCH_MAX_BYTES", "1000")
     assert outbound.fetch(f"{server.base}/secret").content == SECRET
-    monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "300.1.1.1:x")
-    with pytest.raises(ValueError, match="OPENIRU_FETCH_ALLOW"):
+    monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "127.0.0.1:x")
+    with pytest.raises(ConfigError, match="OPENIRU_FETCH_ALLOW: '127.0.0.1:x'"):
         outbound.fetch(f"{server.base}/secret")
 
 

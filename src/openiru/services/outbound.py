@@ -41,6 +41,7 @@ from typing import Any
 
 import httpx
 
+from ..errors import ConfigError
 from ..settings import resolve_fetch_allow
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -91,10 +92,15 @@ class AllowRule:
 def parse_allow(value: str | Iterable[str] | None) -> tuple[AllowRule, ...]:
     """``"127.0.0.1,localhost:8000,10.0.0.0/8,[::1]:8080"`` as rules (entries by comma or space)."""
     entries = value.replace(",", " ").split() if isinstance(value, str) else list(value or [])
-    try:
-        return tuple(AllowRule.parse(e) for e in entries if e.strip())
-    except ValueError as exc:
-        raise ValueError(f"OPENIRU_FETCH_ALLOW: bad entry ({exc})") from None
+    rules = []
+    for entry in entries:
+        if entry.strip():
+            try:
+                rules.append(AllowRule.parse(entry))
+            except ValueError:
+                raise ConfigError(f"OPENIRU_FETCH_ALLOW: {entry.strip()!r} is not a host, address or "
+                                  "network with an optional :port") from None
+    return tuple(rules)
 
 
 def _plain(address: IPAddress) -> IPAddress:
