@@ -185,3 +185,10 @@ def test_a_command_s_engine_is_disposed_when_it_ends(monkeypatch: pytest.MonkeyP
     result = CliRunner().invoke(cli.app, ["referrals", "--json", "--db", sqlite_url])
     assert result.exit_code == 0, result.output
     assert opened and disposed == opened  # referrals does not dispose it itself: the context does
+
+
+def test_every_command_module_with_register_is_in_the_table() -> None:
+    folder = Path(cli.__file__).with_name("commands")
+    with_register = {p.stem for p in folder.glob("*.py") if re.search(r"^def register\(", p.read_text("utf-8"),
+                                                                       re.MULTILINE)}
+    assert with_register <= set(cli.COMMAND_MODULES), "add the module's commands to openiru.cli.COMMANDS"
