@@ -337,3 +337,20 @@ def test_only_errors_of_the_data_are_retried_row_by_row() -> None:
     assert not row_error(wrapped(psycopg.errors.DiskFull("could not extend file")))
     assert not row_error(wrapped(psycopg.errors.UndefinedTable("relation does not exist")))
     assert not row_error(RuntimeError("a bug"))
+
+
+def test_numbers_beyond_their_columns_are_dropped_and_the_record_kept(engine: sa.Engine) -> None:
+    from openiru.model import Media
+
+    a = AccountKey("testnet", "big")
+    records: list[Record] = [
+        Account(a, handle="big", followers=2**40),
+        Post(PostKey("testnet", "m"), a, T0, text="media of an impossible size",
+             media=[Media(url="https://example.org/a.jpg", size=2**70, mime="image/jpeg")]),
+    ]
+    summary = ingest_source(engine, ListSource(records), after_batch=())
+    assert summary.posts == 1 and not summary.errors
+    assert summary.repaired == {"number out of range dropped": 2}
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(schema.accounts.c.followers)).scalar_one() is None
+        assert conn.execute(sa.select(schema.media.c.size, schema.media.c.mime)).one() == (None, "image/jpeg")

@@ -43,6 +43,7 @@ LANGUAGE_MAX_CHARS = 16
 MIME_MAX_CHARS = 100
 MEDIA_KEY_MAX_CHARS = 600
 INT_MAX = 2**31 - 1
+BIGINT_MAX = 2**63 - 1
 
 REPAIRED_NUL = "NUL characters removed"
 DROPPED_VALUE = "value too long for its column dropped"
@@ -96,6 +97,12 @@ def _media(items: list[Media], repairs: list[str]) -> list[Media]:
             m = replace(m, mime=None)
             changed = True
             repairs.append(DROPPED_VALUE)
+        if not _numbers_fit(m):
+            m = replace(m, size=m.size if m.size is None or -BIGINT_MAX <= m.size <= BIGINT_MAX else None,
+                        pdq_quality=(m.pdq_quality if m.pdq_quality is None or -INT_MAX <= m.pdq_quality <= INT_MAX
+                                     else None))
+            changed = True
+            repairs.append(DROPPED_NUMBER)
         try:
             key = m.key
         except ValueError:
@@ -155,9 +162,14 @@ def _media_fit(items: list[Media]) -> bool:
         if (NUL in "".join(filter(None, (m.sha256, m.md5, m.mime, m.path, m.url, m.pdq, m.native_key)))
                 or len(m.url or m.native_key or m.path or "") > MEDIA_KEY_MAX_CHARS - 10
                 or len(m.mime or "") > MIME_MAX_CHARS or len(m.sha256 or "") > 64 or len(m.md5 or "") > 32
-                or len(m.pdq or "") > 64):
+                or len(m.pdq or "") > 64 or not _numbers_fit(m)):
             return False
     return True
+
+
+def _numbers_fit(m: Media) -> bool:
+    return ((m.size is None or -BIGINT_MAX <= m.size <= BIGINT_MAX)
+            and (m.pdq_quality is None or -INT_MAX <= m.pdq_quality <= INT_MAX))
 
 
 def _check_post(post: Post) -> tuple[str | None, list[str]]:
