@@ -10,6 +10,7 @@ traceback.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -129,3 +130,12 @@ def test_a_group_without_its_command_shows_its_help(capsys: pytest.CaptureFixtur
     code, out, err = run_main(["bank"], capsys, monkeypatch)
     assert code == 2 and "Traceback" not in out + err
     assert "import" in out and "export" in out
+
+
+def test_a_database_that_cannot_be_opened_is_one_line(capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    missing = tmp_path / "no-such-folder" / "openiru.db"
+    code, out, err = run_main(["stats", "--db", str(missing)], capsys, monkeypatch)
+    assert (code, out) == (1, "")
+    assert err.startswith("error: cannot open the database sqlite:///") and err.count("\n") == 1
+    assert str(missing) in err and "Traceback" not in err

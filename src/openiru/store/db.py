@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
+from ..errors import ConfigError
 from ..settings import resolve_db_url
 
 if TYPE_CHECKING:
@@ -145,7 +146,14 @@ def upgrade(engine: sa.Engine) -> None:
 
 
 def open_database(url: str | None = None) -> sa.Engine:
-    """An engine on an up-to-date schema (created on first use)."""
+    """An engine on an up-to-date schema (created on first use); a database that cannot be
+    opened (no such folder, server down, wrong password) is a ConfigError naming it."""
     engine = make_engine(url)
-    upgrade(engine)
+    try:
+        upgrade(engine)
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        reason = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
+        where = engine.url.render_as_string(hide_password=True)
+        raise ConfigError(f"cannot open the database {where}: {reason[0] if reason else type(exc).__name__}") from exc
     return engine
