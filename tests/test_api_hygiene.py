@@ -206,6 +206,16 @@ def test_ingest_errors_name_the_uploaded_file_not_a_server_path(world: World) ->
     assert ok.status_code == 200 and ok.json()["path"] == "posts.csv"
 
 
+@pytest.mark.parametrize("route", ["/api/v1/banks/b1/import", "/api/v1/lexicons/lex1/import"])
+@pytest.mark.parametrize("content", [b"term,language\n", b"\x00\x01\x02binary\xff\xfe"])
+def test_bank_and_lexicon_uploads_name_the_uploaded_file(world: World, route: str, content: bytes) -> None:
+    res = world.client("analyst").post(route, files={"file": ("my-list.csv", content, "text/csv")})
+    assert res.status_code in (200, 400), res.text
+    assert "/tmp" not in res.text and "openiru-upload-" not in res.text
+    if res.status_code == 200:
+        assert res.json()["path"] == "my-list.csv"
+
+
 def test_provider_user_only_for_a_registered_provider(world: World) -> None:
     admin = world.client("admin")
     res = admin.post("/api/v1/users", json={"name": "ghost-user", "role": "provider",

@@ -8,6 +8,7 @@ services map to HTTP statuses here, so routers just let them propagate.
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -52,6 +53,24 @@ def error_response(status: int, code: str, message: str, headers: dict[str, str]
     if details is not None:
         body["details"] = details
     return JSONResponse({"error": body}, status_code=status, headers=headers)
+
+
+def without_paths(value: Any, folder: str, name: str) -> Any:
+    """``value`` (a message, or an import summary) with an upload's temporary folder replaced by
+    the file name as uploaded: server paths never leave the server."""
+    if isinstance(value, str):
+        return value.replace(str(Path(folder) / name), name).replace(folder, "upload")
+    if isinstance(value, list):
+        return [without_paths(v, folder, name) for v in value]
+    if isinstance(value, dict):
+        return {k: without_paths(v, folder, name) for k, v in value.items()}
+    return value
+
+
+def upload_error(exc: OpenIRUError, folder: str, name: str) -> ApiError:
+    """A domain error raised while reading an upload, as the API answers it, without the folder."""
+    status, code, headers = domain_status(exc)
+    return ApiError(status, code, without_paths(str(exc), folder, name), headers)
 
 
 def domain_status(exc: OpenIRUError) -> tuple[int, str, dict[str, str] | None]:

@@ -17,7 +17,7 @@ from ...services import content
 from ...services.ingest import ingest_source, source_for
 from ...services.stats import platform_stats
 from ..deps import UNIT, engine_of, roles
-from ..errors import ApiError, domain_status
+from ..errors import ApiError, upload_error, without_paths
 from ..media import safe_media_response
 from ..pagination import PageParams, encode_cursor, page_params
 
@@ -83,15 +83,8 @@ async def ingest(request: Request, file: UploadFile = File(...),
         with target.open("wb") as out:
             await run_in_threadpool(shutil.copyfileobj, file.file, out)
 
-        def scrub(value: Any) -> Any:
-            """The upload's temporary folder never leaves the server: the file is named as sent."""
-            if isinstance(value, str):
-                return value.replace(str(target), name).replace(tmp, "upload")
-            if isinstance(value, list):
-                return [scrub(v) for v in value]
-            if isinstance(value, dict):
-                return {k: scrub(v) for k, v in value.items()}
-            return value
+        def scrub(value: Any) -> Any:  # the upload's temporary folder never leaves the server
+            return without_paths(value, tmp, name)
 
         def run() -> dict[str, Any]:
             try:
@@ -102,7 +95,6 @@ async def ingest(request: Request, file: UploadFile = File(...),
                 raise ApiError(503, "importer_unavailable",
                                f"an importer could not be loaded: {scrub(str(exc))}") from None
             except OpenIRUError as exc:
-                status, code, headers = domain_status(exc)
-                raise ApiError(status, code, scrub(str(exc)), headers) from None
+                raise upload_error(exc, tmp, name) from None
 
         return await run_in_threadpool(run)

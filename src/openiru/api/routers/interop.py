@@ -12,20 +12,28 @@ from fastapi import APIRouter, File, Form, Path, Query, Request, UploadFile
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
+from ...errors import OpenIRUError
 from ...services import detect_banks, detect_classifier, referrals_export
 from ..deps import UNIT, Principal, checked_principal, engine_of, roles
+from ..errors import upload_error, without_paths
 
 router = APIRouter(prefix="/api/v1", tags=["interop"])
 WRITERS = ("admin", "analyst")
 
 
 async def _with_upload(file: UploadFile, work: Callable[[FsPath], Any]) -> Any:
+    """``work`` on the uploaded file saved in a temporary folder; its answer and its errors
+    name the file as uploaded, never the folder."""
     name = FsPath(file.filename or "upload").name or "upload"
     with tempfile.TemporaryDirectory(prefix="openiru-upload-") as tmp:
         target = FsPath(tmp) / name
         with target.open("wb") as out:
             await run_in_threadpool(shutil.copyfileobj, file.file, out)
-        return await run_in_threadpool(work, target)
+        try:
+            result = await run_in_threadpool(work, target)
+        except OpenIRUError as exc:
+            raise upload_error(exc, tmp, name) from None
+        return without_paths(result.as_dict() if hasattr(result, "as_dict") else result, tmp, name)
 
 
 def _download(text: str, filename: str, media_type: str) -> Response:
@@ -43,7 +51,7 @@ async def import_bank(request: Request, bank: str = Path(max_length=100, pattern
     summary = await _with_upload(file, lambda p: detect_banks.import_hash_list(engine, p, bank, kind=kind,
                                                                                 fmt=format))
     request.app.state.analytics.invalidate()
-    return summary.as_dict()  # type: ignore[no-any-return]
+    return summary  # type: ignore[no-any-return]
 
 
 @router.get("/banks/{bank}/export", **roles(*UNIT), responses={200: {"content": {"text/csv": {}}}})
@@ -60,7 +68,7 @@ async def import_lexicon(request: Request, name: str = Path(max_length=100, patt
     """Import ``term,language,kind,label`` rows (as ``openiru lexicon import FILE --name NAME``)."""
     engine = engine_of(request)
     summary = await _with_upload(file, lambda p: detect_banks.import_lexicon(engine, p, name))
-    return summary.as_dict()  # type: ignore[no-any-return]
+    return summary  # type: ignore[no-any-return]
 
 
 @router.get("/exports/{fmt}", **roles(*UNIT), responses={200: {"content": {"application/json": {},
