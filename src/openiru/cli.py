@@ -94,12 +94,18 @@ def build_command(module: str, name: str, also: tuple[str, ...] = ()) -> Any:
     return typer.main.get_group(one).commands.get(name)
 
 
+def _current_context() -> Any:
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # pragma: no cover - Typer on the click package
+        from click import get_current_context  # type: ignore[no-redef]
+    return get_current_context()
+
+
 def with_subcommands(command: Any, group: TyperGroup) -> TyperGroup:
     """``command`` when run alone, ``group``'s subcommands after its name (its options before them)."""
-    from typer._click.globals import get_current_context
-
     def callback(**params: Any) -> Any:
-        if get_current_context().invoked_subcommand is None:
+        if _current_context().invoked_subcommand is None:
             return command.callback(**params)
         return None
 
@@ -181,7 +187,7 @@ def main() -> None:
     except OpenIRUError as exc:
         sys.stderr.write(f"error: {_one_line(exc)}\n")
         sys.exit(exc.exit_code)
-    except exceptions.NoArgsIsHelpError as exc:  # a group run without a command: its help
+    except getattr(exceptions, "NoArgsIsHelpError", ()) as exc:  # a group run without a command: its help
         exc.show()
         sys.exit(exc.exit_code)
     except exceptions.UsageError as exc:
