@@ -131,3 +131,37 @@ def test_reporting_is_not_endorsement_and_exempt_classes_stay_out_of_the_top() -
         i = index[("telegram" if rep.startswith("channel") else "x", rep)]
         assert ranking.role[i] == "bystander"
         assert ranking.evidence(data, i)["reporting"]["reporting"] >= 0.75
+
+
+def test_on_a_chat_server_conversation_and_members_quotes_carry_closeness() -> None:
+    """No reposts on the group's own Rocket.Chat: members answer each other and quote the outlet's
+    announcements into their rooms; a journalist quotes the outlet too, and nobody answers it."""
+    w = World()
+    platform = "chat.example"
+    outlet = w.account(platform, "outletxxxxxxxxxxx", "vale_voice", "Vale Voice")
+    members = [w.account(platform, f"member{k}xxxxxxxxxx", f"member{k}", f"Member {k}") for k in range(6)]
+    reporter = w.account(platform, "reporterxxxxxxxxx", "desk_writer", "Desk Writer")
+    w.seeds[(platform, members[0])] = "analyst"
+
+    def edge(src: str, dst: str, kind: str, hours: float) -> None:
+        w.edges.append(EdgeRow(platform, src, platform, dst, kind, T0 + timedelta(hours=hours)))
+
+    for r in range(10):
+        w.post(platform, outlet, f"o{r}", 24 * r, f"announcement {r} of the vale voice for all members today")
+        for k, m in enumerate(members):
+            w.post(platform, m, f"q{r}-{k}", 24 * r + 1 + k, f"sharing announcement {r} with room {k}", quote_of=f"o{r}")
+            edge(m, outlet, "quote", 24 * r + 1 + k)
+            other = members[(k + 1) % len(members)]   # members answer each other
+            w.post(platform, m, f"r{r}-{k}", 24 * r + 8 + k, f"agreed with you friend {r} {k}", reply_to=f"q{r}-{k}")
+            edge(m, other, "reply", 24 * r + 8 + k)
+            w.post(platform, other, f"a{r}-{k}", 24 * r + 9 + k, f"thank you friend {r} {k}", reply_to=f"r{r}-{k}")
+            edge(other, m, "reply", 24 * r + 9 + k)
+        w.post(platform, reporter, f"j{r}", 24 * r + 12, f"the vale voice posted announcement {r}", quote_of=f"o{r}")
+        edge(reporter, outlet, "quote", 24 * r + 12)
+    data = w.data()
+    ranking = rank_accounts(data)
+    index = data.accounts.index()
+    o, j = index[(platform, outlet)], index[(platform, reporter)]
+    assert ranking.parts["closeness_to_seeds"][o] > 0.5 and ranking.role[o] != "bystander"
+    assert all(ranking.parts["closeness_to_seeds"][index[(platform, m)]] > 0.3 for m in members)
+    assert ranking.score[o] > 2 * ranking.score[j]

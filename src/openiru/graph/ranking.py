@@ -47,6 +47,13 @@ PASS_ON_SHARE = 0.8
 AMPLIFIER_CAP = 0.9
 #: The same actor's account on another platform keeps this share of the actor's prominence.
 SAME_ACTOR_SHARE = 0.9
+#: Weight of a reciprocated reply/quote/mention exchange in the endorsement graph, per exchange.
+CONVERSATION_WEIGHT = 0.5
+#: Quotes by accounts this close to the seeds (first pass) pass content on, with this weight.
+NEAR_CLOSENESS = 0.2
+QUOTE_PASS_ON = 0.5
+#: score = affinity x (PROMINENCE_FLOOR + (1 - PROMINENCE_FLOOR) x prominence) x stance x exemption
+PROMINENCE_FLOOR = 0.1
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
 LEIDEN_MAX = 100_000
 BYSTANDER_AFFINITY = 0.15
@@ -161,6 +168,20 @@ def _spread(values: np.ndarray, a: np.ndarray, b: np.ndarray, share: float = 1.0
     return out
 
 
+def _conversations(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pairs of accounts that reply to, quote or mention *each other*: a conversation inside a
+    community (members of the group's own chat server), where commentary at an account that never
+    answers is not.  Weight :data:`CONVERSATION_WEIGHT` x the smaller of the two directions' counts."""
+    keep = src != dst
+    pairs, counts = np.unique(src[keep].astype(np.int64) * n + dst[keep], return_counts=True)
+    a, b = pairs // n, pairs % n
+    back = b * n + a
+    where = np.searchsorted(pairs, back)
+    found = (where < len(pairs)) & (pairs[np.minimum(where, len(pairs) - 1)] == back) & (a < b)
+    w = CONVERSATION_WEIGHT * np.minimum(counts[found], counts[where[found]])
+    return a[found], b[found], w.astype(np.float64)
+
+
 def _main_target(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """The account each account passes on most (-1 for none)."""
     target = np.full(n, -1, np.int64)
@@ -196,10 +217,12 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     end_src = np.r_[e.src[endorsing], copies.copier]
     end_dst = np.r_[e.dst[endorsing], copies.origin]
     end_w = np.r_[np.ones(int(endorsing.sum())), copies.weights()]
-    degree = np.bincount(np.r_[end_src, end_dst], weights=np.r_[end_w, end_w], minlength=n)
+    talk_a, talk_b, talk_w = _conversations(n, e.src[commenting], e.dst[commenting])
+    degree = np.bincount(np.r_[end_src, end_dst, talk_a, talk_b], weights=np.r_[end_w, end_w, talk_w, talk_w],
+                         minlength=n)
     same_w = same_signals / 2.0 * (1.0 + np.sqrt(degree[same_a] * degree[same_b]))
-    endorsement = weighted_matrix(n, np.r_[end_src, same_a], np.r_[end_dst, same_b], np.r_[end_w, same_w],
-                                  undirected=True)
+    endorsement = weighted_matrix(n, np.r_[end_src, talk_a, same_a], np.r_[end_dst, talk_b, same_b],
+                                  np.r_[end_w, talk_w, same_w], undirected=True)
     signals = {"self_description": reporting_signals.self_description(data),
                "commentary": np.where(f.flagged > 0, 1.0 - f.hit_stance, 0.0),
                "own_article_links": reporting_signals.own_article_links(data)}
@@ -210,6 +233,14 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     reset, seed_source = _seed_reset(data, f)
     reset = reset * (1.0 - reporting)
     ppr = personalised_pagerank(endorsement, reset)
+    # quotes by the community's own accounts pass content on (sharing a message into a room of the
+    # group's server); quotes by anyone else are commentary: a second pass adds the former
+    near = _spread(log_scale(ppr * n), same_a, same_b) >= NEAR_CLOSENESS
+    quoting = (e.code == EdgeCode.QUOTE) & near[e.src] & (reporting[e.src] < 0.5)
+    if quoting.any():
+        endorsement = endorsement + weighted_matrix(n, e.src[quoting], e.dst[quoting],
+                                                    np.full(int(quoting.sum()), QUOTE_PASS_ON), undirected=True)
+        ppr = personalised_pagerank(endorsement, reset)
     clock.lap("personalised_pagerank")
     closeness = _spread(log_scale(ppr * n), same_a, same_b)
 
@@ -247,7 +278,13 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
         + _edge_sum(copies.origin, affinity[copies.copier], n)
     endorse = _edge_sum(e.src[endorsing], affinity[e.dst[endorsing]], n) \
         + _edge_sum(copies.copier, affinity[copies.origin], n)
-    comment = _edge_sum(e.src[commenting], affinity[e.dst[commenting]], n)
+    # replies, quotes and mentions answered in kind are conversation inside the community
+    pair = e.src.astype(np.int64) * n + e.dst
+    answered = commenting & np.isin(pair, e.dst.astype(np.int64)[commenting] * n + e.src[commenting])
+    passed_on = commenting & (e.code == EdgeCode.QUOTE) & near[e.src] & (reporting[e.src] < 0.5)
+    comment_only = commenting & ~answered & ~passed_on
+    endorse = endorse + _edge_sum(e.src[answered | passed_on], affinity[e.dst[answered | passed_on]], n)
+    comment = _edge_sum(e.src[comment_only], affinity[e.dst[comment_only]], n)
     signals["outside_audience"] = reporting_signals.outside_audience(data, affinity, BYSTANDER_AFFINITY)
     if data.seeds:
         signals["outside_audience"][list(data.seeds)] = 0.0
@@ -260,7 +297,7 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     factor = np.where(reporting >= reporting_signals.EXEMPT_CLASS, np.minimum(factor, EXEMPT_FACTOR), factor)
     if data.exempt_accounts:
         factor[list(data.exempt_accounts)] = EXEMPT_FACTOR
-    score = affinity * (0.25 + 0.75 * prominence) * stance * factor
+    score = affinity * (PROMINENCE_FLOOR + (1.0 - PROMINENCE_FLOOR) * prominence) * stance * factor
     # amplifiers (mostly pass-ons of others' posts) rank below the account they pass on most
     passes = np.bincount(data.posts.account[np.isin(data.posts.code, (PostCode.REPOST, PostCode.FORWARD))],
                          minlength=n) + f.copies_made

@@ -92,7 +92,8 @@ def outside_audience(data: GraphData, affinity: np.ndarray, near: float) -> np.n
     target, source = pairs // max(n, 1), pairs % max(n, 1)
     total = np.bincount(target, minlength=n).astype(np.float64)
     far = np.bincount(target[affinity[source] < near], minlength=n).astype(np.float64)
-    return np.where(total >= MIN_AUDIENCE, far / np.maximum(total, 1.0), 0.0)
+    # an account far from the community itself says nothing by having a far audience
+    return np.where((total >= MIN_AUDIENCE) & (affinity >= near), far / np.maximum(total, 1.0), 0.0)
 
 
 def combine(signals: dict[str, np.ndarray]) -> np.ndarray:
