@@ -184,3 +184,12 @@ def test_cli_user_commands_record_their_actor(sqlite_url: str, monkeypatch: pyte
                        ("root", "user.role", "ana"), ("root", "token.create", "ana")]
     assert got[4][1:] == ("user.create", "leo") and got[4][0].startswith("local:")
     assert len(got) == 5
+
+
+def test_a_fresh_log_is_unverifiable_and_has_nothing_to_anchor(engine: sa.Engine) -> None:
+    result = audit.verify(engine)
+    assert not result.ok and result.status == "unverifiable" and result.entries == 0
+    head = audit.anchor_head(engine)
+    assert head["seq"] == 0 and head["written"] is False
+    _append(engine, 1)  # the first audited action anchors the log
+    assert audit.verify(engine).ok

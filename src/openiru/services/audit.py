@@ -300,7 +300,8 @@ def anchor_head(engine: sa.Engine, restart: bool = False, actor: str | None = No
         result = verify(engine, config)
         if not result.ok and not _only_anchor_problem(result):
             raise OpenIRUError(f"audit log does not verify: {result.problem}")
-    elif not result.ok:
+    elif not result.ok and not (result.entries == 0 and result.status == UNVERIFIABLE):
+        # (an empty log with nothing anchored has nothing to anchor either: answered below)
         raise OpenIRUError(f"audit log does not verify: {result.problem}")
     with engine.connect() as conn:
         chain = conn.execute(sa.select(audit_log.c.hash).where(audit_log.c.seq == 1)).scalar()
