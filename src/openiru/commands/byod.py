@@ -63,8 +63,11 @@ def accounts_import(
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
-    """Import an account list: match known accounts (handle history included), create the
-    others as listed-but-unseen, and mark them as seeds, watched or labelled."""
+    """Import an account list: match, create the unknown as listed-but-unseen, mark them.
+
+    Entries are handles, profile URLs or ids (see docs/formats.md); known accounts are
+    matched by id or handle, handle history included; --as seed adds them to the ranking's
+    seeds, watch and label:NAME record that intent."""
     from ..services.account_lists import import_account_list
 
     engine = engine_for(db)
