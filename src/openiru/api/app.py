@@ -37,7 +37,7 @@ log = logging.getLogger("openiru.api")
 
 #: Router modules under openiru.api.routers; an area's module is skipped while
 #: the services it adapts are not there yet.
-ROUTER_MODULES = ("auth", "content", "users", "detect", "graph", "referrals", "operations", "providers", "interop", "portal")
+ROUTER_MODULES = ("auth", "content", "users", "detect", "graph", "referrals", "operations", "providers", "interop", "portal", "console")
 
 
 def _include_routers(app: FastAPI) -> None:
