@@ -102,3 +102,26 @@ def test_channels_known_only_by_title_link_by_title() -> None:
                 AccountRow("telegram", "channel503", None, "Copper Bridge")]
     spans = {"channel501": range(0, 10), "channel502": range(12, 40), "channel503": range(0, 40)}
     assert _links(accounts, spans, ["user7", "user8"]) == {("channel502", "channel501")}
+
+
+def test_a_regular_poster_quiet_for_a_week_has_stopped() -> None:
+    """No status from the platform, data ending ten days after the last post: an account that posted
+    every day has stopped (silence judged by its own rhythm), one posting every eight days has not."""
+    accounts = [AccountRow("telegram", "user41", None, "Amira Quist"),
+                AccountRow("telegram", "user42", None, "Amira Quist2")]
+    daily = _links(accounts, {"user41": range(0, 20), "user42": range(21, 30)}, ["user7", "user8"])
+    assert daily == {("user42", "user41")}
+    sparse = _links(accounts, {"user41": range(0, 20, 8), "user42": range(21, 30)}, ["user7", "user8"])
+    assert sparse == set()
+
+
+def test_a_distinctive_bio_identifies_a_renamed_account_and_a_stock_bio_does_not() -> None:
+    def linked(bio: str, others: int) -> set[tuple[str, str]]:
+        accounts = [AccountRow("x", "1", "mira_kes", "Mira Novak", bio, status="suspended",
+                               status_changed_at=T0 + timedelta(days=10, hours=4)),
+                    AccountRow("x", "2", "jonascosta34", "Jonas Costa", bio)]
+        accounts += [AccountRow("x", f"5{k}", f"member{k}", f"Member {k}", bio) for k in range(others)]
+        return _links(accounts, {"1": range(0, 10), "2": range(11, 30)}, ["7", "8"], "x")
+
+    assert linked("Collects lantern photographs from the northern coast since 2009", 0) == {("2", "1")}
+    assert linked("Member of the circle.", 6) == set()

@@ -32,6 +32,8 @@ DAY = 86400.0
 PRIOR_LOG_ODDS = -3.9
 #: Posting side by side for longer than this is an overlap (clock skew, a last queued post).
 OVERLAP_GRACE = 3600.0
+#: A bio that this many accounts share is a community's stock phrase: it weighs at most COMMON_BIO.
+COMMON_BIO_ACCOUNTS, COMMON_BIO = 5, 0.5
 #: Default threshold: links with an estimated probability of 0.9 or more are listed.
 DEFAULT_MIN_SCORE = 0.9
 
@@ -51,6 +53,7 @@ class Observation:
     gap: float                    # seconds from the predecessor's stop to the successor's start
     overlap: float                # seconds the successor posted before the predecessor's last post
     created_before_stop: float | None   # seconds the successor existed before the predecessor stopped
+    bio_shared_by: int = 1        # accounts with the predecessor's bio (a community's stock bio says little)
 
 
 def _handle(sim: float | None) -> float:
@@ -101,7 +104,8 @@ def log_likelihood_ratios(o: Observation) -> dict[str, float]:
     """Each signal's log-likelihood ratio (positive: evidence for a re-creation)."""
     overlap_days = max(0.0, o.overlap - OVERLAP_GRACE) / DAY
     r = {
-        "handle": _handle(o.handle), "display_name": _name(o.display_name), "bio": _bio(o.bio),
+        "handle": _handle(o.handle), "display_name": _name(o.display_name),
+        "bio": min(_bio(o.bio), COMMON_BIO) if o.bio_shared_by >= COMMON_BIO_ACCOUNTS else _bio(o.bio),
         "avatar": _avatar(o.avatar_distance), "audience": _jaccard(o.audience, o.audience_size),
         "content": _jaccard(o.content, 0),
         "predecessor_removed": 1.5 if o.removed else 0.0,

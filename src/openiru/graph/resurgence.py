@@ -43,15 +43,19 @@ from .recreation import (
 DAY = 86400.0
 #: An account silent this long before the end of the data counts as stopped.
 SILENT_AFTER = 14 * DAY
+#: ... or, for an account with at least MIN_GAPS gaps between posts, this many times its median gap
+#: (never less than MIN_SILENCE).
+QUIET_GAPS, MIN_GAPS, MIN_SILENCE = 5.0, 5, 3 * DAY
 #: A successor must start within this long after its predecessor stopped.
 MAX_GAP = 60 * DAY
 #: ... and may start slightly before the recorded stop (suspension is recorded late).
 OVERLAP_SLACK = 2 * DAY
 #: Re-creations are listed from this estimated probability (see :mod:`.recreation`).
 RECREATED_THRESHOLD = DEFAULT_MIN_SCORE
-#: Names, bio and avatar together must carry at least this log-likelihood ratio: timing, audience
+#: Names, bio and avatar together must carry at least this log-likelihood ratio (a distinctive bio
+#: alone does; a stock bio many accounts share is capped below it): timing, audience
 #: and content alone say *when* and *with whom*, not *who*.
-MIN_IDENTITY_EVIDENCE = 3.0
+MIN_IDENTITY_EVIDENCE = 2.5
 #: Successors that posted side by side with the predecessor for longer than this are never linked.
 MAX_OVERLAP = 7 * DAY
 CROSS_PLATFORM_THRESHOLD = 0.6
@@ -97,8 +101,33 @@ def _stopped(data: GraphData, stop: np.ndarray) -> np.ndarray:
     removed = np.isin(status, ("suspended", "deleted"))
     changed = np.where(np.isnan(a.status_changed_at), stop, a.status_changed_at)
     when = np.where(removed, changed, np.nan)
-    silent = ~removed & np.isfinite(stop) & (stop < end - SILENT_AFTER)
+    silent = ~removed & np.isfinite(stop) & (stop < end - _silence(data))
     return np.where(silent, stop, when)
+
+
+def _silence(data: GraphData) -> np.ndarray:
+    """How long each account must be quiet to count as stopped: :data:`SILENT_AFTER`, or less for an
+    account that posted regularly: :data:`QUIET_GAPS` times its median gap between posts, at
+    least :data:`MIN_SILENCE` (an account that posted twice a day and has said nothing for a week
+    has stopped; one that posts once a fortnight has not)."""
+    n = data.n
+    wait = np.full(n, SILENT_AFTER)
+    p = data.posts
+    if len(p) < 2:
+        return wait
+    order = np.lexsort((p.time, p.account))
+    acc, t = p.account[order], p.time[order]
+    same = acc[1:] == acc[:-1]
+    gaps, owner = np.diff(t)[same], acc[1:][same]
+    if not len(gaps):
+        return wait
+    by = np.lexsort((gaps, owner))
+    gaps, owner = gaps[by], owner[by]
+    first = np.searchsorted(owner, np.arange(n))
+    count = np.bincount(owner, minlength=n)
+    median = np.where(count > 0, gaps[np.minimum(first + count // 2, len(gaps) - 1)], np.inf)
+    regular = count >= MIN_GAPS
+    return np.where(regular, np.clip(QUIET_GAPS * median, MIN_SILENCE, SILENT_AFTER), wait)
 
 
 def _membership(rows: np.ndarray, cols: np.ndarray, n: int) -> csr_matrix:
@@ -269,7 +298,7 @@ def _post_bounds(data: GraphData) -> tuple[np.ndarray, np.ndarray]:
 
 def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[str, float | None],
                 start: np.ndarray, stopped: np.ndarray, posted: tuple[np.ndarray, np.ndarray],
-                audience_size: np.ndarray) -> AccountLink | None:
+                audience_size: np.ndarray, bios: dict[str, int]) -> AccountLink | None:
     """The link ``new`` re-creates ``old``, scored (:mod:`.recreation`), or None."""
     a = data.accounts
     data_handle = names.handle.__getitem__
@@ -292,7 +321,8 @@ def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[st
         avatar_distance=pdq_distance(a.avatar_pdq[old], a.avatar_pdq[new]),
         audience=float(sims["audience"] or 0.0), audience_size=int(min(audience_size[old], audience_size[new])),
         content=float(sims["content"] or 0.0), removed=removed, gap=max(gap, 0.0), overlap=max(overlap, 0.0),
-        created_before_stop=None if np.isnan(created) else float(stopped[old] - created))
+        created_before_stop=None if np.isnan(created) else float(stopped[old] - created),
+        bio_shared_by=bios.get(fold(a.bio[old]), 1))
     ratios = log_likelihood_ratios(obs)
     if identity_evidence(ratios) < MIN_IDENTITY_EVIDENCE:
         return None
@@ -315,6 +345,10 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
     if n < 2:
         return []
     names = Names.of(data)
+    bios: dict[str, int] = defaultdict(int)
+    for bio in data.accounts.bio:
+        if bio:
+            bios[fold(bio)] += 1
     start, stop = _activity_bounds(data)
     stopped = _stopped(data, stop)
     posted = _post_bounds(data)
@@ -347,7 +381,7 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
         for old, new in ((x, y), (y, x)):
             if not np.isfinite(stopped[old]) or not np.isfinite(start[new]):
                 continue
-            link = _recreation(data, names, old, new, sims, start, stopped, posted, audience_size)
+            link = _recreation(data, names, old, new, sims, start, stopped, posted, audience_size, bios)
             if link is not None and link.score >= min_score:
                 recreated.append(link)
         if platforms[x] != platforms[y]:
