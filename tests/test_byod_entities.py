@@ -62,3 +62,14 @@ def test_a_value_against_the_decided_order_is_refused() -> None:
         parse_date("1/13/2015", "DMY")
     assert parse_date("12/01/2015 9:07 pm", "DMY") == datetime(2015, 1, 12, 21, 7, tzinfo=UTC)
     assert parse_date("6.1.15") == datetime(2015, 1, 6, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Jan 6, 2015 9:07:00 PM", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
+    ("Tuesday, January 6, 2015 at 9:07 p.m.", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
+    ("06-Jan-2015 21:07", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
+    ("Mon Apr 06 22:19:45 PDT 2009", datetime(2009, 4, 7, 5, 19, 45, tzinfo=UTC)),
+    ("2015-01-06 21:07:00 UTC", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
+])
+def test_month_names_twelve_hour_clocks_and_zone_names(text: str, expected: datetime) -> None:
+    assert parse_date(text) == expected

@@ -244,3 +244,14 @@ def edge_set_ids(engine: sa.Engine) -> set[tuple[str, str, str]]:
         rows = conn.execute(sa.select(e.c.source_account_id, e.c.target_account_id, e.c.kind)
                             .where(e.c.target_account_id.is_not(None))).all()
     return {(s, t, k) for s, t, k in rows}
+
+
+def test_telegram_message_ids_are_per_chat(tmp_path: Path) -> None:
+    """Message ids repeat across channels: a Telegram CSV's ids become "<chat>/<message>"."""
+    rows = [["5", "chan_a", "2024-01-01 10:00", "first words", ""],
+            ["5", "chan_b", "2024-01-01 10:05", "other words", ""],
+            ["6", "chan_a", "2024-01-01 11:00", "a reply", "5"]]
+    path = write_csv(tmp_path / "tg.csv", rows, ["id", "channel", "date", "message", "reply_to_id"])
+    posts = [r for r in GenericSource(path, "telegram").records() if hasattr(r, "text")]
+    assert [p.key.post_id for p in posts] == ["chan_a/5", "chan_b/5", "chan_a/6"]
+    assert posts[2].reply_to is not None and posts[2].reply_to.post_id == "chan_a/5"

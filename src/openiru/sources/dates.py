@@ -38,12 +38,14 @@ _NUMERIC = re.compile(
     r"(\d{1,4})([/.\-])(\d{1,2})\2(\d{2,4})"
     r"(?:(?:\s+|T|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*([AaPp]\.?[Mm]\.?)?)?"
     r"\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?")
-_NAMED_FORMATS = (
-    "%a %b %d %H:%M:%S %z %Y", "%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y",
-    "%d %b %Y %H:%M", "%d %B %Y %H:%M", "%b %d %Y %H:%M", "%B %d %Y %H:%M",
-    "%d %b %Y %H:%M:%S", "%d %B %Y %H:%M:%S", "%b %d %Y %H:%M:%S", "%B %d %Y %H:%M:%S",
-    "%b %d %Y %I:%M %p", "%B %d %Y %I:%M %p", "%d %b %Y %I:%M %p", "%d %B %Y %I:%M %p",
-)
+#: Dates with month names (after commas, "at" and dashes between words became spaces), with an
+#: optional weekday first and an optional 24- or 12-hour time after.
+_NAMED_FORMATS = ("%a %b %d %H:%M:%S %z %Y", "%a %b %d %H:%M:%S %Y", *(
+    f"{weekday}{day}{clock}"
+    for weekday in ("", "%a ", "%A ")
+    for day in ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y")
+    for clock in ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I %p")))
+_AMPM = re.compile(r"\b[AaPp]\.?[Mm]\b\.?")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
@@ -153,16 +155,19 @@ def parse_date(value: Any, order: str | None = None, excel: bool = False) -> dat
     if m is not None:
         return _from_numeric(m, order, value)
     cleaned = text.replace(",", " ").replace(" at ", " ")
-    cleaned = " ".join(cleaned.split())
+    if any(c.isalpha() for c in cleaned):  # 06-Jan-2015: dashes between words
+        cleaned = re.sub(r"(?<=\w)-(?=[A-Za-z])|(?<=[A-Za-z])-(?=\d)", " ", cleaned)
+    cleaned = " ".join(cleaned.replace(".", "").split()) if _AMPM.search(cleaned) else " ".join(cleaned.split())
     for fmt in _NAMED_FORMATS:
         try:
             return utc(datetime.strptime(cleaned, fmt))
         except ValueError:
             continue
-    try:
-        return utc(parsedate_to_datetime(text))  # RFC 2822
-    except (TypeError, ValueError, IndexError):
-        pass
+    if not _AMPM.search(text):  # the e-mail parser would drop an AM/PM
+        try:
+            return utc(parsedate_to_datetime(text))  # RFC 2822 (zone names such as PDT too)
+        except (TypeError, ValueError, IndexError):
+            pass
     raise ValueError(f"not a date in any known form: {value!r}")
 
 

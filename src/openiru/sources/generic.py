@@ -408,6 +408,9 @@ class GenericSource(Source):
             post_id = derived_post_id(platform, account_id, timestamp, text_of("text") or "")
         if not post_id:
             raise KeyError("missing post id")
+        chat = f"{account_id}/" if platform == "telegram" else ""  # Telegram ids: "<chat>/<message>"
+        if chat and "/" not in post_id and "post_id" in columns:
+            post_id = chat + post_id
         account = Account(AccountKey(platform, account_id), handle=handle,
                           display_name=text_of("display_name"), bio=text_of("bio"), metadata=account_extras(get))
         account.followers = count(get("followers"))
@@ -424,7 +427,7 @@ class GenericSource(Source):
                 value = next(iter(split_multi(value)), None)
             if not value or value.lower() in NOT_AN_ID:
                 return None
-            return PostKey(platform, value)
+            return PostKey(platform, chat + value if chat and "/" not in value else value)
 
         mentions = [Mention(handle=h.lstrip("@")) for h in split_multi(get("mentions"))]
         mentions += [Mention(account_id=i) for i in split_multi(get("mention_ids"))]
