@@ -354,3 +354,27 @@ def test_numbers_beyond_their_columns_are_dropped_and_the_record_kept(engine: sa
     with engine.connect() as conn:
         assert conn.execute(sa.select(schema.accounts.c.followers)).scalar_one() is None
         assert conn.execute(sa.select(schema.media.c.size, schema.media.c.mime)).one() == (None, "image/jpeg")
+
+
+class _Breaks(ListSource):
+    def __init__(self, records: list[Record], error: BaseException) -> None:
+        super().__init__(records)
+        self.error = error
+
+    def records(self):  # type: ignore[no-untyped-def]
+        yield from super().records()
+        raise self.error
+
+
+@pytest.mark.parametrize(("error", "status"), [(RuntimeError("reader bug"), "failed"),
+                                               (KeyboardInterrupt(), "interrupted")])
+def test_a_run_that_stops_on_an_error_is_closed_with_its_status(engine: sa.Engine, error: BaseException,
+                                                               status: str) -> None:
+    posts: list[Record] = [Post(PostKey("testnet", str(i)), AccountKey("testnet", "a"), T0, text="t")
+                           for i in range(5)]
+    with pytest.raises(type(error)):
+        ingest_source(engine, _Breaks(posts, error), after_batch=())
+    with engine.connect() as conn:
+        run = conn.execute(sa.select(schema.import_runs)).one()
+    assert run.status == status and run.finished_at is not None and run.summary["posts"] == 5
+    assert _count(engine, schema.posts) == 5  # what was read before the error is kept
