@@ -255,3 +255,15 @@ def test_telegram_message_ids_are_per_chat(tmp_path: Path) -> None:
     posts = [r for r in GenericSource(path, "telegram").records() if hasattr(r, "text")]
     assert [p.key.post_id for p in posts] == ["chan_a/5", "chan_b/5", "chan_a/6"]
     assert posts[2].reply_to is not None and posts[2].reply_to.post_id == "chan_a/5"
+
+
+def test_twint_style_object_lists(tmp_path: Path) -> None:
+    """twint writes mentions and reply_to as Python lists of user objects, not post ids."""
+    header = ["id", "created_at", "username", "tweet", "mentions", "reply_to", "hashtags"]
+    rows = [["9", "2020-01-01 00:00:00 UTC", "desk_a", "@b_two hi #x",
+             "[{'screen_name': 'b_two', 'name': 'B', 'id': '22'}]",
+             "[{'screen_name': 'b_two', 'name': 'B', 'id': '22'}]", "['x']"]]
+    post = next(r for r in GenericSource(write_csv(tmp_path / "t.csv", rows, header), "x").records()
+                if hasattr(r, "text"))
+    assert [m.handle for m in post.mentions] == ["b_two"] and post.hashtags == ["x"]
+    assert post.reply_to is None  # a list of users is no post id

@@ -135,7 +135,8 @@ def split_multi(value: Any) -> list[str]:
     if value is None:
         return []
     if isinstance(value, list):
-        return [str(v).strip() for v in value if v is not None and str(v).strip()]
+        items = [_item(v) for v in value]
+        return [v for v in items if v]
     text = str(value).strip()
     if text.lower() in MISSING:
         return []
@@ -147,6 +148,17 @@ def split_multi(value: Any) -> list[str]:
         if isinstance(parsed, list):
             return split_multi(parsed)
     return [part for part in _SPLIT_RE.split(text) if part]
+
+
+#: The key naming an entity in list items that are objects (X API v1 entities, twint's mentions).
+ITEM_KEYS = ("screen_name", "username", "expanded_url", "url", "tag", "text", "id")
+
+
+def _item(value: Any) -> str:
+    """One item of a multi-valued cell: a scalar as text, an object by its naming key."""
+    if isinstance(value, dict):
+        value = next((value[k] for k in ITEM_KEYS if value.get(k) not in (None, "")), None)
+    return "" if value is None else str(value).strip()
 
 
 def _python_list(text: str) -> Any:
@@ -424,7 +436,7 @@ class GenericSource(Source):
         def ref(name: str) -> PostKey | None:
             value = text_of(name)
             if value and value.startswith("["):  # a one-id list cell (``[123]``): its id
-                value = next(iter(split_multi(value)), None)
+                value = None if "{" in value else next(iter(split_multi(value)), None)  # objects: users
             if not value or value.lower() in NOT_AN_ID:
                 return None
             return PostKey(platform, chat + value if chat and "/" not in value else value)
