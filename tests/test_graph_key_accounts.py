@@ -165,3 +165,25 @@ def test_on_a_chat_server_conversation_and_members_quotes_carry_closeness() -> N
     assert ranking.parts["closeness_to_seeds"][o] > 0.5 and ranking.role[o] != "bystander"
     assert all(ranking.parts["closeness_to_seeds"][index[(platform, m)]] > 0.3 for m in members)
     assert ranking.score[o] > 2 * ranking.score[j]
+
+
+def test_namesakes_on_two_platforms_are_not_one_actor_without_a_signal_beyond_names() -> None:
+    from openiru.graph.actors import same_actor_pairs
+
+    w = World()
+    a = w.account("x", "1", "farah_okafor", "Farah Okafor")
+    b = w.account("chat.example", "bbbbbbbbbbbbbbbbb", "farah.okafor", "Farah Okafor")
+    c = w.account("x", "3", "vale_herald", "Vale Herald")
+    d = w.account("chat.example", "ddddddddddddddddd", "vale_herald", "Vale Herald")
+    w.post("x", a, "a1", 1, "lovely weather by the lake this morning friends")
+    w.post("chat.example", b, "b1", 2, "release notes for the members are out now here",
+           urls=["https://vale-circle.example/release/1"])
+    w.post("x", c, "c1", 3, "release one is out now", urls=["https://vale-circle.example/release/1"])
+    w.post("chat.example", d, "d1", 4, "release one for the members", urls=["https://vale-circle.example/release/2"])
+    for k in range(20):   # other accounts, linking elsewhere
+        w.post("x", w.account("x", f"9{k:02d}", f"walker{k}", f"Walker {k}"), f"w{k}", k, f"a walk {k}",
+               urls=[f"https://lake{k}.example/"])
+    data = w.data()
+    ids = data.accounts.account_id
+    first, second, _ = same_actor_pairs(data)
+    assert {frozenset((ids[x], ids[y])) for x, y in zip(first, second, strict=True)} == {frozenset((c, d))}

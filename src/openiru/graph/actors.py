@@ -4,9 +4,9 @@ A ringleader active mainly on the group's own Rocket.Chat server or a Mastodon i
 same person as the handle on X the seeds sit next to; nothing in the interaction graph joins the
 platforms, so without this their closeness to the community is zero.  Two accounts on different
 platforms are one actor when a real name agrees (the same folded handle or handle skeleton, or the
-same display name; platform ids never count, :func:`.identity.real_name`) and a second, independent
-signal agrees too: the other name, shared content (a media file, a text, a link), the same avatar,
-or an interaction between them.  People share names; names and behaviour together they rarely share.
+same display name; platform ids never count, :func:`.identity.real_name`) and a signal beyond names
+agrees too: shared content (a media file, a text, a link), links to the same site (not one that a
+fifth of all accounts link to), the same avatar, or an interaction between them.  People share names; names and behaviour together they rarely share.
 Names shared by many accounts (more than :data:`MAX_BUCKET`) are too common to say anything.
 """
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from itertools import combinations
+from urllib.parse import urlsplit
 
 import numpy as np
 
@@ -24,18 +25,39 @@ MAX_BUCKET = 6
 MIN_NAME = 4
 #: Signals a pair must show: a name and one more.
 MIN_SIGNALS = 2
+#: A link domain this share of the posting accounts use says nothing about who runs an account.
+COMMON_DOMAIN_SHARE = 0.2
 
 
-def _items_of(data: GraphData, wanted: set[int]) -> dict[int, set[int]]:
-    """The content items (media, texts, links) each wanted account posted."""
+def _items_of(data: GraphData, wanted: set[int]) -> tuple[dict[int, set[int]], dict[int, set[str]]]:
+    """The content items (media, texts, links) and the link domains each wanted account posted."""
     c = data.content
     keep = np.isin(c.kind, np.asarray((ContentKind.MEDIA, ContentKind.TEXT_NEAR, ContentKind.URL), np.int8))
     account = data.posts.account[c.post[keep]]
     mine = np.isin(account, np.fromiter(wanted, np.int64, count=len(wanted)))
     items: dict[int, set[int]] = defaultdict(set)
-    for acc, item in zip(account[mine].tolist(), c.item[keep][mine].tolist(), strict=True):
+    domains: dict[int, set[str]] = defaultdict(set)
+    kinds = c.kind[keep][mine].tolist()
+    for acc, item, kind in zip(account[mine].tolist(), c.item[keep][mine].tolist(), kinds, strict=True):
         items[acc].add(item)
-    return items
+        if kind == ContentKind.URL:
+            domains[acc].add(urlsplit(c.labels[item]).hostname or "")
+    return items, domains
+
+
+def _common_domains(data: GraphData) -> set[str]:
+    """Domains more than :data:`COMMON_DOMAIN_SHARE` of the posting accounts link to (big platforms)."""
+    c = data.content
+    url = c.kind == ContentKind.URL
+    if not url.any():
+        return set()
+    pairs = {(int(a), int(i)) for a, i in zip(data.posts.account[c.post[url]].tolist(), c.item[url].tolist(),
+                                              strict=True)}
+    by_domain: dict[str, set[int]] = defaultdict(set)
+    for a, i in pairs:
+        by_domain[urlsplit(c.labels[i]).hostname or ""].add(a)
+    posting = len(np.unique(data.posts.account))
+    return {d for d, accs in by_domain.items() if len(accs) > COMMON_DOMAIN_SHARE * posting}
 
 
 def same_actor_pairs(data: GraphData) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -56,7 +78,8 @@ def same_actor_pairs(data: GraphData) -> tuple[np.ndarray, np.ndarray, np.ndarra
     if not candidates:
         z = np.zeros(0, np.int64)
         return z, z, z
-    items = _items_of(data, {x for pair in candidates for x in pair})
+    items, domains = _items_of(data, {x for pair in candidates for x in pair})
+    common = _common_domains(data)
     e = data.edges
     involved = np.isin(e.src, np.fromiter({x for pair in candidates for x in pair}, np.int64))
     talk = set(zip(e.src[involved].tolist(), e.dst[involved].tolist(), strict=True))
@@ -65,9 +88,11 @@ def same_actor_pairs(data: GraphData) -> tuple[np.ndarray, np.ndarray, np.ndarra
         same_handle = bool(handles[x] and handles[y]) and handle_skeleton(handles[x]) == handle_skeleton(handles[y])
         same_name = bool(names[x] and names[y]) and fold(names[x]) == fold(names[y])
         distance = pdq_distance(a.avatar_pdq[x], a.avatar_pdq[y])
-        signals = (int(same_handle) + int(same_name) + int(bool(items[x] & items[y]))
-                   + int(distance is not None and distance <= 31) + int((x, y) in talk or (y, x) in talk))
-        if signals >= MIN_SIGNALS:
+        behaviour = (int(bool(items[x] & items[y])) + int(bool((domains[x] & domains[y]) - common))
+                     + int(distance is not None and distance <= 31) + int((x, y) in talk or (y, x) in talk))
+        signals = int(same_handle) + int(same_name) + behaviour
+        # a name and something beyond names: a handle and a display name are one person's choice
+        if signals >= MIN_SIGNALS and behaviour >= 1:
             out.append((x, y, signals))
     arr = np.asarray(out, np.int64).reshape(-1, 3)
     return arr[:, 0], arr[:, 1], arr[:, 2]

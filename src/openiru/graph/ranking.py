@@ -45,6 +45,8 @@ WEIGHTS_STRUCTURAL = {"activity": 0.05, "propaganda_volume": 0.0, "originality":
 #: re-uploads) is an amplifier; it ranks below the account it passes on most.
 PASS_ON_SHARE = 0.8
 AMPLIFIER_CAP = 0.9
+#: score x (AMPLIFIER_FLOOR + (1 - AMPLIFIER_FLOOR) x share of the account's posts that are its own)
+AMPLIFIER_FLOOR = 0.25
 #: The same actor's account on another platform keeps this share of the actor's prominence.
 SAME_ACTOR_SHARE = 0.9
 #: Weight of a reciprocated reply/quote/mention exchange in the endorsement graph, per exchange.
@@ -290,7 +292,7 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
         signals["outside_audience"][list(data.seeds)] = 0.0
     reporting = reporting_signals.combine(signals)
     stance = (support + endorse + 1.0) / (support + endorse + comment + 1.0) * (0.5 + 0.5 * f.hit_stance) \
-        * (1.0 - reporting)
+        * (1.0 - reporting) ** 2
     hits = f.exempt_hits + (f.flagged > 0)
     exempt_share = np.where(hits > 0, f.exempt_hits / np.maximum(f.exempt_hits + f.flagged, 1e-9), 0.0)
     factor = 1.0 - 0.9 * np.minimum(exempt_share, 1.0)
@@ -302,6 +304,8 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     passes = np.bincount(data.posts.account[np.isin(data.posts.code, (PostCode.REPOST, PostCode.FORWARD))],
                          minlength=n) + f.copies_made
     amplifier = passes >= PASS_ON_SHARE * own_posts
+    # originality over volume: an account's score counts its own share of its posts
+    score *= AMPLIFIER_FLOOR + (1.0 - AMPLIFIER_FLOOR) * (1.0 - np.minimum(passes / own_posts, 1.0))
     target = _main_target(n, end_src, end_dst)
     capped = amplifier & (target >= 0)
     score[capped] = np.minimum(score[capped], AMPLIFIER_CAP * score[target[capped]])

@@ -18,7 +18,7 @@ can be faked, so several are combined (each 0..1, combined as independent pieces
   no other account links to and whose posts nobody reposts: a publication linking its reports to
   its own articles.  The community's sites are linked by many of its accounts, and its outlets'
   posts are passed on, so their domains are shared.
-* **outside audience** (0.5): the share of the accounts that pass on, quote, reply to or mention
+* **outside audience** (0.3): the share of the accounts that pass on, quote, reply to or mention
   it that are far from the community (a hub cited by many unrelated accounts); from five of them.
 
 ``reporting`` >= :data:`EXEMPT_CLASS` makes an account a bystander of the exempt classes.
@@ -41,7 +41,7 @@ _PROFESSIONS = re.compile(
     r"исследовател\w*|باحث\w*|analyst\w*|analyste\w*|analytiker\w*|osint|monitor\w*|observator\w*|"
     r"watchdog\w*|professor\w*|lecturer\w*|academic\w*|phd|university|universit\w*|think[- ]tank|"
     r"counter[- ]?(?:terror\w*|extrem\w*)|p/cve|educator\w*|teacher\w*)\b", re.I)
-WEIGHTS = {"self_description": 0.9, "commentary": 0.6, "own_article_links": 0.6, "outside_audience": 0.5}
+WEIGHTS = {"self_description": 0.9, "commentary": 0.6, "own_article_links": 0.6, "outside_audience": 0.3}
 #: A reporting likelihood from which an account counts as one of the exempt classes.
 EXEMPT_CLASS = 0.75
 MIN_AUDIENCE = 5
