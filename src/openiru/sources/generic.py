@@ -25,7 +25,6 @@ mapping's ``"date_order": "DMY"|"MDY"`` settles an undecidable one).
 
 from __future__ import annotations
 
-import ast
 import csv
 import re
 from collections.abc import Iterator
@@ -39,6 +38,7 @@ import orjson
 from ..errors import FormatError
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time, utc
 from .base import Problem, Record, Source
+from .cells import NOT_AN_ID, split_multi
 from .columns import (
     ColumnPlan,
     account_extras,
@@ -102,12 +102,6 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "account_created_at": ("account_created_at", "user_created_at"),
 }
 
-_SPLIT_RE = re.compile(r"[\s|;]+")
-#: Cells that say "no value" (R writes NA, pandas NaN): an empty multi-valued cell.
-MISSING = frozenset({"na", "n/a", "nan", "null", "none"})
-#: Cells of reference columns that name no post (a ``retweeted`` column may be a flag).
-NOT_AN_ID = frozenset({"true", "false", "none", "null", "nan", "0", "[]"})
-
 
 def normalise(column: str) -> str:
     """Column names compare case-insensitively, with spaces and dashes read as underscores."""
@@ -128,47 +122,6 @@ def match_columns(columns: list[str], explicit: dict[str, str]) -> dict[str, str
                 found[name] = column
                 taken.add(column)
     return found
-
-
-def split_multi(value: Any) -> list[str]:
-    """A multi-valued cell: a JSON array, or text split on whitespace and ``|``."""
-    if value is None:
-        return []
-    if isinstance(value, list):
-        items = [_item(v) for v in value]
-        return [v for v in items if v]
-    text = str(value).strip()
-    if text.lower() in MISSING:
-        return []
-    if text.startswith("["):
-        try:
-            parsed = orjson.loads(text)
-        except orjson.JSONDecodeError:
-            parsed = _python_list(text)
-        if isinstance(parsed, list):
-            return split_multi(parsed)
-    return [part for part in _SPLIT_RE.split(text) if part]
-
-
-#: The key naming an entity in list items that are objects (X API v1 entities, twint's mentions).
-ITEM_KEYS = ("screen_name", "username", "expanded_url", "url", "tag", "text", "id")
-
-
-def _item(value: Any) -> str:
-    """One item of a multi-valued cell: a scalar as text, an object by its naming key."""
-    if isinstance(value, dict):
-        value = next((value[k] for k in ITEM_KEYS if value.get(k) not in (None, "")), None)
-    return "" if value is None else str(value).strip()
-
-
-def _python_list(text: str) -> Any:
-    """A list written as Python writes it (``['a', 'b']``: pandas exports), else None."""
-    if len(text) > 1 << 20 or not text.endswith("]"):
-        return None
-    try:
-        return ast.literal_eval(text)  # literals only: never evaluates code
-    except (ValueError, SyntaxError, MemoryError, RecursionError):
-        return None
 
 
 def parse_row_time(value: Any, fmt: str | None) -> datetime:
