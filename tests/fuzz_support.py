@@ -196,3 +196,4 @@ def replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
         target = target[key]
     target[path[-1]] = new
     return copy
+LAYOUTS_BY_NAME: dict[str, Layout] = layouts()

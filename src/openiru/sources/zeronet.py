@@ -38,7 +38,7 @@ import orjson
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time
 from .base import Problem, Record, Source
 from .html import hashtags_in_text, markdown_to_text
-from .jsonguard import BOM, MARK, GuardedFile, count_marks
+from .jsonguard import BOM, MARK, MAX_DEPTH, GuardedFile, count_marks
 from .jsonio import load_partial, read_head
 from .media import PathRefused, hash_confined, missing_media
 from .paths import confine
@@ -245,7 +245,7 @@ class ZeroNetSiteSource(Source):
         for location, kind, item, extra in _items(data):
             if _damaged(item):
                 yield Problem(str(path), location, f"malformed {kind}: damaged text (invalid UTF-8, a control "
-                              "character or a lone surrogate) or nesting too deep")
+                              f"character or a lone surrogate) or nested deeper than {MAX_DEPTH} levels")
                 continue
             try:
                 post = self._post(account, auth, kind, item, extra)
