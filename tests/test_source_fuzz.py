@@ -12,10 +12,13 @@ SQLite and PostgreSQL and checks the database.
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 from pathlib import Path
 
+import ijson
+import orjson
 import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
@@ -33,6 +36,7 @@ from fuzz_support import (
 )
 from mutation_support import ODD_VALUES
 from openiru.services.ingest import available_sources, ingest_source
+from openiru.sources.jsonguard import MAX_DEPTH, GuardedFile
 from openiru.store import schema
 from openiru.store.db import open_database
 
@@ -178,3 +182,39 @@ def test_fixture_layouts_read_cleanly(tmp_path: Path) -> None:
         assert posts, name
         assert not [p for p in problems if "damaged" in p.reason or "nested" in p.reason], name
 
+
+
+# -- the guard itself: valid JSON passes unchanged, whatever the chunking -------------------
+
+_JSON_TEXT = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
+    ['"', "\\", "\\\\", '\\"', "[", "]", "{", "}", "\u2028", "\x00", "\n", "\ufdd0"])
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _JSON_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_TEXT, inner, max_size=4),
+    max_leaves=30)
+
+
+@settings(max_examples=EXAMPLES * 5, deadline=None)
+@given(value=_JSON, chunk=st.integers(1, 64), indent=st.booleans())
+def test_guard_passes_valid_json_unchanged(value: object, chunk: int, indent: bool) -> None:
+    """Clean input comes out byte for byte (escaped quotes, backslash runs, brackets in
+    strings and multi-byte characters split across chunks), and nothing is reported."""
+    data = orjson.dumps(value, option=orjson.OPT_INDENT_2 if indent else 0)
+    guard = GuardedFile(io.BytesIO(data))
+    out = b"".join(iter(lambda: guard.read(chunk), b""))
+    assert out == data and guard.pending == 0
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(depth=st.integers(250, 600), chunk=st.sampled_from([1, 7, 64, 65536]),
+       noise=st.sampled_from(["", '"]]]"', '"[[["', '"\\\\"']))
+def test_guard_cuts_only_what_is_too_deep(depth: int, chunk: int, noise: str) -> None:
+    """A value deeper than MAX_DEPTH becomes one marked string; shallower ones stay whole,
+    and brackets inside strings do not count."""
+    nested = "[" * depth + noise + "]" * depth
+    data = f'[{{"a": {nested}}}, {{"b": 1}}]'.encode()
+    guard = GuardedFile(io.BytesIO(data))
+    items = list(ijson.items(guard, "item", buf_size=chunk))
+    assert items[1] == {"b": 1}
+    reason = guard.claim(items[0])
+    assert (reason is not None) == (depth + 2 > MAX_DEPTH), (depth, reason)
