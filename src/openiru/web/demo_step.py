@@ -20,19 +20,15 @@ import sqlalchemy as sa
 from ..errors import NotFoundError
 from ..services import auth
 from ..services import users as user_service
+from ..services.providers import list_providers
 
 DEMO_USERS = (("demo-analyst", "analyst"), ("demo-approver", "approver"), ("demo-provider", "provider"))
 
 
 def _demo_provider(engine: sa.Engine) -> str:
-    try:
-        from ..services.providers import list_providers
-
-        for p in list_providers(engine):
-            if "x" in p.platforms:
-                return p.name
-    except ImportError:  # the referral area is not installed
-        pass
+    for p in list_providers(engine):
+        if "x" in p.platforms:
+            return p.name
     return "X Corp"
 
 

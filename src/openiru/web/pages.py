@@ -27,10 +27,12 @@ PAGES: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "post": ("/console/post", "Post", UNIT, "post.html"),
     "accounts": ("/console/accounts", "Accounts", UNIT, "accounts.html"),
     "account": ("/console/account", "Account", UNIT, "account.html"),
+    "network": ("/console/network", "Network", UNIT, "network.html"),
     "key-accounts": ("/console/key-accounts", "Key accounts", UNIT, "key_accounts.html"),
     "coordination": ("/console/coordination", "Coordination", UNIT, "coordination.html"),
     "recreated": ("/console/recreated", "Re-created", UNIT, "recreated.html"),
     "referrals": ("/console/referrals", "Referrals", UNIT, "referrals.html"),
+    "referral": ("/console/referral", "Referral", UNIT, "referral.html"),
     "deconfliction": ("/console/deconfliction", "Deconfliction", (*UNIT, "liaison"), "deconfliction.html"),
     "action-days": ("/console/action-days", "Action days", UNIT, "action_days.html"),
     "stats": ("/console/stats", "Statistics", (*UNIT, "auditor"), "stats.html"),
@@ -45,7 +47,7 @@ HOME = {"admin": "/console/triage", "analyst": "/console/triage", "approver": "/
 
 
 def _menu(role: str) -> list[dict[str, str]]:
-    hidden = {"post", "account"}
+    hidden = {"post", "account", "referral"}
     return [{"name": n, "path": p, "title": t} for n, (p, t, allowed, _) in PAGES.items()
             if role in allowed and n not in hidden]
 

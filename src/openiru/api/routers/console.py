@@ -100,6 +100,25 @@ async def network(request: Request, platform: list[str] = Query([], max_length=2
     return await run_in_threadpool(compute)
 
 
+@router.get("/neighbourhood", **roles(*UNIT))
+def neighbourhood(request: Request, platform: str = Query(..., max_length=100),
+                  account_id: str = Query(..., max_length=255),
+                  limit: int = Query(40, ge=1, le=200)) -> dict[str, Any]:
+    """``/api/v1/graph/neighbourhood`` with each node's display name, role, community and score."""
+    from ...services import content
+
+    out = content.neighbourhood(engine_of(request), platform, account_id, limit)
+    ranked = _ranked(request)
+    names = {(p["platform"], p["account_id"]): p for p in console_views.accounts_by_key(
+        read_engine_of(request), [(n["platform"], n["account_id"]) for n in out["nodes"]])}
+    for n in out["nodes"]:
+        key = (n["platform"], n["account_id"])
+        info = ranked.get(key) or {}
+        n.update(display_name=names.get(key, {}).get("display_name"), role=info.get("role"),
+                 community=info.get("community"), score=info.get("score"))
+    return out
+
+
 @router.get("/account-links", **roles(*UNIT))
 def account_links(request: Request, platform: str = Query(..., max_length=100),
                   account_id: str = Query(..., max_length=255)) -> dict[str, Any]:

@@ -47,10 +47,18 @@
       else if (k === "dataset") Object.assign(node.dataset, v);
       else node.setAttribute(k, v === true ? "" : v);
     }
-    for (const c of children.flat()) {
+    for (const c of children.flat(Infinity)) {
       if (c === null || c === undefined || c === false) continue;
       node.append(c instanceof Node ? c : document.createTextNode(String(c)));
     }
+    return node;
+  }
+
+  /* node.replaceChildren without the DOM's habit of writing null as "null": nested lists
+     flattened, null/undefined/false left out. */
+  function fill(node, ...children) {
+    node.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false)
+      .map((c) => (c instanceof Node ? c : document.createTextNode(String(c)))));
     return node;
   }
 
@@ -70,7 +78,7 @@
 
   function fmtTime(iso) {
     if (!iso) return "";
-    const d = new Date(iso);
+    const d = new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(iso) || !/T|\s\d/.test(iso) ? iso : String(iso).replace(" ", "T") + "Z");
     return isNaN(d) ? iso : d.toISOString().replace("T", " ").slice(0, 16) + " UTC";
   }
 
@@ -88,10 +96,11 @@
       node.replaceChildren(el("thead", {}, el("tr", {}, columns.map((c) => el("th", { text: c.title })))), el("tbody"));
     }
     const body = node.querySelector("tbody");
+    if (!append && !rows.length) body.append(el("tr", {}, el("td.empty", { colspan: String(columns.length), text: node.dataset.empty || "Nothing matches." })));
     for (const row of rows) {
       body.append(el("tr", {}, columns.map((c) => {
         const v = c.render ? c.render(row) : row[c.key];
-        return el("td", {}, v instanceof Node ? v : (v === null || v === undefined ? "" : String(v)));
+        return el("td", c.dir ? { dir: "auto" } : {}, v instanceof Node ? v : (v === null || v === undefined ? "–" : String(v)));
       })));
     }
   }
@@ -116,10 +125,81 @@
 
   const keyParam = (name) => new URLSearchParams(location.search).get(name);
 
-  const postLink = (p) => el("a", { href: "/console/post?platform=" + encodeURIComponent(p.platform) + "&post_id=" + encodeURIComponent(p.post_id), text: p.platform + ":" + p.post_id });
-  const accountLink = (a) => el("a", { href: "/console/account?platform=" + encodeURIComponent(a.platform) + "&account_id=" + encodeURIComponent(a.account_id), text: a.platform + ":@" + (a.handle || a.account_id) });
+  /* Platforms: a short label drawn as a coloured badge (no icon font, nothing fetched). */
+  const PLATFORMS = { x: ["X", "X (Twitter)"], telegram: ["TG", "Telegram"], mastodon: ["M", "Mastodon"],
+    rocketchat: ["RC", "Rocket.Chat"], zeronet: ["ZN", "ZeroNet"], facebook: ["FB", "Facebook"], youtube: ["YT", "YouTube"],
+    tiktok: ["TT", "TikTok"], instagram: ["IG", "Instagram"], vk: ["VK", "VK"], web: ["W", "Web"] };
+  const platformName = (p) => (PLATFORMS[p] || [null, p])[1];
+  const platformBadge = (p) => el("span.platform.platform-" + String(p).replace(/[^\w-]/g, ""), { title: platformName(p), text: (PLATFORMS[p] || [String(p).slice(0, 2).toUpperCase()])[0] });
 
-  window.OIRU = { api, el, flash, showError, fmtTime, fmtDuration, table, pager, keyParam, postLink, accountLink, pages: {} };
+  /* Who a person is, in words: display name and @handle (the id when there is no handle). */
+  function personLabel(a) {
+    const handle = a.handle ? "@" + String(a.handle).replace(/^@/, "") : null;
+    if (a.display_name && handle) return a.display_name + " (" + handle + ")";
+    return a.display_name || handle || a.account_id;
+  }
+  const postHref = (p) => "/console/post?platform=" + encodeURIComponent(p.platform) + "&post_id=" + encodeURIComponent(p.post_id);
+  const accountHref = (a) => "/console/account?platform=" + encodeURIComponent(a.platform) + "&account_id=" + encodeURIComponent(a.account_id);
+  const postLink = (p, label) => el("a.post-link", { href: postHref(p), title: platformName(p.platform) + " post " + p.post_id },
+    platformBadge(p.platform), " ", label || "post " + shortId(p.post_id));
+  /* A person as a link: platform badge, display name and handle; the id on hover. */
+  const accountLink = (a) => el("a.person", { href: accountHref(a), dir: "auto", dataset: { account: a.platform + ":" + a.account_id },
+    title: platformName(a.platform) + " account id " + a.account_id }, platformBadge(a.platform), " ", personLabel(a));
+  function shortId(id) { id = String(id); return id.length > 14 ? id.slice(0, 6) + "…" + id.slice(-6) : id; }
+
+  /* Handles for accounts known only by id: one request per batch, cached for the page. */
+  const peopleCache = new Map();
+  async function people(accounts, profile) {
+    const want = accounts.map((a) => a.platform + ":" + a.account_id).filter((k) => profile || !peopleCache.has(k));
+    const unique = [...new Set(want)];
+    for (let i = 0; i < unique.length; i += 200) {
+      const q = new URLSearchParams(unique.slice(i, i + 200).map((k) => ["key", k]));
+      if (profile) q.set("profile", "true");
+      try {
+        const page = await api("GET", "/api/v1/console/people?" + q);
+        for (const p of page.items) peopleCache.set(p.platform + ":" + p.account_id, p);
+      } catch (err) { showError(err); break; }
+    }
+    return accounts.map((a) => Object.assign({}, a, peopleCache.get(a.platform + ":" + a.account_id) || {}, a.handle ? { handle: a.handle } : {}));
+  }
+
+  /* Text people wrote: laid out by its own script direction (Arabic right to left). */
+  const userText = (tag, text) => el(tag, { dir: "auto", text: text || "" });
+
+  /* An empty state: what is missing, why, and what to do. */
+  const empty = (why, todo) => el("div.empty", {}, el("p", { text: why }), todo ? el("p.hint", { text: todo }) : null);
+
+  const num = (v, digits) => (v === null || v === undefined || isNaN(Number(v)) ? "–" : Number(v).toFixed(digits === undefined ? 2 : digits));
+  const words = (k) => String(k).replace(/_/g, " ");
+  /* Any evidence object as readable rows (never JSON): numbers rounded, lists joined, nested objects as "key value" pairs. */
+  function describe(value) {
+    if (value === null || value === undefined || value === "") return "–";
+    if (typeof value === "number") return Number.isInteger(value) ? String(value) : num(value, 3);
+    if (typeof value === "boolean") return value ? "yes" : "no";
+    if (Array.isArray(value)) return value.map(describe).join(", ");
+    if (typeof value === "object") {
+      if (value.platform && value.account_id) return accountLink(value);
+      return el("span", {}, Object.entries(value).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => el("span.kv", {}, words(k) + " ", describe(v))));
+    }
+    return String(value);
+  }
+
+  /* One detection hit as a sentence: what matched, in which bank, how close. */
+  function hitSentence(h) {
+    const item = h.item ? el("strong", { dir: "auto", text: h.item }) : "an item";
+    const bank = h.bank ? " in bank " + h.bank : "";
+    const label = h.label ? " (" + h.label + ")" : "";
+    const source = h.source || (h.detail && h.detail.source);
+    if (h.matcher === "term") return el("span", {}, "Term ", el("mark", { dir: "auto", text: h.term || h.item }), " from lexicon " + (h.bank || "") + label + ".");
+    if (h.matcher === "text") return el("span", {}, "Near-duplicate of known text ", item, bank + label + ", similarity " + num(h.similarity, 3) + (source ? " (source " + source + ")" : "") + ".");
+    if (h.matcher === "pdq") return el("span", {}, "Image matches ", item, bank + label + " at PDQ distance " + h.distance + " of 256 bits.");
+    if (h.matcher === "md5" || h.matcher === "sha256") return el("span", {}, "File is an exact copy (" + h.matcher.toUpperCase() + ") of ", item, bank + label + ".");
+    if (h.matcher === "classifier" || h.matcher === "model") return el("span", {}, "Classifier score " + num(h.similarity || h.strength) + ".");
+    return el("span", {}, words(h.matcher) + " match ", item, bank + label + ".");
+  }
+
+  window.OIRU = { api, el, fill, flash, showError, fmtTime, fmtDuration, table, pager, keyParam, postLink, accountLink, postHref, accountHref,
+    platformBadge, platformName, personLabel, people, userText, empty, num, words, describe, hitSentence, shortId, pages: {} };
 
   document.addEventListener("DOMContentLoaded", () => {
     const out = document.getElementById("logout");

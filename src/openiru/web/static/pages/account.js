@@ -1,99 +1,100 @@
 "use strict";
+/* Account view: who it is (handle, name, bio, status), its links (re-creations, other platforms,
+   coordination groups, referrals, "refer this account"), its network score with the breakdown
+   as bars and the reasons in words, its neighbourhood graph (Cytoscape.js) and its posts. */
 OIRU.pages.account = async function () {
   const { api, el } = OIRU;
   const platform = OIRU.keyParam("platform"), accountId = OIRU.keyParam("account_id");
   const a = await api("GET", "/api/v1/accounts/" + encodeURIComponent(platform) + "/" + encodeURIComponent(accountId));
-  document.getElementById("account").replaceChildren(
-    el("p", {}, el("strong", { text: a.platform + ":@" + (a.handle || a.account_id) }), a.display_name ? " · " + a.display_name : ""),
-    el("p.meta", { text: "status " + a.status + " · " + a.posts + " posts · followers " + (a.followers ?? "unknown") + " · last seen " + OIRU.fmtTime(a.last_seen) }),
-    a.bio ? el("p", { text: a.bio }) : null,
+  const facts = [["Platform", OIRU.platformName(a.platform)], ["Account id", a.account_id], ["Status", a.status === "unknown" ? "active as far as known" : a.status],
+    ["Posts collected", a.posts], ["Followers", a.followers === null || a.followers === undefined ? "not in the export" : a.followers.toLocaleString("en")],
+    ["Created", a.created_at ? OIRU.fmtTime(a.created_at) : "not in the export"], ["First seen", OIRU.fmtTime(a.first_seen) || "–"], ["Last seen", OIRU.fmtTime(a.last_seen) || "–"]];
+  OIRU.fill(document.getElementById("account"), 
+    el("h2", { dir: "auto" }, OIRU.platformBadge(a.platform), " ", a.display_name || (a.handle ? "@" + a.handle : a.account_id),
+      a.handle && a.display_name ? el("span.hint", { text: " @" + a.handle }) : null),
+    a.bio ? OIRU.userText("p.bio#account-bio", a.bio) : el("p.hint", { text: "No biography in the collected profile." }),
+    el("dl.facts", {}, facts.map(([k, v]) => [el("dt", { text: k }), el("dd", { text: String(v) })])),
   );
+  document.title = OIRU.personLabel(a) + " · OpenIRU";
   OIRU.pager("/api/v1/posts", { platform: a.platform, account_id: a.account_id, limit: 20 }, [
-    { title: "Post", render: (p) => OIRU.postLink(p) },
-    { title: "Time", render: (p) => OIRU.fmtTime(p.timestamp) },
-    { title: "Text", render: (p) => (p.text || "").slice(0, 160) },
-  ], document.getElementById("table"));
-  await showScore(a);
+    { title: "Time", render: (p) => OIRU.postLink(p, OIRU.fmtTime(p.timestamp)) },
+    { title: "Language", render: (p) => p.language || "–" },
+    { title: "Text", dir: true, render: (p) => (p.text || "(media only)").slice(0, 200) },
+  ], document.getElementById("table"), document.getElementById("more"));
+  await Promise.all([showLinks(a), showScore(a)]);
   await showGraph(a);
 };
 
-async function showScore(a) {
+async function showLinks(a) {
   const { el } = OIRU;
+  const box = document.getElementById("links");
   const q = "?platform=" + encodeURIComponent(a.platform) + "&account_id=" + encodeURIComponent(a.account_id);
-  const s = await OIRU.api("GET", "/api/v1/graph/score" + q).catch(() => null);
-  if (!s) return;
-  const ev = s.evidence || {};
-  const fmt = (v) => (typeof v === "number" ? String(Math.round(v * 10000) / 10000) : JSON.stringify(v));
-  const breakdown = ev.score_breakdown || {};
-  const weights = ev.weights || {};
-  const bars = Object.entries(breakdown).filter(([, v]) => typeof v === "number").map(([k, v]) =>
-    el("div.breakdown", {}, el("span.bd-label", { text: k.replace(/_/g, " ") + (weights[k] !== undefined ? " (weight " + weights[k] + ")" : "") }),
-      el("meter", { min: "0", max: "1", value: String(v) }), el("span.bd-value", { text: fmt(v) })));
-  const rest = Object.entries(ev).filter(([k]) => k !== "score_breakdown" && k !== "weights");
-  document.getElementById("score").replaceChildren(
-    el("p", {}, el("strong", { text: "Rank " + s.rank + " · score " + s.score.toFixed(4) }), " · role " + s.role + (s.community !== null ? " · community " + s.community : "")),
-    el("div#score-breakdown", {}, bars),
-    el("table.grid#score-table", {}, el("tbody", {}, rest.map(([k, v]) => el("tr", {}, el("th", { text: k.replace(/_/g, " ") }),
-      el("td", {}, v && typeof v === "object" ? Object.entries(v).map(([k2, v2]) => el("span.kv", { text: k2.replace(/_/g, " ") + " " + fmt(v2) })) : fmt(v)))))));
+  const links = await OIRU.api("GET", "/api/v1/console/account-links" + q).catch((err) => { OIRU.showError(err); return null; });
+  if (!links) return;
+  const list = (items, render, none) => (items.length ? el("ul", {}, items.map((x) => el("li", {}, render(x)))) : el("p.hint", { text: none }));
+  const person = (x) => [OIRU.accountLink(x), x.score !== null && x.score !== undefined ? " · likelihood " + OIRU.num(x.score) : "", x.link ? " · " + x.link : "", x.status && x.status !== "unknown" ? " · " + x.status : ""];
+  const role = document.body.dataset.role;
+  OIRU.fill(box, el("div.links-grid", {},
+    el("div#links-recreated", {}, el("h3", { text: "Re-creations" }),
+      list(links.predecessors, (x) => ["Re-creates ", person(x)], "Not known as the re-creation of a removed account."),
+      list(links.successors, (x) => ["Re-created as ", person(x)], "No later account looks like its re-creation.")),
+    el("div#links-platforms", {}, el("h3", { text: "Same actor on other platforms" }),
+      list(links.other_platforms, person, "No account on another platform is linked to it.")),
+    el("div#links-coordination", {}, el("h3", { text: "Coordination groups" }),
+      list(links.coordination, (g) => el("a", { href: "/console/coordination#group-" + (g.index + 1), text: "Group " + (g.index + 1) + " · " + g.kind + " · " + g.accounts + " accounts · score " + OIRU.num(g.score, 3) }),
+        "Not in any coordinated group.")),
+    el("div#links-referrals", {}, el("h3", { text: "Referrals" }),
+      list(links.referrals, (r) => [el("a.referral-link", { href: "/console/referral?id=" + r.id, text: "#" + r.id + " " + r.reference }), " · " + r.state.replace(/_/g, " ") + " · " + (r.provider || "no provider yet")],
+        "No referral covers this account or its posts."),
+      role === "analyst" || role === "admin" ? el("button#refer-account", { type: "button", onclick: () => referAccount(a) }, "Refer this account") : null,
+      el("p#refer-account-result"))));
 }
 
-/* The neighbourhood as SVG: a small force layout (repulsion, springs, centring) run in the browser,
-   written by hand because no graph library may be loaded from a CDN and the graph has at most a
-   few dozen nodes.  Nodes can be dragged; clicking one opens that account. */
-async function showGraph(a) {
-  const NS = "http://www.w3.org/2000/svg";
-  const svg = document.getElementById("graph");
+async function referAccount(a) {
+  const reason = prompt("Reason for referring " + OIRU.personLabel(a) + " (optional):", "");
+  if (reason === null) return;
+  try {
+    const res = await OIRU.api("POST", "/api/v1/referrals", { targets: [a.platform + ":@" + a.account_id], kind: "referral", reason: reason || null });
+    OIRU.fill(document.getElementById("refer-account-result"), ...res.referrals.map((r) => OIRU.el("span", {}, "Referral ",
+      OIRU.el("a", { href: "/console/referral?id=" + r.id, text: "#" + r.id }), " " + r.state + " to " + (r.provider || "no provider yet") + ". ")));
+  } catch (err) { OIRU.showError(err); }
+}
+
+async function showScore(a) {
+  const { el, num } = OIRU;
   const q = "?platform=" + encodeURIComponent(a.platform) + "&account_id=" + encodeURIComponent(a.account_id);
-  const data = await OIRU.api("GET", "/api/v1/graph/neighbourhood" + q);
-  const W = 600, H = 400;
-  const nodes = data.nodes.map((n, i) => Object.assign({}, n, { x: n.center ? W / 2 : W / 2 + 150 * Math.cos(i), y: n.center ? H / 2 : H / 2 + 120 * Math.sin(i), vx: 0, vy: 0 }));
-  const byId = new Map(nodes.map((n) => [n.id, n]));
-  const links = data.edges.filter((e) => byId.has(e.source) && byId.has(e.target)).map((e) => ({ s: byId.get(e.source), t: byId.get(e.target), e: e }));
-  const mk = (tag, attrs) => { const n = document.createElementNS(NS, tag); for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, v); return n; };
-  svg.replaceChildren();
-  const lines = links.map((l) => { const line = mk("line", { class: "edge", "stroke-width": String(Math.min(6, 1 + Math.log2(l.e.count))) }); const title = mk("title", {}); title.textContent = l.e.kind + " × " + l.e.count; line.append(title); svg.append(line); return line; });
-  let dragging = null;
-  const circles = nodes.map((n) => {
-    const g = mk("g", {});
-    const c = mk("circle", { class: "node" + (n.center ? " center" : ""), r: String(n.center ? 10 : 5 + Math.min(8, Math.log2(1 + n.weight))) });
-    const label = mk("text", { dx: "8", dy: "3" });
-    label.textContent = "@" + (n.handle || n.account_id);
-    const title = mk("title", {}); title.textContent = n.platform + ":@" + (n.handle || n.account_id) + " · " + n.weight + " interactions";
-    c.append(title);
-    c.addEventListener("mousedown", (ev) => { dragging = n; ev.preventDefault(); });
-    c.addEventListener("click", () => { if (!n.center && !n.moved) location.href = "/console/account?platform=" + encodeURIComponent(n.platform) + "&account_id=" + encodeURIComponent(n.account_id); n.moved = false; });
-    g.append(c, label); svg.append(g); return g;
-  });
-  svg.addEventListener("mousemove", (ev) => {
-    if (!dragging) return;
-    const box = svg.getBoundingClientRect();
-    dragging.x = (ev.clientX - box.left) * W / box.width; dragging.y = (ev.clientY - box.top) * H / box.height;
-    dragging.moved = true; heat = Math.max(heat, 30);
-  });
-  window.addEventListener("mouseup", () => { dragging = null; });
-  let heat = 300;
-  function step() {
-    for (const a1 of nodes) for (const b of nodes) {
-      if (a1 === b) continue;
-      const dx = a1.x - b.x, dy = a1.y - b.y, d2 = Math.max(dx * dx + dy * dy, 25);
-      a1.vx += 300 * dx / d2; a1.vy += 300 * dy / d2;
-    }
-    for (const l of links) {
-      const dx = l.t.x - l.s.x, dy = l.t.y - l.s.y, d = Math.sqrt(dx * dx + dy * dy) || 1, f = (d - 110) * 0.03;
-      l.s.vx += f * dx / d; l.s.vy += f * dy / d; l.t.vx -= f * dx / d; l.t.vy -= f * dy / d;
-    }
-    for (const n of nodes) {
-      n.vx += (W / 2 - n.x) * 0.02; n.vy += (H / 2 - n.y) * 0.02;
-      if (n === dragging || n.center) { n.vx = n.vy = 0; if (n.center && n !== dragging) { n.x = W / 2; n.y = H / 2; } continue; }
-      n.x = Math.min(W - 10, Math.max(10, n.x + n.vx * 0.5)); n.y = Math.min(H - 10, Math.max(10, n.y + n.vy * 0.5));
-      n.vx *= 0.6; n.vy *= 0.6;
-    }
+  const box = document.getElementById("score");
+  const s = await OIRU.api("GET", "/api/v1/graph/score" + q).catch(() => null);
+  if (!s) { OIRU.fill(box, OIRU.empty("This account is not in the network ranking.", "The ranking covers accounts with interactions; run openiru accounts after importing more data.")); return; }
+  const ev = s.evidence || {};
+  const breakdown = ev.score_breakdown || {};
+  const weights = ev.weights || {};
+  const bar = (v) => { const f = el("span.fill"); f.style.width = Math.max(0, Math.min(1, v)) * 100 + "%"; return el("span.track", {}, f); };
+  const counts = ev.counts || {};
+  OIRU.fill(box, 
+    el("p", {}, el("strong", { text: "Rank " + s.rank + " · score " + num(s.score, 3) }), " · role " + s.role + (s.community !== null && s.community !== undefined ? " · community " + s.community : "")),
+    ev.why ? el("p.why#score-why", { text: "Why: " + ev.why }) : null,
+    el("div.bars#score-breakdown", {}, Object.entries(breakdown).filter(([, v]) => typeof v === "number").map(([k, v]) => [
+      el("span.bd-label", { text: OIRU.words(k) + (weights[k] !== undefined ? " (weight " + weights[k] + ")" : "") }), bar(v), el("span.bd-value", { text: num(v) })])),
+    Object.keys(counts).length ? el("table.grid#score-table", {}, el("tbody", {}, Object.entries(counts).map(([k, v]) => el("tr", {}, el("th", { text: OIRU.words(k) }), el("td", {}, OIRU.describe(v)))))) : null,
+  );
+}
+
+async function showGraph(a) {
+  const box = document.getElementById("graph");
+  const q = "?limit=40&platform=" + encodeURIComponent(a.platform) + "&account_id=" + encodeURIComponent(a.account_id);
+  const data = await OIRU.api("GET", "/api/v1/console/neighbourhood" + q);
+  if (data.nodes.length <= 1) {
+    OIRU.fill(box, OIRU.empty("No interactions of this account were collected.", "Replies, reposts, quotes, mentions and forwards make the graph; import more of its platform."));
+    box.classList.remove("graph-box");
+    return;
   }
-  function draw() {
-    links.forEach((l, i) => { lines[i].setAttribute("x1", l.s.x); lines[i].setAttribute("y1", l.s.y); lines[i].setAttribute("x2", l.t.x); lines[i].setAttribute("y2", l.t.y); });
-    nodes.forEach((n, i) => circles[i].setAttribute("transform", "translate(" + n.x.toFixed(1) + "," + n.y.toFixed(1) + ")"));
-  }
-  function frame() { if (heat > 0) { step(); heat--; draw(); } requestAnimationFrame(frame); }
-  draw(); frame();
-  document.getElementById("graph-info").textContent = nodes.length - 1 + " strongest interaction partners, " + links.length + " interaction links among them. Drag nodes; click one to open it.";
+  let view = null;
+  view = OIRU.graph.draw(box, data, { centre: a.platform + ":" + a.account_id, colourBy: "community", legend: document.getElementById("graph-legend"),
+    onSelect: OIRU.graph.selectedBox(document.getElementById("graph-info"), () => view) });
+  document.getElementById("graph-colour").addEventListener("change", (ev) => view.colourBy(ev.target.value));
+  document.getElementById("graph-search").addEventListener("input", (ev) => view.search(ev.target.value));
+  document.getElementById("graph-png").addEventListener("click", () => view.exportPng("neighbourhood-" + a.platform + "-" + a.account_id));
+  document.getElementById("graph-gexf").addEventListener("click", () => view.exportGexf("neighbourhood-" + a.platform + "-" + a.account_id));
+  document.getElementById("graph-info").textContent = (data.nodes.length - 1) + " strongest interaction partners, " + data.edges.length + " links among them. Click a node for details, double-click to expand it.";
 }

@@ -15,7 +15,7 @@ OIRU.pages["action-days"] = async function () {
     } catch (err) { OIRU.showError(err); }
   } }, el("h2", { text: "New operation" }), el("label", {}, "Name", el("input", { name: "name", required: true, maxlength: "200" })),
     el("label", {}, "Hours", el("input", { name: "hours", type: "number", value: "48", min: "1" })), el("button", { type: "submit" }, "Create"));
-  list.replaceChildren(
+  OIRU.fill(list, 
     el("nav.filters", {}, ops.map((o) => el("a", { href: "/console/action-days?id=" + o.id, "aria-current": o.id === current ? "page" : null, text: o.name + " (" + OIRU.fmtTime(o.starts_at) + " – " + OIRU.fmtTime(o.ends_at) + ")  " }))),
     document.body.dataset.role === "admin" || document.body.dataset.role === "analyst" || document.body.dataset.role === "approver" ? form : null);
 
@@ -23,10 +23,10 @@ OIRU.pages["action-days"] = async function () {
     return el("div.counter", { dataset: { counter: name } }, el("div.value", { text: value === null || value === undefined ? "—" : String(value) }), el("div.label", { text: label }));
   }
   async function refresh() {
-    if (!current) { counters.replaceChildren(el("p.hint", { text: "No operation yet." })); return; }
+    if (!current) { OIRU.fill(counters, el("p.hint", { text: "No operation yet." })); return; }
     const r = await api("GET", "/api/v1/operations/" + current + "/report");
     const median = r.median_time_to_removal_s;
-    counters.replaceChildren(
+    OIRU.fill(counters, 
       el("h2", { text: r.operation.name + " · " + r.status }),
       counter("items_assessed", "items assessed", r.items_assessed),
       counter("items_referred", "items referred", r.items_referred),

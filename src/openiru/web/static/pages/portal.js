@@ -48,7 +48,7 @@ OIRU.pages.portal = async function () {
   async function load() {
     const page = await api("GET", "/api/v1/portal/referrals?limit=200");
     const cards = await Promise.all(page.items.map(card));
-    board.replaceChildren(...(cards.length ? cards : [el("p.hint", { text: tr("none") })]));
+    OIRU.fill(board, ...(cards.length ? cards : [el("p.hint", { text: tr("none") })]));
     tick();
   }
   function tick() {

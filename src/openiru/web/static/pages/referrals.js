@@ -21,9 +21,9 @@ OIRU.pages.referrals = async function () {
     if (ref.state === "approved") actions.push(el("button.send", { type: "button", onclick: () => act(ref, "send", { channel: "portal" }) }, "Send via portal"));
     if (OPEN.has(ref.state)) actions.push(el("button.secondary", { type: "button", onclick: () => act(ref, "withdraw", { reason: "withdrawn from the board" }) }, "Withdraw"));
     return el("article.item.referral" + (ref.overdue ? ".overdue" : ""), { id: "referral-" + ref.id, dataset: { id: String(ref.id), state: ref.state } },
-      el("div", {}, el("strong", { text: "#" + ref.id + " " + ref.reference }), " ", el("span.state", { text: ref.state })),
+      el("div", {}, el("a.ref-id", { href: "/console/referral?id=" + ref.id }, el("strong", { text: "#" + ref.id }), " " + ref.reference), " ", el("span.state", { text: ref.state.replace(/_/g, " ") })),
       el("div.meta", { text: ref.kind + " → " + (ref.provider || "no provider") + " · by " + ref.created_by + (ref.approved_by ? ", approved by " + ref.approved_by : "") }),
-      el("ul", {}, ref.targets.slice(0, 3).map((t) => el("li", { text: t }))),
+      el("ul", {}, ref.targets.slice(0, 3).map((t) => el("li.ref-id", { text: t })), ref.targets.length > 3 ? el("li.hint", { text: "and " + (ref.targets.length - 3) + " more" }) : null),
       OPEN.has(ref.state) ? el("div", {}, "Deadline: ", el("span.countdown", { dataset: { deadline: ref.deadline, paused: ref.paused ? "1" : "" } })) : el("div.meta", { text: "closed " + OIRU.fmtTime(ref.resolved_at) }),
       ref.deconfliction_hold ? el("p.hold", { text: "Deconfliction hold: an agency has asked for this to wait." }) : null,
       el("div", {}, actions));
@@ -39,9 +39,9 @@ OIRU.pages.referrals = async function () {
     } while (cursor);
     const byState = {};
     for (const r of all) (byState[r.state] = byState[r.state] || []).push(r);
-    board.replaceChildren(...ORDER.filter((s) => byState[s]).map((s) => el("section.column", { dataset: { state: s } },
+    OIRU.fill(board, ...ORDER.filter((s) => byState[s]).map((s) => el("section.column", { dataset: { state: s } },
       el("h2", { text: s.replace("_", " ") + " (" + byState[s].length + ")" }), byState[s].map(card))));
-    if (!all.length) board.replaceChildren(el("p.hint", { text: "No referrals yet." }));
+    if (!all.length) OIRU.fill(board, OIRU.empty("No referrals yet.", "Confirm an alert in triage, then use Refer on the post page."));
     tick();
   }
 

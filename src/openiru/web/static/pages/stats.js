@@ -24,7 +24,7 @@ OIRU.pages.stats = async function () {
   const data = await OIRU.api("GET", "/api/v1/stats");
   const rows = Object.entries(data.platforms).map(([name, c]) => Object.assign({ platform: name }, c));
   const charts = document.getElementById("charts");
-  charts.replaceChildren(
+  OIRU.fill(charts, 
     barChart("Posts per platform", rows.map((r) => [r.platform, r.posts])),
     barChart("Accounts per platform", rows.map((r) => [r.platform, r.accounts])),
   );

@@ -1,73 +1,106 @@
 "use strict";
-/* Triage queue: j/k or arrows move, c confirms, r rejects with a reason, n skips to the next, o opens. */
+/* Triage queue: filters (platform, language, signal, bank, score, time), the total they match,
+   keyset paging ("Load more"), bulk confirm/reject with a reason, and the keyboard:
+   j/k or arrows move, x ticks, c confirms, r rejects with a reason, n skips to the next, o opens. */
 OIRU.pages.triage = async function () {
-  const { api, el } = OIRU;
+  const { api, el, num } = OIRU;
   const box = document.getElementById("queue");
+  const form = document.getElementById("triage-filter");
   const dialog = document.getElementById("reject-dialog");
   const reasonSelect = document.getElementById("reject-reason");
-  let alerts = [], selected = 0, cursor = null;
+  const more = document.getElementById("triage-more");
+  let alerts = [], selected = 0, cursor = null, total = 0, bulkReject = false;
 
   try {
-    const reasons = await api("GET", "/api/v1/alerts/reasons");
-    reasonSelect.replaceChildren(...reasons.items.map((r) => el("option", { value: r, text: r })));
+    const [reasons, facets] = await Promise.all([api("GET", "/api/v1/alerts/reasons"), api("GET", "/api/v1/console/alert-facets")]);
+    OIRU.fill(reasonSelect, ...reasons.items.map((r) => el("option", { value: r, text: r })));
+    const fill = (name, values, label) => form.elements[name].append(...values.map((v) => el("option", { value: v, text: label ? label(v) : v })));
+    fill("platform", facets.platforms, OIRU.platformName); fill("language", facets.languages); fill("signal", facets.signals); fill("bank", facets.banks);
   } catch (err) { OIRU.showError(err); }
 
-  function hitSummary(h) {
-    const bits = [h.matcher];
-    if (h.bank) bits.push("bank " + h.bank);
-    if (h.item) bits.push("item " + h.item);
-    if (h.distance !== undefined && h.distance !== null) bits.push("distance " + h.distance);
-    if (h.similarity !== undefined && h.similarity !== null) bits.push("similarity " + Number(h.similarity).toFixed(2));
-    if (h.term) bits.push("term \u201c" + h.term + "\u201d");
-    return bits.join(" · ");
+  function card(a, i) {
+    const pick = el("input.pick", { type: "checkbox", title: "select for a bulk decision (x)", checked: a.picked || null, disabled: a.decided || null,
+      onclick: (e) => { e.stopPropagation(); a.picked = e.target.checked; updateBulk(); } });
+    return el("article.item" + (i === selected ? ".selected" : "") + (a.decided ? ".decided" : ""),
+      { dataset: { post: a.id }, onclick: () => { selected = i; render(); } },
+      el("div.meta", {}, pick, OIRU.accountLink(a.account), " · ", OIRU.postLink(a.post, OIRU.fmtTime(a.timestamp)),
+        a.language ? " · " + a.language : "", " · priority " + num(a.priority, 3),
+        a.model_probability !== null && a.model_probability !== undefined ? " · classifier " + num(a.model_probability) : "",
+        a.decided ? " · " + a.decided : ""),
+      OIRU.userText("p", a.text),
+      el("ul.sentences", {}, a.hits.slice(0, 4).map((h) => el("li.hint", {}, OIRU.hitSentence(h)))),
+      el("div", {},
+        el("button.confirm", { type: "button", onclick: (e) => { e.stopPropagation(); selected = i; decide([a], "confirm"); } }, "Confirm (c)"), " ",
+        el("button.secondary.reject", { type: "button", onclick: (e) => { e.stopPropagation(); selected = i; askReject(false); } }, "Reject (r)"), " ",
+        el("a", { href: OIRU.postHref(a.post) }, "Open (o)")));
   }
 
   function render() {
-    box.replaceChildren(...alerts.map((a, i) => el("article.item" + (i === selected ? ".selected" : "") + (a.decided ? ".decided" : ""),
-      { dataset: { post: a.id }, onclick: () => { selected = i; render(); } },
-      el("div.meta", {}, "priority " + a.priority.toFixed(3) + " · ", OIRU.postLink(a.post), " · account ", OIRU.accountLink(a.account),
-        a.model_probability !== null && a.model_probability !== undefined ? " · classifier " + Number(a.model_probability).toFixed(2) : "",
-        a.decided ? " · " + a.decided : ""),
-      el("p", { text: a.text }),
-      el("ul", {}, a.hits.slice(0, 4).map((h) => el("li.hint", { text: hitSummary(h) }))),
-      el("div", {},
-        el("button.confirm", { type: "button", onclick: (e) => { e.stopPropagation(); selected = i; decide("confirm"); } }, "Confirm (c)"), " ",
-        el("button.secondary.reject", { type: "button", onclick: (e) => { e.stopPropagation(); selected = i; askReject(); } }, "Reject (r)"), " ",
-        el("a", { href: OIRU.postLink(a.post).getAttribute("href") }, "Open (o)")))));
-    if (!alerts.length) box.replaceChildren(el("p.hint", { text: "The triage queue is empty." }));
+    OIRU.fill(box, ...alerts.map(card));
+    if (!alerts.length) OIRU.fill(box, OIRU.empty(filtered() ? "No alert matches these filters." : "The triage queue is empty: every alert has been decided.",
+      filtered() ? "Clear a filter to see more." : "New alerts appear after the next import and scan (openiru ingest, openiru scan)."));
+    document.getElementById("triage-total").textContent = total + " alert" + (total === 1 ? "" : "s") + " match" + (total === 1 ? "es" : "") + " · " + alerts.length + " shown";
+    more.hidden = !cursor;
     const node = box.children[selected];
     if (node && node.scrollIntoView) node.scrollIntoView({ block: "nearest" });
+    updateBulk();
   }
 
-  async function load() {
+  const filtered = () => [...new FormData(form)].some(([k, v]) => v && !(k === "status" && v === "open"));
+
+  function params() {
     const q = new URLSearchParams({ limit: "50" });
+    for (const [k, v] of new FormData(form)) {
+      if (!v) continue;
+      q.set(k, (k === "since" || k === "until") ? new Date(v + "T00:00:00Z").toISOString() : v);
+    }
     if (cursor) q.set("cursor", cursor);
-    const page = await api("GET", "/api/v1/alerts?" + q);
-    alerts = alerts.concat(page.items);
-    cursor = page.next_cursor;
-    render();
+    return q;
+  }
+
+  async function load(reset) {
+    if (reset) { alerts = []; cursor = null; selected = 0; }
+    try {
+      const page = await api("GET", "/api/v1/console/alerts?" + params());
+      alerts = alerts.concat(page.items.map((a) => Object.assign(a, { decided: a.status !== "open" ? a.status : null })));
+      cursor = page.next_cursor;
+      total = page.total;
+      render();
+    } catch (err) { OIRU.showError(err); }
   }
 
   function next() {
     const after = alerts.findIndex((a, i) => i > selected && !a.decided);
     if (after >= 0) selected = after;
-    else if (cursor) { selected = alerts.length; load(); return; }
+    else if (cursor) { selected = alerts.length; load(false); return; }
     render();
   }
 
-  async function decide(decision, reason) {
-    const a = alerts[selected];
-    if (!a || a.decided) return;
-    try {
-      const res = await api("POST", "/api/v1/decisions", { post: a.id, decision: decision, reason: reason || null });
-      a.decided = res.status;
-      OIRU.flash(a.id + ": " + res.status + (reason ? " (" + reason + ")" : ""));
-      next();
-    } catch (err) { OIRU.showError(err); }
+  async function decide(list, decision, reason) {
+    list = list.filter((a) => a && !a.decided);
+    let done = 0;
+    for (const a of list) {
+      try {
+        const res = await api("POST", "/api/v1/decisions", { post: a.id, decision: decision, reason: reason || null });
+        a.decided = res.status; a.picked = false; done++;
+        if (list.length === 1) OIRU.flash(a.id + ": " + res.status + (reason ? " (" + reason + ")" : ""));
+      } catch (err) { OIRU.showError(err); break; }
+    }
+    if (list.length > 1) OIRU.flash(done + " alerts " + (decision === "confirm" ? "confirmed" : "rejected") + (reason ? " (" + reason + ")" : "") + ".");
+    if (list.length === 1) next(); else render();
   }
 
-  function askReject() {
-    if (!alerts[selected] || alerts[selected].decided) return;
+  const picked = () => alerts.filter((a) => a.picked && !a.decided);
+  function updateBulk() {
+    const n = picked().length;
+    document.getElementById("bulk-count").textContent = n ? n + " selected" : "none selected";
+    document.getElementById("bulk-confirm").disabled = !n;
+    document.getElementById("bulk-reject").disabled = !n;
+  }
+
+  function askReject(bulk) {
+    bulkReject = bulk;
+    if (!bulk && (!alerts[selected] || alerts[selected].decided)) return;
     document.getElementById("reject-note").value = "";
     dialog.showModal();
     reasonSelect.focus();
@@ -75,23 +108,30 @@ OIRU.pages.triage = async function () {
   dialog.addEventListener("close", () => {
     if (dialog.returnValue === "ok") {
       const note = document.getElementById("reject-note").value.trim();
-      decide("reject", reasonSelect.value + (note ? ": " + note : ""));
+      decide(bulkReject ? picked() : [alerts[selected]], "reject", reasonSelect.value + (note ? ": " + note : ""));
     }
     box.focus();
   });
+
+  document.getElementById("bulk-confirm").addEventListener("click", () => decide(picked(), "confirm"));
+  document.getElementById("bulk-reject").addEventListener("click", () => askReject(true));
+  document.getElementById("bulk-all").addEventListener("click", () => { for (const a of alerts) if (!a.decided) a.picked = true; render(); });
+  more.addEventListener("click", () => load(false));
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); load(true); });
 
   document.addEventListener("keydown", (ev) => {
     if (dialog.open || ev.target.closest("input, select, textarea") || ev.ctrlKey || ev.metaKey || ev.altKey) return;
     const key = ev.key;
     if (key === "j" || key === "ArrowDown") { selected = Math.min(selected + 1, alerts.length - 1); render(); }
     else if (key === "k" || key === "ArrowUp") { selected = Math.max(selected - 1, 0); render(); }
-    else if (key === "c") decide("confirm");
-    else if (key === "r") askReject();
+    else if (key === "x" && alerts[selected] && !alerts[selected].decided) { alerts[selected].picked = !alerts[selected].picked; render(); }
+    else if (key === "c") decide([alerts[selected]], "confirm");
+    else if (key === "r") askReject(false);
     else if (key === "n") next();
-    else if (key === "o" && alerts[selected]) location.href = OIRU.postLink(alerts[selected].post).getAttribute("href");
+    else if (key === "o" && alerts[selected]) location.href = OIRU.postHref(alerts[selected].post);
     else return;
     ev.preventDefault();
   });
-  await load();
+  await load(true);
   box.focus();
 };

@@ -1,0 +1,181 @@
+"""Every console page on the demo data in real headless Chromium (Debian's /usr/bin/chromium):
+the page shows handles, links, charts and graph nodes, and never raw JSON, ``null``,
+``undefined`` or ``[object Object]``.
+
+One small demo (``openiru demo --scale 0.3``) and one ``openiru serve`` for the module; the
+analyst's login comes from the demo's console-logins.txt.  A screenshot of every page is saved
+under $OPENIRU_ARTIFACTS (default: <tmp>/openiru-artifacts) whether the test passes or not.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("OPENIRU_ARTIFACTS", Path(tempfile.gettempdir()) / "openiru-artifacts"))
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason="Debian's chromium is not installed at /usr/bin/chromium (make chromium)")
+RAW = re.compile(r'\bnull\b|\bundefined\b|\bNaN\b|\[object Object\]|\{"|":\s*[\[{"\d]')
+OPENIRU = str(Path(sys.executable).with_name("openiru"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
+    out = tmp_path_factory.mktemp("console-demo")
+    db = f"sqlite:///{out / 'openiru.db'}"
+    env = {**os.environ, "OPENIRU_DATA": str(out / "data")}
+    subprocess.run([OPENIRU, "demo", "--scale", "0.3", "--out", str(out), "--db", db], check=True, env=env,
+                   stdout=subprocess.DEVNULL, timeout=600)
+    logins = {line.split("\t")[1]: line.split("\t") for line in (out / "console-logins.txt").read_text().splitlines()
+              if line and not line.startswith("#")}
+    port = _free_port()
+    log = (out / "server.log").open("w")
+    proc = subprocess.Popen([OPENIRU, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db],
+                            stdout=log, stderr=subprocess.STDOUT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), 0.2).close()
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    raise RuntimeError((out / "server.log").read_text()) from None
+                time.sleep(0.2)
+        yield {"base": f"http://127.0.0.1:{port}", "out": out, "analyst": logins["analyst"],
+               "approver": logins["approver"]}
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(demo: dict[str, Any], browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1360, "height": 1000})
+    pg = context.new_page()
+    pg.errors = []
+    pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+    pg.on("console", lambda msg: pg.errors.append(msg.text) if msg.type == "error" else None)
+    pg.goto(demo["base"] + "/login")
+    name, _role, password = demo["analyst"]
+    pg.fill("#login-name", name)
+    pg.fill("#login-password", password)
+    pg.click("#login-submit")
+    pg.wait_for_url(lambda url: "/login" not in url)
+    yield pg
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"console-{request.node.name}.png"))
+    context.close()
+
+
+def finished(pg: Any) -> str:
+    """The main area's text once loaded: no raw JSON or null, no script errors."""
+    pg.wait_for_load_state("networkidle")
+    text = pg.locator("main").inner_text()
+    found = RAW.search(text)
+    assert found is None, f"raw data on {pg.url}: …{text[max(0, found.start() - 80):found.end() + 80]}…"
+    assert not pg.errors, f"errors on {pg.url}: {pg.errors}"
+    return str(text)
+
+
+def test_triage_filters_total_paging_names(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/triage")
+    expect(page.locator("#queue .item")).to_have_count(50)
+    total = int(page.locator("#triage-total").inner_text().split()[0])
+    assert total > 50
+    assert page.locator("#queue .item a.person").count() == 50
+    page.click("#triage-more")
+    expect(page.locator("#queue .item")).to_have_count(min(100, total))
+    page.select_option("select[name=platform]", "telegram")
+    page.select_option("select[name=signal]", "pdq")
+    page.click("#triage-apply")
+    expect(page.locator("#queue .item").first).to_contain_text("Image matches")
+    filtered = int(page.locator("#triage-total").inner_text().split()[0])
+    assert 0 < filtered < total
+    assert page.locator("#queue .item p[dir=auto]").count() > 0
+    # bulk reject two with a reason
+    page.locator("#queue .item input.pick").nth(0).check()
+    page.locator("#queue .item input.pick").nth(1).check()
+    expect(page.locator("#bulk-count")).to_have_text("2 selected")
+    page.click("#bulk-reject")
+    page.click("#reject-ok")
+    expect(page.locator("#flash")).to_contain_text("2 alerts rejected")
+    expect(page.locator("#queue .item.decided")).to_have_count(2)
+    finished(page)
+
+
+def _first(page: Any, demo: dict[str, Any], path: str, selector: str) -> str:
+    page.goto(demo["base"] + path)
+    page.locator(selector).first.wait_for()
+    return str(page.locator(selector).first.get_attribute("href"))
+
+
+def test_post_page_evidence_decision_referrals(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    href = _first(page, demo, "/console/triage", "#queue .item a.post-link")
+    page.goto(demo["base"] + href)
+    expect(page.locator("#post a.person")).to_have_count(1)
+    expect(page.locator("#evidence-sentences li").first).to_be_visible()
+    assert page.locator("#post-text mark").count() >= 1
+    assert page.locator("#post-text").get_attribute("dir") == "auto"
+    expect(page.locator("#media-body")).not_to_be_empty()
+    expect(page.locator("#referrals-body")).not_to_be_empty()
+    page.click("#post-confirm")
+    expect(page.locator("#decide-state")).to_have_text("Now confirmed.")
+    finished(page)
+    # a referred post links to its referral's page
+    page.goto(demo["base"] + "/console/referral?id=1")
+    target = page.locator("#targets a.post-link").first
+    target.wait_for()
+    page.goto(demo["base"] + str(target.get_attribute("href")))
+    expect(page.locator("#referrals-body a.referral-link")).to_have_count(1)
+    finished(page)
+
+
+def test_account_page_links_score_graph(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    href = _first(page, demo, "/console/key-accounts", "#table a.person")
+    page.goto(demo["base"] + href)
+    expect(page.locator("#account h2")).not_to_be_empty()
+    expect(page.locator("#score-breakdown .fill").first).to_be_attached()
+    expect(page.locator("#score-why")).to_contain_text("Why:")
+    expect(page.locator("#graph canvas").first).to_be_attached()
+    page.wait_for_function("Number(document.getElementById('graph').dataset.nodes) > 1")
+    expect(page.locator("#links-coordination")).to_be_visible()
+    expect(page.locator("#graph-legend .legend-item").first).to_be_visible()
+    assert page.locator("#table a.post-link").count() > 0
+    finished(page)
