@@ -3,14 +3,13 @@
 One app serves the REST API under ``/api/v1``, its OpenAPI document at
 ``/openapi.json``, the analyst console under ``/console``, the provider portal
 under ``/portal`` and the console's local assets under ``/static`` (nothing
-from a CDN: it works air-gapped).  Routers of areas whose services are not
-installed are skipped.
+from a CDN: it works air-gapped).  Every router is imported directly: one that
+fails to import makes ``create_app`` fail.
 """
 
 from __future__ import annotations
 
 import gc
-import importlib
 import json
 import logging
 import os
@@ -35,20 +34,24 @@ from .settings import ApiSettings
 
 log = logging.getLogger("openiru.api")
 
-#: Router modules under openiru.api.routers; an area's module is skipped while
-#: the services it adapts are not there yet.
-ROUTER_MODULES = ("auth", "content", "users", "detect", "graph", "referrals", "operations", "providers", "interop", "portal", "console")
-
-
 def _include_routers(app: FastAPI) -> None:
-    for name in ROUTER_MODULES:
-        try:
-            module = importlib.import_module(f"openiru.api.routers.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("openiru."):
-                log.info("API routes for %s not available: %s", name, exc)
-                continue
-            raise
+    """Every router, imported directly: one that fails to import fails the app's creation (a moved
+    or misspelt module never silently drops its routes)."""
+    from .routers import (
+        auth,
+        console,
+        content,
+        detect,
+        graph,
+        interop,
+        operations,
+        portal,
+        providers,
+        referrals,
+        users,
+    )
+
+    for module in (auth, content, users, detect, graph, referrals, operations, providers, interop, portal, console):
         app.include_router(module.router)
 
 

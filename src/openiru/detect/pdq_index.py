@@ -33,7 +33,9 @@ import numpy as np
 
 try:  # the compiled loops; the numpy path gives the same answers, slower
     from .pdq_kernel import chunk_pass, gather_rows, search_kernel
-except ImportError:  # pragma: no cover - numba missing
+except ImportError as exc:  # pragma: no cover - numba missing
+    if exc.name != "numba":  # a failure of OpenIRU's own module is an error, never a slower path
+        raise
     search_kernel = None  # type: ignore[assignment]
     chunk_pass = None  # type: ignore[assignment]
     gather_rows = None  # type: ignore[assignment]

@@ -1,8 +1,7 @@
 """Load the store into the graph core's arrays, in bulk (one query per table).
 
 Accounts, posts, resolved edges, post media (PDQ where hashed, else SHA-256), analysts' seeds,
-and detection results where the detection area is installed (imported lazily: without it, or
-without its tables, the graph works on structure alone).  Every call reads the current store, so
+and detection results (without the detection tables the graph works on structure alone).  Every call reads the current store, so
 the graph is always up to date with what has been imported.
 """
 
@@ -24,6 +23,7 @@ from ..graph.data import GraphData
 from ..model import KNOWN_PLATFORMS, utc
 from ..store import schema
 from ..store.tables_graph import graph_seeds
+from ..store.tables_referral import providers as providers_table
 
 log = logging.getLogger(__name__)
 #: PDQ hashes below this quality are unreliable (PDQ reference: discard quality < 50).
@@ -83,11 +83,9 @@ def seconds(values: list[Any]) -> np.ndarray:
 
 
 def detection_results(conn: sa.Connection) -> tuple[list[Flag], dict[tuple[str, str], str]]:
-    """Flagged posts and account exemptions, or nothing when detection is absent."""
-    try:
-        from . import detection_results as dr
-    except ImportError:
-        return [], {}
+    """Flagged posts and account exemptions, or nothing when the detection tables are absent."""
+    from . import detection_results as dr  # imported when used; a failure to import is an error
+
     try:
         with conn.begin_nested():
             flags = [Flag(f.platform, f.post_id, f.strength, f.status, f.exemption)
@@ -185,19 +183,17 @@ def domain_registry(engine: sa.Engine) -> dict[str, str]:
             for d in _list(row.domains):
                 registry.setdefault(d.lower().removeprefix("www."), row.name)
         try:
-            from ..store.tables_referral import providers as providers_table
-
             with conn.begin_nested():
                 rows = list(conn.execute(sa.select(providers_table.c.name, providers_table.c.platforms,
                                                    providers_table.c.domains)))
-        except (ImportError, AttributeError, sa.exc.OperationalError, sa.exc.ProgrammingError):
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError):  # referral tables not there
             rows = []
     if not rows:  # registry not loaded into this database yet: its starter list
-        try:
-            from .providers import starter_registry
+        from .providers import starter_registry
 
+        try:
             rows = list(starter_registry())
-        except (ImportError, OSError, ValueError):
+        except (OSError, ValueError):  # a broken registry file: the built-in platforms only
             rows = []
     for row in rows:
         plats = _list(row.platforms)

@@ -59,23 +59,20 @@ def _targets(engine: sa.Engine, truth: dict[str, Any], n: int = 6) -> tuple[list
     # is its own provider, registered below from the post's address).
     hosted = {p.lower() for prov in list_providers(engine) if prov.contacts for p in prov.platforms}
     hosted |= {"mastodon", "activitypub"}
-    try:
-        from .detect_alerts import decide, list_alerts
+    from .detect_alerts import decide, list_alerts
 
-        per_platform: dict[str, int] = {}
-        for alert in list_alerts(engine, limit=500, status="open"):
-            platform = alert["post"]["platform"]
-            if platform not in hosted or per_platform.get(platform, 0) >= 2:
-                continue
-            per_platform[platform] = per_platform.get(platform, 0) + 1
-            decide(engine, alert["id"], "confirm", "demo: confirmed terrorist content", actor=ANALYST)
-            if sum(per_platform.values()) >= n:
-                break
-        keys = referrals.targets_from_alerts(engine, limit=n)
-        if keys:
-            return keys, "confirmed detection alerts"
-    except ImportError:  # detection area not installed
-        pass
+    per_platform: dict[str, int] = {}
+    for alert in list_alerts(engine, limit=500, status="open"):
+        platform = alert["post"]["platform"]
+        if platform not in hosted or per_platform.get(platform, 0) >= 2:
+            continue
+        per_platform[platform] = per_platform.get(platform, 0) + 1
+        decide(engine, alert["id"], "confirm", "demo: confirmed terrorist content", actor=ANALYST)
+        if sum(per_platform.values()) >= n:
+            break
+    keys = referrals.targets_from_alerts(engine, limit=n)
+    if keys:
+        return keys, "confirmed detection alerts"
     posts = [m["post"] for m in truth.get("planted_media", [])] + [t["post"] for t in truth.get("planted_texts", [])]
     by_platform: dict[str, list[str]] = {}
     for p in posts:
@@ -134,6 +131,9 @@ def _demo(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
     lines: list[str] = []
     fake = LocalProvider()
     smtp = _smtp_server()
+    if smtp is None:
+        lines.append("referrals: no local SMTP server (aiosmtpd, in the dev extra: pip install 'openiru[dev]'); "
+                     "e-mail shown by file export")
     try:
         op = operations.create(engine, ANALYST, f"Demo Action Day {clock.at:%Y%m%d%H%M%S}", [AGENCY, "Unit"],
                                hours=48, start=clock.at, now=clock)
