@@ -55,6 +55,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deconflict": ("referral", "Hands-off entries of member-state agencies (deconfliction)."),
     "operation": ("referral", "Referral Action Days."),
     "audit": ("referral", "The hash-chained audit log."),
+    "statistics": ("reports", "Posts, alerts, referrals and their outcomes, removal rate and response times "
+                             "over a period."),
+    "report": ("reports", "Write a report (TCO Art. 8 transparency, annual, Referral Action Day) with its "
+                         "figures as JSON."),
 }
 
 #: Modules that add subcommands to another module's group, imported before that group is built.

@@ -1,0 +1,245 @@
+"""``openiru statistics``: detection and referral figures over a period, filtered and grouped.
+
+Reads the store (posts, detection alerts and hits, referrals with their targets and
+history, providers, users, operations) and computes the figures with the pure
+:mod:`openiru.report.figures`.  Every figure and every JSON key is defined in docs/reports.md.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from ..errors import ConfigError
+from ..model import utc
+from ..referral import deadlines
+from ..report import figures
+from ..store import schema, tables_detect, tables_referral
+from .providers import list_providers
+from .referral_records import pauses_of
+
+GROUPS = ("platform", "provider", "language", "week")
+#: Matchers of media hashes: a hit of one of these is a known file uploaded again.
+HASH_MATCHERS = ("pdq", "md5", "sha256", "video")
+
+
+@dataclass(slots=True)
+class Filters:
+    since: datetime | None = None
+    until: datetime | None = None
+    platform: str | None = None
+    provider: str | None = None
+    language: str | None = None
+    label: str | None = None
+    agency: str | None = None
+    operation: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"from": self.since.isoformat() if self.since else None,
+                "to": self.until.isoformat() if self.until else None, "platform": self.platform,
+                "provider": self.provider, "language": self.language, "label": self.label,
+                "agency": self.agency, "operation": self.operation}
+
+
+def _range(column: Any, f: Filters) -> list[Any]:
+    conds = []
+    if f.since is not None:
+        conds.append(column >= f.since)
+    if f.until is not None:
+        conds.append(column < f.until)
+    return conds
+
+
+def _labelled_posts(conn: sa.Connection, label: str) -> set[tuple[str, str]]:
+    """Posts with an unsuppressed hit whose label, or whose bank item's organisation, is ``label``."""
+    h, bi = tables_detect.detect_hits, tables_detect.detect_bank_items
+    orgs = sa.select(bi.c.id).where(bi.c.organisation == label)
+    q = sa.select(h.c.platform, h.c.post_id).where(
+        h.c.suppressed.is_(False), sa.or_(h.c.label == label, h.c.item_id.in_(orgs))).distinct()
+    return {(p, i) for p, i in conn.execute(q)}
+
+
+def _operation_posts(conn: sa.Connection, op_id: int) -> set[tuple[str, str]]:
+    oi, rt, r = tables_referral.operation_items, tables_referral.referral_targets, tables_referral.referrals
+    keys = set(conn.execute(sa.select(oi.c.target_key).where(oi.c.operation_id == op_id)).scalars())
+    keys |= set(conn.execute(sa.select(rt.c.key).select_from(rt.join(r, r.c.id == rt.c.referral_id))
+                             .where(r.c.operation_id == op_id, rt.c.kind == "post")).scalars())
+    out = set()
+    for k in keys:
+        platform, _, ident = k.partition(":")
+        if ident and not ident.startswith("@") and not k.startswith("http"):
+            out.add((platform, ident))
+    return out
+
+
+def load_referrals(conn: sa.Connection, f: Filters, member_state: str | None = None) -> list[figures.Referral]:
+    """Referrals created in the period that pass the filters, as pure records (items filtered
+    by platform and language; a referral left with no item is dropped)."""
+    r, rt, ev = tables_referral.referrals, tables_referral.referral_targets, tables_referral.referral_events
+    q = sa.select(r).where(*_range(r.c.created_at, f))
+    if f.provider:
+        q = q.where(r.c.provider == f.provider)
+    if f.operation is not None:
+        q = q.where(r.c.operation_id == f.operation)
+    if f.agency:
+        q = q.where(r.c.created_by.in_(sa.select(schema.users.c.name).where(schema.users.c.agency == f.agency)))
+    rows = conn.execute(q.order_by(r.c.id)).all()
+    ids = [row.id for row in rows]
+    items: dict[int, list[figures.Item]] = defaultdict(list)
+    held: set[int] = set()
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start:start + 1000]
+        for t in conn.execute(sa.select(rt.c.referral_id, rt.c.platform, rt.c.language, rt.c.key, rt.c.url)
+                              .where(rt.c.referral_id.in_(chunk)).order_by(rt.c.id)):
+            platform = t.platform or (_host(t.url) if t.url else None)
+            items[t.referral_id].append(figures.Item(platform, t.language, t.key))
+        held |= set(conn.execute(sa.select(ev.c.referral_id).where(
+            ev.c.referral_id.in_(chunk), ev.c.to_state == "on_hold")).scalars())
+    agencies = dict(conn.execute(sa.select(schema.users.c.name, schema.users.c.agency)).all())
+    establishment = dict(conn.execute(sa.select(tables_referral.providers.c.name,
+                                                tables_referral.providers.c.main_establishment)).all())
+    labelled = _labelled_posts(conn, f.label) if f.label else None
+    out = []
+    for row in rows:
+        its = [i for i in items[row.id] if (not f.platform or i.platform == f.platform)
+               and (not f.language or i.language == f.language)
+               and (labelled is None or tuple(i.key.split(":", 1)) in labelled)]
+        if not its:
+            continue
+        pauses = pauses_of(row)
+        sent = utc(row.sent_at) if row.sent_at else None
+        ack = utc(row.acknowledged_at) if row.acknowledged_at else None
+        resolved = utc(row.resolved_at) if row.resolved_at else None
+        down = resolved if row.state in ("removed", "access_disabled") else None
+        main = establishment.get(row.provider)
+        out.append(figures.Referral(
+            id=row.id, kind=row.kind, state=row.state, provider=row.provider, created_at=utc(row.created_at),
+            sent_at=sent, items=its, ack_s=_s(deadlines.elapsed_excluding_pauses(sent, ack, pauses)),
+            removal_s=_s(deadlines.elapsed_excluding_pauses(sent, down, pauses)), resolved_at=resolved,
+            held=row.id in held, agency=agencies.get(row.created_by), operation_id=row.operation_id,
+            cross_border=(main != member_state) if main and member_state else None))
+    return out
+
+
+def _s(delta: timedelta | None) -> float | None:
+    return delta.total_seconds() if delta is not None else None
+
+
+def _host(url: str) -> str | None:
+    from ..referral.targets import url_host
+
+    return url_host(url) or None
+
+
+def _week(day: Any) -> str:
+    d = day if isinstance(day, date) else date.fromisoformat(str(day)[:10])
+    return (d - timedelta(days=d.weekday())).isoformat()
+
+
+def detection_counts(conn: sa.Connection, f: Filters) -> list[dict[str, Any]]:
+    """Rows ``{platform, language, week, posts, alerts, confirmed, rejected, reuploads}``: posts
+    by their time, alerts by creation, decisions by their time, re-uploads by the post's time."""
+    p, al, h = schema.posts, tables_detect.detect_alerts, tables_detect.detect_hits
+    keep: set[tuple[str, str]] | None = None
+    if f.label:
+        keep = _labelled_posts(conn, f.label)
+    if f.operation is not None:
+        ops = _operation_posts(conn, f.operation)
+        keep = ops if keep is None else keep & ops
+
+    def conds(extra: list[Any]) -> list[Any]:
+        c = list(extra)
+        if f.platform:
+            c.append(p.c.platform == f.platform)
+        if f.language:
+            c.append(p.c.language == f.language)
+        if keep is not None:
+            c.append(sa.tuple_(p.c.platform, p.c.post_id).in_(sorted(keep)) if keep else sa.false())
+        return c
+
+    rows: dict[tuple[str, str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(
+        ("posts", "alerts", "confirmed", "rejected", "reuploads"), 0))
+
+    def add(name: str, time_col: Any, joined: Any, extra: list[Any]) -> None:
+        day = sa.func.date(time_col)
+        q = (sa.select(p.c.platform, p.c.language, day, sa.func.count()).select_from(joined)
+             .where(*conds(extra), *_range(time_col, f)).group_by(p.c.platform, p.c.language, day))
+        for platform, language, d, n in conn.execute(q):
+            if d is not None:
+                rows[(platform, language or "", _week(d))][name] += int(n)
+
+    on_alert = p.join(al, sa.and_(al.c.platform == p.c.platform, al.c.post_id == p.c.post_id))
+    add("posts", p.c.timestamp, p, [])
+    add("alerts", al.c.created_at, on_alert, [])
+    add("confirmed", al.c.decided_at, on_alert, [al.c.status == "confirmed"])
+    add("rejected", al.c.decided_at, on_alert, [al.c.status == "rejected"])
+    add("reuploads", p.c.timestamp, p, [sa.exists().where(
+        h.c.platform == p.c.platform, h.c.post_id == p.c.post_id, h.c.matcher.in_(HASH_MATCHERS),
+        h.c.suppressed.is_(False))])
+    return [{"platform": k[0], "language": k[1] or None, "week": k[2], **v} for k, v in sorted(rows.items())]
+
+
+def _deadline_s(kind: str) -> float:
+    return deadlines.policy_for(kind).total_seconds()
+
+
+def _summary(det: list[dict[str, Any]], refs: list[figures.Referral]) -> dict[str, Any]:
+    out: dict[str, Any] = {k: sum(d[k] for d in det) for k in ("posts", "alerts", "confirmed", "rejected",
+                                                                  "reuploads")}
+    out = {"posts_collected": out["posts"], "alerts": out["alerts"], "confirmed": out["confirmed"],
+           "rejected": out["rejected"], "reuploads_caught": out["reuploads"]}
+    out.update(figures.referral_figures(refs))
+    return out
+
+
+def statistics(engine: sa.Engine, f: Filters, by: str | None = None) -> dict[str, Any]:
+    """The figures of docs/reports.md over the filters; with ``by`` one row per group too."""
+    if by is not None and by not in GROUPS:
+        raise ConfigError(f"--by must be one of {', '.join(GROUPS)}")
+    registry = list_providers(engine)
+    platform_provider = {pl: p.name for p in registry for pl in p.platforms}
+    if f.provider and f.provider not in {p.name for p in registry}:
+        raise ConfigError(f"unknown provider {f.provider!r}")
+    with engine.connect() as conn:
+        det = detection_counts(conn, f)
+        refs = load_referrals(conn, f)
+    if f.provider:
+        det = [d for d in det if platform_provider.get(d["platform"]) == f.provider]
+    result: dict[str, Any] = {"filters": f.as_dict(), "by": by, **_summary(det, refs),
+                              "provider_compliance": figures.compliance(refs, _deadline_s)}
+    if by:
+        det_groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for d in det:
+            key = {"platform": d["platform"], "language": d["language"] or "(unknown)", "week": d["week"],
+                   "provider": platform_provider.get(d["platform"], "(none)")}[by]
+            det_groups[key].append(d)
+        ref_groups = figures.split(refs, by)
+        result["groups"] = [{"group": k, **_summary(det_groups.get(k, []), ref_groups.get(k, []))}
+                            for k in sorted(set(det_groups) | set(ref_groups))]
+    return result
+
+
+#: Columns of the CSV (one row per group, or one row for the whole selection).
+CSV_COLUMNS = ("group", "posts_collected", "alerts", "confirmed", "rejected", "reuploads_caught", "referrals",
+               "items_referred", "items_sent", "removed", "access_disabled", "refused", "no_response", "pending",
+               "on_hold", "withdrawn", "not_sent", "removal_rate", "deconfliction_holds",
+               "ack_median_s", "ack_p90_s", "ack_share_within_1h", "ack_share_within_2h",
+               "removal_median_s", "removal_p90_s", "removal_share_within_1h", "removal_share_within_2h")
+
+
+def csv_rows(result: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = result.get("groups") or [{"group": "all", **result}]
+    out = []
+    for g in rows:
+        ack, rem = g["time_to_acknowledgement"], g["time_to_removal"]
+        flat = {**g, "ack_median_s": ack["median_s"], "ack_p90_s": ack["p90_s"],
+                "ack_share_within_1h": ack["share_within_1h"], "ack_share_within_2h": ack["share_within_2h"],
+                "removal_median_s": rem["median_s"], "removal_p90_s": rem["p90_s"],
+                "removal_share_within_1h": rem["share_within_1h"],
+                "removal_share_within_2h": rem["share_within_2h"]}
+        out.append({c: flat.get(c) for c in CSV_COLUMNS})
+    return out
