@@ -1,0 +1,119 @@
+"""Mastodon and other fediverse servers, live, through Mastodon.py.
+
+Targets: ``public`` (federated timeline), ``local``, ``tag:NAME`` and ``account:ACCT``
+(an account's statuses; ``ACCT`` as ``user`` or ``user@host``).  Reading goes forward
+in time with ``min_id``: each request asks for the statuses just after the checkpoint,
+and the next checkpoint is the ``min_id`` of the page's ``Link: rel="prev"`` header
+(Mastodon.py keeps it as ``_pagination_prev``), else the page's newest id.  A target
+never read starts at ``min_id=0``, the oldest status the server shows.  Statuses are
+mapped by the export importer (:class:`openiru.sources.mastodon.MastodonStatusSource`),
+so that a collected status and an exported one are the same post.
+
+The token (``OPENIRU_MASTODON_TOKEN`` or the secrets file) is optional: public
+timelines need none on most servers.  Requests go through a :class:`~.polite.PoliteSession`
+(429 ``Retry-After``, 5xx, dropped connections); Mastodon.py is set to ``throw`` so that
+it never sleeps on its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from ..base import Problem, Record
+from ..mastodon import MALFORMED, MastodonStatusSource
+from .base import Checkpoint, Connector, Page, Target
+from .polite import ConnectorError, PoliteSession
+
+PAGE_LIMIT = 40  # the most statuses Mastodon returns per timeline page
+
+
+def plain(value: Any) -> Any:
+    """Mastodon.py's entities back as the JSON the API sent (datetimes as ISO text)."""
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
+def _id_order(status_id: str) -> tuple[int, str]:
+    return len(status_id), status_id  # snowflake ids: longer is newer, then by text
+
+
+class MastodonConnector(Connector):
+    """A Mastodon (or compatible) server's timeline, hashtag or account, live."""
+
+    name = "mastodon"
+    default_platform = "mastodon"
+    target_forms = "public, local, tag:NAME, account:ACCT"
+    credential_fields = ("token",)
+
+    @classmethod
+    def check_target(cls, target: Target) -> None:
+        text = target.target
+        if not target.server:
+            raise ValueError("a Mastodon target needs --server URL")
+        if text in ("public", "local"):
+            return
+        kind, _, rest = text.partition(":")
+        if kind not in ("tag", "account") or not rest.strip():
+            raise ValueError(f"Mastodon target {text!r}: expected {cls.target_forms}")
+
+    def _api(self) -> Any:
+        from mastodon import Mastodon
+
+        token = self.credentials.get("token")
+        return Mastodon(access_token=token.reveal() if token else None,
+                        api_base_url=str(self.target.server).rstrip("/"),
+                        session=self.session or PoliteSession(self.backoff),
+                        ratelimit_method="throw", request_timeout=self.backoff.timeout,
+                        version_check_mode="none")
+
+    def pages(self, checkpoint: Checkpoint | None) -> Iterator[Page]:
+        from mastodon import MastodonError
+
+        state = dict(checkpoint or {})
+        min_id = str(state.get("min_id") or "0")
+        parser = MastodonStatusSource(self.path, self.platform)
+        try:
+            api = self._api()
+            fetch = self._fetcher(api, state)
+            for _ in range(self.max_pages):
+                page = fetch(min_id)
+                if not page:
+                    return
+                statuses = [plain(s) for s in page]
+                prev = getattr(page, "_pagination_prev", None) or {}
+                newest = max((str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id")),
+                             key=_id_order, default=min_id)
+                min_id = str(prev.get("min_id") or newest)
+                state["min_id"] = min_id
+                yield Page(self._records(parser, statuses), dict(state), items=len(statuses))
+        except MastodonError as exc:
+            raise ConnectorError(self.credentials.redact(f"{self.target}: {exc}")) from None
+
+    def _fetcher(self, api: Any, state: Checkpoint) -> Any:
+        text = self.target.target
+        if text in ("public", "local"):
+            return lambda min_id: api.timeline_public(min_id=min_id, limit=PAGE_LIMIT, local=text == "local")
+        kind, _, name = text.partition(":")
+        if kind == "tag":
+            return lambda min_id: api.timeline_hashtag(name.lstrip("#"), min_id=min_id, limit=PAGE_LIMIT)
+        if not state.get("account_id"):
+            state["account_id"] = str(api.account_lookup(name.lstrip("@"))["id"])
+        account_id = state["account_id"]
+        return lambda min_id: api.account_statuses(account_id, min_id=min_id, limit=PAGE_LIMIT)
+
+    def _records(self, parser: MastodonStatusSource, statuses: list[Any]) -> list[Record]:
+        records: list[Record] = []
+        for index, status in enumerate(reversed(statuses)):  # oldest first
+            try:
+                records.extend(parser._status(status))
+            except MALFORMED as exc:
+                reason = f"missing field {exc.args[0]}" if isinstance(exc, KeyError) else str(exc)
+                records.append(Problem(str(self.target), f"status {index}", f"malformed status: {reason}"))
+        return records

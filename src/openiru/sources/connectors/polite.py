@@ -1,0 +1,144 @@
+"""Polite HTTP for connectors: pacing, timeouts, and backoff on 429 / 5xx / dropped connections.
+
+:class:`Backoff` is the policy (retries, exponential delay with a cap, ``Retry-After``
+honoured in seconds or as an HTTP date, a minimum interval between requests), with
+an injected ``sleep`` and clock so that tests never sleep.  :class:`PoliteSession`
+applies it under the platform clients that take a ``requests.Session`` (Mastodon.py,
+rocketchat_API); :func:`polite_send` applies it to an httpx call (feeds go through
+:mod:`openiru.services.outbound`'s SSRF-safe client).  Errors raised here name the
+URL without its query and never a header, so no token reaches a log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+import requests
+
+#: Statuses retried after a wait: rate limited, and the server errors a retry can cure.
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_TIMEOUT = 30.0
+
+
+class ConnectorError(Exception):
+    """A target could not be read (after the retries); the message holds no credential."""
+
+
+def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP-date), else None."""
+    if not value:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+def bare_url(url: str) -> str:
+    """A URL without its query and user info, as errors show it."""
+    parts = urlsplit(str(url))
+    host = parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+@dataclass
+class Backoff:
+    """Retry policy and pacing; ``waits`` records every wait (seconds) and why."""
+
+    retries: int = 5
+    base: float = 1.0
+    cap: float = 300.0
+    min_interval: float = 0.0
+    timeout: float = DEFAULT_TIMEOUT
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    waits: list[tuple[float, str]] = field(default_factory=list)
+    requests: int = 0
+    _last: float | None = None
+
+    def pace(self) -> None:
+        """Wait until ``min_interval`` has passed since the previous request."""
+        if self.min_interval > 0 and self._last is not None:
+            gap = self.min_interval - (self.clock() - self._last)
+            if gap > 0:
+                self.wait(gap, "pacing")
+        self._last = self.clock()
+        self.requests += 1
+
+    def delay(self, attempt: int, retry_after: str | None = None) -> float:
+        """The wait before retry ``attempt`` (0-based): the server's ``Retry-After`` when it
+        gives one (capped), else ``base * 2**attempt`` (capped)."""
+        told = parse_retry_after(retry_after, self.now())
+        if told is not None:
+            return min(told, self.cap)
+        return min(self.base * (2 ** attempt), self.cap)
+
+    def wait(self, seconds: float, why: str) -> None:
+        self.waits.append((seconds, why))
+        if seconds > 0:
+            self.sleep(seconds)
+
+
+class PoliteSession(requests.Session):
+    """A ``requests.Session`` that paces, times out and retries under a :class:`Backoff`."""
+
+    def __init__(self, backoff: Backoff | None = None) -> None:
+        super().__init__()
+        self.trust_env = False  # no proxies or .netrc from the environment
+        self.backoff = backoff or Backoff()
+
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        kwargs["timeout"] = kwargs.get("timeout") or self.backoff.timeout
+        shown = bare_url(url.decode() if isinstance(url, bytes) else url)
+        for attempt in range(self.backoff.retries + 1):
+            self.backoff.pace()
+            try:
+                response = super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
+            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+                if attempt >= self.backoff.retries:
+                    raise ConnectorError(f"{shown}: {type(exc).__name__} after "
+                                         f"{attempt + 1} tries") from None
+                self.backoff.wait(self.backoff.delay(attempt), f"{type(exc).__name__}")
+                continue
+            if response.status_code in RETRY_STATUSES and attempt < self.backoff.retries:
+                seconds = self.backoff.delay(attempt, response.headers.get("Retry-After"))
+                response.close()
+                self.backoff.wait(seconds, f"HTTP {response.status_code}")
+                continue
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover
+
+
+def polite_send(send: Callable[[], httpx.Response], url: str, backoff: Backoff) -> httpx.Response:
+    """``send()`` (one httpx request) under ``backoff``: paced, retried on 429/5xx/transport errors."""
+    shown = bare_url(url)
+    for attempt in range(backoff.retries + 1):
+        backoff.pace()
+        try:
+            response = send()
+        except httpx.TransportError as exc:
+            if attempt >= backoff.retries or "refused" in type(exc).__name__.lower():
+                raise ConnectorError(f"{shown}: {type(exc).__name__}: {exc}") from None
+            backoff.wait(backoff.delay(attempt), type(exc).__name__)
+            continue
+        if response.status_code in RETRY_STATUSES and attempt < backoff.retries:
+            backoff.wait(backoff.delay(attempt, response.headers.get("Retry-After")),
+                         f"HTTP {response.status_code}")
+            continue
+        return response
+    raise AssertionError("unreachable")  # pragma: no cover

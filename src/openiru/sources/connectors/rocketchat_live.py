@@ -1,0 +1,154 @@
+"""Rocket.Chat channels, live, through rocketchat_API.
+
+Target: ``channel:NAME`` on ``--server URL``.  Credentials: a personal access token
+(``OPENIRU_ROCKETCHAT_TOKEN`` and ``OPENIRU_ROCKETCHAT_USER_ID``) or a login
+(``OPENIRU_ROCKETCHAT_USER`` and ``OPENIRU_ROCKETCHAT_PASSWORD``; ``POST /api/v1/login``
+through the library, again once when the server answers 401: an expired token).
+
+``channels.history`` answers newest first between ``oldest`` and ``latest``, so a poll
+walks back in time from the newest message to the checkpoint's ``since``: the first page
+fixes ``top`` (the newest time seen), each page moves ``cursor`` (``latest`` of the next
+request) to its oldest time, and the walk ends with a short page, when ``since``
+becomes ``top``.  The checkpoint stores the walk (``since``, ``top``, ``cursor``), so a
+restart in the middle resumes at the cursor.  Requests are ``inclusive``: the messages at
+a boundary time are read again, and the ids of those at ``since`` are remembered and
+skipped; writes are idempotent, so nothing is stored twice.  Messages are mapped by the
+export importer (:class:`openiru.sources.rocketchat.RocketChatSource`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from ...model import parse_time
+from ..base import Problem, Record
+from ..rocketchat import MALFORMED, RocketChatSource
+from .base import Checkpoint, Connector, Page, Target
+from .polite import ConnectorError, PoliteSession
+
+PAGE_COUNT = 100
+
+
+def _ts(message: Any) -> str:
+    return str(message.get("ts") or "") if isinstance(message, dict) else ""
+
+
+def _when(text: str) -> datetime:
+    return parse_time(text)
+
+
+class RocketChatConnector(Connector):
+    """One Rocket.Chat channel's messages, live."""
+
+    name = "rocketchat"
+    default_platform = "rocketchat"
+    target_forms = "channel:NAME"
+    credential_fields = ("user", "password", "token", "user_id")
+
+    @classmethod
+    def check_target(cls, target: Target) -> None:
+        if not target.server:
+            raise ValueError("a Rocket.Chat target needs --server URL")
+        kind, _, name = target.target.partition(":")
+        if kind != "channel" or not name.strip():
+            raise ValueError(f"Rocket.Chat target {target.target!r}: expected {cls.target_forms}")
+
+    def _api(self) -> Any:
+        from rocketchat_API.rocketchat import RocketChat
+
+        creds = self.credentials
+        session = self.session or PoliteSession(self.backoff)
+        server = str(self.target.server).rstrip("/")
+        if creds.has("token", "user_id"):
+            return RocketChat(auth_token=creds.get("token").reveal(),  # type: ignore[union-attr]
+                              user_id=creds.get("user_id").reveal(),  # type: ignore[union-attr]
+                              server_url=server, session=session, timeout=self.backoff.timeout)
+        if creds.has("user", "password"):
+            return RocketChat(creds.get("user").reveal(), creds.get("password").reveal(),  # type: ignore[union-attr]
+                              server_url=server, session=session, timeout=self.backoff.timeout)
+        raise ConnectorError(f"{self.target}: no credentials (set OPENIRU_ROCKETCHAT_TOKEN and "
+                             "OPENIRU_ROCKETCHAT_USER_ID, or OPENIRU_ROCKETCHAT_USER and "
+                             "OPENIRU_ROCKETCHAT_PASSWORD, or the secrets file)")
+
+    def _call(self, api: Any, method: str, **params: Any) -> Any:
+        """One GET through the library; on 401 with a login available, log in again once."""
+        from rocketchat_API.APIExceptions.RocketExceptions import (
+            RocketApiException,
+            RocketBadStatusCodeException,
+        )
+
+        try:
+            return api.call_api_get(method, kwargs=params)
+        except (RocketBadStatusCodeException, RocketApiException) as exc:
+            if exc.status_code != 401:
+                raise
+            if not self.credentials.has("user", "password"):
+                raise ConnectorError(f"{self.target}: the token was refused (HTTP 401)") from None
+            api.login(self.credentials.get("user").reveal(),  # type: ignore[union-attr]
+                      self.credentials.get("password").reveal())  # type: ignore[union-attr]
+            return api.call_api_get(method, kwargs=params)
+
+    def pages(self, checkpoint: Checkpoint | None) -> Iterator[Page]:
+        from rocketchat_API.APIExceptions import RocketExceptions as rx
+
+        errors = (rx.RocketApiException, rx.RocketBadStatusCodeException, rx.RocketAuthenticationException,
+                  rx.RocketConnectionException, KeyError, TypeError)
+        state: Checkpoint = dict(checkpoint or {})
+        parser = RocketChatSource(self.path, self.platform)
+        try:
+            api = self._api()
+            if not state.get("room_id"):
+                info = self._call(api, "channels.info", roomName=self.target.target.partition(":")[2])
+                state["room_id"] = info["channel"]["_id"]
+            for _ in range(self.max_pages):
+                page = self._page(api, state, parser)
+                if page is None:
+                    return
+                yield page
+                if "walk" not in state:
+                    return
+        except errors as exc:
+            raise ConnectorError(self.credentials.redact(f"{self.target}: {type(exc).__name__} {exc}")) from None
+
+    def _page(self, api: Any, state: Checkpoint, parser: RocketChatSource) -> Page | None:
+        since, walk = state.get("since"), state.get("walk")
+        params: dict[str, Any] = {"roomId": state["room_id"], "count": PAGE_COUNT, "inclusive": "true"}
+        if since:
+            params["oldest"] = since
+        if walk:
+            params["latest"] = walk["cursor"]
+        messages = self._call(api, "channels.history", **params).get("messages") or []
+        skip = set(state.get("since_ids") or [])
+        fresh = [m for m in messages if not (since and _ts(m) == since and isinstance(m, dict)
+                                              and m.get("_id") in skip)]
+        if not walk and not fresh:
+            return None  # nothing after the checkpoint
+        dated = [m for m in messages if _ts(m)]
+        if not walk:
+            top = max((_ts(m) for m in dated), key=_when)
+            walk = {"top": top, "top_ids": [m.get("_id") for m in dated if _ts(m) == top]}
+        if len(messages) < PAGE_COUNT:  # reached `since`: the walk is over
+            state["since"], state["since_ids"] = walk["top"], walk["top_ids"]
+            state.pop("walk", None)
+        else:
+            oldest = min((_ts(m) for m in dated), key=_when)
+            if walk.get("cursor") == oldest:
+                raise ConnectorError(f"{self.target}: more than {PAGE_COUNT} messages at {oldest}")
+            state["walk"] = {**walk, "cursor": oldest}
+        return Page(self._records(parser, fresh), dict(state), items=len(fresh))
+
+    def _records(self, parser: RocketChatSource, messages: list[Any]) -> list[Record]:
+        records: list[Record] = []
+        for index, message in enumerate(reversed(messages)):
+            if isinstance(message, dict) and message.get("t"):
+                records.append(Problem(str(self.target), f"message {index}",
+                                       f"system message: {message['t']}", kind="skipped"))
+                continue
+            try:
+                records.extend(parser._message(message))
+            except MALFORMED as exc:
+                reason = f"missing field {exc.args[0]}" if isinstance(exc, KeyError) else str(exc)
+                records.append(Problem(str(self.target), f"message {index}", f"malformed message: {reason}"))
+        return records

@@ -1,0 +1,210 @@
+"""A local fake of the platforms' APIs for the collection tests (127.0.0.1 only).
+
+One threaded HTTP server speaks, with hand-written fictional content in the real
+response shapes: Mastodon (``/api/v1/timelines/public|tag/NAME``, ``/api/v1/accounts/
+lookup`` and ``/:id/statuses``; ``min_id``/``max_id``/``since_id`` and ``Link`` headers),
+Rocket.Chat (``/api/v1/login``, ``channels.info``, ``channels.history`` with ``oldest``,
+``latest``, ``inclusive``, ``count``; tokens that can expire) and an RSS 2.0 feed and a
+web page (``ETag`` / ``If-None-Match``).  ``faults`` queues, per path prefix, answers
+given before the real one: ``(status, headers)`` or ``"drop"`` (the connection closes
+mid-response).  ``requests`` records every request (method, path, query, headers).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+BASE = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def status(n: int, host: str, tags: tuple[str, ...] = (), account: int = 1) -> dict[str, Any]:
+    """A Mastodon Status entity (fictional), id growing with ``n``."""
+    sid = str(110000000000000000 + n)
+    return {
+        "id": sid, "created_at": (BASE + timedelta(minutes=n)).isoformat().replace("+00:00", ".000Z"),
+        "in_reply_to_id": None, "in_reply_to_account_id": None, "sensitive": False, "spoiler_text": "",
+        "visibility": "public", "language": "en", "uri": f"https://{host}/users/u{account}/statuses/{sid}",
+        "url": f"https://{host}/@u{account}/{sid}", "replies_count": 0, "reblogs_count": 0,
+        "favourites_count": 0, "content": f"<p>Placeholder bulletin number {n} of the Example Circle</p>",
+        "reblog": None, "media_attachments": [], "mentions": [], "emojis": [], "card": None, "poll": None,
+        "tags": [{"name": t, "url": f"https://{host}/tags/{t}"} for t in tags],
+        "account": {"id": str(account), "username": f"u{account}", "acct": f"u{account}",
+                    "display_name": f"Example Circle {account}", "locked": False, "bot": False,
+                    "group": False, "created_at": "2025-01-01T00:00:00.000Z", "note": "<p>fictional</p>",
+                    "url": f"https://{host}/@u{account}", "avatar": f"https://{host}/a/{account}.png",
+                    "followers_count": 3, "following_count": 1, "statuses_count": 10},
+    }
+
+
+def message(n: int, rid: str = "ROOM1") -> dict[str, Any]:
+    """A Rocket.Chat message (channels.history shape), timestamp growing with ``n``."""
+    ts = (BASE + timedelta(seconds=n)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {"_id": f"msg{n:05d}", "rid": rid, "msg": f"Placeholder note {n} from the Example Circle",
+            "ts": ts, "u": {"_id": "user1", "username": "circle.editor", "name": "Circle Editor"},
+            "_updatedAt": ts, "urls": [], "mentions": [], "channels": []}
+
+
+def _rc_time(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+class FakeServer:
+    def __init__(self) -> None:
+        self.statuses: list[dict[str, Any]] = []
+        self.messages: list[dict[str, Any]] = []
+        self.feed_items: list[tuple[str, str]] = []
+        self.page_text = "<html><body><article><h1>Example notice</h1><p>Placeholder article text.</p>" \
+                         "</article></body></html>"
+        self.faults: dict[str, list[Any]] = {}
+        self.requests: list[tuple[str, str, dict[str, list[str]], dict[str, str]]] = []
+        self.valid_tokens = {"rc-token-1"}
+        self.logins = 0
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeServer:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def add_statuses(self, numbers: range, tags: tuple[str, ...] = (), account: int = 1) -> None:
+        self.statuses.extend(status(n, "fedi.example", tags, account) for n in numbers)
+
+    # -- handlers ------------------------------------------------------------------------
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                fake.handle(self, "GET")
+
+            def do_POST(self) -> None:
+                fake.handle(self, "POST")
+
+        return Handler
+
+    def handle(self, h: BaseHTTPRequestHandler, method: str) -> None:
+        parts = urlsplit(h.path)
+        query = parse_qs(parts.query)
+        body = h.rfile.read(int(h.headers.get("Content-Length") or 0)) if method == "POST" else b""
+        self.requests.append((method, parts.path, query, dict(h.headers.items())))
+        for prefix, queued in self.faults.items():
+            if parts.path.startswith(prefix) and queued:
+                fault = queued.pop(0)
+                if fault == "drop":
+                    h.send_response(200)
+                    h.send_header("Content-Length", "1000")
+                    h.end_headers()
+                    h.wfile.write(b'[{"id": ')
+                    h.wfile.flush()
+                    h.close_connection = True
+                    return
+                code, headers = fault
+                return self.send(h, code, {"error": "fault"}, headers)
+        if parts.path.startswith("/api/v1/timelines/") or parts.path.startswith("/api/v1/accounts/"):
+            return self.mastodon(h, parts.path, query)
+        if parts.path.startswith("/api/v1/"):
+            return self.rocketchat(h, parts.path, query, body)
+        if parts.path == "/feed.xml":
+            return self.feed(h)
+        if parts.path == "/page.html":
+            return self.send(h, 200, self.page_text.encode(), {"Content-Type": "text/html; charset=utf-8"})
+        return self.send(h, 404, {"error": "Record not found"})
+
+    def send(self, h: BaseHTTPRequestHandler, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        h.send_response(code)
+        headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
+        for name, value in headers.items():
+            h.send_header(name, value)
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
+
+    def mastodon(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
+        if path == "/api/v1/accounts/lookup":
+            acct = query.get("acct", [""])[0]
+            for s in self.statuses:
+                if s["account"]["acct"] == acct:
+                    return self.send(h, 200, s["account"])
+            return self.send(h, 404, {"error": "Record not found"})
+        items = self.statuses
+        if path.startswith("/api/v1/timelines/tag/"):
+            tag = path.rsplit("/", 1)[1]
+            items = [s for s in items if any(t["name"] == tag for t in s["tags"])]
+        elif path.startswith("/api/v1/accounts/") and path.endswith("/statuses"):
+            account = path.split("/")[4]
+            items = [s for s in items if s["account"]["id"] == account]
+        items = sorted(items, key=lambda s: int(s["id"]))
+        limit = min(int(query.get("limit", ["20"])[0]), 40)
+        if "max_id" in query:
+            items = [s for s in items if int(s["id"]) < int(query["max_id"][0])][-limit:]
+        elif "min_id" in query:
+            items = [s for s in items if int(s["id"]) > int(query["min_id"][0])][:limit]
+        else:
+            since = int(query.get("since_id", ["0"])[0])
+            items = [s for s in items if int(s["id"]) > since][-limit:]
+        page = list(reversed(items))  # newest first, as Mastodon answers
+        headers = {}
+        if page:
+            base = f"{self.url}{path}"
+            headers["Link"] = (f'<{base}?max_id={page[-1]["id"]}>; rel="next", '
+                               f'<{base}?min_id={page[0]["id"]}>; rel="prev"')
+        self.send(h, 200, page, headers)
+
+    def rocketchat(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]], body: bytes) -> None:
+        if path == "/api/v1/login":
+            data = json.loads(body or b"{}")
+            if data.get("username") == "collector" and data.get("password") == "s3cret-pass-word":
+                self.logins += 1
+                token = f"rc-token-{self.logins + 1}"
+                self.valid_tokens = {token}
+                return self.send(h, 200, {"status": "success", "data": {"authToken": token, "userId": "bot1"}})
+            return self.send(h, 401, {"status": "error", "message": "Unauthorized"})
+        if h.headers.get("X-Auth-Token") not in self.valid_tokens:
+            return self.send(h, 401, {"status": "error", "message": "You must be logged in to do this."})
+        if path == "/api/v1/channels.info":
+            return self.send(h, 200, {"channel": {"_id": "ROOM1", "name": query["roomName"][0], "t": "c"},
+                                      "success": True})
+        if path == "/api/v1/channels.history":
+            items = sorted(self.messages, key=lambda m: m["ts"], reverse=True)
+            inclusive = query.get("inclusive", ["false"])[0] == "true"
+            if "oldest" in query:
+                oldest = _rc_time(query["oldest"][0])
+                items = [m for m in items if _rc_time(m["ts"]) > oldest or (inclusive and _rc_time(m["ts"]) == oldest)]
+            if "latest" in query:
+                latest = _rc_time(query["latest"][0])
+                items = [m for m in items if _rc_time(m["ts"]) < latest or (inclusive and _rc_time(m["ts"]) == latest)]
+            count = int(query.get("count", ["20"])[0])
+            offset = int(query.get("offset", ["0"])[0])
+            return self.send(h, 200, {"messages": items[offset:offset + count], "success": True})
+        return self.send(h, 404, {"success": False, "error": "method not found"})
+
+    def feed(self, h: BaseHTTPRequestHandler) -> None:
+        etag = f'"v{len(self.feed_items)}"'
+        if h.headers.get("If-None-Match") == etag:
+            h.send_response(304)
+            h.send_header("ETag", etag)
+            h.end_headers()
+            return
+        items = "".join(
+            f"<item><title>{title}</title><link>{self.url}/posts/{guid}</link><guid>{guid}</guid>"
+            f"<pubDate>Sun, 01 Mar 2026 09:{i:02d}:00 GMT</pubDate><description>&lt;p&gt;{title} placeholder"
+            f" text&lt;/p&gt;</description></item>" for i, (guid, title) in enumerate(self.feed_items))
+        xml = (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Example Circle '
+               f"News</title><link>{self.url}/</link><description>fictional</description>{items}</channel></rss>")
+        self.send(h, 200, xml.encode(), {"Content-Type": "application/rss+xml", "ETag": etag})

@@ -1,0 +1,190 @@
+"""Connectors against the local fake server (tests/collect_support.py): pagination, empty pages,
+429 with Retry-After, 5xx, a dropped connection, an expired token, resume from a checkpoint,
+WARC capture, and credentials kept out of errors.  No test sleeps: the backoff's sleep is injected."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from warcio.archiveiterator import ArchiveIterator
+
+from collect_support import FakeServer, message
+from openiru.model import Post
+from openiru.sources.connectors.base import Target
+from openiru.sources.connectors.feeds import FeedConnector, WebPageConnector
+from openiru.sources.connectors.mastodon_live import MastodonConnector
+from openiru.sources.connectors.polite import Backoff, ConnectorError, parse_retry_after
+from openiru.sources.connectors.rocketchat_live import RocketChatConnector
+from openiru.sources.connectors.secrets import Credentials, Secret, load_credentials
+
+PASSWORD = "s3cret-pass-word"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeServer]:
+    with FakeServer() as server:
+        yield server
+
+
+def no_sleep() -> tuple[Backoff, list[float]]:
+    slept: list[float] = []
+    return Backoff(sleep=slept.append, base=0.5), slept
+
+
+def post_ids(pages: list) -> list[str]:
+    return [r.key.post_id for p in pages for r in p.records if isinstance(r, Post)]
+
+
+def test_retry_after_seconds_and_http_date() -> None:
+    now = datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    assert parse_retry_after("7", now) == 7.0
+    assert parse_retry_after("Sun, 01 Mar 2026 12:00:30 GMT", now) == 30.0
+    assert parse_retry_after("garbage", now) is None
+    assert Backoff(cap=60).delay(0, "3600") == 60  # capped
+
+
+def test_mastodon_public_every_status_once_with_429_5xx_and_drop(fake: FakeServer) -> None:
+    fake.add_statuses(range(1, 95))
+    fake.faults["/api/v1/timelines"] = [(429, {"Retry-After": "7"}), (503, {}), "drop"]
+    backoff, slept = no_sleep()
+    pages = list(MastodonConnector(Target("mastodon", "public", fake.url), backoff=backoff).pages(None))
+    ids = post_ids(pages)
+    assert len(ids) == 94 and len(set(ids)) == 94
+    assert [p.items for p in pages] == [40, 40, 14]
+    assert pages[-1].checkpoint["min_id"] == "110000000000000094"
+    assert slept[0] == 7.0 and slept[1:] == [1.0, 2.0]  # Retry-After honoured, then exponential backoff
+    # an empty page ends the read: the last request asked for statuses after the newest
+    assert fake.requests[-1][2]["min_id"] == ["110000000000000094"]
+
+
+def test_mastodon_resume_from_checkpoint_reads_only_newer(fake: FakeServer) -> None:
+    fake.add_statuses(range(1, 51))
+    first = list(MastodonConnector(Target("mastodon", "public", fake.url), max_pages=1).pages(None))
+    assert post_ids(first) == [f"1100000000000000{n:02d}" for n in range(1, 41)]
+    fake.add_statuses(range(51, 61))
+    rest = list(MastodonConnector(Target("mastodon", "public", fake.url)).pages(first[-1].checkpoint))
+    assert post_ids(rest) == [f"1100000000000000{n:02d}" for n in range(41, 61)]
+
+
+def test_mastodon_tag_and_account_targets(fake: FakeServer) -> None:
+    fake.add_statuses(range(1, 6), tags=("circle",), account=1)
+    fake.add_statuses(range(6, 9), account=2)
+    tag = list(MastodonConnector(Target("mastodon", "tag:circle", fake.url)).pages(None))
+    assert len(post_ids(tag)) == 5
+    acct = list(MastodonConnector(Target("mastodon", "account:u2", fake.url)).pages(None))
+    assert len(post_ids(acct)) == 3 and acct[-1].checkpoint["account_id"] == "2"
+    with pytest.raises(ValueError):
+        MastodonConnector(Target("mastodon", "home", fake.url))
+
+
+def test_mastodon_server_failing_for_good_is_an_error_without_the_token(fake: FakeServer) -> None:
+    fake.add_statuses(range(1, 3))
+    fake.faults["/api/v1/timelines"] = [(500, {})] * 10
+    backoff, slept = no_sleep()
+    backoff.retries = 2
+    token = "masto-token-abcdef123"
+    connector = MastodonConnector(Target("mastodon", "public", fake.url), backoff=backoff,
+                                  credentials=Credentials({"token": token}))
+    with pytest.raises(ConnectorError) as err:
+        list(connector.pages(None))
+    assert token not in str(err.value) and len(slept) == 2
+    assert fake.requests[0][3]["Authorization"] == f"Bearer {token}"  # it was sent, to the server only
+
+
+def rocket(fake: FakeServer, **kw: object) -> RocketChatConnector:
+    return RocketChatConnector(Target("rocketchat", "channel:general", fake.url),
+                               credentials=Credentials({"user": "collector", "password": PASSWORD}), **kw)
+
+
+def test_rocketchat_walk_all_messages_once_and_resume_mid_walk(fake: FakeServer) -> None:
+    fake.messages = [message(n) for n in range(1, 251)]
+    first = list(rocket(fake, max_pages=1).pages(None))  # stopped after one page of the walk
+    assert "walk" in first[0].checkpoint
+    rest = list(rocket(fake).pages(first[0].checkpoint))
+    ids = post_ids(first) + post_ids(rest)
+    assert set(ids) == {f"msg{n:05d}" for n in range(1, 251)}
+    assert "walk" not in rest[-1].checkpoint and rest[-1].checkpoint["since"] == message(250)["ts"]
+    # nothing new: no page; then two new messages: exactly those
+    assert list(rocket(fake).pages(rest[-1].checkpoint)) == []
+    fake.messages += [message(251), message(252)]
+    again = list(rocket(fake).pages(rest[-1].checkpoint))
+    assert sorted(post_ids(again)) == ["msg00251", "msg00252"]
+
+
+def test_rocketchat_expired_token_logs_in_again(fake: FakeServer) -> None:
+    fake.messages = [message(n) for n in range(1, 4)]
+    connector = rocket(fake)
+    api = connector._api()
+    fake.valid_tokens = set()  # the token expires
+    assert connector._call(api, "channels.info", roomName="general")["channel"]["_id"] == "ROOM1"
+    assert fake.logins == 2
+
+
+def test_rocketchat_wrong_password_error_holds_no_credential(fake: FakeServer) -> None:
+    connector = RocketChatConnector(Target("rocketchat", "channel:general", fake.url),
+                                    credentials=Credentials({"user": "collector", "password": "wrong-password-9"}))
+    with pytest.raises(ConnectorError) as err:
+        list(connector.pages(None))
+    assert "wrong-password-9" not in str(err.value) and "RocketAuthenticationException" in str(err.value)
+
+
+def test_credentials_from_env_and_secrets_file_are_masked(tmp_path: Path) -> None:
+    secrets = tmp_path / "secrets.json"
+    secrets.write_text('{"rocketchat": {"user": "a"}, "rocketchat@chat.example": {"password": "from-file-pw"}}')
+    creds = load_credentials("rocketchat", "https://chat.example", fields=("user", "password", "token"),
+                             env={"OPENIRU_SECRETS_FILE": str(secrets), "OPENIRU_ROCKETCHAT_TOKEN": "env-token-1"})
+    assert creds.has("user", "password", "token")
+    assert creds.get("password").reveal() == "from-file-pw"  # type: ignore[union-attr]
+    shown = f"{creds!r} {creds.get('password')} {creds.get('token')!r}"
+    assert "from-file-pw" not in shown and "env-token-1" not in shown
+    assert creds.redact("login failed for env-token-1") == "login failed for ***"
+    with pytest.raises(TypeError):
+        import pickle
+        pickle.dumps(Secret("x"))
+
+
+def test_feed_entries_once_conditional_get_and_warc(fake: FakeServer, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "127.0.0.1")
+    fake.feed_items = [("g1", "First notice"), ("g2", "Second notice")]
+    target = Target("feed", f"{fake.url}/feed.xml")
+    pages = list(FeedConnector(target, warc_dir=tmp_path).pages(None))
+    posts = [r for r in pages[0].records if isinstance(r, Post)]
+    assert [p.key.post_id for p in posts] == ["g1", "g2"] and "First notice" in posts[0].text
+    assert posts[0].timestamp == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    cp = pages[0].checkpoint
+    assert list(FeedConnector(target, warc_dir=tmp_path).pages(cp)) == []  # 304
+    assert fake.requests[-1][3].get("If-None-Match") == cp["etag"]
+    fake.feed_items.append(("g3", "Third notice"))
+    new = list(FeedConnector(target, warc_dir=tmp_path).pages(cp))
+    assert post_ids(new) == ["g3"]
+    warcs = list(tmp_path.glob("*.warc.gz"))
+    with warcs[0].open("rb") as fh:
+        records = [(r.rec_type, r.rec_headers.get_header("WARC-Record-ID"), r.content_stream().read())
+                   for r in ArchiveIterator(fh)]
+    responses = [r for r in records if r[0] == "response"]
+    assert len(responses) == 3
+    assert responses[0][1] == posts[0].metadata["warc_record_id"] and b"First notice" in responses[0][2]
+
+
+def test_feed_refuses_internal_address_without_allow_list(fake: FakeServer, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENIRU_FETCH_ALLOW", raising=False)
+    with pytest.raises(Exception, match="internal address"):
+        list(FeedConnector(Target("feed", f"{fake.url}/feed.xml"), warc_dir=tmp_path).pages(None))
+
+
+def test_web_page_article_text_new_only_when_changed(fake: FakeServer, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "127.0.0.1")
+    target = Target("web", f"{fake.url}/page.html")
+    pages = list(WebPageConnector(target, warc_dir=tmp_path).pages(None))
+    post = [r for r in pages[0].records if isinstance(r, Post)][0]
+    assert "Placeholder article text" in post.text
+    assert list(WebPageConnector(target, warc_dir=tmp_path).pages(pages[0].checkpoint)) == []
+    fake.page_text = fake.page_text.replace("Placeholder article text.", "Changed placeholder article text.")
+    changed = list(WebPageConnector(target, warc_dir=tmp_path).pages(pages[0].checkpoint))
+    assert len(post_ids(changed)) == 1 and post_ids(changed) != [post.key.post_id]
