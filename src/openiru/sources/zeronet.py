@@ -240,7 +240,11 @@ class ZeroNetSiteSource(Source):
             yield Problem(str(path), "$", "not a JSON object")
             return
         if BROKEN in data:
-            yield Problem(str(path), "$", f"invalid JSON: {data.pop(BROKEN)}; the items before it are read")
+            error = data.pop(BROKEN)
+            if not any(True for _ in _items(data)):  # cut off before its first item: nothing of it
+                yield Problem(str(path), "$", f"invalid JSON: {error}")
+                return
+            yield Problem(str(path), "$", f"invalid JSON: {error}; the items before it are read")
         yield account
         for location, kind, item, extra in _items(data):
             if _damaged(item):
