@@ -89,13 +89,15 @@ def load_referrals(conn: sa.Connection, f: Filters, member_state: str | None = N
         q = q.where(r.c.created_by.in_(sa.select(schema.users.c.name).where(schema.users.c.agency == f.agency)))
     rows = conn.execute(q.order_by(r.c.id)).all()
     ids = [row.id for row in rows]
+    domains = {d: (pl[0] if pl else d) for pl, ds in conn.execute(
+        sa.select(tables_referral.providers.c.platforms, tables_referral.providers.c.domains)) for d in (ds or [])}
     items: dict[int, list[figures.Item]] = defaultdict(list)
     held: set[int] = set()
     for start in range(0, len(ids), 1000):
         chunk = ids[start:start + 1000]
         for t in conn.execute(sa.select(rt.c.referral_id, rt.c.platform, rt.c.language, rt.c.key, rt.c.url)
                               .where(rt.c.referral_id.in_(chunk)).order_by(rt.c.id)):
-            platform = t.platform or (_host(t.url) if t.url else None)
+            platform = t.platform or (_host(t.url, domains) if t.url else None)
             items[t.referral_id].append(figures.Item(platform, t.language, t.key))
         held |= set(conn.execute(sa.select(ev.c.referral_id).where(
             ev.c.referral_id.in_(chunk), ev.c.to_state == "on_hold")).scalars())
@@ -129,10 +131,12 @@ def _s(delta: timedelta | None) -> float | None:
     return delta.total_seconds() if delta is not None else None
 
 
-def _host(url: str) -> str | None:
+def _host(url: str, domains: dict[str, str]) -> str | None:
+    """A URL's platform: the first platform of the provider serving its host, else the host."""
     from ..referral.targets import url_host
 
-    return url_host(url) or None
+    host = url_host(url)
+    return domains.get(host, host) or None
 
 
 def _week(day: Any) -> str:
