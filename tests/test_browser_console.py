@@ -81,8 +81,12 @@ def browser() -> Iterator[Any]:
 
 @pytest.fixture
 def page(demo: dict[str, Any], browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
+    from playwright.sync_api import expect
+
+    expect.set_options(timeout=60_000)  # the first analytics request computes the ranking
     context = browser.new_context(viewport={"width": 1360, "height": 1000})
     pg = context.new_page()
+    pg.set_default_timeout(60_000)
     pg.errors = []
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
     pg.on("console", lambda msg: pg.errors.append(msg.text) if msg.type == "error" else None)
@@ -96,6 +100,18 @@ def page(demo: dict[str, Any], browser: Any, request: pytest.FixtureRequest) -> 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     pg.screenshot(path=str(ARTIFACTS / f"console-{request.node.name}.png"))
     context.close()
+
+
+def graph_nodes(pg: Any, other_than: str | None = None) -> int:
+    """Nodes the Cytoscape view drew (the page sets data-nodes when it has drawn); no
+    wait_for_function: the Content-Security-Policy forbids the eval it uses."""
+    from playwright.sync_api import expect
+
+    graph = pg.locator("#graph")
+    expect(graph).to_have_attribute("data-nodes", re.compile(r"^\d+$"))
+    if other_than is not None:
+        expect(graph).not_to_have_attribute("data-nodes", other_than)
+    return int(graph.get_attribute("data-nodes"))
 
 
 def finished(pg: Any) -> str:
@@ -174,8 +190,91 @@ def test_account_page_links_score_graph(page: Any, demo: dict[str, Any]) -> None
     expect(page.locator("#score-breakdown .fill").first).to_be_attached()
     expect(page.locator("#score-why")).to_contain_text("Why:")
     expect(page.locator("#graph canvas").first).to_be_attached()
-    page.wait_for_function("Number(document.getElementById('graph').dataset.nodes) > 1")
+    assert graph_nodes(page) > 1
     expect(page.locator("#links-coordination")).to_be_visible()
     expect(page.locator("#graph-legend .legend-item").first).to_be_visible()
     assert page.locator("#table a.post-link").count() > 0
+    finished(page)
+
+
+def test_coordination_members_and_timeline(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/coordination")
+    groups = page.locator("article.group")
+    expect(groups.first).to_be_visible()
+    first = groups.first
+    assert first.locator(".members a.person").count() >= 3
+    assert first.locator(".members a.person").first.inner_text().lstrip("X TGMRCZN").strip()[0] in "@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    expect(first.locator(".timeline canvas").first).to_be_attached()
+    assert int(first.locator(".timeline").get_attribute("data-points") or 0) >= 3
+    first.locator("summary").click()
+    assert first.locator("table.bursts a.post-link").count() >= 3
+    text = finished(page)
+    assert ",http" not in text
+
+
+def test_recreated_side_by_side(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/recreated")
+    link = page.locator("article.recreated-link").first
+    expect(link.locator(".profile")).to_have_count(2)
+    expect(link.locator(".profile a.person")).to_have_count(2)
+    expect(link.locator(".bars .fill").first).to_be_attached()
+    finished(page)
+
+
+def test_key_accounts_why_in_words(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/key-accounts")
+    expect(page.locator("#table tbody tr").first).to_be_visible()
+    assert page.locator("#table a.person").count() > 20
+    expect(page.locator("#table .why").first).to_contain_text("strongest parts")
+    finished(page)
+
+
+def test_network_view_nodes_colour_search_export(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/network")
+    whole = graph_nodes(page)
+    assert whole > 50
+    expect(page.locator("#graph canvas").first).to_be_attached()
+    expect(page.locator("#graph-legend .legend-item").first).to_contain_text("community")
+    page.select_option("#graph-colour", "platform")
+    expect(page.locator("#graph-legend")).to_contain_text("Colour: platform")
+    page.fill("#graph-search", "a")
+    expect(page.locator("#search-count")).to_contain_text("found")
+    gexf = page.evaluate("document.querySelector('#graph-gexf') && 1")
+    assert gexf == 1
+    with page.expect_download() as download:
+        page.click("#graph-gexf")
+    path = download.value.path()
+    assert path is not None and b"<gexf" in Path(path).read_bytes()
+    # one community
+    page.select_option("select[name=community]", index=1)
+    page.click("#network-apply")
+    assert 2 < graph_nodes(page, other_than=str(whole)) < whole
+    finished(page)
+
+
+def test_referral_board_and_detail(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/referrals")
+    card = page.locator("article.referral").first
+    expect(card).to_be_visible()
+    box = card.bounding_box()
+    for ref in card.locator(".ref-id").all():
+        inner = ref.bounding_box()
+        assert inner["x"] + inner["width"] <= box["x"] + box["width"] + 1, "an id overflows its card"
+    card.locator("a.ref-id").click()
+    page.wait_for_url("**/console/referral?id=*")
+    expect(page.locator("#history tbody tr").first).to_be_visible()
+    assert page.locator("#history tbody tr").count() >= 2
+    expect(page.locator("#targets a.post-link").first).to_be_visible()
+    expect(page.locator("#targets a.person").first).to_be_visible()
+    expect(page.locator("#documents a")).to_have_count(5)
     finished(page)
