@@ -4,7 +4,7 @@ test_statistics.build, with figures checked by hand and the PDF's text read back
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -102,3 +102,18 @@ def test_markdown_marks_missing_fields(data: sa.Engine) -> None:
     md = to_markdown(reports.tco_art8(data, 2026))
     assert md.count(f"| {MISSING} |") == 5 and "| Removal orders issued | 2 |" in md
     _ = open_database  # the same store opens again for the CLI tests
+
+
+def test_report_kind_option_and_period(data: sa.Engine, sqlite_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "march.html"
+    res = runner.invoke(app, ["report", "--kind", "annual", "--from", "2026-03-01", "--to", "2026-04-01",
+                              "--db", sqlite_url, "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    fig = json.loads((tmp_path / "march.json").read_text("utf-8"))
+    assert fig["period"]["label"] == "01 March 2026 to 31 March 2026" and fig["items_referred"] == 5
+    assert "Annual report 01 March 2026 to 31 March 2026" in out.read_text("utf-8")
+    april = reports.annual(data, since=datetime(2026, 4, 1, tzinfo=UTC)).figures
+    assert (april["items_referred"], april["period"]["to"]) == (0, "2027-01-01T00:00:00+00:00")
+    bad = runner.invoke(app, ["report", "--kind", "weekly", "--db", sqlite_url, "--out", str(out)])
+    assert bad.exit_code == 2 and "tco-art8" in bad.output

@@ -76,9 +76,13 @@ def statistics_command(
 
 
 def report_command(
-    kind: Annotated[str, typer.Argument(help="tco-art8, annual or action-day.")],
     out_path: Annotated[Path, typer.Option("--out", help="Report file: .html, .md or .pdf.")],
+    kind_arg: Annotated[str | None, typer.Argument(metavar="[KIND]", show_default=False,
+                                                   help="tco-art8, annual or action-day (or --kind).")] = None,
+    kind_opt: Annotated[str | None, typer.Option("--kind", help="tco-art8, annual or action-day.")] = None,
     year: Annotated[int | None, typer.Option(help="Calendar year (tco-art8, annual); default this year.")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="Period start instead of --year (inclusive).")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Period end instead of --year (exclusive).")] = None,
     operation: Annotated[str | None, typer.Option(help="The action day (id or name) for action-day.")] = None,
     manual: Annotated[Path | None, typer.Option(help="JSON or YAML file of the fields a unit fills by hand "
                                                      "(tco-art8).")] = None,
@@ -91,16 +95,19 @@ def report_command(
     from ..report import render
     from ..services import reports
 
+    if kind_arg and kind_opt and kind_arg != kind_opt:
+        raise typer.BadParameter(f"two kinds given: {kind_arg} and {kind_opt}", param_hint="--kind")
+    kind = kind_arg or kind_opt or ""
     if kind not in reports.KINDS:
-        raise typer.BadParameter(f"choose from {', '.join(reports.KINDS)}", param_hint="KIND")
+        raise typer.BadParameter(f"choose from {', '.join(reports.KINDS)}", param_hint="--kind")
     if out_path.suffix.lower() not in (".html", ".htm", ".md", ".pdf"):
         raise typer.BadParameter("the file must end in .html, .md or .pdf", param_hint="--out")
     engine = engine_for(db)
-    y = year or datetime.now(UTC).year
+    start, end = _time(since, "--from"), _time(until, "--to")
     if kind == "tco-art8":
-        doc = reports.tco_art8(engine, y, reports.load_manual(manual))
+        doc = reports.tco_art8(engine, year, reports.load_manual(manual), since=start, until=end)
     elif kind == "annual":
-        doc = reports.annual(engine, y)
+        doc = reports.annual(engine, year, since=start, until=end)
     else:
         if not operation:
             raise typer.BadParameter("action-day needs --operation ID", param_hint="--operation")

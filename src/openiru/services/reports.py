@@ -36,6 +36,32 @@ def year_range(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=UTC), datetime(year + 1, 1, 1, tzinfo=UTC)
 
 
+def period(year: int | None = None, since: datetime | None = None,
+           until: datetime | None = None) -> tuple[datetime, datetime, str]:
+    """``[since, until)`` and its label: a calendar year, or the dates given (a missing end is
+    the end of the start's year, a missing start the start of the end's year)."""
+    if since is None and until is None:
+        y = year if year is not None else datetime.now(UTC).year
+        return (*year_range(y), str(y))
+    if since is None:
+        since = year_range((until - timedelta(microseconds=1)).year)[0]  # type: ignore[operator]
+    if until is None:
+        until = year_range(since.year)[1]
+    if until <= since:
+        raise ConfigError("the end of the period must come after its start")
+    if (since, until) == year_range(since.year):
+        return since, until, str(since.year)
+    return since, until, f"{since:%d %B %Y} to {until - timedelta(microseconds=1):%d %B %Y}"
+
+
+def _months(since: datetime, until: datetime) -> list[str]:
+    out, y, m = [], since.year, since.month
+    while datetime(y, m, 1, tzinfo=UTC) < until and len(out) < 120:
+        out.append(f"{y}-{m:02d}")
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out
+
+
 def load_manual(path: Path | None) -> dict[str, Any]:
     """The hand-filled fields from a JSON or YAML file (YAML needs PyYAML installed)."""
     if path is None:
@@ -95,13 +121,15 @@ def _member_state() -> str:
     return authority_from_env().member_state
 
 
-def tco_art8(engine: sa.Engine, year: int, manual: dict[str, Any] | None = None) -> Document:
-    """Art. 8(1) TCO Regulation: removal orders issued in ``year`` (by the time they were sent)."""
+def tco_art8(engine: sa.Engine, year: int | None = None, manual: dict[str, Any] | None = None,
+             since: datetime | None = None, until: datetime | None = None) -> Document:
+    """Art. 8(1) TCO Regulation: removal orders issued in ``year`` or the period (by the time
+    they were sent)."""
     manual = manual or {}
     from ..interop.tco import authority_from_env
 
     auth = authority_from_env()
-    since, until = year_range(year)
+    since, until, label = period(year, since, until)
     with engine.connect() as conn:
         refs = [r for r in load_referrals(conn, Filters(since=since - timedelta(days=366), until=until),
                                           member_state=auth.member_state)
@@ -119,7 +147,8 @@ def tco_art8(engine: sa.Engine, year: int, manual: dict[str, Any] | None = None)
             "time_to_removal": f["time_to_removal"], "time_to_acknowledgement": f["time_to_acknowledgement"],
             "providers": f["providers"]}
     hand = {k: manual.get(k) for k in MANUAL_FIELDS}
-    fig = {"kind": "tco-art8", "year": year, "authority": manual.get("authority") or auth.name,
+    fig = {"kind": "tco-art8", "period": {"from": since.isoformat(), "to": until.isoformat(), "label": label},
+           "authority": manual.get("authority") or auth.name,
            "member_state": manual.get("member_state") or auth.member_state, **auto,
            "provider_compliance": figures.compliance(refs, _deadline_s), "manual": hand,
            "missing_manual_fields": [k for k, v in hand.items() if v is None]}
@@ -141,8 +170,8 @@ def tco_art8(engine: sa.Engine, year: int, manual: dict[str, Any] | None = None)
     sections = [
         Section("Removal orders and their implementation", [
             f"Removal orders under Art. 3 of Regulation (EU) 2021/784 sent by {fig['authority']} "
-            f"({fig['member_state']}) between {since:%d %B %Y} and {until - timedelta(days=1):%d %B %Y}. "
-            "An order counts in the year it was sent to the provider."], [orders], [chart]),
+            f"({fig['member_state']}) from {since:%d %B %Y} to {until - timedelta(microseconds=1):%d %B %Y}. "
+            "An order counts in the period in which it was sent to the provider."], [orders], [chart]),
         Section("How fast (Art. 3(3): within one hour of receipt)", [
             "Times run from sending to the provider's acknowledgement and to removal or disabling; "
             "clock stops for force majeure or clarification (Art. 3(7), 3(8)) are left out."],
@@ -151,7 +180,7 @@ def tco_art8(engine: sa.Engine, year: int, manual: dict[str, Any] | None = None)
             "These figures are not kept by OpenIRU; the unit gives them in the --manual file. "
             f"Fields still to be completed are marked {MISSING}."], [by_hand]),
     ]
-    return Document(f"Transparency report {year} - TCO Regulation Art. 8",
+    return Document(f"Transparency report {label} - TCO Regulation Art. 8",
                     f"{fig['authority']} ({fig['member_state']}), generated {datetime.now(UTC):%Y-%m-%d}",
                     sections, fig)
 
@@ -176,18 +205,20 @@ def _assessed(conn: sa.Connection, since: datetime, until: datetime, refs: list[
     return len(keys)
 
 
-def annual(engine: sa.Engine, year: int) -> Document:
-    """The unit's annual figures in the shape the EU IRU publishes."""
-    since, until = year_range(year)
+def annual(engine: sa.Engine, year: int | None = None, since: datetime | None = None,
+           until: datetime | None = None) -> Document:
+    """The unit's figures for a year (or period) in the shape the EU IRU publishes."""
+    since, until, label = period(year, since, until)
     stats = statistics(engine, Filters(since=since, until=until))
     with engine.connect() as conn:
         refs = load_referrals(conn, Filters(since=since, until=until))
         assessed = _assessed(conn, since, until, refs)
-    fig = {"kind": "annual", "year": year, "items_assessed": assessed,
+    fig = {"kind": "annual", "period": {"from": since.isoformat(), "to": until.isoformat(), "label": label},
+           "items_assessed": assessed,
            **{k: v for k, v in stats.items() if k not in ("filters", "by")},
            "platform_count": len(stats["platforms"]), "language_count": len(stats["languages"]),
            "provider_count": len(stats["providers"])}
-    headline = (f"In {year} the unit assessed {assessed:,} items and referred {stats['items_referred']:,} on "
+    headline = (f"In {label} the unit assessed {assessed:,} items and referred {stats['items_referred']:,} on "
                 f"{len(stats['platforms'])} platforms in {len(stats['languages'])} languages to "
                 f"{len(stats['providers'])} providers; "
                 + (f"{stats['removal_rate'] * 100:.1f} % of the items sent were removed or disabled."
@@ -200,11 +231,11 @@ def annual(engine: sa.Engine, year: int) -> Document:
         ["Removed", stats["removed"]], ["Access disabled", stats["access_disabled"]],
         ["Refused", stats["refused"]], ["No response", stats["no_response"]], ["Pending", stats["pending"]],
         ["Removal rate", stats["removal_rate"]], ["Deconfliction holds", stats["deconfliction_holds"]]], "figures")
-    months = [f"{year}-{m:02d}" for m in range(1, 13)]
+    months = _months(since, until)
     referred = [sum(len(r.items) for r in refs if r.created_at.strftime("%Y-%m") == m) for m in months]
     removed = [sum(len(r.items) for r in refs if r.down and r.resolved_at
                    and r.resolved_at.strftime("%Y-%m") == m) for m in months]
-    by_month = charts.bar_chart(f"Items referred and removed per month, {year}", [m[5:] for m in months],
+    by_month = charts.bar_chart(f"Items referred and removed per month, {label}", months,
                                 {"referred": referred, "removed or disabled": removed}, "month", "items")
     by_platform = figures.split(refs, "platform")
     platform_chart = charts.bar_chart("Items referred per platform", list(by_platform),
@@ -220,7 +251,7 @@ def annual(engine: sa.Engine, year: int) -> Document:
                 [_compliance_table(stats["provider_compliance"]),
                  Table("Times", TIMING_COLUMNS, _timing_rows(stats), "times")]),
     ]
-    return Document(f"Annual report {year}", "Internet Referral Unit - items assessed, referred and removed",
+    return Document(f"Annual report {label}", "Internet Referral Unit - items assessed, referred and removed",
                     sections, fig)
 
 
