@@ -56,7 +56,7 @@ def _common_domains(data: GraphData) -> set[str]:
     by_domain: dict[str, set[int]] = defaultdict(set)
     for a, i in pairs:
         by_domain[urlsplit(c.labels[i]).hostname or ""].add(a)
-    posting = len(np.unique(data.posts.account))
+    posting = int((np.bincount(data.posts.account, minlength=data.n) > 0).sum())
     return {d for d, accs in by_domain.items() if len(accs) > COMMON_DOMAIN_SHARE * posting}
 
 
@@ -64,6 +64,9 @@ def same_actor_pairs(data: GraphData) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """``(a, b, signals)``: pairs of accounts on different platforms run by one actor, with how many
     signals agree (2..5)."""
     a = data.accounts
+    if len(set(a.platform)) < 2:   # one platform: nothing to join
+        z = np.zeros(0, np.int64)
+        return z, z, z
     handles = [real_name(h, i) if h else None for h, i in zip(a.handle, a.account_id, strict=True)]
     names = [real_name(d, i) if d else None for d, i in zip(a.display_name, a.account_id, strict=True)]
     buckets: dict[str, list[int]] = defaultdict(list)

@@ -22,6 +22,15 @@ TOLERANCE = 1e-10
 MAX_ITERATIONS = 200
 
 
+def unique_ints(values: np.ndarray) -> np.ndarray:
+    """Sorted distinct values of an integer array: ``np.unique`` without its hash table, which numpy
+    2.4 uses for plain calls and which takes 30 s on two million int64 values here (sorting: 0.4 s)."""
+    if not len(values):
+        return values.copy()
+    ordered = np.sort(values)
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
 def weighted_matrix(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray,
                     undirected: bool = False) -> csr_matrix:
     """``A[i, j]`` = summed weight of edges i -> j (both ways when undirected); no self-loops."""

@@ -22,6 +22,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from .algorithms import unique_ints
 from .data import COORDINATION_KIND, ContentKind, GraphData
 from .nullmodel import MAX_P_VALUE, NullTest, permutation_test
 
@@ -155,7 +156,7 @@ def _null_test(data: GraphData, accs: list[int], accounts: np.ndarray, items: np
     each account's times drawn from its whole activity (all its posts)."""
     mine = np.isin(accounts, np.asarray(accs))
     acc, itm, t = accounts[mine], items[mine], times[mine]
-    pairs = np.unique(itm.astype(np.int64) * (int(acc.max(initial=0)) + 1) + acc)
+    pairs = unique_ints(itm.astype(np.int64) * (int(acc.max(initial=0)) + 1) + acc)
     item_of_pair = pairs // (int(acc.max(initial=0)) + 1)
     shared_items, counts = np.unique(item_of_pair, return_counts=True)
     keep = np.isin(itm, shared_items[counts >= 2])

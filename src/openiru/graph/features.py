@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .algorithms import unique_ints
 from .data import COMMENTING, ENDORSING, ORIGIN_KINDS, Content, ContentKind, GraphData, PostCode
 
 DAY = 86400.0
@@ -123,7 +124,7 @@ def compute_features(data: GraphData, copies: Copies) -> Features:
     e = data.edges
     endorsing = np.isin(e.code, np.asarray(ENDORSING + (3,), np.int8))  # quotes also pass content on
     amplified_by = _count(e.dst[endorsing], n)
-    pairs = np.unique(e.src[endorsing].astype(np.int64) * max(n, 1) + e.dst[endorsing])
+    pairs = unique_ints(e.src[endorsing].astype(np.int64) * max(n, 1) + e.dst[endorsing])
     amplifiers = _count((pairs % max(n, 1)).astype(np.int64), n)
     copied_by = _count(copies.origin, n, copies.weights())
     endorse_out = _count(e.src[np.isin(e.code, np.asarray(ENDORSING, np.int8))], n)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .algorithms import unique_ints
 from .data import ContentKind, EdgeCode, GraphData
 
 SHARED_KIND = {ContentKind.MEDIA: "shared-media", ContentKind.TEXT_EXACT: "shared-text",
@@ -85,5 +86,5 @@ def interaction_graph(data: GraphData, since: float | None = None, until: float 
     np.maximum.at(last, inverse, time)
     pair = uniq // k
     u_src, u_dst = pair // n, pair % n
-    nodes = np.unique(np.r_[u_src, u_dst])
+    nodes = unique_ints(np.r_[u_src, u_dst])
     return InteractionGraph(u_src, u_dst, uniq % k, weight, first, last, nodes)

@@ -282,7 +282,10 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
         + _edge_sum(copies.copier, affinity[copies.origin], n)
     # replies, quotes and mentions answered in kind are conversation inside the community
     pair = e.src.astype(np.int64) * n + e.dst
-    answered = commenting & np.isin(pair, e.dst.astype(np.int64)[commenting] * n + e.src[commenting])
+    reciprocal = np.sort(np.r_[talk_a * n + talk_b, talk_b * n + talk_a])
+    at = np.searchsorted(reciprocal, pair)
+    answered = commenting & (at < len(reciprocal)) & (reciprocal[np.minimum(at, max(len(reciprocal) - 1, 0))]
+                                                      == pair) if len(reciprocal) else np.zeros(len(pair), bool)
     passed_on = commenting & (e.code == EdgeCode.QUOTE) & near[e.src] & (reporting[e.src] < 0.5)
     comment_only = commenting & ~answered & ~passed_on
     endorse = endorse + _edge_sum(e.src[answered | passed_on], affinity[e.dst[answered | passed_on]], n)

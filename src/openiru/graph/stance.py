@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import numpy as np
 
+from .algorithms import unique_ints
 from .data import ContentKind, GraphData, PostCode
 
 #: Professions of the exempt classes as people describe themselves in a bio or a channel name.
@@ -63,21 +64,21 @@ def own_article_links(data: GraphData) -> np.ndarray:
     if not len(post):
         return np.zeros(n)
     account = data.posts.account[post].astype(np.int64)
-    domain_of_item = {k: urlsplit(c.labels[k]).hostname or "" for k in np.unique(item).tolist()}
+    domain_of_item = {k: urlsplit(c.labels[k]).hostname or "" for k in unique_ints(item).tolist()}
     domains = {d: i for i, d in enumerate(sorted(set(domain_of_item.values())))}
     dom = np.asarray([domains[domain_of_item[k]] for k in item.tolist()], np.int64)
-    pairs = np.unique(dom * n + account)
+    pairs = unique_ints(dom * n + account)
     linkers = np.bincount(pairs // n, minlength=len(domains))
     shared = linkers > 1
     # a domain whose posts others repost spreads: it is the community's, not one publication's
-    passed = {c.labels[k] for k in np.unique(c.item[c.kind == ContentKind.REPOSTED]).tolist()}
+    passed = {c.labels[k] for k in unique_ints(c.item[c.kind == ContentKind.REPOSTED]).tolist()}
     if passed and data.posts.post_id:
         reposted = np.fromiter((f"post:{data.posts.platform[q]}:{data.posts.post_id[q]}" in passed
                                 for q in post.tolist()), bool, count=len(post))
         shared[dom[reposted]] = True
     own = data.posts.code[post] == PostCode.ORIGINAL
-    linked_posts = np.unique(post[own])
-    own_posts = np.unique(post[own & ~shared[dom]])
+    linked_posts = unique_ints(post[own])
+    own_posts = unique_ints(post[own & ~shared[dom]])
     linked = np.bincount(data.posts.account[linked_posts], minlength=n).astype(np.float64)
     unshared = np.bincount(data.posts.account[own_posts], minlength=n).astype(np.float64)
     return np.where(linked >= 3, unshared / np.maximum(linked, 1.0), 0.0)
@@ -88,7 +89,7 @@ def outside_audience(data: GraphData, affinity: np.ndarray, near: float) -> np.n
     n = data.n
     e = data.edges
     keep = e.src != e.dst
-    pairs = np.unique(e.dst[keep].astype(np.int64) * max(n, 1) + e.src[keep])
+    pairs = unique_ints(e.dst[keep].astype(np.int64) * max(n, 1) + e.src[keep])
     target, source = pairs // max(n, 1), pairs % max(n, 1)
     total = np.bincount(target, minlength=n).astype(np.float64)
     far = np.bincount(target[affinity[source] < near], minlength=n).astype(np.float64)
