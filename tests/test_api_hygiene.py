@@ -209,6 +209,12 @@ def test_ingest_errors_name_the_uploaded_file_not_a_server_path(world: World) ->
         "file": ("posts.csv", b"platform,post_id,account_id,timestamp,text\n"
                   b"testnet,900,100,2026-02-01T00:00:00Z,placeholder\n", "text/csv")})
     assert ok.status_code == 200 and ok.json()["path"] == "posts.csv"
+    from openiru.store.schema import metadata
+
+    runs = metadata.tables["import_runs"]
+    with world.engine.connect() as conn:
+        paths = list(conn.execute(sa.select(runs.c.path)).scalars())
+    assert "posts.csv" in paths and not any("/tmp" in p or "openiru-upload-" in p for p in paths), paths
 
 
 @pytest.mark.parametrize("route", ["/api/v1/banks/b1/import", "/api/v1/lexicons/lex1/import"])

@@ -90,7 +90,7 @@ async def ingest(request: Request, file: UploadFile = File(...),
             try:
                 source = source_for(target, format, platform)
                 source.boundary = FsPath(tmp)  # files the upload names: from its own folder only
-                return scrub(ingest_source(engine, source).as_dict())  # type: ignore[no-any-return]
+                return scrub(ingest_source(engine, source, label=name).as_dict())  # type: ignore[no-any-return]
             except ImportError as exc:  # an importer plugin that cannot load
                 raise ApiError(503, "importer_unavailable",
                                f"an importer could not be loaded: {scrub(str(exc))}") from None
