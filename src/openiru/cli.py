@@ -42,6 +42,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "refer": ("referral", "Refer posts, accounts or URLs (one draft referral per provider)."),
     "referrals": ("referral", "List referrals with deadlines and history."),
     "export": ("referral", "Export referrals: DSA statements of reasons, STIX 2.1, MISP, Lumen notices, hash list."),
+    "watch": ("collect", "The watchlist: targets collected live on a schedule."),
+    "collect": ("collect", "Collect watched targets: --once polls every due target once; without it, runs "
+                           "until stopped."),
     "serve": ("api", "Serve the REST API, the analyst console and the provider portal."),
     "user": ("core", "Manage the users who act in OpenIRU."),
     "bank": ("detect", "Hash banks of known content (PDQ, MD5, SHA-256, URL, text)."),

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from . import schema, tables_api, tables_byod, tables_detect, tables_graph, tables_referral  # noqa: F401
+from . import schema, tables_api, tables_byod, tables_collect, tables_detect, tables_graph, tables_referral  # noqa: F401
 
 metadata = schema.metadata

@@ -1,0 +1,130 @@
+"""Live collection commands: ``openiru watch add|list|remove|pause`` and ``openiru collect``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from ..errors import ConfigError
+from .common import AsOption, DbOption, JsonOption, LazyConsole, actor_name, engine_for, print_json
+
+out = LazyConsole(highlight=False)
+watch_app = typer.Typer(help="The watchlist: targets collected live on a schedule.", no_args_is_help=True)
+
+
+@watch_app.command("add")
+def watch_add(
+    connector: Annotated[str, typer.Argument(help="mastodon, rocketchat, feed or web.")],
+    target: Annotated[str, typer.Argument(help="Mastodon public|local|tag:NAME|account:ACCT; Rocket.Chat "
+                                               "channel:NAME; feed/web a URL.")],
+    server: Annotated[str | None, typer.Option(help="Server URL (Mastodon, Rocket.Chat).")] = None,
+    every: Annotated[str | None, typer.Option(help="Poll interval: 90, 30s, 15m, 2h, 1d (default 15m).")] = None,
+    label: Annotated[str | None, typer.Option(help="A label for the target.")] = None,
+    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
+) -> None:
+    """Watch a target (adding it again changes its interval and label)."""
+    from ..services.collect import watchlist
+
+    target_id = watchlist.add(engine_for(db), connector, target, server, every=every, label=label,
+                              actor=actor_name(as_user))
+    if json_out:
+        print_json({"id": target_id})
+    else:
+        out.print(f"watching {connector} {target} as #{target_id}")
+
+
+@watch_app.command("list")
+def watch_list(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Every watched target with its interval, state and last run."""
+    from ..services.collect import watchlist
+
+    rows = watchlist.listing(engine_for(db))
+    if json_out:
+        print_json(rows)
+        return
+    if not rows:
+        out.print("nothing watched; add a target with: openiru watch add CONNECTOR TARGET")
+    for r in rows:
+        state = "paused" if r["paused"] else (r["last_status"] or "new")
+        server = f" on {r['server']}" if r["server"] else ""
+        out.print(f"#{r['id']} {r['connector']} {r['target']}{server} every {r['every_s']}s [{state}]"
+                  + (f" {r['label']}" if r["label"] else "") + (f" error: {r['last_error']}" if r["last_error"] else ""))
+
+
+@watch_app.command("remove")
+def watch_remove(target_id: Annotated[int, typer.Argument(help="Target id (watch list).")],
+                 db: DbOption = None) -> None:
+    """Stop watching a target."""
+    from ..services.collect import watchlist
+
+    if not watchlist.remove(engine_for(db), target_id):
+        raise ConfigError(f"no watched target #{target_id}")
+    out.print(f"removed #{target_id}")
+
+
+@watch_app.command("pause")
+def watch_pause(target_id: Annotated[int, typer.Argument(help="Target id (watch list).")],
+                resume: Annotated[bool, typer.Option("--resume", help="Resume instead.")] = False,
+                db: DbOption = None) -> None:
+    """Pause (or --resume) a watched target."""
+    from ..services.collect import watchlist
+
+    if not watchlist.pause(engine_for(db), target_id, not resume):
+        raise ConfigError(f"no watched target #{target_id}")
+    out.print(f"{'resumed' if resume else 'paused'} #{target_id}")
+
+
+def _show(result: Any) -> None:
+    line = (f"{result.target}: {result.new_posts} new posts ({result.posts_read} read), {result.pages} pages, "
+            f"{len(result.errors)} errors, checkpoint {result.checkpoint}")
+    out.print(line)
+    for error in result.errors:
+        out.print(f"  error: {error}")
+
+
+def collect(
+    targets: Annotated[list[int] | None, typer.Argument(help="Watched target ids (default: every due target).")]
+    = None,
+    once: Annotated[bool, typer.Option("--once", help="Poll due targets once and exit.")] = False,
+    interval: Annotated[float, typer.Option(help="Seconds between scheduler passes.")] = 30.0,
+    db: DbOption = None, json_out: JsonOption = False,
+) -> None:
+    """Collect watched targets: --once polls every due target once; without it, runs until stopped."""
+    from ..services.collect import watchlist
+    from ..services.collect.scheduler import Scheduler
+
+    engine = engine_for(db)
+    scheduler = Scheduler(engine)
+    results: list[dict[str, Any]] = []
+
+    def report(result: Any) -> None:
+        if json_out:
+            results.append(result.as_dict())
+        else:
+            _show(result)
+
+    if targets:
+        wanted = {r["id"]: r for r in watchlist.listing(engine)}
+        missing = [t for t in targets if t not in wanted]
+        if missing:
+            raise ConfigError(f"no watched target #{missing[0]}")
+        from ..store.tables_collect import watch_targets
+        with engine.connect() as conn:
+            rows = conn.execute(watch_targets.select().where(watch_targets.c.id.in_(targets))).all()
+        for row in rows:
+            report(scheduler.collect_one(row))
+    elif once:
+        scheduler.run_due(report)
+    else:
+        try:
+            scheduler.run_forever(interval, on_result=report)
+        except KeyboardInterrupt:
+            pass
+    if json_out:
+        print_json(results)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(watch_app, name="watch")
+    app.command("collect")(collect)

@@ -1,0 +1,123 @@
+"""Collection runs: read a target through its connector and store it like an import.
+
+Each page a connector yields is imported with :func:`openiru.services.ingest.ingest_source`
+(so the ingest hooks run on it: detection scans collected posts as it scans imported
+ones) in one batch, whose transaction also writes the page's checkpoint; the checkpoint
+is written again after the import (the same value), which covers a page of problems
+only.  A process killed between pages resumes after the last committed page; killed
+inside one, that page's transaction rolls back and the page is read again.  Posts
+are keyed by platform ids and written ``ON CONFLICT DO NOTHING``, so nothing is stored
+twice either way.
+
+Errors (a server that keeps failing, a refused login) end the target's run with the
+error in its result, redacted of its credentials; the checkpoint stays at the last
+stored page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import requests
+import sqlalchemy as sa
+
+from ...model import Post
+from ...sources.base import Record, Source
+from ...sources.connectors.base import Checkpoint, Connector, Target
+from ...sources.connectors.polite import Backoff, ConnectorError
+from ...sources.connectors.secrets import load_credentials
+from ..ingest import BatchHook, default_hooks, ingest_source
+from . import checkpoints
+from .registry import connector_class
+
+
+@dataclass
+class TargetResult:
+    """What one run of one target did."""
+
+    target: str
+    key: str
+    new_posts: int = 0
+    posts_read: int = 0
+    pages: int = 0
+    problems: int = 0
+    requests: int = 0
+    waits: int = 0
+    errors: list[str] = field(default_factory=list)
+    checkpoint: Checkpoint | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"target": self.target, "key": self.key, "new_posts": self.new_posts,
+                "posts_read": self.posts_read, "pages": self.pages, "problems": self.problems,
+                "requests": self.requests, "waits": self.waits, "errors": self.errors,
+                "checkpoint": self.checkpoint}
+
+
+class PageSource(Source):
+    """The records of one page, as a Source for the import path."""
+
+    def __init__(self, connector: Connector, records: list[Record]) -> None:
+        super().__init__(connector.path, connector.platform)
+        self.name = connector.name  # type: ignore[misc]
+        self._records = records
+
+    @classmethod
+    def sniff(cls, path: Any, head: bytes) -> float:
+        return 0.0
+
+    def records(self) -> Iterator[Record]:
+        return iter(self._records)
+
+
+def build_connector(target: Target, *, session: Any = None, backoff: Backoff | None = None,
+                    env: Mapping[str, str] | None = None, **options: Any) -> Connector:
+    """The connector for ``target`` with its credentials from the environment / secrets file."""
+    cls = connector_class(target.connector)
+    credentials = load_credentials(target.connector, target.server, fields=cls.credential_fields, env=env)
+    try:
+        return cls(target, credentials=credentials, session=session, backoff=backoff, **options)
+    except ValueError as exc:
+        raise ConnectorError(str(exc)) from None
+
+
+def _checkpoint_hook(key: str, state: Checkpoint) -> BatchHook:
+    def hook(conn: sa.Connection, posts: list[Post]) -> None:
+        checkpoints.save(conn, key, state)
+    return hook
+
+
+#: What a target's read can raise besides ConnectorError (the clients' own errors).
+READ_ERRORS = (ConnectorError, httpx.HTTPError, requests.RequestException, OSError, ValueError)
+
+
+def collect_target(engine: sa.Engine, connector: Connector, *, hooks: list[BatchHook] | None = None,
+                   on_page: Callable[[TargetResult], None] | None = None) -> TargetResult:
+    """Read ``connector``'s target from its stored checkpoint to the end (or ``max_pages``)."""
+    key = connector.target.key
+    hooks = default_hooks(engine) if hooks is None else hooks
+    state = checkpoints.load_engine(engine, key)
+    result = TargetResult(str(connector.target), key, checkpoint=state)
+    try:
+        for page in connector.pages(state):
+            result.pages += 1
+            if page.records:
+                summary = ingest_source(engine, PageSource(connector, page.records),
+                                        after_batch=[*hooks, _checkpoint_hook(key, page.checkpoint)],
+                                        batch_size=len(page.records) + 1, label=f"collect:{key}")
+                result.new_posts += summary.posts
+                result.posts_read += summary.posts_read
+                result.problems += sum(summary.errors.values())
+            with engine.begin() as conn:
+                checkpoints.save(conn, key, page.checkpoint)
+            state = result.checkpoint = page.checkpoint
+            if on_page:
+                on_page(result)
+    except READ_ERRORS as exc:
+        result.errors.append(connector.credentials.redact(f"{type(exc).__name__}: {exc}"
+                                                          if not isinstance(exc, ConnectorError) else str(exc)))
+    result.requests = connector.backoff.requests
+    result.waits = len(connector.backoff.waits)
+    return result
