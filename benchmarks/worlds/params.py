@@ -112,7 +112,7 @@ def draw(seed: int, quick: bool = False) -> WorldParams:
         n_benign=max(30, int(rng.randint(70, 150) * scale)),
         exempt=exempt, n_benign_rings=rng.randint(0, 2), n_lookalikes=rng.randint(1, 4),
         evasions=evasions, rings=rings, ring_size=(6, 12) if not quick else (5, 7),
-        ring_spread=rng.uniform(20.0, 180.0), ring_participation=rng.uniform(0.7, 1.0),
+        ring_spread=rng.uniform(20.0, 150.0), ring_participation=rng.uniform(0.75, 1.0),
         n_events=rng.randint(0, 8),
         with_lexicon=assets < 0.75, with_hashes=rng.random() < 0.7, with_texts=rng.random() < 0.7,
         with_seeds=rng.random() < 0.5, arabic_share=rng.choice([0.0, 0.2, 0.5]),

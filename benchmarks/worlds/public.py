@@ -60,8 +60,8 @@ class Public:
                     mentions = [rng.choice(leaders)] if leaders and rng.random() < 0.3 else []
                     post = a.by(acc, t, text=text, hashtags=tags, urls=[link] if link else [], media=media,
                                 mentions=mentions)
-                if post is not None:
-                    self.public_posts.append(post)
+                if post is not None and post.repost_of is None and post.forward_of is None:
+                    self.public_posts.append(post)   # the public passes on what they wrote themselves
 
     def celebrity(self) -> None:
         a, rng = self.a, self.rng

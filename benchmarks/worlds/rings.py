@@ -1,7 +1,8 @@
 """Planted coordinated rings: what the coordination analysis should find, and nothing else.
 
 * ``copypasta``: members post edited copies of one release (homoglyphs, Arabic diacritics and
-  tatweel, an inserted word or emoji) within ``ring_spread`` seconds, again and again;
+  tatweel, an inserted word or emoji) within ``ring_spread`` seconds (20 s to 2.5 minutes), in 5 to 8
+  rounds, each member in most of them (75-100 %, at least three);
 * ``co-repost``: members pass on the same posts within seconds of each other (retweets, reblogs,
   Telegram forwards);
 * ``co-link``: members post the same fresh link (a mirror of the organisation's site) with their
@@ -36,7 +37,7 @@ class Rings:
         return members
 
     def _rounds(self) -> int:
-        return self.rng.randint(4, 7) if not self.p.quick else 4
+        return self.rng.randint(5, 8) if not self.p.quick else 5
 
     def _record(self, kind: str, members: list[Account], benign: bool = False) -> None:
         self.a.w.groups.append({"kind": kind, "benign": benign, "accounts": [m.key for m in members],
