@@ -278,3 +278,22 @@ def test_referral_board_and_detail(page: Any, demo: dict[str, Any]) -> None:
     expect(page.locator("#targets a.person").first).to_be_visible()
     expect(page.locator("#documents a")).to_have_count(5)
     finished(page)
+
+
+def test_statistics_time_series_and_range(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/stats")
+    for chart in ("chart-daily", "chart-flagged", "chart-weekly", "chart-migration", "chart-domains", "chart-removal"):
+        expect(page.locator(f"#{chart} canvas").first).to_be_attached()
+    assert int(page.locator("#chart-daily").get_attribute("data-series") or 0) == 5
+    assert int(page.locator("#chart-weekly").get_attribute("data-series") or 0) >= 3
+    alerts = int(page.locator("[data-counter=alerts] .value").inner_text().replace(",", ""))
+    assert alerts > 0
+    # a range with nothing in it: the charts say so instead of drawing empty axes
+    page.fill("input[name=since]", "2001-01-01")
+    page.fill("input[name=until]", "2001-02-01")
+    page.click("#range-apply")
+    expect(page.locator("[data-counter=alerts] .value")).to_have_text("0")
+    expect(page.locator("#chart-daily")).to_contain_text("Nothing in this time range")
+    finished(page)

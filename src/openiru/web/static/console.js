@@ -129,6 +129,8 @@
   const PLATFORMS = { x: ["X", "X (Twitter)"], telegram: ["TG", "Telegram"], mastodon: ["M", "Mastodon"],
     rocketchat: ["RC", "Rocket.Chat"], zeronet: ["ZN", "ZeroNet"], facebook: ["FB", "Facebook"], youtube: ["YT", "YouTube"],
     tiktok: ["TT", "TikTok"], instagram: ["IG", "Instagram"], vk: ["VK", "VK"], web: ["W", "Web"] };
+  const PLATFORM_COLOURS = { x: "#111111", telegram: "#229ed9", mastodon: "#6364ff", rocketchat: "#d3303f", zeronet: "#3b7d3b" };
+  const platformColour = (p) => PLATFORM_COLOURS[p];
   const platformName = (p) => (PLATFORMS[p] || [null, p])[1];
   const platformBadge = (p) => el("span.platform.platform-" + String(p).replace(/[^\w-]/g, ""), { title: platformName(p), text: (PLATFORMS[p] || [String(p).slice(0, 2).toUpperCase()])[0] });
 
@@ -199,7 +201,7 @@
   }
 
   window.OIRU = { api, el, fill, flash, showError, fmtTime, fmtDuration, table, pager, keyParam, postLink, accountLink, postHref, accountHref,
-    platformBadge, platformName, personLabel, people, userText, empty, num, words, describe, hitSentence, shortId, pages: {} };
+    platformBadge, platformName, platformColour, personLabel, people, userText, empty, num, words, describe, hitSentence, shortId, pages: {} };
 
   document.addEventListener("DOMContentLoaded", () => {
     const out = document.getElementById("logout");

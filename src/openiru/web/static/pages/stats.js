@@ -1,47 +1,80 @@
 "use strict";
-/* Bar charts drawn as SVG from /api/v1/stats (and detection/referral statistics where installed). */
+/* Statistics over time with Apache ECharts (static/vendor/echarts.min.js): alerts, confirmations,
+   referrals and removals per day, flagged posts per day, hours to removal, posts per platform
+   per week, the community's share per platform per week (migration) and emerging domains;
+   a time-range picker; the per-platform totals as a table. */
 OIRU.pages.stats = async function () {
-  const { el } = OIRU;
-  const NS = "http://www.w3.org/2000/svg";
-  function svg(tag, attrs, ...children) {
-    const node = document.createElementNS(NS, tag);
-    for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, v);
-    for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    return node;
+  const { api, el } = OIRU;
+  const form = document.getElementById("range");
+  const charts = {};
+  const esc = (s) => echarts.format.encodeHTML(String(s));
+
+  function chart(id, option, emptyText) {
+    const node = document.getElementById(id);
+    if (charts[id]) { charts[id].dispose(); delete charts[id]; }
+    if (!option) { OIRU.fill(node, OIRU.empty(emptyText[0], emptyText[1])); node.dataset.series = "0"; return; }
+    OIRU.fill(node);
+    // tooltips are HTML in ECharts: series and axis names come from the data, so they are escaped
+    option.tooltip = Object.assign({ trigger: "axis", formatter: (ps) => {
+      ps = Array.isArray(ps) ? ps : [ps];
+      return esc(ps[0].axisValueLabel || ps[0].name) + "<br>" + ps.map((p) => esc(p.seriesName) + ": " + esc(Array.isArray(p.value) ? p.value[1] : p.value)).join("<br>");
+    } }, option.tooltip || {});
+    option.animation = false;
+    option.grid = Object.assign({ left: 55, right: 20, top: 40, bottom: 60 }, option.grid || {});
+    option.legend = Object.assign({ top: 0, type: "scroll" }, option.legend || {});
+    charts[id] = echarts.init(node, null, { renderer: "canvas" });
+    charts[id].setOption(option);
+    node.dataset.series = String(option.series.length);
   }
-  function barChart(title, entries) {
-    const max = Math.max(1, ...entries.map((e) => e[1]));
-    const rowH = 22, width = 560, label = 140;
-    const chart = svg("svg", { viewBox: `0 0 ${width} ${entries.length * rowH + 10}`, class: "chart", role: "img", "aria-label": title });
-    entries.forEach(([name, value], i) => {
-      const w = Math.round(((width - label - 60) * value) / max);
-      chart.append(svg("text", { x: 0, y: i * rowH + 15, class: "chart-label" }, name));
-      chart.append(svg("rect", { x: label, y: i * rowH + 4, width: Math.max(1, w), height: rowH - 8, class: "bar" }));
-      chart.append(svg("text", { x: label + w + 6, y: i * rowH + 15, class: "chart-value" }, value));
-    });
-    return el("figure.card", {}, el("figcaption", { text: title }), chart);
+  const line = (name, data, extra) => Object.assign({ name: name, type: "line", data: data, showSymbol: data.length < 60 }, extra || {});
+  const zoom = [{ type: "inside" }, { type: "slider", height: 18, bottom: 8 }];
+
+  function params() {
+    const v = Object.fromEntries(new FormData(form));
+    const q = new URLSearchParams();
+    if (v.quick) q.set("since", new Date(Date.now() - Number(v.quick) * 86400000).toISOString());
+    else if (v.since) q.set("since", new Date(v.since + "T00:00:00Z").toISOString());
+    if (v.until) q.set("until", new Date(v.until + "T00:00:00Z").toISOString());
+    return q;
   }
-  const data = await OIRU.api("GET", "/api/v1/stats");
-  const rows = Object.entries(data.platforms).map(([name, c]) => Object.assign({ platform: name }, c));
-  const charts = document.getElementById("charts");
-  OIRU.fill(charts, 
-    barChart("Posts per platform", rows.map((r) => [r.platform, r.posts])),
-    barChart("Accounts per platform", rows.map((r) => [r.platform, r.accounts])),
-  );
-  OIRU.table(document.getElementById("table"), [
-    { title: "Platform", key: "platform" }, { title: "Posts", key: "posts" }, { title: "Accounts", key: "accounts" },
-    { title: "Edges", key: "edges" }, { title: "Unresolved edges", key: "unresolved_edges" }, { title: "Media", key: "media" },
-  ], rows);
-  // Referrals by state and by provider, from the referral list (where the referral area is installed).
-  try {
-    const refs = [];
-    let cursor = null;
-    do {
-      const page = await OIRU.api("GET", "/api/v1/referrals?limit=500" + (cursor ? "&cursor=" + cursor : ""));
-      refs.push(...page.items);
-      cursor = page.next_cursor;
-    } while (cursor && refs.length < 20000);
-    const count = (key) => Object.entries(refs.reduce((acc, r) => { const k = r[key] || "none"; acc[k] = (acc[k] || 0) + 1; return acc; }, {})).sort((a, b) => b[1] - a[1]);
-    if (refs.length) charts.append(barChart("Referrals by state", count("state")), barChart("Referrals by provider", count("provider").slice(0, 15)));
-  } catch (err) { /* no referral area */ }
+
+  async function draw() {
+    const q = params();
+    const [ts, stats] = await Promise.all([api("GET", "/api/v1/console/timeseries?" + q), api("GET", "/api/v1/stats")]);
+    const days = ts.days.map((d) => d.day);
+    const sum = (k) => ts.days.reduce((n, d) => n + d[k], 0);
+    OIRU.fill(document.getElementById("counters"), [["alerts", "alerts raised"], ["confirmed", "confirmed"], ["rejected", "rejected"], ["referred", "referred"], ["removed", "removed or disabled"]]
+      .map(([k, label]) => el("div.counter", { dataset: { counter: k } }, el("div.value", { text: sum(k).toLocaleString("en") }), el("div.label", { text: label }))));
+    const none = ["Nothing in this time range.", "Choose a wider range, or all time."];
+    chart("chart-daily", days.length ? { xAxis: { type: "category", data: days }, yAxis: { type: "value", name: "per day" }, dataZoom: zoom,
+      series: [line("alerts", ts.days.map((d) => d.alerts)), line("confirmed", ts.days.map((d) => d.confirmed)), line("rejected", ts.days.map((d) => d.rejected)),
+        line("referred", ts.days.map((d) => d.referred)), line("removed", ts.days.map((d) => d.removed))] } : null, none);
+    const flaggedDays = ts.days.filter((d) => d.flagged_posts);
+    chart("chart-flagged", flaggedDays.length ? { xAxis: { type: "category", data: days }, yAxis: { type: "value" }, dataZoom: zoom,
+      series: [{ name: "flagged posts", type: "bar", data: ts.days.map((d) => d.flagged_posts) }] } : null, ["No flagged post in this range.", "Alerts appear after a scan (openiru scan)."]);
+    chart("chart-removal", ts.removal_hours.length ? { tooltip: { trigger: "item", formatter: (p) => "referral #" + esc(p.value[2]) + ": " + esc(p.value[1]) + " h" },
+      xAxis: { type: "time" }, yAxis: { type: "value", name: "hours" },
+      series: [{ name: "hours to removal", type: "scatter", symbolSize: 10, data: ts.removal_hours.map((r) => [r.removed_at, r.hours, r.referral]) }] } : null,
+      ["No referral was removed in this range.", "Removals are recorded when a provider answers (portal, API or openiru referral feedback)."]);
+    const weeks = ts.posts_per_week.weeks;
+    chart("chart-weekly", weeks.length ? { xAxis: { type: "category", data: weeks, name: "week from" }, yAxis: { type: "value", name: "posts" }, dataZoom: zoom,
+      series: Object.entries(ts.posts_per_week.platforms).map(([p, v]) => ({ name: OIRU.platformName(p), type: "bar", stack: "posts", data: v, itemStyle: { color: OIRU.platformColour(p) } })) } : null, none);
+    const mig = ts.migration || [];
+    const migPlatforms = [...new Set(mig.flatMap((w) => Object.keys(w.platforms || {})))];
+    chart("chart-migration", mig.length ? { xAxis: { type: "category", data: mig.map((w) => w.week) }, yAxis: { type: "value", max: 1, name: "share" },
+      series: migPlatforms.map((p) => line(OIRU.platformName(p), mig.map((w) => ((w.platforms || {})[p] || {}).share || 0), { stack: "share", areaStyle: {}, itemStyle: { color: OIRU.platformColour(p) }, lineStyle: { color: OIRU.platformColour(p) } })) } : null,
+      ["No migration to show.", "It needs a ranked community with posts over several weeks."]);
+    const doms = (ts.emerging_domains || []).filter((d) => d.weekly && d.weekly.length).slice(0, 8);
+    chart("chart-domains", doms.length ? { xAxis: { type: "category", data: doms[0].weekly.map((w) => w.week) }, yAxis: { type: "value", name: "links" },
+      series: doms.map((d) => line(d.domain + (d.emerging ? " (emerging)" : ""), d.weekly.map((w) => w.links))) } : null,
+      ["No emerging domain found.", "Domains count when flagged posts link to them; import and scan more data."]);
+    const rows = Object.entries(stats.platforms).map(([name, c]) => Object.assign({ platform: name }, c));
+    OIRU.table(document.getElementById("table"), [
+      { title: "Platform", render: (r) => el("span", {}, OIRU.platformBadge(r.platform), " " + OIRU.platformName(r.platform)) }, { title: "Posts", key: "posts" }, { title: "Accounts", key: "accounts" },
+      { title: "Interactions", key: "edges" }, { title: "Unresolved interactions", key: "unresolved_edges" }, { title: "Media", key: "media" },
+    ], rows);
+  }
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); draw().catch(OIRU.showError); });
+  window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
+  await draw();
 };
