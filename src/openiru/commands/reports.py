@@ -78,8 +78,9 @@ def statistics_command(
 def report_command(
     out_path: Annotated[Path, typer.Option("--out", help="Report file: .html, .md or .pdf.")],
     kind_arg: Annotated[str | None, typer.Argument(metavar="[KIND]", show_default=False,
-                                                   help="tco-art8, annual or action-day (or --kind).")] = None,
-    kind_opt: Annotated[str | None, typer.Option("--kind", help="tco-art8, annual or action-day.")] = None,
+                                                   help="tco-art8, annual, action-day or "
+                                                        "modus-operandi (or --kind).")] = None,
+    kind_opt: Annotated[str | None, typer.Option("--kind", help="tco-art8, annual, action-day or modus-operandi.")] = None,
     year: Annotated[int | None, typer.Option(help="Calendar year (tco-art8, annual); default this year.")] = None,
     since: Annotated[str | None, typer.Option("--from", help="Period start instead of --year (inclusive).")] = None,
     until: Annotated[str | None, typer.Option("--to", help="Period end instead of --year (exclusive).")] = None,
@@ -108,6 +109,10 @@ def report_command(
         doc = reports.tco_art8(engine, year, reports.load_manual(manual), since=start, until=end)
     elif kind == "annual":
         doc = reports.annual(engine, year, since=start, until=end)
+    elif kind == "modus-operandi":
+        from ..services.reports_mo import modus_operandi
+
+        doc = modus_operandi(engine, start, end)
     else:
         if not operation:
             raise typer.BadParameter("action-day needs --operation ID", param_hint="--operation")

@@ -97,10 +97,11 @@ def bar_chart(title: str, categories: list[str], series: Mapping[str, Sequence[f
 
 
 def line_chart(title: str, labels: list[str], series: Mapping[str, Sequence[float]], x_label: str,
-               y_label: str) -> str:
-    """One line per series over the labels (time on the x axis), each dashed differently."""
+               y_label: str, y_max: float | None = None) -> str:
+    """One line per series over the labels (time on the x axis), each dashed differently; the
+    y axis runs to ``y_max`` when given (100 for percentages), else to a round value above the data."""
     names = list(series)
-    top = _nice_max(max((v for vals in series.values() for v in vals), default=0))
+    top = y_max or _nice_max(max((v for vals in series.values() for v in vals), default=0))
     out = _frame(title, x_label, y_label, top, names)
     n = len(labels)
     if n == 0:

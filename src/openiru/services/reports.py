@@ -20,7 +20,7 @@ from ..store import tables_detect, tables_referral
 from . import operations
 from .statistics import Filters, _deadline_s, load_referrals, statistics
 
-KINDS = ("tco-art8", "annual", "action-day")
+KINDS = ("tco-art8", "annual", "action-day", "modus-operandi")
 
 #: Fields of Art. 8(1) a unit fills by hand: key -> what it asks.
 MANUAL_FIELDS = {
@@ -43,8 +43,9 @@ def period(year: int | None = None, since: datetime | None = None,
     if since is None and until is None:
         y = year if year is not None else datetime.now(UTC).year
         return (*year_range(y), str(y))
-    if since is None:
-        since = year_range((until - timedelta(microseconds=1)).year)[0]  # type: ignore[operator]
+    if since is None and until is not None:
+        since = year_range((until - timedelta(microseconds=1)).year)[0]
+    assert since is not None
     if until is None:
         until = year_range(since.year)[1]
     if until <= since:
@@ -55,7 +56,8 @@ def period(year: int | None = None, since: datetime | None = None,
 
 
 def _months(since: datetime, until: datetime) -> list[str]:
-    out, y, m = [], since.year, since.month
+    out: list[str] = []
+    y, m = since.year, since.month
     while datetime(y, m, 1, tzinfo=UTC) < until and len(out) < 120:
         out.append(f"{y}-{m:02d}")
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
