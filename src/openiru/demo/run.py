@@ -23,12 +23,11 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import FormatError
+from ..plugins import DEMO_STEP_GROUP as DEMO_STEP_GROUP  # re-exported: where it always was
 from ..plugins import load_group
 from ..services.ingest import IngestSummary, ingest_path
 from ..services.stats import platform_stats
 from .build import DemoBuild, build_demo
-
-DEMO_STEP_GROUP = "openiru.demo_steps"
 
 
 @dataclass

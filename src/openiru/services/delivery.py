@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import ConfigError, OpenIRUError
-from ..plugins import CHANNEL_GROUP, load_group
+from ..plugins import channels
 from ..referral.delivery import DeliveryChannel, DeliveryPackage
 from ..referral.documents import ContentItem, ReferralNotice, RemovalOrder
 from ..referral.providers import ProviderInfo
@@ -41,11 +41,8 @@ class DeliveryFailed(OpenIRUError):
 
 
 def channel_classes() -> dict[str, type[DeliveryChannel]]:
-    from .delivery_channels import EmailChannel, ExportChannel, PortalChannel, WebhookChannel
-
-    builtin: dict[str, type[DeliveryChannel]] = {
-        "email": EmailChannel, "webhook": WebhookChannel, "portal": PortalChannel, "export": ExportChannel}
-    return {**builtin, **load_group(CHANNEL_GROUP)}
+    """Every delivery channel: the ``openiru.channels`` entry points, built-ins and plug-ins alike."""
+    return channels()
 
 
 def make_channel(name: str, **options: Any) -> DeliveryChannel:

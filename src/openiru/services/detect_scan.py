@@ -31,9 +31,8 @@ import sqlalchemy as sa
 
 from ..detect.evidence import ScanMedia, ScanPost, ScanResult
 from ..detect.parallel import ParallelScanner
-from ..detect.pipeline import Detector, Matcher, Ruleset
+from ..detect.pipeline import Detector
 from ..model import Post, utc
-from ..plugins import MATCHER_GROUP, load_group
 from ..store import schema
 from ..store import tables_detect as td
 from ..store.writer import dialect_insert
@@ -64,11 +63,6 @@ class ScanSummary:
                 "seconds": round(self.seconds, 3), "ruleset_version": self.ruleset_version}
 
 
-def plugin_matchers(ruleset: Ruleset) -> list[Matcher]:
-    """Matchers registered under the ``openiru.matchers`` entry-point group."""
-    return [factory(ruleset) for factory in load_group(MATCHER_GROUP).values()]
-
-
 def build_detector(conn: sa.Connection) -> Detector:
     """The ruleset in the database (banks, lexicons, active classifier), compiled; PDQ items
     come packed from the on-disk cache of :func:`~openiru.services.detect_match.pdq_bank_index`."""
@@ -81,7 +75,7 @@ def build_detector(conn: sa.Connection) -> Detector:
     model = active_model(conn)
     if model is not None:
         ruleset.classifier, ruleset.classifier_version = model.predict_normalised, model.version
-    return Detector(ruleset, plugin_matchers(ruleset))
+    return Detector(ruleset)  # every registered matcher: the built-ins and installed plug-ins
 
 
 class Quarantine:

@@ -11,13 +11,10 @@ from __future__ import annotations
 
 import gc
 import queue
-import sys
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from functools import cache
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +22,8 @@ import sqlalchemy as sa
 
 from ..errors import FormatError, RecordError
 from ..model import Post
-from ..plugins import SOURCE_GROUP, load_group, sources
+from ..plugins import INGEST_HOOK_GROUP as INGEST_HOOK_GROUP  # re-exported: where it always was
+from ..plugins import ingest_hooks, sources
 from ..sources.base import Source
 from ..sources.jsonio import read_head
 from ..store.batch import Batch, BatchRows
@@ -78,25 +76,11 @@ class IngestSummary:
         }
 
 
-@cache
 def available_sources() -> dict[str, type[Source]]:
-    """Every source plugin that loads, by format name.
-
-    A plugin whose module fails to import (a third-party plugin with a missing
-    dependency, an area not built yet) is left out with a warning on stderr
-    rather than making every import fail.
-    """
-    try:
-        return dict(sources())
-    except Exception:  # a plugin failed to import: load them one by one
-        pass
-    found: dict[str, type[Source]] = {}
-    for ep in entry_points(group=SOURCE_GROUP):
-        try:
-            found[ep.name] = ep.load()
-        except Exception as exc:  # a broken plugin must not stop the others
-            print(f"openiru: source plugin {ep.name!r} unavailable: {exc}", file=sys.stderr)
-    return found
+    """Every source plugin that loads, by format name (``openiru.sources`` entry points: the
+    built-ins and installed plug-ins).  One that fails to load is left out with a warning
+    (:func:`openiru.plugins.load_group`)."""
+    return sources()
 
 
 def detect_format(path: Path) -> type[Source]:
@@ -139,14 +123,11 @@ def source_for(path: Path, fmt: str = "auto", platform: str | None = None) -> So
 
 BatchHook = Callable[[sa.Connection, list[Post]], None]
 
-#: Entry-point group of ingest hooks: each entry point is a factory
-#: ``factory(engine) -> BatchHook`` called once per import; the hook runs inside
-#: every batch's transaction (detection registers one to scan new posts).
-INGEST_HOOK_GROUP = "openiru.ingest_hooks"
-
-
 def default_hooks(engine: sa.Engine) -> list[BatchHook]:
-    return [factory(engine) for factory in load_group(INGEST_HOOK_GROUP).values()]
+    """One hook per ``openiru.ingest_hooks`` entry point: each names a factory
+    ``factory(engine) -> BatchHook`` called once per import; the hook runs inside every
+    batch's transaction (detection registers one to scan new posts)."""
+    return [factory(engine) for factory in ingest_hooks().values()]
 
 
 class BatchWriter:
