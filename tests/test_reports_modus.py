@@ -57,3 +57,17 @@ def test_modus_operandi_report(sqlite_engine: sa.Engine, tmp_path: Path, monkeyp
     html = to_html(doc)
     assert html.count("<svg") >= 4 and "Kaplan-Meier" in html
     assert to_pdf(doc).startswith(b"%PDF")
+
+
+def test_reports_on_both_backends(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The queries behind every report on SQLite and PostgreSQL give the same figures."""
+    from openiru.services import reports
+
+    monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
+    build(engine, tmp_path)
+    mo = modus_operandi(engine, now=S + timedelta(hours=4)).figures
+    assert (mo["survival"]["referred_content"]["median_s"], mo["flagged_posts"]) == (5400.0, 1)
+    tco = reports.tco_art8(engine, 2026).figures
+    assert (tco["removal_orders_issued"], tco["led_to_removal"], tco["refused"]) == (2, 1, 1)
+    annual = reports.annual(engine, 2026).figures
+    assert (annual["items_assessed"], annual["reuploads_caught"], annual["removal_rate"]) == (5, 1, 0.5)
