@@ -96,7 +96,7 @@ def load_partial(data: bytes) -> tuple[Any, str | None]:
         finished = depth == len(parts) - 1 and event in ("end_map", "end_array", "string", "number",
                                                          "boolean", "null")
         if not finished:
-            container = value
+            container: Any = value
             for key in parts[:depth]:
                 container = container[-1] if key == "item" else container[key]
             if isinstance(container, list) and container:
