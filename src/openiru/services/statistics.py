@@ -63,19 +63,6 @@ def _labelled_posts(conn: sa.Connection, label: str) -> set[tuple[str, str]]:
     return {(p, i) for p, i in conn.execute(q)}
 
 
-def _operation_posts(conn: sa.Connection, op_id: int) -> set[tuple[str, str]]:
-    oi, rt, r = tables_referral.operation_items, tables_referral.referral_targets, tables_referral.referrals
-    keys = set(conn.execute(sa.select(oi.c.target_key).where(oi.c.operation_id == op_id)).scalars())
-    keys |= set(conn.execute(sa.select(rt.c.key).select_from(rt.join(r, r.c.id == rt.c.referral_id))
-                             .where(r.c.operation_id == op_id, rt.c.kind == "post")).scalars())
-    out = set()
-    for k in keys:
-        platform, _, ident = k.partition(":")
-        if ident and not ident.startswith("@") and not k.startswith("http"):
-            out.add((platform, ident))
-    return out
-
-
 def load_referrals(conn: sa.Connection, f: Filters, member_state: str | None = None) -> list[figures.Referral]:
     """Referrals created in the period that pass the filters, as pure records (items filtered
     by platform and language; a referral left with no item is dropped)."""
@@ -148,12 +135,9 @@ def detection_counts(conn: sa.Connection, f: Filters) -> list[dict[str, Any]]:
     """Rows ``{platform, language, week, posts, alerts, confirmed, rejected, reuploads}``: posts
     by their time, alerts by creation, decisions by their time, re-uploads by the post's time."""
     p, al, h = schema.posts, tables_detect.detect_alerts, tables_detect.detect_hits
-    keep: set[tuple[str, str]] | None = None
-    if f.label:
-        keep = _labelled_posts(conn, f.label)
-    if f.operation is not None:
-        ops = _operation_posts(conn, f.operation)
-        keep = ops if keep is None else keep & ops
+    bi, oi = tables_detect.detect_bank_items, tables_referral.operation_items
+    r, rt = tables_referral.referrals, tables_referral.referral_targets
+    post_key = p.c.platform + ":" + p.c.post_id  # a referral target's / operation item's key
 
     def conds(extra: list[Any]) -> list[Any]:
         c = list(extra)
@@ -161,8 +145,15 @@ def detection_counts(conn: sa.Connection, f: Filters) -> list[dict[str, Any]]:
             c.append(p.c.platform == f.platform)
         if f.language:
             c.append(p.c.language == f.language)
-        if keep is not None:
-            c.append(sa.tuple_(p.c.platform, p.c.post_id).in_(sorted(keep)) if keep else sa.false())
+        if f.label:  # as _labelled_posts, in SQL (a label may cover millions of posts)
+            c.append(sa.exists().where(
+                h.c.platform == p.c.platform, h.c.post_id == p.c.post_id, h.c.suppressed.is_(False),
+                sa.or_(h.c.label == f.label, h.c.item_id.in_(sa.select(bi.c.id).where(bi.c.organisation == f.label)))))
+        if f.operation is not None:
+            c.append(sa.or_(
+                sa.exists().where(oi.c.operation_id == f.operation, oi.c.target_key == post_key),
+                sa.exists().where(rt.c.referral_id == r.c.id, r.c.operation_id == f.operation,
+                                  rt.c.kind == "post", rt.c.key == post_key)))
         return c
 
     rows: dict[tuple[str, str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(
