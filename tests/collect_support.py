@@ -49,6 +49,18 @@ def message(n: int, rid: str = "ROOM1") -> dict[str, Any]:
             "_updatedAt": ts, "urls": [], "mentions": [], "channels": []}
 
 
+def tweet(n: int) -> dict[str, Any]:
+    """An X API v2 Tweet object (fictional), id growing with ``n``."""
+    return {"id": str(1800000000000000000 + n), "text": f"Placeholder post {n} of the Example Circle",
+            "author_id": "900001", "conversation_id": str(1800000000000000000 + n), "lang": "en",
+            "created_at": (BASE + timedelta(minutes=n)).isoformat().replace("+00:00", ".000Z"),
+            "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 1, "quote_count": 0}}
+
+
+X_USER = {"id": "900001", "name": "Example Circle", "username": "examplecircle",
+          "created_at": "2025-01-01T00:00:00.000Z"}
+
+
 def _rc_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -58,6 +70,7 @@ class FakeServer:
         self.statuses: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
         self.feed_items: list[tuple[str, str]] = []
+        self.tweets: list[dict[str, Any]] = []
         self.page_text = "<html><body><article><h1>Example notice</h1><p>Placeholder article text.</p>" \
                          "</article></body></html>"
         self.faults: dict[str, list[Any]] = {}
@@ -115,6 +128,8 @@ class FakeServer:
                     return
                 code, headers = fault
                 return self.send(h, code, {"error": "fault"}, headers)
+        if parts.path.startswith("/2/"):
+            return self.x_api(h, parts.path, query)
         if parts.path.startswith("/api/v1/timelines/") or parts.path.startswith("/api/v1/accounts/"):
             return self.mastodon(h, parts.path, query)
         if parts.path.startswith("/api/v1/"):
@@ -193,6 +208,28 @@ class FakeServer:
             offset = int(query.get("offset", ["0"])[0])
             return self.send(h, 200, {"messages": items[offset:offset + count], "success": True})
         return self.send(h, 404, {"success": False, "error": "method not found"})
+
+    def x_api(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
+        if h.headers.get("Authorization") != "Bearer x-bearer-token-1":
+            return self.send(h, 401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
+                                      "detail": "Unauthorized"})
+        if path == "/2/users/by" or (path == "/2/users" and query.get("ids") == [X_USER["id"]]):
+            return self.send(h, 200, {"data": [X_USER]})
+        if path not in ("/2/tweets/search/recent", f"/2/users/{X_USER['id']}/tweets"):
+            return self.send(h, 404, {"title": "Not Found Error"})
+        since = int(query.get("since_id", ["0"])[0])
+        items = sorted((t for t in self.tweets if int(t["id"]) > since), key=lambda t: -int(t["id"]))
+        token = (query.get("next_token") or query.get("pagination_token") or [""])[0]
+        if token:
+            items = [t for t in items if int(t["id"]) < int(token[1:])]
+        size = int(query.get("max_results", ["10"])[0])
+        page, more = items[:size], len(items) > size
+        if not page:
+            return self.send(h, 200, {"meta": {"result_count": 0}})
+        meta: dict[str, Any] = {"newest_id": page[0]["id"], "oldest_id": page[-1]["id"], "result_count": len(page)}
+        if more:
+            meta["next_token"] = "t" + page[-1]["id"]
+        self.send(h, 200, {"data": page, "includes": {"users": [X_USER]}, "meta": meta})
 
     def feed(self, h: BaseHTTPRequestHandler) -> None:
         etag = f'"v{len(self.feed_items)}"'

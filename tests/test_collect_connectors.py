@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from collect_support import FakeServer, message
+from collect_support import FakeServer, message, tweet
 from openiru.model import Post
 from openiru.sources.connectors.base import Target
 from openiru.sources.connectors.feeds import FeedConnector, WebPageConnector
@@ -19,6 +19,7 @@ from openiru.sources.connectors.mastodon_live import MastodonConnector
 from openiru.sources.connectors.polite import Backoff, ConnectorError, parse_retry_after
 from openiru.sources.connectors.rocketchat_live import RocketChatConnector
 from openiru.sources.connectors.secrets import Credentials, Secret, load_credentials
+from openiru.sources.connectors.x_live import XConnector
 
 PASSWORD = "s3cret-pass-word"
 
@@ -188,3 +189,40 @@ def test_web_page_article_text_new_only_when_changed(fake: FakeServer, tmp_path:
     fake.page_text = fake.page_text.replace("Placeholder article text.", "Changed placeholder article text.")
     changed = list(WebPageConnector(target, warc_dir=tmp_path).pages(pages[0].checkpoint))
     assert len(post_ids(changed)) == 1 and post_ids(changed) != [post.key.post_id]
+
+
+def x_connector(fake: FakeServer, target: str = "search:examplecircle", **kw: object) -> XConnector:
+    return XConnector(Target("x", target, fake.url), credentials=Credentials({"bearer_token": "x-bearer-token-1"}),
+                      **kw)
+
+
+def test_x_search_walk_resume_and_rate_limit_reset(fake: FakeServer) -> None:
+    fake.tweets = [tweet(n) for n in range(1, 251)]
+    backoff, slept = no_sleep()
+    backoff.now = lambda: datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
+    reset = int(backoff.now().timestamp()) + 42
+    fake.faults["/2/tweets/search/recent"] = [(429, {"x-rate-limit-reset": str(reset),
+                                                     "x-rate-limit-remaining": "0"})]
+    first = list(x_connector(fake, backoff=backoff, max_pages=1).pages(None))
+    assert slept == [42.0] and len(post_ids(first)) == 100 and "walk" in first[0].checkpoint
+    fake.tweets.append(tweet(251))  # arrives during the walk: read by the next poll
+    rest = list(x_connector(fake).pages(first[0].checkpoint))
+    ids = post_ids(first) + post_ids(rest)
+    assert sorted(ids) == sorted(t["id"] for t in fake.tweets[:250])
+    assert rest[-1].checkpoint == {"since_id": tweet(250)["id"]}
+    again = list(x_connector(fake).pages(rest[-1].checkpoint))
+    assert post_ids(again) == [tweet(251)["id"]]
+    assert list(x_connector(fake).pages(again[-1].checkpoint)) == []  # an empty answer: no page
+    assert fake.requests[-1][2]["since_id"] == [tweet(251)["id"]]
+
+
+def test_x_user_timeline_and_missing_or_wrong_token(fake: FakeServer) -> None:
+    fake.tweets = [tweet(n) for n in range(1, 6)]
+    pages = list(x_connector(fake, "user:examplecircle").pages(None))
+    assert len(post_ids(pages)) == 5 and pages[-1].checkpoint["user_id"] == "900001"
+    with pytest.raises(ConnectorError, match="no bearer token"):
+        list(XConnector(Target("x", "search:a", fake.url)).pages(None))
+    wrong = XConnector(Target("x", "search:a", fake.url), credentials=Credentials({"bearer_token": "bad-token-77"}))
+    with pytest.raises(ConnectorError) as err:
+        list(wrong.pages(None))
+    assert "bad-token-77" not in str(err.value)

@@ -80,10 +80,13 @@ class Backoff:
         self._last = self.clock()
         self.requests += 1
 
-    def delay(self, attempt: int, retry_after: str | None = None) -> float:
+    def delay(self, attempt: int, retry_after: str | None = None, reset: str | None = None) -> float:
         """The wait before retry ``attempt`` (0-based): the server's ``Retry-After`` when it
-        gives one (capped), else ``base * 2**attempt`` (capped)."""
+        gives one, else its ``x-rate-limit-reset`` (epoch seconds: X API), else
+        ``base * 2**attempt``; capped at ``cap`` in every case."""
         told = parse_retry_after(retry_after, self.now())
+        if told is None and reset and reset.strip().isdigit():
+            told = max(0.0, int(reset) - self.now().timestamp())
         if told is not None:
             return min(told, self.cap)
         return min(self.base * (2 ** attempt), self.cap)
@@ -97,14 +100,20 @@ class Backoff:
 class PoliteSession(requests.Session):
     """A ``requests.Session`` that paces, times out and retries under a :class:`Backoff`."""
 
-    def __init__(self, backoff: Backoff | None = None) -> None:
+    def __init__(self, backoff: Backoff | None = None, rewrite: tuple[str, str] | None = None) -> None:
         super().__init__()
         self.trust_env = False  # no proxies or .netrc from the environment
         self.backoff = backoff or Backoff()
+        #: (prefix, replacement) for clients with a fixed API address (twarc: api.twitter.com),
+        #: to reach an API proxy or a local fake instead.
+        self.rewrite = rewrite
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs["timeout"] = kwargs.get("timeout") or self.backoff.timeout
-        shown = bare_url(url.decode() if isinstance(url, bytes) else url)
+        url = url.decode() if isinstance(url, bytes) else url
+        if self.rewrite and url.startswith(self.rewrite[0]):
+            url = self.rewrite[1] + url[len(self.rewrite[0]):]
+        shown = bare_url(url)
         for attempt in range(self.backoff.retries + 1):
             self.backoff.pace()
             try:
@@ -116,7 +125,8 @@ class PoliteSession(requests.Session):
                 self.backoff.wait(self.backoff.delay(attempt), f"{type(exc).__name__}")
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.backoff.retries:
-                seconds = self.backoff.delay(attempt, response.headers.get("Retry-After"))
+                seconds = self.backoff.delay(attempt, response.headers.get("Retry-After"),
+                                             response.headers.get("x-rate-limit-reset"))
                 response.close()
                 self.backoff.wait(seconds, f"HTTP {response.status_code}")
                 continue

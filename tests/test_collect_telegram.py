@@ -1,0 +1,84 @@
+"""Telegram connector at the adapter boundary: Telethon has no fake MTProto server, so a stub client
+hands out real Telethon ``Message`` objects (fictional content); FloodWait with an injected sleep."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from telethon.errors import FloodWaitError
+from telethon.tl import types
+
+from openiru.model import Post
+from openiru.sources.connectors.base import Target
+from openiru.sources.connectors.polite import Backoff, ConnectorError
+from openiru.sources.connectors.telegram_live import TelegramConnector, message_records
+
+CHANNEL = 1500000001
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def msg(n: int) -> types.Message:
+    text = f"Notice {n} see https://circle.example/{n} #circle"
+    url_at = text.index("https")
+    return types.Message(id=n, peer_id=types.PeerChannel(CHANNEL), date=T0 + timedelta(minutes=n), message=text,
+                         entities=[types.MessageEntityUrl(url_at, len(f"https://circle.example/{n}")),
+                                   types.MessageEntityHashtag(text.index("#"), 7)], views=10 * n)
+
+
+class StubClient:
+    """The part of telethon.sync.TelegramClient the connector uses."""
+
+    def __init__(self, messages: list[Any], floods: list[int] | None = None) -> None:
+        self.messages, self.floods, self.calls = messages, list(floods or []), []
+
+    def iter_messages(self, entity: str, *, min_id: int, reverse: bool, limit: int) -> list[Any]:
+        self.calls.append((entity, min_id, reverse, limit))
+        if self.floods:
+            raise FloodWaitError(request=None, capture=self.floods.pop(0))
+        return sorted((m for m in self.messages if m.id > min_id), key=lambda m: m.id)[:limit]
+
+
+def test_message_mapping_forward_reply_entities_and_service() -> None:
+    forwarded = types.Message(
+        id=7, peer_id=types.PeerChannel(CHANNEL), date=T0, message="relayed text",
+        fwd_from=types.MessageFwdHeader(date=T0, from_id=types.PeerChannel(1600000002), channel_post=44),
+        reply_to=types.MessageReplyHeader(reply_to_msg_id=3), edit_date=T0 + timedelta(hours=1))
+    post = message_records(forwarded)[0]  # type: ignore[index]
+    assert isinstance(post, Post)
+    assert post.key.post_id == f"{CHANNEL}/7" and post.account.account_id == f"channel{CHANNEL}"
+    assert post.forward_from is not None and post.forward_from.account_id == "channel1600000002"
+    assert post.metadata["forward_of"] == "1600000002/44" and post.reply_to.post_id == f"{CHANNEL}/3"
+    plain = message_records(msg(2))[0]  # type: ignore[index]
+    assert plain.urls == ["https://circle.example/2"] and plain.hashtags == ["circle"]  # type: ignore[union-attr]
+    in_group = types.Message(id=9, peer_id=types.PeerChat(77), from_id=types.PeerUser(5), date=T0, message="hi")
+    assert message_records(in_group)[0].account.account_id == "user5"  # type: ignore[index, union-attr]
+    service = types.MessageService(id=8, peer_id=types.PeerChannel(CHANNEL), date=T0,
+                                   action=types.MessageActionChannelCreate(title="x"))
+    skipped = message_records(service)
+    assert not isinstance(skipped, list) and skipped.kind == "skipped"
+
+
+def test_pages_resume_and_flood_wait_honoured() -> None:
+    slept: list[float] = []
+    client = StubClient([msg(n) for n in range(1, 251)], floods=[31])
+    connector = TelegramConnector(Target("telegram", "t.me/examplecircle"), session=client,
+                                  backoff=Backoff(sleep=slept.append), max_pages=2)
+    pages = list(connector.pages(None))
+    assert slept == [31.0] and client.calls[0][:3] == ("examplecircle", 0, True)
+    ids = [r.key.post_id for p in pages for r in p.records if isinstance(r, Post)]
+    assert len(ids) == 200 and pages[-1].checkpoint == {"min_id": 200}
+    rest = list(TelegramConnector(Target("telegram", "@examplecircle"), session=client).pages(pages[-1].checkpoint))
+    more = [r.key.post_id for p in rest for r in p.records if isinstance(r, Post)]
+    assert more == [f"{CHANNEL}/{n}" for n in range(201, 251)]
+
+
+def test_flood_wait_for_good_is_an_error() -> None:
+    client = StubClient([msg(1)], floods=[5, 5, 5])
+    connector = TelegramConnector(Target("telegram", "@examplecircle"), session=client,
+                                  backoff=Backoff(sleep=lambda s: None, retries=2))
+    with pytest.raises(ConnectorError, match="FloodWait"):
+        list(connector.pages(None))
+    with pytest.raises(ValueError):
+        TelegramConnector(Target("telegram", "not a channel!"), session=client)
