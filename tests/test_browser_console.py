@@ -297,3 +297,35 @@ def test_statistics_time_series_and_range(page: Any, demo: dict[str, Any]) -> No
     expect(page.locator("[data-counter=alerts] .value")).to_have_text("0")
     expect(page.locator("#chart-daily")).to_contain_text("Nothing in this time range")
     finished(page)
+
+
+def test_posts_and_accounts_lists(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/posts")
+    expect(page.locator("#table tbody tr")).to_have_count(50)
+    assert page.locator("#table a.person").count() == 50
+    assert page.locator("#table td[dir=auto]").count() == 50
+    finished(page)
+    page.goto(demo["base"] + "/console/accounts")
+    expect(page.locator("#table a.person").first).to_be_visible()
+    handle = page.locator("#table a.person").nth(3).inner_text().split("@")[-1].rstrip(")")
+    page.fill("input[name=q]", handle[:5].upper())  # any case, part of the handle
+    page.click("#accounts-apply")
+    expect(page.locator("#table a.person").first).to_contain_text(handle[:5], ignore_case=True)
+    page.fill("input[name=q]", "no-such-account-anywhere")
+    page.click("#accounts-apply")
+    expect(page.locator("#table td.empty")).to_contain_text("No account matches")
+    finished(page)
+
+
+@pytest.mark.parametrize("path", ["/console/triage", "/console/posts", "/console/accounts", "/console/network",
+                                  "/console/key-accounts", "/console/coordination", "/console/recreated",
+                                  "/console/referrals", "/console/deconfliction", "/console/action-days",
+                                  "/console/stats"])
+def test_every_menu_page_is_finished(page: Any, demo: dict[str, Any], path: str) -> None:
+    page.goto(demo["base"] + path)
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(500)
+    text = finished(page)
+    assert len(text) > 100

@@ -206,3 +206,26 @@ def account_referrals(engine: sa.Engine, platform: str, account_id: str) -> list
                                                    t.c.key == sa.literal(platform + ":") + p.c.post_id))
             .where(p.c.platform == platform, p.c.account_id == account_id))]
     return referrals_covering(engine, [f"{platform}:@{account_id}", *post_keys])
+
+
+def search_accounts(engine: sa.Engine, text: str | None, platform: str | None, limit: int,
+                    after: tuple[str, str] | None) -> dict[str, Any]:
+    """Accounts whose handle, display name or id contains ``text`` (any case), by (platform,
+    account id), keyset-paged."""
+    a = schema.accounts
+    q = sa.select(a.c.platform, a.c.account_id, a.c.handle, a.c.display_name, a.c.status, a.c.followers,
+                  a.c.last_seen)
+    if platform:
+        q = q.where(a.c.platform == platform)
+    if text:
+        like = "%" + text.lower().lstrip("@").replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        q = q.where(sa.or_(sa.func.lower(a.c.handle).like(like, escape="\\"),
+                           sa.func.lower(a.c.display_name).like(like, escape="\\"),
+                           sa.func.lower(a.c.account_id).like(like, escape="\\")))
+    if after is not None:
+        q = q.where(sa.or_(a.c.platform > after[0], sa.and_(a.c.platform == after[0], a.c.account_id > after[1])))
+    with engine.connect() as conn:
+        rows = conn.execute(q.order_by(a.c.platform, a.c.account_id).limit(limit + 1)).all()
+    page = rows[:limit]
+    return {"items": [dict(r._mapping) for r in page],
+            "next_key": [page[-1].platform, page[-1].account_id] if len(rows) > limit and page else None}

@@ -74,6 +74,17 @@ def alerts(request: Request, page: PageParams = Depends(page_params),
     return {**out, "next_cursor": encode_cursor(key) if key else None}
 
 
+@router.get("/accounts", **roles(*UNIT))
+def accounts(request: Request, page: PageParams = Depends(page_params),
+             q: str | None = Query(None, max_length=255), platform: str | None = Query(None, max_length=100)
+             ) -> dict[str, Any]:
+    """Accounts whose handle, display name or id contains ``q`` (any case); keyset pagination."""
+    out = console_views.search_accounts(read_engine_of(request), q, platform, page.limit,
+                                        page.key(str, str))  # type: ignore[arg-type]
+    key = out.pop("next_key")
+    return {**out, "next_cursor": encode_cursor(key) if key else None}
+
+
 @router.get("/alert-facets", **roles(*UNIT))
 def alert_facets(request: Request) -> dict[str, Any]:
     """Platforms, languages, signals and banks the triage filters can choose from."""

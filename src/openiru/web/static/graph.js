@@ -39,7 +39,7 @@
       style: [
         { selector: "node", style: { "background-color": "data(colour)", width: "data(size)", height: "data(size)", label: "data(label)",
           "font-size": 9, "text-valign": "bottom", "text-margin-y": 2, color: "#1d232b", "text-outline-color": "#fff", "text-outline-width": 2,
-          "min-zoomed-font-size": 7, "border-width": 1, "border-color": "#fff" } },
+          "min-zoomed-font-size": options.minLabelSize || 7, "border-width": 1, "border-color": "#fff" } },
         { selector: "node[centre = 1]", style: { "border-width": 4, "border-color": "#b3261e", "font-weight": "bold" } },
         { selector: "node.match", style: { "border-width": 4, "border-color": "#ffb300", "font-size": 13, "z-index": 10 } },
         { selector: "node.faded, edge.faded", style: { opacity: 0.15 } },

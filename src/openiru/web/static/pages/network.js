@@ -33,7 +33,7 @@ OIRU.pages.network = async function () {
       return;
     }
     OIRU.fill(box);
-    view = OIRU.graph.draw(box, data, { colourBy: document.getElementById("graph-colour").value, legend: document.getElementById("graph-legend"),
+    view = OIRU.graph.draw(box, data, { minLabelSize: data.nodes.length > 150 ? 12 : 7, colourBy: document.getElementById("graph-colour").value, legend: document.getElementById("graph-legend"),
       onSelect: OIRU.graph.selectedBox(document.getElementById("graph-info"), () => view) });
     document.getElementById("graph-summary").textContent = data.nodes.length + " most active of " + data.accounts_in_window + " interacting accounts, " + data.edges.length +
       " interaction links. Scroll to zoom, drag to pan, click a node for details, double-click to expand it.";

@@ -1,18 +1,27 @@
 "use strict";
+/* Posts, newest first, with their authors by name and handle. */
 OIRU.pages.posts = function () {
   const form = document.getElementById("filter");
+  const table = document.getElementById("table");
   const columns = [
-    { title: "Post", render: (p) => OIRU.postLink(p) },
+    { title: "Time", render: (p) => OIRU.postLink(p, OIRU.fmtTime(p.timestamp)) },
     { title: "Author", render: (p) => OIRU.accountLink(p.account) },
-    { title: "Time", render: (p) => OIRU.fmtTime(p.timestamp) },
-    { title: "Language", key: "language" },
-    { title: "Text", render: (p) => (p.text || "").slice(0, 160) },
+    { title: "Language", render: (p) => p.language || "–" },
+    { title: "Text", dir: true, render: (p) => (p.text || "(media only)").slice(0, 200) },
   ];
-  const run = () => {
-    const params = {};
-    for (const [k, v] of new FormData(form)) if (v) params[k] = v;
-    return OIRU.pager("/api/v1/posts", params, columns, document.getElementById("table"), document.getElementById("more"));
-  };
-  form.addEventListener("submit", (ev) => { ev.preventDefault(); run(); });
-  return run();
+  let cursor = null;
+  async function load(append) {
+    const q = new URLSearchParams({ limit: "50" });
+    for (const [k, v] of new FormData(form)) if (v) q.set(k, v);
+    if (append && cursor) q.set("cursor", cursor);
+    const page = await OIRU.api("GET", "/api/v1/posts?" + q);
+    const authors = await OIRU.people(page.items.map((p) => p.account));
+    page.items.forEach((p, i) => { p.account = authors[i]; });
+    OIRU.table(table, columns, page.items, append);
+    cursor = page.next_cursor;
+    document.getElementById("more").hidden = !cursor;
+  }
+  document.getElementById("more").onclick = () => load(true).catch(OIRU.showError);
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); load(false).catch(OIRU.showError); });
+  return load(false);
 };
