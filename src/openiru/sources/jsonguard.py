@@ -98,7 +98,7 @@ class GuardedFile:
             reason = self._repairs.popleft()[0]
             if reason not in reasons:
                 reasons.append(reason)
-        return f"{'; '.join(reasons or ['damaged text'])} (near byte {first})"
+        return f"{'; '.join(reasons or ['damaged text'])}: near byte {first}"  # counted by the part before ":"
 
     def unclaimed(self) -> str | None:
         """At the end of a document: the damage no record claimed (in a chat header, a page's
@@ -107,7 +107,7 @@ class GuardedFile:
             return None
         count, (reason, first) = len(self._repairs), self._repairs[0]
         self._repairs.clear()
-        return f"{reason} (near byte {first}){f' and {count - 1} more' if count > 1 else ''}"
+        return f"{reason}: near byte {first}{f' and {count - 1} more' if count > 1 else ''}"
 
     # -- file protocol ----------------------------------------------------------------------
 
