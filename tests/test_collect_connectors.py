@@ -4,6 +4,7 @@ WARC capture, and credentials kept out of errors.  No test sleeps: the backoff's
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -55,6 +56,8 @@ def test_mastodon_public_every_status_once_with_429_5xx_and_drop(fake: FakeServe
     ids = post_ids(pages)
     assert len(ids) == 94 and len(set(ids)) == 94
     assert [p.items for p in pages] == [40, 40, 14]
+    first = next(r for r in pages[0].records if isinstance(r, Post))
+    assert json.loads(first.raw or "") == fake.statuses[0]  # kept as the server sent it
     assert pages[-1].checkpoint["min_id"] == "110000000000000094"
     assert slept[0] == 7.0 and slept[1:] == [1.0, 2.0]  # Retry-After honoured, then exponential backoff
     # an empty page ends the read: the last request asked for statuses after the newest

@@ -15,9 +15,10 @@ watch_app = typer.Typer(help="The watchlist: targets collected live on a schedul
 
 @watch_app.command("add")
 def watch_add(
-    connector: Annotated[str, typer.Argument(help="mastodon, rocketchat, feed or web.")],
+    connector: Annotated[str, typer.Argument(help="mastodon, rocketchat, x, telegram, feed or web.")],
     target: Annotated[str, typer.Argument(help="Mastodon public|local|tag:NAME|account:ACCT; Rocket.Chat "
-                                               "channel:NAME; feed/web a URL.")],
+                                               "channel:NAME; X search:QUERY|user:HANDLE; Telegram @name; "
+                                               "feed/web a URL.")],
     server: Annotated[str | None, typer.Option(help="Server URL (Mastodon, Rocket.Chat).")] = None,
     every: Annotated[str | None, typer.Option(help="Poll interval: 90, 30s, 15m, 2h, 1d (default 15m).")] = None,
     label: Annotated[str | None, typer.Option(help="A label for the target.")] = None,
@@ -113,7 +114,9 @@ def collect(
         with engine.connect() as conn:
             rows = conn.execute(watch_targets.select().where(watch_targets.c.id.in_(targets))).all()
         for row in rows:
-            report(scheduler.collect_one(row))
+            result = scheduler.collect_one(row)
+            watchlist.mark_run(engine, row.id, scheduler.clock(), row.every_s, "; ".join(result.errors) or None)
+            report(result)
     elif once:
         scheduler.run_due(report)
     else:

@@ -7,7 +7,8 @@ and the next checkpoint is the ``min_id`` of the page's ``Link: rel="prev"`` hea
 (Mastodon.py keeps it as ``_pagination_prev``), else the page's newest id.  A target
 never read starts at ``min_id=0``, the oldest status the server shows.  Statuses are
 mapped by the export importer (:class:`openiru.sources.mastodon.MastodonStatusSource`),
-so that a collected status and an exported one are the same post.
+so that a collected status and an exported one are the same post; the JSON kept as the post's
+``raw`` is the body the server sent (Mastodon.py's typed entities are used for paging only).
 
 The token (``OPENIRU_MASTODON_TOKEN`` or the secrets file) is optional: public
 timelines need none on most servers.  Requests go through a :class:`~.polite.PoliteSession`
@@ -20,6 +21,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+
+import orjson
 
 from ..base import Problem, Record
 from ..mastodon import MALFORMED, MastodonStatusSource
@@ -67,9 +70,10 @@ class MastodonConnector(Connector):
         from mastodon import Mastodon
 
         token = self.credentials.get("token")
+        self._http = self.session or PoliteSession(self.backoff)
         return Mastodon(access_token=token.reveal() if token else None,
                         api_base_url=str(self.target.server).rstrip("/"),
-                        session=self.session or PoliteSession(self.backoff),
+                        session=self._http,
                         ratelimit_method="throw", request_timeout=self.backoff.timeout,
                         version_check_mode="none")
 
@@ -86,7 +90,7 @@ class MastodonConnector(Connector):
                 page = fetch(min_id)
                 if not page:
                     return
-                statuses = [plain(s) for s in page]
+                statuses = self._as_sent(page)
                 prev = getattr(page, "_pagination_prev", None) or {}
                 newest = max((str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id")),
                              key=_id_order, default=min_id)
@@ -95,6 +99,19 @@ class MastodonConnector(Connector):
                 yield Page(self._records(parser, statuses), dict(state), items=len(statuses))
         except MastodonError as exc:
             raise ConnectorError(self.credentials.redact(f"{self.target}: {exc}")) from None
+
+    def _as_sent(self, page: Any) -> list[Any]:
+        """The page's statuses as the server sent them (the body of the response Mastodon.py
+        just read, when the session kept it), else Mastodon.py's entities turned back into JSON."""
+        last = getattr(self._http, "last_response", None)
+        if last is not None:
+            try:
+                sent = orjson.loads(last.content)
+            except orjson.JSONDecodeError:
+                sent = None
+            if isinstance(sent, list) and len(sent) == len(page):
+                return sent
+        return [plain(s) for s in page]
 
     def _fetcher(self, api: Any, state: Checkpoint) -> Any:
         text = self.target.target

@@ -107,6 +107,8 @@ class PoliteSession(requests.Session):
         #: (prefix, replacement) for clients with a fixed API address (twarc: api.twitter.com),
         #: to reach an API proxy or a local fake instead.
         self.rewrite = rewrite
+        #: The last response handed to the client (its body as the server sent it).
+        self.last_response: requests.Response | None = None
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
         kwargs["timeout"] = kwargs.get("timeout") or self.backoff.timeout
@@ -130,6 +132,7 @@ class PoliteSession(requests.Session):
                 response.close()
                 self.backoff.wait(seconds, f"HTTP {response.status_code}")
                 continue
+            self.last_response = response
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
