@@ -99,6 +99,12 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/classifier/models"): UNIT,
     ("POST", "/api/v1/referrals/{referral_id}/pause"): UNIT,
     ("POST", "/api/v1/referrals/{referral_id}/resume"): UNIT,
+    # the console's read-only views (api/routers/console.py)
+    **{("GET", f"/api/v1/console/{view}"): UNIT for view in (
+        "people", "alerts", "alert-facets", "accounts", "network", "neighbourhood", "account-links", "post-links")},
+    ("GET", "/api/v1/console/timeseries"): UNIT | {"auditor"},
+    ("GET", "/console/network"): UNIT,
+    ("GET", "/console/referral"): UNIT,
     # console and portal pages
     ("GET", "/"): ANON,
     ("GET", "/login"): ANON,
