@@ -191,3 +191,36 @@ def test_watch_usage_errors_are_one_line(sqlite_url: str) -> None:
                            "http://x.example", "--db", sqlite_url], capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert done.stderr.strip().count("\n") == 0 and "expected public, local" in done.stderr
+
+
+JOB_SCRIPT = """
+import sys, time
+from datetime import datetime, UTC
+from openiru.store.db import open_database
+from openiru.services.collect.scheduler import run_job
+engine = open_database(sys.argv[1])
+start_at = float(sys.argv[3])
+while time.time() < start_at:
+    time.sleep(0.005)
+def job():
+    with open(sys.argv[2], "a") as fh:
+        fh.write(sys.argv[4] + "\\n")
+    time.sleep(0.5)
+now = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+print(run_job(engine, "retention", 3600, job, now=now, holder=sys.argv[4]))
+engine.dispose()
+"""
+
+
+def test_a_job_runs_once_across_two_real_processes(db_url: str, tmp_path: Path) -> None:
+    import time
+
+    open_database(db_url).dispose()  # the schema, before the two processes race
+    ran = tmp_path / "ran.txt"
+    start_at = str(time.time() + 3)
+    procs = [subprocess.Popen([sys.executable, "-c", JOB_SCRIPT, db_url, str(ran), start_at, f"proc-{i}"],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert all(p.returncode == 0 for p in procs), outs
+    assert sorted(o[0].strip() for o in outs) == ["False", "True"]
+    assert len(ran.read_text().splitlines()) == 1
