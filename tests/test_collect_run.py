@@ -224,3 +224,22 @@ def test_a_job_runs_once_across_two_real_processes(db_url: str, tmp_path: Path) 
     assert all(p.returncode == 0 for p in procs), outs
     assert sorted(o[0].strip() for o in outs) == ["False", "True"]
     assert len(ran.read_text().splitlines()) == 1
+
+
+def test_accounts_listed_for_watching_become_targets(sqlite_engine: sa.Engine, tmp_path: Path) -> None:
+    from openiru.services.account_lists import import_account_list
+    from openiru.services.collect.listed import watch_listed
+
+    for platform, handles in (("mastodon", ["editor@fedi.example"]), ("x", ["@examplecircle"]),
+                              ("telegram", ["examplecircle_news"]), ("rocketchat", ["circle.editor"])):
+        listing = tmp_path / f"{platform}.txt"
+        listing.write_text("\n".join(handles) + "\n", encoding="utf-8")
+        import_account_list(sqlite_engine, listing, platform=platform, intent="watch")
+    found = watch_listed(sqlite_engine, every="1h")
+    targets = {(a["connector"], a["target"], a["server"]) for a in found["added"]}
+    assert targets == {("mastodon", "account:editor", "https://fedi.example"), ("x", "user:examplecircle", None),
+                       ("telegram", "@examplecircle_news", None)}
+    assert [s["platform"] for s in found["skipped"]] == ["rocketchat"]
+    again = watch_listed(sqlite_engine)  # the same targets, not twice
+    assert sorted(a["id"] for a in again["added"]) == sorted(a["id"] for a in found["added"])
+    assert len(watchlist.listing(sqlite_engine)) == 3

@@ -35,6 +35,24 @@ def watch_add(
         out.print(f"watching {connector} {target} as #{target_id}")
 
 
+@watch_app.command("add-listed")
+def watch_add_listed(
+    every: Annotated[str | None, typer.Option(help="Poll interval: 90, 30s, 15m, 2h, 1d (default 15m).")] = None,
+    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
+) -> None:
+    """Watch every account that an account list marked 'watch' (Mastodon, X, Telegram)."""
+    from ..services.collect.listed import watch_listed
+
+    found = watch_listed(engine_for(db), every=every, actor=actor_name(as_user))
+    if json_out:
+        print_json(found)
+        return
+    for item in found["added"]:
+        out.print(f"watching {item['connector']} {item['target']} as #{item['id']}")
+    for item in found["skipped"]:
+        out.print(f"not watched: {item['platform']} {item['account_id']}: {item['reason']}")
+
+
 @watch_app.command("list")
 def watch_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Every watched target with its interval, state and last run."""
