@@ -211,10 +211,10 @@ def annual(engine: sa.Engine, year: int | None = None, since: datetime | None = 
            until: datetime | None = None) -> Document:
     """The unit's figures for a year (or period) in the shape the EU IRU publishes."""
     since, until, label = period(year, since, until)
-    stats = statistics(engine, Filters(since=since, until=until))
     with engine.connect() as conn:
         refs = load_referrals(conn, Filters(since=since, until=until))
         assessed = _assessed(conn, since, until, refs)
+    stats = statistics(engine, Filters(since=since, until=until), refs=refs)
     fig = {"kind": "annual", "period": {"from": since.isoformat(), "to": until.isoformat(), "label": label},
            "items_assessed": assessed,
            **{k: v for k, v in stats.items() if k not in ("filters", "by")},

@@ -65,53 +65,64 @@ def _labelled_posts(conn: sa.Connection, label: str) -> set[tuple[str, str]]:
 
 def load_referrals(conn: sa.Connection, f: Filters, member_state: str | None = None) -> list[figures.Referral]:
     """Referrals created in the period that pass the filters, as pure records (items filtered
-    by platform and language; a referral left with no item is dropped)."""
+    by platform and language; a referral left with no item is dropped).  Three queries whatever
+    the number of referrals: the referrals, their targets and their holds, each joined to the
+    same selection."""
     r, rt, ev = tables_referral.referrals, tables_referral.referral_targets, tables_referral.referral_events
-    q = sa.select(r).where(*_range(r.c.created_at, f))
+    conds = _range(r.c.created_at, f)
     if f.provider:
-        q = q.where(r.c.provider == f.provider)
+        conds.append(r.c.provider == f.provider)
     if f.operation is not None:
-        q = q.where(r.c.operation_id == f.operation)
+        conds.append(r.c.operation_id == f.operation)
     if f.agency:
-        q = q.where(r.c.created_by.in_(sa.select(schema.users.c.name).where(schema.users.c.agency == f.agency)))
-    rows = conn.execute(q.order_by(r.c.id)).all()
-    ids = [row.id for row in rows]
+        conds.append(r.c.created_by.in_(sa.select(schema.users.c.name).where(schema.users.c.agency == f.agency)))
+    cols = (r.c.id, r.c.kind, r.c.state, r.c.provider, r.c.created_by, r.c.created_at, r.c.sent_at,
+            r.c.acknowledged_at, r.c.resolved_at, r.c.pauses, r.c.operation_id)
+    rows = conn.execute(sa.select(*cols).where(*conds).order_by(r.c.id)).all()
     domains = {d: (pl[0] if pl else d) for pl, ds in conn.execute(
         sa.select(tables_referral.providers.c.platforms, tables_referral.providers.c.domains)) for d in (ds or [])}
     items: dict[int, list[figures.Item]] = defaultdict(list)
-    held: set[int] = set()
-    for start in range(0, len(ids), 1000):
-        chunk = ids[start:start + 1000]
-        for t in conn.execute(sa.select(rt.c.referral_id, rt.c.platform, rt.c.language, rt.c.key, rt.c.url)
-                              .where(rt.c.referral_id.in_(chunk)).order_by(rt.c.id)):
-            platform = t.platform or (_host(t.url, domains) if t.url else None)
-            items[t.referral_id].append(figures.Item(platform, t.language, t.key))
-        held |= set(conn.execute(sa.select(ev.c.referral_id).where(
-            ev.c.referral_id.in_(chunk), ev.c.to_state == "on_hold")).scalars())
+    tq = (sa.select(rt.c.referral_id, rt.c.platform, rt.c.language, rt.c.key, rt.c.url)
+          .select_from(rt.join(r, r.c.id == rt.c.referral_id)).where(*conds).order_by(rt.c.id))
+    for rid, platform, language, key, url in conn.execute(tq):
+        items[rid].append(figures.Item(platform or (_host(url, domains) if url else None), language, key))
+    held = set(conn.execute(sa.select(ev.c.referral_id).select_from(ev.join(r, r.c.id == ev.c.referral_id))
+                            .where(*conds, ev.c.to_state == "on_hold").distinct()).scalars())
     agencies = dict(conn.execute(sa.select(schema.users.c.name, schema.users.c.agency)).all())
     establishment = dict(conn.execute(sa.select(tables_referral.providers.c.name,
                                                 tables_referral.providers.c.main_establishment)).all())
     labelled = _labelled_posts(conn, f.label) if f.label else None
     out = []
     for row in rows:
-        its = [i for i in items[row.id] if (not f.platform or i.platform == f.platform)
-               and (not f.language or i.language == f.language)
-               and (labelled is None or tuple(i.key.split(":", 1)) in labelled)]
+        its = items.get(row.id, [])
+        if f.platform or f.language or labelled is not None:
+            its = [i for i in its if (not f.platform or i.platform == f.platform)
+                   and (not f.language or i.language == f.language)
+                   and (labelled is None or tuple(i.key.split(":", 1)) in labelled)]
         if not its:
             continue
-        pauses = pauses_of(row)
-        sent = utc(row.sent_at) if row.sent_at else None
-        ack = utc(row.acknowledged_at) if row.acknowledged_at else None
-        resolved = utc(row.resolved_at) if row.resolved_at else None
+        sent = _aware(row.sent_at)
+        resolved = _aware(row.resolved_at)
         down = resolved if row.state in ("removed", "access_disabled") else None
+        if row.pauses:
+            pauses = pauses_of(row)
+            ack_s = _s(deadlines.elapsed_excluding_pauses(sent, _aware(row.acknowledged_at), pauses))
+            removal_s = _s(deadlines.elapsed_excluding_pauses(sent, down, pauses))
+        else:  # no clock stop: plain differences (the common case, kept cheap for large reports)
+            ack = _aware(row.acknowledged_at)
+            ack_s = (ack - sent).total_seconds() if sent is not None and ack is not None else None
+            removal_s = (down - sent).total_seconds() if sent is not None and down is not None else None
         main = establishment.get(row.provider)
         out.append(figures.Referral(
             id=row.id, kind=row.kind, state=row.state, provider=row.provider, created_at=utc(row.created_at),
-            sent_at=sent, items=its, ack_s=_s(deadlines.elapsed_excluding_pauses(sent, ack, pauses)),
-            removal_s=_s(deadlines.elapsed_excluding_pauses(sent, down, pauses)), resolved_at=resolved,
+            sent_at=sent, items=its, ack_s=ack_s, removal_s=removal_s, resolved_at=resolved,
             held=row.id in held, agency=agencies.get(row.created_by), operation_id=row.operation_id,
             cross_border=(main != member_state) if main and member_state else None))
     return out
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return utc(value) if value is not None else None
 
 
 def _s(delta: timedelta | None) -> float | None:
@@ -131,9 +142,11 @@ def _week(day: Any) -> str:
     return (d - timedelta(days=d.weekday())).isoformat()
 
 
-def detection_counts(conn: sa.Connection, f: Filters) -> list[dict[str, Any]]:
+def detection_counts(conn: sa.Connection, f: Filters, weekly: bool = True) -> list[dict[str, Any]]:
     """Rows ``{platform, language, week, posts, alerts, confirmed, rejected, reuploads}``: posts
-    by their time, alerts by creation, decisions by their time, re-uploads by the post's time."""
+    by their time, alerts by creation, decisions by their time, re-uploads by the post's time.
+    Without ``weekly`` the counts are not split by day in SQL (``week`` is None): the cheaper
+    query for figures over a whole period."""
     p, al, h = schema.posts, tables_detect.detect_alerts, tables_detect.detect_hits
     bi, oi = tables_detect.detect_bank_items, tables_referral.operation_items
     r, rt = tables_referral.referrals, tables_referral.referral_targets
@@ -160,12 +173,12 @@ def detection_counts(conn: sa.Connection, f: Filters) -> list[dict[str, Any]]:
         ("posts", "alerts", "confirmed", "rejected", "reuploads"), 0))
 
     def add(name: str, time_col: Any, joined: Any, extra: list[Any]) -> None:
-        day = sa.func.date(time_col)
+        day = sa.func.date(time_col) if weekly else sa.literal(None)
+        groups = (p.c.platform, p.c.language, day) if weekly else (p.c.platform, p.c.language)
         q = (sa.select(p.c.platform, p.c.language, day, sa.func.count()).select_from(joined)
-             .where(*conds(extra), *_range(time_col, f)).group_by(p.c.platform, p.c.language, day))
+             .where(*conds(extra), *_range(time_col, f), time_col.is_not(None)).group_by(*groups))
         for platform, language, d, n in conn.execute(q):
-            if d is not None:
-                rows[(platform, language or "", _week(d))][name] += int(n)
+            rows[(platform, language or "", _week(d) if d is not None else "")][name] += int(n)
 
     on_alert = p.join(al, sa.and_(al.c.platform == p.c.platform, al.c.post_id == p.c.post_id))
     add("posts", p.c.timestamp, p, [])
@@ -175,7 +188,7 @@ def detection_counts(conn: sa.Connection, f: Filters) -> list[dict[str, Any]]:
     add("reuploads", p.c.timestamp, p, [sa.exists().where(
         h.c.platform == p.c.platform, h.c.post_id == p.c.post_id, h.c.matcher.in_(HASH_MATCHERS),
         h.c.suppressed.is_(False))])
-    return [{"platform": k[0], "language": k[1] or None, "week": k[2], **v} for k, v in sorted(rows.items())]
+    return [{"platform": k[0], "language": k[1] or None, "week": k[2] or None, **v} for k, v in sorted(rows.items())]
 
 
 def _deadline_s(kind: str) -> float:
@@ -191,8 +204,10 @@ def _summary(det: list[dict[str, Any]], refs: list[figures.Referral]) -> dict[st
     return out
 
 
-def statistics(engine: sa.Engine, f: Filters, by: str | None = None) -> dict[str, Any]:
-    """The figures of docs/reports.md over the filters; with ``by`` one row per group too."""
+def statistics(engine: sa.Engine, f: Filters, by: str | None = None,
+               refs: list[figures.Referral] | None = None) -> dict[str, Any]:
+    """The figures of docs/reports.md over the filters; with ``by`` one row per group too.
+    ``refs``: the referrals of ``f`` when the caller has loaded them already."""
     if by is not None and by not in GROUPS:
         raise ConfigError(f"--by must be one of {', '.join(GROUPS)}")
     registry = list_providers(engine)
@@ -200,8 +215,9 @@ def statistics(engine: sa.Engine, f: Filters, by: str | None = None) -> dict[str
     if f.provider and f.provider not in {p.name for p in registry}:
         raise ConfigError(f"unknown provider {f.provider!r}")
     with engine.connect() as conn:
-        det = detection_counts(conn, f)
-        refs = load_referrals(conn, f)
+        det = detection_counts(conn, f, weekly=by == "week")
+        if refs is None:
+            refs = load_referrals(conn, f)
     if f.provider:
         det = [d for d in det if platform_provider.get(d["platform"]) == f.provider]
     result: dict[str, Any] = {"filters": f.as_dict(), "by": by, **_summary(det, refs),
