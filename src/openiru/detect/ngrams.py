@@ -49,7 +49,7 @@ def batch_ngrams(texts: Sequence[str], sizes: Sequence[int], *, unique: bool,
     prepared = [(" " + t + " " if pad else t) for t in texts]
     prepared = [t if len(t) >= smallest else t.ljust(smallest) if t else t for t in prepared]
     joined = _SEP.join(prepared) + _SEP
-    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
     is_sep = codes == 0
     seps_before = np.concatenate([[0], np.cumsum(is_sep)])  # separators in codes[:i]
     text_at = seps_before[:-1]  # which text position i belongs to

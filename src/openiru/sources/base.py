@@ -16,9 +16,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ..model import Account, Post
+
+if TYPE_CHECKING:
+    from .examples import SourceExample
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,3 +67,11 @@ class Source(ABC):
     @abstractmethod
     def records(self) -> Iterator[Record]:
         """Yield accounts, posts and problems, streaming."""
+
+    @classmethod
+    def get_examples(cls) -> list[SourceExample]:
+        """Small inputs in this format for the contract suite (``tests/contracts/``): the
+        built-ins ship theirs (:mod:`openiru.sources.examples`); a plug-in overrides this."""
+        from .examples import builtin_examples
+
+        return builtin_examples(cls)
