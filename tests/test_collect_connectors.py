@@ -14,6 +14,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from collect_support import FakeServer, message, tweet
 from openiru.model import Post
+from openiru.services.outbound import Outbound
 from openiru.sources.connectors.base import Target
 from openiru.sources.connectors.feeds import FeedConnector, WebPageConnector
 from openiru.sources.connectors.mastodon_live import MastodonConnector
@@ -29,6 +30,14 @@ PASSWORD = "s3cret-pass-word"
 def fake() -> Iterator[FakeServer]:
     with FakeServer() as server:
         yield server
+
+
+@pytest.fixture
+def outbound(monkeypatch: pytest.MonkeyPatch) -> Iterator[Outbound]:
+    """The SSRF-safe client the collect service gives feeds and pages, allowed to reach the fake."""
+    monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "127.0.0.1")
+    with Outbound() as client:
+        yield client
 
 
 def no_sleep() -> tuple[Backoff, list[float]]:
@@ -150,20 +159,18 @@ def test_credentials_from_env_and_secrets_file_are_masked(tmp_path: Path) -> Non
         pickle.dumps(Secret("x"))
 
 
-def test_feed_entries_once_conditional_get_and_warc(fake: FakeServer, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "127.0.0.1")
+def test_feed_entries_once_conditional_get_and_warc(fake: FakeServer, tmp_path: Path, outbound: Outbound) -> None:
     fake.feed_items = [("g1", "First notice"), ("g2", "Second notice")]
     target = Target("feed", f"{fake.url}/feed.xml")
-    pages = list(FeedConnector(target, warc_dir=tmp_path).pages(None))
+    pages = list(FeedConnector(target, warc_dir=tmp_path, session=outbound).pages(None))
     posts = [r for r in pages[0].records if isinstance(r, Post)]
     assert [p.key.post_id for p in posts] == ["g1", "g2"] and "First notice" in posts[0].text
     assert posts[0].timestamp == datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     cp = pages[0].checkpoint
-    assert list(FeedConnector(target, warc_dir=tmp_path).pages(cp)) == []  # 304
+    assert list(FeedConnector(target, warc_dir=tmp_path, session=outbound).pages(cp)) == []  # 304
     assert fake.requests[-1][3].get("If-None-Match") == cp["etag"]
     fake.feed_items.append(("g3", "Third notice"))
-    new = list(FeedConnector(target, warc_dir=tmp_path).pages(cp))
+    new = list(FeedConnector(target, warc_dir=tmp_path, session=outbound).pages(cp))
     assert post_ids(new) == ["g3"]
     warcs = list(tmp_path.glob("*.warc.gz"))
     with warcs[0].open("rb") as fh:
@@ -177,20 +184,20 @@ def test_feed_entries_once_conditional_get_and_warc(fake: FakeServer, tmp_path: 
 def test_feed_refuses_internal_address_without_allow_list(fake: FakeServer, tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENIRU_FETCH_ALLOW", raising=False)
-    with pytest.raises(Exception, match="internal address"):
+    with Outbound() as client, pytest.raises(Exception, match="internal address"):
+        list(FeedConnector(Target("feed", f"{fake.url}/feed.xml"), warc_dir=tmp_path, session=client).pages(None))
+    with pytest.raises(ConnectorError, match="no HTTP client"):
         list(FeedConnector(Target("feed", f"{fake.url}/feed.xml"), warc_dir=tmp_path).pages(None))
 
 
-def test_web_page_article_text_new_only_when_changed(fake: FakeServer, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "127.0.0.1")
+def test_web_page_article_text_new_only_when_changed(fake: FakeServer, tmp_path: Path, outbound: Outbound) -> None:
     target = Target("web", f"{fake.url}/page.html")
-    pages = list(WebPageConnector(target, warc_dir=tmp_path).pages(None))
+    pages = list(WebPageConnector(target, warc_dir=tmp_path, session=outbound).pages(None))
     post = [r for r in pages[0].records if isinstance(r, Post)][0]
     assert "Placeholder article text" in post.text
-    assert list(WebPageConnector(target, warc_dir=tmp_path).pages(pages[0].checkpoint)) == []
+    assert list(WebPageConnector(target, warc_dir=tmp_path, session=outbound).pages(pages[0].checkpoint)) == []
     fake.page_text = fake.page_text.replace("Placeholder article text.", "Changed placeholder article text.")
-    changed = list(WebPageConnector(target, warc_dir=tmp_path).pages(pages[0].checkpoint))
+    changed = list(WebPageConnector(target, warc_dir=tmp_path, session=outbound).pages(pages[0].checkpoint))
     assert len(post_ids(changed)) == 1 and post_ids(changed) != [post.key.post_id]
 
 

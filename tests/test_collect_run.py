@@ -243,3 +243,16 @@ def test_accounts_listed_for_watching_become_targets(sqlite_engine: sa.Engine, t
     again = watch_listed(sqlite_engine)  # the same targets, not twice
     assert sorted(a["id"] for a in again["added"]) == sorted(a["id"] for a in found["added"])
     assert len(watchlist.listing(sqlite_engine)) == 3
+
+
+def test_feed_collected_through_the_cli_with_warc(fake: FakeServer, sqlite_url: str, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "127.0.0.1")
+    monkeypatch.setenv("OPENIRU_WARC_DIR", str(tmp_path / "warc"))
+    fake.feed_items = [("g1", "First notice"), ("g2", "Second notice")]
+    run("watch", "add", "feed", f"{fake.url}/feed.xml", "--db", sqlite_url)
+    first = json.loads(run("collect", "1", "--json", "--db", sqlite_url)[1])
+    fake.feed_items.append(("g3", "Third notice"))
+    second = json.loads(run("collect", "1", "--json", "--db", sqlite_url)[1])
+    assert [first[0]["new_posts"], second[0]["new_posts"]] == [2, 1] and not first[0]["errors"]
+    assert len(list((tmp_path / "warc").glob("*.warc.gz"))) == 1

@@ -77,10 +77,19 @@ def build_connector(target: Target, *, session: Any = None, backoff: Backoff | N
     """The connector for ``target`` with its credentials from the environment / secrets file."""
     cls = connector_class(target.connector)
     credentials = load_credentials(target.connector, target.server, fields=cls.credential_fields, env=env)
+    owns = False
+    if session is None and cls.needs_outbound:
+        from ..outbound import Outbound
+
+        session, owns = Outbound(), True
     try:
-        return cls(target, credentials=credentials, session=session, backoff=backoff, **options)
+        connector = cls(target, credentials=credentials, session=session, backoff=backoff, **options)
     except ValueError as exc:
+        if owns:
+            session.close()
         raise ConnectorError(str(exc)) from None
+    connector.owns_session = owns
+    return connector
 
 
 def _checkpoint_hook(key: str, state: Checkpoint) -> BatchHook:
@@ -118,6 +127,8 @@ def collect_target(engine: sa.Engine, connector: Connector, *, hooks: list[Batch
     except READ_ERRORS as exc:
         result.errors.append(connector.credentials.redact(f"{type(exc).__name__}: {exc}"
                                                           if not isinstance(exc, ConnectorError) else str(exc)))
+    finally:
+        connector.close()
     result.requests = connector.backoff.requests
     result.waits = len(connector.backoff.waits)
     return result

@@ -67,6 +67,10 @@ class Connector(Source):
     target_forms: ClassVar[str] = ""
     #: Credential fields looked up for it (``secrets.load_credentials``).
     credential_fields: ClassVar[tuple[str, ...]] = ()
+    #: Whether the collect service must give it an SSRF-safe ``services.outbound.Outbound`` client.
+    needs_outbound: ClassVar[bool] = False
+    #: Whether :meth:`close` closes ``session`` (set by whoever made the session for it).
+    owns_session: bool = False
 
     def __init__(self, target: Target, *, credentials: Credentials | None = None, session: Any = None,
                  backoff: Backoff | None = None, max_pages: int = DEFAULT_MAX_PAGES,
@@ -87,6 +91,12 @@ class Connector(Source):
     @classmethod
     def check_target(cls, target: Target) -> None:
         """Raise ``ValueError`` (one line) when ``target`` is not a form this connector reads."""
+
+    def close(self) -> None:
+        """Release what the connector opened (its session when it made one)."""
+        close = getattr(self.session, "close", None)
+        if self.owns_session and close is not None:
+            close()
 
     @abstractmethod
     def pages(self, checkpoint: Checkpoint | None) -> Iterator[Page]:

@@ -9,8 +9,9 @@ the entries already read (the last 2,000), so a re-read feed yields only new ent
 the URL and a digest of the text, so that a changed page is a new post and an
 unchanged one nothing.
 
-Every fetch goes through :class:`openiru.services.outbound.Outbound` (no internal
-addresses unless ``OPENIRU_FETCH_ALLOW`` names them; time and size limits) and is
+Every fetch goes through the client given as ``session``: the collect service gives
+:class:`openiru.services.outbound.Outbound` (no internal addresses unless
+``OPENIRU_FETCH_ALLOW`` names them; time and size limits).  Each fetch is
 written, request and response, to a WARC file (warcio) under ``warc_dir``
 (``OPENIRU_WARC_DIR``, default ``./collect-warc``); each post names its WARC file and
 record id in its metadata, as evidence of what was published.
@@ -47,6 +48,8 @@ class _Fetching(Connector):
 
     default_platform = "web"
     target_forms = "an http(s) URL"
+    #: The collect service gives these an SSRF-safe client (services.outbound.Outbound) as ``session``.
+    needs_outbound = True
 
     @classmethod
     def check_target(cls, target: Target) -> None:
@@ -54,15 +57,11 @@ class _Fetching(Connector):
 
     def fetch(self, headers: dict[str, str]) -> tuple[Any, dict[str, str]]:
         """The response (conditional headers sent) and its WARC reference."""
-        from ...services.outbound import Outbound
-
         url = self.target.target
-        client = self.session or Outbound()
-        try:
-            response = polite_send(lambda: client.get(url, headers=headers), url, self.backoff)
-        finally:
-            if self.session is None:
-                client.close()
+        client = self.session
+        if client is None:  # the collect service passes services.outbound.Outbound (sources import no service)
+            raise ConnectorError(f"{url}: no HTTP client given (an SSRF-safe Outbound client is required)")
+        response = polite_send(lambda: client.get(url, headers=headers), url, self.backoff)
         if response.status_code not in (200, 304):
             raise ConnectorError(f"{url}: HTTP {response.status_code}")
         return response, self.capture(url, headers, response)
