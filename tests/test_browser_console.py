@@ -43,6 +43,11 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     env = {**os.environ, "OPENIRU_DATA": str(out / "data")}
     subprocess.run([OPENIRU, "demo", "--scale", "0.3", "--out", str(out), "--db", db], check=True, env=env,
                    stdout=subprocess.DEVNULL, timeout=600)
+    admin_password = "console test admin password"
+    subprocess.run([OPENIRU, "user", "add", "t-admin", "--role", "admin", "--db", db], check=True, env=env,
+                   stdout=subprocess.DEVNULL)
+    subprocess.run([OPENIRU, "user", "passwd", "t-admin", "--password-stdin", "--as", "t-admin", "--db", db],
+                   input=admin_password + "\n", text=True, check=True, env=env, stdout=subprocess.DEVNULL)
     logins = {line.split("\t")[1]: line.split("\t") for line in (out / "console-logins.txt").read_text().splitlines()
               if line and not line.startswith("#")}
     port = _free_port()
@@ -60,6 +65,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                     raise RuntimeError((out / "server.log").read_text()) from None
                 time.sleep(0.2)
         yield {"base": f"http://127.0.0.1:{port}", "out": out, "analyst": logins["analyst"],
+               "admin": ["t-admin", "admin", admin_password],
                "approver": logins["approver"]}
     finally:
         proc.terminate()
@@ -91,7 +97,7 @@ def page(demo: dict[str, Any], browser: Any, request: pytest.FixtureRequest) -> 
     pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
     pg.on("console", lambda msg: pg.errors.append(msg.text) if msg.type == "error" else None)
     pg.goto(demo["base"] + "/login")
-    name, _role, password = demo["analyst"]
+    name, _role, password = demo[getattr(request, "param", "analyst")]
     pg.fill("#login-name", name)
     pg.fill("#login-password", password)
     pg.click("#login-submit")
@@ -329,3 +335,16 @@ def test_every_menu_page_is_finished(page: Any, demo: dict[str, Any], path: str)
     page.wait_for_timeout(500)
     text = finished(page)
     assert len(text) > 100
+
+
+@pytest.mark.parametrize("page", ["admin"], indirect=True)
+def test_audit_and_users_pages_in_words(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/audit")
+    expect(page.locator("#verify")).to_contain_text("Hash chain intact")
+    expect(page.locator("#table tbody tr").first).to_be_visible()
+    finished(page)
+    page.goto(demo["base"] + "/console/users")
+    expect(page.locator("#table tbody tr").first).to_be_visible()
+    finished(page)

@@ -1,11 +1,22 @@
 "use strict";
+/* Audit log: the hash chain's verification in words and each entry's details as readable pairs. */
 OIRU.pages.audit = async function () {
   const { api, el } = OIRU;
   const v = await api("GET", "/api/v1/audit/verify");
-  OIRU.fill(document.getElementById("verify"), el("p." + (v.ok ? "info" : "error"), { text: v.ok ? "Hash chain intact: " + JSON.stringify(v) : "The audit log does not verify: " + JSON.stringify(v) }));
+  const anchor = v.anchor || {};
+  const words = v.ok
+    ? "Hash chain intact: " + v.entries + " entries verified" + (anchor.checkpoints ? ", " + anchor.checkpoints + " anchored checkpoints" : "") +
+      (anchor.signatures_checked ? ", signatures checked" : (anchor.unsigned ? " (" + anchor.unsigned + " unsigned)" : "")) + "."
+    : "The audit log does not verify" + (v.first_bad ? " from entry " + v.first_bad : "") + (v.problem ? ": " + v.problem : "") + ".";
+  OIRU.fill(document.getElementById("verify"), el("p." + (v.ok ? "info" : "error"), { text: words }),
+    v.head ? el("p.hint", {}, "Head hash ", el("span.url", { text: v.head })) : null);
+  const details = (d) => {
+    if (typeof d === "string") { try { d = JSON.parse(d); } catch (e) { return d; } }
+    return d && typeof d === "object" && Object.keys(d).length ? OIRU.describe(d) : "–";
+  };
   return OIRU.pager("/api/v1/audit", { limit: 100 }, [
     { title: "#", key: "seq" }, { title: "Time", render: (e) => OIRU.fmtTime(e.at) }, { title: "Actor", key: "actor" },
     { title: "Action", key: "action" }, { title: "Object", render: (e) => e.object_type + " " + e.object_id },
-    { title: "Details", render: (e) => el("span.hint", { text: JSON.stringify(e.details).slice(0, 200) }) },
+    { title: "Details", render: (e) => el("span.hint", {}, details(e.details)) },
   ], document.getElementById("table"), document.getElementById("more"));
 };

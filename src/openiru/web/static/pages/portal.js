@@ -21,10 +21,11 @@ OIRU.pages.portal = async function () {
   function answerForm(ref) {
     const outcomes = ["removed", "access_disabled", "cannot_comply"].concat(ref.kind === "referral" ? ["rejected"] : []);
     const outcome = el("select.outcome", {}, outcomes.map((o) => el("option", { value: o, text: tr(o) })));
-    const ground = el("select.ground", {}, ["force_majeure", "manifest_error", "insufficient_information"].map((g) => el("option", { value: g, text: tr(g) })));
+    // no ground chosen in advance: one is asked for only when the provider cannot comply
+    const ground = el("select.ground", {}, el("option", { value: "", text: "…" }), ["force_majeure", "manifest_error", "insufficient_information"].map((g) => el("option", { value: g, text: tr(g) })));
     const groundLabel = el("label", { hidden: true }, tr("ground"), ground);
     const reason = el("input.reason", { maxlength: "2000" });
-    outcome.addEventListener("change", () => { groundLabel.hidden = outcome.value !== "cannot_comply"; });
+    outcome.addEventListener("change", () => { groundLabel.hidden = outcome.value !== "cannot_comply"; ground.required = outcome.value === "cannot_comply"; });
     return el("form.answer", { onsubmit: (ev) => { ev.preventDefault(); answer(ref, "answer", { outcome: outcome.value, reason: reason.value || null, ground: outcome.value === "cannot_comply" ? ground.value : null }); } },
       el("label", {}, tr("state"), outcome), groundLabel, el("label", {}, tr("explain"), reason), el("button.send-answer", { type: "submit" }, tr("send")));
   }

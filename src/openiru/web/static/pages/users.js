@@ -2,7 +2,7 @@
 OIRU.pages.users = function () {
   const columns = [
     { title: "Name", key: "name" }, { title: "Role", key: "role" },
-    { title: "Agency", key: "agency" }, { title: "Provider", key: "provider" },
+    { title: "Agency", render: (u) => u.agency || "–" }, { title: "Provider", render: (u) => u.provider || "–" },
   ];
   const load = () => OIRU.pager("/api/v1/users", { limit: 500 }, columns, document.getElementById("table"));
   document.getElementById("user-form").addEventListener("submit", async (ev) => {
