@@ -151,3 +151,23 @@ def test_statistics_command_json_csv_and_usage(sqlite_url: str, tmp_path: Path) 
 @pytest.fixture(autouse=True)
 def _data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
+
+
+def test_clock_stops_left_out_of_times(engine: sa.Engine, tmp_path: Path) -> None:
+    """Sent at S, cannot comply at S+10 min (clock stops), clarified at S+40 min, removed at
+    S+60 min: 30 minutes to removal, as the deadlines count."""
+    seed(engine)
+    clock = Clock(T0)
+    [r] = referrals.create_referrals(engine, "ana", ["x:1"], now=clock)
+    clock.at = S
+    referrals.approve(engine, "bob", r["id"], now=clock)
+    delivery.send(engine, "bob", r["id"], "portal", now=clock, fetch=_offline)
+    clock.at = S + timedelta(minutes=10)
+    referrals.feedback(engine, "bob", r["id"], "cannot_comply", now=clock)
+    clock.at = S + timedelta(minutes=40)
+    referrals.resume(engine, "ana", r["id"], now=clock)
+    clock.at = S + timedelta(minutes=60)
+    referrals.feedback(engine, "bob", r["id"], "removed", now=clock)
+    s = statistics(engine, Filters())
+    assert s["time_to_removal"]["median_s"] == 1800.0
+    assert s["time_to_acknowledgement"]["median_s"] == 600.0  # cannot_comply acknowledges at S+10 min

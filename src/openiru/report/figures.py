@@ -154,7 +154,7 @@ def split(refs: list[Referral], by: str) -> dict[str, list[Referral]]:
         for item in r.items:
             parts.setdefault(group_key(by, r, item), []).append(item)
         for k, items in parts.items():
-            groups.setdefault(k, []).append(_with_items(r, items))
+            groups.setdefault(k, []).append(r if len(parts) == 1 else _with_items(r, items))
     return dict(sorted(groups.items()))
 
 

@@ -234,9 +234,15 @@ def annual(engine: sa.Engine, year: int | None = None, since: datetime | None = 
         ["Refused", stats["refused"]], ["No response", stats["no_response"]], ["Pending", stats["pending"]],
         ["Removal rate", stats["removal_rate"]], ["Deconfliction holds", stats["deconfliction_holds"]]], "figures")
     months = _months(since, until)
-    referred = [sum(len(r.items) for r in refs if r.created_at.strftime("%Y-%m") == m) for m in months]
-    removed = [sum(len(r.items) for r in refs if r.down and r.resolved_at
-                   and r.resolved_at.strftime("%Y-%m") == m) for m in months]
+    per_month: dict[tuple[str, str], int] = {}
+    for r in refs:
+        k = ("referred", f"{r.created_at.year}-{r.created_at.month:02d}")
+        per_month[k] = per_month.get(k, 0) + len(r.items)
+        if r.down and r.resolved_at:
+            k = ("removed", f"{r.resolved_at.year}-{r.resolved_at.month:02d}")
+            per_month[k] = per_month.get(k, 0) + len(r.items)
+    referred = [per_month.get(("referred", m), 0) for m in months]
+    removed = [per_month.get(("removed", m), 0) for m in months]
     by_month = charts.bar_chart(f"Items referred and removed per month, {label}", months,
                                 {"referred": referred, "removed or disabled": removed}, "month", "items")
     by_platform = figures.split(refs, "platform")

@@ -7,6 +7,7 @@ history, providers, users, operations) and computes the figures with the pure
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,7 +21,6 @@ from ..referral import deadlines
 from ..report import figures
 from ..store import schema, tables_detect, tables_referral
 from .providers import list_providers
-from .referral_records import pauses_of
 
 GROUPS = ("platform", "provider", "language", "week")
 #: Matchers of media hashes: a hit of one of these is a known file uploaded again.
@@ -77,7 +77,7 @@ def load_referrals(conn: sa.Connection, f: Filters, member_state: str | None = N
     if f.agency:
         conds.append(r.c.created_by.in_(sa.select(schema.users.c.name).where(schema.users.c.agency == f.agency)))
     cols = (r.c.id, r.c.kind, r.c.state, r.c.provider, r.c.created_by, r.c.created_at, r.c.sent_at,
-            r.c.acknowledged_at, r.c.resolved_at, r.c.pauses, r.c.operation_id)
+            r.c.acknowledged_at, r.c.resolved_at, sa.cast(r.c.pauses, sa.Text).label("pauses"), r.c.operation_id)
     rows = conn.execute(sa.select(*cols).where(*conds).order_by(r.c.id)).all()
     domains = {d: (pl[0] if pl else d) for pl, ds in conn.execute(
         sa.select(tables_referral.providers.c.platforms, tables_referral.providers.c.domains)) for d in (ds or [])}
@@ -104,8 +104,8 @@ def load_referrals(conn: sa.Connection, f: Filters, member_state: str | None = N
         sent = _aware(row.sent_at)
         resolved = _aware(row.resolved_at)
         down = resolved if row.state in ("removed", "access_disabled") else None
-        if row.pauses:
-            pauses = pauses_of(row)
+        if row.pauses and row.pauses not in ("[]", "null"):  # JSON text: decoded only where a clock stopped
+            pauses = [deadlines.Pause.from_dict(d) for d in json.loads(row.pauses)]
             ack_s = _s(deadlines.elapsed_excluding_pauses(sent, _aware(row.acknowledged_at), pauses))
             removal_s = _s(deadlines.elapsed_excluding_pauses(sent, down, pauses))
         else:  # no clock stop: plain differences (the common case, kept cheap for large reports)
