@@ -79,6 +79,11 @@ def throughput(folder: Path, posts: int) -> list[dict[str, Any]]:
                  ("rocketchat (rocketchat_API)", Target("rocketchat", "channel:general", fake.url), {}),
                  ("x (twarc)", Target("x", "search:placeholder", fake.url), {}),
                  ("feed (feedparser + WARC)", Target("feed", f"{fake.url}/feed.xml"), {"warc_dir": folder / "warc"})]
+        for _name, target, options in cases:  # warm-up, untimed: imports, lexicon and language models
+            scratch = fresh_db(folder, f"warm-{target.connector}")
+            collect_target(scratch, build_connector(target, env=env, max_pages=1, **options),
+                           hooks=default_hooks(scratch))
+            scratch.dispose()
         for name, target, options in cases:
             engine = fresh_db(folder, target.connector)
             stored, elapsed = timed_collect(engine, target, env, **options)
