@@ -80,3 +80,22 @@ def test_ring_posting_edited_copies_is_one_group_and_chance_is_not_a_group() -> 
     chance = find_coordination(data, window=120, min_repeats=3, kinds=["co-hashtag"], max_p_value=1.0)
     assert [sorted(ids[i] for i in g.accounts) for g in chance] == [["busy1", "busy2"]]
     assert chance[0].evidence["null_model"]["p_value"] > MAX_P_VALUE
+
+
+def test_a_ring_whose_members_each_join_only_some_posts_is_one_group() -> None:
+    """Six accounts share six links, each link posted by four of them within a minute: some pairs
+    are together on only two links, yet the ring is one group, not fragments."""
+    rng = random.Random(9)
+    ring = [f"part{k}" for k in range(6)]
+    posts: list[PostRow] = []
+    for item in range(6):
+        at = T0 + timedelta(hours=5 + 13 * item)
+        for k in rng.sample(range(6), 4):
+            posts.append(PostRow("x", f"{ring[k]}-{item}", ring[k], at + timedelta(seconds=7 * k),
+                                 "see this", urls=[f"https://files.example/item/{item}"]))
+    for account in ring:
+        posts += _background(rng, account, 25)
+    data = assemble([], sorted(posts, key=lambda p: p.timestamp), [])
+    groups = find_coordination(data, window=120, min_repeats=3, kinds=["co-link"])
+    ids = data.accounts.account_id
+    assert [sorted(ids[i] for i in g.accounts) for g in groups] == [sorted(ring)]

@@ -19,8 +19,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 from .algorithms import unique_ints
 from .data import COORDINATION_KIND, ContentKind, GraphData
@@ -77,21 +75,34 @@ SAME_GROUP_JACCARD = 0.8
 
 
 def merge_same_accounts(groups: list[CoordinationGroup]) -> list[CoordinationGroup]:
-    """One group per set of accounts: when groups of two kinds hold (nearly) the same accounts, the
-    one with more distinct items is kept and the other is named in its evidence under ``also``."""
+    """One group per set of accounts: when groups of two kinds hold (nearly) the same accounts
+    (Jaccard >= 0.8), the one with more distinct items is kept and the other is named in its
+    evidence under ``also``; a group whose accounts lie (80 % or more) inside a larger group is the
+    same ring seen through another kind of item, and is named under the larger group's ``also``."""
     def strength(g: CoordinationGroup) -> tuple[int, float, int]:
         return (g.evidence.get("item_count", 0), g.score, -KIND_PRIORITY.index(g.kind))
+
+    def mention(g: CoordinationGroup) -> dict[str, Any]:
+        return {"kind": g.kind, "item_count": g.evidence.get("item_count"), "score": g.score,
+                "items": g.evidence.get("items", [])[:5], "accounts": len(g.accounts)}
 
     kept: list[CoordinationGroup] = []
     for g in sorted(groups, key=strength, reverse=True):
         members = set(g.accounts)
-        for k in kept:
+        for n, k in enumerate(kept):
             other = set(k.accounts)
-            if len(members & other) / len(members | other) >= SAME_GROUP_JACCARD:
-                k.evidence.setdefault("also", []).append(
-                    {"kind": g.kind, "item_count": g.evidence.get("item_count"), "score": g.score,
-                     "items": g.evidence.get("items", [])[:5]})
-                break
+            shared = len(members & other)
+            if shared / len(members | other) >= SAME_GROUP_JACCARD:
+                k.evidence.setdefault("also", []).append(mention(g))
+            elif shared / min(len(members), len(other)) >= SAME_GROUP_JACCARD:
+                if len(members) > len(other):   # the larger ring is the group; the part is named in it
+                    g.evidence.setdefault("also", []).extend([mention(k), *k.evidence.pop("also", [])])
+                    kept[n] = g
+                else:
+                    k.evidence.setdefault("also", []).append(mention(g))
+            else:
+                continue
+            break
         else:
             kept.append(g)
     return kept
@@ -123,31 +134,64 @@ def _groups_of_kind(data: GraphData, name: str, posts: np.ndarray, items: np.nda
                     continue
                 pair_items[(a, b) if a < b else (b, a)].add(s + k)
                 pair_items[(a, b) if a < b else (b, a)].add(s + j)
-    strong = {pair: occ for pair, occ in pair_items.items()
-              if len({int(items[o]) for o in occ}) >= min_repeats}
+    n_items = {pair: len({int(items[o]) for o in occ}) for pair, occ in pair_items.items()}
+    strong = {pair: occ for pair, occ in pair_items.items() if n_items[pair] >= min_repeats}
     if not strong:
         return []
-    nodes = sorted({a for pair in strong for a in pair})
-    local = {a: i for i, a in enumerate(nodes)}
-    rows = [local[a] for a, _ in strong]
-    cols = [local[b] for _, b in strong]
-    adjacency = coo_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(nodes), len(nodes)))
-    count, label = connected_components(adjacency, directed=False)
-    members: dict[int, list[int]] = defaultdict(list)
-    for node, lab in zip(nodes, label.tolist(), strict=True):
-        members[lab].append(node)
-    pairs_by_label: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for pair in strong:
-        pairs_by_label[int(label[local[pair[0]]])].append(pair)
+    members, pairs_by_label = _components(strong, pair_items, n_items, items, min_repeats)
+    kept = {pair: pair_items[pair] for pairs in pairs_by_label.values() for pair in pairs}
     groups = []
     for lab, accs in members.items():
         pairs = pairs_by_label[lab]
-        occurrences = sorted({o for pair in pairs for o in strong[pair]})
-        group = _group(data, name, sorted(accs), pairs, strong, occurrences, posts, items, times, window,
+        occurrences = sorted({o for pair in pairs for o in kept[pair]})
+        group = _group(data, name, sorted(accs), pairs, kept, occurrences, posts, items, times, window,
                        min_repeats)
         group.evidence["null_model"] = _null_test(data, accs, accounts, items, times, window).evidence()
         groups.append(group)
     return groups
+
+
+def _components(strong: dict[tuple[int, int], set[int]], pair_items: dict[tuple[int, int], set[int]],
+                n_items: dict[tuple[int, int], int], items: np.ndarray, min_repeats: int,
+                ) -> tuple[dict[int, list[int]], dict[int, list[tuple[int, int]]]]:
+    """Groups: connected components of the strong links (pairs together on ``min_repeats`` items or
+    more), then rings whose members each take part in only some of the posts: a component and an
+    account (or two components) are joined when the pairs between them that repeat (two items or
+    more) together cover ``min_repeats`` distinct items.  Only components with a strong link grow,
+    so a crowd posting about the same public events never starts a group."""
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in strong:
+        parent[find(a)] = find(b)
+    weak = [pair for pair, k in n_items.items() if 2 <= k < min_repeats]
+    for _ in range(3):
+        seeded = {find(a) for pair in strong for a in pair}
+        between: dict[tuple[int, int], set[int]] = defaultdict(set)
+        for a, b in weak:
+            ra, rb = find(a), find(b)
+            if ra != rb and (ra in seeded or rb in seeded):
+                between[(min(ra, rb), max(ra, rb))].update(int(items[o]) for o in pair_items[(a, b)])
+        joined = [pair for pair, got in between.items() if len(got) >= min_repeats]
+        for ra, rb in joined:
+            parent[find(ra)] = find(rb)
+        if not joined:
+            break
+    members: dict[int, list[int]] = defaultdict(list)
+    for a in sorted(parent):
+        members[find(a)].append(a)
+    pairs_by_label: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for pair in list(strong) + weak:
+        if pair[0] in parent and pair[1] in parent and find(pair[0]) == find(pair[1]):
+            pairs_by_label[find(pair[0])].append(pair)
+    members = {lab: accs for lab, accs in members.items() if len(accs) > 1}
+    return members, pairs_by_label
 
 
 def _null_test(data: GraphData, accs: list[int], accounts: np.ndarray, items: np.ndarray, times: np.ndarray,
