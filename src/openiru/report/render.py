@@ -135,6 +135,8 @@ def to_pdf(doc: Document) -> bytes:
             pdf.multi_cell(0, 5, _latin(p), new_x="LMARGIN", new_y="NEXT")
             pdf.ln(1)
         for t in s.tables:
+            if pdf.get_y() > 245:  # keep a table's title with its first rows
+                pdf.add_page()
             pdf.set_font("Helvetica", "B", 10)
             pdf.multi_cell(0, 6, _latin(t.title), new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("Helvetica", "", 8)
