@@ -62,6 +62,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                              "over a period."),
     "report": ("reports", "Write a report (TCO Art. 8 transparency, annual, Referral Action Day) with its "
                          "figures as JSON."),
+    "worker": ("workers", "Run a scale-out worker: pull work from NATS JetStream, write to the shared database."),
+    "queue": ("workers", "The NATS JetStream work queues of the scale-out workers."),
 }
 
 #: Modules that add subcommands to another module's group, imported before that group is built.

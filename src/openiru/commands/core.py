@@ -17,6 +17,7 @@ if TYPE_CHECKING:  # the services are imported by the commands that use them (qu
     from rich.progress import TaskID
 
     from ..services.ingest import IngestSummary
+    from ..services.workers.publish import Publisher
 
 err = LazyConsole(stderr=True)
 out = LazyConsole()
@@ -53,6 +54,9 @@ def ingest(
         "--inspect", help="Show which column would be taken for which field, and why; import nothing.")] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
+    nats_url: Annotated[str | None, typer.Option(
+        "--nats", help="Publish the posts to NATS JetStream for `openiru worker --role detect` "
+                       "instead of scanning them here.")] = None,
 ) -> None:
     """Import platform exports (twarc2 JSONL, Telegram result.json, Mastodon, ActivityPub,
     Rocket.Chat, ZeroNet, generic JSONL/CSV/TSV/XLSX)."""
@@ -61,8 +65,17 @@ def ingest(
 
         print_inspection(paths, format, platform, sheet, json_out)
         return
+    publisher = None
+    if nats_url:
+        from ..services.workers.publish import Publisher
+
+        publisher = Publisher(nats_url)
     with opened(db) as engine:
-        summaries = [_ingest_one(engine, path, format, platform, strict, json_out, sheet) for path in paths]
+        summaries = [_ingest_one(engine, path, format, platform, strict, json_out, sheet, publisher)
+                     for path in paths]
+    if publisher is not None:
+        err.print(f"published {publisher.published} posts for detection in {publisher.messages} messages "
+                  f"({publisher.topo.stream})", highlight=False)
     if json_out:
         print_json([s.as_dict() for s in summaries])
         return
@@ -77,7 +90,7 @@ def ingest(
 
 
 def _ingest_one(engine: sa.Engine, path: Path, format: str, platform: str | None, strict: bool,
-                json_out: bool, sheet: str | None = None) -> IngestSummary:
+                json_out: bool, sheet: str | None = None, publisher: Publisher | None = None) -> IngestSummary:
     """Import one path, with a progress line; malformed records listed on stderr."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
@@ -95,12 +108,17 @@ def _ingest_one(engine: sa.Engine, path: Path, format: str, platform: str | None
             progress.update(task, description=f"{label}: {s.posts_read} posts")
 
         try:
-            summary = ingest_source(engine, source, strict=strict, on_progress=tick)
+            summary = ingest_source(engine, source, strict=strict, on_progress=tick,
+                                    after_batch=publisher.hooks(engine) if publisher is not None else None)
         except RecordError as exc:
+            if publisher is not None:  # what was committed before the bad record
+                publisher.flush()
             progress.stop()
             err.print(f"[red]error:[/] {exc}", highlight=False)
             err.print("--strict: import stopped at this record; every record before it is committed.")
             raise typer.Exit(1) from None
+    if publisher is not None:
+        publisher.flush()
     for note in summary.notes:
         err.print(f"note: {path.name}: {note}", highlight=False)
     for line in summary.problems[:20]:

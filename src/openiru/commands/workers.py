@@ -1,0 +1,102 @@
+"""Scale-out commands: ``worker`` (one role pulling work from NATS JetStream) and ``queue status``."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Annotated
+
+import typer
+
+from ..errors import OpenIRUError
+from .common import DbOption, JsonOption, LazyConsole, engine_for, print_json
+
+err = LazyConsole(stderr=True)
+out = LazyConsole()
+queue_app = typer.Typer(help="The NATS JetStream work queues of the scale-out workers.", no_args_is_help=True)
+
+NatsOption = Annotated[str, typer.Option("--nats", envvar="OPENIRU_NATS", help="NATS server URL (JetStream on).")]
+
+
+def _log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+def worker(
+    role: Annotated[str, typer.Option("--role", help="What this worker does: detect (collect, graph, verify and "
+                                                     "notify are not implemented yet).")],
+    nats_url: NatsOption = "nats://127.0.0.1:4222",
+    concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Worker processes to run.")] = 1,
+    db: DbOption = None,
+    ack_wait: Annotated[float, typer.Option("--ack-wait", min=0.5, help="Seconds before an unacknowledged batch is "
+                                                                        "handed to another worker.")] = 60.0,
+    max_deliver: Annotated[int, typer.Option("--max-deliver", min=1, help="Deliveries before a batch goes to the "
+                                                                         "dead letters.")] = 5,
+    fetch: Annotated[int, typer.Option("--fetch", min=1, help="Messages pulled at a time.")] = 4,
+    exit_when_idle: Annotated[float | None, typer.Option(
+        "--exit-when-idle", help="Stop after the queue has had nothing pending or in flight this many seconds.")] = None,
+    throttle: Annotated[float, typer.Option("--throttle", hidden=True, help="Pause after each message (tests).")] = 0.0,
+) -> None:
+    """Run a scale-out worker: pull work from NATS JetStream, write to the shared database."""
+    from ..services.workers import ROLES
+
+    if role not in ROLES:
+        raise OpenIRUError(f"role {role!r} is not implemented (implemented: {', '.join(ROLES)})")
+    args = (db, nats_url, ack_wait, max_deliver, fetch, exit_when_idle, throttle)
+    if concurrency == 1:
+        _run_one(*args)
+        return
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    children = [ctx.Process(target=_run_one, args=args, daemon=False) for _ in range(concurrency)]
+    for child in children:
+        child.start()
+    try:
+        for child in children:
+            child.join()
+    except KeyboardInterrupt:
+        for child in children:
+            child.join()
+    if any(child.exitcode for child in children):
+        raise typer.Exit(1)
+
+
+def _run_one(db: str | None, nats_url: str, ack_wait: float, max_deliver: int, fetch: int,
+             exit_when_idle: float | None, throttle: float) -> None:
+    from ..services.workers.detect import run_detect
+    from ..services.workers.stream import Topology
+
+    topo = Topology.from_env(ack_wait=ack_wait, max_deliver=max_deliver)
+    engine = engine_for(db)
+    try:
+        summary = asyncio.run(run_detect(engine, nats_url, topo, fetch=fetch, exit_when_idle=exit_when_idle,
+                                         throttle=throttle, log=_log))
+    finally:
+        engine.dispose()
+    _log(f"detect worker stopped: {summary.messages} messages, {summary.posts} posts scanned, "
+         f"{summary.failed} failures, {summary.dead_lettered} dead-lettered")
+
+
+@queue_app.command("status")
+def queue_status(nats_url: NatsOption = "nats://127.0.0.1:4222", json_out: JsonOption = False) -> None:
+    """Per stream and consumer: pending, in flight, redelivered and dead-lettered messages."""
+    from ..services.workers.status import queue_status as read_status
+    from ..services.workers.stream import Topology
+
+    data = asyncio.run(read_status(nats_url, Topology.from_env()))
+    if json_out:
+        print_json(data)
+        return
+    from rich.table import Table
+
+    table = Table("stream", "consumer", "pending", "in flight", "redelivered", "dead-lettered")
+    for s in data["streams"]:
+        table.add_row(s["stream"], s["consumer"] if s["exists"] else "(not created)", str(s["pending"]),
+                      str(s["in_flight"]), str(s["redelivered"]), str(s["dead_lettered"]))
+    out.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(worker)
+    app.add_typer(queue_app, name="queue")

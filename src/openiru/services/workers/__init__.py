@@ -1,0 +1,10 @@
+"""Scale-out workers: roles that pull work from NATS JetStream and share one database.
+
+``stream`` names and creates the JetStream streams (work queue, dead letters) and
+publishes post keys; ``detect`` is the detection role (pull, scan, commit, ack);
+``status`` reads the queue figures for ``openiru queue status``.  Only the detect role
+is implemented; see docs/scale-out.md.
+"""
+
+#: The roles ``openiru worker --role`` accepts (collect, graph, verify, notify: not yet).
+ROLES = ("detect",)
