@@ -66,10 +66,17 @@ def _platform_use(flagged: list[dict[str, Any]]) -> Section:
                [[a, b, n] for (a, b), n in sorted(by_language.items())], "by_language")], [chart])
 
 
-def _migration(engine: sa.Engine) -> tuple[Section, list[dict[str, Any]]]:
-    from .graph import community_migration
+def _migration(loaded: tuple[Any, Any]) -> tuple[Section, list[dict[str, Any]]]:
+    """As :func:`openiru.services.graph.community_migration` (all of the community), on the graph
+    the report has loaded and ranked once for its migration and domain sections."""
+    import numpy as np
 
-    rows = community_migration(engine)
+    from ..graph.platforms import migration
+
+    data, ranking = loaded
+    member = np.asarray([r != "bystander" for r in ranking.role], bool)
+    chosen = np.flatnonzero(member[data.posts.account]) if data.n else np.zeros(0, np.int64)
+    rows = migration(data.posts.time[chosen], [data.posts.platform[k] for k in chosen.tolist()])
     platforms = sorted({p for r in rows for p in r["platforms"]})
     weeks = [r["week"] for r in rows]
     share = {p: [r["platforms"].get(p, {}).get("share", 0.0) * 100 for r in rows] for p in platforms}
@@ -88,10 +95,10 @@ def _migration(engine: sa.Engine) -> tuple[Section, list[dict[str, Any]]]:
         [Table("Moves", ["week", "platform", "share before (%)", "share after (%)"], moves, "moves")], [chart]), rows
 
 
-def _emerging(engine: sa.Engine) -> tuple[Section, list[dict[str, Any]]]:
+def _emerging(engine: sa.Engine, loaded: tuple[Any, Any]) -> tuple[Section, list[dict[str, Any]]]:
     from .graph import platforms
 
-    rows = sorted(platforms(engine), key=lambda d: (-int(d["emerging"]), -d["flagged_links"]))[:20]
+    rows = sorted(platforms(engine, loaded=loaded), key=lambda d: (-int(d["emerging"]), -d["flagged_links"]))[:20]
     table = Table("Domains flagged content links to", ["domain", "platform", "known", "flagged links", "first seen",
                                                         "growth", "emerging"],
                   [[d["domain"], d["platform"], d["known"], d["flagged_links"], (d["first_seen"] or "")[:10],
@@ -218,8 +225,11 @@ def modus_operandi(engine: sa.Engine, since: datetime | None = None, until: date
     with engine.connect() as conn:
         flagged = _flagged(conn, since, until)
     use = _platform_use(flagged)
-    migration, migration_rows = _migration(engine)
-    emerging, domain_rows = _emerging(engine)
+    from .graph import ranked
+
+    loaded = ranked(engine)
+    migration, migration_rows = _migration(loaded)
+    emerging, domain_rows = _emerging(engine, loaded)
     takedowns, effect, removed = _takedowns(engine, timedelta(days=window_days))
     survival, curves = _survival(engine, removed, now)
     fig = {"kind": "modus-operandi", "flagged_posts": len(flagged), "migration": migration_rows,
