@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
@@ -77,3 +80,14 @@ def actor_name(explicit: str | None) -> str | None:
 def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str))
     sys.stdout.write("\n")
+
+
+def clock() -> Callable[[], datetime]:
+    """The commands' clock: now, or the time ``OPENIRU_NOW`` (ISO) fixes, for rehearsals and tests."""
+    from ..model import parse_time
+
+    fixed = os.environ.get("OPENIRU_NOW")
+    if fixed:
+        at = parse_time(fixed)
+        return lambda: at
+    return lambda: datetime.now(UTC)

@@ -7,9 +7,6 @@ known user in the right role, else a clear error and a non-zero exit.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +19,7 @@ from ..referral.providers import ProviderInfo
 from ..services import delivery, providers, referral_records, referrals, referrals_verify
 from ..services import evidence as evidence_service
 from .common import AsOption, DbOption, JsonOption, actor_name, engine_for, print_json
+from .common import clock as clock  # re-exported: where it always was
 from .referral_admin import register_more
 
 out = Console()
@@ -30,14 +28,6 @@ provider_app = typer.Typer(help="The registry of hosting service providers.", no
 referral_app = typer.Typer(help="Move one referral through its workflow.", no_args_is_help=True)
 
 ListOption = Annotated[list[str] | None, typer.Option()]
-
-
-def clock() -> Callable[[], datetime]:
-    fixed = os.environ.get("OPENIRU_NOW")
-    if fixed:
-        at = parse_time(fixed)
-        return lambda: at
-    return lambda: datetime.now(UTC)
 
 
 @provider_app.command("add")

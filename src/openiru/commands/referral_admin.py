@@ -7,6 +7,8 @@ from there.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -16,7 +18,7 @@ from rich.console import Console
 from ..model import parse_time
 from ..services import audit, operations, referrals_export
 from ..services import deconfliction as deconfliction_service
-from .common import AsOption, DbOption, JsonOption, actor_name, engine_for, print_json
+from .common import AsOption, DbOption, JsonOption, actor_name, clock, engine_for, print_json
 
 out = Console()
 err = Console(stderr=True)
@@ -26,9 +28,7 @@ operation_app = typer.Typer(help="Referral Action Days.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
 
 
-def _clock():  # type: ignore[no-untyped-def]
-    from .referral import clock
-
+def _clock() -> Callable[[], datetime]:
     return clock()
 
 

@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import secrets
 import sys
+from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from ..services import delivery_secrets
-from .common import AsOption, DbOption, JsonOption, actor_name, engine_for, print_json
+from .common import AsOption, DbOption, JsonOption, actor_name, clock, engine_for, print_json
 
 out = Console()
 err = Console(stderr=True)
@@ -25,9 +27,7 @@ secret_app = typer.Typer(help="Providers' webhook secrets (sealed with OPENIRU_S
                          no_args_is_help=True)
 
 
-def _clock():  # type: ignore[no-untyped-def]
-    from .referral import clock
-
+def _clock() -> Callable[[], datetime]:
     return clock()
 
 

@@ -19,6 +19,7 @@ from ..interop.hashlists import HashRecord
 from ..model import utc
 from ..store import schema
 from ..store import tables_detect as td
+from .alert_hits import hits_by_post
 from .detect_banks import add_records, ensure_bank, ruleset_changed
 from .detection_results import EXEMPTIONS, exemption_of
 from .triage_queue import TEXT_SHOWN, refresh_cards
@@ -36,19 +37,6 @@ def parse_post_key(text: str) -> tuple[str, str]:
     if not sep or not platform or not post_id:
         raise ConfigError(f"{text!r}: give the post as PLATFORM:POST_ID (e.g. telegram:-100123/45)")
     return platform, post_id
-
-
-def hits_by_post(conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    h = td.detect_hits
-    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for start in range(0, len(keys), 400):
-        chunk = keys[start:start + 400]
-        rows = conn.execute(sa.select(h).where(sa.tuple_(h.c.platform, h.c.post_id).in_(chunk))
-                            .order_by(h.c.strength.desc(), h.c.id)).all()
-        for r in rows:
-            hit = _hit_of(r, r.strength)
-            out.setdefault((r.platform, r.post_id), []).append(hit)
-    return out
 
 
 def list_alerts(engine: sa.Engine, *, limit: int | None = 50, status: str | None = "open",
@@ -193,27 +181,3 @@ def signal_links(engine: sa.Engine, kind: str = "wallet", min_accounts: int = 2)
     found = [g for g in grouped.values() if len(g["accounts"]) >= min_accounts]
     found.sort(key=lambda g: (-len(g["accounts"]), g["value"]))
     return found
-
-
-def _hit_of(r: sa.Row, strength: float) -> dict[str, Any]:
-    """A hit as the alert JSON shows it, from a ``detect_hits`` row (or a row joined to one,
-    whose hit strength column is named differently: hence ``strength`` is passed in)."""
-    hit: dict[str, Any] = {"matcher": r.matcher, "bank": r.bank, "item": r.item, "label": r.label,
-                           "strength": round(strength, 4)}
-    if r.item_id is not None:
-        hit["item_id"] = r.item_id
-    if r.media_key is not None:
-        hit["media_key"] = r.media_key
-    if r.distance is not None:
-        hit["distance"] = r.distance
-    if r.similarity is not None:
-        hit["similarity"] = r.similarity
-    if r.term is not None:
-        hit["term"] = r.term
-    if r.span_start is not None:
-        hit["span"] = [r.span_start, r.span_end]
-    if r.suppressed:
-        hit["suppressed"] = True
-    if r.detail:
-        hit.update({k: v for k, v in r.detail.items() if k not in hit})
-    return hit

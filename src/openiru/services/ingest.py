@@ -12,9 +12,7 @@ from __future__ import annotations
 import gc
 import queue
 import threading
-from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,50 +28,17 @@ from ..store.batch import Batch, BatchRows
 from ..store.retry import Unit, reason, row_error, write_apart
 from ..store.writer import BatchCounts, PostAuthors, SeenTimes, resolve_edges, write_rows
 from . import import_runs
+from .ingest_summary import MAX_PROBLEMS_SHOWN as MAX_PROBLEMS_SHOWN  # re-exported: where they always were
+from .ingest_summary import IngestSummary as IngestSummary
 from .ingest_worker import MAX_PROBLEMS as MAX_PROBLEMS  # re-exported: where it always was
 from .ingest_worker import Reading, prepare, read_in_child, read_records, reads_in_child
 
 #: Records per batch (one transaction).  10,000 rather than 5,000: half the commits and half
 #: the writing thread's GIL hand-overs per record (see docs/benchmarks/ingest.md).
 BATCH_SIZE = 10_000
-#: Problems shown in a summary's JSON form (MAX_PROBLEMS are kept, all are counted).
-MAX_PROBLEMS_SHOWN = 100
 #: SQLite settings of the importing connection: page cache (KiB) and WAL pages between checkpoints.
 SQLITE_IMPORT_CACHE_KIB = 131072
 SQLITE_IMPORT_CHECKPOINT_PAGES = 16384
-
-
-@dataclass
-class IngestSummary:
-    path: str
-    format: str
-    platform: str
-    posts_read: int = 0
-    posts: int = 0
-    accounts: int = 0
-    edges: int = 0
-    media: int = 0
-    skipped: Counter[str] = field(default_factory=Counter)
-    errors: Counter[str] = field(default_factory=Counter)
-    problems: list[str] = field(default_factory=list)
-    platforms: set[str] = field(default_factory=set)
-    aborted: str | None = None
-    repaired: Counter[str] = field(default_factory=Counter)  # records kept after store.clean's repairs
-    repairs: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # said once: derived ids, date order decided
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "path": self.path, "format": self.format, "platform": self.platform,
-            "posts_read": self.posts_read, "posts": self.posts, "accounts": self.accounts,
-            "edges": self.edges, "media": self.media,
-            "skipped": dict(self.skipped), "errors": dict(self.errors),
-            "skipped_total": sum(self.skipped.values()), "errors_total": sum(self.errors.values()),
-            "problems": self.problems[:MAX_PROBLEMS_SHOWN], "aborted": self.aborted,
-            "repaired": dict(self.repaired), "repaired_total": sum(self.repaired.values()),
-            "repairs": self.repairs[:MAX_PROBLEMS_SHOWN],
-            **({"notes": self.notes} if self.notes else {}),
-        }
 
 
 def available_sources() -> dict[str, type[Source]]:

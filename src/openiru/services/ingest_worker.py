@@ -38,16 +38,14 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from ..errors import OpenIRUError, RecordError
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey
 from ..sources.base import Problem, Source
 from ..store.batch import Batch, BatchRows, SeenTimes, batch_rows
 from ..store.clean import check_account, check_post, describe
-
-if TYPE_CHECKING:
-    from .ingest import IngestSummary
+from .ingest_summary import IngestSummary
 
 #: Inputs of at least this many bytes are read in a child process: below it the start
 #: of a Python process (~0.3 s) outweighs the overlap.  ``None`` turns the child off.

@@ -33,6 +33,7 @@ import sqlalchemy as sa
 from ..model import utc
 from ..store import schema
 from ..store import tables_detect as td
+from .alert_hits import hits_by_post
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -64,8 +65,6 @@ def _card_json(timestamp: Any, text: str | None, hits: list[dict[str, Any]]) -> 
 
 def build_cards(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """Cards of these posts, from their rows and hits as they are now."""
-    from .detect_alerts import hits_by_post
-
     p = schema.posts
     out: dict[tuple[str, str], str] = {}
     keys = list(keys)
