@@ -104,7 +104,7 @@ def page(demo: dict[str, Any], browser: Any, request: pytest.FixtureRequest) -> 
     pg.wait_for_url(lambda url: "/login" not in url)
     yield pg
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"console-{request.node.name}.png"))
+    pg.screenshot(path=str(ARTIFACTS / ("console-" + re.sub(r"[^\w-]+", "_", request.node.name).strip("_") + ".png")))
     context.close()
 
 

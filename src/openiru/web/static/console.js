@@ -136,7 +136,10 @@
 
   /* Who a person is, in words: display name and @handle (the id when there is no handle). */
   function personLabel(a) {
-    const handle = a.handle ? "@" + String(a.handle).replace(/^@/, "") : null;
+    // some sources put the channel's title where a handle goes: no "@" before a name with spaces
+    const raw = a.handle ? String(a.handle).replace(/^@/, "") : null;
+    const handle = raw && !/\s/.test(raw) ? "@" + raw : null;
+    if (raw && !handle && !a.display_name) return raw;
     if (a.display_name && handle) return a.display_name + " (" + handle + ")";
     return a.display_name || handle || a.account_id;
   }

@@ -18,7 +18,7 @@
   }
   function hash(s) { let h = 0; for (const c of String(s)) h = (h * 31 + c.charCodeAt(0)) >>> 0; return h; }
 
-  const label = (n) => (n.handle ? "@" + String(n.handle).replace(/^@/, "") : (n.display_name || OIRU.shortId(n.account_id)));
+  const label = (n) => (n.handle && !/\s/.test(n.handle) ? "@" + String(n.handle).replace(/^@/, "") : (n.display_name || n.handle || OIRU.shortId(n.account_id)));
 
   function elements(data, centre) {
     const maxW = Math.max(1, ...data.nodes.map((n) => n.weight || 1));

@@ -18,8 +18,8 @@ OIRU.pages["key-accounts"] = function () {
       { title: "#", render: () => ++rank },
       { title: "Account", render: (a) => OIRU.accountLink(a) },
       { title: "Score", render: (a) => OIRU.num(a.score, 3) },
-      { title: "Role", render: (a) => a.role || "–" },
-      { title: "Community", render: (a) => (a.community === null || a.community === undefined ? "none" : el("a", { href: "/console/network?community=" + a.community, text: "community " + a.community })) },
+      { title: "Role", render: (a) => el("span.nowrap", { text: a.role || "–" }) },
+      { title: "Community", render: (a) => (a.community === null || a.community === undefined ? "none" : el("a.nowrap", { href: "/console/network?community=" + a.community, text: "community " + a.community })) },
       { title: "Why", render: why },
     ], document.getElementById("table"), document.getElementById("more"));
   };

@@ -35,6 +35,8 @@ OIRU.pages.network = async function () {
     OIRU.fill(box);
     view = OIRU.graph.draw(box, data, { minLabelSize: data.nodes.length > 150 ? 12 : 7, colourBy: document.getElementById("graph-colour").value, legend: document.getElementById("graph-legend"),
       onSelect: OIRU.graph.selectedBox(document.getElementById("graph-info"), () => view) });
+    const find = document.getElementById("graph-search").value;
+    document.getElementById("search-count").textContent = find ? view.search(find) + " found" : "";
     document.getElementById("graph-summary").textContent = data.nodes.length + " most active of " + data.accounts_in_window + " interacting accounts, " + data.edges.length +
       " interaction links. Scroll to zoom, drag to pan, click a node for details, double-click to expand it.";
   }
