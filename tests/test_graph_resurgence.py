@@ -125,3 +125,12 @@ def test_a_distinctive_bio_identifies_a_renamed_account_and_a_stock_bio_does_not
 
     assert linked("Collects lantern photographs from the northern coast since 2009", 0) == {("2", "1")}
     assert linked("Member of the circle.", 6) == set()
+
+
+def test_a_silent_account_replaced_without_shared_audience_or_content_is_a_switch_not_evasion() -> None:
+    accounts = [AccountRow("x", "1", "nadia_ilves", "Nadia Ilves"), AccountRow("x", "2", "nadiailves_", "Nadia Ilves")]
+    posts = [PostRow("x", f"{aid}-{d}", aid, T0 + timedelta(days=d, hours=2), f"garden diary {aid} day {d} notes")
+             for aid, days in (("1", range(0, 20)), ("2", range(21, 40))) for d in days]
+    assert find_links(assemble(accounts, posts, [])) == []
+    accounts[0].status, accounts[0].status_changed_at = "suspended", T0 + timedelta(days=19, hours=5)
+    assert [lk.link for lk in find_links(assemble(accounts, posts, []))] == ["recreated"]

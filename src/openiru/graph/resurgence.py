@@ -326,6 +326,8 @@ def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[st
     ratios = log_likelihood_ratios(obs)
     if identity_evidence(ratios) < MIN_IDENTITY_EVIDENCE:
         return None
+    if not removed and ratios["audience"] <= 0 and ratios["content"] <= 0:
+        return None   # never removed, nothing carried over: a person switching accounts, not evasion
     score = probability(ratios)
     return AccountLink(new, old, round(score, 4), "recreated", {
         "link": "recreated", "similarity": {k: None if v is None else round(v, 3) for k, v in sims.items()},
