@@ -20,12 +20,13 @@ import sqlalchemy as sa
 from ..detect.lexicon import Term
 from ..detect.pipeline import BankItem, BankSpec, Ruleset
 from ..errors import ConfigError, FormatError, NotFoundError, RecordError
-from ..interop.hashlists import HashRecord, read_hash_list, write_hash_list
+from ..interop.hashlists import HashRecord, read_hash_list, sniff_format, write_hash_list
 from ..sources.base import Problem
 from ..sources.term_lists import read_lexicon
 from ..store import schema
 from ..store import tables_detect as td
 from ..store.writer import dialect_insert
+from .change_audit import audited_import
 
 INSERT_CHUNK = 5000
 PURPOSES = ("match", "suppression")
@@ -100,41 +101,46 @@ def _bump(conn: sa.Connection, bank: str) -> None:
 
 
 def add_records(conn: sa.Connection, bank: str, records: Iterable[HashRecord]) -> tuple[int, int, int]:
-    """Insert (or, for deleted records, remove) items; ``(added, existing, removed)``."""
+    """Insert (or, for deleted records, remove) items; ``(added, existing, removed)``.
+
+    Rows go in with bulk statements (services/detect_bulk.py): a staging table filled
+    by ``executemany`` (SQLite) or ``COPY`` (PostgreSQL), then one ``INSERT ... SELECT
+    ... ON CONFLICT DO NOTHING`` per run of additions, in file order (the first of
+    duplicate values is kept, as row by row)."""
+    from .detect_bulk import BulkInserter
+
     t = td.detect_bank_items
     added = existing = removed = 0
-    rows: list[dict[str, Any]] = []
-    now = _now()
-
-    def flush() -> None:
-        nonlocal added, existing
-        if not rows:
-            return
-        stmt = dialect_insert(conn, t).on_conflict_do_nothing().returning(t.c.id)
-        n = len(conn.execute(stmt, rows).all())
-        added += n
-        existing += len(rows) - n
-        rows.clear()
-
-    for rec in records:
-        key = value_key(rec.value)
-        if rec.deleted:
-            flush()
-            removed += max(conn.execute(sa.delete(t).where(
-                t.c.bank == bank, t.c.kind == rec.kind, t.c.value_key == key)).rowcount, 0)
-            continue
-        rows.append({"bank": bank, "kind": rec.kind, "value": rec.value, "value_key": key,
-                     "item": rec.item, "label": rec.label, "organisation": rec.organisation,
-                     "outlet": rec.outlet, "source": rec.source, "language": rec.language,
-                     "status": "active", "match_count": 0, "added_at": now})
-        if len(rows) >= INSERT_CHUNK:
-            flush()
-    flush()
+    with BulkInserter(conn, bank, _now()) as bulk:
+        rows: list[tuple[Any, ...]] = []
+        for rec in records:
+            if rec.deleted:
+                a, e = bulk.insert(rows)
+                added, existing, rows = added + a, existing + e, []
+                removed += max(conn.execute(sa.delete(t).where(
+                    t.c.bank == bank, t.c.kind == rec.kind, t.c.value_key == value_key(rec.value))).rowcount, 0)
+                continue
+            rows.append((rec.kind, rec.value, value_key(rec.value), rec.item, rec.label, rec.organisation,
+                         rec.outlet, rec.source, rec.language))
+        a, e = bulk.insert(rows)
+        added, existing = added + a, existing + e
     if added or removed:
         _bump(conn, bank)
     return added, existing, removed
 
 
+def _add_values(conn: sa.Connection, bank: str, kind: str, values: list[str]) -> tuple[int, int]:
+    """Bulk-add bare values of one kind (the fast path of a plain hash list)."""
+    from .detect_bulk import BulkInserter
+
+    with BulkInserter(conn, bank, _now()) as bulk:
+        added, existing = bulk.insert_values(kind, values)
+    if added:
+        _bump(conn, bank)
+    return added, existing
+
+
+@audited_import("bank.import", "bank")
 def import_hash_list(engine: sa.Engine, path: Path, bank: str, *, kind: str | None = None,
                      fmt: str = "auto", purpose: str | None = None, strict: bool = False,
                      pdq_max_distance: int | None = None, pdq_min_quality: int | None = None,
@@ -144,6 +150,15 @@ def import_hash_list(engine: sa.Engine, path: Path, bank: str, *, kind: str | No
     if not path.exists():
         raise NotFoundError(f"{path}: no such file")
     summary = ImportSummary(str(path), bank)
+    fast = _plain_pdq_values(path, fmt, kind)
+    if fast is not None:  # a clean plain PDQ list: no per-line objects
+        with engine.begin() as conn:
+            ensure_bank(conn, bank, kind, purpose, pdq_max_distance=pdq_max_distance,
+                        pdq_min_quality=pdq_min_quality, text_min_similarity=text_min_similarity)
+            summary.added, summary.existing = _add_values(conn, bank, "pdq", fast)
+            if summary.added:
+                ruleset_changed(conn)
+        return summary
     good: list[HashRecord] = []
     try:
         for record in read_hash_list(path, fmt, kind):
@@ -165,6 +180,32 @@ def import_hash_list(engine: sa.Engine, path: Path, bank: str, *, kind: str | No
         if summary.added or summary.removed:
             ruleset_changed(conn)
     return summary
+
+
+def _plain_pdq_values(path: Path, fmt: str, kind: str | None) -> list[str] | None:
+    """The values of a plain PDQ list in which every line is a PDQ hash (or blank, or a
+    ``#`` comment), lower-cased; None for anything else (read record by record then,
+    which reports each bad line)."""
+    if kind != "pdq" or fmt not in ("plain", "auto"):
+        return None
+    if fmt == "auto" and sniff_format(path) != "plain":
+        return None
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    values = [v for v in map(str.strip, text.split("\n")) if v and v[0] != "#"]
+    if any(len(v) != 64 for v in values):
+        return None
+    joined = "".join(values).lower()
+    if not joined.isascii():
+        return None
+    try:
+        if len(bytes.fromhex(joined)) != 32 * len(values):  # fromhex skips inner spaces: caught here
+            return None
+    except ValueError:
+        return None
+    return [joined[i:i + 64] for i in range(0, len(joined), 64)]
 
 
 def bank_records(conn: sa.Connection, bank: str) -> list[HashRecord]:
@@ -207,6 +248,7 @@ def list_banks(engine: sa.Engine) -> list[dict[str, Any]]:
     return out
 
 
+@audited_import("lexicon.import", "lexicon")
 def import_lexicon(engine: sa.Engine, path: Path, name: str = "default", strict: bool = False) -> ImportSummary:
     """Import a lexicon: a plain list (one term a line, ``#tag`` lines hashtags), CSV with or
     without the header ``term,language,kind,label`` (the demo's lexicon.csv), or XLSX."""
@@ -248,13 +290,13 @@ def _lexicon_rows(path: Path, name: str, strict: bool, summary: ImportSummary,
 
 
 def import_known_texts(engine: sa.Engine, path: Path, bank: str = "known-texts", strict: bool = False,
-                       min_similarity: float | None = None) -> ImportSummary:
+                       min_similarity: float | None = None, actor: str | None = None) -> ImportSummary:
     """Import known texts (JSONL ``{"id", "text", "language", "label"}``, or plain text: texts
     separated by blank lines, or one a line) into a text bank."""
     path = Path(path)
     jsonl = path.is_file() and path.read_bytes()[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
     return import_hash_list(engine, path, bank, kind="text", fmt="jsonl" if jsonl else "texts", strict=strict,
-                            text_min_similarity=min_similarity)
+                            text_min_similarity=min_similarity, actor=actor)
 
 
 def load_ruleset(conn: sa.Connection, include_pdq: bool = True) -> Ruleset:
