@@ -1,27 +1,17 @@
-"""Connectors by name, from the ``openiru.connectors`` entry-point group."""
+"""Connectors by name, from the ``openiru.connectors`` entry-point group (loaded by
+:mod:`openiru.plugins`, which leaves a broken plug-in out with a warning)."""
 
 from __future__ import annotations
 
-import sys
-from functools import cache
-from importlib.metadata import entry_points
-
 from ...errors import ConfigError
+from ...plugins import CONNECTOR_GROUP as CONNECTOR_GROUP  # re-exported: where it always was
+from ...plugins import connectors
 from ...sources.connectors.base import Connector
 
-CONNECTOR_GROUP = "openiru.connectors"
 
-
-@cache
 def connector_classes() -> dict[str, type[Connector]]:
     """Every connector plugin that loads (one that fails is left out with a warning)."""
-    found: dict[str, type[Connector]] = {}
-    for ep in entry_points(group=CONNECTOR_GROUP):
-        try:
-            found[ep.name] = ep.load()
-        except Exception as exc:  # a broken plugin must not stop the others
-            print(f"openiru: connector plugin {ep.name!r} unavailable: {exc}", file=sys.stderr)
-    return found
+    return connectors()
 
 
 def connector_class(name: str) -> type[Connector]:
