@@ -121,8 +121,14 @@ def load_referrals(conn: sa.Connection, f: Filters, member_state: str | None = N
     return out
 
 
+_ZERO = timedelta(0)
+
+
 def _aware(value: datetime | None) -> datetime | None:
-    return utc(value) if value is not None else None
+    """Aware and at UTC offset 0 (a UTC session's own zone object is kept: no conversion)."""
+    if value is None or (value.tzinfo is not None and value.utcoffset() == _ZERO):
+        return value
+    return utc(value)
 
 
 def _s(delta: timedelta | None) -> float | None:
@@ -185,9 +191,11 @@ def detection_counts(conn: sa.Connection, f: Filters, weekly: bool = True) -> li
     add("alerts", al.c.created_at, on_alert, [])
     add("confirmed", al.c.decided_at, on_alert, [al.c.status == "confirmed"])
     add("rejected", al.c.decided_at, on_alert, [al.c.status == "rejected"])
-    add("reuploads", p.c.timestamp, p, [sa.exists().where(
-        h.c.platform == p.c.platform, h.c.post_id == p.c.post_id, h.c.matcher.in_(HASH_MATCHERS),
-        h.c.suppressed.is_(False))])
+    # driven from the hits (few) rather than tested for every post (many)
+    hashed = (sa.select(h.c.platform, h.c.post_id).where(h.c.matcher.in_(HASH_MATCHERS), h.c.suppressed.is_(False))
+              .distinct().subquery())
+    add("reuploads", p.c.timestamp,
+        p.join(hashed, sa.and_(hashed.c.platform == p.c.platform, hashed.c.post_id == p.c.post_id)), [])
     return [{"platform": k[0], "language": k[1] or None, "week": k[2] or None, **v} for k, v in sorted(rows.items())]
 
 
