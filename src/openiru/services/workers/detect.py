@@ -103,7 +103,7 @@ async def run_detect(engine: sa.Engine, nats_url: str, topo: Topology, *, fetch:
         while not stop.is_set():
             try:
                 msgs = await sub.fetch(fetch, timeout=1.0)
-            except nats.errors.TimeoutError:
+            except (TimeoutError, nats.errors.TimeoutError):  # nothing came (fetch of n raises the builtin)
                 if exit_when_idle is not None:
                     info = await js.consumer_info(topo.stream, topo.consumer)
                     if info.num_pending or info.num_ack_pending:
@@ -147,4 +147,4 @@ async def _handle(js: Any, topo: Topology, scanner: PostScanner, msg: Any, summa
     await msg.ack_sync()
     summary.messages += 1
     summary.posts += scanned
-    log(f"scanned {scanned} posts (message {seq})")
+    log(f"scanned {scanned} posts (message {seq}, delivery {msg.metadata.num_delivered})")

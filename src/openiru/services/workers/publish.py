@@ -37,7 +37,7 @@ class Publisher:
     async def _ensure(self) -> None:
         nc = await connect(self.nats_url)
         try:
-            await ensure(nc.jetstream(), self.topo)
+            await ensure(nc.jetstream(), self.topo, consumer=False)
         finally:
             await nc.close()
 

@@ -27,8 +27,9 @@ async def queue_status(nats_url: str, topo: Topology) -> dict[str, Any]:
         try:
             entry["messages"] = (await js.stream_info(topo.stream)).state.messages
             info = await js.consumer_info(topo.stream, topo.consumer)
-        except NotFoundError:
+        except NotFoundError:  # no consumer yet: every message in the work queue waits
             entry["exists"] = False
+            entry["pending"] = entry["messages"]
         else:
             entry.update(pending=info.num_pending, in_flight=info.num_ack_pending,
                          redelivered=info.num_redelivered, delivered=info.delivered.stream_seq,

@@ -103,24 +103,31 @@ async def _quiet(exc: Exception) -> None:
     """Connection errors surface where they matter (the next call fails); not printed twice."""
 
 
-async def ensure(js: Any, topo: Topology) -> None:
-    """Create (or bring up to date) the stream, the dead-letter stream and the durable consumer."""
+async def ensure(js: Any, topo: Topology, consumer: bool = True) -> None:
+    """Create the stream and the dead-letter stream if missing; with ``consumer`` (the workers),
+    also the durable consumer, or bring its ``ack_wait`` and ``max_deliver`` to ``topo``'s (a
+    publisher leaves the consumer alone: messages wait in the work queue until one exists)."""
     from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType, StreamConfig
     from nats.js.errors import NotFoundError
 
     for name, subject, retention in ((topo.stream, topo.subject, RetentionPolicy.WORK_QUEUE),
                                      (topo.dlq_stream, topo.dlq_subject, RetentionPolicy.LIMITS)):
-        config = StreamConfig(name=name, subjects=[subject], retention=retention, storage=StorageType.FILE)
         try:
             await js.stream_info(name)
         except NotFoundError:
-            await js.add_stream(config)
-    consumer = ConsumerConfig(durable_name=topo.consumer, ack_policy=AckPolicy.EXPLICIT, ack_wait=topo.ack_wait,
-                              max_deliver=topo.max_deliver, filter_subject=topo.subject, max_ack_pending=1000)
+            await js.add_stream(StreamConfig(name=name, subjects=[subject], retention=retention,
+                                             storage=StorageType.FILE))
+    if not consumer:
+        return
+    config = ConsumerConfig(durable_name=topo.consumer, ack_policy=AckPolicy.EXPLICIT, ack_wait=topo.ack_wait,
+                            max_deliver=topo.max_deliver, filter_subject=topo.subject, max_ack_pending=1000)
     try:
-        await js.consumer_info(topo.stream, topo.consumer)
+        info = await js.consumer_info(topo.stream, topo.consumer)
     except NotFoundError:
-        await js.add_consumer(topo.stream, consumer)
+        await js.add_consumer(topo.stream, config)
+        return
+    if (info.config.ack_wait, info.config.max_deliver) != (topo.ack_wait, topo.max_deliver):
+        await js.add_consumer(topo.stream, config)  # the server updates a durable's editable settings
 
 
 async def publish_keys(js: Any, topo: Topology, keys: Iterable[tuple[str, str]]) -> int:

@@ -1,0 +1,262 @@
+"""Scale-out workers on a real NATS JetStream (127.0.0.1:4222) and the shared database.
+
+Each test uses its own stream names (``OPENIRU_NATS_PREFIX``) and deletes them after;
+without a reachable nats-server the tests skip with the reason.  Workers run as real
+``openiru worker`` processes; the SIGKILL test uses PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from openiru.cli import app
+from openiru.services.detect_banks import import_lexicon
+from openiru.services.workers import stream
+from openiru.services.workers.status import queue_status
+from openiru.services.workers.stream import Topology, decode_keys, encode_keys
+from openiru.store.db import open_database
+
+NATS_URL = os.environ.get("OPENIRU_TEST_NATS", "nats://127.0.0.1:4222")
+OPENIRU = [sys.executable, "-c", "from openiru.cli import main; main()"]
+
+
+def _nats_reason() -> str | None:
+    host, port = NATS_URL.rsplit("/", 1)[-1].split(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=1).close()
+    except OSError as exc:
+        return f"nats-server not reachable at {NATS_URL} ({exc}); start it with `nats-server -js`"
+    return None
+
+
+async def _delete_streams(topo: Topology) -> None:
+    import nats
+    from nats.js.errors import NotFoundError
+
+    nc = await nats.connect(NATS_URL)
+    js = nc.jetstream()
+    for name in (topo.stream, topo.dlq_stream):
+        try:
+            await js.delete_stream(name)
+        except NotFoundError:
+            pass
+    await nc.close()
+
+
+@pytest.fixture
+def topo(monkeypatch: pytest.MonkeyPatch) -> Iterator[Topology]:
+    reason = _nats_reason()
+    if reason:
+        pytest.skip(reason)
+    prefix = f"t{uuid.uuid4().hex[:10]}"
+    monkeypatch.setenv("OPENIRU_NATS_PREFIX", prefix)
+    t = Topology.from_env()
+    try:
+        yield t
+    finally:
+        asyncio.run(_delete_streams(t))
+
+
+def _write_posts(path: Path, n: int) -> set[str]:
+    """n posts, every third naming a fictional outlet of the lexicon; returns their flagged ids."""
+    flagged = set()
+    with path.open("w", encoding="utf-8") as fh:
+        for i in range(n):
+            text = f"Velmor Herald item {i}" if i % 3 == 0 else f"neutral placeholder {i}"
+            if i % 3 == 0:
+                flagged.add(str(i))
+            fh.write(json.dumps({"platform": "x", "id": str(i), "author_id": f"a{i % 7}", "text": text,
+                                 "timestamp": "2024-01-01T00:00:00Z"}) + "\n")
+    return flagged
+
+
+def _prepare(url: str, tmp_path: Path, n: int) -> tuple[Path, set[str]]:
+    lexicon = tmp_path / "lexicon.csv"
+    lexicon.write_text("term,language,kind,label\nVelmor Herald,en,outlet,org\n", encoding="utf-8")
+    engine = open_database(url)
+    import_lexicon(engine, lexicon)
+    engine.dispose()
+    posts = tmp_path / "posts.jsonl"
+    return posts, _write_posts(posts, n)
+
+
+def _hits(url: str) -> list[tuple[str, str, str | None]]:
+    engine = open_database(url)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT platform, post_id, term FROM detect_hits ORDER BY 1, 2, 3")).all()
+        unscanned = conn.execute(sa.text("SELECT count(*) FROM posts WHERE scanned_at IS NULL")).scalar()
+    engine.dispose()
+    assert unscanned == 0
+    return [tuple(r) for r in rows]
+
+
+def _worker(url: str, *extra: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([*OPENIRU, "worker", "--role", "detect", "--db", url, "--nats", NATS_URL, *extra],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+
+
+def _finish(worker: subprocess.Popen[str], timeout: float = 120) -> str:
+    """Wait for a worker to exit by itself; its stderr (the test fails if it failed)."""
+    _, err = worker.communicate(timeout=timeout)
+    assert worker.returncode == 0, err[-2000:]
+    return err
+
+
+def _status() -> dict:
+    done = CliRunner().invoke(app, ["queue", "status", "--json", "--nats", NATS_URL])
+    assert done.exit_code == 0, done.output
+    return json.loads(done.output)
+
+
+def test_keys_round_trip_and_poison_is_refused() -> None:
+    keys = [("x", "1"), ("telegram", "-100/7")]
+    assert decode_keys(encode_keys(keys)) == keys
+    for bad in (b"not json", b"[]", b'{"posts": [["x"]]}', b'{"posts": [["x", 1]]}'):
+        with pytest.raises(ValueError):
+            decode_keys(bad)
+
+
+def test_ingest_publishes_and_a_worker_scans_like_the_embedded_default(topo: Topology, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'queued.db'}"
+    posts, flagged = _prepare(url, tmp_path, 90)
+    runner = CliRunner()
+    done = runner.invoke(app, ["ingest", str(posts), "--format", "jsonl", "--db", url, "--nats", NATS_URL])
+    assert done.exit_code == 0, done.output
+    assert _status()["pending"] == 1  # one message waits; nothing was scanned in the importing process
+    engine = open_database(url)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM posts WHERE scanned_at IS NULL")).scalar() == 90
+    engine.dispose()
+    worker = _worker(url, "--exit-when-idle", "1")
+    _finish(worker)
+    queued = _hits(url)
+    assert {post_id for _, post_id, _ in queued} == flagged
+    # the embedded default: same file, no NATS, scanned in the importing process
+    plain = f"sqlite:///{tmp_path / 'plain.db'}"
+    _prepare(plain, tmp_path, 90)
+    assert runner.invoke(app, ["ingest", str(posts), "--format", "jsonl", "--db", plain]).exit_code == 0
+    assert _hits(plain) == queued
+    status = _status()
+    assert (status["pending"], status["in_flight"], status["dead_lettered"]) == (0, 0, 0)
+
+
+def test_a_poisoned_message_goes_to_the_dead_letters_and_the_stream_goes_on(topo: Topology,
+                                                                             tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'w.db'}"
+    posts, flagged = _prepare(url, tmp_path, 30)
+    done = CliRunner().invoke(app, ["ingest", str(posts), "--format", "jsonl", "--db", url, "--nats", NATS_URL])
+    assert done.exit_code == 0, done.output
+
+    async def poison() -> None:
+        import nats
+        nc = await nats.connect(NATS_URL)
+        await nc.jetstream().publish(topo.subject, b"\x00 not a batch", stream=topo.stream)
+        await nc.close()
+
+    asyncio.run(poison())
+    assert _status()["pending"] == 2
+    worker = _worker(url, "--exit-when-idle", "1")
+    assert "dead-lettered unreadable message" in _finish(worker)
+    assert {post_id for _, post_id, _ in _hits(url)} == flagged
+    status = _status()
+    assert (status["pending"], status["in_flight"], status["dead_lettered"]) == (0, 0, 1)
+
+
+def test_a_batch_that_keeps_failing_is_dead_lettered_after_max_deliver(topo: Topology, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from openiru.services.workers import detect
+
+    def broken(self: detect.PostScanner, keys: list[tuple[str, str]]) -> int:
+        raise RuntimeError("database refused the batch")
+
+    monkeypatch.setattr(detect.PostScanner, "scan_keys", broken)
+    t = Topology.from_env(ack_wait=1.0, max_deliver=2)
+
+    async def go() -> detect.WorkerSummary:
+        nc = await stream.connect(NATS_URL)
+        js = nc.jetstream()
+        await stream.ensure(js, t)
+        await stream.publish_keys(js, t, [("x", "1")])
+        await nc.close()
+        engine = open_database(f"sqlite:///{tmp_path / 'w.db'}")
+        try:
+            return await detect.run_detect(engine, NATS_URL, t, exit_when_idle=1.5, log=lambda line: None)
+        finally:
+            engine.dispose()
+
+    summary = asyncio.run(go())
+    assert summary.failed == 2 and summary.messages == 0
+    status = asyncio.run(queue_status(NATS_URL, t))
+    assert (status["pending"], status["in_flight"], status["dead_lettered"]) == (0, 0, 1)
+
+
+def test_a_worker_killed_mid_batch_loses_nothing(topo: Topology, pg_url: str, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from openiru.services.ingest import ingest_source, source_for
+    from openiru.services.workers.publish import Publisher
+
+    posts, flagged = _prepare(pg_url, tmp_path, 300)
+    monkeypatch.setattr(stream, "KEYS_PER_MESSAGE", 15)  # 20 messages
+    publisher = Publisher(NATS_URL)
+    engine = open_database(pg_url)
+    ingest_source(engine, source_for(posts, "jsonl", None), after_batch=publisher.hooks(engine))
+    engine.dispose()
+    assert publisher.flush() == 300 and publisher.messages == 20
+
+    first = _worker(pg_url, "--ack-wait", "2", "--fetch", "5", "--throttle", "0.3")
+    assert first.stderr is not None
+    for line in first.stderr:  # the first batch is being worked through
+        if line.startswith("scanned"):
+            break
+    first.send_signal(signal.SIGKILL)
+    assert first.wait(timeout=30) == -signal.SIGKILL
+    lines = [line, *first.stderr.read().splitlines()]  # what it wrote before it died
+    first.stderr.close()
+    first_done = {int(x.split("(message ")[1].split(",")[0]) for x in lines if x.startswith("scanned")}
+    status = _status()
+    assert status["in_flight"] > 0  # killed holding messages it had fetched and not acknowledged
+    before = status["in_flight"] + status["pending"]
+
+    # two workers started after the first died share the rest, the dead worker's messages included
+    late = [_worker(pg_url, "--ack-wait", "2", "--exit-when-idle", "2") for _ in range(2)]
+    deadline = time.monotonic() + 180
+    logs = []
+    try:
+        for w in late:
+            logs.append(_finish(w, max(1.0, deadline - time.monotonic())))
+    finally:
+        for w in late:
+            if w.poll() is None:
+                w.kill()
+                w.communicate()
+    status = _status()
+    assert (status["pending"], status["in_flight"], status["dead_lettered"]) == (0, 0, 0)
+    assert before >= 1
+    scanned = [line.split("(message ")[1].rstrip(")").split(", delivery ")
+               for log in logs for line in log.splitlines() if line.startswith("scanned")]
+    assert any(int(delivery) >= 2 for _, delivery in scanned)  # the dead worker's messages, handed on
+    assert first_done | {int(seq) for seq, _ in scanned} == set(range(1, 21))
+    hits = _hits(pg_url)
+    assert len(hits) == len(set(hits)) == len(flagged)  # each post's hit once
+    assert {post_id for _, post_id, _ in hits} == flagged
+    # equal to the in-process scan of the same posts
+    from openiru.services.detect_scan import scan
+
+    engine = open_database(pg_url)
+    scan(engine, rescan=True, workers=1)
+    engine.dispose()
+    assert _hits(pg_url) == hits
