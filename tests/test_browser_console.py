@@ -348,3 +348,22 @@ def test_audit_and_users_pages_in_words(page: Any, demo: dict[str, Any]) -> None
     page.goto(demo["base"] + "/console/users")
     expect(page.locator("#table tbody tr").first).to_be_visible()
     finished(page)
+
+
+def test_post_with_matched_image_shows_it_blurred(page: Any, demo: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/triage")
+    page.select_option("select[name=signal]", "pdq")
+    page.click("#triage-apply")
+    expect(page.locator("#queue .item").first).to_contain_text("Image matches")
+    page.goto(demo["base"] + str(page.locator("#queue .item a.post-link").first.get_attribute("href")))
+    image = page.locator("#media-body img").first
+    expect(image).to_have_class(re.compile("blurred"))
+    expect(image).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert page.locator("#media-body .media-missing").count() == 0
+    expect(page.locator("#evidence-sentences")).to_contain_text("PDQ distance")
+    image.click()
+    expect(image).not_to_have_class(re.compile("blurred"))
+    finished(page)

@@ -48,6 +48,7 @@ function showMedia(post) {
     const isVideo = (m.mime || "").startsWith("video/");
     const node = isVideo ? el("video.blurred", { src: src, preload: "metadata", controls: true }) : el("img.blurred", { src: src, alt: "collected media (blurred)", loading: "lazy" });
     node.addEventListener("click", () => node.classList.toggle("blurred"));
+    node.addEventListener("error", () => node.replaceWith(el("p.hint.media-missing", { text: "This file is not in this server's media store (start the server with the OPENIRU_DATA the import used, or import the export again with its media)." })));
     media.append(el("figure", {}, node, el("figcaption.hint", { text: (m.mime || "unknown type") + (m.size ? " · " + Math.round(m.size / 1024) + " KiB" : "") + (m.pdq ? " · PDQ " + m.pdq.slice(0, 16) + "…" : "") })));
   }
 }
