@@ -198,6 +198,7 @@ def test_webhook_send_generates_a_provider_secret(db: str, capsys: pytest.Captur
 
     monkeypatch.delenv("OPENIRU_WEBHOOK_SECRET", raising=False)
     fake = FakeProvider()
+    monkeypatch.setenv("OPENIRU_WEBHOOK_ALLOW", fake.base.removeprefix("http://"))
     try:
         assert run(["provider", "add", "Hook Host", "--domain", "hookhost.example", "--webhook",
                     fake.base + "/hook", "--as", "ana"]) == 0

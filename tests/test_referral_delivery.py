@@ -73,8 +73,9 @@ class FakeProvider:
 @pytest.fixture
 def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeProvider]:
     f = FakeProvider()
-    # the outbound client refuses 127.0.0.1 unless the allow-list names it
+    # the outbound client refuses 127.0.0.1 unless the allow-lists name it (fetches, webhooks)
     monkeypatch.setenv("OPENIRU_FETCH_ALLOW", f"127.0.0.1:{f.server.server_address[1]}")
+    monkeypatch.setenv("OPENIRU_WEBHOOK_ALLOW", f"127.0.0.1:{f.server.server_address[1]}")
     yield f
     f.close()
 

@@ -35,6 +35,12 @@ def resolve_fetch_allow(explicit: str | None = None, env: Mapping[str, str] | No
     return explicit if explicit is not None else (os.environ if env is None else env).get("OPENIRU_FETCH_ALLOW", "")
 
 
+def resolve_webhook_allow(explicit: str | None = None, env: Mapping[str, str] | None = None) -> str:
+    """The webhook delivery allow-list (``OPENIRU_WEBHOOK_ALLOW``), in the form of
+    ``OPENIRU_FETCH_ALLOW``: internal addresses a provider webhook may post to."""
+    return explicit if explicit is not None else (os.environ if env is None else env).get("OPENIRU_WEBHOOK_ALLOW", "")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     db_url: str

@@ -6,7 +6,9 @@ Configuration comes from keyword options or environment variables:
 naming another variable; otherwise :func:`openiru.services.delivery.send` passes
 the provider's sealed secret, see :mod:`openiru.services.delivery_secrets`, as
 the ``secret`` option; a plain-text contact ``webhook_secret`` of earlier
-versions is still read); ``OPENIRU_OUTBOX`` for file export.
+versions is still read); ``OPENIRU_OUTBOX`` for file export.  Webhooks post
+through the SSRF-safe outbound client (:mod:`.outbound`): an internal address
+is refused unless ``OPENIRU_WEBHOOK_ALLOW`` names it.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ import httpx
 
 from ..referral.delivery import DeliveryChannel, DeliveryPackage, DeliveryResult
 from ..referral.providers import ProviderInfo
+from .outbound import FetchPolicy, FetchRefused, Outbound
 
 SIGNATURE_HEADER = "X-OpenIRU-Signature"
 
@@ -75,7 +78,10 @@ class WebhookChannel(DeliveryChannel):
     """JSON POST signed with HMAC-SHA256, retried with exponential backoff.
 
     ``sleep`` is injectable so tests never wait; 4xx answers other than 408
-    and 429 are not retried (the request itself is wrong).
+    and 429 are not retried (the request itself is wrong), nor are redirects (not
+    followed) and addresses the outbound policy refuses.  The ``policy`` option (a
+    :class:`.outbound.FetchPolicy`, for the demo and tests) replaces
+    ``FetchPolicy.for_webhooks()`` (``OPENIRU_WEBHOOK_ALLOW``).
     """
 
     name = "webhook"
@@ -106,11 +112,17 @@ class WebhookChannel(DeliveryChannel):
                    "X-OpenIRU-Reference": package.reference}
         errors: list[str] = []
         attempts = 0
-        with httpx.Client(timeout=float(self.options.get("timeout", 10))) as client:
+        policy = self.options.get("policy")
+        if not isinstance(policy, FetchPolicy):
+            policy = FetchPolicy.for_webhooks(timeout=float(self.options.get("timeout", 10)))
+        with Outbound(policy) as client:
             for attempt in range(self.retries + 1):
                 attempts = attempt + 1
                 try:
-                    response = client.post(url, content=body, headers=headers)
+                    response = client.post(str(url), content=body, headers=headers)
+                except FetchRefused as exc:
+                    errors.append(f"FetchRefused: {exc} (OPENIRU_WEBHOOK_ALLOW may name it)")
+                    break
                 except httpx.HTTPError as exc:
                     errors.append(f"{exc.__class__.__name__}: {exc}")
                 else:
@@ -118,7 +130,8 @@ class WebhookChannel(DeliveryChannel):
                         return DeliveryResult(True, self.name, attempts,
                                               {"url": url, "status": response.status_code, "errors": errors})
                     errors.append(f"HTTP {response.status_code}")
-                    if response.is_client_error and response.status_code not in (408, 429):
+                    if response.is_redirect or (response.is_client_error
+                                                and response.status_code not in (408, 429)):
                         break
                 if attempt < self.retries:
                     self.sleep(self.backoff * (2 ** attempt))

@@ -14,6 +14,9 @@ and again on every redirect hop, the client refuses:
 
 unless the allow-list ``OPENIRU_FETCH_ALLOW`` (:func:`..settings.resolve_fetch_allow`)
 names the host, address or network (tests and the demo allow their local servers).
+Webhook delivery posts through the same client under its own allow-list,
+``OPENIRU_WEBHOOK_ALLOW`` (:meth:`FetchPolicy.for_webhooks`), and :func:`refusal`
+checks a provider's webhook address when it is configured.
 Each fetch has time limits (connect/read, and a deadline for the whole fetch with its
 redirects) and a size limit: the body is streamed and the fetch stops past
 ``max_bytes``.  ``OPENIRU_FETCH_MAX_BYTES`` and ``OPENIRU_FETCH_TIMEOUT`` change them.
@@ -42,7 +45,7 @@ from typing import Any
 import httpx
 
 from ..errors import ConfigError
-from ..settings import resolve_fetch_allow
+from ..settings import resolve_fetch_allow, resolve_webhook_allow
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0  # seconds for a whole fetch, redirects included
@@ -148,6 +151,14 @@ class FetchPolicy:
             values["timeout"] = float(env["OPENIRU_FETCH_TIMEOUT"])
         return cls(**(values | overrides))
 
+    @classmethod
+    def for_webhooks(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> FetchPolicy:
+        """Webhook delivery: the limits of ``from_env`` but the allow-list ``OPENIRU_WEBHOOK_ALLOW``
+        (an internal webhook relay allowed does not open it to evidence capture, nor the reverse)."""
+        values = {"allow": parse_allow(resolve_webhook_allow(env=env)), "max_bytes": 1024 * 1024,
+                  "user_agent": "OpenIRU webhook delivery"}
+        return cls.from_env(env, **(values | overrides))
+
     def allowed(self, host: str, address: IPAddress | None, port: int) -> bool:
         return any(rule.allows(host, address, port) for rule in self.allow)
 
@@ -240,6 +251,13 @@ class Outbound:
             request = response.next_request
         raise FetchRefused(f"more than {self.policy.max_redirects} redirects", request=request)
 
+    def post(self, url: str, content: bytes, headers: Mapping[str, str] | None = None) -> httpx.Response:
+        """One POST; a redirect is not followed (its 3xx is the answer), limits as for ``get``."""
+        deadline = time.monotonic() + self.policy.timeout
+        request = self.client.build_request("POST", url, content=content,
+                                            headers={"Accept-Encoding": "identity", **(headers or {})})
+        return self._send(request, deadline)
+
     def _send(self, request: httpx.Request, deadline: float) -> httpx.Response:
         response = self.client.send(request, stream=True)
         try:
@@ -262,6 +280,35 @@ class Outbound:
                               extensions=response.extensions)
         full.next_request = response.next_request
         return full
+
+
+def refusal(url: str, policy: FetchPolicy) -> str | None:
+    """Why ``policy`` refuses ``url`` now (scheme, no host, an internal or own address), or None.
+
+    For configuration time (a provider's webhook): a name that does not resolve now passes,
+    since every delivery checks it again after its own resolution."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        return f"not a URL ({exc})"
+    if parsed.scheme not in ("http", "https"):
+        return f"scheme {parsed.scheme!r} is not allowed (http or https)"
+    if not parsed.host:
+        return "the URL names no host"
+    host = parsed.host.lower().rstrip(".")
+    port = parsed.port or (443 if parsed.scheme == "https" else 80)
+    request = httpx.Request("POST", parsed)
+    try:
+        addresses = _resolve(host, port, min(5.0, policy.timeout), request)
+    except httpx.TransportError:
+        addresses = []
+    if not addresses and host in policy.own[0] and not policy.allowed(host, None, port):
+        return f"{host} is this server's own host"
+    try:
+        policy.check(host, port, addresses, request)
+    except FetchRefused as exc:
+        return str(exc)
+    return None
 
 
 def fetch(url: str) -> httpx.Response:

@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..errors import NotFoundError
+from ..errors import ConfigError, NotFoundError
 from ..referral.providers import ProviderInfo, resolve
 from ..referral.targets import parse_target, post_url
 from ..store import schema
@@ -77,6 +77,7 @@ def save_provider(engine: sa.Engine, actor: str | None, provider: ProviderInfo,
                   now: Clock = _now) -> tuple[ProviderInfo, bool]:
     """Add a provider, or replace the one of that name.  Returns it and whether it was new."""
     user = require_actor(engine, actor, EDITOR_ROLES)
+    check_webhooks(provider)
     ensure_registry(engine, now)
     t = now()
     with engine.begin() as conn:
@@ -92,6 +93,22 @@ def save_provider(engine: sa.Engine, actor: str | None, provider: ProviderInfo,
         audit.record(conn, user.name, "provider.update" if exists else "provider.add", "provider",
                      provider.name, provider.as_dict(), now=now)
     return provider, not exists
+
+
+def check_webhooks(provider: ProviderInfo) -> None:
+    """Refuse a webhook (or API endpoint, its fallback) at an internal address unless
+    ``OPENIRU_WEBHOOK_ALLOW`` names it: delivery would refuse it anyway (services.outbound)."""
+    urls = [(k, provider.contacts.get(k)) for k in ("webhook", "api_endpoint") if provider.contacts.get(k)]
+    if not urls:
+        return
+    from . import outbound  # httpx: only when a provider has a webhook
+
+    policy = outbound.FetchPolicy.for_webhooks()
+    for key, url in urls:
+        reason = outbound.refusal(str(url), policy)
+        if reason:
+            raise ConfigError(f"provider {provider.name!r}: {key} {url} refused: {reason}; "
+                              "name it in OPENIRU_WEBHOOK_ALLOW to allow it")
 
 
 def merge(existing: ProviderInfo | None, name: str, **changes: Any) -> ProviderInfo:

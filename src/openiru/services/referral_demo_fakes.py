@@ -2,7 +2,8 @@
 
 An HTTP server on 127.0.0.1 that serves a page for each referred item (the
 post's text) until it is taken down (then 404), and accepts signed webhook
-deliveries.  :meth:`LocalProvider.fetch` maps any public address onto this
+deliveries (posted through the outbound client with :meth:`LocalProvider.webhook_policy`,
+this server alone allowed).  :meth:`LocalProvider.fetch` maps any public address onto this
 server, so evidence capture and removal verification run offline; it fetches
 through the outbound client with this server's address on the allow-list.
 """
@@ -61,6 +62,11 @@ class LocalProvider:
 
     def take_down(self, address: str) -> None:
         self.pages.pop(self.path_for(address), None)
+
+    def webhook_policy(self) -> FetchPolicy:
+        """Webhook delivery's policy with this server (and it alone) on the allow-list."""
+        return FetchPolicy.for_webhooks(allow=parse_allow(f"127.0.0.1:{self.server.server_address[1]}"),
+                                        timeout=5.0)
 
     def fetch(self, url: str) -> httpx.Response:
         """Through the outbound client like any capture, with this server (and it alone)

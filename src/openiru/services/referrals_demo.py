@@ -170,7 +170,7 @@ def _demo(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
             if channel == "email" and smtp:
                 options = {"host": "127.0.0.1", "port": smtp[1], "to": "abuse@provider.invalid"}
             elif channel == "webhook":
-                options = {"url": fake.base + "/webhook", "secret": SECRET}
+                options = {"url": fake.base + "/webhook", "secret": SECRET, "policy": fake.webhook_policy()}
             elif channel == "export":
                 options = {"outbox": str(Path(out) / "referrals" / "outbox")}
             result = delivery.send(engine, APPROVER, r["id"], channel, now=clock, fetch=fake.fetch,
