@@ -20,19 +20,25 @@ SCALE = 0.1
 def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
     root = tmp_path_factory.mktemp("demo")
     url = f"sqlite:///{root / 'openiru.db'}"
-    engine = open_database(url)
-    run = run_demo(engine, root / "out", seed=3, scale=SCALE, steps=False)
-    engine.dispose()
-    truth = run.build.ground_truth
-    files = truth["files"]
-    runner = CliRunner()
-    out = root / "out"
-    for args in (["bank", "import", str(out / files["hash_list"]), "--bank", "demo"],
-                 ["lexicon", "import", str(out / files["lexicon"]), "--name", "demo"],
-                 ["known-texts", "import", str(out / files["known_texts"])],
-                 ["scan"]):
-        result = runner.invoke(app, [*args, "--db", url], catch_exceptions=False)
-        assert result.exit_code == 0, result.output
+    # one data folder for the import and the scan: image hashes are read from its media store
+    env = pytest.MonkeyPatch()
+    env.setenv("OPENIRU_DATA", str(root / "data"))
+    try:
+        engine = open_database(url)
+        run = run_demo(engine, root / "out", seed=3, scale=SCALE, steps=False)
+        engine.dispose()
+        truth = run.build.ground_truth
+        files = truth["files"]
+        runner = CliRunner()
+        out = root / "out"
+        for args in (["bank", "import", str(out / files["hash_list"]), "--bank", "demo"],
+                     ["lexicon", "import", str(out / files["lexicon"]), "--name", "demo"],
+                     ["known-texts", "import", str(out / files["known_texts"])],
+                     ["scan"]):
+            result = runner.invoke(app, [*args, "--db", url], catch_exceptions=False)
+            assert result.exit_code == 0, result.output
+    finally:
+        env.undo()
     return url, truth
 
 

@@ -38,6 +38,7 @@ from ..store import tables_detect as td
 from ..store.writer import dialect_insert
 from .detect_banks import load_ruleset, ruleset_version
 from .detect_store import hash_missing_pdq, item_counts, load_posts, write_results
+from .media_store import MediaStore
 
 BATCH_SIZE = 2000
 QUARANTINE_MIN = 50
@@ -258,6 +259,7 @@ def ingest_hook(engine: sa.Engine) -> Callable[[sa.Connection, list[Post]], None
             if (p.key.platform, p.key.post_id) not in seen:
                 seen.add((p.key.platform, p.key.post_id))
                 unique.append(p)
+        MediaStore().put_media(m for p in unique for m in p.media)  # PDQ reads the store only
         scan_posts = scan_post_objects(unique)
         hash_missing_pdq(conn, scan_posts)
         results = detector.scan(scan_posts)

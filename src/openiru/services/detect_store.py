@@ -21,6 +21,7 @@ from ..model import utc
 from ..store import schema
 from ..store import tables_detect as td
 from ..store.writer import dialect_insert
+from .media_store import MediaStore
 from .triage_queue import refresh_cards
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff")
@@ -32,18 +33,22 @@ def is_image(media: ScanMedia) -> bool:
     return bool(media.path) and Path(media.path or "").suffix.lower() in IMAGE_SUFFIXES
 
 
-def hash_missing_pdq(conn: sa.Connection, posts: Sequence[ScanPost]) -> int:
-    """Compute PDQ and quality for local image files that have none, store them; how many."""
+def hash_missing_pdq(conn: sa.Connection, posts: Sequence[ScanPost], store: MediaStore | None = None) -> int:
+    """Compute PDQ and quality for image files that have none, store them; how many.
+
+    The image is read only from the media store, by the row's SHA-256: never from the
+    ``path`` a media row records (a forged or old row naming a file outside is not opened)."""
+    store = store or MediaStore()
     updates: dict[str, tuple[str, int]] = {}
     for post in posts:
         for media in post.media:
-            if media.pdq or not media.path or not is_image(media):
+            if media.pdq or not media.sha256 or not is_image(media):
                 continue
             if media.key in updates:
                 media.pdq, media.pdq_quality = updates[media.key]
                 continue
-            path = Path(media.path)
-            if not path.is_file():
+            path = store.get(media.sha256)
+            if path is None:
                 continue
             try:
                 media.pdq, media.pdq_quality = pdq_of_file(path)
