@@ -52,15 +52,18 @@ def bank_import(
     min_quality: Annotated[int | None, typer.Option(help="Minimum PDQ quality (default 50).")] = None,
     min_similarity: Annotated[float | None, typer.Option(help="Text similarity threshold (default 0.8).")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first bad line.")] = False,
+    as_user: AsOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Import a hash list into a bank (retroactive: old posts are matched again on the next scan)."""
+    from ..services.change_audit import cli_actor
     from ..services.detect_banks import import_hash_list
 
-    summary = import_hash_list(engine_for(db), file, bank, kind=kind, fmt=fmt, purpose=purpose, strict=strict,
+    engine = engine_for(db)
+    summary = import_hash_list(engine, file, bank, kind=kind, fmt=fmt, purpose=purpose, strict=strict,
                                pdq_max_distance=max_distance, pdq_min_quality=min_quality,
-                               text_min_similarity=min_similarity)
+                               text_min_similarity=min_similarity, actor=cli_actor(engine, actor_name(as_user)))
     _import_report(summary, json_out)
 
 
@@ -112,13 +115,17 @@ def lexicon_import(
     file: Annotated[Path, typer.Argument(help="CSV with header term,language,kind,label.")],
     name: Annotated[str, typer.Option("--name", help="Lexicon name.")] = "default",
     strict: Annotated[bool, typer.Option(help="Stop at the first bad line.")] = False,
+    as_user: AsOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Import terms, hashtags and outlet names (any language and script)."""
+    from ..services.change_audit import cli_actor
     from ..services.detect_banks import import_lexicon
 
-    _import_report(import_lexicon(engine_for(db), file, name, strict), json_out)
+    engine = engine_for(db)
+    _import_report(import_lexicon(engine, file, name, strict, actor=cli_actor(engine, actor_name(as_user))),
+                   json_out)
 
 
 @lexicon_app.command("list")
@@ -140,13 +147,17 @@ def known_texts_import(
     bank: Annotated[str, typer.Option("--bank", help="Text bank name.")] = "known-texts",
     min_similarity: Annotated[float | None, typer.Option(help="Similarity threshold (default 0.8).")] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first bad line.")] = False,
+    as_user: AsOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
     """Import known texts for near-duplicate matching."""
+    from ..services.change_audit import cli_actor
     from ..services.detect_banks import import_known_texts
 
-    _import_report(import_known_texts(engine_for(db), file, bank, strict, min_similarity), json_out)
+    engine = engine_for(db)
+    _import_report(import_known_texts(engine, file, bank, strict, min_similarity,
+                                      actor=cli_actor(engine, actor_name(as_user))), json_out)
 
 
 def scan(
@@ -248,14 +259,11 @@ def classifier_train(
     json_out: JsonOption = False,
 ) -> None:
     """Train on analysts' decisions; store a new model version; print per-language metrics."""
+    from ..services.change_audit import cli_actor
     from ..services.detect_classifier import train
-    from ..services.users import require_actor
 
     engine = engine_for(db)
-    actor = actor_name(as_user)
-    if actor:
-        require_actor(engine, actor, ("analyst",))
-    result = train(engine, actor, folds)
+    result = train(engine, cli_actor(engine, actor_name(as_user), ("analyst",)), folds)
     if json_out:
         print_json(result)
         return

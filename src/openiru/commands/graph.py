@@ -18,6 +18,7 @@ from rich.table import Table
 from ..graph.coordination import DEFAULT_MIN_REPEATS, DEFAULT_WINDOW
 from ..model import parse_time
 from ..services import graph as graph_service
+from ..services.users import local_account
 from .common import AsOption, DbOption, JsonOption, actor_name, engine_for, print_json
 
 out = Console()
@@ -53,7 +54,7 @@ def seed_add(platform: str, account_id: str,
              actor: AsOption = None, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Mark PLATFORM ACCOUNT_ID as a known community account."""
     with _engine(db) as engine:
-        row = graph_service.add_seed(engine, platform, account_id, actor_name(actor), note)
+        row = graph_service.add_seed(engine, platform, account_id, actor_name(actor) or local_account(), note)
     if json_out:
         print_json(row)
         return
@@ -75,10 +76,10 @@ def seed_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 
 
 @seed_app.command("remove")
-def seed_remove(platform: str, account_id: str, db: DbOption = None) -> None:
+def seed_remove(platform: str, account_id: str, actor: AsOption = None, db: DbOption = None) -> None:
     """Unmark a seed account."""
     with _engine(db) as engine:
-        graph_service.remove_seed(engine, platform, account_id)
+        graph_service.remove_seed(engine, platform, account_id, actor_name(actor) or local_account())
     out.print(f"seed {platform}:{account_id} removed", highlight=False)
 
 

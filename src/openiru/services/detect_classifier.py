@@ -19,6 +19,8 @@ from ..detect.language import detect_languages
 from ..errors import ConfigError
 from ..store import schema
 from ..store import tables_detect as td
+from . import audit
+from .users import SYSTEM
 
 
 def training_data(conn: sa.Connection) -> tuple[list[str], list[int], list[str | None]]:
@@ -69,6 +71,8 @@ def train(engine: sa.Engine, actor: str | None = None, folds: int = 5) -> dict[s
             algorithm=core.ALGORITHM, params={"ngram_range": [2, 5], "C": 4.0, "calibration": "sigmoid"},
             metrics=evaluation.as_dict(), n_samples=len(texts), languages=langs, blob=core.dumps(model),
             active=True, created_by=actor, created_at=datetime.now(UTC))).inserted_primary_key[0]
+        audit.record(conn, actor or SYSTEM, "classifier.train", "classifier", version,
+                     {"algorithm": core.ALGORITHM, "n_samples": len(texts), "languages": langs})
     return {"version": version, "algorithm": core.ALGORITHM, "n_samples": len(texts), "languages": langs,
             "metrics": evaluation.as_dict()}
 

@@ -25,7 +25,9 @@ from ..graph.resurgence import RECREATED_THRESHOLD, find_links
 from ..store import schema
 from ..store.tables_graph import graph_seeds
 from ..store.writer import dialect_insert
+from . import audit
 from .graph_load import domain_registry, load_graph
+from .users import SYSTEM
 
 
 def _iso(t: float) -> str:
@@ -52,6 +54,8 @@ def add_seed(engine: sa.Engine, platform: str, account_id: str, actor: str | Non
             index_elements=["platform", "account_id"],
             set_={"added_by": actor, "note": note, "added_at": datetime.now(UTC)}).values(
             platform=platform, account_id=account_id, added_by=actor, added_at=datetime.now(UTC), note=note))
+        audit.record(conn, actor or SYSTEM, "graph.seed_add", "account", f"{platform}:{account_id}",
+                     {"note": note})
         known = conn.execute(sa.select(sa.func.count()).select_from(schema.accounts).where(
             schema.accounts.c.platform == platform, schema.accounts.c.account_id == account_id)).scalar_one()
     return {"platform": platform, "account_id": account_id, "added_by": actor, "note": note,
@@ -65,10 +69,12 @@ def list_seeds(engine: sa.Engine) -> list[dict[str, Any]]:
                  "added_at": r.added_at.isoformat() if r.added_at else None, "note": r.note} for r in rows]
 
 
-def remove_seed(engine: sa.Engine, platform: str, account_id: str) -> None:
+def remove_seed(engine: sa.Engine, platform: str, account_id: str, actor: str | None = None) -> None:
     with engine.begin() as conn:
         gone = conn.execute(sa.delete(graph_seeds).where(
             graph_seeds.c.platform == platform, graph_seeds.c.account_id == account_id)).rowcount
+        if gone:
+            audit.record(conn, actor or SYSTEM, "graph.seed_remove", "account", f"{platform}:{account_id}", {})
     if not gone:
         raise NotFoundError(f"{platform}:{account_id} is not a seed")
 

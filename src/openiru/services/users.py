@@ -91,6 +91,11 @@ def command_actor(engine: sa.Engine, explicit: str | None) -> str:
         return require_actor(engine, explicit, ("admin",)).name
     if not has_admin(engine):
         return SYSTEM
+    return local_account()
+
+
+def local_account() -> str:
+    """``local:NAME``: the operating-system account running the command."""
     try:
         account = getpass.getuser()
     except (KeyError, OSError):  # no name for this uid (containers)

@@ -166,7 +166,8 @@ def add_seed(body: Seed, request: Request,
 
 @router.delete("/seeds", **roles("admin", "analyst"))
 def remove_seed(request: Request, platform: str = Query(..., max_length=100),
-                account_id: str = Query(..., max_length=255)) -> dict[str, Any]:
-    graph_service.remove_seed(engine_of(request), platform, account_id)
+                account_id: str = Query(..., max_length=255),
+                principal: Principal = Depends(RoleGuard(("admin", "analyst")))) -> dict[str, Any]:
+    graph_service.remove_seed(engine_of(request), platform, account_id, principal.name)
     request.app.state.analytics.invalidate()
     return {"ok": True}

@@ -48,8 +48,9 @@ async def import_bank(request: Request, bank: str = Path(max_length=100, pattern
                       format: str = Form("auto", max_length=30)) -> dict[str, Any]:
     """Import a hash list into a bank (as ``openiru bank import FILE --bank NAME``)."""
     engine = engine_of(request)
+    actor = checked_principal(request).name
     summary = await _with_upload(file, lambda p: detect_banks.import_hash_list(engine, p, bank, kind=kind,
-                                                                                fmt=format))
+                                                                                fmt=format, actor=actor))
     request.app.state.analytics.invalidate()
     return summary  # type: ignore[no-any-return]
 
@@ -67,7 +68,8 @@ async def import_lexicon(request: Request, name: str = Path(max_length=100, patt
                          file: UploadFile = File(...)) -> dict[str, Any]:
     """Import ``term,language,kind,label`` rows (as ``openiru lexicon import FILE --name NAME``)."""
     engine = engine_of(request)
-    summary = await _with_upload(file, lambda p: detect_banks.import_lexicon(engine, p, name))
+    actor = checked_principal(request).name
+    summary = await _with_upload(file, lambda p: detect_banks.import_lexicon(engine, p, name, actor=actor))
     return summary  # type: ignore[no-any-return]
 
 
