@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .lexicon import Term
+if TYPE_CHECKING:  # the lexicon (and its normalisation tables) is imported by who matches terms
+    from .lexicon import Term
 from .pdq import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY
 from .pdq_index import PDQIndex
 

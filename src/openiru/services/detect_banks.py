@@ -96,6 +96,9 @@ def _spec(row: sa.Row) -> BankSpec:
 
 
 def _bump(conn: sa.Connection, bank: str) -> None:
+    from .detect_bank_index import bump_generation
+
+    bump_generation(conn)  # the on-disk PDQ index is stale now
     b = td.detect_banks
     conn.execute(sa.update(b).where(b.c.name == bank).values(version=b.c.version + 1, updated_at=_now()))
 

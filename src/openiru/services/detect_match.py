@@ -2,9 +2,12 @@
 
 Inputs are image or file paths (hashed with PDQ, MD5 and SHA-256), bare hashes,
 or texts.  PDQ look-ups go through the multi-index :class:`~openiru.detect.pdq_index.PDQIndex`
-over every bank's PDQ items; the index is cached on disk per set of bank versions
-(a packed ``.npz`` next to a SQLite database, else under ``$OPENIRU_CACHE`` or
-``~/.cache/openiru``), so a million-hash bank loads in a fraction of a second.
+over every bank's PDQ items, kept on disk as memory-mapped arrays beside the
+database (services/detect_bank_index.py: a packed folder next to a SQLite
+database, else under ``$OPENIRU_CACHE`` or ``~/.cache/openiru``), validated by a
+generation number that bank changes bump and brought up to date incrementally, so
+a million-hash bank opens in milliseconds.  Only the matched items are read from
+the database.  The text matchers and image hashing are imported when used.
 """
 
 from __future__ import annotations
@@ -18,15 +21,10 @@ from typing import Any
 import numpy as np
 import sqlalchemy as sa
 
-from ..detect.lexicon import LexiconMatcher
-from ..detect.neardup import KnownText, KnownTextIndex
-from ..detect.normalise import normalise
-from ..detect.pdq import hex_to_bytes, is_pdq_hex, pdq_of_file
-from ..detect.pdq_index import PDQIndex
-from ..detect.pipeline import BankItem, PackedPDQ
+from ..detect.pdq import hex_to_bytes, is_pdq_hex
+from ..detect.rules import BankItem, PackedPDQ
 from ..errors import ConfigError
 from ..store import tables_detect as td
-from .detect_banks import load_ruleset
 
 MATCH_KINDS = ("pdq", "md5", "sha256", "text")
 LOOKUP_CHUNK = 900
@@ -45,50 +43,22 @@ BankPDQIndex = PackedPDQ
 
 
 def pdq_bank_index(engine: sa.Engine, banks: Sequence[str] | None = None) -> PackedPDQ:
-    """The PDQ index over the banks' PDQ items (all banks by default), from cache when current."""
-    b, t = td.detect_banks, td.detect_bank_items
+    """The PDQ index over the banks' PDQ items, mapped from disk when current.
+
+    With ``banks``, items of other banks stay in the index with a distance threshold
+    of -1, so they never match."""
+    from .detect_bank_index import FOLDER, bank_hashes
+
+    found = bank_hashes(engine, cache_dir(engine) / FOLDER)
+    b = td.detect_banks
     with engine.connect() as conn:
-        stmt = sa.select(b.c.name, b.c.version, b.c.pdq_max_distance, b.c.pdq_min_quality).order_by(b.c.name)
-        if banks:
-            stmt = stmt.where(b.c.name.in_(list(banks)))
-        rows = conn.execute(stmt).all()
-        stamp = hashlib.sha1(repr([tuple(r) for r in rows]).encode()).hexdigest()[:16]
-        path = cache_dir(engine) / f"pdq-{stamp}.npz"
-        if path.exists():
-            try:
-                with np.load(path) as data:
-                    return BankPDQIndex(PDQIndex(data["hashes"], _tables=(data["offsets"], data["ids"])),
-                                        data["item_ids"], data["max_distance"], data["min_quality"])
-            except (OSError, KeyError, ValueError):
-                pass  # a damaged cache is rebuilt below
-        settings = {r.name: (r.pdq_max_distance, r.pdq_min_quality) for r in rows}
-        values: list[str] = []
-        ids: list[int] = []
-        dist: list[int] = []
-        qual: list[int] = []
-        result = conn.execute(sa.select(t.c.id, t.c.bank, t.c.value)
-                              .where(t.c.kind == "pdq", t.c.bank.in_(list(settings)))
-                              .execution_options(yield_per=50_000))
-        for item_id, bank, value in result:
-            if is_pdq_hex(value):
-                values.append(value)
-                ids.append(item_id)
-                dist.append(settings[bank][0])
-                qual.append(settings[bank][1])
-    built = BankPDQIndex(PDQIndex(hex_to_bytes(values)), np.asarray(ids, dtype=np.int64),
-                         np.asarray(dist, dtype=np.int16), np.asarray(qual, dtype=np.int16))
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp.npz")
-        np.savez(tmp, hashes=built.index.hashes, offsets=built.index.offsets, ids=built.index.ids,
-                 item_ids=built.item_ids, max_distance=built.max_distance, min_quality=built.min_quality)
-        tmp.replace(path)
-        for old in path.parent.glob("pdq-*.npz"):
-            if old != path:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only place: work without the cache
-    return built
+        settings = {r.name: (r.pdq_max_distance, r.pdq_min_quality) for r in conn.execute(
+            sa.select(b.c.name, b.c.pdq_max_distance, b.c.pdq_min_quality))}
+    wanted = set(banks) if banks else None
+    dist = np.array([settings.get(name, (-1, 0))[0] if wanted is None or name in wanted else -1
+                     for name in found.banks] or [-1], dtype=np.int16)
+    qual = np.array([settings.get(name, (-1, 0))[1] for name in found.banks] or [0], dtype=np.int16)
+    return BankPDQIndex(found.index, found.item_ids, dist[found.bank_of], qual[found.bank_of])
 
 
 def item_lookup(engine: sa.Engine):  # type: ignore[no-untyped-def]
@@ -174,6 +144,8 @@ def match(engine: sa.Engine, inputs: Sequence[str], kind: str | None = None,
 
 
 def _hash_file(path: Path) -> dict[str, Any]:
+    from ..detect.pdq import pdq_of_file
+
     data = path.read_bytes()
     info: dict[str, Any] = {"kind": "file", "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
                             "sha256": hashlib.sha256(data).hexdigest()}
@@ -187,9 +159,9 @@ def _hash_file(path: Path) -> dict[str, Any]:
 def _match_pdq(engine: sa.Engine, queries: list[tuple[int, str, int | None]], results: list[dict[str, Any]],
                banks: Sequence[str] | None) -> None:
     bank_index = pdq_bank_index(engine, banks)
-    if not len(bank_index.index):
+    radius = int(bank_index.max_distance.max(initial=-1))
+    if not len(bank_index.index) or radius < 0:
         return
-    radius = int(bank_index.max_distance.max())
     found = bank_index.index.search(hex_to_bytes([q[1] for q in queries]), radius)
     keep = found.distance <= bank_index.max_distance[found.index]
     q_pos, idx, dist = found.query[keep], found.index[keep], found.distance[keep]
@@ -226,6 +198,11 @@ def _match_exact(engine: sa.Engine, queries: list[tuple[int, str, str]], results
 
 def _match_texts(engine: sa.Engine, positions: list[int], results: list[dict[str, Any]],
                  banks: Sequence[str] | None) -> None:
+    from ..detect.lexicon import LexiconMatcher
+    from ..detect.neardup import KnownText, KnownTextIndex
+    from ..detect.normalise import normalise
+    from .detect_banks import load_ruleset
+
     with engine.connect() as conn:
         ruleset = load_ruleset(conn)
     known = [KnownText(i.id, i.value, i.item, i.label, i.bank, ruleset.banks[i.bank].text_min_similarity)
