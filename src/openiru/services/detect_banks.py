@@ -200,7 +200,7 @@ def _plain_pdq_values(path: Path, fmt: str, kind: str | None) -> list[str] | Non
     values = [v for v in map(str.strip, text.split("\n")) if v and v[0] != "#"]
     if any(len(v) != 64 for v in values):
         return None
-    joined = "".join(values).lower()
+    joined = "".join(values)
     if not joined.isascii():
         return None
     try:
@@ -208,7 +208,8 @@ def _plain_pdq_values(path: Path, fmt: str, kind: str | None) -> list[str] | Non
             return None
     except ValueError:
         return None
-    return [joined[i:i + 64] for i in range(0, len(joined), 64)]
+    lower = joined.lower()
+    return values if lower == joined else [lower[i:i + 64] for i in range(0, len(lower), 64)]
 
 
 def bank_records(conn: sa.Connection, bank: str) -> list[HashRecord]:

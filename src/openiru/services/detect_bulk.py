@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from itertools import repeat
 from types import TracebackType
 from typing import Any
 
@@ -79,12 +78,15 @@ class BulkInserter:
         finally:
             cursor.close()
 
-    def _move(self, n: int) -> tuple[int, int]:
-        """Stage -> bank items; ``(added, existing)``."""
+    def _move(self, n: int, kind: str | None = None) -> tuple[int, int]:
+        """Stage -> bank items; ``(added, existing)``.  With ``kind``, only values were staged."""
         t = td.detect_bank_items
         stage = sa.table(STAGE, *(sa.column(c) for c in COLUMNS), sa.column("seq"))
         order = stage.c.seq if self.postgres else sa.literal_column(f"{STAGE}.rowid")
-        select = sa.select(sa.literal(self.bank, sa.String), *(stage.c[c] for c in COLUMNS),
+        columns: list[Any] = [stage.c[c] for c in COLUMNS]
+        if kind is not None:
+            columns[0], columns[2] = sa.literal(kind, sa.String), stage.c.value
+        select = sa.select(sa.literal(self.bank, sa.String), *columns,
                            sa.literal("active", sa.String), sa.literal(0, sa.Integer),
                            sa.literal(self.now, TS)).order_by(order)
         stmt = dialect_insert(self.conn, t).from_select(
@@ -113,5 +115,5 @@ class BulkInserter:
         """Bare values of one kind (value_key is the value: short hashes); ``(added, existing)``."""
         if not values:
             return 0, 0
-        self._load(("kind", "value", "value_key"), zip(repeat(kind), values, values))
-        return self._move(len(values))
+        self._load(("value",), zip(values))
+        return self._move(len(values), kind)
