@@ -148,25 +148,28 @@ def _week(day: Any) -> str:
     return (d - timedelta(days=d.weekday())).isoformat()
 
 
-def detection_counts(conn: sa.Connection, f: Filters, weekly: bool = True) -> list[dict[str, Any]]:
+def detection_counts(conn: sa.Connection, f: Filters, weekly: bool = True,
+                     languages: bool = True) -> list[dict[str, Any]]:
     """Rows ``{platform, language, week, posts, alerts, confirmed, rejected, reuploads}``: posts
     by their time, alerts by creation, decisions by their time, re-uploads by the post's time.
-    Without ``weekly`` the counts are not split by day in SQL (``week`` is None): the cheaper
-    query for figures over a whole period."""
+    Without ``weekly`` the counts are not split by day in SQL (``week`` is None); without
+    ``languages`` (and no language filter) alerts are counted from their own table, with no
+    join to the posts: the cheaper queries for figures over a whole period."""
     p, al, h = schema.posts, tables_detect.detect_alerts, tables_detect.detect_hits
     bi, oi = tables_detect.detect_bank_items, tables_referral.operation_items
     r, rt = tables_referral.referrals, tables_referral.referral_targets
-    post_key = p.c.platform + ":" + p.c.post_id  # a referral target's / operation item's key
+    need_posts = languages or bool(f.language)
 
-    def conds(extra: list[Any]) -> list[Any]:
-        c = list(extra)
+    def conds(platform: Any, post_id: Any) -> list[Any]:
+        post_key = platform + ":" + post_id  # a referral target's / operation item's key
+        c = []
         if f.platform:
-            c.append(p.c.platform == f.platform)
+            c.append(platform == f.platform)
         if f.language:
             c.append(p.c.language == f.language)
         if f.label:  # as _labelled_posts, in SQL (a label may cover millions of posts)
             c.append(sa.exists().where(
-                h.c.platform == p.c.platform, h.c.post_id == p.c.post_id, h.c.suppressed.is_(False),
+                h.c.platform == platform, h.c.post_id == post_id, h.c.suppressed.is_(False),
                 sa.or_(h.c.label == f.label, h.c.item_id.in_(sa.select(bi.c.id).where(bi.c.organisation == f.label)))))
         if f.operation is not None:
             c.append(sa.or_(
@@ -175,27 +178,49 @@ def detection_counts(conn: sa.Connection, f: Filters, weekly: bool = True) -> li
                                   rt.c.kind == "post", rt.c.key == post_key)))
         return c
 
-    rows: dict[tuple[str, str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(
-        ("posts", "alerts", "confirmed", "rejected", "reuploads"), 0))
+    names = ("posts", "alerts", "confirmed", "rejected", "reuploads")
+    rows: dict[tuple[str, str, str], dict[str, int]] = defaultdict(lambda: dict.fromkeys(names, 0))
 
-    def add(name: str, time_col: Any, joined: Any, extra: list[Any]) -> None:
+    def run(counts: dict[str, Any], platform: Any, language: Any, time_col: Any, joined: Any,
+            where: list[Any]) -> None:
         day = sa.func.date(time_col) if weekly else sa.literal(None)
-        groups = (p.c.platform, p.c.language, day) if weekly else (p.c.platform, p.c.language)
-        q = (sa.select(p.c.platform, p.c.language, day, sa.func.count()).select_from(joined)
-             .where(*conds(extra), *_range(time_col, f), time_col.is_not(None)).group_by(*groups))
-        for platform, language, d, n in conn.execute(q):
-            rows[(platform, language or "", _week(d) if d is not None else "")][name] += int(n)
+        groups = [platform, language, day] if weekly else [platform, language]
+        q = (sa.select(platform, language, day, *counts.values()).select_from(joined)
+             .where(*where).group_by(*[g for g in groups if not isinstance(g, sa.sql.elements.Null)]))
+        for pl, lang, d, *ns in conn.execute(q):
+            row = rows[(pl, lang or "", _week(d) if d is not None else "")]
+            for name, n in zip(counts, ns, strict=True):
+                row[name] += int(n or 0)
 
-    on_alert = p.join(al, sa.and_(al.c.platform == p.c.platform, al.c.post_id == p.c.post_id))
-    add("posts", p.c.timestamp, p, [])
-    add("alerts", al.c.created_at, on_alert, [])
-    add("confirmed", al.c.decided_at, on_alert, [al.c.status == "confirmed"])
-    add("rejected", al.c.decided_at, on_alert, [al.c.status == "rejected"])
+    run({"posts": sa.func.count()}, p.c.platform, p.c.language, p.c.timestamp, p,
+        [*conds(p.c.platform, p.c.post_id), *_range(p.c.timestamp, f)])
     # driven from the hits (few) rather than tested for every post (many)
     hashed = (sa.select(h.c.platform, h.c.post_id).where(h.c.matcher.in_(HASH_MATCHERS), h.c.suppressed.is_(False))
               .distinct().subquery())
-    add("reuploads", p.c.timestamp,
-        p.join(hashed, sa.and_(hashed.c.platform == p.c.platform, hashed.c.post_id == p.c.post_id)), [])
+    run({"reuploads": sa.func.count()}, p.c.platform, p.c.language, p.c.timestamp,
+        p.join(hashed, sa.and_(hashed.c.platform == p.c.platform, hashed.c.post_id == p.c.post_id)),
+        [*conds(p.c.platform, p.c.post_id), *_range(p.c.timestamp, f)])
+    joined = al.join(p, sa.and_(al.c.platform == p.c.platform, al.c.post_id == p.c.post_id)) if need_posts else al
+    language = p.c.language if need_posts else sa.null()
+    base = conds(al.c.platform, al.c.post_id)
+
+    def between(col: Any) -> Any:
+        return sa.and_(col.is_not(None), *_range(col, f))
+
+    def decided(status: str) -> Any:
+        return sa.and_(al.c.status == status, between(al.c.decided_at))
+
+    if weekly:  # each count on its own day column
+        run({"alerts": sa.func.count()}, al.c.platform, language, al.c.created_at, joined,
+            [*base, between(al.c.created_at)])
+        for name, status in (("confirmed", "confirmed"), ("rejected", "rejected")):
+            run({name: sa.func.count()}, al.c.platform, language, al.c.decided_at, joined, [*base, decided(status)])
+    else:  # one pass over the alerts
+        run({"alerts": sa.func.sum(sa.case((between(al.c.created_at), 1), else_=0)),
+             "confirmed": sa.func.sum(sa.case((decided("confirmed"), 1), else_=0)),
+             "rejected": sa.func.sum(sa.case((decided("rejected"), 1), else_=0))},
+            al.c.platform, language, al.c.created_at, joined,
+            [*base, sa.or_(between(al.c.created_at), between(al.c.decided_at))])
     return [{"platform": k[0], "language": k[1] or None, "week": k[2] or None, **v} for k, v in sorted(rows.items())]
 
 
@@ -223,7 +248,7 @@ def statistics(engine: sa.Engine, f: Filters, by: str | None = None,
     if f.provider and f.provider not in {p.name for p in registry}:
         raise ConfigError(f"unknown provider {f.provider!r}")
     with engine.connect() as conn:
-        det = detection_counts(conn, f, weekly=by == "week")
+        det = detection_counts(conn, f, weekly=by == "week", languages=by == "language")
         if refs is None:
             refs = load_referrals(conn, f)
     if f.provider:
