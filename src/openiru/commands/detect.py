@@ -314,8 +314,11 @@ def match(
 
     values = list(inputs or [])
     if from_file is not None:
-        with open(from_file, encoding="utf-8-sig") as fh:
-            values += [line.strip() for line in fh if line.strip()]
+        try:
+            with open(from_file, encoding="utf-8-sig") as fh:
+                values += [line.strip() for line in fh if line.strip()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise typer.BadParameter(f"{from_file}: {getattr(exc, 'strerror', None) or 'not UTF-8 text'}") from None
     if not values:
         raise typer.BadParameter("give inputs or --from-file")
     results = run_match(engine_for(db), values, kind, bank)
