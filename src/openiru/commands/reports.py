@@ -116,7 +116,7 @@ def report_command(
     else:
         if not operation:
             raise typer.BadParameter("action-day needs --operation ID", param_hint="--operation")
-        from .referral import clock
+        from .common import clock
 
         doc = reports.action_day(engine, operation, now=clock())
     written = render.write(doc, out_path)
