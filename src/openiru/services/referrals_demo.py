@@ -8,13 +8,16 @@ local HTTP server (both on 127.0.0.1, nothing leaves the machine), records
 provider feedback, verifies removal against a local fake of the provider's
 pages, runs a Referral Action Day report, verifies the audit chain and
 writes the interop exports under ``OUT/referrals/``.  The clock is injected
-and moved by hand, so deadlines play out in the demo without waiting.
+and moved by hand, so deadlines play out in the demo without waiting: it starts
+:data:`SPAN` before the real time and never moves past it, so no event the demo
+records is dated after the demo has finished.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -31,15 +34,23 @@ AGENCY = "Demo Agency (fictional)"
 SECRET = "demo-webhook-secret"
 
 
+#: How far before the real time the demo's clock starts: more than the demo moves it
+#: (about four and a half hours: approvals, sending, answers, a verification 3 h later).
+SPAN = timedelta(hours=6)
+
+
 class DemoClock:
-    def __init__(self) -> None:
-        self.at = datetime.now(UTC).replace(microsecond=0)
+    """A hand-moved clock that starts ``span`` before ``real()`` and never passes it."""
+
+    def __init__(self, span: timedelta = SPAN, real: Callable[[], datetime] | None = None) -> None:
+        self.real = real or (lambda: datetime.now(UTC))
+        self.at = (self.real() - span).replace(microsecond=0)
 
     def __call__(self) -> datetime:
         return self.at
 
     def advance(self, **kw: float) -> None:
-        self.at += timedelta(**kw)
+        self.at = min(self.at + timedelta(**kw), self.real().replace(microsecond=0))
 
 
 def _users(engine: sa.Engine) -> None:
@@ -51,7 +62,8 @@ def _users(engine: sa.Engine) -> None:
             add_user(engine, name, role, agency=agency)
 
 
-def _targets(engine: sa.Engine, truth: dict[str, Any], n: int = 6) -> tuple[list[str], str]:
+def _targets(engine: sa.Engine, truth: dict[str, Any], clock: DemoClock,
+             n: int = 6) -> tuple[list[str], str]:
     """Up to ``n`` items, spread over the platforms a registered provider hosts."""
     from .providers import list_providers
 
@@ -67,7 +79,8 @@ def _targets(engine: sa.Engine, truth: dict[str, Any], n: int = 6) -> tuple[list
         if platform not in hosted or per_platform.get(platform, 0) >= 2:
             continue
         per_platform[platform] = per_platform.get(platform, 0) + 1
-        decide(engine, alert["id"], "confirm", "demo: confirmed terrorist content", actor=ANALYST)
+        decide(engine, alert["id"], "confirm", "demo: confirmed terrorist content", actor=ANALYST,
+               now=clock())
         if sum(per_platform.values()) >= n:
             break
     keys = referrals.targets_from_alerts(engine, limit=n)
@@ -125,7 +138,7 @@ def demo_step(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
 def _demo(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
     clock = DemoClock()
     _users(engine)
-    keys, origin = _targets(engine, truth)
+    keys, origin = _targets(engine, truth, clock)
     if not keys:
         return ["referrals: nothing to refer"]
     lines: list[str] = []
