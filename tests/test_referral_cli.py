@@ -90,6 +90,7 @@ REFUSED = [
     (["operation", "create", "Day", "--as", "lia"], "role 'liaison'"),
     (["referral", "purge", "--as", "ana"], "role 'analyst'"),
     (["audit", "log", "--as", "ana"], "role 'analyst'"),
+    (["audit", "log", "--as", "bob"], "role 'approver'"),  # as on the console's audit page
 ]
 
 
@@ -224,3 +225,10 @@ def test_webhook_send_generates_a_provider_secret(db: str, capsys: pytest.Captur
             assert secret not in capsys.readouterr().out
     finally:
         fake.close()
+
+
+def test_audit_log_readers_match_the_console_and_the_api() -> None:
+    from openiru.commands.referral_admin import AUDIT_READERS
+    from openiru.web.pages import PAGES
+
+    assert set(AUDIT_READERS) == set(PAGES["audit"][2])

@@ -26,6 +26,8 @@ deconflict_app = typer.Typer(help="Hands-off entries of member-state agencies (d
                              no_args_is_help=True)
 operation_app = typer.Typer(help="Referral Action Days.", no_args_is_help=True)
 audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True)
+#: Who may read the audit log: the same roles as GET /api/audit and /console/audit (admins always).
+AUDIT_READERS = ("admin", "auditor")
 
 
 def _clock() -> Callable[[], datetime]:
@@ -284,11 +286,11 @@ def audit_log(
     limit: Annotated[int | None, typer.Option(help="At most this many entries.")] = None,
     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
 ) -> None:
-    """Read the audit log (auditors, approvers and admins)."""
+    """Read the audit log (auditors and admins, as on the console's audit page and the API)."""
     from ..services.users import require_actor
 
     engine = engine_for(db)
-    require_actor(engine, actor_name(as_user), ("auditor", "approver"))
+    require_actor(engine, actor_name(as_user), AUDIT_READERS)
     items = audit.entries(engine, object_type, object_id, limit)
     if json_out:
         print_json(items)
