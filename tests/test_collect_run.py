@@ -32,7 +32,8 @@ PASSWORD = "s3cret-pass-word"
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeServer]:
+def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeServer]:
+    monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "127.0.0.1")  # the fake is local: allowed, as in the demo
     with FakeServer() as server:
         yield server
 

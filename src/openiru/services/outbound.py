@@ -36,7 +36,7 @@ import ipaddress
 import os
 import socket
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
@@ -309,6 +309,12 @@ def refusal(url: str, policy: FetchPolicy) -> str | None:
     except FetchRefused as exc:
         return str(exc)
     return None
+
+
+def url_guard(policy: FetchPolicy | None = None) -> Callable[[str], str | None]:
+    """:func:`refusal` bound to ``policy`` (default: ``OPENIRU_FETCH_*``): the check the
+    ``requests``-based collection connectors run before each request and redirect hop."""
+    return functools.partial(refusal, policy=policy or FetchPolicy.from_env())
 
 
 def fetch(url: str) -> httpx.Response:

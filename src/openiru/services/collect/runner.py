@@ -16,6 +16,7 @@ stored page.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 from ...model import Post
 from ...sources.base import Record, Source
 from ...sources.connectors.base import Checkpoint, Connector, Target
-from ...sources.connectors.polite import Backoff, ConnectorError
+from ...sources.connectors.polite import Backoff, ConnectorError, PoliteSession
 from ...sources.connectors.secrets import load_credentials
 from ..ingest import BatchHook, default_hooks, ingest_source
 from . import checkpoints
@@ -82,6 +83,14 @@ def build_connector(target: Target, *, session: Any = None, backoff: Backoff | N
         from ..outbound import Outbound
 
         session, owns = Outbound(), True
+    elif session is None and getattr(cls, "needs_guarded_session", False):
+        # requests-based clients (Mastodon.py, rocketchat_API, twarc): the outbound policy on each hop
+        from ..outbound import FetchPolicy, url_guard
+
+        policy = FetchPolicy.from_env({**os.environ, **(env or {})})
+        backoff = backoff or Backoff()
+        session = PoliteSession(backoff, guard=url_guard(policy), max_redirects=policy.max_redirects)
+        owns = True
     try:
         connector = cls(target, credentials=credentials, session=session, backoff=backoff, **options)
     except ValueError as exc:

@@ -6,6 +6,9 @@ a feed or page URL) and a server URL where the connector needs one.  Adding the 
 target twice changes its interval and label.  A target is due when it is not paused
 and its ``next_due_at`` has passed (a new target is due at once); after a run it is due
 again ``every_s`` seconds after the run (a missed run is caught up once, not many times).
+A server (or feed/page) URL at an internal address or this server's own host is refused
+when it is added, under the outbound fetch policy (:mod:`..outbound`, ``OPENIRU_FETCH_ALLOW``);
+every request is checked again when the target is collected.
 """
 
 from __future__ import annotations
@@ -42,6 +45,20 @@ def target_of(row: Any) -> Target:
     return Target(row.connector, row.target, row.server or None)
 
 
+def _check_addresses(connector: str, target: str, server: str) -> None:
+    """ConfigError (one line) when the server URL, or a feed/page target URL, is refused."""
+    from ..outbound import FetchPolicy, refusal
+
+    urls = [server] if server else []
+    if getattr(connector_class(connector), "needs_outbound", False) and "://" in target:
+        urls.append(target)
+    policy = FetchPolicy.from_env()
+    for url in urls:
+        reason = refusal(url, policy)
+        if reason:
+            raise ConfigError(f"{url}: {reason}; set OPENIRU_FETCH_ALLOW to allow it")
+
+
 def add(engine: sa.Engine, connector: str, target: str, server: str | None = None, *,
         every: str | int | None = None, label: str | None = None, actor: str | None = None,
         now: datetime | None = None) -> int:
@@ -52,6 +69,7 @@ def add(engine: sa.Engine, connector: str, target: str, server: str | None = Non
         cls.check_target(Target(connector, target, server or None))
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
+    _check_addresses(connector, target, server)
     every_s = parse_duration(every)
     when = now or datetime.now(UTC)
     t = watch_targets.c

@@ -54,6 +54,8 @@ class MastodonConnector(Connector):
     default_platform = "mastodon"
     target_forms = "public, local, tag:NAME, account:ACCT"
     credential_fields = ("token",)
+    #: The collect service gives it a PoliteSession guarded by the outbound address policy (no SSRF).
+    needs_guarded_session = True
 
     @classmethod
     def check_target(cls, target: Target) -> None:

@@ -4,9 +4,19 @@
 honoured in seconds or as an HTTP date, a minimum interval between requests), with
 an injected ``sleep`` and clock so that tests never sleep.  :class:`PoliteSession`
 applies it under the platform clients that take a ``requests.Session`` (Mastodon.py,
-rocketchat_API); :func:`polite_send` applies it to an httpx call (feeds go through
+rocketchat_API, twarc); :func:`polite_send` applies it to an httpx call (feeds go through
 :mod:`openiru.services.outbound`'s SSRF-safe client).  Errors raised here name the
 URL without its query and never a header, so no token reaches a log.
+
+No SSRF: a :class:`PoliteSession` takes a ``guard`` (the collect service passes
+``services.outbound.url_guard()``: the outbound client's own address policy and
+``OPENIRU_FETCH_ALLOW``; sources import no service).  :meth:`PoliteSession.send` runs
+it on every request *and* every redirect hop (``requests`` sends each hop through
+``send``) and raises :class:`RequestRefused` before anything is sent.  DNS rebinding:
+unlike the httpx client, ``requests`` resolves the name again when it connects, so a
+name that answers a public address to the check and an internal one a moment later
+is not caught (see docs/security.md); IP-literal targets and names with stable
+answers are.
 """
 
 from __future__ import annotations
@@ -29,6 +39,14 @@ DEFAULT_TIMEOUT = 30.0
 
 class ConnectorError(Exception):
     """A target could not be read (after the retries); the message holds no credential."""
+
+
+class RequestRefused(ConnectorError):
+    """A request (or redirect hop) to an address the fetch policy refuses; never retried."""
+
+
+#: ``guard(url)``: why the URL must not be fetched, or None (``services.outbound.url_guard``).
+Guard = Callable[[str], str | None]
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -100,9 +118,12 @@ class Backoff:
 class PoliteSession(requests.Session):
     """A ``requests.Session`` that paces, times out and retries under a :class:`Backoff`."""
 
-    def __init__(self, backoff: Backoff | None = None, rewrite: tuple[str, str] | None = None) -> None:
+    def __init__(self, backoff: Backoff | None = None, rewrite: tuple[str, str] | None = None,
+                 guard: Guard | None = None, max_redirects: int = 5) -> None:
         super().__init__()
         self.trust_env = False  # no proxies or .netrc from the environment
+        self.guard = guard
+        self.max_redirects = max_redirects
         self.backoff = backoff or Backoff()
         #: (prefix, replacement) for clients with a fixed API address (twarc: api.twitter.com),
         #: to reach an API proxy or a local fake instead.
@@ -135,6 +156,15 @@ class PoliteSession(requests.Session):
             self.last_response = response
             return response
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        """Check the URL against the guard, then send; redirects come back through here hop by hop."""
+        if self.guard is not None:
+            reason = self.guard(str(request.url))
+            if reason:
+                raise RequestRefused(f"{bare_url(str(request.url))}: refused: {reason} "
+                                     "(OPENIRU_FETCH_ALLOW can allow it)")
+        return super().send(request, **kwargs)
 
 
 def polite_send(send: Callable[[], httpx.Response], url: str, backoff: Backoff) -> httpx.Response:

@@ -46,6 +46,8 @@ class RocketChatConnector(Connector):
     default_platform = "rocketchat"
     target_forms = "channel:NAME"
     credential_fields = ("user", "password", "token", "user_id")
+    #: The collect service gives it a PoliteSession guarded by the outbound address policy (no SSRF).
+    needs_guarded_session = True
 
     @classmethod
     def check_target(cls, target: Target) -> None:

@@ -39,6 +39,8 @@ class XConnector(Connector):
     default_platform = "x"
     target_forms = "search:QUERY, user:HANDLE"
     credential_fields = ("bearer_token",)
+    #: The collect service gives it a PoliteSession guarded by the outbound address policy (no SSRF).
+    needs_guarded_session = True
 
     @classmethod
     def check_target(cls, target: Target) -> None:
