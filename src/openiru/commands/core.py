@@ -14,8 +14,6 @@ from ..errors import RecordError
 from .common import DbOption, JsonOption, LazyConsole, engine_for, print_json
 
 if TYPE_CHECKING:  # the services are imported by the commands that use them (quick start-up)
-    from rich.progress import TaskID
-
     from ..services.ingest import IngestSummary
     from ..services.workers.publish import Publisher
 
@@ -92,31 +90,27 @@ def ingest(
 def _ingest_one(engine: sa.Engine, path: Path, format: str, platform: str | None, strict: bool,
                 json_out: bool, sheet: str | None = None, publisher: Publisher | None = None) -> IngestSummary:
     """Import one path, with a progress line; malformed records listed on stderr."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from ..services.ingest import ingest_source, source_for
+    from .progress import progress
 
     source = source_for(path, format, platform)
     if sheet is not None and hasattr(source, "sheet"):
         source.sheet = sheet
     label = f"{path.name} ({source.name})"
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err.console, transient=True, disable=json_out) as progress:
-        task = progress.add_task(label, total=None)
-
-        def tick(s: IngestSummary, task: TaskID = task, label: str = label) -> None:
-            progress.update(task, description=f"{label}: {s.posts_read} posts")
-
+    failed: RecordError | None = None
+    with progress(label, json_out=json_out) as advance:
         try:
-            summary = ingest_source(engine, source, strict=strict, on_progress=tick,
+            summary = ingest_source(engine, source, strict=strict,
+                                    on_progress=lambda s: advance(s.posts_read, None, f"{s.posts} new"),
                                     after_batch=publisher.hooks(engine) if publisher is not None else None)
         except RecordError as exc:
             if publisher is not None:  # what was committed before the bad record
                 publisher.flush()
-            progress.stop()
-            err.print(f"[red]error:[/] {exc}", highlight=False)
-            err.print("--strict: import stopped at this record; every record before it is committed.")
-            raise typer.Exit(1) from None
+            failed = exc
+    if failed is not None:  # reported once the progress display is gone
+        err.print(f"[red]error:[/] {failed}", highlight=False)
+        err.print("--strict: import stopped at this record; every record before it is committed.")
+        raise typer.Exit(1) from None
     if publisher is not None:
         publisher.flush()
     for note in summary.notes:

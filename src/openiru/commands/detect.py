@@ -169,8 +169,11 @@ def scan(
 ) -> None:
     """Run detection over posts not yet scanned (and old posts after a bank or lexicon change)."""
     from ..services.detect_scan import scan as run_scan
+    from .progress import as_callback, progress
 
-    summary = run_scan(engine_for(db), batch_size=batch_size, limit=limit, rescan=rescan)
+    with progress("scanning", json_out=json_out) as advance:
+        summary = run_scan(engine_for(db), batch_size=batch_size, limit=limit, rescan=rescan,
+                           on_progress=as_callback(advance, lambda s: s.posts, lambda s: s.to_scan))
     if json_out:
         print_json(summary.as_dict())
         return

@@ -57,6 +57,8 @@ class ScanSummary:
     quarantined: list[int] = field(default_factory=list)
     seconds: float = 0.0
     ruleset_version: int = 0
+    #: Posts waiting to be scanned when the scan began (counted for a progress display only).
+    to_scan: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"posts": self.posts, "hits": self.hits, "alerts": self.alerts, "signals": self.signals,
@@ -194,6 +196,11 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
         detector = build_detector(conn)
         summary.ruleset_version = ruleset_version(conn)
         previous = previous_scan_time(conn, record=True)
+        if on_progress:  # the total for a progress display (counts, rate, time left)
+            waiting = conn.execute(sa.select(sa.func.count()).select_from(schema.posts)
+                                   .where(schema.posts.c.scanned_at.is_(None))).scalar_one()
+            summary.to_scan = waiting if limit is None else min(limit, waiting)
+            on_progress(summary)
     quarantine = Quarantine(quarantine_min, quarantine_factor, previous)
     after: tuple[str, str] | None = None
     parallel: ParallelScanner | None = None

@@ -1,0 +1,81 @@
+"""Progress displays of `scan` and `ingest`: counts, rate and time left on a terminal, nothing otherwise."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+from pathlib import Path
+
+import pytest
+import typer
+from rich.console import Console
+from typer.testing import CliRunner
+
+from openiru.commands import core, detect
+from openiru.commands import progress as progress_module
+from openiru.commands.progress import progress, rate_text
+
+TW = Path(__file__).parent / "fixtures" / "twarc2"
+
+
+def terminal_console(buffer: io.StringIO) -> Console:
+    return Console(file=buffer, force_terminal=True, width=160, color_system=None)
+
+
+def app() -> typer.Typer:
+    cli = typer.Typer()
+    core.register(cli)
+    cli.command()(detect.scan)
+    return cli
+
+
+def test_display_shows_count_total_rate_and_time_left() -> None:
+    buffer = io.StringIO()
+    with progress("scanning", console=terminal_console(buffer), enabled=True) as advance:
+        time.sleep(0.05)
+        advance(250, 1000)
+        time.sleep(0.05)
+        advance(500, 1000)
+    shown = buffer.getvalue()
+    assert "scanning" in shown and "500/1000" in shown
+    assert "posts/s" in shown and "left" in shown
+
+
+def test_no_display_with_json_or_off_a_terminal() -> None:
+    buffer = io.StringIO()
+    for options in ({"json_out": True, "enabled": True}, {"enabled": False}):
+        with progress("scanning", console=terminal_console(buffer), **options) as advance:  # type: ignore[arg-type]
+            advance(10, 20)
+    assert buffer.getvalue() == ""
+
+
+def test_rate_text() -> None:
+    assert rate_text(0, 1.0, "posts") == "" and rate_text(10, 0.0, "posts") == ""
+    assert rate_text(3000, 2.0, "posts") == "1,500 posts/s"
+
+
+def test_scan_and_ingest_draw_progress_on_a_terminal(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    buffer = io.StringIO()
+    monkeypatch.setattr(progress_module, "terminal", lambda: True)
+    monkeypatch.setattr(progress_module, "_console", lambda: terminal_console(buffer))
+    runner = CliRunner()
+    done = runner.invoke(app(), ["ingest", str(TW / "search.jsonl"), "--db", sqlite_url])
+    assert done.exit_code == 0, done.output
+    ingested = buffer.getvalue()
+    assert "search.jsonl" in ingested and "7 new" in ingested and "posts/s" in ingested
+    buffer.truncate(0)
+    buffer.seek(0)
+    done = runner.invoke(app(), ["scan", "--db", sqlite_url, "--batch-size", "3"])
+    assert done.exit_code == 0, done.output
+    shown = buffer.getvalue()
+    assert "scanning" in shown and "/7" in shown and "3/7" in shown and "left" in shown
+
+
+def test_scan_json_and_pipes_stay_clean(sqlite_url: str) -> None:
+    runner = CliRunner()  # not a terminal
+    assert runner.invoke(app(), ["ingest", str(TW / "search.jsonl"), "--db", sqlite_url]).exit_code == 0
+    done = runner.invoke(app(), ["scan", "--db", sqlite_url, "--json"])
+    assert done.exit_code == 0
+    assert json.loads(done.stdout)["posts"] == 7
+    assert "scanning" not in done.stderr and "posts/s" not in done.stderr
