@@ -16,7 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from openiru.interop.hashlists import HashRecord
-from openiru.services import detect_banks, detect_match
+from openiru.services import detect_banks, detect_bulk, detect_match
 from openiru.services.detect_bank_index import FOLDER, bank_hashes
 from openiru.store import tables_detect as td
 
@@ -32,7 +32,9 @@ def _stored(engine: sa.Engine, bank: str) -> list[tuple[str, str, str, str]]:
             sa.select(t.c.kind, t.c.value, t.c.value_key, t.c.status).where(t.c.bank == bank).order_by(t.c.id))]
 
 
-def test_bulk_import_keeps_file_order_dedup_and_counts(engine: sa.Engine, tmp_path: Path) -> None:
+def test_bulk_import_keeps_file_order_dedup_and_counts(engine: sa.Engine, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(detect_bulk, "REBUILD_INDEX_FROM", 1000)  # the large-batch path, small
     rng = np.random.default_rng(11)
     values = _hexes(rng.integers(0, 256, size=(3000, 32), dtype=np.uint8))
     lines = ["# a comment", *[v.upper() if i % 7 == 0 else v for i, v in enumerate(values)], values[5], "",
@@ -42,6 +44,8 @@ def test_bulk_import_keeps_file_order_dedup_and_counts(engine: sa.Engine, tmp_pa
     first = detect_banks.import_hash_list(engine, path, "b", kind="pdq", fmt="plain")
     assert (first.added, first.existing, first.errors) == (3000, 2, 0)
     assert _stored(engine, "b") == [("pdq", v, v, "active") for v in values]
+    indexes = {ix["name"] for ix in sa.inspect(engine).get_indexes("detect_bank_items")}
+    assert detect_bulk.SECONDARY_INDEX in indexes  # dropped for the batch, built again
     again = detect_banks.import_hash_list(engine, path, "b", kind="pdq")
     assert (again.added, again.existing) == (0, 3002)
     # a list with a bad line takes the record-by-record reader: the same rows, the line reported

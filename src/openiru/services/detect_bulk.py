@@ -9,7 +9,8 @@ ON CONFLICT DO NOTHING`` moves them across: items keep the order of the file
 (ids ascend with it), the first of duplicate values is kept, and the statement's
 row count says how many were new.  For a large batch the secondary index on
 ``(kind, value_key)`` is dropped first and built once at the end (a sort instead
-of a million random B-tree insertions), inside the same transaction.
+of a million random B-tree insertions), inside the same transaction, when the batch
+outnumbers the rows already there.
 """
 
 from __future__ import annotations
@@ -91,7 +92,10 @@ class BulkInserter:
                            sa.literal(self.now, TS)).order_by(order)
         stmt = dialect_insert(self.conn, t).from_select(
             ["bank", *COLUMNS, "status", "match_count", "added_at"], select).on_conflict_do_nothing()
-        rebuild = n >= REBUILD_INDEX_FROM
+        # rebuild the secondary index only when the batch outnumbers the rows already indexed
+        # (a first large import); a re-import of existing hashes adds nothing to index
+        rebuild = n >= REBUILD_INDEX_FROM and n > self.conn.execute(sa.select(sa.func.count()).select_from(t)
+                                                                    ).scalar_one()
         if rebuild:
             self.conn.exec_driver_sql(f"DROP INDEX IF EXISTS {SECONDARY_INDEX}")
         if self.postgres:  # psycopg reports no row count for INSERT ... SELECT through SQLAlchemy
