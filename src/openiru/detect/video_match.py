@@ -18,7 +18,7 @@ The reference compares every pair of frames of every pair of videos.  Here all t
 unique frame hashes go into one :class:`~openiru.detect.pdq_index.PDQIndex` (exact range
 search), so one search per query frame answers for every bank video at once; both
 percentages come from the same (query frame, bank frame) pairs, since distance is symmetric.
-The time ranges are runs of matched sampled frames (gaps of up to 1.5 sampling steps are
+The time ranges are runs of matched sampled frames (one unmatched sample inside a run is
 bridged), given for the query and for the compared video as (first, last) frame times.
 """
 
@@ -63,11 +63,11 @@ def _prepare(features: Sequence[VideoFrameHash], min_quality: int) -> _Prepared:
 
 
 def time_ranges(times: np.ndarray, step: float) -> list[tuple[float, float]]:
-    """Runs of sorted ``times`` whose gaps are at most 1.5 ``step``, as (first, last)."""
+    """Runs of sorted ``times`` whose gaps are at most 2.5 ``step`` (one missed sample), as (first, last)."""
     if not len(times):
         return []
     times = np.sort(times)
-    breaks = np.flatnonzero(np.diff(times) > 1.5 * step + 1e-9)
+    breaks = np.flatnonzero(np.diff(times) > 2.5 * step + 1e-9)
     starts = np.concatenate(([0], breaks + 1))
     ends = np.concatenate((breaks, [len(times) - 1]))
     return [(round(float(times[s]), 3), round(float(times[e]), 3)) for s, e in zip(starts, ends, strict=True)]
