@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest services chromium clean bench
+.PHONY: venv demo test lint typecheck pytest services chromium video clean bench
 
 venv: $(STAMP)
 
@@ -25,7 +25,7 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy src/openiru/model.py src/openiru/interactions.py src/openiru/detect src/openiru/graph src/openiru/referral
 
-pytest: venv services chromium
+pytest: venv services chromium video
 	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
 services:
@@ -35,6 +35,14 @@ services:
 chromium:
 	test -x /usr/bin/chromium || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; } \
 	  || echo 'chromium could not be installed: the browser tests will be skipped'
+
+# Video hashing (vPDQ): Debian's ffmpeg, and Meta's vpdq built against FFmpeg's libav* headers.
+video: venv
+	{ test -x /usr/bin/ffmpeg && pkg-config --exists libavcodec libavformat libswscale; } || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ffmpeg \
+	  cmake pkg-config libavcodec-dev libavformat-dev libavutil-dev libswscale-dev libavdevice-dev; } \
+	  || echo 'ffmpeg could not be installed: videos are matched by MD5 only, the video tests will be skipped'
+	$(PY) -c 'import vpdq' 2>/dev/null || $(PY) -m pip install -q 'vpdq>=0.2.5' \
+	  || echo 'vpdq could not be built: videos are hashed by ffmpeg + pdqhash (same features)'
 
 test: lint typecheck pytest
 
