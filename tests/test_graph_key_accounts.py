@@ -187,3 +187,34 @@ def test_namesakes_on_two_platforms_are_not_one_actor_without_a_signal_beyond_na
     ids = data.accounts.account_id
     first, second, _ = same_actor_pairs(data)
     assert {frozenset((ids[x], ids[y])) for x, y in zip(first, second, strict=True)} == {frozenset((c, d))}
+
+
+def test_on_a_platform_without_reposts_quotes_pass_content_on() -> None:
+    """A chat server has no repost button: its members share an outlet's messages by quoting them into
+    their rooms.  The seed reaches the outlet only through the same actor's account elsewhere; the
+    members' quotes (nobody answers them) still carry the outlet's closeness to them, whereas on X,
+    where reposting exists, the same quotes stay commentary."""
+    for platform, passes_on in (("chat.example", True), ("x", False)):
+        w = World()
+        seed = w.account("telegram", "channel1", None, "Vale Studio")
+        w.seeds[("telegram", seed)] = "analyst"
+        outlet = w.account(platform, "outlet", "vale_voice", "Vale Voice")
+        members = [w.account(platform, f"member{k}", f"member{k}", f"Member {k}") for k in range(5)]
+        if platform == "x":   # reposting exists on X: someone else reposts
+            w.repost("x", w.account("x", "fan", "fan", "Fan"), outlet, "o0", 5)
+        for r in range(8):
+            w.post(platform, outlet, f"o{r}", 24 * r, f"announcement {r} of the vale voice for all members today")
+            for k, m in enumerate(members):
+                w.post(platform, m, f"q{r}-{k}", 24 * r + 1 + k, f"see this {r} {k}", quote_of=f"o{r}")
+                w.edges.append(EdgeRow(platform, m, platform, outlet, "quote", T0 + timedelta(hours=24 * r + 1 + k)))
+        # the same actor: a shared link and an interaction join the outlet and the seed's channel
+        w.post("telegram", seed, "s1", 1, "vale voice studio", urls=["https://vale-voice.example/a"])
+        w.post(platform, outlet, "o-link", 2, "vale voice studio", urls=["https://vale-voice.example/a"])
+        w.accounts[1] = AccountRow(platform, outlet, "vale_voice", "Vale Studio", None)
+        data = w.data()
+        ranking = rank_accounts(data)
+        index = data.accounts.index()
+        closeness = ranking.parts["closeness_to_seeds"]
+        member = min(closeness[index[(platform, m)]] for m in members)
+        assert closeness[index[(platform, outlet)]] > 0.3, platform
+        assert bool(member > 0.2) is passes_on, (platform, member)

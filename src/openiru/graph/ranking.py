@@ -184,6 +184,15 @@ def _conversations(n: int, src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray
     return a[found], b[found], w.astype(np.float64)
 
 
+def _quote_only_platform(data: GraphData) -> np.ndarray:
+    """Accounts on platforms whose edges include quotes but no repost or forward at all."""
+    e = data.edges
+    names, code = np.unique(np.asarray(data.accounts.platform, dtype=object), return_inverse=True)
+    quoted = np.bincount(code[e.src[e.code == EdgeCode.QUOTE]], minlength=len(names)) > 0
+    passed = np.bincount(code[e.src[np.isin(e.code, np.asarray(ENDORSING, np.int8))]], minlength=len(names)) > 0
+    return (quoted & ~passed)[code] if data.n else np.zeros(0, bool)
+
+
 def _main_target(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """The account each account passes on most (-1 for none)."""
     target = np.full(n, -1, np.int64)
@@ -237,7 +246,9 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     ppr = personalised_pagerank(endorsement, reset)
     # quotes by the community's own accounts pass content on (sharing a message into a room of the
     # group's server); quotes by anyone else are commentary: a second pass adds the former
-    near = _spread(log_scale(ppr * n), same_a, same_b) >= NEAR_CLOSENESS
+    # On a platform with no reposts or forwards at all (a chat server: Rocket.Chat, Matrix), quoting a
+    # message into a room is the only way to pass it on: there every quote passes content on
+    near = (_spread(log_scale(ppr * n), same_a, same_b) >= NEAR_CLOSENESS) | _quote_only_platform(data)
     quoting = (e.code == EdgeCode.QUOTE) & near[e.src] & (reporting[e.src] < 0.5)
     if quoting.any():
         endorsement = endorsement + weighted_matrix(n, e.src[quoting], e.dst[quoting],
