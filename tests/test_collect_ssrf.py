@@ -151,3 +151,21 @@ def test_watch_add_refuses_an_internal_server_unless_allowed(
     assert watchlist.add(sqlite_engine, "mastodon", "public", "http://127.0.0.1:8080") > 0
     with pytest.raises(ConfigError):  # another port is not named
         watchlist.add(sqlite_engine, "mastodon", "public", "http://127.0.0.1:8081")
+
+
+def test_connection_is_pinned_to_the_checked_address(fake: FakeServer) -> None:
+    """The session connects to the address the guard checked and never resolves the name again
+    (a DNS rebinding answer is never used): a name that cannot resolve still reaches the server
+    the guard pinned, with the name as Host."""
+    fake.add_statuses(range(1, 3))
+    port = fake.url.rsplit(":", 1)[1]
+    seen: list[str] = []
+
+    def guard(url: str) -> tuple[str | None, list[str]]:
+        seen.append(url)
+        return None, ["127.0.0.1"]
+
+    with PoliteSession(no_retry(), guard=guard) as session:
+        answer = session.get(f"http://pinned.invalid:{port}/api/v1/timelines/public")
+    assert answer.status_code == 200 and len(answer.json()) == 2
+    assert fake.requests[-1][3]["Host"] == f"pinned.invalid:{port}" and len(seen) == 1

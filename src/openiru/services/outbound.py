@@ -287,14 +287,19 @@ def refusal(url: str, policy: FetchPolicy) -> str | None:
 
     For configuration time (a provider's webhook): a name that does not resolve now passes,
     since every delivery checks it again after its own resolution."""
+    return checked(url, policy)[0]
+
+
+def checked(url: str, policy: FetchPolicy) -> tuple[str | None, list[str]]:
+    """:func:`refusal`'s answer and the addresses it checked (to connect to, pinned)."""
     try:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError) as exc:
-        return f"not a URL ({exc})"
+        return f"not a URL ({exc})", []
     if parsed.scheme not in ("http", "https"):
-        return f"scheme {parsed.scheme!r} is not allowed (http or https)"
+        return f"scheme {parsed.scheme!r} is not allowed (http or https)", []
     if not parsed.host:
-        return "the URL names no host"
+        return "the URL names no host", []
     host = parsed.host.lower().rstrip(".")
     port = parsed.port or (443 if parsed.scheme == "https" else 80)
     request = httpx.Request("POST", parsed)
@@ -303,18 +308,19 @@ def refusal(url: str, policy: FetchPolicy) -> str | None:
     except httpx.TransportError:
         addresses = []
     if not addresses and host in policy.own[0] and not policy.allowed(host, None, port):
-        return f"{host} is this server's own host"
+        return f"{host} is this server's own host", []
     try:
         policy.check(host, port, addresses, request)
     except FetchRefused as exc:
-        return str(exc)
-    return None
+        return str(exc), []
+    return None, [str(a) for a in addresses]
 
 
-def url_guard(policy: FetchPolicy | None = None) -> Callable[[str], str | None]:
-    """:func:`refusal` bound to ``policy`` (default: ``OPENIRU_FETCH_*``): the check the
-    ``requests``-based collection connectors run before each request and redirect hop."""
-    return functools.partial(refusal, policy=policy or FetchPolicy.from_env())
+def url_guard(policy: FetchPolicy | None = None) -> Callable[[str], tuple[str | None, list[str]]]:
+    """:func:`checked` bound to ``policy`` (default: ``OPENIRU_FETCH_*``): the check the
+    ``requests``-based collection connectors run before each request and redirect hop; they
+    connect to the first address it returns (pinned)."""
+    return functools.partial(checked, policy=policy or FetchPolicy.from_env())
 
 
 def fetch(url: str) -> httpx.Response:

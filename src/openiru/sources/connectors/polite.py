@@ -13,10 +13,10 @@ No SSRF: a :class:`PoliteSession` takes a ``guard`` (the collect service passes
 ``OPENIRU_FETCH_ALLOW``; sources import no service).  :meth:`PoliteSession.send` runs
 it on every request *and* every redirect hop (``requests`` sends each hop through
 ``send``) and raises :class:`RequestRefused` before anything is sent.  DNS rebinding:
-unlike the httpx client, ``requests`` resolves the name again when it connects, so a
-name that answers a public address to the check and an internal one a moment later
-is not caught (see docs/security.md); IP-literal targets and names with stable
-answers are.
+the connection is pinned to the address the guard checked (:class:`PinnedAdapter`:
+the pool connects to the IP, the ``Host`` header keeps the name, and for https the
+name is the SNI and the certificate's expected name), so a second DNS answer is
+never used.
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import requests
+from requests.adapters import HTTPAdapter
 
 #: Statuses retried after a wait: rate limited, and the server errors a retry can cure.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -45,8 +46,25 @@ class RequestRefused(ConnectorError):
     """A request (or redirect hop) to an address the fetch policy refuses; never retried."""
 
 
-#: ``guard(url)``: why the URL must not be fetched, or None (``services.outbound.url_guard``).
-Guard = Callable[[str], str | None]
+#: ``guard(url)``: (why the URL must not be fetched or None, the addresses it checked)
+#: (``services.outbound.url_guard``).
+Guard = Callable[[str], tuple[str | None, list[str]]]
+
+
+class PinnedAdapter(HTTPAdapter):
+    """Connects to ``request.pinned_ip`` (set by :meth:`PoliteSession.send`) instead of
+    resolving the URL's name again; the name stays the Host header, SNI and certificate name."""
+
+    def build_connection_pool_key_attributes(self, request: requests.PreparedRequest, verify: Any,
+                                             cert: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        pinned = getattr(request, "pinned_ip", None)
+        if pinned:
+            if host_params["scheme"] == "https":
+                pool_kwargs["server_hostname"] = host_params["host"]
+                pool_kwargs["assert_hostname"] = host_params["host"]
+            host_params["host"] = pinned
+        return host_params, pool_kwargs
 
 
 def parse_retry_after(value: str | None, now: datetime | None = None) -> float | None:
@@ -124,6 +142,9 @@ class PoliteSession(requests.Session):
         self.trust_env = False  # no proxies or .netrc from the environment
         self.guard = guard
         self.max_redirects = max_redirects
+        if guard is not None:
+            for prefix in ("http://", "https://"):
+                self.mount(prefix, PinnedAdapter())
         self.backoff = backoff or Backoff()
         #: (prefix, replacement) for clients with a fixed API address (twarc: api.twitter.com),
         #: to reach an API proxy or a local fake instead.
@@ -158,12 +179,17 @@ class PoliteSession(requests.Session):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
-        """Check the URL against the guard, then send; redirects come back through here hop by hop."""
+        """Check the URL against the guard and pin the connection to the checked address, then
+        send; redirects come back through here hop by hop."""
         if self.guard is not None:
-            reason = self.guard(str(request.url))
+            url = str(request.url)
+            reason, addresses = self.guard(url)
             if reason:
-                raise RequestRefused(f"{bare_url(str(request.url))}: refused: {reason} "
-                                     "(OPENIRU_FETCH_ALLOW can allow it)")
+                raise RequestRefused(f"{bare_url(url)}: refused: {reason} (OPENIRU_FETCH_ALLOW can allow it)")
+            if not addresses:  # no answer now: a connection error (retried, and checked again)
+                raise requests.ConnectionError(f"{bare_url(url)}: the name does not resolve")
+            request.pinned_ip = addresses[0]  # type: ignore[attr-defined]
+            request.headers["Host"] = urlsplit(url).netloc.rpartition("@")[2]  # this hop's host, not the last
         return super().send(request, **kwargs)
 
 
