@@ -59,7 +59,7 @@ def test_bank_lexicon_scan_alerts_decide(db: str, tmp_path: Path) -> None:
     assert len(alerts) == 1
     alert = alerts[0]
     assert alert["post"] == {"platform": "telegram", "post_id": "-1001/7"}
-    assert alert["account"] == {"platform": "telegram", "account_id": "chan1"}
+    assert alert["account"] == {"platform": "telegram", "account_id": "chan1", "handle": None, "display_name": None}
     assert isinstance(alert["priority"], float)
     hit = alert["hits"][0]
     assert hit["matcher"] == "term" and hit["term"] == "Velmor Herald" and hit["span"] == [9, 22]

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .common import AsOption, DbOption, JsonOption, actor_name, engine_for, print_json
+from .tables import WideOption
 
 out = Console()
 err = Console(stderr=True)
@@ -191,6 +192,7 @@ def alerts(
     ] = None,
     db: DbOption = None,
     json_out: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """The triage queue: alerts by priority, with the evidence of every hit."""
     from ..services.detect_alerts import list_alerts, signal_links
@@ -209,14 +211,21 @@ def alerts(
     if json_out:
         print_json(queue)
         return
-    table = Table("priority", "post", "account", "status", "evidence")
+    from .tables import Fitted, person
+
+    columns = [("priority", "num", False), ("post", "id", False), ("account", "id", False)]
+    columns += [("account id", "id", False)] if wide else []
+    table = Fitted([*columns, ("status", "id", True), ("evidence", "text", True)], wide=wide)
     for a in queue:
         evidence = "; ".join(
             f"{h['matcher']} {h.get('bank') or ''} {h.get('item') or h.get('term') or ''}"
             + (f" d={h['distance']}" if "distance" in h else "")
             + (f" s={h['similarity']}" if "similarity" in h else "") for h in a["hits"][:3])
-        table.add_row(f"{a['priority']:.3f}", a["id"], a["account"]["account_id"], a["status"], evidence)
-    out.print(table)
+        acc = a["account"]
+        who = [person(acc["platform"], acc["account_id"], acc.get("handle"))]
+        who += [f"{acc['platform']}:{acc['account_id']}"] if wide else []
+        table.add_row(f"{a['priority']:.3f}", a["id"], *who, a["status"], evidence)
+    table.print(out)
 
 
 def decide(

@@ -20,6 +20,7 @@ from ..model import parse_time
 from ..services import graph as graph_service
 from ..services.users import local_account
 from .common import AsOption, DbOption, JsonOption, actor_name, engine_for, print_json
+from .tables import WideOption
 
 out = Console()
 err = Console(stderr=True)
@@ -110,7 +111,7 @@ def resurgence(
         "--cross-platform", help="Also list the same actor's accounts on other platforms.")] = False,
     min_score: Annotated[float | None, typer.Option(
         "--min-score", help="Estimated probability of a re-creation to list it (0..1, default 0.9).")] = None,
-    db: DbOption = None, json_out: JsonOption = False,
+    db: DbOption = None, json_out: JsonOption = False, wide: WideOption = False,
 ) -> None:
     """Re-created accounts linked to removed or silent predecessors (ban evasion).
 
@@ -127,11 +128,19 @@ def resurgence(
     if json_out:
         print_json(rows)
         return
-    table = Table("link", "account", "predecessor", "score")
+    from .tables import Fitted, person
+
+    columns = [("account", "id", False), ("predecessor", "id", False), ("score", "num", False),
+               ("link", "id", True)]
+    columns += [("account id", "id", False), ("predecessor id", "id", False)] if wide else []
+    table = Fitted(columns, wide=wide)
     for r in rows:
-        table.add_row(r["evidence"]["link"], f"{r['platform']}:{r['account_id']}",
-                      f"{r['predecessor_platform']}:{r['predecessor_account_id']}", f"{r['score']:.3f}")
-    out.print(table)
+        ids = [f"{r['platform']}:{r['account_id']}",
+               f"{r['predecessor_platform']}:{r['predecessor_account_id']}"] if wide else []
+        table.add_row(person(r["platform"], r["account_id"], r.get("handle")),
+                      person(r["predecessor_platform"], r["predecessor_account_id"], r.get("predecessor_handle")),
+                      f"{r['score']:.3f}", r["evidence"]["link"], *ids)
+    table.print(out)
 
 
 def platforms(
