@@ -6,9 +6,13 @@ Real local servers count the requests they receive: a refused target gets none."
 
 from __future__ import annotations
 
+import shutil
+import ssl
+import subprocess
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -169,3 +173,26 @@ def test_connection_is_pinned_to_the_checked_address(fake: FakeServer) -> None:
         answer = session.get(f"http://pinned.invalid:{port}/api/v1/timelines/public")
     assert answer.status_code == 200 and len(answer.json()) == 2
     assert fake.requests[-1][3]["Host"] == f"pinned.invalid:{port}" and len(seen) == 1
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command for a test certificate")
+def test_https_pinned_keeps_the_name_for_sni_and_certificate(tmp_path: Path) -> None:
+    """Pinned to 127.0.0.1, an https request still checks the certificate against the URL's name."""
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=pinned.test", "-addext", "subjectAltName=DNS:pinned.test", "-keyout", str(key),
+                    "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    server = Redirector("127.0.0.1", "https://pinned.test/next")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    port = server.httpd.server_address[1]
+    try:
+        with PoliteSession(no_retry(), guard=lambda url: (None, ["127.0.0.1"])) as session:
+            session.verify = str(cert)
+            answer = session.get(f"https://pinned.test:{port}/start", allow_redirects=False)
+            assert answer.status_code == 302 and answer.headers["Location"] == "https://pinned.test/next"
+            with pytest.raises(ConnectorError, match="SSLError"):  # the name is checked, not the IP
+                session.get(f"https://other.test:{port}/start", allow_redirects=False)
+    finally:
+        server.close()
