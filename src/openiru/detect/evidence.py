@@ -27,6 +27,8 @@ class ScanMedia:
     pdq_quality: int | None = None
     path: str | None = None
     mime: str | None = None
+    #: the video's vPDQ signal, where it was hashed already (else the vpdq matcher hashes ``path``)
+    vpdq: str | None = None
 
 
 @dataclass(slots=True)

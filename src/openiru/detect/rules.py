@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the lexicon (and its normalisation tables) is imported by w
 from .pdq import DEFAULT_MAX_DISTANCE, DEFAULT_MIN_QUALITY
 from .pdq_index import PDQIndex
 
-BANK_KINDS = ("pdq", "md5", "sha256", "url", "text", "video")
+BANK_KINDS = ("pdq", "md5", "sha256", "url", "text", "video", "vpdq")
 EXACT_KINDS = ("md5", "sha256", "url", "video")
 
 
