@@ -124,3 +124,27 @@ def test_resurgence_table_shows_handles(monkeypatch: pytest.MonkeyPatch) -> None
     assert "99887766554433221100" not in result.stdout
     wide = CliRunner().invoke(app, ["resurgence", "--db", "sqlite://", "--wide"])
     assert "x:99887766554433221100" in wide.stdout and "x:11223344556677889900" in wide.stdout
+
+
+def test_accounts_and_coordination_tables_show_handles(monkeypatch: pytest.MonkeyPatch) -> None:
+    ranked = [{"platform": "telegram", "account_id": LONG_ACCOUNT, "handle": "fictional_hub", "score": 0.8,
+               "role": "hub", "community": 2, "evidence": {}, "display_name": None}]
+    groups = [{"kind": "co-post", "score": 0.9, "evidence": {"item_count": 4, "first": "2026-03-01T10:00:00Z",
+                                                             "last": "2026-03-02T10:00:00Z"},
+               "accounts": [{"platform": "x", "account_id": "5550001112223334445", "handle": "fictional_a"},
+                            {"platform": "x", "account_id": "5550001112223334446", "handle": None}]}]
+    monkeypatch.setattr(graph_commands.graph_service, "key_accounts", lambda *a, **k: ranked)
+    monkeypatch.setattr(graph_commands.graph_service, "coordination", lambda *a, **k: groups)
+    app = typer.Typer()
+    app.command()(graph_commands.accounts)
+    app.command()(graph_commands.coordination)
+    runner = CliRunner()
+    shown = runner.invoke(app, ["accounts", "--db", "sqlite://"])
+    assert shown.exit_code == 0, shown.output
+    assert "@fictional_hub" in shown.stdout and LONG_ACCOUNT not in shown.stdout
+    assert f"telegram:{LONG_ACCOUNT}" in runner.invoke(app, ["accounts", "--db", "sqlite://", "--wide"]).stdout
+    shown = runner.invoke(app, ["coordination", "--db", "sqlite://"])
+    assert shown.exit_code == 0, shown.output
+    assert "@fictional_a" in shown.stdout and "x:5550001112223334446" in shown.stdout.replace("\n", "")
+    wide = runner.invoke(app, ["coordination", "--db", "sqlite://", "--wide"]).stdout
+    assert "@fictional_a (x:5550001112223334445)" in wide

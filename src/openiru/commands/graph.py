@@ -34,7 +34,7 @@ def accounts(
     platform: Annotated[str | None, typer.Option("--platform", help="Rank within this platform only.")] = None,
     min_score: Annotated[float | None, typer.Option("--min-score", help="Only accounts scoring at least this.")]
     = None,
-    db: DbOption = None, json_out: JsonOption = False,
+    db: DbOption = None, json_out: JsonOption = False, wide: WideOption = False,
 ) -> None:
     """Key accounts ranked, with role, community and the evidence for each score."""
     with _engine(db) as engine:
@@ -42,11 +42,17 @@ def accounts(
     if json_out:
         print_json(rows)
         return
-    table = Table("#", "account", "handle", "score", "role", "community")
+    from .tables import Fitted, person
+
+    columns = [("#", "num", False), ("account", "id", False)]
+    columns += [("account id", "id", False)] if wide else []
+    table = Fitted([*columns, ("score", "num", False), ("role", "id", True), ("community", "num", True)],
+                   wide=wide)
     for k, r in enumerate(rows[: top or 50], 1):
-        table.add_row(str(k), f"{r['platform']}:{r['account_id']}", r["handle"] or "", f"{r['score']:.3f}",
-                      r["role"], "" if r["community"] is None else str(r["community"]))
-    out.print(table)
+        ids = [f"{r['platform']}:{r['account_id']}"] if wide else []
+        table.add_row(k, person(r["platform"], r["account_id"], r["handle"]), *ids, f"{r['score']:.3f}",
+                      r["role"], r["community"])
+    table.print(out)
 
 
 @seed_app.command("add")
@@ -91,7 +97,7 @@ def coordination(
     = DEFAULT_MIN_REPEATS,
     kind: Annotated[list[str] | None, typer.Option("--kind", help="Only these kinds (co-post, co-repost, "
                                                    "co-link, co-similar-text, co-hashtag).")] = None,
-    db: DbOption = None, json_out: JsonOption = False,
+    db: DbOption = None, json_out: JsonOption = False, wide: WideOption = False,
 ) -> None:
     """Groups of accounts posting the same content within a time window, repeatedly."""
     with _engine(db) as engine:
@@ -99,11 +105,17 @@ def coordination(
     if json_out:
         print_json(rows)
         return
-    table = Table("kind", "accounts", "score", "items", "first", "last")
+    from .tables import Fitted, person
+
+    table = Fitted([("kind", "id", False), ("n", "num", False), ("score", "num", False), ("items", "num", True),
+                    ("members", "text", False), ("first", "id", True), ("last", "id", True)], wide=wide)
     for r in rows:
-        table.add_row(r["kind"], str(len(r["accounts"])), f"{r['score']:.3f}", str(r["evidence"]["item_count"]),
-                      r["evidence"]["first"], r["evidence"]["last"])
-    out.print(table)
+        members = [person(a["platform"], a["account_id"], a.get("handle"))
+                   + (f" ({a['platform']}:{a['account_id']})" if wide and a.get("handle") else "")
+                   for a in r["accounts"]]
+        table.add_row(r["kind"], len(r["accounts"]), f"{r['score']:.3f}", r["evidence"]["item_count"],
+                      ", ".join(members), r["evidence"]["first"], r["evidence"]["last"])
+    table.print(out)
 
 
 def resurgence(
