@@ -79,3 +79,21 @@ def test_scan_json_and_pipes_stay_clean(sqlite_url: str) -> None:
     assert done.exit_code == 0
     assert json.loads(done.stdout)["posts"] == 7
     assert "scanning" not in done.stderr and "posts/s" not in done.stderr
+
+
+def test_graph_commands_show_a_working_display_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    from openiru.commands import graph as graph_commands
+
+    buffer = io.StringIO()
+    monkeypatch.setattr(progress_module, "terminal", lambda: True)
+    monkeypatch.setattr(progress_module, "_console", lambda: terminal_console(buffer))
+    monkeypatch.setattr(graph_commands.graph_service, "key_accounts", lambda *a, **k: [])
+    cli = typer.Typer()
+    cli.command()(graph_commands.accounts)
+    cli.command()(graph_commands.coordination)
+    assert CliRunner().invoke(cli, ["accounts", "--db", "sqlite://"]).exit_code == 0
+    assert "ranking accounts" in buffer.getvalue()
+    buffer.truncate(0)
+    buffer.seek(0)
+    assert CliRunner().invoke(cli, ["accounts", "--db", "sqlite://", "--json"]).exit_code == 0
+    assert buffer.getvalue() == ""

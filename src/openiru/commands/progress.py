@@ -90,3 +90,19 @@ def as_callback(advance: Advance, count: Callable[[Any], int],
                 total: Callable[[Any], int | None] = lambda _: None) -> Callable[[Any], None]:
     """A service's ``on_progress(summary)`` hook drawn by ``advance`` (counts read from the summary)."""
     return lambda summary: advance(count(summary), total(summary))
+
+
+@contextmanager
+def working(label: str, *, json_out: bool = False, console: Console | None = None,
+            enabled: bool | None = None) -> Iterator[None]:
+    """A spinner with ``label`` and the time elapsed, for a step that reports no counts (the
+    graph analyses); shown under the same conditions as :func:`progress`."""
+    if json_out or not (terminal() if enabled is None else enabled):
+        yield
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console or _console(), transient=True) as bar:
+        bar.add_task(label, total=None)
+        yield
