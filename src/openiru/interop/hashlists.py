@@ -9,7 +9,7 @@ Formats (``--format``):
   ``source``, ``language`` (the demo's ``hashes.csv`` is one);
 * ``threatexchange``: python-threatexchange's local-file exchange
   (``LocalFileSignalExchangeAPI``): ``<signal type> <signal>`` per line, e.g.
-  ``pdq 3d1f...`` or ``video_md5 9e10...``;
+  ``pdq 3d1f...``, ``video_md5 9e10...`` or ``vpdq ["<pdq hex>,<quality>,<seconds>", ...]``;
 * ``tat``: Tech Against Terrorism hash-list API pages (JSON with ``results`` of
   ``{hash_digest, algorithm, ideology, file_type, deleted, id...}``), as
   python-threatexchange's TAT exchange fetches them; ``deleted`` entries remove
@@ -36,18 +36,19 @@ from threatexchange.signal_type.pdq.signal import PdqSignal
 from threatexchange.signal_type.sha256 import VideoSHA256Signal
 from threatexchange.signal_type.url import URLSignal
 
+from ..detect.video import from_signal, to_signal
 from ..sources.base import Problem
 
 FORMATS = ("auto", "plain", "csv", "threatexchange", "tat", "jsonl")
-KINDS = ("pdq", "md5", "sha256", "url", "text", "video")
+KINDS = ("pdq", "md5", "sha256", "url", "text", "video", "vpdq")
 
 #: python-threatexchange signal type names -> OpenIRU bank kinds.
 TX_TYPES = {"pdq": "pdq", "video_md5": "md5", "photo_md5": "md5", "md5": "md5",
             "video_sha256": "sha256", "sha256": "sha256", "url": "url", "raw_text": "text",
-            "text": "text", "vpdq": "video"}
+            "text": "text", "vpdq": "vpdq", "video_vpdq": "vpdq"}
 #: OpenIRU kinds -> the python-threatexchange names written on export.
 TX_NAMES = {"pdq": "pdq", "md5": "video_md5", "sha256": "video_sha256", "url": "url",
-            "text": "raw_text", "video": "video_md5"}
+            "text": "raw_text", "video": "video_md5", "vpdq": "vpdq"}
 _HASH_COLUMNS = ("hash", "signal", "value", "hash_digest", "url", "text")
 _KIND_COLUMNS = ("kind", "signal_type", "algorithm", "type")
 
@@ -79,6 +80,11 @@ def validate(kind: str, value: str) -> str:
         return checked
     if kind == "url":
         return URLSignal.validate_signal_str(value)
+    if kind == "vpdq":  # VideoVPDQSignal: a JSON list of "<pdq hex>,<quality>,<timestamp>"
+        features = from_signal(value)
+        if not features:
+            raise ValueError("empty vPDQ signal")
+        return to_signal(features)
     if kind == "text":
         if not value:
             raise ValueError("empty text")
