@@ -118,3 +118,65 @@ def line_chart(title: str, labels: list[str], series: Mapping[str, Sequence[floa
                    f'stroke-width="2"{dash}/>')
     out += _tick_labels(labels, xs)
     return "\n".join([*out, "</svg>"])
+
+
+def flow_chart(title: str, columns: list[str], stacks: Sequence[Mapping[str, float]],
+               flows: Sequence[Mapping[tuple[str, str], float]], x_label: str, unit: str) -> str:
+    """Alluvial flows: one column of stacked blocks per label (``stacks[i]``: value per name),
+    and between columns ``i`` and ``i + 1`` one band per ``(from, to)`` of ``flows[i]``, as wide
+    as its value on the same scale as the blocks, coloured by where it comes from."""
+    names = sorted({n for s in stacks for n in s}, key=lambda n: -sum(s.get(n, 0) for s in stacks))
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" viewBox="0 0 {W} {H}" '
+           f'role="img" aria-label="{escape(title)}">',
+           f'<rect x="0" y="0" width="{W}" height="{H}" fill="#ffffff"/>',
+           f'<text x="{W / 2}" y="18" font-size="14" font-family="Helvetica" font-weight="bold" '
+           f'text-anchor="middle">{escape(title)}</text>',
+           f'<text x="{(LEFT + W - RIGHT) / 2}" y="{H - 8}" font-size="10" font-family="Helvetica" '
+           f'text-anchor="middle">{escape(x_label)}</text>']
+    if not columns:
+        out.append(f'<text x="{W / 2}" y="{H / 2}" font-size="11" font-family="Helvetica" '
+                   'text-anchor="middle">no data</text>')
+        return "\n".join([*out, "</svg>"])
+    colour = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names)}
+    gap, block = 4.0, 10.0
+    y0, height = TOP, H - BOTTOM - TOP
+    total = max((sum(s.values()) for s in stacks), default=0) or 1.0
+    scale = (height - gap * max(0, len(names) - 1)) / total  # pixels per unit
+    step = (W - RIGHT - LEFT - block) / max(1, len(columns) - 1)
+    xs = [LEFT + i * step if len(columns) > 1 else (LEFT + W - RIGHT) / 2 for i in range(len(columns))]
+    tops: list[dict[str, float]] = []
+    for x, stack in zip(xs, stacks, strict=True):
+        y, col = y0, {}
+        for n in names:
+            v = stack.get(n, 0)
+            if v <= 0:
+                continue
+            col[n] = y
+            out.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{block}" height="{v * scale:.1f}" '
+                       f'fill="{colour[n]}" stroke="#000000" stroke-width="0.5">'
+                       f'<title>{escape(n)}: {_fmt(v)} {escape(unit)}</title></rect>')
+            y += v * scale + gap
+        tops.append(col)
+    for i, between in enumerate(flows):
+        out_at, in_at = dict(tops[i]), dict(tops[i + 1])
+        for (a, b), v in sorted(between.items(), key=lambda kv: (names.index(kv[0][0]), names.index(kv[0][1]))):
+            if v <= 0 or a not in out_at or b not in in_at:
+                continue
+            w = v * scale
+            ya, yb = out_at[a] + w / 2, in_at[b] + w / 2
+            out_at[a] += w
+            in_at[b] += w
+            x1, x2 = xs[i] + block, xs[i + 1]
+            mid = (x1 + x2) / 2
+            out.append(f'<path d="M{x1:.1f},{ya:.1f} C{mid:.1f},{ya:.1f} {mid:.1f},{yb:.1f} {x2:.1f},{yb:.1f}" '
+                       f'fill="none" stroke="{colour[a]}" stroke-opacity="0.45" stroke-width="{w:.2f}" '
+                       f'data-flow="{escape(a)}|{escape(b)}|{i}"><title>{escape(columns[i])} to '
+                       f'{escape(columns[i + 1])}: {escape(a)} to {escape(b)}, {_fmt(v)} {escape(unit)}</title></path>')
+    out += _tick_labels(columns, [x + block / 2 for x in xs])
+    x = LEFT
+    for n in names:
+        out.append(f'<rect x="{x}" y="{H - 34}" width="10" height="10" fill="{colour[n]}" '
+                   'stroke="#000000" stroke-width="0.5"/>')
+        out.append(f'<text x="{x + 14}" y="{H - 25}" font-size="9" font-family="Helvetica">{escape(n)}</text>')
+        x += 24 + 6 * len(n)
+    return "\n".join([*out, "</svg>"])

@@ -83,3 +83,24 @@ def takedown_effect(removed: list[Removed]) -> dict[str, Any]:
         "retained": {k: (round(after[k] / before[k], 4) if before[k] else None) for k in before},
         "flows": [{"from": a, "to": b, **v} for (a, b), v in sorted(flows.items())],
     }
+
+
+def transfers(before: dict[str, float], after: dict[str, float]) -> dict[tuple[str, str], float]:
+    """Flows between two weeks' shares (each summing to the same total, e.g. 100 %): what a
+    platform keeps stays (``min(before, after)``), and what the shrinking platforms lose goes to
+    the growing ones in proportion to what each gains.  An estimate from the shares, not a
+    tracing of accounts across platforms."""
+    flows: dict[tuple[str, str], float] = {}
+    names = sorted(set(before) | set(after))
+    loss = {p: before.get(p, 0.0) - min(before.get(p, 0.0), after.get(p, 0.0)) for p in names}
+    gain = {p: after.get(p, 0.0) - min(before.get(p, 0.0), after.get(p, 0.0)) for p in names}
+    gained = sum(gain.values())
+    for p in names:
+        kept = min(before.get(p, 0.0), after.get(p, 0.0))
+        if kept > 0:
+            flows[(p, p)] = kept
+    for a in names:
+        for b in names:
+            if loss[a] > 0 and gain[b] > 0 and gained > 0:
+                flows[(a, b)] = loss[a] * gain[b] / gained
+    return flows

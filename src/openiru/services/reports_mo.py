@@ -89,10 +89,37 @@ def _migration(loaded: tuple[Any, Any]) -> tuple[Section, list[dict[str, Any]]]:
     top = sorted(platforms, key=lambda p: -sum(share[p]))[:6]
     chart = charts.line_chart("Share of the community's posts per platform", weeks, {p: share[p] for p in top},
                               "ISO week", "share of posts (%)", y_max=100)
+    cols = _flow_weeks(weeks, [m[0] for m in moves])
+    stacks = [{p: share[p][weeks.index(w)] for p in platforms if share[p][weeks.index(w)] > 0} for w in cols]
+    flows = [modus.transfers(stacks[i], stacks[i + 1]) for i in range(len(cols) - 1)]
+    flow_rows = [[cols[i], cols[i + 1], a, b, round(v, 1)] for i, f in enumerate(flows)
+                 for (a, b), v in sorted(f.items()) if a != b]
+    flow_chart = charts.flow_chart("Flows of the community's posts between platforms", cols, stacks, flows,
+                                   "ISO week (the first, the last, and each move with the week before)",
+                                   "% of posts")
     return Section("Migration between platforms", [
         "Share of the posts of the community's accounts (the accounts the ranking does not call bystanders) "
-        "per platform and ISO week; a move is a week in which a platform's share changed by 20 points or more."],
-        [Table("Moves", ["week", "platform", "share before (%)", "share after (%)"], moves, "moves")], [chart]), rows
+        "per platform and ISO week; a move is a week in which a platform's share changed by 20 points or more.",
+        "The flows are estimated from the shares: what a platform keeps stays, what the shrinking platforms "
+        "lose goes to the growing ones in proportion to their gain; widths are percentage points of the posts."],
+        [Table("Moves", ["week", "platform", "share before (%)", "share after (%)"], moves, "moves"),
+         Table("Flows between platforms", ["from week", "to week", "from platform", "to platform",
+                                           "share moved (points)"], flow_rows, "flows")],
+        [chart, flow_chart]), rows
+
+
+def _flow_weeks(weeks: list[str], moved: list[str], most: int = 10) -> list[str]:
+    """The weeks the flow chart shows: all when few, else the first, the last, and each week of
+    a move with the week before it (the earliest moves first, ``most`` weeks at most)."""
+    if len(weeks) <= most:
+        return weeks
+    chosen = {weeks[0], weeks[-1]}
+    for w in sorted(set(moved)):
+        i = weeks.index(w)
+        if len(chosen | {weeks[i - 1], w}) > most:
+            break
+        chosen |= {weeks[i - 1], w}
+    return sorted(chosen)
 
 
 def _emerging(engine: sa.Engine, loaded: tuple[Any, Any]) -> tuple[Section, list[dict[str, Any]]]:
