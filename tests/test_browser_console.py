@@ -305,6 +305,29 @@ def test_statistics_time_series_and_range(page: Any, demo: dict[str, Any]) -> No
     finished(page)
 
 
+def test_statistics_report_charts(page: Any, demo: dict[str, Any]) -> None:
+    """The report's own SVG charts (GET /api/v1/reports/charts) on the statistics page: the same
+    charts `openiru report` writes, titled, for the chosen report and range."""
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/stats")
+    box = page.locator("#report-charts")
+    expect(box).to_have_attribute("data-charts", re.compile(r"^[1-9]\d*$"))
+    n = int(box.get_attribute("data-charts") or 0)
+    assert page.locator("#report-charts svg").count() == n
+    assert page.locator("#report-charts svg rect, #report-charts svg polyline").count() > n  # drawn, not empty
+    titles = page.locator("#report-charts svg > text[font-weight=bold]").all_text_contents()
+    assert len(titles) == n and all(t.strip() for t in titles)
+    expect(page.locator("#report-title")).to_contain_text("report")
+    assert page.locator("#report-charts script, #report-charts foreignObject").count() == 0
+    page.select_option("#report-form select[name=kind]", "tco-art8")
+    page.click("#report-apply")
+    expect(page.locator("#report-title")).to_contain_text("Art")
+    expect(box).to_have_attribute("data-charts", re.compile(r"^[1-9]\d*$"))
+    page.locator("#report-charts").scroll_into_view_if_needed()
+    finished(page)
+
+
 def test_posts_and_accounts_lists(page: Any, demo: dict[str, Any]) -> None:
     from playwright.sync_api import expect
 

@@ -48,10 +48,12 @@ def _include_routers(app: FastAPI) -> None:
         portal,
         providers,
         referrals,
+        reports,
         users,
     )
 
-    for module in (auth, content, users, detect, graph, referrals, operations, providers, interop, portal, console):
+    for module in (auth, content, users, detect, graph, referrals, operations, providers, interop, portal, console,
+                   reports):
         app.include_router(module.router)
 
 

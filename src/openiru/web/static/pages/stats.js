@@ -74,7 +74,35 @@ OIRU.pages.stats = async function () {
       { title: "Interactions", key: "edges" }, { title: "Unresolved interactions", key: "unresolved_edges" }, { title: "Media", key: "media" },
     ], rows);
   }
-  form.addEventListener("submit", (ev) => { ev.preventDefault(); draw().catch(OIRU.showError); });
+  // the report's own SVG charts (report/charts.py escapes every text it draws); parsed as SVG,
+  // not HTML, and only drawing elements and attributes are kept before they enter the page
+  const SVG_TAGS = new Set(["svg", "g", "rect", "line", "polyline", "polygon", "path", "text", "tspan", "title"]);
+  function cleanSvg(text) {
+    const doc = new DOMParser().parseFromString(text, "image/svg+xml");
+    const root = doc.documentElement;
+    if (root.nodeName !== "svg") return null;
+    for (const node of [root, ...root.querySelectorAll("*")]) {
+      if (!SVG_TAGS.has(node.nodeName)) { node.remove(); continue; }
+      for (const a of [...node.attributes]) if (/^on|href$/i.test(a.name) || a.name === "style") node.removeAttribute(a.name);
+    }
+    return document.importNode(root, true);
+  }
+  const reportForm = document.getElementById("report-form");
+  async function drawReport() {
+    const box = document.getElementById("report-charts");
+    const q = params();
+    q.set("kind", new FormData(reportForm).get("kind"));
+    if (q.get("since") && !q.get("until")) q.set("until", new Date(Date.now() + 86400000).toISOString());
+    OIRU.fill(box, el("p.muted", { text: "Building the report…" }));
+    const rep = await api("GET", "/api/v1/reports/charts?" + q);
+    document.getElementById("report-title").textContent = rep.title + " - " + rep.subtitle;
+    const figs = rep.charts.map((c) => { const svg = cleanSvg(c.svg); return svg ? el("figure.report-chart", { dataset: { section: c.section } }, svg) : null; }).filter(Boolean);
+    OIRU.fill(box, figs.length ? figs : OIRU.empty("This report has no chart for the range.", "Choose another range or report."));
+    box.dataset.charts = String(figs.length);
+  }
+  reportForm.addEventListener("submit", (ev) => { ev.preventDefault(); drawReport().catch(OIRU.showError); });
+  form.addEventListener("submit", (ev) => { ev.preventDefault(); draw().then(drawReport).catch(OIRU.showError); });
   window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
   await draw();
+  await drawReport();
 };
