@@ -218,3 +218,33 @@ def test_on_a_platform_without_reposts_quotes_pass_content_on() -> None:
         member = min(closeness[index[(platform, m)]] for m in members)
         assert closeness[index[(platform, outlet)]] > 0.3, platform
         assert bool(member > 0.2) is passes_on, (platform, member)
+
+
+def test_a_public_figure_with_one_flagged_post_in_many_ranks_below_the_community() -> None:
+    """A celebrity posts about everyday things forty times and once names the organisation (flagged);
+    the public reposts it widely, and so do a few of the community's fans.  The community's own
+    posters, whose posts carry the flagged content, rank above it."""
+    w = World()
+    core, fans = _community(w, flagged=True)
+    posters = [w.account("x", f"3{k:02d}", f"poster_{k}", f"Poster {k}") for k in range(3)]
+    for k, p in enumerate(posters):
+        for r in range(6):
+            pid = w.post("x", p, f"p{k}-{r}", 24 * r + 3, f"the vale circle release {r} from poster {k} pass it on",
+                         0.9)
+            for j, fan in enumerate(fans[:3]):
+                w.repost("x", fan, p, pid, 24 * r + 4 + j)
+    star = w.account("x", "900", "star", "Famous Star", None)
+    public = [w.account("x", f"8{k:02d}", f"public_{k}", f"Public {k}") for k in range(20)]
+    for r in range(40):
+        pid = w.post("x", star, f"s{r}", 6 * r + 2, f"my day number {r} on the tour with friends",
+                     0.5 if r == 7 else 0.0)
+        for k in range(r % 5, 20, 5):
+            w.repost("x", public[k], star, pid, 6 * r + 3)
+        if r % 4 == 0:
+            for j, fan in enumerate(fans):
+                w.repost("x", fan, star, pid, 6 * r + 4 + j)
+    data = w.data()
+    ranking = rank_accounts(data)
+    s = _position(data, ranking, "x", star)
+    assert all(_position(data, ranking, "x", p) < s for p in posters), \
+        (s, [_position(data, ranking, "x", p) for p in posters])

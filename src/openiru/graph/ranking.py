@@ -54,6 +54,10 @@ CONVERSATION_WEIGHT = 0.5
 #: Quotes by accounts this close to the seeds (first pass) pass content on, with this weight.
 NEAR_CLOSENESS = 0.2
 QUOTE_PASS_ON = 0.5
+#: An account with detection hits scores fully when at least this share of its posts carries
+#: flagged content, and at least TOPIC_FLOOR of its score with a negligible share.
+TOPIC_SHARE = 0.1
+TOPIC_FLOOR = 0.25
 #: score = affinity x (PROMINENCE_FLOOR + (1 - PROMINENCE_FLOOR) x prominence) x stance x exemption
 PROMINENCE_FLOOR = 0.1
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
@@ -193,6 +197,23 @@ def _quote_only_platform(data: GraphData) -> np.ndarray:
     return (quoted & ~passed)[code] if data.n else np.zeros(0, bool)
 
 
+def _topic_share(data: GraphData, f: Features) -> np.ndarray:
+    """How much of what an account posts is the community's flagged content:
+    TOPIC_FLOOR + (1 - TOPIC_FLOOR) x min(1, flagged / (TOPIC_SHARE x posts)) for accounts with a
+    detection hit, 1 for accounts without one (detection may not see their content: a hash bank
+    only sees media) and for analysts' seeds.  A public figure whose one post in forty names the
+    organisation, reposted by its wide audience, is not one of the organisation's voices."""
+    out = np.ones(data.n)
+    if not f.flagged.any():
+        return out
+    share = np.minimum(f.flagged / (TOPIC_SHARE * np.maximum(f.posts, 1.0)), 1.0)
+    some = f.flagged > 0
+    out[some] = TOPIC_FLOOR + (1.0 - TOPIC_FLOOR) * share[some]
+    if data.seeds:
+        out[list(data.seeds)] = 1.0
+    return out
+
+
 def _main_target(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     """The account each account passes on most (-1 for none)."""
     target = np.full(n, -1, np.int64)
@@ -320,6 +341,7 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     amplifier = passes >= PASS_ON_SHARE * own_posts
     # originality over volume: an account's score counts its own share of its posts
     score *= AMPLIFIER_FLOOR + (1.0 - AMPLIFIER_FLOOR) * (1.0 - np.minimum(passes / own_posts, 1.0))
+    score *= _topic_share(data, f)
     target = _main_target(n, end_src, end_dst)
     capped = amplifier & (target >= 0)
     score[capped] = np.minimum(score[capped], AMPLIFIER_CAP * score[target[capped]])
