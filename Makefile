@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest services chromium video clean bench
+.PHONY: venv demo test lint typecheck pytest services chromium video pdf clean bench
 
 venv: $(STAMP)
 
@@ -25,7 +25,7 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy src/openiru/model.py src/openiru/interactions.py src/openiru/detect src/openiru/graph src/openiru/referral
 
-pytest: venv services chromium video
+pytest: venv services chromium video pdf
 	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
 services:
@@ -43,6 +43,12 @@ video: venv
 	  || echo 'ffmpeg could not be installed: videos are matched by MD5 only, the video tests will be skipped'
 	$(PY) -c 'import vpdq' 2>/dev/null || $(PY) -m pip install -q 'vpdq>=0.2.5' \
 	  || echo 'vpdq could not be built: videos are hashed by ffmpeg + pdqhash (same features)'
+
+# Report PDFs through WeasyPrint (Debian's Pango); without it `openiru report --pdf` uses fpdf2.
+pdf: venv
+	ldconfig -p | grep -q libpangoft2-1.0 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q libpango-1.0-0 libpangoft2-1.0-0; } \
+	  || echo 'libpango could not be installed: report PDFs are laid out by fpdf2'
+	$(PY) -c 'import weasyprint' 2>/dev/null || $(PY) -m pip install -q -e '.[pdf]' || echo 'WeasyPrint could not be installed: report PDFs are laid out by fpdf2'
 
 test: lint typecheck pytest
 

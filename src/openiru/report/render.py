@@ -1,5 +1,6 @@
 """A report as a plain document (sections of text, tables and SVG charts) written as one
-self-contained HTML file, Markdown, or PDF (fpdf2, which also draws the SVG charts).
+self-contained HTML file, Markdown, or PDF (WeasyPrint printing that HTML when installed, else
+fpdf2, which also draws the SVG charts).
 
 Nothing here reads the store: the report services build a :class:`Document`, this module
 only lays it out.  The HTML has its style inline and its charts as inline SVG, so it opens
@@ -111,7 +112,27 @@ def _latin(text: str) -> str:
         "latin-1", "replace").decode("latin-1")
 
 
-def to_pdf(doc: Document) -> bytes:
+def pdf_engine() -> str:
+    """``weasyprint`` when WeasyPrint and its Pango libraries load (``pip install openiru[pdf]``),
+    else ``fpdf2``."""
+    try:
+        import weasyprint  # noqa: F401
+    except (ImportError, OSError):  # OSError: libpango missing
+        return "fpdf2"
+    return "weasyprint"
+
+
+def to_pdf(doc: Document, engine: str | None = None) -> bytes:
+    """The PDF of ``doc``: WeasyPrint prints the self-contained HTML (same layout and inline SVG
+    charts as the HTML report) when installed, fpdf2 lays it out otherwise."""
+    if (engine or pdf_engine()) == "weasyprint":
+        from weasyprint import HTML
+
+        return bytes(HTML(string=to_html(doc)).write_pdf())
+    return _fpdf(doc)
+
+
+def _fpdf(doc: Document) -> bytes:
     from fpdf import FPDF
     from fpdf.fonts import FontFace
 
