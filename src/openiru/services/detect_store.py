@@ -7,6 +7,7 @@ longer has any alerting hit is withdrawn.
 
 from __future__ import annotations
 
+import mimetypes
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -81,10 +82,16 @@ def load_posts(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> list[Sca
         .join(m, m.c.media_key == pm.c.media_key)
         .where(sa.tuple_(pm.c.platform, pm.c.post_id).in_(list(keys)))
         .order_by(pm.c.platform, pm.c.post_id, pm.c.position)).all()
+    store = MediaStore()
     for r in media_rows:
         post = by_key.get((r.platform, r.post_id))
         if post is not None:
-            post.media.append(ScanMedia(r.media_key, r.sha256, r.md5, r.pdq, r.pdq_quality, r.path, r.mime))
+            # A matcher that reads the file (video hashing) gets the media store's copy, never the path
+            # a row records (issue 19: nothing but the store is read after the import).
+            stored = store.get(r.sha256)
+            post.media.append(ScanMedia(r.media_key, r.sha256, r.md5, r.pdq, r.pdq_quality,
+                                        str(stored) if stored is not None else None,
+                                        r.mime or mimetypes.guess_type(r.path or "")[0]))
     return [by_key[k] for k in keys if k in by_key]
 
 
