@@ -146,7 +146,7 @@ def flow_chart(title: str, columns: list[str], stacks: Sequence[Mapping[str, flo
     xs = [LEFT + i * step if len(columns) > 1 else (LEFT + W - RIGHT) / 2 for i in range(len(columns))]
     tops: list[dict[str, float]] = []
     for x, stack in zip(xs, stacks, strict=True):
-        y, col = y0, {}
+        y, col = float(y0), {}
         for n in names:
             v = stack.get(n, 0)
             if v <= 0:
