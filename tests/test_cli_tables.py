@@ -94,7 +94,7 @@ def test_alerts_list_and_table_show_the_handle(sqlite_url: str, monkeypatch: pyt
     from openiru.store.db import open_database
 
     engine = open_database(sqlite_url)
-    [alert] = list_alerts(engine)
+    [alert] = list_alerts(engine, people=True)
     engine.dispose()
     assert alert["account"]["handle"] == "fictional_news"
     app = typer.Typer()

@@ -143,9 +143,9 @@ def test_scan_finds_media_and_text_and_only_scans_unscanned(engine: sa.Engine, w
     assert hit["matcher"] == "pdq" and hit["bank"] == "img" and hit["item"] == "known-image"
     assert 0 < hit["distance"] <= 31
     assert alerts["testnet:1"]["hits"][0]["distance"] == 0
-    account = alerts["testnet:1"]["account"]
-    assert {k: account[k] for k in ("platform", "account_id")} == {"platform": "testnet", "account_id": "a1"}
-    assert "handle" in account
+    assert alerts["testnet:1"]["account"] == {"platform": "testnet", "account_id": "a1"}
+    people = {a["id"]: a for a in detect_alerts.list_alerts(engine, limit=None, people=True)}
+    assert set(people["testnet:1"]["account"]) == {"platform", "account_id", "handle", "display_name"}
     # a lexicon and known texts change the ruleset: old posts are matched again
     _write(d / "lex.csv", "term,language,kind,label\n#SilverDawn,en,hashtag,org\nVelmor Herald,en,outlet,org\n")
     detect_banks.import_lexicon(engine, d / "lex.csv", "lex")

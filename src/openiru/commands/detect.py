@@ -207,7 +207,7 @@ def alerts(
                 out.print(f"{g['value']} ({g['label']}): " + ", ".join(
                     f"{a['platform']}:{a['account_id']}" for a in g["accounts"]), highlight=False)
         return
-    queue = list_alerts(engine, limit=limit, status=status, uncertain=uncertain)
+    queue = list_alerts(engine, limit=limit, status=status, uncertain=uncertain, people=True)
     if json_out:
         print_json(queue)
         return

@@ -41,13 +41,17 @@ def parse_post_key(text: str) -> tuple[str, str]:
 
 def list_alerts(engine: sa.Engine, *, limit: int | None = 50, status: str | None = "open",
                 uncertain: bool = False, include_suppressed: bool = False,
-                post: tuple[str, str] | None = None) -> list[dict[str, Any]]:
+                post: tuple[str, str] | None = None, people: bool = False) -> list[dict[str, Any]]:
     """Alerts by priority (or, with ``uncertain``, by how unsure the classifier is); ``post``:
-    only the alert on that post."""
+    only the alert on that post. ``people`` adds the account's handle and display name (the CLI's
+    ``alerts``); without it each item equals the API's stored triage card."""
     a, p, acc = td.detect_alerts, schema.posts, schema.accounts
-    stmt = sa.select(a, p.c.text, p.c.timestamp, acc.c.handle, acc.c.display_name).join(
-        p, sa.and_(p.c.platform == a.c.platform, p.c.post_id == a.c.post_id), isouter=True).join(
-        acc, sa.and_(acc.c.platform == a.c.platform, acc.c.account_id == a.c.account_id), isouter=True)
+    cols = [acc.c.handle, acc.c.display_name] if people else []
+    stmt = sa.select(a, p.c.text, p.c.timestamp, *cols).join(
+        p, sa.and_(p.c.platform == a.c.platform, p.c.post_id == a.c.post_id), isouter=True)
+    if people:
+        stmt = stmt.join(acc, sa.and_(acc.c.platform == a.c.platform, acc.c.account_id == a.c.account_id),
+                         isouter=True)
     if post is not None:
         stmt = stmt.where(a.c.platform == post[0], a.c.post_id == post[1])
     if status and status != "all":
@@ -67,11 +71,13 @@ def list_alerts(engine: sa.Engine, *, limit: int | None = 50, status: str | None
         evidence = hits.get((r.platform, r.post_id), [])
         if not include_suppressed:
             evidence = [h for h in evidence if not h.get("suppressed")]
+        account: dict[str, Any] = {"platform": r.platform, "account_id": r.account_id}
+        if people:
+            account.update(handle=r.handle, display_name=r.display_name)
         out.append({
             "id": f"{r.platform}:{r.post_id}",
             "post": {"platform": r.platform, "post_id": r.post_id},
-            "account": {"platform": r.platform, "account_id": r.account_id, "handle": r.handle,
-                        "display_name": r.display_name},
+            "account": account,
             "priority": round(r.priority, 4), "strength": round(r.strength, 4), "status": r.status,
             "reason": r.reason, "decided_by": r.decided_by,
             "decided_at": utc(r.decided_at) if r.decided_at else None,  # SQLite's are naive UTC
