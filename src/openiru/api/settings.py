@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..services.auth import DEFAULT_POLICY, LoginPolicy
@@ -11,10 +11,26 @@ from ..settings import Settings
 
 SESSION_COOKIE = "openiru_session"
 ACCESS_LOG_QUERIES_ENV = "OPENIRU_ACCESS_LOG_QUERIES"
+#: Login attempts a minute from one address before the rate limit refuses (default 20): a unit whose
+#: analysts share one address (a proxy, NAT) raises it.
+LOGIN_PER_MINUTE_ENV = "OPENIRU_LOGIN_PER_MINUTE"
 
 
 def _flag(name: str) -> bool:
     return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _login_policy() -> LoginPolicy:
+    raw = os.environ.get(LOGIN_PER_MINUTE_ENV, "").strip()
+    if not raw:
+        return DEFAULT_POLICY
+    try:
+        per_remote = int(raw)
+    except ValueError:
+        raise ValueError(f"{LOGIN_PER_MINUTE_ENV} must be a whole number, not {raw!r}") from None
+    if per_remote < 1:
+        raise ValueError(f"{LOGIN_PER_MINUTE_ENV} must be at least 1, not {per_remote}")
+    return replace(DEFAULT_POLICY, per_remote=per_remote)
 CSRF_HEADER = "x-csrf-token"
 
 
@@ -42,7 +58,7 @@ class ApiSettings:
     freeze_gc: bool = False
     #: Hold triage pages per process until PostgreSQL notifies a change (api/page_cache.py).
     page_cache: bool = False
-    login_policy: LoginPolicy = field(default=DEFAULT_POLICY)
+    login_policy: LoginPolicy = field(default_factory=_login_policy)
     #: Write query strings to the access log (off: investigators' searches stay out of logs).
     access_log_queries: bool = field(default_factory=lambda: _flag(ACCESS_LOG_QUERIES_ENV))
 
