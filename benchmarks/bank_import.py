@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -26,19 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from openiru.interop.hashlists import read_hash_list
+from timing import timed
 
 OUT = Path(__file__).parent / "out"
-
-
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _timed(cmd: list[str]) -> tuple[float, float, bytes]:
-    cpu, t = _children_cpu(), time.perf_counter()
-    done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE)
-    return time.perf_counter() - t, _children_cpu() - cpu, done.stdout
 
 
 def main() -> None:
@@ -69,7 +57,7 @@ def main() -> None:
     cmd = [exe, "bank", "import", str(path), "--bank", "bench", "--kind", "pdq", "--format", "plain", "--json",
            "--db", str(db)]
     for label in ("new bank", "again (all existing)"):
-        wall, cpu, out = _timed(cmd)
+        wall, cpu, out = timed(cmd)
         summary = json.loads(out)
         print(f"openiru bank import, {label}: {wall:.2f} s wall, {cpu:.2f} s CPU "
               f"({args.n / wall:,.0f} hashes/s wall); added {summary['added']:,}, existing {summary['existing']:,}; "

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import resource
 import subprocess
 import sys
 import time
@@ -37,6 +36,7 @@ import numpy as np
 from threatexchange.signal_type.pdq.pdq_index import PDQIndex as TxPDQIndex
 
 from openiru.detect.pdq_index import PDQIndex
+from timing import timed
 
 OUT = Path(__file__).parent / "out"
 RADIUS = 31
@@ -132,18 +132,6 @@ def bench(kind: str, n: int, n_queries: int, n_slow: int, seed: int = 1) -> list
     return rows
 
 
-def _children_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _timed(cmd: list[str]) -> tuple[float, float, bytes]:
-    """Wall and CPU seconds (user + system) of a command, and its output."""
-    cpu, t = _children_cpu(), time.perf_counter()
-    done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE)
-    return time.perf_counter() - t, _children_cpu() - cpu, done.stdout
-
-
 def cli_bench(n_bank: int, n_queries: int) -> None:
     """``openiru match --from-file`` (start-up included) beside FAISS ``IndexBinaryFlat`` build + range
     search of the same queries in the same run; wall and CPU seconds for each."""
@@ -159,7 +147,7 @@ def cli_bench(n_bank: int, n_queries: int) -> None:
         Path(str(db) + suffix).unlink(missing_ok=True)
     subprocess.run(["rm", "-rf", str(db) + ".cache"], check=True)
     exe = str(Path(sys.executable).with_name("openiru"))
-    wall, cpu, _ = _timed([exe, "bank", "import", str(bank_file), "--bank", "bench", "--kind", "pdq", "--format",
+    wall, cpu, _ = timed([exe, "bank", "import", str(bank_file), "--bank", "bench", "--kind", "pdq", "--format",
                            "plain", "--db", str(db)])
     print(f"openiru bank import of {n_bank:,} PDQ hashes: {wall:.1f} s wall, {cpu:.1f} s CPU")
     cpu, t = time.process_time(), time.perf_counter()
@@ -173,7 +161,7 @@ def cli_bench(n_bank: int, n_queries: int) -> None:
           f"{ref_wall:.1f} s wall, {ref_cpu:.1f} s CPU; {gold:,} matches")
     cmd = [exe, "match", "--from-file", str(query_file), "--kind", "pdq", "--json", "--db", str(db)]
     for label in ("first run: builds the mapped index", "later run: maps the index"):
-        wall, cpu, out = _timed(cmd)
+        wall, cpu, out = timed(cmd)
         matched = out.count(b'"distance"')
         print(f"openiru match {n_queries:,} hashes vs {n_bank:,} ({label}): {wall:.1f} s wall, {cpu:.1f} s CPU, "
               f"start-up included; {matched:,} matches ({'exact' if matched == gold else 'DIFFERS'}); "
