@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from server_support import free_port, wait_listening
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("OPENIRU_ARTIFACTS", Path(tempfile.gettempdir()) / "openiru-artifacts"))
@@ -28,12 +28,6 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                 reason="Debian's chromium is not installed at /usr/bin/chromium (make chromium)")
 RAW = re.compile(r'\bnull\b|\bundefined\b|\bNaN\b|\[object Object\]|\{"|":\s*[\[{"\d]')
 OPENIRU = str(Path(sys.executable).with_name("openiru"))
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -51,20 +45,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
                    input=admin_password + "\n", text=True, check=True, env=env, stdout=subprocess.DEVNULL)
     logins = {line.split("\t")[1]: line.split("\t") for line in (out / "console-logins.txt").read_text().splitlines()
               if line and not line.startswith("#")}
-    port = _free_port()
+    port = free_port()
     log = (out / "server.log").open("w")
     proc = subprocess.Popen([OPENIRU, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db],
                             stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((out / "server.log").read_text()) from None
-                time.sleep(0.2)
+        wait_listening(port, proc, out / "server.log", 60, 0.2)
         yield {"base": f"http://127.0.0.1:{port}", "out": out, "analyst": logins["analyst"],
                "admin": ["t-admin", "admin", admin_password],
                "approver": logins["approver"]}

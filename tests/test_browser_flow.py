@@ -11,10 +11,8 @@ open page go to tests/artifacts/.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,18 +23,13 @@ from openiru.services import auth, operations
 from openiru.services.users import add_user
 from openiru.store import schema
 from openiru.store.db import open_database
+from server_support import free_port, wait_listening
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "browser test password 1"
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                 reason="Debian's chromium is not installed at /usr/bin/chromium (make chromium)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _prepare(db_url: str, tmp: Path) -> None:
@@ -68,21 +61,13 @@ def _prepare(db_url: str, tmp: Path) -> None:
 def server(tmp_path: Path) -> Iterator[str]:
     db_url = f"sqlite:///{tmp_path / 'browser.db'}"
     _prepare(db_url, tmp_path)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "OPENIRU_DATA": str(tmp_path / "data")}
     log = (tmp_path / "server.log").open("w")
     proc = subprocess.Popen([str(Path(sys.executable).with_name("openiru")), "serve", "--host", "127.0.0.1",
                              "--port", str(port), "--db", db_url], stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), 0.2).close()
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    raise RuntimeError((tmp_path / "server.log").read_text()) from None
-                time.sleep(0.1)
+        wait_listening(port, proc, tmp_path / "server.log", 30, 0.1)
         yield f"http://127.0.0.1:{port}"
     finally:
         proc.terminate()
