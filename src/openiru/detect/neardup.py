@@ -8,12 +8,11 @@ the Jaccard index and the share of the known text found in the post
 re-ordered or padded still scores high, while a post that only shares a few
 phrases does not.
 
-The shingle hashes are computed with numpy over whole batches of texts
-(:mod:`openiru.detect.ngrams`) and the MinHash values by a compiled loop
-(:mod:`openiru.detect.minhash_kernel`) rather than with ``MinHash.update`` (which
-hashes each shingle in Python with SHA-1): the values use datasketch's own
-permutations and its "legacy" formula, so they are ordinary datasketch MinHashes,
-made far faster.  The LSH look-up is vectorised as well (see :class:`KnownTextIndex`).
+Shingles, MinHash signatures and band keys come from the project's one near-duplicate engine
+(:mod:`openiru.detect.minhash`, shared with the graph's clusters) rather than from
+``MinHash.update`` (which hashes each shingle in Python with SHA-1): the values use datasketch's
+own permutations and its "legacy" formula, so they are ordinary datasketch MinHashes, made far
+faster.  The LSH look-up is vectorised as well (see :class:`KnownTextIndex`).
 """
 
 from __future__ import annotations
@@ -23,14 +22,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
+from datasketch import MinHash
 
-from .minhash_kernel import band_keys, minhash_signatures
-from .ngrams import BatchNgrams, batch_ngrams
+from . import minhash
+from .minhash import NUM_PERM, SEED, band_keys, char_shingles, lsh_bands, permutations
+from .ngrams import BatchNgrams
 from .normalise import normalise
 
 SHINGLE = 5
-NUM_PERM = 64
 #: Posts much longer than a known text are compared by Jaccard only, not containment.
 CONTAINMENT_MAX_RATIO = 4.0
 
@@ -53,7 +52,7 @@ class TextMatch:
 
 def shingles(normalised: str) -> np.ndarray:
     """Sorted unique 32-bit hashes of the character 5-grams of one normalised text."""
-    return batch_ngrams([normalised], (SHINGLE,), unique=True).hashes
+    return char_shingles([normalised], SHINGLE, unique=True).hashes
 
 
 #: Texts per MinHash computation (bounds the shingle arrays of one batch).
@@ -73,13 +72,9 @@ class KnownTextIndex:
     """
 
     def __init__(self, texts: Iterable[KnownText], lsh_threshold: float = 0.3) -> None:
-        template = MinHash(num_perm=NUM_PERM, seed=1, scheme="legacy")
-        self._permutations = template.permutations
-        a, b = template.permutations
-        self._a = a.astype(np.uint64)
-        self._b = b.astype(np.uint64)
-        lsh = MinHashLSH(threshold=lsh_threshold, num_perm=NUM_PERM)
-        self.bands, self.rows = int(lsh.b), int(lsh.r)
+        self._a, self._b = permutations(NUM_PERM, SEED)
+        self._permutations = (self._a, self._b)
+        self.bands, self.rows = lsh_bands(lsh_threshold, NUM_PERM)
         unique: dict[int, KnownText] = {}
         for known in texts:
             unique.setdefault(known.id, known)
@@ -107,7 +102,7 @@ class KnownTextIndex:
         _, sigs, nonempty, _ = next(self._signatures([normalised], [None]))
         if not len(nonempty):
             return None
-        return MinHash(seed=1, hashvalues=sigs[0], permutations=self._permutations, scheme="legacy")
+        return MinHash(seed=SEED, hashvalues=sigs[0], permutations=self._permutations, scheme="legacy")
 
     def _signatures(self, normalised: Sequence[str], owners: Sequence[Any]
                     ) -> Iterator[tuple[BatchNgrams, np.ndarray, np.ndarray, Sequence[Any]]]:
@@ -117,10 +112,10 @@ class KnownTextIndex:
         candidate (:func:`_shingle_set`), so the batch is not de-duplicated."""
         for start in range(0, len(normalised), CHUNK_TEXTS):
             texts = normalised[start:start + CHUNK_TEXTS]
-            grams = batch_ngrams(texts, (SHINGLE,), unique=False)
+            grams = char_shingles(texts, SHINGLE, unique=False)
             nonempty = np.nonzero(np.diff(grams.bounds) > 0)[0]
-            signatures = minhash_signatures(grams.hashes, grams.bounds, self._a, self._b)[nonempty]
-            yield grams, signatures, nonempty, owners[start:start + CHUNK_TEXTS]
+            sigs = minhash.signatures(grams.hashes, grams.bounds, self._a, self._b)[nonempty]
+            yield grams, sigs, nonempty, owners[start:start + CHUNK_TEXTS]
 
     def find(self, normalised: str) -> list[TextMatch]:
         """Known texts similar to a normalised post text, most similar first."""

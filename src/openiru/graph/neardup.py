@@ -8,11 +8,11 @@ order, and still keep templated boilerplate apart (a 14-word template with two v
 0.77).  Texts are normalised as detection normalises them before (:mod:`.content`), so homoglyphs,
 marks, tatweel, invisible characters and emoji do not change a shingle.
 
-The same scheme as datasketch's ``MinHashLSH`` (64 permutations, threshold 0.8, hence 5 bands of
-11 rows), but datasketch builds one Python object per text and hashes every shingle with SHA-1 in
-Python: about 0.2 ms per post, minutes on a million posts.  Here words are interned once, shingles
-are 64-bit mixes of three word ids (numpy), the signatures come from one compiled loop (numba: the
-numpy broadcast over shingles x permutations allocates gigabytes of temporaries at this size) and
+Shingle hashes, signatures and band keys come from the project's one near-duplicate engine,
+:mod:`openiru.detect.minhash` (shared with detection's known-text matcher): datasketch's legacy
+MinHash with its own permutations, 64 of them, and ``MinHashLSH``'s banding for 0.8 (5 bands of
+11 rows), computed on arrays for all texts at once (datasketch builds one Python object per text
+and hashes every shingle with SHA-1 in Python: about 0.2 ms per post, minutes on a million posts);
 band keys are grouped by sorting.  Identical texts are clustered by hash before any of this.
 Within a bucket each text is confirmed against one text per cluster, and a bucket that fills with
 templated boilerplate keeps only the :data:`MAX_BUCKET_CLUSTERS` clusters it met most recently, so the work
@@ -24,13 +24,13 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
-from numba import njit
+
+from ..detect.minhash import NUM_PERM, band_keys, lsh_bands, permutations, signatures, word_shingles
 
 NEAR_TEXT_JACCARD = 0.8
-NUM_PERM = 64
 #: datasketch's optimal (bands, rows) for threshold 0.8 and 64 permutations (false positive and
-#: false negative weights 0.5): ``datasketch.lsh._optimal_param(0.8, 64, 0.5, 0.5) == (5, 11)``.
-BANDS, ROWS = 5, 11
+#: false negative weights 0.5): (5, 11).
+BANDS, ROWS = lsh_bands(NEAR_TEXT_JACCARD, NUM_PERM)
 #: Clusters an LSH bucket keeps for confirming its later texts.  Confirming every text against one
 #: text of each cluster seen before it in its bucket is quadratic when a bucket fills with texts
 #: that are not near-duplicates of each other: templated posts ("... post number N", bot and
@@ -42,32 +42,6 @@ BANDS, ROWS = 5, 11
 #: recently (posts come in time order, so a burst or a steady stream of copies still meets its own
 #: cluster), which keeps the work linear.  The demo ecosystems' buckets hold at most 12 texts of 5 clusters.
 MAX_BUCKET_CLUSTERS = 64
-_M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: spreads 64-bit values (wrapping arithmetic is intended)."""
-    with np.errstate(over="ignore"):
-        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
-
-
-@njit(cache=True)
-def _signatures(hashes, bounds, a, b):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
-    """``out[t, p]``: min over text ``t``'s shingle hashes of ``(a[p] * h + b[p]) >> 32``."""
-    n_texts = bounds.shape[0] - 1
-    n_perm = a.shape[0]
-    out = np.full((n_texts, n_perm), np.uint32(0xFFFFFFFF), dtype=np.uint32)   # minima of 32-bit values
-    shift = np.uint64(32)
-    for t in range(n_texts):
-        for k in range(bounds[t], bounds[t + 1]):
-            h = hashes[k]
-            for p in range(n_perm):
-                v = (a[p] * h + b[p]) >> shift
-                if v < out[t, p]:
-                    out[t, p] = v
-    return out
 
 
 def similar(a: set[int], b: set[int]) -> bool:
@@ -101,28 +75,9 @@ def _confirm_bucket(members: list[int], find: Callable[[int], int], shingle_set:
 
 
 def shingle_hashes(texts: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
-    """64-bit hashes of the words and the pairs of neighbouring words of each text, concatenated
-    (a text's words first, then its pairs), with the offsets ``bounds`` of each text's run."""
-    lengths = np.fromiter((len(w) for w in texts), np.int64, count=len(texts))
-    flat = [w for words in texts for w in words]
-    vocab = {w: i for i, w in enumerate(dict.fromkeys(flat))}
-    ids = np.fromiter(map(vocab.__getitem__, flat), np.uint64, count=len(flat)) + np.uint64(1)
-    starts = np.concatenate(([0], np.cumsum(lengths)[:-1])).astype(np.int64)
-    n_pairs = np.maximum(lengths - 1, 0)
-    n_sh = lengths + n_pairs
-    bounds = np.concatenate(([0], np.cumsum(n_sh))).astype(np.int64)
-    with np.errstate(over="ignore"):
-        words = _mix(ids * _M1)
-        pair_first = np.repeat(starts, n_pairs) + (np.arange(int(n_pairs.sum())) -
-                                                   np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs))
-        pairs = _mix(ids[pair_first] * _M2 + _mix(ids[pair_first + 1] * _M3)) if len(pair_first) else \
-            np.zeros(0, np.uint64)
-    out = np.empty(int(bounds[-1]), np.uint64)
-    word_pos = np.repeat(bounds[:-1], lengths) + (np.arange(len(ids)) - np.repeat(starts, lengths))
-    out[word_pos] = words
-    pair_pos = np.repeat(bounds[:-1] + lengths, n_pairs) + (pair_first - np.repeat(starts, n_pairs))
-    out[pair_pos] = pairs
-    return out, bounds
+    """Word and word-pair shingle hashes of each text, with their ``bounds`` (the engine's
+    :func:`openiru.detect.minhash.word_shingles`)."""
+    return word_shingles(texts)
 
 
 def near_duplicate_clusters(words_by_post: Mapping[int, Sequence[str]]) -> dict[int, int]:
@@ -135,10 +90,8 @@ def near_duplicate_clusters(words_by_post: Mapping[int, Sequence[str]]) -> dict[
     same = [first_of.setdefault(" ".join(words_by_post[p]), p) for p in posts]
     reps = list(first_of.values())
     hashes, bounds = shingle_hashes([words_by_post[p] for p in reps])
-    rng = np.random.default_rng(1)
-    a = rng.integers(1, 2**63, NUM_PERM, dtype=np.uint64) | np.uint64(1)
-    b = rng.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
-    sig = _signatures(hashes, bounds, a, b)
+    a, b = permutations(NUM_PERM)
+    sig = signatures(hashes, bounds, a, b, dtype=np.uint32)   # 32-bit minima: half the memory
     parent = list(range(len(reps)))   # union-find over distinct texts (a list: no numpy scalars)
 
     def find(x: int) -> int:
@@ -157,10 +110,9 @@ def near_duplicate_clusters(words_by_post: Mapping[int, Sequence[str]]) -> dict[
             found = sets[i] = set(hashes[bounds[i]:bounds[i + 1]].tolist())
         return found
 
-    weights = rng.integers(1, 2**63, ROWS, dtype=np.uint64) | np.uint64(1)
+    keys = band_keys(sig, ROWS)
     for band in range(BANDS):
-        with np.errstate(over="ignore"):
-            key = _mix((sig[:, band * ROWS:(band + 1) * ROWS] * weights).sum(axis=1, dtype=np.uint64))
+        key = keys[:, band]
         order = np.argsort(key, kind="stable")
         sorted_key = key[order]
         # runs of equal keys of two texts or more: candidate buckets (texts in index order within one)
