@@ -5,7 +5,8 @@ response shapes: Mastodon (``/api/v1/timelines/public|tag/NAME``, ``/api/v1/acco
 lookup`` and ``/:id/statuses``; ``min_id``/``max_id``/``since_id`` and ``Link`` headers),
 Rocket.Chat (``/api/v1/login``, ``channels.info``, ``channels.history`` with ``oldest``,
 ``latest``, ``inclusive``, ``count``; tokens that can expire) and an RSS 2.0 feed and a
-web page (``ETag`` / ``If-None-Match``).  ``faults`` queues, per path prefix, answers
+web page (``ETag`` / ``If-None-Match``), and an Atom feed that only
+sends ``Last-Modified`` (``If-Modified-Since`` answered 304).  ``faults`` queues, per path prefix, answers
 given before the real one: ``(status, headers)`` or ``"drop"`` (the connection closes
 mid-response).  ``requests`` records every request (method, path, query, headers).
 """
@@ -136,6 +137,8 @@ class FakeServer:
             return self.rocketchat(h, parts.path, query, body)
         if parts.path == "/feed.xml":
             return self.feed(h)
+        if parts.path == "/atom.xml":
+            return self.atom(h)
         if parts.path == "/page.html":
             return self.send(h, 200, self.page_text.encode(), {"Content-Type": "text/html; charset=utf-8"})
         return self.send(h, 404, {"error": "Record not found"})
@@ -245,3 +248,19 @@ class FakeServer:
         xml = (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Example Circle '
                f"News</title><link>{self.url}/</link><description>fictional</description>{items}</channel></rss>")
         self.send(h, 200, xml.encode(), {"Content-Type": "application/rss+xml", "ETag": etag})
+
+    def atom(self, h: BaseHTTPRequestHandler) -> None:
+        """An Atom 1.0 feed with ``Last-Modified`` and no ``ETag`` (304 on an equal ``If-Modified-Since``)."""
+        modified = f"Sun, 01 Mar 2026 10:{len(self.feed_items) % 60:02d}:00 GMT"
+        if h.headers.get("If-Modified-Since") == modified:
+            h.send_response(304)
+            h.end_headers()
+            return
+        entries = "".join(
+            f"<entry><title>{title}</title><link href=\"{self.url}/posts/{guid}\"/><id>urn:example:{guid}</id>"
+            f"<updated>2026-03-01T09:{i:02d}:00Z</updated><content type=\"html\">&lt;p&gt;{title} placeholder"
+            f" text&lt;/p&gt;</content></entry>" for i, (guid, title) in enumerate(self.feed_items))
+        xml = (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Example'
+               f' Circle Atom</title><link href="{self.url}/"/><id>urn:example:feed</id>'
+               f"<updated>2026-03-01T10:00:00Z</updated>{entries}</feed>")
+        self.send(h, 200, xml.encode(), {"Content-Type": "application/atom+xml", "Last-Modified": modified})

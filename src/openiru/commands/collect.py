@@ -102,6 +102,14 @@ def _show(result: Any) -> None:
         out.print(f"  error: {error}")
 
 
+def _nothing_due(rows: list[dict[str, Any]]) -> str:
+    waiting = sorted((r for r in rows if not r["paused"] and r["next_due_at"]), key=lambda r: r["next_due_at"])
+    if not waiting:
+        return "no target due: nothing watched" if not rows else "no target due: every target is paused"
+    first = waiting[0]
+    return f"no target due; next: #{first['id']} {first['connector']} {first['target']} at {first['next_due_at']}"
+
+
 def collect(
     targets: Annotated[list[int] | None, typer.Argument(help="Watched target ids (default: every due target).")]
     = None,
@@ -136,7 +144,8 @@ def collect(
             watchlist.mark_run(engine, row.id, scheduler.clock(), row.every_s, "; ".join(result.errors) or None)
             report(result)
     elif once:
-        scheduler.run_due(report)
+        if not scheduler.run_due(report) and not json_out:
+            out.print(_nothing_due(watchlist.listing(engine)))
     else:
         try:
             scheduler.run_forever(interval, on_result=report)

@@ -1,0 +1,175 @@
+"""Done-when of issue 15 for every connector: ``openiru watch add`` then ``openiru collect --once``
+twice stores every item of the fake server once and nothing the second time; a later poll (the
+target due again) reads nothing new, and items added to the fake afterwards are exactly what the
+next poll stores.  Telegram (no fake MTProto server) runs the same two polls through the
+scheduler with a stub client handing out real Telethon ``Message`` objects."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+import typer
+from typer.testing import CliRunner
+
+from collect_support import FakeServer, message, tweet
+from openiru.commands import collect as collect_cmd
+from openiru.services.collect import watchlist
+from openiru.services.collect.scheduler import Scheduler
+from openiru.store import schema
+from openiru.store.db import open_database
+from openiru.store.tables_collect import watch_targets
+
+Fill = Callable[[FakeServer, range], None]
+
+
+def _statuses(tags: tuple[str, ...] = ()) -> Fill:
+    return lambda fake, numbers: fake.add_statuses(numbers, tags=tags)
+
+
+def _messages(fake: FakeServer, numbers: range) -> None:
+    fake.messages.extend(message(n) for n in numbers)
+
+
+def _tweets(fake: FakeServer, numbers: range) -> None:
+    fake.tweets.extend(tweet(n) for n in numbers)
+
+
+def _entries(fake: FakeServer, numbers: range) -> None:
+    fake.feed_items.extend((f"g{n}", f"Notice {n}") for n in numbers)
+
+
+# connector, target ({url} = the fake's address), whether --server is the fake, fill, first and second batch
+CASES: dict[str, tuple[str, str, bool, Fill, range, range]] = {
+    "mastodon-public": ("mastodon", "public", True, _statuses(), range(1, 131), range(131, 140)),
+    "mastodon-local": ("mastodon", "local", True, _statuses(), range(1, 50), range(50, 52)),
+    "mastodon-tag": ("mastodon", "tag:circle", True, _statuses(("circle",)), range(1, 90), range(90, 93)),
+    "mastodon-account": ("mastodon", "account:u1", True, _statuses(), range(1, 45), range(45, 47)),
+    "rocketchat-channel": ("rocketchat", "channel:general", True, _messages, range(1, 251), range(251, 260)),
+    "x-search": ("x", "search:examplecircle", True, _tweets, range(1, 231), range(231, 235)),
+    "x-user": ("x", "user:examplecircle", True, _tweets, range(1, 120), range(120, 122)),
+    "feed-rss-etag": ("feed", "{url}/feed.xml", False, _entries, range(1, 40), range(40, 43)),
+    "feed-atom-last-modified": ("feed", "{url}/atom.xml", False, _entries, range(1, 40), range(40, 43)),
+}
+
+
+@pytest.fixture
+def fake(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeServer]:
+    monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "127.0.0.1")  # the fake is local: allowed, as in the demo
+    monkeypatch.setenv("OPENIRU_ROCKETCHAT_USER", "collector")
+    monkeypatch.setenv("OPENIRU_ROCKETCHAT_PASSWORD", "s3cret-pass-word")
+    monkeypatch.setenv("OPENIRU_X_BEARER_TOKEN", "x-bearer-token-1")
+    monkeypatch.setenv("OPENIRU_WARC_DIR", str(tmp_path / "warc"))
+    with FakeServer() as server:
+        yield server
+
+
+def cli(*args: str) -> str:
+    app = typer.Typer()
+    collect_cmd.register(app)
+    result = CliRunner().invoke(app, list(args))
+    if result.exception and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    assert result.exit_code == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def stored(engine: sa.Engine) -> list[str]:
+    with engine.connect() as conn:
+        return [r[0] for r in conn.execute(sa.select(schema.posts.c.post_id))]
+
+
+def time_passes(engine: sa.Engine) -> None:
+    """The target's interval has passed (its next run is due now)."""
+    with engine.begin() as conn:
+        conn.execute(sa.update(watch_targets).values(next_due_at=datetime.now(UTC) - timedelta(seconds=1)))
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_collect_once_twice_stores_every_item_once(case: str, fake: FakeServer, sqlite_url: str) -> None:
+    connector, target, on_server, fill, first, later = CASES[case]
+    fill(fake, first)
+    target = target.format(url=fake.url)
+    cli("watch", "add", connector, target, *(["--server", fake.url] if on_server else []), "--db", sqlite_url)
+    one = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
+    assert [(r["new_posts"], r["errors"]) for r in one] == [(len(first), [])]
+    assert "no target due" in cli("collect", "--once", "--db", sqlite_url)  # second run: nothing stored
+    engine = open_database(sqlite_url)
+    try:
+        ids = stored(engine)
+        assert len(ids) == len(first) and len(set(ids)) == len(first)
+        time_passes(engine)
+        again = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
+        assert [(r["new_posts"], r["errors"]) for r in again] == [(0, [])]  # polled, nothing new
+        fill(fake, later)
+        time_passes(engine)
+        new = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
+        assert [(r["new_posts"], r["posts_read"]) for r in new] == [(len(later), len(later))]
+        ids = stored(engine)
+        assert len(ids) == len(first) + len(later) == len(set(ids))
+    finally:
+        engine.dispose()
+
+
+def test_web_page_collected_once_then_only_when_changed(fake: FakeServer, sqlite_url: str) -> None:
+    cli("watch", "add", "web", f"{fake.url}/page.html", "--db", sqlite_url)
+    assert json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))[0]["new_posts"] == 1
+    assert "no target due" in cli("collect", "--once", "--db", sqlite_url)
+    engine = open_database(sqlite_url)
+    try:
+        time_passes(engine)
+        assert json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))[0]["new_posts"] == 0
+        fake.page_text = fake.page_text.replace("Placeholder article text.", "Changed article text.")
+        time_passes(engine)
+        assert json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))[0]["new_posts"] == 1
+        assert len(stored(engine)) == 2
+    finally:
+        engine.dispose()
+
+
+def test_telegram_two_polls_through_the_scheduler_store_each_message_once(sqlite_engine: sa.Engine) -> None:
+    from test_collect_telegram import StubClient, msg
+
+    client = StubClient([msg(n) for n in range(1, 251)])
+    watchlist.add(sqlite_engine, "telegram", "@examplecircle_news")
+    clock = [datetime(2026, 3, 1, 12, 0, tzinfo=UTC)]
+    scheduler = Scheduler(sqlite_engine, clock=lambda: clock[0], connector_options={"session": client})
+    assert [(r.new_posts, r.errors) for r in scheduler.run_due()] == [(250, [])]
+    assert scheduler.run_due() == []  # not due: nothing read
+    clock[0] += timedelta(minutes=16)
+    assert [(r.new_posts, r.posts_read) for r in scheduler.run_due()] == [(0, 0)]
+    client.messages += [msg(251), msg(252)]
+    clock[0] += timedelta(minutes=16)
+    assert [r.new_posts for r in scheduler.run_due()] == [2]
+    ids = stored(sqlite_engine)
+    assert len(ids) == 252 == len(set(ids))
+    assert client.calls[-1][1] == 252 - 2  # asked for messages after the checkpoint only
+
+
+def test_the_installed_command_end_to_end(fake: FakeServer, tmp_path: Path) -> None:
+    """The issue's own words, through the installed ``openiru`` script in new processes."""
+    fake.add_statuses(range(1, 101))
+    exe = Path(sys.executable).with_name("openiru")
+    db = f"sqlite:///{tmp_path / 'e2e.db'}"
+    env = {**os.environ, "OPENIRU_DB": db}
+
+    def openiru(*args: str) -> str:
+        done = subprocess.run([str(exe), *args], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    openiru("watch", "add", "mastodon", "public", "--server", fake.url)
+    assert "100 new posts" in openiru("collect", "--once")
+    assert "no target due" in openiru("collect", "--once")
+    engine = open_database(db)
+    try:
+        assert len(stored(engine)) == 100 == len(set(stored(engine)))
+    finally:
+        engine.dispose()
