@@ -28,15 +28,11 @@ import ijson
 import orjson
 
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time
-from .base import Problem, Record, Source
+from .base import MALFORMED, Problem, Record, Source
 from .html import html_to_text
 from .jsonguard import BOM, GuardedFile
 from .jsonio import first_non_space, read_head
 from .media import PathRefused, hash_confined, missing_media
-
-#: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
-#: (out-of-range times raise OverflowError or OSError from the C library).
-MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError)
 
 #: ``orderedItems`` (or ``items``) of the collection itself, of ``first``, or of an embedded
 #: ``next`` page at any depth.

@@ -37,7 +37,7 @@ import orjson
 
 from ..errors import FormatError
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time, utc
-from .base import Problem, Record, Source
+from .base import MALFORMED, Problem, Record, Source
 from .cells import NOT_AN_ID, split_multi
 from .columns import (
     ColumnPlan,
@@ -52,11 +52,6 @@ from .csvrows import check_binary, iter_csv_rows
 from .jsonio import first_non_space, is_jsonl, iter_json_lines, read_head
 from .media import PathRefused, hash_confined
 from .tabular import is_xlsx, iter_sheet_rows
-
-#: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
-#: (out-of-range times raise OverflowError or OSError from the C library).
-MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError,
-             RecursionError)  # a JSON line nested hundreds deep (orjson reads up to 1,024 levels)
 
 _CSV_DELIMITERS = ",;\t"
 #: File names read as JSON lines whatever their first line holds.

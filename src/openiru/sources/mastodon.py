@@ -22,7 +22,7 @@ from urllib.parse import urlparse
 import orjson
 
 from ..model import Account, AccountKey, AccountStatus, Media, Mention, Post, PostKey, parse_time
-from .base import Problem, Record, Source
+from .base import MALFORMED, Problem, Record, Source
 from .html import html_to_text
 from .jsonio import (
     export_files,
@@ -33,12 +33,6 @@ from .jsonio import (
     read_head,
     sniff_export_folder,
 )
-
-#: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
-#: (out-of-range times raise OverflowError or OSError from the C library; RecursionError:
-#: reblogs nested hundreds deep in one JSON line).
-MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError,
-             RecursionError)
 
 _ATTACHMENT_MIME = {"image": "image", "gifv": "video", "video": "video", "audio": "audio"}
 

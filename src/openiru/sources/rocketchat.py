@@ -31,7 +31,7 @@ import ijson
 import orjson
 
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time
-from .base import Problem, Record, Source
+from .base import MALFORMED, Problem, Record, Source
 from .html import urls_in_text
 from .jsonguard import GuardedFile
 from .jsonio import (
@@ -43,10 +43,6 @@ from .jsonio import (
     read_head,
     sniff_export_folder,
 )
-
-#: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
-#: (out-of-range times raise OverflowError or OSError from the C library).
-MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError)
 
 #: Where response documents keep their message lists (ijson prefix -> JSON path): the history,
 #: ``chat.search`` and ``*.messages`` endpoints, and ``chat.syncMessages`` (``result.updated``).

@@ -39,7 +39,7 @@ from ..model import (
     utc,
     utc_from_timestamp,
 )
-from .base import Problem, Record, Source
+from .base import MALFORMED, Problem, Record, Source
 from .jsonguard import BOM
 from .jsonio import iter_json_lines
 
@@ -54,11 +54,6 @@ MAX_SNIFF_LINE = 64 << 20
 USER_CACHE = 200_000
 _MEDIA_MIME = {"photo": "image/jpeg", "video": "video/mp4", "animated_gif": "video/mp4"}
 
-
-#: What a malformed line can raise while it is mapped: reported as a Problem, never a crash
-#: (RecursionError: referenced tweets nested hundreds deep in one line).
-MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError,
-             RecursionError)
 
 #: Read buffer of the JSONL reader: a twarc2 page is a ~130 KB line, which the default
 #: 8 KiB buffer reads in ~16 system calls, each releasing the GIL to the writer thread.

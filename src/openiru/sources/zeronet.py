@@ -36,16 +36,12 @@ from typing import Any
 import orjson
 
 from ..model import Account, AccountKey, Media, Mention, Post, PostKey, parse_time
-from .base import Problem, Record, Source
+from .base import MALFORMED, Problem, Record, Source
 from .html import hashtags_in_text, markdown_to_text
 from .jsonguard import BOM, MARK, MAX_DEPTH, GuardedFile, count_marks
 from .jsonio import load_partial, read_head
 from .media import PathRefused, hash_confined, missing_media
 from .paths import confine
-
-#: What a malformed record can raise while it is mapped: reported as a Problem, never a crash
-#: (out-of-range times raise OverflowError or OSError from the C library).
-MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError)
 
 #: A ZeroTalk quote reply: ``> [name](#comment_12_1Addr): quoted text``.
 _QUOTE_RE = re.compile(r"^>\s*\[([^\]]+)\]\(#comment_(\d+)_(\w+)\)", re.MULTILINE)
