@@ -94,8 +94,8 @@ def create_database(n_posts: int, n_alerts: int, n_accounts: int, reuse: bool) -
 
 
 def make_token(url: str) -> str:
-    from openiru.services import auth
-    from openiru.services.users import add_user, get_user
+    from openiru.services.access import auth
+    from openiru.services.access.users import add_user, get_user
     from openiru.store.db import open_database
 
     engine = open_database(url)
@@ -219,7 +219,8 @@ def python_load(base: str, paths: list[str], token: str, clients: int, seconds: 
 
 def direct_calls(url: str, repeats: int = 50) -> dict[str, float]:
     """The service functions the pages call, without HTTP (median ms)."""
-    from openiru.services import detect_alerts, triage_queue
+    from openiru.services.detect import alerts as detect_alerts
+    from openiru.services.detect import triage as triage_queue
     from openiru.store.db import open_database
 
     engine = open_database(url)

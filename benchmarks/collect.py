@@ -32,9 +32,9 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 
 from collect_support import FakeServer, message, status, tweet  # noqa: E402
+from openiru.services.collect.ingest import default_hooks, ingest_path  # noqa: E402
 from openiru.services.collect.runner import build_connector, collect_target  # noqa: E402
-from openiru.services.detect_banks import import_lexicon  # noqa: E402
-from openiru.services.ingest import default_hooks, ingest_path  # noqa: E402
+from openiru.services.detect.banks import import_lexicon  # noqa: E402
 from openiru.sources.connectors.base import Target  # noqa: E402
 from openiru.sources.connectors.polite import Backoff  # noqa: E402
 from openiru.store.db import open_database  # noqa: E402

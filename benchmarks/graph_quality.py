@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from openiru.services.graph_demo import score_against_truth
+from openiru.demo.graph_step import score_against_truth
 from openiru.store.db import open_database
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -206,7 +206,7 @@ def write_telegram(path: Path, n: int, seed: int = 1, per_chat: int = 20_000) ->
 
 def child_openiru(fmt: str, path: str, url: str, batch_size: int) -> dict[str, object]:
     """One import, in this (fresh) process: seconds, posts and peak RSS."""
-    from openiru.services.ingest import ingest_path
+    from openiru.services.collect.ingest import ingest_path
     from openiru.store.db import open_database
 
     engine = open_database(url)
@@ -220,7 +220,7 @@ def child_openiru(fmt: str, path: str, url: str, batch_size: int) -> dict[str, o
 
 def _cpu() -> float:
     """CPU seconds of this process and of the children it has waited for (the importer
-    reads large inputs in a child process, services/ingest_worker.py)."""
+    reads large inputs in a child process, services/collect/reader.py)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 

@@ -30,9 +30,13 @@ import sqlalchemy as sa
 from stix2validator import ValidationOptions, validate_string
 
 from openiru.model import Account, AccountKey, Post, PostKey
-from openiru.services import audit, delivery, referral_records, referrals, referrals_export
-from openiru.services.ingest import ingest_source
-from openiru.services.users import add_user
+from openiru.services.access import audit
+from openiru.services.access.users import add_user
+from openiru.services.collect.ingest import ingest_source
+from openiru.services.referral import delivery
+from openiru.services.referral import export as referrals_export
+from openiru.services.referral import records as referral_records
+from openiru.services.referral import workflow as referrals
 from openiru.sources.base import Source
 from openiru.store.db import open_database
 

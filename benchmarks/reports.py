@@ -21,9 +21,9 @@ import time
 import sqlalchemy as sa
 
 from openiru.report.render import to_pdf
-from openiru.services import reports
-from openiru.services.providers import list_providers
-from openiru.services.statistics import Filters, statistics
+from openiru.services.referral.providers import list_providers
+from openiru.services.report import rendered as reports
+from openiru.services.report.statistics import Filters, statistics
 from openiru.store.db import open_database
 
 PG_ADMIN = os.environ.get("OPENIRU_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")

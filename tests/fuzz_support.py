@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from openiru.model import Post
-from openiru.services.ingest import available_sources
+from openiru.services.collect.ingest import available_sources
 from openiru.sources.base import Problem
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from openiru.model import Account, AccountStatus, Post
-from openiru.services.ingest import source_for
+from openiru.services.collect.ingest import source_for
 from openiru.sources.base import Problem
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))

@@ -8,8 +8,8 @@ import pytest
 import sqlalchemy as sa
 
 from openiru.errors import ConfigError
-from openiru.services import auth
-from openiru.services.auth import LoginPolicy, LoginRefused, LoginThrottled
+from openiru.services.access import auth
+from openiru.services.access.auth import LoginPolicy, LoginRefused, LoginThrottled
 from openiru.store import schema
 from test_api_support import PASSWORD, make_world
 

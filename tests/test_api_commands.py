@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from openiru.cli import app
-from openiru.services import auth
+from openiru.services.access import auth
 from openiru.store.db import open_database
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from openiru.services import auth
+from openiru.services.access import auth
 from openiru.store.tables_api import api_sessions
 from test_api_matrix import EXPECTED, call, concrete
 from test_api_referrals import _sent, _world
@@ -291,7 +291,7 @@ def test_random_keys_pass() -> None:
 
 def test_weak_webhook_secret_is_refused(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     from openiru.referral.key_strength import WeakKeyError
-    from openiru.services import delivery_secrets
+    from openiru.services.referral import secrets as delivery_secrets
 
     monkeypatch.setenv("OPENIRU_SECRET_KEY", "k3y-M4terial_for.tests-9f2c71d0e8a4b653")
     with pytest.raises(WeakKeyError, match="webhook secret of Provider One is too regular"):

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from openiru.services import auth
+from openiru.services.access import auth
 from test_api_support import World, make_world
 
 UNIT = {"admin", "analyst", "approver"}

@@ -9,7 +9,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 
 from openiru.api import rankings
-from openiru.services import auth, detect_alerts, triage_queue
+from openiru.services.access import auth
+from openiru.services.detect import alerts as detect_alerts
+from openiru.services.detect import triage as triage_queue
 from openiru.store import schema
 from openiru.store import tables_detect as td
 from test_api_support import World, make_world
@@ -172,7 +174,7 @@ def test_token_cache_refreshes_once_when_an_entry_expires(sqlite_engine: sa.Engi
 def test_key_accounts_pages_walk_the_whole_ranking(sqlite_engine: sa.Engine) -> None:
     """Pages of the cached ranking (rows kept as JSON bytes), followed by their cursors, give the
     service's ranking in order, per platform too; one account's score parses its row back."""
-    from openiru.services import graph as graph_service
+    from openiru.services.graph import analysis as graph_service
     from test_api_detect import _content
 
     world = make_world(sqlite_engine)

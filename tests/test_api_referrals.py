@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from openiru.referral.providers import ProviderInfo
-from openiru.services.providers import save_provider
+from openiru.services.referral.providers import save_provider
 from openiru.store import schema
 from test_api_support import World, make_world
 

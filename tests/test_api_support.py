@@ -15,9 +15,9 @@ with warnings.catch_warnings():
 from openiru.api import create_app
 from openiru.api.settings import ApiSettings
 from openiru.referral.providers import ProviderInfo
-from openiru.services import auth
-from openiru.services.providers import save_provider
-from openiru.services.users import add_user
+from openiru.services.access import auth
+from openiru.services.access.users import add_user
+from openiru.services.referral.providers import save_provider
 
 PASSWORD = "correct horse battery staple"
 

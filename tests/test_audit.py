@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from openiru.services import audit
+from openiru.services.access import audit
 from openiru.store.tables_referral import audit_log
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from openiru.referral.audit_anchor import Checkpoint, append
-from openiru.services import audit
+from openiru.services.access import anchoring, audit
 from openiru.store.tables_referral import audit_log
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -163,22 +163,22 @@ def test_anchoring_off(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> No
 
 def test_anchor_head_export_and_restart(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     from openiru.errors import OpenIRUError, PermissionDenied
-    from openiru.services.users import add_user
+    from openiru.services.access.users import add_user
 
     monkeypatch.setenv("OPENIRU_AUDIT_KEY", KEY)
     add_user(engine, "adm", "admin")
     add_user(engine, "bob", "approver")
     _append(engine, 4)
-    head = audit.anchor_head(engine)
+    head = anchoring.anchor_head(engine)
     entries = audit.entries(engine)
     assert head["seq"] == len(entries) and head["hash"] == entries[-1]["hash"] and head["written"]
     assert Checkpoint.from_mapping(head).signature_ok(KEY.encode())
     _truncate(engine, 3)
     with pytest.raises(OpenIRUError, match="newest entries are missing"):
-        audit.anchor_head(engine)
+        anchoring.anchor_head(engine)
     with pytest.raises(PermissionDenied):
-        audit.anchor_head(engine, restart=True, actor="bob")
-    restarted = audit.anchor_head(engine, restart=True, actor="adm")
+        anchoring.anchor_head(engine, restart=True, actor="bob")
+    restarted = anchoring.anchor_head(engine, restart=True, actor="adm")
     assert restarted["restart"] is True and restarted["seq"] == 4  # the restart is entry 4
     result = audit.verify(engine)
     assert result.ok and result.anchor["restarts"] == 1  # type: ignore[index]

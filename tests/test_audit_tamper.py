@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from openiru.referral.audit_anchor import Checkpoint, append
-from openiru.services import audit
+from openiru.services.access import anchoring, audit
 from openiru.store.tables_referral import audit_log
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
@@ -86,14 +86,14 @@ def test_with_a_key_an_unsigned_checkpoint_for_a_forged_head_is_rejected(
 
 def test_unsigned_lines_from_before_the_key_need_an_admins_restart(
         engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    from openiru.services.users import add_user
+    from openiru.services.access.users import add_user
 
     add_user(engine, "adm", "admin")
     _append(engine, 3)
     monkeypatch.setenv("OPENIRU_AUDIT_KEY", KEY)  # the key is configured after a while
     result = audit.verify(engine)
     assert not result.ok and result.status == "unverifiable" and result.exit_code == 1
-    head = audit.anchor_head(engine, restart=True, actor="adm")
+    head = anchoring.anchor_head(engine, restart=True, actor="adm")
     assert head["restart"] is True and head["mac"]
     assert audit.verify(engine).ok
 
@@ -189,7 +189,7 @@ def test_cli_user_commands_record_their_actor(sqlite_url: str, monkeypatch: pyte
 def test_a_fresh_log_is_unverifiable_and_has_nothing_to_anchor(engine: sa.Engine) -> None:
     result = audit.verify(engine)
     assert not result.ok and result.status == "unverifiable" and result.entries == 0
-    head = audit.anchor_head(engine)
+    head = anchoring.anchor_head(engine)
     assert head["seq"] == 0 and head["written"] is False
     _append(engine, 1)  # the first audited action anchors the log
     assert audit.verify(engine).ok

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from openiru.services import auth, operations
-from openiru.services.users import add_user
+from openiru.services.access import auth
+from openiru.services.access.users import add_user
+from openiru.services.referral import action_days as operations
 from openiru.store import schema
 from openiru.store.db import open_database
 from server_support import free_port, wait_listening
@@ -33,8 +34,8 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 
 
 def _prepare(db_url: str, tmp: Path) -> None:
-    from openiru.services.detect_banks import import_lexicon
-    from openiru.services.detect_scan import scan
+    from openiru.services.detect.banks import import_lexicon
+    from openiru.services.detect.scan import scan
 
     engine = open_database(db_url)
     for name, role, provider in (("ana", "analyst", None), ("appro", "approver", None),

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from openiru.cli import main
 from openiru.errors import FormatError
-from openiru.services.ingest import detect_format, ingest_source, source_for
-from openiru.services.stats import platform_stats
+from openiru.services.collect.counts import platform_stats
+from openiru.services.collect.ingest import detect_format, ingest_source, source_for
 from openiru.sources.generic import GenericSource
 from openiru.store import schema
 

@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from openiru.errors import FormatError
-from openiru.services.detect_banks import import_known_texts, import_lexicon
+from openiru.services.detect.banks import import_known_texts, import_lexicon
 from openiru.sources.term_lists import read_lexicon, read_text_blocks
 from openiru.store import tables_detect as td
 

@@ -13,7 +13,10 @@ from typer.testing import CliRunner
 
 from openiru.cli import app
 from openiru.errors import PermissionDenied
-from openiru.services import audit, detect_banks, detect_classifier, graph
+from openiru.services.access import audit
+from openiru.services.detect import banks as detect_banks
+from openiru.services.detect import classifier as detect_classifier
+from openiru.services.graph import analysis as graph
 from test_api_support import make_world
 
 PDQ = "f" * 63 + "0"

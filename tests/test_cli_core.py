@@ -99,7 +99,7 @@ def test_the_openiru_command_line_has_the_core_commands(sqlite_url: str) -> None
 
 
 def test_format_aliases_name_the_builtin_sources(tmp_path: Path) -> None:
-    from openiru.services.ingest import FORMAT_ALIASES, source_for
+    from openiru.services.collect.ingest import FORMAT_ALIASES, source_for
 
     sample = tmp_path / "sample.jsonl"
     sample.write_text("{}\n")

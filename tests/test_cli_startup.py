@@ -69,7 +69,7 @@ def test_stats_json_loads_only_its_own_module(tmp_path: Path) -> None:
     assert "openiru.commands.core" in modules  # the probe did run the command
     assert heavy_in(modules) == []
     assert command_modules_in(modules) == ["openiru.commands.common", "openiru.commands.core"]
-    assert not [m for m in modules if m.startswith(("rich.console", "rich.progress", "openiru.services.ingest"))]
+    assert not [m for m in modules if m.startswith(("rich.console", "rich.progress", "openiru.services.collect.ingest"))]
 
 
 def registered_commands() -> dict[str, dict[str, str]]:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 from openiru.commands import detect
 from openiru.commands import graph as graph_commands
 from openiru.commands.tables import Fitted, person
-from openiru.services.detect_alerts import list_alerts
+from openiru.services.detect.alerts import list_alerts
 from openiru.store import schema
 from openiru.store import tables_detect as td
 

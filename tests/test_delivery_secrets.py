@@ -11,8 +11,9 @@ import pytest
 import sqlalchemy as sa
 
 from openiru.referral.delivery_secrets import Keyring, SecretError
-from openiru.services import delivery, delivery_secrets, providers
-from openiru.services.users import add_user
+from openiru.services.access.users import add_user
+from openiru.services.referral import delivery, providers
+from openiru.services.referral import secrets as delivery_secrets
 from openiru.store.tables_referral import provider_secrets
 from openiru.store.tables_referral import providers as providers_table
 from test_referral_delivery import PAGE_TEXT, FakeProvider, _approved, fake  # noqa: F401  (fixture)
@@ -142,7 +143,7 @@ def test_webhook_delivery_signs_with_the_generated_sealed_secret(
 
 def test_reveal_needs_a_manager_and_is_audited(hooked: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
     from openiru.errors import PermissionDenied
-    from openiru.services import audit
+    from openiru.services.access import audit
 
     monkeypatch.setenv("OPENIRU_SECRET_KEY", KEY_A)
     delivery_secrets.store(hooked, "Fake Host", SECRET, "adm")

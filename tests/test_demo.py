@@ -23,8 +23,8 @@ from openiru.demo import build_demo
 from openiru.demo import run as demo_run
 from openiru.demo.images import pdq_distance
 from openiru.demo.wallets import is_valid
-from openiru.services.ingest import detect_format
-from openiru.services.stats import platform_stats
+from openiru.services.collect.counts import platform_stats
+from openiru.services.collect.ingest import detect_format
 from openiru.store.db import open_database
 
 SCALE = 0.2

@@ -16,8 +16,10 @@ import pytest
 import sqlalchemy as sa
 
 from openiru.interop.hashlists import HashRecord
-from openiru.services import detect_banks, detect_bulk, detect_match
-from openiru.services.detect_bank_index import FOLDER, bank_hashes
+from openiru.services.detect import banks as detect_banks
+from openiru.services.detect import bulk as detect_bulk
+from openiru.services.detect import match as detect_match
+from openiru.services.detect.bank_index import FOLDER, bank_hashes
 from openiru.store import tables_detect as td
 
 

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from openiru.cli import app
 from openiru.model import AccountKey, Post, PostKey
-from openiru.services.ingest import ingest_source
+from openiru.services.collect.ingest import ingest_source
 from openiru.store.db import open_database
 from source_support import ListSource
 

@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from openiru.cli import app
+from openiru.demo.detect_step import score_against_truth
 from openiru.demo.run import run_demo
-from openiru.services.detect_demo import score_against_truth
 from openiru.store.db import open_database
 
 SCALE = 0.1

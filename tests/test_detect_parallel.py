@@ -24,8 +24,10 @@ from openiru.detect.normalise import normalise
 from openiru.detect.parallel import ParallelScanner
 from openiru.detect.pipeline import BankItem, BankSpec, Detector, Ruleset
 from openiru.model import AccountKey, Post, PostKey
-from openiru.services import detect_alerts, detect_banks, detect_scan
-from openiru.services.ingest import ingest_source
+from openiru.services.collect.ingest import ingest_source
+from openiru.services.detect import alerts as detect_alerts
+from openiru.services.detect import banks as detect_banks
+from openiru.services.detect import scan as detect_scan
 from openiru.store.db import open_database
 from source_support import ListSource
 

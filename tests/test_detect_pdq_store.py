@@ -20,8 +20,8 @@ from PIL import Image
 
 from openiru.detect.evidence import ScanMedia, ScanPost
 from openiru.detect.pdq import pdq_of_file
-from openiru.services.detect_store import hash_missing_pdq
-from openiru.services.media_store import MediaStore
+from openiru.services.collect.media import MediaStore
+from openiru.services.detect.store import hash_missing_pdq
 from openiru.store import schema
 
 

@@ -15,10 +15,13 @@ from PIL import Image, ImageDraw
 from openiru.detect.pdq import pdq_of_file
 from openiru.errors import PermissionDenied
 from openiru.model import Account, AccountKey, Media, Post, PostKey
-from openiru.services import detect_alerts, detect_banks, detect_match, detect_scan
-from openiru.services.detection_results import account_exemptions, flagged_posts
-from openiru.services.ingest import ingest_source
-from openiru.services.users import add_user
+from openiru.services.access.users import add_user
+from openiru.services.collect.ingest import ingest_source
+from openiru.services.detect import alerts as detect_alerts
+from openiru.services.detect import banks as detect_banks
+from openiru.services.detect import match as detect_match
+from openiru.services.detect import scan as detect_scan
+from openiru.services.detect.results import account_exemptions, flagged_posts
 from openiru.sources.base import Record
 from openiru.sources.media import hash_file
 from source_support import ListSource
@@ -265,7 +268,7 @@ def test_match_service_hashes_files_and_texts(sqlite_engine: sa.Engine, world_sq
 
 
 def test_classifier_trained_from_decisions_scores_posts(sqlite_engine: sa.Engine) -> None:
-    from openiru.services import detect_classifier
+    from openiru.services.detect import classifier as detect_classifier
 
     engine = sqlite_engine
     add_user(engine, "ana", "analyst")

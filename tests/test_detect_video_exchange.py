@@ -14,7 +14,7 @@ from openiru.detect.evidence import ScanMedia, ScanPost
 from openiru.detect.pipeline import Detector
 from openiru.detect.video import VideoFrameHash, from_signal, hash_video, to_signal
 from openiru.interop.hashlists import read_hash_list, write_hash_list
-from openiru.services import detect_banks
+from openiru.services.detect import banks as detect_banks
 from openiru.sources.base import Problem
 
 FRAMES = [VideoFrameHash(f"{i:02x}" * 32, 90 - i, float(i)) for i in range(5)]

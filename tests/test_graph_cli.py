@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from openiru.commands import graph as graph_commands
 from openiru.graph.synthetic import Rows, Truth, small_ecosystem_rows
 from openiru.model import Account, AccountKey, AccountStatus, Media, Mention, Post, PostKey
-from openiru.services.ingest import ingest_source
+from openiru.services.collect.ingest import ingest_source
 from openiru.sources.base import Record, Source
 
 runner = CliRunner()

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from fuzz_support import LAYOUTS_BY_NAME, PLACEHOLDER, PLACEHOLDER_BYTES, read_all, replaced
 from openiru.cli import main
 from openiru.errors import FormatError
-from openiru.services.ingest import ingest_path
+from openiru.services.collect.ingest import ingest_path
 from openiru.sources.generic import GenericSource
 from openiru.store import schema
 from openiru.store.db import open_database

@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from openiru.services.ingest import ingest_source
+from openiru.services.collect.ingest import ingest_source
 from openiru.sources.twitter import TwitterV2Source
 from openiru.store import schema
 from openiru.store.resolve import resolve_edges

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from openiru.interactions import edge_refs
 from openiru.model import Post
-from openiru.services.ingest import ingest_path, ingest_source
+from openiru.services.collect.ingest import ingest_path, ingest_source
 from openiru.sources.telegram import TelegramExportSource
 from openiru.sources.twitter import TwitterV2Source
 from openiru.store import schema
@@ -40,7 +40,7 @@ TABLES = ("accounts", "posts", "edges", "post_media", "media")
 SLOW_IMPORT = """
 import sys, time
 from pathlib import Path
-from openiru.services.ingest import ingest_path
+from openiru.services.collect.ingest import ingest_path
 from openiru.store.db import open_database
 engine = open_database(sys.argv[1])
 calls = []
@@ -153,7 +153,7 @@ def test_seen_times_span_batches(engine: sa.Engine, tmp_path: Path) -> None:
 
 def test_auto_detection_of_large_real_format_files(tmp_path: Path) -> None:
     """A twarc2 page is often longer than the head that sniffing reads (64 KiB)."""
-    from openiru.services.ingest import detect_format
+    from openiru.services.collect.ingest import detect_format
 
     pages = bench.write_twarc2(tmp_path / "pages.jsonl", 300, seed=1)
     assert len(pages.read_bytes().split(b"\n", 1)[0]) > 65536

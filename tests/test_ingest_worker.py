@@ -1,4 +1,4 @@
-"""Imports whose source is read in a child process (services/ingest_worker.py).
+"""Imports whose source is read in a child process (services/collect/reader.py).
 
 Every test lowers the size from which the child is used to 0 bytes, so that small
 generated files (the benchmark's generators, real twarc2 and Telegram formats) go
@@ -22,8 +22,8 @@ import sqlalchemy as sa
 
 from openiru.errors import FormatError, RecordError
 from openiru.model import Post
-from openiru.services import ingest_worker
-from openiru.services.ingest import ingest_path, ingest_source
+from openiru.services.collect import reader as ingest_worker
+from openiru.services.collect.ingest import ingest_path, ingest_source
 from openiru.sources.generic import GenericSource
 from openiru.sources.twitter import TwitterV2Source
 from openiru.store import schema
@@ -151,7 +151,7 @@ def _children(pid: int) -> list[int]:
                 command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"openiru.services.ingest_worker" in command:
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"openiru.services.collect.reader" in command:
                 found.append(int(entry.name))
     return found
 
@@ -186,8 +186,8 @@ def test_a_dead_child_stops_the_import_with_an_error(engine: sa.Engine, tmp_path
 HANGING_IMPORT = """
 import sys, time
 from pathlib import Path
-from openiru.services import ingest_worker
-from openiru.services.ingest import ingest_path
+from openiru.services.collect import reader as ingest_worker
+from openiru.services.collect.ingest import ingest_path
 from openiru.store.db import open_database
 ingest_worker.CHILD_MIN_BYTES = 0
 engine = open_database(sys.argv[1])

@@ -15,7 +15,9 @@ from pymisp import MISPEvent
 from stix2validator import ValidationOptions, validate_string
 
 from openiru.interop import dsa
-from openiru.services import delivery, referrals, referrals_export
+from openiru.services.referral import delivery
+from openiru.services.referral import export as referrals_export
+from openiru.services.referral import workflow as referrals
 from openiru.store.db import open_database
 from test_referral_service import Clock, seed
 

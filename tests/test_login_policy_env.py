@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from openiru.api.settings import ApiSettings
-from openiru.services.auth import DEFAULT_POLICY
+from openiru.services.access.auth import DEFAULT_POLICY
 
 
 def test_default_rate_limit_without_the_variable(monkeypatch: pytest.MonkeyPatch) -> None:

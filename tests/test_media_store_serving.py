@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from openiru.services.ingest import ingest_path
-from openiru.services.media_store import MediaStore
+from openiru.services.collect.ingest import ingest_path
+from openiru.services.collect.media import MediaStore
 from openiru.store import schema
 from test_api_support import make_world
 

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 
 from openiru.errors import ConfigError
 from openiru.referral.targets import parse_target
-from openiru.services import evidence, outbound, referrals_verify
+from openiru.services import outbound
 from openiru.services.outbound import (
     FetchPolicy,
     FetchRefused,
@@ -32,7 +32,9 @@ from openiru.services.outbound import (
     is_internal,
     parse_allow,
 )
-from openiru.services.referral_records import TargetInfo
+from openiru.services.referral import evidence
+from openiru.services.referral import verify as referrals_verify
+from openiru.services.referral.records import TargetInfo
 
 SECRET = b"internal-only: OPENIRU_SECRET_KEY=not-for-providers"
 

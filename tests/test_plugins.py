@@ -69,11 +69,11 @@ def test_builtin_matchers_are_the_seven_split_by_kind() -> None:
 
 
 def test_delivery_channels_come_from_the_entry_points_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    from openiru.services import delivery
+    from openiru.services.referral import delivery
 
     assert set(delivery.channel_classes()) == set(declared_groups()["openiru.channels"])
     monkeypatch.setattr(plugins, "entry_points", lambda group: [
-        EntryPoint("export", "openiru.services.delivery_channels:ExportChannel", group)])
+        EntryPoint("export", "openiru.services.referral.channels:ExportChannel", group)])
     plugins.reload()
     assert set(delivery.channel_classes()) == {"export"}  # nothing hard-coded beside them
 

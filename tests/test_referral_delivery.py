@@ -22,9 +22,12 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from warcio.archiveiterator import ArchiveIterator
 
-from openiru.services import delivery, evidence, providers, referral_records, referrals, referrals_verify
-from openiru.services.delivery_channels import SIGNATURE_HEADER
-from openiru.services.users import add_user
+from openiru.services.access.users import add_user
+from openiru.services.referral import delivery, evidence, providers
+from openiru.services.referral import records as referral_records
+from openiru.services.referral import verify as referrals_verify
+from openiru.services.referral import workflow as referrals
+from openiru.services.referral.channels import SIGNATURE_HEADER
 from test_referral_service import Clock, seed
 
 PAGE_TEXT = "Neutral placeholder statement number one."
@@ -195,7 +198,7 @@ def test_evidence_is_preserved_as_warc_with_sha256(ready: sa.Engine, fake: FakeP
 
 
 def test_retention_purge_is_audited(ready: sa.Engine, fake: FakeProvider) -> None:
-    from openiru.services import audit
+    from openiru.services.access import audit
 
     rid = _approved(ready, fake)
     clock = Clock()
@@ -242,8 +245,8 @@ def test_verification_at_deadline(ready: sa.Engine, fake: FakeProvider) -> None:
 
 def test_content_check_on_a_page_that_still_answers(fake: FakeProvider) -> None:
     from openiru.referral.targets import parse_target
-    from openiru.services.evidence import default_fetch
-    from openiru.services.referral_records import TargetInfo
+    from openiru.services.referral.evidence import default_fetch
+    from openiru.services.referral.records import TargetInfo
 
     info = TargetInfo(parse_target("fakenet:1"), url=fake.base + "/post/1", text=PAGE_TEXT)
     fake.pages["/post/1"] = (200, f"<p>{PAGE_TEXT.upper()}</p>")
@@ -287,7 +290,7 @@ def test_removal_order_section_c_and_annex_ii_feedback(ready: sa.Engine, fake: F
 
 
 def test_receiver_side_signature_check() -> None:
-    from openiru.services.delivery_channels import sign, verify_signature
+    from openiru.services.referral.channels import sign, verify_signature
 
     body = b'{"reference": "IRU-1"}'
     assert verify_signature("k", body, sign("k", body))
@@ -303,8 +306,8 @@ def _offline(url: str) -> Any:
 
 def test_media_files_are_preserved_with_their_digest(ready: sa.Engine, tmp_path: Path) -> None:
     from openiru.model import AccountKey, Media, Post, PostKey
-    from openiru.services import media_store
-    from openiru.services.ingest import ingest_source
+    from openiru.services.collect import media as media_store
+    from openiru.services.collect.ingest import ingest_source
     from test_referral_service import T0, ListSource
 
     picture = tmp_path / "picture.jpg"

@@ -10,9 +10,10 @@ import sqlalchemy as sa
 from pymisp import MISPEvent
 from stix2validator import ValidationOptions, validate_string
 
+from openiru.demo.referral_step import demo_step
 from openiru.demo.run import run_demo
-from openiru.services import audit, referral_records
-from openiru.services.referrals_demo import demo_step
+from openiru.services.access import audit
+from openiru.services.referral import records as referral_records
 
 
 def test_demo_step_runs_the_workflow(sqlite_engine: sa.Engine, tmp_path: Path,
@@ -40,7 +41,7 @@ def test_demo_step_runs_the_workflow(sqlite_engine: sa.Engine, tmp_path: Path,
 def test_demo_clock_starts_in_the_past_and_stops_at_now() -> None:
     from datetime import UTC, datetime, timedelta
 
-    from openiru.services.referrals_demo import SPAN, DemoClock
+    from openiru.demo.referral_step import SPAN, DemoClock
 
     real = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
     clock = DemoClock(real=lambda: real)

@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from openiru.services import delivery, operations, referrals
+from openiru.services.referral import action_days as operations
+from openiru.services.referral import delivery
+from openiru.services.referral import workflow as referrals
 from test_referral_service import T0, Clock, seed
 
 

@@ -11,9 +11,11 @@ import sqlalchemy as sa
 
 from openiru.errors import ConfigError, PermissionDenied, TransitionError
 from openiru.model import Account, AccountKey, Media, Post, PostKey
-from openiru.services import deconfliction, delivery, referral_records, referrals
-from openiru.services.ingest import ingest_source
-from openiru.services.users import add_user
+from openiru.services.access.users import add_user
+from openiru.services.collect.ingest import ingest_source
+from openiru.services.referral import deconfliction, delivery
+from openiru.services.referral import records as referral_records
+from openiru.services.referral import workflow as referrals
 from source_support import ListSource
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)

@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 from openiru.cli import app
 from openiru.errors import ConfigError
 from openiru.report.render import MISSING, to_html, to_markdown
-from openiru.services import operations, reports
+from openiru.services.referral import action_days as operations
+from openiru.services.report import rendered as reports
 from openiru.store.db import open_database
 from test_referral_service import T0, Clock
 from test_statistics import build

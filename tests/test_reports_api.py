@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from openiru.services import reports
+from openiru.services.report import rendered as reports
 from test_api_support import make_world
 from test_statistics import S, build
 

@@ -9,7 +9,7 @@ import pytest
 
 from openiru.report.charts import flow_chart
 from openiru.report.modus import transfers
-from openiru.services.reports_mo import _flow_weeks
+from openiru.services.report.modus_operandi import _flow_weeks
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from openiru.report.modus import Removed, survival, takedown_effect
 from openiru.report.render import to_html, to_pdf
-from openiru.services.reports_mo import modus_operandi
+from openiru.services.report.modus_operandi import modus_operandi
 from test_statistics import S, build
 
 
@@ -61,7 +61,7 @@ def test_modus_operandi_report(sqlite_engine: sa.Engine, tmp_path: Path, monkeyp
 
 def test_reports_on_both_backends(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The queries behind every report on SQLite and PostgreSQL give the same figures."""
-    from openiru.services import reports
+    from openiru.services.report import rendered as reports
 
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     build(engine, tmp_path)

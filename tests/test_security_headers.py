@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from PIL import Image
 
 from openiru.api.settings import ApiSettings
-from openiru.services.media_store import MediaStore
+from openiru.services.collect.media import MediaStore
 from openiru.store import schema
 from test_api_support import make_world
 

@@ -6,7 +6,7 @@ control characters, a BOM, any byte in a JSON line or CSV row), a field of the w
 a value nested thousands deep, a lone surrogate escape, or the file cut off inside it.
 Reading must never raise, and every post the source reads from the file without that
 record (or, when the file is cut, from the records before it) must still be read.  The
-end-to-end test does the same through :func:`openiru.services.ingest.ingest_source` on
+end-to-end test does the same through :func:`openiru.services.collect.ingest.ingest_source` on
 SQLite and PostgreSQL and checks the database.
 """
 
@@ -35,7 +35,7 @@ from fuzz_support import (
     string_paths,
 )
 from mutation_support import ODD_VALUES
-from openiru.services.ingest import available_sources, ingest_source
+from openiru.services.collect.ingest import available_sources, ingest_source
 from openiru.sources.jsonguard import MAX_DEPTH, GuardedFile
 from openiru.store import schema
 from openiru.store.db import open_database

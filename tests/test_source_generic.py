@@ -16,8 +16,8 @@ from mutation_support import mutated
 from openiru.cli import main
 from openiru.errors import FormatError
 from openiru.model import Account, Post, utc
-from openiru.services.ingest import detect_format, ingest_source
-from openiru.services.stats import platform_stats
+from openiru.services.collect.counts import platform_stats
+from openiru.services.collect.ingest import detect_format, ingest_source
 from openiru.sources.base import Problem
 from openiru.sources.generic import GenericSource, match_columns, split_multi
 from openiru.sources.jsonio import read_head

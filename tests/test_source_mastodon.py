@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 from mutation_support import mutated
 from openiru.cli import app
 from openiru.model import Account, Post, utc
-from openiru.services.ingest import ingest_source
-from openiru.services.stats import platform_stats
+from openiru.services.collect.counts import platform_stats
+from openiru.services.collect.ingest import ingest_source
 from openiru.sources.base import Problem
 from openiru.sources.html import html_to_text, markdown_to_text
 from openiru.sources.jsonio import read_head

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from mutation_support import mutated
 from openiru.model import Account, Post, utc
-from openiru.services.ingest import ingest_source
-from openiru.services.stats import platform_stats
+from openiru.services.collect.counts import platform_stats
+from openiru.services.collect.ingest import ingest_source
 from openiru.sources.base import Problem
 from openiru.sources.jsonio import read_head
 from openiru.sources.rocketchat import RocketChatSource

@@ -14,8 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from openiru.model import Account, Mention, Post, PostKey
-from openiru.services.ingest import ingest_source
-from openiru.services.stats import platform_stats
+from openiru.services.collect.counts import platform_stats
+from openiru.services.collect.ingest import ingest_source
 from openiru.sources.base import Problem
 from openiru.sources.jsonio import read_head
 from openiru.sources.telegram import TelegramExportSource

@@ -19,16 +19,13 @@ from typer.testing import CliRunner
 
 from openiru.cli import app
 from openiru.report import figures
-from openiru.services import (
-    deconfliction,
-    delivery,
-    detect_alerts,
-    detect_banks,
-    detect_scan,
-    operations,
-    referrals,
-)
-from openiru.services.statistics import Filters, statistics
+from openiru.services.detect import alerts as detect_alerts
+from openiru.services.detect import banks as detect_banks
+from openiru.services.detect import scan as detect_scan
+from openiru.services.referral import action_days as operations
+from openiru.services.referral import deconfliction, delivery
+from openiru.services.referral import workflow as referrals
+from openiru.services.report.statistics import Filters, statistics
 from test_referral_service import T0, Clock, seed
 
 S = T0 + timedelta(minutes=10)

@@ -9,8 +9,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from openiru.model import Account, AccountKey, Media, Mention, Post, PostKey
-from openiru.services.ingest import ingest_source
-from openiru.services.stats import platform_stats
+from openiru.services.collect.counts import platform_stats
+from openiru.services.collect.ingest import ingest_source
 from openiru.sources.base import Problem, Record
 from openiru.store.all_tables import metadata
 from source_support import ListSource

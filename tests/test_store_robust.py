@@ -21,8 +21,9 @@ import pytest
 import sqlalchemy as sa
 
 from openiru.model import Account, AccountKey, Mention, Post, PostKey
-from openiru.services import import_runs, ingest_worker
-from openiru.services.ingest import ingest_path, ingest_source
+from openiru.services.collect import reader as ingest_worker
+from openiru.services.collect import runs as import_runs
+from openiru.services.collect.ingest import ingest_path, ingest_source
 from openiru.sources.base import Record
 from openiru.store import schema
 from openiru.store.clean import ID_MAX_BYTES, REPAIRED_NUL
@@ -169,7 +170,7 @@ def test_a_hook_refusing_rows_costs_only_those_rows(engine: sa.Engine) -> None:
 KILLED_IMPORT = """
 import sys, time
 from pathlib import Path
-from openiru.services.ingest import ingest_path
+from openiru.services.collect.ingest import ingest_path
 from openiru.store.db import open_database
 engine = open_database(sys.argv[1])
 calls = []

@@ -11,10 +11,10 @@ import pytest
 import sqlalchemy as sa
 
 from openiru.errors import ConfigError
-from openiru.services import delivery, providers
-from openiru.services.delivery_channels import WebhookChannel
+from openiru.services.access.users import add_user
 from openiru.services.outbound import FetchPolicy, parse_allow
-from openiru.services.users import add_user
+from openiru.services.referral import delivery, providers
+from openiru.services.referral.channels import WebhookChannel
 from test_api_support import make_world
 from test_referral_cli import db, run  # noqa: F401  (fixture)
 from test_referral_delivery import FakeProvider, _approved, fake, ready  # noqa: F401  (fixtures)

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from openiru.cli import app
-from openiru.services.detect_banks import import_lexicon
+from openiru.services.detect.banks import import_lexicon
 from openiru.services.workers import stream
 from openiru.services.workers.status import queue_status
 from openiru.services.workers.stream import Topology, decode_keys, encode_keys
@@ -206,7 +206,7 @@ def test_a_batch_that_keeps_failing_is_dead_lettered_after_max_deliver(topo: Top
 
 def test_a_worker_killed_mid_batch_loses_nothing(topo: Topology, pg_url: str, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    from openiru.services.ingest import ingest_source, source_for
+    from openiru.services.collect.ingest import ingest_source, source_for
     from openiru.services.workers.publish import Publisher
 
     posts, flagged = _prepare(pg_url, tmp_path, 300)
@@ -254,7 +254,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(topo: Topology, pg_url: str, tm
     assert len(hits) == len(set(hits)) == len(flagged)  # each post's hit once
     assert {post_id for _, post_id, _ in hits} == flagged
     # equal to the in-process scan of the same posts
-    from openiru.services.detect_scan import scan
+    from openiru.services.detect.scan import scan
 
     engine = open_database(pg_url)
     scan(engine, rescan=True, workers=1)

@@ -28,7 +28,7 @@ from mutation_support import mutated
 from openiru.errors import FormatError
 from openiru.model import Account, Post
 from openiru.plugins import sources
-from openiru.services.ingest import detect_format, ingest_source
+from openiru.services.collect.ingest import detect_format, ingest_source
 from openiru.sources.base import Problem, Source
 from openiru.sources.examples import SourceExample
 from openiru.sources.jsonio import read_head

@@ -29,7 +29,7 @@ def _executor() -> ProcessPoolExecutor:
 
 
 def _job(url: str, name: str, args: tuple[Any, ...]) -> Any:
-    from ..services import graph as graph_service
+    from ..services.graph import analysis as graph_service
     from ..store.db import make_engine
 
     engine = make_engine(url)
@@ -43,7 +43,7 @@ def run_graph(engine: sa.Engine, name: str, *args: Any) -> Any:
     """``services.graph.<name>(engine, *args)`` computed in the analytics process."""
     url = engine.url.render_as_string(hide_password=False)
     if ":memory:" in url:  # an in-memory database exists only in this process
-        from ..services import graph as graph_service
+        from ..services.graph import analysis as graph_service
 
         return getattr(graph_service, name)(engine, *args)
     return _executor().submit(_job, url, name, args).result()

@@ -22,7 +22,7 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi import FastAPI
 
-from ..services.auth import TokenCache
+from ..services.access.auth import TokenCache
 from ..settings import Settings
 from . import analytics
 from .cache import AnalyticsCache
@@ -109,7 +109,7 @@ def serving_engine(url: str, pool_size: int = 20) -> sa.Engine:
     """The engine a server process uses: the schema brought up to date once, at start (never per
     request), then a connection pool sized for the request thread pool.  No pre-ping: a
     round trip per request is too dear; connections are recycled hourly instead."""
-    from ..services.triage_queue import fill_missing_cards
+    from ..services.detect.triage import fill_missing_cards
     from ..store.db import make_engine, open_database
 
     upgraded = open_database(url)

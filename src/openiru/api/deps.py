@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from fastapi import Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from ..services import auth
-from ..services.users import User
+from ..services.access import auth
+from ..services.access.users import User
 from .errors import ApiError
 from .settings import CSRF_HEADER, SESSION_COOKIE, ApiSettings
 

@@ -25,7 +25,7 @@ from ..errors import (
     RecordError,
     TransitionError,
 )
-from ..services.auth import LoginRefused, LoginThrottled
+from ..services.access.auth import LoginRefused, LoginThrottled
 
 log = logging.getLogger("openiru.api")
 

@@ -18,8 +18,8 @@ from pathlib import Path
 
 from fastapi.responses import FileResponse, Response
 
-from ..services.evidence import evidence_root
-from ..services.media_store import MediaStore
+from ..services.collect.media import MediaStore
+from ..services.referral.evidence import evidence_root
 from ..sources.media import sniff_mime
 from .errors import ApiError
 

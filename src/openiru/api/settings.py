@@ -6,7 +6,7 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..services.auth import DEFAULT_POLICY, LoginPolicy
+from ..services.access.auth import DEFAULT_POLICY, LoginPolicy
 from ..settings import Settings
 
 SESSION_COOKIE = "openiru_session"

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..services import auth
+from ..services.access import auth
 from ..settings import Settings
 from .common import DbOption, JsonOption, engine_for, print_json
 from .core import user_app
@@ -77,7 +77,7 @@ def user_passwd(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
-    from ..services.users import command_actor
+    from ..services.access.users import command_actor
 
     engine = engine_for(db)
     auth.set_password(engine, name, password, actor=command_actor(engine, as_user))
@@ -96,7 +96,7 @@ def user_token(
     as_user: Annotated[str | None, typer.Option("--as", help="The acting admin (audited).")] = None,
 ) -> None:
     """Create an API token for a user (printed once), or list or revoke tokens."""
-    from ..services.users import command_actor
+    from ..services.access.users import command_actor
 
     engine = engine_for(db)
     if list_:

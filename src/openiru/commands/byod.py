@@ -19,7 +19,7 @@ accounts_app = typer.Typer(help="Account lists: import handles, profile URLs or 
 
 def inspect_plan(path: Path, fmt: str, platform: str | None, sheet: str | None) -> dict[str, Any]:
     """What an import of ``path`` would take from which column, and why; nothing is imported."""
-    from ..services.ingest import source_for
+    from ..services.collect.ingest import source_for
 
     source = source_for(path, fmt, platform)
     if sheet is not None and hasattr(source, "sheet"):
@@ -68,7 +68,7 @@ def accounts_import(
     Entries are handles, profile URLs or ids (see docs/formats.md); known accounts are
     matched by id or handle, handle history included; --as seed adds them to the ranking's
     seeds, watch and label:NAME record that intent."""
-    from ..services.account_lists import import_account_list
+    from ..services.graph.account_lists import import_account_list
 
     engine = engine_for(db)
     report = import_account_list(engine, file, platform=platform, intent=as_, sheet=sheet)

@@ -14,7 +14,7 @@ from ..errors import RecordError
 from .common import DbOption, JsonOption, LazyConsole, engine_for, print_json
 
 if TYPE_CHECKING:  # the services are imported by the commands that use them (quick start-up)
-    from ..services.ingest import IngestSummary
+    from ..services.collect.ingest import IngestSummary
     from ..services.workers.publish import Publisher
 
 err = LazyConsole(stderr=True)
@@ -90,7 +90,7 @@ def ingest(
 def _ingest_one(engine: sa.Engine, path: Path, format: str, platform: str | None, strict: bool,
                 json_out: bool, sheet: str | None = None, publisher: Publisher | None = None) -> IngestSummary:
     """Import one path, with a progress line; malformed records listed on stderr."""
-    from ..services.ingest import ingest_source, source_for
+    from ..services.collect.ingest import ingest_source, source_for
     from .progress import progress
 
     source = source_for(path, format, platform)
@@ -134,7 +134,7 @@ def _reasons(counter: dict[str, int]) -> str:
 def stats(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Posts, accounts, edges and media per platform."""
     with opened(db) as engine:
-        from ..services.stats import platform_stats
+        from ..services.collect.counts import platform_stats
 
         data = platform_stats(engine)
     if json_out:
@@ -158,18 +158,20 @@ def user_add(
     as_user: AdminOption = None,
 ) -> None:
     """Add a user with a role (the first admin is recorded as created by the system)."""
-    from ..services import users as user_service
+    from ..services.access import users as user_service
+    from ..services.referral.providers import get_provider
 
     with opened(db) as engine:
         actor = user_service.command_actor(engine, as_user)
-        user = user_service.add_user(engine, name, role, agency, provider, actor=actor)
+        user = user_service.add_user(engine, name, role, agency, provider, actor=actor,
+                                     provider_lookup=get_provider)
     out.print(f"user {user.name} added with role {user.role}")
 
 
 @user_app.command("list")
 def user_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     """List users and roles."""
-    from ..services import users as user_service
+    from ..services.access import users as user_service
 
     with opened(db) as engine:
         users = user_service.list_users(engine)
@@ -184,7 +186,7 @@ def user_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 @user_app.command("role")
 def user_role(name: str, role: str, db: DbOption = None, as_user: AdminOption = None) -> None:
     """Change a user's role."""
-    from ..services import users as user_service
+    from ..services.access import users as user_service
 
     with opened(db) as engine:
         user = user_service.set_role(engine, name, role, actor=user_service.command_actor(engine, as_user))

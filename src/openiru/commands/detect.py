@@ -58,8 +58,8 @@ def bank_import(
     json_out: JsonOption = False,
 ) -> None:
     """Import a hash list into a bank (retroactive: old posts are matched again on the next scan)."""
-    from ..services.change_audit import cli_actor
-    from ..services.detect_banks import import_hash_list
+    from ..services.access.change_audit import cli_actor
+    from ..services.detect.banks import import_hash_list
 
     engine = engine_for(db)
     summary = import_hash_list(engine, file, bank, kind=kind, fmt=fmt, purpose=purpose, strict=strict,
@@ -76,7 +76,7 @@ def bank_export(
     db: DbOption = None,
 ) -> None:
     """Export a bank's items with their labels."""
-    from ..services.detect_banks import export_bank
+    from ..services.detect.banks import export_bank
 
     text = export_bank(engine_for(db), bank, fmt)
     if output:
@@ -88,7 +88,7 @@ def bank_export(
 @bank_app.command("list")
 def bank_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Banks with their settings and item counts."""
-    from ..services.detect_banks import list_banks
+    from ..services.detect.banks import list_banks
 
     banks = list_banks(engine_for(db))
     if json_out:
@@ -105,7 +105,7 @@ def bank_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 @bank_app.command("release")
 def bank_release(item_id: int, as_user: AsOption = None, db: DbOption = None) -> None:
     """Lift the quarantine of a bank item after review."""
-    from ..services.detect_alerts import release_item
+    from ..services.detect.alerts import release_item
 
     release_item(engine_for(db), item_id, actor_name(as_user))
     out.print(f"item {item_id} released; run 'openiru scan' to match again")
@@ -121,8 +121,8 @@ def lexicon_import(
     json_out: JsonOption = False,
 ) -> None:
     """Import terms, hashtags and outlet names (any language and script)."""
-    from ..services.change_audit import cli_actor
-    from ..services.detect_banks import import_lexicon
+    from ..services.access.change_audit import cli_actor
+    from ..services.detect.banks import import_lexicon
 
     engine = engine_for(db)
     _import_report(import_lexicon(engine, file, name, strict, actor=cli_actor(engine, actor_name(as_user))),
@@ -132,7 +132,7 @@ def lexicon_import(
 @lexicon_app.command("list")
 def lexicon_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Lexicons and their term counts."""
-    from ..services.detect_banks import list_lexicons
+    from ..services.detect.banks import list_lexicons
 
     found = list_lexicons(engine_for(db))
     if json_out:
@@ -153,8 +153,8 @@ def known_texts_import(
     json_out: JsonOption = False,
 ) -> None:
     """Import known texts for near-duplicate matching."""
-    from ..services.change_audit import cli_actor
-    from ..services.detect_banks import import_known_texts
+    from ..services.access.change_audit import cli_actor
+    from ..services.detect.banks import import_known_texts
 
     engine = engine_for(db)
     _import_report(import_known_texts(engine, file, bank, strict, min_similarity,
@@ -169,7 +169,7 @@ def scan(
     json_out: JsonOption = False,
 ) -> None:
     """Run detection over posts not yet scanned (and old posts after a bank or lexicon change)."""
-    from ..services.detect_scan import scan as run_scan
+    from ..services.detect.scan import scan as run_scan
     from .progress import as_callback, progress
 
     with progress("scanning", json_out=json_out) as advance:
@@ -195,7 +195,7 @@ def alerts(
     wide: WideOption = False,
 ) -> None:
     """The triage queue: alerts by priority, with the evidence of every hit."""
-    from ..services.detect_alerts import list_alerts, signal_links
+    from ..services.detect.alerts import list_alerts, signal_links
 
     engine = engine_for(db)
     if links:
@@ -240,7 +240,7 @@ def decide(
     json_out: JsonOption = False,
 ) -> None:
     """Confirm or reject an alert (as an analyst)."""
-    from ..services.detect_alerts import decide as record
+    from ..services.detect.alerts import decide as record
 
     result = record(engine_for(db), post, decision, reason, actor=actor_name(as_user), add_to_bank=add_to_bank,
                     suppress=suppress)
@@ -271,8 +271,8 @@ def classifier_train(
     json_out: JsonOption = False,
 ) -> None:
     """Train on analysts' decisions; store a new model version; print per-language metrics."""
-    from ..services.change_audit import cli_actor
-    from ..services.detect_classifier import train
+    from ..services.access.change_audit import cli_actor
+    from ..services.detect.classifier import train
 
     engine = engine_for(db)
     result = train(engine, cli_actor(engine, actor_name(as_user), ("analyst",)), folds)
@@ -290,7 +290,7 @@ def classifier_eval(
     json_out: JsonOption = False,
 ) -> None:
     """Cross-validated precision, recall and F1 per language, without storing a model."""
-    from ..services.detect_classifier import evaluate
+    from ..services.detect.classifier import evaluate
 
     metrics = evaluate(engine_for(db), folds)
     if json_out:
@@ -302,7 +302,7 @@ def classifier_eval(
 @classifier_app.command("list")
 def classifier_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Stored model versions and their training metadata."""
-    from ..services.detect_classifier import list_models
+    from ..services.detect.classifier import list_models
 
     models = list_models(engine_for(db))
     if json_out:
@@ -322,7 +322,7 @@ def match(
     json_out: JsonOption = False,
 ) -> None:
     """Look inputs up in the banks; one result object per input (JSON lines with --json)."""
-    from ..services.detect_match import match as run_match
+    from ..services.detect.match import match as run_match
 
     values = list(inputs or [])
     if from_file is not None:

@@ -17,8 +17,8 @@ from rich.table import Table
 
 from ..graph.coordination import DEFAULT_MIN_REPEATS, DEFAULT_WINDOW
 from ..model import parse_time
-from ..services import graph as graph_service
-from ..services.users import local_account
+from ..services.access.users import local_account
+from ..services.graph import analysis as graph_service
 from .common import AsOption, DbOption, JsonOption, actor_name, engine_for, print_json
 from .progress import working
 from .tables import WideOption

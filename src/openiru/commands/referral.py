@@ -16,8 +16,11 @@ from rich.table import Table
 
 from ..model import parse_time
 from ..referral.providers import ProviderInfo
-from ..services import delivery, providers, referral_records, referrals, referrals_verify
-from ..services import evidence as evidence_service
+from ..services.referral import delivery, providers
+from ..services.referral import evidence as evidence_service
+from ..services.referral import records as referral_records
+from ..services.referral import verify as referrals_verify
+from ..services.referral import workflow as referrals
 from .common import AsOption, DbOption, JsonOption, actor_name, engine_for, print_json
 from .common import clock as clock  # re-exported: where it always was
 from .referral_admin import register_more
@@ -125,7 +128,7 @@ def refer(
     json_out: JsonOption = False,
 ) -> None:
     """Refer posts, accounts or URLs (one draft referral per provider)."""
-    from ..services import operations
+    from ..services.referral import action_days as operations
 
     engine = engine_for(db)
     op_id = operations.operation_id(engine, operation) if operation else None

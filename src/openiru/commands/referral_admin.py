@@ -16,8 +16,10 @@ import typer
 from rich.console import Console
 
 from ..model import parse_time
-from ..services import audit, operations, referrals_export
-from ..services import deconfliction as deconfliction_service
+from ..services.access import anchoring, audit
+from ..services.referral import action_days as operations
+from ..services.referral import deconfliction as deconfliction_service
+from ..services.referral import export as referrals_export
 from .common import AsOption, DbOption, JsonOption, actor_name, clock, engine_for, print_json
 
 out = Console()
@@ -151,7 +153,7 @@ def operation_add(
     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
 ) -> None:
     """Add assessed items (or existing referrals) to an operation, optionally referring them."""
-    from ..services import referrals
+    from ..services.referral import workflow as referrals
 
     engine = engine_for(db)
     targets = list(targets or [])
@@ -266,7 +268,7 @@ def audit_anchor(db: DbOption = None, json_out: JsonOption = False, as_user: AsO
                      "--restart", help="Administrators: accept the current head after a legitimate "
                      "restore from backup (older checkpoints stop counting; audited).")] = False) -> None:
     """Print the current head (signed) for export to another system, and append it to the anchor file."""
-    head = audit.anchor_head(engine_for(db), restart=restart, actor=actor_name(as_user) if restart else None,
+    head = anchoring.anchor_head(engine_for(db), restart=restart, actor=actor_name(as_user) if restart else None,
                              now=_clock())
     if json_out:
         print_json(head)
@@ -287,7 +289,7 @@ def audit_log(
     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
 ) -> None:
     """Read the audit log (auditors and admins, as on the console's audit page and the API)."""
-    from ..services.users import require_actor
+    from ..services.access.users import require_actor
 
     engine = engine_for(db)
     require_actor(engine, actor_name(as_user), AUDIT_READERS)

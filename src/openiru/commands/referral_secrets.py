@@ -18,7 +18,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from ..services import delivery_secrets
+from ..services.referral import secrets as delivery_secrets
 from .common import AsOption, DbOption, JsonOption, actor_name, clock, engine_for, print_json
 
 out = Console()
@@ -42,7 +42,7 @@ def secret_set(
     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
 ) -> None:
     """Store (or replace) a provider's webhook secret, sealed."""
-    from ..services.users import require_actor
+    from ..services.access.users import require_actor
 
     engine = engine_for(db)
     user = require_actor(engine, actor_name(as_user), delivery_secrets.MANAGER_ROLES)

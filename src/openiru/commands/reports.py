@@ -48,8 +48,8 @@ def statistics_command(
     csv_out: Annotated[bool, typer.Option("--csv", help="Print CSV (one row per group).")] = False,
 ) -> None:
     """Posts, alerts, referrals and their outcomes, removal rate and response times over a period."""
-    from ..services import operations
-    from ..services import statistics as stats
+    from ..services.referral import action_days as operations
+    from ..services.report import statistics as stats
 
     if by is not None and by not in stats.GROUPS:
         raise typer.BadParameter(f"choose from {', '.join(stats.GROUPS)}", param_hint="--by")
@@ -94,7 +94,7 @@ def report_command(
 ) -> None:
     """Write a report (TCO Art. 8 transparency, annual, Referral Action Day) with its figures as JSON."""
     from ..report import render
-    from ..services import reports
+    from ..services.report import rendered as reports
 
     if kind_arg and kind_opt and kind_arg != kind_opt:
         raise typer.BadParameter(f"two kinds given: {kind_arg} and {kind_opt}", param_hint="--kind")
@@ -110,7 +110,7 @@ def report_command(
     elif kind == "annual":
         doc = reports.annual(engine, year, since=start, until=end)
     elif kind == "modus-operandi":
-        from ..services.reports_mo import modus_operandi
+        from ..services.report.modus_operandi import modus_operandi
 
         doc = modus_operandi(engine, start, end)
     else:

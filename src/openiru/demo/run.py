@@ -25,8 +25,8 @@ import sqlalchemy as sa
 from ..errors import FormatError
 from ..plugins import DEMO_STEP_GROUP as DEMO_STEP_GROUP  # re-exported: where it always was
 from ..plugins import load_group
-from ..services.ingest import IngestSummary, ingest_path
-from ..services.stats import platform_stats
+from ..services.collect.counts import platform_stats
+from ..services.collect.ingest import IngestSummary, ingest_path
 from .build import DemoBuild, build_demo
 
 

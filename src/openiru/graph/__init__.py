@@ -2,5 +2,5 @@
 migration and emerging platforms.
 
 Pure code over numpy arrays and plain dataclasses (:mod:`openiru.graph.data`): no database session,
-no web framework.  ``openiru.services.graph*`` load the arrays from the store and call these modules.
+no web framework.  ``openiru.services.graph`` loads the arrays from the store and call these modules.
 """

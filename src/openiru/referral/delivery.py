@@ -2,7 +2,7 @@
 
 A channel takes a :class:`DeliveryPackage` (the rendered documents and a JSON
 payload) to one provider and says how it went.  Built-in channels (email,
-webhook, portal, export) live in :mod:`openiru.services.delivery_channels`
+webhook, portal, export) live in :mod:`openiru.services.referral.channels`
 and register under the ``openiru.channels`` entry-point group exactly as a
 third-party channel would.
 """

@@ -2,6 +2,6 @@
 
 Pure modules (no database session, no web framework): :mod:`.figures` computes every figure
 from plain records, :mod:`.charts` draws SVG charts, :mod:`.render` writes HTML, Markdown
-and PDF documents.  The services in :mod:`openiru.services.statistics` and
-:mod:`openiru.services.reports` read the store and call these.
+and PDF documents.  The services in :mod:`openiru.services.report.statistics` and
+:mod:`openiru.services.report.rendered` read the store and call these.
 """

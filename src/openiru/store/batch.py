@@ -2,7 +2,7 @@
 
 :class:`Batch` gathers the accounts and posts an import reads; :func:`batch_rows` turns
 it into plain row tuples (:class:`BatchRows`).  The import builds the rows in its
-reading thread or reading process (services/ingest_worker.py), so that the writer does
+reading thread or reading process (services/collect/reader.py), so that the writer does
 little but run SQL.  :class:`SeenTimes` keeps the authors' first/last-seen times across
 batches.  No SQLAlchemy is imported here (the reading process starts without it); only
 :meth:`SeenTimes.write` runs SQL, on the connection it is given.

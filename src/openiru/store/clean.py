@@ -4,7 +4,7 @@ PostgreSQL refuses what SQLite takes: a NUL character in any text (an escaped
 ``\\u0000`` in a JSON export decodes to one), a value longer than its column, an
 integer beyond its column's range.  One such value used to fail its whole batch
 (10,000 records) on PostgreSQL, and the re-run failed the same way.  Here each
-record is checked in the import's reading loop (``services/ingest_worker.py``, in
+record is checked in the import's reading loop (``services/collect/reader.py``, in
 the importing process or its reading child), before it joins a batch:
 
 * NUL characters are removed from every text of the record (on SQLite too, so that

@@ -140,7 +140,7 @@ import_runs = sa.Table(
     sa.Column("started_at", TS, nullable=False),
     sa.Column("finished_at", TS),
     sa.Column("summary", sa.JSON),
-    # running | finished | aborted | failed | interrupted (services/import_runs.py)
+    # running | finished | aborted | failed | interrupted (services/collect/runs.py)
     sa.Column("status", sa.String(16)),
     sa.Column("owner", sa.String(300)),  # host:pid of the importing process
     sa.Column("heartbeat_at", TS),

@@ -3,7 +3,7 @@
 Secrets are never stored: a session id and an API token are random strings
 handed to the client once; the database keeps only their SHA-256, so a copy
 of the database does not let anyone log in.  Login attempts are kept to rate
-limit and lock out password guessing (see ``services/auth.py``).
+limit and lock out password guessing (see ``services/access/auth.py``).
 """
 
 from __future__ import annotations

@@ -183,7 +183,7 @@ audit_log = sa.Table(
 )
 
 # Delivery secrets (webhook HMAC keys), sealed with AES-256-GCM under OPENIRU_SECRET_KEY
-# (services/delivery_secrets.py); scheme "plaintext" only where explicitly allowed for demos.
+# (services/referral/secrets.py); scheme "plaintext" only where explicitly allowed for demos.
 # Added by migration 0004_referral_secrets.
 provider_secrets = sa.Table(
     "provider_secrets",

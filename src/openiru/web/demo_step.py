@@ -18,9 +18,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import NotFoundError
-from ..services import auth
-from ..services import users as user_service
-from ..services.providers import list_providers
+from ..services.access import auth
+from ..services.access import users as user_service
+from ..services.referral.providers import get_provider, list_providers
 
 DEMO_USERS = (("demo-analyst", "analyst"), ("demo-approver", "approver"), ("demo-provider", "provider"))
 
@@ -36,7 +36,8 @@ def _ensure(engine: sa.Engine, name: str, role: str, provider: str | None) -> st
     try:
         user_service.get_user(engine, name)
     except NotFoundError:
-        user_service.add_user(engine, name, role, provider=provider if role == "provider" else None)
+        user_service.add_user(engine, name, role, provider=provider if role == "provider" else None,
+                               provider_lookup=get_provider)
     password = secrets.token_urlsafe(12)
     auth.set_password(engine, name, password)
     return password

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
 
-from ...services import auth
+from ...services.access import auth
 from ..deps import ALL_ROLES, Principal, current_principal, engine_of, public, roles, settings_of
 from ..settings import SESSION_COOKIE
 

@@ -16,7 +16,8 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import NotFoundError
-from ...services import console_stats, console_views
+from ...services.console import series as console_stats
+from ...services.console import views as console_views
 from ..analytics import run_graph
 from ..deps import UNIT, engine_of, read_engine_of, roles
 from ..pagination import PageParams, encode_cursor, page_params
@@ -116,7 +117,7 @@ def neighbourhood(request: Request, platform: str = Query(..., max_length=100),
                   account_id: str = Query(..., max_length=255),
                   limit: int = Query(40, ge=1, le=200)) -> dict[str, Any]:
     """``/api/v1/graph/neighbourhood`` with each node's display name, role, community and score."""
-    from ...services import content
+    from ...services.collect import content
 
     out = content.neighbourhood(engine_of(request), platform, account_id, limit)
     ranked = _ranked(request)

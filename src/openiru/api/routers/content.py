@@ -13,9 +13,9 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import OpenIRUError
-from ...services import content
-from ...services.ingest import ingest_source, source_for
-from ...services.stats import platform_stats
+from ...services.collect import content
+from ...services.collect.counts import platform_stats
+from ...services.collect.ingest import ingest_source, source_for
 from ..deps import UNIT, engine_of, roles
 from ..errors import ApiError, upload_error, without_paths
 from ..media import safe_media_response

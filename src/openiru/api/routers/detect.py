@@ -8,7 +8,12 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from ...services import content, detect_alerts, detect_banks, detect_match, detect_scan, triage_queue
+from ...services.collect import content
+from ...services.detect import alerts as detect_alerts
+from ...services.detect import banks as detect_banks
+from ...services.detect import match as detect_match
+from ...services.detect import scan as detect_scan
+from ...services.detect import triage as triage_queue
 from ..deps import UNIT, Principal, current_principal, engine_of, read_engine_of, roles
 from ..pagination import JsonBytes, PageParams, bad_cursor, encode_cursor, orjson_page, page_params
 

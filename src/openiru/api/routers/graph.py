@@ -10,8 +10,8 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import NotFoundError
-from ...services import content
-from ...services import graph as graph_service
+from ...services.collect import content
+from ...services.graph import analysis as graph_service
 from .. import rankings
 from ..analytics import run_graph
 from ..deps import UNIT, Principal, RoleGuard, engine_of, roles

@@ -13,7 +13,9 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import OpenIRUError
-from ...services import detect_banks, detect_classifier, referrals_export
+from ...services.detect import banks as detect_banks
+from ...services.detect import classifier as detect_classifier
+from ...services.referral import export as referrals_export
 from ..deps import UNIT, Principal, checked_principal, engine_of, roles
 from ..errors import upload_error, without_paths
 

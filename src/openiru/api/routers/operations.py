@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
-from ...services import operations
+from ...services.referral import action_days as operations
 from ..deps import UNIT, Principal, current_principal, engine_of, roles
 from ..pagination import PageParams, page_params, paged_list
 

@@ -16,9 +16,10 @@ from fastapi.responses import Response
 from pydantic import AwareDatetime, BaseModel, Field
 
 from ...errors import NotFoundError
-from ...services import evidence, referrals
-from ...services.providers import get_provider
-from ...services.referral_records import get_referral, list_referrals, sent_to
+from ...services.referral import evidence
+from ...services.referral import workflow as referrals
+from ...services.referral.providers import get_provider
+from ...services.referral.records import get_referral, list_referrals, sent_to
 from ..deps import Principal, current_principal, engine_of, roles
 from ..media import safe_media_response
 from ..pagination import PageParams, make_page, page_params

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from ...referral.providers import ProviderInfo
-from ...services import providers
+from ...services.referral import providers
 from ..deps import UNIT, Principal, current_principal, engine_of, roles
 from ..pagination import PageParams, page_params, paged_list
 

@@ -8,8 +8,10 @@ from typing import Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import AwareDatetime, BaseModel, Field
 
-from ...services import audit, deconfliction, delivery, evidence, referrals
-from ...services.referral_records import get_referral, list_referrals
+from ...services.access import audit
+from ...services.referral import deconfliction, delivery, evidence
+from ...services.referral import workflow as referrals
+from ...services.referral.records import get_referral, list_referrals
 from ..deps import UNIT, Principal, current_principal, engine_of, roles
 from ..pagination import PageParams, make_page, page_params
 
@@ -73,7 +75,7 @@ def create(body: NewReferral, request: Request,
     created = referrals.create_referrals(engine, principal.name, body.targets, body.kind,
                                          body.reason, body.grounds, body.provider, body.operation_id)
     if body.operation_id is not None:
-        from ...services import operations
+        from ...services.referral import action_days as operations
 
         operations.link_referrals(engine, body.operation_id, created)
     return {"referrals": created}

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...errors import ConfigError
 from ...report.render import Document
-from ...services import reports
+from ...services.report import rendered as reports
 from ..deps import UNIT, engine_of, roles
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -33,7 +33,7 @@ def build(engine: Any, kind: str, since: datetime | None, until: datetime | None
     if kind == "annual":
         return reports.annual(engine, None, since=since, until=until)
     if kind == "modus-operandi":
-        from ...services.reports_mo import modus_operandi
+        from ...services.report.modus_operandi import modus_operandi
 
         return modus_operandi(engine, since, until)
     if not operation:

@@ -7,9 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
-from ...services import auth
-from ...services import users as user_service
-from ...services.users import ROLES, User
+from ...services.access import auth
+from ...services.access import users as user_service
+from ...services.access.users import ROLES, User
+from ...services.referral.providers import get_provider
 from ..deps import Principal, current_principal, engine_of, roles
 from ..pagination import PageParams, make_page, page_params
 
@@ -63,7 +64,7 @@ def add_user(body: NewUser, request: Request,
 
         raise ConfigError(f"a password needs at least {auth.MIN_PASSWORD_LENGTH} characters")
     user = user_service.add_user(engine, body.name, body.role, body.agency, body.provider,
-                                 actor=principal.name)
+                                 actor=principal.name, provider_lookup=get_provider)
     if body.password:
         auth.set_password(engine, user.name, body.password, actor=principal.name)
     return user_dict(user)

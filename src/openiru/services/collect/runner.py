@@ -1,6 +1,6 @@
 """Collection runs: read a target through its connector and store it like an import.
 
-Each page a connector yields is imported with :func:`openiru.services.ingest.ingest_source`
+Each page a connector yields is imported with :func:`openiru.services.collect.ingest.ingest_source`
 (so the ingest hooks run on it: detection scans collected posts as it scans imported
 ones) in one batch, whose transaction also writes the page's checkpoint; the checkpoint
 is written again after the import (the same value), which covers a page of problems
@@ -30,8 +30,8 @@ from ...sources.base import Record, Source
 from ...sources.connectors.base import Checkpoint, Connector, Target
 from ...sources.connectors.polite import Backoff, ConnectorError, PoliteSession
 from ...sources.connectors.secrets import load_credentials
-from ..ingest import BatchHook, default_hooks, ingest_source
 from . import checkpoints
+from .ingest import BatchHook, default_hooks, ingest_source
 from .registry import connector_class
 
 

@@ -115,7 +115,7 @@ class Scheduler:
         except Exception as exc:  # a target that cannot be built is reported, the others run
             return TargetResult(str(target), target.key, errors=[str(exc)])
         if self.hooks is None:
-            from ..ingest import default_hooks
+            from .ingest import default_hooks
             self.hooks = default_hooks(self.engine)
         return collect_target(self.engine, connector, hooks=self.hooks)
 

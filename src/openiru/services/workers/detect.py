@@ -2,10 +2,10 @@
 
 A batch is scanned with the same detector, media hashing, quarantine and result writer
 as ``openiru scan`` and the in-process ingest hook
-(:mod:`openiru.services.detect_scan`), in one transaction; the message is acknowledged
+(:mod:`openiru.services.detect.scan`), in one transaction; the message is acknowledged
 only after that transaction commits.  A worker that dies before the ack loses nothing:
 JetStream hands the message to another worker after ``ack_wait``.  Scanning a post again
-gives the same hits once: :func:`~openiru.services.detect_store.write_results` replaces a
+gives the same hits once: :func:`~openiru.services.detect.store.write_results` replaces a
 post's hits, and on PostgreSQL the posts of a batch are locked first (in key order), so
 two workers handed the same post one after the other never interleave their writes.
 """
@@ -23,9 +23,9 @@ import sqlalchemy as sa
 
 from ...detect.pipeline import Detector
 from ...store import schema
-from ..detect_banks import ruleset_version
-from ..detect_scan import Quarantine, build_detector, previous_scan_time
-from ..detect_store import hash_missing_pdq, load_posts, write_results
+from ..detect.banks import ruleset_version
+from ..detect.scan import Quarantine, build_detector, previous_scan_time
+from ..detect.store import hash_missing_pdq, load_posts, write_results
 from .stream import Topology, connect, dead_letter, decode_keys, ensure, move_exhausted
 
 

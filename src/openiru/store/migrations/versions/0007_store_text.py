@@ -10,7 +10,7 @@ table that holds them (the ingest bounds them, see ``store/clean.py``).  On
 PostgreSQL ``varchar`` to ``text`` rewrites no table; on SQLite the tables are
 rebuilt (Alembic's batch mode).  ``import_runs`` gains ``status``, ``owner`` and
 ``heartbeat_at``, so that the next import can close a run killed mid-way as
-interrupted (``services/import_runs.py``); finished runs become ``finished``.
+interrupted (``services/collect/runs.py``); finished runs become ``finished``.
 """
 
 from __future__ import annotations

@@ -1,0 +1,1 @@
+"""Access: users and roles, authentication, the audit log and the audit of rule changes."""

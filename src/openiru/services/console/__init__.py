@@ -1,0 +1,1 @@
+"""Read models the web console needs beyond the REST resources: people views and time series."""

@@ -1,0 +1,210 @@
+"""Reading posts for detection and writing what detection found (hits, signals, alerts).
+
+Shared by ``openiru scan`` and the ingest hook.  Re-scanning a post replaces its
+hits; its alert keeps an analyst's decision, and an open alert whose post no
+longer has any alerting hit is withdrawn.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...detect.evidence import ScanMedia, ScanPost, ScanResult, combined_strength, priority
+from ...detect.pdq import pdq_of_file
+from ...model import utc
+from ...store import schema
+from ...store import tables_detect as td
+from ...store.writer import dialect_insert
+from ..collect.media import MediaStore
+from .triage import refresh_cards
+
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff")
+
+
+def is_image(media: ScanMedia) -> bool:
+    if media.mime:
+        return media.mime.startswith("image/")
+    return bool(media.path) and Path(media.path or "").suffix.lower() in IMAGE_SUFFIXES
+
+
+def hash_missing_pdq(conn: sa.Connection, posts: Sequence[ScanPost], store: MediaStore | None = None) -> int:
+    """Compute PDQ and quality for image files that have none, store them; how many.
+
+    The image is read only from the media store, by the row's SHA-256: never from the
+    ``path`` a media row records (a forged or old row naming a file outside is not opened)."""
+    store = store or MediaStore()
+    updates: dict[str, tuple[str, int]] = {}
+    for post in posts:
+        for media in post.media:
+            if media.pdq or not media.sha256 or not is_image(media):
+                continue
+            if media.key in updates:
+                media.pdq, media.pdq_quality = updates[media.key]
+                continue
+            path = store.get(media.sha256)
+            if path is None:
+                continue
+            try:
+                media.pdq, media.pdq_quality = pdq_of_file(path)
+            except (OSError, ValueError, SyntaxError):  # not a decodable image
+                continue
+            updates[media.key] = (media.pdq, media.pdq_quality)
+    if updates:
+        m = schema.media
+        conn.execute(sa.update(m).where(m.c.media_key == sa.bindparam("k"))
+                     .values(pdq=sa.bindparam("pdq"), pdq_quality=sa.bindparam("q"))
+                     .execution_options(synchronize_session=False),
+                     [{"k": k, "pdq": v[0], "q": v[1]} for k, v in updates.items()])
+    return len(updates)
+
+
+def load_posts(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> list[ScanPost]:
+    """ScanPosts (with their media) for these post keys, in the same order."""
+    if not keys:
+        return []
+    p, pm, m = schema.posts, schema.post_media, schema.media
+    cond = sa.tuple_(p.c.platform, p.c.post_id).in_(list(keys))
+    rows = conn.execute(sa.select(p.c.platform, p.c.post_id, p.c.account_id, p.c.text, p.c.urls,
+                                  p.c.hashtags, p.c.timestamp, p.c.language).where(cond)).all()
+    by_key = {(r.platform, r.post_id): ScanPost(
+        r.platform, r.post_id, r.account_id, r.text or "", list(r.urls or []), list(r.hashtags or []), [],
+        utc(r.timestamp) if r.timestamp else None, r.language) for r in rows}
+    media_rows = conn.execute(
+        sa.select(pm.c.platform, pm.c.post_id, m.c.media_key, m.c.sha256, m.c.md5, m.c.pdq, m.c.pdq_quality,
+                  m.c.path, m.c.mime)
+        .join(m, m.c.media_key == pm.c.media_key)
+        .where(sa.tuple_(pm.c.platform, pm.c.post_id).in_(list(keys)))
+        .order_by(pm.c.platform, pm.c.post_id, pm.c.position)).all()
+    store = MediaStore()
+    for r in media_rows:
+        post = by_key.get((r.platform, r.post_id))
+        if post is not None:
+            # A matcher that reads the file (video hashing) gets the media store's copy, never the path
+            # a row records (issue 19: nothing but the store is read after the import).
+            stored = store.get(r.sha256)
+            post.media.append(ScanMedia(r.media_key, r.sha256, r.md5, r.pdq, r.pdq_quality,
+                                        str(stored) if stored is not None else None,
+                                        r.mime or mimetypes.guess_type(r.path or "")[0]))
+    return [by_key[k] for k in keys if k in by_key]
+
+
+def item_counts(conn: sa.Connection, keys: list[tuple[str, str]]) -> Counter[int]:
+    """Per bank item, how many of these posts it matches now (term hits excluded)."""
+    h = td.detect_hits
+    rows = conn.execute(sa.select(h.c.item_id, sa.func.count(sa.distinct(h.c.post_id)))
+                        .where(sa.tuple_(h.c.platform, h.c.post_id).in_(keys), h.c.item_id.is_not(None),
+                               h.c.matcher != "term")
+                        .group_by(h.c.item_id)).all()
+    return Counter({r[0]: r[1] for r in rows})
+
+
+def _context(conn: sa.Connection, results: list[ScanResult]) -> tuple[dict[tuple[str, str], int],
+                                                                      dict[tuple[str, str], int],
+                                                                      dict[tuple[str, str], int]]:
+    """Followers per account, reach per post, existing alerts per account (for priority)."""
+    flagged = [r for r in results if r.alerting_hits]
+    if not flagged:
+        return {}, {}, {}
+    a, e, al = schema.accounts, schema.edges, td.detect_alerts
+    accounts = list({(r.post.platform, r.post.account_id) for r in flagged})
+    followers = {(r.platform, r.account_id): r.followers or 0 for r in conn.execute(
+        sa.select(a.c.platform, a.c.account_id, a.c.followers)
+        .where(sa.tuple_(a.c.platform, a.c.account_id).in_(accounts)))}
+    refs = list({(r.post.platform, "post:" + r.post.post_id) for r in flagged})
+    reach = {(row[0], row[1][5:]): row[2] for row in conn.execute(
+        sa.select(e.c.target_platform, e.c.target_ref, sa.func.count())
+        .where(sa.tuple_(e.c.target_platform, e.c.target_ref).in_(refs))
+        .group_by(e.c.target_platform, e.c.target_ref))}
+    alerts = {(row[0], row[1]): row[2] for row in conn.execute(
+        sa.select(al.c.platform, al.c.account_id, sa.func.count())
+        .where(sa.tuple_(al.c.platform, al.c.account_id).in_(accounts))
+        .group_by(al.c.platform, al.c.account_id))}
+    return followers, reach, alerts
+
+
+def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime | None = None,
+                  model_probability: dict[tuple[str, str], float] | None = None) -> dict[str, Any]:
+    """Replace the hits of these posts, record signals, create or refresh alerts, mark them scanned.
+
+    Returns counts, and ``item_delta``: per bank item, the change in the number of posts it matches.
+    """
+    now = now or datetime.now(UTC)
+    keys = [(r.post.platform, r.post.post_id) for r in results]
+    if not keys:
+        return {"hits": 0, "alerts": 0, "signals": 0, "item_delta": Counter()}
+    h, s, al, p = td.detect_hits, td.detect_signals, td.detect_alerts, schema.posts
+    before = item_counts(conn, keys)
+    conn.execute(sa.delete(h).where(sa.tuple_(h.c.platform, h.c.post_id).in_(keys)))
+    hit_rows, signal_rows = [], []
+    after: Counter[int] = Counter()
+    for r in results:
+        seen_items: set[int] = set()
+        for hit in r.hits:
+            hit_rows.append({
+                "platform": r.post.platform, "post_id": r.post.post_id, "matcher": hit.matcher,
+                "bank": hit.bank, "item_id": hit.item_id, "item": hit.item, "label": hit.label,
+                "media_key": hit.media_key, "distance": hit.distance, "similarity": hit.similarity,
+                "term": hit.term, "span_start": hit.span[0] if hit.span else None,
+                "span_end": hit.span[1] if hit.span else None, "strength": hit.strength,
+                "suppressed": hit.suppressed, "detail": hit.detail or None, "created_at": now})
+            if hit.item_id is not None and hit.matcher != "term" and hit.item_id not in seen_items:
+                seen_items.add(hit.item_id)
+                after[hit.item_id] += 1
+        for sig in r.signals:
+            signal_rows.append({"kind": sig.kind, "value": sig.value[:600], "platform": r.post.platform,
+                                "post_id": r.post.post_id, "account_id": r.post.account_id,
+                                "label": sig.label, "seen_at": r.post.timestamp})
+    if hit_rows:
+        conn.execute(sa.insert(h), hit_rows)
+    if signal_rows:
+        conn.execute(dialect_insert(conn, s).on_conflict_do_nothing(), signal_rows)
+    followers, reach, account_alerts = _context(conn, results)
+    alert_rows, no_alert = [], []
+    for r in results:
+        key = (r.post.platform, r.post.post_id)
+        alerting = r.alerting_hits
+        if not alerting:
+            no_alert.append(key)
+            continue
+        strength = combined_strength(alerting)
+        account = (r.post.platform, r.post.account_id)
+        alert_rows.append({
+            "platform": key[0], "post_id": key[1], "account_id": r.post.account_id, "status": "open",
+            "strength": round(strength, 6),
+            "priority": priority(strength, followers=followers.get(account), reach=reach.get(key, 0),
+                                 timestamp=r.post.timestamp, now=now,
+                                 account_alerts=account_alerts.get(account, 0)),
+            "model_probability": r.model_probability if r.model_probability is not None
+            else (model_probability or {}).get(key),
+            "created_at": now, "updated_at": now})
+    if alert_rows:
+        stmt = dialect_insert(conn, al)
+        ex = stmt.excluded
+        conn.execute(stmt.on_conflict_do_update(
+            index_elements=["platform", "post_id"],
+            set_={"priority": ex.priority, "strength": ex.strength, "model_probability": ex.model_probability,
+                  "updated_at": ex.updated_at}), alert_rows)
+        refresh_cards(conn, [(row["platform"], row["post_id"]) for row in alert_rows])
+    if no_alert:
+        conn.execute(sa.delete(al).where(sa.tuple_(al.c.platform, al.c.post_id).in_(no_alert),
+                                         al.c.status == "open"))
+    conn.execute(sa.update(p).where(sa.tuple_(p.c.platform, p.c.post_id).in_(keys)).values(scanned_at=now))
+    delta: Counter[int] = Counter()
+    for item in set(before) | set(after):
+        change = after[item] - before[item]
+        if change:
+            delta[item] = change
+    if delta:
+        t = td.detect_bank_items
+        conn.execute(sa.update(t).where(t.c.id == sa.bindparam("i"))
+                     .values(match_count=t.c.match_count + sa.bindparam("d"))
+                     .execution_options(synchronize_session=False),
+                     [{"i": i, "d": d} for i, d in delta.items()])
+    return {"hits": len(hit_rows), "alerts": len(alert_rows), "signals": len(signal_rows), "item_delta": delta}

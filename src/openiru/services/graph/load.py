@@ -1,0 +1,202 @@
+"""Load the store into the graph core's arrays, in bulk (one query per table).
+
+Accounts, posts, resolved edges, post media (PDQ where hashed, else SHA-256), analysts' seeds,
+and detection results (without the detection tables the graph works on structure alone).  Every call reads the current store, so
+the graph is always up to date with what has been imported.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import sqlalchemy as sa
+
+from ...graph.assemble import AccountRow, EdgeRow, Flag, PostRow, assemble
+from ...graph.data import GraphData
+from ...model import KNOWN_PLATFORMS, utc
+from ...store import schema
+from ...store.tables_graph import graph_seeds
+from ...store.tables_referral import providers as providers_table
+
+log = logging.getLogger(__name__)
+#: PDQ hashes below this quality are unreliable (PDQ reference: discard quality < 50).
+MIN_PDQ_QUALITY = 50
+
+
+def _dt(value: datetime | None) -> datetime | None:
+    return utc(value) if value is not None else None
+
+
+def _list(value: Any) -> list[str]:
+    if not value:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return [str(v) for v in value if v]
+
+
+def _json_list(value: Any) -> list[str]:
+    """A JSON array column read as raw text (SQLite) or already decoded (PostgreSQL's driver)."""
+    if not value:
+        return []
+    if isinstance(value, str):
+        if value[0] != "[":
+            return [value]
+        value = json.loads(value)
+        if not value:
+            return []
+    return [str(v) for v in value if v]
+
+
+def _json_lists(values: list[Any]) -> list[list[str]]:
+    """:func:`_json_list` of a whole column: SQLite's JSON texts decoded by one ``json.loads`` call."""
+    present = [i for i, v in enumerate(values) if v]
+    if not all(isinstance(values[i], str) and values[i][0] == "[" for i in present):
+        return [_json_list(v) for v in values]
+    out: list[list[str]] = [[] for _ in values]
+    decoded = json.loads("[" + ",".join([values[i] for i in present]) + "]")
+    for i, items in zip(present, decoded, strict=True):
+        if items:
+            out[i] = [str(v) for v in items if v]
+    return out
+
+
+def seconds(values: list[Any]) -> np.ndarray:
+    """Unix seconds of timestamps as the driver returns them without SQLAlchemy's per-row type
+    processing: naive UTC text on SQLite (parsed by numpy in one call), datetimes on PostgreSQL."""
+    if not values:
+        return np.zeros(0, np.float64)
+    if all(isinstance(v, str) and len(v) <= 26 for v in values):   # "YYYY-MM-DD HH:MM:SS.ffffff"
+        try:
+            return np.asarray(values, dtype="datetime64[us]").astype(np.int64) / 1e6
+        except ValueError:
+            pass
+    return np.asarray([utc(v if isinstance(v, datetime) else datetime.fromisoformat(v)).timestamp()
+                       for v in values], np.float64)
+
+
+def detection_results(conn: sa.Connection) -> tuple[list[Flag], dict[tuple[str, str], str]]:
+    """Flagged posts and account exemptions, or nothing when the detection tables are absent."""
+    from ..detect import results as dr  # imported when used; a failure to import is an error
+
+    try:
+        with conn.begin_nested():
+            flags = [Flag(f.platform, f.post_id, f.strength, f.status, f.exemption)
+                     for f in dr.flagged_posts(conn)]
+            exemptions = dict(dr.account_exemptions(conn))
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:  # tables not there
+        log.info("no detection results: %s", exc.__class__.__name__)
+        return [], {}
+    return flags, exemptions
+
+
+def load_seeds(conn: sa.Connection) -> dict[tuple[str, str], str | None]:
+    rows = conn.execute(sa.select(graph_seeds.c.platform, graph_seeds.c.account_id, graph_seeds.c.added_by))
+    return {(r.platform, r.account_id): r.added_by for r in rows}
+
+
+def load_graph(engine: sa.Engine, since: datetime | None = None, until: datetime | None = None,
+               platforms: Iterable[str] | None = None, with_detection: bool = True) -> GraphData:
+    a, p, e, m, pm = schema.accounts, schema.posts, schema.edges, schema.media, schema.post_media
+    wanted = list(platforms) if platforms else None
+    with engine.connect() as conn:
+        q = (sa.select(a.c.platform, a.c.account_id, a.c.handle, a.c.display_name, a.c.bio, a.c.status,
+                       a.c.status_changed_at, a.c.first_seen, a.c.last_seen, a.c.followers, m.c.pdq,
+                       m.c.pdq_quality, a.c.created_at)
+             .select_from(a.outerjoin(m, m.c.media_key == a.c.avatar_media)))
+        if wanted:
+            q = q.where(a.c.platform.in_(wanted))
+        accounts = [AccountRow(r.platform, r.account_id, r.handle, r.display_name, r.bio, r.status or "unknown",
+                               _dt(r.status_changed_at), _dt(r.first_seen), _dt(r.last_seen), r.followers,
+                               r.pdq if r.pdq and (r.pdq_quality or 100) >= MIN_PDQ_QUALITY else None,
+                               _dt(r.created_at))
+                    for r in conn.execute(q)]
+        pq = sa.select(p.c.platform, p.c.post_id, p.c.account_id, p.c.timestamp, p.c.text, p.c.urls,
+                       p.c.hashtags, p.c.reply_to, p.c.repost_of, p.c.quote_of, p.c.forward_from,
+                       p.c.forward_from_name, p.c.mentions)
+        eq = (sa.select(e.c.platform, e.c.source_account_id, e.c.target_platform, e.c.target_account_id,
+                        e.c.kind, e.c.time).where(e.c.target_account_id.is_not(None)))
+        mq = (sa.select(pm.c.platform, pm.c.post_id, pm.c.media_key, m.c.sha256, m.c.pdq, m.c.pdq_quality)
+              .select_from(pm.join(m, m.c.media_key == pm.c.media_key)))
+        for col_p, col_t, query_name in ((p.c.platform, p.c.timestamp, "pq"), (e.c.platform, e.c.time, "eq")):
+            query = pq if query_name == "pq" else eq
+            if since is not None:
+                query = query.where(col_t >= since)
+            if until is not None:
+                query = query.where(col_t <= until)
+            if wanted:
+                query = query.where(col_p.in_(wanted))
+            if query_name == "pq":
+                pq = query
+            else:
+                eq = query
+        if wanted:
+            mq = mq.where(pm.c.platform.in_(wanted))
+        started = time.perf_counter()
+        # raw column values (no per-row DateTime/JSON processing): timestamps converted in bulk
+        raw = [sa.type_coerce(c, sa.Text) for c in (p.c.timestamp, p.c.urls, p.c.hashtags, p.c.mentions)]
+        post_rows = conn.execute(pq.with_only_columns(
+            p.c.platform, p.c.post_id, p.c.account_id, raw[0], p.c.text, raw[1], raw[2], p.c.reply_to,
+            p.c.repost_of, p.c.quote_of, p.c.forward_from, p.c.forward_from_name, raw[3],
+        ).order_by(p.c.timestamp)).all()
+        post_time = seconds([r[3] for r in post_rows])
+        urls, tags, mentions = (_json_lists([r[k] for r in post_rows]) for k in (5, 6, 12))
+        posts = [PostRow(r[0], r[1], r[2], t, r[4] or "", u, h, r[7], r[8], r[9], r[10], r[11], m)
+                 for r, t, u, h, m in zip(post_rows, post_time.tolist(), urls, tags, mentions, strict=True)]
+        del urls, tags, mentions
+        del post_rows
+        edge_rows = conn.execute(eq.with_only_columns(
+            e.c.platform, e.c.source_account_id, e.c.target_platform, e.c.target_account_id, e.c.kind,
+            sa.type_coerce(e.c.time, sa.Text))).all()
+        edge_time = seconds([r[5] for r in edge_rows])
+        edges = [EdgeRow(r[0], r[1], r[2], r[3], r[4], t)
+                 for r, t in zip(edge_rows, edge_time.tolist(), strict=True)]
+        del edge_rows
+        read_posts = time.perf_counter() - started
+        media: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for r in conn.execute(mq):
+            good_pdq = r.pdq and (r.pdq_quality if r.pdq_quality is not None else 100) >= MIN_PDQ_QUALITY
+            media[(r.platform, r.post_id)].append(
+                f"pdq:{r.pdq}" if good_pdq else f"sha256:{r.sha256}" if r.sha256 else r.media_key)
+        seeds = load_seeds(conn)
+        flags, exemptions = detection_results(conn) if with_detection else ([], {})
+        read_all = time.perf_counter() - started
+    started = time.perf_counter()
+    data = assemble(accounts, posts, edges, media, flags, exemptions, seeds)
+    data.timings = {"read posts and edges": read_posts, "read media, seeds, detection": read_all - read_posts,
+                    **data.timings, "assemble arrays": time.perf_counter() - started - sum(data.timings.values())}
+    return data
+
+
+def domain_registry(engine: sa.Engine) -> dict[str, str]:
+    """Domain -> platform, from the built-in platforms, the platforms table and the provider registry."""
+    registry = {d: p.name for p in KNOWN_PLATFORMS.values() for d in p.domains}
+    with engine.connect() as conn:
+        for row in conn.execute(sa.select(schema.platforms.c.name, schema.platforms.c.domains)):
+            for d in _list(row.domains):
+                registry.setdefault(d.lower().removeprefix("www."), row.name)
+        try:
+            with conn.begin_nested():
+                rows = list(conn.execute(sa.select(providers_table.c.name, providers_table.c.platforms,
+                                                   providers_table.c.domains)))
+        except (sa.exc.OperationalError, sa.exc.ProgrammingError):  # referral tables not there
+            rows = []
+    if not rows:  # registry not loaded into this database yet: its starter list
+        from ..referral.providers import starter_registry
+
+        try:
+            rows = list(starter_registry())
+        except (OSError, ValueError):  # a broken registry file: the built-in platforms only
+            rows = []
+    for row in rows:
+        plats = _list(row.platforms)
+        for d in _list(row.domains):
+            registry.setdefault(d.lower().removeprefix("www."), plats[0] if plats else row.name)
+    return registry

@@ -1,0 +1,1 @@
+"""Reporting services: statistics, rendered reports (TCO transparency, annual, action day) and the modus-operandi report."""
