@@ -148,4 +148,5 @@ class TrainedModel:
 
     def predict_normalised(self, normalised: list[str]) -> np.ndarray:
         """The same for texts already normalised (what the scan holds)."""
-        return self.pipeline.predict_proba(normalised)[:, 1]
+        positive: np.ndarray = self.pipeline.predict_proba(normalised)[:, 1]
+        return positive

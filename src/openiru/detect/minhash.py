@@ -56,7 +56,8 @@ def _mix(x: np.ndarray) -> np.ndarray:
     with np.errstate(over="ignore"):
         x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-        return x ^ (x >> np.uint64(31))
+        mixed: np.ndarray = x ^ (x >> np.uint64(31))
+        return mixed
 
 
 def word_shingles(texts: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarray]:
@@ -96,7 +97,8 @@ def signatures(hashes: np.ndarray, bounds: np.ndarray, a: np.ndarray, b: np.ndar
 
 
 @njit(cache=True)
-def _fill_signatures(hashes, bounds, a, b, out):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def _fill_signatures(hashes: np.ndarray, bounds: np.ndarray, a: np.ndarray, b: np.ndarray,
+                     out: np.ndarray) -> None:  # pragma: no cover - compiled
     """``out[t, p]``: the minimum over the shingle hashes of text ``t`` of permutation ``p``."""
     n_texts = bounds.shape[0] - 1
     n_perm = a.shape[0]
@@ -120,7 +122,7 @@ def _fill_signatures(hashes, bounds, a, b, out):  # type: ignore[no-untyped-def]
 
 
 @njit(cache=True)
-def band_keys(signatures, rows):  # type: ignore[no-untyped-def]  # pragma: no cover - compiled
+def band_keys(signatures: np.ndarray, rows: int) -> np.ndarray:  # pragma: no cover - compiled
     """``out[t, j]``: a 64-bit mix of band ``j`` (``rows`` consecutive values) of each signature.
     Equal bands give equal keys (whatever the signatures' integer type); a caller that must not
     meet the rare unequal bands of one key compares the band values."""

@@ -33,8 +33,9 @@ def _popcount16(x: int) -> int:  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _one_query(q, words, hashes, offsets, ids, qwords, qchunks, masks, radius, max_distance,
-               out_idx, out_dist):  # pragma: no cover - compiled
+def _one_query(q: int, words: np.ndarray, hashes: np.ndarray, offsets: np.ndarray, ids: np.ndarray,
+               qwords: np.ndarray, qchunks: np.ndarray, masks: np.ndarray, radius: int, max_distance: int,
+               out_idx: np.ndarray, out_dist: np.ndarray) -> int:  # pragma: no cover - compiled
     capacity = out_idx.shape[1]
     found = 0
     w0, w1, w2, w3 = qwords[q, 0], qwords[q, 1], qwords[q, 2], qwords[q, 3]
@@ -64,8 +65,10 @@ def _one_query(q, words, hashes, offsets, ids, qwords, qchunks, masks, radius, m
 
 
 @njit(cache=True, parallel=True)
-def search_kernel(words, hashes, offsets, ids, qwords, qchunks, masks, radius, max_distance,
-                  out_idx, out_dist, counts):  # pragma: no cover - compiled
+def search_kernel(words: np.ndarray, hashes: np.ndarray, offsets: np.ndarray, ids: np.ndarray,
+                  qwords: np.ndarray, qchunks: np.ndarray, masks: np.ndarray, radius: int, max_distance: int,
+                  out_idx: np.ndarray, out_dist: np.ndarray, counts: np.ndarray
+                  ) -> None:  # pragma: no cover - compiled
     """Fill ``out_idx``/``out_dist`` (``(nq, capacity)``) and ``counts`` (may exceed capacity)."""
     for q in prange(qwords.shape[0]):
         counts[q] = _one_query(q, words, hashes, offsets, ids, qwords, qchunks, masks, radius,
@@ -73,7 +76,8 @@ def search_kernel(words, hashes, offsets, ids, qwords, qchunks, masks, radius, m
 
 
 @njit(cache=True, inline="always")
-def _chunk_of(w0, w1, w2, w3, e):  # pragma: no cover - compiled
+def _chunk_of(w0: np.uint64, w1: np.uint64, w2: np.uint64, w3: np.uint64,
+              e: int) -> int:  # pragma: no cover - compiled
     """16-bit chunk ``e`` (bytes 2e, 2e+1, big-endian) of a hash held as four little-endian words."""
     words = (w0, w1, w2, w3)
     hi_byte, lo_byte = 2 * e, 2 * e + 1
@@ -83,8 +87,10 @@ def _chunk_of(w0, w1, w2, w3, e):  # pragma: no cover - compiled
 
 
 @njit(cache=True, parallel=True)
-def chunk_pass(c, sorted_words, sorted_ids, offsets_c, qwords, qchunks, order, masks, radius, max_distance,
-               out_idx, out_dist, counts):  # pragma: no cover - compiled
+def chunk_pass(c: int, sorted_words: np.ndarray, sorted_ids: np.ndarray, offsets_c: np.ndarray,
+               qwords: np.ndarray, qchunks: np.ndarray, order: np.ndarray, masks: np.ndarray, radius: int,
+               max_distance: int, out_idx: np.ndarray, out_dist: np.ndarray,
+               counts: np.ndarray) -> None:  # pragma: no cover - compiled
     """One chunk of a large batch, over a copy of the hashes in that chunk's bucket order.
 
     A bucket's hashes are then contiguous in memory (one random access and a short
@@ -120,7 +126,7 @@ def chunk_pass(c, sorted_words, sorted_ids, offsets_c, qwords, qchunks, order, m
 
 
 @njit(cache=True, parallel=True)
-def gather_rows(words, ids, out):  # pragma: no cover - compiled
+def gather_rows(words: np.ndarray, ids: np.ndarray, out: np.ndarray) -> None:  # pragma: no cover - compiled
     """``out[i] = words[ids[i]]`` for (n, 4) uint64 rows, in parallel."""
     for i in prange(ids.shape[0]):
         row = ids[i]

@@ -52,7 +52,7 @@ def _power_iteration(matrix: csr_matrix, reset: np.ndarray, damping: float = DAM
     rank = reset.copy()
     for _ in range(MAX_ITERATIONS):
         leaked = rank[dangling].sum()
-        new = damping * (transition_t @ rank) + (damping * leaked + (1.0 - damping)) * reset
+        new: np.ndarray = damping * (transition_t @ rank) + (damping * leaked + (1.0 - damping)) * reset
         new /= new.sum()
         if np.abs(new - rank).sum() < TOLERANCE * n:
             return new

@@ -139,4 +139,5 @@ def log_scale(values: np.ndarray) -> np.ndarray:
     top = float(values.max(initial=0.0))
     if top <= 0:
         return np.zeros_like(values, dtype=np.float64)
-    return np.log1p(np.maximum(values, 0)) / np.log1p(top)
+    scaled: np.ndarray = np.log1p(np.maximum(values, 0)) / np.log1p(top)
+    return scaled

@@ -25,7 +25,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..detect.minhash import NUM_PERM, band_keys, lsh_bands, permutations, signatures, word_shingles
+from ..detect.minhash import NUM_PERM as NUM_PERM  # re-exported for .content
+from ..detect.minhash import band_keys, lsh_bands, permutations, signatures, word_shingles
 
 NEAR_TEXT_JACCARD = 0.8
 #: datasketch's optimal (bands, rows) for threshold 0.8 and 64 permutations (false positive and

@@ -397,4 +397,5 @@ def assign_roles(f: Features, affinity: np.ndarray, stance: np.ndarray,
     bystander = (affinity < BYSTANDER_AFFINITY) | (stance < BYSTANDER_STANCE) | (factor < 0.5)
     role = np.where(originator, "originator", np.where(amplifier, "amplifier", "distributor"))
     role = np.where(bystander, "bystander", role)
-    return role.tolist()
+    roles: list[str] = role.tolist()
+    return roles

@@ -12,6 +12,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConfigError
@@ -85,7 +86,7 @@ def content_hash(text: str | None) -> str | None:
 
 
 def post_url(platform: str, post_id: str, account_handle: str | None = None,
-             meta: dict | None = None) -> str | None:
+             meta: dict[str, Any] | None = None) -> str | None:
     """The public address of a post, where the source gave one or the platform has a fixed form."""
     if meta:
         for key in ("url", "uri", "link"):

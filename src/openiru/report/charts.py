@@ -23,7 +23,7 @@ LEFT, RIGHT, TOP, BOTTOM = 64, 16, 44, 72
 def _nice_max(value: float) -> float:
     if value <= 0:
         return 1.0
-    exp = 10 ** math.floor(math.log10(value))
+    exp: float = 10 ** math.floor(math.log10(value))
     for step in (1, 2, 2.5, 5, 10):
         if step * exp >= value:
             return step * exp
