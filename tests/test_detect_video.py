@@ -59,6 +59,10 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
             "[0]split[a][b];[a]trim=duration=4,setpts=PTS-STARTPTS[head];"
             "[b]trim=start=4,setpts=PTS-STARTPTS[tail];[head][1][tail]concat=n=3:v=1:a=0,format=yuv420p",
             "-c:v", "libx264", "-crf", "23", str(d / "longer.mp4"))
+    _ffmpeg("-i", str(other), "-i", str(known), "-filter_complex",  # 7 s of the known video amid other footage
+            "[0]split[a][b];[a]trim=duration=4,setpts=PTS-STARTPTS[head];[1]trim=start=4:end=11,setpts=PTS-STARTPTS"
+            "[mid];[b]trim=start=4,setpts=PTS-STARTPTS[tail];[head][mid][tail]concat=n=3:v=1:a=0,format=yuv420p",
+            "-c:v", "libx264", "-crf", "23", str(d / "segment.mp4"))
     _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate={FPS}", "-t", "12", "-pix_fmt", "yuv420p",
             "-c:v", "libx264", str(d / "pattern.mp4"))
     _scenes(d / "unrelated.mp4", seed=3, shots=8)
@@ -99,10 +103,19 @@ def test_known_video_inside_a_longer_one_matches_with_its_place(hashes):
     m = match_videos(hashes["longer"], hashes["known"])
     assert m.compared_match_percent >= 90
     assert m.query_match_percent < 80  # half the longer video is something else
-    assert not m.is_match(contained=False)  # the reference rule alone misses it
+    assert not m.is_match(contained=False, segment_seconds=None)  # the reference rule alone misses it
     assert m.is_match()
     (q_start, q_end), = m.query_ranges
     assert 3.0 <= q_start <= 5.0 and 18.0 <= q_end <= 20.0
+
+
+def test_clip_amid_other_footage_matches_as_a_segment(hashes):
+    m = match_videos(hashes["segment"], hashes["known"])
+    assert m.query_match_percent < 80 and m.compared_match_percent < 80  # neither percentage rule sees it
+    assert m.segment_seconds >= 5.0 and m.is_match()
+    (q_start, q_end), = m.query_ranges
+    (c_start, c_end), = m.compared_ranges
+    assert 3.0 <= q_start <= 5.0 and 9.0 <= q_end <= 11.0 and 3.0 <= c_start <= 5.0 and 9.0 <= c_end <= 11.0
 
 
 @pytest.mark.parametrize("name", ["unrelated", "pattern", "other"])

@@ -29,6 +29,9 @@ class ScanMedia:
     mime: str | None = None
     #: the video's vPDQ signal, where it was hashed already (else the vpdq matcher hashes ``path``)
     vpdq: str | None = None
+    #: text read from the medium where it was read already: OCR of an image, a document's pages
+    #: joined by form feeds (else the media-text matcher reads ``path``)
+    text: str | None = None
 
 
 @dataclass(slots=True)

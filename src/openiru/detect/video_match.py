@@ -12,7 +12,9 @@ Two videos match when the query percentage >= 80 and the compare percentage >= 0
 (``VPDQ_QUERY_MATCH_THRESHOLD_PERCENT`` / ``VPDQ_INDEX_MATCH_THRESHOLD_PERCENT``): a
 re-encode, or a clip cut from a known video, is found.  ``contained=True`` (the default
 here) also counts the other direction, a known video shown whole inside a longer one
-(compare percentage >= 80), which the query percentage alone misses.
+(compare percentage >= 80), which the query percentage alone misses; and a *segment*: a
+clip of a known video inside unrelated footage, where both percentages stay low, matches
+when one run of matched frames spans at least ``MIN_SEGMENT_SECONDS`` (5 s) in both videos.
 
 The reference compares every pair of frames of every pair of videos.  Here all the bank's
 unique frame hashes go into one :class:`~openiru.detect.pdq_index.PDQIndex` (exact range
@@ -37,6 +39,8 @@ DISTANCE_THRESHOLD = 31
 QUALITY_THRESHOLD = 50
 QUERY_MATCH_PERCENT = 80.0
 COMPARE_MATCH_PERCENT = 0.0
+#: a run of matched frames this long in both videos is a match whatever the percentages
+MIN_SEGMENT_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +87,21 @@ class VideoMatch:
     query_ranges: list[tuple[float, float]]
     compared_ranges: list[tuple[float, float]]
 
+    @property
+    def segment_seconds(self) -> float:
+        """The longest run of matched frames, in seconds, the shorter of the two videos' runs."""
+        def longest(ranges: list[tuple[float, float]]) -> float:
+            return max((last - first for first, last in ranges), default=0.0)
+        return min(longest(self.query_ranges), longest(self.compared_ranges))
+
     def is_match(self, query_percent: float = QUERY_MATCH_PERCENT,
-                 compared_percent: float = COMPARE_MATCH_PERCENT, contained: bool = True) -> bool:
-        """The reference rule, plus (``contained``) a compared video wholly inside the query."""
+                 compared_percent: float = COMPARE_MATCH_PERCENT, contained: bool = True,
+                 segment_seconds: float | None = MIN_SEGMENT_SECONDS) -> bool:
+        """The reference rule, plus (``contained``) a compared video wholly inside the query, plus
+        (``segment_seconds``, None for none) a long enough matched run in both."""
         forward = self.query_match_percent >= query_percent and self.compared_match_percent >= compared_percent
-        return forward or (contained and self.compared_match_percent >= query_percent)
+        segment = segment_seconds is not None and self.segment_seconds >= segment_seconds
+        return forward or (contained and self.compared_match_percent >= query_percent) or segment
 
 
 class VideoIndex:
