@@ -14,7 +14,9 @@ mid-response).  ``requests`` records every request (method, path, query, headers
 from __future__ import annotations
 
 import json
+import queue
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -78,6 +80,9 @@ class FakeServer:
         self.requests: list[tuple[str, str, dict[str, list[str]], dict[str, str]]] = []
         self.valid_tokens = {"rc-token-1"}
         self.logins = 0
+        self.subscribers: list[queue.Queue[Any]] = []
+        self.heartbeat_s = 0.2
+        self.closing = False
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.host = f"127.0.0.1:{self.httpd.server_address[1]}"
@@ -88,11 +93,32 @@ class FakeServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.closing = True
         self.httpd.shutdown()
         self.httpd.server_close()
 
     def add_statuses(self, numbers: range, tags: tuple[str, ...] = (), account: int = 1) -> None:
         self.statuses.extend(status(n, "fedi.example", tags, account) for n in numbers)
+
+    def publish(self, n: int, tags: tuple[str, ...] = ()) -> dict[str, Any]:
+        """A new status: on the timelines and, at once, to every open stream."""
+        item = status(n, "fedi.example", tags)
+        self.statuses.append(item)
+        for subscriber in list(self.subscribers):
+            subscriber.put(item)
+        return item
+
+    def drop_streams(self) -> None:
+        """Close every open stream (the server restarts)."""
+        for subscriber in list(self.subscribers):
+            subscriber.put("drop")
+
+    def wait_streams(self, count: int, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.subscribers) != count:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{len(self.subscribers)} streams open, expected {count}")
+            time.sleep(0.01)
 
     # -- handlers ------------------------------------------------------------------------
 
@@ -131,6 +157,11 @@ class FakeServer:
                 return self.send(h, code, {"error": "fault"}, headers)
         if parts.path.startswith("/2/"):
             return self.x_api(h, parts.path, query)
+        if parts.path.startswith("/api/v1/streaming"):
+            return self.stream(h, parts.path, query)
+        if parts.path.rstrip("/") == "/api/v1/instance":
+            return self.send(h, 200, {"uri": self.host, "title": "Example fedi", "version": "4.3.2",
+                                      "urls": {"streaming_api": self.url.replace("http://", "ws://")}})
         if parts.path.startswith("/api/v1/timelines/") or parts.path.startswith("/api/v1/accounts/"):
             return self.mastodon(h, parts.path, query)
         if parts.path.startswith("/api/v1/"):
@@ -183,6 +214,42 @@ class FakeServer:
             headers["Link"] = (f'<{base}?max_id={page[-1]["id"]}>; rel="next", '
                                f'<{base}?min_id={page[0]["id"]}>; rel="prev"')
         self.send(h, 200, page, headers)
+
+    def stream(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
+        """Mastodon's server-sent events: ``:)`` on connect, ``event: update`` / ``data: <Status>``
+        per new status, ``:thump`` heartbeats; ``drop_streams`` closes the connection."""
+        if path == "/api/v1/streaming/health":
+            return self.send(h, 200, b"OK", {"Content-Type": "text/plain"})
+        tag = query.get("tag", [None])[0]
+        if path not in ("/api/v1/streaming/public", "/api/v1/streaming/public/local", "/api/v1/streaming/hashtag"):
+            return self.send(h, 404, {"error": "Unknown stream type"})
+        subscriber: queue.Queue[Any] = queue.Queue()
+        h.send_response(200)
+        h.send_header("Content-Type", "text/event-stream")
+        h.send_header("Cache-Control", "no-store")
+        h.end_headers()
+        h.wfile.write(b":)\n")
+        h.wfile.flush()
+        self.subscribers.append(subscriber)
+        h.close_connection = True
+        try:
+            while not self.closing:
+                try:
+                    item = subscriber.get(timeout=self.heartbeat_s)
+                except queue.Empty:
+                    h.wfile.write(b":thump\n")
+                    h.wfile.flush()
+                    continue
+                if item == "drop":
+                    return
+                if tag and not any(t["name"] == tag for t in item["tags"]):
+                    continue
+                h.wfile.write(f"event: update\ndata: {json.dumps(item)}\n\n".encode())
+                h.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            self.subscribers.remove(subscriber)
 
     def rocketchat(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]], body: bytes) -> None:
         if path == "/api/v1/login":

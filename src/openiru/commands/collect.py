@@ -16,7 +16,8 @@ watch_app = typer.Typer(help="The watchlist: targets collected live on a schedul
 @watch_app.command("add")
 def watch_add(
     connector: Annotated[str, typer.Argument(help="mastodon, rocketchat, x, telegram, feed or web.")],
-    target: Annotated[str, typer.Argument(help="Mastodon public|local|tag:NAME|account:ACCT; Rocket.Chat "
+    target: Annotated[str, typer.Argument(help="Mastodon public|local|tag:NAME|account:ACCT (stream:public|local|"
+                                               "tag:NAME: streamed under a running collect); Rocket.Chat "
                                                "channel:NAME; X search:QUERY|user:HANDLE; Telegram @name; "
                                                "feed/web a URL.")],
     server: Annotated[str | None, typer.Option(help="Server URL (Mastodon, Rocket.Chat).")] = None,

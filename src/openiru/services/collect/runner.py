@@ -27,7 +27,7 @@ import sqlalchemy as sa
 
 from ...model import Post
 from ...sources.base import Record, Source
-from ...sources.connectors.base import Checkpoint, Connector, Target
+from ...sources.connectors.base import Checkpoint, Connector, Page, Target
 from ...sources.connectors.polite import Backoff, ConnectorError, PoliteSession
 from ...sources.connectors.secrets import load_credentials
 from . import checkpoints
@@ -111,6 +111,24 @@ def _checkpoint_hook(key: str, state: Checkpoint) -> BatchHook:
 READ_ERRORS = (ConnectorError, httpx.HTTPError, requests.RequestException, OSError, ValueError)
 
 
+def store_page(engine: sa.Engine, connector: Connector, page: Page, hooks: list[BatchHook],
+               result: TargetResult) -> None:
+    """Store one page through the import path, its checkpoint in the same transaction; counted in
+    ``result`` (the streaming collector stores each streamed status this way too)."""
+    key = connector.target.key
+    result.pages += 1
+    if page.records:
+        summary = ingest_source(engine, PageSource(connector, page.records),
+                                after_batch=[*hooks, _checkpoint_hook(key, page.checkpoint)],
+                                batch_size=len(page.records) + 1, label=f"collect:{key}")
+        result.new_posts += summary.posts
+        result.posts_read += summary.posts_read
+        result.problems += sum(summary.errors.values())
+    with engine.begin() as conn:
+        checkpoints.save(conn, key, page.checkpoint)
+    result.checkpoint = page.checkpoint
+
+
 def collect_target(engine: sa.Engine, connector: Connector, *, hooks: list[BatchHook] | None = None,
                    on_page: Callable[[TargetResult], None] | None = None) -> TargetResult:
     """Read ``connector``'s target from its stored checkpoint to the end (or ``max_pages``)."""
@@ -120,17 +138,7 @@ def collect_target(engine: sa.Engine, connector: Connector, *, hooks: list[Batch
     result = TargetResult(str(connector.target), key, checkpoint=state)
     try:
         for page in connector.pages(state):
-            result.pages += 1
-            if page.records:
-                summary = ingest_source(engine, PageSource(connector, page.records),
-                                        after_batch=[*hooks, _checkpoint_hook(key, page.checkpoint)],
-                                        batch_size=len(page.records) + 1, label=f"collect:{key}")
-                result.new_posts += summary.posts
-                result.posts_read += summary.posts_read
-                result.problems += sum(summary.errors.values())
-            with engine.begin() as conn:
-                checkpoints.save(conn, key, page.checkpoint)
-            state = result.checkpoint = page.checkpoint
+            store_page(engine, connector, page, hooks, result)
             if on_page:
                 on_page(result)
     except READ_ERRORS as exc:

@@ -7,12 +7,16 @@ ours), so two schedulers on one database never run the same job at once.  A job'
 next run is counted from its last run: after a long stop it runs once, not once per
 missed interval.  Nothing here sleeps except :meth:`Scheduler.run_forever`, whose
 ``sleep`` and ``stop`` are injected.
+
+Streamed targets (``stream:…``, :mod:`.streaming`): under :meth:`Scheduler.run_forever`
+each runs in its own thread in the process holding its lease ``stream:<id>`` (renewed on
+every event and heartbeat); :meth:`Scheduler.run_due` leaves a target streamed here or in
+another process to its stream, and polls it like any other target otherwise (``--once``).
 """
 
 from __future__ import annotations
 
-import os
-import socket
+import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -22,39 +26,10 @@ import sqlalchemy as sa
 
 from ...store.tables_collect import scheduler_leases
 from . import watchlist
+from .leases import LEASE_S, acquire, holder_name, release
 from .runner import TargetResult, build_connector, collect_target
 
-LEASE_S = 600
-
-
-def holder_name() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def acquire(engine: sa.Engine, job: str, holder: str, now: datetime, ttl_s: int = LEASE_S) -> bool:
-    """Take ``job``'s lease until ``now + ttl_s`` unless another holder has it unexpired."""
-    lease = scheduler_leases.c
-    with engine.begin() as conn:
-        if conn.execute(sa.select(lease.job).where(lease.job == job)).first() is None:
-            try:
-                with conn.begin_nested():
-                    conn.execute(sa.insert(scheduler_leases).values(job=job))
-            except sa.exc.IntegrityError:
-                pass  # another process made the row first
-        taken = conn.execute(sa.update(scheduler_leases).where(
-            lease.job == job,
-            sa.or_(lease.holder.is_(None), lease.expires_at < now, lease.holder == holder),
-        ).values(holder=holder, expires_at=now + timedelta(seconds=ttl_s))).rowcount
-    return bool(taken)
-
-
-def release(engine: sa.Engine, job: str, holder: str, ran_at: datetime | None) -> None:
-    values: dict[str, Any] = {"holder": None, "expires_at": None}
-    if ran_at is not None:
-        values["last_run_at"] = ran_at
-    with engine.begin() as conn:
-        conn.execute(sa.update(scheduler_leases).where(scheduler_leases.c.job == job,
-                                                       scheduler_leases.c.holder == holder).values(**values))
+__all__ = ["LEASE_S", "Scheduler", "acquire", "holder_name", "release", "run_job"]
 
 
 def run_job(engine: sa.Engine, job: str, every_s: int, fn: Callable[[], Any], *, now: datetime,
@@ -89,11 +64,59 @@ class Scheduler:
         self.holder = holder or holder_name()
         self.hooks = hooks
         self.connector_options = connector_options or {}
+        #: watched target id -> (thread, its TargetStream), for streamed targets run here
+        self.streams: dict[int, tuple[threading.Thread, Any]] = {}
+        self.stream_options: dict[str, Any] = {}
+
+    def _streamed_elsewhere(self, row: Any, now: datetime) -> bool:
+        entry = self.streams.get(row.id)
+        if entry is not None and entry[0].is_alive():
+            return True
+        lease = scheduler_leases.c
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(lease.holder, lease.expires_at).where(
+                lease.job == f"stream:{row.id}")).first()
+        if found is None or found.holder is None or found.holder == self.holder:
+            return False
+        expires = found.expires_at if found.expires_at.tzinfo else found.expires_at.replace(tzinfo=UTC)
+        return bool(expires > now)
+
+    def start_streams(self) -> list[int]:
+        """Start a stream for every unpaused streamed target whose lease this process can take;
+        the ids started."""
+        from .streaming import STREAM_LEASE_S, TargetStream, streamable
+
+        started = []
+        for row in watchlist.listing_rows(self.engine):
+            target = watchlist.target_of(row)
+            entry = self.streams.get(row.id)
+            if row.paused or not streamable(target) or (entry is not None and entry[0].is_alive()):
+                continue
+            job = f"stream:{row.id}"
+            if not acquire(self.engine, job, self.holder, self.clock(), ttl_s=STREAM_LEASE_S):
+                continue
+            runner = TargetStream(self.engine, target, connector_options=self.connector_options,
+                                  job=job, holder=self.holder, clock=self.clock, **self.stream_options)
+            thread = threading.Thread(target=runner.run, name=f"stream-{row.id}", daemon=True)
+            self.streams[row.id] = (thread, runner)
+            thread.start()
+            started.append(row.id)
+        return started
+
+    def stop_streams(self, timeout: float = 5.0) -> None:
+        for _thread, runner in self.streams.values():
+            runner.stop.set()
+        for row_id, (thread, _runner) in list(self.streams.items()):
+            thread.join(timeout)
+            release(self.engine, f"stream:{row_id}", self.holder, None)
+        self.streams.clear()
 
     def run_due(self, on_result: Callable[[TargetResult], None] | None = None) -> list[TargetResult]:
         """Poll every due target once (those another process holds are left to it)."""
         results: list[TargetResult] = []
         for row in watchlist.due(self.engine, self.clock()):
+            if row.target.startswith("stream:") and self._streamed_elsewhere(row, self.clock()):
+                continue
             job = f"watch:{row.id}"
             if not acquire(self.engine, job, self.holder, self.clock()):
                 continue
@@ -121,9 +144,14 @@ class Scheduler:
 
     def run_forever(self, interval_s: float, *, sleep: Callable[[float], None] = time.sleep,
                     stop: Callable[[], bool] = lambda: False,
-                    on_result: Callable[[TargetResult], None] | None = None) -> None:
-        while not stop():
-            self.run_due(on_result)
-            if stop():
-                return
-            sleep(interval_s)
+                    on_result: Callable[[TargetResult], None] | None = None, streams: bool = True) -> None:
+        try:
+            while not stop():
+                if streams:
+                    self.start_streams()
+                self.run_due(on_result)
+                if stop():
+                    return
+                sleep(interval_s)
+        finally:
+            self.stop_streams()

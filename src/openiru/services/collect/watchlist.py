@@ -93,6 +93,12 @@ def listing(engine: sa.Engine) -> list[dict[str, Any]]:
              "paused": bool(row["paused"])} for row in rows]
 
 
+def listing_rows(engine: sa.Engine) -> list[Any]:
+    """Every watched target as a row (id, connector, target, server, paused…)."""
+    with engine.connect() as conn:
+        return list(conn.execute(sa.select(watch_targets).order_by(watch_targets.c.id)).all())
+
+
 def remove(engine: sa.Engine, target_id: int) -> bool:
     with engine.begin() as conn:
         return bool(conn.execute(sa.delete(watch_targets).where(watch_targets.c.id == target_id)).rowcount)

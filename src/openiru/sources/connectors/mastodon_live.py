@@ -1,7 +1,9 @@
 """Mastodon and other fediverse servers, live, through Mastodon.py.
 
 Targets: ``public`` (federated timeline), ``local``, ``tag:NAME`` and ``account:ACCT``
-(an account's statuses; ``ACCT`` as ``user`` or ``user@host``).  Reading goes forward
+(an account's statuses; ``ACCT`` as ``user`` or ``user@host``), and ``stream:public``,
+``stream:local``, ``stream:tag:NAME``: the same timelines, polled like the others and, under
+a long-running collector, read from the streaming API (:mod:`.mastodon_stream`).  Reading goes forward
 in time with ``min_id``: each request asks for the statuses just after the checkpoint,
 and the next checkpoint is the ``min_id`` of the page's ``Link: rel="prev"`` header
 (Mastodon.py keeps it as ``_pagination_prev``), else the page's newest id.  A target
@@ -52,7 +54,7 @@ class MastodonConnector(Connector):
 
     name = "mastodon"
     default_platform = "mastodon"
-    target_forms = "public, local, tag:NAME, account:ACCT"
+    target_forms = "public, local, tag:NAME, account:ACCT, stream:public|local|tag:NAME"
     credential_fields = ("token",)
     #: The collect service gives it a PoliteSession guarded by the outbound address policy (no SSRF).
     needs_guarded_session = True
@@ -62,11 +64,23 @@ class MastodonConnector(Connector):
         text = target.target
         if not target.server:
             raise ValueError("a Mastodon target needs --server URL")
+        streamed = text.startswith("stream:")
+        text = text.removeprefix("stream:")
         if text in ("public", "local"):
             return
         kind, _, rest = text.partition(":")
-        if kind not in ("tag", "account") or not rest.strip():
-            raise ValueError(f"Mastodon target {text!r}: expected {cls.target_forms}")
+        if kind not in ("tag", "account") or not rest.strip() or (streamed and kind != "tag"):
+            raise ValueError(f"Mastodon target {target.target!r}: expected {cls.target_forms}")
+
+    @property
+    def streamed(self) -> bool:
+        """Whether the target is read from the streaming API under a long-running collector."""
+        return self.target.target.startswith("stream:")
+
+    @property
+    def timeline(self) -> str:
+        """The timeline the target names: ``public``, ``local``, ``tag:NAME`` or ``account:ACCT``."""
+        return self.target.target.removeprefix("stream:")
 
     def _api(self) -> Any:
         from mastodon import Mastodon
@@ -116,7 +130,7 @@ class MastodonConnector(Connector):
         return [plain(s) for s in page]
 
     def _fetcher(self, api: Any, state: Checkpoint) -> Any:
-        text = self.target.target
+        text = self.timeline
         if text in ("public", "local"):
             return lambda min_id: api.timeline_public(min_id=min_id, limit=PAGE_LIMIT, local=text == "local")
         kind, _, name = text.partition(":")

@@ -1,0 +1,158 @@
+"""Streamed targets: a watched ``stream:…`` target read from the platform's streaming API.
+
+:class:`TargetStream` runs one such target (Mastodon ``stream:public``, ``stream:local``,
+``stream:tag:NAME``) until stopped, in the thread that calls :meth:`TargetStream.run`:
+
+1. connect to the streaming API;
+2. once the server has answered, fill the gap since the target's checkpoint through the
+   REST timeline (:func:`~.runner.collect_target`, ``min_id`` pages, repeated until a run
+   is not cut by ``max_pages``), while the server keeps new events in the connection;
+3. store every streamed status at once, one import batch each, through the same path as
+   imports (ingest hooks: detection, alerts) with the checkpoint (the newest id stored) in
+   that batch's transaction;
+4. when the stream drops (connection closed, no heartbeat, 5xx, an expired token),
+   wait 1 s, 2 s, 4 s… (at most ``max_wait``; back to 1 s after a connection that worked)
+   and go to 1: the gap fill after the reconnect reads what was posted meanwhile.
+
+A streamed status also returned by the gap fill is written once (posts are keyed by platform
+ids, ``ON CONFLICT DO NOTHING``).  Only the process holding the lease ``stream:<id>``
+streams a target; it renews the lease on every event and heartbeat, and stops when it
+loses it.  ``sleep`` (the backoff wait) and ``stop`` are injected.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...sources.connectors.base import DEFAULT_MAX_PAGES, Page, Target
+from ...sources.connectors.mastodon_live import MastodonConnector, _id_order
+from ...sources.connectors.mastodon_stream import StreamStopped, stream
+from ...sources.connectors.polite import ConnectorError
+from . import checkpoints
+from .runner import READ_ERRORS, TargetResult, build_connector, collect_target, store_page
+
+#: Seconds a stream's lease lasts without renewal (renewed on every event and heartbeat).
+STREAM_LEASE_S = 120
+
+
+def streamable(target: Target) -> bool:
+    """Whether ``target`` is read from a streaming API under a long-running collector."""
+    return target.connector == "mastodon" and target.target.startswith("stream:")
+
+
+@dataclass
+class StreamStats:
+    """What a stream has done so far (read by the collector's report and the benchmark)."""
+
+    target: str
+    streamed: int = 0
+    new_posts: int = 0
+    gap_filled: int = 0
+    connects: int = 0
+    errors: list[str] = field(default_factory=list)
+    checkpoint: dict[str, Any] | None = None
+
+
+class TargetStream:
+    """Streams one target until stopped (see the module's note)."""
+
+    def __init__(self, engine: sa.Engine, target: Target, *, hooks: list[Any] | None = None,
+                 connector_options: dict[str, Any] | None = None, stop: threading.Event | None = None,
+                 sleep: Callable[[float], None] | None = None, max_wait: float = 60.0,
+                 job: str | None = None, holder: str | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 on_post: Callable[[dict[str, Any]], None] | None = None, read_timeout: float | None = None) -> None:
+        from .ingest import default_hooks
+
+        self.engine, self.target = engine, target
+        self.hooks = default_hooks(engine) if hooks is None else hooks
+        self.options = connector_options or {}
+        self.stop = stop or threading.Event()
+        self.sleep = sleep or self.stop.wait
+        self.max_wait, self.job, self.holder, self.clock = max_wait, job, holder, clock
+        self.on_post = on_post
+        self.read_timeout = read_timeout
+        self.stats = StreamStats(str(target))
+        self._renewed: datetime | None = None
+        self._state: dict[str, Any] = {}
+        self._sink: Any = None
+
+    def run(self) -> StreamStats:
+        attempt = 0
+        while not self.stop.is_set():
+            opened = threading.Event()
+            try:
+                connector = build_connector(self.target, **self.options)
+            except ConnectorError as exc:
+                self.stats.errors.append(str(exc))
+                return self.stats
+            if not isinstance(connector, MastodonConnector):
+                connector.close()
+                self.stats.errors.append(f"{self.target}: no streaming API for this connector")
+                return self.stats
+            self._sink = connector  # names the import runs; its session only ever streams
+            try:
+                kwargs = {"read_timeout": self.read_timeout} if self.read_timeout else {}
+                stream(connector, on_open=partial(self._opened, opened), on_status=self._store,
+                       on_beat=self._beat, stop=self.stop.is_set, **kwargs)  # type: ignore[arg-type]
+            except StreamStopped:
+                break
+            except READ_ERRORS as exc:
+                self.stats.errors.append(connector.credentials.redact(str(exc)))
+            finally:
+                connector.close()
+            attempt = 0 if opened.is_set() else attempt + 1
+            if not self.stop.is_set():
+                self.sleep(min(self.max_wait, 2.0 ** attempt))
+        return self.stats
+
+    # -- steps -----------------------------------------------------------------------------
+
+    def _opened(self, opened: threading.Event) -> None:
+        opened.set()
+        self.stats.connects += 1
+        self._beat()
+        while not self.stop.is_set():  # the gap since the checkpoint, through the REST timeline
+            result = collect_target(self.engine, build_connector(self.target, **self.options), hooks=self.hooks)
+            self.stats.gap_filled += result.new_posts
+            self.stats.errors.extend(result.errors)
+            if result.errors:
+                raise ConnectorError(result.errors[-1])
+            if result.pages < DEFAULT_MAX_PAGES:
+                break
+        self._state = dict(checkpoints.load_engine(self.engine, self.target.key) or {})
+
+    def _store(self, status: dict[str, Any], records: list[Any]) -> None:
+        state = dict(self._state)
+        status_id = str(status.get("id") or "")
+        if status_id and _id_order(status_id) > _id_order(str(state.get("min_id") or "0")):
+            state["min_id"] = status_id
+        result = TargetResult(str(self.target), self.target.key)
+        store_page(self.engine, self._sink, Page(records, state, items=1), self.hooks, result)
+        self._state = state
+        self.stats.streamed += 1
+        self.stats.new_posts += result.new_posts
+        self.stats.checkpoint = state
+        if self.on_post:
+            self.on_post(status)
+
+    def _beat(self) -> None:
+        """Renew the lease (at most every 10 s); lost to another process: stop."""
+        if self.job is None or self.holder is None:
+            return
+        from .leases import acquire
+
+        now = self.clock()
+        if self._renewed is not None and (now - self._renewed).total_seconds() < 10:
+            return
+        if not acquire(self.engine, self.job, self.holder, now, ttl_s=STREAM_LEASE_S):
+            self.stop.set()
+            raise StreamStopped
+        self._renewed = now
