@@ -200,3 +200,19 @@ def parse_time(value: Any) -> datetime:
             text = text[:-1] + "+00:00"
         return utc(datetime.fromisoformat(text))
     raise ValueError(f"unrecognised time value {value!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class HashRecord:
+    """One entry of a hash bank, lexicon or known-text list, as lists are read and written
+    (:mod:`openiru.interop.hashlists`, :mod:`openiru.sources.term_lists`)."""
+
+    kind: str
+    value: str
+    item: str | None = None
+    label: str | None = None
+    organisation: str | None = None
+    outlet: str | None = None
+    source: str | None = None
+    language: str | None = None
+    deleted: bool = False

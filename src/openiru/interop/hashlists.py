@@ -27,7 +27,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import orjson
@@ -37,6 +36,7 @@ from threatexchange.signal_type.sha256 import VideoSHA256Signal
 from threatexchange.signal_type.url import URLSignal
 
 from ..detect.video import from_signal, to_signal
+from ..model import HashRecord
 from ..sources.base import Problem
 
 FORMATS = ("auto", "plain", "csv", "threatexchange", "tat", "jsonl")
@@ -51,19 +51,6 @@ TX_NAMES = {"pdq": "pdq", "md5": "video_md5", "sha256": "video_sha256", "url": "
             "text": "raw_text", "video": "video_md5", "vpdq": "vpdq"}
 _HASH_COLUMNS = ("hash", "signal", "value", "hash_digest", "url", "text")
 _KIND_COLUMNS = ("kind", "signal_type", "algorithm", "type")
-
-
-@dataclass(frozen=True, slots=True)
-class HashRecord:
-    kind: str
-    value: str
-    item: str | None = None
-    label: str | None = None
-    organisation: str | None = None
-    outlet: str | None = None
-    source: str | None = None
-    language: str | None = None
-    deleted: bool = False
 
 
 def validate(kind: str, value: str) -> str:
@@ -250,7 +237,7 @@ def _read_tat(path: Path, kind: str | None) -> _Raw:
 
 def _read_texts(path: Path, kind: str | None) -> _Raw:
     """Known texts as plain text (blocks between blank lines, or one a line)."""
-    from ..sources.term_lists import read_text_blocks  # it imports HashRecord from here
+    from ..sources.term_lists import read_text_blocks
 
     return read_text_blocks(path, kind)
 

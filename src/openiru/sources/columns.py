@@ -27,6 +27,7 @@ from typing import Any
 
 from ..model import Mention, Post, PostKey
 from .dates import DatePlan
+from .fields import match_columns, normalise
 from .text_entities import extract, merge_urls
 
 #: Rows looked at to choose the text column by content.
@@ -81,8 +82,6 @@ def text_column(columns: list[str], taken: Iterable[str], sample: list[dict[str,
 def plan_columns(columns: list[str], sample: list[dict[str, Any]], explicit: dict[str, str],
                  fields: dict[str, tuple[str, ...]]) -> ColumnPlan:
     """Field -> column with the reasons (dates and ids are the caller's: they need a scan)."""
-    from .generic import match_columns, normalise  # generic imports this module
-
     plan = ColumnPlan()
     plan.columns = match_columns(columns, explicit)
     for name, column in plan.columns.items():

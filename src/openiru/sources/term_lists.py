@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import FormatError
-from ..interop.hashlists import HashRecord
+from ..model import HashRecord
 from .base import Problem
 from .tabular import is_xlsx, iter_sheet_rows
 
