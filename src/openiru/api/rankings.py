@@ -17,22 +17,19 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import orjson
 import sqlalchemy as sa
 
+from ..clock import system_now
 from ..model import utc
 from ..store.tables_api import api_rankings
 
 HEARTBEAT = timedelta(seconds=20)
 CLAIM_EXPIRY = timedelta(minutes=2)
 log = logging.getLogger("openiru.api")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def load(engine: sa.Engine, name: str) -> tuple[float, Any] | None:
@@ -42,14 +39,14 @@ def load(engine: sa.Engine, name: str) -> tuple[float, Any] | None:
         row = conn.execute(sa.select(r.c.computed_at, r.c.payload).where(r.c.name == name)).first()
     if row is None or not row.payload:  # no row, or only a first computation's claim
         return None
-    return (_now() - utc(row.computed_at)).total_seconds(), orjson.loads(row.payload)
+    return (system_now() - utc(row.computed_at)).total_seconds(), orjson.loads(row.payload)
 
 
 def save(engine: sa.Engine, name: str, value: Any) -> None:
     """Store ``value`` as the newest result ``name`` and release the refresh claim."""
     payload = orjson.dumps(value, default=str, option=orjson.OPT_SERIALIZE_NUMPY)
     r = api_rankings
-    now = _now()
+    now = system_now()
     with engine.begin() as conn:
         done = conn.execute(sa.update(r).where(r.c.name == name)
                             .values(computed_at=now, refreshing_since=None, payload=payload)).rowcount
@@ -62,7 +59,7 @@ def claim_refresh(engine: sa.Engine, name: str) -> bool:
     """Whether this caller may recompute ``name`` now (no other worker is doing it).  The
     first computation claims by inserting a row with an empty payload."""
     r = api_rankings
-    now = _now()
+    now = system_now()
     try:
         with engine.begin() as conn:
             conn.execute(sa.insert(r).values(name=name, computed_at=now, refreshing_since=now, payload=b""))
@@ -87,7 +84,7 @@ def heartbeat(engine: sa.Engine, name: str, every: float = HEARTBEAT.total_secon
             try:
                 with engine.begin() as conn:
                     conn.execute(sa.update(r).where(r.c.name == name, r.c.refreshing_since.is_not(None))
-                                 .values(refreshing_since=_now()))
+                                 .values(refreshing_since=system_now()))
             except sa.exc.SQLAlchemyError as exc:  # a missed beat only risks a duplicate ranking
                 log.warning("could not renew the claim on %s: %s", name, exc)
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
 import sqlalchemy as sa
 import typer
 
+from ..clock import Clock, from_env
 from ..settings import resolve_actor
 from ..store.db import open_database
 
@@ -82,12 +80,6 @@ def print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
-def clock() -> Callable[[], datetime]:
+def clock() -> Clock:
     """The commands' clock: now, or the time ``OPENIRU_NOW`` (ISO) fixes, for rehearsals and tests."""
-    from ..model import parse_time
-
-    fixed = os.environ.get("OPENIRU_NOW")
-    if fixed:
-        at = parse_time(fixed)
-        return lambda: at
-    return lambda: datetime.now(UTC)
+    return from_env()

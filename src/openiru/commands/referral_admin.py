@@ -7,8 +7,6 @@ from there.
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -32,10 +30,6 @@ audit_app = typer.Typer(help="The hash-chained audit log.", no_args_is_help=True
 AUDIT_READERS = ("admin", "auditor")
 
 
-def _clock() -> Callable[[], datetime]:
-    return clock()
-
-
 @deconflict_app.command("add")
 def deconflict_add(
     kind_or_value: Annotated[str, typer.Argument(
@@ -56,7 +50,7 @@ def deconflict_add(
     else:
         kind = kind_or_value
     entry = deconfliction_service.add_entry(engine_for(db), actor_name(as_user), kind, value,
-                                            ref or "(no reference given)", agency, expires_days, now=_clock())
+                                            ref or "(no reference given)", agency, expires_days, now=clock())
     if json_out:
         print_json(entry)
     else:
@@ -78,7 +72,7 @@ def infer_kind(value: str) -> str:
 def deconflict_check(target: Annotated[str, typer.Argument(help="PLATFORM:POST_ID, PLATFORM:@ACCOUNT_ID or URL.")],
                      db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
     """Is there a hold on this target, and was it or the same content referred already?"""
-    result = deconfliction_service.check(engine_for(db), actor_name(as_user), target, now=_clock())
+    result = deconfliction_service.check(engine_for(db), actor_name(as_user), target, now=clock())
     if json_out:
         print_json(result)
         return
@@ -92,7 +86,7 @@ def deconflict_check(target: Annotated[str, typer.Argument(help="PLATFORM:POST_I
 @deconflict_app.command("list")
 def deconflict_list(db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
     """Your agency's entries in full; for other agencies only how many holds exist."""
-    data = deconfliction_service.list_entries(engine_for(db), actor_name(as_user), now=_clock())
+    data = deconfliction_service.list_entries(engine_for(db), actor_name(as_user), now=clock())
     if json_out:
         print_json(data)
         return
@@ -104,7 +98,7 @@ def deconflict_list(db: DbOption = None, as_user: AsOption = None, json_out: Jso
 @deconflict_app.command("remove")
 def deconflict_remove(entry_id: int, db: DbOption = None, as_user: AsOption = None) -> None:
     """Lift one of your agency's entries."""
-    deconfliction_service.remove_entry(engine_for(db), actor_name(as_user), entry_id, now=_clock())
+    deconfliction_service.remove_entry(engine_for(db), actor_name(as_user), entry_id, now=clock())
     out.print(f"deconfliction entry {entry_id} lifted")
 
 
@@ -132,7 +126,7 @@ def operation_create(
 ) -> None:
     """Plan a Referral Action Day."""
     op = operations.create(engine_for(db), actor_name(as_user), name, agency or [], hours,
-                           parse_time(start) if start else None, platform, language, organisation, now=_clock())
+                           parse_time(start) if start else None, platform, language, organisation, now=clock())
     if json_out:
         print_json(op)
     else:
@@ -163,12 +157,12 @@ def operation_add(
     op_id = operations.operation_id(engine, operation)
     result: dict = {"operation": op_id, "added": 0, "skipped": 0}
     if targets:
-        result = operations.add_items(engine, actor_name(as_user), op_id, targets, assign, now=_clock())
+        result = operations.add_items(engine, actor_name(as_user), op_id, targets, assign, now=clock())
     if referral:
-        result["linked"] = operations.add_referrals(engine, actor_name(as_user), op_id, referral, now=_clock())
+        result["linked"] = operations.add_referrals(engine, actor_name(as_user), op_id, referral, now=clock())
     if refer and targets:
         created = referrals.create_referrals(engine, actor_name(as_user), targets, kind=kind, reason=reason,
-                                             operation_id=op_id, now=_clock())
+                                             operation_id=op_id, now=clock())
         operations.link_referrals(engine, op_id, created)
         result["referrals"] = [r["id"] for r in created]
     if json_out:
@@ -182,7 +176,7 @@ def operation_add(
 @operation_app.command("report")
 def operation_report(operation: str, db: DbOption = None, json_out: JsonOption = False) -> None:
     """Live counters during the operation, the final report after it."""
-    r = operations.report(engine_for(db), operation, now=_clock())
+    r = operations.report(engine_for(db), operation, now=clock())
     if json_out:
         print_json(r)
         return
@@ -220,7 +214,7 @@ def export(
     if fmt not in ("dsa", "stix", "misp", "lumen", "hashes"):
         err.print(f"unknown export format {fmt!r}; formats: dsa, stix, misp, lumen, hashes")
         raise typer.Exit(2)
-    text = referrals_export.export(engine_for(db), fmt, state, referral, now=_clock(), hash_format=hash_format)
+    text = referrals_export.export(engine_for(db), fmt, state, referral, now=clock(), hash_format=hash_format)
     if out_file is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:
@@ -269,7 +263,7 @@ def audit_anchor(db: DbOption = None, json_out: JsonOption = False, as_user: AsO
                      "restore from backup (older checkpoints stop counting; audited).")] = False) -> None:
     """Print the current head (signed) for export to another system, and append it to the anchor file."""
     head = anchoring.anchor_head(engine_for(db), restart=restart, actor=actor_name(as_user) if restart else None,
-                             now=_clock())
+                             now=clock())
     if json_out:
         print_json(head)
         return

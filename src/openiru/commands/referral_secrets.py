@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import secrets
 import sys
-from collections.abc import Callable
-from datetime import datetime
 from typing import Annotated
 
 import typer
@@ -25,10 +23,6 @@ out = Console()
 err = Console(stderr=True)
 secret_app = typer.Typer(help="Providers' webhook secrets (sealed with OPENIRU_SECRET_KEY).",
                          no_args_is_help=True)
-
-
-def _clock() -> Callable[[], datetime]:
-    return clock()
 
 
 @secret_app.command("set")
@@ -52,7 +46,7 @@ def secret_set(
         raise typer.Exit(2)
     result = delivery_secrets.store(engine, provider, value, user.name,
                                     delivery_secrets.keyring(allow_plaintext_secrets),
-                                    generated=not stdin, now=_clock())
+                                    generated=not stdin, now=clock())
     if json_out:
         print_json(result)
         return
@@ -64,7 +58,7 @@ def secret_set(
 def secret_show(provider: Annotated[str, typer.Argument(help="Provider name.")],
                 db: DbOption = None, as_user: AsOption = None) -> None:
     """Print the secret in clear, to hand it to the provider (approvers, admins; audited)."""
-    value = delivery_secrets.reveal(engine_for(db), actor_name(as_user), provider, now=_clock())
+    value = delivery_secrets.reveal(engine_for(db), actor_name(as_user), provider, now=clock())
     sys.stdout.write(value + "\n")
 
 
@@ -84,7 +78,7 @@ def secret_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 @secret_app.command("reencrypt")
 def secret_reencrypt(db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
     """Seal plain-text and old-key secrets with OPENIRU_SECRET_KEY (admins; audited)."""
-    counts = delivery_secrets.reencrypt(engine_for(db), actor_name(as_user), now=_clock())
+    counts = delivery_secrets.reencrypt(engine_for(db), actor_name(as_user), now=clock())
     if json_out:
         print_json(counts)
         return

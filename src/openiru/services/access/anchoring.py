@@ -11,15 +11,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...errors import ConfigError, OpenIRUError
 from ...referral.audit_anchor import Checkpoint, append
 from ...store.tables_referral import audit_log
-from .audit import UNVERIFIABLE, Clock, VerifyResult, _now, anchor_config, database_identity, record, verify
+from .audit import UNVERIFIABLE, VerifyResult, anchor_config, database_identity, record, verify
 from .users import require_actor
 
 
 def anchor_head(engine: sa.Engine, restart: bool = False, actor: str | None = None,
-                now: Clock = _now) -> dict[str, Any]:
+                now: Clock = system_now) -> dict[str, Any]:
     """The current head, signed, for export to another system; also appended to the anchor file.
 
     The chain must verify first.  ``restart`` (administrators only) accepts the chain as it is

@@ -28,26 +28,21 @@ import json
 import logging
 import os
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...referral.audit_anchor import AnchorConfig, Anchors, Checkpoint, append, collect, parse
 from ...store.tables_referral import audit_log
 
 GENESIS = "0" * 64
-Clock = Callable[[], datetime]
 PENDING = "openiru.audit.pending_anchor"
 log = logging.getLogger("openiru.audit")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def canonical(value: Any) -> str:
@@ -67,7 +62,7 @@ def _lock(conn: sa.Connection) -> None:
 
 
 def record(conn: sa.Connection, actor: str, action: str, object_type: str, object_id: str | int,
-           details: dict[str, Any] | None = None, now: Clock = _now) -> int:
+           details: dict[str, Any] | None = None, now: Clock = system_now) -> int:
     """Append one entry in the caller's transaction; returns its sequence number."""
     _lock(conn)
     last = conn.execute(
@@ -122,7 +117,7 @@ def _anchor_on_commit(conn: sa.Connection, seq: int, digest: str) -> None:
     if config.path is None or db is None:
         return
     chain = digest if seq == 1 else conn.execute(_FIRST_HASH).scalar() or ""
-    conn.info[PENDING] = (config, Checkpoint(db, chain, seq, digest, _now().isoformat()))
+    conn.info[PENDING] = (config, Checkpoint(db, chain, seq, digest, system_now().isoformat()))
     engine = conn.engine
     if engine not in _LISTENING:  # engine-wide, once: connections check the engine's events too
         sa.event.listen(engine, "commit", _write_pending)

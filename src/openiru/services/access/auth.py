@@ -27,12 +27,13 @@ import threading
 import time
 import weakref
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from ...clock import system_now
 from ...errors import ConfigError, OpenIRUError, PermissionDenied
 from ...model import utc
 from ...store import schema
@@ -74,10 +75,6 @@ DEFAULT_POLICY = LoginPolicy()
 
 def digest(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 # -- passwords ---------------------------------------------------------------------------------------
@@ -132,7 +129,7 @@ def _check_throttle(conn: sa.Connection, name: str, remote: str, now: datetime,
 def authenticate(engine: sa.Engine, name: str, password: str, remote: str = "unknown",
                  now: datetime | None = None, policy: LoginPolicy = DEFAULT_POLICY) -> User:
     """The user if the password is right; records the attempt; throttles guessing."""
-    now = now or _now()
+    now = now or system_now()
     name = name[:100]
     with engine.begin() as conn:
         _check_throttle(conn, name, remote[:100], now, policy)
@@ -185,11 +182,10 @@ def csrf_token_for(session_id: str) -> str:
     return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
 
 
-
 def create_session(engine: sa.Engine, name: str, now: datetime | None = None,
                    policy: LoginPolicy = DEFAULT_POLICY) -> tuple[str, str]:
     """A new session for ``name``: ``(session id, CSRF token)``; only the id's digest is stored."""
-    now = now or _now()
+    now = now or system_now()
     session_id = secrets.token_urlsafe(32)
     csrf = csrf_token_for(session_id)
     with engine.begin() as conn:
@@ -202,7 +198,7 @@ def create_session(engine: sa.Engine, name: str, now: datetime | None = None,
 
 def session_for(engine: sa.Engine, session_id: str, now: datetime | None = None) -> Session | None:
     """The live session of that id, with an enabled user; ``None`` otherwise."""
-    now = now or _now()
+    now = now or system_now()
     s, u = api_sessions, schema.users
     with engine.connect() as conn:
         row = conn.execute(
@@ -225,7 +221,7 @@ def end_session(engine: sa.Engine, session_id: str) -> None:
 def create_token(engine: sa.Engine, name: str, label: str = "", days: int | None = None,
                  now: datetime | None = None, actor: str = SYSTEM) -> str:
     """A new API token for ``name``, shown once; only its digest is stored."""
-    now = now or _now()
+    now = now or system_now()
     user = get_user(engine, name)
     if user.disabled:
         raise PermissionDenied(f"user {name!r} is disabled")
@@ -242,7 +238,7 @@ def create_token(engine: sa.Engine, name: str, label: str = "", days: int | None
 
 def token_user(engine: sa.Engine, token: str, now: datetime | None = None) -> User | None:
     """The enabled user a live token belongs to, or ``None``."""
-    now = now or _now()
+    now = now or system_now()
     t, u = api_tokens, schema.users
     with engine.connect() as conn:
         row = conn.execute(

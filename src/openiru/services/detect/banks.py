@@ -11,12 +11,12 @@ import csv
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import system_now
 from ...detect.lexicon import Term
 from ...detect.pipeline import BankItem, BankSpec, Ruleset
 from ...errors import ConfigError, FormatError, NotFoundError, RecordError
@@ -51,10 +51,6 @@ def value_key(value: str) -> str:
     return value if len(value) <= 128 else hashlib.sha256(value.encode()).hexdigest()
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def ruleset_changed(conn: sa.Connection) -> None:
     """Bump the ruleset version and mark every post for re-scanning (retroactive matching)."""
     st = td.detect_state
@@ -83,10 +79,10 @@ def ensure_bank(conn: sa.Connection, name: str, kind: str | None = None, purpose
             pdq_max_distance=pdq_max_distance if pdq_max_distance is not None else 31,
             pdq_min_quality=pdq_min_quality if pdq_min_quality is not None else 50,
             text_min_similarity=text_min_similarity if text_min_similarity is not None else 0.8,
-            version=1, created_at=_now(), updated_at=_now()))
+            version=1, created_at=system_now(), updated_at=system_now()))
     elif settings:
         conn.execute(sa.update(b).where(b.c.name == name).values(
-            **settings, version=b.c.version + 1, updated_at=_now()))
+            **settings, version=b.c.version + 1, updated_at=system_now()))
     return _spec(conn.execute(sa.select(b).where(b.c.name == name)).one())
 
 
@@ -100,7 +96,7 @@ def _bump(conn: sa.Connection, bank: str) -> None:
 
     bump_generation(conn)  # the on-disk PDQ index is stale now
     b = td.detect_banks
-    conn.execute(sa.update(b).where(b.c.name == bank).values(version=b.c.version + 1, updated_at=_now()))
+    conn.execute(sa.update(b).where(b.c.name == bank).values(version=b.c.version + 1, updated_at=system_now()))
 
 
 def add_records(conn: sa.Connection, bank: str, records: Iterable[HashRecord]) -> tuple[int, int, int]:
@@ -114,7 +110,7 @@ def add_records(conn: sa.Connection, bank: str, records: Iterable[HashRecord]) -
 
     t = td.detect_bank_items
     added = existing = removed = 0
-    with BulkInserter(conn, bank, _now()) as bulk:
+    with BulkInserter(conn, bank, system_now()) as bulk:
         rows: list[tuple[Any, ...]] = []
         for rec in records:
             if rec.deleted:
@@ -136,7 +132,7 @@ def _add_values(conn: sa.Connection, bank: str, kind: str, values: list[str]) ->
     """Bulk-add bare values of one kind (the fast path of a plain hash list)."""
     from .bulk import BulkInserter
 
-    with BulkInserter(conn, bank, _now()) as bulk:
+    with BulkInserter(conn, bank, system_now()) as bulk:
         added, existing = bulk.insert_values(kind, values)
     if added:
         _bump(conn, bank)
@@ -261,7 +257,7 @@ def import_lexicon(engine: sa.Engine, path: Path, name: str = "default", strict:
         raise NotFoundError(f"{path}: no such file")
     summary = ImportSummary(str(path), name)
     try:
-        rows = _lexicon_rows(path, name, strict, summary, _now())
+        rows = _lexicon_rows(path, name, strict, summary, system_now())
     except (UnicodeDecodeError, csv.Error):  # a binary or non-UTF-8 upload: a 400, not a 500
         raise FormatError(f"{path.name}: not a CSV text file in UTF-8 "
                           "(a lexicon has the header term,language,kind,label)") from None

@@ -16,13 +16,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...errors import ConfigError, NotFoundError
 from ...model import utc
 from ...referral.targets import parse_target
 from ...store.tables_referral import operation_items, operations, referral_targets, referrals
 from ..access import audit
 from ..access.users import require_actor
-from .records import Clock, as_dict, enrich, system_now
+from .records import as_dict, enrich
 
 ORGANISER_ROLES = ("analyst", "approver")
 WORKER_ROLES = ("analyst", "approver", "liaison")

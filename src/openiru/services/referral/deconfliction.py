@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...errors import NotFoundError, PermissionDenied
 from ...model import utc
 from ...referral import deconfliction as core
@@ -24,7 +25,7 @@ from ...store import schema
 from ...store.tables_referral import deconfliction_entries, notifications, referral_targets, referrals
 from ..access import audit
 from ..access.users import User, get_user, require_actor
-from .records import Clock, TargetInfo, system_now
+from .records import TargetInfo
 
 OWNER_ROLES = ("liaison", "admin")
 

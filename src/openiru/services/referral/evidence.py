@@ -27,13 +27,14 @@ import sqlalchemy as sa
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from ...clock import Clock, system_now
 from ...model import utc
 from ...store.tables_referral import evidence
 from .. import outbound
 from ..access import audit
 from ..access.users import require_actor
 from ..collect.media import MediaStore
-from .records import Clock, TargetInfo, system_now
+from .records import TargetInfo
 
 #: Six months (TCO Art. 6(2)); a deployment may set OPENIRU_RETENTION_DAYS.
 DEFAULT_RETENTION_DAYS = float(os.environ.get("OPENIRU_RETENTION_DAYS", "183"))

@@ -11,9 +11,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...store.tables_referral import referrals
 from .delivery import targets_of
-from .records import Clock, as_dict, system_now
+from .records import as_dict
 
 
 def export_items(engine: sa.Engine, state: str | list[str] | None = None,

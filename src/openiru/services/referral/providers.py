@@ -8,13 +8,13 @@ audited.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...errors import ConfigError, NotFoundError
 from ...referral.providers import ProviderInfo, resolve
 from ...referral.targets import parse_target, post_url
@@ -24,11 +24,6 @@ from ..access import audit
 from ..access.users import require_actor
 
 EDITOR_ROLES = ("analyst", "admin")
-Clock = Callable[[], datetime]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def starter_registry() -> list[ProviderInfo]:
@@ -46,7 +41,7 @@ def _from_row(row: sa.Row) -> ProviderInfo:
     return ProviderInfo.from_mapping(dict(row._mapping))
 
 
-def ensure_registry(engine: sa.Engine, now: Clock = _now) -> None:
+def ensure_registry(engine: sa.Engine, now: Clock = system_now) -> None:
     """Load the starter registry into an empty providers table."""
     with engine.begin() as conn:
         if conn.execute(sa.select(sa.func.count()).select_from(providers_table)).scalar_one():
@@ -74,7 +69,7 @@ def get_provider(engine: sa.Engine, name: str) -> ProviderInfo:
 
 
 def save_provider(engine: sa.Engine, actor: str | None, provider: ProviderInfo,
-                  now: Clock = _now) -> tuple[ProviderInfo, bool]:
+                  now: Clock = system_now) -> tuple[ProviderInfo, bool]:
     """Add a provider, or replace the one of that name.  Returns it and whether it was new."""
     user = require_actor(engine, actor, EDITOR_ROLES)
     check_webhooks(provider)

@@ -7,13 +7,13 @@ the JSON shape of a referral that the CLI and API print.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...errors import NotFoundError
 from ...model import utc
 from ...referral import deadlines
@@ -21,12 +21,6 @@ from ...referral.deconfliction import Identifiers
 from ...referral.targets import Target, account_key, content_hash, normalise_url, post_url
 from ...store import schema
 from ...store.tables_referral import referral_events, referral_targets, referrals
-
-Clock = Callable[[], datetime]
-
-
-def system_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(slots=True)

@@ -16,12 +16,12 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...errors import NotFoundError
 from ...referral.delivery_secrets import PLAINTEXT, Keyring, Sealed, SecretError, aad_for
 from ...referral.key_strength import check_key
@@ -34,12 +34,7 @@ from ..access.users import require_actor
 PURPOSE = "webhook"
 LEGACY_CONTACT = "webhook_secret"
 MANAGER_ROLES = ("approver",)  # and admin
-Clock = Callable[[], datetime]
 log = logging.getLogger("openiru.delivery")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def keyring(allow_plaintext: bool = False) -> Keyring:
@@ -85,7 +80,7 @@ def webhook_secret(engine: sa.Engine, provider: str, ring: Keyring | None = None
 
 
 def store(engine: sa.Engine, provider: str, secret: str, actor: str, ring: Keyring | None = None,
-          generated: bool = False, now: Clock = _now) -> dict[str, Any]:
+          generated: bool = False, now: Clock = system_now) -> dict[str, Any]:
     """Seal and store ``secret`` (refused without a key unless plain text is allowed); audited."""
     if not generated:  # a key typed or pasted by a person: long enough and not plainly regular
         check_key(secret, f"the webhook secret of {provider}")
@@ -104,7 +99,7 @@ def store(engine: sa.Engine, provider: str, secret: str, actor: str, ring: Keyri
 
 
 def ensure_webhook_secret(engine: sa.Engine, provider: ProviderInfo, options: dict[str, Any],
-                          allow_plaintext: bool = False, now: Clock = _now) -> None:
+                          allow_plaintext: bool = False, now: Clock = system_now) -> None:
     """Put the provider's webhook secret into the channel options, generating one on first use.
 
     An explicit option or environment variable takes precedence and stores nothing.  The
@@ -121,7 +116,7 @@ def ensure_webhook_secret(engine: sa.Engine, provider: ProviderInfo, options: di
     options["secret"] = secret
 
 
-def reveal(engine: sa.Engine, actor: str | None, provider: str, now: Clock = _now) -> str:
+def reveal(engine: sa.Engine, actor: str | None, provider: str, now: Clock = system_now) -> str:
     """The secret in clear, for handing it to the provider (approvers and admins; audited)."""
     user = require_actor(engine, actor, MANAGER_ROLES)
     secret = webhook_secret(engine, provider)
@@ -153,7 +148,7 @@ def status(engine: sa.Engine) -> list[dict[str, Any]]:
     return out
 
 
-def reencrypt(engine: sa.Engine, actor: str | None, now: Clock = _now) -> dict[str, Any]:
+def reencrypt(engine: sa.Engine, actor: str | None, now: Clock = system_now) -> dict[str, Any]:
     """Seal every plain-text secret (legacy contacts included) and reseal old-key ones (admins)."""
     user = require_actor(engine, actor, ("admin",))
     ring = keyring()

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...referral import deadlines
 from ...referral.targets import normalise_text
 from ...referral.workflow import DOWN_STATES, Action, State
@@ -27,7 +28,7 @@ from ..access import audit
 from ..access.users import require_actor
 from .delivery import targets_of
 from .evidence import Fetch, default_fetch
-from .records import Clock, TargetInfo, as_dict, due, load_row, pauses_of, system_now
+from .records import TargetInfo, as_dict, due, load_row, pauses_of
 from .workflow import APPROVER_ROLES, apply_action, reopen
 
 GONE_STATUSES = (404, 410, 451)

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...errors import ConfigError, PermissionDenied, TransitionError
 from ...model import parse_time, utc
 from ...referral import deadlines
@@ -29,7 +30,7 @@ from ..access import audit
 from ..access.users import User, require_actor
 from . import deconfliction as deconfliction_service
 from .providers import list_providers
-from .records import Clock, TargetInfo, as_dict, enrich, load_row, system_now
+from .records import TargetInfo, as_dict, enrich, load_row
 
 CREATOR_ROLES = ("analyst",)
 APPROVER_ROLES = ("analyst", "approver")

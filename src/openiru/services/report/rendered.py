@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...errors import ConfigError
 from ...report import charts, figures
 from ...report.render import MISSING, Document, Section, Table
@@ -263,11 +264,9 @@ def annual(engine: sa.Engine, year: int | None = None, since: datetime | None = 
                     sections, fig)
 
 
-def action_day(engine: sa.Engine, op_ref: str | int, now: Any = None) -> Document:
+def action_day(engine: sa.Engine, op_ref: str | int, now: Clock | None = None) -> Document:
     """A Referral Action Day: its figures, per provider and language, the hours of its window
     and the items still online (referred but not removed or disabled)."""
-    from ..referral.records import system_now
-
     base = operations.report(engine, op_ref, now=now or system_now)
     op = base["operation"]
     with engine.connect() as conn:
