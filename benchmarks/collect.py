@@ -12,7 +12,12 @@ Mastodon statuses from a JSON file (``ingest_path``): the cost of collecting ove
 page by page against reading an export.  Latency: a status is added to the fake Mastodon
 server, one poll is run (``collect_target``) and the clock stops when its alert is in
 ``detect_alerts``; p50/p99 over ``--latency-runs``.  For polling connectors the poll
-interval (``watch add --every``) adds to this figure; there is no streaming connector yet.
+interval (``watch add --every``) adds to this figure.  Streaming (Mastodon ``stream:public``,
+server-sent events through Mastodon.py): a collector streams the fake's public timeline in a
+thread (:class:`TargetStream`, as ``openiru collect`` runs it); a status is published on the
+fake (to the timeline and, at once, to the open stream) and the clock stops when the
+collector has stored it and its alert is in ``detect_alerts`` (checked); one status at a time,
+``--latency-runs`` times, then ``--posts`` statuses published at once for the streamed posts/s.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from collect_support import FakeServer, message, status, tweet  # noqa: E402
 from openiru.services.collect.ingest import default_hooks, ingest_path  # noqa: E402
 from openiru.services.collect.runner import build_connector, collect_target  # noqa: E402
+from openiru.services.collect.streaming import TargetStream  # noqa: E402
 from openiru.services.detect.banks import import_lexicon  # noqa: E402
 from openiru.sources.connectors.base import Target  # noqa: E402
 from openiru.sources.connectors.polite import Backoff  # noqa: E402
@@ -127,6 +133,63 @@ def latency(folder: Path, runs: int) -> dict[str, float]:
             "p99_s": round(samples[min(len(samples) - 1, int(0.99 * len(samples)))], 4)}
 
 
+def quantiles(samples: list[float]) -> dict[str, float]:
+    samples = sorted(samples)
+    return {"runs": len(samples), "p50_s": round(statistics.median(samples), 4),
+            "p99_s": round(samples[min(len(samples) - 1, int(0.99 * len(samples)))], 4),
+            "max_s": round(samples[-1], 4)}
+
+
+def streaming(folder: Path, runs: int, posts: int) -> dict[str, Any]:
+    """Post -> stored with its alert, through the streaming collector; then a burst's posts/s."""
+    import threading
+
+    engine = fresh_db(folder, "stream")
+    stored: dict[str, float] = {}
+    arrived = threading.Condition()
+
+    def on_post(item: dict[str, Any]) -> None:
+        with arrived:
+            stored[str(item["id"])] = time.perf_counter()
+            arrived.notify_all()
+
+    def wait_for(ids: list[str], timeout: float = 600.0) -> None:
+        with arrived:
+            if not arrived.wait_for(lambda: all(i in stored for i in ids), timeout):
+                raise SystemExit("streamed statuses missing")
+
+    with FakeServer() as fake:
+        fake.add_statuses(range(1, 41))
+        runner = TargetStream(engine, Target("mastodon", "stream:public", fake.url), on_post=on_post)
+        thread = threading.Thread(target=runner.run, daemon=True)
+        thread.start()
+        fake.wait_streams(1)
+        deadline = time.monotonic() + 120
+        while runner.stats.gap_filled < 40 and time.monotonic() < deadline:  # the gap fill: 40 statuses
+            time.sleep(0.01)
+        samples = []
+        for n in range(41, 41 + runs):
+            start = time.perf_counter()
+            sid = str(fake.publish(n)["id"])
+            wait_for([sid])
+            samples.append(stored[sid] - start)
+            with engine.connect() as conn:
+                if conn.execute(sa.select(detect_alerts.c.post_id).where(detect_alerts.c.post_id == sid)).first() is None:
+                    raise SystemExit(f"status {n}: no alert")
+            time.sleep(0.05)  # one status at a time
+        first = 41 + runs
+        start = time.perf_counter()
+        ids = [str(fake.publish(n)["id"]) for n in range(first, first + posts)]
+        wait_for(ids)
+        burst = time.perf_counter() - start
+        runner.stop.set()
+        thread.join(30)
+    total = alerts(engine)
+    engine.dispose()
+    return {"latency": quantiles(samples), "burst_posts": posts, "burst_seconds": round(burst, 3),
+            "burst_posts_per_s": round(posts / burst, 1), "alerts": total, "errors": runner.stats.errors}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=2000)
@@ -137,14 +200,19 @@ def main() -> None:
         folder = Path(tmp)
         rows = throughput(folder, args.posts)
         lat = latency(folder, args.latency_runs)
+        streamed = streaming(folder, args.latency_runs, args.posts)
     if args.json:
-        print(json.dumps({"throughput": rows, "latency": lat}, indent=2))
+        print(json.dumps({"throughput": rows, "latency": lat, "streaming": streamed}, indent=2))
         return
     print(f"{'connector':52} {'posts':>6} {'alerts':>6} {'seconds':>8} {'posts/s':>9}")
     for r in rows:
         print(f"{r['connector']:52} {r['posts']:>6} {r['alerts']:>6} {r['seconds']:>8} {r['posts_per_s']:>9}")
     print(f"\nnew status on the fake server -> its alert in the triage queue, one poll "
           f"({lat['runs']} runs): p50 {lat['p50_s']} s, p99 {lat['p99_s']} s (plus the poll interval)")
+    sl = streamed["latency"]
+    print(f"streaming (Mastodon stream:public, SSE): new status -> stored with its alert ({sl['runs']} runs): "
+          f"p50 {sl['p50_s']} s, p99 {sl['p99_s']} s, max {sl['max_s']} s; burst of {streamed['burst_posts']}: "
+          f"{streamed['burst_posts_per_s']} posts/s; alerts {streamed['alerts']}")
 
 
 if __name__ == "__main__":

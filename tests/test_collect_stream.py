@@ -61,8 +61,7 @@ def test_stream_gap_fill_live_statuses_and_reconnect_once_each(fake: FakeServer,
         assert runner.stats.checkpoint == {"min_id": str(110000000000000000 + 64)}
         fake.add_statuses(range(65, 70))  # posted while the stream is down: not streamed
         fake.drop_streams()
-        fake.wait_streams(0)
-        fake.wait_streams(1)
+        until(lambda: runner.stats.connects == 2)
         until(lambda: runner.stats.gap_filled == 64)
         fake.publish(70)
         until(lambda: runner.stats.streamed == 6)
@@ -135,3 +134,18 @@ def test_stream_target_polled_by_collect_once(fake: FakeServer, sqlite_engine: s
     assert [r.new_posts for r in Scheduler(sqlite_engine).run_due()] == [49]
     with pytest.raises(Exception, match="expected"):
         watchlist.add(sqlite_engine, "mastodon", "stream:account:u1", fake.url)
+
+
+def test_a_silent_stream_counts_as_dropped_and_is_reopened(fake: FakeServer, sqlite_engine: sa.Engine) -> None:
+    fake.heartbeat_s = 5.0  # no heartbeat within the read timeout
+    waits: list[float] = []
+    runner = TargetStream(sqlite_engine, Target("mastodon", "stream:public", fake.url), sleep=waits.append,
+                          read_timeout=0.3)
+    thread = started(runner)
+    try:
+        until(lambda: runner.stats.connects >= 2)
+    finally:
+        runner.stop.set()
+        fake.drop_streams()
+        thread.join(10)
+    assert "Timed out" in runner.stats.errors[0] and waits[0] == 1.0

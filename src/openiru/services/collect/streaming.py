@@ -7,9 +7,11 @@
 2. once the server has answered, fill the gap since the target's checkpoint through the
    REST timeline (:func:`~.runner.collect_target`, ``min_id`` pages, repeated until a run
    is not cut by ``max_pages``), while the server keeps new events in the connection;
-3. store every streamed status at once, one import batch each, through the same path as
-   imports (ingest hooks: detection, alerts) with the checkpoint (the newest id stored) in
-   that batch's transaction;
+3. store every streamed status at once through the same path as imports (ingest hooks:
+   detection, alerts), with the checkpoint (the newest id stored) in that batch's
+   transaction; a writer thread does it while the stream is read on, storing everything
+   that has arrived meanwhile as one batch (one status a batch when they come slowly, up
+   to ``BATCH`` when they come fast); before a gap fill it has stored everything streamed;
 4. when the stream drops (connection closed, no heartbeat, 5xx, an expired token),
    wait 1 s, 2 s, 4 s… (at most ``max_wait``; back to 1 s after a connection that worked)
    and go to 1: the gap fill after the reconnect reads what was posted meanwhile.
@@ -22,6 +24,7 @@ loses it.  ``sleep`` (the backoff wait) and ``stop`` are injected.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +41,8 @@ from ...sources.connectors.polite import ConnectorError
 from . import checkpoints
 from .runner import READ_ERRORS, TargetResult, build_connector, collect_target, store_page
 
+#: Most streamed statuses stored in one import batch.
+BATCH = 500
 #: Seconds a stream's lease lasts without renewal (renewed on every event and heartbeat).
 STREAM_LEASE_S = 120
 
@@ -83,8 +88,18 @@ class TargetStream:
         self._renewed: datetime | None = None
         self._state: dict[str, Any] = {}
         self._sink: Any = None
+        self._queue: queue.Queue[tuple[dict[str, Any], list[Any], Any] | None] = queue.Queue()
 
     def run(self) -> StreamStats:
+        writer = threading.Thread(target=self._write, name=f"{self.target} writer", daemon=True)
+        writer.start()
+        try:
+            return self._run()
+        finally:
+            self._queue.put(None)
+            writer.join()
+
+    def _run(self) -> StreamStats:
         attempt = 0
         while not self.stop.is_set():
             opened = threading.Event()
@@ -119,6 +134,7 @@ class TargetStream:
         opened.set()
         self.stats.connects += 1
         self._beat()
+        self._queue.join()  # what the last connection streamed is stored before the gap is read
         while not self.stop.is_set():  # the gap since the checkpoint, through the REST timeline
             result = collect_target(self.engine, build_connector(self.target, **self.options), hooks=self.hooks)
             self.stats.gap_filled += result.new_posts
@@ -130,18 +146,48 @@ class TargetStream:
         self._state = dict(checkpoints.load_engine(self.engine, self.target.key) or {})
 
     def _store(self, status: dict[str, Any], records: list[Any]) -> None:
+        """A streamed status, handed to the writer (the stream is read on meanwhile)."""
+        self._queue.put((status, records, self._sink))
+
+    def _write(self) -> None:
+        """The writer: stores what the stream has read, everything waiting as one batch (at most
+        ``BATCH``): one status at a time when they come slowly, batches when they come fast."""
+        while True:
+            batch = [self._queue.get()]
+            while batch[-1] is not None and len(batch) < BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            items = [b for b in batch if b is not None]
+            try:
+                if items:
+                    self._store_batch(items)
+            except Exception as exc:  # noqa: BLE001 - a failed write is reported; the stream goes on
+                self.stats.errors.append(f"{self.target}: storing streamed statuses: {type(exc).__name__}: {exc}")
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+            if batch[-1] is None:
+                return
+
+    def _store_batch(self, items: list[tuple[dict[str, Any], list[Any], Any]]) -> None:
         state = dict(self._state)
-        status_id = str(status.get("id") or "")
-        if status_id and _id_order(status_id) > _id_order(str(state.get("min_id") or "0")):
-            state["min_id"] = status_id
+        newest = _id_order(str(state.get("min_id") or "0"))
+        records: list[Any] = []
+        for status, recs, _sink in items:
+            records.extend(recs)
+            status_id = str(status.get("id") or "")
+            if status_id and _id_order(status_id) > newest:
+                newest, state["min_id"] = _id_order(status_id), status_id
         result = TargetResult(str(self.target), self.target.key)
-        store_page(self.engine, self._sink, Page(records, state, items=1), self.hooks, result)
-        self._state = state
-        self.stats.streamed += 1
+        store_page(self.engine, items[-1][2], Page(records, state, items=len(items)), self.hooks, result)
+        self._state = self.stats.checkpoint = state
         self.stats.new_posts += result.new_posts
-        self.stats.checkpoint = state
+        self.stats.streamed += len(items)
         if self.on_post:
-            self.on_post(status)
+            for status, _recs, _sink in items:
+                self.on_post(status)
 
     def _beat(self) -> None:
         """Renew the lease (at most every 10 s); lost to another process: stop."""
