@@ -248,3 +248,42 @@ def test_a_public_figure_with_one_flagged_post_in_many_ranks_below_the_community
     s = _position(data, ranking, "x", star)
     assert all(_position(data, ranking, "x", p) < s for p in posters), \
         (s, [_position(data, ranking, "x", p) for p in posters])
+
+
+def test_accounts_that_write_reports_about_the_organisation_are_not_its_voices() -> None:
+    """Two accounts behave alike: each forwards the circle's releases (flagged) and writes posts that
+    name it (flagged), with no bio, no links and no audience of their own.  One cheers the releases,
+    the other files reports about them: only the first is one of the circle's voices."""
+    w = World()
+    core, fans = _community(w, flagged=True)
+    cheer = w.account("telegram", "user501", None, "Cheer Member")
+    watch = w.account("telegram", "user502", None, "Watch Member")
+    src = w.account("telegram", "channel503", None, "Vale Circle Channel")
+    for r in range(10):
+        w.post("telegram", src, f"ch{r}", 24 * r, f"release {r} of the vale circle is out, pass it on", 0.9)
+        for k, who in enumerate((cheer, watch)):
+            w.post("telegram", who, f"{who}-fw{r}", 24 * r + 1 + k, f"release {r} of the vale circle is out, pass it on",
+                   0.9, forward_from=src)
+        w.post("telegram", cheer, f"{cheer}-own{r}", 24 * r + 2, f"glory to the vale circle, release {r} is the best", 0.5)
+        w.post("telegram", watch, f"{watch}-own{r}", 24 * r + 3,
+               f"Analysis: the vale circle's release {r} is propaganda, according to researchers", 0.5)
+    data = w.data()
+    ranking = rank_accounts(data)
+    index = data.accounts.index()
+    c, m = index[("telegram", cheer)], index[("telegram", watch)]
+    assert ranking.reporting["framing"][m] == 1.0 and ranking.reporting["framing"][c] == 0.0
+    assert ranking.score[m] < 0.5 * ranking.score[c]
+    assert _position(data, ranking, "telegram", watch) > _position(data, ranking, "telegram", cheer)
+    # a seed is what the analyst says it is: the framing of its posts does not discount it
+    w.seeds[("telegram", watch)] = "analyst"
+    seeded = rank_accounts(w.data())
+    assert seeded.reporting["framing"][m] == 0.0
+
+
+def test_reporting_framing_vocabulary() -> None:
+    from openiru.graph.stance import reporting_framing
+    assert reporting_framing("Fact check: the statement is misleading")
+    assert reporting_framing("تقرير: الجماعة نشرت بيانا جديدا")
+    assert reporting_framing("Laut Recherche der Redaktion")
+    assert not reporting_framing("glory to the circle, share the new release widely")
+    assert not reporting_framing(None) and not reporting_framing("")

@@ -17,6 +17,7 @@ import numpy as np
 
 from .content import build_content, normalise_text
 from .data import EDGE_CODES, Accounts, Edges, GraphData, PostCode, Posts
+from .stance import reporting_framing
 
 
 @dataclass
@@ -98,6 +99,20 @@ def _reposted(p: PostRow, code: PostCode) -> str | None:
     return None
 
 
+def _framing(posts: Sequence[PostRow], codes: Sequence[PostCode]) -> np.ndarray:
+    """Whether each post's own words are framed as reporting (pass-ons carry others' words: False)."""
+    seen: dict[str, bool] = {}
+    out = np.zeros(len(posts), bool)
+    for k, (p, code) in enumerate(zip(posts, codes, strict=True)):
+        if code in (PostCode.REPOST, PostCode.FORWARD) or not p.text:
+            continue
+        found = seen.get(p.text)
+        if found is None:
+            found = seen[p.text] = reporting_framing(p.text)
+        out[k] = found
+    return out
+
+
 def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: Iterable[EdgeRow],
              media: Mapping[tuple[str, str], Sequence[str]] | None = None,
              flags: Iterable[Flag] = (), exemptions: Mapping[tuple[str, str], str] | None = None,
@@ -138,7 +153,7 @@ def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: It
     post_arrays = Posts(post_account, np.asarray([_ts(p.timestamp) for p in posts], np.float64),
                         np.asarray(codes, np.int8), flag, exempt,
                         [p.platform for p in posts], [p.post_id for p in posts],
-                        np.asarray([len(p.mentions or ()) for p in posts], np.int16))
+                        np.asarray([len(p.mentions or ()) for p in posts], np.int16), _framing(posts, codes))
     media = media or {}
     started = time.perf_counter()
     content = build_content(codes, [p.text for p in posts], [p.urls for p in posts],

@@ -101,6 +101,7 @@ class Posts:
     platform: list[str] = field(default_factory=list)
     post_id: list[str] = field(default_factory=list)
     mentions: np.ndarray | None = None  # int16: accounts the post mentions
+    framing: np.ndarray | None = None   # bool: own words framed as reporting (graph/stance.py)
 
     def __len__(self) -> int:
         return len(self.account)

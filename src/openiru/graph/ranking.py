@@ -257,7 +257,8 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
                                   np.r_[end_w, talk_w, same_w], undirected=True)
     signals = {"self_description": reporting_signals.self_description(data),
                "commentary": np.where(f.flagged > 0, 1.0 - f.hit_stance, 0.0),
-               "own_article_links": reporting_signals.own_article_links(data)}
+               "own_article_links": reporting_signals.own_article_links(data),
+               "framing": reporting_signals.framing(data)}
     if data.seeds:  # an analyst's seed is what the analyst says it is
         for key in signals:
             signals[key][list(data.seeds)] = 0.0

@@ -20,6 +20,12 @@ can be faked, so several are combined (each 0..1, combined as independent pieces
   posts are passed on, so their domains are shared.
 * **outside audience** (0.3): the share of the accounts that pass on, quote, reply to or mention
   it that are far from the community (a hub cited by many unrelated accounts); from five of them.
+* **reporting framing** (0.6): the share of the posts it writes itself (not passes on) that are
+  framed as reporting *about* the organisation: genre labels (report, analysis, investigation, fact
+  check), attribution (according to, reportedly, allegedly, claims) and outsiders' words for it
+  (propaganda, disinformation, extremists); from three such posts.  A group's own voices pass its
+  releases on and cheer them; they do not file reports on themselves.  A short, generic vocabulary
+  in the languages of the demo and the field (:func:`reporting_framing`), not phrases of any data set.
 
 ``reporting`` >= :data:`EXEMPT_CLASS` makes an account a bystander of the exempt classes.
 """
@@ -42,10 +48,39 @@ _PROFESSIONS = re.compile(
     r"исследовател\w*|باحث\w*|analyst\w*|analyste\w*|analytiker\w*|osint|monitor\w*|observator\w*|"
     r"watchdog\w*|professor\w*|lecturer\w*|academic\w*|phd|university|universit\w*|think[- ]tank|"
     r"counter[- ]?(?:terror\w*|extrem\w*)|p/cve|educator\w*|teacher\w*)\b", re.I)
-WEIGHTS = {"self_description": 0.9, "commentary": 0.6, "own_article_links": 0.6, "outside_audience": 0.3}
+#: How reporting is framed: genre labels, attribution, and outsiders' words for the organisation.
+_FRAMING = re.compile(
+    r"\b(report(?:s|ed|ing)?|reportedly|analys[ie]s|investigat\w*|fact[- ]?check\w*|according to|"
+    r"allegedly|alleged|claim(?:s|ed)?|misleading|propaganda\w*|disinformation|misinformation|"
+    r"extremis\w*|researchers?|experts?|sources say|bericht\w*|laut|analyse\w*|recherche\w*|"
+    r"mutma(?:ß|ss)lich\w*|selon|enqu[êe]te\w*|rapport\w*|propagande|pr[ée]sum[ée]\w*|seg[úu]n|"
+    r"informe\w*|an[áa]lisis|investigaci[óo]n|presunt\w*|rapor\w*|analiz\w*|g[öo]re|"
+    r"по данным|анализ\w*|расследовани\w*|пропаганд\w*|экстремист\w*|تقرير|تحليل|وفقا|بحسب|تحقيق|دعاية)\b",
+    re.I)
+WEIGHTS = {"self_description": 0.9, "commentary": 0.6, "own_article_links": 0.6, "outside_audience": 0.3,
+           "framing": 0.6}
 #: A reporting likelihood from which an account counts as one of the exempt classes.
 EXEMPT_CLASS = 0.75
 MIN_AUDIENCE = 5
+#: Posts an account must have written itself before the share of framed ones says anything.
+MIN_FRAMED_POSTS = 3
+
+
+def reporting_framing(text: str | None) -> bool:
+    """Whether a post's own words are framed as reporting about someone (:data:`_FRAMING`)."""
+    return bool(text) and _FRAMING.search(text or "") is not None
+
+
+def framing(data: GraphData) -> np.ndarray:
+    """Share of the posts each account wrote itself (originals, quotes, replies: not reposts or
+    forwards) framed as reporting, from :data:`MIN_FRAMED_POSTS` such posts; 0 without the flags."""
+    p = data.posts
+    if p.framing is None or not len(p):
+        return np.zeros(data.n)
+    own = ~np.isin(p.code, (PostCode.REPOST, PostCode.FORWARD))
+    written = np.bincount(p.account[own], minlength=data.n).astype(np.float64)
+    framed = np.bincount(p.account[own & p.framing], minlength=data.n).astype(np.float64)
+    return np.where(written >= MIN_FRAMED_POSTS, framed / np.maximum(written, 1.0), 0.0)
 
 
 def self_description(data: GraphData) -> np.ndarray:
