@@ -103,6 +103,26 @@ def _show(result: Any) -> None:
         out.print(f"  error: {error}")
 
 
+def recurring_jobs(engine: Any, actor: str | None) -> list[Any]:
+    """The scheduler's recurring work besides polling: referral deadlines every 5 minutes; with an
+    acting user (audited), removal verification every hour and the evidence retention purge daily."""
+    from ..services.collect.scheduler import Job
+    from ..services.referral import evidence, verify, workflow
+
+    jobs = [Job("referral-deadlines", 300,
+                lambda now: {"expired": workflow.expire_overdue(engine, now=lambda: now)})]
+    if actor:
+        jobs += [Job("referral-verify", 3600,
+                     lambda now: {"checked": [r["id"] for r in verify.verify_due(engine, actor, now=lambda: now)]}),
+                 Job("evidence-retention", 86400,
+                     lambda now: evidence.purge(engine, actor, evidence.DEFAULT_RETENTION_DAYS, now=lambda: now))]
+    return jobs
+
+
+def _show_job(done: Any) -> None:
+    out.print(f"job {done.job}: " + (f"error: {done.error}" if done.error else f"ran {done.result}"))
+
+
 def _nothing_due(rows: list[dict[str, Any]]) -> str:
     waiting = sorted((r for r in rows if not r["paused"] and r["next_due_at"]), key=lambda r: r["next_due_at"])
     if not waiting:
@@ -116,7 +136,10 @@ def collect(
     = None,
     once: Annotated[bool, typer.Option("--once", help="Poll due targets once and exit.")] = False,
     interval: Annotated[float, typer.Option(help="Seconds between scheduler passes.")] = 30.0,
-    db: DbOption = None, json_out: JsonOption = False,
+    jobs: Annotated[bool | None, typer.Option(
+        "--jobs/--no-jobs", help="Also run the recurring jobs that are due: referral deadlines; with --as, removal "
+                                 "verification and the evidence retention purge (default: on without --once).")] = None,
+    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
 ) -> None:
     """Collect watched targets: --once polls every due target once; without it, runs until stopped."""
     from ..services.collect import watchlist
@@ -147,9 +170,16 @@ def collect(
     elif once:
         if not scheduler.run_due(report) and not json_out:
             out.print(_nothing_due(watchlist.listing(engine)))
+        for done in scheduler.run_jobs(recurring_jobs(engine, actor_name(as_user)) if jobs else []):
+            if json_out:
+                results.append(done.as_dict())
+            elif done.ran:
+                _show_job(done)
     else:
+        recurring = recurring_jobs(engine, actor_name(as_user)) if jobs is not False else []
         try:
-            scheduler.run_forever(interval, on_result=report)
+            scheduler.run_forever(interval, on_result=report, jobs=recurring,
+                                  on_job=(lambda d: results.append(d.as_dict())) if json_out else _show_job)
         except KeyboardInterrupt:
             pass
     if json_out:

@@ -8,6 +8,9 @@ next run is counted from its last run: after a long stop it runs once, not once 
 missed interval.  Nothing here sleeps except :meth:`Scheduler.run_forever`, whose
 ``sleep`` and ``stop`` are injected.
 
+Recurring jobs (:class:`Job`: deadline checks, removal verification, retention purges, made
+by the ``collect`` command) run through :func:`run_job` under the lease ``job:<name>``.
+
 Streamed targets (``stream:…``, :mod:`.streaming`): under :meth:`Scheduler.run_forever`
 each runs in its own thread in the process holding its lease ``stream:<id>`` (renewed on
 every event and heartbeat); :meth:`Scheduler.run_due` leaves a target streamed here or in
@@ -18,7 +21,8 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,7 +33,7 @@ from . import watchlist
 from .leases import LEASE_S, acquire, holder_name, release
 from .runner import TargetResult, build_connector, collect_target
 
-__all__ = ["LEASE_S", "Scheduler", "acquire", "holder_name", "release", "run_job"]
+__all__ = ["LEASE_S", "Job", "JobResult", "Scheduler", "acquire", "holder_name", "release", "run_job"]
 
 
 def run_job(engine: sa.Engine, job: str, every_s: int, fn: Callable[[], Any], *, now: datetime,
@@ -52,6 +56,27 @@ def run_job(engine: sa.Engine, job: str, every_s: int, fn: Callable[[], Any], *,
     finally:
         release(engine, job, holder, now if ran else None)
     return ran
+
+
+@dataclass(frozen=True)
+class Job:
+    """A recurring job: ``fn(now)`` every ``every_s`` seconds, once across processes (lease
+    ``job:<name>``); what it returns is its summary."""
+
+    name: str
+    every_s: int
+    fn: Callable[[datetime], Any]
+
+
+@dataclass
+class JobResult:
+    job: str
+    ran: bool = False
+    result: Any = None
+    error: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"job": self.job, "ran": self.ran, "result": self.result, "error": self.error}
 
 
 class Scheduler:
@@ -131,6 +156,24 @@ class Scheduler:
                 on_result(result)
         return results
 
+    def run_jobs(self, jobs: Sequence[Job]) -> list[JobResult]:
+        """Run every due job whose lease is free; a job that fails counts as run (its error is in
+        the result) and runs again after its interval, not at every pass."""
+        results = []
+        for job in jobs:
+            now = self.clock()
+            done = JobResult(job.name)
+
+            def call(job: Job = job, done: JobResult = done, now: datetime = now) -> None:
+                try:
+                    done.result = job.fn(now)
+                except Exception as exc:  # noqa: BLE001 - reported in the result, the other jobs run
+                    done.error = f"{type(exc).__name__}: {exc}"
+
+            done.ran = run_job(self.engine, f"job:{job.name}", job.every_s, call, now=now, holder=self.holder)
+            results.append(done)
+        return results
+
     def collect_one(self, row: Any) -> TargetResult:
         target = watchlist.target_of(row)
         try:
@@ -144,12 +187,16 @@ class Scheduler:
 
     def run_forever(self, interval_s: float, *, sleep: Callable[[float], None] = time.sleep,
                     stop: Callable[[], bool] = lambda: False,
-                    on_result: Callable[[TargetResult], None] | None = None, streams: bool = True) -> None:
+                    on_result: Callable[[TargetResult], None] | None = None, streams: bool = True,
+                    jobs: Sequence[Job] = (), on_job: Callable[[JobResult], None] | None = None) -> None:
         try:
             while not stop():
                 if streams:
                     self.start_streams()
                 self.run_due(on_result)
+                for done in self.run_jobs(jobs):
+                    if done.ran and on_job:
+                        on_job(done)
                 if stop():
                     return
                 sleep(interval_s)
