@@ -134,3 +134,36 @@ def test_a_silent_account_replaced_without_shared_audience_or_content_is_a_switc
     assert find_links(assemble(accounts, posts, [])) == []
     accounts[0].status, accounts[0].status_changed_at = "suspended", T0 + timedelta(days=19, hours=5)
     assert [lk.link for lk in find_links(assemble(accounts, posts, []))] == ["recreated"]
+
+
+def test_a_silent_account_whose_successor_keeps_only_a_few_contacts_is_a_switch_not_evasion() -> None:
+    """Never removed: the new account under a similar name is linked only when the predecessor's
+    audience follows it (a community following its member), not when one contact in nine does."""
+    def linked(shared: int) -> set[tuple[str, str]]:
+        accounts = [AccountRow("x", "1", "dana_lun", "Dana Lun"), AccountRow("x", "2", "dana_lun2", "Dana Lun")]
+        posts, edges = [], []
+        for aid, days, audience in (("1", range(0, 20), [f"a{k}" for k in range(9)]),
+                                    ("2", range(21, 40), [f"a{k}" for k in range(shared)]
+                                     + [f"b{k}" for k in range(9 - shared)])):
+            p, e = _activity(aid, days, audience, "x")
+            posts += p
+            edges += e
+        data = assemble(accounts, posts, edges)
+        ids = data.accounts.account_id
+        return {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data) if lk.link == "recreated"}
+
+    assert linked(1) == set()            # audience Jaccard 1/17: a person's new account
+    assert linked(8) == {("2", "1")}     # the predecessor's audience moved with it
+
+
+def test_the_same_avatar_file_identifies_a_renamed_account_unless_it_is_a_default_picture() -> None:
+    def linked(avatar: str, others: int) -> set[tuple[str, str]]:
+        accounts = [AccountRow("x", "1", "wimsel", "Wim Haddad", status="suspended",
+                               status_changed_at=T0 + timedelta(days=10, hours=4), avatar_key=avatar),
+                    AccountRow("x", "2", "miramur", "Mira Brandt", avatar_key=avatar)]
+        accounts += [AccountRow("x", f"5{k}", f"member{k}", f"Member {k}", avatar_key=avatar) for k in range(others)]
+        return _links(accounts, {"1": range(0, 10), "2": range(11, 30)}, ["7", "8"], "x")
+
+    assert linked("sha256:" + "3c" * 32, 0) == {("2", "1")}
+    assert linked("url:https://example.org/default_profile.png", 6) == set()
+    assert linked("", 0) == set()

@@ -34,6 +34,7 @@ class AccountRow:
     followers: int | None = None
     avatar_pdq: str | None = None
     created_at: datetime | None = None
+    avatar_key: str | None = None   # the avatar file (sha256:..., or its media key) where no PDQ is known
 
 
 @dataclass
@@ -139,7 +140,8 @@ def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: It
         np.asarray([_ts(a.status_changed_at) for a in acc]), np.asarray([_ts(a.first_seen) for a in acc]),
         np.asarray([_ts(a.last_seen) for a in acc]),
         np.asarray([a.followers if a.followers is not None else 0 for a in acc], np.float64),
-        [a.avatar_pdq for a in acc], np.asarray([_ts(a.created_at) for a in acc], np.float64))
+        [a.avatar_pdq for a in acc], np.asarray([_ts(a.created_at) for a in acc], np.float64),
+        [a.avatar_key for a in acc])
     codes = [post_code(p) for p in posts]
     post_index = {(p.platform, p.post_id): k for k, p in enumerate(posts)}
     flag = np.zeros(len(posts), np.float32)

@@ -75,6 +75,7 @@ class Accounts:
     followers: np.ndarray
     avatar_pdq: list[str | None]
     created_at: np.ndarray | None = None   # when the platform says the account was created
+    avatar_key: list[str | None] | None = None   # the avatar file (content hash or media key): same file, same avatar
 
     def __len__(self) -> int:
         return len(self.account_id)

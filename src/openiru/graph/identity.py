@@ -14,10 +14,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import defaultdict
 
 from anyascii import anyascii
 from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
+
+from .data import GraphData
 
 _SEPARATORS = re.compile(r"[\s_\-.·|]+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
@@ -144,3 +147,30 @@ def avatar_similarity(a: str | None, b: str | None) -> float | None:
     if d is None:
         return None
     return max(0.0, 1.0 - d / 32.0)
+
+
+#: An avatar file this many accounts use is a default picture: no evidence of who runs them.
+COMMON_AVATAR_ACCOUNTS = 5
+
+
+def avatar_files(data: GraphData) -> dict[str, int]:
+    """How many accounts use each avatar file."""
+    count: dict[str, int] = defaultdict(int)
+    for key in data.accounts.avatar_key or ():
+        if key:
+            count[key] += 1
+    return count
+
+
+def avatar_distance(data: GraphData, i: int, j: int, files: dict[str, int]) -> int | None:
+    """PDQ distance of two accounts' avatars; where either has no PDQ hash, 0 when both use the
+    same avatar file (the same content hash or media key: the same image), unless that file is
+    one :data:`COMMON_AVATAR_ACCOUNTS` or more accounts use (a platform's default picture); else None."""
+    a = data.accounts
+    d = pdq_distance(a.avatar_pdq[i], a.avatar_pdq[j])
+    if d is not None or a.avatar_key is None:
+        return d
+    key = a.avatar_key[i]
+    if key and key == a.avatar_key[j] and files.get(key, 0) < COMMON_AVATAR_ACCOUNTS:
+        return 0
+    return None

@@ -23,12 +23,13 @@ from scipy.sparse import csr_matrix
 
 from .data import ContentKind, GraphData
 from .identity import (
+    avatar_distance,
+    avatar_files,
     avatar_similarity,
     fold,
     handle_similarity,
     handle_skeleton,
     name_similarity,
-    pdq_distance,
     real_name,
     text_similarity,
 )
@@ -56,6 +57,12 @@ RECREATED_THRESHOLD = DEFAULT_MIN_SCORE
 #: alone does; a stock bio many accounts share is capped below it): timing, audience
 #: and content alone say *when* and *with whom*, not *who*.
 MIN_IDENTITY_EVIDENCE = 2.5
+#: A predecessor never seen removed is linked only when the successor carries over this much of
+#: its audience and content (log-likelihood ratios: an audience Jaccard of about 0.2 or more, or
+#: shared content): a community following its member to the new account.  Names say *who*; without
+#: a removal only the carried-over community says *why*: a person who leaves an account for a
+#: new one under a similar name keeps a few contacts too, and is not evading anything.
+MIN_CARRIED_OVER = 2.5
 #: Successors that posted side by side with the predecessor for longer than this are never linked.
 MAX_OVERLAP = 7 * DAY
 CROSS_PLATFORM_THRESHOLD = 0.6
@@ -194,6 +201,8 @@ def _name_blocks(data: GraphData, names: Names, pool: np.ndarray) -> set[tuple[i
                 buckets[prefix + folded].append(i)
         if a.avatar_pdq[i]:
             buckets["a:" + a.avatar_pdq[i]].append(i)
+        if a.avatar_key is not None and a.avatar_key[i]:
+            buckets["f:" + a.avatar_key[i]].append(i)
     pairs: set[tuple[int, int]] = set()
     for members in buckets.values():
         if 1 < len(members) <= MAX_BUCKET:
@@ -298,7 +307,7 @@ def _post_bounds(data: GraphData) -> tuple[np.ndarray, np.ndarray]:
 
 def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[str, float | None],
                 start: np.ndarray, stopped: np.ndarray, posted: tuple[np.ndarray, np.ndarray],
-                audience_size: np.ndarray, bios: dict[str, int]) -> AccountLink | None:
+                audience_size: np.ndarray, bios: dict[str, int], avatars: dict[str, int]) -> AccountLink | None:
     """The link ``new`` re-creates ``old``, scored (:mod:`.recreation`), or None."""
     a = data.accounts
     data_handle = names.handle.__getitem__
@@ -318,7 +327,7 @@ def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[st
     obs = Observation(
         handle=sims["handle"] if title_only else sims["handles_only"],
         display_name=None if title_only else sims["display_name"], bio=sims["bio"],
-        avatar_distance=pdq_distance(a.avatar_pdq[old], a.avatar_pdq[new]),
+        avatar_distance=avatar_distance(data, old, new, avatars),
         audience=float(sims["audience"] or 0.0), audience_size=int(min(audience_size[old], audience_size[new])),
         content=float(sims["content"] or 0.0), removed=removed, gap=max(gap, 0.0), overlap=max(overlap, 0.0),
         created_before_stop=None if np.isnan(created) else float(stopped[old] - created),
@@ -326,8 +335,8 @@ def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[st
     ratios = log_likelihood_ratios(obs)
     if identity_evidence(ratios) < MIN_IDENTITY_EVIDENCE:
         return None
-    if not removed and ratios["audience"] <= 0 and ratios["content"] <= 0:
-        return None   # never removed, nothing carried over: a person switching accounts, not evasion
+    if not removed and ratios["audience"] + ratios["content"] < MIN_CARRIED_OVER:
+        return None   # never removed, little carried over: a person switching accounts, not evasion
     score = probability(ratios)
     return AccountLink(new, old, round(score, 4), "recreated", {
         "link": "recreated", "similarity": {k: None if v is None else round(v, 3) for k, v in sims.items()},
@@ -351,6 +360,7 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
     for bio in data.accounts.bio:
         if bio:
             bios[fold(bio)] += 1
+    avatars = avatar_files(data)
     start, stop = _activity_bounds(data)
     stopped = _stopped(data, stop)
     posted = _post_bounds(data)
@@ -383,7 +393,8 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
         for old, new in ((x, y), (y, x)):
             if not np.isfinite(stopped[old]) or not np.isfinite(start[new]):
                 continue
-            link = _recreation(data, names, old, new, sims, start, stopped, posted, audience_size, bios)
+            link = _recreation(data, names, old, new, sims, start, stopped, posted, audience_size, bios,
+                               avatars)
             if link is not None and link.score >= min_score:
                 recreated.append(link)
         if platforms[x] != platforms[y]:

@@ -109,14 +109,15 @@ def load_graph(engine: sa.Engine, since: datetime | None = None, until: datetime
     with engine.connect() as conn:
         q = (sa.select(a.c.platform, a.c.account_id, a.c.handle, a.c.display_name, a.c.bio, a.c.status,
                        a.c.status_changed_at, a.c.first_seen, a.c.last_seen, a.c.followers, m.c.pdq,
-                       m.c.pdq_quality, a.c.created_at)
+                       m.c.pdq_quality, a.c.created_at, a.c.avatar_media, m.c.sha256)
              .select_from(a.outerjoin(m, m.c.media_key == a.c.avatar_media)))
         if wanted:
             q = q.where(a.c.platform.in_(wanted))
         accounts = [AccountRow(r.platform, r.account_id, r.handle, r.display_name, r.bio, r.status or "unknown",
                                _dt(r.status_changed_at), _dt(r.first_seen), _dt(r.last_seen), r.followers,
                                r.pdq if r.pdq and (r.pdq_quality or 100) >= MIN_PDQ_QUALITY else None,
-                               _dt(r.created_at))
+                               _dt(r.created_at),
+                               f"sha256:{r.sha256}" if r.sha256 else r.avatar_media)
                     for r in conn.execute(q)]
         pq = sa.select(p.c.platform, p.c.post_id, p.c.account_id, p.c.timestamp, p.c.text, p.c.urls,
                        p.c.hashtags, p.c.reply_to, p.c.repost_of, p.c.quote_of, p.c.forward_from,
