@@ -67,10 +67,13 @@ def train(engine: sa.Engine, actor: str | None = None, folds: int = 5) -> dict[s
     m = td.detect_models
     with engine.begin() as conn:
         conn.execute(sa.update(m).values(active=False))
-        version = conn.execute(sa.insert(m).values(
+        key = conn.execute(sa.insert(m).values(
             algorithm=core.ALGORITHM, params={"ngram_range": [2, 5], "C": 4.0, "calibration": "sigmoid"},
             metrics=evaluation.as_dict(), n_samples=len(texts), languages=langs, blob=core.dumps(model),
-            active=True, created_by=actor, created_at=datetime.now(UTC))).inserted_primary_key[0]
+            active=True, created_by=actor, created_at=datetime.now(UTC))).inserted_primary_key
+        if key is None:  # pragma: no cover - an INSERT without a key is a driver fault
+            raise RuntimeError("the database gave the new classifier model no version")
+        version = key[0]
         audit.record(conn, actor or SYSTEM, "classifier.train", "classifier", version,
                      {"algorithm": core.ALGORITHM, "n_samples": len(texts), "languages": langs})
     return {"version": version, "algorithm": core.ALGORITHM, "n_samples": len(texts), "languages": langs,

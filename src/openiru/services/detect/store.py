@@ -166,7 +166,8 @@ def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime 
     if signal_rows:
         conn.execute(dialect_insert(conn, s).on_conflict_do_nothing(), signal_rows)
     followers, reach, account_alerts = _context(conn, results)
-    alert_rows, no_alert = [], []
+    alert_rows: list[dict[str, Any]] = []
+    no_alert: list[tuple[str, str]] = []
     for r in results:
         key = (r.post.platform, r.post.post_id)
         alerting = r.alerting_hits

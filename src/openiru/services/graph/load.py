@@ -183,6 +183,7 @@ def domain_registry(engine: sa.Engine) -> dict[str, str]:
         for row in conn.execute(sa.select(schema.platforms.c.name, schema.platforms.c.domains)):
             for d in _list(row.domains):
                 registry.setdefault(d.lower().removeprefix("www."), row.name)
+        rows: list[Any]   # database rows or the starter registry's ProviderInfo: .name, .platforms, .domains
         try:
             with conn.begin_nested():
                 rows = list(conn.execute(sa.select(providers_table.c.name, providers_table.c.platforms,
