@@ -103,6 +103,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     **{("GET", f"/api/v1/console/{view}"): UNIT for view in (
         "people", "alerts", "alert-facets", "accounts", "network", "neighbourhood", "account-links", "post-links")},
     ("GET", "/api/v1/console/timeseries"): UNIT | {"auditor"},
+    ("GET", "/api/v1/console/evidence/{referral_id}/{evidence_id}"): UNIT,
+    ("POST", "/api/v1/console/assign"): {"admin", "analyst"},
     ("GET", "/api/v1/reports/charts"): UNIT | {"auditor"},  # api/routers/reports.py
     ("GET", "/console/network"): UNIT,
     ("GET", "/console/referral"): UNIT,

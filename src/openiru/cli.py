@@ -30,8 +30,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("demo", "Generate a fictional multi-platform ecosystem in real export formats, with its ground\n"
                      "truth and detection assets, import it, and print what it holds."),
     "scan": ("detect", "Run detection over posts not yet scanned (and old posts after a bank or lexicon change)."),
-    "alerts": ("detect", "The triage queue: alerts by priority, with the evidence of every hit."),
+    "alerts": ("detect", "The triage queue: alerts by priority, with the evidence of every hit and whose each one is."),
     "decide": ("detect", "Confirm or reject an alert (as an analyst)."),
+    "assign": ("detect", "Assign alerts to an analyst (yourself by default), or lift the assignment."),
     "match": ("detect", "Look inputs up in the banks; one result object per input (JSON lines with --json)."),
     "accounts": ("graph", "Key accounts ranked, with role, community and the evidence for each score."),
     "coordination": ("graph", "Groups of accounts posting the same content within a time window, repeatedly."),

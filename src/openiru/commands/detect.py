@@ -68,6 +68,28 @@ def bank_import(
     _import_report(summary, json_out)
 
 
+@bank_app.command("add")
+def bank_add(
+    files: Annotated[list[Path], typer.Argument(help="Media files: images, videos, PDF or EPUB documents.",
+                                                exists=True, dir_okay=False)],
+    bank: Annotated[str, typer.Option("--bank", help="Bank name (created if new).")],
+    label: Annotated[str | None, typer.Option(help="Label of the new items.")] = None,
+    item: Annotated[str | None, typer.Option(help="Item name (one file; default: the file name).")] = None,
+    purpose: Annotated[str | None, typer.Option(help="match or suppression (known false positives).")] = None,
+    as_user: AsOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Hash media files into a bank: image -> PDQ + MD5, video -> vPDQ + MD5, document -> MD5 + page texts."""
+    from ..services.access.change_audit import cli_actor
+    from ..services.detect.media import add_files
+
+    engine = engine_for(db)
+    summary = add_files(engine, files, bank, label=label, item=item, purpose=purpose,
+                        actor=cli_actor(engine, actor_name(as_user)))
+    _import_report(summary, json_out)
+
+
 @bank_app.command("export")
 def bank_export(
     bank: Annotated[str, typer.Option("--bank", help="Bank name.")],
@@ -190,11 +212,14 @@ def alerts(
     links: Annotated[str | None, typer.Option(
         "--links", help="Instead: indicators of this kind (wallet, donation-link, file-host...) on 2+ accounts.")
     ] = None,
+    assigned: Annotated[str | None, typer.Option(
+        help="Only alerts assigned to this user; 'me' (the --as user), 'none' (to no one) or 'any'.")] = None,
+    as_user: AsOption = None,
     db: DbOption = None,
     json_out: JsonOption = False,
     wide: WideOption = False,
 ) -> None:
-    """The triage queue: alerts by priority, with the evidence of every hit."""
+    """The triage queue: alerts by priority, with the evidence of every hit and whose each one is."""
     from ..services.detect.alerts import list_alerts, signal_links
 
     engine = engine_for(db)
@@ -207,7 +232,11 @@ def alerts(
                 out.print(f"{g['value']} ({g['label']}): " + ", ".join(
                     f"{a['platform']}:{a['account_id']}" for a in g["accounts"]), highlight=False)
         return
-    queue = list_alerts(engine, limit=limit, status=status, uncertain=uncertain, people=True)
+    if assigned == "me":
+        assigned = actor_name(as_user)
+        if not assigned:
+            raise typer.BadParameter("--assigned me needs --as USER or OPENIRU_USER", param_hint="--assigned")
+    queue = list_alerts(engine, limit=limit, status=status, uncertain=uncertain, people=True, assigned=assigned)
     if json_out:
         print_json(queue)
         return
@@ -215,7 +244,7 @@ def alerts(
 
     columns = [("priority", "num", False), ("post", "id", False), ("account", "id", False)]
     columns += [("account id", "id", False)] if wide else []
-    table = Fitted([*columns, ("status", "id", True), ("evidence", "text", True)], wide=wide)
+    table = Fitted([*columns, ("status", "id", True), ("evidence", "text", True), ("assigned", "id", True)], wide=wide)
     for a in queue:
         evidence = "; ".join(
             f"{h['matcher']} {h.get('bank') or ''} {h.get('item') or h.get('term') or ''}"
@@ -224,7 +253,7 @@ def alerts(
         acc = a["account"]
         who = [person(acc["platform"], acc["account_id"], acc.get("handle"))]
         who += [f"{acc['platform']}:{acc['account_id']}"] if wide else []
-        table.add_row(f"{a['priority']:.3f}", a["id"], *who, a["status"], evidence)
+        table.add_row(f"{a['priority']:.3f}", a["id"], *who, a["status"], evidence, a.get("assigned_to") or "-")
     table.print(out)
 
 
@@ -249,6 +278,30 @@ def decide(
     else:
         out.print(f"{post}: {result['status']}" + (f" ({result['reason']})" if result["reason"] else "")
                   + f" by {result['actor']}", highlight=False)
+
+
+def assign(
+    posts: Annotated[list[str], typer.Argument(help="Alerts as PLATFORM:POST_ID (Telegram ids contain '/').")],
+    to: Annotated[str | None, typer.Option(help="The analyst to assign them to (default: yourself, the --as user).")
+                  ] = None,
+    unassign: Annotated[bool, typer.Option(help="Lift the assignment instead.")] = False,
+    as_user: AsOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
+    """Assign alerts to an analyst (yourself by default), or lift the assignment."""
+    from ..services.detect.assign import assign as record
+
+    if unassign and to:
+        raise typer.BadParameter("give either --to or --unassign, not both", param_hint="--unassign")
+    actor = actor_name(as_user)
+    result = record(engine_for(db), posts, None if unassign else (to or actor), actor=actor)
+    if json_out:
+        print_json(result)
+    else:
+        who = result["assigned_to"] or "no one"
+        out.print(f"{len(result['posts'])} alert{'s' if len(result['posts']) != 1 else ''} assigned to {who} "
+                  f"by {result['assigned_by']}", highlight=False)
 
 
 def _metrics_table(metrics: dict[str, Any]) -> None:
@@ -314,8 +367,10 @@ def classifier_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 
 
 def match(
-    inputs: Annotated[list[str] | None, typer.Argument(help="Image or file paths, hashes, or texts.")] = None,
-    kind: Annotated[str | None, typer.Option(help="pdq|md5|sha256|text (default: from each input).")] = None,
+    inputs: Annotated[list[str] | None, typer.Argument(
+        help="Image, video or document paths, hashes, or texts.")] = None,
+    kind: Annotated[str | None, typer.Option(
+        help="pdq|md5|sha256|text|video|document (default: from each input; files by their content).")] = None,
     from_file: Annotated[Path | None, typer.Option("--from-file", help="One input per line.")] = None,
     bank: Annotated[list[str] | None, typer.Option("--bank", help="Only these banks.")] = None,
     db: DbOption = None,
@@ -343,7 +398,10 @@ def match(
     for r in results:
         found = ", ".join(f"{m['bank']}:{m.get('item') or m.get('term')}"
                           + (f" d={m['distance']}" if "distance" in m else "")
-                          + (f" s={m['similarity']}" if "similarity" in m else "") for m in r["matches"])
+                          + (f" s={m['similarity']}" if "similarity" in m else "")
+                          + (f" q={m['query_match_percent']}% c={m['compared_match_percent']}% "
+                             + " ".join(f"{a:g}-{b:g}s" for a, b in m["query_ranges"])
+                             if "query_ranges" in m else "") for m in r["matches"])
         out.print(f"{r['input'][:70]}\t{found or 'no match'}", highlight=False)
 
 
@@ -354,5 +412,6 @@ def register(app: typer.Typer) -> None:
     app.command()(scan)
     app.command()(alerts)
     app.command()(decide)
+    app.command()(assign)
     app.add_typer(classifier_app, name="classifier")
     app.command()(match)

@@ -2,6 +2,15 @@
 
 from __future__ import annotations
 
-from . import schema, tables_api, tables_byod, tables_collect, tables_detect, tables_graph, tables_referral  # noqa: F401
+from . import (  # noqa: F401
+    schema,
+    tables_api,
+    tables_byod,
+    tables_collect,
+    tables_detect,
+    tables_graph,
+    tables_media,
+    tables_referral,
+)
 
 metadata = schema.metadata

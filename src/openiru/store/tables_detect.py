@@ -10,6 +10,7 @@
   hosts, unknown domains), linkable across accounts and platforms.
 * ``detect_alerts``: one per post with hits: the triage queue.
 * ``detect_decisions``: analysts' confirm / reject decisions with reasons (training data).
+* ``detect_assignments``: which analyst an alert is assigned to (claimed or handed over), by whom, when.
 * ``detect_models``: versioned classifiers with their training metadata.
 * ``detect_state``: small key/value state (ruleset version).
 """
@@ -142,6 +143,17 @@ detect_decisions = sa.Table(
     sa.Column("actor", sa.String(100), nullable=False),
     sa.Column("decided_at", TS, nullable=False),
     sa.Index("ix_detect_decisions_post", "platform", "post_id"),
+)
+
+detect_assignments = sa.Table(
+    "detect_assignments",
+    metadata,
+    sa.Column("platform", sa.String(100), primary_key=True),
+    sa.Column("post_id", sa.Text, primary_key=True),
+    sa.Column("assignee", sa.String(100), nullable=False),
+    sa.Column("assigned_by", sa.String(100), nullable=False),
+    sa.Column("assigned_at", TS, nullable=False),
+    sa.Index("ix_detect_assignments_assignee", "assignee"),
 )
 
 detect_models = sa.Table(

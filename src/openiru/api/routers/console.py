@@ -12,14 +12,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.responses import FileResponse
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from ...errors import NotFoundError
 from ...services.console import series as console_stats
 from ...services.console import views as console_views
+from ...services.detect import assign
 from ..analytics import run_graph
-from ..deps import UNIT, engine_of, read_engine_of, roles
+from ..deps import UNIT, Principal, current_principal, engine_of, read_engine_of, roles
 from ..pagination import PageParams, encode_cursor, page_params
 
 router = APIRouter(prefix="/api/v1/console", tags=["console"])
@@ -64,15 +67,33 @@ def alerts(request: Request, page: PageParams = Depends(page_params),
            platform: str | None = Query(None, max_length=100), language: str | None = Query(None, max_length=16),
            signal: str | None = Query(None, max_length=32), bank: str | None = Query(None, max_length=100),
            min_score: float | None = Query(None, ge=0, le=1), since: datetime | None = None,
-           until: datetime | None = None) -> dict[str, Any]:
-    """The triage queue filtered (platform, language, signal, bank, score, time), with the total
-    it matches; keyset pagination on (priority, platform, post id)."""
+           until: datetime | None = None, assigned: str | None = Query(None, max_length=100),
+           principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+    """The triage queue filtered (platform, language, signal, bank, score, time, assignment:
+    ``me``, ``none``, ``any`` or a user), with the total it matches; keyset pagination on
+    (priority, platform, post id)."""
     after = page.key(float, str, str)
     filters = {"status": status, "platform": platform, "language": language, "signal": signal, "bank": bank,
-               "min_score": min_score, "since": _utc(since), "until": _utc(until)}
+               "min_score": min_score, "since": _utc(since), "until": _utc(until),
+               "assigned": principal.name if assigned == "me" else assigned}
     out = console_views.alerts(read_engine_of(request), filters, page.limit, after)  # type: ignore[arg-type]
     key = out.pop("next_key")
     return {**out, "next_cursor": encode_cursor(key) if key else None}
+
+
+class Assignment(BaseModel):
+    posts: list[str] = Field(min_length=1, max_length=assign.MAX_POSTS)
+    #: The analyst to assign to; ``None`` lifts the assignment.  ``me``: the caller (claim).
+    to: str | None = Field(max_length=100)
+
+
+@router.post("/assign", **roles("admin", "analyst"))
+def assign_alerts(body: Assignment, request: Request, principal: Principal = Depends(current_principal)
+                  ) -> dict[str, Any]:
+    """Assign alerts to an analyst (``to: "me"`` claims them), or lift the assignment (``to: null``),
+    as ``openiru assign POST... --to USER``."""
+    to = principal.name if body.to == "me" else body.to
+    return assign.assign(engine_of(request), body.posts, to, actor=principal.name)
 
 
 @router.get("/accounts", **roles(*UNIT))
@@ -182,14 +203,26 @@ def post_links(request: Request, platform: str = Query(..., max_length=100),
     return {"referrals": console_views.referrals_covering(read_engine_of(request), [f"{platform}:{post_id}"])}
 
 
+@router.get("/evidence/{referral_id}/{evidence_id}", **roles(*UNIT))
+def evidence_download(request: Request, referral_id: int = Path(ge=1), evidence_id: int = Path(ge=1)
+                      ) -> FileResponse:
+    """One preserved evidence file of a referral (the record, a media copy or the WARC capture),
+    served only while its SHA-256 is the one recorded when it was preserved."""
+    path, name = console_views.evidence_file(read_engine_of(request), referral_id, evidence_id)
+    media = "application/warc" if name.endswith((".warc", ".warc.gz")) else None
+    return FileResponse(path, filename=name, media_type=media)
+
+
 @router.get("/timeseries", **roles(*UNIT, "auditor"))
 def timeseries(request: Request, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
     """Alerts, confirmations, referrals and removals per day, hours to removal, posts per
-    platform per week; with the community's migration across platforms and emerging domains."""
+    platform per week; with the community's migration across platforms and emerging domains
+    (their weeks that overlap the range)."""
     out = console_stats.timeseries(read_engine_of(request), _utc(since), _utc(until))
     try:
-        out["migration"] = _cached(request, ("migration",), "community_migration")
-        out["emerging_domains"] = _cached(request, ("platforms", True), "platforms", True)[:30]
+        out["migration"], out["emerging_domains"] = console_stats.weeks_in_range(
+            _cached(request, ("migration",), "community_migration"),
+            _cached(request, ("platforms", True), "platforms", True)[:30], _utc(since), _utc(until))
     except Exception:  # noqa: BLE001 - no analysis possible on an empty store: the charts say so
         out["migration"], out["emerging_domains"] = [], []
     return out

@@ -101,3 +101,28 @@ def _aware(value: Any) -> datetime:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _week_in_range(week: str, since: datetime | None, until: datetime | None) -> bool:
+    """Whether the ISO week ``YYYY-Www`` overlaps [since, until)."""
+    try:
+        year, number = week.split("-W")
+        monday = datetime.combine(date.fromisocalendar(int(year), int(number), 1), datetime.min.time(), UTC)
+    except ValueError:
+        return True  # not an ISO week: kept, never silently dropped
+    return (until is None or monday < until) and (since is None or monday + timedelta(days=7) > since)
+
+
+def weeks_in_range(migration: list[dict[str, Any]], domains: list[dict[str, Any]],
+                   since: datetime | None, until: datetime | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The community's weekly platform shares and the domains' weekly links cut to the weeks
+    that overlap [since, until); domains with no flagged link in those weeks are left out."""
+    if since is None and until is None:
+        return migration, domains
+    mig = [w for w in migration if _week_in_range(str(w.get("week")), since, until)]
+    doms = []
+    for d in domains:
+        weekly = [w for w in d.get("weekly") or [] if _week_in_range(str(w.get("week")), since, until)]
+        if any(w.get("links") for w in weekly):
+            doms.append({**d, "weekly": weekly})
+    return mig, doms

@@ -13,7 +13,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...store import schema, tables_detect, tables_referral
+from ..detect.assignees import assigned_condition, assignments
 
+#: An alert's assignment fields when no analyst has it.
+UNASSIGNED: dict[str, Any] = {"assigned_to": None, "assigned_by": None, "assigned_at": None}
 #: The most accounts one lookup resolves (the console asks for one page of people at a time).
 MAX_KEYS = 500
 
@@ -70,6 +73,8 @@ def _alert_filters(filters: dict[str, Any]) -> list[Any]:
         hit_conds.append(h.c.matcher == filters["signal"])
     if filters.get("bank"):
         hit_conds.append(h.c.bank == filters["bank"])
+    if filters.get("assigned"):
+        conds.append(assigned_condition(al.c.platform, al.c.post_id, filters["assigned"]))
     if hit_conds:
         conds.append(sa.exists().where(h.c.platform == al.c.platform, h.c.post_id == al.c.post_id,
                                        h.c.suppressed.is_(False), *hit_conds))
@@ -80,7 +85,8 @@ def alerts(engine: sa.Engine, filters: dict[str, Any], limit: int,
            after: tuple[float, str, str] | None) -> dict[str, Any]:
     """The triage queue by priority (highest first) under ``filters``, keyset-paged on
     (priority, platform, post id), with the total the filters match and each alert's author
-    (handle, display name), post text, language and evidence hits."""
+    (handle, display name), post text, language, evidence hits and assignment (``assigned_to``,
+    ``assigned_by``, ``assigned_at``; filter ``assigned``: a user, ``none`` or ``any``)."""
     al, p, a, h = tables_detect.detect_alerts, schema.posts, schema.accounts, tables_detect.detect_hits
     joined = al.join(p, sa.and_(p.c.platform == al.c.platform, p.c.post_id == al.c.post_id))
     conds = _alert_filters(filters)
@@ -100,8 +106,9 @@ def alerts(engine: sa.Engine, filters: dict[str, Any], limit: int,
         total = conn.execute(sa.select(sa.func.count()).select_from(joined).where(*conds)).scalar_one()
         page = rows[:limit]
         hits: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        keys = [(r.platform, r.post_id) for r in page]
+        assigned = assignments(conn, keys)
         if page:
-            keys = [(r.platform, r.post_id) for r in page]
             for r in conn.execute(sa.select(h).where(sa.tuple_(h.c.platform, h.c.post_id).in_(keys),
                                                      h.c.suppressed.is_(False))
                                   .order_by(h.c.strength.desc())):
@@ -114,7 +121,8 @@ def alerts(engine: sa.Engine, filters: dict[str, Any], limit: int,
                           "display_name": r.display_name},
               "priority": r.priority, "strength": r.strength, "status": r.status, "reason": r.reason,
               "decided_by": r.decided_by, "model_probability": r.model_probability, "timestamp": r.timestamp,
-              "language": r.language, "text": (r.text or "")[:600], "hits": hits.get((r.platform, r.post_id), [])}
+              "language": r.language, "text": (r.text or "")[:600], "hits": hits.get((r.platform, r.post_id), []),
+              **(assigned.get((r.platform, r.post_id)) or UNASSIGNED)}
              for r in page]
     more = len(rows) > limit and page
     return {"items": items, "total": int(total),
@@ -122,7 +130,8 @@ def alerts(engine: sa.Engine, filters: dict[str, Any], limit: int,
 
 
 def alert_facets(engine: sa.Engine) -> dict[str, list[str]]:
-    """The values the triage filters offer: platforms, languages, signals and banks in use."""
+    """The values the triage filters offer: platforms, languages, signals and banks in use, and
+    the analysts alerts can be assigned to."""
     al, p, h = tables_detect.detect_alerts, schema.posts, tables_detect.detect_hits
     with engine.connect() as conn:
         platforms = [r[0] for r in conn.execute(sa.select(al.c.platform).distinct().order_by(al.c.platform))]
@@ -131,7 +140,11 @@ def alert_facets(engine: sa.Engine) -> dict[str, list[str]]:
         signals = [r[0] for r in conn.execute(sa.select(h.c.matcher).distinct().order_by(h.c.matcher))]
         banks = [r[0] for r in conn.execute(
             sa.select(h.c.bank).distinct().where(h.c.bank.is_not(None)).order_by(h.c.bank))]
-    return {"platforms": platforms, "languages": languages, "signals": signals, "banks": banks}
+        u = schema.users
+        analysts = [r[0] for r in conn.execute(sa.select(u.c.name).where(
+            u.c.role.in_(("analyst", "admin")), u.c.disabled.is_(False)).order_by(u.c.name))]
+    return {"platforms": platforms, "languages": languages, "signals": signals, "banks": banks,
+            "analysts": analysts}
 
 
 def network(engine: sa.Engine, ranked: dict[tuple[str, str], dict[str, Any]], limit: int,
@@ -229,3 +242,30 @@ def search_accounts(engine: sa.Engine, text: str | None, platform: str | None, l
     page = rows[:limit]
     return {"items": [dict(r._mapping) for r in page],
             "next_key": [page[-1].platform, page[-1].account_id] if len(rows) > limit and page else None}
+
+
+def evidence_file(engine: sa.Engine, referral_id: int, evidence_id: int) -> tuple[str, str]:
+    """The preserved file of one evidence row of a referral, as (path, download name), only if
+    it is still there and its SHA-256 is the one recorded when it was preserved."""
+    import hashlib
+    from pathlib import Path
+
+    from ...errors import NotFoundError
+
+    ev = tables_referral.evidence
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(ev).where(ev.c.id == evidence_id, ev.c.referral_id == referral_id)).first()
+    if row is None:
+        raise NotFoundError(f"no evidence {evidence_id} in referral {referral_id}")
+    path = Path(row.path) if row.path else None
+    if row.purged_at is not None or path is None or not path.is_file():
+        raise NotFoundError(f"evidence {evidence_id} has no file here (purged after the retention period, "
+                            "never captured, or the server's OPENIRU_DATA is not where it was preserved)")
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    if row.sha256 and digest.hexdigest() != row.sha256:
+        raise NotFoundError(f"evidence {evidence_id}: the file no longer has the SHA-256 recorded when it was "
+                            "preserved; it is not served")
+    return str(path), path.name

@@ -20,6 +20,7 @@ from ...model import utc
 from ...store import schema
 from ...store import tables_detect as td
 from ..access.users import require_actor
+from .assignees import assigned_condition, assignments
 from .banks import add_records, ensure_bank, ruleset_changed
 from .hits import hits_by_post
 from .results import EXEMPTIONS, exemption_of
@@ -41,10 +42,13 @@ def parse_post_key(text: str) -> tuple[str, str]:
 
 def list_alerts(engine: sa.Engine, *, limit: int | None = 50, status: str | None = "open",
                 uncertain: bool = False, include_suppressed: bool = False,
-                post: tuple[str, str] | None = None, people: bool = False) -> list[dict[str, Any]]:
+                post: tuple[str, str] | None = None, people: bool = False,
+                assigned: str | None = None) -> list[dict[str, Any]]:
     """Alerts by priority (or, with ``uncertain``, by how unsure the classifier is); ``post``:
-    only the alert on that post. ``people`` adds the account's handle and display name (the CLI's
-    ``alerts``); without it each item equals the API's stored triage card."""
+    only the alert on that post; ``assigned``: only those assigned to this user (``none``: to no
+    one, ``any``: to someone). ``people`` adds the account's handle and display name and whom the
+    alert is assigned to (the CLI's ``alerts``); without it each item equals the API's stored
+    triage card."""
     a, p, acc = td.detect_alerts, schema.posts, schema.accounts
     cols = [acc.c.handle, acc.c.display_name] if people else []
     stmt = sa.select(a, p.c.text, p.c.timestamp, *cols).join(
@@ -56,6 +60,8 @@ def list_alerts(engine: sa.Engine, *, limit: int | None = 50, status: str | None
         stmt = stmt.where(a.c.platform == post[0], a.c.post_id == post[1])
     if status and status != "all":
         stmt = stmt.where(a.c.status == status)
+    if assigned:
+        stmt = stmt.where(assigned_condition(a.c.platform, a.c.post_id, assigned))
     if uncertain:
         stmt = stmt.where(a.c.model_probability.is_not(None)).order_by(
             sa.func.abs(a.c.model_probability - 0.5), a.c.priority.desc())
@@ -66,6 +72,8 @@ def list_alerts(engine: sa.Engine, *, limit: int | None = 50, status: str | None
     with engine.connect() as conn:
         rows = conn.execute(stmt).all()
         hits = hits_by_post(conn, [(r.platform, r.post_id) for r in rows])
+        if people:
+            owners = assignments(conn, [(r.platform, r.post_id) for r in rows])
     out = []
     for r in rows:
         evidence = hits.get((r.platform, r.post_id), [])
@@ -84,6 +92,9 @@ def list_alerts(engine: sa.Engine, *, limit: int | None = 50, status: str | None
             "model_probability": r.model_probability, "timestamp": utc(r.timestamp) if r.timestamp else None,
             "text": (r.text or "")[:TEXT_SHOWN], "hits": evidence,
         })
+        if people:
+            out[-1].update(owners.get((r.platform, r.post_id)) or {"assigned_to": None, "assigned_by": None,
+                                                                  "assigned_at": None})
     return out
 
 

@@ -1,7 +1,8 @@
 """Look-ups against the banks: the command-line twin of HMA's lookup (``openiru match``).
 
-Inputs are image or file paths (hashed with PDQ, MD5 and SHA-256), bare hashes,
-or texts.  PDQ look-ups go through the multi-index :class:`~openiru.detect.pdq_index.PDQIndex`
+Inputs are image or file paths (hashed with PDQ, MD5 and SHA-256; videos and documents
+also by vPDQ and page texts, :mod:`.media`), bare hashes, or texts.  PDQ look-ups go
+through the multi-index :class:`~openiru.detect.pdq_index.PDQIndex`
 over every bank's PDQ items, kept on disk as memory-mapped arrays beside the
 database (services/detect/bank_index.py: a packed folder next to a SQLite
 database, else under ``$OPENIRU_CACHE`` or ``~/.cache/openiru``), validated by a
@@ -25,8 +26,9 @@ from ...detect.pdq import hex_to_bytes, is_pdq_hex
 from ...detect.rules import BankItem, PackedPDQ
 from ...errors import ConfigError
 from ...store import tables_detect as td
+from .media import file_matches
 
-MATCH_KINDS = ("pdq", "md5", "sha256", "text")
+MATCH_KINDS = ("pdq", "md5", "sha256", "text", "video", "document")
 LOOKUP_CHUNK = 900
 
 
@@ -117,9 +119,15 @@ def match(engine: sa.Engine, inputs: Sequence[str], kind: str | None = None,
     texts: list[int] = []
     for i, (value, k) in enumerate(zip(inputs, kinds, strict=True)):
         v = value.strip()
-        if k == "file":
+        if k in ("file", "video", "document"):
+            if not Path(v).is_file():
+                results[i]["error"] = "no such file"
+                continue
             info = _hash_file(Path(v))
             results[i].update(info)
+            media = file_matches(engine, Path(v), banks)  # videos (vPDQ) and documents (page texts)
+            results[i]["matches"] += media.pop("matches", [])
+            results[i].update(media)
             if info.get("pdq"):
                 pdq_queries.append((i, info["pdq"], info.get("quality")))
             exact_queries += [(i, "md5", info["md5"]), (i, "sha256", info["sha256"])]

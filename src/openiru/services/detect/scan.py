@@ -38,6 +38,7 @@ from ...store import tables_detect as td
 from ...store.writer import dialect_insert
 from ..collect.media import MediaStore
 from .banks import load_ruleset, ruleset_version
+from .features import fill_media_features
 from .store import hash_missing_pdq, item_counts, load_posts, write_results
 
 BATCH_SIZE = 2000
@@ -214,6 +215,7 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
                 after = keys[-1]
                 posts = load_posts(conn, keys)
                 summary.media_hashed += hash_missing_pdq(conn, posts)
+                fill_media_features(conn, posts)  # vPDQ, OCR and document text, read once and stored
                 more = len(keys) == size and (limit is None or summary.posts + size < limit)
                 if parallel is None and workers > 1 and more and not detector.ruleset.empty and _forkable(engine):
                     # forked before this process runs any PDQ search (see openiru.detect.parallel)
@@ -269,6 +271,7 @@ def ingest_hook(engine: sa.Engine) -> Callable[[sa.Connection, list[Post]], None
         MediaStore().put_media(m for p in unique for m in p.media)  # PDQ reads the store only
         scan_posts = scan_post_objects(unique)
         hash_missing_pdq(conn, scan_posts)
+        fill_media_features(conn, scan_posts)  # vPDQ, OCR and document text, read once and stored
         results = detector.scan(scan_posts)
         state["quarantine"].check(conn, detector, results)
         write_results(conn, results)

@@ -1,5 +1,7 @@
 "use strict";
-/* Audit log: the hash chain's verification in words and each entry's details as readable pairs. */
+/* Audit log: the hash chain's verification in words (intact; holding together but unanchored, so
+   truncation or a consistent rewrite could not be seen; or broken, from which entry) and each
+   entry's details as readable pairs. */
 OIRU.pages.audit = async function () {
   const { api, el } = OIRU;
   const v = await api("GET", "/api/v1/audit/verify");
@@ -7,8 +9,11 @@ OIRU.pages.audit = async function () {
   const words = v.ok
     ? "Hash chain intact: " + v.entries + " entries verified" + (anchor.checkpoints ? ", " + anchor.checkpoints + " anchored checkpoints" : "") +
       (anchor.signatures_checked ? ", signatures checked" : (anchor.unsigned ? " (" + anchor.unsigned + " unsigned)" : "")) + "."
-    : "The audit log does not verify" + (v.first_bad ? " from entry " + v.first_bad : "") + (v.problem ? ": " + v.problem : "") + ".";
-  OIRU.fill(document.getElementById("verify"), el("p." + (v.ok ? "info" : "error"), { text: words }),
+    : v.status === "unverifiable"
+      ? "Hash chain holds together (" + v.entries + " entries), but nothing vouches for its end: " + (v.problem || "no anchored head") + "."
+      : "The audit log does not verify" + (v.first_bad ? " from entry " + v.first_bad : "") + (v.problem ? ": " + v.problem : "") + ".";
+  const tone = v.ok ? "info" : (v.status === "unverifiable" ? "warn" : "error");
+  OIRU.fill(document.getElementById("verify"), el("p." + tone + "#verify-state", { dataset: { status: v.status || (v.ok ? "ok" : "tampered") }, text: words }),
     v.head ? el("p.hint", {}, "Head hash ", el("span.url", { text: v.head })) : null);
   const details = (d) => {
     if (typeof d === "string") { try { d = JSON.parse(d); } catch (e) { return d; } }

@@ -44,9 +44,14 @@ OIRU.pages.referral = async function () {
   }
   OIRU.fill(document.getElementById("targets"), el("ul", {}, rows));
 
+  // each preserved file downloads (served only while its SHA-256 is the one recorded)
+  const kinds = { warc: "WARC capture", raw: "stored record", media: "media copy", verification: "verification" };
+  const evidenceKind = (e) => e.path && !e.purged_at && e.sha256
+    ? el("a.evidence-file", { href: "/api/v1/console/evidence/" + ref.id + "/" + e.id, download: "", title: "download the preserved file" }, "Download " + (kinds[e.kind] || e.kind))
+    : (kinds[e.kind] || e.kind);
   OIRU.fill(document.getElementById("evidence"), evidence.items.length ? el("table.grid#evidence-files", {},
     el("thead", {}, el("tr", {}, ["Target", "Kind", "SHA-256", "Size", "Captured", "Details"].map((t) => el("th", { text: t })))),
-    el("tbody", {}, evidence.items.map((e) => el("tr", {}, el("td", { text: e.target }), el("td", { text: e.kind === "warc" ? "WARC capture" : e.kind }),
+    el("tbody", {}, evidence.items.map((e) => el("tr", {}, el("td", { text: e.target }), el("td", {}, evidenceKind(e)),
       el("td.url", { text: e.sha256 || "–" }), el("td", { text: e.size ? e.size.toLocaleString("en") + " bytes" : "–" }),
       el("td", { text: e.purged_at ? "purged " + OIRU.fmtTime(e.purged_at) : OIRU.fmtTime(e.created_at) }),
       el("td", {}, e.meta && Object.keys(e.meta).length ? OIRU.describe(e.meta) : "–")))))

@@ -46,6 +46,7 @@ OIRU.pages.stats = async function () {
     OIRU.fill(document.getElementById("counters"), [["alerts", "alerts raised"], ["confirmed", "confirmed"], ["rejected", "rejected"], ["referred", "referred"], ["removed", "removed or disabled"]]
       .map(([k, label]) => el("div.counter", { dataset: { counter: k } }, el("div.value", { text: sum(k).toLocaleString("en") }), el("div.label", { text: label }))));
     const none = ["Nothing in this time range.", "Choose a wider range, or all time."];
+    const ranged = /(^|&)(since|until)=./.test(q);
     chart("chart-daily", days.length ? { xAxis: { type: "category", data: days }, yAxis: { type: "value", name: "per day" }, dataZoom: zoom,
       series: [line("alerts", ts.days.map((d) => d.alerts)), line("confirmed", ts.days.map((d) => d.confirmed)), line("rejected", ts.days.map((d) => d.rejected)),
         line("referred", ts.days.map((d) => d.referred)), line("removed", ts.days.map((d) => d.removed))] } : null, none);
@@ -63,11 +64,11 @@ OIRU.pages.stats = async function () {
     const migPlatforms = [...new Set(mig.flatMap((w) => Object.keys(w.platforms || {})))];
     chart("chart-migration", mig.length ? { xAxis: { type: "category", data: mig.map((w) => w.week) }, yAxis: { type: "value", max: 1, name: "share" },
       series: migPlatforms.map((p) => line(OIRU.platformName(p), mig.map((w) => ((w.platforms || {})[p] || {}).share || 0), { stack: "share", areaStyle: {}, itemStyle: { color: OIRU.platformColour(p) }, lineStyle: { color: OIRU.platformColour(p) } })) } : null,
-      ["No migration to show.", "It needs a ranked community with posts over several weeks."]);
+      ranged ? none : ["No migration to show.", "It needs a ranked community with posts over several weeks."]);
     const doms = (ts.emerging_domains || []).filter((d) => d.weekly && d.weekly.length).slice(0, 8);
     chart("chart-domains", doms.length ? { xAxis: { type: "category", data: doms[0].weekly.map((w) => w.week) }, yAxis: { type: "value", name: "links" },
       series: doms.map((d) => line(d.domain + (d.emerging ? " (emerging)" : ""), d.weekly.map((w) => w.links))) } : null,
-      ["No emerging domain found.", "Domains count when flagged posts link to them; import and scan more data."]);
+      ranged ? none : ["No emerging domain found.", "Domains count when flagged posts link to them; import and scan more data."]);
     const rows = Object.entries(stats.platforms).map(([name, c]) => Object.assign({ platform: name }, c));
     OIRU.table(document.getElementById("table"), [
       { title: "Platform", render: (r) => el("span", {}, OIRU.platformBadge(r.platform), " " + OIRU.platformName(r.platform)) }, { title: "Posts", key: "posts" }, { title: "Accounts", key: "accounts" },

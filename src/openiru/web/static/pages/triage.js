@@ -1,7 +1,8 @@
 "use strict";
-/* Triage queue: filters (platform, language, signal, bank, score, time), the total they match,
-   keyset paging ("Load more"), bulk confirm/reject with a reason, and the keyboard:
-   j/k or arrows move, x ticks, c confirms, r rejects with a reason, n skips to the next, o opens. */
+/* Triage queue: filters (platform, language, signal, bank, score, time, assignment), the total
+   they match, keyset paging ("Load more"), bulk confirm/reject with a reason, assignment to an
+   analyst (claim one, or assign the selected ones), and the keyboard: j/k or arrows move,
+   x ticks, a assigns to me, c confirms, r rejects with a reason, n skips to the next, o opens. */
 OIRU.pages.triage = async function () {
   const { api, el, num } = OIRU;
   const box = document.getElementById("queue");
@@ -9,6 +10,8 @@ OIRU.pages.triage = async function () {
   const dialog = document.getElementById("reject-dialog");
   const reasonSelect = document.getElementById("reject-reason");
   const more = document.getElementById("triage-more");
+  const me = document.body.dataset.user;
+  const assignee = document.getElementById("bulk-assignee");
   let alerts = [], selected = 0, cursor = null, total = 0, bulkReject = false;
 
   try {
@@ -16,6 +19,9 @@ OIRU.pages.triage = async function () {
     OIRU.fill(reasonSelect, ...reasons.items.map((r) => el("option", { value: r, text: r })));
     const fill = (name, values, label) => form.elements[name].append(...values.map((v) => el("option", { value: v, text: label ? label(v) : v })));
     fill("platform", facets.platforms, OIRU.platformName); fill("language", facets.languages); fill("signal", facets.signals); fill("bank", facets.banks);
+    const others = (facets.analysts || []).filter((n) => n !== me);
+    fill("assigned", others, (n) => "to " + n);
+    assignee.append(...others.map((n) => el("option", { value: n, text: n })));
   } catch (err) { OIRU.showError(err); }
 
   function card(a, i) {
@@ -26,12 +32,16 @@ OIRU.pages.triage = async function () {
       el("div.meta", {}, pick, OIRU.accountLink(a.account), " · ", OIRU.postLink(a.post, OIRU.fmtTime(a.timestamp)),
         a.language ? " · " + a.language : "", " · priority " + num(a.priority, 3),
         a.model_probability !== null && a.model_probability !== undefined ? " · classifier " + num(a.model_probability) : "",
-        a.decided ? " · " + a.decided : ""),
+        a.decided ? " · " + a.decided : "",
+        el("span.assigned", { title: a.assigned_to ? "assigned by " + a.assigned_by + " " + OIRU.fmtTime(a.assigned_at) : "" },
+          " · " + (a.assigned_to ? "assigned to " + (a.assigned_to === me ? "me" : a.assigned_to) : "unassigned"))),
       OIRU.userText("p", a.text),
       el("ul.sentences", {}, a.hits.slice(0, 4).map((h) => el("li.hint", {}, OIRU.hitSentence(h)))),
       el("div", {},
         el("button.confirm", { type: "button", onclick: (e) => { e.stopPropagation(); selected = i; decide([a], "confirm"); } }, "Confirm (c)"), " ",
         el("button.secondary.reject", { type: "button", onclick: (e) => { e.stopPropagation(); selected = i; askReject(false); } }, "Reject (r)"), " ",
+        a.assigned_to === me ? el("button.secondary.unassign", { type: "button", onclick: (e) => { e.stopPropagation(); assign([a], null); } }, "Unassign")
+          : el("button.secondary.claim", { type: "button", onclick: (e) => { e.stopPropagation(); assign([a], "me"); } }, "Assign to me (a)"), " ",
         el("a", { href: OIRU.postHref(a.post) }, "Open (o)")));
   }
 
@@ -90,12 +100,26 @@ OIRU.pages.triage = async function () {
     if (list.length === 1) next(); else render();
   }
 
+  async function assign(list, to) {
+    list = list.filter(Boolean);
+    if (!list.length) return;
+    try {
+      const res = await api("POST", "/api/v1/console/assign", { posts: list.map((a) => a.id), to: to });
+      const at = res.assigned_at;
+      for (const a of list) Object.assign(a, { assigned_to: res.assigned_to, assigned_by: res.assigned_by, assigned_at: at, picked: false });
+      const who = res.assigned_to ? (res.assigned_to === me ? "you" : res.assigned_to) : "no one";
+      OIRU.flash(list.length + (list.length === 1 ? " alert" : " alerts") + " assigned to " + who + ".");
+    } catch (err) { OIRU.showError(err); }
+    render();
+  }
+
   const picked = () => alerts.filter((a) => a.picked && !a.decided);
   function updateBulk() {
     const n = picked().length;
     document.getElementById("bulk-count").textContent = n ? n + " selected" : "none selected";
     document.getElementById("bulk-confirm").disabled = !n;
     document.getElementById("bulk-reject").disabled = !n;
+    document.getElementById("bulk-assign").disabled = !n;
   }
 
   function askReject(bulk) {
@@ -115,6 +139,7 @@ OIRU.pages.triage = async function () {
 
   document.getElementById("bulk-confirm").addEventListener("click", () => decide(picked(), "confirm"));
   document.getElementById("bulk-reject").addEventListener("click", () => askReject(true));
+  document.getElementById("bulk-assign").addEventListener("click", () => assign(picked(), assignee.value || null));
   document.getElementById("bulk-all").addEventListener("click", () => { for (const a of alerts) if (!a.decided) a.picked = true; render(); });
   more.addEventListener("click", () => load(false));
   form.addEventListener("submit", (ev) => { ev.preventDefault(); load(true); });
@@ -125,6 +150,7 @@ OIRU.pages.triage = async function () {
     if (key === "j" || key === "ArrowDown") { selected = Math.min(selected + 1, alerts.length - 1); render(); }
     else if (key === "k" || key === "ArrowUp") { selected = Math.max(selected - 1, 0); render(); }
     else if (key === "x" && alerts[selected] && !alerts[selected].decided) { alerts[selected].picked = !alerts[selected].picked; render(); }
+    else if (key === "a" && alerts[selected] && alerts[selected].assigned_to !== me) assign([alerts[selected]], "me");
     else if (key === "c") decide([alerts[selected]], "confirm");
     else if (key === "r") askReject(false);
     else if (key === "n") next();

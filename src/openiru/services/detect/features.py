@@ -1,0 +1,120 @@
+"""What is read from collected media once and stored: vPDQ of videos, OCR text of images, text of documents.
+
+Before a scan batch runs, :func:`fill_media_features` gives each medium of the batch what
+``media_features`` holds for it (``ScanMedia.vpdq``, ``ScanMedia.text``) and computes what is
+missing: a video is hashed with vPDQ (:func:`openiru.detect.video.hash_video`), an image is
+OCR'd (:mod:`openiru.detect.ocr`), a PDF or EPUB has its pages' text extracted.  The file is
+read only from the media store, by the row's SHA-256 (never from a path a row records).
+What was read goes into ``media_features`` in the batch's transaction, so the next scan of
+the same medium (a re-scan after a bank change, the same video posted again) decodes nothing.
+
+A file that cannot be read (a damaged video, an image Tesseract fails on) is stored with its
+``error`` and not tried again; a missing tool (no ffmpeg, no Tesseract) stores nothing, so
+installing it later fills the gaps on the next scan.  ``OPENIRU_OCR=0`` turns OCR off (it is
+the slowest step: about 0.3 s an image, see ``benchmarks/media.py``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...detect import ocr
+from ...detect.documents import DocumentError, document_kind, document_pages, join_pages
+from ...detect.evidence import ScanMedia, ScanPost
+from ...detect.media_text import is_image
+from ...detect.video import VideoHashError, ffmpeg_path, hash_video, to_signal
+from ...detect.video import vpdq as vpdq_module
+from ...detect.video_matcher import is_video
+from ...store import tables_media as tm
+from ...store.writer import dialect_insert
+from ..collect.media import MediaStore
+
+LOOKUP_CHUNK = 900
+
+
+def ocr_enabled() -> bool:
+    """OCR at scan time: on where Tesseract is installed, unless ``OPENIRU_OCR=0``."""
+    return os.environ.get("OPENIRU_OCR", "1").strip().lower() not in ("0", "false", "no", "off") and ocr.available()
+
+
+def _what(media: ScanMedia, want_ocr: bool) -> str | None:
+    """``video``, ``pdf``/``epub``, ``ocr`` or None: what can be read from this medium."""
+    if is_video(media):
+        return "video" if (vpdq_module is not None or ffmpeg_path()) else None
+    kind = document_kind(media.path, media.mime)
+    if kind:
+        return kind
+    return "ocr" if want_ocr and is_image(media) else None
+
+
+def _stored(conn: sa.Connection, keys: list[str]) -> dict[str, sa.Row[Any]]:
+    t = tm.media_features
+    found: dict[str, sa.Row[Any]] = {}
+    for start in range(0, len(keys), LOOKUP_CHUNK):
+        for row in conn.execute(sa.select(t).where(t.c.media_key.in_(keys[start:start + LOOKUP_CHUNK]))):
+            found[row.media_key] = row
+    return found
+
+
+def _compute(media: ScanMedia, what: str, path: str) -> dict[str, Any]:
+    row: dict[str, Any] = {"media_key": media.key, "vpdq": None, "vpdq_frames": None, "text": None,
+                           "text_origin": None, "ocr_languages": None, "error": None}
+    try:
+        if what == "video":
+            features = hash_video(path)
+            row.update(vpdq=to_signal(features), vpdq_frames=len(features))
+        elif what == "ocr":
+            found = ocr.ocr_image(path)
+            row.update(text=found.text, text_origin="ocr", ocr_languages=found.languages)
+        else:
+            row.update(text=join_pages(document_pages(path, what)), text_origin=what)
+    except (VideoHashError, ocr.OCRError, DocumentError, OSError) as exc:
+        row["error"] = str(exc)[:1000]
+    return row
+
+
+def fill_media_features(conn: sa.Connection, posts: Sequence[ScanPost], store: MediaStore | None = None,
+                        *, want_ocr: bool | None = None) -> int:
+    """Give the batch's media their stored vPDQ and text, computing and storing what is missing;
+    how many media were read now."""
+    want_ocr = ocr_enabled() if want_ocr is None else want_ocr
+    todo: dict[str, tuple[str, list[ScanMedia]]] = {}
+    for post in posts:
+        for media in post.media:
+            what = _what(media, want_ocr) if media.sha256 else None
+            if what is not None:
+                todo.setdefault(media.key, (what, []))[1].append(media)
+    if not todo:
+        return 0
+    stored = _stored(conn, list(todo))
+    store = store or MediaStore()
+    new_rows = []
+    for key, (what, copies) in todo.items():
+        row: Any = stored.get(key)
+        if row is None:
+            path = store.get(copies[0].sha256)
+            if path is None:
+                continue
+            computed = _compute(copies[0], what, str(path))
+            new_rows.append({**computed, "computed_at": datetime.now(UTC)})
+            row = _Row(computed)
+        for media in copies:
+            if row.vpdq and not media.vpdq:
+                media.vpdq = row.vpdq
+            if media.text is None and (row.text is not None or row.error):
+                media.text = row.text or ""  # a file that could not be read is not tried again
+    if new_rows:
+        conn.execute(dialect_insert(conn, tm.media_features).on_conflict_do_nothing(), new_rows)
+    return len(new_rows)
+
+
+class _Row:
+    """A computed row read like a stored one."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.vpdq, self.text, self.error = values["vpdq"], values["text"], values["error"]

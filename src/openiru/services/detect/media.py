@@ -1,0 +1,184 @@
+"""Media files into banks and against banks: images, videos and documents.
+
+``openiru bank add FILE… --bank NAME`` hashes each file by what it is: an image gives its PDQ
+hash and MD5, a video its vPDQ signal (ThreatExchange's ``VideoVPDQSignal``) and MD5, a PDF
+or EPUB its MD5 and the text of each page as a known text (item ``<name> p.<n>``), so that a
+re-made copy of the document is found page by page; any other file its MD5.
+
+``openiru match FILE`` on a video looks its vPDQ signal up among the banks' ``vpdq`` items
+(:class:`~openiru.detect.video_match.VideoIndex`: every bank video's frame hashes in one PDQ
+index) and reports, per matched item, the query-match and compare-match percentages and the
+matched time ranges in both videos; on a document, its pages' text against the known texts
+and lexicons (:class:`~openiru.detect.media_text.MediaTextMatcher`, with the pages and an
+excerpt).  MD5/SHA-256 and PDQ look-ups stay those of :mod:`.match`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from ...detect.documents import DocumentError, document_kind, document_pages, join_pages
+from ...detect.evidence import ScanMedia, ScanPost
+from ...detect.media_text import MediaTextMatcher
+from ...detect.pdq import pdq_of_file
+from ...detect.video import VideoFrameHash, VideoHashError, from_signal, hash_video, to_signal
+from ...detect.video_match import VideoIndex
+from ...detect.video_matcher import VIDEO_SUFFIXES
+from ...errors import ConfigError, NotFoundError
+from ...interop.hashlists import HashRecord
+from ...sources.media import guess_mime, hash_file
+from ...store import tables_detect as td
+from ..access.change_audit import audited_import
+from .banks import ImportSummary, add_records, ensure_bank, load_ruleset, ruleset_changed
+
+#: pages shorter than this (normalised or not) are not worth a known-text item
+MIN_PAGE_CHARS = 80
+
+
+def file_kind(path: Path) -> str:
+    """``video``, ``document``, ``image`` or ``file``, from the name and the first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+    mime = guess_mime(path, head) or ""
+    if mime.startswith("video/") or path.suffix.lower() in VIDEO_SUFFIXES:
+        return "video"
+    if document_kind(str(path), mime):
+        return "document"
+    return "image" if mime.startswith("image/") else "file"
+
+
+def file_records(path: Path, item: str | None = None, label: str | None = None) -> tuple[str, list[HashRecord]]:
+    """The kind of a file and the bank records it gives (see the module's docstring)."""
+    if not path.is_file():
+        raise NotFoundError(f"{path}: no such file")
+    kind = file_kind(path)
+    name = item or path.name
+    media = hash_file(path)
+    records = [HashRecord("md5", media.md5 or "", name, label, source=path.name)]
+    if kind == "image":
+        try:
+            pdq, _quality = pdq_of_file(path)
+            records.insert(0, HashRecord("pdq", pdq, name, label, source=path.name))
+        except (OSError, ValueError, SyntaxError):
+            kind = "file"  # not a decodable image after all
+    elif kind == "video":
+        try:
+            records.insert(0, HashRecord("vpdq", to_signal(hash_video(path)), name, label, source=path.name))
+        except VideoHashError as exc:
+            raise ConfigError(f"{path.name}: {exc}") from None
+    elif kind == "document":
+        try:
+            pages = document_pages(path, document_kind(str(path), media.mime))
+        except DocumentError as exc:
+            raise ConfigError(str(exc)) from None
+        records += [HashRecord("text", " ".join(page.split()), f"{name} p.{n}", label, source=path.name)
+                    for n, page in enumerate(pages, start=1) if len(page.strip()) >= MIN_PAGE_CHARS]
+    return kind, records
+
+
+@audited_import("bank.add", "bank")
+def add_files(engine: sa.Engine, paths: Sequence[Path], bank: str, *, label: str | None = None,
+              item: str | None = None, purpose: str | None = None) -> ImportSummary:
+    """Hash media files into a bank (created if new); counts as an import of ``paths``."""
+    summary = ImportSummary(", ".join(str(p) for p in paths), bank)
+    records: list[HashRecord] = []
+    for path in paths:
+        records += file_records(Path(path), item if len(paths) == 1 else None, label)[1]
+    with engine.begin() as conn:
+        ensure_bank(conn, bank, "mixed", purpose)
+        summary.added, summary.existing, summary.removed = add_records(conn, bank, records)
+        if summary.added:
+            ruleset_changed(conn)
+    return summary
+
+
+def _items(conn: sa.Connection, kind: str, banks: Sequence[str] | None) -> list[sa.Row[Any]]:
+    t = td.detect_bank_items
+    stmt = sa.select(t.c.id, t.c.bank, t.c.value, t.c.item, t.c.label, t.c.organisation, t.c.outlet,
+                     t.c.status).where(t.c.kind == kind)
+    if banks:
+        stmt = stmt.where(t.c.bank.in_(list(banks)))
+    return list(conn.execute(stmt.order_by(t.c.id)))
+
+
+def _item_dict(row: sa.Row[Any], kind: str) -> dict[str, Any]:
+    return {"bank": row.bank, "item": row.item, "label": row.label, "organisation": row.organisation,
+            "outlet": row.outlet, "item_id": row.id, "status": row.status, "kind": kind}
+
+
+def match_video(engine: sa.Engine, features: list[VideoFrameHash],
+                banks: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The banks' vPDQ items this video matches, best first, with percentages and time ranges."""
+    b = td.detect_banks
+    with engine.connect() as conn:
+        rows = _items(conn, "vpdq", banks)
+        settings = {r.name: (r.pdq_max_distance, r.pdq_min_quality) for r in conn.execute(
+            sa.select(b.c.name, b.c.pdq_max_distance, b.c.pdq_min_quality))}
+    videos, kept = [], []
+    for row in rows:
+        try:
+            videos.append((str(len(kept)), from_signal(row.value)))
+            kept.append(row)
+        except ValueError:
+            continue
+    if not kept:
+        return []
+    quality = min(settings.get(r.bank, (31, 50))[1] for r in kept)
+    radius = max(settings.get(r.bank, (31, 50))[0] for r in kept)
+    out = []
+    for m in VideoIndex(videos, min_quality=quality).search(features, radius):
+        if m.is_match():
+            out.append({**_item_dict(kept[int(m.key)], "vpdq"),
+                        "query_match_percent": round(m.query_match_percent, 2),
+                        "compared_match_percent": round(m.compared_match_percent, 2),
+                        "query_ranges": [list(r) for r in m.query_ranges],
+                        "compared_ranges": [list(r) for r in m.compared_ranges]})
+    return out
+
+
+def match_document(engine: sa.Engine, path: Path, banks: Sequence[str] | None = None) -> dict[str, Any]:
+    """``{"pages": n, "matches": [...]}``: known texts and lexicon terms in a document's pages."""
+    with engine.connect() as conn:
+        ruleset = load_ruleset(conn, include_pdq=False)
+    if banks:
+        ruleset.items = [i for i in ruleset.items if i.bank in banks]
+        ruleset.terms = [t for t in ruleset.terms if t.lexicon in banks]
+    kind = document_kind(str(path), guess_mime(path)) or "pdf"
+    pages = document_pages(path, kind)
+    mime = {"pdf": "application/pdf", "epub": "application/epub+zip"}[kind]
+    media = ScanMedia("input", path=str(path), mime=mime, text=join_pages(pages))
+    results = MediaTextMatcher(ruleset).scan([ScanPost("match", "input", "input", media=[media])], [""])[0]
+    matches = []
+    for hit in results:
+        found = {"bank": hit.bank, "item": hit.item, "label": hit.label, "item_id": hit.item_id,
+                 "kind": hit.matcher}
+        if hit.similarity is not None:
+            found["similarity"] = hit.similarity
+        if hit.term is not None:
+            found["term"] = hit.term
+        found.update({k: v for k, v in hit.detail.items() if k in ("origin", "pages", "page", "excerpt")})
+        matches.append(found)
+    return {"pages": len(pages), "matches": matches}
+
+
+def file_matches(engine: sa.Engine, path: Path, banks: Sequence[str] | None = None) -> dict[str, Any]:
+    """What a video or a document adds to a file's result in ``openiru match``: its media kind,
+    and its vPDQ or text matches (``error`` where the file could not be read)."""
+    kind = file_kind(path)
+    if kind == "video":
+        try:
+            features = hash_video(path)
+        except VideoHashError as exc:
+            return {"media": kind, "error": str(exc)}
+        return {"media": kind, "frames": len(features), "matches": match_video(engine, features, banks)}
+    if kind == "document":
+        try:
+            found = match_document(engine, path, banks)
+        except DocumentError as exc:
+            return {"media": kind, "error": str(exc)}
+        return {"media": kind, **found}
+    return {"media": kind, "matches": []}
