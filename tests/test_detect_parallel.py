@@ -16,6 +16,7 @@ import scipy.sparse as sp
 from datasketch import MinHash, MinHashLSH
 
 from openiru.detect import classifier as clf
+from openiru.detect import parallel as detect_parallel
 from openiru.detect.evidence import ScanMedia, ScanPost, ScanResult
 from openiru.detect.lexicon import Term
 from openiru.detect.neardup import NUM_PERM, SHINGLE, KnownText, KnownTextIndex
@@ -157,7 +158,7 @@ def test_scan_service_with_workers_equals_one_process(tmp_path: Path, monkeypatc
             super().__init__(*args, **kwargs)
             started.append(self.workers)
 
-    monkeypatch.setattr(detect_scan, "ParallelScanner", Counted)
+    monkeypatch.setattr(detect_parallel, "ParallelScanner", Counted)  # the scan imports it when it runs
     results = []
     for workers in (1, 2):
         engine = open_database(f"sqlite:///{tmp_path / f'w{workers}.db'}")

@@ -223,3 +223,55 @@ def test_the_child_dies_with_the_parent(tmp_path: Path) -> None:
             parent.kill()
             parent.wait()
         parent.stderr.close()  # type: ignore[union-attr]
+
+
+def test_the_posts_go_to_the_hooks_that_want_them(engine: sa.Engine, tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hook's ``wants()``: "none" gets no posts from the child, "media" only those with a
+    local file to store (none in a twarc2 export), a hook without it every post."""
+    from openiru.services.collect.ingest import posts_wanted
+    from openiru.services.collect.media import ingest_hook as media_hook
+
+    path = bench.write_twarc2(tmp_path / "t.jsonl", 600, seed=3)
+    _in_child(monkeypatch, True)
+    got: dict[str, list[Post]] = {"none": [], "media": [], "all": []}
+
+    def hook_for(wants: str) -> Any:
+        def hook(conn: sa.Connection, posts: list[Post]) -> None:
+            got[wants].extend(posts)
+        if wants != "all":
+            hook.wants = lambda: wants  # type: ignore[attr-defined]
+        return hook
+
+    assert posts_wanted([]) == "none" and posts_wanted([media_hook(engine)]) == "media"
+    assert posts_wanted([hook_for("none"), hook_for("all")]) == "all"
+    summary = ingest_path(engine, path, "twarc2", batch_size=200, after_batch=[hook_for("none"), hook_for("media")])
+    assert summary.posts > 600 and got["none"] == [] and got["media"] == []
+    got["none"].clear()
+    again = open_database(f"sqlite:///{tmp_path / 'again.db'}")
+    try:
+        ingest_path(again, path, "twarc2", batch_size=200, after_batch=[hook_for("none"), hook_for("all")])
+    finally:
+        again.dispose()
+    assert len({p.key for p in got["all"]}) == summary.posts and got["none"] == got["all"]
+
+
+def test_the_detect_hook_wants_posts_only_with_rules(engine: sa.Engine, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from openiru.services.detect import banks
+    from openiru.services.detect.scan import ingest_hook
+
+    assert ingest_hook(engine).wants() == "none"  # type: ignore[attr-defined]  # an empty database
+    lexicon = tmp_path / "lex.csv"
+    lexicon.write_text("term,language,kind,label\nbulletin,en,term,bench\n", encoding="utf-8")
+    banks.import_lexicon(engine, lexicon)
+    hook = ingest_hook(engine)
+    assert hook.wants() == "all"  # type: ignore[attr-defined]
+    path = bench.write_twarc2(tmp_path / "t.jsonl", 300, seed=4)
+    _in_child(monkeypatch, True)
+    summary = ingest_path(engine, path, "twarc2", batch_size=100)  # the registered hooks, detect among them
+    with engine.connect() as conn:
+        unscanned = conn.execute(sa.select(sa.func.count()).select_from(schema.posts)
+                                 .where(schema.posts.c.scanned_at.is_(None))).scalar_one()
+        hits = conn.execute(sa.text("select count(*) from detect_hits")).scalar_one()
+    assert summary.posts > 300 and unscanned == 0 and hits > 0

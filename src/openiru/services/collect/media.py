@@ -102,4 +102,5 @@ def ingest_hook(engine: sa.Engine) -> Callable[[sa.Connection, list[Post]], None
     def hook(conn: sa.Connection, posts: list[Post]) -> None:
         store.put_media(m for post in posts for m in post.media)
 
+    hook.wants = lambda: "media"  # type: ignore[attr-defined]  # only posts with media to store (ingest.py)
     return hook

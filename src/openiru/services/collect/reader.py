@@ -230,6 +230,14 @@ def _pack_posts(posts: list[Post]) -> Any:
               for m in p.media] if p.media else None, p.raw, p.metadata) for p in posts]
 
 
+def _wanted(posts: list[Post], which: bool | str) -> list[Post]:
+    """Every post, or with ``"media"`` those with a local file to store (what
+    :meth:`~openiru.services.collect.media.MediaStore.put_media` takes)."""
+    if which != "media":
+        return posts
+    return [p for p in posts if p.media and any(not m.missing and m.sha256 and m.path for m in p.media)]
+
+
 def _key(key: PostKey | AccountKey | None) -> tuple[str, str] | None:
     if key is None:
         return None
@@ -286,7 +294,7 @@ def child_main(conn: Connection) -> None:
 
 
 def _read_and_send(conn: Connection, source: Source, strict: bool, batch_size: int, sqlite: bool,
-                   with_posts: bool, parent_pid: int) -> None:
+                   with_posts: bool | str, parent_pid: int) -> None:
     _die_with_parent(parent_pid)
     gc.disable()  # as in the parent: millions of short-lived acyclic objects
     summary = ReadCounts()
@@ -309,7 +317,8 @@ def _read_and_send(conn: Connection, source: Source, strict: bool, batch_size: i
         if flush is not None:  # none of it still to apply: each batch took its own
             widened.update((k, v) for k, v in flush.times.items() if v[2])
         send(_fast_dumps(("batch", (rows.accounts, rows.avatars, rows.media, rows.posts, rows.links, rows.edges),
-                          _pack_posts(batch.posts) if with_posts else None,
+                          _pack_posts(_wanted(batch.posts, with_posts)) if with_posts not in (False, "none")
+                          else None,
                           widened or None, summary.posts_read)))
         if conn.poll():  # the parent asked to stop (Ctrl-C): what is read so far is sent
             raise Stop
@@ -354,9 +363,11 @@ def _seen(times: dict[tuple[str, str], list[Any]] | None) -> SeenTimes | None:
 
 
 def read_in_child(source: Source, summary: IngestSummary, strict: bool, batch_size: int, sqlite: bool,
-                  with_posts: bool, writer: Writer) -> None:
+                  with_posts: bool | str, writer: Writer) -> None:
     """Read ``source`` in a child process; write each batch here, in order, through
     ``writer`` (whose ``seen_times`` become the child's, still to apply, at the end).
+    ``with_posts``: which of each batch's posts come too, for the ingest hooks: ``"all"``
+    (or True), ``"media"`` (those with media to store) or ``"none"`` (or False).
 
     Fills ``summary``'s reading counts, and raises what the reading raised (after every
     batch read before it is written).

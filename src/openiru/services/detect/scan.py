@@ -25,21 +25,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ...detect.evidence import ScanMedia, ScanPost, ScanResult
-from ...detect.parallel import ParallelScanner
-from ...detect.pipeline import Detector
 from ...model import Post, utc
 from ...store import schema
 from ...store import tables_detect as td
 from ...store.writer import dialect_insert
-from ..collect.media import MediaStore
-from .banks import load_ruleset, ruleset_version
-from .features import fill_media_features
-from .store import hash_missing_pdq, item_counts, load_posts, write_results
+
+if TYPE_CHECKING:
+    from ...detect.evidence import ScanPost, ScanResult
+    from ...detect.parallel import ParallelScanner
+    from ...detect.pipeline import Detector
+
+# Detection itself (the matchers, numba kernels, the media features) is imported where it
+# runs, not here: every import loads this module for its ingest hook (the entry point),
+# and an import into a database without rules never needs it (~2 s of imports saved).
 
 BATCH_SIZE = 2000
 QUARANTINE_MIN = 50
@@ -70,6 +72,8 @@ class ScanSummary:
 def build_detector(conn: sa.Connection) -> Detector:
     """The ruleset in the database (banks, lexicons, active classifier), compiled; PDQ items
     come packed from the on-disk cache of :func:`~openiru.services.detect.match.pdq_bank_index`."""
+    from ...detect.pipeline import Detector
+    from .banks import load_ruleset
     from .classifier import active_model  # late: scikit-learn only when a model exists
     from .match import item_lookup, pdq_bank_index
 
@@ -109,6 +113,8 @@ class Quarantine:
                 batch[item_id] += 1
         if not batch:
             return []
+        from .store import item_counts
+
         unknown = [i for i in batch if i not in self.baseline]
         if unknown:
             t = td.detect_bank_items
@@ -186,6 +192,10 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
     local images, quarantine and writing results stay in this process, one
     transaction per batch as before.
     """
+    from ...detect.parallel import ParallelScanner
+    from .banks import ruleset_version
+    from .store import hash_missing_pdq, load_posts, write_results
+
     started = time.perf_counter()
     summary = ScanSummary()
     if workers is None:  # forking from a server's worker thread could inherit other threads' locks
@@ -215,7 +225,6 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
                 after = keys[-1]
                 posts = load_posts(conn, keys)
                 summary.media_hashed += hash_missing_pdq(conn, posts)
-                fill_media_features(conn, posts)  # vPDQ, OCR and document text, read once and stored
                 more = len(keys) == size and (limit is None or summary.posts + size < limit)
                 if parallel is None and workers > 1 and more and not detector.ruleset.empty and _forkable(engine):
                     # forked before this process runs any PDQ search (see openiru.detect.parallel)
@@ -238,6 +247,8 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
 
 def scan_post_objects(posts: list[Post]) -> list[ScanPost]:
     """ScanPosts from freshly imported domain posts (the ingest hook's input)."""
+    from ...detect.evidence import ScanMedia, ScanPost
+
     out = []
     for post in posts:
         media = [ScanMedia(m.key, m.sha256, m.md5, m.pdq, m.pdq_quality, m.path, m.mime)
@@ -247,21 +258,47 @@ def scan_post_objects(posts: list[Post]) -> list[ScanPost]:
     return out
 
 
+def has_rules(conn: sa.Connection) -> bool:
+    """Whether the database holds anything to detect with: a bank item, a lexicon term or an
+    active model (else the compiled ruleset is empty, :attr:`Ruleset.empty`); three
+    look-ups on indexed tables, no detection code loaded."""
+    for stmt in (sa.select(td.detect_bank_items.c.id).limit(1),
+                 sa.select(td.detect_lexicon_terms.c.id).limit(1),
+                 sa.select(td.detect_models.c.version).where(td.detect_models.c.active.is_(True)).limit(1)):
+        if conn.execute(stmt).first() is not None:
+            return True
+    return False
+
+
 def ingest_hook(engine: sa.Engine) -> Callable[[sa.Connection, list[Post]], None]:
     """Entry point of ``openiru.ingest_hooks``: scan each imported batch in its transaction.
 
-    The ruleset is compiled on the first batch; with no banks, lexicons or model
-    the hook does nothing (the posts stay unscanned for a later ``openiru scan``).
+    The ruleset is compiled on the first batch, or found empty when the import asks
+    what the hook wants (``hook.wants``, before reading: no banks, lexicons or model);
+    with an empty one the hook does nothing (the posts stay unscanned for a later
+    ``openiru scan``) and the import need not hand it the posts.
     """
     state: dict[str, Any] = {}
 
+    def wants() -> str:
+        """``"all"`` posts, or ``"none"`` when the ruleset is empty (decided now, for good)."""
+        if "detector" not in state:
+            with engine.connect() as conn:
+                if not has_rules(conn):
+                    state["detector"] = None
+        return "none" if "detector" in state and state["detector"] is None else "all"
+
     def hook(conn: sa.Connection, posts: list[Post]) -> None:
         if "detector" not in state:
-            state["detector"] = build_detector(conn)
-            state["quarantine"] = Quarantine(established_before=previous_scan_time(conn, record=False))
-        detector: Detector = state["detector"]
-        if detector.ruleset.empty or not posts:
+            state["detector"] = build_detector(conn) if has_rules(conn) else None
+            if state["detector"] is not None:
+                state["quarantine"] = Quarantine(established_before=previous_scan_time(conn, record=False))
+        detector: Detector | None = state["detector"]
+        if detector is None or detector.ruleset.empty or not posts:
             return
+        from ..collect.media import MediaStore
+        from .store import hash_missing_pdq, write_results
+
         seen: set[tuple[str, str]] = set()
         unique = []
         for p in posts:
@@ -271,9 +308,9 @@ def ingest_hook(engine: sa.Engine) -> Callable[[sa.Connection, list[Post]], None
         MediaStore().put_media(m for p in unique for m in p.media)  # PDQ reads the store only
         scan_posts = scan_post_objects(unique)
         hash_missing_pdq(conn, scan_posts)
-        fill_media_features(conn, scan_posts)  # vPDQ, OCR and document text, read once and stored
         results = detector.scan(scan_posts)
         state["quarantine"].check(conn, detector, results)
         write_results(conn, results)
 
+    hook.wants = wants  # type: ignore[attr-defined]
     return hook
