@@ -13,12 +13,15 @@ mid-response).  ``requests`` records every request (method, path, query, headers
 
 from __future__ import annotations
 
+import hashlib
 import json
 import queue
+import re
 import threading
 import time
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -64,6 +67,9 @@ X_USER = {"id": "900001", "name": "Example Circle", "username": "examplecircle",
           "created_at": "2025-01-01T00:00:00.000Z"}
 
 
+_ZERONET_PATH = re.compile(r"^/(1[A-Za-z0-9]{25,34}|[a-z0-9-]+\.bit)/(.+)$")
+
+
 def _rc_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -80,6 +86,8 @@ class FakeServer:
         self.requests: list[tuple[str, str, dict[str, list[str]], dict[str, str]]] = []
         self.valid_tokens = {"rc-token-1"}
         self.logins = 0
+        self.zeronet: dict[str, dict[str, bytes]] = {}
+        self.zeronet_tampered: dict[str, bytes] = {}  # served instead of the file content.json describes
         self.subscribers: list[queue.Queue[Any]] = []
         self.heartbeat_s = 0.2
         self.closing = False
@@ -107,6 +115,13 @@ class FakeServer:
         for subscriber in list(self.subscribers):
             subscriber.put(item)
         return item
+
+    def add_zeronet_site(self, folder: Path) -> str:
+        """A ZeroNet site folder served as a ZeroNet client's UI server serves it; its address."""
+        files = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+        address = str(json.loads(files["content.json"])["address"])
+        self.zeronet[address] = files
+        return address
 
     def drop_streams(self) -> None:
         """Close every open stream (the server restarts)."""
@@ -166,6 +181,9 @@ class FakeServer:
             return self.mastodon(h, parts.path, query)
         if parts.path.startswith("/api/v1/"):
             return self.rocketchat(h, parts.path, query, body)
+        site = _ZERONET_PATH.match(parts.path)
+        if site and site.group(1) in self.zeronet:
+            return self.zeronet_file(h, site.group(1), site.group(2))
         if parts.path == "/feed.xml":
             return self.feed(h)
         if parts.path == "/atom.xml":
@@ -214,6 +232,23 @@ class FakeServer:
             headers["Link"] = (f'<{base}?max_id={page[-1]["id"]}>; rel="next", '
                                f'<{base}?min_id={page[0]["id"]}>; rel="prev"')
         self.send(h, 200, page, headers)
+
+    def zeronet_file(self, h: BaseHTTPRequestHandler, address: str, inner: str) -> None:
+        """A site file (a ZeroNet client serves files that are not HTML as they are); a content.json
+        with the ``sha512``/``size`` of the files it lists as they are now (as if signed again)."""
+        site = self.zeronet[address]
+        data = self.zeronet_tampered.get(inner, site.get(inner))
+        if data is None:
+            return self.send(h, 404, b"Not Found", {"Content-Type": "text/html"})
+        if inner.endswith("content.json"):
+            content = json.loads(data)
+            folder = PurePosixPath(inner).parent
+            for name in list(content.get("files") or {}):
+                real = site.get(str(folder / name).removeprefix("./"))
+                if real is not None:
+                    content["files"][name] = {"sha512": hashlib.sha512(real).hexdigest()[:64], "size": len(real)}
+            data = json.dumps(content).encode()
+        self.send(h, 200, data, {"Content-Type": "application/json"})
 
     def stream(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
         """Mastodon's server-sent events: ``:)`` on connect, ``event: update`` / ``data: <Status>``

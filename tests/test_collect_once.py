@@ -173,3 +173,61 @@ def test_the_installed_command_end_to_end(fake: FakeServer, tmp_path: Path) -> N
         assert len(stored(engine)) == 100 == len(set(stored(engine)))
     finally:
         engine.dispose()
+
+
+FIXTURES = Path(__file__).parent / "fixtures" / "zeronet"
+
+
+def test_zeronet_site_collected_once_then_only_changed_files(fake: FakeServer, sqlite_url: str) -> None:
+    address = fake.add_zeronet_site(FIXTURES / "blog")
+    site = fake.zeronet[address]
+    cli("watch", "add", "zeronet", address, "--server", fake.url, "--db", sqlite_url)
+    [first] = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
+    assert (first["errors"], first["new_posts"], first["problems"]) == ([], 2, 1)  # a draft has no date
+    assert first["checkpoint"]["files"].keys() == {"data/data.json"}
+    assert "no target due" in cli("collect", "--once", "--db", sqlite_url)
+    engine = open_database(sqlite_url)
+    try:
+        assert sorted(stored(engine)) == [f"{address}/post/{n}" for n in (1, 3)]
+        time_passes(engine)
+        [again] = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
+        assert (again["new_posts"], again["posts_read"], again["pages"]) == (0, 0, 0)  # unchanged: no file read
+        data = json.loads(site["data/data.json"])
+        data["post"].insert(0, {"post_id": 4, "title": "Fourth", "date_published": 1772880000, "body": "New text."})
+        site["data/data.json"] = json.dumps(data).encode()
+        time_passes(engine)
+        [new] = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
+        assert new["new_posts"] == 1 and new["errors"] == []
+        assert len(stored(engine)) == 3 == len(set(stored(engine)))
+        with engine.connect() as conn:  # the owner named as the importer names it
+            assert conn.execute(sa.select(schema.posts.c.account_id).distinct()).scalars().all() == [
+                "lantern@zeroid.bit"]
+    finally:
+        engine.dispose()
+    requested = [r[1] for r in fake.requests if r[1].startswith(f"/{address}/")]
+    assert requested.count(f"/{address}/data/data.json") == 2  # read when new and when changed only
+
+
+def test_zeronet_follows_includes_and_reads_a_mismatched_file_only_once_it_matches(fake: FakeServer,
+                                                                          sqlite_engine: sa.Engine) -> None:
+    address = fake.add_zeronet_site(FIXTURES / "talk")
+    site = fake.zeronet[address]
+    users = sorted({k.split("/")[2] for k in site if k.startswith("data/users/1")})
+    listing = json.loads(site["data/users/content.json"])  # users' content.json included by the site
+    listing["includes"] = {f"{u}/content.json": {} for u in users}
+    site["data/users/content.json"] = json.dumps(listing).encode()
+    tampered = f"data/users/{users[0]}/data.json"
+    fake.zeronet_tampered[tampered] = site[tampered].replace(b"}", b" }", 1)
+    watchlist.add(sqlite_engine, "zeronet", address, fake.url)
+    clock = [datetime.now(UTC)]
+    scheduler = Scheduler(sqlite_engine, clock=lambda: clock[0])
+    [result] = scheduler.run_due()
+    # as the import of the same folder (5 posts, 2 problems) less the tampered file's 3 posts, plus its problem
+    assert (result.errors, result.new_posts, result.problems) == ([], 2, 3)
+    assert set(result.checkpoint["files"]) == {f"data/users/{u}/data.json" for u in users[1:]}
+    fake.zeronet_tampered.clear()  # the client has the signed file now: read at the next poll
+    clock[0] += timedelta(hours=1)
+    [later] = scheduler.run_due()
+    assert later.new_posts == 3 and len(later.checkpoint["files"]) == len(users)
+    kinds = {pid.split("/")[1] for pid in stored(sqlite_engine)}
+    assert kinds == {"topic", "comment"} and len(stored(sqlite_engine)) == result.new_posts + later.new_posts

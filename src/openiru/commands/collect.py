@@ -15,11 +15,11 @@ watch_app = typer.Typer(help="The watchlist: targets collected live on a schedul
 
 @watch_app.command("add")
 def watch_add(
-    connector: Annotated[str, typer.Argument(help="mastodon, rocketchat, x, telegram, feed or web.")],
+    connector: Annotated[str, typer.Argument(help="mastodon, rocketchat, x, telegram, feed, web or zeronet.")],
     target: Annotated[str, typer.Argument(help="Mastodon public|local|tag:NAME|account:ACCT (stream:public|local|"
                                                "tag:NAME: streamed under a running collect); Rocket.Chat "
                                                "channel:NAME; X search:QUERY|user:HANDLE; Telegram @name; "
-                                               "feed/web a URL.")],
+                                               "feed/web a URL; ZeroNet a site address.")],
     server: Annotated[str | None, typer.Option(help="Server URL (Mastodon, Rocket.Chat).")] = None,
     every: Annotated[str | None, typer.Option(help="Poll interval: 90, 30s, 15m, 2h, 1d (default 15m).")] = None,
     label: Annotated[str | None, typer.Option(help="A label for the target.")] = None,
