@@ -41,11 +41,10 @@ def db_path(benign: int) -> None:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from openiru.services.graph.load import load_graph
-
     from openiru.graph.synthetic import small_ecosystem_rows
     from openiru.model import Account, AccountKey, AccountStatus, Media, Mention, Post, PostKey
     from openiru.services.collect.ingest import ingest_source
+    from openiru.services.graph.load import load_graph
     from openiru.sources.base import Record, Source
     from openiru.store.db import open_database
 
@@ -177,9 +176,8 @@ def db_posts_path(n_posts: int, seed: int) -> None:
     import os
     from pathlib import Path
 
-    from openiru.services.graph.load import load_graph
-
     from openiru.graph.ranking import rank_accounts as rank
+    from openiru.services.graph.load import load_graph
     from openiru.store.db import open_database
 
     out = Path(__file__).parent / "out"

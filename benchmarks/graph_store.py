@@ -24,13 +24,12 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from openiru.services.graph.analysis import key_accounts
-from openiru.services.graph.load import load_graph
-
 from openiru.graph import neardup
 from openiru.graph.content import MIN_TEXT_TOKENS, normalise_text
 from openiru.graph.data import PostCode
 from openiru.graph.ranking import rank_accounts
+from openiru.services.graph.analysis import key_accounts
+from openiru.services.graph.load import load_graph
 from openiru.store.db import open_database
 
 TARGET_SECONDS = 120.0

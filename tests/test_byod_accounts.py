@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from openiru.services.graph.account_lists import import_account_list, listed_accounts
-from openiru.services.graph.analysis import list_seeds
 
 from openiru.cli import main
 from openiru.errors import ConfigError
 from openiru.model import Account, AccountKey, Mention, Post, PostKey
 from openiru.services.collect.ingest import ingest_source
+from openiru.services.graph.account_lists import import_account_list, listed_accounts
+from openiru.services.graph.analysis import list_seeds
 from openiru.sources.account_lists import Entry, parse_entry, read_account_list
 from openiru.sources.base import Problem
 from openiru.store import schema

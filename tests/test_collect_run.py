@@ -228,9 +228,8 @@ def test_a_job_runs_once_across_two_real_processes(db_url: str, tmp_path: Path) 
 
 
 def test_accounts_listed_for_watching_become_targets(sqlite_engine: sa.Engine, tmp_path: Path) -> None:
-    from openiru.services.graph.account_lists import import_account_list
-
     from openiru.services.collect.listed import watch_listed
+    from openiru.services.graph.account_lists import import_account_list
 
     for platform, handles in (("mastodon", ["editor@fedi.example"]), ("x", ["@examplecircle"]),
                               ("telegram", ["examplecircle_news"]), ("rocketchat", ["circle.editor"])):

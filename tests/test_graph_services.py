@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
-from openiru.services.graph.load import detection_results, domain_registry, load_graph
 
 from openiru.errors import NotFoundError
 from openiru.model import Account, AccountKey, Media, Mention, Post, PostKey
 from openiru.services.collect.ingest import ingest_source
 from openiru.services.graph import analysis as graph_service
+from openiru.services.graph.load import detection_results, domain_registry, load_graph
 from openiru.sources.base import Record
 from source_support import ListSource
 

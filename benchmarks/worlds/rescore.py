@@ -15,9 +15,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from openiru.services.graph.load import load_graph  # noqa: E402
-
 from openiru.services.graph import analysis as gs  # noqa: E402
+from openiru.services.graph.load import load_graph  # noqa: E402
 from openiru.store.db import open_database  # noqa: E402
 from worlds.scoring import score_accounts, score_coordination, score_recreated, summarise  # noqa: E402
 
