@@ -194,6 +194,7 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
     """
     from ...detect.parallel import ParallelScanner
     from .banks import ruleset_version
+    from .features import fill_media_features
     from .store import hash_missing_pdq, load_posts, write_results
 
     started = time.perf_counter()
@@ -225,6 +226,7 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
                 after = keys[-1]
                 posts = load_posts(conn, keys)
                 summary.media_hashed += hash_missing_pdq(conn, posts)
+                fill_media_features(conn, posts)  # vPDQ, OCR and document text, read once and stored
                 more = len(keys) == size and (limit is None or summary.posts + size < limit)
                 if parallel is None and workers > 1 and more and not detector.ruleset.empty and _forkable(engine):
                     # forked before this process runs any PDQ search (see openiru.detect.parallel)
@@ -297,6 +299,7 @@ def ingest_hook(engine: sa.Engine) -> Callable[[sa.Connection, list[Post]], None
         if detector is None or detector.ruleset.empty or not posts:
             return
         from ..collect.media import MediaStore
+        from .features import fill_media_features
         from .store import hash_missing_pdq, write_results
 
         seen: set[tuple[str, str]] = set()
@@ -308,6 +311,7 @@ def ingest_hook(engine: sa.Engine) -> Callable[[sa.Connection, list[Post]], None
         MediaStore().put_media(m for p in unique for m in p.media)  # PDQ reads the store only
         scan_posts = scan_post_objects(unique)
         hash_missing_pdq(conn, scan_posts)
+        fill_media_features(conn, scan_posts)  # vPDQ, OCR and document text, read once and stored
         results = detector.scan(scan_posts)
         state["quarantine"].check(conn, detector, results)
         write_results(conn, results)
