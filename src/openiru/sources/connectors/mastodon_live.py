@@ -26,8 +26,8 @@ from typing import Any
 
 import orjson
 
-from ..base import Problem, Record
-from ..mastodon import MALFORMED, MastodonStatusSource
+from ..base import MALFORMED, Problem, Record
+from ..mastodon import MastodonStatusSource
 from .base import Checkpoint, Connector, Page, Target
 from .polite import ConnectorError, PoliteSession
 

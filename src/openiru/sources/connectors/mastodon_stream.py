@@ -57,7 +57,7 @@ def _listener(connector: MastodonConnector, on_open: Callable[[], None],
 
     parser = MastodonStatusSource(connector.path, connector.platform)
 
-    class Listener(StreamListener):  # type: ignore[misc]
+    class Listener(StreamListener):
         def handle_stream(self, response: Any) -> None:
             """Mastodon.py's event parsing and dispatch over a faster read: whatever bytes have
             arrived (``read1``), split into lines, instead of one byte per call (its own loop
@@ -74,10 +74,10 @@ def _listener(connector: MastodonConnector, on_open: Callable[[], None],
                         except UnicodeDecodeError as exc:
                             raise MastodonMalformedEventError("Malformed UTF-8") from exc
                         if line == "":
-                            self._dispatch(event)
+                            self._dispatch(event)  # type: ignore[no-untyped-call]  # Mastodon.py's, untyped
                             event = {}
                         else:
-                            event = self._parse_line(line, event)
+                            event = self._parse_line(line, event)  # type: ignore[no-untyped-call]
             except ReadTimeoutError as exc:
                 raise MastodonReadTimeout("Timed out while reading from server.") from exc
             except (ProtocolError, OSError) as exc:

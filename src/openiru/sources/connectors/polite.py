@@ -33,6 +33,8 @@ import httpx
 import requests
 from requests.adapters import HTTPAdapter
 
+from ...clock import Clock, system_now
+
 #: Statuses retried after a wait: rate limited, and the server errors a retry can cure.
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = 30.0
@@ -102,7 +104,7 @@ class Backoff:
     timeout: float = DEFAULT_TIMEOUT
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
-    now: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    now: Clock = field(default=system_now)
     waits: list[tuple[float, str]] = field(default_factory=list)
     requests: int = 0
     _last: float | None = None
@@ -125,7 +127,7 @@ class Backoff:
             told = max(0.0, int(reset) - self.now().timestamp())
         if told is not None:
             return min(told, self.cap)
-        return min(self.base * (2 ** attempt), self.cap)
+        return min(self.base * (2.0 ** attempt), self.cap)
 
     def wait(self, seconds: float, why: str) -> None:
         self.waits.append((seconds, why))
@@ -152,7 +154,7 @@ class PoliteSession(requests.Session):
         #: The last response handed to the client (its body as the server sent it).
         self.last_response: requests.Response | None = None
 
-    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         kwargs["timeout"] = kwargs.get("timeout") or self.backoff.timeout
         url = url.decode() if isinstance(url, bytes) else url
         if self.rewrite and url.startswith(self.rewrite[0]):
@@ -178,7 +180,7 @@ class PoliteSession(requests.Session):
             return response
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
         """Check the URL against the guard and pin the connection to the checked address, then
         send; redirects come back through here hop by hop."""
         if self.guard is not None:

@@ -23,8 +23,8 @@ from datetime import datetime
 from typing import Any
 
 from ...model import parse_time
-from ..base import Problem, Record
-from ..rocketchat import MALFORMED, RocketChatSource
+from ..base import MALFORMED, Problem, Record
+from ..rocketchat import RocketChatSource
 from .base import Checkpoint, Connector, Page, Target
 from .polite import ConnectorError, PoliteSession
 
