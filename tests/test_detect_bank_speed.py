@@ -9,6 +9,7 @@ behind its back (the count and highest id give it away).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -46,8 +47,7 @@ def test_bulk_import_keeps_file_order_dedup_and_counts(engine: sa.Engine, tmp_pa
     first = detect_banks.import_hash_list(engine, path, "b", kind="pdq", fmt="plain")
     assert (first.added, first.existing, first.errors) == (3000, 2, 0)
     assert _stored(engine, "b") == [("pdq", v, v, "active") for v in values]
-    indexes = {ix["name"] for ix in sa.inspect(engine).get_indexes("detect_bank_items")}
-    assert detect_bulk.SECONDARY_INDEX in indexes  # dropped for the batch, built again
+    assert _unique_index(engine) == ["kind", "value_key", "bank"]  # dropped for the batch, built again
     again = detect_banks.import_hash_list(engine, path, "b", kind="pdq")
     assert (again.added, again.existing) == (0, 3002)
     # a list with a bad line takes the record-by-record reader: the same rows, the line reported
@@ -64,6 +64,94 @@ def test_bulk_import_keeps_file_order_dedup_and_counts(engine: sa.Engine, tmp_pa
                                                      HashRecord("pdq", values[1], item="back")])
     assert counts == (1, 0, 1)
     assert _stored(engine, "b")[-1] == ("pdq", values[1], values[1], "active")
+
+
+def _unique_index(engine: sa.Engine) -> list[str] | None:
+    for ix in sa.inspect(engine).get_indexes("detect_bank_items"):
+        if ix["name"] == detect_bulk.UNIQUE_INDEX:
+            assert ix["unique"]
+            return list(ix["column_names"])
+    return None
+
+
+def test_bulk_paths_agree_with_row_by_row_semantics(engine: sa.Engine, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Index rebuilt with rows already in the table (this bank and another), existing keys read
+    first (pre-filter) or left to ON CONFLICT, records with metadata: the same rows and counts."""
+    monkeypatch.setattr(detect_bulk, "REBUILD_INDEX_FROM", 400)
+    monkeypatch.setattr(detect_bulk, "PREFILTER_FROM", 100)
+    monkeypatch.setattr(detect_bulk, "PREFILTER_RATIO", 5)
+    paths: list[tuple[bool, bool]] = []
+    begin = detect_bulk.BulkInserter._begin
+
+    def spy(self: detect_bulk.BulkInserter, n: int, kind: str | None) -> tuple[bool, set[object] | None]:
+        rebuild, known = begin(self, n, kind)
+        paths.append((rebuild, known is not None))
+        return rebuild, known
+
+    monkeypatch.setattr(detect_bulk.BulkInserter, "_begin", spy)
+    rng = np.random.default_rng(12)
+    values = _hexes(rng.integers(0, 256, size=(1200, 32), dtype=np.uint8))
+    with engine.begin() as conn:
+        detect_banks.ensure_bank(conn, "b", "pdq")
+        detect_banks.ensure_bank(conn, "other", "pdq")
+        assert detect_banks._add_values(conn, "b", "pdq", values[:150]) == (150, 0)       # keys read, none
+        assert detect_banks._add_values(conn, "other", "pdq", values[:150]) == (150, 0)   # same values elsewhere
+        # 900 > 300 rows there: rebuilt; the 150 already in "b" read first; in-batch duplicates dropped
+        batch = values[100:900] + values[100:120] + values[900:1000]
+        assert detect_banks._add_values(conn, "b", "pdq", batch) == (850, 70)
+        # pre-filter without rebuild (1,150 rows there, batch of 250: keys read, ON CONFLICT kept)
+        assert detect_banks._add_values(conn, "b", "pdq", values[950:1200]) == (200, 50)
+        # not pre-filtered (table > 5x the batch): ON CONFLICT decides
+        assert detect_banks._add_values(conn, "b", "pdq", values[1150:1200] + values[:60]) == (0, 110)
+        more = values[:500] + _hexes(rng.integers(0, 256, size=(1000, 32), dtype=np.uint8))
+        records = [HashRecord("pdq", v, item=f"i{k}") for k, v in enumerate(more)]
+        records += [HashRecord("md5", "ab" * 16, item="m"), HashRecord("md5", "ab" * 16, item="dup")]
+        assert detect_banks.add_records(conn, "new", records) == (1501, 1, 0)  # rebuilt, records path
+    assert paths == [(False, True), (False, True), (True, True), (False, True), (False, False), (True, True)]
+    assert _unique_index(engine) == ["kind", "value_key", "bank"]
+    assert _stored(engine, "b") == [("pdq", v, v, "active") for v in values[:1200]]
+    assert len(_stored(engine, "other")) == 150
+    t = td.detect_bank_items
+    with engine.connect() as conn:
+        items = conn.execute(sa.select(t.c.kind, t.c.item).where(t.c.bank == "new").order_by(t.c.id)).all()
+    assert [tuple(r) for r in items] == [("pdq", f"i{k}") for k in range(1500)] + [("md5", "m")]
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # the index enforces uniqueness
+        conn.execute(sa.insert(t).values(bank="b", kind="pdq", value=values[0], value_key=values[0],
+                                         status="active", match_count=0, added_at=sa.func.now()))
+
+
+def test_migration_keeps_items_and_uniqueness(db_url: str) -> None:
+    """0011 on a database with bank items: rows kept, one unique index, duplicates still refused."""
+    from alembic import command
+
+    from openiru.store.db import alembic_config, make_engine, upgrade
+
+    engine = make_engine(db_url)
+    try:
+        cfg = alembic_config(engine)
+        command.upgrade(cfg, "0002_detect_notify")
+        command.upgrade(cfg, "0010_media_features")
+        t = td.detect_bank_items
+        with engine.begin() as conn:
+            conn.execute(sa.insert(t), [{"bank": "b", "kind": "pdq", "value": v, "value_key": v, "status": "active",
+                                         "match_count": 0, "added_at": datetime.now(UTC)} for v in ("aa", "bb")])
+        upgrade(engine)
+        assert _unique_index(engine) == ["kind", "value_key", "bank"]
+        assert [ix["name"] for ix in sa.inspect(engine).get_indexes("detect_bank_items")] == [
+            detect_bulk.UNIQUE_INDEX]
+        assert _stored(engine, "b") == [("pdq", "aa", "aa", "active"), ("pdq", "bb", "bb", "active")]
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(sa.insert(t).values(bank="b", kind="pdq", value="aa", value_key="aa", status="active",
+                                             match_count=0, added_at=sa.func.now()))
+        command.downgrade(cfg, "0010_media_features")
+        inspector = sa.inspect(engine)
+        assert [u["column_names"] for u in inspector.get_unique_constraints("detect_bank_items")] == [
+            ["bank", "kind", "value_key"]]
+        assert "ix_detect_bank_items_kind_value" in {ix["name"] for ix in inspector.get_indexes("detect_bank_items")}
+        assert len(_stored(engine, "b")) == 2
+    finally:
+        engine.dispose()
 
 
 def _brute(bank_rows: list[tuple[int, str, np.ndarray]], limits: dict[str, int], queries: np.ndarray,

@@ -55,8 +55,9 @@ detect_bank_items = sa.Table(
     sa.Column("match_count", sa.Integer, nullable=False, default=0),
     sa.Column("quarantined_at", TS),
     sa.Column("added_at", TS, nullable=False),
-    sa.UniqueConstraint("bank", "kind", "value_key", name="uq_detect_bank_items_value"),
-    sa.Index("ix_detect_bank_items_kind_value", "kind", "value_key"),
+    # unique per bank; also the matcher's (kind, value_key) look-up; a bulk import drops and
+    # builds it once (services/detect/bulk.py)
+    sa.Index("uq_detect_bank_items_value", "kind", "value_key", "bank", unique=True),
 )
 
 detect_lexicon_terms = sa.Table(

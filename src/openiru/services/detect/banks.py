@@ -194,7 +194,7 @@ def _plain_pdq_values(path: Path, fmt: str, kind: str | None) -> list[str] | Non
     except (OSError, UnicodeDecodeError):
         return None
     values = [v for v in map(str.strip, text.split("\n")) if v and v[0] != "#"]
-    if any(len(v) != 64 for v in values):
+    if values and set(map(len, values)) != {64}:
         return None
     joined = "".join(values)
     if not joined.isascii():

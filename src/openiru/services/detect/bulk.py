@@ -1,16 +1,23 @@
 """Bulk insertion of bank items: a million hashes in seconds, not a minute.
 
-Row-by-row ``INSERT ... RETURNING`` through SQLAlchemy spent most of a large
-``openiru bank import`` building parameter dictionaries and processing each bound
-value.  Here rows go as plain tuples into a staging table (``executemany`` on
-SQLite, ``COPY`` through psycopg's ``cursor.copy`` on PostgreSQL), and one
-``INSERT INTO detect_bank_items ... SELECT ... ORDER BY <staging order>
-ON CONFLICT DO NOTHING`` moves them across: items keep the order of the file
-(ids ascend with it), the first of duplicate values is kept, and the statement's
-row count says how many were new.  For a large batch the secondary index on
-``(kind, value_key)`` is dropped first and built once at the end (a sort instead
-of a million random B-tree insertions), inside the same transaction, when the batch
-outnumbers the rows already there.
+Rows go as plain tuples into a staging table (``executemany`` on SQLite, ``COPY``
+through psycopg's ``cursor.copy`` on PostgreSQL), and one ``INSERT INTO
+detect_bank_items ... SELECT ... ORDER BY <staging order> ON CONFLICT DO NOTHING``
+moves them across: items keep the order of the file (ids ascend with it), the first
+of duplicate values is kept, and the count of rows moved says how many were new.
+
+Two things keep a large batch cheap:
+
+* duplicates are dropped before staging: within the batch by a dict (first one
+  kept), and, when the bank is not much larger than the batch, against the bank's
+  keys read in one query (a million probes of the unique index cost ~5x more than
+  reading the keys), so a re-import stages nothing;
+* the one index, the unique ``(kind, value_key, bank)``, is dropped first and built
+  once at the end (a sort instead of a million random B-tree insertions), inside the
+  same transaction, when the batch outnumbers the rows already there.  Dropping it
+  takes the write lock first (SQLite's writer lock, PostgreSQL's exclusive table
+  lock), so the keys read next are every key there is and no other writer adds one
+  before the index is back.
 """
 
 from __future__ import annotations
@@ -28,9 +35,14 @@ from ...store.writer import dialect_insert
 
 STAGE = "openiru_bank_stage"
 COLUMNS = ("kind", "value", "value_key", "item", "label", "organisation", "outlet", "source", "language")
-#: From this many rows on, the (kind, value_key) index is rebuilt once instead of maintained per row.
+#: From this many rows on, the unique index is rebuilt once instead of maintained per row.
 REBUILD_INDEX_FROM = 50_000
-SECONDARY_INDEX = "ix_detect_bank_items_kind_value"
+#: From this many rows on, the bank's keys are read to drop existing values before staging ...
+PREFILTER_FROM = 10_000
+#: ... when the table holds at most this many rows per row of the batch.
+PREFILTER_RATIO = 4
+UNIQUE_INDEX = "uq_detect_bank_items_value"
+UNIQUE_COLUMNS = "kind, value_key, bank"
 
 
 class BulkInserter:
@@ -79,8 +91,36 @@ class BulkInserter:
         finally:
             cursor.close()
 
-    def _move(self, n: int, kind: str | None = None) -> tuple[int, int]:
-        """Stage -> bank items; ``(added, existing)``.  With ``kind``, only values were staged."""
+    def _begin(self, n: int, kind: str | None) -> tuple[bool, set[Any] | None]:
+        """Whether the unique index is rebuilt (then it is dropped now), and the bank's keys
+        (``value_key``s of ``kind``, else ``(kind, value_key)`` pairs) when worth reading."""
+        t = td.detect_bank_items
+        total = 0
+        if n >= min(REBUILD_INDEX_FROM, PREFILTER_FROM):
+            total = self.conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+        # rebuild only when the batch outnumbers the rows already indexed (a first large import)
+        rebuild = n >= REBUILD_INDEX_FROM and n > total
+        if rebuild:  # first: the write lock, before the keys are read
+            self.conn.exec_driver_sql(f"DROP INDEX IF EXISTS {UNIQUE_INDEX}")
+        if not rebuild and (n < PREFILTER_FROM or total > PREFILTER_RATIO * n):
+            return False, None
+        # through the driver's cursor: a million keys without a Row object each
+        mark = "%s" if self.postgres else "?"
+        sql, params = f"SELECT kind, value_key FROM {t.name} WHERE bank = {mark}", [self.bank]
+        if kind is not None:
+            sql, params = sql + f" AND kind = {mark}", [self.bank, kind]
+        raw = self.conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        finally:
+            cursor.close()
+        return rebuild, {v for _, v in rows} if kind is not None else set(rows)
+
+    def _move(self, rebuild: bool, kind: str | None = None) -> int:
+        """Stage -> bank items; how many were added.  With ``kind``, only values were staged."""
         t = td.detect_bank_items
         stage = sa.table(STAGE, *(sa.column(c) for c in COLUMNS), sa.column("seq"))
         order = stage.c.seq if self.postgres else sa.literal_column(f"{STAGE}.rowid")
@@ -92,32 +132,56 @@ class BulkInserter:
                            sa.literal(self.now, TS)).order_by(order)
         stmt = dialect_insert(self.conn, t).from_select(
             ["bank", *COLUMNS, "status", "match_count", "added_at"], select).on_conflict_do_nothing()
-        # rebuild the secondary index only when the batch outnumbers the rows already indexed
-        # (a first large import); a re-import of existing hashes adds nothing to index
-        rebuild = n >= REBUILD_INDEX_FROM and n > self.conn.execute(sa.select(sa.func.count()).select_from(t)
-                                                                    ).scalar_one()
-        if rebuild:
-            self.conn.exec_driver_sql(f"DROP INDEX IF EXISTS {SECONDARY_INDEX}")
         if self.postgres:  # psycopg reports no row count for INSERT ... SELECT through SQLAlchemy
             inserted = stmt.returning(t.c.id).cte("inserted")
             added = int(self.conn.execute(sa.select(sa.func.count()).select_from(inserted)).scalar_one())
         else:
             added = max(self.conn.execute(stmt).rowcount, 0)
-        if rebuild:
-            self.conn.exec_driver_sql(f"CREATE INDEX {SECONDARY_INDEX} ON {t.name} (kind, value_key)")
         self.conn.exec_driver_sql(f"DELETE FROM {STAGE}")
-        return added, n - added
+        return added
+
+    def _end(self, rebuild: bool) -> None:
+        if not rebuild:
+            return
+        if not self.postgres:  # SQLite's sorter may merge on a second thread (0 by default)
+            self.conn.exec_driver_sql("PRAGMA threads = 2")
+        try:
+            self.conn.exec_driver_sql(f"CREATE UNIQUE INDEX {UNIQUE_INDEX} ON {td.detect_bank_items.name} "
+                                      f"({UNIQUE_COLUMNS})")
+        finally:
+            if not self.postgres:
+                self.conn.exec_driver_sql("PRAGMA threads = 0")
 
     def insert(self, rows: list[tuple[Any, ...]]) -> tuple[int, int]:
         """Rows of ``COLUMNS``; ``(added, existing)``."""
         if not rows:
             return 0, 0
-        self._load(COLUMNS, rows)
-        return self._move(len(rows))
+        rebuild, seen = self._begin(len(rows), None)
+        seen = seen if seen is not None else set()
+        fresh = []
+        for row in rows:  # the first of duplicates (kind, value_key) kept, known ones dropped
+            key = (row[0], row[2])
+            if key not in seen:
+                seen.add(key)
+                fresh.append(row)
+        added = 0
+        if fresh:
+            self._load(COLUMNS, fresh)
+            added = self._move(rebuild)
+        self._end(rebuild)
+        return added, len(rows) - added
 
     def insert_values(self, kind: str, values: list[str]) -> tuple[int, int]:
         """Bare values of one kind (value_key is the value: short hashes); ``(added, existing)``."""
         if not values:
             return 0, 0
-        self._load(("value",), zip(values))
-        return self._move(len(values), kind)
+        rebuild, known = self._begin(len(values), kind)
+        fresh = list(dict.fromkeys(values))  # the first of duplicates, in file order
+        if known:
+            fresh = [v for v in fresh if v not in known]
+        added = 0
+        if fresh:
+            self._load(("value",), zip(fresh))
+            added = self._move(rebuild, kind)
+        self._end(rebuild)
+        return added, len(values) - added
