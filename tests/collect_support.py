@@ -320,7 +320,7 @@ class FakeServer:
                                       "detail": "Unauthorized"})
         if path == "/2/users/by" or (path == "/2/users" and query.get("ids") == [X_USER["id"]]):
             return self.send(h, 200, {"data": [X_USER]})
-        if path not in ("/2/tweets/search/recent", f"/2/users/{X_USER['id']}/tweets"):
+        if path not in ("/2/tweets/search/recent", "/2/tweets/search/all", f"/2/users/{X_USER['id']}/tweets"):
             return self.send(h, 404, {"title": "Not Found Error"})
         since = int(query.get("since_id", ["0"])[0])
         items = sorted((t for t in self.tweets if int(t["id"]) > since), key=lambda t: -int(t["id"]))

@@ -55,6 +55,7 @@ CASES: dict[str, tuple[str, str, bool, Fill, range, range]] = {
     "rocketchat-channel": ("rocketchat", "channel:general", True, _messages, range(1, 251), range(251, 260)),
     "x-search": ("x", "search:examplecircle", True, _tweets, range(1, 231), range(231, 235)),
     "x-user": ("x", "user:examplecircle", True, _tweets, range(1, 120), range(120, 122)),
+    "x-search-all": ("x", "search-all:examplecircle", True, _tweets, range(1, 150), range(150, 152)),
     "feed-rss-etag": ("feed", "{url}/feed.xml", False, _entries, range(1, 40), range(40, 43)),
     "feed-atom-last-modified": ("feed", "{url}/atom.xml", False, _entries, range(1, 40), range(40, 43)),
 }
@@ -116,6 +117,8 @@ def test_collect_once_twice_stores_every_item_once(case: str, fake: FakeServer, 
         assert len(ids) == len(first) + len(later) == len(set(ids))
     finally:
         engine.dispose()
+    if case == "x-search-all":  # the full-archive endpoint, not recent search
+        assert {r[1] for r in fake.requests if r[1].startswith("/2/tweets/")} == {"/2/tweets/search/all"}
 
 
 def test_web_page_collected_once_then_only_when_changed(fake: FakeServer, sqlite_url: str) -> None:

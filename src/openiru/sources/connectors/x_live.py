@@ -1,8 +1,10 @@
 """X (Twitter) API v2, live, through twarc's ``Twarc2`` client.
 
-Targets: ``search:QUERY`` (``/2/tweets/search/recent``) and ``user:HANDLE`` (the user's
-timeline, ``/2/users/:id/tweets``; the handle is looked up once and its id kept in the
-checkpoint).  Credential: a bearer token, ``OPENIRU_X_BEARER_TOKEN`` or the secrets file.
+Targets: ``search:QUERY`` (``/2/tweets/search/recent``: the last 7 days),
+``search-all:QUERY`` (``/2/tweets/search/all``: the full archive, for an access level that
+has it; a new target reads back to 2006, twarc waits 1.05 s between its requests, the
+endpoint's 1 request a second) and ``user:HANDLE`` (the user's timeline,
+``/2/users/:id/tweets``; the handle is looked up once and its id kept in the checkpoint).  Credential: a bearer token, ``OPENIRU_X_BEARER_TOKEN`` or the secrets file.
 
 Both endpoints answer newest first and page backwards with a token, so a poll is a walk
 from the newest tweet back to the checkpoint's ``since_id``: the first page fixes
@@ -37,7 +39,7 @@ class XConnector(Connector):
 
     name = "x"
     default_platform = "x"
-    target_forms = "search:QUERY, user:HANDLE"
+    target_forms = "search:QUERY, search-all:QUERY, user:HANDLE"
     credential_fields = ("bearer_token",)
     #: The collect service gives it a PoliteSession guarded by the outbound address policy (no SSRF).
     needs_guarded_session = True
@@ -45,7 +47,7 @@ class XConnector(Connector):
     @classmethod
     def check_target(cls, target: Target) -> None:
         kind, _, value = target.target.partition(":")
-        if kind not in ("search", "user") or not value.strip():
+        if kind not in ("search", "search-all", "user") or not value.strip():
             raise ValueError(f"X target {target.target!r}: expected {cls.target_forms}")
 
     def _client(self) -> Any:
@@ -69,6 +71,8 @@ class XConnector(Connector):
         since = state.get("since_id")
         if kind == "search":
             return iter(client.search_recent(value, since_id=since, next_token=token, max_results=MAX_RESULTS))
+        if kind == "search-all":
+            return iter(client.search_all(value, since_id=since, next_token=token, max_results=MAX_RESULTS))
         if not state.get("user_id"):
             state["user_id"] = str(client._ensure_user_id(value.lstrip("@")))
         return iter(client.timeline(state["user_id"], since_id=since, pagination_token=token,
