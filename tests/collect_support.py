@@ -79,6 +79,8 @@ class FakeServer:
         self.statuses: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
         self.feed_items: list[tuple[str, str]] = []
+        self.channels = [{"_id": f"ROOM{n}", "name": f"circle-{n}", "t": "c", "usersCount": 10 + n,
+                          "topic": f"Placeholder topic {n}"} for n in range(1, 131)]
         self.tweets: list[dict[str, Any]] = []
         self.page_text = "<html><body><article><h1>Example notice</h1><p>Placeholder article text.</p>" \
                          "</article></body></html>"
@@ -300,8 +302,17 @@ class FakeServer:
         if path == "/api/v1/channels.info":
             return self.send(h, 200, {"channel": {"_id": "ROOM1", "name": query["roomName"][0], "t": "c"},
                                       "success": True})
-        if path == "/api/v1/channels.history":
-            items = sorted(self.messages, key=lambda m: m["ts"], reverse=True)
+        if path == "/api/v1/groups.info":
+            return self.send(h, 200, {"group": {"_id": "GROUP1", "name": query["roomName"][0], "t": "p"},
+                                      "success": True})
+        if path == "/api/v1/channels.list":
+            count, offset = int(query.get("count", ["50"])[0]), int(query.get("offset", ["0"])[0])
+            page = self.channels[offset:offset + count]
+            return self.send(h, 200, {"channels": page, "count": len(page), "offset": offset,
+                                      "total": len(self.channels), "success": True})
+        if path in ("/api/v1/channels.history", "/api/v1/groups.history"):
+            room = query.get("roomId", [""])[0]
+            items = sorted((m for m in self.messages if m["rid"] == room), key=lambda m: m["ts"], reverse=True)
             inclusive = query.get("inclusive", ["false"])[0] == "true"
             if "oldest" in query:
                 oldest = _rc_time(query["oldest"][0])

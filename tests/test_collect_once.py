@@ -38,6 +38,11 @@ def _messages(fake: FakeServer, numbers: range) -> None:
     fake.messages.extend(message(n) for n in numbers)
 
 
+def _group_messages(fake: FakeServer, numbers: range) -> None:
+    fake.messages.extend(message(n, rid="GROUP1") for n in numbers)
+    fake.messages.extend(message(10_000 + n) for n in numbers)  # in a public channel: not the group's
+
+
 def _tweets(fake: FakeServer, numbers: range) -> None:
     fake.tweets.extend(tweet(n) for n in numbers)
 
@@ -53,6 +58,7 @@ CASES: dict[str, tuple[str, str, bool, Fill, range, range]] = {
     "mastodon-tag": ("mastodon", "tag:circle", True, _statuses(("circle",)), range(1, 90), range(90, 93)),
     "mastodon-account": ("mastodon", "account:u1", True, _statuses(), range(1, 45), range(45, 47)),
     "rocketchat-channel": ("rocketchat", "channel:general", True, _messages, range(1, 251), range(251, 260)),
+    "rocketchat-group": ("rocketchat", "group:editors", True, _group_messages, range(1, 120), range(120, 123)),
     "x-search": ("x", "search:examplecircle", True, _tweets, range(1, 231), range(231, 235)),
     "x-user": ("x", "user:examplecircle", True, _tweets, range(1, 120), range(120, 122)),
     "x-search-all": ("x", "search-all:examplecircle", True, _tweets, range(1, 150), range(150, 152)),
@@ -117,6 +123,8 @@ def test_collect_once_twice_stores_every_item_once(case: str, fake: FakeServer, 
         assert len(ids) == len(first) + len(later) == len(set(ids))
     finally:
         engine.dispose()
+    if case == "rocketchat-group":  # the private group's history, not a public channel's
+        assert {r[1] for r in fake.requests if r[1].endswith(".history")} == {"/api/v1/groups.history"}
     if case == "x-search-all":  # the full-archive endpoint, not recent search
         assert {r[1] for r in fake.requests if r[1].startswith("/2/tweets/")} == {"/2/tweets/search/all"}
 
@@ -234,3 +242,17 @@ def test_zeronet_follows_includes_and_reads_a_mismatched_file_only_once_it_match
     assert later.new_posts == 3 and len(later.checkpoint["files"]) == len(users)
     kinds = {pid.split("/")[1] for pid in stored(sqlite_engine)}
     assert kinds == {"topic", "comment"} and len(stored(sqlite_engine)) == result.new_posts + later.new_posts
+
+
+def test_rocketchat_discover_lists_public_channels_and_adds_them(fake: FakeServer, sqlite_url: str) -> None:
+    listed = json.loads(cli("watch", "discover", "rocketchat", "--server", fake.url, "--json", "--db", sqlite_url))
+    assert [c["name"] for c in listed] == [f"circle-{n}" for n in range(1, 131)]  # two channels.list pages
+    assert listed[0] == {"name": "circle-1", "id": "ROOM1", "topic": "Placeholder topic 1", "members": 11}
+    assert json.loads(cli("watch", "list", "--json", "--db", sqlite_url)) == []  # listing only
+    added = json.loads(cli("watch", "discover", "rocketchat", "--server", fake.url, "--add", "--every", "1h",
+                           "--json", "--db", sqlite_url))
+    watched = json.loads(cli("watch", "list", "--json", "--db", sqlite_url))
+    assert [w["target"] for w in watched] == [f"channel:circle-{n}" for n in range(1, 131)]
+    assert [a["watch_id"] for a in added] == [w["id"] for w in watched] and watched[0]["every_s"] == 3600
+    offsets = [r[2].get("offset") for r in fake.requests if r[1] == "/api/v1/channels.list"]
+    assert offsets == [["0"], ["100"], ["0"], ["100"]]

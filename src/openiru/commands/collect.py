@@ -54,6 +54,30 @@ def watch_add_listed(
         out.print(f"not watched: {item['platform']} {item['account_id']}: {item['reason']}")
 
 
+@watch_app.command("discover")
+def watch_discover(
+    connector: Annotated[str, typer.Argument(help="rocketchat (lists the server's public channels).")],
+    server: Annotated[str | None, typer.Option(help="Server URL.")] = None,
+    add: Annotated[bool, typer.Option("--add", help="Watch every channel listed.")] = False,
+    every: Annotated[str | None, typer.Option(help="Poll interval for the added channels (default 15m).")] = None,
+    label: Annotated[str | None, typer.Option(help="A label for the added channels.")] = None,
+    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
+) -> None:
+    """List a server's public channels (Rocket.Chat channels.list); --add watches them all."""
+    from ..services.collect.discover import discover
+
+    channels = discover(engine_for(db), connector, server, add=add, every=every, label=label,
+                        actor=actor_name(as_user))
+    if json_out:
+        print_json(channels)
+        return
+    for c in channels:
+        watched = f" watched as #{c['watch_id']}" if "watch_id" in c else ""
+        out.print(f"channel:{c['name']} ({c['members'] or 0} members){watched}" + (f" {c['topic']}" if c["topic"] else ""))
+    if not channels:
+        out.print("no public channel listed")
+
+
 @watch_app.command("list")
 def watch_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Every watched target with its interval, state and last run."""

@@ -59,6 +59,11 @@ def _check_addresses(connector: str, target: str, server: str) -> None:
             raise ConfigError(f"{url}: {reason}; set OPENIRU_FETCH_ALLOW to allow it")
 
 
+def check_server(connector: str, server: str) -> None:
+    """ConfigError (one line) when the server URL is refused under the outbound policy."""
+    _check_addresses(connector, "", server)
+
+
 def add(engine: sa.Engine, connector: str, target: str, server: str | None = None, *,
         every: str | int | None = None, label: str | None = None, actor: str | None = None,
         now: datetime | None = None) -> int:

@@ -1,6 +1,10 @@
 """Rocket.Chat channels, live, through rocketchat_API.
 
-Target: ``channel:NAME`` on ``--server URL``.  Credentials: a personal access token
+Targets: ``channel:NAME`` (a public channel: ``channels.info``/``channels.history``) and
+``group:NAME`` (a private group the account is a member of: ``groups.info``/``groups.history``,
+the same parameters and answers; only where the unit's mandate allows it) on ``--server
+URL``; :meth:`RocketChatConnector.channels` lists the server's public channels
+(``channels.list``, ``count``/``offset`` pages) for ``openiru watch discover``.  Credentials: a personal access token
 (``OPENIRU_ROCKETCHAT_TOKEN`` and ``OPENIRU_ROCKETCHAT_USER_ID``) or a login
 (``OPENIRU_ROCKETCHAT_USER`` and ``OPENIRU_ROCKETCHAT_PASSWORD``; ``POST /api/v1/login``
 through the library, again once when the server answers 401: an expired token).
@@ -44,7 +48,7 @@ class RocketChatConnector(Connector):
 
     name = "rocketchat"
     default_platform = "rocketchat"
-    target_forms = "channel:NAME"
+    target_forms = "channel:NAME, group:NAME"
     credential_fields = ("user", "password", "token", "user_id")
     #: The collect service gives it a PoliteSession guarded by the outbound address policy (no SSRF).
     needs_guarded_session = True
@@ -54,7 +58,7 @@ class RocketChatConnector(Connector):
         if not target.server:
             raise ValueError("a Rocket.Chat target needs --server URL")
         kind, _, name = target.target.partition(":")
-        if kind != "channel" or not name.strip():
+        if kind not in ("channel", "group") or not name.strip():
             raise ValueError(f"Rocket.Chat target {target.target!r}: expected {cls.target_forms}")
 
     def _api(self) -> Any:
@@ -73,6 +77,31 @@ class RocketChatConnector(Connector):
         raise ConnectorError(f"{self.target}: no credentials (set OPENIRU_ROCKETCHAT_TOKEN and "
                              "OPENIRU_ROCKETCHAT_USER_ID, or OPENIRU_ROCKETCHAT_USER and "
                              "OPENIRU_ROCKETCHAT_PASSWORD, or the secrets file)")
+
+    @property
+    def _prefix(self) -> str:
+        """The REST family of the target: ``channels`` or ``groups``."""
+        return "groups" if self.target.target.startswith("group:") else "channels"
+
+    def channels(self, limit: int = 10_000) -> list[dict[str, Any]]:
+        """The server's public channels (``channels.list``): name, id, topic and member count."""
+        from rocketchat_API.APIExceptions import RocketExceptions as rx
+
+        found: list[dict[str, Any]] = []
+        try:
+            api = self._api()
+            while len(found) < limit:
+                answer = self._call(api, "channels.list", count=PAGE_COUNT, offset=len(found))
+                page = [c for c in answer.get("channels") or [] if isinstance(c, dict) and c.get("name")]
+                found.extend({"name": c["name"], "id": c.get("_id"), "topic": c.get("topic"),
+                              "members": c.get("usersCount")} for c in page)
+                if not page or len(found) >= int(answer.get("total") or 0):
+                    break
+        except (rx.RocketApiException, rx.RocketBadStatusCodeException, rx.RocketAuthenticationException,
+                rx.RocketConnectionException, KeyError, TypeError, ValueError) as exc:
+            raise ConnectorError(self.credentials.redact(f"{self.target.server}: channels.list: "
+                                                         f"{type(exc).__name__} {exc}")) from None
+        return found[:limit]
 
     def _call(self, api: Any, method: str, **params: Any) -> Any:
         """One GET through the library; on 401 with a login available, log in again once."""
@@ -102,8 +131,9 @@ class RocketChatConnector(Connector):
         try:
             api = self._api()
             if not state.get("room_id"):
-                info = self._call(api, "channels.info", roomName=self.target.target.partition(":")[2])
-                state["room_id"] = info["channel"]["_id"]
+                kind, _, name = self.target.target.partition(":")
+                info = self._call(api, f"{self._prefix}.info", roomName=name)
+                state["room_id"] = info[kind]["_id"]
             for _ in range(self.max_pages):
                 page = self._page(api, state, parser)
                 if page is None:
@@ -121,7 +151,7 @@ class RocketChatConnector(Connector):
             params["oldest"] = since
         if walk:
             params["latest"] = walk["cursor"]
-        messages = self._call(api, "channels.history", **params).get("messages") or []
+        messages = self._call(api, f"{self._prefix}.history", **params).get("messages") or []
         skip = set(state.get("since_ids") or [])
         fresh = [m for m in messages if not (since and _ts(m) == since and isinstance(m, dict)
                                               and m.get("_id") in skip)]
