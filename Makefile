@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest services chromium video pdf clean bench
+.PHONY: venv demo test lint typecheck pytest services chromium video ocr pdf clean bench
 
 venv: $(STAMP)
 
@@ -25,7 +25,7 @@ lint: venv
 typecheck: venv
 	$(VENV)/bin/mypy src/openiru/model.py src/openiru/interactions.py src/openiru/detect src/openiru/graph src/openiru/referral
 
-pytest: venv services chromium video pdf
+pytest: venv services chromium video ocr pdf
 	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
 services:
@@ -43,6 +43,13 @@ video: venv
 	  || echo 'ffmpeg could not be installed: videos are matched by MD5 only, the video tests will be skipped'
 	$(PY) -c 'import vpdq' 2>/dev/null || $(PY) -m pip install -q 'vpdq>=0.2.5' \
 	  || echo 'vpdq could not be built: videos are hashed by ffmpeg + pdqhash (same features)'
+
+# Text in images (OCR): Debian's Tesseract with the language data the unit reads; pytesseract is a dependency.
+ocr: venv
+	{ test -x /usr/bin/tesseract && test -n "$$(ls /usr/share/tesseract-ocr/*/tessdata/ara.traineddata 2>/dev/null)"; } || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+	  tesseract-ocr tesseract-ocr-eng tesseract-ocr-ara tesseract-ocr-fas tesseract-ocr-urd tesseract-ocr-pus \
+	  tesseract-ocr-rus tesseract-ocr-tur tesseract-ocr-fra tesseract-ocr-deu fonts-dejavu-core; } \
+	  || echo 'Tesseract could not be installed: text in images is not read, the OCR tests will be skipped'
 
 # Report PDFs through WeasyPrint (Debian's Pango); without it `openiru report --pdf` uses fpdf2.
 pdf: venv
