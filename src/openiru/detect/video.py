@@ -32,7 +32,7 @@ import numpy as np
 import pdqhash
 
 try:  # Meta's compiled hasher, where it could be built (cmake + FFmpeg's libav* headers)
-    import vpdq
+    import vpdq as vpdq  # re-exported: the services ask whether it is there
 except ImportError:  # pragma: no cover - depends on the machine
     vpdq = None
 

@@ -15,8 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...errors import ConfigError, NotFoundError
-from ...interop.hashlists import HashRecord
-from ...model import utc
+from ...model import HashRecord, utc
 from ...store import schema
 from ...store import tables_detect as td
 from ..access.users import require_actor
@@ -105,10 +104,10 @@ def get_alert(engine: sa.Engine, post: str) -> dict[str, Any]:
     raise NotFoundError(f"no alert for post {post}")
 
 
-def _post_media(conn: sa.Connection, platform: str, post_id: str) -> list[sa.Row]:
+def _post_media(conn: sa.Connection, platform: str, post_id: str) -> list[sa.Row[Any]]:
     pm, m = schema.post_media, schema.media
-    return conn.execute(sa.select(m).join(pm, pm.c.media_key == m.c.media_key)
-                        .where(pm.c.platform == platform, pm.c.post_id == post_id)).all()
+    return list(conn.execute(sa.select(m).join(pm, pm.c.media_key == m.c.media_key)
+                             .where(pm.c.platform == platform, pm.c.post_id == post_id)))
 
 
 def _media_records(rows: list[sa.Row], item: str, label: str | None) -> list[HashRecord]:

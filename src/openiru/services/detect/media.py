@@ -29,7 +29,7 @@ from ...detect.video import VideoFrameHash, VideoHashError, from_signal, hash_vi
 from ...detect.video_match import VideoIndex
 from ...detect.video_matcher import VIDEO_SUFFIXES
 from ...errors import ConfigError, NotFoundError
-from ...interop.hashlists import HashRecord
+from ...model import HashRecord
 from ...sources.media import guess_mime, hash_file
 from ...store import tables_detect as td
 from ..access.change_audit import audited_import
@@ -118,7 +118,8 @@ def match_video(engine: sa.Engine, features: list[VideoFrameHash],
         rows = _items(conn, "vpdq", banks)
         settings = {r.name: (r.pdq_max_distance, r.pdq_min_quality) for r in conn.execute(
             sa.select(b.c.name, b.c.pdq_max_distance, b.c.pdq_min_quality))}
-    videos, kept = [], []
+    videos: list[tuple[str, list[VideoFrameHash]]] = []
+    kept: list[sa.Row[Any]] = []
     for row in rows:
         try:
             videos.append((str(len(kept)), from_signal(row.value)))
@@ -154,7 +155,7 @@ def match_document(engine: sa.Engine, path: Path, banks: Sequence[str] | None = 
     results = MediaTextMatcher(ruleset).scan([ScanPost("match", "input", "input", media=[media])], [""])[0]
     matches = []
     for hit in results:
-        found = {"bank": hit.bank, "item": hit.item, "label": hit.label, "item_id": hit.item_id,
+        found: dict[str, Any] = {"bank": hit.bank, "item": hit.item, "label": hit.label, "item_id": hit.item_id,
                  "kind": hit.matcher}
         if hit.similarity is not None:
             found["similarity"] = hit.similarity

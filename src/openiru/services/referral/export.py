@@ -90,7 +90,8 @@ def hash_list(items: list[dict[str, Any]], organisation: str, fmt: str = "csv") 
     """The partners' hash list, written by the shared :mod:`openiru.interop.hashlists` writer
     (``csv``: ``hash,kind,organisation,outlet,item,source,label,language``; ``plain``;
     ``threatexchange``)."""
-    from ...interop.hashlists import HashRecord, write_hash_list
+    from ...interop.hashlists import write_hash_list
+    from ...model import HashRecord
 
     records = [HashRecord(kind=r["kind"], value=r["hash"], item=r["item"], label="referred",
                           organisation=organisation, source=r["source"]) for r in hash_rows(items)]
