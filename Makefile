@@ -23,7 +23,7 @@ lint: venv
 	$(VENV)/bin/lint-imports
 
 typecheck: venv
-	$(VENV)/bin/mypy src/openiru/model.py src/openiru/interactions.py src/openiru/detect src/openiru/graph src/openiru/referral
+	$(VENV)/bin/mypy src/openiru
 
 pytest: venv services chromium video ocr pdf
 	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc

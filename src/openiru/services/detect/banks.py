@@ -20,7 +20,8 @@ from ...clock import system_now
 from ...detect.lexicon import Term
 from ...detect.pipeline import BankItem, BankSpec, Ruleset
 from ...errors import ConfigError, FormatError, NotFoundError, RecordError
-from ...interop.hashlists import HashRecord, read_hash_list, sniff_format, write_hash_list
+from ...interop.hashlists import read_hash_list, sniff_format, write_hash_list
+from ...model import HashRecord
 from ...sources.base import Problem
 from ...sources.term_lists import read_lexicon
 from ...store import schema
