@@ -9,6 +9,7 @@ under $OPENIRU_ARTIFACTS (default: <tmp>/openiru-artifacts) whether the test pas
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -271,6 +272,16 @@ def test_referral_board_and_detail(page: Any, demo: dict[str, Any]) -> None:
     expect(page.locator("#targets a.person").first).to_be_visible()
     expect(page.locator("#documents a")).to_have_count(5)
     finished(page)
+    # each preserved file of a sent referral downloads, with the SHA-256 the table shows
+    page.goto(demo["base"] + "/console/referral?id=1")
+    row = page.locator("#evidence-files tbody tr", has=page.locator("a.evidence-file")).first
+    expect(row).to_be_visible()
+    with page.expect_download() as download:
+        row.locator("a.evidence-file").click()
+    path = download.value.path()
+    assert path is not None
+    assert hashlib.sha256(Path(path).read_bytes()).hexdigest() == row.locator("td.url").inner_text().strip()
+    finished(page)
 
 
 def test_statistics_time_series_and_range(page: Any, demo: dict[str, Any]) -> None:
@@ -289,6 +300,9 @@ def test_statistics_time_series_and_range(page: Any, demo: dict[str, Any]) -> No
     page.click("#range-apply")
     expect(page.locator("[data-counter=alerts] .value")).to_have_text("0")
     expect(page.locator("#chart-daily")).to_contain_text("Nothing in this time range")
+    # the migration and emerging-domain charts follow the range too
+    expect(page.locator("#chart-migration")).to_contain_text("Nothing in this time range")
+    expect(page.locator("#chart-domains")).to_contain_text("Nothing in this time range")
     finished(page)
 
 
@@ -376,4 +390,28 @@ def test_post_with_matched_image_shows_it_blurred(page: Any, demo: dict[str, Any
     expect(page.locator("#evidence-sentences")).to_contain_text("PDQ distance")
     image.click()
     expect(image).not_to_have_class(re.compile("blurred"))
+    finished(page)
+
+
+def test_triage_assignment(page: Any, demo: dict[str, Any]) -> None:
+    """Claim one alert, assign two selected ones to me, then filter the queue to mine."""
+    from playwright.sync_api import expect
+
+    page.goto(demo["base"] + "/console/triage")
+    first = page.locator("#queue .item").first
+    expect(first).to_contain_text("unassigned")
+    first.locator("button.claim").click()
+    expect(page.locator("#flash")).to_contain_text("1 alert assigned to you")
+    expect(page.locator("#queue .item").first).to_contain_text("assigned to me")
+    page.locator("#queue .item input.pick").nth(1).check()
+    page.locator("#queue .item input.pick").nth(2).check()
+    page.click("#bulk-assign")
+    expect(page.locator("#flash")).to_contain_text("2 alerts assigned to you")
+    page.select_option("select[name=assigned]", "me")
+    page.click("#triage-apply")
+    expect(page.locator("#triage-total")).to_contain_text("3 alerts match")
+    expect(page.locator("#queue .item")).to_have_count(3)
+    assert page.locator("#queue .item .assigned", has_text="assigned to me").count() == 3
+    page.locator("#queue .item button.unassign").first.click()
+    expect(page.locator("#flash")).to_contain_text("assigned to no one")
     finished(page)
