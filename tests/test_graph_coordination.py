@@ -99,3 +99,39 @@ def test_a_ring_whose_members_each_join_only_some_posts_is_one_group() -> None:
     groups = find_coordination(data, window=120, min_repeats=3, kinds=["co-link"])
     ids = data.accounts.account_id
     assert [sorted(ids[i] for i in g.accounts) for g in groups] == [sorted(ring)]
+
+
+def test_short_copies_each_with_a_word_of_its_own_are_one_text() -> None:
+    """Seven-word statements, each member's copy with one word of its own inserted (word and
+    word-pair Jaccard 0.71 to the original, below the 0.8 of near-duplicates): one text, one ring;
+    a word replaced (templated boilerplate) or the words reordered are not the same text."""
+    from openiru.graph.content import build_content
+    from openiru.graph.data import ContentKind
+
+    def same_text(a: str, b: str) -> bool:
+        c = build_content([0, 0], [a, b], [None] * 2, [None] * 2, [None] * 2, [None] * 2)
+        near = c.item[c.kind == ContentKind.TEXT_NEAR]
+        return bool(near[0] == near[1])
+
+    assert same_text("بيان جديد من الدائرة متاح الآن للجميع", "بيان جديد عاجل من الدائرة متاح الآن للجميع")
+    assert not same_text("neutral placeholder post number 1 here", "neutral placeholder post number 2 here")
+    assert not same_text("one two three four five six", "two one three four five six seven")
+    statements = ["بيان رقم واحد من الدائرة للجميع الآن", "نشرة اليوم من الدائرة متاحة الآن هنا",
+                  "الإصدار الثالث من الدائرة منشور الآن", "دعوة جديدة من الدائرة لكل الأعضاء اليوم"]
+    extra = ["عاجل", "مهم", "جديد", "اليوم", "هنا", "الآن", "حصري", "رسمي"]
+    ring = [f"ring{k}" for k in range(6)]
+    rng = random.Random(3)
+    posts: list[PostRow] = []
+    for s, statement in enumerate(statements):
+        at = T0 + timedelta(hours=9 + 11 * s)
+        for k, account in enumerate(ring):
+            words = statement.split()
+            cut = 1 + (k + s) % (len(words) - 1)
+            posts.append(PostRow("telegram", f"{account}-{s}", account, at + timedelta(seconds=15 * k),
+                                 " ".join(words[:cut] + [extra[(k + s) % len(extra)]] + words[cut:])))
+    for account in ring:
+        posts += _background(rng, account, 20)
+    data = assemble([], sorted(posts, key=lambda p: p.timestamp), [])
+    ids = data.accounts.account_id
+    groups = find_coordination(data, window=120, min_repeats=3)
+    assert [(g.kind, sorted(ids[i] for i in g.accounts)) for g in groups] == [("co-similar-text", sorted(ring))]

@@ -5,14 +5,16 @@ Each post is reduced to the items it carries; two accounts posting the same item
 of coordination (:mod:`.coordination`) and of originality (the first poster of an item is credited
 with later copies, :mod:`.features`).  Near-duplicate text uses MinHash LSH over the
 words and word pairs of text normalised as detection normalises it, confirmed by the exact Jaccard
-of the shingle sets (:mod:`.neardup`).
+of the shingle sets (:mod:`.neardup`), then short texts joined to their copies with one word inserted
+(:func:`join_inserted_words`), which the 0.8 Jaccard of a short text does not absorb.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import numpy as np
@@ -24,6 +26,9 @@ from .neardup import NEAR_TEXT_JACCARD, NUM_PERM, near_duplicate_clusters
 #: Jaccard similarity of shingle sets for near-duplicate text (coordination-network-toolkit's
 #: co_similar_tweet default is 0.8): :data:`.neardup.NEAR_TEXT_JACCARD`.
 MIN_TEXT_TOKENS = 5
+#: Texts up to this many words are joined to copies with one word inserted (:func:`join_inserted_words`);
+#: longer ones keep enough shingles (24 words: Jaccard 0.92) for MinHash banding to find them.
+MAX_EDIT_WORDS = 24
 __all__ = ["NEAR_TEXT_JACCARD", "NUM_PERM", "build_content", "near_duplicate_clusters", "normalise_text"]
 
 _URL_RE = re.compile(r"https?://\S+|www\.\S+", re.I)
@@ -92,6 +97,82 @@ class _Interner:
         return found
 
 
+def join_inserted_words(words_by_post: Mapping[int, Sequence[str]], clusters: Mapping[int, int]) -> dict[int, int]:
+    """Near-duplicate clusters (post -> representative, the lowest post) joined where one text is
+    another with one word inserted or dropped (up to :data:`MAX_EDIT_WORDS` words).
+
+    An inserted word costs a short text more of its word and word-pair shingles than the 0.8 Jaccard
+    allows (eight words: 0.78), and near the threshold MinHash banding finds a pair only about half
+    the time: a ring posting short edited copies of one statement, each with a word of its own,
+    would fall apart into single posts.  Exact, and linear in the words, on arrays: each distinct
+    text's bag of words is hashed (a sum of random word hashes, with its length); each text with one
+    word removed is looked up among them, and a hit is confirmed by comparing the words in order.
+    Texts shorter than ``MIN_TEXT_TOKENS`` are not in ``words_by_post``, so a dropped word never joins
+    two fragments.  A replaced word is not joined here (``post number 1`` and ``post number 2`` are
+    templated boilerplate, not copies); the MinHash pass judges those."""
+    first: dict[tuple[str, ...], int] = {}
+    for p in sorted(words_by_post):
+        if len(words_by_post[p]) <= MAX_EDIT_WORDS:
+            first.setdefault(tuple(words_by_post[p]), p)
+    seqs, reps = list(first), list(first.values())
+    if len(seqs) < 2:
+        return dict(clusters)
+    length = np.fromiter((len(seq) for seq in seqs), np.int64, count=len(seqs))
+    starts = np.r_[0, np.cumsum(length)[:-1]]
+    # Python's string hash (SipHash): a lookup key within this call only, every hit is confirmed
+    word_hash = np.fromiter((hash(w) for seq in seqs for w in seq), np.int64, count=int(length.sum())).view(np.uint64)
+    bag = np.add.reduceat(word_hash, starts)                   # wraps modulo 2**64, as a hash should
+    mix = np.uint64(0x9E3779B97F4A7C15)
+    key = bag * mix + length.astype(np.uint64)
+    owner = np.repeat(np.arange(len(seqs)), length)
+    dropped = (bag[owner] - word_hash) * mix + (length[owner] - 1).astype(np.uint64)
+    order = np.argsort(key, kind="stable")
+    sorted_key = key[order]
+    at = np.searchsorted(sorted_key, dropped)
+    hit = np.flatnonzero((at < len(sorted_key)) & (sorted_key[np.minimum(at, len(sorted_key) - 1)] == dropped))
+    parent: dict[int, int] = {}
+
+    def find(x: int) -> int:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for j in hit.tolist():
+        longer = int(owner[j])
+        k = j - int(starts[longer])
+        shorter_seq = seqs[longer][:k] + seqs[longer][k + 1:]
+        pos = int(at[j])
+        while pos < len(sorted_key) and sorted_key[pos] == dropped[j]:   # equal bags: confirm in order
+            shorter = int(order[pos])
+            if seqs[shorter] == shorter_seq:
+                a, b = find(clusters[reps[longer]]), find(clusters[reps[shorter]])
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+            pos += 1
+    # two copies that each insert a word of their own into one text (the text itself need not be
+    # posted): their one-word-removed variants coincide, at different places (at the same place the
+    # two differ by one replaced word: boilerplate, not joined)
+    by_variant = np.argsort(dropped, kind="stable")
+    cuts = np.r_[0, np.flatnonzero(np.diff(dropped[by_variant]) != 0) + 1, len(by_variant)]
+    shared = np.flatnonzero(np.diff(cuts) >= 2)
+    for lo, hi in zip(cuts[shared].tolist(), cuts[shared + 1].tolist(), strict=True):
+        run = by_variant[lo:hi]
+        places: dict[tuple[str, ...], list[tuple[int, int]]] = defaultdict(list)
+        for j in run.tolist():
+            text = int(owner[j])
+            k = j - int(starts[text])
+            places[seqs[text][:k] + seqs[text][k + 1:]].append((k, text))
+        for found in places.values():
+            texts = [text for _, text in found]
+            for other in texts[1:] if len({k for k, _ in found}) >= 2 else ():
+                a, b = find(clusters[reps[texts[0]]]), find(clusters[reps[other]])
+                if a != b:
+                    parent[max(a, b)] = min(a, b)
+    if not parent:
+        return dict(clusters)
+    return {p: find(rep) for p, rep in clusters.items()}
+
+
 def build_content(
     codes: Sequence[int], texts: Sequence[str], urls: Sequence[Sequence[str] | None],
     hashtags: Sequence[Sequence[str] | None], media: Sequence[Sequence[str] | None],
@@ -150,7 +231,7 @@ def build_content(
             exact_of[p] = found[1]
             add_post(p), add_item(intern(found[1])), add_kind(k_exact)
             words_by_post[p] = found[0]
-    for p, rep in near_duplicate_clusters(words_by_post).items():
+    for p, rep in join_inserted_words(words_by_post, near_duplicate_clusters(words_by_post)).items():
         add(p, ContentKind.TEXT_NEAR, "similar:" + exact_of[rep])
     return Content(np.asarray(post_idx, np.int32), np.asarray(item_idx, np.int32),
                    np.asarray(kinds, np.int8), intern.labels)
