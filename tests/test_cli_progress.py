@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from pathlib import Path
 
@@ -97,3 +98,38 @@ def test_graph_commands_show_a_working_display_on_a_terminal(monkeypatch: pytest
     buffer.seek(0)
     assert CliRunner().invoke(cli, ["accounts", "--db", "sqlite://", "--json"]).exit_code == 0
     assert buffer.getvalue() == ""
+
+
+def test_referral_export_draws_progress_with_counts(sqlite_url: str, tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """`openiru export FORMAT --out FILE` counts the referrals read, of how many; to standard
+    output (a pipe) nothing is drawn."""
+    from openiru.commands import referral_admin
+    from openiru.services.referral import workflow as referrals
+    from openiru.store.db import open_database
+    from test_referral_service import T0, Clock, seed
+
+    engine = open_database(sqlite_url)
+    try:
+        seed(engine)
+        referrals.create_referrals(engine, "ana", ["x:1", "x:2", "telegram:-100/7"], now=Clock(T0))
+    finally:
+        engine.dispose()
+    buffer = io.StringIO()
+    monkeypatch.setattr(progress_module, "terminal", lambda: True)
+    monkeypatch.setattr(progress_module, "_console", lambda: terminal_console(buffer))
+    cli = typer.Typer()
+    cli.command("export")(referral_admin.export)
+    cli.command("noop")(lambda: None)  # two commands: typer keeps "export" as a subcommand
+    out = tmp_path / "bundle.json"
+    done = CliRunner().invoke(cli, ["export", "stix", "--out", str(out), "--db", sqlite_url])
+    assert done.exit_code == 0, done.output
+    shown = buffer.getvalue()
+    assert "exporting stix" in shown and "referrals/s" in shown
+    assert json.loads(out.read_text())["objects"]
+    counts = re.findall(r"(\d+)/(\d+)", shown.split("exporting stix")[-1])
+    assert counts and counts[-1][0] == counts[-1][1] != "0"  # every referral read, of how many
+    buffer.truncate(0)
+    buffer.seek(0)
+    piped = CliRunner().invoke(cli, ["export", "stix", "--db", sqlite_url])
+    assert piped.exit_code == 0 and buffer.getvalue() == ""

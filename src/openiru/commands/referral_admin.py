@@ -214,7 +214,11 @@ def export(
     if fmt not in ("dsa", "stix", "misp", "lumen", "hashes"):
         err.print(f"unknown export format {fmt!r}; formats: dsa, stix, misp, lumen, hashes")
         raise typer.Exit(2)
-    text = referrals_export.export(engine_for(db), fmt, state, referral, now=clock(), hash_format=hash_format)
+    from .progress import progress
+
+    with progress(f"exporting {fmt}", json_out=out_file is None, unit="referrals") as advance:
+        text = referrals_export.export(engine_for(db), fmt, state, referral, now=clock(), hash_format=hash_format,
+                                       on_progress=advance)
     if out_file is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
     else:

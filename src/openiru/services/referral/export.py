@@ -7,6 +7,7 @@ builders turn them into each format.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,9 +17,15 @@ from ...store.tables_referral import referrals
 from .delivery import targets_of
 from .records import as_dict
 
+#: ``on_progress(done, total)``: referrals read so far, of how many.
+Progress = Callable[[int, int], None]
+
 
 def export_items(engine: sa.Engine, state: str | list[str] | None = None,
-                 referral_ids: list[int] | None = None, now: Clock = system_now) -> list[dict[str, Any]]:
+                 referral_ids: list[int] | None = None, now: Clock = system_now,
+                 on_progress: Progress | None = None) -> list[dict[str, Any]]:
+    """Each target of the chosen referrals with its referral; ``on_progress(done, total)``
+    after each referral read (a command's progress display)."""
     t = now()
     query = sa.select(referrals).order_by(referrals.c.id)
     if isinstance(state, str):
@@ -29,7 +36,8 @@ def export_items(engine: sa.Engine, state: str | list[str] | None = None,
         query = query.where(referrals.c.id.in_(referral_ids))
     items: list[dict[str, Any]] = []
     with engine.connect() as conn:
-        for row in conn.execute(query).all():
+        rows = conn.execute(query).all()
+        for done, row in enumerate(rows, 1):
             ref = as_dict(conn, row, t)
             for info in targets_of(conn, row.id):
                 items.append({
@@ -43,11 +51,13 @@ def export_items(engine: sa.Engine, state: str | list[str] | None = None,
                         "content_hash": info.content_hash,
                     },
                 })
+            if on_progress is not None:
+                on_progress(done, len(rows))
     return items
 
 
 def export(engine: sa.Engine, fmt: str, state: str | None = None, referral_ids: list[int] | None = None,
-           now: Clock = system_now, hash_format: str = "csv") -> str:
+           now: Clock = system_now, hash_format: str = "csv", on_progress: Progress | None = None) -> str:
     """The export in ``fmt`` as text (JSON, or CSV for hash lists)."""
     from ...interop import dsa, lumen, misp, stix
     from ...interop import tco as tco_docs
@@ -56,8 +66,8 @@ def export(engine: sa.Engine, fmt: str, state: str | None = None, referral_ids: 
     if fmt == "dsa":
         # Statements of reasons exist only where the provider acted.
         states = [state] if state else ["removed", "access_disabled"]
-        return dsa.to_json(dsa.statements(export_items(engine, states, referral_ids, now)))
-    items = export_items(engine, state, referral_ids, now)
+        return dsa.to_json(dsa.statements(export_items(engine, states, referral_ids, now, on_progress)))
+    items = export_items(engine, state, referral_ids, now, on_progress)
     if fmt == "stix":
         # indent, not pretty=True: stix2's property-order sort is quadratic in the bundle size.
         return stix.bundle(items, authority.name, now()).serialize(indent=2)
