@@ -79,3 +79,18 @@ def test_added_over_the_api_then_collected_and_discovered(world: World, fake: Fa
     assert found.status_code == 200, found.text
     assert len(found.json()["items"]) == 130
     assert len(analyst.get("/api/v1/watch", params={"limit": 500}).json()["items"]) == 131
+
+
+def test_suggestions_over_the_api_and_one_click_each(world: World, sqlite_engine: sa.Engine) -> None:
+    from test_collect_suggest import seed
+
+    seed(sqlite_engine)
+    analyst = world.client("analyst")
+    assert analyst.post("/api/v1/watch", json={"connector": "x", "target": "user:harbor_light"}).status_code == 201
+    items = analyst.get("/api/v1/watch/suggestions", params={"kind": "successor"}).json()["items"]
+    assert [(i["kind"], i["target"]) for i in items] == [("successor", "user:harbor_light_2")]
+    assert world.client("provider").get("/api/v1/watch/suggestions").status_code == 403
+    assert analyst.get("/api/v1/watch/suggestions", params={"kind": "nobody"}).status_code in (400, 422)
+    pick = {k: items[0][k] for k in ("connector", "target", "server")}
+    assert analyst.post("/api/v1/watch", json=pick).status_code == 201  # accepted with one call
+    assert analyst.get("/api/v1/watch/suggestions", params={"kind": "successor"}).json()["items"] == []

@@ -48,7 +48,10 @@ def sent_referral(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyP
 def test_overdue_referral_expires_once_across_two_schedulers(engine: sa.Engine, sent_referral: int) -> None:
     at = [T0 + timedelta(hours=2)]  # a removal order's hour has passed
     jobs = collect_cmd.recurring_jobs(engine, None)
-    assert [j.name for j in jobs] == ["referral-deadlines"]  # verification and purge need an acting user
+    assert [j.name for j in jobs] == ["referral-deadlines", "watch-proposals"]  # verify, purge: need --as
+    assert [j.name for j in collect_cmd.recurring_jobs(engine, "bob")][2:] == ["referral-verify",
+                                                                              "evidence-retention"]
+    jobs = jobs[:1]
     first = Scheduler(engine, clock=lambda: at[0], holder="host-a:1")
     second = Scheduler(engine, clock=lambda: at[0], holder="host-b:2")
     [done] = first.run_jobs(jobs)
@@ -90,6 +93,7 @@ def test_collect_once_with_jobs_runs_what_is_due(sqlite_url: str) -> None:
         return json.loads(result.stdout)
 
     assert run("collect", "--once", "--jobs", "--json", "--db", sqlite_url) == [
-        {"job": "referral-deadlines", "ran": True, "result": {"expired": []}, "error": None}]
-    assert [j["ran"] for j in run("collect", "--once", "--jobs", "--json", "--db", sqlite_url)] == [False]
+        {"job": "referral-deadlines", "ran": True, "result": {"expired": []}, "error": None},
+        {"job": "watch-proposals", "ran": True, "result": {"successors": []}, "error": None}]
+    assert [j["ran"] for j in run("collect", "--once", "--jobs", "--json", "--db", sqlite_url)] == [False, False]
     assert run("collect", "--once", "--json", "--db", sqlite_url) == []  # without --jobs: polling only

@@ -78,6 +78,34 @@ def watch_discover(
         out.print("no public channel listed")
 
 
+@watch_app.command("suggest")
+def watch_suggest(
+    top: Annotated[int, typer.Option(help="Key accounts considered (best first).")] = 20,
+    kind: Annotated[str, typer.Option(help="key, successor or all.")] = "all",
+    add: Annotated[bool, typer.Option("--add", help="Watch every proposal.")] = False,
+    every: Annotated[str | None, typer.Option(help="Poll interval for the added targets (default 15m).")] = None,
+    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
+) -> None:
+    """Targets the analytics propose: key accounts, and re-created successors of watched accounts."""
+    from ..services.graph.watch_proposals import accept, proposals
+
+    if kind not in ("key", "successor", "all"):
+        raise ConfigError(f"--kind {kind!r}: expected key, successor or all")
+    engine = engine_for(db)
+    found = proposals(engine, top=top, kinds=("key", "successor") if kind == "all" else (kind,))
+    if add:
+        found = accept(engine, found, every=every, actor=actor_name(as_user))
+    if json_out:
+        print_json(found)
+        return
+    for p in found:
+        server = f" on {p['server']}" if p["server"] else ""
+        watched = f" watched as #{p['watch_id']}" if "watch_id" in p else ""
+        out.print(f"{p['kind']}: {p['connector']} {p['target']}{server} ({p['reason']}, {p['score']}){watched}")
+    if not found:
+        out.print("no proposal: the key accounts and successors of watched accounts are watched")
+
+
 @watch_app.command("list")
 def watch_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     """Every watched target with its interval, state and last run."""
@@ -128,13 +156,17 @@ def _show(result: Any) -> None:
 
 
 def recurring_jobs(engine: Any, actor: str | None) -> list[Any]:
-    """The scheduler's recurring work besides polling: referral deadlines every 5 minutes; with an
-    acting user (audited), removal verification every hour and the evidence retention purge daily."""
+    """The scheduler's recurring work besides polling: referral deadlines every 5 minutes, successors
+    of watched accounts proposed daily; with an acting user (audited), removal verification every
+    hour and the evidence retention purge daily."""
     from ..services.collect.scheduler import Job
+    from ..services.graph.watch_proposals import proposals
     from ..services.referral import evidence, verify, workflow
 
     jobs = [Job("referral-deadlines", 300,
-                lambda now: {"expired": workflow.expire_overdue(engine, now=lambda: now)})]
+                lambda now: {"expired": workflow.expire_overdue(engine, now=lambda: now)}),
+            Job("watch-proposals", 86400,
+                lambda now: {"successors": proposals(engine, kinds=("successor",))})]
     if actor:
         jobs += [Job("referral-verify", 3600,
                      lambda now: {"checked": [r["id"] for r in verify.verify_due(engine, actor, now=lambda: now)]}),

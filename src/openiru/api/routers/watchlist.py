@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from ...errors import NotFoundError
@@ -55,6 +55,17 @@ def add_target(body: NewTarget, request: Request, principal: Principal = Depends
     target_id = watchlist.add(engine, body.connector, body.target, body.server, every=body.every,
                               label=body.label, actor=principal.name)
     return _one(engine, target_id)
+
+
+@router.get("/suggestions", **roles(*UNIT))
+def suggestions(request: Request, top: int = Query(20, ge=1, le=500),
+                kind: str = Query("all", pattern="^(key|successor|all)$")) -> dict[str, Any]:
+    """Targets the analytics propose, not watched yet (as ``watch suggest --json``); each is
+    accepted with one ``POST /api/v1/watch`` of its connector, target and server."""
+    from ...services.graph.watch_proposals import proposals
+
+    found = proposals(engine_of(request), top=top, kinds=("key", "successor") if kind == "all" else (kind,))
+    return {"items": found}
 
 
 @router.post("/discover", **roles(*EDITORS))
