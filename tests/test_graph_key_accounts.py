@@ -287,3 +287,42 @@ def test_reporting_framing_vocabulary() -> None:
     assert reporting_framing("Laut Recherche der Redaktion")
     assert not reporting_framing("glory to the circle, share the new release widely")
     assert not reporting_framing(None) and not reporting_framing("")
+
+
+def test_on_a_chat_server_members_who_only_quote_others_rank_as_amplifiers_below_originators() -> None:
+    """On a platform without reposts quoting passes a message on: members whose posts are all quotes
+    of others' messages and copies of the outlet's flagged announcements pass content on and write
+    nothing of their own: amplifiers, capped below the outlet they quote and far below a member who
+    writes its own notes (which two of them quote)."""
+    w = World()
+    platform = "chat.example"
+    outlet = w.account(platform, "outlet", "vale_voice", "Vale Voice")
+    writer = w.account(platform, "writer", "writer", "Writer")
+    quoters = [w.account(platform, f"quoter{k}", f"quoter{k}", f"Quoter {k}") for k in range(4)]
+    w.seeds[(platform, outlet)] = "analyst"
+
+    def quote(who: str, target: str, pid: str, hours: float) -> None:
+        w.post(platform, who, f"q{len(w.posts)}", hours, f"see {pid} {len(w.posts)}", quote_of=pid)
+        w.edges.append(EdgeRow(platform, who, platform, target, "quote", T0 + timedelta(hours=hours)))
+
+    for r in range(10):
+        w.post(platform, outlet, f"o{r}", 24 * r, f"announcement {r} of the vale voice for all members today", 0.9)
+        w.post(platform, writer, f"w{r}", 24 * r + 2, f"my own note {r} about the vale voice and its members")
+        w.edges.append(EdgeRow(platform, writer, platform, outlet, "reply", T0 + timedelta(hours=24 * r + 2)))
+        w.edges.append(EdgeRow(platform, outlet, platform, writer, "reply", T0 + timedelta(hours=24 * r + 3)))
+        for k, q in enumerate(quoters):
+            w.post(platform, q, f"c{r}-{k}", 24 * r + 4 + k, f"announcement {r} of the vale voice for all members today",
+                   0.9)
+            if k < 2:
+                quote(q, writer, f"w{r}", 24 * r + 5 + k)
+            for j in range(3):
+                quote(q, outlet, f"o{r}", 24 * r + 3 + k + j / 10)
+    data = w.data()
+    ranking = rank_accounts(data)
+    index = data.accounts.index()
+    o, m = index[(platform, outlet)], index[(platform, writer)]
+    for q in quoters:
+        i = index[(platform, q)]
+        assert ranking.role[i] == "amplifier"
+        assert ranking.score[i] <= 0.9 * ranking.score[o]
+        assert ranking.score[i] < 0.3 * ranking.score[m], (ranking.score[i], ranking.score[m])

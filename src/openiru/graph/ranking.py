@@ -270,7 +270,8 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     # group's server); quotes by anyone else are commentary: a second pass adds the former
     # On a platform with no reposts or forwards at all (a chat server: Rocket.Chat, Matrix), quoting a
     # message into a room is the only way to pass it on: there every quote passes content on
-    near = (_spread(log_scale(ppr * n), same_a, same_b) >= NEAR_CLOSENESS) | _quote_only_platform(data)
+    quote_only = _quote_only_platform(data)
+    near = (_spread(log_scale(ppr * n), same_a, same_b) >= NEAR_CLOSENESS) | quote_only
     quoting = (e.code == EdgeCode.QUOTE) & near[e.src] & (reporting[e.src] < 0.5)
     if quoting.any():
         endorsement = endorsement + weighted_matrix(n, e.src[quoting], e.dst[quoting],
@@ -339,7 +340,13 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     # amplifiers (mostly pass-ons of others' posts) rank below the account they pass on most
     passes = np.bincount(data.posts.account[np.isin(data.posts.code, (PostCode.REPOST, PostCode.FORWARD))],
                          minlength=n) + f.copies_made
-    amplifier = passes >= PASS_ON_SHARE * own_posts
+    # on a platform where quoting is the only way to pass a post on (a chat server), an account whose
+    # posts are nearly all quotes and copies is an amplifier too; members who quote in conversation
+    # but write most of their posts themselves are not
+    quotes = np.bincount(data.posts.account[(data.posts.code == PostCode.QUOTE) & quote_only[data.posts.account]],
+                         minlength=n)
+    amplifier = passes + quotes >= PASS_ON_SHARE * own_posts
+    passes = np.where(amplifier, passes + quotes, passes)
     # originality over volume: an account's score counts its own share of its posts
     score *= AMPLIFIER_FLOOR + (1.0 - AMPLIFIER_FLOOR) * (1.0 - np.minimum(passes / own_posts, 1.0))
     score *= _topic_share(data, f)
