@@ -13,6 +13,7 @@ and the JSON is scored against the world's ground truth (``worlds/scoring.py``).
 world and the mean and the WORST world per metric beside the targets.
 
     .venv/bin/python benchmarks/analytics_eval.py --worlds 20 --seed 1
+    .venv/bin/python benchmarks/analytics_eval.py --seeds 2 5 8 17 --jobs 2   (chosen worlds)
 """
 
 from __future__ import annotations
@@ -154,6 +155,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--worlds", type=int, default=20, help="number of worlds (default 20)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the first world (then seed+1, ...)")
+    ap.add_argument("--seeds", type=int, nargs="+", help="these worlds' seeds instead (a reduced run over chosen worlds)")
     ap.add_argument("--out", type=Path, help="folder for the worlds (default a temporary folder)")
     ap.add_argument("--keep", action="store_true", help="keep each world's exports, database and scores")
     ap.add_argument("--quick", action="store_true", help="small worlds (a few hundred posts)")
@@ -162,7 +164,7 @@ def main() -> int:
     args = ap.parse_args()
     base = args.out or Path(tempfile.mkdtemp(prefix="analytics-eval-"))
     base.mkdir(parents=True, exist_ok=True)
-    seeds = list(range(args.seed, args.seed + args.worlds))
+    seeds = args.seeds or list(range(args.seed, args.seed + args.worlds))
     started = time.perf_counter()
     with ThreadPoolExecutor(max(1, args.jobs)) as pool:
         rows = list(pool.map(lambda s: evaluate_world(s, base, args.quick, args.keep), seeds))
@@ -171,7 +173,8 @@ def main() -> int:
     if args.json:
         print(json.dumps({"worlds": rows, "summary": summary}, indent=1, default=str))
     else:
-        print(f"{len(seeds)} worlds, seeds {seeds[0]}..{seeds[-1]}{' (quick)' if args.quick else ''}, "
+        named = " ".join(map(str, seeds)) if args.seeds else f"{seeds[0]}..{seeds[-1]}"
+        print(f"{len(seeds)} worlds, seeds {named}{' (quick)' if args.quick else ''}, "
               f"{time.perf_counter() - started:.0f} s")
         print_table(rows)
         print_scenarios(rows)
