@@ -1,4 +1,5 @@
-"""Shared fixtures: a fresh SQLite database, a fresh PostgreSQL database, or both."""
+"""Shared fixtures: a fresh SQLite database, a fresh PostgreSQL database, or both; and the
+``slow`` marker for the tests ``make check`` leaves out (``make test`` runs them all)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,33 @@ from openiru.store.db import open_database
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PG_ADMIN_URL = os.environ.get("OPENIRU_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+#: Test modules of the slow subset: a real browser, NATS, ffmpeg/vPDQ video hashing, Tesseract,
+#: WeasyPrint, the whole demo, fuzzing, and timing- or corpus-sized runs.  Every test on
+#: PostgreSQL is slow too (:func:`pytest_collection_modifyitems`).  ``make check`` runs
+#: ``pytest -m "not slow"``; a new module that needs one of these belongs here.
+SLOW_MODULES = frozenset({
+    "test_browser_console", "test_browser_flow",                       # Chromium
+    "test_workers", "test_health_metrics",                             # NATS
+    "test_detect_video", "test_detect_video_exchange", "test_detect_video_scan",   # ffmpeg, vPDQ
+    "test_media_cli", "test_media_text",                               # Tesseract OCR, documents
+    "test_reports_pdf",                                                # WeasyPrint
+    "test_demo", "test_detect_demo", "test_referral_demo",             # the demo end to end
+    "test_source_fuzz", "test_security_schemathesis",                  # Hypothesis, Schemathesis
+    "test_api_perf", "test_detect_bank_speed", "test_detect_langid_corpus", "test_analytics_eval",
+})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark the slow subset: the modules above and every test run on PostgreSQL."""
+    slow = pytest.mark.slow
+    for item in items:
+        module = getattr(item, "module", None)
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if ((module is not None and module.__name__.rpartition(".")[2] in SLOW_MODULES)
+                or "pg_url" in getattr(item, "fixturenames", ()) or params.get("db_url") == "postgresql"):
+            item.add_marker(slow)
 
 
 def _pg_reachable() -> str | None:
