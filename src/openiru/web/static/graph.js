@@ -18,11 +18,13 @@
   }
   function hash(s) { let h = 0; for (const c of String(s)) h = (h * 31 + c.charCodeAt(0)) >>> 0; return h; }
 
-  const label = (n) => (n.handle && !/\s/.test(n.handle) ? "@" + String(n.handle).replace(/^@/, "") : (n.display_name || n.handle || OIRU.shortId(n.account_id)));
+  const fullLabel = (n) => (n.handle && !/\s/.test(n.handle) ? "@" + String(n.handle).replace(/^@/, "") : (n.display_name || n.handle || OIRU.shortId(n.account_id)));
+  // long handles (@user@instance) shortened on the drawing; the full one is in the search and the details box
+  const label = (n) => { const text = fullLabel(n); return text.length > 22 ? text.slice(0, 21) + "…" : text; };
 
   function elements(data, centre) {
     const maxW = Math.max(1, ...data.nodes.map((n) => n.weight || 1));
-    const nodes = data.nodes.map((n) => ({ group: "nodes", data: Object.assign({}, n, { label: label(n), size: 12 + 26 * Math.sqrt((n.weight || 1) / maxW),
+    const nodes = data.nodes.map((n) => ({ group: "nodes", data: Object.assign({}, n, { label: label(n), name: fullLabel(n), size: 12 + 26 * Math.sqrt((n.weight || 1) / maxW),
       centre: n.center || n.id === centre ? 1 : 0 }) }));
     const ids = new Set(data.nodes.map((n) => n.id));
     const edges = data.edges.filter((e) => ids.has(e.source) && ids.has(e.target)).map((e) => ({ group: "edges",
@@ -50,6 +52,16 @@
     });
     const view = { cy: cy, by: options.colourBy || "community", legend: options.legend };
     view.layout = function () {
+      const centre = cy.nodes("[centre = 1]");
+      if (centre.length && cy.nodes().length <= 150) {
+        // an account's neighbourhood: the account in the middle, its partners on a ring around it,
+        // accounts reached by expanding further out; labels stay apart (no force layout's knot)
+        const near = centre.neighborhood().nodes();
+        cy.layout({ name: "concentric", animate: false, fit: true, padding: 30, minNodeSpacing: 34, avoidOverlap: true,
+          startAngle: 1.5 * Math.PI, sort: (a, b) => String(a.data(view.by)).localeCompare(String(b.data(view.by))) || b.data("size") - a.data("size"),
+          concentric: (n) => (n.data("centre") ? 3 : near.contains(n) ? 2 : 1), levelWidth: () => 1 }).run();
+        return;
+      }
       cy.layout({ name: "cose", animate: false, randomize: true, nodeRepulsion: () => 9000, idealEdgeLength: () => 70,
         nodeOverlap: 12, gravity: 0.25, numIter: 1200, fit: true, padding: 24 }).run();
     };
@@ -97,7 +109,7 @@
         '<attributes class="node">' + attrs.map((a, i) => '<attribute id="' + i + '" title="' + a + '" type="string"/>').join("") + "</attributes>", "<nodes>"];
       cy.nodes().forEach((n) => {
         const d = n.data();
-        lines.push('<node id="' + esc(d.id) + '" label="' + esc(d.label) + '"><attvalues>' + attrs.map((a, i) => '<attvalue for="' + i + '" value="' + esc(d[a]) + '"/>').join("") + "</attvalues></node>");
+        lines.push('<node id="' + esc(d.id) + '" label="' + esc(d.name || d.label) + '"><attvalues>' + attrs.map((a, i) => '<attvalue for="' + i + '" value="' + esc(d[a]) + '"/>').join("") + "</attvalues></node>");
       });
       lines.push("</nodes>", "<edges>");
       cy.edges().forEach((e, i) => { const d = e.data(); lines.push('<edge id="' + i + '" source="' + esc(d.source) + '" target="' + esc(d.target) + '" weight="' + esc(d.count) + '" label="' + esc(d.kinds) + '"/>'); });
