@@ -69,20 +69,25 @@ class ScanSummary:
                 "seconds": round(self.seconds, 3), "ruleset_version": self.ruleset_version}
 
 
+_ACTIVE_MODEL = sa.select(td.detect_models.c.version).where(td.detect_models.c.active.is_(True)).limit(1)
+
+
 def build_detector(conn: sa.Connection) -> Detector:
     """The ruleset in the database (banks, lexicons, active classifier), compiled; PDQ items
     come packed from the on-disk cache of :func:`~openiru.services.detect.match.pdq_bank_index`."""
     from ...detect.pipeline import Detector
     from .banks import load_ruleset
-    from .classifier import active_model  # late: scikit-learn only when a model exists
     from .match import item_lookup, pdq_bank_index
 
     ruleset = load_ruleset(conn, include_pdq=False)
     ruleset.packed_pdq = pdq_bank_index(conn.engine)
     ruleset.lookup_items = item_lookup(conn.engine)
-    model = active_model(conn)
-    if model is not None:
-        ruleset.classifier, ruleset.classifier_version = model.predict_normalised, model.version
+    if conn.execute(_ACTIVE_MODEL).first() is not None:  # scikit-learn (~1 s) only when a model exists
+        from .classifier import active_model
+
+        model = active_model(conn)
+        if model is not None:
+            ruleset.classifier, ruleset.classifier_version = model.predict_normalised, model.version
     return Detector(ruleset)  # every registered matcher: the built-ins and installed plug-ins
 
 
@@ -264,9 +269,8 @@ def has_rules(conn: sa.Connection) -> bool:
     """Whether the database holds anything to detect with: a bank item, a lexicon term or an
     active model (else the compiled ruleset is empty, :attr:`Ruleset.empty`); three
     look-ups on indexed tables, no detection code loaded."""
-    for stmt in (sa.select(td.detect_bank_items.c.id).limit(1),
-                 sa.select(td.detect_lexicon_terms.c.id).limit(1),
-                 sa.select(td.detect_models.c.version).where(td.detect_models.c.active.is_(True)).limit(1)):
+    for stmt in (sa.select(td.detect_bank_items.c.id).limit(1), sa.select(td.detect_lexicon_terms.c.id).limit(1),
+                 _ACTIVE_MODEL):
         if conn.execute(stmt).first() is not None:
             return True
     return False
