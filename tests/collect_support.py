@@ -89,6 +89,8 @@ class FakeServer:
         self.valid_tokens = {"rc-token-1"}
         self.logins = 0
         self.zeronet: dict[str, dict[str, bytes]] = {}
+        self.x_rules_set: list[dict[str, str]] = []
+        self.x_subscribers: list[queue.Queue[Any]] = []
         self.zeronet_tampered: dict[str, bytes] = {}  # served instead of the file content.json describes
         self.subscribers: list[queue.Queue[Any]] = []
         self.heartbeat_s = 0.2
@@ -127,8 +129,19 @@ class FakeServer:
 
     def drop_streams(self) -> None:
         """Close every open stream (the server restarts)."""
-        for subscriber in list(self.subscribers):
+        for subscriber in list(self.subscribers) + list(self.x_subscribers):
             subscriber.put("drop")
+
+    def publish_tweet(self, n: int, rule_ids: list[str] | None = None) -> dict[str, Any]:
+        """A new tweet: in recent search and, at once, on the filtered stream, matching ``rule_ids``
+        (default: every rule)."""
+        item = tweet(n)
+        self.tweets.append(item)
+        matching = [{"id": r["id"], "tag": r.get("tag", "")} for r in self.x_rules_set
+                    if rule_ids is None or r["id"] in rule_ids]
+        for subscriber in list(self.x_subscribers):
+            subscriber.put({"data": item, "includes": {"users": [X_USER]}, "matching_rules": matching})
+        return item
 
     def wait_streams(self, count: int, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
@@ -173,7 +186,7 @@ class FakeServer:
                 code, headers = fault
                 return self.send(h, code, {"error": "fault"}, headers)
         if parts.path.startswith("/2/"):
-            return self.x_api(h, parts.path, query)
+            return self.x_api(h, parts.path, query, body)
         if parts.path.startswith("/api/v1/streaming"):
             return self.stream(h, parts.path, query)
         if parts.path.rstrip("/") == "/api/v1/instance":
@@ -325,10 +338,14 @@ class FakeServer:
             return self.send(h, 200, {"messages": items[offset:offset + count], "success": True})
         return self.send(h, 404, {"success": False, "error": "method not found"})
 
-    def x_api(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
+    def x_api(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]], body: bytes = b"") -> None:
         if h.headers.get("Authorization") != "Bearer x-bearer-token-1":
             return self.send(h, 401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
                                       "detail": "Unauthorized"})
+        if path == "/2/tweets/search/stream/rules":
+            return self.x_rules(h, body)
+        if path == "/2/tweets/search/stream":
+            return self.x_stream(h)
         if path == "/2/users/by" or (path == "/2/users" and query.get("ids") == [X_USER["id"]]):
             return self.send(h, 200, {"data": [X_USER]})
         if path not in ("/2/tweets/search/recent", "/2/tweets/search/all", f"/2/users/{X_USER['id']}/tweets"):
@@ -346,6 +363,49 @@ class FakeServer:
         if more:
             meta["next_token"] = "t" + page[-1]["id"]
         self.send(h, 200, {"data": page, "includes": {"users": [X_USER]}, "meta": meta})
+
+    def x_rules(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
+        """GET /2/tweets/search/stream/rules lists the app's rules; POST ``{"add": [...]}`` adds."""
+        sent = "2026-03-01T12:00:00.000Z"
+        if not body:
+            if not self.x_rules_set:
+                return self.send(h, 200, {"meta": {"sent": sent, "result_count": 0}})
+            return self.send(h, 200, {"data": self.x_rules_set,
+                                      "meta": {"sent": sent, "result_count": len(self.x_rules_set)}})
+        added = []
+        for rule in json.loads(body).get("add") or []:
+            made = {"id": str(1600000000000000000 + len(self.x_rules_set) + 1), "value": rule["value"],
+                    **({"tag": rule["tag"]} if rule.get("tag") else {})}
+            self.x_rules_set.append(made)
+            added.append(made)
+        self.send(h, 201, {"data": added, "meta": {"sent": sent, "summary": {
+            "created": len(added), "not_created": 0, "valid": len(added), "invalid": 0}}})
+
+    def x_stream(self, h: BaseHTTPRequestHandler) -> None:
+        """The filtered stream: one JSON line per matching tweet, ``\\r\\n`` keep-alives."""
+        subscriber: queue.Queue[Any] = queue.Queue()
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json; charset=utf-8")
+        h.end_headers()
+        h.wfile.flush()
+        self.x_subscribers.append(subscriber)
+        h.close_connection = True
+        try:
+            while not self.closing:
+                try:
+                    item = subscriber.get(timeout=self.heartbeat_s)
+                except queue.Empty:
+                    h.wfile.write(b"\r\n")
+                    h.wfile.flush()
+                    continue
+                if item == "drop":
+                    return
+                h.wfile.write(json.dumps(item).encode() + b"\r\n")
+                h.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        finally:
+            self.x_subscribers.remove(subscriber)
 
     def feed(self, h: BaseHTTPRequestHandler) -> None:
         etag = f'"v{len(self.feed_items)}"'

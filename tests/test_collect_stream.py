@@ -149,3 +149,36 @@ def test_a_silent_stream_counts_as_dropped_and_is_reopened(fake: FakeServer, sql
         fake.drop_streams()
         thread.join(10)
     assert "Timed out" in runner.stats.errors[0] and waits[0] == 1.0
+
+
+def test_x_filtered_stream_rule_gap_fill_live_and_other_rules(fake: FakeServer, sqlite_engine: sa.Engine,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    from collect_support import tweet
+
+    monkeypatch.setenv("OPENIRU_X_BEARER_TOKEN", "x-bearer-token-1")
+    fake.x_rules_set.append({"id": "1500000000000000001", "value": "other rule", "tag": "someone else"})
+    fake.tweets = [tweet(n) for n in range(1, 130)]  # before the collector starts: the gap fill reads them
+    waits: list[float] = []
+    runner = TargetStream(sqlite_engine, Target("x", "stream:examplecircle", fake.url), sleep=waits.append)
+    thread = started(runner)
+    try:
+        until(lambda: len(fake.x_subscribers) == 1)
+        until(lambda: runner.stats.gap_filled == 129)
+        ours = [r["id"] for r in fake.x_rules_set if r["value"] == "examplecircle"]
+        assert len(ours) == 1 and len(fake.x_rules_set) == 2  # added once, the other rule left alone
+        fake.publish_tweet(130)
+        fake.publish_tweet(131, rule_ids=["1500000000000000001"])  # matched another rule only
+        fake.publish_tweet(132)
+        until(lambda: runner.stats.streamed == 2)
+        assert runner.stats.checkpoint["since_id"] == tweet(132)["id"]
+        fake.drop_streams()  # reconnect: the gap fill searches after since_id (132): nothing new
+        until(lambda: runner.stats.connects == 2)
+        until(lambda: runner.stats.gap_filled == 129)
+        fake.publish_tweet(133)
+        until(lambda: runner.stats.streamed == 3)
+    finally:
+        runner.stop.set()
+        thread.join(10)
+    ids = stored(sqlite_engine)
+    assert tweet(131)["id"] not in ids and len(ids) == 132 == len(set(ids))
+    assert len([r for r in fake.x_rules_set if r["value"] == "examplecircle"]) == 1 and waits == [1.0]

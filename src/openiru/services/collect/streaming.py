@@ -1,12 +1,14 @@
 """Streamed targets: a watched ``stream:…`` target read from the platform's streaming API.
 
 :class:`TargetStream` runs one such target (Mastodon ``stream:public``, ``stream:local``,
-``stream:tag:NAME``) until stopped, in the thread that calls :meth:`TargetStream.run`:
+``stream:tag:NAME``; X ``stream:RULE``, the filtered stream) until stopped, in the thread
+that calls :meth:`TargetStream.run`, through the connector's ``stream()`` and ``advance()``:
 
 1. connect to the streaming API;
 2. once the server has answered, fill the gap since the target's checkpoint through the
-   REST timeline (:func:`~.runner.collect_target`, ``min_id`` pages, repeated until a run
-   is not cut by ``max_pages``), while the server keeps new events in the connection;
+   REST API (:func:`~.runner.collect_target`: Mastodon ``min_id`` pages, X recent search
+   ``since_id``; repeated until a run is not cut by ``max_pages``), while the server keeps
+   new events in the connection;
 3. store every streamed status at once through the same path as imports (ingest hooks:
    detection, alerts), with the checkpoint (the newest id stored) in that batch's
    transaction; a writer thread does it while the stream is read on, storing everything
@@ -35,9 +37,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...sources.connectors.base import DEFAULT_MAX_PAGES, Page, Target
-from ...sources.connectors.mastodon_live import MastodonConnector, _id_order
-from ...sources.connectors.mastodon_stream import StreamStopped, stream
 from ...sources.connectors.polite import ConnectorError
+from ...sources.connectors.streams import StreamStopped
 from . import checkpoints
 from .runner import READ_ERRORS, TargetResult, build_connector, collect_target, store_page
 
@@ -49,7 +50,7 @@ STREAM_LEASE_S = 120
 
 def streamable(target: Target) -> bool:
     """Whether ``target`` is read from a streaming API under a long-running collector."""
-    return target.connector == "mastodon" and target.target.startswith("stream:")
+    return target.connector in ("mastodon", "x") and target.target.startswith("stream:")
 
 
 @dataclass
@@ -108,14 +109,14 @@ class TargetStream:
             except ConnectorError as exc:
                 self.stats.errors.append(str(exc))
                 return self.stats
-            if not isinstance(connector, MastodonConnector):
+            if not hasattr(connector, "stream"):
                 connector.close()
                 self.stats.errors.append(f"{self.target}: no streaming API for this connector")
                 return self.stats
             self._sink = connector  # names the import runs; its session only ever streams
             try:
                 kwargs = {"read_timeout": self.read_timeout} if self.read_timeout else {}
-                stream(connector, on_open=partial(self._opened, opened), on_status=self._store,
+                connector.stream(on_open=partial(self._opened, opened), on_status=self._store,
                        on_beat=self._beat, stop=self.stop.is_set, **kwargs)  # type: ignore[arg-type]
             except StreamStopped:
                 break
@@ -173,21 +174,18 @@ class TargetStream:
 
     def _store_batch(self, items: list[tuple[dict[str, Any], list[Any], Any]]) -> None:
         state = dict(self._state)
-        newest = _id_order(str(state.get("min_id") or "0"))
         records: list[Any] = []
-        for status, recs, _sink in items:
+        for item, recs, sink in items:
             records.extend(recs)
-            status_id = str(status.get("id") or "")
-            if status_id and _id_order(status_id) > newest:
-                newest, state["min_id"] = _id_order(status_id), status_id
+            state = sink.advance(state, item)
         result = TargetResult(str(self.target), self.target.key)
         store_page(self.engine, items[-1][2], Page(records, state, items=len(items)), self.hooks, result)
         self._state = self.stats.checkpoint = state
         self.stats.new_posts += result.new_posts
         self.stats.streamed += len(items)
         if self.on_post:
-            for status, _recs, _sink in items:
-                self.on_post(status)
+            for item, _recs, _sink in items:
+                self.on_post(item)
 
     def _beat(self) -> None:
         """Renew the lease (at most every 10 s); lost to another process: stop."""

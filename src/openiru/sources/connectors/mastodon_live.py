@@ -116,6 +116,20 @@ class MastodonConnector(Connector):
         except MastodonError as exc:
             raise ConnectorError(self.credentials.redact(f"{self.target}: {exc}")) from None
 
+    def stream(self, **callbacks: Any) -> None:
+        """Read the target's timeline from the streaming API (:func:`.mastodon_stream.stream`)."""
+        from .mastodon_stream import stream
+
+        stream(self, **callbacks)
+
+    @staticmethod
+    def advance(state: Checkpoint, status: dict[str, Any]) -> Checkpoint:
+        """The checkpoint once ``status`` (streamed) is stored: ``min_id`` the newest id."""
+        status_id = str(status.get("id") or "")
+        if status_id and _id_order(status_id) > _id_order(str(state.get("min_id") or "0")):
+            return {**state, "min_id": status_id}
+        return state
+
     def _as_sent(self, page: Any) -> list[Any]:
         """The page's statuses as the server sent them (the body of the response Mastodon.py
         just read, when the session kept it), else Mastodon.py's entities turned back into JSON."""

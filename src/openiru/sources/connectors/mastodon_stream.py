@@ -27,28 +27,18 @@ a gap fill each time) is the caller's loop (``services.collect.streaming``).
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from ..base import Record
 from ..mastodon import MastodonStatusSource
 from .polite import ConnectorError
+from .streams import READ_CHUNK, READ_TIMEOUT, StreamStopped
 
-if TYPE_CHECKING:
-    from .mastodon_live import MastodonConnector
+__all__ = ["READ_CHUNK", "READ_TIMEOUT", "StreamStopped", "stream"]
 
-#: Seconds without a byte (Mastodon sends a heartbeat every 15 s) before the stream counts as dropped.
-READ_TIMEOUT = 60.0
-#: Most bytes taken from the connection per read.
-READ_CHUNK = 65536
-
-
-class StreamStopped(Exception):
-    """The caller asked the stream to stop."""
-
-
-def _listener(connector: MastodonConnector, on_open: Callable[[], None],
+def _listener(connector: Any, on_open: Callable[[], None],
               on_status: Callable[[dict[str, Any], list[Record]], None],
               on_beat: Callable[[], None], stop: Callable[[], bool]) -> Any:
     from mastodon.errors import MastodonMalformedEventError, MastodonNetworkError, MastodonReadTimeout
@@ -104,7 +94,7 @@ def _listener(connector: MastodonConnector, on_open: Callable[[], None],
     return Listener()
 
 
-def stream(connector: MastodonConnector, *, on_open: Callable[[], None],
+def stream(connector: Any, *, on_open: Callable[[], None],
            on_status: Callable[[dict[str, Any], list[Record]], None],
            on_beat: Callable[[], None] = lambda: None, stop: Callable[[], bool] = lambda: False,
            read_timeout: float = READ_TIMEOUT) -> None:

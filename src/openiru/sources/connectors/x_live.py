@@ -4,7 +4,9 @@ Targets: ``search:QUERY`` (``/2/tweets/search/recent``: the last 7 days),
 ``search-all:QUERY`` (``/2/tweets/search/all``: the full archive, for an access level that
 has it; a new target reads back to 2006, twarc waits 1.05 s between its requests, the
 endpoint's 1 request a second) and ``user:HANDLE`` (the user's timeline,
-``/2/users/:id/tweets``; the handle is looked up once and its id kept in the checkpoint).  Credential: a bearer token, ``OPENIRU_X_BEARER_TOKEN`` or the secrets file.
+``/2/users/:id/tweets``; the handle is looked up once and its id kept in the checkpoint), and
+``stream:RULE``: the filtered stream under a long-running collector (:mod:`.x_stream`),
+polled (``collect --once``, and the gap after each reconnect) as a recent search for RULE.  Credential: a bearer token, ``OPENIRU_X_BEARER_TOKEN`` or the secrets file.
 
 Both endpoints answer newest first and page backwards with a token, so a poll is a walk
 from the newest tweet back to the checkpoint's ``since_id``: the first page fixes
@@ -39,7 +41,7 @@ class XConnector(Connector):
 
     name = "x"
     default_platform = "x"
-    target_forms = "search:QUERY, search-all:QUERY, user:HANDLE"
+    target_forms = "search:QUERY, search-all:QUERY, user:HANDLE, stream:RULE"
     credential_fields = ("bearer_token",)
     #: The collect service gives it a PoliteSession guarded by the outbound address policy (no SSRF).
     needs_guarded_session = True
@@ -47,7 +49,7 @@ class XConnector(Connector):
     @classmethod
     def check_target(cls, target: Target) -> None:
         kind, _, value = target.target.partition(":")
-        if kind not in ("search", "search-all", "user") or not value.strip():
+        if kind not in ("search", "search-all", "user", "stream") or not value.strip():
             raise ValueError(f"X target {target.target!r}: expected {cls.target_forms}")
 
     def _client(self) -> Any:
@@ -69,7 +71,7 @@ class XConnector(Connector):
         kind, _, value = self.target.target.partition(":")
         token = (state.get("walk") or {}).get("token")
         since = state.get("since_id")
-        if kind == "search":
+        if kind in ("search", "stream"):
             return iter(client.search_recent(value, since_id=since, next_token=token, max_results=MAX_RESULTS))
         if kind == "search-all":
             return iter(client.search_all(value, since_id=since, next_token=token, max_results=MAX_RESULTS))
@@ -108,6 +110,21 @@ class XConnector(Connector):
                     return
         except (requests.RequestException, ValueError, KeyError) as exc:
             raise ConnectorError(self.credentials.redact(f"{self.target}: {type(exc).__name__}: {exc}")) from None
+
+    def stream(self, **callbacks: Any) -> None:
+        """Read the filtered stream for the target's rule (:func:`.x_stream.stream`)."""
+        from .x_stream import stream
+
+        stream(self, **callbacks)
+
+    @staticmethod
+    def advance(state: Checkpoint, tweet: dict[str, Any]) -> Checkpoint:
+        """The checkpoint once ``tweet`` (streamed) is stored: ``since_id`` the newest id."""
+        tweet_id = str(tweet.get("id") or "")
+        known = str(state.get("since_id") or "0")
+        if tweet_id.isdigit() and (len(tweet_id), tweet_id) > (len(known), known):
+            return {**state, "since_id": tweet_id}
+        return state
 
     def _records(self, parser: TwitterV2Source, page: dict[str, Any]) -> list[Record]:
         try:
