@@ -17,7 +17,8 @@ server-sent events through Mastodon.py): a collector streams the fake's public t
 thread (:class:`TargetStream`, as ``openiru collect`` runs it); a status is published on the
 fake (to the timeline and, at once, to the open stream) and the clock stops when the
 collector has stored it and its alert is in ``detect_alerts`` (checked); one status at a time,
-``--latency-runs`` times, then ``--posts`` statuses published at once for the streamed posts/s.
+``--latency-runs`` times, then ``--posts`` statuses published at once for the streamed posts/s;
+the same for the X filtered stream (``stream:RULE``, a tweet published on the fake's stream).
 """
 
 from __future__ import annotations
@@ -140,11 +141,12 @@ def quantiles(samples: list[float]) -> dict[str, float]:
             "max_s": round(samples[-1], 4)}
 
 
-def streaming(folder: Path, runs: int, posts: int) -> dict[str, Any]:
-    """Post -> stored with its alert, through the streaming collector; then a burst's posts/s."""
+def streaming(folder: Path, runs: int, posts: int, kind: str = "mastodon") -> dict[str, Any]:
+    """Post -> stored with its alert, through the streaming collector (``kind``: mastodon SSE or the X
+    filtered stream); then a burst's posts/s."""
     import threading
 
-    engine = fresh_db(folder, "stream")
+    engine = fresh_db(folder, f"stream-{kind}")
     stored: dict[str, float] = {}
     arrived = threading.Condition()
 
@@ -159,18 +161,26 @@ def streaming(folder: Path, runs: int, posts: int) -> dict[str, Any]:
                 raise SystemExit("streamed statuses missing")
 
     with FakeServer() as fake:
-        fake.add_statuses(range(1, 41))
-        runner = TargetStream(engine, Target("mastodon", "stream:public", fake.url), on_post=on_post)
+        if kind == "x":
+            os.environ["OPENIRU_X_BEARER_TOKEN"] = "x-bearer-token-1"
+            fake.tweets = [tweet(n) for n in range(1, 41)]
+            target, publish = Target("x", "stream:placeholder", fake.url), fake.publish_tweet
+        else:
+            fake.add_statuses(range(1, 41))
+            target, publish = Target("mastodon", "stream:public", fake.url), fake.publish
+        runner = TargetStream(engine, target, on_post=on_post)
         thread = threading.Thread(target=runner.run, daemon=True)
         thread.start()
-        fake.wait_streams(1)
+        deadline = time.monotonic() + 60
+        while len(fake.subscribers) + len(fake.x_subscribers) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
         deadline = time.monotonic() + 120
         while runner.stats.gap_filled < 40 and time.monotonic() < deadline:  # the gap fill: 40 statuses
             time.sleep(0.01)
         samples = []
         for n in range(41, 41 + runs):
             start = time.perf_counter()
-            sid = str(fake.publish(n)["id"])
+            sid = str(publish(n)["id"])
             wait_for([sid])
             samples.append(stored[sid] - start)
             with engine.connect() as conn:
@@ -179,7 +189,7 @@ def streaming(folder: Path, runs: int, posts: int) -> dict[str, Any]:
             time.sleep(0.05)  # one status at a time
         first = 41 + runs
         start = time.perf_counter()
-        ids = [str(fake.publish(n)["id"]) for n in range(first, first + posts)]
+        ids = [str(publish(n)["id"]) for n in range(first, first + posts)]
         wait_for(ids)
         burst = time.perf_counter() - start
         runner.stop.set()
@@ -201,18 +211,21 @@ def main() -> None:
         rows = throughput(folder, args.posts)
         lat = latency(folder, args.latency_runs)
         streamed = streaming(folder, args.latency_runs, args.posts)
+        streamed_x = streaming(folder, args.latency_runs, args.posts, "x")
     if args.json:
-        print(json.dumps({"throughput": rows, "latency": lat, "streaming": streamed}, indent=2))
+        print(json.dumps({"throughput": rows, "latency": lat, "streaming": streamed, "streaming_x": streamed_x},
+                         indent=2))
         return
     print(f"{'connector':52} {'posts':>6} {'alerts':>6} {'seconds':>8} {'posts/s':>9}")
     for r in rows:
         print(f"{r['connector']:52} {r['posts']:>6} {r['alerts']:>6} {r['seconds']:>8} {r['posts_per_s']:>9}")
     print(f"\nnew status on the fake server -> its alert in the triage queue, one poll "
           f"({lat['runs']} runs): p50 {lat['p50_s']} s, p99 {lat['p99_s']} s (plus the poll interval)")
-    sl = streamed["latency"]
-    print(f"streaming (Mastodon stream:public, SSE): new status -> stored with its alert ({sl['runs']} runs): "
-          f"p50 {sl['p50_s']} s, p99 {sl['p99_s']} s, max {sl['max_s']} s; burst of {streamed['burst_posts']}: "
-          f"{streamed['burst_posts_per_s']} posts/s; alerts {streamed['alerts']}")
+    for name, got in (("Mastodon stream:public, SSE", streamed), ("X stream:RULE, filtered stream", streamed_x)):
+        sl = got["latency"]
+        print(f"streaming ({name}): new post -> stored with its alert ({sl['runs']} runs): "
+              f"p50 {sl['p50_s']} s, p99 {sl['p99_s']} s, max {sl['max_s']} s; burst of {got['burst_posts']}: "
+              f"{got['burst_posts_per_s']} posts/s; alerts {got['alerts']}")
 
 
 if __name__ == "__main__":
