@@ -1,8 +1,9 @@
-"""Scale-out workers on a real NATS JetStream (127.0.0.1:4222) and the shared database.
+"""Scale-out workers on a real NATS JetStream and the shared database.
 
-Each test uses its own stream names (``OPENIRU_NATS_PREFIX``) and deletes them after;
-without a reachable nats-server the tests skip with the reason.  Workers run as real
-``openiru worker`` processes; the SIGKILL test uses PostgreSQL.
+Each test starts its own ``nats-server -js`` on a free loopback port with a temporary
+store (tests/nats_support.py; skipped when the binary is missing) and uses its own stream
+names (``OPENIRU_NATS_PREFIX``).  Workers run as real ``openiru worker`` processes; the
+SIGKILL test uses a fresh PostgreSQL database (skipped when PostgreSQL is unreachable).
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +23,7 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
+from nats_support import NatsServer
 from openiru.cli import app
 from openiru.services.detect.banks import import_lexicon
 from openiru.services.workers import stream
@@ -30,45 +31,24 @@ from openiru.services.workers.status import queue_status
 from openiru.services.workers.stream import Topology, decode_keys, encode_keys
 from openiru.store.db import open_database
 
-NATS_URL = os.environ.get("OPENIRU_TEST_NATS", "nats://127.0.0.1:4222")
 OPENIRU = [sys.executable, "-c", "from openiru.cli import main; main()"]
 
 
-def _nats_reason() -> str | None:
-    host, port = NATS_URL.rsplit("/", 1)[-1].split(":")
-    try:
-        socket.create_connection((host, int(port)), timeout=1).close()
-    except OSError as exc:
-        return f"nats-server not reachable at {NATS_URL} ({exc}); start it with `nats-server -js`"
-    return None
-
-
-async def _delete_streams(topo: Topology) -> None:
-    import nats
-    from nats.js.errors import NotFoundError
-
-    nc = await nats.connect(NATS_URL)
-    js = nc.jetstream()
-    for name in (topo.stream, topo.dlq_stream):
-        try:
-            await js.delete_stream(name)
-        except NotFoundError:
-            pass
-    await nc.close()
+def _nats() -> str:
+    """The test's private NATS server (its URL is in OPENIRU_NATS, set by ``topo``)."""
+    return os.environ["OPENIRU_NATS"]
 
 
 @pytest.fixture
-def topo(monkeypatch: pytest.MonkeyPatch) -> Iterator[Topology]:
-    reason = _nats_reason()
-    if reason:
-        pytest.skip(reason)
-    prefix = f"t{uuid.uuid4().hex[:10]}"
-    monkeypatch.setenv("OPENIRU_NATS_PREFIX", prefix)
-    t = Topology.from_env()
+def topo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Topology]:
+    server = NatsServer(tmp_path / "nats")
+    server.start()
+    monkeypatch.setenv("OPENIRU_NATS", server.url)
+    monkeypatch.setenv("OPENIRU_NATS_PREFIX", f"t{uuid.uuid4().hex[:10]}")
     try:
-        yield t
+        yield Topology.from_env()
     finally:
-        asyncio.run(_delete_streams(t))
+        server.stop()
 
 
 def _write_posts(path: Path, n: int) -> set[str]:
@@ -105,7 +85,7 @@ def _hits(url: str) -> list[tuple[str, str, str | None]]:
 
 
 def _worker(url: str, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*OPENIRU, "worker", "--role", "detect", "--db", url, "--nats", NATS_URL, *extra],
+    return subprocess.Popen([*OPENIRU, "worker", "--role", "detect", "--db", url, "--nats", _nats(), *extra],
                             stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
 
 
@@ -117,7 +97,7 @@ def _finish(worker: subprocess.Popen[str], timeout: float = 120) -> str:
 
 
 def _status() -> dict:
-    done = CliRunner().invoke(app, ["queue", "status", "--json", "--nats", NATS_URL])
+    done = CliRunner().invoke(app, ["queue", "status", "--json", "--nats", _nats()])
     assert done.exit_code == 0, done.output
     return json.loads(done.output)
 
@@ -134,7 +114,7 @@ def test_ingest_publishes_and_a_worker_scans_like_the_embedded_default(topo: Top
     url = f"sqlite:///{tmp_path / 'queued.db'}"
     posts, flagged = _prepare(url, tmp_path, 90)
     runner = CliRunner()
-    done = runner.invoke(app, ["ingest", str(posts), "--format", "jsonl", "--db", url, "--nats", NATS_URL])
+    done = runner.invoke(app, ["ingest", str(posts), "--format", "jsonl", "--db", url, "--nats", _nats()])
     assert done.exit_code == 0, done.output
     assert _status()["pending"] == 1  # one message waits; nothing was scanned in the importing process
     engine = open_database(url)
@@ -158,12 +138,12 @@ def test_a_poisoned_message_goes_to_the_dead_letters_and_the_stream_goes_on(topo
                                                                              tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
     posts, flagged = _prepare(url, tmp_path, 30)
-    done = CliRunner().invoke(app, ["ingest", str(posts), "--format", "jsonl", "--db", url, "--nats", NATS_URL])
+    done = CliRunner().invoke(app, ["ingest", str(posts), "--format", "jsonl", "--db", url, "--nats", _nats()])
     assert done.exit_code == 0, done.output
 
     async def poison() -> None:
         import nats
-        nc = await nats.connect(NATS_URL)
+        nc = await nats.connect(_nats())
         await nc.jetstream().publish(topo.subject, b"\x00 not a batch", stream=topo.stream)
         await nc.close()
 
@@ -187,20 +167,20 @@ def test_a_batch_that_keeps_failing_is_dead_lettered_after_max_deliver(topo: Top
     t = Topology.from_env(ack_wait=1.0, max_deliver=2)
 
     async def go() -> detect.WorkerSummary:
-        nc = await stream.connect(NATS_URL)
+        nc = await stream.connect(_nats())
         js = nc.jetstream()
         await stream.ensure(js, t)
         await stream.publish_keys(js, t, [("x", "1")])
         await nc.close()
         engine = open_database(f"sqlite:///{tmp_path / 'w.db'}")
         try:
-            return await detect.run_detect(engine, NATS_URL, t, exit_when_idle=1.5, log=lambda line: None)
+            return await detect.run_detect(engine, _nats(), t, exit_when_idle=1.5, log=lambda line: None)
         finally:
             engine.dispose()
 
     summary = asyncio.run(go())
     assert summary.failed == 2 and summary.messages == 0
-    status = asyncio.run(queue_status(NATS_URL, t))
+    status = asyncio.run(queue_status(_nats(), t))
     assert (status["pending"], status["in_flight"], status["dead_lettered"]) == (0, 0, 1)
 
 
@@ -211,7 +191,7 @@ def test_a_worker_killed_mid_batch_loses_nothing(topo: Topology, pg_url: str, tm
 
     posts, flagged = _prepare(pg_url, tmp_path, 300)
     monkeypatch.setattr(stream, "KEYS_PER_MESSAGE", 15)  # 20 messages
-    publisher = Publisher(NATS_URL)
+    publisher = Publisher(_nats())
     engine = open_database(pg_url)
     ingest_source(engine, source_for(posts, "jsonl", None), after_batch=publisher.hooks(engine))
     engine.dispose()

@@ -30,6 +30,7 @@ from .errors import install_error_handlers
 from .middleware import BodySizeLimit, SecurityHeaders, configure_access_log
 from .page_cache import DropPagesAfterWrites, PageCache
 from .readpool import dsn, open_read_pool
+from .routers import health
 from .settings import ApiSettings
 
 log = logging.getLogger("openiru.api")
@@ -94,6 +95,7 @@ def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None
     app.state.tokens = TokenCache(api_settings.auth_cache_ttl)
     install_error_handlers(app)
     _include_routers(app)
+    health.install(app)  # /healthz /readyz /metrics, request latency (routers/health.py)
     from ..web import install as install_web
 
     install_web(app)
