@@ -240,3 +240,41 @@ def test_a_worker_killed_mid_batch_loses_nothing(topo: Topology, pg_url: str, tm
     scan(engine, rescan=True, workers=1)
     engine.dispose()
     assert _hits(pg_url) == hits
+
+
+def test_a_worker_serves_its_probes_and_metrics(topo: Topology, tmp_path: Path) -> None:
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from server_support import free_port
+
+    url = f"sqlite:///{tmp_path / 'probe.db'}"
+    posts, flagged = _prepare(url, tmp_path, 30)
+    port = free_port()
+    worker = _worker(url, "--metrics-port", str(port))
+    assert worker.stderr is not None
+    try:
+        for line in worker.stderr:
+            if line.startswith("detect worker ready"):
+                break
+        base = f"http://127.0.0.1:{port}"
+        assert json.loads(urllib.request.urlopen(f"{base}/healthz", timeout=5).read()) == {"status": "alive"}
+        ready = json.loads(urllib.request.urlopen(f"{base}/readyz", timeout=10).read())
+        assert ready == {"ready": True, "checks": {"database": "ok", "migrations": "ok", "nats": "ok"}}
+        done = CliRunner().invoke(app, ["ingest", str(posts), "--format", "jsonl", "--db", url, "--nats", _nats()])
+        assert done.exit_code == 0, done.output
+        for line in worker.stderr:
+            if line.startswith("scanned"):
+                break
+        samples = {s.name: s.value for f in text_string_to_metric_families(
+            urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode()) for s in f.samples
+            if not s.labels or s.name.startswith("openiru_worker")}
+        assert samples["openiru_worker_posts_scanned_total"] == 30
+        assert samples["openiru_detection_latency_seconds_count"] == 1
+        assert samples["openiru_posts_scanned"] == 30 and samples["openiru_posts_collected"] == 30
+        assert {post_id for _, post_id, _ in _hits(url)} == flagged
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, err = worker.communicate(timeout=30)
+    assert worker.returncode == 0, err[-2000:]

@@ -36,20 +36,26 @@ def worker(
     exit_when_idle: Annotated[float | None, typer.Option(
         "--exit-when-idle", help="Stop after the queue has had nothing pending or in flight this many seconds.")] = None,
     throttle: Annotated[float, typer.Option("--throttle", hidden=True, help="Pause after each message (tests).")] = 0.0,
+    metrics_port: Annotated[int | None, typer.Option(
+        "--metrics-port", min=1, max=65535, help="Serve /healthz, /readyz and /metrics on this port (with "
+                                                 "--concurrency N: this port and the N-1 after it).")] = None,
+    metrics_host: Annotated[str, typer.Option("--metrics-host", help="Address the probe server binds.")
+                            ] = "127.0.0.1",
 ) -> None:
     """Run a scale-out worker: pull work from NATS JetStream, write to the shared database."""
     from ..services.workers import ROLES
 
     if role not in ROLES:
         raise OpenIRUError(f"role {role!r} is not implemented (implemented: {', '.join(ROLES)})")
-    args = (db, nats_url, ack_wait, max_deliver, fetch, exit_when_idle, throttle)
+    args = (db, nats_url, ack_wait, max_deliver, fetch, exit_when_idle, throttle, metrics_host)
     if concurrency == 1:
-        _run_one(*args)
+        _run_one(*args, metrics_port)
         return
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    children = [ctx.Process(target=_run_one, args=args, daemon=False) for _ in range(concurrency)]
+    children = [ctx.Process(target=_run_one, args=(*args, metrics_port + i if metrics_port else None),
+                            daemon=False) for i in range(concurrency)]
     for child in children:
         child.start()
     try:
@@ -63,12 +69,17 @@ def worker(
 
 
 def _run_one(db: str | None, nats_url: str, ack_wait: float, max_deliver: int, fetch: int,
-             exit_when_idle: float | None, throttle: float) -> None:
+             exit_when_idle: float | None, throttle: float, metrics_host: str, metrics_port: int | None) -> None:
     from ..services.workers.detect import run_detect
     from ..services.workers.stream import Topology
 
     topo = Topology.from_env(ack_wait=ack_wait, max_deliver=max_deliver)
     engine = engine_for(db)
+    if metrics_port:
+        from ..services.workers.probe import serve_probes
+
+        serve_probes(engine, nats_url, metrics_port, metrics_host)
+        _log(f"probes on http://{metrics_host}:{metrics_port}/ (healthz, readyz, metrics)")
     try:
         summary = asyncio.run(run_detect(engine, nats_url, topo, fetch=fetch, exit_when_idle=exit_when_idle,
                                          throttle=throttle, log=_log))

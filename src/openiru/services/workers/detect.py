@@ -17,6 +17,7 @@ import signal
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from ...store import schema
 from ..detect.banks import ruleset_version
 from ..detect.scan import Quarantine, build_detector, previous_scan_time
 from ..detect.store import hash_missing_pdq, load_posts, write_results
+from .metrics import DETECTION_LATENCY, MESSAGES, POSTS_SCANNED
 from .stream import Topology, connect, dead_letter, decode_keys, ensure, move_exhausted
 
 
@@ -133,6 +135,7 @@ async def _handle(js: Any, topo: Topology, scanner: PostScanner, msg: Any, summa
         await dead_letter(js, topo, msg.data, f"unreadable message: {exc}", seq)
         await msg.ack_sync()
         summary.dead_lettered += 1
+        MESSAGES.labels("dead_lettered").inc()
         log(f"dead-lettered unreadable message {seq}: {exc}")
         return
     await msg.in_progress()  # the ack_wait clock restarts for a message that waited in the batch
@@ -140,6 +143,7 @@ async def _handle(js: Any, topo: Topology, scanner: PostScanner, msg: Any, summa
         scanned = await asyncio.to_thread(scanner.scan_keys, keys)
     except Exception as exc:  # noqa: BLE001 - any failure: try again later, dead letters after max_deliver
         summary.failed += 1
+        MESSAGES.labels("failed").inc()
         delivered = msg.metadata.num_delivered
         log(f"message {seq} failed (delivery {delivered}): {type(exc).__name__}: {exc}")
         await msg.nak(delay=min(2.0 ** delivered, 30.0))
@@ -147,4 +151,10 @@ async def _handle(js: Any, topo: Topology, scanner: PostScanner, msg: Any, summa
     await msg.ack_sync()
     summary.messages += 1
     summary.posts += scanned
-    log(f"scanned {scanned} posts (message {seq}, delivery {msg.metadata.num_delivered})")
+    # the stream's own timestamp of the message: publish -> committed scan, seen by Prometheus
+    latency = (datetime.now(UTC) - msg.metadata.timestamp).total_seconds()
+    DETECTION_LATENCY.observe(max(latency, 0.0))
+    POSTS_SCANNED.inc(scanned)
+    MESSAGES.labels("scanned").inc()
+    log(f"scanned {scanned} posts {latency:.3f} s after publish (message {seq}, delivery "
+        f"{msg.metadata.num_delivered})")
