@@ -31,15 +31,22 @@ SLOW_MODULES = frozenset({
     "test_source_fuzz", "test_security_schemathesis",                  # Hypothesis, Schemathesis
     "test_api_perf", "test_detect_bank_speed", "test_detect_langid_corpus", "test_analytics_eval",
 })
+#: Single slow tests of otherwise fast modules: a large input read in a fresh interpreter, an
+#: import killed and re-run.
+SLOW_TESTS = frozenset({
+    "test_memory_stays_bounded_on_a_large_input",                      # tests/contracts/
+    "test_kill_9_mid_import_then_rerun_equals_a_clean_import",         # test_ingest_robustness
+})
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark the slow subset: the modules above and every test run on PostgreSQL."""
+    """Mark the slow subset: the modules and tests above and every test run on PostgreSQL."""
     slow = pytest.mark.slow
     for item in items:
         module = getattr(item, "module", None)
         params = getattr(getattr(item, "callspec", None), "params", {})
         if ((module is not None and module.__name__.rpartition(".")[2] in SLOW_MODULES)
+                or getattr(item, "originalname", item.name) in SLOW_TESTS
                 or "pg_url" in getattr(item, "fixturenames", ()) or params.get("db_url") == "postgresql"):
             item.add_marker(slow)
 
