@@ -415,3 +415,12 @@ def test_triage_assignment(page: Any, demo: dict[str, Any]) -> None:
     page.locator("#queue .item button.unassign").first.click()
     expect(page.locator("#flash")).to_contain_text("assigned to no one")
     finished(page)
+    # the post page says whose the alert is, and releases it
+    page.goto(demo["base"] + str(page.locator("#queue .item", has_text="assigned to me").first
+                                 .locator("a.post-link").get_attribute("href")))
+    expect(page.locator("#assignment")).to_contain_text("Assigned to you by")
+    page.click("#post-assign")
+    expect(page.locator("#assignment")).to_contain_text("Not assigned to anyone")
+    page.click("#post-assign")
+    expect(page.locator("#assignment")).to_contain_text("Assigned to you by")
+    finished(page)

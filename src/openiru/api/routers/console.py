@@ -199,8 +199,11 @@ def account_links(request: Request, platform: str = Query(..., max_length=100),
 @router.get("/post-links", **roles(*UNIT))
 def post_links(request: Request, platform: str = Query(..., max_length=100),
                post_id: str = Query(..., max_length=255)) -> dict[str, Any]:
-    """The referrals that cover a post."""
-    return {"referrals": console_views.referrals_covering(read_engine_of(request), [f"{platform}:{post_id}"])}
+    """The referrals that cover a post, and whom its alert is assigned to (``assignment``: null
+    when no one)."""
+    engine = read_engine_of(request)
+    return {"referrals": console_views.referrals_covering(engine, [f"{platform}:{post_id}"]),
+            "assignment": console_views.assignment_of(engine, platform, post_id)}
 
 
 @router.get("/evidence/{referral_id}/{evidence_id}", **roles(*UNIT))

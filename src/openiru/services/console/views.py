@@ -269,3 +269,9 @@ def evidence_file(engine: sa.Engine, referral_id: int, evidence_id: int) -> tupl
         raise NotFoundError(f"evidence {evidence_id}: the file no longer has the SHA-256 recorded when it was "
                             "preserved; it is not served")
     return str(path), path.name
+
+
+def assignment_of(engine: sa.Engine, platform: str, post_id: str) -> dict[str, Any] | None:
+    """Whom the post's alert is assigned to (assignee, by whom, when), or None."""
+    with engine.connect() as conn:
+        return assignments(conn, [(platform, post_id)]).get((platform, post_id))

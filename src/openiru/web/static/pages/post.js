@@ -130,11 +130,30 @@ function setUpDecision(post, ev) {
       OIRU.flash(post.platform + ":" + post.post_id + " " + res.status + ".");
     } catch (err) { OIRU.showError(err); }
   }
+  // whom the alert is assigned to, and claiming or releasing it (as on the triage page)
+  const me = document.body.dataset.user;
+  const key = post.platform + ":" + post.post_id;
+  const owner = el("p#assignment.hint");
+  async function showOwner(assignment) {
+    const mine = assignment && assignment.assigned_to === me;
+    OIRU.fill(owner, assignment ? "Assigned to " + (mine ? "you" : assignment.assigned_to) + " by " + assignment.assigned_by + ", " + OIRU.fmtTime(assignment.assigned_at) + ". "
+      : "Not assigned to anyone. ",
+    ev.status ? el("button.secondary#post-assign", { type: "button", onclick: () => assign(mine ? null : "me") }, mine ? "Unassign" : "Assign to me") : null);
+  }
+  async function assign(to) {
+    try {
+      const res = await OIRU.api("POST", "/api/v1/console/assign", { posts: [key], to: to });
+      await showOwner(res.assigned_to ? res : null);
+      OIRU.flash(key + " assigned to " + (res.assigned_to ? (res.assigned_to === me ? "you" : res.assigned_to) : "no one") + ".");
+    } catch (err) { OIRU.showError(err); }
+  }
+  OIRU.api("GET", "/api/v1/console/post-links?platform=" + encodeURIComponent(post.platform) + "&post_id=" + encodeURIComponent(post.post_id))
+    .then((links) => showOwner(links.assignment)).catch(() => {});
   box.hidden = false;
   OIRU.fill(box, el("h2", { text: "Decision" }), el("div.toolbar", {},
     el("button#post-confirm", { type: "button", onclick: () => decide("confirm") }, "Confirm"),
     el("label", {}, "Reason for rejecting", reason), note,
-    el("button.secondary#post-reject", { type: "button", onclick: () => decide("reject") }, "Reject")), state);
+    el("button.secondary#post-reject", { type: "button", onclick: () => decide("reject") }, "Reject")), state, owner);
 }
 
 async function showReferrals(post) {
