@@ -167,3 +167,17 @@ def test_the_same_avatar_file_identifies_a_renamed_account_unless_it_is_a_defaul
     assert linked("sha256:" + "3c" * 32, 0) == {("2", "1")}
     assert linked("url:https://example.org/default_profile.png", 6) == set()
     assert linked("", 0) == set()
+
+
+def test_a_predecessor_the_platform_shows_alive_after_the_successor_began_is_not_re_created() -> None:
+    """A users look-up made after the new account appeared returned the old one as active: both were
+    alive at once, whatever the posts show; a removal seen when it stopped links them."""
+    def linked(status: str) -> set[tuple[str, str]]:
+        seen = T0 + timedelta(days=40) if status == "active" else T0 + timedelta(days=10, hours=4)
+        accounts = [AccountRow("x", "1", "vera_moreau", "Vera Moreau", status=status,
+                               status_changed_at=seen, avatar_key="sha256:" + "3c" * 32),
+                    AccountRow("x", "2", "vera_moreau_", "Vera Moreau", avatar_key="sha256:" + "3c" * 32)]
+        return _links(accounts, {"1": range(0, 10), "2": range(11, 30)}, ["7", "8", "9"], "x")
+
+    assert linked("active") == set()
+    assert linked("suspended") == {("2", "1")}

@@ -315,6 +315,8 @@ def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[st
     if gap < -OVERLAP_SLACK or gap > MAX_GAP or start[new] <= start[old]:
         return None
     removed = a.status[old] in ("suspended", "deleted")
+    if a.status[old] == "active" and a.status_changed_at[old] >= start[new]:
+        return None   # the platform showed the predecessor alive after the successor began: two accounts
     if not removed and a.platform[old] != a.platform[new]:
         return None  # went quiet here, active there: a move (cross-platform link), not a re-creation
     first_post, last_post = posted
