@@ -70,6 +70,29 @@ X_USER = {"id": "900001", "name": "Example Circle", "username": "examplecircle",
 _ZERONET_PATH = re.compile(r"^/(1[A-Za-z0-9]{25,34}|[a-z0-9-]+\.bit)/(.+)$")
 
 
+BOT_TOKEN = "123456:placeholder-bot-token-ABC"
+GROUP = {"id": -1001500000001, "title": "Example Circle chat", "type": "supergroup", "username": "examplecircle_chat"}
+
+
+def bot_update(n: int) -> dict[str, Any]:
+    """A Bot API Update with a group message (fictional), update and message ids growing with ``n``;
+    every third is a forward of a channel post, every fifth a private chat with the bot."""
+    text = f"Notice {n} see https://circle.example/{n} #circle"
+    message: dict[str, Any] = {
+        "message_id": n, "date": int((BASE + timedelta(minutes=n)).timestamp()), "chat": GROUP, "text": text,
+        "from": {"id": 700000 + n % 4, "is_bot": False, "first_name": "Member", "last_name": str(n % 4),
+                 "username": f"member{n % 4}"},
+        "entities": [{"type": "url", "offset": text.index("https"), "length": len(f"https://circle.example/{n}")},
+                     {"type": "hashtag", "offset": text.index("#"), "length": 7}]}
+    if n % 3 == 0:
+        message["forward_origin"] = {"type": "channel", "chat": {"id": -1001500000009, "title": "Source",
+                                                                  "type": "channel"}, "message_id": 40 + n,
+                                     "date": message["date"] - 60}
+    if n % 5 == 0:
+        message["chat"] = {"id": 700000 + n % 4, "type": "private", "first_name": "Member"}
+    return {"update_id": 900000000 + n, "message": message}
+
+
 def _rc_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
@@ -90,6 +113,7 @@ class FakeServer:
         self.logins = 0
         self.zeronet: dict[str, dict[str, bytes]] = {}
         self.x_rules_set: list[dict[str, str]] = []
+        self.updates: list[dict[str, Any]] = []  # Telegram Bot API updates
         self.x_subscribers: list[queue.Queue[Any]] = []
         self.zeronet_tampered: dict[str, bytes] = {}  # served instead of the file content.json describes
         self.subscribers: list[queue.Queue[Any]] = []
@@ -185,6 +209,8 @@ class FakeServer:
                     return
                 code, headers = fault
                 return self.send(h, code, {"error": "fault"}, headers)
+        if parts.path.startswith("/bot"):
+            return self.bot_api(h, parts.path, query)
         if parts.path.startswith("/2/"):
             return self.x_api(h, parts.path, query, body)
         if parts.path.startswith("/api/v1/streaming"):
@@ -363,6 +389,16 @@ class FakeServer:
         if more:
             meta["next_token"] = "t" + page[-1]["id"]
         self.send(h, 200, {"data": page, "includes": {"users": [X_USER]}, "meta": meta})
+
+    def bot_api(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
+        """The Bot API's getUpdates: updates from ``offset`` on, ``limit`` of them (at most 100)."""
+        if path != f"/bot{BOT_TOKEN}/getUpdates":
+            return self.send(h, 401 if path.endswith("/getUpdates") else 404,
+                             {"ok": False, "error_code": 401, "description": "Unauthorized"})
+        offset = int(query.get("offset", ["0"])[0])
+        limit = min(int(query.get("limit", ["100"])[0]), 100)
+        items = [u for u in sorted(self.updates, key=lambda u: u["update_id"]) if u["update_id"] >= offset]
+        self.send(h, 200, {"ok": True, "result": items[:limit]})
 
     def x_rules(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
         """GET /2/tweets/search/stream/rules lists the app's rules; POST ``{"add": [...]}`` adds."""

@@ -259,3 +259,45 @@ def test_rocketchat_discover_lists_public_channels_and_adds_them(fake: FakeServe
     assert [a["watch_id"] for a in added] == [w["id"] for w in watched] and watched[0]["every_s"] == 3600
     offsets = [r[2].get("offset") for r in fake.requests if r[1] == "/api/v1/channels.list"]
     assert offsets == [["0"], ["100"], ["0"], ["100"]]
+
+
+def test_telegram_bot_updates_once_each_and_mapped_as_telethon_maps_them(fake: FakeServer, sqlite_url: str,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from collect_support import BOT_TOKEN, bot_update
+
+    monkeypatch.setenv("OPENIRU_TELEGRAM_BOT_TOKEN", BOT_TOKEN)
+    fake.updates = [bot_update(n) for n in range(1, 251)]
+    groups = lambda numbers: [n for n in numbers if n % 5]  # noqa: E731 - every fifth is a private chat
+    cli("watch", "add", "telegram-bot", "updates", "--server", fake.url, "--db", sqlite_url)
+    [first] = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
+    assert (first["errors"], first["new_posts"], first["checkpoint"]) == ([], len(groups(range(1, 251))),
+                                                                          {"offset": 900000251})
+    assert "no target due" in cli("collect", "--once", "--db", sqlite_url)
+    engine = open_database(sqlite_url)
+    try:
+        time_passes(engine)
+        [again] = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
+        assert (again["new_posts"], again["posts_read"]) == (0, 0)
+        fake.updates += [bot_update(n) for n in range(251, 261)]
+        time_passes(engine)
+        [new] = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
+        assert new["new_posts"] == len(groups(range(251, 261)))
+        ids = stored(engine)
+        assert len(ids) == len(groups(range(1, 261))) == len(set(ids))
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(schema.posts).where(schema.posts.c.post_id == "1500000001/3")).one()
+            raw = conn.execute(sa.text("select group_concat(state) from collect_checkpoints")).scalar()
+        # the Telethon connector's keys: channel number without -100, user<id>, forward origin and post
+        assert row.account_id == "user700003" and row.meta["forward_of"] == "1500000009/43"
+        assert row.urls == ["https://circle.example/3"] and row.hashtags == ["circle"]
+        assert BOT_TOKEN not in raw
+    finally:
+        engine.dispose()
+    monkeypatch.setenv("OPENIRU_TELEGRAM_BOT_TOKEN", "999:wrong-token-XYZ")
+    engine = open_database(sqlite_url)
+    try:
+        time_passes(engine)
+    finally:
+        engine.dispose()
+    [refused] = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
+    assert refused["errors"] and "wrong-token-XYZ" not in json.dumps(refused)
