@@ -82,3 +82,48 @@ def test_flood_wait_for_good_is_an_error() -> None:
         list(connector.pages(None))
     with pytest.raises(ValueError):
         TelegramConnector(Target("telegram", "not a channel!"), session=client)
+
+
+class DiscussionClient(StubClient):
+    """A stub that also answers GetFullChannelRequest: the channel's linked discussion group."""
+
+    LINKED = 1700000005
+
+    def __call__(self, request: Any) -> Any:
+        from telethon.tl import functions
+
+        assert isinstance(request, functions.channels.GetFullChannelRequest)
+        self.calls.append(("full", request.channel))
+        full = types.ChannelFull(id=CHANNEL, about="", read_inbox_max_id=0, read_outbox_max_id=0, unread_count=0,
+                                 chat_photo=types.PhotoEmpty(id=0), notify_settings=types.PeerNotifySettings(),
+                                 bot_info=[], pts=1, linked_chat_id=self.LINKED)
+        return types.messages.ChatFull(full_chat=full, chats=[], users=[])
+
+    def iter_messages(self, entity: Any, *, min_id: int, reverse: bool, limit: int) -> list[Any]:
+        assert entity == types.PeerChannel(self.LINKED)  # the group, not the channel
+        return super().iter_messages(entity, min_id=min_id, reverse=reverse, limit=limit)
+
+
+def test_discussion_group_comments_lead_to_the_channel_post() -> None:
+    group = DiscussionClient.LINKED
+    copy = types.Message(id=1, peer_id=types.PeerChannel(group), date=T0, message="Notice 5",
+                         fwd_from=types.MessageFwdHeader(date=T0, from_id=types.PeerChannel(CHANNEL), channel_post=5,
+                                                         saved_from_peer=types.PeerChannel(CHANNEL), saved_from_msg_id=5))
+    comments = [types.Message(id=n, peer_id=types.PeerChannel(group), from_id=types.PeerUser(300 + n), date=T0,
+                              message=f"comment {n}", reply_to=types.MessageReplyHeader(reply_to_msg_id=1))
+                for n in range(2, 5)]
+    client = DiscussionClient([copy, *comments])
+    connector = TelegramConnector(Target("telegram", "discussion:@examplecircle"), session=client)
+    [page] = list(connector.pages(None))
+    assert client.calls[0] == ("full", "examplecircle")
+    assert page.checkpoint == {"linked_chat_id": group, "min_id": 4}
+    posts = {r.key.post_id: r for r in page.records if isinstance(r, Post)}
+    assert posts[f"{group}/1"].metadata["forward_of"] == f"{CHANNEL}/5"  # the group's copy names the post
+    assert {p.reply_to.post_id for k, p in posts.items() if k != f"{group}/1"} == {f"{group}/1"}  # type: ignore[union-attr]
+    assert posts[f"{group}/3"].account.account_id == "user303"
+    client.messages.append(types.Message(id=5, peer_id=types.PeerChannel(group), from_id=types.PeerUser(9), date=T0,
+                                         message="late comment", reply_to=types.MessageReplyHeader(reply_to_msg_id=1)))
+    again = list(TelegramConnector(Target("telegram", "discussion:@examplecircle"), session=client)
+                 .pages(page.checkpoint))
+    assert [r.key.post_id for p in again for r in p.records if isinstance(r, Post)] == [f"{group}/5"]
+    assert sum(1 for c in client.calls if c[0] == "full") == 1  # resolved once, kept in the checkpoint

@@ -1,6 +1,9 @@
 """Telegram public channels and groups, live, through Telethon (MTProto) — adapter boundary.
 
-Targets: ``@name``, ``t.me/name`` or ``https://t.me/name``.  Credentials:
+Targets: ``@name``, ``t.me/name`` or ``https://t.me/name``; ``discussion:@name``, the
+channel's linked discussion group (its comments: ``GetFullChannelRequest`` gives the
+group's id once, kept in the checkpoint; each comment replies to the group's automatic
+copy of the channel post, whose forward header names that post, so a comment leads to it).  Credentials:
 ``OPENIRU_TELEGRAM_API_ID`` and ``OPENIRU_TELEGRAM_API_HASH`` (my.telegram.org) and
 ``OPENIRU_TELEGRAM_SESSION``, a Telethon ``StringSession`` made once, interactively, by
 the unit's account (the collector never logs in by itself).
@@ -15,8 +18,8 @@ metadata; service messages are counted as skipped.  ``FloodWaitError`` waits the
 seconds Telegram asks (through the injected backoff) and retries.
 
 Telethon has no fake server: the tests drive this adapter with real Telethon ``Message``
-objects from a stub client.  Not done: media download and hashing, linked discussion
-groups and comments, the Bot API.
+objects from a stub client.  Not done: media download and hashing.  Groups where the
+unit's bot is present: the ``telegram-bot`` connector (:mod:`.telegram_bot`).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from .base import Checkpoint, Connector, Page, Target
 from .polite import ConnectorError
 
 PAGE = 100
-_NAME = re.compile(r"^(?:https?://)?(?:t\.me/|telegram\.me/|@)?([A-Za-z0-9_]{4,64})/?$")
+_NAME = re.compile(r"^(?:discussion:)?(?:https?://)?(?:t\.me/|telegram\.me/|@)?([A-Za-z0-9_]{4,64})/?$")
 
 
 def peer_key(peer: Any) -> str | None:
@@ -104,7 +107,7 @@ class TelegramConnector(Connector):
 
     name = "telegram"
     default_platform = "telegram"
-    target_forms = "@channel, t.me/channel"
+    target_forms = "@channel, t.me/channel, discussion:@channel"
     credential_fields = ("api_id", "api_hash", "session")
 
     @classmethod
@@ -127,13 +130,28 @@ class TelegramConnector(Connector):
             raise ConnectorError("telegram: the session is not authorised")
         return client
 
-    def _batch(self, client: Any, entity: str, min_id: int) -> list[Any]:
+    def _batch(self, client: Any, entity: Any, min_id: int) -> list[Any]:
+        batch: list[Any] = self._retry(lambda: list(client.iter_messages(entity, min_id=min_id, reverse=True,
+                                                                         limit=PAGE)))
+        return batch
+
+    def _linked(self, client: Any, name: str) -> int:
+        """The id of the channel's linked discussion group."""
+        from telethon.tl import functions
+
+        full = self._retry(lambda: client(functions.channels.GetFullChannelRequest(channel=name)))
+        linked = getattr(full.full_chat, "linked_chat_id", None)
+        if not linked:
+            raise ConnectorError(f"{self.target}: the channel has no linked discussion group")
+        return int(linked)
+
+    def _retry(self, call: Any) -> Any:
         from telethon.errors import FloodWaitError
 
         for attempt in range(self.backoff.retries + 1):
             self.backoff.pace()
             try:
-                return list(client.iter_messages(entity, min_id=min_id, reverse=True, limit=PAGE))
+                return call()
             except FloodWaitError as exc:
                 if attempt >= self.backoff.retries:
                     raise ConnectorError(f"{self.target}: FloodWait of {exc.seconds} s, "
@@ -146,6 +164,12 @@ class TelegramConnector(Connector):
         found = _NAME.match(self.target.target)
         entity = found.group(1) if found else self.target.target
         client = self.session or self._client()
+        if self.target.target.startswith("discussion:"):
+            from telethon.tl import types
+
+            if not state.get("linked_chat_id"):
+                state["linked_chat_id"] = self._linked(client, entity)
+            entity = types.PeerChannel(int(state["linked_chat_id"]))
         min_id = int(state.get("min_id") or 0)
         for _ in range(self.max_pages):
             batch = self._batch(client, entity, min_id)
@@ -164,7 +188,8 @@ class TelegramConnector(Connector):
             first = next((m for m in batch if getattr(m, "peer_id", None) is not None), None)
             if first is not None and isinstance(getattr(first.peer_id, "channel_id", None), int):
                 records.insert(0, Account(AccountKey(self.platform, f"channel{first.peer_id.channel_id}"),
-                                          handle=entity, metadata={"chat_type": "channel"}))
+                                          handle=entity if isinstance(entity, str) else None,
+                                          metadata={"chat_type": "channel" if isinstance(entity, str) else "group"}))
             min_id = max(int(m.id) for m in batch)
             state["min_id"] = min_id
             yield Page(records, dict(state), items=len(batch))
