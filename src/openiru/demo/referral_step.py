@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
+from ..clock import Clock, system_now
 from ..errors import NotFoundError
 from ..services.access import audit
 from ..services.access.users import add_user, get_user
@@ -47,8 +47,8 @@ SPAN = timedelta(hours=6)
 class DemoClock:
     """A hand-moved clock that starts ``span`` before ``real()`` and never passes it."""
 
-    def __init__(self, span: timedelta = SPAN, real: Callable[[], datetime] | None = None) -> None:
-        self.real = real or (lambda: datetime.now(UTC))
+    def __init__(self, span: timedelta = SPAN, real: Clock = system_now) -> None:
+        self.real = real
         self.at = (self.real() - span).replace(microsecond=0)
 
     def __call__(self) -> datetime:

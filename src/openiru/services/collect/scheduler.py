@@ -28,6 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...store.tables_collect import scheduler_leases
 from . import watchlist
 from .leases import LEASE_S, acquire, holder_name, release
@@ -82,7 +83,7 @@ class JobResult:
 class Scheduler:
     """Polls the watchlist's due targets; ``clock`` gives the current UTC time."""
 
-    def __init__(self, engine: sa.Engine, *, clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    def __init__(self, engine: sa.Engine, *, clock: Clock = system_now,
                  holder: str | None = None, hooks: list[Any] | None = None,
                  connector_options: dict[str, Any] | None = None) -> None:
         self.engine, self.clock = engine, clock

@@ -30,12 +30,13 @@ import queue
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
 
+from ...clock import Clock, system_now
 from ...sources.connectors.base import DEFAULT_MAX_PAGES, Page, Target
 from ...sources.connectors.polite import ConnectorError
 from ...sources.connectors.streams import StreamStopped
@@ -73,7 +74,7 @@ class TargetStream:
                  connector_options: dict[str, Any] | None = None, stop: threading.Event | None = None,
                  sleep: Callable[[float], None] | None = None, max_wait: float = 60.0,
                  job: str | None = None, holder: str | None = None,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+                 clock: Clock = system_now,
                  on_post: Callable[[dict[str, Any]], None] | None = None, read_timeout: float | None = None) -> None:
         from .ingest import default_hooks
 
