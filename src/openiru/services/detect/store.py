@@ -7,6 +7,7 @@ longer has any alerting hit is withdrawn.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 from collections import Counter
 from collections.abc import Sequence
@@ -14,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from ...detect.evidence import ScanMedia, ScanPost, ScanResult, combined_strength, priority
@@ -65,33 +67,68 @@ def hash_missing_pdq(conn: sa.Connection, posts: Sequence[ScanPost], store: Medi
     return len(updates)
 
 
+#: The columns :func:`load_posts` reads, in the driver's own SQL: SQLAlchemy's tuple ``IN`` of a
+#: batch's 2,000 keys was compiled afresh (literal expansion) for each batch, and its result
+#: processing (JSON through the standard library, datetimes parsed per row) cost as much as
+#: the detection of the batch.
+_POST_SQL = ("SELECT p.post_id, p.account_id, p.text, p.urls, p.hashtags, p.timestamp, p.language "
+             "FROM posts p WHERE p.platform = {mark} AND p.post_id {keys}")
+_MEDIA_SQL = ("SELECT pm.post_id, m.media_key, m.sha256, m.md5, m.pdq, m.pdq_quality, m.path, m.mime "
+              "FROM post_media pm JOIN media m ON m.media_key = pm.media_key "
+              "WHERE pm.platform = {mark} AND pm.post_id {keys} ORDER BY pm.post_id, pm.position")
+
+
+def _json_list(value: Any) -> list[Any]:
+    """A JSON array column as a list (SQLite: text; PostgreSQL's driver: already decoded)."""
+    if value is None:
+        return []
+    if isinstance(value, str | bytes):
+        try:
+            value = orjson.loads(value)
+        except orjson.JSONDecodeError:
+            value = json.loads(value)
+    return list(value or [])
+
+
+def _time(value: Any) -> datetime | None:
+    """A stored time as an aware UTC datetime (SQLite keeps text, PostgreSQL datetimes)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return utc(value)
+
+
 def load_posts(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> list[ScanPost]:
     """ScanPosts (with their media) for these post keys, in the same order."""
     if not keys:
         return []
-    p, pm, m = schema.posts, schema.post_media, schema.media
-    cond = sa.tuple_(p.c.platform, p.c.post_id).in_(list(keys))
-    rows = conn.execute(sa.select(p.c.platform, p.c.post_id, p.c.account_id, p.c.text, p.c.urls,
-                                  p.c.hashtags, p.c.timestamp, p.c.language).where(cond)).all()
-    by_key = {(r.platform, r.post_id): ScanPost(
-        r.platform, r.post_id, r.account_id, r.text or "", list(r.urls or []), list(r.hashtags or []), [],
-        utc(r.timestamp) if r.timestamp else None, r.language) for r in rows}
-    media_rows = conn.execute(
-        sa.select(pm.c.platform, pm.c.post_id, m.c.media_key, m.c.sha256, m.c.md5, m.c.pdq, m.c.pdq_quality,
-                  m.c.path, m.c.mime)
-        .join(m, m.c.media_key == pm.c.media_key)
-        .where(sa.tuple_(pm.c.platform, pm.c.post_id).in_(list(keys)))
-        .order_by(pm.c.platform, pm.c.post_id, pm.c.position)).all()
+    sqlite = conn.dialect.name == "sqlite"
+    mark = "?" if sqlite else "%s"
+    in_keys = "IN (SELECT value FROM json_each(?))" if sqlite else "= ANY(%s)"
+    wanted: dict[str, list[str]] = {}
+    for platform, post_id in keys:
+        wanted.setdefault(platform, []).append(post_id)
+    by_key: dict[tuple[str, str], ScanPost] = {}
+    media_rows: list[tuple[str, tuple[Any, ...]]] = []
+    for platform, ids in wanted.items():
+        param = orjson.dumps(ids).decode() if sqlite else ids
+        for post_id, account_id, text, urls, hashtags, timestamp, language in conn.exec_driver_sql(
+                _POST_SQL.format(mark=mark, keys=in_keys), (platform, param)):
+            by_key[(platform, post_id)] = ScanPost(platform, post_id, account_id, text or "", _json_list(urls),
+                                                   _json_list(hashtags), [], _time(timestamp), language)
+        media_rows += [(platform, tuple(r)) for r in conn.exec_driver_sql(_MEDIA_SQL.format(mark=mark, keys=in_keys),
+                                                                          (platform, param))]
     store = MediaStore()
-    for r in media_rows:
-        post = by_key.get((r.platform, r.post_id))
+    for platform, (post_id, media_key, sha256, md5, pdq, pdq_quality, path, mime) in media_rows:
+        post = by_key.get((platform, post_id))
         if post is not None:
             # A matcher that reads the file (video hashing) gets the media store's copy, never the path
             # a row records (issue 19: nothing but the store is read after the import).
-            stored = store.get(r.sha256)
-            post.media.append(ScanMedia(r.media_key, r.sha256, r.md5, r.pdq, r.pdq_quality,
+            stored = store.get(sha256)
+            post.media.append(ScanMedia(media_key, sha256, md5, pdq, pdq_quality,
                                         str(stored) if stored is not None else None,
-                                        r.mime or mimetypes.guess_type(r.path or "")[0]))
+                                        mime or mimetypes.guess_type(path or "")[0]))
     return [by_key[k] for k in keys if k in by_key]
 
 
