@@ -1,4 +1,5 @@
-"""Load the store into the graph core's arrays, in bulk (one query per table).
+"""Load the store into the graph core's arrays, in bulk (one query per table; posts and edges
+streamed in chunks of raw column values, converted a chunk at a time).
 
 Accounts, posts, resolved edges, post media (PDQ where hashed, else SHA-256), analysts' seeds,
 and detection results (without the detection tables the graph works on structure alone).  Every call reads the current store, so
@@ -11,8 +12,9 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -28,6 +30,8 @@ from ...store.tables_referral import providers as providers_table
 log = logging.getLogger(__name__)
 #: PDQ hashes below this quality are unreliable (PDQ reference: discard quality < 50).
 MIN_PDQ_QUALITY = 50
+#: Rows of posts or edges read and converted at a time.
+READ_CHUNK = 50_000
 
 
 def _dt(value: datetime | None) -> datetime | None:
@@ -55,13 +59,16 @@ def _json_list(value: Any) -> list[str]:
     return [str(v) for v in value if v]
 
 
-def _json_lists(values: list[Any]) -> list[list[str]]:
-    """:func:`_json_list` of a whole column: SQLite's JSON texts decoded by one ``json.loads`` call."""
+def _json_lists(values: list[Any]) -> list[Sequence[str]]:
+    """:func:`_json_list` of a whole column: SQLite's JSON texts decoded by one ``json.loads`` call;
+    the empty ones share one empty tuple (not a new list per post)."""
     present = [i for i, v in enumerate(values) if v]
-    if not all(isinstance(values[i], str) and values[i][0] == "[" for i in present):
+    texts = [values[i] for i in present]
+    # every present value a JSON array text (checked by C-level passes, not a Python test per value)
+    if texts and (set(map(type, texts)) != {str} or set(map(itemgetter(0), texts)) != {"["}):
         return [_json_list(v) for v in values]
-    out: list[list[str]] = [[] for _ in values]
-    decoded = json.loads("[" + ",".join([values[i] for i in present]) + "]")
+    out: list[Sequence[str]] = [()] * len(values)
+    decoded = json.loads("[" + ",".join(texts) + "]")
     for i, items in zip(present, decoded, strict=True):
         if items:
             out[i] = [str(v) for v in items if v]
@@ -73,13 +80,20 @@ def seconds(values: list[Any]) -> np.ndarray:
     processing: naive UTC text on SQLite (parsed by numpy in one call), datetimes on PostgreSQL."""
     if not values:
         return np.zeros(0, np.float64)
-    if all(isinstance(v, str) and len(v) <= 26 for v in values):   # "YYYY-MM-DD HH:MM:SS.ffffff"
+    if set(map(type, values)) == {str} and max(map(len, values)) <= 26:   # "YYYY-MM-DD HH:MM:SS.ffffff"
         try:
             return np.asarray(values, dtype="datetime64[us]").astype(np.int64) / 1e6
         except ValueError:
             pass
     return np.asarray([utc(v if isinstance(v, datetime) else datetime.fromisoformat(v)).timestamp()
                        for v in values], np.float64)
+
+
+def _column_chunks(conn: sa.Connection, query: sa.Select[Any]) -> Iterator[list[tuple[Any, ...]]]:
+    """The query's rows :data:`READ_CHUNK` at a time, as columns (streamed from the server on
+    PostgreSQL): a million posts never exist as a million rows at once."""
+    for part in conn.execute(query.execution_options(yield_per=READ_CHUNK)).partitions():
+        yield list(zip(*part, strict=True))
 
 
 def detection_results(conn: sa.Connection) -> tuple[list[Flag], dict[tuple[str, str], str]]:
@@ -141,25 +155,22 @@ def load_graph(engine: sa.Engine, since: datetime | None = None, until: datetime
         if wanted:
             mq = mq.where(pm.c.platform.in_(wanted))
         started = time.perf_counter()
-        # raw column values (no per-row DateTime/JSON processing): timestamps converted in bulk
+        # raw column values (no per-row DateTime/JSON processing), read in chunks: each chunk's
+        # timestamps and JSON lists converted in bulk and its rows dropped before the next
         raw = [sa.type_coerce(c, sa.Text) for c in (p.c.timestamp, p.c.urls, p.c.hashtags, p.c.mentions)]
-        post_rows = conn.execute(pq.with_only_columns(
-            p.c.platform, p.c.post_id, p.c.account_id, raw[0], p.c.text, raw[1], raw[2], p.c.reply_to,
-            p.c.repost_of, p.c.quote_of, p.c.forward_from, p.c.forward_from_name, raw[3],
-        ).order_by(p.c.timestamp)).all()
-        post_time = seconds([r[3] for r in post_rows])
-        urls, tags, mentions = (_json_lists([r[k] for r in post_rows]) for k in (5, 6, 12))
-        posts = [PostRow(r[0], r[1], r[2], t, r[4] or "", u, h, r[7], r[8], r[9], r[10], r[11], m)
-                 for r, t, u, h, m in zip(post_rows, post_time.tolist(), urls, tags, mentions, strict=True)]
-        del urls, tags, mentions
-        del post_rows
-        edge_rows = conn.execute(eq.with_only_columns(
-            e.c.platform, e.c.source_account_id, e.c.target_platform, e.c.target_account_id, e.c.kind,
-            sa.type_coerce(e.c.time, sa.Text))).all()
-        edge_time = seconds([r[5] for r in edge_rows])
-        edges = [EdgeRow(r[0], r[1], r[2], r[3], r[4], t)
-                 for r, t in zip(edge_rows, edge_time.tolist(), strict=True)]
-        del edge_rows
+        posts: list[PostRow] = []
+        for cols in _column_chunks(conn, pq.with_only_columns(
+                p.c.platform, p.c.post_id, p.c.account_id, raw[0], p.c.text, raw[1], raw[2], p.c.reply_to,
+                p.c.repost_of, p.c.quote_of, p.c.forward_from, p.c.forward_from_name, raw[3],
+        ).order_by(p.c.timestamp)):
+            urls, tags, mentions = (_json_lists(list(cols[k])) for k in (5, 6, 12))
+            posts.extend(map(PostRow, cols[0], cols[1], cols[2], seconds(list(cols[3])).tolist(),
+                             [t or "" for t in cols[4]], urls, tags, *cols[7:12], mentions))
+        edges: list[EdgeRow] = []
+        for cols in _column_chunks(conn, eq.with_only_columns(
+                e.c.platform, e.c.source_account_id, e.c.target_platform, e.c.target_account_id, e.c.kind,
+                sa.type_coerce(e.c.time, sa.Text))):
+            edges.extend(map(EdgeRow, *cols[:5], seconds(list(cols[5])).tolist()))
         read_posts = time.perf_counter() - started
         media: dict[tuple[str, str], list[str]] = defaultdict(list)
         for r in conn.execute(mq):
