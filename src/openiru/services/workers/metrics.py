@@ -95,7 +95,8 @@ def database_families(engine: sa.Engine) -> list[Any]:
     now = datetime.now(UTC)
     with engine.connect() as conn:
         collected, scanned = conn.execute(sa.select(sa.func.count(), sa.func.count(p.c.scanned_at))).one()
-        by_state = dict(conn.execute(sa.select(referrals.c.state, sa.func.count()).group_by(referrals.c.state)).all())
+        by_state: dict[str, int] = dict(conn.execute(
+            sa.select(referrals.c.state, sa.func.count()).group_by(referrals.c.state)).all())
         open_rows = conn.execute(sa.select(referrals).where(referrals.c.state.in_([str(s) for s in OPEN_STATES]))).all()
     overdue = sum(deadlines.is_overdue(r.state, due(r, now), now, pauses_of(r)) for r in open_rows)
     posts_c = GaugeMetricFamily("openiru_posts_collected", "Posts stored (collected or imported).",
