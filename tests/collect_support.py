@@ -114,6 +114,7 @@ class FakeServer:
         self.zeronet: dict[str, dict[str, bytes]] = {}
         self.x_rules_set: list[dict[str, str]] = []
         self.updates: list[dict[str, Any]] = []  # Telegram Bot API updates
+        self.files: dict[str, bytes] = {}  # media files by path
         self.x_subscribers: list[queue.Queue[Any]] = []
         self.zeronet_tampered: dict[str, bytes] = {}  # served instead of the file content.json describes
         self.subscribers: list[queue.Queue[Any]] = []
@@ -225,6 +226,8 @@ class FakeServer:
         site = _ZERONET_PATH.match(parts.path)
         if site and site.group(1) in self.zeronet:
             return self.zeronet_file(h, site.group(1), site.group(2))
+        if parts.path in self.files:
+            return self.send(h, 200, self.files[parts.path], {"Content-Type": "application/octet-stream"})
         if parts.path == "/feed.xml":
             return self.feed(h)
         if parts.path == "/atom.xml":

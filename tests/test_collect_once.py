@@ -301,3 +301,33 @@ def test_telegram_bot_updates_once_each_and_mapped_as_telethon_maps_them(fake: F
         engine.dispose()
     [refused] = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
     assert refused["errors"] and "wrong-token-XYZ" not in json.dumps(refused)
+
+
+def test_collected_media_downloaded_hashed_and_stored(fake: FakeServer, sqlite_engine: sa.Engine, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from collect_support import status
+    from openiru.services.collect.media import MediaStore
+
+    monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
+    image = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
+    fake.files["/system/media/a.png"] = image
+    with_media = status(1, "fedi.example")
+    with_media["media_attachments"] = [
+        {"id": "501", "type": "image", "url": f"{fake.url}/system/media/a.png"},
+        {"id": "502", "type": "image", "url": f"{fake.url}/system/media/gone.png"},  # 404: kept as its URL
+        {"id": "503", "type": "image", "url": "http://10.0.0.9/internal.png"}]  # refused: internal address
+    fake.statuses.append(with_media)
+    watchlist.add(sqlite_engine, "mastodon", "public", fake.url)
+    [result] = Scheduler(sqlite_engine).run_due()
+    assert (result.new_posts, result.media_downloaded, result.media_failed) == (1, 1, 2)
+    digest = hashlib.sha256(image).hexdigest()
+    with sqlite_engine.connect() as conn:
+        rows = conn.execute(sa.select(schema.media.c.sha256, schema.media.c.url, schema.media.c.size)
+                            .order_by(schema.media.c.url)).all()
+    assert (digest, f"{fake.url}/system/media/a.png", len(image)) in rows
+    unhashed = {r.url for r in rows if r.sha256 is None}  # the account's avatar is not a post's media
+    assert {f"{fake.url}/system/media/gone.png", "http://10.0.0.9/internal.png"} <= unhashed
+    stored_file = MediaStore(tmp_path / "data" / "media").get(digest)
+    assert stored_file is not None and stored_file.read_bytes() == image

@@ -17,8 +17,10 @@ stored page.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -30,7 +32,7 @@ from ...sources.base import Record, Source
 from ...sources.connectors.base import Checkpoint, Connector, Page, Target
 from ...sources.connectors.polite import Backoff, ConnectorError, PoliteSession
 from ...sources.connectors.secrets import load_credentials
-from . import checkpoints
+from . import checkpoints, media_fetch
 from .ingest import BatchHook, default_hooks, ingest_source
 from .registry import connector_class
 
@@ -47,13 +49,16 @@ class TargetResult:
     problems: int = 0
     requests: int = 0
     waits: int = 0
+    media_downloaded: int = 0
+    media_failed: int = 0
     errors: list[str] = field(default_factory=list)
     checkpoint: Checkpoint | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {"target": self.target, "key": self.key, "new_posts": self.new_posts,
                 "posts_read": self.posts_read, "pages": self.pages, "problems": self.problems,
-                "requests": self.requests, "waits": self.waits, "errors": self.errors,
+                "requests": self.requests, "waits": self.waits, "media_downloaded": self.media_downloaded,
+                "media_failed": self.media_failed, "errors": self.errors,
                 "checkpoint": self.checkpoint}
 
 
@@ -118,9 +123,17 @@ def store_page(engine: sa.Engine, connector: Connector, page: Page, hooks: list[
     key = connector.target.key
     result.pages += 1
     if page.records:
-        summary = ingest_source(engine, PageSource(connector, page.records),
-                                after_batch=[*hooks, _checkpoint_hook(key, page.checkpoint)],
-                                batch_size=len(page.records) + 1, label=f"collect:{key}")
+        with tempfile.TemporaryDirectory(prefix="openiru-media-") as folder:
+            if media_fetch.enabled() and media_fetch.wanted(page.records):
+                from ..outbound import Outbound
+
+                with Outbound() as client:
+                    fetched = media_fetch.fetch_media(page.records, client, Path(folder))
+                result.media_downloaded += fetched.downloaded
+                result.media_failed += fetched.failed
+            summary = ingest_source(engine, PageSource(connector, page.records),
+                                    after_batch=[*hooks, _checkpoint_hook(key, page.checkpoint)],
+                                    batch_size=len(page.records) + 1, label=f"collect:{key}")
         result.new_posts += summary.posts
         result.posts_read += summary.posts_read
         result.problems += sum(summary.errors.values())
