@@ -424,3 +424,43 @@ def test_triage_assignment(page: Any, demo: dict[str, Any]) -> None:
     page.click("#post-assign")
     expect(page.locator("#assignment")).to_contain_text("Assigned to you by")
     finished(page)
+
+
+def test_audit_page_says_when_nothing_vouches_for_the_log(demo: dict[str, Any], browser: Any) -> None:
+    """With anchoring off the chain still holds together, but its end is unverifiable: the page
+    says so as a warning with the reason and the remedy, not as a broken log."""
+    from playwright.sync_api import expect
+
+    port = free_port()
+    env = {**os.environ, "OPENIRU_DATA": str(demo["out"] / "data"), "OPENIRU_LOGIN_PER_MINUTE": "1000",
+           "OPENIRU_AUDIT_ANCHOR": "off"}
+    log_path = demo["out"] / "server-unanchored.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([OPENIRU, "serve", "--host", "127.0.0.1", "--port", str(port), "--db",
+                                 f"sqlite:///{demo['out'] / 'openiru.db'}"], stdout=log, stderr=subprocess.STDOUT, env=env)
+        context = browser.new_context(viewport={"width": 1360, "height": 1000})
+        try:
+            wait_listening(port, proc, log_path, 60, 0.2)
+            pg = context.new_page()
+            pg.errors = []
+            pg.on("pageerror", lambda exc: pg.errors.append(str(exc)))
+            name, _role, password = demo["admin"]
+            pg.goto(f"http://127.0.0.1:{port}/login")
+            pg.fill("#login-name", name)
+            pg.fill("#login-password", password)
+            pg.click("#login-submit")
+            pg.wait_for_url(lambda url: "/login" not in url)
+            pg.goto(f"http://127.0.0.1:{port}/console/audit")
+            state = pg.locator("#verify-state")
+            expect(state).to_have_attribute("data-status", "unverifiable")
+            expect(state).to_have_class(re.compile(r"\bwarn\b"))
+            expect(state).to_contain_text("holds together")
+            expect(state).to_contain_text("OPENIRU_AUDIT_ANCHOR=off")
+            expect(state).to_contain_text("openiru audit anchor --restart")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            pg.screenshot(path=str(ARTIFACTS / "console-audit-unanchored.png"))
+            finished(pg)
+        finally:
+            context.close()
+            proc.terminate()
+            proc.wait(10)
