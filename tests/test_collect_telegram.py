@@ -127,3 +127,51 @@ def test_discussion_group_comments_lead_to_the_channel_post() -> None:
                  .pages(page.checkpoint))
     assert [r.key.post_id for p in again for r in p.records if isinstance(r, Post)] == [f"{group}/5"]
     assert sum(1 for c in client.calls if c[0] == "full") == 1  # resolved once, kept in the checkpoint
+
+
+class MediaClient(StubClient):
+    """A stub that also downloads media: the bytes of each message's file, as Telethon writes them."""
+
+    def download_media(self, message: Any, file: str) -> str:
+        path = f"{file}.jpg"
+        with open(path, "wb") as fh:
+            fh.write(b"\xff\xd8\xff fictional image of message %d" % message.id)
+        self.calls.append(("download", message.id))
+        return path
+
+
+def test_media_downloaded_hashed_and_kept_in_the_media_store(sqlite_engine: Any, tmp_path: Any,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    import hashlib
+
+    from openiru.services.collect import watchlist
+    from openiru.services.collect.media import MediaStore
+    from openiru.services.collect.scheduler import Scheduler
+
+    import tempfile
+
+    monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the download folder, to see it removed
+    photo = types.Message(id=1, peer_id=types.PeerChannel(CHANNEL), date=T0, message="a photo",
+                          media=types.MessageMediaPhoto())
+    huge = types.Document(id=9, access_hash=1, file_reference=b"", date=T0, mime_type="video/mp4", size=10**9,
+                          dc_id=2, attributes=[])
+    video = types.Message(id=2, peer_id=types.PeerChannel(CHANNEL), date=T0, message="a long video",
+                          media=types.MessageMediaDocument(document=huge))
+    client = MediaClient([photo, video, msg(3)])
+    watchlist.add(sqlite_engine, "telegram", "@examplecircle")
+    [result] = Scheduler(sqlite_engine, connector_options={"session": client}).run_due()
+    assert result.errors == [] and result.new_posts == 3
+    assert [c for c in client.calls if c[0] == "download"] == [("download", 1)]  # the video is over the limit
+    digest = hashlib.sha256(b"\xff\xd8\xff fictional image of message 1").hexdigest()
+    kept = MediaStore(tmp_path / "data" / "media").get(digest)
+    assert kept is not None and kept.read_bytes().startswith(b"\xff\xd8\xff")
+    import sqlalchemy as sa
+
+    from openiru.store import schema
+
+    with sqlite_engine.connect() as conn:
+        meta = conn.execute(sa.select(schema.posts.c.meta).where(schema.posts.c.post_id == f"{CHANNEL}/2")).scalar()
+        hashed = conn.execute(sa.select(schema.media.c.sha256)).scalars().all()
+    assert meta["media_skipped"].startswith("1000000000 bytes") and hashed == [digest]
+    assert [c for c in client.calls if c[0] == "download"] and not list(tmp_path.glob("openiru-telegram-*"))

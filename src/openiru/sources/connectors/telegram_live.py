@@ -18,20 +18,29 @@ metadata; service messages are counted as skipped.  ``FloodWaitError`` waits the
 seconds Telegram asks (through the injected backoff) and retries.
 
 Telethon has no fake server: the tests drive this adapter with real Telethon ``Message``
-objects from a stub client.  Not done: media download and hashing.  Groups where the
-unit's bot is present: the ``telegram-bot`` connector (:mod:`.telegram_bot`).
+objects from a stub client.  Media (photos, documents: video, files) are downloaded with
+``download_media`` into a folder the connector removes when closed (after its pages are
+stored: the ingest hook has copied them into the media store by then) and hashed as an
+import hashes an export's files; a document larger than ``OPENIRU_FETCH_MAX_BYTES``
+(20 MiB) is not downloaded (``media_skipped`` in the post's metadata);
+``OPENIRU_COLLECT_MEDIA=0`` turns downloading off.  Groups where the unit's bot is present:
+the ``telegram-bot`` connector (:mod:`.telegram_bot`).
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import orjson
 
 from ...model import Account, AccountKey, Mention, Post, PostKey
 from ..base import Problem, Record
+from ..media import hash_file
 from .base import Checkpoint, Connector, Page, Target
 from .polite import ConnectorError
 
@@ -130,6 +139,35 @@ class TelegramConnector(Connector):
             raise ConnectorError("telegram: the session is not authorised")
         return client
 
+    def close(self) -> None:
+        super().close()
+        folder = getattr(self, "_media_dir", None)
+        if folder is not None:
+            folder.cleanup()
+
+    def _download(self, client: Any, message: Any, post: Post) -> None:
+        """The message's photo or document, downloaded and hashed onto ``post.media``."""
+        from telethon.tl import types
+
+        media = message.media
+        if not isinstance(media, types.MessageMediaPhoto | types.MessageMediaDocument) or \
+                os.environ.get("OPENIRU_COLLECT_MEDIA", "1").strip().lower() in ("0", "false", "no", "off"):
+            return
+        size = getattr(getattr(media, "document", None), "size", None)
+        limit = int(os.environ.get("OPENIRU_FETCH_MAX_BYTES") or 20 * 1024 * 1024)
+        if size is not None and size > limit:
+            post.metadata["media_skipped"] = f"{size} bytes, over {limit}"
+            return
+        if getattr(self, "_media_dir", None) is None:
+            self._media_dir = tempfile.TemporaryDirectory(prefix="openiru-telegram-")
+        target = Path(self._media_dir.name) / f"{post.key.post_id.replace('/', '_')}"
+        saved = self._retry(lambda: client.download_media(message, file=str(target)))
+        if saved:
+            hashed = hash_file(Path(saved))
+            if not hashed.missing:
+                hashed.native_key = post.key.post_id
+                post.media.append(hashed)
+
     def _batch(self, client: Any, entity: Any, min_id: int) -> list[Any]:
         batch: list[Any] = self._retry(lambda: list(client.iter_messages(entity, min_id=min_id, reverse=True,
                                                                          limit=PAGE)))
@@ -183,8 +221,11 @@ class TelegramConnector(Connector):
                     built = Problem(str(self.target), str(getattr(message, "id", "?")), f"malformed message: {exc}")
                 if isinstance(built, Problem):
                     records.append(built)
-                else:
-                    records.extend(built)
+                    continue
+                for record in built:
+                    if isinstance(record, Post) and message.media is not None:
+                        self._download(client, message, record)
+                records.extend(built)
             first = next((m for m in batch if getattr(m, "peer_id", None) is not None), None)
             if first is not None and isinstance(getattr(first.peer_id, "channel_id", None), int):
                 records.insert(0, Account(AccountKey(self.platform, f"channel{first.peer_id.channel_id}"),
