@@ -143,12 +143,11 @@ class MediaClient(StubClient):
 def test_media_downloaded_hashed_and_kept_in_the_media_store(sqlite_engine: Any, tmp_path: Any,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     import hashlib
+    import tempfile
 
     from openiru.services.collect import watchlist
     from openiru.services.collect.media import MediaStore
     from openiru.services.collect.scheduler import Scheduler
-
-    import tempfile
 
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the download folder, to see it removed
