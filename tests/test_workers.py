@@ -278,3 +278,36 @@ def test_a_worker_serves_its_probes_and_metrics(topo: Topology, tmp_path: Path) 
         worker.send_signal(signal.SIGTERM)
         _, err = worker.communicate(timeout=30)
     assert worker.returncode == 0, err[-2000:]
+
+
+def test_the_verify_role_runs_once_across_workers(engine: sa.Engine, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import httpx
+
+    from openiru.services.referral import delivery
+    from openiru.services.referral import records as referral_records
+    from openiru.services.referral import workflow as referrals
+    from openiru.services.workers.verify import run_verify
+    from test_referral_service import T0, Clock, _no_fetch, seed
+
+    monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
+    seed(engine)
+    clock = Clock(T0)
+    [r] = referrals.create_referrals(engine, "ana", ["x:1"], kind="removal-order", grounds=["a", "e"], now=clock)
+    referrals.approve(engine, "bob", r["id"], now=clock)
+    delivery.send(engine, "bob", r["id"], "portal", now=clock, fetch=_no_fetch)  # its deadline passed long ago
+    fetched: list[str] = []
+
+    def gone(url: str) -> httpx.Response:
+        fetched.append(url)
+        return httpx.Response(404, request=httpx.Request("GET", url))
+
+    lines: list[str] = []
+    first = run_verify(engine, "bob", every=3600, poll=0.01, cycles=2, fetch=gone, log=lines.append)
+    assert first.runs == 1 and first.checked == [r["id"]]  # the second try: not due again for an hour
+    assert fetched and referral_records.get_referral(engine, r["id"])["state"] == "removed"
+    assert any(line.startswith("verified 1 referrals") for line in lines)
+    other = run_verify(engine, "bob", every=3600, poll=0.01, cycles=1, fetch=gone, log=lines.append)
+    assert other.runs == 0  # another worker (or `openiru collect`) ran it less than `every` ago
+    with pytest.raises(Exception, match="unknown user"):
+        run_verify(engine, "nobody", cycles=1, fetch=gone, log=lines.append)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from ..errors import OpenIRUError
-from .common import DbOption, JsonOption, LazyConsole, engine_for, print_json
+from .common import AsOption, DbOption, JsonOption, LazyConsole, actor_name, engine_for, print_json
 
 err = LazyConsole(stderr=True)
 out = LazyConsole()
@@ -23,7 +23,7 @@ def _log(line: str) -> None:
 
 
 def worker(
-    role: Annotated[str, typer.Option("--role", help="What this worker does: detect (collect, graph, verify and "
+    role: Annotated[str, typer.Option("--role", help="What this worker does: detect or verify (collect, graph and "
                                                      "notify are not implemented yet).")],
     nats_url: NatsOption = "nats://127.0.0.1:4222",
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Worker processes to run.")] = 1,
@@ -41,12 +41,22 @@ def worker(
                                                  "--concurrency N: this port and the N-1 after it).")] = None,
     metrics_host: Annotated[str, typer.Option("--metrics-host", help="Address the probe server binds.")
                             ] = "127.0.0.1",
+    as_user: AsOption = None,
+    every: Annotated[int, typer.Option("--every", min=1, help="verify: seconds between two verification runs "
+                                                              "(across every verify worker).")] = 3600,
+    poll: Annotated[float, typer.Option("--poll", min=0.1, help="verify: seconds between two tries of the "
+                                                                "job.")] = 30.0,
+    cycles: Annotated[int | None, typer.Option("--cycles", min=1, help="verify: stop after this many tries "
+                                                                       "(cron).")] = None,
 ) -> None:
     """Run a scale-out worker: pull work from NATS JetStream, write to the shared database."""
     from ..services.workers import ROLES
 
     if role not in ROLES:
         raise OpenIRUError(f"role {role!r} is not implemented (implemented: {', '.join(ROLES)})")
+    if role == "verify":
+        _run_verify(db, actor_name(as_user), every, poll, cycles, metrics_host, metrics_port)
+        return
     args = (db, nats_url, ack_wait, max_deliver, fetch, exit_when_idle, throttle, metrics_host)
     if concurrency == 1:
         _run_one(*args, metrics_port)
@@ -87,6 +97,22 @@ def _run_one(db: str | None, nats_url: str, ack_wait: float, max_deliver: int, f
         engine.dispose()
     _log(f"detect worker stopped: {summary.messages} messages, {summary.posts} posts scanned, "
          f"{summary.failed} failures, {summary.dead_lettered} dead-lettered")
+
+
+def _run_verify(db: str | None, actor: str, every: int, poll: float, cycles: int | None, metrics_host: str,
+                metrics_port: int | None) -> None:
+    from ..services.workers.verify import run_verify
+
+    engine = engine_for(db)
+    if metrics_port:
+        from ..services.workers.probe import serve_probes
+
+        serve_probes(engine, None, metrics_port, metrics_host)
+    try:
+        summary = run_verify(engine, actor, every=every, poll=poll, cycles=cycles, log=_log)
+    finally:
+        engine.dispose()
+    _log(f"verify worker stopped: {summary.runs} runs, {len(summary.checked)} referrals checked")
 
 
 @queue_app.command("status")
