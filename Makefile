@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: venv demo test lint typecheck pytest services chromium video ocr pdf clean bench
+.PHONY: venv demo test check lint typecheck pytest services chromium video ocr pdf clean bench
 
 venv: $(STAMP)
 
@@ -58,6 +58,14 @@ pdf: venv
 	$(PY) -c 'import weasyprint' 2>/dev/null || $(PY) -m pip install -q -e '.[pdf]' || echo 'WeasyPrint could not be installed: report PDFs are laid out by fpdf2'
 
 test: lint typecheck pytest
+
+# The quick loop while working: format, lint, types, layers and the tests not marked slow, in parallel.
+# `make test` stays the full suite (what .ci/run runs).
+check: venv
+	$(VENV)/bin/ruff check src tests $(wildcard benchmarks) scripts
+	$(VENV)/bin/mypy src/openiru
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/pytest -m "not slow" -n auto -p no:cacheprovider; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache demo-data
