@@ -23,12 +23,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...detect.pipeline import Detector
-from ...store import schema
 from ..detect.banks import ruleset_version
 from ..detect.scan import Quarantine, build_detector, previous_scan_time
-from ..detect.store import hash_missing_pdq, load_posts, write_results
+from ..detect.store import execute_by_platform, hash_missing_pdq, load_posts, write_results
 from .metrics import DETECTION_LATENCY, MESSAGES, POSTS_SCANNED
 from .stream import Topology, connect, dead_letter, decode_keys, ensure, move_exhausted
+
+#: the batch's posts locked in key order, in the driver's SQL (one statement text whatever the
+#: number of keys; SQLAlchemy's tuple IN was compiled afresh for each batch)
+_LOCK_SQL = "SELECT 1 FROM posts p WHERE p.platform = {mark} AND p.post_id {keys} ORDER BY p.post_id FOR UPDATE"
 
 
 class PostScanner:
@@ -51,10 +54,8 @@ class PostScanner:
             if self.detector.ruleset.empty or not keys:
                 return 0  # left unscanned for a later ``openiru scan``, as the ingest hook does
             unique = sorted(set(keys))
-            if conn.dialect.name == "postgresql":
-                p = schema.posts
-                conn.execute(sa.select(p.c.platform).where(sa.tuple_(p.c.platform, p.c.post_id).in_(unique))
-                             .order_by(p.c.platform, p.c.post_id).with_for_update())
+            if conn.dialect.name == "postgresql":  # platforms in order, ids in order: no deadlock
+                execute_by_platform(conn, _LOCK_SQL, unique)
             posts = load_posts(conn, unique)
             hash_missing_pdq(conn, posts)
             results = self.detector.scan(posts)
