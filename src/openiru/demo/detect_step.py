@@ -40,11 +40,12 @@ def _key(post: dict[str, str]) -> tuple[str, str]:
 def found_by_matcher(conn: sa.Connection) -> dict[str, set[tuple[str, str]]]:
     """Posts with unsuppressed hits, per family: media (pdq/md5/sha256), text, term."""
     h = td.detect_hits
-    rows = conn.execute(sa.select(h.c.platform, h.c.post_id, h.c.matcher).where(h.c.suppressed.is_(False))
-                        .distinct()).all()
+    rows = conn.execute(sa.select(h.c.platform, h.c.post_id, h.c.matcher, h.c.media_key.is_not(None))
+                        .where(h.c.suppressed.is_(False)).distinct()).all()
     found: dict[str, set[tuple[str, str]]] = {"media": set(), "text": set(), "term": set()}
-    for platform, post_id, matcher in rows:
-        family = "media" if matcher in ("pdq", "md5", "sha256") else matcher
+    for platform, post_id, matcher, on_media in rows:
+        # text and terms read in an image (OCR) are not the planted post texts: their own family
+        family = "media" if matcher in ("pdq", "md5", "sha256") else f"media-{matcher}" if on_media else matcher
         found.setdefault(family, set()).add((platform, post_id))
     return found
 
