@@ -236,3 +236,14 @@ def test_x_user_timeline_and_missing_or_wrong_token(fake: FakeServer) -> None:
     with pytest.raises(ConnectorError) as err:
         list(wrong.pages(None))
     assert "bad-token-77" not in str(err.value)
+
+
+def test_rocketchat_a_time_shared_by_more_than_a_page_is_walked_through(fake: FakeServer) -> None:
+    same = message(1)["ts"]
+    fake.messages = [{**message(n), "ts": same} for n in range(1, 251)] + [message(n) for n in range(251, 261)]
+    first = list(rocket(fake, max_pages=2).pages(None))  # stopped inside the shared time
+    assert first[-1].checkpoint["walk"]["cursor"] == same and first[-1].checkpoint["walk"]["offset"] > 100
+    rest = list(rocket(fake).pages(first[-1].checkpoint))
+    ids = post_ids(first) + post_ids(rest)
+    assert sorted(ids) == [f"msg{n:05d}" for n in range(1, 261)] and len(ids) == 260  # each once
+    assert list(rocket(fake).pages(rest[-1].checkpoint)) == []

@@ -14,7 +14,9 @@ walks back in time from the newest message to the checkpoint's ``since``: the fi
 fixes ``top`` (the newest time seen), each page moves ``cursor`` (``latest`` of the next
 request) to its oldest time, and the walk ends with a short page, when ``since``
 becomes ``top``.  The checkpoint stores the walk (``since``, ``top``, ``cursor``), so a
-restart in the middle resumes at the cursor.  Requests are ``inclusive``: the messages at
+restart in the middle resumes at the cursor.  The walk's ``offset`` skips the messages at the
+cursor time already read, so a time shared by more than a page of messages is walked through
+too.  Requests are ``inclusive``: the messages at
 a boundary time are read again, and the ids of those at ``since`` are remembered and
 skipped; writes are idempotent, so nothing is stored twice.  Messages are mapped by the
 export importer (:class:`openiru.sources.rocketchat.RocketChatSource`).
@@ -151,6 +153,8 @@ class RocketChatConnector(Connector):
             params["oldest"] = since
         if walk:
             params["latest"] = walk["cursor"]
+            if walk.get("offset"):
+                params["offset"] = walk["offset"]
         messages = self._call(api, f"{self._prefix}.history", **params).get("messages") or []
         skip = set(state.get("since_ids") or [])
         fresh = [m for m in messages if not (since and _ts(m) == since and isinstance(m, dict)
@@ -166,9 +170,9 @@ class RocketChatConnector(Connector):
             state.pop("walk", None)
         else:
             oldest = min((_ts(m) for m in dated), key=_when)
-            if walk.get("cursor") == oldest:
-                raise ConnectorError(f"{self.target}: more than {PAGE_COUNT} messages at {oldest}")
-            state["walk"] = {**walk, "cursor": oldest}
+            at_oldest = sum(1 for m in dated if _ts(m) == oldest)  # read already: skipped by the next request
+            seen = (int(walk.get("offset") or 0) if walk.get("cursor") == oldest else 0) + at_oldest
+            state["walk"] = {**walk, "cursor": oldest, "offset": seen}
         return Page(self._records(parser, fresh), dict(state), items=len(fresh))
 
     def _records(self, parser: RocketChatSource, messages: list[Any]) -> list[Record]:
