@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import mimetypes
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,7 @@ from ...detect.pdq import pdq_of_file
 from ...model import utc
 from ...store import schema
 from ...store import tables_detect as td
+from ...store.batch import sqlite_time
 from ...store.writer import dialect_insert
 from ..collect.media import MediaStore
 from .triage import refresh_cards
@@ -73,9 +74,35 @@ def hash_missing_pdq(conn: sa.Connection, posts: Sequence[ScanPost], store: Medi
 #: the detection of the batch.
 _POST_SQL = ("SELECT p.post_id, p.account_id, p.text, p.urls, p.hashtags, p.timestamp, p.language "
              "FROM posts p WHERE p.platform = {mark} AND p.post_id {keys}")
+_ITEM_COUNTS_SQL = ("SELECT item_id, count(DISTINCT post_id) FROM detect_hits WHERE platform = {mark} "
+                    "AND post_id {keys} AND item_id IS NOT NULL AND matcher <> 'term' GROUP BY item_id")
 _MEDIA_SQL = ("SELECT pm.post_id, m.media_key, m.sha256, m.md5, m.pdq, m.pdq_quality, m.path, m.mime "
               "FROM post_media pm JOIN media m ON m.media_key = pm.media_key "
               "WHERE pm.platform = {mark} AND pm.post_id {keys} ORDER BY pm.post_id, pm.position")
+
+
+def by_platform(conn: sa.Connection, sql: str, keys: Sequence[tuple[str, str]],
+                params: tuple[Any, ...] = ()) -> Iterator[tuple[str, sa.CursorResult[Any]]]:
+    """Run ``sql`` once per platform of ``keys``: ``{mark}`` is a parameter marker (``params``
+    first, then the platform), ``{keys}`` the condition "post id among this platform's keys"
+    (SQLite: one JSON array through ``json_each``; PostgreSQL: one array, ``= ANY``).  One
+    statement text per table, compiled once, whatever the number of keys."""
+    sqlite = conn.dialect.name == "sqlite"
+    mark, in_keys = ("?", "IN (SELECT value FROM json_each(?))") if sqlite else ("%s", "= ANY(%s)")
+    wanted: dict[str, list[str]] = {}
+    for platform, post_id in keys:
+        wanted.setdefault(platform, []).append(post_id)
+    statement = sql.format(mark=mark, keys=in_keys)
+    for platform, ids in wanted.items():
+        yield platform, conn.exec_driver_sql(statement, (*params, platform,
+                                                         orjson.dumps(ids).decode() if sqlite else ids))
+
+
+def execute_by_platform(conn: sa.Connection, sql: str, keys: Sequence[tuple[str, str]],
+                        params: tuple[Any, ...] = ()) -> None:
+    """:func:`by_platform` for statements without results."""
+    for _ in by_platform(conn, sql, keys, params):
+        pass
 
 
 def _json_list(value: Any) -> list[Any]:
@@ -103,22 +130,12 @@ def load_posts(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> list[Sca
     """ScanPosts (with their media) for these post keys, in the same order."""
     if not keys:
         return []
-    sqlite = conn.dialect.name == "sqlite"
-    mark = "?" if sqlite else "%s"
-    in_keys = "IN (SELECT value FROM json_each(?))" if sqlite else "= ANY(%s)"
-    wanted: dict[str, list[str]] = {}
-    for platform, post_id in keys:
-        wanted.setdefault(platform, []).append(post_id)
     by_key: dict[tuple[str, str], ScanPost] = {}
-    media_rows: list[tuple[str, tuple[Any, ...]]] = []
-    for platform, ids in wanted.items():
-        param = orjson.dumps(ids).decode() if sqlite else ids
-        for post_id, account_id, text, urls, hashtags, timestamp, language in conn.exec_driver_sql(
-                _POST_SQL.format(mark=mark, keys=in_keys), (platform, param)):
+    for platform, rows in by_platform(conn, _POST_SQL, keys):
+        for post_id, account_id, text, urls, hashtags, timestamp, language in rows:
             by_key[(platform, post_id)] = ScanPost(platform, post_id, account_id, text or "", _json_list(urls),
                                                    _json_list(hashtags), [], _time(timestamp), language)
-        media_rows += [(platform, tuple(r)) for r in conn.exec_driver_sql(_MEDIA_SQL.format(mark=mark, keys=in_keys),
-                                                                          (platform, param))]
+    media_rows = [(platform, tuple(r)) for platform, rows in by_platform(conn, _MEDIA_SQL, keys) for r in rows]
     store = MediaStore()
     for platform, (post_id, media_key, sha256, md5, pdq, pdq_quality, path, mime) in media_rows:
         post = by_key.get((platform, post_id))
@@ -134,12 +151,11 @@ def load_posts(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> list[Sca
 
 def item_counts(conn: sa.Connection, keys: list[tuple[str, str]]) -> Counter[int]:
     """Per bank item, how many of these posts it matches now (term hits excluded)."""
-    h = td.detect_hits
-    rows = conn.execute(sa.select(h.c.item_id, sa.func.count(sa.distinct(h.c.post_id)))
-                        .where(sa.tuple_(h.c.platform, h.c.post_id).in_(keys), h.c.item_id.is_not(None),
-                               h.c.matcher != "term")
-                        .group_by(h.c.item_id)).all()
-    return Counter({r[0]: r[1] for r in rows})
+    counts: Counter[int] = Counter()
+    for _, rows in by_platform(conn, _ITEM_COUNTS_SQL, keys):
+        for item_id, n in rows:
+            counts[item_id] += n
+    return counts
 
 
 def _context(conn: sa.Connection, results: list[ScanResult]) -> tuple[dict[tuple[str, str], int],
@@ -176,9 +192,9 @@ def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime 
     keys = [(r.post.platform, r.post.post_id) for r in results]
     if not keys:
         return {"hits": 0, "alerts": 0, "signals": 0, "item_delta": Counter()}
-    h, s, al, p = td.detect_hits, td.detect_signals, td.detect_alerts, schema.posts
+    h, s, al = td.detect_hits, td.detect_signals, td.detect_alerts
     before = item_counts(conn, keys)
-    conn.execute(sa.delete(h).where(sa.tuple_(h.c.platform, h.c.post_id).in_(keys)))
+    execute_by_platform(conn, "DELETE FROM detect_hits WHERE platform = {mark} AND post_id {keys}", keys)
     hit_rows, signal_rows = [], []
     after: Counter[int] = Counter()
     for r in results:
@@ -230,10 +246,11 @@ def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime 
             set_={"priority": ex.priority, "strength": ex.strength, "model_probability": ex.model_probability,
                   "updated_at": ex.updated_at}), alert_rows)
         refresh_cards(conn, [(row["platform"], row["post_id"]) for row in alert_rows])
-    if no_alert:
-        conn.execute(sa.delete(al).where(sa.tuple_(al.c.platform, al.c.post_id).in_(no_alert),
-                                         al.c.status == "open"))
-    conn.execute(sa.update(p).where(sa.tuple_(p.c.platform, p.c.post_id).in_(keys)).values(scanned_at=now))
+    execute_by_platform(conn, "DELETE FROM detect_alerts WHERE status = 'open' AND platform = {mark} "
+                              "AND post_id {keys}", no_alert)
+    scanned = sqlite_time(now) if conn.dialect.name == "sqlite" else now  # as SQLAlchemy stores it
+    execute_by_platform(conn, "UPDATE posts SET scanned_at = {mark} WHERE platform = {mark} AND post_id {keys}",
+                        keys, (scanned,))
     delta: Counter[int] = Counter()
     for item in set(before) | set(after):
         change = after[item] - before[item]
