@@ -227,3 +227,20 @@ def test_match_uses_a_mapped_index_that_follows_bank_changes(engine: sa.Engine, 
                                          added_at=sa.func.now()))
     assert _matched(engine, queries)[0][0][0] == 0
     assert _matched(engine, queries) == _brute(_bank_rows(engine), limits, queries)
+
+
+def test_a_plain_pdq_import_loads_no_matcher_or_signal_library(tmp_path: Path) -> None:
+    """``openiru bank import`` of a plain PDQ list pays for neither the numba kernels nor
+    threatexchange/FAISS (about half its start-up before)."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "list.txt"
+    path.write_text("ab" * 32 + "\n")
+    code = ("import sys\nfrom pathlib import Path\nfrom openiru.store.db import open_database\n"
+            "from openiru.services.detect.banks import import_hash_list\n"
+            f"engine = open_database('sqlite:///{tmp_path / 'x.db'}')\n"
+            f"s = import_hash_list(engine, Path({str(path)!r}), 'b', kind='pdq', fmt='plain')\n"
+            "print(s.added, sorted(m for m in ('numba', 'faiss', 'threatexchange', 'pdqhash') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    assert out.split() == ["1", "[]"]

@@ -30,14 +30,16 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import sqlalchemy as sa
 
-from ...detect.pdq import is_pdq_hex
-from ...detect.pdq_index import PDQIndex
 from ...store import tables_detect as td
 from ...store.writer import dialect_insert
+
+if TYPE_CHECKING:  # the index and PDQ modules (numba, pdqhash) load where an index is opened or built:
+    from ...detect.pdq_index import PDQIndex  # a bank import only bumps the generation
 
 GENERATION_KEY = "bank_generation"
 FOLDER = "pdq-index"
@@ -85,6 +87,8 @@ def _read_meta(folder: Path) -> dict | None:  # type: ignore[type-arg]
 
 
 def _open(folder: Path, meta: dict, how: str) -> BankHashes:  # type: ignore[type-arg]
+    from ...detect.pdq_index import PDQIndex
+
     arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in ARRAYS}
     if len(arrays["hashes"]) != meta["n"] or len(arrays["item_ids"]) != meta["n"]:
         raise ValueError("index files disagree with meta.json")
@@ -95,6 +99,8 @@ def _open(folder: Path, meta: dict, how: str) -> BankHashes:  # type: ignore[typ
 def _read_rows(conn: sa.Connection, after: int, upto: int,
                banks: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PDQ items with ids in ``(after, upto]``, in id order: hashes, ids, bank positions (``banks`` grows)."""
+    from ...detect.pdq import is_pdq_hex
+
     t = td.detect_bank_items
     code = {b: i for i, b in enumerate(banks)}
     values: list[str] = []
@@ -118,6 +124,8 @@ def _read_rows(conn: sa.Connection, after: int, upto: int,
 
 def _write(folder: Path, hashes: np.ndarray, item_ids: np.ndarray, bank_of: np.ndarray, banks: list[str],
            state: tuple[int, int, int]) -> BankHashes:
+    from ...detect.pdq_index import PDQIndex
+
     index = PDQIndex(hashes)
     tmp = folder.with_name(f"{folder.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
@@ -166,6 +174,8 @@ def bank_hashes(engine: sa.Engine, folder: Path) -> BankHashes:
     try:
         built = _write(folder, hashes, ids, bank_of, banks, state)
     except OSError:  # a read-only place: work without the file
+        from ...detect.pdq_index import PDQIndex
+
         built = BankHashes(PDQIndex(hashes), ids, bank_of, banks, "")
     built.how = how
     return built

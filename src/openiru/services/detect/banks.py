@@ -12,15 +12,12 @@ import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from ...clock import system_now
-from ...detect.lexicon import Term
-from ...detect.pipeline import BankItem, BankSpec, Ruleset
 from ...errors import ConfigError, FormatError, NotFoundError, RecordError
-from ...interop.hashlists import read_hash_list, sniff_format, write_hash_list
 from ...model import HashRecord
 from ...sources.base import Problem
 from ...sources.term_lists import read_lexicon
@@ -28,6 +25,10 @@ from ...store import schema
 from ...store import tables_detect as td
 from ...store.writer import dialect_insert
 from ..access.change_audit import audited_import
+
+if TYPE_CHECKING:  # the matchers (numba kernels) and the signal types (threatexchange, FAISS) load
+    # where they are used: a plain PDQ list is imported without either
+    from ...detect.pipeline import BankSpec, Ruleset
 
 INSERT_CHUNK = 5000
 PURPOSES = ("match", "suppression")
@@ -67,6 +68,14 @@ def ensure_bank(conn: sa.Connection, name: str, kind: str | None = None, purpose
                 *, pdq_max_distance: int | None = None, pdq_min_quality: int | None = None,
                 text_min_similarity: float | None = None) -> BankSpec:
     """The bank of that name, created if new; settings given here are updated."""
+    return _spec(_bank_row(conn, name, kind, purpose, pdq_max_distance=pdq_max_distance,
+                           pdq_min_quality=pdq_min_quality, text_min_similarity=text_min_similarity))
+
+
+def _bank_row(conn: sa.Connection, name: str, kind: str | None = None, purpose: str | None = None,
+              *, pdq_max_distance: int | None = None, pdq_min_quality: int | None = None,
+              text_min_similarity: float | None = None) -> sa.Row[Any]:
+    """:func:`ensure_bank`'s work; the bank's row."""
     b = td.detect_banks
     row = conn.execute(sa.select(b).where(b.c.name == name)).first()
     if purpose is not None and purpose not in PURPOSES:
@@ -84,10 +93,12 @@ def ensure_bank(conn: sa.Connection, name: str, kind: str | None = None, purpose
     elif settings:
         conn.execute(sa.update(b).where(b.c.name == name).values(
             **settings, version=b.c.version + 1, updated_at=system_now()))
-    return _spec(conn.execute(sa.select(b).where(b.c.name == name)).one())
+    return conn.execute(sa.select(b).where(b.c.name == name)).one()
 
 
-def _spec(row: sa.Row) -> BankSpec:
+def _spec(row: sa.Row[Any]) -> BankSpec:
+    from ...detect.pipeline import BankSpec
+
     return BankSpec(row.name, row.kind, row.purpose, row.pdq_max_distance, row.pdq_min_quality,
                     row.text_min_similarity)
 
@@ -153,12 +164,14 @@ def import_hash_list(engine: sa.Engine, path: Path, bank: str, *, kind: str | No
     fast = _plain_pdq_values(path, fmt, kind)
     if fast is not None:  # a clean plain PDQ list: no per-line objects
         with engine.begin() as conn:
-            ensure_bank(conn, bank, kind, purpose, pdq_max_distance=pdq_max_distance,
-                        pdq_min_quality=pdq_min_quality, text_min_similarity=text_min_similarity)
+            _bank_row(conn, bank, kind, purpose, pdq_max_distance=pdq_max_distance,
+                      pdq_min_quality=pdq_min_quality, text_min_similarity=text_min_similarity)
             summary.added, summary.existing = _add_values(conn, bank, "pdq", fast)
             if summary.added:
                 ruleset_changed(conn)
         return summary
+    from ...interop.hashlists import read_hash_list
+
     good: list[HashRecord] = []
     try:
         for record in read_hash_list(path, fmt, kind):
@@ -188,8 +201,11 @@ def _plain_pdq_values(path: Path, fmt: str, kind: str | None) -> list[str] | Non
     which reports each bad line)."""
     if kind != "pdq" or fmt not in ("plain", "auto"):
         return None
-    if fmt == "auto" and sniff_format(path) != "plain":
-        return None
+    if fmt == "auto":
+        from ...interop.hashlists import sniff_format
+
+        if sniff_format(path) != "plain":
+            return None
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError):
@@ -221,6 +237,8 @@ def export_bank(engine: sa.Engine, bank: str, fmt: str = "csv") -> str:
         if conn.execute(sa.select(td.detect_banks.c.name).where(td.detect_banks.c.name == bank)).first() is None:
             raise NotFoundError(f"no bank {bank!r}")
         records = bank_records(conn, bank)
+    from ...interop.hashlists import write_hash_list
+
     try:
         return write_hash_list(records, fmt)
     except ValueError as exc:
@@ -306,6 +324,9 @@ def load_ruleset(conn: sa.Connection, include_pdq: bool = True) -> Ruleset:
     Without ``include_pdq`` PDQ items are left out (the caller packs them as arrays,
     see :func:`~openiru.services.detect.match.pdq_bank_index`); their quarantined ids
     are still listed."""
+    from ...detect.lexicon import Term
+    from ...detect.pipeline import BankItem, Ruleset
+
     b, t, lx = td.detect_banks, td.detect_bank_items, td.detect_lexicon_terms
     banks = {r.name: _spec(r) for r in conn.execute(sa.select(b))}
     stmt = sa.select(t.c.id, t.c.bank, t.c.kind, t.c.value, t.c.item, t.c.label, t.c.status)
