@@ -135,3 +135,27 @@ def test_short_copies_each_with_a_word_of_its_own_are_one_text() -> None:
     ids = data.accounts.account_id
     groups = find_coordination(data, window=120, min_repeats=3)
     assert [(g.kind, sorted(ids[i] for i in g.accounts)) for g in groups] == [("co-similar-text", sorted(ring))]
+
+
+def test_a_ring_forwarding_a_channels_photos_without_captions_is_one_group() -> None:
+    """A Telegram forward names only its source: forwards without text are told apart by their
+    media, so five photos forwarded by a ring within a minute each are five items, and the ring is
+    a co-repost group."""
+    ring = [f"user{k}" for k in range(5)]
+    rng = random.Random(7)
+    posts: list[PostRow] = []
+    media: dict[tuple[str, str], list[str]] = {}
+    for r in range(5):
+        at = T0 + timedelta(hours=5 + 13 * r)
+        for k, account in enumerate(ring):
+            pid = f"{account}-fw{r}"
+            posts.append(PostRow("telegram", pid, account, at + timedelta(seconds=10 * k), "",
+                                 forward_from="channel9", forward_from_name="Vale Studio"))
+            media[("telegram", pid)] = [f"sha256:{r:064x}"]
+    for account in ring:
+        posts += [PostRow("telegram", p.post_id, account, p.timestamp, p.text) for p in _background(rng, account, 20)]
+    data = assemble([], sorted(posts, key=lambda p: p.timestamp), [], media)
+    ids = data.accounts.account_id
+    groups = find_coordination(data, window=120, min_repeats=3)
+    assert [(g.kind, sorted(ids[i] for i in g.accounts)) for g in groups] == [("co-repost", sorted(ring))]
+    assert groups[0].evidence["item_count"] == 5

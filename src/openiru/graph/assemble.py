@@ -91,11 +91,16 @@ def post_code(p: PostRow) -> PostCode:
     return PostCode.ORIGINAL
 
 
-def _reposted(p: PostRow, code: PostCode) -> str | None:
+def _reposted(p: PostRow, code: PostCode, media: Sequence[str] | None = None) -> str | None:
+    """The item a pass-on carries: the reposted post, or for a forward (which names only its source)
+    the source and the forwarded text, or the forwarded media when there is no text (a channel's
+    photos forwarded without a caption are as many items as photos, not one)."""
     if code == PostCode.REPOST:
         return f"post:{p.platform}:{p.repost_of}"
     if code == PostCode.FORWARD:
-        digest = hashlib.blake2b(normalise_text(p.text).encode(), digest_size=8).hexdigest()
+        words = normalise_text(p.text)
+        what = words if words or not media else "media:" + " ".join(sorted(media))
+        digest = hashlib.blake2b(what.encode(), digest_size=8).hexdigest()
         return f"forward:{p.platform}:{p.forward_from or p.forward_from_name}:{digest}"
     return None
 
@@ -161,7 +166,8 @@ def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: It
     content = build_content(codes, [p.text for p in posts], [p.urls for p in posts],
                             [p.hashtags for p in posts],
                             [media.get((p.platform, p.post_id)) for p in posts],
-                            [_reposted(p, c) for p, c in zip(posts, codes, strict=True)])
+                            [_reposted(p, c, media.get((p.platform, p.post_id)))
+                             for p, c in zip(posts, codes, strict=True)])
     content_seconds = time.perf_counter() - started
     e = np.asarray([x[:3] for x in edge_list], np.int64).reshape(-1, 3)
     edge_arrays = Edges(e[:, 0].astype(np.int32), e[:, 1].astype(np.int32), e[:, 2].astype(np.int8),
