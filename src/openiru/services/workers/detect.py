@@ -24,6 +24,7 @@ import sqlalchemy as sa
 
 from ...detect.pipeline import Detector
 from ..detect.banks import ruleset_version
+from ..detect.features import fill_media_features
 from ..detect.scan import Quarantine, build_detector, previous_scan_time
 from ..detect.store import execute_by_platform, hash_missing_pdq, load_posts, write_results
 from .metrics import DETECTION_LATENCY, MESSAGES, POSTS_SCANNED
@@ -58,6 +59,7 @@ class PostScanner:
                 execute_by_platform(conn, _LOCK_SQL, unique)
             posts = load_posts(conn, unique)
             hash_missing_pdq(conn, posts)
+            fill_media_features(conn, posts)  # vPDQ, OCR and document text, read once and stored
             results = self.detector.scan(posts)
             assert self.quarantine is not None
             self.quarantine.check(conn, self.detector, results)
