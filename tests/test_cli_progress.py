@@ -1,4 +1,4 @@
-"""Progress displays of `scan` and `ingest`: counts, rate and time left on a terminal, nothing otherwise."""
+"""Progress displays of `scan`, `ingest`, the graph commands and `export`: counts, rate and time left on a terminal, nothing otherwise."""
 
 from __future__ import annotations
 
@@ -82,21 +82,35 @@ def test_scan_json_and_pipes_stay_clean(sqlite_url: str) -> None:
     assert "scanning" not in done.stderr and "posts/s" not in done.stderr
 
 
-def test_graph_commands_show_a_working_display_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_graph_commands_count_the_rows_read(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`accounts` (like coordination, resurgence and graph export) counts the posts and
+    interactions read, of how many the store holds, chunk by chunk, then says it is analysing;
+    with --json nothing is drawn."""
     from openiru.commands import graph as graph_commands
+    from openiru.services.graph import load
 
     buffer = io.StringIO()
+    runner = CliRunner()
+    assert runner.invoke(app(), ["ingest", str(TW / "search.jsonl"), "--db", sqlite_url]).exit_code == 0
     monkeypatch.setattr(progress_module, "terminal", lambda: True)
     monkeypatch.setattr(progress_module, "_console", lambda: terminal_console(buffer))
-    monkeypatch.setattr(graph_commands.graph_service, "key_accounts", lambda *a, **k: [])
+    monkeypatch.setattr(load, "READ_CHUNK", 2)  # several chunks from a small store
     cli = typer.Typer()
     cli.command()(graph_commands.accounts)
     cli.command()(graph_commands.coordination)
-    assert CliRunner().invoke(cli, ["accounts", "--db", "sqlite://"]).exit_code == 0
-    assert "ranking accounts" in buffer.getvalue()
+    done = runner.invoke(cli, ["accounts", "--db", sqlite_url])
+    assert done.exit_code == 0, done.output
+    shown = buffer.getvalue()
+    counts = [(int(a), int(b)) for a, b in re.findall(r"(\d+)/(\d+)", shown)]
+    total = counts[-1][1]
+    assert total >= 7  # the 7 posts and their resolved interactions
+    assert [a for a, _ in counts] == sorted(a for a, _ in counts) and counts[-1][0] == total
+    assert len({a for a, _ in counts}) >= 3  # chunk by chunk, not one jump
+    assert "ranking accounts (reading the store)" in shown and "ranking accounts (analysing)" in shown
+    assert "rows/s" in shown
     buffer.truncate(0)
     buffer.seek(0)
-    assert CliRunner().invoke(cli, ["accounts", "--db", "sqlite://", "--json"]).exit_code == 0
+    assert runner.invoke(cli, ["accounts", "--db", sqlite_url, "--json"]).exit_code == 0
     assert buffer.getvalue() == ""
 
 

@@ -20,7 +20,7 @@ from ..model import parse_time
 from ..services.access.users import local_account
 from ..services.graph import analysis as graph_service
 from .common import AsOption, DbOption, JsonOption, actor_name, engine_for, print_json
-from .progress import working
+from .progress import reading
 from .tables import WideOption
 
 out = Console()
@@ -38,7 +38,7 @@ def accounts(
     db: DbOption = None, json_out: JsonOption = False, wide: WideOption = False,
 ) -> None:
     """Key accounts ranked, with role, community and the evidence for each score."""
-    with _engine(db) as engine, working("ranking accounts", json_out=json_out):
+    with _engine(db) as engine, reading("ranking accounts", engine, json_out=json_out):
         rows = graph_service.key_accounts(engine, top, platform, min_score=min_score)
     if json_out:
         print_json(rows)
@@ -101,7 +101,7 @@ def coordination(
     db: DbOption = None, json_out: JsonOption = False, wide: WideOption = False,
 ) -> None:
     """Groups of accounts posting the same content within a time window, repeatedly."""
-    with _engine(db) as engine, working("finding coordinated groups", json_out=json_out):
+    with _engine(db) as engine, reading("finding coordinated groups", engine, json_out=json_out):
         rows = graph_service.coordination(engine, window, min_repeats, kind or None)
     if json_out:
         print_json(rows)
@@ -134,7 +134,7 @@ def resurgence(
     """
     if min_score is not None and not 0.0 <= min_score <= 1.0:
         raise typer.BadParameter("must be between 0 and 1", param_hint="--min-score")
-    with _engine(db) as engine, working("linking re-created accounts", json_out=json_out):
+    with _engine(db) as engine, reading("linking re-created accounts", engine, json_out=json_out):
         rows = graph_service.resurgence(engine, min_score=min_score)
     if not cross_platform:
         rows = [r for r in rows if r["evidence"].get("link") != "cross-platform"]
@@ -216,7 +216,7 @@ def graph_export(
     """Export the interaction graph (with scores, roles and communities) for Gephi and other tools."""
     if format not in ("gexf", "graphml", "csv"):
         raise typer.BadParameter("format must be gexf, graphml or csv", param_hint="--format")
-    with _engine(db) as engine, working(f"exporting the graph ({format})", json_out=out_file is None):
+    with _engine(db) as engine, reading(f"exporting the graph ({format})", engine, json_out=out_file is None):
         if out_file is not None:
             written = graph_service.export(engine, format, out_file, _time(since), _time(until), platform)
             err.print("wrote " + ", ".join(str(p) for p in written), highlight=False)

@@ -1,4 +1,4 @@
-"""Progress displays of long commands (scan, ingest, exports): counts, rate and time left.
+"""Progress displays of long commands (scan, ingest, exports, graph analyses): counts, rate and time left.
 
 A command asks :func:`progress` for a callback and hands it to the service it runs
 (the services take plain callables and never import rich).  The display is drawn on
@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    import sqlalchemy as sa
     from rich.console import Console
 
 
@@ -69,7 +70,10 @@ def progress(label: str, *, json_out: bool = False, unit: str = "posts",
     columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"),
                TimeRemainingColumn())
-    with Progress(*columns, console=console or _console(), transient=True, auto_refresh=False) as bar:
+    # No stdout/stderr redirection: a library that wraps sys.stdout while the bar is up (numba's
+    # colorama) would keep rich's proxy of it after the command has ended.
+    with Progress(*columns, console=console or _console(), transient=True, auto_refresh=False,
+                  redirect_stdout=False, redirect_stderr=False) as bar:
         task = bar.add_task(label, total=None, rate="")
 
         def advance(done: int, total: int | None = None, note: str = "") -> None:
@@ -93,16 +97,24 @@ def as_callback(advance: Advance, count: Callable[[Any], int],
 
 
 @contextmanager
-def working(label: str, *, json_out: bool = False, console: Console | None = None,
+def reading(label: str, engine: sa.Engine, *, json_out: bool = False, console: Console | None = None,
             enabled: bool | None = None) -> Iterator[None]:
-    """A spinner with ``label`` and the time elapsed, for a step that reports no counts (the
-    graph analyses); shown under the same conditions as :func:`progress`."""
+    """The graph commands' display: rows of posts and interactions read so far, of how many in
+    the store (counted first), with rate and time left, then "analysing" while the analysis
+    runs; shown under the same conditions as :func:`progress`."""
     if json_out or not (terminal() if enabled is None else enabled):
         yield
         return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from ..services.progress import listening, rows_to_read
 
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console or _console(), transient=True) as bar:
-        bar.add_task(label, total=None)
-        yield
+    total = rows_to_read(engine)
+    done = 0
+    with progress(label, unit="rows", console=console, enabled=True) as advance:
+        def heard(rows: int) -> None:
+            nonlocal done
+            done += rows
+            advance(done, max(total, done), "(reading the store)" if done < total else "(analysing)")
+
+        advance(0, total, "(reading the store)")
+        with listening(heard):
+            yield

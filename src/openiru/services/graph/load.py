@@ -26,6 +26,7 @@ from ...model import KNOWN_PLATFORMS, utc
 from ...store import schema
 from ...store.tables_graph import graph_seeds
 from ...store.tables_referral import providers as providers_table
+from ..progress import rows_read
 
 log = logging.getLogger(__name__)
 #: PDQ hashes below this quality are unreliable (PDQ reference: discard quality < 50).
@@ -93,6 +94,7 @@ def _column_chunks(conn: sa.Connection, query: sa.Select[Any]) -> Iterator[list[
     """The query's rows :data:`READ_CHUNK` at a time, as columns (streamed from the server on
     PostgreSQL): a million posts never exist as a million rows at once."""
     for part in conn.execute(query.execution_options(yield_per=READ_CHUNK)).partitions():
+        rows_read(len(part))  # a command's progress display, when one listens (services.progress)
         yield list(zip(*part, strict=True))
 
 
