@@ -114,6 +114,7 @@ class FakeServer:
         self.zeronet: dict[str, dict[str, bytes]] = {}
         self.x_rules_set: list[dict[str, str]] = []
         self.updates: list[dict[str, Any]] = []  # Telegram Bot API updates
+        self.min_id_as_since = False  # a Mastodon-compatible server that answers min_id like since_id
         self.files: dict[str, bytes] = {}  # media files by path
         self.x_subscribers: list[queue.Queue[Any]] = []
         self.zeronet_tampered: dict[str, bytes] = {}  # served instead of the file content.json describes
@@ -264,8 +265,10 @@ class FakeServer:
         limit = min(int(query.get("limit", ["20"])[0]), 40)
         if "max_id" in query:
             items = [s for s in items if int(s["id"]) < int(query["max_id"][0])][-limit:]
-        elif "min_id" in query:
+        elif "min_id" in query and not self.min_id_as_since:
             items = [s for s in items if int(s["id"]) > int(query["min_id"][0])][:limit]
+        elif "min_id" in query:  # a server that reads min_id as since_id: the newest after it
+            items = [s for s in items if int(s["id"]) > int(query["min_id"][0])][-limit:]
         else:
             since = int(query.get("since_id", ["0"])[0])
             items = [s for s in items if int(s["id"]) > since][-limit:]

@@ -7,7 +7,8 @@ a long-running collector, read from the streaming API (:mod:`.mastodon_stream`).
 in time with ``min_id``: each request asks for the statuses just after the checkpoint,
 and the next checkpoint is the ``min_id`` of the page's ``Link: rel="prev"`` header
 (Mastodon.py keeps it as ``_pagination_prev``), else the page's newest id.  A target
-never read starts at ``min_id=0``, the oldest status the server shows.  Statuses are
+never read starts at ``min_id=0``, the oldest status the server shows; a server that answers
+that with its newest statuses instead is walked back with ``max_id`` once (``_backfill``).  Statuses are
 mapped by the export importer (:class:`openiru.sources.mastodon.MastodonStatusSource`),
 so that a collected status and an exported one are the same post; the JSON kept as the post's
 ``raw`` is the body the server sent (Mastodon.py's typed entities are used for paging only).
@@ -97,24 +98,58 @@ class MastodonConnector(Connector):
         from mastodon import MastodonError
 
         state = dict(checkpoint or {})
-        min_id = str(state.get("min_id") or "0")
         parser = MastodonStatusSource(self.path, self.platform)
         try:
             api = self._api()
             fetch = self._fetcher(api, state)
-            for _ in range(self.max_pages):
-                page = fetch(min_id)
-                if not page:
-                    return
-                statuses = self._as_sent(page)
-                prev = getattr(page, "_pagination_prev", None) or {}
-                newest = max((str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id")),
-                             key=_id_order, default=min_id)
-                min_id = str(prev.get("min_id") or newest)
-                state["min_id"] = min_id
-                yield Page(self._records(parser, statuses), dict(state), items=len(statuses))
+            budget = [self.max_pages]
+            yield from self._forward(fetch, state, parser, budget)
+            yield from self._backfill(fetch, state, parser, budget)
         except MastodonError as exc:
             raise ConnectorError(self.credentials.redact(f"{self.target}: {exc}")) from None
+
+    def _forward(self, fetch: Any, state: Checkpoint, parser: MastodonStatusSource,
+                 budget: list[int]) -> Iterator[Page]:
+        """Pages after ``min_id``, oldest first.  After a new target's first page, one request
+        asks for statuses older than it: if there are, ``backfill_max_id`` (see :meth:`_backfill`)."""
+        new = not state.get("min_id")
+        min_id = str(state.get("min_id") or "0")
+        while budget[0] > 0:
+            budget[0] -= 1
+            page = fetch(min_id=min_id)
+            if not page:
+                return
+            statuses = self._as_sent(page)
+            ids = [str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id")]
+            prev = getattr(page, "_pagination_prev", None) or {}
+            newest = max(ids, key=_id_order, default=min_id)
+            min_id = str(prev.get("min_id") or newest)
+            state["min_id"] = min_id
+            if new and ids:  # does the server have statuses older than its answer to min_id=0?
+                new, oldest = False, min(ids, key=_id_order)
+                if any(_id_order(str(getattr(s, "id", s.get("id") if isinstance(s, dict) else "")))
+                       < _id_order(oldest) for s in fetch(max_id=oldest) or []):
+                    state["backfill_max_id"] = oldest
+            yield Page(self._records(parser, statuses), dict(state), items=len(statuses))
+
+    def _backfill(self, fetch: Any, state: Checkpoint, parser: MastodonStatusSource,
+                  budget: list[int]) -> Iterator[Page]:
+        """Statuses older than a new target's first page, if the server has any: a server that
+        answers ``min_id=0`` with its newest statuses (as if it were ``since_id``) rather than its
+        oldest is walked back with ``max_id`` (the ``Link: rel="next"`` cursor) until it answers
+        nothing (on Mastodon itself, the one request of :meth:`_forward` answers nothing and there is
+        no walk).  The cursor is in the checkpoint, so a restart resumes the walk."""
+        while state.get("backfill_max_id") and budget[0] > 0:
+            budget[0] -= 1
+            page = fetch(max_id=state["backfill_max_id"])
+            statuses = self._as_sent(page) if page else []
+            ids = [str(s["id"]) for s in statuses if isinstance(s, dict) and s.get("id")]
+            older = [i for i in ids if _id_order(i) < _id_order(str(state["backfill_max_id"]))]
+            if older:
+                state["backfill_max_id"] = min(older, key=_id_order)
+            else:
+                state.pop("backfill_max_id")
+            yield Page(self._records(parser, statuses) if older else [], dict(state), items=len(older))
 
     def stream(self, **callbacks: Any) -> None:
         """Read the target's timeline from the streaming API (:func:`.mastodon_stream.stream`)."""
@@ -144,16 +179,17 @@ class MastodonConnector(Connector):
         return [plain(s) for s in page]
 
     def _fetcher(self, api: Any, state: Checkpoint) -> Any:
+        """``fetch(min_id=…)`` or ``fetch(max_id=…)``: one page of the target's timeline."""
         text = self.timeline
         if text in ("public", "local"):
-            return lambda min_id: api.timeline_public(min_id=min_id, limit=PAGE_LIMIT, local=text == "local")
+            return lambda **cursor: api.timeline_public(limit=PAGE_LIMIT, local=text == "local", **cursor)
         kind, _, name = text.partition(":")
         if kind == "tag":
-            return lambda min_id: api.timeline_hashtag(name.lstrip("#"), min_id=min_id, limit=PAGE_LIMIT)
+            return lambda **cursor: api.timeline_hashtag(name.lstrip("#"), limit=PAGE_LIMIT, **cursor)
         if not state.get("account_id"):
             state["account_id"] = str(api.account_lookup(name.lstrip("@"))["id"])
         account_id = state["account_id"]
-        return lambda min_id: api.account_statuses(account_id, min_id=min_id, limit=PAGE_LIMIT)
+        return lambda **cursor: api.account_statuses(account_id, limit=PAGE_LIMIT, **cursor)
 
     def _records(self, parser: MastodonStatusSource, statuses: list[Any]) -> list[Record]:
         records: list[Record] = []
