@@ -206,7 +206,8 @@ def test_users_lookup_errors_mark_accounts_suspended_or_deleted(engine: sa.Engin
     assert (suspended.status, deleted.status) == ("suspended", "deleted")
     assert suspended.status_changed_at is None  # the look-up says that, not when
     assert suspended.metadata == {"status_checked_at": "2026-05-02T08:30:00+00:00"}
-    assert accounts["1500000000000000001"].status == "unknown"  # found: nothing said about it
+    found = accounts["1500000000000000001"]  # returned by the look-up: alive when it was made
+    assert (found.status, found.status_changed_at) == ("active", datetime(2026, 5, 2, 8, 30, tzinfo=UTC))
     assert "ashen_relay" not in accounts  # a username cannot be matched to an account id
     with engine.begin() as conn:  # the suspended account was known by its handle before
         conn.execute(schema.accounts.insert().values(platform="x", account_id="1500000000000000002",

@@ -13,7 +13,8 @@ Three line shapes are read, in any mix:
 
 A tweet seen only inside ``includes.tweets`` (or embedded in a flattened
 tweet) is a post of its own, and its author an account.  A user page (data
-items that are user objects, ``twarc2 users``) yields accounts.  A broken or
+items that are user objects, ``twarc2 users``) yields accounts, active at the
+page's ``__twarc.retrieved_at`` (the look-up returned them).  A broken or
 truncated line is a :class:`Problem` naming the file and line.
 """
 
@@ -173,7 +174,7 @@ class TwitterV2Source(Source):
         platform, account_keys = self.platform, self._account_keys
         for index, obj in enumerate(data):
             if _is_user(obj):
-                yield from self._account(obj, f"{location}: data[{index}]")
+                yield from self._account(obj, f"{location}: data[{index}]", _retrieved_at(page))
                 continue
             # the common case inline; the location string is built only for a problem
             if isinstance(obj, dict):
@@ -220,20 +221,25 @@ class TwitterV2Source(Source):
 
     # -- conversion -----------------------------------------------------------------------
 
-    def _account(self, user: Any, location: str) -> Iterator[Record]:
+    def _account(self, user: Any, location: str, alive_at: datetime | None = None) -> Iterator[Record]:
+        """An account from a user object; ``alive_at``: the time of the look-up page (a users
+        look-up, followers...) that returned it, so the account is recorded active then (a
+        suspended or deleted account is not returned, see :meth:`_unavailable_users`)."""
         if not isinstance(user, dict) or not user.get("id"):
             yield Problem(str(self.path), location, "invalid user: no id")
             return
         # Every page repeats the user objects it references: an object identical to the one
         # last yielded for that id adds nothing (bounded memory: the cache is reset when full).
         user_id = str(user["id"])
-        if self._users.get(user_id) == user:
+        if alive_at is None and self._users.get(user_id) == user:
             return
         try:
             account = user_account(user, self.platform)
         except MALFORMED as exc:
             yield Problem(str(self.path), location, f"invalid user: {exc}")
             return
+        if alive_at is not None:
+            account.status, account.status_changed_at = AccountStatus.ACTIVE, alive_at
         if len(self._users) >= USER_CACHE:
             self._users.clear()
         self._users[user_id] = user
@@ -272,6 +278,16 @@ class TwitterV2Source(Source):
             return tweet_post(tweet, self.platform, media, self._account_keys)
         except MALFORMED as exc:
             return Problem(str(self.path), location, f"invalid tweet: {exc}")
+
+
+def _retrieved_at(page: dict[str, Any]) -> datetime | None:
+    """When twarc fetched the page (``__twarc.retrieved_at``), or None if it does not say."""
+    twarc = page.get("__twarc")
+    retrieved = twarc.get("retrieved_at") if isinstance(twarc, dict) else None
+    try:
+        return iso_time(retrieved) if isinstance(retrieved, str) else None
+    except ValueError:
+        return None
 
 
 def _embedded_tweet(ref: Any) -> dict[str, Any] | None:

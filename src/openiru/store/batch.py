@@ -42,6 +42,20 @@ def _earlier(a: datetime | None, b: datetime | None) -> datetime | None:
     return min(a, b)
 
 
+def keeps_status(old: Account, new: Account) -> bool:
+    """Whether ``old``'s status stands against ``new``'s (SQL twin: ``writer._KEEP_STATUS``).
+    "active" (alive on a look-up at ``status_changed_at``) replaces a removal only when the removal
+    is known to be earlier; of two "active" the later stays; a removal replaces anything."""
+    if new.status == AccountStatus.UNKNOWN:
+        return True
+    if new.status != AccountStatus.ACTIVE:
+        return False
+    then, now = old.status_changed_at, new.status_changed_at
+    if old.status in (AccountStatus.SUSPENDED, AccountStatus.DELETED):
+        return then is None or now is None or then >= now
+    return old.status == AccountStatus.ACTIVE and then is not None and (now is None or then > now)
+
+
 def merge_account(old: Account, new: Account) -> Account:
     """Merge two descriptions of one account: known values win, seen-times widen."""
     for name in ("handle", "display_name", "bio", "avatar", "created_at", "followers"):
@@ -49,7 +63,7 @@ def merge_account(old: Account, new: Account) -> Account:
             setattr(new, name, getattr(old, name))
     new.first_seen = _earlier(old.first_seen, new.first_seen)
     new.last_seen = _later(old.last_seen, new.last_seen)
-    if new.status == AccountStatus.UNKNOWN:
+    if keeps_status(old, new):
         new.status, new.status_changed_at = old.status, old.status_changed_at
     new.metadata = {**old.metadata, **new.metadata}
     return new

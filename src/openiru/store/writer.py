@@ -62,6 +62,17 @@ EDGE_COLS = ("platform", "post_id", "kind", "target_ref", "source_account_id", "
 JSON_COLS = frozenset({"meta", "urls", "hashtags", "mentions"})
 
 
+#: When the stored status stands against the incoming one (:func:`.batch.keeps_status` in SQL):
+#: unknown says nothing; "active" from a look-up replaces a removal only when the removal is known
+#: to be earlier; of two "active", the later look-up stays.
+_KEEP_STATUS = (
+    "(excluded.status = 'unknown' OR (excluded.status = 'active' AND ("
+    "(accounts.status IN ('suspended', 'deleted') AND (accounts.status_changed_at IS NULL "
+    "OR excluded.status_changed_at IS NULL OR accounts.status_changed_at >= excluded.status_changed_at)) "
+    "OR (accounts.status = 'active' AND accounts.status_changed_at IS NOT NULL "
+    "AND (excluded.status_changed_at IS NULL OR accounts.status_changed_at > excluded.status_changed_at)))))")
+
+
 def _conflicts() -> dict[str, tuple[tuple[str, ...], str]]:
     """Each table's columns and ON CONFLICT clause."""
     keep_new = ", ".join(f"{c} = COALESCE(excluded.{c}, accounts.{c})" for c in
@@ -72,9 +83,9 @@ def _conflicts() -> dict[str, tuple[tuple[str, ...], str]]:
         "THEN excluded.first_seen ELSE accounts.first_seen END, "
         "last_seen = CASE WHEN accounts.last_seen IS NULL OR excluded.last_seen > accounts.last_seen "
         "THEN excluded.last_seen ELSE accounts.last_seen END, "
-        "status = CASE WHEN excluded.status <> 'unknown' THEN excluded.status ELSE accounts.status END, "
-        "status_changed_at = CASE WHEN excluded.status <> 'unknown' THEN excluded.status_changed_at "
-        "ELSE accounts.status_changed_at END")
+        f"status = CASE WHEN {_KEEP_STATUS} THEN accounts.status ELSE excluded.status END, "
+        f"status_changed_at = CASE WHEN {_KEEP_STATUS} THEN accounts.status_changed_at "
+        "ELSE excluded.status_changed_at END")
     keep_old = ", ".join(f"{c} = COALESCE(media.{c}, excluded.{c})" for c in
                          ("sha256", "md5", "mime", "size", "path", "url", "pdq", "pdq_quality"))
     nothing = "ON CONFLICT DO NOTHING"
