@@ -22,6 +22,7 @@ ANON = {"anonymous"}
 
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/auth/login"): ANON,
+    ("GET", "/healthz"): ANON, ("GET", "/readyz"): ANON, ("GET", "/metrics"): ANON,  # probes (routers/health.py)
     ("POST", "/api/v1/auth/logout"): ALL,
     ("GET", "/api/v1/auth/me"): ALL,
     ("POST", "/api/v1/auth/password"): ALL,
@@ -106,6 +107,10 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/api/v1/console/evidence/{referral_id}/{evidence_id}"): UNIT,
     ("POST", "/api/v1/console/assign"): {"admin", "analyst"},
     ("GET", "/api/v1/reports/charts"): UNIT | {"auditor"},  # api/routers/reports.py
+    **{(m, f"/api/v1/watch{p}"): r for m, p, r in (  # the watchlist (api/routers/watchlist.py)
+        ("GET", "", UNIT), ("POST", "", {"admin", "analyst"}), ("GET", "/suggestions", UNIT),
+        ("POST", "/discover", {"admin", "analyst"}), ("POST", "/{target_id}/pause", {"admin", "analyst"}),
+        ("DELETE", "/{target_id}", {"admin", "analyst"}))},
     ("GET", "/console/network"): UNIT,
     ("GET", "/console/referral"): UNIT,
     # console and portal pages

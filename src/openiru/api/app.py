@@ -51,10 +51,11 @@ def _include_routers(app: FastAPI) -> None:
         referrals,
         reports,
         users,
+        watchlist,
     )
 
     for module in (auth, content, users, detect, graph, referrals, operations, providers, interop, portal, console,
-                   reports):
+                   reports, watchlist):
         app.include_router(module.router)
 
 
