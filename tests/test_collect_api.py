@@ -10,18 +10,13 @@ import pytest
 import sqlalchemy as sa
 
 from collect_support import FakeServer
-from openiru.api.routers import watchlist as watch_router
 from openiru.services.collect.scheduler import Scheduler
 from test_api_support import World, make_world
 
 
 @pytest.fixture
 def world(sqlite_engine: sa.Engine) -> World:
-    built = make_world(sqlite_engine)
-    paths = {getattr(r, "path", "") for r in built.app.routes}  # type: ignore[attr-defined]
-    if "/api/v1/watch" not in paths:  # until the app includes the router (api/app.py)
-        built.app.include_router(watch_router.router)  # type: ignore[attr-defined]
-    return built
+    return make_world(sqlite_engine)
 
 
 @pytest.fixture
