@@ -36,11 +36,12 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 def _prepare(db_url: str, tmp: Path) -> None:
     from openiru.services.detect.banks import import_lexicon
     from openiru.services.detect.scan import scan
+    from openiru.services.referral.providers import get_provider
 
     engine = open_database(db_url)
     for name, role, provider in (("ana", "analyst", None), ("appro", "approver", None),
                                  ("prov", "provider", "Telegram")):
-        add_user(engine, name, role, provider=provider)
+        add_user(engine, name, role, provider=provider, provider_lookup=get_provider)  # Telegram: a starter provider
         auth.set_password(engine, name, PASSWORD)
     with engine.begin() as conn:
         conn.execute(schema.accounts.insert().values(platform="telegram", account_id="channel1",

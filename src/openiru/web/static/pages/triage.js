@@ -68,10 +68,13 @@ OIRU.pages.triage = async function () {
     return q;
   }
 
+  let loading = 0;  // the latest request: an older answer arriving late (the first page, before a filter) is dropped
   async function load(reset) {
     if (reset) { alerts = []; cursor = null; selected = 0; }
+    const mine = ++loading;
     try {
       const page = await api("GET", "/api/v1/console/alerts?" + params());
+      if (mine !== loading) return;
       alerts = alerts.concat(page.items.map((a) => Object.assign(a, { decided: a.status !== "open" ? a.status : null })));
       cursor = page.next_cursor;
       total = page.total;
