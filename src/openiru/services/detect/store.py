@@ -82,7 +82,7 @@ _MEDIA_SQL = ("SELECT pm.post_id, m.media_key, m.sha256, m.md5, m.pdq, m.pdq_qua
 
 
 def by_platform(conn: sa.Connection, sql: str, keys: Sequence[tuple[str, str]],
-                params: tuple[Any, ...] = ()) -> Iterator[tuple[str, sa.CursorResult[Any]]]:
+                params: tuple[Any, ...] = ()) -> Iterator[tuple[str, Any]]:
     """Run ``sql`` once per platform of ``keys``: ``{mark}`` is a parameter marker (``params``
     first, then the platform), ``{keys}`` the condition "post id among this platform's keys"
     (SQLite: one JSON array through ``json_each``; PostgreSQL: one array, ``= ANY``).  One
