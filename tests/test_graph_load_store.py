@@ -110,7 +110,11 @@ def test_chunked_load_gives_the_same_arrays_and_ranking(engine: sa.Engine, monke
 
     monkeypatch.setattr(load, "READ_CHUNK", 37)  # many chunks, the last one partial
     monkeypatch.setattr(load, "assemble", spy)
+    import gc
+
+    assert gc.isenabled()
     data = load.load_graph(engine)
+    assert gc.isenabled()  # the cycle collector paused for the load only
     ref_posts, ref_edges = _reference_rows(engine)
     reference = assemble(captured["accounts"], ref_posts, ref_edges, *captured["rest"])
     assert len(data.posts) == 600 and len(data.edges) == len(ref_edges) > 100
