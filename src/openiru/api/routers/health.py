@@ -7,7 +7,7 @@ otherwise 503 with the failing checks.  ``/metrics`` is Prometheus's text format
 process's series (API request latency, by route template) and the shared state read at
 scrape time (posts collected and scanned, stream pending and redeliveries, referrals by
 state and overdue; :mod:`openiru.services.workers.metrics`).  None of the three needs a
-login (the figures are counts; no name, handle or content): keep the port inside the
+login (``public()``) (the figures are counts; no name, handle or content): keep the port inside the
 unit's network (docs/scale-out.md).
 """
 
@@ -23,23 +23,24 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ...services.workers.metrics import API_LATENCY, REGISTRY, StateCollector, readiness
+from ..deps import public
 
 router = APIRouter(tags=["operations"])
 
 
-@router.get("/healthz", include_in_schema=False)
+@router.get("/healthz", **public())
 def healthz() -> dict[str, str]:
     return {"status": "alive"}
 
 
-@router.get("/readyz", include_in_schema=False)
+@router.get("/readyz", **public())
 def readyz(request: Request) -> JSONResponse:
     # a plain def: FastAPI runs it in a thread, where the NATS check may run its own event loop
     result = readiness(request.app.state.engine, request.app.state.nats_url)
     return JSONResponse(result, status_code=200 if result["ready"] else 503)
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", **public())
 def metrics(request: Request) -> Response:
     return Response(generate_latest(request.app.state.metrics_registry), media_type=CONTENT_TYPE_LATEST)
 
