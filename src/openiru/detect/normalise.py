@@ -90,7 +90,13 @@ _SYMBOLS = "@$!|€"
 
 def _leet(match: re.Match[str]) -> str:
     """Leet characters inside a word become letters; symbols at its edges stay punctuation."""
-    word = match.group(0)
+    return _leet_word(match.group(0))
+
+
+@lru_cache(maxsize=1 << 16)
+def _leet_word(word: str) -> str:
+    """:func:`_leet` of one word (cached: texts repeat their words, and a store whose words mix
+    letters and digits sends every word here)."""
     if word.isalpha() or not any(c.isalpha() for c in word):
         return word
     core = word.strip(_SYMBOLS)
