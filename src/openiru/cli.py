@@ -65,6 +65,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                          "figures as JSON."),
     "worker": ("workers", "Run a scale-out worker: pull work from NATS JetStream, write to the shared database."),
     "queue": ("workers", "The NATS JetStream work queues of the scale-out workers."),
+    "db": ("workers", "The database schema in production: check (pending migrations, missing indexes), upgrade."),
 }
 
 #: Modules that add subcommands to another module's group, imported before that group is built.

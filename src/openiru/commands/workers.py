@@ -4,16 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from ..errors import OpenIRUError
-from .common import AsOption, DbOption, JsonOption, LazyConsole, actor_name, engine_for, print_json
+from .common import (
+    AsOption,
+    DbOption,
+    JsonOption,
+    LazyConsole,
+    actor_name,
+    current_context,
+    engine_for,
+    print_json,
+)
 
 err = LazyConsole(stderr=True)
 out = LazyConsole()
 queue_app = typer.Typer(help="The NATS JetStream work queues of the scale-out workers.", no_args_is_help=True)
+db_app = typer.Typer(help="The database schema in production: check (pending migrations, missing indexes), "
+                          "upgrade.", no_args_is_help=True)
 
 NatsOption = Annotated[str, typer.Option("--nats", envvar="OPENIRU_NATS", help="NATS server URL (JetStream on).")]
 
@@ -134,6 +145,50 @@ def queue_status(nats_url: NatsOption = "nats://127.0.0.1:4222", json_out: JsonO
     out.print(table)
 
 
+def _bare_engine(db: str | None) -> Any:
+    """An engine that does not migrate on opening (every other command's does)."""
+    from ..settings import resolve_db_url
+    from ..store.db import make_engine
+
+    engine = make_engine(resolve_db_url(db))
+    ctx = current_context()
+    if ctx is not None:
+        ctx.find_root().call_on_close(engine.dispose)
+    return engine
+
+
+@db_app.command("check")
+def db_check(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Pending migrations and missing tables or indexes; changes nothing. Exit 1 if any."""
+    from ..services.workers.dbcheck import check
+
+    result = check(_bare_engine(db))
+    if json_out:
+        print_json(result)
+    else:
+        out.print("schema: " + ("current" if result["ok"] else "NOT current"))
+        for key, label in (("pending_migrations", "pending migration"), ("missing_tables", "missing table"),
+                           ("missing_indexes", "missing index")):
+            for name in result[key]:
+                out.print(f"  {label}: {name}")
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOption = None, json_out: JsonOption = False) -> None:
+    """Apply the pending migrations (what ``openiru init`` and every command do on opening)."""
+    from ..services.workers.dbcheck import run_upgrade
+
+    result = run_upgrade(_bare_engine(db))
+    if json_out:
+        print_json(result)
+    else:
+        out.print(f"applied {len(result['applied'])} migrations" +
+                  (f": {', '.join(result['applied'])}" if result["applied"] else " (already current)"))
+
+
 def register(app: typer.Typer) -> None:
     app.command()(worker)
     app.add_typer(queue_app, name="queue")
+    app.add_typer(db_app, name="db")
