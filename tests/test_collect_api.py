@@ -46,6 +46,11 @@ def test_roles_add_list_pause_remove(world: World, fake: FakeServer) -> None:
     assert analyst.delete(f"/api/v1/watch/{target['id']}").status_code == 204
     assert analyst.delete(f"/api/v1/watch/{target['id']}").status_code == 404
     assert approver.get("/api/v1/watch").json()["items"] == []
+    with world.engine.connect() as conn:  # each change audited with its actor
+        entries = conn.execute(sa.text("select actor, action from audit_log where object_type = 'watch_target' "
+                                       "order by seq")).all()
+    assert [tuple(e) for e in entries] == [("analyst", "watch.add"), ("analyst", "watch.pause"),
+                                           ("analyst", "watch.resume"), ("analyst", "watch.remove")]
 
 
 def test_refusals_are_one_line_400s(world: World, monkeypatch: pytest.MonkeyPatch) -> None:

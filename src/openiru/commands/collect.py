@@ -126,11 +126,11 @@ def watch_list(db: DbOption = None, json_out: JsonOption = False) -> None:
 
 @watch_app.command("remove")
 def watch_remove(target_id: Annotated[int, typer.Argument(help="Target id (watch list).")],
-                 db: DbOption = None) -> None:
+                 db: DbOption = None, as_user: AsOption = None) -> None:
     """Stop watching a target."""
     from ..services.collect import watchlist
 
-    if not watchlist.remove(engine_for(db), target_id):
+    if not watchlist.remove(engine_for(db), target_id, actor=actor_name(as_user)):
         raise ConfigError(f"no watched target #{target_id}")
     out.print(f"removed #{target_id}")
 
@@ -138,11 +138,11 @@ def watch_remove(target_id: Annotated[int, typer.Argument(help="Target id (watch
 @watch_app.command("pause")
 def watch_pause(target_id: Annotated[int, typer.Argument(help="Target id (watch list).")],
                 resume: Annotated[bool, typer.Option("--resume", help="Resume instead.")] = False,
-                db: DbOption = None) -> None:
+                db: DbOption = None, as_user: AsOption = None) -> None:
     """Pause (or --resume) a watched target."""
     from ..services.collect import watchlist
 
-    if not watchlist.pause(engine_for(db), target_id, not resume):
+    if not watchlist.pause(engine_for(db), target_id, not resume, actor=actor_name(as_user)):
         raise ConfigError(f"no watched target #{target_id}")
     out.print(f"{'resumed' if resume else 'paused'} #{target_id}")
 

@@ -1,6 +1,6 @@
 """The watchlist over the API: what ``openiru watch list|add|remove|pause`` and ``watch discover`` do.
 
-Unit roles read it; admins and analysts change it.  A server (or feed, page) at an internal
+Unit roles read it; admins and analysts change it; every change is an audit entry with its actor.  A server (or feed, page) at an internal
 address is refused as on the command line (outbound policy, ``OPENIRU_FETCH_ALLOW``), a
 target not in its connector's forms is a 400 naming them.  Credentials are never taken here:
 the collector reads them from its environment or secrets file.
@@ -79,18 +79,20 @@ def discover(body: Discover, request: Request, principal: Principal = Depends(cu
 
 
 @router.post("/{target_id}/pause", **roles(*EDITORS))
-def pause(body: Pause, request: Request, target_id: int = Path(ge=1, le=2**31 - 1)) -> dict[str, Any]:
+def pause(body: Pause, request: Request, target_id: int = Path(ge=1, le=2**31 - 1),
+          principal: Principal = Depends(current_principal)) -> dict[str, Any]:
     """Pause (``paused: true``) or resume a target (as ``watch pause [--resume]``)."""
     engine = engine_of(request)
-    if not watchlist.pause(engine, target_id, body.paused):
+    if not watchlist.pause(engine, target_id, body.paused, actor=principal.name):
         raise NotFoundError(f"no watched target #{target_id}")
     return _one(engine, target_id)
 
 
 @router.delete("/{target_id}", status_code=204, **roles(*EDITORS))
-def remove(request: Request, target_id: int = Path(ge=1, le=2**31 - 1)) -> None:
+def remove(request: Request, target_id: int = Path(ge=1, le=2**31 - 1),
+           principal: Principal = Depends(current_principal)) -> None:
     """Stop watching a target (as ``watch remove``)."""
-    if not watchlist.remove(engine_of(request), target_id):
+    if not watchlist.remove(engine_of(request), target_id, actor=principal.name):
         raise NotFoundError(f"no watched target #{target_id}")
 
 

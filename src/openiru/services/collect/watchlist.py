@@ -83,12 +83,23 @@ def add(engine: sa.Engine, connector: str, target: str, server: str | None = Non
                                                    t.target == target)).scalar_one_or_none()
         if found is not None:
             conn.execute(sa.update(watch_targets).where(t.id == found).values(every_s=every_s, label=label))
+            _audit(conn, actor, "watch.update", int(found), {"every_s": every_s, "label": label})
             return int(found)
         inserted = conn.execute(sa.insert(watch_targets).values(
             connector=connector, target=target, server=server, label=label, every_s=every_s, paused=False,
             added_by=actor, added_at=when, next_due_at=None)).inserted_primary_key
-    assert inserted is not None
+        assert inserted is not None
+        _audit(conn, actor, "watch.add", int(inserted[0]), {"connector": connector, "target": target,
+                                                           "server": server or None, "every_s": every_s})
     return int(inserted[0])
+
+
+def _audit(conn: sa.Connection, actor: str | None, action: str, target_id: int, details: dict[str, Any]) -> None:
+    """Watchlist changes are audited (who watches what is part of the unit's record)."""
+    from ..access import audit
+    from ..access.users import SYSTEM
+
+    audit.record(conn, actor or SYSTEM, action, "watch_target", target_id, details)
 
 
 def listing(engine: sa.Engine) -> list[dict[str, Any]]:
@@ -104,15 +115,21 @@ def listing_rows(engine: sa.Engine) -> list[Any]:
         return list(conn.execute(sa.select(watch_targets).order_by(watch_targets.c.id)).all())
 
 
-def remove(engine: sa.Engine, target_id: int) -> bool:
+def remove(engine: sa.Engine, target_id: int, actor: str | None = None) -> bool:
     with engine.begin() as conn:
-        return bool(conn.execute(sa.delete(watch_targets).where(watch_targets.c.id == target_id)).rowcount)
+        done = bool(conn.execute(sa.delete(watch_targets).where(watch_targets.c.id == target_id)).rowcount)
+        if done:
+            _audit(conn, actor, "watch.remove", target_id, {})
+        return done
 
 
-def pause(engine: sa.Engine, target_id: int, paused: bool = True) -> bool:
+def pause(engine: sa.Engine, target_id: int, paused: bool = True, actor: str | None = None) -> bool:
     with engine.begin() as conn:
-        return bool(conn.execute(sa.update(watch_targets).where(watch_targets.c.id == target_id)
+        done = bool(conn.execute(sa.update(watch_targets).where(watch_targets.c.id == target_id)
                                  .values(paused=paused)).rowcount)
+        if done:
+            _audit(conn, actor, "watch.pause" if paused else "watch.resume", target_id, {})
+        return done
 
 
 def due(engine: sa.Engine, now: datetime) -> list[Any]:
