@@ -44,10 +44,10 @@ def test_router_that_fails_to_import_fails_app_creation(monkeypatch: pytest.Monk
 
 
 def test_graph_detection_results_do_not_swallow_a_missing_module(monkeypatch: pytest.MonkeyPatch) -> None:
-    import openiru.services as services
+    import openiru.services.detect as detect_services
     from openiru.services.graph.load import detection_results
 
-    monkeypatch.delattr(services, "detection_results", raising=False)
+    monkeypatch.delattr(detect_services, "results", raising=False)
     monkeypatch.setitem(sys.modules, "openiru.services.detect.results", None)
     with _engine().connect() as conn, pytest.raises(ImportError):
         detection_results(conn)
