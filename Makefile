@@ -28,7 +28,10 @@ typecheck: venv
 pytest: venv services chromium video ocr pdf
 	$(VENV)/bin/pytest; rc=$$?; if [ $$rc -eq 5 ]; then rc=0; fi; exit $$rc
 
+# PostgreSQL and NATS (the worker tests start their own nats-server -js; Debian's package if missing).
 services:
+	command -v nats-server >/dev/null || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q nats-server; } \
+	  || echo 'nats-server could not be installed: the NATS worker tests will be skipped'
 	bash scripts/services.sh
 
 # The browser tests drive Debian's Chromium (Playwright never downloads a browser).
