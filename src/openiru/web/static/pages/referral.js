@@ -46,12 +46,17 @@ OIRU.pages.referral = async function () {
 
   // each preserved file downloads (served only while its SHA-256 is the one recorded)
   const kinds = { warc: "WARC capture", raw: "stored record", media: "media copy", verification: "verification" };
-  const evidenceKind = (e) => e.path && !e.purged_at && e.sha256
-    ? el("a.evidence-file", { href: "/api/v1/console/evidence/" + ref.id + "/" + e.id, download: "", title: "download the preserved file" }, "Download " + (kinds[e.kind] || e.kind))
-    : (kinds[e.kind] || e.kind);
+  const evidenceFile = (e) => e.path && !e.purged_at && e.sha256
+    ? el("a.evidence-file", { href: "/api/v1/console/evidence/" + ref.id + "/" + e.id, download: "", title: "download the preserved file" }, "Download")
+    : (e.purged_at ? "purged" : "–");
+  // a post target as a link to its page (the id shortened, whole on hover), never a raw key cut mid-id
+  const evidenceTarget = (key) => {
+    const m = /^([^:]+):(?!@)(.+)$/.exec(key || "");
+    return m && !/^https?$/.test(m[1]) ? OIRU.postLink({ platform: m[1], post_id: m[2] }) : el("span.url", { text: key });
+  };
   OIRU.fill(document.getElementById("evidence"), evidence.items.length ? el("table.grid#evidence-files", {},
-    el("thead", {}, el("tr", {}, ["Target", "Kind", "SHA-256", "Size", "Captured", "Details"].map((t) => el("th", { text: t })))),
-    el("tbody", {}, evidence.items.map((e) => el("tr", {}, el("td", { text: e.target }), el("td", {}, evidenceKind(e)),
+    el("thead", {}, el("tr", {}, ["Target", "Kind", "File", "SHA-256", "Size", "Captured", "Details"].map((t) => el("th", { text: t })))),
+    el("tbody", {}, evidence.items.map((e) => el("tr", {}, el("td", {}, evidenceTarget(e.target)), el("td", { text: kinds[e.kind] || e.kind }), el("td", {}, evidenceFile(e)),
       el("td.url", { text: e.sha256 || "–" }), el("td", { text: e.size ? e.size.toLocaleString("en") + " bytes" : "–" }),
       el("td", { text: e.purged_at ? "purged " + OIRU.fmtTime(e.purged_at) : OIRU.fmtTime(e.created_at) }),
       el("td", {}, e.meta && Object.keys(e.meta).length ? OIRU.describe(e.meta) : "–")))))
