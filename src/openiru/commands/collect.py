@@ -195,6 +195,9 @@ def collect(
     jobs: Annotated[bool | None, typer.Option(
         "--jobs/--no-jobs", help="Also run the recurring jobs that are due: referral deadlines; with --as, removal "
                                  "verification and the evidence retention purge (default: on without --once).")] = None,
+    nats_url: Annotated[str | None, typer.Option(
+        "--nats", help="Publish the polled posts to NATS JetStream for `openiru worker --role detect` instead "
+                       "of scanning them here; a page's checkpoint moves once the publish is acknowledged.")] = None,
     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
 ) -> None:
     """Collect watched targets: --once polls every due target once; without it, runs until stopped."""
@@ -203,6 +206,11 @@ def collect(
 
     engine = engine_for(db)
     scheduler = Scheduler(engine)
+    if nats_url:
+        from ..services.workers.publish import Publisher
+
+        publisher = Publisher(nats_url, msg_ids=True)
+        scheduler.hooks, scheduler.publish = publisher.hooks(engine), publisher.flush
     results: list[dict[str, Any]] = []
 
     def report(result: Any) -> None:

@@ -9,6 +9,13 @@ inside one, that page's transaction rolls back and the page is read again.  Post
 are keyed by platform ids and written ``ON CONFLICT DO NOTHING``, so nothing is stored
 twice either way.
 
+With ``publish`` (``openiru collect --nats``: :mod:`openiru.services.workers.publish`) the
+checkpoint leaves the page's transaction: the page is stored, its posts' keys published
+and acknowledged by JetStream, and only then is the checkpoint written.  Killed before the
+acknowledgement, the page is read and published again (stored once, ``ON CONFLICT DO
+NOTHING``; the message carries a JetStream message id, so the stream keeps it once);
+killed after, the next run starts after the page.
+
 Errors (a server that keeps failing, a refused login) end the target's run with the
 error in its result, redacted of its credentials; the checkpoint stays at the last
 stored page.
@@ -27,6 +34,7 @@ import httpx
 import requests
 import sqlalchemy as sa
 
+from ...errors import OpenIRUError
 from ...model import Post
 from ...sources.base import Record, Source
 from ...sources.connectors.base import Checkpoint, Connector, Page, Target
@@ -116,11 +124,18 @@ def _checkpoint_hook(key: str, state: Checkpoint) -> BatchHook:
 READ_ERRORS = (ConnectorError, httpx.HTTPError, requests.RequestException, OSError, ValueError)
 
 
+class NotPublished(Exception):
+    """A stored page's posts could not be published; its checkpoint was not written."""
+
+
 def store_page(engine: sa.Engine, connector: Connector, page: Page, hooks: list[BatchHook],
-               result: TargetResult) -> None:
+               result: TargetResult, publish: Callable[[], Any] | None = None) -> None:
     """Store one page through the import path, its checkpoint in the same transaction; counted in
-    ``result`` (the streaming collector stores each streamed status this way too)."""
+    ``result`` (the streaming collector stores each streamed status this way too).  With
+    ``publish`` (called once the page is stored; it raises if not acknowledged) the checkpoint
+    is written only after it returns."""
     key = connector.target.key
+    in_batch = [] if publish is not None else [_checkpoint_hook(key, page.checkpoint)]
     result.pages += 1
     if page.records:
         with tempfile.TemporaryDirectory(prefix="openiru-media-") as folder:
@@ -132,28 +147,37 @@ def store_page(engine: sa.Engine, connector: Connector, page: Page, hooks: list[
                 result.media_downloaded += fetched.downloaded
                 result.media_failed += fetched.failed
             summary = ingest_source(engine, PageSource(connector, page.records),
-                                    after_batch=[*hooks, _checkpoint_hook(key, page.checkpoint)],
+                                    after_batch=[*hooks, *in_batch],
                                     batch_size=len(page.records) + 1, label=f"collect:{key}")
         result.new_posts += summary.posts
         result.posts_read += summary.posts_read
         result.problems += sum(summary.errors.values())
+    if publish is not None:
+        try:
+            publish()
+        except OpenIRUError as exc:
+            raise NotPublished(str(exc)) from None
     with engine.begin() as conn:
         checkpoints.save(conn, key, page.checkpoint)
     result.checkpoint = page.checkpoint
 
 
 def collect_target(engine: sa.Engine, connector: Connector, *, hooks: list[BatchHook] | None = None,
-                   on_page: Callable[[TargetResult], None] | None = None) -> TargetResult:
-    """Read ``connector``'s target from its stored checkpoint to the end (or ``max_pages``)."""
+                   on_page: Callable[[TargetResult], None] | None = None,
+                   publish: Callable[[], Any] | None = None) -> TargetResult:
+    """Read ``connector``'s target from its stored checkpoint to the end (or ``max_pages``);
+    ``publish`` as in :func:`store_page` (a failed publish ends the run, the checkpoint kept)."""
     key = connector.target.key
     hooks = default_hooks(engine) if hooks is None else hooks
     state = checkpoints.load_engine(engine, key)
     result = TargetResult(str(connector.target), key, checkpoint=state)
     try:
         for page in connector.pages(state):
-            store_page(engine, connector, page, hooks, result)
+            store_page(engine, connector, page, hooks, result, publish)
             if on_page:
                 on_page(result)
+    except NotPublished as exc:  # not acknowledged (NATS away): the page is read again next run
+        result.errors.append(f"not published: {exc}")
     except READ_ERRORS as exc:
         result.errors.append(connector.credentials.redact(f"{type(exc).__name__}: {exc}"
                                                           if not isinstance(exc, ConnectorError) else str(exc)))

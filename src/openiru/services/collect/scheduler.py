@@ -85,8 +85,11 @@ class Scheduler:
 
     def __init__(self, engine: sa.Engine, *, clock: Clock = system_now,
                  holder: str | None = None, hooks: list[Any] | None = None,
-                 connector_options: dict[str, Any] | None = None) -> None:
+                 connector_options: dict[str, Any] | None = None,
+                 publish: Callable[[], Any] | None = None) -> None:
         self.engine, self.clock = engine, clock
+        #: called after each polled page is stored, before its checkpoint (``collect --nats``)
+        self.publish = publish
         self.holder = holder or holder_name()
         self.hooks = hooks
         self.connector_options = connector_options or {}
@@ -184,7 +187,7 @@ class Scheduler:
         if self.hooks is None:
             from .ingest import default_hooks
             self.hooks = default_hooks(self.engine)
-        return collect_target(self.engine, connector, hooks=self.hooks)
+        return collect_target(self.engine, connector, hooks=self.hooks, publish=self.publish)
 
     def run_forever(self, interval_s: float, *, sleep: Callable[[float], None] = time.sleep,
                     stop: Callable[[], bool] = lambda: False,

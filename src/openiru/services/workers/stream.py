@@ -14,6 +14,7 @@ so it never blocks the others.  Names come from ``OPENIRU_NATS_PREFIX`` (default
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Iterable, Sequence
@@ -130,17 +131,24 @@ async def ensure(js: Any, topo: Topology, consumer: bool = True) -> None:
         await js.add_consumer(topo.stream, config)  # the server updates a durable's editable settings
 
 
-async def publish_keys(js: Any, topo: Topology, keys: Iterable[tuple[str, str]]) -> int:
-    """Publish post keys in messages of :data:`KEYS_PER_MESSAGE`; returns the messages sent."""
-    chunk: list[tuple[str, str]] = []
-    sent = 0
+async def publish_keys(js: Any, topo: Topology, keys: Iterable[tuple[str, str]], *,
+                       msg_ids: bool = False) -> int:
+    """Publish post keys in messages of :data:`KEYS_PER_MESSAGE`, each acknowledged by the
+    stream; returns the messages sent.  With ``msg_ids`` each carries a ``Nats-Msg-Id`` made
+    of its content, so the same keys published again within the stream's duplicate window
+    (two minutes by default) are kept once."""
+    chunks: list[list[tuple[str, str]]] = [[]]
     for key in keys:
-        chunk.append(key)
-        if len(chunk) == KEYS_PER_MESSAGE:
-            await js.publish(topo.subject, encode_keys(chunk), stream=topo.stream)
-            sent, chunk = sent + 1, []
-    if chunk:
-        await js.publish(topo.subject, encode_keys(chunk), stream=topo.stream)
+        if len(chunks[-1]) == KEYS_PER_MESSAGE:
+            chunks.append([])
+        chunks[-1].append(key)
+    sent = 0
+    for chunk in chunks:
+        if not chunk:
+            continue
+        data = encode_keys(chunk)
+        headers = {"Nats-Msg-Id": hashlib.sha256(data).hexdigest()} if msg_ids else None
+        await js.publish(topo.subject, data, stream=topo.stream, headers=headers)
         sent += 1
     return sent
 
