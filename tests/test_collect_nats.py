@@ -138,3 +138,37 @@ def test_collect_once_nats_publishes_each_status_once_and_a_worker_stores_them_o
     assert tuple(stored) == (35, 35)
     assert len(hits) == len(set(hits)) == 35  # each status scanned, its hit stored once
     assert published(nats_server.url, topo) == []  # the worker acknowledged every message
+
+
+def test_two_collect_workers_poll_each_target_once_between_them(
+        nats_server: NatsServer, fake: FakeServer, tmp_path: Path) -> None:
+    """``openiru worker --role collect`` twice at once over one database: every due target is polled
+    by one of them (the scheduler's leases), each status stored and published once."""
+    db = f"sqlite:///{tmp_path / 'workers.db'}"
+    fake.add_statuses(range(1, 41), tags=("circle",))
+    fake.add_statuses(range(41, 61), account=2)
+    targets = ("public", "local", "tag:circle", "account:u1", "account:u2")
+    for target in targets:
+        cli("watch", "add", "mastodon", target, "--server", fake.url, "--db", db)
+    open_database(db).dispose()  # migrated before the workers start
+    workers = [subprocess.Popen([*OPENIRU, "worker", "--role", "collect", "--db", db, "--nats", nats_server.url,
+                                 "--cycles", "1"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+               for _ in range(2)]
+    logs = []
+    for w in workers:
+        _, err = w.communicate(timeout=120)
+        assert w.returncode == 0, err[-2000:]
+        logs.append([line for line in err.splitlines() if line.startswith("collected ")])
+    polled = [line.split(":")[0] + ":" + line.split(" ")[1] for log in logs for line in log]
+    assert len(polled) == len(targets) == len(set(polled))  # each target by one worker, once
+    assert all("error" not in line for log in logs for line in log)
+    keys = published(nats_server.url, Topology.from_env())
+    engine = open_database(db)
+    with engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT count(*), count(DISTINCT post_id) FROM posts")).one()
+        unscanned = conn.execute(sa.text("SELECT count(*) FROM posts WHERE scanned_at IS NULL")).scalar()
+    engine.dispose()
+    assert tuple(stored) == (60, 60) and unscanned == 60  # left to the detect workers
+    # the timelines overlap (public and local list every status): a page already published by another
+    # target's poll is the same message, kept once
+    assert len(keys) == 60 == len(set(keys))

@@ -34,7 +34,7 @@ def _log(line: str) -> None:
 
 
 def worker(
-    role: Annotated[str, typer.Option("--role", help="What this worker does: detect or verify (collect, graph and "
+    role: Annotated[str, typer.Option("--role", help="What this worker does: collect, detect or verify (graph and "
                                                      "notify are not implemented yet).")],
     nats_url: NatsOption = "nats://127.0.0.1:4222",
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Worker processes to run.")] = 1,
@@ -55,10 +55,10 @@ def worker(
     as_user: AsOption = None,
     every: Annotated[int, typer.Option("--every", min=1, help="verify: seconds between two verification runs "
                                                               "(across every verify worker).")] = 3600,
-    poll: Annotated[float, typer.Option("--poll", min=0.1, help="verify: seconds between two tries of the "
-                                                                "job.")] = 30.0,
-    cycles: Annotated[int | None, typer.Option("--cycles", min=1, help="verify: stop after this many tries "
-                                                                       "(cron).")] = None,
+    poll: Annotated[float, typer.Option("--poll", min=0.1, help="verify, collect: seconds between two tries of "
+                                                                "the job / passes over the due targets.")] = 30.0,
+    cycles: Annotated[int | None, typer.Option("--cycles", min=1, help="verify, collect: stop after this many "
+                                                                       "tries / passes (cron).")] = None,
 ) -> None:
     """Run a scale-out worker: pull work from NATS JetStream, write to the shared database."""
     from ..services.workers import ROLES
@@ -67,6 +67,9 @@ def worker(
         raise OpenIRUError(f"role {role!r} is not implemented (implemented: {', '.join(ROLES)})")
     if role == "verify":
         _run_verify(db, actor_name(as_user), every, poll, cycles, metrics_host, metrics_port)
+        return
+    if role == "collect":
+        _run_collect(db, nats_url, poll, cycles, metrics_host, metrics_port)
         return
     args = (db, nats_url, ack_wait, max_deliver, fetch, exit_when_idle, throttle, metrics_host)
     if concurrency == 1:
@@ -124,6 +127,23 @@ def _run_verify(db: str | None, actor: str, every: int, poll: float, cycles: int
     finally:
         engine.dispose()
     _log(f"verify worker stopped: {summary.runs} runs, {len(summary.checked)} referrals checked")
+
+
+def _run_collect(db: str | None, nats_url: str, poll: float, cycles: int | None, metrics_host: str,
+                 metrics_port: int | None) -> None:
+    from ..services.workers.collect import run_collect
+
+    engine = engine_for(db)
+    if metrics_port:
+        from ..services.workers.probe import serve_probes
+
+        serve_probes(engine, nats_url, metrics_port, metrics_host)
+    try:
+        summary = run_collect(engine, nats_url, poll=poll, cycles=cycles, log=_log)
+    finally:
+        engine.dispose()
+    _log(f"collect worker stopped: {summary.passes} passes, {len(summary.targets)} targets polled, "
+         f"{summary.new_posts} new posts, {summary.errors} errors")
 
 
 @queue_app.command("status")

@@ -141,7 +141,8 @@ class Scheduler:
         self.streams.clear()
 
     def run_due(self, on_result: Callable[[TargetResult], None] | None = None) -> list[TargetResult]:
-        """Poll every due target once (those another process holds are left to it)."""
+        """Poll every due target once (those another process holds, or polled since the listing,
+        are left alone)."""
         results: list[TargetResult] = []
         for row in watchlist.due(self.engine, self.clock()):
             if row.target.startswith("stream:") and self._streamed_elsewhere(row, self.clock()):
@@ -150,11 +151,15 @@ class Scheduler:
             if not acquire(self.engine, job, self.holder, self.clock()):
                 continue
             try:
-                result = self.collect_one(row)
+                # under the lease, still due?  Another process may have polled it since the listing
+                current = watchlist.due(self.engine, self.clock(), row.id)
+                if not current:
+                    continue
+                result = self.collect_one(current[0])
+                watchlist.mark_run(self.engine, row.id, self.clock(), row.every_s,
+                                   "; ".join(result.errors) or None)  # before the lease goes
             finally:
                 release(self.engine, job, self.holder, self.clock())
-            watchlist.mark_run(self.engine, row.id, self.clock(), row.every_s,
-                               "; ".join(result.errors) or None)
             results.append(result)
             if on_result:
                 on_result(result)

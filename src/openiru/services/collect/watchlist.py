@@ -132,12 +132,13 @@ def pause(engine: sa.Engine, target_id: int, paused: bool = True, actor: str | N
         return done
 
 
-def due(engine: sa.Engine, now: datetime) -> list[Any]:
-    """Targets to poll now, the longest overdue first."""
+def due(engine: sa.Engine, now: datetime, target_id: int | None = None) -> list[Any]:
+    """Targets to poll now, the longest overdue first (only ``target_id``'s, if given)."""
     t = watch_targets.c
     with engine.connect() as conn:
         rows = conn.execute(sa.select(watch_targets).where(
-            t.paused.is_(False), sa.or_(t.next_due_at.is_(None), t.next_due_at <= now))
+            t.paused.is_(False), sa.or_(t.next_due_at.is_(None), t.next_due_at <= now),
+            *([t.id == target_id] if target_id is not None else []))
             .order_by(t.next_due_at.is_not(None), t.next_due_at, t.id)).all()
     return list(rows)
 
