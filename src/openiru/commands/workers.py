@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import OpenIRUError
+from ..errors import ConfigError, OpenIRUError
 from .common import (
     AsOption,
     DbOption,
@@ -66,7 +66,10 @@ def worker(
     if role not in ROLES:
         raise OpenIRUError(f"role {role!r} is not implemented (implemented: {', '.join(ROLES)})")
     if role == "verify":
-        _run_verify(db, actor_name(as_user), every, poll, cycles, metrics_host, metrics_port)
+        actor = actor_name(as_user)
+        if not actor:
+            raise ConfigError("the verify role records its checks as a user: give --as USER or set OPENIRU_USER")
+        _run_verify(db, actor, every, poll, cycles, metrics_host, metrics_port)
         return
     if role == "collect":
         _run_collect(db, nats_url, poll, cycles, metrics_host, metrics_port)
