@@ -13,6 +13,8 @@
 * ``detect_assignments``: which analyst an alert is assigned to (claimed or handed over), by whom, when.
 * ``detect_models``: versioned classifiers with their training metadata.
 * ``detect_state``: small key/value state (ruleset version).
+* ``detect_post_tokens``: each scanned post's normalised words, hashed, so a new lexicon term
+  re-scans only the posts that hold its words (services/detect/tokens.py).
 """
 
 from __future__ import annotations
@@ -177,4 +179,12 @@ detect_state = sa.Table(
     metadata,
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
+)
+
+detect_post_tokens = sa.Table(
+    "detect_post_tokens",
+    metadata,
+    sa.Column("platform", sa.String(100), primary_key=True),
+    sa.Column("post_id", sa.Text, primary_key=True),
+    sa.Column("tokens", sa.LargeBinary, nullable=False),
 )

@@ -53,15 +53,28 @@ def value_key(value: str) -> str:
     return value if len(value) <= 128 else hashlib.sha256(value.encode()).hexdigest()
 
 
-def ruleset_changed(conn: sa.Connection) -> None:
-    """Bump the ruleset version and mark every post for re-scanning (retroactive matching)."""
+def ruleset_changed(conn: sa.Connection, new_terms: list[tuple[str, str]] | None = None) -> int | None:
+    """Bump the ruleset version and mark every post for re-scanning (retroactive matching); with
+    ``new_terms`` (``(term, kind)`` of lexicon terms just added, nothing else changed) only the
+    posts the token index names, when it can (:mod:`.tokens`): how many, or None for every post."""
     st = td.detect_state
     row = conn.execute(sa.select(st.c.value).where(st.c.key == "ruleset_version")).first()
     version = int(row.value) + 1 if row else 1
     stmt = dialect_insert(conn, st).values(key="ruleset_version", value=str(version))
     conn.execute(stmt.on_conflict_do_update(index_elements=["key"], set_={"value": str(version)}))
+    from .tokens import mark_complete, posts_for_terms  # the text normaliser loads only here
+
+    keys = posts_for_terms(conn, new_terms) if new_terms is not None else None
+    if keys is not None:
+        from .store import execute_by_platform
+
+        execute_by_platform(conn, "UPDATE posts SET scanned_at = NULL WHERE platform = {mark} AND post_id {keys}",
+                            sorted(keys))
+        return len(keys)
     conn.execute(sa.update(schema.posts).where(schema.posts.c.scanned_at.is_not(None))
                  .values(scanned_at=None))
+    mark_complete(conn)  # every post scanned from here on is in the token index
+    return None
 
 
 def ensure_bank(conn: sa.Connection, name: str, kind: str | None = None, purpose: str | None = None,
@@ -281,15 +294,17 @@ def import_lexicon(engine: sa.Engine, path: Path, name: str = "default", strict:
         raise FormatError(f"{path.name}: not a CSV text file in UTF-8 "
                           "(a lexicon has the header term,language,kind,label)") from None
     t = td.detect_lexicon_terms
+    new_terms: list[tuple[str, str]] = []
     with engine.begin() as conn:
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start:start + INSERT_CHUNK]
-            n = len(conn.execute(dialect_insert(conn, t).on_conflict_do_nothing().returning(t.c.id),
-                                 chunk).all())
-            summary.added += n
-            summary.existing += len(chunk) - n
+            added = conn.execute(dialect_insert(conn, t).on_conflict_do_nothing()
+                                 .returning(t.c.term, t.c.kind), chunk).all()
+            new_terms += [(r.term, r.kind) for r in added]
+            summary.added += len(added)
+            summary.existing += len(chunk) - len(added)
         if summary.added:
-            ruleset_changed(conn)
+            ruleset_changed(conn, new_terms)  # only the posts holding the new terms' words, when known
     return summary
 
 

@@ -5,8 +5,9 @@
 PDQ for local images that have none, runs the :class:`~openiru.detect.pipeline.Detector`
 (in forked worker processes, :class:`~openiru.detect.parallel.ParallelScanner`,
 when there is more than one batch) and writes hits, signals and alerts.  A bank or lexicon change clears
-``scanned_at`` everywhere (see :func:`~openiru.services.detect.banks.ruleset_changed`),
-so the next scan re-matches old posts.
+``scanned_at`` everywhere (see :func:`~openiru.services.detect.banks.ruleset_changed`; new lexicon
+terms alone: only on the posts the token index of :mod:`.tokens` names), so the next scan
+re-matches old posts.
 
 Quarantine: a bank item that suddenly matches far more posts than it used to (at
 least ``quarantine_min`` posts it did not match before, in one run, and more than
@@ -209,7 +210,10 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
     workers = max(1, workers)
     with engine.begin() as conn:
         if rescan:
+            from .tokens import mark_complete
+
             conn.execute(sa.update(schema.posts).values(scanned_at=None))
+            mark_complete(conn)  # every post scanned from here on is in the token index
         detector = build_detector(conn)
         summary.ruleset_version = ruleset_version(conn)
         previous = previous_scan_time(conn, record=True)

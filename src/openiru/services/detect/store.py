@@ -26,6 +26,7 @@ from ...store import tables_detect as td
 from ...store.batch import sqlite_time
 from ...store.writer import dialect_insert
 from ..collect.media import MediaStore
+from .tokens import write_tokens
 from .triage import refresh_cards
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff")
@@ -251,6 +252,7 @@ def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime 
     scanned = sqlite_time(now) if conn.dialect.name == "sqlite" else now  # as SQLAlchemy stores it
     execute_by_platform(conn, "UPDATE posts SET scanned_at = {mark} WHERE platform = {mark} AND post_id {keys}",
                         keys, (scanned,))
+    write_tokens(conn, results)  # a lexicon term added later re-scans only the posts holding its words
     delta: Counter[int] = Counter()
     for item in set(before) | set(after):
         change = after[item] - before[item]
