@@ -14,7 +14,10 @@ Arabic ones never occur in these posts).  Each run, on a new SQLite file:
 2. ``openiru bank import`` (PDQ, URL), ``openiru known-texts import``, ``openiru lexicon import``;
 3. ``openiru scan --json`` (``OPENIRU_SCAN_WORKERS`` = ``--workers``; 1: one process);
 4. ``openiru lexicon import`` of one more term, then ``openiru scan --json`` again: the
-   retroactive rescan, and how many posts it scanned.
+   retroactive rescan, and how many posts it scanned (the token index names the posts that
+   hold the term's words);
+5. ``openiru scan --rescan --json``: every post again with the same rules, the reference for
+   step 4, which must leave exactly the same hits and alerts in the database.
 
 Printed: wall and CPU seconds of each command, posts/s, the hits and alerts the scan wrote,
 and the ratio of the scan to the ingest (issue 14: no longer than the ingest, at least
@@ -27,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -44,6 +48,15 @@ TERMS = [("bulletin mirror", "en", "term"), ("relay sample", "en", "term"), ("Ta
          ("نشرة", "ar", "term"), ("مرآة الأرشيف", "ar", "term"), ("محايد", "ar", "term"), ("عينة", "ar", "term"),
          ("بيان", "ar", "term")]
 NEW_TERM = ("neutral outlet", "en", "term")
+
+
+def stored_results(url: str) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
+    """Every hit (post, matcher, item, term, span, suppressed) and alert (post, status) in the database."""
+    with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+        hits = set(db.execute("SELECT platform, post_id, matcher, item_id, term, span_start, span_end, suppressed "
+                              "FROM detect_hits"))
+        alerts = set(db.execute("SELECT platform, post_id, status FROM detect_alerts"))
+    return hits, alerts
 
 
 def write_rules(folder: Path, tweets: int, seed: int = 7) -> dict[str, Path]:
@@ -88,6 +101,12 @@ def once(path: Path, tmp: Path, files: dict[str, Path], workers: int, src: str |
     out["rescan_wall"], out["rescan_cpu"], text = run([OPENIRU, "scan", "--json", "--db", url], env_src)
     rescanned = json.loads(text)
     out["rescan_posts"], out["rescan_hits"] = rescanned["posts"], rescanned["hits"]
+    indexed = stored_results(url)
+    out["full_wall"], out["full_cpu"], text = run([OPENIRU, "scan", "--rescan", "--json", "--db", url], env_src)
+    full = json.loads(text)
+    out["full_posts"], out["full_hits"], out["full_alerts"] = full["posts"], full["hits"], full["alerts"]
+    out["same_results"] = float(stored_results(url) == indexed)
+    out["stored_hits"], out["stored_alerts"] = len(indexed[0]), len(indexed[1])
     return out
 
 
@@ -125,11 +144,17 @@ def main() -> None:
                 ("openiru scan", med["scan_wall"], med["scan_cpu"], med["scan_posts"], med["hits"], med["alerts"]),
                 ("lexicon import (+1 term)", med["term_wall"], 0.0, 0, "", ""),
                 ("openiru scan (retroactive)", med["rescan_wall"], med["rescan_cpu"], med["rescan_posts"],
-                 med["rescan_hits"], "")]
+                 med["rescan_hits"], ""),
+                ("openiru scan --rescan (every post)", med["full_wall"], med["full_cpu"], med["full_posts"],
+                 med["full_hits"], med["full_alerts"])]
         for step, wall, cpu, posts, hits, alerts in rows:
             rate = f"{posts / wall:>8,.0f}" if posts else f"{'':>8}"
             print(f"{name:<22} {step:<34} {wall:>7.2f} {cpu:>7.2f} {int(posts):>7} {rate} {hits!s:>7} "
                   f"{alerts!s:>7} {wall / med['ingest_wall']:>8.2f}x")
+        print(f"{name:<22} retroactive rescan {med['rescan_wall']:.2f} s vs every post {med['full_wall']:.2f} s "
+              f"({med['full_wall'] / med['rescan_wall']:.1f}x faster); database after both: "
+              f"{int(med['stored_hits'])} hits, {int(med['stored_alerts'])} alerts, same: "
+              f"{'yes' if min(v['same_results'] for v in values) == 1 else 'NO'}")
     (OUT / "scan_cli.json").write_text(json.dumps(results, indent=1))
 
 
