@@ -12,12 +12,12 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from starlette.testclient import TestClient
 
-from openiru.api import create_app
 from openiru.api.settings import ApiSettings
 from openiru.referral.providers import ProviderInfo
 from openiru.services.access import auth
 from openiru.services.access.users import add_user
 from openiru.services.referral.providers import save_provider
+from openiru.web.app import create_app
 
 PASSWORD = "correct horse battery staple"
 

@@ -1,9 +1,10 @@
 """The FastAPI application: ``create_app(engine, settings)``.
 
-One app serves the REST API under ``/api/v1``, its OpenAPI document at
-``/openapi.json``, the analyst console under ``/console``, the provider portal
-under ``/portal`` and the console's local assets under ``/static`` (nothing
-from a CDN: it works air-gapped).  Every router is imported directly: one that
+One app serves the REST API under ``/api/v1`` and its OpenAPI document at
+``/openapi.json``; :mod:`openiru.web.app` mounts on the same app the analyst
+console under ``/console``, the provider portal under ``/portal`` and the
+console's local assets under ``/static`` (nothing from a CDN: it works
+air-gapped).  The API never imports the console: the console builds on the API.  Every router is imported directly: one that
 fails to import makes ``create_app`` fail.
 """
 
@@ -13,7 +14,7 @@ import gc
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -80,7 +81,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         analytics.shutdown()
 
 
-def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None) -> FastAPI:
+def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None, *,
+               extensions: Sequence[Callable[[FastAPI], None]] = ()) -> FastAPI:
+    """The REST API; ``extensions`` mount more on the same app before the middleware (the
+    analyst console and provider portal: :func:`openiru.web.app.create_app`)."""
     api_settings = ApiSettings.coerce(settings)
     app = FastAPI(title="OpenIRU", version="1", openapi_url="/openapi.json", docs_url=None,
                   redoc_url=None, description="REST API of OpenIRU, an open-source Internet Referral Unit.",
@@ -97,9 +101,8 @@ def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None
     install_error_handlers(app)
     _include_routers(app)
     health.install(app)  # /healthz /readyz /metrics, request latency (routers/health.py)
-    from ..web import install as install_web
-
-    install_web(app)
+    for extend in extensions:
+        extend(app)
     app.add_middleware(BodySizeLimit, max_body=api_settings.max_body, max_upload=api_settings.max_upload,
                        upload_paths=("/api/v1/ingest", "/api/v1/banks/", "/api/v1/lexicons/"))
     app.add_middleware(SecurityHeaders, hsts=api_settings.hsts)
@@ -136,9 +139,10 @@ def settings_to_env(settings: ApiSettings) -> str:
                        "auth_cache_ttl": settings.auth_cache_ttl, "data_dir": str(settings.data_dir)})
 
 
-def app_from_env() -> Any:
-    """For ``uvicorn --factory openiru.api.app:app_from_env``: database from OPENIRU_DB, API
-    settings from OPENIRU_API_SETTINGS (written by ``openiru serve --workers N``)."""
+def app_from_env(extensions: Sequence[Callable[[FastAPI], None]] = ()) -> Any:
+    """The app of one ``uvicorn --factory`` worker process (``openiru.web.app:app_from_env``):
+    database from OPENIRU_DB, API settings from OPENIRU_API_SETTINGS (written by
+    ``openiru serve --workers N``)."""
     settings = Settings.load()
     api_settings = ApiSettings.coerce(settings)
     raw = os.environ.get(SETTINGS_ENV)
@@ -149,4 +153,4 @@ def app_from_env() -> Any:
                                auth_cache_ttl=float(values["auth_cache_ttl"]), data_dir=Path(values["data_dir"]),
                                freeze_gc=bool(values.get("freeze_gc", False)),
                                page_cache=bool(values.get("page_cache", False)))
-    return create_app(serving_engine(settings.db_url), api_settings)
+    return create_app(serving_engine(settings.db_url), api_settings, extensions=extensions)

@@ -42,8 +42,9 @@ def serve(
 
     import uvicorn
 
-    from ..api.app import SETTINGS_ENV, create_app, serving_engine, settings_to_env
+    from ..api.app import SETTINGS_ENV, serving_engine, settings_to_env
     from ..api.settings import ApiSettings
+    from ..web.app import create_app
 
     settings = Settings.load(db)
     api_settings = ApiSettings(secure_cookies=not insecure_cookies, data_dir=settings.data_dir,
@@ -55,7 +56,7 @@ def serve(
     if workers > 1:
         os.environ["OPENIRU_DB"] = settings.db_url
         os.environ[SETTINGS_ENV] = settings_to_env(api_settings)
-        uvicorn.run("openiru.api.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+        uvicorn.run("openiru.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
                     log_level="warning", proxy_headers=False, server_header=False, access_log=False,
                     timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S)
         return
