@@ -7,7 +7,7 @@ from __future__ import annotations
 import random
 from datetime import UTC, datetime, timedelta
 
-from openiru.graph.assemble import PostRow, assemble
+from openiru.graph.assemble import AccountRow, PostRow, assemble, forward_sources
 from openiru.graph.content import normalise_text
 from openiru.graph.coordination import find_coordination
 from openiru.graph.nullmodel import MAX_P_VALUE
@@ -159,3 +159,30 @@ def test_a_ring_forwarding_a_channels_photos_without_captions_is_one_group() -> 
     groups = find_coordination(data, window=120, min_repeats=3)
     assert [(g.kind, sorted(ids[i] for i in g.accounts)) for g in groups] == [("co-repost", sorted(ring))]
     assert groups[0].evidence["item_count"] == 5
+
+
+def test_forwards_naming_their_source_by_id_or_by_title_are_one_item() -> None:
+    """An export names a forward's source by id where it can and by its title otherwise: a ring
+    forwarding one channel's posts, half of it seen with the id and half with the title only, is one
+    co-repost group; a title two accounts share is not resolved."""
+    ring = [f"user{k}" for k in range(6)]
+    rng = random.Random(11)
+    posts: list[PostRow] = []
+    for r in range(5):
+        at = T0 + timedelta(hours=5 + 13 * r)
+        for k, account in enumerate(ring):
+            by_id = k % 2 == 0
+            posts.append(PostRow("telegram", f"{account}-fw{r}", account, at + timedelta(seconds=10 * k),
+                                 STATEMENTS[r], forward_from="channel9" if by_id else None,
+                                 forward_from_name="Vale Studio"))
+    for account in ring:
+        posts += [PostRow("telegram", p.post_id, account, p.timestamp, p.text) for p in _background(rng, account, 20)]
+    channel = AccountRow("telegram", "channel9", display_name="Vale Studio")
+    data = assemble([channel], sorted(posts, key=lambda p: p.timestamp), [])
+    ids = data.accounts.account_id
+    groups = [g for g in find_coordination(data, window=120, min_repeats=3) if g.kind == "co-repost"]
+    assert [sorted(ids[i] for i in g.accounts) for g in groups] == [sorted(ring)]
+    assert groups[0].evidence["item_count"] == 5
+    namesake = AccountRow("telegram", "channel8", display_name="Vale Studio")
+    assert forward_sources([channel, namesake], []) == {}
+    assert forward_sources([channel], []) == {("telegram", "Vale Studio"): "channel9"}

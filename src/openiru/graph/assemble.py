@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,17 +92,36 @@ def post_code(p: PostRow) -> PostCode:
     return PostCode.ORIGINAL
 
 
-def _reposted(p: PostRow, code: PostCode, media: Sequence[str] | None = None) -> str | None:
+def forward_sources(accounts: Iterable[AccountRow], posts: Sequence[PostRow]) -> dict[tuple[str, str], str]:
+    """The account a forward's source *title* names, where only one account on that platform is known
+    by it: an export names a forward's source by id where it can and by its title only otherwise
+    (privacy settings, another client), so forwards of one post by one ring would split into an
+    id item and a title item.  Titles come from the accounts (display name) and from forwards that
+    carry both; a title two accounts share stays a title."""
+    ids: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for a in accounts:
+        if a.display_name:
+            ids[(a.platform, a.display_name)].add(a.account_id)
+    for p in posts:
+        if p.forward_from and p.forward_from_name:
+            ids[(p.platform, p.forward_from_name)].add(p.forward_from)
+    return {key: next(iter(found)) for key, found in ids.items() if len(found) == 1}
+
+
+def _reposted(p: PostRow, code: PostCode, media: Sequence[str] | None = None,
+              sources: Mapping[tuple[str, str], str] | None = None) -> str | None:
     """The item a pass-on carries: the reposted post, or for a forward (which names only its source)
-    the source and the forwarded text, or the forwarded media when there is no text (a channel's
-    photos forwarded without a caption are as many items as photos, not one)."""
+    the source (its id, or the one account known by its title: :func:`forward_sources`) and the
+    forwarded text, or the forwarded media when there is no text (a channel's photos forwarded
+    without a caption are as many items as photos, not one)."""
     if code == PostCode.REPOST:
         return f"post:{p.platform}:{p.repost_of}"
     if code == PostCode.FORWARD:
         words = normalise_text(p.text)
         what = words if words or not media else "media:" + " ".join(sorted(media))
         digest = hashlib.blake2b(what.encode(), digest_size=8).hexdigest()
-        return f"forward:{p.platform}:{p.forward_from or p.forward_from_name}:{digest}"
+        source = p.forward_from or (sources or {}).get((p.platform, p.forward_from_name or ""))
+        return f"forward:{p.platform}:{source or p.forward_from_name}:{digest}"
     return None
 
 
@@ -163,10 +183,11 @@ def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: It
                         np.asarray([len(p.mentions or ()) for p in posts], np.int16), _framing(posts, codes))
     media = media or {}
     started = time.perf_counter()
+    sources = forward_sources(acc, posts)
     content = build_content(codes, [p.text for p in posts], [p.urls for p in posts],
                             [p.hashtags for p in posts],
                             [media.get((p.platform, p.post_id)) for p in posts],
-                            [_reposted(p, c, media.get((p.platform, p.post_id)))
+                            [_reposted(p, c, media.get((p.platform, p.post_id)), sources)
                              for p, c in zip(posts, codes, strict=True)])
     content_seconds = time.perf_counter() - started
     e = np.asarray([x[:3] for x in edge_list], np.int64).reshape(-1, 3)
