@@ -4,11 +4,12 @@ the score is a probability with evidence for each signal."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from openiru.graph.assemble import AccountRow, EdgeRow, PostRow, assemble
 from openiru.graph.identity import handle_similarity, is_platform_id, real_name
-from openiru.graph.recreation import DEFAULT_MIN_SCORE
+from openiru.graph.recreation import DEFAULT_MIN_SCORE, Observation, log_likelihood_ratios
 from openiru.graph.resurgence import find_links
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
@@ -181,3 +182,31 @@ def test_a_predecessor_the_platform_shows_alive_after_the_successor_began_is_not
 
     assert linked("active") == set()
     assert linked("suspended") == {("2", "1")}
+
+
+def test_the_same_title_weighs_no_more_than_the_same_skeleton() -> None:
+    """A title is not unique as a handle is: a namesake holding exactly the predecessor's title
+    does not outweigh a successor with the title edited (leet digits) that carries the predecessor's
+    texts over; with handles the same handle still weighs more than the same skeleton."""
+    same = Observation(handle=1.0, display_name=None, bio=None, avatar_distance=None, audience=0.5,
+                       audience_size=6, content=0.0, removed=False, gap=86400.0, overlap=0.0,
+                       created_before_stop=None)
+    assert log_likelihood_ratios(same)["handle"] == 5.0
+    assert log_likelihood_ratios(replace(same, title_only=True))["handle"] == 4.0
+    accounts = [AccountRow("telegram", "user100", None, "Petra Haddad"),
+                AccountRow("telegram", "user200", None, "Petra Haddad"),
+                AccountRow("telegram", "user300", None, "P3tra H4ddad")]
+    audience = [f"user{k}" for k in range(1, 7)]
+    posts, edges = _activity("user100", range(0, 11), audience)
+    for aid, days in (("user200", range(12, 40, 27)), ("user300", range(13, 40))):
+        p, e = _activity(aid, days, audience[:3] if aid == "user200" else audience)
+        posts += p
+        edges += e
+    texts = [" ".join(f"note{d}word{k}" for k in range(8)) for d in range(10)]   # ten distinct texts
+    posts += [PostRow("telegram", f"user100/text{d}", "user100", T0 + timedelta(days=d, hours=9), texts[d])
+              for d in range(10)]
+    posts.append(PostRow("telegram", "user300/copy", "user300", T0 + timedelta(days=14, hours=9), texts[0]))
+    data = assemble(accounts, posts, edges)
+    ids = data.accounts.account_id
+    assert {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data)
+            if lk.link == "recreated"} == {("user300", "user100")}

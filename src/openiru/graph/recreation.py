@@ -36,6 +36,11 @@ OVERLAP_GRACE = 3600.0
 COMMON_BIO_ACCOUNTS, COMMON_BIO = 5, 0.5
 #: Default threshold: links with an estimated probability of 0.9 or more are listed.
 DEFAULT_MIN_SCORE = 0.9
+#: Accounts known only by a title (a Telegram user's name, a channel's title) compare titles as
+#: handles, but a title is not unique on a platform as a handle is (the same handle again means the
+#: old one was freed and taken again; the same title is also what a namesake has): the same title
+#: weighs as much as the same skeleton, no more.
+TITLE_AT_MOST = 4.0
 
 
 @dataclass
@@ -54,6 +59,7 @@ class Observation:
     overlap: float                # seconds the successor posted before the predecessor's last post
     created_before_stop: float | None   # seconds the successor existed before the predecessor stopped
     bio_shared_by: int = 1        # accounts with the predecessor's bio (a community's stock bio says little)
+    title_only: bool = False      # ``handle`` compares titles (accounts without a handle): see TITLE_AT_MOST
 
 
 def _handle(sim: float | None) -> float:
@@ -104,7 +110,8 @@ def log_likelihood_ratios(o: Observation) -> dict[str, float]:
     """Each signal's log-likelihood ratio (positive: evidence for a re-creation)."""
     overlap_days = max(0.0, o.overlap - OVERLAP_GRACE) / DAY
     r = {
-        "handle": _handle(o.handle), "display_name": _name(o.display_name),
+        "handle": min(_handle(o.handle), TITLE_AT_MOST) if o.title_only else _handle(o.handle),
+        "display_name": _name(o.display_name),
         "bio": min(_bio(o.bio), COMMON_BIO) if o.bio_shared_by >= COMMON_BIO_ACCOUNTS else _bio(o.bio),
         "avatar": _avatar(o.avatar_distance), "audience": _jaccard(o.audience, o.audience_size),
         "content": _jaccard(o.content, 0),

@@ -173,7 +173,7 @@ def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[st
         audience=float(sims["audience"] or 0.0), audience_size=int(min(audience_size[old], audience_size[new])),
         content=float(sims["content"] or 0.0), removed=removed, gap=max(gap, 0.0), overlap=max(overlap, 0.0),
         created_before_stop=None if np.isnan(created) else float(stopped[old] - created),
-        bio_shared_by=bios.get(fold(a.bio[old]), 1))
+        bio_shared_by=bios.get(fold(a.bio[old]), 1), title_only=title_only)
     ratios = log_likelihood_ratios(obs)
     if identity_evidence(ratios) < MIN_IDENTITY_EVIDENCE:
         return None
