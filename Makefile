@@ -19,7 +19,8 @@ demo: venv
 	$(VENV)/bin/openiru demo --out demo-data --db sqlite:///demo-data/openiru.db
 
 lint: venv
-	$(VENV)/bin/ruff check src tests $(wildcard benchmarks)
+	$(VENV)/bin/ruff format --check src tests $(wildcard benchmarks) scripts
+	$(VENV)/bin/ruff check src tests $(wildcard benchmarks) scripts
 	$(VENV)/bin/lint-imports
 
 typecheck: venv
@@ -65,6 +66,7 @@ test: lint typecheck pytest
 # The quick loop while working: format, lint, types, layers and the tests not marked slow, in parallel.
 # `make test` stays the full suite (what .ci/run runs).
 check: venv
+	$(VENV)/bin/ruff format --check src tests $(wildcard benchmarks) scripts
 	$(VENV)/bin/ruff check src tests $(wildcard benchmarks) scripts
 	$(VENV)/bin/mypy src/openiru
 	$(VENV)/bin/lint-imports

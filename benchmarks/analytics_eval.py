@@ -73,17 +73,24 @@ def run_pipeline(out: Path, truth: dict[str, Any]) -> tuple[dict[str, Any], dict
         cli(["lexicon", "import", str(out / files["lexicon"]), "--name", "world"], db)
     if "known_texts" in files:
         cli(["known-texts", "import", str(out / files["known_texts"])], db)
-    scan = json.loads(cli(["scan", "--json"], db)) if {"hash_list", "lexicon", "known_texts"} & set(files) else {}
+    scan = (
+        json.loads(cli(["scan", "--json"], db))
+        if {"hash_list", "lexicon", "known_texts"} & set(files)
+        else {}
+    )
     if "seeds" in files:
         for line in (out / files["seeds"]).read_text("utf-8").splitlines()[1:]:
             platform, account_id = line.split(",", 1)
             cli(["seed", "add", platform, account_id, "--note", "analyst's seed"], db)
     times["detect"] = time.perf_counter() - t
     t = time.perf_counter()
-    result = {"accounts": json.loads(cli(["accounts", "--json", "--top", "50"], db)),
-              "resurgence": json.loads(cli(["resurgence", "--json"], db)),
-              "coordination": json.loads(cli(["coordination", "--json"], db)),
-              "ingest_errors": errors, "hits": scan.get("hits", 0)}
+    result = {
+        "accounts": json.loads(cli(["accounts", "--json", "--top", "50"], db)),
+        "resurgence": json.loads(cli(["resurgence", "--json"], db)),
+        "coordination": json.loads(cli(["coordination", "--json"], db)),
+        "ingest_errors": errors,
+        "hits": scan.get("hits", 0),
+    }
     times["analytics"] = time.perf_counter() - t
     return result, times
 
@@ -97,11 +104,18 @@ def evaluate_world(seed: int, base: Path, quick: bool, keep: bool) -> dict[str, 
     gen_s = time.perf_counter() - t
     try:
         result, times = run_pipeline(out, truth)
-    except (StepFailed, ValueError) as exc:   # a command failed or printed no JSON
+    except (StepFailed, ValueError) as exc:  # a command failed or printed no JSON
         return {"seed": seed, "scenario": truth["scenario"], "short": truth["short"], "failed": str(exc)}
-    row: dict[str, Any] = {"seed": seed, "scenario": truth["scenario"], "short": truth["short"], "posts": truth["posts"],
-                           "ingest_errors": result["ingest_errors"], "hits": result["hits"],
-                           "generate_s": gen_s, **times}
+    row: dict[str, Any] = {
+        "seed": seed,
+        "scenario": truth["scenario"],
+        "short": truth["short"],
+        "posts": truth["posts"],
+        "ingest_errors": result["ingest_errors"],
+        "hits": result["hits"],
+        "generate_s": gen_s,
+        **times,
+    }
     row |= score_accounts(result["accounts"], truth)
     row |= score_recreated(result["resurgence"], truth)
     row |= score_coordination(result["coordination"], truth)
@@ -112,8 +126,10 @@ def evaluate_world(seed: int, base: Path, quick: bool, keep: bool) -> dict[str, 
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    print("| world | home, X presence, platforms, assets | posts | ingest errors | hits | p@20 | core in top 20 | exempt in top 20 "
-          "| re-created P / R (found/planted) | coordination P / R / F1 (returned/planted) | seconds |")
+    print(
+        "| world | home, X presence, platforms, assets | posts | ingest errors | hits | p@20 | core in top 20 | exempt in top 20 "
+        "| re-created P / R (found/planted) | coordination P / R / F1 (returned/planted) | seconds |"
+    )
     print("|" + "---|" * 11)
     for r in rows:
         if "failed" in r:
@@ -121,11 +137,13 @@ def print_table(rows: list[dict[str, Any]]) -> None:
             continue
         exempt = f"{r['exempt@20']}" + (f" ({', '.join(r['exempt_roles'])})" if r["exempt_roles"] else "")
         secs = r["generate_s"] + r["ingest"] + r["detect"] + r["analytics"]
-        print(f"| {r['seed']} | {r['short']} | {r['posts']} | {r['ingest_errors']} | {r['hits']} "
-              f"| {r['p@20']:.2f} | {r['core_recall@20']:.2f} | {exempt} "
-              f"| {r['recreated_p']:.2f} / {r['recreated_r']:.2f} ({r['recreated_found']}/{r['recreated_planted']}) "
-              f"| {r['coordination_p']:.2f} / {r['coordination_r']:.2f} / {r['coordination_f1']:.2f} "
-              f"({r['groups_returned']}/{r['groups_planted']}) | {secs:.0f} |")
+        print(
+            f"| {r['seed']} | {r['short']} | {r['posts']} | {r['ingest_errors']} | {r['hits']} "
+            f"| {r['p@20']:.2f} | {r['core_recall@20']:.2f} | {exempt} "
+            f"| {r['recreated_p']:.2f} / {r['recreated_r']:.2f} ({r['recreated_found']}/{r['recreated_planted']}) "
+            f"| {r['coordination_p']:.2f} / {r['coordination_r']:.2f} / {r['coordination_f1']:.2f} "
+            f"({r['groups_returned']}/{r['groups_planted']}) | {secs:.0f} |"
+        )
 
 
 def print_scenarios(rows: list[dict[str, Any]]) -> None:
@@ -138,14 +156,20 @@ def print_summary(summary: dict[str, dict[str, Any]], rows: list[dict[str, Any]]
     print()
     print("| metric | mean | worst | worst world | target | met on the worst world |")
     print("|---|---|---|---|---|---|")
-    names = {"p@20": "key accounts precision@20", "exempt@20": "exempt accounts in top 20",
-             "recreated_p": "re-created links precision", "recreated_r": "re-created links recall",
-             "coordination_f1": "coordination F1"}
+    names = {
+        "p@20": "key accounts precision@20",
+        "exempt@20": "exempt accounts in top 20",
+        "recreated_p": "re-created links precision",
+        "recreated_r": "re-created links recall",
+        "coordination_f1": "coordination F1",
+    }
     for metric in TARGETS:
         if metric in summary:
             s = summary[metric]
-            print(f"| {names[metric]} | {s['mean']:.2f} | {s['worst']:.2f} | {s['worst_seed']} | {s['target']} "
-                  f"| {'yes' if s['met'] else 'NO'} |")
+            print(
+                f"| {names[metric]} | {s['mean']:.2f} | {s['worst']:.2f} | {s['worst_seed']} | {s['target']} "
+                f"| {'yes' if s['met'] else 'NO'} |"
+            )
     failed = [r["seed"] for r in rows if "failed" in r]
     if failed:
         print(f"\nworlds whose pipeline failed: {failed}")
@@ -155,7 +179,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--worlds", type=int, default=20, help="number of worlds (default 20)")
     ap.add_argument("--seed", type=int, default=1, help="seed of the first world (then seed+1, ...)")
-    ap.add_argument("--seeds", type=int, nargs="+", help="these worlds' seeds instead (a reduced run over chosen worlds)")
+    ap.add_argument(
+        "--seeds", type=int, nargs="+", help="these worlds' seeds instead (a reduced run over chosen worlds)"
+    )
     ap.add_argument("--out", type=Path, help="folder for the worlds (default a temporary folder)")
     ap.add_argument("--keep", action="store_true", help="keep each world's exports, database and scores")
     ap.add_argument("--quick", action="store_true", help="small worlds (a few hundred posts)")
@@ -174,8 +200,10 @@ def main() -> int:
         print(json.dumps({"worlds": rows, "summary": summary}, indent=1, default=str))
     else:
         named = " ".join(map(str, seeds)) if args.seeds else f"{seeds[0]}..{seeds[-1]}"
-        print(f"{len(seeds)} worlds, seeds {named}{' (quick)' if args.quick else ''}, "
-              f"{time.perf_counter() - started:.0f} s")
+        print(
+            f"{len(seeds)} worlds, seeds {named}{' (quick)' if args.quick else ''}, "
+            f"{time.perf_counter() - started:.0f} s"
+        )
         print_table(rows)
         print_scenarios(rows)
         print_summary(summary, rows)

@@ -114,11 +114,23 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(url: str, port: int, workers: int, analytics_ttl: float, page_cache: bool) -> subprocess.Popen:
+def start_server(
+    url: str, port: int, workers: int, analytics_ttl: float, page_cache: bool
+) -> subprocess.Popen:
     log = (OUT / "api-server.log").open("w")
-    cmd = [str(Path(sys.executable).with_name("openiru")), "serve", "--db", url, "--port", str(port),
-           "--workers", str(workers), "--analytics-ttl", str(analytics_ttl),
-           "--page-cache" if page_cache else "--no-page-cache"]
+    cmd = [
+        str(Path(sys.executable).with_name("openiru")),
+        "serve",
+        "--db",
+        url,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--analytics-ttl",
+        str(analytics_ttl),
+        "--page-cache" if page_cache else "--no-page-cache",
+    ]
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
     for _ in range(1200):
         try:
@@ -147,8 +159,8 @@ def process_cpu_seconds(names: tuple[str, ...], root: int | None = None) -> floa
             stat = (entry / "stat").read_text()
         except OSError:
             continue
-        name = stat[stat.index("(") + 1:stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2:].split()
+        name = stat[stat.index("(") + 1 : stat.rindex(")")]
+        fields = stat[stat.rindex(")") + 2 :].split()
         procs[int(entry.name)] = (int(fields[1]), name, (int(fields[11]) + int(fields[12])) / tick)
     if root is None:
         return sum(cpu for _, name, cpu in procs.values() if name in names)
@@ -165,12 +177,23 @@ def wrk(base: str, paths: list[str], token: str, clients: int, seconds: int) -> 
     # CPU from the server on this 2-core machine.  Several paths: each request picks one at
     # random (a Lua script), e.g. pages deep in the queue by their cursors.
     threads = min(2, clients)
-    cmd = ["wrk", f"-t{threads}", f"-c{clients}", f"-d{seconds}s", "--latency", "--timeout", "10s",
-           "-H", f"Authorization: Bearer {token}"]
+    cmd = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{clients}",
+        f"-d{seconds}s",
+        "--latency",
+        "--timeout",
+        "10s",
+        "-H",
+        f"Authorization: Bearer {token}",
+    ]
     if len(paths) > 1:
         script = OUT / "api-paths.lua"
-        script.write_text("paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n"
-                          "request = function()\n  return wrk.format(nil, paths[math.random(#paths)])\nend\n")
+        script.write_text(
+            "paths = {" + ",".join(json.dumps(p) for p in paths) + "}\n"
+            "request = function()\n  return wrk.format(nil, paths[math.random(#paths)])\nend\n"
+        )
         cmd += ["-s", str(script)]
     out = subprocess.run(cmd + [base + paths[0]], capture_output=True, text=True, check=True).stdout
 
@@ -183,9 +206,14 @@ def wrk(base: str, paths: list[str], token: str, clients: int, seconds: int) -> 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
     total = re.search(r"(\d+) requests in", out)
-    return {"p50_ms": ms("50"), "p99_ms": ms("99"), "rps": float(rps.group(1)) if rps else 0.0,
-            "requests": int(total.group(1)) if total else 0, "errors": int(errors.group(1)) if errors else 0,
-            "load": load_average()}
+    return {
+        "p50_ms": ms("50"),
+        "p99_ms": ms("99"),
+        "rps": float(rps.group(1)) if rps else 0.0,
+        "requests": int(total.group(1)) if total else 0,
+        "errors": int(errors.group(1)) if errors else 0,
+        "load": load_average(),
+    }
 
 
 def python_load(base: str, paths: list[str], token: str, clients: int, seconds: int) -> dict[str, float]:
@@ -205,16 +233,23 @@ def python_load(base: str, paths: list[str], token: str, clients: int, seconds: 
 
     async def main() -> float:
         limits = httpx.Limits(max_connections=clients)
-        async with httpx.AsyncClient(headers={"Authorization": f"Bearer {token}"}, limits=limits,
-                                     timeout=30) as client:
+        async with httpx.AsyncClient(
+            headers={"Authorization": f"Bearer {token}"}, limits=limits, timeout=30
+        ) as client:
             start = time.perf_counter()
             await asyncio.gather(*(worker(client, start + seconds) for _ in range(clients)))
             return time.perf_counter() - start
 
     elapsed = asyncio.run(main())
     latencies.sort()
-    return {"p50_ms": statistics.median(latencies), "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
-            "rps": len(latencies) / elapsed, "requests": len(latencies), "errors": errors, "load": load_average()}
+    return {
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[int(len(latencies) * 0.99) - 1],
+        "rps": len(latencies) / elapsed,
+        "requests": len(latencies),
+        "errors": errors,
+        "load": load_average(),
+    }
 
 
 def direct_calls(url: str, repeats: int = 50) -> dict[str, float]:
@@ -281,14 +316,24 @@ class QueueChanger:
     def _run(self) -> None:
         engine = sa.create_engine(self.url)
         with engine.connect() as conn:
-            keys = [r[0] for r in conn.execute(sa.text(
-                "SELECT post_id FROM detect_alerts WHERE status = 'open' ORDER BY priority DESC LIMIT 10000"))]
+            keys = [
+                r[0]
+                for r in conn.execute(
+                    sa.text(
+                        "SELECT post_id FROM detect_alerts WHERE status = 'open' ORDER BY priority DESC LIMIT 10000"
+                    )
+                )
+            ]
             conn.rollback()
         rng = random.Random(7)
         while not self._stop.wait(1 / self.rate):
             with engine.begin() as conn:
-                conn.execute(sa.text("UPDATE detect_alerts SET updated_at = now() WHERE platform = 'x' AND post_id = :p"),
-                             {"p": rng.choice(keys)})
+                conn.execute(
+                    sa.text(
+                        "UPDATE detect_alerts SET updated_at = now() WHERE platform = 'x' AND post_id = :p"
+                    ),
+                    {"p": rng.choice(keys)},
+                )
             self.done += 1
         engine.dispose()
 
@@ -328,27 +373,51 @@ def main() -> None:
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=int, default=20)
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--analytics-ttl", type=float, default=86400.0,
-                    help="Server's ranking TTL: long, so no background re-ranking competes with the run.")
-    ap.add_argument("--deep-pages", type=int, default=200,
-                    help="Deep-page runs pick at random among this many pages (their cursors).")
-    ap.add_argument("--changes-per-second", type=float, default=5.0,
-                    help="Also run the triage pages while the queue changes this often (0: no such runs).")
-    ap.add_argument("--no-page-cache", action="store_true",
-                    help="Serve every triage page from the database (`openiru serve --no-page-cache`).")
+    ap.add_argument(
+        "--analytics-ttl",
+        type=float,
+        default=86400.0,
+        help="Server's ranking TTL: long, so no background re-ranking competes with the run.",
+    )
+    ap.add_argument(
+        "--deep-pages",
+        type=int,
+        default=200,
+        help="Deep-page runs pick at random among this many pages (their cursors).",
+    )
+    ap.add_argument(
+        "--changes-per-second",
+        type=float,
+        default=5.0,
+        help="Also run the triage pages while the queue changes this often (0: no such runs).",
+    )
+    ap.add_argument(
+        "--no-page-cache",
+        action="store_true",
+        help="Serve every triage page from the database (`openiru serve --no-page-cache`).",
+    )
     ap.add_argument("--reuse", action="store_true", help="Reuse the generated database of a previous run.")
-    ap.add_argument("--no-key-accounts", action="store_true",
-                    help="Floor and triage queue only (no ranking needed).")
+    ap.add_argument(
+        "--no-key-accounts", action="store_true", help="Floor and triage queue only (no ranking needed)."
+    )
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
-    print(f"generating {args.posts:,} posts, {args.alerts:,} alerts, {args.accounts:,} accounts in PostgreSQL")
+    print(
+        f"generating {args.posts:,} posts, {args.alerts:,} alerts, {args.accounts:,} accounts in PostgreSQL"
+    )
     url = create_database(args.posts, args.alerts, args.accounts, args.reuse)
     token = make_token(url)
     print("service functions called directly (no HTTP)...")
     direct = direct_calls(url)
     age = stored_ranking_age(url)
-    print("key-accounts ranking: " + ("none stored, computed at warm-up" if age is None
-                                      else f"stored by an earlier run {age / 60:.0f} min ago, served as is"))
+    print(
+        "key-accounts ranking: "
+        + (
+            "none stored, computed at warm-up"
+            if age is None
+            else f"stored by an earlier run {age / 60:.0f} min ago, served as is"
+        )
+    )
     port = free_port()
     server = start_server(url, port, args.workers, args.analytics_ttl, not args.no_page_cache)
     base = f"http://127.0.0.1:{port}"
@@ -357,7 +426,8 @@ def main() -> None:
         "triage queue, first page": ["/api/v1/alerts?limit=50"],
         f"triage queue, random page of the first {args.deep_pages}": [],  # cursors, found below
         "key accounts, first page": ["/api/v1/graph/key-accounts?limit=50"],
-        f"key accounts, random page of the first {args.deep_pages}": []}
+        f"key accounts, random page of the first {args.deep_pages}": [],
+    }
     load = wrk if shutil.which("wrk") else python_load
     results = {}
     try:
@@ -367,8 +437,11 @@ def main() -> None:
 
         def warm(_: int) -> float:
             t0 = time.perf_counter()
-            r = httpx.get(base + "/api/v1/graph/key-accounts?limit=50",
-                          headers={"Authorization": f"Bearer {token}"}, timeout=3600)
+            r = httpx.get(
+                base + "/api/v1/graph/key-accounts?limit=50",
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=3600,
+            )
             r.raise_for_status()
             return time.perf_counter() - t0
 
@@ -388,8 +461,10 @@ def main() -> None:
         httpx.get(base + "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}, timeout=60)
         direct["key_accounts_compute_s"] = warm_s
         direct["ranking_stored"] = age is not None
-        print(f"warm-up (ranking {'loaded from the store' if age is not None else 'computed'} by every "
-              f"worker): {warm_s:.1f}s")
+        print(
+            f"warm-up (ranking {'loaded from the store' if age is not None else 'computed'} by every "
+            f"worker): {warm_s:.1f}s"
+        )
         for name, paths in pages.items():
             if not paths:  # deep pages: walk the list by its cursors as a client would
                 first = pages[name.replace(f"random page of the first {args.deep_pages}", "first page")][0]
@@ -397,9 +472,11 @@ def main() -> None:
         if args.changes_per_second > 0:  # the triage runs again while the queue keeps changing
             rate = f", queue changing {args.changes_per_second:g}/s"
             triage = [(name, paths) for name, paths in pages.items() if name.startswith("triage")]
-            pages = {**{n: p for n, p in pages.items() if not n.startswith("key")},
-                     **{n + rate: p for n, p in triage},
-                     **{n: p for n, p in pages.items() if n.startswith("key")}}
+            pages = {
+                **{n: p for n, p in pages.items() if not n.startswith("key")},
+                **{n + rate: p for n, p in triage},
+                **{n: p for n, p in pages.items() if n.startswith("key")},
+            }
         server_pid = server.pid
         for name, paths in pages.items():
             changer = QueueChanger(url, args.changes_per_second if "changing" in name else 0)
@@ -417,22 +494,32 @@ def main() -> None:
         server.wait(30)
     print()
     print(f"triage page cache: {'off' if args.no_page_cache else 'on'}")
-    print(f"{args.clients} concurrent clients, {args.seconds}s each, {args.workers} server workers, "
-          f"load tool: {'wrk' if load is wrk else 'python httpx'}")
-    print(f"{'page':<66} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'errors':>7} {'load':>6}"
-          f" {'srv CPU':>8} {'db CPU':>7}")
+    print(
+        f"{args.clients} concurrent clients, {args.seconds}s each, {args.workers} server workers, "
+        f"load tool: {'wrk' if load is wrk else 'python httpx'}"
+    )
+    print(
+        f"{'page':<66} {'p50 ms':>8} {'p99 ms':>8} {'req/s':>8} {'requests':>9} {'errors':>7} {'load':>6}"
+        f" {'srv CPU':>8} {'db CPU':>7}"
+    )
     for name, r in results.items():
-        print(f"{name:<66} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['rps']:>8.1f} {r['requests']:>9} "
-              f"{r['errors']:>7} {r['load']:>6} {r['server_cpu_ms']:>8.3f} {r['db_cpu_ms']:>7.3f}")
+        print(
+            f"{name:<66} {r['p50_ms']:>8.1f} {r['p99_ms']:>8.1f} {r['rps']:>8.1f} {r['requests']:>9} "
+            f"{r['errors']:>7} {r['load']:>6} {r['server_cpu_ms']:>8.3f} {r['db_cpu_ms']:>7.3f}"
+        )
     print(f"{'service only: list_alerts(limit=51), median ms':<52} {direct['triage_service_ms']:>8.1f}")
     print(f"{'service only: triage_queue page (sync), median ms':<52} {direct['triage_page_ms']:>8.1f}")
-    print(f"{'first key-accounts request per worker, ms':<52} {direct['key_accounts_compute_s'] * 1000:>8.0f}"
-          f"  ({'stored ranking' if direct['ranking_stored'] else 'cold: full ranking'})")
+    print(
+        f"{'first key-accounts request per worker, ms':<52} {direct['key_accounts_compute_s'] * 1000:>8.0f}"
+        f"  ({'stored ranking' if direct['ranking_stored'] else 'cold: full ranking'})"
+    )
     print("load: 1-minute load average of the machine when the page's run ended (2 cores, shared)")
     print("srv CPU / db CPU: CPU ms per request used by the server processes / by PostgreSQL")
     target = all(r["p99_ms"] < 100 for n, r in results.items() if not n.startswith("floor"))
     print(f"target p99 < 100 ms on both pages: {'met' if target else 'NOT met'}")
-    (OUT / "api.json").write_text(json.dumps({"args": vars(args), "results": results, "direct": direct}, indent=1))
+    (OUT / "api.json").write_text(
+        json.dumps({"args": vars(args), "results": results, "direct": direct}, indent=1)
+    )
 
 
 if __name__ == "__main__":

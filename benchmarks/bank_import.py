@@ -36,32 +36,53 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"bank_import_{args.n}.txt"
     rng = np.random.default_rng(3)
-    path.write_text("\n".join(bytes(r).hex() for r in rng.integers(0, 256, size=(args.n, 32), dtype=np.uint8))
-                    + "\n")
+    path.write_text(
+        "\n".join(bytes(r).hex() for r in rng.integers(0, 256, size=(args.n, 32), dtype=np.uint8)) + "\n"
+    )
 
     cpu, t = time.process_time(), time.perf_counter()
     with open(path, encoding="utf-8-sig") as fh:
         lines = [v for v in map(str.strip, fh) if v]
     parse_wall, parse_cpu = time.perf_counter() - t, time.process_time() - cpu
     assert len(lines) == args.n
-    print(f"reference: parse the file alone ({args.n:,} lines): {parse_wall:.2f} s wall, {parse_cpu:.2f} s CPU")
+    print(
+        f"reference: parse the file alone ({args.n:,} lines): {parse_wall:.2f} s wall, {parse_cpu:.2f} s CPU"
+    )
     cpu, t = time.process_time(), time.perf_counter()
     records = sum(1 for _ in read_hash_list(path, "plain", "pdq"))
-    print(f"reference: read_hash_list record by record ({records:,}): {time.perf_counter() - t:.2f} s wall, "
-          f"{time.process_time() - cpu:.2f} s CPU")
+    print(
+        f"reference: read_hash_list record by record ({records:,}): {time.perf_counter() - t:.2f} s wall, "
+        f"{time.process_time() - cpu:.2f} s CPU"
+    )
 
     db = OUT / "bank_import_bench.db"
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     exe = str(Path(sys.executable).with_name("openiru"))
-    cmd = [exe, "bank", "import", str(path), "--bank", "bench", "--kind", "pdq", "--format", "plain", "--json",
-           "--db", str(db)]
+    cmd = [
+        exe,
+        "bank",
+        "import",
+        str(path),
+        "--bank",
+        "bench",
+        "--kind",
+        "pdq",
+        "--format",
+        "plain",
+        "--json",
+        "--db",
+        str(db),
+    ]
     for label in ("new bank", "again (all existing)"):
         wall, cpu, out = timed(cmd)
         summary = json.loads(out)
-        print(f"openiru bank import, {label}: {wall:.2f} s wall, {cpu:.2f} s CPU "
-              f"({args.n / wall:,.0f} hashes/s wall); added {summary['added']:,}, existing {summary['existing']:,}; "
-              f"import/parse: {wall / parse_wall:.1f}x wall, {cpu / parse_cpu:.1f}x CPU", flush=True)
+        print(
+            f"openiru bank import, {label}: {wall:.2f} s wall, {cpu:.2f} s CPU "
+            f"({args.n / wall:,.0f} hashes/s wall); added {summary['added']:,}, existing {summary['existing']:,}; "
+            f"import/parse: {wall / parse_wall:.1f}x wall, {cpu / parse_cpu:.1f}x CPU",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -56,8 +56,12 @@ def time_once(argv: list[str], src: str | None = None) -> tuple[float, float]:
 def measure(runs: int, src: str | None = None) -> list[dict[str, object]]:
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "empty.db"
-        subprocess.run([OPENIRU, "init", "--db", str(db)], check=True, stdout=subprocess.DEVNULL,
-                       env=None if src is None else {**os.environ, "PYTHONPATH": src})
+        subprocess.run(
+            [OPENIRU, "init", "--db", str(db)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            env=None if src is None else {**os.environ, "PYTHONPATH": src},
+        )
         cmds = commands(db)
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in cmds}
         for argv in cmds.values():  # warm the file cache and the byte-code cache
@@ -70,8 +74,17 @@ def measure(runs: int, src: str | None = None) -> list[dict[str, object]]:
     rows = []
     for name, t in times.items():
         wall, cpu = statistics.median(w for w, _ in t), statistics.median(c for _, c in t)
-        rows.append({"command": name, "runs": len(t), "median_s": wall, "min_s": min(w for w, _ in t),
-                     "cpu_s": cpu, "ratio": wall / ref_wall, "cpu_ratio": cpu / ref_cpu})
+        rows.append(
+            {
+                "command": name,
+                "runs": len(t),
+                "median_s": wall,
+                "min_s": min(w for w, _ in t),
+                "cpu_s": cpu,
+                "ratio": wall / ref_wall,
+                "cpu_ratio": cpu / ref_cpu,
+            }
+        )
     return rows
 
 
@@ -87,10 +100,14 @@ def main() -> None:
         return
     print(f"{'command':38} {'wall median s':>13} {'min s':>6} {'x ref':>6} {'CPU median s':>12} {'x ref':>6}")
     for r in rows:
-        print(f"{r['command']:38} {r['median_s']:13.3f} {r['min_s']:6.3f} {r['ratio']:5.2f}x"
-              f" {r['cpu_s']:12.3f} {r['cpu_ratio']:5.2f}x")
-    print(f"({args.runs} runs each, alternating; reference: the first row; target: openiru <= 2.00x; "
-          f"load average {os.getloadavg()[0]:.1f})")
+        print(
+            f"{r['command']:38} {r['median_s']:13.3f} {r['min_s']:6.3f} {r['ratio']:5.2f}x"
+            f" {r['cpu_s']:12.3f} {r['cpu_ratio']:5.2f}x"
+        )
+    print(
+        f"({args.runs} runs each, alternating; reference: the first row; target: openiru <= 2.00x; "
+        f"load average {os.getloadavg()[0]:.1f})"
+    )
 
 
 if __name__ == "__main__":

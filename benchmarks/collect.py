@@ -61,11 +61,14 @@ def alerts(engine: sa.Engine) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(detect_alerts)).scalar_one())
 
 
-def timed_collect(engine: sa.Engine, target: Target, env: dict[str, str], **options: Any) -> tuple[int, float]:
+def timed_collect(
+    engine: sa.Engine, target: Target, env: dict[str, str], **options: Any
+) -> tuple[int, float]:
     hooks = default_hooks(engine)
     start = time.perf_counter()
-    result = collect_target(engine, build_connector(target, env=env, backoff=Backoff(), max_pages=10_000,
-                                                    **options), hooks=hooks)
+    result = collect_target(
+        engine, build_connector(target, env=env, backoff=Backoff(), max_pages=10_000, **options), hooks=hooks
+    )
     elapsed = time.perf_counter() - start
     if result.errors:
         raise SystemExit(f"{target}: {result.errors}")
@@ -74,28 +77,48 @@ def timed_collect(engine: sa.Engine, target: Target, env: dict[str, str], **opti
 
 def throughput(folder: Path, posts: int) -> list[dict[str, Any]]:
     rows = []
-    env = {"OPENIRU_ROCKETCHAT_USER": "collector", "OPENIRU_ROCKETCHAT_PASSWORD": "s3cret-pass-word",
-           "OPENIRU_X_BEARER_TOKEN": "x-bearer-token-1", "OPENIRU_FETCH_ALLOW": "127.0.0.1"}
+    env = {
+        "OPENIRU_ROCKETCHAT_USER": "collector",
+        "OPENIRU_ROCKETCHAT_PASSWORD": "s3cret-pass-word",
+        "OPENIRU_X_BEARER_TOKEN": "x-bearer-token-1",
+        "OPENIRU_FETCH_ALLOW": "127.0.0.1",
+    }
     with FakeServer() as fake:
         fake.add_statuses(range(1, posts + 1))
         fake.messages = [message(n) for n in range(1, posts + 1)]
         fake.tweets = [tweet(n) for n in range(1, posts + 1)]
         fake.feed_items = [(f"g{n}", f"Placeholder notice {n}") for n in range(1, min(posts, 500) + 1)]
         os.environ["OPENIRU_FETCH_ALLOW"] = "127.0.0.1"
-        cases = [("mastodon (Mastodon.py)", Target("mastodon", "public", fake.url), {}),
-                 ("rocketchat (rocketchat_API)", Target("rocketchat", "channel:general", fake.url), {}),
-                 ("x (twarc)", Target("x", "search:placeholder", fake.url), {}),
-                 ("feed (feedparser + WARC)", Target("feed", f"{fake.url}/feed.xml"), {"warc_dir": folder / "warc"})]
+        cases = [
+            ("mastodon (Mastodon.py)", Target("mastodon", "public", fake.url), {}),
+            ("rocketchat (rocketchat_API)", Target("rocketchat", "channel:general", fake.url), {}),
+            ("x (twarc)", Target("x", "search:placeholder", fake.url), {}),
+            (
+                "feed (feedparser + WARC)",
+                Target("feed", f"{fake.url}/feed.xml"),
+                {"warc_dir": folder / "warc"},
+            ),
+        ]
         for _name, target, options in cases:  # warm-up, untimed: imports, lexicon and language models
             scratch = fresh_db(folder, f"warm-{target.connector}")
-            collect_target(scratch, build_connector(target, env=env, max_pages=1, **options),
-                           hooks=default_hooks(scratch))
+            collect_target(
+                scratch,
+                build_connector(target, env=env, max_pages=1, **options),
+                hooks=default_hooks(scratch),
+            )
             scratch.dispose()
         for name, target, options in cases:
             engine = fresh_db(folder, target.connector)
             stored, elapsed = timed_collect(engine, target, env, **options)
-            rows.append({"connector": name, "posts": stored, "alerts": alerts(engine), "seconds": round(elapsed, 3),
-                         "posts_per_s": round(stored / elapsed, 1)})
+            rows.append(
+                {
+                    "connector": name,
+                    "posts": stored,
+                    "alerts": alerts(engine),
+                    "seconds": round(elapsed, 3),
+                    "posts_per_s": round(stored / elapsed, 1),
+                }
+            )
             engine.dispose()
     export = folder / "statuses.json"
     export.write_text(json.dumps([status(n, "fedi.example") for n in range(1, posts + 1)]), encoding="utf-8")
@@ -103,9 +126,15 @@ def throughput(folder: Path, posts: int) -> list[dict[str, Any]]:
     start = time.perf_counter()
     summary = ingest_path(engine, export, "mastodon")
     elapsed = time.perf_counter() - start
-    rows.append({"connector": "reference: ingest of the same statuses as a file", "posts": summary.posts,
-                 "alerts": alerts(engine), "seconds": round(elapsed, 3),
-                 "posts_per_s": round(summary.posts / elapsed, 1)})
+    rows.append(
+        {
+            "connector": "reference: ingest of the same statuses as a file",
+            "posts": summary.posts,
+            "alerts": alerts(engine),
+            "seconds": round(elapsed, 3),
+            "posts_per_s": round(summary.posts / elapsed, 1),
+        }
+    )
     engine.dispose()
     return rows
 
@@ -123,22 +152,31 @@ def latency(folder: Path, runs: int) -> dict[str, float]:
             fake.add_statuses(range(n, n + 1))
             collect_target(engine, build_connector(target), hooks=hooks)
             with engine.connect() as conn:
-                found = conn.execute(sa.select(detect_alerts.c.post_id).where(
-                    detect_alerts.c.post_id == str(110000000000000000 + n))).first()
+                found = conn.execute(
+                    sa.select(detect_alerts.c.post_id).where(
+                        detect_alerts.c.post_id == str(110000000000000000 + n)
+                    )
+                ).first()
             samples.append(time.perf_counter() - start)
             if found is None:
                 raise SystemExit(f"status {n}: no alert")
     engine.dispose()
     samples.sort()
-    return {"runs": runs, "p50_s": round(statistics.median(samples), 4),
-            "p99_s": round(samples[min(len(samples) - 1, int(0.99 * len(samples)))], 4)}
+    return {
+        "runs": runs,
+        "p50_s": round(statistics.median(samples), 4),
+        "p99_s": round(samples[min(len(samples) - 1, int(0.99 * len(samples)))], 4),
+    }
 
 
 def quantiles(samples: list[float]) -> dict[str, float]:
     samples = sorted(samples)
-    return {"runs": len(samples), "p50_s": round(statistics.median(samples), 4),
-            "p99_s": round(samples[min(len(samples) - 1, int(0.99 * len(samples)))], 4),
-            "max_s": round(samples[-1], 4)}
+    return {
+        "runs": len(samples),
+        "p50_s": round(statistics.median(samples), 4),
+        "p99_s": round(samples[min(len(samples) - 1, int(0.99 * len(samples)))], 4),
+        "max_s": round(samples[-1], 4),
+    }
 
 
 def streaming(folder: Path, runs: int, posts: int, kind: str = "mastodon") -> dict[str, Any]:
@@ -184,7 +222,12 @@ def streaming(folder: Path, runs: int, posts: int, kind: str = "mastodon") -> di
             wait_for([sid])
             samples.append(stored[sid] - start)
             with engine.connect() as conn:
-                if conn.execute(sa.select(detect_alerts.c.post_id).where(detect_alerts.c.post_id == sid)).first() is None:
+                if (
+                    conn.execute(
+                        sa.select(detect_alerts.c.post_id).where(detect_alerts.c.post_id == sid)
+                    ).first()
+                    is None
+                ):
                     raise SystemExit(f"status {n}: no alert")
             time.sleep(0.05)  # one status at a time
         first = 41 + runs
@@ -196,8 +239,14 @@ def streaming(folder: Path, runs: int, posts: int, kind: str = "mastodon") -> di
         thread.join(30)
     total = alerts(engine)
     engine.dispose()
-    return {"latency": quantiles(samples), "burst_posts": posts, "burst_seconds": round(burst, 3),
-            "burst_posts_per_s": round(posts / burst, 1), "alerts": total, "errors": runner.stats.errors}
+    return {
+        "latency": quantiles(samples),
+        "burst_posts": posts,
+        "burst_seconds": round(burst, 3),
+        "burst_posts_per_s": round(posts / burst, 1),
+        "alerts": total,
+        "errors": runner.stats.errors,
+    }
 
 
 def main() -> None:
@@ -213,19 +262,30 @@ def main() -> None:
         streamed = streaming(folder, args.latency_runs, args.posts)
         streamed_x = streaming(folder, args.latency_runs, args.posts, "x")
     if args.json:
-        print(json.dumps({"throughput": rows, "latency": lat, "streaming": streamed, "streaming_x": streamed_x},
-                         indent=2))
+        print(
+            json.dumps(
+                {"throughput": rows, "latency": lat, "streaming": streamed, "streaming_x": streamed_x},
+                indent=2,
+            )
+        )
         return
     print(f"{'connector':52} {'posts':>6} {'alerts':>6} {'seconds':>8} {'posts/s':>9}")
     for r in rows:
         print(f"{r['connector']:52} {r['posts']:>6} {r['alerts']:>6} {r['seconds']:>8} {r['posts_per_s']:>9}")
-    print(f"\nnew status on the fake server -> its alert in the triage queue, one poll "
-          f"({lat['runs']} runs): p50 {lat['p50_s']} s, p99 {lat['p99_s']} s (plus the poll interval)")
-    for name, got in (("Mastodon stream:public, SSE", streamed), ("X stream:RULE, filtered stream", streamed_x)):
+    print(
+        f"\nnew status on the fake server -> its alert in the triage queue, one poll "
+        f"({lat['runs']} runs): p50 {lat['p50_s']} s, p99 {lat['p99_s']} s (plus the poll interval)"
+    )
+    for name, got in (
+        ("Mastodon stream:public, SSE", streamed),
+        ("X stream:RULE, filtered stream", streamed_x),
+    ):
         sl = got["latency"]
-        print(f"streaming ({name}): new post -> stored with its alert ({sl['runs']} runs): "
-              f"p50 {sl['p50_s']} s, p99 {sl['p99_s']} s, max {sl['max_s']} s; burst of {got['burst_posts']}: "
-              f"{got['burst_posts_per_s']} posts/s; alerts {got['alerts']}")
+        print(
+            f"streaming ({name}): new post -> stored with its alert ({sl['runs']} runs): "
+            f"p50 {sl['p50_s']} s, p99 {sl['p99_s']} s, max {sl['max_s']} s; burst of {got['burst_posts']}: "
+            f"{got['burst_posts_per_s']} posts/s; alerts {got['alerts']}"
+        )
 
 
 if __name__ == "__main__":

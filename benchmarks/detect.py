@@ -45,8 +45,11 @@ from openiru.detect.pdq_index import PDQIndex
 from openiru.detect.pipeline import BankItem, BankSpec, Detector, PackedPDQ, Ruleset
 
 OUT = Path(__file__).parent / "out" / "detect"
-ALPHABETS = {"latin": "abcdefghijklmnopqrstuvwxyz", "cyrillic": "абвгдежзиклмнопрстуфхцчшыэюя",
-             "arabic": "ابتثجحخدذرزسشصضطظعغفقكلمنهوي"}
+ALPHABETS = {
+    "latin": "abcdefghijklmnopqrstuvwxyz",
+    "cyrillic": "абвгдежзиклмнопрстуфхцчшыэюя",
+    "arabic": "ابتثجحخدذرزسشصضطظعغفقكلمنهوي",
+}
 
 
 def word(rng: random.Random, script: str) -> str:
@@ -61,20 +64,31 @@ def sentence(rng: random.Random, vocab: list[str], n: int) -> str:
     return " ".join(rng.choice(vocab) for _ in range(n)).capitalize() + "."
 
 
-def make_rules(rng: random.Random, bank_size: int, n_terms: int, n_texts: int,
-               vocab: dict[str, list[str]]) -> tuple[Ruleset, list[str], list[str], np.ndarray]:
+def make_rules(
+    rng: random.Random, bank_size: int, n_terms: int, n_texts: int, vocab: dict[str, list[str]]
+) -> tuple[Ruleset, list[str], list[str], np.ndarray]:
     hashes = np.random.default_rng(1).integers(0, 256, size=(bank_size, 32), dtype=np.uint8)
     # PDQ items packed as arrays, as the scan service loads them from its cache
-    packed = PackedPDQ(PDQIndex(hashes), np.arange(bank_size, dtype=np.int64),
-                       np.full(bank_size, 31, dtype=np.int16), np.full(bank_size, 50, dtype=np.int16))
+    packed = PackedPDQ(
+        PDQIndex(hashes),
+        np.arange(bank_size, dtype=np.int64),
+        np.full(bank_size, 31, dtype=np.int16),
+        np.full(bank_size, 50, dtype=np.int16),
+    )
     items: list[BankItem] = []
     scripts = list(ALPHABETS)
     terms = []
     for i in range(n_terms):
         script = scripts[i % 3]
         t = word(rng, script) + ("" if i % 4 else " " + word(rng, script))
-        terms.append(Term(i, t, {"latin": "en", "cyrillic": "ru", "arabic": "ar"}[script],
-                          "hashtag" if i % 10 == 0 else "term"))
+        terms.append(
+            Term(
+                i,
+                t,
+                {"latin": "en", "cyrillic": "ru", "arabic": "ar"}[script],
+                "hashtag" if i % 10 == 0 else "term",
+            )
+        )
     texts = []
     for i in range(n_texts):
         script = scripts[i % 3]
@@ -107,14 +121,23 @@ def image(path: Path, rng: random.Random) -> Path:
     draw = ImageDraw.Draw(img)
     for _ in range(8):
         x, y = rng.randrange(size[0]), rng.randrange(size[1])
-        draw.ellipse((x, y, x + rng.randrange(30, 200), y + rng.randrange(30, 200)),
-                     fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+        draw.ellipse(
+            (x, y, x + rng.randrange(30, 200), y + rng.randrange(30, 200)),
+            fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)),
+        )
     img.save(path, quality=88)
     return path
 
 
-def make_posts(rng: random.Random, n: int, vocab: dict[str, list[str]], terms: list[str], texts: list[str],
-               images: list[Path], image_share: float) -> list[ScanPost]:
+def make_posts(
+    rng: random.Random,
+    n: int,
+    vocab: dict[str, list[str]],
+    terms: list[str],
+    texts: list[str],
+    images: list[Path],
+    image_share: float,
+) -> list[ScanPost]:
     posts = []
     scripts = list(ALPHABETS)
     for i in range(n):
@@ -123,7 +146,9 @@ def make_posts(rng: random.Random, n: int, vocab: dict[str, list[str]], terms: l
         if roll < 0.02:
             text = rng.choice(texts).replace(" ", "  ", 2)
         else:
-            text = " ".join(sentence(rng, vocab[script], rng.randint(5, 12)) for _ in range(rng.randint(1, 2)))
+            text = " ".join(
+                sentence(rng, vocab[script], rng.randint(5, 12)) for _ in range(rng.randint(1, 2))
+            )
             if roll < 0.07:
                 text += " " + rng.choice(terms)
         if roll > 0.98:
@@ -136,18 +161,19 @@ def make_posts(rng: random.Random, n: int, vocab: dict[str, list[str]], terms: l
     return posts
 
 
-def run_parallel(det: Detector, posts: list[ScanPost], workers: int, batch: int = 2000
-                 ) -> tuple[float, float, int]:
+def run_parallel(
+    det: Detector, posts: list[ScanPost], workers: int, batch: int = 2000
+) -> tuple[float, float, int]:
     """The same stream through :class:`ParallelScanner` (``workers`` forked processes sharing
     the compiled rules), results returned to this process as the scan service gets them:
     ``(posts per wall second, posts per CPU second of all processes, posts flagged)``."""
     cpu_children = resource.getrusage(resource.RUSAGE_CHILDREN)
     with ParallelScanner(det, workers) as scanner:
-        scanner.scan(posts[:200 * workers])  # warm-up: each worker touches its copy of the rules
+        scanner.scan(posts[: 200 * workers])  # warm-up: each worker touches its copy of the rules
         start, cpu = time.perf_counter(), time.process_time()
         flagged = 0
         for s in range(0, len(posts), batch):
-            flagged += sum(1 for r in scanner.scan(posts[s:s + batch]) if r.alerting_hits)
+            flagged += sum(1 for r in scanner.scan(posts[s : s + batch]) if r.alerting_hits)
         seconds, parent_cpu = time.perf_counter() - start, time.process_time() - cpu
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     children = (after.ru_utime + after.ru_stime) - (cpu_children.ru_utime + cpu_children.ru_stime)
@@ -159,7 +185,7 @@ def run_stream(det: Detector, posts: list[ScanPost], batch: int = 2000) -> tuple
     flagged = 0
     start, cpu = time.perf_counter(), time.process_time()
     for s in range(0, len(posts), batch):
-        chunk = posts[s:s + batch]
+        chunk = posts[s : s + batch]
         for post in chunk:  # what the scan service does for local images
             for m in post.media:
                 if m.path and not m.pdq:
@@ -204,8 +230,10 @@ def main() -> None:
     ruleset.classifier_min_probability = 0.9
     det = Detector(ruleset)
     detector()  # lingua models preloaded
-    print(f"rules: {args.bank:,} PDQ hashes, {args.terms:,} terms, {args.texts:,} known texts, classifier; "
-          f"compiled in {time.perf_counter() - t:.1f} s")
+    print(
+        f"rules: {args.bank:,} PDQ hashes, {args.terms:,} terms, {args.texts:,} known texts, classifier; "
+        f"compiled in {time.perf_counter() - t:.1f} s"
+    )
     OUT.mkdir(parents=True, exist_ok=True)
     images = [image(OUT / f"img{i}.jpg", rng) for i in range(args.images)]
     text_posts = make_posts(rng, args.posts, vocab, terms, texts, [], 0.0)
@@ -216,8 +244,10 @@ def main() -> None:
     print(f"{'text only':>28} {len(text_posts):8,} {qps:9,.0f} {cps:12,.0f} {flagged:8,}")
     if args.workers:  # before any PDQ search: numba's OpenMP threads must not exist when forking
         qps, cps, flagged = run_parallel(det, text_posts, args.workers)
-        print(f"{f'text only, {args.workers} processes':>28} {len(text_posts):8,} {qps:9,.0f} {cps:12,.0f} "
-              f"{flagged:8,}")
+        print(
+            f"{f'text only, {args.workers} processes':>28} {len(text_posts):8,} {qps:9,.0f} {cps:12,.0f} "
+            f"{flagged:8,}"
+        )
     qps, cps, flagged = run_stream(det, image_posts)
     print(f"{'20% with a JPEG (PDQ)':>28} {len(image_posts):8,} {qps:9,.0f} {cps:12,.0f} {flagged:8,}")
     sample = images * max(1, 400 // len(images))
@@ -229,8 +259,10 @@ def main() -> None:
     for p in sample:
         pdq_of_file(p)
     ours = len(sample) / (time.perf_counter() - t)
-    print(f"\nPDQ images/s on these JPEGs: pdqhash via python-threatexchange {reference:,.0f}, "
-          f"OpenIRU pdq_of_file {ours:,.0f}")
+    print(
+        f"\nPDQ images/s on these JPEGs: pdqhash via python-threatexchange {reference:,.0f}, "
+        f"OpenIRU pdq_of_file {ours:,.0f}"
+    )
     print(f"peak memory (max RSS): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MB")
     language_accuracy()
 

@@ -48,8 +48,13 @@ def db_path(benign: int) -> None:
     from openiru.sources.base import Record, Source
     from openiru.store.db import open_database
 
-    rows, _ = small_ecosystem_rows(seed=1, benign=benign, core=max(8, benign // 50),
-                                   amplifiers=max(40, benign // 10), distributors=max(15, benign // 30))
+    rows, _ = small_ecosystem_rows(
+        seed=1,
+        benign=benign,
+        core=max(8, benign // 50),
+        amplifiers=max(40, benign // 10),
+        distributors=max(15, benign // 30),
+    )
 
     class RowsSource(Source):
         name = "synthetic"
@@ -61,17 +66,30 @@ def db_path(benign: int) -> None:
 
         def records(self) -> Iterator[Record]:
             for a in rows.accounts:
-                yield Account(AccountKey(a.platform, a.account_id), handle=a.handle, display_name=a.display_name,
-                              bio=a.bio, followers=a.followers, status=AccountStatus(a.status),
-                              status_changed_at=a.status_changed_at)
+                yield Account(
+                    AccountKey(a.platform, a.account_id),
+                    handle=a.handle,
+                    display_name=a.display_name,
+                    bio=a.bio,
+                    followers=a.followers,
+                    status=AccountStatus(a.status),
+                    status_changed_at=a.status_changed_at,
+                )
             for p in rows.posts:
-                yield Post(PostKey(p.platform, p.post_id), AccountKey(p.platform, p.account_id), p.timestamp,
-                           text=p.text, urls=list(p.urls or []), hashtags=list(p.hashtags or []),
-                           mentions=[Mention(account_id=m) for m in p.mentions],
-                           repost_of=PostKey(p.platform, p.repost_of) if p.repost_of else None,
-                           quote_of=PostKey(p.platform, p.quote_of) if p.quote_of else None,
-                           media=[Media(sha256=m.split(":", 1)[1])
-                                  for m in rows.media.get((p.platform, p.post_id), [])])
+                yield Post(
+                    PostKey(p.platform, p.post_id),
+                    AccountKey(p.platform, p.account_id),
+                    p.timestamp,
+                    text=p.text,
+                    urls=list(p.urls or []),
+                    hashtags=list(p.hashtags or []),
+                    mentions=[Mention(account_id=m) for m in p.mentions],
+                    repost_of=PostKey(p.platform, p.repost_of) if p.repost_of else None,
+                    quote_of=PostKey(p.platform, p.quote_of) if p.quote_of else None,
+                    media=[
+                        Media(sha256=m.split(":", 1)[1]) for m in rows.media.get((p.platform, p.post_id), [])
+                    ],
+                )
 
     with tempfile.TemporaryDirectory() as tmp:
         engine = open_database(f"sqlite:///{tmp}/bench.db")
@@ -86,7 +104,9 @@ def db_path(benign: int) -> None:
         ranked = time.perf_counter() - t
         engine.dispose()
     print()
-    print(f"database path (SQLite): {data.n:,} accounts, {len(data.posts):,} posts, {len(data.edges):,} edges")
+    print(
+        f"database path (SQLite): {data.n:,} accounts, {len(data.posts):,} posts, {len(data.edges):,} edges"
+    )
     print(f"| {'step':<48} | {'seconds':>8} |")
     print(f"|{'-' * 50}|{'-' * 10}|")
     print(f"| {'import (ingest service, for reference)':<48} | {imported:8.2f} |")
@@ -105,12 +125,14 @@ def write_posts_db(path: str, n_posts: int, seed: int = 1) -> None:
     from openiru.store.db import open_database
 
     rng = np.random.default_rng(seed)
-    open_database(f"sqlite:///{path}").dispose()   # the schema, as the store makes it
+    open_database(f"sqlite:///{path}").dispose()  # the schema, as the store makes it
     n_acc = max(100, n_posts // 10)
     vocab = np.asarray([f"w{i}" for i in range(20_000)])
     campaign = [rng.choice(vocab, 14).tolist() for _ in range(500)]
     author = rng.zipf(1.6, n_posts) % n_acc
-    kind = rng.choice(5, n_posts, p=[0.55, 0.10, 0.05, 0.20, 0.10])  # original, campaign, short, repost, reply
+    kind = rng.choice(
+        5, n_posts, p=[0.55, 0.10, 0.05, 0.20, 0.10]
+    )  # original, campaign, short, repost, reply
     t0 = 1_700_000_000.0
     times = t0 + np.sort(rng.uniform(0, 90 * 86400, n_posts))
     stamp = [datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%d %H:%M:%S.%f") for t in times.tolist()]
@@ -135,9 +157,9 @@ def write_posts_db(path: str, n_posts: int, seed: int = 1) -> None:
             ws[int(rng.integers(0, 14))] = str(vocab[words[ends[k] - 1]])
             text = " ".join(ws)
         elif kd == 2:
-            text = " ".join(vocab[words[ends[k] - 3:ends[k]]])
+            text = " ".join(vocab[words[ends[k] - 3 : ends[k]]])
         else:
-            text = " ".join(vocab[words[ends[k] - lengths[k]:ends[k]]])
+            text = " ".join(vocab[words[ends[k] - lengths[k] : ends[k]]])
         repost = reply = None
         if kd in (3, 4) and k:
             tgt = int(target[k])
@@ -145,8 +167,18 @@ def write_posts_db(path: str, n_posts: int, seed: int = 1) -> None:
                 repost, text = f"p{tgt}", "RT " + text
             else:
                 reply = f"p{tgt}"
-            edges.append(("x", f"p{k}", "repost" if kd == 3 else "reply", f"post:p{tgt}", a, "x",
-                          f"u{author[tgt]}", stamp[k]))
+            edges.append(
+                (
+                    "x",
+                    f"p{k}",
+                    "repost" if kd == 3 else "reply",
+                    f"post:p{tgt}",
+                    a,
+                    "x",
+                    f"u{author[tgt]}",
+                    stamp[k],
+                )
+            )
         urls = json.dumps([f"https://site{url_of[k] % 300}.example/a/{url_of[k]}"]) if has_url[k] else None
         hts = json.dumps([f"tag{tags[k, 0]}", f"tag{tags[k, 1]}"]) if has_tags[k] else None
         ment = json.dumps([f"u{mention[k]}"]) if has_mention[k] else None
@@ -157,18 +189,30 @@ def write_posts_db(path: str, n_posts: int, seed: int = 1) -> None:
         posts.append(("x", f"p{k}", a, stamp[k], text, urls, hts, ment, reply, repost, ""))
     con = sqlite3.connect(path)
     with con:
-        con.executemany("INSERT INTO accounts (platform, account_id, handle, followers, status) "
-                        "VALUES ('x', ?, ?, ?, 'active')",
-                        ((f"u{i}", f"user_{i}", int(f)) for i, f in enumerate(rng.zipf(1.8, n_acc) % 100_000)))
-        con.executemany("INSERT INTO media (media_key, sha256, missing) VALUES (?, ?, 0)",
-                        ((f"sha256:{i:064x}", f"{i:064x}") for i in range(20_000)))
-        con.executemany("INSERT INTO posts (platform, post_id, account_id, timestamp, text, urls, hashtags, "
-                        "mentions, reply_to, repost_of, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", posts)
-        con.executemany("INSERT OR IGNORE INTO edges (platform, post_id, kind, target_ref, source_account_id, "
-                        "target_platform, target_account_id, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", edges)
-        con.executemany("INSERT INTO post_media (platform, post_id, position, media_key) VALUES (?, ?, ?, ?)",
-                        post_media)
+        con.executemany(
+            "INSERT INTO accounts (platform, account_id, handle, followers, status) "
+            "VALUES ('x', ?, ?, ?, 'active')",
+            ((f"u{i}", f"user_{i}", int(f)) for i, f in enumerate(rng.zipf(1.8, n_acc) % 100_000)),
+        )
+        con.executemany(
+            "INSERT INTO media (media_key, sha256, missing) VALUES (?, ?, 0)",
+            ((f"sha256:{i:064x}", f"{i:064x}") for i in range(20_000)),
+        )
+        con.executemany(
+            "INSERT INTO posts (platform, post_id, account_id, timestamp, text, urls, hashtags, "
+            "mentions, reply_to, repost_of, raw) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            posts,
+        )
+        con.executemany(
+            "INSERT OR IGNORE INTO edges (platform, post_id, kind, target_ref, source_account_id, "
+            "target_platform, target_account_id, time) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            edges,
+        )
+        con.executemany(
+            "INSERT INTO post_media (platform, post_id, position, media_key) VALUES (?, ?, ?, ?)", post_media
+        )
     con.close()
+
 
 def db_posts_path(n_posts: int, seed: int) -> None:
     """Write (or reuse) a SQLite store of ``n_posts`` posts under benchmarks/out/, then time loading
@@ -197,8 +241,10 @@ def db_posts_path(n_posts: int, seed: int) -> None:
     ranked = time.perf_counter() - t
     engine.dispose()
     print()
-    print(f"database path (SQLite, {path.name}): {data.n:,} accounts, {len(data.posts):,} posts, "
-          f"{len(data.edges):,} edges, {len(data.content):,} shared-content occurrences")
+    print(
+        f"database path (SQLite, {path.name}): {data.n:,} accounts, {len(data.posts):,} posts, "
+        f"{len(data.edges):,} edges, {len(data.content):,} shared-content occurrences"
+    )
     print(f"| {'step':<48} | {'seconds':>8} |")
     print(f"|{'-' * 50}|{'-' * 10}|")
     print(f"| {'write the store (bulk SQL; 0 if reused)':<48} | {written:8.2f} |")
@@ -207,8 +253,10 @@ def db_posts_path(n_posts: int, seed: int) -> None:
         print(f"| {'  of which ' + step.replace('_', ' '):<48} | {seconds:8.2f} |")
     print(f"| {'key-account ranking':<48} | {ranked:8.2f} |")
     print(f"| {'load + ranking':<48} | {loaded + ranked:8.2f} |")
-    print(f"peak resident memory: {peak_mb():,.0f} MB; target load + ranking < 60 s: "
-          f"{'met' if loaded + ranked < 60 else 'NOT met'}; top accounts: {ranking.order[:5].tolist()}")
+    print(
+        f"peak resident memory: {peak_mb():,.0f} MB; target load + ranking < 60 s: "
+        f"{'met' if loaded + ranked < 60 else 'NOT met'}; top accounts: {ranking.order[:5].tolist()}"
+    )
 
 
 def main() -> int:
@@ -217,8 +265,12 @@ def main() -> int:
     ap.add_argument("--edges", type=int, default=10_000_000)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--db-benign", type=int, default=0, help="also time the database path (0: skip)")
-    ap.add_argument("--db-posts", type=int, default=0,
-                    help="also time loading + ranking a generated store of N posts (0: skip)")
+    ap.add_argument(
+        "--db-posts",
+        type=int,
+        default=0,
+        help="also time loading + ranking a generated store of N posts (0: skip)",
+    )
     args = ap.parse_args()
     if args.accounts <= 0:  # database path only
         if args.db_posts:
@@ -233,8 +285,9 @@ def main() -> int:
     after_generate = peak_mb()
 
     t = time.perf_counter()
-    g = ig.Graph(n=data.n, edges=np.column_stack((data.edges.src, data.edges.dst)).astype(np.int64),
-                 directed=True)
+    g = ig.Graph(
+        n=data.n, edges=np.column_stack((data.edges.src, data.edges.dst)).astype(np.int64), directed=True
+    )
     build = time.perf_counter() - t
     t = time.perf_counter()
     g.pagerank(damping=0.85)
@@ -246,8 +299,15 @@ def main() -> int:
         import networkit as nk  # optional second reference
 
         t0 = time.perf_counter()
-        G = nk.GraphFromCoo((np.ones(len(data.edges.src)), (data.edges.src.astype(np.uint64),
-                            data.edges.dst.astype(np.uint64))), n=data.n, directed=True, weighted=False)
+        G = nk.GraphFromCoo(
+            (
+                np.ones(len(data.edges.src)),
+                (data.edges.src.astype(np.uint64), data.edges.dst.astype(np.uint64)),
+            ),
+            n=data.n,
+            directed=True,
+            weighted=False,
+        )
         pr = nk.centrality.PageRank(G, damp=0.85)
         t1 = time.perf_counter()
         pr.run()
@@ -262,8 +322,10 @@ def main() -> int:
     peak = peak_mb()
     top = ranking.order[:5].tolist()
 
-    print(f"graph: {data.n:,} accounts, {len(data.edges):,} interaction edges, {len(data.posts):,} posts, "
-          f"{len(data.content):,} shared-content occurrences, {len(data.seeds)} seeds (generated in {generate:.1f} s)")
+    print(
+        f"graph: {data.n:,} accounts, {len(data.edges):,} interaction edges, {len(data.posts):,} posts, "
+        f"{len(data.content):,} shared-content occurrences, {len(data.seeds)} seeds (generated in {generate:.1f} s)"
+    )
     print()
     print(f"| {'step':<48} | {'seconds':>8} |")
     print(f"|{'-' * 50}|{'-' * 10}|")
@@ -276,8 +338,10 @@ def main() -> int:
     for step, seconds in ranking.timings.items():
         print(f"| {'  of which ' + step.replace('_', ' '):<48} | {seconds:8.2f} |")
     print()
-    print(f"ratio ours / igraph PageRank alone: {ours / igraph_pr:.1f}x; "
-          f"ours / igraph build + PageRank: {ours / (build + igraph_pr):.1f}x")
+    print(
+        f"ratio ours / igraph PageRank alone: {ours / igraph_pr:.1f}x; "
+        f"ours / igraph build + PageRank: {ours / (build + igraph_pr):.1f}x"
+    )
     print(f"peak resident memory: {peak:,.0f} MB (after generating the data: {after_generate:,.0f} MB)")
     print(f"target: ranking <= 60 s and <= 4096 MB: {'met' if ours <= 60 and peak <= 4096 else 'NOT met'}")
     print(f"top accounts: {top}")

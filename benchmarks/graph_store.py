@@ -58,11 +58,12 @@ def texts_of(engine: Any) -> dict[int, list[str]]:
     p = schema.posts
     words: dict[int, list[str]] = {}
     with engine.connect() as conn:
-        rows = conn.execute(select(p.c.text, p.c.repost_of, p.c.forward_from, p.c.forward_from_name)
-                            .order_by(p.c.timestamp))
+        rows = conn.execute(
+            select(p.c.text, p.c.repost_of, p.c.forward_from, p.c.forward_from_name).order_by(p.c.timestamp)
+        )
         for k, r in enumerate(rows):
             if r.repost_of or r.forward_from or r.forward_from_name:
-                continue   # pass-ons carry the original's content (PostCode.REPOST / FORWARD)
+                continue  # pass-ons carry the original's content (PostCode.REPOST / FORWARD)
             w = normalise_text(r.text or "").split()
             if len(w) >= MIN_TEXT_TOKENS:
                 words[k] = w
@@ -73,7 +74,7 @@ def datasketch_clusters(words_by_post: Mapping[int, Sequence[str]]) -> dict[int,
     """datasketch's MinHashLSH, every candidate confirmed by exact Jaccard (the earlier code)."""
     from datasketch import MinHash, MinHashLSH
 
-    sets = {p: {" ".join(w[i:i + 3]) for i in range(max(len(w) - 2, 1))} for p, w in words_by_post.items()}
+    sets = {p: {" ".join(w[i : i + 3]) for i in range(max(len(w) - 2, 1))} for p, w in words_by_post.items()}
     lsh = MinHashLSH(threshold=neardup.NEAR_TEXT_JACCARD, num_perm=neardup.NUM_PERM)
     parent = {p: p for p in sets}
 
@@ -99,9 +100,11 @@ def rank_store(url: str, engine: Any) -> None:
     records, formatted = timed(lambda: key_accounts(engine, loaded=(data, ranking)))
     peak = peak_mb()
     total = loaded + ranked + formatted
-    print(f"store {url.rsplit('@', 1)[-1]}: {data.n:,} accounts, {len(data.posts):,} posts, "
-          f"{len(data.edges):,} edges, {len(data.content):,} shared-content occurrences, "
-          f"{int((data.posts.code == PostCode.ORIGINAL).sum()):,} original posts")
+    print(
+        f"store {url.rsplit('@', 1)[-1]}: {data.n:,} accounts, {len(data.posts):,} posts, "
+        f"{len(data.edges):,} edges, {len(data.content):,} shared-content occurrences, "
+        f"{int((data.posts.code == PostCode.ORIGINAL).sum()):,} original posts"
+    )
     print()
     print(f"| {'step':<58} | {'seconds':>8} |")
     print(f"|{'-' * 60}|{'-' * 10}|")
@@ -114,18 +117,30 @@ def rank_store(url: str, engine: Any) -> None:
     row("JSON records (services.graph.key_accounts)", formatted)
     row("total: key accounts of the store", total)
     print()
-    print(f"peak resident memory: {peak:,.0f} MB; {len(records):,} records; top: "
-          f"{[r['account_id'] for r in records[:5]]}")
-    print(f"target: ranking of the store < {TARGET_SECONDS:.0f} s: {'met' if total < TARGET_SECONDS else 'NOT met'}")
+    print(
+        f"peak resident memory: {peak:,.0f} MB; {len(records):,} records; top: "
+        f"{[r['account_id'] for r in records[:5]]}"
+    )
+    print(
+        f"target: ranking of the store < {TARGET_SECONDS:.0f} s: {'met' if total < TARGET_SECONDS else 'NOT met'}"
+    )
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--db", required=True, help="database URL of the store (read only)")
-    ap.add_argument("--uncapped", action="store_true",
-                    help="also cluster all texts without the bucket cap (quadratic on templates)")
-    ap.add_argument("--datasketch", type=int, default=0, metavar="N",
-                    help="also cluster the first N texts with datasketch's MinHashLSH (0: skip)")
+    ap.add_argument(
+        "--uncapped",
+        action="store_true",
+        help="also cluster all texts without the bucket cap (quadratic on templates)",
+    )
+    ap.add_argument(
+        "--datasketch",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also cluster the first N texts with datasketch's MinHashLSH (0: skip)",
+    )
     args = ap.parse_args()
     engine = open_database(args.db)
     rank_store(args.db, engine)
@@ -133,28 +148,37 @@ def main() -> int:
         return 0
     words, read = timed(lambda: texts_of(engine))
     print()
-    print(f"near-duplicate text clustering side by side ({len(words):,} texts of 5 words or more, "
-          f"read and normalised in {read:.1f} s)")
+    print(
+        f"near-duplicate text clustering side by side ({len(words):,} texts of 5 words or more, "
+        f"read and normalised in {read:.1f} s)"
+    )
     print(f"| {'clustering':<58} | {'seconds':>8} | {'texts':>9} | {'clusters':>9} |")
     print(f"|{'-' * 60}|{'-' * 10}|{'-' * 11}|{'-' * 11}|")
 
-    def report(name: str, texts: Mapping[int, Sequence[str]], fn: Callable[[Any], dict[int, int]]) -> dict[int, int]:
+    def report(
+        name: str, texts: Mapping[int, Sequence[str]], fn: Callable[[Any], dict[int, int]]
+    ) -> dict[int, int]:
         clusters, seconds = timed(lambda: fn(texts))
         print(f"| {name:<58} | {seconds:8.2f} | {len(texts):9,} | {len(set(clusters.values())):9,} |")
         return clusters
 
-    capped = report(f"OpenIRU (buckets capped at {neardup.MAX_BUCKET_CLUSTERS} clusters)", words,
-                    neardup.near_duplicate_clusters)
+    capped = report(
+        f"OpenIRU (buckets capped at {neardup.MAX_BUCKET_CLUSTERS} clusters)",
+        words,
+        neardup.near_duplicate_clusters,
+    )
     if args.uncapped:
         cap = neardup.MAX_BUCKET_CLUSTERS
         neardup.MAX_BUCKET_CLUSTERS = len(words) + 1
         try:
-            uncapped = report("OpenIRU without the cap (whole buckets)", words, neardup.near_duplicate_clusters)
+            uncapped = report(
+                "OpenIRU without the cap (whole buckets)", words, neardup.near_duplicate_clusters
+            )
         finally:
             neardup.MAX_BUCKET_CLUSTERS = cap
         same = uncapped == capped
     if args.datasketch:
-        first = dict(list(words.items())[:args.datasketch])
+        first = dict(list(words.items())[: args.datasketch])
         report("OpenIRU, first N texts", first, neardup.near_duplicate_clusters)
         report("datasketch MinHashLSH + exact Jaccard, first N texts", first, datasketch_clusters)
     if args.uncapped:

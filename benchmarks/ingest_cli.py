@@ -57,10 +57,25 @@ for line in lines:
 print(stdlib, stdlib_cpu, time.perf_counter() - t, time.process_time() - c)
 """
 LEXICON = "term,language,kind,label\n" + "".join(
-    f"{t},{lang},term,bench\n" for t, lang in
-    [("placeholderx", "en"), ("bulletinx", "en"), ("noticex", "en"), ("neutralx", "en"), ("archivex", "en"),
-     ("плейсхолдер", "ru"), ("бюллетень", "ru"), ("уведомление", "ru"), ("архивный", "ru"), ("нейтральный", "ru"),
-     ("نموذجي", "ar"), ("نشرة", "ar"), ("إشعار", "ar"), ("أرشيف", "ar"), ("محايد", "ar")])
+    f"{t},{lang},term,bench\n"
+    for t, lang in [
+        ("placeholderx", "en"),
+        ("bulletinx", "en"),
+        ("noticex", "en"),
+        ("neutralx", "en"),
+        ("archivex", "en"),
+        ("плейсхолдер", "ru"),
+        ("бюллетень", "ru"),
+        ("уведомление", "ru"),
+        ("архивный", "ru"),
+        ("нейтральный", "ru"),
+        ("نموذجي", "ar"),
+        ("نشرة", "ar"),
+        ("إشعار", "ar"),
+        ("أرشيف", "ar"),
+        ("محايد", "ar"),
+    ]
+)
 
 
 def run(argv: list[str], src: str | None = None) -> tuple[float, float, str]:
@@ -91,11 +106,15 @@ def ingest_once(path: Path, tmp: Path, rules: bool, src: str | None) -> tuple[fl
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tweets", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--busy", type=int, default=0, help="spinning processes during the measurement")
-    parser.add_argument("--rules", action="store_true", help="import a 15-term lexicon first (detection runs)")
+    parser.add_argument(
+        "--rules", action="store_true", help="import a 15-term lexicon first (detection runs)"
+    )
     parser.add_argument("--src", help="also run the openiru package under this folder (an older checkout)")
     args = parser.parse_args()
     path = OUT / f"twarc2_{args.tweets}.jsonl"
@@ -119,24 +138,40 @@ def main() -> None:
         for proc in spinners:
             proc.kill()
             proc.wait()
-    print(f"{path.name}: {path.stat().st_size / 1e6:.0f} MB, {args.tweets:,} tweets; runs {args.runs}, "
-          f"busy {args.busy}, load average now {os.getloadavg()[0]:.1f}; detection at ingest: "
-          f"{'yes (15-term lexicon)' if args.rules else 'no rules in the new database (detect hook idle)'}")
+    print(
+        f"{path.name}: {path.stat().st_size / 1e6:.0f} MB, {args.tweets:,} tweets; runs {args.runs}, "
+        f"busy {args.busy}, load average now {os.getloadavg()[0]:.1f}; detection at ingest: "
+        f"{'yes (15-term lexicon)' if args.rules else 'no rules in the new database (detect hook idle)'}"
+    )
     ref = statistics.median(r[0] for r in results["json.loads"])
     ref_cpu = statistics.median(r[1] for r in results["json.loads"])
-    print(f"{'what':<40} {'wall s':>8} {'CPU s':>8} {'posts':>9} {'posts/s':>9} {'x json.loads':>13} "
-          f"{'CPU x json.loads':>17}")
+    print(
+        f"{'what':<40} {'wall s':>8} {'CPU s':>8} {'posts':>9} {'posts/s':>9} {'x json.loads':>13} "
+        f"{'CPU x json.loads':>17}"
+    )
     rows = []
     for name, values in results.items():
         wall = statistics.median(v[0] for v in values)
         cpu = statistics.median(v[1] for v in values)
         posts = values[0][2]
         rate = f"{posts / wall:>9,.0f}" if posts else f"{'':>9}"
-        print(f"{name:<40} {wall:>8.2f} {cpu:>8.2f} {posts or '':>9} {rate} {wall / ref:>12.1f}x "
-              f"{cpu / ref_cpu:>16.1f}x")
-        rows.append({"what": name, "wall_s": wall, "cpu_s": cpu, "posts": posts, "x_json_loads": wall / ref,
-                     "walls": [v[0] for v in values]})
-    (OUT / "ingest_cli.json").write_text(json.dumps({"busy": args.busy, "rules": args.rules, "rows": rows}, indent=1))
+        print(
+            f"{name:<40} {wall:>8.2f} {cpu:>8.2f} {posts or '':>9} {rate} {wall / ref:>12.1f}x "
+            f"{cpu / ref_cpu:>16.1f}x"
+        )
+        rows.append(
+            {
+                "what": name,
+                "wall_s": wall,
+                "cpu_s": cpu,
+                "posts": posts,
+                "x_json_loads": wall / ref,
+                "walls": [v[0] for v in values],
+            }
+        )
+    (OUT / "ingest_cli.json").write_text(
+        json.dumps({"busy": args.busy, "rules": args.rules, "rows": rows}, indent=1)
+    )
 
 
 if __name__ == "__main__":

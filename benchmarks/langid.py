@@ -59,12 +59,17 @@ def load_corpus(path: Path = CORPUS) -> list[tuple[str, str]]:
 
 def lingua_all() -> Detect:
     """lingua with every language it knows, as a user of lingua alone would build it."""
-    det = (LanguageDetectorBuilder.from_all_languages().with_preloaded_language_models()
-           .with_minimum_relative_distance(0.0).build())
+    det = (
+        LanguageDetectorBuilder.from_all_languages()
+        .with_preloaded_language_models()
+        .with_minimum_relative_distance(0.0)
+        .build()
+    )
 
     def run(texts: Sequence[str]) -> list[str | None]:
         found = det.detect_languages_in_parallel_of(list(texts))
         return [lang.iso_code_639_1.name.lower() if lang is not None else None for lang in found]
+
     return run
 
 
@@ -86,8 +91,9 @@ def langid_reference() -> Detect | None:
     return lambda texts: [ident.classify(t)[0] for t in texts]
 
 
-def score(detect: Detect, posts: list[tuple[str, str]], seconds: float
-          ) -> tuple[float, str, float, float, list]:
+def score(
+    detect: Detect, posts: list[tuple[str, str]], seconds: float
+) -> tuple[float, str, float, float, list]:
     """``(accuracy, most common confusion, posts per wall second, posts per CPU second,
     [(lang, found, text) errors])``; the posts are detected in one batch call, again and
     again for at least ``seconds``.  CPU time is the whole process's (all lingua threads)."""
@@ -118,18 +124,27 @@ def cells(corpus: list[tuple[str, str]]) -> list[tuple[str, str, list[tuple[str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--seconds", type=float, default=0.5,
-                        help="time each detector spends on each cell (repeated batch calls)")
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=0.5,
+        help="time each detector spends on each cell (repeated batch calls)",
+    )
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown")
     parser.add_argument("--errors", action="store_true", help="list every misidentified post")
     args = parser.parse_args()
     corpus = load_corpus(args.corpus)
-    print(f"corpus: {args.corpus.name}, {len(corpus)} posts, "
-          f"{sum(len(t) < 30 for _, t in corpus)} under 30 characters")
+    print(
+        f"corpus: {args.corpus.name}, {len(corpus)} posts, "
+        f"{sum(len(t) < 30 for _, t in corpus)} under 30 characters"
+    )
 
     detectors: dict[str, Detect] = {}
-    for name, build in (("openiru", lambda: (detector(), detect_languages)[1]), ("lingua-all", lingua_all),
-                        ("langid", langid_reference)):
+    for name, build in (
+        ("openiru", lambda: (detector(), detect_languages)[1]),
+        ("lingua-all", lingua_all),
+        ("langid", langid_reference),
+    ):
         rss, t = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, time.perf_counter()
         made = build()
         if made is None:
@@ -160,7 +175,9 @@ def main() -> None:
         head += [f"{name} acc", f"{name} confusion", f"{name} posts/s", f"{name} posts/CPU-s"]
     if args.markdown:
         print("\n| " + " | ".join(head) + " |")
-        print("|" + "|".join("---" if i < 2 or "confusion" in h else "---:" for i, h in enumerate(head)) + "|")
+        print(
+            "|" + "|".join("---" if i < 2 or "confusion" in h else "---:" for i, h in enumerate(head)) + "|"
+        )
         for row in rows:
             print("| " + " | ".join(row) + " |")
     else:
@@ -168,13 +185,16 @@ def main() -> None:
         print()
         for row in [head, *rows]:
             print(" ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+
     def raw_nine(texts: list[str]) -> list[str | None]:  # the same 9-language detector, text as is
         found = detector().detect_languages_in_parallel_of(list(texts))
         return [lang.iso_code_639_1.name.lower() if lang is not None else None for lang in found]
 
     acc, _, _, _, raw_errs = score(raw_nine, corpus, 0)
-    print(f"\nlingua with the same 9 languages on the raw text (without OpenIRU's removal of links and "
-          f"@handles): accuracy {acc:.3f}, {len(raw_errs)} misidentified")
+    print(
+        f"\nlingua with the same 9 languages on the raw text (without OpenIRU's removal of links and "
+        f"@handles): accuracy {acc:.3f}, {len(raw_errs)} misidentified"
+    )
     errors["lingua 9 languages, raw text"] = raw_errs
     if args.errors:
         for name, errs in errors.items():

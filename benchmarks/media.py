@@ -39,11 +39,19 @@ from openiru.detect.video_match import VideoIndex
 
 # Cellular automata are drawn at 160x90 and enlarged (cells of 4x4 pixels): one-pixel cells are
 # noise that no perceptual hash keeps through a downscale, unlike the coarse structure of footage.
-SOURCES = ["mandelbrot=s=640x360:rate=25", "cellauto=s=160x90:rate=25:seed=3:rule=110",
-           "life=s=160x90:rate=25:seed=7:mold=10:ratio=0.3", "testsrc2=s=640x360:rate=25",
-           "cellauto=s=160x90:rate=25:seed=11:rule=90", "life=s=160x90:rate=25:seed=21:mold=3:ratio=0.2"]
-UNRELATED = ["life=s=160x90:rate=25:seed=99:mold=5:ratio=0.5", "cellauto=s=160x90:rate=25:seed=8:rule=30",
-             "mandelbrot=s=640x360:rate=25:start_x=-0.7:start_y=0.3:start_scale=1"]
+SOURCES = [
+    "mandelbrot=s=640x360:rate=25",
+    "cellauto=s=160x90:rate=25:seed=3:rule=110",
+    "life=s=160x90:rate=25:seed=7:mold=10:ratio=0.3",
+    "testsrc2=s=640x360:rate=25",
+    "cellauto=s=160x90:rate=25:seed=11:rule=90",
+    "life=s=160x90:rate=25:seed=21:mold=3:ratio=0.2",
+]
+UNRELATED = [
+    "life=s=160x90:rate=25:seed=99:mold=5:ratio=0.5",
+    "cellauto=s=160x90:rate=25:seed=8:rule=30",
+    "mandelbrot=s=640x360:rate=25:start_x=-0.7:start_y=0.3:start_scale=1",
+]
 FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
 SCRIPTS = {  # neutral lines, one poster per script (Tesseract language, text)
     "latin (eng)": ("eng", "SPRING MARKET IN THE OLD TOWN\nSATURDAY FROM TEN TO FOUR"),
@@ -62,35 +70,130 @@ def make_videos(folder: Path, n: int, seconds: int) -> dict[str, Path]:
     out: dict[str, Path] = {}
     for i, spec in enumerate(SOURCES[:n]):
         out[f"v{i}"] = folder / f"v{i}.mp4"
-        ffmpeg("-f", "lavfi", "-i", spec, "-t", str(seconds), "-vf", "scale=640:360:flags=neighbor",
-               "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "veryfast", "-b:v", "1500k", str(out[f"v{i}"]))
+        ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            spec,
+            "-t",
+            str(seconds),
+            "-vf",
+            "scale=640:360:flags=neighbor",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            "-b:v",
+            "1500k",
+            str(out[f"v{i}"]),
+        )
     for i, spec in enumerate(UNRELATED):
         out[f"u{i}"] = folder / f"u{i}.mp4"
-        ffmpeg("-f", "lavfi", "-i", spec, "-t", str(seconds), "-vf", "scale=640:360:flags=neighbor",
-               "-pix_fmt", "yuv420p", "-c:v", "libx264", "-preset", "veryfast", str(out[f"u{i}"]))
+        ffmpeg(
+            "-f",
+            "lavfi",
+            "-i",
+            spec,
+            "-t",
+            str(seconds),
+            "-vf",
+            "scale=640:360:flags=neighbor",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "veryfast",
+            str(out[f"u{i}"]),
+        )
     return out
 
 
 def variants(folder: Path, key: str, source: Path, other: Path) -> dict[str, Path]:
-    v = {"re-encoded 320x180 200 kbit/s": folder / f"{key}_small.mp4",
-         "same, and 15 frames/s": folder / f"{key}_small15.mp4",
-         "trimmed (10 s clip)": folder / f"{key}_clip.mp4",
-         "contained (8 s amid other footage)": folder / f"{key}_inside.mp4"}
-    ffmpeg("-i", str(source), "-vf", "scale=320:180", "-c:v", "libx264", "-b:v", "200k",
-           str(v["re-encoded 320x180 200 kbit/s"]))
-    ffmpeg("-i", str(source), "-vf", "scale=320:180", "-c:v", "libx264", "-b:v", "200k", "-r", "15",
-           str(v["same, and 15 frames/s"]))
-    ffmpeg("-ss", "5", "-i", str(source), "-t", "10", "-c:v", "libx264", "-preset", "veryfast", str(v["trimmed (10 s clip)"]))
-    ffmpeg("-i", str(other), "-ss", "4", "-i", str(source), "-filter_complex",
-           "[0:v]trim=0:6,setpts=PTS-STARTPTS[a];[1:v]trim=0:8,setpts=PTS-STARTPTS[b];"
-           "[0:v]trim=10:16,setpts=PTS-STARTPTS[c];[a][b][c]concat=n=3:v=1[out]",
-           "-map", "[out]", "-c:v", "libx264", "-preset", "veryfast", str(v["contained (8 s amid other footage)"]))
+    v = {
+        "re-encoded 320x180 200 kbit/s": folder / f"{key}_small.mp4",
+        "same, and 15 frames/s": folder / f"{key}_small15.mp4",
+        "trimmed (10 s clip)": folder / f"{key}_clip.mp4",
+        "contained (8 s amid other footage)": folder / f"{key}_inside.mp4",
+    }
+    ffmpeg(
+        "-i",
+        str(source),
+        "-vf",
+        "scale=320:180",
+        "-c:v",
+        "libx264",
+        "-b:v",
+        "200k",
+        str(v["re-encoded 320x180 200 kbit/s"]),
+    )
+    ffmpeg(
+        "-i",
+        str(source),
+        "-vf",
+        "scale=320:180",
+        "-c:v",
+        "libx264",
+        "-b:v",
+        "200k",
+        "-r",
+        "15",
+        str(v["same, and 15 frames/s"]),
+    )
+    ffmpeg(
+        "-ss",
+        "5",
+        "-i",
+        str(source),
+        "-t",
+        "10",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        str(v["trimmed (10 s clip)"]),
+    )
+    ffmpeg(
+        "-i",
+        str(other),
+        "-ss",
+        "4",
+        "-i",
+        str(source),
+        "-filter_complex",
+        "[0:v]trim=0:6,setpts=PTS-STARTPTS[a];[1:v]trim=0:8,setpts=PTS-STARTPTS[b];"
+        "[0:v]trim=10:16,setpts=PTS-STARTPTS[c];[a][b][c]concat=n=3:v=1[out]",
+        "-map",
+        "[out]",
+        "-c:v",
+        "libx264",
+        "-preset",
+        "veryfast",
+        str(v["contained (8 s amid other footage)"]),
+    )
     return v
 
 
 def frame_count(path: Path) -> int:
-    out = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
-                          "stream=nb_read_frames", "-of", "csv=p=0", str(path)], capture_output=True, text=True)
+    out = subprocess.run(
+        [
+            "ffprobe",
+            "-v",
+            "error",
+            "-count_frames",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=nb_read_frames",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+    )
     return int(out.stdout.strip())
 
 
@@ -100,31 +203,47 @@ def bench_video(folder: Path, n: int, seconds: int) -> None:
     duration = seconds * len(videos)
     t = time.perf_counter()
     for p in videos.values():
-        subprocess.run(["ffmpeg", "-v", "error", "-nostdin", "-i", str(p), "-an", "-f", "null", "-"], check=True)
+        subprocess.run(
+            ["ffmpeg", "-v", "error", "-nostdin", "-i", str(p), "-an", "-f", "null", "-"], check=True
+        )
     decode = time.perf_counter() - t
     t = time.perf_counter()
     hashes = {k: hash_video(p) for k, p in videos.items()}
     hashing = time.perf_counter() - t
     print(f"\n## vPDQ hashing ({len(videos)} videos, {duration} s, {frames} frames, 640x360 H.264)\n")
     print("| step | seconds | frames/s | x real time |\n|---|---:|---:|---:|")
-    print(f"| FFmpeg decode alone (reference) | {decode:.2f} | {frames / decode:,.0f} | {duration / decode:.0f} |")
-    print(f"| vPDQ hash (decode + PDQ of 1 frame/s) | {hashing:.2f} | {frames / hashing:,.0f} | "
-          f"{duration / hashing:.0f} |")
+    print(
+        f"| FFmpeg decode alone (reference) | {decode:.2f} | {frames / decode:,.0f} | {duration / decode:.0f} |"
+    )
+    print(
+        f"| vPDQ hash (decode + PDQ of 1 frame/s) | {hashing:.2f} | {frames / hashing:,.0f} | "
+        f"{duration / hashing:.0f} |"
+    )
     bank = [(k, hashes[k]) for k in videos if k.startswith("v")]
     index = VideoIndex(bank)
     print("\n## vPDQ match recall and false matches\n")
-    print("| query | queries | matched its bank video | query % (mean) | compared % (mean) | other bank videos matched |")
+    print(
+        "| query | queries | matched its bank video | query % (mean) | compared % (mean) | other bank videos matched |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     rows: dict[str, list[tuple[bool, float, float, int]]] = {}
     for i, (key, _) in enumerate(bank):
         for kind, path in variants(folder, key, videos[key], videos[f"u{i % len(UNRELATED)}"]).items():
             found = [m for m in index.search(hash_video(path)) if m.is_match()]
             own = [m for m in found if m.key == key]
-            rows.setdefault(kind, []).append((bool(own), own[0].query_match_percent if own else 0.0,
-                                              own[0].compared_match_percent if own else 0.0, len(found) - len(own)))
+            rows.setdefault(kind, []).append(
+                (
+                    bool(own),
+                    own[0].query_match_percent if own else 0.0,
+                    own[0].compared_match_percent if own else 0.0,
+                    len(found) - len(own),
+                )
+            )
     for kind, found in rows.items():
-        print(f"| {kind} | {len(found)} | {sum(f[0] for f in found)} | {np.mean([f[1] for f in found]):.0f} | "
-              f"{np.mean([f[2] for f in found]):.0f} | {sum(f[3] for f in found)} |")
+        print(
+            f"| {kind} | {len(found)} | {sum(f[0] for f in found)} | {np.mean([f[1] for f in found]):.0f} | "
+            f"{np.mean([f[2] for f in found]):.0f} | {sum(f[3] for f in found)} |"
+        )
     false = sum(1 for k in videos if k.startswith("u") for m in index.search(hashes[k]) if m.is_match())
     print(f"| unrelated | {len(UNRELATED)} | - | - | - | {false} |")
 
@@ -145,8 +264,10 @@ def bench_ocr(folder: Path, repeat: int) -> None:
     if not ocr.available():
         print("\nOCR: Tesseract not installed, skipped")
         return
-    print(f"\n## OCR (Tesseract {subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]}"
-          f", 1000x400 posters, {repeat} per script)\n")
+    print(
+        f"\n## OCR (Tesseract {subprocess.run(['tesseract', '--version'], capture_output=True, text=True).stdout.split()[1]}"
+        f", 1000x400 posters, {repeat} per script)\n"
+    )
     print("| script | languages | images/s | PDQ images/s (reference) | CER |\n|---|---|---:|---:|---:|")
     for name, (lang, text) in SCRIPTS.items():
         paths = []

@@ -72,7 +72,7 @@ def make_queries(bank: np.ndarray, q: int, rng: np.random.Generator) -> np.ndarr
 
 
 def pairs_from_ranges(lims: np.ndarray, ids: np.ndarray) -> set[tuple[int, int]]:
-    return {(qi, int(i)) for qi in range(len(lims) - 1) for i in ids[lims[qi]:lims[qi + 1]]}
+    return {(qi, int(i)) for qi in range(len(lims) - 1) for i in ids[lims[qi] : lims[qi + 1]]}
 
 
 def bench(kind: str, n: int, n_queries: int, n_slow: int, seed: int = 1) -> list[dict]:
@@ -93,8 +93,9 @@ def bench(kind: str, n: int, n_queries: int, n_slow: int, seed: int = 1) -> list
     lims, _, ids = flat.range_search(slow, RADIUS + 1)  # faiss: distance < radius
     qps = n_slow / (time.perf_counter() - t)
     gold = pairs_from_ranges(lims, ids)
-    rows.append({"index": "faiss-flat", "build_s": build, "qps": qps, "mem_mb": mem, "recall": 1.0,
-                 "queries": n_slow})
+    rows.append(
+        {"index": "faiss-flat", "build_s": build, "qps": qps, "mem_mb": mem, "recall": 1.0, "queries": n_slow}
+    )
     del flat
 
     # threatexchange PDQIndex (faiss multi-hash)
@@ -110,8 +111,16 @@ def bench(kind: str, n: int, n_queries: int, n_slow: int, seed: int = 1) -> list
     lims, _, ids = tx.index.faiss_index.range_search(slow, RADIUS + 1)
     qps = n_slow / (time.perf_counter() - t)
     found = pairs_from_ranges(lims, ids)
-    rows.append({"index": "tx-PDQIndex", "build_s": build, "qps": qps, "mem_mb": mem,
-                 "recall": len(found & gold) / max(len(gold), 1), "queries": n_slow})
+    rows.append(
+        {
+            "index": "tx-PDQIndex",
+            "build_s": build,
+            "qps": qps,
+            "mem_mb": mem,
+            "recall": len(found & gold) / max(len(gold), 1),
+            "queries": n_slow,
+        }
+    )
     del tx, hexes, q_hex
 
     # OpenIRU
@@ -126,9 +135,18 @@ def bench(kind: str, n: int, n_queries: int, n_slow: int, seed: int = 1) -> list
     qps = n_queries / (time.perf_counter() - t)
     keep = result.query < n_slow
     mine = set(zip(result.query[keep].tolist(), result.index[keep].tolist(), strict=True))
-    rows.append({"index": "openiru", "build_s": build, "qps": qps, "mem_mb": mem,
-                 "recall": len(mine & gold) / max(len(gold), 1), "queries": n_queries,
-                 "exact": mine == gold, "matches": len(gold)})
+    rows.append(
+        {
+            "index": "openiru",
+            "build_s": build,
+            "qps": qps,
+            "mem_mb": mem,
+            "recall": len(mine & gold) / max(len(gold), 1),
+            "queries": n_queries,
+            "exact": mine == gold,
+            "matches": len(gold),
+        }
+    )
     return rows
 
 
@@ -147,8 +165,22 @@ def cli_bench(n_bank: int, n_queries: int) -> None:
         Path(str(db) + suffix).unlink(missing_ok=True)
     subprocess.run(["rm", "-rf", str(db) + ".cache"], check=True)
     exe = str(Path(sys.executable).with_name("openiru"))
-    wall, cpu, _ = timed([exe, "bank", "import", str(bank_file), "--bank", "bench", "--kind", "pdq", "--format",
-                           "plain", "--db", str(db)])
+    wall, cpu, _ = timed(
+        [
+            exe,
+            "bank",
+            "import",
+            str(bank_file),
+            "--bank",
+            "bench",
+            "--kind",
+            "pdq",
+            "--format",
+            "plain",
+            "--db",
+            str(db),
+        ]
+    )
     print(f"openiru bank import of {n_bank:,} PDQ hashes: {wall:.1f} s wall, {cpu:.1f} s CPU")
     cpu, t = time.process_time(), time.perf_counter()
     flat = faiss.IndexBinaryFlat(256)
@@ -157,15 +189,20 @@ def cli_bench(n_bank: int, n_queries: int) -> None:
     ref_wall, ref_cpu = time.perf_counter() - t, time.process_time() - cpu
     gold = len(ids)
     del flat
-    print(f"reference: faiss IndexBinaryFlat build + range search, {n_queries:,} queries vs {n_bank:,}: "
-          f"{ref_wall:.1f} s wall, {ref_cpu:.1f} s CPU; {gold:,} matches")
+    print(
+        f"reference: faiss IndexBinaryFlat build + range search, {n_queries:,} queries vs {n_bank:,}: "
+        f"{ref_wall:.1f} s wall, {ref_cpu:.1f} s CPU; {gold:,} matches"
+    )
     cmd = [exe, "match", "--from-file", str(query_file), "--kind", "pdq", "--json", "--db", str(db)]
     for label in ("first run: builds the mapped index", "later run: maps the index"):
         wall, cpu, out = timed(cmd)
         matched = out.count(b'"distance"')
-        print(f"openiru match {n_queries:,} hashes vs {n_bank:,} ({label}): {wall:.1f} s wall, {cpu:.1f} s CPU, "
-              f"start-up included; {matched:,} matches ({'exact' if matched == gold else 'DIFFERS'}); "
-              f"faiss/openiru: {ref_wall / wall:.1f}x wall, {ref_cpu / cpu:.1f}x CPU", flush=True)
+        print(
+            f"openiru match {n_queries:,} hashes vs {n_bank:,} ({label}): {wall:.1f} s wall, {cpu:.1f} s CPU, "
+            f"start-up included; {matched:,} matches ({'exact' if matched == gold else 'DIFFERS'}); "
+            f"faiss/openiru: {ref_wall / wall:.1f}x wall, {ref_cpu / cpu:.1f}x CPU",
+            flush=True,
+        )
 
 
 def main() -> None:
@@ -183,8 +220,11 @@ def main() -> None:
     for n in args.sizes:
         for kind in ("random", "clustered"):
             for row in bench(kind, n, args.queries, args.slow_queries):
-                print(f"{kind + ' ' + format(n, ','):>22} {row['index']:>12} {row['build_s']:8.2f} "
-                      f"{row['qps']:10,.0f} {row['mem_mb']:10.1f} {row['recall']:7.4f}", flush=True)
+                print(
+                    f"{kind + ' ' + format(n, ','):>22} {row['index']:>12} {row['build_s']:8.2f} "
+                    f"{row['qps']:10,.0f} {row['mem_mb']:10.1f} {row['recall']:7.4f}",
+                    flush=True,
+                )
     if args.cli:
         cli_bench(1_000_000, args.queries)
 

@@ -55,7 +55,9 @@ def child(cmd: list[str]) -> tuple[float, float, float, bytes]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--posts", type=int, default=1_000_000, help="posts in the generated store")
-    parser.add_argument("--store", type=Path, help="the store's file (default benchmarks/out/graph_posts_N_s1.db)")
+    parser.add_argument(
+        "--store", type=Path, help="the store's file (default benchmarks/out/graph_posts_N_s1.db)"
+    )
     args = parser.parse_args()
     store = args.store or OUT / f"graph_posts_{args.posts}_s1.db"
     if not store.exists():
@@ -73,11 +75,15 @@ def main() -> None:
     ref_wall, ref_cpu, ref_peak, ref_out = child([sys.executable, "-c", READ, str(store)])
     n_posts, n_edges = map(int, ref_out.split())
     print(f"store {store.name}: {n_posts:,} posts, {n_edges:,} resolved edges")
-    print(f"reference: sqlite3 fetchall of the posts' and edges' columns: {ref_wall:.2f} s wall, {ref_cpu:.2f} s CPU, "
-          f"peak {ref_peak:,.0f} MB")
-    print(f"openiru accounts --json --top 100: {wall:.2f} s wall, {cpu:.2f} s CPU, peak {peak:,.0f} MB "
-          f"({wall / ref_wall:.1f}x wall, {cpu / ref_cpu:.1f}x CPU of the reference); "
-          f"top: {[r['account_id'] for r in records[:5]]}")
+    print(
+        f"reference: sqlite3 fetchall of the posts' and edges' columns: {ref_wall:.2f} s wall, {ref_cpu:.2f} s CPU, "
+        f"peak {ref_peak:,.0f} MB"
+    )
+    print(
+        f"openiru accounts --json --top 100: {wall:.2f} s wall, {cpu:.2f} s CPU, peak {peak:,.0f} MB "
+        f"({wall / ref_wall:.1f}x wall, {cpu / ref_cpu:.1f}x CPU of the reference); "
+        f"top: {[r['account_id'] for r in records[:5]]}"
+    )
     print(f"target <= 10 s and <= 2,048 MB: {'met' if wall <= 10 and peak <= 2048 else 'NOT met'}")
 
 

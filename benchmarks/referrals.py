@@ -68,8 +68,12 @@ class GeneratedPosts(Source):
         for i in range(50):
             yield Account(AccountKey("x", str(1000 + i)), handle=f"acct{i}")
         for i in range(self.n):
-            yield Post(PostKey("x", str(i + 1)), AccountKey("x", str(1000 + i % 50)), t0,
-                       text=f"placeholder statement {i}")
+            yield Post(
+                PostKey("x", str(i + 1)),
+                AccountKey("x", str(1000 + i % 50)),
+                t0,
+                text=f"placeholder statement {i}",
+            )
 
 
 def _seed(engine: sa.Engine, n: int) -> list[str]:
@@ -103,8 +107,12 @@ def bench_workflow(url: str, n: int) -> dict[str, float]:
     verify_s = time.perf_counter() - start
     assert result.ok
     engine.dispose()
-    return {"referrals_per_s": n / workflow_s, "list_s": list_s, "audit_entries": result.entries,
-            "audit_verify_s": verify_s}
+    return {
+        "referrals_per_s": n / workflow_s,
+        "list_s": list_s,
+        "audit_entries": result.entries,
+        "audit_verify_s": verify_s,
+    }
 
 
 def bench_audit(url: str, m: int) -> dict[str, float]:
@@ -119,8 +127,11 @@ def bench_audit(url: str, m: int) -> dict[str, float]:
     verify_s = time.perf_counter() - start
     assert result.ok and result.entries == m
     with engine.connect() as conn:
-        rows = conn.execute(sa.text("select seq, at, actor, action, object_type, object_id, details "
-                                    "from audit_log order by seq")).all()
+        rows = conn.execute(
+            sa.text(
+                "select seq, at, actor, action, object_type, object_id, details from audit_log order by seq"
+            )
+        ).all()
     engine.dispose()
     start = time.perf_counter()
     prev = "0" * 64
@@ -141,18 +152,34 @@ def bench_stix(url: str) -> dict[str, float]:
     objects = []
     for item in items:  # the same SCOs and a report, as plain dicts
         t = item["target"]
-        objects.append({"type": "url", "spec_version": "2.1", "id": f"url--{uuid.uuid4()}", "value": t["url"]})
-        objects.append({"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
-                        "name": item["referral"]["reference"], "published": item["referral"]["created_at"],
-                        "object_refs": [objects[-1]["id"]]})
+        objects.append(
+            {"type": "url", "spec_version": "2.1", "id": f"url--{uuid.uuid4()}", "value": t["url"]}
+        )
+        objects.append(
+            {
+                "type": "report",
+                "spec_version": "2.1",
+                "id": f"report--{uuid.uuid4()}",
+                "name": item["referral"]["reference"],
+                "published": item["referral"]["created_at"],
+                "object_refs": [objects[-1]["id"]],
+            }
+        )
     plain = json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects})
     plain_s = time.perf_counter() - start
     start = time.perf_counter()
     valid = validate_string(text, ValidationOptions(version="2.1")).is_valid
     validate_s = time.perf_counter() - start
     engine.dispose()
-    return {"items": len(items), "stix2_s": ours_s, "plain_json_s": plain_s, "validator_s": validate_s,
-            "valid": float(valid), "bytes": len(text), "plain_bytes": len(plain)}
+    return {
+        "items": len(items),
+        "stix2_s": ours_s,
+        "plain_json_s": plain_s,
+        "validator_s": validate_s,
+        "valid": float(valid),
+        "bytes": len(text),
+        "plain_bytes": len(plain),
+    }
 
 
 def _pg_url() -> str | None:
@@ -179,11 +206,15 @@ def main() -> None:
     if pg:
         dbs["postgresql"] = pg
     print(f"workflow: {args.referrals} referrals created, approved (four-eyes) and sent (portal, evidence)")
-    print(f"{'database':12} {'referrals/s':>12} {'list all (s)':>13} {'audit entries':>14} {'verify (s)':>11}")
+    print(
+        f"{'database':12} {'referrals/s':>12} {'list all (s)':>13} {'audit entries':>14} {'verify (s)':>11}"
+    )
     for name, url in dbs.items():
         r = bench_workflow(url, args.referrals)
-        print(f"{name:12} {r['referrals_per_s']:12.1f} {r['list_s']:13.2f} {r['audit_entries']:14.0f} "
-              f"{r['audit_verify_s']:11.2f}")
+        print(
+            f"{name:12} {r['referrals_per_s']:12.1f} {r['list_s']:13.2f} {r['audit_entries']:14.0f} "
+            f"{r['audit_verify_s']:11.2f}"
+        )
     print(f"\naudit chain: {args.audit} entries")
     print(f"{'database':12} {'append/s':>10} {'verify/s':>10} {'hashlib only/s':>15}")
     for name in dbs:
@@ -191,7 +222,9 @@ def main() -> None:
         if not url:
             continue
         r = bench_audit(url, args.audit)
-        print(f"{name:12} {r['append_per_s']:10.0f} {r['verify_per_s']:10.0f} {r['bare_hashlib_per_s']:15.0f}")
+        print(
+            f"{name:12} {r['append_per_s']:10.0f} {r['verify_per_s']:10.0f} {r['bare_hashlib_per_s']:15.0f}"
+        )
     s = bench_stix(dbs["sqlite"])
     print(f"\nSTIX export of {s['items']:.0f} referred items")
     print(f"{'builder':28} {'seconds':>8} {'bytes':>10}")

@@ -101,14 +101,19 @@ def main() -> None:
             conn.execute(sa.text(f'DROP DATABASE "{NAME}" WITH (FORCE)'))
         if not exists or not args.reuse:
             conn.execute(sa.text(f'CREATE DATABASE "{NAME}"'))
-            print(f"fill: {fill(url, args.posts, args.referrals):.1f} s for {args.posts:,} posts, "
-                  f"{args.referrals:,} referrals")
+            print(
+                f"fill: {fill(url, args.posts, args.referrals):.1f} s for {args.posts:,} posts, "
+                f"{args.referrals:,} referrals"
+            )
     engine = open_database(url)
     try:
         with engine.connect() as conn:
             t = time.perf_counter()
-            n = conn.execute(sa.text("SELECT count(*) FROM posts WHERE timestamp >= '2026-01-01' "
-                                     "AND timestamp < '2027-01-01'")).scalar()
+            n = conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM posts WHERE timestamp >= '2026-01-01' AND timestamp < '2027-01-01'"
+                )
+            ).scalar()
             floor = time.perf_counter() - t
         t = time.perf_counter()
         s = statistics(engine, Filters(*reports.year_range(2026)))
@@ -126,9 +131,11 @@ def main() -> None:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{NAME}" WITH (FORCE)'))
         admin.dispose()
     f = doc.figures
-    print(f"posts in 2026: {n:,}; items referred {f['items_referred']:,}; removal rate {f['removal_rate']}; "
-          f"items assessed {f['items_assessed']:,}; PDF {len(pdf):,} bytes; statistics posts "
-          f"{s['posts_collected']:,}")
+    print(
+        f"posts in 2026: {n:,}; items referred {f['items_referred']:,}; removal rate {f['removal_rate']}; "
+        f"items assessed {f['items_assessed']:,}; PDF {len(pdf):,} bytes; statistics posts "
+        f"{s['posts_collected']:,}"
+    )
     print("| step | seconds |\n|---|---|")
     print(f"| count(*) of the year's posts (floor) | {floor:.2f} |")
     print(f"| openiru statistics (whole year) | {stat_s:.2f} |")

@@ -56,10 +56,23 @@ def write_posts(folder: Path, n: int, files: int) -> None:
     for f in range(files):
         with (folder / f"part{f:02d}.jsonl").open("wb") as fh:
             for i in range(f * per, min(n, (f + 1) * per)):
-                text = (f"{OUTLETS[i % 200]} item {i} placeholder" if i % 3 == 0
-                        else f"neutral placeholder text number {i} about the weather")
-                fh.write(orjson.dumps({"platform": "x", "id": str(i), "author_id": f"a{i % 997}", "text": text,
-                                       "timestamp": "2024-01-01T00:00:00Z"}) + b"\n")
+                text = (
+                    f"{OUTLETS[i % 200]} item {i} placeholder"
+                    if i % 3 == 0
+                    else f"neutral placeholder text number {i} about the weather"
+                )
+                fh.write(
+                    orjson.dumps(
+                        {
+                            "platform": "x",
+                            "id": str(i),
+                            "author_id": f"a{i % 997}",
+                            "text": text,
+                            "timestamp": "2024-01-01T00:00:00Z",
+                        }
+                    )
+                    + b"\n"
+                )
 
 
 class Database:
@@ -89,9 +102,16 @@ class Workers:
     """K detect workers; their stderr lines collected by threads."""
 
     def __init__(self, k: int, url: str, nats_url: str, env: dict[str, str]) -> None:
-        self.procs = [subprocess.Popen([*OPENIRU, "worker", "--role", "detect", "--db", url, "--nats", nats_url,
-                                        "--fetch", "2"], env=env, stderr=subprocess.PIPE,
-                                       stdout=subprocess.DEVNULL, text=True) for _ in range(k)]
+        self.procs = [
+            subprocess.Popen(
+                [*OPENIRU, "worker", "--role", "detect", "--db", url, "--nats", nats_url, "--fetch", "2"],
+                env=env,
+                stderr=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                text=True,
+            )
+            for _ in range(k)
+        ]
         self.lines: list[str] = []
         self.ready = threading.Semaphore(0)
         for p in self.procs:
@@ -114,7 +134,9 @@ class Workers:
             p.wait(timeout=60)
 
     def latencies(self) -> list[float]:
-        return [float(x.split(" posts ")[1].split(" s after")[0]) for x in self.lines if x.startswith("scanned")]
+        return [
+            float(x.split(" posts ")[1].split(" s after")[0]) for x in self.lines if x.startswith("scanned")
+        ]
 
 
 def wait_scanned(db: Database, n: int, limit: float = 600) -> float:
@@ -138,8 +160,11 @@ def reference(folder: Path, lexicon: Path, n: int) -> float:
     db = Database(lexicon)
     try:
         t = time.perf_counter()
-        subprocess.run([*OPENIRU, "ingest", *parts(folder), "--format", "jsonl", "--db", db.url], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [*OPENIRU, "ingest", *parts(folder), "--format", "jsonl", "--db", db.url],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         wall = time.perf_counter() - t
         assert db.scanned() == n
         return wall
@@ -153,8 +178,13 @@ def queued(folder: Path, lexicon: Path, n: int, k: int, nats_url: str) -> tuple[
     workers = Workers(k, db.url, nats_url, env)
     try:
         t = time.perf_counter()
-        subprocess.run([*OPENIRU, "ingest", *parts(folder), "--format", "jsonl", "--db", db.url, "--nats", nats_url],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+        subprocess.run(
+            [*OPENIRU, "ingest", *parts(folder), "--format", "jsonl", "--db", db.url, "--nats", nats_url],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
         published = time.perf_counter()
         done = wait_scanned(db, n)
         return done - t, done - published
@@ -163,8 +193,9 @@ def queued(folder: Path, lexicon: Path, n: int, k: int, nats_url: str) -> tuple[
         db.close()
 
 
-def latency(folder: Path, lexicon: Path, n: int, rate: int, seconds: float, batch: int,
-            nats_url: str) -> tuple[list[float], float]:
+def latency(
+    folder: Path, lexicon: Path, n: int, rate: int, seconds: float, batch: int, nats_url: str
+) -> tuple[list[float], float]:
     db = Database(lexicon)
     prefix = f"l{uuid.uuid4().hex[:8]}"
     for part in sorted(folder.glob("*.jsonl")):  # stored, unscanned
@@ -179,7 +210,7 @@ def latency(folder: Path, lexicon: Path, n: int, rate: int, seconds: float, batc
         start = time.perf_counter()
         for i in range(0, len(keys), batch):
             await asyncio.sleep(max(0.0, start + i / rate - time.perf_counter()))
-            await js.publish(topo.subject, stream.encode_keys(keys[i:i + batch]), stream=topo.stream)
+            await js.publish(topo.subject, stream.encode_keys(keys[i : i + batch]), stream=topo.stream)
         await nc.close()
         return time.perf_counter() - start
 
@@ -212,25 +243,38 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="openiru-scale-") as tmp:
         folder, lexicon = Path(tmp) / "posts", Path(tmp) / "lexicon.csv"
         write_posts(folder, args.posts, args.files)
-        lexicon.write_text("term,language,kind,label\n" + "".join(f"{o},en,outlet,org\n" for o in OUTLETS),
-                           encoding="utf-8")
+        lexicon.write_text(
+            "term,language,kind,label\n" + "".join(f"{o},en,outlet,org\n" for o in OUTLETS), encoding="utf-8"
+        )
         server = NatsServer(Path(tmp) / "nats")
         server.start()
         try:
-            print(f"{args.posts} posts in {args.files} JSONL files; PostgreSQL; {os.cpu_count()} cores; load average "
-                  f"{os.getloadavg()[0]:.1f} at the start\n")
+            print(
+                f"{args.posts} posts in {args.files} JSONL files; PostgreSQL; {os.cpu_count()} cores; load average "
+                f"{os.getloadavg()[0]:.1f} at the start\n"
+            )
             print("| run | wall s | posts/s end to end | detection s after last publish |")
             print("|---|---:|---:|---:|")
             ref = reference(folder, lexicon, args.posts)
-            print(f"| reference: one process, ingest + scan | {ref:.2f} | {args.posts / ref:,.0f} | - |", flush=True)
+            print(
+                f"| reference: one process, ingest + scan | {ref:.2f} | {args.posts / ref:,.0f} | - |",
+                flush=True,
+            )
             for k in (int(x) for x in args.workers.split(",")):
                 wall, tail = queued(folder, lexicon, args.posts, k, server.url)
-                print(f"| ingest --nats + {k} worker{'s' if k > 1 else ''} | {wall:.2f} | {args.posts / wall:,.0f} "
-                      f"| {tail:.2f} |", flush=True)
-            lat, achieved = latency(folder, lexicon, args.posts, args.rate, args.seconds, args.batch, server.url)
-            print(f"\nlatency, publish -> committed scan, 2 workers, {achieved:,.0f} posts/s published in messages "
-                  f"of {args.batch} ({len(lat)} messages): p50 {pct(lat, 0.5):.3f} s, p99 {pct(lat, 0.99):.3f} s, "
-                  f"max {max(lat):.3f} s; load average {os.getloadavg()[0]:.1f} at the end")
+                print(
+                    f"| ingest --nats + {k} worker{'s' if k > 1 else ''} | {wall:.2f} | {args.posts / wall:,.0f} "
+                    f"| {tail:.2f} |",
+                    flush=True,
+                )
+            lat, achieved = latency(
+                folder, lexicon, args.posts, args.rate, args.seconds, args.batch, server.url
+            )
+            print(
+                f"\nlatency, publish -> committed scan, 2 workers, {achieved:,.0f} posts/s published in messages "
+                f"of {args.batch} ({len(lat)} messages): p50 {pct(lat, 0.5):.3f} s, p99 {pct(lat, 0.99):.3f} s, "
+                f"max {max(lat):.3f} s; load average {os.getloadavg()[0]:.1f} at the end"
+            )
         finally:
             server.stop()
 

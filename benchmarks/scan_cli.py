@@ -41,31 +41,52 @@ sys.path.insert(0, str(Path(__file__).parent))
 from ingest import OUT, _accounts, tweet, write_twarc2  # noqa: E402
 from ingest_cli import OPENIRU, run  # noqa: E402
 
-TERMS = [("bulletin mirror", "en", "term"), ("relay sample", "en", "term"), ("Tag7", "en", "hashtag"),
-         ("outlet7.example", "en", "outlet"), ("statement archive", "en", "term"),
-         ("бюллетень", "ru", "term"), ("зеркало архива", "ru", "term"), ("нейтральный", "ru", "term"),
-         ("ретранслятор", "ru", "term"), ("образец", "ru", "term"),
-         ("نشرة", "ar", "term"), ("مرآة الأرشيف", "ar", "term"), ("محايد", "ar", "term"), ("عينة", "ar", "term"),
-         ("بيان", "ar", "term")]
+TERMS = [
+    ("bulletin mirror", "en", "term"),
+    ("relay sample", "en", "term"),
+    ("Tag7", "en", "hashtag"),
+    ("outlet7.example", "en", "outlet"),
+    ("statement archive", "en", "term"),
+    ("бюллетень", "ru", "term"),
+    ("зеркало архива", "ru", "term"),
+    ("нейтральный", "ru", "term"),
+    ("ретранслятор", "ru", "term"),
+    ("образец", "ru", "term"),
+    ("نشرة", "ar", "term"),
+    ("مرآة الأرشيف", "ar", "term"),
+    ("محايد", "ar", "term"),
+    ("عينة", "ar", "term"),
+    ("بيان", "ar", "term"),
+]
 NEW_TERM = ("neutral outlet", "en", "term")
 
 
 def stored_results(url: str) -> tuple[set[tuple[object, ...]], set[tuple[object, ...]]]:
     """Every hit (post, matcher, item, term, span, suppressed) and alert (post, status) in the database."""
     with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-        hits = set(db.execute("SELECT platform, post_id, matcher, item_id, term, span_start, span_end, suppressed "
-                              "FROM detect_hits"))
+        hits = set(
+            db.execute(
+                "SELECT platform, post_id, matcher, item_id, term, span_start, span_end, suppressed "
+                "FROM detect_hits"
+            )
+        )
         alerts = set(db.execute("SELECT platform, post_id, status FROM detect_alerts"))
     return hits, alerts
 
 
 def write_rules(folder: Path, tweets: int, seed: int = 7) -> dict[str, Path]:
     rng = random.Random(seed)
-    files = {"pdq": folder / "pdq.txt", "urls": folder / "urls.txt", "known": folder / "known.jsonl",
-             "lexicon": folder / "lexicon.csv", "new_term": folder / "new_term.csv"}
+    files = {
+        "pdq": folder / "pdq.txt",
+        "urls": folder / "urls.txt",
+        "known": folder / "known.jsonl",
+        "lexicon": folder / "lexicon.csv",
+        "new_term": folder / "new_term.csv",
+    }
     files["pdq"].write_text("".join(f"{rng.getrandbits(256):064x}\n" for _ in range(10_000)))
-    files["urls"].write_text("".join(f"https://outlet{k % 50}.example/a/{k}\n"
-                                     for k in rng.sample(range(tweets * 10), 1000)))
+    files["urls"].write_text(
+        "".join(f"https://outlet{k % 50}.example/a/{k}\n" for k in rng.sample(range(tweets * 10), 1000))
+    )
     accounts = _accounts(tweets)
     with open(files["known"], "w", encoding="utf-8") as fh:
         for k in range(1000):
@@ -75,8 +96,9 @@ def write_rules(folder: Path, tweets: int, seed: int = 7) -> dict[str, Path]:
                 text = " ".join(f"w{rng.randrange(10**6)}" for _ in range(12))
             fh.write(json.dumps({"id": f"k{k}", "text": text, "language": "en", "label": "bench"}) + "\n")
     header = "term,language,kind,label\n"
-    files["lexicon"].write_text(header + "".join(f"{t},{lang},{kind},bench\n" for t, lang, kind in TERMS),
-                                encoding="utf-8")
+    files["lexicon"].write_text(
+        header + "".join(f"{t},{lang},{kind},bench\n" for t, lang, kind in TERMS), encoding="utf-8"
+    )
     files["new_term"].write_text(header + "{},{},{},bench\n".format(*NEW_TERM), encoding="utf-8")
     return files
 
@@ -85,24 +107,31 @@ def once(path: Path, tmp: Path, files: dict[str, Path], workers: int, src: str |
     url = f"sqlite:///{tmp / f'scan_{os.getpid()}_{len(list(tmp.iterdir()))}.db'}"
     env_src = src
     out: dict[str, float] = {}
-    out["ingest_wall"], out["ingest_cpu"], text = run([OPENIRU, "ingest", str(path), "--db", url, "--json"], env_src)
+    out["ingest_wall"], out["ingest_cpu"], text = run(
+        [OPENIRU, "ingest", str(path), "--db", url, "--json"], env_src
+    )
     out["posts"] = json.loads(text)[0]["posts"]
-    for argv in (["bank", "import", str(files["pdq"]), "--bank", "pdq-bank", "--kind", "pdq"],
-                 ["bank", "import", str(files["urls"]), "--bank", "url-bank", "--kind", "url"],
-                 ["known-texts", "import", str(files["known"])],
-                 ["lexicon", "import", str(files["lexicon"]), "--name", "bench"]):
+    for argv in (
+        ["bank", "import", str(files["pdq"]), "--bank", "pdq-bank", "--kind", "pdq"],
+        ["bank", "import", str(files["urls"]), "--bank", "url-bank", "--kind", "url"],
+        ["known-texts", "import", str(files["known"])],
+        ["lexicon", "import", str(files["lexicon"]), "--name", "bench"],
+    ):
         run([OPENIRU, *argv, "--db", url], env_src)
     os.environ["OPENIRU_SCAN_WORKERS"] = str(workers)
     out["scan_wall"], out["scan_cpu"], text = run([OPENIRU, "scan", "--json", "--db", url], env_src)
     scanned = json.loads(text)
     out["scan_posts"], out["hits"], out["alerts"] = scanned["posts"], scanned["hits"], scanned["alerts"]
-    out["term_wall"], _, _ = run([OPENIRU, "lexicon", "import", str(files["new_term"]), "--name", "bench",
-                                  "--db", url], env_src)
+    out["term_wall"], _, _ = run(
+        [OPENIRU, "lexicon", "import", str(files["new_term"]), "--name", "bench", "--db", url], env_src
+    )
     out["rescan_wall"], out["rescan_cpu"], text = run([OPENIRU, "scan", "--json", "--db", url], env_src)
     rescanned = json.loads(text)
     out["rescan_posts"], out["rescan_hits"] = rescanned["posts"], rescanned["hits"]
     indexed = stored_results(url)
-    out["full_wall"], out["full_cpu"], text = run([OPENIRU, "scan", "--rescan", "--json", "--db", url], env_src)
+    out["full_wall"], out["full_cpu"], text = run(
+        [OPENIRU, "scan", "--rescan", "--json", "--db", url], env_src
+    )
     full = json.loads(text)
     out["full_posts"], out["full_hits"], out["full_alerts"] = full["posts"], full["hits"], full["alerts"]
     out["same_results"] = float(stored_results(url) == indexed)
@@ -111,7 +140,9 @@ def once(path: Path, tmp: Path, files: dict[str, Path], workers: int, src: str |
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--tweets", type=int, default=30_000)
     parser.add_argument("--runs", type=int, default=1)
     parser.add_argument("--workers", type=int, default=1, help="OPENIRU_SCAN_WORKERS for the scans")
@@ -134,27 +165,56 @@ def main() -> None:
         for proc in spinners:
             proc.kill()
             proc.wait()
-    print(f"{path.name}: {args.tweets:,} tweets; runs {args.runs}, scan workers {args.workers}, busy {args.busy}, "
-          f"load average now {os.getloadavg()[0]:.1f}")
-    print(f"{'checkout':<22} {'step':<34} {'wall s':>7} {'CPU s':>7} {'posts':>7} {'posts/s':>8} {'hits':>7} "
-          f"{'alerts':>7} {'x ingest':>9}")
+    print(
+        f"{path.name}: {args.tweets:,} tweets; runs {args.runs}, scan workers {args.workers}, busy {args.busy}, "
+        f"load average now {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"{'checkout':<22} {'step':<34} {'wall s':>7} {'CPU s':>7} {'posts':>7} {'posts/s':>8} {'hits':>7} "
+        f"{'alerts':>7} {'x ingest':>9}"
+    )
     for name, values in results.items():
         med = {k: statistics.median(v[k] for v in values) for k in values[0]}
-        rows = [("openiru ingest (reference)", med["ingest_wall"], med["ingest_cpu"], med["posts"], "", ""),
-                ("openiru scan", med["scan_wall"], med["scan_cpu"], med["scan_posts"], med["hits"], med["alerts"]),
-                ("lexicon import (+1 term)", med["term_wall"], 0.0, 0, "", ""),
-                ("openiru scan (retroactive)", med["rescan_wall"], med["rescan_cpu"], med["rescan_posts"],
-                 med["rescan_hits"], ""),
-                ("openiru scan --rescan (every post)", med["full_wall"], med["full_cpu"], med["full_posts"],
-                 med["full_hits"], med["full_alerts"])]
+        rows = [
+            ("openiru ingest (reference)", med["ingest_wall"], med["ingest_cpu"], med["posts"], "", ""),
+            (
+                "openiru scan",
+                med["scan_wall"],
+                med["scan_cpu"],
+                med["scan_posts"],
+                med["hits"],
+                med["alerts"],
+            ),
+            ("lexicon import (+1 term)", med["term_wall"], 0.0, 0, "", ""),
+            (
+                "openiru scan (retroactive)",
+                med["rescan_wall"],
+                med["rescan_cpu"],
+                med["rescan_posts"],
+                med["rescan_hits"],
+                "",
+            ),
+            (
+                "openiru scan --rescan (every post)",
+                med["full_wall"],
+                med["full_cpu"],
+                med["full_posts"],
+                med["full_hits"],
+                med["full_alerts"],
+            ),
+        ]
         for step, wall, cpu, posts, hits, alerts in rows:
             rate = f"{posts / wall:>8,.0f}" if posts else f"{'':>8}"
-            print(f"{name:<22} {step:<34} {wall:>7.2f} {cpu:>7.2f} {int(posts):>7} {rate} {hits!s:>7} "
-                  f"{alerts!s:>7} {wall / med['ingest_wall']:>8.2f}x")
-        print(f"{name:<22} retroactive rescan {med['rescan_wall']:.2f} s vs every post {med['full_wall']:.2f} s "
-              f"({med['full_wall'] / med['rescan_wall']:.1f}x faster); database after both: "
-              f"{int(med['stored_hits'])} hits, {int(med['stored_alerts'])} alerts, same: "
-              f"{'yes' if min(v['same_results'] for v in values) == 1 else 'NO'}")
+            print(
+                f"{name:<22} {step:<34} {wall:>7.2f} {cpu:>7.2f} {int(posts):>7} {rate} {hits!s:>7} "
+                f"{alerts!s:>7} {wall / med['ingest_wall']:>8.2f}x"
+            )
+        print(
+            f"{name:<22} retroactive rescan {med['rescan_wall']:.2f} s vs every post {med['full_wall']:.2f} s "
+            f"({med['full_wall'] / med['rescan_wall']:.1f}x faster); database after both: "
+            f"{int(med['stored_hits'])} hits, {int(med['stored_alerts'])} alerts, same: "
+            f"{'yes' if min(v['same_results'] for v in values) == 1 else 'NO'}"
+        )
     (OUT / "scan_cli.json").write_text(json.dumps(results, indent=1))
 
 

@@ -85,8 +85,11 @@ def _sections(path: list[str], command: Any, parent: Any) -> Iterator[str]:
         yield "| Argument / option | Help |\n|---|---|\n" + "\n".join(rows) + "\n"
     subcommands = getattr(command, "commands", {})
     if subcommands:
-        yield "Subcommands: " + ", ".join(f"`{n}`" for n, c in subcommands.items()
-                                           if not getattr(c, "hidden", False)) + ".\n"
+        yield (
+            "Subcommands: "
+            + ", ".join(f"`{n}`" for n, c in subcommands.items() if not getattr(c, "hidden", False))
+            + ".\n"
+        )
         for name, sub in subcommands.items():
             yield from _sections([*path, name], sub, ctx)
 
@@ -95,8 +98,11 @@ def render() -> str:
     """The whole of docs/cli.md."""
     root = _context(cli.LazyGroup(name="openiru"), "openiru", None)
     commands = list(top_level())
-    parts = [HEADER, "## Commands\n",
-             "\n".join(f"- [`openiru {name}`](#openiru-{name.replace(' ', '-')})" for name, _ in commands) + "\n"]
+    parts = [
+        HEADER,
+        "## Commands\n",
+        "\n".join(f"- [`openiru {name}`](#openiru-{name.replace(' ', '-')})" for name, _ in commands) + "\n",
+    ]
     for name, command in commands:
         parts.extend(_sections(["openiru", name], command, root))
     return "\n".join(parts)

@@ -32,46 +32,93 @@ def status(n: int, host: str, tags: tuple[str, ...] = (), account: int = 1) -> d
     """A Mastodon Status entity (fictional), id growing with ``n``."""
     sid = str(110000000000000000 + n)
     return {
-        "id": sid, "created_at": (BASE + timedelta(minutes=n)).isoformat().replace("+00:00", ".000Z"),
-        "in_reply_to_id": None, "in_reply_to_account_id": None, "sensitive": False, "spoiler_text": "",
-        "visibility": "public", "language": "en", "uri": f"https://{host}/users/u{account}/statuses/{sid}",
-        "url": f"https://{host}/@u{account}/{sid}", "replies_count": 0, "reblogs_count": 0,
-        "favourites_count": 0, "content": f"<p>Placeholder bulletin number {n} of the Example Circle</p>",
-        "reblog": None, "media_attachments": [], "mentions": [], "emojis": [], "card": None, "poll": None,
+        "id": sid,
+        "created_at": (BASE + timedelta(minutes=n)).isoformat().replace("+00:00", ".000Z"),
+        "in_reply_to_id": None,
+        "in_reply_to_account_id": None,
+        "sensitive": False,
+        "spoiler_text": "",
+        "visibility": "public",
+        "language": "en",
+        "uri": f"https://{host}/users/u{account}/statuses/{sid}",
+        "url": f"https://{host}/@u{account}/{sid}",
+        "replies_count": 0,
+        "reblogs_count": 0,
+        "favourites_count": 0,
+        "content": f"<p>Placeholder bulletin number {n} of the Example Circle</p>",
+        "reblog": None,
+        "media_attachments": [],
+        "mentions": [],
+        "emojis": [],
+        "card": None,
+        "poll": None,
         "tags": [{"name": t, "url": f"https://{host}/tags/{t}"} for t in tags],
-        "account": {"id": str(account), "username": f"u{account}", "acct": f"u{account}",
-                    "display_name": f"Example Circle {account}", "locked": False, "bot": False,
-                    "group": False, "created_at": "2025-01-01T00:00:00.000Z", "note": "<p>fictional</p>",
-                    "url": f"https://{host}/@u{account}", "avatar": f"https://{host}/a/{account}.png",
-                    "followers_count": 3, "following_count": 1, "statuses_count": 10},
+        "account": {
+            "id": str(account),
+            "username": f"u{account}",
+            "acct": f"u{account}",
+            "display_name": f"Example Circle {account}",
+            "locked": False,
+            "bot": False,
+            "group": False,
+            "created_at": "2025-01-01T00:00:00.000Z",
+            "note": "<p>fictional</p>",
+            "url": f"https://{host}/@u{account}",
+            "avatar": f"https://{host}/a/{account}.png",
+            "followers_count": 3,
+            "following_count": 1,
+            "statuses_count": 10,
+        },
     }
 
 
 def message(n: int, rid: str = "ROOM1") -> dict[str, Any]:
     """A Rocket.Chat message (channels.history shape), timestamp growing with ``n``."""
     ts = (BASE + timedelta(seconds=n)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return {"_id": f"msg{n:05d}", "rid": rid, "msg": f"Placeholder note {n} from the Example Circle",
-            "ts": ts, "u": {"_id": "user1", "username": "circle.editor", "name": "Circle Editor"},
-            "_updatedAt": ts, "urls": [], "mentions": [], "channels": []}
+    return {
+        "_id": f"msg{n:05d}",
+        "rid": rid,
+        "msg": f"Placeholder note {n} from the Example Circle",
+        "ts": ts,
+        "u": {"_id": "user1", "username": "circle.editor", "name": "Circle Editor"},
+        "_updatedAt": ts,
+        "urls": [],
+        "mentions": [],
+        "channels": [],
+    }
 
 
 def tweet(n: int) -> dict[str, Any]:
     """An X API v2 Tweet object (fictional), id growing with ``n``."""
-    return {"id": str(1800000000000000000 + n), "text": f"Placeholder post {n} of the Example Circle",
-            "author_id": "900001", "conversation_id": str(1800000000000000000 + n), "lang": "en",
-            "created_at": (BASE + timedelta(minutes=n)).isoformat().replace("+00:00", ".000Z"),
-            "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 1, "quote_count": 0}}
+    return {
+        "id": str(1800000000000000000 + n),
+        "text": f"Placeholder post {n} of the Example Circle",
+        "author_id": "900001",
+        "conversation_id": str(1800000000000000000 + n),
+        "lang": "en",
+        "created_at": (BASE + timedelta(minutes=n)).isoformat().replace("+00:00", ".000Z"),
+        "public_metrics": {"retweet_count": 0, "reply_count": 0, "like_count": 1, "quote_count": 0},
+    }
 
 
-X_USER = {"id": "900001", "name": "Example Circle", "username": "examplecircle",
-          "created_at": "2025-01-01T00:00:00.000Z"}
+X_USER = {
+    "id": "900001",
+    "name": "Example Circle",
+    "username": "examplecircle",
+    "created_at": "2025-01-01T00:00:00.000Z",
+}
 
 
 _ZERONET_PATH = re.compile(r"^/(1[A-Za-z0-9]{25,34}|[a-z0-9-]+\.bit)/(.+)$")
 
 
 BOT_TOKEN = "123456:placeholder-bot-token-ABC"
-GROUP = {"id": -1001500000001, "title": "Example Circle chat", "type": "supergroup", "username": "examplecircle_chat"}
+GROUP = {
+    "id": -1001500000001,
+    "title": "Example Circle chat",
+    "type": "supergroup",
+    "username": "examplecircle_chat",
+}
 
 
 def bot_update(n: int) -> dict[str, Any]:
@@ -79,15 +126,29 @@ def bot_update(n: int) -> dict[str, Any]:
     every third is a forward of a channel post, every fifth a private chat with the bot."""
     text = f"Notice {n} see https://circle.example/{n} #circle"
     message: dict[str, Any] = {
-        "message_id": n, "date": int((BASE + timedelta(minutes=n)).timestamp()), "chat": GROUP, "text": text,
-        "from": {"id": 700000 + n % 4, "is_bot": False, "first_name": "Member", "last_name": str(n % 4),
-                 "username": f"member{n % 4}"},
-        "entities": [{"type": "url", "offset": text.index("https"), "length": len(f"https://circle.example/{n}")},
-                     {"type": "hashtag", "offset": text.index("#"), "length": 7}]}
+        "message_id": n,
+        "date": int((BASE + timedelta(minutes=n)).timestamp()),
+        "chat": GROUP,
+        "text": text,
+        "from": {
+            "id": 700000 + n % 4,
+            "is_bot": False,
+            "first_name": "Member",
+            "last_name": str(n % 4),
+            "username": f"member{n % 4}",
+        },
+        "entities": [
+            {"type": "url", "offset": text.index("https"), "length": len(f"https://circle.example/{n}")},
+            {"type": "hashtag", "offset": text.index("#"), "length": 7},
+        ],
+    }
     if n % 3 == 0:
-        message["forward_origin"] = {"type": "channel", "chat": {"id": -1001500000009, "title": "Source",
-                                                                  "type": "channel"}, "message_id": 40 + n,
-                                     "date": message["date"] - 60}
+        message["forward_origin"] = {
+            "type": "channel",
+            "chat": {"id": -1001500000009, "title": "Source", "type": "channel"},
+            "message_id": 40 + n,
+            "date": message["date"] - 60,
+        }
     if n % 5 == 0:
         message["chat"] = {"id": 700000 + n % 4, "type": "private", "first_name": "Member"}
     return {"update_id": 900000000 + n, "message": message}
@@ -102,11 +163,21 @@ class FakeServer:
         self.statuses: list[dict[str, Any]] = []
         self.messages: list[dict[str, Any]] = []
         self.feed_items: list[tuple[str, str]] = []
-        self.channels = [{"_id": f"ROOM{n}", "name": f"circle-{n}", "t": "c", "usersCount": 10 + n,
-                          "topic": f"Placeholder topic {n}"} for n in range(1, 131)]
+        self.channels = [
+            {
+                "_id": f"ROOM{n}",
+                "name": f"circle-{n}",
+                "t": "c",
+                "usersCount": 10 + n,
+                "topic": f"Placeholder topic {n}",
+            }
+            for n in range(1, 131)
+        ]
         self.tweets: list[dict[str, Any]] = []
-        self.page_text = "<html><body><article><h1>Example notice</h1><p>Placeholder article text.</p>" \
-                         "</article></body></html>"
+        self.page_text = (
+            "<html><body><article><h1>Example notice</h1><p>Placeholder article text.</p>"
+            "</article></body></html>"
+        )
         self.faults: dict[str, list[Any]] = {}
         self.requests: list[tuple[str, str, dict[str, list[str]], dict[str, str]]] = []
         self.valid_tokens = {"rc-token-1"}
@@ -163,8 +234,11 @@ class FakeServer:
         (default: every rule)."""
         item = tweet(n)
         self.tweets.append(item)
-        matching = [{"id": r["id"], "tag": r.get("tag", "")} for r in self.x_rules_set
-                    if rule_ids is None or r["id"] in rule_ids]
+        matching = [
+            {"id": r["id"], "tag": r.get("tag", "")}
+            for r in self.x_rules_set
+            if rule_ids is None or r["id"] in rule_ids
+        ]
         for subscriber in list(self.x_subscribers):
             subscriber.put({"data": item, "includes": {"users": [X_USER]}, "matching_rules": matching})
         return item
@@ -218,8 +292,16 @@ class FakeServer:
         if parts.path.startswith("/api/v1/streaming"):
             return self.stream(h, parts.path, query)
         if parts.path.rstrip("/") == "/api/v1/instance":
-            return self.send(h, 200, {"uri": self.host, "title": "Example fedi", "version": "4.3.2",
-                                      "urls": {"streaming_api": self.url.replace("http://", "ws://")}})
+            return self.send(
+                h,
+                200,
+                {
+                    "uri": self.host,
+                    "title": "Example fedi",
+                    "version": "4.3.2",
+                    "urls": {"streaming_api": self.url.replace("http://", "ws://")},
+                },
+            )
         if parts.path.startswith("/api/v1/timelines/") or parts.path.startswith("/api/v1/accounts/"):
             return self.mastodon(h, parts.path, query)
         if parts.path.startswith("/api/v1/"):
@@ -237,7 +319,9 @@ class FakeServer:
             return self.send(h, 200, self.page_text.encode(), {"Content-Type": "text/html; charset=utf-8"})
         return self.send(h, 404, {"error": "Record not found"})
 
-    def send(self, h: BaseHTTPRequestHandler, code: int, body: Any, headers: dict[str, str] | None = None) -> None:
+    def send(
+        self, h: BaseHTTPRequestHandler, code: int, body: Any, headers: dict[str, str] | None = None
+    ) -> None:
         data = body if isinstance(body, bytes) else json.dumps(body).encode()
         h.send_response(code)
         headers = {"Content-Type": "application/json; charset=utf-8", **(headers or {})}
@@ -276,8 +360,9 @@ class FakeServer:
         headers = {}
         if page:
             base = f"{self.url}{path}"
-            headers["Link"] = (f'<{base}?max_id={page[-1]["id"]}>; rel="next", '
-                               f'<{base}?min_id={page[0]["id"]}>; rel="prev"')
+            headers["Link"] = (
+                f'<{base}?max_id={page[-1]["id"]}>; rel="next", <{base}?min_id={page[0]["id"]}>; rel="prev"'
+            )
         self.send(h, 200, page, headers)
 
     def zeronet_file(self, h: BaseHTTPRequestHandler, address: str, inner: str) -> None:
@@ -293,7 +378,10 @@ class FakeServer:
             for name in list(content.get("files") or {}):
                 real = site.get(str(folder / name).removeprefix("./"))
                 if real is not None:
-                    content["files"][name] = {"sha512": hashlib.sha512(real).hexdigest()[:64], "size": len(real)}
+                    content["files"][name] = {
+                        "sha512": hashlib.sha512(real).hexdigest()[:64],
+                        "size": len(real),
+                    }
             data = json.dumps(content).encode()
         self.send(h, 200, data, {"Content-Type": "application/json"})
 
@@ -303,7 +391,11 @@ class FakeServer:
         if path == "/api/v1/streaming/health":
             return self.send(h, 200, b"OK", {"Content-Type": "text/plain"})
         tag = query.get("tag", [None])[0]
-        if path not in ("/api/v1/streaming/public", "/api/v1/streaming/public/local", "/api/v1/streaming/hashtag"):
+        if path not in (
+            "/api/v1/streaming/public",
+            "/api/v1/streaming/public/local",
+            "/api/v1/streaming/hashtag",
+        ):
             return self.send(h, 404, {"error": "Unknown stream type"})
         subscriber: queue.Queue[Any] = queue.Queue()
         h.send_response(200)
@@ -333,47 +425,77 @@ class FakeServer:
         finally:
             self.subscribers.remove(subscriber)
 
-    def rocketchat(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]], body: bytes) -> None:
+    def rocketchat(
+        self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]], body: bytes
+    ) -> None:
         if path == "/api/v1/login":
             data = json.loads(body or b"{}")
             if data.get("username") == "collector" and data.get("password") == "s3cret-pass-word":
                 self.logins += 1
                 token = f"rc-token-{self.logins + 1}"
                 self.valid_tokens = {token}
-                return self.send(h, 200, {"status": "success", "data": {"authToken": token, "userId": "bot1"}})
+                return self.send(
+                    h, 200, {"status": "success", "data": {"authToken": token, "userId": "bot1"}}
+                )
             return self.send(h, 401, {"status": "error", "message": "Unauthorized"})
         if h.headers.get("X-Auth-Token") not in self.valid_tokens:
             return self.send(h, 401, {"status": "error", "message": "You must be logged in to do this."})
         if path == "/api/v1/channels.info":
-            return self.send(h, 200, {"channel": {"_id": "ROOM1", "name": query["roomName"][0], "t": "c"},
-                                      "success": True})
+            return self.send(
+                h, 200, {"channel": {"_id": "ROOM1", "name": query["roomName"][0], "t": "c"}, "success": True}
+            )
         if path == "/api/v1/groups.info":
-            return self.send(h, 200, {"group": {"_id": "GROUP1", "name": query["roomName"][0], "t": "p"},
-                                      "success": True})
+            return self.send(
+                h, 200, {"group": {"_id": "GROUP1", "name": query["roomName"][0], "t": "p"}, "success": True}
+            )
         if path == "/api/v1/channels.list":
             count, offset = int(query.get("count", ["50"])[0]), int(query.get("offset", ["0"])[0])
-            page = self.channels[offset:offset + count]
-            return self.send(h, 200, {"channels": page, "count": len(page), "offset": offset,
-                                      "total": len(self.channels), "success": True})
+            page = self.channels[offset : offset + count]
+            return self.send(
+                h,
+                200,
+                {
+                    "channels": page,
+                    "count": len(page),
+                    "offset": offset,
+                    "total": len(self.channels),
+                    "success": True,
+                },
+            )
         if path in ("/api/v1/channels.history", "/api/v1/groups.history"):
             room = query.get("roomId", [""])[0]
-            items = sorted((m for m in self.messages if m["rid"] == room), key=lambda m: m["ts"], reverse=True)
+            items = sorted(
+                (m for m in self.messages if m["rid"] == room), key=lambda m: m["ts"], reverse=True
+            )
             inclusive = query.get("inclusive", ["false"])[0] == "true"
             if "oldest" in query:
                 oldest = _rc_time(query["oldest"][0])
-                items = [m for m in items if _rc_time(m["ts"]) > oldest or (inclusive and _rc_time(m["ts"]) == oldest)]
+                items = [
+                    m
+                    for m in items
+                    if _rc_time(m["ts"]) > oldest or (inclusive and _rc_time(m["ts"]) == oldest)
+                ]
             if "latest" in query:
                 latest = _rc_time(query["latest"][0])
-                items = [m for m in items if _rc_time(m["ts"]) < latest or (inclusive and _rc_time(m["ts"]) == latest)]
+                items = [
+                    m
+                    for m in items
+                    if _rc_time(m["ts"]) < latest or (inclusive and _rc_time(m["ts"]) == latest)
+                ]
             count = int(query.get("count", ["20"])[0])
             offset = int(query.get("offset", ["0"])[0])
-            return self.send(h, 200, {"messages": items[offset:offset + count], "success": True})
+            return self.send(h, 200, {"messages": items[offset : offset + count], "success": True})
         return self.send(h, 404, {"success": False, "error": "method not found"})
 
-    def x_api(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]], body: bytes = b"") -> None:
+    def x_api(
+        self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]], body: bytes = b""
+    ) -> None:
         if h.headers.get("Authorization") != "Bearer x-bearer-token-1":
-            return self.send(h, 401, {"title": "Unauthorized", "type": "about:blank", "status": 401,
-                                      "detail": "Unauthorized"})
+            return self.send(
+                h,
+                401,
+                {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"},
+            )
         if path == "/2/tweets/search/stream/rules":
             return self.x_rules(h, body)
         if path == "/2/tweets/search/stream":
@@ -391,7 +513,11 @@ class FakeServer:
         page, more = items[:size], len(items) > size
         if not page:
             return self.send(h, 200, {"meta": {"result_count": 0}})
-        meta: dict[str, Any] = {"newest_id": page[0]["id"], "oldest_id": page[-1]["id"], "result_count": len(page)}
+        meta: dict[str, Any] = {
+            "newest_id": page[0]["id"],
+            "oldest_id": page[-1]["id"],
+            "result_count": len(page),
+        }
         if more:
             meta["next_token"] = "t" + page[-1]["id"]
         self.send(h, 200, {"data": page, "includes": {"users": [X_USER]}, "meta": meta})
@@ -399,8 +525,11 @@ class FakeServer:
     def bot_api(self, h: BaseHTTPRequestHandler, path: str, query: dict[str, list[str]]) -> None:
         """The Bot API's getUpdates: updates from ``offset`` on, ``limit`` of them (at most 100)."""
         if path != f"/bot{BOT_TOKEN}/getUpdates":
-            return self.send(h, 401 if path.endswith("/getUpdates") else 404,
-                             {"ok": False, "error_code": 401, "description": "Unauthorized"})
+            return self.send(
+                h,
+                401 if path.endswith("/getUpdates") else 404,
+                {"ok": False, "error_code": 401, "description": "Unauthorized"},
+            )
         offset = int(query.get("offset", ["0"])[0])
         limit = min(int(query.get("limit", ["100"])[0]), 100)
         items = [u for u in sorted(self.updates, key=lambda u: u["update_id"]) if u["update_id"] >= offset]
@@ -412,16 +541,31 @@ class FakeServer:
         if not body:
             if not self.x_rules_set:
                 return self.send(h, 200, {"meta": {"sent": sent, "result_count": 0}})
-            return self.send(h, 200, {"data": self.x_rules_set,
-                                      "meta": {"sent": sent, "result_count": len(self.x_rules_set)}})
+            return self.send(
+                h,
+                200,
+                {"data": self.x_rules_set, "meta": {"sent": sent, "result_count": len(self.x_rules_set)}},
+            )
         added = []
         for rule in json.loads(body).get("add") or []:
-            made = {"id": str(1600000000000000000 + len(self.x_rules_set) + 1), "value": rule["value"],
-                    **({"tag": rule["tag"]} if rule.get("tag") else {})}
+            made = {
+                "id": str(1600000000000000000 + len(self.x_rules_set) + 1),
+                "value": rule["value"],
+                **({"tag": rule["tag"]} if rule.get("tag") else {}),
+            }
             self.x_rules_set.append(made)
             added.append(made)
-        self.send(h, 201, {"data": added, "meta": {"sent": sent, "summary": {
-            "created": len(added), "not_created": 0, "valid": len(added), "invalid": 0}}})
+        self.send(
+            h,
+            201,
+            {
+                "data": added,
+                "meta": {
+                    "sent": sent,
+                    "summary": {"created": len(added), "not_created": 0, "valid": len(added), "invalid": 0},
+                },
+            },
+        )
 
     def x_stream(self, h: BaseHTTPRequestHandler) -> None:
         """The filtered stream: one JSON line per matching tweet, ``\\r\\n`` keep-alives."""
@@ -459,9 +603,13 @@ class FakeServer:
         items = "".join(
             f"<item><title>{title}</title><link>{self.url}/posts/{guid}</link><guid>{guid}</guid>"
             f"<pubDate>Sun, 01 Mar 2026 09:{i:02d}:00 GMT</pubDate><description>&lt;p&gt;{title} placeholder"
-            f" text&lt;/p&gt;</description></item>" for i, (guid, title) in enumerate(self.feed_items))
-        xml = (f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Example Circle '
-               f"News</title><link>{self.url}/</link><description>fictional</description>{items}</channel></rss>")
+            f" text&lt;/p&gt;</description></item>"
+            for i, (guid, title) in enumerate(self.feed_items)
+        )
+        xml = (
+            f'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Example Circle '
+            f"News</title><link>{self.url}/</link><description>fictional</description>{items}</channel></rss>"
+        )
         self.send(h, 200, xml.encode(), {"Content-Type": "application/rss+xml", "ETag": etag})
 
     def atom(self, h: BaseHTTPRequestHandler) -> None:
@@ -472,10 +620,14 @@ class FakeServer:
             h.end_headers()
             return
         entries = "".join(
-            f"<entry><title>{title}</title><link href=\"{self.url}/posts/{guid}\"/><id>urn:example:{guid}</id>"
-            f"<updated>2026-03-01T09:{i:02d}:00Z</updated><content type=\"html\">&lt;p&gt;{title} placeholder"
-            f" text&lt;/p&gt;</content></entry>" for i, (guid, title) in enumerate(self.feed_items))
-        xml = (f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Example'
-               f' Circle Atom</title><link href="{self.url}/"/><id>urn:example:feed</id>'
-               f"<updated>2026-03-01T10:00:00Z</updated>{entries}</feed>")
+            f'<entry><title>{title}</title><link href="{self.url}/posts/{guid}"/><id>urn:example:{guid}</id>'
+            f'<updated>2026-03-01T09:{i:02d}:00Z</updated><content type="html">&lt;p&gt;{title} placeholder'
+            f" text&lt;/p&gt;</content></entry>"
+            for i, (guid, title) in enumerate(self.feed_items)
+        )
+        xml = (
+            f'<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><title>Example'
+            f' Circle Atom</title><link href="{self.url}/"/><id>urn:example:feed</id>'
+            f"<updated>2026-03-01T10:00:00Z</updated>{entries}</feed>"
+        )
         self.send(h, 200, xml.encode(), {"Content-Type": "application/atom+xml", "Last-Modified": modified})

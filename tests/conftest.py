@@ -21,22 +21,37 @@ PG_ADMIN_URL = os.environ.get("OPENIRU_TEST_PG", "postgresql+psycopg://postgres@
 #: WeasyPrint, the whole demo, fuzzing, and timing- or corpus-sized runs.  Every test on
 #: PostgreSQL is slow too (:func:`pytest_collection_modifyitems`).  ``make check`` runs
 #: ``pytest -m "not slow"``; a new module that needs one of these belongs here.
-SLOW_MODULES = frozenset({
-    "test_browser_console", "test_browser_flow",                       # Chromium
-    "test_workers", "test_health_metrics",                             # NATS
-    "test_detect_video", "test_detect_video_exchange", "test_detect_video_scan",   # ffmpeg, vPDQ
-    "test_media_cli", "test_media_text",                               # Tesseract OCR, documents
-    "test_reports_pdf",                                                # WeasyPrint
-    "test_demo", "test_detect_demo", "test_referral_demo",             # the demo end to end
-    "test_source_fuzz", "test_security_schemathesis",                  # Hypothesis, Schemathesis
-    "test_api_perf", "test_detect_bank_speed", "test_detect_langid_corpus", "test_analytics_eval",
-})
+SLOW_MODULES = frozenset(
+    {
+        "test_browser_console",
+        "test_browser_flow",  # Chromium
+        "test_workers",
+        "test_health_metrics",  # NATS
+        "test_detect_video",
+        "test_detect_video_exchange",
+        "test_detect_video_scan",  # ffmpeg, vPDQ
+        "test_media_cli",
+        "test_media_text",  # Tesseract OCR, documents
+        "test_reports_pdf",  # WeasyPrint
+        "test_demo",
+        "test_detect_demo",
+        "test_referral_demo",  # the demo end to end
+        "test_source_fuzz",
+        "test_security_schemathesis",  # Hypothesis, Schemathesis
+        "test_api_perf",
+        "test_detect_bank_speed",
+        "test_detect_langid_corpus",
+        "test_analytics_eval",
+    }
+)
 #: Single slow tests of otherwise fast modules: a large input read in a fresh interpreter, an
 #: import killed and re-run.
-SLOW_TESTS = frozenset({
-    "test_memory_stays_bounded_on_a_large_input",                      # tests/contracts/
-    "test_kill_9_mid_import_then_rerun_equals_a_clean_import",         # test_ingest_robustness
-})
+SLOW_TESTS = frozenset(
+    {
+        "test_memory_stays_bounded_on_a_large_input",  # tests/contracts/
+        "test_kill_9_mid_import_then_rerun_equals_a_clean_import",  # test_ingest_robustness
+    }
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -45,9 +60,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         module = getattr(item, "module", None)
         params = getattr(getattr(item, "callspec", None), "params", {})
-        if ((module is not None and module.__name__.rpartition(".")[2] in SLOW_MODULES)
-                or getattr(item, "originalname", item.name) in SLOW_TESTS
-                or "pg_url" in getattr(item, "fixturenames", ()) or params.get("db_url") == "postgresql"):
+        if (
+            (module is not None and module.__name__.rpartition(".")[2] in SLOW_MODULES)
+            or getattr(item, "originalname", item.name) in SLOW_TESTS
+            or "pg_url" in getattr(item, "fixturenames", ())
+            or params.get("db_url") == "postgresql"
+        ):
             item.add_marker(slow)
 
 

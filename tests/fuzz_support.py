@@ -51,6 +51,7 @@ def _json_doc(head: bytes, tail: bytes, file: str) -> Callable[[Path, list[bytes
         target = folder / file
         target.write_bytes(head + b",\n".join(parts) + tail)
         return target if file != "result.json" else folder
+
     return write
 
 
@@ -60,6 +61,7 @@ def _lines(file: str) -> Callable[[Path, list[bytes]], Path]:
         target = folder / file
         target.write_bytes(b"".join(p + b"\n" for p in parts))
         return target
+
     return write
 
 
@@ -70,18 +72,23 @@ def _load(path: str) -> Any:
 def _telegram() -> Layout:
     chat = _load("telegram/channel/result.json")
     head = orjson.dumps({k: chat[k] for k in ("name", "type", "id")})[:-1] + b', "messages": [\n'
-    return Layout("telegram", "telegram", "document", chat["messages"], _json_doc(head, b"\n]}\n", "result.json"))
+    return Layout(
+        "telegram", "telegram", "document", chat["messages"], _json_doc(head, b"\n]}\n", "result.json")
+    )
 
 
 def _activitypub() -> Layout:
     outbox = _load("activitypub/archive/outbox.json")
-    head = orjson.dumps({k: v for k, v in outbox.items() if k != "orderedItems"})[:-1] + b', "orderedItems": [\n'
+    head = (
+        orjson.dumps({k: v for k, v in outbox.items() if k != "orderedItems"})[:-1] + b', "orderedItems": [\n'
+    )
     inner = _json_doc(head, b"\n]}\n", "outbox.json")
 
     def write(folder: Path, parts: list[bytes]) -> Path:
         inner(folder, parts)
         shutil.copy(FIXTURES / "activitypub/archive/actor.json", folder / "actor.json")
         return folder
+
     return Layout("activitypub", "activitypub", "document", outbox["orderedItems"], write)
 
 
@@ -96,6 +103,7 @@ def _zeronet() -> Layout:
             shutil.copytree(FIXTURES / "zeronet/blog", site)
         inner(site / "data", parts)
         return site
+
     return Layout("zeronet", "zeronet", "document", data["post"], write)
 
 
@@ -118,6 +126,7 @@ def _generic_csv() -> Layout:
         target = folder / "posts.csv"
         target.write_bytes(",".join(header).encode() + b"\n" + b"".join(p + b"\n" for p in parts))
         return target
+
     return Layout("generic-csv", "generic", "csv", rows, write, serialise)
 
 
@@ -135,16 +144,39 @@ def _jsonl(*paths: str) -> list[Any]:
 
 def layouts() -> dict[str, Layout]:
     found = [
-        Layout("twarc2", "twarc2", "lines", _jsonl("twarc2/search.jsonl", "twarc2/flattened.jsonl", "twarc2/stream.jsonl"), _lines("tweets.jsonl")),
-        Layout("mastodon", "mastodon", "document", _load("mastodon/statuses.json"),
-               _json_doc(b"[\n", b"\n]\n", "statuses.json")),
-        Layout("mastodon-jsonl", "mastodon", "lines", _jsonl("mastodon/statuses.jsonl"), _lines("statuses.jsonl")),
+        Layout(
+            "twarc2",
+            "twarc2",
+            "lines",
+            _jsonl("twarc2/search.jsonl", "twarc2/flattened.jsonl", "twarc2/stream.jsonl"),
+            _lines("tweets.jsonl"),
+        ),
+        Layout(
+            "mastodon",
+            "mastodon",
+            "document",
+            _load("mastodon/statuses.json"),
+            _json_doc(b"[\n", b"\n]\n", "statuses.json"),
+        ),
+        Layout(
+            "mastodon-jsonl", "mastodon", "lines", _jsonl("mastodon/statuses.jsonl"), _lines("statuses.jsonl")
+        ),
         _telegram(),
         _activitypub(),
-        Layout("rocketchat", "rocketchat", "document", _load("rocketchat/channels_history.json")["messages"],
-               _json_doc(b'{"messages": [\n', b'\n], "success": true}\n', "history.json")),
-        Layout("rocketchat-jsonl", "rocketchat", "lines", _jsonl("rocketchat/messages.jsonl"),
-               _lines("messages.jsonl")),
+        Layout(
+            "rocketchat",
+            "rocketchat",
+            "document",
+            _load("rocketchat/channels_history.json")["messages"],
+            _json_doc(b'{"messages": [\n', b'\n], "success": true}\n', "history.json"),
+        ),
+        Layout(
+            "rocketchat-jsonl",
+            "rocketchat",
+            "lines",
+            _jsonl("rocketchat/messages.jsonl"),
+            _lines("messages.jsonl"),
+        ),
         _zeronet(),
         _generic_csv(),
         Layout("generic-jsonl", "generic", "lines", _jsonl("generic/board.jsonl"), _lines("board.jsonl")),
@@ -196,4 +228,6 @@ def replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
         target = target[key]
     target[path[-1]] = new
     return copy
+
+
 LAYOUTS_BY_NAME: dict[str, Layout] = layouts()

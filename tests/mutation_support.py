@@ -6,8 +6,23 @@ import random
 
 #: Values of the wrong type or out of range, put in place of fields by the robustness test
 #: (integers stay within 64 bits: ijson's C parser stops a document at a larger one).
-ODD_VALUES = [None, True, 0, -1, 2**62, 1e300, "", "2026-13-45", [], [1, None], {}, {"$date": "x"},
-              {"id": None}, "\x00", "99999999999999999999"]
+ODD_VALUES = [
+    None,
+    True,
+    0,
+    -1,
+    2**62,
+    1e300,
+    "",
+    "2026-13-45",
+    [],
+    [1, None],
+    {},
+    {"$date": "x"},
+    {"id": None},
+    "\x00",
+    "99999999999999999999",
+]
 
 
 def mutated(value: object, rng: random.Random) -> object:

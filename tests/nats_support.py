@@ -35,8 +35,11 @@ class NatsServer:
     def start(self, seconds: float = 15.0) -> None:
         self.store.mkdir(parents=True, exist_ok=True)
         log = (self.store / "nats.log").open("ab")
-        self.proc = subprocess.Popen([self.binary, "-js", "-a", "127.0.0.1", "-p", str(self.port),
-                                      "-sd", str(self.store)], stdout=log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [self.binary, "-js", "-a", "127.0.0.1", "-p", str(self.port), "-sd", str(self.store)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
         log.close()
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:

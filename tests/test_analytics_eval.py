@@ -76,16 +76,25 @@ def test_ground_truth_keys_and_formats_match_what_is_imported(world: tuple[Path,
     for g in truth["coordination_groups"]:
         assert len(g["accounts"]) >= 5
         assert all((a["platform"], a["account_id"]) in recorded for a in g["accounts"])
-    telegram = [recorded[a["platform"], a["account_id"]] for a in truth["accounts"]
-                if a["platform"] == "telegram" and a["account_id"].startswith("user")]
-    assert telegram and all(a.handle is None for a in telegram)          # users without usernames
+    telegram = [
+        recorded[a["platform"], a["account_id"]]
+        for a in truth["accounts"]
+        if a["platform"] == "telegram" and a["account_id"].startswith("user")
+    ]
+    assert telegram and all(a.handle is None for a in telegram)  # users without usernames
     rc = next(i["platform"] or "rocketchat" for i in truth["ingest"] if i["format"] == "rocketchat")
     rc_ids = [k[1] for k in recorded if k[0] == rc]
     assert rc_ids and all(len(i) == 17 and i.isalnum() for i in rc_ids)  # Meteor ids
     masto = [a for a in accounts if (a.metadata or {}).get("acct")]
-    assert any("@" in a.metadata["acct"] for a in masto)                 # remote accounts: acct user@host
-    removed = {(a["platform"], a["account_id"]): a["status"] for a in truth["accounts"] if a["status"] != "active"}
-    seen = {k: a.status for k, a in recorded.items() if a.status in (AccountStatus.SUSPENDED, AccountStatus.DELETED)}
+    assert any("@" in a.metadata["acct"] for a in masto)  # remote accounts: acct user@host
+    removed = {
+        (a["platform"], a["account_id"]): a["status"] for a in truth["accounts"] if a["status"] != "active"
+    }
+    seen = {
+        k: a.status
+        for k, a in recorded.items()
+        if a.status in (AccountStatus.SUSPENDED, AccountStatus.DELETED)
+    }
     assert removed and {k: str(v) for k, v in seen.items()} == removed
     x_posts = [p for p in posts if p.key.platform == "x"]
     assert any(p.repost_of for p in x_posts) and any(p.reply_to for p in x_posts)
@@ -121,12 +130,14 @@ def test_ban_evasion_edits() -> None:
 def test_world_has_the_planted_phenomena() -> None:
     world, _ = build(2)
     roles = Counter(a.role for a in world.accounts)
-    assert roles["ringleader"] >= 3 and roles["news"] >= 2 and roles["journalist"] >= 2 and roles["monitor"] >= 1
+    assert (
+        roles["ringleader"] >= 3 and roles["news"] >= 2 and roles["journalist"] >= 2 and roles["monitor"] >= 1
+    )
     assert world.recreated and all(new.created_at > old.active_to - 1 for new, old, _ in world.recreated)
     assert any(old.status in ("suspended", "deleted") for _, old, _ in world.recreated)
     copies = [p for p in world.posts if p.text and any(ord(c) > 0x2000 for c in p.text)]
     assert copies
-    for g in world.groups:   # every ring member really posts
+    for g in world.groups:  # every ring member really posts
         members = {a["account_id"] for a in g["accounts"]}
         assert members <= {p.account.account_id for p in world.posts}
 
@@ -136,19 +147,27 @@ def _acc(i: int, platform: str = "x") -> dict:
 
 
 def test_key_account_scores_by_hand() -> None:
-    truth = {"key_accounts": [_acc(i) for i in range(18)], "core_accounts": [_acc(0), _acc(1), _acc(50)],
-             "exempt_accounts": [{**_acc(30), "role": "journalist"}, {**_acc(31), "role": "news"}]}
+    truth = {
+        "key_accounts": [_acc(i) for i in range(18)],
+        "core_accounts": [_acc(0), _acc(1), _acc(50)],
+        "exempt_accounts": [{**_acc(30), "role": "journalist"}, {**_acc(31), "role": "news"}],
+    }
     ranked = [_acc(i) for i in range(17)] + [_acc(30), _acc(31), _acc(40), _acc(17)]
     s = score_accounts(ranked, truth)
-    assert s["p@20"] == pytest.approx(17 / 20)     # _acc(17) is 21st
+    assert s["p@20"] == pytest.approx(17 / 20)  # _acc(17) is 21st
     assert s["core_recall@20"] == pytest.approx(2 / 3)
     assert s["exempt@20"] == 2 and s["exempt_roles"] == ["journalist", "news"]
 
 
 def test_recreated_scores_by_hand() -> None:
     def link(new: int, old: int, kind: str = "recreated") -> dict:
-        return {**_acc(new), "predecessor_platform": "x", "predecessor_account_id": str(old),
-                "evidence": {"link": kind}}
+        return {
+            **_acc(new),
+            "predecessor_platform": "x",
+            "predecessor_account_id": str(old),
+            "evidence": {"link": kind},
+        }
+
     truth = {"recreated": [link(1, 2), link(3, 4), link(5, 6)]}
     rows = [link(1, 2), link(3, 9), link(7, 8, "cross-platform")]
     s = score_recreated(rows, truth)
@@ -160,27 +179,53 @@ def test_recreated_scores_by_hand() -> None:
 def test_coordination_scores_by_hand() -> None:
     ring = [_acc(i) for i in range(10)]
     other = [_acc(i) for i in range(20, 25)]
-    truth = {"coordination_groups": [{"kind": "copypasta", "accounts": ring},
-                                     {"kind": "co-link", "accounts": other}]}
-    found = [{"kind": "co-similar-text", "accounts": ring[:7]},       # Jaccard 0.7: found
-             {"kind": "co-hashtag", "accounts": ring[:7]},            # the same set again: counted once
-             {"kind": "co-link", "accounts": other[:3]},              # Jaccard 0.6: not found, a false group
-             {"kind": "co-post", "accounts": [_acc(90), _acc(91)]}]   # chance: a false group
+    truth = {
+        "coordination_groups": [
+            {"kind": "copypasta", "accounts": ring},
+            {"kind": "co-link", "accounts": other},
+        ]
+    }
+    found = [
+        {"kind": "co-similar-text", "accounts": ring[:7]},  # Jaccard 0.7: found
+        {"kind": "co-hashtag", "accounts": ring[:7]},  # the same set again: counted once
+        {"kind": "co-link", "accounts": other[:3]},  # Jaccard 0.6: not found, a false group
+        {"kind": "co-post", "accounts": [_acc(90), _acc(91)]},
+    ]  # chance: a false group
     s = score_coordination(found, truth)
     assert s["groups_returned"] == 3 and s["groups_false"] == 2
     assert s["coordination_p"] == pytest.approx(1 / 3) and s["coordination_r"] == pytest.approx(1 / 2)
     assert s["coordination_f1"] == pytest.approx(2 * (1 / 3) * (1 / 2) / (1 / 3 + 1 / 2))
     assert s["missed_kinds"] == ["co-link"]
     split = [{"kind": "co-post", "accounts": ring[:5]}, {"kind": "co-post", "accounts": ring[5:]}]
-    assert score_coordination(split, truth)["coordination_r"] == 0.0   # one returned group must hold it
+    assert score_coordination(split, truth)["coordination_r"] == 0.0  # one returned group must hold it
     assert score_coordination([], {"coordination_groups": []})["coordination_f1"] == 1.0
 
 
 def test_summary_reports_the_worst_world() -> None:
-    rows = [{"seed": 1, "p@20": 0.95, "exempt@20": 0, "recreated_p": 1.0, "recreated_r": 0.5, "coordination_f1": 1.0},
-            {"seed": 2, "p@20": 0.6, "exempt@20": 3, "recreated_p": 0.8, "recreated_r": 1.0, "coordination_f1": 0.9}]
+    rows = [
+        {
+            "seed": 1,
+            "p@20": 0.95,
+            "exempt@20": 0,
+            "recreated_p": 1.0,
+            "recreated_r": 0.5,
+            "coordination_f1": 1.0,
+        },
+        {
+            "seed": 2,
+            "p@20": 0.6,
+            "exempt@20": 3,
+            "recreated_p": 0.8,
+            "recreated_r": 1.0,
+            "coordination_f1": 0.9,
+        },
+    ]
     s = summarise(rows)
-    assert s["p@20"]["worst"] == 0.6 and s["p@20"]["worst_seed"] == 2 and s["p@20"]["mean"] == pytest.approx(0.775)
+    assert (
+        s["p@20"]["worst"] == 0.6
+        and s["p@20"]["worst_seed"] == 2
+        and s["p@20"]["mean"] == pytest.approx(0.775)
+    )
     assert s["exempt@20"]["worst"] == 3 and not s["exempt@20"]["met"]
     assert s["recreated_r"]["worst_seed"] == 1 and not s["recreated_r"]["met"]
     assert s["coordination_f1"]["worst"] == 0.9

@@ -22,8 +22,9 @@ def test_no_default_password_and_argon2_hash(sqlite_engine: sa.Engine) -> None:
     assert res.status_code == 401 and res.json()["error"]["code"] == "login_failed"
     auth.set_password(sqlite_engine, "admin", PASSWORD)
     with sqlite_engine.connect() as conn:
-        stored = conn.execute(sa.select(schema.users.c.password_hash)
-                              .where(schema.users.c.name == "admin")).scalar_one()
+        stored = conn.execute(
+            sa.select(schema.users.c.password_hash).where(schema.users.c.name == "admin")
+        ).scalar_one()
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     with pytest.raises(ConfigError):
         auth.set_password(sqlite_engine, "admin", "short")
@@ -84,7 +85,9 @@ def test_lockout_after_repeated_failures(sqlite_engine: sa.Engine) -> None:
     t0 = datetime(2026, 5, 1, 9, 0, tzinfo=UTC)
     for i in range(3):
         with pytest.raises(LoginRefused):
-            auth.authenticate(engine, "analyst", "wrong password", "10.0.0.1", t0 + timedelta(seconds=i), policy)
+            auth.authenticate(
+                engine, "analyst", "wrong password", "10.0.0.1", t0 + timedelta(seconds=i), policy
+            )
     # locked: even the right password is refused, without being checked
     with pytest.raises(LoginThrottled) as exc:
         auth.authenticate(engine, "analyst", PASSWORD, "10.0.0.2", t0 + timedelta(minutes=1), policy)
@@ -102,8 +105,10 @@ def test_rate_limit_per_address_over_http(sqlite_engine: sa.Engine) -> None:
     settings = ApiSettings(login_policy=LoginPolicy(max_failures=100, per_remote=4))
     world = make_world(sqlite_engine, passwords=("analyst",), settings=settings)
     client = world.client()
-    codes = [client.post("/api/v1/auth/login", json={"name": f"nobody{i}", "password": "x"}).status_code
-             for i in range(5)]
+    codes = [
+        client.post("/api/v1/auth/login", json={"name": f"nobody{i}", "password": "x"}).status_code
+        for i in range(5)
+    ]
     assert codes == [401, 401, 401, 401, 429]
     res = client.post("/api/v1/auth/login", json={"name": "analyst", "password": PASSWORD})
     assert res.status_code == 429 and int(res.headers["Retry-After"]) > 0

@@ -16,8 +16,9 @@ def test_passwd_and_token_commands(sqlite_url: str) -> None:
     assert runner.invoke(app, ["user", "add", "root", "--role", "admin", *db]).exit_code == 0
     res = runner.invoke(app, ["user", "passwd", "root", "--password-stdin", *db], input="too short\n")
     assert res.exit_code != 0
-    res = runner.invoke(app, ["user", "passwd", "root", "--password-stdin", *db],
-                        input="a long enough passphrase\n")
+    res = runner.invoke(
+        app, ["user", "passwd", "root", "--password-stdin", *db], input="a long enough passphrase\n"
+    )
     assert res.exit_code == 0, res.output
     engine = open_database(sqlite_url)
     assert auth.authenticate(engine, "root", "a long enough passphrase").name == "root"

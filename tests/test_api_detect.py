@@ -14,16 +14,35 @@ from test_api_support import make_world
 def _content(engine: sa.Engine) -> None:
     with engine.begin() as conn:
         for acc in ("1", "2", "3"):
-            conn.execute(schema.accounts.insert().values(platform="x", account_id=acc, handle=f"h{acc}",
-                                                         status="active"))
+            conn.execute(
+                schema.accounts.insert().values(
+                    platform="x", account_id=acc, handle=f"h{acc}", status="active"
+                )
+            )
         for i in range(1, 7):
             text = f"Bulletin {i} of the Ashen Lantern Order" if i % 2 else f"Weather report {i}"
-            conn.execute(schema.posts.insert().values(
-                platform="x", post_id=str(i), account_id=str(1 + i % 3), text=text,
-                timestamp=datetime(2026, 4, i, tzinfo=UTC), raw="{}"))
-            conn.execute(schema.edges.insert().values(
-                platform="x", post_id=str(i), kind="mention", target_ref="1", source_account_id=str(1 + i % 3),
-                target_platform="x", target_account_id="1", time=datetime(2026, 4, i, tzinfo=UTC)))
+            conn.execute(
+                schema.posts.insert().values(
+                    platform="x",
+                    post_id=str(i),
+                    account_id=str(1 + i % 3),
+                    text=text,
+                    timestamp=datetime(2026, 4, i, tzinfo=UTC),
+                    raw="{}",
+                )
+            )
+            conn.execute(
+                schema.edges.insert().values(
+                    platform="x",
+                    post_id=str(i),
+                    kind="mention",
+                    target_ref="1",
+                    source_account_id=str(1 + i % 3),
+                    target_platform="x",
+                    target_account_id="1",
+                    time=datetime(2026, 4, i, tzinfo=UTC),
+                )
+            )
 
 
 def test_upload_scan_triage_decide(sqlite_engine: sa.Engine) -> None:
@@ -31,7 +50,9 @@ def test_upload_scan_triage_decide(sqlite_engine: sa.Engine) -> None:
     _content(sqlite_engine)
     analyst = world.client("analyst")
     csv = b"term,language,kind,label\nAshen Lantern Order,en,outlet,Fictional Org\n"
-    res = analyst.post("/api/v1/lexicons/test-lexicon/import", files={"file": ("lexicon.csv", csv, "text/csv")})
+    res = analyst.post(
+        "/api/v1/lexicons/test-lexicon/import", files={"file": ("lexicon.csv", csv, "text/csv")}
+    )
     assert res.status_code == 200, res.text
     assert analyst.post("/api/v1/scan").json()["alerts"] == 3
     first = analyst.get("/api/v1/alerts?limit=2").json()
@@ -44,7 +65,9 @@ def test_upload_scan_triage_decide(sqlite_engine: sa.Engine) -> None:
     assert analyst.get("/api/v1/evidence/x/2").json()["hits"] == []
     res = analyst.post("/api/v1/decisions", json={"post": "x:1", "decision": "confirm"})
     assert res.status_code == 200 and res.json()["status"] == "confirmed"
-    res = analyst.post("/api/v1/decisions", json={"post": "x:3", "decision": "reject", "reason": "journalism"})
+    res = analyst.post(
+        "/api/v1/decisions", json={"post": "x:3", "decision": "reject", "reason": "journalism"}
+    )
     assert res.json()["exemption"] == "journalism"
     assert [a["id"] for a in analyst.get("/api/v1/alerts").json()["items"]] == ["x:5"]
     # approvers read the queue but do not decide

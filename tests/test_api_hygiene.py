@@ -46,8 +46,12 @@ BAD_CURSORS = {
     "huge": "A" * 5000,
 }
 #: Bad for a list sorted by an integer id (the routes whose int(cursor[0]) gave 500).
-BAD_INT_CURSORS = {"string": _b64('["x"]'), "negative": _b64("[-1]"), "bigint": _b64("[" + "9" * 30 + "]"),
-                   "float": _b64("[1.5]")}
+BAD_INT_CURSORS = {
+    "string": _b64('["x"]'),
+    "negative": _b64("[-1]"),
+    "bigint": _b64("[" + "9" * 30 + "]"),
+    "float": _b64("[1.5]"),
+}
 INT_LISTS = ("/api/v1/referrals", "/api/v1/audit", "/api/v1/portal/referrals")
 
 
@@ -91,8 +95,11 @@ def test_every_list_answers_400_to_a_malformed_cursor(world: World) -> None:
         cases = dict(BAD_CURSORS, **(BAD_INT_CURSORS if path in INT_LISTS else {}))
         for name, cursor in cases.items():
             res = client.get(concrete(path), params={"cursor": cursor})
-            code = res.json().get("error", {}).get("code") if res.headers["content-type"].startswith(
-                "application/json") else None
+            code = (
+                res.json().get("error", {}).get("code")
+                if res.headers["content-type"].startswith("application/json")
+                else None
+            )
             if res.status_code != 400 or code != "bad_cursor":
                 failures.append(f"{path} cursor {name}: {res.status_code} {res.text[:120]}")
     assert not failures, "\n".join(failures)
@@ -113,6 +120,7 @@ def test_a_good_cursor_still_pages(fresh: World) -> None:
 
 # -- CSRF ------------------------------------------------------------------------------------------
 
+
 def _session(world: World, user: str) -> tuple[Any, str]:
     session_id, csrf = auth.create_session(world.engine, user)
     client = world.client()
@@ -121,16 +129,21 @@ def _session(world: World, user: str) -> tuple[Any, str]:
 
 
 def test_csrf_matrix_every_state_changing_route_refuses_a_cookie_without_the_token(world: World) -> None:
-    writes = sorted((method.upper(), path, op.get("x-roles") or [])
-                    for path, ops in world.app.openapi()["paths"].items()  # type: ignore[attr-defined]
-                    for method, op in ops.items()
-                    if method.upper() not in ("GET", "HEAD", "OPTIONS") and "anonymous" not in (op.get("x-roles") or []))
+    writes = sorted(
+        (method.upper(), path, op.get("x-roles") or [])
+        for path, ops in world.app.openapi()["paths"].items()  # type: ignore[attr-defined]
+        for method, op in ops.items()
+        if method.upper() not in ("GET", "HEAD", "OPTIONS") and "anonymous" not in (op.get("x-roles") or [])
+    )
     assert len(writes) >= 30
     failures = []
     for method, path, declared in writes:
         client, csrf = _session(world, _caller(method, path, declared))
-        for label, headers in (("no token", {}), ("wrong token", {"X-CSRF-Token": "x" * 43}),
-                               ("the token's digest", {"X-CSRF-Token": auth.digest(csrf)})):
+        for label, headers in (
+            ("no token", {}),
+            ("wrong token", {"X-CSRF-Token": "x" * 43}),
+            ("the token's digest", {"X-CSRF-Token": auth.digest(csrf)}),
+        ):
             client.headers.clear()
             client.headers.update(headers)
             res = call(world, client, method, path)
@@ -146,7 +159,9 @@ def test_csrf_matrix_every_state_changing_route_refuses_a_cookie_without_the_tok
 def test_csrf_token_is_stored_hashed(world: World) -> None:
     client = world.client()
     auth.set_password(world.engine, "analyst", "correct horse battery staple")
-    res = client.post("/api/v1/auth/login", json={"name": "analyst", "password": "correct horse battery staple"})
+    res = client.post(
+        "/api/v1/auth/login", json={"name": "analyst", "password": "correct horse battery staple"}
+    )
     csrf = res.json()["csrf_token"]
     with world.engine.connect() as conn:
         stored = set(conn.execute(sa.select(api_sessions.c.csrf_token)).scalars())
@@ -157,6 +172,7 @@ def test_csrf_token_is_stored_hashed(world: World) -> None:
 
 # -- finding 8 -------------------------------------------------------------------------------------
 
+
 def test_provider_answer_must_lie_on_the_referrals_timeline(fresh: World) -> None:
     world = fresh
     rid = _sent(world, "testnet:2", "Provider One")
@@ -165,8 +181,9 @@ def test_provider_answer_must_lie_on_the_referrals_timeline(fresh: World) -> Non
     url = f"/api/v1/portal/referrals/{rid}/answer"
     before = portal.post(url, json={"outcome": "removed", "at": (sent_at - timedelta(hours=1)).isoformat()})
     assert before.status_code == 400 and "before referral" in before.json()["error"]["message"]
-    future = portal.post(url, json={"outcome": "removed",
-                                    "at": (datetime.now(UTC) + timedelta(days=2)).isoformat()})
+    future = portal.post(
+        url, json={"outcome": "removed", "at": (datetime.now(UTC) + timedelta(days=2)).isoformat()}
+    )
     assert future.status_code == 400 and "future" in future.json()["error"]["message"]
     assert world.client("admin").get(f"/api/v1/referrals/{rid}").json()["state"] == "sent"
     ok = portal.post(url, json={"outcome": "removed", "at": (sent_at + timedelta(minutes=5)).isoformat()})
@@ -199,15 +216,28 @@ def test_foreign_and_unknown_ids_take_the_same_query_path(fresh: World) -> None:
 
 
 def test_ingest_errors_name_the_uploaded_file_not_a_server_path(world: World) -> None:
-    res = world.client("analyst").post("/api/v1/ingest", files={
-        "file": ("mystery-export.bin", b"\x00\x01 not any known format \x02", "application/octet-stream")})
+    res = world.client("analyst").post(
+        "/api/v1/ingest",
+        files={
+            "file": ("mystery-export.bin", b"\x00\x01 not any known format \x02", "application/octet-stream")
+        },
+    )
     assert res.status_code == 400, res.text
     message = res.json()["error"]["message"]
     assert "mystery-export.bin" in message
     assert "/tmp" not in message and "openiru-upload-" not in message
-    ok = world.client("analyst").post("/api/v1/ingest", data={"format": "generic"}, files={
-        "file": ("posts.csv", b"platform,post_id,account_id,timestamp,text\n"
-                  b"testnet,900,100,2026-02-01T00:00:00Z,placeholder\n", "text/csv")})
+    ok = world.client("analyst").post(
+        "/api/v1/ingest",
+        data={"format": "generic"},
+        files={
+            "file": (
+                "posts.csv",
+                b"platform,post_id,account_id,timestamp,text\n"
+                b"testnet,900,100,2026-02-01T00:00:00Z,placeholder\n",
+                "text/csv",
+            )
+        },
+    )
     assert ok.status_code == 200 and ok.json()["path"] == "posts.csv"
     from openiru.store.schema import metadata
 
@@ -229,11 +259,14 @@ def test_bank_and_lexicon_uploads_name_the_uploaded_file(world: World, route: st
 
 def test_provider_user_only_for_a_registered_provider(world: World) -> None:
     admin = world.client("admin")
-    res = admin.post("/api/v1/users", json={"name": "ghost-user", "role": "provider",
-                                            "provider": "No Such Provider Ltd"})
+    res = admin.post(
+        "/api/v1/users", json={"name": "ghost-user", "role": "provider", "provider": "No Such Provider Ltd"}
+    )
     assert res.status_code == 400 and "No Such Provider Ltd" in res.json()["error"]["message"]
     assert admin.get("/api/v1/users/ghost-user").status_code == 404
-    ok = admin.post("/api/v1/users", json={"name": "one-more", "role": "provider", "provider": "Provider One"})
+    ok = admin.post(
+        "/api/v1/users", json={"name": "one-more", "role": "provider", "provider": "Provider One"}
+    )
     assert ok.status_code == 201
 
 
@@ -245,13 +278,20 @@ def _access_line(log_queries: bool, caplog: pytest.LogCaptureFixture, world: Wor
     caplog.clear()
     with caplog.at_level(logging.INFO, logger="uvicorn.access"):
         # the call uvicorn's protocol makes for each request
-        logging.getLogger("uvicorn.access").info('%s - "%s %s HTTP/%s" %d', "127.0.0.1:5000", "GET",
-                                                 "/api/v1/accounts?handle=someone-investigated", "1.1", 200)
+        logging.getLogger("uvicorn.access").info(
+            '%s - "%s %s HTTP/%s" %d',
+            "127.0.0.1:5000",
+            "GET",
+            "/api/v1/accounts?handle=someone-investigated",
+            "1.1",
+            200,
+        )
     return caplog.records[-1].getMessage()
 
 
-def test_access_log_leaves_query_strings_out_unless_asked(world: World, caplog: pytest.LogCaptureFixture,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_access_log_leaves_query_strings_out_unless_asked(
+    world: World, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     line = _access_line(False, caplog, world)
     assert "/api/v1/accounts" in line and "someone-investigated" not in line and "?" not in line
     assert "someone-investigated" in _access_line(True, caplog, world)
@@ -264,7 +304,9 @@ def test_access_log_leaves_query_strings_out_unless_asked(world: World, caplog: 
     _access_line(False, caplog, world)
 
 
-@pytest.mark.parametrize("key", ["a" * 40, "ab" * 20, "abcdefghij" * 4, "0123456789abcdef" * 2, "short-but-random-Xq9"])
+@pytest.mark.parametrize(
+    "key", ["a" * 40, "ab" * 20, "abcdefghij" * 4, "0123456789abcdef" * 2, "short-but-random-Xq9"]
+)
 def test_regular_keys_are_refused(key: str, tmp_path: Path) -> None:
     from openiru.referral.audit_anchor import AnchorConfig
     from openiru.referral.delivery_secrets import Keyring, SecretError
@@ -296,5 +338,7 @@ def test_weak_webhook_secret_is_refused(world: World, monkeypatch: pytest.Monkey
     monkeypatch.setenv("OPENIRU_SECRET_KEY", "k3y-M4terial_for.tests-9f2c71d0e8a4b653")
     with pytest.raises(WeakKeyError, match="webhook secret of Provider One is too regular"):
         delivery_secrets.store(world.engine, "Provider One", "x" * 40, "admin")
-    stored = delivery_secrets.store(world.engine, "Provider One", "placeholder-webhook-secret-0123456789", "admin")
+    stored = delivery_secrets.store(
+        world.engine, "Provider One", "placeholder-webhook-secret-0123456789", "admin"
+    )
     assert stored["encrypted"] is True

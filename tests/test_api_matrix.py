@@ -22,7 +22,9 @@ ANON = {"anonymous"}
 
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/auth/login"): ANON,
-    ("GET", "/healthz"): ANON, ("GET", "/readyz"): ANON, ("GET", "/metrics"): ANON,  # probes (routers/health.py)
+    ("GET", "/healthz"): ANON,
+    ("GET", "/readyz"): ANON,
+    ("GET", "/metrics"): ANON,  # probes (routers/health.py)
     ("POST", "/api/v1/auth/logout"): ALL,
     ("GET", "/api/v1/auth/me"): ALL,
     ("POST", "/api/v1/auth/password"): ALL,
@@ -101,16 +103,34 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/api/v1/referrals/{referral_id}/pause"): UNIT,
     ("POST", "/api/v1/referrals/{referral_id}/resume"): UNIT,
     # the console's read-only views (api/routers/console.py)
-    **{("GET", f"/api/v1/console/{view}"): UNIT for view in (
-        "people", "alerts", "alert-facets", "accounts", "network", "neighbourhood", "account-links", "post-links")},
+    **{
+        ("GET", f"/api/v1/console/{view}"): UNIT
+        for view in (
+            "people",
+            "alerts",
+            "alert-facets",
+            "accounts",
+            "network",
+            "neighbourhood",
+            "account-links",
+            "post-links",
+        )
+    },
     ("GET", "/api/v1/console/timeseries"): UNIT | {"auditor"},
     ("GET", "/api/v1/console/evidence/{referral_id}/{evidence_id}"): UNIT,
     ("POST", "/api/v1/console/assign"): {"admin", "analyst"},
     ("GET", "/api/v1/reports/charts"): UNIT | {"auditor"},  # api/routers/reports.py
-    **{(m, f"/api/v1/watch{p}"): r for m, p, r in (  # the watchlist (api/routers/watchlist.py)
-        ("GET", "", UNIT), ("POST", "", {"admin", "analyst"}), ("GET", "/suggestions", UNIT),
-        ("POST", "/discover", {"admin", "analyst"}), ("POST", "/{target_id}/pause", {"admin", "analyst"}),
-        ("DELETE", "/{target_id}", {"admin", "analyst"}))},
+    **{
+        (m, f"/api/v1/watch{p}"): r
+        for m, p, r in (  # the watchlist (api/routers/watchlist.py)
+            ("GET", "", UNIT),
+            ("POST", "", {"admin", "analyst"}),
+            ("GET", "/suggestions", UNIT),
+            ("POST", "/discover", {"admin", "analyst"}),
+            ("POST", "/{target_id}/pause", {"admin", "analyst"}),
+            ("DELETE", "/{target_id}", {"admin", "analyst"}),
+        )
+    },
     ("GET", "/console/network"): UNIT,
     ("GET", "/console/referral"): UNIT,
     # console and portal pages
@@ -150,8 +170,15 @@ def app_routes(world: World) -> dict[tuple[str, str], dict[str, Any]]:
 
 
 def concrete(path: str) -> str:
-    return re.sub(r"\{(\w+)\}", lambda m: "1" if m.group(1).endswith("_id") and m.group(1) not in
-                  ("post_id", "account_id") else "nobody-" + m.group(1), path)
+    return re.sub(
+        r"\{(\w+)\}",
+        lambda m: (
+            "1"
+            if m.group(1).endswith("_id") and m.group(1) not in ("post_id", "account_id")
+            else "nobody-" + m.group(1)
+        ),
+        path,
+    )
 
 
 def call(world: World, client: Any, method: str, path: str) -> Any:
@@ -176,7 +203,8 @@ def test_every_route_is_in_the_policy_and_declares_its_roles(world: World) -> No
     routes = app_routes(world)
     assert set(routes) == set(EXPECTED), (
         f"routes without a policy: {sorted(set(routes) - set(EXPECTED))}; "
-        f"policy for missing routes: {sorted(set(EXPECTED) - set(routes))}")
+        f"policy for missing routes: {sorted(set(EXPECTED) - set(routes))}"
+    )
     for key, info in routes.items():
         assert info["roles"] is not None, f"{key} declares no roles"
         assert set(info["roles"]) == EXPECTED[key], key
@@ -203,14 +231,20 @@ def test_matrix(world: World, role: str) -> None:
         message = (body.get("error") or {}).get("message", "") if isinstance(body, dict) else ""
         if "anonymous" in allowed or role in allowed:
             to_login = res.status_code == 303 and res.headers["location"].startswith("/login")
-            refused = "anonymous" not in allowed and res.status_code == 401 or (res.status_code == 403 and message.startswith("role ")) \
+            refused = (
+                "anonymous" not in allowed
+                and res.status_code == 401
+                or (res.status_code == 403 and message.startswith("role "))
                 or (info["page"] and "anonymous" not in allowed and (to_login or res.status_code == 403))
+            )
             # 503 is the declared answer while an optional plugin (an importer) cannot load
             if refused or (res.status_code >= 500 and res.status_code != 503):
                 failures.append(f"{role} refused or failed on {method} {path}: {res.status_code} {message}")
         elif role == "anonymous":
             expected = 303 if info["page"] else 401
-            if res.status_code != expected or (info["page"] and res.headers["location"].split("?")[0] != "/login"):
+            if res.status_code != expected or (
+                info["page"] and res.headers["location"].split("?")[0] != "/login"
+            ):
                 failures.append(f"anonymous not refused on {method} {path}: {res.status_code}")
         elif res.status_code != 403:
             failures.append(f"{role} not refused on {method} {path}: {res.status_code}")

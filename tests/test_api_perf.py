@@ -22,18 +22,42 @@ NOW = datetime(2026, 4, 1, 12, 0, 0, 250000, tzinfo=UTC)
 def _alerts(engine: sa.Engine, n: int = 23) -> None:
     with engine.begin() as conn:
         for i in range(n):
-            conn.execute(schema.posts.insert().values(platform="x", post_id=str(i), account_id="a", text=f"Post {i}",
-                                                      timestamp=NOW, raw="{}"))
-            conn.execute(td.detect_alerts.insert().values(
-                platform="x", post_id=str(i), account_id="a", status="open" if i % 5 else "confirmed",
-                priority=round((i % 4) / 4, 2), strength=0.5, created_at=NOW, updated_at=NOW,
-                decided_at=NOW if i % 5 == 0 else None))
+            conn.execute(
+                schema.posts.insert().values(
+                    platform="x", post_id=str(i), account_id="a", text=f"Post {i}", timestamp=NOW, raw="{}"
+                )
+            )
+            conn.execute(
+                td.detect_alerts.insert().values(
+                    platform="x",
+                    post_id=str(i),
+                    account_id="a",
+                    status="open" if i % 5 else "confirmed",
+                    priority=round((i % 4) / 4, 2),
+                    strength=0.5,
+                    created_at=NOW,
+                    updated_at=NOW,
+                    decided_at=NOW if i % 5 == 0 else None,
+                )
+            )
             for j in range(i % 3):
-                conn.execute(td.detect_hits.insert().values(
-                    platform="x", post_id=str(i), matcher="term", bank="lex", item="it", label=None,
-                    term="placeholder" if j else None, span_start=1 if j else None, span_end=4 if j else None,
-                    strength=0.1 * (j + 1), suppressed=(i == 7 and j == 1), detail={"extra": j, "term": "d"},
-                    created_at=NOW))
+                conn.execute(
+                    td.detect_hits.insert().values(
+                        platform="x",
+                        post_id=str(i),
+                        matcher="term",
+                        bank="lex",
+                        item="it",
+                        label=None,
+                        term="placeholder" if j else None,
+                        span_start=1 if j else None,
+                        span_end=4 if j else None,
+                        strength=0.1 * (j + 1),
+                        suppressed=(i == 7 and j == 1),
+                        detail={"extra": j, "term": "d"},
+                        created_at=NOW,
+                    )
+                )
 
 
 def _as_json(items: list[dict]) -> list[dict]:
@@ -71,12 +95,17 @@ def test_cards_follow_rescans_and_decisions(engine: sa.Engine) -> None:
     make_world(engine)  # users, among them "analyst"
     detect_alerts.decide(engine, "x:1", "reject", "research", actor="analyst")
     with engine.begin() as conn:
-        conn.execute(schema.posts.insert().values(platform="x", post_id="new", account_id="a", text="Other",
-                                                  timestamp=NOW, raw="{}"))
+        conn.execute(
+            schema.posts.insert().values(
+                platform="x", post_id="new", account_id="a", text="Other", timestamp=NOW, raw="{}"
+            )
+        )
     detect_alerts.decide(engine, "x:new", "confirm", actor="analyst")
     rows = triage_queue.queue_rows(engine, limit=10, status="all")
     items = {i["id"]: i for i in json.loads(triage_queue.page_json(rows, 10, lambda k: k))["items"]}
-    assert items == {i["id"]: i for i in _as_json(detect_alerts.list_alerts(engine, limit=None, status="all"))}
+    assert items == {
+        i["id"]: i for i in _as_json(detect_alerts.list_alerts(engine, limit=None, status="all"))
+    }
     assert items["x:2"]["hits"] == [] and items["x:1"]["status"] == "rejected"
     assert items["x:new"]["text"] == "Other" and items["x:new"]["timestamp"] == "2026-04-01T12:00:00.250000Z"
 
@@ -192,7 +221,9 @@ def test_key_accounts_pages_walk_the_whole_ranking(sqlite_engine: sa.Engine) -> 
             cursor = f"&cursor={res.json()['next_cursor']}"
         assert got == rows and len(got) >= 2
     last = expected[-1]
-    score = client.get(f"/api/v1/graph/score?platform={last['platform']}&account_id={last['account_id']}").json()
+    score = client.get(
+        f"/api/v1/graph/score?platform={last['platform']}&account_id={last['account_id']}"
+    ).json()
     assert score == {**last, "rank": len(expected)}
     assert client.get("/api/v1/graph/key-accounts?cursor=WyJ4Il0").status_code == 400
 
@@ -203,8 +234,11 @@ def test_a_claim_kept_alive_by_heartbeats_and_a_dead_one_taken_over(engine: sa.E
 
     assert rankings.claim_refresh(engine, "h")
     with engine.begin() as conn:  # the claimer went quiet a while ago...
-        conn.execute(sa.update(rankings.api_rankings).values(
-            refreshing_since=datetime.now(UTC) - rankings.CLAIM_EXPIRY + timedelta(seconds=1)))
+        conn.execute(
+            sa.update(rankings.api_rankings).values(
+                refreshing_since=datetime.now(UTC) - rankings.CLAIM_EXPIRY + timedelta(seconds=1)
+            )
+        )
     with rankings.heartbeat(engine, "h", every=0.05):  # ...but is alive and renews its claim
         _time.sleep(0.3)
     with engine.connect() as conn:
@@ -212,13 +246,17 @@ def test_a_claim_kept_alive_by_heartbeats_and_a_dead_one_taken_over(engine: sa.E
     assert datetime.now(UTC) - rankings.utc(since) < timedelta(seconds=5)
     assert not rankings.claim_refresh(engine, "h")
     with engine.begin() as conn:  # a claim not renewed for CLAIM_EXPIRY: its holder died
-        conn.execute(sa.update(rankings.api_rankings).values(
-            refreshing_since=datetime.now(UTC) - rankings.CLAIM_EXPIRY - timedelta(seconds=1)))
+        conn.execute(
+            sa.update(rankings.api_rankings).values(
+                refreshing_since=datetime.now(UTC) - rankings.CLAIM_EXPIRY - timedelta(seconds=1)
+            )
+        )
     assert rankings.claim_refresh(engine, "h")
 
 
-def test_served_app_freezes_startup_objects_and_settings_reach_workers(sqlite_engine: sa.Engine,
-                                                                        monkeypatch) -> None:
+def test_served_app_freezes_startup_objects_and_settings_reach_workers(
+    sqlite_engine: sa.Engine, monkeypatch
+) -> None:
     import gc
 
     from starlette.testclient import TestClient
@@ -269,8 +307,9 @@ def test_page_cache_serves_until_postgresql_notifies_a_change(engine: sa.Engine)
         assert cache.hits == (1 if cache.live else 0)
         top = json.loads(first)["items"][0]["post"]["post_id"]
         with engine.begin() as conn:  # a decision made elsewhere
-            conn.execute(sa.update(td.detect_alerts).where(td.detect_alerts.c.post_id == top)
-                         .values(status="rejected"))
+            conn.execute(
+                sa.update(td.detect_alerts).where(td.detect_alerts.c.post_id == top).values(status="rejected")
+            )
         deadline = _time.monotonic() + 10
         while True:
             page = json.loads(client.get("/api/v1/alerts?limit=3").content)

@@ -19,12 +19,22 @@ def seed_content(world: World) -> None:
     for name in ("Provider One", "Provider Two"):
         save_provider(engine, "admin", ProviderInfo(name=name, platforms=["testnet"], languages=["fr", "en"]))
     with engine.begin() as conn:
-        conn.execute(schema.accounts.insert().values(platform="testnet", account_id="100", handle="outlet",
-                                                     status="active"))
+        conn.execute(
+            schema.accounts.insert().values(
+                platform="testnet", account_id="100", handle="outlet", status="active"
+            )
+        )
         for i in range(1, 4):
-            conn.execute(schema.posts.insert().values(
-                platform="testnet", post_id=str(i), account_id="100", text=f"placeholder text {i}",
-                timestamp=datetime(2026, 2, i, tzinfo=UTC), raw="{}"))
+            conn.execute(
+                schema.posts.insert().values(
+                    platform="testnet",
+                    post_id=str(i),
+                    account_id="100",
+                    text=f"placeholder text {i}",
+                    timestamp=datetime(2026, 2, i, tzinfo=UTC),
+                    raw="{}",
+                )
+            )
 
 
 def _world(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
@@ -46,8 +56,9 @@ def world_both(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def _refer(world: World, target: str, provider: str) -> int:
-    res = world.client("analyst").post("/api/v1/referrals", json={
-        "targets": [target], "reason": "placeholder reason", "provider": provider})
+    res = world.client("analyst").post(
+        "/api/v1/referrals", json={"targets": [target], "reason": "placeholder reason", "provider": provider}
+    )
     assert res.status_code == 201, res.text
     [ref] = res.json()["referrals"]
     assert ref["state"] in ("draft", "on_hold") and ref["provider"] == provider
@@ -99,16 +110,22 @@ def test_provider_cannot_reach_another_providers_referral(world_both: World) -> 
     theirs = _sent(world, "testnet:2", "Provider Two")
     other = world.client("provider2")
     assert [r["id"] for r in other.get("/api/v1/portal/referrals").json()["items"]] == [theirs]
-    for path in (f"/api/v1/portal/referrals/{mine}", f"/api/v1/portal/referrals/{mine}/evidence",
-                 f"/api/v1/portal/referrals/{mine}/evidence/1"):
+    for path in (
+        f"/api/v1/portal/referrals/{mine}",
+        f"/api/v1/portal/referrals/{mine}/evidence",
+        f"/api/v1/portal/referrals/{mine}/evidence/1",
+    ):
         res = other.get(path)
         assert res.status_code == 404, path
-    for path, body in ((f"/api/v1/portal/referrals/{mine}/acknowledge", None),
-                       (f"/api/v1/portal/referrals/{mine}/answer", {"outcome": "removed"})):
+    for path, body in (
+        (f"/api/v1/portal/referrals/{mine}/acknowledge", None),
+        (f"/api/v1/portal/referrals/{mine}/answer", {"outcome": "removed"}),
+    ):
         assert other.post(path, json=body).status_code == 404
     # unknown and other-tenant ids look the same
     assert other.get("/api/v1/portal/referrals/999999").json() == {
-        "error": {"code": "not_found", "message": "no referral 999999"}}
+        "error": {"code": "not_found", "message": "no referral 999999"}
+    }
     assert other.get(f"/api/v1/portal/referrals/{mine}").json()["error"]["message"] == f"no referral {mine}"
     assert world.client("admin").get(f"/api/v1/referrals/{mine}").json()["state"] == "sent"
     # providers never reach the unit's referral routes
@@ -117,8 +134,10 @@ def test_provider_cannot_reach_another_providers_referral(world_both: World) -> 
 
 def test_liaison_sees_only_the_existence_of_other_agencies_holds(world: World) -> None:
     north, south = world.client("liaison"), world.client("liaison2")
-    res = north.post("/api/v1/deconfliction", json={"kind": "account", "value": "testnet:@100",
-                                                     "investigation_ref": "OP-NORTH-7"})
+    res = north.post(
+        "/api/v1/deconfliction",
+        json={"kind": "account", "value": "testnet:@100", "investigation_ref": "OP-NORTH-7"},
+    )
     assert res.status_code == 201, res.text
     entry_id = res.json()["id"]
     mine = north.get("/api/v1/deconfliction").json()

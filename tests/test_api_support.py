@@ -54,12 +54,17 @@ class World:
         return client, res.json()["csrf_token"]
 
 
-def make_world(engine: sa.Engine, passwords: tuple[str, ...] = (), settings: ApiSettings | None = None) -> World:
+def make_world(
+    engine: sa.Engine, passwords: tuple[str, ...] = (), settings: ApiSettings | None = None
+) -> World:
     world = World(engine, create_app(engine, settings or ApiSettings()))
     for name, spec in ROLE_USERS.items():
         if spec.get("provider"):  # a provider user belongs to a registered provider
-            save_provider(engine, "admin", ProviderInfo(name=str(spec["provider"]), platforms=["testnet"],
-                                                        languages=["fr", "en"]))
+            save_provider(
+                engine,
+                "admin",
+                ProviderInfo(name=str(spec["provider"]), platforms=["testnet"], languages=["fr", "en"]),
+            )
         add_user(engine, name, str(spec["role"]), spec.get("agency"), spec.get("provider"))
         world.tokens[name] = auth.create_token(engine, name, "tests")
     for name in passwords:

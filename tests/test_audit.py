@@ -17,7 +17,9 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 def _fill(engine: sa.Engine, n: int = 5) -> None:
     with engine.begin() as conn:
         for i in range(n):
-            audit.record(conn, "ana", "referral.create", "referral", i + 1, {"n": i, "text": "é"}, now=lambda: T0)
+            audit.record(
+                conn, "ana", "referral.create", "referral", i + 1, {"n": i, "text": "é"}, now=lambda: T0
+            )
 
 
 def test_intact_chain_verifies(engine: sa.Engine) -> None:
@@ -43,8 +45,9 @@ def test_edit_with_recomputed_hash_breaks_the_next_link(engine: sa.Engine) -> No
     with engine.begin() as conn:
         row = conn.execute(sa.select(audit_log).where(audit_log.c.seq == 2)).one()
         details = json.dumps({"n": 99}, sort_keys=True, separators=(",", ":"))
-        forged = audit.entry_hash(row.prev_hash, 2, row.at, row.actor, row.action, row.object_type,
-                                  row.object_id, details)
+        forged = audit.entry_hash(
+            row.prev_hash, 2, row.at, row.actor, row.action, row.object_type, row.object_id, details
+        )
         conn.execute(sa.update(audit_log).where(audit_log.c.seq == 2).values(details=details, hash=forged))
     result = audit.verify(engine)
     assert not result.ok and result.first_bad == 3
@@ -67,8 +70,19 @@ def test_insertion_is_detected(engine: sa.Engine) -> None:
         prev = conn.execute(sa.select(audit_log.c.hash).where(audit_log.c.seq == 2)).scalar_one()
         at = T0.isoformat()
         h = audit.entry_hash(prev, 3, at, "mallory", "x", "referral", "9", "{}")
-        conn.execute(sa.insert(audit_log).values(seq=3, at=at, actor="mallory", action="x", object_type="referral",
-                                                 object_id="9", details="{}", prev_hash=prev, hash=h))
+        conn.execute(
+            sa.insert(audit_log).values(
+                seq=3,
+                at=at,
+                actor="mallory",
+                action="x",
+                object_type="referral",
+                object_id="9",
+                details="{}",
+                prev_hash=prev,
+                hash=h,
+            )
+        )
     result = audit.verify(engine)
     assert not result.ok and result.first_bad == 4
 

@@ -85,11 +85,14 @@ def test_truncation_then_new_entries_is_detected(engine: sa.Engine) -> None:
     _truncate(engine, 2)
     _append(engine, 4, actor="mallory")  # the chain grows past the anchored head again
     result = audit.verify(engine)
-    assert not result.ok and result.first_bad == 3 and "differs from the head anchored" in (result.problem or "")
+    assert (
+        not result.ok and result.first_bad == 3 and "differs from the head anchored" in (result.problem or "")
+    )
 
 
-def test_consistent_rewrite_of_the_whole_chain_is_detected(engine: sa.Engine,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_consistent_rewrite_of_the_whole_chain_is_detected(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     anchor = os.environ["OPENIRU_AUDIT_ANCHOR"]
     _append(engine, 3)
     with engine.begin() as conn:
@@ -98,7 +101,9 @@ def test_consistent_rewrite_of_the_whole_chain_is_detected(engine: sa.Engine,
     _append(engine, 3, actor="mallory")
     monkeypatch.setenv("OPENIRU_AUDIT_ANCHOR", anchor)
     result = audit.verify(engine)
-    assert not result.ok and result.first_bad == 1 and "differs from the head anchored" in (result.problem or "")
+    assert (
+        not result.ok and result.first_bad == 1 and "differs from the head anchored" in (result.problem or "")
+    )
 
 
 def test_signed_anchor_and_forged_lines(engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -120,8 +125,9 @@ def test_signed_anchor_and_forged_lines(engine: sa.Engine, monkeypatch: pytest.M
     assert "bad signature" in (audit.verify(engine).problem or "")
 
 
-def test_forged_line_without_key_configured_is_only_unchecked(engine: sa.Engine,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forged_line_without_key_configured_is_only_unchecked(
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENIRU_AUDIT_KEY", KEY)
     _append(engine, 2)
     monkeypatch.delenv("OPENIRU_AUDIT_KEY")
@@ -185,8 +191,9 @@ def test_anchor_head_export_and_restart(engine: sa.Engine, monkeypatch: pytest.M
     assert audit.entries(engine, "audit")[0]["action"] == "audit.anchor_restart"
 
 
-def test_cli_verify_and_anchor(sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_verify_and_anchor(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from openiru.store.db import open_database
     from test_referral_cli import run
 

@@ -49,7 +49,8 @@ def _tamper(engine: sa.Engine, how: str) -> None:
 @pytest.mark.parametrize("how", ["truncate", "delete-all", "rewrite"])
 @pytest.mark.parametrize("key", [False, True])
 def test_tampering_detected_with_the_anchor_and_never_ok_without_it(
-        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, how: str, key: bool) -> None:
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, how: str, key: bool
+) -> None:
     if key:
         monkeypatch.setenv("OPENIRU_AUDIT_KEY", KEY)
     _append(engine, 5)
@@ -68,13 +69,16 @@ def _forge_unsigned_head(engine: sa.Engine, restart: bool) -> None:
     db = audit.database_identity(engine.url)
     entries = audit.entries(engine)
     assert db is not None
-    append(_anchor(), Checkpoint(db, entries[0]["hash"], entries[-1]["seq"], entries[-1]["hash"],
-                                 T0.isoformat(), restart))
+    append(
+        _anchor(),
+        Checkpoint(db, entries[0]["hash"], entries[-1]["seq"], entries[-1]["hash"], T0.isoformat(), restart),
+    )
 
 
 @pytest.mark.parametrize("restart", [False, True])
 def test_with_a_key_an_unsigned_checkpoint_for_a_forged_head_is_rejected(
-        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, restart: bool) -> None:
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch, restart: bool
+) -> None:
     monkeypatch.setenv("OPENIRU_AUDIT_KEY", KEY)
     _append(engine, 5)
     _tamper(engine, "rewrite")
@@ -85,7 +89,8 @@ def test_with_a_key_an_unsigned_checkpoint_for_a_forged_head_is_rejected(
 
 
 def test_unsigned_lines_from_before_the_key_need_an_admins_restart(
-        engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from openiru.services.access.users import add_user
 
     add_user(engine, "adm", "admin")
@@ -98,8 +103,9 @@ def test_unsigned_lines_from_before_the_key_need_an_admins_restart(
     assert audit.verify(engine).ok
 
 
-def test_cli_exit_codes(sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
-                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_exit_codes(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from openiru.store.db import open_database
     from test_referral_cli import run
 
@@ -124,6 +130,7 @@ def test_cli_exit_codes(sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
 
 # -- every security-relevant action is an audit entry with its actor --------------------------------
 
+
 def _actions(engine: sa.Engine) -> list[tuple[str, str, str]]:
     return [(e["actor"], e["action"], e["object_id"]) for e in audit.entries(engine)]
 
@@ -135,8 +142,12 @@ def test_user_administration_and_logins_are_audited(sqlite_engine: sa.Engine) ->
     before = len(audit.entries(sqlite_engine))
     assert ("system", "user.create", "admin") in _actions(sqlite_engine)
     admin = world.client("admin")
-    assert admin.post("/api/v1/users", json={"name": "newbie", "role": "analyst",
-                                             "password": PASSWORD}).status_code == 201
+    assert (
+        admin.post(
+            "/api/v1/users", json={"name": "newbie", "role": "analyst", "password": PASSWORD}
+        ).status_code
+        == 201
+    )
     assert admin.patch("/api/v1/users/newbie", json={"role": "approver"}).status_code == 200
     token = admin.post("/api/v1/users/newbie/tokens", json={"label": "ci"}).json()["token"]
     assert token.startswith("oiru_")
@@ -149,18 +160,26 @@ def test_user_administration_and_logins_are_audited(sqlite_engine: sa.Engine) ->
     assert anon.post("/api/v1/auth/login", json={"name": "newbie", "password": PASSWORD}).status_code == 429
     entries = audit.entries(sqlite_engine)[before:]
     got = [(e["actor"], e["action"], e["object_id"]) for e in entries]
-    assert got[:6] == [("admin", "user.create", "newbie"), ("admin", "user.password", "newbie"),
-                       ("admin", "user.role", "newbie"), ("admin", "token.create", "newbie"),
-                       ("admin", "token.revoke", "newbie"), ("newbie", "auth.login", "newbie")]
-    assert got[6:] == [("anonymous", "auth.login_failed", "newbie")] * 5 + [("system", "auth.lockout", "newbie")]
+    assert got[:6] == [
+        ("admin", "user.create", "newbie"),
+        ("admin", "user.password", "newbie"),
+        ("admin", "user.role", "newbie"),
+        ("admin", "token.create", "newbie"),
+        ("admin", "token.revoke", "newbie"),
+        ("newbie", "auth.login", "newbie"),
+    ]
+    assert got[6:] == [("anonymous", "auth.login_failed", "newbie")] * 5 + [
+        ("system", "auth.lockout", "newbie")
+    ]
     assert entries[2]["details"] == {"from": "analyst", "to": "approver"}
     assert entries[3]["details"]["token_id"] == token_id and token not in json.dumps(entries)
     assert PASSWORD not in json.dumps(entries)
     assert audit.verify(sqlite_engine).ok
 
 
-def test_cli_user_commands_record_their_actor(sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
-                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_user_commands_record_their_actor(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     from openiru.store.db import open_database
     from test_referral_cli import run
 
@@ -173,15 +192,22 @@ def test_cli_user_commands_record_their_actor(sqlite_url: str, monkeypatch: pyte
     assert run(["user", "role", "ana", "approver", "--as", "root", *db]) == 0
     assert run(["user", "token", "ana", "--label", "ci", "--as", "root", *db]) == 0
     assert run(["user", "add", "leo", "--role", "analyst", *db]) == 0  # no --as: the OS account
-    assert run(["user", "add", "pat", "--role", "provider", "--provider", "Nowhere Ltd", "--as", "root", *db]) == 1
+    assert (
+        run(["user", "add", "pat", "--role", "provider", "--provider", "Nowhere Ltd", "--as", "root", *db])
+        == 1
+    )
     assert "Nowhere Ltd" in capsys.readouterr().err
     engine = open_database(sqlite_url)
     try:
         got = [a for a in _actions(engine) if a[1].startswith(("user.", "token."))]
     finally:
         engine.dispose()
-    assert got[:4] == [("system", "user.create", "root"), ("root", "user.create", "ana"),
-                       ("root", "user.role", "ana"), ("root", "token.create", "ana")]
+    assert got[:4] == [
+        ("system", "user.create", "root"),
+        ("root", "user.create", "ana"),
+        ("root", "user.role", "ana"),
+        ("root", "token.create", "ana"),
+    ]
     assert got[4][1:] == ("user.create", "leo") and got[4][0].startswith("local:")
     assert len(got) == 5
 

@@ -25,8 +25,10 @@ from server_support import free_port, wait_listening
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("OPENIRU_ARTIFACTS", Path(tempfile.gettempdir()) / "openiru-artifacts"))
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason="Debian's chromium is not installed at /usr/bin/chromium (make chromium)")
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM),
+    reason="Debian's chromium is not installed at /usr/bin/chromium (make chromium)",
+)
 RAW = re.compile(r'\bnull\b|\bundefined\b|\bNaN\b|\[object Object\]|\{"|":\s*[\[{"\d]')
 OPENIRU = str(Path(sys.executable).with_name("openiru"))
 
@@ -37,24 +39,50 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     db = f"sqlite:///{out / 'openiru.db'}"
     # Every test logs in from 127.0.0.1: more than the default 20 logins a minute when the suite runs fast.
     env = {**os.environ, "OPENIRU_DATA": str(out / "data"), "OPENIRU_LOGIN_PER_MINUTE": "1000"}
-    subprocess.run([OPENIRU, "demo", "--scale", "0.3", "--out", str(out), "--db", db], check=True, env=env,
-                   stdout=subprocess.DEVNULL, timeout=600)
+    subprocess.run(
+        [OPENIRU, "demo", "--scale", "0.3", "--out", str(out), "--db", db],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        timeout=600,
+    )
     admin_password = "console test admin password"
-    subprocess.run([OPENIRU, "user", "add", "t-admin", "--role", "admin", "--db", db], check=True, env=env,
-                   stdout=subprocess.DEVNULL)
-    subprocess.run([OPENIRU, "user", "passwd", "t-admin", "--password-stdin", "--as", "t-admin", "--db", db],
-                   input=admin_password + "\n", text=True, check=True, env=env, stdout=subprocess.DEVNULL)
-    logins = {line.split("\t")[1]: line.split("\t") for line in (out / "console-logins.txt").read_text().splitlines()
-              if line and not line.startswith("#")}
+    subprocess.run(
+        [OPENIRU, "user", "add", "t-admin", "--role", "admin", "--db", db],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    subprocess.run(
+        [OPENIRU, "user", "passwd", "t-admin", "--password-stdin", "--as", "t-admin", "--db", db],
+        input=admin_password + "\n",
+        text=True,
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    logins = {
+        line.split("\t")[1]: line.split("\t")
+        for line in (out / "console-logins.txt").read_text().splitlines()
+        if line and not line.startswith("#")
+    }
     port = free_port()
     log = (out / "server.log").open("w")
-    proc = subprocess.Popen([OPENIRU, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(
+        [OPENIRU, "serve", "--host", "127.0.0.1", "--port", str(port), "--db", db],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     try:
         wait_listening(port, proc, out / "server.log", 60, 0.2)
-        yield {"base": f"http://127.0.0.1:{port}", "out": out, "analyst": logins["analyst"],
-               "admin": ["t-admin", "admin", admin_password],
-               "approver": logins["approver"]}
+        yield {
+            "base": f"http://127.0.0.1:{port}",
+            "out": out,
+            "analyst": logins["analyst"],
+            "admin": ["t-admin", "admin", admin_password],
+            "approver": logins["approver"],
+        }
     finally:
         proc.terminate()
         proc.wait(10)
@@ -66,9 +94,17 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        b = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         yield b
         b.close()
 
@@ -92,7 +128,9 @@ def page(demo: dict[str, Any], browser: Any, request: pytest.FixtureRequest) -> 
     pg.wait_for_url(lambda url: "/login" not in url)
     yield pg
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / ("console-" + re.sub(r"[^\w-]+", "_", request.node.name).strip("_") + ".png")))
+    pg.screenshot(
+        path=str(ARTIFACTS / ("console-" + re.sub(r"[^\w-]+", "_", request.node.name).strip("_") + ".png"))
+    )
     context.close()
 
 
@@ -113,7 +151,7 @@ def finished(pg: Any) -> str:
     pg.wait_for_load_state("networkidle")
     text = pg.locator("main").inner_text()
     found = RAW.search(text)
-    assert found is None, f"raw data on {pg.url}: …{text[max(0, found.start() - 80):found.end() + 80]}…"
+    assert found is None, f"raw data on {pg.url}: …{text[max(0, found.start() - 80) : found.end() + 80]}…"
     assert not pg.errors, f"errors on {pg.url}: {pg.errors}"
     return str(text)
 
@@ -199,7 +237,10 @@ def test_coordination_members_and_timeline(page: Any, demo: dict[str, Any]) -> N
     expect(groups.first).to_be_visible()
     first = groups.first
     assert first.locator(".members a.person").count() >= 3
-    assert first.locator(".members a.person").first.inner_text().lstrip("X TGMRCZN").strip()[0] in "@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    assert (
+        first.locator(".members a.person").first.inner_text().lstrip("X TGMRCZN").strip()[0]
+        in "@ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    )
     expect(first.locator(".timeline canvas").first).to_be_attached()
     assert int(first.locator(".timeline").get_attribute("data-points") or 0) >= 3
     first.locator("summary").click()
@@ -288,7 +329,14 @@ def test_statistics_time_series_and_range(page: Any, demo: dict[str, Any]) -> No
     from playwright.sync_api import expect
 
     page.goto(demo["base"] + "/console/stats")
-    for chart in ("chart-daily", "chart-flagged", "chart-weekly", "chart-migration", "chart-domains", "chart-removal"):
+    for chart in (
+        "chart-daily",
+        "chart-flagged",
+        "chart-weekly",
+        "chart-migration",
+        "chart-domains",
+        "chart-removal",
+    ):
         expect(page.locator(f"#{chart} canvas").first).to_be_attached()
     assert int(page.locator("#chart-daily").get_attribute("data-series") or 0) == 5
     assert int(page.locator("#chart-weekly").get_attribute("data-series") or 0) >= 3
@@ -316,7 +364,9 @@ def test_statistics_report_charts(page: Any, demo: dict[str, Any]) -> None:
     expect(box).to_have_attribute("data-charts", re.compile(r"^[1-9]\d*$"))
     n = int(box.get_attribute("data-charts") or 0)
     assert page.locator("#report-charts svg").count() == n
-    assert page.locator("#report-charts svg rect, #report-charts svg polyline").count() > n  # drawn, not empty
+    assert (
+        page.locator("#report-charts svg rect, #report-charts svg polyline").count() > n
+    )  # drawn, not empty
     titles = page.locator("#report-charts svg > text[font-weight=bold]").all_text_contents()
     assert len(titles) == n and all(t.strip() for t in titles)
     expect(page.locator("#report-title")).to_contain_text("report")
@@ -349,10 +399,22 @@ def test_posts_and_accounts_lists(page: Any, demo: dict[str, Any]) -> None:
     finished(page)
 
 
-@pytest.mark.parametrize("path", ["/console/triage", "/console/posts", "/console/accounts", "/console/network",
-                                  "/console/key-accounts", "/console/coordination", "/console/recreated",
-                                  "/console/referrals", "/console/deconfliction", "/console/action-days",
-                                  "/console/stats"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/console/triage",
+        "/console/posts",
+        "/console/accounts",
+        "/console/network",
+        "/console/key-accounts",
+        "/console/coordination",
+        "/console/recreated",
+        "/console/referrals",
+        "/console/deconfliction",
+        "/console/action-days",
+        "/console/stats",
+    ],
+)
 def test_every_menu_page_is_finished(page: Any, demo: dict[str, Any], path: str) -> None:
     page.goto(demo["base"] + path)
     page.wait_for_load_state("networkidle")
@@ -416,8 +478,14 @@ def test_triage_assignment(page: Any, demo: dict[str, Any]) -> None:
     expect(page.locator("#flash")).to_contain_text("assigned to no one")
     finished(page)
     # the post page says whose the alert is, and releases it
-    page.goto(demo["base"] + str(page.locator("#queue .item", has_text="assigned to me").first
-                                 .locator("a.post-link").get_attribute("href")))
+    page.goto(
+        demo["base"]
+        + str(
+            page.locator("#queue .item", has_text="assigned to me")
+            .first.locator("a.post-link")
+            .get_attribute("href")
+        )
+    )
     expect(page.locator("#assignment")).to_contain_text("Assigned to you by")
     page.click("#post-assign")
     expect(page.locator("#assignment")).to_contain_text("Not assigned to anyone")
@@ -432,12 +500,29 @@ def test_audit_page_says_when_nothing_vouches_for_the_log(demo: dict[str, Any], 
     from playwright.sync_api import expect
 
     port = free_port()
-    env = {**os.environ, "OPENIRU_DATA": str(demo["out"] / "data"), "OPENIRU_LOGIN_PER_MINUTE": "1000",
-           "OPENIRU_AUDIT_ANCHOR": "off"}
+    env = {
+        **os.environ,
+        "OPENIRU_DATA": str(demo["out"] / "data"),
+        "OPENIRU_LOGIN_PER_MINUTE": "1000",
+        "OPENIRU_AUDIT_ANCHOR": "off",
+    }
     log_path = demo["out"] / "server-unanchored.log"
     with log_path.open("w") as log:
-        proc = subprocess.Popen([OPENIRU, "serve", "--host", "127.0.0.1", "--port", str(port), "--db",
-                                 f"sqlite:///{demo['out'] / 'openiru.db'}"], stdout=log, stderr=subprocess.STDOUT, env=env)
+        proc = subprocess.Popen(
+            [
+                OPENIRU,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--db",
+                f"sqlite:///{demo['out'] / 'openiru.db'}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
         context = browser.new_context(viewport={"width": 1360, "height": 1000})
         try:
             wait_listening(port, proc, log_path, 60, 0.2)

@@ -29,8 +29,10 @@ from server_support import free_port, wait_listening
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).parent / "artifacts"
 PASSWORD = "browser test password 1"
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason="Debian's chromium is not installed at /usr/bin/chromium (make chromium)")
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM),
+    reason="Debian's chromium is not installed at /usr/bin/chromium (make chromium)",
+)
 
 
 def _prepare(db_url: str, tmp: Path) -> None:
@@ -39,18 +41,33 @@ def _prepare(db_url: str, tmp: Path) -> None:
     from openiru.services.referral.providers import get_provider
 
     engine = open_database(db_url)
-    for name, role, provider in (("ana", "analyst", None), ("appro", "approver", None),
-                                 ("prov", "provider", "Telegram")):
-        add_user(engine, name, role, provider=provider, provider_lookup=get_provider)  # Telegram: a starter provider
+    for name, role, provider in (
+        ("ana", "analyst", None),
+        ("appro", "approver", None),
+        ("prov", "provider", "Telegram"),
+    ):
+        add_user(
+            engine, name, role, provider=provider, provider_lookup=get_provider
+        )  # Telegram: a starter provider
         auth.set_password(engine, name, PASSWORD)
     with engine.begin() as conn:
-        conn.execute(schema.accounts.insert().values(platform="telegram", account_id="channel1",
-                                                     handle=None, status="active"))
+        conn.execute(
+            schema.accounts.insert().values(
+                platform="telegram", account_id="channel1", handle=None, status="active"
+            )
+        )
         for i in range(1, 4):
             text = f"Placeholder bulletin {i} of the Ashen Lantern Order" if i < 3 else "Weather report"
-            conn.execute(schema.posts.insert().values(
-                platform="telegram", post_id=f"-100777/{i}", account_id="channel1", text=text,
-                timestamp=datetime(2026, 3, i, 9, tzinfo=UTC), raw="{}"))
+            conn.execute(
+                schema.posts.insert().values(
+                    platform="telegram",
+                    post_id=f"-100777/{i}",
+                    account_id="channel1",
+                    text=text,
+                    timestamp=datetime(2026, 3, i, 9, tzinfo=UTC),
+                    raw="{}",
+                )
+            )
     lexicon = tmp / "lexicon.csv"
     lexicon.write_text("term,language,kind,label\nAshen Lantern Order,en,outlet,Fictional Org\n", "utf-8")
     import_lexicon(engine, lexicon, "browser-test")
@@ -66,8 +83,21 @@ def server(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "OPENIRU_DATA": str(tmp_path / "data")}
     log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("openiru")), "serve", "--host", "127.0.0.1",
-                             "--port", str(port), "--db", db_url], stdout=log, stderr=subprocess.STDOUT, env=env)
+    proc = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("openiru")),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--db",
+            db_url,
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env=env,
+    )
     try:
         wait_listening(port, proc, tmp_path / "server.log", 30, 0.1)
         yield f"http://127.0.0.1:{port}"
@@ -95,9 +125,17 @@ def test_triage_refer_approve_send_remove(server: str) -> None:
 
     pages: dict[str, object] = {}
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync"])
+        browser = pw.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
         try:
             # 1. the analyst triages: confirm the first alert with the keyboard, then open it
             analyst = pages["analyst"] = _login(browser, server, "ana")
@@ -108,8 +146,9 @@ def test_triage_refer_approve_send_remove(server: str) -> None:
             analyst.keyboard.press("c")
             expect(analyst.locator("#flash")).to_contain_text(f"{post_key}: confirmed")
             expect(first).to_have_class("item decided")
-            expect(analyst.locator("#queue .item.selected")).to_have_attribute("data-post", analyst.locator(
-                "#queue .item").nth(1).get_attribute("data-post") or "")
+            expect(analyst.locator("#queue .item.selected")).to_have_attribute(
+                "data-post", analyst.locator("#queue .item").nth(1).get_attribute("data-post") or ""
+            )
             first.get_by_text("Open (o)").click()
             expect(analyst.locator("#post-text mark")).to_have_text("Ashen Lantern Order")
             expect(analyst.locator("#evidence-table")).to_contain_text("browser-test")
@@ -141,7 +180,9 @@ def test_triage_refer_approve_send_remove(server: str) -> None:
             text1 = card.locator(".countdown").inner_text()
             approver.wait_for_timeout(2500)
             text2 = card.locator(".countdown").inner_text()
-            assert text2 != text1, f"the countdown is not live: {text1} {text2} " + str(approver.evaluate("document.visibilityState"))
+            assert text2 != text1, f"the countdown is not live: {text1} {text2} " + str(
+                approver.evaluate("document.visibilityState")
+            )
             approver.goto(server + "/console/action-days")
             counters = approver.locator("[data-counter=items_removed] .value")
             expect(approver.locator("[data-counter=items_sent] .value")).to_have_text("1")

@@ -15,11 +15,14 @@ def test_retweet_author_is_a_repost_not_a_mention() -> None:
     assert (found.repost_of, found.repost_marker, found.mentions) == ("origin_1", "RT", ["other_2"])
 
 
-@pytest.mark.parametrize(("text", "author", "marker"), [
-    ("MT @edited_by: shortened words", "edited_by", "MT"),
-    ("interesting read via @source_desk", "source_desk", "via"),
-    ("no repost here, mail me at someone@example.org", None, None),
-])
+@pytest.mark.parametrize(
+    ("text", "author", "marker"),
+    [
+        ("MT @edited_by: shortened words", "edited_by", "MT"),
+        ("interesting read via @source_desk", "source_desk", "via"),
+        ("no repost here, mail me at someone@example.org", None, None),
+    ],
+)
 def test_modified_tweets_and_via(text: str, author: str | None, marker: str | None) -> None:
     found = extract(text)
     assert (found.repost_of, found.repost_marker) == (author, marker)
@@ -36,16 +39,24 @@ def test_hashtags_in_any_script_with_marks_not_digits() -> None:
 
 
 def test_urls_cashtags_and_bare_telegram_links() -> None:
-    found = extract("See (https://example.org/a_(b)), www.example.net/x. t.me/some_channel/5 $ACME $100 $BRK.B")
-    assert found.urls == ["https://example.org/a_(b)", "http://www.example.net/x", "https://t.me/some_channel/5"]
+    found = extract(
+        "See (https://example.org/a_(b)), www.example.net/x. t.me/some_channel/5 $ACME $100 $BRK.B"
+    )
+    assert found.urls == [
+        "https://example.org/a_(b)",
+        "http://www.example.net/x",
+        "https://t.me/some_channel/5",
+    ]
     assert found.cashtags == ["ACME", "BRK.B"]
 
 
 def test_shortened_links_replaced_only_by_the_data_expansion() -> None:
     text_urls = ["https://t.co/a1", "https://example.org/keep"]
     assert merge_urls(text_urls, []) == text_urls
-    assert merge_urls(text_urls, ["https://long.example/story"]) == ["https://long.example/story",
-                                                                     "https://example.org/keep"]
+    assert merge_urls(text_urls, ["https://long.example/story"]) == [
+        "https://long.example/story",
+        "https://example.org/keep",
+    ]
 
 
 def test_column_decisions_and_the_undecidable_column() -> None:
@@ -64,12 +75,15 @@ def test_a_value_against_the_decided_order_is_refused() -> None:
     assert parse_date("6.1.15") == datetime(2015, 1, 6, tzinfo=UTC)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Jan 6, 2015 9:07:00 PM", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
-    ("Tuesday, January 6, 2015 at 9:07 p.m.", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
-    ("06-Jan-2015 21:07", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
-    ("Mon Apr 06 22:19:45 PDT 2009", datetime(2009, 4, 7, 5, 19, 45, tzinfo=UTC)),
-    ("2015-01-06 21:07:00 UTC", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Jan 6, 2015 9:07:00 PM", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
+        ("Tuesday, January 6, 2015 at 9:07 p.m.", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
+        ("06-Jan-2015 21:07", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
+        ("Mon Apr 06 22:19:45 PDT 2009", datetime(2009, 4, 7, 5, 19, 45, tzinfo=UTC)),
+        ("2015-01-06 21:07:00 UTC", datetime(2015, 1, 6, 21, 7, tzinfo=UTC)),
+    ],
+)
 def test_month_names_twelve_hour_clocks_and_zone_names(text: str, expected: datetime) -> None:
     assert parse_date(text) == expected

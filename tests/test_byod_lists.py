@@ -23,13 +23,20 @@ def terms(engine: sa.Engine, lexicon: str = "default") -> set[tuple[str, str, st
 
 def test_plain_list_arabic_and_latin_with_hashtags(tmp_path: Path, sqlite_engine: sa.Engine) -> None:
     path = tmp_path / "terms.txt"
-    path.write_text("\ufeffplaceholder phrase\n\n#مثال_وسم\nكلمة تجريبية\n# a comment line\n#\n#SampleTag\n"
-                    "  sample outlet name  \n", encoding="utf-8")
+    path.write_text(
+        "\ufeffplaceholder phrase\n\n#مثال_وسم\nكلمة تجريبية\n# a comment line\n#\n#SampleTag\n"
+        "  sample outlet name  \n",
+        encoding="utf-8",
+    )
     summary = import_lexicon(sqlite_engine, path)
     assert (summary.added, summary.errors) == (5, 0)
-    assert terms(sqlite_engine) == {("placeholder phrase", "term", ""), ("#مثال_وسم", "hashtag", ""),
-                                    ("كلمة تجريبية", "term", ""), ("#SampleTag", "hashtag", ""),
-                                    ("sample outlet name", "term", "")}
+    assert terms(sqlite_engine) == {
+        ("placeholder phrase", "term", ""),
+        ("#مثال_وسم", "hashtag", ""),
+        ("كلمة تجريبية", "term", ""),
+        ("#SampleTag", "hashtag", ""),
+        ("sample outlet name", "term", ""),
+    }
     again = import_lexicon(sqlite_engine, path)
     assert (again.added, again.existing) == (0, 5)
 
@@ -81,20 +88,31 @@ def test_xlsx_lexicon_with_and_without_header(tmp_path: Path, sqlite_engine: sa.
     # each sheet read on its own: the first row of the second is data, not a header
     summary = import_lexicon(sqlite_engine, path)
     assert summary.errors == 0
-    assert terms(sqlite_engine) == {("sheet term", "term", "en"), ("#وسم", "hashtag", ""),
-                                    ("second sheet term", "term", "")}
+    assert terms(sqlite_engine) == {
+        ("sheet term", "term", "en"),
+        ("#وسم", "hashtag", ""),
+        ("second sheet term", "term", ""),
+    }
 
 
 def test_known_texts_blocks_and_lines(tmp_path: Path, sqlite_engine: sa.Engine) -> None:
     blocks = tmp_path / "texts.txt"
-    blocks.write_text("First placeholder text,\nits second line.\n\n\nSecond placeholder text.\n\nثالث نص\n",
-                      encoding="utf-8")
+    blocks.write_text(
+        "First placeholder text,\nits second line.\n\n\nSecond placeholder text.\n\nثالث نص\n",
+        encoding="utf-8",
+    )
     found = [r for _, r in read_text_blocks(blocks)]
-    assert [r.value for r in found] == ["First placeholder text,\nits second line.", "Second placeholder text.",
-                                        "ثالث نص"]
+    assert [r.value for r in found] == [
+        "First placeholder text,\nits second line.",
+        "Second placeholder text.",
+        "ثالث نص",
+    ]
     lines = tmp_path / "lines.txt"
     lines.write_text("one placeholder text\nanother placeholder text\n")
-    assert [r.value for _, r in read_text_blocks(lines)] == ["one placeholder text", "another placeholder text"]
+    assert [r.value for _, r in read_text_blocks(lines)] == [
+        "one placeholder text",
+        "another placeholder text",
+    ]
     assert import_known_texts(sqlite_engine, blocks).added == 3
     assert import_known_texts(sqlite_engine, lines).added == 2
     jsonl = tmp_path / "k.jsonl"

@@ -33,8 +33,18 @@ def run(app: typer.Typer, *args: str) -> tuple[int, str, str]:
 def test_ingest_auto_format_and_exact_stats_json(db_url: str) -> None:
     app = core_app()
     assert run(app, "init", "--db", db_url)[0] == 0
-    code, stdout, _ = run(app, "ingest", str(TW / "search.jsonl"), str(TW / "stream.jsonl"), str(TG / "full_export"),
-                          str(TG / "channel"), str(TG / "legacy" / "result.json"), "--db", db_url, "--json")
+    code, stdout, _ = run(
+        app,
+        "ingest",
+        str(TW / "search.jsonl"),
+        str(TW / "stream.jsonl"),
+        str(TG / "full_export"),
+        str(TG / "channel"),
+        str(TG / "legacy" / "result.json"),
+        "--db",
+        db_url,
+        "--json",
+    )
     assert code == 0
     summaries = json.loads(stdout)
     assert [s["format"] for s in summaries] == ["twarc2", "twarc2", "telegram", "telegram", "telegram"]
@@ -44,15 +54,21 @@ def test_ingest_auto_format_and_exact_stats_json(db_url: str) -> None:
     code, stdout, _ = run(app, "stats", "--json", "--db", db_url)
     assert code == 0
     stats = json.loads(stdout)
-    core_counts = {name: {k: c[k] for k in ("posts", "accounts", "edges", "media")}
-                   for name, c in stats["platforms"].items()}
+    core_counts = {
+        name: {k: c[k] for k in ("posts", "accounts", "edges", "media")}
+        for name, c in stats["platforms"].items()
+    }
     # x: 7 + 2 posts; accounts 4 + mirror_feed; edges 7 + 1 quote; media photo + video.
     # telegram: 8 + 5 + 3 posts; 6 + 2 accounts; resolved edges 3 (full) + 2 (channel) + 2 (legacy);
     # media 2 hashed files (full) + 3 (channel: 1 hashed, 2 missing) + 1 missing (legacy).
-    assert core_counts == {"x": {"posts": 9, "accounts": 5, "edges": 8, "media": 2},
-                           "telegram": {"posts": 16, "accounts": 8, "edges": 7, "media": 6}}
+    assert core_counts == {
+        "x": {"posts": 9, "accounts": 5, "edges": 8, "media": 2},
+        "telegram": {"posts": 16, "accounts": 8, "edges": 7, "media": 6},
+    }
 
-    code, stdout, _ = run(app, "ingest", str(TW / "search.jsonl"), str(TG / "full_export"), "--db", db_url, "--json")
+    code, stdout, _ = run(
+        app, "ingest", str(TW / "search.jsonl"), str(TG / "full_export"), "--db", db_url, "--json"
+    )
     assert code == 0 and [s["posts"] for s in json.loads(stdout)] == [0, 0]
     assert json.loads(run(app, "stats", "--json", "--db", db_url)[1]) == stats
 
@@ -67,7 +83,10 @@ def test_malformed_records_are_reported_counted_and_skipped(sqlite_url: str) -> 
     [summary] = json.loads(stdout)
     assert summary["errors"] == {"invalid JSON": 2, "not a tweet or response page": 1, "invalid tweet": 1}
     assert summary["errors_total"] == 4 and summary["posts"] == 0 and summary["posts_read"] == 3
-    assert summary["problems"][0] == f"{BROKEN}:line 2: invalid JSON: unexpected end of data: line 1 column 70 (char 69)"
+    assert (
+        summary["problems"][0]
+        == f"{BROKEN}:line 2: invalid JSON: unexpected end of data: line 1 column 70 (char 69)"
+    )
 
 
 def test_strict_stops_at_the_first_malformed_record_keeping_what_came_before(db_url: str) -> None:

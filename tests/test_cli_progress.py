@@ -56,7 +56,9 @@ def test_rate_text() -> None:
     assert rate_text(3000, 2.0, "posts") == "1,500 posts/s"
 
 
-def test_scan_and_ingest_draw_progress_on_a_terminal(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scan_and_ingest_draw_progress_on_a_terminal(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     buffer = io.StringIO()
     monkeypatch.setattr(progress_module, "terminal", lambda: True)
     monkeypatch.setattr(progress_module, "_console", lambda: terminal_console(buffer))
@@ -114,8 +116,9 @@ def test_graph_commands_count_the_rows_read(sqlite_url: str, monkeypatch: pytest
     assert buffer.getvalue() == ""
 
 
-def test_referral_export_draws_progress_with_counts(sqlite_url: str, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_referral_export_draws_progress_with_counts(
+    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`openiru export FORMAT --out FILE` counts the referrals read, of how many; to standard
     output (a pipe) nothing is drawn."""
     from openiru.commands import referral_admin

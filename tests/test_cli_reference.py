@@ -30,9 +30,9 @@ def test_committed_reference_equals_the_generated_one() -> None:
 
 def test_reference_covers_every_command_and_its_options() -> None:
     text = _generator().render()
-    for name in cli.COMMANDS:   # every top-level command has its section
+    for name in cli.COMMANDS:  # every top-level command has its section
         assert f"## `openiru {name}`\n" in text
     # subcommands and options of nested groups are there too, with their help
     assert "## `openiru bank add`\n" in text
     assert "| `--db <str>` | Database URL or SQLite file" in text
-    assert "--help" not in text.split("## Commands")[1]   # click's own --help is not a documented option
+    assert "--help" not in text.split("## Commands")[1]  # click's own --help is not a documented option

@@ -23,17 +23,44 @@ from openiru import cli
 from openiru.store import db as store_db
 
 #: Libraries no command needs to start (top-level package names).
-HEAVY = ("numpy", "numba", "scipy", "datasketch", "igraph", "leidenalg", "fastapi", "starlette", "uvicorn",
-         "jinja2", "PIL", "lingua", "sklearn", "pandas", "httpx", "stix2", "pymisp", "faiss", "pdqhash",
-         "threatexchange", "ahocorasick", "warcio", "openpyxl", "argon2", "alembic", "mako")
+HEAVY = (
+    "numpy",
+    "numba",
+    "scipy",
+    "datasketch",
+    "igraph",
+    "leidenalg",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "jinja2",
+    "PIL",
+    "lingua",
+    "sklearn",
+    "pandas",
+    "httpx",
+    "stix2",
+    "pymisp",
+    "faiss",
+    "pdqhash",
+    "threatexchange",
+    "ahocorasick",
+    "warcio",
+    "openpyxl",
+    "argon2",
+    "alembic",
+    "mako",
+)
 
 
 def modules_after(code: str, *argv: str) -> set[str]:
     """The modules a new interpreter holds after running ``code`` (with ``sys.argv[1:] = argv``)."""
-    probe = ("import atexit, json, sys\n"
-             f"sys.argv = ['openiru', *{list(argv)!r}]\n"
-             "atexit.register(lambda: sys.__stderr__.write('MODULES=' + json.dumps(sorted(sys.modules)) + '\\n'))\n"
-             + code)
+    probe = (
+        "import atexit, json, sys\n"
+        f"sys.argv = ['openiru', *{list(argv)!r}]\n"
+        "atexit.register(lambda: sys.__stderr__.write('MODULES=' + json.dumps(sorted(sys.modules)) + '\\n'))\n"
+        + code
+    )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     found = re.search(r"^MODULES=(.*)$", done.stderr, re.MULTILINE)
     assert found, done.stderr[-2000:]
@@ -69,7 +96,11 @@ def test_stats_json_loads_only_its_own_module(tmp_path: Path) -> None:
     assert "openiru.commands.core" in modules  # the probe did run the command
     assert heavy_in(modules) == []
     assert command_modules_in(modules) == ["openiru.commands.common", "openiru.commands.core"]
-    assert not [m for m in modules if m.startswith(("rich.console", "rich.progress", "openiru.services.collect.ingest"))]
+    assert not [
+        m
+        for m in modules
+        if m.startswith(("rich.console", "rich.progress", "openiru.services.collect.ingest"))
+    ]
 
 
 def registered_commands() -> dict[str, dict[str, str]]:
@@ -81,7 +112,9 @@ def registered_commands() -> dict[str, dict[str, str]]:
         sub = typer.Typer()
         sys.modules[f"openiru.commands.{module}"].register(sub)
         for name, command in typer.main.get_group(sub).commands.items():
-            found.setdefault(name, {})[module] = (command.short_help or command.help or "").split("\n\n")[0].strip()
+            found.setdefault(name, {})[module] = (
+                (command.short_help or command.help or "").split("\n\n")[0].strip()
+            )
     return found
 
 
@@ -108,7 +141,9 @@ def test_help_lists_every_registered_command_in_table_order() -> None:
     listed = help_listing()
     assert listed == list(cli.COMMANDS)
     assert set(listed) == set(registered_commands())
-    assert {"init", "ingest", "stats", "scan", "accounts", "refer", "serve", "user", "bank", "audit"} <= set(listed)
+    assert {"init", "ingest", "stats", "scan", "accounts", "refer", "serve", "user", "bank", "audit"} <= set(
+        listed
+    )
 
 
 def test_a_command_and_its_subcommands_from_another_module() -> None:
@@ -146,29 +181,42 @@ def test_quick_schema_check_sees_a_missing_or_partial_migration(tmp_path: Path) 
         with engine.begin() as conn:
             heads = list(conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalars())
             # a head whose only parent nothing else needs: that branch one step behind
-            head, parent = next((h, graph[h][0]) for h in heads if len(graph[h]) == 1 and not any(
-                graph[h][0] in needs for rev, needs in graph.items() if rev != h))
-            conn.execute(sa.text("UPDATE alembic_version SET version_num = :p WHERE version_num = :h"),
-                         {"p": parent, "h": head})
+            head, parent = next(
+                (h, graph[h][0])
+                for h in heads
+                if len(graph[h]) == 1
+                and not any(graph[h][0] in needs for rev, needs in graph.items() if rev != h)
+            )
+            conn.execute(
+                sa.text("UPDATE alembic_version SET version_num = :p WHERE version_num = :h"),
+                {"p": parent, "h": head},
+            )
         assert not store_db.is_current(engine)
         with engine.begin() as conn:
-            conn.execute(sa.text("UPDATE alembic_version SET version_num = :h WHERE version_num = :p"),
-                         {"p": parent, "h": head})
+            conn.execute(
+                sa.text("UPDATE alembic_version SET version_num = :h WHERE version_num = :p"),
+                {"p": parent, "h": head},
+            )
         assert store_db.is_current(engine)
     finally:
         engine.dispose()
 
 
-@pytest.mark.parametrize("graph, recorded, current", [
-    ({"a": (), "b": ("a",), "c": ("a", "b")}, {"c"}, True),
-    ({"a": (), "b": ("a",), "c": ("a",)}, {"c"}, False),
-    ({"a": (), "b": ("a",)}, {"b", "zz"}, False),
-])
+@pytest.mark.parametrize(
+    "graph, recorded, current",
+    [
+        ({"a": (), "b": ("a",), "c": ("a", "b")}, {"c"}, True),
+        ({"a": (), "b": ("a",), "c": ("a",)}, {"c"}, False),
+        ({"a": (), "b": ("a",)}, {"b", "zz"}, False),
+    ],
+)
 def test_covers_every_revision(graph: dict[str, tuple[str, ...]], recorded: set[str], current: bool) -> None:
     assert store_db.covers_every_revision(frozenset(recorded), graph) is current
 
 
-def test_a_command_s_engine_is_disposed_when_it_ends(monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
+def test_a_command_s_engine_is_disposed_when_it_ends(
+    monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
     from openiru.commands import common
 
     disposed: list[sa.Engine] = []
@@ -189,6 +237,9 @@ def test_a_command_s_engine_is_disposed_when_it_ends(monkeypatch: pytest.MonkeyP
 
 def test_every_command_module_with_register_is_in_the_table() -> None:
     folder = Path(cli.__file__).with_name("commands")
-    with_register = {p.stem for p in folder.glob("*.py") if re.search(r"^def register\(", p.read_text("utf-8"),
-                                                                       re.MULTILINE)}
+    with_register = {
+        p.stem
+        for p in folder.glob("*.py")
+        if re.search(r"^def register\(", p.read_text("utf-8"), re.MULTILINE)
+    }
     assert with_register <= set(cli.COMMAND_MODULES), "add the module's commands to openiru.cli.COMMANDS"

@@ -30,11 +30,24 @@ def render(table: Fitted, width: int) -> list[str]:
 
 
 def sample(wide: bool) -> Fitted:
-    table = Fitted([("priority", "num", False), ("post", "id", False), ("account", "id", False),
-                    ("status", "id", True), ("evidence", "text", True)], wide=wide)
+    table = Fitted(
+        [
+            ("priority", "num", False),
+            ("post", "id", False),
+            ("account", "id", False),
+            ("status", "id", True),
+            ("evidence", "text", True),
+        ],
+        wide=wide,
+    )
     for n in range(3):
-        table.add_row(f"0.9{n}", f"{LONG_POST}{n}", "@fictional_channel", "open",
-                      "text lexicon-a placeholder term, url bank-b placeholder.example/path " * 2)
+        table.add_row(
+            f"0.9{n}",
+            f"{LONG_POST}{n}",
+            "@fictional_channel",
+            "open",
+            "text lexicon-a placeholder term, url bank-b placeholder.example/path " * 2,
+        )
     return table
 
 
@@ -78,14 +91,33 @@ def _alert_db(url: str) -> None:
     engine = open_database(url)
     now = datetime(2026, 3, 1, tzinfo=UTC)
     with engine.begin() as conn:
-        conn.execute(sa.insert(schema.accounts).values(platform="telegram", account_id=LONG_ACCOUNT,
-                                                       handle="fictional_news", status="active"))
-        conn.execute(sa.insert(schema.posts).values(platform="telegram", post_id="-1001234567890123/9876543210",
-                                                    account_id=LONG_ACCOUNT, timestamp=now, text="placeholder",
-                                                    raw=""))
-        conn.execute(sa.insert(td.detect_alerts).values(
-            platform="telegram", post_id="-1001234567890123/9876543210", account_id=LONG_ACCOUNT,
-            status="open", priority=0.9, strength=0.9, created_at=now, updated_at=now))
+        conn.execute(
+            sa.insert(schema.accounts).values(
+                platform="telegram", account_id=LONG_ACCOUNT, handle="fictional_news", status="active"
+            )
+        )
+        conn.execute(
+            sa.insert(schema.posts).values(
+                platform="telegram",
+                post_id="-1001234567890123/9876543210",
+                account_id=LONG_ACCOUNT,
+                timestamp=now,
+                text="placeholder",
+                raw="",
+            )
+        )
+        conn.execute(
+            sa.insert(td.detect_alerts).values(
+                platform="telegram",
+                post_id="-1001234567890123/9876543210",
+                account_id=LONG_ACCOUNT,
+                status="open",
+                priority=0.9,
+                strength=0.9,
+                created_at=now,
+                updated_at=now,
+            )
+        )
     engine.dispose()
 
 
@@ -110,10 +142,18 @@ def test_alerts_list_and_table_show_the_handle(sqlite_url: str, monkeypatch: pyt
 
 
 def test_resurgence_table_shows_handles(monkeypatch: pytest.MonkeyPatch) -> None:
-    rows: list[dict[str, Any]] = [{
-        "platform": "x", "account_id": "99887766554433221100", "handle": "fictional_new",
-        "predecessor_platform": "x", "predecessor_account_id": "11223344556677889900",
-        "predecessor_handle": "fictional_old", "score": 0.97, "evidence": {"link": "re-created"}}]
+    rows: list[dict[str, Any]] = [
+        {
+            "platform": "x",
+            "account_id": "99887766554433221100",
+            "handle": "fictional_new",
+            "predecessor_platform": "x",
+            "predecessor_account_id": "11223344556677889900",
+            "predecessor_handle": "fictional_old",
+            "score": 0.97,
+            "evidence": {"link": "re-created"},
+        }
+    ]
     monkeypatch.setattr(graph_commands.graph_service, "resurgence", lambda engine, min_score=None: rows)
     app = typer.Typer()
     app.command()(graph_commands.resurgence)
@@ -127,12 +167,29 @@ def test_resurgence_table_shows_handles(monkeypatch: pytest.MonkeyPatch) -> None
 
 
 def test_accounts_and_coordination_tables_show_handles(monkeypatch: pytest.MonkeyPatch) -> None:
-    ranked = [{"platform": "telegram", "account_id": LONG_ACCOUNT, "handle": "fictional_hub", "score": 0.8,
-               "role": "hub", "community": 2, "evidence": {}, "display_name": None}]
-    groups = [{"kind": "co-post", "score": 0.9, "evidence": {"item_count": 4, "first": "2026-03-01T10:00:00Z",
-                                                             "last": "2026-03-02T10:00:00Z"},
-               "accounts": [{"platform": "x", "account_id": "5550001112223334445", "handle": "fictional_a"},
-                            {"platform": "x", "account_id": "5550001112223334446", "handle": None}]}]
+    ranked = [
+        {
+            "platform": "telegram",
+            "account_id": LONG_ACCOUNT,
+            "handle": "fictional_hub",
+            "score": 0.8,
+            "role": "hub",
+            "community": 2,
+            "evidence": {},
+            "display_name": None,
+        }
+    ]
+    groups = [
+        {
+            "kind": "co-post",
+            "score": 0.9,
+            "evidence": {"item_count": 4, "first": "2026-03-01T10:00:00Z", "last": "2026-03-02T10:00:00Z"},
+            "accounts": [
+                {"platform": "x", "account_id": "5550001112223334445", "handle": "fictional_a"},
+                {"platform": "x", "account_id": "5550001112223334446", "handle": None},
+            ],
+        }
+    ]
     monkeypatch.setattr(graph_commands.graph_service, "key_accounts", lambda *a, **k: ranked)
     monkeypatch.setattr(graph_commands.graph_service, "coordination", lambda *a, **k: groups)
     app = typer.Typer()
@@ -142,7 +199,9 @@ def test_accounts_and_coordination_tables_show_handles(monkeypatch: pytest.Monke
     shown = runner.invoke(app, ["accounts", "--db", "sqlite://"])
     assert shown.exit_code == 0, shown.output
     assert "@fictional_hub" in shown.stdout and LONG_ACCOUNT not in shown.stdout
-    assert f"telegram:{LONG_ACCOUNT}" in runner.invoke(app, ["accounts", "--db", "sqlite://", "--wide"]).stdout
+    assert (
+        f"telegram:{LONG_ACCOUNT}" in runner.invoke(app, ["accounts", "--db", "sqlite://", "--wide"]).stdout
+    )
     shown = runner.invoke(app, ["coordination", "--db", "sqlite://"])
     assert shown.exit_code == 0, shown.output
     assert "@fictional_a" in shown.stdout and "x:5550001112223334446" in shown.stdout.replace("\n", "")

@@ -27,13 +27,19 @@ def walk(command: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, 
 
 
 ALL = [(path, command) for path, command in walk(typer.main.get_command(cli.app)) if path]
-GROUPS = [(path, command) for path, command in [((), typer.main.get_command(cli.app)), *ALL]
-          if hasattr(command, "commands")]
+GROUPS = [
+    (path, command)
+    for path, command in [((), typer.main.get_command(cli.app)), *ALL]
+    if hasattr(command, "commands")
+]
 REQUIRED = [(path, command) for path, command in ALL if any(p.required for p in command.params)]
 
 
-def run_main(argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-             ) -> tuple[int, str, str]:
+def run_main(
+    argv: list[str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> tuple[int, str, str]:
     monkeypatch.setattr("sys.argv", ["openiru", *argv])
     with pytest.raises(SystemExit) as exit_info:
         cli.main()
@@ -57,28 +63,38 @@ def assert_usage_error(code: int, out: str, err: str, path: tuple[str, ...]) -> 
 
 def test_the_tree_is_complete() -> None:
     names = {" ".join(path) for path, _ in ALL}
-    assert {"stats", "bank import", "provider secret set", "user passwd", "accounts import",
-            "referral show", "audit verify"} <= names
+    assert {
+        "stats",
+        "bank import",
+        "provider secret set",
+        "user passwd",
+        "accounts import",
+        "referral show",
+        "audit verify",
+    } <= names
     assert len(ALL) > 70
 
 
 @pytest.mark.parametrize("path", [path for path, _ in ALL], ids=" ".join)
-def test_an_unknown_option_is_one_line_with_exit_2(path: tuple[str, ...], capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unknown_option_is_one_line_with_exit_2(
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     lines = assert_usage_error(*run_main([*path, "--no-such-option"], capsys, monkeypatch), path)
     assert lines[-1] == "Error: No such option: --no-such-option"
 
 
 @pytest.mark.parametrize("path", [path for path, _ in REQUIRED], ids=" ".join)
 def test_a_missing_required_parameter_is_one_line_with_exit_2(
-        path: tuple[str, ...], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     lines = assert_usage_error(*run_main(list(path), capsys, monkeypatch), path)
     assert lines[-1].startswith(("Error: Missing argument", "Error: Missing option")), lines
 
 
 @pytest.mark.parametrize("path", [path for path, _ in GROUPS], ids=lambda p: " ".join(p) or "openiru")
-def test_a_misspelt_command_suggests_the_right_one(path: tuple[str, ...], capsys: pytest.CaptureFixture[str],
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_misspelt_command_suggests_the_right_one(
+    path: tuple[str, ...], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     group = dict(GROUPS)[path]
     for name in group.list_commands(None):
         typo = name + name[-1]
@@ -89,29 +105,36 @@ def test_a_misspelt_command_suggests_the_right_one(path: tuple[str, ...], capsys
 
 def test_ingset_suggests_ingest(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     lines = assert_usage_error(*run_main(["ingset", "x.jsonl"], capsys, monkeypatch), ())
-    assert lines == ["Usage: openiru [OPTIONS] COMMAND [ARGS]...", "Try 'openiru --help' for help.",
-                     "Error: No such command 'ingset'. Did you mean 'ingest', 'init'?"]
+    assert lines == [
+        "Usage: openiru [OPTIONS] COMMAND [ARGS]...",
+        "Try 'openiru --help' for help.",
+        "Error: No such command 'ingset'. Did you mean 'ingest', 'init'?",
+    ]
 
 
-def test_a_bad_value_is_one_line_with_exit_2(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-                                             sqlite_url: str) -> None:
-    lines = assert_usage_error(*run_main(["referral", "show", "abc", "--db", sqlite_url], capsys, monkeypatch),
-                               ("referral", "show"))
+def test_a_bad_value_is_one_line_with_exit_2(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
+    lines = assert_usage_error(
+        *run_main(["referral", "show", "abc", "--db", sqlite_url], capsys, monkeypatch), ("referral", "show")
+    )
     assert "referral_id" in lines[-1]
     lines = assert_usage_error(*run_main(["demo", "--scale", "0"], capsys, monkeypatch), ("demo",))
     assert lines[-1] == "Error: Invalid value: --scale must be positive"
 
 
-def test_openiru_errors_are_one_line_with_their_exit_code(capsys: pytest.CaptureFixture[str],
-                                                          monkeypatch: pytest.MonkeyPatch, sqlite_url: str) -> None:
+def test_openiru_errors_are_one_line_with_their_exit_code(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sqlite_url: str
+) -> None:
     code, out, err = run_main(["referral", "show", "999", "--db", sqlite_url], capsys, monkeypatch)
     assert (code, out) == (1, "")
     assert err.count("\n") == 1 and err.startswith("error: ") and "999" in err
     assert "Traceback" not in err
 
 
-def test_a_domain_error_keeps_its_exit_code(capsys: pytest.CaptureFixture[str],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_domain_error_keeps_its_exit_code(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     from openiru.errors import PermissionDenied
 
     app = typer.Typer()
@@ -125,15 +148,17 @@ def test_a_domain_error_keeps_its_exit_code(capsys: pytest.CaptureFixture[str],
     assert (code, out, err) == (3, "", "error: ghost may not do this (second line folded)\n")
 
 
-def test_a_group_without_its_command_shows_its_help(capsys: pytest.CaptureFixture[str],
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_group_without_its_command_shows_its_help(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     code, out, err = run_main(["bank"], capsys, monkeypatch)
     assert code == 2 and "Traceback" not in out + err
     assert "import" in out and "export" in out
 
 
-def test_a_database_that_cannot_be_opened_is_one_line(capsys: pytest.CaptureFixture[str],
-                                                      monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_database_that_cannot_be_opened_is_one_line(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     missing = tmp_path / "no-such-folder" / "openiru.db"
     code, out, err = run_main(["stats", "--db", str(missing)], capsys, monkeypatch)
     assert (code, out) == (1, "")

@@ -38,40 +38,59 @@ def test_roles_add_list_pause_remove(world: World, fake: FakeServer) -> None:
     assert made.status_code == 201, made.text
     target = made.json()
     assert (target["connector"], target["every_s"], target["label"], target["added_by"]) == (
-        "mastodon", 3600, "circle", "analyst")
+        "mastodon",
+        3600,
+        "circle",
+        "analyst",
+    )
     assert [t["id"] for t in approver.get("/api/v1/watch").json()["items"]] == [target["id"]]
     paused = analyst.post(f"/api/v1/watch/{target['id']}/pause", json={"paused": True}).json()
     assert paused["paused"] is True
-    assert analyst.post(f"/api/v1/watch/{target['id']}/pause", json={"paused": False}).json()["paused"] is False
+    assert (
+        analyst.post(f"/api/v1/watch/{target['id']}/pause", json={"paused": False}).json()["paused"] is False
+    )
     assert analyst.delete(f"/api/v1/watch/{target['id']}").status_code == 204
     assert analyst.delete(f"/api/v1/watch/{target['id']}").status_code == 404
     assert approver.get("/api/v1/watch").json()["items"] == []
     with world.engine.connect() as conn:  # each change audited with its actor
-        entries = conn.execute(sa.text("select actor, action from audit_log where object_type = 'watch_target' "
-                                       "order by seq")).all()
-    assert [tuple(e) for e in entries] == [("analyst", "watch.add"), ("analyst", "watch.pause"),
-                                           ("analyst", "watch.resume"), ("analyst", "watch.remove")]
+        entries = conn.execute(
+            sa.text("select actor, action from audit_log where object_type = 'watch_target' order by seq")
+        ).all()
+    assert [tuple(e) for e in entries] == [
+        ("analyst", "watch.add"),
+        ("analyst", "watch.pause"),
+        ("analyst", "watch.resume"),
+        ("analyst", "watch.remove"),
+    ]
 
 
 def test_refusals_are_one_line_400s(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("OPENIRU_FETCH_ALLOW", raising=False)
     admin = world.client("admin")
-    internal = admin.post("/api/v1/watch", json={"connector": "mastodon", "target": "public",
-                                                 "server": "http://127.0.0.1:9"})
+    internal = admin.post(
+        "/api/v1/watch", json={"connector": "mastodon", "target": "public", "server": "http://127.0.0.1:9"}
+    )
     assert internal.status_code == 400 and "OPENIRU_FETCH_ALLOW" in internal.text
-    bad = admin.post("/api/v1/watch", json={"connector": "mastodon", "target": "tag:", "server": "https://fedi.example"})
+    bad = admin.post(
+        "/api/v1/watch", json={"connector": "mastodon", "target": "tag:", "server": "https://fedi.example"}
+    )
     assert bad.status_code == 400 and "expected public, local" in bad.text
     unknown = admin.post("/api/v1/watch", json={"connector": "myspace", "target": "x"})
     assert unknown.status_code == 400
     assert admin.get("/api/v1/watch").json()["items"] == []
 
 
-def test_added_over_the_api_then_collected_and_discovered(world: World, fake: FakeServer,
-                                                          sqlite_engine: sa.Engine) -> None:
+def test_added_over_the_api_then_collected_and_discovered(
+    world: World, fake: FakeServer, sqlite_engine: sa.Engine
+) -> None:
     fake.add_statuses(range(1, 30))
     analyst = world.client("analyst")
-    assert analyst.post("/api/v1/watch", json={"connector": "mastodon", "target": "public",
-                                               "server": fake.url}).status_code == 201
+    assert (
+        analyst.post(
+            "/api/v1/watch", json={"connector": "mastodon", "target": "public", "server": fake.url}
+        ).status_code
+        == 201
+    )
     assert [r.new_posts for r in Scheduler(sqlite_engine).run_due()] == [29]
     listed = analyst.get("/api/v1/watch").json()["items"]
     assert listed[0]["last_status"] == "ok" and listed[0]["next_due_at"]
@@ -86,7 +105,10 @@ def test_suggestions_over_the_api_and_one_click_each(world: World, sqlite_engine
 
     seed(sqlite_engine)
     analyst = world.client("analyst")
-    assert analyst.post("/api/v1/watch", json={"connector": "x", "target": "user:harbor_light"}).status_code == 201
+    assert (
+        analyst.post("/api/v1/watch", json={"connector": "x", "target": "user:harbor_light"}).status_code
+        == 201
+    )
     items = analyst.get("/api/v1/watch/suggestions", params={"kind": "successor"}).json()["items"]
     assert [(i["kind"], i["target"]) for i in items] == [("successor", "user:harbor_light_2")]
     assert world.client("provider").get("/api/v1/watch/suggestions").status_code == 403

@@ -99,8 +99,9 @@ def test_mastodon_server_failing_for_good_is_an_error_without_the_token(fake: Fa
     backoff, slept = no_sleep()
     backoff.retries = 2
     token = "masto-token-abcdef123"
-    connector = MastodonConnector(Target("mastodon", "public", fake.url), backoff=backoff,
-                                  credentials=Credentials({"token": token}))
+    connector = MastodonConnector(
+        Target("mastodon", "public", fake.url), backoff=backoff, credentials=Credentials({"token": token})
+    )
     with pytest.raises(ConnectorError) as err:
         list(connector.pages(None))
     assert token not in str(err.value) and len(slept) == 2
@@ -108,8 +109,11 @@ def test_mastodon_server_failing_for_good_is_an_error_without_the_token(fake: Fa
 
 
 def rocket(fake: FakeServer, **kw: object) -> RocketChatConnector:
-    return RocketChatConnector(Target("rocketchat", "channel:general", fake.url),
-                               credentials=Credentials({"user": "collector", "password": PASSWORD}), **kw)
+    return RocketChatConnector(
+        Target("rocketchat", "channel:general", fake.url),
+        credentials=Credentials({"user": "collector", "password": PASSWORD}),
+        **kw,
+    )
 
 
 def test_rocketchat_walk_all_messages_once_and_resume_mid_walk(fake: FakeServer) -> None:
@@ -137,8 +141,10 @@ def test_rocketchat_expired_token_logs_in_again(fake: FakeServer) -> None:
 
 
 def test_rocketchat_wrong_password_error_holds_no_credential(fake: FakeServer) -> None:
-    connector = RocketChatConnector(Target("rocketchat", "channel:general", fake.url),
-                                    credentials=Credentials({"user": "collector", "password": "wrong-password-9"}))
+    connector = RocketChatConnector(
+        Target("rocketchat", "channel:general", fake.url),
+        credentials=Credentials({"user": "collector", "password": "wrong-password-9"}),
+    )
     with pytest.raises(ConnectorError) as err:
         list(connector.pages(None))
     assert "wrong-password-9" not in str(err.value) and "RocketAuthenticationException" in str(err.value)
@@ -146,9 +152,15 @@ def test_rocketchat_wrong_password_error_holds_no_credential(fake: FakeServer) -
 
 def test_credentials_from_env_and_secrets_file_are_masked(tmp_path: Path) -> None:
     secrets = tmp_path / "secrets.json"
-    secrets.write_text('{"rocketchat": {"user": "a"}, "rocketchat@chat.example": {"password": "from-file-pw"}}')
-    creds = load_credentials("rocketchat", "https://chat.example", fields=("user", "password", "token"),
-                             env={"OPENIRU_SECRETS_FILE": str(secrets), "OPENIRU_ROCKETCHAT_TOKEN": "env-token-1"})
+    secrets.write_text(
+        '{"rocketchat": {"user": "a"}, "rocketchat@chat.example": {"password": "from-file-pw"}}'
+    )
+    creds = load_credentials(
+        "rocketchat",
+        "https://chat.example",
+        fields=("user", "password", "token"),
+        env={"OPENIRU_SECRETS_FILE": str(secrets), "OPENIRU_ROCKETCHAT_TOKEN": "env-token-1"},
+    )
     assert creds.has("user", "password", "token")
     assert creds.get("password").reveal() == "from-file-pw"  # type: ignore[union-attr]
     shown = f"{creds!r} {creds.get('password')} {creds.get('token')!r}"
@@ -156,10 +168,13 @@ def test_credentials_from_env_and_secrets_file_are_masked(tmp_path: Path) -> Non
     assert creds.redact("login failed for env-token-1") == "login failed for ***"
     with pytest.raises(TypeError):
         import pickle
+
         pickle.dumps(Secret("x"))
 
 
-def test_feed_entries_once_conditional_get_and_warc(fake: FakeServer, tmp_path: Path, outbound: Outbound) -> None:
+def test_feed_entries_once_conditional_get_and_warc(
+    fake: FakeServer, tmp_path: Path, outbound: Outbound
+) -> None:
     fake.feed_items = [("g1", "First notice"), ("g2", "Second notice")]
     target = Target("feed", f"{fake.url}/feed.xml")
     pages = list(FeedConnector(target, warc_dir=tmp_path, session=outbound).pages(None))
@@ -174,36 +189,48 @@ def test_feed_entries_once_conditional_get_and_warc(fake: FakeServer, tmp_path: 
     assert post_ids(new) == ["g3"]
     warcs = list(tmp_path.glob("*.warc.gz"))
     with warcs[0].open("rb") as fh:
-        records = [(r.rec_type, r.rec_headers.get_header("WARC-Record-ID"), r.content_stream().read())
-                   for r in ArchiveIterator(fh)]
+        records = [
+            (r.rec_type, r.rec_headers.get_header("WARC-Record-ID"), r.content_stream().read())
+            for r in ArchiveIterator(fh)
+        ]
     responses = [r for r in records if r[0] == "response"]
     assert len(responses) == 3
     assert responses[0][1] == posts[0].metadata["warc_record_id"] and b"First notice" in responses[0][2]
 
 
-def test_feed_refuses_internal_address_without_allow_list(fake: FakeServer, tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_feed_refuses_internal_address_without_allow_list(
+    fake: FakeServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OPENIRU_FETCH_ALLOW", raising=False)
     with Outbound() as client, pytest.raises(Exception, match="internal address"):
-        list(FeedConnector(Target("feed", f"{fake.url}/feed.xml"), warc_dir=tmp_path, session=client).pages(None))
+        list(
+            FeedConnector(Target("feed", f"{fake.url}/feed.xml"), warc_dir=tmp_path, session=client).pages(
+                None
+            )
+        )
     with pytest.raises(ConnectorError, match="no HTTP client"):
         list(FeedConnector(Target("feed", f"{fake.url}/feed.xml"), warc_dir=tmp_path).pages(None))
 
 
-def test_web_page_article_text_new_only_when_changed(fake: FakeServer, tmp_path: Path, outbound: Outbound) -> None:
+def test_web_page_article_text_new_only_when_changed(
+    fake: FakeServer, tmp_path: Path, outbound: Outbound
+) -> None:
     target = Target("web", f"{fake.url}/page.html")
     pages = list(WebPageConnector(target, warc_dir=tmp_path, session=outbound).pages(None))
     post = [r for r in pages[0].records if isinstance(r, Post)][0]
     assert "Placeholder article text" in post.text
-    assert list(WebPageConnector(target, warc_dir=tmp_path, session=outbound).pages(pages[0].checkpoint)) == []
+    assert (
+        list(WebPageConnector(target, warc_dir=tmp_path, session=outbound).pages(pages[0].checkpoint)) == []
+    )
     fake.page_text = fake.page_text.replace("Placeholder article text.", "Changed placeholder article text.")
     changed = list(WebPageConnector(target, warc_dir=tmp_path, session=outbound).pages(pages[0].checkpoint))
     assert len(post_ids(changed)) == 1 and post_ids(changed) != [post.key.post_id]
 
 
 def x_connector(fake: FakeServer, target: str = "search:examplecircle", **kw: object) -> XConnector:
-    return XConnector(Target("x", target, fake.url), credentials=Credentials({"bearer_token": "x-bearer-token-1"}),
-                      **kw)
+    return XConnector(
+        Target("x", target, fake.url), credentials=Credentials({"bearer_token": "x-bearer-token-1"}), **kw
+    )
 
 
 def test_x_search_walk_resume_and_rate_limit_reset(fake: FakeServer) -> None:
@@ -211,8 +238,9 @@ def test_x_search_walk_resume_and_rate_limit_reset(fake: FakeServer) -> None:
     backoff, slept = no_sleep()
     backoff.now = lambda: datetime(2026, 3, 1, 12, 0, 0, tzinfo=UTC)
     reset = int(backoff.now().timestamp()) + 42
-    fake.faults["/2/tweets/search/recent"] = [(429, {"x-rate-limit-reset": str(reset),
-                                                     "x-rate-limit-remaining": "0"})]
+    fake.faults["/2/tweets/search/recent"] = [
+        (429, {"x-rate-limit-reset": str(reset), "x-rate-limit-remaining": "0"})
+    ]
     first = list(x_connector(fake, backoff=backoff, max_pages=1).pages(None))
     assert slept == [42.0] and len(post_ids(first)) == 100 and "walk" in first[0].checkpoint
     fake.tweets.append(tweet(251))  # arrives during the walk: read by the next poll
@@ -232,7 +260,9 @@ def test_x_user_timeline_and_missing_or_wrong_token(fake: FakeServer) -> None:
     assert len(post_ids(pages)) == 5 and pages[-1].checkpoint["user_id"] == "900001"
     with pytest.raises(ConnectorError, match="no bearer token"):
         list(XConnector(Target("x", "search:a", fake.url)).pages(None))
-    wrong = XConnector(Target("x", "search:a", fake.url), credentials=Credentials({"bearer_token": "bad-token-77"}))
+    wrong = XConnector(
+        Target("x", "search:a", fake.url), credentials=Credentials({"bearer_token": "bad-token-77"})
+    )
     with pytest.raises(ConnectorError) as err:
         list(wrong.pages(None))
     assert "bad-token-77" not in str(err.value)
@@ -240,7 +270,9 @@ def test_x_user_timeline_and_missing_or_wrong_token(fake: FakeServer) -> None:
 
 def test_rocketchat_a_time_shared_by_more_than_a_page_is_walked_through(fake: FakeServer) -> None:
     same = message(1)["ts"]
-    fake.messages = [{**message(n), "ts": same} for n in range(1, 251)] + [message(n) for n in range(251, 261)]
+    fake.messages = [{**message(n), "ts": same} for n in range(1, 251)] + [
+        message(n) for n in range(251, 261)
+    ]
     first = list(rocket(fake, max_pages=2).pages(None))  # stopped inside the shared time
     assert first[-1].checkpoint["walk"]["cursor"] == same and first[-1].checkpoint["walk"]["offset"] > 100
     rest = list(rocket(fake).pages(first[-1].checkpoint))

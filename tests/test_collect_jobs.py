@@ -36,8 +36,11 @@ def sent_referral(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     add_user(engine, "ana", "analyst")
     add_user(engine, "bob", "approver")
-    ingest_source(engine, ListSource([Post(PostKey("x", "1"), AccountKey("x", "100"), T0, text="placeholder")]),
-                  after_batch=())
+    ingest_source(
+        engine,
+        ListSource([Post(PostKey("x", "1"), AccountKey("x", "100"), T0, text="placeholder")]),
+        after_batch=(),
+    )
     clock = lambda: T0  # noqa: E731
     [r] = referrals.create_referrals(engine, "ana", ["x:1"], kind="removal-order", grounds=["a"], now=clock)
     referrals.approve(engine, "bob", r["id"], now=clock)
@@ -49,8 +52,10 @@ def test_overdue_referral_expires_once_across_two_schedulers(engine: sa.Engine, 
     at = [T0 + timedelta(hours=2)]  # a removal order's hour has passed
     jobs = collect_cmd.recurring_jobs(engine, None)
     assert [j.name for j in jobs] == ["referral-deadlines", "watch-proposals"]  # verify, purge: need --as
-    assert [j.name for j in collect_cmd.recurring_jobs(engine, "bob")][2:] == ["referral-verify",
-                                                                              "evidence-retention"]
+    assert [j.name for j in collect_cmd.recurring_jobs(engine, "bob")][2:] == [
+        "referral-verify",
+        "evidence-retention",
+    ]
     jobs = jobs[:1]
     first = Scheduler(engine, clock=lambda: at[0], holder="host-a:1")
     second = Scheduler(engine, clock=lambda: at[0], holder="host-b:2")
@@ -61,7 +66,9 @@ def test_overdue_referral_expires_once_across_two_schedulers(engine: sa.Engine, 
     [again] = second.run_jobs(jobs)
     assert again.ran and again.result == {"expired": []}
     with engine.connect() as conn:
-        state = conn.execute(sa.text("select state from referrals where id = :i"), {"i": sent_referral}).scalar()
+        state = conn.execute(
+            sa.text("select state from referrals where id = :i"), {"i": sent_referral}
+        ).scalar()
     assert state == "no_response"
 
 
@@ -94,6 +101,10 @@ def test_collect_once_with_jobs_runs_what_is_due(sqlite_url: str) -> None:
 
     assert run("collect", "--once", "--jobs", "--json", "--db", sqlite_url) == [
         {"job": "referral-deadlines", "ran": True, "result": {"expired": []}, "error": None},
-        {"job": "watch-proposals", "ran": True, "result": {"successors": []}, "error": None}]
-    assert [j["ran"] for j in run("collect", "--once", "--jobs", "--json", "--db", sqlite_url)] == [False, False]
+        {"job": "watch-proposals", "ran": True, "result": {"successors": []}, "error": None},
+    ]
+    assert [j["ran"] for j in run("collect", "--once", "--jobs", "--json", "--db", sqlite_url)] == [
+        False,
+        False,
+    ]
     assert run("collect", "--once", "--json", "--db", sqlite_url) == []  # without --jobs: polling only

@@ -61,6 +61,7 @@ def cli(*args: str) -> str:
 
 def published(url: str, topo: Topology) -> list[tuple[str, str]]:
     """Every post key in the stream's messages (none consumed yet)."""
+
     async def read() -> list[tuple[str, str]]:
         nc = await stream.connect(url)
         try:
@@ -72,6 +73,7 @@ def published(url: str, topo: Topology) -> list[tuple[str, str]]:
             return keys
         finally:
             await nc.close()
+
     return asyncio.run(read())
 
 
@@ -81,7 +83,8 @@ def due_now(engine: sa.Engine) -> None:
 
 
 def test_collect_once_nats_publishes_each_status_once_and_a_worker_stores_them_once(
-        nats_server: NatsServer, fake: FakeServer, tmp_path: Path) -> None:
+    nats_server: NatsServer, fake: FakeServer, tmp_path: Path
+) -> None:
     db = f"sqlite:///{tmp_path / 'collect.db'}"
     lexicon = tmp_path / "lexicon.csv"
     lexicon.write_text("term,language,kind,label\nExample Circle,en,outlet,org\n", encoding="utf-8")
@@ -127,8 +130,23 @@ def test_collect_once_nats_publishes_each_status_once_and_a_worker_stores_them_o
     keys = published(nats_server.url, topo)
     assert len(keys) == 35 == len(set(keys))  # each status once across the four runs
 
-    worker = subprocess.run([*OPENIRU, "worker", "--role", "detect", "--db", db, "--nats", nats_server.url,
-                             "--exit-when-idle", "1"], capture_output=True, text=True, timeout=120)
+    worker = subprocess.run(
+        [
+            *OPENIRU,
+            "worker",
+            "--role",
+            "detect",
+            "--db",
+            db,
+            "--nats",
+            nats_server.url,
+            "--exit-when-idle",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert worker.returncode == 0, worker.stderr[-2000:]
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM posts WHERE scanned_at IS NULL")).scalar() == 0
@@ -141,7 +159,8 @@ def test_collect_once_nats_publishes_each_status_once_and_a_worker_stores_them_o
 
 
 def test_two_collect_workers_poll_each_target_once_between_them(
-        nats_server: NatsServer, fake: FakeServer, tmp_path: Path) -> None:
+    nats_server: NatsServer, fake: FakeServer, tmp_path: Path
+) -> None:
     """``openiru worker --role collect`` twice at once over one database: every due target is polled
     by one of them (the scheduler's leases), each status stored and published once."""
     db = f"sqlite:///{tmp_path / 'workers.db'}"
@@ -151,9 +170,15 @@ def test_two_collect_workers_poll_each_target_once_between_them(
     for target in targets:
         cli("watch", "add", "mastodon", target, "--server", fake.url, "--db", db)
     open_database(db).dispose()  # migrated before the workers start
-    workers = [subprocess.Popen([*OPENIRU, "worker", "--role", "collect", "--db", db, "--nats", nats_server.url,
-                                 "--cycles", "1"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-               for _ in range(2)]
+    workers = [
+        subprocess.Popen(
+            [*OPENIRU, "worker", "--role", "collect", "--db", db, "--nats", nats_server.url, "--cycles", "1"],
+            stderr=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            text=True,
+        )
+        for _ in range(2)
+    ]
     logs = []
     for w in workers:
         _, err = w.communicate(timeout=120)

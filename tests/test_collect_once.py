@@ -58,12 +58,25 @@ CASES: dict[str, tuple[str, str, bool, Fill, range, range]] = {
     "mastodon-tag": ("mastodon", "tag:circle", True, _statuses(("circle",)), range(1, 90), range(90, 93)),
     "mastodon-account": ("mastodon", "account:u1", True, _statuses(), range(1, 45), range(45, 47)),
     "rocketchat-channel": ("rocketchat", "channel:general", True, _messages, range(1, 251), range(251, 260)),
-    "rocketchat-group": ("rocketchat", "group:editors", True, _group_messages, range(1, 120), range(120, 123)),
+    "rocketchat-group": (
+        "rocketchat",
+        "group:editors",
+        True,
+        _group_messages,
+        range(1, 120),
+        range(120, 123),
+    ),
     "x-search": ("x", "search:examplecircle", True, _tweets, range(1, 231), range(231, 235)),
     "x-user": ("x", "user:examplecircle", True, _tweets, range(1, 120), range(120, 122)),
     "x-stream-rule-polled": ("x", "stream:examplecircle", True, _tweets, range(1, 105), range(105, 107)),
-    "mastodon-stream-polled": ("mastodon", "stream:tag:circle", True, _statuses(("circle",)), range(1, 45),
-                               range(45, 47)),
+    "mastodon-stream-polled": (
+        "mastodon",
+        "stream:tag:circle",
+        True,
+        _statuses(("circle",)),
+        range(1, 45),
+        range(45, 47),
+    ),
     "x-search-all": ("x", "search-all:examplecircle", True, _tweets, range(1, 150), range(150, 152)),
     "feed-rss-etag": ("feed", "{url}/feed.xml", False, _entries, range(1, 40), range(40, 43)),
     "feed-atom-last-modified": ("feed", "{url}/atom.xml", False, _entries, range(1, 40), range(40, 43)),
@@ -207,9 +220,15 @@ def test_zeronet_site_collected_once_then_only_changed_files(fake: FakeServer, s
         assert sorted(stored(engine)) == [f"{address}/post/{n}" for n in (1, 3)]
         time_passes(engine)
         [again] = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
-        assert (again["new_posts"], again["posts_read"], again["pages"]) == (0, 0, 0)  # unchanged: no file read
+        assert (again["new_posts"], again["posts_read"], again["pages"]) == (
+            0,
+            0,
+            0,
+        )  # unchanged: no file read
         data = json.loads(site["data/data.json"])
-        data["post"].insert(0, {"post_id": 4, "title": "Fourth", "date_published": 1772880000, "body": "New text."})
+        data["post"].insert(
+            0, {"post_id": 4, "title": "Fourth", "date_published": 1772880000, "body": "New text."}
+        )
         site["data/data.json"] = json.dumps(data).encode()
         time_passes(engine)
         [new] = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
@@ -217,15 +236,17 @@ def test_zeronet_site_collected_once_then_only_changed_files(fake: FakeServer, s
         assert len(stored(engine)) == 3 == len(set(stored(engine)))
         with engine.connect() as conn:  # the owner named as the importer names it
             assert conn.execute(sa.select(schema.posts.c.account_id).distinct()).scalars().all() == [
-                "lantern@zeroid.bit"]
+                "lantern@zeroid.bit"
+            ]
     finally:
         engine.dispose()
     requested = [r[1] for r in fake.requests if r[1].startswith(f"/{address}/")]
     assert requested.count(f"/{address}/data/data.json") == 2  # read when new and when changed only
 
 
-def test_zeronet_follows_includes_and_reads_a_mismatched_file_only_once_it_matches(fake: FakeServer,
-                                                                          sqlite_engine: sa.Engine) -> None:
+def test_zeronet_follows_includes_and_reads_a_mismatched_file_only_once_it_matches(
+    fake: FakeServer, sqlite_engine: sa.Engine
+) -> None:
     address = fake.add_zeronet_site(FIXTURES / "talk")
     site = fake.zeronet[address]
     users = sorted({k.split("/")[2] for k in site if k.startswith("data/users/1")})
@@ -250,12 +271,27 @@ def test_zeronet_follows_includes_and_reads_a_mismatched_file_only_once_it_match
 
 
 def test_rocketchat_discover_lists_public_channels_and_adds_them(fake: FakeServer, sqlite_url: str) -> None:
-    listed = json.loads(cli("watch", "discover", "rocketchat", "--server", fake.url, "--json", "--db", sqlite_url))
+    listed = json.loads(
+        cli("watch", "discover", "rocketchat", "--server", fake.url, "--json", "--db", sqlite_url)
+    )
     assert [c["name"] for c in listed] == [f"circle-{n}" for n in range(1, 131)]  # two channels.list pages
     assert listed[0] == {"name": "circle-1", "id": "ROOM1", "topic": "Placeholder topic 1", "members": 11}
     assert json.loads(cli("watch", "list", "--json", "--db", sqlite_url)) == []  # listing only
-    added = json.loads(cli("watch", "discover", "rocketchat", "--server", fake.url, "--add", "--every", "1h",
-                           "--json", "--db", sqlite_url))
+    added = json.loads(
+        cli(
+            "watch",
+            "discover",
+            "rocketchat",
+            "--server",
+            fake.url,
+            "--add",
+            "--every",
+            "1h",
+            "--json",
+            "--db",
+            sqlite_url,
+        )
+    )
     watched = json.loads(cli("watch", "list", "--json", "--db", sqlite_url))
     assert [w["target"] for w in watched] == [f"channel:circle-{n}" for n in range(1, 131)]
     assert [a["watch_id"] for a in added] == [w["id"] for w in watched] and watched[0]["every_s"] == 3600
@@ -263,8 +299,9 @@ def test_rocketchat_discover_lists_public_channels_and_adds_them(fake: FakeServe
     assert offsets == [["0"], ["100"], ["0"], ["100"]]
 
 
-def test_telegram_bot_updates_once_each_and_mapped_as_telethon_maps_them(fake: FakeServer, sqlite_url: str,
-                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_telegram_bot_updates_once_each_and_mapped_as_telethon_maps_them(
+    fake: FakeServer, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from collect_support import BOT_TOKEN, bot_update
 
     monkeypatch.setenv("OPENIRU_TELEGRAM_BOT_TOKEN", BOT_TOKEN)
@@ -272,8 +309,11 @@ def test_telegram_bot_updates_once_each_and_mapped_as_telethon_maps_them(fake: F
     groups = lambda numbers: [n for n in numbers if n % 5]  # noqa: E731 - every fifth is a private chat
     cli("watch", "add", "telegram-bot", "updates", "--server", fake.url, "--db", sqlite_url)
     [first] = json.loads(cli("collect", "--once", "--json", "--db", sqlite_url))
-    assert (first["errors"], first["new_posts"], first["checkpoint"]) == ([], len(groups(range(1, 251))),
-                                                                          {"offset": 900000251})
+    assert (first["errors"], first["new_posts"], first["checkpoint"]) == (
+        [],
+        len(groups(range(1, 251))),
+        {"offset": 900000251},
+    )
     assert "no target due" in cli("collect", "--once", "--db", sqlite_url)
     engine = open_database(sqlite_url)
     try:
@@ -305,8 +345,9 @@ def test_telegram_bot_updates_once_each_and_mapped_as_telethon_maps_them(fake: F
     assert refused["errors"] and "wrong-token-XYZ" not in json.dumps(refused)
 
 
-def test_collected_media_downloaded_hashed_and_stored(fake: FakeServer, sqlite_engine: sa.Engine, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_collected_media_downloaded_hashed_and_stored(
+    fake: FakeServer, sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hashlib
 
     from collect_support import status
@@ -319,15 +360,19 @@ def test_collected_media_downloaded_hashed_and_stored(fake: FakeServer, sqlite_e
     with_media["media_attachments"] = [
         {"id": "501", "type": "image", "url": f"{fake.url}/system/media/a.png"},
         {"id": "502", "type": "image", "url": f"{fake.url}/system/media/gone.png"},  # 404: kept as its URL
-        {"id": "503", "type": "image", "url": "http://10.0.0.9/internal.png"}]  # refused: internal address
+        {"id": "503", "type": "image", "url": "http://10.0.0.9/internal.png"},
+    ]  # refused: internal address
     fake.statuses.append(with_media)
     watchlist.add(sqlite_engine, "mastodon", "public", fake.url)
     [result] = Scheduler(sqlite_engine).run_due()
     assert (result.new_posts, result.media_downloaded, result.media_failed) == (1, 1, 2)
     digest = hashlib.sha256(image).hexdigest()
     with sqlite_engine.connect() as conn:
-        rows = conn.execute(sa.select(schema.media.c.sha256, schema.media.c.url, schema.media.c.size)
-                            .order_by(schema.media.c.url)).all()
+        rows = conn.execute(
+            sa.select(schema.media.c.sha256, schema.media.c.url, schema.media.c.size).order_by(
+                schema.media.c.url
+            )
+        ).all()
     assert (digest, f"{fake.url}/system/media/a.png", len(image)) in rows
     unhashed = {r.url for r in rows if r.sha256 is None}  # the account's avatar is not a post's media
     assert {f"{fake.url}/system/media/gone.png", "http://10.0.0.9/internal.png"} <= unhashed

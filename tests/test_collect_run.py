@@ -54,7 +54,10 @@ def post_ids(engine: sa.Engine) -> list[str]:
 
 def test_watch_add_and_collect_once_twice_stores_every_status_once(fake: FakeServer, db_url: str) -> None:
     fake.add_statuses(range(1, 95))
-    assert run("watch", "add", "mastodon", "public", "--server", fake.url, "--every", "15m", "--db", db_url)[0] == 0
+    assert (
+        run("watch", "add", "mastodon", "public", "--server", fake.url, "--every", "15m", "--db", db_url)[0]
+        == 0
+    )
     code, out = run("collect", "--once", "--json", "--db", db_url)
     assert code == 0, out
     first = json.loads(out)
@@ -77,8 +80,9 @@ class Crash(Exception):
     pass
 
 
-def test_killed_inside_a_page_transaction_resumes_without_gap_or_duplicate(fake: FakeServer,
-                                                                           sqlite_engine: sa.Engine) -> None:
+def test_killed_inside_a_page_transaction_resumes_without_gap_or_duplicate(
+    fake: FakeServer, sqlite_engine: sa.Engine
+) -> None:
     fake.add_statuses(range(1, 101))
     target = Target("mastodon", "public", fake.url)
     calls: list[int] = []
@@ -121,9 +125,9 @@ def all_text(engine: sa.Engine) -> str:
     return "\n".join(parts)
 
 
-def test_credentials_reach_neither_database_nor_output(fake: FakeServer, sqlite_url: str,
-                                                       monkeypatch: pytest.MonkeyPatch,
-                                                       caplog: pytest.LogCaptureFixture) -> None:
+def test_credentials_reach_neither_database_nor_output(
+    fake: FakeServer, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
     fake.messages = [message(n) for n in range(1, 5)]
     monkeypatch.setenv("OPENIRU_ROCKETCHAT_USER", "collector")
     monkeypatch.setenv("OPENIRU_ROCKETCHAT_PASSWORD", PASSWORD)
@@ -148,8 +152,11 @@ def test_credentials_reach_neither_database_nor_output(fake: FakeServer, sqlite_
 def test_collected_posts_go_through_the_ingest_hooks(fake: FakeServer, sqlite_engine: sa.Engine) -> None:
     fake.add_statuses(range(1, 4))
     seen: list[str] = []
-    collect_target(sqlite_engine, build_connector(Target("mastodon", "public", fake.url)),
-                   hooks=[lambda conn, posts: seen.extend(p.key.post_id for p in posts)])
+    collect_target(
+        sqlite_engine,
+        build_connector(Target("mastodon", "public", fake.url)),
+        hooks=[lambda conn, posts: seen.extend(p.key.post_id for p in posts)],
+    )
     assert sorted(seen) == sorted(post_ids(sqlite_engine)) and len(seen) == 3
 
 
@@ -181,15 +188,31 @@ def test_a_job_runs_once_across_two_schedulers(sqlite_engine: sa.Engine) -> None
 
 
 def test_watch_usage_errors_are_one_line(sqlite_url: str) -> None:
-    for args, expected in ((["mastodon", "home", "--server", "http://x.example"], "expected public, local"),
-                           (["nosuch", "x"], "unknown connector")):
+    for args, expected in (
+        (["mastodon", "home", "--server", "http://x.example"], "expected public, local"),
+        (["nosuch", "x"], "unknown connector"),
+    ):
         with pytest.raises(ConfigError, match=expected):
             run("watch", "add", *args, "--db", sqlite_url)
     with pytest.raises(ConfigError, match="no watched target #42"):
         run("watch", "remove", "42", "--db", sqlite_url)
     # through the installed command: registered in cli.COMMANDS, one line, no traceback
-    done = subprocess.run([str(Path(sys.executable).parent / "openiru"), "watch", "add", "mastodon", "home", "--server",
-                           "http://x.example", "--db", sqlite_url], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "openiru"),
+            "watch",
+            "add",
+            "mastodon",
+            "home",
+            "--server",
+            "http://x.example",
+            "--db",
+            sqlite_url,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert done.stderr.strip().count("\n") == 0 and "expected public, local" in done.stderr
 
@@ -219,8 +242,15 @@ def test_a_job_runs_once_across_two_real_processes(db_url: str, tmp_path: Path) 
     open_database(db_url).dispose()  # the schema, before the two processes race
     ran = tmp_path / "ran.txt"
     start_at = str(time.time() + 3)
-    procs = [subprocess.Popen([sys.executable, "-c", JOB_SCRIPT, db_url, str(ran), start_at, f"proc-{i}"],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(2)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", JOB_SCRIPT, db_url, str(ran), start_at, f"proc-{i}"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
     outs = [p.communicate(timeout=120) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     assert sorted(o[0].strip() for o in outs) == ["False", "True"]
@@ -231,23 +261,31 @@ def test_accounts_listed_for_watching_become_targets(sqlite_engine: sa.Engine, t
     from openiru.services.collect.listed import watch_listed
     from openiru.services.graph.account_lists import import_account_list
 
-    for platform, handles in (("mastodon", ["editor@fedi.example"]), ("x", ["@examplecircle"]),
-                              ("telegram", ["examplecircle_news"]), ("rocketchat", ["circle.editor"])):
+    for platform, handles in (
+        ("mastodon", ["editor@fedi.example"]),
+        ("x", ["@examplecircle"]),
+        ("telegram", ["examplecircle_news"]),
+        ("rocketchat", ["circle.editor"]),
+    ):
         listing = tmp_path / f"{platform}.txt"
         listing.write_text("\n".join(handles) + "\n", encoding="utf-8")
         import_account_list(sqlite_engine, listing, platform=platform, intent="watch")
     found = watch_listed(sqlite_engine, every="1h")
     targets = {(a["connector"], a["target"], a["server"]) for a in found["added"]}
-    assert targets == {("mastodon", "account:editor", "https://fedi.example"), ("x", "user:examplecircle", None),
-                       ("telegram", "@examplecircle_news", None)}
+    assert targets == {
+        ("mastodon", "account:editor", "https://fedi.example"),
+        ("x", "user:examplecircle", None),
+        ("telegram", "@examplecircle_news", None),
+    }
     assert [s["platform"] for s in found["skipped"]] == ["rocketchat"]
     again = watch_listed(sqlite_engine)  # the same targets, not twice
     assert sorted(a["id"] for a in again["added"]) == sorted(a["id"] for a in found["added"])
     assert len(watchlist.listing(sqlite_engine)) == 3
 
 
-def test_feed_collected_through_the_cli_with_warc(fake: FakeServer, sqlite_url: str, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_feed_collected_through_the_cli_with_warc(
+    fake: FakeServer, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "127.0.0.1")
     monkeypatch.setenv("OPENIRU_WARC_DIR", str(tmp_path / "warc"))
     fake.feed_items = [("g1", "First notice"), ("g2", "Second notice")]

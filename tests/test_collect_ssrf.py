@@ -70,7 +70,8 @@ def no_retry() -> Backoff:
 
 
 def test_mastodon_at_loopback_refused_without_allow_list_and_read_with_it(
-        fake: FakeServer, sqlite_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake: FakeServer, sqlite_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake.add_statuses(range(1, 6))
     target = Target("mastodon", "public", fake.url)
     result = collect_target(sqlite_engine, build_connector(target, backoff=no_retry()), hooks=[])
@@ -83,21 +84,27 @@ def test_mastodon_at_loopback_refused_without_allow_list_and_read_with_it(
 
 
 def test_rocketchat_at_loopback_refused_without_allow_list_and_read_with_it(
-        fake: FakeServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    fake: FakeServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     fake.messages = [message(n) for n in range(1, 4)]
     target = Target("rocketchat", "channel:general", fake.url)
     with pytest.raises(ConnectorError, match=r"refused: .*internal address \(127\.0\.0\.1\)"):
         list(build_connector(target, env=RC_ENV, backoff=no_retry()).pages(None))
     assert fake.requests == [] and fake.logins == 0
     port = fake.url.rsplit(":", 1)[1]
-    pages = list(build_connector(target, env={**RC_ENV, "OPENIRU_FETCH_ALLOW": f"127.0.0.1:{port}"}).pages(None))
+    pages = list(
+        build_connector(target, env={**RC_ENV, "OPENIRU_FETCH_ALLOW": f"127.0.0.1:{port}"}).pages(None)
+    )
     posts = [r for p in pages for r in p.records if isinstance(r, Post)]
     assert len(posts) == 3 and fake.logins == 1
 
 
-@pytest.mark.parametrize("location", ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:10.0.0.1]/"])
+@pytest.mark.parametrize(
+    "location", ["http://169.254.169.254/latest/meta-data/", "http://[::ffff:10.0.0.1]/"]
+)
 def test_redirect_from_an_allowed_server_to_an_internal_address_is_refused(
-        monkeypatch: pytest.MonkeyPatch, location: str) -> None:
+    monkeypatch: pytest.MonkeyPatch, location: str
+) -> None:
     redirector = Redirector("127.0.0.1", location)
     monkeypatch.setenv("OPENIRU_FETCH_ALLOW", redirector.url.removeprefix("http://"))
     try:
@@ -116,8 +123,9 @@ def test_redirect_to_another_loopback_server_never_reaches_it(monkeypatch: pytes
     outer = Redirector("127.0.0.1", inner.url + "/api/v1/channels.info")
     monkeypatch.setenv("OPENIRU_FETCH_ALLOW", "127.0.0.1")
     try:
-        connector = build_connector(Target("rocketchat", "channel:general", outer.url), env=RC_ENV,
-                                    backoff=no_retry())
+        connector = build_connector(
+            Target("rocketchat", "channel:general", outer.url), env=RC_ENV, backoff=no_retry()
+        )
         with pytest.raises(ConnectorError, match=r"127\.0\.0\.2.*refused"):
             list(connector.pages(None))
         assert outer.hits == 1 and inner.hits == 0
@@ -142,12 +150,15 @@ def test_guarded_session_checks_each_hop_under_the_policy() -> None:
 
 
 def test_watch_add_refuses_an_internal_server_unless_allowed(
-        sqlite_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    sqlite_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("OPENIRU_FETCH_ALLOW", raising=False)
-    for connector, target, server in (("mastodon", "public", "http://127.0.0.1:8080"),
-                                      ("rocketchat", "channel:general", "http://169.254.169.254"),
-                                      ("mastodon", "public", "http://10.1.2.3:3000/"),
-                                      ("feed", "http://192.168.1.1/feed.xml", None)):
+    for connector, target, server in (
+        ("mastodon", "public", "http://127.0.0.1:8080"),
+        ("rocketchat", "channel:general", "http://169.254.169.254"),
+        ("mastodon", "public", "http://10.1.2.3:3000/"),
+        ("feed", "http://192.168.1.1/feed.xml", None),
+    ):
         with pytest.raises(ConfigError, match="OPENIRU_FETCH_ALLOW") as err:
             watchlist.add(sqlite_engine, connector, target, server)
         assert "\n" not in str(err.value) and "internal address" in str(err.value)
@@ -175,13 +186,35 @@ def test_connection_is_pinned_to_the_checked_address(fake: FakeServer) -> None:
     assert fake.requests[-1][3]["Host"] == f"pinned.invalid:{port}" and len(seen) == 1
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command for a test certificate")
+@pytest.mark.skipif(
+    shutil.which("openssl") is None, reason="needs the openssl command for a test certificate"
+)
 def test_https_pinned_keeps_the_name_for_sni_and_certificate(tmp_path: Path) -> None:
     """Pinned to 127.0.0.1, an https request still checks the certificate against the URL's name."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
-                    "/CN=pinned.test", "-addext", "subjectAltName=DNS:pinned.test", "-keyout", str(key),
-                    "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=pinned.test",
+            "-addext",
+            "subjectAltName=DNS:pinned.test",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
     server = Redirector("127.0.0.1", "https://pinned.test/next")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert, key)

@@ -47,7 +47,9 @@ def started(runner: TargetStream) -> threading.Thread:
     return thread
 
 
-def test_stream_gap_fill_live_statuses_and_reconnect_once_each(fake: FakeServer, sqlite_engine: sa.Engine) -> None:
+def test_stream_gap_fill_live_statuses_and_reconnect_once_each(
+    fake: FakeServer, sqlite_engine: sa.Engine
+) -> None:
     fake.add_statuses(range(1, 60))  # before the collector starts: the gap fill reads them
     waits: list[float] = []
     runner = TargetStream(sqlite_engine, Target("mastodon", "stream:public", fake.url), sleep=waits.append)
@@ -74,8 +76,9 @@ def test_stream_gap_fill_live_statuses_and_reconnect_once_each(fake: FakeServer,
     assert runner.stats.new_posts == 6 and runner.stats.errors[-1].endswith("the server closed the stream")
 
 
-def test_refused_stream_backs_off_and_keeps_the_token_secret(fake: FakeServer, sqlite_engine: sa.Engine,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_refused_stream_backs_off_and_keeps_the_token_secret(
+    fake: FakeServer, sqlite_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENIRU_MASTODON_TOKEN", TOKEN)
     fake.faults["/api/v1/streaming"] = [(401, {}), (401, {})]  # an expired token, twice
     waits: list[float] = []
@@ -95,7 +98,9 @@ def test_refused_stream_backs_off_and_keeps_the_token_secret(fake: FakeServer, s
 
 
 def test_hashtag_stream_stores_only_the_tag(fake: FakeServer, sqlite_engine: sa.Engine) -> None:
-    runner = TargetStream(sqlite_engine, Target("mastodon", "stream:tag:circle", fake.url), sleep=lambda s: None)
+    runner = TargetStream(
+        sqlite_engine, Target("mastodon", "stream:tag:circle", fake.url), sleep=lambda s: None
+    )
     thread = started(runner)
     try:
         fake.wait_streams(1)
@@ -136,11 +141,14 @@ def test_stream_target_polled_by_collect_once(fake: FakeServer, sqlite_engine: s
         watchlist.add(sqlite_engine, "mastodon", "stream:account:u1", fake.url)
 
 
-def test_a_silent_stream_counts_as_dropped_and_is_reopened(fake: FakeServer, sqlite_engine: sa.Engine) -> None:
+def test_a_silent_stream_counts_as_dropped_and_is_reopened(
+    fake: FakeServer, sqlite_engine: sa.Engine
+) -> None:
     fake.heartbeat_s = 5.0  # no heartbeat within the read timeout
     waits: list[float] = []
-    runner = TargetStream(sqlite_engine, Target("mastodon", "stream:public", fake.url), sleep=waits.append,
-                          read_timeout=0.3)
+    runner = TargetStream(
+        sqlite_engine, Target("mastodon", "stream:public", fake.url), sleep=waits.append, read_timeout=0.3
+    )
     thread = started(runner)
     try:
         until(lambda: runner.stats.connects >= 2)
@@ -151,8 +159,9 @@ def test_a_silent_stream_counts_as_dropped_and_is_reopened(fake: FakeServer, sql
     assert "Timed out" in runner.stats.errors[0] and waits[0] == 1.0
 
 
-def test_x_filtered_stream_rule_gap_fill_live_and_other_rules(fake: FakeServer, sqlite_engine: sa.Engine,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_x_filtered_stream_rule_gap_fill_live_and_other_rules(
+    fake: FakeServer, sqlite_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from collect_support import tweet
 
     monkeypatch.setenv("OPENIRU_X_BEARER_TOKEN", "x-bearer-token-1")

@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from openiru.store import schema
 from test_api_support import make_world
 
-LEXICON = b"term,language,kind,label\nAshen Lantern Order,en,outlet,Fictional Org\nVelmor,fr,term,Fictional Org\n"
+LEXICON = (
+    b"term,language,kind,label\nAshen Lantern Order,en,outlet,Fictional Org\nVelmor,fr,term,Fictional Org\n"
+)
 
 
 def _world(engine: sa.Engine):  # type: ignore[no-untyped-def]
@@ -19,23 +21,49 @@ def _world(engine: sa.Engine):  # type: ignore[no-untyped-def]
     with engine.begin() as conn:
         for platform, n in (("x", 6), ("telegram", 3)):
             for acc in range(1, n + 1):
-                conn.execute(schema.accounts.insert().values(
-                    platform=platform, account_id=f"{platform}{acc}", handle=f"Lantern_{platform}_{acc}",
-                    display_name=f"Keeper {acc}", status="active"))
+                conn.execute(
+                    schema.accounts.insert().values(
+                        platform=platform,
+                        account_id=f"{platform}{acc}",
+                        handle=f"Lantern_{platform}_{acc}",
+                        display_name=f"Keeper {acc}",
+                        status="active",
+                    )
+                )
         for i in range(30):
             platform = "x" if i % 3 else "telegram"
             n = 6 if platform == "x" else 3
-            text = (f"Bulletin {i} of the Ashen Lantern Order" if i % 2 else f"Nouvelles de Velmor {i}")
-            conn.execute(schema.posts.insert().values(
-                platform=platform, post_id=str(100 + i), account_id=f"{platform}{1 + i % n}", text=text,
-                language="en" if i % 2 else "fr", timestamp=start + timedelta(days=i), raw="{}"))
-            conn.execute(schema.edges.insert().values(
-                platform=platform, post_id=str(100 + i), kind="mention", target_ref="m",
-                source_account_id=f"{platform}{1 + i % n}", target_platform=platform,
-                target_account_id=f"{platform}{1 + (i + 1) % n}", time=start + timedelta(days=i)))
+            text = f"Bulletin {i} of the Ashen Lantern Order" if i % 2 else f"Nouvelles de Velmor {i}"
+            conn.execute(
+                schema.posts.insert().values(
+                    platform=platform,
+                    post_id=str(100 + i),
+                    account_id=f"{platform}{1 + i % n}",
+                    text=text,
+                    language="en" if i % 2 else "fr",
+                    timestamp=start + timedelta(days=i),
+                    raw="{}",
+                )
+            )
+            conn.execute(
+                schema.edges.insert().values(
+                    platform=platform,
+                    post_id=str(100 + i),
+                    kind="mention",
+                    target_ref="m",
+                    source_account_id=f"{platform}{1 + i % n}",
+                    target_platform=platform,
+                    target_account_id=f"{platform}{1 + (i + 1) % n}",
+                    time=start + timedelta(days=i),
+                )
+            )
     analyst = world.client("analyst")
-    assert analyst.post("/api/v1/lexicons/lex/import",
-                        files={"file": ("lexicon.csv", LEXICON, "text/csv")}).status_code == 200
+    assert (
+        analyst.post(
+            "/api/v1/lexicons/lex/import", files={"file": ("lexicon.csv", LEXICON, "text/csv")}
+        ).status_code
+        == 200
+    )
     assert analyst.post("/api/v1/scan").json()["alerts"] == 30
     return world, analyst
 
@@ -75,9 +103,14 @@ def test_triage_filters_total_and_keyset_paging(sqlite_engine: sa.Engine) -> Non
     assert analyst.get(f"/api/v1/console/alerts?min_score={top}").json()["total"] >= 1
     assert analyst.get(f"/api/v1/console/alerts?min_score={min(top + 0.01, 1)}").json()["total"] == 0
     # decided alerts leave the open queue and appear under their status
-    assert analyst.post("/api/v1/decisions", json={"post": first["id"], "decision": "confirm"}).status_code == 200
+    assert (
+        analyst.post("/api/v1/decisions", json={"post": first["id"], "decision": "confirm"}).status_code
+        == 200
+    )
     assert analyst.get("/api/v1/console/alerts").json()["total"] == 29
-    assert [a["id"] for a in analyst.get("/api/v1/console/alerts?status=confirmed").json()["items"]] == [first["id"]]
+    assert [a["id"] for a in analyst.get("/api/v1/console/alerts?status=confirmed").json()["items"]] == [
+        first["id"]
+    ]
     facets = analyst.get("/api/v1/console/alert-facets").json()
     assert facets["platforms"] == ["telegram", "x"] and facets["languages"] == ["en", "fr"]
     assert analyst.get("/api/v1/console/alerts?cursor=bad").status_code == 400
@@ -86,7 +119,9 @@ def test_triage_filters_total_and_keyset_paging(sqlite_engine: sa.Engine) -> Non
 
 def test_people_and_account_search(sqlite_engine: sa.Engine) -> None:
     _world_, analyst = _world(sqlite_engine)
-    res = analyst.get("/api/v1/console/people?key=x:x2&key=telegram:telegram1&key=x:nobody&profile=true").json()
+    res = analyst.get(
+        "/api/v1/console/people?key=x:x2&key=telegram:telegram1&key=x:nobody&profile=true"
+    ).json()
     x2, tg1, nobody = res["items"]
     assert x2["handle"] == "Lantern_x_2" and x2["posts"] == 5 and x2["first_post"]
     assert tg1["display_name"] == "Keeper 1" and nobody.get("unknown") is True
@@ -124,9 +159,14 @@ def test_network_links_and_time_series(sqlite_engine: sa.Engine) -> None:
     assert sum(d["flagged_posts"] for d in ts["days"]) == 30
     assert sum(d["alerts"] for d in ts["days"]) == 30
     weekly = ts["posts_per_week"]
-    assert sum(sum(v) for v in weekly["platforms"].values()) == 30 and set(weekly["platforms"]) == {"x", "telegram"}
+    assert sum(sum(v) for v in weekly["platforms"].values()) == 30 and set(weekly["platforms"]) == {
+        "x",
+        "telegram",
+    }
     assert all(datetime.fromisoformat(w).weekday() == 0 for w in weekly["weeks"])
-    april = analyst.get("/api/v1/console/timeseries?since=2026-04-01T00:00:00Z&until=2026-04-08T00:00:00Z").json()
+    april = analyst.get(
+        "/api/v1/console/timeseries?since=2026-04-01T00:00:00Z&until=2026-04-08T00:00:00Z"
+    ).json()
     assert sum(sum(v) for v in april["posts_per_week"]["platforms"].values()) == 7
     assert world.client("auditor").get("/api/v1/console/timeseries").status_code == 200
     assert world.client("provider").get("/api/v1/console/network").status_code == 403

@@ -27,7 +27,11 @@ def test_check_reports_pending_then_upgrade_applies_them_once(db_url: str) -> No
     assert code == 0 and sorted(json.loads(out)["applied"]) == sorted(fresh["pending_migrations"])
     code, out = _run("db", "check", "--db", db_url, "--json")
     now = json.loads(out)
-    assert code == 0 and now["ok"] and now["pending_migrations"] == now["missing_tables"] == now["missing_indexes"] == []
+    assert (
+        code == 0
+        and now["ok"]
+        and now["pending_migrations"] == now["missing_tables"] == now["missing_indexes"] == []
+    )
     code, out = _run("db", "upgrade", "--db", db_url)
     assert code == 0 and "already current" in out
 

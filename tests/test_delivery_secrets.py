@@ -1,5 +1,6 @@
 """Webhook secrets sealed at rest (AES-256-GCM) on SQLite and PostgreSQL; delivery still signs correctly."""
 
+# ruff: noqa: F811  (pytest fixtures imported from other test modules are redefined as parameters)
 from __future__ import annotations
 
 import hashlib
@@ -25,15 +26,26 @@ SECRET = "placeholder-webhook-secret-0123456789"
 
 
 @pytest.fixture
-def hooked(engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeProvider) -> sa.Engine:  # noqa: F811
+def hooked(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeProvider
+) -> sa.Engine:  # noqa: F811
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     monkeypatch.delenv("OPENIRU_WEBHOOK_SECRET", raising=False)
     seed(engine)
     add_user(engine, "adm", "admin")
     fake.pages["/post/1"] = (200, f"<html><body><p>{PAGE_TEXT}</p></body></html>")
-    providers.save_provider(engine, "adm", providers.merge(
-        None, "Fake Host", domains=["127.0.0.1"], platforms=["fakenet"], languages=["en"],
-        contacts={"webhook": fake.base + "/hook"}))
+    providers.save_provider(
+        engine,
+        "adm",
+        providers.merge(
+            None,
+            "Fake Host",
+            domains=["127.0.0.1"],
+            platforms=["fakenet"],
+            languages=["en"],
+            contacts={"webhook": fake.base + "/hook"},
+        ),
+    )
     return engine
 
 
@@ -44,8 +56,11 @@ def _stored(engine: sa.Engine) -> sa.Row:
 
 def _contacts(engine: sa.Engine) -> dict[str, str]:
     with engine.connect() as conn:
-        return dict(conn.execute(sa.select(providers_table.c.contacts)
-                                 .where(providers_table.c.name == "Fake Host")).scalar_one())
+        return dict(
+            conn.execute(
+                sa.select(providers_table.c.contacts).where(providers_table.c.name == "Fake Host")
+            ).scalar_one()
+        )
 
 
 def test_secret_is_sealed_not_plaintext(hooked: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -65,29 +80,43 @@ def test_no_key_refuses_unless_plaintext_is_allowed(hooked: sa.Engine) -> None:
         delivery_secrets.store(hooked, "Fake Host", SECRET, "adm")
     with hooked.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(provider_secrets)).scalar_one() == 0
-    info = delivery_secrets.store(hooked, "Fake Host", SECRET, "adm", Keyring.from_env({}, allow_plaintext=True))
+    info = delivery_secrets.store(
+        hooked, "Fake Host", SECRET, "adm", Keyring.from_env({}, allow_plaintext=True)
+    )
     assert info["scheme"] == "plaintext" and delivery_secrets.webhook_secret(hooked, "Fake Host") == SECRET
 
 
-def test_ciphertext_moved_to_another_provider_does_not_open(hooked: sa.Engine,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ciphertext_moved_to_another_provider_does_not_open(
+    hooked: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENIRU_SECRET_KEY", KEY_A)
     providers.save_provider(hooked, "adm", providers.merge(None, "Other Host", domains=["other.example"]))
     delivery_secrets.store(hooked, "Fake Host", SECRET, "adm")
     row = _stored(hooked)
     with hooked.begin() as conn:
-        conn.execute(sa.insert(provider_secrets).values(provider="Other Host", purpose="webhook", scheme=row.scheme,
-                                                        key_id=row.key_id, value=row.value,
-                                                        updated_at=row.updated_at))
+        conn.execute(
+            sa.insert(provider_secrets).values(
+                provider="Other Host",
+                purpose="webhook",
+                scheme=row.scheme,
+                key_id=row.key_id,
+                value=row.value,
+                updated_at=row.updated_at,
+            )
+        )
     with pytest.raises(SecretError, match="authentication tag"):
         delivery_secrets.webhook_secret(hooked, "Other Host")
 
 
-def test_legacy_plaintext_keeps_working_and_reencrypt_seals_it(hooked: sa.Engine,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_legacy_plaintext_keeps_working_and_reencrypt_seals_it(
+    hooked: sa.Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with hooked.begin() as conn:  # what an earlier version stored
-        conn.execute(sa.update(providers_table).where(providers_table.c.name == "Fake Host")
-                     .values(contacts={**_contacts(hooked), "webhook_secret": SECRET}))
+        conn.execute(
+            sa.update(providers_table)
+            .where(providers_table.c.name == "Fake Host")
+            .values(contacts={**_contacts(hooked), "webhook_secret": SECRET})
+        )
     assert delivery_secrets.webhook_secret(hooked, "Fake Host") == SECRET
     [item] = delivery_secrets.status(hooked)
     assert item["legacy_contact"] and not item["encrypted"] and SECRET not in str(item)
@@ -123,8 +152,11 @@ def test_short_key_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_webhook_delivery_signs_with_the_generated_sealed_secret(
-        hooked: sa.Engine, fake: FakeProvider, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
-        caplog: pytest.LogCaptureFixture) -> None:
+    hooked: sa.Engine,
+    fake: FakeProvider,
+    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     rid = _approved(hooked, fake)
     with pytest.raises(SecretError):  # no key: refused before evidence or delivery
         delivery.send(hooked, "bob", rid, "webhook", now=Clock(), sleep=lambda s: None)
@@ -155,8 +187,9 @@ def test_reveal_needs_a_manager_and_is_audited(hooked: sa.Engine, monkeypatch: p
     assert all(SECRET not in str(e) for e in audit.entries(hooked))
 
 
-def test_cli_set_list_reencrypt(sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_set_list_reencrypt(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     import io
     import json
 
@@ -170,8 +203,22 @@ def test_cli_set_list_reencrypt(sqlite_url: str, monkeypatch: pytest.MonkeyPatch
     assert run(["provider", "secret", "set", "Hook Host", "--stdin", "--as", "bob"]) == 1  # no key
     assert "OPENIRU_SECRET_KEY" in capsys.readouterr().err
     monkeypatch.setattr("sys.stdin", io.StringIO(SECRET + "\n"))
-    assert run(["provider", "secret", "set", "Hook Host", "--stdin", "--allow-plaintext-secrets",
-                "--json", "--as", "bob"]) == 0
+    assert (
+        run(
+            [
+                "provider",
+                "secret",
+                "set",
+                "Hook Host",
+                "--stdin",
+                "--allow-plaintext-secrets",
+                "--json",
+                "--as",
+                "bob",
+            ]
+        )
+        == 0
+    )
     assert json.loads(capsys.readouterr().out)["scheme"] == "plaintext"
     assert run(["provider", "secret", "set", "Hook Host", "--as", "ana"]) == 3  # analysts may not
     monkeypatch.setenv("OPENIRU_SECRET_KEY", KEY_A)

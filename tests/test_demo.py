@@ -51,7 +51,9 @@ def _when(value: str) -> datetime:
 
 def test_same_seed_same_bytes_and_other_seed_differs(built: Any, tmp_path: Path) -> None:
     # Another process with another string-hash seed: nothing may depend on hash order.
-    code = f"from openiru.demo import build_demo; build_demo({str(tmp_path / 'again')!r}, seed=3, scale={SCALE})"
+    code = (
+        f"from openiru.demo import build_demo; build_demo({str(tmp_path / 'again')!r}, seed=3, scale={SCALE})"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, env={**os.environ, "PYTHONHASHSEED": "4242"})
     first, second = _tree(built.out), _tree(tmp_path / "again")
     assert first.keys() == second.keys()
@@ -64,15 +66,36 @@ def test_same_seed_same_bytes_and_other_seed_differs(built: Any, tmp_path: Path)
 
 def test_ground_truth_follows_the_contract(truth: dict[str, Any]) -> None:
     """The fixed keys and vocabularies of DEVELOPERS.md "Demo output"."""
-    assert {"seed", "scale", "organisation", "accounts", "core_propagandists", "journalists", "researchers",
-            "coordination_groups", "recreated", "cross_platform", "migration", "emerging_domains",
-            "planted_media", "planted_texts", "planted_terms", "wallets", "files"} <= set(truth)
+    assert {
+        "seed",
+        "scale",
+        "organisation",
+        "accounts",
+        "core_propagandists",
+        "journalists",
+        "researchers",
+        "coordination_groups",
+        "recreated",
+        "cross_platform",
+        "migration",
+        "emerging_domains",
+        "planted_media",
+        "planted_texts",
+        "planted_terms",
+        "wallets",
+        "files",
+    } <= set(truth)
     assert (truth["seed"], truth["scale"]) == (3, SCALE)
     for a in truth["accounts"]:
         assert {"platform", "account_id", "handle", "role", "community", "status", "suspended_at"} <= set(a)
         assert a["status"] in ("active", "suspended", "deleted") and isinstance(a["community"], bool)
     assert {g["kind"] for g in truth["coordination_groups"]} <= {
-        "co-post", "co-link", "co-repost", "co-similar-text", "co-hashtag"}
+        "co-post",
+        "co-link",
+        "co-repost",
+        "co-similar-text",
+        "co-hashtag",
+    }
     assert set(truth["migration"]) >= {"from_platform", "to_platform", "host", "start"}
     for r in truth["recreated"]:
         assert {"platform", "account_id", "predecessor_platform", "predecessor_account_id"} <= set(r)
@@ -80,14 +103,24 @@ def test_ground_truth_follows_the_contract(truth: dict[str, Any]) -> None:
         assert set(m) >= {"post", "item", "variant", "file"} and set(m["post"]) == {"platform", "post_id"}
     for w in truth["wallets"]:
         assert set(w) >= {"address", "currency", "accounts"}
-    assert truth["files"] == {"hash_list": "hashes.csv", "lexicon": "lexicon.csv", "known_texts": "known_texts.jsonl"}
+    assert truth["files"] == {
+        "hash_list": "hashes.csv",
+        "lexicon": "lexicon.csv",
+        "known_texts": "known_texts.jsonl",
+    }
 
 
 def test_accounts_roles_and_core(truth: dict[str, Any]) -> None:
     keys = {(a["platform"], a["account_id"]) for a in truth["accounts"]}
     assert len(keys) == len(truth["accounts"])
     assert {a["role"] for a in truth["accounts"]} == ROLES
-    assert {a["platform"] for a in truth["accounts"]} == {"x", "telegram", "mastodon", "rocketchat", "zeronet"}
+    assert {a["platform"] for a in truth["accounts"]} == {
+        "x",
+        "telegram",
+        "mastodon",
+        "rocketchat",
+        "zeronet",
+    }
     core = {(c["platform"], c["account_id"]) for c in truth["core_propagandists"]}
     assert core <= keys and len(core) >= 20
     assert len({p for p, _ in core}) == 5
@@ -145,7 +178,13 @@ def test_planted_media_files_match_the_bank(built: Any, truth: dict[str, Any]) -
     pdq = {r["item"]: r["hash"] for r in rows if r["kind"] == "pdq"}
     md5 = {r["item"]: r["hash"] for r in rows if r["kind"] == "md5"}
     assert {r["kind"] for r in rows} == {"pdq", "md5", "sha256"}
-    assert {m["variant"] for m in truth["planted_media"]} == {"original", "resized", "jpeg", "crop", "watermark"}
+    assert {m["variant"] for m in truth["planted_media"]} == {
+        "original",
+        "resized",
+        "jpeg",
+        "crop",
+        "watermark",
+    }
     checked: dict[str, int] = {}
     for m in truth["planted_media"]:
         path = built.out / m["file"]
@@ -164,7 +203,8 @@ def test_planted_media_files_match_the_bank(built: Any, truth: dict[str, Any]) -
 def test_wallets_validate_and_appear(built: Any, truth: dict[str, Any]) -> None:
     assert {w["currency"] for w in truth["wallets"]} == {"BTC", "ETH"}
     corpus = (built.out / "x" / "tweets.jsonl").read_text() + "".join(
-        p.read_text() for p in (built.out / "telegram").rglob("result.json"))
+        p.read_text() for p in (built.out / "telegram").rglob("result.json")
+    )
     for w in truth["wallets"]:
         assert is_valid(w["address"], w["currency"]), w
         assert w["address"] in corpus or not w["accounts"]
@@ -178,7 +218,13 @@ def test_detection_assets(built: Any, truth: dict[str, Any]) -> None:
     assert {k["language"] for k in known} == {"ar", "en", "fr", "de", "ru", "tr"}
     ids = {k["id"] for k in known}
     assert {t["item"] for t in truth["planted_texts"]} <= ids
-    assert {t["variant"] for t in truth["planted_texts"]} == {"exact", "homoglyph", "diacritics", "edit", "reorder"}
+    assert {t["variant"] for t in truth["planted_texts"]} == {
+        "exact",
+        "homoglyph",
+        "diacritics",
+        "edit",
+        "reorder",
+    }
     with open(built.out / "lexicon.csv", newline="") as fh:
         lexicon = list(csv.DictReader(fh))
     assert list(lexicon[0]) == ["term", "language", "kind", "label"]
@@ -189,7 +235,8 @@ def test_detection_assets(built: Any, truth: dict[str, Any]) -> None:
     assert {"critical", "propaganda"} <= {t["stance"] for t in truth["planted_terms"]}
     looked = {(lk["post"]["post_id"]) for lk in truth["lookalikes"]}
     planted = {t["post"]["post_id"] for t in truth["planted_terms"]} | {
-        t["post"]["post_id"] for t in truth["planted_texts"]}
+        t["post"]["post_id"] for t in truth["planted_texts"]
+    }
     assert looked and not looked & planted
 
 
@@ -211,12 +258,12 @@ def test_x_pages_are_twarc2(built: Any) -> None:
                 assert tweet["text"].startswith("RT @")
             entities = tweet.get("entities", {})
             for tag in entities.get("hashtags", []):
-                assert tweet["text"][tag["start"]:tag["end"]] == "#" + tag["tag"]
+                assert tweet["text"][tag["start"] : tag["end"]] == "#" + tag["tag"]
             for mention in entities.get("mentions", []):
-                assert tweet["text"][mention["start"]:mention["end"]] == "@" + mention["username"]
+                assert tweet["text"][mention["start"] : mention["end"]] == "@" + mention["username"]
                 assert mention["id"] in users
             for url in entities.get("urls", []):
-                assert tweet["text"][url["start"]:url["end"]] == url["url"]
+                assert tweet["text"][url["start"] : url["end"]] == url["url"]
                 assert url["url"].startswith("https://t.co/")
             media = {m["media_key"] for m in page["includes"].get("media", [])}
             for key in tweet.get("attachments", {}).get("media_keys", []):
@@ -226,8 +273,11 @@ def test_x_pages_are_twarc2(built: Any) -> None:
 
 
 def test_six_languages_on_x_and_telegram(built: Any) -> None:
-    langs = {t["lang"] for line in (built.out / "x" / "tweets.jsonl").read_text().splitlines()
-             for t in json.loads(line)["data"]}
+    langs = {
+        t["lang"]
+        for line in (built.out / "x" / "tweets.jsonl").read_text().splitlines()
+        for t in json.loads(line)["data"]
+    }
     assert langs == {"ar", "en", "fr", "de", "ru", "tr"}
     full = next((built.out / "telegram").glob("DataExport_*/result.json")).read_text()
     for script in ("[\u0621-\u064a]", "[\u0430-\u044f]", "[ğşı]", "[äöüß]", "[éèàç]"):
@@ -249,7 +299,9 @@ def test_x_metrics_agree_with_the_data(built: Any) -> None:
 
 
 def test_x_user_lookup_reports_suspensions(built: Any, truth: dict[str, Any]) -> None:
-    suspended = {a["account_id"] for a in truth["accounts"] if a["platform"] == "x" and a["status"] == "suspended"}
+    suspended = {
+        a["account_id"] for a in truth["accounts"] if a["platform"] == "x" and a["status"] == "suspended"
+    }
     errors, active = set(), set()
     for line in (built.out / "x" / "users.jsonl").read_text().splitlines():
         page = json.loads(line)
@@ -276,8 +328,11 @@ def test_telegram_exports(built: Any) -> None:
                 assert msg["type"] == "message" and msg["from_id"].startswith(("user", "channel"))
                 assert int(msg["date_unixtime"]) > 0
                 text = msg["text"]
-                flat = text if isinstance(text, str) else "".join(
-                    part if isinstance(part, str) else part["text"] for part in text)
+                flat = (
+                    text
+                    if isinstance(text, str)
+                    else "".join(part if isinstance(part, str) else part["text"] for part in text)
+                )
                 assert flat == "".join(e["text"] for e in msg["text_entities"])
                 if "photo" in msg:
                     assert (path.parent / msg["photo"]).is_file()
@@ -286,8 +341,17 @@ def test_telegram_exports(built: Any) -> None:
 def test_mastodon_rocketchat_zeronet_formats(built: Any) -> None:
     statuses = json.loads((built.out / "mastodon" / "statuses.json").read_text())
     for status in statuses:
-        assert {"id", "uri", "created_at", "account", "content", "reblog", "mentions", "tags",
-                "media_attachments"} <= set(status)
+        assert {
+            "id",
+            "uri",
+            "created_at",
+            "account",
+            "content",
+            "reblog",
+            "mentions",
+            "tags",
+            "media_attachments",
+        } <= set(status)
         if status["reblog"]:
             assert status["content"] == "" and status["reblog"]["content"].startswith("<p>")
     assert any(s["reblog"] for s in statuses)
@@ -317,10 +381,24 @@ def test_exports_are_auto_detected(built: Any, fmt: str) -> None:
 
 def test_demo_imports_cleanly_and_table_matches_database(db_url: str, tmp_path: Path) -> None:
     out = tmp_path / "demo"
-    result = CliRunner().invoke(app, ["demo", "--seed", "5", "--scale", str(SCALE), "--out", str(out),
-                                      "--db", db_url, "--no-steps", "--json"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "demo",
+            "--seed",
+            "5",
+            "--scale",
+            str(SCALE),
+            "--out",
+            str(out),
+            "--db",
+            db_url,
+            "--no-steps",
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output[result.output.index("{"):])
+    report = json.loads(result.output[result.output.index("{") :])
     assert report["import_errors"] == 0 and report["format_fallbacks"] == []
     engine = open_database(db_url)
     try:
@@ -328,18 +406,24 @@ def test_demo_imports_cleanly_and_table_matches_database(db_url: str, tmp_path: 
         truth = json.loads((out / "ground_truth.json").read_text())
         with engine.connect() as conn:
             posts = set(map(tuple, conn.execute(sa.text("select platform, post_id from posts")).all()))
-            accounts = set(map(tuple, conn.execute(sa.text("select platform, account_id from accounts")).all()))
+            accounts = set(
+                map(tuple, conn.execute(sa.text("select platform, account_id from accounts")).all())
+            )
         assert {(a["platform"], a["account_id"]) for a in truth["accounts"]} <= accounts
         for section in ("planted_media", "planted_texts", "planted_terms", "lookalikes"):
             assert {(x["post"]["platform"], x["post"]["post_id"]) for x in truth[section]} <= posts, section
         for group in truth["coordination_groups"]:
             assert {(p["platform"], p["post_id"]) for p in group["posts"]} <= posts
-        assert sum(c["posts"] for c in report["platforms"].values()) == sum(report["generated_posts"].values())
+        assert sum(c["posts"] for c in report["platforms"].values()) == sum(
+            report["generated_posts"].values()
+        )
     finally:
         engine.dispose()
 
 
-def test_demo_steps_run_and_a_failing_step_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_demo_steps_run_and_a_failing_step_is_reported(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     calls: list[tuple[Path, int]] = []
 
     def good(engine: Any, out_dir: Path, ground_truth: dict[str, Any]) -> list[str]:
@@ -352,5 +436,7 @@ def test_demo_steps_run_and_a_failing_step_is_reported(monkeypatch: pytest.Monke
     monkeypatch.setattr(demo_run, "load_group", lambda group: {"a_good": good, "b_broken": broken})
     results = demo_run.run_steps(None, tmp_path, {"seed": 9})  # type: ignore[arg-type]
     assert [(r.name, r.lines, r.error) for r in results] == [
-        ("a_good", ["step ran"], None), ("b_broken", [], "RuntimeError: boom")]
+        ("a_good", ["step ran"], None),
+        ("b_broken", [], "RuntimeError: boom"),
+    ]
     assert calls == [(tmp_path, 9)]

@@ -42,8 +42,12 @@ def compose() -> dict:
 
 def test_check_cli_refuses_what_the_cli_would() -> None:
     check_cli(["worker", "--role", "detect", "--concurrency", "2"])
-    for bad in (["worker", "--role", "detect", "--no-such-option"], ["nosuch"], ["worker", "--role", "paint"],
-                ["worker", "--role", "detect", "--metrics-port", "0"]):
+    for bad in (
+        ["worker", "--role", "detect", "--no-such-option"],
+        ["nosuch"],
+        ["worker", "--role", "paint"],
+        ["worker", "--role", "detect", "--metrics-port", "0"],
+    ):
         with pytest.raises((AssertionError, Exception)):
             check_cli(bad)
 
@@ -58,13 +62,18 @@ def test_every_compose_service_runs_a_real_command() -> None:
     for name, service in ours.items():
         check_cli(service["command"])
         env = service["environment"]
-        assert env["OPENIRU_DB"].startswith("postgresql+psycopg://") and env["OPENIRU_NATS"] == "nats://nats:4222"
+        assert (
+            env["OPENIRU_DB"].startswith("postgresql+psycopg://")
+            and env["OPENIRU_NATS"] == "nats://nats:4222"
+        )
         assert service["env_file"] == "openiru.env" and (DEPLOY / "openiru.env.example").is_file()
         for dep in service.get("depends_on", {}):
             assert dep in services, f"{name} depends on unknown {dep}"
         for volume in service.get("volumes", []):
             assert volume.split(":")[0] in spec["volumes"], volume
-    roles = [s["command"][s["command"].index("--role") + 1] for s in ours.values() if s["command"][0] == "worker"]
+    roles = [
+        s["command"][s["command"].index("--role") + 1] for s in ours.values() if s["command"][0] == "worker"
+    ]
     assert set(roles) == set(ROLES)  # one service per implemented role
     assert (DEPLOY / "Dockerfile").is_file()
 
@@ -82,13 +91,18 @@ def test_health_checks_and_scrapes_point_at_the_served_probes() -> None:
     scrape = yaml.safe_load((DEPLOY / "prometheus.yml").read_text(encoding="utf-8"))
     jobs = {job["job_name"]: job for job in scrape["scrape_configs"]}
     assert jobs["openiru-api"]["static_configs"][0]["targets"] == ["api:8000"]
-    scraped = {c["port"] for c in jobs["openiru-workers"]["dns_sd_configs"] if c["names"] == ["worker-detect"]}
+    scraped = {
+        c["port"] for c in jobs["openiru-workers"]["dns_sd_configs"] if c["names"] == ["worker-detect"]
+    }
     assert scraped == set(range(port, port + concurrency))  # one port per worker process
 
 
 def _exec_lines(unit: Path) -> list[str]:
-    return [line.split("=", 1)[1] for line in unit.read_text(encoding="utf-8").splitlines()
-            if line.startswith(("ExecStart=", "ExecStartPre="))]
+    return [
+        line.split("=", 1)[1]
+        for line in unit.read_text(encoding="utf-8").splitlines()
+        if line.startswith(("ExecStart=", "ExecStartPre="))
+    ]
 
 
 def test_systemd_units_run_real_commands() -> None:
@@ -103,7 +117,10 @@ def test_systemd_units_run_real_commands() -> None:
     assert {f.stem.removeprefix("worker-") for f in role_files} == set(ROLES)
     for env in role_files:
         role = env.stem.removeprefix("worker-")
-        values = dict(line.split("=", 1) for line in env.read_text(encoding="utf-8").splitlines()
-                      if line and not line.startswith("#"))
+        values = dict(
+            line.split("=", 1)
+            for line in env.read_text(encoding="utf-8").splitlines()
+            if line and not line.startswith("#")
+        )
         line = worker.replace("%i", role).replace("$OPENIRU_WORKER_ARGS", values["OPENIRU_WORKER_ARGS"])
         check_cli(shlex.split(line)[1:])

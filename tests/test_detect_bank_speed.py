@@ -31,17 +31,29 @@ def _hexes(rows: np.ndarray) -> list[str]:
 def _stored(engine: sa.Engine, bank: str) -> list[tuple[str, str, str, str]]:
     t = td.detect_bank_items
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(  # type: ignore[misc]
-            sa.select(t.c.kind, t.c.value, t.c.value_key, t.c.status).where(t.c.bank == bank).order_by(t.c.id))]
+        return [
+            tuple(r)
+            for r in conn.execute(  # type: ignore[misc]
+                sa.select(t.c.kind, t.c.value, t.c.value_key, t.c.status)
+                .where(t.c.bank == bank)
+                .order_by(t.c.id)
+            )
+        ]
 
 
-def test_bulk_import_keeps_file_order_dedup_and_counts(engine: sa.Engine, tmp_path: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bulk_import_keeps_file_order_dedup_and_counts(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(detect_bulk, "REBUILD_INDEX_FROM", 1000)  # the large-batch path, small
     rng = np.random.default_rng(11)
     values = _hexes(rng.integers(0, 256, size=(3000, 32), dtype=np.uint8))
-    lines = ["# a comment", *[v.upper() if i % 7 == 0 else v for i, v in enumerate(values)], values[5], "",
-             values[10]]
+    lines = [
+        "# a comment",
+        *[v.upper() if i % 7 == 0 else v for i, v in enumerate(values)],
+        values[5],
+        "",
+        values[10],
+    ]
     path = tmp_path / "bank.txt"
     path.write_text("\n".join(lines) + "\n")
     first = detect_banks.import_hash_list(engine, path, "b", kind="pdq", fmt="plain")
@@ -60,8 +72,9 @@ def test_bulk_import_keeps_file_order_dedup_and_counts(engine: sa.Engine, tmp_pa
     assert _stored(engine, "b") == [("pdq", v, v, "active") for v in values + more]
     # deletions interleaved with additions keep their order: added, then removed
     with engine.begin() as conn:
-        counts = detect_banks.add_records(conn, "b", [HashRecord("pdq", values[1], deleted=True),
-                                                     HashRecord("pdq", values[1], item="back")])
+        counts = detect_banks.add_records(
+            conn, "b", [HashRecord("pdq", values[1], deleted=True), HashRecord("pdq", values[1], item="back")]
+        )
     assert counts == (1, 0, 1)
     assert _stored(engine, "b")[-1] == ("pdq", values[1], values[1], "active")
 
@@ -74,8 +87,9 @@ def _unique_index(engine: sa.Engine) -> list[str] | None:
     return None
 
 
-def test_bulk_paths_agree_with_row_by_row_semantics(engine: sa.Engine, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bulk_paths_agree_with_row_by_row_semantics(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Index rebuilt with rows already in the table (this bank and another), existing keys read
     first (pre-filter) or left to ON CONFLICT, records with metadata: the same rows and counts."""
     monkeypatch.setattr(detect_bulk, "REBUILD_INDEX_FROM", 400)
@@ -95,8 +109,11 @@ def test_bulk_paths_agree_with_row_by_row_semantics(engine: sa.Engine, tmp_path:
     with engine.begin() as conn:
         detect_banks.ensure_bank(conn, "b", "pdq")
         detect_banks.ensure_bank(conn, "other", "pdq")
-        assert detect_banks._add_values(conn, "b", "pdq", values[:150]) == (150, 0)       # keys read, none
-        assert detect_banks._add_values(conn, "other", "pdq", values[:150]) == (150, 0)   # same values elsewhere
+        assert detect_banks._add_values(conn, "b", "pdq", values[:150]) == (150, 0)  # keys read, none
+        assert detect_banks._add_values(conn, "other", "pdq", values[:150]) == (
+            150,
+            0,
+        )  # same values elsewhere
         # 900 > 300 rows there: rebuilt; the 150 already in "b" read first; in-batch duplicates dropped
         batch = values[100:900] + values[100:120] + values[900:1000]
         assert detect_banks._add_values(conn, "b", "pdq", batch) == (850, 70)
@@ -117,8 +134,17 @@ def test_bulk_paths_agree_with_row_by_row_semantics(engine: sa.Engine, tmp_path:
         items = conn.execute(sa.select(t.c.kind, t.c.item).where(t.c.bank == "new").order_by(t.c.id)).all()
     assert [tuple(r) for r in items] == [("pdq", f"i{k}") for k in range(1500)] + [("md5", "m")]
     with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:  # the index enforces uniqueness
-        conn.execute(sa.insert(t).values(bank="b", kind="pdq", value=values[0], value_key=values[0],
-                                         status="active", match_count=0, added_at=sa.func.now()))
+        conn.execute(
+            sa.insert(t).values(
+                bank="b",
+                kind="pdq",
+                value=values[0],
+                value_key=values[0],
+                status="active",
+                match_count=0,
+                added_at=sa.func.now(),
+            )
+        )
 
 
 def test_migration_keeps_items_and_uniqueness(db_url: str) -> None:
@@ -134,28 +160,58 @@ def test_migration_keeps_items_and_uniqueness(db_url: str) -> None:
         command.upgrade(cfg, "0010_media_features")
         t = td.detect_bank_items
         with engine.begin() as conn:
-            conn.execute(sa.insert(t), [{"bank": "b", "kind": "pdq", "value": v, "value_key": v, "status": "active",
-                                         "match_count": 0, "added_at": datetime.now(UTC)} for v in ("aa", "bb")])
+            conn.execute(
+                sa.insert(t),
+                [
+                    {
+                        "bank": "b",
+                        "kind": "pdq",
+                        "value": v,
+                        "value_key": v,
+                        "status": "active",
+                        "match_count": 0,
+                        "added_at": datetime.now(UTC),
+                    }
+                    for v in ("aa", "bb")
+                ],
+            )
         upgrade(engine)
         assert _unique_index(engine) == ["kind", "value_key", "bank"]
         assert [ix["name"] for ix in sa.inspect(engine).get_indexes("detect_bank_items")] == [
-            detect_bulk.UNIQUE_INDEX]
+            detect_bulk.UNIQUE_INDEX
+        ]
         assert _stored(engine, "b") == [("pdq", "aa", "aa", "active"), ("pdq", "bb", "bb", "active")]
         with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
-            conn.execute(sa.insert(t).values(bank="b", kind="pdq", value="aa", value_key="aa", status="active",
-                                             match_count=0, added_at=sa.func.now()))
+            conn.execute(
+                sa.insert(t).values(
+                    bank="b",
+                    kind="pdq",
+                    value="aa",
+                    value_key="aa",
+                    status="active",
+                    match_count=0,
+                    added_at=sa.func.now(),
+                )
+            )
         command.downgrade(cfg, "0010_media_features")
         inspector = sa.inspect(engine)
         assert [u["column_names"] for u in inspector.get_unique_constraints("detect_bank_items")] == [
-            ["bank", "kind", "value_key"]]
-        assert "ix_detect_bank_items_kind_value" in {ix["name"] for ix in inspector.get_indexes("detect_bank_items")}
+            ["bank", "kind", "value_key"]
+        ]
+        assert "ix_detect_bank_items_kind_value" in {
+            ix["name"] for ix in inspector.get_indexes("detect_bank_items")
+        }
         assert len(_stored(engine, "b")) == 2
     finally:
         engine.dispose()
 
 
-def _brute(bank_rows: list[tuple[int, str, np.ndarray]], limits: dict[str, int], queries: np.ndarray,
-           banks: set[str] | None = None) -> list[list[tuple[int, int, str]]]:
+def _brute(
+    bank_rows: list[tuple[int, str, np.ndarray]],
+    limits: dict[str, int],
+    queries: np.ndarray,
+    banks: set[str] | None = None,
+) -> list[list[tuple[int, int, str]]]:
     """Every (distance, item id, bank) within the bank's threshold, by a full scan."""
     ids = np.array([r[0] for r in bank_rows], dtype=np.int64)
     names = [r[1] for r in bank_rows]
@@ -163,13 +219,18 @@ def _brute(bank_rows: list[tuple[int, str, np.ndarray]], limits: dict[str, int],
     out = []
     for q in queries.view(np.uint64):
         dist = np.bitwise_count(words ^ q).sum(axis=1)
-        found = [(int(d), int(i), n) for d, i, n in zip(dist, ids, names, strict=True)
-                 if d <= limits[n] and (banks is None or n in banks)]
+        found = [
+            (int(d), int(i), n)
+            for d, i, n in zip(dist, ids, names, strict=True)
+            if d <= limits[n] and (banks is None or n in banks)
+        ]
         out.append(sorted(found))
     return out
 
 
-def _matched(engine: sa.Engine, queries: np.ndarray, banks: list[str] | None = None) -> list[list[tuple[int, int, str]]]:
+def _matched(
+    engine: sa.Engine, queries: np.ndarray, banks: list[str] | None = None
+) -> list[list[tuple[int, int, str]]]:
     results = detect_match.match(engine, _hexes(queries), "pdq", banks)
     return [[(m["distance"], m["item_id"], m["bank"]) for m in r["matches"]] for r in results]
 
@@ -177,13 +238,17 @@ def _matched(engine: sa.Engine, queries: np.ndarray, banks: list[str] | None = N
 def _bank_rows(engine: sa.Engine) -> list[tuple[int, str, np.ndarray]]:
     t = td.detect_bank_items
     with engine.connect() as conn:
-        return [(r.id, r.bank, np.frombuffer(bytes.fromhex(r.value), dtype=np.uint8))
-                for r in conn.execute(sa.select(t.c.id, t.c.bank, t.c.value).where(t.c.kind == "pdq")
-                                      .order_by(t.c.id))]
+        return [
+            (r.id, r.bank, np.frombuffer(bytes.fromhex(r.value), dtype=np.uint8))
+            for r in conn.execute(
+                sa.select(t.c.id, t.c.bank, t.c.value).where(t.c.kind == "pdq").order_by(t.c.id)
+            )
+        ]
 
 
-def test_match_uses_a_mapped_index_that_follows_bank_changes(engine: sa.Engine, tmp_path: Path,
-                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_match_uses_a_mapped_index_that_follows_bank_changes(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENIRU_CACHE", str(tmp_path / "cache"))
     rng = np.random.default_rng(5)
     centres = rng.integers(0, 256, size=(40, 32), dtype=np.uint8)
@@ -194,9 +259,12 @@ def test_match_uses_a_mapped_index_that_follows_bank_changes(engine: sa.Engine, 
     detect_banks.import_hash_list(engine, tmp_path / "a.txt", "a", kind="pdq")
     detect_banks.import_hash_list(engine, tmp_path / "b.txt", "b", kind="pdq", pdq_max_distance=20)
     limits = {"a": 31, "b": 20}
-    queries = np.concatenate([bank[rng.integers(0, 2000, size=60)] ^ np.packbits(rng.random((60, 256)) < 0.04,
-                                                                                      axis=1),
-                              rng.integers(0, 256, size=(20, 32), dtype=np.uint8)])
+    queries = np.concatenate(
+        [
+            bank[rng.integers(0, 2000, size=60)] ^ np.packbits(rng.random((60, 256)) < 0.04, axis=1),
+            rng.integers(0, 256, size=(20, 32), dtype=np.uint8),
+        ]
+    )
     folder = detect_match.cache_dir(engine) / FOLDER
 
     expected = _brute(_bank_rows(engine), limits, queries)
@@ -214,7 +282,9 @@ def test_match_uses_a_mapped_index_that_follows_bank_changes(engine: sa.Engine, 
     # deletions: rebuilt; the deleted items no longer match
     gone = _hexes(bank[:300])
     with engine.begin() as conn:
-        assert detect_banks.add_records(conn, "a", [HashRecord("pdq", v, deleted=True) for v in gone])[2] == 300
+        assert (
+            detect_banks.add_records(conn, "a", [HashRecord("pdq", v, deleted=True) for v in gone])[2] == 300
+        )
     assert bank_hashes(engine, folder).how == "rebuilt"
     expected = _brute(_bank_rows(engine), limits, queries)
     assert _matched(engine, queries) == expected
@@ -222,9 +292,17 @@ def test_match_uses_a_mapped_index_that_follows_bank_changes(engine: sa.Engine, 
     # a row written behind the index's back (no generation bump) is still seen
     t = td.detect_bank_items
     with engine.begin() as conn:
-        conn.execute(sa.insert(t).values(bank="b", kind="pdq", value=_hexes(queries[:1])[0],
-                                         value_key=_hexes(queries[:1])[0], status="active", match_count=0,
-                                         added_at=sa.func.now()))
+        conn.execute(
+            sa.insert(t).values(
+                bank="b",
+                kind="pdq",
+                value=_hexes(queries[:1])[0],
+                value_key=_hexes(queries[:1])[0],
+                status="active",
+                match_count=0,
+                added_at=sa.func.now(),
+            )
+        )
     assert _matched(engine, queries)[0][0][0] == 0
     assert _matched(engine, queries) == _brute(_bank_rows(engine), limits, queries)
 
@@ -237,10 +315,12 @@ def test_a_plain_pdq_import_loads_no_matcher_or_signal_library(tmp_path: Path) -
 
     path = tmp_path / "list.txt"
     path.write_text("ab" * 32 + "\n")
-    code = ("import sys\nfrom pathlib import Path\nfrom openiru.store.db import open_database\n"
-            "from openiru.services.detect.banks import import_hash_list\n"
-            f"engine = open_database('sqlite:///{tmp_path / 'x.db'}')\n"
-            f"s = import_hash_list(engine, Path({str(path)!r}), 'b', kind='pdq', fmt='plain')\n"
-            "print(s.added, sorted(m for m in ('numba', 'faiss', 'threatexchange') if m in sys.modules))")
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom openiru.store.db import open_database\n"
+        "from openiru.services.detect.banks import import_hash_list\n"
+        f"engine = open_database('sqlite:///{tmp_path / 'x.db'}')\n"
+        f"s = import_hash_list(engine, Path({str(path)!r}), 'b', kind='pdq', fmt='plain')\n"
+        "print(s.added, sorted(m for m in ('numba', 'faiss', 'threatexchange') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.split() == ["1", "[]"]

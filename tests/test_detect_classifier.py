@@ -12,20 +12,50 @@ from openiru.detect.normalise import normalise
 # Neutral placeholder vocabularies: "flagged" posts use the fictional organisation's
 # bulletin phrasing, "benign" posts everyday topics, in three languages.
 FLAGGED = {
-    "en": ["the order of the ashen meridian calls", "bulletin of the velmor herald", "join the meridian ranks",
-           "share the statement of the order", "the assembly of the ashen order"],
-    "fr": ["l'ordre du méridien cendré appelle", "bulletin du héraut de velmor", "rejoignez les rangs du méridien",
-           "partagez la déclaration de l'ordre", "l'assemblée de l'ordre cendré"],
-    "ar": ["نداء تنظيم الخط الرمادي", "نشرة بشير فيلمور", "انضموا إلى صفوف الخط",
-           "انشروا بيان التنظيم", "اجتماع التنظيم الرمادي"],
+    "en": [
+        "the order of the ashen meridian calls",
+        "bulletin of the velmor herald",
+        "join the meridian ranks",
+        "share the statement of the order",
+        "the assembly of the ashen order",
+    ],
+    "fr": [
+        "l'ordre du méridien cendré appelle",
+        "bulletin du héraut de velmor",
+        "rejoignez les rangs du méridien",
+        "partagez la déclaration de l'ordre",
+        "l'assemblée de l'ordre cendré",
+    ],
+    "ar": [
+        "نداء تنظيم الخط الرمادي",
+        "نشرة بشير فيلمور",
+        "انضموا إلى صفوف الخط",
+        "انشروا بيان التنظيم",
+        "اجتماع التنظيم الرمادي",
+    ],
 }
 BENIGN = {
-    "en": ["the weather is nice in the park", "our team won the match", "new bakery opened downtown",
-           "the concert starts at eight", "tomatoes grow well this summer"],
-    "fr": ["il fait beau dans le parc", "notre équipe a gagné le match", "une nouvelle boulangerie a ouvert",
-           "le concert commence à huit heures", "les tomates poussent bien cet été"],
-    "ar": ["الطقس جميل في الحديقة", "فاز فريقنا في المباراة", "افتتح مخبز جديد في المدينة",
-           "يبدأ الحفل في الثامنة", "الطماطم تنمو جيدا هذا الصيف"],
+    "en": [
+        "the weather is nice in the park",
+        "our team won the match",
+        "new bakery opened downtown",
+        "the concert starts at eight",
+        "tomatoes grow well this summer",
+    ],
+    "fr": [
+        "il fait beau dans le parc",
+        "notre équipe a gagné le match",
+        "une nouvelle boulangerie a ouvert",
+        "le concert commence à huit heures",
+        "les tomates poussent bien cet été",
+    ],
+    "ar": [
+        "الطقس جميل في الحديقة",
+        "فاز فريقنا في المباراة",
+        "افتتح مخبز جديد في المدينة",
+        "يبدأ الحفل في الثامنة",
+        "الطماطم تنمو جيدا هذا الصيف",
+    ],
 }
 
 
@@ -57,8 +87,12 @@ def test_cross_validation_per_language() -> None:
 def test_probabilities_are_calibrated_and_the_model_round_trips() -> None:
     texts, labels, _ = _data(seed=2)
     model = train(texts, labels)
-    probabilities = model.predict_proba([normalise("bulletin of the velmor herald ; join the meridian ranks"),
-                                         normalise("the weather is nice in the park ; our team won the match")])[:, 1]
+    probabilities = model.predict_proba(
+        [
+            normalise("bulletin of the velmor herald ; join the meridian ranks"),
+            normalise("the weather is nice in the park ; our team won the match"),
+        ]
+    )[:, 1]
     assert probabilities[0] > 0.7 and probabilities[1] < 0.3
     assert np.all((probabilities >= 0) & (probabilities <= 1))
     again = loads(dumps(model))

@@ -28,15 +28,32 @@ def run(*args: str, env: dict[str, str] | None = None) -> str:
 @pytest.fixture
 def db(sqlite_url: str) -> str:
     engine = open_database(sqlite_url)
-    ingest_source(engine, ListSource([
-        Post(PostKey("telegram", "-1001/7"), AccountKey("telegram", "chan1"), T0,
-             text="Read the Velmor Herald bulletin now"),
-        Post(PostKey("x", "55"), AccountKey("x", "u55"), T0, text="nothing to see here"),
-        Post(PostKey("x", "56"), AccountKey("x", "u56"), T0,
-             text="Donate: bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
-        Post(PostKey("x", "57"), AccountKey("x", "u57"), T0,
-             text="also bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"),
-    ]))
+    ingest_source(
+        engine,
+        ListSource(
+            [
+                Post(
+                    PostKey("telegram", "-1001/7"),
+                    AccountKey("telegram", "chan1"),
+                    T0,
+                    text="Read the Velmor Herald bulletin now",
+                ),
+                Post(PostKey("x", "55"), AccountKey("x", "u55"), T0, text="nothing to see here"),
+                Post(
+                    PostKey("x", "56"),
+                    AccountKey("x", "u56"),
+                    T0,
+                    text="Donate: bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                ),
+                Post(
+                    PostKey("x", "57"),
+                    AccountKey("x", "u57"),
+                    T0,
+                    text="also bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+                ),
+            ]
+        ),
+    )
     engine.dispose()
     run("user", "add", "ana", "--role", "analyst", "--db", sqlite_url)
     return sqlite_url
@@ -44,7 +61,9 @@ def db(sqlite_url: str) -> str:
 
 def test_bank_lexicon_scan_alerts_decide(db: str, tmp_path: Path) -> None:
     hashes = tmp_path / "hashes.csv"
-    hashes.write_text("hash,kind,organisation,outlet,item,source\n" + "ab" * 32 + ",pdq,Org,Herald,img-1,unit\n")
+    hashes.write_text(
+        "hash,kind,organisation,outlet,item,source\n" + "ab" * 32 + ",pdq,Org,Herald,img-1,unit\n"
+    )
     imported = json.loads(run("bank", "import", str(hashes), "--bank", "demo", "--json", "--db", db))
     assert imported["added"] == 1
     banks = json.loads(run("bank", "list", "--json", "--db", db))
@@ -59,7 +78,12 @@ def test_bank_lexicon_scan_alerts_decide(db: str, tmp_path: Path) -> None:
     assert len(alerts) == 1
     alert = alerts[0]
     assert alert["post"] == {"platform": "telegram", "post_id": "-1001/7"}
-    assert alert["account"] == {"platform": "telegram", "account_id": "chan1", "handle": None, "display_name": None}
+    assert alert["account"] == {
+        "platform": "telegram",
+        "account_id": "chan1",
+        "handle": None,
+        "display_name": None,
+    }
     assert isinstance(alert["priority"], float)
     hit = alert["hits"][0]
     assert hit["matcher"] == "term" and hit["term"] == "Velmor Herald" and hit["span"] == [9, 22]
@@ -70,7 +94,9 @@ def test_bank_lexicon_scan_alerts_decide(db: str, tmp_path: Path) -> None:
     assert decided[0]["reason"] == "research" and decided[0]["decided_by"] == "ana"
     run("decide", "x:55", "confirm", "--db", db, env={"OPENIRU_USER": "ana"})
     links = json.loads(run("alerts", "--links", "wallet", "--json", "--db", db))
-    assert links[0]["value"] == "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq" and len(links[0]["accounts"]) == 2
+    assert (
+        links[0]["value"] == "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq" and len(links[0]["accounts"]) == 2
+    )
 
 
 def test_decide_needs_an_analyst(db: str) -> None:

@@ -31,10 +31,12 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
         files = truth["files"]
         runner = CliRunner()
         out = root / "out"
-        for args in (["bank", "import", str(out / files["hash_list"]), "--bank", "demo"],
-                     ["lexicon", "import", str(out / files["lexicon"]), "--name", "demo"],
-                     ["known-texts", "import", str(out / files["known_texts"])],
-                     ["scan"]):
+        for args in (
+            ["bank", "import", str(out / files["hash_list"]), "--bank", "demo"],
+            ["lexicon", "import", str(out / files["lexicon"]), "--name", "demo"],
+            ["known-texts", "import", str(out / files["known_texts"])],
+            ["scan"],
+        ):
             result = runner.invoke(app, [*args, "--db", url], catch_exceptions=False)
             assert result.exit_code == 0, result.output
     finally:
@@ -44,9 +46,20 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, dict]:
 
 def test_every_variant_is_planted(demo: tuple[str, dict]) -> None:
     _, truth = demo
-    assert {m["variant"] for m in truth["planted_media"]} >= {"original", "resized", "jpeg", "crop", "watermark"}
-    assert {t["variant"] for t in truth["planted_texts"]} >= {"exact", "homoglyph", "diacritics", "edit",
-                                                              "reorder"}
+    assert {m["variant"] for m in truth["planted_media"]} >= {
+        "original",
+        "resized",
+        "jpeg",
+        "crop",
+        "watermark",
+    }
+    assert {t["variant"] for t in truth["planted_texts"]} >= {
+        "exact",
+        "homoglyph",
+        "diacritics",
+        "edit",
+        "reorder",
+    }
     assert truth["planted_terms"]
 
 
@@ -61,7 +74,9 @@ def test_exactly_the_planted_posts_are_found(demo: tuple[str, dict], family: str
 def test_matched_items_are_the_planted_items(demo: tuple[str, dict]) -> None:
     url, truth = demo
     runner = CliRunner()
-    result = runner.invoke(app, ["alerts", "--limit", "100000", "--json", "--db", url], catch_exceptions=False)
+    result = runner.invoke(
+        app, ["alerts", "--limit", "100000", "--json", "--db", url], catch_exceptions=False
+    )
     alerts = {(a["post"]["platform"], a["post"]["post_id"]): a for a in json.loads(result.stdout)}
     for planted in truth["planted_media"]:
         alert = alerts[(planted["post"]["platform"], planted["post"]["post_id"])]
@@ -78,6 +93,8 @@ def test_no_benign_lookalike_alerts(demo: tuple[str, dict]) -> None:
     lookalikes = {(p["post"]["platform"], p["post"]["post_id"]) for p in truth.get("lookalikes", [])}
     assert lookalikes
     runner = CliRunner()
-    result = runner.invoke(app, ["alerts", "--limit", "100000", "--json", "--db", url], catch_exceptions=False)
+    result = runner.invoke(
+        app, ["alerts", "--limit", "100000", "--json", "--db", url], catch_exceptions=False
+    )
     flagged = {(a["post"]["platform"], a["post"]["post_id"]) for a in json.loads(result.stdout)}
     assert not (lookalikes & flagged)

@@ -11,16 +11,38 @@ from openiru.detect.minhash import band_keys
 from openiru.detect.neardup import KnownText, KnownTextIndex, TextMatch, similarity
 from openiru.detect.normalise import normalise
 
-WORDS = ("gate", "northern", "assembly", "meets", "tonight", "silver", "dawn", "bread", "river", "market",
-         "ворота", "собрание", "рассвет", "بوابة", "اجتماع", "فجر")
+WORDS = (
+    "gate",
+    "northern",
+    "assembly",
+    "meets",
+    "tonight",
+    "silver",
+    "dawn",
+    "bread",
+    "river",
+    "market",
+    "ворота",
+    "собрание",
+    "рассвет",
+    "بوابة",
+    "اجتماع",
+    "فجر",
+)
 
 
 def corpus(seed: int) -> tuple[list[KnownText], list[str]]:
     """Known texts and posts from a small vocabulary: many posts resemble many known texts,
     some copy one (edited, padded or cut), some are short or empty."""
     rng = random.Random(seed)
-    known = [KnownText(i, " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 14))),
-                       min_similarity=rng.choice((0.3, 0.5, 0.8, 0.95))) for i in range(150)]
+    known = [
+        KnownText(
+            i,
+            " ".join(rng.choice(WORDS) for _ in range(rng.randint(4, 14))),
+            min_similarity=rng.choice((0.3, 0.5, 0.8, 0.95)),
+        )
+        for i in range(150)
+    ]
     posts = []
     for _ in range(1200):
         roll = rng.random()
@@ -51,9 +73,11 @@ def pairwise(index: KnownTextIndex, posts: list[str]) -> list[list[tuple[int, fl
             row = int(nonempty[q])
             found = []
             for k in range(len(index)):
-                if any(keys[q, j] == known_keys[k, j] and
-                       np.array_equal(index._sig[k, j * r:(j + 1) * r], signatures[q, j * r:(j + 1) * r])
-                       for j in range(index.bands)):
+                if any(
+                    keys[q, j] == known_keys[k, j]
+                    and np.array_equal(index._sig[k, j * r : (j + 1) * r], signatures[q, j * r : (j + 1) * r])
+                    for j in range(index.bands)
+                ):
                     score = similarity(index._sets[k], _shingle_set(grams, row))
                     if score >= index._known[k].min_similarity:
                         found.append((index._known[k].id, round(score, 4)))
@@ -77,8 +101,9 @@ def test_candidates_are_the_pairs_sharing_a_band() -> None:
     _, signatures, _, _ = next(index._signatures(posts[:400], list(range(400))))
     pairs = index._candidates(signatures)
     keys, known_keys = band_keys(signatures, index.rows), band_keys(index._sig, index.rows)
-    brute = [(q, k) for q in range(len(signatures)) for k in range(len(index))
-             if (keys[q] == known_keys[k]).any()]
+    brute = [
+        (q, k) for q in range(len(signatures)) for k in range(len(index)) if (keys[q] == known_keys[k]).any()
+    ]
     assert pairs == brute and len(pairs) > 1000
 
 

@@ -35,13 +35,32 @@ from source_support import ListSource
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
-
 def _post(pid: str, account: str, text: str) -> Post:
     return Post(PostKey("testnet", pid), AccountKey("testnet", account), T0, text=text)
 
 
-WORDS = ["alder", "brisk", "cobalt", "dune", "ember", "fjord", "glen", "heron", "islet", "jasper",
-         "kelp", "lumen", "marsh", "nook", "orchid", "pebble", "quill", "reed", "sable", "thistle"]
+WORDS = [
+    "alder",
+    "brisk",
+    "cobalt",
+    "dune",
+    "ember",
+    "fjord",
+    "glen",
+    "heron",
+    "islet",
+    "jasper",
+    "kelp",
+    "lumen",
+    "marsh",
+    "nook",
+    "orchid",
+    "pebble",
+    "quill",
+    "reed",
+    "sable",
+    "thistle",
+]
 
 
 def _texts(rng: random.Random, n: int) -> list[str]:
@@ -58,8 +77,11 @@ def _ruleset(rng: random.Random) -> tuple[Ruleset, list[str]]:
     labels = [1 if i % 2 else 0 for i in range(60)]
     train = [t + (" ember" if y else " reed") for t, y in zip(train, labels, strict=True)]
     model = clf.TrainedModel(1, clf.train(train, labels))
-    banks = {"texts": BankSpec("texts", "text", text_min_similarity=0.6),
-             "fp": BankSpec("fp", "text", purpose="suppression"), "files": BankSpec("files", "md5")}
+    banks = {
+        "texts": BankSpec("texts", "text", text_min_similarity=0.6),
+        "fp": BankSpec("fp", "text", purpose="suppression"),
+        "files": BankSpec("files", "md5"),
+    }
     return Ruleset(banks, items, terms, classifier=model.predict_normalised, classifier_version=1), known
 
 
@@ -71,14 +93,22 @@ def _posts(rng: random.Random, known: list[str], n: int) -> list[ScanPost]:
         if i % 11 == 0:
             text += " ember glen #quill маршрут bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"
         media = [ScanMedia(f"m{i}", md5="ab" * 16)] if i % 17 == 0 else []
-        posts.append(ScanPost("t", str(i), f"a{i % 9}", text, hashtags=["quill"] if i % 13 == 0 else [],
-                              media=media))
+        posts.append(
+            ScanPost("t", str(i), f"a{i % 9}", text, hashtags=["quill"] if i % 13 == 0 else [], media=media)
+        )
     return posts
 
 
 def _evidence(results: list[ScanResult]) -> list[tuple]:
-    return [(r.post.post_id, [h.evidence() for h in r.hits], [(s.kind, s.value) for s in r.signals],
-             r.model_probability) for r in results]
+    return [
+        (
+            r.post.post_id,
+            [h.evidence() for h in r.hits],
+            [(s.kind, s.value) for s in r.signals],
+            r.model_probability,
+        )
+        for r in results
+    ]
 
 
 def test_parallel_scanner_matches_one_process() -> None:
@@ -114,7 +144,9 @@ def test_minhash_and_lsh_candidates_equal_datasketch() -> None:
             return None
         with np.errstate(over="ignore"):
             values = ((a * grams[None, :] + b) % np.uint64((1 << 61) - 1)) & np.uint64((1 << 32) - 1)
-        return MinHash(seed=1, hashvalues=values.min(axis=1), permutations=index._permutations, scheme="legacy")
+        return MinHash(
+            seed=1, hashvalues=values.min(axis=1), permutations=index._permutations, scheme="legacy"
+        )
 
     for i, text in enumerate(texts[:200]):
         ref = reference(text)
@@ -143,14 +175,17 @@ def test_ngram_count_matrix_equals_scipy_sum_duplicates() -> None:
     ours = clf.CharNgramHasher().transform(texts)
     grams = batch_ngrams(texts, (2, 3, 4, 5), unique=False, pad=True)
     columns = (grams.hashes % np.uint64(clf.N_FEATURES)).astype(np.int64)
-    ref = sp.csr_matrix((np.ones(len(columns), np.float32), (grams.text_of, columns)),
-                        shape=(len(texts), clf.N_FEATURES))
+    ref = sp.csr_matrix(
+        (np.ones(len(columns), np.float32), (grams.text_of, columns)), shape=(len(texts), clf.N_FEATURES)
+    )
     ref.sum_duplicates()
     for name in ("indptr", "indices", "data"):
         assert np.array_equal(getattr(ours, name), getattr(ref, name))
 
 
-def test_scan_service_with_workers_equals_one_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_scan_service_with_workers_equals_one_process(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     started: list[int] = []
 
     class Counted(ParallelScanner):
@@ -163,19 +198,32 @@ def test_scan_service_with_workers_equals_one_process(tmp_path: Path, monkeypatc
     for workers in (1, 2):
         engine = open_database(f"sqlite:///{tmp_path / f'w{workers}.db'}")
         known = tmp_path / "known.jsonl"
-        known.write_text(json.dumps({"id": "k", "text": "the assembly meets at the northern gate"}) + "\n",
-                         encoding="utf-8")
+        known.write_text(
+            json.dumps({"id": "k", "text": "the assembly meets at the northern gate"}) + "\n",
+            encoding="utf-8",
+        )
         detect_banks.import_hash_list(engine, known, "texts", fmt="jsonl", kind="text")
         lex = tmp_path / "lex.csv"
         lex.write_text("term,language,kind,label\nsilver dawn,en,term,org\n", encoding="utf-8")
         detect_banks.import_lexicon(engine, lex, "lex")
-        posts = [_post(str(i), f"u{i % 4}", ["the assembly meets at the northern gate tonight",
-                                             "silver dawn rises", "a plain post about bread"][i % 3])
-                 for i in range(30)]
+        posts = [
+            _post(
+                str(i),
+                f"u{i % 4}",
+                [
+                    "the assembly meets at the northern gate tonight",
+                    "silver dawn rises",
+                    "a plain post about bread",
+                ][i % 3],
+            )
+            for i in range(30)
+        ]
         ingest_source(engine, ListSource(posts), after_batch=())
         summary = detect_scan.scan(engine, batch_size=4, workers=workers)
-        alerts = sorted((a["id"], [(h["matcher"], h.get("item"), h.get("term")) for h in a["hits"]])
-                        for a in detect_alerts.list_alerts(engine, limit=None))
+        alerts = sorted(
+            (a["id"], [(h["matcher"], h.get("item"), h.get("term")) for h in a["hits"]])
+            for a in detect_alerts.list_alerts(engine, limit=None)
+        )
         results.append((summary.posts, summary.hits, summary.alerts, alerts))
         engine.dispose()
     assert started == [2]  # one pool, for the run with workers

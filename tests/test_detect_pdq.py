@@ -35,10 +35,13 @@ def _picture(seed: int, size: tuple[int, int]) -> Image.Image:
     return image
 
 
-@pytest.mark.parametrize("seed,size,fmt", [(1, (320, 240), "JPEG"), (2, (500, 500), "PNG"),
-                                           (3, (640, 360), "JPEG"), (4, (200, 300), "PNG")])
-def test_pdq_equals_the_reference_on_ordinary_images(tmp_path: Path, seed: int, size: tuple[int, int],
-                                                     fmt: str) -> None:
+@pytest.mark.parametrize(
+    "seed,size,fmt",
+    [(1, (320, 240), "JPEG"), (2, (500, 500), "PNG"), (3, (640, 360), "JPEG"), (4, (200, 300), "PNG")],
+)
+def test_pdq_equals_the_reference_on_ordinary_images(
+    tmp_path: Path, seed: int, size: tuple[int, int], fmt: str
+) -> None:
     path = tmp_path / f"p.{fmt.lower()}"
     _picture(seed, size).save(path, format=fmt)
     ours, quality = pdq_of_file(path)
@@ -117,8 +120,9 @@ def test_numpy_path_gives_the_same_answers() -> None:
     queries = _flip(rng, bank[:100], 30)
     compiled = index.search(queries)
     plain = index._search_numpy(queries, 31, 0)
-    assert set(zip(compiled.query.tolist(), compiled.index.tolist(), strict=True)) == \
-        set(zip(plain[0].tolist(), plain[1].tolist(), strict=True))
+    assert set(zip(compiled.query.tolist(), compiled.index.tolist(), strict=True)) == set(
+        zip(plain[0].tolist(), plain[1].tolist(), strict=True)
+    )
 
 
 def test_duplicates_and_many_matches_per_query() -> None:
@@ -147,14 +151,20 @@ def test_empty_index_and_empty_queries() -> None:
     assert len(PDQIndex(np.ones((4, 32), dtype=np.uint8)).search(np.zeros((0, 32), dtype=np.uint8))) == 0
 
 
-def test_large_batches_use_bucket_ordered_passes_with_the_same_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_large_batches_use_bucket_ordered_passes_with_the_same_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import openiru.detect.pdq_index as pdq_index
 
     rng = np.random.default_rng(11)
     bank = _bank("clustered", 8000, rng)
     index = PDQIndex(bank)
-    queries = np.concatenate([_flip(rng, bank[rng.integers(0, len(bank), size=300)], 35),
-                              rng.integers(0, 256, size=(100, 32), dtype=np.uint8)])
+    queries = np.concatenate(
+        [
+            _flip(rng, bank[rng.integers(0, len(bank), size=300)], 35),
+            rng.integers(0, 256, size=(100, 32), dtype=np.uint8),
+        ]
+    )
     monkeypatch.setattr(pdq_index, "LARGE_BATCH", 10)
     large = index.search(queries)
     expected = index.brute_force(queries)

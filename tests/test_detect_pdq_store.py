@@ -35,8 +35,11 @@ def _image(path: Path, seed: int) -> str:
 
 
 def _row(conn: sa.Connection, key: str, sha256: str, path: str) -> list[ScanPost]:
-    conn.execute(sa.insert(schema.media).values(media_key=key, sha256=sha256, path=path, mime="image/png",
-                                                missing=False))
+    conn.execute(
+        sa.insert(schema.media).values(
+            media_key=key, sha256=sha256, path=path, mime="image/png", missing=False
+        )
+    )
     media = ScanMedia(key, sha256=sha256, path=path, mime="image/png")
     return [ScanPost("testnet", "1", "a", media=[media])]
 
@@ -45,8 +48,9 @@ def _stored_pdq(conn: sa.Connection, key: str) -> str | None:
     return conn.execute(sa.select(schema.media.c.pdq).where(schema.media.c.media_key == key)).scalar_one()
 
 
-def test_a_forged_row_pointing_outside_is_not_opened(sqlite_engine: sa.Engine, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_forged_row_pointing_outside_is_not_opened(
+    sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     outside = tmp_path / "outside" / "secret.png"
     outside.parent.mkdir()
     sha = _image(outside, 1)

@@ -37,14 +37,24 @@ TEXTS = [
     ("plain3", "velmor is a town; the herald is a paper", []),
 ]
 BASE_LEXICON = "term,language,kind,label\nbread,en,term,food\n"
-NEW_LEXICON = ("term,language,kind,label\nVelmor Herald,en,outlet,org\nnorth meridian,en,term,org\n"
-               "daesh,en,term,org\n#SilverDawn,en,hashtag,org\nالأنصار,ar,term,org\nНовости,ru,term,org\n"
-               "Héraut de Velmor,fr,outlet,org\nsoup kitchen,en,term,none\n")
+NEW_LEXICON = (
+    "term,language,kind,label\nVelmor Herald,en,outlet,org\nnorth meridian,en,term,org\n"
+    "daesh,en,term,org\n#SilverDawn,en,hashtag,org\nالأنصار,ar,term,org\nНовости,ru,term,org\n"
+    "Héraut de Velmor,fr,outlet,org\nsoup kitchen,en,term,none\n"
+)
 
 
 def _posts() -> list[Record]:
-    return [Post(PostKey("testnet", pid), AccountKey("testnet", "a" + pid), T0 + timedelta(minutes=i), text=text,
-                 hashtags=tags) for i, (pid, text, tags) in enumerate(TEXTS)]
+    return [
+        Post(
+            PostKey("testnet", pid),
+            AccountKey("testnet", "a" + pid),
+            T0 + timedelta(minutes=i),
+            text=text,
+            hashtags=tags,
+        )
+        for i, (pid, text, tags) in enumerate(TEXTS)
+    ]
 
 
 def _write(path: Path, text: str) -> Path:
@@ -56,8 +66,20 @@ def _state(engine: sa.Engine) -> tuple[set[tuple], set[tuple]]:
     """Every hit (post, matcher, term, span) and every open alert's post."""
     h, al = td.detect_hits, td.detect_alerts
     with engine.connect() as conn:
-        hits = {tuple(r) for r in conn.execute(sa.select(h.c.platform, h.c.post_id, h.c.matcher, h.c.term,
-                                                         h.c.span_start, h.c.span_end, h.c.suppressed))}
+        hits = {
+            tuple(r)
+            for r in conn.execute(
+                sa.select(
+                    h.c.platform,
+                    h.c.post_id,
+                    h.c.matcher,
+                    h.c.term,
+                    h.c.span_start,
+                    h.c.span_end,
+                    h.c.suppressed,
+                )
+            )
+        }
         alerts = {tuple(r) for r in conn.execute(sa.select(al.c.platform, al.c.post_id, al.c.status))}
     return hits, alerts
 
@@ -71,7 +93,9 @@ def scanned(engine: sa.Engine, tmp_path: Path) -> sa.Engine:
     return engine
 
 
-def test_new_terms_rescan_only_candidates_with_the_hits_of_a_full_rescan(scanned: sa.Engine, tmp_path: Path) -> None:
+def test_new_terms_rescan_only_candidates_with_the_hits_of_a_full_rescan(
+    scanned: sa.Engine, tmp_path: Path
+) -> None:
     engine = scanned
     detect_banks.import_lexicon(engine, _write(tmp_path / "new.csv", NEW_LEXICON), "new")
     indexed = detect_scan.scan(engine, workers=1)
@@ -80,9 +104,18 @@ def test_new_terms_rescan_only_candidates_with_the_hits_of_a_full_rescan(scanned
     assert indexed.posts == 11 < len(TEXTS)
     after_indexed = _state(engine)
     terms = {(r[1], r[3]) for r in after_indexed[0] if r[2] == "term"}
-    assert {("en1", "Velmor Herald"), ("en3", "north meridian"), ("leet", "daesh"), ("spaced", "daesh"),
-            ("tagged", "#SilverDawn"), ("ar1", "الأنصار"), ("ar2", "الأنصار"),
-            ("ru1", "Новости"), ("fr1", "Héraut de Velmor"), ("plain2", "bread")} <= terms
+    assert {
+        ("en1", "Velmor Herald"),
+        ("en3", "north meridian"),
+        ("leet", "daesh"),
+        ("spaced", "daesh"),
+        ("tagged", "#SilverDawn"),
+        ("ar1", "الأنصار"),
+        ("ar2", "الأنصار"),
+        ("ru1", "Новости"),
+        ("fr1", "Héraut de Velmor"),
+        ("plain2", "bread"),
+    } <= terms
     assert not {("en2", "north meridian"), ("plain3", "Velmor Herald"), ("intag", "#SilverDawn")} & terms
     full = detect_scan.scan(engine, rescan=True, workers=1)
     assert full.posts == len(TEXTS)
@@ -91,31 +124,50 @@ def test_new_terms_rescan_only_candidates_with_the_hits_of_a_full_rescan(scanned
 
 def test_terms_the_index_cannot_answer_rescan_every_post(scanned: sa.Engine, tmp_path: Path) -> None:
     engine = scanned
-    detect_banks.import_lexicon(engine, _write(tmp_path / "zh.csv", "term,language,kind,label\n新闻,zh,term,x\n"))
+    detect_banks.import_lexicon(
+        engine, _write(tmp_path / "zh.csv", "term,language,kind,label\n新闻,zh,term,x\n")
+    )
     assert detect_scan.scan(engine, workers=1).posts == len(TEXTS)
     assert ("zh1", "新闻") in {(r[1], r[3]) for r in _state(engine)[0]}
-    detect_banks.import_lexicon(engine, _write(tmp_path / "d.csv",
-                                               "term,language,kind,label\nvelmor.example,en,outlet,x\n"))
+    detect_banks.import_lexicon(
+        engine, _write(tmp_path / "d.csv", "term,language,kind,label\nvelmor.example,en,outlet,x\n")
+    )
     assert detect_scan.scan(engine, workers=1).posts == len(TEXTS)
-    detect_banks.import_lexicon(engine, _write(tmp_path / "w.csv", "term,language,kind,label\nweather,en,term,x\n"))
+    detect_banks.import_lexicon(
+        engine, _write(tmp_path / "w.csv", "term,language,kind,label\nweather,en,term,x\n")
+    )
     assert detect_scan.scan(engine, workers=1).posts == 1  # plain1 only: the index answers again
 
 
-def test_an_index_not_known_to_cover_every_post_means_a_full_rescan(scanned: sa.Engine, tmp_path: Path) -> None:
+def test_an_index_not_known_to_cover_every_post_means_a_full_rescan(
+    scanned: sa.Engine, tmp_path: Path
+) -> None:
     engine = scanned
     with engine.begin() as conn:  # as after the migration, in a database scanned before it
         conn.execute(sa.delete(td.detect_state).where(td.detect_state.c.key == MARKER))
         conn.execute(sa.delete(td.detect_post_tokens))
-    detect_banks.import_lexicon(engine, _write(tmp_path / "w.csv", "term,language,kind,label\nweather,en,term,x\n"))
+    detect_banks.import_lexicon(
+        engine, _write(tmp_path / "w.csv", "term,language,kind,label\nweather,en,term,x\n")
+    )
     assert detect_scan.scan(engine, workers=1).posts == len(TEXTS)
-    detect_banks.import_lexicon(engine, _write(tmp_path / "s.csv", "term,language,kind,label\nsoup,en,term,x\n"))
+    detect_banks.import_lexicon(
+        engine, _write(tmp_path / "s.csv", "term,language,kind,label\nsoup,en,term,x\n")
+    )
     assert detect_scan.scan(engine, workers=1).posts == 1  # the full rescan indexed every post
 
 
 def test_index_tokens_follow_the_matcher() -> None:
-    assert index_tokens("see x#silverdawn ##tag") == {"see", "x#silverdawn", "silverdawn", "##tag", "#tag", "tag"}
+    assert index_tokens("see x#silverdawn ##tag") == {
+        "see",
+        "x#silverdawn",
+        "silverdawn",
+        "##tag",
+        "#tag",
+        "tag",
+    }
     assert {"daesh", "#silverdawn", "silverdawn"} <= post_tokens("d43sh", ["SilverDawn"]) & post_tokens(
-        "d a e s h", ["SilverDawn"])
+        "d a e s h", ["SilverDawn"]
+    )
     assert term_words("North  Meridian!", "term") == ["north", "meridian"]
     assert term_words("#SilverDawn", "hashtag") == ["#silverdawn"]
     assert term_words("新闻", "term") is None and term_words("velmor.example", "outlet") is None

@@ -25,19 +25,59 @@ _spec.loader.exec_module(bench)
 def reference(conn: sa.Connection, keys: list[tuple[str, str]]) -> list[ScanPost]:
     """load_posts before issue 14 (SQLAlchemy Core, tuple IN)."""
     p, pm, m = schema.posts, schema.post_media, schema.media
-    rows = conn.execute(sa.select(p.c.platform, p.c.post_id, p.c.account_id, p.c.text, p.c.urls, p.c.hashtags,
-                                  p.c.timestamp, p.c.language)
-                        .where(sa.tuple_(p.c.platform, p.c.post_id).in_(keys))).all()
-    by_key = {(r.platform, r.post_id): ScanPost(
-        r.platform, r.post_id, r.account_id, r.text or "", list(r.urls or []), list(r.hashtags or []), [],
-        utc(r.timestamp) if r.timestamp else None, r.language) for r in rows}
-    for r in conn.execute(sa.select(pm.c.platform, pm.c.post_id, m.c.media_key, m.c.sha256, m.c.md5, m.c.pdq,
-                                    m.c.pdq_quality, m.c.path, m.c.mime)
-                          .join(m, m.c.media_key == pm.c.media_key)
-                          .where(sa.tuple_(pm.c.platform, pm.c.post_id).in_(keys))
-                          .order_by(pm.c.platform, pm.c.post_id, pm.c.position)):
-        by_key[(r.platform, r.post_id)].media.append(ScanMedia(
-            r.media_key, r.sha256, r.md5, r.pdq, r.pdq_quality, None, r.mime or mimetypes.guess_type(r.path or "")[0]))
+    rows = conn.execute(
+        sa.select(
+            p.c.platform,
+            p.c.post_id,
+            p.c.account_id,
+            p.c.text,
+            p.c.urls,
+            p.c.hashtags,
+            p.c.timestamp,
+            p.c.language,
+        ).where(sa.tuple_(p.c.platform, p.c.post_id).in_(keys))
+    ).all()
+    by_key = {
+        (r.platform, r.post_id): ScanPost(
+            r.platform,
+            r.post_id,
+            r.account_id,
+            r.text or "",
+            list(r.urls or []),
+            list(r.hashtags or []),
+            [],
+            utc(r.timestamp) if r.timestamp else None,
+            r.language,
+        )
+        for r in rows
+    }
+    for r in conn.execute(
+        sa.select(
+            pm.c.platform,
+            pm.c.post_id,
+            m.c.media_key,
+            m.c.sha256,
+            m.c.md5,
+            m.c.pdq,
+            m.c.pdq_quality,
+            m.c.path,
+            m.c.mime,
+        )
+        .join(m, m.c.media_key == pm.c.media_key)
+        .where(sa.tuple_(pm.c.platform, pm.c.post_id).in_(keys))
+        .order_by(pm.c.platform, pm.c.post_id, pm.c.position)
+    ):
+        by_key[(r.platform, r.post_id)].media.append(
+            ScanMedia(
+                r.media_key,
+                r.sha256,
+                r.md5,
+                r.pdq,
+                r.pdq_quality,
+                None,
+                r.mime or mimetypes.guess_type(r.path or "")[0],
+            )
+        )
     return [by_key[k] for k in keys if k in by_key]
 
 
@@ -45,11 +85,24 @@ def test_loaded_posts_equal_the_sqlalchemy_query(engine: sa.Engine, tmp_path: Pa
     path = bench.write_twarc2(tmp_path / "t.jsonl", 400, seed=9)
     ingest_path(engine, path, "twarc2", after_batch=())
     with engine.begin() as conn:
-        conn.execute(sa.insert(schema.posts).values(  # a second platform, odd text, no JSON lists
-            platform="other", post_id="o1", account_id="a", timestamp=utc(bench.datetime(2024, 3, 1, 12, 0, 0, 5)),
-            text="", language=None))
-        keys = [(r.platform, r.post_id) for r in conn.execute(
-            sa.select(schema.posts.c.platform, schema.posts.c.post_id).order_by(schema.posts.c.post_id.desc()))]
+        conn.execute(
+            sa.insert(schema.posts).values(  # a second platform, odd text, no JSON lists
+                platform="other",
+                post_id="o1",
+                account_id="a",
+                timestamp=utc(bench.datetime(2024, 3, 1, 12, 0, 0, 5)),
+                text="",
+                language=None,
+            )
+        )
+        keys = [
+            (r.platform, r.post_id)
+            for r in conn.execute(
+                sa.select(schema.posts.c.platform, schema.posts.c.post_id).order_by(
+                    schema.posts.c.post_id.desc()
+                )
+            )
+        ]
         keys.insert(3, ("x", "missing"))
         got, want = load_posts(conn, keys), reference(conn, keys)
     assert got == want and len(got) == len(keys) - 1

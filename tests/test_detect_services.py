@@ -35,16 +35,29 @@ def _image(path: Path, seed: int, size: tuple[int, int] = (400, 300)) -> Path:
     draw = ImageDraw.Draw(image)
     for _ in range(10):
         x, y = rng.randrange(size[0]), rng.randrange(size[1])
-        draw.rectangle((x, y, x + rng.randrange(40, 160), y + rng.randrange(40, 120)),
-                       fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)))
+        draw.rectangle(
+            (x, y, x + rng.randrange(40, 160), y + rng.randrange(40, 120)),
+            fill=(rng.randrange(256), rng.randrange(256), rng.randrange(256)),
+        )
     image.save(path, quality=92)
     return path
 
 
-def _post(pid: str, account: str, text: str = "", media: list[Media] | None = None,
-          platform: str = "testnet", minutes: int = 0) -> Post:
-    return Post(PostKey(platform, pid), AccountKey(platform, account), T0 + timedelta(minutes=minutes),
-                text=text, media=media or [])
+def _post(
+    pid: str,
+    account: str,
+    text: str = "",
+    media: list[Media] | None = None,
+    platform: str = "testnet",
+    minutes: int = 0,
+) -> Post:
+    return Post(
+        PostKey(platform, pid),
+        AccountKey(platform, account),
+        T0 + timedelta(minutes=minutes),
+        text=text,
+        media=media or [],
+    )
 
 
 @pytest.fixture
@@ -95,29 +108,62 @@ def _open_alert_posts(engine: sa.Engine) -> set[str]:
 def test_hash_list_formats_import_and_export(engine: sa.Engine, tmp_path: Path) -> None:
     pdq = "f" * 64
     d = tmp_path
-    plain = detect_banks.import_hash_list(engine, _write(d / "p.txt", f"# list\n{pdq}\nnot-a-hash\n"), "plain",
-                                          kind="pdq")
+    plain = detect_banks.import_hash_list(
+        engine, _write(d / "p.txt", f"# list\n{pdq}\nnot-a-hash\n"), "plain", kind="pdq"
+    )
     assert (plain.added, plain.errors) == (1, 1)
-    csv_text = ("hash,kind,organisation,outlet,item,source\n"
-                f"{'a' * 64},pdq,Order,Herald,img-1,unit\n{'b' * 32},md5,Order,Herald,vid-1,unit\n"
-                f"{'c' * 64},sha256,Order,Herald,file-1,unit\n{'zz'},md5,,,bad,\n")
+    csv_text = (
+        "hash,kind,organisation,outlet,item,source\n"
+        f"{'a' * 64},pdq,Order,Herald,img-1,unit\n{'b' * 32},md5,Order,Herald,vid-1,unit\n"
+        f"{'c' * 64},sha256,Order,Herald,file-1,unit\n{'zz'},md5,,,bad,\n"
+    )
     summary = detect_banks.import_hash_list(engine, _write(d / "h.csv", csv_text), "demo")
     assert (summary.added, summary.errors) == (3, 1)
     again = detect_banks.import_hash_list(engine, d / "h.csv", "demo")
     assert (again.added, again.existing) == (0, 3)
-    tx = detect_banks.import_hash_list(engine, _write(d / "tx.txt", f"pdq {'1' * 64}\nvideo_md5 {'2' * 32}\n"),
-                                       "tx")
+    tx = detect_banks.import_hash_list(
+        engine, _write(d / "tx.txt", f"pdq {'1' * 64}\nvideo_md5 {'2' * 32}\n"), "tx"
+    )
     assert tx.added == 2
-    tat = {"count": 3, "next": None, "previous": None, "checkpoint": "c1", "results": [
-        {"hash_digest": "3" * 64, "algorithm": "PDQ", "ideology": "islamist", "file_type": "jpg",
-         "deleted": False, "updated_on": 1.0, "created_on": "2024-01-01", "id": 7},
-        {"hash_digest": "4" * 32, "algorithm": "MD5", "ideology": "far-right", "file_type": "mp4",
-         "deleted": False, "updated_on": 1.0, "created_on": "2024-01-01", "id": 8}]}
+    tat = {
+        "count": 3,
+        "next": None,
+        "previous": None,
+        "checkpoint": "c1",
+        "results": [
+            {
+                "hash_digest": "3" * 64,
+                "algorithm": "PDQ",
+                "ideology": "islamist",
+                "file_type": "jpg",
+                "deleted": False,
+                "updated_on": 1.0,
+                "created_on": "2024-01-01",
+                "id": 7,
+            },
+            {
+                "hash_digest": "4" * 32,
+                "algorithm": "MD5",
+                "ideology": "far-right",
+                "file_type": "mp4",
+                "deleted": False,
+                "updated_on": 1.0,
+                "created_on": "2024-01-01",
+                "id": 8,
+            },
+        ],
+    }
     assert detect_banks.import_hash_list(engine, _write(d / "tat.json", json.dumps(tat)), "tat").added == 2
     tat["results"][0]["deleted"] = True
     assert detect_banks.import_hash_list(engine, _write(d / "tat2.json", json.dumps(tat)), "tat").removed == 1
-    texts = detect_banks.import_known_texts(engine, _write(d / "k.jsonl", json.dumps(
-        {"id": "t1", "text": "a known text of some length", "language": "en", "label": "x"}) + "\n{bad\n"))
+    texts = detect_banks.import_known_texts(
+        engine,
+        _write(
+            d / "k.jsonl",
+            json.dumps({"id": "t1", "text": "a known text of some length", "language": "en", "label": "x"})
+            + "\n{bad\n",
+        ),
+    )
     assert (texts.added, texts.errors) == (1, 1)
     banks = {b["name"]: b for b in detect_banks.list_banks(engine)}
     assert banks["demo"]["kinds"] == {"md5": 1, "pdq": 1, "sha256": 1}
@@ -126,17 +172,23 @@ def test_hash_list_formats_import_and_export(engine: sa.Engine, tmp_path: Path) 
     assert exported[0].startswith("hash,kind,organisation,outlet,item,source")
     assert f"{'a' * 64},pdq,Order,Herald,img-1,unit" in "\n".join(exported)
     assert detect_banks.export_bank(engine, "tx", "threatexchange").splitlines() == [
-        f"pdq {'1' * 64}", f"video_md5 {'2' * 32}"]
+        f"pdq {'1' * 64}",
+        f"video_md5 {'2' * 32}",
+    ]
     # an exported TAT page imports again into another bank with the same hashes
     _write(d / "tat_out.json", detect_banks.export_bank(engine, "demo", "tat"))
     assert detect_banks.import_hash_list(engine, d / "tat_out.json", "roundtrip").added == 3
     assert {r.value for r in _records(engine, "roundtrip")} == {r.value for r in _records(engine, "demo")}
 
 
-def test_scan_finds_media_and_text_and_only_scans_unscanned(engine: sa.Engine, world: dict[str, Path]) -> None:
+def test_scan_finds_media_and_text_and_only_scans_unscanned(
+    engine: sa.Engine, world: dict[str, Path]
+) -> None:
     pdq, _ = pdq_of_file(world["known"])
     d = world["dir"]
-    detect_banks.import_hash_list(engine, _write(d / "b.csv", f"hash,kind,item\n{pdq},pdq,known-image\n"), "img")
+    detect_banks.import_hash_list(
+        engine, _write(d / "b.csv", f"hash,kind,item\n{pdq},pdq,known-image\n"), "img"
+    )
     first = detect_scan.scan(engine)
     assert first.posts == 6 and first.media_hashed == 3
     assert _open_alert_posts(engine) == {"testnet:1", "testnet:2"}
@@ -150,7 +202,9 @@ def test_scan_finds_media_and_text_and_only_scans_unscanned(engine: sa.Engine, w
     people = {a["id"]: a for a in detect_alerts.list_alerts(engine, limit=None, people=True)}
     assert set(people["testnet:1"]["account"]) == {"platform", "account_id", "handle", "display_name"}
     # a lexicon and known texts change the ruleset: old posts are matched again
-    _write(d / "lex.csv", "term,language,kind,label\n#SilverDawn,en,hashtag,org\nVelmor Herald,en,outlet,org\n")
+    _write(
+        d / "lex.csv", "term,language,kind,label\n#SilverDawn,en,hashtag,org\nVelmor Herald,en,outlet,org\n"
+    )
     detect_banks.import_lexicon(engine, d / "lex.csv", "lex")
     again = detect_scan.scan(engine)
     assert again.posts == 5  # posts holding the new terms' words and posts with media, not "weather is fine"
@@ -160,7 +214,9 @@ def test_scan_finds_media_and_text_and_only_scans_unscanned(engine: sa.Engine, w
     assert term_hit["term"] == "Velmor Herald" and text[slice(*term_hit["span"])] == "Velmor Herald"
 
 
-def test_ingest_hook_scans_new_posts_during_import(sqlite_engine: sa.Engine, world_sqlite: dict[str, Path]) -> None:
+def test_ingest_hook_scans_new_posts_during_import(
+    sqlite_engine: sa.Engine, world_sqlite: dict[str, Path]
+) -> None:
     engine, world = sqlite_engine, world_sqlite
     d = world["dir"]
     _write(d / "lex.csv", "term,language,kind,label\nnorthern gate,en,term,org\n")
@@ -179,8 +235,9 @@ def test_suppression_bank_vetoes_a_match(sqlite_engine: sa.Engine, world_sqlite:
     pdq, _ = pdq_of_file(world["known"])
     d = world["dir"]
     detect_banks.import_hash_list(engine, _write(d / "m.txt", pdq + "\n"), "img", kind="pdq")
-    detect_banks.import_hash_list(engine, _write(d / "s.txt", pdq + "\n"), "fp", kind="pdq",
-                                  purpose="suppression")
+    detect_banks.import_hash_list(
+        engine, _write(d / "s.txt", pdq + "\n"), "fp", kind="pdq", purpose="suppression"
+    )
     detect_scan.scan(engine)
     assert _open_alert_posts(engine) == set()
     with engine.connect() as conn:
@@ -191,9 +248,14 @@ def test_suppression_bank_vetoes_a_match(sqlite_engine: sa.Engine, world_sqlite:
 def test_a_sudden_spike_is_quarantined(sqlite_engine: sa.Engine, world_sqlite: dict[str, Path]) -> None:
     engine, world = sqlite_engine, world_sqlite
     d = world["dir"]
-    detect_banks.import_hash_list(engine, _write(d / "k.jsonl", json.dumps(
-        {"id": "t", "text": "common phrase number 1"}) + "\n"), "texts", fmt="jsonl", kind="text",
-        text_min_similarity=0.5)
+    detect_banks.import_hash_list(
+        engine,
+        _write(d / "k.jsonl", json.dumps({"id": "t", "text": "common phrase number 1"}) + "\n"),
+        "texts",
+        fmt="jsonl",
+        kind="text",
+        text_min_similarity=0.5,
+    )
     # a new item has no history yet: its first scan never quarantines it
     assert detect_scan.scan(engine, quarantine_min=1, quarantine_factor=1).quarantined == []
     spike = [_post(f"s{i}", f"u{i}", f"common phrase number {i}") for i in range(12)]
@@ -240,25 +302,50 @@ def test_decisions_feedback_and_results_contract(engine: sa.Engine, world: dict[
     statuses = {a["id"]: a["status"] for a in detect_alerts.list_alerts(engine, status="all", limit=None)}
     assert statuses["testnet:1"] == "confirmed" and statuses["telegram:-100123/45"] == "rejected"
     with engine.connect() as conn:
-        live = conn.execute(sa.text("select count(*) from detect_hits where post_id='2' and not suppressed"
-                                    " and matcher='pdq'")).scalar()
+        live = conn.execute(
+            sa.text("select count(*) from detect_hits where post_id='2' and not suppressed and matcher='pdq'")
+        ).scalar()
     assert live == 0
 
 
-def test_match_service_hashes_files_and_texts(sqlite_engine: sa.Engine, world_sqlite: dict[str, Path]) -> None:
+def test_match_service_hashes_files_and_texts(
+    sqlite_engine: sa.Engine, world_sqlite: dict[str, Path]
+) -> None:
     engine, world = sqlite_engine, world_sqlite
     pdq, _ = pdq_of_file(world["known"])
     d = world["dir"]
-    detect_banks.import_hash_list(engine, _write(d / "m.csv", f"hash,kind,item,label\n{pdq},pdq,img-1,org\n"),
-                                  "img")
-    detect_banks.import_known_texts(engine, _write(d / "k.jsonl", json.dumps(
-        {"id": "t1", "text": "the assembly meets at the northern gate tonight", "label": "org"}) + "\n"))
-    results = list(detect_match.match(engine, [pdq, str(d / "resized.jpg"), str(world["other"]),
-                                               "The assembly meets at the northern gate tonight!", "0" * 64]))
+    detect_banks.import_hash_list(
+        engine, _write(d / "m.csv", f"hash,kind,item,label\n{pdq},pdq,img-1,org\n"), "img"
+    )
+    detect_banks.import_known_texts(
+        engine,
+        _write(
+            d / "k.jsonl",
+            json.dumps(
+                {"id": "t1", "text": "the assembly meets at the northern gate tonight", "label": "org"}
+            )
+            + "\n",
+        ),
+    )
+    results = list(
+        detect_match.match(
+            engine,
+            [
+                pdq,
+                str(d / "resized.jpg"),
+                str(world["other"]),
+                "The assembly meets at the northern gate tonight!",
+                "0" * 64,
+            ],
+        )
+    )
     assert [r["kind"] for r in results] == ["pdq", "file", "file", "text", "pdq"]
     assert results[0]["matches"][0] | {} == results[0]["matches"][0]
-    assert (results[0]["matches"][0]["bank"], results[0]["matches"][0]["item"],
-            results[0]["matches"][0]["distance"]) == ("img", "img-1", 0)
+    assert (
+        results[0]["matches"][0]["bank"],
+        results[0]["matches"][0]["item"],
+        results[0]["matches"][0]["distance"],
+    ) == ("img", "img-1", 0)
     assert results[1]["matches"][0]["item"] == "img-1" and results[1]["matches"][0]["distance"] <= 31
     assert results[2]["matches"] == [] and results[4]["matches"] == []
     assert results[3]["matches"][0]["item"] == "t1" and results[3]["matches"][0]["similarity"] >= 0.8
@@ -272,15 +359,27 @@ def test_classifier_trained_from_decisions_scores_posts(sqlite_engine: sa.Engine
 
     engine = sqlite_engine
     add_user(engine, "ana", "analyst")
-    flagged = ["Bulletin of the Velmor Herald: join the assembly", "The Ashen Meridian order calls the ranks",
-               "Velmor Herald statement: share the bulletin", "Order of the Ashen Meridian bulletin tonight",
-               "Join the Meridian ranks, read the Herald", "Ashen order assembly bulletin from the Herald"]
-    benign = ["The bakery on the corner sells fresh bread", "Our team won the football match on Sunday",
-              "Rain is expected tomorrow in the valley", "The concert in the park starts at eight",
-              "Tomatoes grow well on sunny balconies", "The library opens a new reading room"]
-    posts = [_post(f"f{i}", "core", t) for i, t in enumerate(flagged)] + \
-        [_post(f"b{i}", "town", t) for i, t in enumerate(benign)] + \
-        [_post("new1", "core", "Velmor Herald bulletin: the ranks of the Ashen order assemble")]
+    flagged = [
+        "Bulletin of the Velmor Herald: join the assembly",
+        "The Ashen Meridian order calls the ranks",
+        "Velmor Herald statement: share the bulletin",
+        "Order of the Ashen Meridian bulletin tonight",
+        "Join the Meridian ranks, read the Herald",
+        "Ashen order assembly bulletin from the Herald",
+    ]
+    benign = [
+        "The bakery on the corner sells fresh bread",
+        "Our team won the football match on Sunday",
+        "Rain is expected tomorrow in the valley",
+        "The concert in the park starts at eight",
+        "Tomatoes grow well on sunny balconies",
+        "The library opens a new reading room",
+    ]
+    posts = (
+        [_post(f"f{i}", "core", t) for i, t in enumerate(flagged)]
+        + [_post(f"b{i}", "town", t) for i, t in enumerate(benign)]
+        + [_post("new1", "core", "Velmor Herald bulletin: the ranks of the Ashen order assemble")]
+    )
     ingest_source(engine, ListSource(posts))
     for i in range(len(flagged)):
         detect_alerts.decide(engine, f"testnet:f{i}", "confirm", actor="ana")
@@ -291,7 +390,10 @@ def test_classifier_trained_from_decisions_scores_posts(sqlite_engine: sa.Engine
     assert set(result["metrics"]["per_language"]) == {"en"}
     assert detect_classifier.list_models(engine)[0]["active"]
     detect_scan.scan(engine, rescan=True)
-    alert = next(a for a in detect_alerts.list_alerts(engine, uncertain=True, status="all", limit=None)
-                 if a["id"] == "testnet:new1")
+    alert = next(
+        a
+        for a in detect_alerts.list_alerts(engine, uncertain=True, status="all", limit=None)
+        if a["id"] == "testnet:new1"
+    )
     assert alert["model_probability"] > 0.5
     assert alert["hits"][0]["matcher"] == "classifier"

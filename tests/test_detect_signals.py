@@ -16,8 +16,10 @@ VALID = {
     "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297": ("BTC", "taproot"),
     "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed": ("ETH", "eip55"),
     "TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t": ("TRX", "tron"),
-    "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A":
-        ("XMR", "standard"),
+    "44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A": (
+        "XMR",
+        "standard",
+    ),
 }
 BASE58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
@@ -43,9 +45,11 @@ def test_every_one_character_mutation_is_rejected(address: str) -> None:
     alphabet = _alphabet(address)
     start = 4 if address.startswith("bc1") else 2 if address.startswith("0x") else 1
     for i in range(start, len(address)):
-        for replacement in (alphabet[(alphabet.index(address[i]) + 1) % len(alphabet)],
-                            alphabet[(alphabet.index(address[i]) + 7) % len(alphabet)]):
-            mutated = address[:i] + replacement + address[i + 1:]
+        for replacement in (
+            alphabet[(alphabet.index(address[i]) + 1) % len(alphabet)],
+            alphabet[(alphabet.index(address[i]) + 7) % len(alphabet)],
+        ):
+            mutated = address[:i] + replacement + address[i + 1 :]
             if mutated == address:
                 continue
             assert find_wallets(mutated) == [], (i, mutated)
@@ -71,20 +75,25 @@ def test_eip55_round_trip() -> None:
     assert [w.kind for w in lower] == ["unchecksummed"]
 
 
-@pytest.mark.parametrize("raw,expected", [
-    ("HTTP://WWW.Example.ORG/path/?utm_source=x&b=2&a=1#frag", "https://example.org/path?a=1&b=2"),
-    ("https://example.org:443/a//b/", "https://example.org/a/b"),
-    ("https://news.example.net/story?fbclid=abc&gclid=def", "https://news.example.net/story"),
-    ("example.org/page", "https://example.org/page"),
-    ("http://example.org:8080/", "https://example.org:8080"),
-])
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("HTTP://WWW.Example.ORG/path/?utm_source=x&b=2&a=1#frag", "https://example.org/path?a=1&b=2"),
+        ("https://example.org:443/a//b/", "https://example.org/a/b"),
+        ("https://news.example.net/story?fbclid=abc&gclid=def", "https://news.example.net/story"),
+        ("example.org/page", "https://example.org/page"),
+        ("http://example.org:8080/", "https://example.org:8080"),
+    ],
+)
 def test_url_normalisation(raw: str, expected: str) -> None:
     assert normalise_url(raw) == expected
 
 
 def test_url_classification_and_shortener_expansion() -> None:
-    classifier = UrlClassifier({"velmor-herald.example": "Velmor Herald"},
-                               {"https://bit.ly/abc": "https://www.velmor-herald.example/bulletin?utm_medium=x"})
+    classifier = UrlClassifier(
+        {"velmor-herald.example": "Velmor Herald"},
+        {"https://bit.ly/abc": "https://www.velmor-herald.example/bulletin?utm_medium=x"},
+    )
     assert classifier.classify("https://bit.ly/abc").category == "outlet"
     assert classifier.classify("https://bit.ly/abc").url == "https://velmor-herald.example/bulletin"
     assert classifier.classify("https://bit.ly/other").category == "shortener"
@@ -94,14 +103,18 @@ def test_url_classification_and_shortener_expansion() -> None:
     assert classifier.classify("https://t.me/channel").label == "telegram"
     assert classifier.classify("https://brand-new-site.example/x").category == "unknown"
     assert domain_of("https://www.Example.org/x") == "example.org"
-    assert urls_in_text("see https://a.example/x). and http://b.example") == ["https://a.example/x",
-                                                                              "http://b.example"]
+    assert urls_in_text("see https://a.example/x). and http://b.example") == [
+        "https://a.example/x",
+        "http://b.example",
+    ]
 
 
 def test_shortened_links_are_expanded_from_what_the_data_says() -> None:
     classifier = UrlClassifier({"velmor-herald.example": "Velmor Herald"})
     # a post whose export gives the expanded form of its shortened link teaches the pair
-    left = classifier.learn(["https://bit.ly/x1", "https://other.example/a"], ["https://velmor-herald.example/b"])
+    left = classifier.learn(
+        ["https://bit.ly/x1", "https://other.example/a"], ["https://velmor-herald.example/b"]
+    )
     assert left == ["https://other.example/a"]
     # a later post with only the short link is then recognised as a link to the outlet
     info = classifier.classify("https://bit.ly/x1")

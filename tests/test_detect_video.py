@@ -20,8 +20,10 @@ from openiru.detect import video as video_mod
 from openiru.detect.video import VideoFrameHash, VideoHashError, from_signal, hash_video, to_lines, to_signal
 from openiru.detect.video_match import VideoIndex, match_videos, time_ranges
 
-pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None,
-                                reason="ffmpeg is not installed (Debian: apt-get install ffmpeg; `make ffmpeg`)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("ffmpeg") is None,
+    reason="ffmpeg is not installed (Debian: apt-get install ffmpeg; `make ffmpeg`)",
+)
 
 FPS = 10
 W, H = 160, 120
@@ -39,11 +41,36 @@ def _scenes(path: Path, seed: int, shots: int, seconds: int = 2) -> Path:
         grid = rng.integers(0, 256, size=(12, 16, 3), dtype=np.uint8)
         field = np.asarray(Image.fromarray(grid).resize((W + 40, H + 40), Image.Resampling.BILINEAR))
         for f in range(seconds * FPS):
-            frames.append(field[f // 10: f // 10 + H, f // 5: f // 5 + W])
+            frames.append(field[f // 10 : f // 10 + H, f // 5 : f // 5 + W])
     raw = np.stack(frames).tobytes()
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-                    "-s", f"{W}x{H}", "-r", str(FPS), "-i", "-", "-c:v", "libx264", "-crf", "18",
-                    "-pix_fmt", "yuv420p", str(path)], input=raw, check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{W}x{H}",
+            "-r",
+            str(FPS),
+            "-i",
+            "-",
+            "-c:v",
+            "libx264",
+            "-crf",
+            "18",
+            "-pix_fmt",
+            "yuv420p",
+            str(path),
+        ],
+        input=raw,
+        check=True,
+    )
     return path
 
 
@@ -53,18 +80,62 @@ def videos(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     known = _scenes(d / "known.mp4", seed=1, shots=8)
     other = _scenes(d / "other.mp4", seed=2, shots=4)
     _ffmpeg("-i", str(known), "-vf", "scale=240:180", "-c:v", "mpeg4", "-q:v", "12", str(d / "reencoded.avi"))
-    _ffmpeg("-ss", "3.4", "-i", str(known), "-t", "10", "-vf", "scale=128:96", "-c:v", "libx264", "-crf", "32",
-            str(d / "clip.mp4"))
-    _ffmpeg("-i", str(other), "-i", str(known), "-filter_complex",
-            "[0]split[a][b];[a]trim=duration=4,setpts=PTS-STARTPTS[head];"
-            "[b]trim=start=4,setpts=PTS-STARTPTS[tail];[head][1][tail]concat=n=3:v=1:a=0,format=yuv420p",
-            "-c:v", "libx264", "-crf", "23", str(d / "longer.mp4"))
-    _ffmpeg("-i", str(other), "-i", str(known), "-filter_complex",  # 7 s of the known video amid other footage
-            "[0]split[a][b];[a]trim=duration=4,setpts=PTS-STARTPTS[head];[1]trim=start=4:end=11,setpts=PTS-STARTPTS"
-            "[mid];[b]trim=start=4,setpts=PTS-STARTPTS[tail];[head][mid][tail]concat=n=3:v=1:a=0,format=yuv420p",
-            "-c:v", "libx264", "-crf", "23", str(d / "segment.mp4"))
-    _ffmpeg("-f", "lavfi", "-i", f"testsrc2=size={W}x{H}:rate={FPS}", "-t", "12", "-pix_fmt", "yuv420p",
-            "-c:v", "libx264", str(d / "pattern.mp4"))
+    _ffmpeg(
+        "-ss",
+        "3.4",
+        "-i",
+        str(known),
+        "-t",
+        "10",
+        "-vf",
+        "scale=128:96",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "32",
+        str(d / "clip.mp4"),
+    )
+    _ffmpeg(
+        "-i",
+        str(other),
+        "-i",
+        str(known),
+        "-filter_complex",
+        "[0]split[a][b];[a]trim=duration=4,setpts=PTS-STARTPTS[head];"
+        "[b]trim=start=4,setpts=PTS-STARTPTS[tail];[head][1][tail]concat=n=3:v=1:a=0,format=yuv420p",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "23",
+        str(d / "longer.mp4"),
+    )
+    _ffmpeg(
+        "-i",
+        str(other),
+        "-i",
+        str(known),
+        "-filter_complex",  # 7 s of the known video amid other footage
+        "[0]split[a][b];[a]trim=duration=4,setpts=PTS-STARTPTS[head];[1]trim=start=4:end=11,setpts=PTS-STARTPTS"
+        "[mid];[b]trim=start=4,setpts=PTS-STARTPTS[tail];[head][mid][tail]concat=n=3:v=1:a=0,format=yuv420p",
+        "-c:v",
+        "libx264",
+        "-crf",
+        "23",
+        str(d / "segment.mp4"),
+    )
+    _ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        f"testsrc2=size={W}x{H}:rate={FPS}",
+        "-t",
+        "12",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:v",
+        "libx264",
+        str(d / "pattern.mp4"),
+    )
     _scenes(d / "unrelated.mp4", seed=3, shots=8)
     return {p.stem: p for p in d.iterdir()}
 
@@ -93,8 +164,8 @@ def test_trimmed_clip_matches_with_its_time_range(hashes):
     assert m.query_match_percent >= 80, m
     assert m.is_match()
     assert 50 <= m.compared_match_percent <= 80  # the clip is 10 of the 16 seconds
-    (q_start, q_end), = m.query_ranges
-    (c_start, c_end), = m.compared_ranges
+    ((q_start, q_end),) = m.query_ranges
+    ((c_start, c_end),) = m.compared_ranges
     assert q_start <= 1.0 and q_end >= 8.0
     assert 3.0 <= c_start <= 5.0 and 11.0 <= c_end <= 14.0
 
@@ -105,7 +176,7 @@ def test_known_video_inside_a_longer_one_matches_with_its_place(hashes):
     assert m.query_match_percent < 80  # half the longer video is something else
     assert not m.is_match(contained=False, segment_seconds=None)  # the reference rule alone misses it
     assert m.is_match()
-    (q_start, q_end), = m.query_ranges
+    ((q_start, q_end),) = m.query_ranges
     assert 3.0 <= q_start <= 5.0 and 18.0 <= q_end <= 20.0
 
 
@@ -113,8 +184,8 @@ def test_clip_amid_other_footage_matches_as_a_segment(hashes):
     m = match_videos(hashes["segment"], hashes["known"])
     assert m.query_match_percent < 80 and m.compared_match_percent < 80  # neither percentage rule sees it
     assert m.segment_seconds >= 5.0 and m.is_match()
-    (q_start, q_end), = m.query_ranges
-    (c_start, c_end), = m.compared_ranges
+    ((q_start, q_end),) = m.query_ranges
+    ((c_start, c_end),) = m.compared_ranges
     assert 3.0 <= q_start <= 5.0 and 9.0 <= q_end <= 11.0 and 3.0 <= c_start <= 5.0 and 9.0 <= c_end <= 11.0
 
 

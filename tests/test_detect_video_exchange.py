@@ -22,10 +22,9 @@ FRAMES = [VideoFrameHash(f"{i:02x}" * 32, 90 - i, float(i)) for i in range(5)]
 
 def test_threatexchange_lines_read_validated_and_written_back(tmp_path: Path) -> None:
     path = tmp_path / "signals.txt"
-    path.write_text(f"vpdq {to_signal(FRAMES)}\n"
-                    f"pdq {'ab' * 32}\n"
-                    'vpdq ["zz,100,0.000"]\n'
-                    "vpdq []\n", encoding="utf-8")
+    path.write_text(
+        f'vpdq {to_signal(FRAMES)}\npdq {"ab" * 32}\nvpdq ["zz,100,0.000"]\nvpdq []\n', encoding="utf-8"
+    )
     records = list(read_hash_list(path, "threatexchange"))
     good = [r for r in records if not isinstance(r, Problem)]
     bad = [r for r in records if isinstance(r, Problem)]
@@ -39,10 +38,44 @@ def test_threatexchange_lines_read_validated_and_written_back(tmp_path: Path) ->
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed (`make video`)")
 def test_bank_import_export_and_scan(tmp_path: Path, sqlite_engine) -> None:
     known, copy = tmp_path / "known.mp4", tmp_path / "copy.webm"
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-f", "lavfi", "-i", "mandelbrot=size=160x120:rate=5",
-                    "-t", "8", "-pix_fmt", "yuv420p", "-c:v", "libx264", str(known)], check=True)
-    subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(known), "-vf", "scale=200:150",
-                    "-c:v", "libvpx", "-b:v", "300k", str(copy)], check=True)
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=size=160x120:rate=5",
+            "-t",
+            "8",
+            "-pix_fmt",
+            "yuv420p",
+            "-c:v",
+            "libx264",
+            str(known),
+        ],
+        check=True,
+    )
+    subprocess.run(
+        [
+            "ffmpeg",
+            "-nostdin",
+            "-v",
+            "error",
+            "-i",
+            str(known),
+            "-vf",
+            "scale=200:150",
+            "-c:v",
+            "libvpx",
+            "-b:v",
+            "300k",
+            str(copy),
+        ],
+        check=True,
+    )
     signal = to_signal(hash_video(known))
     listing = tmp_path / "bank.txt"
     listing.write_text(f"vpdq {signal}\n", encoding="utf-8")

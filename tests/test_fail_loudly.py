@@ -29,8 +29,11 @@ def test_app_has_every_router_module() -> None:
     modules = sorted(p.stem for p in Path(routers.__file__).parent.glob("*.py") if p.stem != "__init__")
     assert len(modules) >= 10
     for name in modules:
-        own = {r.path.replace(":path}", "}") for r in importlib.import_module(f"openiru.api.routers.{name}").router.routes
-               if getattr(r, "include_in_schema", False)}
+        own = {
+            r.path.replace(":path}", "}")
+            for r in importlib.import_module(f"openiru.api.routers.{name}").router.routes
+            if getattr(r, "include_in_schema", False)
+        }
         assert own and own <= paths, name
 
 
@@ -60,8 +63,11 @@ def _swallowed_own_imports(path: Path, root: Path = SRC) -> list[str]:
     for node in ast.walk(tree):
         if not isinstance(node, ast.Try):
             continue
-        own = [s for s in node.body if isinstance(s, ast.ImportFrom)
-               and (s.level > 0 or (s.module or "").startswith("openiru"))]
+        own = [
+            s
+            for s in node.body
+            if isinstance(s, ast.ImportFrom) and (s.level > 0 or (s.module or "").startswith("openiru"))
+        ]
         if not own:
             continue
         for handler in node.handlers:
@@ -80,8 +86,10 @@ def test_no_module_swallows_a_failure_to_import_openiru_code() -> None:
 
 def test_the_scanner_finds_a_swallowed_import(tmp_path: Path) -> None:
     probe = tmp_path / "probe.py"
-    probe.write_text("try:\n    from .services import nothing\nexcept ImportError:\n    nothing = None\n"
-                     "try:\n    import numba\nexcept ImportError:\n    numba = None\n"
-                     "try:\n    from .kernel import k\nexcept ImportError as exc:\n    if exc.name != 'numba':\n"
-                     "        raise\n")
+    probe.write_text(
+        "try:\n    from .services import nothing\nexcept ImportError:\n    nothing = None\n"
+        "try:\n    import numba\nexcept ImportError:\n    numba = None\n"
+        "try:\n    from .kernel import k\nexcept ImportError as exc:\n    if exc.name != 'numba':\n"
+        "        raise\n"
+    )
     assert _swallowed_own_imports(probe, tmp_path) == ["probe.py:1"]

@@ -14,7 +14,7 @@ def random_graph() -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
     rng = np.random.default_rng(7)
     n, m = 400, 3000
     src = rng.integers(0, n, m)
-    dst = (rng.zipf(1.6, m) + src) % n   # skewed, with repeats, self-loops and dangling nodes
+    dst = (rng.zipf(1.6, m) + src) % n  # skewed, with repeats, self-loops and dangling nodes
     return n, src, dst, rng.uniform(0.1, 2.0, m)
 
 
@@ -38,8 +38,11 @@ def test_personalised_pagerank_equals_igraph_undirected(random_graph) -> None:
     reset = np.zeros(n)
     reset[[3, 50, 51]] = [1.0, 2.0, 1.0]
     ours = personalised_pagerank(weighted_matrix(n, src, dst, w, undirected=True), reset)
-    theirs = np.asarray(_igraph(n, src, dst, w, False).personalized_pagerank(
-        reset=reset.tolist(), weights="weight", damping=0.85, directed=False))
+    theirs = np.asarray(
+        _igraph(n, src, dst, w, False).personalized_pagerank(
+            reset=reset.tolist(), weights="weight", damping=0.85, directed=False
+        )
+    )
     assert np.abs(ours - theirs).max() < 1e-6
 
 

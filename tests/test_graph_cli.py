@@ -41,18 +41,32 @@ class RowsSource(Source):
 
     def records(self) -> Iterator[Record]:
         for a in self.rows.accounts:
-            yield Account(AccountKey(a.platform, a.account_id), handle=a.handle, display_name=a.display_name,
-                          bio=a.bio, followers=a.followers, status=AccountStatus(a.status),
-                          status_changed_at=a.status_changed_at)
+            yield Account(
+                AccountKey(a.platform, a.account_id),
+                handle=a.handle,
+                display_name=a.display_name,
+                bio=a.bio,
+                followers=a.followers,
+                status=AccountStatus(a.status),
+                status_changed_at=a.status_changed_at,
+            )
         for p in self.rows.posts:
-            media = [Media(sha256=m.split(":", 1)[1]) for m in self.rows.media.get((p.platform, p.post_id), [])]
-            yield Post(PostKey(p.platform, p.post_id), AccountKey(p.platform, p.account_id), p.timestamp,
-                       text=p.text, urls=list(p.urls or []), hashtags=list(p.hashtags or []),
-                       mentions=[Mention(account_id=m) for m in p.mentions],
-                       repost_of=PostKey(p.platform, p.repost_of) if p.repost_of else None,
-                       quote_of=PostKey(p.platform, p.quote_of) if p.quote_of else None,
-                       forward_from=AccountKey(p.platform, p.forward_from) if p.forward_from else None,
-                       media=media)
+            media = [
+                Media(sha256=m.split(":", 1)[1]) for m in self.rows.media.get((p.platform, p.post_id), [])
+            ]
+            yield Post(
+                PostKey(p.platform, p.post_id),
+                AccountKey(p.platform, p.account_id),
+                p.timestamp,
+                text=p.text,
+                urls=list(p.urls or []),
+                hashtags=list(p.hashtags or []),
+                mentions=[Mention(account_id=m) for m in p.mentions],
+                repost_of=PostKey(p.platform, p.repost_of) if p.repost_of else None,
+                quote_of=PostKey(p.platform, p.quote_of) if p.quote_of else None,
+                forward_from=AccountKey(p.platform, p.forward_from) if p.forward_from else None,
+                media=media,
+            )
 
 
 @pytest.fixture
@@ -74,15 +88,20 @@ def test_commands_return_the_contracted_json(loaded: tuple[str, Truth], tmp_path
     assert isinstance(rows, list) and len(rows) == 10
     assert set(rows[0]) >= {"platform", "account_id", "handle", "score", "role", "community", "evidence"}
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
-    community = {*truth.core, *truth.distributors, *truth.amplifiers, *(n for n, _ in truth.recreated),
-                 *(b for _, b in truth.cross_platform)}
+    community = {
+        *truth.core,
+        *truth.distributors,
+        *truth.amplifiers,
+        *(n for n, _ in truth.recreated),
+        *(b for _, b in truth.cross_platform),
+    }
     assert sum((r["platform"], r["account_id"]) in community for r in rows) >= 9
     outsiders = {*truth.journalists, *truth.researchers}
     assert not any((r["platform"], r["account_id"]) in outsiders for r in rows)
     tg = _json("accounts", "--platform", "telegram", "--json", "--db", url)
     assert tg and all(r["platform"] == "telegram" for r in tg)
     assert [r["score"] for r in tg] == sorted((r["score"] for r in tg), reverse=True)
-    floor = rows[4]["score"] - 1e-6   # scores are printed rounded to six places
+    floor = rows[4]["score"] - 1e-6  # scores are printed rounded to six places
     above = _json("accounts", "--min-score", str(floor), "--json", "--db", url)
     assert above and len(above) >= 5 and all(r["score"] >= floor for r in above)
 
@@ -102,17 +121,37 @@ def test_commands_return_the_contracted_json(loaded: tuple[str, Truth], tmp_path
     assert set(groups[0]["accounts"][0]) == {"platform", "account_id", "handle"}
     amps = set(truth.groups[0][1])
     reposters = [g for g in groups if g["kind"] == "co-repost"]
-    assert any(len(amps & {(a["platform"], a["account_id"]) for a in g["accounts"]}) >= len(amps) - 1
-               for g in reposters)
+    assert any(
+        len(amps & {(a["platform"], a["account_id"]) for a in g["accounts"]}) >= len(amps) - 1
+        for g in reposters
+    )
 
     links = _json("resurgence", "--json", "--db", url)
-    assert all(set(x) >= {"platform", "account_id", "predecessor_platform", "predecessor_account_id", "score",
-                          "evidence", "handle", "predecessor_handle"} for x in links)
+    assert all(
+        set(x)
+        >= {
+            "platform",
+            "account_id",
+            "predecessor_platform",
+            "predecessor_account_id",
+            "score",
+            "evidence",
+            "handle",
+            "predecessor_handle",
+        }
+        for x in links
+    )
     assert all(x["score"] >= 0.9 for x in links)
     assert len(_json("resurgence", "--min-score", "0.999999", "--json", "--db", url)) <= len(links)
     assert runner.invoke(app, ["resurgence", "--min-score", "2", "--db", url]).exit_code != 0
-    got = {((x["platform"], x["account_id"]), (x["predecessor_platform"], x["predecessor_account_id"]),
-            x["evidence"]["link"]) for x in links}
+    got = {
+        (
+            (x["platform"], x["account_id"]),
+            (x["predecessor_platform"], x["predecessor_account_id"]),
+            x["evidence"]["link"],
+        )
+        for x in links
+    }
     for new, old in truth.recreated:
         assert (new, old, "recreated") in got
     # ban-evasion links only by default; the same actor on other platforms on request

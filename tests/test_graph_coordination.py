@@ -32,17 +32,25 @@ def _variant(text: str, k: int) -> str:
     words = text.split()
     return [
         text,
-        text.replace("o", "\u043e").replace("a", "\u0430"),          # Cyrillic look-alikes
-        " ".join(words[:6] + ["\U0001F33F"] + words[6:]),            # an emoji
-        " ".join(words[:8] + ["indeed"] + words[8:]),                # an inserted word
+        text.replace("o", "\u043e").replace("a", "\u0430"),  # Cyrillic look-alikes
+        " ".join(words[:6] + ["\U0001f33f"] + words[6:]),  # an emoji
+        " ".join(words[:8] + ["indeed"] + words[8:]),  # an inserted word
         text.replace("society", "soc\u200biety").replace("é", "e"),  # a zero-width space
     ][k % 5]
 
 
 def _background(rng: random.Random, account: str, n: int) -> list[PostRow]:
     vocab = [f"word{i}" for i in range(3000)]
-    return [PostRow("x", f"{account}-bg-{j}", account, T0 + timedelta(seconds=rng.uniform(0, 6 * 86400)),
-                    " ".join(rng.choice(vocab) for _ in range(12))) for j in range(n)]
+    return [
+        PostRow(
+            "x",
+            f"{account}-bg-{j}",
+            account,
+            T0 + timedelta(seconds=rng.uniform(0, 6 * 86400)),
+            " ".join(rng.choice(vocab) for _ in range(12)),
+        )
+        for j in range(n)
+    ]
 
 
 def test_edited_copies_are_one_text() -> None:
@@ -60,22 +68,37 @@ def test_ring_posting_edited_copies_is_one_group_and_chance_is_not_a_group() -> 
     for s, statement in enumerate(STATEMENTS):
         at = T0 + timedelta(hours=9 + 11 * s)
         for k, account in enumerate(ring):
-            posts.append(PostRow("x", f"{account}-{s}", account, at + timedelta(seconds=9 * k),
-                                 _variant(statement, k + s)))
+            posts.append(
+                PostRow(
+                    "x", f"{account}-{s}", account, at + timedelta(seconds=9 * k), _variant(statement, k + s)
+                )
+            )
     for account in ring:
         posts += _background(rng, account, 20)
     # two busy accounts using the same pair of hashtags all week, at unrelated times
     for account in ("busy1", "busy2"):
-        posts += [PostRow("x", f"{account}-tag-{j}", account,
-                          T0 + timedelta(seconds=rng.uniform(0, 6 * 86400)), f"update {j} from {account}",
-                          hashtags=["town", ["garden", "river", "market"][j % 3]]) for j in range(300)]
+        posts += [
+            PostRow(
+                "x",
+                f"{account}-tag-{j}",
+                account,
+                T0 + timedelta(seconds=rng.uniform(0, 6 * 86400)),
+                f"update {j} from {account}",
+                hashtags=["town", ["garden", "river", "market"][j % 3]],
+            )
+            for j in range(300)
+        ]
     data = assemble([], sorted(posts, key=lambda p: p.timestamp), [])
     groups = find_coordination(data, window=120, min_repeats=3)
     ids = data.accounts.account_id
     found = [(g.kind, sorted(ids[i] for i in g.accounts)) for g in groups]
     assert found == [("co-similar-text", sorted(ring))]
     null = groups[0].evidence["null_model"]
-    assert null["p_value"] <= MAX_P_VALUE and null["z"] > 3 and null["co_occurrences"] > null["expected_by_chance"]
+    assert (
+        null["p_value"] <= MAX_P_VALUE
+        and null["z"] > 3
+        and null["co_occurrences"] > null["expected_by_chance"]
+    )
     # without the null model the busy pair is a "group" that chance explains
     chance = find_coordination(data, window=120, min_repeats=3, kinds=["co-hashtag"], max_p_value=1.0)
     assert [sorted(ids[i] for i in g.accounts) for g in chance] == [["busy1", "busy2"]]
@@ -91,8 +114,16 @@ def test_a_ring_whose_members_each_join_only_some_posts_is_one_group() -> None:
     for item in range(6):
         at = T0 + timedelta(hours=5 + 13 * item)
         for k in rng.sample(range(6), 4):
-            posts.append(PostRow("x", f"{ring[k]}-{item}", ring[k], at + timedelta(seconds=7 * k),
-                                 "see this", urls=[f"https://files.example/item/{item}"]))
+            posts.append(
+                PostRow(
+                    "x",
+                    f"{ring[k]}-{item}",
+                    ring[k],
+                    at + timedelta(seconds=7 * k),
+                    "see this",
+                    urls=[f"https://files.example/item/{item}"],
+                )
+            )
     for account in ring:
         posts += _background(rng, account, 25)
     data = assemble([], sorted(posts, key=lambda p: p.timestamp), [])
@@ -116,8 +147,12 @@ def test_short_copies_each_with_a_word_of_its_own_are_one_text() -> None:
     assert same_text("بيان جديد من الدائرة متاح الآن للجميع", "بيان جديد عاجل من الدائرة متاح الآن للجميع")
     assert not same_text("neutral placeholder post number 1 here", "neutral placeholder post number 2 here")
     assert not same_text("one two three four five six", "two one three four five six seven")
-    statements = ["بيان رقم واحد من الدائرة للجميع الآن", "نشرة اليوم من الدائرة متاحة الآن هنا",
-                  "الإصدار الثالث من الدائرة منشور الآن", "دعوة جديدة من الدائرة لكل الأعضاء اليوم"]
+    statements = [
+        "بيان رقم واحد من الدائرة للجميع الآن",
+        "نشرة اليوم من الدائرة متاحة الآن هنا",
+        "الإصدار الثالث من الدائرة منشور الآن",
+        "دعوة جديدة من الدائرة لكل الأعضاء اليوم",
+    ]
     extra = ["عاجل", "مهم", "جديد", "اليوم", "هنا", "الآن", "حصري", "رسمي"]
     ring = [f"ring{k}" for k in range(6)]
     rng = random.Random(3)
@@ -127,14 +162,23 @@ def test_short_copies_each_with_a_word_of_its_own_are_one_text() -> None:
         for k, account in enumerate(ring):
             words = statement.split()
             cut = 1 + (k + s) % (len(words) - 1)
-            posts.append(PostRow("telegram", f"{account}-{s}", account, at + timedelta(seconds=15 * k),
-                                 " ".join(words[:cut] + [extra[(k + s) % len(extra)]] + words[cut:])))
+            posts.append(
+                PostRow(
+                    "telegram",
+                    f"{account}-{s}",
+                    account,
+                    at + timedelta(seconds=15 * k),
+                    " ".join(words[:cut] + [extra[(k + s) % len(extra)]] + words[cut:]),
+                )
+            )
     for account in ring:
         posts += _background(rng, account, 20)
     data = assemble([], sorted(posts, key=lambda p: p.timestamp), [])
     ids = data.accounts.account_id
     groups = find_coordination(data, window=120, min_repeats=3)
-    assert [(g.kind, sorted(ids[i] for i in g.accounts)) for g in groups] == [("co-similar-text", sorted(ring))]
+    assert [(g.kind, sorted(ids[i] for i in g.accounts)) for g in groups] == [
+        ("co-similar-text", sorted(ring))
+    ]
 
 
 def test_a_ring_forwarding_a_channels_photos_without_captions_is_one_group() -> None:
@@ -149,11 +193,23 @@ def test_a_ring_forwarding_a_channels_photos_without_captions_is_one_group() -> 
         at = T0 + timedelta(hours=5 + 13 * r)
         for k, account in enumerate(ring):
             pid = f"{account}-fw{r}"
-            posts.append(PostRow("telegram", pid, account, at + timedelta(seconds=10 * k), "",
-                                 forward_from="channel9", forward_from_name="Vale Studio"))
+            posts.append(
+                PostRow(
+                    "telegram",
+                    pid,
+                    account,
+                    at + timedelta(seconds=10 * k),
+                    "",
+                    forward_from="channel9",
+                    forward_from_name="Vale Studio",
+                )
+            )
             media[("telegram", pid)] = [f"sha256:{r:064x}"]
     for account in ring:
-        posts += [PostRow("telegram", p.post_id, account, p.timestamp, p.text) for p in _background(rng, account, 20)]
+        posts += [
+            PostRow("telegram", p.post_id, account, p.timestamp, p.text)
+            for p in _background(rng, account, 20)
+        ]
     data = assemble([], sorted(posts, key=lambda p: p.timestamp), [], media)
     ids = data.accounts.account_id
     groups = find_coordination(data, window=120, min_repeats=3)
@@ -172,11 +228,22 @@ def test_forwards_naming_their_source_by_id_or_by_title_are_one_item() -> None:
         at = T0 + timedelta(hours=5 + 13 * r)
         for k, account in enumerate(ring):
             by_id = k % 2 == 0
-            posts.append(PostRow("telegram", f"{account}-fw{r}", account, at + timedelta(seconds=10 * k),
-                                 STATEMENTS[r], forward_from="channel9" if by_id else None,
-                                 forward_from_name="Vale Studio"))
+            posts.append(
+                PostRow(
+                    "telegram",
+                    f"{account}-fw{r}",
+                    account,
+                    at + timedelta(seconds=10 * k),
+                    STATEMENTS[r],
+                    forward_from="channel9" if by_id else None,
+                    forward_from_name="Vale Studio",
+                )
+            )
     for account in ring:
-        posts += [PostRow("telegram", p.post_id, account, p.timestamp, p.text) for p in _background(rng, account, 20)]
+        posts += [
+            PostRow("telegram", p.post_id, account, p.timestamp, p.text)
+            for p in _background(rng, account, 20)
+        ]
     channel = AccountRow("telegram", "channel9", display_name="Vale Studio")
     data = assemble([channel], sorted(posts, key=lambda p: p.timestamp), [])
     ids = data.accounts.account_id

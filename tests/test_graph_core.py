@@ -39,14 +39,21 @@ def test_structural_ranking_puts_the_community_first_and_no_journalist(eco) -> N
     ranking = rank_accounts(data)
     assert ranking.seed_source == "structure"
     top = _keys(data, ranking.order[:15])
-    community = set(truth.core) | set(truth.distributors) | set(truth.amplifiers) | {
-        new for new, _ in truth.recreated} | {b for _, b in truth.cross_platform}
+    community = (
+        set(truth.core)
+        | set(truth.distributors)
+        | set(truth.amplifiers)
+        | {new for new, _ in truth.recreated}
+        | {b for _, b in truth.cross_platform}
+    )
     assert sum(k in community for k in top) >= 14
     outsiders = set(truth.journalists) | set(truth.researchers)
     rank_of = {k: r for r, k in enumerate(_keys(data, ranking.order))}
     assert all(rank_of[k] >= 20 for k in outsiders)
-    assert all(ranking.role[rank_of_idx] == "bystander" for rank_of_idx in
-               [data.accounts.index()[k] for k in outsiders])
+    assert all(
+        ranking.role[rank_of_idx] == "bystander"
+        for rank_of_idx in [data.accounts.index()[k] for k in outsiders]
+    )
 
 
 def test_evidence_breaks_the_score_down_and_roles_follow_behaviour(eco) -> None:
@@ -55,8 +62,15 @@ def test_evidence_breaks_the_score_down_and_roles_follow_behaviour(eco) -> None:
     index = data.accounts.index()
     core = index[truth.core[-1]]
     ev = ranking.evidence(data, core)
-    assert set(ev["score_breakdown"]) == {"activity", "propaganda_volume", "originality", "reach", "centrality",
-                                          "closeness_to_seeds", "community"}
+    assert set(ev["score_breakdown"]) == {
+        "activity",
+        "propaganda_volume",
+        "originality",
+        "reach",
+        "centrality",
+        "closeness_to_seeds",
+        "community",
+    }
     assert ev["counts"]["copied_by"] > 0 and ev["why"].startswith("strongest parts")
     assert ranking.role[core] == "originator"
     roles = [ranking.role[index[k]] for k in truth.amplifiers]
@@ -92,8 +106,9 @@ def _rows(times_by_account: dict[str, list[float]], item: str = "https://share.e
     posts = []
     for acc, times in times_by_account.items():
         for k, t in enumerate(times):
-            posts.append(PostRow("x", f"{acc}-{k}", acc, T0 + timedelta(seconds=t), "hello there",
-                                 urls=[f"{item}{k}"]))
+            posts.append(
+                PostRow("x", f"{acc}-{k}", acc, T0 + timedelta(seconds=t), "hello there", urls=[f"{item}{k}"])
+            )
     return posts
 
 
@@ -101,8 +116,11 @@ def test_coordination_respects_window_and_min_repeats() -> None:
     # a and b share three links within 10 s; c shares them 10 minutes later; each also posts other
     # things over three days (the null model draws each account's times from its whole activity)
     posts = _rows({"a": [0, 1000, 2000], "b": [10, 1005, 2008], "c": [600, 1600, 2600]})
-    posts += [PostRow("x", f"{acc}-other-{k}", acc, T0 + timedelta(seconds=3000 + 7919 * k + 977 * n), "other")
-              for n, acc in enumerate("abc") for k in range(30)]
+    posts += [
+        PostRow("x", f"{acc}-other-{k}", acc, T0 + timedelta(seconds=3000 + 7919 * k + 977 * n), "other")
+        for n, acc in enumerate("abc")
+        for k in range(30)
+    ]
     data = assemble([], posts, [])
     groups = find_coordination(data, window=60, min_repeats=3, kinds=["co-link"])
     assert [sorted(data.accounts.account_id[i] for i in g.accounts) for g in groups] == [["a", "b"]]
@@ -138,7 +156,7 @@ def test_recreated_accounts_link_by_handle_and_timing() -> None:
     accounts = [
         _account("1", "orchard_voice", name="Orchard Voice", status="suspended", status_changed_at=stop),
         _account("2", "orchard_voice_2", name="Orchard Voice"),
-        _account("3", "orchard_voice_3", name="Orchard Voice"),          # starts too late (90 days)
+        _account("3", "orchard_voice_3", name="Orchard Voice"),  # starts too late (90 days)
         _account("4", "meadow_lamp", name="Meadow Lamp"),
         _account("9", "follower", name="Follower"),
     ]
@@ -176,9 +194,13 @@ def test_emerging_domain_grows_and_known_domains_are_not_emerging() -> None:
         for k in range(10):
             t = (T0 + timedelta(weeks=week, hours=k)).timestamp()
             times.append(t)
-            urls.append(["https://t.me/somechannel/1"] if k < 5 else
-                        ["https://files.newhost.example/a"] if week >= 5 and k < 9 else
-                        ["https://old.example.net/b"])
+            urls.append(
+                ["https://t.me/somechannel/1"]
+                if k < 5
+                else ["https://files.newhost.example/a"]
+                if week >= 5 and k < 9
+                else ["https://old.example.net/b"]
+            )
     stats = {s.domain: s for s in domain_stats(np.asarray(times), urls, {"t.me": "telegram"})}
     assert stats["t.me"].known and stats["t.me"].platform == "telegram" and not stats["t.me"].emerging
     assert stats["files.newhost.example"].emerging and not stats["files.newhost.example"].known
@@ -188,8 +210,11 @@ def test_emerging_domain_grows_and_known_domains_are_not_emerging() -> None:
 
 def test_detection_flags_and_rejections_are_read() -> None:
     posts = _rows({"a": [0, 10], "b": [5]})
-    flags = [Flag("x", "a-0", 0.9, "confirmed"), Flag("x", "a-1", 0.5, "rejected"),
-             Flag("x", "b-0", 0.8, "matched", "journalism")]
+    flags = [
+        Flag("x", "a-0", 0.9, "confirmed"),
+        Flag("x", "a-1", 0.5, "rejected"),
+        Flag("x", "b-0", 0.8, "matched", "journalism"),
+    ]
     data = assemble([], posts, [], flags=flags)
     assert data.detection
     assert data.posts.flag.tolist() == pytest.approx([0.9, 0.0, 0.8])
@@ -239,10 +264,27 @@ def test_truth_type() -> None:
 def test_recreation_variants_are_assigned_one_to_one() -> None:
     stops = {"1": 10, "2": 12, "3": 11}
     accounts = [
-        _account("1", "relay 3", name="Vigil Relay 3", status="suspended", status_changed_at=T0 + timedelta(days=10)),
-        _account("2", "relay 21", name="Vigil Relay 21", status="suspended",
-                 status_changed_at=T0 + timedelta(days=12)),
-        _account("3", "pavel_orlov", name="Pavel Orlov", status="deleted", status_changed_at=T0 + timedelta(days=11)),
+        _account(
+            "1",
+            "relay 3",
+            name="Vigil Relay 3",
+            status="suspended",
+            status_changed_at=T0 + timedelta(days=10),
+        ),
+        _account(
+            "2",
+            "relay 21",
+            name="Vigil Relay 21",
+            status="suspended",
+            status_changed_at=T0 + timedelta(days=12),
+        ),
+        _account(
+            "3",
+            "pavel_orlov",
+            name="Pavel Orlov",
+            status="deleted",
+            status_changed_at=T0 + timedelta(days=11),
+        ),
         _account("11", "relay 3", name="Vigil Relay 3", created_at=T0 + timedelta(days=10, hours=3)),
         _account("12", "relay 21", name="Vigil Relay 21", created_at=T0 + timedelta(days=12, hours=5)),
         _account("13", "pavel_orloff", name="Pavel Orlov", created_at=T0 + timedelta(days=11, hours=9)),
@@ -254,7 +296,9 @@ def test_recreation_variants_are_assigned_one_to_one() -> None:
         for d in range(stop):
             posts.append(PostRow("x", f"{aid}-{d}", aid, T0 + timedelta(days=d, hours=2), f"note {aid} {d}"))
         for d in range(stop + 1, stop + 15):
-            posts.append(PostRow("x", f"1{aid}-{d}", f"1{aid}", T0 + timedelta(days=d, hours=2), f"new {aid} {d}"))
+            posts.append(
+                PostRow("x", f"1{aid}-{d}", f"1{aid}", T0 + timedelta(days=d, hours=2), f"new {aid} {d}")
+            )
     for d in range(0, 30):
         posts.append(PostRow("x", f"14-{d}", "14", T0 + timedelta(days=d, hours=5), f"old account {d}"))
     data = assemble(accounts, posts, [])
@@ -292,9 +336,16 @@ def test_a_text_campaign_sharing_its_hashtags_is_one_group() -> None:
     for burst in range(4):
         for k, acc in enumerate("pqrs"):
             t = T0 + timedelta(days=burst, seconds=10 * k)
-            posts.append(PostRow("x", f"{acc}{burst}", acc, t,
-                                 f"placeholder campaign sentence number {burst} about the valley{'!' * k}",
-                                 hashtags=["valley", f"tag{burst}"]))
+            posts.append(
+                PostRow(
+                    "x",
+                    f"{acc}{burst}",
+                    acc,
+                    t,
+                    f"placeholder campaign sentence number {burst} about the valley{'!' * k}",
+                    hashtags=["valley", f"tag{burst}"],
+                )
+            )
     data = assemble([], posts, [])
     groups = find_coordination(data, window=120, min_repeats=3)
     assert len(groups) == 1 and groups[0].kind == "co-similar-text"
@@ -306,7 +357,9 @@ def test_truncated_urls_and_bare_hosts_are_not_domains() -> None:
     for week in range(4):
         for k in range(6):
             times.append((T0 + timedelta(weeks=week, hours=k)).timestamp())
-            urls.append(["https://files.example.net/x"] if k else ["https://files.exam…", "https://filesexample/"])
+            urls.append(
+                ["https://files.example.net/x"] if k else ["https://files.exam…", "https://filesexample/"]
+            )
     times.append((T0 + timedelta(weeks=3)).timestamp())
     urls.append(["https://files.exa"])
     domains = {s.domain for s in domain_stats(np.asarray(times), urls, {})}
@@ -314,8 +367,9 @@ def test_truncated_urls_and_bare_hosts_are_not_domains() -> None:
 
 
 def test_subdomains_belong_to_their_platform() -> None:
-    stats = domain_stats(np.asarray([T0.timestamp()]), [["https://m.youtube.com/watch?v=1"]],
-                         {"youtube.com": "youtube"})
+    stats = domain_stats(
+        np.asarray([T0.timestamp()]), [["https://m.youtube.com/watch?v=1"]], {"youtube.com": "youtube"}
+    )
     assert stats[0].platform == "youtube" and stats[0].known
 
 

@@ -27,8 +27,9 @@ class World:
         self.accounts.append(AccountRow(platform, aid, handle, name, bio))
         return aid
 
-    def post(self, platform: str, aid: str, pid: str, hours: float, text: str, flag: float = 0.0,
-             **kw: object) -> str:
+    def post(
+        self, platform: str, aid: str, pid: str, hours: float, text: str, flag: float = 0.0, **kw: object
+    ) -> str:
         self.posts.append(PostRow(platform, pid, aid, T0 + timedelta(hours=hours), text, **kw))  # type: ignore[arg-type]
         if flag:
             self.flags.append(Flag(platform, pid, flag, "matched"))
@@ -40,8 +41,13 @@ class World:
         self.edges.append(EdgeRow(platform, who, platform, of_account, "repost", T0 + timedelta(hours=hours)))
 
     def data(self) -> GraphData:
-        return assemble(self.accounts, sorted(self.posts, key=lambda p: p.timestamp), self.edges,
-                        flags=self.flags, seeds=self.seeds)
+        return assemble(
+            self.accounts,
+            sorted(self.posts, key=lambda p: p.timestamp),
+            self.edges,
+            flags=self.flags,
+            seeds=self.seeds,
+        )
 
 
 def _community(w: World, flagged: bool = False) -> tuple[str, list[str]]:
@@ -49,8 +55,15 @@ def _community(w: World, flagged: bool = False) -> tuple[str, list[str]]:
     core = w.account("x", "100", "vale_herald", "Vale Herald", "Releases of the circle")
     fans = [w.account("x", f"2{k:02d}", f"fan_{k}", f"Fan {k}") for k in range(5)]
     for r in range(12):
-        pid = w.post("x", core, f"c{r}", 24 * r, f"release {r} of the vale circle, read and pass it on now",
-                     0.9 if flagged else 0.0, urls=[f"https://vale-circle.example/release/{r}"])
+        pid = w.post(
+            "x",
+            core,
+            f"c{r}",
+            24 * r,
+            f"release {r} of the vale circle, read and pass it on now",
+            0.9 if flagged else 0.0,
+            urls=[f"https://vale-circle.example/release/{r}"],
+        )
         for k, fan in enumerate(fans):
             w.repost("x", fan, core, pid, 24 * r + 1 + k)
     return core, fans
@@ -69,14 +82,34 @@ def test_the_same_actor_on_a_self_hosted_platform_ranks_with_the_one_on_x() -> N
     rc = w.account("rocketchat", "kTw9rcReYcK43RZNS", "vale_herald", "Vale Herald")
     members = [w.account("rocketchat", f"m{k}xxxxxxxxxxxxxxx", f"member{k}", f"Member {k}") for k in range(4)]
     for r in range(12):
-        w.post("rocketchat", rc, f"rc{r}", 24 * r + 2, f"new release {r} is out for the members of the server",
-               urls=[f"https://vale-circle.example/release/{r}"])
+        w.post(
+            "rocketchat",
+            rc,
+            f"rc{r}",
+            24 * r + 2,
+            f"new release {r} is out for the members of the server",
+            urls=[f"https://vale-circle.example/release/{r}"],
+        )
         for k, m in enumerate(members):
-            w.post("rocketchat", m, f"rc{r}-{k}", 24 * r + 3 + k, f"thanks for release {r} dear friends here {k}",
-                   reply_to=f"rc{r}")
-            w.edges.append(EdgeRow("rocketchat", m, "rocketchat", rc, "reply", T0 + timedelta(hours=24 * r + 3)))
-    for k in range(30):   # unrelated accounts
-        w.post("x", w.account("x", f"9{k:02d}", f"walker{k}", f"Walker {k}"), f"b{k}", k, f"walking by the lake {k}")
+            w.post(
+                "rocketchat",
+                m,
+                f"rc{r}-{k}",
+                24 * r + 3 + k,
+                f"thanks for release {r} dear friends here {k}",
+                reply_to=f"rc{r}",
+            )
+            w.edges.append(
+                EdgeRow("rocketchat", m, "rocketchat", rc, "reply", T0 + timedelta(hours=24 * r + 3))
+            )
+    for k in range(30):  # unrelated accounts
+        w.post(
+            "x",
+            w.account("x", f"9{k:02d}", f"walker{k}", f"Walker {k}"),
+            f"b{k}",
+            k,
+            f"walking by the lake {k}",
+        )
     data = w.data()
     ranking = rank_accounts(data)
     i = data.accounts.index()[("rocketchat", rc)]
@@ -108,16 +141,24 @@ def test_reporting_is_not_endorsement_and_exempt_classes_stay_out_of_the_top() -
     core, fans = _community(w, flagged=True)
     # a newsroom, a researcher and a monitoring channel write about the circle all the time: every
     # post names it (detection flags them), links to their own site, and readers pass them on
-    reporters = [w.account("x", "300", "dispatch", "The Dispatch", "Independent newsroom. Tips welcome."),
-                 w.account("x", "301", "noor_d", "Noor D", "Researcher on online networks"),
-                 w.account("telegram", "channel302", None, "Vale Extremism Monitor")]
+    reporters = [
+        w.account("x", "300", "dispatch", "The Dispatch", "Independent newsroom. Tips welcome."),
+        w.account("x", "301", "noor_d", "Noor D", "Researcher on online networks"),
+        w.account("telegram", "channel302", None, "Vale Extremism Monitor"),
+    ]
     readers = [w.account("x", f"4{k:02d}", f"reader{k}", f"Reader {k}") for k in range(8)]
     for n, rep in enumerate(reporters):
         platform = "telegram" if rep.startswith("channel") else "x"
         for r in range(20):
-            pid = w.post(platform, rep, f"{rep}-{r}", 24 * (r % 12) + 5 + n,
-                         f"report {r}: the vale circle released another statement, experts urge caution",
-                         0.9, urls=[f"https://site{n}.example/article/{r}"])
+            pid = w.post(
+                platform,
+                rep,
+                f"{rep}-{r}",
+                24 * (r % 12) + 5 + n,
+                f"report {r}: the vale circle released another statement, experts urge caution",
+                0.9,
+                urls=[f"https://site{n}.example/article/{r}"],
+            )
             if platform == "x":
                 for reader in readers[: 3 + r % 5]:
                     w.repost("x", reader, rep, pid, 24 * (r % 12) + 6 + n)
@@ -125,7 +166,7 @@ def test_reporting_is_not_endorsement_and_exempt_classes_stay_out_of_the_top() -
     ranking = rank_accounts(data)
     top = [_position(data, ranking, ("telegram" if r.startswith("channel") else "x"), r) for r in reporters]
     assert _position(data, ranking, "x", core) == 0
-    assert min(top) > len(fans)          # below the originator and its five supporters
+    assert min(top) > len(fans)  # below the originator and its five supporters
     index = data.accounts.index()
     for rep in reporters:
         i = index[("telegram" if rep.startswith("channel") else "x", rep)]
@@ -149,14 +190,42 @@ def test_on_a_chat_server_conversation_and_members_quotes_carry_closeness() -> N
     for r in range(10):
         w.post(platform, outlet, f"o{r}", 24 * r, f"announcement {r} of the vale voice for all members today")
         for k, m in enumerate(members):
-            w.post(platform, m, f"q{r}-{k}", 24 * r + 1 + k, f"sharing announcement {r} with room {k}", quote_of=f"o{r}")
+            w.post(
+                platform,
+                m,
+                f"q{r}-{k}",
+                24 * r + 1 + k,
+                f"sharing announcement {r} with room {k}",
+                quote_of=f"o{r}",
+            )
             edge(m, outlet, "quote", 24 * r + 1 + k)
-            other = members[(k + 1) % len(members)]   # members answer each other
-            w.post(platform, m, f"r{r}-{k}", 24 * r + 8 + k, f"agreed with you friend {r} {k}", reply_to=f"q{r}-{k}")
+            other = members[(k + 1) % len(members)]  # members answer each other
+            w.post(
+                platform,
+                m,
+                f"r{r}-{k}",
+                24 * r + 8 + k,
+                f"agreed with you friend {r} {k}",
+                reply_to=f"q{r}-{k}",
+            )
             edge(m, other, "reply", 24 * r + 8 + k)
-            w.post(platform, other, f"a{r}-{k}", 24 * r + 9 + k, f"thank you friend {r} {k}", reply_to=f"r{r}-{k}")
+            w.post(
+                platform,
+                other,
+                f"a{r}-{k}",
+                24 * r + 9 + k,
+                f"thank you friend {r} {k}",
+                reply_to=f"r{r}-{k}",
+            )
             edge(other, m, "reply", 24 * r + 9 + k)
-        w.post(platform, reporter, f"j{r}", 24 * r + 12, f"the vale voice posted announcement {r}", quote_of=f"o{r}")
+        w.post(
+            platform,
+            reporter,
+            f"j{r}",
+            24 * r + 12,
+            f"the vale voice posted announcement {r}",
+            quote_of=f"o{r}",
+        )
         edge(reporter, outlet, "quote", 24 * r + 12)
     data = w.data()
     ranking = rank_accounts(data)
@@ -176,13 +245,32 @@ def test_namesakes_on_two_platforms_are_not_one_actor_without_a_signal_beyond_na
     c = w.account("x", "3", "vale_herald", "Vale Herald")
     d = w.account("chat.example", "ddddddddddddddddd", "vale_herald", "Vale Herald")
     w.post("x", a, "a1", 1, "lovely weather by the lake this morning friends")
-    w.post("chat.example", b, "b1", 2, "release notes for the members are out now here",
-           urls=["https://vale-circle.example/release/1"])
+    w.post(
+        "chat.example",
+        b,
+        "b1",
+        2,
+        "release notes for the members are out now here",
+        urls=["https://vale-circle.example/release/1"],
+    )
     w.post("x", c, "c1", 3, "release one is out now", urls=["https://vale-circle.example/release/1"])
-    w.post("chat.example", d, "d1", 4, "release one for the members", urls=["https://vale-circle.example/release/2"])
-    for k in range(20):   # other accounts, linking elsewhere
-        w.post("x", w.account("x", f"9{k:02d}", f"walker{k}", f"Walker {k}"), f"w{k}", k, f"a walk {k}",
-               urls=[f"https://lake{k}.example/"])
+    w.post(
+        "chat.example",
+        d,
+        "d1",
+        4,
+        "release one for the members",
+        urls=["https://vale-circle.example/release/2"],
+    )
+    for k in range(20):  # other accounts, linking elsewhere
+        w.post(
+            "x",
+            w.account("x", f"9{k:02d}", f"walker{k}", f"Walker {k}"),
+            f"w{k}",
+            k,
+            f"a walk {k}",
+            urls=[f"https://lake{k}.example/"],
+        )
     data = w.data()
     ids = data.accounts.account_id
     first, second, _ = same_actor_pairs(data)
@@ -200,13 +288,17 @@ def test_on_a_platform_without_reposts_quotes_pass_content_on() -> None:
         w.seeds[("telegram", seed)] = "analyst"
         outlet = w.account(platform, "outlet", "vale_voice", "Vale Voice")
         members = [w.account(platform, f"member{k}", f"member{k}", f"Member {k}") for k in range(5)]
-        if platform == "x":   # reposting exists on X: someone else reposts
+        if platform == "x":  # reposting exists on X: someone else reposts
             w.repost("x", w.account("x", "fan", "fan", "Fan"), outlet, "o0", 5)
         for r in range(8):
-            w.post(platform, outlet, f"o{r}", 24 * r, f"announcement {r} of the vale voice for all members today")
+            w.post(
+                platform, outlet, f"o{r}", 24 * r, f"announcement {r} of the vale voice for all members today"
+            )
             for k, m in enumerate(members):
                 w.post(platform, m, f"q{r}-{k}", 24 * r + 1 + k, f"see this {r} {k}", quote_of=f"o{r}")
-                w.edges.append(EdgeRow(platform, m, platform, outlet, "quote", T0 + timedelta(hours=24 * r + 1 + k)))
+                w.edges.append(
+                    EdgeRow(platform, m, platform, outlet, "quote", T0 + timedelta(hours=24 * r + 1 + k))
+                )
         # the same actor: a shared link and an interaction join the outlet and the seed's channel
         w.post("telegram", seed, "s1", 1, "vale voice studio", urls=["https://vale-voice.example/a"])
         w.post(platform, outlet, "o-link", 2, "vale voice studio", urls=["https://vale-voice.example/a"])
@@ -229,15 +321,27 @@ def test_a_public_figure_with_one_flagged_post_in_many_ranks_below_the_community
     posters = [w.account("x", f"3{k:02d}", f"poster_{k}", f"Poster {k}") for k in range(3)]
     for k, p in enumerate(posters):
         for r in range(6):
-            pid = w.post("x", p, f"p{k}-{r}", 24 * r + 3, f"the vale circle release {r} from poster {k} pass it on",
-                         0.9)
+            pid = w.post(
+                "x",
+                p,
+                f"p{k}-{r}",
+                24 * r + 3,
+                f"the vale circle release {r} from poster {k} pass it on",
+                0.9,
+            )
             for j, fan in enumerate(fans[:3]):
                 w.repost("x", fan, p, pid, 24 * r + 4 + j)
     star = w.account("x", "900", "star", "Famous Star", None)
     public = [w.account("x", f"8{k:02d}", f"public_{k}", f"Public {k}") for k in range(20)]
     for r in range(40):
-        pid = w.post("x", star, f"s{r}", 6 * r + 2, f"my day number {r} on the tour with friends",
-                     0.5 if r == 7 else 0.0)
+        pid = w.post(
+            "x",
+            star,
+            f"s{r}",
+            6 * r + 2,
+            f"my day number {r} on the tour with friends",
+            0.5 if r == 7 else 0.0,
+        )
         for k in range(r % 5, 20, 5):
             w.repost("x", public[k], star, pid, 6 * r + 3)
         if r % 4 == 0:
@@ -246,8 +350,10 @@ def test_a_public_figure_with_one_flagged_post_in_many_ranks_below_the_community
     data = w.data()
     ranking = rank_accounts(data)
     s = _position(data, ranking, "x", star)
-    assert all(_position(data, ranking, "x", p) < s for p in posters), \
-        (s, [_position(data, ranking, "x", p) for p in posters])
+    assert all(_position(data, ranking, "x", p) < s for p in posters), (
+        s,
+        [_position(data, ranking, "x", p) for p in posters],
+    )
 
 
 def test_accounts_that_write_reports_about_the_organisation_are_not_its_voices() -> None:
@@ -262,11 +368,31 @@ def test_accounts_that_write_reports_about_the_organisation_are_not_its_voices()
     for r in range(10):
         w.post("telegram", src, f"ch{r}", 24 * r, f"release {r} of the vale circle is out, pass it on", 0.9)
         for k, who in enumerate((cheer, watch)):
-            w.post("telegram", who, f"{who}-fw{r}", 24 * r + 1 + k, f"release {r} of the vale circle is out, pass it on",
-                   0.9, forward_from=src)
-        w.post("telegram", cheer, f"{cheer}-own{r}", 24 * r + 2, f"glory to the vale circle, release {r} is the best", 0.5)
-        w.post("telegram", watch, f"{watch}-own{r}", 24 * r + 3,
-               f"Analysis: the vale circle's release {r} is propaganda, according to researchers", 0.5)
+            w.post(
+                "telegram",
+                who,
+                f"{who}-fw{r}",
+                24 * r + 1 + k,
+                f"release {r} of the vale circle is out, pass it on",
+                0.9,
+                forward_from=src,
+            )
+        w.post(
+            "telegram",
+            cheer,
+            f"{cheer}-own{r}",
+            24 * r + 2,
+            f"glory to the vale circle, release {r} is the best",
+            0.5,
+        )
+        w.post(
+            "telegram",
+            watch,
+            f"{watch}-own{r}",
+            24 * r + 3,
+            f"Analysis: the vale circle's release {r} is propaganda, according to researchers",
+            0.5,
+        )
     data = w.data()
     ranking = rank_accounts(data)
     index = data.accounts.index()
@@ -282,6 +408,7 @@ def test_accounts_that_write_reports_about_the_organisation_are_not_its_voices()
 
 def test_reporting_framing_vocabulary() -> None:
     from openiru.graph.stance import reporting_framing
+
     assert reporting_framing("Fact check: the statement is misleading")
     assert reporting_framing("تقرير: الجماعة نشرت بيانا جديدا")
     assert reporting_framing("Laut Recherche der Redaktion")
@@ -306,13 +433,26 @@ def test_on_a_chat_server_members_who_only_quote_others_rank_as_amplifiers_below
         w.edges.append(EdgeRow(platform, who, platform, target, "quote", T0 + timedelta(hours=hours)))
 
     for r in range(10):
-        w.post(platform, outlet, f"o{r}", 24 * r, f"announcement {r} of the vale voice for all members today", 0.9)
+        w.post(
+            platform,
+            outlet,
+            f"o{r}",
+            24 * r,
+            f"announcement {r} of the vale voice for all members today",
+            0.9,
+        )
         w.post(platform, writer, f"w{r}", 24 * r + 2, f"my own note {r} about the vale voice and its members")
         w.edges.append(EdgeRow(platform, writer, platform, outlet, "reply", T0 + timedelta(hours=24 * r + 2)))
         w.edges.append(EdgeRow(platform, outlet, platform, writer, "reply", T0 + timedelta(hours=24 * r + 3)))
         for k, q in enumerate(quoters):
-            w.post(platform, q, f"c{r}-{k}", 24 * r + 4 + k, f"announcement {r} of the vale voice for all members today",
-                   0.9)
+            w.post(
+                platform,
+                q,
+                f"c{r}-{k}",
+                24 * r + 4 + k,
+                f"announcement {r} of the vale voice for all members today",
+                0.9,
+            )
             if k < 2:
                 quote(q, writer, f"w{r}", 24 * r + 5 + k)
             for j in range(3):

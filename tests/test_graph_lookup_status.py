@@ -35,8 +35,9 @@ def _user(uid: str, handle: str, name: str = "Harbor Light") -> dict[str, Any]:
     return {"id": uid, "username": handle, "name": name, "created_at": created}
 
 
-def _lookup(users: list[dict[str, Any]], at: datetime | None,
-            errors: tuple[dict[str, Any], ...] = ()) -> dict[str, Any]:
+def _lookup(
+    users: list[dict[str, Any]], at: datetime | None, errors: tuple[dict[str, Any], ...] = ()
+) -> dict[str, Any]:
     page: dict[str, Any] = {"data": users, "__twarc": {"url": "https://api.twitter.com/2/users?ids=1"}}
     if errors:
         page["errors"] = list(errors)
@@ -46,8 +47,14 @@ def _lookup(users: list[dict[str, Any]], at: datetime | None,
 
 
 def _suspended(uid: str) -> dict[str, Any]:
-    return {"value": uid, "detail": f"User has been suspended: [{uid}].", "title": "Forbidden",
-            "resource_type": "user", "parameter": "ids", "resource_id": uid}
+    return {
+        "value": uid,
+        "detail": f"User has been suspended: [{uid}].",
+        "title": "Forbidden",
+        "resource_type": "user",
+        "parameter": "ids",
+        "resource_id": uid,
+    }
 
 
 def _write(path: Path, pages: list[dict[str, Any]]) -> Path:
@@ -61,24 +68,36 @@ def _accounts(path: Path) -> dict[str, Account]:
 
 def test_a_look_up_page_records_the_accounts_it_returns_as_active_then(tmp_path: Path) -> None:
     at = T0 + timedelta(days=40)
-    search = {"data": [{"id": "9001", "author_id": OLD, "text": "hello", "created_at": "2026-03-02T03:00:00.000Z"}],
-              "includes": {"users": [_user(OLD, "harbor_light")]}, "__twarc": {"retrieved_at": at.isoformat()}}
-    path = _write(tmp_path / "x.jsonl", [search, _lookup([_user(OLD, "harbor_light")], at, (_suspended(NEW),))])
+    search = {
+        "data": [{"id": "9001", "author_id": OLD, "text": "hello", "created_at": "2026-03-02T03:00:00.000Z"}],
+        "includes": {"users": [_user(OLD, "harbor_light")]},
+        "__twarc": {"retrieved_at": at.isoformat()},
+    }
+    path = _write(
+        tmp_path / "x.jsonl", [search, _lookup([_user(OLD, "harbor_light")], at, (_suspended(NEW),))]
+    )
     records = [r for r in TwitterV2Source(path).records() if isinstance(r, Account)]
     # the search page's author says nothing of its status; the look-up's identical object does
     assert [(r.status, r.status_changed_at) for r in records if r.key.account_id == OLD] == [
-        (AccountStatus.UNKNOWN, None), (AccountStatus.ACTIVE, at)]
+        (AccountStatus.UNKNOWN, None),
+        (AccountStatus.ACTIVE, at),
+    ]
     assert [r.handle for r in records if r.key.account_id == OLD] == ["harbor_light", "harbor_light"]
     assert _accounts(path)[NEW].status == AccountStatus.SUSPENDED
     undated = _write(tmp_path / "u.jsonl", [_lookup([_user(OLD, "harbor_light")], None)])
     assert _accounts(undated)[OLD].status == AccountStatus.UNKNOWN  # no time: nothing to say
 
 
-def test_a_later_removal_wins_and_an_older_look_up_never_overwrites_one(engine: sa.Engine, tmp_path: Path) -> None:
+def test_a_later_removal_wins_and_an_older_look_up_never_overwrites_one(
+    engine: sa.Engine, tmp_path: Path
+) -> None:
     def stored() -> tuple[str, datetime | None]:
         with engine.connect() as conn:
-            row = conn.execute(sa.select(schema.accounts.c.status, schema.accounts.c.status_changed_at)
-                               .where(schema.accounts.c.account_id == OLD)).one()
+            row = conn.execute(
+                sa.select(schema.accounts.c.status, schema.accounts.c.status_changed_at).where(
+                    schema.accounts.c.account_id == OLD
+                )
+            ).one()
         when = row.status_changed_at
         return row.status, when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
 
@@ -89,13 +108,18 @@ def test_a_later_removal_wins_and_an_older_look_up_never_overwrites_one(engine: 
     early, late = T0 + timedelta(days=5), T0 + timedelta(days=9)
     load("a.jsonl", early, True)
     assert stored() == ("active", early)
-    load("b.jsonl", late, False)  # removal seen after: wins (its time unknown: the look-up says that, not when)
+    load(
+        "b.jsonl", late, False
+    )  # removal seen after: wins (its time unknown: the look-up says that, not when)
     assert stored() == ("suspended", None)
     load("c.jsonl", late + timedelta(days=1), True)  # removal of unknown time: stays
     assert stored() == ("suspended", None)
     with engine.begin() as conn:  # a removal known to have happened at `late`
-        conn.execute(sa.update(schema.accounts).where(schema.accounts.c.account_id == OLD)
-                     .values(status_changed_at=late))
+        conn.execute(
+            sa.update(schema.accounts)
+            .where(schema.accounts.c.account_id == OLD)
+            .values(status_changed_at=late)
+        )
     load("d.jsonl", early, True)  # an older look-up never overwrites it
     assert stored() == ("suspended", late)
     load("e.jsonl", late + timedelta(days=2), True)  # alive after it: reinstated
@@ -108,9 +132,13 @@ def test_the_in_batch_merge_follows_the_same_rule() -> None:
     key = AccountKey("x", OLD)
     early, late = T0, T0 + timedelta(days=3)
 
-    def merged(old: tuple[AccountStatus, datetime | None], new: tuple[AccountStatus, datetime | None]) -> tuple:
-        m = merge_account(Account(key, status=old[0], status_changed_at=old[1]),
-                          Account(key, status=new[0], status_changed_at=new[1]))
+    def merged(
+        old: tuple[AccountStatus, datetime | None], new: tuple[AccountStatus, datetime | None]
+    ) -> tuple:
+        m = merge_account(
+            Account(key, status=old[0], status_changed_at=old[1]),
+            Account(key, status=new[0], status_changed_at=new[1]),
+        )
         return m.status, m.status_changed_at
 
     gone, alive = AccountStatus.DELETED, AccountStatus.ACTIVE
@@ -128,35 +156,62 @@ def _activity(uid: str, days: range) -> list[dict[str, Any]]:
     for d in days:
         t = T0 + timedelta(days=d, hours=3)
         tid = f"{uid[-3:]}{d:03d}"
-        tweets: list[dict[str, Any]] = [{"id": tid, "author_id": uid, "text": f"entry {uid} day {d}",
-                   "created_at": t.isoformat().replace("+00:00", "Z")}]
+        tweets: list[dict[str, Any]] = [
+            {
+                "id": tid,
+                "author_id": uid,
+                "text": f"entry {uid} day {d}",
+                "created_at": t.isoformat().replace("+00:00", "Z"),
+            }
+        ]
         for k, fan in enumerate(FANS):
-            tweets.append({"id": f"{tid}{k}", "author_id": fan, "text": f"@{uid} yes",
-                           "created_at": (t + timedelta(minutes=5)).isoformat().replace("+00:00", "Z"),
-                           "in_reply_to_user_id": uid, "referenced_tweets": [{"type": "replied_to", "id": tid}]})
-        pages.append({"data": tweets, "includes": {"users": [_user(OLD, "harbor_light"),
-                                                             _user(NEW, "harbor_light_2")]
-                                                   + [_user(f, f"fan{f[-1]}", "Fan") for f in FANS]},
-                      "__twarc": {"retrieved_at": (T0 + timedelta(days=45)).isoformat()}})
+            tweets.append(
+                {
+                    "id": f"{tid}{k}",
+                    "author_id": fan,
+                    "text": f"@{uid} yes",
+                    "created_at": (t + timedelta(minutes=5)).isoformat().replace("+00:00", "Z"),
+                    "in_reply_to_user_id": uid,
+                    "referenced_tweets": [{"type": "replied_to", "id": tid}],
+                }
+            )
+        pages.append(
+            {
+                "data": tweets,
+                "includes": {
+                    "users": [_user(OLD, "harbor_light"), _user(NEW, "harbor_light_2")]
+                    + [_user(f, f"fan{f[-1]}", "Fan") for f in FANS]
+                },
+                "__twarc": {"retrieved_at": (T0 + timedelta(days=45)).isoformat()},
+            }
+        )
     return pages
 
 
 def test_a_predecessor_the_look_up_returned_after_the_successor_began_is_not_re_created(
-        engine: sa.Engine, tmp_path: Path) -> None:
+    engine: sa.Engine, tmp_path: Path
+) -> None:
     search = _write(tmp_path / "search.jsonl", _activity(OLD, range(0, 21)) + _activity(NEW, range(21, 40)))
     ingest_source(engine, TwitterV2Source(search), after_batch=())
 
     def recreated() -> set[tuple[str, str]]:
         links = graph_service.resurgence(engine, load_graph(engine, with_detection=False))
-        return {(x["account_id"], x["predecessor_account_id"]) for x in links
-                if x["evidence"]["link"] == "recreated"}
+        return {
+            (x["account_id"], x["predecessor_account_id"])
+            for x in links
+            if x["evidence"]["link"] == "recreated"
+        }
 
     assert recreated() == {(NEW, OLD)}  # nothing known of the old account's status: it went silent
     looked_up = T0 + timedelta(days=45)
-    lookup = _write(tmp_path / "users.jsonl", [_lookup([_user(OLD, "harbor_light"), _user(NEW, "harbor_light_2")],
-                                                      looked_up)])
+    lookup = _write(
+        tmp_path / "users.jsonl",
+        [_lookup([_user(OLD, "harbor_light"), _user(NEW, "harbor_light_2")], looked_up)],
+    )
     ingest_source(engine, TwitterV2Source(lookup), after_batch=())
     assert recreated() == set()  # alive at the end of collection, after the new one began: two accounts
-    removal = _write(tmp_path / "later.jsonl", [_lookup([], looked_up + timedelta(days=1), (_suspended(OLD),))])
+    removal = _write(
+        tmp_path / "later.jsonl", [_lookup([], looked_up + timedelta(days=1), (_suspended(OLD),))]
+    )
     ingest_source(engine, TwitterV2Source(removal), after_batch=())
     assert recreated() == {(NEW, OLD)}  # suspended since: a later removal wins

@@ -12,7 +12,7 @@ from openiru.graph.neardup import BANDS, MAX_BUCKET_CLUSTERS, NEAR_TEXT_JACCARD,
 
 def _shingles(words: list[str]) -> set[tuple[str, ...]]:
     """Words and pairs of neighbouring words (graph/neardup.py's shingles)."""
-    return {(w,) for w in words} | {tuple(words[i:i + 2]) for i in range(len(words) - 1)}
+    return {(w,) for w in words} | {tuple(words[i : i + 2]) for i in range(len(words) - 1)}
 
 
 def _jaccard(a: list[str], b: list[str]) -> float:
@@ -55,7 +55,8 @@ def test_clusters_follow_the_jaccard_threshold() -> None:
             if not similar:
                 # never joined directly; a chain through a third text would need it to be similar to both
                 assert not together or any(
-                    _jaccard(posts[i], posts[k]) >= NEAR_TEXT_JACCARD for k in ids if k not in (i, j))
+                    _jaccard(posts[i], posts[k]) >= NEAR_TEXT_JACCARD for k in ids if k not in (i, j)
+                )
     # every planted family of four (copies and one-word edits) lands in one cluster
     for family in range(30):
         members = {clusters[family * 4 + v] for v in range(4)}
@@ -73,7 +74,9 @@ def test_empty_and_identical_texts() -> None:
 
 # --- templated boilerplate: one LSH bucket holding thousands of texts stays linear ---------------
 
-_TEMPLATE = "this is a neutral placeholder notice from the fictional example service about item number".split()
+_TEMPLATE = (
+    "this is a neutral placeholder notice from the fictional example service about item number".split()
+)
 
 
 def _templated(n: int, start: int = 0) -> dict[int, list[str]]:
@@ -103,7 +106,7 @@ def test_huge_template_bucket_stays_linear(monkeypatch: pytest.MonkeyPatch) -> N
     for n in (2000, 4000):
         calls[0] = 0
         clusters = near_duplicate_clusters(_templated(n))
-        assert all(clusters[k] == k for k in range(n))   # boilerplate is not merged
+        assert all(clusters[k] == k for k in range(n))  # boilerplate is not merged
         confirmations.append(calls[0])
         # at most MAX_BUCKET_CLUSTERS confirmations per text and band
         assert calls[0] <= BANDS * MAX_BUCKET_CLUSTERS * n
@@ -119,7 +122,7 @@ def test_campaign_inside_boilerplate_still_clusters() -> None:
     vocab = [f"w{i}" for i in range(5000)]
     base = [rng.choice(vocab) for _ in range(40)]
     campaign = list(range(10_000, 10_100))
-    for k in campaign:   # near-identical copies (one word changed at the end), after the boilerplate
+    for k in campaign:  # near-identical copies (one word changed at the end), after the boilerplate
         posts[k] = [*base[:-1], rng.choice(vocab)]
     clusters = near_duplicate_clusters(posts)
     assert len({clusters[k] for k in campaign}) == 1
@@ -130,10 +133,10 @@ def test_full_bucket_still_joins_a_burst_of_copies() -> None:
     """Past MAX_BUCKET_CLUSTERS unrelated texts a bucket keeps the most recent clusters: a burst of
     copies arriving later still joins its own cluster, at a bounded cost per text."""
     n_boiler = 3 * MAX_BUCKET_CLUSTERS
-    sets = {i: {10 * i + j for j in range(10)} for i in range(n_boiler)}   # disjoint: never similar
+    sets = {i: {10 * i + j for j in range(10)} for i in range(n_boiler)}  # disjoint: never similar
     burst = list(range(n_boiler, n_boiler + 5))
     for k, i in enumerate(burst):
-        sets[i] = set(range(-20, 0)) | {-100 - k}   # Jaccard 20/22 with each other
+        sets[i] = set(range(-20, 0)) | {-100 - k}  # Jaccard 20/22 with each other
     parent = list(range(n_boiler + len(burst)))
 
     def find(x: int) -> int:

@@ -26,8 +26,9 @@ def _activity(aid: str, days: range, audience: list[str], platform: str = "teleg
     return posts, edges
 
 
-def _links(accounts: list[AccountRow], spans: dict[str, range], audience: list[str],
-           platform: str = "telegram") -> set[tuple[str, str]]:
+def _links(
+    accounts: list[AccountRow], spans: dict[str, range], audience: list[str], platform: str = "telegram"
+) -> set[tuple[str, str]]:
     posts, edges = [], []
     for aid, days in spans.items():
         p, e = _activity(aid, days, audience, platform)
@@ -43,17 +44,32 @@ def test_platform_ids_are_not_handles() -> None:
     assert real_name("user1001", "user1001") is None and real_name("north@social.example") == "north"
     assert real_name("orchard_voice_2") == "orchard_voice_2"
     # two members of one group whose only "names" are their ids: consecutive numbers, not one person
-    accounts = [AccountRow("telegram", "user1001", "user1001", status="suspended",
-                           status_changed_at=T0 + timedelta(days=10, hours=4)),
-                AccountRow("telegram", "user1002", "user1002")]
+    accounts = [
+        AccountRow(
+            "telegram",
+            "user1001",
+            "user1001",
+            status="suspended",
+            status_changed_at=T0 + timedelta(days=10, hours=4),
+        ),
+        AccountRow("telegram", "user1002", "user1002"),
+    ]
     links = _links(accounts, {"user1001": range(0, 10), "user1002": range(11, 30)}, ["user5", "user6"])
     assert links == set()
 
 
 def test_overlapping_activity_is_evidence_against_recreation() -> None:
-    accounts = [AccountRow("x", "1", "harbor_light", "Harbor Light", status="suspended",
-                           status_changed_at=T0 + timedelta(days=20, hours=4)),
-                AccountRow("x", "2", "harbor_light_2", "Harbor Light")]
+    accounts = [
+        AccountRow(
+            "x",
+            "1",
+            "harbor_light",
+            "Harbor Light",
+            status="suspended",
+            status_changed_at=T0 + timedelta(days=20, hours=4),
+        ),
+        AccountRow("x", "2", "harbor_light_2", "Harbor Light"),
+    ]
     # the "successor" posted for two days while the "predecessor" still posted
     overlapping = _links(accounts, {"1": range(0, 21), "2": range(19, 40)}, ["7", "8"], "x")
     assert overlapping == set()
@@ -63,9 +79,17 @@ def test_overlapping_activity_is_evidence_against_recreation() -> None:
 
 def test_removal_weighs_for_recreation_and_the_score_is_a_probability() -> None:
     def link(status: str):
-        accounts = [AccountRow("x", "1", "lantern_post", "Lantern Post", status=status,
-                               status_changed_at=T0 + timedelta(days=10, hours=4) if status != "active" else None),
-                    AccountRow("x", "2", "lantern_post_2", "Lantern Post")]
+        accounts = [
+            AccountRow(
+                "x",
+                "1",
+                "lantern_post",
+                "Lantern Post",
+                status=status,
+                status_changed_at=T0 + timedelta(days=10, hours=4) if status != "active" else None,
+            ),
+            AccountRow("x", "2", "lantern_post_2", "Lantern Post"),
+        ]
         posts, edges = [], []
         for aid, days in {"1": range(0, 10), "2": range(11, 25), "3": range(0, 60)}.items():
             p, e = _activity(aid, days, ["7", "8"], "x")
@@ -74,33 +98,47 @@ def test_removal_weighs_for_recreation_and_the_score_is_a_probability() -> None:
         data = assemble(accounts, posts, edges)
         return [lk for lk in find_links(data, min_score=0.0) if lk.link == "recreated"]
 
-    suspended, silent = link("suspended"), link("active")   # "active" but silent for 40 days
+    suspended, silent = link("suspended"), link("active")  # "active" but silent for 40 days
     assert len(suspended) == len(silent) == 1
     assert DEFAULT_MIN_SCORE <= silent[0].score < suspended[0].score < 1.0
     ratios = suspended[0].evidence["log_likelihood_ratios"]
-    assert ratios["predecessor_removed"] > 0 and ratios["handle"] > 0 and "predecessor_removed" not in \
-        silent[0].evidence["log_likelihood_ratios"]
+    assert (
+        ratios["predecessor_removed"] > 0
+        and ratios["handle"] > 0
+        and "predecessor_removed" not in silent[0].evidence["log_likelihood_ratios"]
+    )
 
 
 def test_handle_edits_by_character_substitution_are_recognised() -> None:
-    assert handle_similarity("north_wind", "n0rth_w1nd") >= 0.9      # leetspeak digits for letters
-    assert handle_similarity("north_wind", "nroth_wind") >= 0.9      # swapped letters
-    assert handle_similarity("north_wind", "noth_wind") >= 0.9       # dropped letter
-    assert handle_similarity("north_wind", "north_wind_88") >= 0.9   # suffix digits
+    assert handle_similarity("north_wind", "n0rth_w1nd") >= 0.9  # leetspeak digits for letters
+    assert handle_similarity("north_wind", "nroth_wind") >= 0.9  # swapped letters
+    assert handle_similarity("north_wind", "noth_wind") >= 0.9  # dropped letter
+    assert handle_similarity("north_wind", "north_wind_88") >= 0.9  # suffix digits
     assert handle_similarity("north_wind", "south_mill") < 0.7
     # a new display name, the same avatar: swapped letters in the handle still give the operator away
-    accounts = [AccountRow("x", "1", "quietharbour", "Quiet Harbour", status="suspended", avatar_pdq=AVATAR,
-                           status_changed_at=T0 + timedelta(days=10, hours=4)),
-                AccountRow("x", "2", "queitharbour", "QH relay", avatar_pdq=AVATAR),
-                AccountRow("x", "3", "quietharvest", "Quiet Harvest")]
+    accounts = [
+        AccountRow(
+            "x",
+            "1",
+            "quietharbour",
+            "Quiet Harbour",
+            status="suspended",
+            avatar_pdq=AVATAR,
+            status_changed_at=T0 + timedelta(days=10, hours=4),
+        ),
+        AccountRow("x", "2", "queitharbour", "QH relay", avatar_pdq=AVATAR),
+        AccountRow("x", "3", "quietharvest", "Quiet Harvest"),
+    ]
     links = _links(accounts, {"1": range(0, 10), "2": range(11, 30), "3": range(12, 30)}, ["7"], "x")
     assert links == {("2", "1")}
 
 
 def test_channels_known_only_by_title_link_by_title() -> None:
-    accounts = [AccountRow("telegram", "channel501", None, "Anvil Relay 6"),
-                AccountRow("telegram", "channel502", None, "Anvil Relay 6 backup"),
-                AccountRow("telegram", "channel503", None, "Copper Bridge")]
+    accounts = [
+        AccountRow("telegram", "channel501", None, "Anvil Relay 6"),
+        AccountRow("telegram", "channel502", None, "Anvil Relay 6 backup"),
+        AccountRow("telegram", "channel503", None, "Copper Bridge"),
+    ]
     spans = {"channel501": range(0, 10), "channel502": range(12, 40), "channel503": range(0, 40)}
     assert _links(accounts, spans, ["user7", "user8"]) == {("channel502", "channel501")}
 
@@ -108,8 +146,10 @@ def test_channels_known_only_by_title_link_by_title() -> None:
 def test_a_regular_poster_quiet_for_a_week_has_stopped() -> None:
     """No status from the platform, data ending ten days after the last post: an account that posted
     every day has stopped (silence judged by its own rhythm), one posting every eight days has not."""
-    accounts = [AccountRow("telegram", "user41", None, "Amira Quist"),
-                AccountRow("telegram", "user42", None, "Amira Quist2")]
+    accounts = [
+        AccountRow("telegram", "user41", None, "Amira Quist"),
+        AccountRow("telegram", "user42", None, "Amira Quist2"),
+    ]
     daily = _links(accounts, {"user41": range(0, 20), "user42": range(21, 30)}, ["user7", "user8"])
     assert daily == {("user42", "user41")}
     sparse = _links(accounts, {"user41": range(0, 20, 8), "user42": range(21, 30)}, ["user7", "user8"])
@@ -118,9 +158,18 @@ def test_a_regular_poster_quiet_for_a_week_has_stopped() -> None:
 
 def test_a_distinctive_bio_identifies_a_renamed_account_and_a_stock_bio_does_not() -> None:
     def linked(bio: str, others: int) -> set[tuple[str, str]]:
-        accounts = [AccountRow("x", "1", "mira_kes", "Mira Novak", bio, status="suspended",
-                               status_changed_at=T0 + timedelta(days=10, hours=4)),
-                    AccountRow("x", "2", "jonascosta34", "Jonas Costa", bio)]
+        accounts = [
+            AccountRow(
+                "x",
+                "1",
+                "mira_kes",
+                "Mira Novak",
+                bio,
+                status="suspended",
+                status_changed_at=T0 + timedelta(days=10, hours=4),
+            ),
+            AccountRow("x", "2", "jonascosta34", "Jonas Costa", bio),
+        ]
         accounts += [AccountRow("x", f"5{k}", f"member{k}", f"Member {k}", bio) for k in range(others)]
         return _links(accounts, {"1": range(0, 10), "2": range(11, 30)}, ["7", "8"], "x")
 
@@ -129,9 +178,15 @@ def test_a_distinctive_bio_identifies_a_renamed_account_and_a_stock_bio_does_not
 
 
 def test_a_silent_account_replaced_without_shared_audience_or_content_is_a_switch_not_evasion() -> None:
-    accounts = [AccountRow("x", "1", "nadia_ilves", "Nadia Ilves"), AccountRow("x", "2", "nadiailves_", "Nadia Ilves")]
-    posts = [PostRow("x", f"{aid}-{d}", aid, T0 + timedelta(days=d, hours=2), f"garden diary {aid} day {d} notes")
-             for aid, days in (("1", range(0, 20)), ("2", range(21, 40))) for d in days]
+    accounts = [
+        AccountRow("x", "1", "nadia_ilves", "Nadia Ilves"),
+        AccountRow("x", "2", "nadiailves_", "Nadia Ilves"),
+    ]
+    posts = [
+        PostRow("x", f"{aid}-{d}", aid, T0 + timedelta(days=d, hours=2), f"garden diary {aid} day {d} notes")
+        for aid, days in (("1", range(0, 20)), ("2", range(21, 40)))
+        for d in days
+    ]
     assert find_links(assemble(accounts, posts, [])) == []
     accounts[0].status, accounts[0].status_changed_at = "suspended", T0 + timedelta(days=19, hours=5)
     assert [lk.link for lk in find_links(assemble(accounts, posts, []))] == ["recreated"]
@@ -140,12 +195,17 @@ def test_a_silent_account_replaced_without_shared_audience_or_content_is_a_switc
 def test_a_silent_account_whose_successor_keeps_only_a_few_contacts_is_a_switch_not_evasion() -> None:
     """Never removed: the new account under a similar name is linked only when the predecessor's
     audience follows it (a community following its member), not when one contact in nine does."""
+
     def linked(shared: int) -> set[tuple[str, str]]:
-        accounts = [AccountRow("x", "1", "dana_lun", "Dana Lun"), AccountRow("x", "2", "dana_lun2", "Dana Lun")]
+        accounts = [
+            AccountRow("x", "1", "dana_lun", "Dana Lun"),
+            AccountRow("x", "2", "dana_lun2", "Dana Lun"),
+        ]
         posts, edges = [], []
-        for aid, days, audience in (("1", range(0, 20), [f"a{k}" for k in range(9)]),
-                                    ("2", range(21, 40), [f"a{k}" for k in range(shared)]
-                                     + [f"b{k}" for k in range(9 - shared)])):
+        for aid, days, audience in (
+            ("1", range(0, 20), [f"a{k}" for k in range(9)]),
+            ("2", range(21, 40), [f"a{k}" for k in range(shared)] + [f"b{k}" for k in range(9 - shared)]),
+        ):
             p, e = _activity(aid, days, audience, "x")
             posts += p
             edges += e
@@ -153,16 +213,27 @@ def test_a_silent_account_whose_successor_keeps_only_a_few_contacts_is_a_switch_
         ids = data.accounts.account_id
         return {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data) if lk.link == "recreated"}
 
-    assert linked(1) == set()            # audience Jaccard 1/17: a person's new account
-    assert linked(8) == {("2", "1")}     # the predecessor's audience moved with it
+    assert linked(1) == set()  # audience Jaccard 1/17: a person's new account
+    assert linked(8) == {("2", "1")}  # the predecessor's audience moved with it
 
 
 def test_the_same_avatar_file_identifies_a_renamed_account_unless_it_is_a_default_picture() -> None:
     def linked(avatar: str, others: int) -> set[tuple[str, str]]:
-        accounts = [AccountRow("x", "1", "wimsel", "Wim Haddad", status="suspended",
-                               status_changed_at=T0 + timedelta(days=10, hours=4), avatar_key=avatar),
-                    AccountRow("x", "2", "miramur", "Mira Brandt", avatar_key=avatar)]
-        accounts += [AccountRow("x", f"5{k}", f"member{k}", f"Member {k}", avatar_key=avatar) for k in range(others)]
+        accounts = [
+            AccountRow(
+                "x",
+                "1",
+                "wimsel",
+                "Wim Haddad",
+                status="suspended",
+                status_changed_at=T0 + timedelta(days=10, hours=4),
+                avatar_key=avatar,
+            ),
+            AccountRow("x", "2", "miramur", "Mira Brandt", avatar_key=avatar),
+        ]
+        accounts += [
+            AccountRow("x", f"5{k}", f"member{k}", f"Member {k}", avatar_key=avatar) for k in range(others)
+        ]
         return _links(accounts, {"1": range(0, 10), "2": range(11, 30)}, ["7", "8"], "x")
 
     assert linked("sha256:" + "3c" * 32, 0) == {("2", "1")}
@@ -173,11 +244,21 @@ def test_the_same_avatar_file_identifies_a_renamed_account_unless_it_is_a_defaul
 def test_a_predecessor_the_platform_shows_alive_after_the_successor_began_is_not_re_created() -> None:
     """A users look-up made after the new account appeared returned the old one as active: both were
     alive at once, whatever the posts show; a removal seen when it stopped links them."""
+
     def linked(status: str) -> set[tuple[str, str]]:
         seen = T0 + timedelta(days=40) if status == "active" else T0 + timedelta(days=10, hours=4)
-        accounts = [AccountRow("x", "1", "vera_moreau", "Vera Moreau", status=status,
-                               status_changed_at=seen, avatar_key="sha256:" + "3c" * 32),
-                    AccountRow("x", "2", "vera_moreau_", "Vera Moreau", avatar_key="sha256:" + "3c" * 32)]
+        accounts = [
+            AccountRow(
+                "x",
+                "1",
+                "vera_moreau",
+                "Vera Moreau",
+                status=status,
+                status_changed_at=seen,
+                avatar_key="sha256:" + "3c" * 32,
+            ),
+            AccountRow("x", "2", "vera_moreau_", "Vera Moreau", avatar_key="sha256:" + "3c" * 32),
+        ]
         return _links(accounts, {"1": range(0, 10), "2": range(11, 30)}, ["7", "8", "9"], "x")
 
     assert linked("active") == set()
@@ -188,25 +269,40 @@ def test_the_same_title_weighs_no_more_than_the_same_skeleton() -> None:
     """A title is not unique as a handle is: a namesake holding exactly the predecessor's title
     does not outweigh a successor with the title edited (leet digits) that carries the predecessor's
     texts over; with handles the same handle still weighs more than the same skeleton."""
-    same = Observation(handle=1.0, display_name=None, bio=None, avatar_distance=None, audience=0.5,
-                       audience_size=6, content=0.0, removed=False, gap=86400.0, overlap=0.0,
-                       created_before_stop=None)
+    same = Observation(
+        handle=1.0,
+        display_name=None,
+        bio=None,
+        avatar_distance=None,
+        audience=0.5,
+        audience_size=6,
+        content=0.0,
+        removed=False,
+        gap=86400.0,
+        overlap=0.0,
+        created_before_stop=None,
+    )
     assert log_likelihood_ratios(same)["handle"] == 5.0
     assert log_likelihood_ratios(replace(same, title_only=True))["handle"] == 4.0
-    accounts = [AccountRow("telegram", "user100", None, "Petra Haddad"),
-                AccountRow("telegram", "user200", None, "Petra Haddad"),
-                AccountRow("telegram", "user300", None, "P3tra H4ddad")]
+    accounts = [
+        AccountRow("telegram", "user100", None, "Petra Haddad"),
+        AccountRow("telegram", "user200", None, "Petra Haddad"),
+        AccountRow("telegram", "user300", None, "P3tra H4ddad"),
+    ]
     audience = [f"user{k}" for k in range(1, 7)]
     posts, edges = _activity("user100", range(0, 11), audience)
     for aid, days in (("user200", range(12, 40, 27)), ("user300", range(13, 40))):
         p, e = _activity(aid, days, audience[:3] if aid == "user200" else audience)
         posts += p
         edges += e
-    texts = [" ".join(f"note{d}word{k}" for k in range(8)) for d in range(10)]   # ten distinct texts
-    posts += [PostRow("telegram", f"user100/text{d}", "user100", T0 + timedelta(days=d, hours=9), texts[d])
-              for d in range(10)]
+    texts = [" ".join(f"note{d}word{k}" for k in range(8)) for d in range(10)]  # ten distinct texts
+    posts += [
+        PostRow("telegram", f"user100/text{d}", "user100", T0 + timedelta(days=d, hours=9), texts[d])
+        for d in range(10)
+    ]
     posts.append(PostRow("telegram", "user300/copy", "user300", T0 + timedelta(days=14, hours=9), texts[0]))
     data = assemble(accounts, posts, edges)
     ids = data.accounts.account_id
-    assert {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data)
-            if lk.link == "recreated"} == {("user300", "user100")}
+    assert {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data) if lk.link == "recreated"} == {
+        ("user300", "user100")
+    }

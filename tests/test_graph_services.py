@@ -26,12 +26,30 @@ def _records() -> list[Record]:
         Account(a, handle="lamp_post", display_name="Lamp Post", created_at=T0 - timedelta(days=3)),
         Account(b, handle="reader"),
         Account(c, display_name="Lamp Post"),
-        Post(PostKey("x", "1"), a, T0, text="placeholder bulletin number one for the test here",
-             urls=["https://www.files.example/a?utm_source=x"], hashtags=["one", "two"], media=[image]),
-        Post(PostKey("x", "2"), b, T0 + timedelta(minutes=1), text="RT", repost_of=PostKey("x", "1"),
-             mentions=[Mention(account_id="10")]),
-        Post(PostKey("telegram", "30/1"), c, T0 + timedelta(minutes=2),
-             text="placeholder bulletin number one for the test here", media=[image]),
+        Post(
+            PostKey("x", "1"),
+            a,
+            T0,
+            text="placeholder bulletin number one for the test here",
+            urls=["https://www.files.example/a?utm_source=x"],
+            hashtags=["one", "two"],
+            media=[image],
+        ),
+        Post(
+            PostKey("x", "2"),
+            b,
+            T0 + timedelta(minutes=1),
+            text="RT",
+            repost_of=PostKey("x", "1"),
+            mentions=[Mention(account_id="10")],
+        ),
+        Post(
+            PostKey("telegram", "30/1"),
+            c,
+            T0 + timedelta(minutes=2),
+            text="placeholder bulletin number one for the test here",
+            media=[image],
+        ),
     ]
 
 
@@ -41,11 +59,14 @@ def test_load_graph_reads_every_table(engine: sa.Engine) -> None:
     index = data.accounts.index()
     assert data.n == 3 and len(data.posts) == 3 and len(data.edges) >= 2
     a = index[("x", "10")]
-    assert data.accounts.created_at is not None and data.accounts.created_at[a] == (T0 - timedelta(days=3)).timestamp()
+    assert (
+        data.accounts.created_at is not None
+        and data.accounts.created_at[a] == (T0 - timedelta(days=3)).timestamp()
+    )
     labels = set(data.content.labels)
-    assert "media:pdq:" + "f" * 64 in labels                      # PDQ preferred to SHA-256
-    assert "https://files.example/a" in labels                      # normalised URL
-    assert "#one #two" in labels and "post:x:1" in labels          # hashtag set, reposted post
+    assert "media:pdq:" + "f" * 64 in labels  # PDQ preferred to SHA-256
+    assert "https://files.example/a" in labels  # normalised URL
+    assert "#one #two" in labels and "post:x:1" in labels  # hashtag set, reposted post
     assert int(data.posts.mentions.sum()) == 1
     only_tg = load_graph(engine, platforms=["telegram"])
     assert only_tg.accounts.platform == ["telegram"]
@@ -60,7 +81,10 @@ def test_seeds_are_recorded_with_and_without_an_actor(engine: sa.Engine) -> None
     assert not graph_service.add_seed(engine, "x", "999")["known_account"]
     graph_service.add_seed(engine, "x", "10")  # again: idempotent, no actor needed
     seeds = graph_service.list_seeds(engine)
-    assert [(s["platform"], s["account_id"], s["added_by"]) for s in seeds] == [("x", "10", None), ("x", "999", None)]
+    assert [(s["platform"], s["account_id"], s["added_by"]) for s in seeds] == [
+        ("x", "10", None),
+        ("x", "999", None),
+    ]
     data = load_graph(engine)
     assert data.accounts.index()[("x", "10")] in data.seeds
     graph_service.remove_seed(engine, "x", "999")
@@ -71,7 +95,7 @@ def test_seeds_are_recorded_with_and_without_an_actor(engine: sa.Engine) -> None
 def test_missing_detection_tables_mean_no_detection_results(engine: sa.Engine) -> None:
     ingest_source(engine, ListSource(_records(), "x"), after_batch=())
     with engine.connect() as conn:
-        assert detection_results(conn) == ([], {})   # tables there, nothing flagged
+        assert detection_results(conn) == ([], {})  # tables there, nothing flagged
     with engine.begin() as conn:
         conn.execute(sa.text("DROP TABLE detect_alerts"))
     with engine.connect() as conn:

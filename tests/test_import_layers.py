@@ -12,8 +12,9 @@ LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 
 def lint(config: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(LINT_IMPORTS), str(config)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
+    return subprocess.run(
+        [str(LINT_IMPORTS), str(config)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_the_layer_and_cycle_contracts_are_kept() -> None:
@@ -26,7 +27,8 @@ def test_an_import_against_the_layers_is_found(tmp_path: Path) -> None:
     # The same layers upside down: today's imports break them, so the check can fail.
     config = (ROOT / ".importlinter").read_text(encoding="utf-8")
     upside_down = config.replace("    web : commands\n", "    model\n", 1).replace(
-        "    model\n\n", "    web : commands\n\n", 1)
+        "    model\n\n", "    web : commands\n\n", 1
+    )
     assert upside_down != config
     path = tmp_path / "upside_down.ini"
     path.write_text(upside_down, encoding="utf-8")

@@ -31,29 +31,54 @@ def _user(uid: str, name: str) -> dict[str, Any]:
 
 
 def _original(full: bool) -> dict[str, Any]:
-    tweet: dict[str, Any] = {"id": ORIGINAL, "author_id": AUTHOR, "created_at": "2024-03-01T10:00:00.000Z",
-                             "text": FULL_TEXT if full else SHORT_TEXT, "lang": "en"}
+    tweet: dict[str, Any] = {
+        "id": ORIGINAL,
+        "author_id": AUTHOR,
+        "created_at": "2024-03-01T10:00:00.000Z",
+        "text": FULL_TEXT if full else SHORT_TEXT,
+        "lang": "en",
+    }
     if full:
         tweet["attachments"] = {"media_keys": ["3_1"]}
-        tweet["entities"] = {"mentions": [{"start": 52, "end": 58, "username": "acct3",
-                                           "id": "1600000000000000003"}]}
+        tweet["entities"] = {
+            "mentions": [{"start": 52, "end": 58, "username": "acct3", "id": "1600000000000000003"}]
+        }
     return tweet
 
 
 def _included_page() -> dict[str, Any]:
     """A retweet at the top level; the original only in includes, short and without media."""
-    retweet = {"id": RETWEET, "author_id": RETWEETER, "created_at": "2024-03-01T11:00:00.000Z",
-               "text": f"RT @author: {SHORT_TEXT}", "referenced_tweets": [{"type": "retweeted", "id": ORIGINAL}]}
-    return {"data": [retweet], "includes": {"users": [_user(AUTHOR, "author"), _user(RETWEETER, "relay")],
-                                            "tweets": [_original(full=False)]}, "meta": {"result_count": 1}}
+    retweet = {
+        "id": RETWEET,
+        "author_id": RETWEETER,
+        "created_at": "2024-03-01T11:00:00.000Z",
+        "text": f"RT @author: {SHORT_TEXT}",
+        "referenced_tweets": [{"type": "retweeted", "id": ORIGINAL}],
+    }
+    return {
+        "data": [retweet],
+        "includes": {
+            "users": [_user(AUTHOR, "author"), _user(RETWEETER, "relay")],
+            "tweets": [_original(full=False)],
+        },
+        "meta": {"result_count": 1},
+    }
 
 
 def _top_level_page() -> dict[str, Any]:
     """The original at the top level, whole, with its photo."""
-    other = {"id": OTHER, "author_id": RETWEETER, "created_at": "2024-03-01T12:00:00.000Z", "text": "Neutral note"}
+    other = {
+        "id": OTHER,
+        "author_id": RETWEETER,
+        "created_at": "2024-03-01T12:00:00.000Z",
+        "text": "Neutral note",
+    }
     media = {"media_key": "3_1", "type": "photo", "url": "https://pbs.twimg.com/media/placeholder1.jpg"}
-    return {"data": [_original(full=True), other], "includes": {"users": [_user(AUTHOR, "author")],
-                                                                "media": [media]}, "meta": {"result_count": 2}}
+    return {
+        "data": [_original(full=True), other],
+        "includes": {"users": [_user(AUTHOR, "author")], "media": [media]},
+        "meta": {"result_count": 2},
+    }
 
 
 def _write(path: Path, *pages: dict[str, Any]) -> Path:
@@ -65,17 +90,25 @@ def _stored(engine: sa.Engine) -> tuple[Any, list[str], set[tuple[str, str]]]:
     p, m, e = schema.posts, schema.post_media, schema.edges
     with engine.connect() as conn:
         post = conn.execute(sa.select(p.c.text, p.c.raw).where(p.c.post_id == ORIGINAL)).one()
-        media = [r[0] for r in conn.execute(sa.select(m.c.media_key).where(m.c.post_id == ORIGINAL)
-                                            .order_by(m.c.position))]
-        edges = {(r[0], r[1]) for r in conn.execute(sa.select(e.c.kind, e.c.target_ref)
-                                                    .where(e.c.post_id == ORIGINAL))}
+        media = [
+            r[0]
+            for r in conn.execute(
+                sa.select(m.c.media_key).where(m.c.post_id == ORIGINAL).order_by(m.c.position)
+            )
+        ]
+        edges = {
+            (r[0], r[1])
+            for r in conn.execute(sa.select(e.c.kind, e.c.target_ref).where(e.c.post_id == ORIGINAL))
+        }
     return post, media, edges
 
 
 def _table_rows(engine: sa.Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                for t in (schema.posts, schema.post_media, schema.edges, schema.media, schema.accounts)}
+        return {
+            t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in (schema.posts, schema.post_media, schema.edges, schema.media, schema.accounts)
+        }
 
 
 def _check_fuller(engine: sa.Engine) -> None:
@@ -92,8 +125,11 @@ def test_included_first_then_top_level_across_batches(engine: sa.Engine, tmp_pat
     _check_fuller(engine)
     assert summary.posts == 3  # the original counted once, though written twice
     with engine.connect() as conn:  # the retweet's edge still finds the original's author
-        target = conn.execute(sa.select(schema.edges.c.target_account_id).where(
-            schema.edges.c.post_id == RETWEET, schema.edges.c.kind == "repost")).scalar_one()
+        target = conn.execute(
+            sa.select(schema.edges.c.target_account_id).where(
+                schema.edges.c.post_id == RETWEET, schema.edges.c.kind == "repost"
+            )
+        ).scalar_one()
     assert target == AUTHOR
     before = _table_rows(engine)
     again = ingest_source(engine, TwitterV2Source(path), batch_size=2, after_batch=())
@@ -120,11 +156,19 @@ def test_edges_resolve_in_chunks_as_in_one_pass(engine: sa.Engine, tmp_path: Pat
     """Retweets of tweets written later: the post-targeted edges are left to resolve_edges."""
     pages = []
     for k in range(30):
-        original = {"id": str(1763504450565046274 + 1000 + k), "author_id": f"16000000000000001{k:02d}",
-                    "created_at": "2024-03-01T10:00:00.000Z", "text": f"Neutral item {k}"}
-        retweet = {"id": str(1763504450565046274 + k), "author_id": RETWEETER,
-                   "created_at": "2024-03-01T11:00:00.000Z", "text": f"Repost {k}",
-                   "referenced_tweets": [{"type": "retweeted", "id": original["id"]}]}
+        original = {
+            "id": str(1763504450565046274 + 1000 + k),
+            "author_id": f"16000000000000001{k:02d}",
+            "created_at": "2024-03-01T10:00:00.000Z",
+            "text": f"Neutral item {k}",
+        }
+        retweet = {
+            "id": str(1763504450565046274 + k),
+            "author_id": RETWEETER,
+            "created_at": "2024-03-01T11:00:00.000Z",
+            "text": f"Repost {k}",
+            "referenced_tweets": [{"type": "retweeted", "id": original["id"]}],
+        }
         pages.append({"data": [retweet], "includes": {"users": [_user(RETWEETER, "relay")]}})
         pages.append({"data": [original]})
     path = _write(tmp_path / "x.jsonl", *pages[::2], *pages[1::2])  # every retweet before any original

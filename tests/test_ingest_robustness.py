@@ -70,8 +70,12 @@ def expected(fmt: str, path: Path) -> dict[str, tuple[int, int]]:
 
 
 def per_post(conn: sa.Connection, table: sa.Table) -> Counter[str]:
-    return Counter({r[0]: r[1] for r in conn.execute(
-        sa.select(table.c.post_id, sa.func.count()).group_by(table.c.post_id))})
+    return Counter(
+        {
+            r[0]: r[1]
+            for r in conn.execute(sa.select(table.c.post_id, sa.func.count()).group_by(table.c.post_id))
+        }
+    )
 
 
 def _norm(value: Any) -> Any:
@@ -85,8 +89,13 @@ def _norm(value: Any) -> Any:
 def snapshot(engine: sa.Engine) -> dict[str, set[tuple[Any, ...]]]:
     meta = sa.MetaData()
     with engine.connect() as conn:
-        return {name: {tuple(_norm(v) for v in row) for row in conn.execute(
-            sa.select(sa.Table(name, meta, autoload_with=conn)))} for name in TABLES}
+        return {
+            name: {
+                tuple(_norm(v) for v in row)
+                for row in conn.execute(sa.select(sa.Table(name, meta, autoload_with=conn)))
+            }
+            for name in TABLES
+        }
 
 
 @pytest.mark.parametrize("fmt", ["twarc2", "telegram"])
@@ -97,9 +106,11 @@ def test_kill_9_mid_import_then_rerun_equals_a_clean_import(fmt: str, db_url: st
     engine = open_database(db_url)  # migrated before the child starts: no concurrent migrations
     log, marker = tmp_path / "child.log", tmp_path / "marker"
     with open(log, "wb") as err:
-        child = subprocess.Popen([sys.executable, "-c", SLOW_IMPORT, db_url, str(path), fmt, str(batch),
-                                  str(marker)],
-                                 stdout=subprocess.DEVNULL, stderr=err)
+        child = subprocess.Popen(
+            [sys.executable, "-c", SLOW_IMPORT, db_url, str(path), fmt, str(batch), str(marker)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():
@@ -145,8 +156,9 @@ def test_seen_times_span_batches(engine: sa.Engine, tmp_path: Path) -> None:
             s = span.setdefault(record.account.account_id, [record.timestamp, record.timestamp])
             s[0], s[1] = min(s[0], record.timestamp), max(s[1], record.timestamp)
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(schema.accounts.c.account_id, schema.accounts.c.first_seen,
-                                      schema.accounts.c.last_seen)).all()
+        rows = conn.execute(
+            sa.select(schema.accounts.c.account_id, schema.accounts.c.first_seen, schema.accounts.c.last_seen)
+        ).all()
     got = {r[0]: [_norm(r[1]), _norm(r[2])] for r in rows if r[0] in span}
     assert got == {k: [_norm(v[0]), _norm(v[1])] for k, v in span.items()}
 

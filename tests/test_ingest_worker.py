@@ -66,8 +66,9 @@ def test_the_benchmarked_file_size_is_read_in_a_child(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["twarc2", "telegram"])
-def test_child_import_equals_an_import_in_one_process(fmt: str, db_url: str, tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_child_import_equals_an_import_in_one_process(
+    fmt: str, db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     if fmt == "twarc2":
         path = bench.write_twarc2(tmp_path / "t.jsonl", 1200, seed=5)
         with open(path, "ab") as fh:  # a broken line and a truncated one: counted, named, skipped
@@ -105,8 +106,9 @@ def test_child_import_equals_an_import_in_one_process(fmt: str, db_url: str, tmp
         assert {k: len(v) for k, v in snaps[True].items()} == {k: len(v) for k, v in snaps[False].items()}
 
 
-def test_strict_stops_at_the_record_and_keeps_what_came_before(engine: sa.Engine, tmp_path: Path,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_strict_stops_at_the_record_and_keeps_what_came_before(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = bench.write_twarc2(tmp_path / "t.jsonl", 600, seed=2)
     lines = path.read_bytes().splitlines(keepends=True)
     bad = len(lines) // 2
@@ -128,10 +130,13 @@ def test_strict_stops_at_the_record_and_keeps_what_came_before(engine: sa.Engine
     assert run["aborted"] == str(raised.value) and run["errors_total"] == 1
 
 
-def test_an_error_in_the_child_is_raised_here(engine: sa.Engine, tmp_path: Path,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_error_in_the_child_is_raised_here(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = tmp_path / "posts.jsonl"  # generic JSONL with no platform anywhere: FormatError
-    path.write_text(json.dumps({"id": "1", "text": "placeholder", "timestamp": "2024-01-01T00:00:00Z"}) + "\n")
+    path.write_text(
+        json.dumps({"id": "1", "text": "placeholder", "timestamp": "2024-01-01T00:00:00Z"}) + "\n"
+    )
     _in_child(monkeypatch, True)
     with pytest.raises(FormatError, match="no platform") as raised:
         ingest_source(engine, GenericSource(path), after_batch=())
@@ -151,7 +156,10 @@ def _children(pid: int) -> list[int]:
                 command = (entry / "cmdline").read_bytes()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid and b"openiru.services.collect.reader" in command:
+            if (
+                int(stat.rsplit(")", 1)[1].split()[1]) == pid
+                and b"openiru.services.collect.reader" in command
+            ):
                 found.append(int(entry.name))
     return found
 
@@ -164,8 +172,9 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
-def test_a_dead_child_stops_the_import_with_an_error(engine: sa.Engine, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_dead_child_stops_the_import_with_an_error(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     path = bench.write_twarc2(tmp_path / "t.jsonl", 1500, seed=4)
     _in_child(monkeypatch, True)
     written: list[int] = []
@@ -202,8 +211,11 @@ ingest_path(engine, Path(sys.argv[2]), "twarc2", batch_size=100, after_batch=[ha
 def test_the_child_dies_with_the_parent(tmp_path: Path) -> None:
     path = bench.write_twarc2(tmp_path / "t.jsonl", 1500, seed=6)
     marker = tmp_path / "marker"
-    parent = subprocess.Popen([sys.executable, "-c", HANGING_IMPORT, f"sqlite:///{tmp_path / 'k.db'}",
-                               str(path), str(marker)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    parent = subprocess.Popen(
+        [sys.executable, "-c", HANGING_IMPORT, f"sqlite:///{tmp_path / 'k.db'}", str(path), str(marker)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
@@ -225,8 +237,9 @@ def test_the_child_dies_with_the_parent(tmp_path: Path) -> None:
         parent.stderr.close()  # type: ignore[union-attr]
 
 
-def test_the_posts_go_to_the_hooks_that_want_them(engine: sa.Engine, tmp_path: Path,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_posts_go_to_the_hooks_that_want_them(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A hook's ``wants()``: "none" gets no posts from the child, "media" only those with a
     local file to store (none in a twarc2 export), a hook without it every post."""
     from openiru.services.collect.ingest import posts_wanted
@@ -239,13 +252,16 @@ def test_the_posts_go_to_the_hooks_that_want_them(engine: sa.Engine, tmp_path: P
     def hook_for(wants: str) -> Any:
         def hook(conn: sa.Connection, posts: list[Post]) -> None:
             got[wants].extend(posts)
+
         if wants != "all":
             hook.wants = lambda: wants  # type: ignore[attr-defined]
         return hook
 
     assert posts_wanted([]) == "none" and posts_wanted([media_hook(engine)]) == "media"
     assert posts_wanted([hook_for("none"), hook_for("all")]) == "all"
-    summary = ingest_path(engine, path, "twarc2", batch_size=200, after_batch=[hook_for("none"), hook_for("media")])
+    summary = ingest_path(
+        engine, path, "twarc2", batch_size=200, after_batch=[hook_for("none"), hook_for("media")]
+    )
     assert summary.posts > 600 and got["none"] == [] and got["media"] == []
     got["none"].clear()
     again = open_database(f"sqlite:///{tmp_path / 'again.db'}")
@@ -256,8 +272,9 @@ def test_the_posts_go_to_the_hooks_that_want_them(engine: sa.Engine, tmp_path: P
     assert len({p.key for p in got["all"]}) == summary.posts and got["none"] == got["all"]
 
 
-def test_the_detect_hook_wants_posts_only_with_rules(engine: sa.Engine, tmp_path: Path,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_detect_hook_wants_posts_only_with_rules(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from openiru.services.detect import banks
     from openiru.services.detect.scan import ingest_hook
 
@@ -271,7 +288,8 @@ def test_the_detect_hook_wants_posts_only_with_rules(engine: sa.Engine, tmp_path
     _in_child(monkeypatch, True)
     summary = ingest_path(engine, path, "twarc2", batch_size=100)  # the registered hooks, detect among them
     with engine.connect() as conn:
-        unscanned = conn.execute(sa.select(sa.func.count()).select_from(schema.posts)
-                                 .where(schema.posts.c.scanned_at.is_(None))).scalar_one()
+        unscanned = conn.execute(
+            sa.select(sa.func.count()).select_from(schema.posts).where(schema.posts.c.scanned_at.is_(None))
+        ).scalar_one()
         hits = conn.execute(sa.text("select count(*) from detect_hits")).scalar_one()
     assert summary.posts > 300 and unscanned == 0 and hits > 0

@@ -43,10 +43,12 @@ def exported(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sa.Engine]:
 def _fill(sqlite_engine: sa.Engine) -> None:
     seed(sqlite_engine)
     clock = Clock()
-    made = referrals.create_referrals(sqlite_engine, "ana", ["x:1", "x:@100", "telegram:-100/7"],
-                                      reason="placeholder reason", now=clock)
-    [order] = referrals.create_referrals(sqlite_engine, "ana", ["x:2"], kind="removal-order",
-                                         grounds=["a"], now=clock)
+    made = referrals.create_referrals(
+        sqlite_engine, "ana", ["x:1", "x:@100", "telegram:-100/7"], reason="placeholder reason", now=clock
+    )
+    [order] = referrals.create_referrals(
+        sqlite_engine, "ana", ["x:2"], kind="removal-order", grounds=["a"], now=clock
+    )
     for r in [*made, order]:
         referrals.approve(sqlite_engine, "bob", r["id"], now=clock)
         delivery.send(sqlite_engine, "bob", r["id"], "portal", now=clock, fetch=_offline)
@@ -62,22 +64,34 @@ def test_stix_bundle_passes_the_oasis_validator(exported: sa.Engine) -> None:
     assert result.is_valid, [str(e) for e in result.errors]
     bundle = json.loads(text)
     types = [o["type"] for o in bundle["objects"]]
-    for needed in ("identity", "user-account", "url", "file", "observed-data", "report", "indicator",
-                   "extension-definition", "social-media-post"):
+    for needed in (
+        "identity",
+        "user-account",
+        "url",
+        "file",
+        "observed-data",
+        "report",
+        "indicator",
+        "extension-definition",
+        "social-media-post",
+    ):
         assert needed in types, needed
     posts = {o["post_id"]: o for o in bundle["objects"] if o["type"] == "social-media-post"}
     assert set(posts) == {"1", "2", "-100/7"}
     ext = next(o for o in bundle["objects"] if o["type"] == "extension-definition")
     assert posts["1"]["extensions"] == {ext["id"]: {"extension_type": "new-sco"}}
-    assert posts["1"]["text"].startswith("Neutral placeholder") and posts["1"]["author_ref"].startswith("user-account--")
+    assert posts["1"]["text"].startswith("Neutral placeholder") and posts["1"]["author_ref"].startswith(
+        "user-account--"
+    )
     indicator = next(o for o in bundle["objects"] if o["type"] == "indicator" and "SHA-256" in o["pattern"])
     assert indicator["pattern"] == f"[file:hashes.'SHA-256' = '{'ab' * 32}']"
     assert sum(1 for t in types if t == "report") == 3
 
 
 def test_stix_bundle_passes_strict_mode_too(exported: sa.Engine) -> None:
-    result = validate_string(referrals_export.export(exported, "stix"),
-                             ValidationOptions(version="2.1", strict=True))
+    result = validate_string(
+        referrals_export.export(exported, "stix"), ValidationOptions(version="2.1", strict=True)
+    )
     assert result.is_valid, [str(e) for e in result.errors]
 
 
@@ -88,7 +102,9 @@ def test_misp_event_loads_back(exported: sa.Engine) -> None:
     names = sorted(o.name for o in event.objects)
     assert names.count("microblog") == 2 and "chat-message" in names and "file" in names
     assert "user-account" in names and "telegram-account" in names
-    post = next(o for o in event.objects if o.name == "microblog" and o.get_attributes_by_relation("removal-date"))
+    post = next(
+        o for o in event.objects if o.name == "microblog" and o.get_attributes_by_relation("removal-date")
+    )
     assert post.get_attributes_by_relation("post")[0].value.startswith("Neutral placeholder")
     assert {r.relationship_type for r in post.references} == {"authored-by", "shares"}
     assert {t.name for t in event.tags} == {"tlp:amber", "PAP:AMBER"}
@@ -106,7 +122,10 @@ def test_dsa_statements_are_valid(exported: sa.Engine) -> None:
     grounds = {s["decision_ground"] for s in statements}
     assert grounds == {"DECISION_GROUND_ILLEGAL_CONTENT", "DECISION_GROUND_INCOMPATIBLE_CONTENT"}
     order = next(s for s in statements if s["decision_ground"] == "DECISION_GROUND_ILLEGAL_CONTENT")
-    assert len(order["territorial_scope"]) == 27 and "Regulation (EU) 2021/784" in order["illegal_content_legal_ground"]
+    assert (
+        len(order["territorial_scope"]) == 27
+        and "Regulation (EU) 2021/784" in order["illegal_content_legal_ground"]
+    )
     account = next(s for s in statements if "decision_account" in s)
     assert account["decision_account"] == "DECISION_ACCOUNT_SUSPENDED"
     assert len({s["puid"] for s in statements}) == 3
@@ -114,11 +133,20 @@ def test_dsa_statements_are_valid(exported: sa.Engine) -> None:
 
 def test_dsa_validator_catches_bad_statements() -> None:
     assert "puid must match" in " ".join(dsa.validate({"puid": "bad puid!"}))
-    errors = dsa.validate({"decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT", "content_type": ["CONTENT_TYPE_X"],
-                           "content_date": "01/02/2026"})
+    errors = dsa.validate(
+        {
+            "decision_ground": "DECISION_GROUND_ILLEGAL_CONTENT",
+            "content_type": ["CONTENT_TYPE_X"],
+            "content_date": "01/02/2026",
+        }
+    )
     joined = " ".join(errors)
-    for fragment in ("content_type", "content_date must be Y-m-d", "illegal_content_legal_ground",
-                     "one of decision_visibility"):
+    for fragment in (
+        "content_type",
+        "content_date must be Y-m-d",
+        "illegal_content_legal_ground",
+        "one of decision_visibility",
+    ):
         assert fragment in joined
 
 
@@ -136,7 +164,9 @@ def test_lumen_notices_and_hash_list(exported: sa.Engine) -> None:
     assert tx == [f"video_sha256 {'ab' * 32}", f"video_md5 {'cd' * 16}"]
 
 
-def test_export_cli_writes_file(exported: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_cli_writes_file(
+    exported: sa.Engine, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from test_referral_cli import run
 
     url = exported.url.render_as_string(hide_password=False)

@@ -51,17 +51,44 @@ def ffmpeg(*args: str) -> None:
 @needs_ffmpeg
 def test_reencoded_copy_and_ten_second_clip_match_the_banked_video(sqlite_url: str, tmp_path: Path) -> None:
     original = tmp_path / "release.mp4"
-    ffmpeg("-f", "lavfi", "-i", "mandelbrot=size=320x240:rate=10", "-t", "24", "-pix_fmt", "yuv420p",
-           "-c:v", "libx264", "-b:v", "800k", str(original))
+    ffmpeg(
+        "-f",
+        "lavfi",
+        "-i",
+        "mandelbrot=size=320x240:rate=10",
+        "-t",
+        "24",
+        "-pix_fmt",
+        "yuv420p",
+        "-c:v",
+        "libx264",
+        "-b:v",
+        "800k",
+        str(original),
+    )
     smaller = tmp_path / "copy.mp4"
     ffmpeg("-i", str(original), "-vf", "scale=176:132", "-c:v", "libx264", "-b:v", "90k", str(smaller))
     clip = tmp_path / "clip.mkv"
     ffmpeg("-ss", "8", "-i", str(original), "-t", "10", "-c:v", "libx264", "-crf", "30", str(clip))
     other = tmp_path / "other.mp4"
-    ffmpeg("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-t", "12", "-pix_fmt", "yuv420p", str(other))
+    ffmpeg(
+        "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=10", "-t", "12", "-pix_fmt", "yuv420p", str(other)
+    )
     run("init", "--db", sqlite_url)
-    added = json.loads(run("bank", "add", str(original), "--bank", "videos", "--label", "fictional-release",
-                           "--json", "--db", sqlite_url))
+    added = json.loads(
+        run(
+            "bank",
+            "add",
+            str(original),
+            "--bank",
+            "videos",
+            "--label",
+            "fictional-release",
+            "--json",
+            "--db",
+            sqlite_url,
+        )
+    )
     assert added["added"] == 2  # vPDQ + MD5
     exported = run("bank", "export", "--bank", "videos", "--format", "threatexchange", "--db", sqlite_url)
     assert "vpdq" in exported.lower()
@@ -74,28 +101,51 @@ def test_reencoded_copy_and_ten_second_clip_match_the_banked_video(sqlite_url: s
     assert copy_result["media"] == "video" and copy_result["frames"] == 24
     (c,) = [m for m in clip_result["matches"] if m["kind"] == "vpdq"]
     assert c["query_match_percent"] >= 80 and 30 <= c["compared_match_percent"] <= 55  # 10 of 24 s
-    (q_start, q_end), = c["query_ranges"]
-    (b_start, b_end), = c["compared_ranges"]
+    ((q_start, q_end),) = c["query_ranges"]
+    ((b_start, b_end),) = c["compared_ranges"]
     assert q_start <= 1.0 and q_end >= 8.0 and 7.0 <= b_start <= 9.0 and 15.0 <= b_end <= 18.0
     assert other_result["matches"] == []
     # the original itself: vPDQ and exact MD5
-    kinds = {m["kind"] for m in json.loads(run("match", str(original), "--json", "--db", sqlite_url))["matches"]}
+    kinds = {
+        m["kind"] for m in json.loads(run("match", str(original), "--json", "--db", sqlite_url))["matches"]
+    }
     assert kinds == {"vpdq", "md5"}
 
 
 @needs_ocr
-def test_poster_with_a_lexicon_term_raises_an_alert_citing_the_ocr_text(sqlite_url: str, tmp_path: Path) -> None:
+def test_poster_with_a_lexicon_term_raises_an_alert_citing_the_ocr_text(
+    sqlite_url: str, tmp_path: Path
+) -> None:
     image = poster(tmp_path / "poster.png", ["JOIN THE NORTH", "MERIDIAN CAUSE", "TODAY"])
-    calm = poster(tmp_path / "calm.png", ["SPRING MARKET", "SATURDAY"], background=(230, 230, 220), ink=(20, 20, 20))
+    calm = poster(
+        tmp_path / "calm.png", ["SPRING MARKET", "SATURDAY"], background=(230, 230, 220), ink=(20, 20, 20)
+    )
     engine = open_database(sqlite_url)
-    ingest_source(engine, ListSource([
-        Post(PostKey("telegram", "-1001/1"), AccountKey("telegram", "chan1"), T0, text="new poster",
-             media=[hash_file(image)]),
-        Post(PostKey("telegram", "-1001/2"), AccountKey("telegram", "chan1"), T0, text="market day",
-             media=[hash_file(calm)]),
-    ]))
+    ingest_source(
+        engine,
+        ListSource(
+            [
+                Post(
+                    PostKey("telegram", "-1001/1"),
+                    AccountKey("telegram", "chan1"),
+                    T0,
+                    text="new poster",
+                    media=[hash_file(image)],
+                ),
+                Post(
+                    PostKey("telegram", "-1001/2"),
+                    AccountKey("telegram", "chan1"),
+                    T0,
+                    text="market day",
+                    media=[hash_file(calm)],
+                ),
+            ]
+        ),
+    )
     lexicon = tmp_path / "lexicon.csv"
-    lexicon.write_text("term,language,kind,label\nmeridian cause,en,term,fictional slogan\n", encoding="utf-8")
+    lexicon.write_text(
+        "term,language,kind,label\nmeridian cause,en,term,fictional slogan\n", encoding="utf-8"
+    )
     run("lexicon", "import", str(lexicon), "--name", "slogans", "--db", sqlite_url)
     summary = json.loads(run("scan", "--json", "--db", sqlite_url))
     assert summary["posts"] == 2 and summary["alerts"] == 1
@@ -118,14 +168,18 @@ def test_poster_with_a_lexicon_term_raises_an_alert_citing_the_ocr_text(sqlite_u
 
 def test_pdf_whose_page_holds_a_known_text_matches_it(sqlite_url: str, tmp_path: Path) -> None:
     texts = tmp_path / "known.jsonl"
-    texts.write_text(json.dumps({"id": "bulletin-1", "text": KNOWN, "language": "en", "label": "fictional"}) + "\n",
-                     encoding="utf-8")
+    texts.write_text(
+        json.dumps({"id": "bulletin-1", "text": KNOWN, "language": "en", "label": "fictional"}) + "\n",
+        encoding="utf-8",
+    )
     run("known-texts", "import", str(texts), "--db", sqlite_url)
     filler = "A neutral page about the fictional town's library opening hours and its reading room. " * 10
     magazine = pdf(tmp_path / "magazine.pdf", ["Issue 9", filler, filler + " " + KNOWN + " " + filler])
     plain = pdf(tmp_path / "plain.pdf", [filler])
-    found, miss = [json.loads(line) for line in
-                   run("match", str(magazine), str(plain), "--json", "--db", sqlite_url).splitlines()]
+    found, miss = [
+        json.loads(line)
+        for line in run("match", str(magazine), str(plain), "--json", "--db", sqlite_url).splitlines()
+    ]
     assert found["media"] == "document" and found["pages"] == 3
     (m,) = found["matches"]
     assert (m["kind"], m["item"], m["pages"]) == ("text", "bulletin-1", [3]) and m["similarity"] >= 0.8
@@ -134,21 +188,25 @@ def test_pdf_whose_page_holds_a_known_text_matches_it(sqlite_url: str, tmp_path:
     added = json.loads(run("bank", "add", str(magazine), "--bank", "docs", "--json", "--db", sqlite_url))
     assert added["added"] == 3  # MD5 + two pages long enough to be texts
     remade = pdf(tmp_path / "remade.pdf", ["New cover", filler + " " + KNOWN + " " + filler])
-    (again,) = [json.loads(line) for line in run("match", str(remade), "--bank", "docs", "--json", "--db",
-                                                   sqlite_url).splitlines()]
+    (again,) = [
+        json.loads(line)
+        for line in run("match", str(remade), "--bank", "docs", "--json", "--db", sqlite_url).splitlines()
+    ]
     assert "magazine.pdf p.3" in {m["item"] for m in again["matches"]}
     exact = json.loads(run("match", str(magazine), "--bank", "docs", "--json", "--db", sqlite_url))
     assert "md5" in {m["kind"] for m in exact["matches"]}
 
 
-def test_bank_add_errors_are_one_line(sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_bank_add_errors_are_one_line(
+    sqlite_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     run("init", "--db", sqlite_url)
     broken = tmp_path / "broken.pdf"
     broken.write_bytes(b"%PDF-1.4 nothing")
     for name, code in (("absent.mp4", 2), ("broken.pdf", 1)):  # a usage error; a file it cannot read
-        monkeypatch.setattr("sys.argv", ["openiru", "bank", "add", str(tmp_path / name), "--bank", "b",
-                                         "--db", sqlite_url])
+        monkeypatch.setattr(
+            "sys.argv", ["openiru", "bank", "add", str(tmp_path / name), "--bank", "b", "--db", sqlite_url]
+        )
         with pytest.raises(SystemExit) as exit_info:
             cli.main()
         out, err = capsys.readouterr()

@@ -32,12 +32,15 @@ def _media_rows(engine: sa.Engine) -> list[sa.Row]:
 def test_csv_upload_naming_etc_passwd_serves_nothing(sqlite_engine: sa.Engine) -> None:
     world = make_world(sqlite_engine)
     client = world.client("analyst")
-    csv = ("platform,post_id,account_id,timestamp,text,media_files\n"
-           "forum,1,alice,2026-01-01T00:00:00Z,first,/etc/passwd|/proc/self/environ\n"
-           "forum,2,alice,2026-01-01T00:01:00Z,second,../../../../etc/hostname\n"
-           "forum,3,alice,2026-01-01T00:02:00Z,third,posts.csv\n")
-    res = client.post("/api/v1/ingest", files={"file": ("posts.csv", csv.encode(), "text/csv")},
-                      data={"format": "generic"})
+    csv = (
+        "platform,post_id,account_id,timestamp,text,media_files\n"
+        "forum,1,alice,2026-01-01T00:00:00Z,first,/etc/passwd|/proc/self/environ\n"
+        "forum,2,alice,2026-01-01T00:01:00Z,second,../../../../etc/hostname\n"
+        "forum,3,alice,2026-01-01T00:02:00Z,third,posts.csv\n"
+    )
+    res = client.post(
+        "/api/v1/ingest", files={"file": ("posts.csv", csv.encode(), "text/csv")}, data={"format": "generic"}
+    )
     assert res.status_code == 200, res.text
     summary = res.json()
     assert summary["posts"] == 3  # every record imported, the hostile media refused
@@ -62,10 +65,16 @@ def test_a_media_row_naming_a_foreign_path_is_not_served(sqlite_engine: sa.Engin
     world = make_world(sqlite_engine)
     digest = hashlib.sha256(PASSWD.read_bytes()).hexdigest()
     with sqlite_engine.begin() as conn:
-        conn.execute(sa.insert(schema.media).values(media_key="forged", path=str(PASSWD), sha256=digest,
-                                                    mime="text/plain", missing=False))
-        conn.execute(sa.insert(schema.media).values(media_key="forged-nohash", path=str(PASSWD),
-                                                    mime="text/plain", missing=False))
+        conn.execute(
+            sa.insert(schema.media).values(
+                media_key="forged", path=str(PASSWD), sha256=digest, mime="text/plain", missing=False
+            )
+        )
+        conn.execute(
+            sa.insert(schema.media).values(
+                media_key="forged-nohash", path=str(PASSWD), mime="text/plain", missing=False
+            )
+        )
     client = world.client("analyst")
     for key in ("forged", "forged-nohash"):
         res = client.get(f"/api/v1/media/{key}")
@@ -94,20 +103,35 @@ def test_the_store_keeps_only_bytes_that_match_the_hash(tmp_path: Path) -> None:
     assert not store.put(good, "../../etc/passwd")
     assert store.get("../../etc/passwd") is None
     assert [p.name for p in (tmp_path / "store").rglob("*") if p.is_file()] == [
-        hashlib.sha256(b"payload").hexdigest()]
+        hashlib.sha256(b"payload").hexdigest()
+    ]
 
 
 @pytest.mark.parametrize("via_api", [False, True])
-def test_telegram_photo_paths_out_of_the_export_are_refused(sqlite_engine: sa.Engine, tmp_path: Path,
-                                                            via_api: bool) -> None:
-    messages = [{"id": n, "type": "message", "date": "2026-01-01T00:00:00", "date_unixtime": "1767225600",
-                 "from": "Channel", "from_id": "channel5", "text": f"message {n}", "photo": ref}
-                for n, ref in enumerate(["../../../../etc/hostname", "/etc/shadow", "/etc/passwd"], 1)]
+def test_telegram_photo_paths_out_of_the_export_are_refused(
+    sqlite_engine: sa.Engine, tmp_path: Path, via_api: bool
+) -> None:
+    messages = [
+        {
+            "id": n,
+            "type": "message",
+            "date": "2026-01-01T00:00:00",
+            "date_unixtime": "1767225600",
+            "from": "Channel",
+            "from_id": "channel5",
+            "text": f"message {n}",
+            "photo": ref,
+        }
+        for n, ref in enumerate(["../../../../etc/hostname", "/etc/shadow", "/etc/passwd"], 1)
+    ]
     body = json.dumps({"name": "Channel", "type": "public_channel", "id": 5, "messages": messages})
     if via_api:
         world = make_world(sqlite_engine)
-        res = world.client("analyst").post("/api/v1/ingest", data={"format": "telegram"},
-                                           files={"file": ("result.json", body.encode(), "application/json")})
+        res = world.client("analyst").post(
+            "/api/v1/ingest",
+            data={"format": "telegram"},
+            files={"file": ("result.json", body.encode(), "application/json")},
+        )
         assert res.status_code == 200, res.text
         summary = res.json()
     else:

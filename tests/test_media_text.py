@@ -18,13 +18,21 @@ from openiru.detect.media_text import MediaTextMatcher
 from openiru.detect.pipeline import Detector
 from openiru.detect.rules import BankItem, BankSpec, Ruleset
 
-KNOWN = ("the fictional outlet north meridian bulletin issued its weekly placeholder notice about the harbour "
-         "festival schedule and the volunteer rota for the spring cleaning days")
-needs_ocr = pytest.mark.skipif(not ocr.available(), reason="Tesseract (tesseract-ocr) or pytesseract not installed")
+KNOWN = (
+    "the fictional outlet north meridian bulletin issued its weekly placeholder notice about the harbour "
+    "festival schedule and the volunteer rota for the spring cleaning days"
+)
+needs_ocr = pytest.mark.skipif(
+    not ocr.available(), reason="Tesseract (tesseract-ocr) or pytesseract not installed"
+)
 
 
-def poster(path: Path, lines: list[str], background: tuple[int, int, int] = (25, 35, 70),
-           ink: tuple[int, int, int] = (250, 235, 190)) -> Path:
+def poster(
+    path: Path,
+    lines: list[str],
+    background: tuple[int, int, int] = (25, 35, 70),
+    ink: tuple[int, int, int] = (250, 235, 190),
+) -> Path:
     """A poster with burned-in text, drawn with the font Pillow bundles."""
     image = Image.new("RGB", (960, 540), background)
     draw = ImageDraw.Draw(image)
@@ -51,15 +59,19 @@ def pdf(path: Path, pages: list[str]) -> Path:
 
 
 def rules() -> Ruleset:
-    return Ruleset(banks={"known": BankSpec("known", "text")},
-                   items=[BankItem(7, "known", "text", KNOWN, "bulletin-1", "fictional")],
-                   terms=[Term(3, "meridian cause", "en", "term", "fictional slogan", lexicon="slogans")])
+    return Ruleset(
+        banks={"known": BankSpec("known", "text")},
+        items=[BankItem(7, "known", "text", KNOWN, "bulletin-1", "fictional")],
+        terms=[Term(3, "meridian cause", "en", "term", "fictional slogan", lexicon="slogans")],
+    )
 
 
 @needs_ocr
 def test_poster_text_raises_a_term_hit_citing_the_ocr_text(tmp_path: Path) -> None:
     image = poster(tmp_path / "poster.png", ["JOIN THE NORTH", "MERIDIAN CAUSE", "TODAY"])
-    post = ScanPost("x", "p1", "a1", "look at this", media=[ScanMedia("sha256:p", path=str(image), mime="image/png")])
+    post = ScanPost(
+        "x", "p1", "a1", "look at this", media=[ScanMedia("sha256:p", path=str(image), mime="image/png")]
+    )
     (result,) = Detector(rules(), [MediaTextMatcher(rules()), TermMatcher(rules())]).scan([post])
     (hit,) = [h for h in result.alerting_hits if h.matcher == "term"]
     assert hit.term == "meridian cause" and hit.media_key == "sha256:p" and hit.bank == "slogans"
@@ -71,13 +83,24 @@ def test_poster_text_raises_a_term_hit_citing_the_ocr_text(tmp_path: Path) -> No
 
 @needs_ocr
 def test_poster_without_the_term_and_an_unreadable_image_find_nothing(tmp_path: Path) -> None:
-    image = poster(tmp_path / "calm.png", ["SPRING MARKET", "SATURDAY 10-16"], background=(230, 230, 220),
-                   ink=(30, 30, 30))
+    image = poster(
+        tmp_path / "calm.png",
+        ["SPRING MARKET", "SATURDAY 10-16"],
+        background=(230, 230, 220),
+        ink=(30, 30, 30),
+    )
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\nnot really")
     matcher = MediaTextMatcher(rules())
-    post = ScanPost("x", "p2", "a1", media=[ScanMedia("k1", path=str(image), mime="image/png"),
-                                            ScanMedia("k2", path=str(broken), mime="image/png")])
+    post = ScanPost(
+        "x",
+        "p2",
+        "a1",
+        media=[
+            ScanMedia("k1", path=str(image), mime="image/png"),
+            ScanMedia("k2", path=str(broken), mime="image/png"),
+        ],
+    )
     (result,) = Detector(rules(), [matcher]).scan([post])
     assert result.hits == []
     assert "k2" in matcher.skipped and "k1" not in matcher.skipped
@@ -86,7 +109,9 @@ def test_poster_without_the_term_and_an_unreadable_image_find_nothing(tmp_path: 
 
 def test_pdf_whose_page_contains_a_known_text_matches_it(tmp_path: Path) -> None:
     filler = "A neutral page about the fictional town's library opening hours and its reading room. " * 12
-    path = pdf(tmp_path / "magazine.pdf", ["Issue 4 cover", filler + " " + KNOWN + " " + filler, "Back cover"])
+    path = pdf(
+        tmp_path / "magazine.pdf", ["Issue 4 cover", filler + " " + KNOWN + " " + filler, "Back cover"]
+    )
     pages = document_pages(path)
     assert len(pages) == 3 and "harbour" in pages[1]
     post = ScanPost("x", "p3", "a1", media=[ScanMedia("sha256:m", path=str(path), mime="application/pdf")])
@@ -97,15 +122,17 @@ def test_pdf_whose_page_contains_a_known_text_matches_it(tmp_path: Path) -> None
     assert hit.detail["origin"] == "pdf" and hit.detail["pages"] == [2]
     other = pdf(tmp_path / "other.pdf", [filler])
     (miss,) = Detector(rules(), [MediaTextMatcher(rules())]).scan(
-        [ScanPost("x", "p4", "a1", media=[ScanMedia("k", path=str(other), mime="application/pdf")])])
+        [ScanPost("x", "p4", "a1", media=[ScanMedia("k", path=str(other), mime="application/pdf")])]
+    )
     assert miss.hits == []
 
 
 def test_stored_text_is_used_and_pages_round_trip() -> None:
     text = join_pages(["one", "two " + KNOWN.upper(), "three"])
     assert split_pages(text)[1].startswith("two ")
-    post = ScanPost("x", "p5", "a1", media=[ScanMedia("k", path="/nonexistent.pdf", mime="application/pdf",
-                                                      text=text)])
+    post = ScanPost(
+        "x", "p5", "a1", media=[ScanMedia("k", path="/nonexistent.pdf", mime="application/pdf", text=text)]
+    )
     (result,) = Detector(rules(), [MediaTextMatcher(rules())]).scan([post])
     assert [(h.matcher, h.detail["pages"]) for h in result.hits] == [("text", [2])]
 
@@ -114,11 +141,17 @@ def test_epub_chapters_are_pages(tmp_path: Path) -> None:
     path = tmp_path / "book.epub"
     with zipfile.ZipFile(path, "w") as book:
         book.writestr("mimetype", "application/epub+zip")
-        book.writestr("META-INF/container.xml", '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
-                      '<rootfiles><rootfile full-path="OEBPS/content.opf"/></rootfiles></container>')
-        book.writestr("OEBPS/content.opf", '<package xmlns="http://www.idpf.org/2007/opf"><manifest>'
-                      '<item id="c1" href="one.xhtml"/><item id="c2" href="two.xhtml"/></manifest>'
-                      '<spine><itemref idref="c2"/><itemref idref="c1"/></spine></package>')
+        book.writestr(
+            "META-INF/container.xml",
+            '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container">'
+            '<rootfiles><rootfile full-path="OEBPS/content.opf"/></rootfiles></container>',
+        )
+        book.writestr(
+            "OEBPS/content.opf",
+            '<package xmlns="http://www.idpf.org/2007/opf"><manifest>'
+            '<item id="c1" href="one.xhtml"/><item id="c2" href="two.xhtml"/></manifest>'
+            '<spine><itemref idref="c2"/><itemref idref="c1"/></spine></package>',
+        )
         book.writestr("OEBPS/one.xhtml", "<html><body><p>First written</p><script>x()</script></body></html>")
         book.writestr("OEBPS/two.xhtml", f"<html><body><h1>Read first</h1><p>{KNOWN}</p></body></html>")
     assert document_kind(str(path)) == "epub"

@@ -94,11 +94,20 @@ def _policy(allow: str = "", **kw: Any) -> FetchPolicy:
 
 def test_internal_addresses_are_refused_without_connecting(server: Server) -> None:
     with Outbound(_policy()) as client:
-        for url in (f"{server.base}/secret", f"http://localhost:{server.port}/secret",
-                    f"http://[::1]:{server.port}/", "http://169.254.169.254/latest/meta-data/",
-                    f"http://[::ffff:127.0.0.1]:{server.port}/secret", "http://10.0.0.8/", "http://192.168.1.1/",
-                    "http://0.0.0.0/", "http://[fe80::1]/", "http://[fd00::1]/", "http://224.0.0.251/",
-                    "http://100.64.0.1/"):
+        for url in (
+            f"{server.base}/secret",
+            f"http://localhost:{server.port}/secret",
+            f"http://[::1]:{server.port}/",
+            "http://169.254.169.254/latest/meta-data/",
+            f"http://[::ffff:127.0.0.1]:{server.port}/secret",
+            "http://10.0.0.8/",
+            "http://192.168.1.1/",
+            "http://0.0.0.0/",
+            "http://[fe80::1]/",
+            "http://[fd00::1]/",
+            "http://224.0.0.251/",
+            "http://100.64.0.1/",
+        ):
             with pytest.raises(FetchRefused):
                 client.get(url)
 
@@ -106,8 +115,21 @@ def test_internal_addresses_are_refused_without_connecting(server: Server) -> No
 def test_address_classes() -> None:
     import ipaddress
 
-    for internal in ("127.0.0.1", "::1", "169.254.169.254", "::ffff:10.0.0.1", "fe80::1", "fc00::1", "0.0.0.0",
-                     "::", "240.0.0.1", "255.255.255.255", "ff02::1", "100.64.0.1", "192.0.2.1"):
+    for internal in (
+        "127.0.0.1",
+        "::1",
+        "169.254.169.254",
+        "::ffff:10.0.0.1",
+        "fe80::1",
+        "fc00::1",
+        "0.0.0.0",
+        "::",
+        "240.0.0.1",
+        "255.255.255.255",
+        "ff02::1",
+        "100.64.0.1",
+        "192.0.2.1",
+    ):
         assert is_internal(ipaddress.ip_address(internal)), internal
     for public in ("93.184.216.34", "2606:4700::1111", "::ffff:93.184.216.34"):
         assert not is_internal(ipaddress.ip_address(public)), public
@@ -151,7 +173,10 @@ def test_size_and_time_limits(server: Server) -> None:
         with pytest.raises(FetchTooLarge):
             client.get(f"{server.base}/chunked")  # found too large while streaming
         assert len(client.get(f"{server.base}/secret").content) == len(SECRET)
-    with Outbound(_policy(f"127.0.0.1:{server.port}", timeout=0.5)) as client, pytest.raises(httpx.TimeoutException):
+    with (
+        Outbound(_policy(f"127.0.0.1:{server.port}", timeout=0.5)) as client,
+        pytest.raises(httpx.TimeoutException),
+    ):
         client.get(f"{server.base}/slow")
 
 
@@ -169,8 +194,9 @@ def test_allow_list_from_the_environment(server: Server, monkeypatch: pytest.Mon
         outbound.fetch(f"{server.base}/secret")
 
 
-def test_evidence_capture_does_not_archive_an_internal_page(server: Server, sqlite_engine: sa.Engine,
-                                                            tmp_path: Path) -> None:
+def test_evidence_capture_does_not_archive_an_internal_page(
+    server: Server, sqlite_engine: sa.Engine, tmp_path: Path
+) -> None:
     """The issue's case: a post whose url is http://127.0.0.1:PORT/secret."""
     info = TargetInfo(parse_target("fakenet:1"), url=f"{server.base}/secret", text="placeholder")
     with sqlite_engine.begin() as conn:

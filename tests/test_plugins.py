@@ -19,7 +19,9 @@ from openiru.detect.matcher import MEDIA, TEXT, Matcher
 from openiru.detect.pipeline import BankItem, BankSpec, Detector, Ruleset
 
 ROOT = Path(__file__).resolve().parents[1]
-GROUP_NAME = re.compile(r"openiru\.(?:sources|matchers|channels|ingest_hooks|demo_steps|connectors|[a-z]+_[a-z_]+s)\b")
+GROUP_NAME = re.compile(
+    r"openiru\.(?:sources|matchers|channels|ingest_hooks|demo_steps|connectors|[a-z]+_[a-z_]+s)\b"
+)
 
 
 @pytest.fixture(autouse=True)
@@ -56,11 +58,15 @@ def test_developers_guide_and_docs_name_the_same_groups() -> None:
         assert f"`{group}`" in guide, f"DEVELOPERS.md does not name {group}"
         assert group in docs, f"no page under docs/ names {group}"
     named = set(GROUP_NAME.findall(guide)) | set(GROUP_NAME.findall(docs))
-    assert named <= set(plugins.GROUPS), f"groups named in the docs but unknown: {named - set(plugins.GROUPS)}"
+    assert named <= set(plugins.GROUPS), (
+        f"groups named in the docs but unknown: {named - set(plugins.GROUPS)}"
+    )
 
 
 def test_builtin_matchers_are_the_seven_split_by_kind() -> None:
-    found = {name: cls for name, cls in plugins.matchers().items() if cls.__module__ == "openiru.detect.matchers"}
+    found = {
+        name: cls for name, cls in plugins.matchers().items() if cls.__module__ == "openiru.detect.matchers"
+    }
     assert set(found) == {"hashes", "pdq", "text", "term", "url", "wallet", "classifier"}
     assert {n for n, c in found.items() if c.kind == MEDIA} == {"hashes", "pdq"}
     detector = Detector(Ruleset())
@@ -72,21 +78,27 @@ def test_delivery_channels_come_from_the_entry_points_only(monkeypatch: pytest.M
     from openiru.services.referral import delivery
 
     assert set(delivery.channel_classes()) == set(declared_groups()["openiru.channels"])
-    monkeypatch.setattr(plugins, "entry_points", lambda group: [
-        EntryPoint("export", "openiru.services.referral.channels:ExportChannel", group)])
+    monkeypatch.setattr(
+        plugins,
+        "entry_points",
+        lambda group: [EntryPoint("export", "openiru.services.referral.channels:ExportChannel", group)],
+    )
     plugins.reload()
     assert set(delivery.channel_classes()) == {"export"}  # nothing hard-coded beside them
 
 
-def test_a_broken_plugin_is_left_out_named_and_listed(monkeypatch: pytest.MonkeyPatch,
-                                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_broken_plugin_is_left_out_named_and_listed(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     real = plugins.entry_points
 
     def with_broken(group: str) -> list[EntryPoint]:
         eps = list(real(group=group))
         if group == plugins.MATCHER_GROUP:
-            eps += [EntryPoint("gone", "openiru_no_such_plugin.matcher:Gone", group),
-                    EntryPoint("misspelt", "openiru.detect.matchers:NoSuchMatcher", group)]
+            eps += [
+                EntryPoint("gone", "openiru_no_such_plugin.matcher:Gone", group),
+                EntryPoint("misspelt", "openiru.detect.matchers:NoSuchMatcher", group),
+            ]
         return eps
 
     monkeypatch.setattr(plugins, "entry_points", with_broken)
@@ -108,8 +120,10 @@ def test_an_unknown_group_is_an_error() -> None:
 
 # ---------------------------------------------------------------- plug-in matchers and suppression
 SUPPRESSED_SHA = "ab" * 32
-KNOWN_FP_TEXT = ("the fictional harbour office posted its routine placeholder notice about ferry times "
-                 "and the volunteer rota for the spring market")
+KNOWN_FP_TEXT = (
+    "the fictional harbour office posted its routine placeholder notice about ferry times "
+    "and the volunteer rota for the spring market"
+)
 
 
 class ProbeMedia(Matcher):
@@ -137,19 +151,27 @@ class ProbeText(Matcher):
 
 
 def ruleset() -> Ruleset:
-    banks = {"fp-media": BankSpec("fp-media", "sha256", purpose="suppression"),
-             "fp-text": BankSpec("fp-text", "text", purpose="suppression"),
-             "probe": BankSpec("probe", "sha256")}
-    items = [BankItem(1, "fp-media", "sha256", SUPPRESSED_SHA), BankItem(2, "fp-text", "text", KNOWN_FP_TEXT),
-             BankItem(9, "probe", "sha256", "cd" * 32, status="quarantined")]
+    banks = {
+        "fp-media": BankSpec("fp-media", "sha256", purpose="suppression"),
+        "fp-text": BankSpec("fp-text", "text", purpose="suppression"),
+        "probe": BankSpec("probe", "sha256"),
+    }
+    items = [
+        BankItem(1, "fp-media", "sha256", SUPPRESSED_SHA),
+        BankItem(2, "fp-text", "text", KNOWN_FP_TEXT),
+        BankItem(9, "probe", "sha256", "cd" * 32, status="quarantined"),
+    ]
     return Ruleset(banks, items)
 
 
 @pytest.fixture
 def detector(monkeypatch: pytest.MonkeyPatch) -> Detector:
     real = plugins.matchers
-    monkeypatch.setattr(pipeline, "registered_matchers",
-                        lambda: {**real(), "probe-media": ProbeMedia, "probe-text": ProbeText})
+    monkeypatch.setattr(
+        pipeline,
+        "registered_matchers",
+        lambda: {**real(), "probe-media": ProbeMedia, "probe-text": ProbeText},
+    )
     return Detector(ruleset())
 
 
@@ -163,8 +185,10 @@ def test_plugin_matchers_run_through_the_registry(detector: Detector) -> None:
 
 
 def test_suppression_bank_vetoes_a_plugin_hit_on_the_same_media(detector: Detector) -> None:
-    posts = [ScanPost("x", "1", "a", "", media=[ScanMedia("m-fp", sha256=SUPPRESSED_SHA), ScanMedia("m-ok")]),
-             ScanPost("x", "2", "a", "", media=[ScanMedia("m-other", sha256="ef" * 32)])]
+    posts = [
+        ScanPost("x", "1", "a", "", media=[ScanMedia("m-fp", sha256=SUPPRESSED_SHA), ScanMedia("m-ok")]),
+        ScanPost("x", "2", "a", "", media=[ScanMedia("m-other", sha256="ef" * 32)]),
+    ]
     first, second = detector.scan(posts)
     by_media = {h.media_key: h.suppressed for h in probe_hits(first, "probe-media")}
     assert by_media == {"m-fp": True, "m-ok": False}
@@ -174,8 +198,12 @@ def test_suppression_bank_vetoes_a_plugin_hit_on_the_same_media(detector: Detect
 
 
 def test_suppressed_text_vetoes_a_plugin_text_hit(detector: Detector) -> None:
-    fp, other = detector.scan([ScanPost("x", "1", "a", KNOWN_FP_TEXT.upper()),
-                               ScanPost("x", "2", "a", "a different neutral sentence about the weather")])
+    fp, other = detector.scan(
+        [
+            ScanPost("x", "1", "a", KNOWN_FP_TEXT.upper()),
+            ScanPost("x", "2", "a", "a different neutral sentence about the weather"),
+        ]
+    )
     assert [h.suppressed for h in probe_hits(fp, "probe-text")] == [True]
     assert [h.suppressed for h in probe_hits(other, "probe-text")] == [False]
     assert not fp.alerting_hits and other.alerting_hits
@@ -183,11 +211,14 @@ def test_suppressed_text_vetoes_a_plugin_text_hit(detector: Detector) -> None:
 
 def test_quarantine_applies_to_a_plugin_hit(detector: Detector) -> None:
     nine, eight = detector.scan([ScanPost("x", "1", "a", "item nine here"), ScanPost("x", "2", "a", "eight")])
-    assert [(h.suppressed, h.detail.get("quarantined")) for h in probe_hits(nine, "probe-text")] == [(True, True)]
+    assert [(h.suppressed, h.detail.get("quarantined")) for h in probe_hits(nine, "probe-text")] == [
+        (True, True)
+    ]
     assert [h.suppressed for h in probe_hits(eight, "probe-text")] == [False]
     detector.quarantine([8])
-    assert [h.suppressed for h in probe_hits(detector.scan([ScanPost("x", "3", "a", "eight")])[0],
-                                             "probe-text")] == [True]
+    assert [
+        h.suppressed for h in probe_hits(detector.scan([ScanPost("x", "3", "a", "eight")])[0], "probe-text")
+    ] == [True]
 
 
 def test_a_matcher_of_unknown_kind_is_refused() -> None:

@@ -1,5 +1,6 @@
 """The referral CLI contracts: JSON shapes, actors and roles, exit codes."""
 
+# ruff: noqa: F811  (pytest fixtures imported from other test modules are redefined as parameters)
 from __future__ import annotations
 
 import json
@@ -43,8 +44,22 @@ def _json(capsys: pytest.CaptureFixture[str]) -> object:
 
 def test_refer_json_contract_and_workflow(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     capsys.readouterr()
-    assert run(["refer", "x:1", "x:@42", "https://t.me/chan/5", "--reason", "placeholder", "--json",
-                "--as", "ana"]) == 0
+    assert (
+        run(
+            [
+                "refer",
+                "x:1",
+                "x:@42",
+                "https://t.me/chan/5",
+                "--reason",
+                "placeholder",
+                "--json",
+                "--as",
+                "ana",
+            ]
+        )
+        == 0
+    )
     out = _json(capsys)
     assert isinstance(out, dict) and list(out) == ["referrals"]
     refs = out["referrals"]
@@ -52,7 +67,9 @@ def test_refer_json_contract_and_workflow(db: str, capsys: pytest.CaptureFixture
         assert {"id", "state", "provider", "deadline", "targets"} <= set(r)
         assert r["state"] == "draft" and r["deadline"] == "2026-03-01T14:00:00+00:00"
     assert {r["provider"]: r["targets"] for r in refs} == {
-        "X Corp": ["x:1", "x:@42"], "Telegram": ["https://t.me/chan/5"]}
+        "X Corp": ["x:1", "x:@42"],
+        "Telegram": ["https://t.me/chan/5"],
+    }
     rid = str(next(r["id"] for r in refs if r["provider"] == "X Corp"))
     assert run(["referral", "approve", rid, "--as", "ana"]) == 3  # four-eyes
     assert "four-eyes" in capsys.readouterr().err
@@ -103,8 +120,9 @@ def test_unknown_actor_or_wrong_role_is_refused(db: str, capsys: pytest.CaptureF
     assert _json(capsys) == []  # nothing was created by the refused commands
 
 
-def test_overdue_listing_with_fixed_clock(db: str, capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_overdue_listing_with_fixed_clock(
+    db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert run(["refer", "x:1", "--kind", "removal-order", "--ground", "d", "--as", "ana"]) == 0
     capsys.readouterr()
     assert run(["referrals", "--overdue", "--json"]) == 0
@@ -119,12 +137,30 @@ def test_provider_commands(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["provider", "resolve", "https://www.youtube.com/watch?v=x"]) == 0
     assert capsys.readouterr().out.strip() == "YouTube"
     assert run(["provider", "resolve", "https://nowhere.example/x"]) == 1
-    assert run(["provider", "add", "Small Host", "--domain", "smallhost.example", "--email", "abuse@smallhost.example",
-                "--language", "de", "--as", "ana"]) == 0
+    assert (
+        run(
+            [
+                "provider",
+                "add",
+                "Small Host",
+                "--domain",
+                "smallhost.example",
+                "--email",
+                "abuse@smallhost.example",
+                "--language",
+                "de",
+                "--as",
+                "ana",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert run(["provider", "resolve", "https://cdn.smallhost.example/x", "--json"]) == 0
     out = _json(capsys)
-    assert out["provider"] == "Small Host" and out["details"]["contacts"]["email"] == "abuse@smallhost.example"
+    assert (
+        out["provider"] == "Small Host" and out["details"]["contacts"]["email"] == "abuse@smallhost.example"
+    )
     assert run(["provider", "add", "Other", "--domain", "o.example", "--as", "aud"]) == 3
 
 
@@ -141,8 +177,9 @@ def test_deconflict_cli_visibility(db: str, capsys: pytest.CaptureFixture[str]) 
     assert _json(capsys)["entries"][0]["investigation_ref"] == "INV-77"  # type: ignore[index]
 
 
-def test_send_by_email_through_the_cli_and_action_day(db: str, capsys: pytest.CaptureFixture[str],
-                                                     smtp: tuple[Inbox, int]) -> None:  # noqa: F811
+def test_send_by_email_through_the_cli_and_action_day(
+    db: str, capsys: pytest.CaptureFixture[str], smtp: tuple[Inbox, int]
+) -> None:
     inbox, port = smtp
     assert run(["provider", "add", "X Corp", "--email", "abuse@x.invalid", "--as", "ana"]) == 0
     assert run(["operation", "create", "RAD-CLI", "--agency", "AgencyA", "--hours", "48", "--as", "ana"]) == 0
@@ -151,8 +188,24 @@ def test_send_by_email_through_the_cli_and_action_day(db: str, capsys: pytest.Ca
     rid = str(_json(capsys)["referrals"][0]["id"])  # type: ignore[index]
     assert run(["operation", "add", "RAD-CLI", "--referral", rid, "--as", "lia"]) == 0
     assert run(["referral", "approve", rid, "--as", "bob"]) == 0
-    assert run(["referral", "send", rid, "--channel", "email", "--smtp-host", "127.0.0.1",
-                "--smtp-port", str(port), "--as", "bob"]) == 0
+    assert (
+        run(
+            [
+                "referral",
+                "send",
+                rid,
+                "--channel",
+                "email",
+                "--smtp-host",
+                "127.0.0.1",
+                "--smtp-port",
+                str(port),
+                "--as",
+                "bob",
+            ]
+        )
+        == 0
+    )
     [msg] = inbox.messages
     assert msg["To"] == "abuse@x.invalid"
     assert run(["referral", "feedback", rid, "removed", "--at", "2026-03-01T12:20:00Z", "--as", "bob"]) == 0
@@ -164,7 +217,12 @@ def test_send_by_email_through_the_cli_and_action_day(db: str, capsys: pytest.Ca
 
 
 def test_deconflict_add_infers_the_kind(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    for value, kind in (("x:@77", "account"), ("x:99", "post"), ("https://t.me/c/1", "url"), ("ab" * 32, "hash")):
+    for value, kind in (
+        ("x:@77", "account"),
+        ("x:99", "post"),
+        ("https://t.me/c/1", "url"),
+        ("ab" * 32, "hash"),
+    ):
         capsys.readouterr()
         assert run(["deconflict", "add", value, "--investigation", "INV", "--json", "--as", "lia"]) == 0
         assert _json(capsys)["kind"] == kind  # type: ignore[index]
@@ -173,7 +231,9 @@ def test_deconflict_add_infers_the_kind(db: str, capsys: pytest.CaptureFixture[s
     assert _json(capsys)["referrals"][0]["state"] == "on_hold"  # type: ignore[index]
 
 
-def test_bulk_from_file_and_deconflict_check(db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_bulk_from_file_and_deconflict_check(
+    db: str, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     listing = tmp_path / "targets.txt"
     listing.write_text("# action day list\nx:11\n\nhttps://t.me/chan/3\nx:12\n")
     capsys.readouterr()
@@ -190,8 +250,9 @@ def test_bulk_from_file_and_deconflict_check(db: str, capsys: pytest.CaptureFixt
     assert _json(capsys)["holds"][0]["investigation_ref"] == "INV-5"  # type: ignore[index]
 
 
-def test_webhook_send_generates_a_provider_secret(db: str, capsys: pytest.CaptureFixture[str],
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_webhook_send_generates_a_provider_secret(
+    db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     import hashlib
     import hmac
 
@@ -201,8 +262,22 @@ def test_webhook_send_generates_a_provider_secret(db: str, capsys: pytest.Captur
     fake = FakeProvider()
     monkeypatch.setenv("OPENIRU_WEBHOOK_ALLOW", fake.base.removeprefix("http://"))
     try:
-        assert run(["provider", "add", "Hook Host", "--domain", "hookhost.example", "--webhook",
-                    fake.base + "/hook", "--as", "ana"]) == 0
+        assert (
+            run(
+                [
+                    "provider",
+                    "add",
+                    "Hook Host",
+                    "--domain",
+                    "hookhost.example",
+                    "--webhook",
+                    fake.base + "/hook",
+                    "--as",
+                    "ana",
+                ]
+            )
+            == 0
+        )
         capsys.readouterr()
         assert run(["refer", "https://hookhost.example/p/1", "--json", "--as", "ana"]) == 0
         rid = str(_json(capsys)["referrals"][0]["id"])  # type: ignore[index]
@@ -219,8 +294,12 @@ def test_webhook_send_generates_a_provider_secret(db: str, capsys: pytest.Captur
         expected = "sha256=" + hmac.new(secret.encode(), call["body"], hashlib.sha256).hexdigest()
         assert call["headers"]["X-OpenIRU-Signature"] == expected
         # The secret is in no JSON output.
-        for args in (["provider", "resolve", "https://hookhost.example/x", "--json"], ["provider", "list", "--json"],
-                     ["provider", "secret", "list", "--json"], ["audit", "log", "--json", "--as", "aud"]):
+        for args in (
+            ["provider", "resolve", "https://hookhost.example/x", "--json"],
+            ["provider", "list", "--json"],
+            ["provider", "secret", "list", "--json"],
+            ["audit", "log", "--json", "--as", "aud"],
+        ):
             assert run(args) == 0
             assert secret not in capsys.readouterr().out
     finally:

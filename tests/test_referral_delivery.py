@@ -105,16 +105,26 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
 
 
 @pytest.fixture
-def ready(sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-          fake: FakeProvider) -> sa.Engine:
+def ready(
+    sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeProvider
+) -> sa.Engine:
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     seed(sqlite_engine)
     add_user(sqlite_engine, "adm", "admin")
     fake.pages["/post/1"] = (200, f"<html><body><p>{PAGE_TEXT}</p></body></html>")
-    providers.save_provider(sqlite_engine, "adm", providers.merge(
-        None, "Fake Host", domains=["127.0.0.1"], platforms=["fakenet"], languages=["fr", "en"],
-        contacts={"email": "abuse@fakehost.invalid", "webhook": fake.base + "/hook"},
-        main_establishment="IE"))
+    providers.save_provider(
+        sqlite_engine,
+        "adm",
+        providers.merge(
+            None,
+            "Fake Host",
+            domains=["127.0.0.1"],
+            platforms=["fakenet"],
+            languages=["fr", "en"],
+            contacts={"email": "abuse@fakehost.invalid", "webhook": fake.base + "/hook"},
+            main_establishment="IE",
+        ),
+    )
     return sqlite_engine
 
 
@@ -127,23 +137,29 @@ def _approved(engine: sa.Engine, fake: FakeProvider, kind: str = "referral") -> 
 
 
 def test_email_delivery_to_local_smtp_with_pdf_in_the_provider_language(
-        ready: sa.Engine, fake: FakeProvider, smtp: tuple[Inbox, int]) -> None:
+    ready: sa.Engine, fake: FakeProvider, smtp: tuple[Inbox, int]
+) -> None:
     inbox, port = smtp
     rid = _approved(ready, fake, kind="removal-order")
-    out = delivery.send(ready, "bob", rid, "email", now=Clock(),
-                        channel_options={"host": "127.0.0.1", "port": port})
+    out = delivery.send(
+        ready, "bob", rid, "email", now=Clock(), channel_options={"host": "127.0.0.1", "port": port}
+    )
     assert out["state"] == "sent" and out["channel"] == "email"
     [msg] = inbox.messages
     assert msg["To"] == "abuse@fakehost.invalid"
     assert msg["X-OpenIRU-Reference"] == out["reference"]
     parts = {p.get_content_type(): p for p in msg.walk()}
     text = parts["text/plain"].get_payload(decode=True).decode()
-    assert "Injonction de retrait" in text and fake.base + "/post/1" in text  # French: provider's first language
+    assert (
+        "Injonction de retrait" in text and fake.base + "/post/1" in text
+    )  # French: provider's first language
     pdf = parts["application/pdf"].get_payload(decode=True)
     assert pdf.startswith(b"%PDF")
 
 
-def test_email_failure_is_recorded_and_the_referral_stays_approved(ready: sa.Engine, fake: FakeProvider) -> None:
+def test_email_failure_is_recorded_and_the_referral_stays_approved(
+    ready: sa.Engine, fake: FakeProvider
+) -> None:
     rid = _approved(ready, fake)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -154,8 +170,9 @@ def test_email_failure_is_recorded_and_the_referral_stays_approved(ready: sa.Eng
     assert referral_records.get_referral(ready, rid)["state"] == "approved"
 
 
-def test_signed_webhook_retries_with_backoff(ready: sa.Engine, fake: FakeProvider,
-                                             monkeypatch: pytest.MonkeyPatch) -> None:
+def test_signed_webhook_retries_with_backoff(
+    ready: sa.Engine, fake: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENIRU_WEBHOOK_SECRET", "s3cret")
     fake.hook_statuses = [500, 503, 200]
     waits: list[float] = []
@@ -170,8 +187,9 @@ def test_signed_webhook_retries_with_backoff(ready: sa.Engine, fake: FakeProvide
     assert payload["reference"] == out["reference"] and payload["items"][0]["url"] == fake.base + "/post/1"
 
 
-def test_webhook_gives_up_after_retries(ready: sa.Engine, fake: FakeProvider,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_webhook_gives_up_after_retries(
+    ready: sa.Engine, fake: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENIRU_WEBHOOK_SECRET", "s3cret")
     fake.hook_statuses = [500] * 10
     waits: list[float] = []
@@ -191,8 +209,15 @@ def test_evidence_is_preserved_as_warc_with_sha256(ready: sa.Engine, fake: FakeP
     data = Path(warc["path"]).read_bytes()
     assert hashlib.sha256(data).hexdigest() == warc["sha256"]
     with gzip.open(warc["path"], "rb") as fh:
-        responses = [(r.rec_headers.get_header("WARC-Target-URI"), r.http_headers.get_statuscode(),
-                      r.content_stream().read()) for r in ArchiveIterator(fh) if r.rec_type == "response"]
+        responses = [
+            (
+                r.rec_headers.get_header("WARC-Target-URI"),
+                r.http_headers.get_statuscode(),
+                r.content_stream().read(),
+            )
+            for r in ArchiveIterator(fh)
+            if r.rec_type == "response"
+        ]
     [(uri, status, body)] = responses
     assert (uri, status) == (fake.base + "/post/1", "200") and PAGE_TEXT.encode() in body
 
@@ -266,26 +291,42 @@ def test_export_channel_writes_the_documents(ready: sa.Engine, fake: FakeProvide
     assert "Signalement" in (folder / "document.html").read_text()
 
 
-def test_removal_order_section_c_and_annex_ii_feedback(ready: sa.Engine, fake: FakeProvider, tmp_path: Path) -> None:
+def test_removal_order_section_c_and_annex_ii_feedback(
+    ready: sa.Engine, fake: FakeProvider, tmp_path: Path
+) -> None:
     from openiru.interop.tco import labels
 
     clock = Clock()
-    [r] = referrals.create_referrals(ready, "ana", [fake.base + "/post/1"], kind="removal-order", grounds=["c"],
-                                     refrain_from_informing=True, refrain_reason="ongoing operation",
-                                     refrain_until="2026-09-01", now=clock)
+    [r] = referrals.create_referrals(
+        ready,
+        "ana",
+        [fake.base + "/post/1"],
+        kind="removal-order",
+        grounds=["c"],
+        refrain_from_informing=True,
+        refrain_reason="ongoing operation",
+        refrain_until="2026-09-01",
+        now=clock,
+    )
     referrals.approve(ready, "bob", r["id"], now=clock)
-    out = delivery.send(ready, "bob", r["id"], "export", now=clock, channel_options={"outbox": tmp_path / "ob"})
+    out = delivery.send(
+        ready, "bob", r["id"], "export", now=clock, channel_options={"outbox": tmp_path / "ob"}
+    )
     folder = Path(out["delivery"]["folder"])
     text = (folder / "document.txt").read_text()
     fr = labels("fr")
     assert fr["refrain_yes"] in text and "ongoing operation" in text and fr["ground_c"] in text
     assert (folder / f"{out['reference']}.pdf").read_bytes().startswith(b"%PDF")
     clock.advance(minutes=45)
-    done = referrals.feedback(ready, "bob", r["id"], "removed", at="2026-03-01T12:40:00Z",
-                              provider_reference="FH-123", now=clock)
+    done = referrals.feedback(
+        ready, "bob", r["id"], "removed", at="2026-03-01T12:40:00Z", provider_reference="FH-123", now=clock
+    )
     fb = done["feedback"]
-    assert (fb["reference"], fb["provider_reference"], fb["at"]) == (out["reference"], "FH-123",
-                                                                      "2026-03-01T12:40:00+00:00")
+    assert (fb["reference"], fb["provider_reference"], fb["at"]) == (
+        out["reference"],
+        "FH-123",
+        "2026-03-01T12:40:00+00:00",
+    )
     assert fb["received_at"] == "2026-03-01T12:00:00+00:00" and done["time_to_removal_s"] == 40 * 60
 
 
@@ -313,9 +354,21 @@ def test_media_files_are_preserved_with_their_digest(ready: sa.Engine, tmp_path:
     picture = tmp_path / "picture.jpg"
     picture.write_bytes(b"\xff\xd8 placeholder image bytes \xff\xd9")
     digest = hashlib.sha256(picture.read_bytes()).hexdigest()
-    ingest_source(ready, ListSource([Post(PostKey("x", "77"), AccountKey("x", "9"), T0, text="placeholder",
-                                          media=[Media(sha256=digest, path=str(picture), mime="image/jpeg")])]),
-                  after_batch=[media_store.ingest_hook(ready)])  # evidence copies from the media store
+    ingest_source(
+        ready,
+        ListSource(
+            [
+                Post(
+                    PostKey("x", "77"),
+                    AccountKey("x", "9"),
+                    T0,
+                    text="placeholder",
+                    media=[Media(sha256=digest, path=str(picture), mime="image/jpeg")],
+                )
+            ]
+        ),
+        after_batch=[media_store.ingest_hook(ready)],
+    )  # evidence copies from the media store
     clock = Clock()
     [r] = referrals.create_referrals(ready, "ana", ["x:77"], now=clock)
     referrals.approve(ready, "bob", r["id"], now=clock)

@@ -16,8 +16,9 @@ from openiru.services.access import audit
 from openiru.services.referral import records as referral_records
 
 
-def test_demo_step_runs_the_workflow(sqlite_engine: sa.Engine, tmp_path: Path,
-                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_step_runs_the_workflow(
+    sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     out = tmp_path / "demo"
     run = run_demo(sqlite_engine, out, seed=2, scale=0.05, steps=False)
@@ -31,7 +32,9 @@ def test_demo_step_runs_the_workflow(sqlite_engine: sa.Engine, tmp_path: Path,
     assert {"email", "webhook"} <= channels
     assert audit.verify(sqlite_engine).ok
     folder = out / "referrals"
-    assert validate_string((folder / "stix-bundle.json").read_text(), ValidationOptions(version="2.1")).is_valid
+    assert validate_string(
+        (folder / "stix-bundle.json").read_text(), ValidationOptions(version="2.1")
+    ).is_valid
     event = MISPEvent()
     event.load((folder / "misp-event.json").read_text())
     assert event.objects
@@ -52,8 +55,9 @@ def test_demo_clock_starts_in_the_past_and_stops_at_now() -> None:
     assert clock() == real
 
 
-def test_demo_records_no_event_after_it_finishes(sqlite_engine: sa.Engine, tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_records_no_event_after_it_finishes(
+    sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from datetime import UTC, datetime
 
     from openiru.store.tables_referral import audit_log, deliveries, referral_events, referrals

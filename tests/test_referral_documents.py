@@ -15,22 +15,53 @@ AUTH = Authority("XX", "Fictional Referral Authority", "contact@authority.invali
 
 def _order(language: str = "en", **kw: object) -> RemovalOrder:
     return RemovalOrder(
-        reference="IRU-TEST-1", issued_at=T0, authority=AUTH, addressee="Fake Host",
-        addressee_legal_name="Fake Host Ltd", legal_representative="Rep Ltd", contact_point="tco@fake.invalid",
-        main_establishment="IE", items=[ContentItem("https://fake.invalid/p/1", "fakenet:1")],
-        grounds=["a", "d"], additional_information="placeholder", language=language, **kw)  # type: ignore[arg-type]
+        reference="IRU-TEST-1",
+        issued_at=T0,
+        authority=AUTH,
+        addressee="Fake Host",
+        addressee_legal_name="Fake Host Ltd",
+        legal_representative="Rep Ltd",
+        contact_point="tco@fake.invalid",
+        main_establishment="IE",
+        items=[ContentItem("https://fake.invalid/p/1", "fakenet:1")],
+        grounds=["a", "d"],
+        additional_information="placeholder",
+        language=language,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("language", ["en", "fr", "de"])
 def test_removal_order_has_every_annex_section(language: str) -> None:
     labels = tco.labels(language)
-    rendered = tco.render_order(_order(language, refrain_from_informing=True, refrain_reason="public security"))
+    rendered = tco.render_order(
+        _order(language, refrain_from_informing=True, refrain_reason="public security")
+    )
     assert rendered.language == language
-    for key in ("section_a", "section_b", "section_c", "section_d", "section_e", "section_f", "section_g",
-                "one_hour", "ground_a", "ground_d", "refrain_yes", "copy_yes", "redress"):
+    for key in (
+        "section_a",
+        "section_b",
+        "section_c",
+        "section_d",
+        "section_e",
+        "section_f",
+        "section_g",
+        "one_hour",
+        "ground_a",
+        "ground_d",
+        "refrain_yes",
+        "copy_yes",
+        "redress",
+    ):
         assert labels[key] in rendered.text, key
     assert labels["ground_b"] not in rendered.text
-    for value in ("IRU-TEST-1", "https://fake.invalid/p/1", "Rep Ltd", "tco@fake.invalid", "2026-03-01 12:00:00"):
+    for value in (
+        "IRU-TEST-1",
+        "https://fake.invalid/p/1",
+        "Rep Ltd",
+        "tco@fake.invalid",
+        "2026-03-01 12:00:00",
+    ):
         assert value in rendered.text and value in rendered.html
     assert rendered.pdf is not None and rendered.pdf.startswith(b"%PDF")
 
@@ -48,10 +79,20 @@ def test_html_is_escaped() -> None:
 
 
 def test_referral_notice_is_not_a_removal_order() -> None:
-    notice = ReferralNotice("IRU-TEST-2", T0, AUTH, "Fake Host", [ContentItem(None, "fakenet:@9")], "placeholder",
-                            T0, language="de")
+    notice = ReferralNotice(
+        "IRU-TEST-2",
+        T0,
+        AUTH,
+        "Fake Host",
+        [ContentItem(None, "fakenet:@9")],
+        "placeholder",
+        T0,
+        language="de",
+    )
     rendered = tco.render_notice(notice, pdf=True)
-    assert "Meldung von Inhalten zur Prüfung" in rendered.text and "keine Entfernungsanordnung" in rendered.text
+    assert (
+        "Meldung von Inhalten zur Prüfung" in rendered.text and "keine Entfernungsanordnung" in rendered.text
+    )
     assert rendered.pdf and rendered.pdf.startswith(b"%PDF")
 
 

@@ -24,13 +24,23 @@ def test_action_day_report(engine: sa.Engine, tmp_path: Path, monkeypatch: pytes
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     seed(engine)
     clock = Clock(T0 - timedelta(hours=1))
-    op = operations.create(engine, "ana", "RAD-1", ["AgencyA", "AgencyB"], hours=48, start=T0,
-                           platforms=["x", "telegram"], languages=["en", "fr"], now=clock)
+    op = operations.create(
+        engine,
+        "ana",
+        "RAD-1",
+        ["AgencyA", "AgencyB"],
+        hours=48,
+        start=T0,
+        platforms=["x", "telegram"],
+        languages=["en", "fr"],
+        now=clock,
+    )
     assert op["ends_at"] == (T0 + timedelta(hours=48)).isoformat()
     assert operations.report(engine, "RAD-1", now=clock)["status"] == "planned"
     clock.at = T0 + timedelta(minutes=10)
-    added = operations.add_items(engine, "lia", "RAD-1", ["x:1", "x:2", "telegram:-100/7", "x:1"],
-                                 assign="cat", now=clock)
+    added = operations.add_items(
+        engine, "lia", "RAD-1", ["x:1", "x:2", "telegram:-100/7", "x:1"], assign="cat", now=clock
+    )
     assert (added["added"], added["skipped"]) == (3, 1)
     op_id = op["id"]
     made = referrals.create_referrals(engine, "ana", ["x:1", "x:2"], operation_id=op_id, now=clock)

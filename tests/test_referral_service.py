@@ -35,21 +35,51 @@ class Clock:
 
 
 def seed(engine: sa.Engine) -> None:
-    for name, role, agency in (("ana", "analyst", None), ("bob", "approver", None), ("cat", "analyst", None),
-                               ("lia", "liaison", "AgencyA"), ("leo", "liaison", "AgencyB"),
-                               ("aud", "auditor", None)):
+    for name, role, agency in (
+        ("ana", "analyst", None),
+        ("bob", "approver", None),
+        ("cat", "analyst", None),
+        ("lia", "liaison", "AgencyA"),
+        ("leo", "liaison", "AgencyB"),
+        ("aud", "auditor", None),
+    ):
         add_user(engine, name, role, agency=agency)
     acc = AccountKey("x", "100")
     same = "Neutral placeholder statement number one."
-    ingest_source(engine, ListSource([
-        Account(acc, handle="outlet_one"),
-        Post(PostKey("x", "1"), acc, T0 - timedelta(days=1), text=same, language="en",
-             media=[Media(sha256="ab" * 32, md5="cd" * 16, mime="image/jpeg")]),
-        Post(PostKey("x", "2"), acc, T0 - timedelta(days=1), text="another placeholder", language="fr"),
-    ]), after_batch=())  # no detection scan: these tests are about referrals
-    ingest_source(engine, ListSource([
-        Post(PostKey("telegram", "-100/7"), AccountKey("telegram", "chan9"), T0, text="  " + same.upper()),
-    ]), after_batch=())
+    ingest_source(
+        engine,
+        ListSource(
+            [
+                Account(acc, handle="outlet_one"),
+                Post(
+                    PostKey("x", "1"),
+                    acc,
+                    T0 - timedelta(days=1),
+                    text=same,
+                    language="en",
+                    media=[Media(sha256="ab" * 32, md5="cd" * 16, mime="image/jpeg")],
+                ),
+                Post(
+                    PostKey("x", "2"), acc, T0 - timedelta(days=1), text="another placeholder", language="fr"
+                ),
+            ]
+        ),
+        after_batch=(),
+    )  # no detection scan: these tests are about referrals
+    ingest_source(
+        engine,
+        ListSource(
+            [
+                Post(
+                    PostKey("telegram", "-100/7"),
+                    AccountKey("telegram", "chan9"),
+                    T0,
+                    text="  " + same.upper(),
+                ),
+            ]
+        ),
+        after_batch=(),
+    )
 
 
 @pytest.fixture
@@ -96,7 +126,9 @@ def _no_fetch(url: str):  # type: ignore[no-untyped-def]
 
 def test_overdue_and_no_response_on_the_injected_clock(ready: sa.Engine) -> None:
     clock = Clock()
-    [r] = referrals.create_referrals(ready, "ana", ["x:1"], kind="removal-order", grounds=["a", "e"], now=clock)
+    [r] = referrals.create_referrals(
+        ready, "ana", ["x:1"], kind="removal-order", grounds=["a", "e"], now=clock
+    )
     referrals.approve(ready, "bob", r["id"], now=clock)
     delivery.send(ready, "bob", r["id"], "portal", now=clock, fetch=_no_fetch)
     clock.advance(minutes=50)
@@ -114,8 +146,15 @@ def test_cannot_comply_stops_the_clock_until_clarified(ready: sa.Engine) -> None
     referrals.approve(ready, "bob", r["id"], now=clock)
     delivery.send(ready, "bob", r["id"], "portal", now=clock, fetch=_no_fetch)
     clock.advance(minutes=40)
-    paused = referrals.feedback(ready, "bob", r["id"], "cannot_comply", reason="which item?",
-                                cannot_comply_ground="insufficient_information", now=clock)
+    paused = referrals.feedback(
+        ready,
+        "bob",
+        r["id"],
+        "cannot_comply",
+        reason="which item?",
+        cannot_comply_ground="insufficient_information",
+        now=clock,
+    )
     assert paused["state"] == "acknowledged" and paused["paused"]
     clock.advance(hours=6)  # waiting for the clarification: never overdue
     assert referral_records.list_referrals(ready, overdue=True, now=clock) == []
@@ -176,11 +215,15 @@ def test_duplicates_same_target_and_same_content_elsewhere(ready: sa.Engine) -> 
 
 
 def test_bulk_referral_groups_by_provider(ready: sa.Engine) -> None:
-    made = referrals.create_referrals(ready, "ana", ["x:1", "https://t.me/somechan/5", "x:@100",
-                                                     "https://unknown.example/p"], now=Clock())
+    made = referrals.create_referrals(
+        ready, "ana", ["x:1", "https://t.me/somechan/5", "x:@100", "https://unknown.example/p"], now=Clock()
+    )
     by_provider = {r["provider"]: r["targets"] for r in made}
-    assert by_provider == {"X Corp": ["x:1", "x:@100"], "Telegram": ["https://t.me/somechan/5"],
-                           None: ["https://unknown.example/p"]}
+    assert by_provider == {
+        "X Corp": ["x:1", "x:@100"],
+        "Telegram": ["https://t.me/somechan/5"],
+        None: ["https://unknown.example/p"],
+    }
     unresolved = next(r for r in made if r["provider"] is None)
     assert "warning" in unresolved
 
@@ -191,7 +234,9 @@ def test_set_provider_of_an_unresolved_referral(ready: sa.Engine) -> None:
     assert r["provider"] is None
     with pytest.raises(ConfigError):
         referrals.set_provider(ready, "ana", r["id"], "No Such Host", now=clock)
-    assert referrals.set_provider(ready, "ana", r["id"], "JustPasteIt", now=clock)["provider"] == "JustPasteIt"
+    assert (
+        referrals.set_provider(ready, "ana", r["id"], "JustPasteIt", now=clock)["provider"] == "JustPasteIt"
+    )
     referrals.approve(ready, "bob", r["id"], now=clock)
     delivery.send(ready, "bob", r["id"], "portal", now=clock, fetch=_no_fetch)
     with pytest.raises(TransitionError):

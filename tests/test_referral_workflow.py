@@ -67,7 +67,10 @@ def test_every_state_action_pair(state: State, action: Action) -> None:
 @pytest.mark.parametrize("state", list(State))
 def test_release_only_from_hold_and_back_where_it_was(state: State) -> None:
     if state == State.ON_HOLD:
-        assert transition(state, Action.RELEASE, actor="x", at=T0, hold_from="approved").to_state == State.APPROVED
+        assert (
+            transition(state, Action.RELEASE, actor="x", at=T0, hold_from="approved").to_state
+            == State.APPROVED
+        )
         assert transition(state, Action.RELEASE, actor="x", at=T0).to_state == State.DRAFT
     else:
         with pytest.raises(TransitionError):
@@ -79,7 +82,10 @@ def test_four_eyes_nobody_approves_their_own() -> None:
         transition(State.DRAFT, Action.APPROVE, actor="ana", at=T0, created_by="ana")
     with pytest.raises(TransitionError):
         transition(State.DRAFT, Action.APPROVE, actor="ana", at=T0)
-    assert transition(State.DRAFT, Action.APPROVE, actor="bob", at=T0, created_by="ana").to_state == State.APPROVED
+    assert (
+        transition(State.DRAFT, Action.APPROVE, actor="bob", at=T0, created_by="ana").to_state
+        == State.APPROVED
+    )
 
 
 def test_unknown_action_and_allowed_actions() -> None:
@@ -100,8 +106,9 @@ def test_pauses_stop_and_restart_the_clock() -> None:
     sent = T0
     # force majeure from 12:20 to 12:50 adds 30 minutes
     closed = [Pause(T0 + timedelta(minutes=20), T0 + timedelta(minutes=50), "force_majeure")]
-    assert deadlines.deadline("removal-order", T0, sent, closed, now=T0 + timedelta(hours=3)) == \
-        T0 + timedelta(minutes=90)
+    assert deadlines.deadline(
+        "removal-order", T0, sent, closed, now=T0 + timedelta(hours=3)
+    ) == T0 + timedelta(minutes=90)
     # an open clarification request: the deadline moves with the clock, never overdue while paused
     open_pause = [Pause(T0 + timedelta(minutes=40), None, "clarification")]
     later = T0 + timedelta(hours=5)

@@ -28,7 +28,9 @@ def data(sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("OPENIRU_MEMBER_STATE", "BE")
     made = build(sqlite_engine, tmp_path)
     op = operations.create(sqlite_engine, "ana", "RAD-9", ["AgencyA", "AgencyB"], start=T0, now=Clock(T0))
-    operations.add_referrals(sqlite_engine, "ana", op["id"], [made["R1"], made["R3"], made["R5"]], now=Clock(T0))
+    operations.add_referrals(
+        sqlite_engine, "ana", op["id"], [made["R1"], made["R3"], made["R5"]], now=Clock(T0)
+    )
     return sqlite_engine
 
 
@@ -46,8 +48,11 @@ def test_tco_art8_figures_manual_fields_and_pdf(data: sa.Engine, tmp_path: Path)
     assert (f["cross_border_orders"], f["cross_border_removal_rate"]) == (1, 1.0)
     assert (f["time_to_removal"]["median_s"], f["time_to_removal"]["share_within_1h"]) == (5400.0, 0.0)
     assert f["manual"]["penalties"] == "none imposed" and f["manual"]["reviews"] == 0
-    assert set(f["missing_manual_fields"]) == {"orders_scrutinised_art4", "scrutiny_infringements_found",
-                                                "specific_measures_decisions"}
+    assert set(f["missing_manual_fields"]) == {
+        "orders_scrutinised_art4",
+        "scrutiny_infringements_found",
+        "specific_measures_decisions",
+    }
     html = to_html(doc)
     assert html.count('<td class="missing">') == 3 and "none imposed" in html and "<svg" in html
     assert "http" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")  # nothing fetched
@@ -75,8 +80,21 @@ def test_report_command_writes_pdf_html_json_csv(data: sa.Engine, sqlite_url: st
     manual.write_text(json.dumps({"penalties": 0}), "utf-8")
     runner = CliRunner()
     out = tmp_path / "out" / "tco.pdf"
-    res = runner.invoke(app, ["report", "tco-art8", "--year", "2026", "--db", sqlite_url, "--out", str(out),
-                              "--manual", str(manual)])
+    res = runner.invoke(
+        app,
+        [
+            "report",
+            "tco-art8",
+            "--year",
+            "2026",
+            "--db",
+            sqlite_url,
+            "--out",
+            str(out),
+            "--manual",
+            str(manual),
+        ],
+    )
     assert res.exit_code == 0, res.output
     text = _pdf_text(out)
     assert "Removal orders issued" in text and "Transparency report 2026" in text and MISSING in text
@@ -84,17 +102,41 @@ def test_report_command_writes_pdf_html_json_csv(data: sa.Engine, sqlite_url: st
     assert figures["removal_orders_issued"] == 2
     assert (tmp_path / "out" / "tco.orders.csv").read_text("utf-8").startswith("figure,value")
     html = tmp_path / "annual.html"
-    res = runner.invoke(app, ["report", "annual", "--year", "2026", "--db", sqlite_url, "--out", str(html), "--pdf"])
+    res = runner.invoke(
+        app, ["report", "annual", "--year", "2026", "--db", sqlite_url, "--out", str(html), "--pdf"]
+    )
     assert res.exit_code == 0, res.output
     assert "Items referred per platform" in html.read_text("utf-8")
     assert "Items referred" in _pdf_text(html.with_suffix(".pdf"))
-    res = runner.invoke(app, ["report", "action-day", "--operation", "RAD-9", "--db", sqlite_url,
-                              "--out", str(tmp_path / "rad.md")])
+    res = runner.invoke(
+        app,
+        [
+            "report",
+            "action-day",
+            "--operation",
+            "RAD-9",
+            "--db",
+            sqlite_url,
+            "--out",
+            str(tmp_path / "rad.md"),
+        ],
+    )
     assert res.exit_code == 0 and "| telegram:-100/7 |" in (tmp_path / "rad.md").read_text("utf-8")
     bad = runner.invoke(app, ["report", "action-day", "--db", sqlite_url, "--out", str(tmp_path / "x.html")])
     assert bad.exit_code == 2 and "--operation" in bad.output
-    bad = runner.invoke(app, ["report", "tco-art8", "--db", sqlite_url, "--out", str(tmp_path / "x.html"),
-                              "--manual", str(tmp_path / "nope.json")])
+    bad = runner.invoke(
+        app,
+        [
+            "report",
+            "tco-art8",
+            "--db",
+            sqlite_url,
+            "--out",
+            str(tmp_path / "x.html"),
+            "--manual",
+            str(tmp_path / "nope.json"),
+        ],
+    )
     # a ConfigError: openiru.cli.main prints it as one line
     assert isinstance(bad.exception, ConfigError) and "nope.json" in str(bad.exception)
 
@@ -108,8 +150,22 @@ def test_markdown_marks_missing_fields(data: sa.Engine) -> None:
 def test_report_kind_option_and_period(data: sa.Engine, sqlite_url: str, tmp_path: Path) -> None:
     runner = CliRunner()
     out = tmp_path / "march.html"
-    res = runner.invoke(app, ["report", "--kind", "annual", "--from", "2026-03-01", "--to", "2026-04-01",
-                              "--db", sqlite_url, "--out", str(out)])
+    res = runner.invoke(
+        app,
+        [
+            "report",
+            "--kind",
+            "annual",
+            "--from",
+            "2026-03-01",
+            "--to",
+            "2026-04-01",
+            "--db",
+            sqlite_url,
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     fig = json.loads((tmp_path / "march.json").read_text("utf-8"))
     assert fig["period"]["label"] == "01 March 2026 to 31 March 2026" and fig["items_referred"] == 5

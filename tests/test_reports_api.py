@@ -15,7 +15,9 @@ from test_api_support import make_world
 from test_statistics import S, build
 
 
-def test_report_charts_route(sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_report_charts_route(
+    sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     build(sqlite_engine, tmp_path)
     world = make_world(sqlite_engine)

@@ -26,12 +26,28 @@ def test_kaplan_meier_by_hand() -> None:
 
 def test_takedown_effect_by_hand() -> None:
     removed = [
-        Removed("x", "a", 0.0, posts_before=40, reach_before=100, audience_before=1000,
-                successors=[{"platform": "x", "posts": 10, "reach": 20, "audience": 50},
-                            {"platform": "gab", "posts": 5, "reach": 5, "audience": 30}]),
+        Removed(
+            "x",
+            "a",
+            0.0,
+            posts_before=40,
+            reach_before=100,
+            audience_before=1000,
+            successors=[
+                {"platform": "x", "posts": 10, "reach": 20, "audience": 50},
+                {"platform": "gab", "posts": 5, "reach": 5, "audience": 30},
+            ],
+        ),
         Removed("x", "b", 0.0, posts_before=10, reach_before=0, audience_before=500),
-        Removed("telegram", "c", 0.0, posts_before=50, reach_before=100, audience_before=500,
-                successors=[{"platform": "rocketchat", "posts": 25, "reach": 10, "audience": 20}]),
+        Removed(
+            "telegram",
+            "c",
+            0.0,
+            posts_before=50,
+            reach_before=100,
+            audience_before=500,
+            successors=[{"platform": "rocketchat", "posts": 25, "reach": 10, "audience": 20}],
+        ),
     ]
     e = takedown_effect(removed)
     assert (e["removed_accounts"], e["recreated_accounts"], e["recreation_rate"]) == (3, 2, 0.6667)
@@ -39,10 +55,15 @@ def test_takedown_effect_by_hand() -> None:
     assert e["after"] == {"posts": 40, "reach": 35, "audience": 100}
     assert e["retained"] == {"posts": 0.4, "reach": 0.175, "audience": 0.05}
     assert [(f["from"], f["to"], f["accounts"], f["posts_after"]) for f in e["flows"]] == [
-        ("telegram", "rocketchat", 1, 25), ("x", "gab", 1, 5), ("x", "x", 1, 10)]
+        ("telegram", "rocketchat", 1, 25),
+        ("x", "gab", 1, 5),
+        ("x", "x", 1, 10),
+    ]
 
 
-def test_modus_operandi_report(sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_modus_operandi_report(
+    sqlite_engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     build(sqlite_engine, tmp_path)
     doc = modus_operandi(sqlite_engine, now=S + timedelta(hours=4))

@@ -13,10 +13,19 @@ from openiru.report.render import Document, Section, Table, pdf_engine, to_pdf
 
 def _doc() -> Document:
     chart = bar_chart("Items referred per platform", ["x", "gab"], {"referred": [7, 3]}, "platform", "items")
-    return Document("Annual report 2026", "Fictional unit",
-                    [Section("Referrals", ["Items referred by the unit."],
-                             [Table("Per platform", ["platform", "referred"], [["x", 7], ["gab", 3]], "per_platform")],
-                             [chart])], {})
+    return Document(
+        "Annual report 2026",
+        "Fictional unit",
+        [
+            Section(
+                "Referrals",
+                ["Items referred by the unit."],
+                [Table("Per platform", ["platform", "referred"], [["x", 7], ["gab", 3]], "per_platform")],
+                [chart],
+            )
+        ],
+        {},
+    )
 
 
 def _text(pdf: bytes) -> str:

@@ -41,14 +41,16 @@ def test_headers_on_api_pages_static_and_errors(sqlite_engine: sa.Engine) -> Non
 def test_pages_have_no_inline_script_or_style(sqlite_engine: sa.Engine) -> None:
     world = make_world(sqlite_engine)
     html = world.client().get("/login").text
-    assert "<script src=\"/static/" in html
+    assert '<script src="/static/' in html
     assert "<script>" not in html and " onclick=" not in html and "style=" not in html
     assert "http://" not in html and "https://" not in html  # nothing from a CDN
 
 
 def test_session_cookie_is_secure_httponly_samesite(sqlite_engine: sa.Engine) -> None:
     world = make_world(sqlite_engine, passwords=("analyst",))
-    res = world.client().post("/api/v1/auth/login", json={"name": "analyst", "password": "correct horse battery staple"})
+    res = world.client().post(
+        "/api/v1/auth/login", json={"name": "analyst", "password": "correct horse battery staple"}
+    )
     assert res.status_code == 200
     header = res.headers["set-cookie"]
     cookie = SimpleCookie()
@@ -61,13 +63,15 @@ def test_session_cookie_is_secure_httponly_samesite(sqlite_engine: sa.Engine) ->
 def test_error_shape_is_uniform(sqlite_engine: sa.Engine) -> None:
     world = make_world(sqlite_engine)
     client = world.client("admin")
-    cases = [(client.get("/api/v1/posts/x/999"), 404, "not_found"),
-             (client.get("/api/v1/posts?limit=0"), 422, "validation_error"),
-             (client.get("/api/v1/posts?cursor=%%%"), 400, "bad_cursor"),
-             (world.client().get("/api/v1/posts"), 401, "unauthorized"),
-             (world.client("provider").get("/api/v1/posts"), 403, "forbidden"),
-             (client.post("/api/v1/users", json={"name": "admin", "role": "admin"}), 400, "bad_request"),
-             (client.put("/api/v1/posts"), 405, "method_not_allowed")]
+    cases = [
+        (client.get("/api/v1/posts/x/999"), 404, "not_found"),
+        (client.get("/api/v1/posts?limit=0"), 422, "validation_error"),
+        (client.get("/api/v1/posts?cursor=%%%"), 400, "bad_cursor"),
+        (world.client().get("/api/v1/posts"), 401, "unauthorized"),
+        (world.client("provider").get("/api/v1/posts"), 403, "forbidden"),
+        (client.post("/api/v1/users", json={"name": "admin", "role": "admin"}), 400, "bad_request"),
+        (client.put("/api/v1/posts"), 405, "method_not_allowed"),
+    ]
     for res, status, code in cases:
         assert res.status_code == status, res.text
         body = res.json()
@@ -107,8 +111,11 @@ def test_media_never_served_with_an_executable_type(sqlite_engine: sa.Engine, tm
             path.write_bytes(data)
             digest = hashlib.sha256(data).hexdigest()
             assert MediaStore().put(path, digest)  # media is served from the store only
-            conn.execute(sa.insert(schema.media).values(media_key=f"ref:{name}", mime=mime, path=str(path),
-                                                        sha256=digest, missing=False))
+            conn.execute(
+                sa.insert(schema.media).values(
+                    media_key=f"ref:{name}", mime=mime, path=str(path), sha256=digest, missing=False
+                )
+            )
     client = world.client("analyst")
     res = client.get("/api/v1/media/ref:png")
     assert res.status_code == 200 and res.headers["content-type"] == "image/png"

@@ -26,10 +26,14 @@ PAGED = FIXTURES / "paged" / "outbox.json"
 QUILL = "https://fed.example/users/quill"
 RELAY = "https://gather.example/users/relay"
 
-TELEGRAM_HEAD = (b'{"name": "Chan", "type": "public_channel", "id": 1, "messages": [{"id": 1, "type": "message",'
-                 b' "date": "2026-01-01T00:00:00", "from_id": "channel1", "text": "hi"}]}')
-MASTODON_ARRAY = (b'[{"id": "1", "uri": "https://a.example/users/x/statuses/1", "created_at": "2026-01-01",'
-                  b' "content": "<p>x</p>", "account": {"id": "2", "acct": "x"}}]')
+TELEGRAM_HEAD = (
+    b'{"name": "Chan", "type": "public_channel", "id": 1, "messages": [{"id": 1, "type": "message",'
+    b' "date": "2026-01-01T00:00:00", "from_id": "channel1", "text": "hi"}]}'
+)
+MASTODON_ARRAY = (
+    b'[{"id": "1", "uri": "https://a.example/users/x/statuses/1", "created_at": "2026-01-01",'
+    b' "content": "<p>x</p>", "account": {"id": "2", "acct": "x"}}]'
+)
 
 
 def best_source(path: Path) -> str:
@@ -74,7 +78,8 @@ def test_archive_fields_land_in_the_store(engine: sa.Engine) -> None:
     assert dict(summary.skipped) == {"not a post activity": 1, "item is a reference, not an activity": 1}
     assert dict(summary.errors) == {"malformed activity": 1}
     assert summary.problems == [
-        f"{ARCHIVE / 'outbox.json'}:orderedItems[4]: malformed activity: missing field published"]
+        f"{ARCHIVE / 'outbox.json'}:orderedItems[4]: malformed activity: missing field published"
+    ]
 
     posts = _rows(engine, schema.posts)
     note = posts[f"{QUILL}/statuses/2001"]
@@ -96,15 +101,22 @@ def test_archive_fields_land_in_the_store(engine: sa.Engine) -> None:
 
     account = _rows(engine, schema.accounts)[QUILL]
     assert (account.handle, account.display_name, account.bio) == (
-        "quill@fed.example", "Quill Bulletin (fictional)", "Fictional outlet for tests.")
+        "quill@fed.example",
+        "Quill Bulletin (fictional)",
+        "Fictional outlet for tests.",
+    )
     assert account.avatar_media == "url:https://fed.example/avatars/quill.png"
 
     with engine.connect() as conn:
-        media = conn.execute(sa.text(
-            "select pm.post_id, pm.position, m.url, m.mime, m.size, m.missing, m.sha256 from post_media pm"
-            " join media m on m.media_key = pm.media_key order by pm.post_id, pm.position")).all()
-        edges = conn.execute(sa.text("select post_id, kind, target_ref, target_account_id from edges"
-                                     " order by post_id, kind")).all()
+        media = conn.execute(
+            sa.text(
+                "select pm.post_id, pm.position, m.url, m.mime, m.size, m.missing, m.sha256 from post_media pm"
+                " join media m on m.media_key = pm.media_key order by pm.post_id, pm.position"
+            )
+        ).all()
+        edges = conn.execute(
+            sa.text("select post_id, kind, target_ref, target_account_id from edges order by post_id, kind")
+        ).all()
     assert [(m.post_id[-4:], m.url, m.mime, m.size, bool(m.missing)) for m in media] == [
         ("2001", "https://fed.example/media/2001/poster.jpg", "image/jpeg", None, False),
         ("2002", None, "image/png", 25, False),  # hashed from the archive folder
@@ -113,7 +125,10 @@ def test_archive_fields_land_in_the_store(engine: sa.Engine) -> None:
     assert media[1].sha256 == "9cae0855e7817c3dcc7da2c801ac66466a66bdab216105007699a341b661b886"
     # mention by actor URI is known; the reply and repost targets are not in the data
     assert [(e.kind, e.target_account_id) for e in edges] == [
-        ("mention", "https://other.example/users/riverpost"), ("reply", None), ("repost", None)]
+        ("mention", "https://other.example/users/riverpost"),
+        ("reply", None),
+        ("repost", None),
+    ]
     stats = platform_stats(engine)["platforms"]["activitypub"]
     assert (stats["posts"], stats["accounts"], stats["edges"], stats["media"]) == (3, 1, 1, 3)
     assert stats["unresolved_edges"] == 2
@@ -129,19 +144,29 @@ def test_paged_outbox_follows_embedded_and_sibling_pages(sqlite_engine: sa.Engin
     assert summary.posts == 4 and not summary.errors
     assert dict(summary.skipped) == {"page not available": 1}  # the last next page was not saved
     posts = _rows(engine, schema.posts)
-    assert set(posts) == {f"{RELAY}/statuses/301", f"{RELAY}/statuses/300/activity",
-                          f"{RELAY}/statuses/200", f"{QUILL}/statuses/2001"}
+    assert set(posts) == {
+        f"{RELAY}/statuses/301",
+        f"{RELAY}/statuses/300/activity",
+        f"{RELAY}/statuses/200",
+        f"{QUILL}/statuses/2001",
+    }
     assert posts[f"{RELAY}/statuses/301"].quote_of == f"{QUILL}/statuses/2001"
     assert posts[f"{RELAY}/statuses/301"].hashtags == ["Archiv"]
     assert posts[f"{RELAY}/statuses/300/activity"].repost_of == f"{QUILL}/statuses/2001"
     arabic = posts[f"{RELAY}/statuses/200"]
     assert (arabic.text, arabic.language) == ("نص بديل محايد", "ar")
     with engine.connect() as conn:
-        edges = conn.execute(sa.text("select post_id, kind, target_account_id from edges"
-                                     " order by post_id, kind")).all()
+        edges = conn.execute(
+            sa.text("select post_id, kind, target_account_id from edges order by post_id, kind")
+        ).all()
         media_urls = conn.execute(sa.text("select url from media")).scalars().all()
-    resolved = {(e.post_id.rsplit("/", 2)[-2] if e.post_id.endswith("activity") else e.post_id[-3:], e.kind):
-                e.target_account_id for e in edges}
+    resolved = {
+        (
+            e.post_id.rsplit("/", 2)[-2] if e.post_id.endswith("activity") else e.post_id[-3:],
+            e.kind,
+        ): e.target_account_id
+        for e in edges
+    }
     assert resolved == {("301", "quote"): QUILL, ("300", "repost"): QUILL, ("200", "reply"): None}
     assert media_urls == ["https://gather.example/media/clip.mp4"]
     assert list(platform_stats(engine)["platforms"]) == ["gather.example"]
@@ -161,10 +186,27 @@ def test_outbox_is_streamed_in_constant_memory(tmp_path: Path) -> None:
     peaks = []
     for n in (200, 1600):
         path = tmp_path / f"outbox{n}.json"
-        path.write_text(json.dumps({"type": "OrderedCollection", "orderedItems": [
-            {"id": f"{RELAY}/statuses/{i}/activity", "type": "Create", "actor": RELAY,
-             "object": {"id": f"{RELAY}/statuses/{i}", "type": "Note", "published": "2026-03-01T10:00:00Z",
-                        "content": "<p>" + "placeholder " * 80 + "</p>"}} for i in range(n)]}))
+        path.write_text(
+            json.dumps(
+                {
+                    "type": "OrderedCollection",
+                    "orderedItems": [
+                        {
+                            "id": f"{RELAY}/statuses/{i}/activity",
+                            "type": "Create",
+                            "actor": RELAY,
+                            "object": {
+                                "id": f"{RELAY}/statuses/{i}",
+                                "type": "Note",
+                                "published": "2026-03-01T10:00:00Z",
+                                "content": "<p>" + "placeholder " * 80 + "</p>",
+                            },
+                        }
+                        for i in range(n)
+                    ],
+                }
+            )
+        )
         tracemalloc.start()
         try:
             for _ in ActivityPubOutboxSource(path).records():
@@ -187,13 +229,32 @@ def test_odd_values_never_crash_the_importer(tmp_path: Path) -> None:
 
 def test_first_page_given_by_url_is_read_from_a_sibling_file(tmp_path: Path) -> None:
     first_url = f"{RELAY}/outbox?page=true"
-    (tmp_path / "outbox.json").write_text(json.dumps(
-        {"id": f"{RELAY}/outbox", "type": "OrderedCollection", "totalItems": 1, "first": first_url}))
-    (tmp_path / "saved-page.json").write_text(json.dumps(
-        {"id": first_url, "type": "OrderedCollectionPage", "orderedItems": [
-            {"id": f"{RELAY}/statuses/9/activity", "type": "Create", "actor": RELAY,
-             "object": {"id": f"{RELAY}/statuses/9", "type": "Note", "published": "2026-03-05T12:00:00Z",
-                        "content": "<p>from the saved page</p>"}}]}))
+    (tmp_path / "outbox.json").write_text(
+        json.dumps(
+            {"id": f"{RELAY}/outbox", "type": "OrderedCollection", "totalItems": 1, "first": first_url}
+        )
+    )
+    (tmp_path / "saved-page.json").write_text(
+        json.dumps(
+            {
+                "id": first_url,
+                "type": "OrderedCollectionPage",
+                "orderedItems": [
+                    {
+                        "id": f"{RELAY}/statuses/9/activity",
+                        "type": "Create",
+                        "actor": RELAY,
+                        "object": {
+                            "id": f"{RELAY}/statuses/9",
+                            "type": "Note",
+                            "published": "2026-03-05T12:00:00Z",
+                            "content": "<p>from the saved page</p>",
+                        },
+                    }
+                ],
+            }
+        )
+    )
     assert best_source(tmp_path) == "activitypub"  # the folder holding outbox.json
     posts = [r for r in ActivityPubOutboxSource(tmp_path / "outbox.json").records() if isinstance(r, Post)]
     assert [(p.key.post_id, p.text) for p in posts] == [(f"{RELAY}/statuses/9", "from the saved page")]
@@ -203,10 +264,28 @@ def test_attachment_paths_do_not_leave_the_archive(tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     archive.mkdir()
     (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n\x1a\nnot part of the archive")
-    (archive / "outbox.json").write_text(json.dumps({"type": "OrderedCollection", "orderedItems": [
-        {"id": f"{QUILL}/statuses/7/activity", "type": "Create", "actor": QUILL,
-         "object": {"id": f"{QUILL}/statuses/7", "type": "Note", "published": "2026-03-04T09:00:00Z",
-                    "content": "<p>x</p>", "attachment": [{"type": "Document", "mediaType": "image/png",
-                                                            "url": "/../outside.png"}]}}]}))
+    (archive / "outbox.json").write_text(
+        json.dumps(
+            {
+                "type": "OrderedCollection",
+                "orderedItems": [
+                    {
+                        "id": f"{QUILL}/statuses/7/activity",
+                        "type": "Create",
+                        "actor": QUILL,
+                        "object": {
+                            "id": f"{QUILL}/statuses/7",
+                            "type": "Note",
+                            "published": "2026-03-04T09:00:00Z",
+                            "content": "<p>x</p>",
+                            "attachment": [
+                                {"type": "Document", "mediaType": "image/png", "url": "/../outside.png"}
+                            ],
+                        },
+                    }
+                ],
+            }
+        )
+    )
     post = next(r for r in ActivityPubOutboxSource(archive).records() if isinstance(r, Post))
     assert [(m.missing, m.sha256, m.path) for m in post.media] == [(True, None, "/../outside.png")]

@@ -42,8 +42,19 @@ from openiru.store.db import open_database
 
 LAYOUTS = layouts()
 #: Bytes put inside a string of a JSON document (no quote or backslash: those end the string).
-STRING_DAMAGE = [b"\x00", b"\xff", b"\xc3", b"\xed\xa0\x80", b"\x01\x1f", b"\xef\xbb\xbf", b"\n", b"\t\r",
-                 b"\xf4\x90\x80\x80", b"\xc0\xaf", b"\x00" * 3 + b"\xfe"]
+STRING_DAMAGE = [
+    b"\x00",
+    b"\xff",
+    b"\xc3",
+    b"\xed\xa0\x80",
+    b"\x01\x1f",
+    b"\xef\xbb\xbf",
+    b"\n",
+    b"\t\r",
+    b"\xf4\x90\x80\x80",
+    b"\xc0\xaf",
+    b"\x00" * 3 + b"\xfe",
+]
 _COUNTER = itertools.count()
 #: Examples per source (CI: 40; a deeper local run: OPENIRU_FUZZ_EXAMPLES=2000).
 EXAMPLES = int(os.environ.get("OPENIRU_FUZZ_EXAMPLES", "40"))
@@ -72,8 +83,9 @@ def _damage(layout: Layout, data: st.DataObject) -> tuple[list[bytes], int, bool
         fallback = [("x_fuzz",)] if isinstance(record, dict) else [()]
         paths = (string_paths(record) or fallback) if layout.kind != "csv" else [(k,) for k in record]
         path = data.draw(st.sampled_from(paths), label="field")
-        part = layout.serialise(replaced(record, path, PLACEHOLDER) if layout.kind != "csv"
-                                else {**record, path[0]: PLACEHOLDER})
+        part = layout.serialise(
+            replaced(record, path, PLACEHOLDER) if layout.kind != "csv" else {**record, path[0]: PLACEHOLDER}
+        )
         if kind == "deep":
             depth = data.draw(st.sampled_from([257, 1100, 5000]), label="depth")
             nested = b"[" * depth + b"]" * depth
@@ -81,7 +93,9 @@ def _damage(layout: Layout, data: st.DataObject) -> tuple[list[bytes], int, bool
         elif kind == "surrogate":
             part = part.replace(PLACEHOLDER_BYTES, b"x\\ud800y")
         elif kind == "wrong type":  # csv: a cell of the wrong kind
-            part = part.replace(PLACEHOLDER_BYTES, data.draw(st.sampled_from([b"[]", b"{}", b"1e999", b"-1"])))
+            part = part.replace(
+                PLACEHOLDER_BYTES, data.draw(st.sampled_from([b"[]", b"{}", b"1e999", b"-1"]))
+            )
         else:
             allowed = STRING_DAMAGE if layout.kind == "document" else [*STRING_DAMAGE, b'"', b",", b"\\"]
             part = part.replace(PLACEHOLDER_BYTES, b"a" + data.draw(st.sampled_from(allowed)) + b"b")
@@ -90,7 +104,7 @@ def _damage(layout: Layout, data: st.DataObject) -> tuple[list[bytes], int, bool
         part = bytearray(parts[index])
         for _ in range(data.draw(st.integers(1, 4), label="flips")):
             at = data.draw(st.integers(0, max(len(part) - 1, 0)), label="at")
-            part[at:at + 1] = data.draw(st.binary(min_size=0, max_size=3), label="bytes")
+            part[at : at + 1] = data.draw(st.binary(min_size=0, max_size=3), label="bytes")
         parts[index] = bytes(part)
     cut = kind == "cut"
     if cut:
@@ -104,7 +118,7 @@ def _expected(layout: Layout, folder: Path, index: int, cut: bool, platform: str
     for Telegram, before the one before it: the streamed chat cannot tell whether the message
     being built when the file broke off was whole, see telegram_stream)."""
     before = max(index - 1, 0) if layout.source == "telegram" else index
-    kept = layout.records[:before] if cut else layout.records[:index] + layout.records[index + 1:]
+    kept = layout.records[:before] if cut else layout.records[:index] + layout.records[index + 1 :]
     if not kept:
         return set()
     posts, _ = read_all(layout, layout.write(folder, [layout.serialise(r) for r in kept]), platform)
@@ -129,7 +143,8 @@ def test_a_damaged_document_string_is_reported_not_imported(tmp_path: Path) -> N
     layout = LAYOUTS["mastodon"]
     parts = [layout.serialise(r) for r in layout.records]
     parts[1] = layout.serialise(replaced(layout.records[1], ("content",), PLACEHOLDER)).replace(
-        PLACEHOLDER_BYTES, b"\xff\xfe")
+        PLACEHOLDER_BYTES, b"\xff\xfe"
+    )
     posts, problems = read_all(layout, layout.write(tmp_path, parts), "fz")
     assert str(layout.records[1]["id"]) not in posts and str(layout.records[2]["id"]) in posts
     assert any(p.location == "$[1]" and "invalid UTF-8" in p.reason for p in problems), problems
@@ -137,10 +152,14 @@ def test_a_damaged_document_string_is_reported_not_imported(tmp_path: Path) -> N
 
 # -- end to end: the ingest service on SQLite and PostgreSQL ----------------------------------
 
+
 def _stored(engine: sa.Engine, platform: str) -> set[str]:
     with engine.connect() as conn:
-        return set(conn.execute(sa.select(schema.posts.c.post_id).where(schema.posts.c.platform == platform))
-                   .scalars())
+        return set(
+            conn.execute(
+                sa.select(schema.posts.c.post_id).where(schema.posts.c.platform == platform)
+            ).scalars()
+        )
 
 
 def test_ingest_fuzz_keeps_untouched_records(db_url: str, tmp_path: Path) -> None:
@@ -156,8 +175,9 @@ def test_ingest_fuzz_keeps_untouched_records(db_url: str, tmp_path: Path) -> Non
 def _ingest_examples(engine: sa.Engine, tmp_path: Path) -> None:
     names = sorted(LAYOUTS)
 
-    @settings(max_examples=3 * len(names), deadline=None, derandomize=True,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=3 * len(names), deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+    )
     @given(data=st.data())
     def example(data: st.DataObject) -> None:
         layout = LAYOUTS[data.draw(st.sampled_from(names), label="source")]
@@ -183,15 +203,16 @@ def test_fixture_layouts_read_cleanly(tmp_path: Path) -> None:
         assert not [p for p in problems if "damaged" in p.reason or "nested" in p.reason], name
 
 
-
 # -- the guard itself: valid JSON passes unchanged, whatever the chunking -------------------
 
 _JSON_TEXT = st.text(st.characters(codec="utf-8"), max_size=12) | st.sampled_from(
-    ['"', "\\", "\\\\", '\\"', "[", "]", "{", "}", "\u2028", "\x00", "\n", "\ufdd0"])
+    ['"', "\\", "\\\\", '\\"', "[", "]", "{", "}", "\u2028", "\x00", "\n", "\ufdd0"]
+)
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _JSON_TEXT,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_JSON_TEXT, inner, max_size=4),
-    max_leaves=30)
+    max_leaves=30,
+)
 
 
 @settings(max_examples=EXAMPLES * 5, deadline=None)
@@ -206,8 +227,11 @@ def test_guard_passes_valid_json_unchanged(value: object, chunk: int, indent: bo
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
-@given(depth=st.integers(250, 600), chunk=st.sampled_from([1, 7, 64, 65536]),
-       noise=st.sampled_from(["", '"]]]"', '"[[["', '"\\\\"']))
+@given(
+    depth=st.integers(250, 600),
+    chunk=st.sampled_from([1, 7, 64, 65536]),
+    noise=st.sampled_from(["", '"]]]"', '"[[["', '"\\\\"']),
+)
 def test_guard_cuts_only_what_is_too_deep(depth: int, chunk: int, noise: str) -> None:
     """A value deeper than MAX_DEPTH becomes one marked string; shallower ones stay whole,
     and brackets inside strings do not count."""

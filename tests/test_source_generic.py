@@ -28,10 +28,14 @@ FORUM = FIXTURES / "forum_posts.csv"
 BOARD = FIXTURES / "board.jsonl"
 MAPPED = FIXTURES / "export_semicolon.csv"
 
-TWARC2_FLAT = (b'{"id": "1", "text": "hi", "author_id": "2", "created_at": "2026-01-01T00:00:00.000Z",'
-               b' "edit_history_tweet_ids": ["1"]}\n')
-MASTODON_LINE = (b'{"id": "1", "created_at": "2026-01-01T00:00:00Z", "content": "<p>x</p>",'
-                 b' "account": {"id": "2", "acct": "a"}}\n')
+TWARC2_FLAT = (
+    b'{"id": "1", "text": "hi", "author_id": "2", "created_at": "2026-01-01T00:00:00.000Z",'
+    b' "edit_history_tweet_ids": ["1"]}\n'
+)
+MASTODON_LINE = (
+    b'{"id": "1", "created_at": "2026-01-01T00:00:00Z", "content": "<p>x</p>",'
+    b' "account": {"id": "2", "acct": "a"}}\n'
+)
 ROCKETCHAT_LINE = b'{"_id": "a", "rid": "r", "msg": "hi", "ts": "2026-01-01T00:00:00Z", "u": {"_id": "u"}}\n'
 
 
@@ -54,8 +58,13 @@ def test_auto_format_falls_back_to_generic() -> None:
 
 
 def test_sniff_is_zero_for_other_formats_and_unrelated_csv(tmp_path: Path) -> None:
-    samples = {"t.jsonl": TWARC2_FLAT, "m.jsonl": MASTODON_LINE, "r.jsonl": ROCKETCHAT_LINE,
-               "prices.csv": b"sku,price\n1,2\n", "result.json": b'{\n "name": "x",\n "messages": []}'}
+    samples = {
+        "t.jsonl": TWARC2_FLAT,
+        "m.jsonl": MASTODON_LINE,
+        "r.jsonl": ROCKETCHAT_LINE,
+        "prices.csv": b"sku,price\n1,2\n",
+        "result.json": b'{\n "name": "x",\n "messages": []}',
+    }
     for name, head in samples.items():
         path = tmp_path / name
         path.write_bytes(head)
@@ -64,8 +73,13 @@ def test_sniff_is_zero_for_other_formats_and_unrelated_csv(tmp_path: Path) -> No
 
 def test_column_matching_and_multi_values() -> None:
     columns = match_columns(["ID", "User Name", "Created-At", "Body", "name"], {})
-    assert columns == {"post_id": "ID", "handle": "User Name", "timestamp": "Created-At", "text": "Body",
-                       "display_name": "name"}
+    assert columns == {
+        "post_id": "ID",
+        "handle": "User Name",
+        "timestamp": "Created-At",
+        "text": "Body",
+        "display_name": "name",
+    }
     assert match_columns(["a", "b"], {"post_id": "a"}) == {"post_id": "a"}
     assert split_multi("#a|#b  c\td") == ["#a", "#b", "c", "d"]
     assert split_multi('["x y", "z"]') == ["x y", "z"]
@@ -80,8 +94,7 @@ def _rows(engine: sa.Engine, table: sa.Table) -> dict[str, sa.Row]:
 def test_csv_with_platform_column(engine: sa.Engine) -> None:
     summary = ingest_source(engine, GenericSource(FORUM), after_batch=())
     assert summary.posts == 4
-    assert dict(summary.errors) == {"missing post id": 1, "bad timestamp": 1,
-                                    "malformed CSV row": 1}
+    assert dict(summary.errors) == {"missing post id": 1, "bad timestamp": 1, "malformed CSV row": 1}
     assert f"{FORUM}:line 7: missing post id" in summary.problems  # line 2 spans two lines
     assert f"{FORUM}:line 9: malformed CSV row: 18 fields, the header has 16" in summary.problems
 
@@ -101,16 +114,25 @@ def test_csv_with_platform_column(engine: sa.Engine) -> None:
     assert (account.handle, account.display_name) == ("harbor_news", "Harbor News (fictional)")
 
     with engine.connect() as conn:
-        edges = conn.execute(sa.text("select post_id, kind, target_account_id from edges"
-                                     " order by post_id, kind")).all()
-        media = conn.execute(sa.text("select post_id, position, media_key from post_media"
-                                     " order by post_id, position")).all()
+        edges = conn.execute(
+            sa.text("select post_id, kind, target_account_id from edges order by post_id, kind")
+        ).all()
+        media = conn.execute(
+            sa.text("select post_id, position, media_key from post_media order by post_id, position")
+        ).all()
     assert [tuple(e) for e in edges] == [
-        ("p-100", "mention", "u-2"), ("p-101", "mention", "u-1"), ("p-101", "repost", "u-1"),
-        ("p-102", "reply", "u-1"), ("p-103", "forward", "u-1"), ("p-103", "quote", "u-1")]
-    assert [m.media_key for m in media] == ["url:https://cdn.example.net/img/1.jpg",
-                                            "url:https://cdn.example.net/img/2.png",
-                                            "url:https://cdn.example.net/img/3.png"]
+        ("p-100", "mention", "u-2"),
+        ("p-101", "mention", "u-1"),
+        ("p-101", "repost", "u-1"),
+        ("p-102", "reply", "u-1"),
+        ("p-103", "forward", "u-1"),
+        ("p-103", "quote", "u-1"),
+    ]
+    assert [m.media_key for m in media] == [
+        "url:https://cdn.example.net/img/1.jpg",
+        "url:https://cdn.example.net/img/2.png",
+        "url:https://cdn.example.net/img/3.png",
+    ]
     stats = platform_stats(engine)["platforms"]["forum-a"]
     assert (stats["posts"], stats["accounts"], stats["edges"], stats["media"]) == (4, 3, 6, 3)
 
@@ -148,9 +170,15 @@ def test_mapping_sidecar(sqlite_engine: sa.Engine) -> None:
     assert posts["77"].urls == ["https://kite.example.com/x", "https://kite.example.com/y"]
     assert posts["77"].account_id == "kite"
     with engine.connect() as conn:
-        media = {r.post_id: r for r in conn.execute(sa.text(
-            "select pm.post_id, m.sha256, m.size, m.missing from post_media pm"
-            " join media m on m.media_key = pm.media_key"))}
+        media = {
+            r.post_id: r
+            for r in conn.execute(
+                sa.text(
+                    "select pm.post_id, m.sha256, m.size, m.missing from post_media pm"
+                    " join media m on m.media_key = pm.media_key"
+                )
+            )
+        }
     assert media["77"].size == 24 and media["77"].sha256 and not media["77"].missing
     assert media["78"].missing
     assert list(platform_stats(engine)["platforms"]) == ["board-b"]
@@ -176,16 +204,22 @@ def test_auto_format_over_every_fixture_of_every_importer() -> None:
         elif expected == "telegram":
             candidates = sorted(folder.rglob("result.json"))
         else:
-            candidates = [p for p in sorted(folder.rglob("*")) if p.suffix in (".json", ".jsonl", ".csv")
-                          and not p.name.endswith(".mapping.json") and p.name != "actor.json"]
+            candidates = [
+                p
+                for p in sorted(folder.rglob("*"))
+                if p.suffix in (".json", ".jsonl", ".csv")
+                and not p.name.endswith(".mapping.json")
+                and p.name != "actor.json"
+            ]
         for path in candidates:
             assert detect_format(path).name == expected, path
             checked += 1
     assert checked >= 15
 
 
-def _openiru(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
-             *args: str) -> tuple[int, str, str]:
+def _openiru(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, *args: str
+) -> tuple[int, str, str]:
     """Run the ``openiru`` console entry point in this process: (exit code, stdout, stderr)."""
     monkeypatch.setattr(sys, "argv", ["openiru", *args])
     code = 0
@@ -197,8 +231,9 @@ def _openiru(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
     return code, out, " ".join(err.split())
 
 
-def test_cli_errors_and_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                               monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_errors_and_strict(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     db = f"sqlite:///{tmp_path / 'cli.db'}"
     code, _, err = _openiru(capsys, monkeypatch, "ingest", str(BOARD), "--db", db)
     assert code != 0 and "no platform: give --platform NAME" in err
@@ -208,8 +243,9 @@ def test_cli_errors_and_strict(tmp_path: Path, capsys: pytest.CaptureFixture[str
     _, out, _ = _openiru(capsys, monkeypatch, "stats", "--db", db, "--json")
     assert json.loads(out)["platforms"]["forum-a"]["posts"] == 4  # the rows before the bad one are kept
 
-    code, out, err = _openiru(capsys, monkeypatch, "ingest", str(BOARD), "--platform", "board-a",
-                              "--db", db, "--json")
+    code, out, err = _openiru(
+        capsys, monkeypatch, "ingest", str(BOARD), "--platform", "board-a", "--db", db, "--json"
+    )
     assert code == 0, err
     summary = json.loads(out)[0]
     assert (summary["format"], summary["posts"], summary["errors_total"]) == ("generic", 3, 2)
@@ -228,20 +264,44 @@ def test_odd_values_never_crash_the_importer(tmp_path: Path) -> None:
 
 def test_nested_jsonl_mapping_tsv_and_platform_precedence(tmp_path: Path) -> None:
     nested = tmp_path / "export.jsonl"
-    nested.write_text(json.dumps({"network": "forum-c", "msg": {"no": 7, "body": "nested placeholder"},
-                                  "user": {"id": "n-1", "nick": "nib"}, "when": "2026-03-08T10:00:00Z"}) + "\n")
-    (tmp_path / "export.jsonl.mapping.json").write_text(json.dumps(
-        {"post_id": "msg.no", "text": "msg.body", "account_id": "user.id", "handle": "user.nick",
-         "timestamp": "when"}))
+    nested.write_text(
+        json.dumps(
+            {
+                "network": "forum-c",
+                "msg": {"no": 7, "body": "nested placeholder"},
+                "user": {"id": "n-1", "nick": "nib"},
+                "when": "2026-03-08T10:00:00Z",
+            }
+        )
+        + "\n"
+    )
+    (tmp_path / "export.jsonl.mapping.json").write_text(
+        json.dumps(
+            {
+                "post_id": "msg.no",
+                "text": "msg.body",
+                "account_id": "user.id",
+                "handle": "user.nick",
+                "timestamp": "when",
+            }
+        )
+    )
     post = next(r for r in GenericSource(nested).records() if isinstance(r, Post))
     assert (post.key.platform, post.key.post_id, post.account.account_id, post.text) == (
-        "forum-c", "7", "n-1", "nested placeholder")  # platform from the "network" alias column
+        "forum-c",
+        "7",
+        "n-1",
+        "nested placeholder",
+    )  # platform from the "network" alias column
     assert scores_for(nested)["generic"] == 0.5  # a mapping sidecar makes the file generic's
 
     tsv = tmp_path / "posts.tsv"
-    tsv.write_text("platform\tid\tuser_id\tdate\tcontent\tlinks\n"
-                   "site-d\t1\tu\t2026-03-08T11:00:00Z\ttab separated\thttps://e.example/1 https://e.example/2\n")
+    tsv.write_text(
+        "platform\tid\tuser_id\tdate\tcontent\tlinks\n"
+        "site-d\t1\tu\t2026-03-08T11:00:00Z\ttab separated\thttps://e.example/1 https://e.example/2\n"
+    )
     assert max(scores_for(tsv).items(), key=lambda kv: kv[1])[0] == "generic"
     posts = [r for r in GenericSource(tsv, "override").records() if isinstance(r, Post)]
     assert [(p.key.platform, p.text, p.urls) for p in posts] == [
-        ("override", "tab separated", ["https://e.example/1", "https://e.example/2"])]  # --platform wins
+        ("override", "tab separated", ["https://e.example/1", "https://e.example/2"])
+    ]  # --platform wins

@@ -29,16 +29,22 @@ ARRAY = FIXTURES / "statuses.json"
 LINES = FIXTURES / "statuses.jsonl"
 
 #: Heads of the other formats, as the other importers read them.
-TWARC2_LINE = (b'{"data": [{"id": "1", "text": "hi", "author_id": "2", "created_at": "2026-01-01T00:00:00.000Z",'
-               b' "edit_history_tweet_ids": ["1"]}], "includes": {"users": []}, "__twarc": {"url": "x"}}\n')
-TELEGRAM_HEAD = (b'{\n "name": "Chan", "type": "public_channel", "id": 1, "messages": [\n'
-                 b'  {"id": 1, "type": "message", "date": "2026-01-01T00:00:00", "from": "A",'
-                 b' "from_id": "channel1", "text": "hi"}]}')
-ACTIVITYPUB_HEAD = (b'{"@context": "https://www.w3.org/ns/activitystreams", "id": "https://a.example/o",'
-                    b' "type": "OrderedCollection", "orderedItems": [{"type": "Create", "actor": "u",'
-                    b' "object": {"type": "Note", "id": "n", "attributedTo": "u", "content": "<p>x</p>",'
-                    b' "published": "2026-01-01T00:00:00Z", "uri": "n", "acct": "a", "account": "u",'
-                    b' "created_at": "2026-01-01"}}]}')
+TWARC2_LINE = (
+    b'{"data": [{"id": "1", "text": "hi", "author_id": "2", "created_at": "2026-01-01T00:00:00.000Z",'
+    b' "edit_history_tweet_ids": ["1"]}], "includes": {"users": []}, "__twarc": {"url": "x"}}\n'
+)
+TELEGRAM_HEAD = (
+    b'{\n "name": "Chan", "type": "public_channel", "id": 1, "messages": [\n'
+    b'  {"id": 1, "type": "message", "date": "2026-01-01T00:00:00", "from": "A",'
+    b' "from_id": "channel1", "text": "hi"}]}'
+)
+ACTIVITYPUB_HEAD = (
+    b'{"@context": "https://www.w3.org/ns/activitystreams", "id": "https://a.example/o",'
+    b' "type": "OrderedCollection", "orderedItems": [{"type": "Create", "actor": "u",'
+    b' "object": {"type": "Note", "id": "n", "attributedTo": "u", "content": "<p>x</p>",'
+    b' "published": "2026-01-01T00:00:00Z", "uri": "n", "acct": "a", "account": "u",'
+    b' "created_at": "2026-01-01"}}]}'
+)
 
 
 def best_source(path: Path) -> str:
@@ -61,7 +67,11 @@ def test_auto_format_picks_mastodon_for_array_and_jsonl() -> None:
 
 
 def test_sniff_rejects_other_formats(tmp_path: Path) -> None:
-    for name, head in (("t.jsonl", TWARC2_LINE), ("result.json", TELEGRAM_HEAD), ("outbox.json", ACTIVITYPUB_HEAD)):
+    for name, head in (
+        ("t.jsonl", TWARC2_LINE),
+        ("result.json", TELEGRAM_HEAD),
+        ("outbox.json", ACTIVITYPUB_HEAD),
+    ):
         path = tmp_path / name
         path.write_bytes(head)
         assert MastodonStatusSource.sniff(path, head) == 0.0, name
@@ -85,8 +95,10 @@ def test_status_fields_land_in_the_store(engine: sa.Engine) -> None:
     posts = _rows(engine, schema.posts)
     first = posts["111000000000000001"]
     assert first.account_id == "109000000000000001"
-    assert first.text == ("Weekly bulletin from @riverpost is out: https://bulletin.example.org/issue/12"
-                          " #PlaceholderNews\n\nSecond paragraph & more.")
+    assert first.text == (
+        "Weekly bulletin from @riverpost is out: https://bulletin.example.org/issue/12"
+        " #PlaceholderNews\n\nSecond paragraph & more."
+    )
     assert first.language == "en"
     assert first.urls == ["https://bulletin.example.org/issue/12"]
     assert first.hashtags == ["placeholdernews"]
@@ -119,14 +131,23 @@ def test_status_fields_land_in_the_store(engine: sa.Engine) -> None:
     assert river.meta["host"] == "other.example"
 
     with engine.connect() as conn:
-        media = conn.execute(sa.text(
-            "select m.url, m.mime, pm.post_id from media m join post_media pm on pm.media_key = m.media_key"
-            " order by pm.post_id")).all()
-        edges = conn.execute(sa.text(
-            "select post_id, kind, source_account_id, target_account_id from edges order by post_id, kind")).all()
+        media = conn.execute(
+            sa.text(
+                "select m.url, m.mime, pm.post_id from media m join post_media pm on pm.media_key = m.media_key"
+                " order by pm.post_id"
+            )
+        ).all()
+        edges = conn.execute(
+            sa.text(
+                "select post_id, kind, source_account_id, target_account_id from edges order by post_id, kind"
+            )
+        ).all()
     assert [(m.post_id, m.url, m.mime) for m in media] == [
-        ("111000000000000001", "https://social.example/system/media_attachments/files/112/000/000/000/000/001"
-                               "/original/f00d.jpg", "image/jpeg"),
+        (
+            "111000000000000001",
+            "https://social.example/system/media_attachments/files/112/000/000/000/000/001/original/f00d.jpg",
+            "image/jpeg",
+        ),
         ("111000000000000004", "https://third.example/media/clip.mp4", "video/mp4"),
     ]
     assert [tuple(e) for e in edges] == [
@@ -169,8 +190,13 @@ def test_cli_ingest_and_stats(tmp_path: Path) -> None:
     result = runner.invoke(app, ["stats", "--db", db, "--json"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["platforms"]["mastodon"] == {**data["platforms"]["mastodon"],
-                                             "posts": 4, "accounts": 4, "edges": 4, "media": 2}
+    assert data["platforms"]["mastodon"] == {
+        **data["platforms"]["mastodon"],
+        "posts": 4,
+        "accounts": 4,
+        "edges": 4,
+        "media": 2,
+    }
 
 
 def _unloadable_sources() -> list[str]:
@@ -197,9 +223,19 @@ def test_json_array_is_streamed_in_constant_memory(tmp_path: Path) -> None:
     peaks, sizes = [], []
     for n in (200, 1600):
         path = tmp_path / f"statuses{n}.json"
-        path.write_text(json.dumps([
-            {"id": str(i), "created_at": "2026-03-01T10:00:00Z", "content": "<p>" + "placeholder " * 80 + "</p>",
-             "account": {"id": str(i % 7), "acct": f"user{i % 7}"}} for i in range(n)]))
+        path.write_text(
+            json.dumps(
+                [
+                    {
+                        "id": str(i),
+                        "created_at": "2026-03-01T10:00:00Z",
+                        "content": "<p>" + "placeholder " * 80 + "</p>",
+                        "account": {"id": str(i % 7), "acct": f"user{i % 7}"},
+                    }
+                    for i in range(n)
+                ]
+            )
+        )
         peaks.append(_peak_bytes(MastodonStatusSource(path)))
         sizes.append(path.stat().st_size)
     assert sizes[1] > 7 * sizes[0]
@@ -219,19 +255,42 @@ def test_odd_values_never_crash_the_importer(tmp_path: Path) -> None:
 
 
 def test_quote_posts_link_the_quoted_status(tmp_path: Path) -> None:
-    quoted = {"id": "900", "created_at": "2026-03-02T09:00:00Z", "content": "<p>original placeholder</p>",
-              "account": {"id": "41", "acct": "origin@far.example", "url": "https://far.example/@origin"}}
+    quoted = {
+        "id": "900",
+        "created_at": "2026-03-02T09:00:00Z",
+        "content": "<p>original placeholder</p>",
+        "account": {"id": "41", "acct": "origin@far.example", "url": "https://far.example/@origin"},
+    }
     path = tmp_path / "quotes.jsonl"
-    path.write_text("\n".join(json.dumps(s) for s in (
-        {"id": "901", "created_at": "2026-03-02T10:00:00Z",
-         "content": '<p class="quote-inline">RE: <a href="https://far.example/@origin/900">'
-                    'https://far.example/@origin/900</a></p><p>comment on it</p>',
-         "account": {"id": "42", "acct": "quoter"}, "quote": {"state": "accepted", "quoted_status": quoted}},
-        {"id": "902", "created_at": "2026-03-02T10:05:00Z", "content": "<p>shallow</p>",
-         "account": {"id": "42", "acct": "quoter"}, "quote": {"state": "accepted", "quoted_status_id": "900"}},
-        {"id": "903", "created_at": "2026-03-02T10:06:00Z", "content": "<p>revoked</p>",
-         "account": {"id": "42", "acct": "quoter"}, "quote": {"state": "revoked", "quoted_status": None}},
-    )))
+    path.write_text(
+        "\n".join(
+            json.dumps(s)
+            for s in (
+                {
+                    "id": "901",
+                    "created_at": "2026-03-02T10:00:00Z",
+                    "content": '<p class="quote-inline">RE: <a href="https://far.example/@origin/900">'
+                    "https://far.example/@origin/900</a></p><p>comment on it</p>",
+                    "account": {"id": "42", "acct": "quoter"},
+                    "quote": {"state": "accepted", "quoted_status": quoted},
+                },
+                {
+                    "id": "902",
+                    "created_at": "2026-03-02T10:05:00Z",
+                    "content": "<p>shallow</p>",
+                    "account": {"id": "42", "acct": "quoter"},
+                    "quote": {"state": "accepted", "quoted_status_id": "900"},
+                },
+                {
+                    "id": "903",
+                    "created_at": "2026-03-02T10:06:00Z",
+                    "content": "<p>revoked</p>",
+                    "account": {"id": "42", "acct": "quoter"},
+                    "quote": {"state": "revoked", "quoted_status": None},
+                },
+            )
+        )
+    )
     posts = {r.key.post_id: r for r in MastodonStatusSource(path).records() if isinstance(r, Post)}
     assert list(posts) == ["900", "901", "902", "903"]  # the quoted status is a post too
     assert posts["901"].quote_of == posts["902"].quote_of == posts["900"].key
@@ -243,8 +302,10 @@ def test_html_to_text_rules() -> None:
     """The HTML conversion Mastodon and ActivityPub content goes through (sources/html.py)."""
     plain = html_to_text("plain & simple https://a.example/x.")
     assert (plain.text, plain.urls) == ("plain & simple https://a.example/x.", ["https://a.example/x"])
-    parsed = html_to_text('<p>one\ntwo<br>three</p><script>x()</script><p>four '
-                          '<img src="/i.png" alt="[image]"> <a href="https://b.example/p">b</a></p>')
+    parsed = html_to_text(
+        "<p>one\ntwo<br>three</p><script>x()</script><p>four "
+        '<img src="/i.png" alt="[image]"> <a href="https://b.example/p">b</a></p>'
+    )
     assert parsed.text == "one two\nthree\n\nfour [image] b"
     assert parsed.urls == ["https://b.example/p"] and parsed.images == ["/i.png"]
     md = markdown_to_text("See [site](https://c.example/s) ![alt](img/a.png) and https://d.example/q, ok")

@@ -25,13 +25,19 @@ HISTORY = FIXTURES / "channels_history.json"
 GET_MESSAGE = FIXTURES / "get_message.json"
 LINES = FIXTURES / "messages.jsonl"
 
-TELEGRAM_HEAD = (b'{\n "name": "Chan",\n "type": "public_channel",\n "id": 1,\n "messages": [\n'
-                 b'  {"id": 1, "type": "message", "date": "2026-01-01T00:00:00", "from": "A",'
-                 b' "from_id": "channel1", "text": "hi"}]}')
-TWARC2_LINE = (b'{"data": [{"id": "1", "text": "hi", "author_id": "2", "created_at": "2026-01-01T00:00:00.000Z"}],'
-               b' "includes": {"users": []}, "__twarc": {"url": "x"}}\n')
-MASTODON_LINE = (b'{"id": "1", "created_at": "2026-01-01T00:00:00Z", "content": "<p>x</p>",'
-                 b' "account": {"id": "2", "acct": "a"}}\n')
+TELEGRAM_HEAD = (
+    b'{\n "name": "Chan",\n "type": "public_channel",\n "id": 1,\n "messages": [\n'
+    b'  {"id": 1, "type": "message", "date": "2026-01-01T00:00:00", "from": "A",'
+    b' "from_id": "channel1", "text": "hi"}]}'
+)
+TWARC2_LINE = (
+    b'{"data": [{"id": "1", "text": "hi", "author_id": "2", "created_at": "2026-01-01T00:00:00.000Z"}],'
+    b' "includes": {"users": []}, "__twarc": {"url": "x"}}\n'
+)
+MASTODON_LINE = (
+    b'{"id": "1", "created_at": "2026-01-01T00:00:00Z", "content": "<p>x</p>",'
+    b' "account": {"id": "2", "acct": "a"}}\n'
+)
 
 
 def best_source(path: Path) -> str:
@@ -93,16 +99,30 @@ def test_history_fields_land_in_the_store(engine: sa.Engine) -> None:
     assert quill.meta["host"] == "chat.example.org"
 
     with engine.connect() as conn:
-        media = conn.execute(sa.text(
-            "select pm.post_id, pm.position, m.url, m.mime, m.size from post_media pm"
-            " join media m on m.media_key = pm.media_key order by pm.position")).all()
-        edges = conn.execute(sa.text(
-            "select post_id, kind, target_account_id from edges order by post_id, kind")).all()
+        media = conn.execute(
+            sa.text(
+                "select pm.post_id, pm.position, m.url, m.mime, m.size from post_media pm"
+                " join media m on m.media_key = pm.media_key order by pm.position"
+            )
+        ).all()
+        edges = conn.execute(
+            sa.text("select post_id, kind, target_account_id from edges order by post_id, kind")
+        ).all()
     assert [tuple(m) for m in media] == [
-        ("Wm5cR8tY1uI3oP6aS", 0, "https://chat.example.org/file-upload/F1le0000000000001/poster.png",
-         "image/png", 20480),
-        ("Wm5cR8tY1uI3oP6aS", 1, "https://chat.example.org/file-upload/F1le0000000000002/thumb-poster.png",
-         "image/png", 2048),
+        (
+            "Wm5cR8tY1uI3oP6aS",
+            0,
+            "https://chat.example.org/file-upload/F1le0000000000001/poster.png",
+            "image/png",
+            20480,
+        ),
+        (
+            "Wm5cR8tY1uI3oP6aS",
+            1,
+            "https://chat.example.org/file-upload/F1le0000000000002/thumb-poster.png",
+            "image/png",
+            2048,
+        ),
     ]
     assert [tuple(e) for e in edges] == [
         ("Rt4yU6iO8pA1sD3fG", "mention", "kT9vL2pQ7wE4rY1uI"),
@@ -154,9 +174,23 @@ def test_history_document_is_streamed_in_constant_memory(tmp_path: Path) -> None
     peaks, sizes = [], []
     for n in (200, 1600):
         path = tmp_path / f"history{n}.json"
-        path.write_text(json.dumps({"messages": [
-            {"_id": f"m{i}", "rid": "room", "msg": "placeholder " * 80, "ts": {"$date": 1772870400000 + i},
-             "u": {"_id": f"u{i % 7}", "username": f"user{i % 7}"}} for i in range(n)], "success": True}))
+        path.write_text(
+            json.dumps(
+                {
+                    "messages": [
+                        {
+                            "_id": f"m{i}",
+                            "rid": "room",
+                            "msg": "placeholder " * 80,
+                            "ts": {"$date": 1772870400000 + i},
+                            "u": {"_id": f"u{i % 7}", "username": f"user{i % 7}"},
+                        }
+                        for i in range(n)
+                    ],
+                    "success": True,
+                }
+            )
+        )
         tracemalloc.start()
         try:
             count = sum(1 for _ in RocketChatSource(path).records())
@@ -203,9 +237,22 @@ def test_sync_messages_response(tmp_path: Path) -> None:
 def test_long_response_lines_are_streamed_one_after_another(tmp_path: Path) -> None:
     """Responses saved one per line, each longer than the sniffing head (a page of 100 messages)."""
     path = tmp_path / "pages.jsonl"
-    pages = [{"messages": [{"_id": f"p{page}m{i}", "rid": "room", "msg": "placeholder " * 100,
-                            "ts": "2026-03-01T10:00:00Z", "u": {"_id": "u1", "username": "one"}}
-                           for i in range(100)], "success": True} for page in range(2)]
+    pages = [
+        {
+            "messages": [
+                {
+                    "_id": f"p{page}m{i}",
+                    "rid": "room",
+                    "msg": "placeholder " * 100,
+                    "ts": "2026-03-01T10:00:00Z",
+                    "u": {"_id": "u1", "username": "one"},
+                }
+                for i in range(100)
+            ],
+            "success": True,
+        }
+        for page in range(2)
+    ]
     path.write_text("\n".join(json.dumps(p) for p in pages) + "\n")
     assert len(path.read_bytes().split(b"\n", 1)[0]) > 65536
     assert best_source(path) == "rocketchat"
@@ -215,8 +262,16 @@ def test_long_response_lines_are_streamed_one_after_another(tmp_path: Path) -> N
 
 def test_long_message_lines_are_read_as_json_lines(tmp_path: Path) -> None:
     path = tmp_path / "long.jsonl"
-    lines = [{"_id": f"L{i}", "rid": "room", "msg": "placeholder " * 7000, "ts": "2026-03-01T10:00:00Z",
-              "u": {"_id": "u1", "username": "one"}} for i in range(3)]
+    lines = [
+        {
+            "_id": f"L{i}",
+            "rid": "room",
+            "msg": "placeholder " * 7000,
+            "ts": "2026-03-01T10:00:00Z",
+            "u": {"_id": "u1", "username": "one"},
+        }
+        for i in range(3)
+    ]
     path.write_text("\n".join(json.dumps(m) for m in lines) + "\n")
     assert len(path.read_bytes().split(b"\n", 1)[0]) > 65536
     assert best_source(path) == "rocketchat"

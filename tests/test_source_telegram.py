@@ -47,14 +47,18 @@ def test_single_channel_every_field() -> None:
     posts, accounts, problems = read(CHANNEL)
     assert set(posts) == {f"1712345678/{i}" for i in (2, 3, 4, 5, 6)}
     assert [(p.location, p.kind, p.reason) for p in problems] == [
-        ("messages[0]", "skipped", "service message: create_channel")]
+        ("messages[0]", "skipped", "service message: create_channel")
+    ]
     channel = accounts["channel1712345678"]
     assert channel.display_name == "Dawn Media Office Channel"
 
     first = posts["1712345678/2"]
     assert first.account.account_id == "channel1712345678"
     assert first.timestamp == datetime(2024, 3, 2, 9, 15, tzinfo=UTC)
-    assert first.text == "Placeholder bulletin 12. #DawnBulletin Full text: https://dawn-bulletin.example/issue/12"
+    assert (
+        first.text
+        == "Placeholder bulletin 12. #DawnBulletin Full text: https://dawn-bulletin.example/issue/12"
+    )
     assert first.hashtags == ["DawnBulletin"] and first.urls == ["https://dawn-bulletin.example/issue/12"]
     photo = CHANNEL / "photos" / "photo_1@02-03-2024_09-15-00.jpg"
     [media] = first.media
@@ -84,11 +88,25 @@ def test_single_channel_every_field() -> None:
 
 def test_full_export_chats_left_chats_and_personal_information() -> None:
     posts, accounts, problems = read(FULL / "result.json")
-    assert set(posts) == {"1800000001/2", "1800000001/3", "1800000001/4", "1712345678/7", "1712345678/8",
-                          "5550001/20", "5550001/21", "1799999999/12"}
+    assert set(posts) == {
+        "1800000001/2",
+        "1800000001/3",
+        "1800000001/4",
+        "1712345678/7",
+        "1712345678/8",
+        "5550001/20",
+        "5550001/21",
+        "1799999999/12",
+    }
     assert [(p.location, p.kind) for p in problems] == [("chats.list[0].messages[0]", "skipped")]
-    assert set(accounts) == {"channel1712345678", "channel1799999999", "user5550001", "user5550002",
-                             "user5550003", "user5550099"}
+    assert set(accounts) == {
+        "channel1712345678",
+        "channel1799999999",
+        "user5550001",
+        "user5550002",
+        "user5550003",
+        "user5550099",
+    }
     assert accounts["channel1799999999"].display_name == "Relay Amplifier Channel"
     assert posts["1800000001/2"].forward_from_name == "Dawn Media Office Channel"
     assert posts["1800000001/2"].media[0].sha256 is not None
@@ -123,8 +141,10 @@ def test_import_stats_edges_and_idempotency(engine: sa.Engine) -> None:
     assert {k: counts[k] for k in ("posts", "accounts", "media")} == {"posts": 16, "accounts": 8, "media": 6}
     with engine.connect() as conn:
         e = schema.edges
-        edges = {(r.post_id, r.kind, r.target_ref): r.target_account_id
-                 for r in conn.execute(sa.select(e.c.post_id, e.c.kind, e.c.target_ref, e.c.target_account_id))}
+        edges = {
+            (r.post_id, r.kind, r.target_ref): r.target_account_id
+            for r in conn.execute(sa.select(e.c.post_id, e.c.kind, e.c.target_ref, e.c.target_account_id))
+        }
     assert edges[("1800000001/2", "forward", "name:Dawn Media Office Channel")] == "channel1712345678"
     assert edges[("1800000001/4", "forward", "name:Relay Amplifier Channel")] == "channel1799999999"
     assert edges[("1800000001/3", "reply", "post:1800000001/2")] == "user5550002"
@@ -149,20 +169,44 @@ def test_sniff_recognises_telegram_and_rejects_other_formats() -> None:
             except ImportError:
                 continue
         assert max(scores, key=lambda name: scores[name]) == "telegram", (path, scores)
-    others = [p for p in FIXTURES.rglob("*") if p.is_file() and TG not in p.parents
-              and p.suffix in {".json", ".jsonl", ".csv"}]
+    others = [
+        p
+        for p in FIXTURES.rglob("*")
+        if p.is_file() and TG not in p.parents and p.suffix in {".json", ".jsonl", ".csv"}
+    ]
     for path in others:
         assert TelegramExportSource.sniff(path, read_head(path)) == 0.0, path
 
 
 def _export(path: Path, chats: int, per_chat: int) -> Path:
-    doc = {"about": "x", "personal_information": {"user_id": 1, "first_name": "A"},
-           "chats": {"about": "x", "list": [
-               {"name": f"Chat {c}", "type": "public_channel", "id": 1000 + c, "messages": [
-                   {"id": i, "type": "message", "date": "2024-01-01T00:00:00", "date_unixtime": "1704067200",
-                    "from": f"Chat {c}", "from_id": f"channel{1000 + c}", "text": "x" * 50}
-                   for i in range(per_chat)]} for c in range(chats)]},
-           "left_chats": {"about": "x", "list": []}}
+    doc = {
+        "about": "x",
+        "personal_information": {"user_id": 1, "first_name": "A"},
+        "chats": {
+            "about": "x",
+            "list": [
+                {
+                    "name": f"Chat {c}",
+                    "type": "public_channel",
+                    "id": 1000 + c,
+                    "messages": [
+                        {
+                            "id": i,
+                            "type": "message",
+                            "date": "2024-01-01T00:00:00",
+                            "date_unixtime": "1704067200",
+                            "from": f"Chat {c}",
+                            "from_id": f"channel{1000 + c}",
+                            "text": "x" * 50,
+                        }
+                        for i in range(per_chat)
+                    ],
+                }
+                for c in range(chats)
+            ],
+        },
+        "left_chats": {"about": "x", "list": []},
+    }
     path.write_text(json.dumps(doc, indent=1))
     return path
 
@@ -204,19 +248,34 @@ def test_malformed_messages_name_their_json_path_and_strict_stops(tmp_path: Path
     from openiru.errors import RecordError
     from openiru.store.db import open_database
 
-    chat = {"name": "Chat", "type": "private_supergroup", "id": 77, "messages": [
-        {"id": 1, "type": "message", "date": "2024-01-01T00:00:00", "from": "A", "from_id": "user1", "text": "ok"},
-        {"id": 2, "type": "message", "from": "A", "from_id": "user1", "text": "no date"},
-        {"id": 3, "type": "message", "date": "2024-01-01T00:02:00", "from_id": "user1", "text": 42},
-        "not a message",
-        {"id": 5, "type": "message", "date": "2024-01-01T00:04:00", "from_id": "user1", "text": "fine"}]}
+    chat = {
+        "name": "Chat",
+        "type": "private_supergroup",
+        "id": 77,
+        "messages": [
+            {
+                "id": 1,
+                "type": "message",
+                "date": "2024-01-01T00:00:00",
+                "from": "A",
+                "from_id": "user1",
+                "text": "ok",
+            },
+            {"id": 2, "type": "message", "from": "A", "from_id": "user1", "text": "no date"},
+            {"id": 3, "type": "message", "date": "2024-01-01T00:02:00", "from_id": "user1", "text": 42},
+            "not a message",
+            {"id": 5, "type": "message", "date": "2024-01-01T00:04:00", "from_id": "user1", "text": "fine"},
+        ],
+    }
     path = tmp_path / "result.json"
     path.write_text(json.dumps({"chats": {"list": [chat]}, "left_chats": {"list": []}}))
     posts, _, problems = read(path)
     assert set(posts) == {"77/1", "77/5"}
     assert [(p.location, p.reason.split(":")[0]) for p in problems] == [
-        ("chats.list[0].messages[1]", "invalid message"), ("chats.list[0].messages[2]", "invalid message"),
-        ("chats.list[0].messages[3]", "invalid message")]
+        ("chats.list[0].messages[1]", "invalid message"),
+        ("chats.list[0].messages[2]", "invalid message"),
+        ("chats.list[0].messages[3]", "invalid message"),
+    ]
     assert "'date'" in problems[0].reason and "invalid text" in problems[1].reason
 
     engine = open_database(sqlite_url)

@@ -25,8 +25,13 @@ SEARCH, STREAM, FLAT = TW / "search.jsonl", TW / "stream.jsonl", TW / "flattened
 NESTED, BROKEN = TW / "flattened_nested.jsonl", TW / "broken.jsonl"
 
 DAWN, RELAY, REPORTER, ARCHIVE, MIRROR = (f"160000000000000000{i}" for i in range(1, 6))
-T0, T1, T2, T3, T4 = ("1762870271800246273", "1763504450565046274", "1763505708856246275",
-                      "1763519550059446276", "1763527099806646277")
+T0, T1, T2, T3, T4 = (
+    "1762870271800246273",
+    "1763504450565046274",
+    "1763505708856246275",
+    "1763519550059446276",
+    "1763527099806646277",
+)
 T5, T6, S1, S2 = "1763851738936246278", "1763852116423606279", "1764199027307446280", "1764201543889846281"
 
 
@@ -57,7 +62,8 @@ def test_page_lines_give_every_field() -> None:
     assert t1.hashtags == ["DawnBulletin", "Notice"]
     assert t1.urls == ["https://dawn-bulletin.example/issue/12"]  # the photo link is media, not a URL
     assert [(m.url, m.native_key, m.mime) for m in t1.media] == [
-        ("https://pbs.twimg.com/media/GHplaceholder1.jpg", f"x:3_{T1}", "image/jpeg")]
+        ("https://pbs.twimg.com/media/GHplaceholder1.jpg", f"x:3_{T1}", "image/jpeg")
+    ]
     assert orjson.loads(t1.raw)["public_metrics"]["like_count"] == 40
 
     t2 = posts[T2]  # retweet of a tweet seen only in includes: "RT @archive_voice:" is not a mention
@@ -76,7 +82,8 @@ def test_page_lines_give_every_field() -> None:
     t5 = posts[T5]  # no created_at: the time comes from the snowflake id
     assert t5.timestamp == datetime(2024, 3, 2, 9, 0, tzinfo=UTC) == snowflake_time(T5)
     assert [(m.url, m.mime) for m in t5.media] == [
-        ("https://pbs.twimg.com/ext_tw_video_thumb/placeholder5/pu/img/thumb5.jpg", "video/mp4")]
+        ("https://pbs.twimg.com/ext_tw_video_thumb/placeholder5/pu/img/thumb5.jpg", "video/mp4")
+    ]
     t6 = posts[T6]  # the retweeted author's mention is dropped, the others kept
     assert t6.repost_of == PostKey("x", T5)
     assert t6.mentions == [Mention(handle="jl_reporter", account_id=REPORTER)]
@@ -90,9 +97,20 @@ def test_page_lines_give_every_field() -> None:
 
 
 def _comparable(post: Post) -> tuple[object, ...]:
-    return (post.account, post.timestamp, post.text, post.language, post.urls, post.hashtags,
-            post.mentions, post.reply_to, post.reply_to_account, post.repost_of, post.quote_of,
-            [(m.url, m.native_key) for m in post.media])
+    return (
+        post.account,
+        post.timestamp,
+        post.text,
+        post.language,
+        post.urls,
+        post.hashtags,
+        post.mentions,
+        post.reply_to,
+        post.reply_to_account,
+        post.repost_of,
+        post.quote_of,
+        [(m.url, m.native_key) for m in post.media],
+    )
 
 
 def test_flattened_lines_give_the_same_posts_as_pages() -> None:
@@ -124,8 +142,12 @@ def test_broken_lines_are_problems_naming_file_and_line() -> None:
     posts, _, problems = read(BROKEN)
     assert set(posts) == {"1765000000000000101", "1765000000000000104", "1765000000000000105"}
     found = [(p.location, p.reason.split(":")[0]) for p in problems]
-    assert found == [("line 2", "invalid JSON"), ("line 3", "not a tweet or response page"),
-                     ("line 4: data[0]", "invalid tweet"), ("line 7", "invalid JSON")]
+    assert found == [
+        ("line 2", "invalid JSON"),
+        ("line 3", "not a tweet or response page"),
+        ("line 4: data[0]", "invalid tweet"),
+        ("line 7", "invalid JSON"),
+    ]
     assert all(p.file == str(BROKEN) and p.kind == "error" for p in problems)
     assert "no author_id" in problems[2].reason
 
@@ -134,8 +156,11 @@ def test_sniff_recognises_twarc2_and_rejects_other_formats() -> None:
     for path in (SEARCH, STREAM, FLAT, NESTED, BROKEN):
         assert TwitterV2Source.sniff(path, read_head(path)) >= 0.85, path
         assert TelegramExportSource.sniff(path, read_head(path)) == 0.0, path
-    others = [p for p in FIXTURES.rglob("*") if p.is_file() and TW not in p.parents
-              and p.suffix in {".json", ".jsonl", ".csv"}]
+    others = [
+        p
+        for p in FIXTURES.rglob("*")
+        if p.is_file() and TW not in p.parents and p.suffix in {".json", ".jsonl", ".csv"}
+    ]
     assert others, "expected fixtures of the other formats"
     for path in others:
         assert TwitterV2Source.sniff(path, read_head(path)) == 0.0, path
@@ -161,7 +186,11 @@ def test_import_into_the_store_is_idempotent(engine: sa.Engine) -> None:
     ingest_source(engine, TwitterV2Source(FLAT), after_batch=())
     stats = platform_stats(engine)["platforms"]["x"]
     assert {k: stats[k] for k in ("posts", "accounts", "edges", "media")} == {
-        "posts": 7, "accounts": 4, "edges": 7, "media": 2}
+        "posts": 7,
+        "accounts": 4,
+        "edges": 7,
+        "media": 2,
+    }
     assert stats["unresolved_edges"] == 0
     with engine.connect() as conn:
         e = schema.edges
@@ -169,8 +198,14 @@ def test_import_into_the_store_is_idempotent(engine: sa.Engine) -> None:
         dawn = conn.execute(sa.select(schema.accounts).where(schema.accounts.c.account_id == DAWN)).one()
         t1 = conn.execute(sa.select(schema.posts).where(schema.posts.c.post_id == T1)).one()
     assert set(rows) == {
-        (T2, "repost", ARCHIVE), (T3, "quote", DAWN), (T4, "mention", REPORTER), (T4, "reply", REPORTER),
-        (T5, "mention", REPORTER), (T6, "repost", DAWN), (T6, "mention", REPORTER)}
+        (T2, "repost", ARCHIVE),
+        (T3, "quote", DAWN),
+        (T4, "mention", REPORTER),
+        (T4, "reply", REPORTER),
+        (T5, "mention", REPORTER),
+        (T6, "repost", DAWN),
+        (T6, "mention", REPORTER),
+    }
     assert dawn.handle == "dawn_media" and dawn.followers == 1520
     assert dawn.avatar_media.startswith("url:https://pbs.twimg.com/profile_images/")
     assert t1.hashtags == ["DawnBulletin", "Notice"] and t1.language == "en"
@@ -186,9 +221,17 @@ def test_broken_file_imports_what_is_valid(engine: sa.Engine, path: Path) -> Non
 
 
 def test_user_pages_give_accounts_and_repeated_users_are_yielded_once(tmp_path: Path) -> None:
-    user = {"id": "1600000000000000009", "username": "page_user", "name": "Page User",
-            "public_metrics": {"followers_count": 3}}
-    page = {"data": [user], "meta": {"result_count": 1}, "__twarc": {"url": "https://api.twitter.com/2/users"}}
+    user = {
+        "id": "1600000000000000009",
+        "username": "page_user",
+        "name": "Page User",
+        "public_metrics": {"followers_count": 3},
+    }
+    page = {
+        "data": [user],
+        "meta": {"result_count": 1},
+        "__twarc": {"url": "https://api.twitter.com/2/users"},
+    }
     path = tmp_path / "users.jsonl"
     path.write_bytes(orjson.dumps(page) + b"\n" + orjson.dumps(page) + b"\n")
     assert TwitterV2Source.sniff(path, read_head(path)) >= 0.9
@@ -210,10 +253,14 @@ def test_users_lookup_errors_mark_accounts_suspended_or_deleted(engine: sa.Engin
     assert (found.status, found.status_changed_at) == ("active", datetime(2026, 5, 2, 8, 30, tzinfo=UTC))
     assert "ashen_relay" not in accounts  # a username cannot be matched to an account id
     with engine.begin() as conn:  # the suspended account was known by its handle before
-        conn.execute(schema.accounts.insert().values(platform="x", account_id="1500000000000000002",
-                                                     handle="ember_relay", status="active"))
+        conn.execute(
+            schema.accounts.insert().values(
+                platform="x", account_id="1500000000000000002", handle="ember_relay", status="active"
+            )
+        )
     ingest_source(engine, TwitterV2Source(TW / "users.jsonl"))
     with engine.connect() as conn:
-        row = conn.execute(sa.select(schema.accounts).where(
-            schema.accounts.c.account_id == "1500000000000000002")).one()
+        row = conn.execute(
+            sa.select(schema.accounts).where(schema.accounts.c.account_id == "1500000000000000002")
+        ).one()
     assert (row.handle, row.status) == ("ember_relay", "suspended")

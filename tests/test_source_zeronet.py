@@ -60,13 +60,16 @@ def _rows(engine: sa.Engine, table: sa.Table) -> dict[str, sa.Row]:
 def test_zeroblog_posts_and_comments(engine: sa.Engine) -> None:
     summary = ingest_source(engine, ZeroNetSiteSource(BLOG), after_batch=())
     assert summary.posts == 4
-    assert summary.problems == [f"{BLOG / 'data' / 'data.json'}:post[1]: malformed post: "
-                                "missing field date_published"]
+    assert summary.problems == [
+        f"{BLOG / 'data' / 'data.json'}:post[1]: malformed post: missing field date_published"
+    ]
     posts = _rows(engine, schema.posts)
     post = posts[f"{BLOG_SITE}/post/3"]
     assert post.account_id == "lantern@zeroid.bit"  # the owner's cert_user_id, from their user folder
-    assert post.text == ("Third placeholder post\n\nNeutral placeholder text with a mirror link and an image:"
-                         "\n\nposter\n\nMore at the file.")
+    assert post.text == (
+        "Third placeholder post\n\nNeutral placeholder text with a mirror link and an image:"
+        "\n\nposter\n\nMore at the file."
+    )
     assert post.urls == ["https://lantern-mirror.example.org/p/3", "https://files.example.net/p3.pdf"]
     assert utc(post.timestamp) == datetime(2026, 3, 7, 7, 36, 40, 125000, tzinfo=UTC)
     assert post.meta == {"site": BLOG_SITE, "kind": "post", "site_title": "Lantern Notes (fictional)"}
@@ -90,8 +93,9 @@ def test_zerotalk_topics_comments_and_bad_files(engine: sa.Engine) -> None:
     summary = ingest_source(engine, ZeroNetSiteSource(TALK / "content.json"), after_batch=())
     assert summary.posts == 5
     assert dict(summary.errors) == {"malformed comment": 1, "invalid JSON": 1}
-    assert any(f"comment['1_{ALPHA}'][2]: malformed comment: missing field added" in p
-               for p in summary.problems)
+    assert any(
+        f"comment['1_{ALPHA}'][2]: malformed comment: missing field added" in p for p in summary.problems
+    )
     posts = _rows(engine, schema.posts)
     topic = posts[f"{TALK_SITE}/topic/1_{ALPHA}"]
     assert topic.account_id == "alpha@zeroid.bit" and topic.hashtags == ["Harbor"]
@@ -104,8 +108,9 @@ def test_zerotalk_topics_comments_and_bad_files(engine: sa.Engine) -> None:
     assert quoted.urls == ["https://copy.example.org/1"]
     assert posts[f"{TALK_SITE}/comment/2_{BETA}"].reply_to == f"{TALK_SITE}/comment/1_{ALPHA}"
     with engine.connect() as conn:
-        edges = conn.execute(sa.text("select post_id, kind, target_account_id from edges"
-                                     " order by post_id, kind")).all()
+        edges = conn.execute(
+            sa.text("select post_id, kind, target_account_id from edges order by post_id, kind")
+        ).all()
     by_post = {(e.post_id.split("/", 1)[1], e.kind): e.target_account_id for e in edges}
     assert by_post == {
         (f"topic/2_{ALPHA}", "reply"): "alpha@zeroid.bit",

@@ -22,10 +22,22 @@ def _records() -> list[Record]:
     a, b = AccountKey("testnet", "100"), AccountKey("testnet", "200")
     return [
         Account(a, handle="alpha", display_name="Alpha Outlet"),
-        Post(PostKey("testnet", "1"), a, T0, text="hello", hashtags=["one"],
-             media=[Media(sha256="ab" * 32, md5="cd" * 16, mime="image/jpeg", size=10)]),
-        Post(PostKey("testnet", "2"), b, T0, text="RT", repost_of=PostKey("testnet", "1"),
-             mentions=[Mention(handle="ALPHA")]),
+        Post(
+            PostKey("testnet", "1"),
+            a,
+            T0,
+            text="hello",
+            hashtags=["one"],
+            media=[Media(sha256="ab" * 32, md5="cd" * 16, mime="image/jpeg", size=10)],
+        ),
+        Post(
+            PostKey("testnet", "2"),
+            b,
+            T0,
+            text="RT",
+            repost_of=PostKey("testnet", "1"),
+            mentions=[Mention(handle="ALPHA")],
+        ),
         Problem("memory", "line 3", "invalid JSON: unexpected end"),
         Post(PostKey("testnet", "3"), b, T0, text="fwd", forward_from_name="Alpha Outlet"),
         Post(PostKey("testnet", "4"), b, T0, text="unknown", repost_of=PostKey("testnet", "999")),

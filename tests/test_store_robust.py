@@ -34,8 +34,15 @@ T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 
 
 def _line(i: int, text: str = "placeholder bulletin", **extra: str) -> str:
-    row = {"platform": "testnet", "post_id": str(i), "account_id": f"a{i % 50}", "handle": f"acct{i % 50}",
-           "timestamp": f"2026-03-01T12:{(i // 60) % 60:02d}:{i % 60:02d}Z", "text": f"{text} {i}", **extra}
+    row = {
+        "platform": "testnet",
+        "post_id": str(i),
+        "account_id": f"a{i % 50}",
+        "handle": f"acct{i % 50}",
+        "timestamp": f"2026-03-01T12:{(i // 60) % 60:02d}:{i % 60:02d}Z",
+        "text": f"{text} {i}",
+        **extra,
+    }
     return json.dumps(row)
 
 
@@ -53,8 +60,11 @@ def _count(engine: sa.Engine, table: sa.Table) -> int:
 def _has_nul(engine: sa.Engine) -> bool:
     p, a = schema.posts, schema.accounts
     with engine.connect() as conn:
-        texts = [r for row in conn.execute(sa.select(p.c.platform, p.c.post_id, p.c.account_id, p.c.text, p.c.raw))
-                 for r in row]
+        texts = [
+            r
+            for row in conn.execute(sa.select(p.c.platform, p.c.post_id, p.c.account_id, p.c.text, p.c.raw))
+            for r in row
+        ]
         texts += [r for row in conn.execute(sa.select(a.c.platform, a.c.account_id, a.c.handle)) for r in row]
     return any(t and "\x00" in t for t in texts)
 
@@ -69,24 +79,35 @@ def test_a_nul_in_the_middle_of_a_large_file_costs_nothing(engine: sa.Engine, tm
     assert summary.as_dict()["repaired_total"] == 1
     assert summary.repairs == [f"{path}:post testnet/{n // 2}: {REPAIRED_NUL}"]
     with engine.connect() as conn:
-        text = conn.execute(sa.select(schema.posts.c.text).where(schema.posts.c.post_id == str(n // 2))).scalar_one()
+        text = conn.execute(
+            sa.select(schema.posts.c.text).where(schema.posts.c.post_id == str(n // 2))
+        ).scalar_one()
     assert text == f"beforeafter {n // 2}"  # the same on SQLite and PostgreSQL
     assert not _has_nul(engine)
     again = ingest_path(engine, path, "generic", after_batch=())  # a re-run: nothing new, nothing fails
     assert again.posts == 0 and _count(engine, schema.posts) == n
 
 
-def test_nuls_at_a_batch_boundary_read_in_the_child(engine: sa.Engine, tmp_path: Path,
-                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nuls_at_a_batch_boundary_read_in_the_child(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ingest_worker, "CHILD_MIN_BYTES", 0)  # the reading child process, as for >= 16 MiB
-    odd = {300: {"text": "end of a batch\u0000"}, 301: {"handle": "acct\u00001", "post_id": "odd\u0000id"},
-           302: {"platform": "test\u0000net"}}
+    odd = {
+        300: {"text": "end of a batch\u0000"},
+        301: {"handle": "acct\u00001", "post_id": "odd\u0000id"},
+        302: {"platform": "test\u0000net"},
+    }
     path = _jsonl(tmp_path / "posts.jsonl", 900, odd)
     summary = ingest_path(engine, path, "generic", batch_size=300, after_batch=())
     assert summary.posts == 900 and not summary.errors
     assert summary.repaired == {REPAIRED_NUL: 5}  # three posts, and the accounts of lines 301 and 302
     assert sorted(line.removeprefix(f"{path}:").split(":")[0] for line in summary.repairs) == [
-        "account testnet/a1", "account testnet/a2", "post testnet/300", "post testnet/302", "post testnet/oddid"]
+        "account testnet/a1",
+        "account testnet/a2",
+        "post testnet/300",
+        "post testnet/302",
+        "post testnet/oddid",
+    ]
     with engine.connect() as conn:
         ids = set(conn.execute(sa.select(schema.posts.c.post_id)).scalars())
         platforms = set(conn.execute(sa.select(schema.posts.c.platform)).scalars())
@@ -100,8 +121,14 @@ def _long_records() -> list[Record]:
     handle = "h" * 1000
     return [
         Account(a, handle=handle, display_name="Long Outlet"),
-        Post(PostKey("testnet", "p" * 300), a, T0, text="an id of 300 characters",
-             mentions=[Mention(handle="m" * 500)], reply_to=PostKey("testnet", "r" * 400)),
+        Post(
+            PostKey("testnet", "p" * 300),
+            a,
+            T0,
+            text="an id of 300 characters",
+            mentions=[Mention(handle="m" * 500)],
+            reply_to=PostKey("testnet", "r" * 400),
+        ),
         Post(PostKey("p" * 256, "1"), AccountKey("p" * 256, "b"), T0, text="a platform of 256 characters"),
         Post(PostKey("testnet", "x" * (ID_MAX_BYTES + 1)), a, T0, text="an id past the bound"),
         Account(AccountKey("testnet", "c"), handle="é" * 600),  # 1,200 bytes in UTF-8
@@ -120,8 +147,9 @@ def test_long_ids_and_handles_are_stored_whole_or_refused_alone(engine: sa.Engin
     assert "account testnet/c: cannot be stored: handle of 1200 bytes" in problems
     assert summary.repaired == {"value too long for its column dropped": 1}  # the language
     with engine.connect() as conn:
-        account = conn.execute(sa.select(schema.accounts.c.handle).where(
-            schema.accounts.c.account_id == "a" * 300)).scalar_one()
+        account = conn.execute(
+            sa.select(schema.accounts.c.handle).where(schema.accounts.c.account_id == "a" * 300)
+        ).scalar_one()
         posts = dict(conn.execute(sa.select(schema.posts.c.post_id, schema.posts.c.reply_to)).all())
         refs = set(conn.execute(sa.select(schema.edges.c.target_ref)).scalars())
     assert account == "h" * 1000
@@ -132,8 +160,10 @@ def test_long_ids_and_handles_are_stored_whole_or_refused_alone(engine: sa.Engin
 
 def _surrogate_in_the_middle(n: int) -> list[Record]:
     a = AccountKey("testnet", "a")
-    return [Post(PostKey("testnet", str(i)), a, T0, text="lone \ud800 surrogate" if i == n // 2 else f"text {i}")
-            for i in range(n)]
+    return [
+        Post(PostKey("testnet", str(i)), a, T0, text="lone \ud800 surrogate" if i == n // 2 else f"text {i}")
+        for i in range(n)
+    ]
 
 
 def test_a_row_the_database_refuses_mid_batch_costs_only_that_row(engine: sa.Engine) -> None:
@@ -155,10 +185,13 @@ def test_a_hook_refusing_rows_costs_only_those_rows(engine: sa.Engine) -> None:
 
     def hook(conn: sa.Connection, posts: list[Post]) -> None:
         if bad & {p.key.post_id for p in posts}:
-            conn.execute(sa.insert(schema.users).values(name="x", role="analyst", created_at=None))  # NOT NULL
+            conn.execute(
+                sa.insert(schema.users).values(name="x", role="analyst", created_at=None)
+            )  # NOT NULL
 
-    records: list[Record] = [Post(PostKey("testnet", str(i)), AccountKey("testnet", "a"), T0, text=f"t {i}")
-                             for i in range(1000)]
+    records: list[Record] = [
+        Post(PostKey("testnet", str(i)), AccountKey("testnet", "a"), T0, text=f"t {i}") for i in range(1000)
+    ]
     summary = ingest_source(engine, ListSource(records), after_batch=[hook], batch_size=400)
     assert summary.posts == 998 and summary.errors == {"the database refused it": 2}
     assert sorted(p.split(":")[1] for p in summary.problems) == ["post testnet/13", "post testnet/666"]
@@ -188,8 +221,11 @@ def test_a_killed_import_is_closed_as_interrupted_by_the_next(db_url: str, tmp_p
     engine = open_database(db_url)
     marker, log = tmp_path / "marker", tmp_path / "child.log"
     with open(log, "wb") as err:
-        child = subprocess.Popen([sys.executable, "-c", KILLED_IMPORT, db_url, str(path), str(marker)],
-                                 stdout=subprocess.DEVNULL, stderr=err)
+        child = subprocess.Popen(
+            [sys.executable, "-c", KILLED_IMPORT, db_url, str(path), str(marker)],
+            stdout=subprocess.DEVNULL,
+            stderr=err,
+        )
     try:
         deadline = time.monotonic() + 120
         while not marker.exists():
@@ -200,7 +236,9 @@ def test_a_killed_import_is_closed_as_interrupted_by_the_next(db_url: str, tmp_p
         child.wait()
         runs = schema.import_runs
         with engine.connect() as conn:
-            [(status, finished, killed_id)] = conn.execute(sa.select(runs.c.status, runs.c.finished_at, runs.c.id))
+            [(status, finished, killed_id)] = conn.execute(
+                sa.select(runs.c.status, runs.c.finished_at, runs.c.id)
+            )
         assert (status, finished) == ("running", None)
         assert 0 < _count(engine, schema.posts) < 700
         summary = ingest_path(engine, path, "generic", after_batch=())
@@ -227,23 +265,40 @@ def test_only_runs_of_gone_processes_are_closed(engine: sa.Engine) -> None:
     now = datetime.now(UTC)
     old = datetime(2026, 1, 1, tzinfo=UTC)
     runs = schema.import_runs
-    owners = {"alive": (f"{here}:{alive.pid}", now), "dead": (f"{here}:{dead.pid}", now),
-              "elsewhere-fresh": ("other-host:1", now), "elsewhere-stale": ("other-host:2", old),
-              "before-owners": (None, None)}
+    owners = {
+        "alive": (f"{here}:{alive.pid}", now),
+        "dead": (f"{here}:{dead.pid}", now),
+        "elsewhere-fresh": ("other-host:1", now),
+        "elsewhere-stale": ("other-host:2", old),
+        "before-owners": (None, None),
+    }
     try:
         with engine.begin() as conn:
             for name, (owner, beat) in owners.items():
-                conn.execute(sa.insert(runs).values(path=name, format="generic", platform="t",
-                                                    started_at=beat or old, owner=owner, heartbeat_at=beat,
-                                                    status="running"))
+                conn.execute(
+                    sa.insert(runs).values(
+                        path=name,
+                        format="generic",
+                        platform="t",
+                        started_at=beat or old,
+                        owner=owner,
+                        heartbeat_at=beat,
+                        status="running",
+                    )
+                )
             closed = import_runs.close_interrupted(conn)
             states = dict(conn.execute(sa.select(runs.c.path, runs.c.status)).all())
     finally:
         alive.kill()
         alive.wait()
     assert len(closed) == 3
-    assert states == {"alive": "running", "dead": "interrupted", "elsewhere-fresh": "running",
-                      "elsewhere-stale": "interrupted", "before-owners": "interrupted"}
+    assert states == {
+        "alive": "running",
+        "dead": "interrupted",
+        "elsewhere-fresh": "running",
+        "elsewhere-stale": "interrupted",
+        "before-owners": "interrupted",
+    }
 
 
 def test_the_label_replaces_the_server_path(engine: sa.Engine, tmp_path: Path) -> None:
@@ -274,22 +329,43 @@ def test_the_migration_keeps_existing_rows(db_url: str) -> None:
         for head in set(ScriptDirectory(str(MIGRATIONS_DIR)).get_heads()) - {"0007_store_text"}:
             command.upgrade(cfg, head)
         with engine.begin() as conn:
-            conn.execute(sa.text("INSERT INTO accounts (platform, account_id, handle, status) "
-                                 "VALUES ('testnet', 'a1', 'alpha', 'unknown')"))
-            conn.execute(sa.text("INSERT INTO import_runs (path, format, platform, started_at, finished_at) "
-                                 "VALUES ('done.jsonl', 'generic', 'testnet', :t, :t), "
-                                 "('killed.jsonl', 'generic', 'testnet', :t, NULL)"), {"t": T0})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO accounts (platform, account_id, handle, status) "
+                    "VALUES ('testnet', 'a1', 'alpha', 'unknown')"
+                )
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO import_runs (path, format, platform, started_at, finished_at) "
+                    "VALUES ('done.jsonl', 'generic', 'testnet', :t, :t), "
+                    "('killed.jsonl', 'generic', 'testnet', :t, NULL)"
+                ),
+                {"t": T0},
+            )
         upgrade(engine)
         with engine.begin() as conn:
-            assert conn.execute(sa.text("SELECT handle FROM accounts WHERE account_id = 'a1'")).scalar_one() == "alpha"
-            conn.execute(sa.insert(schema.accounts).values(platform="testnet", account_id="z" * 300,
-                                                           handle="h" * 1000, status="unknown"))
-            statuses = dict(conn.execute(sa.select(schema.import_runs.c.path, schema.import_runs.c.status)).all())
+            assert (
+                conn.execute(sa.text("SELECT handle FROM accounts WHERE account_id = 'a1'")).scalar_one()
+                == "alpha"
+            )
+            conn.execute(
+                sa.insert(schema.accounts).values(
+                    platform="testnet", account_id="z" * 300, handle="h" * 1000, status="unknown"
+                )
+            )
+            statuses = dict(
+                conn.execute(sa.select(schema.import_runs.c.path, schema.import_runs.c.status)).all()
+            )
         assert statuses == {"done.jsonl": "finished", "killed.jsonl": None}
         ingest_source(engine, ListSource([]), after_batch=())  # the next import closes the old unfinished run
         with engine.connect() as conn:
-            assert conn.execute(sa.select(schema.import_runs.c.status).where(
-                schema.import_runs.c.path == "killed.jsonl")).scalar_one() == "interrupted"
+            assert (
+                conn.execute(
+                    sa.select(schema.import_runs.c.status).where(schema.import_runs.c.path == "killed.jsonl")
+                ).scalar_one()
+                == "interrupted"
+            )
     finally:
         engine.dispose()
 
@@ -309,8 +385,10 @@ def test_strict_stops_at_a_record_that_cannot_be_stored(engine: sa.Engine, tmp_p
 
 def test_many_bad_rows_in_one_batch_each_cost_only_itself(engine: sa.Engine) -> None:
     a = AccountKey("testnet", "a")
-    records: list[Record] = [Post(PostKey("testnet", str(i)), a, T0, text=f"\ud800 {i}" if i % 10 == 3 else f"t {i}")
-                             for i in range(200)]
+    records: list[Record] = [
+        Post(PostKey("testnet", str(i)), a, T0, text=f"\ud800 {i}" if i % 10 == 3 else f"t {i}")
+        for i in range(200)
+    ]
     summary = ingest_source(engine, ListSource(records), after_batch=())
     assert summary.posts == 180 and summary.errors == {"the database refused it": 20}
     refused = sorted(int(p.split(":")[1].rsplit("/", 1)[1]) for p in summary.problems)
@@ -346,8 +424,13 @@ def test_numbers_beyond_their_columns_are_dropped_and_the_record_kept(engine: sa
     a = AccountKey("testnet", "big")
     records: list[Record] = [
         Account(a, handle="big", followers=2**40),
-        Post(PostKey("testnet", "m"), a, T0, text="media of an impossible size",
-             media=[Media(url="https://example.org/a.jpg", size=2**70, mime="image/jpeg")]),
+        Post(
+            PostKey("testnet", "m"),
+            a,
+            T0,
+            text="media of an impossible size",
+            media=[Media(url="https://example.org/a.jpg", size=2**70, mime="image/jpeg")],
+        ),
     ]
     summary = ingest_source(engine, ListSource(records), after_batch=())
     assert summary.posts == 1 and not summary.errors
@@ -367,12 +450,15 @@ class _Breaks(ListSource):
         raise self.error
 
 
-@pytest.mark.parametrize(("error", "status"), [(RuntimeError("reader bug"), "failed"),
-                                               (KeyboardInterrupt(), "interrupted")])
-def test_a_run_that_stops_on_an_error_is_closed_with_its_status(engine: sa.Engine, error: BaseException,
-                                                               status: str) -> None:
-    posts: list[Record] = [Post(PostKey("testnet", str(i)), AccountKey("testnet", "a"), T0, text="t")
-                           for i in range(5)]
+@pytest.mark.parametrize(
+    ("error", "status"), [(RuntimeError("reader bug"), "failed"), (KeyboardInterrupt(), "interrupted")]
+)
+def test_a_run_that_stops_on_an_error_is_closed_with_its_status(
+    engine: sa.Engine, error: BaseException, status: str
+) -> None:
+    posts: list[Record] = [
+        Post(PostKey("testnet", str(i)), AccountKey("testnet", "a"), T0, text="t") for i in range(5)
+    ]
     with pytest.raises(type(error)):
         ingest_source(engine, _Breaks(posts, error), after_batch=())
     with engine.connect() as conn:

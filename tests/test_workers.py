@@ -59,8 +59,18 @@ def _write_posts(path: Path, n: int) -> set[str]:
             text = f"Velmor Herald item {i}" if i % 3 == 0 else f"neutral placeholder {i}"
             if i % 3 == 0:
                 flagged.add(str(i))
-            fh.write(json.dumps({"platform": "x", "id": str(i), "author_id": f"a{i % 7}", "text": text,
-                                 "timestamp": "2024-01-01T00:00:00Z"}) + "\n")
+            fh.write(
+                json.dumps(
+                    {
+                        "platform": "x",
+                        "id": str(i),
+                        "author_id": f"a{i % 7}",
+                        "text": text,
+                        "timestamp": "2024-01-01T00:00:00Z",
+                    }
+                )
+                + "\n"
+            )
     return flagged
 
 
@@ -85,8 +95,12 @@ def _hits(url: str) -> list[tuple[str, str, str | None]]:
 
 
 def _worker(url: str, *extra: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*OPENIRU, "worker", "--role", "detect", "--db", url, "--nats", _nats(), *extra],
-                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    return subprocess.Popen(
+        [*OPENIRU, "worker", "--role", "detect", "--db", url, "--nats", _nats(), *extra],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+    )
 
 
 def _finish(worker: subprocess.Popen[str], timeout: float = 120) -> str:
@@ -110,7 +124,9 @@ def test_keys_round_trip_and_poison_is_refused() -> None:
             decode_keys(bad)
 
 
-def test_ingest_publishes_and_a_worker_scans_like_the_embedded_default(topo: Topology, tmp_path: Path) -> None:
+def test_ingest_publishes_and_a_worker_scans_like_the_embedded_default(
+    topo: Topology, tmp_path: Path
+) -> None:
     url = f"sqlite:///{tmp_path / 'queued.db'}"
     posts, flagged = _prepare(url, tmp_path, 90)
     runner = CliRunner()
@@ -134,15 +150,19 @@ def test_ingest_publishes_and_a_worker_scans_like_the_embedded_default(topo: Top
     assert (status["pending"], status["in_flight"], status["dead_lettered"]) == (0, 0, 0)
 
 
-def test_a_poisoned_message_goes_to_the_dead_letters_and_the_stream_goes_on(topo: Topology,
-                                                                             tmp_path: Path) -> None:
+def test_a_poisoned_message_goes_to_the_dead_letters_and_the_stream_goes_on(
+    topo: Topology, tmp_path: Path
+) -> None:
     url = f"sqlite:///{tmp_path / 'w.db'}"
     posts, flagged = _prepare(url, tmp_path, 30)
-    done = CliRunner().invoke(app, ["ingest", str(posts), "--format", "jsonl", "--db", url, "--nats", _nats()])
+    done = CliRunner().invoke(
+        app, ["ingest", str(posts), "--format", "jsonl", "--db", url, "--nats", _nats()]
+    )
     assert done.exit_code == 0, done.output
 
     async def poison() -> None:
         import nats
+
         nc = await nats.connect(_nats())
         await nc.jetstream().publish(topo.subject, b"\x00 not a batch", stream=topo.stream)
         await nc.close()
@@ -156,8 +176,9 @@ def test_a_poisoned_message_goes_to_the_dead_letters_and_the_stream_goes_on(topo
     assert (status["pending"], status["in_flight"], status["dead_lettered"]) == (0, 0, 1)
 
 
-def test_a_batch_that_keeps_failing_is_dead_lettered_after_max_deliver(topo: Topology, tmp_path: Path,
-                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_batch_that_keeps_failing_is_dead_lettered_after_max_deliver(
+    topo: Topology, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from openiru.services.workers import detect
 
     def broken(self: detect.PostScanner, keys: list[tuple[str, str]]) -> int:
@@ -184,8 +205,9 @@ def test_a_batch_that_keeps_failing_is_dead_lettered_after_max_deliver(topo: Top
     assert (status["pending"], status["in_flight"], status["dead_lettered"]) == (0, 0, 1)
 
 
-def test_a_worker_killed_mid_batch_loses_nothing(topo: Topology, pg_url: str, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_worker_killed_mid_batch_loses_nothing(
+    topo: Topology, pg_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from openiru.services.collect.ingest import ingest_source, source_for
     from openiru.services.workers.publish import Publisher
 
@@ -226,8 +248,12 @@ def test_a_worker_killed_mid_batch_loses_nothing(topo: Topology, pg_url: str, tm
     status = _status()
     assert (status["pending"], status["in_flight"], status["dead_lettered"]) == (0, 0, 0)
     assert before >= 1
-    scanned = [line.split("(message ")[1].rstrip(")").split(", delivery ")
-               for log in logs for line in log.splitlines() if line.startswith("scanned")]
+    scanned = [
+        line.split("(message ")[1].rstrip(")").split(", delivery ")
+        for log in logs
+        for line in log.splitlines()
+        if line.startswith("scanned")
+    ]
     assert any(int(delivery) >= 2 for _, delivery in scanned)  # the dead worker's messages, handed on
     assert first_done | {int(seq) for seq, _ in scanned} == set(range(1, 21))
     hits = _hits(pg_url)
@@ -262,14 +288,21 @@ def test_a_worker_serves_its_probes_and_metrics(topo: Topology, tmp_path: Path) 
         assert json.loads(urllib.request.urlopen(f"{base}/healthz", timeout=5).read()) == {"status": "alive"}
         ready = json.loads(urllib.request.urlopen(f"{base}/readyz", timeout=10).read())
         assert ready == {"ready": True, "checks": {"database": "ok", "migrations": "ok", "nats": "ok"}}
-        done = CliRunner().invoke(app, ["ingest", str(posts), "--format", "jsonl", "--db", url, "--nats", _nats()])
+        done = CliRunner().invoke(
+            app, ["ingest", str(posts), "--format", "jsonl", "--db", url, "--nats", _nats()]
+        )
         assert done.exit_code == 0, done.output
         for line in worker.stderr:
             if line.startswith("scanned"):
                 break
-        samples = {s.name: s.value for f in text_string_to_metric_families(
-            urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode()) for s in f.samples
-            if not s.labels or s.name.startswith("openiru_worker")}
+        samples = {
+            s.name: s.value
+            for f in text_string_to_metric_families(
+                urllib.request.urlopen(f"{base}/metrics", timeout=10).read().decode()
+            )
+            for s in f.samples
+            if not s.labels or s.name.startswith("openiru_worker")
+        }
         assert samples["openiru_worker_posts_scanned_total"] == 30
         assert samples["openiru_detection_latency_seconds_count"] == 1
         assert samples["openiru_posts_scanned"] == 30 and samples["openiru_posts_collected"] == 30
@@ -280,8 +313,9 @@ def test_a_worker_serves_its_probes_and_metrics(topo: Topology, tmp_path: Path) 
     assert worker.returncode == 0, err[-2000:]
 
 
-def test_the_verify_role_runs_once_across_workers(engine: sa.Engine, tmp_path: Path,
-                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_verify_role_runs_once_across_workers(
+    engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     import httpx
 
     from openiru.services.referral import delivery
@@ -293,9 +327,13 @@ def test_the_verify_role_runs_once_across_workers(engine: sa.Engine, tmp_path: P
     monkeypatch.setenv("OPENIRU_DATA", str(tmp_path / "data"))
     seed(engine)
     clock = Clock(T0)
-    [r] = referrals.create_referrals(engine, "ana", ["x:1"], kind="removal-order", grounds=["a", "e"], now=clock)
+    [r] = referrals.create_referrals(
+        engine, "ana", ["x:1"], kind="removal-order", grounds=["a", "e"], now=clock
+    )
     referrals.approve(engine, "bob", r["id"], now=clock)
-    delivery.send(engine, "bob", r["id"], "portal", now=clock, fetch=_no_fetch)  # its deadline passed long ago
+    delivery.send(
+        engine, "bob", r["id"], "portal", now=clock, fetch=_no_fetch
+    )  # its deadline passed long ago
     fetched: list[str] = []
 
     def gone(url: str) -> httpx.Response:

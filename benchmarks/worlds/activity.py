@@ -69,15 +69,24 @@ class Activity:
             first = rng.choice(self.alive(home_first, t0) or self.alive(originators, t0) or originators)
             self._release_post(rel, first, t0)
             # the same release on the actors' other accounts, 10 minutes to 4 hours later
-            others = [a for a in originators if a is not first and (a.actor == first.actor or a.role == "outlet")]
+            others = [
+                a for a in originators if a is not first and (a.actor == first.actor or a.role == "outlet")
+            ]
             for other in rng.sample(others, min(len(others), rng.randint(1, 3))):
                 self._release_post(rel, other, t0 + rng.uniform(600, 4 * HOUR))
 
     def _release_post(self, rel: Release, acc: Account, t: float) -> None:
         tags = self.rng.sample(self.org.hashtags, 2)
         text = f"{rel.text} {rel.link} " + " ".join("#" + h for h in tags)
-        post = self.by(acc, t, text=text, hashtags=tags, urls=[rel.link], lang=rel.lang,
-                       media=list(rel.media) if acc.platform == "telegram" else [])
+        post = self.by(
+            acc,
+            t,
+            text=text,
+            hashtags=tags,
+            urls=[rel.link],
+            lang=rel.lang,
+            media=list(rel.media) if acc.platform == "telegram" else [],
+        )
         if post is not None:
             rel.posts.append(post)
 
@@ -98,21 +107,30 @@ class Activity:
 
     def pass_on(self, acc: Account, src: Post, t: float, comment: str | None = None) -> Post | None:
         """A repost in the platform's own way; a comment makes it a quote (X) or a reply."""
-        while src.repost_of is not None or src.forward_of is not None:   # passing on a repost
-            src = src.repost_of or src.forward_of                         # passes on the original
+        while src.repost_of is not None or src.forward_of is not None:  # passing on a repost
+            src = src.repost_of or src.forward_of  # passes on the original
             assert src is not None
         if acc.platform in ("x", "mastodon") and comment is None:
             return self.by(acc, t, repost_of=src)
-        if acc.platform == "telegram":   # a forward carries the original; a comment follows it
-            post = self.by(acc, t, forward_of=src, text=src.text, hashtags=list(src.hashtags),
-                           urls=list(src.urls), media=list(src.media))
+        if acc.platform == "telegram":  # a forward carries the original; a comment follows it
+            post = self.by(
+                acc,
+                t,
+                forward_of=src,
+                text=src.text,
+                hashtags=list(src.hashtags),
+                urls=list(src.urls),
+                media=list(src.media),
+            )
             if comment and post is not None:
                 self.by(acc, t + self.rng.uniform(5, 90), text=comment)
             return post
         if acc.platform == "x":
             return self.by(acc, t, quote_of=src, text=comment or "", hashtags=list(src.hashtags[:1]))
         if acc.platform == "rocketchat":
-            return self.by(acc, t, quote_of=src, text=comment or self.rng.choice(["see this", "new", "+1", ""]))
+            return self.by(
+                acc, t, quote_of=src, text=comment or self.rng.choice(["see this", "new", "+1", ""])
+            )
         return self.by(acc, t, reply_to=src, text=comment or "", mentions=[src.account])
 
     # --- members' own posts --------------------------------------------------------------------
@@ -123,18 +141,26 @@ class Activity:
         for acc in key:
             if acc.role == "propagandist":
                 n = rng.randint(6, 14)
-            else:   # ringleaders write most on their home platform
+            else:  # ringleaders write most on their home platform
                 n = rng.randint(10, 25) if acc.platform == self.p.home else rng.randint(3, 8)
             if self.p.quick:
                 n = max(3, n // 2)
             for _ in range(n):
                 t = self.when(acc.active_from, acc.active_to)
                 tags = [rng.choice(self.org.hashtags)]
-                link = [f"https://{self.org.domain}/notes/{rng.randrange(10**5)}"] if rng.random() < 0.4 else []
+                link = (
+                    [f"https://{self.org.domain}/notes/{rng.randrange(10**5)}"] if rng.random() < 0.4 else []
+                )
                 others = [a for a in self.alive(key, t) if a.platform == acc.platform and a is not acc]
                 mentions = [rng.choice(others)] if others and rng.random() < 0.3 else []
-                post = self.by(acc, t, text=self.org.comment() + " " + " ".join(link) + f" #{tags[0]}",
-                               hashtags=tags, urls=link, mentions=mentions)
+                post = self.by(
+                    acc,
+                    t,
+                    text=self.org.comment() + " " + " ".join(link) + f" #{tags[0]}",
+                    hashtags=tags,
+                    urls=link,
+                    mentions=mentions,
+                )
                 if post is None:
                     continue
                 fans = [a for a in self.role("amplifier") if a.platform == acc.platform]
@@ -142,5 +168,10 @@ class Activity:
                     self.pass_on(fan, post, t + rng.uniform(300, 10 * HOUR))
                 replies = [a for a in self.alive(key, t) if a.platform == acc.platform and a is not acc]
                 if replies and rng.random() < 0.3:
-                    self.by(rng.choice(replies), t + rng.uniform(300, 3 * HOUR), reply_to=post,
-                            text="Agreed, placeholder reply", mentions=[acc])
+                    self.by(
+                        rng.choice(replies),
+                        t + rng.uniform(300, 3 * HOUR),
+                        reply_to=post,
+                        text="Agreed, placeholder reply",
+                        mentions=[acc],
+                    )

@@ -69,8 +69,12 @@ def build(seed: int, quick: bool = False, params: WorldParams | None = None) -> 
 
 
 def _lexicon(org: Organisation) -> list[tuple[str, str, str]]:
-    rows = [(org.name, "en", "term"), (org.short, "en", "term"), (org.media_name, "en", "outlet"),
-            (org.domain, "en", "outlet")]
+    rows = [
+        (org.name, "en", "term"),
+        (org.short, "en", "term"),
+        (org.media_name, "en", "outlet"),
+        (org.domain, "en", "outlet"),
+    ]
     rows += [(tag, "en", "hashtag") for tag in org.hashtags]
     rows.append((f"إصدار {org.media_name}", "ar", "term"))
     return rows
@@ -85,7 +89,9 @@ def key_of(params: WorldParams, acc: Account) -> dict[str, str]:
     return {"platform": platform_name(params, acc.platform), "account_id": acc.account_id}
 
 
-def write_world(seed: int, out: Path, quick: bool = False, params: WorldParams | None = None) -> dict[str, Any]:
+def write_world(
+    seed: int, out: Path, quick: bool = False, params: WorldParams | None = None
+) -> dict[str, Any]:
     """Build world ``seed``, write it under ``out`` and return its ground truth."""
     world, org = build(seed, quick, params)
     p = world.params
@@ -99,11 +105,21 @@ def write_world(seed: int, out: Path, quick: bool = False, params: WorldParams |
     if (tg := write_telegram(world, out / "telegram", rng)) is not None:
         ingest.append({"path": str(tg.parent.relative_to(out)), "format": "telegram", "platform": None})
     if write_rocketchat(world, out / "rocketchat", p.rc_host, ids) is not None:
-        ingest.append({"path": "rocketchat", "format": "rocketchat",
-                       "platform": None if p.rc_platform == "rocketchat" else p.rc_platform})
+        ingest.append(
+            {
+                "path": "rocketchat",
+                "format": "rocketchat",
+                "platform": None if p.rc_platform == "rocketchat" else p.rc_platform,
+            }
+        )
     if write_mastodon(world, out / "mastodon", p.masto_host) is not None:
-        ingest.append({"path": "mastodon", "format": "mastodon",
-                       "platform": None if p.masto_platform == "mastodon" else p.masto_platform})
+        ingest.append(
+            {
+                "path": "mastodon",
+                "format": "mastodon",
+                "platform": None if p.masto_platform == "mastodon" else p.masto_platform,
+            }
+        )
     files = _write_assets(world, out, org)
     truth = _truth(world, org, ingest, files)
     (out / "ground_truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=1), "utf-8")
@@ -130,8 +146,12 @@ def _write_assets(world: World, out: Path, org: Organisation) -> dict[str, str]:
     if p.with_texts:
         with open(out / "known_texts.jsonl", "w", encoding="utf-8") as fh:
             for item, text, lang in world.known_texts:
-                fh.write(json.dumps({"id": item, "text": text, "language": lang, "label": org.name},
-                                    ensure_ascii=False) + "\n")
+                fh.write(
+                    json.dumps(
+                        {"id": item, "text": text, "language": lang, "label": org.name}, ensure_ascii=False
+                    )
+                    + "\n"
+                )
         files["known_texts"] = "known_texts.jsonl"
     if world.seeds:
         with open(out / "seeds.csv", "w", newline="", encoding="utf-8") as fh:
@@ -142,29 +162,66 @@ def _write_assets(world: World, out: Path, org: Organisation) -> dict[str, str]:
     return files
 
 
-def _truth(world: World, org: Organisation, ingest: list[dict[str, Any]], files: dict[str, str]) -> dict[str, Any]:
+def _truth(
+    world: World, org: Organisation, ingest: list[dict[str, Any]], files: dict[str, str]
+) -> dict[str, Any]:
     p = world.params
     posting = {id(post.account) for post in world.posts}
     accounts = [a for a in world.accounts if id(a) in posting]
     key = lambda a: key_of(p, a)  # noqa: E731
     plat = {"rocketchat": p.rc_platform, "mastodon": p.masto_platform}
-    groups = [{**g, "accounts": [{"platform": plat.get(k["platform"], k["platform"]), "account_id": k["account_id"]}
-                                 for k in g["accounts"]]} for g in world.groups]
+    groups = [
+        {
+            **g,
+            "accounts": [
+                {"platform": plat.get(k["platform"], k["platform"]), "account_id": k["account_id"]}
+                for k in g["accounts"]
+            ],
+        }
+        for g in world.groups
+    ]
     return {
-        "seed": world.seed, "quick": p.quick, "scenario": p.describe(), "short": p.short(), "organisation": org.name,
-        "home": p.home, "x_presence": p.x_presence, "platforms": [platform_name(p, q) for q in p.platforms],
-        "accounts": [{**key(a), "handle": a.handle, "display_name": a.display_name, "role": a.role,
-                      "actor": a.actor, "status": a.status} for a in accounts],
+        "seed": world.seed,
+        "quick": p.quick,
+        "scenario": p.describe(),
+        "short": p.short(),
+        "organisation": org.name,
+        "home": p.home,
+        "x_presence": p.x_presence,
+        "platforms": [platform_name(p, q) for q in p.platforms],
+        "accounts": [
+            {
+                **key(a),
+                "handle": a.handle,
+                "display_name": a.display_name,
+                "role": a.role,
+                "actor": a.actor,
+                "status": a.status,
+            }
+            for a in accounts
+        ],
         "key_accounts": [key(a) for a in accounts if a.role in KEY_ROLES],
         "core_accounts": [key(a) for a in accounts if a.role == "ringleader"],
         "exempt_accounts": [{**key(a), "role": a.role} for a in accounts if a.role in EXEMPT_ROLES],
-        "recreated": [{**key(new), "predecessor_platform": key(old)["platform"],
-                       "predecessor_account_id": old.account_id, "edit": kind}
-                      for new, old, kind in world.recreated if id(new) in posting and id(old) in posting],
+        "recreated": [
+            {
+                **key(new),
+                "predecessor_platform": key(old)["platform"],
+                "predecessor_account_id": old.account_id,
+                "edit": kind,
+            }
+            for new, old, kind in world.recreated
+            if id(new) in posting and id(old) in posting
+        ],
         "lookalikes": [{"a": key(a), "b": key(b), "kind": kind} for a, b, kind in world.lookalikes],
         "coordination_groups": groups,
         "posts": len(world.posts),
-        "assets": {"lexicon": p.with_lexicon, "hashes": "hash_list" in files, "known_texts": p.with_texts,
-                   "seeds": bool(world.seeds)},
-        "files": files, "ingest": ingest,
+        "assets": {
+            "lexicon": p.with_lexicon,
+            "hashes": "hash_list" in files,
+            "known_texts": p.with_texts,
+            "seeds": bool(world.seeds),
+        },
+        "files": files,
+        "ingest": ingest,
     }

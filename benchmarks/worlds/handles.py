@@ -49,7 +49,9 @@ class Handles:
         return self._unique(platform, base)
 
     def word_handle(self, platform: str, stem: str) -> str:
-        return self._unique(platform, stem.lower() + self.rng.choice(["", "_", "."]).strip(".") + word(self.rng, 1))
+        return self._unique(
+            platform, stem.lower() + self.rng.choice(["", "_", "."]).strip(".") + word(self.rng, 1)
+        )
 
     def random_person(self, platform: str) -> tuple[str, str]:
         """(handle, display name) of a new fictional person."""
@@ -60,7 +62,7 @@ class Handles:
 def evade(rng: random.Random, handle: str, kind: str) -> str:
     """The successor's handle after a ban, by edit kind (``rename`` is handled by the caller)."""
     h = handle
-    if kind == "suffix" and " " in h:   # a display name (Telegram users have no handle)
+    if kind == "suffix" and " " in h:  # a display name (Telegram users have no handle)
         return h + rng.choice([" 2", "2", " (new)", " II"])
     if kind == "suffix":
         digits = "".join(c for c in h if c.isdigit())
@@ -72,18 +74,20 @@ def evade(rng: random.Random, handle: str, kind: str) -> str:
         if not spots:
             return h + "0"
         for i in rng.sample(spots, min(len(spots), rng.choice([1, 2]))):
-            h = h[:i] + LEET[h[i].lower()] + h[i + 1:]
+            h = h[:i] + LEET[h[i].lower()] + h[i + 1 :]
         return h
     if kind == "swap":
-        letters = [i for i in range(1, len(h) - 1) if h[i].islower() and h[i + 1].islower() and h[i] != h[i + 1]]
+        letters = [
+            i for i in range(1, len(h) - 1) if h[i].islower() and h[i + 1].islower() and h[i] != h[i + 1]
+        ]
         if not letters:
             return h + "x"
         i = rng.choice(letters)
-        return h[:i] + h[i + 1] + h[i] + h[i + 2:]
+        return h[:i] + h[i + 1] + h[i] + h[i + 2 :]
     if kind == "drop":
         letters = [i for i in range(1, len(h)) if h[i].isalpha()]
         i = rng.choice(letters) if letters else len(h) - 1
-        return h[:i] + h[i + 1:]
+        return h[:i] + h[i + 1 :]
     raise ValueError(f"unknown edit kind {kind}")
 
 

@@ -38,10 +38,10 @@ class Account:
     avatar: str | None = None
     created_at: float | None = None
     followers: int = 0
-    status: str = "active"            # active | suspended | deleted
+    status: str = "active"  # active | suspended | deleted
     removed_at: float | None = None
-    channel: bool = False             # a Telegram channel (posts as the chat itself)
-    remote_host: str | None = None    # Mastodon: an account of another instance (acct user@host)
+    channel: bool = False  # a Telegram channel (posts as the chat itself)
+    remote_host: str | None = None  # Mastodon: an account of another instance (acct user@host)
     active_from: float = 0.0
     active_to: float = 0.0
 
@@ -90,9 +90,9 @@ class Post:
     reply_to: Post | None = None
     repost_of: Post | None = None
     quote_of: Post | None = None
-    forward_of: Post | None = None    # Telegram: a forwarded message (the original's author is named)
+    forward_of: Post | None = None  # Telegram: a forwarded message (the original's author is named)
     media: list[Media] = field(default_factory=list)
-    room: str = ""                    # Telegram chat / Rocket.Chat room name
+    room: str = ""  # Telegram chat / Rocket.Chat room name
     post_id: str = ""
     lang: str = "en"
     meta: dict[str, Any] = field(default_factory=dict)
@@ -119,7 +119,7 @@ class Ids:
                 return value
 
     def x_user(self, created: float) -> str:
-        if self.rng.random() < 0.5:   # old accounts: short sequential-looking numbers
+        if self.rng.random() < 0.5:  # old accounts: short sequential-looking numbers
             return self._fresh(lambda: str(self.rng.randint(10**7, 10**10)))
         return self._fresh(lambda: str(self.x_snowflake(created)))
 
@@ -181,9 +181,9 @@ class World:
     posts: list[Post] = field(default_factory=list)
     known_media: list[Media] = field(default_factory=list)
     known_texts: list[tuple[str, str, str]] = field(default_factory=list)  # (id, text, language)
-    lexicon: list[tuple[str, str, str]] = field(default_factory=list)      # (term, language, kind)
+    lexicon: list[tuple[str, str, str]] = field(default_factory=list)  # (term, language, kind)
     seeds: list[Account] = field(default_factory=list)
-    groups: list[dict[str, Any]] = field(default_factory=list)            # planted coordination
+    groups: list[dict[str, Any]] = field(default_factory=list)  # planted coordination
     recreated: list[tuple[Account, Account, str]] = field(default_factory=list)  # (new, old, edit kind)
     lookalikes: list[tuple[Account, Account, str]] = field(default_factory=list)
     telegram_chats: dict[str, dict[str, Any]] = field(default_factory=dict)

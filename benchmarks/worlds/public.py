@@ -36,7 +36,9 @@ class Public:
             for _ in range(self._count(20, 50)):
                 t = a.when()
                 tags = rng.sample(org.hashtags, rng.randint(0, 2))
-                link = self._news_link(acc) if acc.role in ("news", "journalist") or rng.random() < 0.3 else None
+                link = (
+                    self._news_link(acc) if acc.role in ("news", "journalist") or rng.random() < 0.3 else None
+                )
                 text = news_text(rng, org, acc.display_name)
                 if link:
                     text += " " + link
@@ -45,34 +47,49 @@ class Public:
                 roll = rng.random()
                 if acc.role == "monitor" and same and roll < 0.7:
                     src = rng.choice(same)
-                    post = a.pass_on(acc, src, src.time + rng.uniform(600, 6 * HOUR),
-                                     comment=f"Archived for research: new {org.short} release #{tags[0] if tags else org.hashtags[0]}")
+                    post = a.pass_on(
+                        acc,
+                        src,
+                        src.time + rng.uniform(600, 6 * HOUR),
+                        comment=f"Archived for research: new {org.short} release #{tags[0] if tags else org.hashtags[0]}",
+                    )
                 elif same and roll < 0.4 and acc.role != "news":
                     src = rng.choice(same)
                     post = a.pass_on(acc, src, src.time + rng.uniform(1200, 8 * HOUR), comment=text)
                 elif same and roll < 0.55 and acc.platform == "x":
-                    post = a.by(acc, t, repost_of=rng.choice(same))   # a retweet to report on it
+                    post = a.by(acc, t, repost_of=rng.choice(same))  # a retweet to report on it
                 else:
                     media = []
                     if acc.role == "osint" and rng.random() < 0.4:
                         media = [m for rel in rng.sample(a.releases, 1) for m in rel.media]
                     leaders = [x for x in a.role("ringleader", "outlet") if x.platform == acc.platform]
                     mentions = [rng.choice(leaders)] if leaders and rng.random() < 0.3 else []
-                    post = a.by(acc, t, text=text, hashtags=tags, urls=[link] if link else [], media=media,
-                                mentions=mentions)
+                    post = a.by(
+                        acc,
+                        t,
+                        text=text,
+                        hashtags=tags,
+                        urls=[link] if link else [],
+                        media=media,
+                        mentions=mentions,
+                    )
                 if post is not None and post.repost_of is None and post.forward_of is None:
-                    self.public_posts.append(post)   # the public passes on what they wrote themselves
+                    self.public_posts.append(post)  # the public passes on what they wrote themselves
 
     def celebrity(self) -> None:
         a, rng = self.a, self.rng
         for acc in a.role("celebrity"):
             for k in range(self._count(30, 60)):
                 t = a.when()
-                text = benign_text(rng) if k else f"Whatever the {self.org.name} says, we stand together. Placeholder"
+                text = (
+                    benign_text(rng)
+                    if k
+                    else f"Whatever the {self.org.name} says, we stand together. Placeholder"
+                )
                 post = a.by(acc, t, text=text)
                 if post is not None:
                     self.public_posts.append(post)
-                    self.public_posts.append(post)   # twice as likely to be passed on
+                    self.public_posts.append(post)  # twice as likely to be passed on
 
     def chatter(self) -> None:
         """The public: own posts, replies to each other, reposts of news and the celebrity."""
@@ -86,11 +103,19 @@ class Public:
                 if popular and roll < 0.35:
                     a.pass_on(acc, rng.choice(popular), t)
                     continue
-                peers = [p for p in self.public_posts if p.platform == acc.platform and p.account.role == "benign"]
+                peers = [
+                    p for p in self.public_posts if p.platform == acc.platform and p.account.role == "benign"
+                ]
                 if peers and roll < 0.5:
                     src = rng.choice(peers)
                     if src.account is not acc:
-                        a.by(acc, max(t, src.time + 60), reply_to=src, text=benign_text(rng), mentions=[src.account])
+                        a.by(
+                            acc,
+                            max(t, src.time + 60),
+                            reply_to=src,
+                            text=benign_text(rng),
+                            mentions=[src.account],
+                        )
                         continue
                 tag = [rng.choice(self.org.hashtags)] if rng.random() < 0.05 else []
                 text = benign_text(rng) + "".join(f" #{h}" for h in tag)

@@ -37,8 +37,9 @@ def rescore(world: Path, reread_x_lookup: bool = False) -> dict[str, Any]:
         row: dict[str, Any] = {"seed": truth["seed"], "scenario": truth["scenario"]}
         row |= score_accounts(gs.key_accounts(engine, 50), truth)
         data = load_graph(engine, with_detection=False)
-        row |= score_recreated([x for x in gs.resurgence(engine, data) if x["evidence"]["link"] == "recreated"],
-                               truth)
+        row |= score_recreated(
+            [x for x in gs.resurgence(engine, data) if x["evidence"]["link"] == "recreated"], truth
+        )
         row |= score_coordination(gs.coordination(engine, data=data), truth)
     finally:
         engine.dispose()
@@ -49,8 +50,11 @@ def main(argv: list[str]) -> int:
     reread = "--reread-x-lookup" in argv
     argv = [a for a in argv if a != "--reread-x-lookup"]
     if len(argv) != 1 or not Path(argv[0]).is_dir():
-        print("usage: rescore.py KEPT_DIR [--reread-x-lookup] (KEPT_DIR: the --out folder of analytics_eval.py "
-              "--keep)", file=sys.stderr)
+        print(
+            "usage: rescore.py KEPT_DIR [--reread-x-lookup] (KEPT_DIR: the --out folder of analytics_eval.py "
+            "--keep)",
+            file=sys.stderr,
+        )
         return 2
     rows = []
     for world in sorted(Path(argv[0]).glob("world-*")):
@@ -58,10 +62,13 @@ def main(argv: list[str]) -> int:
             continue
         row = rescore(world, reread)
         rows.append(row)
-        print(f"| {row['seed']} | {row['p@20']:.2f} | {row['exempt@20']} ({', '.join(row['exempt_roles'])}) | "
-              f"{row['recreated_p']:.2f} / {row['recreated_r']:.2f} ({row['recreated_found']}/{row['recreated_planted']}) | "
-              f"{row['coordination_p']:.2f} / {row['coordination_r']:.2f} / {row['coordination_f1']:.2f} "
-              f"({row['groups_returned']}/{row['groups_planted']}) |", flush=True)
+        print(
+            f"| {row['seed']} | {row['p@20']:.2f} | {row['exempt@20']} ({', '.join(row['exempt_roles'])}) | "
+            f"{row['recreated_p']:.2f} / {row['recreated_r']:.2f} ({row['recreated_found']}/{row['recreated_planted']}) | "
+            f"{row['coordination_p']:.2f} / {row['coordination_r']:.2f} / {row['coordination_f1']:.2f} "
+            f"({row['groups_returned']}/{row['groups_planted']}) |",
+            flush=True,
+        )
     for metric, values in summarise(rows).items():
         print(metric, {k: (round(x, 3) if isinstance(x, float) else x) for k, x in values.items()})
     return 0

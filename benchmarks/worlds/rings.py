@@ -30,9 +30,11 @@ class Rings:
         pool = [x for x in self.a.role(role) if x.platform in platforms and id(x) not in self.used]
         self.rng.shuffle(pool)
         members = pool[:size]
-        while len(members) < size:    # recruit new accounts for the ring
+        while len(members) < size:  # recruit new accounts for the ring
             platform = platforms[len(members) % len(platforms)]
-            members.append(self.cast.person(platform, role, f"{role}-ring{len(self.a.w.groups)}-{len(members)}"))
+            members.append(
+                self.cast.person(platform, role, f"{role}-ring{len(self.a.w.groups)}-{len(members)}")
+            )
         self.used.update(id(m) for m in members)
         return members
 
@@ -40,19 +42,29 @@ class Rings:
         return self.rng.randint(5, 8) if not self.p.quick else 5
 
     def _record(self, kind: str, members: list[Account], benign: bool = False) -> None:
-        self.a.w.groups.append({"kind": kind, "benign": benign, "accounts": [m.key for m in members],
-                                "platforms": sorted({m.platform for m in members})})
+        self.a.w.groups.append(
+            {
+                "kind": kind,
+                "benign": benign,
+                "accounts": [m.key for m in members],
+                "platforms": sorted({m.platform for m in members}),
+            }
+        )
 
     def _schedule(self, members: list[Account], rounds: int) -> list[list[tuple[Account, float]]]:
         """Who posts in each round, and how many seconds after the round starts: each member takes
         part in a round with the world's participation rate, and in at least three rounds."""
         rng = self.rng
-        joins = {id(m): {r for r in range(rounds) if rng.random() < self.p.ring_participation} for m in members}
+        joins = {
+            id(m): {r for r in range(rounds) if rng.random() < self.p.ring_participation} for m in members
+        }
         for m in members:
             while len(joins[id(m)]) < min(3, rounds):
                 joins[id(m)].add(rng.randrange(rounds))
-        return [[(m, rng.uniform(0, self.p.ring_spread)) for m in members if r in joins[id(m)]]
-                for r in range(rounds)]
+        return [
+            [(m, rng.uniform(0, self.p.ring_spread)) for m in members if r in joins[id(m)]]
+            for r in range(rounds)
+        ]
 
     def plant(self) -> None:
         for kind in self.p.rings:
@@ -75,8 +87,14 @@ class Rings:
         platforms = [q for q in ("x", "mastodon", "telegram") if q in self.p.platforms] or self.p.platforms
         platform = rng.choice(platforms)
         sources = [p for rel in self.a.releases for p in rel.posts if p.platform == platform]
-        sources += [p for p in self.a.w.posts if p.platform == platform and p.account.role == "propagandist"
-                    and not p.repost_of and not p.forward_of]
+        sources += [
+            p
+            for p in self.a.w.posts
+            if p.platform == platform
+            and p.account.role == "propagandist"
+            and not p.repost_of
+            and not p.forward_of
+        ]
         if len(sources) < 4:
             self.co_link()
             return
@@ -110,8 +128,13 @@ class Rings:
         rng = self.rng
         platforms = [q for q in ("x", "mastodon") if q in self.p.platforms] or self.p.platforms
         platform = rng.choice(platforms)
-        club = self.cast.person(platform, "benign", f"club{len(self.a.w.groups)}", followers=rng.randint(2000, 20000),
-                                bio="Placeholder amateur football club")
+        club = self.cast.person(
+            platform,
+            "benign",
+            f"club{len(self.a.w.groups)}",
+            followers=rng.randint(2000, 20000),
+            bio="Placeholder amateur football club",
+        )
         fans = self._members("benign", [platform], rng.randint(*self.p.ring_size))
         for wave in self._schedule(fans, self._rounds() + 1):
             t0 = self.a.when()

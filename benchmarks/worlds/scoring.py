@@ -21,8 +21,13 @@ from typing import Any
 Key = tuple[str, str]
 TOP = 20
 JACCARD = 0.7
-TARGETS = {"p@20": (">=", 0.9), "exempt@20": ("<=", 0), "recreated_p": (">=", 0.9),
-           "recreated_r": (">=", 0.9), "coordination_f1": (">=", 0.94)}
+TARGETS = {
+    "p@20": (">=", 0.9),
+    "exempt@20": ("<=", 0),
+    "recreated_p": (">=", 0.9),
+    "recreated_r": (">=", 0.9),
+    "coordination_f1": (">=", 0.94),
+}
 
 
 def key(d: dict[str, Any]) -> Key:
@@ -56,20 +61,28 @@ def prf(matched_pred: int, n_pred: int, matched_truth: int, n_truth: int) -> tup
 
 
 def score_recreated(rows: list[dict[str, Any]], truth: dict[str, Any]) -> dict[str, Any]:
-    found = {(key(r), pred_key(r)) for r in rows if r.get("evidence", {}).get("link", "recreated") == "recreated"}
+    found = {
+        (key(r), pred_key(r)) for r in rows if r.get("evidence", {}).get("link", "recreated") == "recreated"
+    }
     planted = {(key(t), pred_key(t)) for t in truth["recreated"]}
     good = len(found & planted)
     p, r, _ = prf(good, len(found), good, len(planted))
-    return {"recreated_p": p, "recreated_r": r, "recreated_found": len(found), "recreated_planted": len(planted),
-            "recreated_false": sorted(found - planted)}
+    return {
+        "recreated_p": p,
+        "recreated_r": r,
+        "recreated_found": len(found),
+        "recreated_planted": len(planted),
+        "recreated_false": sorted(found - planted),
+    }
 
 
 def jaccard(a: set[Key], b: set[Key]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
 
 
-def score_coordination(groups: list[dict[str, Any]], truth: dict[str, Any],
-                       threshold: float = JACCARD) -> dict[str, Any]:
+def score_coordination(
+    groups: list[dict[str, Any]], truth: dict[str, Any], threshold: float = JACCARD
+) -> dict[str, Any]:
     returned = list({frozenset(key(a) for a in g["accounts"]) for g in groups})
     planted = [set(key(a) for a in g["accounts"]) for g in truth["coordination_groups"]]
     good = [any(jaccard(set(r), t) >= threshold for t in planted) for r in returned]
@@ -77,10 +90,17 @@ def score_coordination(groups: list[dict[str, Any]], truth: dict[str, Any],
     p, r, f = prf(sum(good), len(returned), sum(found), len(planted))
     if not returned and not planted:
         f = 1.0
-    return {"coordination_p": p, "coordination_r": r, "coordination_f1": f, "groups_returned": len(returned),
-            "groups_planted": len(planted), "groups_false": len(returned) - sum(good),
-            "missed_kinds": sorted(g["kind"] for g, ok in zip(truth["coordination_groups"], found, strict=True)
-                                   if not ok)}
+    return {
+        "coordination_p": p,
+        "coordination_r": r,
+        "coordination_f1": f,
+        "groups_returned": len(returned),
+        "groups_planted": len(planted),
+        "groups_false": len(returned) - sum(good),
+        "missed_kinds": sorted(
+            g["kind"] for g, ok in zip(truth["coordination_groups"], found, strict=True) if not ok
+        ),
+    }
 
 
 def meets(metric: str, value: float) -> bool:
@@ -96,6 +116,11 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         if not values:
             continue
         worst = max(values) if op == "<=" else min(values)
-        out[metric] = {"mean": sum(v for v, _ in values) / len(values), "worst": worst[0], "worst_seed": worst[1],
-                       "target": f"{op} {target}", "met": meets(metric, worst[0])}
+        out[metric] = {
+            "mean": sum(v for v, _ in values) / len(values),
+            "worst": worst[0],
+            "worst_seed": worst[1],
+            "target": f"{op} {target}",
+            "met": meets(metric, worst[0]),
+        }
     return out

@@ -44,22 +44,40 @@ def _user(post: Post) -> dict[str, str]:
 def _message(post: Post, rid: dict[str, str], host: str) -> dict[str, Any]:
     ts = _iso(post.time)
     text = post.text
-    mentions = [{"_id": m.account_id, "username": m.handle, "name": m.display_name}
-                for m in post.mentions if m.platform == "rocketchat" and m.handle]
+    mentions = [
+        {"_id": m.account_id, "username": m.handle, "name": m.display_name}
+        for m in post.mentions
+        if m.platform == "rocketchat" and m.handle
+    ]
     if mentions:
         text = " ".join("@" + str(m["username"]) for m in mentions) + " " + text
-    msg: dict[str, Any] = {"_id": post.post_id, "rid": rid[post.room], "msg": text, "ts": ts, "u": _user(post),
-                           "urls": [{"url": u, "meta": {}} for u in post.urls], "mentions": mentions,
-                           "channels": [], "md": [], "_updatedAt": ts}
+    msg: dict[str, Any] = {
+        "_id": post.post_id,
+        "rid": rid[post.room],
+        "msg": text,
+        "ts": ts,
+        "u": _user(post),
+        "urls": [{"url": u, "meta": {}} for u in post.urls],
+        "mentions": mentions,
+        "channels": [],
+        "md": [],
+        "_updatedAt": ts,
+    }
     parent = post.reply_to
     if parent is not None and parent.platform == "rocketchat":
         msg["tmid"] = parent.post_id
     quoted = post.quote_of
     if quoted is not None and quoted.platform == "rocketchat":
-        msg["attachments"] = [{"text": quoted.text, "author_name": quoted.account.handle,
-                               "author_icon": f"/avatar/{quoted.account.handle}",
-                               "message_link": f"https://{host}/channel/{quoted.room}?msg={quoted.post_id}",
-                               "attachments": [], "ts": _iso(quoted.time)}]
+        msg["attachments"] = [
+            {
+                "text": quoted.text,
+                "author_name": quoted.account.handle,
+                "author_icon": f"/avatar/{quoted.account.handle}",
+                "message_link": f"https://{host}/channel/{quoted.room}?msg={quoted.post_id}",
+                "attachments": [],
+                "ts": _iso(quoted.time),
+            }
+        ]
     return msg
 
 
@@ -75,11 +93,26 @@ def write_rocketchat(world: World, out: Path, host: str, ids: Ids) -> Path | Non
         joined: dict[str, Post] = {}
         for p in reversed(mine):
             joined.setdefault(p.account.account_id, p)
-        for p in joined.values():   # each poster's join message, a minute before their first post
-            messages.append({"_id": ids.meteor(), "rid": rid[room], "msg": p.account.handle or "", "t": "uj",
-                             "ts": _iso(p.time - 60), "u": _user(p), "groupable": False,
-                             "_updatedAt": _iso(p.time - 60)})
+        for p in joined.values():  # each poster's join message, a minute before their first post
+            messages.append(
+                {
+                    "_id": ids.meteor(),
+                    "rid": rid[room],
+                    "msg": p.account.handle or "",
+                    "t": "uj",
+                    "ts": _iso(p.time - 60),
+                    "u": _user(p),
+                    "groupable": False,
+                    "_updatedAt": _iso(p.time - 60),
+                }
+            )
         messages.sort(key=lambda m: m["ts"], reverse=True)
-        doc = {"messages": messages, "count": len(messages), "offset": 0, "total": len(messages), "success": True}
+        doc = {
+            "messages": messages,
+            "count": len(messages),
+            "offset": 0,
+            "total": len(messages),
+            "success": True,
+        }
         (out / f"{room}.json").write_text(json.dumps(doc, ensure_ascii=False, indent=1), "utf-8")
     return out

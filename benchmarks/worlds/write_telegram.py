@@ -26,7 +26,10 @@ def assign_chats(world: World, rng: random.Random) -> None:
     chats = world.telegram_chats
     group_id = str(rng.randint(1_500_000_000, 1_999_999_999))
     public_id = str(rng.randint(1_500_000_000, 1_999_999_999))
-    chats[group_id] = {"name": f"{world.params.home.capitalize()} readers circle", "type": "private_supergroup"}
+    chats[group_id] = {
+        "name": f"{world.params.home.capitalize()} readers circle",
+        "type": "private_supergroup",
+    }
     chats[public_id] = {"name": "Neighbourhood noticeboard", "type": "public_supergroup"}
     for post in world.posts:
         acc = post.account
@@ -71,18 +74,31 @@ def _entities(post: Post) -> list[dict[str, Any]]:
         pos = end
     if pos < len(text):
         out.append({"type": "plain", "text": text[pos:]})
-    for m in post.mentions:   # users without a username are mentioned by name and id
+    for m in post.mentions:  # users without a username are mentioned by name and id
         out.append({"type": "plain", "text": " "})
-        out.append({"type": "mention_name", "text": m.display_name, "user_id": int(m.account_id.removeprefix("user"))}
-                   if m.account_id.startswith("user") else {"type": "mention", "text": "@" + (m.handle or "")})
+        out.append(
+            {
+                "type": "mention_name",
+                "text": m.display_name,
+                "user_id": int(m.account_id.removeprefix("user")),
+            }
+            if m.account_id.startswith("user")
+            else {"type": "mention", "text": "@" + (m.handle or "")}
+        )
     return out
 
 
 def _message(post: Post, chat_dir: str, out: Path, rng: random.Random) -> dict[str, Any]:
     acc: Account = post.account
     date, unix = _date(post.time)
-    msg: dict[str, Any] = {"id": post.meta["message_id"], "type": "message", "date": date, "date_unixtime": unix,
-                           "from": acc.display_name, "from_id": acc.account_id}
+    msg: dict[str, Any] = {
+        "id": post.meta["message_id"],
+        "type": "message",
+        "date": date,
+        "date_unixtime": unix,
+        "from": acc.display_name,
+        "from_id": acc.account_id,
+    }
     if post.forward_of is not None:
         src = post.forward_of.account
         msg["forwarded_from"] = src.display_name
@@ -101,8 +117,11 @@ def _message(post: Post, chat_dir: str, out: Path, rng: random.Random) -> dict[s
         (out / rel).write_bytes(media.data)
         msg |= {"photo": rel, "photo_file_size": len(media.data), "width": 48, "height": 48}
     entities = _entities(post)
-    msg["text"] = post.text if all(e["type"] == "plain" for e in entities) else [
-        e["text"] if e["type"] == "plain" else e for e in entities]
+    msg["text"] = (
+        post.text
+        if all(e["type"] == "plain" for e in entities)
+        else [e["text"] if e["type"] == "plain" else e for e in entities]
+    )
     msg["text_entities"] = entities
     return msg
 
@@ -119,13 +138,24 @@ def write_telegram(world: World, out: Path, rng: random.Random) -> Path | None:
     for k, (chat_id, chat_posts) in enumerate(sorted(by_chat.items()), 1):
         info = world.telegram_chats[chat_id]
         chat_dir = f"chats/chat_{k:03d}"
-        chat_list.append({"name": info["name"], "type": info["type"], "id": int(chat_id),
-                          "messages": [_message(p, chat_dir, out, rng) for p in chat_posts]})
+        chat_list.append(
+            {
+                "name": info["name"],
+                "type": info["type"],
+                "id": int(chat_id),
+                "messages": [_message(p, chat_dir, out, rng) for p in chat_posts],
+            }
+        )
     export = {
         "about": "Here is the data you requested. Remember: Telegram is ad free, fully funded by its users.",
-        "personal_information": {"user_id": rng.randint(10**8, 10**9), "first_name": "Unit", "last_name": "Analyst",
-                                 "phone_number": "+00 000 000 0000", "username": "@unit_analyst_placeholder",
-                                 "bio": ""},
+        "personal_information": {
+            "user_id": rng.randint(10**8, 10**9),
+            "first_name": "Unit",
+            "last_name": "Analyst",
+            "phone_number": "+00 000 000 0000",
+            "username": "@unit_analyst_placeholder",
+            "bio": "",
+        },
         "chats": {"about": "This page lists all chats from this export.", "list": chat_list},
         "left_chats": {"about": "This page lists all chats you left.", "list": []},
     }

@@ -24,28 +24,53 @@ from .errors import OpenIRUError
 #: the commands the modules register (and prints the table to paste when they differ).
 COMMANDS: dict[str, tuple[str, str]] = {
     "init": ("core", "Create (or migrate) the database."),
-    "ingest": ("core", "Import platform exports (twarc2 JSONL, Telegram result.json, Mastodon, ActivityPub,\n"
-                       "Rocket.Chat, ZeroNet, generic JSONL/CSV/TSV/XLSX)."),
+    "ingest": (
+        "core",
+        "Import platform exports (twarc2 JSONL, Telegram result.json, Mastodon, ActivityPub,\n"
+        "Rocket.Chat, ZeroNet, generic JSONL/CSV/TSV/XLSX).",
+    ),
     "stats": ("core", "Posts, accounts, edges and media per platform."),
-    "demo": ("demo", "Generate a fictional multi-platform ecosystem in real export formats, with its ground\n"
-                     "truth and detection assets, import it, and print what it holds."),
-    "scan": ("detect", "Run detection over posts not yet scanned (and old posts after a bank or lexicon change)."),
-    "alerts": ("detect", "The triage queue: alerts by priority, with the evidence of every hit and whose each one is."),
+    "demo": (
+        "demo",
+        "Generate a fictional multi-platform ecosystem in real export formats, with its ground\n"
+        "truth and detection assets, import it, and print what it holds.",
+    ),
+    "scan": (
+        "detect",
+        "Run detection over posts not yet scanned (and old posts after a bank or lexicon change).",
+    ),
+    "alerts": (
+        "detect",
+        "The triage queue: alerts by priority, with the evidence of every hit and whose each one is.",
+    ),
     "decide": ("detect", "Confirm or reject an alert (as an analyst)."),
     "assign": ("detect", "Assign alerts to an analyst (yourself by default), or lift the assignment."),
     "match": ("detect", "Look inputs up in the banks; one result object per input (JSON lines with --json)."),
     "accounts": ("graph", "Key accounts ranked, with role, community and the evidence for each score."),
-    "coordination": ("graph", "Groups of accounts posting the same content within a time window, repeatedly."),
+    "coordination": (
+        "graph",
+        "Groups of accounts posting the same content within a time window, repeatedly.",
+    ),
     "resurgence": ("graph", "Re-created accounts linked to removed or silent predecessors (ban evasion)."),
-    "platforms": ("graph", "Domains flagged content links to, week by week; unknown domains with a growing share."),
-    "migration": ("graph", "Share of the community's posts per platform per week (communities moving between "
-                           "platforms)."),
+    "platforms": (
+        "graph",
+        "Domains flagged content links to, week by week; unknown domains with a growing share.",
+    ),
+    "migration": (
+        "graph",
+        "Share of the community's posts per platform per week (communities moving between platforms).",
+    ),
     "refer": ("referral", "Refer posts, accounts or URLs (one draft referral per provider)."),
     "referrals": ("referral", "List referrals with deadlines and history."),
-    "export": ("referral", "Export referrals: DSA statements of reasons, STIX 2.1, MISP, Lumen notices, hash list."),
+    "export": (
+        "referral",
+        "Export referrals: DSA statements of reasons, STIX 2.1, MISP, Lumen notices, hash list.",
+    ),
     "watch": ("collect", "The watchlist: targets collected live on a schedule."),
-    "collect": ("collect", "Collect watched targets: --once polls every due target once; without it, runs "
-                           "until stopped."),
+    "collect": (
+        "collect",
+        "Collect watched targets: --once polls every due target once; without it, runs until stopped.",
+    ),
     "serve": ("api", "Serve the REST API, the analyst console and the provider portal."),
     "user": ("core", "Manage the users who act in OpenIRU."),
     "bank": ("detect", "Hash banks of known content (PDQ, MD5, SHA-256, URL, text)."),
@@ -59,13 +84,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "deconflict": ("referral", "Hands-off entries of member-state agencies (deconfliction)."),
     "operation": ("referral", "Referral Action Days."),
     "audit": ("referral", "The hash-chained audit log."),
-    "statistics": ("reports", "Posts, alerts, referrals and their outcomes, removal rate and response times "
-                             "over a period."),
-    "report": ("reports", "Write a report (TCO Art. 8 transparency, annual, Referral Action Day) with its "
-                         "figures as JSON."),
-    "worker": ("workers", "Run a scale-out worker: pull work from NATS JetStream, write to the shared database."),
+    "statistics": (
+        "reports",
+        "Posts, alerts, referrals and their outcomes, removal rate and response times over a period.",
+    ),
+    "report": (
+        "reports",
+        "Write a report (TCO Art. 8 transparency, annual, Referral Action Day) with its figures as JSON.",
+    ),
+    "worker": (
+        "workers",
+        "Run a scale-out worker: pull work from NATS JetStream, write to the shared database.",
+    ),
     "queue": ("workers", "The NATS JetStream work queues of the scale-out workers."),
-    "db": ("workers", "The database schema in production: check (pending migrations, missing indexes), upgrade."),
+    "db": (
+        "workers",
+        "The database schema in production: check (pending migrations, missing indexes), upgrade.",
+    ),
 }
 
 #: Modules that add subcommands to another module's group, imported before that group is built.
@@ -99,8 +134,11 @@ def build_command(module: str, name: str, also: tuple[str, ...] = ()) -> Any:
     (Typer builds each parameter's validation when it builds a command)."""
     sub = module_app(module, also)
     one = typer.Typer()
-    one.registered_commands = [c for c in sub.registered_commands
-                               if (c.name or typer.main.get_command_name(getattr(c.callback, "__name__", ""))) == name]
+    one.registered_commands = [
+        c
+        for c in sub.registered_commands
+        if (c.name or typer.main.get_command_name(getattr(c.callback, "__name__", ""))) == name
+    ]
     one.registered_groups = [g for g in sub.registered_groups if g.name == name]
     return typer.main.get_group(one).commands.get(name)
 
@@ -115,13 +153,20 @@ def _current_context() -> Any:
 
 def with_subcommands(command: Any, group: TyperGroup) -> TyperGroup:
     """``command`` when run alone, ``group``'s subcommands after its name (its options before them)."""
+
     def callback(**params: Any) -> Any:
         if _current_context().invoked_subcommand is None:
             return command.callback(**params)
         return None
 
-    return TyperGroup(name=command.name, commands=dict(group.commands), params=command.params, callback=callback,
-                      help=command.help, invoke_without_command=True)
+    return TyperGroup(
+        name=command.name,
+        commands=dict(group.commands),
+        params=command.params,
+        callback=callback,
+        help=command.help,
+        invoke_without_command=True,
+    )
 
 
 class LazyGroup(TyperGroup):

@@ -42,8 +42,12 @@ def edge_refs(post: Post) -> list[EdgeRef]:
         elif mention.handle:
             add(EdgeKind.MENTION, "handle:" + mention.handle.lstrip("@").lower(), None)
     if post.reply_to_account is not None:
-        add(EdgeKind.REPLY, post.reply_to_account.account_id, post.reply_to_account.account_id,
-            post.reply_to_account.platform)
+        add(
+            EdgeKind.REPLY,
+            post.reply_to_account.account_id,
+            post.reply_to_account.account_id,
+            post.reply_to_account.platform,
+        )
     elif post.reply_to is not None:
         add(EdgeKind.REPLY, "post:" + post.reply_to.post_id, None, post.reply_to.platform)
     if post.repost_of is not None:
@@ -55,8 +59,12 @@ def edge_refs(post: Post) -> list[EdgeRef]:
     if post.quote_of is not None:
         add(EdgeKind.QUOTE, "post:" + post.quote_of.post_id, None, post.quote_of.platform)
     if post.forward_from is not None:
-        add(EdgeKind.FORWARD, post.forward_from.account_id, post.forward_from.account_id,
-            post.forward_from.platform)
+        add(
+            EdgeKind.FORWARD,
+            post.forward_from.account_id,
+            post.forward_from.account_id,
+            post.forward_from.platform,
+        )
     elif post.forward_from_name:
         add(EdgeKind.FORWARD, "name:" + post.forward_from_name, None)
     return list(found.values())

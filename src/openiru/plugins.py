@@ -32,7 +32,7 @@ CONNECTOR_GROUP = "openiru.connectors"
 GROUPS: dict[str, str] = {
     SOURCE_GROUP: "a Source class (openiru.sources.base.Source): one import format",
     MATCHER_GROUP: "a Matcher factory, factory(ruleset) -> Matcher (openiru.detect.matcher.Matcher), "
-                   "of kind 'media' or 'text'",
+    "of kind 'media' or 'text'",
     CHANNEL_GROUP: "a DeliveryChannel class (openiru.referral.delivery.DeliveryChannel)",
     INGEST_HOOK_GROUP: "a factory(engine) -> hook(conn, posts), run inside every import batch's transaction",
     DEMO_STEP_GROUP: "a step(engine, out, truth) -> lines, run by `openiru demo` after its import",

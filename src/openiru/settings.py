@@ -32,13 +32,21 @@ def resolve_fetch_allow(explicit: str | None = None, env: Mapping[str, str] | No
     """The outbound fetch allow-list (``OPENIRU_FETCH_ALLOW``): comma-separated hosts, addresses
     or networks, each with an optional port (``127.0.0.1,localhost:8000,10.0.0.0/8,[::1]:8080``),
     that evidence capture and verification may reach although internal (services.outbound)."""
-    return explicit if explicit is not None else (os.environ if env is None else env).get("OPENIRU_FETCH_ALLOW", "")
+    return (
+        explicit
+        if explicit is not None
+        else (os.environ if env is None else env).get("OPENIRU_FETCH_ALLOW", "")
+    )
 
 
 def resolve_webhook_allow(explicit: str | None = None, env: Mapping[str, str] | None = None) -> str:
     """The webhook delivery allow-list (``OPENIRU_WEBHOOK_ALLOW``), in the form of
     ``OPENIRU_FETCH_ALLOW``: internal addresses a provider webhook may post to."""
-    return explicit if explicit is not None else (os.environ if env is None else env).get("OPENIRU_WEBHOOK_ALLOW", "")
+    return (
+        explicit
+        if explicit is not None
+        else (os.environ if env is None else env).get("OPENIRU_WEBHOOK_ALLOW", "")
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,8 +24,11 @@ from openiru.detect.pipeline import Detector
 from openiru.plugins import matchers
 
 REGISTERED = matchers()
-CASES = [pytest.param(name, i, ex, id=f"{name}-{i}") for name in sorted(REGISTERED)
-         for i, ex in enumerate(REGISTERED[name].get_examples())]
+CASES = [
+    pytest.param(name, i, ex, id=f"{name}-{i}")
+    for name in sorted(REGISTERED)
+    for i, ex in enumerate(REGISTERED[name].get_examples())
+]
 
 
 def run(matcher: Matcher, posts: Sequence[ScanPost]) -> list[ScanResult]:
@@ -47,7 +50,9 @@ def fingerprint(result: ScanResult) -> list[object]:
 def test_every_matcher_gives_examples_and_a_kind(name: str) -> None:
     factory = REGISTERED[name]
     examples = factory.get_examples()
-    assert examples, f"{name}: give get_examples() (a ruleset, posts it hits, posts it leaves) for the contract"
+    assert examples, (
+        f"{name}: give get_examples() (a ruleset, posts it hits, posts it leaves) for the contract"
+    )
     assert all(isinstance(e, MatcherExample) and e.hit for e in examples)
     matcher = factory(examples[0].ruleset)
     assert isinstance(matcher, Matcher) and matcher.kind in KINDS
@@ -83,7 +88,9 @@ def test_keeps_to_its_kind(name: str, n: int, example: MatcherExample) -> None:
         stripped = [replace(p, text="", urls=[], hashtags=[]) for p in example.hit]
     else:
         stripped = [replace(p, media=[]) for p in example.hit]
-    assert [fingerprint(r) for r in run(matcher, stripped)] == [fingerprint(r) for r in run(matcher, example.hit)]
+    assert [fingerprint(r) for r in run(matcher, stripped)] == [
+        fingerprint(r) for r in run(matcher, example.hit)
+    ]
 
 
 @pytest.mark.parametrize("name, n, example", CASES)
@@ -94,8 +101,20 @@ def test_a_batch_gives_what_single_posts_give(name: str, n: int, example: Matche
     assert [fingerprint(r) for r in batch] == [fingerprint(r) for r in alone]
 
 
-ODD_TEXTS = ["", " ", "\x00" * 5, "\ud800 lone surrogate", "\u202e\u200b" * 50, "#" * 3000, "a" * 100_000,
-             "https://", "http://[::1", "bc1" + "q" * 80, "#\u0000tag", "\U0001f600" * 500]
+ODD_TEXTS = [
+    "",
+    " ",
+    "\x00" * 5,
+    "\ud800 lone surrogate",
+    "\u202e\u200b" * 50,
+    "#" * 3000,
+    "a" * 100_000,
+    "https://",
+    "http://[::1",
+    "bc1" + "q" * 80,
+    "#\u0000tag",
+    "\U0001f600" * 500,
+]
 ODD_HASHES = [None, "", "zz", "0" * 63, "g" * 64, "F" * 64, "0" * 1000]
 
 
@@ -103,10 +122,17 @@ ODD_HASHES = [None, "", "zz", "0" * 63, "g" * 64, "F" * 64, "0" * 1000]
 def test_damaged_posts_never_raise(name: str, n: int, example: MatcherExample) -> None:
     matcher = REGISTERED[name](example.ruleset)
     base = example.hit[0]
-    posts = [replace(base, post_id=f"odd{i}", text=t, hashtags=[t[:50], ""], urls=[t[:200], "::", "http://x:99999"])
-             for i, t in enumerate(ODD_TEXTS)]
-    posts += [replace(base, post_id=f"hash{i}", media=[ScanMedia(f"m{i}", sha256=h, md5=h, pdq=h, pdq_quality=q)])
-              for i, h in enumerate(ODD_HASHES) for q in (None, -1, 101)]
+    posts = [
+        replace(
+            base, post_id=f"odd{i}", text=t, hashtags=[t[:50], ""], urls=[t[:200], "::", "http://x:99999"]
+        )
+        for i, t in enumerate(ODD_TEXTS)
+    ]
+    posts += [
+        replace(base, post_id=f"hash{i}", media=[ScanMedia(f"m{i}", sha256=h, md5=h, pdq=h, pdq_quality=q)])
+        for i, h in enumerate(ODD_HASHES)
+        for q in (None, -1, 101)
+    ]
     results = run(matcher, posts)  # never raises
     assert len(results) == len(posts)
 

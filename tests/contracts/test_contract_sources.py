@@ -36,8 +36,11 @@ from openiru.store import schema
 from openiru.store.db import open_database
 
 REGISTERED = sources()
-CASES = [pytest.param(name, i, ex, id=f"{name}-{i}") for name in sorted(REGISTERED)
-         for i, ex in enumerate(REGISTERED[name].get_examples())]
+CASES = [
+    pytest.param(name, i, ex, id=f"{name}-{i}")
+    for name in sorted(REGISTERED)
+    for i, ex in enumerate(REGISTERED[name].get_examples())
+]
 MUTATIONS = 12
 
 
@@ -53,7 +56,9 @@ def test_every_source_gives_examples(name: str) -> None:
 
 
 @pytest.mark.parametrize("name, n, example", CASES)
-def test_auto_detection_picks_it_and_no_other(tmp_path: Path, name: str, n: int, example: SourceExample) -> None:
+def test_auto_detection_picks_it_and_no_other(
+    tmp_path: Path, name: str, n: int, example: SourceExample
+) -> None:
     path = example.write(tmp_path)
     cls = REGISTERED[name]
     assert detect_format(path) is cls
@@ -64,8 +69,9 @@ def test_auto_detection_picks_it_and_no_other(tmp_path: Path, name: str, n: int,
 
 
 @pytest.mark.parametrize("name, n, example", CASES)
-def test_only_model_objects_and_problems_are_yielded(tmp_path: Path, name: str, n: int,
-                                                     example: SourceExample) -> None:
+def test_only_model_objects_and_problems_are_yielded(
+    tmp_path: Path, name: str, n: int, example: SourceExample
+) -> None:
     records = read(REGISTERED[name], example.write(tmp_path))
     assert records and all(isinstance(r, Account | Post | Problem) for r in records)
     posts = [r for r in records if isinstance(r, Post)]
@@ -74,19 +80,22 @@ def test_only_model_objects_and_problems_are_yielded(tmp_path: Path, name: str, 
 
 
 def _files(path: Path) -> list[Path]:
-    return sorted(p for p in ([path] if path.is_file() else path.rglob("*")) if p.is_file()
-                  and p.suffix in (".json", ".jsonl", ".csv", ".tsv", ".txt"))
+    return sorted(
+        p
+        for p in ([path] if path.is_file() else path.rglob("*"))
+        if p.is_file() and p.suffix in (".json", ".jsonl", ".csv", ".tsv", ".txt")
+    )
 
 
 def _mutate(file: Path, rng: random.Random) -> None:
     data = file.read_bytes()
     how = rng.randrange(4)
     if how == 0 and data:  # cut anywhere
-        file.write_bytes(data[:rng.randrange(len(data))])
+        file.write_bytes(data[: rng.randrange(len(data))])
     elif how == 1 and data:  # bytes changed
         raw = bytearray(data)
         for _ in range(rng.randint(1, 8)):
-            raw[rng.randrange(len(raw))] = rng.choice(b"\x00\xff\xc3\"{[,\n\\")
+            raw[rng.randrange(len(raw))] = rng.choice(b'\x00\xff\xc3"{[,\n\\')
         file.write_bytes(bytes(raw))
     elif how == 2 and file.suffix in (".json", ".jsonl"):  # fields of the wrong type, dropped
         lines = data.splitlines() if file.suffix == ".jsonl" else [data]
@@ -120,8 +129,10 @@ def test_mutated_inputs_never_raise(tmp_path: Path, name: str, n: int, example: 
 
 def _counts(engine: sa.Engine) -> dict[str, int]:
     with engine.connect() as conn:
-        return {t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
-                for t in (schema.accounts, schema.posts, schema.edges, schema.media, schema.post_media)}
+        return {
+            t.name: conn.execute(sa.select(sa.func.count()).select_from(t)).scalar_one()
+            for t in (schema.accounts, schema.posts, schema.edges, schema.media, schema.post_media)
+        }
 
 
 @pytest.mark.parametrize("name, n, example", CASES)
@@ -159,13 +170,20 @@ for arg in sys.argv[2:]:
 def _peaks(name: str, *paths: Path) -> list[tuple[int, int]]:
     """Peak traced memory and posts read for each input, in a fresh interpreter: tracemalloc counts
     every thread's allocations, so threads left behind by other tests must not be measured here."""
-    out = subprocess.run([sys.executable, "-c", _PEAKS, name, *map(str, paths)], capture_output=True,
-                         text=True, timeout=300, check=True).stdout.split("\n")
+    out = subprocess.run(
+        [sys.executable, "-c", _PEAKS, name, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    ).stdout.split("\n")
     return [(int(line.split()[0]), int(line.split()[1])) for line in out if line.strip()]
 
 
 @pytest.mark.parametrize("name, n, example", CASES)
-def test_memory_stays_bounded_on_a_large_input(tmp_path: Path, name: str, n: int, example: SourceExample) -> None:
+def test_memory_stays_bounded_on_a_large_input(
+    tmp_path: Path, name: str, n: int, example: SourceExample
+) -> None:
     assert name in REGISTERED
     small = example.grow(tmp_path / "small", 500)
     large = example.grow(tmp_path / "large", 4000)

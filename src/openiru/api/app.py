@@ -36,6 +36,7 @@ from .settings import ApiSettings
 
 log = logging.getLogger("openiru.api")
 
+
 def _include_routers(app: FastAPI) -> None:
     """Every router, imported directly: one that fails to import fails the app's creation (a moved
     or misspelt module never silently drops its routes)."""
@@ -55,8 +56,21 @@ def _include_routers(app: FastAPI) -> None:
         watchlist,
     )
 
-    for module in (auth, content, users, detect, graph, referrals, operations, providers, interop, portal, console,
-                   reports, watchlist):
+    for module in (
+        auth,
+        content,
+        users,
+        detect,
+        graph,
+        referrals,
+        operations,
+        providers,
+        interop,
+        portal,
+        console,
+        reports,
+        watchlist,
+    ):
         app.include_router(module.router)
 
 
@@ -81,14 +95,24 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         analytics.shutdown()
 
 
-def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None, *,
-               extensions: Sequence[Callable[[FastAPI], None]] = ()) -> FastAPI:
+def create_app(
+    engine: sa.Engine,
+    settings: ApiSettings | Settings | None = None,
+    *,
+    extensions: Sequence[Callable[[FastAPI], None]] = (),
+) -> FastAPI:
     """The REST API; ``extensions`` mount more on the same app before the middleware (the
     analyst console and provider portal: :func:`openiru.web.app.create_app`)."""
     api_settings = ApiSettings.coerce(settings)
-    app = FastAPI(title="OpenIRU", version="1", openapi_url="/openapi.json", docs_url=None,
-                  redoc_url=None, description="REST API of OpenIRU, an open-source Internet Referral Unit.",
-                  lifespan=_lifespan)
+    app = FastAPI(
+        title="OpenIRU",
+        version="1",
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        description="REST API of OpenIRU, an open-source Internet Referral Unit.",
+        lifespan=_lifespan,
+    )
     app.state.engine = engine
     # Single-statement reads on the hot paths (token look-up, triage page) need no transaction:
     # in autocommit psycopg sends no BEGIN and no ROLLBACK, two round trips fewer per request.
@@ -103,8 +127,12 @@ def create_app(engine: sa.Engine, settings: ApiSettings | Settings | None = None
     health.install(app)  # /healthz /readyz /metrics, request latency (routers/health.py)
     for extend in extensions:
         extend(app)
-    app.add_middleware(BodySizeLimit, max_body=api_settings.max_body, max_upload=api_settings.max_upload,
-                       upload_paths=("/api/v1/ingest", "/api/v1/banks/", "/api/v1/lexicons/"))
+    app.add_middleware(
+        BodySizeLimit,
+        max_body=api_settings.max_body,
+        max_upload=api_settings.max_upload,
+        upload_paths=("/api/v1/ingest", "/api/v1/banks/", "/api/v1/lexicons/"),
+    )
     app.add_middleware(SecurityHeaders, hsts=api_settings.hsts)
     configure_access_log(api_settings.access_log_queries)
     app.add_middleware(DropPagesAfterWrites, cache=app.state.page_cache)
@@ -125,8 +153,9 @@ def serving_engine(url: str, pool_size: int = 20) -> sa.Engine:
     upgraded.dispose()
     if url.startswith("sqlite"):
         return make_engine(url)
-    return sa.create_engine(url, pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=3600,
-                            pool_timeout=30)
+    return sa.create_engine(
+        url, pool_size=pool_size, max_overflow=pool_size // 2, pool_recycle=3600, pool_timeout=30
+    )
 
 
 #: Environment variable carrying the API settings to ``uvicorn --workers`` processes.
@@ -134,9 +163,16 @@ SETTINGS_ENV = "OPENIRU_API_SETTINGS"
 
 
 def settings_to_env(settings: ApiSettings) -> str:
-    return json.dumps({"secure_cookies": settings.secure_cookies, "analytics_ttl": settings.analytics_ttl,
-                       "freeze_gc": settings.freeze_gc, "page_cache": settings.page_cache,
-                       "auth_cache_ttl": settings.auth_cache_ttl, "data_dir": str(settings.data_dir)})
+    return json.dumps(
+        {
+            "secure_cookies": settings.secure_cookies,
+            "analytics_ttl": settings.analytics_ttl,
+            "freeze_gc": settings.freeze_gc,
+            "page_cache": settings.page_cache,
+            "auth_cache_ttl": settings.auth_cache_ttl,
+            "data_dir": str(settings.data_dir),
+        }
+    )
 
 
 def app_from_env(extensions: Sequence[Callable[[FastAPI], None]] = ()) -> Any:
@@ -148,9 +184,13 @@ def app_from_env(extensions: Sequence[Callable[[FastAPI], None]] = ()) -> Any:
     raw = os.environ.get(SETTINGS_ENV)
     if raw:
         values = json.loads(raw)
-        api_settings = replace(api_settings, secure_cookies=bool(values["secure_cookies"]),
-                               analytics_ttl=float(values["analytics_ttl"]),
-                               auth_cache_ttl=float(values["auth_cache_ttl"]), data_dir=Path(values["data_dir"]),
-                               freeze_gc=bool(values.get("freeze_gc", False)),
-                               page_cache=bool(values.get("page_cache", False)))
+        api_settings = replace(
+            api_settings,
+            secure_cookies=bool(values["secure_cookies"]),
+            analytics_ttl=float(values["analytics_ttl"]),
+            auth_cache_ttl=float(values["auth_cache_ttl"]),
+            data_dir=Path(values["data_dir"]),
+            freeze_gc=bool(values.get("freeze_gc", False)),
+            page_cache=bool(values.get("page_cache", False)),
+        )
     return create_app(serving_engine(settings.db_url), api_settings, extensions=extensions)

@@ -85,12 +85,16 @@ def checked_principal(request: Request) -> Principal:
     may look the credential up in the database."""
     principal = optional_principal(request)
     if principal is None:
-        raise ApiError(401, "unauthorized", "log in or give an API token",
-                       headers={"WWW-Authenticate": "Bearer"})
+        raise ApiError(
+            401, "unauthorized", "log in or give an API token", headers={"WWW-Authenticate": "Bearer"}
+        )
     if principal.via == "session" and request.method not in SAFE_METHODS:
         sent = request.headers.get(CSRF_HEADER, "")
-        if not sent or not principal.csrf_hash \
-                or not hmac.compare_digest(auth.digest(sent), principal.csrf_hash):
+        if (
+            not sent
+            or not principal.csrf_hash
+            or not hmac.compare_digest(auth.digest(sent), principal.csrf_hash)
+        ):
             raise ApiError(403, "csrf_failed", "missing or wrong CSRF token")
     return principal
 
@@ -127,8 +131,7 @@ def roles(*allowed: str) -> dict[str, Any]:
     unknown = set(allowed) - set(ALL_ROLES)
     if unknown:
         raise ValueError(f"unknown roles {sorted(unknown)}")
-    return {"dependencies": [Depends(RoleGuard(tuple(allowed)))],
-            "openapi_extra": {"x-roles": list(allowed)}}
+    return {"dependencies": [Depends(RoleGuard(tuple(allowed)))], "openapi_extra": {"x-roles": list(allowed)}}
 
 
 def public() -> dict[str, Any]:

@@ -30,9 +30,17 @@ from ..services.access.auth import LoginRefused, LoginThrottled
 log = logging.getLogger("openiru.api")
 
 _STATUS_CODES = {
-    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 406: "not_acceptable", 409: "conflict", 413: "payload_too_large",
-    415: "unsupported_media_type", 422: "validation_error", 429: "rate_limited",
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
     500: "internal_error",
 }
 
@@ -40,15 +48,17 @@ _STATUS_CODES = {
 class ApiError(Exception):
     """An error raised by the API layer itself, with its status and code."""
 
-    def __init__(self, status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                 details: Any = None) -> None:
+    def __init__(
+        self, status: int, code: str, message: str, headers: dict[str, str] | None = None, details: Any = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
         self.headers, self.details = headers, details
 
 
-def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None,
-                   details: Any = None) -> JSONResponse:
+def error_response(
+    status: int, code: str, message: str, headers: dict[str, str] | None = None, details: Any = None
+) -> JSONResponse:
     body: dict[str, Any] = {"code": code, "message": message}
     if details is not None:
         body["details"] = details
@@ -92,8 +102,13 @@ def domain_status(exc: OpenIRUError) -> tuple[int, str, dict[str, str] | None]:
 def _json_safe(errors: Any) -> Any:
     out = []
     for err in errors:
-        out.append({"loc": [str(p) for p in err.get("loc", ())], "msg": str(err.get("msg", "")),
-                    "type": str(err.get("type", ""))})
+        out.append(
+            {
+                "loc": [str(p) for p in err.get("loc", ())],
+                "msg": str(err.get("msg", "")),
+                "type": str(err.get("type", "")),
+            }
+        )
     return out
 
 
@@ -109,8 +124,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return error_response(422, "validation_error", "the request is not valid",
-                              details=_json_safe(exc.errors()))
+        return error_response(
+            422, "validation_error", "the request is not valid", details=_json_safe(exc.errors())
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -37,8 +37,9 @@ def inert_type(head: bytes) -> str | None:
 def servable(path: str | Path) -> bool:
     """Whether ``path`` (links resolved) lies in the media store or the evidence folder."""
     real = os.path.realpath(path)
-    return any(real.startswith(os.path.realpath(root) + os.sep)
-               for root in (MediaStore().root, evidence_root()))
+    return any(
+        real.startswith(os.path.realpath(root) + os.sep) for root in (MediaStore().root, evidence_root())
+    )
 
 
 def safe_media_response(path: str | None) -> Response:
@@ -51,6 +52,12 @@ def safe_media_response(path: str | None) -> Response:
         head = fh.read(32)
     mime = inert_type(head)
     if mime is None:
-        return FileResponse(file, media_type="application/octet-stream", filename="media.bin",
-                            content_disposition_type="attachment")
-    return FileResponse(file, media_type=mime, content_disposition_type="inline", filename=f"media.{mime.split('/')[1]}")
+        return FileResponse(
+            file,
+            media_type="application/octet-stream",
+            filename="media.bin",
+            content_disposition_type="attachment",
+        )
+    return FileResponse(
+        file, media_type=mime, content_disposition_type="inline", filename=f"media.{mime.split('/')[1]}"
+    )

@@ -21,9 +21,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import error_response
 
 #: No inline script or style anywhere: every asset is a local file under /static.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
 
 SECURITY_HEADERS: list[tuple[bytes, bytes]] = [
     (b"content-security-policy", CSP.encode()),
@@ -51,11 +53,15 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", [])
-                           if k.lower() not in {h for h, _ in self.headers}]
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in {h for h, _ in self.headers}
+                ]
                 headers.extend(self.headers)
-                if not path.startswith("/static/") and not any(k.lower() == b"cache-control"
-                                                              for k, _ in headers):
+                if not path.startswith("/static/") and not any(
+                    k.lower() == b"cache-control" for k, _ in headers
+                ):
                     headers.append((b"cache-control", b"no-store"))
                 message = {**message, "headers": headers}
             await send(message)
@@ -74,7 +80,9 @@ class _TooLarge(HTTPException):
 class BodySizeLimit:
     """Refuses bodies over ``max_body`` bytes (``max_upload`` on upload paths) with 413."""
 
-    def __init__(self, app: ASGIApp, max_body: int, max_upload: int, upload_paths: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, app: ASGIApp, max_body: int, max_upload: int, upload_paths: tuple[str, ...] = ()
+    ) -> None:
         self.app, self.max_body, self.max_upload, self.upload_paths = app, max_body, max_upload, upload_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -117,8 +125,9 @@ class BodySizeLimit:
                 await self._refuse(scope, receive, send, limit)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response: Any = error_response(413, "payload_too_large",
-                                       f"the request body is larger than {limit} bytes")
+        response: Any = error_response(
+            413, "payload_too_large", f"the request body is larger than {limit} bytes"
+        )
         await response(scope, receive, send)
 
 

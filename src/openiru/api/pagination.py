@@ -41,8 +41,13 @@ def orjson_page(page: dict[str, Any]) -> JsonBytes:
 
 def json_page(page: dict[str, Any]) -> JsonBytes:
     """A page whose items are JSON already (bytes), as :func:`paged_list` gives a list of them."""
-    return JsonBytes(b'{"items":[' + b",".join(page["items"]) + b'],"next_cursor":'
-                     + orjson.dumps(page["next_cursor"]) + b"}")
+    return JsonBytes(
+        b'{"items":['
+        + b",".join(page["items"])
+        + b'],"next_cursor":'
+        + orjson.dumps(page["next_cursor"])
+        + b"}"
+    )
 
 
 def bad_cursor() -> ApiError:
@@ -123,34 +128,42 @@ def decode_cursor(cursor: str | None, arity: int | None = None) -> list[Any] | N
         value = json.loads(raw, parse_constant=_no_constant)
     except (ValueError, binascii.Error, UnicodeError, RecursionError):
         raise bad_cursor() from None
-    if not isinstance(value, list) or (arity is not None and len(value) != arity) \
-            or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value) \
-            or any(isinstance(v, float) and not math.isfinite(v) for v in value):
+    if (
+        not isinstance(value, list)
+        or (arity is not None and len(value) != arity)
+        or not all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value)
+        or any(isinstance(v, float) and not math.isfinite(v) for v in value)
+    ):
         raise bad_cursor()
     return value
 
 
-async def page_params(limit: int = Query(50, ge=1, le=500, description="Items per page."),
-                cursor: str | None = Query(None, description="next_cursor of the previous page "
-                                           f"(at most {MAX_CURSOR} characters).")
-                ) -> PageParams:
+async def page_params(
+    limit: int = Query(50, ge=1, le=500, description="Items per page."),
+    cursor: str | None = Query(
+        None, description=f"next_cursor of the previous page (at most {MAX_CURSOR} characters)."
+    ),
+) -> PageParams:
     """async: no thread-pool hop for parsing two query parameters."""
     return PageParams(limit=limit, cursor=decode_cursor(cursor))
 
 
-def make_page(rows: Sequence[Any], limit: int, key: Callable[[Any], Sequence[Any]],
-              render: Callable[[Any], Any]) -> dict[str, Any]:
+def make_page(
+    rows: Sequence[Any], limit: int, key: Callable[[Any], Sequence[Any]], render: Callable[[Any], Any]
+) -> dict[str, Any]:
     """A page from up to ``limit + 1`` rows (the extra one tells whether there is more)."""
     more = len(rows) > limit
     rows = rows[:limit]
-    return {"items": [render(r) for r in rows],
-            "next_cursor": encode_cursor(key(rows[-1])) if more and rows else None}
+    return {
+        "items": [render(r) for r in rows],
+        "next_cursor": encode_cursor(key(rows[-1])) if more and rows else None,
+    }
 
 
 def paged_list(rows: Sequence[Any], page: PageParams) -> dict[str, Any]:
     """A page of an already computed, ordered list (an analytics result): the cursor is the
     position after the last item given."""
     start = page.after_id()
-    chunk = list(rows[start:start + page.limit])
+    chunk = list(rows[start : start + page.limit])
     end = start + len(chunk)
     return {"items": chunk, "next_cursor": encode_cursor([end]) if end < len(rows) else None}

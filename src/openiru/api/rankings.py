@@ -48,11 +48,15 @@ def save(engine: sa.Engine, name: str, value: Any) -> None:
     r = api_rankings
     now = system_now()
     with engine.begin() as conn:
-        done = conn.execute(sa.update(r).where(r.c.name == name)
-                            .values(computed_at=now, refreshing_since=None, payload=payload)).rowcount
+        done = conn.execute(
+            sa.update(r)
+            .where(r.c.name == name)
+            .values(computed_at=now, refreshing_since=None, payload=payload)
+        ).rowcount
         if not done:
-            conn.execute(sa.insert(r).values(name=name, computed_at=now, refreshing_since=None,
-                                             payload=payload))
+            conn.execute(
+                sa.insert(r).values(name=name, computed_at=now, refreshing_since=None, payload=payload)
+            )
 
 
 def claim_refresh(engine: sa.Engine, name: str) -> bool:
@@ -68,9 +72,13 @@ def claim_refresh(engine: sa.Engine, name: str) -> bool:
         pass  # the row exists: claim it if nobody holds it
     with engine.begin() as conn:
         claimed = conn.execute(
-            sa.update(r).where(r.c.name == name, sa.or_(r.c.refreshing_since.is_(None),
-                                                        r.c.refreshing_since < now - CLAIM_EXPIRY))
-            .values(refreshing_since=now)).rowcount
+            sa.update(r)
+            .where(
+                r.c.name == name,
+                sa.or_(r.c.refreshing_since.is_(None), r.c.refreshing_since < now - CLAIM_EXPIRY),
+            )
+            .values(refreshing_since=now)
+        ).rowcount
     return bool(claimed)
 
 
@@ -83,8 +91,11 @@ def heartbeat(engine: sa.Engine, name: str, every: float = HEARTBEAT.total_secon
         while not stop.wait(every):
             try:
                 with engine.begin() as conn:
-                    conn.execute(sa.update(r).where(r.c.name == name, r.c.refreshing_since.is_not(None))
-                                 .values(refreshing_since=system_now()))
+                    conn.execute(
+                        sa.update(r)
+                        .where(r.c.name == name, r.c.refreshing_since.is_not(None))
+                        .values(refreshing_since=system_now())
+                    )
             except sa.exc.SQLAlchemyError as exc:  # a missed beat only risks a duplicate ranking
                 log.warning("could not renew the claim on %s: %s", name, exc)
 

@@ -60,8 +60,9 @@ async def open_read_pool(engine: sa.Engine, size: int) -> FairPool | None:
         return None
     import asyncpg
 
-    pool = await asyncpg.create_pool(dsn(engine), min_size=size, max_size=size, timeout=30,
-                                     reset=_keep_session)
+    pool = await asyncpg.create_pool(
+        dsn(engine), min_size=size, max_size=size, timeout=30, reset=_keep_session
+    )
     return FairPool(pool, size)
 
 

@@ -31,6 +31,8 @@ def _login_policy() -> LoginPolicy:
     if per_remote < 1:
         raise ValueError(f"{LOGIN_PER_MINUTE_ENV} must be at least 1, not {per_remote}")
     return replace(DEFAULT_POLICY, per_remote=per_remote)
+
+
 CSRF_HEADER = "x-csrf-token"
 
 

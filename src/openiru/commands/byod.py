@@ -26,13 +26,16 @@ def inspect_plan(path: Path, fmt: str, platform: str | None, sheet: str | None) 
         source.sheet = sheet
     plan = getattr(source, "plan", None)
     if plan is None:
-        raise FormatError(f"{path}: --inspect shows the column plan of tabular data; this is "
-                          f"{source.name}, a format with fixed fields")
+        raise FormatError(
+            f"{path}: --inspect shows the column plan of tabular data; this is "
+            f"{source.name}, a format with fixed fields"
+        )
     return {"path": str(path), "format": source.name, "platform": source.platform, **plan().as_dict()}
 
 
-def print_inspection(paths: list[Path], fmt: str, platform: str | None, sheet: str | None,
-                     json_out: bool) -> None:
+def print_inspection(
+    paths: list[Path], fmt: str, platform: str | None, sheet: str | None, json_out: bool
+) -> None:
     found = [inspect_plan(p, fmt, platform, sheet) for p in paths]
     if json_out:
         print_json(found)
@@ -56,8 +59,9 @@ def print_inspection(paths: list[Path], fmt: str, platform: str | None, sheet: s
 @accounts_app.command("import")
 def accounts_import(
     file: Annotated[Path, typer.Argument(help="CSV, TXT or XLSX list of handles, profile URLs or ids.")],
-    platform: Annotated[str | None, typer.Option(help="Platform of entries that do not say (bare handles, ids).")]
-    = None,
+    platform: Annotated[
+        str | None, typer.Option(help="Platform of entries that do not say (bare handles, ids).")
+    ] = None,
     as_: Annotated[str | None, typer.Option("--as", help="seed | watch | label:NAME")] = None,
     sheet: Annotated[str | None, typer.Option(help="Only this sheet of an .xlsx workbook.")] = None,
     db: DbOption = None,
@@ -75,9 +79,11 @@ def accounts_import(
     if json_out:
         print_json(report)
         return
-    out.print(f"{report['matched']} matched, {report['new']} new, {report['unparseable']} unparseable "
-              f"({report['entries']} entries{', marked ' + report['intent'] if report['intent'] else ''})",
-              highlight=False)
+    out.print(
+        f"{report['matched']} matched, {report['new']} new, {report['unparseable']} unparseable "
+        f"({report['entries']} entries{', marked ' + report['intent'] if report['intent'] else ''})",
+        highlight=False,
+    )
     for line in report["problems"][:20]:
         out.print(f"[yellow]unparseable[/]: {line}", highlight=False)
 

@@ -22,8 +22,9 @@ out = LazyConsole()
 user_app = typer.Typer(help="Manage the users who act in OpenIRU.", no_args_is_help=True)
 #: The acting admin of user administration, recorded in the audit log.  Explicit only (no
 #: OPENIRU_USER): without it, ``system`` while no admin exists, else the local OS account.
-AdminOption = Annotated[str | None, typer.Option(
-    "--as", help="The acting admin (recorded in the audit log; checked).")]
+AdminOption = Annotated[
+    str | None, typer.Option("--as", help="The acting admin (recorded in the audit log; checked).")
+]
 
 
 @contextmanager
@@ -45,16 +46,27 @@ def init(db: DbOption = None) -> None:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Export files or folders to import.")],
     format: Annotated[str, typer.Option("--format", "-f", help="Input format, or auto.")] = "auto",
-    platform: Annotated[str | None, typer.Option(help="Platform name to record (self-hosted servers).")] = None,
+    platform: Annotated[
+        str | None, typer.Option(help="Platform name to record (self-hosted servers).")
+    ] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first malformed record.")] = False,
     sheet: Annotated[str | None, typer.Option(help="Only this sheet of an .xlsx workbook.")] = None,
-    inspect: Annotated[bool, typer.Option(
-        "--inspect", help="Show which column would be taken for which field, and why; import nothing.")] = False,
+    inspect: Annotated[
+        bool,
+        typer.Option(
+            "--inspect", help="Show which column would be taken for which field, and why; import nothing."
+        ),
+    ] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
-    nats_url: Annotated[str | None, typer.Option(
-        "--nats", help="Publish the posts to NATS JetStream for `openiru worker --role detect` "
-                       "instead of scanning them here.")] = None,
+    nats_url: Annotated[
+        str | None,
+        typer.Option(
+            "--nats",
+            help="Publish the posts to NATS JetStream for `openiru worker --role detect` "
+            "instead of scanning them here.",
+        ),
+    ] = None,
 ) -> None:
     """Import platform exports (twarc2 JSONL, Telegram result.json, Mastodon, ActivityPub,
     Rocket.Chat, ZeroNet, generic JSONL/CSV/TSV/XLSX)."""
@@ -69,26 +81,48 @@ def ingest(
 
         publisher = Publisher(nats_url)
     with opened(db) as engine:
-        summaries = [_ingest_one(engine, path, format, platform, strict, json_out, sheet, publisher)
-                     for path in paths]
+        summaries = [
+            _ingest_one(engine, path, format, platform, strict, json_out, sheet, publisher) for path in paths
+        ]
     if publisher is not None:
-        err.print(f"published {publisher.published} posts for detection in {publisher.messages} messages "
-                  f"({publisher.topo.stream})", highlight=False)
+        err.print(
+            f"published {publisher.published} posts for detection in {publisher.messages} messages "
+            f"({publisher.topo.stream})",
+            highlight=False,
+        )
     if json_out:
         print_json([s.as_dict() for s in summaries])
         return
     from rich.table import Table
 
-    table = Table("file", "format", "posts read", "new posts", "accounts", "edges", "media",
-                  "skipped", "errors")
+    table = Table(
+        "file", "format", "posts read", "new posts", "accounts", "edges", "media", "skipped", "errors"
+    )
     for s in summaries:
-        table.add_row(Path(s.path).name, s.format, str(s.posts_read), str(s.posts), str(s.accounts),
-                      str(s.edges), str(s.media), _reasons(s.skipped), _reasons(s.errors))
+        table.add_row(
+            Path(s.path).name,
+            s.format,
+            str(s.posts_read),
+            str(s.posts),
+            str(s.accounts),
+            str(s.edges),
+            str(s.media),
+            _reasons(s.skipped),
+            _reasons(s.errors),
+        )
     out.print(table)
 
 
-def _ingest_one(engine: sa.Engine, path: Path, format: str, platform: str | None, strict: bool,
-                json_out: bool, sheet: str | None = None, publisher: Publisher | None = None) -> IngestSummary:
+def _ingest_one(
+    engine: sa.Engine,
+    path: Path,
+    format: str,
+    platform: str | None,
+    strict: bool,
+    json_out: bool,
+    sheet: str | None = None,
+    publisher: Publisher | None = None,
+) -> IngestSummary:
     """Import one path, with a progress line; malformed records listed on stderr."""
     from ..services.collect.ingest import ingest_source, source_for
     from .progress import progress
@@ -100,9 +134,13 @@ def _ingest_one(engine: sa.Engine, path: Path, format: str, platform: str | None
     failed: RecordError | None = None
     with progress(label, json_out=json_out) as advance:
         try:
-            summary = ingest_source(engine, source, strict=strict,
-                                    on_progress=lambda s: advance(s.posts_read, None, f"{s.posts} new"),
-                                    after_batch=publisher.hooks(engine) if publisher is not None else None)
+            summary = ingest_source(
+                engine,
+                source,
+                strict=strict,
+                on_progress=lambda s: advance(s.posts_read, None, f"{s.posts} new"),
+                after_batch=publisher.hooks(engine) if publisher is not None else None,
+            )
         except RecordError as exc:
             if publisher is not None:  # what was committed before the bad record
                 publisher.flush()
@@ -163,8 +201,9 @@ def user_add(
 
     with opened(db) as engine:
         actor = user_service.command_actor(engine, as_user)
-        user = user_service.add_user(engine, name, role, agency, provider, actor=actor,
-                                     provider_lookup=get_provider)
+        user = user_service.add_user(
+            engine, name, role, agency, provider, actor=actor, provider_lookup=get_provider
+        )
     out.print(f"user {user.name} added with role {user.role}")
 
 
@@ -176,8 +215,14 @@ def user_list(db: DbOption = None, json_out: JsonOption = False) -> None:
     with opened(db) as engine:
         users = user_service.list_users(engine)
     if json_out:
-        print_json([u.__dict__ if hasattr(u, "__dict__") else {
-            "name": u.name, "role": u.role, "agency": u.agency, "provider": u.provider} for u in users])
+        print_json(
+            [
+                u.__dict__
+                if hasattr(u, "__dict__")
+                else {"name": u.name, "role": u.role, "agency": u.agency, "provider": u.provider}
+                for u in users
+            ]
+        )
         return
     for u in users:
         out.print(f"{u.name}\t{u.role}\t{u.agency or ''}\t{u.provider or ''}")

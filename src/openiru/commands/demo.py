@@ -21,10 +21,15 @@ out = Console()
 
 def demo(
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives byte-identical files.")] = 1,
-    scale: Annotated[float, typer.Option(help="Size factor: 1.0 is about 400 accounts and 10,000 posts.")] = 1.0,
+    scale: Annotated[
+        float, typer.Option(help="Size factor: 1.0 is about 400 accounts and 10,000 posts.")
+    ] = 1.0,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder for the exports and ground truth.")] = Path(
-        "demo-data"),
-    steps: Annotated[bool, typer.Option("--steps/--no-steps", help="Run the openiru.demo_steps plug-ins.")] = True,
+        "demo-data"
+    ),
+    steps: Annotated[
+        bool, typer.Option("--steps/--no-steps", help="Run the openiru.demo_steps plug-ins.")
+    ] = True,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:
@@ -36,8 +41,14 @@ def demo(
 
     out_dir.mkdir(parents=True, exist_ok=True)  # the database may live in it (make demo)
     engine = engine_for(db)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err,
-                  transient=True, disable=json_out) as progress:
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=json_out,
+    ) as progress:
         task = progress.add_task(f"generating the demo ecosystem (seed {seed}, scale {scale})", total=None)
 
         def importing(path: Path) -> None:

@@ -25,17 +25,23 @@ from .tables import WideOption
 
 out = Console()
 err = Console(stderr=True)
-seed_app = typer.Typer(help="Mark accounts of the recognised community (seeds of the ranking).",
-                       no_args_is_help=True)
+seed_app = typer.Typer(
+    help="Mark accounts of the recognised community (seeds of the ranking).", no_args_is_help=True
+)
 graph_app = typer.Typer(help="The interaction graph.", no_args_is_help=True)
 
 
 def accounts(
     top: Annotated[int | None, typer.Option("--top", help="Show the first N accounts (default all).")] = None,
-    platform: Annotated[str | None, typer.Option("--platform", help="Rank within this platform only.")] = None,
-    min_score: Annotated[float | None, typer.Option("--min-score", help="Only accounts scoring at least this.")]
-    = None,
-    db: DbOption = None, json_out: JsonOption = False, wide: WideOption = False,
+    platform: Annotated[
+        str | None, typer.Option("--platform", help="Rank within this platform only.")
+    ] = None,
+    min_score: Annotated[
+        float | None, typer.Option("--min-score", help="Only accounts scoring at least this.")
+    ] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Key accounts ranked, with role, community and the evidence for each score."""
     with _engine(db) as engine, reading("ranking accounts", engine, json_out=json_out):
@@ -47,19 +53,31 @@ def accounts(
 
     columns = [("#", "num", False), ("account", "id", False)]
     columns += [("account id", "id", False)] if wide else []
-    table = Fitted([*columns, ("score", "num", False), ("role", "id", True), ("community", "num", True)],
-                   wide=wide)
+    table = Fitted(
+        [*columns, ("score", "num", False), ("role", "id", True), ("community", "num", True)], wide=wide
+    )
     for k, r in enumerate(rows[: top or 50], 1):
         ids = [f"{r['platform']}:{r['account_id']}"] if wide else []
-        table.add_row(k, person(r["platform"], r["account_id"], r["handle"]), *ids, f"{r['score']:.3f}",
-                      r["role"], r["community"])
+        table.add_row(
+            k,
+            person(r["platform"], r["account_id"], r["handle"]),
+            *ids,
+            f"{r['score']:.3f}",
+            r["role"],
+            r["community"],
+        )
     table.print(out)
 
 
 @seed_app.command("add")
-def seed_add(platform: str, account_id: str,
-             note: Annotated[str | None, typer.Option(help="Why this account is a seed.")] = None,
-             actor: AsOption = None, db: DbOption = None, json_out: JsonOption = False) -> None:
+def seed_add(
+    platform: str,
+    account_id: str,
+    note: Annotated[str | None, typer.Option(help="Why this account is a seed.")] = None,
+    actor: AsOption = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """Mark PLATFORM ACCOUNT_ID as a known community account."""
     with _engine(db) as engine:
         row = graph_service.add_seed(engine, platform, account_id, actor_name(actor) or local_account(), note)
@@ -80,7 +98,9 @@ def seed_list(db: DbOption = None, json_out: JsonOption = False) -> None:
         print_json(rows)
         return
     for r in rows:
-        out.print(f"{r['platform']}\t{r['account_id']}\t{r['added_by'] or ''}\t{r['note'] or ''}", highlight=False)
+        out.print(
+            f"{r['platform']}\t{r['account_id']}\t{r['added_by'] or ''}\t{r['note'] or ''}", highlight=False
+        )
 
 
 @seed_app.command("remove")
@@ -92,13 +112,21 @@ def seed_remove(platform: str, account_id: str, actor: AsOption = None, db: DbOp
 
 
 def coordination(
-    window: Annotated[float, typer.Option("--window", help="Seconds within which posts count as together.")]
-    = DEFAULT_WINDOW,
-    min_repeats: Annotated[int, typer.Option("--min-repeats", help="Distinct items a pair must share.")]
-    = DEFAULT_MIN_REPEATS,
-    kind: Annotated[list[str] | None, typer.Option("--kind", help="Only these kinds (co-post, co-repost, "
-                                                   "co-link, co-similar-text, co-hashtag).")] = None,
-    db: DbOption = None, json_out: JsonOption = False, wide: WideOption = False,
+    window: Annotated[
+        float, typer.Option("--window", help="Seconds within which posts count as together.")
+    ] = DEFAULT_WINDOW,
+    min_repeats: Annotated[
+        int, typer.Option("--min-repeats", help="Distinct items a pair must share.")
+    ] = DEFAULT_MIN_REPEATS,
+    kind: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--kind", help="Only these kinds (co-post, co-repost, co-link, co-similar-text, co-hashtag)."
+        ),
+    ] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Groups of accounts posting the same content within a time window, repeatedly."""
     with _engine(db) as engine, reading("finding coordinated groups", engine, json_out=json_out):
@@ -108,23 +136,49 @@ def coordination(
         return
     from .tables import Fitted, person
 
-    table = Fitted([("kind", "id", False), ("n", "num", False), ("score", "num", False), ("items", "num", True),
-                    ("members", "text", False), ("first", "id", True), ("last", "id", True)], wide=wide)
+    table = Fitted(
+        [
+            ("kind", "id", False),
+            ("n", "num", False),
+            ("score", "num", False),
+            ("items", "num", True),
+            ("members", "text", False),
+            ("first", "id", True),
+            ("last", "id", True),
+        ],
+        wide=wide,
+    )
     for r in rows:
-        members = [person(a["platform"], a["account_id"], a.get("handle"))
-                   + (f" ({a['platform']}:{a['account_id']})" if wide and a.get("handle") else "")
-                   for a in r["accounts"]]
-        table.add_row(r["kind"], len(r["accounts"]), f"{r['score']:.3f}", r["evidence"]["item_count"],
-                      ", ".join(members), r["evidence"]["first"], r["evidence"]["last"])
+        members = [
+            person(a["platform"], a["account_id"], a.get("handle"))
+            + (f" ({a['platform']}:{a['account_id']})" if wide and a.get("handle") else "")
+            for a in r["accounts"]
+        ]
+        table.add_row(
+            r["kind"],
+            len(r["accounts"]),
+            f"{r['score']:.3f}",
+            r["evidence"]["item_count"],
+            ", ".join(members),
+            r["evidence"]["first"],
+            r["evidence"]["last"],
+        )
     table.print(out)
 
 
 def resurgence(
-    cross_platform: Annotated[bool, typer.Option(
-        "--cross-platform", help="Also list the same actor's accounts on other platforms.")] = False,
-    min_score: Annotated[float | None, typer.Option(
-        "--min-score", help="Estimated probability of a re-creation to list it (0..1, default 0.9).")] = None,
-    db: DbOption = None, json_out: JsonOption = False, wide: WideOption = False,
+    cross_platform: Annotated[
+        bool, typer.Option("--cross-platform", help="Also list the same actor's accounts on other platforms.")
+    ] = False,
+    min_score: Annotated[
+        float | None,
+        typer.Option(
+            "--min-score", help="Estimated probability of a re-creation to list it (0..1, default 0.9)."
+        ),
+    ] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
+    wide: WideOption = False,
 ) -> None:
     """Re-created accounts linked to removed or silent predecessors (ban evasion).
 
@@ -143,22 +197,37 @@ def resurgence(
         return
     from .tables import Fitted, person
 
-    columns = [("account", "id", False), ("predecessor", "id", False), ("score", "num", False),
-               ("link", "id", True)]
+    columns = [
+        ("account", "id", False),
+        ("predecessor", "id", False),
+        ("score", "num", False),
+        ("link", "id", True),
+    ]
     columns += [("account id", "id", False), ("predecessor id", "id", False)] if wide else []
     table = Fitted(columns, wide=wide)
     for r in rows:
-        ids = [f"{r['platform']}:{r['account_id']}",
-               f"{r['predecessor_platform']}:{r['predecessor_account_id']}"] if wide else []
-        table.add_row(person(r["platform"], r["account_id"], r.get("handle")),
-                      person(r["predecessor_platform"], r["predecessor_account_id"], r.get("predecessor_handle")),
-                      f"{r['score']:.3f}", r["evidence"]["link"], *ids)
+        ids = (
+            [
+                f"{r['platform']}:{r['account_id']}",
+                f"{r['predecessor_platform']}:{r['predecessor_account_id']}",
+            ]
+            if wide
+            else []
+        )
+        table.add_row(
+            person(r["platform"], r["account_id"], r.get("handle")),
+            person(r["predecessor_platform"], r["predecessor_account_id"], r.get("predecessor_handle")),
+            f"{r['score']:.3f}",
+            r["evidence"]["link"],
+            *ids,
+        )
     table.print(out)
 
 
 def platforms(
     emerging: Annotated[bool, typer.Option("--emerging", help="Only emerging unknown domains.")] = False,
-    db: DbOption = None, json_out: JsonOption = False,
+    db: DbOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Domains flagged content links to, week by week; unknown domains with a growing share."""
     with _engine(db) as engine:
@@ -168,15 +237,23 @@ def platforms(
         return
     table = Table("domain", "platform", "known", "flagged links", "first seen", "emerging")
     for r in rows:
-        table.add_row(r["domain"], r["platform"] or "", "yes" if r["known"] else "no", str(r["flagged_links"]),
-                      r["first_seen"], "yes" if r["emerging"] else "")
+        table.add_row(
+            r["domain"],
+            r["platform"] or "",
+            "yes" if r["known"] else "no",
+            str(r["flagged_links"]),
+            r["first_seen"],
+            "yes" if r["emerging"] else "",
+        )
     out.print(table)
 
 
 def migration(
-    community: Annotated[int | None, typer.Option("--community", help="Only this community (Leiden label "
-                                                  "from 'accounts').")] = None,
-    db: DbOption = None, json_out: JsonOption = False,
+    community: Annotated[
+        int | None, typer.Option("--community", help="Only this community (Leiden label from 'accounts').")
+    ] = None,
+    db: DbOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Share of the community's posts per platform per week (communities moving between platforms)."""
     with _engine(db) as engine:
@@ -206,8 +283,9 @@ def _time(value: str | None) -> datetime | None:
 @graph_app.command("export")
 def graph_export(
     format: Annotated[str, typer.Option("--format", help="gexf, graphml or csv.")] = "gexf",
-    out_file: Annotated[Path | None, typer.Option("--out", help="File to write (default standard output).")]
-    = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default standard output).")
+    ] = None,
     since: Annotated[str | None, typer.Option(help="Only interactions from this time (ISO 8601).")] = None,
     until: Annotated[str | None, typer.Option(help="Only interactions up to this time (ISO 8601).")] = None,
     platform: Annotated[list[str] | None, typer.Option("--platform", help="Only these platforms.")] = None,

@@ -45,8 +45,14 @@ def rate_text(done: int, seconds: float, unit: str) -> str:
 
 
 @contextmanager
-def progress(label: str, *, json_out: bool = False, unit: str = "posts",
-             console: Console | None = None, enabled: bool | None = None) -> Iterator[Advance]:
+def progress(
+    label: str,
+    *,
+    json_out: bool = False,
+    unit: str = "posts",
+    console: Console | None = None,
+    enabled: bool | None = None,
+) -> Iterator[Advance]:
     """A callback drawing ``label``'s progress, or one doing nothing when no one would see it.
 
     ``enabled`` overrides the terminal check (tests); ``console`` is where to draw.
@@ -67,13 +73,26 @@ def progress(label: str, *, json_out: bool = False, unit: str = "posts",
     )
 
     started = time.monotonic()
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), TextColumn("left"),
-               TimeRemainingColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        TextColumn("left"),
+        TimeRemainingColumn(),
+    )
     # No stdout/stderr redirection: a library that wraps sys.stdout while the bar is up (numba's
     # colorama) would keep rich's proxy of it after the command has ended.
-    with Progress(*columns, console=console or _console(), transient=True, auto_refresh=False,
-                  redirect_stdout=False, redirect_stderr=False) as bar:
+    with Progress(
+        *columns,
+        console=console or _console(),
+        transient=True,
+        auto_refresh=False,
+        redirect_stdout=False,
+        redirect_stderr=False,
+    ) as bar:
         task = bar.add_task(label, total=None, rate="")
 
         def advance(done: int, total: int | None = None, note: str = "") -> None:
@@ -90,15 +109,22 @@ def _nothing(done: int, total: int | None = None, note: str = "") -> None:
     return None
 
 
-def as_callback(advance: Advance, count: Callable[[Any], int],
-                total: Callable[[Any], int | None] = lambda _: None) -> Callable[[Any], None]:
+def as_callback(
+    advance: Advance, count: Callable[[Any], int], total: Callable[[Any], int | None] = lambda _: None
+) -> Callable[[Any], None]:
     """A service's ``on_progress(summary)`` hook drawn by ``advance`` (counts read from the summary)."""
     return lambda summary: advance(count(summary), total(summary))
 
 
 @contextmanager
-def reading(label: str, engine: sa.Engine, *, json_out: bool = False, console: Console | None = None,
-            enabled: bool | None = None) -> Iterator[None]:
+def reading(
+    label: str,
+    engine: sa.Engine,
+    *,
+    json_out: bool = False,
+    console: Console | None = None,
+    enabled: bool | None = None,
+) -> Iterator[None]:
     """The graph commands' display: rows of posts and interactions read so far, of how many in
     the store (counted first), with rate and time left, then "analysing" while the analysis
     runs; shown under the same conditions as :func:`progress`."""
@@ -110,6 +136,7 @@ def reading(label: str, engine: sa.Engine, *, json_out: bool = False, console: C
     total = rows_to_read(engine)
     done = 0
     with progress(label, unit="rows", console=console, enabled=True) as advance:
+
         def heard(rows: int) -> None:
             nonlocal done
             done += rows

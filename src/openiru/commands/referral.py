@@ -37,19 +37,31 @@ ListOption = Annotated[list[str] | None, typer.Option()]
 def provider_add(
     name: str,
     domain: Annotated[list[str] | None, typer.Option("--domain", help="A domain it hosts (repeat).")] = None,
-    platform: Annotated[list[str] | None, typer.Option("--platform", help="A platform name (repeat).")] = None,
-    language: Annotated[list[str] | None, typer.Option("--language", help="Accepted language (repeat).")] = None,
+    platform: Annotated[
+        list[str] | None, typer.Option("--platform", help="A platform name (repeat).")
+    ] = None,
+    language: Annotated[
+        list[str] | None, typer.Option("--language", help="Accepted language (repeat).")
+    ] = None,
     email: Annotated[str | None, typer.Option(help="Contact email.")] = None,
     web_form: Annotated[str | None, typer.Option(help="Web form address.")] = None,
     api_endpoint: Annotated[str | None, typer.Option(help="API endpoint.")] = None,
     webhook: Annotated[str | None, typer.Option(help="Webhook URL for signed deliveries.")] = None,
     legal_name: Annotated[str | None, typer.Option(help="Legal entity name.")] = None,
     tco_contact: Annotated[str | None, typer.Option(help="TCO point of contact (Art. 15).")] = None,
-    legal_representative: Annotated[str | None, typer.Option(help="TCO legal representative (Art. 17).")] = None,
-    main_establishment: Annotated[str | None, typer.Option(help="Member State of main establishment.")] = None,
-    identification_required: Annotated[bool | None, typer.Option(
-        "--identification-required/--no-identification-required",
-        help="Whether sign-up needs identification.")] = None,
+    legal_representative: Annotated[
+        str | None, typer.Option(help="TCO legal representative (Art. 17).")
+    ] = None,
+    main_establishment: Annotated[
+        str | None, typer.Option(help="Member State of main establishment.")
+    ] = None,
+    identification_required: Annotated[
+        bool | None,
+        typer.Option(
+            "--identification-required/--no-identification-required",
+            help="Whether sign-up needs identification.",
+        ),
+    ] = None,
     notes: Annotated[str | None, typer.Option(help="Free notes.")] = None,
     db: DbOption = None,
     as_user: AsOption = None,
@@ -61,13 +73,30 @@ def provider_add(
         existing: ProviderInfo | None = providers.get_provider(engine, name)
     except Exception:
         existing = None
-    contacts = {k: v for k, v in {"email": email, "web_form": web_form, "api_endpoint": api_endpoint,
-                                  "webhook": webhook}.items() if v}
-    info = providers.merge(existing, name, domains=domain or [], platforms=platform or [],
-                           languages=language or [], contacts=contacts, legal_name=legal_name,
-                           tco_contact=tco_contact, legal_representative=legal_representative,
-                           main_establishment=main_establishment,
-                           identification_required=identification_required, notes=notes)
+    contacts = {
+        k: v
+        for k, v in {
+            "email": email,
+            "web_form": web_form,
+            "api_endpoint": api_endpoint,
+            "webhook": webhook,
+        }.items()
+        if v
+    }
+    info = providers.merge(
+        existing,
+        name,
+        domains=domain or [],
+        platforms=platform or [],
+        languages=language or [],
+        contacts=contacts,
+        legal_name=legal_name,
+        tco_contact=tco_contact,
+        legal_representative=legal_representative,
+        main_establishment=main_establishment,
+        identification_required=identification_required,
+        notes=notes,
+    )
     saved, new = providers.save_provider(engine, actor_name(as_user), info, now=clock())
     if json_out:
         print_json(saved.as_dict())
@@ -84,19 +113,33 @@ def provider_list(db: DbOption = None, json_out: JsonOption = False) -> None:
         return
     table = Table("provider", "platforms", "domains", "languages", "contacts")
     for p in items:
-        table.add_row(p.name, ", ".join(p.platforms), ", ".join(p.domains[:4]), ", ".join(p.languages),
-                      ", ".join(f"{k}: {v}" for k, v in p.contacts.items()))
+        table.add_row(
+            p.name,
+            ", ".join(p.platforms),
+            ", ".join(p.domains[:4]),
+            ", ".join(p.languages),
+            ", ".join(f"{k}: {v}" for k, v in p.contacts.items()),
+        )
     out.print(table)
 
 
 @provider_app.command("resolve")
-def provider_resolve(target: Annotated[str, typer.Argument(help="A URL, PLATFORM:POST_ID or PLATFORM:@ACCOUNT.")],
-                     db: DbOption = None, json_out: JsonOption = False) -> None:
+def provider_resolve(
+    target: Annotated[str, typer.Argument(help="A URL, PLATFORM:POST_ID or PLATFORM:@ACCOUNT.")],
+    db: DbOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """Which provider must receive this?"""
     found, url = providers.resolve_text(engine_for(db), target)
     if json_out:
-        print_json({"target": target, "url": url, "provider": found.name if found else None,
-                    "details": found.as_dict() if found else None})
+        print_json(
+            {
+                "target": target,
+                "url": url,
+                "provider": found.name if found else None,
+                "details": found.as_dict() if found else None,
+            }
+        )
     elif found:
         out.print(found.name)
     else:
@@ -106,23 +149,36 @@ def provider_resolve(target: Annotated[str, typer.Argument(help="A URL, PLATFORM
 
 
 def refer(
-    targets: Annotated[list[str] | None, typer.Argument(help="PLATFORM:POST_ID, PLATFORM:@ACCOUNT_ID or URL.")]
-    = None,
+    targets: Annotated[
+        list[str] | None, typer.Argument(help="PLATFORM:POST_ID, PLATFORM:@ACCOUNT_ID or URL.")
+    ] = None,
     kind: Annotated[str, typer.Option(help="referral | removal-order")] = "referral",
     reason: Annotated[str | None, typer.Option(help="Why this content is referred.")] = None,
-    ground: Annotated[list[str] | None, typer.Option(
-        "--ground", help="Removal orders: Art. 2(7) point a-e (repeat).")] = None,
+    ground: Annotated[
+        list[str] | None, typer.Option("--ground", help="Removal orders: Art. 2(7) point a-e (repeat).")
+    ] = None,
     provider: Annotated[str | None, typer.Option(help="Override the resolved provider.")] = None,
     operation: Annotated[str | None, typer.Option(help="Referral Action Day (name or id).")] = None,
-    refrain_from_informing: Annotated[bool, typer.Option(
-        "--refrain-from-informing", help="Removal orders: the provider must not inform the content "
-        "provider (public security, TCO Art. 11(3)).")] = False,
-    refrain_reason: Annotated[str | None, typer.Option(help="Why not to inform the content provider.")] = None,
+    refrain_from_informing: Annotated[
+        bool,
+        typer.Option(
+            "--refrain-from-informing",
+            help="Removal orders: the provider must not inform the content "
+            "provider (public security, TCO Art. 11(3)).",
+        ),
+    ] = False,
+    refrain_reason: Annotated[
+        str | None, typer.Option(help="Why not to inform the content provider.")
+    ] = None,
     refrain_until: Annotated[str | None, typer.Option(help="Until when (date).")] = None,
-    from_file: Annotated[Path | None, typer.Option(
-        "--from-file", help="Also refer the targets in this file, one per line (# comments).")] = None,
-    from_alerts: Annotated[bool, typer.Option(
-        "--from-alerts", help="Also refer every confirmed detection alert not referred yet.")] = False,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", help="Also refer the targets in this file, one per line (# comments)."),
+    ] = None,
+    from_alerts: Annotated[
+        bool,
+        typer.Option("--from-alerts", help="Also refer every confirmed detection alert not referred yet."),
+    ] = False,
     db: DbOption = None,
     as_user: AsOption = None,
     json_out: JsonOption = False,
@@ -141,18 +197,30 @@ def refer(
     if not targets:
         err.print("nothing to refer: give targets, or --from-alerts with confirmed alerts")
         raise typer.Exit(1)
-    created = referrals.create_referrals(engine, actor_name(as_user), targets, kind=kind, reason=reason,
-                                         grounds=ground, provider=provider, operation_id=op_id, now=clock(),
-                                         refrain_from_informing=refrain_from_informing,
-                                         refrain_reason=refrain_reason, refrain_until=refrain_until)
+    created = referrals.create_referrals(
+        engine,
+        actor_name(as_user),
+        targets,
+        kind=kind,
+        reason=reason,
+        grounds=ground,
+        provider=provider,
+        operation_id=op_id,
+        now=clock(),
+        refrain_from_informing=refrain_from_informing,
+        refrain_reason=refrain_reason,
+        refrain_until=refrain_until,
+    )
     if op_id is not None:
         operations.link_referrals(engine, op_id, created)
     if json_out:
         print_json({"referrals": created})
         return
     for r in created:
-        out.print(f"referral {r['id']} ({r['kind']}) to {r['provider'] or 'UNRESOLVED'}: {r['state']}, "
-                  f"{len(r['targets'])} target(s), deadline {r['deadline']}")
+        out.print(
+            f"referral {r['id']} ({r['kind']}) to {r['provider'] or 'UNRESOLVED'}: {r['state']}, "
+            f"{len(r['targets'])} target(s), deadline {r['deadline']}"
+        )
         if r.get("duplicates"):
             err.print(f"[yellow]duplicates[/]: {r['duplicates']}", highlight=False)
         if r["state"] == "on_hold":
@@ -176,16 +244,21 @@ def referral_show(referral_id: IdArg, db: DbOption = None, json_out: JsonOption 
     if json_out:
         print_json(result)
         return
-    out.print(f"referral {result['id']} {result['reference']} ({result['kind']}) to {result['provider']}: "
-              f"{result['state']}, deadline {result['deadline']}")
+    out.print(
+        f"referral {result['id']} {result['reference']} ({result['kind']}) to {result['provider']}: "
+        f"{result['state']}, deadline {result['deadline']}"
+    )
     for h in result["history"]:
-        out.print(f"  {h['at']}  {h['actor']}: {h['action']} {h['from'] or ''} -> {h['to']}"
-                  f"{'  (' + h['reason'] + ')' if h['reason'] else ''}")
+        out.print(
+            f"  {h['at']}  {h['actor']}: {h['action']} {h['from'] or ''} -> {h['to']}"
+            f"{'  (' + h['reason'] + ')' if h['reason'] else ''}"
+        )
 
 
 @referral_app.command("approve")
-def referral_approve(referral_id: IdArg, db: DbOption = None, as_user: AsOption = None,
-                     json_out: JsonOption = False) -> None:
+def referral_approve(
+    referral_id: IdArg, db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False
+) -> None:
     """Approve (four-eyes: not by its creator)."""
     _show(referrals.approve(engine_for(db), actor_name(as_user), referral_id, now=clock()), json_out)
 
@@ -194,55 +267,102 @@ def referral_approve(referral_id: IdArg, db: DbOption = None, as_user: AsOption 
 def referral_send(
     referral_id: IdArg,
     channel: Annotated[str, typer.Option(help="email | webhook | portal | export")] = "portal",
-    smtp_host: Annotated[str | None, typer.Option(help="SMTP server (default $OPENIRU_SMTP_HOST, 127.0.0.1).")]
-    = None,
+    smtp_host: Annotated[
+        str | None, typer.Option(help="SMTP server (default $OPENIRU_SMTP_HOST, 127.0.0.1).")
+    ] = None,
     smtp_port: Annotated[int | None, typer.Option(help="SMTP port (default $OPENIRU_SMTP_PORT, 25).")] = None,
     to: Annotated[str | None, typer.Option(help="Email recipient instead of the provider's address.")] = None,
     webhook_url: Annotated[str | None, typer.Option(help="Webhook URL instead of the provider's.")] = None,
-    webhook_secret: Annotated[str | None, typer.Option(
-        envvar="OPENIRU_WEBHOOK_SECRET", help="HMAC secret for the webhook signature.")] = None,
-    outbox: Annotated[Path | None, typer.Option(help="Folder for --channel export ($OPENIRU_OUTBOX).")] = None,
-    allow_plaintext_secrets: Annotated[bool, typer.Option(
-        "--allow-plaintext-secrets", help="Local demos only: store a generated webhook secret unencrypted "
-        "when OPENIRU_SECRET_KEY is not set.")] = False,
-    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
+    webhook_secret: Annotated[
+        str | None,
+        typer.Option(envvar="OPENIRU_WEBHOOK_SECRET", help="HMAC secret for the webhook signature."),
+    ] = None,
+    outbox: Annotated[
+        Path | None, typer.Option(help="Folder for --channel export ($OPENIRU_OUTBOX).")
+    ] = None,
+    allow_plaintext_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--allow-plaintext-secrets",
+            help="Local demos only: store a generated webhook secret unencrypted "
+            "when OPENIRU_SECRET_KEY is not set.",
+        ),
+    ] = False,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Preserve evidence, render the document and deliver it."""
-    options = {k: v for k, v in {"host": smtp_host, "port": smtp_port, "to": to, "url": webhook_url,
-                                 "secret": webhook_secret, "outbox": str(outbox) if outbox else None}.items()
-               if v is not None}
+    options = {
+        k: v
+        for k, v in {
+            "host": smtp_host,
+            "port": smtp_port,
+            "to": to,
+            "url": webhook_url,
+            "secret": webhook_secret,
+            "outbox": str(outbox) if outbox else None,
+        }.items()
+        if v is not None
+    }
     if channel != "email":
         options = {k: v for k, v in options.items() if k not in ("host", "port", "to")}
     if channel != "webhook":
         options = {k: v for k, v in options.items() if k not in ("url", "secret")}
-    result = delivery.send(engine_for(db), actor_name(as_user), referral_id, channel, now=clock(),
-                           channel_options=options, allow_plaintext_secrets=allow_plaintext_secrets)
+    result = delivery.send(
+        engine_for(db),
+        actor_name(as_user),
+        referral_id,
+        channel,
+        now=clock(),
+        channel_options=options,
+        allow_plaintext_secrets=allow_plaintext_secrets,
+    )
     if result["state"] == "on_hold":
         err.print("[yellow]not sent[/]: a deconfliction hold exists; the owning agency was notified")
     _show(result, json_out)
 
 
 @referral_app.command("provider")
-def referral_provider(referral_id: IdArg, provider: Annotated[str, typer.Argument(help="Provider name.")],
-                      db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+def referral_provider(
+    referral_id: IdArg,
+    provider: Annotated[str, typer.Argument(help="Provider name.")],
+    db: DbOption = None,
+    as_user: AsOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """Set the provider of a referral not sent yet."""
-    _show(referrals.set_provider(engine_for(db), actor_name(as_user), referral_id, provider, now=clock()),
-          json_out)
+    _show(
+        referrals.set_provider(engine_for(db), actor_name(as_user), referral_id, provider, now=clock()),
+        json_out,
+    )
 
 
 @referral_app.command("withdraw")
-def referral_withdraw(referral_id: IdArg, reason: Annotated[str | None, typer.Option()] = None,
-                      db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+def referral_withdraw(
+    referral_id: IdArg,
+    reason: Annotated[str | None, typer.Option()] = None,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """Withdraw a referral."""
     _show(referrals.withdraw(engine_for(db), actor_name(as_user), referral_id, reason, now=clock()), json_out)
 
 
 @referral_app.command("acknowledge")
-def referral_acknowledge(referral_id: IdArg, at: Annotated[str | None, typer.Option()] = None,
-                         db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+def referral_acknowledge(
+    referral_id: IdArg,
+    at: Annotated[str | None, typer.Option()] = None,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """Record the provider's acknowledgement of receipt."""
     when = parse_time(at) if at else None
-    _show(referrals.acknowledge(engine_for(db), actor_name(as_user), referral_id, when, now=clock()), json_out)
+    _show(
+        referrals.acknowledge(engine_for(db), actor_name(as_user), referral_id, when, now=clock()), json_out
+    )
 
 
 @referral_app.command("feedback")
@@ -251,41 +371,75 @@ def referral_feedback(
     outcome: Annotated[str, typer.Argument(help="removed | access_disabled | rejected | cannot_comply")],
     at: Annotated[str | None, typer.Option(help="When the provider acted (ISO time).")] = None,
     reason: Annotated[str | None, typer.Option(help="The provider's reason or clarification needed.")] = None,
-    ground: Annotated[str | None, typer.Option(
-        help="cannot_comply: force_majeure | manifest_error | insufficient_information")] = None,
+    ground: Annotated[
+        str | None,
+        typer.Option(help="cannot_comply: force_majeure | manifest_error | insufficient_information"),
+    ] = None,
     provider_reference: Annotated[str | None, typer.Option(help="The provider's own reference.")] = None,
-    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Record the provider's answer (TCO Annex II / III)."""
-    _show(referrals.feedback(engine_for(db), actor_name(as_user), referral_id, outcome, at, reason, ground,
-                             now=clock(), provider_reference=provider_reference), json_out)
+    _show(
+        referrals.feedback(
+            engine_for(db),
+            actor_name(as_user),
+            referral_id,
+            outcome,
+            at,
+            reason,
+            ground,
+            now=clock(),
+            provider_reference=provider_reference,
+        ),
+        json_out,
+    )
 
 
 @referral_app.command("pause")
-def referral_pause(referral_id: IdArg,
-                   reason: Annotated[str, typer.Option(help="force_majeure | clarification")] = "force_majeure",
-                   db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+def referral_pause(
+    referral_id: IdArg,
+    reason: Annotated[str, typer.Option(help="force_majeure | clarification")] = "force_majeure",
+    db: DbOption = None,
+    as_user: AsOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """Stop the deadline clock (TCO Art. 3(7), 3(8))."""
     _show(referrals.pause(engine_for(db), actor_name(as_user), referral_id, reason, now=clock()), json_out)
 
 
 @referral_app.command("resume")
-def referral_resume(referral_id: IdArg, note: Annotated[str | None, typer.Option()] = None,
-                    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+def referral_resume(
+    referral_id: IdArg,
+    note: Annotated[str | None, typer.Option()] = None,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """Restart the clock: clarification given or force majeure over."""
     _show(referrals.resume(engine_for(db), actor_name(as_user), referral_id, note, now=clock()), json_out)
 
 
 @referral_app.command("release")
-def referral_release(referral_id: IdArg, reason: Annotated[str | None, typer.Option()] = None,
-                     db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+def referral_release(
+    referral_id: IdArg,
+    reason: Annotated[str | None, typer.Option()] = None,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """Lift a deconfliction hold (the owning agency's liaison)."""
     _show(referrals.release(engine_for(db), actor_name(as_user), referral_id, reason, now=clock()), json_out)
 
 
 @referral_app.command("verify")
-def referral_verify(referral_id: Annotated[int | None, typer.Argument(help="Referral id; all due if omitted.")] = None,
-                    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+def referral_verify(
+    referral_id: Annotated[int | None, typer.Argument(help="Referral id; all due if omitted.")] = None,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """Check whether referred content is still reachable (re-open what came back)."""
     engine = engine_for(db)
     if referral_id is None:
@@ -311,9 +465,14 @@ def referral_evidence(referral_id: IdArg, db: DbOption = None, json_out: JsonOpt
 
 
 @referral_app.command("purge")
-def referral_purge(retention_days: Annotated[float, typer.Option(help="Keep this many days.")] =
-                   evidence_service.DEFAULT_RETENTION_DAYS,
-                   db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False) -> None:
+def referral_purge(
+    retention_days: Annotated[
+        float, typer.Option(help="Keep this many days.")
+    ] = evidence_service.DEFAULT_RETENTION_DAYS,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    json_out: JsonOption = False,
+) -> None:
     """Delete evidence older than the retention period (audited)."""
     summary = evidence_service.purge(engine_for(db), actor_name(as_user), retention_days, now=clock())
     if json_out:
@@ -331,15 +490,22 @@ def referrals_list(
     json_out: JsonOption = False,
 ) -> None:
     """List referrals with deadlines and history."""
-    items = referral_records.list_referrals(engine_for(db), state=state, overdue=overdue, soon_due=soon_due,
-                                            provider=provider, now=clock())
+    items = referral_records.list_referrals(
+        engine_for(db), state=state, overdue=overdue, soon_due=soon_due, provider=provider, now=clock()
+    )
     if json_out:
         print_json(items)
         return
     table = Table("id", "kind", "state", "provider", "deadline", "targets")
     for r in items:
-        table.add_row(str(r["id"]), r["kind"], r["state"] + (" (overdue)" if r["overdue"] else ""),
-                      r["provider"] or "-", r["deadline"], str(len(r["targets"])))
+        table.add_row(
+            str(r["id"]),
+            r["kind"],
+            r["state"] + (" (overdue)" if r["overdue"] else ""),
+            r["provider"] or "-",
+            r["deadline"],
+            str(len(r["targets"])),
+        )
     out.print(table)
 
 
@@ -352,6 +518,3 @@ def register(app: typer.Typer) -> None:
     app.add_typer(referral_app, name="referral")
     app.command("referrals")(referrals_list)
     register_more(app)
-
-
-

@@ -21,19 +21,27 @@ from .common import AsOption, DbOption, JsonOption, actor_name, clock, engine_fo
 
 out = Console()
 err = Console(stderr=True)
-secret_app = typer.Typer(help="Providers' webhook secrets (sealed with OPENIRU_SECRET_KEY).",
-                         no_args_is_help=True)
+secret_app = typer.Typer(
+    help="Providers' webhook secrets (sealed with OPENIRU_SECRET_KEY).", no_args_is_help=True
+)
 
 
 @secret_app.command("set")
 def secret_set(
     provider: Annotated[str, typer.Argument(help="Provider name.")],
-    stdin: Annotated[bool, typer.Option("--stdin", help="Read the secret from standard input "
-                                        "instead of generating one.")] = False,
-    allow_plaintext_secrets: Annotated[bool, typer.Option(
-        "--allow-plaintext-secrets", help="Local demos only: store it unencrypted when "
-        "OPENIRU_SECRET_KEY is not set.")] = False,
-    db: DbOption = None, as_user: AsOption = None, json_out: JsonOption = False,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read the secret from standard input instead of generating one.")
+    ] = False,
+    allow_plaintext_secrets: Annotated[
+        bool,
+        typer.Option(
+            "--allow-plaintext-secrets",
+            help="Local demos only: store it unencrypted when OPENIRU_SECRET_KEY is not set.",
+        ),
+    ] = False,
+    db: DbOption = None,
+    as_user: AsOption = None,
+    json_out: JsonOption = False,
 ) -> None:
     """Store (or replace) a provider's webhook secret, sealed."""
     from ..services.access.users import require_actor
@@ -44,19 +52,31 @@ def secret_set(
     if not value:
         err.print("no secret on standard input")
         raise typer.Exit(2)
-    result = delivery_secrets.store(engine, provider, value, user.name,
-                                    delivery_secrets.keyring(allow_plaintext_secrets),
-                                    generated=not stdin, now=clock())
+    result = delivery_secrets.store(
+        engine,
+        provider,
+        value,
+        user.name,
+        delivery_secrets.keyring(allow_plaintext_secrets),
+        generated=not stdin,
+        now=clock(),
+    )
     if json_out:
         print_json(result)
         return
-    out.print(f"webhook secret of {provider} stored ({result['scheme']}); hand it over with "
-              f"'openiru provider secret show \"{provider}\"'", highlight=False)
+    out.print(
+        f"webhook secret of {provider} stored ({result['scheme']}); hand it over with "
+        f"'openiru provider secret show \"{provider}\"'",
+        highlight=False,
+    )
 
 
 @secret_app.command("show")
-def secret_show(provider: Annotated[str, typer.Argument(help="Provider name.")],
-                db: DbOption = None, as_user: AsOption = None) -> None:
+def secret_show(
+    provider: Annotated[str, typer.Argument(help="Provider name.")],
+    db: DbOption = None,
+    as_user: AsOption = None,
+) -> None:
     """Print the secret in clear, to hand it to the provider (approvers, admins; audited)."""
     value = delivery_secrets.reveal(engine_for(db), actor_name(as_user), provider, now=clock())
     sys.stdout.write(value + "\n")
@@ -71,7 +91,11 @@ def secret_list(db: DbOption = None, json_out: JsonOption = False) -> None:
         return
     for i in items:
         where = "provider contacts (legacy)" if i["legacy_contact"] else "sealed table"
-        key = f", key {i['key_id']}{'' if i['current_key'] else ' (not the current key)'}" if i["key_id"] else ""
+        key = (
+            f", key {i['key_id']}{'' if i['current_key'] else ' (not the current key)'}"
+            if i["key_id"]
+            else ""
+        )
         out.print(f"{i['provider']}: {i['scheme']} in {where}{key}", highlight=False)
 
 
@@ -82,6 +106,9 @@ def secret_reencrypt(db: DbOption = None, as_user: AsOption = None, json_out: Js
     if json_out:
         print_json(counts)
         return
-    out.print(f"sealed with key {counts['key_id']}: {counts['from_contacts']} from provider contacts, "
-              f"{counts['from_plaintext']} plain-text, {counts['resealed']} from an old key; "
-              f"{counts['unchanged']} already current", highlight=False)
+    out.print(
+        f"sealed with key {counts['key_id']}: {counts['from_contacts']} from provider contacts, "
+        f"{counts['from_plaintext']} plain-text, {counts['resealed']} from an old key; "
+        f"{counts['unchanged']} already current",
+        highlight=False,
+    )

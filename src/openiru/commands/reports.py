@@ -40,7 +40,9 @@ def statistics_command(
     platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
     provider: Annotated[str | None, typer.Option(help="Only this provider.")] = None,
     language: Annotated[str | None, typer.Option(help="Only this language.")] = None,
-    label: Annotated[str | None, typer.Option(help="Only posts whose hits carry this organisation label.")] = None,
+    label: Annotated[
+        str | None, typer.Option(help="Only posts whose hits carry this organisation label.")
+    ] = None,
     agency: Annotated[str | None, typer.Option(help="Only referrals made by users of this agency.")] = None,
     operation: Annotated[str | None, typer.Option(help="Only this Referral Action Day (id or name).")] = None,
     db: DbOption = None,
@@ -55,8 +57,9 @@ def statistics_command(
         raise typer.BadParameter(f"choose from {', '.join(stats.GROUPS)}", param_hint="--by")
     engine = engine_for(db)
     op_id = operations.operation_id(engine, operation) if operation else None
-    f = stats.Filters(_time(since, "--from"), _time(until, "--to"), platform, provider, language, label, agency,
-                      op_id)
+    f = stats.Filters(
+        _time(since, "--from"), _time(until, "--to"), platform, provider, language, label, agency, op_id
+    )
     result = stats.statistics(engine, f, by)
     if json_out:
         print_json(result)
@@ -77,18 +80,33 @@ def statistics_command(
 
 def report_command(
     out_path: Annotated[Path, typer.Option("--out", help="Report file: .html, .md or .pdf.")],
-    kind_arg: Annotated[str | None, typer.Argument(metavar="[KIND]", show_default=False,
-                                                   help="tco-art8, annual, action-day or "
-                                                        "modus-operandi (or --kind).")] = None,
-    kind_opt: Annotated[str | None, typer.Option("--kind", help="tco-art8, annual, action-day or modus-operandi.")] = None,
-    year: Annotated[int | None, typer.Option(help="Calendar year (tco-art8, annual); default this year.")] = None,
-    since: Annotated[str | None, typer.Option("--from", help="Period start instead of --year (inclusive).")] = None,
-    until: Annotated[str | None, typer.Option("--to", help="Period end instead of --year (exclusive).")] = None,
+    kind_arg: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="[KIND]",
+            show_default=False,
+            help="tco-art8, annual, action-day or modus-operandi (or --kind).",
+        ),
+    ] = None,
+    kind_opt: Annotated[
+        str | None, typer.Option("--kind", help="tco-art8, annual, action-day or modus-operandi.")
+    ] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Calendar year (tco-art8, annual); default this year.")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--from", help="Period start instead of --year (inclusive).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--to", help="Period end instead of --year (exclusive).")
+    ] = None,
     operation: Annotated[str | None, typer.Option(help="The action day (id or name) for action-day.")] = None,
-    manual: Annotated[Path | None, typer.Option(help="JSON or YAML file of the fields a unit fills by hand "
-                                                     "(tco-art8).")] = None,
-    pdf: Annotated[bool, typer.Option("--pdf", help="Also write FILE.pdf beside an HTML or Markdown report.")]
-    = False,
+    manual: Annotated[
+        Path | None, typer.Option(help="JSON or YAML file of the fields a unit fills by hand (tco-art8).")
+    ] = None,
+    pdf: Annotated[
+        bool, typer.Option("--pdf", help="Also write FILE.pdf beside an HTML or Markdown report.")
+    ] = False,
     db: DbOption = None,
     json_out: JsonOption = False,
 ) -> None:

@@ -20,8 +20,10 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-WideOption = Annotated[bool, typer.Option(
-    "--wide", help="Show every column and the full ids (wider than the terminal if need be).")]
+WideOption = Annotated[
+    bool,
+    typer.Option("--wide", help="Show every column and the full ids (wider than the terminal if need be)."),
+]
 #: Space a column takes besides its text (rich's default padding and the separator).
 _EDGE = 3
 
@@ -74,20 +76,28 @@ class Fitted:
             if kind == "text":
                 table.add_column(header, overflow="fold" if self.wide else "ellipsis", ratio=1)
             else:
-                table.add_column(header, no_wrap=True, overflow="fold",
-                                 justify="right" if kind == "num" else "left")
+                table.add_column(
+                    header, no_wrap=True, overflow="fold", justify="right" if kind == "num" else "left"
+                )
         for row in self.rows:
             table.add_row(*(row[i] for i in keep))
         needed = sum(self._needed(i) for i in keep) + 1
         if needed > width and not self.wide:  # the ids alone do not fit: lines run on, ids stay whole
             width = needed
         if self.wide:
-            text_width = sum(max([len(self.columns[i][0]), *(len(r[i]) for r in self.rows)]) + _EDGE
-                             for i in keep if self.columns[i][1] == "text")
+            text_width = sum(
+                max([len(self.columns[i][0]), *(len(r[i]) for r in self.rows)]) + _EDGE
+                for i in keep
+                if self.columns[i][1] == "text"
+            )
             width = max(width, needed + text_width)
         if width > console.width:  # print() keeps to the console's width: a wider one on its file
             from rich.console import Console
 
-            console = Console(file=console.file, width=width, color_system=console.color_system,  # type: ignore[arg-type]
-                              force_terminal=console.is_terminal)
+            console = Console(
+                file=console.file,
+                width=width,
+                color_system=console.color_system,  # type: ignore[arg-type]
+                force_terminal=console.is_terminal,
+            )
         console.print(table, highlight=False)

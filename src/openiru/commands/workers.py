@@ -23,10 +23,14 @@ from .common import (
 err = LazyConsole(stderr=True)
 out = LazyConsole()
 queue_app = typer.Typer(help="The NATS JetStream work queues of the scale-out workers.", no_args_is_help=True)
-db_app = typer.Typer(help="The database schema in production: check (pending migrations, missing indexes), "
-                          "upgrade.", no_args_is_help=True)
+db_app = typer.Typer(
+    help="The database schema in production: check (pending migrations, missing indexes), upgrade.",
+    no_args_is_help=True,
+)
 
-NatsOption = Annotated[str, typer.Option("--nats", envvar="OPENIRU_NATS", help="NATS server URL (JetStream on).")]
+NatsOption = Annotated[
+    str, typer.Option("--nats", envvar="OPENIRU_NATS", help="NATS server URL (JetStream on).")
+]
 
 
 def _log(line: str) -> None:
@@ -34,31 +38,71 @@ def _log(line: str) -> None:
 
 
 def worker(
-    role: Annotated[str, typer.Option("--role", help="What this worker does: collect, detect or verify (graph and "
-                                                     "notify are not implemented yet).")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="What this worker does: collect, detect or verify (graph and "
+            "notify are not implemented yet).",
+        ),
+    ],
     nats_url: NatsOption = "nats://127.0.0.1:4222",
     concurrency: Annotated[int, typer.Option("--concurrency", min=1, help="Worker processes to run.")] = 1,
     db: DbOption = None,
-    ack_wait: Annotated[float, typer.Option("--ack-wait", min=0.5, help="Seconds before an unacknowledged batch is "
-                                                                        "handed to another worker.")] = 60.0,
-    max_deliver: Annotated[int, typer.Option("--max-deliver", min=1, help="Deliveries before a batch goes to the "
-                                                                         "dead letters.")] = 5,
+    ack_wait: Annotated[
+        float,
+        typer.Option(
+            "--ack-wait", min=0.5, help="Seconds before an unacknowledged batch is handed to another worker."
+        ),
+    ] = 60.0,
+    max_deliver: Annotated[
+        int, typer.Option("--max-deliver", min=1, help="Deliveries before a batch goes to the dead letters.")
+    ] = 5,
     fetch: Annotated[int, typer.Option("--fetch", min=1, help="Messages pulled at a time.")] = 4,
-    exit_when_idle: Annotated[float | None, typer.Option(
-        "--exit-when-idle", help="Stop after the queue has had nothing pending or in flight this many seconds.")] = None,
-    throttle: Annotated[float, typer.Option("--throttle", hidden=True, help="Pause after each message (tests).")] = 0.0,
-    metrics_port: Annotated[int | None, typer.Option(
-        "--metrics-port", min=1, max=65535, help="Serve /healthz, /readyz and /metrics on this port (with "
-                                                 "--concurrency N: this port and the N-1 after it).")] = None,
-    metrics_host: Annotated[str, typer.Option("--metrics-host", help="Address the probe server binds.")
-                            ] = "127.0.0.1",
+    exit_when_idle: Annotated[
+        float | None,
+        typer.Option(
+            "--exit-when-idle",
+            help="Stop after the queue has had nothing pending or in flight this many seconds.",
+        ),
+    ] = None,
+    throttle: Annotated[
+        float, typer.Option("--throttle", hidden=True, help="Pause after each message (tests).")
+    ] = 0.0,
+    metrics_port: Annotated[
+        int | None,
+        typer.Option(
+            "--metrics-port",
+            min=1,
+            max=65535,
+            help="Serve /healthz, /readyz and /metrics on this port (with "
+            "--concurrency N: this port and the N-1 after it).",
+        ),
+    ] = None,
+    metrics_host: Annotated[
+        str, typer.Option("--metrics-host", help="Address the probe server binds.")
+    ] = "127.0.0.1",
     as_user: AsOption = None,
-    every: Annotated[int, typer.Option("--every", min=1, help="verify: seconds between two verification runs "
-                                                              "(across every verify worker).")] = 3600,
-    poll: Annotated[float, typer.Option("--poll", min=0.1, help="verify, collect: seconds between two tries of "
-                                                                "the job / passes over the due targets.")] = 30.0,
-    cycles: Annotated[int | None, typer.Option("--cycles", min=1, help="verify, collect: stop after this many "
-                                                                       "tries / passes (cron).")] = None,
+    every: Annotated[
+        int,
+        typer.Option(
+            "--every",
+            min=1,
+            help="verify: seconds between two verification runs (across every verify worker).",
+        ),
+    ] = 3600,
+    poll: Annotated[
+        float,
+        typer.Option(
+            "--poll",
+            min=0.1,
+            help="verify, collect: seconds between two tries of the job / passes over the due targets.",
+        ),
+    ] = 30.0,
+    cycles: Annotated[
+        int | None,
+        typer.Option("--cycles", min=1, help="verify, collect: stop after this many tries / passes (cron)."),
+    ] = None,
 ) -> None:
     """Run a scale-out worker: pull work from NATS JetStream, write to the shared database."""
     from ..services.workers import ROLES
@@ -68,7 +112,9 @@ def worker(
     if role == "verify":
         actor = actor_name(as_user)
         if not actor:
-            raise ConfigError("the verify role records its checks as a user: give --as USER or set OPENIRU_USER")
+            raise ConfigError(
+                "the verify role records its checks as a user: give --as USER or set OPENIRU_USER"
+            )
         _run_verify(db, actor, every, poll, cycles, metrics_host, metrics_port)
         return
     if role == "collect":
@@ -81,8 +127,10 @@ def worker(
     import multiprocessing
 
     ctx = multiprocessing.get_context("spawn")
-    children = [ctx.Process(target=_run_one, args=(*args, metrics_port + i if metrics_port else None),
-                            daemon=False) for i in range(concurrency)]
+    children = [
+        ctx.Process(target=_run_one, args=(*args, metrics_port + i if metrics_port else None), daemon=False)
+        for i in range(concurrency)
+    ]
     for child in children:
         child.start()
     try:
@@ -95,8 +143,17 @@ def worker(
         raise typer.Exit(1)
 
 
-def _run_one(db: str | None, nats_url: str, ack_wait: float, max_deliver: int, fetch: int,
-             exit_when_idle: float | None, throttle: float, metrics_host: str, metrics_port: int | None) -> None:
+def _run_one(
+    db: str | None,
+    nats_url: str,
+    ack_wait: float,
+    max_deliver: int,
+    fetch: int,
+    exit_when_idle: float | None,
+    throttle: float,
+    metrics_host: str,
+    metrics_port: int | None,
+) -> None:
     from ..services.workers.detect import run_detect
     from ..services.workers.stream import Topology
 
@@ -108,16 +165,34 @@ def _run_one(db: str | None, nats_url: str, ack_wait: float, max_deliver: int, f
         serve_probes(engine, nats_url, metrics_port, metrics_host)
         _log(f"probes on http://{metrics_host}:{metrics_port}/ (healthz, readyz, metrics)")
     try:
-        summary = asyncio.run(run_detect(engine, nats_url, topo, fetch=fetch, exit_when_idle=exit_when_idle,
-                                         throttle=throttle, log=_log))
+        summary = asyncio.run(
+            run_detect(
+                engine,
+                nats_url,
+                topo,
+                fetch=fetch,
+                exit_when_idle=exit_when_idle,
+                throttle=throttle,
+                log=_log,
+            )
+        )
     finally:
         engine.dispose()
-    _log(f"detect worker stopped: {summary.messages} messages, {summary.posts} posts scanned, "
-         f"{summary.failed} failures, {summary.dead_lettered} dead-lettered")
+    _log(
+        f"detect worker stopped: {summary.messages} messages, {summary.posts} posts scanned, "
+        f"{summary.failed} failures, {summary.dead_lettered} dead-lettered"
+    )
 
 
-def _run_verify(db: str | None, actor: str, every: int, poll: float, cycles: int | None, metrics_host: str,
-                metrics_port: int | None) -> None:
+def _run_verify(
+    db: str | None,
+    actor: str,
+    every: int,
+    poll: float,
+    cycles: int | None,
+    metrics_host: str,
+    metrics_port: int | None,
+) -> None:
     from ..services.workers.verify import run_verify
 
     engine = engine_for(db)
@@ -132,8 +207,14 @@ def _run_verify(db: str | None, actor: str, every: int, poll: float, cycles: int
     _log(f"verify worker stopped: {summary.runs} runs, {len(summary.checked)} referrals checked")
 
 
-def _run_collect(db: str | None, nats_url: str, poll: float, cycles: int | None, metrics_host: str,
-                 metrics_port: int | None) -> None:
+def _run_collect(
+    db: str | None,
+    nats_url: str,
+    poll: float,
+    cycles: int | None,
+    metrics_host: str,
+    metrics_port: int | None,
+) -> None:
     from ..services.workers.collect import run_collect
 
     engine = engine_for(db)
@@ -145,8 +226,10 @@ def _run_collect(db: str | None, nats_url: str, poll: float, cycles: int | None,
         summary = run_collect(engine, nats_url, poll=poll, cycles=cycles, log=_log)
     finally:
         engine.dispose()
-    _log(f"collect worker stopped: {summary.passes} passes, {len(summary.targets)} targets polled, "
-         f"{summary.new_posts} new posts, {summary.errors} errors")
+    _log(
+        f"collect worker stopped: {summary.passes} passes, {len(summary.targets)} targets polled, "
+        f"{summary.new_posts} new posts, {summary.errors} errors"
+    )
 
 
 @queue_app.command("status")
@@ -163,8 +246,14 @@ def queue_status(nats_url: NatsOption = "nats://127.0.0.1:4222", json_out: JsonO
 
     table = Table("stream", "consumer", "pending", "in flight", "redelivered", "dead-lettered")
     for s in data["streams"]:
-        table.add_row(s["stream"], s["consumer"] if s["exists"] else "(not created)", str(s["pending"]),
-                      str(s["in_flight"]), str(s["redelivered"]), str(s["dead_lettered"]))
+        table.add_row(
+            s["stream"],
+            s["consumer"] if s["exists"] else "(not created)",
+            str(s["pending"]),
+            str(s["in_flight"]),
+            str(s["redelivered"]),
+            str(s["dead_lettered"]),
+        )
     out.print(table)
 
 
@@ -190,8 +279,11 @@ def db_check(db: DbOption = None, json_out: JsonOption = False) -> None:
         print_json(result)
     else:
         out.print("schema: " + ("current" if result["ok"] else "NOT current"))
-        for key, label in (("pending_migrations", "pending migration"), ("missing_tables", "missing table"),
-                           ("missing_indexes", "missing index")):
+        for key, label in (
+            ("pending_migrations", "pending migration"),
+            ("missing_tables", "missing table"),
+            ("missing_indexes", "missing index"),
+        ):
             for name in result[key]:
                 out.print(f"  {label}: {name}")
     if not result["ok"]:
@@ -207,8 +299,10 @@ def db_upgrade(db: DbOption = None, json_out: JsonOption = False) -> None:
     if json_out:
         print_json(result)
     else:
-        out.print(f"applied {len(result['applied'])} migrations" +
-                  (f": {', '.join(result['applied'])}" if result["applied"] else " (already current)"))
+        out.print(
+            f"applied {len(result['applied'])} migrations"
+            + (f": {', '.join(result['applied'])}" if result["applied"] else " (already current)")
+        )
 
 
 def register(app: typer.Typer) -> None:

@@ -18,8 +18,9 @@ from .texts import CHAT, GENERAL
 from .texts_org import CRITICAL, ORGANISATION, OUTLETS
 
 
-def m_post(gen: Generator, account: DemoAccount, when: datetime, text: str, language: str,
-           **fields: object) -> DemoPost:
+def m_post(
+    gen: Generator, account: DemoAccount, when: datetime, text: str, language: str, **fields: object
+) -> DemoPost:
     post = DemoPost("mastodon", gen.world.ids.mastodon(when), account, when, text, language)
     for name, value in fields.items():
         setattr(post, name, value)
@@ -33,8 +34,9 @@ def generate_mastodon(gen: Generator) -> list[DemoPost]:
         for _ in range(rng.randint(25, 45)):
             when = gen.when(account)
             if when:
-                post = gen.org_post("mastodon", world.ids.mastodon(when), account, when,
-                                    known_text=rng.random() < 0.15)
+                post = gen.org_post(
+                    "mastodon", world.ids.mastodon(when), account, when, known_text=rng.random() < 0.15
+                )
                 gen.maybe_remote_picture(post, 0.2)
                 originals.append(gen.add(post))
     originals.sort(key=lambda p: p.time)
@@ -43,7 +45,9 @@ def generate_mastodon(gen: Generator) -> list[DemoPost]:
             original = rng.choice(originals)
             when = gen.delay(original.time, 150)
             if account.active_at(when):
-                m_post(gen, account, when, "", original.language, repost_of=original, flagged=original.flagged)
+                m_post(
+                    gen, account, when, "", original.language, repost_of=original, flagged=original.flagged
+                )
     benign: list[DemoPost] = []
     for account in world.of("mastodon", "benign"):
         for _ in range(rng.randint(15, 30)):
@@ -54,8 +58,15 @@ def generate_mastodon(gen: Generator) -> list[DemoPost]:
                 parent = rng.choice(benign)
                 at = gen.delay(parent.time, 60)
                 if account.active_at(at) and parent.account is not account:
-                    m_post(gen, account, at, f"@{parent.account.handle} {gen.sentences(parent.language)}",
-                           parent.language, reply_to=parent, mentions=[parent.account])
+                    m_post(
+                        gen,
+                        account,
+                        at,
+                        f"@{parent.account.handle} {gen.sentences(parent.language)}",
+                        parent.language,
+                        reply_to=parent,
+                        mentions=[parent.account],
+                    )
                     continue
             language = account.language
             benign.append(m_post(gen, account, when, gen.sentences(language, rng.choice((1, 2))), language))
@@ -67,8 +78,15 @@ def generate_mastodon(gen: Generator) -> list[DemoPost]:
                 parent = rng.choice(originals)
                 at = gen.delay(parent.time, 90, 10)
                 if account.active_at(at):
-                    m_post(gen, account, at, f"@{parent.account.handle} {text}", "en", reply_to=parent,
-                           mentions=[parent.account])
+                    m_post(
+                        gen,
+                        account,
+                        at,
+                        f"@{parent.account.handle} {text}",
+                        "en",
+                        reply_to=parent,
+                        mentions=[parent.account],
+                    )
                     continue
             when = gen.when(account)
             if when:
@@ -78,8 +96,15 @@ def generate_mastodon(gen: Generator) -> list[DemoPost]:
     return originals
 
 
-def rc_post(gen: Generator, room: object, account: DemoAccount, when: datetime, text: str, language: str,
-            **fields: object) -> DemoPost:
+def rc_post(
+    gen: Generator,
+    room: object,
+    account: DemoAccount,
+    when: datetime,
+    text: str,
+    language: str,
+    **fields: object,
+) -> DemoPost:
     post = DemoPost("rocketchat", gen.world.ids.meteor(), account, when, text, language, chat=room)
     for name, value in fields.items():
         setattr(post, name, value)
@@ -98,16 +123,24 @@ def generate_rocketchat(gen: Generator) -> list[DemoPost]:
         for _ in range(rng.randint(40, 70)):
             when = gen.when(account, growing)
             if when:
-                post = gen.org_post("rocketchat", world.ids.meteor(), account, when, long=True,
-                                    known_text=rng.random() < 0.25)
+                post = gen.org_post(
+                    "rocketchat", world.ids.meteor(), account, when, long=True, known_text=rng.random() < 0.25
+                )
                 post.chat = rooms["bulletins"]
                 gen.maybe_remote_picture(post, 0.3)
                 bulletins.append(gen.add(post))
     bulletins.sort(key=lambda p: p.time)
     members = world.of("rocketchat", "community")
     for member in members:
-        rc_post(gen, rooms["general"], member, member.created_at.replace(microsecond=0), "", member.language,
-                system="uj")
+        rc_post(
+            gen,
+            rooms["general"],
+            member,
+            member.created_at.replace(microsecond=0),
+            "",
+            member.language,
+            system="uj",
+        )
         for _ in range(rng.randint(15, 30)):
             when = gen.when(member, growing)
             if when is None:
@@ -117,17 +150,37 @@ def generate_rocketchat(gen: Generator) -> list[DemoPost]:
                 parent = rng.choice(bulletins)
                 at = gen.delay(parent.time, 60, 2)
                 if member.active_at(at):
-                    rc_post(gen, rooms["bulletins"], member, at, rng.choice(CHAT[member.language]),
-                            member.language, reply_to=parent)
+                    rc_post(
+                        gen,
+                        rooms["bulletins"],
+                        member,
+                        at,
+                        rng.choice(CHAT[member.language]),
+                        member.language,
+                        reply_to=parent,
+                    )
                     continue
             if roll < 0.45 and len(members) > 1:
                 other = rng.choice([m for m in members if m is not member])
-                rc_post(gen, rooms["general"], member, when, f"@{other.handle} {rng.choice(CHAT[member.language])}",
-                        member.language, mentions=[other])
+                rc_post(
+                    gen,
+                    rooms["general"],
+                    member,
+                    when,
+                    f"@{other.handle} {rng.choice(CHAT[member.language])}",
+                    member.language,
+                    mentions=[other],
+                )
                 continue
             text = rng.choice(CHAT[member.language]) if roll < 0.75 else rng.choice(GENERAL[member.language])
-            rc_post(gen, rng.choice((rooms["general"], rooms["general"], rooms["archive"])), member, when, text,
-                    member.language)
+            rc_post(
+                gen,
+                rng.choice((rooms["general"], rooms["general"], rooms["archive"])),
+                member,
+                when,
+                text,
+                member.language,
+            )
     return bulletins
 
 
@@ -152,6 +205,15 @@ def generate_zeronet(gen: Generator) -> list[DemoPost]:
             parent = rng.choice(posts)
             at = gen.delay(parent.time, 300, 5)
             if member.active_at(at):
-                gen.add(DemoPost("zeronet", "", member, at, rng.choice(GENERAL[member.language]), member.language,
-                                 reply_to=parent))
+                gen.add(
+                    DemoPost(
+                        "zeronet",
+                        "",
+                        member,
+                        at,
+                        rng.choice(GENERAL[member.language]),
+                        member.language,
+                        reply_to=parent,
+                    )
+                )
     return posts

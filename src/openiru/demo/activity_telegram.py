@@ -24,8 +24,15 @@ def _trend(t: datetime) -> float:
     return 1.0 if week_of(t) < 5 else 0.35
 
 
-def tg_post(gen: Generator, chat: Chat, account: DemoAccount, when: datetime, text: str, language: str,
-            **fields: object) -> DemoPost:
+def tg_post(
+    gen: Generator,
+    chat: Chat,
+    account: DemoAccount,
+    when: datetime,
+    text: str,
+    language: str,
+    **fields: object,
+) -> DemoPost:
     post = DemoPost("telegram", "", account, when, text, language, chat=chat)
     for name, value in fields.items():
         setattr(post, name, value)
@@ -35,9 +42,20 @@ def tg_post(gen: Generator, chat: Chat, account: DemoAccount, when: datetime, te
 def forward(gen: Generator, chat: Chat, account: DemoAccount, original: DemoPost, when: datetime) -> DemoPost:
     """A forwarded copy: same text and the same photo bytes, ``forwarded_from`` the source."""
     media = [PlantedMedia("", m.data, m.item, m.variant) for m in original.media]
-    return tg_post(gen, chat, account, when, original.text, original.language, forward_of=original,
-                   hashtags=list(original.hashtags), urls=list(original.urls), media=media,
-                   known_text=original.known_text, flagged=original.flagged)
+    return tg_post(
+        gen,
+        chat,
+        account,
+        when,
+        original.text,
+        original.language,
+        forward_of=original,
+        hashtags=list(original.hashtags),
+        urls=list(original.urls),
+        media=media,
+        known_text=original.known_text,
+        flagged=original.flagged,
+    )
 
 
 def generate_telegram(gen: Generator) -> list[DemoPost]:
@@ -77,8 +95,14 @@ def generate_telegram(gen: Generator) -> list[DemoPost]:
                 when = gen.when(owner)
                 if when is None:
                     continue
-                post = tg_post(gen, chat, owner, when, gen.sentences(owner.language, rng.choice((1, 2, 3))),
-                               owner.language)
+                post = tg_post(
+                    gen,
+                    chat,
+                    owner,
+                    when,
+                    gen.sentences(owner.language, rng.choice((1, 2, 3))),
+                    owner.language,
+                )
                 if rng.random() < 0.3:
                     post.media.append(gen.benign_image("", owner.display_name))
     _supergroup(gen, originals)
@@ -108,13 +132,27 @@ def _supergroup(gen: Generator, originals: list[DemoPost]) -> None:
                 parent = rng.choice(said[-50:])
                 at = gen.delay(parent.time, 20, 1)
                 if member.active_at(at) and parent.account is not member:
-                    tg_post(gen, group, member, at, rng.choice(CHAT[member.language]), member.language,
-                            reply_to=parent)
+                    tg_post(
+                        gen,
+                        group,
+                        member,
+                        at,
+                        rng.choice(CHAT[member.language]),
+                        member.language,
+                        reply_to=parent,
+                    )
                     continue
             if roll < 0.55 and len(members) > 1:
                 other = rng.choice([m for m in members if m is not member])
-                tg_post(gen, group, member, when, f"{other.display_name}, {rng.choice(CHAT[member.language])}",
-                        member.language, mentions=[other])
+                tg_post(
+                    gen,
+                    group,
+                    member,
+                    when,
+                    f"{other.display_name}, {rng.choice(CHAT[member.language])}",
+                    member.language,
+                    mentions=[other],
+                )
                 continue
             language = member.language
             text = rng.choice(CHAT[language]) if rng.random() < 0.5 else rng.choice(GENERAL[language])
@@ -143,7 +181,9 @@ def finalise_telegram(gen: Generator) -> None:
             for i, media in enumerate(post.media):
                 photo_counter[chat.export] += 1
                 name = f"photo_{photo_counter[chat.export]}@{post.time:%d-%m-%Y_%H-%M-%S}.jpg"
-                post.media[i] = dataclasses.replace(media, file=f"telegram/{export_folder(chat)}/{chat_folder(gen, chat)}photos/{name}")
+                post.media[i] = dataclasses.replace(
+                    media, file=f"telegram/{export_folder(chat)}/{chat_folder(gen, chat)}photos/{name}"
+                )
 
 
 def chat_folder(gen: Generator, chat: Chat) -> str:

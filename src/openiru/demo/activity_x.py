@@ -18,8 +18,12 @@ from .texts_org import CRITICAL, ORGANISATION, OUTLETS, TERM_LOOKALIKES
 RT_LIMIT = 140
 #: Where benign accounts and journalists link: sites outside the platform registry that the
 #: organisation's content never links to (they must not be raised as emerging platforms).
-BENIGN_LINKS = ("https://lindqvale-courier.example/local/{token}", "https://valleyforecast.example/today",
-                "https://www.youtube.com/watch?v={token}", "https://lindqvale-courier.example/sport/{token}")
+BENIGN_LINKS = (
+    "https://lindqvale-courier.example/local/{token}",
+    "https://valleyforecast.example/today",
+    "https://www.youtube.com/watch?v={token}",
+    "https://lindqvale-courier.example/sport/{token}",
+)
 NEWSROOM = "northgate-tribune.example"
 
 
@@ -42,8 +46,9 @@ def truncate(text: str, limit: int) -> str:
     return text[:cut].rstrip() + "…"
 
 
-def x_post(gen: Generator, account: DemoAccount, when: datetime, text: str, language: str,
-           **fields: object) -> DemoPost:
+def x_post(
+    gen: Generator, account: DemoAccount, when: datetime, text: str, language: str, **fields: object
+) -> DemoPost:
     post = DemoPost("x", gen.world.ids.x_snowflake(when), account, when, shorten(gen, text), language)
     for name, value in fields.items():
         setattr(post, name, value)
@@ -53,20 +58,37 @@ def x_post(gen: Generator, account: DemoAccount, when: datetime, text: str, lang
 def retweet(gen: Generator, account: DemoAccount, original: DemoPost, when: datetime) -> DemoPost:
     """A retweet as the API gives it: ``RT @user: `` and the original text, truncated."""
     body = truncate(original.text, RT_LIMIT)
-    return x_post(gen, account, when, f"RT @{original.account.handle}: {body}", original.language,
-                  repost_of=original, mentions=[original.account], flagged=original.flagged)
+    return x_post(
+        gen,
+        account,
+        when,
+        f"RT @{original.account.handle}: {body}",
+        original.language,
+        repost_of=original,
+        mentions=[original.account],
+        flagged=original.flagged,
+    )
 
 
-def quote(gen: Generator, account: DemoAccount, original: DemoPost, when: datetime, text: str,
-          language: str) -> DemoPost:
+def quote(
+    gen: Generator, account: DemoAccount, original: DemoPost, when: datetime, text: str, language: str
+) -> DemoPost:
     url = f"https://twitter.com/{original.account.handle}/status/{original.post_id}"
     return x_post(gen, account, when, f"{text} {url}", language, quote_of=original, urls=[url])
 
 
-def reply(gen: Generator, account: DemoAccount, original: DemoPost, when: datetime, text: str,
-          language: str) -> DemoPost:
-    return x_post(gen, account, when, f"@{original.account.handle} {text}", language, reply_to=original,
-                  mentions=[original.account])
+def reply(
+    gen: Generator, account: DemoAccount, original: DemoPost, when: datetime, text: str, language: str
+) -> DemoPost:
+    return x_post(
+        gen,
+        account,
+        when,
+        f"@{original.account.handle} {text}",
+        language,
+        reply_to=original,
+        mentions=[original.account],
+    )
 
 
 def generate_x(gen: Generator) -> list[DemoPost]:
@@ -103,8 +125,15 @@ def generate_x(gen: Generator) -> list[DemoPost]:
                 tags = [t.lstrip("#") for t in gen.org_markers(account.language)]
                 friend = gen.friend(account, when)
                 text = gen.sentences(account.language) + (f" @{friend.handle}" if friend else "")
-                x_post(gen, account, when, text + " " + " ".join("#" + t for t in tags), account.language,
-                       hashtags=tags, mentions=[friend] if friend else [])
+                x_post(
+                    gen,
+                    account,
+                    when,
+                    text + " " + " ".join("#" + t for t in tags),
+                    account.language,
+                    hashtags=tags,
+                    mentions=[friend] if friend else [],
+                )
     core = world.of("x", "outlet", "core")
     for account in world.of("x", "community"):
         for _ in range(rng.randint(8, 16)):
@@ -120,8 +149,14 @@ def generate_x(gen: Generator) -> list[DemoPost]:
             else:
                 target = rng.choice(core)
                 if target.active_at(when):
-                    x_post(gen, account, when, f"{rng.choice(CHAT[account.language])} @{target.handle}",
-                           account.language, mentions=[target])
+                    x_post(
+                        gen,
+                        account,
+                        when,
+                        f"{rng.choice(CHAT[account.language])} @{target.handle}",
+                        account.language,
+                        mentions=[target],
+                    )
     _benign(gen)
     _watchers(gen, originals, core)
     return originals
@@ -169,7 +204,9 @@ def _benign(gen: Generator) -> None:
         when = gen.when(account)
         if when:
             text = lookalike(rng, known, GENERAL[known.language])
-            gen.lookalikes.append((x_post(gen, account, when, text[:280], known.language), "text", known.item))
+            gen.lookalikes.append(
+                (x_post(gen, account, when, text[:280], known.language), "text", known.item)
+            )
 
 
 def _watchers(gen: Generator, originals: list[DemoPost], core: list[DemoAccount]) -> None:
@@ -192,14 +229,22 @@ def _watchers(gen: Generator, originals: list[DemoPost], core: list[DemoAccount]
             if when is None:
                 continue
             if roll < 0.75:
-                targets = [a for a in rng.sample(core, min(len(core), rng.randint(1, 3))) if a.active_at(when)]
+                targets = [
+                    a for a in rng.sample(core, min(len(core), rng.randint(1, 3))) if a.active_at(when)
+                ]
                 mentions = " ".join("@" + a.handle for a in targets)
                 if rng.random() < 0.25:
                     text += f" https://{NEWSROOM}/investigations/{gen.world.ids.token(8)}"
                 x_post(gen, account, when, f"{text} {mentions}".strip(), language, mentions=targets)
             elif roll < 0.85:
-                others = [p for p in gen.posts[-400:] if p.account.role in ("journalist", "researcher")
-                          and p.account is not account and p.repost_of is None and p.time < when]
+                others = [
+                    p
+                    for p in gen.posts[-400:]
+                    if p.account.role in ("journalist", "researcher")
+                    and p.account is not account
+                    and p.repost_of is None
+                    and p.time < when
+                ]
                 if others:
                     retweet(gen, account, rng.choice(others), when)
             else:

@@ -46,6 +46,10 @@ def write_assets(out: Path, images: list[KnownImage], texts: list[KnownText]) ->
     (out / LEXICON_FILE).write_bytes(_csv(lexicon))
     with open(out / KNOWN_TEXTS, "wb") as fh:
         for text in texts:
-            fh.write(orjson.dumps({"id": text.item, "text": text.text, "language": text.language,
-                                   "label": text.label}) + b"\n")
+            fh.write(
+                orjson.dumps(
+                    {"id": text.item, "text": text.text, "language": text.language, "label": text.label}
+                )
+                + b"\n"
+            )
     return {"hash_list": HASH_LIST, "lexicon": LEXICON_FILE, "known_texts": KNOWN_TEXTS}

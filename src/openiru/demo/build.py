@@ -30,8 +30,18 @@ from .write_x import XWriter
 from .write_zeronet import assign_zeronet_ids, auth_addresses, write_zeronet
 
 #: Folders and files the demo owns inside its output folder (replaced on each run).
-OWNED = ("x", "telegram", "mastodon", "rocketchat", "zeronet", "bank", "ground_truth.json", "hashes.csv",
-         "lexicon.csv", "known_texts.jsonl")
+OWNED = (
+    "x",
+    "telegram",
+    "mastodon",
+    "rocketchat",
+    "zeronet",
+    "bank",
+    "ground_truth.json",
+    "hashes.csv",
+    "lexicon.csv",
+    "known_texts.jsonl",
+)
 GROUND_TRUTH = "ground_truth.json"
 
 
@@ -82,8 +92,11 @@ def build_demo(out: Path, seed: int = 1, scale: float = 1.0) -> DemoBuild:
     m_posts = [p for p in gen.posts if p.platform == "mastodon"]
     MastodonWriter(m_posts).write(m_posts, out / "mastodon" / "statuses.json")
     inputs.append((out / "mastodon" / "statuses.json", "mastodon"))
-    for path in write_rocketchat([c for c in world.chats if c.platform == "rocketchat"],
-                                 [p for p in gen.posts if p.platform == "rocketchat"], out):
+    for path in write_rocketchat(
+        [c for c in world.chats if c.platform == "rocketchat"],
+        [p for p in gen.posts if p.platform == "rocketchat"],
+        out,
+    ):
         inputs.append((path, "rocketchat"))
     inputs.append((write_zeronet(world.zeronet_site, seed, zeronet_posts, auth, out), "zeronet"))
     files = write_assets(out, gen.known_images, gen.known_texts)

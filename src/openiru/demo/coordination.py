@@ -44,15 +44,17 @@ def _members(gen: Generator, pool: list[DemoAccount], taken: set[int], size: int
     return picked
 
 
-def _burst_start(gen: Generator, accounts: list[DemoAccount], used_days: set[tuple[str, int]],
-                 kind: str) -> datetime | None:
+def _burst_start(
+    gen: Generator, accounts: list[DemoAccount], used_days: set[tuple[str, int]], kind: str
+) -> datetime | None:
     for _ in range(40):
         when = gen.when(accounts[0])
         if when is None:
             continue
         day = (kind, when.toordinal())
-        if day not in used_days and all(a.active_at(when) and a.active_at(when + timedelta(seconds=WINDOW))
-                                        for a in accounts):
+        if day not in used_days and all(
+            a.active_at(when) and a.active_at(when + timedelta(seconds=WINDOW)) for a in accounts
+        ):
             used_days.add(day)
             return when
     return None
@@ -62,16 +64,22 @@ def _offsets(gen: Generator, count: int) -> list[int]:
     return sorted(gen.rng.randint(0, WINDOW - 10) for _ in range(count))
 
 
-def generate_coordination(gen: Generator, x_originals: list[DemoPost], tg_originals: list[DemoPost],
-                          m_originals: list[DemoPost]) -> list[Group]:
+def generate_coordination(
+    gen: Generator, x_originals: list[DemoPost], tg_originals: list[DemoPost], m_originals: list[DemoPost]
+) -> list[Group]:
     world, rng = gen.world, gen.rng
     taken: set[int] = set()
     used_days: set[tuple[str, int]] = set()
     x_pool = world.of("x", "amplifier", "community")
-    plans = (("co-repost", "x", x_pool, 6), ("co-link", "x", x_pool, 5), ("co-hashtag", "x", x_pool, 6),
-             ("co-similar-text", "x", x_pool, 5), ("co-post", "telegram", world.of("telegram", "forwarder"), 5),
-             ("co-link", "mastodon", world.of("mastodon", "amplifier"), 4),
-             ("co-repost", "mastodon", world.of("mastodon", "amplifier"), 4))
+    plans = (
+        ("co-repost", "x", x_pool, 6),
+        ("co-link", "x", x_pool, 5),
+        ("co-hashtag", "x", x_pool, 6),
+        ("co-similar-text", "x", x_pool, 5),
+        ("co-post", "telegram", world.of("telegram", "forwarder"), 5),
+        ("co-link", "mastodon", world.of("mastodon", "amplifier"), 4),
+        ("co-repost", "mastodon", world.of("mastodon", "amplifier"), 4),
+    )
     groups: list[Group] = []
     for kind, platform, pool, size in plans:
         members = _members(gen, pool, taken, size)
@@ -87,8 +95,14 @@ def generate_coordination(gen: Generator, x_originals: list[DemoPost], tg_origin
     return groups
 
 
-def _burst(gen: Generator, group: Group, start: datetime, x_originals: list[DemoPost],
-           tg_originals: list[DemoPost], m_originals: list[DemoPost]) -> None:
+def _burst(
+    gen: Generator,
+    group: Group,
+    start: datetime,
+    x_originals: list[DemoPost],
+    tg_originals: list[DemoPost],
+    m_originals: list[DemoPost],
+) -> None:
     rng = gen.rng
     offsets = _offsets(gen, len(group.accounts))
     times = [start + timedelta(seconds=s) for s in offsets]
@@ -104,8 +118,9 @@ def _burst(gen: Generator, group: Group, start: datetime, x_originals: list[Demo
             if group.platform == "x":
                 group.posts.append(retweet(gen, account, original, when))
             else:
-                group.posts.append(m_post(gen, account, when, "", original.language, repost_of=original,
-                                          flagged=True))
+                group.posts.append(
+                    m_post(gen, account, when, "", original.language, repost_of=original, flagged=True)
+                )
     elif group.kind == "co-link":
         url = f"https://{FILE_HOST}/f/{gen.world.ids.token(12)}"
         group.items.append(url)
@@ -120,20 +135,46 @@ def _burst(gen: Generator, group: Group, start: datetime, x_originals: list[Demo
         group.items.append(" ".join("#" + t.lstrip("#") for t in tags))
         for account, when in zip(members, times, strict=True):
             text = f"{gen.sentences(account.language)} {group.items[-1]}"
-            group.posts.append(x_post(gen, account, when, text, account.language,
-                                      hashtags=[t.lstrip("#") for t in tags], flagged=True))
+            group.posts.append(
+                x_post(
+                    gen,
+                    account,
+                    when,
+                    text,
+                    account.language,
+                    hashtags=[t.lstrip("#") for t in tags],
+                    flagged=True,
+                )
+            )
     elif group.kind == "co-similar-text":
         language = rng.choice(list(GENERAL))
         base = f"{gen.sentences(language, 2)} #{HASHTAGS[language][0].lstrip('#')}"
         group.items.append(base)
         for account, when in zip(members, times, strict=True):
-            group.posts.append(x_post(gen, account, when, base + rng.choice(SUFFIXES), language,
-                                      hashtags=[HASHTAGS[language][0].lstrip("#")], flagged=True))
+            group.posts.append(
+                x_post(
+                    gen,
+                    account,
+                    when,
+                    base + rng.choice(SUFFIXES),
+                    language,
+                    hashtags=[HASHTAGS[language][0].lstrip("#")],
+                    flagged=True,
+                )
+            )
     elif group.kind == "co-post":
         image = gen.planted_image("", "")
         group.items.append("sha256:" + hashlib.sha256(image.data).hexdigest())
         for account, when in zip(members, times, strict=True):
             chat = next(c for c in gen.world.chats if c.owner is account)
-            post = tg_post(gen, chat, account, when, gen.sentences(account.language), account.language,
-                           media=[image], flagged=True)
+            post = tg_post(
+                gen,
+                chat,
+                account,
+                when,
+                gen.sentences(account.language),
+                account.language,
+                media=[image],
+                flagged=True,
+            )
             group.posts.append(post)

@@ -40,12 +40,17 @@ def _key(post: dict[str, str]) -> tuple[str, str]:
 def found_by_matcher(conn: sa.Connection) -> dict[str, set[tuple[str, str]]]:
     """Posts with unsuppressed hits, per family: media (pdq/md5/sha256), text, term."""
     h = td.detect_hits
-    rows = conn.execute(sa.select(h.c.platform, h.c.post_id, h.c.matcher, h.c.media_key.is_not(None))
-                        .where(h.c.suppressed.is_(False)).distinct()).all()
+    rows = conn.execute(
+        sa.select(h.c.platform, h.c.post_id, h.c.matcher, h.c.media_key.is_not(None))
+        .where(h.c.suppressed.is_(False))
+        .distinct()
+    ).all()
     found: dict[str, set[tuple[str, str]]] = {"media": set(), "text": set(), "term": set()}
     for platform, post_id, matcher, on_media in rows:
         # text and terms read in an image (OCR) are not the planted post texts: their own family
-        family = "media" if matcher in ("pdq", "md5", "sha256") else f"media-{matcher}" if on_media else matcher
+        family = (
+            "media" if matcher in ("pdq", "md5", "sha256") else f"media-{matcher}" if on_media else matcher
+        )
         found.setdefault(family, set()).add((platform, post_id))
     return found
 
@@ -62,8 +67,12 @@ def score_against_truth(engine: sa.Engine, truth: dict[str, Any]) -> dict[str, d
     report = {}
     for family, planted in expected.items():
         got = found.get(family, set())
-        report[family] = {"planted": len(planted), "found": len(got & planted),
-                          "missed": sorted(planted - got), "extra": sorted(got - planted)}
+        report[family] = {
+            "planted": len(planted),
+            "found": len(got & planted),
+            "missed": sorted(planted - got),
+            "extra": sorted(got - planted),
+        }
     return report
 
 
@@ -72,9 +81,13 @@ def demo_step(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
     imported = import_demo_assets(engine, Path(out), truth)
     summary = scan(engine)
     counts = ", ".join(f"{k} {v['added']}" for k, v in imported.items())
-    lines = [f"detection: imported {counts}; "
-             f"scanned {summary.posts} posts in {summary.seconds:.1f}s, {summary.alerts} alerts"]
+    lines = [
+        f"detection: imported {counts}; "
+        f"scanned {summary.posts} posts in {summary.seconds:.1f}s, {summary.alerts} alerts"
+    ]
     for family, r in score_against_truth(engine, truth).items():
-        lines.append(f"detection {family}: {r['found']}/{r['planted']} planted posts found, "
-                     f"{len(r['missed'])} missed, {len(r['extra'])} not planted")
+        lines.append(
+            f"detection {family}: {r['found']}/{r['planted']} planted posts found, "
+            f"{len(r['missed'])} missed, {len(r['extra'])} not planted"
+        )
     return lines

@@ -23,8 +23,7 @@ from .texts import GENERAL
 from .texts_org import DONATION, INVITE, LEXICON, ORGANISATION, OUTLETS
 from .world import CHAT_HOST, END, FILE_HOST, MIGRATION_START, START, World, current
 
-HASHTAGS = {lang: [t for t, tl, kind in LEXICON if kind == "hashtag" and tl == lang]
-            for lang in GENERAL}
+HASHTAGS = {lang: [t for t, tl, kind in LEXICON if kind == "hashtag" and tl == lang] for lang in GENERAL}
 TERMS = {lang: [t for t, tl, kind in LEXICON if kind == "term" and tl == lang] for lang in GENERAL}
 IMAGE_VARIANTS = ("original", "resized", "jpeg", "crop", "watermark")
 
@@ -55,7 +54,8 @@ class Generator:
             outlet = OUTLETS[i % len(OUTLETS)][1]
             self.known_images.append(self.images.make_known(f"img-{i + 1:03d}", outlet))
         self.known_texts: list[KnownText] = make_known_texts(
-            random.Random(f"openiru-demo-texts-{world.seed}"), max(2, world.n(4, 2)), ORGANISATION)
+            random.Random(f"openiru-demo-texts-{world.seed}"), max(2, world.n(4, 2)), ORGANISATION
+        )
         self._image_turn = 0
         self._text_turn = 0
         self.lookalikes: list[tuple[DemoPost, str, str]] = []  # (post, kind, of)
@@ -63,8 +63,12 @@ class Generator:
         self.expanded: dict[str, str] = {}
 
     # -- time ---------------------------------------------------------------------------
-    def when(self, account: DemoAccount, trend: Callable[[datetime], float] | None = None,
-             after: datetime | None = None) -> datetime | None:
+    def when(
+        self,
+        account: DemoAccount,
+        trend: Callable[[datetime], float] | None = None,
+        after: datetime | None = None,
+    ) -> datetime | None:
         """A time in ``account``'s active life, weighted by ``trend`` and the hour of day."""
         lo = max(START, account.created_at, after or START)
         hi = min(END, account.suspended_at or END)
@@ -105,9 +109,14 @@ class Generator:
             room = self.rng.choice(("bulletins", "general"))
             links.append(f"https://{CHAT_HOST}/channel/{room}")
         elif self.rng.random() < 0.25 * (1 - share):
-            links.append(self.rng.choice((
-                f"https://t.me/{account.handle.lower().replace(' ', '_')}",
-                f"https://www.youtube.com/watch?v={self.world.ids.token(11)}")))
+            links.append(
+                self.rng.choice(
+                    (
+                        f"https://t.me/{account.handle.lower().replace(' ', '_')}",
+                        f"https://www.youtube.com/watch?v={self.world.ids.token(11)}",
+                    )
+                )
+            )
         return links
 
     def wallet_line(self, account: DemoAccount, language: str) -> str | None:
@@ -117,11 +126,21 @@ class Generator:
         return None
 
     # -- the organisation's content -----------------------------------------------------
-    def org_post(self, platform: str, post_id: str, account: DemoAccount, when: datetime, *,
-                 long: bool = False, known_text: bool = False, language: str | None = None) -> DemoPost:
+    def org_post(
+        self,
+        platform: str,
+        post_id: str,
+        account: DemoAccount,
+        when: datetime,
+        *,
+        long: bool = False,
+        known_text: bool = False,
+        language: str | None = None,
+    ) -> DemoPost:
         """A post of the organisation: neutral sentences plus its markers, links, wallets."""
-        language = language or (account.language if self.rng.random() < 0.6 else
-                                self.rng.choice(list(GENERAL)))
+        language = language or (
+            account.language if self.rng.random() < 0.6 else self.rng.choice(list(GENERAL))
+        )
         post = DemoPost(platform, post_id, account, when, "", language, flagged=True)
         parts: list[str] = []
         if known_text:

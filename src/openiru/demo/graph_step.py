@@ -29,8 +29,9 @@ def _pred(d: dict[str, Any]) -> Key:
     return (d["predecessor_platform"], str(d["predecessor_account_id"]))
 
 
-def match_groups(found: list[tuple[str, set[Key]]], planted: list[tuple[str, set[Key]]],
-                 use_kind: bool) -> tuple[int, int, int]:
+def match_groups(
+    found: list[tuple[str, set[Key]]], planted: list[tuple[str, set[Key]]], use_kind: bool
+) -> tuple[int, int, int]:
     """Greedy one-to-one matching by Jaccard >= 0.5: (matched, found, planted)."""
     pairs = []
     for i, (fk, fa) in enumerate(found):
@@ -55,8 +56,13 @@ def prf(matched: int, found: int, planted: int) -> tuple[float, float, float]:
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
-def score_against_truth(engine: sa.Engine, truth: dict[str, Any], window: float = 120.0,
-                        min_repeats: int = 3, with_detection: bool = True) -> dict[str, Any]:
+def score_against_truth(
+    engine: sa.Engine,
+    truth: dict[str, Any],
+    window: float = 120.0,
+    min_repeats: int = 3,
+    with_detection: bool = True,
+) -> dict[str, Any]:
     """Scores of every analysis; ``with_detection=False`` ranks from structure alone."""
     res: dict[str, Any] = {}
     t = time.perf_counter()
@@ -89,12 +95,16 @@ def score_against_truth(engine: sa.Engine, truth: dict[str, Any], window: float 
     cross_truth = {frozenset({_key(x["a"]), _key(x["b"])}) for x in truth.get("cross_platform", [])}
     res["cross"] = prf(len(cross & cross_truth), len(cross), len(cross_truth))
     # emerging domains from detection results where there are any, as the command does
-    domains = graph_service.platforms(engine, emerging_only=True,
-                                      loaded=(data, ranking) if with_detection else None)
+    domains = graph_service.platforms(
+        engine, emerging_only=True, loaded=(data, ranking) if with_detection else None
+    )
     emerging = {d["domain"] for d in domains}
     planted_domains = set(truth.get("emerging_domains", []))
-    res["emerging"] = (sorted(emerging & planted_domains), sorted(emerging - planted_domains),
-                       sorted(planted_domains - emerging))
+    res["emerging"] = (
+        sorted(emerging & planted_domains),
+        sorted(emerging - planted_domains),
+        sorted(planted_domains - emerging),
+    )
     return res
 
 

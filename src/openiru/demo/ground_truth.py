@@ -61,24 +61,56 @@ def key(account: DemoAccount) -> dict[str, str]:
     return account.key
 
 
-def build_ground_truth(world: World, posts: list[DemoPost], groups: list[Group],
-                       lookalikes: list[tuple[DemoPost, str, str]], files: dict[str, str]) -> dict[str, Any]:
+def build_ground_truth(
+    world: World,
+    posts: list[DemoPost],
+    groups: list[Group],
+    lookalikes: list[tuple[DemoPost, str, str]],
+    files: dict[str, str],
+) -> dict[str, Any]:
     real = [p for p in posts if not p.system]
-    accounts = [{
-        "platform": a.platform, "account_id": a.account_id, "handle": a.handle, "role": a.role,
-        "community": a.community, "status": a.status, "suspended_at": iso(a.suspended_at),
-        "display_name": a.display_name, "language": a.language, "created_at": iso(a.created_at),
-    } for a in world.accounts]
-    accounts.append({"platform": "telegram", "account_id": f"user{ANALYST_USER_ID}", "handle": "Analyst",
-                     "role": "benign", "community": False, "status": "active", "suspended_at": None,
-                     "display_name": "Analyst", "language": "en", "created_at": None,
-                     "note": "the analyst whose Telegram Desktop full export this is"})
-    planted_media = [{"post": p.key, "item": m.item, "variant": m.variant, "file": m.file}
-                     for p in real for m in p.media if m.item]
-    planted_texts = [{"post": p.key, "item": p.known_text[0], "variant": p.known_text[1]}
-                     for p in real if p.known_text]
-    planted_terms = [{"post": p.key, "term": term, "stance": _stance(p)}
-                     for p in real for term in terms_in(p.text)]
+    accounts = [
+        {
+            "platform": a.platform,
+            "account_id": a.account_id,
+            "handle": a.handle,
+            "role": a.role,
+            "community": a.community,
+            "status": a.status,
+            "suspended_at": iso(a.suspended_at),
+            "display_name": a.display_name,
+            "language": a.language,
+            "created_at": iso(a.created_at),
+        }
+        for a in world.accounts
+    ]
+    accounts.append(
+        {
+            "platform": "telegram",
+            "account_id": f"user{ANALYST_USER_ID}",
+            "handle": "Analyst",
+            "role": "benign",
+            "community": False,
+            "status": "active",
+            "suspended_at": None,
+            "display_name": "Analyst",
+            "language": "en",
+            "created_at": None,
+            "note": "the analyst whose Telegram Desktop full export this is",
+        }
+    )
+    planted_media = [
+        {"post": p.key, "item": m.item, "variant": m.variant, "file": m.file}
+        for p in real
+        for m in p.media
+        if m.item
+    ]
+    planted_texts = [
+        {"post": p.key, "item": p.known_text[0], "variant": p.known_text[1]} for p in real if p.known_text
+    ]
+    planted_terms = [
+        {"post": p.key, "term": term, "stance": _stance(p)} for p in real for term in terms_in(p.text)
+    ]
     wallets = []
     for address, currency, _owners in world.wallets:
         posters: dict[tuple[str, str], DemoAccount] = {}
@@ -87,26 +119,53 @@ def build_ground_truth(world: World, posts: list[DemoPost], groups: list[Group],
             if address in p.text:
                 relayed = p.repost_of is not None or p.forward_of is not None
                 (relays if relayed else posters).setdefault((p.platform, p.account.account_id), p.account)
-        wallets.append({"address": address, "currency": currency,
-                        "accounts": [a.key for a in posters.values()],
-                        "relayed_by": [a.key for k, a in relays.items() if k not in posters]})
+        wallets.append(
+            {
+                "address": address,
+                "currency": currency,
+                "accounts": [a.key for a in posters.values()],
+                "relayed_by": [a.key for k, a in relays.items() if k not in posters],
+            }
+        )
     return {
-        "seed": world.seed, "scale": world.scale, "organisation": ORGANISATION,
+        "seed": world.seed,
+        "scale": world.scale,
+        "organisation": ORGANISATION,
         "timeline": {"start": iso(START), "end": iso(END)},
         "accounts": accounts,
         "core_propagandists": [a.key for a in world.accounts if a.role in ("core", "outlet")],
         "journalists": [a.key for a in world.accounts if a.role == "journalist"],
         "researchers": [a.key for a in world.accounts if a.role == "researcher"],
-        "coordination_groups": [{
-            "kind": g.kind, "platform": g.platform, "accounts": [a.key for a in g.accounts], "items": g.items,
-            "posts": [p.key for p in g.posts], "window_seconds": WINDOW} for g in groups],
-        "recreated": [{"platform": new.platform, "account_id": new.account_id,
-                       "predecessor_platform": old.platform, "predecessor_account_id": old.account_id,
-                       "variation": new.extra.get("variation"), "handle": new.handle,
-                       "predecessor_handle": old.handle} for new, old in world.recreated],
+        "coordination_groups": [
+            {
+                "kind": g.kind,
+                "platform": g.platform,
+                "accounts": [a.key for a in g.accounts],
+                "items": g.items,
+                "posts": [p.key for p in g.posts],
+                "window_seconds": WINDOW,
+            }
+            for g in groups
+        ],
+        "recreated": [
+            {
+                "platform": new.platform,
+                "account_id": new.account_id,
+                "predecessor_platform": old.platform,
+                "predecessor_account_id": old.account_id,
+                "variation": new.extra.get("variation"),
+                "handle": new.handle,
+                "predecessor_handle": old.handle,
+            }
+            for new, old in world.recreated
+        ],
         "cross_platform": [{"a": a.key, "b": b.key} for a, b in world.cross_platform],
-        "migration": {"from_platform": "telegram", "to_platform": "rocketchat", "host": CHAT_HOST,
-                      "start": iso(MIGRATION_START)},
+        "migration": {
+            "from_platform": "telegram",
+            "to_platform": "rocketchat",
+            "host": CHAT_HOST,
+            "start": iso(MIGRATION_START),
+        },
         "emerging_domains": [CHAT_HOST, FILE_HOST],
         "planted_media": planted_media,
         "planted_texts": planted_texts,

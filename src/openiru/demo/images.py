@@ -66,8 +66,9 @@ def _gradient(rng: random.Random, size: tuple[int, int]) -> Image.Image:
     vertical = rng.random() < 0.5
     steps = height if vertical else width
     strip = Image.new("RGB", (1, steps) if vertical else (steps, 1))
-    strip.putdata([tuple(int(a[c] + (b[c] - a[c]) * i / max(steps - 1, 1)) for c in range(3))
-                   for i in range(steps)])
+    strip.putdata(
+        [tuple(int(a[c] + (b[c] - a[c]) * i / max(steps - 1, 1)) for c in range(3)) for i in range(steps)]
+    )
     return strip.resize(size)
 
 
@@ -128,8 +129,17 @@ class ImageFactory:
             too_close = any(pdq_distance(pdq, k.pdq) <= 2 * MAX_VARIANT_DISTANCE for k in self.known)
             if quality >= 80 and not too_close:
                 break
-        known = KnownImage(item, outlet, data, pdq, quality, hashlib.md5(data).hexdigest(),
-                           hashlib.sha256(data).hexdigest(), size[0], size[1])
+        known = KnownImage(
+            item,
+            outlet,
+            data,
+            pdq,
+            quality,
+            hashlib.md5(data).hexdigest(),
+            hashlib.sha256(data).hexdigest(),
+            size[0],
+            size[1],
+        )
         self.known.append(known)
         return known
 
@@ -157,8 +167,12 @@ class ImageFactory:
         width, height = image.size
         if kind == "resized":
             factor = 1 - strength * self.rng.uniform(0.3, 0.5)
-            return _jpeg(image.resize((max(64, int(width * factor)), max(64, int(height * factor))),
-                                      Image.Resampling.LANCZOS), 88)
+            return _jpeg(
+                image.resize(
+                    (max(64, int(width * factor)), max(64, int(height * factor))), Image.Resampling.LANCZOS
+                ),
+                88,
+            )
         if kind == "jpeg":
             return _jpeg(image, max(20, int(45 - 20 * strength)))
         if kind == "crop":

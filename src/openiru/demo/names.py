@@ -28,22 +28,68 @@ LAST = {
     "ar": ("haddad", "mansour", "khalil", "nasser", "saleh", "farouk"),
 }
 #: Word stems for the organisation's pseudonymous accounts.
-STEMS = ("lantern", "scribe", "watch", "ember", "beacon", "courier", "vigil", "signal",
-         "harbor", "compass", "anvil", "quarry", "meadow", "falcon", "cinder", "ridge")
+STEMS = (
+    "lantern",
+    "scribe",
+    "watch",
+    "ember",
+    "beacon",
+    "courier",
+    "vigil",
+    "signal",
+    "harbor",
+    "compass",
+    "anvil",
+    "quarry",
+    "meadow",
+    "falcon",
+    "cinder",
+    "ridge",
+)
 PREFIXES = ("ashen", "velmor", "meridian", "dawn", "grey", "north")
 
 #: Alternative transliterations of the same name.
 TRANSLITERATIONS = {
-    "yusuf": "youssef", "nour": "noor", "ilya": "ilia", "kseniya": "ksenia", "artyom": "artem",
-    "yegor": "egor", "mehmet": "mehmed", "karim": "kareem", "tariq": "tarek", "huda": "houda",
-    "samir": "sameer", "leila": "layla", "haddad": "hadad", "mansour": "mansur", "sorokin": "sorokine",
-    "volkova": "wolkowa", "orlov": "orloff", "yildiz": "yilduz", "farouk": "faruq",
+    "yusuf": "youssef",
+    "nour": "noor",
+    "ilya": "ilia",
+    "kseniya": "ksenia",
+    "artyom": "artem",
+    "yegor": "egor",
+    "mehmet": "mehmed",
+    "karim": "kareem",
+    "tariq": "tarek",
+    "huda": "houda",
+    "samir": "sameer",
+    "leila": "layla",
+    "haddad": "hadad",
+    "mansour": "mansur",
+    "sorokin": "sorokine",
+    "volkova": "wolkowa",
+    "orlov": "orloff",
+    "yildiz": "yilduz",
+    "farouk": "faruq",
 }
 #: Handle-safe look-alikes (X handles allow only letters, digits and "_").
 HANDLE_LOOKALIKES = {"o": "0", "l": "1", "i": "1", "e": "3", "a": "4", "s": "5"}
 #: Cyrillic letters that look like Latin ones, for display names.
-CYRILLIC_LOOKALIKES = {"a": "а", "e": "е", "o": "о", "c": "с", "p": "р", "x": "х", "M": "М", "H": "Н",
-                       "T": "Т", "A": "А", "E": "Е", "O": "О", "C": "С", "K": "К", "B": "В"}
+CYRILLIC_LOOKALIKES = {
+    "a": "а",
+    "e": "е",
+    "o": "о",
+    "c": "с",
+    "p": "р",
+    "x": "х",
+    "M": "М",
+    "H": "Н",
+    "T": "Т",
+    "A": "А",
+    "E": "Е",
+    "O": "О",
+    "C": "С",
+    "K": "К",
+    "B": "В",
+}
 
 
 def person(rng: random.Random, language: str) -> tuple[str, str]:

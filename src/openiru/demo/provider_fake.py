@@ -34,8 +34,11 @@ class LocalProvider:
             def do_GET(self) -> None:
                 text = provider.pages.get(self.path)
                 status = 200 if text is not None else 404
-                body = (f"<html><body><p>{html.escape(text)}</p></body></html>" if text is not None
-                        else "<html><body>This content is not available.</body></html>").encode()
+                body = (
+                    f"<html><body><p>{html.escape(text)}</p></body></html>"
+                    if text is not None
+                    else "<html><body>This content is not available.</body></html>"
+                ).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "text/html; charset=utf-8")
                 self.send_header("Content-Length", str(len(body)))
@@ -65,8 +68,9 @@ class LocalProvider:
 
     def webhook_policy(self) -> FetchPolicy:
         """Webhook delivery's policy with this server (and it alone) on the allow-list."""
-        return FetchPolicy.for_webhooks(allow=parse_allow(f"127.0.0.1:{self.server.server_address[1]}"),
-                                        timeout=5.0)
+        return FetchPolicy.for_webhooks(
+            allow=parse_allow(f"127.0.0.1:{self.server.server_address[1]}"), timeout=5.0
+        )
 
     def fetch(self, url: str) -> httpx.Response:
         """Through the outbound client like any capture, with this server (and it alone)

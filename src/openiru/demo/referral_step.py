@@ -59,16 +59,19 @@ class DemoClock:
 
 
 def _users(engine: sa.Engine) -> None:
-    for name, role, agency in ((ANALYST, "analyst", None), (SECOND, "analyst", None),
-                               (APPROVER, "approver", None), (LIAISON, "liaison", AGENCY)):
+    for name, role, agency in (
+        (ANALYST, "analyst", None),
+        (SECOND, "analyst", None),
+        (APPROVER, "approver", None),
+        (LIAISON, "liaison", AGENCY),
+    ):
         try:
             get_user(engine, name)
         except NotFoundError:
             add_user(engine, name, role, agency=agency)
 
 
-def _targets(engine: sa.Engine, truth: dict[str, Any], clock: DemoClock,
-             n: int = 6) -> tuple[list[str], str]:
+def _targets(engine: sa.Engine, truth: dict[str, Any], clock: DemoClock, n: int = 6) -> tuple[list[str], str]:
     """Up to ``n`` items, spread over the platforms a registered provider hosts."""
     from ..services.referral.providers import list_providers
 
@@ -84,14 +87,17 @@ def _targets(engine: sa.Engine, truth: dict[str, Any], clock: DemoClock,
         if platform not in hosted or per_platform.get(platform, 0) >= 2:
             continue
         per_platform[platform] = per_platform.get(platform, 0) + 1
-        decide(engine, alert["id"], "confirm", "demo: confirmed terrorist content", actor=ANALYST,
-               now=clock())
+        decide(
+            engine, alert["id"], "confirm", "demo: confirmed terrorist content", actor=ANALYST, now=clock()
+        )
         if sum(per_platform.values()) >= n:
             break
     keys = referrals.targets_from_alerts(engine, limit=n)
     if keys:
         return keys, "confirmed detection alerts"
-    posts = [m["post"] for m in truth.get("planted_media", [])] + [t["post"] for t in truth.get("planted_texts", [])]
+    posts = [m["post"] for m in truth.get("planted_media", [])] + [
+        t["post"] for t in truth.get("planted_texts", [])
+    ]
     by_platform: dict[str, list[str]] = {}
     for p in posts:
         if p["platform"] in hosted:
@@ -150,11 +156,20 @@ def _demo(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
     fake = LocalProvider()
     smtp = _smtp_server()
     if smtp is None:
-        lines.append("referrals: no local SMTP server (aiosmtpd, in the dev extra: pip install 'openiru[dev]'); "
-                     "e-mail shown by file export")
+        lines.append(
+            "referrals: no local SMTP server (aiosmtpd, in the dev extra: pip install 'openiru[dev]'); "
+            "e-mail shown by file export"
+        )
     try:
-        op = operations.create(engine, ANALYST, f"Demo Action Day {clock.at:%Y%m%d%H%M%S}", [AGENCY, "Unit"],
-                               hours=48, start=clock.at, now=clock)
+        op = operations.create(
+            engine,
+            ANALYST,
+            f"Demo Action Day {clock.at:%Y%m%d%H%M%S}",
+            [AGENCY, "Unit"],
+            hours=48,
+            start=clock.at,
+            now=clock,
+        )
         with engine.connect() as conn:
             from ..referral.targets import parse_target
             from ..services.referral.records import enrich
@@ -168,13 +183,20 @@ def _demo(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
         deconfliction.add_entry(engine, LIAISON, "post", keys[-1], "DEMO-INV-1", now=clock)
         made = []
         for n, key in enumerate(keys):
-            made += referrals.create_referrals(engine, ANALYST if n % 2 == 0 else SECOND, [key],
-                                               kind="removal-order" if n == 0 else "referral",
-                                               reason="demo referral (fictional content)",
-                                               operation_id=op["id"], now=clock)
+            made += referrals.create_referrals(
+                engine,
+                ANALYST if n % 2 == 0 else SECOND,
+                [key],
+                kind="removal-order" if n == 0 else "referral",
+                reason="demo referral (fictional content)",
+                operation_id=op["id"],
+                now=clock,
+            )
         operations.link_referrals(engine, op["id"], made)
-        lines.append(f"referrals: {len(keys)} {origin} -> {len(made)} referral(s) to "
-                     f"{', '.join(sorted({r['provider'] or '?' for r in made}))}")
+        lines.append(
+            f"referrals: {len(keys)} {origin} -> {len(made)} referral(s) to "
+            f"{', '.join(sorted({r['provider'] or '?' for r in made}))}"
+        )
         held = [r for r in made if r["state"] == "on_hold"]
         lines.append(f"referrals: deconfliction put {len(held)} on hold; the owning agency was notified")
         ready = [r for r in made if r["state"] == "draft" and r["provider"]]
@@ -191,11 +213,22 @@ def _demo(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
                 options = {"url": fake.base + "/webhook", "secret": SECRET, "policy": fake.webhook_policy()}
             elif channel == "export":
                 options = {"outbox": str(Path(out) / "referrals" / "outbox")}
-            result = delivery.send(engine, APPROVER, r["id"], channel, now=clock, fetch=fake.fetch,
-                                   channel_options=options, sleep=lambda s: None)
+            result = delivery.send(
+                engine,
+                APPROVER,
+                r["id"],
+                channel,
+                now=clock,
+                fetch=fake.fetch,
+                channel_options=options,
+                sleep=lambda s: None,
+            )
             sent.append(result)
-        lines.append("referrals: sent " + ", ".join(f"{r['id']} by {r['channel']}" for r in sent)
-                     + f" (evidence preserved; email to local SMTP, webhook signed to {fake.base})")
+        lines.append(
+            "referrals: sent "
+            + ", ".join(f"{r['id']} by {r['channel']}" for r in sent)
+            + f" (evidence preserved; email to local SMTP, webhook signed to {fake.base})"
+        )
         clock.advance(minutes=25)
         for n, r in enumerate(sent):
             if n == len(sent) - 1 and len(sent) > 2:
@@ -217,21 +250,38 @@ def _demo(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
         lines.append("referrals: verification " + ", ".join(f"{k} {v}" for k, v in sorted(outcomes.items())))
         report = operations.report(engine, op["id"], now=clock)
         rate = f"{report['removal_rate'] * 100:.0f} %" if report["removal_rate"] is not None else "n/a"
-        median = (f"{report['median_time_to_removal_s'] / 60:.0f} min"
-                  if report["median_time_to_removal_s"] is not None else "n/a")
-        lines.append(f"referrals: action day report: {report['summary']}; removal rate {rate}, "
-                     f"median time to removal {median}")
+        median = (
+            f"{report['median_time_to_removal_s'] / 60:.0f} min"
+            if report["median_time_to_removal_s"] is not None
+            else "n/a"
+        )
+        lines.append(
+            f"referrals: action day report: {report['summary']}; removal rate {rate}, "
+            f"median time to removal {median}"
+        )
         folder = Path(out) / "referrals"
         folder.mkdir(parents=True, exist_ok=True)
-        for fmt, name in (("stix", "stix-bundle.json"), ("misp", "misp-event.json"),
-                          ("dsa", "dsa-statements.json"), ("lumen", "lumen-notices.json"),
-                          ("hashes", "hashes.csv")):
+        for fmt, name in (
+            ("stix", "stix-bundle.json"),
+            ("misp", "misp-event.json"),
+            ("dsa", "dsa-statements.json"),
+            ("lumen", "lumen-notices.json"),
+            ("hashes", "hashes.csv"),
+        ):
             (folder / name).write_text(referrals_export.export(engine, fmt, now=clock), "utf-8")
         lines.append(f"referrals: exports (STIX, MISP, DSA, Lumen, hash list) written to {folder}")
         chain = audit.verify(engine)
-        state = "intact" if chain.ok else "UNVERIFIABLE (no anchor)" if chain.status == audit.UNVERIFIABLE else "BROKEN"
-        lines.append(f"referrals: audit chain {state} ({chain.entries} entries); "
-                     f"email received {fake_count(smtp)}, webhook calls {len(fake.webhook_calls)}")
+        state = (
+            "intact"
+            if chain.ok
+            else "UNVERIFIABLE (no anchor)"
+            if chain.status == audit.UNVERIFIABLE
+            else "BROKEN"
+        )
+        lines.append(
+            f"referrals: audit chain {state} ({chain.entries} entries); "
+            f"email received {fake_count(smtp)}, webhook calls {len(fake.webhook_calls)}"
+        )
     finally:
         fake.close()
         if smtp:
@@ -249,9 +299,15 @@ def _register_instance_operators(engine: sa.Engine, infos: list[Any], clock: Dem
     for info in infos:
         if info.url and resolve(registry, info.url, info.target.platform) is None:
             host = url_host(info.url)
-            provider = merge(None, f"{host} (server operator)", domains=[host], languages=["en"],
-                             contacts={"email": f"abuse@{host}"}, kind="decentralised",
-                             notes="fictional demo server")
+            provider = merge(
+                None,
+                f"{host} (server operator)",
+                domains=[host],
+                languages=["en"],
+                contacts={"email": f"abuse@{host}"},
+                kind="decentralised",
+                notes="fictional demo server",
+            )
             save_provider(engine, ANALYST, provider, now=clock)
             registry = list_providers(engine)
 

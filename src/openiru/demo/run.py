@@ -66,10 +66,14 @@ class DemoRun:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "out": str(self.build.out), "seed": self.build.ground_truth["seed"],
-            "scale": self.build.ground_truth["scale"], "platforms": self.stats["platforms"],
-            "generated_posts": self.build.planted_posts, "planted": self.planted(),
-            "imports": [s.as_dict() for s in self.imports], "import_errors": self.import_errors,
+            "out": str(self.build.out),
+            "seed": self.build.ground_truth["seed"],
+            "scale": self.build.ground_truth["scale"],
+            "platforms": self.stats["platforms"],
+            "generated_posts": self.build.planted_posts,
+            "planted": self.planted(),
+            "imports": [s.as_dict() for s in self.imports],
+            "import_errors": self.import_errors,
             "format_fallbacks": self.format_fallbacks,
             "steps": [{"name": s.name, "lines": s.lines, "error": s.error} for s in self.steps],
         }
@@ -87,8 +91,15 @@ def run_steps(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[StepR
     return results
 
 
-def run_demo(engine: sa.Engine, out: Path, seed: int = 1, scale: float = 1.0, *, steps: bool = True,
-             on_import: Callable[[Path], None] | None = None) -> DemoRun:
+def run_demo(
+    engine: sa.Engine,
+    out: Path,
+    seed: int = 1,
+    scale: float = 1.0,
+    *,
+    steps: bool = True,
+    on_import: Callable[[Path], None] | None = None,
+) -> DemoRun:
     # The media store and the evidence go under the demo's output folder unless a data folder
     # is configured: imports store media there, the referral step preserves evidence from it.
     configured = os.environ.get("OPENIRU_DATA")
@@ -101,8 +112,14 @@ def run_demo(engine: sa.Engine, out: Path, seed: int = 1, scale: float = 1.0, *,
             os.environ.pop("OPENIRU_DATA", None)
 
 
-def _run_demo(engine: sa.Engine, out: Path, seed: int, scale: float, steps: bool,
-              on_import: Callable[[Path], None] | None) -> DemoRun:
+def _run_demo(
+    engine: sa.Engine,
+    out: Path,
+    seed: int,
+    scale: float,
+    steps: bool,
+    on_import: Callable[[Path], None] | None,
+) -> DemoRun:
     build = build_demo(Path(out), seed, scale)
     summaries = []
     fallbacks = []

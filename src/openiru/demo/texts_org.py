@@ -21,17 +21,31 @@ OUTLETS = (
 
 #: Lexicon: (term, language, kind) in each language and script; label is the organisation.
 LEXICON: tuple[tuple[str, str, str], ...] = (
-    ("ashen oath", "en", "term"), ("velmor covenant", "en", "term"), ("meridian vigil", "en", "term"),
-    ("#AshenMeridian", "en", "hashtag"), ("#VelmorDawn", "en", "hashtag"),
-    ("serment de cendre", "fr", "term"), ("pacte de Velmor", "fr", "term"),
+    ("ashen oath", "en", "term"),
+    ("velmor covenant", "en", "term"),
+    ("meridian vigil", "en", "term"),
+    ("#AshenMeridian", "en", "hashtag"),
+    ("#VelmorDawn", "en", "hashtag"),
+    ("serment de cendre", "fr", "term"),
+    ("pacte de Velmor", "fr", "term"),
     ("#AubeDeVelmor", "fr", "hashtag"),
-    ("Aschenschwur", "de", "term"), ("Velmorbund", "de", "term"), ("#VelmorMorgen", "de", "hashtag"),
-    ("пепельная клятва", "ru", "term"), ("вельморский завет", "ru", "term"),
+    ("Aschenschwur", "de", "term"),
+    ("Velmorbund", "de", "term"),
+    ("#VelmorMorgen", "de", "hashtag"),
+    ("пепельная клятва", "ru", "term"),
+    ("вельморский завет", "ru", "term"),
     ("#ВельморРассвет", "ru", "hashtag"),
-    ("kül yemini", "tr", "term"), ("Velmor ahdi", "tr", "term"), ("#VelmorŞafağı", "tr", "hashtag"),
-    ("عهد فيلمور", "ar", "term"), ("قسم الرماد", "ar", "term"), ("#فجر_فيلمور", "ar", "hashtag"),
-    ("Meridian Dawn Media", "en", "outlet"), ("Ashen Quill Foundation", "en", "outlet"),
-    ("Velmor Herald", "en", "outlet"), ("منبر فيلمور", "ar", "outlet"), ("Вестник Вельмора", "ru", "outlet"),
+    ("kül yemini", "tr", "term"),
+    ("Velmor ahdi", "tr", "term"),
+    ("#VelmorŞafağı", "tr", "hashtag"),
+    ("عهد فيلمور", "ar", "term"),
+    ("قسم الرماد", "ar", "term"),
+    ("#فجر_فيلمور", "ar", "hashtag"),
+    ("Meridian Dawn Media", "en", "outlet"),
+    ("Ashen Quill Foundation", "en", "outlet"),
+    ("Velmor Herald", "en", "outlet"),
+    ("منبر فيلمور", "ar", "outlet"),
+    ("Вестник Вельмора", "ru", "outlet"),
 )
 
 #: Words that contain a lexicon term but are not it (whole-word matching must not fire).
@@ -103,23 +117,32 @@ STATEMENTS: dict[str, tuple[str, ...]] = {
 
 #: Opening line of a bulletin: outlet name and issue number.
 BULLETIN_HEADER = {
-    "en": "{outlet}, bulletin {n}.", "fr": "{outlet}, bulletin n° {n}.",
-    "de": "{outlet}, Mitteilungsblatt Nr. {n}.", "ru": "{outlet}, бюллетень № {n}.",
-    "tr": "{outlet}, bülten {n}.", "ar": "{outlet}، النشرة رقم {n}.",
+    "en": "{outlet}, bulletin {n}.",
+    "fr": "{outlet}, bulletin n° {n}.",
+    "de": "{outlet}, Mitteilungsblatt Nr. {n}.",
+    "ru": "{outlet}, бюллетень № {n}.",
+    "tr": "{outlet}, bülten {n}.",
+    "ar": "{outlet}، النشرة رقم {n}.",
 }
 
 #: Calls to support the outlet, followed by a wallet address.
 DONATION = {
-    "en": "Support the printing costs:", "fr": "Soutenez les frais d'impression :",
-    "de": "Unterstützt die Druckkosten:", "ru": "Поддержите расходы на печать:",
-    "tr": "Basım masraflarına destek olun:", "ar": "ادعموا تكاليف الطباعة:",
+    "en": "Support the printing costs:",
+    "fr": "Soutenez les frais d'impression :",
+    "de": "Unterstützt die Druckkosten:",
+    "ru": "Поддержите расходы на печать:",
+    "tr": "Basım masraflarına destek olun:",
+    "ar": "ادعموا تكاليف الطباعة:",
 }
 
 #: Invitations to the new self-hosted server, followed by its link.
 INVITE = {
-    "en": "Our new room is open, join us here:", "fr": "Notre nouveau salon est ouvert :",
-    "de": "Unser neuer Raum ist offen:", "ru": "Наша новая комната открыта:",
-    "tr": "Yeni odamız açıldı, buradan katılın:", "ar": "غرفتنا الجديدة مفتوحة، انضموا هنا:",
+    "en": "Our new room is open, join us here:",
+    "fr": "Notre nouveau salon est ouvert :",
+    "de": "Unser neuer Raum ist offen:",
+    "ru": "Наша новая комната открыта:",
+    "tr": "Yeni odamız açıldı, buradan katılın:",
+    "ar": "غرفتنا الجديدة مفتوحة، انضموا هنا:",
 }
 
 #: Journalists' and researchers' critical, documenting text ({org}, {outlet} filled in).

@@ -39,8 +39,9 @@ def eip55(address_hex: str) -> str:
     """The EIP-55 checksummed form of a 40-hex-digit address."""
     lower = address_hex.lower().removeprefix("0x")
     digest = _keccak_hex(lower)
-    return "0x" + "".join(c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c
-                          for i, c in enumerate(lower))
+    return "0x" + "".join(
+        c.upper() if c.isalpha() and int(digest[i], 16) >= 8 else c for i, c in enumerate(lower)
+    )
 
 
 def ethereum(rng: random.Random) -> str:
@@ -70,8 +71,11 @@ def is_valid_ethereum(address: str) -> bool:
 
 def is_valid(address: str, currency: str) -> bool:
     if currency == "BTC":
-        return is_valid_bitcoin_segwit(address) if address.startswith("bc1") else \
-            is_valid_bitcoin_legacy(address)
+        return (
+            is_valid_bitcoin_segwit(address)
+            if address.startswith("bc1")
+            else is_valid_bitcoin_legacy(address)
+        )
     if currency == "ETH":
         return is_valid_ethereum(address)
     return False

@@ -69,14 +69,43 @@ class World:
     def created_before(self, when: datetime, years: float = 3) -> datetime:
         return when - timedelta(days=self.rng.uniform(30, 365 * years))
 
-    def add(self, platform: str, account_id: str, handle: str, display: str, bio: str, language: str,
-            role: str, created: datetime, **extra: object) -> DemoAccount:
+    def add(
+        self,
+        platform: str,
+        account_id: str,
+        handle: str,
+        display: str,
+        bio: str,
+        language: str,
+        role: str,
+        created: datetime,
+        **extra: object,
+    ) -> DemoAccount:
         community = role in ("outlet", "core", "amplifier", "forwarder", "community")
-        followers = {"outlet": 4000, "core": 1500, "amplifier": 300, "forwarder": 800, "community": 150,
-                     "benign": 2500, "journalist": 20000, "researcher": 6000}[role]
-        account = DemoAccount(platform, account_id, handle, display, bio, language, role, community,
-                              created, followers=int(followers * self.rng.uniform(0.3, 1.7)),
-                              avatar=f"{handle.replace('.', '_')}.jpg", extra=dict(extra))
+        followers = {
+            "outlet": 4000,
+            "core": 1500,
+            "amplifier": 300,
+            "forwarder": 800,
+            "community": 150,
+            "benign": 2500,
+            "journalist": 20000,
+            "researcher": 6000,
+        }[role]
+        account = DemoAccount(
+            platform,
+            account_id,
+            handle,
+            display,
+            bio,
+            language,
+            role,
+            community,
+            created,
+            followers=int(followers * self.rng.uniform(0.3, 1.7)),
+            avatar=f"{handle.replace('.', '_')}.jpg",
+            extra=dict(extra),
+        )
         self.accounts.append(account)
         return account
 
@@ -125,30 +154,41 @@ def _x_accounts(world: World) -> None:
             else:
                 handle, display = _unique_handle(world, "x", lambda lang=language: names.person(rng, lang))
                 handle = handle.replace(".", "_")
-            bio = {"core": "Bulletins and schedules of the circle.", "amplifier": "Sharing what matters.",
-                   "community": "Member of the circle."}[role]
+            bio = {
+                "core": "Bulletins and schedules of the circle.",
+                "amplifier": "Sharing what matters.",
+                "community": "Member of the circle.",
+            }[role]
             _x_user(world, handle, display, bio, language, role)
     for _ in range(world.n(90, 20)):
         topic, bio = rng.choice(BENIGN_TOPICS)
         language = rng.choice(LANGUAGES)
         handle, display = _unique_handle(
-            world, "x", lambda t=topic: (f"{rng.choice(('city', 'valley', 'coast', 'metro', 'river'))}"
-                                         f"_{t}_{rng.randint(1, 999)}", f"{t.title()} desk"))
+            world,
+            "x",
+            lambda t=topic: (
+                f"{rng.choice(('city', 'valley', 'coast', 'metro', 'river'))}_{t}_{rng.randint(1, 999)}",
+                f"{t.title()} desk",
+            ),
+        )
         _x_user(world, handle, display, bio, language, "benign")
     for role, base, floor, bio in (
-            ("journalist", 8, 4, "Reporter covering extremism and online platforms. Views my own."),
-            ("researcher", 5, 3, "Researcher on online extremism and content moderation.")):
+        ("journalist", 8, 4, "Reporter covering extremism and online platforms. Views my own."),
+        ("researcher", 5, 3, "Researcher on online extremism and content moderation."),
+    ):
         for _ in range(world.n(base, floor)):
             language = rng.choice(("en", "en", "fr", "de"))
             handle, display = _unique_handle(world, "x", lambda lang=language: names.person(rng, lang))
             _x_user(world, handle.replace(".", "_"), display, bio, language, role)
 
 
-def _telegram_channel(world: World, name: str, language: str, role: str, kind: str = "public_channel",
-                      export: str = "full") -> DemoAccount:
+def _telegram_channel(
+    world: World, name: str, language: str, role: str, kind: str = "public_channel", export: str = "full"
+) -> DemoAccount:
     chat_id = world.ids.telegram_channel()
-    account = world.add("telegram", f"channel{chat_id}", name, name, "", language, role,
-                        world.created_before(START, 1))
+    account = world.add(
+        "telegram", f"channel{chat_id}", name, name, "", language, role, world.created_before(START, 1)
+    )
     world.chats.append(Chat("telegram", str(chat_id), name, kind, account, export))
     return account
 
@@ -168,34 +208,66 @@ def _telegram_accounts(world: World) -> None:
     world.chats.append(Chat("telegram", str(group_id), "Meridian Circle", "public_supergroup"))
     for _ in range(world.n(35, 10)):
         language = rng.choice(LANGUAGES)
-        _h, display = _unique_handle(world, "telegram",
-                                     lambda lang=language: (names.person(rng, lang)[1],) * 2)
-        world.add("telegram", f"user{world.ids.telegram_user()}", display, display, "", language,
-                  "community", world.created_before(START))
+        _h, display = _unique_handle(
+            world, "telegram", lambda lang=language: (names.person(rng, lang)[1],) * 2
+        )
+        world.add(
+            "telegram",
+            f"user{world.ids.telegram_user()}",
+            display,
+            display,
+            "",
+            language,
+            "community",
+            world.created_before(START),
+        )
     for i in range(world.n(8, 4)):
         topic, _bio = BENIGN_TOPICS[i % len(BENIGN_TOPICS)]
-        _telegram_channel(world, f"{rng.choice(('Valley', 'Harbour', 'Metro'))} {topic.title()} {i + 1}",
-                          rng.choice(LANGUAGES), "benign")
+        _telegram_channel(
+            world,
+            f"{rng.choice(('Valley', 'Harbour', 'Metro'))} {topic.title()} {i + 1}",
+            rng.choice(LANGUAGES),
+            "benign",
+        )
 
 
 def _mastodon_accounts(world: World) -> None:
     rng = world.rng
-    for role, base, floor in (("core", 3, 2), ("amplifier", 10, 9), ("benign", 18, 6), ("journalist", 3, 2),
-                              ("researcher", 2, 1)):
+    for role, base, floor in (
+        ("core", 3, 2),
+        ("amplifier", 10, 9),
+        ("benign", 18, 6),
+        ("journalist", 3, 2),
+        ("researcher", 2, 1),
+    ):
         for _ in range(world.n(base, floor)):
             language = rng.choice(LANGUAGES) if role != "journalist" else "en"
             if role == "core":
                 handle, display = _unique_handle(world, "mastodon", lambda: names.pseudonym(rng))
             else:
-                handle, display = _unique_handle(world, "mastodon",
-                                                 lambda lang=language: names.person(rng, lang))
+                handle, display = _unique_handle(
+                    world, "mastodon", lambda lang=language: names.person(rng, lang)
+                )
             handle = handle.replace(".", "_")
             created = world.created_before(START, 2)
-            bio = {"core": "Bulletins of the circle.", "amplifier": "Boosting the circle.",
-                   "benign": "Notes on weather, sport and the town.",
-                   "journalist": "Reporter: extremism online.", "researcher": "Researcher: online harms."}[role]
-            world.add("mastodon", world.ids.mastodon(created), handle, display, bio, language, role, created,
-                      host=PRESS_HOST if role in ("journalist", "researcher") else MASTODON_HOST)
+            bio = {
+                "core": "Bulletins of the circle.",
+                "amplifier": "Boosting the circle.",
+                "benign": "Notes on weather, sport and the town.",
+                "journalist": "Reporter: extremism online.",
+                "researcher": "Researcher: online harms.",
+            }[role]
+            world.add(
+                "mastodon",
+                world.ids.mastodon(created),
+                handle,
+                display,
+                bio,
+                language,
+                role,
+                created,
+                host=PRESS_HOST if role in ("journalist", "researcher") else MASTODON_HOST,
+            )
 
 
 def _rocketchat_accounts(world: World) -> None:
@@ -204,16 +276,32 @@ def _rocketchat_accounts(world: World) -> None:
     sources = world.of("telegram", "outlet", "core")
     for channel in sources[: world.n(4, 3) + 1]:
         username = channel.display_name.lower().replace(" ", ".")
-        account = world.add("rocketchat", world.ids.meteor(), username, channel.display_name,
-                            channel.bio, channel.language, "core" if channel.role == "core" else "outlet",
-                            MIGRATION_START - timedelta(days=rng.uniform(1, 3)), host=CHAT_HOST)
+        account = world.add(
+            "rocketchat",
+            world.ids.meteor(),
+            username,
+            channel.display_name,
+            channel.bio,
+            channel.language,
+            "core" if channel.role == "core" else "outlet",
+            MIGRATION_START - timedelta(days=rng.uniform(1, 3)),
+            host=CHAT_HOST,
+        )
         world.cross_platform.append((channel, account))
     movers = world.of("telegram", "community")
     for member in movers[: world.n(22, 8)]:
         username = member.display_name.lower().replace(" ", "_")
-        account = world.add("rocketchat", world.ids.meteor(), username, member.display_name, "",
-                            member.language, "community", MIGRATION_START + timedelta(days=rng.uniform(0, 20)),
-                            host=CHAT_HOST)
+        account = world.add(
+            "rocketchat",
+            world.ids.meteor(),
+            username,
+            member.display_name,
+            "",
+            member.language,
+            "community",
+            MIGRATION_START + timedelta(days=rng.uniform(0, 20)),
+            host=CHAT_HOST,
+        )
         if len(world.cross_platform) < 10:
             world.cross_platform.append((member, account))
     for room in ("general", "bulletins", "archive"):
@@ -224,22 +312,43 @@ def _zeronet_accounts(world: World) -> None:
     rng = world.rng
     world.zeronet_site = bitcoin_legacy(random.Random(f"zeronet-{world.seed}"))
     # The blog's posts are signed by the site's own address: that is the owner's identity.
-    world.add("zeronet", world.zeronet_site, "velmorherald", "Velmor Herald mirror",
-              "Bulletins, mirrored.", "en", "core", START + timedelta(days=10))
+    world.add(
+        "zeronet",
+        world.zeronet_site,
+        "velmorherald",
+        "Velmor Herald mirror",
+        "Bulletins, mirrored.",
+        "en",
+        "core",
+        START + timedelta(days=10),
+    )
     for _ in range(world.n(6, 3)):
         language = rng.choice(LANGUAGES)
-        handle, display = _unique_handle(world, "zeronet", lambda lang=language: (
-            names.person(rng, lang)[0].replace("_", ""), ""))
+        handle, display = _unique_handle(
+            world, "zeronet", lambda lang=language: (names.person(rng, lang)[0].replace("_", ""), "")
+        )
         display = handle.title()
-        world.add("zeronet", f"{handle}@zeroid.bit", handle, display, "", language,
-                  "community", START + timedelta(days=rng.uniform(10, 30)))
+        world.add(
+            "zeronet",
+            f"{handle}@zeroid.bit",
+            handle,
+            display,
+            "",
+            language,
+            "community",
+            START + timedelta(days=rng.uniform(10, 30)),
+        )
 
 
 def _recreate(world: World) -> None:
     """Suspend some accounts mid-timeline; each comes back soon under a varied handle."""
     rng = world.rng
-    plan = (("x", ("core",), world.n(5, 3)), ("x", ("amplifier",), world.n(4, 2)),
-            ("telegram", ("forwarder", "core"), world.n(3, 2)), ("mastodon", ("core", "amplifier"), 1))
+    plan = (
+        ("x", ("core",), world.n(5, 3)),
+        ("x", ("amplifier",), world.n(4, 2)),
+        ("telegram", ("forwarder", "core"), world.n(3, 2)),
+        ("mastodon", ("core", "amplifier"), 1),
+    )
     for platform, roles, count in plan:
         candidates = [a for a in world.of(platform, *roles) if a.extra.get("successor") is None]
         for _ in range(min(count, len(candidates))):
@@ -281,8 +390,17 @@ def _successor(world: World, old: DemoAccount, handle: str, display: str, create
         new = _telegram_channel(world, display, old.language, old.role)
         new.created_at = created
     else:
-        new = world.add(old.platform, account_id, handle, display, old.bio, old.language, old.role, created,
-                        **{k: v for k, v in old.extra.items() if k == "host"})
+        new = world.add(
+            old.platform,
+            account_id,
+            handle,
+            display,
+            old.bio,
+            old.language,
+            old.role,
+            created,
+            **{k: v for k, v in old.extra.items() if k == "host"},
+        )
     new.avatar = old.avatar
     new.extra["predecessor"] = old
     return new

@@ -29,15 +29,25 @@ def rc_message(p: DemoPost, replies: dict[str, list[DemoPost]]) -> dict[str, Any
     user = {"_id": p.account.account_id, "username": p.account.handle, "name": p.account.display_name}
     msg: dict[str, Any] = {"_id": p.post_id, "rid": p.chat.chat_id}
     if p.system:
-        msg.update({"t": p.system, "msg": p.account.handle, "ts": iso_ms(p.time), "u": user,
-                    "groupable": False, "_updatedAt": iso_ms(p.time)})
+        msg.update(
+            {
+                "t": p.system,
+                "msg": p.account.handle,
+                "ts": iso_ms(p.time),
+                "u": user,
+                "groupable": False,
+                "_updatedAt": iso_ms(p.time),
+            }
+        )
         return msg
     msg.update({"msg": p.text, "ts": iso_ms(p.time), "u": user, "_updatedAt": iso_ms(p.time)})
     urls = [s.value for s in spans(p.text) if s.kind == "url"]
     if urls:
         msg["urls"] = [{"url": u, "meta": {}, "headers": {}} for u in urls]
-    msg["mentions"] = [{"_id": a.account_id, "username": a.handle, "name": a.display_name, "type": "user"}
-                       for a in p.mentions]
+    msg["mentions"] = [
+        {"_id": a.account_id, "username": a.handle, "name": a.display_name, "type": "user"}
+        for a in p.mentions
+    ]
     msg["channels"] = []
     if p.remote_media:
         token, width, height = p.remote_media[0]
@@ -46,11 +56,21 @@ def rc_message(p: DemoPost, replies: dict[str, list[DemoPost]]) -> dict[str, Any
         size = width * height // 9
         msg["file"] = {"_id": file_id, "name": name, "type": "image/jpeg", "size": size, "format": "JPG"}
         msg["files"] = [dict(msg["file"])]
-        msg["attachments"] = [{
-            "ts": msg["ts"], "title": name, "title_link": f"/file-upload/{file_id}/{name}",
-            "title_link_download": True, "image_dimensions": {"width": width, "height": height},
-            "image_preview": "", "image_url": f"/file-upload/{file_id}/{name}", "image_type": "image/jpeg",
-            "image_size": size, "type": "file", "description": ""}]
+        msg["attachments"] = [
+            {
+                "ts": msg["ts"],
+                "title": name,
+                "title_link": f"/file-upload/{file_id}/{name}",
+                "title_link_download": True,
+                "image_dimensions": {"width": width, "height": height},
+                "image_preview": "",
+                "image_url": f"/file-upload/{file_id}/{name}",
+                "image_type": "image/jpeg",
+                "image_size": size,
+                "type": "file",
+                "description": "",
+            }
+        ]
     if p.reply_to is not None:
         msg["tmid"] = p.reply_to.post_id
     thread = replies.get(p.post_id)

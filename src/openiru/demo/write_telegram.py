@@ -38,8 +38,10 @@ def text_parts(post: DemoPost) -> tuple[str | list[Any], list[dict[str, Any]]]:
     names = {a.display_name: a for a in post.mentions if a.account_id.startswith("user")}
     pieces: list[tuple[str, str, dict[str, Any]]] = []  # (type, text, extra)
     cursor = 0
-    marks: list[tuple[int, int, str, dict[str, Any]]] = [(s.start, s.end, {"url": "link", "hashtag": "hashtag", "mention": "mention"}[s.kind], {})
-             for s in spans(text)]
+    marks: list[tuple[int, int, str, dict[str, Any]]] = [
+        (s.start, s.end, {"url": "link", "hashtag": "hashtag", "mention": "mention"}[s.kind], {})
+        for s in spans(text)
+    ]
     for name, account in names.items():
         at = text.find(name)
         if at >= 0:
@@ -56,20 +58,36 @@ def text_parts(post: DemoPost) -> tuple[str | list[Any], list[dict[str, Any]]]:
     entities = [{"type": kind, "text": piece, **extra} for kind, piece, extra in pieces]
     if all(kind == "plain" for kind, _p, _e in pieces):
         return text, entities
-    mixed: list[Any] = [piece if kind == "plain" else {"type": kind, "text": piece, **extra}
-                        for kind, piece, extra in pieces]
+    mixed: list[Any] = [
+        piece if kind == "plain" else {"type": kind, "text": piece, **extra} for kind, piece, extra in pieces
+    ]
     return mixed, entities
 
 
 def message(post: DemoPost, chat: Chat, out_root: Path) -> dict[str, Any]:
     if post.system:
-        return {"id": post.message_id, "type": "service", **_date(post.time), "actor": post.account.display_name,
-                "actor_id": post.account.account_id, "action": post.system, "inviter": chat.name,
-                "text": "", "text_entities": []}
+        return {
+            "id": post.message_id,
+            "type": "service",
+            **_date(post.time),
+            "actor": post.account.display_name,
+            "actor_id": post.account.account_id,
+            "action": post.system,
+            "inviter": chat.name,
+            "text": "",
+            "text_entities": [],
+        }
     msg: dict[str, Any] = {"id": post.message_id, "type": "message", **_date(post.time)}
-    if post.account.account_id.startswith("channel") and post.forward_of is None and post.message_id % 11 == 0:
+    if (
+        post.account.account_id.startswith("channel")
+        and post.forward_of is None
+        and post.message_id % 11 == 0
+    ):
         edited = post.time + timedelta(minutes=3 + post.message_id % 40)  # channel admins fix typos
-        msg["edited"], msg["edited_unixtime"] = edited.strftime("%Y-%m-%dT%H:%M:%S"), str(int(edited.timestamp()))
+        msg["edited"], msg["edited_unixtime"] = (
+            edited.strftime("%Y-%m-%dT%H:%M:%S"),
+            str(int(edited.timestamp())),
+        )
     msg["from"] = post.account.display_name
     msg["from_id"] = post.account.account_id
     if post.forward_of is not None:
@@ -91,8 +109,12 @@ def export_folder(chat: Chat) -> str:
 
 
 def chat_object(chat: Chat, posts: list[DemoPost], out_root: Path) -> dict[str, Any]:
-    return {"name": chat.name, "type": chat.kind, "id": int(chat.chat_id),
-            "messages": [message(p, chat, out_root) for p in sorted(posts, key=lambda p: p.message_id)]}
+    return {
+        "name": chat.name,
+        "type": chat.kind,
+        "id": int(chat.chat_id),
+        "messages": [message(p, chat, out_root) for p in sorted(posts, key=lambda p: p.message_id)],
+    }
 
 
 def write_telegram(chats: list[Chat], posts: list[DemoPost], out_root: Path) -> list[Path]:
@@ -115,13 +137,24 @@ def write_telegram(chats: list[Chat], posts: list[DemoPost], out_root: Path) -> 
         if folder.startswith("DataExport"):
             document: dict[str, Any] = {
                 "about": "Here is the data you requested. Remember: Telegram is ad free, it doesn't use "
-                         "your data for ad targeting and doesn't sell it to others.",
-                "personal_information": {"user_id": ANALYST_USER_ID, "first_name": "Analyst", "last_name": "",
-                                         "phone_number": "+00 000 000 0000", "username": "", "bio": ""},
-                "chats": {"about": "This page lists all chats from this export.",
-                          "list": [chat_object(c, by_chat[c.chat_id], out_root) for c in members]},
-                "left_chats": {"about": "This page lists all supergroups and channels from this export "
-                                        "that you've left.", "list": []},
+                "your data for ad targeting and doesn't sell it to others.",
+                "personal_information": {
+                    "user_id": ANALYST_USER_ID,
+                    "first_name": "Analyst",
+                    "last_name": "",
+                    "phone_number": "+00 000 000 0000",
+                    "username": "",
+                    "bio": "",
+                },
+                "chats": {
+                    "about": "This page lists all chats from this export.",
+                    "list": [chat_object(c, by_chat[c.chat_id], out_root) for c in members],
+                },
+                "left_chats": {
+                    "about": "This page lists all supergroups and channels from this export "
+                    "that you've left.",
+                    "list": [],
+                },
             }
         else:
             document = chat_object(members[0], by_chat[members[0].chat_id], out_root)

@@ -54,12 +54,25 @@ def write_zeronet(site: str, seed: int, posts: list[DemoPost], auth: dict[str, s
     root = out_root / "zeronet" / site
     files: dict[str, bytes] = {}
     blog = sorted((p for p in posts if p.reply_to is None), key=lambda p: p.message_id)
-    files["data/data.json"] = _dump({
-        "title": "Velmor Herald mirror", "description": "Bulletins, mirrored.", "links": "",
-        "next_post_id": len(blog) + 1, "demo": False, "modified": int(END.timestamp()),
-        "post": [{"post_id": p.message_id, "title": p.title, "date_published": p.time.timestamp(),
-                  "body": p.text} for p in reversed(blog)],
-    })
+    files["data/data.json"] = _dump(
+        {
+            "title": "Velmor Herald mirror",
+            "description": "Bulletins, mirrored.",
+            "links": "",
+            "next_post_id": len(blog) + 1,
+            "demo": False,
+            "modified": int(END.timestamp()),
+            "post": [
+                {
+                    "post_id": p.message_id,
+                    "title": p.title,
+                    "date_published": p.time.timestamp(),
+                    "body": p.text,
+                }
+                for p in reversed(blog)
+            ],
+        }
+    )
     by_user: dict[str, list[DemoPost]] = {}
     for p in posts:
         if p.reply_to is not None:
@@ -68,33 +81,73 @@ def write_zeronet(site: str, seed: int, posts: list[DemoPost], auth: dict[str, s
     for cert, comments in sorted(by_user.items()):
         address = auth[cert]
         comments.sort(key=lambda p: p.message_id)
-        data = _dump({"next_comment_id": len(comments) + 1, "comment": [
-            {"comment_id": p.message_id, "body": p.text, "post_id": p.reply_to.message_id if p.reply_to else 0,
-             "date_added": int(p.time.timestamp())} for p in comments], "comment_vote": {}})
+        data = _dump(
+            {
+                "next_comment_id": len(comments) + 1,
+                "comment": [
+                    {
+                        "comment_id": p.message_id,
+                        "body": p.text,
+                        "post_id": p.reply_to.message_id if p.reply_to else 0,
+                        "date_added": int(p.time.timestamp()),
+                    }
+                    for p in comments
+                ],
+                "comment_vote": {},
+            }
+        )
         modified = int(max(p.time for p in comments).timestamp())
-        user_content = _dump({
-            "address": site, "cert_auth_type": "web", "cert_sign": _sig(rng), "cert_user_id": cert,
-            "files": {"data.json": {"sha512": hashlib.sha512(data).hexdigest()[:64], "size": len(data)}},
-            "inner_path": f"data/users/{address}/content.json", "modified": modified,
-            "signs": {address: _sig(rng)}})
+        user_content = _dump(
+            {
+                "address": site,
+                "cert_auth_type": "web",
+                "cert_sign": _sig(rng),
+                "cert_user_id": cert,
+                "files": {"data.json": {"sha512": hashlib.sha512(data).hexdigest()[:64], "size": len(data)}},
+                "inner_path": f"data/users/{address}/content.json",
+                "modified": modified,
+                "signs": {address: _sig(rng)},
+            }
+        )
         files[f"data/users/{address}/data.json"] = data
         files[f"data/users/{address}/content.json"] = user_content
-    files["data/users/content.json"] = _dump({
-        "address": site, "files": {}, "inner_path": "data/users/content.json", "modified": int(END.timestamp()),
-        "signs": {site: _sig(rng)},
-        "user_contents": {"cert_signers": {"zeroid.bit": ["1iD5ZQJMNXu43w1qLB8sfdHVKppVMduGz"]},
-                          "permission_rules": {".*": {"files_allowed": "data.json", "max_size": 10000}},
-                          "permissions": {}}})
+    files["data/users/content.json"] = _dump(
+        {
+            "address": site,
+            "files": {},
+            "inner_path": "data/users/content.json",
+            "modified": int(END.timestamp()),
+            "signs": {site: _sig(rng)},
+            "user_contents": {
+                "cert_signers": {"zeroid.bit": ["1iD5ZQJMNXu43w1qLB8sfdHVKppVMduGz"]},
+                "permission_rules": {".*": {"files_allowed": "data.json", "max_size": 10000}},
+                "permissions": {},
+            },
+        }
+    )
     includes["data/users/content.json"] = {"signers": [], "signers_required": 1}
     index = b"<!DOCTYPE html><html><head><title>Velmor Herald mirror</title></head><body></body></html>\n"
     files["index.html"] = index
-    listed = {path: {"sha512": hashlib.sha512(data).hexdigest()[:64], "size": len(data)}
-              for path, data in sorted(files.items()) if not path.startswith("data/users/")}
-    content = {"address": site, "background-color": "white", "description": "Bulletins, mirrored.",
-               "files": listed, "ignore": "((js|css)/(?!all.(js|css))|data/.*db|data/users/.*/.*)",
-               "includes": includes, "inner_path": "content.json", "modified": int(END.timestamp()),
-               "postmessage_nonce_security": True, "signers_sign": _sig(rng), "signs": {site: _sig(rng)},
-               "title": "Velmor Herald mirror", "zeronet_version": "0.7.1"}
+    listed = {
+        path: {"sha512": hashlib.sha512(data).hexdigest()[:64], "size": len(data)}
+        for path, data in sorted(files.items())
+        if not path.startswith("data/users/")
+    }
+    content = {
+        "address": site,
+        "background-color": "white",
+        "description": "Bulletins, mirrored.",
+        "files": listed,
+        "ignore": "((js|css)/(?!all.(js|css))|data/.*db|data/users/.*/.*)",
+        "includes": includes,
+        "inner_path": "content.json",
+        "modified": int(END.timestamp()),
+        "postmessage_nonce_security": True,
+        "signers_sign": _sig(rng),
+        "signs": {site: _sig(rng)},
+        "title": "Velmor Herald mirror",
+        "zeronet_version": "0.7.1",
+    }
     for path, data in files.items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)

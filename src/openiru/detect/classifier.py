@@ -64,11 +64,13 @@ class CharNgramHasher(BaseEstimator, TransformerMixin):  # type: ignore[misc]
 
 def make_pipeline(calibration_folds: int = 3) -> Pipeline:
     linear = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
-    return Pipeline([
-        ("ngrams", CharNgramHasher()),
-        ("tfidf", TfidfTransformer(sublinear_tf=True)),
-        ("model", CalibratedClassifierCV(linear, cv=calibration_folds, method="sigmoid")),
-    ])
+    return Pipeline(
+        [
+            ("ngrams", CharNgramHasher()),
+            ("tfidf", TfidfTransformer(sublinear_tf=True)),
+            ("model", CalibratedClassifierCV(linear, cv=calibration_folds, method="sigmoid")),
+        ]
+    )
 
 
 @dataclass
@@ -79,14 +81,23 @@ class Evaluation:
     overall: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"folds": self.folds, "n_samples": self.n_samples, "overall": self.overall,
-                "per_language": self.per_language}
+        return {
+            "folds": self.folds,
+            "n_samples": self.n_samples,
+            "overall": self.overall,
+            "per_language": self.per_language,
+        }
 
 
 def _scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
     p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, average="binary", zero_division=0)
-    return {"precision": round(float(p), 4), "recall": round(float(r), 4), "f1": round(float(f), 4),
-            "n": int(len(y_true)), "positives": int(y_true.sum())}
+    return {
+        "precision": round(float(p), 4),
+        "recall": round(float(r), 4),
+        "f1": round(float(f), 4),
+        "n": int(len(y_true)),
+        "positives": int(y_true.sum()),
+    }
 
 
 def check_training_data(labels: Sequence[int] | np.ndarray) -> int:
@@ -94,20 +105,28 @@ def check_training_data(labels: Sequence[int] | np.ndarray) -> int:
     y = np.asarray(labels)
     pos, neg = int((y == 1).sum()), int((y == 0).sum())
     if min(pos, neg) < MIN_PER_CLASS:
-        raise ValueError(f"need at least {MIN_PER_CLASS} confirmed and {MIN_PER_CLASS} rejected decisions "
-                         f"(have {pos} confirmed, {neg} rejected)")
+        raise ValueError(
+            f"need at least {MIN_PER_CLASS} confirmed and {MIN_PER_CLASS} rejected decisions "
+            f"(have {pos} confirmed, {neg} rejected)"
+        )
     return min(5, pos, neg)
 
 
-def cross_validate(texts: Sequence[str], labels: Sequence[int], languages: Sequence[str | None],
-                   folds: int = 5, seed: int = 0) -> Evaluation:
+def cross_validate(
+    texts: Sequence[str],
+    labels: Sequence[int],
+    languages: Sequence[str | None],
+    folds: int = 5,
+    seed: int = 0,
+) -> Evaluation:
     """Stratified k-fold predictions, scored overall and per language."""
     y = np.asarray(labels, dtype=np.int64)
     folds = min(folds, check_training_data(y))
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     calibration = max(2, min(3, folds - 1))
-    predicted = cross_val_predict(make_pipeline(calibration), [normalise(t) for t in texts], y, cv=splitter,
-                                  method="predict_proba")[:, 1]
+    predicted = cross_val_predict(
+        make_pipeline(calibration), [normalise(t) for t in texts], y, cv=splitter, method="predict_proba"
+    )[:, 1]
     y_pred = (predicted >= 0.5).astype(np.int64)
     ev = Evaluation(folds, len(y), overall=_scores(y, y_pred))
     langs = np.asarray([lang or "und" for lang in languages])

@@ -65,8 +65,13 @@ class Hit:
 
     def evidence(self) -> dict[str, Any]:
         """The JSON form used by ``openiru alerts --json`` (keys only where known)."""
-        out: dict[str, Any] = {"matcher": self.matcher, "bank": self.bank, "item": self.item,
-                               "label": self.label, "strength": round(self.strength, 4)}
+        out: dict[str, Any] = {
+            "matcher": self.matcher,
+            "bank": self.bank,
+            "item": self.item,
+            "label": self.label,
+            "strength": round(self.strength, 4),
+        }
         for name in ("item_id", "media_key", "distance", "similarity", "term"):
             value = getattr(self, name)
             if value is not None:
@@ -117,9 +122,15 @@ def combined_strength(hits: list[Hit]) -> float:
     return 1.0 - remaining
 
 
-def priority(strength: float, *, followers: int | None = None, reach: int = 0,
-             timestamp: datetime | None = None, now: datetime | None = None,
-             account_alerts: int = 0) -> float:
+def priority(
+    strength: float,
+    *,
+    followers: int | None = None,
+    reach: int = 0,
+    timestamp: datetime | None = None,
+    now: datetime | None = None,
+    account_alerts: int = 0,
+) -> float:
     """Triage priority 0..1: strength of evidence first, then the account's rank
     (followers, how many alerts it already has), the post's reach (reposts, quotes,
     replies) and freshness (half-life of two weeks)."""

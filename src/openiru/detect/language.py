@@ -28,10 +28,12 @@ def _language(code: str) -> Language:
 def detector(codes: tuple[str, ...] = DEFAULT_LANGUAGES) -> LanguageDetector:
     """The (cached) lingua detector for these ISO 639-1 codes, models preloaded."""
     languages = [_language(c) for c in codes if c not in UNSUPPORTED]
-    return (LanguageDetectorBuilder.from_languages(*languages)
-            .with_preloaded_language_models()
-            .with_minimum_relative_distance(0.0)
-            .build())
+    return (
+        LanguageDetectorBuilder.from_languages(*languages)
+        .with_preloaded_language_models()
+        .with_minimum_relative_distance(0.0)
+        .build()
+    )
 
 
 #: Links, e-mail addresses and @handles carry no language but are Latin letters: in a short

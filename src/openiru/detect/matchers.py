@@ -24,8 +24,10 @@ from .rules import EXACT_KINDS, BankItem, BankSpec, Ruleset
 from .urls import UrlClassifier, domain_of, normalise_url, urls_in_text
 from .wallets import find_wallets, wallet_key
 
-PLACEHOLDER = ("the fictional outlet north meridian bulletin issued its weekly placeholder notice about "
-               "the harbour festival schedule and the volunteer rota for the spring cleaning days")
+PLACEHOLDER = (
+    "the fictional outlet north meridian bulletin issued its weekly placeholder notice about "
+    "the harbour festival schedule and the volunteer rota for the spring cleaning days"
+)
 OTHER = "a neutral note about the weather in a fictional town, with nothing that any rule names"
 
 
@@ -60,17 +62,36 @@ class HashMatcher(BuiltinMatcher):
             for media in result.post.media:
                 for kind, value in (("md5", media.md5), ("sha256", media.sha256)):
                     for item in self.exact.get((kind, (value or "").lower()), ()):
-                        result.hits.append(Hit(kind, 1.0, item.bank, item.id, item.item, item.label,
-                                               media_key=media.key, distance=0))
+                        result.hits.append(
+                            Hit(
+                                kind,
+                                1.0,
+                                item.bank,
+                                item.id,
+                                item.item,
+                                item.label,
+                                media_key=media.key,
+                                distance=0,
+                            )
+                        )
 
     @classmethod
     def get_examples(cls) -> list[MatcherExample]:
-        md5, sha = "0cc175b9c0f1b6a831c399e269772661", "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb"
-        rules = Ruleset(banks={"h": BankSpec("h", "md5"), "s": BankSpec("s", "sha256")},
-                        items=[BankItem(1, "h", "md5", md5.upper(), "item-1"), BankItem(2, "s", "sha256", sha)])
-        return [MatcherExample(rules, [_post(1, media=[ScanMedia("m1", md5=md5)]),
-                                       _post(2, media=[ScanMedia("m2", sha256=sha)])],
-                               [_post(3, media=[ScanMedia("m3", md5="f" * 32, sha256="e" * 64)]), _post(4, OTHER)])]
+        md5, sha = (
+            "0cc175b9c0f1b6a831c399e269772661",
+            "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
+        )
+        rules = Ruleset(
+            banks={"h": BankSpec("h", "md5"), "s": BankSpec("s", "sha256")},
+            items=[BankItem(1, "h", "md5", md5.upper(), "item-1"), BankItem(2, "s", "sha256", sha)],
+        )
+        return [
+            MatcherExample(
+                rules,
+                [_post(1, media=[ScanMedia("m1", md5=md5)]), _post(2, media=[ScanMedia("m2", sha256=sha)])],
+                [_post(3, media=[ScanMedia("m3", md5="f" * 32, sha256="e" * 64)]), _post(4, OTHER)],
+            )
+        ]
 
 
 class PDQMatcher(BuiltinMatcher):
@@ -114,9 +135,18 @@ class PDQMatcher(BuiltinMatcher):
                             continue
                         if media.pdq_quality is not None and media.pdq_quality < spec.pdq_min_quality:
                             continue
-                        result.hits.append(Hit("pdq", pdq_strength(d, spec.pdq_max_distance), item.bank,
-                                               item.id, item.item, item.label, media_key=media.key,
-                                               distance=int(d)))
+                        result.hits.append(
+                            Hit(
+                                "pdq",
+                                pdq_strength(d, spec.pdq_max_distance),
+                                item.bank,
+                                item.id,
+                                item.item,
+                                item.label,
+                                media_key=media.key,
+                                distance=int(d),
+                            )
+                        )
 
     def _packed(self, queries: list[tuple[ScanResult, int]], hexes: list[str]) -> None:
         packed = self.packed
@@ -129,8 +159,9 @@ class PDQMatcher(BuiltinMatcher):
         item_ids = packed.item_ids[positions]
         lookup = self.ruleset.lookup_items
         items = lookup(sorted(set(item_ids.tolist()))) if lookup is not None else {}
-        for qp, pos, d, item_id in zip(q_pos.tolist(), positions.tolist(), distances.tolist(), item_ids.tolist(),
-                                       strict=True):
+        for qp, pos, d, item_id in zip(
+            q_pos.tolist(), positions.tolist(), distances.tolist(), item_ids.tolist(), strict=True
+        ):
             result, position = queries[qp]
             media = result.post.media[position]
             if media.pdq_quality is not None and media.pdq_quality < packed.min_quality[pos]:
@@ -139,17 +170,34 @@ class PDQMatcher(BuiltinMatcher):
             if item is None:
                 continue
             spec = self.ruleset.banks[item.bank]
-            result.hits.append(Hit("pdq", pdq_strength(d, spec.pdq_max_distance), item.bank, item.id, item.item,
-                                   item.label, media_key=media.key, distance=int(d)))
+            result.hits.append(
+                Hit(
+                    "pdq",
+                    pdq_strength(d, spec.pdq_max_distance),
+                    item.bank,
+                    item.id,
+                    item.item,
+                    item.label,
+                    media_key=media.key,
+                    distance=int(d),
+                )
+            )
 
     @classmethod
     def get_examples(cls) -> list[MatcherExample]:
         known = "8f3c" * 16
         near = "8f3d" + "8f3c" * 15  # one bit away
         rules = Ruleset(banks={"p": BankSpec("p", "pdq")}, items=[BankItem(1, "p", "pdq", known, "item-1")])
-        return [MatcherExample(rules, [_post(1, media=[ScanMedia("m1", pdq=near, pdq_quality=90)])],
-                               [_post(2, media=[ScanMedia("m2", pdq="70c3" * 16, pdq_quality=90)]),
-                                _post(3, media=[ScanMedia("m3", pdq=near, pdq_quality=10)])])]
+        return [
+            MatcherExample(
+                rules,
+                [_post(1, media=[ScanMedia("m1", pdq=near, pdq_quality=90)])],
+                [
+                    _post(2, media=[ScanMedia("m2", pdq="70c3" * 16, pdq_quality=90)]),
+                    _post(3, media=[ScanMedia("m3", pdq=near, pdq_quality=10)]),
+                ],
+            )
+        ]
 
 
 class KnownTextMatcher(BuiltinMatcher):
@@ -163,8 +211,9 @@ class KnownTextMatcher(BuiltinMatcher):
         for item in ruleset.items:
             spec = ruleset.banks.get(item.bank)
             if item.kind == "text" and spec is not None:
-                known.append(KnownText(item.id, item.value, item.item, item.label, item.bank,
-                                       spec.text_min_similarity))
+                known.append(
+                    KnownText(item.id, item.value, item.item, item.label, item.bank, spec.text_min_similarity)
+                )
                 self.items[item.id] = item
         self.index = KnownTextIndex(known)
 
@@ -172,14 +221,28 @@ class KnownTextMatcher(BuiltinMatcher):
         for result, matches in zip(results, self.index.find_batch(list(normalised)), strict=True):
             for match in matches:
                 item = self.items[match.known.id]
-                result.hits.append(Hit("text", match.similarity, item.bank, item.id, item.item, item.label,
-                                       similarity=match.similarity))
+                result.hits.append(
+                    Hit(
+                        "text",
+                        match.similarity,
+                        item.bank,
+                        item.id,
+                        item.item,
+                        item.label,
+                        similarity=match.similarity,
+                    )
+                )
 
     @classmethod
     def get_examples(cls) -> list[MatcherExample]:
-        rules = Ruleset(banks={"t": BankSpec("t", "text")}, items=[BankItem(1, "t", "text", PLACEHOLDER, "item-1")])
-        return [MatcherExample(rules, [_post(1, PLACEHOLDER.upper()), _post(2, PLACEHOLDER + " today")],
-                               [_post(3, OTHER)])]
+        rules = Ruleset(
+            banks={"t": BankSpec("t", "text")}, items=[BankItem(1, "t", "text", PLACEHOLDER, "item-1")]
+        )
+        return [
+            MatcherExample(
+                rules, [_post(1, PLACEHOLDER.upper()), _post(2, PLACEHOLDER + " today")], [_post(3, OTHER)]
+            )
+        ]
 
 
 class TermMatcher(BuiltinMatcher):
@@ -202,8 +265,9 @@ class TermMatcher(BuiltinMatcher):
             seen = {m.term.id for m in term_matches}
             extra = self.lexicon.find(" ".join(sorted(hashtags)))
             # positions past the text mark matches found only in the hashtag list
-            term_matches += [type(m)(m.term, len(norm) + 1, len(norm) + 1) for m in extra
-                             if m.term.id not in seen]
+            term_matches += [
+                type(m)(m.term, len(norm) + 1, len(norm) + 1) for m in extra if m.term.id not in seen
+            ]
         offsets: list[int] | None = None
         for m in term_matches:
             span = None
@@ -211,17 +275,38 @@ class TermMatcher(BuiltinMatcher):
                 if offsets is None:
                     _, offsets = normalise_with_offsets(text)
                 span = original_span(offsets, m.start, m.end, len(text))
-            result.hits.append(Hit("term", TERM_STRENGTH.get(m.term.kind, 0.5), m.term.lexicon, m.term.id,
-                                   m.term.term, m.term.label, term=m.term.term, span=span,
-                                   detail={"kind": m.term.kind, "language": m.term.language or None}))
+            result.hits.append(
+                Hit(
+                    "term",
+                    TERM_STRENGTH.get(m.term.kind, 0.5),
+                    m.term.lexicon,
+                    m.term.id,
+                    m.term.term,
+                    m.term.label,
+                    term=m.term.term,
+                    span=span,
+                    detail={"kind": m.term.kind, "language": m.term.language or None},
+                )
+            )
 
     @classmethod
     def get_examples(cls) -> list[MatcherExample]:
-        rules = Ruleset(terms=[Term(1, "north meridian", "en", "outlet", "fictional outlet"),
-                               Term(2, "#harbourfest", "en", "hashtag")])
-        return [MatcherExample(rules, [_post(1, "News from NORTH  Meridian today"),
-                                       _post(2, "see you there", hashtags=["HarbourFest"])],
-                               [_post(3, OTHER), _post(4, "north and meridian apart")])]
+        rules = Ruleset(
+            terms=[
+                Term(1, "north meridian", "en", "outlet", "fictional outlet"),
+                Term(2, "#harbourfest", "en", "hashtag"),
+            ]
+        )
+        return [
+            MatcherExample(
+                rules,
+                [
+                    _post(1, "News from NORTH  Meridian today"),
+                    _post(2, "see you there", hashtags=["HarbourFest"]),
+                ],
+                [_post(3, OTHER), _post(4, "north and meridian apart")],
+            )
+        ]
 
 
 class UrlMatcher(BuiltinMatcher):
@@ -231,8 +316,11 @@ class UrlMatcher(BuiltinMatcher):
 
     def __init__(self, ruleset: Ruleset) -> None:
         self.exact = exact_items(ruleset, ("url",))
-        outlets = {t.term.lower(): (t.label or t.term) for t in ruleset.terms
-                   if t.kind == "outlet" and "." in t.term and " " not in t.term.strip()}
+        outlets = {
+            t.term.lower(): (t.label or t.term)
+            for t in ruleset.terms
+            if t.kind == "outlet" and "." in t.term and " " not in t.term.strip()
+        }
         self.urls = UrlClassifier(outlets, ruleset.url_expansions)
 
     def apply(self, results: Sequence[ScanResult], normalised: Sequence[str]) -> None:
@@ -246,21 +334,39 @@ class UrlMatcher(BuiltinMatcher):
                     continue
                 seen.add(info.url)
                 for item in self.exact.get(("url", info.url), ()):
-                    result.hits.append(Hit("url", 0.8, item.bank, item.id, item.item, item.label,
-                                           detail={"url": info.url}))
-                kind = {"outlet": "outlet-link", "file-host": "file-host", "paste": "paste",
-                        "donation": "donation-link", "unknown": "unknown-domain"}.get(info.category)
+                    result.hits.append(
+                        Hit("url", 0.8, item.bank, item.id, item.item, item.label, detail={"url": info.url})
+                    )
+                kind = {
+                    "outlet": "outlet-link",
+                    "file-host": "file-host",
+                    "paste": "paste",
+                    "donation": "donation-link",
+                    "unknown": "unknown-domain",
+                }.get(info.category)
                 if kind:
-                    result.signals.append(Signal(kind, info.url if kind != "unknown-domain" else
-                                                 domain_of(info.url), info.label))
+                    result.signals.append(
+                        Signal(
+                            kind, info.url if kind != "unknown-domain" else domain_of(info.url), info.label
+                        )
+                    )
 
     @classmethod
     def get_examples(cls) -> list[MatcherExample]:
-        rules = Ruleset(banks={"u": BankSpec("u", "url")},
-                        items=[BankItem(1, "u", "url", "https://files.example.net/item-1", "item-1")])
-        return [MatcherExample(rules, [_post(1, urls=["https://files.example.net/item-1"]),
-                                       _post(2, "mirror: https://files.example.net/item-1")],
-                               [_post(3, OTHER)])]
+        rules = Ruleset(
+            banks={"u": BankSpec("u", "url")},
+            items=[BankItem(1, "u", "url", "https://files.example.net/item-1", "item-1")],
+        )
+        return [
+            MatcherExample(
+                rules,
+                [
+                    _post(1, urls=["https://files.example.net/item-1"]),
+                    _post(2, "mirror: https://files.example.net/item-1"),
+                ],
+                [_post(3, OTHER)],
+            )
+        ]
 
 
 class WalletMatcher(BuiltinMatcher):
@@ -278,8 +384,13 @@ class WalletMatcher(BuiltinMatcher):
 
     @classmethod
     def get_examples(cls) -> list[MatcherExample]:
-        return [MatcherExample(Ruleset(), [_post(1, "donations: bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")],
-                               [_post(2, OTHER), _post(3, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr")])]
+        return [
+            MatcherExample(
+                Ruleset(),
+                [_post(1, "donations: bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq")],
+                [_post(2, OTHER), _post(3, "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr")],
+            )
+        ]
 
 
 class ClassifierMatcher(BuiltinMatcher):
@@ -302,9 +413,18 @@ class ClassifierMatcher(BuiltinMatcher):
         for i, p in zip(todo, probabilities.tolist(), strict=True):
             results[i].model_probability = round(p, 4)
             if p >= self.ruleset.classifier_min_probability:
-                results[i].hits.append(Hit("classifier", 0.8 * p, None, None,
-                                           f"model v{self.ruleset.classifier_version}", None,
-                                           similarity=round(p, 4), detail={"probability": round(p, 4)}))
+                results[i].hits.append(
+                    Hit(
+                        "classifier",
+                        0.8 * p,
+                        None,
+                        None,
+                        f"model v{self.ruleset.classifier_version}",
+                        None,
+                        similarity=round(p, 4),
+                        detail={"probability": round(p, 4)},
+                    )
+                )
 
     @classmethod
     def get_examples(cls) -> list[MatcherExample]:

@@ -61,7 +61,7 @@ def _windows(norm: str) -> list[str]:
     out = [norm]
     for size, step in WINDOWS:
         if len(norm) > size:
-            out += [norm[i:i + size] for i in range(0, len(norm) - step, step)]
+            out += [norm[i : i + size] for i in range(0, len(norm) - step, step)]
     return out
 
 
@@ -77,8 +77,9 @@ class MediaTextMatcher(BuiltinMatcher):
         for item in ruleset.items:
             spec = ruleset.banks.get(item.bank)
             if item.kind == "text" and spec is not None:
-                known.append(KnownText(item.id, item.value, item.item, item.label, item.bank,
-                                       spec.text_min_similarity))
+                known.append(
+                    KnownText(item.id, item.value, item.item, item.label, item.bank, spec.text_min_similarity)
+                )
                 self.items[item.id] = item
         self.known = KnownTextIndex(known)
         self.skipped: dict[str, str] = {}
@@ -124,13 +125,27 @@ class MediaTextMatcher(BuiltinMatcher):
                     continue
                 seen_terms.add(m.term.id)
                 start, end = original_span(offsets, m.start, m.end, len(page))
-                detail: dict[str, Any] = {**cite, "kind": m.term.kind, "language": m.term.language or None,
-                          "text_span": [start, end]}
+                detail: dict[str, Any] = {
+                    **cite,
+                    "kind": m.term.kind,
+                    "language": m.term.language or None,
+                    "text_span": [start, end],
+                }
                 if origin != "ocr":
-                    detail.update(page=number, excerpt=page[max(0, start - 200):end + 200])
-                result.hits.append(Hit("term", TERM_STRENGTH.get(m.term.kind, 0.5), m.term.lexicon, m.term.id,
-                                       m.term.term, m.term.label, media_key=media.key, term=m.term.term,
-                                       detail=detail))
+                    detail.update(page=number, excerpt=page[max(0, start - 200) : end + 200])
+                result.hits.append(
+                    Hit(
+                        "term",
+                        TERM_STRENGTH.get(m.term.kind, 0.5),
+                        m.term.lexicon,
+                        m.term.id,
+                        m.term.term,
+                        m.term.label,
+                        media_key=media.key,
+                        term=m.term.term,
+                        detail=detail,
+                    )
+                )
             if not len(self.known):
                 continue
             for matches in self.known.find_batch(_windows(norm)):
@@ -144,20 +159,49 @@ class MediaTextMatcher(BuiltinMatcher):
             detail = dict(cite)
             if origin != "ocr":
                 detail.update(pages=numbers, excerpt=page[:CITED_CHARS])
-            result.hits.append(Hit("text", score, item.bank, item.id, item.item, item.label,
-                                   media_key=media.key, similarity=score, detail=detail))
+            result.hits.append(
+                Hit(
+                    "text",
+                    score,
+                    item.bank,
+                    item.id,
+                    item.item,
+                    item.label,
+                    media_key=media.key,
+                    similarity=score,
+                    detail=detail,
+                )
+            )
 
     @classmethod
     def get_examples(cls) -> list[MatcherExample]:
-        known = ("the fictional outlet north meridian bulletin issued its weekly placeholder notice about "
-                 "the harbour festival schedule and the volunteer rota for the spring cleaning days")
-        rules = Ruleset(banks={"t": BankSpec("t", "text")}, items=[BankItem(1, "t", "text", known, "item-1")],
-                        terms=[Term(2, "north meridian", "en", "outlet", "fictional outlet")])
+        known = (
+            "the fictional outlet north meridian bulletin issued its weekly placeholder notice about "
+            "the harbour festival schedule and the volunteer rota for the spring cleaning days"
+        )
+        rules = Ruleset(
+            banks={"t": BankSpec("t", "text")},
+            items=[BankItem(1, "t", "text", known, "item-1")],
+            terms=[Term(2, "north meridian", "en", "outlet", "fictional outlet")],
+        )
         poster = ScanMedia("m1", mime="image/png", text="JOIN\nNORTH  MERIDIAN\ntoday")
-        magazine = ScanMedia("m2", mime="application/pdf",
-                             text="cover page\fcontents: " + known.upper() + " and more\fback page")
-        hit = [ScanPost("example", "t1", "a1", media=[poster]), ScanPost("example", "t2", "a1", media=[magazine])]
-        miss = [ScanPost("example", "t3", "a1", media=[ScanMedia("m3", mime="image/png", text="a sunny day")]),
-                ScanPost("example", "t4", "a1", "north meridian only in the post text",
-                         media=[ScanMedia("m4", mime="video/mp4", text="north meridian")])]
+        magazine = ScanMedia(
+            "m2",
+            mime="application/pdf",
+            text="cover page\fcontents: " + known.upper() + " and more\fback page",
+        )
+        hit = [
+            ScanPost("example", "t1", "a1", media=[poster]),
+            ScanPost("example", "t2", "a1", media=[magazine]),
+        ]
+        miss = [
+            ScanPost("example", "t3", "a1", media=[ScanMedia("m3", mime="image/png", text="a sunny day")]),
+            ScanPost(
+                "example",
+                "t4",
+                "a1",
+                "north meridian only in the post text",
+                media=[ScanMedia("m4", mime="video/mp4", text="north meridian")],
+            ),
+        ]
         return [MatcherExample(rules, hit, miss)]

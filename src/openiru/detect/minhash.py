@@ -74,10 +74,14 @@ def word_shingles(texts: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarra
     bounds = np.concatenate(([0], np.cumsum(n_sh))).astype(np.int64)
     with np.errstate(over="ignore"):
         words = _mix(ids * _M1)
-        pair_first = np.repeat(starts, n_pairs) + (np.arange(int(n_pairs.sum())) -
-                                                   np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs))
-        pairs = _mix(ids[pair_first] * _M2 + _mix(ids[pair_first + 1] * _M3)) if len(pair_first) else \
-            np.zeros(0, np.uint64)
+        pair_first = np.repeat(starts, n_pairs) + (
+            np.arange(int(n_pairs.sum())) - np.repeat(np.cumsum(n_pairs) - n_pairs, n_pairs)
+        )
+        pairs = (
+            _mix(ids[pair_first] * _M2 + _mix(ids[pair_first + 1] * _M3))
+            if len(pair_first)
+            else np.zeros(0, np.uint64)
+        )
     out = np.empty(int(bounds[-1]), np.uint64)
     word_pos = np.repeat(bounds[:-1], lengths) + (np.arange(len(ids)) - np.repeat(starts, lengths))
     out[word_pos] = words
@@ -86,8 +90,13 @@ def word_shingles(texts: Sequence[Sequence[str]]) -> tuple[np.ndarray, np.ndarra
     return out, bounds
 
 
-def signatures(hashes: np.ndarray, bounds: np.ndarray, a: np.ndarray, b: np.ndarray,
-               dtype: type[np.unsignedinteger] = np.uint64) -> np.ndarray:
+def signatures(
+    hashes: np.ndarray,
+    bounds: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    dtype: type[np.unsignedinteger] = np.uint64,
+) -> np.ndarray:
     """MinHash signatures, one row per text (``hashes[bounds[t]:bounds[t + 1]]``), ``MAX_HASH``
     for a text without shingles.  The values are 32-bit: ``dtype=np.uint32`` halves the memory of
     a large matrix, ``np.uint64`` gives datasketch's ``hashvalues``."""
@@ -97,8 +106,9 @@ def signatures(hashes: np.ndarray, bounds: np.ndarray, a: np.ndarray, b: np.ndar
 
 
 @njit(cache=True)
-def _fill_signatures(hashes: np.ndarray, bounds: np.ndarray, a: np.ndarray, b: np.ndarray,
-                     out: np.ndarray) -> None:  # pragma: no cover - compiled
+def _fill_signatures(
+    hashes: np.ndarray, bounds: np.ndarray, a: np.ndarray, b: np.ndarray, out: np.ndarray
+) -> None:  # pragma: no cover - compiled
     """``out[t, p]``: the minimum over the shingle hashes of text ``t`` of permutation ``p``."""
     n_texts = bounds.shape[0] - 1
     n_perm = a.shape[0]

@@ -110,18 +110,19 @@ class KnownTextIndex:
             return None
         return MinHash(seed=SEED, hashvalues=sigs[0], permutations=self._permutations, scheme="legacy")
 
-    def _signatures(self, normalised: Sequence[str], owners: Sequence[Any]
-                    ) -> Iterator[tuple[BatchNgrams, np.ndarray, np.ndarray, Sequence[Any]]]:
+    def _signatures(
+        self, normalised: Sequence[str], owners: Sequence[Any]
+    ) -> Iterator[tuple[BatchNgrams, np.ndarray, np.ndarray, Sequence[Any]]]:
         """Per chunk of texts: their shingle hashes (every occurrence, in text order), MinHash
         signatures of the texts with shingles (one row each), the positions of those texts
         in the chunk, and the chunk's owners.  A text's shingle *set* is only needed for a
         candidate (:func:`_shingle_set`), so the batch is not de-duplicated."""
         for start in range(0, len(normalised), CHUNK_TEXTS):
-            texts = normalised[start:start + CHUNK_TEXTS]
+            texts = normalised[start : start + CHUNK_TEXTS]
             grams = char_shingles(texts, SHINGLE, unique=False)
             nonempty = np.nonzero(np.diff(grams.bounds) > 0)[0]
             sigs = minhash.signatures(grams.hashes, grams.bounds, self._a, self._b)[nonempty]
-            yield grams, sigs, nonempty, owners[start:start + CHUNK_TEXTS]
+            yield grams, sigs, nonempty, owners[start : start + CHUNK_TEXTS]
 
     def find(self, normalised: str) -> list[TextMatch]:
         """Known texts similar to a normalised post text, most similar first."""
@@ -156,7 +157,7 @@ class KnownTextIndex:
             q = np.repeat(hit, n)
             first = np.cumsum(n) - n  # where each query's run starts among the pairs
             k = self._order[np.repeat(left[hit] - first, n) + np.arange(int(n.sum())), j]
-            same = (self._sig[k, j * r:(j + 1) * r] == signatures[q, j * r:(j + 1) * r]).all(axis=1)
+            same = (self._sig[k, j * r : (j + 1) * r] == signatures[q, j * r : (j + 1) * r]).all(axis=1)
             found.append(q[same].astype(np.int64) * n_known + k[same])
         if not found:
             return empty, empty
@@ -180,12 +181,23 @@ class KnownTextIndex:
             rows = nonempty[queries]  # each pair's text in the chunk
             needed, which = np.unique(rows, return_inverse=True)
             values, start, length = unique_runs(grams.hashes, grams.bounds, needed.astype(np.int64))
-            common = common_counts(self._set_flat, self._set_start, self._set_len, known,
-                                   values, start, length, which.astype(np.int64))
+            common = common_counts(
+                self._set_flat,
+                self._set_start,
+                self._set_len,
+                known,
+                values,
+                start,
+                length,
+                which.astype(np.int64),
+            )
             known_length, post_length = self._set_len[known], length[which]
             jaccard = common / (known_length + post_length - common)
-            score = np.where(post_length <= CONTAINMENT_MAX_RATIO * known_length,
-                             np.maximum(jaccard, common / known_length), jaccard)
+            score = np.where(
+                post_length <= CONTAINMENT_MAX_RATIO * known_length,
+                np.maximum(jaccard, common / known_length),
+                jaccard,
+            )
             threshold = self._min_similarity[known]
             touched = set()
             for i in np.nonzero(score >= threshold)[0].tolist():
@@ -199,7 +211,7 @@ class KnownTextIndex:
 
 def _shingle_set(grams: BatchNgrams, i: int) -> np.ndarray:
     """Sorted unique shingle hashes of text ``i`` of a batch."""
-    return np.unique(grams.hashes[grams.bounds[i]:grams.bounds[i + 1]])
+    return np.unique(grams.hashes[grams.bounds[i] : grams.bounds[i + 1]])
 
 
 def similarity(known: np.ndarray, post: np.ndarray) -> float:

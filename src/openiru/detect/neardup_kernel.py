@@ -16,8 +16,9 @@ from numba import njit
 
 
 @njit(cache=True)
-def unique_runs(hashes: np.ndarray, bounds: np.ndarray, rows: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def unique_runs(
+    hashes: np.ndarray, bounds: np.ndarray, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The sorted unique values of the runs ``hashes[bounds[r]:bounds[r + 1]]`` for each of
     ``rows``, end to end: ``(values, start, length)`` with one start and length per row."""
     total = 0
@@ -29,7 +30,7 @@ def unique_runs(hashes: np.ndarray, bounds: np.ndarray, rows: np.ndarray
     pos = 0
     for i in range(len(rows)):
         r = rows[i]
-        run = np.sort(hashes[bounds[r]:bounds[r + 1]])
+        run = np.sort(hashes[bounds[r] : bounds[r + 1]])
         start[i] = pos
         n = 0
         for j in range(len(run)):
@@ -42,9 +43,16 @@ def unique_runs(hashes: np.ndarray, bounds: np.ndarray, rows: np.ndarray
 
 
 @njit(cache=True)
-def common_counts(a_values: np.ndarray, a_start: np.ndarray, a_length: np.ndarray, a_index: np.ndarray,
-                  b_values: np.ndarray, b_start: np.ndarray, b_length: np.ndarray, b_index: np.ndarray
-                  ) -> np.ndarray:
+def common_counts(
+    a_values: np.ndarray,
+    a_start: np.ndarray,
+    a_length: np.ndarray,
+    a_index: np.ndarray,
+    b_values: np.ndarray,
+    b_start: np.ndarray,
+    b_length: np.ndarray,
+    b_index: np.ndarray,
+) -> np.ndarray:
     """For each pair ``p``, how many values set ``a_index[p]`` of ``a`` and set
     ``b_index[p]`` of ``b`` share (sets as sorted unique runs, see :func:`unique_runs`)."""
     out = np.empty(len(a_index), np.int64)

@@ -31,8 +31,9 @@ class BatchNgrams:
     bounds: np.ndarray  # int64, len(texts) + 1
 
 
-def batch_ngrams(texts: Sequence[str], sizes: Sequence[int], *, unique: bool,
-                 pad: bool = False, grouped: bool = True) -> BatchNgrams:
+def batch_ngrams(
+    texts: Sequence[str], sizes: Sequence[int], *, unique: bool, pad: bool = False, grouped: bool = True
+) -> BatchNgrams:
     """Hashes of the character n-grams of each text, for every n in ``sizes``.
 
     ``unique`` keeps each hash once per text (sorted); otherwise every occurrence is
@@ -62,10 +63,10 @@ def batch_ngrams(texts: Sequence[str], sizes: Sequence[int], *, unique: bool,
                 continue
             h = np.full(m, _OFFSET, dtype=np.uint64)
             for k in range(n):
-                h = (h ^ codes[k:k + m]) * _PRIME
+                h = (h ^ codes[k : k + m]) * _PRIME
             h ^= h >> np.uint64(29)
             h ^= np.uint64(n) * np.uint64(0x9E3779B97F4A7C15)
-            valid = seps_before[n:n + m] == seps_before[:m]  # no separator inside the window
+            valid = seps_before[n : n + m] == seps_before[:m]  # no separator inside the window
             all_hashes.append((h & _MASK32)[valid])
             all_owner.append(text_at[:m][valid])
     hashes = np.concatenate(all_hashes) if all_hashes else np.zeros(0, dtype=np.uint64)

@@ -83,17 +83,28 @@ def installed_languages() -> frozenset[str]:
 def ocr_languages(wanted: str | None = None) -> str:
     """``wanted`` (else ``OPENIRU_OCR_LANGUAGES``, else the default) less what is not installed."""
     if pytesseract is None:
-        raise OCRUnavailable("pytesseract is not installed (pip install pytesseract); text in images is not read")
+        raise OCRUnavailable(
+            "pytesseract is not installed (pip install pytesseract); text in images is not read"
+        )
     if tesseract_path() is None:
-        raise OCRUnavailable("Tesseract is not installed (Debian: apt-get install tesseract-ocr "
-                             "tesseract-ocr-ara ...); text in images is not read")
-    names = [n for n in re.split(r"[+,\s]+", wanted or os.environ.get("OPENIRU_OCR_LANGUAGES", "")
-                                   or DEFAULT_LANGUAGES) if n]
+        raise OCRUnavailable(
+            "Tesseract is not installed (Debian: apt-get install tesseract-ocr "
+            "tesseract-ocr-ara ...); text in images is not read"
+        )
+    names = [
+        n
+        for n in re.split(
+            r"[+,\s]+", wanted or os.environ.get("OPENIRU_OCR_LANGUAGES", "") or DEFAULT_LANGUAGES
+        )
+        if n
+    ]
     have = installed_languages()
     kept = [n for n in dict.fromkeys(names) if n in have]
     if not kept:
-        raise OCRUnavailable(f"no Tesseract language data for {'+'.join(names)} "
-                             f"(Debian: tesseract-ocr-{names[0] if names else 'eng'})")
+        raise OCRUnavailable(
+            f"no Tesseract language data for {'+'.join(names)} "
+            f"(Debian: tesseract-ocr-{names[0] if names else 'eng'})"
+        )
     return "+".join(kept)
 
 
@@ -140,7 +151,9 @@ def ocr_image(image: Image.Image | str | Path, languages: str | None = None) -> 
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise OCRError(f"not a readable image: {exc}") from None
     try:
-        text = pytesseract.image_to_string(prepared, lang=langs, config=f"--psm {PAGE_SEGMENTATION}", timeout=TIMEOUT)
+        text = pytesseract.image_to_string(
+            prepared, lang=langs, config=f"--psm {PAGE_SEGMENTATION}", timeout=TIMEOUT
+        )
     except RuntimeError as exc:  # pytesseract's timeout, and TesseractError (a RuntimeError)
         raise OCRError(f"Tesseract failed: {str(exc).strip()[:200]}") from None
     return OCRText(clean_text(text), langs)

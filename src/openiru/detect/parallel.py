@@ -56,8 +56,17 @@ def _pack(post: ScanPost) -> tuple[Any, ...]:
     """A post as plain tuples: slotted dataclasses pickle through Python-level
     ``__getstate__``, several times slower than a tuple."""
     media = [(m.key, m.sha256, m.md5, m.pdq, m.pdq_quality, m.path, m.mime) for m in post.media]
-    return (post.platform, post.post_id, post.account_id, post.text, post.urls, post.hashtags, media,
-            post.timestamp, post.language)
+    return (
+        post.platform,
+        post.post_id,
+        post.account_id,
+        post.text,
+        post.urls,
+        post.hashtags,
+        media,
+        post.timestamp,
+        post.language,
+    )
 
 
 def _unpack(packed: tuple[Any, ...]) -> ScanPost:
@@ -70,15 +79,23 @@ def _scan_task(token: int, packed: list[tuple[Any, ...]], quarantined: frozenset
     detector = _DETECTORS[token]
     if quarantined - detector.quarantined_ids:
         detector.quarantine(quarantined)
-    return [(r.hits, r.signals, r.language, r.model_probability)
-            for r in detector.scan([_unpack(p) for p in packed], media=False)]
+    return [
+        (r.hits, r.signals, r.language, r.model_probability)
+        for r in detector.scan([_unpack(p) for p in packed], media=False)
+    ]
 
 
 class ParallelScanner:
     """``Detector.scan`` over ``workers`` forked processes (use as a context manager)."""
 
-    def __init__(self, detector: Detector, workers: int = 2, *, task_posts: int = TASK_POSTS,
-                 on_fork: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        detector: Detector,
+        workers: int = 2,
+        *,
+        task_posts: int = TASK_POSTS,
+        on_fork: Callable[[], None] | None = None,
+    ) -> None:
         self.detector = detector
         self.workers = workers
         self.task_posts = task_posts
@@ -86,8 +103,11 @@ class ParallelScanner:
         _DETECTORS[self._token] = detector  # inherited by the forked workers
         gc.freeze()  # the rules' objects stay out of the workers' collections (fewer copied pages)
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
-            workers, mp_context=multiprocessing.get_context("fork"), initializer=_start_worker,
-            initargs=(on_fork,))
+            workers,
+            mp_context=multiprocessing.get_context("fork"),
+            initializer=_start_worker,
+            initargs=(on_fork,),
+        )
         # a fork context starts every worker on the first submission: now, before any PDQ search here
         self._pool.submit(_ready).result()
 
@@ -101,8 +121,12 @@ class ParallelScanner:
         quarantined = frozenset(self.detector.quarantined_ids)
         starts = range(0, len(posts), size)
         try:
-            futures = [self._pool.submit(_scan_task, self._token, [_pack(p) for p in posts[s:s + size]],
-                                         quarantined) for s in starts]
+            futures = [
+                self._pool.submit(
+                    _scan_task, self._token, [_pack(p) for p in posts[s : s + size]], quarantined
+                )
+                for s in starts
+            ]
             media = self.detector.scan_media(posts)  # meanwhile, here
             outcomes = [f.result() for f in futures]
         except BrokenProcessPool:
@@ -110,8 +134,9 @@ class ParallelScanner:
             self._pool = None
             return self.detector.scan(posts)
         for start, chunk in zip(starts, outcomes, strict=True):
-            for result, (hits, signals, language, probability) in zip(media[start:start + size], chunk,
-                                                                        strict=True):
+            for result, (hits, signals, language, probability) in zip(
+                media[start : start + size], chunk, strict=True
+            ):
                 result.hits.extend(hits)
                 result.signals, result.language, result.model_probability = signals, language, probability
         return media

@@ -127,24 +127,28 @@ class PDQIndex:
             return cls(data["hashes"], _tables=(data["offsets"], data["ids"]))
 
     # -- queries
-    def search(self, queries: np.ndarray, max_distance: int = 31,
-               batch: int = DEFAULT_BATCH) -> RangeResult:
+    def search(self, queries: np.ndarray, max_distance: int = 31, batch: int = DEFAULT_BATCH) -> RangeResult:
         """Every ``(query, index, distance)`` with distance <= ``max_distance``."""
         queries = np.ascontiguousarray(queries, dtype=np.uint8).reshape(-1, 32)
         if chunk_pass is not None and len(queries) >= LARGE_BATCH and len(self):
             return self._search_large(queries, max_distance)
         if search_kernel is not None:
             batch = max(batch, 8192)
-        parts = [self._search_batch(queries[s:s + batch], max_distance, s)
-                 for s in range(0, len(queries), batch)]
+        parts = [
+            self._search_batch(queries[s : s + batch], max_distance, s) for s in range(0, len(queries), batch)
+        ]
         if not parts:
             empty = np.zeros(0, dtype=np.int64)
             return RangeResult(empty, empty, np.zeros(0, dtype=np.int16))
-        return RangeResult(np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]),
-                           np.concatenate([p[2] for p in parts]))
+        return RangeResult(
+            np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            np.concatenate([p[2] for p in parts]),
+        )
 
-    def _search_batch(self, queries: np.ndarray, max_distance: int,
-                      first: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _search_batch(
+        self, queries: np.ndarray, max_distance: int, first: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if search_kernel is not None and len(self):
             return self._search_compiled(queries, max_distance, first)
         return self._search_numpy(queries, max_distance, first)
@@ -164,12 +168,32 @@ class PDQIndex:
         for c in range(CHUNKS):
             gather_rows(self.words, self.ids[c], sorted_words)
             order = np.argsort(qchunks[:, c], kind="stable")
-            chunk_pass(c, sorted_words, self.ids[c], self.offsets[c], qwords, qchunks, order, masks, radius,
-                       max_distance, out_idx, out_dist, counts)
+            chunk_pass(
+                c,
+                sorted_words,
+                self.ids[c],
+                self.offsets[c],
+                qwords,
+                qchunks,
+                order,
+                masks,
+                radius,
+                max_distance,
+                out_idx,
+                out_dist,
+                counts,
+            )
         return RangeResult(*self._collect(queries, max_distance, 0, out_idx, out_dist, counts))
 
-    def _collect(self, queries: np.ndarray, max_distance: int, first: int, out_idx: np.ndarray,
-                 out_dist: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _collect(
+        self,
+        queries: np.ndarray,
+        max_distance: int,
+        first: int,
+        out_idx: np.ndarray,
+        out_dist: np.ndarray,
+        counts: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Flatten per-query buffers; queries that overflowed are searched again with room for all."""
         assert search_kernel is not None
         nq, capacity = out_idx.shape
@@ -183,9 +207,20 @@ class PDQIndex:
             o_idx = np.empty((len(overflow), big), dtype=np.int64)
             o_dist = np.empty((len(overflow), big), dtype=np.int16)
             o_counts = np.zeros(len(overflow), dtype=np.int64)
-            search_kernel(self.words, self.hashes, self.offsets, self.ids,
-                          np.ascontiguousarray(qwords[overflow]), np.ascontiguousarray(qchunks[overflow]),
-                          masks, radius, max_distance, o_idx, o_dist, o_counts)
+            search_kernel(
+                self.words,
+                self.hashes,
+                self.offsets,
+                self.ids,
+                np.ascontiguousarray(qwords[overflow]),
+                np.ascontiguousarray(qchunks[overflow]),
+                masks,
+                radius,
+                max_distance,
+                o_idx,
+                o_dist,
+                o_counts,
+            )
         kept = np.minimum(counts, capacity)
         q = np.repeat(np.arange(nq, dtype=np.int64), kept)
         valid = np.arange(capacity)[None, :] < kept[:, None]
@@ -201,8 +236,9 @@ class PDQIndex:
         order = np.lexsort((i, d, q))
         return q[order] + first, i[order], d[order]
 
-    def _search_compiled(self, queries: np.ndarray, max_distance: int,
-                         first: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _search_compiled(
+        self, queries: np.ndarray, max_distance: int, first: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         assert search_kernel is not None
         nq = len(queries)
         radius = max_distance // CHUNKS
@@ -212,12 +248,25 @@ class PDQIndex:
         out_idx = np.empty((nq, COMPILED_CAPACITY), dtype=np.int64)
         out_dist = np.empty((nq, COMPILED_CAPACITY), dtype=np.int16)
         counts = np.zeros(nq, dtype=np.int64)
-        search_kernel(self.words, self.hashes, self.offsets, self.ids, qwords, qchunks, masks, radius,
-                      max_distance, out_idx, out_dist, counts)
+        search_kernel(
+            self.words,
+            self.hashes,
+            self.offsets,
+            self.ids,
+            qwords,
+            qchunks,
+            masks,
+            radius,
+            max_distance,
+            out_idx,
+            out_dist,
+            counts,
+        )
         return self._collect(queries, max_distance, first, out_idx, out_dist, counts)
 
-    def _search_numpy(self, queries: np.ndarray, max_distance: int,
-                      first: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _search_numpy(
+        self, queries: np.ndarray, max_distance: int, first: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         nq = len(queries)
         masks = _flip_masks(max_distance // CHUNKS)
         qchunks = _chunks(queries)

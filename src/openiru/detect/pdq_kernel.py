@@ -33,9 +33,20 @@ def _popcount16(x: int) -> int:  # pragma: no cover - compiled
 
 
 @njit(cache=True)
-def _one_query(q: int, words: np.ndarray, hashes: np.ndarray, offsets: np.ndarray, ids: np.ndarray,
-               qwords: np.ndarray, qchunks: np.ndarray, masks: np.ndarray, radius: int, max_distance: int,
-               out_idx: np.ndarray, out_dist: np.ndarray) -> int:  # pragma: no cover - compiled
+def _one_query(
+    q: int,
+    words: np.ndarray,
+    hashes: np.ndarray,
+    offsets: np.ndarray,
+    ids: np.ndarray,
+    qwords: np.ndarray,
+    qchunks: np.ndarray,
+    masks: np.ndarray,
+    radius: int,
+    max_distance: int,
+    out_idx: np.ndarray,
+    out_dist: np.ndarray,
+) -> int:  # pragma: no cover - compiled
     capacity = out_idx.shape[1]
     found = 0
     w0, w1, w2, w3 = qwords[q, 0], qwords[q, 1], qwords[q, 2], qwords[q, 3]
@@ -45,13 +56,19 @@ def _one_query(q: int, words: np.ndarray, hashes: np.ndarray, offsets: np.ndarra
             probe = qc ^ masks[m]
             for pos in range(offsets[c, probe], offsets[c, probe + 1]):
                 cand = ids[c, pos]
-                d = (_popcount64(words[cand, 0] ^ w0) + _popcount64(words[cand, 1] ^ w1)
-                     + _popcount64(words[cand, 2] ^ w2) + _popcount64(words[cand, 3] ^ w3))
+                d = (
+                    _popcount64(words[cand, 0] ^ w0)
+                    + _popcount64(words[cand, 1] ^ w1)
+                    + _popcount64(words[cand, 2] ^ w2)
+                    + _popcount64(words[cand, 3] ^ w3)
+                )
                 if d > max_distance:
                     continue
                 duplicate = False
                 for earlier in range(c):
-                    value = (np.int64(hashes[cand, 2 * earlier]) << 8) | np.int64(hashes[cand, 2 * earlier + 1])
+                    value = (np.int64(hashes[cand, 2 * earlier]) << 8) | np.int64(
+                        hashes[cand, 2 * earlier + 1]
+                    )
                     if _popcount16(int(value ^ np.int64(qchunks[q, earlier]))) <= radius:
                         duplicate = True
                         break
@@ -65,19 +82,31 @@ def _one_query(q: int, words: np.ndarray, hashes: np.ndarray, offsets: np.ndarra
 
 
 @njit(cache=True, parallel=True)
-def search_kernel(words: np.ndarray, hashes: np.ndarray, offsets: np.ndarray, ids: np.ndarray,
-                  qwords: np.ndarray, qchunks: np.ndarray, masks: np.ndarray, radius: int, max_distance: int,
-                  out_idx: np.ndarray, out_dist: np.ndarray, counts: np.ndarray
-                  ) -> None:  # pragma: no cover - compiled
+def search_kernel(
+    words: np.ndarray,
+    hashes: np.ndarray,
+    offsets: np.ndarray,
+    ids: np.ndarray,
+    qwords: np.ndarray,
+    qchunks: np.ndarray,
+    masks: np.ndarray,
+    radius: int,
+    max_distance: int,
+    out_idx: np.ndarray,
+    out_dist: np.ndarray,
+    counts: np.ndarray,
+) -> None:  # pragma: no cover - compiled
     """Fill ``out_idx``/``out_dist`` (``(nq, capacity)``) and ``counts`` (may exceed capacity)."""
     for q in prange(qwords.shape[0]):
-        counts[q] = _one_query(q, words, hashes, offsets, ids, qwords, qchunks, masks, radius,
-                               max_distance, out_idx, out_dist)
+        counts[q] = _one_query(
+            q, words, hashes, offsets, ids, qwords, qchunks, masks, radius, max_distance, out_idx, out_dist
+        )
 
 
 @njit(cache=True, inline="always")
-def _chunk_of(w0: np.uint64, w1: np.uint64, w2: np.uint64, w3: np.uint64,
-              e: int) -> int:  # pragma: no cover - compiled
+def _chunk_of(
+    w0: np.uint64, w1: np.uint64, w2: np.uint64, w3: np.uint64, e: int
+) -> int:  # pragma: no cover - compiled
     """16-bit chunk ``e`` (bytes 2e, 2e+1, big-endian) of a hash held as four little-endian words."""
     words = (w0, w1, w2, w3)
     hi_byte, lo_byte = 2 * e, 2 * e + 1
@@ -87,10 +116,21 @@ def _chunk_of(w0: np.uint64, w1: np.uint64, w2: np.uint64, w3: np.uint64,
 
 
 @njit(cache=True, parallel=True)
-def chunk_pass(c: int, sorted_words: np.ndarray, sorted_ids: np.ndarray, offsets_c: np.ndarray,
-               qwords: np.ndarray, qchunks: np.ndarray, order: np.ndarray, masks: np.ndarray, radius: int,
-               max_distance: int, out_idx: np.ndarray, out_dist: np.ndarray,
-               counts: np.ndarray) -> None:  # pragma: no cover - compiled
+def chunk_pass(
+    c: int,
+    sorted_words: np.ndarray,
+    sorted_ids: np.ndarray,
+    offsets_c: np.ndarray,
+    qwords: np.ndarray,
+    qchunks: np.ndarray,
+    order: np.ndarray,
+    masks: np.ndarray,
+    radius: int,
+    max_distance: int,
+    out_idx: np.ndarray,
+    out_dist: np.ndarray,
+    counts: np.ndarray,
+) -> None:  # pragma: no cover - compiled
     """One chunk of a large batch, over a copy of the hashes in that chunk's bucket order.
 
     A bucket's hashes are then contiguous in memory (one random access and a short
@@ -107,7 +147,12 @@ def chunk_pass(c: int, sorted_words: np.ndarray, sorted_ids: np.ndarray, offsets
         for m in range(masks.shape[0]):
             probe = qc ^ masks[m]
             for pos in range(offsets_c[probe], offsets_c[probe + 1]):
-                s0, s1, s2, s3 = sorted_words[pos, 0], sorted_words[pos, 1], sorted_words[pos, 2], sorted_words[pos, 3]
+                s0, s1, s2, s3 = (
+                    sorted_words[pos, 0],
+                    sorted_words[pos, 1],
+                    sorted_words[pos, 2],
+                    sorted_words[pos, 3],
+                )
                 d = _popcount64(s0 ^ w0) + _popcount64(s1 ^ w1) + _popcount64(s2 ^ w2) + _popcount64(s3 ^ w3)
                 if d > max_distance:
                     continue

@@ -21,8 +21,19 @@ from .matcher import KINDS, MEDIA, TEXT, BuiltinMatcher, Matcher, MatcherExample
 from .normalise import normalise
 from .rules import BANK_KINDS, EXACT_KINDS, BankItem, BankSpec, PackedPDQ, Ruleset
 
-__all__ = ["BANK_KINDS", "EXACT_KINDS", "BankItem", "BankSpec", "BuiltinMatcher", "Detector", "Matcher",
-           "MatcherExample", "PackedPDQ", "Ruleset", "compile_matchers"]
+__all__ = [
+    "BANK_KINDS",
+    "EXACT_KINDS",
+    "BankItem",
+    "BankSpec",
+    "BuiltinMatcher",
+    "Detector",
+    "Matcher",
+    "MatcherExample",
+    "PackedPDQ",
+    "Ruleset",
+    "compile_matchers",
+]
 
 
 def compile_matchers(ruleset: Ruleset) -> list[Matcher]:
@@ -109,7 +120,9 @@ class Detector:
     def quarantined_ids(self) -> set[int]:
         cached = getattr(self, "_quarantined_ids", None)
         if cached is None:
-            cached = {i.id for i in self.ruleset.items if i.status == "quarantined"} | self.ruleset.quarantined
+            cached = {
+                i.id for i in self.ruleset.items if i.status == "quarantined"
+            } | self.ruleset.quarantined
             self._quarantined_ids = cached
         return cached
 

@@ -15,8 +15,9 @@ from numba import njit
 
 
 @njit(cache=True)
-def csr_counts(rows: np.ndarray, columns: np.ndarray, n_rows: int
-               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+def csr_counts(
+    rows: np.ndarray, columns: np.ndarray, n_rows: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """``(indptr, indices, data)`` of the canonical CSR matrix counting each ``(row, column)``."""
     n = rows.shape[0]
     starts = np.zeros(n_rows + 1, dtype=np.int64)

@@ -20,34 +20,136 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..model import KNOWN_PLATFORMS
 
-TRACKING_PARAMS = frozenset({
-    "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "mc_cid", "mc_eid", "igshid", "igsh",
-    "si", "ref_src", "ref_url", "s", "t", "_ga", "_gl", "yclid", "twclid", "ttclid", "spm", "feature",
-})
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "igsh",
+        "si",
+        "ref_src",
+        "ref_url",
+        "s",
+        "t",
+        "_ga",
+        "_gl",
+        "yclid",
+        "twclid",
+        "ttclid",
+        "spm",
+        "feature",
+    }
+)
 TRACKING_PREFIXES = ("utm_", "pk_", "hsa_", "oly_")
 
-SHORTENERS = frozenset({
-    "bit.ly", "t.co", "tinyurl.com", "goo.gl", "ow.ly", "is.gd", "buff.ly", "rebrand.ly", "cutt.ly",
-    "shorturl.at", "tiny.cc", "rb.gy", "t.ly", "s.id", "v.gd", "lnkd.in", "dlvr.it", "youtu.be",
-})
-FILE_HOSTS = frozenset({
-    "mega.nz", "mega.io", "mediafire.com", "archive.org", "files.fm", "gofile.io", "pixeldrain.com",
-    "anonfiles.com", "bayfiles.com", "dropbox.com", "drive.google.com", "docs.google.com",
-    "top4top.io", "ufile.io", "upload.ee", "krakenfiles.com", "sendspace.com", "wetransfer.com",
-    "we.tl", "zippyshare.com", "catbox.moe", "filebin.net", "uploadfiles.io", "1drv.ms",
-    "onedrive.live.com", "box.com", "nextcloud.com", "ipfs.io", "file.io", "send.vis.ee",
-})
-PASTE_SITES = frozenset({
-    "pastebin.com", "justpaste.it", "paste.ee", "ghostbin.com", "controlc.com", "rentry.co",
-    "rentry.org", "privatebin.net", "telegra.ph", "hastebin.com", "dpaste.org", "0bin.net",
-    "paste.org", "notes.io", "write.as", "txt.fyi",
-})
-DONATION_SITES = frozenset({
-    "paypal.me", "paypal.com", "patreon.com", "buymeacoffee.com", "ko-fi.com", "gofundme.com",
-    "liberapay.com", "opencollective.com", "cash.app", "venmo.com", "donorbox.org", "givesendgo.com",
-    "boosty.to", "subscribestar.com", "streamlabs.com", "revolut.me", "wise.com", "fundly.com",
-    "commerce.coinbase.com", "btcpayserver.org", "nowpayments.io", "crypt.bot",
-})
+SHORTENERS = frozenset(
+    {
+        "bit.ly",
+        "t.co",
+        "tinyurl.com",
+        "goo.gl",
+        "ow.ly",
+        "is.gd",
+        "buff.ly",
+        "rebrand.ly",
+        "cutt.ly",
+        "shorturl.at",
+        "tiny.cc",
+        "rb.gy",
+        "t.ly",
+        "s.id",
+        "v.gd",
+        "lnkd.in",
+        "dlvr.it",
+        "youtu.be",
+    }
+)
+FILE_HOSTS = frozenset(
+    {
+        "mega.nz",
+        "mega.io",
+        "mediafire.com",
+        "archive.org",
+        "files.fm",
+        "gofile.io",
+        "pixeldrain.com",
+        "anonfiles.com",
+        "bayfiles.com",
+        "dropbox.com",
+        "drive.google.com",
+        "docs.google.com",
+        "top4top.io",
+        "ufile.io",
+        "upload.ee",
+        "krakenfiles.com",
+        "sendspace.com",
+        "wetransfer.com",
+        "we.tl",
+        "zippyshare.com",
+        "catbox.moe",
+        "filebin.net",
+        "uploadfiles.io",
+        "1drv.ms",
+        "onedrive.live.com",
+        "box.com",
+        "nextcloud.com",
+        "ipfs.io",
+        "file.io",
+        "send.vis.ee",
+    }
+)
+PASTE_SITES = frozenset(
+    {
+        "pastebin.com",
+        "justpaste.it",
+        "paste.ee",
+        "ghostbin.com",
+        "controlc.com",
+        "rentry.co",
+        "rentry.org",
+        "privatebin.net",
+        "telegra.ph",
+        "hastebin.com",
+        "dpaste.org",
+        "0bin.net",
+        "paste.org",
+        "notes.io",
+        "write.as",
+        "txt.fyi",
+    }
+)
+DONATION_SITES = frozenset(
+    {
+        "paypal.me",
+        "paypal.com",
+        "patreon.com",
+        "buymeacoffee.com",
+        "ko-fi.com",
+        "gofundme.com",
+        "liberapay.com",
+        "opencollective.com",
+        "cash.app",
+        "venmo.com",
+        "donorbox.org",
+        "givesendgo.com",
+        "boosty.to",
+        "subscribestar.com",
+        "streamlabs.com",
+        "revolut.me",
+        "wise.com",
+        "fundly.com",
+        "commerce.coinbase.com",
+        "btcpayserver.org",
+        "nowpayments.io",
+        "crypt.bot",
+    }
+)
 
 
 def normalise_url(url: str) -> str:
@@ -68,8 +170,11 @@ def normalise_url(url: str) -> str:
     if host.startswith("www."):
         host = host[4:]
     netloc = host if port in (None, 80, 443) else f"{host}:{port}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-             if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)]
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if k.lower() not in TRACKING_PARAMS and not k.lower().startswith(TRACKING_PREFIXES)
+    ]
     path = re.sub(r"/{2,}", "/", parts.path).rstrip("/")
     # http and https name the same resource for matching purposes
     return urlunsplit(("https", netloc, path, urlencode(sorted(query)), ""))
@@ -107,9 +212,12 @@ class UrlInfo:
 class UrlClassifier:
     """Sorts links into categories from domain lists."""
 
-    def __init__(self, outlet_domains: Mapping[str, str] | None = None,
-                 expansions: Mapping[str, str] | None = None,
-                 extra_platform_domains: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        outlet_domains: Mapping[str, str] | None = None,
+        expansions: Mapping[str, str] | None = None,
+        extra_platform_domains: Iterable[str] = (),
+    ) -> None:
         self.outlets = {d.lower(): label for d, label in (outlet_domains or {}).items()}
         self.expansions = {normalise_url(k): v for k, v in (expansions or {}).items()}
         self.platforms: dict[str, str] = {}
@@ -150,8 +258,11 @@ class UrlClassifier:
         domain = domain_of(normalised)
         if (hit := _in(domain, self.outlets)) is not None:
             return UrlInfo(normalised, domain, "outlet", self.outlets[hit])
-        for category, names in (("file-host", FILE_HOSTS), ("paste", PASTE_SITES),
-                                ("donation", DONATION_SITES)):
+        for category, names in (
+            ("file-host", FILE_HOSTS),
+            ("paste", PASTE_SITES),
+            ("donation", DONATION_SITES),
+        ):
             if (hit := _in(domain, names)) is not None:
                 return UrlInfo(normalised, domain, category, hit)
         if (hit := _in(domain, self.platforms)) is not None:

@@ -108,9 +108,23 @@ def _frame_rate(binary: str, path: str | Path) -> float:
     probe = str(Path(binary).with_name("ffprobe"))
     if not Path(probe).exists():
         probe = shutil.which("ffprobe") or "ffprobe"
-    out = subprocess.run([probe, "-v", "error", "-select_streams", "v:0", "-show_entries",
-                          "stream=avg_frame_rate,r_frame_rate", "-of", "csv=p=0", str(path)],
-                         capture_output=True, text=True, check=False)
+    out = subprocess.run(
+        [
+            probe,
+            "-v",
+            "error",
+            "-select_streams",
+            "v:0",
+            "-show_entries",
+            "stream=avg_frame_rate,r_frame_rate",
+            "-of",
+            "csv=p=0",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     for value in out.stdout.strip().splitlines()[0].split(",") if out.stdout.strip() else []:
         num, _, den = value.partition("/")
         try:
@@ -127,17 +141,41 @@ def _hash_with_ffmpeg(binary: str, path: str | Path, seconds_per_hash: float) ->
     # timestamp n / frame rate.
     rate = _frame_rate(binary, path)
     every = max(1, int(seconds_per_hash * rate))
-    command = [binary, "-nostdin", "-v", "error", "-i", str(path), "-an", "-sn", "-dn",
-               "-vf", f"select=not(mod(n\\,{every}))", "-fps_mode", "passthrough",
-               "-f", "image2pipe", "-vcodec", "ppm", "-pix_fmt", "rgb24", "-"]
+    command = [
+        binary,
+        "-nostdin",
+        "-v",
+        "error",
+        "-i",
+        str(path),
+        "-an",
+        "-sn",
+        "-dn",
+        "-vf",
+        f"select=not(mod(n\\,{every}))",
+        "-fps_mode",
+        "passthrough",
+        "-f",
+        "image2pipe",
+        "-vcodec",
+        "ppm",
+        "-pix_fmt",
+        "rgb24",
+        "-",
+    ]
     features: list[VideoFrameHash] = []
     with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
         assert proc.stdout is not None and proc.stderr is not None
         try:
             for i, frame in enumerate(_ppm_frames(proc.stdout)):
                 bits, quality = pdqhash.compute(frame)
-                features.append(VideoFrameHash(np.packbits(bits.astype(np.uint8)).tobytes().hex(), int(quality),
-                                               round(i * every / rate, TIMESTAMP_PRECISION)))
+                features.append(
+                    VideoFrameHash(
+                        np.packbits(bits.astype(np.uint8)).tobytes().hex(),
+                        int(quality),
+                        round(i * every / rate, TIMESTAMP_PRECISION),
+                    )
+                )
         finally:
             proc.stdout.close()
             errors = proc.stderr.read().decode("utf-8", "replace").strip()
@@ -148,8 +186,9 @@ def _hash_with_ffmpeg(binary: str, path: str | Path, seconds_per_hash: float) ->
     return features
 
 
-def hash_video(path: str | Path, seconds_per_hash: float = DEFAULT_SECONDS_PER_HASH,
-               use_vpdq: bool = True) -> list[VideoFrameHash]:
+def hash_video(
+    path: str | Path, seconds_per_hash: float = DEFAULT_SECONDS_PER_HASH, use_vpdq: bool = True
+) -> list[VideoFrameHash]:
     """The vPDQ features of a video file, one per ``seconds_per_hash`` seconds.
 
     With ``use_vpdq`` and the ``vpdq`` package built, its ``computeHash`` does the work;
@@ -164,13 +203,16 @@ def hash_video(path: str | Path, seconds_per_hash: float = DEFAULT_SECONDS_PER_H
             raw = vpdq.computeHash(str(path), seconds_per_hash=seconds_per_hash)
         except Exception as exc:  # the binding raises a bare Exception on decode failures
             raise VideoHashError(f"vpdq could not decode {Path(path).name}: {exc}") from None
-        features = [VideoFrameHash(f.hex, int(f.quality), round(float(f.timestamp), TIMESTAMP_PRECISION))
-                    for f in raw]
+        features = [
+            VideoFrameHash(f.hex, int(f.quality), round(float(f.timestamp), TIMESTAMP_PRECISION)) for f in raw
+        ]
     else:
         binary = ffmpeg_path()
         if binary is None:
-            raise VideoHashError("neither the vpdq package nor ffmpeg is installed "
-                                 "(Debian: apt-get install ffmpeg); videos are matched by MD5 only")
+            raise VideoHashError(
+                "neither the vpdq package nor ffmpeg is installed "
+                "(Debian: apt-get install ffmpeg); videos are matched by MD5 only"
+            )
         features = _hash_with_ffmpeg(binary, path, seconds_per_hash)
     if not features:
         raise VideoHashError(f"no video frames in {Path(path).name}")
@@ -178,6 +220,7 @@ def hash_video(path: str | Path, seconds_per_hash: float = DEFAULT_SECONDS_PER_H
 
 
 # -- serialisation ---------------------------------------------------------------------------
+
 
 def to_signal(features: list[VideoFrameHash]) -> str:
     """ThreatExchange's ``VideoVPDQSignal`` string: a JSON list of feature strings."""

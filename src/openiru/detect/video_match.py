@@ -90,16 +90,24 @@ class VideoMatch:
     @property
     def segment_seconds(self) -> float:
         """The longest run of matched frames, in seconds, the shorter of the two videos' runs."""
+
         def longest(ranges: list[tuple[float, float]]) -> float:
             return max((last - first for first, last in ranges), default=0.0)
+
         return min(longest(self.query_ranges), longest(self.compared_ranges))
 
-    def is_match(self, query_percent: float = QUERY_MATCH_PERCENT,
-                 compared_percent: float = COMPARE_MATCH_PERCENT, contained: bool = True,
-                 segment_seconds: float | None = MIN_SEGMENT_SECONDS) -> bool:
+    def is_match(
+        self,
+        query_percent: float = QUERY_MATCH_PERCENT,
+        compared_percent: float = COMPARE_MATCH_PERCENT,
+        contained: bool = True,
+        segment_seconds: float | None = MIN_SEGMENT_SECONDS,
+    ) -> bool:
         """The reference rule, plus (``contained``) a compared video wholly inside the query, plus
         (``segment_seconds``, None for none) a long enough matched run in both."""
-        forward = self.query_match_percent >= query_percent and self.compared_match_percent >= compared_percent
+        forward = (
+            self.query_match_percent >= query_percent and self.compared_match_percent >= compared_percent
+        )
         segment = segment_seconds is not None and self.segment_seconds >= segment_seconds
         return forward or (contained and self.compared_match_percent >= query_percent) or segment
 
@@ -107,8 +115,9 @@ class VideoMatch:
 class VideoIndex:
     """The frame hashes of many videos in one PDQ range index."""
 
-    def __init__(self, videos: Sequence[tuple[str, Sequence[VideoFrameHash]]],
-                 min_quality: int = QUALITY_THRESHOLD) -> None:
+    def __init__(
+        self, videos: Sequence[tuple[str, Sequence[VideoFrameHash]]], min_quality: int = QUALITY_THRESHOLD
+    ) -> None:
         self.min_quality = min_quality
         self.keys = [key for key, _ in videos]
         self._videos = [_prepare(features, min_quality) for _, features in videos]
@@ -122,8 +131,9 @@ class VideoIndex:
     def __len__(self) -> int:
         return len(self.keys)
 
-    def search(self, query: Sequence[VideoFrameHash], max_distance: int = DISTANCE_THRESHOLD,
-               ranges: bool = True) -> list[VideoMatch]:
+    def search(
+        self, query: Sequence[VideoFrameHash], max_distance: int = DISTANCE_THRESHOLD, ranges: bool = True
+    ) -> list[VideoMatch]:
         """Every indexed video sharing at least one frame with ``query``, best first."""
         q = _prepare(query, self.min_quality)
         if not len(q.unique) or not len(self.index):
@@ -143,16 +153,30 @@ class VideoIndex:
             q_rows = q_pairs[q_pairs // len(q.unique) == v] % len(q.unique)
             c_rows = bank_rows[self.owner[bank_rows] == v] - self.starts[v]
             q_ranges = time_ranges(q.times[np.isin(q.inverse, q_rows)], q.step) if ranges else []
-            c_ranges = (time_ranges(prepared.times[np.isin(prepared.inverse, c_rows)], prepared.step)
-                        if ranges else [])
-            results.append(VideoMatch(self.keys[v], float(100.0 * q_counts[v] / len(q.unique)),
-                                      float(100.0 * c_counts[v] / self.unique_counts[v]), q_ranges, c_ranges))
+            c_ranges = (
+                time_ranges(prepared.times[np.isin(prepared.inverse, c_rows)], prepared.step)
+                if ranges
+                else []
+            )
+            results.append(
+                VideoMatch(
+                    self.keys[v],
+                    float(100.0 * q_counts[v] / len(q.unique)),
+                    float(100.0 * c_counts[v] / self.unique_counts[v]),
+                    q_ranges,
+                    c_ranges,
+                )
+            )
         results.sort(key=lambda m: (-max(m.query_match_percent, m.compared_match_percent), m.key))
         return results
 
 
-def match_videos(query: Sequence[VideoFrameHash], compared: Sequence[VideoFrameHash],
-                 max_distance: int = DISTANCE_THRESHOLD, min_quality: int = QUALITY_THRESHOLD) -> VideoMatch:
+def match_videos(
+    query: Sequence[VideoFrameHash],
+    compared: Sequence[VideoFrameHash],
+    max_distance: int = DISTANCE_THRESHOLD,
+    min_quality: int = QUALITY_THRESHOLD,
+) -> VideoMatch:
     """The percentages and time ranges of two videos (zeros where nothing matches)."""
     found = VideoIndex([("compared", compared)], min_quality).search(query, max_distance)
     return found[0] if found else VideoMatch("compared", 0.0, 0.0, [], [])

@@ -27,8 +27,9 @@ from .rules import BankItem, BankSpec, Ruleset
 from .video import VideoFrameHash, VideoHashError, from_signal, hash_video, to_signal
 from .video_match import QUERY_MATCH_PERCENT, VideoIndex
 
-VIDEO_SUFFIXES = frozenset({".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg", ".ts", ".3gp",
-                            ".flv", ".wmv", ".ogv"})
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".mpg", ".mpeg", ".ts", ".3gp", ".flv", ".wmv", ".ogv"}
+)
 
 
 def is_video(media: ScanMedia) -> bool:
@@ -64,7 +65,9 @@ class VideoMatcher(BuiltinMatcher):
         self.radius = max([ruleset.banks[i.bank].pdq_max_distance for i in self.items] or [31])
         self.skipped: dict[str, str] = {}
 
-    def _hash(self, media: ScanMedia, cache: dict[str, list[VideoFrameHash] | None]) -> list[VideoFrameHash] | None:
+    def _hash(
+        self, media: ScanMedia, cache: dict[str, list[VideoFrameHash] | None]
+    ) -> list[VideoFrameHash] | None:
         if media.vpdq:
             try:
                 return from_signal(media.vpdq)
@@ -96,12 +99,24 @@ class VideoMatcher(BuiltinMatcher):
                         continue
                     item = self.items[int(match.key)]
                     strength = max(match.query_match_percent, match.compared_match_percent) / 100.0
-                    detail = {"query_match_percent": round(match.query_match_percent, 2),
-                              "compared_match_percent": round(match.compared_match_percent, 2),
-                              "query_ranges": [list(r) for r in match.query_ranges],
-                              "compared_ranges": [list(r) for r in match.compared_ranges]}
-                    result.hits.append(Hit("vpdq", min(1.0, strength), item.bank, item.id, item.item, item.label,
-                                           media_key=media.key, detail=detail))
+                    detail = {
+                        "query_match_percent": round(match.query_match_percent, 2),
+                        "compared_match_percent": round(match.compared_match_percent, 2),
+                        "query_ranges": [list(r) for r in match.query_ranges],
+                        "compared_ranges": [list(r) for r in match.compared_ranges],
+                    }
+                    result.hits.append(
+                        Hit(
+                            "vpdq",
+                            min(1.0, strength),
+                            item.bank,
+                            item.id,
+                            item.item,
+                            item.label,
+                            media_key=media.key,
+                            detail=detail,
+                        )
+                    )
 
     @classmethod
     def get_examples(cls) -> list[MatcherExample]:
@@ -114,9 +129,13 @@ class VideoMatcher(BuiltinMatcher):
         def signal(frames: np.ndarray) -> str:
             return to_signal([VideoFrameHash(bytes(f).hex(), 90, float(t)) for t, f in enumerate(frames)])
 
-        rules = Ruleset(banks={"v": BankSpec("v", "vpdq")},
-                        items=[BankItem(1, "v", "vpdq", signal(known), "video-1", "fictional")])
+        rules = Ruleset(
+            banks={"v": BankSpec("v", "vpdq")},
+            items=[BankItem(1, "v", "vpdq", signal(known), "video-1", "fictional")],
+        )
         post = ScanPost("example", "v1", "a1", media=[ScanMedia("m1", vpdq=signal(noisy[2:10]))])
-        miss = [ScanPost("example", "v2", "a1", media=[ScanMedia("m2", vpdq=signal(other))]),
-                ScanPost("example", "v3", "a1", media=[ScanMedia("m3", vpdq="not a signal")])]
+        miss = [
+            ScanPost("example", "v2", "a1", media=[ScanMedia("m2", vpdq=signal(other))]),
+            ScanPost("example", "v3", "a1", media=[ScanMedia("m3", vpdq="not a signal")]),
+        ]
         return [MatcherExample(rules, [post], miss)]

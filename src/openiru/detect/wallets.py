@@ -95,7 +95,7 @@ _MONERO_BLOCK_SIZES = {0: 0, 2: 1, 3: 2, 5: 3, 6: 4, 7: 5, 9: 6, 10: 7, 11: 8}
 def _monero_decode(text: str) -> bytes | None:
     out = bytearray()
     for start in range(0, len(text), 11):
-        block = text[start:start + 11]
+        block = text[start : start + 11]
         size = _MONERO_BLOCK_SIZES.get(len(block))
         if size is None:
             return None

@@ -51,8 +51,10 @@ def _common_domains(data: GraphData) -> set[str]:
     url = c.kind == ContentKind.URL
     if not url.any():
         return set()
-    pairs = {(int(a), int(i)) for a, i in zip(data.posts.account[c.post[url]].tolist(), c.item[url].tolist(),
-                                              strict=True)}
+    pairs = {
+        (int(a), int(i))
+        for a, i in zip(data.posts.account[c.post[url]].tolist(), c.item[url].tolist(), strict=True)
+    }
     by_domain: dict[str, set[int]] = defaultdict(set)
     for a, i in pairs:
         by_domain[urlsplit(c.labels[i]).hostname or ""].add(a)
@@ -64,7 +66,7 @@ def same_actor_pairs(data: GraphData) -> tuple[np.ndarray, np.ndarray, np.ndarra
     """``(a, b, signals)``: pairs of accounts on different platforms run by one actor, with how many
     signals agree (2..5)."""
     a = data.accounts
-    if len(set(a.platform)) < 2:   # one platform: nothing to join
+    if len(set(a.platform)) < 2:  # one platform: nothing to join
         z = np.zeros(0, np.int64)
         return z, z, z
     handles = [real_name(h, i) if h else None for h, i in zip(a.handle, a.account_id, strict=True)]
@@ -77,7 +79,9 @@ def same_actor_pairs(data: GraphData) -> tuple[np.ndarray, np.ndarray, np.ndarra
     candidates: set[tuple[int, int]] = set()
     for members in buckets.values():
         if 1 < len(members) <= MAX_BUCKET and len({a.platform[m] for m in members}) > 1:
-            candidates.update((x, y) for x, y in combinations(sorted(members), 2) if a.platform[x] != a.platform[y])
+            candidates.update(
+                (x, y) for x, y in combinations(sorted(members), 2) if a.platform[x] != a.platform[y]
+            )
     if not candidates:
         z = np.zeros(0, np.int64)
         return z, z, z
@@ -88,11 +92,17 @@ def same_actor_pairs(data: GraphData) -> tuple[np.ndarray, np.ndarray, np.ndarra
     talk = set(zip(e.src[involved].tolist(), e.dst[involved].tolist(), strict=True))
     out = []
     for x, y in sorted(candidates):
-        same_handle = bool(handles[x] and handles[y]) and handle_skeleton(handles[x]) == handle_skeleton(handles[y])
+        same_handle = bool(handles[x] and handles[y]) and handle_skeleton(handles[x]) == handle_skeleton(
+            handles[y]
+        )
         same_name = bool(names[x] and names[y]) and fold(names[x]) == fold(names[y])
         distance = pdq_distance(a.avatar_pdq[x], a.avatar_pdq[y])
-        behaviour = (int(bool(items[x] & items[y])) + int(bool((domains[x] & domains[y]) - common))
-                     + int(distance is not None and distance <= 31) + int((x, y) in talk or (y, x) in talk))
+        behaviour = (
+            int(bool(items[x] & items[y]))
+            + int(bool((domains[x] & domains[y]) - common))
+            + int(distance is not None and distance <= 31)
+            + int((x, y) in talk or (y, x) in talk)
+        )
         signals = int(same_handle) + int(same_name) + behaviour
         # a name and something beyond names: a handle and a display name are one person's choice
         if signals >= MIN_SIGNALS and behaviour >= 1:

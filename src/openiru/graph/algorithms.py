@@ -31,8 +31,9 @@ def unique_ints(values: np.ndarray) -> np.ndarray:
     return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
 
 
-def weighted_matrix(n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray,
-                    undirected: bool = False) -> csr_matrix:
+def weighted_matrix(
+    n: int, src: np.ndarray, dst: np.ndarray, weight: np.ndarray, undirected: bool = False
+) -> csr_matrix:
     """``A[i, j]`` = summed weight of edges i -> j (both ways when undirected); no self-loops."""
     keep = src != dst
     s, d, w = src[keep].astype(np.int64), dst[keep].astype(np.int64), weight[keep].astype(np.float64)
@@ -85,8 +86,11 @@ def leiden(matrix: csr_matrix, members: np.ndarray, seed: int = 1) -> np.ndarray
     upper = sub.row < sub.col
     if not upper.any():
         return labels
-    graph = ig.Graph(n=len(members), edges=np.column_stack((sub.row[upper], sub.col[upper])).astype(np.int64),
-                     directed=False)
+    graph = ig.Graph(
+        n=len(members),
+        edges=np.column_stack((sub.row[upper], sub.col[upper])).astype(np.int64),
+        directed=False,
+    )
     graph.es["weight"] = sub.data[upper]
     # igraph's Leiden draws from Python's random generator: seed it for repeatable communities, and
     # give the caller's random state back afterwards

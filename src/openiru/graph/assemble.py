@@ -35,7 +35,7 @@ class AccountRow:
     followers: int | None = None
     avatar_pdq: str | None = None
     created_at: datetime | None = None
-    avatar_key: str | None = None   # the avatar file (sha256:..., or its media key) where no PDQ is known
+    avatar_key: str | None = None  # the avatar file (sha256:..., or its media key) where no PDQ is known
 
 
 @dataclass
@@ -43,7 +43,7 @@ class PostRow:
     platform: str
     post_id: str
     account_id: str
-    timestamp: datetime | float    # Unix seconds where the loader converted them in bulk
+    timestamp: datetime | float  # Unix seconds where the loader converted them in bulk
     text: str = ""
     urls: Sequence[str] | None = None
     hashtags: Sequence[str] | None = None
@@ -52,7 +52,7 @@ class PostRow:
     quote_of: str | None = None
     forward_from: str | None = None
     forward_from_name: str | None = None
-    mentions: Sequence[str] = ()   # mentioned account ids (kept for writing rows back as records)
+    mentions: Sequence[str] = ()  # mentioned account ids (kept for writing rows back as records)
 
 
 @dataclass
@@ -70,7 +70,7 @@ class Flag:
     platform: str
     post_id: str
     strength: float
-    status: str            # matched | confirmed | rejected
+    status: str  # matched | confirmed | rejected
     exemption: str | None = None
 
 
@@ -108,8 +108,12 @@ def forward_sources(accounts: Iterable[AccountRow], posts: Sequence[PostRow]) ->
     return {key: next(iter(found)) for key, found in ids.items() if len(found) == 1}
 
 
-def _reposted(p: PostRow, code: PostCode, media: Sequence[str] | None = None,
-              sources: Mapping[tuple[str, str], str] | None = None) -> str | None:
+def _reposted(
+    p: PostRow,
+    code: PostCode,
+    media: Sequence[str] | None = None,
+    sources: Mapping[tuple[str, str], str] | None = None,
+) -> str | None:
     """The item a pass-on carries: the reposted post, or for a forward (which names only its source)
     the source (its id, or the one account known by its title: :func:`forward_sources`) and the
     forwarded text, or the forwarded media when there is no text (a channel's photos forwarded
@@ -139,10 +143,15 @@ def _framing(posts: Sequence[PostRow], codes: Sequence[PostCode]) -> np.ndarray:
     return out
 
 
-def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: Iterable[EdgeRow],
-             media: Mapping[tuple[str, str], Sequence[str]] | None = None,
-             flags: Iterable[Flag] = (), exemptions: Mapping[tuple[str, str], str] | None = None,
-             seeds: Mapping[tuple[str, str], str | None] | None = None) -> GraphData:
+def assemble(
+    accounts: Iterable[AccountRow],
+    posts: Sequence[PostRow],
+    edges: Iterable[EdgeRow],
+    media: Mapping[tuple[str, str], Sequence[str]] | None = None,
+    flags: Iterable[Flag] = (),
+    exemptions: Mapping[tuple[str, str], str] | None = None,
+    seeds: Mapping[tuple[str, str], str | None] | None = None,
+) -> GraphData:
     rows: dict[tuple[str, str], AccountRow] = {}
     for a in accounts:
         rows[(a.platform, a.account_id)] = a
@@ -155,18 +164,33 @@ def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: It
 
     list_index: dict[tuple[str, str], int] = {k: i for i, k in enumerate(rows)}
     post_account = np.asarray([index(p.platform, p.account_id) for p in posts], np.int32)
-    edge_list = [(index(e.platform, e.source_account_id), index(e.target_platform, e.target_account_id),
-                  EDGE_CODES[e.kind], _ts(e.time)) for e in edges if e.kind in EDGE_CODES]
+    edge_list = [
+        (
+            index(e.platform, e.source_account_id),
+            index(e.target_platform, e.target_account_id),
+            EDGE_CODES[e.kind],
+            _ts(e.time),
+        )
+        for e in edges
+        if e.kind in EDGE_CODES
+    ]
     ordered = sorted(list_index, key=list_index.__getitem__)
     acc = [rows[k] for k in ordered]
     account_arrays = Accounts(
-        [a.platform for a in acc], [a.account_id for a in acc], [a.handle for a in acc],
-        [a.display_name for a in acc], [a.bio for a in acc], [a.status or "unknown" for a in acc],
-        np.asarray([_ts(a.status_changed_at) for a in acc]), np.asarray([_ts(a.first_seen) for a in acc]),
+        [a.platform for a in acc],
+        [a.account_id for a in acc],
+        [a.handle for a in acc],
+        [a.display_name for a in acc],
+        [a.bio for a in acc],
+        [a.status or "unknown" for a in acc],
+        np.asarray([_ts(a.status_changed_at) for a in acc]),
+        np.asarray([_ts(a.first_seen) for a in acc]),
         np.asarray([_ts(a.last_seen) for a in acc]),
         np.asarray([a.followers if a.followers is not None else 0 for a in acc], np.float64),
-        [a.avatar_pdq for a in acc], np.asarray([_ts(a.created_at) for a in acc], np.float64),
-        [a.avatar_key for a in acc])
+        [a.avatar_pdq for a in acc],
+        np.asarray([_ts(a.created_at) for a in acc], np.float64),
+        [a.avatar_key for a in acc],
+    )
     codes = [post_code(p) for p in posts]
     post_index = {(p.platform, p.post_id): k for k, p in enumerate(posts)}
     flag = np.zeros(len(posts), np.float32)
@@ -177,22 +201,39 @@ def assemble(accounts: Iterable[AccountRow], posts: Sequence[PostRow], edges: It
             continue
         flag[k] = max(flag[k], float(f.strength or 1.0))
         exempt[k] |= bool(f.exemption)
-    post_arrays = Posts(post_account, np.asarray([_ts(p.timestamp) for p in posts], np.float64),
-                        np.asarray(codes, np.int8), flag, exempt,
-                        [p.platform for p in posts], [p.post_id for p in posts],
-                        np.asarray([len(p.mentions or ()) for p in posts], np.int16), _framing(posts, codes))
+    post_arrays = Posts(
+        post_account,
+        np.asarray([_ts(p.timestamp) for p in posts], np.float64),
+        np.asarray(codes, np.int8),
+        flag,
+        exempt,
+        [p.platform for p in posts],
+        [p.post_id for p in posts],
+        np.asarray([len(p.mentions or ()) for p in posts], np.int16),
+        _framing(posts, codes),
+    )
     media = media or {}
     started = time.perf_counter()
     sources = forward_sources(acc, posts)
-    content = build_content(codes, [p.text for p in posts], [p.urls for p in posts],
-                            [p.hashtags for p in posts],
-                            [media.get((p.platform, p.post_id)) for p in posts],
-                            [_reposted(p, c, media.get((p.platform, p.post_id)), sources)
-                             for p, c in zip(posts, codes, strict=True)])
+    content = build_content(
+        codes,
+        [p.text for p in posts],
+        [p.urls for p in posts],
+        [p.hashtags for p in posts],
+        [media.get((p.platform, p.post_id)) for p in posts],
+        [
+            _reposted(p, c, media.get((p.platform, p.post_id)), sources)
+            for p, c in zip(posts, codes, strict=True)
+        ],
+    )
     content_seconds = time.perf_counter() - started
     e = np.asarray([x[:3] for x in edge_list], np.int64).reshape(-1, 3)
-    edge_arrays = Edges(e[:, 0].astype(np.int32), e[:, 1].astype(np.int32), e[:, 2].astype(np.int8),
-                        np.asarray([x[3] for x in edge_list], np.float64))
+    edge_arrays = Edges(
+        e[:, 0].astype(np.int32),
+        e[:, 1].astype(np.int32),
+        e[:, 2].astype(np.int8),
+        np.asarray([x[3] for x in edge_list], np.float64),
+    )
     data = GraphData(account_arrays, post_arrays, edge_arrays, content)
     data.timings["content items"] = content_seconds
     for key, by in (seeds or {}).items():

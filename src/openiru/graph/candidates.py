@@ -89,16 +89,15 @@ def _silence(data: GraphData) -> np.ndarray:
 
 
 def membership(rows: np.ndarray, cols: np.ndarray, n: int) -> csr_matrix:
-    m = csr_matrix((np.ones(len(rows), np.float32), (rows, cols)),
-                   shape=(n, int(cols.max(initial=-1)) + 1))
+    m = csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, int(cols.max(initial=-1)) + 1))
     m.data[:] = 1.0  # duplicates summed: back to a 0/1 set
     return m
 
 
 def member_overlap(m: csr_matrix, i: int, j: int) -> tuple[float, int]:
     """Jaccard similarity and count of the members two rows share."""
-    a = set(m.indices[m.indptr[i]:m.indptr[i + 1]].tolist())
-    b = set(m.indices[m.indptr[j]:m.indptr[j + 1]].tolist())
+    a = set(m.indices[m.indptr[i] : m.indptr[i + 1]].tolist())
+    b = set(m.indices[m.indptr[j] : m.indptr[j + 1]].tolist())
     if not a or not b:
         return 0.0, 0
     shared = len(a & b)
@@ -131,8 +130,10 @@ class Names:
     @classmethod
     def of(cls, data: GraphData) -> Names:
         a = data.accounts
-        return cls([real_name(h, i) for h, i in zip(a.handle, a.account_id, strict=True)],
-                   [real_name(d, i) for d, i in zip(a.display_name, a.account_id, strict=True)])
+        return cls(
+            [real_name(h, i) for h, i in zip(a.handle, a.account_id, strict=True)],
+            [real_name(d, i) for d, i in zip(a.display_name, a.account_id, strict=True)],
+        )
 
 
 def name_blocks(data: GraphData, names: Names, pool: np.ndarray) -> set[tuple[int, int]]:
@@ -170,10 +171,14 @@ def fuzzy_pairs(names: Names, left: np.ndarray, right: np.ndarray) -> set[tuple[
         return set()
     pairs: set[tuple[int, int]] = set()
     skeletons = [handle_skeleton(h) for h in names.handle]
-    for lt, rt in (([fold(names.handle[i]) for i in left.tolist()], [fold(names.handle[j]) for j in right.tolist()]),
-                   ([skeletons[i] for i in left.tolist()], [skeletons[j] for j in right.tolist()]),
-                   ([fold(names.display_name[i]) for i in left.tolist()],
-                    [fold(names.display_name[j]) for j in right.tolist()])):
+    for lt, rt in (
+        ([fold(names.handle[i]) for i in left.tolist()], [fold(names.handle[j]) for j in right.tolist()]),
+        ([skeletons[i] for i in left.tolist()], [skeletons[j] for j in right.tolist()]),
+        (
+            [fold(names.display_name[i]) for i in left.tolist()],
+            [fold(names.display_name[j]) for j in right.tolist()],
+        ),
+    ):
         scores = process.cdist(lt, rt, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, workers=1)
         for r, c in zip(*np.nonzero(scores), strict=True):
             if lt[r] and rt[c]:
@@ -192,8 +197,15 @@ def post_bounds(data: GraphData) -> tuple[np.ndarray, np.ndarray]:
     return first, last
 
 
-def candidate_pairs(data: GraphData, names: Names, start: np.ndarray, stopped: np.ndarray,
-                    audience: csr_matrix, content: csr_matrix, slack: float) -> set[tuple[int, int]]:
+def candidate_pairs(
+    data: GraphData,
+    names: Names,
+    start: np.ndarray,
+    stopped: np.ndarray,
+    audience: csr_matrix,
+    content: csr_matrix,
+    slack: float,
+) -> set[tuple[int, int]]:
     """Pairs (lower index first) worth scoring: shared name blocks among active accounts, fuzzy
     names and shared audience or content between accounts that stopped and accounts that started
     after the first stop (less ``slack``), and shared content across platforms."""
@@ -206,6 +218,9 @@ def candidate_pairs(data: GraphData, names: Names, start: np.ndarray, stopped: n
     candidates |= {(min(x, y), max(x, y)) for x, y in overlap_pairs(content, preds, succs)}
     platforms = data.accounts.platform
     if len(set(platforms)) > 1:
-        candidates |= {(min(x, y), max(x, y)) for x, y in overlap_pairs(content, active, active)
-                       if platforms[x] != platforms[y]}
+        candidates |= {
+            (min(x, y), max(x, y))
+            for x, y in overlap_pairs(content, active, active)
+            if platforms[x] != platforms[y]
+        }
     return candidates

@@ -68,8 +68,13 @@ def normalise_url(url: str) -> str | None:
     host = (parts.hostname or "").lower().removeprefix("www.")
     if not host:
         return None
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
-                       if not k.lower().startswith("utm_") and k.lower() not in ("fbclid", "gclid", "s")])
+    query = urlencode(
+        [
+            (k, v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+            if not k.lower().startswith("utm_") and k.lower() not in ("fbclid", "gclid", "s")
+        ]
+    )
     path = parts.path.rstrip("/")
     return urlunsplit(("https", host, path, query, ""))
 
@@ -97,7 +102,9 @@ class _Interner:
         return found
 
 
-def join_inserted_words(words_by_post: Mapping[int, Sequence[str]], clusters: Mapping[int, int]) -> dict[int, int]:
+def join_inserted_words(
+    words_by_post: Mapping[int, Sequence[str]], clusters: Mapping[int, int]
+) -> dict[int, int]:
     """Near-duplicate clusters (post -> representative, the lowest post) joined where one text is
     another with one word inserted or dropped (up to :data:`MAX_EDIT_WORDS` words).
 
@@ -120,8 +127,10 @@ def join_inserted_words(words_by_post: Mapping[int, Sequence[str]], clusters: Ma
     length = np.fromiter((len(seq) for seq in seqs), np.int64, count=len(seqs))
     starts = np.r_[0, np.cumsum(length)[:-1]]
     # Python's string hash (SipHash): a lookup key within this call only, every hit is confirmed
-    word_hash = np.fromiter((hash(w) for seq in seqs for w in seq), np.int64, count=int(length.sum())).view(np.uint64)
-    bag = np.add.reduceat(word_hash, starts)                   # wraps modulo 2**64, as a hash should
+    word_hash = np.fromiter((hash(w) for seq in seqs for w in seq), np.int64, count=int(length.sum())).view(
+        np.uint64
+    )
+    bag = np.add.reduceat(word_hash, starts)  # wraps modulo 2**64, as a hash should
     mix = np.uint64(0x9E3779B97F4A7C15)
     key = bag * mix + length.astype(np.uint64)
     owner = np.repeat(np.arange(len(seqs)), length)
@@ -129,7 +138,9 @@ def join_inserted_words(words_by_post: Mapping[int, Sequence[str]], clusters: Ma
     order = np.argsort(key, kind="stable")
     sorted_key = key[order]
     at = np.searchsorted(sorted_key, dropped)
-    hit = np.flatnonzero((at < len(sorted_key)) & (sorted_key[np.minimum(at, len(sorted_key) - 1)] == dropped))
+    hit = np.flatnonzero(
+        (at < len(sorted_key)) & (sorted_key[np.minimum(at, len(sorted_key) - 1)] == dropped)
+    )
     parent: dict[int, int] = {}
 
     def find(x: int) -> int:
@@ -140,9 +151,9 @@ def join_inserted_words(words_by_post: Mapping[int, Sequence[str]], clusters: Ma
     for j in hit.tolist():
         longer = int(owner[j])
         k = j - int(starts[longer])
-        shorter_seq = seqs[longer][:k] + seqs[longer][k + 1:]
+        shorter_seq = seqs[longer][:k] + seqs[longer][k + 1 :]
         pos = int(at[j])
-        while pos < len(sorted_key) and sorted_key[pos] == dropped[j]:   # equal bags: confirm in order
+        while pos < len(sorted_key) and sorted_key[pos] == dropped[j]:  # equal bags: confirm in order
             shorter = int(order[pos])
             if seqs[shorter] == shorter_seq:
                 a, b = find(clusters[reps[longer]]), find(clusters[reps[shorter]])
@@ -161,7 +172,7 @@ def join_inserted_words(words_by_post: Mapping[int, Sequence[str]], clusters: Ma
         for j in run.tolist():
             text = int(owner[j])
             k = j - int(starts[text])
-            places[seqs[text][:k] + seqs[text][k + 1:]].append((k, text))
+            places[seqs[text][:k] + seqs[text][k + 1 :]].append((k, text))
         for found in places.values():
             texts = [text for _, text in found]
             for other in texts[1:] if len({k for k, _ in found}) >= 2 else ():
@@ -174,8 +185,11 @@ def join_inserted_words(words_by_post: Mapping[int, Sequence[str]], clusters: Ma
 
 
 def build_content(
-    codes: Sequence[int], texts: Sequence[str], urls: Sequence[Sequence[str] | None],
-    hashtags: Sequence[Sequence[str] | None], media: Sequence[Sequence[str] | None],
+    codes: Sequence[int],
+    texts: Sequence[str],
+    urls: Sequence[Sequence[str] | None],
+    hashtags: Sequence[Sequence[str] | None],
+    media: Sequence[Sequence[str] | None],
     reposted: Sequence[str | None],
 ) -> Content:
     """Content occurrences of posts given column-wise (one entry per post, same order)."""
@@ -193,8 +207,16 @@ def build_content(
     # normalised once per distinct value (reposted links and copied texts repeat)
     add_post, add_item, add_kind = post_idx.append, item_idx.append, kinds.append
     passed_on = frozenset((int(PostCode.REPOST), int(PostCode.FORWARD)))
-    k_repost, k_media, k_url, k_tags, k_exact = (int(k) for k in (
-        ContentKind.REPOSTED, ContentKind.MEDIA, ContentKind.URL, ContentKind.HASHTAGS, ContentKind.TEXT_EXACT))
+    k_repost, k_media, k_url, k_tags, k_exact = (
+        int(k)
+        for k in (
+            ContentKind.REPOSTED,
+            ContentKind.MEDIA,
+            ContentKind.URL,
+            ContentKind.HASHTAGS,
+            ContentKind.TEXT_EXACT,
+        )
+    )
     url_cache: dict[str, str | None] = {}
     text_cache: dict[str, tuple[list[str], str] | None] = {}
     words_by_post: dict[int, list[str]] = {}
@@ -225,13 +247,18 @@ def build_content(
             found = text_cache[text]
         else:
             words = normalise_text(text).split()
-            found = text_cache[text] = ((words, "text:" + _digest(" ".join(words)))
-                                        if len(words) >= MIN_TEXT_TOKENS else None)
+            found = text_cache[text] = (
+                (words, "text:" + _digest(" ".join(words))) if len(words) >= MIN_TEXT_TOKENS else None
+            )
         if found is not None:
             exact_of[p] = found[1]
             add_post(p), add_item(intern(found[1])), add_kind(k_exact)
             words_by_post[p] = found[0]
     for p, rep in join_inserted_words(words_by_post, near_duplicate_clusters(words_by_post)).items():
         add(p, ContentKind.TEXT_NEAR, "similar:" + exact_of[rep])
-    return Content(np.asarray(post_idx, np.int32), np.asarray(item_idx, np.int32),
-                   np.asarray(kinds, np.int8), intern.labels)
+    return Content(
+        np.asarray(post_idx, np.int32),
+        np.asarray(item_idx, np.int32),
+        np.asarray(kinds, np.int8),
+        intern.labels,
+    )

@@ -52,10 +52,13 @@ def _iso(t: float) -> str:
     return np.datetime_as_string(np.datetime64(int(t), "s"), unit="s") + "Z"
 
 
-def find_coordination(data: GraphData, window: float = DEFAULT_WINDOW,
-                      min_repeats: int = DEFAULT_MIN_REPEATS,
-                      kinds: list[str] | None = None,
-                      max_p_value: float = MAX_P_VALUE) -> list[CoordinationGroup]:
+def find_coordination(
+    data: GraphData,
+    window: float = DEFAULT_WINDOW,
+    min_repeats: int = DEFAULT_MIN_REPEATS,
+    kinds: list[str] | None = None,
+    max_p_value: float = MAX_P_VALUE,
+) -> list[CoordinationGroup]:
     """Coordinated groups of every kind that chance does not explain (p <= ``max_p_value``), strongest first."""
     found: list[CoordinationGroup] = []
     c = data.content
@@ -63,8 +66,11 @@ def find_coordination(data: GraphData, window: float = DEFAULT_WINDOW,
         if kinds and name not in kinds:
             continue
         mask = np.isin(c.kind, np.asarray(content_kinds, np.int8))
-        found.extend(g for g in _groups_of_kind(data, name, c.post[mask], c.item[mask], window, max(1, min_repeats))
-                     if g.evidence["null_model"]["p_value"] <= max_p_value)
+        found.extend(
+            g
+            for g in _groups_of_kind(data, name, c.post[mask], c.item[mask], window, max(1, min_repeats))
+            if g.evidence["null_model"]["p_value"] <= max_p_value
+        )
     found = merge_same_accounts(found)
     found.sort(key=lambda g: (-g.score, -len(g.accounts)))
     return found
@@ -79,12 +85,18 @@ def merge_same_accounts(groups: list[CoordinationGroup]) -> list[CoordinationGro
     (Jaccard >= 0.8), the one with more distinct items is kept and the other is named in its
     evidence under ``also``; a group whose accounts lie (80 % or more) inside a larger group is the
     same ring seen through another kind of item, and is named under the larger group's ``also``."""
+
     def strength(g: CoordinationGroup) -> tuple[int, float, int]:
         return (g.evidence.get("item_count", 0), g.score, -KIND_PRIORITY.index(g.kind))
 
     def mention(g: CoordinationGroup) -> dict[str, Any]:
-        return {"kind": g.kind, "item_count": g.evidence.get("item_count"), "score": g.score,
-                "items": g.evidence.get("items", [])[:5], "accounts": len(g.accounts)}
+        return {
+            "kind": g.kind,
+            "item_count": g.evidence.get("item_count"),
+            "score": g.score,
+            "items": g.evidence.get("items", [])[:5],
+            "accounts": len(g.accounts),
+        }
 
     kept: list[CoordinationGroup] = []
     for g in sorted(groups, key=strength, reverse=True):
@@ -95,7 +107,7 @@ def merge_same_accounts(groups: list[CoordinationGroup]) -> list[CoordinationGro
             if shared / len(members | other) >= SAME_GROUP_JACCARD:
                 k.evidence.setdefault("also", []).append(mention(g))
             elif shared / min(len(members), len(other)) >= SAME_GROUP_JACCARD:
-                if len(members) > len(other):   # the larger ring is the group; the part is named in it
+                if len(members) > len(other):  # the larger ring is the group; the part is named in it
                     g.evidence.setdefault("also", []).extend([mention(k), *k.evidence.pop("also", [])])
                     kept[n] = g
                 else:
@@ -108,8 +120,9 @@ def merge_same_accounts(groups: list[CoordinationGroup]) -> list[CoordinationGro
     return kept
 
 
-def _groups_of_kind(data: GraphData, name: str, posts: np.ndarray, items: np.ndarray, window: float,
-                    min_repeats: int) -> list[CoordinationGroup]:
+def _groups_of_kind(
+    data: GraphData, name: str, posts: np.ndarray, items: np.ndarray, window: float, min_repeats: int
+) -> list[CoordinationGroup]:
     if not len(posts):
         return []
     times = data.posts.time[posts]
@@ -144,16 +157,21 @@ def _groups_of_kind(data: GraphData, name: str, posts: np.ndarray, items: np.nda
     for lab, accs in members.items():
         pairs = pairs_by_label[lab]
         occurrences = sorted({o for pair in pairs for o in kept[pair]})
-        group = _group(data, name, sorted(accs), pairs, kept, occurrences, posts, items, times, window,
-                       min_repeats)
+        group = _group(
+            data, name, sorted(accs), pairs, kept, occurrences, posts, items, times, window, min_repeats
+        )
         group.evidence["null_model"] = _null_test(data, accs, accounts, items, times, window).evidence()
         groups.append(group)
     return groups
 
 
-def _components(strong: dict[tuple[int, int], set[int]], pair_items: dict[tuple[int, int], set[int]],
-                n_items: dict[tuple[int, int], int], items: np.ndarray, min_repeats: int,
-                ) -> tuple[dict[int, list[int]], dict[int, list[tuple[int, int]]]]:
+def _components(
+    strong: dict[tuple[int, int], set[int]],
+    pair_items: dict[tuple[int, int], set[int]],
+    n_items: dict[tuple[int, int], int],
+    items: np.ndarray,
+    min_repeats: int,
+) -> tuple[dict[int, list[int]], dict[int, list[tuple[int, int]]]]:
     """Groups: connected components of the strong links (pairs together on ``min_repeats`` items or
     more), then rings whose members each take part in only some of the posts: a component and an
     account (or two components) are joined when the pairs between them that repeat (two items or
@@ -194,8 +212,14 @@ def _components(strong: dict[tuple[int, int], set[int]], pair_items: dict[tuple[
     return members, pairs_by_label
 
 
-def _null_test(data: GraphData, accs: list[int], accounts: np.ndarray, items: np.ndarray, times: np.ndarray,
-               window: float) -> NullTest:
+def _null_test(
+    data: GraphData,
+    accs: list[int],
+    accounts: np.ndarray,
+    items: np.ndarray,
+    times: np.ndarray,
+    window: float,
+) -> NullTest:
     """The permutation test on the group's posts of the items two or more of its accounts posted,
     each account's times drawn from its whole activity (all its posts)."""
     mine = np.isin(accounts, np.asarray(accs))
@@ -205,19 +229,31 @@ def _null_test(data: GraphData, accs: list[int], accounts: np.ndarray, items: np
     shared_items, counts = np.unique(item_of_pair, return_counts=True)
     keep = np.isin(itm, shared_items[counts >= 2])
     pool = np.isin(data.posts.account, np.asarray(accs))
-    return permutation_test(acc[keep], itm[keep], t[keep], window, data.posts.account[pool],
-                            data.posts.time[pool])
+    return permutation_test(
+        acc[keep], itm[keep], t[keep], window, data.posts.account[pool], data.posts.time[pool]
+    )
 
 
-def _group(data: GraphData, name: str, accs: list[int], pairs: list[tuple[int, int]],
-           strong: dict[tuple[int, int], set[int]], occurrences: list[int], posts: np.ndarray,
-           items: np.ndarray, times: np.ndarray, window: float, min_repeats: int) -> CoordinationGroup:
+def _group(
+    data: GraphData,
+    name: str,
+    accs: list[int],
+    pairs: list[tuple[int, int]],
+    strong: dict[tuple[int, int], set[int]],
+    occurrences: list[int],
+    posts: np.ndarray,
+    items: np.ndarray,
+    times: np.ndarray,
+    window: float,
+    min_repeats: int,
+) -> CoordinationGroup:
     size = len(accs)
     density = len(pairs) / (size * (size - 1) / 2)
     repeats = [len({int(items[o]) for o in strong[p]}) for p in pairs]
     mean_repeats = float(np.mean(repeats))
-    score = round(density * (1.0 - np.exp(-mean_repeats / (2.0 * min_repeats))) *
-                  (1.0 - np.exp(-size / 3.0)), 4)
+    score = round(
+        density * (1.0 - np.exp(-mean_repeats / (2.0 * min_repeats))) * (1.0 - np.exp(-size / 3.0)), 4
+    )
     by_item: dict[int, list[int]] = defaultdict(list)
     for o in occurrences:
         by_item[int(items[o])].append(o)
@@ -225,17 +261,34 @@ def _group(data: GraphData, name: str, accs: list[int], pairs: list[tuple[int, i
     p = data.posts
     evidence_items = []
     for item, occ in sorted(by_item.items(), key=lambda kv: -len(kv[1]))[:EVIDENCE_ITEMS]:
-        evidence_items.append({
-            "item": labels[item] if item < len(labels) else str(item),
-            "posts": [{"platform": p.platform[int(posts[o])] if p.platform else None,
-                       "post_id": p.post_id[int(posts[o])] if p.post_id else None,
-                       "account_id": data.accounts.account_id[int(p.account[posts[o]])],
-                       "time": _iso(float(times[o]))} for o in occ],
-        })
+        evidence_items.append(
+            {
+                "item": labels[item] if item < len(labels) else str(item),
+                "posts": [
+                    {
+                        "platform": p.platform[int(posts[o])] if p.platform else None,
+                        "post_id": p.post_id[int(posts[o])] if p.post_id else None,
+                        "account_id": data.accounts.account_id[int(p.account[posts[o]])],
+                        "time": _iso(float(times[o])),
+                    }
+                    for o in occ
+                ],
+            }
+        )
     span = [float(times[occurrences].min()), float(times[occurrences].max())]
-    return CoordinationGroup(name, accs, float(score), {
-        "items": evidence_items, "item_count": len(by_item), "pairs": len(pairs),
-        "density": round(density, 4), "mean_repeats": round(mean_repeats, 3),
-        "window_seconds": window, "min_repeats": min_repeats,
-        "first": _iso(span[0]), "last": _iso(span[1]),
-    })
+    return CoordinationGroup(
+        name,
+        accs,
+        float(score),
+        {
+            "items": evidence_items,
+            "item_count": len(by_item),
+            "pairs": len(pairs),
+            "density": round(density, 4),
+            "mean_repeats": round(mean_repeats, 3),
+            "window_seconds": window,
+            "min_repeats": min_repeats,
+            "first": _iso(span[0]),
+            "last": _iso(span[1]),
+        },
+    )

@@ -42,20 +42,22 @@ class PostCode(enum.IntEnum):
 class ContentKind(enum.IntEnum):
     """Kinds of shared content items; each maps to one coordination kind."""
 
-    MEDIA = 0        # same media hash            -> co-post
-    TEXT_EXACT = 1   # same normalised text       (originality only: it is also a near-duplicate)
-    TEXT_NEAR = 2    # near-duplicate text        -> co-similar-text
-    URL = 3          # same normalised URL        -> co-link
-    HASHTAGS = 4     # same hashtag set           -> co-hashtag
-    REPOSTED = 5     # repost/forward of one post -> co-repost
+    MEDIA = 0  # same media hash            -> co-post
+    TEXT_EXACT = 1  # same normalised text       (originality only: it is also a near-duplicate)
+    TEXT_NEAR = 2  # near-duplicate text        -> co-similar-text
+    URL = 3  # same normalised URL        -> co-link
+    HASHTAGS = 4  # same hashtag set           -> co-hashtag
+    REPOSTED = 5  # repost/forward of one post -> co-repost
 
 
 #: Coordination kind of each content kind.  Identical text is a special case of near-duplicate text,
 #: so texts count as co-similar-text only (one group, not two of different kinds, per text campaign).
 COORDINATION_KIND = {
     ContentKind.MEDIA: "co-post",
-    ContentKind.TEXT_NEAR: "co-similar-text", ContentKind.URL: "co-link",
-    ContentKind.HASHTAGS: "co-hashtag", ContentKind.REPOSTED: "co-repost",
+    ContentKind.TEXT_NEAR: "co-similar-text",
+    ContentKind.URL: "co-link",
+    ContentKind.HASHTAGS: "co-hashtag",
+    ContentKind.REPOSTED: "co-repost",
 }
 #: Content kinds whose first poster is credited as the originator of later copies.
 ORIGIN_KINDS = (ContentKind.MEDIA, ContentKind.TEXT_NEAR)  # near-duplicate clusters include exact copies
@@ -74,8 +76,10 @@ class Accounts:
     last_seen: np.ndarray
     followers: np.ndarray
     avatar_pdq: list[str | None]
-    created_at: np.ndarray | None = None   # when the platform says the account was created
-    avatar_key: list[str | None] | None = None   # the avatar file (content hash or media key): same file, same avatar
+    created_at: np.ndarray | None = None  # when the platform says the account was created
+    avatar_key: list[str | None] | None = (
+        None  # the avatar file (content hash or media key): same file, same avatar
+    )
 
     def __len__(self) -> int:
         return len(self.account_id)
@@ -85,8 +89,19 @@ class Accounts:
         """Accounts known only by key (benchmarks, tests)."""
         n = len(keys)
         nan = np.full(n, np.nan)
-        return cls([k[0] for k in keys], [k[1] for k in keys], [None] * n, [None] * n, [None] * n,
-                   ["unknown"] * n, nan.copy(), nan.copy(), nan.copy(), np.zeros(n), [None] * n)
+        return cls(
+            [k[0] for k in keys],
+            [k[1] for k in keys],
+            [None] * n,
+            [None] * n,
+            [None] * n,
+            ["unknown"] * n,
+            nan.copy(),
+            nan.copy(),
+            nan.copy(),
+            np.zeros(n),
+            [None] * n,
+        )
 
     def index(self) -> dict[tuple[str, str], int]:
         return {(p, a): i for i, (p, a) in enumerate(zip(self.platform, self.account_id, strict=True))}
@@ -94,15 +109,15 @@ class Accounts:
 
 @dataclass
 class Posts:
-    account: np.ndarray                 # int32 account index
-    time: np.ndarray                    # float64 seconds
-    code: np.ndarray                    # int8 PostCode
-    flag: np.ndarray                    # float32: strength of matched/confirmed detection, 0 if none
-    exempt: np.ndarray                  # bool: detection hit exempted (journalism, research...)
+    account: np.ndarray  # int32 account index
+    time: np.ndarray  # float64 seconds
+    code: np.ndarray  # int8 PostCode
+    flag: np.ndarray  # float32: strength of matched/confirmed detection, 0 if none
+    exempt: np.ndarray  # bool: detection hit exempted (journalism, research...)
     platform: list[str] = field(default_factory=list)
     post_id: list[str] = field(default_factory=list)
     mentions: np.ndarray | None = None  # int16: accounts the post mentions
-    framing: np.ndarray | None = None   # bool: own words framed as reporting (graph/stance.py)
+    framing: np.ndarray | None = None  # bool: own words framed as reporting (graph/stance.py)
 
     def __len__(self) -> int:
         return len(self.account)
@@ -119,10 +134,10 @@ class Posts:
 
 @dataclass
 class Edges:
-    src: np.ndarray     # int32 account index
-    dst: np.ndarray     # int32 account index
-    code: np.ndarray    # int8 EdgeCode
-    time: np.ndarray    # float64 seconds
+    src: np.ndarray  # int32 account index
+    dst: np.ndarray  # int32 account index
+    code: np.ndarray  # int8 EdgeCode
+    time: np.ndarray  # float64 seconds
 
     def __len__(self) -> int:
         return len(self.src)
@@ -132,9 +147,9 @@ class Edges:
 class Content:
     """Occurrences of shared content: post ``post[k]`` carries item ``item[k]`` of kind ``kind[k]``."""
 
-    post: np.ndarray    # int32 post index
-    item: np.ndarray    # int32 item index into ``labels``
-    kind: np.ndarray    # int8 ContentKind
+    post: np.ndarray  # int32 post index
+    item: np.ndarray  # int32 item index into ``labels``
+    kind: np.ndarray  # int8 ContentKind
     labels: list[str] = field(default_factory=list)
 
     def __len__(self) -> int:
@@ -151,10 +166,10 @@ class GraphData:
     posts: Posts
     edges: Edges
     content: Content
-    seeds: dict[int, str] = field(default_factory=dict)          # account index -> who marked it
+    seeds: dict[int, str] = field(default_factory=dict)  # account index -> who marked it
     exempt_accounts: dict[int, str] = field(default_factory=dict)  # account index -> reason
-    detection: bool = False   # whether detection results were available
-    timings: dict[str, float] = field(default_factory=dict)       # seconds per loading step
+    detection: bool = False  # whether detection results were available
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per loading step
 
     @property
     def n(self) -> int:

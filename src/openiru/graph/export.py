@@ -25,14 +25,19 @@ def _iso(t: float) -> str:
     return np.datetime_as_string(np.datetime64(int(t), "s"), unit="s") + "Z"
 
 
-def node_rows(data: GraphData, g: InteractionGraph,
-              extra: dict[str, np.ndarray | list[Any]] | None = None) -> list[dict[str, Any]]:
+def node_rows(
+    data: GraphData, g: InteractionGraph, extra: dict[str, np.ndarray | list[Any]] | None = None
+) -> list[dict[str, Any]]:
     a = data.accounts
     rows = []
     for i in g.nodes.tolist():
-        row = {"id": f"{a.platform[i]}:{a.account_id[i]}", "platform": a.platform[i],
-               "account_id": a.account_id[i], "handle": a.handle[i] or "",
-               "label": a.handle[i] or a.display_name[i] or a.account_id[i]}
+        row = {
+            "id": f"{a.platform[i]}:{a.account_id[i]}",
+            "platform": a.platform[i],
+            "account_id": a.account_id[i],
+            "handle": a.handle[i] or "",
+            "label": a.handle[i] or a.display_name[i] or a.account_id[i],
+        }
         for name, values in (extra or {}).items():
             row[name] = values[i]
         rows.append(row)
@@ -41,17 +46,34 @@ def node_rows(data: GraphData, g: InteractionGraph,
 
 def edge_rows(data: GraphData, g: InteractionGraph) -> list[dict[str, Any]]:
     a = data.accounts
-    return [{"source": f"{a.platform[s]}:{a.account_id[s]}", "target": f"{a.platform[d]}:{a.account_id[d]}",
-             "kind": KIND_NAMES[k], "weight": float(w), "first": _iso(f), "last": _iso(la)}
-            for s, d, k, w, f, la in zip(g.src.tolist(), g.dst.tolist(), g.kind.tolist(),
-                                         g.weight.tolist(), g.first.tolist(), g.last.tolist(), strict=True)]
+    return [
+        {
+            "source": f"{a.platform[s]}:{a.account_id[s]}",
+            "target": f"{a.platform[d]}:{a.account_id[d]}",
+            "kind": KIND_NAMES[k],
+            "weight": float(w),
+            "first": _iso(f),
+            "last": _iso(la),
+        }
+        for s, d, k, w, f, la in zip(
+            g.src.tolist(),
+            g.dst.tolist(),
+            g.kind.tolist(),
+            g.weight.tolist(),
+            g.first.tolist(),
+            g.last.tolist(),
+            strict=True,
+        )
+    ]
 
 
 def write_csv(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], out: Path) -> list[Path]:
     """Edges to ``out``; nodes to ``out`` with ``.nodes`` before the suffix."""
     node_path = out.with_name(out.stem + ".nodes" + (out.suffix or ".csv"))
-    for path, rows, fields in ((out, edges, ["source", "target", "kind", "weight", "first", "last"]),
-                               (node_path, nodes, list(nodes[0]) if nodes else ["id"])):
+    for path, rows, fields in (
+        (out, edges, ["source", "target", "kind", "weight", "first", "last"]),
+        (node_path, nodes, list(nodes[0]) if nodes else ["id"]),
+    ):
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()
@@ -61,8 +83,9 @@ def write_csv(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], out: Pat
 
 def write_graphml(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], out: Path) -> None:
     index = {row["id"]: k for k, row in enumerate(nodes)}
-    graph = ig.Graph(n=len(nodes), edges=[(index[e["source"]], index[e["target"]]) for e in edges],
-                     directed=True)
+    graph = ig.Graph(
+        n=len(nodes), edges=[(index[e["source"]], index[e["target"]]) for e in edges], directed=True
+    )
     for name in nodes[0] if nodes else ():
         # igraph writes its own node ids; the account key goes in as the vertex name
         graph.vs["name" if name == "id" else name] = [row[name] for row in nodes]
@@ -94,17 +117,30 @@ def write_gexf(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], out: Pa
             ET.SubElement(values, f"{{{GEXF_NS}}}attvalue", {"for": str(k), "value": str(row[name])})
     xedges = ET.SubElement(graph, f"{{{GEXF_NS}}}edges")
     for k, e in enumerate(edges):
-        edge = ET.SubElement(xedges, f"{{{GEXF_NS}}}edge", {
-            "id": str(k), "source": e["source"], "target": e["target"], "weight": str(e["weight"]),
-            "label": e["kind"]})
+        edge = ET.SubElement(
+            xedges,
+            f"{{{GEXF_NS}}}edge",
+            {
+                "id": str(k),
+                "source": e["source"],
+                "target": e["target"],
+                "weight": str(e["weight"]),
+                "label": e["kind"],
+            },
+        )
         values = ET.SubElement(edge, f"{{{GEXF_NS}}}attvalues")
         for j, name in enumerate(("kind", "first", "last")):
             ET.SubElement(values, f"{{{GEXF_NS}}}attvalue", {"for": str(j), "value": str(e[name])})
     ET.ElementTree(root).write(out, encoding="utf-8", xml_declaration=True)
 
 
-def export_graph(data: GraphData, g: InteractionGraph, fmt: str, out: Path,
-                 extra: dict[str, np.ndarray | list[Any]] | None = None) -> list[Path]:
+def export_graph(
+    data: GraphData,
+    g: InteractionGraph,
+    fmt: str,
+    out: Path,
+    extra: dict[str, np.ndarray | list[Any]] | None = None,
+) -> list[Path]:
     nodes = node_rows(data, g, extra)
     edges = edge_rows(data, g)
     if fmt == "csv":

@@ -24,7 +24,7 @@ class Copies:
     origin: np.ndarray
     item: np.ndarray
     time: np.ndarray
-    weight: np.ndarray | None = None   # strength of each copy relation (1 when None)
+    weight: np.ndarray | None = None  # strength of each copy relation (1 when None)
 
     def weights(self) -> np.ndarray:
         return self.weight if self.weight is not None else np.ones(len(self.copier))
@@ -32,22 +32,22 @@ class Copies:
 
 @dataclass
 class Features:
-    posts: np.ndarray            # posts per account
-    originals: np.ndarray        # own-content posts
-    reposts: np.ndarray          # reposts and quotes of others' posts
-    forwards: np.ndarray         # forwards and copy-posts (re-uploads) of others' content
-    copies_made: np.ndarray      # items re-posted after another account first posted them
-    per_day: np.ndarray          # posts per active day
-    burst: np.ndarray            # most posts on one day
-    flagged: np.ndarray          # detection strength x stance weight over non-exempt matched/confirmed posts
-    hit_stance: np.ndarray       # endorsing share of the account's detection hits (1 without hits)
-    exempt_hits: np.ndarray      # exempted detection hits
-    amplified_by: np.ndarray     # reposts/forwards/quotes received
-    amplifiers: np.ndarray       # distinct accounts that reposted, forwarded or quoted it
-    copied_by: np.ndarray        # copies of items this account posted first
+    posts: np.ndarray  # posts per account
+    originals: np.ndarray  # own-content posts
+    reposts: np.ndarray  # reposts and quotes of others' posts
+    forwards: np.ndarray  # forwards and copy-posts (re-uploads) of others' content
+    copies_made: np.ndarray  # items re-posted after another account first posted them
+    per_day: np.ndarray  # posts per active day
+    burst: np.ndarray  # most posts on one day
+    flagged: np.ndarray  # detection strength x stance weight over non-exempt matched/confirmed posts
+    hit_stance: np.ndarray  # endorsing share of the account's detection hits (1 without hits)
+    exempt_hits: np.ndarray  # exempted detection hits
+    amplified_by: np.ndarray  # reposts/forwards/quotes received
+    amplifiers: np.ndarray  # distinct accounts that reposted, forwarded or quoted it
+    copied_by: np.ndarray  # copies of items this account posted first
     followers: np.ndarray
-    endorse_out: np.ndarray      # reposts/forwards made (edge count)
-    comment_out: np.ndarray      # mentions/replies/quotes made (edge count)
+    endorse_out: np.ndarray  # reposts/forwards made (edge count)
+    comment_out: np.ndarray  # mentions/replies/quotes made (edge count)
 
 
 #: With detection results, only posts endorsing flagged content (flag x stance weight) take part in
@@ -110,8 +110,9 @@ def compute_features(data: GraphData, copies: Copies) -> Features:
         np.minimum.at(first, acc, p.time)
         np.maximum.at(last, acc, p.time)
         span = np.where(posts > 0, (last - first) / DAY + 1.0, 1.0)
-        per_day_key, per_day_count = np.unique(acc.astype(np.int64) * (1 << 32) + (day - day.min()),
-                                               return_counts=True)
+        per_day_key, per_day_count = np.unique(
+            acc.astype(np.int64) * (1 << 32) + (day - day.min()), return_counts=True
+        )
         burst = np.zeros(n)
         np.maximum.at(burst, (per_day_key >> 32).astype(np.int64), per_day_count)
     else:
@@ -130,8 +131,24 @@ def compute_features(data: GraphData, copies: Copies) -> Features:
     endorse_out = _count(e.src[np.isin(e.code, np.asarray(ENDORSING, np.int8))], n)
     comment_out = _count(e.src[np.isin(e.code, np.asarray(COMMENTING, np.int8))], n)
     followers = np.nan_to_num(data.accounts.followers.astype(np.float64), nan=0.0)
-    return Features(posts, originals, reposts, forwards, copies_made, posts / np.maximum(span, 1.0), burst, flagged,
-                    hit_stance, exempt_hits, amplified_by, amplifiers, copied_by, followers, endorse_out, comment_out)
+    return Features(
+        posts,
+        originals,
+        reposts,
+        forwards,
+        copies_made,
+        posts / np.maximum(span, 1.0),
+        burst,
+        flagged,
+        hit_stance,
+        exempt_hits,
+        amplified_by,
+        amplifiers,
+        copied_by,
+        followers,
+        endorse_out,
+        comment_out,
+    )
 
 
 def log_scale(values: np.ndarray) -> np.ndarray:

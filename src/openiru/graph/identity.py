@@ -25,15 +25,35 @@ from .data import GraphData
 _SEPARATORS = re.compile(r"[\s_\-.·|]+")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 #: Suffixes and prefixes operators add to a re-created handle.
-_AFFIXES = ("official", "offical", "new", "backup", "bak", "real", "the", "channel", "chan", "news",
-            "media", "v", "ii", "iii", "reborn", "back", "again", "mirror", "alt")
+_AFFIXES = (
+    "official",
+    "offical",
+    "new",
+    "backup",
+    "bak",
+    "real",
+    "the",
+    "channel",
+    "chan",
+    "news",
+    "media",
+    "v",
+    "ii",
+    "iii",
+    "reborn",
+    "back",
+    "again",
+    "mirror",
+    "alt",
+)
 #: Digits used as letters in handles (leet-speak); applied only to the skeleton.
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 
 
 #: Values that are platform ids or addresses rather than names a person chose.
 _ID_LIKE = re.compile(
-    r"^(?:(?:user|channel|chat|peer|id|uid)[_-]?\d+|\d+|[0-9a-f]{16,}|[A-Za-z0-9]{17}|https?://\S+)$", re.I)
+    r"^(?:(?:user|channel|chat|peer|id|uid)[_-]?\d+|\d+|[0-9a-f]{16,}|[A-Za-z0-9]{17}|https?://\S+)$", re.I
+)
 _MIXED = re.compile(r"(?=.*\d)(?=.*[A-Z])(?=.*[a-z])")
 
 
@@ -80,7 +100,7 @@ def handle_skeleton(handle: str | None) -> str:
         if len(affix) > 2 and text.endswith(affix) and len(text) - len(affix) >= 4:
             text = text[: -len(affix)]
         if len(affix) > 2 and text.startswith(affix) and len(text) - len(affix) >= 4:
-            text = text[len(affix):]
+            text = text[len(affix) :]
     return text.translate(_LEET)
 
 

@@ -15,8 +15,12 @@ import numpy as np
 from .algorithms import unique_ints
 from .data import ContentKind, EdgeCode, GraphData
 
-SHARED_KIND = {ContentKind.MEDIA: "shared-media", ContentKind.TEXT_EXACT: "shared-text",
-               ContentKind.TEXT_NEAR: "shared-text", ContentKind.URL: "shared-url"}
+SHARED_KIND = {
+    ContentKind.MEDIA: "shared-media",
+    ContentKind.TEXT_EXACT: "shared-text",
+    ContentKind.TEXT_NEAR: "shared-text",
+    ContentKind.URL: "shared-url",
+}
 KIND_NAMES = [c.name.lower() for c in EdgeCode] + ["shared-media", "shared-text", "shared-url"]
 
 
@@ -24,18 +28,19 @@ KIND_NAMES = [c.name.lower() for c in EdgeCode] + ["shared-media", "shared-text"
 class InteractionGraph:
     src: np.ndarray
     dst: np.ndarray
-    kind: np.ndarray      # index into KIND_NAMES
+    kind: np.ndarray  # index into KIND_NAMES
     weight: np.ndarray
     first: np.ndarray
     last: np.ndarray
-    nodes: np.ndarray     # account indices that take part
+    nodes: np.ndarray  # account indices that take part
 
     def __len__(self) -> int:
         return len(self.src)
 
 
-def shared_content_pairs(data: GraphData, since: float, until: float
-                         ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def shared_content_pairs(
+    data: GraphData, since: float, until: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(later poster, first poster, kind index, time) for every repeat of a shared item."""
     c = data.content
     mask = np.isin(c.kind, np.asarray(list(SHARED_KIND), np.int8))
@@ -59,8 +64,13 @@ def shared_content_pairs(data: GraphData, since: float, until: float
     return account[keep], origin[keep], lookup[kind[keep]], time[keep]
 
 
-def interaction_graph(data: GraphData, since: float | None = None, until: float | None = None,
-                      platforms: set[str] | None = None, shared: bool = True) -> InteractionGraph:
+def interaction_graph(
+    data: GraphData,
+    since: float | None = None,
+    until: float | None = None,
+    platforms: set[str] | None = None,
+    shared: bool = True,
+) -> InteractionGraph:
     lo = -np.inf if since is None else since
     hi = np.inf if until is None else until
     e = data.edges

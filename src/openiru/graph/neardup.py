@@ -50,8 +50,9 @@ def similar(a: set[int], b: set[int]) -> bool:
     return len(a & b) >= NEAR_TEXT_JACCARD * len(a | b)
 
 
-def _confirm_bucket(members: list[int], find: Callable[[int], int], shingle_set: Callable[[int], set[int]],
-                    parent: list[int]) -> None:
+def _confirm_bucket(
+    members: list[int], find: Callable[[int], int], shingle_set: Callable[[int], set[int]], parent: list[int]
+) -> None:
     """Join the texts of one LSH bucket (in index order) to the clusters they are near-duplicates of.
 
     Each text is confirmed against one text per cluster already seen in the bucket, and stops at
@@ -60,14 +61,14 @@ def _confirm_bucket(members: list[int], find: Callable[[int], int], shingle_set:
     the cluster met least recently gives way to the new one, and each text costs at most that many
     confirmations instead of one per text before it.  A campaign whose copies keep arriving stays.
     """
-    reps: dict[int, int] = {}   # one text per cluster -> position of the last text that met it
+    reps: dict[int, int] = {}  # one text per cluster -> position of the last text that met it
     for pos, i in enumerate(members):
         si = shingle_set(i)
-        for r in reps:           # in the order the clusters entered the bucket
+        for r in reps:  # in the order the clusters entered the bucket
             ri, rr = find(i), find(r)
             if ri == rr or similar(si, shingle_set(r)):
                 parent[max(ri, rr)] = min(ri, rr)
-                reps[r] = pos    # an existing key: its place in the order is kept
+                reps[r] = pos  # an existing key: its place in the order is kept
                 break
         else:
             if len(reps) >= MAX_BUCKET_CLUSTERS:
@@ -87,13 +88,13 @@ def near_duplicate_clusters(words_by_post: Mapping[int, Sequence[str]]) -> dict[
     posts = sorted(words_by_post)
     if not posts:
         return {}
-    first_of: dict[str, int] = {}    # identical texts: one representative, no MinHash needed
+    first_of: dict[str, int] = {}  # identical texts: one representative, no MinHash needed
     same = [first_of.setdefault(" ".join(words_by_post[p]), p) for p in posts]
     reps = list(first_of.values())
     hashes, bounds = shingle_hashes([words_by_post[p] for p in reps])
     a, b = permutations(NUM_PERM)
-    sig = signatures(hashes, bounds, a, b, dtype=np.uint32)   # 32-bit minima: half the memory
-    parent = list(range(len(reps)))   # union-find over distinct texts (a list: no numpy scalars)
+    sig = signatures(hashes, bounds, a, b, dtype=np.uint32)  # 32-bit minima: half the memory
+    parent = list(range(len(reps)))  # union-find over distinct texts (a list: no numpy scalars)
 
     def find(x: int) -> int:
         root = x
@@ -108,7 +109,7 @@ def near_duplicate_clusters(words_by_post: Mapping[int, Sequence[str]]) -> dict[
     def shingle_set(i: int) -> set[int]:
         found = sets.get(i)
         if found is None:
-            found = sets[i] = set(hashes[bounds[i]:bounds[i + 1]].tolist())
+            found = sets[i] = set(hashes[bounds[i] : bounds[i + 1]].tolist())
         return found
 
     keys = band_keys(sig, ROWS)

@@ -33,9 +33,14 @@ class NullTest:
     shuffles: int
 
     def evidence(self) -> dict[str, float | int | str]:
-        return {"co_occurrences": self.observed, "expected_by_chance": round(self.expected, 3),
-                "z": round(self.z, 2) if np.isfinite(self.z) else 1e9, "p_value": round(self.p_value, 4),
-                "shuffles": self.shuffles, "model": "times shuffled within each account"}
+        return {
+            "co_occurrences": self.observed,
+            "expected_by_chance": round(self.expected, 3),
+            "z": round(self.z, 2) if np.isfinite(self.z) else 1e9,
+            "p_value": round(self.p_value, 4),
+            "shuffles": self.shuffles,
+            "model": "times shuffled within each account",
+        }
 
 
 def co_occurrences(account: np.ndarray, item: np.ndarray, time: np.ndarray, window: float) -> int:
@@ -54,9 +59,15 @@ def co_occurrences(account: np.ndarray, item: np.ndarray, time: np.ndarray, wind
     return everyone - own
 
 
-def permutation_test(account: np.ndarray, item: np.ndarray, time: np.ndarray, window: float,
-                     pool_account: np.ndarray | None = None, pool_time: np.ndarray | None = None,
-                     shuffles: int = SHUFFLES) -> NullTest:
+def permutation_test(
+    account: np.ndarray,
+    item: np.ndarray,
+    time: np.ndarray,
+    window: float,
+    pool_account: np.ndarray | None = None,
+    pool_time: np.ndarray | None = None,
+    shuffles: int = SHUFFLES,
+) -> NullTest:
     """Co-activity of the posts given (the group's posts of its shared items) against the null model.
 
     ``pool_account``/``pool_time``: every post of the group's accounts (their whole activity), from

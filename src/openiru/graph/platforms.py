@@ -70,8 +70,11 @@ def domain_stats(times: np.ndarray, urls: list[list[str]], registry: dict[str, s
                 links[domain].append(t)
                 week_total[iso_week(t)] += 1
     # A truncated URL ("drevan" of "drevanto.io") leaves a prefix of a domain seen far more often.
-    for domain in [d for d in links if any(o != d and o.startswith(d) and len(links[o]) >= 3 * len(links[d])
-                                           for o in links)]:
+    for domain in [
+        d
+        for d in links
+        if any(o != d and o.startswith(d) and len(links[o]) >= 3 * len(links[d]) for o in links)
+    ]:
         for t in links.pop(domain):
             week_total[iso_week(t)] -= 1
     weeks = sorted(week_total)
@@ -80,9 +83,14 @@ def domain_stats(times: np.ndarray, urls: list[list[str]], registry: dict[str, s
     for domain, ts in links.items():
         platform = registry_lookup(domain, registry)
         per_week = Counter(iso_week(t) for t in ts)
-        weekly = [{"week": w, "links": per_week.get(w, 0),
-                   "share": round(per_week.get(w, 0) / week_total[w], 4) if week_total[w] else 0.0}
-                  for w in weeks]
+        weekly = [
+            {
+                "week": w,
+                "links": per_week.get(w, 0),
+                "share": round(per_week.get(w, 0) / week_total[w], 4) if week_total[w] else 0.0,
+            }
+            for w in weeks
+        ]
         stats = DomainStats(domain, platform, platform is not None, len(ts), min(ts), weekly)
         stats.growth, stats.emerging = _growth([w for w in weekly if w["week"] in full], len(ts), stats.known)
         out.append(stats)
@@ -117,8 +125,7 @@ def _growth(weekly: list[dict[str, Any]], total: int, known: bool) -> tuple[floa
     half = len(weekly) // 2
     early = sum(w["links"] for w in weekly[:half])
     late = sum(w["links"] for w in weekly[half:])
-    emerging = (not known and total >= MIN_EMERGING_LINKS and growth >= GROWTH
-                and late >= LINK_GROWTH * early)
+    emerging = not known and total >= MIN_EMERGING_LINKS and growth >= GROWTH and late >= LINK_GROWTH * early
     return round(growth, 3), emerging
 
 
@@ -131,7 +138,13 @@ def migration(times: np.ndarray, platforms: list[str]) -> list[dict[str, Any]]:
     for week in sorted(per_week):
         counts = per_week[week]
         total = sum(counts.values())
-        out.append({"week": week, "posts": total,
-                    "platforms": {p: {"posts": c, "share": round(c / total, 4)}
-                                  for p, c in sorted(counts.items())}})
+        out.append(
+            {
+                "week": week,
+                "posts": total,
+                "platforms": {
+                    p: {"posts": c, "share": round(c / total, 4)} for p, c in sorted(counts.items())
+                },
+            }
+        )
     return out

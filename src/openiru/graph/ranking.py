@@ -33,15 +33,30 @@ from .roles import BYSTANDER_AFFINITY, Ranking, assign_roles, main_target, rank_
 __all__ = ["Ranking", "assign_roles", "rank_accounts"]
 
 #: Weight of each interaction kind on the interaction graph (attention flows source -> target).
-INTERACTION_WEIGHT = {EdgeCode.REPOST: 1.0, EdgeCode.FORWARD: 1.0, EdgeCode.QUOTE: 0.5,
-                      EdgeCode.REPLY: 0.2, EdgeCode.MENTION: 0.2}
+INTERACTION_WEIGHT = {
+    EdgeCode.REPOST: 1.0,
+    EdgeCode.FORWARD: 1.0,
+    EdgeCode.QUOTE: 0.5,
+    EdgeCode.REPLY: 0.2,
+    EdgeCode.MENTION: 0.2,
+}
 COPY_WEIGHT = 1.0
 #: Originality (own content, and being the first poster of what others pass on) weighs more than
 #: volume: an account that posts a lot is not thereby a ringleader.
-WEIGHTS_WITH_DETECTION = {"activity": 0.05, "propaganda_volume": 0.2, "originality": 0.35,
-                          "reach": 0.2, "centrality": 0.2}
-WEIGHTS_STRUCTURAL = {"activity": 0.05, "propaganda_volume": 0.0, "originality": 0.4,
-                      "reach": 0.25, "centrality": 0.3}
+WEIGHTS_WITH_DETECTION = {
+    "activity": 0.05,
+    "propaganda_volume": 0.2,
+    "originality": 0.35,
+    "reach": 0.2,
+    "centrality": 0.2,
+}
+WEIGHTS_STRUCTURAL = {
+    "activity": 0.05,
+    "propaganda_volume": 0.0,
+    "originality": 0.4,
+    "reach": 0.25,
+    "centrality": 0.3,
+}
 #: An account whose posts are at least this share pass-ons of others' (reposts, forwards,
 #: re-uploads) is an amplifier; it ranks below the account it passes on most.
 PASS_ON_SHARE = 0.8
@@ -120,7 +135,9 @@ def _quote_only_platform(data: GraphData) -> np.ndarray:
     e = data.edges
     names, code = np.unique(np.asarray(data.accounts.platform, dtype=object), return_inverse=True)
     quoted = np.bincount(code[e.src[e.code == EdgeCode.QUOTE]], minlength=len(names)) > 0
-    passed = np.bincount(code[e.src[np.isin(e.code, np.asarray(ENDORSING, np.int8))]], minlength=len(names)) > 0
+    passed = (
+        np.bincount(code[e.src[np.isin(e.code, np.asarray(ENDORSING, np.int8))]], minlength=len(names)) > 0
+    )
     return (quoted & ~passed)[code] if data.n else np.zeros(0, bool)
 
 
@@ -154,8 +171,12 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     endorsing = np.isin(e.code, np.asarray(ENDORSING, np.int8))
     commenting = np.isin(e.code, np.asarray(COMMENTING, np.int8))
 
-    interaction = weighted_matrix(n, np.r_[e.src, copies.copier], np.r_[e.dst, copies.origin],
-                                  np.r_[kind_weight[e.code], COPY_WEIGHT * copies.weights()])
+    interaction = weighted_matrix(
+        n,
+        np.r_[e.src, copies.copier],
+        np.r_[e.dst, copies.origin],
+        np.r_[kind_weight[e.code], COPY_WEIGHT * copies.weights()],
+    )
     pr = pagerank(interaction)
     clock.lap("pagerank")
     del interaction
@@ -165,15 +186,23 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     end_dst = np.r_[e.dst[endorsing], copies.origin]
     end_w = np.r_[np.ones(int(endorsing.sum())), copies.weights()]
     talk_a, talk_b, talk_w = _conversations(n, e.src[commenting], e.dst[commenting])
-    degree = np.bincount(np.r_[end_src, end_dst, talk_a, talk_b], weights=np.r_[end_w, end_w, talk_w, talk_w],
-                         minlength=n)
+    degree = np.bincount(
+        np.r_[end_src, end_dst, talk_a, talk_b], weights=np.r_[end_w, end_w, talk_w, talk_w], minlength=n
+    )
     same_w = same_signals / 2.0 * (1.0 + np.sqrt(degree[same_a] * degree[same_b]))
-    endorsement = weighted_matrix(n, np.r_[end_src, talk_a, same_a], np.r_[end_dst, talk_b, same_b],
-                                  np.r_[end_w, talk_w, same_w], undirected=True)
-    signals = {"self_description": reporting_signals.self_description(data),
-               "commentary": np.where(f.flagged > 0, 1.0 - f.hit_stance, 0.0),
-               "own_article_links": reporting_signals.own_article_links(data),
-               "framing": reporting_signals.framing(data)}
+    endorsement = weighted_matrix(
+        n,
+        np.r_[end_src, talk_a, same_a],
+        np.r_[end_dst, talk_b, same_b],
+        np.r_[end_w, talk_w, same_w],
+        undirected=True,
+    )
+    signals = {
+        "self_description": reporting_signals.self_description(data),
+        "commentary": np.where(f.flagged > 0, 1.0 - f.hit_stance, 0.0),
+        "own_article_links": reporting_signals.own_article_links(data),
+        "framing": reporting_signals.framing(data),
+    }
     if data.seeds:  # an analyst's seed is what the analyst says it is
         for key in signals:
             signals[key][list(data.seeds)] = 0.0
@@ -189,8 +218,9 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     near = (_spread(log_scale(ppr * n), same_a, same_b) >= NEAR_CLOSENESS) | quote_only
     quoting = (e.code == EdgeCode.QUOTE) & near[e.src] & (reporting[e.src] < 0.5)
     if quoting.any():
-        endorsement = endorsement + weighted_matrix(n, e.src[quoting], e.dst[quoting],
-                                                    np.full(int(quoting.sum()), QUOTE_PASS_ON), undirected=True)
+        endorsement = endorsement + weighted_matrix(
+            n, e.src[quoting], e.dst[quoting], np.full(int(quoting.sum()), QUOTE_PASS_ON), undirected=True
+        )
         ppr = personalised_pagerank(endorsement, reset)
     clock.lap("personalised_pagerank")
     closeness = _spread(log_scale(ppr * n), same_a, same_b)
@@ -225,16 +255,23 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     parts["community"] = community_part
 
     # Stance: support from and endorsement of the community, versus commentary about it.
-    support = _edge_sum(e.dst[endorsing], affinity[e.src[endorsing]], n) \
-        + _edge_sum(copies.origin, affinity[copies.copier], n)
-    endorse = _edge_sum(e.src[endorsing], affinity[e.dst[endorsing]], n) \
-        + _edge_sum(copies.copier, affinity[copies.origin], n)
+    support = _edge_sum(e.dst[endorsing], affinity[e.src[endorsing]], n) + _edge_sum(
+        copies.origin, affinity[copies.copier], n
+    )
+    endorse = _edge_sum(e.src[endorsing], affinity[e.dst[endorsing]], n) + _edge_sum(
+        copies.copier, affinity[copies.origin], n
+    )
     # replies, quotes and mentions answered in kind are conversation inside the community
     pair = e.src.astype(np.int64) * n + e.dst
     reciprocal = np.sort(np.r_[talk_a * n + talk_b, talk_b * n + talk_a])
     at = np.searchsorted(reciprocal, pair)
-    answered = commenting & (at < len(reciprocal)) & (reciprocal[np.minimum(at, max(len(reciprocal) - 1, 0))]
-                                                      == pair) if len(reciprocal) else np.zeros(len(pair), bool)
+    answered = (
+        commenting
+        & (at < len(reciprocal))
+        & (reciprocal[np.minimum(at, max(len(reciprocal) - 1, 0))] == pair)
+        if len(reciprocal)
+        else np.zeros(len(pair), bool)
+    )
     passed_on = commenting & (e.code == EdgeCode.QUOTE) & near[e.src] & (reporting[e.src] < 0.5)
     comment_only = commenting & ~answered & ~passed_on
     endorse = endorse + _edge_sum(e.src[answered | passed_on], affinity[e.dst[answered | passed_on]], n)
@@ -243,8 +280,12 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     if data.seeds:
         signals["outside_audience"][list(data.seeds)] = 0.0
     reporting = reporting_signals.combine(signals)
-    stance = (support + endorse + 1.0) / (support + endorse + comment + 1.0) * (0.5 + 0.5 * f.hit_stance) \
+    stance = (
+        (support + endorse + 1.0)
+        / (support + endorse + comment + 1.0)
+        * (0.5 + 0.5 * f.hit_stance)
         * (1.0 - reporting) ** 2
+    )
     hits = f.exempt_hits + (f.flagged > 0)
     exempt_share = np.where(hits > 0, f.exempt_hits / np.maximum(f.exempt_hits + f.flagged, 1e-9), 0.0)
     factor = 1.0 - 0.9 * np.minimum(exempt_share, 1.0)
@@ -253,13 +294,18 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
         factor[list(data.exempt_accounts)] = EXEMPT_FACTOR
     score = affinity * (PROMINENCE_FLOOR + (1.0 - PROMINENCE_FLOOR) * prominence) * stance * factor
     # amplifiers (mostly pass-ons of others' posts) rank below the account they pass on most
-    passes = np.bincount(data.posts.account[np.isin(data.posts.code, (PostCode.REPOST, PostCode.FORWARD))],
-                         minlength=n) + f.copies_made
+    passes = (
+        np.bincount(
+            data.posts.account[np.isin(data.posts.code, (PostCode.REPOST, PostCode.FORWARD))], minlength=n
+        )
+        + f.copies_made
+    )
     # on a platform where quoting is the only way to pass a post on (a chat server), an account whose
     # posts are nearly all quotes and copies is an amplifier too; members who quote in conversation
     # but write most of their posts themselves are not
-    quotes = np.bincount(data.posts.account[(data.posts.code == PostCode.QUOTE) & quote_only[data.posts.account]],
-                         minlength=n)
+    quotes = np.bincount(
+        data.posts.account[(data.posts.code == PostCode.QUOTE) & quote_only[data.posts.account]], minlength=n
+    )
     amplifier = passes + quotes >= PASS_ON_SHARE * own_posts
     passes = np.where(amplifier, passes + quotes, passes)
     # originality over volume: an account's score counts its own share of its posts
@@ -271,10 +317,27 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     order = np.lexsort((np.arange(n), -score))
     roles = assign_roles(f, affinity, stance, factor)
     clock.lap("scores_and_roles")
-    ranking = Ranking(score, order, roles, community, parts, affinity, prominence, stance, f, pr, ppr,
-                      seed_source, dict(weights), seed_share, clock.laps)
+    ranking = Ranking(
+        score,
+        order,
+        roles,
+        community,
+        parts,
+        affinity,
+        prominence,
+        stance,
+        f,
+        pr,
+        ppr,
+        seed_source,
+        dict(weights),
+        seed_share,
+        clock.laps,
+    )
     ranking.reporting = dict(signals) | {"reporting": reporting}
-    ranking.same_actor = {int(x): int(y) for x, y in zip(np.r_[same_a, same_b], np.r_[same_b, same_a], strict=True)}
+    ranking.same_actor = {
+        int(x): int(y) for x, y in zip(np.r_[same_a, same_b], np.r_[same_b, same_a], strict=True)
+    }
     return ranking
 
 

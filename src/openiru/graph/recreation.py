@@ -47,19 +47,19 @@ TITLE_AT_MOST = 4.0
 class Observation:
     """What one (predecessor, successor) pair shows; None where a signal is unknown for the pair."""
 
-    handle: float | None          # handle similarity of real handles (identity.handle_similarity)
+    handle: float | None  # handle similarity of real handles (identity.handle_similarity)
     display_name: float | None
     bio: float | None
-    avatar_distance: int | None   # PDQ Hamming distance
-    audience: float               # Jaccard of the accounts each interacts with
-    audience_size: int            # the smaller of the two audiences
-    content: float                # Jaccard of the content items each posts
-    removed: bool                 # predecessor seen suspended or deleted (else: silent)
-    gap: float                    # seconds from the predecessor's stop to the successor's start
-    overlap: float                # seconds the successor posted before the predecessor's last post
-    created_before_stop: float | None   # seconds the successor existed before the predecessor stopped
-    bio_shared_by: int = 1        # accounts with the predecessor's bio (a community's stock bio says little)
-    title_only: bool = False      # ``handle`` compares titles (accounts without a handle): see TITLE_AT_MOST
+    avatar_distance: int | None  # PDQ Hamming distance
+    audience: float  # Jaccard of the accounts each interacts with
+    audience_size: int  # the smaller of the two audiences
+    content: float  # Jaccard of the content items each posts
+    removed: bool  # predecessor seen suspended or deleted (else: silent)
+    gap: float  # seconds from the predecessor's stop to the successor's start
+    overlap: float  # seconds the successor posted before the predecessor's last post
+    created_before_stop: float | None  # seconds the successor existed before the predecessor stopped
+    bio_shared_by: int = 1  # accounts with the predecessor's bio (a community's stock bio says little)
+    title_only: bool = False  # ``handle`` compares titles (accounts without a handle): see TITLE_AT_MOST
 
 
 def _handle(sim: float | None) -> float:
@@ -68,9 +68,9 @@ def _handle(sim: float | None) -> float:
     if sim >= 1.0:
         return 5.0
     if sim >= 0.95:
-        return 4.0    # same skeleton: numbering, affixes, look-alike letters
+        return 4.0  # same skeleton: numbering, affixes, look-alike letters
     if sim >= 0.9:
-        return 3.5    # one edit: a swapped, dropped or substituted letter
+        return 3.5  # one edit: a swapped, dropped or substituted letter
     if sim >= 0.8:
         return 1.5
     return -1.0 if sim < 0.6 else 0.0
@@ -103,7 +103,7 @@ def _avatar(distance: int | None) -> float:
 def _jaccard(j: float, size: int) -> float:
     if j > 0:
         return min(3.0, 12.0 * j)
-    return -1.0 if size >= 5 else 0.0   # both talk to plenty of accounts, none in common
+    return -1.0 if size >= 5 else 0.0  # both talk to plenty of accounts, none in common
 
 
 def log_likelihood_ratios(o: Observation) -> dict[str, float]:
@@ -113,7 +113,8 @@ def log_likelihood_ratios(o: Observation) -> dict[str, float]:
         "handle": min(_handle(o.handle), TITLE_AT_MOST) if o.title_only else _handle(o.handle),
         "display_name": _name(o.display_name),
         "bio": min(_bio(o.bio), COMMON_BIO) if o.bio_shared_by >= COMMON_BIO_ACCOUNTS else _bio(o.bio),
-        "avatar": _avatar(o.avatar_distance), "audience": _jaccard(o.audience, o.audience_size),
+        "avatar": _avatar(o.avatar_distance),
+        "audience": _jaccard(o.audience, o.audience_size),
         "content": _jaccard(o.content, 0),
         "predecessor_removed": 1.5 if o.removed else 0.0,
         "overlap": -(6.0 + 3.0 * overlap_days) if overlap_days > 0 else 0.0,

@@ -76,19 +76,22 @@ class AccountLink:
     account: int
     predecessor: int
     score: float
-    link: str                    # "recreated" or "cross-platform"
+    link: str  # "recreated" or "cross-platform"
     evidence: dict[str, Any] = field(default_factory=dict)
 
 
-def _similarities(data: GraphData, names: Names, i: int, j: int, audience: csr_matrix,
-                  content: csr_matrix) -> dict[str, float | None]:
+def _similarities(
+    data: GraphData, names: Names, i: int, j: int, audience: csr_matrix, content: csr_matrix
+) -> dict[str, float | None]:
     a = data.accounts
     h, d = names.handle, names.display_name
     audience_jaccard, _ = member_overlap(audience, i, j)
     content_jaccard, shared_items = member_overlap(content, i, j)
     return {
         # channels without a username (Telegram) are known by their title: a name a person chose
-        "handle": handle_similarity(h[i] or d[i], h[j] or d[j]) if (h[i] or d[i]) and (h[j] or d[j]) else None,
+        "handle": handle_similarity(h[i] or d[i], h[j] or d[j])
+        if (h[i] or d[i]) and (h[j] or d[j])
+        else None,
         "handles_only": handle_similarity(h[i], h[j]) if h[i] and h[j] else None,
         "display_name": name_similarity(d[i], d[j]) if d[i] and d[j] else None,
         "bio": text_similarity(a.bio[i], a.bio[j]) if a.bio[i] and a.bio[j] else None,
@@ -144,10 +147,19 @@ def _one_per_platform(links: list[AccountLink], platforms: list[str]) -> list[Ac
     return kept
 
 
-
-def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[str, float | None],
-                start: np.ndarray, stopped: np.ndarray, posted: tuple[np.ndarray, np.ndarray],
-                audience_size: np.ndarray, bios: dict[str, int], avatars: dict[str, int]) -> AccountLink | None:
+def _recreation(
+    data: GraphData,
+    names: Names,
+    old: int,
+    new: int,
+    sims: dict[str, float | None],
+    start: np.ndarray,
+    stopped: np.ndarray,
+    posted: tuple[np.ndarray, np.ndarray],
+    audience_size: np.ndarray,
+    bios: dict[str, int],
+    avatars: dict[str, int],
+) -> AccountLink | None:
     """The link ``new`` re-creates ``old``, scored (:mod:`.recreation`), or None."""
     a = data.accounts
     data_handle = names.handle.__getitem__
@@ -156,7 +168,7 @@ def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[st
         return None
     removed = a.status[old] in ("suspended", "deleted")
     if a.status[old] == "active" and a.status_changed_at[old] >= start[new]:
-        return None   # the platform showed the predecessor alive after the successor began: two accounts
+        return None  # the platform showed the predecessor alive after the successor began: two accounts
     if not removed and a.platform[old] != a.platform[new]:
         return None  # went quiet here, active there: a move (cross-platform link), not a re-creation
     first_post, last_post = posted
@@ -168,27 +180,43 @@ def _recreation(data: GraphData, names: Names, old: int, new: int, sims: dict[st
     title_only = sims["handles_only"] is None and not data_handle(old) and not data_handle(new)
     obs = Observation(
         handle=sims["handle"] if title_only else sims["handles_only"],
-        display_name=None if title_only else sims["display_name"], bio=sims["bio"],
+        display_name=None if title_only else sims["display_name"],
+        bio=sims["bio"],
         avatar_distance=avatar_distance(data, old, new, avatars),
-        audience=float(sims["audience"] or 0.0), audience_size=int(min(audience_size[old], audience_size[new])),
-        content=float(sims["content"] or 0.0), removed=removed, gap=max(gap, 0.0), overlap=max(overlap, 0.0),
+        audience=float(sims["audience"] or 0.0),
+        audience_size=int(min(audience_size[old], audience_size[new])),
+        content=float(sims["content"] or 0.0),
+        removed=removed,
+        gap=max(gap, 0.0),
+        overlap=max(overlap, 0.0),
         created_before_stop=None if np.isnan(created) else float(stopped[old] - created),
-        bio_shared_by=bios.get(fold(a.bio[old]), 1), title_only=title_only)
+        bio_shared_by=bios.get(fold(a.bio[old]), 1),
+        title_only=title_only,
+    )
     ratios = log_likelihood_ratios(obs)
     if identity_evidence(ratios) < MIN_IDENTITY_EVIDENCE:
         return None
     if not removed and ratios["audience"] + ratios["content"] < MIN_CARRIED_OVER:
-        return None   # never removed, little carried over: a person switching accounts, not evasion
+        return None  # never removed, little carried over: a person switching accounts, not evasion
     score = probability(ratios)
-    return AccountLink(new, old, round(score, 4), "recreated", {
-        "link": "recreated", "similarity": {k: None if v is None else round(v, 3) for k, v in sims.items()},
-        "log_likelihood_ratios": {k: round(v, 2) for k, v in ratios.items() if v},
-        "gap_days": round(gap / DAY, 2), "overlap_days": round(max(overlap, 0.0) / DAY, 2),
-        "predecessor_status": a.status[old],
-        "predecessor_stopped": _iso(float(stopped[old])), "started": _iso(float(start[new])),
-        "cross_platform": a.platform[old] != a.platform[new],
-        "handles": [a.handle[old], a.handle[new]],
-    })
+    return AccountLink(
+        new,
+        old,
+        round(score, 4),
+        "recreated",
+        {
+            "link": "recreated",
+            "similarity": {k: None if v is None else round(v, 3) for k, v in sims.items()},
+            "log_likelihood_ratios": {k: round(v, 2) for k, v in ratios.items() if v},
+            "gap_days": round(gap / DAY, 2),
+            "overlap_days": round(max(overlap, 0.0) / DAY, 2),
+            "predecessor_status": a.status[old],
+            "predecessor_stopped": _iso(float(stopped[old])),
+            "started": _iso(float(start[new])),
+            "cross_platform": a.platform[old] != a.platform[new],
+            "handles": [a.handle[old], a.handle[new]],
+        },
+    )
 
 
 def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[AccountLink]:
@@ -210,8 +238,12 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
     audience = membership(np.r_[e.src, e.dst], np.r_[e.dst, e.src], n)
     audience_size = np.diff(audience.indptr)
     c = data.content
-    keep = np.isin(c.kind, np.asarray((ContentKind.MEDIA, ContentKind.TEXT_EXACT, ContentKind.TEXT_NEAR,
-                                       ContentKind.URL), np.int8))
+    keep = np.isin(
+        c.kind,
+        np.asarray(
+            (ContentKind.MEDIA, ContentKind.TEXT_EXACT, ContentKind.TEXT_NEAR, ContentKind.URL), np.int8
+        ),
+    )
     content = membership(data.posts.account[c.post[keep]], c.item[keep], n)
 
     candidates = candidate_pairs(data, names, start, stopped, audience, content, OVERLAP_SLACK)
@@ -226,24 +258,39 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
         for old, new in ((x, y), (y, x)):
             if not np.isfinite(stopped[old]) or not np.isfinite(start[new]):
                 continue
-            link = _recreation(data, names, old, new, sims, start, stopped, posted, audience_size, bios,
-                               avatars)
+            link = _recreation(
+                data, names, old, new, sims, start, stopped, posted, audience_size, bios, avatars
+            )
             if link is not None and link.score >= min_score:
                 recreated.append(link)
         if platforms[x] != platforms[y]:
             score = _weighted(sims, CROSS_WEIGHTS)
             both_names = max(sims["handle"] or 0.0, sims["display_name"] or 0.0)
             # names alone are not enough (people share names): content, audience, avatar or bio must agree
-            other = ((sims["shared_items"] or 0.0) >= MIN_SHARED_ITEMS or (sims["audience"] or 0.0) >= 0.05
-                     or (sims["avatar"] or 0.0) >= 0.8 or (sims["bio"] or 0.0) >= 0.8)
+            other = (
+                (sims["shared_items"] or 0.0) >= MIN_SHARED_ITEMS
+                or (sims["audience"] or 0.0) >= 0.05
+                or (sims["avatar"] or 0.0) >= 0.8
+                or (sims["bio"] or 0.0) >= 0.8
+            )
             if score >= CROSS_PLATFORM_THRESHOLD and both_names >= 0.8 and other:
                 old, new = (x, y) if (start[x], x) <= (start[y], y) else (y, x)
-                cross.append(AccountLink(new, old, round(score, 4), "cross-platform", {
-                    "link": "cross-platform", "similarity": {k: None if v is None else round(v, 3)
-                                                             for k, v in sims.items()},
-                    "names": [fold(names.display_name[old] or names.handle[old]),
-                              fold(names.display_name[new] or names.handle[new])],
-                }))
+                cross.append(
+                    AccountLink(
+                        new,
+                        old,
+                        round(score, 4),
+                        "cross-platform",
+                        {
+                            "link": "cross-platform",
+                            "similarity": {k: None if v is None else round(v, 3) for k, v in sims.items()},
+                            "names": [
+                                fold(names.display_name[old] or names.handle[old]),
+                                fold(names.display_name[new] or names.handle[new]),
+                            ],
+                        },
+                    )
+                )
     cross = _one_per_platform(cross, platforms)
     recreated = _one_to_one(recreated)
     recreated_pairs = {(lk.account, lk.predecessor) for lk in recreated}

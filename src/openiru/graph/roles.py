@@ -24,9 +24,9 @@ BYSTANDER_STANCE = 0.4
 @dataclass
 class Ranking:
     score: np.ndarray
-    order: np.ndarray             # account indices, best first
+    order: np.ndarray  # account indices, best first
     role: list[str]
-    community: np.ndarray         # Leiden label, -1 if none
+    community: np.ndarray  # Leiden label, -1 if none
     parts: dict[str, np.ndarray]  # the score breakdown, each 0..1
     affinity: np.ndarray
     prominence: np.ndarray
@@ -34,29 +34,37 @@ class Ranking:
     features: Features
     pagerank: np.ndarray
     ppr: np.ndarray
-    seed_source: str              # "analysts", "detection", "analysts+detection", "structure"
+    seed_source: str  # "analysts", "detection", "analysts+detection", "structure"
     weights: dict[str, float]
     community_seed_share: dict[int, float]
     timings: dict[str, float] = field(default_factory=dict)
-    reporting: dict[str, np.ndarray] = field(default_factory=dict)   # reporting signals (graph/stance.py)
-    same_actor: dict[int, int] = field(default_factory=dict)         # account -> its twin on another platform
+    reporting: dict[str, np.ndarray] = field(default_factory=dict)  # reporting signals (graph/stance.py)
+    same_actor: dict[int, int] = field(default_factory=dict)  # account -> its twin on another platform
 
     def evidence(self, data: GraphData, i: int) -> dict[str, Any]:
         f = self.features
         parts = {k: round(float(v[i]), 4) for k, v in self.parts.items()}
         counts = {
-            "posts": int(f.posts[i]), "original_posts": int(f.originals[i]),
-            "reposts_and_quotes": int(f.reposts[i]), "forwards_and_copies": int(f.forwards[i]),
-            "posts_per_day": round(float(f.per_day[i]), 3), "busiest_day_posts": int(f.burst[i]),
-            "flagged_content": round(float(f.flagged[i]), 3), "exempt_hits": int(f.exempt_hits[i]),
-            "amplified_by": int(f.amplified_by[i]), "distinct_amplifiers": int(f.amplifiers[i]),
+            "posts": int(f.posts[i]),
+            "original_posts": int(f.originals[i]),
+            "reposts_and_quotes": int(f.reposts[i]),
+            "forwards_and_copies": int(f.forwards[i]),
+            "posts_per_day": round(float(f.per_day[i]), 3),
+            "busiest_day_posts": int(f.burst[i]),
+            "flagged_content": round(float(f.flagged[i]), 3),
+            "exempt_hits": int(f.exempt_hits[i]),
+            "amplified_by": int(f.amplified_by[i]),
+            "distinct_amplifiers": int(f.amplifiers[i]),
             "copied_by": round(float(f.copied_by[i]), 2),
             "followers": int(f.followers[i]),
         }
-        reasons = [f"{k.replace('_', ' ')} {v:.2f}" for k, v in
-                   sorted(parts.items(), key=lambda kv: -kv[1] * self.weights.get(kv[0], 1.0))[:3]]
+        reasons = [
+            f"{k.replace('_', ' ')} {v:.2f}"
+            for k, v in sorted(parts.items(), key=lambda kv: -kv[1] * self.weights.get(kv[0], 1.0))[:3]
+        ]
         return {
-            "score_breakdown": parts, "weights": self.weights,
+            "score_breakdown": parts,
+            "weights": self.weights,
             "affinity": round(float(self.affinity[i]), 4),
             "prominence": round(float(self.prominence[i]), 4),
             "stance": round(float(self.stance[i]), 4),
@@ -64,13 +72,18 @@ class Ranking:
             "is_seed": i in data.seeds,
             "exemption": data.exempt_accounts.get(i),
             "seed_source": self.seed_source,
-            "pagerank": float(self.pagerank[i]), "personalised_pagerank": float(self.ppr[i]),
+            "pagerank": float(self.pagerank[i]),
+            "personalised_pagerank": float(self.ppr[i]),
             "community_seed_share": self.community_seed_share.get(int(self.community[i])),
             "reporting": {k: round(float(v[i]), 3) for k, v in self.reporting.items()},
-            "same_actor": None if i not in self.same_actor else {
+            "same_actor": None
+            if i not in self.same_actor
+            else {
                 "platform": data.accounts.platform[self.same_actor[i]],
-                "account_id": data.accounts.account_id[self.same_actor[i]]},
-            "counts": counts, "why": "strongest parts: " + ", ".join(reasons) + "; " + self._story(data, i),
+                "account_id": data.accounts.account_id[self.same_actor[i]],
+            },
+            "counts": counts,
+            "why": "strongest parts: " + ", ".join(reasons) + "; " + self._story(data, i),
         }
 
     def _story(self, data: GraphData, i: int) -> str:
@@ -78,10 +91,14 @@ class Ranking:
         f = self.features
         said = [f"{self.role[i]}: {int(f.posts[i])} posts ({f.per_day[i]:.1f} a day)"]
         if f.amplified_by[i] or f.copied_by[i]:
-            said.append(f"passed on {int(f.amplified_by[i])} times by {int(f.amplifiers[i])} accounts, "
-                        f"re-uploaded {f.copied_by[i]:.0f} times")
+            said.append(
+                f"passed on {int(f.amplified_by[i])} times by {int(f.amplifiers[i])} accounts, "
+                f"re-uploaded {f.copied_by[i]:.0f} times"
+            )
         if f.reposts[i] or f.forwards[i]:
-            said.append(f"{int(f.reposts[i])} reposts/quotes and {f.forwards[i]:.0f} forwards/re-uploads of others")
+            said.append(
+                f"{int(f.reposts[i])} reposts/quotes and {f.forwards[i]:.0f} forwards/re-uploads of others"
+            )
         if f.flagged[i]:
             said.append(f"flagged content {f.flagged[i]:.1f} (endorsing share of hits {f.hit_stance[i]:.0%})")
         if self.stance[i] < 0.5:
@@ -109,9 +126,7 @@ def rank_communities(labels: np.ndarray, seeded: np.ndarray) -> tuple[np.ndarray
     return relabelled, share
 
 
-
-def assign_roles(f: Features, affinity: np.ndarray, stance: np.ndarray,
-                 factor: np.ndarray) -> list[str]:
+def assign_roles(f: Features, affinity: np.ndarray, stance: np.ndarray, factor: np.ndarray) -> list[str]:
     """Originator: others pass its posts on (at least two, at least one per two posts);
     amplifier: mostly reposts and quotes; distributor: mostly forwards and re-uploads or its own
     posts of the community's content; bystander: not close to the community, commentary stance,
@@ -133,7 +148,7 @@ def main_target(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     if not len(src):
         return target
     pairs, counts = np.unique(src.astype(np.int64) * n + dst, return_counts=True)
-    order = np.lexsort((-counts, pairs // n))   # by source, most passed-on first
+    order = np.lexsort((-counts, pairs // n))  # by source, most passed-on first
     first = np.r_[True, np.diff(pairs[order] // n) != 0]
     target[pairs[order][first] // n] = pairs[order][first] % n
     return target

@@ -47,7 +47,9 @@ _PROFESSIONS = re.compile(
     r"fact[- ]?check\w*|researcher\w*|research\w*|forscher\w*|chercheu\w*|investigador\w*|"
     r"исследовател\w*|باحث\w*|analyst\w*|analyste\w*|analytiker\w*|osint|monitor\w*|observator\w*|"
     r"watchdog\w*|professor\w*|lecturer\w*|academic\w*|phd|university|universit\w*|think[- ]tank|"
-    r"counter[- ]?(?:terror\w*|extrem\w*)|p/cve|educator\w*|teacher\w*)\b", re.I)
+    r"counter[- ]?(?:terror\w*|extrem\w*)|p/cve|educator\w*|teacher\w*)\b",
+    re.I,
+)
 #: How reporting is framed: genre labels, attribution, and outsiders' words for the organisation.
 _FRAMING = re.compile(
     r"\b(report(?:s|ed|ing)?|reportedly|analys[ie]s|investigat\w*|fact[- ]?check\w*|according to|"
@@ -56,9 +58,15 @@ _FRAMING = re.compile(
     r"mutma(?:ß|ss)lich\w*|selon|enqu[êe]te\w*|rapport\w*|propagande|pr[ée]sum[ée]\w*|seg[úu]n|"
     r"informe\w*|an[áa]lisis|investigaci[óo]n|presunt\w*|rapor\w*|analiz\w*|g[öo]re|"
     r"по данным|анализ\w*|расследовани\w*|пропаганд\w*|экстремист\w*|تقرير|تحليل|وفقا|بحسب|تحقيق|دعاية)\b",
-    re.I)
-WEIGHTS = {"self_description": 0.9, "commentary": 0.6, "own_article_links": 0.6, "outside_audience": 0.3,
-           "framing": 0.6}
+    re.I,
+)
+WEIGHTS = {
+    "self_description": 0.9,
+    "commentary": 0.6,
+    "own_article_links": 0.6,
+    "outside_audience": 0.3,
+    "framing": 0.6,
+}
 #: A reporting likelihood from which an account counts as one of the exempt classes.
 EXEMPT_CLASS = 0.75
 MIN_AUDIENCE = 5
@@ -85,8 +93,12 @@ def framing(data: GraphData) -> np.ndarray:
 
 def self_description(data: GraphData) -> np.ndarray:
     a = data.accounts
-    return np.asarray([1.0 if _PROFESSIONS.search(f"{a.bio[i] or ''} {a.display_name[i] or ''}") else 0.0
-                       for i in range(data.n)])
+    return np.asarray(
+        [
+            1.0 if _PROFESSIONS.search(f"{a.bio[i] or ''} {a.display_name[i] or ''}") else 0.0
+            for i in range(data.n)
+        ]
+    )
 
 
 def own_article_links(data: GraphData) -> np.ndarray:
@@ -108,8 +120,11 @@ def own_article_links(data: GraphData) -> np.ndarray:
     # a domain whose posts others repost spreads: it is the community's, not one publication's
     passed = {c.labels[k] for k in unique_ints(c.item[c.kind == ContentKind.REPOSTED]).tolist()}
     if passed and data.posts.post_id:
-        reposted = np.fromiter((f"post:{data.posts.platform[q]}:{data.posts.post_id[q]}" in passed
-                                for q in post.tolist()), bool, count=len(post))
+        reposted = np.fromiter(
+            (f"post:{data.posts.platform[q]}:{data.posts.post_id[q]}" in passed for q in post.tolist()),
+            bool,
+            count=len(post),
+        )
         shared[dom[reposted]] = True
     own = data.posts.code[post] == PostCode.ORIGINAL
     linked_posts = unique_ints(post[own])

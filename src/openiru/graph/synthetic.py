@@ -18,8 +18,10 @@ from .assemble import AccountRow, EdgeRow, PostRow, assemble
 from .data import Accounts, Content, Edges, GraphData, Posts
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
-WORDS = ("river stone lamp garden window paper orange market signal bridge cloud harbor meadow "
-         "violet copper thunder lantern pebble quiet forest engine candle silver morning valley").split()
+WORDS = (
+    "river stone lamp garden window paper orange market signal bridge cloud harbor meadow "
+    "violet copper thunder lantern pebble quiet forest engine candle silver morning valley"
+).split()
 
 
 @dataclass
@@ -52,10 +54,20 @@ class _Builder:
     def words(self, k: int = 10) -> str:
         return " ".join(self.rng.choice(WORDS) for _ in range(k)) + f" {self.rng.randrange(10**6)}"
 
-    def post(self, who: tuple[str, str], t: datetime, text: str = "", *, media: str | None = None,
-             urls: list[str] | None = None, tags: list[str] | None = None,
-             repost: tuple[str, str, str] | None = None, quote: tuple[str, str, str] | None = None,
-             mention: tuple[str, str] | None = None, forward: tuple[str, str] | None = None) -> str:
+    def post(
+        self,
+        who: tuple[str, str],
+        t: datetime,
+        text: str = "",
+        *,
+        media: str | None = None,
+        urls: list[str] | None = None,
+        tags: list[str] | None = None,
+        repost: tuple[str, str, str] | None = None,
+        quote: tuple[str, str, str] | None = None,
+        mention: tuple[str, str] | None = None,
+        forward: tuple[str, str] | None = None,
+    ) -> str:
         self.counter += 1
         pid = str(self.counter)
         row = PostRow(who[0], pid, who[1], t, text or self.words(), list(urls or []), list(tags or []))
@@ -85,29 +97,54 @@ class Rows:
     media: dict[tuple[str, str], list[str]]
 
 
-
 def _when(post: PostRow) -> datetime:
     """The generator's posts carry datetimes (the store loader may give Unix seconds instead)."""
     t = post.timestamp
     return t if isinstance(t, datetime) else datetime.fromtimestamp(t, UTC)
 
-def small_ecosystem(seed: int = 1, benign: int = 300, core: int = 8, amplifiers: int = 40,
-                    distributors: int = 15, days: int = 56) -> tuple[GraphData, Truth]:
+
+def small_ecosystem(
+    seed: int = 1,
+    benign: int = 300,
+    core: int = 8,
+    amplifiers: int = 40,
+    distributors: int = 15,
+    days: int = 56,
+) -> tuple[GraphData, Truth]:
     rows, truth = small_ecosystem_rows(seed, benign, core, amplifiers, distributors, days)
     return assemble(rows.accounts, rows.posts, rows.edges, rows.media), truth
 
 
-def small_ecosystem_rows(seed: int = 1, benign: int = 300, core: int = 8, amplifiers: int = 40,
-                         distributors: int = 15, days: int = 56) -> tuple[Rows, Truth]:
+def small_ecosystem_rows(
+    seed: int = 1,
+    benign: int = 300,
+    core: int = 8,
+    amplifiers: int = 40,
+    distributors: int = 15,
+    days: int = 56,
+) -> tuple[Rows, Truth]:
     b = _Builder(seed)
     rng = b.rng
     truth = Truth()
-    ben = [b.account("x", f"user_{k}_{rng.choice(WORDS)}", f"Person {k}", followers=rng.randrange(10, 900))
-           for k in range(benign)]
+    ben = [
+        b.account("x", f"user_{k}_{rng.choice(WORDS)}", f"Person {k}", followers=rng.randrange(10, 900))
+        for k in range(benign)
+    ]
     hubs = ben[:10]
-    stems = [f"{w}{k // len(WORDS) or ''}" for k, w in enumerate(rng.sample(WORDS, len(WORDS)) * (core // len(WORDS) + 1))]
-    cores = [b.account("x", f"{w}_voice", f"The {w.title()} Voice", bio="placeholder outlet bio",
-                       followers=rng.randrange(200, 2000)) for w in stems[:core]]
+    stems = [
+        f"{w}{k // len(WORDS) or ''}"
+        for k, w in enumerate(rng.sample(WORDS, len(WORDS)) * (core // len(WORDS) + 1))
+    ]
+    cores = [
+        b.account(
+            "x",
+            f"{w}_voice",
+            f"The {w.title()} Voice",
+            bio="placeholder outlet bio",
+            followers=rng.randrange(200, 2000),
+        )
+        for w in stems[:core]
+    ]
     amps = [b.account("x", f"amp_{k}", f"Amp {k}") for k in range(amplifiers)]
     dists = [b.account("telegram", f"relay{k}", f"Relay {k}") for k in range(distributors)]
     journos = [b.account("x", f"reporter_{k}", f"Reporter {k}", followers=50000) for k in range(4)]
@@ -125,7 +162,9 @@ def small_ecosystem_rows(seed: int = 1, benign: int = 300, core: int = 8, amplif
         r = rng.random()
         if r < 0.3:
             hub = rng.choice(hubs + journos)
-            pid = rng.choice([p.post_id for p in b.posts[-200:] if (p.platform, p.account_id) == hub] or ["0"])
+            pid = rng.choice(
+                [p.post_id for p in b.posts[-200:] if (p.platform, p.account_id) == hub] or ["0"]
+            )
             b.post(who, t, repost=(hub[0], hub[1], pid))
         elif r < 0.45:
             b.post(who, t, mention=rng.choice(ben), tags=["weather"])
@@ -142,18 +181,29 @@ def small_ecosystem_rows(seed: int = 1, benign: int = 300, core: int = 8, amplif
         for c in cores:
             items += 1
             t = when(d + rng.uniform(0.1, 0.8))
-            host = "files.newhost.example" if d > days * 0.6 and rng.random() < 0.7 else "archive.oldhost.example"
+            host = (
+                "files.newhost.example"
+                if d > days * 0.6 and rng.random() < 0.7
+                else "archive.oldhost.example"
+            )
             media = f"sha256:{items:064x}"
             text = b.words(14)
             pid = b.post(c, t, text, media=media, urls=[f"https://{host}/{items}"], tags=["banner", "dawn"])
-            for a in rng.sample(group_a, min(8, len(group_a))) + rng.sample(amps[amplifiers // 2:], 3):
+            for a in rng.sample(group_a, min(8, len(group_a))) + rng.sample(amps[amplifiers // 2 :], 3):
                 b.post(a, t + timedelta(seconds=rng.uniform(5, 50)), repost=(c[0], c[1], pid))
-            for dd in rng.sample(group_d, min(4, len(group_d))) + rng.sample(dists[len(group_d):] or group_d, 1):
+            for dd in rng.sample(group_d, min(4, len(group_d))) + rng.sample(
+                dists[len(group_d) :] or group_d, 1
+            ):
                 b.post(dd, t + timedelta(seconds=rng.uniform(5, 40)), text + " relay", media=media)
             if rng.random() < 0.3:
                 for j in journos + research:
-                    b.post(j, t + timedelta(hours=rng.uniform(1, 5)), "report about this",
-                           quote=(c[0], c[1], pid) if j in journos else None, mention=c)
+                    b.post(
+                        j,
+                        t + timedelta(hours=rng.uniform(1, 5)),
+                        "report about this",
+                        quote=(c[0], c[1], pid) if j in journos else None,
+                        mention=c,
+                    )
     truth.groups.append(("co-repost", set(group_a)))
     truth.groups.append(("co-post", set(group_d) | set(cores)))  # originals and re-uploads co-occur
     truth.emerging.append("files.newhost.example")
@@ -163,7 +213,9 @@ def small_ecosystem_rows(seed: int = 1, benign: int = 300, core: int = 8, amplif
         stop = when(days * 0.5 + k)
         row.status, row.status_changed_at = "suspended", stop
         b.posts = [p for p in b.posts if not ((p.platform, p.account_id) == c and _when(p) > stop)]
-        new = b.account("x", (row.handle or "").replace("_voice", "_voice_2"), row.display_name or "", bio=row.bio)
+        new = b.account(
+            "x", (row.handle or "").replace("_voice", "_voice_2"), row.display_name or "", bio=row.bio
+        )
         truth.recreated.append((new, c))
         for d in range(int(days * 0.5 + k) + 1, days):
             t = when(d + 0.5)
@@ -176,8 +228,12 @@ def small_ecosystem_rows(seed: int = 1, benign: int = 300, core: int = 8, amplif
         twin = b.account("telegram", None or (row.handle or "") + "_tg", row.display_name or "")
         truth.cross_platform.append((c, twin))
         for p in [p for p in b.posts if (p.platform, p.account_id) == c][:20]:
-            b.post(twin, _when(p) + timedelta(minutes=3), p.text,
-                   media=b.media.get((p.platform, p.post_id), [None])[0])
+            b.post(
+                twin,
+                _when(p) + timedelta(minutes=3),
+                p.text,
+                media=b.media.get((p.platform, p.post_id), [None])[0],
+            )
     return Rows(b.accounts, b.posts, b.edges, {k: v for k, v in b.media.items() if v[0]}), truth
 
 
@@ -201,8 +257,12 @@ def large_graph(n: int, m: int, posts: int | None = None, seed: int = 1) -> Grap
     item = rng.integers(0, shared // 4 + 1, size=shared, dtype=np.int32)
     content = Content(item_post, item, np.zeros(shared, np.int8), [])
     accounts = Accounts.bare([("x", str(i)) for i in range(n)])
-    data = GraphData(accounts, Posts(account, ptime, pcode, flag, np.zeros(posts, bool)),
-                     Edges(src, dst, code, edge_time), content)
+    data = GraphData(
+        accounts,
+        Posts(account, ptime, pcode, flag, np.zeros(posts, bool)),
+        Edges(src, dst, code, edge_time),
+        content,
+    )
     data.seeds = {int(i): "bench" for i in rng.choice(n, 100, replace=False)}
     data.detection = True
     return data

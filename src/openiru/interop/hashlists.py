@@ -43,12 +43,29 @@ FORMATS = ("auto", "plain", "csv", "threatexchange", "tat", "jsonl")
 KINDS = ("pdq", "md5", "sha256", "url", "text", "video", "vpdq")
 
 #: python-threatexchange signal type names -> OpenIRU bank kinds.
-TX_TYPES = {"pdq": "pdq", "video_md5": "md5", "photo_md5": "md5", "md5": "md5",
-            "video_sha256": "sha256", "sha256": "sha256", "url": "url", "raw_text": "text",
-            "text": "text", "vpdq": "vpdq", "video_vpdq": "vpdq"}
+TX_TYPES = {
+    "pdq": "pdq",
+    "video_md5": "md5",
+    "photo_md5": "md5",
+    "md5": "md5",
+    "video_sha256": "sha256",
+    "sha256": "sha256",
+    "url": "url",
+    "raw_text": "text",
+    "text": "text",
+    "vpdq": "vpdq",
+    "video_vpdq": "vpdq",
+}
 #: OpenIRU kinds -> the python-threatexchange names written on export.
-TX_NAMES = {"pdq": "pdq", "md5": "video_md5", "sha256": "video_sha256", "url": "url",
-            "text": "raw_text", "video": "video_md5", "vpdq": "vpdq"}
+TX_NAMES = {
+    "pdq": "pdq",
+    "md5": "video_md5",
+    "sha256": "video_sha256",
+    "url": "url",
+    "text": "raw_text",
+    "video": "video_md5",
+    "vpdq": "vpdq",
+}
 _HASH_COLUMNS = ("hash", "signal", "value", "hash_digest", "url", "text")
 _KIND_COLUMNS = ("kind", "signal_type", "algorithm", "type")
 
@@ -120,14 +137,19 @@ def sniff_format(path: Path) -> str:
     return "plain"
 
 
-def read_hash_list(path: Path, fmt: str = "auto", kind: str | None = None
-                   ) -> Iterator[HashRecord | Problem]:
+def read_hash_list(path: Path, fmt: str = "auto", kind: str | None = None) -> Iterator[HashRecord | Problem]:
     """Records of a hash-list file; bad lines become :class:`Problem` records."""
     path = Path(path)
     if fmt == "auto":
         fmt = sniff_format(path)
-    readers = {"plain": _read_plain, "csv": _read_csv, "threatexchange": _read_tx,
-               "tat": _read_tat, "jsonl": _read_jsonl, "texts": _read_texts}
+    readers = {
+        "plain": _read_plain,
+        "csv": _read_csv,
+        "threatexchange": _read_tx,
+        "tat": _read_tat,
+        "jsonl": _read_jsonl,
+        "texts": _read_texts,
+    }
     if fmt not in readers:
         raise ValueError(f"unknown hash-list format {fmt!r}; formats: {', '.join(FORMATS)}")
     for record in readers[fmt](path, kind):
@@ -136,8 +158,17 @@ def read_hash_list(path: Path, fmt: str = "auto", kind: str | None = None
             continue
         location, rec = record
         try:
-            yield HashRecord(rec.kind, validate(rec.kind, rec.value), rec.item, rec.label,
-                             rec.organisation, rec.outlet, rec.source, rec.language, rec.deleted)
+            yield HashRecord(
+                rec.kind,
+                validate(rec.kind, rec.value),
+                rec.item,
+                rec.label,
+                rec.organisation,
+                rec.outlet,
+                rec.source,
+                rec.language,
+                rec.deleted,
+            )
         except ValueError as exc:
             yield Problem(str(path), location, f"invalid {rec.kind} signal: {exc}")
 
@@ -199,15 +230,30 @@ def _read_csv(path: Path, kind: str | None) -> _Raw:
             try:
                 found = _kind_name(_cell(row, *_KIND_COLUMNS), kind, _cell(row, "file_type"))
                 if found is None:
-                    found = "url" if value_col == "url" else "text" if value_col == "text" else \
-                        guess_kind(value, None)
+                    found = (
+                        "url"
+                        if value_col == "url"
+                        else "text"
+                        if value_col == "text"
+                        else guess_kind(value, None)
+                    )
             except ValueError as exc:
                 yield Problem(str(path), f"line {lineno}", str(exc))
                 continue
-            yield f"line {lineno}", HashRecord(
-                found, value, _cell(row, "item", "id"), _cell(row, "label", "ideology"),
-                _cell(row, "organisation", "organization"), _cell(row, "outlet"), _cell(row, "source"),
-                _cell(row, "language"), (_cell(row, "deleted") or "").lower() in ("1", "true", "yes"))
+            yield (
+                f"line {lineno}",
+                HashRecord(
+                    found,
+                    value,
+                    _cell(row, "item", "id"),
+                    _cell(row, "label", "ideology"),
+                    _cell(row, "organisation", "organization"),
+                    _cell(row, "outlet"),
+                    _cell(row, "source"),
+                    _cell(row, "language"),
+                    (_cell(row, "deleted") or "").lower() in ("1", "true", "yes"),
+                ),
+            )
 
 
 def _read_tat(path: Path, kind: str | None) -> _Raw:
@@ -216,8 +262,11 @@ def _read_tat(path: Path, kind: str | None) -> _Raw:
     except orjson.JSONDecodeError as exc:
         yield Problem(str(path), "document", f"invalid JSON: {exc}")
         return
-    pages = data if isinstance(data, list) and data and isinstance(data[0], dict) and "results" in data[0] \
+    pages = (
+        data
+        if isinstance(data, list) and data and isinstance(data[0], dict) and "results" in data[0]
         else [data]
+    )
     for p, page in enumerate(pages):
         entries = page.get("results", []) if isinstance(page, dict) else page
         for i, entry in enumerate(entries):
@@ -229,10 +278,20 @@ def _read_tat(path: Path, kind: str | None) -> _Raw:
             if found not in KINDS:
                 yield Problem(str(path), where, f"unsupported algorithm {entry.get('algorithm')!r}")
                 continue
-            yield where, HashRecord(found, str(entry["hash_digest"]),
-                                    str(entry["id"]) if entry.get("id") is not None else None,
-                                    entry.get("ideology"), None, None, "tat", None,
-                                    bool(entry.get("deleted")))
+            yield (
+                where,
+                HashRecord(
+                    found,
+                    str(entry["hash_digest"]),
+                    str(entry["id"]) if entry.get("id") is not None else None,
+                    entry.get("ideology"),
+                    None,
+                    None,
+                    "tat",
+                    None,
+                    bool(entry.get("deleted")),
+                ),
+            )
 
 
 def _read_texts(path: Path, kind: str | None) -> _Raw:
@@ -255,10 +314,19 @@ def _read_jsonl(path: Path, kind: str | None) -> _Raw:
             if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
                 yield Problem(str(path), f"line {lineno}", "no text field")
                 continue
-            yield f"line {lineno}", HashRecord(
-                kind or "text", obj["text"], str(obj["id"]) if obj.get("id") is not None else None,
-                obj.get("label"), obj.get("organisation"), obj.get("outlet"), obj.get("source"),
-                obj.get("language"))
+            yield (
+                f"line {lineno}",
+                HashRecord(
+                    kind or "text",
+                    obj["text"],
+                    str(obj["id"]) if obj.get("id") is not None else None,
+                    obj.get("label"),
+                    obj.get("organisation"),
+                    obj.get("outlet"),
+                    obj.get("source"),
+                    obj.get("language"),
+                ),
+            )
 
 
 def write_hash_list(records: Iterable[HashRecord], fmt: str = "csv") -> str:
@@ -268,8 +336,18 @@ def write_hash_list(records: Iterable[HashRecord], fmt: str = "csv") -> str:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["hash", "kind", "organisation", "outlet", "item", "source", "label", "language"])
         for r in records:
-            writer.writerow([r.value, r.kind, r.organisation or "", r.outlet or "", r.item or "",
-                             r.source or "", r.label or "", r.language or ""])
+            writer.writerow(
+                [
+                    r.value,
+                    r.kind,
+                    r.organisation or "",
+                    r.outlet or "",
+                    r.item or "",
+                    r.source or "",
+                    r.label or "",
+                    r.language or "",
+                ]
+            )
     elif fmt == "plain":
         for r in records:
             out.write(r.value.replace("\n", " ") + "\n")
@@ -280,15 +358,33 @@ def write_hash_list(records: Iterable[HashRecord], fmt: str = "csv") -> str:
         # one page in the shape of the Tech Against Terrorism hash-list API (what
         # python-threatexchange's TAT exchange and ``read_hash_list(fmt="tat")`` read)
         algorithms = {"pdq": "PDQ", "md5": "MD5", "video": "MD5", "sha256": "SHA256"}
-        results = [{"hash_digest": r.value, "algorithm": algorithms[r.kind], "ideology": r.label,
-                    "file_type": "mp4" if r.kind == "video" else None, "deleted": False,
-                    "id": r.item} for r in records if r.kind in algorithms]
-        out.write(orjson.dumps({"count": len(results), "next": None, "previous": None, "checkpoint": "",
-                                "results": results}, option=orjson.OPT_INDENT_2).decode() + "\n")
+        results = [
+            {
+                "hash_digest": r.value,
+                "algorithm": algorithms[r.kind],
+                "ideology": r.label,
+                "file_type": "mp4" if r.kind == "video" else None,
+                "deleted": False,
+                "id": r.item,
+            }
+            for r in records
+            if r.kind in algorithms
+        ]
+        out.write(
+            orjson.dumps(
+                {"count": len(results), "next": None, "previous": None, "checkpoint": "", "results": results},
+                option=orjson.OPT_INDENT_2,
+            ).decode()
+            + "\n"
+        )
     elif fmt == "jsonl":
         for r in records:
-            out.write(orjson.dumps({"id": r.item, "text": r.value, "language": r.language,
-                                    "label": r.label}).decode() + "\n")
+            out.write(
+                orjson.dumps(
+                    {"id": r.item, "text": r.value, "language": r.language, "label": r.label}
+                ).decode()
+                + "\n"
+            )
     else:
         raise ValueError(f"unknown export format {fmt!r}; formats: csv, plain, threatexchange, tat, jsonl")
     return out.getvalue()

@@ -86,7 +86,9 @@ def event(items: list[dict[str, Any]], unit_name: str, now: datetime) -> MISPEve
             if author_key not in accounts:
                 platform, _, ident = author_key.partition(":@")
                 url = target["url"] if target["kind"] == "account" else None
-                accounts[author_key] = ev.add_object(_account_object(platform, ident, target["author_handle"], url))
+                accounts[author_key] = ev.add_object(
+                    _account_object(platform, ident, target["author_handle"], url)
+                )
             account_obj = accounts[author_key]
         if target["kind"] == "post":
             post = ev.add_object(_post_object(item))

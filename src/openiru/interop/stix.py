@@ -24,25 +24,38 @@ from stix2.properties import ReferenceProperty, StringProperty, TimestampPropert
 
 #: Who defines the post extension: the same ids in every export, so consumers can recognise it.
 PROJECT_IDENTITY = stix2.Identity(
-    id="identity--5b0d6c2e-3f4a-4c1e-9a57-2f7d1c8e4b10", name="OpenIRU project", identity_class="organization",
-    created="2026-01-01T00:00:00.000Z", modified="2026-01-01T00:00:00.000Z")
+    id="identity--5b0d6c2e-3f4a-4c1e-9a57-2f7d1c8e4b10",
+    name="OpenIRU project",
+    identity_class="organization",
+    created="2026-01-01T00:00:00.000Z",
+    modified="2026-01-01T00:00:00.000Z",
+)
 POST_EXTENSION = stix2.v21.ExtensionDefinition(
-    id="extension-definition--8c3f6a1e-7d2b-4e9f-a0c4-1b5e9d7f3a62", created_by_ref=PROJECT_IDENTITY.id,
-    created="2026-01-01T00:00:00.000Z", modified="2026-01-01T00:00:00.000Z",
-    name="social-media-post", description="A post or message on a social media or messaging platform.",
-    schema="https://github.com/openiru/openiru/blob/main/docs/referrals.md#exports", version="1.0.0",
-    extension_types=["new-sco"])
+    id="extension-definition--8c3f6a1e-7d2b-4e9f-a0c4-1b5e9d7f3a62",
+    created_by_ref=PROJECT_IDENTITY.id,
+    created="2026-01-01T00:00:00.000Z",
+    modified="2026-01-01T00:00:00.000Z",
+    name="social-media-post",
+    description="A post or message on a social media or messaging platform.",
+    schema="https://github.com/openiru/openiru/blob/main/docs/referrals.md#exports",
+    version="1.0.0",
+    extension_types=["new-sco"],
+)
 
 
-@stix2.v21.CustomObservable("social-media-post", [
-    ("platform", StringProperty(required=True)),
-    ("post_id", StringProperty(required=True)),
-    ("text", StringProperty()),
-    ("language", StringProperty()),
-    ("posted", TimestampProperty()),
-    ("author_ref", ReferenceProperty(valid_types="user-account", spec_version="2.1")),
-    ("url_ref", ReferenceProperty(valid_types="url", spec_version="2.1")),
-], extension_name=POST_EXTENSION.id)
+@stix2.v21.CustomObservable(
+    "social-media-post",
+    [
+        ("platform", StringProperty(required=True)),
+        ("post_id", StringProperty(required=True)),
+        ("text", StringProperty()),
+        ("language", StringProperty()),
+        ("posted", TimestampProperty()),
+        ("author_ref", ReferenceProperty(valid_types="user-account", spec_version="2.1")),
+        ("url_ref", ReferenceProperty(valid_types="url", spec_version="2.1")),
+    ],
+    extension_name=POST_EXTENSION.id,
+)
 class SocialMediaPost:
     """The post SCO (ids are UUIDv4, as stix2-validator requires for a new SCO type)."""
 
@@ -100,9 +113,14 @@ def _observables(item: dict[str, Any]) -> list[Any]:
 
 
 def bundle(items: list[dict[str, Any]], unit_name: str, now: datetime) -> stix2.Bundle:
-    unit = stix2.Identity(name=unit_name, identity_class="organization", sectors=["government-public-services"])
-    objects: dict[str, Any] = {PROJECT_IDENTITY.id: PROJECT_IDENTITY, POST_EXTENSION.id: POST_EXTENSION,
-                               unit.id: unit}
+    unit = stix2.Identity(
+        name=unit_name, identity_class="organization", sectors=["government-public-services"]
+    )
+    objects: dict[str, Any] = {
+        PROJECT_IDENTITY.id: PROJECT_IDENTITY,
+        POST_EXTENSION.id: POST_EXTENSION,
+        unit.id: unit,
+    }
     providers: dict[str, Any] = {}
     by_referral: dict[int, list[dict[str, Any]]] = {}
     for item in items:
@@ -116,16 +134,19 @@ def bundle(items: list[dict[str, Any]], unit_name: str, now: datetime) -> stix2.
                 objects.setdefault(obs.id, obs)
                 observables.append(obs)
         if ref["provider"] and ref["provider"] not in providers:
-            providers[ref["provider"]] = stix2.Identity(name=ref["provider"], identity_class="organization",
-                                                        created_by_ref=unit.id)
+            providers[ref["provider"]] = stix2.Identity(
+                name=ref["provider"], identity_class="organization", created_by_ref=unit.id
+            )
             objects[providers[ref["provider"]].id] = providers[ref["provider"]]
         if observables:
             seen_at = [_time(i["target"]["posted_at"] or ref["created_at"]) for i in ref_items]
             observed = stix2.ObservedData(
-                created_by_ref=unit.id, first_observed=min(seen_at),
+                created_by_ref=unit.id,
+                first_observed=min(seen_at),
                 last_observed=max(seen_at + [_time(ref["created_at"])]),
                 number_observed=len(ref_items),
-                object_refs=sorted({o.id for o in observables}))
+                object_refs=sorted({o.id for o in observables}),
+            )
             objects[observed.id] = observed
             refs.append(observed.id)
         for obs in observables:
@@ -133,20 +154,27 @@ def bundle(items: list[dict[str, Any]], unit_name: str, now: datetime) -> stix2.
                 for algo in ("SHA-256", "MD5"):
                     if algo in obs.hashes:
                         indicator = stix2.Indicator(
-                            created_by_ref=unit.id, name=f"Referred media {algo} ({ref['reference']})",
+                            created_by_ref=unit.id,
+                            name=f"Referred media {algo} ({ref['reference']})",
                             description="Media of content referred as terrorist content; for upload filters.",
                             pattern=f"[file:hashes.'{algo}' = '{obs.hashes[algo]}']",
-                            pattern_type="stix", valid_from=_time(ref["created_at"]),
-                            indicator_types=["malicious-activity"])
+                            pattern_type="stix",
+                            valid_from=_time(ref["created_at"]),
+                            indicator_types=["malicious-activity"],
+                        )
                         objects[indicator.id] = indicator
                         refs.append(indicator.id)
         refs += sorted({o.id for o in observables})
         if ref["provider"]:
             refs.append(providers[ref["provider"]].id)
         report = stix2.Report(
-            created_by_ref=unit.id, name=f"Referral {ref['reference']} ({ref['kind']}, {ref['state']})",
-            description=ref["reason"] or "", published=_time(ref["sent_at"] or ref["created_at"]),
-            report_types=["threat-report"], object_refs=list(dict.fromkeys(refs)) or [unit.id],
-            labels=[ref["kind"], ref["state"]])
+            created_by_ref=unit.id,
+            name=f"Referral {ref['reference']} ({ref['kind']}, {ref['state']})",
+            description=ref["reason"] or "",
+            published=_time(ref["sent_at"] or ref["created_at"]),
+            report_types=["threat-report"],
+            object_refs=list(dict.fromkeys(refs)) or [unit.id],
+            labels=[ref["kind"], ref["state"]],
+        )
         objects[report.id] = report
     return stix2.Bundle(objects=list(objects.values()), allow_custom=True)

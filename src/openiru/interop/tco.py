@@ -20,14 +20,22 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from ..referral.documents import Authority, ReferralNotice, RemovalOrder
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "referral" / "templates"
-FONT_DIRS = (Path("/usr/share/fonts/truetype/dejavu"), Path("/usr/share/fonts/dejavu"),
-             Path("/usr/local/share/fonts"), Path("/Library/Fonts"))
+FONT_DIRS = (
+    Path("/usr/share/fonts/truetype/dejavu"),
+    Path("/usr/share/fonts/dejavu"),
+    Path("/usr/local/share/fonts"),
+    Path("/Library/Fonts"),
+)
 
 
 @cache
 def _environment() -> Environment:
-    return Environment(loader=FileSystemLoader(str(TEMPLATES)), undefined=StrictUndefined,
-                       autoescape=select_autoescape(["html.j2"]), keep_trailing_newline=True)
+    return Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(["html.j2"]),
+        keep_trailing_newline=True,
+    )
 
 
 def languages() -> list[str]:
@@ -97,8 +105,10 @@ def render_pdf(text: str) -> tuple[bytes | None, str | None]:
     """A PDF of the text rendering (``# `` title, ``## `` section headings)."""
     regular = find_font("DejaVuSans.ttf")
     if regular is None:
-        return None, ("no Unicode TrueType font found (install fonts-dejavu or set OPENIRU_PDF_FONT): "
-                      "the document is sent as HTML only")
+        return None, (
+            "no Unicode TrueType font found (install fonts-dejavu or set OPENIRU_PDF_FONT): "
+            "the document is sent as HTML only"
+        )
     from fpdf import FPDF
     from fpdf.enums import XPos, YPos
 

@@ -81,8 +81,14 @@ class Checkpoint:
     mac: str | None = None
 
     def body(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"v": 1, "db": self.db, "chain": self.chain, "seq": self.seq,
-                               "hash": self.hash, "at": self.at}
+        out: dict[str, Any] = {
+            "v": 1,
+            "db": self.db,
+            "chain": self.chain,
+            "seq": self.seq,
+            "hash": self.hash,
+            "at": self.at,
+        }
         if self.restart:
             out["restart"] = True
         return out
@@ -109,8 +115,15 @@ class Checkpoint:
         if not isinstance(digest, str) or len(digest) != 64:
             raise ValueError("hash must be 64 hex digits")
         mac = value.get("mac")
-        return cls(str(value["db"]), str(value["chain"]), seq, digest, str(value["at"]),
-                   bool(value.get("restart", False)), str(mac) if mac else None)
+        return cls(
+            str(value["db"]),
+            str(value["chain"]),
+            seq,
+            digest,
+            str(value["at"]),
+            bool(value.get("restart", False)),
+            str(mac) if mac else None,
+        )
 
 
 def sign(body: Mapping[str, Any], key: bytes) -> str:
@@ -187,14 +200,22 @@ class Anchors:
 
     def summary(self) -> dict[str, Any]:
         latest = self.latest
-        return {"file": self.file, "checkpoints": self.checkpoints,
-                "seq": latest.seq if latest else None, "hash": latest.hash if latest else None,
-                "at": latest.at if latest else None, "signatures_checked": self.signatures_checked,
-                "unsigned": self.unsigned, "restarts": self.restarts, "other_databases": self.other_databases}
+        return {
+            "file": self.file,
+            "checkpoints": self.checkpoints,
+            "seq": latest.seq if latest else None,
+            "hash": latest.hash if latest else None,
+            "at": latest.at if latest else None,
+            "signatures_checked": self.signatures_checked,
+            "unsigned": self.unsigned,
+            "restarts": self.restarts,
+            "other_databases": self.other_databases,
+        }
 
 
-def collect(lines: list[tuple[int, Checkpoint | None, str | None]], db: str, key: bytes | None,
-            file: str | None) -> Anchors:
+def collect(
+    lines: list[tuple[int, Checkpoint | None, str | None]], db: str, key: bytes | None, file: str | None
+) -> Anchors:
     """The checkpoints of database ``db``, checking signatures when a key is configured.
 
     With a key configured, no unsigned checkpoint is trusted: one after a signed
@@ -220,13 +241,14 @@ def collect(lines: list[tuple[int, Checkpoint | None, str | None]], db: str, key
                 found.unsigned += 1
                 found.unsigned_problem = found.unsigned_problem or (
                     f"anchor line {n} (entry {cp.seq}) has no signature although {KEY_ENV} is "
-                    "configured: it cannot be told from a forgery")
+                    "configured: it cannot be told from a forgery"
+                )
                 continue
             elif not cp.signature_ok(key):
                 what = "has no signature" if cp.mac is None else "has a bad signature"
                 found.problem = found.problem or (
-                    f"anchor line {n} (entry {cp.seq}) {what}: forged, or signed with another "
-                    f"{KEY_ENV}")
+                    f"anchor line {n} (entry {cp.seq}) {what}: forged, or signed with another {KEY_ENV}"
+                )
                 continue
             else:
                 seen_signed = True
@@ -242,7 +264,8 @@ def collect(lines: list[tuple[int, Checkpoint | None, str | None]], db: str, key
         if known is not None and known[0] != cp.hash:
             found.fork = found.fork or (
                 f"anchor lines {known[1]} and {n} hold different hashes for entry {cp.seq}: "
-                "the log was cut back and rewritten after that entry was anchored")
+                "the log was cut back and rewritten after that entry was anchored"
+            )
         found.expected.setdefault(cp.seq, (cp.hash, n))
         found.checkpoints += 1
         if found.latest is None or cp.seq >= found.latest.seq:

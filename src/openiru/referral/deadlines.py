@@ -35,13 +35,19 @@ class Pause:
     reason: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"start": self.start.isoformat(), "end": self.end.isoformat() if self.end else None,
-                "reason": self.reason}
+        return {
+            "start": self.start.isoformat(),
+            "end": self.end.isoformat() if self.end else None,
+            "reason": self.reason,
+        }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Pause:
-        return cls(parse_time(d["start"]), parse_time(d["end"]) if d.get("end") else None,
-                   str(d.get("reason") or "clarification"))
+        return cls(
+            parse_time(d["start"]),
+            parse_time(d["end"]) if d.get("end") else None,
+            str(d.get("reason") or "clarification"),
+        )
 
 
 def policy_for(kind: str) -> timedelta:
@@ -65,8 +71,9 @@ def is_paused(pauses: Iterable[Pause]) -> bool:
     return any(p.end is None for p in pauses)
 
 
-def deadline(kind: str, created_at: datetime, sent_at: datetime | None,
-             pauses: Iterable[Pause], now: datetime) -> datetime:
+def deadline(
+    kind: str, created_at: datetime, sent_at: datetime | None, pauses: Iterable[Pause], now: datetime
+) -> datetime:
     """The moment the provider's time runs out, as known at ``now``.
 
     With an open pause the deadline moves forward as time passes (the clock
@@ -84,15 +91,21 @@ def is_overdue(state: str, due: datetime | None, now: datetime, pauses: Iterable
     return now > due
 
 
-def is_soon_due(state: str, due: datetime | None, now: datetime, pauses: Iterable[Pause] = (),
-                within: timedelta = SOON_DUE) -> bool:
+def is_soon_due(
+    state: str,
+    due: datetime | None,
+    now: datetime,
+    pauses: Iterable[Pause] = (),
+    within: timedelta = SOON_DUE,
+) -> bool:
     if due is None or State(state) not in OPEN_STATES or is_paused(pauses):
         return False
     return now <= due <= now + within
 
 
-def elapsed_excluding_pauses(start: datetime | None, end: datetime | None,
-                             pauses: Iterable[Pause]) -> timedelta | None:
+def elapsed_excluding_pauses(
+    start: datetime | None, end: datetime | None, pauses: Iterable[Pause]
+) -> timedelta | None:
     """Working time between two moments, stopped-clock time left out."""
     if start is None or end is None:
         return None

@@ -91,10 +91,18 @@ def holds_for(entries: Iterable[Entry], ids: Identifiers, now: datetime) -> list
 def view(entry: Entry, viewer_agency: str | None) -> dict[str, Any]:
     """What a viewer may see of an entry: details for the owner, the bare fact for others."""
     if viewer_agency is not None and viewer_agency == entry.agency:
-        return {"id": entry.id, "agency": entry.agency, "kind": entry.kind, "value": entry.value,
-                "investigation_ref": entry.investigation_ref,
-                "created_at": entry.created_at.isoformat() if entry.created_at else None,
-                "expires_at": entry.expires_at.isoformat() if entry.expires_at else None,
-                "active": entry.active}
-    return {"id": entry.id, "hold": True,
-            "note": "a deconfliction hold exists; details are visible to the owning agency only"}
+        return {
+            "id": entry.id,
+            "agency": entry.agency,
+            "kind": entry.kind,
+            "value": entry.value,
+            "investigation_ref": entry.investigation_ref,
+            "created_at": entry.created_at.isoformat() if entry.created_at else None,
+            "expires_at": entry.expires_at.isoformat() if entry.expires_at else None,
+            "active": entry.active,
+        }
+    return {
+        "id": entry.id,
+        "hold": True,
+        "note": "a deconfliction hold exists; details are visible to the owning agency only",
+    }

@@ -59,8 +59,9 @@ class SecretBox:
         why = weakness(material, MIN_KEY_CHARS)  # length, and a strength estimate (key_strength)
         if why is not None:
             raise SecretError(f"{KEY_ENV} is {why}: {HOW}")
-        self._key: bytes = HKDF(material.encode("utf-8"), 32, b"openiru-secrets-v1", SHA256,
-                                context=b"aes-256-gcm")
+        self._key: bytes = HKDF(
+            material.encode("utf-8"), 32, b"openiru-secrets-v1", SHA256, context=b"aes-256-gcm"
+        )
         self.key_id = hashlib.sha256(b"openiru key id|" + self._key).hexdigest()[:16]
 
     def seal(self, plaintext: str, aad: str) -> Sealed:
@@ -78,8 +79,10 @@ class SecretBox:
         try:
             return bytes(cipher.decrypt_and_verify(ciphertext, tag)).decode("utf-8")
         except ValueError:
-            raise SecretError(f"a sealed secret ({aad}) fails its authentication tag: altered, "
-                              "moved from another row, or sealed with another key") from None
+            raise SecretError(
+                f"a sealed secret ({aad}) fails its authentication tag: altered, "
+                "moved from another row, or sealed with another key"
+            ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,9 +104,11 @@ class Keyring:
             return self.current.seal(plaintext, aad)
         if self.allow_plaintext:
             return Sealed(PLAINTEXT, None, plaintext)
-        raise SecretError(f"no {KEY_ENV} configured: refusing to store a delivery secret in plain text. "
-                          f"Set {KEY_ENV} (at least {MIN_KEY_CHARS} random characters), or for a local "
-                          f"demo only pass --allow-plaintext-secrets (or {ALLOW_PLAINTEXT_ENV}=1)")
+        raise SecretError(
+            f"no {KEY_ENV} configured: refusing to store a delivery secret in plain text. "
+            f"Set {KEY_ENV} (at least {MIN_KEY_CHARS} random characters), or for a local "
+            f"demo only pass --allow-plaintext-secrets (or {ALLOW_PLAINTEXT_ENV}=1)"
+        )
 
     def open(self, sealed: Sealed, aad: str) -> str:
         if sealed.scheme == PLAINTEXT:
@@ -113,12 +118,13 @@ class Keyring:
         for box in (self.current, self.old):
             if box is not None and box.key_id == sealed.key_id:
                 return box.open(sealed, aad)
-        raise SecretError(f"the secret for {aad} was sealed with key {sealed.key_id}, which is neither "
-                          f"{KEY_ENV} nor {OLD_KEY_ENV}")
+        raise SecretError(
+            f"the secret for {aad} was sealed with key {sealed.key_id}, which is neither "
+            f"{KEY_ENV} nor {OLD_KEY_ENV}"
+        )
 
     def is_current(self, sealed: Sealed) -> bool:
-        return (sealed.scheme == SCHEME and self.current is not None
-                and sealed.key_id == self.current.key_id)
+        return sealed.scheme == SCHEME and self.current is not None and sealed.key_id == self.current.key_id
 
 
 def aad_for(purpose: str, provider: str) -> str:

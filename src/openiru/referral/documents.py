@@ -22,7 +22,7 @@ GROUNDS: dict[str, str] = {
     "b": "solicits a person or group to commit or contribute to terrorist offences (Art. 2(7)(b))",
     "c": "solicits a person or group to participate in the activities of a terrorist group (Art. 2(7)(c))",
     "d": "provides instruction on the making or use of explosives, firearms or other weapons or "
-         "noxious or hazardous substances for terrorist purposes (Art. 2(7)(d))",
+    "noxious or hazardous substances for terrorist purposes (Art. 2(7)(d))",
     "e": "constitutes a threat to commit a terrorist offence (Art. 2(7)(e))",
 }
 
@@ -65,8 +65,10 @@ class RemovalOrder:
     refrain_until: str | None = None
     copy_to_main_establishment: bool = True
     follow_up_contact: str | None = None
-    redress: str = ("The hosting service provider and the content provider have the right to an "
-                    "effective remedy before the courts of the issuing Member State (Art. 9).")
+    redress: str = (
+        "The hosting service provider and the content provider have the right to an "
+        "effective remedy before the courts of the issuing Member State (Art. 9)."
+    )
     language: str = "en"
 
     @property

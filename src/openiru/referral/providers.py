@@ -55,8 +55,9 @@ def _domain_match(host: str, domain: str) -> bool:
     return host == domain or host.endswith("." + domain)
 
 
-def resolve(providers: Iterable[ProviderInfo], url: str | None = None,
-            platform: str | None = None) -> ProviderInfo | None:
+def resolve(
+    providers: Iterable[ProviderInfo], url: str | None = None, platform: str | None = None
+) -> ProviderInfo | None:
     """The provider that must receive content at ``url`` or on ``platform``."""
     providers = list(providers)
     if url:
@@ -75,6 +76,7 @@ def resolve(providers: Iterable[ProviderInfo], url: str | None = None,
     return None
 
 
-def resolve_target(providers: Iterable[ProviderInfo], target: Target,
-                   url: str | None = None) -> ProviderInfo | None:
+def resolve_target(
+    providers: Iterable[ProviderInfo], target: Target, url: str | None = None
+) -> ProviderInfo | None:
     return resolve(providers, url or target.url, target.platform)

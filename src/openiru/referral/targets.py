@@ -37,8 +37,9 @@ def normalise_url(url: str) -> str:
     if host.startswith("www."):
         host = host[4:]
     netloc = host
-    if parts.port and not ((parts.scheme == "http" and parts.port == 80)
-                           or (parts.scheme == "https" and parts.port == 443)):
+    if parts.port and not (
+        (parts.scheme == "http" and parts.port == 80) or (parts.scheme == "https" and parts.port == 443)
+    ):
         netloc = f"{host}:{parts.port}"
     path = parts.path.rstrip("/") if parts.path not in ("", "/") else ""
     return urlunsplit((parts.scheme.lower(), netloc, path, parts.query, ""))
@@ -58,8 +59,7 @@ def parse_target(text: str) -> Target:
         return Target("url", key, None, None, text)
     platform, sep, rest = text.partition(":")
     if not sep or not platform or not rest:
-        raise ConfigError(
-            f"target {text!r} is neither a URL, PLATFORM:POST_ID nor PLATFORM:@ACCOUNT_ID")
+        raise ConfigError(f"target {text!r} is neither a URL, PLATFORM:POST_ID nor PLATFORM:@ACCOUNT_ID")
     platform = platform.lower()
     if rest.startswith("@"):
         account_id = rest[1:]
@@ -85,8 +85,9 @@ def content_hash(text: str | None) -> str | None:
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
 
 
-def post_url(platform: str, post_id: str, account_handle: str | None = None,
-             meta: dict[str, Any] | None = None) -> str | None:
+def post_url(
+    platform: str, post_id: str, account_handle: str | None = None, meta: dict[str, Any] | None = None
+) -> str | None:
     """The public address of a post, where the source gave one or the platform has a fixed form."""
     if meta:
         for key in ("url", "uri", "link"):

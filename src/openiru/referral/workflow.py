@@ -54,8 +54,11 @@ OPEN_STATES = frozenset({State.DRAFT, State.APPROVED, State.SENT, State.ACKNOWLE
 DOWN_STATES = frozenset({State.REMOVED, State.ACCESS_DISABLED})
 FINAL_STATES = frozenset({State.REMOVED, State.ACCESS_DISABLED, State.REJECTED, State.WITHDRAWN})
 
-_OUTCOMES = {State.REMOVED: Action.REMOVE, State.ACCESS_DISABLED: Action.DISABLE,
-             State.REJECTED: Action.REJECT}
+_OUTCOMES = {
+    State.REMOVED: Action.REMOVE,
+    State.ACCESS_DISABLED: Action.DISABLE,
+    State.REJECTED: Action.REJECT,
+}
 
 #: (from state, action) -> to state.  Anything else is illegal.
 TRANSITIONS: dict[tuple[State, Action], State] = {
@@ -104,9 +107,16 @@ def allowed_actions(state: State | str) -> list[Action]:
     return actions
 
 
-def transition(state: State | str, action: Action | str, *, actor: str, at: datetime,
-               reason: str | None = None, created_by: str | None = None,
-               hold_from: State | str | None = None) -> Transition:
+def transition(
+    state: State | str,
+    action: Action | str,
+    *,
+    actor: str,
+    at: datetime,
+    reason: str | None = None,
+    created_by: str | None = None,
+    hold_from: State | str | None = None,
+) -> Transition:
     """The transition ``action`` makes from ``state``, or :class:`TransitionError`.
 
     ``created_by`` is needed for approval (four-eyes: nobody approves their
@@ -127,12 +137,14 @@ def transition(state: State | str, action: Action | str, *, actor: str, at: date
     if target_state is None:
         legal = ", ".join(a.value for a in allowed_actions(state)) or "none"
         raise TransitionError(
-            f"cannot {action.value} a referral in state {state.value} (allowed here: {legal})")
+            f"cannot {action.value} a referral in state {state.value} (allowed here: {legal})"
+        )
     if action == Action.APPROVE:
         if created_by is None:
             raise TransitionError("approval needs the referral's creator (four-eyes check)")
         if created_by == actor:
             raise PermissionDenied(
                 f"four-eyes: {actor!r} created this referral and cannot approve it; "
-                "a second person must approve")
+                "a second person must approve"
+            )
     return Transition(action, state, target_state, actor, at, reason)

@@ -19,11 +19,28 @@ import numpy as np
 HOUR = 3600.0
 
 #: Outcome of a referral -> the key its items are counted under.
-OUTCOME_KEYS = {"removed": "removed", "access_disabled": "access_disabled", "rejected": "refused",
-                "no_response": "no_response", "sent": "pending", "acknowledged": "pending",
-                "on_hold": "on_hold", "withdrawn": "withdrawn", "draft": "not_sent", "approved": "not_sent"}
-COUNT_KEYS = ("removed", "access_disabled", "refused", "no_response", "pending", "on_hold", "withdrawn",
-              "not_sent")
+OUTCOME_KEYS = {
+    "removed": "removed",
+    "access_disabled": "access_disabled",
+    "rejected": "refused",
+    "no_response": "no_response",
+    "sent": "pending",
+    "acknowledged": "pending",
+    "on_hold": "on_hold",
+    "withdrawn": "withdrawn",
+    "draft": "not_sent",
+    "approved": "not_sent",
+}
+COUNT_KEYS = (
+    "removed",
+    "access_disabled",
+    "refused",
+    "no_response",
+    "pending",
+    "on_hold",
+    "withdrawn",
+    "not_sent",
+)
 
 
 @dataclass(slots=True)
@@ -68,10 +85,16 @@ def durations(values: Iterable[float | None]) -> dict[str, Any]:
     vals = sorted(float(v) for v in values if v is not None)
     n = len(vals)
     med, p90 = percentile(vals, 50), percentile(vals, 90)
-    return {"n": n, "median_s": _r(med), "p90_s": _r(p90), "mean_s": _r(sum(vals) / n) if n else None,
-            "within_1h": sum(v <= HOUR for v in vals), "within_2h": sum(v <= 2 * HOUR for v in vals),
-            "share_within_1h": rate(sum(v <= HOUR for v in vals), n),
-            "share_within_2h": rate(sum(v <= 2 * HOUR for v in vals), n)}
+    return {
+        "n": n,
+        "median_s": _r(med),
+        "p90_s": _r(p90),
+        "mean_s": _r(sum(vals) / n) if n else None,
+        "within_1h": sum(v <= HOUR for v in vals),
+        "within_2h": sum(v <= 2 * HOUR for v in vals),
+        "share_within_1h": rate(sum(v <= HOUR for v in vals), n),
+        "share_within_2h": rate(sum(v <= 2 * HOUR for v in vals), n),
+    }
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -119,13 +142,26 @@ def compliance(refs: list[Referral], deadline_s: Callable[[str], float]) -> list
     rows = []
     for provider, group in sorted(by.items()):
         f = referral_figures(group)
-        on_time = sum(1 for r in group if r.down and r.removal_s is not None and r.removal_s <= deadline_s(r.kind))
-        rows.append({"provider": provider, "referrals_sent": f["referrals_sent"], "items_sent": f["items_sent"],
-                     "removed": f["removed"], "access_disabled": f["access_disabled"], "refused": f["refused"],
-                     "no_response": f["no_response"], "pending": f["pending"], "removal_rate": f["removal_rate"],
-                     "median_time_to_removal_s": f["time_to_removal"]["median_s"],
-                     "p90_time_to_removal_s": f["time_to_removal"]["p90_s"],
-                     "within_deadline": on_time, "share_within_deadline": rate(on_time, len(group))})
+        on_time = sum(
+            1 for r in group if r.down and r.removal_s is not None and r.removal_s <= deadline_s(r.kind)
+        )
+        rows.append(
+            {
+                "provider": provider,
+                "referrals_sent": f["referrals_sent"],
+                "items_sent": f["items_sent"],
+                "removed": f["removed"],
+                "access_disabled": f["access_disabled"],
+                "refused": f["refused"],
+                "no_response": f["no_response"],
+                "pending": f["pending"],
+                "removal_rate": f["removal_rate"],
+                "median_time_to_removal_s": f["time_to_removal"]["median_s"],
+                "p90_time_to_removal_s": f["time_to_removal"]["p90_s"],
+                "within_deadline": on_time,
+                "share_within_deadline": rate(on_time, len(group)),
+            }
+        )
     return rows
 
 
@@ -159,5 +195,20 @@ def split(refs: list[Referral], by: str) -> dict[str, list[Referral]]:
 
 
 def _with_items(r: Referral, items: list[Item]) -> Referral:
-    return Referral(r.id, r.kind, r.state, r.provider, r.created_at, r.sent_at, items, r.ack_s, r.removal_s,
-                    r.resolved_at, r.held, r.agency, r.operation_id, r.cross_border, r.labels)
+    return Referral(
+        r.id,
+        r.kind,
+        r.state,
+        r.provider,
+        r.created_at,
+        r.sent_at,
+        items,
+        r.ack_s,
+        r.removal_s,
+        r.resolved_at,
+        r.held,
+        r.agency,
+        r.operation_id,
+        r.cross_border,
+        r.labels,
+    )

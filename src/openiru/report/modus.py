@@ -18,8 +18,9 @@ from typing import Any
 import numpy as np
 
 
-def survival(durations: Sequence[float], observed: Sequence[bool],
-             at: Sequence[float] | None = None) -> dict[str, Any]:
+def survival(
+    durations: Sequence[float], observed: Sequence[bool], at: Sequence[float] | None = None
+) -> dict[str, Any]:
     """Kaplan-Meier survival of ``durations`` (seconds); ``observed[i]`` False = still there at
     ``durations[i]`` (censored).  Median survival (None when the curve stays above 0.5) and the
     survival probability at each of ``at``."""
@@ -32,14 +33,27 @@ def survival(durations: Sequence[float], observed: Sequence[bool],
         return {"n": 0, "events": 0, "censored": 0, "median_s": None, "times_s": [], "survival": [], "at": []}
     if events == 0:
         points = [1.0 for _ in (at or [])]
-        return {"n": n, "events": 0, "censored": n, "median_s": None, "times_s": [], "survival": [],
-                "at": [{"t_s": t, "survival": p} for t, p in zip(at or [], points, strict=True)]}
+        return {
+            "n": n,
+            "events": 0,
+            "censored": n,
+            "median_s": None,
+            "times_s": [],
+            "survival": [],
+            "at": [{"t_s": t, "survival": p} for t, p in zip(at or [], points, strict=True)],
+        }
     res = ecdf(CensoredData(uncensored=d[o], right=d[~o])).sf
     times, probs = res.quantiles.tolist(), res.probabilities.tolist()
     below = [t for t, p in zip(times, probs, strict=True) if p <= 0.5]
-    return {"n": n, "events": events, "censored": n - events, "median_s": below[0] if below else None,
-            "times_s": times, "survival": [round(p, 4) for p in probs],
-            "at": [{"t_s": t, "survival": round(float(res.evaluate(t)), 4)} for t in (at or [])]}
+    return {
+        "n": n,
+        "events": events,
+        "censored": n - events,
+        "median_s": below[0] if below else None,
+        "times_s": times,
+        "survival": [round(p, 4) for p in probs],
+        "at": [{"t_s": t, "survival": round(float(res.evaluate(t)), 4)} for t in (at or [])],
+    }
 
 
 @dataclass(slots=True)
@@ -61,8 +75,10 @@ def takedown_effect(removed: list[Removed]) -> dict[str, Any]:
     flows: dict[tuple[str, str], dict[str, int]] = {}
     for r in recreated:
         for s in r.successors:
-            f = flows.setdefault((r.platform, s["platform"]), {"accounts": 0, "posts_after": 0, "reach_after": 0,
-                                                              "audience_after": 0})
+            f = flows.setdefault(
+                (r.platform, s["platform"]),
+                {"accounts": 0, "posts_after": 0, "reach_after": 0, "audience_after": 0},
+            )
             f["accounts"] += 1
             f["posts_after"] += int(s["posts"])
             f["reach_after"] += int(s["reach"])
@@ -72,8 +88,11 @@ def takedown_effect(removed: list[Removed]) -> dict[str, Any]:
         return sum(int(getattr(r, key)) for r in rs)
 
     after = {k: sum(int(s[k]) for r in removed for s in r.successors) for k in ("posts", "reach", "audience")}
-    before = {"posts": total("posts_before", removed), "reach": total("reach_before", removed),
-              "audience": total("audience_before", removed)}
+    before = {
+        "posts": total("posts_before", removed),
+        "reach": total("reach_before", removed),
+        "audience": total("audience_before", removed),
+    }
     return {
         "removed_accounts": len(removed),
         "recreated_accounts": len(recreated),

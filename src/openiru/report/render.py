@@ -74,15 +74,22 @@ def _td(v: Any) -> str:
 
 
 def to_html(doc: Document) -> str:
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             f"<title>{escape(doc.title)}</title><style>{CSS}</style></head><body>",
-             f"<h1>{escape(doc.title)}</h1>", f'<p class="sub">{escape(doc.subtitle)}</p>']
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        f"<title>{escape(doc.title)}</title><style>{CSS}</style></head><body>",
+        f"<h1>{escape(doc.title)}</h1>",
+        f'<p class="sub">{escape(doc.subtitle)}</p>',
+    ]
     for s in doc.sections:
         parts.append(f"<h2>{escape(s.heading)}</h2>")
         parts += [f"<p>{escape(p)}</p>" for p in s.paragraphs]
         for t in s.tables:
-            parts.append(f"<table><caption>{escape(t.title)}</caption><tr>"
-                         + "".join(f"<th>{escape(c)}</th>" for c in t.columns) + "</tr>")
+            parts.append(
+                f"<table><caption>{escape(t.title)}</caption><tr>"
+                + "".join(f"<th>{escape(c)}</th>" for c in t.columns)
+                + "</tr>"
+            )
             parts += ["<tr>" + "".join(_td(v) for v in r) + "</tr>" for r in t.rows]
             parts.append("</table>")
         parts += [f"<figure>{svg}</figure>" for svg in s.charts]
@@ -97,8 +104,12 @@ def to_markdown(doc: Document) -> str:
         for p in s.paragraphs:
             lines += [p, ""]
         for t in s.tables:
-            lines += [f"**{t.title}**", "", "| " + " | ".join(t.columns) + " |",
-                      "|" + "---|" * len(t.columns)]
+            lines += [
+                f"**{t.title}**",
+                "",
+                "| " + " | ".join(t.columns) + " |",
+                "|" + "---|" * len(t.columns),
+            ]
             lines += ["| " + " | ".join(cell(v).replace("|", "\\|") for v in r) + " |" for r in t.rows]
             lines.append("")
         if s.charts:
@@ -108,8 +119,13 @@ def to_markdown(doc: Document) -> str:
 
 def _latin(text: str) -> str:
     """fpdf2's core fonts are Latin-1: other characters are replaced (the HTML keeps them)."""
-    return text.replace("\u2013", "-").replace("\u2014", "-").replace("\u2264", "<=").encode(
-        "latin-1", "replace").decode("latin-1")
+    return (
+        text.replace("\u2013", "-")
+        .replace("\u2014", "-")
+        .replace("\u2264", "<=")
+        .encode("latin-1", "replace")
+        .decode("latin-1")
+    )
 
 
 def pdf_engine() -> str:
@@ -161,14 +177,21 @@ def _fpdf(doc: Document) -> bytes:
             pdf.set_font("Helvetica", "B", 10)
             pdf.multi_cell(0, 6, _latin(t.title), new_x="LMARGIN", new_y="NEXT")
             pdf.set_font("Helvetica", "", 8)
-            with pdf.table(headings_style=FontFace(emphasis="BOLD", fill_color=(232, 232, 232)),
-                           line_height=4.5, text_align="LEFT") as table:
+            with pdf.table(
+                headings_style=FontFace(emphasis="BOLD", fill_color=(232, 232, 232)),
+                line_height=4.5,
+                text_align="LEFT",
+            ) as table:
                 table.row([_latin(c) for c in t.columns])
                 for r in t.rows:
                     row = table.row()
                     for v in r:
                         text = cell(v)
-                        style = FontFace(emphasis="ITALICS", fill_color=(255, 243, 176)) if text == MISSING else None
+                        style = (
+                            FontFace(emphasis="ITALICS", fill_color=(255, 243, 176))
+                            if text == MISSING
+                            else None
+                        )
                         row.cell(_latin(text), style=style)
             pdf.ln(2)
             pdf.set_font("Helvetica", "", 10)

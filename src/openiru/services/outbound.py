@@ -101,8 +101,10 @@ def parse_allow(value: str | Iterable[str] | None) -> tuple[AllowRule, ...]:
             try:
                 rules.append(AllowRule.parse(entry))
             except ValueError:
-                raise ConfigError(f"OPENIRU_FETCH_ALLOW: {entry.strip()!r} is not a host, address or "
-                                  "network with an optional :port") from None
+                raise ConfigError(
+                    f"OPENIRU_FETCH_ALLOW: {entry.strip()!r} is not a host, address or "
+                    "network with an optional :port"
+                ) from None
     return tuple(rules)
 
 
@@ -115,8 +117,15 @@ def _plain(address: IPAddress) -> IPAddress:
 def is_internal(address: IPAddress) -> bool:
     """Loopback, private, link-local, multicast, reserved, unspecified or otherwise not global."""
     a = _plain(address)
-    return (not a.is_global or a.is_loopback or a.is_private or a.is_link_local or a.is_multicast
-            or a.is_reserved or a.is_unspecified)
+    return (
+        not a.is_global
+        or a.is_loopback
+        or a.is_private
+        or a.is_link_local
+        or a.is_multicast
+        or a.is_reserved
+        or a.is_unspecified
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -155,8 +164,11 @@ class FetchPolicy:
     def for_webhooks(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> FetchPolicy:
         """Webhook delivery: the limits of ``from_env`` but the allow-list ``OPENIRU_WEBHOOK_ALLOW``
         (an internal webhook relay allowed does not open it to evidence capture, nor the reverse)."""
-        values = {"allow": parse_allow(resolve_webhook_allow(env=env)), "max_bytes": 1024 * 1024,
-                  "user_agent": "OpenIRU webhook delivery"}
+        values = {
+            "allow": parse_allow(resolve_webhook_allow(env=env)),
+            "max_bytes": 1024 * 1024,
+            "user_agent": "OpenIRU webhook delivery",
+        }
         return cls.from_env(env, **(values | overrides))
 
     def allowed(self, host: str, address: IPAddress | None, port: int) -> bool:
@@ -213,8 +225,11 @@ class PinnedTransport(httpx.BaseTransport):
         extensions = dict(request.extensions)
         if url.scheme == "https":
             extensions["sni_hostname"] = url.host
-        return self.inner.handle_request(httpx.Request(request.method, pinned, headers=request.headers,
-                                                       stream=request.stream, extensions=extensions))
+        return self.inner.handle_request(
+            httpx.Request(
+                request.method, pinned, headers=request.headers, stream=request.stream, extensions=extensions
+            )
+        )
 
     def close(self) -> None:
         self.inner.close()
@@ -226,9 +241,13 @@ class Outbound:
     def __init__(self, policy: FetchPolicy | None = None) -> None:
         self.policy = policy or FetchPolicy.from_env()
         timeout = httpx.Timeout(min(10.0, self.policy.timeout))
-        self.client = httpx.Client(transport=PinnedTransport(self.policy), timeout=timeout,
-                                   follow_redirects=False, trust_env=False,
-                                   headers={"User-Agent": self.policy.user_agent})
+        self.client = httpx.Client(
+            transport=PinnedTransport(self.policy),
+            timeout=timeout,
+            follow_redirects=False,
+            trust_env=False,
+            headers={"User-Agent": self.policy.user_agent},
+        )
 
     def __enter__(self) -> Outbound:
         return self
@@ -241,7 +260,9 @@ class Outbound:
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
         deadline = time.monotonic() + self.policy.timeout
-        request = self.client.build_request("GET", url, headers={"Accept-Encoding": "identity", **(headers or {})})
+        request = self.client.build_request(
+            "GET", url, headers={"Accept-Encoding": "identity", **(headers or {})}
+        )
         for _hop in range(self.policy.max_redirects + 1):
             if time.monotonic() > deadline:
                 raise httpx.ReadTimeout(f"fetch took over {self.policy.timeout:g} s", request=request)
@@ -254,8 +275,9 @@ class Outbound:
     def post(self, url: str, content: bytes, headers: Mapping[str, str] | None = None) -> httpx.Response:
         """One POST; a redirect is not followed (its 3xx is the answer), limits as for ``get``."""
         deadline = time.monotonic() + self.policy.timeout
-        request = self.client.build_request("POST", url, content=content,
-                                            headers={"Accept-Encoding": "identity", **(headers or {})})
+        request = self.client.build_request(
+            "POST", url, content=content, headers={"Accept-Encoding": "identity", **(headers or {})}
+        )
         return self._send(request, deadline)
 
     def _send(self, request: httpx.Request, deadline: float) -> httpx.Response:
@@ -263,21 +285,28 @@ class Outbound:
         try:
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > self.policy.max_bytes:
-                raise FetchTooLarge(f"body of {declared} bytes is over the limit of "
-                                    f"{self.policy.max_bytes}", request=request)
+                raise FetchTooLarge(
+                    f"body of {declared} bytes is over the limit of {self.policy.max_bytes}", request=request
+                )
             body = bytearray()
             for chunk in response.iter_bytes():
                 body += chunk
                 if len(body) > self.policy.max_bytes:
-                    raise FetchTooLarge(f"body over the limit of {self.policy.max_bytes} bytes",
-                                        request=request)
+                    raise FetchTooLarge(
+                        f"body over the limit of {self.policy.max_bytes} bytes", request=request
+                    )
                 if time.monotonic() > deadline:
                     raise httpx.ReadTimeout(f"fetch took over {self.policy.timeout:g} s", request=request)
         finally:
             response.close()
         headers = [(k, v) for k, v in response.headers.multi_items() if k.lower() not in _DROPPED]
-        full = httpx.Response(response.status_code, headers=headers, content=bytes(body), request=request,
-                              extensions=response.extensions)
+        full = httpx.Response(
+            response.status_code,
+            headers=headers,
+            content=bytes(body),
+            request=request,
+            extensions=response.extensions,
+        )
         full.next_request = response.next_request
         return full
 

@@ -47,6 +47,7 @@ def rows_to_read(engine: sa.Engine) -> int:
     p, e = schema.posts, schema.edges
     with engine.connect() as conn:
         posts = conn.execute(sa.select(sa.func.count()).select_from(p)).scalar_one()
-        edges = conn.execute(sa.select(sa.func.count()).select_from(e).where(e.c.target_account_id.is_not(None))
-                             ).scalar_one()
+        edges = conn.execute(
+            sa.select(sa.func.count()).select_from(e).where(e.c.target_account_id.is_not(None))
+        ).scalar_one()
     return int(posts) + int(edges)

@@ -32,11 +32,40 @@ from ..errors import FormatError
 from .base import Problem
 from .tabular import is_xlsx, iter_sheet_rows
 
-ACCOUNT_COLUMNS = ("handle", "username", "screen_name", "user", "account", "user_name", "channel", "url",
-                   "profile", "profile_url", "link", "account_id", "user_id", "id", "name")
+ACCOUNT_COLUMNS = (
+    "handle",
+    "username",
+    "screen_name",
+    "user",
+    "account",
+    "user_name",
+    "channel",
+    "url",
+    "profile",
+    "profile_url",
+    "link",
+    "account_id",
+    "user_id",
+    "id",
+    "name",
+)
 _X_HOSTS = {"x.com", "twitter.com", "mobile.twitter.com", "mobile.x.com"}
-_X_RESERVED = {"i", "intent", "home", "search", "hashtag", "share", "explore", "settings", "messages",
-               "notifications", "login", "signup", "tos", "privacy"}
+_X_RESERVED = {
+    "i",
+    "intent",
+    "home",
+    "search",
+    "hashtag",
+    "share",
+    "explore",
+    "settings",
+    "messages",
+    "notifications",
+    "login",
+    "signup",
+    "tos",
+    "privacy",
+}
 _TELEGRAM_HOSTS = {"t.me", "telegram.me", "telegram.dog"}
 _FACEBOOK_HOSTS = {"facebook.com", "m.facebook.com", "fb.com"}
 _YOUTUBE_HOSTS = {"youtube.com", "m.youtube.com"}
@@ -49,7 +78,7 @@ _FEDI = re.compile(r"@?([A-Za-z0-9_.\-]+)@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
 @dataclass(frozen=True, slots=True)
 class Entry:
     platform: str
-    kind: str    # "handle" or "id"
+    kind: str  # "handle" or "id"
     value: str
     location: str
 
@@ -103,7 +132,9 @@ def _from_url(raw: str, platform: str | None, location: str, file: str) -> Entry
         if parts and parts[0] == "s":
             parts = parts[1:]
         if not parts or parts[0].startswith("+") or parts[0] in ("joinchat", "addstickers", "c"):
-            return Problem(file, location, f"{raw!r} is a Telegram invite or private link, not a public account")
+            return Problem(
+                file, location, f"{raw!r} is a Telegram invite or private link, not a public account"
+            )
         return Entry("telegram", "handle", parts[0].lstrip("@"), location)
     if host in _FACEBOOK_HOSTS:
         profile = parse_qs(url.query).get("id")
@@ -153,8 +184,9 @@ def _cells(path: Path, sheet: str | None) -> Iterator[tuple[str, list[Any]]]:
         yield f"line {reader.line_num}", list(row)
 
 
-def read_account_list(path: Path, platform: str | None = None,
-                      sheet: str | None = None) -> Iterator[Entry | Problem]:
+def read_account_list(
+    path: Path, platform: str | None = None, sheet: str | None = None
+) -> Iterator[Entry | Problem]:
     """Every entry of an account list file, in order."""
     path = Path(path)
     column, platform_column, header_seen = 0, None, False
@@ -171,5 +203,7 @@ def read_account_list(path: Path, platform: str | None = None,
                 platform_column = names.index("platform") if "platform" in names else None
                 continue
         value = values[column] if column < len(values) else ""
-        given = values[platform_column] if platform_column is not None and platform_column < len(values) else ""
+        given = (
+            values[platform_column] if platform_column is not None and platform_column < len(values) else ""
+        )
         yield parse_entry(value, given.lower() or platform, location, str(path))

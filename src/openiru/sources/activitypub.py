@@ -62,8 +62,9 @@ class ActivityPubOutboxSource(Source):
             return 0.0
         if first_non_space(head) != b"{":
             return 0.0
-        if b'"OrderedCollection' in head and (b'"orderedItems"' in head or b'"first"' in head
-                                              or b'"items"' in head):
+        if b'"OrderedCollection' in head and (
+            b'"orderedItems"' in head or b'"first"' in head or b'"items"' in head
+        ):
             return 0.9
         return 0.0
 
@@ -151,8 +152,11 @@ class ActivityPubOutboxSource(Source):
             yield Problem(str(path), location, f"malformed activity: {reason}")
             return
         for record in built:  # a refused attachment path: a problem, the post still imported
-            yield (Problem(str(path), f"{location}.{record.location}", record.reason)
-                   if isinstance(record, Problem) else record)
+            yield (
+                Problem(str(path), f"{location}.{record.location}", record.reason)
+                if isinstance(record, Problem)
+                else record
+            )
 
     def _account(self, actor: Any) -> Account:
         account = actor_account(self.platform, actor)
@@ -196,15 +200,27 @@ class ActivityPubOutboxSource(Source):
         if not target_id:
             raise KeyError("object")
         records: list[Record] = []
-        if isinstance(target, dict) and target.get("type") in POST_OBJECT_TYPES and target.get("attributedTo"):
+        if (
+            isinstance(target, dict)
+            and target.get("type") in POST_OBJECT_TYPES
+            and target.get("attributedTo")
+        ):
             records = self._object(target, None)
         account = self._account(activity.get("actor"))
         published = activity.get("published")
         if not published:
             raise KeyError("published")
-        post = note_post(self.platform, {"id": activity["id"], "published": published,
-                                         "to": activity.get("to"), "cc": activity.get("cc")},
-                         account.key, None)
+        post = note_post(
+            self.platform,
+            {
+                "id": activity["id"],
+                "published": published,
+                "to": activity.get("to"),
+                "cc": activity.get("cc"),
+            },
+            account.key,
+            None,
+        )
         post.repost_of = PostKey(self.platform, target_id)
         post.raw = orjson.dumps(activity).decode()
         post.metadata["activity_type"] = "Announce"
@@ -345,8 +361,9 @@ def _content(obj: dict[str, Any]) -> tuple[str | None, str | None]:
     return (content if isinstance(content, str) else None), language
 
 
-def note_post(platform: str, obj: dict[str, Any], author: AccountKey,
-              activity: dict[str, Any] | None) -> Post:
+def note_post(
+    platform: str, obj: dict[str, Any], author: AccountKey, activity: dict[str, Any] | None
+) -> Post:
     """A post from a Note-like object (``activity`` is the Create around it, if any)."""
     if not obj.get("id"):
         raise KeyError("object.id")
@@ -391,14 +408,22 @@ def note_post(platform: str, obj: dict[str, Any], author: AccountKey,
     url = _link(obj.get("url"))
     if url:
         meta["url"] = url
-    quote = first_id(obj.get("quoteUrl") or obj.get("quoteUri") or obj.get("_misskey_quote")
-                     or obj.get("quote"))
+    quote = first_id(
+        obj.get("quoteUrl") or obj.get("quoteUri") or obj.get("_misskey_quote") or obj.get("quote")
+    )
     reply = first_id(obj.get("inReplyTo"))
     return Post(
-        PostKey(platform, str(obj["id"])), author, timestamp, text=body.text, language=language,
+        PostKey(platform, str(obj["id"])),
+        author,
+        timestamp,
+        text=body.text,
+        language=language,
         urls=[u for u in body.urls if u not in tag_links and u != quote],
-        hashtags=hashtags or body.hashtags, mentions=mentions,
+        hashtags=hashtags or body.hashtags,
+        mentions=mentions,
         reply_to=PostKey(platform, reply) if reply else None,
-        quote_of=PostKey(platform, quote) if quote else None, media=media,
-        raw=orjson.dumps(activity or obj).decode(), metadata=meta,
+        quote_of=PostKey(platform, quote) if quote else None,
+        media=media,
+        raw=orjson.dumps(activity or obj).decode(),
+        metadata=meta,
     )

@@ -27,8 +27,16 @@ if TYPE_CHECKING:
 #: What reading one malformed record may raise (a missing key, a field of the wrong type, a bad
 #: date or number, an unreadable media file, a JSON line nested hundreds deep: orjson reads up to
 #: 1,024 levels).  Sources catch these per record and yield a :class:`Problem` instead.
-MALFORMED = (KeyError, TypeError, ValueError, AttributeError, IndexError, OverflowError, OSError,
-             RecursionError)
+MALFORMED = (
+    KeyError,
+    TypeError,
+    ValueError,
+    AttributeError,
+    IndexError,
+    OverflowError,
+    OSError,
+    RecursionError,
+)
 
 
 @dataclass(frozen=True, slots=True)

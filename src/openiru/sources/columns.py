@@ -42,19 +42,23 @@ TEXT_FIELDS = ("mentions", "hashtags", "urls", "repost_of")
 
 @dataclass(slots=True)
 class ColumnPlan:
-    columns: dict[str, str] = field(default_factory=dict)     # field -> column
-    reasons: dict[str, str] = field(default_factory=dict)     # field -> why that column
+    columns: dict[str, str] = field(default_factory=dict)  # field -> column
+    reasons: dict[str, str] = field(default_factory=dict)  # field -> why that column
     dates: dict[str, DatePlan] = field(default_factory=dict)  # date field -> how its column reads
     derived_ids: bool = False
-    from_text: list[str] = field(default_factory=list)        # entities taken from the text
+    from_text: list[str] = field(default_factory=list)  # entities taken from the text
     unused: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "columns": {f: {"column": c, "why": self.reasons.get(f, "")} for f, c in self.columns.items()},
-            "dates": {f: {"order": p.order, "excel": p.excel, "why": p.reason} for f, p in self.dates.items()},
-            "derived_ids": self.derived_ids, "from_text": self.from_text, "unused": self.unused,
+            "dates": {
+                f: {"order": p.order, "excel": p.excel, "why": p.reason} for f, p in self.dates.items()
+            },
+            "derived_ids": self.derived_ids,
+            "from_text": self.from_text,
+            "unused": self.unused,
             "notes": self.notes,
         }
 
@@ -63,7 +67,9 @@ def _words(value: Any) -> bool:
     return isinstance(value, str) and " " in value.strip()
 
 
-def text_column(columns: list[str], taken: Iterable[str], sample: list[dict[str, Any]]) -> tuple[str, str] | None:
+def text_column(
+    columns: list[str], taken: Iterable[str], sample: list[dict[str, Any]]
+) -> tuple[str, str] | None:
     """The column with the longest free text in ``sample`` (mostly multi-word strings), and why."""
     free = [c for c in columns if c not in set(taken)]
     best: tuple[float, str] | None = None
@@ -79,8 +85,12 @@ def text_column(columns: list[str], taken: Iterable[str], sample: list[dict[str,
     return best[1], f"no column named like text; the longest free text (mean {best[0]:.0f} characters)"
 
 
-def plan_columns(columns: list[str], sample: list[dict[str, Any]], explicit: dict[str, str],
-                 fields: dict[str, tuple[str, ...]]) -> ColumnPlan:
+def plan_columns(
+    columns: list[str],
+    sample: list[dict[str, Any]],
+    explicit: dict[str, str],
+    fields: dict[str, tuple[str, ...]],
+) -> ColumnPlan:
     """Field -> column with the reasons (dates and ids are the caller's: they need a scan)."""
     plan = ColumnPlan()
     plan.columns = match_columns(columns, explicit)
@@ -89,16 +99,19 @@ def plan_columns(columns: list[str], sample: list[dict[str, Any]], explicit: dic
             plan.reasons[name] = "mapping file"
         else:
             alias = normalise(column)
-            plan.reasons[name] = ("named like the field" if alias == name
-                                  else f"{alias!r} is a name for {name}")
+            plan.reasons[name] = (
+                "named like the field" if alias == name else f"{alias!r} is a name for {name}"
+            )
     if "text" not in plan.columns:
         chosen = text_column(columns, plan.columns.values(), sample)
         if chosen is not None:
             plan.columns["text"], plan.reasons["text"] = chosen
     plan.derived_ids = "post_id" not in plan.columns
     if plan.derived_ids:
-        plan.notes.append("no post id column: ids derived from platform, account, time and text "
-                          "(the same row gets the same id on every import)")
+        plan.notes.append(
+            "no post id column: ids derived from platform, account, time and text "
+            "(the same row gets the same id on every import)"
+        )
     if "text" in plan.columns:
         plan.from_text = [f for f in TEXT_FIELDS if f not in plan.columns] + ["cashtags"]
     used = set(plan.columns.values())
@@ -167,9 +180,16 @@ def account_extras(get: Any) -> dict[str, Any]:
     return extras
 
 
-def scan_plan(rows: Any, first_rows: list[tuple[str, dict[str, Any]]], explicit: dict[str, str],
-              fields: dict[str, tuple[str, ...]], date_order: str | None,
-              timestamp_format: str | None, source: str, where: str) -> ColumnPlan:
+def scan_plan(
+    rows: Any,
+    first_rows: list[tuple[str, dict[str, Any]]],
+    explicit: dict[str, str],
+    fields: dict[str, tuple[str, ...]],
+    date_order: str | None,
+    timestamp_format: str | None,
+    source: str,
+    where: str,
+) -> ColumnPlan:
     """The plan of a file from its first rows, with each date column scanned (``rows()``
     streams the file again, only as far as the decision needs).  An undecidable date column
     raises FormatError naming two of its values and ``where`` (the mapping file)."""
@@ -177,7 +197,7 @@ def scan_plan(rows: Any, first_rows: list[tuple[str, dict[str, Any]]], explicit:
     from .dates import scan_column
 
     if date_order and date_order.upper() not in ("DMY", "MDY"):
-        raise FormatError(f"{source}: \"date_order\": {date_order!r} in {where}: give \"DMY\" or \"MDY\"")
+        raise FormatError(f'{source}: "date_order": {date_order!r} in {where}: give "DMY" or "MDY"')
     header = list(first_rows[0][1]) if first_rows else []
     plan = plan_columns(header, [r for _, r in first_rows], explicit, fields)
     for name in DATE_FIELDS:
@@ -199,4 +219,8 @@ def scan_plan(rows: Any, first_rows: list[tuple[str, dict[str, Any]]], explicit:
 
 def accounts_table(columns: dict[str, str]) -> bool:
     """Columns of a table of accounts (a dataset's users file): an account, no time, no text."""
-    return "timestamp" not in columns and "text" not in columns and bool({"account_id", "handle"} & columns.keys())
+    return (
+        "timestamp" not in columns
+        and "text" not in columns
+        and bool({"account_id", "handle"} & columns.keys())
+    )

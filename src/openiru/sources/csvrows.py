@@ -95,12 +95,14 @@ def check_binary(path: Path, head: bytes) -> None:
     """Stop with a clear error when a file meant as CSV is binary (an image, a UTF-16 text...)."""
     sample = head[:65536]
     if sample and len(sample) - len(sample.translate(None, _CONTROL)) > max(16, len(sample) // 20):
-        raise FormatError(f"{path.name}: a binary file, not CSV or JSON lines text "
-                          "(UTF-16 text: save it as UTF-8)")
+        raise FormatError(
+            f"{path.name}: a binary file, not CSV or JSON lines text (UTF-16 text: save it as UTF-8)"
+        )
 
 
-def iter_csv_rows(path: Path, delimiter: str,
-                  known: Callable[[str], bool] | None = None) -> Iterator[tuple[str, dict[str, Any]] | Problem]:
+def iter_csv_rows(
+    path: Path, delimiter: str, known: Callable[[str], bool] | None = None
+) -> Iterator[tuple[str, dict[str, Any]] | Problem]:
     """``("line N", {column: value})`` for each record, or a :class:`Problem` naming the line a
     bad record starts on.  ``known`` tells a column name the importer knows: when no cell of
     the first row is one, the file has no header row and the import stops (FormatError)."""
@@ -118,8 +120,10 @@ def iter_csv_rows(path: Path, delimiter: str,
             return
         if known is not None and header and not any(known(cell) for cell in header):
             shown = ", ".join(repr(cell[:40]) for cell in header[:4])
-            raise FormatError(f"{path.name}: no header row: the first row ({shown}...) names no known "
-                              "column; add a header row or map the columns in a mapping file")
+            raise FormatError(
+                f"{path.name}: no header row: the first row ({shown}...) names no known "
+                "column; add a header row or map the columns in a mapping file"
+            )
         while True:
             try:
                 lines.start_record()
@@ -127,12 +131,19 @@ def iter_csv_rows(path: Path, delimiter: str,
                     current = lines.current
                     if len(row) != len(header) and any(cell.strip() for cell in row):
                         if len(current) > 1:
-                            yield _reread(lines, f"{len(row)} fields over lines {current[0][0]}-"
-                                          f"{current[-1][0]}, the header has {len(header)}: an unclosed "
-                                          "quote?", file)
+                            yield _reread(
+                                lines,
+                                f"{len(row)} fields over lines {current[0][0]}-"
+                                f"{current[-1][0]}, the header has {len(header)}: an unclosed "
+                                "quote?",
+                                file,
+                            )
                             break
-                        yield Problem(file, f"line {current[0][0]}",
-                                      f"malformed CSV row: {len(row)} fields, the header has {len(header)}")
+                        yield Problem(
+                            file,
+                            f"line {current[0][0]}",
+                            f"malformed CSV row: {len(row)} fields, the header has {len(header)}",
+                        )
                     elif any(cell.strip() for cell in row):
                         yield f"line {current[0][0]}", dict(zip(header, row, strict=True))
                     lines.start_record()
@@ -145,7 +156,9 @@ def iter_csv_rows(path: Path, delimiter: str,
                 if lines.hit_end:
                     reason = "an unclosed quote runs to the end of the file"
                 elif len(current) > 1 and not isinstance(exc, _TooLong):
-                    reason = f"{exc} in a quoted field over lines {start}-{current[-1][0]}: an unclosed quote?"
+                    reason = (
+                        f"{exc} in a quoted field over lines {start}-{current[-1][0]}: an unclosed quote?"
+                    )
                 if len(current) > 1:
                     reason += f"; the lines after line {start} are read again"
                 yield Problem(file, f"line {start}", f"malformed CSV row: {reason}")
@@ -157,5 +170,6 @@ def iter_csv_rows(path: Path, delimiter: str,
 def _reread(lines: _Lines, why: str, file: str) -> Problem:
     """Report the record being read and queue its lines after the first to be read again."""
     lines.replay.extendleft(reversed(lines.current[1:]))
-    return Problem(file, f"line {lines.current[0][0]}", f"malformed CSV row: {why}; the lines after it "
-                   "are read again")
+    return Problem(
+        file, f"line {lines.current[0][0]}", f"malformed CSV row: {why}; the lines after it are read again"
+    )

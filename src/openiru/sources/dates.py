@@ -37,14 +37,20 @@ SHAPE_SAMPLE = 1000
 _NUMERIC = re.compile(
     r"(\d{1,4})([/.\-])(\d{1,2})\2(\d{2,4})"
     r"(?:(?:\s+|T|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,6}))?)?\s*([AaPp]\.?[Mm]\.?)?)?"
-    r"\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?")
+    r"\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
+)
 #: Dates with month names (after commas, "at" and dashes between words became spaces), with an
 #: optional weekday first and an optional 24- or 12-hour time after.
-_NAMED_FORMATS = ("%a %b %d %H:%M:%S %z %Y", "%a %b %d %H:%M:%S %Y", *(
-    f"{weekday}{day}{clock}"
-    for weekday in ("", "%a ", "%A ")
-    for day in ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y")
-    for clock in ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I %p")))
+_NAMED_FORMATS = (
+    "%a %b %d %H:%M:%S %z %Y",
+    "%a %b %d %H:%M:%S %Y",
+    *(
+        f"{weekday}{day}{clock}"
+        for weekday in ("", "%a ", "%A ")
+        for day in ("%d %b %Y", "%d %B %Y", "%b %d %Y", "%B %d %Y")
+        for clock in ("", " %H:%M", " %H:%M:%S", " %I:%M %p", " %I:%M:%S %p", " %I %p")
+    ),
+)
 _AMPM = re.compile(r"\b[AaPp]\.?[Mm]\b\.?")
 _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -53,10 +59,10 @@ _NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 class DatePlan:
     """How one column's dates are read: day/month order and whether numbers are Excel days."""
 
-    order: str | None = None          # "DMY", "MDY" or None (undecided)
+    order: str | None = None  # "DMY", "MDY" or None (undecided)
     excel: bool = False
     reason: str = ""
-    ambiguous: list[str] = field(default_factory=list)   # up to two undecidable values seen
+    ambiguous: list[str] = field(default_factory=list)  # up to two undecidable values seen
 
     def parse(self, value: Any) -> datetime:
         """One cell as an aware UTC datetime; ValueError when it is no date this plan reads."""
@@ -67,8 +73,10 @@ class DatePlan:
         if self.order is not None or not self.ambiguous:
             return None
         shown = " and ".join(repr(v) for v in self.ambiguous[:2])
-        return (f"day and month cannot be told apart: no value has a day over 12 (e.g. {shown}); "
-                "set \"date_order\": \"DMY\" or \"MDY\"")
+        return (
+            f"day and month cannot be told apart: no value has a day over 12 (e.g. {shown}); "
+            'set "date_order": "DMY" or "MDY"'
+        )
 
 
 def _numeric_parts(text: str) -> tuple[int, int, int, str] | None:
@@ -157,7 +165,9 @@ def parse_date(value: Any, order: str | None = None, excel: bool = False) -> dat
     cleaned = text.replace(",", " ").replace(" at ", " ")
     if any(c.isalpha() for c in cleaned):  # 06-Jan-2015: dashes between words
         cleaned = re.sub(r"(?<=\w)-(?=[A-Za-z])|(?<=[A-Za-z])-(?=\d)", " ", cleaned)
-    cleaned = " ".join(cleaned.replace(".", "").split()) if _AMPM.search(cleaned) else " ".join(cleaned.split())
+    cleaned = (
+        " ".join(cleaned.replace(".", "").split()) if _AMPM.search(cleaned) else " ".join(cleaned.split())
+    )
     for fmt in _NAMED_FORMATS:
         try:
             return utc(datetime.strptime(cleaned, fmt))

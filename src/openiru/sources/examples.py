@@ -74,6 +74,7 @@ def grow_csv(target: Path, n: int) -> None:
 
 def grow_array(file: str, *keys: str) -> Callable[[Path, int], None]:
     """A JSON document: the list at ``keys`` in ``file`` repeated up to ``n`` items."""
+
     def grow(target: Path, n: int) -> None:
         path = target / file if target.is_dir() else target
         doc = json.loads(path.read_text(encoding="utf-8"))
@@ -83,21 +84,31 @@ def grow_array(file: str, *keys: str) -> Callable[[Path, int], None]:
         items = holder[keys[-1]]
         holder[keys[-1]] = [items[i % len(items)] for i in range(n)]
         path.write_text(json.dumps(doc), encoding="utf-8")
+
     return grow
 
 
 BUILTIN: dict[str, list[SourceExample]] = {
     "openiru.sources.twitter:TwitterV2Source": [SourceExample(EXAMPLES / "twarc2.jsonl", grower=grow_lines)],
-    "openiru.sources.mastodon:MastodonStatusSource": [SourceExample(EXAMPLES / "mastodon.jsonl", grower=grow_lines)],
-    "openiru.sources.rocketchat:RocketChatSource": [SourceExample(EXAMPLES / "rocketchat.jsonl", grower=grow_lines)],
+    "openiru.sources.mastodon:MastodonStatusSource": [
+        SourceExample(EXAMPLES / "mastodon.jsonl", grower=grow_lines)
+    ],
+    "openiru.sources.rocketchat:RocketChatSource": [
+        SourceExample(EXAMPLES / "rocketchat.jsonl", grower=grow_lines)
+    ],
     "openiru.sources.generic:GenericSource": [SourceExample(EXAMPLES / "generic.csv", grower=grow_csv)],
     "openiru.sources.telegram:TelegramExportSource": [
-        SourceExample(EXAMPLES / "telegram", grower=grow_array("result.json", "messages"))],
+        SourceExample(EXAMPLES / "telegram", grower=grow_array("result.json", "messages"))
+    ],
     "openiru.sources.activitypub:ActivityPubOutboxSource": [
-        SourceExample(EXAMPLES / "activitypub", grower=grow_array("outbox.json", "orderedItems"))],
+        SourceExample(EXAMPLES / "activitypub", grower=grow_array("outbox.json", "orderedItems"))
+    ],
     "openiru.sources.zeronet:ZeroNetSiteSource": [
-        SourceExample(EXAMPLES / "zeronet", grower=grow_array("data/users/1AuthA1phaPLaceho1derAddressQrs/data.json",
-                                                             "topic"))],
+        SourceExample(
+            EXAMPLES / "zeronet",
+            grower=grow_array("data/users/1AuthA1phaPLaceho1derAddressQrs/data.json", "topic"),
+        )
+    ],
 }
 
 

@@ -57,6 +57,7 @@ _CSV_DELIMITERS = ",;\t"
 #: File names read as JSON lines whatever their first line holds.
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
+
 def parse_row_time(value: Any, fmt: str | None) -> datetime:
     if value is None:
         raise KeyError("missing timestamp")
@@ -100,8 +101,9 @@ def load_mapping(path: Path) -> ColumnMapping:
     unknown = sorted(set(columns) - set(FIELDS))
     if unknown:
         raise FormatError(f"{sidecar}: unknown fields {', '.join(unknown)}; known: {', '.join(FIELDS)}")
-    return ColumnMapping({k: str(v) for k, v in columns.items()},
-                         *(str(data[o]) if data.get(o) else None for o in _OPTIONS))
+    return ColumnMapping(
+        {k: str(v) for k, v in columns.items()}, *(str(data[o]) if data.get(o) else None for o in _OPTIONS)
+    )
 
 
 def known_format_line(obj: Any) -> bool:
@@ -181,7 +183,9 @@ class GenericSource(Source):
         if "post_id" in found and "text" in found:
             return 0.3
         # a dataset without ids (scraped tweets): its columns say who posted what and when
-        return 0.2 if tabular and len(found.keys() & {"text", "handle", "account_id", "timestamp"}) >= 2 else 0.0
+        return (
+            0.2 if tabular and len(found.keys() & {"text", "handle", "account_id", "timestamp"}) >= 2 else 0.0
+        )
 
     # -- reading -------------------------------------------------------------------------
 
@@ -210,8 +214,10 @@ class GenericSource(Source):
     def _known_column(self, cell: str) -> bool:
         """A header cell naming a field (by a default name or alias) or a mapping file column."""
         name = normalise(cell)
-        return any(name in aliases for aliases in FIELDS.values()) or \
-            cell.strip() in self.mapping.columns.values()
+        return (
+            any(name in aliases for aliases in FIELDS.values())
+            or cell.strip() in self.mapping.columns.values()
+        )
 
     def plan(self) -> ColumnPlan:
         """Which column is which field and why, with each date column's order decided (a
@@ -223,8 +229,16 @@ class GenericSource(Source):
                     first.append(found)
                     if len(first) >= 200 or (first and set(found[1]) != set(first[0][1])):
                         break
-            self._plan = scan_plan(self._rows, first, self.mapping.columns, FIELDS, self.mapping.date_order,
-                                   self.mapping.timestamp_format, str(self.path), mapping_path(self.path).name)
+            self._plan = scan_plan(
+                self._rows,
+                first,
+                self.mapping.columns,
+                FIELDS,
+                self.mapping.date_order,
+                self.mapping.timestamp_format,
+                str(self.path),
+                mapping_path(self.path).name,
+            )
             if self._is_csv and accounts_table(self._plan.columns):
                 self._plan.derived_ids = False
                 self._plan.notes = ["no time and no text column: read as a table of accounts"]
@@ -266,12 +280,16 @@ class GenericSource(Source):
         sidecar = mapping_path(self.path).name
         self._accounts_only = header and accounts_table(columns)
         if not self.fixed_platform and "platform" not in columns:
-            raise FormatError(f"{self.path}: no platform: give --platform NAME, add a 'platform' column, "
-                              f"or set \"platform\" in {sidecar}")
+            raise FormatError(
+                f"{self.path}: no platform: give --platform NAME, add a 'platform' column, "
+                f'or set "platform" in {sidecar}'
+            )
         for required in ("timestamp",) if header and not self._accounts_only else ():  # no post id: derived
             if required not in columns:
-                raise FormatError(f"{self.path}: no {required} column (names tried: "
-                                  f"{', '.join(FIELDS[required])}); map one in {sidecar}")
+                raise FormatError(
+                    f"{self.path}: no {required} column (names tried: "
+                    f"{', '.join(FIELDS[required])}); map one in {sidecar}"
+                )
 
     # -- mapping -------------------------------------------------------------------------
 
@@ -298,8 +316,16 @@ class GenericSource(Source):
         if not account_id:
             raise KeyError("missing account")
         if self._accounts_only:
-            return [Account(AccountKey(platform, account_id), handle=handle, display_name=text_of("display_name"),
-                            bio=text_of("bio"), followers=count(get("followers")), metadata=account_extras(get))]
+            return [
+                Account(
+                    AccountKey(platform, account_id),
+                    handle=handle,
+                    display_name=text_of("display_name"),
+                    bio=text_of("bio"),
+                    followers=count(get("followers")),
+                    metadata=account_extras(get),
+                )
+            ]
         timestamp = self._time(get("timestamp"), columns.get("timestamp"), "timestamp")
         post_id = text_of("post_id")
         if not post_id and "post_id" not in columns:
@@ -309,15 +335,21 @@ class GenericSource(Source):
         chat = f"{account_id}/" if platform == "telegram" else ""  # Telegram ids: "<chat>/<message>"
         if chat and "/" not in post_id and "post_id" in columns:
             post_id = chat + post_id
-        account = Account(AccountKey(platform, account_id), handle=handle,
-                          display_name=text_of("display_name"), bio=text_of("bio"), metadata=account_extras(get))
+        account = Account(
+            AccountKey(platform, account_id),
+            handle=handle,
+            display_name=text_of("display_name"),
+            bio=text_of("bio"),
+            metadata=account_extras(get),
+        )
         account.followers = count(get("followers"))
         avatar = text_of("avatar_url")
         if avatar:
             account.avatar = Media(url=avatar)
         if get("account_created_at") is not None:
-            account.created_at = self._time(get("account_created_at"), columns.get("account_created_at"),
-                                            "account_created_at")
+            account.created_at = self._time(
+                get("account_created_at"), columns.get("account_created_at"), "account_created_at"
+            )
 
         def ref(name: str) -> PostKey | None:
             value = text_of(name)
@@ -335,23 +367,32 @@ class GenericSource(Source):
             try:  # a file named by the export, read only from inside the export's folder
                 media.append(hash_confined(self.path.parent, name, self.boundary))
             except PathRefused as exc:
-                refused.append(Problem(str(self.path), f"{location}: media_files",
-                                       f"media path refused: {exc}"))
+                refused.append(
+                    Problem(str(self.path), f"{location}: media_files", f"media path refused: {exc}")
+                )
         reply_account = text_of("reply_to_account")
         forward_from = text_of("forward_from")
         meta: dict[str, Any] = {}
         if text_of("url"):
             meta["url"] = text_of("url")
         post = Post(
-            PostKey(platform, post_id), account.key, timestamp, text=text_of("text") or "",
-            language=text_of("language"), urls=split_multi(get("urls")),
-            hashtags=[h.lstrip("#") for h in split_multi(get("hashtags"))], mentions=mentions,
+            PostKey(platform, post_id),
+            account.key,
+            timestamp,
+            text=text_of("text") or "",
+            language=text_of("language"),
+            urls=split_multi(get("urls")),
+            hashtags=[h.lstrip("#") for h in split_multi(get("hashtags"))],
+            mentions=mentions,
             reply_to=ref("reply_to"),
             reply_to_account=AccountKey(platform, reply_account) if reply_account else None,
-            repost_of=ref("repost_of"), quote_of=ref("quote_of"),
+            repost_of=ref("repost_of"),
+            quote_of=ref("quote_of"),
             forward_from=AccountKey(platform, forward_from) if forward_from else None,
-            forward_from_name=text_of("forward_from_name"), media=media,
-            raw=orjson.dumps(row).decode(), metadata=meta,
+            forward_from_name=text_of("forward_from_name"),
+            media=media,
+            raw=orjson.dumps(row).decode(),
+            metadata=meta,
         )
         if "text" in columns:
             text_enrich(post, set(columns))
@@ -382,4 +423,3 @@ def _lookup(row: dict[str, Any], column: str) -> Any:
             return None
         value = value[part]
     return value
-

@@ -20,10 +20,31 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
 #: Elements after which the text continues on a new line.
-_BLOCK_TAGS = frozenset({
-    "p", "div", "br", "li", "ul", "ol", "blockquote", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
-    "tr", "table", "hr", "section", "article", "header", "footer",
-})
+_BLOCK_TAGS = frozenset(
+    {
+        "p",
+        "div",
+        "br",
+        "li",
+        "ul",
+        "ol",
+        "blockquote",
+        "pre",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "tr",
+        "table",
+        "hr",
+        "section",
+        "article",
+        "header",
+        "footer",
+    }
+)
 _SKIP_TAGS = frozenset({"script", "style", "template"})
 
 #: A URL in running text: http(s) scheme, then anything up to whitespace or a closing

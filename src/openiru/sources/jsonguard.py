@@ -98,7 +98,9 @@ class GuardedFile:
             reason = self._repairs.popleft()[0]
             if reason not in reasons:
                 reasons.append(reason)
-        return f"{'; '.join(reasons or ['damaged text'])}: near byte {first}"  # counted by the part before ":"
+        return (
+            f"{'; '.join(reasons or ['damaged text'])}: near byte {first}"  # counted by the part before ":"
+        )
 
     def unclaimed(self) -> str | None:
         """At the end of a document: the damage no record claimed (in a chat header, a page's
@@ -171,8 +173,8 @@ class GuardedFile:
         reduced = kept.replace(b'""', b"")
         if b'"' in reduced:
             pieces = reduced.split(b'"')
-            outside = b"".join(pieces[1 if self._in_string else 0::2])
-            inside = b"".join(pieces[0 if self._in_string else 1::2])
+            outside = b"".join(pieces[1 if self._in_string else 0 :: 2])
+            inside = b"".join(pieces[0 if self._in_string else 1 :: 2])
         elif self._in_string:
             outside, inside = b"", reduced
         else:

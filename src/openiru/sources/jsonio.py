@@ -24,8 +24,9 @@ from .jsonguard import BOM, GuardedFile
 MAX_LINE = 64 << 20
 
 
-def iter_json_lines(path: Path, buffering: int = -1,
-                    max_line: int = MAX_LINE) -> Iterator[tuple[str, Any] | Problem]:
+def iter_json_lines(
+    path: Path, buffering: int = -1, max_line: int = MAX_LINE
+) -> Iterator[tuple[str, Any] | Problem]:
     """One JSON value per line; blank lines ignored; bad lines become problems.
     ``buffering`` is the read buffer size (default: Python's).  A UTF-8 byte order mark
     before line 1 is dropped; orjson refuses nesting deeper than 1,024 levels (that line is
@@ -93,8 +94,14 @@ def load_partial(data: bytes) -> tuple[Any, str | None]:
     for depth in range(len(parts)):
         if parts[depth] != "item":
             continue
-        finished = depth == len(parts) - 1 and event in ("end_map", "end_array", "string", "number",
-                                                         "boolean", "null")
+        finished = depth == len(parts) - 1 and event in (
+            "end_map",
+            "end_array",
+            "string",
+            "number",
+            "boolean",
+            "null",
+        )
         if not finished:
             container: Any = value
             for key in parts[:depth]:

@@ -49,8 +49,13 @@ def instance_host(account: dict[str, Any]) -> str | None:
 
 
 def _is_status(obj: Any) -> bool:
-    return (isinstance(obj, dict) and isinstance(obj.get("account"), dict)
-            and "acct" in obj["account"] and "id" in obj and ("content" in obj or "reblog" in obj))
+    return (
+        isinstance(obj, dict)
+        and isinstance(obj.get("account"), dict)
+        and "acct" in obj["account"]
+        and "id" in obj
+        and ("content" in obj or "reblog" in obj)
+    )
 
 
 def _media(item: dict[str, Any]) -> Media | None:
@@ -160,8 +165,11 @@ class MastodonStatusSource(Source):
         host = instance_host(data)
         avatar = data.get("avatar")
         bio = _bio_text(data["note"]) if isinstance(data.get("note"), str) and data["note"] else None
-        meta = {k: data[k] for k in ("username", "acct", "url", "bot", "group", "locked")
-                if data.get(k) is not None}
+        meta = {
+            k: data[k]
+            for k in ("username", "acct", "url", "bot", "group", "locked")
+            if data.get(k) is not None
+        }
         if host:
             meta["host"] = host
         followers = data.get("followers_count")
@@ -185,15 +193,23 @@ class MastodonStatusSource(Source):
             urls.append(card["url"])
         tags = [t["name"] for t in status.get("tags") or [] if isinstance(t, dict) and t.get("name")]
         mentions = [
-            Mention(handle=m.get("acct") or m.get("username"),
-                    account_id=str(m["id"]) if m.get("id") is not None else None)
-            for m in status.get("mentions") or [] if isinstance(m, dict)
+            Mention(
+                handle=m.get("acct") or m.get("username"),
+                account_id=str(m["id"]) if m.get("id") is not None else None,
+            )
+            for m in status.get("mentions") or []
+            if isinstance(m, dict)
         ]
-        media = [m for m in (_media(a) for a in status.get("media_attachments") or []
-                             if isinstance(a, dict)) if m is not None]
-        meta: dict[str, Any] = {k: status[k] for k in
-                                ("uri", "url", "visibility", "spoiler_text", "sensitive", "edited_at")
-                                if status.get(k) not in (None, "")}
+        media = [
+            m
+            for m in (_media(a) for a in status.get("media_attachments") or [] if isinstance(a, dict))
+            if m is not None
+        ]
+        meta: dict[str, Any] = {
+            k: status[k]
+            for k in ("uri", "url", "visibility", "spoiler_text", "sensitive", "edited_at")
+            if status.get(k) not in (None, "")
+        }
         host = account.metadata.get("host")
         if host:
             meta["host"] = host

@@ -45,11 +45,12 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
 def sniff_mime(head: bytes) -> str | None:
     """The MIME type that the first bytes of a file indicate, if known."""
     for magic, offset, mime in _SIGNATURES:
-        if head[offset:offset + len(magic)] == magic:
+        if head[offset : offset + len(magic)] == magic:
             if magic == b"RIFF":
                 kind = head[8:12]
                 return {b"WEBP": "image/webp", b"WAVE": "audio/wav", b"AVI ": "video/x-msvideo"}.get(
-                    kind, "application/octet-stream")
+                    kind, "application/octet-stream"
+                )
             return mime
     return None
 
@@ -106,8 +107,9 @@ def _hash_fd(fd: int, path: Path, reference: str) -> Media:
                 size += len(chunk)
     except OSError:
         return missing_media(reference)
-    return Media(sha256=sha256.hexdigest(), md5=md5.hexdigest(), mime=guess_mime(path, head),
-                 size=size, path=str(path))
+    return Media(
+        sha256=sha256.hexdigest(), md5=md5.hexdigest(), mime=guess_mime(path, head), size=size, path=str(path)
+    )
 
 
 def missing_media(reference: str) -> Media:

@@ -32,8 +32,13 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 #: Kernel and device file systems: never media, whatever folder an export sits in.
 SYSTEM_ROOTS = (Path("/proc"), Path("/sys"), Path("/dev"))
 
-_KIND = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO"), (stat.S_ISSOCK, "a socket"),
-         (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"))
+_KIND = (
+    (stat.S_ISDIR, "a directory"),
+    (stat.S_ISFIFO, "a FIFO"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+)
 
 
 class PathRefused(ValueError):

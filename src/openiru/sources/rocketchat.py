@@ -100,8 +100,13 @@ class RocketChatSource(Source):
             return 0.9 if _looks_like_response(first) else 0.0
         if start in (b"{", b"["):
             # A pretty-printed or long single document: look for IMessage field names.
-            if b'"rid"' in head and b'"_id"' in head and (b'"msg"' in head or b'"t"' in head) \
-                    and b'"from_id"' not in head and b'"u"' in head:
+            if (
+                b'"rid"' in head
+                and b'"_id"' in head
+                and (b'"msg"' in head or b'"t"' in head)
+                and b'"from_id"' not in head
+                and b'"u"' in head
+            ):
                 return 0.85
         return 0.0
 
@@ -215,7 +220,8 @@ class RocketChatSource(Source):
         mentions = [
             Mention(handle=m.get("username"), account_id=str(m["_id"]) if m.get("_id") else None)
             for m in message.get("mentions") or []
-            if isinstance(m, dict) and m.get("username") not in ROOM_MENTIONS
+            if isinstance(m, dict)
+            and m.get("username") not in ROOM_MENTIONS
             and m.get("_id") not in ROOM_MENTIONS
         ]
         meta: dict[str, Any] = {"room_id": message.get("rid")}
@@ -229,13 +235,25 @@ class RocketChatSource(Source):
             meta["edited_by"] = message["editedBy"].get("username")
         if host:
             meta["host"] = host
-        account = Account(AccountKey(self.platform, str(user["_id"])), handle=user.get("username") or None,
-                          display_name=user.get("name") or None, metadata={"host": host} if host else {})
+        account = Account(
+            AccountKey(self.platform, str(user["_id"])),
+            handle=user.get("username") or None,
+            display_name=user.get("name") or None,
+            metadata={"host": host} if host else {},
+        )
         tmid = message.get("tmid")
         post = Post(
-            PostKey(self.platform, str(message["_id"])), account.key, ts, text=text, urls=urls,
-            mentions=mentions, reply_to=PostKey(self.platform, str(tmid)) if tmid else None,
-            quote_of=quote_of, media=media, raw=orjson.dumps(message).decode(), metadata=meta,
+            PostKey(self.platform, str(message["_id"])),
+            account.key,
+            ts,
+            text=text,
+            urls=urls,
+            mentions=mentions,
+            reply_to=PostKey(self.platform, str(tmid)) if tmid else None,
+            quote_of=quote_of,
+            media=media,
+            raw=orjson.dumps(message).decode(),
+            metadata=meta,
         )
         return [account, post]
 
@@ -247,10 +265,15 @@ class RocketChatSource(Source):
         found: list[Media] = []
         for f in files:
             path = f"/file-upload/{f['_id']}/{f.get('name') or ''}"
-            found.append(Media(
-                native_key=str(f["_id"]), mime=f.get("type") or mimetypes.guess_type(path)[0],
-                size=f.get("size") if isinstance(f.get("size"), int) else None,
-                url=f"https://{host}{path}" if host else None, path=None if host else path))
+            found.append(
+                Media(
+                    native_key=str(f["_id"]),
+                    mime=f.get("type") or mimetypes.guess_type(path)[0],
+                    size=f.get("size") if isinstance(f.get("size"), int) else None,
+                    url=f"https://{host}{path}" if host else None,
+                    path=None if host else path,
+                )
+            )
         if found:
             return found
         for a in message.get("attachments") or []:
@@ -260,8 +283,14 @@ class RocketChatSource(Source):
             if not isinstance(link, str) or not link:
                 continue
             url = link if "://" in link else (f"https://{host}{link}" if host else None)
-            found.append(Media(url=url, path=None if url else link, native_key=None if url else link,
-                               mime=a.get("image_type") or a.get("video_type") or a.get("audio_type")))
+            found.append(
+                Media(
+                    url=url,
+                    path=None if url else link,
+                    native_key=None if url else link,
+                    mime=a.get("image_type") or a.get("video_type") or a.get("audio_type"),
+                )
+            )
         return found
 
 

@@ -55,8 +55,9 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def iter_sheet_rows(path: Path, sheet: str | None = None,
-                    header: bool = True) -> Iterator[tuple[str, dict[str, Any]] | Problem]:
+def iter_sheet_rows(
+    path: Path, sheet: str | None = None, header: bool = True
+) -> Iterator[tuple[str, dict[str, Any]] | Problem]:
     """``(location, {column: value})`` for every data row of every sheet (or of ``sheet``).
     Without ``header`` the columns are named ``column_1``... and every row is data."""
     book = _open(path)
@@ -72,7 +73,9 @@ def iter_sheet_rows(path: Path, sheet: str | None = None,
         book.close()
 
 
-def _sheet_rows(path: Path, ws: Any, name: str, header: bool) -> Iterator[tuple[str, dict[str, Any]] | Problem]:
+def _sheet_rows(
+    path: Path, ws: Any, name: str, header: bool
+) -> Iterator[tuple[str, dict[str, Any]] | Problem]:
     columns: list[str] | None = None
     for number, values in enumerate(ws.iter_rows(values_only=True), start=1):
         cells = [_cell(v) for v in values]
@@ -86,10 +89,13 @@ def _sheet_rows(path: Path, ws: Any, name: str, header: bool) -> Iterator[tuple[
                 continue
             columns = [f"column_{i}" for i in range(1, len(cells) + 1)]
         if len(cells) > len(columns):
-            extra = cells[len(columns):]
+            extra = cells[len(columns) :]
             if any(v not in (None, "") for v in extra):
-                yield Problem(str(path), f"sheet {name} row {number}",
-                              f"{len(cells)} cells, the header has {len(columns)}")
+                yield Problem(
+                    str(path),
+                    f"sheet {name} row {number}",
+                    f"{len(cells)} cells, the header has {len(columns)}",
+                )
                 continue
         row = dict(zip(columns, cells + [None] * (len(columns) - len(cells)), strict=False))
         yield f"sheet {name} row {number}", row

@@ -32,8 +32,16 @@ from .telegram_stream import ChatStream
 
 RESULT_FILE = "result.json"
 CHANNEL_TYPES = frozenset({"public_channel", "private_channel"})
-CHAT_TYPES = (b'"personal_chat"', b'"bot_chat"', b'"private_group"', b'"private_supergroup"',
-              b'"public_supergroup"', b'"private_channel"', b'"public_channel"', b'"saved_messages"')
+CHAT_TYPES = (
+    b'"personal_chat"',
+    b'"bot_chat"',
+    b'"private_group"',
+    b'"private_supergroup"',
+    b'"public_supergroup"',
+    b'"private_channel"',
+    b'"public_channel"',
+    b'"saved_messages"',
+)
 NOT_INCLUDED = "(File not included"
 _PEER_PREFIXES = ("user", "channel", "chat")
 
@@ -59,7 +67,7 @@ def chat_id_of_peer(value: Any) -> str:
     text = str(value)
     for prefix in _PEER_PREFIXES:
         if text.startswith(prefix):
-            return text[len(prefix):]
+            return text[len(prefix) :]
     return text
 
 
@@ -114,8 +122,11 @@ class TelegramExportSource(Source):
                     yield Problem(names, f"{prefix}messages[{index}]", record.reason, record.kind)
                 else:
                     for item in record:  # a refused media path: a problem, the message still imported
-                        yield (Problem(names, f"{prefix}messages[{index}].{item.location}", item.reason)
-                               if isinstance(item, Problem) else item)
+                        yield (
+                            Problem(names, f"{prefix}messages[{index}].{item.location}", item.reason)
+                            if isinstance(item, Problem)
+                            else item
+                        )
             elif kind == "chat":
                 chat, prefix = event[1], event[2]
                 if chat.get("id") is None:
@@ -124,8 +135,11 @@ class TelegramExportSource(Source):
                 if chat.get("type") in CHANNEL_TYPES:
                     account_id = f"channel{chat['id']}"
                     known_names[account_id] = chat.get("name")
-                    yield Account(AccountKey(self.platform, account_id), display_name=chat.get("name"),
-                                  metadata={"chat_type": chat.get("type")})
+                    yield Account(
+                        AccountKey(self.platform, account_id),
+                        display_name=chat.get("name"),
+                        metadata={"chat_type": chat.get("type")},
+                    )
             elif kind == "person":
                 try:
                     yield self._personal(event[1])
@@ -141,12 +155,16 @@ class TelegramExportSource(Source):
 
     def _personal(self, info: dict[str, Any]) -> Account:
         name = " ".join(str(info[k]) for k in ("first_name", "last_name") if info.get(k)) or None
-        return Account(AccountKey(self.platform, peer_id(int(info["user_id"]))),
-                       handle=(info.get("username") or "").lstrip("@") or None,
-                       display_name=name, bio=info.get("bio") or None)
+        return Account(
+            AccountKey(self.platform, peer_id(int(info["user_id"]))),
+            handle=(info.get("username") or "").lstrip("@") or None,
+            display_name=name,
+            bio=info.get("bio") or None,
+        )
 
-    def _message(self, msg: Any, chat: dict[str, Any], base: Path,
-                 known_names: dict[str, str | None]) -> list[Record] | Problem:
+    def _message(
+        self, msg: Any, chat: dict[str, Any], base: Path, known_names: dict[str, str | None]
+    ) -> list[Record] | Problem:
         if not isinstance(msg, dict):
             raise ValueError("not an object")
         if msg.get("type") == "service":
@@ -168,8 +186,13 @@ class TelegramExportSource(Source):
             out.append(Account(AccountKey(self.platform, author), display_name=display))
         text, entities = _text_and_entities(msg)
         platform = self.platform
-        post = Post(PostKey(platform, post_id), AccountKey(platform, author), timestamp, text=text,
-                    raw=orjson.dumps(msg).decode())
+        post = Post(
+            PostKey(platform, post_id),
+            AccountKey(platform, author),
+            timestamp,
+            text=text,
+            raw=orjson.dumps(msg).decode(),
+        )
         meta: dict[str, Any] = {"chat_id": str(chat_id), "chat_type": chat.get("type")}
         for entity in entities:
             _apply_entity(post, entity)
@@ -195,9 +218,15 @@ class TelegramExportSource(Source):
             ref = msg.get(field)
             if ref:
                 try:
-                    post.media.append(_media(str(ref), base, f"telegram:{post_id}:{field}",
-                                             msg.get("mime_type") if field == "file" else None,
-                                             self.boundary))
+                    post.media.append(
+                        _media(
+                            str(ref),
+                            base,
+                            f"telegram:{post_id}:{field}",
+                            msg.get("mime_type") if field == "file" else None,
+                            self.boundary,
+                        )
+                    )
                 except PathRefused as exc:
                     refused.append(Problem("", field, f"media path refused: {exc}"))
         out.append(post)
@@ -259,8 +288,9 @@ def _apply_entity(post: Post, entity: Any) -> None:
             post.urls.append(str(href))
 
 
-def _media(reference: str, base: Path, native_key: str, mime: str | None,
-           boundary: Path | None = None) -> Media:
+def _media(
+    reference: str, base: Path, native_key: str, mime: str | None, boundary: Path | None = None
+) -> Media:
     """Hash a file the export contains; an absent or not-included one is missing media.
     A path leading out of the export folder raises :class:`PathRefused`."""
     if not reference.startswith(NOT_INCLUDED):

@@ -127,8 +127,9 @@ class ChatStream:
         if out:
             self._put(out)
 
-    def _drain_chat(self, chat: dict[str, Any], prefix: str, out: list[tuple[Any, ...]],
-                    complete: bool) -> None:
+    def _drain_chat(
+        self, chat: dict[str, Any], prefix: str, out: list[tuple[Any, ...]], complete: bool
+    ) -> None:
         messages = chat.get("messages")
         if "id" not in chat and not complete:
             return  # header not read yet (keys in an unusual order): wait for the whole chat

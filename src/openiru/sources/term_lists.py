@@ -31,7 +31,18 @@ from .tabular import is_xlsx, iter_sheet_rows
 KINDS = ("term", "hashtag", "outlet")
 #: Header names of each lexicon column (compared lower-cased, stripped).
 HEADER_NAMES = {
-    "term": ("term", "word", "keyword", "phrase", "terms", "words", "keywords", "hashtag", "hashtags", "entry"),
+    "term": (
+        "term",
+        "word",
+        "keyword",
+        "phrase",
+        "terms",
+        "words",
+        "keywords",
+        "hashtag",
+        "hashtags",
+        "entry",
+    ),
     "language": ("language", "lang", "locale"),
     "kind": ("kind", "type", "category"),
     "label": ("label", "tag", "note", "organisation", "group"),
@@ -50,8 +61,9 @@ def _text(path: Path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise FormatError(f"{path.name}: not UTF-8 text (byte {exc.start}: {data[exc.start:exc.start + 1]!r})"
-                          ) from None
+        raise FormatError(
+            f"{path.name}: not UTF-8 text (byte {exc.start}: {data[exc.start : exc.start + 1]!r})"
+        ) from None
 
 
 def _header_roles(cells: list[str]) -> dict[str, int] | None:
@@ -103,8 +115,11 @@ def read_lexicon(path: Path) -> Iterator[LexiconRow | Problem]:
         return
     delimiter = _delimiter(content[:50])
     first = content[0]
-    header = _header_roles(next(csv.reader([first], delimiter=delimiter or ","))) if delimiter or "," in first \
+    header = (
+        _header_roles(next(csv.reader([first], delimiter=delimiter or ",")))
+        if delimiter or "," in first
         else _header_roles([first])
+    )
     if delimiter is None and header is None:
         yield from _plain(path, lines)
         return
@@ -128,8 +143,10 @@ def _rows(path: Path, rows: Iterator[tuple[str, list[Any]]]) -> Iterator[Lexicon
             if found is not None:
                 if "term" not in found:
                     shown = ",".join("" if c is None else str(c) for c in cells)
-                    raise FormatError(f"{path.name}: {location} is a header ({shown!r}) without a term column; "
-                                      "name the column of terms 'term' (or give one term a line, no header)")
+                    raise FormatError(
+                        f"{path.name}: {location} is a header ({shown!r}) without a term column; "
+                        "name the column of terms 'term' (or give one term a line, no header)"
+                    )
                 roles = found
                 continue
             roles = {"term": 0, "language": 1, "kind": 2, "label": 3}  # no header: positional
@@ -140,8 +157,10 @@ def _plain(path: Path, lines: list[str]) -> Iterator[LexiconRow | Problem]:
     comments = bool(lines) and lines[0].strip().lower() == "#!comments"
     for number, line in enumerate(lines, 1):
         term = line.strip().lstrip("\ufeff")
-        if not term or (term.startswith("#") and (comments or len(term) == 1 or term[1].isspace()
-                                                   or term.startswith("#!"))):
+        if not term or (
+            term.startswith("#")
+            and (comments or len(term) == 1 or term[1].isspace() or term.startswith("#!"))
+        ):
             continue
         yield _row([term], {"term": 0}, path, f"line {number}")
 
@@ -153,7 +172,7 @@ def read_text_blocks(path: Path, kind: str | None = None) -> Iterator[tuple[str,
     stripped = [line.strip() for line in lines]
     first = next((i for i, s in enumerate(stripped) if s), None)
     last = max((i for i, s in enumerate(stripped) if s), default=-1)
-    blocks = first is not None and any(not s for s in stripped[first:last + 1])
+    blocks = first is not None and any(not s for s in stripped[first : last + 1])
     start, block = 0, list[str]()
     for number, line in enumerate(lines + [""], 1):
         if line.strip():

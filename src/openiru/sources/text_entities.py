@@ -20,15 +20,37 @@ from dataclasses import dataclass, field
 from functools import cache
 
 #: Hosts of link shorteners: their links are kept as they are unless the data has the expansion.
-SHORTENERS = frozenset({
-    "t.co", "bit.ly", "goo.gl", "tinyurl.com", "ow.ly", "buff.ly", "dlvr.it", "ift.tt", "is.gd",
-    "fb.me", "youtu.be", "trib.al", "j.mp", "lnkd.in", "tiny.cc", "cutt.ly", "rebrand.ly", "shorturl.at",
-})
+SHORTENERS = frozenset(
+    {
+        "t.co",
+        "bit.ly",
+        "goo.gl",
+        "tinyurl.com",
+        "ow.ly",
+        "buff.ly",
+        "dlvr.it",
+        "ift.tt",
+        "is.gd",
+        "fb.me",
+        "youtu.be",
+        "trib.al",
+        "j.mp",
+        "lnkd.in",
+        "tiny.cc",
+        "cutt.ly",
+        "rebrand.ly",
+        "shorturl.at",
+    }
+)
 
 _HANDLE = r"[A-Za-z0-9_]{1,64}"
-_HOST = r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}"
+_HOST = (
+    r"[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}"
+)
 _MENTION = re.compile(rf"(?<![\w@.#$/])[@＠]({_HANDLE})(?:@({_HOST}))?(?![\w@])")
-_REPOST = re.compile(rf"(?:^\s*RT|(?<![\w])MT|(?<![\w])[Vv]ia)\s*:?\s*[@＠]({_HANDLE})(?:@({_HOST}))?", re.ASCII)
+_REPOST = re.compile(
+    rf"(?:^\s*RT|(?<![\w])MT|(?<![\w])[Vv]ia)\s*:?\s*[@＠]({_HANDLE})(?:@({_HOST}))?", re.ASCII
+)
 _CASHTAG = re.compile(r"(?<![\w$])\$([A-Za-z]{1,6}(?:[._][A-Za-z]{1,2})?)(?![\w$])")
 _URL = re.compile(r"\b(?:https?://|www\.)[^\s<>\"'`]+", re.IGNORECASE)
 _TELEGRAM = re.compile(r"(?<![\w/.])(?:t\.me|telegram\.me)/[A-Za-z0-9_+/\-]+", re.IGNORECASE)
@@ -54,9 +76,9 @@ def _hashtag_pattern() -> re.Pattern[str]:
 
 @dataclass(slots=True)
 class TextEntities:
-    mentions: list[str] = field(default_factory=list)        # handles ("user" or "user@host")
-    repost_of: str | None = None                             # the reposted author's handle
-    repost_marker: str | None = None                         # "RT", "MT" or "via"
+    mentions: list[str] = field(default_factory=list)  # handles ("user" or "user@host")
+    repost_of: str | None = None  # the reposted author's handle
+    repost_marker: str | None = None  # "RT", "MT" or "via"
     hashtags: list[str] = field(default_factory=list)
     urls: list[str] = field(default_factory=list)
     cashtags: list[str] = field(default_factory=list)
@@ -118,8 +140,11 @@ def extract(text: str) -> TextEntities:
     def outside_urls(start: int) -> bool:
         return not any(a <= start < b for a, b in spans)
 
-    mentions = [_handle(m.group(1), m.group(2)) for m in _MENTION.finditer(text)
-                if outside_urls(m.start())] if at else []
+    mentions = (
+        [_handle(m.group(1), m.group(2)) for m in _MENTION.finditer(text) if outside_urls(m.start())]
+        if at
+        else []
+    )
     if found.repost_marker == "RT":  # as in X's own data: the retweeted author is no mention
         skip = found.repost_of.lower() if found.repost_of else ""
         for index, handle in enumerate(mentions):
@@ -128,11 +153,17 @@ def extract(text: str) -> TextEntities:
                 break
     found.mentions = _unique(mentions)
     if "#" in text or "＃" in text:
-        found.hashtags = _unique([m.group(1) for m in _hashtag_pattern().finditer(text)
-                                  if outside_urls(m.start()) and not m.group(1).isdigit()])
+        found.hashtags = _unique(
+            [
+                m.group(1)
+                for m in _hashtag_pattern().finditer(text)
+                if outside_urls(m.start()) and not m.group(1).isdigit()
+            ]
+        )
     if "$" in text:
-        found.cashtags = _unique([m.group(1).upper() for m in _CASHTAG.finditer(text)
-                                  if outside_urls(m.start())])
+        found.cashtags = _unique(
+            [m.group(1).upper() for m in _CASHTAG.finditer(text) if outside_urls(m.start())]
+        )
     return found
 
 
@@ -144,7 +175,7 @@ def merge_urls(text_urls: list[str], expanded: list[str]) -> list[str]:
         return text_urls
     out = list(expanded)
     shortened = [u for u in text_urls if url_host(u) in SHORTENERS]
-    unexpanded = shortened[len(expanded):] if len(shortened) > len(expanded) else []
+    unexpanded = shortened[len(expanded) :] if len(shortened) > len(expanded) else []
     for url in text_urls:
         if (url_host(url) not in SHORTENERS or url in unexpanded) and url not in out:
             out.append(url)

@@ -119,8 +119,13 @@ class TwitterV2Source(Source):
             if isinstance(data, list) and data and all(_is_tweet(t) or _is_user(t) for t in data[:5]):
                 if "includes" in obj or "meta" in obj or "matching_rules" in obj:
                     return 0.9
-            if (_is_tweet(obj) and "author_id" in obj and "account" not in obj
-                    and "content" not in obj and "msg" not in obj):
+            if (
+                _is_tweet(obj)
+                and "author_id" in obj
+                and "account" not in obj
+                and "content" not in obj
+                and "msg" not in obj
+            ):
                 return 0.85
             return 0.0
         return 0.1 if b'"__twarc"' in head else 0.0
@@ -138,7 +143,9 @@ class TwitterV2Source(Source):
             location, obj = item
             try:
                 if not isinstance(obj, dict):
-                    yield Problem(file, location, f"not a tweet or response page: a JSON {type(obj).__name__}")
+                    yield Problem(
+                        file, location, f"not a tweet or response page: a JSON {type(obj).__name__}"
+                    )
                 elif "data" in obj or "includes" in obj or "meta" in obj or "errors" in obj:
                     yield from self._page(obj, location)
                 elif _is_tweet(obj):
@@ -155,8 +162,9 @@ class TwitterV2Source(Source):
         if not isinstance(includes, dict):
             yield Problem(str(self.path), location, "invalid includes: not an object")
             includes = {}
-        media: dict[str, Any] = {str(m.get("media_key")): m for m in includes.get("media") or ()
-                                 if isinstance(m, dict)}
+        media: dict[str, Any] = {
+            str(m.get("media_key")): m for m in includes.get("media") or () if isinstance(m, dict)
+        }
         users = self._users
         for index, user in enumerate(includes.get("users") or ()):
             if isinstance(user, dict) and users.get(str(user.get("id"))) == user:
@@ -261,13 +269,21 @@ class TwitterV2Source(Source):
         retrieved = twarc.get("retrieved_at") if isinstance(twarc, dict) else None
         meta = {"status_checked_at": retrieved} if isinstance(retrieved, str) else {}
         for error in errors:
-            if not isinstance(error, dict) or error.get("resource_type") != "user" \
-                    or error.get("parameter") not in ("ids", "id", "user_id"):
+            if (
+                not isinstance(error, dict)
+                or error.get("resource_type") != "user"
+                or error.get("parameter") not in ("ids", "id", "user_id")
+            ):
                 continue
             user_id = error.get("resource_id") or error.get("value")
             text = f"{error.get('title', '')} {error.get('detail', '')}".lower()
-            status = (AccountStatus.SUSPENDED if "suspended" in text
-                      else AccountStatus.DELETED if "not found" in text or "could not find" in text else None)
+            status = (
+                AccountStatus.SUSPENDED
+                if "suspended" in text
+                else AccountStatus.DELETED
+                if "not found" in text or "could not find" in text
+                else None
+            )
             if user_id and status is not None:
                 yield Account(AccountKey(self.platform, str(user_id)), status=status, metadata=dict(meta))
 
@@ -307,8 +323,9 @@ def user_account(user: dict[str, Any], platform: str) -> Account:
     metrics = user.get("public_metrics") or {}
     avatar_url = user.get("profile_image_url")
     created = user.get("created_at")
-    meta: dict[str, Any] = {k: user[k] for k in ("location", "verified", "protected", "url", "withheld")
-                            if k in user}
+    meta: dict[str, Any] = {
+        k: user[k] for k in ("location", "verified", "protected", "url", "withheld") if k in user
+    }
     return Account(
         AccountKey(platform, str(user["id"])),
         handle=user.get("username"),
@@ -325,12 +342,17 @@ def _media_item(key: str, obj: Any) -> Media:
     if not isinstance(obj, dict) or not obj:
         return Media(native_key=f"x:{key}", missing=True)
     url = obj.get("url") or obj.get("preview_image_url")
-    return Media(url=url, native_key=f"x:{key}", mime=_MEDIA_MIME.get(obj.get("type", "")),
-                 missing=url is None)
+    return Media(
+        url=url, native_key=f"x:{key}", mime=_MEDIA_MIME.get(obj.get("type", "")), missing=url is None
+    )
 
 
-def tweet_post(tweet: dict[str, Any], platform: str, media: dict[str, Any] | None,
-               account_keys: dict[str, AccountKey] | None = None) -> Post:
+def tweet_post(
+    tweet: dict[str, Any],
+    platform: str,
+    media: dict[str, Any] | None,
+    account_keys: dict[str, AccountKey] | None = None,
+) -> Post:
     """A Post from an X v2 tweet object; ``media`` maps media keys to ``includes.media``
     (``None`` for a flattened tweet, whose media objects are in ``attachments.media``).
     ``account_keys`` (optional) caches the AccountKey of each author id: the same
@@ -358,9 +380,14 @@ def tweet_post(tweet: dict[str, Any], platform: str, media: dict[str, Any] | Non
     if "&" in text:
         text = html.unescape(text)  # X escapes &, < and > in tweet text
     lang = get("lang")
-    post = Post(PostKey(platform, tweet_id), author, timestamp, text,
-                lang if lang and lang not in NO_LANGUAGE else None,
-                raw=orjson.dumps(tweet).decode())
+    post = Post(
+        PostKey(platform, tweet_id),
+        author,
+        timestamp,
+        text,
+        lang if lang and lang not in NO_LANGUAGE else None,
+        raw=orjson.dumps(tweet).decode(),
+    )
     conversation = get("conversation_id")
     if conversation:
         post.metadata["conversation_id"] = str(conversation)
@@ -383,8 +410,11 @@ def tweet_post(tweet: dict[str, Any], platform: str, media: dict[str, Any] | Non
             post.hashtags = [h["tag"] for h in hashtags if h.get("tag")]
         urls = entities.get("urls")
         if urls:
-            post.urls = [u.get("expanded_url") or u["url"] for u in urls
-                         if not u.get("media_key") and (u.get("expanded_url") or u.get("url"))]
+            post.urls = [
+                u.get("expanded_url") or u["url"]
+                for u in urls
+                if not u.get("media_key") and (u.get("expanded_url") or u.get("url"))
+            ]
     attachments = get("attachments")
     keys = attachments.get("media_keys") if attachments else None
     if keys:

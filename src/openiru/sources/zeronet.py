@@ -50,7 +50,8 @@ _COMMENT_REF_RE = re.compile(r"^comment_(\d+)_(\w+)$")
 MAX_FILE = 32 << 20
 #: An escaped backslash, a valid surrogate pair (kept), or a lone surrogate escape (replaced).
 _LONE_SURROGATE_RE = re.compile(
-    rb"(\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})|\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+    rb"(\\\\|\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2})|\\u[dD][89a-fA-F][0-9a-fA-F]{2}"
+)
 MARK_ESCAPE = b"\\u" + f"{ord(MARK):04x}".encode()
 #: Key under which a file cut off or broken carries the parser's error (see ``_load``).
 BROKEN = "\ufdd0broken"
@@ -161,8 +162,9 @@ class ZeroNetSiteSource(Source):
         cert = site.get("cert_user_id")
         if not cert:
             try:  # the address comes from the site's own file: confined like any other name
-                own: Path | None = confine(root, f"data/users/{self.site}/content.json",
-                                           boundary=self.boundary)
+                own: Path | None = confine(
+                    root, f"data/users/{self.site}/content.json", boundary=self.boundary
+                )
             except PathRefused:
                 own = None
             if own is not None and own.is_file():
@@ -172,18 +174,23 @@ class ZeroNetSiteSource(Source):
                     cert = None
         account_id = str(cert or self.site)
         meta = {"site": self.site, "role": "site owner"}
-        return Account(AccountKey(self.platform, account_id),
-                       handle=account_id.split("@", 1)[0] if cert else None,
-                       display_name=self.site_title or None, bio=site.get("description") or None,
-                       metadata=meta | ({"cert_user_id": cert} if cert else {}))
+        return Account(
+            AccountKey(self.platform, account_id),
+            handle=account_id.split("@", 1)[0] if cert else None,
+            display_name=self.site_title or None,
+            bio=site.get("description") or None,
+            metadata=meta | ({"cert_user_id": cert} if cert else {}),
+        )
 
     def _data_files(self, root: Path, site: dict[str, Any]) -> Iterator[Path | Problem]:
         """``data.json`` files anywhere in the site, plus JSON data files its content.json lists;
         a name or link leading out of the site is a problem, not read."""
         seen: set[Path] = set()
-        listed = [name for name in site.get("files") or {}
-                  if name.endswith(".json") and name.startswith("data/")
-                  and not name.endswith("content.json")]
+        listed = [
+            name
+            for name in site.get("files") or {}
+            if name.endswith(".json") and name.startswith("data/") and not name.endswith("content.json")
+        ]
         found = [(name, root / name) for name in listed]
         for folder, dirs, files in os.walk(root):
             dirs.sort()
@@ -216,8 +223,9 @@ class ZeroNetSiteSource(Source):
         meta: dict[str, Any] = {"site": self.site, "auth_address": auth}
         if cert:
             meta["cert_user_id"] = cert
-        return Account(AccountKey(self.platform, account_id), handle=account_id.split("@", 1)[0],
-                       metadata=meta), auth
+        return Account(
+            AccountKey(self.platform, account_id), handle=account_id.split("@", 1)[0], metadata=meta
+        ), auth
 
     # -- items ---------------------------------------------------------------------------
 
@@ -244,8 +252,12 @@ class ZeroNetSiteSource(Source):
         yield account
         for location, kind, item, extra in _items(data):
             if _damaged(item):
-                yield Problem(str(path), location, f"malformed {kind}: damaged text (invalid UTF-8, a control "
-                              f"character or a lone surrogate) or nested deeper than {MAX_DEPTH} levels")
+                yield Problem(
+                    str(path),
+                    location,
+                    f"malformed {kind}: damaged text (invalid UTF-8, a control "
+                    f"character or a lone surrogate) or nested deeper than {MAX_DEPTH} levels",
+                )
                 continue
             try:
                 post = self._post(account, auth, kind, item, extra)
@@ -295,8 +307,10 @@ class ZeroNetSiteSource(Source):
             mentions.append(Mention(handle=name))
             if reply_to is None or reply_to.startswith(f"{site}/topic/"):
                 reply_to = f"{site}/comment/{comment_id}_{comment_auth}"
-        media = [Media(url=src) if src.lower().startswith(("http://", "https://"))
-                 else self._site_file(src) for src in body.images]
+        media = [
+            Media(url=src) if src.lower().startswith(("http://", "https://")) else self._site_file(src)
+            for src in body.images
+        ]
         title = str(item.get("title") or "").strip()
         text = f"{title}\n\n{body.text}".strip() if title else body.text
         meta: dict[str, Any] = {"site": site, "kind": kind}
@@ -304,10 +318,19 @@ class ZeroNetSiteSource(Source):
             meta["site_title"] = self.site_title
         if auth:
             meta["auth_address"] = auth
-        return Post(PostKey(self.platform, post_id), account.key, timestamp, text=text, urls=body.urls,
-                    hashtags=body.hashtags or hashtags_in_text(body.text), mentions=mentions, media=media,
-                    reply_to=PostKey(self.platform, reply_to) if reply_to else None,
-                    raw=orjson.dumps(item).decode(), metadata=meta)
+        return Post(
+            PostKey(self.platform, post_id),
+            account.key,
+            timestamp,
+            text=text,
+            urls=body.urls,
+            hashtags=body.hashtags or hashtags_in_text(body.text),
+            mentions=mentions,
+            media=media,
+            reply_to=PostKey(self.platform, reply_to) if reply_to else None,
+            raw=orjson.dumps(item).decode(),
+            metadata=meta,
+        )
 
     def _site_file(self, reference: str) -> Media:
         """A file of the site ("/x" from the site root), hashed (missing if absent); a path

@@ -170,9 +170,23 @@ def _account_rows(batch: Batch, t: Any) -> list[tuple[Any, ...]]:
         if a is None:
             append((k[0], k[1], None, None, None, None, None, t(first), t(last), None, "unknown", None, None))
             continue
-        append((k[0], k[1], a.handle, a.display_name, a.bio, a.avatar.key if a.avatar else None,
-                t(a.created_at), t(_earlier(a.first_seen, first)), t(_later(a.last_seen, last)),
-                a.followers, str(a.status), t(a.status_changed_at), _json_text(a.metadata)))
+        append(
+            (
+                k[0],
+                k[1],
+                a.handle,
+                a.display_name,
+                a.bio,
+                a.avatar.key if a.avatar else None,
+                t(a.created_at),
+                t(_earlier(a.first_seen, first)),
+                t(_later(a.last_seen, last)),
+                a.followers,
+                str(a.status),
+                t(a.status_changed_at),
+                _json_text(a.metadata),
+            )
+        )
     return rows
 
 
@@ -216,26 +230,54 @@ def batch_rows(batch: Batch, sqlite: bool) -> BatchRows:
         forward_from, forward_from_name = post.forward_from, post.forward_from_name
         # JSON columns inline (as _json_text: NULL when empty): hundreds of thousands a second
         urls, hashtags, meta = post.urls, post.hashtags, post.metadata
-        post_append((
-            platform, post_id, author, when, post.text, post.language,
-            dumps(urls).decode() if urls else None, dumps(hashtags).decode() if hashtags else None,
-            dumps([m.account_id or m.handle for m in mentions]).decode() if mentions else None,
-            reply_to.post_id if reply_to else None,
-            repost_of.post_id if repost_of else None,
-            quote_of.post_id if quote_of else None,
-            forward_from.account_id if forward_from else None,
-            forward_from_name, dumps(meta).decode() if meta else None, post.raw))
+        post_append(
+            (
+                platform,
+                post_id,
+                author,
+                when,
+                post.text,
+                post.language,
+                dumps(urls).decode() if urls else None,
+                dumps(hashtags).decode() if hashtags else None,
+                dumps([m.account_id or m.handle for m in mentions]).decode() if mentions else None,
+                reply_to.post_id if reply_to else None,
+                repost_of.post_id if repost_of else None,
+                quote_of.post_id if quote_of else None,
+                forward_from.account_id if forward_from else None,
+                forward_from_name,
+                dumps(meta).decode() if meta else None,
+                post.raw,
+            )
+        )
         if post.media:
             for position, m in enumerate(post.media):
                 media_key = m.key
                 if media_key not in media_rows:
                     media_rows[media_key] = media_tuple(m)
                 link_append((platform, post_id, position, media_key))
-        if (mentions or reply_to or post.reply_to_account or repost_of or quote_of
-                or forward_from or forward_from_name):
+        if (
+            mentions
+            or reply_to
+            or post.reply_to_account
+            or repost_of
+            or quote_of
+            or forward_from
+            or forward_from_name
+        ):
             for ref in edge_refs(post):
-                edge_append((platform, post_id, _KIND[ref.kind], ref.target_ref, author, ref.target_platform,
-                             ref.target_account_id, when if ref.time is timestamp else t(ref.time)))
+                edge_append(
+                    (
+                        platform,
+                        post_id,
+                        _KIND[ref.kind],
+                        ref.target_ref,
+                        author,
+                        ref.target_platform,
+                        ref.target_account_id,
+                        when if ref.time is timestamp else t(ref.time),
+                    )
+                )
     return rows
 
 
@@ -287,8 +329,12 @@ class SeenTimes:
         """Apply the widened times; empties the tracker.  Returns the rows updated."""
         t = sqlite_time if conn.dialect.name == "sqlite" else keep_time
         mark = "?" if conn.dialect.name == "sqlite" else "%s"
-        rows = [(first, first, last, last, k[0], k[1]) for k, v in self.times.items() if v[2]
-                for first, last in ((t(v[0]), t(v[1])),)]
+        rows = [
+            (first, first, last, last, k[0], k[1])
+            for k, v in self.times.items()
+            if v[2]
+            for first, last in ((t(v[0]), t(v[1])),)
+        ]
         self.times.clear()
         if not rows:
             return 0
@@ -296,5 +342,7 @@ class SeenTimes:
             f"UPDATE accounts SET "
             f"first_seen = CASE WHEN first_seen IS NULL OR {mark} < first_seen THEN {mark} ELSE first_seen END, "
             f"last_seen = CASE WHEN last_seen IS NULL OR {mark} > last_seen THEN {mark} ELSE last_seen END "
-            f"WHERE platform = {mark} AND account_id = {mark}", rows)
+            f"WHERE platform = {mark} AND account_id = {mark}",
+            rows,
+        )
         return len(rows)

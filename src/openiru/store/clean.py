@@ -52,8 +52,11 @@ DROPPED_NUMBER = "number out of range dropped"
 
 
 def _long_id(value: str | None) -> bool:
-    return (value is not None and len(value) > _SHORT
-            and len(value.encode("utf-8", "surrogatepass")) > ID_MAX_BYTES)
+    return (
+        value is not None
+        and len(value) > _SHORT
+        and len(value.encode("utf-8", "surrogatepass")) > ID_MAX_BYTES
+    )
 
 
 def _nul(value: str | None) -> str | None:
@@ -89,8 +92,16 @@ def _media(items: list[Media], repairs: list[str]) -> list[Media]:
     for m in items:
         texts = (m.sha256, m.md5, m.mime, m.path, m.url, m.pdq, m.native_key)
         if any(t and NUL in t for t in texts):
-            m = replace(m, sha256=_nul(m.sha256), md5=_nul(m.md5), mime=_nul(m.mime), path=_nul(m.path),
-                        url=_nul(m.url), pdq=_nul(m.pdq), native_key=_nul(m.native_key))
+            m = replace(
+                m,
+                sha256=_nul(m.sha256),
+                md5=_nul(m.md5),
+                mime=_nul(m.mime),
+                path=_nul(m.path),
+                url=_nul(m.url),
+                pdq=_nul(m.pdq),
+                native_key=_nul(m.native_key),
+            )
             changed = True
             repairs.append(REPAIRED_NUL)
         if m.mime is not None and len(m.mime) > MIME_MAX_CHARS:
@@ -98,17 +109,25 @@ def _media(items: list[Media], repairs: list[str]) -> list[Media]:
             changed = True
             repairs.append(DROPPED_VALUE)
         if not _numbers_fit(m):
-            m = replace(m, size=m.size if m.size is None or -BIGINT_MAX <= m.size <= BIGINT_MAX else None,
-                        pdq_quality=(m.pdq_quality if m.pdq_quality is None or -INT_MAX <= m.pdq_quality <= INT_MAX
-                                     else None))
+            m = replace(
+                m,
+                size=m.size if m.size is None or -BIGINT_MAX <= m.size <= BIGINT_MAX else None,
+                pdq_quality=(
+                    m.pdq_quality if m.pdq_quality is None or -INT_MAX <= m.pdq_quality <= INT_MAX else None
+                ),
+            )
             changed = True
             repairs.append(DROPPED_NUMBER)
         try:
             key = m.key
         except ValueError:
             key = ""
-        if len(key) > MEDIA_KEY_MAX_CHARS or (m.sha256 or "").__len__() > 64 or (m.md5 or "").__len__() > 32 \
-                or (m.pdq or "").__len__() > 64:
+        if (
+            len(key) > MEDIA_KEY_MAX_CHARS
+            or (m.sha256 or "").__len__() > 64
+            or (m.md5 or "").__len__() > 32
+            or (m.pdq or "").__len__() > 64
+        ):
             changed = True
             repairs.append(DROPPED_MEDIA)
             continue
@@ -126,18 +145,34 @@ def check_post(post: Post) -> tuple[str | None, list[str]]:
     """
     key, author = post.key, post.account
     ids = key.platform + key.post_id + author.platform + author.account_id
-    if (len(ids) > PLATFORM_MAX_CHARS and max(len(key.platform), len(key.post_id), len(author.platform),
-                                              len(author.account_id)) > PLATFORM_MAX_CHARS) \
-            or NUL in ids or NUL in post.text or NUL in post.raw:
+    if (
+        (
+            len(ids) > PLATFORM_MAX_CHARS
+            and max(len(key.platform), len(key.post_id), len(author.platform), len(author.account_id))
+            > PLATFORM_MAX_CHARS
+        )
+        or NUL in ids
+        or NUL in post.text
+        or NUL in post.raw
+    ):
         return _check_post(post)
-    if (post.mentions or post.reply_to or post.repost_of or post.quote_of or post.reply_to_account
-            or post.forward_from or post.forward_from_name) and not _refs_fit(post):
+    if (
+        post.mentions
+        or post.reply_to
+        or post.repost_of
+        or post.quote_of
+        or post.reply_to_account
+        or post.forward_from
+        or post.forward_from_name
+    ) and not _refs_fit(post):
         return _check_post(post)
     language = post.language
-    if ((language is None or (len(language) <= LANGUAGE_MAX_CHARS and NUL not in language))
-            and (not post.urls or NUL not in "".join(post.urls))
-            and (not post.hashtags or NUL not in "".join(post.hashtags))
-            and (not post.media or _media_fit(post.media))):
+    if (
+        (language is None or (len(language) <= LANGUAGE_MAX_CHARS and NUL not in language))
+        and (not post.urls or NUL not in "".join(post.urls))
+        and (not post.hashtags or NUL not in "".join(post.hashtags))
+        and (not post.media or _media_fit(post.media))
+    ):
         return None, []
     return _check_post(post)
 
@@ -159,32 +194,51 @@ def _refs_fit(post: Post) -> bool:
 def _media_fit(items: list[Media]) -> bool:
     """Whether every media item fits as it is (the fast path of :func:`_media`)."""
     for m in items:
-        if (NUL in "".join(filter(None, (m.sha256, m.md5, m.mime, m.path, m.url, m.pdq, m.native_key)))
-                or len(m.url or m.native_key or m.path or "") > MEDIA_KEY_MAX_CHARS - 10
-                or len(m.mime or "") > MIME_MAX_CHARS or len(m.sha256 or "") > 64 or len(m.md5 or "") > 32
-                or len(m.pdq or "") > 64 or not _numbers_fit(m)):
+        if (
+            NUL in "".join(filter(None, (m.sha256, m.md5, m.mime, m.path, m.url, m.pdq, m.native_key)))
+            or len(m.url or m.native_key or m.path or "") > MEDIA_KEY_MAX_CHARS - 10
+            or len(m.mime or "") > MIME_MAX_CHARS
+            or len(m.sha256 or "") > 64
+            or len(m.md5 or "") > 32
+            or len(m.pdq or "") > 64
+            or not _numbers_fit(m)
+        ):
             return False
     return True
 
 
 def _numbers_fit(m: Media) -> bool:
-    return ((m.size is None or -BIGINT_MAX <= m.size <= BIGINT_MAX)
-            and (m.pdq_quality is None or -INT_MAX <= m.pdq_quality <= INT_MAX))
+    return (m.size is None or -BIGINT_MAX <= m.size <= BIGINT_MAX) and (
+        m.pdq_quality is None or -INT_MAX <= m.pdq_quality <= INT_MAX
+    )
 
 
 def _check_post(post: Post) -> tuple[str | None, list[str]]:
     key, author = post.key, post.account
-    if (len(key.post_id) > _SHORT or len(author.account_id) > _SHORT or len(key.platform) > PLATFORM_MAX_CHARS
-            or len(author.platform) > PLATFORM_MAX_CHARS):
-        problem = (_key_problem("post id", key.platform, key.post_id)
-                   or _key_problem("author id", author.platform, author.account_id))
+    if (
+        len(key.post_id) > _SHORT
+        or len(author.account_id) > _SHORT
+        or len(key.platform) > PLATFORM_MAX_CHARS
+        or len(author.platform) > PLATFORM_MAX_CHARS
+    ):
+        problem = _key_problem("post id", key.platform, key.post_id) or _key_problem(
+            "author id", author.platform, author.account_id
+        )
         if problem:
             return problem, []
     repairs: list[str] = []
-    if (NUL in post.text or NUL in post.raw or NUL in key.platform or NUL in key.post_id
-            or NUL in author.platform or NUL in author.account_id
-            or (post.language and NUL in post.language) or (post.forward_from_name and NUL in post.forward_from_name)
-            or (post.urls and NUL in "".join(post.urls)) or (post.hashtags and NUL in "".join(post.hashtags))):
+    if (
+        NUL in post.text
+        or NUL in post.raw
+        or NUL in key.platform
+        or NUL in key.post_id
+        or NUL in author.platform
+        or NUL in author.account_id
+        or (post.language and NUL in post.language)
+        or (post.forward_from_name and NUL in post.forward_from_name)
+        or (post.urls and NUL in "".join(post.urls))
+        or (post.hashtags and NUL in "".join(post.hashtags))
+    ):
         post.key, post.account = _post_key(key), _account_key(author)  # type: ignore[assignment]
         post.text, post.raw = post.text.replace(NUL, ""), post.raw.replace(NUL, "")
         post.language, post.forward_from_name = _nul(post.language), _nul(post.forward_from_name)
@@ -196,8 +250,14 @@ def _check_post(post: Post) -> tuple[str | None, list[str]]:
     if post.language is not None and len(post.language) > LANGUAGE_MAX_CHARS:
         post.language = None
         repairs.append(DROPPED_VALUE)
-    if (post.mentions or post.reply_to or post.reply_to_account or post.repost_of or post.quote_of
-            or post.forward_from):
+    if (
+        post.mentions
+        or post.reply_to
+        or post.reply_to_account
+        or post.repost_of
+        or post.quote_of
+        or post.forward_from
+    ):
         problem = _check_refs(post, repairs)
         if problem:
             return problem, repairs
@@ -208,27 +268,46 @@ def _check_post(post: Post) -> tuple[str | None, list[str]]:
 
 def _check_refs(post: Post, repairs: list[str]) -> str | None:
     """The post's references to other posts and accounts: NULs removed, lengths bound."""
-    refs: list[PostKey | AccountKey | None] = [post.reply_to, post.reply_to_account, post.repost_of,
-                                               post.quote_of, post.forward_from]
-    for name, ref in zip(("reply_to", "reply_to_account", "repost_of", "quote_of", "forward_from"), refs,
-                         strict=True):
+    refs: list[PostKey | AccountKey | None] = [
+        post.reply_to,
+        post.reply_to_account,
+        post.repost_of,
+        post.quote_of,
+        post.forward_from,
+    ]
+    for name, ref in zip(
+        ("reply_to", "reply_to_account", "repost_of", "quote_of", "forward_from"), refs, strict=True
+    ):
         if ref is None:
             continue
-        problem = _key_problem(name, ref.platform, ref.post_id if isinstance(ref, PostKey) else ref.account_id)
+        problem = _key_problem(
+            name, ref.platform, ref.post_id if isinstance(ref, PostKey) else ref.account_id
+        )
         if problem:
             return problem
-    if any(ref is not None and (NUL in ref.platform or NUL in (ref.post_id if isinstance(ref, PostKey)
-                                                               else ref.account_id)) for ref in refs):
-        post.reply_to, post.repost_of, post.quote_of = (_post_key(post.reply_to), _post_key(post.repost_of),
-                                                        _post_key(post.quote_of))
-        post.reply_to_account, post.forward_from = _account_key(post.reply_to_account), _account_key(post.forward_from)
+    if any(
+        ref is not None
+        and (NUL in ref.platform or NUL in (ref.post_id if isinstance(ref, PostKey) else ref.account_id))
+        for ref in refs
+    ):
+        post.reply_to, post.repost_of, post.quote_of = (
+            _post_key(post.reply_to),
+            _post_key(post.repost_of),
+            _post_key(post.quote_of),
+        )
+        post.reply_to_account, post.forward_from = (
+            _account_key(post.reply_to_account),
+            _account_key(post.forward_from),
+        )
         if REPAIRED_NUL not in repairs:
             repairs.append(REPAIRED_NUL)
     if post.mentions:
         for m in post.mentions:
             if _long_id(m.handle) or _long_id(m.account_id):
                 return _key_problem("mention", "", m.handle, m.account_id)
-        if any((m.handle and NUL in m.handle) or (m.account_id and NUL in m.account_id) for m in post.mentions):
+        if any(
+            (m.handle and NUL in m.handle) or (m.account_id and NUL in m.account_id) for m in post.mentions
+        ):
             post.mentions = [Mention(_nul(m.handle), _nul(m.account_id)) for m in post.mentions]
             if REPAIRED_NUL not in repairs:
                 repairs.append(REPAIRED_NUL)
@@ -238,22 +317,32 @@ def _check_refs(post: Post, repairs: list[str]) -> str | None:
 def check_account(account: Account) -> tuple[str | None, list[str]]:
     """As :func:`check_post`, for an account record."""
     key, handle = account.key, account.handle
-    if (len(key.platform) <= PLATFORM_MAX_CHARS and len(key.account_id) <= _SHORT
-            and (handle is None or len(handle) <= _SHORT)
-            and NUL not in "".join(filter(None, (key.platform, key.account_id, handle, account.display_name,
-                                                 account.bio)))
-            and (account.followers is None or -INT_MAX <= account.followers <= INT_MAX)
-            and (account.avatar is None or _media_fit([account.avatar]))):
+    if (
+        len(key.platform) <= PLATFORM_MAX_CHARS
+        and len(key.account_id) <= _SHORT
+        and (handle is None or len(handle) <= _SHORT)
+        and NUL
+        not in "".join(
+            filter(None, (key.platform, key.account_id, handle, account.display_name, account.bio))
+        )
+        and (account.followers is None or -INT_MAX <= account.followers <= INT_MAX)
+        and (account.avatar is None or _media_fit([account.avatar]))
+    ):
         return None, []
-    problem = _key_problem("account id", key.platform, key.account_id) or _key_problem("handle", "", account.handle)
+    problem = _key_problem("account id", key.platform, key.account_id) or _key_problem(
+        "handle", "", account.handle
+    )
     if problem:
         return problem, []
     repairs: list[str] = []
     texts = (key.platform, key.account_id, account.handle, account.display_name, account.bio)
     if any(t and NUL in t for t in texts):
         account.key = _account_key(key)  # type: ignore[assignment]
-        account.handle, account.display_name, account.bio = (_nul(account.handle), _nul(account.display_name),
-                                                             _nul(account.bio))
+        account.handle, account.display_name, account.bio = (
+            _nul(account.handle),
+            _nul(account.display_name),
+            _nul(account.bio),
+        )
         repairs.append(REPAIRED_NUL)
     if account.followers is not None and not -INT_MAX <= account.followers <= INT_MAX:
         account.followers = None
@@ -270,5 +359,5 @@ def describe(record: Post | Account) -> str:
         kind, platform, ident = "post", record.key.platform, record.key.post_id
     else:
         kind, platform, ident = "account", record.key.platform, record.key.account_id
-    cut = (lambda s: s if len(s) <= 60 else s[:57] + "...")  # noqa: E731
+    cut = lambda s: s if len(s) <= 60 else s[:57] + "..."  # noqa: E731
     return f"{kind} {cut(platform.replace(NUL, ''))}/{cut(ident.replace(NUL, ''))}"

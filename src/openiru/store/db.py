@@ -91,7 +91,9 @@ def declared_revisions() -> dict[str, tuple[str, ...]] | None:
         found = {m[1]: m[2] for m in _REVISION_LINE.finditer(path.read_text("utf-8"))}
         try:
             revision = ast.literal_eval(found["revision"])
-            needs = [_names(ast.literal_eval(found.get(key, "None"))) for key in ("down_revision", "depends_on")]
+            needs = [
+                _names(ast.literal_eval(found.get(key, "None"))) for key in ("down_revision", "depends_on")
+            ]
         except (KeyError, ValueError, SyntaxError):
             return None
         if not isinstance(revision, str) or None in needs:
@@ -155,5 +157,7 @@ def open_database(url: str | None = None) -> sa.Engine:
         engine.dispose()
         reason = str(exc.orig if exc.orig is not None else exc).strip().splitlines()
         where = engine.url.render_as_string(hide_password=True)
-        raise ConfigError(f"cannot open the database {where}: {reason[0] if reason else type(exc).__name__}") from exc
+        raise ConfigError(
+            f"cannot open the database {where}: {reason[0] if reason else type(exc).__name__}"
+        ) from exc
     return engine

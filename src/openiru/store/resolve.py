@@ -28,8 +28,9 @@ def _mark(conn: sa.Connection) -> str:
     return "?" if conn.dialect.name == "sqlite" else "%s"
 
 
-def _ranges(conn: sa.Connection, platforms: Iterable[str] | None,
-            chunk: int) -> Iterator[tuple[str, str | None, str | None]]:
+def _ranges(
+    conn: sa.Connection, platforms: Iterable[str] | None, chunk: int
+) -> Iterator[tuple[str, str | None, str | None]]:
     """(platform, after, upto): post-id ranges of the edges of ``platforms`` holding about
     ``chunk`` edges each (``after`` None: from the start; ``upto`` None: to the end)."""
     mark = _mark(conn)
@@ -42,7 +43,8 @@ def _ranges(conn: sa.Connection, platforms: Iterable[str] | None,
                 f"SELECT post_id FROM edges WHERE platform = {mark}"
                 + (f" AND post_id > {mark}" if after is not None else "")
                 + f" ORDER BY post_id LIMIT 1 OFFSET {int(chunk)}",
-                (platform, after) if after is not None else (platform,)).scalar()
+                (platform, after) if after is not None else (platform,),
+            ).scalar()
             yield platform, after, bound
             if bound is None:
                 break
@@ -59,8 +61,12 @@ def _in_range(mark: str, after: str | None, upto: str | None) -> tuple[str, tupl
     return sql, params
 
 
-def resolve_edges(conn: sa.Connection, platforms: Iterable[str] | None = None,
-                  chunk: int = RESOLVE_CHUNK, commit: bool = False) -> int:
+def resolve_edges(
+    conn: sa.Connection,
+    platforms: Iterable[str] | None = None,
+    chunk: int = RESOLVE_CHUNK,
+    commit: bool = False,
+) -> int:
     """Fill in edge targets named by post, handle or display name; returns how many.
 
     Posts are found through the posts' primary key.  Handles and display names have no
@@ -75,27 +81,40 @@ def resolve_edges(conn: sa.Connection, platforms: Iterable[str] | None = None,
     """
     platforms = None if platforms is None else list(platforms)
     mark = _mark(conn)
-    by_post = ("SELECT posts.account_id FROM posts WHERE posts.platform = edges.target_platform "
-               "AND posts.post_id = substr(edges.target_ref, 6)")
+    by_post = (
+        "SELECT posts.account_id FROM posts WHERE posts.platform = edges.target_platform "
+        "AND posts.post_id = substr(edges.target_ref, 6)"
+    )
     mapping = _named_targets(conn, platforms)
     total = 0
     if mapping:
-        conn.exec_driver_sql("CREATE TEMPORARY TABLE openiru_ref_map (platform VARCHAR(100), ref VARCHAR(300), "
-                             "account_id VARCHAR(255), PRIMARY KEY (platform, ref))")
+        conn.exec_driver_sql(
+            "CREATE TEMPORARY TABLE openiru_ref_map (platform VARCHAR(100), ref VARCHAR(300), "
+            "account_id VARCHAR(255), PRIMARY KEY (platform, ref))"
+        )
         conn.exec_driver_sql(f"INSERT INTO openiru_ref_map VALUES ({mark}, {mark}, {mark})", mapping)
     try:
         match = "FROM openiru_ref_map m WHERE m.platform = edges.target_platform AND m.ref = edges.target_ref"
         for platform, after, upto in list(_ranges(conn, platforms, chunk)):
             where, params = _in_range(mark, after, upto)
-            total += max(conn.exec_driver_sql(
-                f"UPDATE edges SET target_account_id = ({by_post}) WHERE {where} "
-                f"AND edges.target_account_id IS NULL AND substr(edges.target_ref, 1, 5) = 'post:' "
-                f"AND EXISTS ({by_post})", (platform, *params)).rowcount, 0)
+            total += max(
+                conn.exec_driver_sql(
+                    f"UPDATE edges SET target_account_id = ({by_post}) WHERE {where} "
+                    f"AND edges.target_account_id IS NULL AND substr(edges.target_ref, 1, 5) = 'post:' "
+                    f"AND EXISTS ({by_post})",
+                    (platform, *params),
+                ).rowcount,
+                0,
+            )
             if mapping:
-                total += max(conn.exec_driver_sql(
-                    f"UPDATE edges SET target_account_id = (SELECT m.account_id {match}) WHERE {where} "
-                    f"AND edges.target_account_id IS NULL AND EXISTS (SELECT 1 {match})",
-                    (platform, *params)).rowcount, 0)
+                total += max(
+                    conn.exec_driver_sql(
+                        f"UPDATE edges SET target_account_id = (SELECT m.account_id {match}) WHERE {where} "
+                        f"AND edges.target_account_id IS NULL AND EXISTS (SELECT 1 {match})",
+                        (platform, *params),
+                    ).rowcount,
+                    0,
+                )
             if commit:
                 conn.commit()
     finally:
@@ -106,8 +125,9 @@ def resolve_edges(conn: sa.Connection, platforms: Iterable[str] | None = None,
     return total
 
 
-def _named_targets(conn: sa.Connection, platforms: list[str] | None,
-                   chunk: int = 500) -> list[tuple[str, str, str]]:
+def _named_targets(
+    conn: sa.Connection, platforms: list[str] | None, chunk: int = 500
+) -> list[tuple[str, str, str]]:
     """(platform, "handle:…"/"name:…" ref, account id) for the refs of unresolved edges
     that name a known account; the most recently seen account wins a tie."""
     e, a = schema.edges, schema.accounts
@@ -117,16 +137,20 @@ def _named_targets(conn: sa.Connection, platforms: list[str] | None,
     found: list[tuple[str, str, str]] = []
     for prefix, column in (("handle:", sa.func.lower(a.c.handle)), ("name:", a.c.display_name)):
         wanted: dict[str, dict[str, str]] = {}
-        rows = conn.execute(sa.select(e.c.target_platform, e.c.target_ref)
-                            .where(unresolved, e.c.target_ref.startswith(prefix)).distinct())
+        rows = conn.execute(
+            sa.select(e.c.target_platform, e.c.target_ref)
+            .where(unresolved, e.c.target_ref.startswith(prefix))
+            .distinct()
+        )
         for platform, ref in rows:
-            wanted.setdefault(platform, {})[ref[len(prefix):]] = ref
+            wanted.setdefault(platform, {})[ref[len(prefix) :]] = ref
         for platform, refs in wanted.items():
             names = list(refs)
             best: dict[str, tuple[str, Any]] = {}
             for start in range(0, len(names), chunk):
                 query = sa.select(column, a.c.account_id, a.c.last_seen).where(
-                    a.c.platform == platform, column.in_(names[start:start + chunk]))
+                    a.c.platform == platform, column.in_(names[start : start + chunk])
+                )
                 for name, account_id, last_seen in conn.execute(query):
                     held = best.get(name)
                     if held is None or (held[1] is None or (last_seen is not None and last_seen > held[1])):

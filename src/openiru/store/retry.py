@@ -44,9 +44,15 @@ def row_error(exc: BaseException) -> bool:
     if sqlstate:
         return str(sqlstate)[:2] in ROW_SQLSTATE_CLASSES
     name = type(exc).__name__
-    if name in ("DataError", "IntegrityError"):  # PEP 249 classes; psycopg's client-side NUL check has no SQLSTATE
+    if name in (
+        "DataError",
+        "IntegrityError",
+    ):  # PEP 249 classes; psycopg's client-side NUL check has no SQLSTATE
         return True
-    if name in ("OperationalError", "InterfaceError", "ProgrammingError") and type(exc).__module__ == "sqlite3":
+    if (
+        name in ("OperationalError", "InterfaceError", "ProgrammingError")
+        and type(exc).__module__ == "sqlite3"
+    ):
         message = str(exc)
         return "too big" in message or "binding parameter" in message or "unsupported type" in message
     return False
@@ -90,18 +96,38 @@ def split_units(rows: BatchRows) -> list[Unit]:
         account = accounts.get(author)
         authors.add(author)
         post_links = links.get(key, [])
-        units.append(Unit(f"post {_cut(key[0])}/{_cut(key[1])}", key, [account] if account else [],
-                          _avatar(account, rows.avatars),
-                          {r[3]: rows.media[r[3]] for r in post_links if r[3] in rows.media},
-                          [post], post_links, edges.get(key, [])))
+        units.append(
+            Unit(
+                f"post {_cut(key[0])}/{_cut(key[1])}",
+                key,
+                [account] if account else [],
+                _avatar(account, rows.avatars),
+                {r[3]: rows.media[r[3]] for r in post_links if r[3] in rows.media},
+                [post],
+                post_links,
+                edges.get(key, []),
+            )
+        )
     for key, account in accounts.items():
         if key not in authors:
-            units.append(Unit(f"account {_cut(key[0])}/{_cut(key[1])}", None, [account],
-                              _avatar(account, rows.avatars), {}, [], [], []))
+            units.append(
+                Unit(
+                    f"account {_cut(key[0])}/{_cut(key[1])}",
+                    None,
+                    [account],
+                    _avatar(account, rows.avatars),
+                    {},
+                    [],
+                    [],
+                    [],
+                )
+            )
     return units
 
 
-def _avatar(account: tuple[Any, ...] | None, avatars: dict[str, tuple[Any, ...]]) -> dict[str, tuple[Any, ...]]:
+def _avatar(
+    account: tuple[Any, ...] | None, avatars: dict[str, tuple[Any, ...]]
+) -> dict[str, tuple[Any, ...]]:
     if account is None or account[5] is None or account[5] not in avatars:
         return {}
     return {account[5]: avatars[account[5]]}
@@ -127,8 +153,11 @@ def merge_units(units: list[Unit]) -> BatchRows:
     return rows
 
 
-def write_apart(rows: BatchRows, write: Callable[[BatchRows, list[tuple[str, str]]], Any],
-                refused: Callable[[Unit, BaseException], None]) -> list[Any]:
+def write_apart(
+    rows: BatchRows,
+    write: Callable[[BatchRows, list[tuple[str, str]]], Any],
+    refused: Callable[[Unit, BaseException], None],
+) -> list[Any]:
     """Write ``rows`` (a batch that failed as a whole) in halves, as the module says.
 
     ``write(rows, post_keys)`` (the keys in the batch's order) writes rows in a transaction of its own and returns its
@@ -138,7 +167,7 @@ def write_apart(rows: BatchRows, write: Callable[[BatchRows, list[tuple[str, str
     """
     results: list[Any] = []
     units = split_units(rows)
-    stack = [units[len(units) // 2:], units[:len(units) // 2]]  # the whole already failed
+    stack = [units[len(units) // 2 :], units[: len(units) // 2]]  # the whole already failed
     while stack:
         part = stack.pop()
         if not part:

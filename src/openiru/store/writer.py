@@ -27,8 +27,19 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .batch import Batch, BatchRows, SeenTimes, batch_rows, fullness, merge_account
 from .resolve import resolve_edges
 
-__all__ = ["Batch", "BatchCounts", "PostAuthors", "SeenTimes", "dialect_insert", "existing_posts",
-           "merge_account", "resolve_edges", "stored_posts", "write_batch", "write_rows"]
+__all__ = [
+    "Batch",
+    "BatchCounts",
+    "PostAuthors",
+    "SeenTimes",
+    "dialect_insert",
+    "existing_posts",
+    "merge_account",
+    "resolve_edges",
+    "stored_posts",
+    "write_batch",
+    "write_rows",
+]
 
 
 def dialect_insert(conn: sa.Connection, table: sa.Table) -> Any:
@@ -51,14 +62,51 @@ class BatchCounts:
 # SQLAlchemy's per-row parameter processing cost more than the inserts themselves
 # (profiled: ~60 % of an import).
 
-ACCOUNT_COLS = ("platform", "account_id", "handle", "display_name", "bio", "avatar_media", "created_at",
-                "first_seen", "last_seen", "followers", "status", "status_changed_at", "meta")
+ACCOUNT_COLS = (
+    "platform",
+    "account_id",
+    "handle",
+    "display_name",
+    "bio",
+    "avatar_media",
+    "created_at",
+    "first_seen",
+    "last_seen",
+    "followers",
+    "status",
+    "status_changed_at",
+    "meta",
+)
 MEDIA_COLS = ("media_key", "sha256", "md5", "mime", "size", "path", "url", "pdq", "pdq_quality", "missing")
-POST_COLS = ("platform", "post_id", "account_id", "timestamp", "text", "language", "urls", "hashtags",
-             "mentions", "reply_to", "repost_of", "quote_of", "forward_from", "forward_from_name", "meta", "raw")
+POST_COLS = (
+    "platform",
+    "post_id",
+    "account_id",
+    "timestamp",
+    "text",
+    "language",
+    "urls",
+    "hashtags",
+    "mentions",
+    "reply_to",
+    "repost_of",
+    "quote_of",
+    "forward_from",
+    "forward_from_name",
+    "meta",
+    "raw",
+)
 LINK_COLS = ("platform", "post_id", "position", "media_key")
-EDGE_COLS = ("platform", "post_id", "kind", "target_ref", "source_account_id", "target_platform",
-             "target_account_id", "time")
+EDGE_COLS = (
+    "platform",
+    "post_id",
+    "kind",
+    "target_ref",
+    "source_account_id",
+    "target_platform",
+    "target_account_id",
+    "time",
+)
 JSON_COLS = frozenset({"meta", "urls", "hashtags", "mentions"})
 
 
@@ -70,13 +118,16 @@ _KEEP_STATUS = (
     "(accounts.status IN ('suspended', 'deleted') AND (accounts.status_changed_at IS NULL "
     "OR excluded.status_changed_at IS NULL OR accounts.status_changed_at >= excluded.status_changed_at)) "
     "OR (accounts.status = 'active' AND accounts.status_changed_at IS NOT NULL "
-    "AND (excluded.status_changed_at IS NULL OR accounts.status_changed_at > excluded.status_changed_at)))))")
+    "AND (excluded.status_changed_at IS NULL OR accounts.status_changed_at > excluded.status_changed_at)))))"
+)
 
 
 def _conflicts() -> dict[str, tuple[tuple[str, ...], str]]:
     """Each table's columns and ON CONFLICT clause."""
-    keep_new = ", ".join(f"{c} = COALESCE(excluded.{c}, accounts.{c})" for c in
-                         ("handle", "display_name", "bio", "avatar_media", "created_at", "followers", "meta"))
+    keep_new = ", ".join(
+        f"{c} = COALESCE(excluded.{c}, accounts.{c})"
+        for c in ("handle", "display_name", "bio", "avatar_media", "created_at", "followers", "meta")
+    )
     account_conflict = (
         "ON CONFLICT (platform, account_id) DO UPDATE SET " + keep_new + ", "
         "first_seen = CASE WHEN accounts.first_seen IS NULL OR excluded.first_seen < accounts.first_seen "
@@ -85,13 +136,20 @@ def _conflicts() -> dict[str, tuple[tuple[str, ...], str]]:
         "THEN excluded.last_seen ELSE accounts.last_seen END, "
         f"status = CASE WHEN {_KEEP_STATUS} THEN accounts.status ELSE excluded.status END, "
         f"status_changed_at = CASE WHEN {_KEEP_STATUS} THEN accounts.status_changed_at "
-        "ELSE excluded.status_changed_at END")
-    keep_old = ", ".join(f"{c} = COALESCE(media.{c}, excluded.{c})" for c in
-                         ("sha256", "md5", "mime", "size", "path", "url", "pdq", "pdq_quality"))
+        "ELSE excluded.status_changed_at END"
+    )
+    keep_old = ", ".join(
+        f"{c} = COALESCE(media.{c}, excluded.{c})"
+        for c in ("sha256", "md5", "mime", "size", "path", "url", "pdq", "pdq_quality")
+    )
     nothing = "ON CONFLICT DO NOTHING"
-    return {"accounts": (ACCOUNT_COLS, account_conflict),
-            "media": (MEDIA_COLS, "ON CONFLICT (media_key) DO UPDATE SET " + keep_old),
-            "posts": (POST_COLS, nothing), "post_media": (LINK_COLS, nothing), "edges": (EDGE_COLS, nothing)}
+    return {
+        "accounts": (ACCOUNT_COLS, account_conflict),
+        "media": (MEDIA_COLS, "ON CONFLICT (media_key) DO UPDATE SET " + keep_old),
+        "posts": (POST_COLS, nothing),
+        "post_media": (LINK_COLS, nothing),
+        "edges": (EDGE_COLS, nothing),
+    }
 
 
 _CONFLICTS = _conflicts()
@@ -102,8 +160,11 @@ def _insert_sql(dialect: str, table: str, rows: int = 1) -> str:
     """The INSERT of ``table`` with ``rows`` rows of values (more than one: SQLite only)."""
     cols, conflict = _CONFLICTS[table]
     mark = "?" if dialect == "sqlite" else "%s"
-    values = "(" + ", ".join(f"{mark}::json" if dialect == "postgresql" and c in JSON_COLS else mark
-                             for c in cols) + ")"
+    values = (
+        "("
+        + ", ".join(f"{mark}::json" if dialect == "postgresql" and c in JSON_COLS else mark for c in cols)
+        + ")"
+    )
     return f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([values] * rows)} {conflict}"
 
 
@@ -139,7 +200,7 @@ def _sqlite_many(conn: sa.Connection, table: str, rows: list[tuple[Any, ...]]) -
     size = SQLITE_PARAMS_PER_STATEMENT // len(rows[0])
     full = n - n % size
     chain = itertools.chain.from_iterable
-    params = [tuple(chain(rows[i:i + size])) for i in range(0, full, size)]
+    params = [tuple(chain(rows[i : i + size])) for i in range(0, full, size)]
     left = n - full
     tail: tuple[Any, ...] = ()
     tail_size = size
@@ -164,6 +225,7 @@ def _sqlite_many(conn: sa.Connection, table: str, rows: list[tuple[Any, ...]]) -
 
 # -- posts already stored -------------------------------------------------------------------
 
+
 def stored_posts(conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int, int]]:
     """Of the (platform, post id) ``keys``, those already stored, with the fullness of
     the stored description: (media items, length of text).  The ids go as one JSON array
@@ -177,13 +239,16 @@ def stored_posts(conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple
         sql = "?) AND p.post_id IN (SELECT value FROM json_each(?))"
     else:
         sql = "%s) AND p.post_id = ANY(%s)"
-    sql = ("SELECT p.post_id, (SELECT count(*) FROM post_media m WHERE m.platform = p.platform "
-           "AND m.post_id = p.post_id), length(p.text) FROM posts p WHERE p.platform = (" + sql)
+    sql = (
+        "SELECT p.post_id, (SELECT count(*) FROM post_media m WHERE m.platform = p.platform "
+        "AND m.post_id = p.post_id), length(p.text) FROM posts p WHERE p.platform = (" + sql
+    )
     sqlite = conn.dialect.name == "sqlite"
     found: dict[tuple[str, str], tuple[int, int]] = {}
     for platform, ids in wanted.items():
         for post_id, media, length in conn.exec_driver_sql(
-                sql, (platform, orjson.dumps(ids).decode() if sqlite else ids)):
+            sql, (platform, orjson.dumps(ids).decode() if sqlite else ids)
+        ):
             found[(platform, post_id)] = (media, length or 0)
     return found
 
@@ -200,12 +265,15 @@ def _settle_stored(conn: sa.Connection, rows: BatchRows, counts: BatchCounts) ->
     if not stored:
         return
     media = Counter((r[0], r[1]) for r in rows.links if (r[0], r[1]) in stored)
-    replace = [k for r in rows.posts if (k := (r[0], r[1])) in stored and fullness(media[k], r[4]) > stored[k]]
+    replace = [
+        k for r in rows.posts if (k := (r[0], r[1])) in stored and fullness(media[k], r[4]) > stored[k]
+    ]
     skip = stored.keys() - set(replace)
     if replace:
         for table in ("post_media", "edges", "posts"):
-            deleted = conn.exec_driver_sql(f"DELETE FROM {table} WHERE platform = {_mark(conn)} "
-                                           f"AND post_id = {_mark(conn)}", replace).rowcount
+            deleted = conn.exec_driver_sql(
+                f"DELETE FROM {table} WHERE platform = {_mark(conn)} AND post_id = {_mark(conn)}", replace
+            ).rowcount
             if table == "edges":
                 counts.edges -= max(deleted, 0)
         counts.posts -= len(replace)

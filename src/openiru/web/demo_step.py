@@ -36,8 +36,13 @@ def _ensure(engine: sa.Engine, name: str, role: str, provider: str | None) -> st
     try:
         user_service.get_user(engine, name)
     except NotFoundError:
-        user_service.add_user(engine, name, role, provider=provider if role == "provider" else None,
-                               provider_lookup=get_provider)
+        user_service.add_user(
+            engine,
+            name,
+            role,
+            provider=provider if role == "provider" else None,
+            provider_lookup=get_provider,
+        )
     password = secrets.token_urlsafe(12)
     auth.set_password(engine, name, password)
     return password

@@ -42,14 +42,23 @@ PAGES: dict[str, tuple[str, str, tuple[str, ...], str]] = {
 }
 
 #: Where each role lands after logging in.
-HOME = {"admin": "/console/triage", "analyst": "/console/triage", "approver": "/console/referrals",
-        "liaison": "/console/deconfliction", "provider": "/portal", "auditor": "/console/audit"}
+HOME = {
+    "admin": "/console/triage",
+    "analyst": "/console/triage",
+    "approver": "/console/referrals",
+    "liaison": "/console/deconfliction",
+    "provider": "/portal",
+    "auditor": "/console/audit",
+}
 
 
 def _menu(role: str) -> list[dict[str, str]]:
     hidden = {"post", "account", "referral"}
-    return [{"name": n, "path": p, "title": t} for n, (p, t, allowed, _) in PAGES.items()
-            if role in allowed and n not in hidden]
+    return [
+        {"name": n, "path": p, "title": t}
+        for n, (p, t, allowed, _) in PAGES.items()
+        if role in allowed and n not in hidden
+    ]
 
 
 def _page_handler(name: str) -> Any:
@@ -60,20 +69,38 @@ def _page_handler(name: str) -> Any:
         if principal is None or principal.via != "session":
             return RedirectResponse(f"/login?next={path}", status_code=303)
         if principal.role not in allowed:
-            return templates.TemplateResponse(request, "forbidden.html", {
-                "title": "Not allowed", "user": principal.user, "menu": _menu(principal.role),
-                "csrf": principal.csrf_token, "page": "forbidden"}, status_code=403)
-        return templates.TemplateResponse(request, template, {
-            "title": title, "user": principal.user, "menu": _menu(principal.role),
-            "csrf": principal.csrf_token, "page": name})
+            return templates.TemplateResponse(
+                request,
+                "forbidden.html",
+                {
+                    "title": "Not allowed",
+                    "user": principal.user,
+                    "menu": _menu(principal.role),
+                    "csrf": principal.csrf_token,
+                    "page": "forbidden",
+                },
+                status_code=403,
+            )
+        return templates.TemplateResponse(
+            request,
+            template,
+            {
+                "title": title,
+                "user": principal.user,
+                "menu": _menu(principal.role),
+                "csrf": principal.csrf_token,
+                "page": name,
+            },
+        )
 
     handler.__name__ = f"page_{name.replace('-', '_')}"
     return handler
 
 
 def _login_page(request: Request) -> Response:
-    return templates.TemplateResponse(request, "login.html", {"title": "Log in", "page": "login",
-                                                              "user": None, "menu": [], "csrf": ""})
+    return templates.TemplateResponse(
+        request, "login.html", {"title": "Log in", "page": "login", "user": None, "menu": [], "csrf": ""}
+    )
 
 
 def _root(request: Request) -> Response:
@@ -85,10 +112,28 @@ def _root(request: Request) -> Response:
 
 def install(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
-    app.add_api_route("/", _root, methods=["GET"], include_in_schema=False, response_class=HTMLResponse,
-                      openapi_extra={"x-roles": ["anonymous"]})
-    app.add_api_route("/login", _login_page, methods=["GET"], include_in_schema=False,
-                      response_class=HTMLResponse, openapi_extra={"x-roles": ["anonymous"]})
+    app.add_api_route(
+        "/",
+        _root,
+        methods=["GET"],
+        include_in_schema=False,
+        response_class=HTMLResponse,
+        openapi_extra={"x-roles": ["anonymous"]},
+    )
+    app.add_api_route(
+        "/login",
+        _login_page,
+        methods=["GET"],
+        include_in_schema=False,
+        response_class=HTMLResponse,
+        openapi_extra={"x-roles": ["anonymous"]},
+    )
     for name, (path, _title, allowed, _template) in PAGES.items():
-        app.add_api_route(path, _page_handler(name), methods=["GET"], include_in_schema=False,
-                          response_class=HTMLResponse, openapi_extra={"x-roles": list(allowed), "x-page": True})
+        app.add_api_route(
+            path,
+            _page_handler(name),
+            methods=["GET"],
+            include_in_schema=False,
+            response_class=HTMLResponse,
+            openapi_extra={"x-roles": list(allowed), "x-page": True},
+        )

@@ -35,11 +35,19 @@ def login(body: LoginBody, request: Request, response: Response) -> dict[str, An
     remote = request.client.host if request.client else "unknown"
     user = auth.authenticate(engine, body.name, body.password, remote, policy=settings.login_policy)
     session_id, csrf = auth.create_session(engine, user.name, policy=settings.login_policy)
-    response.set_cookie(SESSION_COOKIE, session_id, httponly=True, secure=settings.secure_cookies,
-                        samesite="strict", path="/",
-                        max_age=int(settings.login_policy.session_lifetime.total_seconds()))
-    return {"user": {"name": user.name, "role": user.role, "agency": user.agency,
-                     "provider": user.provider}, "csrf_token": csrf}
+    response.set_cookie(
+        SESSION_COOKIE,
+        session_id,
+        httponly=True,
+        secure=settings.secure_cookies,
+        samesite="strict",
+        path="/",
+        max_age=int(settings.login_policy.session_lifetime.total_seconds()),
+    )
+    return {
+        "user": {"name": user.name, "role": user.role, "agency": user.agency, "provider": user.provider},
+        "csrf_token": csrf,
+    }
 
 
 @router.post("/logout", **roles(*ALL_ROLES))
@@ -49,8 +57,9 @@ def logout(request: Request, response: Response) -> dict[str, Any]:
     if session_id:
         auth.end_session(engine_of(request), session_id)
     settings = settings_of(request)
-    response.delete_cookie(SESSION_COOKIE, path="/", secure=settings.secure_cookies, httponly=True,
-                           samesite="strict")
+    response.delete_cookie(
+        SESSION_COOKIE, path="/", secure=settings.secure_cookies, httponly=True, samesite="strict"
+    )
     return {"ok": True}
 
 
@@ -61,8 +70,9 @@ async def me(principal: Principal = Depends(current_principal)) -> dict[str, Any
 
 
 @router.post("/password", **roles(*ALL_ROLES))
-def change_password(body: PasswordBody, request: Request,
-                    principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def change_password(
+    body: PasswordBody, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
     """Change one's own password (the current one is checked); ends every session."""
     engine = engine_of(request)
     remote = request.client.host if request.client else "unknown"

@@ -25,9 +25,12 @@ router = APIRouter(prefix="/api/v1", tags=["content"])
 
 
 @router.get("/posts", **roles(*UNIT))
-def list_posts(request: Request, page: PageParams = Depends(page_params),
-               platform: str | None = Query(None, max_length=100),
-               account_id: str | None = Query(None, max_length=255)) -> dict[str, Any]:
+def list_posts(
+    request: Request,
+    page: PageParams = Depends(page_params),
+    platform: str | None = Query(None, max_length=100),
+    account_id: str | None = Query(None, max_length=255),
+) -> dict[str, Any]:
     """Posts, newest first; filter by platform and author."""
     after = page.key(datetime, str, str)
     return _page(*content.list_posts(engine_of(request), page.limit, after, platform, account_id))
@@ -38,27 +41,39 @@ def _page(items: list[dict[str, Any]], key: list[Any] | None) -> dict[str, Any]:
 
 
 @router.get("/posts/{platform}/{post_id:path}", **roles(*UNIT))
-def get_post(request: Request, platform: str = Path(max_length=100, pattern=r"^[^/]+$"), post_id: str = Path(max_length=255)) -> dict[str, Any]:
+def get_post(
+    request: Request,
+    platform: str = Path(max_length=100, pattern=r"^[^/]+$"),
+    post_id: str = Path(max_length=255),
+) -> dict[str, Any]:
     """One post with its media (Telegram post ids contain a slash: ``chat/message``)."""
     return content.get_post(engine_of(request), platform, post_id)
 
 
 @router.get("/accounts", **roles(*UNIT))
-def list_accounts(request: Request, page: PageParams = Depends(page_params),
-                  platform: str | None = Query(None, max_length=100),
-                  handle: str | None = Query(None, max_length=255)) -> dict[str, Any]:
+def list_accounts(
+    request: Request,
+    page: PageParams = Depends(page_params),
+    platform: str | None = Query(None, max_length=100),
+    handle: str | None = Query(None, max_length=255),
+) -> dict[str, Any]:
     """Accounts by platform and id; filter by platform and handle."""
     after = page.key(str, str)
     return _page(*content.list_accounts(engine_of(request), page.limit, after, platform, handle))
 
 
 @router.get("/accounts/{platform}/{account_id:path}", **roles(*UNIT))
-def get_account(request: Request, platform: str = Path(max_length=100, pattern=r"^[^/]+$"), account_id: str = Path(max_length=255)) -> dict[str, Any]:
+def get_account(
+    request: Request,
+    platform: str = Path(max_length=100, pattern=r"^[^/]+$"),
+    account_id: str = Path(max_length=255),
+) -> dict[str, Any]:
     return content.get_account(engine_of(request), platform, account_id)
 
 
-@router.get("/media/{media_key:path}", **roles(*UNIT),
-            responses={200: {"content": {"application/octet-stream": {}}}})
+@router.get(
+    "/media/{media_key:path}", **roles(*UNIT), responses={200: {"content": {"application/octet-stream": {}}}}
+)
 def get_media(request: Request, media_key: str = Path(max_length=600)) -> Response:
     """A media file, served only as an inert image/video type or as a download."""
     path, _mime = content.media_file(engine_of(request), media_key)
@@ -72,9 +87,12 @@ def stats(request: Request) -> dict[str, Any]:
 
 
 @router.post("/ingest", **roles("admin", "analyst"))
-async def ingest(request: Request, file: UploadFile = File(...),
-                 format: str = Form("auto", max_length=50),
-                 platform: str | None = Form(None, max_length=100)) -> dict[str, Any]:
+async def ingest(
+    request: Request,
+    file: UploadFile = File(...),
+    format: str = Form("auto", max_length=50),
+    platform: str | None = Form(None, max_length=100),
+) -> dict[str, Any]:
     """Import one uploaded export file (as ``openiru ingest FILE --json``)."""
     engine = engine_of(request)
     name = FsPath(file.filename or "upload").name or "upload"
@@ -92,8 +110,9 @@ async def ingest(request: Request, file: UploadFile = File(...),
                 source.boundary = FsPath(tmp)  # files the upload names: from its own folder only
                 return scrub(ingest_source(engine, source, label=name).as_dict())  # type: ignore[no-any-return]
             except ImportError as exc:  # an importer plugin that cannot load
-                raise ApiError(503, "importer_unavailable",
-                               f"an importer could not be loaded: {scrub(str(exc))}") from None
+                raise ApiError(
+                    503, "importer_unavailable", f"an importer could not be loaded: {scrub(str(exc))}"
+                ) from None
             except OpenIRUError as exc:
                 raise upload_error(exc, tmp, name) from None
 

@@ -34,10 +34,12 @@ class MatchQuery(BaseModel):
 
 
 @router.get("/alerts", **roles(*UNIT))
-async def alerts(request: Request, page: PageParams = Depends(page_params),
-                 status: Literal["open", "confirmed", "rejected", "all"] = Query("open"),
-                 uncertain: bool = Query(False, description="Order by the classifier's uncertainty.")
-                 ) -> Response:
+async def alerts(
+    request: Request,
+    page: PageParams = Depends(page_params),
+    status: Literal["open", "confirmed", "rejected", "all"] = Query("open"),
+    uncertain: bool = Query(False, description="Order by the classifier's uncertainty."),
+) -> Response:
     """The triage queue by priority, each alert with its evidence (as ``openiru alerts --json``).
 
     Keyset pagination: the cursor is the (priority, platform, post id) of the page's last alert,
@@ -59,8 +61,9 @@ async def alerts(request: Request, page: PageParams = Depends(page_params),
             if any(r[-1] is None for r in rows):  # alerts without a card yet: built once, stored
                 rows = await run_in_threadpool(triage_queue.with_cards, engine_of(request), rows)
         else:
-            rows = await run_in_threadpool(triage_queue.queue_rows, read_engine_of(request), limit=limit,
-                                           status=status, after=after)
+            rows = await run_in_threadpool(
+                triage_queue.queue_rows, read_engine_of(request), limit=limit, status=status, after=after
+            )
         return triage_queue.page_json(rows, page.limit, encode_cursor)
 
     return JsonBytes(await request.app.state.page_cache.fetch((status, after, page.limit), read))
@@ -70,9 +73,10 @@ def _uncertain_page(request: Request, page: PageParams, status: str) -> dict[str
     start = page.after_id()
     if start > 10**7:
         raise bad_cursor()
-    rows = detect_alerts.list_alerts(engine_of(request), limit=start + page.limit + 1, status=status,
-                                     uncertain=True)
-    chunk = rows[start:start + page.limit]
+    rows = detect_alerts.list_alerts(
+        engine_of(request), limit=start + page.limit + 1, status=status, uncertain=True
+    )
+    chunk = rows[start : start + page.limit]
     more = len(rows) > start + page.limit
     return {"items": chunk, "next_cursor": encode_cursor([start + len(chunk)]) if more else None}
 
@@ -84,8 +88,9 @@ def rejection_reasons() -> dict[str, Any]:
 
 
 @router.get("/evidence/{platform}/{post_id:path}", **roles(*UNIT))
-def post_evidence(request: Request, platform: str = Path(max_length=100),
-                  post_id: str = Path(max_length=255)) -> dict[str, Any]:
+def post_evidence(
+    request: Request, platform: str = Path(max_length=100), post_id: str = Path(max_length=255)
+) -> dict[str, Any]:
     """What detection found on one post: bank item and distance, matched terms and spans,
     near-duplicate source and similarity, classifier score."""
     found = content.post_evidence(engine_of(request), platform, post_id)
@@ -93,10 +98,19 @@ def post_evidence(request: Request, platform: str = Path(max_length=100),
 
 
 @router.post("/decisions", **roles("admin", "analyst"))
-def decide(body: Decision, request: Request, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def decide(
+    body: Decision, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
     """Confirm or reject a post (as ``openiru decide POST confirm|reject --reason R``)."""
-    result = detect_alerts.decide(engine_of(request), body.post, body.decision, body.reason,
-                                  actor=principal.name, add_to_bank=body.add_to_bank, suppress=body.suppress)
+    result = detect_alerts.decide(
+        engine_of(request),
+        body.post,
+        body.decision,
+        body.reason,
+        actor=principal.name,
+        add_to_bank=body.add_to_bank,
+        suppress=body.suppress,
+    )
     request.app.state.analytics.invalidate()
     return result
 

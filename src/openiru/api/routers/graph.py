@@ -32,8 +32,9 @@ class KeyAccounts:
     of the worker would walk (pauses of a tenth of a second, seen in the page's p99)."""
 
     def __init__(self, rows: list[dict[str, Any]]) -> None:
-        self.json = [orjson.dumps(r, default=str, option=orjson.OPT_UTC_Z | orjson.OPT_SERIALIZE_NUMPY)
-                     for r in rows]
+        self.json = [
+            orjson.dumps(r, default=str, option=orjson.OPT_UTC_Z | orjson.OPT_SERIALIZE_NUMPY) for r in rows
+        ]
         self.rank = {(r["platform"], r["account_id"]): i for i, r in enumerate(rows, start=1)}
         self.by_platform: dict[str, list[bytes]] = {}
         for r, raw in zip(rows, self.json, strict=True):
@@ -60,8 +61,11 @@ def _compute_key_accounts(request: Request) -> KeyAccounts:
             return KeyAccounts(stored[1])
     if not rankings.claim_refresh(engine, name) and not cache.invalidated:
         stored = rankings.load(engine, name)  # another worker is computing: serve the last one
-        rows = stored[1] if stored is not None else rankings.wait_for(
-            engine, name, rankings.CLAIM_EXPIRY.total_seconds())
+        rows = (
+            stored[1]
+            if stored is not None
+            else rankings.wait_for(engine, name, rankings.CLAIM_EXPIRY.total_seconds())
+        )
         if rows is not None:
             return KeyAccounts(rows)
     try:
@@ -79,8 +83,11 @@ def _key_accounts(request: Request) -> KeyAccounts:
 
 
 @router.get("/key-accounts", **roles(*UNIT))
-async def key_accounts(request: Request, page: PageParams = Depends(page_params),
-                       platform: str | None = Query(None, max_length=100)) -> Response:
+async def key_accounts(
+    request: Request,
+    page: PageParams = Depends(page_params),
+    platform: str | None = Query(None, max_length=100),
+) -> Response:
     """Accounts ranked by their role in the network, with the evidence behind each score
     (as ``openiru accounts --json``).  Keyset pagination on the rank: the cursor is the
     position after the last item given.
@@ -94,8 +101,9 @@ async def key_accounts(request: Request, page: PageParams = Depends(page_params)
 
 
 @router.get("/score", **roles(*UNIT))
-def score(request: Request, platform: str = Query(..., max_length=100),
-          account_id: str = Query(..., max_length=255)) -> dict[str, Any]:
+def score(
+    request: Request, platform: str = Query(..., max_length=100), account_id: str = Query(..., max_length=255)
+) -> dict[str, Any]:
     """One account's rank, score and score breakdown."""
     ranking = _key_accounts(request)
     rank = ranking.rank.get((platform, account_id))
@@ -105,9 +113,12 @@ def score(request: Request, platform: str = Query(..., max_length=100),
 
 
 @router.get("/neighbourhood", **roles(*UNIT))
-def neighbourhood(request: Request, platform: str = Query(..., max_length=100),
-                  account_id: str = Query(..., max_length=255),
-                  limit: int = Query(40, ge=1, le=200)) -> dict[str, Any]:
+def neighbourhood(
+    request: Request,
+    platform: str = Query(..., max_length=100),
+    account_id: str = Query(..., max_length=255),
+    limit: int = Query(40, ge=1, le=200),
+) -> dict[str, Any]:
     """The account's interaction neighbourhood as nodes and edges (for the console's graph)."""
     return content.neighbourhood(engine_of(request), platform, account_id, limit)
 
@@ -127,8 +138,9 @@ def recreated(request: Request, page: PageParams = Depends(page_params)) -> dict
 
 
 @router.get("/platforms", **roles(*UNIT))
-def platforms(request: Request, page: PageParams = Depends(page_params),
-              emerging: bool = Query(False)) -> dict[str, Any]:
+def platforms(
+    request: Request, page: PageParams = Depends(page_params), emerging: bool = Query(False)
+) -> dict[str, Any]:
     """Domains the flagged content links to, emerging ones marked (``openiru platforms --json``)."""
     engine = engine_of(request)
     rows = _cached(request, ("platforms", emerging), lambda: run_graph(engine, "platforms", emerging))
@@ -139,8 +151,10 @@ def platforms(request: Request, page: PageParams = Depends(page_params),
 def migration(request: Request) -> dict[str, Any]:
     """Where the community's flagged content moved, per platform over time."""
     engine = engine_of(request)
-    return {"items": _cached(request, ("migration",), lambda: run_graph(engine, "community_migration")),
-            "next_cursor": None}
+    return {
+        "items": _cached(request, ("migration",), lambda: run_graph(engine, "community_migration")),
+        "next_cursor": None,
+    }
 
 
 class Seed(BaseModel):
@@ -156,8 +170,9 @@ def list_seeds(request: Request, page: PageParams = Depends(page_params)) -> dic
 
 
 @router.post("/seeds", status_code=201, **roles("admin", "analyst"))
-def add_seed(body: Seed, request: Request,
-             principal: Principal = Depends(RoleGuard(("admin", "analyst")))) -> dict[str, Any]:
+def add_seed(
+    body: Seed, request: Request, principal: Principal = Depends(RoleGuard(("admin", "analyst")))
+) -> dict[str, Any]:
     engine = engine_of(request)
     seed = graph_service.add_seed(engine, body.platform, body.account_id, principal.name, body.note)
     request.app.state.analytics.invalidate()
@@ -165,9 +180,12 @@ def add_seed(body: Seed, request: Request,
 
 
 @router.delete("/seeds", **roles("admin", "analyst"))
-def remove_seed(request: Request, platform: str = Query(..., max_length=100),
-                account_id: str = Query(..., max_length=255),
-                principal: Principal = Depends(RoleGuard(("admin", "analyst")))) -> dict[str, Any]:
+def remove_seed(
+    request: Request,
+    platform: str = Query(..., max_length=100),
+    account_id: str = Query(..., max_length=255),
+    principal: Principal = Depends(RoleGuard(("admin", "analyst"))),
+) -> dict[str, Any]:
     graph_service.remove_seed(engine_of(request), platform, account_id, principal.name)
     request.app.state.analytics.invalidate()
     return {"ok": True}

@@ -39,35 +39,44 @@ async def _with_upload(file: UploadFile, work: Callable[[FsPath], Any]) -> Any:
 
 
 def _download(text: str, filename: str, media_type: str) -> Response:
-    return Response(text, media_type=media_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        text, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{filename}"'}
+    )
 
 
 @router.post("/banks/{bank}/import", **roles(*WRITERS))
-async def import_bank(request: Request, bank: str = Path(max_length=100, pattern=r"^[\w.-]+$"),
-                      file: UploadFile = File(...),
-                      kind: Literal["pdq", "md5", "sha256", "url", "text"] | None = Form(None),
-                      format: str = Form("auto", max_length=30)) -> dict[str, Any]:
+async def import_bank(
+    request: Request,
+    bank: str = Path(max_length=100, pattern=r"^[\w.-]+$"),
+    file: UploadFile = File(...),
+    kind: Literal["pdq", "md5", "sha256", "url", "text"] | None = Form(None),
+    format: str = Form("auto", max_length=30),
+) -> dict[str, Any]:
     """Import a hash list into a bank (as ``openiru bank import FILE --bank NAME``)."""
     engine = engine_of(request)
     actor = checked_principal(request).name
-    summary = await _with_upload(file, lambda p: detect_banks.import_hash_list(engine, p, bank, kind=kind,
-                                                                                fmt=format, actor=actor))
+    summary = await _with_upload(
+        file, lambda p: detect_banks.import_hash_list(engine, p, bank, kind=kind, fmt=format, actor=actor)
+    )
     request.app.state.analytics.invalidate()
     return summary  # type: ignore[no-any-return]
 
 
 @router.get("/banks/{bank}/export", **roles(*UNIT), responses={200: {"content": {"text/csv": {}}}})
-def export_bank(request: Request, bank: str = Path(max_length=100),
-                format: Literal["csv", "plain", "threatexchange", "jsonl"] = Query("csv")) -> Response:
+def export_bank(
+    request: Request,
+    bank: str = Path(max_length=100),
+    format: Literal["csv", "plain", "threatexchange", "jsonl"] = Query("csv"),
+) -> Response:
     """A bank as a hash list (as ``openiru bank export --bank NAME``)."""
     text = detect_banks.export_bank(engine_of(request), bank, format)
     return _download(text, f"{bank}.{'csv' if format == 'csv' else 'txt'}", "text/plain; charset=utf-8")
 
 
 @router.post("/lexicons/{name}/import", **roles(*WRITERS))
-async def import_lexicon(request: Request, name: str = Path(max_length=100, pattern=r"^[\w.-]+$"),
-                         file: UploadFile = File(...)) -> dict[str, Any]:
+async def import_lexicon(
+    request: Request, name: str = Path(max_length=100, pattern=r"^[\w.-]+$"), file: UploadFile = File(...)
+) -> dict[str, Any]:
     """Import ``term,language,kind,label`` rows (as ``openiru lexicon import FILE --name NAME``)."""
     engine = engine_of(request)
     actor = checked_principal(request).name
@@ -75,20 +84,30 @@ async def import_lexicon(request: Request, name: str = Path(max_length=100, patt
     return summary  # type: ignore[no-any-return]
 
 
-@router.get("/exports/{fmt}", **roles(*UNIT), responses={200: {"content": {"application/json": {},
-                                                                           "text/csv": {}}}})
-def export_referrals(request: Request, fmt: Literal["dsa", "stix", "misp", "lumen", "hashes"],
-                     state: str | None = Query(None, max_length=32),
-                     referral: list[int] | None = Query(None, max_length=1000),
-                     hash_format: Literal["csv", "plain", "threatexchange"] = Query("csv")) -> Response:
+@router.get(
+    "/exports/{fmt}", **roles(*UNIT), responses={200: {"content": {"application/json": {}, "text/csv": {}}}}
+)
+def export_referrals(
+    request: Request,
+    fmt: Literal["dsa", "stix", "misp", "lumen", "hashes"],
+    state: str | None = Query(None, max_length=32),
+    referral: list[int] | None = Query(None, max_length=1000),
+    hash_format: Literal["csv", "plain", "threatexchange"] = Query("csv"),
+) -> Response:
     """Referrals as DSA statements of reasons, STIX 2.1, MISP, Lumen notices or a hash list
     (as ``openiru export FORMAT``)."""
     ids = [i for i in (referral or []) if 0 < i < 2**31]
     text = referrals_export.export(engine_of(request), fmt, state, ids or None, hash_format=hash_format)
     csv = fmt == "hashes" and hash_format == "csv"
-    return _download(text, f"openiru-{fmt}.{'csv' if csv else 'txt' if fmt == 'hashes' else 'json'}",
-                     "text/csv; charset=utf-8" if csv else "application/json" if fmt != "hashes"
-                     else "text/plain; charset=utf-8")
+    return _download(
+        text,
+        f"openiru-{fmt}.{'csv' if csv else 'txt' if fmt == 'hashes' else 'json'}",
+        "text/csv; charset=utf-8"
+        if csv
+        else "application/json"
+        if fmt != "hashes"
+        else "text/plain; charset=utf-8",
+    )
 
 
 @router.post("/classifier/train", **roles(*WRITERS))

@@ -35,10 +35,21 @@ def list_operations(request: Request, page: PageParams = Depends(page_params)) -
 
 
 @router.post("", status_code=201, **roles("admin", "analyst", "approver"))
-def create(body: NewOperation, request: Request, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def create(
+    body: NewOperation, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
     """Create an operation (as ``openiru operation create``)."""
-    return operations.create(engine_of(request), principal.name, body.name, body.agencies, body.hours,
-                             body.start, body.platforms, body.languages, body.organisations)
+    return operations.create(
+        engine_of(request),
+        principal.name,
+        body.name,
+        body.agencies,
+        body.hours,
+        body.start,
+        body.platforms,
+        body.languages,
+        body.organisations,
+    )
 
 
 @router.get("/{operation_id}", **roles(*UNIT))
@@ -47,8 +58,12 @@ def get(request: Request, operation_id: int = Path(ge=1, le=2**31 - 1)) -> dict[
 
 
 @router.post("/{operation_id}/items", **roles("admin", "analyst", "approver"))
-def add_items(body: Items, request: Request, operation_id: int = Path(ge=1, le=2**31 - 1),
-              principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def add_items(
+    body: Items,
+    request: Request,
+    operation_id: int = Path(ge=1, le=2**31 - 1),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
     """Add assessed items (as ``openiru operation add``)."""
     return operations.add_items(engine_of(request), principal.name, operation_id, body.targets, body.assign)
 

@@ -40,8 +40,12 @@ def list_providers(request: Request, page: PageParams = Depends(page_params)) ->
 def resolve(request: Request, target: str = Query(..., min_length=1, max_length=2000)) -> dict[str, Any]:
     """Which provider must receive this URL, post or account (as ``openiru provider resolve``)."""
     found, url = providers.resolve_text(engine_of(request), target)
-    return {"target": target, "url": url, "provider": found.name if found else None,
-            "details": found.as_dict() if found else None}
+    return {
+        "target": target,
+        "url": url,
+        "provider": found.name if found else None,
+        "details": found.as_dict() if found else None,
+    }
 
 
 @router.get("/{name}", **roles(*UNIT))
@@ -50,8 +54,12 @@ def get_provider(request: Request, name: str = Path(max_length=200)) -> dict[str
 
 
 @router.put("/{name}", **roles("admin", "analyst"))
-def save_provider(body: Provider, request: Request, name: str = Path(max_length=200),
-                  principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def save_provider(
+    body: Provider,
+    request: Request,
+    name: str = Path(max_length=200),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
     """Add a provider or replace the one of that name (audited)."""
     info = ProviderInfo.from_mapping({**body.model_dump(), "name": name})
     saved, created = providers.save_provider(engine_of(request), principal.name, info)

@@ -25,8 +25,9 @@ def _utc(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
-def build(engine: Any, kind: str, since: datetime | None, until: datetime | None,
-          operation: str | None = None) -> Document:
+def build(
+    engine: Any, kind: str, since: datetime | None, until: datetime | None, operation: str | None = None
+) -> Document:
     """The report ``kind`` over ``[since, until)`` (the current year when neither is given)."""
     if kind == "tco-art8":
         return reports.tco_art8(engine, None, {}, since=since, until=until)
@@ -42,11 +43,19 @@ def build(engine: Any, kind: str, since: datetime | None, until: datetime | None
 
 
 @router.get("/charts", **roles(*UNIT, "auditor"))
-async def charts(request: Request, kind: str = Query("annual", pattern="^(annual|tco-art8|action-day|modus-operandi)$"),
-                 since: datetime | None = None, until: datetime | None = None,
-                 operation: str | None = Query(None, max_length=100)) -> dict[str, Any]:
+async def charts(
+    request: Request,
+    kind: str = Query("annual", pattern="^(annual|tco-art8|action-day|modus-operandi)$"),
+    since: datetime | None = None,
+    until: datetime | None = None,
+    operation: str | None = Query(None, max_length=100),
+) -> dict[str, Any]:
     """The report's charts (SVG, one per chart, with its section's heading) and its figures."""
     doc = await run_in_threadpool(build, engine_of(request), kind, _utc(since), _utc(until), operation)
-    return {"kind": kind, "title": doc.title, "subtitle": doc.subtitle,
-            "charts": [{"section": s.heading, "svg": svg} for s in doc.sections for svg in s.charts],
-            "figures": json.loads(json.dumps(doc.figures, default=str))}
+    return {
+        "kind": kind,
+        "title": doc.title,
+        "subtitle": doc.subtitle,
+        "charts": [{"section": s.heading, "svg": svg} for s in doc.sections for svg in s.charts],
+        "figures": json.loads(json.dumps(doc.figures, default=str)),
+    }

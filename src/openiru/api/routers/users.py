@@ -40,8 +40,13 @@ class NewToken(BaseModel):
 
 
 def user_dict(u: User) -> dict[str, Any]:
-    return {"name": u.name, "role": u.role, "agency": u.agency, "provider": u.provider,
-            "disabled": u.disabled}
+    return {
+        "name": u.name,
+        "role": u.role,
+        "agency": u.agency,
+        "provider": u.provider,
+        "disabled": u.disabled,
+    }
 
 
 @router.get("", **roles("admin"))
@@ -55,16 +60,24 @@ def list_users(request: Request, page: PageParams = Depends(page_params)) -> dic
 
 
 @router.post("", status_code=201, **roles("admin"))
-def add_user(body: NewUser, request: Request,
-             principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def add_user(
+    body: NewUser, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
     """Add a user (a password is optional: a machine user may only have tokens)."""
     engine = engine_of(request)
     if body.password is not None and len(body.password) < auth.MIN_PASSWORD_LENGTH:
         from ...errors import ConfigError
 
         raise ConfigError(f"a password needs at least {auth.MIN_PASSWORD_LENGTH} characters")
-    user = user_service.add_user(engine, body.name, body.role, body.agency, body.provider,
-                                 actor=principal.name, provider_lookup=get_provider)
+    user = user_service.add_user(
+        engine,
+        body.name,
+        body.role,
+        body.agency,
+        body.provider,
+        actor=principal.name,
+        provider_lookup=get_provider,
+    )
     if body.password:
         auth.set_password(engine, user.name, body.password, actor=principal.name)
     return user_dict(user)
@@ -76,16 +89,24 @@ def get_user(request: Request, name: str = Path(max_length=100)) -> dict[str, An
 
 
 @router.patch("/{name}", **roles("admin"))
-def change_role(body: RoleChange, request: Request, name: str = Path(max_length=100),
-                principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def change_role(
+    body: RoleChange,
+    request: Request,
+    name: str = Path(max_length=100),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
     changed = user_service.set_role(engine_of(request), name, body.role, actor=principal.name)
     auth.forget_cached_tokens()  # the new role (or disabling) applies to cached tokens at once
     return user_dict(changed)
 
 
 @router.post("/{name}/password", **roles("admin"))
-def set_password(body: NewPassword, request: Request, name: str = Path(max_length=100),
-                 principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def set_password(
+    body: NewPassword,
+    request: Request,
+    name: str = Path(max_length=100),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
     """Set a user's password (ends the user's sessions)."""
     auth.set_password(engine_of(request), name, body.password, actor=principal.name)
     return {"ok": True}
@@ -99,15 +120,23 @@ def list_tokens(request: Request, name: str = Path(max_length=100)) -> dict[str,
 
 
 @router.post("/{name}/tokens", status_code=201, **roles("admin"))
-def create_token(body: NewToken, request: Request, name: str = Path(max_length=100),
-                 principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def create_token(
+    body: NewToken,
+    request: Request,
+    name: str = Path(max_length=100),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
     """A new API token for the user, shown only in this response."""
     return {"token": auth.create_token(engine_of(request), name, body.label, body.days, actor=principal.name)}
 
 
 @router.delete("/{name}/tokens/{token_id}", **roles("admin"))
-def revoke_token(request: Request, token_id: int = Path(ge=1, le=2**31 - 1), name: str = Path(max_length=100),
-                 principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def revoke_token(
+    request: Request,
+    token_id: int = Path(ge=1, le=2**31 - 1),
+    name: str = Path(max_length=100),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
     if not auth.revoke_token(engine_of(request), name, token_id, actor=principal.name):
         from ...errors import NotFoundError
 

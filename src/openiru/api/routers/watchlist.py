@@ -49,17 +49,29 @@ def list_targets(request: Request, page: PageParams = Depends(page_params)) -> d
 
 
 @router.post("", status_code=201, **roles(*EDITORS))
-def add_target(body: NewTarget, request: Request, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def add_target(
+    body: NewTarget, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
     """Watch a target, or change its interval and label (as ``watch add``)."""
     engine = engine_of(request)
-    target_id = watchlist.add(engine, body.connector, body.target, body.server, every=body.every,
-                              label=body.label, actor=principal.name)
+    target_id = watchlist.add(
+        engine,
+        body.connector,
+        body.target,
+        body.server,
+        every=body.every,
+        label=body.label,
+        actor=principal.name,
+    )
     return _one(engine, target_id)
 
 
 @router.get("/suggestions", **roles(*UNIT))
-def suggestions(request: Request, top: int = Query(20, ge=1, le=500),
-                kind: str = Query("all", pattern="^(key|successor|all)$")) -> dict[str, Any]:
+def suggestions(
+    request: Request,
+    top: int = Query(20, ge=1, le=500),
+    kind: str = Query("all", pattern="^(key|successor|all)$"),
+) -> dict[str, Any]:
     """Targets the analytics propose, not watched yet (as ``watch suggest --json``); each is
     accepted with one ``POST /api/v1/watch`` of its connector, target and server."""
     from ...services.graph.watch_proposals import proposals
@@ -69,18 +81,31 @@ def suggestions(request: Request, top: int = Query(20, ge=1, le=500),
 
 
 @router.post("/discover", **roles(*EDITORS))
-def discover(body: Discover, request: Request, principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def discover(
+    body: Discover, request: Request, principal: Principal = Depends(current_principal)
+) -> dict[str, Any]:
     """A server's public channels; with ``add``, each watched (as ``watch discover``)."""
     from ...services.collect.discover import discover as run
 
-    channels = run(engine_of(request), body.connector, body.server, add=body.add, every=body.every,
-                   label=body.label, actor=principal.name)
+    channels = run(
+        engine_of(request),
+        body.connector,
+        body.server,
+        add=body.add,
+        every=body.every,
+        label=body.label,
+        actor=principal.name,
+    )
     return {"items": channels}
 
 
 @router.post("/{target_id}/pause", **roles(*EDITORS))
-def pause(body: Pause, request: Request, target_id: int = Path(ge=1, le=2**31 - 1),
-          principal: Principal = Depends(current_principal)) -> dict[str, Any]:
+def pause(
+    body: Pause,
+    request: Request,
+    target_id: int = Path(ge=1, le=2**31 - 1),
+    principal: Principal = Depends(current_principal),
+) -> dict[str, Any]:
     """Pause (``paused: true``) or resume a target (as ``watch pause [--resume]``)."""
     engine = engine_of(request)
     if not watchlist.pause(engine, target_id, body.paused, actor=principal.name):
@@ -89,8 +114,11 @@ def pause(body: Pause, request: Request, target_id: int = Path(ge=1, le=2**31 - 
 
 
 @router.delete("/{target_id}", status_code=204, **roles(*EDITORS))
-def remove(request: Request, target_id: int = Path(ge=1, le=2**31 - 1),
-           principal: Principal = Depends(current_principal)) -> None:
+def remove(
+    request: Request,
+    target_id: int = Path(ge=1, le=2**31 - 1),
+    principal: Principal = Depends(current_principal),
+) -> None:
     """Stop watching a target (as ``watch remove``)."""
     if not watchlist.remove(engine_of(request), target_id, actor=principal.name):
         raise NotFoundError(f"no watched target #{target_id}")

@@ -19,8 +19,9 @@ from .audit import UNVERIFIABLE, VerifyResult, anchor_config, database_identity,
 from .users import require_actor
 
 
-def anchor_head(engine: sa.Engine, restart: bool = False, actor: str | None = None,
-                now: Clock = system_now) -> dict[str, Any]:
+def anchor_head(
+    engine: sa.Engine, restart: bool = False, actor: str | None = None, now: Clock = system_now
+) -> dict[str, Any]:
     """The current head, signed, for export to another system; also appended to the anchor file.
 
     The chain must verify first.  ``restart`` (administrators only) accepts the chain as it is
@@ -37,8 +38,15 @@ def anchor_head(engine: sa.Engine, restart: bool = False, actor: str | None = No
         if not result.ok and not _only_anchor_problem(result):
             raise OpenIRUError(f"audit log does not verify: {result.problem}")
         with engine.begin() as conn:
-            record(conn, user.name, "audit.anchor_restart", "audit", result.entries,
-                   {"head": result.head, "anchor_problem": result.problem}, now=now)
+            record(
+                conn,
+                user.name,
+                "audit.anchor_restart",
+                "audit",
+                result.entries,
+                {"head": result.head, "anchor_problem": result.problem},
+                now=now,
+            )
         result = verify(engine, config)
         if not result.ok and not _only_anchor_problem(result):
             raise OpenIRUError(f"audit log does not verify: {result.problem}")
@@ -47,9 +55,17 @@ def anchor_head(engine: sa.Engine, restart: bool = False, actor: str | None = No
         raise OpenIRUError(f"audit log does not verify: {result.problem}")
     with engine.connect() as conn:
         chain = conn.execute(sa.select(audit_log.c.hash).where(audit_log.c.seq == 1)).scalar()
-    out: dict[str, Any] = {"db": db, "chain": chain, "seq": result.entries, "hash": result.head,
-                           "at": now().astimezone(UTC).isoformat(), "mac": None, "restart": restart,
-                           "file": str(config.path) if config.path else None, "written": False}
+    out: dict[str, Any] = {
+        "db": db,
+        "chain": chain,
+        "seq": result.entries,
+        "hash": result.head,
+        "at": now().astimezone(UTC).isoformat(),
+        "mac": None,
+        "restart": restart,
+        "file": str(config.path) if config.path else None,
+        "written": False,
+    }
     if not result.entries or chain is None or result.head is None:
         return out
     checkpoint = Checkpoint(db, chain, result.entries, result.head, out["at"], restart).signed(config.key)

@@ -49,8 +49,9 @@ def canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
-def entry_hash(prev_hash: str, seq: int, at: str, actor: str, action: str, object_type: str,
-               object_id: str, details: str) -> str:
+def entry_hash(
+    prev_hash: str, seq: int, at: str, actor: str, action: str, object_type: str, object_id: str, details: str
+) -> str:
     body = canonical([seq, at, actor, action, object_type, object_id, details])
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
 
@@ -61,25 +62,44 @@ def _lock(conn: sa.Connection) -> None:
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(7203417)"))
 
 
-def record(conn: sa.Connection, actor: str, action: str, object_type: str, object_id: str | int,
-           details: dict[str, Any] | None = None, now: Clock = system_now) -> int:
+def record(
+    conn: sa.Connection,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    details: dict[str, Any] | None = None,
+    now: Clock = system_now,
+) -> int:
     """Append one entry in the caller's transaction; returns its sequence number."""
     _lock(conn)
     last = conn.execute(
-        sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)).first()
+        sa.select(audit_log.c.seq, audit_log.c.hash).order_by(audit_log.c.seq.desc()).limit(1)
+    ).first()
     seq = (last.seq + 1) if last else 1
     prev = last.hash if last else GENESIS
     at = now().astimezone(UTC).isoformat()
     details_text = canonical(details or {})
     digest = entry_hash(prev, seq, at, actor, action, object_type, str(object_id), details_text)
-    conn.execute(sa.insert(audit_log).values(
-        seq=seq, at=at, actor=actor, action=action, object_type=object_type,
-        object_id=str(object_id), details=details_text, prev_hash=prev, hash=digest))
+    conn.execute(
+        sa.insert(audit_log).values(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            object_type=object_type,
+            object_id=str(object_id),
+            details=details_text,
+            prev_hash=prev,
+            hash=digest,
+        )
+    )
     _anchor_on_commit(conn, seq, digest)
     return seq
 
 
 # -- anchoring the head outside the database ----------------------------------------------------------
+
 
 def anchor_config() -> AnchorConfig:
     """The anchor file and HMAC key from the environment (read on each call).
@@ -179,9 +199,16 @@ class VerifyResult:
         return EXIT_FAILED
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "entries": self.entries, "first_bad": self.first_bad,
-                "problem": self.problem, "head": self.head, "anchor": self.anchor,
-                "status": self.status, "exit_code": self.exit_code}
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "first_bad": self.first_bad,
+            "problem": self.problem,
+            "head": self.head,
+            "anchor": self.anchor,
+            "status": self.status,
+            "exit_code": self.exit_code,
+        }
 
 
 def verify(engine: sa.Engine, config: AnchorConfig | None = None) -> VerifyResult:
@@ -213,25 +240,43 @@ def _verify(engine: sa.Engine, config: AnchorConfig) -> VerifyResult:
             count += 1
             if row.seq != expected_seq:
                 what = "missing" if row.seq > expected_seq else "duplicated"
-                return VerifyResult(False, count, row.seq,
-                                    f"entry {expected_seq} is {what}: sequence jumps to {row.seq}",
-                                    anchor=summary)
+                return VerifyResult(
+                    False,
+                    count,
+                    row.seq,
+                    f"entry {expected_seq} is {what}: sequence jumps to {row.seq}",
+                    anchor=summary,
+                )
             if row.prev_hash != prev:
-                return VerifyResult(False, count, row.seq,
-                                    f"entry {row.seq} does not link to entry {row.seq - 1} "
-                                    "(an entry was inserted, removed or changed before it)", anchor=summary)
-            digest = entry_hash(prev, row.seq, row.at, row.actor, row.action, row.object_type,
-                                row.object_id, row.details)
+                return VerifyResult(
+                    False,
+                    count,
+                    row.seq,
+                    f"entry {row.seq} does not link to entry {row.seq - 1} "
+                    "(an entry was inserted, removed or changed before it)",
+                    anchor=summary,
+                )
+            digest = entry_hash(
+                prev, row.seq, row.at, row.actor, row.action, row.object_type, row.object_id, row.details
+            )
             if digest != row.hash:
-                return VerifyResult(False, count, row.seq,
-                                    f"entry {row.seq} was changed: its content does not match its hash",
-                                    anchor=summary)
+                return VerifyResult(
+                    False,
+                    count,
+                    row.seq,
+                    f"entry {row.seq} was changed: its content does not match its hash",
+                    anchor=summary,
+                )
             anchored = anchors.expected.get(row.seq)
             if anchored is not None and anchored[0] != row.hash and rewritten is None:
-                rewritten = VerifyResult(False, 0, row.seq,
-                                         f"entry {row.seq} differs from the head anchored in {anchors.file} "
-                                         f"line {anchored[1]}: the log was rewritten from that entry on "
-                                         "or before it")
+                rewritten = VerifyResult(
+                    False,
+                    0,
+                    row.seq,
+                    f"entry {row.seq} differs from the head anchored in {anchors.file} "
+                    f"line {anchored[1]}: the log was rewritten from that entry on "
+                    "or before it",
+                )
             prev = row.hash
             expected_seq += 1
     head = prev if count else None
@@ -243,10 +288,17 @@ def _verify(engine: sa.Engine, config: AnchorConfig) -> VerifyResult:
     latest = anchors.latest
     if latest is not None and latest.seq > count:
         held = f"ends at entry {count}" if count else "has no audit entries"
-        return VerifyResult(False, count, count + 1,
-                            f"the database {held} but the anchor ({anchors.file}, written {latest.at}) "
-                            f"has seen entry {latest.seq}: {latest.seq - count} newest entries are "
-                            "missing (the log was truncated)", head, summary, TAMPERED)
+        return VerifyResult(
+            False,
+            count,
+            count + 1,
+            f"the database {held} but the anchor ({anchors.file}, written {latest.at}) "
+            f"has seen entry {latest.seq}: {latest.seq - count} newest entries are "
+            "missing (the log was truncated)",
+            head,
+            summary,
+            TAMPERED,
+        )
     if latest is None or anchors.unsigned_problem:
         return VerifyResult(False, count, None, _unanchored(anchors, config), head, summary, UNVERIFIABLE)
     return VerifyResult(True, count, None, None, head, summary)
@@ -264,13 +316,16 @@ def _unanchored(anchors: Anchors, config: AnchorConfig) -> str:
         why = f"the anchor file {config.path} is missing"
     else:
         why = f"the anchor file {config.path} holds no checkpoint of this database"
-    return (f"{why}: no trusted anchored head, so truncation or a rewrite with recomputed hashes "
-            "cannot be detected (an administrator accepts the current head with "
-            "'openiru audit anchor --restart --as ADMIN')")
+    return (
+        f"{why}: no trusted anchored head, so truncation or a rewrite with recomputed hashes "
+        "cannot be detected (an administrator accepts the current head with "
+        "'openiru audit anchor --restart --as ADMIN')"
+    )
 
 
-def entries(engine: sa.Engine, object_type: str | None = None, object_id: str | None = None,
-            limit: int | None = None) -> list[dict[str, Any]]:
+def entries(
+    engine: sa.Engine, object_type: str | None = None, object_id: str | None = None, limit: int | None = None
+) -> list[dict[str, Any]]:
     query = sa.select(audit_log).order_by(audit_log.c.seq)
     if object_type:
         query = query.where(audit_log.c.object_type == object_type)
@@ -280,6 +335,16 @@ def entries(engine: sa.Engine, object_type: str | None = None, object_id: str | 
         query = query.limit(limit)
     with engine.connect() as conn:
         rows = conn.execute(query).all()
-    return [{"seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action,
-             "object_type": r.object_type, "object_id": r.object_id,
-             "details": json.loads(r.details), "hash": r.hash} for r in rows]
+    return [
+        {
+            "seq": r.seq,
+            "at": r.at,
+            "actor": r.actor,
+            "action": r.action,
+            "object_type": r.object_type,
+            "object_id": r.object_id,
+            "details": json.loads(r.details),
+            "hash": r.hash,
+        }
+        for r in rows
+    ]

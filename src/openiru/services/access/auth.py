@@ -79,6 +79,7 @@ def digest(secret: str) -> str:
 
 # -- passwords ---------------------------------------------------------------------------------------
 
+
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
@@ -89,18 +90,24 @@ def set_password(engine: sa.Engine, name: str, password: str, actor: str = SYSTE
         raise ConfigError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
     get_user(engine, name)
     with engine.begin() as conn:
-        conn.execute(sa.update(schema.users).where(schema.users.c.name == name)
-                     .values(password_hash=hash_password(password)))
+        conn.execute(
+            sa.update(schema.users)
+            .where(schema.users.c.name == name)
+            .values(password_hash=hash_password(password))
+        )
         ended = conn.execute(sa.delete(api_sessions).where(api_sessions.c.user_name == name)).rowcount
         audit.record(conn, actor, "user.password", "user", name, {"sessions_ended": ended or 0})
     forget_cached_tokens()
 
 
 def _recent(conn: sa.Connection, column: sa.ColumnElement, value: str, since: datetime) -> list[sa.Row]:
-    return list(conn.execute(
-        sa.select(login_attempts.c.at, login_attempts.c.success)
-        .where(column == value, login_attempts.c.at >= since)
-        .order_by(login_attempts.c.at.desc(), login_attempts.c.id.desc())))
+    return list(
+        conn.execute(
+            sa.select(login_attempts.c.at, login_attempts.c.success)
+            .where(column == value, login_attempts.c.at >= since)
+            .order_by(login_attempts.c.at.desc(), login_attempts.c.id.desc())
+        )
+    )
 
 
 def _failures(conn: sa.Connection, name: str, now: datetime, policy: LoginPolicy) -> list[datetime]:
@@ -113,21 +120,30 @@ def _failures(conn: sa.Connection, name: str, now: datetime, policy: LoginPolicy
     return failures
 
 
-def _check_throttle(conn: sa.Connection, name: str, remote: str, now: datetime,
-                    policy: LoginPolicy) -> None:
+def _check_throttle(conn: sa.Connection, name: str, remote: str, now: datetime, policy: LoginPolicy) -> None:
     by_remote = _recent(conn, login_attempts.c.remote, remote, now - policy.remote_window)
     if len(by_remote) >= policy.per_remote:
-        raise LoginThrottled("too many login attempts from this address; try again in a minute",
-                             int(policy.remote_window.total_seconds()))
+        raise LoginThrottled(
+            "too many login attempts from this address; try again in a minute",
+            int(policy.remote_window.total_seconds()),
+        )
     failures = _failures(conn, name, now, policy)
     if len(failures) >= policy.max_failures:
         until = failures[0] + policy.lockout
-        raise LoginThrottled("this account is locked after repeated failed logins; try again later",
-                             max(1, int((until - now).total_seconds())))
+        raise LoginThrottled(
+            "this account is locked after repeated failed logins; try again later",
+            max(1, int((until - now).total_seconds())),
+        )
 
 
-def authenticate(engine: sa.Engine, name: str, password: str, remote: str = "unknown",
-                 now: datetime | None = None, policy: LoginPolicy = DEFAULT_POLICY) -> User:
+def authenticate(
+    engine: sa.Engine,
+    name: str,
+    password: str,
+    remote: str = "unknown",
+    now: datetime | None = None,
+    policy: LoginPolicy = DEFAULT_POLICY,
+) -> User:
     """The user if the password is right; records the attempt; throttles guessing."""
     now = now or system_now()
     name = name[:100]
@@ -141,19 +157,24 @@ def authenticate(engine: sa.Engine, name: str, password: str, remote: str = "unk
         except (VerifyMismatchError, VerificationError, InvalidHashError):
             ok = False
         ok = ok and row is not None and bool(row.password_hash) and not row.disabled
-        conn.execute(sa.insert(login_attempts).values(user_name=name, remote=remote[:100], at=now,
-                                                      success=ok))
+        conn.execute(
+            sa.insert(login_attempts).values(user_name=name, remote=remote[:100], at=now, success=ok)
+        )
         _audit_login(conn, name, remote[:100], ok, now, policy)
         if ok and _hasher.check_needs_rehash(stored):
-            conn.execute(sa.update(schema.users).where(schema.users.c.name == name)
-                         .values(password_hash=hash_password(password)))
+            conn.execute(
+                sa.update(schema.users)
+                .where(schema.users.c.name == name)
+                .values(password_hash=hash_password(password))
+            )
     if not ok:
         raise LoginRefused("wrong user name or password")
     return get_user(engine, name)
 
 
-def _audit_login(conn: sa.Connection, name: str, remote: str, ok: bool, now: datetime,
-                 policy: LoginPolicy) -> None:
+def _audit_login(
+    conn: sa.Connection, name: str, remote: str, ok: bool, now: datetime, policy: LoginPolicy
+) -> None:
     """A login, a failed login (actor ``anonymous``: the name is only claimed), and the failure
     that locks the user.  Throttled attempts are refused before this and not recorded one by
     one (the rate limit bounds what a guesser can add to the log)."""
@@ -162,12 +183,19 @@ def _audit_login(conn: sa.Connection, name: str, remote: str, ok: bool, now: dat
         return
     audit.record(conn, "anonymous", "auth.login_failed", "user", name, {"remote": remote}, now=lambda: now)
     if len(_failures(conn, name, now, policy)) == policy.max_failures:
-        audit.record(conn, SYSTEM, "auth.lockout", "user", name,
-                     {"remote": remote, "failures": policy.max_failures,
-                      "until": (now + policy.lockout).isoformat()}, now=lambda: now)
+        audit.record(
+            conn,
+            SYSTEM,
+            "auth.lockout",
+            "user",
+            name,
+            {"remote": remote, "failures": policy.max_failures, "until": (now + policy.lockout).isoformat()},
+            now=lambda: now,
+        )
 
 
 # -- sessions ----------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True, slots=True)
 class Session:
@@ -182,17 +210,25 @@ def csrf_token_for(session_id: str) -> str:
     return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
 
 
-def create_session(engine: sa.Engine, name: str, now: datetime | None = None,
-                   policy: LoginPolicy = DEFAULT_POLICY) -> tuple[str, str]:
+def create_session(
+    engine: sa.Engine, name: str, now: datetime | None = None, policy: LoginPolicy = DEFAULT_POLICY
+) -> tuple[str, str]:
     """A new session for ``name``: ``(session id, CSRF token)``; only the id's digest is stored."""
     now = now or system_now()
     session_id = secrets.token_urlsafe(32)
     csrf = csrf_token_for(session_id)
     with engine.begin() as conn:
         conn.execute(sa.delete(api_sessions).where(api_sessions.c.expires_at < now))
-        conn.execute(sa.insert(api_sessions).values(
-            id_hash=digest(session_id), user_name=name, csrf_token=digest(csrf), created_at=now,
-            expires_at=now + policy.session_lifetime, last_seen=now))
+        conn.execute(
+            sa.insert(api_sessions).values(
+                id_hash=digest(session_id),
+                user_name=name,
+                csrf_token=digest(csrf),
+                created_at=now,
+                expires_at=now + policy.session_lifetime,
+                last_seen=now,
+            )
+        )
     return session_id, csrf
 
 
@@ -202,13 +238,17 @@ def session_for(engine: sa.Engine, session_id: str, now: datetime | None = None)
     s, u = api_sessions, schema.users
     with engine.connect() as conn:
         row = conn.execute(
-            sa.select(s.c.csrf_token, s.c.expires_at, u.c.name, u.c.role, u.c.agency, u.c.provider,
-                      u.c.disabled)
-            .join(u, u.c.name == s.c.user_name).where(s.c.id_hash == digest(session_id))).first()
+            sa.select(
+                s.c.csrf_token, s.c.expires_at, u.c.name, u.c.role, u.c.agency, u.c.provider, u.c.disabled
+            )
+            .join(u, u.c.name == s.c.user_name)
+            .where(s.c.id_hash == digest(session_id))
+        ).first()
     if row is None or row.disabled or utc(row.expires_at) <= now:
         return None
-    return Session(User(row.name, row.role, row.agency, row.provider, False), csrf_token_for(session_id),
-                   row.csrf_token)
+    return Session(
+        User(row.name, row.role, row.agency, row.provider, False), csrf_token_for(session_id), row.csrf_token
+    )
 
 
 def end_session(engine: sa.Engine, session_id: str) -> None:
@@ -218,8 +258,15 @@ def end_session(engine: sa.Engine, session_id: str) -> None:
 
 # -- API tokens --------------------------------------------------------------------------------------
 
-def create_token(engine: sa.Engine, name: str, label: str = "", days: int | None = None,
-                 now: datetime | None = None, actor: str = SYSTEM) -> str:
+
+def create_token(
+    engine: sa.Engine,
+    name: str,
+    label: str = "",
+    days: int | None = None,
+    now: datetime | None = None,
+    actor: str = SYSTEM,
+) -> str:
     """A new API token for ``name``, shown once; only its digest is stored."""
     now = now or system_now()
     user = get_user(engine, name)
@@ -227,12 +274,25 @@ def create_token(engine: sa.Engine, name: str, label: str = "", days: int | None
         raise PermissionDenied(f"user {name!r} is disabled")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     with engine.begin() as conn:
-        result = conn.execute(sa.insert(api_tokens).values(
-            token_hash=digest(token), user_name=name, label=label[:200], created_at=now,
-            expires_at=now + timedelta(days=days) if days else None, revoked=False))
+        result = conn.execute(
+            sa.insert(api_tokens).values(
+                token_hash=digest(token),
+                user_name=name,
+                label=label[:200],
+                created_at=now,
+                expires_at=now + timedelta(days=days) if days else None,
+                revoked=False,
+            )
+        )
         token_id = result.inserted_primary_key[0] if result.inserted_primary_key else None
-        audit.record(conn, actor, "token.create", "user", name,
-                     {"token_id": token_id, "label": label[:200], "days": days})
+        audit.record(
+            conn,
+            actor,
+            "token.create",
+            "user",
+            name,
+            {"token_id": token_id, "label": label[:200], "days": days},
+        )
     return token
 
 
@@ -242,9 +302,10 @@ def token_user(engine: sa.Engine, token: str, now: datetime | None = None) -> Us
     t, u = api_tokens, schema.users
     with engine.connect() as conn:
         row = conn.execute(
-            sa.select(t.c.revoked, t.c.expires_at, u.c.name, u.c.role, u.c.agency, u.c.provider,
-                      u.c.disabled)
-            .join(u, u.c.name == t.c.user_name).where(t.c.token_hash == digest(token))).first()
+            sa.select(t.c.revoked, t.c.expires_at, u.c.name, u.c.role, u.c.agency, u.c.provider, u.c.disabled)
+            .join(u, u.c.name == t.c.user_name)
+            .where(t.c.token_hash == digest(token))
+        ).first()
     if row is None or row.revoked or row.disabled:
         return None
     if row.expires_at is not None and utc(row.expires_at) <= now:
@@ -329,17 +390,30 @@ def forget_cached_tokens() -> None:
 def list_tokens(engine: sa.Engine, name: str) -> list[dict[str, object]]:
     t = api_tokens
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(t.c.id, t.c.label, t.c.created_at, t.c.expires_at, t.c.revoked)
-                            .where(t.c.user_name == name).order_by(t.c.id)).all()
-    return [{"id": r.id, "label": r.label, "created_at": r.created_at, "expires_at": r.expires_at,
-             "revoked": bool(r.revoked)} for r in rows]
+        rows = conn.execute(
+            sa.select(t.c.id, t.c.label, t.c.created_at, t.c.expires_at, t.c.revoked)
+            .where(t.c.user_name == name)
+            .order_by(t.c.id)
+        ).all()
+    return [
+        {
+            "id": r.id,
+            "label": r.label,
+            "created_at": r.created_at,
+            "expires_at": r.expires_at,
+            "revoked": bool(r.revoked),
+        }
+        for r in rows
+    ]
 
 
 def revoke_token(engine: sa.Engine, name: str, token_id: int, actor: str = SYSTEM) -> bool:
     with engine.begin() as conn:
-        result = conn.execute(sa.update(api_tokens)
-                              .where(api_tokens.c.id == token_id, api_tokens.c.user_name == name)
-                              .values(revoked=True))
+        result = conn.execute(
+            sa.update(api_tokens)
+            .where(api_tokens.c.id == token_id, api_tokens.c.user_name == name)
+            .values(revoked=True)
+        )
         if result.rowcount:
             audit.record(conn, actor, "token.revoke", "user", name, {"token_id": token_id})
     forget_cached_tokens()

@@ -31,8 +31,14 @@ def cli_actor(engine: sa.Engine, explicit: str | None, roles: Iterable[str] = ED
     return local_account()
 
 
-def record(engine: sa.Engine, actor: str | None, action: str, object_type: str, object_id: str | int,
-           details: dict[str, Any]) -> int:
+def record(
+    engine: sa.Engine,
+    actor: str | None,
+    action: str,
+    object_type: str,
+    object_id: str | int,
+    details: dict[str, Any],
+) -> int:
     with engine.begin() as conn:
         return audit.record(conn, actor or SYSTEM, action, object_type, object_id, details)
 
@@ -40,13 +46,27 @@ def record(engine: sa.Engine, actor: str | None, action: str, object_type: str, 
 def audited_import(action: str, object_type: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Wrap an import returning an ``ImportSummary``: it takes ``actor=`` and, once it has
     committed, leaves an entry with the counts (nothing for an import that failed)."""
+
     def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(fn)
         def inner(engine: sa.Engine, *args: Any, actor: str | None = None, **kwargs: Any) -> Any:
             summary = fn(engine, *args, **kwargs)
-            record(engine, actor, action, object_type, summary.target, {
-                "file": Path(summary.path).name, "added": summary.added, "existing": summary.existing,
-                "removed": summary.removed, "errors": summary.errors})
+            record(
+                engine,
+                actor,
+                action,
+                object_type,
+                summary.target,
+                {
+                    "file": Path(summary.path).name,
+                    "added": summary.added,
+                    "existing": summary.existing,
+                    "removed": summary.removed,
+                    "errors": summary.errors,
+                },
+            )
             return summary
+
         return inner
+
     return wrap

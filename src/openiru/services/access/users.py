@@ -43,9 +43,15 @@ def _user(row: sa.Row) -> User:
 SYSTEM = "system"
 
 
-def add_user(engine: sa.Engine, name: str, role: str, agency: str | None = None,
-             provider: str | None = None, actor: str = SYSTEM,
-             provider_lookup: Callable[[sa.Engine, str], object] | None = None) -> User:
+def add_user(
+    engine: sa.Engine,
+    name: str,
+    role: str,
+    agency: str | None = None,
+    provider: str | None = None,
+    actor: str = SYSTEM,
+    provider_lookup: Callable[[sa.Engine, str], object] | None = None,
+) -> User:
     """Add a user; ``actor`` (already checked by the caller) is recorded in the audit log.
 
     A provider user must belong to a registered provider.  ``provider_lookup`` (the referral
@@ -63,16 +69,25 @@ def add_user(engine: sa.Engine, name: str, role: str, agency: str | None = None,
         exists = conn.execute(sa.select(schema.users.c.name).where(schema.users.c.name == name)).first()
         if exists:
             raise ConfigError(f"user {name!r} already exists")
-        conn.execute(sa.insert(schema.users).values(
-            name=name, role=role, agency=agency, provider=provider, disabled=False,
-            created_at=datetime.now(UTC)))
-        audit.record(conn, actor, "user.create", "user", name,
-                     {"role": role, "agency": agency, "provider": provider})
+        conn.execute(
+            sa.insert(schema.users).values(
+                name=name,
+                role=role,
+                agency=agency,
+                provider=provider,
+                disabled=False,
+                created_at=datetime.now(UTC),
+            )
+        )
+        audit.record(
+            conn, actor, "user.create", "user", name, {"role": role, "agency": agency, "provider": provider}
+        )
     return User(name, role, agency, provider)
 
 
-def _registered_provider(engine: sa.Engine, provider: str,
-                         lookup: Callable[[sa.Engine, str], object] | None) -> None:
+def _registered_provider(
+    engine: sa.Engine, provider: str, lookup: Callable[[sa.Engine, str], object] | None
+) -> None:
     """A provider user belongs to a provider of the registry (``openiru provider list``)."""
     try:
         if lookup is not None:
@@ -83,15 +98,20 @@ def _registered_provider(engine: sa.Engine, provider: str,
                 if conn.execute(sa.select(t.c.name).where(t.c.name == provider)).first() is None:
                     raise NotFoundError(provider)
     except NotFoundError:
-        raise ConfigError(f"no provider {provider!r} in the registry: add it first with "
-                          "'openiru provider add'") from None
+        raise ConfigError(
+            f"no provider {provider!r} in the registry: add it first with 'openiru provider add'"
+        ) from None
 
 
 def has_admin(engine: sa.Engine) -> bool:
     u = schema.users
     with engine.connect() as conn:
-        return conn.execute(sa.select(u.c.name).where(u.c.role == "admin", u.c.disabled.is_(False))
-                            .limit(1)).first() is not None
+        return (
+            conn.execute(
+                sa.select(u.c.name).where(u.c.role == "admin", u.c.disabled.is_(False)).limit(1)
+            ).first()
+            is not None
+        )
 
 
 def command_actor(engine: sa.Engine, explicit: str | None) -> str:
@@ -152,5 +172,6 @@ def require_actor(engine: sa.Engine, name: str | None, roles: Iterable[str]) -> 
         raise PermissionDenied(f"user {name!r} is disabled")
     if user.role not in allowed and user.role != "admin":
         raise PermissionDenied(
-            f"user {name!r} has role {user.role!r}; this needs one of: {', '.join(allowed)}")
+            f"user {name!r} has role {user.role!r}; this needs one of: {', '.join(allowed)}"
+        )
     return user

@@ -18,16 +18,20 @@ from ...store.tables_collect import collect_checkpoints
 
 
 def load(conn: sa.Connection, key: str) -> dict[str, Any] | None:
-    text = conn.execute(sa.select(collect_checkpoints.c.state)
-                        .where(collect_checkpoints.c.target_key == key)).scalar_one_or_none()
+    text = conn.execute(
+        sa.select(collect_checkpoints.c.state).where(collect_checkpoints.c.target_key == key)
+    ).scalar_one_or_none()
     return json.loads(text) if text else None
 
 
 def save(conn: sa.Connection, key: str, state: dict[str, Any], now: datetime | None = None) -> None:
     text = json.dumps(state, sort_keys=True)
     when = now or datetime.now(UTC)
-    updated = conn.execute(sa.update(collect_checkpoints).where(collect_checkpoints.c.target_key == key)
-                           .values(state=text, updated_at=when)).rowcount
+    updated = conn.execute(
+        sa.update(collect_checkpoints)
+        .where(collect_checkpoints.c.target_key == key)
+        .values(state=text, updated_at=when)
+    ).rowcount
     if not updated:
         conn.execute(sa.insert(collect_checkpoints).values(target_key=key, state=text, updated_at=when))
 

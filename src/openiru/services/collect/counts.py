@@ -27,16 +27,38 @@ def platform_stats(engine: sa.Engine) -> dict[str, Any]:
     with engine.connect() as conn:
         put(conn.execute(sa.select(p.c.platform, sa.func.count()).group_by(p.c.platform)), "posts")
         put(conn.execute(sa.select(a.c.platform, sa.func.count()).group_by(a.c.platform)), "accounts")
-        put(conn.execute(sa.select(e.c.platform, sa.func.count())
-                         .where(e.c.target_account_id.is_not(None)).group_by(e.c.platform)), "edges")
-        put(conn.execute(sa.select(e.c.platform, sa.func.count())
-                         .where(e.c.target_account_id.is_(None)).group_by(e.c.platform)), "unresolved_edges")
-        put(conn.execute(sa.select(pm.c.platform, sa.func.count(sa.distinct(pm.c.media_key)))
-                         .group_by(pm.c.platform)), "media")
-        times = conn.execute(sa.select(p.c.platform, sa.func.min(p.c.timestamp), sa.func.max(p.c.timestamp))
-                             .group_by(p.c.platform)).all()
-        kinds = conn.execute(sa.select(e.c.platform, e.c.kind, sa.func.count()).where(
-            e.c.target_account_id.is_not(None)).group_by(e.c.platform, e.c.kind)).all()
+        put(
+            conn.execute(
+                sa.select(e.c.platform, sa.func.count())
+                .where(e.c.target_account_id.is_not(None))
+                .group_by(e.c.platform)
+            ),
+            "edges",
+        )
+        put(
+            conn.execute(
+                sa.select(e.c.platform, sa.func.count())
+                .where(e.c.target_account_id.is_(None))
+                .group_by(e.c.platform)
+            ),
+            "unresolved_edges",
+        )
+        put(
+            conn.execute(
+                sa.select(pm.c.platform, sa.func.count(sa.distinct(pm.c.media_key))).group_by(pm.c.platform)
+            ),
+            "media",
+        )
+        times = conn.execute(
+            sa.select(p.c.platform, sa.func.min(p.c.timestamp), sa.func.max(p.c.timestamp)).group_by(
+                p.c.platform
+            )
+        ).all()
+        kinds = conn.execute(
+            sa.select(e.c.platform, e.c.kind, sa.func.count())
+            .where(e.c.target_account_id.is_not(None))
+            .group_by(e.c.platform, e.c.kind)
+        ).all()
     for platform, first, last in times:
         out[platform]["first_post"], out[platform]["last_post"] = _iso(first), _iso(last)
     for platform, kind, n in kinds:

@@ -25,9 +25,16 @@ class DiscoveryError(OpenIRUError):
     """The server could not be listed (the reason holds no credential)."""
 
 
-def discover(engine: sa.Engine, connector: str, server: str | None, *, add: bool = False,
-             every: str | int | None = None, label: str | None = None,
-             actor: str | None = None) -> list[dict[str, Any]]:
+def discover(
+    engine: sa.Engine,
+    connector: str,
+    server: str | None,
+    *,
+    add: bool = False,
+    every: str | int | None = None,
+    label: str | None = None,
+    actor: str | None = None,
+) -> list[dict[str, Any]]:
     """The server's public channels; with ``add``, each watched (its watch id under ``watch_id``)."""
     if connector != "rocketchat":
         raise ConfigError(f"watch discover {connector}: only rocketchat lists its channels")
@@ -48,6 +55,7 @@ def discover(engine: sa.Engine, connector: str, server: str | None, *, add: bool
         client.close()
     if add:
         for channel in channels:
-            channel["watch_id"] = watchlist.add(engine, connector, f"channel:{channel['name']}", server,
-                                                every=every, label=label, actor=actor)
+            channel["watch_id"] = watchlist.add(
+                engine, connector, f"channel:{channel['name']}", server, every=every, label=label, actor=actor
+            )
     return channels

@@ -58,17 +58,26 @@ def detect_format(path: Path) -> type[Source]:
             best = (score, cls)
     if best is None:
         raise FormatError(
-            f"{path}: cannot tell its format; give --format ({', '.join(sorted(available_sources()))})")
+            f"{path}: cannot tell its format; give --format ({', '.join(sorted(available_sources()))})"
+        )
     return best[1]
 
 
 #: Other names people give the built-in formats (platform names, tool names).
 FORMAT_ALIASES = {
-    "x": "twarc2", "twitter": "twarc2", "twarc": "twarc2", "x-v2": "twarc2",
-    "telegram-desktop": "telegram", "tdesktop": "telegram",
-    "fediverse": "mastodon", "ap": "activitypub", "outbox": "activitypub",
-    "rocket.chat": "rocketchat", "rocket-chat": "rocketchat",
-    "jsonl": "generic", "csv": "generic",
+    "x": "twarc2",
+    "twitter": "twarc2",
+    "twarc": "twarc2",
+    "x-v2": "twarc2",
+    "telegram-desktop": "telegram",
+    "tdesktop": "telegram",
+    "fediverse": "mastodon",
+    "ap": "activitypub",
+    "outbox": "activitypub",
+    "rocket.chat": "rocketchat",
+    "rocket-chat": "rocketchat",
+    "jsonl": "generic",
+    "csv": "generic",
 }
 
 
@@ -87,6 +96,7 @@ def source_for(path: Path, fmt: str = "auto", platform: str | None = None) -> So
 
 
 BatchHook = Callable[[sa.Connection, list[Post]], None]
+
 
 def default_hooks(engine: sa.Engine) -> list[BatchHook]:
     """One hook per ``openiru.ingest_hooks`` entry point: each names a factory
@@ -126,8 +136,14 @@ class BatchWriter:
     no worker: batches read in a child process are written by :meth:`write_now`.
     """
 
-    def __init__(self, engine: sa.Engine, hooks: list[BatchHook], summary: IngestSummary,
-                 on_progress: Callable[[IngestSummary], None] | None, threaded: bool = True) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        hooks: list[BatchHook],
+        summary: IngestSummary,
+        on_progress: Callable[[IngestSummary], None] | None,
+        threaded: bool = True,
+    ) -> None:
         self.engine, self.hooks, self.summary, self.on_progress = engine, hooks, summary, on_progress
         self.sqlite = engine.dialect.name == "sqlite"
         self.seen_times = SeenTimes()
@@ -136,7 +152,9 @@ class BatchWriter:
         #: Records the database refused (see _write_apart), added to the summary at the end.
         self.refused: list[str] = []
         self.heartbeat: Callable[[sa.Connection], None] | None = None
-        self._queue: queue.Queue[tuple[list[Post], BatchRows, SeenTimes | None] | None] = queue.Queue(maxsize=1)
+        self._queue: queue.Queue[tuple[list[Post], BatchRows, SeenTimes | None] | None] = queue.Queue(
+            maxsize=1
+        )
         self._thread = threading.Thread(target=self._run, name="openiru-ingest-writer", daemon=True)
         if threaded:
             self._thread.start()
@@ -187,8 +205,11 @@ class BatchWriter:
 
         total = BatchCounts()
         for counts in write_apart(rows, write, refused):
-            total.posts, total.edges, total.media = (total.posts + counts.posts, total.edges + counts.edges,
-                                                     total.media + counts.media)
+            total.posts, total.edges, total.media = (
+                total.posts + counts.posts,
+                total.edges + counts.edges,
+                total.media + counts.media,
+            )
         if flush is not None:
             with self.engine.begin() as conn:
                 flush.write(conn)
@@ -320,6 +341,7 @@ def _settle_summary(summary: IngestSummary, writer: BatchWriter, source: Source,
             summary.aborted = summary.aborted.replace(path, label)
 
 
-def ingest_path(engine: sa.Engine, path: Path, fmt: str = "auto", platform: str | None = None,
-                **kwargs: Any) -> IngestSummary:
+def ingest_path(
+    engine: sa.Engine, path: Path, fmt: str = "auto", platform: str | None = None, **kwargs: Any
+) -> IngestSummary:
     return ingest_source(engine, source_for(Path(path), fmt, platform), **kwargs)

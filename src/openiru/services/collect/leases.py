@@ -31,10 +31,14 @@ def acquire(engine: sa.Engine, job: str, holder: str, now: datetime, ttl_s: int 
                     conn.execute(sa.insert(scheduler_leases).values(job=job))
             except sa.exc.IntegrityError:
                 pass  # another process made the row first
-        taken = conn.execute(sa.update(scheduler_leases).where(
-            lease.job == job,
-            sa.or_(lease.holder.is_(None), lease.expires_at < now, lease.holder == holder),
-        ).values(holder=holder, expires_at=now + timedelta(seconds=ttl_s))).rowcount
+        taken = conn.execute(
+            sa.update(scheduler_leases)
+            .where(
+                lease.job == job,
+                sa.or_(lease.holder.is_(None), lease.expires_at < now, lease.holder == holder),
+            )
+            .values(holder=holder, expires_at=now + timedelta(seconds=ttl_s))
+        ).rowcount
     return bool(taken)
 
 
@@ -43,7 +47,8 @@ def release(engine: sa.Engine, job: str, holder: str, ran_at: datetime | None) -
     if ran_at is not None:
         values["last_run_at"] = ran_at
     with engine.begin() as conn:
-        conn.execute(sa.update(scheduler_leases).where(scheduler_leases.c.job == job,
-                                                       scheduler_leases.c.holder == holder).values(**values))
-
-
+        conn.execute(
+            sa.update(scheduler_leases)
+            .where(scheduler_leases.c.job == job, scheduler_leases.c.holder == holder)
+            .values(**values)
+        )

@@ -46,16 +46,27 @@ def target_for(platform: str, handle: str | None, meta: dict[str, Any] | None) -
     return connector, f"@{handle}", None
 
 
-def watch_listed(engine: sa.Engine, *, every: str | int | None = None, actor: str | None = None,
-                 now: datetime | None = None) -> dict[str, Any]:
+def watch_listed(
+    engine: sa.Engine,
+    *,
+    every: str | int | None = None,
+    actor: str | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """Add every ``watch`` entry that can be watched; ``{"added": [...], "skipped": [...]}``."""
     e, a = account_list_entries.c, schema.accounts.c
     with engine.connect() as conn:
         rows = conn.execute(
             sa.select(e.platform, e.account_id, a.handle, a.meta)
-            .select_from(account_list_entries.outerjoin(
-                schema.accounts, sa.and_(a.platform == e.platform, a.account_id == e.account_id)))
-            .where(e.intent == "watch").distinct().order_by(e.platform, e.account_id)).all()
+            .select_from(
+                account_list_entries.outerjoin(
+                    schema.accounts, sa.and_(a.platform == e.platform, a.account_id == e.account_id)
+                )
+            )
+            .where(e.intent == "watch")
+            .distinct()
+            .order_by(e.platform, e.account_id)
+        ).all()
     added, skipped = [], []
     for platform, account_id, handle, meta in rows:
         try:

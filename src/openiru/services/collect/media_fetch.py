@@ -56,8 +56,14 @@ def fetch_media(records: list[Any], client: Any, folder: Path) -> MediaFetched:
                 done.failed += 1
                 continue
             record.media[index] = type(hashed)(
-                sha256=hashed.sha256, md5=hashed.md5, mime=item.mime or hashed.mime, size=hashed.size,
-                path=hashed.path, url=item.url, native_key=item.native_key)
+                sha256=hashed.sha256,
+                md5=hashed.md5,
+                mime=item.mime or hashed.mime,
+                size=hashed.size,
+                path=hashed.path,
+                url=item.url,
+                native_key=item.native_key,
+            )
             done.downloaded += 1
     return done
 

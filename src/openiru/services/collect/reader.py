@@ -81,8 +81,14 @@ class ReadCounts:
     repairs: list[str] = field(default_factory=list)
 
 
-def store_check(source: Source, summary: IngestSummary | ReadCounts, record: Post | Account,
-                refused: str | None, repairs: list[str], strict: bool) -> bool:
+def store_check(
+    source: Source,
+    summary: IngestSummary | ReadCounts,
+    record: Post | Account,
+    refused: str | None,
+    repairs: list[str],
+    strict: bool,
+) -> bool:
     """Count what :mod:`~openiru.store.clean` repaired in ``record`` or why it refused it;
     True when refused (a malformed record: ``strict`` stops the import at it)."""
     where = describe(record)
@@ -109,8 +115,15 @@ class Reading:
         self.batch = Batch()
 
 
-def read_records(source: Source, summary: IngestSummary | ReadCounts, accounts_seen: set[tuple[str, str]],
-                 strict: bool, batch_size: int, submit: Callable[[Batch], None], reading: Reading) -> None:
+def read_records(
+    source: Source,
+    summary: IngestSummary | ReadCounts,
+    accounts_seen: set[tuple[str, str]],
+    strict: bool,
+    batch_size: int,
+    submit: Callable[[Batch], None],
+    reading: Reading,
+) -> None:
     """Read ``source`` into batches of ``batch_size`` records, handed to ``submit``; the
     last, partial one is left in ``reading.batch``.  A malformed record is counted in
     ``summary``; with ``strict`` it raises :class:`RecordError` (``summary.aborted`` set)."""
@@ -155,8 +168,9 @@ def read_records(source: Source, summary: IngestSummary | ReadCounts, accounts_s
             pending = 0
 
 
-def prepare(batch: Batch, seen_times: SeenTimes, sqlite: bool,
-            widened: dict[tuple[str, str], list[Any]] | None = None) -> tuple[BatchRows, SeenTimes | None, SeenTimes]:
+def prepare(
+    batch: Batch, seen_times: SeenTimes, sqlite: bool, widened: dict[tuple[str, str], list[Any]] | None = None
+) -> tuple[BatchRows, SeenTimes | None, SeenTimes]:
     """A batch's rows, the seen-times to apply with it (when ``seen_times`` is full) and
     the tracker to go on with; ``widened``: see :meth:`SeenTimes.take`."""
     seen_times.take(batch, widened)
@@ -180,7 +194,12 @@ def input_bytes(source: Source) -> int:
 def reads_in_child(source: Source) -> bool:
     """Whether ``source`` is large enough to be read in a child process, and can be sent
     to one (a Source defined where a new process cannot import it stays here)."""
-    if CHILD_MIN_BYTES is None or os.name != "posix" or not sys.executable or input_bytes(source) < CHILD_MIN_BYTES:
+    if (
+        CHILD_MIN_BYTES is None
+        or os.name != "posix"
+        or not sys.executable
+        or input_bytes(source) < CHILD_MIN_BYTES
+    ):
         return False
     if type(source).__module__ in ("__main__", "__mp_main__"):  # the child runs no script of ours
         return False
@@ -192,6 +211,7 @@ def reads_in_child(source: Source) -> bool:
 
 
 # -- the child -------------------------------------------------------------------------------
+
 
 def _die_with_parent(parent_pid: int) -> None:
     """Ask Linux to SIGKILL this process when its parent ends; exit if it already has."""
@@ -222,12 +242,46 @@ def _pack_posts(posts: list[Post]) -> Any:
     Any subclass of the model's classes goes pickled as it is."""
     if any(type(p) is not Post for p in posts) or any(type(m) is not Media for p in posts for m in p.media):
         return pickle.dumps(posts, pickle.HIGHEST_PROTOCOL)
-    return [(p.key.platform, p.key.post_id, p.account.platform, p.account.account_id, p.timestamp, p.text,
-             p.language, p.urls, p.hashtags, [(m.handle, m.account_id) for m in p.mentions] if p.mentions else None,
-             _key(p.reply_to), _key(p.reply_to_account), _key(p.repost_of), _key(p.quote_of),
-             _key(p.forward_from), p.forward_from_name,
-             [(m.sha256, m.md5, m.mime, m.size, m.path, m.url, m.pdq, m.pdq_quality, m.missing, m.native_key)
-              for m in p.media] if p.media else None, p.raw, p.metadata) for p in posts]
+    return [
+        (
+            p.key.platform,
+            p.key.post_id,
+            p.account.platform,
+            p.account.account_id,
+            p.timestamp,
+            p.text,
+            p.language,
+            p.urls,
+            p.hashtags,
+            [(m.handle, m.account_id) for m in p.mentions] if p.mentions else None,
+            _key(p.reply_to),
+            _key(p.reply_to_account),
+            _key(p.repost_of),
+            _key(p.quote_of),
+            _key(p.forward_from),
+            p.forward_from_name,
+            [
+                (
+                    m.sha256,
+                    m.md5,
+                    m.mime,
+                    m.size,
+                    m.path,
+                    m.url,
+                    m.pdq,
+                    m.pdq_quality,
+                    m.missing,
+                    m.native_key,
+                )
+                for m in p.media
+            ]
+            if p.media
+            else None,
+            p.raw,
+            p.metadata,
+        )
+        for p in posts
+    ]
 
 
 def _wanted(posts: list[Post], which: bool | str) -> list[Post]:
@@ -248,12 +302,28 @@ def _unpack_posts(packed: Any) -> list[Post]:
     if isinstance(packed, bytes):
         posts: list[Post] = pickle.loads(packed)
         return posts
-    return [Post(PostKey(t[0], t[1]), AccountKey(t[2], t[3]), t[4], t[5], t[6], t[7], t[8],
-                 [Mention(*m) for m in t[9]] if t[9] else [],
-                 PostKey(*t[10]) if t[10] else None, AccountKey(*t[11]) if t[11] else None,
-                 PostKey(*t[12]) if t[12] else None, PostKey(*t[13]) if t[13] else None,
-                 AccountKey(*t[14]) if t[14] else None, t[15],
-                 [Media(*m) for m in t[16]] if t[16] else [], t[17], t[18]) for t in packed]
+    return [
+        Post(
+            PostKey(t[0], t[1]),
+            AccountKey(t[2], t[3]),
+            t[4],
+            t[5],
+            t[6],
+            t[7],
+            t[8],
+            [Mention(*m) for m in t[9]] if t[9] else [],
+            PostKey(*t[10]) if t[10] else None,
+            AccountKey(*t[11]) if t[11] else None,
+            PostKey(*t[12]) if t[12] else None,
+            PostKey(*t[13]) if t[13] else None,
+            AccountKey(*t[14]) if t[14] else None,
+            t[15],
+            [Media(*m) for m in t[16]] if t[16] else [],
+            t[17],
+            t[18],
+        )
+        for t in packed
+    ]
 
 
 def _portable(exc: BaseException) -> Any:
@@ -293,8 +363,15 @@ def child_main(conn: Connection) -> None:
         os._exit(1)
 
 
-def _read_and_send(conn: Connection, source: Source, strict: bool, batch_size: int, sqlite: bool,
-                   with_posts: bool | str, parent_pid: int) -> None:
+def _read_and_send(
+    conn: Connection,
+    source: Source,
+    strict: bool,
+    batch_size: int,
+    sqlite: bool,
+    with_posts: bool | str,
+    parent_pid: int,
+) -> None:
     _die_with_parent(parent_pid)
     gc.disable()  # as in the parent: millions of short-lived acyclic objects
     summary = ReadCounts()
@@ -316,10 +393,19 @@ def _read_and_send(conn: Connection, source: Source, strict: bool, batch_size: i
         rows, flush, state["seen"] = prepare(batch, state["seen"], sqlite, widened)
         if flush is not None:  # none of it still to apply: each batch took its own
             widened.update((k, v) for k, v in flush.times.items() if v[2])
-        send(_fast_dumps(("batch", (rows.accounts, rows.avatars, rows.media, rows.posts, rows.links, rows.edges),
-                          _pack_posts(_wanted(batch.posts, with_posts)) if with_posts not in (False, "none")
-                          else None,
-                          widened or None, summary.posts_read)))
+        send(
+            _fast_dumps(
+                (
+                    "batch",
+                    (rows.accounts, rows.avatars, rows.media, rows.posts, rows.links, rows.edges),
+                    _pack_posts(_wanted(batch.posts, with_posts))
+                    if with_posts not in (False, "none")
+                    else None,
+                    widened or None,
+                    summary.posts_read,
+                )
+            )
+        )
         if conn.poll():  # the parent asked to stop (Ctrl-C): what is read so far is sent
             raise Stop
 
@@ -336,15 +422,31 @@ def _read_and_send(conn: Connection, source: Source, strict: bool, batch_size: i
         pass
     except BaseException as exc:
         error = error or _portable(exc)
-    send(dumps(("end", summary.posts_read, summary.platforms, len(accounts_seen), summary.skipped,
-                summary.errors, summary.problems, summary.aborted,
-                {k: v for k, v in state["seen"].times.items() if v[2]}, error,
-                summary.repaired, summary.repairs), protocol))
+    send(
+        dumps(
+            (
+                "end",
+                summary.posts_read,
+                summary.platforms,
+                len(accounts_seen),
+                summary.skipped,
+                summary.errors,
+                summary.problems,
+                summary.aborted,
+                {k: v for k, v in state["seen"].times.items() if v[2]},
+                error,
+                summary.repaired,
+                summary.repairs,
+            ),
+            protocol,
+        )
+    )
     conn.close()
     os._exit(0)  # what was sent is the parent's; freeing the heap object by object took ~0.4 s
 
 
 # -- the parent ------------------------------------------------------------------------------
+
 
 class Writer(Protocol):
     """What :func:`read_in_child` writes through (the import's BatchWriter)."""
@@ -362,8 +464,15 @@ def _seen(times: dict[tuple[str, str], list[Any]] | None) -> SeenTimes | None:
     return tracker
 
 
-def read_in_child(source: Source, summary: IngestSummary, strict: bool, batch_size: int, sqlite: bool,
-                  with_posts: bool | str, writer: Writer) -> None:
+def read_in_child(
+    source: Source,
+    summary: IngestSummary,
+    strict: bool,
+    batch_size: int,
+    sqlite: bool,
+    with_posts: bool | str,
+    writer: Writer,
+) -> None:
     """Read ``source`` in a child process; write each batch here, in order, through
     ``writer`` (whose ``seen_times`` become the child's, still to apply, at the end).
     ``with_posts``: which of each batch's posts come too, for the ingest hooks: ``"all"``
@@ -378,8 +487,11 @@ def read_in_child(source: Source, summary: IngestSummary, strict: bool, batch_si
         end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, SOCKET_BUFFER)
     here = Connection(ours.detach())
     try:
-        proc = subprocess.Popen([sys.executable, "-c", CHILD_CODE, str(theirs.fileno())],
-                                stdin=subprocess.DEVNULL, pass_fds=(theirs.fileno(),))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CHILD_CODE, str(theirs.fileno())],
+            stdin=subprocess.DEVNULL,
+            pass_fds=(theirs.fileno(),),
+        )
     except BaseException:
         here.close()
         raise
@@ -397,13 +509,19 @@ def read_in_child(source: Source, summary: IngestSummary, strict: bool, batch_si
                     try:
                         if not started:
                             here.send_bytes(pickle.dumps(list(sys.path)))
-                            here.send_bytes(pickle.dumps((source, strict, batch_size, sqlite, with_posts,
-                                                          os.getpid()), pickle.HIGHEST_PROTOCOL))
+                            here.send_bytes(
+                                pickle.dumps(
+                                    (source, strict, batch_size, sqlite, with_posts, os.getpid()),
+                                    pickle.HIGHEST_PROTOCOL,
+                                )
+                            )
                             started = True
                         message = list(pickle.loads(here.recv_bytes()))
                     except (EOFError, OSError):  # nothing, or a message cut short
-                        raise RuntimeError(f"{source.path}: the import's reading process ended "
-                                           f"unexpectedly (exit code {_exit_code(proc)})") from None
+                        raise RuntimeError(
+                            f"{source.path}: the import's reading process ended "
+                            f"unexpectedly (exit code {_exit_code(proc)})"
+                        ) from None
                 if message[0] == "end":
                     break
                 _, parts, posts, flush, posts_read = message
@@ -412,7 +530,9 @@ def read_in_child(source: Source, summary: IngestSummary, strict: bool, batch_si
                     parts = message[1] = BatchRows(*parts)
                     if posts is not None:
                         message[2] = _unpack_posts(posts)
-                writer.write_now(message[2] or [], parts, _seen(flush))  # a Ctrl-C in it: rolled back, written again
+                writer.write_now(
+                    message[2] or [], parts, _seen(flush)
+                )  # a Ctrl-C in it: rolled back, written again
                 message = None
             except KeyboardInterrupt as exc:
                 if interrupted is not None:
@@ -420,8 +540,20 @@ def read_in_child(source: Source, summary: IngestSummary, strict: bool, batch_si
                 interrupted = exc
                 here.send_bytes(b"stop")
         if message is not None:
-            (_, summary.posts_read, summary.platforms, summary.accounts, summary.skipped, summary.errors,
-             summary.problems, summary.aborted, times, error, summary.repaired, summary.repairs) = message
+            (
+                _,
+                summary.posts_read,
+                summary.platforms,
+                summary.accounts,
+                summary.skipped,
+                summary.errors,
+                summary.problems,
+                summary.aborted,
+                times,
+                error,
+                summary.repaired,
+                summary.repairs,
+            ) = message
             writer.seen_times = SeenTimes()
             writer.seen_times.times = times
             if interrupted is not None:
@@ -454,4 +586,5 @@ CHILD_CODE = (
     "try:\n    sys.path[:] = pickle.loads(conn.recv_bytes())\n"
     "except EOFError:\n    sys.exit(0)\n"
     "from openiru.services.collect.reader import child_main\n"
-    "child_main(conn)\n")
+    "child_main(conn)\n"
+)

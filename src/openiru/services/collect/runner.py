@@ -63,11 +63,20 @@ class TargetResult:
     checkpoint: Checkpoint | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"target": self.target, "key": self.key, "new_posts": self.new_posts,
-                "posts_read": self.posts_read, "pages": self.pages, "problems": self.problems,
-                "requests": self.requests, "waits": self.waits, "media_downloaded": self.media_downloaded,
-                "media_failed": self.media_failed, "errors": self.errors,
-                "checkpoint": self.checkpoint}
+        return {
+            "target": self.target,
+            "key": self.key,
+            "new_posts": self.new_posts,
+            "posts_read": self.posts_read,
+            "pages": self.pages,
+            "problems": self.problems,
+            "requests": self.requests,
+            "waits": self.waits,
+            "media_downloaded": self.media_downloaded,
+            "media_failed": self.media_failed,
+            "errors": self.errors,
+            "checkpoint": self.checkpoint,
+        }
 
 
 class PageSource(Source):
@@ -86,8 +95,14 @@ class PageSource(Source):
         return iter(self._records)
 
 
-def build_connector(target: Target, *, session: Any = None, backoff: Backoff | None = None,
-                    env: Mapping[str, str] | None = None, **options: Any) -> Connector:
+def build_connector(
+    target: Target,
+    *,
+    session: Any = None,
+    backoff: Backoff | None = None,
+    env: Mapping[str, str] | None = None,
+    **options: Any,
+) -> Connector:
     """The connector for ``target`` with its credentials from the environment / secrets file."""
     cls = connector_class(target.connector)
     credentials = load_credentials(target.connector, target.server, fields=cls.credential_fields, env=env)
@@ -117,6 +132,7 @@ def build_connector(target: Target, *, session: Any = None, backoff: Backoff | N
 def _checkpoint_hook(key: str, state: Checkpoint) -> BatchHook:
     def hook(conn: sa.Connection, posts: list[Post]) -> None:
         checkpoints.save(conn, key, state)
+
     return hook
 
 
@@ -128,8 +144,14 @@ class NotPublished(Exception):
     """A stored page's posts could not be published; its checkpoint was not written."""
 
 
-def store_page(engine: sa.Engine, connector: Connector, page: Page, hooks: list[BatchHook],
-               result: TargetResult, publish: Callable[[], Any] | None = None) -> None:
+def store_page(
+    engine: sa.Engine,
+    connector: Connector,
+    page: Page,
+    hooks: list[BatchHook],
+    result: TargetResult,
+    publish: Callable[[], Any] | None = None,
+) -> None:
     """Store one page through the import path, its checkpoint in the same transaction; counted in
     ``result`` (the streaming collector stores each streamed status this way too).  With
     ``publish`` (called once the page is stored; it raises if not acknowledged) the checkpoint
@@ -146,9 +168,13 @@ def store_page(engine: sa.Engine, connector: Connector, page: Page, hooks: list[
                     fetched = media_fetch.fetch_media(page.records, client, Path(folder))
                 result.media_downloaded += fetched.downloaded
                 result.media_failed += fetched.failed
-            summary = ingest_source(engine, PageSource(connector, page.records),
-                                    after_batch=[*hooks, *in_batch],
-                                    batch_size=len(page.records) + 1, label=f"collect:{key}")
+            summary = ingest_source(
+                engine,
+                PageSource(connector, page.records),
+                after_batch=[*hooks, *in_batch],
+                batch_size=len(page.records) + 1,
+                label=f"collect:{key}",
+            )
         result.new_posts += summary.posts
         result.posts_read += summary.posts_read
         result.problems += sum(summary.errors.values())
@@ -162,9 +188,14 @@ def store_page(engine: sa.Engine, connector: Connector, page: Page, hooks: list[
     result.checkpoint = page.checkpoint
 
 
-def collect_target(engine: sa.Engine, connector: Connector, *, hooks: list[BatchHook] | None = None,
-                   on_page: Callable[[TargetResult], None] | None = None,
-                   publish: Callable[[], Any] | None = None) -> TargetResult:
+def collect_target(
+    engine: sa.Engine,
+    connector: Connector,
+    *,
+    hooks: list[BatchHook] | None = None,
+    on_page: Callable[[TargetResult], None] | None = None,
+    publish: Callable[[], Any] | None = None,
+) -> TargetResult:
     """Read ``connector``'s target from its stored checkpoint to the end (or ``max_pages``);
     ``publish`` as in :func:`store_page` (a failed publish ends the run, the checkpoint kept)."""
     key = connector.target.key
@@ -179,8 +210,11 @@ def collect_target(engine: sa.Engine, connector: Connector, *, hooks: list[Batch
     except NotPublished as exc:  # not acknowledged (NATS away): the page is read again next run
         result.errors.append(f"not published: {exc}")
     except READ_ERRORS as exc:
-        result.errors.append(connector.credentials.redact(f"{type(exc).__name__}: {exc}"
-                                                          if not isinstance(exc, ConnectorError) else str(exc)))
+        result.errors.append(
+            connector.credentials.redact(
+                f"{type(exc).__name__}: {exc}" if not isinstance(exc, ConnectorError) else str(exc)
+            )
+        )
     finally:
         connector.close()
     result.requests = connector.backoff.requests

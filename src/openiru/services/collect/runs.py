@@ -67,8 +67,10 @@ def close_interrupted(conn: sa.Connection, now: datetime | None = None) -> list[
     host = socket.gethostname()
     closed: list[int] = []
     for run_id, owner, heartbeat, started in conn.execute(
-            sa.select(runs.c.id, runs.c.owner, runs.c.heartbeat_at, runs.c.started_at)
-            .where(runs.c.finished_at.is_(None))):
+        sa.select(runs.c.id, runs.c.owner, runs.c.heartbeat_at, runs.c.started_at).where(
+            runs.c.finished_at.is_(None)
+        )
+    ):
         if run_id in _ACTIVE:
             continue
         their_host, _, pid = (owner or "").rpartition(":")
@@ -80,8 +82,11 @@ def close_interrupted(conn: sa.Connection, now: datetime | None = None) -> list[
         if gone:
             closed.append(run_id)
     if closed:
-        conn.execute(sa.update(runs).where(runs.c.id.in_(closed), runs.c.finished_at.is_(None))
-                     .values(finished_at=now, status=INTERRUPTED))
+        conn.execute(
+            sa.update(runs)
+            .where(runs.c.id.in_(closed), runs.c.finished_at.is_(None))
+            .values(finished_at=now, status=INTERRUPTED)
+        )
     return closed
 
 
@@ -90,9 +95,17 @@ def start_run(engine: sa.Engine, path: str, fmt: str, platform: str) -> int:
     now = datetime.now(UTC)
     with engine.begin() as conn:
         close_interrupted(conn, now)
-        inserted = conn.execute(sa.insert(schema.import_runs).values(
-            path=path, format=fmt, platform=platform, started_at=now, status=RUNNING, owner=_owner(),
-            heartbeat_at=now)).inserted_primary_key
+        inserted = conn.execute(
+            sa.insert(schema.import_runs).values(
+                path=path,
+                format=fmt,
+                platform=platform,
+                started_at=now,
+                status=RUNNING,
+                owner=_owner(),
+                heartbeat_at=now,
+            )
+        ).inserted_primary_key
     assert inserted is not None
     run_id = int(inserted[0])
     _ACTIVE.add(run_id)
@@ -120,8 +133,11 @@ def finish_run(engine: sa.Engine, run_id: int, status: str, summary: dict[str, A
     try:
         with engine.begin() as conn:
             runs = schema.import_runs
-            conn.execute(sa.update(runs).where(runs.c.id == run_id).values(
-                finished_at=datetime.now(UTC), status=status, summary=summary))
+            conn.execute(
+                sa.update(runs)
+                .where(runs.c.id == run_id)
+                .values(finished_at=datetime.now(UTC), status=status, summary=summary)
+            )
     finally:
         _ACTIVE.discard(run_id)
 

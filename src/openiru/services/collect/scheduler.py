@@ -37,8 +37,15 @@ from .runner import TargetResult, build_connector, collect_target
 __all__ = ["LEASE_S", "Job", "JobResult", "Scheduler", "acquire", "holder_name", "release", "run_job"]
 
 
-def run_job(engine: sa.Engine, job: str, every_s: int, fn: Callable[[], Any], *, now: datetime,
-            holder: str | None = None) -> bool:
+def run_job(
+    engine: sa.Engine,
+    job: str,
+    every_s: int,
+    fn: Callable[[], Any],
+    *,
+    now: datetime,
+    holder: str | None = None,
+) -> bool:
     """Run ``fn`` if ``job`` is due (never run, or ``every_s`` since its last run) and its lease
     is free; whether it ran.  However many intervals were missed, it runs once."""
     holder = holder or holder_name()
@@ -47,8 +54,9 @@ def run_job(engine: sa.Engine, job: str, every_s: int, fn: Callable[[], Any], *,
     ran = False
     try:
         with engine.connect() as conn:
-            last = conn.execute(sa.select(scheduler_leases.c.last_run_at)
-                                .where(scheduler_leases.c.job == job)).scalar_one_or_none()
+            last = conn.execute(
+                sa.select(scheduler_leases.c.last_run_at).where(scheduler_leases.c.job == job)
+            ).scalar_one_or_none()
         if last is not None and last.tzinfo is None:
             last = last.replace(tzinfo=UTC)
         if last is None or last + timedelta(seconds=every_s) <= now:
@@ -83,10 +91,16 @@ class JobResult:
 class Scheduler:
     """Polls the watchlist's due targets; ``clock`` gives the current UTC time."""
 
-    def __init__(self, engine: sa.Engine, *, clock: Clock = system_now,
-                 holder: str | None = None, hooks: list[Any] | None = None,
-                 connector_options: dict[str, Any] | None = None,
-                 publish: Callable[[], Any] | None = None) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        *,
+        clock: Clock = system_now,
+        holder: str | None = None,
+        hooks: list[Any] | None = None,
+        connector_options: dict[str, Any] | None = None,
+        publish: Callable[[], Any] | None = None,
+    ) -> None:
         self.engine, self.clock = engine, clock
         #: called after each polled page is stored, before its checkpoint (``collect --nats``)
         self.publish = publish
@@ -103,8 +117,9 @@ class Scheduler:
             return True
         lease = scheduler_leases.c
         with self.engine.connect() as conn:
-            found = conn.execute(sa.select(lease.holder, lease.expires_at).where(
-                lease.job == f"stream:{row.id}")).first()
+            found = conn.execute(
+                sa.select(lease.holder, lease.expires_at).where(lease.job == f"stream:{row.id}")
+            ).first()
         if found is None or found.holder is None or found.holder == self.holder:
             return False
         expires = found.expires_at if found.expires_at.tzinfo else found.expires_at.replace(tzinfo=UTC)
@@ -124,8 +139,15 @@ class Scheduler:
             job = f"stream:{row.id}"
             if not acquire(self.engine, job, self.holder, self.clock(), ttl_s=STREAM_LEASE_S):
                 continue
-            runner = TargetStream(self.engine, target, connector_options=self.connector_options,
-                                  job=job, holder=self.holder, clock=self.clock, **self.stream_options)
+            runner = TargetStream(
+                self.engine,
+                target,
+                connector_options=self.connector_options,
+                job=job,
+                holder=self.holder,
+                clock=self.clock,
+                **self.stream_options,
+            )
             thread = threading.Thread(target=runner.run, name=f"stream-{row.id}", daemon=True)
             self.streams[row.id] = (thread, runner)
             thread.start()
@@ -156,8 +178,9 @@ class Scheduler:
                 if not current:
                     continue
                 result = self.collect_one(current[0])
-                watchlist.mark_run(self.engine, row.id, self.clock(), row.every_s,
-                                   "; ".join(result.errors) or None)  # before the lease goes
+                watchlist.mark_run(
+                    self.engine, row.id, self.clock(), row.every_s, "; ".join(result.errors) or None
+                )  # before the lease goes
             finally:
                 release(self.engine, job, self.holder, self.clock())
             results.append(result)
@@ -191,13 +214,21 @@ class Scheduler:
             return TargetResult(str(target), target.key, errors=[str(exc)])
         if self.hooks is None:
             from .ingest import default_hooks
+
             self.hooks = default_hooks(self.engine)
         return collect_target(self.engine, connector, hooks=self.hooks, publish=self.publish)
 
-    def run_forever(self, interval_s: float, *, sleep: Callable[[float], None] = time.sleep,
-                    stop: Callable[[], bool] = lambda: False,
-                    on_result: Callable[[TargetResult], None] | None = None, streams: bool = True,
-                    jobs: Sequence[Job] = (), on_job: Callable[[JobResult], None] | None = None) -> None:
+    def run_forever(
+        self,
+        interval_s: float,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        stop: Callable[[], bool] = lambda: False,
+        on_result: Callable[[TargetResult], None] | None = None,
+        streams: bool = True,
+        jobs: Sequence[Job] = (),
+        on_job: Callable[[JobResult], None] | None = None,
+    ) -> None:
         try:
             while not stop():
                 if streams:

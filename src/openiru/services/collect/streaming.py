@@ -70,12 +70,22 @@ class StreamStats:
 class TargetStream:
     """Streams one target until stopped (see the module's note)."""
 
-    def __init__(self, engine: sa.Engine, target: Target, *, hooks: list[Any] | None = None,
-                 connector_options: dict[str, Any] | None = None, stop: threading.Event | None = None,
-                 sleep: Callable[[float], None] | None = None, max_wait: float = 60.0,
-                 job: str | None = None, holder: str | None = None,
-                 clock: Clock = system_now,
-                 on_post: Callable[[dict[str, Any]], None] | None = None, read_timeout: float | None = None) -> None:
+    def __init__(
+        self,
+        engine: sa.Engine,
+        target: Target,
+        *,
+        hooks: list[Any] | None = None,
+        connector_options: dict[str, Any] | None = None,
+        stop: threading.Event | None = None,
+        sleep: Callable[[float], None] | None = None,
+        max_wait: float = 60.0,
+        job: str | None = None,
+        holder: str | None = None,
+        clock: Clock = system_now,
+        on_post: Callable[[dict[str, Any]], None] | None = None,
+        read_timeout: float | None = None,
+    ) -> None:
         from .ingest import default_hooks
 
         self.engine, self.target = engine, target
@@ -117,8 +127,13 @@ class TargetStream:
             self._sink = connector  # names the import runs; its session only ever streams
             try:
                 kwargs = {"read_timeout": self.read_timeout} if self.read_timeout else {}
-                connector.stream(on_open=partial(self._opened, opened), on_status=self._store,
-                       on_beat=self._beat, stop=self.stop.is_set, **kwargs)  # type: ignore[arg-type]
+                connector.stream(
+                    on_open=partial(self._opened, opened),
+                    on_status=self._store,
+                    on_beat=self._beat,
+                    stop=self.stop.is_set,
+                    **kwargs,
+                )  # type: ignore[arg-type]
             except StreamStopped:
                 break
             except READ_ERRORS as exc:
@@ -127,7 +142,7 @@ class TargetStream:
                 connector.close()
             attempt = 0 if opened.is_set() else attempt + 1
             if not self.stop.is_set():
-                self.sleep(min(self.max_wait, 2.0 ** attempt))
+                self.sleep(min(self.max_wait, 2.0**attempt))
         return self.stats
 
     # -- steps -----------------------------------------------------------------------------
@@ -138,7 +153,9 @@ class TargetStream:
         self._beat()
         self._queue.join()  # what the last connection streamed is stored before the gap is read
         while not self.stop.is_set():  # the gap since the checkpoint, through the REST timeline
-            result = collect_target(self.engine, build_connector(self.target, **self.options), hooks=self.hooks)
+            result = collect_target(
+                self.engine, build_connector(self.target, **self.options), hooks=self.hooks
+            )
             self.stats.gap_filled += result.new_posts
             self.stats.errors.extend(result.errors)
             if result.errors:
@@ -166,7 +183,9 @@ class TargetStream:
                 if items:
                     self._store_batch(items)
             except Exception as exc:  # noqa: BLE001 - a failed write is reported; the stream goes on
-                self.stats.errors.append(f"{self.target}: storing streamed statuses: {type(exc).__name__}: {exc}")
+                self.stats.errors.append(
+                    f"{self.target}: storing streamed statuses: {type(exc).__name__}: {exc}"
+                )
             finally:
                 for _ in batch:
                     self._queue.task_done()

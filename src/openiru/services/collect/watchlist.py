@@ -64,9 +64,17 @@ def check_server(connector: str, server: str) -> None:
     _check_addresses(connector, "", server)
 
 
-def add(engine: sa.Engine, connector: str, target: str, server: str | None = None, *,
-        every: str | int | None = None, label: str | None = None, actor: str | None = None,
-        now: datetime | None = None) -> int:
+def add(
+    engine: sa.Engine,
+    connector: str,
+    target: str,
+    server: str | None = None,
+    *,
+    every: str | int | None = None,
+    label: str | None = None,
+    actor: str | None = None,
+    now: datetime | None = None,
+) -> int:
     """Watch a target (or update its interval and label); its id."""
     cls = connector_class(connector)
     server = (server or "").rstrip("/")
@@ -79,22 +87,40 @@ def add(engine: sa.Engine, connector: str, target: str, server: str | None = Non
     when = now or datetime.now(UTC)
     t = watch_targets.c
     with engine.begin() as conn:
-        found = conn.execute(sa.select(t.id).where(t.connector == connector, t.server == server,
-                                                   t.target == target)).scalar_one_or_none()
+        found = conn.execute(
+            sa.select(t.id).where(t.connector == connector, t.server == server, t.target == target)
+        ).scalar_one_or_none()
         if found is not None:
             conn.execute(sa.update(watch_targets).where(t.id == found).values(every_s=every_s, label=label))
             _audit(conn, actor, "watch.update", int(found), {"every_s": every_s, "label": label})
             return int(found)
-        inserted = conn.execute(sa.insert(watch_targets).values(
-            connector=connector, target=target, server=server, label=label, every_s=every_s, paused=False,
-            added_by=actor, added_at=when, next_due_at=None)).inserted_primary_key
+        inserted = conn.execute(
+            sa.insert(watch_targets).values(
+                connector=connector,
+                target=target,
+                server=server,
+                label=label,
+                every_s=every_s,
+                paused=False,
+                added_by=actor,
+                added_at=when,
+                next_due_at=None,
+            )
+        ).inserted_primary_key
         assert inserted is not None
-        _audit(conn, actor, "watch.add", int(inserted[0]), {"connector": connector, "target": target,
-                                                           "server": server or None, "every_s": every_s})
+        _audit(
+            conn,
+            actor,
+            "watch.add",
+            int(inserted[0]),
+            {"connector": connector, "target": target, "server": server or None, "every_s": every_s},
+        )
     return int(inserted[0])
 
 
-def _audit(conn: sa.Connection, actor: str | None, action: str, target_id: int, details: dict[str, Any]) -> None:
+def _audit(
+    conn: sa.Connection, actor: str | None, action: str, target_id: int, details: dict[str, Any]
+) -> None:
     """Watchlist changes are audited (who watches what is part of the unit's record)."""
     from ..access import audit
     from ..access.users import SYSTEM
@@ -105,8 +131,13 @@ def _audit(conn: sa.Connection, actor: str | None, action: str, target_id: int, 
 def listing(engine: sa.Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(sa.select(watch_targets).order_by(watch_targets.c.id)).mappings().all()
-    return [{**{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()},
-             "paused": bool(row["paused"])} for row in rows]
+    return [
+        {
+            **{k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in row.items()},
+            "paused": bool(row["paused"]),
+        }
+        for row in rows
+    ]
 
 
 def listing_rows(engine: sa.Engine) -> list[Any]:
@@ -125,8 +156,11 @@ def remove(engine: sa.Engine, target_id: int, actor: str | None = None) -> bool:
 
 def pause(engine: sa.Engine, target_id: int, paused: bool = True, actor: str | None = None) -> bool:
     with engine.begin() as conn:
-        done = bool(conn.execute(sa.update(watch_targets).where(watch_targets.c.id == target_id)
-                                 .values(paused=paused)).rowcount)
+        done = bool(
+            conn.execute(
+                sa.update(watch_targets).where(watch_targets.c.id == target_id).values(paused=paused)
+            ).rowcount
+        )
         if done:
             _audit(conn, actor, "watch.pause" if paused else "watch.resume", target_id, {})
         return done
@@ -136,16 +170,28 @@ def due(engine: sa.Engine, now: datetime, target_id: int | None = None) -> list[
     """Targets to poll now, the longest overdue first (only ``target_id``'s, if given)."""
     t = watch_targets.c
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(watch_targets).where(
-            t.paused.is_(False), sa.or_(t.next_due_at.is_(None), t.next_due_at <= now),
-            *([t.id == target_id] if target_id is not None else []))
-            .order_by(t.next_due_at.is_not(None), t.next_due_at, t.id)).all()
+        rows = conn.execute(
+            sa.select(watch_targets)
+            .where(
+                t.paused.is_(False),
+                sa.or_(t.next_due_at.is_(None), t.next_due_at <= now),
+                *([t.id == target_id] if target_id is not None else []),
+            )
+            .order_by(t.next_due_at.is_not(None), t.next_due_at, t.id)
+        ).all()
     return list(rows)
 
 
 def mark_run(engine: sa.Engine, target_id: int, now: datetime, every_s: int, error: str | None) -> None:
     """Record a run; the next is due ``every_s`` after it (once, however many were missed)."""
     with engine.begin() as conn:
-        conn.execute(sa.update(watch_targets).where(watch_targets.c.id == target_id).values(
-            last_run_at=now, next_due_at=now + timedelta(seconds=every_s),
-            last_status="error" if error else "ok", last_error=error))
+        conn.execute(
+            sa.update(watch_targets)
+            .where(watch_targets.c.id == target_id)
+            .values(
+                last_run_at=now,
+                next_due_at=now + timedelta(seconds=every_s),
+                last_status="error" if error else "ok",
+                last_error=error,
+            )
+        )

@@ -39,7 +39,9 @@ def _week(day: str) -> str:
     return (d - timedelta(days=d.weekday())).isoformat()
 
 
-def timeseries(engine: sa.Engine, since: datetime | None = None, until: datetime | None = None) -> dict[str, Any]:
+def timeseries(
+    engine: sa.Engine, since: datetime | None = None, until: datetime | None = None
+) -> dict[str, Any]:
     """``days``: every day in the range with alerts created, flagged posts (by the post's
     time), alerts confirmed, rejected, referred and
     removed; ``removal_hours``: each removed referral's hours from sending to removal;
@@ -48,33 +50,53 @@ def timeseries(engine: sa.Engine, since: datetime | None = None, until: datetime
     r, ev = tables_referral.referrals, tables_referral.referral_events
     with engine.connect() as conn:
         alerts = _per_day(conn, al.c.created_at, *_range(al.c.created_at, since, until))
-        flagged_q = (sa.select(sa.func.date(p.c.timestamp), sa.func.count())
-                     .join(al, sa.and_(al.c.platform == p.c.platform, al.c.post_id == p.c.post_id))
-                     .where(*_range(p.c.timestamp, since, until)).group_by(sa.func.date(p.c.timestamp)))
+        flagged_q = (
+            sa.select(sa.func.date(p.c.timestamp), sa.func.count())
+            .join(al, sa.and_(al.c.platform == p.c.platform, al.c.post_id == p.c.post_id))
+            .where(*_range(p.c.timestamp, since, until))
+            .group_by(sa.func.date(p.c.timestamp))
+        )
         flagged = {_day(d): int(n) for d, n in conn.execute(flagged_q) if d is not None}
-        confirmed = _per_day(conn, dec.c.decided_at, dec.c.decision == "confirm",
-                             *_range(dec.c.decided_at, since, until))
-        rejected = _per_day(conn, dec.c.decided_at, dec.c.decision == "reject",
-                            *_range(dec.c.decided_at, since, until))
+        confirmed = _per_day(
+            conn, dec.c.decided_at, dec.c.decision == "confirm", *_range(dec.c.decided_at, since, until)
+        )
+        rejected = _per_day(
+            conn, dec.c.decided_at, dec.c.decision == "reject", *_range(dec.c.decided_at, since, until)
+        )
         referred = _per_day(conn, r.c.created_at, *_range(r.c.created_at, since, until))
-        removed = _per_day(conn, ev.c.at, ev.c.to_state.in_(("removed", "access_disabled")),
-                           *_range(ev.c.at, since, until))
-        sent_at = {row.referral_id: row.at for row in conn.execute(
-            sa.select(ev.c.referral_id, sa.func.min(ev.c.at).label("at")).where(ev.c.to_state == "sent")
-            .group_by(ev.c.referral_id))}
+        removed = _per_day(
+            conn, ev.c.at, ev.c.to_state.in_(("removed", "access_disabled")), *_range(ev.c.at, since, until)
+        )
+        sent_at = {
+            row.referral_id: row.at
+            for row in conn.execute(
+                sa.select(ev.c.referral_id, sa.func.min(ev.c.at).label("at"))
+                .where(ev.c.to_state == "sent")
+                .group_by(ev.c.referral_id)
+            )
+        }
         removal_hours = []
-        for row in conn.execute(sa.select(ev.c.referral_id, sa.func.min(ev.c.at).label("at"))
-                                .where(ev.c.to_state.in_(("removed", "access_disabled")),
-                                       *_range(ev.c.at, since, until)).group_by(ev.c.referral_id)):
+        for row in conn.execute(
+            sa.select(ev.c.referral_id, sa.func.min(ev.c.at).label("at"))
+            .where(ev.c.to_state.in_(("removed", "access_disabled")), *_range(ev.c.at, since, until))
+            .group_by(ev.c.referral_id)
+        ):
             start = sent_at.get(row.referral_id)
             if start is not None and row.at is not None:
-                removal_hours.append({"referral": row.referral_id, "removed_at": row.at,
-                                      "hours": round((_aware(row.at) - _aware(start)).total_seconds() / 3600, 2)})
+                removal_hours.append(
+                    {
+                        "referral": row.referral_id,
+                        "removed_at": row.at,
+                        "hours": round((_aware(row.at) - _aware(start)).total_seconds() / 3600, 2),
+                    }
+                )
         day = sa.func.date(p.c.timestamp)
         weekly: dict[str, dict[str, int]] = {}
-        for platform, d, n in conn.execute(sa.select(p.c.platform, day, sa.func.count())
-                                           .where(*_range(p.c.timestamp, since, until))
-                                           .group_by(p.c.platform, day)):
+        for platform, d, n in conn.execute(
+            sa.select(p.c.platform, day, sa.func.count())
+            .where(*_range(p.c.timestamp, since, until))
+            .group_by(p.c.platform, day)
+        ):
             if d is None:
                 continue
             week = weekly.setdefault(platform, {})
@@ -86,15 +108,27 @@ def timeseries(engine: sa.Engine, since: datetime | None = None, until: datetime
         first, last = date.fromisoformat(min(names)), date.fromisoformat(max(names))
         while first <= last:
             k = first.isoformat()
-            days.append({"day": k, "alerts": alerts.get(k, 0), "flagged_posts": flagged.get(k, 0),
-                         "confirmed": confirmed.get(k, 0),
-                         "rejected": rejected.get(k, 0), "referred": referred.get(k, 0),
-                         "removed": removed.get(k, 0)})
+            days.append(
+                {
+                    "day": k,
+                    "alerts": alerts.get(k, 0),
+                    "flagged_posts": flagged.get(k, 0),
+                    "confirmed": confirmed.get(k, 0),
+                    "rejected": rejected.get(k, 0),
+                    "referred": referred.get(k, 0),
+                    "removed": removed.get(k, 0),
+                }
+            )
             first += timedelta(days=1)
     weeks = sorted({w for v in weekly.values() for w in v})
-    return {"days": days, "removal_hours": removal_hours,
-            "posts_per_week": {"weeks": weeks, "platforms": {pl: [v.get(w, 0) for w in weeks]
-                                                             for pl, v in sorted(weekly.items())}}}
+    return {
+        "days": days,
+        "removal_hours": removal_hours,
+        "posts_per_week": {
+            "weeks": weeks,
+            "platforms": {pl: [v.get(w, 0) for w in weeks] for pl, v in sorted(weekly.items())},
+        },
+    }
 
 
 def _aware(value: Any) -> datetime:
@@ -113,8 +147,12 @@ def _week_in_range(week: str, since: datetime | None, until: datetime | None) ->
     return (until is None or monday < until) and (since is None or monday + timedelta(days=7) > since)
 
 
-def weeks_in_range(migration: list[dict[str, Any]], domains: list[dict[str, Any]],
-                   since: datetime | None, until: datetime | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def weeks_in_range(
+    migration: list[dict[str, Any]],
+    domains: list[dict[str, Any]],
+    since: datetime | None,
+    until: datetime | None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """The community's weekly platform shares and the domains' weekly links cut to the weeks
     that overlap [since, until); domains with no flagged link in those weeks are left out."""
     if since is None and until is None:

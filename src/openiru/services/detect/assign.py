@@ -27,8 +27,9 @@ from .alerts import ANALYST_ROLES, parse_post_key
 MAX_POSTS = 500
 
 
-def assign(engine: sa.Engine, posts: Sequence[str], to: str | None, *, actor: str | None,
-           now: datetime | None = None) -> dict[str, Any]:
+def assign(
+    engine: sa.Engine, posts: Sequence[str], to: str | None, *, actor: str | None, now: datetime | None = None
+) -> dict[str, Any]:
     """Assign alerts (``PLATFORM:POST_ID`` each) to the analyst ``to`` (``None``: unassign)
     as ``actor``; every post must have an alert.  Returns the posts changed and the assignee."""
     user = require_actor(engine, actor, ANALYST_ROLES)
@@ -46,18 +47,46 @@ def assign(engine: sa.Engine, posts: Sequence[str], to: str | None, *, actor: st
     now = now or datetime.now(UTC)
     a, s = td.detect_alerts, td.detect_assignments
     with engine.begin() as conn:
-        known = {(r.platform, r.post_id) for r in conn.execute(
-            sa.select(a.c.platform, a.c.post_id).where(sa.tuple_(a.c.platform, a.c.post_id).in_(keys)))}
+        known = {
+            (r.platform, r.post_id)
+            for r in conn.execute(
+                sa.select(a.c.platform, a.c.post_id).where(sa.tuple_(a.c.platform, a.c.post_id).in_(keys))
+            )
+        }
         missing = [f"{k[0]}:{k[1]}" for k in keys if k not in known]
         if missing:
-            raise NotFoundError(f"no alert for post {missing[0]}"
-                                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else ""))
+            raise NotFoundError(
+                f"no alert for post {missing[0]}"
+                + (f" (and {len(missing) - 1} more)" if len(missing) > 1 else "")
+            )
         conn.execute(sa.delete(s).where(sa.tuple_(s.c.platform, s.c.post_id).in_(keys)))
         if assignee is not None:
-            conn.execute(sa.insert(s), [{"platform": k[0], "post_id": k[1], "assignee": assignee,
-                                         "assigned_by": user.name, "assigned_at": now} for k in keys])
+            conn.execute(
+                sa.insert(s),
+                [
+                    {
+                        "platform": k[0],
+                        "post_id": k[1],
+                        "assignee": assignee,
+                        "assigned_by": user.name,
+                        "assigned_at": now,
+                    }
+                    for k in keys
+                ],
+            )
         for k in keys:
-            audit.record(conn, user.name, "assign" if assignee else "unassign", "alert", f"{k[0]}:{k[1]}",
-                         {"to": assignee}, now=lambda: now)
-    return {"posts": [f"{k[0]}:{k[1]}" for k in keys], "assigned_to": assignee, "assigned_by": user.name,
-            "assigned_at": utc(now)}
+            audit.record(
+                conn,
+                user.name,
+                "assign" if assignee else "unassign",
+                "alert",
+                f"{k[0]}:{k[1]}",
+                {"to": assignee},
+                now=lambda: now,
+            )
+    return {
+        "posts": [f"{k[0]}:{k[1]}" for k in keys],
+        "assigned_to": assignee,
+        "assigned_by": user.name,
+        "assigned_at": utc(now),
+    }

@@ -16,16 +16,21 @@ from ...model import utc
 from ...store import tables_detect as td
 
 
-def assignments(conn: sa.Connection, keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+def assignments(
+    conn: sa.Connection, keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
     """The assignment of each of these posts that has one: assignee, by whom, when."""
     s = td.detect_assignments
     keys = list(keys)
     out: dict[tuple[str, str], dict[str, Any]] = {}
     for start in range(0, len(keys), 400):
-        chunk = keys[start:start + 400]
+        chunk = keys[start : start + 400]
         for r in conn.execute(sa.select(s).where(sa.tuple_(s.c.platform, s.c.post_id).in_(chunk))):
-            out[(r.platform, r.post_id)] = {"assigned_to": r.assignee, "assigned_by": r.assigned_by,
-                                            "assigned_at": utc(r.assigned_at)}
+            out[(r.platform, r.post_id)] = {
+                "assigned_to": r.assignee,
+                "assigned_by": r.assigned_by,
+                "assigned_at": utc(r.assigned_at),
+            }
     return out
 
 

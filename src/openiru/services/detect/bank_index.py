@@ -96,8 +96,9 @@ def _open(folder: Path, meta: dict, how: str) -> BankHashes:  # type: ignore[typ
     return BankHashes(index, arrays["item_ids"], arrays["bank_of"], list(meta["banks"]), how)
 
 
-def _read_rows(conn: sa.Connection, after: int, upto: int,
-               banks: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _read_rows(
+    conn: sa.Connection, after: int, upto: int, banks: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PDQ items with ids in ``(after, upto]``, in id order: hashes, ids, bank positions (``banks`` grows)."""
     from ...detect.pdq import is_pdq_hex
 
@@ -106,9 +107,12 @@ def _read_rows(conn: sa.Connection, after: int, upto: int,
     values: list[str] = []
     ids: list[int] = []
     bank_of: list[int] = []
-    result = conn.execute(sa.select(t.c.id, t.c.bank, t.c.value).where(t.c.kind == "pdq", t.c.id > after,
-                                                                     t.c.id <= upto)
-                          .order_by(t.c.id).execution_options(yield_per=50_000))
+    result = conn.execute(
+        sa.select(t.c.id, t.c.bank, t.c.value)
+        .where(t.c.kind == "pdq", t.c.id > after, t.c.id <= upto)
+        .order_by(t.c.id)
+        .execution_options(yield_per=50_000)
+    )
     for item_id, bank, value in result:
         if not is_pdq_hex(value):
             continue
@@ -122,8 +126,14 @@ def _read_rows(conn: sa.Connection, after: int, upto: int,
     return hashes, np.asarray(ids, dtype=np.int64), np.asarray(bank_of, dtype=np.int16)
 
 
-def _write(folder: Path, hashes: np.ndarray, item_ids: np.ndarray, bank_of: np.ndarray, banks: list[str],
-           state: tuple[int, int, int]) -> BankHashes:
+def _write(
+    folder: Path,
+    hashes: np.ndarray,
+    item_ids: np.ndarray,
+    bank_of: np.ndarray,
+    banks: list[str],
+    state: tuple[int, int, int],
+) -> BankHashes:
     from ...detect.pdq_index import PDQIndex
 
     index = PDQIndex(hashes)
@@ -156,8 +166,9 @@ def bank_hashes(engine: sa.Engine, folder: Path) -> BankHashes:
         old: BankHashes | None = None
         if meta is not None:
             t = td.detect_bank_items
-            kept = conn.execute(sa.select(sa.func.count()).where(t.c.kind == "pdq", t.c.id <= meta["max_id"])
-                                ).scalar_one()
+            kept = conn.execute(
+                sa.select(sa.func.count()).where(t.c.kind == "pdq", t.c.id <= meta["max_id"])
+            ).scalar_one()
             if kept == meta["rows"]:  # nothing deleted: read only the newer rows
                 try:
                     old = _open(folder, meta, "appended")
@@ -165,8 +176,9 @@ def bank_hashes(engine: sa.Engine, folder: Path) -> BankHashes:
                 except (OSError, ValueError, KeyError):
                     old = None
         banks = list(old.banks) if old is not None else []
-        hashes, ids, bank_of = _read_rows(conn, meta["max_id"] if old is not None and meta else 0, state[2],
-                                         banks)
+        hashes, ids, bank_of = _read_rows(
+            conn, meta["max_id"] if old is not None and meta else 0, state[2], banks
+        )
     if old is not None:
         hashes = np.concatenate([old.index.hashes, hashes])
         ids = np.concatenate([old.item_ids, ids])

@@ -45,8 +45,15 @@ class ImportSummary:
     problems: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"path": self.path, "target": self.target, "added": self.added, "existing": self.existing,
-                "removed": self.removed, "errors": self.errors, "problems": self.problems[:50]}
+        return {
+            "path": self.path,
+            "target": self.target,
+            "added": self.added,
+            "existing": self.existing,
+            "removed": self.removed,
+            "errors": self.errors,
+            "problems": self.problems[:50],
+        }
 
 
 def value_key(value: str) -> str:
@@ -68,52 +75,97 @@ def ruleset_changed(conn: sa.Connection, new_terms: list[tuple[str, str]] | None
     if keys is not None:
         from .store import execute_by_platform
 
-        execute_by_platform(conn, "UPDATE posts SET scanned_at = NULL WHERE platform = {mark} AND post_id {keys}",
-                            sorted(keys))
+        execute_by_platform(
+            conn,
+            "UPDATE posts SET scanned_at = NULL WHERE platform = {mark} AND post_id {keys}",
+            sorted(keys),
+        )
         return len(keys)
-    conn.execute(sa.update(schema.posts).where(schema.posts.c.scanned_at.is_not(None))
-                 .values(scanned_at=None))
+    conn.execute(
+        sa.update(schema.posts).where(schema.posts.c.scanned_at.is_not(None)).values(scanned_at=None)
+    )
     mark_complete(conn)  # every post scanned from here on is in the token index
     return None
 
 
-def ensure_bank(conn: sa.Connection, name: str, kind: str | None = None, purpose: str | None = None,
-                *, pdq_max_distance: int | None = None, pdq_min_quality: int | None = None,
-                text_min_similarity: float | None = None) -> BankSpec:
+def ensure_bank(
+    conn: sa.Connection,
+    name: str,
+    kind: str | None = None,
+    purpose: str | None = None,
+    *,
+    pdq_max_distance: int | None = None,
+    pdq_min_quality: int | None = None,
+    text_min_similarity: float | None = None,
+) -> BankSpec:
     """The bank of that name, created if new; settings given here are updated."""
-    return _spec(_bank_row(conn, name, kind, purpose, pdq_max_distance=pdq_max_distance,
-                           pdq_min_quality=pdq_min_quality, text_min_similarity=text_min_similarity))
+    return _spec(
+        _bank_row(
+            conn,
+            name,
+            kind,
+            purpose,
+            pdq_max_distance=pdq_max_distance,
+            pdq_min_quality=pdq_min_quality,
+            text_min_similarity=text_min_similarity,
+        )
+    )
 
 
-def _bank_row(conn: sa.Connection, name: str, kind: str | None = None, purpose: str | None = None,
-              *, pdq_max_distance: int | None = None, pdq_min_quality: int | None = None,
-              text_min_similarity: float | None = None) -> sa.Row[Any]:
+def _bank_row(
+    conn: sa.Connection,
+    name: str,
+    kind: str | None = None,
+    purpose: str | None = None,
+    *,
+    pdq_max_distance: int | None = None,
+    pdq_min_quality: int | None = None,
+    text_min_similarity: float | None = None,
+) -> sa.Row[Any]:
     """:func:`ensure_bank`'s work; the bank's row."""
     b = td.detect_banks
     row = conn.execute(sa.select(b).where(b.c.name == name)).first()
     if purpose is not None and purpose not in PURPOSES:
         raise ConfigError(f"unknown bank purpose {purpose!r}; purposes: {', '.join(PURPOSES)}")
-    settings = {k: v for k, v in (("pdq_max_distance", pdq_max_distance), ("pdq_min_quality", pdq_min_quality),
-                                  ("text_min_similarity", text_min_similarity), ("purpose", purpose))
-                if v is not None}
+    settings = {
+        k: v
+        for k, v in (
+            ("pdq_max_distance", pdq_max_distance),
+            ("pdq_min_quality", pdq_min_quality),
+            ("text_min_similarity", text_min_similarity),
+            ("purpose", purpose),
+        )
+        if v is not None
+    }
     if row is None:
-        conn.execute(sa.insert(b).values(
-            name=name, kind=kind or "mixed", purpose=purpose or "match",
-            pdq_max_distance=pdq_max_distance if pdq_max_distance is not None else 31,
-            pdq_min_quality=pdq_min_quality if pdq_min_quality is not None else 50,
-            text_min_similarity=text_min_similarity if text_min_similarity is not None else 0.8,
-            version=1, created_at=system_now(), updated_at=system_now()))
+        conn.execute(
+            sa.insert(b).values(
+                name=name,
+                kind=kind or "mixed",
+                purpose=purpose or "match",
+                pdq_max_distance=pdq_max_distance if pdq_max_distance is not None else 31,
+                pdq_min_quality=pdq_min_quality if pdq_min_quality is not None else 50,
+                text_min_similarity=text_min_similarity if text_min_similarity is not None else 0.8,
+                version=1,
+                created_at=system_now(),
+                updated_at=system_now(),
+            )
+        )
     elif settings:
-        conn.execute(sa.update(b).where(b.c.name == name).values(
-            **settings, version=b.c.version + 1, updated_at=system_now()))
+        conn.execute(
+            sa.update(b)
+            .where(b.c.name == name)
+            .values(**settings, version=b.c.version + 1, updated_at=system_now())
+        )
     return conn.execute(sa.select(b).where(b.c.name == name)).one()
 
 
 def _spec(row: sa.Row[Any]) -> BankSpec:
     from ...detect.pipeline import BankSpec
 
-    return BankSpec(row.name, row.kind, row.purpose, row.pdq_max_distance, row.pdq_min_quality,
-                    row.text_min_similarity)
+    return BankSpec(
+        row.name, row.kind, row.purpose, row.pdq_max_distance, row.pdq_min_quality, row.text_min_similarity
+    )
 
 
 def _bump(conn: sa.Connection, bank: str) -> None:
@@ -121,7 +173,9 @@ def _bump(conn: sa.Connection, bank: str) -> None:
 
     bump_generation(conn)  # the on-disk PDQ index is stale now
     b = td.detect_banks
-    conn.execute(sa.update(b).where(b.c.name == bank).values(version=b.c.version + 1, updated_at=system_now()))
+    conn.execute(
+        sa.update(b).where(b.c.name == bank).values(version=b.c.version + 1, updated_at=system_now())
+    )
 
 
 def add_records(conn: sa.Connection, bank: str, records: Iterable[HashRecord]) -> tuple[int, int, int]:
@@ -141,11 +195,28 @@ def add_records(conn: sa.Connection, bank: str, records: Iterable[HashRecord]) -
             if rec.deleted:
                 a, e = bulk.insert(rows)
                 added, existing, rows = added + a, existing + e, []
-                removed += max(conn.execute(sa.delete(t).where(
-                    t.c.bank == bank, t.c.kind == rec.kind, t.c.value_key == value_key(rec.value))).rowcount, 0)
+                removed += max(
+                    conn.execute(
+                        sa.delete(t).where(
+                            t.c.bank == bank, t.c.kind == rec.kind, t.c.value_key == value_key(rec.value)
+                        )
+                    ).rowcount,
+                    0,
+                )
                 continue
-            rows.append((rec.kind, rec.value, value_key(rec.value), rec.item, rec.label, rec.organisation,
-                         rec.outlet, rec.source, rec.language))
+            rows.append(
+                (
+                    rec.kind,
+                    rec.value,
+                    value_key(rec.value),
+                    rec.item,
+                    rec.label,
+                    rec.organisation,
+                    rec.outlet,
+                    rec.source,
+                    rec.language,
+                )
+            )
         a, e = bulk.insert(rows)
         added, existing = added + a, existing + e
     if added or removed:
@@ -165,10 +236,19 @@ def _add_values(conn: sa.Connection, bank: str, kind: str, values: list[str]) ->
 
 
 @audited_import("bank.import", "bank")
-def import_hash_list(engine: sa.Engine, path: Path, bank: str, *, kind: str | None = None,
-                     fmt: str = "auto", purpose: str | None = None, strict: bool = False,
-                     pdq_max_distance: int | None = None, pdq_min_quality: int | None = None,
-                     text_min_similarity: float | None = None) -> ImportSummary:
+def import_hash_list(
+    engine: sa.Engine,
+    path: Path,
+    bank: str,
+    *,
+    kind: str | None = None,
+    fmt: str = "auto",
+    purpose: str | None = None,
+    strict: bool = False,
+    pdq_max_distance: int | None = None,
+    pdq_min_quality: int | None = None,
+    text_min_similarity: float | None = None,
+) -> ImportSummary:
     """Import a hash list (plain, CSV, threatexchange, TAT, JSONL texts) into a bank."""
     path = Path(path)
     if not path.exists():
@@ -177,8 +257,15 @@ def import_hash_list(engine: sa.Engine, path: Path, bank: str, *, kind: str | No
     fast = _plain_pdq_values(path, fmt, kind)
     if fast is not None:  # a clean plain PDQ list: no per-line objects
         with engine.begin() as conn:
-            _bank_row(conn, bank, kind, purpose, pdq_max_distance=pdq_max_distance,
-                      pdq_min_quality=pdq_min_quality, text_min_similarity=text_min_similarity)
+            _bank_row(
+                conn,
+                bank,
+                kind,
+                purpose,
+                pdq_max_distance=pdq_max_distance,
+                pdq_min_quality=pdq_min_quality,
+                text_min_similarity=text_min_similarity,
+            )
             summary.added, summary.existing = _add_values(conn, bank, "pdq", fast)
             if summary.added:
                 ruleset_changed(conn)
@@ -200,8 +287,15 @@ def import_hash_list(engine: sa.Engine, path: Path, bank: str, *, kind: str | No
     kinds = {r.kind for r in good}
     bank_kind = kind or (next(iter(kinds)) if len(kinds) == 1 else "mixed")
     with engine.begin() as conn:
-        ensure_bank(conn, bank, bank_kind, purpose, pdq_max_distance=pdq_max_distance,
-                    pdq_min_quality=pdq_min_quality, text_min_similarity=text_min_similarity)
+        ensure_bank(
+            conn,
+            bank,
+            bank_kind,
+            purpose,
+            pdq_max_distance=pdq_max_distance,
+            pdq_min_quality=pdq_min_quality,
+            text_min_similarity=text_min_similarity,
+        )
         summary.added, summary.existing, summary.removed = add_records(conn, bank, good)
         if summary.added or summary.removed:
             ruleset_changed(conn)
@@ -235,19 +329,24 @@ def _plain_pdq_values(path: Path, fmt: str, kind: str | None) -> list[str] | Non
     except ValueError:
         return None
     lower = joined.lower()
-    return values if lower == joined else [lower[i:i + 64] for i in range(0, len(lower), 64)]
+    return values if lower == joined else [lower[i : i + 64] for i in range(0, len(lower), 64)]
 
 
 def bank_records(conn: sa.Connection, bank: str) -> list[HashRecord]:
     t = td.detect_bank_items
     rows = conn.execute(sa.select(t).where(t.c.bank == bank).order_by(t.c.id)).all()
-    return [HashRecord(r.kind, r.value, r.item, r.label, r.organisation, r.outlet, r.source, r.language)
-            for r in rows]
+    return [
+        HashRecord(r.kind, r.value, r.item, r.label, r.organisation, r.outlet, r.source, r.language)
+        for r in rows
+    ]
 
 
 def export_bank(engine: sa.Engine, bank: str, fmt: str = "csv") -> str:
     with engine.connect() as conn:
-        if conn.execute(sa.select(td.detect_banks.c.name).where(td.detect_banks.c.name == bank)).first() is None:
+        if (
+            conn.execute(sa.select(td.detect_banks.c.name).where(td.detect_banks.c.name == bank)).first()
+            is None
+        ):
             raise NotFoundError(f"no bank {bank!r}")
         records = bank_records(conn, bank)
     from ...interop.hashlists import write_hash_list
@@ -263,25 +362,36 @@ def list_banks(engine: sa.Engine) -> list[dict[str, Any]]:
     b, t = td.detect_banks, td.detect_bank_items
     with engine.connect() as conn:
         banks = conn.execute(sa.select(b).order_by(b.c.name)).all()
-        counts = conn.execute(sa.select(t.c.bank, t.c.kind, t.c.status, sa.func.count())
-                              .group_by(t.c.bank, t.c.kind, t.c.status)).all()
+        counts = conn.execute(
+            sa.select(t.c.bank, t.c.kind, t.c.status, sa.func.count()).group_by(
+                t.c.bank, t.c.kind, t.c.status
+            )
+        ).all()
     out = []
     for row in banks:
         mine = [c for c in counts if c[0] == row.name]
-        out.append({
-            "name": row.name, "kind": row.kind, "purpose": row.purpose,
-            "pdq_max_distance": row.pdq_max_distance, "pdq_min_quality": row.pdq_min_quality,
-            "text_min_similarity": row.text_min_similarity, "version": row.version,
-            "items": sum(c[3] for c in mine),
-            "kinds": {k: sum(c[3] for c in mine if c[1] == k) for k in sorted({c[1] for c in mine})},
-            "quarantined": sum(c[3] for c in mine if c[2] == "quarantined"),
-            "updated_at": row.updated_at,
-        })
+        out.append(
+            {
+                "name": row.name,
+                "kind": row.kind,
+                "purpose": row.purpose,
+                "pdq_max_distance": row.pdq_max_distance,
+                "pdq_min_quality": row.pdq_min_quality,
+                "text_min_similarity": row.text_min_similarity,
+                "version": row.version,
+                "items": sum(c[3] for c in mine),
+                "kinds": {k: sum(c[3] for c in mine if c[1] == k) for k in sorted({c[1] for c in mine})},
+                "quarantined": sum(c[3] for c in mine if c[2] == "quarantined"),
+                "updated_at": row.updated_at,
+            }
+        )
     return out
 
 
 @audited_import("lexicon.import", "lexicon")
-def import_lexicon(engine: sa.Engine, path: Path, name: str = "default", strict: bool = False) -> ImportSummary:
+def import_lexicon(
+    engine: sa.Engine, path: Path, name: str = "default", strict: bool = False
+) -> ImportSummary:
     """Import a lexicon: a plain list (one term a line, ``#tag`` lines hashtags), CSV with or
     without the header ``term,language,kind,label`` (the demo's lexicon.csv), or XLSX."""
     path = Path(path)
@@ -291,15 +401,17 @@ def import_lexicon(engine: sa.Engine, path: Path, name: str = "default", strict:
     try:
         rows = _lexicon_rows(path, name, strict, summary, system_now())
     except (UnicodeDecodeError, csv.Error):  # a binary or non-UTF-8 upload: a 400, not a 500
-        raise FormatError(f"{path.name}: not a CSV text file in UTF-8 "
-                          "(a lexicon has the header term,language,kind,label)") from None
+        raise FormatError(
+            f"{path.name}: not a CSV text file in UTF-8 (a lexicon has the header term,language,kind,label)"
+        ) from None
     t = td.detect_lexicon_terms
     new_terms: list[tuple[str, str]] = []
     with engine.begin() as conn:
         for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start:start + INSERT_CHUNK]
-            added = conn.execute(dialect_insert(conn, t).on_conflict_do_nothing()
-                                 .returning(t.c.term, t.c.kind), chunk).all()
+            chunk = rows[start : start + INSERT_CHUNK]
+            added = conn.execute(
+                dialect_insert(conn, t).on_conflict_do_nothing().returning(t.c.term, t.c.kind), chunk
+            ).all()
             new_terms += [(r.term, r.kind) for r in added]
             summary.added += len(added)
             summary.existing += len(chunk) - len(added)
@@ -308,8 +420,9 @@ def import_lexicon(engine: sa.Engine, path: Path, name: str = "default", strict:
     return summary
 
 
-def _lexicon_rows(path: Path, name: str, strict: bool, summary: ImportSummary,
-                  now: Any) -> list[dict[str, Any]]:
+def _lexicon_rows(
+    path: Path, name: str, strict: bool, summary: ImportSummary, now: Any
+) -> list[dict[str, Any]]:
     """The terms of a lexicon file in any shape users keep (sources/term_lists.py) as rows."""
     rows: list[dict[str, Any]] = []
     for found in read_lexicon(path):
@@ -323,14 +436,28 @@ def _lexicon_rows(path: Path, name: str, strict: bool, summary: ImportSummary,
     return rows
 
 
-def import_known_texts(engine: sa.Engine, path: Path, bank: str = "known-texts", strict: bool = False,
-                       min_similarity: float | None = None, actor: str | None = None) -> ImportSummary:
+def import_known_texts(
+    engine: sa.Engine,
+    path: Path,
+    bank: str = "known-texts",
+    strict: bool = False,
+    min_similarity: float | None = None,
+    actor: str | None = None,
+) -> ImportSummary:
     """Import known texts (JSONL ``{"id", "text", "language", "label"}``, or plain text: texts
     separated by blank lines, or one a line) into a text bank."""
     path = Path(path)
     jsonl = path.is_file() and path.read_bytes()[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
-    return import_hash_list(engine, path, bank, kind="text", fmt="jsonl" if jsonl else "texts", strict=strict,
-                            text_min_similarity=min_similarity, actor=actor)
+    return import_hash_list(
+        engine,
+        path,
+        bank,
+        kind="text",
+        fmt="jsonl" if jsonl else "texts",
+        strict=strict,
+        text_min_similarity=min_similarity,
+        actor=actor,
+    )
 
 
 def load_ruleset(conn: sa.Connection, include_pdq: bool = True) -> Ruleset:
@@ -348,12 +475,12 @@ def load_ruleset(conn: sa.Connection, include_pdq: bool = True) -> Ruleset:
     if not include_pdq:
         stmt = stmt.where(t.c.kind != "pdq")
     items = [BankItem(r.id, r.bank, r.kind, r.value, r.item, r.label, r.status) for r in conn.execute(stmt)]
-    terms = [Term(r.id, r.term, r.language, r.kind, r.label, r.lexicon)
-             for r in conn.execute(sa.select(lx))]
+    terms = [Term(r.id, r.term, r.language, r.kind, r.label, r.lexicon) for r in conn.execute(sa.select(lx))]
     ruleset = Ruleset(banks, items, terms)
     if not include_pdq:
-        ruleset.quarantined = set(conn.execute(sa.select(t.c.id).where(t.c.kind == "pdq",
-                                                                       t.c.status == "quarantined")).scalars())
+        ruleset.quarantined = set(
+            conn.execute(sa.select(t.c.id).where(t.c.kind == "pdq", t.c.status == "quarantined")).scalars()
+        )
     return ruleset
 
 
@@ -366,8 +493,9 @@ def ruleset_version(conn: sa.Connection) -> int:
 def list_lexicons(engine: sa.Engine) -> list[dict[str, Any]]:
     lx = td.detect_lexicon_terms
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(lx.c.lexicon, lx.c.kind, sa.func.count()).group_by(lx.c.lexicon, lx.c.kind)
-                            ).all()
+        rows = conn.execute(
+            sa.select(lx.c.lexicon, lx.c.kind, sa.func.count()).group_by(lx.c.lexicon, lx.c.kind)
+        ).all()
     found: dict[str, dict[str, int]] = {}
     for name, kind, n in rows:
         found.setdefault(name, {})[kind] = n

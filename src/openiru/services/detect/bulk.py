@@ -58,8 +58,9 @@ class BulkInserter:
     def __enter__(self) -> BulkInserter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if self.created and exc_type is None:
             self.conn.exec_driver_sql(f"DROP TABLE {STAGE}")
 
@@ -86,8 +87,7 @@ class BulkInserter:
                         copy.write_row(row)
             else:
                 marks = ", ".join("?" for _ in columns)
-                cursor.executemany(f"INSERT INTO {STAGE} ({', '.join(columns)}) VALUES ({marks})",
-                                   rows)  # type: ignore[arg-type]  # sqlite3 takes any iterable
+                cursor.executemany(f"INSERT INTO {STAGE} ({', '.join(columns)}) VALUES ({marks})", rows)  # type: ignore[arg-type]  # sqlite3 takes any iterable
         finally:
             cursor.close()
 
@@ -127,11 +127,18 @@ class BulkInserter:
         columns: list[Any] = [stage.c[c] for c in COLUMNS]
         if kind is not None:
             columns[0], columns[2] = sa.literal(kind, sa.String), stage.c.value
-        select = sa.select(sa.literal(self.bank, sa.String), *columns,
-                           sa.literal("active", sa.String), sa.literal(0, sa.Integer),
-                           sa.literal(self.now, TS)).order_by(order)
-        stmt = dialect_insert(self.conn, t).from_select(
-            ["bank", *COLUMNS, "status", "match_count", "added_at"], select).on_conflict_do_nothing()
+        select = sa.select(
+            sa.literal(self.bank, sa.String),
+            *columns,
+            sa.literal("active", sa.String),
+            sa.literal(0, sa.Integer),
+            sa.literal(self.now, TS),
+        ).order_by(order)
+        stmt = (
+            dialect_insert(self.conn, t)
+            .from_select(["bank", *COLUMNS, "status", "match_count", "added_at"], select)
+            .on_conflict_do_nothing()
+        )
         if self.postgres:  # psycopg reports no row count for INSERT ... SELECT through SQLAlchemy
             inserted = stmt.returning(t.c.id).cte("inserted")
             added = int(self.conn.execute(sa.select(sa.func.count()).select_from(inserted)).scalar_one())
@@ -146,8 +153,9 @@ class BulkInserter:
         if not self.postgres:  # SQLite's sorter may merge on a second thread (0 by default)
             self.conn.exec_driver_sql("PRAGMA threads = 2")
         try:
-            self.conn.exec_driver_sql(f"CREATE UNIQUE INDEX {UNIQUE_INDEX} ON {td.detect_bank_items.name} "
-                                      f"({UNIQUE_COLUMNS})")
+            self.conn.exec_driver_sql(
+                f"CREATE UNIQUE INDEX {UNIQUE_INDEX} ON {td.detect_bank_items.name} ({UNIQUE_COLUMNS})"
+            )
         finally:
             if not self.postgres:
                 self.conn.exec_driver_sql("PRAGMA threads = 0")

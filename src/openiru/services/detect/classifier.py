@@ -26,13 +26,17 @@ from ..access.users import SYSTEM
 def training_data(conn: sa.Connection) -> tuple[list[str], list[int], list[str | None]]:
     """``(texts, labels, languages)`` from the latest decision per post."""
     d, p = td.detect_decisions, schema.posts
-    latest = (sa.select(d.c.platform, d.c.post_id, sa.func.max(d.c.id).label("last"))
-              .group_by(d.c.platform, d.c.post_id).subquery())
+    latest = (
+        sa.select(d.c.platform, d.c.post_id, sa.func.max(d.c.id).label("last"))
+        .group_by(d.c.platform, d.c.post_id)
+        .subquery()
+    )
     rows = conn.execute(
         sa.select(d.c.decision, p.c.text, p.c.language)
         .join(latest, latest.c.last == d.c.id)
         .join(p, sa.and_(p.c.platform == d.c.platform, p.c.post_id == d.c.post_id))
-        .order_by(d.c.id)).all()
+        .order_by(d.c.id)
+    ).all()
     rows = [r for r in rows if (r.text or "").strip()]
     texts = [r.text for r in rows]
     labels = [1 if r.decision == "confirm" else 0 for r in rows]
@@ -67,23 +71,44 @@ def train(engine: sa.Engine, actor: str | None = None, folds: int = 5) -> dict[s
     m = td.detect_models
     with engine.begin() as conn:
         conn.execute(sa.update(m).values(active=False))
-        key = conn.execute(sa.insert(m).values(
-            algorithm=core.ALGORITHM, params={"ngram_range": [2, 5], "C": 4.0, "calibration": "sigmoid"},
-            metrics=evaluation.as_dict(), n_samples=len(texts), languages=langs, blob=core.dumps(model),
-            active=True, created_by=actor, created_at=datetime.now(UTC))).inserted_primary_key
+        key = conn.execute(
+            sa.insert(m).values(
+                algorithm=core.ALGORITHM,
+                params={"ngram_range": [2, 5], "C": 4.0, "calibration": "sigmoid"},
+                metrics=evaluation.as_dict(),
+                n_samples=len(texts),
+                languages=langs,
+                blob=core.dumps(model),
+                active=True,
+                created_by=actor,
+                created_at=datetime.now(UTC),
+            )
+        ).inserted_primary_key
         if key is None:  # pragma: no cover - an INSERT without a key is a driver fault
             raise RuntimeError("the database gave the new classifier model no version")
         version = key[0]
-        audit.record(conn, actor or SYSTEM, "classifier.train", "classifier", version,
-                     {"algorithm": core.ALGORITHM, "n_samples": len(texts), "languages": langs})
-    return {"version": version, "algorithm": core.ALGORITHM, "n_samples": len(texts), "languages": langs,
-            "metrics": evaluation.as_dict()}
+        audit.record(
+            conn,
+            actor or SYSTEM,
+            "classifier.train",
+            "classifier",
+            version,
+            {"algorithm": core.ALGORITHM, "n_samples": len(texts), "languages": langs},
+        )
+    return {
+        "version": version,
+        "algorithm": core.ALGORITHM,
+        "n_samples": len(texts),
+        "languages": langs,
+        "metrics": evaluation.as_dict(),
+    }
 
 
 def active_model(conn: sa.Connection) -> core.TrainedModel | None:
     m = td.detect_models
-    row = conn.execute(sa.select(m.c.version, m.c.blob).where(m.c.active.is_(True))
-                       .order_by(m.c.version.desc()).limit(1)).first()
+    row = conn.execute(
+        sa.select(m.c.version, m.c.blob).where(m.c.active.is_(True)).order_by(m.c.version.desc()).limit(1)
+    ).first()
     if row is None:
         return None
     return core.TrainedModel(row.version, core.loads(row.blob))
@@ -92,7 +117,16 @@ def active_model(conn: sa.Connection) -> core.TrainedModel | None:
 def list_models(engine: sa.Engine) -> list[dict[str, Any]]:
     m = td.detect_models
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(m.c.version, m.c.algorithm, m.c.n_samples, m.c.languages, m.c.metrics,
-                                      m.c.active, m.c.created_by, m.c.created_at)
-                            .order_by(m.c.version)).all()
+        rows = conn.execute(
+            sa.select(
+                m.c.version,
+                m.c.algorithm,
+                m.c.n_samples,
+                m.c.languages,
+                m.c.metrics,
+                m.c.active,
+                m.c.created_by,
+                m.c.created_at,
+            ).order_by(m.c.version)
+        ).all()
     return [dict(r._mapping) for r in rows]

@@ -39,7 +39,10 @@ LOOKUP_CHUNK = 900
 
 def ocr_enabled() -> bool:
     """OCR at scan time: on where Tesseract is installed, unless ``OPENIRU_OCR=0``."""
-    return os.environ.get("OPENIRU_OCR", "1").strip().lower() not in ("0", "false", "no", "off") and ocr.available()
+    return (
+        os.environ.get("OPENIRU_OCR", "1").strip().lower() not in ("0", "false", "no", "off")
+        and ocr.available()
+    )
 
 
 def _what(media: ScanMedia, want_ocr: bool) -> str | None:
@@ -56,14 +59,21 @@ def _stored(conn: sa.Connection, keys: list[str]) -> dict[str, sa.Row[Any]]:
     t = tm.media_features
     found: dict[str, sa.Row[Any]] = {}
     for start in range(0, len(keys), LOOKUP_CHUNK):
-        for row in conn.execute(sa.select(t).where(t.c.media_key.in_(keys[start:start + LOOKUP_CHUNK]))):
+        for row in conn.execute(sa.select(t).where(t.c.media_key.in_(keys[start : start + LOOKUP_CHUNK]))):
             found[row.media_key] = row
     return found
 
 
 def _compute(media: ScanMedia, what: str, path: str) -> dict[str, Any]:
-    row: dict[str, Any] = {"media_key": media.key, "vpdq": None, "vpdq_frames": None, "text": None,
-                           "text_origin": None, "ocr_languages": None, "error": None}
+    row: dict[str, Any] = {
+        "media_key": media.key,
+        "vpdq": None,
+        "vpdq_frames": None,
+        "text": None,
+        "text_origin": None,
+        "ocr_languages": None,
+        "error": None,
+    }
     try:
         if what == "video":
             features = hash_video(path)
@@ -78,8 +88,13 @@ def _compute(media: ScanMedia, what: str, path: str) -> dict[str, Any]:
     return row
 
 
-def fill_media_features(conn: sa.Connection, posts: Sequence[ScanPost], store: MediaStore | None = None,
-                        *, want_ocr: bool | None = None) -> int:
+def fill_media_features(
+    conn: sa.Connection,
+    posts: Sequence[ScanPost],
+    store: MediaStore | None = None,
+    *,
+    want_ocr: bool | None = None,
+) -> int:
     """Give the batch's media their stored vPDQ and text, computing and storing what is missing;
     how many media were read now."""
     want_ocr = ocr_enabled() if want_ocr is None else want_ocr

@@ -13,13 +13,18 @@ import sqlalchemy as sa
 from ...store import tables_detect as td
 
 
-def hits_by_post(conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], list[dict[str, Any]]]:
+def hits_by_post(
+    conn: sa.Connection, keys: list[tuple[str, str]]
+) -> dict[tuple[str, str], list[dict[str, Any]]]:
     h = td.detect_hits
     out: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for start in range(0, len(keys), 400):
-        chunk = keys[start:start + 400]
-        rows = conn.execute(sa.select(h).where(sa.tuple_(h.c.platform, h.c.post_id).in_(chunk))
-                            .order_by(h.c.strength.desc(), h.c.id)).all()
+        chunk = keys[start : start + 400]
+        rows = conn.execute(
+            sa.select(h)
+            .where(sa.tuple_(h.c.platform, h.c.post_id).in_(chunk))
+            .order_by(h.c.strength.desc(), h.c.id)
+        ).all()
         for r in rows:
             hit = hit_of(r, r.strength)
             out.setdefault((r.platform, r.post_id), []).append(hit)
@@ -29,8 +34,13 @@ def hits_by_post(conn: sa.Connection, keys: list[tuple[str, str]]) -> dict[tuple
 def hit_of(r: sa.Row, strength: float) -> dict[str, Any]:
     """A hit as the alert JSON shows it, from a ``detect_hits`` row (or a row joined to one,
     whose hit strength column is named differently: hence ``strength`` is passed in)."""
-    hit: dict[str, Any] = {"matcher": r.matcher, "bank": r.bank, "item": r.item, "label": r.label,
-                           "strength": round(strength, 4)}
+    hit: dict[str, Any] = {
+        "matcher": r.matcher,
+        "bank": r.bank,
+        "item": r.item,
+        "label": r.label,
+        "strength": round(strength, 4),
+    }
     if r.item_id is not None:
         hit["item_id"] = r.item_id
     if r.media_key is not None:

@@ -54,11 +54,16 @@ def pdq_bank_index(engine: sa.Engine, banks: Sequence[str] | None = None) -> Pac
     found = bank_hashes(engine, cache_dir(engine) / FOLDER)
     b = td.detect_banks
     with engine.connect() as conn:
-        settings = {r.name: (r.pdq_max_distance, r.pdq_min_quality) for r in conn.execute(
-            sa.select(b.c.name, b.c.pdq_max_distance, b.c.pdq_min_quality))}
+        settings = {
+            r.name: (r.pdq_max_distance, r.pdq_min_quality)
+            for r in conn.execute(sa.select(b.c.name, b.c.pdq_max_distance, b.c.pdq_min_quality))
+        }
     wanted = set(banks) if banks else None
-    dist = np.array([settings.get(name, (-1, 0))[0] if wanted is None or name in wanted else -1
-                     for name in found.banks] or [-1], dtype=np.int16)
+    dist = np.array(
+        [settings.get(name, (-1, 0))[0] if wanted is None or name in wanted else -1 for name in found.banks]
+        or [-1],
+        dtype=np.int16,
+    )
     qual = np.array([settings.get(name, (-1, 0))[1] for name in found.banks] or [0], dtype=np.int16)
     return BankPDQIndex(found.index, found.item_ids, dist[found.bank_of], qual[found.bank_of])
 
@@ -71,8 +76,11 @@ def item_lookup(engine: sa.Engine):  # type: ignore[no-untyped-def]
         found: dict[int, BankItem] = {}
         with engine.connect() as conn:
             for start in range(0, len(ids), LOOKUP_CHUNK):
-                for r in conn.execute(sa.select(t.c.id, t.c.bank, t.c.kind, t.c.value, t.c.item, t.c.label,
-                                                t.c.status).where(t.c.id.in_(ids[start:start + LOOKUP_CHUNK]))):
+                for r in conn.execute(
+                    sa.select(t.c.id, t.c.bank, t.c.kind, t.c.value, t.c.item, t.c.label, t.c.status).where(
+                        t.c.id.in_(ids[start : start + LOOKUP_CHUNK])
+                    )
+                ):
                     found[r.id] = BankItem(r.id, r.bank, r.kind, r.value, r.item, r.label, r.status)
         return found
 
@@ -85,10 +93,20 @@ def _items(engine: sa.Engine, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     unique = sorted(set(ids))
     with engine.connect() as conn:
         for start in range(0, len(unique), LOOKUP_CHUNK):
-            for r in conn.execute(sa.select(t.c.id, t.c.bank, t.c.item, t.c.label, t.c.organisation, t.c.outlet,
-                                            t.c.status).where(t.c.id.in_(unique[start:start + LOOKUP_CHUNK]))):
-                out[r.id] = {"bank": r.bank, "item": r.item, "label": r.label, "organisation": r.organisation,
-                             "outlet": r.outlet, "item_id": r.id, "status": r.status}
+            for r in conn.execute(
+                sa.select(
+                    t.c.id, t.c.bank, t.c.item, t.c.label, t.c.organisation, t.c.outlet, t.c.status
+                ).where(t.c.id.in_(unique[start : start + LOOKUP_CHUNK]))
+            ):
+                out[r.id] = {
+                    "bank": r.bank,
+                    "item": r.item,
+                    "label": r.label,
+                    "organisation": r.organisation,
+                    "outlet": r.outlet,
+                    "item_id": r.id,
+                    "status": r.status,
+                }
     return out
 
 
@@ -106,14 +124,16 @@ def _input_kind(value: str, kind: str | None) -> str:
     return "text"
 
 
-def match(engine: sa.Engine, inputs: Sequence[str], kind: str | None = None,
-          banks: Sequence[str] | None = None) -> Iterator[dict[str, Any]]:
+def match(
+    engine: sa.Engine, inputs: Sequence[str], kind: str | None = None, banks: Sequence[str] | None = None
+) -> Iterator[dict[str, Any]]:
     """One result object per input, in order: ``{"input", "kind", ..., "matches": [...]}``."""
     if kind is not None and kind not in MATCH_KINDS:
         raise ConfigError(f"unknown kind {kind!r}; kinds: {', '.join(MATCH_KINDS)}")
     kinds = [_input_kind(v, kind) for v in inputs]
-    results: list[dict[str, Any]] = [{"input": v, "kind": k, "matches": []} for v, k in zip(inputs, kinds,
-                                                                                             strict=True)]
+    results: list[dict[str, Any]] = [
+        {"input": v, "kind": k, "matches": []} for v, k in zip(inputs, kinds, strict=True)
+    ]
     pdq_queries: list[tuple[int, str, int | None]] = []
     exact_queries: list[tuple[int, str, str]] = []
     texts: list[int] = []
@@ -155,8 +175,11 @@ def _hash_file(path: Path) -> dict[str, Any]:
     from ...detect.pdq import pdq_of_file
 
     data = path.read_bytes()
-    info: dict[str, Any] = {"kind": "file", "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
-                            "sha256": hashlib.sha256(data).hexdigest()}
+    info: dict[str, Any] = {
+        "kind": "file",
+        "md5": hashlib.md5(data, usedforsecurity=False).hexdigest(),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
     try:
         info["pdq"], info["quality"] = pdq_of_file(path)
     except (OSError, ValueError, SyntaxError):
@@ -164,8 +187,12 @@ def _hash_file(path: Path) -> dict[str, Any]:
     return info
 
 
-def _match_pdq(engine: sa.Engine, queries: list[tuple[int, str, int | None]], results: list[dict[str, Any]],
-               banks: Sequence[str] | None) -> None:
+def _match_pdq(
+    engine: sa.Engine,
+    queries: list[tuple[int, str, int | None]],
+    results: list[dict[str, Any]],
+    banks: Sequence[str] | None,
+) -> None:
     bank_index = pdq_bank_index(engine, banks)
     radius = int(bank_index.max_distance.max(initial=-1))
     if not len(bank_index.index) or radius < 0:
@@ -183,29 +210,53 @@ def _match_pdq(engine: sa.Engine, queries: list[tuple[int, str, int | None]], re
             results[result_pos]["matches"].append({**item, "kind": "pdq", "distance": int(d)})
 
 
-def _match_exact(engine: sa.Engine, queries: list[tuple[int, str, str]], results: list[dict[str, Any]],
-                 banks: Sequence[str] | None) -> None:
+def _match_exact(
+    engine: sa.Engine,
+    queries: list[tuple[int, str, str]],
+    results: list[dict[str, Any]],
+    banks: Sequence[str] | None,
+) -> None:
     t = td.detect_bank_items
     wanted = {(k, v) for _, k, v in queries}
     found: dict[tuple[str, str], list[dict[str, Any]]] = {}
     with engine.connect() as conn:
         pairs = sorted(wanted)
         for start in range(0, len(pairs), LOOKUP_CHUNK):
-            chunk = pairs[start:start + LOOKUP_CHUNK]
-            stmt = sa.select(t.c.id, t.c.kind, t.c.value_key, t.c.bank, t.c.item, t.c.label, t.c.organisation,
-                             t.c.outlet, t.c.status).where(sa.tuple_(t.c.kind, t.c.value_key).in_(chunk))
+            chunk = pairs[start : start + LOOKUP_CHUNK]
+            stmt = sa.select(
+                t.c.id,
+                t.c.kind,
+                t.c.value_key,
+                t.c.bank,
+                t.c.item,
+                t.c.label,
+                t.c.organisation,
+                t.c.outlet,
+                t.c.status,
+            ).where(sa.tuple_(t.c.kind, t.c.value_key).in_(chunk))
             if banks:
                 stmt = stmt.where(t.c.bank.in_(list(banks)))
             for r in conn.execute(stmt):
-                found.setdefault((r.kind, r.value_key), []).append({
-                    "bank": r.bank, "item": r.item, "label": r.label, "organisation": r.organisation,
-                    "outlet": r.outlet, "item_id": r.id, "status": r.status, "kind": r.kind, "distance": 0})
+                found.setdefault((r.kind, r.value_key), []).append(
+                    {
+                        "bank": r.bank,
+                        "item": r.item,
+                        "label": r.label,
+                        "organisation": r.organisation,
+                        "outlet": r.outlet,
+                        "item_id": r.id,
+                        "status": r.status,
+                        "kind": r.kind,
+                        "distance": 0,
+                    }
+                )
     for pos, k, v in queries:
         results[pos]["matches"].extend(found.get((k, v), []))
 
 
-def _match_texts(engine: sa.Engine, positions: list[int], results: list[dict[str, Any]],
-                 banks: Sequence[str] | None) -> None:
+def _match_texts(
+    engine: sa.Engine, positions: list[int], results: list[dict[str, Any]], banks: Sequence[str] | None
+) -> None:
     from ...detect.lexicon import LexiconMatcher
     from ...detect.neardup import KnownText, KnownTextIndex
     from ...detect.normalise import normalise
@@ -213,16 +264,34 @@ def _match_texts(engine: sa.Engine, positions: list[int], results: list[dict[str
 
     with engine.connect() as conn:
         ruleset = load_ruleset(conn)
-    known = [KnownText(i.id, i.value, i.item, i.label, i.bank, ruleset.banks[i.bank].text_min_similarity)
-             for i in ruleset.items if i.kind == "text" and (not banks or i.bank in banks)]
+    known = [
+        KnownText(i.id, i.value, i.item, i.label, i.bank, ruleset.banks[i.bank].text_min_similarity)
+        for i in ruleset.items
+        if i.kind == "text" and (not banks or i.bank in banks)
+    ]
     index = KnownTextIndex(known)
     lexicon = LexiconMatcher(ruleset.terms)
     for pos in positions:
         norm = normalise(results[pos]["input"])
         for m in index.find(norm):
-            results[pos]["matches"].append({"bank": m.known.bank, "item": m.known.item, "label": m.known.label,
-                                            "item_id": m.known.id, "kind": "text", "similarity": m.similarity})
+            results[pos]["matches"].append(
+                {
+                    "bank": m.known.bank,
+                    "item": m.known.item,
+                    "label": m.known.label,
+                    "item_id": m.known.id,
+                    "kind": "text",
+                    "similarity": m.similarity,
+                }
+            )
         for tm in lexicon.find(norm):
-            results[pos]["matches"].append({"bank": tm.term.lexicon, "item": tm.term.term,
-                                            "label": tm.term.label, "kind": "term", "term": tm.term.term,
-                                            "language": tm.term.language or None})
+            results[pos]["matches"].append(
+                {
+                    "bank": tm.term.lexicon,
+                    "item": tm.term.term,
+                    "label": tm.term.label,
+                    "kind": "term",
+                    "term": tm.term.term,
+                    "language": tm.term.language or None,
+                }
+            )

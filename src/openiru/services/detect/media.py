@@ -51,7 +51,9 @@ def file_kind(path: Path) -> str:
     return "image" if mime.startswith("image/") else "file"
 
 
-def file_records(path: Path, item: str | None = None, label: str | None = None) -> tuple[str, list[HashRecord]]:
+def file_records(
+    path: Path, item: str | None = None, label: str | None = None
+) -> tuple[str, list[HashRecord]]:
     """The kind of a file and the bank records it gives (see the module's docstring)."""
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file")
@@ -75,14 +77,24 @@ def file_records(path: Path, item: str | None = None, label: str | None = None) 
             pages = document_pages(path, document_kind(str(path), media.mime))
         except DocumentError as exc:
             raise ConfigError(str(exc)) from None
-        records += [HashRecord("text", " ".join(page.split()), f"{name} p.{n}", label, source=path.name)
-                    for n, page in enumerate(pages, start=1) if len(page.strip()) >= MIN_PAGE_CHARS]
+        records += [
+            HashRecord("text", " ".join(page.split()), f"{name} p.{n}", label, source=path.name)
+            for n, page in enumerate(pages, start=1)
+            if len(page.strip()) >= MIN_PAGE_CHARS
+        ]
     return kind, records
 
 
 @audited_import("bank.add", "bank")
-def add_files(engine: sa.Engine, paths: Sequence[Path], bank: str, *, label: str | None = None,
-              item: str | None = None, purpose: str | None = None) -> ImportSummary:
+def add_files(
+    engine: sa.Engine,
+    paths: Sequence[Path],
+    bank: str,
+    *,
+    label: str | None = None,
+    item: str | None = None,
+    purpose: str | None = None,
+) -> ImportSummary:
     """Hash media files into a bank (created if new); counts as an import of ``paths``."""
     summary = ImportSummary(", ".join(str(p) for p in paths), bank)
     records: list[HashRecord] = []
@@ -98,26 +110,38 @@ def add_files(engine: sa.Engine, paths: Sequence[Path], bank: str, *, label: str
 
 def _items(conn: sa.Connection, kind: str, banks: Sequence[str] | None) -> list[sa.Row[Any]]:
     t = td.detect_bank_items
-    stmt = sa.select(t.c.id, t.c.bank, t.c.value, t.c.item, t.c.label, t.c.organisation, t.c.outlet,
-                     t.c.status).where(t.c.kind == kind)
+    stmt = sa.select(
+        t.c.id, t.c.bank, t.c.value, t.c.item, t.c.label, t.c.organisation, t.c.outlet, t.c.status
+    ).where(t.c.kind == kind)
     if banks:
         stmt = stmt.where(t.c.bank.in_(list(banks)))
     return list(conn.execute(stmt.order_by(t.c.id)))
 
 
 def _item_dict(row: sa.Row[Any], kind: str) -> dict[str, Any]:
-    return {"bank": row.bank, "item": row.item, "label": row.label, "organisation": row.organisation,
-            "outlet": row.outlet, "item_id": row.id, "status": row.status, "kind": kind}
+    return {
+        "bank": row.bank,
+        "item": row.item,
+        "label": row.label,
+        "organisation": row.organisation,
+        "outlet": row.outlet,
+        "item_id": row.id,
+        "status": row.status,
+        "kind": kind,
+    }
 
 
-def match_video(engine: sa.Engine, features: list[VideoFrameHash],
-                banks: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def match_video(
+    engine: sa.Engine, features: list[VideoFrameHash], banks: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     """The banks' vPDQ items this video matches, best first, with percentages and time ranges."""
     b = td.detect_banks
     with engine.connect() as conn:
         rows = _items(conn, "vpdq", banks)
-        settings = {r.name: (r.pdq_max_distance, r.pdq_min_quality) for r in conn.execute(
-            sa.select(b.c.name, b.c.pdq_max_distance, b.c.pdq_min_quality))}
+        settings = {
+            r.name: (r.pdq_max_distance, r.pdq_min_quality)
+            for r in conn.execute(sa.select(b.c.name, b.c.pdq_max_distance, b.c.pdq_min_quality))
+        }
     videos: list[tuple[str, list[VideoFrameHash]]] = []
     kept: list[sa.Row[Any]] = []
     for row in rows:
@@ -133,11 +157,15 @@ def match_video(engine: sa.Engine, features: list[VideoFrameHash],
     out = []
     for m in VideoIndex(videos, min_quality=quality).search(features, radius):
         if m.is_match():
-            out.append({**_item_dict(kept[int(m.key)], "vpdq"),
-                        "query_match_percent": round(m.query_match_percent, 2),
-                        "compared_match_percent": round(m.compared_match_percent, 2),
-                        "query_ranges": [list(r) for r in m.query_ranges],
-                        "compared_ranges": [list(r) for r in m.compared_ranges]})
+            out.append(
+                {
+                    **_item_dict(kept[int(m.key)], "vpdq"),
+                    "query_match_percent": round(m.query_match_percent, 2),
+                    "compared_match_percent": round(m.compared_match_percent, 2),
+                    "query_ranges": [list(r) for r in m.query_ranges],
+                    "compared_ranges": [list(r) for r in m.compared_ranges],
+                }
+            )
     return out
 
 
@@ -155,8 +183,13 @@ def match_document(engine: sa.Engine, path: Path, banks: Sequence[str] | None = 
     results = MediaTextMatcher(ruleset).scan([ScanPost("match", "input", "input", media=[media])], [""])[0]
     matches = []
     for hit in results:
-        found: dict[str, Any] = {"bank": hit.bank, "item": hit.item, "label": hit.label, "item_id": hit.item_id,
-                 "kind": hit.matcher}
+        found: dict[str, Any] = {
+            "bank": hit.bank,
+            "item": hit.item,
+            "label": hit.label,
+            "item_id": hit.item_id,
+            "kind": hit.matcher,
+        }
         if hit.similarity is not None:
             found["similarity"] = hit.similarity
         if hit.term is not None:

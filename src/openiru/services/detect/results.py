@@ -55,13 +55,16 @@ def flagged_posts(conn: sa.Connection) -> Iterator[FlaggedPost]:
     """Every post with an alert, strongest first."""
     a = td.detect_alerts
     rows = conn.execute(
-        sa.select(a.c.platform, a.c.post_id, a.c.strength, a.c.status, a.c.reason)
-        .order_by(a.c.strength.desc(), a.c.platform, a.c.post_id))
+        sa.select(a.c.platform, a.c.post_id, a.c.strength, a.c.status, a.c.reason).order_by(
+            a.c.strength.desc(), a.c.platform, a.c.post_id
+        )
+    )
     for row in rows:
         status = _STATUS.get(row.status, "matched")
         exemption = exemption_of(row.reason) if status == "rejected" else None
-        yield FlaggedPost(row.platform, row.post_id, float(min(max(row.strength, 0.0), 1.0)),
-                          status, exemption)
+        yield FlaggedPost(
+            row.platform, row.post_id, float(min(max(row.strength, 0.0), 1.0)), status, exemption
+        )
 
 
 def account_exemptions(conn: sa.Connection) -> dict[tuple[str, str], str]:
@@ -70,7 +73,8 @@ def account_exemptions(conn: sa.Connection) -> dict[tuple[str, str], str]:
     rows = conn.execute(
         sa.select(d.c.platform, d.c.account_id, d.c.reason)
         .where(d.c.decision == "reject")
-        .order_by(d.c.decided_at, d.c.id))
+        .order_by(d.c.decided_at, d.c.id)
+    )
     found: dict[tuple[str, str], str] = {}
     for row in rows:
         exemption = exemption_of(row.reason)

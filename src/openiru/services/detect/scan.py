@@ -65,9 +65,16 @@ class ScanSummary:
     to_scan: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"posts": self.posts, "hits": self.hits, "alerts": self.alerts, "signals": self.signals,
-                "media_hashed": self.media_hashed, "quarantined": self.quarantined,
-                "seconds": round(self.seconds, 3), "ruleset_version": self.ruleset_version}
+        return {
+            "posts": self.posts,
+            "hits": self.hits,
+            "alerts": self.alerts,
+            "signals": self.signals,
+            "media_hashed": self.media_hashed,
+            "quarantined": self.quarantined,
+            "seconds": round(self.seconds, 3),
+            "ruleset_version": self.ruleset_version,
+        }
 
 
 _ACTIVE_MODEL = sa.select(td.detect_models.c.version).where(td.detect_models.c.active.is_(True)).limit(1)
@@ -101,8 +108,12 @@ class Quarantine:
     re-scan of old posts is not a spike.
     """
 
-    def __init__(self, minimum: int = QUARANTINE_MIN, factor: float = QUARANTINE_FACTOR,
-                 established_before: datetime | None = None) -> None:
+    def __init__(
+        self,
+        minimum: int = QUARANTINE_MIN,
+        factor: float = QUARANTINE_FACTOR,
+        established_before: datetime | None = None,
+    ) -> None:
         self.minimum, self.factor = minimum, factor
         self.established_before = established_before
         self.baseline: dict[int, int | None] = {}
@@ -114,8 +125,11 @@ class Quarantine:
             return []
         batch: Counter[int] = Counter()
         for r in results:
-            for item_id in {h.item_id for h in r.hits if h.item_id is not None and h.matcher != "term"
-                            and not h.suppressed}:
+            for item_id in {
+                h.item_id
+                for h in r.hits
+                if h.item_id is not None and h.matcher != "term" and not h.suppressed
+            }:
                 batch[item_id] += 1
         if not batch:
             return []
@@ -124,7 +138,9 @@ class Quarantine:
         unknown = [i for i in batch if i not in self.baseline]
         if unknown:
             t = td.detect_bank_items
-            for row in conn.execute(sa.select(t.c.id, t.c.match_count, t.c.added_at).where(t.c.id.in_(unknown))):
+            for row in conn.execute(
+                sa.select(t.c.id, t.c.match_count, t.c.added_at).where(t.c.id.in_(unknown))
+            ):
                 established = utc(row.added_at) < self.established_before
                 self.baseline[row.id] = row.match_count if established else None
         before = item_counts(conn, [(r.post.platform, r.post.post_id) for r in results])
@@ -142,8 +158,11 @@ class Quarantine:
         if spiking:
             detector.quarantine(spiking)
             t = td.detect_bank_items
-            conn.execute(sa.update(t).where(t.c.id.in_(spiking))
-                         .values(status="quarantined", quarantined_at=datetime.now(UTC)))
+            conn.execute(
+                sa.update(t)
+                .where(t.c.id.in_(spiking))
+                .values(status="quarantined", quarantined_at=datetime.now(UTC))
+            )
             for r in results:
                 for h in r.hits:
                     if h.item_id in spiking and h.matcher != "term":
@@ -167,8 +186,9 @@ def _unscanned(conn: sa.Connection, after: tuple[str, str] | None, limit: int) -
     p = schema.posts
     stmt = sa.select(p.c.platform, p.c.post_id).where(p.c.scanned_at.is_(None))
     if after is not None:
-        stmt = stmt.where(sa.tuple_(p.c.platform, p.c.post_id) > sa.tuple_(sa.literal(after[0]),
-                                                                            sa.literal(after[1])))
+        stmt = stmt.where(
+            sa.tuple_(p.c.platform, p.c.post_id) > sa.tuple_(sa.literal(after[0]), sa.literal(after[1]))
+        )
     rows = conn.execute(stmt.order_by(p.c.platform, p.c.post_id).limit(limit)).all()
     return [(r.platform, r.post_id) for r in rows]
 
@@ -186,9 +206,17 @@ def _forkable(engine: sa.Engine) -> bool:
     return engine.url.get_backend_name() != "sqlite" or engine.url.database not in (None, "", ":memory:")
 
 
-def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None = None, rescan: bool = False,
-         quarantine_min: int = QUARANTINE_MIN, quarantine_factor: float = QUARANTINE_FACTOR,
-         on_progress: Callable[[ScanSummary], None] | None = None, workers: int | None = None) -> ScanSummary:
+def scan(
+    engine: sa.Engine,
+    *,
+    batch_size: int = BATCH_SIZE,
+    limit: int | None = None,
+    rescan: bool = False,
+    quarantine_min: int = QUARANTINE_MIN,
+    quarantine_factor: float = QUARANTINE_FACTOR,
+    on_progress: Callable[[ScanSummary], None] | None = None,
+    workers: int | None = None,
+) -> ScanSummary:
     """Scan every post not yet scanned (all posts with ``rescan``).
 
     With more than one batch to scan, detection runs in ``workers`` forked processes
@@ -218,8 +246,11 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
         summary.ruleset_version = ruleset_version(conn)
         previous = previous_scan_time(conn, record=True)
         if on_progress:  # the total for a progress display (counts, rate, time left)
-            waiting = conn.execute(sa.select(sa.func.count()).select_from(schema.posts)
-                                   .where(schema.posts.c.scanned_at.is_(None))).scalar_one()
+            waiting = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(schema.posts)
+                .where(schema.posts.c.scanned_at.is_(None))
+            ).scalar_one()
             summary.to_scan = waiting if limit is None else min(limit, waiting)
             on_progress(summary)
     quarantine = Quarantine(quarantine_min, quarantine_factor, previous)
@@ -237,9 +268,17 @@ def scan(engine: sa.Engine, *, batch_size: int = BATCH_SIZE, limit: int | None =
                 summary.media_hashed += hash_missing_pdq(conn, posts)
                 fill_media_features(conn, posts)  # vPDQ, OCR and document text, read once and stored
                 more = len(keys) == size and (limit is None or summary.posts + size < limit)
-                if parallel is None and workers > 1 and more and not detector.ruleset.empty and _forkable(engine):
+                if (
+                    parallel is None
+                    and workers > 1
+                    and more
+                    and not detector.ruleset.empty
+                    and _forkable(engine)
+                ):
                     # forked before this process runs any PDQ search (see openiru.detect.parallel)
-                    parallel = ParallelScanner(detector, workers, on_fork=partial(engine.dispose, close=False))
+                    parallel = ParallelScanner(
+                        detector, workers, on_fork=partial(engine.dispose, close=False)
+                    )
                 results = parallel.scan(posts) if parallel is not None else detector.scan(posts)
                 summary.quarantined += quarantine.check(conn, detector, results)
                 counts = write_results(conn, results)
@@ -262,10 +301,24 @@ def scan_post_objects(posts: list[Post]) -> list[ScanPost]:
 
     out = []
     for post in posts:
-        media = [ScanMedia(m.key, m.sha256, m.md5, m.pdq, m.pdq_quality, m.path, m.mime)
-                 for m in post.media if not m.missing or m.pdq or m.md5 or m.sha256]
-        out.append(ScanPost(post.key.platform, post.key.post_id, post.account.account_id, post.text or "",
-                            list(post.urls), list(post.hashtags), media, utc(post.timestamp), post.language))
+        media = [
+            ScanMedia(m.key, m.sha256, m.md5, m.pdq, m.pdq_quality, m.path, m.mime)
+            for m in post.media
+            if not m.missing or m.pdq or m.md5 or m.sha256
+        ]
+        out.append(
+            ScanPost(
+                post.key.platform,
+                post.key.post_id,
+                post.account.account_id,
+                post.text or "",
+                list(post.urls),
+                list(post.hashtags),
+                media,
+                utc(post.timestamp),
+                post.language,
+            )
+        )
     return out
 
 
@@ -273,8 +326,11 @@ def has_rules(conn: sa.Connection) -> bool:
     """Whether the database holds anything to detect with: a bank item, a lexicon term or an
     active model (else the compiled ruleset is empty, :attr:`Ruleset.empty`); three
     look-ups on indexed tables, no detection code loaded."""
-    for stmt in (sa.select(td.detect_bank_items.c.id).limit(1), sa.select(td.detect_lexicon_terms.c.id).limit(1),
-                 _ACTIVE_MODEL):
+    for stmt in (
+        sa.select(td.detect_bank_items.c.id).limit(1),
+        sa.select(td.detect_lexicon_terms.c.id).limit(1),
+        _ACTIVE_MODEL,
+    ):
         if conn.execute(stmt).first() is not None:
             return True
     return False

@@ -62,10 +62,13 @@ def hash_missing_pdq(conn: sa.Connection, posts: Sequence[ScanPost], store: Medi
             updates[media.key] = (media.pdq, media.pdq_quality)
     if updates:
         m = schema.media
-        conn.execute(sa.update(m).where(m.c.media_key == sa.bindparam("k"))
-                     .values(pdq=sa.bindparam("pdq"), pdq_quality=sa.bindparam("q"))
-                     .execution_options(synchronize_session=False),
-                     [{"k": k, "pdq": v[0], "q": v[1]} for k, v in updates.items()])
+        conn.execute(
+            sa.update(m)
+            .where(m.c.media_key == sa.bindparam("k"))
+            .values(pdq=sa.bindparam("pdq"), pdq_quality=sa.bindparam("q"))
+            .execution_options(synchronize_session=False),
+            [{"k": k, "pdq": v[0], "q": v[1]} for k, v in updates.items()],
+        )
     return len(updates)
 
 
@@ -73,17 +76,24 @@ def hash_missing_pdq(conn: sa.Connection, posts: Sequence[ScanPost], store: Medi
 #: batch's 2,000 keys was compiled afresh (literal expansion) for each batch, and its result
 #: processing (JSON through the standard library, datetimes parsed per row) cost as much as
 #: the detection of the batch.
-_POST_SQL = ("SELECT p.post_id, p.account_id, p.text, p.urls, p.hashtags, p.timestamp, p.language "
-             "FROM posts p WHERE p.platform = {mark} AND p.post_id {keys}")
-_ITEM_COUNTS_SQL = ("SELECT item_id, count(DISTINCT post_id) FROM detect_hits WHERE platform = {mark} "
-                    "AND post_id {keys} AND item_id IS NOT NULL AND matcher <> 'term' GROUP BY item_id")
-_MEDIA_SQL = ("SELECT pm.post_id, m.media_key, m.sha256, m.md5, m.pdq, m.pdq_quality, m.path, m.mime "
-              "FROM post_media pm JOIN media m ON m.media_key = pm.media_key "
-              "WHERE pm.platform = {mark} AND pm.post_id {keys} ORDER BY pm.post_id, pm.position")
+_POST_SQL = (
+    "SELECT p.post_id, p.account_id, p.text, p.urls, p.hashtags, p.timestamp, p.language "
+    "FROM posts p WHERE p.platform = {mark} AND p.post_id {keys}"
+)
+_ITEM_COUNTS_SQL = (
+    "SELECT item_id, count(DISTINCT post_id) FROM detect_hits WHERE platform = {mark} "
+    "AND post_id {keys} AND item_id IS NOT NULL AND matcher <> 'term' GROUP BY item_id"
+)
+_MEDIA_SQL = (
+    "SELECT pm.post_id, m.media_key, m.sha256, m.md5, m.pdq, m.pdq_quality, m.path, m.mime "
+    "FROM post_media pm JOIN media m ON m.media_key = pm.media_key "
+    "WHERE pm.platform = {mark} AND pm.post_id {keys} ORDER BY pm.post_id, pm.position"
+)
 
 
-def by_platform(conn: sa.Connection, sql: str, keys: Sequence[tuple[str, str]],
-                params: tuple[Any, ...] = ()) -> Iterator[tuple[str, Any]]:
+def by_platform(
+    conn: sa.Connection, sql: str, keys: Sequence[tuple[str, str]], params: tuple[Any, ...] = ()
+) -> Iterator[tuple[str, Any]]:
     """Run ``sql`` once per platform of ``keys``: ``{mark}`` is a parameter marker (``params``
     first, then the platform), ``{keys}`` the condition "post id among this platform's keys"
     (SQLite: one JSON array through ``json_each``; PostgreSQL: one array, ``= ANY``).  One
@@ -95,12 +105,17 @@ def by_platform(conn: sa.Connection, sql: str, keys: Sequence[tuple[str, str]],
         wanted.setdefault(platform, []).append(post_id)
     statement = sql.format(mark=mark, keys=in_keys)
     for platform, ids in wanted.items():
-        yield platform, conn.exec_driver_sql(statement, (*params, platform,
-                                                         orjson.dumps(ids).decode() if sqlite else ids))
+        yield (
+            platform,
+            conn.exec_driver_sql(
+                statement, (*params, platform, orjson.dumps(ids).decode() if sqlite else ids)
+            ),
+        )
 
 
-def execute_by_platform(conn: sa.Connection, sql: str, keys: Sequence[tuple[str, str]],
-                        params: tuple[Any, ...] = ()) -> None:
+def execute_by_platform(
+    conn: sa.Connection, sql: str, keys: Sequence[tuple[str, str]], params: tuple[Any, ...] = ()
+) -> None:
     """:func:`by_platform` for statements without results."""
     for _ in by_platform(conn, sql, keys, params):
         pass
@@ -134,9 +149,20 @@ def load_posts(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> list[Sca
     by_key: dict[tuple[str, str], ScanPost] = {}
     for platform, rows in by_platform(conn, _POST_SQL, keys):
         for post_id, account_id, text, urls, hashtags, timestamp, language in rows:
-            by_key[(platform, post_id)] = ScanPost(platform, post_id, account_id, text or "", _json_list(urls),
-                                                   _json_list(hashtags), [], _time(timestamp), language)
-    media_rows = [(platform, tuple(r)) for platform, rows in by_platform(conn, _MEDIA_SQL, keys) for r in rows]
+            by_key[(platform, post_id)] = ScanPost(
+                platform,
+                post_id,
+                account_id,
+                text or "",
+                _json_list(urls),
+                _json_list(hashtags),
+                [],
+                _time(timestamp),
+                language,
+            )
+    media_rows = [
+        (platform, tuple(r)) for platform, rows in by_platform(conn, _MEDIA_SQL, keys) for r in rows
+    ]
     store = MediaStore()
     for platform, (post_id, media_key, sha256, md5, pdq, pdq_quality, path, mime) in media_rows:
         post = by_key.get((platform, post_id))
@@ -144,9 +170,17 @@ def load_posts(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> list[Sca
             # A matcher that reads the file (video hashing) gets the media store's copy, never the path
             # a row records (issue 19: nothing but the store is read after the import).
             stored = store.get(sha256)
-            post.media.append(ScanMedia(media_key, sha256, md5, pdq, pdq_quality,
-                                        str(stored) if stored is not None else None,
-                                        mime or mimetypes.guess_type(path or "")[0]))
+            post.media.append(
+                ScanMedia(
+                    media_key,
+                    sha256,
+                    md5,
+                    pdq,
+                    pdq_quality,
+                    str(stored) if stored is not None else None,
+                    mime or mimetypes.guess_type(path or "")[0],
+                )
+            )
     return [by_key[k] for k in keys if k in by_key]
 
 
@@ -159,32 +193,49 @@ def item_counts(conn: sa.Connection, keys: list[tuple[str, str]]) -> Counter[int
     return counts
 
 
-def _context(conn: sa.Connection, results: list[ScanResult]) -> tuple[dict[tuple[str, str], int],
-                                                                      dict[tuple[str, str], int],
-                                                                      dict[tuple[str, str], int]]:
+def _context(
+    conn: sa.Connection, results: list[ScanResult]
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int], dict[tuple[str, str], int]]:
     """Followers per account, reach per post, existing alerts per account (for priority)."""
     flagged = [r for r in results if r.alerting_hits]
     if not flagged:
         return {}, {}, {}
     a, e, al = schema.accounts, schema.edges, td.detect_alerts
     accounts = list({(r.post.platform, r.post.account_id) for r in flagged})
-    followers = {(r.platform, r.account_id): r.followers or 0 for r in conn.execute(
-        sa.select(a.c.platform, a.c.account_id, a.c.followers)
-        .where(sa.tuple_(a.c.platform, a.c.account_id).in_(accounts)))}
+    followers = {
+        (r.platform, r.account_id): r.followers or 0
+        for r in conn.execute(
+            sa.select(a.c.platform, a.c.account_id, a.c.followers).where(
+                sa.tuple_(a.c.platform, a.c.account_id).in_(accounts)
+            )
+        )
+    }
     refs = list({(r.post.platform, "post:" + r.post.post_id) for r in flagged})
-    reach = {(row[0], row[1][5:]): row[2] for row in conn.execute(
-        sa.select(e.c.target_platform, e.c.target_ref, sa.func.count())
-        .where(sa.tuple_(e.c.target_platform, e.c.target_ref).in_(refs))
-        .group_by(e.c.target_platform, e.c.target_ref))}
-    alerts = {(row[0], row[1]): row[2] for row in conn.execute(
-        sa.select(al.c.platform, al.c.account_id, sa.func.count())
-        .where(sa.tuple_(al.c.platform, al.c.account_id).in_(accounts))
-        .group_by(al.c.platform, al.c.account_id))}
+    reach = {
+        (row[0], row[1][5:]): row[2]
+        for row in conn.execute(
+            sa.select(e.c.target_platform, e.c.target_ref, sa.func.count())
+            .where(sa.tuple_(e.c.target_platform, e.c.target_ref).in_(refs))
+            .group_by(e.c.target_platform, e.c.target_ref)
+        )
+    }
+    alerts = {
+        (row[0], row[1]): row[2]
+        for row in conn.execute(
+            sa.select(al.c.platform, al.c.account_id, sa.func.count())
+            .where(sa.tuple_(al.c.platform, al.c.account_id).in_(accounts))
+            .group_by(al.c.platform, al.c.account_id)
+        )
+    }
     return followers, reach, alerts
 
 
-def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime | None = None,
-                  model_probability: dict[tuple[str, str], float] | None = None) -> dict[str, Any]:
+def write_results(
+    conn: sa.Connection,
+    results: list[ScanResult],
+    now: datetime | None = None,
+    model_probability: dict[tuple[str, str], float] | None = None,
+) -> dict[str, Any]:
     """Replace the hits of these posts, record signals, create or refresh alerts, mark them scanned.
 
     Returns counts, and ``item_delta``: per bank item, the change in the number of posts it matches.
@@ -201,20 +252,42 @@ def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime 
     for r in results:
         seen_items: set[int] = set()
         for hit in r.hits:
-            hit_rows.append({
-                "platform": r.post.platform, "post_id": r.post.post_id, "matcher": hit.matcher,
-                "bank": hit.bank, "item_id": hit.item_id, "item": hit.item, "label": hit.label,
-                "media_key": hit.media_key, "distance": hit.distance, "similarity": hit.similarity,
-                "term": hit.term, "span_start": hit.span[0] if hit.span else None,
-                "span_end": hit.span[1] if hit.span else None, "strength": hit.strength,
-                "suppressed": hit.suppressed, "detail": hit.detail or None, "created_at": now})
+            hit_rows.append(
+                {
+                    "platform": r.post.platform,
+                    "post_id": r.post.post_id,
+                    "matcher": hit.matcher,
+                    "bank": hit.bank,
+                    "item_id": hit.item_id,
+                    "item": hit.item,
+                    "label": hit.label,
+                    "media_key": hit.media_key,
+                    "distance": hit.distance,
+                    "similarity": hit.similarity,
+                    "term": hit.term,
+                    "span_start": hit.span[0] if hit.span else None,
+                    "span_end": hit.span[1] if hit.span else None,
+                    "strength": hit.strength,
+                    "suppressed": hit.suppressed,
+                    "detail": hit.detail or None,
+                    "created_at": now,
+                }
+            )
             if hit.item_id is not None and hit.matcher != "term" and hit.item_id not in seen_items:
                 seen_items.add(hit.item_id)
                 after[hit.item_id] += 1
         for sig in r.signals:
-            signal_rows.append({"kind": sig.kind, "value": sig.value[:600], "platform": r.post.platform,
-                                "post_id": r.post.post_id, "account_id": r.post.account_id,
-                                "label": sig.label, "seen_at": r.post.timestamp})
+            signal_rows.append(
+                {
+                    "kind": sig.kind,
+                    "value": sig.value[:600],
+                    "platform": r.post.platform,
+                    "post_id": r.post.post_id,
+                    "account_id": r.post.account_id,
+                    "label": sig.label,
+                    "seen_at": r.post.timestamp,
+                }
+            )
     if hit_rows:
         conn.execute(sa.insert(h), hit_rows)
     if signal_rows:
@@ -230,28 +303,56 @@ def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime 
             continue
         strength = combined_strength(alerting)
         account = (r.post.platform, r.post.account_id)
-        alert_rows.append({
-            "platform": key[0], "post_id": key[1], "account_id": r.post.account_id, "status": "open",
-            "strength": round(strength, 6),
-            "priority": priority(strength, followers=followers.get(account), reach=reach.get(key, 0),
-                                 timestamp=r.post.timestamp, now=now,
-                                 account_alerts=account_alerts.get(account, 0)),
-            "model_probability": r.model_probability if r.model_probability is not None
-            else (model_probability or {}).get(key),
-            "created_at": now, "updated_at": now})
+        alert_rows.append(
+            {
+                "platform": key[0],
+                "post_id": key[1],
+                "account_id": r.post.account_id,
+                "status": "open",
+                "strength": round(strength, 6),
+                "priority": priority(
+                    strength,
+                    followers=followers.get(account),
+                    reach=reach.get(key, 0),
+                    timestamp=r.post.timestamp,
+                    now=now,
+                    account_alerts=account_alerts.get(account, 0),
+                ),
+                "model_probability": r.model_probability
+                if r.model_probability is not None
+                else (model_probability or {}).get(key),
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     if alert_rows:
         stmt = dialect_insert(conn, al)
         ex = stmt.excluded
-        conn.execute(stmt.on_conflict_do_update(
-            index_elements=["platform", "post_id"],
-            set_={"priority": ex.priority, "strength": ex.strength, "model_probability": ex.model_probability,
-                  "updated_at": ex.updated_at}), alert_rows)
+        conn.execute(
+            stmt.on_conflict_do_update(
+                index_elements=["platform", "post_id"],
+                set_={
+                    "priority": ex.priority,
+                    "strength": ex.strength,
+                    "model_probability": ex.model_probability,
+                    "updated_at": ex.updated_at,
+                },
+            ),
+            alert_rows,
+        )
         refresh_cards(conn, [(row["platform"], row["post_id"]) for row in alert_rows])
-    execute_by_platform(conn, "DELETE FROM detect_alerts WHERE status = 'open' AND platform = {mark} "
-                              "AND post_id {keys}", no_alert)
+    execute_by_platform(
+        conn,
+        "DELETE FROM detect_alerts WHERE status = 'open' AND platform = {mark} AND post_id {keys}",
+        no_alert,
+    )
     scanned = sqlite_time(now) if conn.dialect.name == "sqlite" else now  # as SQLAlchemy stores it
-    execute_by_platform(conn, "UPDATE posts SET scanned_at = {mark} WHERE platform = {mark} AND post_id {keys}",
-                        keys, (scanned,))
+    execute_by_platform(
+        conn,
+        "UPDATE posts SET scanned_at = {mark} WHERE platform = {mark} AND post_id {keys}",
+        keys,
+        (scanned,),
+    )
     write_tokens(conn, results)  # a lexicon term added later re-scans only the posts holding its words
     delta: Counter[int] = Counter()
     for item in set(before) | set(after):
@@ -260,8 +361,16 @@ def write_results(conn: sa.Connection, results: list[ScanResult], now: datetime 
             delta[item] = change
     if delta:
         t = td.detect_bank_items
-        conn.execute(sa.update(t).where(t.c.id == sa.bindparam("i"))
-                     .values(match_count=t.c.match_count + sa.bindparam("d"))
-                     .execution_options(synchronize_session=False),
-                     [{"i": i, "d": d} for i, d in delta.items()])
-    return {"hits": len(hit_rows), "alerts": len(alert_rows), "signals": len(signal_rows), "item_delta": delta}
+        conn.execute(
+            sa.update(t)
+            .where(t.c.id == sa.bindparam("i"))
+            .values(match_count=t.c.match_count + sa.bindparam("d"))
+            .execution_options(synchronize_session=False),
+            [{"i": i, "d": d} for i, d in delta.items()],
+        )
+    return {
+        "hits": len(hit_rows),
+        "alerts": len(alert_rows),
+        "signals": len(signal_rows),
+        "item_delta": delta,
+    }

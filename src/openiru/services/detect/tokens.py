@@ -61,7 +61,7 @@ def index_tokens(normalised: str) -> set[str]:
         at = word.find("#")
         while at != -1:
             if at + 1 < len(word):
-                out.add(word[at + 1:])
+                out.add(word[at + 1 :])
             at = word.find("#", at + 1)
     return out
 
@@ -76,9 +76,16 @@ def post_tokens(text: str, hashtags: Sequence[str]) -> set[str]:
 
 def write_tokens(conn: sa.Connection, results: Sequence[ScanResult]) -> None:
     """Index the tokens of these scanned posts (a post indexed before keeps its row: its text is the same)."""
-    rows = [{"platform": r.post.platform, "post_id": r.post.post_id,
-             "tokens": np.array(sorted({token_hash(t) for t in post_tokens(r.post.text, r.post.hashtags)}),
-                                dtype="<u4").tobytes()} for r in results]
+    rows = [
+        {
+            "platform": r.post.platform,
+            "post_id": r.post.post_id,
+            "tokens": np.array(
+                sorted({token_hash(t) for t in post_tokens(r.post.text, r.post.hashtags)}), dtype="<u4"
+            ).tobytes(),
+        }
+        for r in results
+    ]
     if rows:
         conn.execute(dialect_insert(conn, td.detect_post_tokens).on_conflict_do_nothing(), rows)
 
@@ -86,8 +93,11 @@ def write_tokens(conn: sa.Connection, results: Sequence[ScanResult]) -> None:
 def mark_complete(conn: sa.Connection) -> None:
     """Record that every post scanned from now on is indexed (call when every post awaits a scan)."""
     st = td.detect_state
-    conn.execute(dialect_insert(conn, st).values(key=MARKER, value="complete")
-                 .on_conflict_do_update(index_elements=["key"], set_={"value": "complete"}))
+    conn.execute(
+        dialect_insert(conn, st)
+        .values(key=MARKER, value="complete")
+        .on_conflict_do_update(index_elements=["key"], set_={"value": "complete"})
+    )
 
 
 def _covered(conn: sa.Connection) -> bool:
@@ -95,8 +105,12 @@ def _covered(conn: sa.Connection) -> bool:
     st, p = td.detect_state, schema.posts
     if conn.execute(sa.select(st.c.value).where(st.c.key == MARKER)).scalar() == "complete":
         return True
-    if conn.execute(sa.select(sa.literal(1)).select_from(p).where(p.c.scanned_at.is_not(None))
-                    .limit(1)).first() is not None:
+    if (
+        conn.execute(
+            sa.select(sa.literal(1)).select_from(p).where(p.c.scanned_at.is_not(None)).limit(1)
+        ).first()
+        is not None
+    ):
         return False
     mark_complete(conn)  # no post scanned yet: each one will be indexed when it is
     return True
@@ -156,8 +170,17 @@ def posts_for_terms(conn: sa.Connection, terms: Iterable[tuple[str, str]]) -> se
         return None
     keys = _holding(conn, [w for w in wanted if w is not None])
     pm, m, mf = schema.post_media, schema.media, tm.media_features
-    readable = sa.or_(m.c.sha256.is_not(None),  # a stored file: OCR or document text may be read from it
-                      m.c.media_key.in_(sa.select(mf.c.media_key).where(mf.c.text.is_not(None))))
-    keys |= {(r.platform, r.post_id) for r in conn.execute(
-        sa.select(pm.c.platform, pm.c.post_id).join(m, m.c.media_key == pm.c.media_key).where(readable).distinct())}
+    readable = sa.or_(
+        m.c.sha256.is_not(None),  # a stored file: OCR or document text may be read from it
+        m.c.media_key.in_(sa.select(mf.c.media_key).where(mf.c.text.is_not(None))),
+    )
+    keys |= {
+        (r.platform, r.post_id)
+        for r in conn.execute(
+            sa.select(pm.c.platform, pm.c.post_id)
+            .join(m, m.c.media_key == pm.c.media_key)
+            .where(readable)
+            .distinct()
+        )
+    }
     return keys

@@ -50,17 +50,34 @@ class ConnectionSource(Protocol):
 #: orjson options: datetimes as ``...Z`` (naive ones, from SQLite, are UTC).
 JSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
 #: Columns of a page row, in this order (the async path reads tuples).
-COLUMNS = ("priority", "platform", "post_id", "account_id", "strength", "status", "reason",
-           "decided_by", "decided_at", "model_probability", "card")
+COLUMNS = (
+    "priority",
+    "platform",
+    "post_id",
+    "account_id",
+    "strength",
+    "status",
+    "reason",
+    "decided_by",
+    "decided_at",
+    "model_probability",
+    "card",
+)
 Key = tuple[float, str, str]
 #: Characters of a post's text an alert shows (its card, and ``list_alerts``).
 TEXT_SHOWN = 280
 
 
 def _card_json(timestamp: Any, text: str | None, hits: list[dict[str, Any]]) -> str:
-    return orjson.dumps({"timestamp": utc(timestamp) if timestamp is not None else None,
-                         "text": (text or "")[:TEXT_SHOWN], "hits": hits},
-                        option=JSON_OPTIONS, default=str).decode()
+    return orjson.dumps(
+        {
+            "timestamp": utc(timestamp) if timestamp is not None else None,
+            "text": (text or "")[:TEXT_SHOWN],
+            "hits": hits,
+        },
+        option=JSON_OPTIONS,
+        default=str,
+    ).decode()
 
 
 def build_cards(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
@@ -69,10 +86,15 @@ def build_cards(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> dict[tu
     out: dict[tuple[str, str], str] = {}
     keys = list(keys)
     for start in range(0, len(keys), 400):
-        chunk = keys[start:start + 400]
-        posts = {(r.platform, r.post_id): r for r in conn.execute(
-            sa.select(p.c.platform, p.c.post_id, p.c.timestamp, p.c.text)
-            .where(sa.tuple_(p.c.platform, p.c.post_id).in_(chunk)))}
+        chunk = keys[start : start + 400]
+        posts = {
+            (r.platform, r.post_id): r
+            for r in conn.execute(
+                sa.select(p.c.platform, p.c.post_id, p.c.timestamp, p.c.text).where(
+                    sa.tuple_(p.c.platform, p.c.post_id).in_(chunk)
+                )
+            )
+        }
         hits = hits_by_post(conn, chunk)
         for key in chunk:
             post = posts.get(key)
@@ -86,10 +108,13 @@ def refresh_cards(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> dict[
     a = td.detect_alerts
     cards = build_cards(conn, keys)
     if cards:
-        conn.execute(sa.update(a).where(a.c.platform == sa.bindparam("k_platform"),
-                                        a.c.post_id == sa.bindparam("k_post_id"))
-                     .values(card=sa.bindparam("k_card")).execution_options(synchronize_session=False),
-                     [{"k_platform": k[0], "k_post_id": k[1], "k_card": c} for k, c in cards.items()])
+        conn.execute(
+            sa.update(a)
+            .where(a.c.platform == sa.bindparam("k_platform"), a.c.post_id == sa.bindparam("k_post_id"))
+            .values(card=sa.bindparam("k_card"))
+            .execution_options(synchronize_session=False),
+            [{"k_platform": k[0], "k_post_id": k[1], "k_card": c} for k, c in cards.items()],
+        )
     return cards
 
 
@@ -99,14 +124,19 @@ def fill_missing_cards(engine: sa.Engine, batch: int = 2000) -> int:
     done = 0
     while True:
         with engine.begin() as conn:
-            keys = [(r.platform, r.post_id) for r in conn.execute(
-                sa.select(a.c.platform, a.c.post_id).where(a.c.card.is_(None)).limit(batch))]
+            keys = [
+                (r.platform, r.post_id)
+                for r in conn.execute(
+                    sa.select(a.c.platform, a.c.post_id).where(a.c.card.is_(None)).limit(batch)
+                )
+            ]
             if not keys:
                 return done
             done += len(refresh_cards(conn, keys))
 
 
 # --- pages -------------------------------------------------------------------------------------------
+
 
 def _page_statement(limit: int, status: str | None, after: Key | None) -> sa.Select[Any]:
     a = td.detect_alerts
@@ -115,9 +145,14 @@ def _page_statement(limit: int, status: str | None, after: Key | None) -> sa.Sel
         stmt = stmt.where(a.c.status == status)
     if after is not None:
         priority, platform, post_id = after
-        stmt = stmt.where(a.c.priority <= priority, sa.or_(
-            a.c.priority < priority, sa.tuple_(a.c.platform, a.c.post_id) > sa.tuple_(
-                sa.literal(platform, a.c.platform.type), sa.literal(post_id, a.c.post_id.type))))
+        stmt = stmt.where(
+            a.c.priority <= priority,
+            sa.or_(
+                a.c.priority < priority,
+                sa.tuple_(a.c.platform, a.c.post_id)
+                > sa.tuple_(sa.literal(platform, a.c.platform.type), sa.literal(post_id, a.c.post_id.type)),
+            ),
+        )
     return stmt.order_by(a.c.priority.desc(), a.c.platform, a.c.post_id).limit(limit)
 
 
@@ -135,12 +170,15 @@ def _async_sql(limit: int, status: str | None, after: Key | None) -> tuple[str, 
         p, pl, pid = f"${len(args) - 2}", f"${len(args) - 1}", f"${len(args)}"
         where.append(f"priority <= {p} AND (priority < {p} OR (platform, post_id) > ({pl}, {pid}))")
     args.append(limit)
-    return (f"SELECT {', '.join(COLUMNS)} FROM detect_alerts WHERE {' AND '.join(where)} "
-            f"ORDER BY priority DESC, platform, post_id LIMIT ${len(args)}"), args
+    return (
+        f"SELECT {', '.join(COLUMNS)} FROM detect_alerts WHERE {' AND '.join(where)} "
+        f"ORDER BY priority DESC, platform, post_id LIMIT ${len(args)}"
+    ), args
 
 
-def queue_rows(engine: sa.Engine, *, limit: int, status: str | None = "open",
-               after: Key | None = None) -> list[tuple[Any, ...]]:
+def queue_rows(
+    engine: sa.Engine, *, limit: int, status: str | None = "open", after: Key | None = None
+) -> list[tuple[Any, ...]]:
     """Page rows (:data:`COLUMNS`) after the keyset ``after``, cards filled where missing."""
     with engine.connect() as conn:
         rows = [tuple(r) for r in conn.execute(_page_statement(limit, status, after))]
@@ -149,8 +187,9 @@ def queue_rows(engine: sa.Engine, *, limit: int, status: str | None = "open",
     return rows
 
 
-async def queue_rows_async(pool: ConnectionSource, *, limit: int, status: str | None = "open",
-                           after: Key | None = None) -> list[tuple[Any, ...]]:
+async def queue_rows_async(
+    pool: ConnectionSource, *, limit: int, status: str | None = "open", after: Key | None = None
+) -> list[tuple[Any, ...]]:
     """:func:`queue_rows` over an asyncpg pool (statements prepared once per connection).  Rows
     lacking a card come back with ``None`` in its place: pass them to :func:`with_cards` (sync)."""
     sql, args = _async_sql(limit, status, after)
@@ -168,13 +207,24 @@ def with_cards(engine: sa.Engine, rows: list[tuple[Any, ...]]) -> list[tuple[Any
 
 def item_json(row: Sequence[Any]) -> bytes:
     """One queue item (as ``list_alerts`` gives it) from a page row, as JSON bytes."""
-    priority, platform, post_id, account_id, strength, status, reason, decided_by, decided_at, prob, card = row
-    head = orjson.dumps({
-        "id": f"{platform}:{post_id}", "post": {"platform": platform, "post_id": post_id},
-        "account": {"platform": platform, "account_id": account_id},
-        "priority": round(priority, 4), "strength": round(strength, 4), "status": status,
-        "reason": reason, "decided_by": decided_by, "decided_at": decided_at, "model_probability": prob,
-    }, option=JSON_OPTIONS)
+    priority, platform, post_id, account_id, strength, status, reason, decided_by, decided_at, prob, card = (
+        row
+    )
+    head = orjson.dumps(
+        {
+            "id": f"{platform}:{post_id}",
+            "post": {"platform": platform, "post_id": post_id},
+            "account": {"platform": platform, "account_id": account_id},
+            "priority": round(priority, 4),
+            "strength": round(strength, 4),
+            "status": status,
+            "reason": reason,
+            "decided_by": decided_by,
+            "decided_at": decided_at,
+            "model_probability": prob,
+        },
+        option=JSON_OPTIONS,
+    )
     # both are JSON objects: splice the card's members after the alert's own
     return head[:-1] + b"," + card.encode()[1:]
 
@@ -185,5 +235,10 @@ def page_json(rows: Sequence[Sequence[Any]], limit: int, cursor_of: Any) -> byte
     more = len(rows) > limit
     rows = rows[:limit]
     cursor = cursor_of([rows[-1][0], rows[-1][1], rows[-1][2]]) if more and rows else None
-    return b'{"items":[' + b",".join(item_json(r) for r in rows) + b'],"next_cursor":' \
-        + orjson.dumps(cursor) + b"}"
+    return (
+        b'{"items":['
+        + b",".join(item_json(r) for r in rows)
+        + b'],"next_cursor":'
+        + orjson.dumps(cursor)
+        + b"}"
+    )

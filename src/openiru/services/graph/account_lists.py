@@ -43,14 +43,18 @@ def _find(conn: sa.Connection, entry: Entry) -> str | None:
     """The account id an entry names, among known accounts."""
     a, e = schema.accounts, schema.edges
     if entry.kind == "id":
-        return conn.execute(sa.select(a.c.account_id).where(
-            a.c.platform == entry.platform, a.c.account_id == entry.value)).scalar()
+        return conn.execute(
+            sa.select(a.c.account_id).where(a.c.platform == entry.platform, a.c.account_id == entry.value)
+        ).scalar()
     handle = entry.value.lower()
     names = [handle]
     if "@" in handle:
         names.append(handle.split("@", 1)[0])
-    rows = conn.execute(sa.select(a.c.account_id, a.c.handle, a.c.meta).where(
-        a.c.platform == entry.platform, sa.func.lower(a.c.handle).in_(names))).all()
+    rows = conn.execute(
+        sa.select(a.c.account_id, a.c.handle, a.c.meta).where(
+            a.c.platform == entry.platform, sa.func.lower(a.c.handle).in_(names)
+        )
+    ).all()
     for row in rows:  # the full handle first, then a local handle of that instance
         if row.handle.lower() == handle:
             return str(row.account_id)
@@ -59,27 +63,49 @@ def _find(conn: sa.Connection, entry: Entry) -> str | None:
         if host and host.lower() == handle.split("@", 1)[1]:
             return str(row.account_id)
     if "@" not in handle:
-        by_id = conn.execute(sa.select(a.c.account_id).where(
-            a.c.platform == entry.platform, a.c.account_id == entry.value)).scalar()
+        by_id = conn.execute(
+            sa.select(a.c.account_id).where(a.c.platform == entry.platform, a.c.account_id == entry.value)
+        ).scalar()
         if by_id is not None:
             return str(by_id)
-    earlier = conn.execute(sa.select(e.c.target_account_id).where(
-        e.c.target_platform == entry.platform, e.c.target_ref == "handle:" + handle,
-        e.c.target_account_id.is_not(None)).limit(1)).scalar()
+    earlier = conn.execute(
+        sa.select(e.c.target_account_id)
+        .where(
+            e.c.target_platform == entry.platform,
+            e.c.target_ref == "handle:" + handle,
+            e.c.target_account_id.is_not(None),
+        )
+        .limit(1)
+    ).scalar()
     return str(earlier) if earlier is not None else None
 
 
-def import_account_list(engine: sa.Engine, path: Path, *, platform: str | None = None,
-                        intent: str | None = None, sheet: str | None = None,
-                        actor: str | None = None) -> dict[str, Any]:
+def import_account_list(
+    engine: sa.Engine,
+    path: Path,
+    *,
+    platform: str | None = None,
+    intent: str | None = None,
+    sheet: str | None = None,
+    actor: str | None = None,
+) -> dict[str, Any]:
     """Read, match, create and mark; the report of matched / new / unparseable entries."""
     path = Path(path)
     if not path.is_file():
         raise NotFoundError(f"{path}: no such file")
     kind, label = parse_intent(intent)
     now = datetime.now(UTC)
-    report: dict[str, Any] = {"path": str(path), "intent": intent or None, "entries": 0, "matched": 0,
-                              "new": 0, "unparseable": 0, "duplicates": 0, "problems": [], "accounts": []}
+    report: dict[str, Any] = {
+        "path": str(path),
+        "intent": intent or None,
+        "entries": 0,
+        "matched": 0,
+        "new": 0,
+        "unparseable": 0,
+        "duplicates": 0,
+        "problems": [],
+        "accounts": [],
+    }
     marked: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     with engine.begin() as conn:
@@ -93,19 +119,44 @@ def import_account_list(engine: sa.Engine, path: Path, *, platform: str | None =
             status = "matched"
             if account_id is None:
                 account_id, status = found.value, "new"
-                conn.execute(dialect_insert(conn, schema.accounts).on_conflict_do_nothing().values(
-                    platform=found.platform, account_id=account_id, status="unknown",
-                    handle=found.value if found.kind == "handle" else None, meta={"listed_from": path.name}))
+                conn.execute(
+                    dialect_insert(conn, schema.accounts)
+                    .on_conflict_do_nothing()
+                    .values(
+                        platform=found.platform,
+                        account_id=account_id,
+                        status="unknown",
+                        handle=found.value if found.kind == "handle" else None,
+                        meta={"listed_from": path.name},
+                    )
+                )
             key = (found.platform, account_id)
             if key in seen:
                 report["duplicates"] += 1
                 continue
             seen.add(key)
             report[status] += 1
-            report["accounts"].append({"platform": found.platform, "account_id": account_id, "entry": found.value,
-                                       "status": status, "location": found.location})
-            marked.append({"platform": found.platform, "account_id": account_id, "intent": kind, "label": label,
-                           "source": path.name, "location": found.location, "added_by": actor, "added_at": now})
+            report["accounts"].append(
+                {
+                    "platform": found.platform,
+                    "account_id": account_id,
+                    "entry": found.value,
+                    "status": status,
+                    "location": found.location,
+                }
+            )
+            marked.append(
+                {
+                    "platform": found.platform,
+                    "account_id": account_id,
+                    "intent": kind,
+                    "label": label,
+                    "source": path.name,
+                    "location": found.location,
+                    "added_by": actor,
+                    "added_at": now,
+                }
+            )
         if marked:
             conn.execute(dialect_insert(conn, account_list_entries).on_conflict_do_nothing(), marked)
     if kind == "seed":
@@ -124,5 +175,14 @@ def listed_accounts(engine: sa.Engine, intent: str | None = None) -> list[dict[s
         name, label = parse_intent(intent)
         q = q.where(t.c.intent == name, t.c.label == label)
     with engine.connect() as conn:
-        return [{"platform": r.platform, "account_id": r.account_id, "intent": r.intent, "label": r.label or None,
-                 "source": r.source, "location": r.location} for r in conn.execute(q)]
+        return [
+            {
+                "platform": r.platform,
+                "account_id": r.account_id,
+                "intent": r.intent,
+                "label": r.label or None,
+                "source": r.source,
+                "location": r.location,
+            }
+            for r in conn.execute(q)
+        ]

@@ -83,13 +83,15 @@ def seconds(values: list[Any]) -> np.ndarray:
     processing: naive UTC text on SQLite (parsed by numpy in one call), datetimes on PostgreSQL."""
     if not values:
         return np.zeros(0, np.float64)
-    if set(map(type, values)) == {str} and max(map(len, values)) <= 26:   # "YYYY-MM-DD HH:MM:SS.ffffff"
+    if set(map(type, values)) == {str} and max(map(len, values)) <= 26:  # "YYYY-MM-DD HH:MM:SS.ffffff"
         try:
             return np.asarray(values, dtype="datetime64[us]").astype(np.int64) / 1e6
         except ValueError:
             pass
-    return np.asarray([utc(v if isinstance(v, datetime) else datetime.fromisoformat(v)).timestamp()
-                       for v in values], np.float64)
+    return np.asarray(
+        [utc(v if isinstance(v, datetime) else datetime.fromisoformat(v)).timestamp() for v in values],
+        np.float64,
+    )
 
 
 def _column_chunks(conn: sa.Connection, query: sa.Select[Any]) -> Iterator[list[tuple[Any, ...]]]:
@@ -106,8 +108,9 @@ def detection_results(conn: sa.Connection) -> tuple[list[Flag], dict[tuple[str, 
 
     try:
         with conn.begin_nested():
-            flags = [Flag(f.platform, f.post_id, f.strength, f.status, f.exemption)
-                     for f in dr.flagged_posts(conn)]
+            flags = [
+                Flag(f.platform, f.post_id, f.strength, f.status, f.exemption) for f in dr.flagged_posts(conn)
+            ]
             exemptions = dict(dr.account_exemptions(conn))
     except (sa.exc.OperationalError, sa.exc.ProgrammingError) as exc:  # tables not there
         log.info("no detection results: %s", exc.__class__.__name__)
@@ -134,36 +137,90 @@ def _cyclic_gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def load_graph(engine: sa.Engine, since: datetime | None = None, until: datetime | None = None,
-               platforms: Iterable[str] | None = None, with_detection: bool = True) -> GraphData:
+def load_graph(
+    engine: sa.Engine,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    platforms: Iterable[str] | None = None,
+    with_detection: bool = True,
+) -> GraphData:
     with _cyclic_gc_paused():
         return _load_graph(engine, since, until, platforms, with_detection)
 
 
-def _load_graph(engine: sa.Engine, since: datetime | None, until: datetime | None,
-                platforms: Iterable[str] | None, with_detection: bool) -> GraphData:
+def _load_graph(
+    engine: sa.Engine,
+    since: datetime | None,
+    until: datetime | None,
+    platforms: Iterable[str] | None,
+    with_detection: bool,
+) -> GraphData:
     a, p, e, m, pm = schema.accounts, schema.posts, schema.edges, schema.media, schema.post_media
     wanted = list(platforms) if platforms else None
     with engine.connect() as conn:
-        q = (sa.select(a.c.platform, a.c.account_id, a.c.handle, a.c.display_name, a.c.bio, a.c.status,
-                       a.c.status_changed_at, a.c.first_seen, a.c.last_seen, a.c.followers, m.c.pdq,
-                       m.c.pdq_quality, a.c.created_at, a.c.avatar_media, m.c.sha256)
-             .select_from(a.outerjoin(m, m.c.media_key == a.c.avatar_media)))
+        q = sa.select(
+            a.c.platform,
+            a.c.account_id,
+            a.c.handle,
+            a.c.display_name,
+            a.c.bio,
+            a.c.status,
+            a.c.status_changed_at,
+            a.c.first_seen,
+            a.c.last_seen,
+            a.c.followers,
+            m.c.pdq,
+            m.c.pdq_quality,
+            a.c.created_at,
+            a.c.avatar_media,
+            m.c.sha256,
+        ).select_from(a.outerjoin(m, m.c.media_key == a.c.avatar_media))
         if wanted:
             q = q.where(a.c.platform.in_(wanted))
-        accounts = [AccountRow(r.platform, r.account_id, r.handle, r.display_name, r.bio, r.status or "unknown",
-                               _dt(r.status_changed_at), _dt(r.first_seen), _dt(r.last_seen), r.followers,
-                               r.pdq if r.pdq and (r.pdq_quality or 100) >= MIN_PDQ_QUALITY else None,
-                               _dt(r.created_at),
-                               f"sha256:{r.sha256}" if r.sha256 else r.avatar_media)
-                    for r in conn.execute(q)]
-        pq = sa.select(p.c.platform, p.c.post_id, p.c.account_id, p.c.timestamp, p.c.text, p.c.urls,
-                       p.c.hashtags, p.c.reply_to, p.c.repost_of, p.c.quote_of, p.c.forward_from,
-                       p.c.forward_from_name, p.c.mentions)
-        eq = (sa.select(e.c.platform, e.c.source_account_id, e.c.target_platform, e.c.target_account_id,
-                        e.c.kind, e.c.time).where(e.c.target_account_id.is_not(None)))
-        mq = (sa.select(pm.c.platform, pm.c.post_id, pm.c.media_key, m.c.sha256, m.c.pdq, m.c.pdq_quality)
-              .select_from(pm.join(m, m.c.media_key == pm.c.media_key)))
+        accounts = [
+            AccountRow(
+                r.platform,
+                r.account_id,
+                r.handle,
+                r.display_name,
+                r.bio,
+                r.status or "unknown",
+                _dt(r.status_changed_at),
+                _dt(r.first_seen),
+                _dt(r.last_seen),
+                r.followers,
+                r.pdq if r.pdq and (r.pdq_quality or 100) >= MIN_PDQ_QUALITY else None,
+                _dt(r.created_at),
+                f"sha256:{r.sha256}" if r.sha256 else r.avatar_media,
+            )
+            for r in conn.execute(q)
+        ]
+        pq = sa.select(
+            p.c.platform,
+            p.c.post_id,
+            p.c.account_id,
+            p.c.timestamp,
+            p.c.text,
+            p.c.urls,
+            p.c.hashtags,
+            p.c.reply_to,
+            p.c.repost_of,
+            p.c.quote_of,
+            p.c.forward_from,
+            p.c.forward_from_name,
+            p.c.mentions,
+        )
+        eq = sa.select(
+            e.c.platform,
+            e.c.source_account_id,
+            e.c.target_platform,
+            e.c.target_account_id,
+            e.c.kind,
+            e.c.time,
+        ).where(e.c.target_account_id.is_not(None))
+        mq = sa.select(
+            pm.c.platform, pm.c.post_id, pm.c.media_key, m.c.sha256, m.c.pdq, m.c.pdq_quality
+        ).select_from(pm.join(m, m.c.media_key == pm.c.media_key))
         for col_p, col_t, query_name in ((p.c.platform, p.c.timestamp, "pq"), (e.c.platform, e.c.time, "eq")):
             query = pq if query_name == "pq" else eq
             if since is not None:
@@ -183,31 +240,70 @@ def _load_graph(engine: sa.Engine, since: datetime | None, until: datetime | Non
         # timestamps and JSON lists converted in bulk and its rows dropped before the next
         raw = [sa.type_coerce(c, sa.Text) for c in (p.c.timestamp, p.c.urls, p.c.hashtags, p.c.mentions)]
         posts: list[PostRow] = []
-        for cols in _column_chunks(conn, pq.with_only_columns(
-                p.c.platform, p.c.post_id, p.c.account_id, raw[0], p.c.text, raw[1], raw[2], p.c.reply_to,
-                p.c.repost_of, p.c.quote_of, p.c.forward_from, p.c.forward_from_name, raw[3],
-        ).order_by(p.c.timestamp)):
+        for cols in _column_chunks(
+            conn,
+            pq.with_only_columns(
+                p.c.platform,
+                p.c.post_id,
+                p.c.account_id,
+                raw[0],
+                p.c.text,
+                raw[1],
+                raw[2],
+                p.c.reply_to,
+                p.c.repost_of,
+                p.c.quote_of,
+                p.c.forward_from,
+                p.c.forward_from_name,
+                raw[3],
+            ).order_by(p.c.timestamp),
+        ):
             urls, tags, mentions = (_json_lists(list(cols[k])) for k in (5, 6, 12))
-            posts.extend(map(PostRow, cols[0], cols[1], cols[2], seconds(list(cols[3])).tolist(),
-                             [t or "" for t in cols[4]], urls, tags, *cols[7:12], mentions))
+            posts.extend(
+                map(
+                    PostRow,
+                    cols[0],
+                    cols[1],
+                    cols[2],
+                    seconds(list(cols[3])).tolist(),
+                    [t or "" for t in cols[4]],
+                    urls,
+                    tags,
+                    *cols[7:12],
+                    mentions,
+                )
+            )
         edges: list[EdgeRow] = []
-        for cols in _column_chunks(conn, eq.with_only_columns(
-                e.c.platform, e.c.source_account_id, e.c.target_platform, e.c.target_account_id, e.c.kind,
-                sa.type_coerce(e.c.time, sa.Text))):
+        for cols in _column_chunks(
+            conn,
+            eq.with_only_columns(
+                e.c.platform,
+                e.c.source_account_id,
+                e.c.target_platform,
+                e.c.target_account_id,
+                e.c.kind,
+                sa.type_coerce(e.c.time, sa.Text),
+            ),
+        ):
             edges.extend(map(EdgeRow, *cols[:5], seconds(list(cols[5])).tolist()))
         read_posts = time.perf_counter() - started
         media: dict[tuple[str, str], list[str]] = defaultdict(list)
         for r in conn.execute(mq):
             good_pdq = r.pdq and (r.pdq_quality if r.pdq_quality is not None else 100) >= MIN_PDQ_QUALITY
             media[(r.platform, r.post_id)].append(
-                f"pdq:{r.pdq}" if good_pdq else f"sha256:{r.sha256}" if r.sha256 else r.media_key)
+                f"pdq:{r.pdq}" if good_pdq else f"sha256:{r.sha256}" if r.sha256 else r.media_key
+            )
         seeds = load_seeds(conn)
         flags, exemptions = detection_results(conn) if with_detection else ([], {})
         read_all = time.perf_counter() - started
     started = time.perf_counter()
     data = assemble(accounts, posts, edges, media, flags, exemptions, seeds)
-    data.timings = {"read posts and edges": read_posts, "read media, seeds, detection": read_all - read_posts,
-                    **data.timings, "assemble arrays": time.perf_counter() - started - sum(data.timings.values())}
+    data.timings = {
+        "read posts and edges": read_posts,
+        "read media, seeds, detection": read_all - read_posts,
+        **data.timings,
+        "assemble arrays": time.perf_counter() - started - sum(data.timings.values()),
+    }
     return data
 
 
@@ -218,11 +314,16 @@ def domain_registry(engine: sa.Engine) -> dict[str, str]:
         for row in conn.execute(sa.select(schema.platforms.c.name, schema.platforms.c.domains)):
             for d in _list(row.domains):
                 registry.setdefault(d.lower().removeprefix("www."), row.name)
-        rows: list[Any]   # database rows or the starter registry's ProviderInfo: .name, .platforms, .domains
+        rows: list[Any]  # database rows or the starter registry's ProviderInfo: .name, .platforms, .domains
         try:
             with conn.begin_nested():
-                rows = list(conn.execute(sa.select(providers_table.c.name, providers_table.c.platforms,
-                                                   providers_table.c.domains)))
+                rows = list(
+                    conn.execute(
+                        sa.select(
+                            providers_table.c.name, providers_table.c.platforms, providers_table.c.domains
+                        )
+                    )
+                )
         except (sa.exc.OperationalError, sa.exc.ProgrammingError):  # referral tables not there
             rows = []
     if not rows:  # registry not loaded into this database yet: its starter list

@@ -53,16 +53,20 @@ class EmailChannel(DeliveryChannel):
         msg.set_content(package.text)
         msg.add_alternative(package.html, subtype="html")
         for filename, content in package.attachments.items():
-            maintype, subtype = ("application", "pdf") if filename.endswith(".pdf") else ("application", "json")
+            maintype, subtype = (
+                ("application", "pdf") if filename.endswith(".pdf") else ("application", "json")
+            )
             msg.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)
         try:
             with smtplib.SMTP(host, port, timeout=float(self.options.get("timeout", 10))) as smtp:
                 refused = smtp.send_message(msg)
         except (OSError, smtplib.SMTPException) as exc:
-            return DeliveryResult(False, self.name, 1, {"error": f"{exc.__class__.__name__}: {exc}",
-                                                        "server": f"{host}:{port}"})
-        return DeliveryResult(not refused, self.name, 1, {"to": to, "server": f"{host}:{port}",
-                                                          "refused": list(refused)})
+            return DeliveryResult(
+                False, self.name, 1, {"error": f"{exc.__class__.__name__}: {exc}", "server": f"{host}:{port}"}
+            )
+        return DeliveryResult(
+            not refused, self.name, 1, {"to": to, "server": f"{host}:{port}", "refused": list(refused)}
+        )
 
 
 def sign(secret: str, body: bytes) -> str:
@@ -86,8 +90,14 @@ class WebhookChannel(DeliveryChannel):
 
     name = "webhook"
 
-    def __init__(self, *, sleep: Callable[[float], None] = time.sleep, retries: int = 4,
-                 backoff: float = 1.0, **options: Any) -> None:
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        retries: int = 4,
+        backoff: float = 1.0,
+        **options: Any,
+    ) -> None:
         super().__init__(**options)
         self.sleep = sleep
         self.retries = retries
@@ -100,16 +110,26 @@ class WebhookChannel(DeliveryChannel):
         return os.environ.get(env_name) or provider.contacts.get("webhook_secret", "")
 
     def deliver(self, package: DeliveryPackage, provider: ProviderInfo) -> DeliveryResult:
-        url = self.options.get("url") or provider.contacts.get("webhook") or provider.contacts.get("api_endpoint")
+        url = (
+            self.options.get("url")
+            or provider.contacts.get("webhook")
+            or provider.contacts.get("api_endpoint")
+        )
         if not url:
-            return DeliveryResult(False, self.name, 0, {"error": f"provider {provider.name!r} has no webhook"})
+            return DeliveryResult(
+                False, self.name, 0, {"error": f"provider {provider.name!r} has no webhook"}
+            )
         secret = self._secret(provider)
         if not secret:
-            return DeliveryResult(False, self.name, 0, {"error": "no webhook secret configured "
-                                                        "(OPENIRU_WEBHOOK_SECRET)"})
+            return DeliveryResult(
+                False, self.name, 0, {"error": "no webhook secret configured (OPENIRU_WEBHOOK_SECRET)"}
+            )
         body = json.dumps(package.payload, sort_keys=True, ensure_ascii=False).encode("utf-8")
-        headers = {"Content-Type": "application/json", SIGNATURE_HEADER: sign(secret, body),
-                   "X-OpenIRU-Reference": package.reference}
+        headers = {
+            "Content-Type": "application/json",
+            SIGNATURE_HEADER: sign(secret, body),
+            "X-OpenIRU-Reference": package.reference,
+        }
         errors: list[str] = []
         attempts = 0
         policy = self.options.get("policy")
@@ -127,14 +147,19 @@ class WebhookChannel(DeliveryChannel):
                     errors.append(f"{exc.__class__.__name__}: {exc}")
                 else:
                     if response.is_success:
-                        return DeliveryResult(True, self.name, attempts,
-                                              {"url": url, "status": response.status_code, "errors": errors})
+                        return DeliveryResult(
+                            True,
+                            self.name,
+                            attempts,
+                            {"url": url, "status": response.status_code, "errors": errors},
+                        )
                     errors.append(f"HTTP {response.status_code}")
-                    if response.is_redirect or (response.is_client_error
-                                                and response.status_code not in (408, 429)):
+                    if response.is_redirect or (
+                        response.is_client_error and response.status_code not in (408, 429)
+                    ):
                         break
                 if attempt < self.retries:
-                    self.sleep(self.backoff * (2 ** attempt))
+                    self.sleep(self.backoff * (2**attempt))
         return DeliveryResult(False, self.name, attempts, {"url": url, "errors": errors})
 
 
@@ -156,8 +181,9 @@ class ExportChannel(DeliveryChannel):
         outbox = Path(self.options.get("outbox") or os.environ.get("OPENIRU_OUTBOX", "openiru-outbox"))
         folder = outbox / package.reference
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / "referral.json").write_text(json.dumps(package.payload, indent=2, ensure_ascii=False),
-                                              "utf-8")
+        (folder / "referral.json").write_text(
+            json.dumps(package.payload, indent=2, ensure_ascii=False), "utf-8"
+        )
         (folder / "document.html").write_text(package.html, "utf-8")
         (folder / "document.txt").write_text(package.text, "utf-8")
         for filename, content in package.attachments.items():

@@ -31,14 +31,28 @@ OWNER_ROLES = ("liaison", "admin")
 
 
 def _entry(row: sa.Row) -> core.Entry:
-    return core.Entry(row.id, row.agency, row.kind, row.value, row.investigation_ref,
-                      utc(row.created_at) if row.created_at else None,
-                      utc(row.expires_at) if row.expires_at else None, bool(row.active))
+    return core.Entry(
+        row.id,
+        row.agency,
+        row.kind,
+        row.value,
+        row.investigation_ref,
+        utc(row.created_at) if row.created_at else None,
+        utc(row.expires_at) if row.expires_at else None,
+        bool(row.active),
+    )
 
 
-def add_entry(engine: sa.Engine, actor: str | None, kind: str, value: str, investigation_ref: str,
-              agency: str | None = None, expires_in_days: float | None = None,
-              now: Clock = system_now) -> dict[str, Any]:
+def add_entry(
+    engine: sa.Engine,
+    actor: str | None,
+    kind: str,
+    value: str,
+    investigation_ref: str,
+    agency: str | None = None,
+    expires_in_days: float | None = None,
+    now: Clock = system_now,
+) -> dict[str, Any]:
     user = require_actor(engine, actor, OWNER_ROLES)
     owner = user.agency or agency
     if not owner:
@@ -49,25 +63,46 @@ def add_entry(engine: sa.Engine, actor: str | None, kind: str, value: str, inves
     t = now()
     expires = t + timedelta(days=expires_in_days) if expires_in_days else None
     with engine.begin() as conn:
-        entry_id = conn.execute(sa.insert(deconfliction_entries).values(
-            agency=owner, kind=kind, value=normalised, investigation_ref=investigation_ref,
-            created_by=user.name, created_at=t, expires_at=expires, active=True)
-            .returning(deconfliction_entries.c.id)).scalar_one()
+        entry_id = conn.execute(
+            sa.insert(deconfliction_entries)
+            .values(
+                agency=owner,
+                kind=kind,
+                value=normalised,
+                investigation_ref=investigation_ref,
+                created_by=user.name,
+                created_at=t,
+                expires_at=expires,
+                active=True,
+            )
+            .returning(deconfliction_entries.c.id)
+        ).scalar_one()
         # The audit log is readable by auditors of the unit: keep the investigation out of it.
-        audit.record(conn, user.name, "deconflict.add", "deconfliction", entry_id,
-                     {"agency": owner, "kind": kind}, now=now)
+        audit.record(
+            conn,
+            user.name,
+            "deconflict.add",
+            "deconfliction",
+            entry_id,
+            {"agency": owner, "kind": kind},
+            now=now,
+        )
     return core.view(core.Entry(entry_id, owner, kind, normalised, investigation_ref, t, expires), owner)
 
 
 def remove_entry(engine: sa.Engine, actor: str | None, entry_id: int, now: Clock = system_now) -> None:
     user = require_actor(engine, actor, OWNER_ROLES)
     with engine.begin() as conn:
-        row = conn.execute(sa.select(deconfliction_entries)
-                           .where(deconfliction_entries.c.id == entry_id)).first()
+        row = conn.execute(
+            sa.select(deconfliction_entries).where(deconfliction_entries.c.id == entry_id)
+        ).first()
         if row is None or (user.role != "admin" and row.agency != user.agency):
             raise NotFoundError(f"no deconfliction entry {entry_id} of your agency")
-        conn.execute(sa.update(deconfliction_entries).where(deconfliction_entries.c.id == entry_id)
-                     .values(active=False))
+        conn.execute(
+            sa.update(deconfliction_entries)
+            .where(deconfliction_entries.c.id == entry_id)
+            .values(active=False)
+        )
         audit.record(conn, user.name, "deconflict.remove", "deconfliction", entry_id, {}, now=now)
 
 
@@ -93,8 +128,9 @@ def list_entries(engine: sa.Engine, actor: str | None, now: Clock = system_now) 
 
 
 def live_entries(conn: sa.Connection, now: datetime) -> list[core.Entry]:
-    rows = conn.execute(sa.select(deconfliction_entries)
-                        .where(deconfliction_entries.c.active.is_(True))).all()
+    rows = conn.execute(
+        sa.select(deconfliction_entries).where(deconfliction_entries.c.active.is_(True))
+    ).all()
     return [e for e in (_entry(r) for r in rows) if e.is_live(now)]
 
 
@@ -109,19 +145,34 @@ def holds_for_targets(conn: sa.Connection, infos: Iterable[TargetInfo], now: dat
 
 def notify(conn: sa.Connection, holds: Iterable[core.Entry], referral_id: int, now: datetime) -> None:
     for e in holds:
-        conn.execute(sa.insert(notifications).values(
-            agency=e.agency, at=now, referral_id=referral_id, entry_id=e.id,
-            message=f"referral {referral_id} touches your entry {e.id} ({e.investigation_ref}); "
-                    "it is on hold until your agency releases it"))
+        conn.execute(
+            sa.insert(notifications).values(
+                agency=e.agency,
+                at=now,
+                referral_id=referral_id,
+                entry_id=e.id,
+                message=f"referral {referral_id} touches your entry {e.id} ({e.investigation_ref}); "
+                "it is on hold until your agency releases it",
+            )
+        )
 
 
 def notifications_for(engine: sa.Engine, actor: str | None) -> list[dict[str, Any]]:
     user = require_actor(engine, actor, OWNER_ROLES)
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(notifications).where(notifications.c.agency == user.agency)
-                            .order_by(notifications.c.id)).all()
-    return [{"id": r.id, "at": utc(r.at).isoformat(), "referral_id": r.referral_id,
-             "entry_id": r.entry_id, "message": r.message} for r in rows]
+        rows = conn.execute(
+            sa.select(notifications).where(notifications.c.agency == user.agency).order_by(notifications.c.id)
+        ).all()
+    return [
+        {
+            "id": r.id,
+            "at": utc(r.at).isoformat(),
+            "referral_id": r.referral_id,
+            "entry_id": r.entry_id,
+            "message": r.message,
+        }
+        for r in rows
+    ]
 
 
 def duplicates(conn: sa.Connection, info: TargetInfo, exclude_referral: int | None = None) -> dict[str, Any]:
@@ -130,19 +181,32 @@ def duplicates(conn: sa.Connection, info: TargetInfo, exclude_referral: int | No
     conditions = [t.c.key == info.target.key]
     if info.content_hash:
         conditions.append(t.c.content_hash == info.content_hash)
-    query = (sa.select(r.c.id, r.c.state, r.c.created_by, r.c.created_at, r.c.provider).distinct()
-             .select_from(t.join(r, r.c.id == t.c.referral_id))
-             .where(sa.or_(*conditions)).order_by(r.c.id))
-    already = [{"referral": row.id, "state": row.state, "by": row.created_by,
-                "at": utc(row.created_at).isoformat(), "provider": row.provider}
-               for row in conn.execute(query).all() if row.id != exclude_referral]
+    query = (
+        sa.select(r.c.id, r.c.state, r.c.created_by, r.c.created_at, r.c.provider)
+        .distinct()
+        .select_from(t.join(r, r.c.id == t.c.referral_id))
+        .where(sa.or_(*conditions))
+        .order_by(r.c.id)
+    )
+    already = [
+        {
+            "referral": row.id,
+            "state": row.state,
+            "by": row.created_by,
+            "at": utc(row.created_at).isoformat(),
+            "provider": row.provider,
+        }
+        for row in conn.execute(query).all()
+        if row.id != exclude_referral
+    ]
     elsewhere: list[dict[str, str]] = []
     if info.content_hash and info.text:
         # Candidates by exact text are cheap to fetch; the normalised hash decides.
         p = schema.posts
         probe = info.text.strip()
-        rows = conn.execute(sa.select(p.c.platform, p.c.post_id, p.c.text)
-                            .where(sa.func.trim(p.c.text) == probe).limit(200)).all()
+        rows = conn.execute(
+            sa.select(p.c.platform, p.c.post_id, p.c.text).where(sa.func.trim(p.c.text) == probe).limit(200)
+        ).all()
         for row in rows:
             key = f"{row.platform}:{row.post_id}"
             if key != info.target.key and content_hash(row.text) == info.content_hash:
@@ -151,16 +215,21 @@ def duplicates(conn: sa.Connection, info: TargetInfo, exclude_referral: int | No
         if not m.get("sha256"):
             continue
         pm, media = schema.post_media, schema.media
-        media_rows = conn.execute(sa.select(pm.c.platform, pm.c.post_id)
-                                  .select_from(pm.join(media, media.c.media_key == pm.c.media_key))
-                                  .where(media.c.sha256 == m["sha256"]).limit(200)).all()
+        media_rows = conn.execute(
+            sa.select(pm.c.platform, pm.c.post_id)
+            .select_from(pm.join(media, media.c.media_key == pm.c.media_key))
+            .where(media.c.sha256 == m["sha256"])
+            .limit(200)
+        ).all()
         for media_row in media_rows:
             key = f"{media_row.platform}:{media_row.post_id}"
             if key != info.target.key and all(e["post"] != key for e in elsewhere):
                 elsewhere.append({"post": key, "platform": media_row.platform})
-    return {"already_referred": already,
-            "same_content_elsewhere": elsewhere,
-            "other_platforms": sorted({e["platform"] for e in elsewhere} - {info.target.platform or ""})}
+    return {
+        "already_referred": already,
+        "same_content_elsewhere": elsewhere,
+        "other_platforms": sorted({e["platform"] for e in elsewhere} - {info.target.platform or ""}),
+    }
 
 
 def check(engine: sa.Engine, actor: str | None, target_text: str, now: Clock = system_now) -> dict[str, Any]:
@@ -180,5 +249,4 @@ def check(engine: sa.Engine, actor: str | None, target_text: str, now: Clock = s
         holds = holds_for_targets(conn, [info], t)
         dups = duplicates(conn, info)
     agency = viewer.agency if viewer else None
-    return {"target": target.key, "hold": bool(holds), "holds": [core.view(e, agency) for e in holds],
-            **dups}
+    return {"target": target.key, "hold": bool(holds), "holds": [core.view(e, agency) for e in holds], **dups}

@@ -75,37 +75,65 @@ def write_warc(path: Path, url: str, response: httpx.Response) -> None:
         writer = WARCWriter(out, gzip=True)
         protocol = response.http_version or "HTTP/1.1"
         status = f"{response.status_code} {response.reason_phrase}"
-        headers = [(k, v) for k, v in response.headers.items()
-                   if k.lower() not in ("content-encoding", "transfer-encoding")]
+        headers = [
+            (k, v)
+            for k, v in response.headers.items()
+            if k.lower() not in ("content-encoding", "transfer-encoding")
+        ]
         http_headers = StatusAndHeaders(status, headers, protocol=protocol)
         # With the length given, warcio digests the in-memory body without a temporary file.
-        record = writer.create_warc_record(url, "response", payload=io.BytesIO(response.content),
-                                           length=len(response.content), http_headers=http_headers)
+        record = writer.create_warc_record(
+            url,
+            "response",
+            payload=io.BytesIO(response.content),
+            length=len(response.content),
+            http_headers=http_headers,
+        )
         writer.write_record(record)
         record.raw_stream.close()
 
 
-def capture(conn: sa.Connection, referral_id: int, reference: str, infos: list[TargetInfo],
-            now: datetime, fetch: Fetch = default_fetch, root: Path | None = None) -> list[dict[str, Any]]:
+def capture(
+    conn: sa.Connection,
+    referral_id: int,
+    reference: str,
+    infos: list[TargetInfo],
+    now: datetime,
+    fetch: Fetch = default_fetch,
+    root: Path | None = None,
+) -> list[dict[str, Any]]:
     """Preserve every target of one referral; returns the evidence rows written."""
     folder = (root or evidence_root()) / _safe(reference)
     folder.mkdir(parents=True, exist_ok=True)
     rows: list[dict[str, Any]] = []
 
     def add(target_key: str, kind: str, path: Path | None, meta: dict[str, Any]) -> None:
-        row = {"referral_id": referral_id, "target_key": target_key, "kind": kind,
-               "path": str(path) if path else None,
-               "sha256": sha256_file(path) if path else None,
-               "size": path.stat().st_size if path else None, "created_at": now, "meta": meta}
+        row = {
+            "referral_id": referral_id,
+            "target_key": target_key,
+            "kind": kind,
+            "path": str(path) if path else None,
+            "sha256": sha256_file(path) if path else None,
+            "size": path.stat().st_size if path else None,
+            "created_at": now,
+            "meta": meta,
+        }
         conn.execute(sa.insert(evidence).values(**row))
         rows.append(row)
 
     for n, info in enumerate(infos, 1):
         key = info.target.key
         stem = f"{n:03d}-{_safe(key)}"
-        record = {"target": info.target.as_dict(), "url": info.url, "author": info.author,
-                  "text": info.text, "language": info.language, "media": info.media,
-                  "raw": info.raw, "preserved_at": now.isoformat()}
+        record = {
+            "target": info.target.as_dict(),
+            "url": info.url,
+            "author": info.author,
+            "text": info.text,
+            "language": info.language,
+            "media": info.media,
+            "raw": info.raw,
+            "preserved_at": now.isoformat(),
+        }
         raw_path = folder / f"{stem}.record.json"
         raw_path.write_text(json.dumps(record, ensure_ascii=False, indent=2, default=str), "utf-8")
         add(key, "raw", raw_path, {})
@@ -128,31 +156,55 @@ def capture(conn: sa.Connection, referral_id: int, reference: str, infos: list[T
                 continue
             warc_path = folder / f"{stem}.warc.gz"
             write_warc(warc_path, url, response)
-            add(key, "warc", warc_path, {"url": url, "status": response.status_code,
-                                         "body_sha256": hashlib.sha256(response.content).hexdigest()})
+            add(
+                key,
+                "warc",
+                warc_path,
+                {
+                    "url": url,
+                    "status": response.status_code,
+                    "body_sha256": hashlib.sha256(response.content).hexdigest(),
+                },
+            )
     return rows
 
 
 def list_evidence(engine: sa.Engine, referral_id: int) -> list[dict[str, Any]]:
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(evidence).where(evidence.c.referral_id == referral_id)
-                            .order_by(evidence.c.id)).all()
-    return [{"id": r.id, "target": r.target_key, "kind": r.kind, "path": r.path, "sha256": r.sha256,
-             "size": r.size, "created_at": utc(r.created_at).isoformat(),
-             "purged_at": utc(r.purged_at).isoformat() if r.purged_at else None, "meta": r.meta}
-            for r in rows]
+        rows = conn.execute(
+            sa.select(evidence).where(evidence.c.referral_id == referral_id).order_by(evidence.c.id)
+        ).all()
+    return [
+        {
+            "id": r.id,
+            "target": r.target_key,
+            "kind": r.kind,
+            "path": r.path,
+            "sha256": r.sha256,
+            "size": r.size,
+            "created_at": utc(r.created_at).isoformat(),
+            "purged_at": utc(r.purged_at).isoformat() if r.purged_at else None,
+            "meta": r.meta,
+        }
+        for r in rows
+    ]
 
 
-def purge(engine: sa.Engine, actor: str | None, retention_days: float = DEFAULT_RETENTION_DAYS,
-          now: Clock = system_now) -> dict[str, Any]:
+def purge(
+    engine: sa.Engine,
+    actor: str | None,
+    retention_days: float = DEFAULT_RETENTION_DAYS,
+    now: Clock = system_now,
+) -> dict[str, Any]:
     """Delete evidence files older than the retention period; the purge itself is audited."""
     user = require_actor(engine, actor, ("admin",))
     t = now()
     cutoff = t - timedelta(days=retention_days)
     removed_files = 0
     with engine.begin() as conn:
-        rows = conn.execute(sa.select(evidence).where(evidence.c.created_at < cutoff,
-                                                      evidence.c.purged_at.is_(None))).all()
+        rows = conn.execute(
+            sa.select(evidence).where(evidence.c.created_at < cutoff, evidence.c.purged_at.is_(None))
+        ).all()
         for row in rows:
             if row.path and Path(row.path).exists():
                 Path(row.path).unlink()
@@ -160,8 +212,12 @@ def purge(engine: sa.Engine, actor: str | None, retention_days: float = DEFAULT_
         ids = [r.id for r in rows]
         if ids:
             conn.execute(sa.update(evidence).where(evidence.c.id.in_(ids)).values(purged_at=t))
-        summary = {"retention_days": retention_days, "cutoff": cutoff.isoformat(),
-                   "items": len(ids), "files_deleted": removed_files,
-                   "referrals": sorted({r.referral_id for r in rows})}
+        summary = {
+            "retention_days": retention_days,
+            "cutoff": cutoff.isoformat(),
+            "items": len(ids),
+            "files_deleted": removed_files,
+            "referrals": sorted({r.referral_id for r in rows}),
+        }
         audit.record(conn, user.name, "evidence.purge", "evidence", "*", summary, now=now)
     return summary

@@ -21,9 +21,13 @@ from .records import as_dict
 Progress = Callable[[int, int], None]
 
 
-def export_items(engine: sa.Engine, state: str | list[str] | None = None,
-                 referral_ids: list[int] | None = None, now: Clock = system_now,
-                 on_progress: Progress | None = None) -> list[dict[str, Any]]:
+def export_items(
+    engine: sa.Engine,
+    state: str | list[str] | None = None,
+    referral_ids: list[int] | None = None,
+    now: Clock = system_now,
+    on_progress: Progress | None = None,
+) -> list[dict[str, Any]]:
     """Each target of the chosen referrals with its referral; ``on_progress(done, total)``
     after each referral read (a command's progress display)."""
     t = now()
@@ -40,24 +44,39 @@ def export_items(engine: sa.Engine, state: str | list[str] | None = None,
         for done, row in enumerate(rows, 1):
             ref = as_dict(conn, row, t)
             for info in targets_of(conn, row.id):
-                items.append({
-                    "referral": ref,
-                    "target": {
-                        "kind": info.target.kind, "key": info.target.key, "platform": info.target.platform,
-                        "ident": info.target.ident, "url": info.url or info.target.url,
-                        "author": info.author, "author_handle": info.author_handle, "text": info.text,
-                        "language": info.language, "media": info.media,
-                        "posted_at": info.posted_at.isoformat() if info.posted_at else None,
-                        "content_hash": info.content_hash,
-                    },
-                })
+                items.append(
+                    {
+                        "referral": ref,
+                        "target": {
+                            "kind": info.target.kind,
+                            "key": info.target.key,
+                            "platform": info.target.platform,
+                            "ident": info.target.ident,
+                            "url": info.url or info.target.url,
+                            "author": info.author,
+                            "author_handle": info.author_handle,
+                            "text": info.text,
+                            "language": info.language,
+                            "media": info.media,
+                            "posted_at": info.posted_at.isoformat() if info.posted_at else None,
+                            "content_hash": info.content_hash,
+                        },
+                    }
+                )
             if on_progress is not None:
                 on_progress(done, len(rows))
     return items
 
 
-def export(engine: sa.Engine, fmt: str, state: str | None = None, referral_ids: list[int] | None = None,
-           now: Clock = system_now, hash_format: str = "csv", on_progress: Progress | None = None) -> str:
+def export(
+    engine: sa.Engine,
+    fmt: str,
+    state: str | None = None,
+    referral_ids: list[int] | None = None,
+    now: Clock = system_now,
+    hash_format: str = "csv",
+    on_progress: Progress | None = None,
+) -> str:
     """The export in ``fmt`` as text (JSON, or CSV for hash lists)."""
     from ...interop import dsa, lumen, misp, stix
     from ...interop import tco as tco_docs
@@ -91,8 +110,14 @@ def hash_rows(items: list[dict[str, Any]]) -> list[dict[str, str]]:
                 value = m.get(kind)
                 if value and (value, kind) not in seen:
                     seen.add((value, kind))
-                    rows.append({"hash": value, "kind": kind, "item": target["key"],
-                                 "source": f"referral {ref['reference']}"})
+                    rows.append(
+                        {
+                            "hash": value,
+                            "kind": kind,
+                            "item": target["key"],
+                            "source": f"referral {ref['reference']}",
+                        }
+                    )
     return rows
 
 
@@ -103,6 +128,15 @@ def hash_list(items: list[dict[str, Any]], organisation: str, fmt: str = "csv") 
     from ...interop.hashlists import write_hash_list
     from ...model import HashRecord
 
-    records = [HashRecord(kind=r["kind"], value=r["hash"], item=r["item"], label="referred",
-                          organisation=organisation, source=r["source"]) for r in hash_rows(items)]
+    records = [
+        HashRecord(
+            kind=r["kind"],
+            value=r["hash"],
+            item=r["item"],
+            label="referred",
+            organisation=organisation,
+            source=r["source"],
+        )
+        for r in hash_rows(items)
+    ]
     return write_hash_list(records, fmt)

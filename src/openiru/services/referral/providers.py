@@ -48,8 +48,15 @@ def ensure_registry(engine: sa.Engine, now: Clock = system_now) -> None:
             return
         t = now()
         conn.execute(sa.insert(providers_table), [_row(p, t) for p in starter_registry()])
-        audit.record(conn, "system", "provider.load_starter", "provider", "*",
-                     {"count": len(starter_registry())}, now=now)
+        audit.record(
+            conn,
+            "system",
+            "provider.load_starter",
+            "provider",
+            "*",
+            {"count": len(starter_registry())},
+            now=now,
+        )
 
 
 def list_providers(engine: sa.Engine) -> list[ProviderInfo]:
@@ -68,25 +75,35 @@ def get_provider(engine: sa.Engine, name: str) -> ProviderInfo:
     return _from_row(row)
 
 
-def save_provider(engine: sa.Engine, actor: str | None, provider: ProviderInfo,
-                  now: Clock = system_now) -> tuple[ProviderInfo, bool]:
+def save_provider(
+    engine: sa.Engine, actor: str | None, provider: ProviderInfo, now: Clock = system_now
+) -> tuple[ProviderInfo, bool]:
     """Add a provider, or replace the one of that name.  Returns it and whether it was new."""
     user = require_actor(engine, actor, EDITOR_ROLES)
     check_webhooks(provider)
     ensure_registry(engine, now)
     t = now()
     with engine.begin() as conn:
-        exists = conn.execute(sa.select(providers_table.c.name)
-                              .where(providers_table.c.name == provider.name)).first()
+        exists = conn.execute(
+            sa.select(providers_table.c.name).where(providers_table.c.name == provider.name)
+        ).first()
         if exists:
             values = _row(provider, t)
             values.pop("name")
-            conn.execute(sa.update(providers_table).where(providers_table.c.name == provider.name)
-                         .values(**values))
+            conn.execute(
+                sa.update(providers_table).where(providers_table.c.name == provider.name).values(**values)
+            )
         else:
             conn.execute(sa.insert(providers_table).values(**_row(provider, t)))
-        audit.record(conn, user.name, "provider.update" if exists else "provider.add", "provider",
-                     provider.name, provider.as_dict(), now=now)
+        audit.record(
+            conn,
+            user.name,
+            "provider.update" if exists else "provider.add",
+            "provider",
+            provider.name,
+            provider.as_dict(),
+            now=now,
+        )
     return provider, not exists
 
 
@@ -102,8 +119,10 @@ def check_webhooks(provider: ProviderInfo) -> None:
     for key, url in urls:
         reason = outbound.refusal(str(url), policy)
         if reason:
-            raise ConfigError(f"provider {provider.name!r}: {key} {url} refused: {reason}; "
-                              "name it in OPENIRU_WEBHOOK_ALLOW to allow it")
+            raise ConfigError(
+                f"provider {provider.name!r}: {key} {url} refused: {reason}; "
+                "name it in OPENIRU_WEBHOOK_ALLOW to allow it"
+            )
 
 
 def merge(existing: ProviderInfo | None, name: str, **changes: Any) -> ProviderInfo:
@@ -136,10 +155,17 @@ def stored_post_url(engine: sa.Engine, platform: str, post_id: str) -> str | Non
     with engine.connect() as conn:
         row = conn.execute(
             sa.select(schema.posts.c.meta, schema.accounts.c.handle)
-            .select_from(schema.posts.outerjoin(schema.accounts, sa.and_(
-                schema.accounts.c.platform == schema.posts.c.platform,
-                schema.accounts.c.account_id == schema.posts.c.account_id)))
-            .where(schema.posts.c.platform == platform, schema.posts.c.post_id == post_id)).first()
+            .select_from(
+                schema.posts.outerjoin(
+                    schema.accounts,
+                    sa.and_(
+                        schema.accounts.c.platform == schema.posts.c.platform,
+                        schema.accounts.c.account_id == schema.posts.c.account_id,
+                    ),
+                )
+            )
+            .where(schema.posts.c.platform == platform, schema.posts.c.post_id == post_id)
+        ).first()
     if row is None:
         return post_url(platform, post_id)
     return post_url(platform, post_id, row.handle, row.meta if isinstance(row.meta, dict) else None)

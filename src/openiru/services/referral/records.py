@@ -69,9 +69,11 @@ def enrich(conn: sa.Connection, target: Target) -> TargetInfo:
         p, a = schema.posts, schema.accounts
         row = conn.execute(
             sa.select(p.c.account_id, p.c.text, p.c.raw, p.c.language, p.c.meta, p.c.timestamp, a.c.handle)
-            .select_from(p.outerjoin(a, sa.and_(a.c.platform == p.c.platform,
-                                                a.c.account_id == p.c.account_id)))
-            .where(p.c.platform == target.platform, p.c.post_id == target.ident)).first()
+            .select_from(
+                p.outerjoin(a, sa.and_(a.c.platform == p.c.platform, a.c.account_id == p.c.account_id))
+            )
+            .where(p.c.platform == target.platform, p.c.post_id == target.ident)
+        ).first()
         if row is not None:
             info.author = account_key(target.platform, row.account_id)
             info.text, info.raw, info.language = row.text, row.raw, row.language
@@ -84,14 +86,18 @@ def enrich(conn: sa.Connection, target: Target) -> TargetInfo:
                 sa.select(m.c.media_key, m.c.sha256, m.c.md5, m.c.pdq, m.c.path, m.c.url, m.c.mime)
                 .select_from(pm.join(m, m.c.media_key == pm.c.media_key))
                 .where(pm.c.platform == target.platform, pm.c.post_id == target.ident)
-                .order_by(pm.c.position)).all()
+                .order_by(pm.c.position)
+            ).all()
             info.media = [dict(r._mapping) for r in media_rows]
         else:
             info.url = post_url(target.platform, target.ident)
     elif target.kind == "account" and target.platform and target.ident:
         a = schema.accounts
-        account_row = conn.execute(sa.select(a.c.handle, a.c.bio, a.c.meta).where(
-            a.c.platform == target.platform, a.c.account_id == target.ident)).first()
+        account_row = conn.execute(
+            sa.select(a.c.handle, a.c.bio, a.c.meta).where(
+                a.c.platform == target.platform, a.c.account_id == target.ident
+            )
+        ).first()
         if account_row is not None:
             info.author_handle = account_row.handle
             if isinstance(account_row.meta, dict):
@@ -121,18 +127,29 @@ def _children(conn: sa.Connection, ids: list[int]) -> tuple[dict[int, list[sa.Ro
     targets: dict[int, list[sa.Row]] = {i: [] for i in ids}
     events: dict[int, list[sa.Row]] = {i: [] for i in ids}
     for chunk_start in range(0, len(ids), 500):
-        chunk = ids[chunk_start:chunk_start + 500]
-        for t in conn.execute(sa.select(referral_targets).where(referral_targets.c.referral_id.in_(chunk))
-                              .order_by(referral_targets.c.id)):
+        chunk = ids[chunk_start : chunk_start + 500]
+        for t in conn.execute(
+            sa.select(referral_targets)
+            .where(referral_targets.c.referral_id.in_(chunk))
+            .order_by(referral_targets.c.id)
+        ):
             targets[t.referral_id].append(t)
-        for e in conn.execute(sa.select(referral_events).where(referral_events.c.referral_id.in_(chunk))
-                              .order_by(referral_events.c.id)):
+        for e in conn.execute(
+            sa.select(referral_events)
+            .where(referral_events.c.referral_id.in_(chunk))
+            .order_by(referral_events.c.id)
+        ):
             events[e.referral_id].append(e)
     return targets, events
 
 
-def as_dict(conn: sa.Connection, row: sa.Row, now: datetime, targets: list[sa.Row] | None = None,
-            events: list[sa.Row] | None = None) -> dict[str, Any]:
+def as_dict(
+    conn: sa.Connection,
+    row: sa.Row,
+    now: datetime,
+    targets: list[sa.Row] | None = None,
+    events: list[sa.Row] | None = None,
+) -> dict[str, Any]:
     """The JSON shape of one referral (CLI ``referrals --json`` and the API)."""
     if targets is None or events is None:
         loaded_targets, loaded_events = _children(conn, [row.id])
@@ -151,8 +168,17 @@ def as_dict(conn: sa.Connection, row: sa.Row, now: datetime, targets: list[sa.Ro
         "created_at": _iso(row.created_at),
         "deadline": deadline.isoformat(),
         "targets": [t.url if t.kind == "url" and t.url else t.key for t in targets],
-        "history": [{"at": _iso(e.at), "actor": e.actor, "action": e.action, "from": e.from_state,
-                     "to": e.to_state, "reason": e.reason} for e in events],
+        "history": [
+            {
+                "at": _iso(e.at),
+                "actor": e.actor,
+                "action": e.action,
+                "from": e.from_state,
+                "to": e.to_state,
+                "reason": e.reason,
+            }
+            for e in events
+        ],
         "reference": row.reference,
         "reason": row.reason,
         "grounds": row.grounds or [],
@@ -171,8 +197,17 @@ def as_dict(conn: sa.Connection, row: sa.Row, now: datetime, targets: list[sa.Ro
         "document_options": row.document_options,
         "operation_id": row.operation_id,
         "deconfliction_hold": row.state == "on_hold",
-        "target_details": [{"kind": t.kind, "key": t.key, "platform": t.platform, "url": t.url,
-                            "content_hash": t.content_hash, "language": t.language} for t in targets],
+        "target_details": [
+            {
+                "kind": t.kind,
+                "key": t.key,
+                "platform": t.platform,
+                "url": t.url,
+                "content_hash": t.content_hash,
+                "language": t.language,
+            }
+            for t in targets
+        ],
     }
 
 
@@ -189,9 +224,16 @@ def sent_to(engine: sa.Engine, referral_id: int, provider: str | None) -> bool:
     if not provider:
         return False
     with engine.connect() as conn:
-        return conn.execute(sa.select(referrals.c.id).where(
-            referrals.c.id == referral_id, referrals.c.provider == provider,
-            referrals.c.sent_at.is_not(None))).first() is not None
+        return (
+            conn.execute(
+                sa.select(referrals.c.id).where(
+                    referrals.c.id == referral_id,
+                    referrals.c.provider == provider,
+                    referrals.c.sent_at.is_not(None),
+                )
+            ).first()
+            is not None
+        )
 
 
 def get_referral(engine: sa.Engine, referral_id: int, now: Clock = system_now) -> dict[str, Any]:
@@ -199,9 +241,15 @@ def get_referral(engine: sa.Engine, referral_id: int, now: Clock = system_now) -
         return as_dict(conn, load_row(conn, referral_id), now())
 
 
-def list_referrals(engine: sa.Engine, state: str | None = None, overdue: bool = False,
-                   soon_due: bool = False, provider: str | None = None,
-                   operation_id: int | None = None, now: Clock = system_now) -> list[dict[str, Any]]:
+def list_referrals(
+    engine: sa.Engine,
+    state: str | None = None,
+    overdue: bool = False,
+    soon_due: bool = False,
+    provider: str | None = None,
+    operation_id: int | None = None,
+    now: Clock = system_now,
+) -> list[dict[str, Any]]:
     t = now()
     query = sa.select(referrals).order_by(referrals.c.id)
     if state:

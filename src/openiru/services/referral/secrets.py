@@ -42,28 +42,46 @@ def keyring(allow_plaintext: bool = False) -> Keyring:
 
 
 def _sealed(conn: sa.Connection, provider: str) -> Sealed | None:
-    row = conn.execute(sa.select(provider_secrets).where(provider_secrets.c.provider == provider,
-                                                         provider_secrets.c.purpose == PURPOSE)).first()
+    row = conn.execute(
+        sa.select(provider_secrets).where(
+            provider_secrets.c.provider == provider, provider_secrets.c.purpose == PURPOSE
+        )
+    ).first()
     return Sealed(row.scheme, row.key_id, row.value) if row else None
 
 
 def _legacy(conn: sa.Connection, provider: str) -> str | None:
-    contacts = conn.execute(sa.select(providers_table.c.contacts)
-                            .where(providers_table.c.name == provider)).scalar()
+    contacts = conn.execute(
+        sa.select(providers_table.c.contacts).where(providers_table.c.name == provider)
+    ).scalar()
     value = (contacts or {}).get(LEGACY_CONTACT)
     return str(value) if value else None
 
 
 def _write(conn: sa.Connection, provider: str, sealed: Sealed, t: datetime) -> None:
-    conn.execute(sa.delete(provider_secrets).where(provider_secrets.c.provider == provider,
-                                                   provider_secrets.c.purpose == PURPOSE))
-    conn.execute(sa.insert(provider_secrets).values(provider=provider, purpose=PURPOSE, scheme=sealed.scheme,
-                                                    key_id=sealed.key_id, value=sealed.value, updated_at=t))
-    contacts = conn.execute(sa.select(providers_table.c.contacts)
-                            .where(providers_table.c.name == provider)).scalar()
+    conn.execute(
+        sa.delete(provider_secrets).where(
+            provider_secrets.c.provider == provider, provider_secrets.c.purpose == PURPOSE
+        )
+    )
+    conn.execute(
+        sa.insert(provider_secrets).values(
+            provider=provider,
+            purpose=PURPOSE,
+            scheme=sealed.scheme,
+            key_id=sealed.key_id,
+            value=sealed.value,
+            updated_at=t,
+        )
+    )
+    contacts = conn.execute(
+        sa.select(providers_table.c.contacts).where(providers_table.c.name == provider)
+    ).scalar()
     if contacts and LEGACY_CONTACT in contacts:  # the plain-text copy of an earlier version goes
         kept = {k: v for k, v in contacts.items() if k != LEGACY_CONTACT}
-        conn.execute(sa.update(providers_table).where(providers_table.c.name == provider).values(contacts=kept))
+        conn.execute(
+            sa.update(providers_table).where(providers_table.c.name == provider).values(contacts=kept)
+        )
 
 
 def webhook_secret(engine: sa.Engine, provider: str, ring: Keyring | None = None) -> str | None:
@@ -74,13 +92,23 @@ def webhook_secret(engine: sa.Engine, provider: str, ring: Keyring | None = None
     if sealed is not None:
         return (ring or keyring()).open(sealed, aad_for(PURPOSE, provider))
     if legacy:
-        log.warning("provider %r: webhook secret stored in plain text by an earlier version; "
-                    "run 'openiru provider secret reencrypt'", provider)
+        log.warning(
+            "provider %r: webhook secret stored in plain text by an earlier version; "
+            "run 'openiru provider secret reencrypt'",
+            provider,
+        )
     return legacy
 
 
-def store(engine: sa.Engine, provider: str, secret: str, actor: str, ring: Keyring | None = None,
-          generated: bool = False, now: Clock = system_now) -> dict[str, Any]:
+def store(
+    engine: sa.Engine,
+    provider: str,
+    secret: str,
+    actor: str,
+    ring: Keyring | None = None,
+    generated: bool = False,
+    now: Clock = system_now,
+) -> dict[str, Any]:
     """Seal and store ``secret`` (refused without a key unless plain text is allowed); audited."""
     if not generated:  # a key typed or pasted by a person: long enough and not plainly regular
         check_key(secret, f"the webhook secret of {provider}")
@@ -89,17 +117,38 @@ def store(engine: sa.Engine, provider: str, secret: str, actor: str, ring: Keyri
     if sealed.scheme == PLAINTEXT:
         log.warning("provider %r: webhook secret stored in plain text (explicitly allowed)", provider)
     with engine.begin() as conn:
-        if conn.execute(sa.select(providers_table.c.name).where(providers_table.c.name == provider)).first() is None:
+        if (
+            conn.execute(sa.select(providers_table.c.name).where(providers_table.c.name == provider)).first()
+            is None
+        ):
             raise NotFoundError(f"no provider {provider!r}; see 'openiru provider list'")
         _write(conn, provider, sealed, now())
-        audit.record(conn, actor, "provider.webhook_secret", "provider", provider,
-                     {"generated": generated, "scheme": sealed.scheme, "key_id": sealed.key_id}, now=now)
-    return {"provider": provider, "purpose": PURPOSE, "scheme": sealed.scheme, "key_id": sealed.key_id,
-            "encrypted": sealed.scheme != PLAINTEXT, "generated": generated}
+        audit.record(
+            conn,
+            actor,
+            "provider.webhook_secret",
+            "provider",
+            provider,
+            {"generated": generated, "scheme": sealed.scheme, "key_id": sealed.key_id},
+            now=now,
+        )
+    return {
+        "provider": provider,
+        "purpose": PURPOSE,
+        "scheme": sealed.scheme,
+        "key_id": sealed.key_id,
+        "encrypted": sealed.scheme != PLAINTEXT,
+        "generated": generated,
+    }
 
 
-def ensure_webhook_secret(engine: sa.Engine, provider: ProviderInfo, options: dict[str, Any],
-                          allow_plaintext: bool = False, now: Clock = system_now) -> None:
+def ensure_webhook_secret(
+    engine: sa.Engine,
+    provider: ProviderInfo,
+    options: dict[str, Any],
+    allow_plaintext: bool = False,
+    now: Clock = system_now,
+) -> None:
     """Put the provider's webhook secret into the channel options, generating one on first use.
 
     An explicit option or environment variable takes precedence and stores nothing.  The
@@ -121,8 +170,9 @@ def reveal(engine: sa.Engine, actor: str | None, provider: str, now: Clock = sys
     user = require_actor(engine, actor, MANAGER_ROLES)
     secret = webhook_secret(engine, provider)
     if secret is None:
-        raise NotFoundError(f"provider {provider!r} has no stored webhook secret; "
-                            "'openiru provider secret set' generates one")
+        raise NotFoundError(
+            f"provider {provider!r} has no stored webhook secret; 'openiru provider secret set' generates one"
+        )
     with engine.begin() as conn:
         audit.record(conn, user.name, "provider.webhook_secret_reveal", "provider", provider, {}, now=now)
     return secret
@@ -135,16 +185,34 @@ def status(engine: sa.Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         for row in conn.execute(sa.select(provider_secrets).order_by(provider_secrets.c.provider)):
             sealed = Sealed(row.scheme, row.key_id, row.value)
-            out.append({"provider": row.provider, "purpose": row.purpose, "scheme": row.scheme,
-                        "key_id": row.key_id, "encrypted": row.scheme != PLAINTEXT,
-                        "current_key": ring.is_current(sealed), "legacy_contact": False,
-                        "updated_at": str(row.updated_at)})
-        for name, contacts in conn.execute(sa.select(providers_table.c.name, providers_table.c.contacts)
-                                           .order_by(providers_table.c.name)):
+            out.append(
+                {
+                    "provider": row.provider,
+                    "purpose": row.purpose,
+                    "scheme": row.scheme,
+                    "key_id": row.key_id,
+                    "encrypted": row.scheme != PLAINTEXT,
+                    "current_key": ring.is_current(sealed),
+                    "legacy_contact": False,
+                    "updated_at": str(row.updated_at),
+                }
+            )
+        for name, contacts in conn.execute(
+            sa.select(providers_table.c.name, providers_table.c.contacts).order_by(providers_table.c.name)
+        ):
             if (contacts or {}).get(LEGACY_CONTACT):
-                out.append({"provider": name, "purpose": PURPOSE, "scheme": PLAINTEXT, "key_id": None,
-                            "encrypted": False, "current_key": False, "legacy_contact": True,
-                            "updated_at": None})
+                out.append(
+                    {
+                        "provider": name,
+                        "purpose": PURPOSE,
+                        "scheme": PLAINTEXT,
+                        "key_id": None,
+                        "encrypted": False,
+                        "current_key": False,
+                        "legacy_contact": True,
+                        "updated_at": None,
+                    }
+                )
     return out
 
 
@@ -153,8 +221,10 @@ def reencrypt(engine: sa.Engine, actor: str | None, now: Clock = system_now) -> 
     user = require_actor(engine, actor, ("admin",))
     ring = keyring()
     if ring.current is None:
-        raise SecretError("re-encryption needs OPENIRU_SECRET_KEY (and OPENIRU_SECRET_KEY_OLD for "
-                          "secrets sealed with a previous key)")
+        raise SecretError(
+            "re-encryption needs OPENIRU_SECRET_KEY (and OPENIRU_SECRET_KEY_OLD for "
+            "secrets sealed with a previous key)"
+        )
     counts = {"resealed": 0, "from_plaintext": 0, "from_contacts": 0, "unchanged": 0}
     for item in status(engine):
         name = item["provider"]
@@ -167,10 +237,20 @@ def reencrypt(engine: sa.Engine, actor: str | None, now: Clock = system_now) -> 
         sealed = ring.seal(secret, aad_for(PURPOSE, name))
         with engine.begin() as conn:
             _write(conn, name, sealed, now())
-        kind = "from_contacts" if item["legacy_contact"] else (
-            "resealed" if item["encrypted"] else "from_plaintext")
+        kind = (
+            "from_contacts"
+            if item["legacy_contact"]
+            else ("resealed" if item["encrypted"] else "from_plaintext")
+        )
         counts[kind] += 1
     with engine.begin() as conn:
-        audit.record(conn, user.name, "provider.secrets_reencrypt", "provider", "*",
-                     {**counts, "key_id": ring.current.key_id}, now=now)
+        audit.record(
+            conn,
+            user.name,
+            "provider.secrets_reencrypt",
+            "provider",
+            "*",
+            {**counts, "key_id": ring.current.key_id},
+            now=now,
+        )
     return {**counts, "key_id": ring.current.key_id}

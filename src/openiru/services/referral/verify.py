@@ -37,15 +37,27 @@ GONE_STATUSES = (404, 410, 451)
 def check_target(info: TargetInfo, fetch: Fetch) -> dict[str, Any]:
     url = info.url or info.target.url
     if not url:
-        return {"target": info.target.key, "url": None, "reachable": None,
-                "note": "no web address known for this target"}
+        return {
+            "target": info.target.key,
+            "url": None,
+            "reachable": None,
+            "note": "no web address known for this target",
+        }
     try:
         response = fetch(url)
     except httpx.HTTPError as exc:
-        return {"target": info.target.key, "url": url, "reachable": None,
-                "error": f"{exc.__class__.__name__}: {exc}"}
-    result: dict[str, Any] = {"target": info.target.key, "url": url, "status": response.status_code,
-                              "body_sha256": hashlib.sha256(response.content).hexdigest()}
+        return {
+            "target": info.target.key,
+            "url": url,
+            "reachable": None,
+            "error": f"{exc.__class__.__name__}: {exc}",
+        }
+    result: dict[str, Any] = {
+        "target": info.target.key,
+        "url": url,
+        "status": response.status_code,
+        "body_sha256": hashlib.sha256(response.content).hexdigest(),
+    }
     if response.status_code in GONE_STATUSES:
         result["reachable"] = False
     elif response.is_success:
@@ -61,8 +73,13 @@ def check_target(info: TargetInfo, fetch: Fetch) -> dict[str, Any]:
     return result
 
 
-def verify(engine: sa.Engine, actor: str | None, referral_id: int, now: Clock = system_now,
-           fetch: Fetch = default_fetch) -> dict[str, Any]:
+def verify(
+    engine: sa.Engine,
+    actor: str | None,
+    referral_id: int,
+    now: Clock = system_now,
+    fetch: Fetch = default_fetch,
+) -> dict[str, Any]:
     """Check one referral now and act on what is found."""
     user = require_actor(engine, actor, APPROVER_ROLES)
     return _verify(engine, user.name, referral_id, now, fetch)
@@ -77,9 +94,18 @@ def _verify(engine: sa.Engine, actor: str, referral_id: int, now: Clock, fetch: 
     gone = bool(checks) and all(c.get("reachable") is False for c in checks)
     with engine.begin() as conn:
         for c in checks:
-            conn.execute(sa.insert(evidence).values(
-                referral_id=referral_id, target_key=c["target"], kind="verification", path=None,
-                sha256=c.get("body_sha256"), size=None, created_at=t, meta=c))
+            conn.execute(
+                sa.insert(evidence).values(
+                    referral_id=referral_id,
+                    target_key=c["target"],
+                    kind="verification",
+                    path=None,
+                    sha256=c.get("body_sha256"),
+                    size=None,
+                    created_at=t,
+                    meta=c,
+                )
+            )
         row = load_row(conn, referral_id)
         state = State(row.state)
         outcome = "unchanged"
@@ -89,33 +115,61 @@ def _verify(engine: sa.Engine, actor: str, referral_id: int, now: Clock, fetch: 
         elif state in (State.SENT, State.ACKNOWLEDGED, State.NO_RESPONSE):
             overdue = deadlines.is_overdue(row.state, due(row, t), t, pauses_of(row))
             if gone:
-                apply_action(conn, referral_id, Action.REMOVE, actor, t,
-                             "verified unreachable", values={"resolved_at": t,
-                                                             "acknowledged_at": row.acknowledged_at or t},
-                             now=now)
+                apply_action(
+                    conn,
+                    referral_id,
+                    Action.REMOVE,
+                    actor,
+                    t,
+                    "verified unreachable",
+                    values={"resolved_at": t, "acknowledged_at": row.acknowledged_at or t},
+                    now=now,
+                )
                 outcome = "verified_removed"
             elif overdue and state != State.NO_RESPONSE:
-                apply_action(conn, referral_id, Action.EXPIRE, actor, t, "deadline passed, content reachable",
-                             now=now)
+                apply_action(
+                    conn, referral_id, Action.EXPIRE, actor, t, "deadline passed, content reachable", now=now
+                )
                 outcome = "no_response"
-        audit.record(conn, actor, "referral.verify", "referral", referral_id,
-                     {"outcome": outcome, "checks": [{k: c.get(k) for k in ("target", "status", "reachable")}
-                                                     for c in checks]}, now=now)
+        audit.record(
+            conn,
+            actor,
+            "referral.verify",
+            "referral",
+            referral_id,
+            {
+                "outcome": outcome,
+                "checks": [{k: c.get(k) for k in ("target", "status", "reachable")} for c in checks],
+            },
+            now=now,
+        )
         result = as_dict(conn, load_row(conn, referral_id), t)
     result["verification"] = {"outcome": outcome, "checks": checks}
     return result
 
 
-def verify_due(engine: sa.Engine, actor: str | None, now: Clock = system_now,
-               fetch: Fetch = default_fetch) -> list[dict[str, Any]]:
+def verify_due(
+    engine: sa.Engine, actor: str | None, now: Clock = system_now, fetch: Fetch = default_fetch
+) -> list[dict[str, Any]]:
     """Check every referral at or past its deadline, and every one reported down."""
     user = require_actor(engine, actor, APPROVER_ROLES)
     t = now()
     with engine.connect() as conn:
-        rows = conn.execute(sa.select(referrals).where(referrals.c.state.in_(
-            [State.SENT.value, State.ACKNOWLEDGED.value, State.REMOVED.value,
-             State.ACCESS_DISABLED.value]))).all()
-    todo = [r.id for r in rows if State(r.state) in DOWN_STATES
-            or deadlines.is_overdue(r.state, due(r, t), t, pauses_of(r))]
+        rows = conn.execute(
+            sa.select(referrals).where(
+                referrals.c.state.in_(
+                    [
+                        State.SENT.value,
+                        State.ACKNOWLEDGED.value,
+                        State.REMOVED.value,
+                        State.ACCESS_DISABLED.value,
+                    ]
+                )
+            )
+        ).all()
+    todo = [
+        r.id
+        for r in rows
+        if State(r.state) in DOWN_STATES or deadlines.is_overdue(r.state, due(r, t), t, pauses_of(r))
+    ]
     return [_verify(engine, user.name, rid, now, fetch) for rid in todo]
-

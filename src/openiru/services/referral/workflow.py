@@ -38,12 +38,20 @@ FEEDBACK_ROLES = ("analyst", "approver", "liaison", "provider")
 OUTCOMES = ("removed", "access_disabled", "rejected", "cannot_comply")
 
 
-def create_referrals(engine: sa.Engine, actor: str | None, targets: list[str], kind: str = "referral",
-                     reason: str | None = None, grounds: list[str] | None = None,
-                     provider: str | None = None, operation_id: int | None = None,
-                     now: Clock = system_now, refrain_from_informing: bool = False,
-                     refrain_reason: str | None = None, refrain_until: str | None = None
-                     ) -> list[dict[str, Any]]:
+def create_referrals(
+    engine: sa.Engine,
+    actor: str | None,
+    targets: list[str],
+    kind: str = "referral",
+    reason: str | None = None,
+    grounds: list[str] | None = None,
+    provider: str | None = None,
+    operation_id: int | None = None,
+    now: Clock = system_now,
+    refrain_from_informing: bool = False,
+    refrain_reason: str | None = None,
+    refrain_until: str | None = None,
+) -> list[dict[str, Any]]:
     """One draft referral per provider for ``targets``; returns them as dicts with duplicates.
 
     For removal orders ``refrain_from_informing`` (with a reason and an end)
@@ -79,27 +87,54 @@ def create_referrals(engine: sa.Engine, actor: str | None, targets: list[str], k
             found = resolve_target(registry, target, info.url)
             groups[provider or (found.name if found else None)].append(info)
         for provider_name, infos in groups.items():
-            ref_id = conn.execute(sa.insert(referrals).values(
-                kind=kind, state=State.DRAFT.value, provider=provider_name, reason=reason,
-                grounds=grounds if kind == Kind.REMOVAL_ORDER.value else None,
-                reference=f"IRU-{t:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}", created_by=user.name,
-                created_at=t, pauses=[], operation_id=operation_id, updated_at=t,
-                document_options={"refrain_from_informing": refrain_from_informing,
-                                  "refrain_reason": refrain_reason, "refrain_until": refrain_until})
-                .returning(referrals.c.id)).scalar_one()
+            ref_id = conn.execute(
+                sa.insert(referrals)
+                .values(
+                    kind=kind,
+                    state=State.DRAFT.value,
+                    provider=provider_name,
+                    reason=reason,
+                    grounds=grounds if kind == Kind.REMOVAL_ORDER.value else None,
+                    reference=f"IRU-{t:%Y%m%d}-{uuid.uuid4().hex[:8].upper()}",
+                    created_by=user.name,
+                    created_at=t,
+                    pauses=[],
+                    operation_id=operation_id,
+                    updated_at=t,
+                    document_options={
+                        "refrain_from_informing": refrain_from_informing,
+                        "refrain_reason": refrain_reason,
+                        "refrain_until": refrain_until,
+                    },
+                )
+                .returning(referrals.c.id)
+            ).scalar_one()
             dups = {}
             for info in infos:
-                conn.execute(sa.insert(referral_targets).values(
-                    referral_id=ref_id, kind=info.target.kind, key=info.target.key,
-                    platform=info.target.platform, url=info.url or info.target.url,
-                    content_hash=info.content_hash, language=info.language))
+                conn.execute(
+                    sa.insert(referral_targets).values(
+                        referral_id=ref_id,
+                        kind=info.target.kind,
+                        key=info.target.key,
+                        platform=info.target.platform,
+                        url=info.url or info.target.url,
+                        content_hash=info.content_hash,
+                        language=info.language,
+                    )
+                )
                 found_dups = deconfliction_service.duplicates(conn, info, exclude_referral=ref_id)
                 if found_dups["already_referred"] or found_dups["same_content_elsewhere"]:
                     dups[info.target.key] = found_dups
             _event(conn, ref_id, user.name, "create", None, State.DRAFT, reason, t)
-            audit.record(conn, user.name, "referral.create", "referral", ref_id,
-                         {"kind": kind, "provider": provider_name,
-                          "targets": [i.target.key for i in infos]}, now=now)
+            audit.record(
+                conn,
+                user.name,
+                "referral.create",
+                "referral",
+                ref_id,
+                {"kind": kind, "provider": provider_name, "targets": [i.target.key for i in infos]},
+                now=now,
+            )
             holds = deconfliction_service.holds_for_targets(conn, infos, t)
             if holds:
                 _hold(conn, ref_id, State.DRAFT, holds, t, now)
@@ -112,38 +147,88 @@ def create_referrals(engine: sa.Engine, actor: str | None, targets: list[str], k
     return created
 
 
-def _event(conn: sa.Connection, referral_id: int, actor: str, action: str, from_state: State | None,
-           to_state: State, reason: str | None, at: datetime) -> None:
-    conn.execute(sa.insert(referral_events).values(
-        referral_id=referral_id, at=at, actor=actor, action=action,
-        from_state=from_state.value if from_state else None, to_state=to_state.value, reason=reason))
+def _event(
+    conn: sa.Connection,
+    referral_id: int,
+    actor: str,
+    action: str,
+    from_state: State | None,
+    to_state: State,
+    reason: str | None,
+    at: datetime,
+) -> None:
+    conn.execute(
+        sa.insert(referral_events).values(
+            referral_id=referral_id,
+            at=at,
+            actor=actor,
+            action=action,
+            from_state=from_state.value if from_state else None,
+            to_state=to_state.value,
+            reason=reason,
+        )
+    )
 
 
-def _hold(conn: sa.Connection, referral_id: int, from_state: State, holds: list, at: datetime,
-          now: Clock) -> None:
+def _hold(
+    conn: sa.Connection, referral_id: int, from_state: State, holds: list, at: datetime, now: Clock
+) -> None:
     step = transition(from_state, Action.HOLD, actor="system", at=at, reason="deconfliction hold")
-    conn.execute(sa.update(referrals).where(referrals.c.id == referral_id).values(
-        state=step.to_state.value, hold_from=from_state.value, updated_at=at))
-    _event(conn, referral_id, "system", step.action.value, from_state, step.to_state,
-           "deconfliction hold: an agency has registered this content", at)
+    conn.execute(
+        sa.update(referrals)
+        .where(referrals.c.id == referral_id)
+        .values(state=step.to_state.value, hold_from=from_state.value, updated_at=at)
+    )
+    _event(
+        conn,
+        referral_id,
+        "system",
+        step.action.value,
+        from_state,
+        step.to_state,
+        "deconfliction hold: an agency has registered this content",
+        at,
+    )
     deconfliction_service.notify(conn, holds, referral_id, at)
-    audit.record(conn, "system", "referral.hold", "referral", referral_id,
-                 {"entries": [e.id for e in holds]}, now=now)
+    audit.record(
+        conn, "system", "referral.hold", "referral", referral_id, {"entries": [e.id for e in holds]}, now=now
+    )
 
 
-def apply_action(conn: sa.Connection, referral_id: int, action: Action, actor: str, at: datetime,
-                 reason: str | None = None, values: dict[str, Any] | None = None,
-                 now: Clock = system_now, audit_details: dict[str, Any] | None = None) -> State:
+def apply_action(
+    conn: sa.Connection,
+    referral_id: int,
+    action: Action,
+    actor: str,
+    at: datetime,
+    reason: str | None = None,
+    values: dict[str, Any] | None = None,
+    now: Clock = system_now,
+    audit_details: dict[str, Any] | None = None,
+) -> State:
     """Apply one workflow action inside the caller's transaction; returns the new state."""
     row = load_row(conn, referral_id)
-    step = transition(row.state, action, actor=actor, at=at, reason=reason,
-                      created_by=row.created_by, hold_from=row.hold_from)
+    step = transition(
+        row.state,
+        action,
+        actor=actor,
+        at=at,
+        reason=reason,
+        created_by=row.created_by,
+        hold_from=row.hold_from,
+    )
     update = {"state": step.to_state.value, "updated_at": at, **(values or {})}
     conn.execute(sa.update(referrals).where(referrals.c.id == referral_id).values(**update))
     _event(conn, referral_id, actor, step.action.value, step.from_state, step.to_state, reason, at)
-    audit.record(conn, actor, f"referral.{step.action.value}", "referral", referral_id,
-                 {"from": step.from_state.value, "to": step.to_state.value, "reason": reason,
-                  **(audit_details or {})}, now=now)
+    audit.record(
+        conn,
+        actor,
+        f"referral.{step.action.value}",
+        "referral",
+        referral_id,
+        {"from": step.from_state.value, "to": step.to_state.value, "reason": reason, **(audit_details or {})},
+        now=now,
+    )
     return step.to_state
 
 
@@ -151,35 +236,61 @@ def approve(engine: sa.Engine, actor: str | None, referral_id: int, now: Clock =
     user = require_actor(engine, actor, APPROVER_ROLES)
     t = now()
     with engine.begin() as conn:
-        apply_action(conn, referral_id, Action.APPROVE, user.name, t,
-                     values={"approved_by": user.name, "approved_at": t}, now=now)
+        apply_action(
+            conn,
+            referral_id,
+            Action.APPROVE,
+            user.name,
+            t,
+            values={"approved_by": user.name, "approved_at": t},
+            now=now,
+        )
         return as_dict(conn, load_row(conn, referral_id), t)
 
 
-def withdraw(engine: sa.Engine, actor: str | None, referral_id: int, reason: str | None = None,
-             now: Clock = system_now) -> dict:
+def withdraw(
+    engine: sa.Engine, actor: str | None, referral_id: int, reason: str | None = None, now: Clock = system_now
+) -> dict:
     user = require_actor(engine, actor, APPROVER_ROLES)
     t = now()
     with engine.begin() as conn:
-        apply_action(conn, referral_id, Action.WITHDRAW, user.name, t, reason or "withdrawn by the unit",
-                     values={"resolved_at": t}, now=now)
+        apply_action(
+            conn,
+            referral_id,
+            Action.WITHDRAW,
+            user.name,
+            t,
+            reason or "withdrawn by the unit",
+            values={"resolved_at": t},
+            now=now,
+        )
         return as_dict(conn, load_row(conn, referral_id), t)
 
 
-def release(engine: sa.Engine, actor: str | None, referral_id: int, reason: str | None = None,
-            now: Clock = system_now) -> dict:
+def release(
+    engine: sa.Engine, actor: str | None, referral_id: int, reason: str | None = None, now: Clock = system_now
+) -> dict:
     """Lift a deconfliction hold: by the owning agency (or an admin)."""
     user = require_actor(engine, actor, ("liaison",))
     t = now()
     with engine.begin() as conn:
         _check_owner(conn, user, referral_id)
-        apply_action(conn, referral_id, Action.RELEASE, user.name, t,
-                     reason or "released by the owning agency", values={"hold_from": None}, now=now)
+        apply_action(
+            conn,
+            referral_id,
+            Action.RELEASE,
+            user.name,
+            t,
+            reason or "released by the owning agency",
+            values={"hold_from": None},
+            now=now,
+        )
         return as_dict(conn, load_row(conn, referral_id), t)
 
 
-def set_provider(engine: sa.Engine, actor: str | None, referral_id: int, provider: str,
-                 now: Clock = system_now) -> dict:
+def set_provider(
+    engine: sa.Engine, actor: str | None, referral_id: int, provider: str, now: Clock = system_now
+) -> dict:
     """Name the provider of a referral not sent yet (one that could not be resolved, or a correction)."""
     user = require_actor(engine, actor, CREATOR_ROLES + APPROVER_ROLES)
     if provider not in {p.name for p in list_providers(engine)}:
@@ -189,10 +300,18 @@ def set_provider(engine: sa.Engine, actor: str | None, referral_id: int, provide
         row = load_row(conn, referral_id)
         if row.state not in (State.DRAFT, State.APPROVED, State.ON_HOLD):
             raise TransitionError(f"referral {referral_id} is {row.state}: its provider can no longer change")
-        conn.execute(sa.update(referrals).where(referrals.c.id == referral_id)
-                     .values(provider=provider, updated_at=t))
-        audit.record(conn, user.name, "referral.set_provider", "referral", referral_id,
-                     {"from": row.provider, "to": provider}, now=now)
+        conn.execute(
+            sa.update(referrals).where(referrals.c.id == referral_id).values(provider=provider, updated_at=t)
+        )
+        audit.record(
+            conn,
+            user.name,
+            "referral.set_provider",
+            "referral",
+            referral_id,
+            {"from": row.provider, "to": provider},
+            now=now,
+        )
         return as_dict(conn, load_row(conn, referral_id), t)
 
 
@@ -201,20 +320,29 @@ def _check_owner(conn: sa.Connection, user: User, referral_id: int) -> None:
         return
     from ...store.tables_referral import notifications
 
-    agencies = set(conn.execute(sa.select(notifications.c.agency)
-                                .where(notifications.c.referral_id == referral_id)).scalars())
+    agencies = set(
+        conn.execute(
+            sa.select(notifications.c.agency).where(notifications.c.referral_id == referral_id)
+        ).scalars()
+    )
     if user.agency not in agencies:
         raise PermissionDenied(f"only the agency that holds referral {referral_id} can release it")
 
 
-def acknowledge(engine: sa.Engine, actor: str | None, referral_id: int, at: datetime | None = None,
-                now: Clock = system_now) -> dict:
+def acknowledge(
+    engine: sa.Engine,
+    actor: str | None,
+    referral_id: int,
+    at: datetime | None = None,
+    now: Clock = system_now,
+) -> dict:
     user = require_actor(engine, actor, FEEDBACK_ROLES)
     t = now()
     with engine.begin() as conn:
         _check_provider(conn, user, referral_id)
-        apply_action(conn, referral_id, Action.ACKNOWLEDGE, user.name, t,
-                     values={"acknowledged_at": at or t}, now=now)
+        apply_action(
+            conn, referral_id, Action.ACKNOWLEDGE, user.name, t, values={"acknowledged_at": at or t}, now=now
+        )
         return as_dict(conn, load_row(conn, referral_id), t)
 
 
@@ -232,8 +360,9 @@ def _check_answer_time(row: sa.Row, when: datetime, now: datetime) -> None:
     (a negative time to removal), not in the future beyond a small clock skew."""
     sent = utc(row.sent_at) if row.sent_at else None
     if sent is not None and when < sent:
-        raise ConfigError(f"the time given ({when.isoformat()}) is before referral {row.id} was sent "
-                          f"({sent.isoformat()})")
+        raise ConfigError(
+            f"the time given ({when.isoformat()}) is before referral {row.id} was sent ({sent.isoformat()})"
+        )
     # The later of the injected clock and the wall clock: a fixed clock (OPENIRU_NOW, tests and
     # replays) does not make a real time "future".
     latest = max(now, datetime.now(UTC))
@@ -241,10 +370,17 @@ def _check_answer_time(row: sa.Row, when: datetime, now: datetime) -> None:
         raise ConfigError(f"the time given ({when.isoformat()}) is in the future")
 
 
-def feedback(engine: sa.Engine, actor: str | None, referral_id: int, outcome: str,
-             at: str | datetime | None = None, reason: str | None = None,
-             cannot_comply_ground: str | None = None, now: Clock = system_now,
-             provider_reference: str | None = None) -> dict:
+def feedback(
+    engine: sa.Engine,
+    actor: str | None,
+    referral_id: int,
+    outcome: str,
+    at: str | datetime | None = None,
+    reason: str | None = None,
+    cannot_comply_ground: str | None = None,
+    now: Clock = system_now,
+    provider_reference: str | None = None,
+) -> dict:
     """Provider feedback: Annex II (removed / access disabled at a time) or Annex III / rejection.
 
     ``cannot_comply`` (force majeure, manifest error, insufficient information)
@@ -260,10 +396,16 @@ def feedback(engine: sa.Engine, actor: str | None, referral_id: int, outcome: st
         row = load_row(conn, referral_id)
         _check_answer_time(row, when, t)
         # Annex II / III: both references, time of receipt, the outcome and its time.
-        info = {"outcome": outcome, "at": when.isoformat(), "reason": reason, "by": user.name,
-                "ground": cannot_comply_ground, "reference": row.reference,
-                "provider_reference": provider_reference,
-                "received_at": utc(row.sent_at).isoformat() if row.sent_at else None}
+        info = {
+            "outcome": outcome,
+            "at": when.isoformat(),
+            "reason": reason,
+            "by": user.name,
+            "ground": cannot_comply_ground,
+            "reference": row.reference,
+            "provider_reference": provider_reference,
+            "received_at": utc(row.sent_at).isoformat() if row.sent_at else None,
+        }
         if outcome == "cannot_comply":
             if row.state not in (State.SENT, State.ACKNOWLEDGED):
                 raise TransitionError(f"cannot_comply needs a sent referral; this one is {row.state}")
@@ -278,16 +420,32 @@ def feedback(engine: sa.Engine, actor: str | None, referral_id: int, outcome: st
             pauses.append(deadlines.Pause(when, None, pause_reason).as_dict())
             values: dict[str, Any] = {"pauses": pauses, "feedback": info, "updated_at": t}
             if row.state == State.SENT:
-                apply_action(conn, referral_id, Action.ACKNOWLEDGE, user.name, t, reason,
-                             values={"acknowledged_at": row.acknowledged_at or when, **values}, now=now)
+                apply_action(
+                    conn,
+                    referral_id,
+                    Action.ACKNOWLEDGE,
+                    user.name,
+                    t,
+                    reason,
+                    values={"acknowledged_at": row.acknowledged_at or when, **values},
+                    now=now,
+                )
             else:
                 conn.execute(sa.update(referrals).where(referrals.c.id == referral_id).values(**values))
             audit.record(conn, user.name, "referral.cannot_comply", "referral", referral_id, info, now=now)
         else:
-            values = {"feedback": info, "resolved_at": when,
-                      "acknowledged_at": row.acknowledged_at or when}
-            apply_action(conn, referral_id, Action(outcome), user.name, t, reason, values=values,
-                         now=now, audit_details={"provider_time": when.isoformat()})
+            values = {"feedback": info, "resolved_at": when, "acknowledged_at": row.acknowledged_at or when}
+            apply_action(
+                conn,
+                referral_id,
+                Action(outcome),
+                user.name,
+                t,
+                reason,
+                values=values,
+                now=now,
+                audit_details={"provider_time": when.isoformat()},
+            )
             _close_pause(conn, referral_id, when)
         return as_dict(conn, load_row(conn, referral_id), t)
 
@@ -303,8 +461,9 @@ def _close_pause(conn: sa.Connection, referral_id: int, at: datetime) -> bool:
     return bool(open_ones)
 
 
-def resume(engine: sa.Engine, actor: str | None, referral_id: int, note: str | None = None,
-           now: Clock = system_now) -> dict:
+def resume(
+    engine: sa.Engine, actor: str | None, referral_id: int, note: str | None = None, now: Clock = system_now
+) -> dict:
     """The clarification was given (or force majeure ended): the deadline clock runs again."""
     user = require_actor(engine, actor, APPROVER_ROLES + ("liaison",))
     t = now()
@@ -315,8 +474,13 @@ def resume(engine: sa.Engine, actor: str | None, referral_id: int, note: str | N
         return as_dict(conn, load_row(conn, referral_id), t)
 
 
-def pause(engine: sa.Engine, actor: str | None, referral_id: int, reason: str = "force_majeure",
-          now: Clock = system_now) -> dict:
+def pause(
+    engine: sa.Engine,
+    actor: str | None,
+    referral_id: int,
+    reason: str = "force_majeure",
+    now: Clock = system_now,
+) -> dict:
     """Stop the clock (force majeure declared, or clarification requested)."""
     if reason not in deadlines.PAUSE_REASONS:
         raise ConfigError(f"pause reason must be one of {', '.join(deadlines.PAUSE_REASONS)}")
@@ -328,8 +492,9 @@ def pause(engine: sa.Engine, actor: str | None, referral_id: int, reason: str = 
         if any(p.get("end") is None for p in pauses):
             raise TransitionError(f"the clock of referral {referral_id} is already stopped")
         pauses.append(deadlines.Pause(t, None, reason).as_dict())
-        conn.execute(sa.update(referrals).where(referrals.c.id == referral_id)
-                     .values(pauses=pauses, updated_at=t))
+        conn.execute(
+            sa.update(referrals).where(referrals.c.id == referral_id).values(pauses=pauses, updated_at=t)
+        )
         audit.record(conn, user.name, "referral.pause", "referral", referral_id, {"reason": reason}, now=now)
         return as_dict(conn, load_row(conn, referral_id), t)
 
@@ -340,8 +505,16 @@ def reopen(conn: sa.Connection, referral_id: int, actor: str, reason: str, now: 
     row = load_row(conn, referral_id)
     if State(row.state) not in DOWN_STATES:
         return
-    apply_action(conn, referral_id, Action.REOPEN, actor, t, reason,
-                 values={"sent_at": t, "resolved_at": None, "acknowledged_at": None, "pauses": []}, now=now)
+    apply_action(
+        conn,
+        referral_id,
+        Action.REOPEN,
+        actor,
+        t,
+        reason,
+        values={"sent_at": t, "resolved_at": None, "acknowledged_at": None, "pauses": []},
+        now=now,
+    )
 
 
 def expire_overdue(engine: sa.Engine, now: Clock = system_now) -> list[int]:
@@ -349,8 +522,9 @@ def expire_overdue(engine: sa.Engine, now: Clock = system_now) -> list[int]:
     t = now()
     expired = []
     with engine.begin() as conn:
-        rows = conn.execute(sa.select(referrals).where(
-            referrals.c.state.in_([State.SENT.value, State.ACKNOWLEDGED.value]))).all()
+        rows = conn.execute(
+            sa.select(referrals).where(referrals.c.state.in_([State.SENT.value, State.ACKNOWLEDGED.value]))
+        ).all()
         from .records import due, pauses_of
 
         for row in rows:
@@ -371,7 +545,14 @@ def targets_from_alerts(engine: sa.Engine, limit: int | None = None) -> list[str
     alerts = list_alerts(engine, limit=None, status="confirmed")
     keys = [f"{a['post']['platform']}:{a['post']['post_id']}" for a in alerts]
     with engine.connect() as conn:
-        referred = set(conn.execute(sa.select(referral_targets.c.key)
-                                    .where(referral_targets.c.key.in_(keys))).scalars()) if keys else set()
+        referred = (
+            set(
+                conn.execute(
+                    sa.select(referral_targets.c.key).where(referral_targets.c.key.in_(keys))
+                ).scalars()
+            )
+            if keys
+            else set()
+        )
     fresh = [k for k in keys if k not in referred]
     return fresh[:limit] if limit else fresh

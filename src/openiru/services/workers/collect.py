@@ -37,13 +37,21 @@ class CollectSummary:
     errors: int = 0
 
 
-def run_collect(engine: sa.Engine, nats_url: str, *, poll: float = 30.0, cycles: int | None = None,
-                topo: Topology | None = None, log: Callable[[str], None] = print,
-                scheduler_options: dict[str, Any] | None = None) -> CollectSummary:
+def run_collect(
+    engine: sa.Engine,
+    nats_url: str,
+    *,
+    poll: float = 30.0,
+    cycles: int | None = None,
+    topo: Topology | None = None,
+    log: Callable[[str], None] = print,
+    scheduler_options: dict[str, Any] | None = None,
+) -> CollectSummary:
     """Poll the due targets every ``poll`` seconds until SIGTERM/SIGINT or ``cycles`` passes."""
     publisher = Publisher(nats_url, topo, msg_ids=True)  # fails at start when NATS is away
-    scheduler = Scheduler(engine, hooks=publisher.hooks(engine), publish=publisher.flush,
-                          **(scheduler_options or {}))
+    scheduler = Scheduler(
+        engine, hooks=publisher.hooks(engine), publish=publisher.flush, **(scheduler_options or {})
+    )
     stop = threading.Event()
     if threading.current_thread() is threading.main_thread():
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -56,8 +64,10 @@ def run_collect(engine: sa.Engine, nats_url: str, *, poll: float = 30.0, cycles:
             summary.targets.append(result.key)
             summary.new_posts += result.new_posts
             summary.errors += len(result.errors)
-            log(f"collected {result.key}: {result.new_posts} new posts ({result.posts_read} read), "
-                f"{result.pages} pages" + "".join(f"; error: {e}" for e in result.errors))
+            log(
+                f"collected {result.key}: {result.new_posts} new posts ({result.posts_read} read), "
+                f"{result.pages} pages" + "".join(f"; error: {e}" for e in result.errors)
+            )
         if cycles is None or summary.passes < cycles:
             stop.wait(poll)
     return summary

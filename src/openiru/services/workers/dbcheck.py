@@ -57,8 +57,11 @@ def missing_schema(engine: sa.Engine) -> tuple[list[str], list[str]]:
                 continue
             have = {ix["name"] for ix in inspector.get_indexes(table.name)}
             have |= {uc["name"] for uc in inspector.get_unique_constraints(table.name)}
-            indexes += [f"{table.name}.{ix.name}" for ix in sorted(table.indexes, key=lambda i: str(i.name))
-                        if ix.name and ix.name not in have]
+            indexes += [
+                f"{table.name}.{ix.name}"
+                for ix in sorted(table.indexes, key=lambda i: str(i.name))
+                if ix.name and ix.name not in have
+            ]
     return tables, indexes
 
 
@@ -68,9 +71,15 @@ def check(engine: sa.Engine) -> dict[str, Any]:
     pending = pending_migrations(engine)
     tables, indexes = missing_schema(engine)
     current = is_current(engine)
-    return {"ok": current and not pending and not tables and not indexes, "current": current,
-            "code_heads": code_heads(), "recorded": recorded(engine), "pending_migrations": pending,
-            "missing_tables": tables, "missing_indexes": indexes}
+    return {
+        "ok": current and not pending and not tables and not indexes,
+        "current": current,
+        "code_heads": code_heads(),
+        "recorded": recorded(engine),
+        "pending_migrations": pending,
+        "missing_tables": tables,
+        "missing_indexes": indexes,
+    }
 
 
 def run_upgrade(engine: sa.Engine) -> dict[str, Any]:

@@ -32,7 +32,9 @@ from .stream import Topology, connect, dead_letter, decode_keys, ensure, move_ex
 
 #: the batch's posts locked in key order, in the driver's SQL (one statement text whatever the
 #: number of keys; SQLAlchemy's tuple IN was compiled afresh for each batch)
-_LOCK_SQL = "SELECT 1 FROM posts p WHERE p.platform = {mark} AND p.post_id {keys} ORDER BY p.post_id FOR UPDATE"
+_LOCK_SQL = (
+    "SELECT 1 FROM posts p WHERE p.platform = {mark} AND p.post_id {keys} ORDER BY p.post_id FOR UPDATE"
+)
 
 
 class PostScanner:
@@ -75,9 +77,16 @@ class WorkerSummary:
     dead_lettered: int = 0
 
 
-async def run_detect(engine: sa.Engine, nats_url: str, topo: Topology, *, fetch: int = 4,
-                     exit_when_idle: float | None = None, throttle: float = 0.0,
-                     log: Callable[[str], None] = print) -> WorkerSummary:
+async def run_detect(
+    engine: sa.Engine,
+    nats_url: str,
+    topo: Topology,
+    *,
+    fetch: int = 4,
+    exit_when_idle: float | None = None,
+    throttle: float = 0.0,
+    log: Callable[[str], None] = print,
+) -> WorkerSummary:
     """Pull and scan until stopped (SIGTERM/SIGINT: the batch in hand is finished first) or,
     with ``exit_when_idle``, until the queue has had nothing pending or in flight that long."""
     import nats.errors
@@ -129,8 +138,14 @@ async def run_detect(engine: sa.Engine, nats_url: str, topo: Topology, *, fetch:
     return summary
 
 
-async def _handle(js: Any, topo: Topology, scanner: PostScanner, msg: Any, summary: WorkerSummary,
-                  log: Callable[[str], None]) -> None:
+async def _handle(
+    js: Any,
+    topo: Topology,
+    scanner: PostScanner,
+    msg: Any,
+    summary: WorkerSummary,
+    log: Callable[[str], None],
+) -> None:
     seq = msg.metadata.sequence.stream
     try:
         keys = decode_keys(msg.data)
@@ -149,7 +164,7 @@ async def _handle(js: Any, topo: Topology, scanner: PostScanner, msg: Any, summa
         MESSAGES.labels("failed").inc()
         delivered = msg.metadata.num_delivered
         log(f"message {seq} failed (delivery {delivered}): {type(exc).__name__}: {exc}")
-        await msg.nak(delay=min(2.0 ** delivered, 30.0))
+        await msg.nak(delay=min(2.0**delivered, 30.0))
         return
     await msg.ack_sync()
     summary.messages += 1
@@ -159,5 +174,7 @@ async def _handle(js: Any, topo: Topology, scanner: PostScanner, msg: Any, summa
     DETECTION_LATENCY.observe(max(latency, 0.0))
     POSTS_SCANNED.inc(scanned)
     MESSAGES.labels("scanned").inc()
-    log(f"scanned {scanned} posts {latency:.3f} s after publish (message {seq}, delivery "
-        f"{msg.metadata.num_delivered})")
+    log(
+        f"scanned {scanned} posts {latency:.3f} s after publish (message {seq}, delivery "
+        f"{msg.metadata.num_delivered})"
+    )

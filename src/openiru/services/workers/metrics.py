@@ -44,22 +44,35 @@ from .stream import Topology
 REGISTRY = CollectorRegistry(auto_describe=True)
 
 DETECTION_LATENCY = Histogram(
-    "openiru_detection_latency_seconds", "From the publish of a batch of posts to the commit of its scan.",
-    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0), registry=REGISTRY)
-POSTS_SCANNED = Counter("openiru_worker_posts_scanned", "Posts scanned by this worker process.", registry=REGISTRY)
-MESSAGES = Counter("openiru_worker_messages", "Work-queue messages handled by this worker process, by outcome.",
-                   ["outcome"], registry=REGISTRY)
+    "openiru_detection_latency_seconds",
+    "From the publish of a batch of posts to the commit of its scan.",
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 300.0),
+    registry=REGISTRY,
+)
+POSTS_SCANNED = Counter(
+    "openiru_worker_posts_scanned", "Posts scanned by this worker process.", registry=REGISTRY
+)
+MESSAGES = Counter(
+    "openiru_worker_messages",
+    "Work-queue messages handled by this worker process, by outcome.",
+    ["outcome"],
+    registry=REGISTRY,
+)
 API_LATENCY = Histogram(
-    "openiru_api_request_duration_seconds", "API request latency, by method, route template and status.",
-    ["method", "route", "status"], buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
-    registry=REGISTRY)
+    "openiru_api_request_duration_seconds",
+    "API request latency, by method, route template and status.",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0),
+    registry=REGISTRY,
+)
 
 
 class StateCollector(Collector):
     """Database and stream figures, read when scraped (at most once per ``ttl`` seconds)."""
 
-    def __init__(self, engine: sa.Engine, nats_url: str | None, topo: Topology | None = None,
-                 ttl: float = 10.0) -> None:
+    def __init__(
+        self, engine: sa.Engine, nats_url: str | None, topo: Topology | None = None, ttl: float = 10.0
+    ) -> None:
         self.engine = engine
         self.nats_url = nats_url
         self.topo = topo or Topology.from_env()
@@ -74,7 +87,9 @@ class StateCollector(Collector):
             yield from self._cached[1]
 
     def _read(self) -> list[Any]:
-        up = GaugeMetricFamily("openiru_state_up", "1 when the source answered the last read.", labels=["source"])
+        up = GaugeMetricFamily(
+            "openiru_state_up", "1 when the source answered the last read.", labels=["source"]
+        )
         families: list[Any] = []
         try:
             families += database_families(self.engine)
@@ -95,26 +110,34 @@ def database_families(engine: sa.Engine) -> list[Any]:
     now = datetime.now(UTC)
     with engine.connect() as conn:
         collected, scanned = conn.execute(sa.select(sa.func.count(), sa.func.count(p.c.scanned_at))).one()
-        by_state: dict[str, int] = dict(conn.execute(
-            sa.select(referrals.c.state, sa.func.count()).group_by(referrals.c.state)).all())
-        open_rows = conn.execute(sa.select(referrals).where(referrals.c.state.in_([str(s) for s in OPEN_STATES]))).all()
+        by_state: dict[str, int] = dict(
+            conn.execute(sa.select(referrals.c.state, sa.func.count()).group_by(referrals.c.state)).all()
+        )
+        open_rows = conn.execute(
+            sa.select(referrals).where(referrals.c.state.in_([str(s) for s in OPEN_STATES]))
+        ).all()
     overdue = sum(deadlines.is_overdue(r.state, due(r, now), now, pauses_of(r)) for r in open_rows)
-    posts_c = GaugeMetricFamily("openiru_posts_collected", "Posts stored (collected or imported).",
-                                value=collected)
+    posts_c = GaugeMetricFamily(
+        "openiru_posts_collected", "Posts stored (collected or imported).", value=collected
+    )
     posts_s = GaugeMetricFamily("openiru_posts_scanned", "Posts scanned by detection.", value=scanned)
     states = GaugeMetricFamily("openiru_referrals", "Referrals by workflow state.", labels=["state"])
     for state, n in sorted(by_state.items()):
         states.add_metric([state], n)
-    late = GaugeMetricFamily("openiru_referrals_overdue", "Open referrals past their deadline.", value=overdue)
+    late = GaugeMetricFamily(
+        "openiru_referrals_overdue", "Open referrals past their deadline.", value=overdue
+    )
     return [posts_c, posts_s, states, late]
 
 
 def stream_families(status: dict[str, Any]) -> list[Any]:
     out = []
-    for key, doc in (("pending", "Messages not yet delivered to a worker."),
-                     ("in_flight", "Messages delivered and not yet acknowledged."),
-                     ("redelivered", "Messages in flight delivered more than once."),
-                     ("dead_lettered", "Messages in the dead-letter stream.")):
+    for key, doc in (
+        ("pending", "Messages not yet delivered to a worker."),
+        ("in_flight", "Messages delivered and not yet acknowledged."),
+        ("redelivered", "Messages in flight delivered more than once."),
+        ("dead_lettered", "Messages in the dead-letter stream."),
+    ):
         family = GaugeMetricFamily(f"openiru_stream_{key}", doc, labels=["stream"])
         for entry in status["streams"]:
             family.add_metric([entry["stream"]], entry[key])
@@ -149,8 +172,12 @@ async def _nats_check(url: str) -> str:
         """The failure is the answer; nats-py's default would log each attempt's traceback."""
 
     try:  # (max_reconnect_attempts=0 would retry for ever: one retry, then NoServersError)
-        nc = await asyncio.wait_for(nats.connect(url, connect_timeout=1, max_reconnect_attempts=1,
-                                                 reconnect_time_wait=0.2, error_cb=quiet), 3.0)
+        nc = await asyncio.wait_for(
+            nats.connect(
+                url, connect_timeout=1, max_reconnect_attempts=1, reconnect_time_wait=0.2, error_cb=quiet
+            ),
+            3.0,
+        )
     except Exception as exc:  # noqa: BLE001 - unreachable, refused, timed out: not ready
         return f"unreachable: {type(exc).__name__}"
     try:

@@ -27,7 +27,9 @@ class _Process:
         return REGISTRY.collect()
 
 
-def serve_probes(engine: sa.Engine, nats_url: str | None, port: int, host: str = "0.0.0.0") -> ThreadingHTTPServer:
+def serve_probes(
+    engine: sa.Engine, nats_url: str | None, port: int, host: str = "0.0.0.0"
+) -> ThreadingHTTPServer:
     """Start the probe server on ``host:port`` in a daemon thread; returns it (``shutdown()``)."""
     registry: Any = CollectorRegistry()
     registry.register(_Process())

@@ -67,8 +67,9 @@ class Publisher:
             try:
                 self.messages += asyncio.run(self._publish(keys))
             except (nats.errors.Error, OSError, TimeoutError) as exc:
-                raise OpenIRUError(f"publishing to {self.topo.stream} failed: "
-                                   f"{exc or type(exc).__name__}") from None
+                raise OpenIRUError(
+                    f"publishing to {self.topo.stream} failed: {exc or type(exc).__name__}"
+                ) from None
             self.published += len(keys)
         return len(keys)
 

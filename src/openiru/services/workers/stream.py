@@ -79,7 +79,7 @@ def decode_keys(data: bytes) -> list[tuple[str, str]]:
     """The post keys of one message; ValueError if it is not one of ours (a poisoned message)."""
     body = json.loads(data)
     if not isinstance(body, dict) or not isinstance(body.get("posts"), list):
-        raise ValueError("not a {\"posts\": [...]} object")
+        raise ValueError('not a {"posts": [...]} object')
     keys = []
     for item in body["posts"]:
         if not (isinstance(item, list) and len(item) == 2 and all(isinstance(v, str) and v for v in item)):
@@ -94,8 +94,9 @@ async def connect(url: str) -> Any:
     from nats.errors import NoServersError
 
     try:
-        return await nats.connect(url, connect_timeout=3, max_reconnect_attempts=2, allow_reconnect=True,
-                                  error_cb=_quiet)
+        return await nats.connect(
+            url, connect_timeout=3, max_reconnect_attempts=2, allow_reconnect=True, error_cb=_quiet
+        )
     except (NoServersError, OSError, TimeoutError) as exc:
         raise OpenIRUError(f"cannot reach NATS at {url}: {exc or type(exc).__name__}") from None
 
@@ -111,17 +112,26 @@ async def ensure(js: Any, topo: Topology, consumer: bool = True) -> None:
     from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType, StreamConfig
     from nats.js.errors import NotFoundError
 
-    for name, subject, retention in ((topo.stream, topo.subject, RetentionPolicy.WORK_QUEUE),
-                                     (topo.dlq_stream, topo.dlq_subject, RetentionPolicy.LIMITS)):
+    for name, subject, retention in (
+        (topo.stream, topo.subject, RetentionPolicy.WORK_QUEUE),
+        (topo.dlq_stream, topo.dlq_subject, RetentionPolicy.LIMITS),
+    ):
         try:
             await js.stream_info(name)
         except NotFoundError:
-            await js.add_stream(StreamConfig(name=name, subjects=[subject], retention=retention,
-                                             storage=StorageType.FILE))
+            await js.add_stream(
+                StreamConfig(name=name, subjects=[subject], retention=retention, storage=StorageType.FILE)
+            )
     if not consumer:
         return
-    config = ConsumerConfig(durable_name=topo.consumer, ack_policy=AckPolicy.EXPLICIT, ack_wait=topo.ack_wait,
-                            max_deliver=topo.max_deliver, filter_subject=topo.subject, max_ack_pending=1000)
+    config = ConsumerConfig(
+        durable_name=topo.consumer,
+        ack_policy=AckPolicy.EXPLICIT,
+        ack_wait=topo.ack_wait,
+        max_deliver=topo.max_deliver,
+        filter_subject=topo.subject,
+        max_ack_pending=1000,
+    )
     try:
         info = await js.consumer_info(topo.stream, topo.consumer)
     except NotFoundError:
@@ -131,8 +141,9 @@ async def ensure(js: Any, topo: Topology, consumer: bool = True) -> None:
         await js.add_consumer(topo.stream, config)  # the server updates a durable's editable settings
 
 
-async def publish_keys(js: Any, topo: Topology, keys: Iterable[tuple[str, str]], *,
-                       msg_ids: bool = False) -> int:
+async def publish_keys(
+    js: Any, topo: Topology, keys: Iterable[tuple[str, str]], *, msg_ids: bool = False
+) -> int:
     """Publish post keys in messages of :data:`KEYS_PER_MESSAGE`, each acknowledged by the
     stream; returns the messages sent.  With ``msg_ids`` each carries a ``Nats-Msg-Id`` made
     of its content, so the same keys published again within the stream's duplicate window

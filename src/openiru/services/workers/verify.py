@@ -37,8 +37,16 @@ class VerifySummary:
     checked: list[int] = field(default_factory=list)
 
 
-def run_verify(engine: sa.Engine, actor: str, *, every: int = 3600, poll: float = 30.0, cycles: int | None = None,
-               fetch: Any = None, log: Callable[[str], None] = print) -> VerifySummary:
+def run_verify(
+    engine: sa.Engine,
+    actor: str,
+    *,
+    every: int = 3600,
+    poll: float = 30.0,
+    cycles: int | None = None,
+    fetch: Any = None,
+    log: Callable[[str], None] = print,
+) -> VerifySummary:
     """Try the job every ``poll`` seconds until SIGTERM/SIGINT or ``cycles`` tries."""
     require_actor(engine, actor, APPROVER_ROLES)  # fails at start, not at the first run
     stop = threading.Event()
@@ -61,8 +69,10 @@ def run_verify(engine: sa.Engine, actor: str, *, every: int = 3600, poll: float 
             summary.runs += 1
             summary.checked += [r["id"] for r in done]
             outcomes = [str(r.get("verification", {}).get("outcome")) for r in done]
-            log(f"verified {len(done)} referrals: "
-                + (", ".join(f"{o} {outcomes.count(o)}" for o in sorted(set(outcomes))) or "none due"))
+            log(
+                f"verified {len(done)} referrals: "
+                + (", ".join(f"{o} {outcomes.count(o)}" for o in sorted(set(outcomes))) or "none due")
+            )
         if cycles is None or tries < cycles:
             stop.wait(poll)
     return summary

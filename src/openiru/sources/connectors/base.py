@@ -72,9 +72,17 @@ class Connector(Source):
     #: Whether :meth:`close` closes ``session`` (set by whoever made the session for it).
     owns_session: bool = False
 
-    def __init__(self, target: Target, *, credentials: Credentials | None = None, session: Any = None,
-                 backoff: Backoff | None = None, max_pages: int = DEFAULT_MAX_PAGES,
-                 platform: str | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        target: Target,
+        *,
+        credentials: Credentials | None = None,
+        session: Any = None,
+        backoff: Backoff | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        platform: str | None = None,
+        **options: Any,
+    ) -> None:
         super().__init__(Path(f"{target.connector}:{target.target}"), platform)
         self.target = target
         self.credentials = credentials or Credentials()

@@ -59,7 +59,9 @@ class _Fetching(Connector):
         """The response (conditional headers sent) and its WARC reference."""
         url = self.target.target
         client = self.session
-        if client is None:  # the collect service passes services.outbound.Outbound (sources import no service)
+        if (
+            client is None
+        ):  # the collect service passes services.outbound.Outbound (sources import no service)
             raise ConnectorError(f"{url}: no HTTP client given (an SSRF-safe Outbound client is required)")
         response = polite_send(lambda: client.get(url, headers=headers), url, self.backoff)
         if response.status_code not in (200, 304):
@@ -78,20 +80,35 @@ class _Fetching(Connector):
         request_line = f"GET {parts.path or '/'}{'?' + parts.query if parts.query else ''} HTTP/1.1"
         with path.open("ab") as fh:
             writer = WARCWriter(fh, gzip=True)
-            req = writer.create_warc_record(url, "request", payload=BytesIO(b""), http_headers=StatusAndHeaders(
-                request_line, [("Host", parts.netloc), *headers.items()], is_http_request=True))
-            resp = writer.create_warc_record(url, "response", payload=BytesIO(response.content),
-                                             http_headers=StatusAndHeaders(
-                                                 f"{response.status_code} {response.reason_phrase}",
-                                                 list(response.headers.items()), protocol="HTTP/1.1"))
+            req = writer.create_warc_record(
+                url,
+                "request",
+                payload=BytesIO(b""),
+                http_headers=StatusAndHeaders(
+                    request_line, [("Host", parts.netloc), *headers.items()], is_http_request=True
+                ),
+            )
+            resp = writer.create_warc_record(
+                url,
+                "response",
+                payload=BytesIO(response.content),
+                http_headers=StatusAndHeaders(
+                    f"{response.status_code} {response.reason_phrase}",
+                    list(response.headers.items()),
+                    protocol="HTTP/1.1",
+                ),
+            )
             try:
                 writer.write_record(resp)
                 writer.write_record(req)
             finally:  # warcio spools each payload to a temporary file and leaves it open
                 for record in (resp, req):
                     record.raw_stream.close()
-        return {"warc_file": path.name, "warc_record_id": str(resp.rec_headers.get_header("WARC-Record-ID")),
-                "payload_sha256": hashlib.sha256(response.content).hexdigest()}
+        return {
+            "warc_file": path.name,
+            "warc_record_id": str(resp.rec_headers.get_header("WARC-Record-ID")),
+            "payload_sha256": hashlib.sha256(response.content).hexdigest(),
+        }
 
 
 class FeedConnector(_Fetching):
@@ -103,17 +120,23 @@ class FeedConnector(_Fetching):
         import feedparser
 
         state: Checkpoint = dict(checkpoint or {})
-        headers = {k: state[v] for k, v in (("If-None-Match", "etag"), ("If-Modified-Since", "modified"))
-                   if state.get(v)}
+        headers = {
+            k: state[v]
+            for k, v in (("If-None-Match", "etag"), ("If-Modified-Since", "modified"))
+            if state.get(v)
+        }
         response, warc = self.fetch(headers)
         if response.status_code == 304:
             return
         parsed = feedparser.parse(response.content, response_headers=dict(response.headers))
         url = self.target.target
         feed = parsed.get("feed", {})
-        account = Account(AccountKey(self.platform, url), handle=feed.get("title") or urlsplit(url).hostname,
-                          display_name=feed.get("title") or None,
-                          metadata={"host": urlsplit(url).hostname, "feed": url, "site": feed.get("link")})
+        account = Account(
+            AccountKey(self.platform, url),
+            handle=feed.get("title") or urlsplit(url).hostname,
+            display_name=feed.get("title") or None,
+            metadata={"host": urlsplit(url).hostname, "feed": url, "site": feed.get("link")},
+        )
         seen = list(state.get("seen") or [])
         known = set(seen)
         records: list[Any] = [account]
@@ -124,10 +147,16 @@ class FeedConnector(_Fetching):
             known.add(entry_id)
             seen.append(entry_id)
             records.append(self._post(entry, entry_id, account, warc))
-        state.update(seen=seen[-SEEN_KEPT:], etag=response.headers.get("ETag"),
-                     modified=response.headers.get("Last-Modified"))
-        yield Page(records if len(records) > 1 else [], {k: v for k, v in state.items() if v is not None},
-                   items=len(records) - 1)
+        state.update(
+            seen=seen[-SEEN_KEPT:],
+            etag=response.headers.get("ETag"),
+            modified=response.headers.get("Last-Modified"),
+        )
+        yield Page(
+            records if len(records) > 1 else [],
+            {k: v for k, v in state.items() if v is not None},
+            items=len(records) - 1,
+        )
 
     def _post(self, entry: Any, entry_id: str, account: Account, warc: dict[str, str]) -> Post:
         stamp = entry.get("published_parsed") or entry.get("updated_parsed")
@@ -137,10 +166,15 @@ class FeedConnector(_Fetching):
         title = entry.get("title") or ""
         link = entry.get("link")
         urls = [u for u in [link, *text.urls] if u]
-        return Post(PostKey(self.platform, entry_id), account.key, when,
-                    text="\n".join(t for t in (title, text.text) if t), urls=list(dict.fromkeys(urls)),
-                    hashtags=list(text.hashtags),
-                    metadata={"title": title, "link": link, "feed": self.target.target, **warc})
+        return Post(
+            PostKey(self.platform, entry_id),
+            account.key,
+            when,
+            text="\n".join(t for t in (title, text.text) if t),
+            urls=list(dict.fromkeys(urls)),
+            hashtags=list(text.hashtags),
+            metadata={"title": title, "link": link, "feed": self.target.target, **warc},
+        )
 
 
 class WebPageConnector(_Fetching):
@@ -161,7 +195,13 @@ class WebPageConnector(_Fetching):
         url = self.target.target
         host = urlsplit(url).hostname or url
         account = Account(AccountKey(self.platform, host), handle=host, metadata={"host": host})
-        post = Post(PostKey(self.platform, f"{url}#{digest}"), account.key, datetime.now(UTC), text=text,
-                    urls=[url], metadata={"link": url, **warc})
+        post = Post(
+            PostKey(self.platform, f"{url}#{digest}"),
+            account.key,
+            datetime.now(UTC),
+            text=text,
+            urls=[url],
+            metadata={"link": url, **warc},
+        )
         state["digest"] = digest
         yield Page([account, post], state, items=1)

@@ -88,11 +88,14 @@ class MastodonConnector(Connector):
 
         token = self.credentials.get("token")
         self._http = self.session or PoliteSession(self.backoff)
-        return Mastodon(access_token=token.reveal() if token else None,
-                        api_base_url=str(self.target.server).rstrip("/"),
-                        session=self._http,
-                        ratelimit_method="throw", request_timeout=self.backoff.timeout,
-                        version_check_mode="none")
+        return Mastodon(
+            access_token=token.reveal() if token else None,
+            api_base_url=str(self.target.server).rstrip("/"),
+            session=self._http,
+            ratelimit_method="throw",
+            request_timeout=self.backoff.timeout,
+            version_check_mode="none",
+        )
 
     def pages(self, checkpoint: Checkpoint | None) -> Iterator[Page]:
         from mastodon import MastodonError
@@ -108,8 +111,9 @@ class MastodonConnector(Connector):
         except MastodonError as exc:
             raise ConnectorError(self.credentials.redact(f"{self.target}: {exc}")) from None
 
-    def _forward(self, fetch: Any, state: Checkpoint, parser: MastodonStatusSource,
-                 budget: list[int]) -> Iterator[Page]:
+    def _forward(
+        self, fetch: Any, state: Checkpoint, parser: MastodonStatusSource, budget: list[int]
+    ) -> Iterator[Page]:
         """Pages after ``min_id``, oldest first.  After a new target's first page, one request
         asks for statuses older than it: if there are, ``backfill_max_id`` (see :meth:`_backfill`)."""
         new = not state.get("min_id")
@@ -127,13 +131,17 @@ class MastodonConnector(Connector):
             state["min_id"] = min_id
             if new and ids:  # does the server have statuses older than its answer to min_id=0?
                 new, oldest = False, min(ids, key=_id_order)
-                if any(_id_order(str(getattr(s, "id", s.get("id") if isinstance(s, dict) else "")))
-                       < _id_order(oldest) for s in fetch(max_id=oldest) or []):
+                if any(
+                    _id_order(str(getattr(s, "id", s.get("id") if isinstance(s, dict) else "")))
+                    < _id_order(oldest)
+                    for s in fetch(max_id=oldest) or []
+                ):
                     state["backfill_max_id"] = oldest
             yield Page(self._records(parser, statuses), dict(state), items=len(statuses))
 
-    def _backfill(self, fetch: Any, state: Checkpoint, parser: MastodonStatusSource,
-                  budget: list[int]) -> Iterator[Page]:
+    def _backfill(
+        self, fetch: Any, state: Checkpoint, parser: MastodonStatusSource, budget: list[int]
+    ) -> Iterator[Page]:
         """Statuses older than a new target's first page, if the server has any: a server that
         answers ``min_id=0`` with its newest statuses (as if it were ``since_id``) rather than its
         oldest is walked back with ``max_id`` (the ``Link: rel="next"`` cursor) until it answers

@@ -38,9 +38,14 @@ from .streams import READ_CHUNK, READ_TIMEOUT, StreamStopped
 
 __all__ = ["READ_CHUNK", "READ_TIMEOUT", "StreamStopped", "stream"]
 
-def _listener(connector: Any, on_open: Callable[[], None],
-              on_status: Callable[[dict[str, Any], list[Record]], None],
-              on_beat: Callable[[], None], stop: Callable[[], bool]) -> Any:
+
+def _listener(
+    connector: Any,
+    on_open: Callable[[], None],
+    on_status: Callable[[dict[str, Any], list[Record]], None],
+    on_beat: Callable[[], None],
+    stop: Callable[[], bool],
+) -> Any:
     from mastodon.errors import MastodonMalformedEventError, MastodonNetworkError, MastodonReadTimeout
     from mastodon.streaming import StreamListener
     from urllib3.exceptions import ProtocolError, ReadTimeoutError
@@ -73,7 +78,9 @@ def _listener(connector: Any, on_open: Callable[[], None],
             except (ProtocolError, OSError) as exc:
                 raise MastodonNetworkError("Server ceased communication.") from exc
 
-        def _dispatch_event(self, name: str, raw_payload: Any, for_stream: Any, payload_present: bool) -> None:
+        def _dispatch_event(
+            self, name: str, raw_payload: Any, for_stream: Any, payload_present: bool
+        ) -> None:
             if name == "update" and payload_present:  # a new status: kept as sent, mapped as imported
                 try:
                     body = orjson.loads(raw_payload)
@@ -94,10 +101,15 @@ def _listener(connector: Any, on_open: Callable[[], None],
     return Listener()
 
 
-def stream(connector: Any, *, on_open: Callable[[], None],
-           on_status: Callable[[dict[str, Any], list[Record]], None],
-           on_beat: Callable[[], None] = lambda: None, stop: Callable[[], bool] = lambda: False,
-           read_timeout: float = READ_TIMEOUT) -> None:
+def stream(
+    connector: Any,
+    *,
+    on_open: Callable[[], None],
+    on_status: Callable[[dict[str, Any], list[Record]], None],
+    on_beat: Callable[[], None] = lambda: None,
+    stop: Callable[[], bool] = lambda: False,
+    read_timeout: float = READ_TIMEOUT,
+) -> None:
     """Read ``connector``'s timeline from the streaming API until it drops or ``stop()`` (see the
     module's note)."""
     from mastodon import MastodonError

@@ -57,8 +57,9 @@ class PinnedAdapter(HTTPAdapter):
     """Connects to ``request.pinned_ip`` (set by :meth:`PoliteSession.send`) instead of
     resolving the URL's name again; the name stays the Host header, SNI and certificate name."""
 
-    def build_connection_pool_key_attributes(self, request: requests.PreparedRequest, verify: Any,
-                                             cert: Any = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    def build_connection_pool_key_attributes(
+        self, request: requests.PreparedRequest, verify: Any, cert: Any = None
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
         host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
         pinned = getattr(request, "pinned_ip", None)
         if pinned:
@@ -127,7 +128,7 @@ class Backoff:
             told = max(0.0, int(reset) - self.now().timestamp())
         if told is not None:
             return min(told, self.cap)
-        return min(self.base * (2.0 ** attempt), self.cap)
+        return min(self.base * (2.0**attempt), self.cap)
 
     def wait(self, seconds: float, why: str) -> None:
         self.waits.append((seconds, why))
@@ -138,8 +139,13 @@ class Backoff:
 class PoliteSession(requests.Session):
     """A ``requests.Session`` that paces, times out and retries under a :class:`Backoff`."""
 
-    def __init__(self, backoff: Backoff | None = None, rewrite: tuple[str, str] | None = None,
-                 guard: Guard | None = None, max_redirects: int = 5) -> None:
+    def __init__(
+        self,
+        backoff: Backoff | None = None,
+        rewrite: tuple[str, str] | None = None,
+        guard: Guard | None = None,
+        max_redirects: int = 5,
+    ) -> None:
         super().__init__()
         self.trust_env = False  # no proxies or .netrc from the environment
         self.guard = guard
@@ -158,21 +164,25 @@ class PoliteSession(requests.Session):
         kwargs["timeout"] = kwargs.get("timeout") or self.backoff.timeout
         url = url.decode() if isinstance(url, bytes) else url
         if self.rewrite and url.startswith(self.rewrite[0]):
-            url = self.rewrite[1] + url[len(self.rewrite[0]):]
+            url = self.rewrite[1] + url[len(self.rewrite[0]) :]
         shown = bare_url(url)
         for attempt in range(self.backoff.retries + 1):
             self.backoff.pace()
             try:
                 response = super().request(method, url, *args, **kwargs)  # type: ignore[arg-type]
-            except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
+            except (
+                requests.ConnectionError,
+                requests.Timeout,
+                requests.exceptions.ChunkedEncodingError,
+            ) as exc:
                 if attempt >= self.backoff.retries:
-                    raise ConnectorError(f"{shown}: {type(exc).__name__} after "
-                                         f"{attempt + 1} tries") from None
+                    raise ConnectorError(f"{shown}: {type(exc).__name__} after {attempt + 1} tries") from None
                 self.backoff.wait(self.backoff.delay(attempt), f"{type(exc).__name__}")
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.backoff.retries:
-                seconds = self.backoff.delay(attempt, response.headers.get("Retry-After"),
-                                             response.headers.get("x-rate-limit-reset"))
+                seconds = self.backoff.delay(
+                    attempt, response.headers.get("Retry-After"), response.headers.get("x-rate-limit-reset")
+                )
                 response.close()
                 self.backoff.wait(seconds, f"HTTP {response.status_code}")
                 continue
@@ -208,8 +218,9 @@ def polite_send(send: Callable[[], httpx.Response], url: str, backoff: Backoff) 
             backoff.wait(backoff.delay(attempt), type(exc).__name__)
             continue
         if response.status_code in RETRY_STATUSES and attempt < backoff.retries:
-            backoff.wait(backoff.delay(attempt, response.headers.get("Retry-After")),
-                         f"HTTP {response.status_code}")
+            backoff.wait(
+                backoff.delay(attempt, response.headers.get("Retry-After")), f"HTTP {response.status_code}"
+            )
             continue
         return response
     raise AssertionError("unreachable")  # pragma: no cover

@@ -70,15 +70,26 @@ class RocketChatConnector(Connector):
         session = self.session or PoliteSession(self.backoff)
         server = str(self.target.server).rstrip("/")
         if creds.has("token", "user_id"):
-            return RocketChat(auth_token=creds.get("token").reveal(),  # type: ignore[union-attr]
-                              user_id=creds.get("user_id").reveal(),  # type: ignore[union-attr]
-                              server_url=server, session=session, timeout=self.backoff.timeout)
+            return RocketChat(
+                auth_token=creds.reveal("token"),
+                user_id=creds.reveal("user_id"),
+                server_url=server,
+                session=session,
+                timeout=self.backoff.timeout,
+            )
         if creds.has("user", "password"):
-            return RocketChat(creds.get("user").reveal(), creds.get("password").reveal(),  # type: ignore[union-attr]
-                              server_url=server, session=session, timeout=self.backoff.timeout)
-        raise ConnectorError(f"{self.target}: no credentials (set OPENIRU_ROCKETCHAT_TOKEN and "
-                             "OPENIRU_ROCKETCHAT_USER_ID, or OPENIRU_ROCKETCHAT_USER and "
-                             "OPENIRU_ROCKETCHAT_PASSWORD, or the secrets file)")
+            return RocketChat(
+                creds.reveal("user"),
+                creds.reveal("password"),
+                server_url=server,
+                session=session,
+                timeout=self.backoff.timeout,
+            )
+        raise ConnectorError(
+            f"{self.target}: no credentials (set OPENIRU_ROCKETCHAT_TOKEN and "
+            "OPENIRU_ROCKETCHAT_USER_ID, or OPENIRU_ROCKETCHAT_USER and "
+            "OPENIRU_ROCKETCHAT_PASSWORD, or the secrets file)"
+        )
 
     @property
     def _prefix(self) -> str:
@@ -95,14 +106,29 @@ class RocketChatConnector(Connector):
             while len(found) < limit:
                 answer = self._call(api, "channels.list", count=PAGE_COUNT, offset=len(found))
                 page = [c for c in answer.get("channels") or [] if isinstance(c, dict) and c.get("name")]
-                found.extend({"name": c["name"], "id": c.get("_id"), "topic": c.get("topic"),
-                              "members": c.get("usersCount")} for c in page)
+                found.extend(
+                    {
+                        "name": c["name"],
+                        "id": c.get("_id"),
+                        "topic": c.get("topic"),
+                        "members": c.get("usersCount"),
+                    }
+                    for c in page
+                )
                 if not page or len(found) >= int(answer.get("total") or 0):
                     break
-        except (rx.RocketApiException, rx.RocketBadStatusCodeException, rx.RocketAuthenticationException,
-                rx.RocketConnectionException, KeyError, TypeError, ValueError) as exc:
-            raise ConnectorError(self.credentials.redact(f"{self.target.server}: channels.list: "
-                                                         f"{type(exc).__name__} {exc}")) from None
+        except (
+            rx.RocketApiException,
+            rx.RocketBadStatusCodeException,
+            rx.RocketAuthenticationException,
+            rx.RocketConnectionException,
+            KeyError,
+            TypeError,
+            ValueError,
+        ) as exc:
+            raise ConnectorError(
+                self.credentials.redact(f"{self.target.server}: channels.list: {type(exc).__name__} {exc}")
+            ) from None
         return found[:limit]
 
     def _call(self, api: Any, method: str, **params: Any) -> Any:
@@ -119,15 +145,23 @@ class RocketChatConnector(Connector):
                 raise
             if not self.credentials.has("user", "password"):
                 raise ConnectorError(f"{self.target}: the token was refused (HTTP 401)") from None
-            api.login(self.credentials.get("user").reveal(),  # type: ignore[union-attr]
-                      self.credentials.get("password").reveal())  # type: ignore[union-attr]
+            api.login(
+                self.credentials.reveal("user"),
+                self.credentials.reveal("password"),
+            )
             return api.call_api_get(method, kwargs=params)
 
     def pages(self, checkpoint: Checkpoint | None) -> Iterator[Page]:
         from rocketchat_API.APIExceptions import RocketExceptions as rx
 
-        errors = (rx.RocketApiException, rx.RocketBadStatusCodeException, rx.RocketAuthenticationException,
-                  rx.RocketConnectionException, KeyError, TypeError)
+        errors = (
+            rx.RocketApiException,
+            rx.RocketBadStatusCodeException,
+            rx.RocketAuthenticationException,
+            rx.RocketConnectionException,
+            KeyError,
+            TypeError,
+        )
         state: Checkpoint = dict(checkpoint or {})
         parser = RocketChatSource(self.path, self.platform)
         try:
@@ -144,7 +178,9 @@ class RocketChatConnector(Connector):
                 if "walk" not in state:
                     return
         except errors as exc:
-            raise ConnectorError(self.credentials.redact(f"{self.target}: {type(exc).__name__} {exc}")) from None
+            raise ConnectorError(
+                self.credentials.redact(f"{self.target}: {type(exc).__name__} {exc}")
+            ) from None
 
     def _page(self, api: Any, state: Checkpoint, parser: RocketChatSource) -> Page | None:
         since, walk = state.get("since"), state.get("walk")
@@ -157,8 +193,11 @@ class RocketChatConnector(Connector):
                 params["offset"] = walk["offset"]
         messages = self._call(api, f"{self._prefix}.history", **params).get("messages") or []
         skip = set(state.get("since_ids") or [])
-        fresh = [m for m in messages if not (since and _ts(m) == since and isinstance(m, dict)
-                                              and m.get("_id") in skip)]
+        fresh = [
+            m
+            for m in messages
+            if not (since and _ts(m) == since and isinstance(m, dict) and m.get("_id") in skip)
+        ]
         if not walk and not fresh:
             return None  # nothing after the checkpoint
         dated = [m for m in messages if _ts(m)]
@@ -179,8 +218,14 @@ class RocketChatConnector(Connector):
         records: list[Record] = []
         for index, message in enumerate(reversed(messages)):
             if isinstance(message, dict) and message.get("t"):
-                records.append(Problem(str(self.target), f"message {index}",
-                                       f"system message: {message['t']}", kind="skipped"))
+                records.append(
+                    Problem(
+                        str(self.target),
+                        f"message {index}",
+                        f"system message: {message['t']}",
+                        kind="skipped",
+                    )
+                )
                 continue
             try:
                 records.extend(parser._message(message))

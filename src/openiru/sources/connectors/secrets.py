@@ -54,6 +54,10 @@ class Credentials:
     def get(self, name: str) -> Secret | None:
         return self._values.get(name)
 
+    def reveal(self, name: str) -> str:
+        """The value of a credential the caller checked with :meth:`has`; KeyError if absent."""
+        return self._values[name].reveal()
+
     def has(self, *names: str) -> bool:
         return all(name in self._values for name in names)
 
@@ -74,8 +78,13 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     return text
 
 
-def load_credentials(connector: str, server: str | None = None, *, fields: Iterable[str] = (),
-                     env: Mapping[str, str] | None = None) -> Credentials:
+def load_credentials(
+    connector: str,
+    server: str | None = None,
+    *,
+    fields: Iterable[str] = (),
+    env: Mapping[str, str] | None = None,
+) -> Credentials:
     """The credentials of ``connector`` (for ``server``) from the environment and secrets file."""
     env = os.environ if env is None else env
     found: dict[str, str] = {}

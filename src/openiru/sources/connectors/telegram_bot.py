@@ -45,19 +45,26 @@ def chat_number(chat_id: int) -> str:
 
 def _slice(text: str, offset: int, length: int) -> str:
     units = text.encode("utf-16-le")
-    return units[offset * 2:(offset + length) * 2].decode("utf-16-le", errors="replace")
+    return units[offset * 2 : (offset + length) * 2].decode("utf-16-le", errors="replace")
 
 
 def _user(user: dict[str, Any], platform: str) -> Account:
     name = " ".join(str(p) for p in (user.get("first_name"), user.get("last_name")) if p)
-    return Account(AccountKey(platform, f"user{user['id']}"), handle=user.get("username"), display_name=name or None,
-                   metadata={"bot": True} if user.get("is_bot") else {})
+    return Account(
+        AccountKey(platform, f"user{user['id']}"),
+        handle=user.get("username"),
+        display_name=name or None,
+        metadata={"bot": True} if user.get("is_bot") else {},
+    )
 
 
 def _chat(chat: dict[str, Any], platform: str) -> Account:
     prefix = "chat" if chat.get("type") == "group" else "channel"  # a basic group; else supergroup, channel
-    return Account(AccountKey(platform, f"{prefix}{chat_number(chat['id'])}"), handle=chat.get("username"),
-                   display_name=chat.get("title"))
+    return Account(
+        AccountKey(platform, f"{prefix}{chat_number(chat['id'])}"),
+        handle=chat.get("username"),
+        display_name=chat.get("title"),
+    )
 
 
 def _forward(message: dict[str, Any], platform: str) -> tuple[Account | None, str | None, str | None]:
@@ -92,9 +99,13 @@ def message_records(message: dict[str, Any], platform: str = "telegram") -> list
     else:  # a channel's post, or a message sent on behalf of a chat
         author = _chat(message.get("sender_chat") or chat, platform)
     text = message.get("text") or message.get("caption") or ""
-    post = Post(PostKey(platform, f"{number}/{message['message_id']}"), author.key,
-                datetime.fromtimestamp(int(message["date"]), UTC), text=text,
-                raw=orjson.dumps(message).decode())
+    post = Post(
+        PostKey(platform, f"{number}/{message['message_id']}"),
+        author.key,
+        datetime.fromtimestamp(int(message["date"]), UTC),
+        text=text,
+        raw=orjson.dumps(message).decode(),
+    )
     for entity in message.get("entities") or message.get("caption_entities") or []:
         kind, part = entity.get("type"), _slice(text, int(entity["offset"]), int(entity["length"]))
         if kind == "url":
@@ -109,9 +120,15 @@ def message_records(message: dict[str, Any], platform: str = "telegram") -> list
             post.mentions.append(Mention(handle=None, account_id=f"user{entity['user']['id']}"))
     reply = message.get("reply_to_message")
     if isinstance(reply, dict) and reply.get("message_id"):
-        post.reply_to = PostKey(platform, f"{chat_number((reply.get('chat') or chat)['id'])}/{reply['message_id']}")
-    meta: dict[str, Any] = {"chat_id": number, "chat_type": "channel" if chat.get("type") == "channel" else "group",
-                            "chat_title": chat.get("title"), "via": "bot-api"}
+        post.reply_to = PostKey(
+            platform, f"{chat_number((reply.get('chat') or chat)['id'])}/{reply['message_id']}"
+        )
+    meta: dict[str, Any] = {
+        "chat_id": number,
+        "chat_type": "channel" if chat.get("type") == "channel" else "group",
+        "chat_title": chat.get("title"),
+        "via": "bot-api",
+    }
     origin, origin_name, forwarded = _forward(message, platform)
     records: list[Record] = [author]
     if origin is not None:
@@ -147,20 +164,26 @@ class TelegramBotConnector(Connector):
 
         token = self.credentials.get("token")
         if token is None:
-            raise ConnectorError(f"{self.target}: no bot token (set OPENIRU_TELEGRAM_BOT_TOKEN or the secrets file)")
+            raise ConnectorError(
+                f"{self.target}: no bot token (set OPENIRU_TELEGRAM_BOT_TOKEN or the secrets file)"
+            )
         http = self.session or PoliteSession(self.backoff)
         url = f"{(self.target.server or API).rstrip('/')}/bot{token.reveal()}/getUpdates"
         state: Checkpoint = dict(checkpoint or {})
         for _ in range(self.max_pages):
-            params: dict[str, Any] = {"limit": PAGE, "timeout": 0,
-                                      "allowed_updates": '["message","channel_post","edited_message",'
-                                                         '"edited_channel_post"]'}
+            params: dict[str, Any] = {
+                "limit": PAGE,
+                "timeout": 0,
+                "allowed_updates": '["message","channel_post","edited_message","edited_channel_post"]',
+            }
             if state.get("offset"):
                 params["offset"] = state["offset"]
             try:
                 answer = http.get(url, params=params).json()
             except (requests.RequestException, ValueError) as exc:
-                raise ConnectorError(self.credentials.redact(f"{self.target}: {type(exc).__name__}: {exc}")) from None
+                raise ConnectorError(
+                    self.credentials.redact(f"{self.target}: {type(exc).__name__}: {exc}")
+                ) from None
             if not isinstance(answer, dict) or not answer.get("ok"):
                 why = answer.get("description") if isinstance(answer, dict) else "not a JSON object"
                 raise ConnectorError(self.credentials.redact(f"{self.target}: getUpdates: {why}"))
@@ -182,7 +205,9 @@ class TelegramBotConnector(Connector):
                 records.append(Problem(str(self.target), where, f"not collected: {kind}", "skipped"))
                 continue
             if (message.get("chat") or {}).get("type") == "private":
-                records.append(Problem(str(self.target), where, "private chat with the bot: not collected", "skipped"))
+                records.append(
+                    Problem(str(self.target), where, "private chat with the bot: not collected", "skipped")
+                )
                 continue
             try:
                 records.extend(message_records(message, self.platform))

@@ -70,13 +70,21 @@ def message_records(message: Any, platform: str = "telegram") -> list[Record] | 
     from telethon.tl import types
 
     if isinstance(message, types.MessageService):
-        return Problem("telegram", str(message.id), f"service message: {type(message.action).__name__}",
-                       "skipped")
+        return Problem(
+            "telegram", str(message.id), f"service message: {type(message.action).__name__}", "skipped"
+        )
     chat = chat_number(message.peer_id)
     is_channel = isinstance(message.peer_id, types.PeerChannel)
-    author = peer_key(message.from_id) if message.from_id else (f"channel{chat}" if is_channel else f"chat{chat}")
-    post = Post(PostKey(platform, f"{chat}/{message.id}"), AccountKey(platform, str(author)), message.date,
-                text=message.message or "", raw=orjson.dumps(message.to_dict(), default=str).decode())
+    author = (
+        peer_key(message.from_id) if message.from_id else (f"channel{chat}" if is_channel else f"chat{chat}")
+    )
+    post = Post(
+        PostKey(platform, f"{chat}/{message.id}"),
+        AccountKey(platform, str(author)),
+        message.date,
+        text=message.message or "",
+        raw=orjson.dumps(message.to_dict(), default=str).decode(),
+    )
     meta: dict[str, Any] = {"chat_id": chat, "chat_type": "channel" if is_channel else "group"}
     for entity, text in message.get_entities_text():
         if isinstance(entity, types.MessageEntityUrl):
@@ -130,10 +138,15 @@ class TelegramConnector(Connector):
 
         creds = self.credentials
         if not creds.has("api_id", "api_hash", "session"):
-            raise ConnectorError("telegram: set OPENIRU_TELEGRAM_API_ID, OPENIRU_TELEGRAM_API_HASH and "
-                                 "OPENIRU_TELEGRAM_SESSION (a StringSession made once by the unit's account)")
-        client = TelegramClient(StringSession(creds.get("session").reveal()),  # type: ignore[union-attr]
-                                int(creds.get("api_id").reveal()), creds.get("api_hash").reveal())  # type: ignore[union-attr]
+            raise ConnectorError(
+                "telegram: set OPENIRU_TELEGRAM_API_ID, OPENIRU_TELEGRAM_API_HASH and "
+                "OPENIRU_TELEGRAM_SESSION (a StringSession made once by the unit's account)"
+            )
+        client = TelegramClient(
+            StringSession(creds.reveal("session")),
+            int(creds.reveal("api_id")),
+            creds.reveal("api_hash"),
+        )
         client.connect()
         if not client.is_user_authorized():
             raise ConnectorError("telegram: the session is not authorised")
@@ -150,8 +163,9 @@ class TelegramConnector(Connector):
         from telethon.tl import types
 
         media = message.media
-        if not isinstance(media, types.MessageMediaPhoto | types.MessageMediaDocument) or \
-                os.environ.get("OPENIRU_COLLECT_MEDIA", "1").strip().lower() in ("0", "false", "no", "off"):
+        if not isinstance(media, types.MessageMediaPhoto | types.MessageMediaDocument) or os.environ.get(
+            "OPENIRU_COLLECT_MEDIA", "1"
+        ).strip().lower() in ("0", "false", "no", "off"):
             return
         size = getattr(getattr(media, "document", None), "size", None)
         limit = int(os.environ.get("OPENIRU_FETCH_MAX_BYTES") or 20 * 1024 * 1024)
@@ -169,8 +183,9 @@ class TelegramConnector(Connector):
                 post.media.append(hashed)
 
     def _batch(self, client: Any, entity: Any, min_id: int) -> list[Any]:
-        batch: list[Any] = self._retry(lambda: list(client.iter_messages(entity, min_id=min_id, reverse=True,
-                                                                         limit=PAGE)))
+        batch: list[Any] = self._retry(
+            lambda: list(client.iter_messages(entity, min_id=min_id, reverse=True, limit=PAGE))
+        )
         return batch
 
     def _linked(self, client: Any, name: str) -> int:
@@ -192,8 +207,9 @@ class TelegramConnector(Connector):
                 return call()
             except FloodWaitError as exc:
                 if attempt >= self.backoff.retries:
-                    raise ConnectorError(f"{self.target}: FloodWait of {exc.seconds} s, "
-                                         f"{attempt + 1} tries") from None
+                    raise ConnectorError(
+                        f"{self.target}: FloodWait of {exc.seconds} s, {attempt + 1} tries"
+                    ) from None
                 self.backoff.wait(min(float(exc.seconds), self.backoff.cap), "FloodWait")
         raise AssertionError("unreachable")  # pragma: no cover
 
@@ -218,7 +234,9 @@ class TelegramConnector(Connector):
                 try:
                     built = message_records(message, self.platform)
                 except (ValueError, TypeError, AttributeError, KeyError) as exc:
-                    built = Problem(str(self.target), str(getattr(message, "id", "?")), f"malformed message: {exc}")
+                    built = Problem(
+                        str(self.target), str(getattr(message, "id", "?")), f"malformed message: {exc}"
+                    )
                 if isinstance(built, Problem):
                     records.append(built)
                     continue
@@ -228,9 +246,14 @@ class TelegramConnector(Connector):
                 records.extend(built)
             first = next((m for m in batch if getattr(m, "peer_id", None) is not None), None)
             if first is not None and isinstance(getattr(first.peer_id, "channel_id", None), int):
-                records.insert(0, Account(AccountKey(self.platform, f"channel{first.peer_id.channel_id}"),
-                                          handle=entity if isinstance(entity, str) else None,
-                                          metadata={"chat_type": "channel" if isinstance(entity, str) else "group"}))
+                records.insert(
+                    0,
+                    Account(
+                        AccountKey(self.platform, f"channel{first.peer_id.channel_id}"),
+                        handle=entity if isinstance(entity, str) else None,
+                        metadata={"chat_type": "channel" if isinstance(entity, str) else "group"},
+                    ),
+                )
             min_id = max(int(m.id) for m in batch)
             state["min_id"] = min_id
             yield Page(records, dict(state), items=len(batch))

@@ -57,8 +57,9 @@ class XConnector(Connector):
 
         token = self.credentials.get("bearer_token")
         if token is None:
-            raise ConnectorError(f"{self.target}: no bearer token (set OPENIRU_X_BEARER_TOKEN or the "
-                                 "secrets file)")
+            raise ConnectorError(
+                f"{self.target}: no bearer token (set OPENIRU_X_BEARER_TOKEN or the secrets file)"
+            )
         client = Twarc2(bearer_token=token.reveal())
         session = self.session or PoliteSession(self.backoff)
         session.headers["Authorization"] = f"Bearer {token.reveal()}"
@@ -72,13 +73,16 @@ class XConnector(Connector):
         token = (state.get("walk") or {}).get("token")
         since = state.get("since_id")
         if kind in ("search", "stream"):
-            return iter(client.search_recent(value, since_id=since, next_token=token, max_results=MAX_RESULTS))
+            return iter(
+                client.search_recent(value, since_id=since, next_token=token, max_results=MAX_RESULTS)
+            )
         if kind == "search-all":
             return iter(client.search_all(value, since_id=since, next_token=token, max_results=MAX_RESULTS))
         if not state.get("user_id"):
             state["user_id"] = str(client._ensure_user_id(value.lstrip("@")))
-        return iter(client.timeline(state["user_id"], since_id=since, pagination_token=token,
-                                    max_results=MAX_RESULTS))
+        return iter(
+            client.timeline(state["user_id"], since_id=since, pagination_token=token, max_results=MAX_RESULTS)
+        )
 
     def pages(self, checkpoint: Checkpoint | None) -> Iterator[Page]:
         import requests
@@ -109,7 +113,9 @@ class XConnector(Connector):
                 if "walk" not in state:
                     return
         except (requests.RequestException, ValueError, KeyError) as exc:
-            raise ConnectorError(self.credentials.redact(f"{self.target}: {type(exc).__name__}: {exc}")) from None
+            raise ConnectorError(
+                self.credentials.redact(f"{self.target}: {type(exc).__name__}: {exc}")
+            ) from None
 
     def stream(self, **callbacks: Any) -> None:
         """Read the filtered stream for the target's rule (:func:`.x_stream.stream`)."""

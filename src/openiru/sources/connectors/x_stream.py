@@ -41,10 +41,15 @@ def _rule_ids(client: Any, connector: Any) -> set[str]:
     return {str(r["id"]) for r in found}
 
 
-def stream(connector: Any, *, on_open: Callable[[], None],
-           on_status: Callable[[dict[str, Any], list[Record]], None],
-           on_beat: Callable[[], None] = lambda: None, stop: Callable[[], bool] = lambda: False,
-           read_timeout: float = READ_TIMEOUT) -> None:
+def stream(
+    connector: Any,
+    *,
+    on_open: Callable[[], None],
+    on_status: Callable[[dict[str, Any], list[Record]], None],
+    on_beat: Callable[[], None] = lambda: None,
+    stop: Callable[[], bool] = lambda: False,
+    read_timeout: float = READ_TIMEOUT,
+) -> None:
     """Read the filtered stream until it drops or ``stop()`` (see the module's note)."""
     import requests
     from urllib3.exceptions import ProtocolError, ReadTimeoutError
@@ -55,11 +60,21 @@ def stream(connector: Any, *, on_open: Callable[[], None],
     parser._users, parser._account_keys = {}, {}
     try:
         ours = _rule_ids(client, connector)
-        params = client._prepare_params(expansions=None, tweet_fields=None, user_fields=None, media_fields=None,
-                                        poll_fields=None, place_fields=None)
-        response = session.get(STREAM, params=params, stream=True, timeout=(connector.backoff.timeout, read_timeout))
+        params = client._prepare_params(
+            expansions=None,
+            tweet_fields=None,
+            user_fields=None,
+            media_fields=None,
+            poll_fields=None,
+            place_fields=None,
+        )
+        response = session.get(
+            STREAM, params=params, stream=True, timeout=(connector.backoff.timeout, read_timeout)
+        )
     except (requests.RequestException, ValueError, KeyError) as exc:
-        raise ConnectorError(connector.credentials.redact(f"{connector.target}: {type(exc).__name__}: {exc}")) from None
+        raise ConnectorError(
+            connector.credentials.redact(f"{connector.target}: {type(exc).__name__}: {exc}")
+        ) from None
     with response:
         if response.status_code != 200:
             raise ConnectorError(f"{connector.target}: stream: HTTP {response.status_code}")
@@ -74,14 +89,21 @@ def stream(connector: Any, *, on_open: Callable[[], None],
                     if stop():
                         raise StreamStopped
         except ReadTimeoutError:
-            raise ConnectorError(f"{connector.target}: stream: no keep-alive for {read_timeout:.0f} s") from None
+            raise ConnectorError(
+                f"{connector.target}: stream: no keep-alive for {read_timeout:.0f} s"
+            ) from None
         except (ProtocolError, OSError):
             raise ConnectorError(f"{connector.target}: stream: the connection dropped") from None
     raise ConnectorError(f"{connector.target}: stream: the server closed the stream")
 
 
-def _line(connector: Any, parser: TwitterV2Source, raw: bytes, ours: set[str],
-          on_status: Callable[[dict[str, Any], list[Record]], None]) -> None:
+def _line(
+    connector: Any,
+    parser: TwitterV2Source,
+    raw: bytes,
+    ours: set[str],
+    on_status: Callable[[dict[str, Any], list[Record]], None],
+) -> None:
     if not raw:
         return  # keep-alive
     try:
@@ -93,7 +115,9 @@ def _line(connector: Any, parser: TwitterV2Source, raw: bytes, ours: set[str],
     tweet = event.get("data")
     if not isinstance(tweet, dict):
         if event.get("errors"):
-            titles = ", ".join(str(e.get("title") or e.get("detail")) for e in event["errors"] if isinstance(e, dict))
+            titles = ", ".join(
+                str(e.get("title") or e.get("detail")) for e in event["errors"] if isinstance(e, dict)
+            )
             raise ConnectorError(f"{connector.target}: stream: {titles}")
         return
     matched = {str(r.get("id")) for r in event.get("matching_rules") or [] if isinstance(r, dict)}

@@ -44,7 +44,9 @@ from .polite import ConnectorError, polite_send
 
 DEFAULT_SERVER = "http://127.0.0.1:43110"
 MAX_CONTENTS = 2000
-_ADDRESS = re.compile(r"^(1[A-Za-z0-9]{25,34}|[a-z0-9][a-z0-9-]{0,62}\.bit)$")  # Bitcoin-style address, or a .bit name
+_ADDRESS = re.compile(
+    r"^(1[A-Za-z0-9]{25,34}|[a-z0-9][a-z0-9-]{0,62}\.bit)$"
+)  # Bitcoin-style address, or a .bit name
 
 
 def zeronet_digest(data: bytes) -> str:
@@ -117,8 +119,10 @@ class ZeroNetConnector(_Fetching):
     def pages(self, checkpoint: Checkpoint | None) -> Iterator[Page]:
         known: dict[str, str] = dict((checkpoint or {}).get("files") or {})
         contents = self._contents()
-        if contents["content.json"].get("address") not in (None, self.target.target) and \
-                not self.target.target.endswith(".bit"):
+        if contents["content.json"].get("address") not in (
+            None,
+            self.target.target,
+        ) and not self.target.target.endswith(".bit"):
             raise ConnectorError(f"{self.target}: content.json names another site")
         changed: dict[str, str] = {}
         for inner, content in contents.items():
@@ -126,8 +130,13 @@ class ZeroNetConnector(_Fetching):
             for name, info in (content.get("files") or {}).items():
                 path = str(folder / name).removeprefix("./")
                 digest = str((info or {}).get("sha512") or "") if isinstance(info, dict) else ""
-                if path.endswith(".json") and path.startswith("data/") and _safe(path) \
-                        and not path.endswith("content.json") and known.get(path) != digest:
+                if (
+                    path.endswith(".json")
+                    and path.startswith("data/")
+                    and _safe(path)
+                    and not path.endswith("content.json")
+                    and known.get(path) != digest
+                ):
                     changed[path] = digest
         if not changed:
             return
@@ -143,7 +152,9 @@ class ZeroNetConnector(_Fetching):
             for path, digest in changed.items():
                 data, _warc = self._get(path)
                 if digest and zeronet_digest(data) != digest:
-                    records.append(Problem(str(self.target), path, "sha512 differs from content.json: not read"))
+                    records.append(
+                        Problem(str(self.target), path, "sha512 differs from content.json: not read")
+                    )
                     continue
                 (root / path).parent.mkdir(parents=True, exist_ok=True)
                 (root / path).write_bytes(data)

@@ -13,17 +13,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0002_detect_cards'
-down_revision = '0002_detect'
+revision = "0002_detect_cards"
+down_revision = "0002_detect"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('detect_alerts') as batch:
-        batch.add_column(sa.Column('card', sa.Text(), nullable=True))
+    with op.batch_alter_table("detect_alerts") as batch:
+        batch.add_column(sa.Column("card", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('detect_alerts') as batch:
-        batch.drop_column('card')
+    with op.batch_alter_table("detect_alerts") as batch:
+        batch.drop_column("card")

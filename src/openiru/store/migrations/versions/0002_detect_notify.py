@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0002_detect_notify'
-down_revision = '0002_detect_cards'
+revision = "0002_detect_notify"
+down_revision = "0002_detect_cards"
 branch_labels = None
 depends_on = None
 

@@ -10,17 +10,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0004_referral_documents'
-down_revision = '0004_referral'
+revision = "0004_referral_documents"
+down_revision = "0004_referral"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('referrals', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('document_options', sa.JSON(), nullable=True))
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("document_options", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('referrals', schema=None) as batch_op:
-        batch_op.drop_column('document_options')
+    with op.batch_alter_table("referrals", schema=None) as batch_op:
+        batch_op.drop_column("document_options")

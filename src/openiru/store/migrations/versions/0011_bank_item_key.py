@@ -14,23 +14,23 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = '0011_bank_item_key'
-down_revision = '0010_media_features'
+revision = "0011_bank_item_key"
+down_revision = "0010_media_features"
 branch_labels = None
-depends_on = ('0002_detect_notify',)
+depends_on = ("0002_detect_notify",)
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('detect_bank_items', schema=None) as batch_op:
-        batch_op.drop_index('ix_detect_bank_items_kind_value')
-        batch_op.drop_constraint('uq_detect_bank_items_value', type_='unique')
-    with op.batch_alter_table('detect_bank_items', schema=None) as batch_op:
-        batch_op.create_index('uq_detect_bank_items_value', ['kind', 'value_key', 'bank'], unique=True)
+    with op.batch_alter_table("detect_bank_items", schema=None) as batch_op:
+        batch_op.drop_index("ix_detect_bank_items_kind_value")
+        batch_op.drop_constraint("uq_detect_bank_items_value", type_="unique")
+    with op.batch_alter_table("detect_bank_items", schema=None) as batch_op:
+        batch_op.create_index("uq_detect_bank_items_value", ["kind", "value_key", "bank"], unique=True)
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('detect_bank_items', schema=None) as batch_op:
-        batch_op.drop_index('uq_detect_bank_items_value')
-    with op.batch_alter_table('detect_bank_items', schema=None) as batch_op:
-        batch_op.create_unique_constraint('uq_detect_bank_items_value', ['bank', 'kind', 'value_key'])
-        batch_op.create_index('ix_detect_bank_items_kind_value', ['kind', 'value_key'], unique=False)
+    with op.batch_alter_table("detect_bank_items", schema=None) as batch_op:
+        batch_op.drop_index("uq_detect_bank_items_value")
+    with op.batch_alter_table("detect_bank_items", schema=None) as batch_op:
+        batch_op.create_unique_constraint("uq_detect_bank_items_value", ["bank", "kind", "value_key"])
+        batch_op.create_index("ix_detect_bank_items_kind_value", ["kind", "value_key"], unique=False)
