@@ -236,3 +236,30 @@ def test_the_connection_goes_to_the_checked_address(server: Server, monkeypatch:
         response = client.get(f"http://pinned.example:{server.port}/secret")
     assert response.content == SECRET and lookups.count("pinned.example") == 1
     assert response.request.url.host == "pinned.example"
+
+
+def test_a_client_passed_in_is_the_network_and_the_limits_still_hold() -> None:
+    """``Outbound(client=...)`` sends through the given client (here ``httpx.MockTransport``:
+    a host that does not resolve is answered), keeps the policy's size and redirect limits,
+    and leaves the caller's client open."""
+    seen: list[str] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        if request.url.path == "/big":
+            return httpx.Response(200, content=b"x" * 2_000)
+        if request.url.path.startswith("/loop"):
+            return httpx.Response(302, headers={"Location": "/loop" + str(len(seen))})
+        return httpx.Response(200, content=b"page")
+
+    client = httpx.Client(transport=httpx.MockTransport(handle))
+    policy = outbound.FetchPolicy.from_env(env={}, max_bytes=1_000, max_redirects=3)
+    get = outbound.fetcher(client, policy)
+    assert get("https://nowhere.invalid/page").content == b"page"
+    with pytest.raises(outbound.FetchTooLarge):
+        get("https://nowhere.invalid/big")
+    with pytest.raises(FetchRefused, match="redirects"):
+        get("https://nowhere.invalid/loop")
+    assert seen[0] == "https://nowhere.invalid/page" and len(seen) == 2 + 4
+    assert not client.is_closed
+    client.close()

@@ -1,5 +1,6 @@
 """Delivery to local fakes (SMTP with aiosmtpd, signed webhook with retries), evidence
-preservation with WARC, and removal verification against a fake provider on 127.0.0.1."""
+preservation with WARC, and removal verification against a fake provider: on 127.0.0.1 through
+the outbound client's own network, or as the ``httpx.MockTransport`` client passed in."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from aiosmtpd.controller import Controller
@@ -67,8 +69,25 @@ class FakeProvider:
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
+        # The same provider as a client passed in: no socket, any host name.
+        self.client = httpx.Client(transport=httpx.MockTransport(self.handle))
+
+    def handle(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            self.received.append(
+                {
+                    "path": request.url.path,
+                    "body": request.read(),
+                    "headers": request.headers,
+                    "host": request.url.host,
+                }
+            )
+            return httpx.Response(self.hook_statuses.pop(0) if self.hook_statuses else 200)
+        status, body = self.pages.get(request.url.path, (404, "not found"))
+        return httpx.Response(status, content=body.encode(), headers={"Content-Type": "text/html"})
 
     def close(self) -> None:
+        self.client.close()
         self.server.shutdown()
         self.server.server_close()
 
@@ -177,10 +196,20 @@ def test_signed_webhook_retries_with_backoff(
     fake.hook_statuses = [500, 503, 200]
     waits: list[float] = []
     rid = _approved(ready, fake)
-    out = delivery.send(ready, "bob", rid, "webhook", now=Clock(), sleep=waits.append)
+    out = delivery.send(
+        ready,
+        "bob",
+        rid,
+        "webhook",
+        now=Clock(),
+        sleep=waits.append,
+        channel_options={"url": "https://hooks.fakehost.invalid/openiru"},
+        client=fake.client,
+    )
     assert out["state"] == "sent" and out["delivery"]["attempts"] == 3
     assert waits == [1.0, 2.0]
     last = fake.received[-1]
+    assert last["host"] == "hooks.fakehost.invalid"  # through the client passed in: no DNS, no socket
     expected = "sha256=" + hmac.new(b"s3cret", last["body"], hashlib.sha256).hexdigest()
     assert last["headers"][SIGNATURE_HEADER] == expected
     payload = json.loads(last["body"])
@@ -195,8 +224,24 @@ def test_webhook_gives_up_after_retries(
     waits: list[float] = []
     rid = _approved(ready, fake)
     with pytest.raises(delivery.DeliveryFailed, match="HTTP 500"):
-        delivery.send(ready, "bob", rid, "webhook", now=Clock(), sleep=waits.append)
+        delivery.send(ready, "bob", rid, "webhook", now=Clock(), sleep=waits.append, client=fake.client)
     assert waits == [1.0, 2.0, 4.0, 8.0] and len(fake.received) == 5
+
+
+def test_webhook_over_the_outbound_network_to_the_allowed_local_provider(
+    ready: sa.Engine, fake: FakeProvider, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a client passed in the delivery goes over the network (the fixture allows the
+    fake's 127.0.0.1 port); without that allow-list entry it is refused, nothing sent."""
+    monkeypatch.setenv("OPENIRU_WEBHOOK_SECRET", "s3cret")
+    rid = _approved(ready, fake)
+    out = delivery.send(ready, "bob", rid, "webhook", now=Clock(), sleep=lambda s: None)
+    assert out["state"] == "sent" and fake.received[-1]["path"] == "/hook"
+    monkeypatch.setenv("OPENIRU_WEBHOOK_ALLOW", "")
+    rid2 = _approved(ready, fake)
+    with pytest.raises(delivery.DeliveryFailed, match="FetchRefused"):
+        delivery.send(ready, "bob", rid2, "webhook", now=Clock(), sleep=lambda s: None)
+    assert len(fake.received) == 1
 
 
 def test_evidence_is_preserved_as_warc_with_sha256(ready: sa.Engine, fake: FakeProvider) -> None:
@@ -245,12 +290,12 @@ def test_verification_against_fake_provider_and_reopen(ready: sa.Engine, fake: F
     delivery.send(ready, "bob", rid, "portal", now=clock)
     referrals.feedback(ready, "bob", rid, "removed", now=clock)
     fake.pages["/post/1"] = (410, "gone")
-    checked = referrals_verify.verify(ready, "bob", rid, now=clock)
+    checked = referrals_verify.verify(ready, "bob", rid, now=clock, client=fake.client)
     assert checked["state"] == "removed" and checked["verification"]["checks"][0]["reachable"] is False
     # the content comes back: the referral is re-opened with a fresh deadline
     fake.pages["/post/1"] = (200, f"<p>{PAGE_TEXT}</p>")
     clock.advance(hours=1)
-    again = referrals_verify.verify(ready, "bob", rid, now=clock)
+    again = referrals_verify.verify(ready, "bob", rid, now=clock, client=fake.client)
     assert again["verification"]["outcome"] == "reopened" and again["state"] == "sent"
     assert again["deadline"] == (clock.at + timedelta(hours=2)).isoformat()
     assert [h["action"] for h in again["history"]][-1] == "reopen"
@@ -261,7 +306,7 @@ def test_verification_at_deadline(ready: sa.Engine, fake: FakeProvider) -> None:
     rid = _approved(ready, fake)
     delivery.send(ready, "bob", rid, "portal", now=clock)
     clock.advance(hours=3)
-    [result] = referrals_verify.verify_due(ready, "bob", now=clock)
+    [result] = referrals_verify.verify_due(ready, "bob", now=clock, client=fake.client)
     assert result["state"] == "no_response"
     fake.pages["/post/1"] = (404, "<p>This content is no longer available.</p>")
     result = referrals_verify.verify(ready, "bob", rid, now=clock)

@@ -210,7 +210,7 @@ def _demo(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
             if channel == "email" and smtp:
                 options = {"host": "127.0.0.1", "port": smtp[1], "to": "abuse@provider.invalid"}
             elif channel == "webhook":
-                options = {"url": fake.base + "/webhook", "secret": SECRET, "policy": fake.webhook_policy()}
+                options = {"url": fake.base + "/webhook", "secret": SECRET}
             elif channel == "export":
                 options = {"outbox": str(Path(out) / "referrals" / "outbox")}
             result = delivery.send(
@@ -222,6 +222,7 @@ def _demo(engine: sa.Engine, out: Path, truth: dict[str, Any]) -> list[str]:
                 fetch=fake.fetch,
                 channel_options=options,
                 sleep=lambda s: None,
+                client=fake.client,
             )
             sent.append(result)
         lines.append(

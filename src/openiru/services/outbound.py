@@ -236,14 +236,19 @@ class PinnedTransport(httpx.BaseTransport):
 
 
 class Outbound:
-    """A client bound to one policy; ``get`` follows redirects itself, re-checking each hop."""
+    """A client bound to one policy; ``get`` follows redirects itself, re-checking each hop.
 
-    def __init__(self, policy: FetchPolicy | None = None) -> None:
+    ``client``: an ``httpx.Client`` passed in (tests and the demo: ``httpx.MockTransport``)
+    is the network itself: its transport replaces the resolving, checking and pinning one,
+    the policy's size, time and redirect limits still apply, and it is not closed here.
+    """
+
+    def __init__(self, policy: FetchPolicy | None = None, client: httpx.Client | None = None) -> None:
         self.policy = policy or FetchPolicy.from_env()
-        timeout = httpx.Timeout(min(10.0, self.policy.timeout))
-        self.client = httpx.Client(
+        self.owned = client is None
+        self.client = client or httpx.Client(
             transport=PinnedTransport(self.policy),
-            timeout=timeout,
+            timeout=httpx.Timeout(min(10.0, self.policy.timeout)),
             follow_redirects=False,
             trust_env=False,
             headers={"User-Agent": self.policy.user_agent},
@@ -256,7 +261,8 @@ class Outbound:
         self.close()
 
     def close(self) -> None:
-        self.client.close()
+        if self.owned:
+            self.client.close()
 
     def get(self, url: str, headers: Mapping[str, str] | None = None) -> httpx.Response:
         deadline = time.monotonic() + self.policy.timeout
@@ -356,3 +362,12 @@ def fetch(url: str) -> httpx.Response:
     """One GET under the configured policy (``OPENIRU_FETCH_*``): the default fetcher."""
     with Outbound() as client:
         return client.get(url)
+
+
+def fetcher(client: httpx.Client, policy: FetchPolicy | None = None) -> Callable[[str], httpx.Response]:
+    """A fetch function (one GET, the policy's limits) over a client passed in (see :class:`Outbound`)."""
+
+    def get(url: str) -> httpx.Response:
+        return Outbound(policy, client=client).get(url)
+
+    return get

@@ -85,7 +85,9 @@ class WebhookChannel(DeliveryChannel):
     and 429 are not retried (the request itself is wrong), nor are redirects (not
     followed) and addresses the outbound policy refuses.  The ``policy`` option (a
     :class:`.outbound.FetchPolicy`, for the demo and tests) replaces
-    ``FetchPolicy.for_webhooks()`` (``OPENIRU_WEBHOOK_ALLOW``).
+    ``FetchPolicy.for_webhooks()`` (``OPENIRU_WEBHOOK_ALLOW``).  The ``client`` option (an
+    ``httpx.Client``; tests and the demo give one on ``httpx.MockTransport``) is the network the
+    delivery posts through instead of the outbound client's own (:class:`.outbound.Outbound`).
     """
 
     name = "webhook"
@@ -135,7 +137,8 @@ class WebhookChannel(DeliveryChannel):
         policy = self.options.get("policy")
         if not isinstance(policy, FetchPolicy):
             policy = FetchPolicy.for_webhooks(timeout=float(self.options.get("timeout", 10)))
-        with Outbound(policy) as client:
+        given = self.options.get("client")
+        with Outbound(policy, client=given if isinstance(given, httpx.Client) else None) as client:
             for attempt in range(self.retries + 1):
                 attempts = attempt + 1
                 try:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
 from ...errors import ConfigError, OpenIRUError
@@ -28,6 +29,7 @@ from ...referral.workflow import Action, Kind, State, transition
 from ...store.tables_referral import deliveries, referral_targets
 from ..access import audit
 from ..access.users import require_actor
+from ..outbound import fetcher
 from . import deconfliction as deconfliction_service
 from . import evidence
 from . import secrets as delivery_secrets
@@ -151,8 +153,14 @@ def send(
     channel_options: dict[str, Any] | None = None,
     sleep: Callable[[float], None] | None = None,
     allow_plaintext_secrets: bool = False,
+    client: httpx.Client | None = None,
 ) -> dict[str, Any]:
+    """Send an approved referral over ``channel``, its evidence captured first.  ``client``
+    (an ``httpx.Client``; tests and the demo: ``httpx.MockTransport``) is the network for the
+    evidence capture and a webhook delivery, instead of the outbound client's own."""
     user = require_actor(engine, actor, APPROVER_ROLES)
+    if client is not None:
+        fetch = fetch or fetcher(client)
     t = now()
     with engine.connect() as conn:
         row = load_row(conn, referral_id)
@@ -171,6 +179,8 @@ def send(
     if channel == "webhook":
         if sleep is not None:
             options["sleep"] = sleep
+        if client is not None:
+            options.setdefault("client", client)
         # Before any side effect: without OPENIRU_SECRET_KEY a new secret is refused.
         delivery_secrets.ensure_webhook_secret(engine, provider, options, allow_plaintext_secrets, now)
     with engine.begin() as conn:

@@ -26,6 +26,7 @@ from ...referral.workflow import DOWN_STATES, Action, State
 from ...store.tables_referral import evidence, referrals
 from ..access import audit
 from ..access.users import require_actor
+from ..outbound import fetcher
 from .delivery import targets_of
 from .evidence import Fetch, default_fetch
 from .records import TargetInfo, as_dict, due, load_row, pauses_of
@@ -79,10 +80,12 @@ def verify(
     referral_id: int,
     now: Clock = system_now,
     fetch: Fetch = default_fetch,
+    client: httpx.Client | None = None,
 ) -> dict[str, Any]:
-    """Check one referral now and act on what is found."""
+    """Check one referral now and act on what is found (pages fetched through ``client``
+    where one is passed in, see :func:`.outbound.fetcher`, else through ``fetch``)."""
     user = require_actor(engine, actor, APPROVER_ROLES)
-    return _verify(engine, user.name, referral_id, now, fetch)
+    return _verify(engine, user.name, referral_id, now, fetcher(client) if client is not None else fetch)
 
 
 def _verify(engine: sa.Engine, actor: str, referral_id: int, now: Clock, fetch: Fetch) -> dict[str, Any]:
@@ -149,10 +152,17 @@ def _verify(engine: sa.Engine, actor: str, referral_id: int, now: Clock, fetch: 
 
 
 def verify_due(
-    engine: sa.Engine, actor: str | None, now: Clock = system_now, fetch: Fetch = default_fetch
+    engine: sa.Engine,
+    actor: str | None,
+    now: Clock = system_now,
+    fetch: Fetch = default_fetch,
+    client: httpx.Client | None = None,
 ) -> list[dict[str, Any]]:
-    """Check every referral at or past its deadline, and every one reported down."""
+    """Check every referral at or past its deadline, and every one reported down (``client``
+    as for :func:`verify`)."""
     user = require_actor(engine, actor, APPROVER_ROLES)
+    if client is not None:
+        fetch = fetcher(client)
     t = now()
     with engine.connect() as conn:
         rows = conn.execute(
