@@ -204,6 +204,18 @@ def test_index_over_many_videos_names_the_right_one(hashes):
     assert [m.key for m in bank.search(hashes["reencoded"]) if m.is_match()] == ["known"]
 
 
+def test_similar_pairs_join_the_copies_of_one_video_and_nothing_else(hashes):
+    """The corpus's own videos compared with each other (no bank): the re-encode, the clip and the
+    longer video holding the known one are pairs with it; the segment (below both percentages),
+    the unrelated scenes and the test pattern are in no pair."""
+    names = ["known", "reencoded", "clip", "longer", "unrelated", "pattern", "segment"]
+    pairs = VideoIndex([(name, hashes[name]) for name in names]).similar_pairs()
+    with_known = {b if a == "known" else a for a, b in pairs if "known" in (a, b)}
+    assert with_known == {"reencoded", "clip", "longer"}
+    assert not any(name in pair for pair in pairs for name in ("unrelated", "pattern"))
+    assert all(a < b for a, b in pairs)
+
+
 def test_fallback_hasher_equals_vpdq(videos, hashes):
     if video_mod.vpdq is None:
         pytest.skip("the vpdq package is not built here: nothing to compare the ffmpeg hasher with")

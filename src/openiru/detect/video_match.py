@@ -170,6 +170,32 @@ class VideoIndex:
         results.sort(key=lambda m: (-max(m.query_match_percent, m.compared_match_percent), m.key))
         return results
 
+    def similar_pairs(
+        self, max_distance: int = DISTANCE_THRESHOLD, percent: float = QUERY_MATCH_PERCENT
+    ) -> list[tuple[str, str]]:
+        """Pairs of indexed videos that match each other: the share of one video's unique frame
+        hashes within ``max_distance`` of the other's is at least ``percent`` (a re-encode, a clip
+        cut from it, or the one shown whole inside the other).  One search of every indexed frame
+        against the index (a self-join), each pair once as (smaller key, larger key); the segment
+        rule (a clip inside unrelated footage) is not applied here."""
+        n = len(self)
+        if n < 2 or not len(self.index):
+            return []
+        found = self.index.search(self.index.hashes, max_distance)
+        other = self.owner[found.index]
+        keep = self.owner[found.query] != other
+        rows, other = found.query[keep], other[keep]
+        # distinct (frame row, other video), then counted per (its video, other video)
+        distinct = np.unique(rows * n + other)
+        pair = self.owner[distinct // n] * n + distinct % n
+        codes, counts = np.unique(pair, return_counts=True)
+        share = 100.0 * counts / self.unique_counts[codes // n]
+        out = set()
+        for code in codes[share >= percent].tolist():
+            a, b = self.keys[code // n], self.keys[code % n]
+            out.add((min(a, b), max(a, b)))
+        return sorted(out)
+
 
 def match_videos(
     query: Sequence[VideoFrameHash],

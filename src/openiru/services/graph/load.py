@@ -1,7 +1,8 @@
 """Load the store into the graph core's arrays, in bulk (one query per table; posts and edges
 streamed in chunks of raw column values, converted a chunk at a time).
 
-Accounts, posts, resolved edges, post media (PDQ where hashed, else SHA-256), analysts' seeds,
+Accounts, posts, resolved edges, post media (PDQ where hashed, else SHA-256; media detection matched
+to one bank item, and videos matching each other by vPDQ, under one key: :mod:`.media_keys`), analysts' seeds,
 and detection results (without the detection tables the graph works on structure alone).  Every call reads the current store, so
 the graph is always up to date with what has been imported.
 """
@@ -29,6 +30,7 @@ from ...store import schema
 from ...store.tables_graph import graph_seeds
 from ...store.tables_referral import providers as providers_table
 from ..progress import rows_read
+from .media_keys import media_content_keys
 
 log = logging.getLogger(__name__)
 #: PDQ hashes below this quality are unreliable (PDQ reference: discard quality < 50).
@@ -287,12 +289,19 @@ def _load_graph(
         ):
             edges.extend(map(EdgeRow, *cols[:5], seconds(list(cols[5])).tolist()))
         read_posts = time.perf_counter() - started
-        media: dict[tuple[str, str], list[str]] = defaultdict(list)
+        posted: list[tuple[tuple[str, str], str]] = []
+        own_key: dict[str, str] = {}
         for r in conn.execute(mq):
             good_pdq = r.pdq and (r.pdq_quality if r.pdq_quality is not None else 100) >= MIN_PDQ_QUALITY
-            media[(r.platform, r.post_id)].append(
+            posted.append(((r.platform, r.post_id), r.media_key))
+            own_key[r.media_key] = (
                 f"pdq:{r.pdq}" if good_pdq else f"sha256:{r.sha256}" if r.sha256 else r.media_key
             )
+        # one key for the encodes of one video, the re-makes of one poster (services.graph.media_keys)
+        content_key = media_content_keys(conn, own_key, with_detection)
+        media: dict[tuple[str, str], list[str]] = defaultdict(list)
+        for post, media_key in posted:
+            media[post].append(content_key[media_key])
         seeds = load_seeds(conn)
         flags, exemptions = detection_results(conn) if with_detection else ([], {})
         read_all = time.perf_counter() - started
