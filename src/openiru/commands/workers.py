@@ -42,8 +42,7 @@ def worker(
         str,
         typer.Option(
             "--role",
-            help="What this worker does: collect, detect or verify (graph and "
-            "notify are not implemented yet).",
+            help="What this worker does: collect, detect, graph or verify (notify is not implemented yet).",
         ),
     ],
     nats_url: NatsOption = "nats://127.0.0.1:4222",
@@ -67,7 +66,12 @@ def worker(
         ),
     ] = None,
     throttle: Annotated[
-        float, typer.Option("--throttle", hidden=True, help="Pause after each message (tests).")
+        float,
+        typer.Option(
+            "--throttle",
+            hidden=True,
+            help="Pause after each message; graph: before storing a refresh (tests).",
+        ),
     ] = 0.0,
     metrics_port: Annotated[
         int | None,
@@ -84,13 +88,14 @@ def worker(
     ] = "127.0.0.1",
     as_user: AsOption = None,
     every: Annotated[
-        int,
+        int | None,
         typer.Option(
             "--every",
             min=1,
-            help="verify: seconds between two verification runs (across every verify worker).",
+            help="verify: seconds between two verification runs (default 3600); graph: at most "
+            "one refresh per this many seconds (default 300); across every worker of the role.",
         ),
-    ] = 3600,
+    ] = None,
     poll: Annotated[
         float,
         typer.Option(
@@ -115,7 +120,10 @@ def worker(
             raise ConfigError(
                 "the verify role records its checks as a user: give --as USER or set OPENIRU_USER"
             )
-        _run_verify(db, actor, every, poll, cycles, metrics_host, metrics_port)
+        _run_verify(db, actor, every or 3600, poll, cycles, metrics_host, metrics_port)
+        return
+    if role == "graph":
+        _run_graph(db, nats_url, every or 300, ack_wait, exit_when_idle, throttle, metrics_host, metrics_port)
         return
     if role == "collect":
         _run_collect(db, nats_url, poll, cycles, metrics_host, metrics_port)
@@ -205,6 +213,44 @@ def _run_verify(
     finally:
         engine.dispose()
     _log(f"verify worker stopped: {summary.runs} runs, {len(summary.checked)} referrals checked")
+
+
+def _run_graph(
+    db: str | None,
+    nats_url: str,
+    every: int,
+    ack_wait: float,
+    exit_when_idle: float | None,
+    throttle: float,
+    metrics_host: str,
+    metrics_port: int | None,
+) -> None:
+    from ..services.workers.graph import run_graph
+    from ..services.workers.stream import Topology
+
+    engine = engine_for(db)
+    if metrics_port:
+        from ..services.workers.probe import serve_probes
+
+        serve_probes(engine, nats_url, metrics_port, metrics_host)
+    try:
+        summary = asyncio.run(
+            run_graph(
+                engine,
+                nats_url,
+                Topology.from_env(ack_wait=ack_wait),
+                every=every,
+                exit_when_idle=exit_when_idle,
+                pause=throttle,
+                log=_log,
+            )
+        )
+    finally:
+        engine.dispose()
+    _log(
+        f"graph worker stopped: {summary.refreshes} refreshes, {summary.deferred} signals deferred, "
+        f"{summary.failed} failures"
+    )
 
 
 def _run_collect(

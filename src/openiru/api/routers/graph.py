@@ -24,6 +24,22 @@ def _cached(request: Request, key: Any, compute: Any) -> Any:
     return request.app.state.analytics.get(key, compute)
 
 
+def _from_workers(request: Request, name: str) -> Any | None:
+    """The stored result ``name`` while a graph worker keeps it fresh (``openiru worker --role
+    graph``: it refreshes when detection adds data), else ``None``: computed here.  Not after a
+    change made through this process (a seed): that one is computed here, at once."""
+    engine = engine_of(request)
+    if request.app.state.analytics.invalidated or not rankings.workers_active(engine):
+        return None
+    stored = rankings.load(engine, name)
+    return None if stored is None else stored[1]
+
+
+def _stored_or(request: Request, name: str, compute: Any) -> Any:
+    stored = _from_workers(request, name)
+    return compute() if stored is None else stored
+
+
 class KeyAccounts:
     """The cached ranking, kept as each row's JSON (bytes) with what pages need precomputed:
     each account's rank and the row positions of each platform, so a page is a join of byte
@@ -52,6 +68,9 @@ def _compute_key_accounts(request: Request) -> KeyAccounts:
     engine = engine_of(request)
     cache = request.app.state.analytics
     name = "key-accounts"
+    kept = _from_workers(request, name)
+    if kept is not None:
+        return KeyAccounts(kept)
     first = not getattr(request.app.state, "key_accounts_loaded", False)
     request.app.state.key_accounts_loaded = True
     if first and not cache.invalidated:
@@ -127,14 +146,24 @@ def neighbourhood(
 def coordination(request: Request, page: PageParams = Depends(page_params)) -> dict[str, Any]:
     """Groups of accounts acting together (as ``openiru coordination --json``)."""
     engine = engine_of(request)
-    return paged_list(_cached(request, ("coordination",), lambda: run_graph(engine, "coordination")), page)
+    rows = _cached(
+        request,
+        ("coordination",),
+        lambda: _stored_or(request, "coordination", lambda: run_graph(engine, "coordination")),
+    )
+    return paged_list(rows, page)
 
 
 @router.get("/recreated", **roles(*UNIT))
 def recreated(request: Request, page: PageParams = Depends(page_params)) -> dict[str, Any]:
     """Accounts that look like re-creations of suspended or deleted ones (``openiru resurgence --json``)."""
     engine = engine_of(request)
-    return paged_list(_cached(request, ("recreated",), lambda: run_graph(engine, "resurgence")), page)
+    rows = _cached(
+        request,
+        ("recreated",),
+        lambda: _stored_or(request, "recreated", lambda: run_graph(engine, "resurgence")),
+    )
+    return paged_list(rows, page)
 
 
 @router.get("/platforms", **roles(*UNIT))

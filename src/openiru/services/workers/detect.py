@@ -3,7 +3,8 @@
 A batch is scanned with the same detector, media hashing, quarantine and result writer
 as ``openiru scan`` and the in-process ingest hook
 (:mod:`openiru.services.detect.scan`), in one transaction; the message is acknowledged
-only after that transaction commits.  A worker that dies before the ack loses nothing:
+only after that transaction commits, and after a *graph dirty* signal for the graph workers
+(:mod:`.graph`) was published.  A worker that dies before the ack loses nothing:
 JetStream hands the message to another worker after ``ack_wait``.  Scanning a post again
 gives the same hits once: :func:`~openiru.services.detect.store.write_results` replaces a
 post's hits, and on PostgreSQL the posts of a batch are locked first (in key order), so
@@ -27,6 +28,7 @@ from ..detect.banks import ruleset_version
 from ..detect.features import fill_media_features
 from ..detect.scan import Quarantine, build_detector, previous_scan_time
 from ..detect.store import execute_by_platform, hash_missing_pdq, load_posts, write_results
+from .graph import ensure_graph, publish_dirty
 from .metrics import DETECTION_LATENCY, MESSAGES, POSTS_SCANNED
 from .stream import Topology, connect, dead_letter, decode_keys, ensure, move_exhausted
 
@@ -103,6 +105,7 @@ async def run_detect(
     try:
         js = nc.jetstream()
         await ensure(js, topo)
+        await ensure_graph(js, topo, consumer=False)
 
         async def on_advisory(msg: Any) -> None:  # one worker of the queue group gets each
             if await move_exhausted(js, topo, msg.data):
@@ -159,6 +162,7 @@ async def _handle(
     await msg.in_progress()  # the ack_wait clock restarts for a message that waited in the batch
     try:
         scanned = await asyncio.to_thread(scanner.scan_keys, keys)
+        await publish_dirty(js, topo)  # committed: the graph's inputs changed (posts, hits)
     except Exception as exc:  # noqa: BLE001 - any failure: try again later, dead letters after max_deliver
         summary.failed += 1
         MESSAGES.labels("failed").inc()

@@ -12,7 +12,8 @@ Two kinds of series:
 - **Observed by the process** (module-level, in :data:`REGISTRY`):
   ``openiru_detection_latency_seconds`` (a detect worker: from the publish of a message to
   the commit of its scan), ``openiru_worker_posts_scanned_total`` and
-  ``openiru_worker_messages_total{outcome}``, and ``openiru_api_request_duration_seconds``
+  ``openiru_worker_messages_total{outcome}``, ``openiru_graph_refreshes_total{outcome}`` and
+  ``openiru_graph_refresh_seconds`` (a graph worker), and ``openiru_api_request_duration_seconds``
   (the API: every request, by method, route template and status).
 
 Each process has its own registry; Prometheus scrapes the API and every worker
@@ -56,6 +57,18 @@ MESSAGES = Counter(
     "openiru_worker_messages",
     "Work-queue messages handled by this worker process, by outcome.",
     ["outcome"],
+    registry=REGISTRY,
+)
+GRAPH_REFRESHES = Counter(
+    "openiru_graph_refreshes",
+    "Graph refresh signals handled by this graph worker, by outcome (refreshed, deferred, failed).",
+    ["outcome"],
+    registry=REGISTRY,
+)
+GRAPH_REFRESH_SECONDS = Histogram(
+    "openiru_graph_refresh_seconds",
+    "Duration of a graph refresh (load, rank, coordination, re-created accounts, store).",
+    buckets=(0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0),
     registry=REGISTRY,
 )
 API_LATENCY = Histogram(

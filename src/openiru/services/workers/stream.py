@@ -67,6 +67,19 @@ class Topology:
         return "detect"
 
     @property
+    def graph_stream(self) -> str:
+        """The graph refresh signal (:mod:`.graph`): at most one message waits."""
+        return "OPENIRU_GRAPH" if self.prefix == "openiru" else f"{self.tag}_GRAPH"
+
+    @property
+    def graph_subject(self) -> str:
+        return f"{self.prefix}.graph.dirty"
+
+    @property
+    def graph_consumer(self) -> str:
+        return "graph"
+
+    @property
     def advisory(self) -> str:
         return f"$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.{self.stream}.{self.consumer}"
 
