@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from openiru.detect.video import VideoFrameHash, to_signal
 from openiru.graph.coordination import find_coordination
 from openiru.graph.features import find_copies
-from openiru.graph.media_identity import same_content_keys
+from openiru.graph.media_identity import item_key, same_content_keys
 from openiru.services.graph.load import load_graph
 from openiru.store import schema
 from openiru.store import tables_media as tm
@@ -75,7 +75,13 @@ def _fill(engine: sa.Engine) -> None:
                     {"platform": "x", "post_id": f"{account}-v{r}", "matcher": "vpdq", "bank": "videos"}
                 )
                 hits[-1].update(
-                    item_id=5, media_key=key, strength=0.9, suppressed=False, created_at=T0, detail=None
+                    item_id=5,
+                    item="release-1",
+                    media_key=key,
+                    strength=0.9,
+                    suppressed=False,
+                    created_at=T0,
+                    detail=None,
                 )
         key = f"sha256:{r:02d}9" + "0" * 61
         video(key, rng.integers(0, 256, size=(12, 32), dtype=np.uint8))  # unrelated, same moment
@@ -92,7 +98,7 @@ def _fill(engine: sa.Engine) -> None:
         media.append({"media_key": key, "sha256": key[-64:], "mime": "image/png", "missing": False})
         post("other", f"other-poster{k}", T0 + timedelta(days=4, minutes=k), key)
         hits.append({"platform": "x", "post_id": f"other-poster{k}", "matcher": matcher, "bank": "texts"})
-        hits[-1].update(item_id=item, media_key=key, strength=0.9, suppressed=False, created_at=T0)
+        hits[-1].update(item_id=item, item=None, media_key=key, strength=0.9, suppressed=False, created_at=T0)
         hits[-1]["detail"] = {"origin": origin}
     with engine.begin() as conn:
         conn.execute(
@@ -116,7 +122,7 @@ def test_two_encodes_of_one_video_are_one_item_to_coordination_and_copies(engine
     _fill(engine)
     data = load_graph(engine)
     keys = _keys(data)
-    assert keys["ring1-v0"] == keys["ring2-v0"] == "media:item:videos/5"  # the bank's item
+    assert keys["ring1-v0"] == keys["ring2-v0"] == "media:item:videos/release-1"  # the bank's item
     for r in range(1, ROUNDS):  # no bank: joined by their vPDQ signals
         assert keys[f"ring1-v{r}"] == keys[f"ring2-v{r}"] == f"media:similar:sha256:{r:02d}0" + "0" * 61
         assert keys[f"other-v{r}"] == f"media:sha256:{r:02d}9" + "0" * 61  # unrelated: its own key
@@ -133,7 +139,9 @@ def test_two_encodes_of_one_video_are_one_item_to_coordination_and_copies(engine
 def test_posters_matching_one_known_text_share_a_key_and_terms_join_nothing(engine: sa.Engine) -> None:
     _fill(engine)
     keys = _keys(load_graph(engine))
-    assert keys["other-poster0"] == keys["other-poster1"] == "media:item:texts/9"
+    assert (
+        keys["other-poster0"] == keys["other-poster1"] == "media:item:texts/#9"
+    )  # an item without a name: its id
     assert keys["other-poster2"] == "media:sha256:p2" + "0" * 62  # a lexicon term is not the content
     assert keys["other-poster3"] == "media:sha256:p3" + "0" * 62  # a document quoting the text is not it
     without = _keys(load_graph(engine, with_detection=False))  # structure only: no bank items
@@ -155,3 +163,8 @@ def test_same_content_keys_join_transitively_and_in_any_order() -> None:
     assert same_content_keys(base, items, similar) == expected
     assert same_content_keys(base, items[::-1], similar[::-1]) == expected
     assert same_content_keys(base) == base
+    # the PDQ, MD5 and OCR items `bank add` writes for one poster share its name: one key
+    assert (
+        item_key("posters", "known.png", 3) == item_key("posters", "known.png", 4) == "item:posters/known.png"
+    )
+    assert item_key("posters", None, 3) == "item:posters/#3"

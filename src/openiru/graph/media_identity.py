@@ -10,7 +10,8 @@ a copy of the first.
 :func:`same_content_keys` joins media into one key when
 
 * detection matched them to the same bank item (a PDQ, vPDQ, pdq+OCR or exact-hash hit, or the
-  OCR text of an image matching the same known text): the key is ``item:<bank>/<item id>``;
+  OCR text of an image matching the same known text): the key is ``item:<bank>/<item name>``
+  (``item:<bank>/#<item id>`` for an item without a name);
 * they were found similar to each other without any bank (videos whose vPDQ frames match by
   the reference rule, :meth:`openiru.detect.video_match.VideoIndex.similar_pairs`): the key is
   ``similar:<the smallest of their own keys>``.
@@ -31,9 +32,10 @@ from collections.abc import Iterable, Mapping
 SAME_CONTENT_MATCHERS = frozenset({"md5", "sha256", "pdq", "vpdq", "pdq+ocr", "text"})
 
 
-def item_key(bank: str, item_id: int | str) -> str:
-    """The content key of media matched to one bank item."""
-    return f"item:{bank}/{item_id}"
+def item_key(bank: str, item: str | None, item_id: int | str) -> str:
+    """The content key of media matched to one bank item: by the item's name where it has one
+    (the PDQ, MD5 and OCR items ``bank add`` writes for one poster share it), else its id."""
+    return f"item:{bank}/{item}" if item else f"item:{bank}/#{item_id}"
 
 
 def same_content_keys(

@@ -1,7 +1,8 @@
 """Media files into banks and against banks: images, videos and documents.
 
 ``openiru bank add FILE… --bank NAME`` hashes each file by what it is: an image gives its PDQ
-hash and MD5, a video its vPDQ signal (ThreatExchange's ``VideoVPDQSignal``) and MD5, a PDF
+hash and MD5 (and, where Tesseract reads text in it, an ``ocr`` item: its PDQ and that text, for
+the ``pdq+ocr`` matcher), a video its vPDQ signal (ThreatExchange's ``VideoVPDQSignal``) and MD5, a PDF
 or EPUB its MD5 and the text of each page as a known text (item ``<name> p.<n>``), so that a
 re-made copy of the document is found page by page; any other file its MD5.
 
@@ -21,10 +22,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from ...detect import ocr
 from ...detect.documents import DocumentError, document_kind, document_pages, join_pages
 from ...detect.evidence import ScanMedia, ScanPost
 from ...detect.media_text import MediaTextMatcher
+from ...detect.normalise import normalise
 from ...detect.pdq import pdq_of_file
+from ...detect.poster_match import MIN_TEXT_CHARS, ocr_value
 from ...detect.video import VideoFrameHash, VideoHashError, from_signal, hash_video, to_signal
 from ...detect.video_match import VideoIndex
 from ...detect.video_matcher import VIDEO_SUFFIXES
@@ -67,6 +71,10 @@ def file_records(
             records.insert(0, HashRecord("pdq", pdq, name, label, source=path.name))
         except (OSError, ValueError, SyntaxError):
             kind = "file"  # not a decodable image after all
+        else:
+            text = poster_text(path)
+            if text:  # for the pdq+ocr matcher: the poster re-made on another background
+                records.append(HashRecord("ocr", ocr_value(pdq, text), name, label, source=path.name))
     elif kind == "video":
         try:
             records.insert(0, HashRecord("vpdq", to_signal(hash_video(path)), name, label, source=path.name))
@@ -83,6 +91,18 @@ def file_records(
             if len(page.strip()) >= MIN_PAGE_CHARS
         ]
     return kind, records
+
+
+def poster_text(path: Path) -> str | None:
+    """The text Tesseract reads in an image, where there is enough of it to match a re-made
+    poster by (:mod:`openiru.detect.poster_match`); None without Tesseract or text."""
+    if not ocr.available():
+        return None
+    try:
+        text = ocr.ocr_image(path).text
+    except ocr.OCRError:
+        return None
+    return text if len(normalise(text)) >= MIN_TEXT_CHARS else None
 
 
 @audited_import("bank.add", "bank")

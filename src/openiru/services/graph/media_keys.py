@@ -55,7 +55,7 @@ def bank_items(conn: sa.Connection, keys: Collection[str]) -> list[tuple[str, st
     """(media key, item key) of every unsuppressed hit naming a medium's content."""
     h = detect_hits
     out: list[tuple[str, str]] = []
-    query = sa.select(h.c.media_key, h.c.matcher, h.c.bank, h.c.item_id, h.c.detail).where(
+    query = sa.select(h.c.media_key, h.c.matcher, h.c.bank, h.c.item, h.c.item_id, h.c.detail).where(
         h.c.matcher.in_(sorted(SAME_CONTENT_MATCHERS)),
         h.c.suppressed.is_(False),
         h.c.bank.is_not(None),
@@ -67,7 +67,7 @@ def bank_items(conn: sa.Connection, keys: Collection[str]) -> list[tuple[str, st
                 continue
             if r.matcher == "text" and _origin(r.detail) != "ocr":
                 continue  # a known text quoted in a document: the document is not that text
-            out.append((r.media_key, item_key(r.bank, r.item_id)))
+            out.append((r.media_key, item_key(r.bank, r.item, r.item_id)))
     return out
 
 
