@@ -104,3 +104,43 @@ def test_ocr_values_and_text_similarity() -> None:
     read = "harbour festlval volunteers meet at the north gate at noon"  # one misread letter
     assert text_similarity(read, "harbour festival volunteers meet at the north gate at noon") > 0.95
     assert text_similarity("garden reading the lantern society", "harbour festival volunteers") < 0.5
+
+
+@needs_ocr
+def test_match_reads_an_images_text_and_reports_terms_texts_and_remade_posters(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    """``openiru match IMAGE --json``: the OCR text, a lexicon term found in it with its span, a
+    known text printed on it, and a re-made known poster (``pdq+ocr``); a plain image finds nothing."""
+    known = poster(tmp_path / "known.png", KNOWN, "stripes", (25, 35, 70), 1)
+    remade = poster(tmp_path / "remade.png", KNOWN, "noise", (90, 20, 20), 2)
+    slogan = poster(
+        tmp_path / "slogan.png", ["JOIN THE NORTH", "MERIDIAN CAUSE", "TODAY"], "gradient", (10, 80, 40), 3
+    )
+    quote = poster(tmp_path / "quote.png", OTHER, "noise", (60, 60, 60), 4)
+    plain = poster(tmp_path / "plain.png", ["SPRING MARKET", "SATURDAY"], "stripes", (90, 20, 20), 5)
+    run("bank", "add", str(known), "--bank", "posters", "--db", sqlite_url)
+    lexicon = tmp_path / "lexicon.csv"
+    lexicon.write_text(
+        "term,language,kind,label\nmeridian cause,en,term,fictional slogan\n", encoding="utf-8"
+    )
+    run("lexicon", "import", str(lexicon), "--name", "slogans", "--db", sqlite_url)
+    texts = tmp_path / "known.jsonl"
+    texts.write_text(
+        json.dumps({"id": "reading-1", "text": " ".join(OTHER).lower()}) + "\n", encoding="utf-8"
+    )
+    run("known-texts", "import", str(texts), "--db", sqlite_url)
+    out = run("match", str(remade), str(slogan), str(quote), str(plain), "--json", "--db", sqlite_url)
+    found = {Path(r["input"]).stem: r for r in map(json.loads, out.splitlines())}
+    assert all(r["media"] == "image" for r in found.values())
+    (m,) = found["remade"]["matches"]
+    assert (m["kind"], m["item"]) == ("pdq+ocr", "known.png")
+    assert 31 < m["pdq_distance"] <= LOOSE_PDQ_DISTANCE and m["text_similarity"] >= 0.8
+    assert "HARBOUR FESTIVAL" in found["remade"]["ocr_text"]
+    (t,) = found["slogan"]["matches"]
+    assert (t["kind"], t["term"], t["origin"]) == ("term", "meridian cause", "ocr")
+    start, end = t["text_span"]
+    assert found["slogan"]["ocr_text"][start:end].upper() == "MERIDIAN CAUSE"
+    (k,) = found["quote"]["matches"]
+    assert (k["kind"], k["item"]) == ("text", "reading-1") and k["similarity"] >= 0.8
+    assert found["plain"]["matches"] == [] and "SPRING MARKET" in found["plain"]["ocr_text"]
