@@ -106,8 +106,23 @@ def worker(
     ] = 30.0,
     cycles: Annotated[
         int | None,
-        typer.Option("--cycles", min=1, help="verify, collect: stop after this many tries / passes (cron)."),
+        typer.Option(
+            "--cycles", min=1, help="verify, collect, notify: stop after this many tries / passes (cron)."
+        ),
     ] = None,
+    webhook: Annotated[
+        str | None,
+        typer.Option(
+            "--webhook",
+            envvar="OPENIRU_NOTIFY_WEBHOOK",
+            help="notify: the unit's webhook URL (signed with OPENIRU_NOTIFY_SECRET; internal "
+            "addresses need OPENIRU_WEBHOOK_ALLOW).",
+        ),
+    ] = None,
+    min_priority: Annotated[
+        float,
+        typer.Option("--min-priority", min=0.0, max=1.0, help="notify: alerts from this triage priority on."),
+    ] = 0.8,
 ) -> None:
     """Run a scale-out worker: pull work from NATS JetStream, write to the shared database."""
     from ..services.workers import ROLES
@@ -124,6 +139,9 @@ def worker(
         return
     if role == "graph":
         _run_graph(db, nats_url, every or 300, ack_wait, exit_when_idle, throttle, metrics_host, metrics_port)
+        return
+    if role == "notify":
+        _run_notify(db, webhook, min_priority, poll, cycles, metrics_host, metrics_port)
         return
     if role == "collect":
         _run_collect(db, nats_url, poll, cycles, metrics_host, metrics_port)
@@ -250,6 +268,46 @@ def _run_graph(
     _log(
         f"graph worker stopped: {summary.refreshes} refreshes, {summary.deferred} signals deferred, "
         f"{summary.failed} failures"
+    )
+
+
+def _run_notify(
+    db: str | None,
+    webhook: str | None,
+    min_priority: float,
+    poll: float,
+    cycles: int | None,
+    metrics_host: str,
+    metrics_port: int | None,
+) -> None:
+    import os
+
+    from ..services.outbound import FetchPolicy, refusal
+    from ..services.workers.notify import NotifyConfig, run_notify
+
+    if not webhook:
+        raise ConfigError(
+            "the notify role posts to a webhook: give --webhook URL or set OPENIRU_NOTIFY_WEBHOOK"
+        )
+    secret = os.environ.get("OPENIRU_NOTIFY_SECRET") or os.environ.get("OPENIRU_WEBHOOK_SECRET")
+    if not secret:
+        raise ConfigError("the notify role signs what it sends: set OPENIRU_NOTIFY_SECRET")
+    refused = refusal(webhook, FetchPolicy.for_webhooks())
+    if refused:
+        raise ConfigError(f"notify webhook refused: {refused} (OPENIRU_WEBHOOK_ALLOW may name it)")
+    engine = engine_for(db)
+    if metrics_port:
+        from ..services.workers.probe import serve_probes
+
+        serve_probes(engine, None, metrics_port, metrics_host)
+    cfg = NotifyConfig(url=webhook, secret=secret, min_priority=min_priority)
+    try:
+        summary = run_notify(engine, cfg, poll=poll, cycles=cycles, log=_log)
+    finally:
+        engine.dispose()
+    _log(
+        f"notify worker stopped: {summary.passes} passes, {len(summary.sent)} sent, "
+        f"{summary.retried} to retry, {summary.failed} failed"
     )
 
 

@@ -4,8 +4,9 @@
 paused or not) and how its last run went.  ``collect_checkpoints`` holds one JSON
 checkpoint per target key (``connector|server|target``), written in the transaction
 of the batch it covers.  ``scheduler_leases`` lets one process at a time run a named
-job (a row per job: who holds it until when, when it last ran).
-Migration ``0009_collect``.
+job (a row per job: who holds it until when, when it last ran).  ``worker_notifications``
+records each notification the notify workers send (one row per notification key, claimed by
+one worker at a time).  Migrations ``0009_collect``, ``0014_worker_notifications``.
 """
 
 from __future__ import annotations
@@ -48,4 +49,25 @@ scheduler_leases = sa.Table(
     sa.Column("holder", sa.String(200)),
     sa.Column("expires_at", TS),
     sa.Column("last_run_at", TS),
+)
+
+
+#: Notifications of the notify role (services/workers/notify.py): one row per notification key
+#: (``alert:<platform>:<post_id>``, ``referral-due-soon:<id>``, ``referral-overdue:<id>``), so
+#: however many workers find it due it is recorded, claimed and sent once.
+worker_notifications = sa.Table(
+    "worker_notifications",
+    metadata,
+    sa.Column("key", sa.String(300), primary_key=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("payload", sa.JSON, nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),
+    sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("created_at", TS, nullable=False),
+    sa.Column("next_attempt_at", TS, nullable=False),
+    sa.Column("claimed_by", sa.String(200)),
+    sa.Column("claimed_until", TS),
+    sa.Column("sent_at", TS),
+    sa.Column("last_error", sa.String(500)),
+    sa.Index("ix_worker_notifications_due", "state", "next_attempt_at"),
 )

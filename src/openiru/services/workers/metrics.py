@@ -13,7 +13,8 @@ Two kinds of series:
   ``openiru_detection_latency_seconds`` (a detect worker: from the publish of a message to
   the commit of its scan), ``openiru_worker_posts_scanned_total`` and
   ``openiru_worker_messages_total{outcome}``, ``openiru_graph_refreshes_total{outcome}`` and
-  ``openiru_graph_refresh_seconds`` (a graph worker), and ``openiru_api_request_duration_seconds``
+  ``openiru_graph_refresh_seconds`` (a graph worker), ``openiru_notifications_total{kind,state}``
+  (a notify worker), and ``openiru_api_request_duration_seconds``
   (the API: every request, by method, route template and status).
 
 Each process has its own registry; Prometheus scrapes the API and every worker
@@ -69,6 +70,12 @@ GRAPH_REFRESH_SECONDS = Histogram(
     "openiru_graph_refresh_seconds",
     "Duration of a graph refresh (load, rank, coordination, re-created accounts, store).",
     buckets=(0.1, 0.5, 1.0, 5.0, 10.0, 30.0, 60.0, 300.0, 900.0, 3600.0),
+    registry=REGISTRY,
+)
+NOTIFICATIONS = Counter(
+    "openiru_notifications",
+    "Notification attempts by this notify worker, by kind and resulting state (sent, pending, failed).",
+    ["kind", "state"],
     registry=REGISTRY,
 )
 API_LATENCY = Histogram(
