@@ -10,9 +10,11 @@ pages are matched one by one, and in windows of 400 and 1,600 normalised charact
 known text printed inside a long page still scores by containment.
 
 Hits are ``term`` and ``text`` hits like those on post text, with ``media_key`` set and the
-evidence citing where the text came from: ``origin`` (``ocr`` or ``pdf``/``epub``), the OCR
-text (``ocr_text``, up to 2,000 characters) or the pages and an excerpt, and the term's
-span in that text.  A medium that cannot be read (no Tesseract, a damaged file) is left
+evidence citing where the text came from: ``origin`` (``ocr``, ``pdf``/``epub`` or ``video``),
+the OCR text (``ocr_text``, up to 2,000 characters) or the pages and an excerpt, and the term's
+span in that text.  A video's text is that of a few of its frames, read at scan
+(:mod:`.video_text`; never here from the file): each hit names the ``frame_time`` (terms) or
+``frame_times`` (known texts) it was read at, with that frame's ``ocr_text``.  A medium that cannot be read (no Tesseract, a damaged file) is left
 out, with the reason in :attr:`MediaTextMatcher.skipped`.
 """
 
@@ -30,6 +32,8 @@ from .neardup import KnownText, KnownTextIndex
 from .normalise import normalise_with_offsets, original_span
 from .ocr import OCRError, OCRUnavailable, ocr_image
 from .rules import BankItem, BankSpec, Ruleset
+from .video_matcher import is_video
+from .video_text import parse_frames_text
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"})
 #: (window, step) in normalised characters for matching known texts inside long pages
@@ -45,7 +49,10 @@ def is_image(media: ScanMedia) -> bool:
 
 
 def media_origin(media: ScanMedia) -> str | None:
-    """``ocr`` for an image, ``pdf``/``epub`` for a document, None for media without text."""
+    """``ocr`` for an image, ``pdf``/``epub`` for a document, ``video`` for a video whose frames'
+    text was read at scan (:mod:`.video_text`), None for media without text."""
+    if is_video(media):
+        return "video" if media.text else None
     kind = document_kind(media.path, media.mime)
     return kind or ("ocr" if is_image(media) else None)
 
@@ -112,7 +119,11 @@ class MediaTextMatcher(BuiltinMatcher):
                     self._match(result, media, origin, text)
 
     def _match(self, result: ScanResult, media: ScanMedia, origin: str, text: str) -> None:
-        pages = [text] if origin == "ocr" else split_pages(text)
+        times: list[float | None] = []
+        if origin == "video":  # one page per frame read, headed by its time
+            times, pages = (list(column) for column in zip(*parse_frames_text(text), strict=True))
+        else:
+            pages = [text] if origin == "ocr" else split_pages(text)
         cite: dict[str, Any] = {"origin": origin}
         if origin == "ocr":
             cite["ocr_text"] = text[:CITED_CHARS]
@@ -131,7 +142,9 @@ class MediaTextMatcher(BuiltinMatcher):
                     "language": m.term.language or None,
                     "text_span": [start, end],
                 }
-                if origin != "ocr":
+                if origin == "video":
+                    detail.update(frame_time=times[number - 1], ocr_text=page[:CITED_CHARS])
+                elif origin != "ocr":
                     detail.update(page=number, excerpt=page[max(0, start - 200) : end + 200])
                 result.hits.append(
                     Hit(
@@ -157,7 +170,9 @@ class MediaTextMatcher(BuiltinMatcher):
         for item_id, (score, numbers, page) in sorted(best.items(), key=lambda kv: -kv[1][0]):
             item = self.items[item_id]
             detail = dict(cite)
-            if origin != "ocr":
+            if origin == "video":
+                detail.update(frame_times=[times[n - 1] for n in numbers], ocr_text=page[:CITED_CHARS])
+            elif origin != "ocr":
                 detail.update(pages=numbers, excerpt=page[:CITED_CHARS])
             result.hits.append(
                 Hit(
@@ -190,9 +205,11 @@ class MediaTextMatcher(BuiltinMatcher):
             mime="application/pdf",
             text="cover page\fcontents: " + known.upper() + " and more\fback page",
         )
+        clip = ScanMedia("m5", mime="video/mp4", text="[0.000 s]\nopening\f[4.000 s]\nNORTH MERIDIAN")
         hit = [
             ScanPost("example", "t1", "a1", media=[poster]),
             ScanPost("example", "t2", "a1", media=[magazine]),
+            ScanPost("example", "t5", "a1", media=[clip]),
         ]
         miss = [
             ScanPost("example", "t3", "a1", media=[ScanMedia("m3", mime="image/png", text="a sunny day")]),
@@ -201,7 +218,7 @@ class MediaTextMatcher(BuiltinMatcher):
                 "t4",
                 "a1",
                 "north meridian only in the post text",
-                media=[ScanMedia("m4", mime="video/mp4", text="north meridian")],
+                media=[ScanMedia("m4", mime="video/mp4")],  # no frame text read
             ),
         ]
         return [MatcherExample(rules, hit, miss)]

@@ -2,8 +2,9 @@
 
 Before a scan batch runs, :func:`fill_media_features` gives each medium of the batch what
 ``media_features`` holds for it (``ScanMedia.vpdq``, ``ScanMedia.text``) and computes what is
-missing: a video is hashed with vPDQ (:func:`openiru.detect.video.hash_video`), an image is
-OCR'd (:mod:`openiru.detect.ocr`), a PDF or EPUB has its pages' text extracted.  The file is
+missing: a video is hashed with vPDQ (:func:`openiru.detect.video.hash_video`) and, with OCR
+on, a few of its frames (one per scene, at most five) are read (:mod:`openiru.detect.video_text`),
+an image is OCR'd (:mod:`openiru.detect.ocr`), a PDF or EPUB has its pages' text extracted.  The file is
 read only from the media store, by the row's SHA-256 (never from a path a row records).
 What was read goes into ``media_features`` in the batch's transaction, so the next scan of
 the same medium (a re-scan after a bank change, the same video posted again) decodes nothing.
@@ -27,9 +28,10 @@ from ...detect import ocr
 from ...detect.documents import DocumentError, document_kind, document_pages, join_pages
 from ...detect.evidence import ScanMedia, ScanPost
 from ...detect.media_text import is_image
-from ...detect.video import VideoHashError, ffmpeg_path, hash_video, to_signal
+from ...detect.video import VideoFrameHash, VideoHashError, ffmpeg_path, hash_video, to_signal
 from ...detect.video import vpdq as vpdq_module
 from ...detect.video_matcher import is_video
+from ...detect.video_text import frames_text, pick_times, read_frames_text
 from ...store import tables_media as tm
 from ...store.writer import dialect_insert
 from ..collect.media import MediaStore
@@ -64,7 +66,19 @@ def _stored(conn: sa.Connection, keys: list[str]) -> dict[str, sa.Row[Any]]:
     return found
 
 
-def _compute(media: ScanMedia, what: str, path: str) -> dict[str, Any]:
+def _frames_text(path: str, features: list[VideoFrameHash]) -> dict[str, Any]:
+    """The text of a few of a video's frames (``text``, ``text_origin`` ``video``), or nothing
+    where none is read or OCR is not here (a missing tool is not the file's error)."""
+    try:
+        pages = read_frames_text(path, pick_times(features))
+    except (ocr.OCRUnavailable, VideoHashError, OSError):
+        return {}
+    if not pages:
+        return {}
+    return {"text": frames_text(pages), "text_origin": "video", "ocr_languages": ocr.ocr_languages()}
+
+
+def _compute(media: ScanMedia, what: str, path: str, want_ocr: bool = False) -> dict[str, Any]:
     row: dict[str, Any] = {
         "media_key": media.key,
         "vpdq": None,
@@ -78,6 +92,8 @@ def _compute(media: ScanMedia, what: str, path: str) -> dict[str, Any]:
         if what == "video":
             features = hash_video(path)
             row.update(vpdq=to_signal(features), vpdq_frames=len(features))
+            if want_ocr:
+                row.update(_frames_text(path, features))
         elif what == "ocr":
             found = ocr.ocr_image(path)
             row.update(text=found.text, text_origin="ocr", ocr_languages=found.languages)
@@ -115,7 +131,7 @@ def fill_media_features(
             path = store.get(copies[0].sha256)
             if path is None:
                 continue
-            computed = _compute(copies[0], what, str(path))
+            computed = _compute(copies[0], what, str(path), want_ocr)
             new_rows.append({**computed, "computed_at": datetime.now(UTC)})
             row = _Row(computed)
         for media in copies:
