@@ -134,7 +134,7 @@ def match(
     results: list[dict[str, Any]] = [
         {"input": v, "kind": k, "matches": []} for v, k in zip(inputs, kinds, strict=True)
     ]
-    pdq_queries: list[tuple[int, str, int | None]] = []
+    pdq_queries: list[tuple[int, str, int | None, dict[str, Any]]] = []
     exact_queries: list[tuple[int, str, str]] = []
     texts: list[int] = []
     for i, (value, k) in enumerate(zip(inputs, kinds, strict=True)):
@@ -147,15 +147,17 @@ def match(
             results[i].update(info)
             media = file_matches(engine, Path(v), banks)  # videos (vPDQ) and documents (page texts)
             results[i]["matches"] += media.pop("matches", [])
+            for image in media.pop("images", []):  # a PDF's images, looked up naming their page
+                pdq_queries.append((i, image["pdq"], image["quality"], {"page": image["page"]}))
             results[i].update(media)
             if info.get("pdq"):
-                pdq_queries.append((i, info["pdq"], info.get("quality")))
+                pdq_queries.append((i, info["pdq"], info.get("quality"), {}))
             exact_queries += [(i, "md5", info["md5"]), (i, "sha256", info["sha256"])]
         elif k == "pdq":
             if not is_pdq_hex(v):
                 results[i]["error"] = "not a PDQ hash (64 hex digits)"
                 continue
-            pdq_queries.append((i, v.lower(), None))
+            pdq_queries.append((i, v.lower(), None, {}))
             if kind is None:
                 exact_queries.append((i, "sha256", v.lower()))
         elif k in ("md5", "sha256"):
@@ -189,7 +191,7 @@ def _hash_file(path: Path) -> dict[str, Any]:
 
 def _match_pdq(
     engine: sa.Engine,
-    queries: list[tuple[int, str, int | None]],
+    queries: list[tuple[int, str, int | None, dict[str, Any]]],
     results: list[dict[str, Any]],
     banks: Sequence[str] | None,
 ) -> None:
@@ -202,12 +204,12 @@ def _match_pdq(
     q_pos, idx, dist = found.query[keep], found.index[keep], found.distance[keep]
     items = _items(engine, bank_index.item_ids[idx].tolist())
     for qp, i, d in zip(q_pos.tolist(), idx.tolist(), dist.tolist(), strict=True):
-        result_pos, _, quality = queries[qp]
+        result_pos, _, quality, extra = queries[qp]
         if quality is not None and quality < bank_index.min_quality[i]:
             continue
         item = items.get(int(bank_index.item_ids[i]))
         if item is not None:
-            results[result_pos]["matches"].append({**item, "kind": "pdq", "distance": int(d)})
+            results[result_pos]["matches"].append({**item, "kind": "pdq", "distance": int(d), **extra})
 
 
 def _match_exact(

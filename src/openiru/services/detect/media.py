@@ -4,7 +4,8 @@
 hash and MD5 (and, where Tesseract reads text in it, an ``ocr`` item: its PDQ and that text, for
 the ``pdq+ocr`` matcher), a video its vPDQ signal (ThreatExchange's ``VideoVPDQSignal``) and MD5, a PDF
 or EPUB its MD5 and the text of each page as a known text (item ``<name> p.<n>``), so that a
-re-made copy of the document is found page by page; any other file its MD5.
+re-made copy of the document is found page by page, and a PDF the PDQ of each image inside it
+(item ``<name> img.<page>.<n>``, :mod:`openiru.detect.document_images`); any other file its MD5.
 
 ``openiru match FILE`` on a video looks its vPDQ signal up among the banks' ``vpdq`` items
 (:class:`~openiru.detect.video_match.VideoIndex`: every bank video's frame hashes in one PDQ
@@ -24,11 +25,12 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...detect import ocr
+from ...detect.document_images import DocumentImage, pdf_images
 from ...detect.documents import DocumentError, document_kind, document_pages, join_pages
 from ...detect.evidence import Hit, ScanMedia, ScanPost
 from ...detect.media_text import CITED_CHARS, MediaTextMatcher
 from ...detect.normalise import normalise
-from ...detect.pdq import pdq_of_file
+from ...detect.pdq import DEFAULT_MIN_QUALITY, pdq_of_file
 from ...detect.poster_match import MIN_TEXT_CHARS, PosterMatcher, ocr_value
 from ...detect.video import VideoFrameHash, VideoHashError, from_signal, hash_video, to_signal
 from ...detect.video_match import VideoIndex
@@ -91,7 +93,22 @@ def file_records(
             for n, page in enumerate(pages, start=1)
             if len(page.strip()) >= MIN_PAGE_CHARS
         ]
+        records += [
+            HashRecord("pdq", image.pdq, f"{name} img.{image.page}.{image.number}", label, source=path.name)
+            for image in _images(path, media.mime)
+            if image.quality >= DEFAULT_MIN_QUALITY
+        ]
     return kind, records
+
+
+def _images(path: Path, mime: str | None) -> list[DocumentImage]:
+    """The PDQ of the images inside a PDF (none for an EPUB)."""
+    if document_kind(str(path), mime) != "pdf":
+        return []
+    try:
+        return pdf_images(path)
+    except DocumentError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def poster_text(path: Path) -> str | None:
@@ -264,8 +281,11 @@ def file_matches(engine: sa.Engine, path: Path, banks: Sequence[str] | None = No
     if kind == "document":
         try:
             found = match_document(engine, path, banks)
-        except DocumentError as exc:
+            images = _images(path, guess_mime(path))
+        except (DocumentError, ConfigError) as exc:
             return {"media": kind, "error": str(exc)}
+        usable = [i for i in images if i.quality >= DEFAULT_MIN_QUALITY]  # looked up by match()
+        found["images"] = [{"page": i.page, "pdq": i.pdq, "quality": i.quality} for i in usable]
         return {"media": kind, **found}
     if kind == "image":
         return {"media": kind, **match_image(engine, path, banks)}
