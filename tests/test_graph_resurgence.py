@@ -306,3 +306,67 @@ def test_the_same_title_weighs_no_more_than_the_same_skeleton() -> None:
     assert {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data) if lk.link == "recreated"} == {
         ("user300", "user100")
     }
+
+
+def test_a_silent_account_carries_over_the_audience_that_came_to_it_not_the_channels_it_reposts() -> None:
+    """Never removed: two accounts of one name that both repost the group's channels share those
+    channels as every supporter does; only accounts that came to the predecessor (passed it on,
+    replied to it) and come to the successor are a community following its member."""
+
+    def linked(followers: list[str]) -> set[tuple[str, str]]:
+        accounts = [
+            AccountRow("masto", "1", "oren_vale", "Oren Vale", avatar_pdq=AVATAR),
+            AccountRow("masto", "2", "oren_vale_backup", "Oren Vale", avatar_pdq=AVATAR),
+        ]
+        posts, edges = [], []
+        for aid, days in (("1", range(0, 20)), ("2", range(21, 40))):
+            for d in days:
+                t = T0 + timedelta(days=d, hours=3)
+                posts.append(PostRow("masto", f"{aid}/{d}", aid, t, ""))
+                for channel in ("c1", "c2", "c3"):  # passes the group's channels on
+                    edges.append(EdgeRow("masto", aid, "masto", channel, "repost", t))
+                for f in followers:  # accounts that pass this account's posts on
+                    edges.append(EdgeRow("masto", f, "masto", aid, "repost", t + timedelta(minutes=5)))
+        for d in range(0, 60):  # the channels post throughout
+            posts += [
+                PostRow("masto", f"{c}/{d}", c, T0 + timedelta(days=d), "notice") for c in ("c1", "c2", "c3")
+            ]
+        data = assemble(accounts, posts, edges)
+        ids = data.accounts.account_id
+        return {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data) if lk.link == "recreated"}
+
+    assert linked([]) == set()  # the same channels reposted, nobody came to either: two supporters
+    assert linked(["f1", "f2", "f3", "f4"]) == {("2", "1")}  # its audience followed it
+
+
+def test_a_silent_account_carries_over_the_members_it_talks_with() -> None:
+    """On a chat server nobody reposts: a member who left an account for a new one under a similar
+    name and goes on replying to and mentioning the same members carried its contacts over, though
+    none of them has come to the new account yet; one who talks with other members did not."""
+
+    def linked(same_members: bool) -> set[tuple[str, str]]:
+        accounts = [
+            AccountRow("chat", "a1", "oren_vale", "Oren Vale", avatar_pdq=AVATAR),
+            AccountRow("chat", "a2", "oren_vale_2", "Oren Vale", avatar_pdq=AVATAR),
+        ]
+        posts, edges = [], []
+        for aid, days, members in (
+            ("a1", range(0, 20), ("m1", "m2", "m3", "m4")),
+            ("a2", range(21, 40), ("m1", "m2", "m3", "m4") if same_members else ("m5", "m6", "m7", "m8")),
+        ):
+            for d in days:
+                t = T0 + timedelta(days=d, hours=3)
+                posts.append(PostRow("chat", f"{aid}/{d}", aid, t, ""))
+                for m in members:
+                    edges.append(EdgeRow("chat", aid, "chat", m, "reply" if d % 2 else "mention", t))
+        for d in range(0, 60):  # the members post throughout
+            posts += [
+                PostRow("chat", f"{m}/{d}", m, T0 + timedelta(days=d), "notice")
+                for m in ("m1", "m2", "m3", "m4", "m5", "m6", "m7", "m8")
+            ]
+        data = assemble(accounts, posts, edges)
+        ids = data.accounts.account_id
+        return {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data) if lk.link == "recreated"}
+
+    assert linked(True) == {("a2", "a1")}
+    assert linked(False) == set()
