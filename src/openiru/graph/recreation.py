@@ -127,15 +127,6 @@ def log_likelihood_ratios(o: Observation) -> dict[str, float]:
     return r
 
 
-def carried_over(audience: float, content: float) -> float:
-    """What a never-removed predecessor's successor carried over, as log-likelihood ratios: its
-    contacts (Jaccard of the accounts that passed on, replied to, mentioned or quoted each, and of
-    those each replied to, mentioned or quoted) and the content both post.  The accounts whose posts
-    it passes on (reposts, forwards) are not counted: supporters of one group all repost the group's
-    channels without being one person; the ones who come to an account, or talk with it, follow it."""
-    return _jaccard(audience, 0) + _jaccard(content, 0)
-
-
 def identity_evidence(r: dict[str, float]) -> float:
     """The part of the evidence that says *who* (names, bio, avatar), not just *when* or *with whom*."""
     return sum(max(0.0, r[k]) for k in ("handle", "display_name", "bio", "avatar"))

@@ -29,7 +29,7 @@ from .candidates import (
     post_bounds,
     stop_times,
 )
-from .data import ContentKind, EdgeCode, GraphData
+from .data import ContentKind, GraphData
 from .identity import (
     avatar_distance,
     avatar_files,
@@ -42,7 +42,6 @@ from .identity import (
 from .recreation import (
     DEFAULT_MIN_SCORE,
     Observation,
-    carried_over,
     identity_evidence,
     log_likelihood_ratios,
     probability,
@@ -58,9 +57,11 @@ RECREATED_THRESHOLD = DEFAULT_MIN_SCORE
 #: alone does; a stock bio many accounts share is capped below it): timing, audience
 #: and content alone say *when* and *with whom*, not *who*.
 MIN_IDENTITY_EVIDENCE = 2.5
-#: A predecessor never seen removed is linked only when the successor carries over this much
-#: (:func:`.recreation.carried_over`: its contacts, not the channels it reposts, Jaccard about 0.2, or
-#: shared content): names say *who*; without a removal only a community following its member says *why*.
+#: A predecessor never seen removed is linked only when the successor carries over this much of
+#: its audience and content (log-likelihood ratios: an audience Jaccard of about 0.2 or more, or
+#: shared content): a community following its member to the new account.  Names say *who*; without
+#: a removal only the carried-over community says *why*: a person who leaves an account for a
+#: new one under a similar name keeps a few contacts too, and is not evading anything.
 MIN_CARRIED_OVER = 2.5
 #: Successors that posted side by side with the predecessor for longer than this are never linked.
 MAX_OVERLAP = 7 * DAY
@@ -158,7 +159,6 @@ def _recreation(
     audience_size: np.ndarray,
     bios: dict[str, int],
     avatars: dict[str, int],
-    contacts_of: csr_matrix,
 ) -> AccountLink | None:
     """The link ``new`` re-creates ``old``, scored (:mod:`.recreation`), or None."""
     a = data.accounts
@@ -196,8 +196,7 @@ def _recreation(
     ratios = log_likelihood_ratios(obs)
     if identity_evidence(ratios) < MIN_IDENTITY_EVIDENCE:
         return None
-    contacts, _ = member_overlap(contacts_of, old, new)
-    if not removed and carried_over(contacts, float(sims["content"] or 0.0)) < MIN_CARRIED_OVER:
+    if not removed and ratios["audience"] + ratios["content"] < MIN_CARRIED_OVER:
         return None  # never removed, little carried over: a person switching accounts, not evasion
     score = probability(ratios)
     return AccountLink(
@@ -208,7 +207,6 @@ def _recreation(
         {
             "link": "recreated",
             "similarity": {k: None if v is None else round(v, 3) for k, v in sims.items()},
-            "contacts": round(contacts, 3),
             "log_likelihood_ratios": {k: round(v, 2) for k, v in ratios.items() if v},
             "gap_days": round(gap / DAY, 2),
             "overlap_days": round(max(overlap, 0.0) / DAY, 2),
@@ -239,9 +237,6 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
     e = data.edges
     audience = membership(np.r_[e.src, e.dst], np.r_[e.dst, e.src], n)
     audience_size = np.diff(audience.indptr)
-    # who came to each account and whom it talks to, not whose posts it passes on (recreation.carried_over)
-    talk = ~np.isin(e.code, (EdgeCode.REPOST, EdgeCode.FORWARD))
-    contacts_of = membership(np.r_[e.dst, e.src[talk]], np.r_[e.src, e.dst[talk]], n)
     c = data.content
     keep = np.isin(
         c.kind,
@@ -264,7 +259,7 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
             if not np.isfinite(stopped[old]) or not np.isfinite(start[new]):
                 continue
             link = _recreation(
-                data, names, old, new, sims, start, stopped, posted, audience_size, bios, avatars, contacts_of
+                data, names, old, new, sims, start, stopped, posted, audience_size, bios, avatars
             )
             if link is not None and link.score >= min_score:
                 recreated.append(link)
