@@ -10,10 +10,12 @@ Each speed is printed beside its reference, measured in the same run on the same
   a second), trimmed (10 s clip) and contained (a clip inside unrelated footage) copies, and
   false matches of unrelated videos;
 * OCR images/s through ``openiru.detect.ocr`` vs PDQ hashing of the same images, and the
-  character error rate (CER, Levenshtein distance / reference length) per script;
+  character error rate (CER, Levenshtein distance / reference length) per script; the same
+  for an ONNX OCR (``rapidocr-onnxruntime``, models in its wheel) where it is installed;
 * PDF pages/s of text extraction (pypdf) vs parsing the pages alone.
 
     .venv/bin/python benchmarks/media.py [--videos 4] [--seconds 20] [--posters 6] [--pages 200]
+        [--parts video,ocr,onnx,pdf]
 """
 
 from __future__ import annotations
@@ -292,6 +294,45 @@ def bench_ocr(folder: Path, repeat: int) -> None:
         print(f"| latin (eng) | {langs} | {len(paths) / (time.perf_counter() - t):.1f} | - | - |")
 
 
+def bench_onnx_ocr(folder: Path, repeat: int) -> None:
+    """The same posters through an ONNX OCR whose models ship in its wheel (rapidocr-onnxruntime:
+    PP-OCR detection and recognition, Chinese and Latin models), where it is installed: not a
+    dependency of OpenIRU, installed by hand for this comparison."""
+    try:
+        from importlib.metadata import version
+
+        from rapidocr_onnxruntime import RapidOCR
+    except ImportError:
+        print("\nONNX OCR: rapidocr-onnxruntime not installed (pip install rapidocr-onnxruntime), skipped")
+        return
+    engine = RapidOCR()
+    print(f"\n## ONNX OCR (rapidocr-onnxruntime {version('rapidocr-onnxruntime')}, same posters)\n")
+    print(
+        "| script | images/s | CER | CER, spaces ignored | Tesseract CER (same images) |\n|---|---:|---:|---:|---:|"
+    )
+    for name, (lang, text) in SCRIPTS.items():
+        paths = []
+        for i in range(repeat):
+            paths.append(folder / f"poster_{lang}_{i}.png")
+            if not paths[-1].exists():
+                poster(paths[-1], text, 40 + 2 * i)
+        engine(str(paths[0]))  # the first call loads the models: not counted
+        t = time.perf_counter()
+        found = [engine(str(p))[0] or [] for p in paths]
+        spent = time.perf_counter() - t
+        # lines top to bottom, as the poster reads
+        read = [" ".join(r[1] for r in sorted(lines, key=lambda r: r[0][0][1])) for lines in found]
+        reference = " ".join(text.split())
+        cer = np.mean([Levenshtein.distance(" ".join(r.split()), reference) / len(reference) for r in read])
+        bare = reference.replace(" ", "")
+        cer_bare = np.mean([Levenshtein.distance("".join(r.split()), bare) / len(bare) for r in read])
+        tess = "-"
+        if ocr.available():
+            texts = [ocr.ocr_image(p, lang).text for p in paths]
+            tess = f"{np.mean([Levenshtein.distance(' '.join(r.split()), reference) / len(reference) for r in texts]):.3f}"
+        print(f"| {name} | {len(paths) / spent:.1f} | {cer:.3f} | {cer_bare:.3f} | {tess} |")
+
+
 def bench_pdf(folder: Path, pages: int) -> None:
     from fpdf import FPDF
 
@@ -324,14 +365,21 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--posters", type=int, default=4)
     parser.add_argument("--pages", type=int, default=200)
+    parser.add_argument("--parts", default="video,ocr,onnx,pdf", help="which parts to run, comma-separated")
     args = parser.parse_args()
-    if shutil.which("ffmpeg") is None:
+    parts = set(args.parts.split(","))
+    if "video" in parts and shutil.which("ffmpeg") is None:
         sys.exit("ffmpeg is not installed (make video)")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        bench_video(folder, min(args.videos, len(SOURCES)), args.seconds)
-        bench_ocr(folder, args.posters)
-        bench_pdf(folder, args.pages)
+        if "video" in parts:
+            bench_video(folder, min(args.videos, len(SOURCES)), args.seconds)
+        if "ocr" in parts:
+            bench_ocr(folder, args.posters)
+        if "onnx" in parts:
+            bench_onnx_ocr(folder, args.posters)
+        if "pdf" in parts:
+            bench_pdf(folder, args.pages)
 
 
 if __name__ == "__main__":
