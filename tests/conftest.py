@@ -112,11 +112,27 @@ def pg_url() -> Iterator[str]:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
     try:
+        if os.environ.get("OPENIRU_TEST_PARTITIONED"):
+            _partitioned(url)
         yield url
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+def _partitioned(url: str) -> None:
+    """``OPENIRU_TEST_PARTITIONED=1``: every PostgreSQL test database starts migrated with its
+    posts partitioned by month (docs/scaling.md), to run the PostgreSQL tests against it."""
+    from datetime import UTC, datetime
+
+    from openiru.store.partitions import partition_posts
+
+    engine = open_database(url)
+    try:
+        partition_posts(engine, "month", 3, datetime.now(UTC))
+    finally:
+        engine.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

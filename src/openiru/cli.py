@@ -99,12 +99,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "queue": ("workers", "The NATS JetStream work queues of the scale-out workers."),
     "db": (
         "workers",
-        "The database schema in production: check (pending migrations, missing indexes), upgrade.",
+        "The database schema in production: check (pending migrations, missing indexes), upgrade; "
+        "posts partitioned by time and its retention (PostgreSQL).",
     ),
 }
 
 #: Modules that add subcommands to another module's group, imported before that group is built.
-ALSO_IMPORT: dict[str, tuple[str, ...]] = {"user": ("api",)}
+ALSO_IMPORT: dict[str, tuple[str, ...]] = {"user": ("api",), "db": ("partitions",)}
 
 #: A command that also has subcommands from another module's group of the same name:
 #: ``openiru accounts`` ranks key accounts, ``openiru accounts import FILE`` imports a list.

@@ -199,10 +199,12 @@ def _show(result: Any) -> None:
 def recurring_jobs(engine: Any, actor: str | None) -> list[Any]:
     """The scheduler's recurring work besides polling: referral deadlines every 5 minutes, successors
     of watched accounts proposed daily; with an acting user (audited), removal verification every
-    hour and the evidence retention purge daily."""
+    hour and the evidence retention purge daily; on PostgreSQL, the posts partitions ahead daily
+    and, with an acting user and OPENIRU_POSTS_RETENTION_DAYS, the posts retention."""
     from ..services.collect.scheduler import Job
     from ..services.graph.watch_proposals import proposals
     from ..services.referral import evidence, verify, workflow
+    from ..services.workers import partitions
 
     jobs = [
         Job(
@@ -225,7 +227,7 @@ def recurring_jobs(engine: Any, actor: str | None) -> list[Any]:
                 lambda now: evidence.purge(engine, actor, evidence.DEFAULT_RETENTION_DAYS, now=lambda: now),
             ),
         ]
-    return jobs
+    return jobs + partitions.jobs(engine, actor)
 
 
 def _show_job(done: Any) -> None:

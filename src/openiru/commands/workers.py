@@ -24,7 +24,8 @@ err = LazyConsole(stderr=True)
 out = LazyConsole()
 queue_app = typer.Typer(help="The NATS JetStream work queues of the scale-out workers.", no_args_is_help=True)
 db_app = typer.Typer(
-    help="The database schema in production: check (pending migrations, missing indexes), upgrade.",
+    help="The database schema in production: check (pending migrations, missing indexes), upgrade; "
+    "posts partitioned by time and its retention (PostgreSQL).",
     no_args_is_help=True,
 )
 
@@ -390,6 +391,14 @@ def db_check(db: DbOption = None, json_out: JsonOption = False) -> None:
         ):
             for name in result[key]:
                 out.print(f"  {label}: {name}")
+        part = result["posts_partitioning"]
+        if part.get("partitioned"):
+            out.print(
+                f"posts: partitioned by {part['interval']}, {part['partitions']} partitions, "
+                f"{part['ahead']} ahead, {part['default_rows']} rows in posts_default"
+            )
+        elif part.get("supported"):
+            out.print("posts: one table, not partitioned (openiru db partition)")
     if not result["ok"]:
         raise typer.Exit(1)
 

@@ -4,7 +4,8 @@ Every other command migrates the database it opens (``open_database``); in produ
 schema is migrated once, by the deployment (``openiru db upgrade`` in ``deploy/``), and
 ``openiru db check`` says, without changing anything, what is pending: the migrations the
 code has that the database has not recorded, and the tables and indexes the code declares
-(``store/schema.py`` and the ``tables_<area>.py`` modules) that the database lacks.
+(``store/schema.py`` and the ``tables_<area>.py`` modules) that the database lacks; and on
+PostgreSQL whether ``posts`` is partitioned by time, with how many partitions lie ahead.
 """
 
 from __future__ import annotations
@@ -67,7 +68,11 @@ def missing_schema(engine: sa.Engine) -> tuple[list[str], list[str]]:
 
 def check(engine: sa.Engine) -> dict[str, Any]:
     """``{"ok", "current", "code_heads", "recorded", "pending_migrations", "missing_tables",
-    "missing_indexes"}``; ``ok`` only when nothing is pending or missing."""
+    "missing_indexes", "posts_partitioning"}``; ``ok`` only when nothing is pending or missing
+    (partitioning is reported, not required: :func:`.partitions.status`)."""
+    from ...clock import from_env
+    from .partitions import status
+
     pending = pending_migrations(engine)
     tables, indexes = missing_schema(engine)
     current = is_current(engine)
@@ -79,6 +84,7 @@ def check(engine: sa.Engine) -> dict[str, Any]:
         "pending_migrations": pending,
         "missing_tables": tables,
         "missing_indexes": indexes,
+        "posts_partitioning": status(engine, now=from_env()) if not tables else {"partitioned": False},
     }
 
 
