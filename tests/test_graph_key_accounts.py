@@ -466,3 +466,33 @@ def test_on_a_chat_server_members_who_only_quote_others_rank_as_amplifiers_below
         assert ranking.role[i] == "amplifier"
         assert ranking.score[i] <= 0.9 * ranking.score[o]
         assert ranking.score[i] < 0.3 * ranking.score[m], (ranking.score[i], ranking.score[m])
+
+
+def test_passing_on_a_report_that_names_the_organisation_is_not_carrying_its_content() -> None:
+    """Readers repost a newsroom's reports (the reposts are flagged: they name the circle) and, more
+    often, a football club's posts (never flagged).  The reposted reports are the newsroom's words:
+    they make none of the readers a seed, so the club they follow is not drawn into the circle."""
+    w = World()
+    core, _ = _community(w, flagged=True)
+    news = w.account("x", "300", "dispatch", "The Dispatch", "Independent newsroom. Tips welcome.")
+    club = w.account("x", "600", "fc_harbour", "FC Harbour", None)
+    readers = [w.account("x", f"4{k:02d}", f"reader{k}", f"Reader {k}") for k in range(8)]
+    for r in range(12):
+        text = f"report {r}: the vale circle released another statement, experts urge caution"
+        pid = w.post("x", news, f"n{r}", 24 * r + 5, text, 0.9, urls=[f"https://dispatch.example/a/{r}"])
+        for k, reader in enumerate(readers[: 2 + r % 3]):
+            h = 24 * r + 6 + k / 10
+            w.post("x", reader, f"{reader}-rt-{pid}", h, f"RT {text}", 0.9, repost_of=pid)
+            w.edges.append(EdgeRow("x", reader, "x", news, "repost", T0 + timedelta(hours=h)))
+        pid = w.post(
+            "x", club, f"fc{r}", 24 * r + 8, f"matchday {r}: the team sheet is out, come to the ground"
+        )
+        for k, reader in enumerate(readers):
+            w.repost("x", reader, club, pid, 24 * r + 9 + k / 10)
+    data = w.data()
+    ranking = rank_accounts(data)
+    index = data.accounts.index()
+    assert all(ranking.features.flagged[index[("x", r)]] == 0.0 for r in readers)
+    assert ranking.role[index[("x", news)]] == "bystander"
+    assert ranking.role[index[("x", club)]] == "bystander"
+    assert _position(data, ranking, "x", club) > _position(data, ranking, "x", core) == 0

@@ -143,6 +143,27 @@ def _framing(posts: Sequence[PostRow], codes: Sequence[PostCode]) -> np.ndarray:
     return out
 
 
+def _passed_on_from(
+    posts: Sequence[PostRow],
+    codes: Sequence[PostCode],
+    post_account: np.ndarray,
+    post_index: Mapping[tuple[str, str], int],
+    accounts: Mapping[tuple[str, str], int],
+    sources: Mapping[tuple[str, str], str],
+) -> np.ndarray:
+    """The author of the post each repost or forward passes on (the reposted post's account, or the
+    forward's source by id or by the one account known by its title), -1 where unknown."""
+    out = np.full(len(posts), -1, np.int32)
+    for k, (p, code) in enumerate(zip(posts, codes, strict=True)):
+        if code == PostCode.REPOST:
+            j = post_index.get((p.platform, p.repost_of or ""))
+            out[k] = -1 if j is None else post_account[j]
+        elif code == PostCode.FORWARD:
+            source = p.forward_from or sources.get((p.platform, p.forward_from_name or ""))
+            out[k] = accounts.get((p.platform, source), -1) if source else -1
+    return out
+
+
 def assemble(
     accounts: Iterable[AccountRow],
     posts: Sequence[PostRow],
@@ -201,6 +222,7 @@ def assemble(
             continue
         flag[k] = max(flag[k], float(f.strength or 1.0))
         exempt[k] |= bool(f.exemption)
+    sources = forward_sources(acc, posts)
     post_arrays = Posts(
         post_account,
         np.asarray([_ts(p.timestamp) for p in posts], np.float64),
@@ -211,10 +233,10 @@ def assemble(
         [p.post_id for p in posts],
         np.asarray([len(p.mentions or ()) for p in posts], np.int16),
         _framing(posts, codes),
+        _passed_on_from(posts, codes, post_account, post_index, list_index, sources),
     )
     media = media or {}
     started = time.perf_counter()
-    sources = forward_sources(acc, posts)
     content = build_content(
         codes,
         [p.text for p in posts],

@@ -118,6 +118,7 @@ class Posts:
     post_id: list[str] = field(default_factory=list)
     mentions: np.ndarray | None = None  # int16: accounts the post mentions
     framing: np.ndarray | None = None  # bool: own words framed as reporting (graph/stance.py)
+    source: np.ndarray | None = None  # int32: author of the post a repost or forward passes on, -1 unknown
 
     def __len__(self) -> int:
         return len(self.account)

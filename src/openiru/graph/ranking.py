@@ -20,6 +20,7 @@ that breaks the score down into these parts (:mod:`.roles`).
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -207,6 +208,15 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
         for key in signals:
             signals[key][list(data.seeds)] = 0.0
     reporting = reporting_signals.combine(signals)
+    # passing on a report that names the organisation is not carrying its content: not flagged
+    relayed = reporting_signals.relayed_reports(data, reporting)
+    if relayed.any():
+        posts = replace(data.posts, flag=np.where(relayed, 0.0, data.posts.flag).astype(np.float32))
+        f = compute_features(replace(data, posts=posts), copies)
+        signals["commentary"] = np.where(f.flagged > 0, 1.0 - f.hit_stance, 0.0)
+        if data.seeds:
+            signals["commentary"][list(data.seeds)] = 0.0
+        reporting = reporting_signals.combine(signals)
     reset, seed_source = _seed_reset(data, f)
     reset = reset * (1.0 - reporting)
     ppr = personalised_pagerank(endorsement, reset)

@@ -147,6 +147,23 @@ def outside_audience(data: GraphData, affinity: np.ndarray, near: float) -> np.n
     return np.where((total >= MIN_AUDIENCE) & (affinity >= near), far / np.maximum(total, 1.0), 0.0)
 
 
+def relayed_reports(data: GraphData, reporting: np.ndarray) -> np.ndarray:
+    """Flagged reposts and forwards of posts by accounts of the exempt classes (``reporting`` >=
+    :data:`EXEMPT_CLASS`, or exempted by an analyst): passing on a news report or a researcher's
+    thread that names the organisation is sharing the report, not the organisation's content.  The
+    hit is the reporter's words; the account that passed it on is not thereby endorsing anything."""
+    p = data.posts
+    out = np.zeros(len(p), bool)
+    if p.source is None or not len(p):
+        return out
+    reporter = reporting >= EXEMPT_CLASS
+    if data.exempt_accounts:
+        reporter[list(data.exempt_accounts)] = True
+    known = (p.source >= 0) & (p.flag > 0)
+    out[known] = reporter[p.source[known]] & (p.source[known] != p.account[known])
+    return out
+
+
 def combine(signals: dict[str, np.ndarray]) -> np.ndarray:
     """``1 - prod(1 - weight x signal)`` over the signals given."""
     keep = None
