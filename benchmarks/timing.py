@@ -3,6 +3,7 @@ CPU seconds (user + system) of the child, and its output. Shared by bank_import.
 
 from __future__ import annotations
 
+import os
 import resource
 import subprocess
 import time
@@ -14,8 +15,10 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def timed(cmd: list[str]) -> tuple[float, float, bytes]:
-    """Wall and CPU seconds (user + system) of a command, and its output."""
+def timed(cmd: list[str], src: str | None = None) -> tuple[float, float, bytes]:
+    """Wall and CPU seconds (user + system) of a command, and its output; with ``src``, the
+    openiru package under that folder (an older checkout) is run instead of this one."""
+    env = None if src is None else {**os.environ, "PYTHONPATH": src}
     cpu, t = children_cpu(), time.perf_counter()
-    done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE)
+    done = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, env=env)
     return time.perf_counter() - t, children_cpu() - cpu, done.stdout

@@ -22,6 +22,7 @@ from openiru.services.detect import bulk as detect_bulk
 from openiru.services.detect import match as detect_match
 from openiru.services.detect.bank_index import FOLDER, bank_hashes
 from openiru.store import tables_detect as td
+from openiru.store.db import open_database
 
 
 def _hexes(rows: np.ndarray) -> list[str]:
@@ -324,3 +325,47 @@ def test_a_plain_pdq_import_loads_no_matcher_or_signal_library(tmp_path: Path) -
     )
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
     assert out.split() == ["1", "[]"]
+
+
+def test_a_large_sqlite_import_is_written_once_in_rollback_mode_and_wal_is_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large batch on a SQLite file nobody else has open is written with a rollback journal
+    (no WAL copy to checkpoint), WAL and synchronous=NORMAL set again after; with another
+    connection open, it stays in WAL (no waiting for the other connection) with the same result."""
+    import sqlite3
+
+    monkeypatch.setattr(detect_bulk, "REBUILD_INDEX_FROM", 1000)
+    modes: list[str] = []
+    insert_values = detect_bulk.BulkInserter.insert_values
+
+    def spy(self: detect_bulk.BulkInserter, kind: str, values: list[str]) -> tuple[int, int]:
+        modes.append(self.conn.exec_driver_sql("PRAGMA journal_mode").scalar_one())
+        return insert_values(self, kind, values)
+
+    monkeypatch.setattr(detect_bulk.BulkInserter, "insert_values", spy)
+    rng = np.random.default_rng(13)
+    values = _hexes(rng.integers(0, 256, size=(6000, 32), dtype=np.uint8))
+    (tmp_path / "a.txt").write_text("\n".join(values[:3000]) + "\n")
+    (tmp_path / "b.txt").write_text("\n".join(values[3000:]) + "\n")
+    db = tmp_path / "x.db"
+    engine = open_database(f"sqlite:///{db}")
+    try:
+        first = detect_banks.import_hash_list(engine, tmp_path / "a.txt", "b", kind="pdq", fmt="plain")
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar_one() == "wal"
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar_one() == 1  # NORMAL
+        other = sqlite3.connect(db)
+        try:
+            assert other.execute("SELECT count(*) FROM detect_bank_items").fetchone() == (3000,)
+            second = detect_banks.import_hash_list(engine, tmp_path / "b.txt", "b", kind="pdq", fmt="plain")
+            assert other.execute("SELECT count(*) FROM detect_bank_items").fetchone() == (6000,)
+        finally:
+            other.close()
+        assert modes == ["delete", "wal"]
+        assert (first.added, second.added) == (3000, 3000)
+        assert _stored(engine, "b") == [("pdq", v, v, "active") for v in values]
+        assert _unique_index(engine) == ["kind", "value_key", "bank"]
+        assert not (tmp_path / "x.db-journal").exists()
+    finally:
+        engine.dispose()

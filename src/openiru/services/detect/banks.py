@@ -256,7 +256,9 @@ def import_hash_list(
     summary = ImportSummary(str(path), bank)
     fast = _plain_pdq_values(path, fmt, kind)
     if fast is not None:  # a clean plain PDQ list: no per-line objects
-        with engine.begin() as conn:
+        from .bulk import bulk_transaction
+
+        with bulk_transaction(engine, len(fast)) as conn:
             _bank_row(
                 conn,
                 bank,
@@ -286,7 +288,9 @@ def import_hash_list(
         raise ConfigError(str(exc)) from None
     kinds = {r.kind for r in good}
     bank_kind = kind or (next(iter(kinds)) if len(kinds) == 1 else "mixed")
-    with engine.begin() as conn:
+    from .bulk import bulk_transaction
+
+    with bulk_transaction(engine, len(good)) as conn:
         ensure_bank(
             conn,
             bank,
