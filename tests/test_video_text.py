@@ -110,3 +110,23 @@ def test_scenes_are_picked_once_and_spread_and_pages_round_trip() -> None:
     pages = [(4.0, "JOIN\nMERIDIAN"), (12.5, "second card")]
     assert parse_frames_text(frames_text(pages)) == pages
     assert parse_frames_text("no header") == [(None, "no header")]
+
+
+@needs_tools
+def test_match_of_a_video_reads_its_frames_text(sqlite_url: str, tmp_path: Path) -> None:
+    video = _video(tmp_path / "release.mp4")
+    lexicon = tmp_path / "lexicon.csv"
+    lexicon.write_text(
+        "term,language,kind,label\nmeridian cause,en,term,fictional slogan\n", encoding="utf-8"
+    )
+    result = runner.invoke(app, ["lexicon", "import", str(lexicon), "--name", "s", "--db", sqlite_url])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["match", str(video), "--json", "--db", sqlite_url])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert found["media"] == "video" and found["frames"] == 12
+    (m,) = found["matches"]
+    assert (m["kind"], m["term"], m["origin"]) == ("term", "meridian cause", "video") and 4 <= m[
+        "frame_time"
+    ] < 8
+    assert any("MERIDIAN CAUSE" in f["text"] and 4 <= f["time"] < 8 for f in found["frames_text"])

@@ -12,7 +12,8 @@ re-made copy of the document is found page by page, and a PDF the PDQ of each im
 index) and reports, per matched item, the query-match and compare-match percentages and the
 matched time ranges in both videos; on a document, its pages' text against the known texts
 and lexicons (:class:`~openiru.detect.media_text.MediaTextMatcher`, with the pages and an
-excerpt); on an image, the text Tesseract reads in it the same way (``ocr_text``, terms with
+excerpt); on a video, also the text of a few of its frames (``frames_text``, matches with their
+``frame_time``); on an image, the text Tesseract reads in it the same way (``ocr_text``, terms with
 their ``text_span``), and its PDQ with that text against the banks' posters (``pdq+ocr``).  MD5/SHA-256 and PDQ look-ups stay those of :mod:`.match`.
 """
 
@@ -26,12 +27,10 @@ import sqlalchemy as sa
 
 from ...detect import ocr
 from ...detect.document_images import DocumentImage, pdf_images
-from ...detect.documents import DocumentError, document_kind, document_pages, join_pages
-from ...detect.evidence import Hit, ScanMedia, ScanPost
-from ...detect.media_text import CITED_CHARS, MediaTextMatcher
+from ...detect.documents import DocumentError, document_kind, document_pages
 from ...detect.normalise import normalise
 from ...detect.pdq import DEFAULT_MIN_QUALITY, pdq_of_file
-from ...detect.poster_match import MIN_TEXT_CHARS, PosterMatcher, ocr_value
+from ...detect.poster_match import MIN_TEXT_CHARS, ocr_value
 from ...detect.video import VideoFrameHash, VideoHashError, from_signal, hash_video, to_signal
 from ...detect.video_match import VideoIndex
 from ...detect.video_matcher import VIDEO_SUFFIXES
@@ -40,7 +39,8 @@ from ...model import HashRecord
 from ...sources.media import guess_mime, hash_file
 from ...store import tables_detect as td
 from ..access.change_audit import audited_import
-from .banks import ImportSummary, add_records, ensure_bank, load_ruleset, ruleset_changed
+from .banks import ImportSummary, add_records, ensure_bank, ruleset_changed
+from .media_text_match import match_document, match_frames_text, match_image
 
 #: pages shorter than this (normalised or not) are not worth a known-text item
 MIN_PAGE_CHARS = 80
@@ -207,67 +207,6 @@ def match_video(
     return out
 
 
-def match_document(engine: sa.Engine, path: Path, banks: Sequence[str] | None = None) -> dict[str, Any]:
-    """``{"pages": n, "matches": [...]}``: known texts and lexicon terms in a document's pages."""
-    with engine.connect() as conn:
-        ruleset = load_ruleset(conn, include_pdq=False)
-    if banks:
-        ruleset.items = [i for i in ruleset.items if i.bank in banks]
-        ruleset.terms = [t for t in ruleset.terms if t.lexicon in banks]
-    kind = document_kind(str(path), guess_mime(path)) or "pdf"
-    pages = document_pages(path, kind)
-    mime = {"pdf": "application/pdf", "epub": "application/epub+zip"}[kind]
-    media = ScanMedia("input", path=str(path), mime=mime, text=join_pages(pages))
-    results = MediaTextMatcher(ruleset).scan([ScanPost("match", "input", "input", media=[media])], [""])[0]
-    return {"pages": len(pages), "matches": [_hit_dict(hit) for hit in results]}
-
-
-#: evidence keys a text or pdq+ocr match carries into ``openiru match``'s result
-_DETAIL_KEYS = ("origin", "pages", "page", "excerpt", "text_span", "pdq_distance", "text_similarity")
-
-
-def _hit_dict(hit: Hit) -> dict[str, Any]:
-    found: dict[str, Any] = {
-        "bank": hit.bank,
-        "item": hit.item,
-        "label": hit.label,
-        "item_id": hit.item_id,
-        "kind": hit.matcher,
-    }
-    if hit.distance is not None:
-        found["distance"] = hit.distance
-    if hit.similarity is not None:
-        found["similarity"] = hit.similarity
-    if hit.term is not None:
-        found["term"] = hit.term
-    found.update({k: v for k, v in hit.detail.items() if k in _DETAIL_KEYS})
-    return found
-
-
-def match_image(engine: sa.Engine, path: Path, banks: Sequence[str] | None = None) -> dict[str, Any]:
-    """``{"ocr_text": ..., "matches": [...]}``: the image's text (Tesseract) against the lexicons
-    and known texts, and its PDQ with that text against the banks' posters (``pdq+ocr``); without
-    Tesseract, ``ocr_error`` says why (its PDQ and exact hashes are still looked up)."""
-    try:
-        text = ocr.ocr_image(path).text
-    except (ocr.OCRUnavailable, ocr.OCRError) as exc:
-        return {"ocr_error": str(exc), "matches": []}
-    with engine.connect() as conn:
-        ruleset = load_ruleset(conn, include_pdq=False)
-    if banks:
-        ruleset.items = [i for i in ruleset.items if i.bank in banks]
-        ruleset.terms = [t for t in ruleset.terms if t.lexicon in banks]
-    try:
-        pdq, quality = pdq_of_file(path)
-    except (OSError, ValueError, SyntaxError):
-        pdq, quality = None, None
-    mime = guess_mime(path) or "image/png"
-    media = ScanMedia("input", path=str(path), mime=mime, pdq=pdq, pdq_quality=quality, text=text)
-    post = [ScanPost("match", "input", "input", media=[media])]
-    hits = [*MediaTextMatcher(ruleset).scan(post, [""])[0], *PosterMatcher(ruleset).scan(post, [""])[0]]
-    return {"ocr_text": text[:CITED_CHARS], "matches": [_hit_dict(hit) for hit in hits]}
-
-
 def file_matches(engine: sa.Engine, path: Path, banks: Sequence[str] | None = None) -> dict[str, Any]:
     """What a video or a document adds to a file's result in ``openiru match``: its media kind,
     and its vPDQ or text matches (``error`` where the file could not be read)."""
@@ -277,7 +216,10 @@ def file_matches(engine: sa.Engine, path: Path, banks: Sequence[str] | None = No
             features = hash_video(path)
         except VideoHashError as exc:
             return {"media": kind, "error": str(exc)}
-        return {"media": kind, "frames": len(features), "matches": match_video(engine, features, banks)}
+        found = {"media": kind, "frames": len(features), "matches": match_video(engine, features, banks)}
+        read = match_frames_text(engine, path, features, banks)
+        found["matches"] += read.pop("matches", [])
+        return found | read
     if kind == "document":
         try:
             found = match_document(engine, path, banks)
