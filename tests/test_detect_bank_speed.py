@@ -60,7 +60,7 @@ def test_bulk_import_keeps_file_order_dedup_and_counts(
     first = detect_banks.import_hash_list(engine, path, "b", kind="pdq", fmt="plain")
     assert (first.added, first.existing, first.errors) == (3000, 2, 0)
     assert _stored(engine, "b") == [("pdq", v, v, "active") for v in values]
-    assert _unique_index(engine) == ["kind", "value_key", "bank"]  # dropped for the batch, built again
+    assert _unique_index(engine) == ["value_key", "kind", "bank"]  # dropped for the batch, built again
     again = detect_banks.import_hash_list(engine, path, "b", kind="pdq")
     assert (again.added, again.existing) == (0, 3002)
     # a list with a bad line takes the record-by-record reader: the same rows, the line reported
@@ -127,7 +127,7 @@ def test_bulk_paths_agree_with_row_by_row_semantics(
         records += [HashRecord("md5", "ab" * 16, item="m"), HashRecord("md5", "ab" * 16, item="dup")]
         assert detect_banks.add_records(conn, "new", records) == (1501, 1, 0)  # rebuilt, records path
     assert paths == [(False, True), (False, True), (True, True), (False, True), (False, False), (True, True)]
-    assert _unique_index(engine) == ["kind", "value_key", "bank"]
+    assert _unique_index(engine) == ["value_key", "kind", "bank"]
     assert _stored(engine, "b") == [("pdq", v, v, "active") for v in values[:1200]]
     assert len(_stored(engine, "other")) == 150
     t = td.detect_bank_items
@@ -149,7 +149,8 @@ def test_bulk_paths_agree_with_row_by_row_semantics(
 
 
 def test_migration_keeps_items_and_uniqueness(db_url: str) -> None:
-    """0011 on a database with bank items: rows kept, one unique index, duplicates still refused."""
+    """0011 and 0015 on a database with bank items: rows kept, one unique index (value_key
+    first), duplicates still refused; down again in steps."""
     from alembic import command
 
     from openiru.store.db import alembic_config, make_engine, upgrade
@@ -177,7 +178,7 @@ def test_migration_keeps_items_and_uniqueness(db_url: str) -> None:
                 ],
             )
         upgrade(engine)
-        assert _unique_index(engine) == ["kind", "value_key", "bank"]
+        assert _unique_index(engine) == ["value_key", "kind", "bank"]
         assert [ix["name"] for ix in sa.inspect(engine).get_indexes("detect_bank_items")] == [
             detect_bulk.UNIQUE_INDEX
         ]
@@ -194,6 +195,9 @@ def test_migration_keeps_items_and_uniqueness(db_url: str) -> None:
                     added_at=sa.func.now(),
                 )
             )
+        command.downgrade(cfg, "0011_bank_item_key")
+        assert _unique_index(engine) == ["kind", "value_key", "bank"]
+        assert len(_stored(engine, "b")) == 2
         command.downgrade(cfg, "0010_media_features")
         inspector = sa.inspect(engine)
         assert [u["column_names"] for u in inspector.get_unique_constraints("detect_bank_items")] == [
@@ -365,7 +369,7 @@ def test_a_large_sqlite_import_is_written_once_in_rollback_mode_and_wal_is_back(
         assert modes == ["delete", "wal"]
         assert (first.added, second.added) == (3000, 3000)
         assert _stored(engine, "b") == [("pdq", v, v, "active") for v in values]
-        assert _unique_index(engine) == ["kind", "value_key", "bank"]
+        assert _unique_index(engine) == ["value_key", "kind", "bank"]
         assert not (tmp_path / "x.db-journal").exists()
     finally:
         engine.dispose()

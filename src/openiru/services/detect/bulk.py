@@ -12,7 +12,7 @@ Two things keep a large batch cheap:
   kept), and, when the bank is not much larger than the batch, against the bank's
   keys read in one query (a million probes of the unique index cost ~5x more than
   reading the keys), so a re-import stages nothing;
-* the one index, the unique ``(kind, value_key, bank)``, is dropped first and built
+* the one index, the unique ``(value_key, kind, bank)``, is dropped first and built
   once at the end (a sort instead of a million random B-tree insertions), inside the
   same transaction, when the batch outnumbers the rows already there.  Dropping it
   takes the write lock first (SQLite's writer lock, PostgreSQL's exclusive table
@@ -50,7 +50,7 @@ PREFILTER_FROM = 10_000
 #: ... when the table holds at most this many rows per row of the batch.
 PREFILTER_RATIO = 4
 UNIQUE_INDEX = "uq_detect_bank_items_value"
-UNIQUE_COLUMNS = "kind, value_key, bank"
+UNIQUE_COLUMNS = "value_key, kind, bank"  # value_key first: sorted ~25 % faster (0015)
 
 
 @contextmanager
