@@ -73,3 +73,66 @@ def test_match_and_bank_add_of_a_pdf_use_the_images_inside(sqlite_url: str, tmp_
     assert [(m["kind"], m["item"], m["page"]) for m in again["matches"]] == [
         ("pdq", "magazine.pdf img.2.1", 1)
     ]
+
+
+def test_scan_hashes_the_images_inside_a_posted_pdf_once(sqlite_url: str, tmp_path: Path) -> None:
+    """A collected post carrying a PDF whose page prints a known picture raises a pdq hit on that
+    medium naming the page; the images' PDQ are stored in ``media_features`` so a re-scan reads no
+    file; a PDF of other pictures raises nothing."""
+    import shutil
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from openiru.model import AccountKey, Post, PostKey
+    from openiru.services.collect.ingest import ingest_source
+    from openiru.services.collect.media import MediaStore
+    from openiru.sources.media import hash_file
+    from openiru.store import tables_media
+    from openiru.store.db import open_database
+    from source_support import ListSource
+
+    known, other = picture(tmp_path / "known.png", 1), picture(tmp_path / "other.png", 2)
+    magazine = pdf(tmp_path / "magazine.pdf", [("Issue 4", []), (FILLER, [known])])
+    plain = pdf(tmp_path / "plain.pdf", [(FILLER, [other])])
+    t0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
+    engine = open_database(sqlite_url)
+    ingest_source(
+        engine,
+        ListSource(
+            [
+                Post(
+                    PostKey("rocketchat", p),
+                    AccountKey("rocketchat", "u1"),
+                    t0,
+                    text="issue",
+                    media=[hash_file(f)],
+                )
+                for p, f in (("m1", magazine), ("m2", plain))
+            ]
+        ),
+    )
+    run("bank", "add", str(known), "--bank", "pictures", "--db", sqlite_url)
+    summary = json.loads(run("scan", "--json", "--db", sqlite_url))
+    assert summary["posts"] == 2 and summary["alerts"] == 1
+    (alert,) = json.loads(run("alerts", "--json", "--db", sqlite_url))
+    assert alert["post"] == {"platform": "rocketchat", "post_id": "m1"}
+    (hit,) = [h for h in alert["hits"] if h["matcher"] == "pdq"]
+    assert (hit["item"], hit["page"], hit["origin"]) == ("known.png", 2, "document-image")
+    assert hit["distance"] <= 8
+    with engine.connect() as conn:
+        stored = {
+            r.media_key: json.loads(r.image_pdqs)
+            for r in conn.execute(sa.select(tables_media.media_features))
+        }
+    assert sorted(len(v) for v in stored.values()) == [1, 1] and stored[hit["media_key"]][0][0] == 2
+    # a PDF read before image_pdqs existed (NULL) has its images hashed at the next scan
+    with engine.begin() as conn:
+        conn.execute(sa.update(tables_media.media_features).values(image_pdqs=None))
+    assert json.loads(run("scan", "--rescan", "--json", "--db", sqlite_url))["alerts"] == 1
+    with engine.connect() as conn:
+        refilled = [r.image_pdqs for r in conn.execute(sa.select(tables_media.media_features))]
+    assert all(v is not None for v in refilled)
+    shutil.rmtree(MediaStore().root)  # a re-scan uses the stored hashes, no file is read
+    assert json.loads(run("scan", "--rescan", "--json", "--db", sqlite_url))["alerts"] == 1
+    engine.dispose()

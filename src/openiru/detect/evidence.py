@@ -32,6 +32,8 @@ class ScanMedia:
     #: text read from the medium where it was read already: OCR of an image, a document's pages
     #: joined by form feeds (else the media-text matcher reads ``path``)
     text: str | None = None
+    #: the PDQ of the images inside a document, ``(page, pdq, quality)``, where they were read
+    images: list[tuple[int, str, int]] | None = None
 
 
 @dataclass(slots=True)

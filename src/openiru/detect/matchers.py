@@ -10,6 +10,7 @@ the active classifier (``classifier``).  Each compiles the part of the ruleset i
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -115,40 +116,52 @@ class PDQMatcher(BuiltinMatcher):
     def apply(self, results: Sequence[ScanResult], normalised: Sequence[str]) -> None:
         if self.index is None and self.packed is None:
             return
-        queries: list[tuple[ScanResult, int]] = []
+        # (result, medium, its quality, detail): a posted image, or an image inside a document
+        queries: list[tuple[ScanResult, ScanMedia, int | None, dict[str, Any]]] = []
         hexes: list[str] = []
         for result in results:
-            for position, media in enumerate(result.post.media):
+            for media in result.post.media:
                 if media.pdq and is_pdq_hex(media.pdq):
-                    queries.append((result, position))
+                    queries.append((result, media, media.pdq_quality, {}))
                     hexes.append(media.pdq)
+                for page, pdq, image_quality in media.images or ():
+                    if is_pdq_hex(pdq):
+                        detail = {"origin": "document-image", "page": page}
+                        queries.append((result, media, image_quality, detail))
+                        hexes.append(pdq)
         if queries and self.packed is not None:
             self._packed(queries, hexes)
         if queries and self.index is not None:
             found = self.index.search(hex_to_bytes(hexes), self.radius)
-            for (result, position), (idx, dist) in zip(queries, found.per_query(len(queries)), strict=True):
-                media = result.post.media[position]
+            for (result, media, quality, detail), (idx, dist) in zip(
+                queries, found.per_query(len(queries)), strict=True
+            ):
                 for i, d in zip(idx.tolist(), dist.tolist(), strict=True):
                     for item in self._lists[i]:
                         spec = self.ruleset.banks[item.bank]
                         if d > spec.pdq_max_distance:
                             continue
-                        if media.pdq_quality is not None and media.pdq_quality < spec.pdq_min_quality:
+                        if quality is not None and quality < spec.pdq_min_quality:
                             continue
-                        result.hits.append(
-                            Hit(
-                                "pdq",
-                                pdq_strength(d, spec.pdq_max_distance),
-                                item.bank,
-                                item.id,
-                                item.item,
-                                item.label,
-                                media_key=media.key,
-                                distance=int(d),
-                            )
-                        )
+                        result.hits.append(self._hit(item, spec, media, int(d), detail))
 
-    def _packed(self, queries: list[tuple[ScanResult, int]], hexes: list[str]) -> None:
+    @staticmethod
+    def _hit(item: BankItem, spec: BankSpec, media: ScanMedia, d: int, detail: dict[str, Any]) -> Hit:
+        return Hit(
+            "pdq",
+            pdq_strength(d, spec.pdq_max_distance),
+            item.bank,
+            item.id,
+            item.item,
+            item.label,
+            media_key=media.key,
+            distance=d,
+            detail=dict(detail),
+        )
+
+    def _packed(
+        self, queries: list[tuple[ScanResult, ScanMedia, int | None, dict[str, Any]]], hexes: list[str]
+    ) -> None:
         packed = self.packed
         assert packed is not None
         found = packed.index.search(hex_to_bytes(hexes), int(packed.max_distance.max()))
@@ -162,26 +175,13 @@ class PDQMatcher(BuiltinMatcher):
         for qp, pos, d, item_id in zip(
             q_pos.tolist(), positions.tolist(), distances.tolist(), item_ids.tolist(), strict=True
         ):
-            result, position = queries[qp]
-            media = result.post.media[position]
-            if media.pdq_quality is not None and media.pdq_quality < packed.min_quality[pos]:
+            result, media, quality, detail = queries[qp]
+            if quality is not None and quality < packed.min_quality[pos]:
                 continue
             item = items.get(item_id)
             if item is None:
                 continue
-            spec = self.ruleset.banks[item.bank]
-            result.hits.append(
-                Hit(
-                    "pdq",
-                    pdq_strength(d, spec.pdq_max_distance),
-                    item.bank,
-                    item.id,
-                    item.item,
-                    item.label,
-                    media_key=media.key,
-                    distance=int(d),
-                )
-            )
+            result.hits.append(self._hit(item, self.ruleset.banks[item.bank], media, int(d), detail))
 
     @classmethod
     def get_examples(cls) -> list[MatcherExample]:

@@ -5,8 +5,8 @@
 of ``"<pdq hex>,<quality>,<timestamp>"`` strings), the text read from it (OCR of an image,
 or a PDF/EPUB's pages joined by form feeds) with its ``text_origin`` (``ocr``, ``pdf``,
 ``epub``) and the OCR languages, and ``error``: why a file could not be read (no ffmpeg or
-Tesseract, a damaged file), so that it is not tried again on every scan.
-Migration ``0010_media_features``.
+Tesseract, a damaged file), so that it is not tried again on every scan, and ``image_pdqs``: the PDQ of the images inside
+a PDF.  Migrations ``0010_media_features`` and ``0016_document_images``.
 """
 
 from __future__ import annotations
@@ -26,4 +26,6 @@ media_features = sa.Table(
     sa.Column("ocr_languages", sa.String(100)),
     sa.Column("error", sa.Text),
     sa.Column("computed_at", TS, nullable=False),
+    #: a PDF's images as JSON ``[[page, number, pdq, quality], ...]`` (``[]``: none; NULL: not read yet)
+    sa.Column("image_pdqs", sa.Text),
 )

@@ -4,7 +4,9 @@ Before a scan batch runs, :func:`fill_media_features` gives each medium of the b
 ``media_features`` holds for it (``ScanMedia.vpdq``, ``ScanMedia.text``) and computes what is
 missing: a video is hashed with vPDQ (:func:`openiru.detect.video.hash_video`) and, with OCR
 on, a few of its frames (one per scene, at most five) are read (:mod:`openiru.detect.video_text`),
-an image is OCR'd (:mod:`openiru.detect.ocr`), a PDF or EPUB has its pages' text extracted.  The file is
+an image is OCR'd (:mod:`openiru.detect.ocr`), a PDF or EPUB has its pages' text extracted and a
+PDF's images are hashed with PDQ (``ScanMedia.images``, :mod:`openiru.detect.document_images`,
+looked up by the pdq matcher like posted images).  The file is
 read only from the media store, by the row's SHA-256 (never from a path a row records).
 What was read goes into ``media_features`` in the batch's transaction, so the next scan of
 the same medium (a re-scan after a bank change, the same video posted again) decodes nothing.
@@ -17,6 +19,7 @@ the slowest step: about 0.3 s an image, see ``benchmarks/media.py``).
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -25,6 +28,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ...detect import ocr
+from ...detect.document_images import pdf_images
 from ...detect.documents import DocumentError, document_kind, document_pages, join_pages
 from ...detect.evidence import ScanMedia, ScanPost
 from ...detect.media_text import is_image
@@ -87,6 +91,7 @@ def _compute(media: ScanMedia, what: str, path: str, want_ocr: bool = False) -> 
         "text_origin": None,
         "ocr_languages": None,
         "error": None,
+        "image_pdqs": None,
     }
     try:
         if what == "video":
@@ -99,9 +104,22 @@ def _compute(media: ScanMedia, what: str, path: str, want_ocr: bool = False) -> 
             row.update(text=found.text, text_origin="ocr", ocr_languages=found.languages)
         else:
             row.update(text=join_pages(document_pages(path, what)), text_origin=what)
+            if what == "pdf":
+                row["image_pdqs"] = _images_json(path)
     except (VideoHashError, ocr.OCRError, DocumentError, OSError) as exc:
         row["error"] = str(exc)[:1000]
     return row
+
+
+def _images_json(path: str) -> str:
+    """A PDF's images as stored in ``media_features.image_pdqs`` (``[]`` where it has none)."""
+    return json.dumps([[i.page, i.number, i.pdq, i.quality] for i in pdf_images(path)])
+
+
+def _images(stored: str | None) -> list[tuple[int, str, int]] | None:
+    if stored is None:
+        return None
+    return [(int(page), str(pdq), int(quality)) for page, _n, pdq, quality in json.loads(stored)]
 
 
 def fill_media_features(
@@ -134,7 +152,11 @@ def fill_media_features(
             computed = _compute(copies[0], what, str(path), want_ocr)
             new_rows.append({**computed, "computed_at": datetime.now(UTC)})
             row = _Row(computed)
+        elif what == "pdf" and row.image_pdqs is None and not row.error:
+            row = _Row({**row._mapping, "image_pdqs": _fill_images(conn, key, store, copies[0])})
         for media in copies:
+            if media.images is None and row.image_pdqs is not None:
+                media.images = _images(row.image_pdqs)
             if row.vpdq and not media.vpdq:
                 media.vpdq = row.vpdq
             if media.text is None and (row.text is not None or row.error):
@@ -144,8 +166,23 @@ def fill_media_features(
     return len(new_rows)
 
 
+def _fill_images(conn: sa.Connection, key: str, store: MediaStore, media: ScanMedia) -> str | None:
+    """The images of a PDF read before ``image_pdqs`` existed: hashed now and stored."""
+    path = store.get(media.sha256) if media.sha256 else None
+    if path is None:
+        return None
+    try:
+        value = _images_json(str(path))
+    except (DocumentError, OSError):
+        value = "[]"  # its text was read; images that cannot be listed are not tried again
+    t = tm.media_features
+    conn.execute(sa.update(t).where(t.c.media_key == key).values(image_pdqs=value))
+    return value
+
+
 class _Row:
     """A computed row read like a stored one."""
 
     def __init__(self, values: dict[str, Any]) -> None:
         self.vpdq, self.text, self.error = values["vpdq"], values["text"], values["error"]
+        self.image_pdqs = values.get("image_pdqs")
