@@ -201,8 +201,23 @@ def _join_spaced(match: re.Match[str]) -> str:
     return match.group(0).replace(" ", "")
 
 
+#: Texts up to this long are cached (a few MB at most): a scan normalises each post's text and
+#: hashtags in the matchers and again for its token index (services/detect/tokens.py), and posts
+#: repeat hashtags; a batch of the ingest hook is 10,000 posts, so the cache holds more.
+CACHED_CHARS = 1000
+
+
 def normalise(text: str) -> str:
     """The matching form of ``text`` (see the module docstring)."""
+    return _normalise_cached(text) if len(text) <= CACHED_CHARS else _normalise(text)
+
+
+@lru_cache(maxsize=1 << 14)
+def _normalise_cached(text: str) -> str:
+    return _normalise(text)
+
+
+def _normalise(text: str) -> str:
     if text.isascii():  # NFKD is the identity, case folding is lower-casing, table 1 has no ASCII entry
         text = text.lower()
     else:
