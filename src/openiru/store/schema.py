@@ -73,7 +73,7 @@ posts = sa.Table(
     sa.Column("meta", sa.JSON),
     sa.Column("raw", sa.Text, nullable=False, default=""),
     sa.Column("scanned_at", TS),
-    sa.Index("ix_posts_account", "platform", "account_id"),
+    sa.Index("ix_posts_account", "platform", "account_id", "timestamp", "post_id"),  # 0017: time order
     sa.Index("ix_posts_timestamp", "timestamp"),
 )
 
