@@ -241,3 +241,25 @@ def test_set_provider_of_an_unresolved_referral(ready: sa.Engine) -> None:
     delivery.send(ready, "bob", r["id"], "portal", now=clock, fetch=_no_fetch)
     with pytest.raises(TransitionError):
         referrals.set_provider(ready, "ana", r["id"], "Dropbox", now=clock)
+
+
+def test_list_reads_one_page_after_a_keyset(ready: sa.Engine) -> None:
+    """A page of the board is one range of the table (issue 16: at 100,000 referrals the API read
+    them all for every page): ids after ``after``, at most ``limit``, only its children read."""
+    ids = [
+        referrals.create_referrals(ready, "ana", [f"x:{i}"], reason="placeholder")[0]["id"] for i in (1, 2, 3)
+    ]
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, params, context, many):  # type: ignore[no-untyped-def]
+        seen.append(statement)
+
+    sa.event.listen(ready, "before_cursor_execute", record)
+    try:
+        page = referral_records.list_referrals(ready, after=ids[0], limit=1)
+    finally:
+        sa.event.remove(ready, "before_cursor_execute", record)
+    assert [r["id"] for r in page] == [ids[1]] and page[0]["targets"] == ["x:2"]
+    assert "LIMIT" in seen[0] and all("LIMIT" in s or "IN" in s for s in seen)
+    assert [r["id"] for r in referral_records.list_referrals(ready, after=ids[1])] == [ids[2]]
+    assert [r["id"] for r in referral_records.list_referrals(ready, limit=2)] == ids[:2]

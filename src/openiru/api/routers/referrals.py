@@ -74,10 +74,14 @@ def list_all(
 ) -> dict[str, Any]:
     """Referrals by id (as ``openiru referrals --json``), filtered by state, provider, operation."""
     rows = list_referrals(
-        engine_of(request), state=state, overdue=overdue, provider=provider, operation_id=operation_id
+        engine_of(request),
+        state=state,
+        overdue=overdue,
+        provider=provider,
+        operation_id=operation_id,
+        after=page.after_id(),
+        limit=page.limit + 1,
     )
-    after = page.after_id()
-    rows = [r for r in rows if r["id"] > after][: page.limit + 1]
     return make_page(rows, page.limit, lambda r: (r["id"],), lambda r: r)
 
 

@@ -249,9 +249,15 @@ def list_referrals(
     provider: str | None = None,
     operation_id: int | None = None,
     now: Clock = system_now,
+    after: int = 0,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
+    """Referrals by id after ``after``, at most ``limit`` of them (a page: one indexed range of
+    the table, its targets and history read for that page only)."""
     t = now()
-    query = sa.select(referrals).order_by(referrals.c.id)
+    query = sa.select(referrals).where(referrals.c.id > after).order_by(referrals.c.id)
+    if limit is not None and not (overdue or soon_due):  # those two are decided row by row
+        query = query.limit(limit)
     if state:
         query = query.where(referrals.c.state == state)
     if provider:
@@ -268,5 +274,7 @@ def list_referrals(
             if soon_due and not deadlines.is_soon_due(row.state, d, t, pauses):
                 continue
             rows.append(row)
+            if limit is not None and len(rows) >= limit:
+                break
         targets, events = _children(conn, [r.id for r in rows])
         return [as_dict(conn, r, t, targets[r.id], events[r.id]) for r in rows]
