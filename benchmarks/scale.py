@@ -16,6 +16,11 @@ files (fictional outlets of a lexicon, placeholder text; one post in three flagg
   seconds of each message (JetStream's stored timestamp); p50 and p99.
 
     .venv/bin/python benchmarks/scale.py --posts 20000 --workers 1,2,4 --rate 1000 --seconds 10
+
+- **pages** (``--pages-db N``, benchmarks/scale_pages.py): the triage, account, posts and
+  referral pages of the API on an N-post PostgreSQL database, each beside its bare SQL.
+
+    .venv/bin/python benchmarks/scale.py --pages-db 10000000 [--reuse] [--explain]
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))  # the private nats-server of the tests
 
+import scale_pages  # noqa: E402
 from nats_support import NatsServer  # noqa: E402
 from openiru.services.collect.ingest import ingest_source, source_for  # noqa: E402
 from openiru.services.detect.banks import import_lexicon  # noqa: E402
@@ -237,7 +243,11 @@ def main() -> None:
     ap.add_argument("--rate", type=int, default=1000, help="posts/s published in the latency run")
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--batch", type=int, default=50, help="post keys per message in the latency run")
+    scale_pages.add_arguments(ap)
     args = ap.parse_args()
+    if args.pages_db:
+        scale_pages.main(args)
+        return
     if shutil.which("nats-server") is None:
         sys.exit("nats-server is not installed")
     with tempfile.TemporaryDirectory(prefix="openiru-scale-") as tmp:
