@@ -31,7 +31,8 @@ SLOW_MODULES = frozenset(
         "test_health_metrics",
         "test_collect_nats",
         "test_worker_graph",
-        "test_worker_notify",  # NATS
+        "test_worker_notify",
+        "test_deploy_bringup",  # NATS
         "test_detect_classifier",  # training and cross-validation on the corpus
         "test_detect_video",
         "test_detect_video_exchange",
