@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 import typer
 
-from ..errors import ConfigError, OpenIRUError
+from ..errors import ConfigError
 from .common import (
     AsOption,
     DbOption,
@@ -43,7 +43,7 @@ def worker(
         str,
         typer.Option(
             "--role",
-            help="What this worker does: collect, detect, graph or verify (notify is not implemented yet).",
+            help="What this worker does: collect, detect, graph, notify or verify.",
         ),
     ],
     nats_url: NatsOption = "nats://127.0.0.1:4222",
@@ -129,7 +129,7 @@ def worker(
     from ..services.workers import ROLES
 
     if role not in ROLES:
-        raise OpenIRUError(f"role {role!r} is not implemented (implemented: {', '.join(ROLES)})")
+        raise typer.BadParameter(f"{role!r} is not a role (roles: {', '.join(ROLES)})", param_hint="--role")
     if role == "verify":
         actor = actor_name(as_user)
         if not actor:
