@@ -146,6 +146,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/console/recreated"): UNIT,
     ("GET", "/console/referrals"): UNIT,
     ("GET", "/console/deconfliction"): UNIT | {"liaison"},
+    ("GET", "/console/watch"): UNIT,
     ("GET", "/console/action-days"): UNIT,
     ("GET", "/console/stats"): UNIT | {"auditor"},
     ("GET", "/console/audit"): {"admin", "auditor"},

@@ -34,6 +34,7 @@ PAGES: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "referrals": ("/console/referrals", "Referrals", UNIT, "referrals.html"),
     "referral": ("/console/referral", "Referral", UNIT, "referral.html"),
     "deconfliction": ("/console/deconfliction", "Deconfliction", (*UNIT, "liaison"), "deconfliction.html"),
+    "watch": ("/console/watch", "Watchlist", UNIT, "watch.html"),
     "action-days": ("/console/action-days", "Action days", UNIT, "action_days.html"),
     "stats": ("/console/stats", "Statistics", (*UNIT, "auditor"), "stats.html"),
     "audit": ("/console/audit", "Audit log", ("admin", "auditor"), "audit.html"),

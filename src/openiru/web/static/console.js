@@ -203,8 +203,37 @@
     return el("span", {}, words(h.matcher) + " match ", item, bank + label + ".");
   }
 
+
+  /* "Watch" buttons for accounts the analytics propose (GET /api/v1/watch/suggestions): one request
+     per page, one POST /api/v1/watch per click; none for roles that may not change the watchlist. */
+  let proposed = null;
+  function watchable() {
+    const role = document.body.dataset.role;
+    if (role !== "admin" && role !== "analyst") return Promise.resolve(new Map());
+    if (!proposed) {
+      proposed = api("GET", "/api/v1/watch/suggestions?top=500")
+        .then((d) => new Map(d.items.map((s) => [s.platform + ":" + s.account_id, s])))
+        .catch(() => new Map());
+    }
+    return proposed;
+  }
+  function watchButton(found, account, text) {
+    const s = found.get(account.platform + ":" + account.account_id);
+    if (!s) return null;
+    return el("button.secondary.watch-account", { type: "button", title: "Watch " + s.connector + " " + s.target, onclick: async (ev) => {
+      const b = ev.currentTarget;
+      b.disabled = true;
+      try {
+        await api("POST", "/api/v1/watch", { connector: s.connector, target: s.target, server: s.server || null, label: s.kind === "successor" ? "re-created" : "key account" });
+        found.delete(account.platform + ":" + account.account_id);
+        b.replaceWith(el("span.ok", { text: "Watched" }));
+        flash("Watching " + s.target + ".");
+      } catch (err) { b.disabled = false; showError(err); }
+    } }, text || "Watch");
+  }
+
   window.OIRU = { api, el, fill, flash, showError, fmtTime, fmtDuration, table, pager, keyParam, postLink, accountLink, postHref, accountHref,
-    platformBadge, platformName, platformColour, personLabel, people, userText, empty, num, words, describe, hitSentence, shortId, pages: {} };
+    platformBadge, platformName, platformColour, personLabel, people, userText, empty, num, words, describe, hitSentence, shortId, watchable, watchButton, pages: {} };
 
   document.addEventListener("DOMContentLoaded", () => {
     const out = document.getElementById("logout");

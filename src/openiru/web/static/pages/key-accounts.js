@@ -10,7 +10,8 @@ OIRU.pages["key-accounts"] = function () {
     return el("span.why", { text: parts.length ? "strongest parts: " + parts.map(([k, v]) => OIRU.words(k) + " " + OIRU.num(v)).join(", ") : "no breakdown recorded" });
   };
   const form = document.getElementById("filter");
-  const run = () => {
+  const run = async () => {
+    const found = await OIRU.watchable();
     rank = 0;
     const params = { limit: 100 };
     for (const [k, v] of new FormData(form)) if (v) params[k] = v;
@@ -21,6 +22,7 @@ OIRU.pages["key-accounts"] = function () {
       { title: "Role", render: (a) => el("span.nowrap", { text: a.role || "–" }) },
       { title: "Community", render: (a) => (a.community === null || a.community === undefined ? "none" : el("a.nowrap", { href: "/console/network?community=" + a.community, text: "community " + a.community })) },
       { title: "Why", render: why },
+      ...(found.size ? [{ title: "", render: (a) => OIRU.watchButton(found, a) || "" }] : []),
     ], document.getElementById("table"), document.getElementById("more"));
   };
   if (form) form.addEventListener("submit", (ev) => { ev.preventDefault(); run(); });

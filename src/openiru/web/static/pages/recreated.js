@@ -34,6 +34,7 @@ OIRU.pages.recreated = async function () {
     const keys = page.items.flatMap((r) => [{ platform: r.predecessor_platform, account_id: r.predecessor_account_id }, { platform: r.platform, account_id: r.account_id }]);
     const people = await OIRU.people(keys, true);
     const byKey = new Map(people.map((p) => [p.platform + ":" + p.account_id, p]));
+    const found = await OIRU.watchable();
     const nodes = page.items.map((r) => {
       const ev = r.evidence || {};
       const old = byKey.get(r.predecessor_platform + ":" + r.predecessor_account_id), now = byKey.get(r.platform + ":" + r.account_id);
@@ -49,7 +50,8 @@ OIRU.pages.recreated = async function () {
         el("h2", { text: (cross ? "Same actor on " + OIRU.platformName(r.platform) : "Re-creation") + " · likelihood " + num(r.score) }),
         el("div.side-by-side", {}, profile(old || {}, cross ? "Older account" : "Removed account"), profile(now || {}, cross ? "Other platform" : "New account")),
         el("p", { text: facts.length ? (facts.join("; ") + ".").replace(/^./, (c) => c.toUpperCase()) : "" }),
-        bars(ev.similarity));
+        bars(ev.similarity),
+        now ? OIRU.watchButton(found, now, "Watch the new account") : null);
     });
     if (!page.items.length && !box.children.length) OIRU.fill(box, OIRU.empty("No re-created accounts found.", "Re-creations are looked for among accounts whose predecessor was suspended or deleted; import account status changes (openiru ingest) to find them."));
     else box.append(...nodes);
