@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any
 
 import typer
@@ -170,6 +172,24 @@ def worker(
         raise typer.Exit(1)
 
 
+@contextmanager
+def _role_engine(
+    db: str | None, nats_url: str | None, metrics_host: str, metrics_port: int | None
+) -> Iterator[Any]:
+    """A worker role's database engine, with its /healthz /readyz /metrics served where a port is
+    given (readiness checks NATS where the role uses it); disposed when the role stops."""
+    engine = engine_for(db)
+    if metrics_port:
+        from ..services.workers.probe import serve_probes
+
+        serve_probes(engine, nats_url, metrics_port, metrics_host)
+        _log(f"probes on http://{metrics_host}:{metrics_port}/ (healthz, readyz, metrics)")
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+
+
 def _run_one(
     db: str | None,
     nats_url: str,
@@ -185,13 +205,7 @@ def _run_one(
     from ..services.workers.stream import Topology
 
     topo = Topology.from_env(ack_wait=ack_wait, max_deliver=max_deliver)
-    engine = engine_for(db)
-    if metrics_port:
-        from ..services.workers.probe import serve_probes
-
-        serve_probes(engine, nats_url, metrics_port, metrics_host)
-        _log(f"probes on http://{metrics_host}:{metrics_port}/ (healthz, readyz, metrics)")
-    try:
+    with _role_engine(db, nats_url, metrics_host, metrics_port) as engine:
         summary = asyncio.run(
             run_detect(
                 engine,
@@ -203,8 +217,6 @@ def _run_one(
                 log=_log,
             )
         )
-    finally:
-        engine.dispose()
     _log(
         f"detect worker stopped: {summary.messages} messages, {summary.posts} posts scanned, "
         f"{summary.failed} failures, {summary.dead_lettered} dead-lettered"
@@ -222,15 +234,8 @@ def _run_verify(
 ) -> None:
     from ..services.workers.verify import run_verify
 
-    engine = engine_for(db)
-    if metrics_port:
-        from ..services.workers.probe import serve_probes
-
-        serve_probes(engine, None, metrics_port, metrics_host)
-    try:
+    with _role_engine(db, None, metrics_host, metrics_port) as engine:
         summary = run_verify(engine, actor, every=every, poll=poll, cycles=cycles, log=_log)
-    finally:
-        engine.dispose()
     _log(f"verify worker stopped: {summary.runs} runs, {len(summary.checked)} referrals checked")
 
 
@@ -247,12 +252,7 @@ def _run_graph(
     from ..services.workers.graph import run_graph
     from ..services.workers.stream import Topology
 
-    engine = engine_for(db)
-    if metrics_port:
-        from ..services.workers.probe import serve_probes
-
-        serve_probes(engine, nats_url, metrics_port, metrics_host)
-    try:
+    with _role_engine(db, nats_url, metrics_host, metrics_port) as engine:
         summary = asyncio.run(
             run_graph(
                 engine,
@@ -264,8 +264,6 @@ def _run_graph(
                 log=_log,
             )
         )
-    finally:
-        engine.dispose()
     _log(
         f"graph worker stopped: {summary.refreshes} refreshes, {summary.deferred} signals deferred, "
         f"{summary.failed} failures"
@@ -296,16 +294,9 @@ def _run_notify(
     refused = refusal(webhook, FetchPolicy.for_webhooks())
     if refused:
         raise ConfigError(f"notify webhook refused: {refused} (OPENIRU_WEBHOOK_ALLOW may name it)")
-    engine = engine_for(db)
-    if metrics_port:
-        from ..services.workers.probe import serve_probes
-
-        serve_probes(engine, None, metrics_port, metrics_host)
     cfg = NotifyConfig(url=webhook, secret=secret, min_priority=min_priority)
-    try:
+    with _role_engine(db, None, metrics_host, metrics_port) as engine:
         summary = run_notify(engine, cfg, poll=poll, cycles=cycles, log=_log)
-    finally:
-        engine.dispose()
     _log(
         f"notify worker stopped: {summary.passes} passes, {len(summary.sent)} sent, "
         f"{summary.retried} to retry, {summary.failed} failed"
@@ -322,15 +313,8 @@ def _run_collect(
 ) -> None:
     from ..services.workers.collect import run_collect
 
-    engine = engine_for(db)
-    if metrics_port:
-        from ..services.workers.probe import serve_probes
-
-        serve_probes(engine, nats_url, metrics_port, metrics_host)
-    try:
+    with _role_engine(db, nats_url, metrics_host, metrics_port) as engine:
         summary = run_collect(engine, nats_url, poll=poll, cycles=cycles, log=_log)
-    finally:
-        engine.dispose()
     _log(
         f"collect worker stopped: {summary.passes} passes, {len(summary.targets)} targets polled, "
         f"{summary.new_posts} new posts, {summary.errors} errors"
