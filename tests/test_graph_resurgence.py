@@ -306,3 +306,32 @@ def test_the_same_title_weighs_no_more_than_the_same_skeleton() -> None:
     assert {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data) if lk.link == "recreated"} == {
         ("user300", "user100")
     }
+
+
+def test_a_silent_predecessor_on_a_platform_that_reports_removals_was_not_removed() -> None:
+    """Where the platform's data says who was removed (another account there is seen suspended),
+    an account that merely went quiet was not: its owner's new account, with the same name, avatar
+    and audience, is one person's next account, not ban evasion.  Where no removal is ever seen
+    (a Telegram export), the same silence is all a removal leaves, and the pair is linked."""
+
+    def linked(platform: str, others_suspended: bool) -> set[tuple[str, str]]:
+        avatar = "sha256:" + "5e" * 32
+        accounts = [
+            AccountRow(platform, "1", "tarn_ebo", "Tarn Ebo", avatar_key=avatar),
+            AccountRow(platform, "2", "tarn_ebo_backup", "Tarn Ebo", avatar_key=avatar),
+            AccountRow(
+                platform,
+                "9",
+                "quill_orm",
+                "Quill Orm",
+                status="suspended" if others_suspended else "unknown",
+                status_changed_at=T0 + timedelta(days=5),
+            ),
+        ]
+        return _links(
+            accounts, {"1": range(0, 20), "2": range(21, 40), "9": range(0, 5)}, ["7", "8", "6"], platform
+        )
+
+    assert linked("telegram", False) == {("2", "1")}
+    assert linked("toot.example", False) == {("2", "1")}
+    assert linked("toot.example", True) == set()

@@ -147,6 +147,16 @@ def _one_per_platform(links: list[AccountLink], platforms: list[str]) -> list[Ac
     return kept
 
 
+def removal_reporting(data: GraphData) -> set[str]:
+    """Platforms whose data reports removals: at least one account there is seen suspended or deleted
+    (X's user lookups, a Mastodon account entity's ``suspended``).  There, a predecessor *not* seen
+    removed was not removed: it went quiet because its owner moved to the new account (one person's
+    sequential accounts, never banned), which is not ban evasion.  Where no removal is ever seen
+    (Telegram, Rocket.Chat exports), silence is all a removal leaves, and it weighs for a re-creation."""
+    a = data.accounts
+    return {p for p, s in zip(a.platform, a.status, strict=True) if s in ("suspended", "deleted")}
+
+
 def _recreation(
     data: GraphData,
     names: Names,
@@ -159,6 +169,7 @@ def _recreation(
     audience_size: np.ndarray,
     bios: dict[str, int],
     avatars: dict[str, int],
+    reports_removal: set[str],
 ) -> AccountLink | None:
     """The link ``new`` re-creates ``old``, scored (:mod:`.recreation`), or None."""
     a = data.accounts
@@ -171,6 +182,8 @@ def _recreation(
         return None  # the platform showed the predecessor alive after the successor began: two accounts
     if not removed and a.platform[old] != a.platform[new]:
         return None  # went quiet here, active there: a move (cross-platform link), not a re-creation
+    if not removed and a.platform[old] in reports_removal:
+        return None  # this platform's data says who was removed, and not this one: its owner moved on
     first_post, last_post = posted
     overlap = float(last_post[old] - first_post[new]) if np.isfinite(first_post[new]) else 0.0
     if overlap > MAX_OVERLAP:
@@ -248,6 +261,7 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
 
     candidates = candidate_pairs(data, names, start, stopped, audience, content, OVERLAP_SLACK)
     platforms = data.accounts.platform
+    reports = removal_reporting(data)
 
     recreated: list[AccountLink] = []
     cross: list[AccountLink] = []
@@ -259,7 +273,7 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
             if not np.isfinite(stopped[old]) or not np.isfinite(start[new]):
                 continue
             link = _recreation(
-                data, names, old, new, sims, start, stopped, posted, audience_size, bios, avatars
+                data, names, old, new, sims, start, stopped, posted, audience_size, bios, avatars, reports
             )
             if link is not None and link.score >= min_score:
                 recreated.append(link)
