@@ -37,6 +37,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from timing import compile_package
+
 sys.path.insert(0, str(Path(__file__).parent))
 from ingest import OUT, write_twarc2  # noqa: E402
 
@@ -106,6 +108,7 @@ def ingest_once(path: Path, tmp: Path, rules: bool, src: str | None) -> tuple[fl
 
 
 def main() -> None:
+    compile_package()  # bytecode, as an installed package has (timing.compile_package)
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -37,6 +37,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from timing import compile_package
+
 sys.path.insert(0, str(Path(__file__).parent))
 from ingest import OUT, _accounts, tweet, write_twarc2  # noqa: E402
 from ingest_cli import OPENIRU, run  # noqa: E402
@@ -140,6 +142,7 @@ def once(path: Path, tmp: Path, files: dict[str, Path], workers: int, src: str |
 
 
 def main() -> None:
+    compile_package()  # bytecode, as an installed package has (timing.compile_package)
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -373,3 +373,26 @@ def test_a_large_sqlite_import_is_written_once_in_rollback_mode_and_wal_is_back(
         assert not (tmp_path / "x.db-journal").exists()
     finally:
         engine.dispose()
+
+
+def test_plain_pdq_fast_path_reads_exactly_what_the_general_path_reads(tmp_path: Path) -> None:
+    """Lists of nothing but lower-case 64-digit lines are split without per-line work; anything
+    else (a short or long line, upper case, a comment, a BOM, no final newline) gives the same
+    values through the general path, or None where a line is not a hash."""
+    rng = np.random.default_rng(5)
+    values = _hexes(rng.integers(0, 256, size=(40, 32), dtype=np.uint8))
+    uniform = ("\n".join(values) + "\n").encode()
+    assert detect_banks._uniform_lines(uniform) == values
+    assert detect_banks._uniform_lines(uniform[:-1]) == values  # no final newline
+    for text, expected in (
+        ("\ufeff" + "\n".join(values) + "\n", values),
+        ("# list\n" + "\n".join(values) + "\n", values),
+        ("\n".join(v.upper() for v in values) + "\n", values),
+        ("\n".join(values) + "\n" + values[0][:63] + "\n", None),
+        ("\n".join(values[:-1]) + "\n" + values[-1][:32] + "\n" + values[-1][32:] + "\n", None),
+        ("\n".join(values[:-1]) + "\n" + values[-1][:63] + "g\n", None),
+    ):
+        path = tmp_path / "list.txt"
+        path.write_text(text, encoding="utf-8")
+        assert detect_banks._plain_pdq_values(path, "plain", "pdq") == expected
+    assert detect_banks._uniform_lines(uniform.replace(values[3].encode(), values[3].upper().encode())) is None

@@ -32,13 +32,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
 import sqlalchemy as sa
 
 from ...store import tables_detect as td
 from ...store.writer import dialect_insert
 
 if TYPE_CHECKING:  # the index and PDQ modules (numba, pdqhash) load where an index is opened or built:
+    import numpy as np
+
     from ...detect.pdq_index import PDQIndex  # a bank import only bumps the generation
 
 GENERATION_KEY = "bank_generation"
@@ -87,6 +88,8 @@ def _read_meta(folder: Path) -> dict | None:  # type: ignore[type-arg]
 
 
 def _open(folder: Path, meta: dict, how: str) -> BankHashes:  # type: ignore[type-arg]
+    import numpy as np
+
     from ...detect.pdq_index import PDQIndex
 
     arrays = {name: np.asarray(np.load(folder / f"{name}.npy", mmap_mode="r")) for name in ARRAYS}
@@ -100,6 +103,8 @@ def _read_rows(
     conn: sa.Connection, after: int, upto: int, banks: list[str]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """PDQ items with ids in ``(after, upto]``, in id order: hashes, ids, bank positions (``banks`` grows)."""
+    import numpy as np
+
     from ...detect.pdq import is_pdq_hex
 
     t = td.detect_bank_items
@@ -134,6 +139,8 @@ def _write(
     banks: list[str],
     state: tuple[int, int, int],
 ) -> BankHashes:
+    import numpy as np
+
     from ...detect.pdq_index import PDQIndex
 
     index = PDQIndex(hashes)
@@ -154,6 +161,8 @@ def _write(
 
 def bank_hashes(engine: sa.Engine, folder: Path) -> BankHashes:
     """The current index: mapped from ``folder``, else appended to or rebuilt there."""
+    import numpy as np
+
     with engine.connect() as conn:
         state = _state(conn)
         meta = _read_meta(folder)

@@ -318,8 +318,15 @@ def _plain_pdq_values(path: Path, fmt: str, kind: str | None) -> list[str] | Non
         if sniff_format(path) != "plain":
             return None
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        data = path.read_bytes()
+    except OSError:
+        return None
+    uniform = _uniform_lines(data.removeprefix(b"\xef\xbb\xbf"))
+    if uniform is not None:
+        return uniform
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
         return None
     values = [v for v in map(str.strip, text.split("\n")) if v and v[0] != "#"]
     if values and set(map(len, values)) != {64}:
@@ -334,6 +341,22 @@ def _plain_pdq_values(path: Path, fmt: str, kind: str | None) -> list[str] | Non
         return None
     lower = joined.lower()
     return values if lower == joined else [lower[i : i + 64] for i in range(0, len(lower), 64)]
+
+
+def _uniform_lines(data: bytes) -> list[str] | None:
+    """The lines of a list that is nothing but 64 lower-case hex digits a line (what hash-list
+    exports write), checked and split by a few passes over the bytes instead of per-line string
+    work; None for anything else (the general path above then reads it)."""
+    if not data.endswith(b"\n"):
+        data += b"\n"
+    n, rest = divmod(len(data), 65)
+    if rest or data.count(b"\n") != n or data[64::65] != b"\n" * n:
+        return None
+    if data.translate(None, b"0123456789abcdef\n"):  # anything but lower-case hex digits
+        return None
+    lines = data.decode("ascii").split("\n")
+    lines.pop()
+    return lines
 
 
 def bank_records(conn: sa.Connection, bank: str) -> list[HashRecord]:

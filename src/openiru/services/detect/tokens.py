@@ -32,11 +32,8 @@ from collections.abc import Iterable, Sequence
 from importlib.metadata import entry_points
 from typing import TYPE_CHECKING
 
-import numpy as np
 import sqlalchemy as sa
 
-from ...detect.lexicon import term_key
-from ...detect.normalise import has_word_boundaries, normalise
 from ...store import schema
 from ...store import tables_detect as td
 from ...store import tables_media as tm
@@ -68,6 +65,8 @@ def index_tokens(normalised: str) -> set[str]:
 
 def post_tokens(text: str, hashtags: Sequence[str]) -> set[str]:
     """Every indexed token of a post: its text and its hashtag list, as the term matcher reads them."""
+    from ...detect.normalise import normalise  # here: a bank import needs no text normaliser
+
     tokens = index_tokens(normalise(text))
     if hashtags:
         tokens |= index_tokens(" ".join("#" + normalise(h).lstrip("#") for h in hashtags))
@@ -76,6 +75,8 @@ def post_tokens(text: str, hashtags: Sequence[str]) -> set[str]:
 
 def write_tokens(conn: sa.Connection, results: Sequence[ScanResult]) -> None:
     """Index the tokens of these scanned posts (a post indexed before keeps its row: its text is the same)."""
+    import numpy as np
+
     rows = [
         {
             "platform": r.post.platform,
@@ -123,6 +124,9 @@ def _only_builtin_matchers() -> bool:
 def term_words(term: str, kind: str) -> list[str] | None:
     """The words a post must hold to match this term (empty: it matches nothing); None if the
     index cannot tell (see the module docstring)."""
+    from ...detect.lexicon import term_key
+    from ...detect.normalise import has_word_boundaries
+
     key = term_key(term, kind)
     if not key.strip("# "):
         return []
@@ -135,6 +139,8 @@ def term_words(term: str, kind: str) -> list[str] | None:
 
 def _holding(conn: sa.Connection, wanted: list[list[str]], chunk: int = 50_000) -> set[tuple[str, str]]:
     """Keys of the posts that hold every word of at least one of ``wanted``."""
+    import numpy as np
+
     terms = [{token_hash(w) for w in words} for words in wanted if words]
     if not terms:
         return set()
