@@ -496,3 +496,40 @@ def test_passing_on_a_report_that_names_the_organisation_is_not_carrying_its_con
     assert ranking.role[index[("x", news)]] == "bystander"
     assert ranking.role[index[("x", club)]] == "bystander"
     assert _position(data, ranking, "x", club) > _position(data, ranking, "x", core) == 0
+
+
+def test_without_seeds_or_detection_the_community_the_platform_removed_seeds_closeness() -> None:
+    """No analysts' seeds, no detection hit: a celebrity whose fans re-upload its posts is not the
+    network of interest; the community around the accounts the platform removed is.  The circle's
+    originator ranks above the celebrity once a removal is seen, and below it without one (where the
+    re-upload fallback seeds the celebrity): the rule, not chance, decides."""
+
+    def positions(with_removal: bool) -> tuple[int, int]:
+        w = World()
+        core, fans = _community(w)
+        banned = w.account("x", "150", "vale_voice", "Vale Voice")
+        if with_removal:
+            w.accounts[-1].status = "suspended"
+        for r in range(4):
+            pid = w.post("x", banned, f"b{r}", 24 * r + 5, f"voice {r} of the vale circle now")
+            for k, fan in enumerate(fans):
+                w.repost("x", fan, banned, pid, 24 * r + 6 + k)
+            w.repost("x", banned, core, f"c{r}", 24 * r + 7)
+        star = w.account("x", "900", "star", "Famous Star", None)
+        public = [w.account("x", f"8{k:02d}", f"public_{k}", f"Public {k}") for k in range(30)]
+        for r in range(40):
+            text = f"my day number {r} on the tour with all my friends"
+            pid = w.post("x", star, f"s{r}", 6 * r + 2, text)
+            for k in range(r % 3, 30, 3):
+                w.repost("x", public[k], star, pid, 6 * r + 3)
+            for k in range(3):  # fans re-post its words as their own: copies
+                w.post("x", public[(r + 7 * k) % 30], f"s{r}-copy{k}", 6 * r + 4 + k, text)
+        data = w.data()
+        ranking = rank_accounts(data)
+        assert ranking.seed_source == "structure"
+        return _position(data, ranking, "x", core), _position(data, ranking, "x", star)
+
+    core, star = positions(with_removal=True)
+    assert core < star, (core, star)
+    core, star = positions(with_removal=False)
+    assert star < core, (core, star)

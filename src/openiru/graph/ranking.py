@@ -80,6 +80,8 @@ PROMINENCE_FLOOR = 0.1
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
 LEIDEN_MAX = 100_000
 EXEMPT_FACTOR = 0.02
+#: Account statuses that say the platform removed the account.
+REMOVED = ("suspended", "deleted")
 
 
 def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
@@ -94,9 +96,15 @@ def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
         reset += log_scale(f.flagged) * f.hit_stance
         sources.append("detection")
     if not sources:
-        # No analyst seeds and no detection: accounts whose content others re-upload.
-        reset = np.where(f.copied_by >= 2, np.log1p(f.copied_by), 0.0)
+        # No analyst seeds and no detection.  The platforms' own judgement first: the accounts they
+        # removed (suspended or deleted) are the community they act against, and re-uploads are
+        # what that community does with its material; a public figure whose posts fans re-upload
+        # is not thereby one of it.  Without any removal seen: accounts whose content others re-upload.
+        removed = np.isin(np.asarray(data.accounts.status, dtype=object), REMOVED)
+        reset = removed.astype(np.float64)
         sources.append("structure")
+        if not reset.any():
+            reset = np.where(f.copied_by >= 2, np.log1p(f.copied_by), 0.0)
         if not reset.any():
             reset = f.amplified_by.copy()
     if data.exempt_accounts:
