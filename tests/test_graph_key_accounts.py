@@ -533,3 +533,34 @@ def test_without_seeds_or_detection_the_community_the_platform_removed_seeds_clo
     assert core < star, (core, star)
     core, star = positions(with_removal=False)
     assert star < core, (core, star)
+
+
+def test_one_flagged_post_in_forty_weighs_little_even_for_a_prominent_account() -> None:
+    """A public figure whose one post in forty names the organisation (a half-strength hit), passed
+    on by the public and by the community's fans, ranks below the community's little-amplified
+    posters whose every post carries its content: a negligible flagged share keeps a tenth of the
+    score (with a quarter, as before, the figure ranked first here)."""
+    w = World()
+    core, fans = _community(w, flagged=True)
+    posters = [w.account("x", f"3{k:02d}", f"poster_{k}", f"Poster {k}") for k in range(3)]
+    for k, p in enumerate(posters):
+        for r in range(6):
+            text = f"the vale circle release {r} from poster {k} now"
+            pid = w.post("x", p, f"p{k}-{r}", 24 * r + 3, text, 0.9)
+            w.repost("x", fans[(k + r) % 5], p, pid, 24 * r + 4)
+    star = w.account("x", "900", "star", "Famous Star", None)
+    public = [w.account("x", f"8{k:02d}", f"public_{k}", f"Public {k}") for k in range(20)]
+    for r in range(40):
+        pid = w.post("x", star, f"s{r}", 6 * r + 2, f"my day number {r} on the tour", 0.5 if r == 7 else 0.0)
+        for k in range(r % 2, 20, 2):
+            w.repost("x", public[k], star, pid, 6 * r + 3)
+        if r % 3 == 0:
+            for fan in fans:
+                w.repost("x", fan, star, pid, 6 * r + 4)
+    data = w.data()
+    ranking = rank_accounts(data)
+    s = _position(data, ranking, "x", star)
+    assert all(_position(data, ranking, "x", p) < s for p in posters), (
+        s,
+        [_position(data, ranking, "x", p) for p in posters],
+    )

@@ -74,7 +74,7 @@ QUOTE_PASS_ON = 0.5
 #: An account with detection hits scores fully when at least this share of its posts carries
 #: flagged content, and at least TOPIC_FLOOR of its score with a negligible share.
 TOPIC_SHARE = 0.1
-TOPIC_FLOOR = 0.25
+TOPIC_FLOOR = 0.1
 #: score = affinity x (PROMINENCE_FLOOR + (1 - PROMINENCE_FLOOR) x prominence) x stance x exemption
 PROMINENCE_FLOOR = 0.1
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
