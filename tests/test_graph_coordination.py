@@ -253,3 +253,40 @@ def test_forwards_naming_their_source_by_id_or_by_title_are_one_item() -> None:
     namesake = AccountRow("telegram", "channel8", display_name="Vale Studio")
     assert forward_sources([channel, namesake], []) == {}
     assert forward_sources([channel], []) == {("telegram", "Vale Studio"): "channel9"}
+
+
+def test_a_text_pushed_together_again_on_another_day_is_a_repeat() -> None:
+    """A ring posts statement 0 together, statement 1 two days later, and statement 0 again five
+    days after that: three occasions of acting together on two texts, one group (a repeat is a new
+    occasion, not only a new item).  Two accounts quoting one text within a minute of each other
+    three times in one afternoon, hours apart, acted on one occasion: not a group."""
+    rng = random.Random(21)
+    ring = [f"ring{k}" for k in range(6)]
+    posts: list[PostRow] = []
+    for r, (statement, day) in enumerate([(0, 0), (1, 2), (0, 7)]):
+        at = T0 + timedelta(days=day, hours=10)
+        for k, account in enumerate(ring):
+            posts.append(
+                PostRow(
+                    "x",
+                    f"{account}-{r}",
+                    account,
+                    at + timedelta(seconds=12 * k),
+                    _variant(STATEMENTS[statement], k + r),
+                )
+            )
+    for r in range(3):
+        at = T0 + timedelta(days=3, hours=13 + 2 * r)
+        for k, account in enumerate(("analyst1", "analyst2")):
+            posts.append(
+                PostRow("x", f"{account}-q{r}", account, at + timedelta(seconds=40 * k), STATEMENTS[4])
+            )
+    for account in [*ring, "analyst1", "analyst2"]:
+        posts += _background(rng, account, 20)
+    data = assemble([], sorted(posts, key=lambda p: p.timestamp), [])
+    ids = data.accounts.account_id
+    groups = find_coordination(data, window=120, min_repeats=3)
+    assert [(g.kind, sorted(ids[i] for i in g.accounts)) for g in groups] == [
+        ("co-similar-text", sorted(ring))
+    ]
+    assert groups[0].evidence["item_count"] == 2 and groups[0].evidence["occasion_count"] == 3

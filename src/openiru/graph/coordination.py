@@ -2,7 +2,8 @@
 
 The method of QUT's coordination-network-toolkit (co-post, co-repost, co-link, co-similar-text, and
 here co-hashtag too): two accounts are linked when they post the same item within ``window`` seconds
-of each other; a link is kept when it holds for at least ``min_repeats`` distinct items; the groups
+of each other; a link is kept when it holds on at least ``min_repeats`` distinct occasions (distinct
+items, or one item pushed again after a day nobody posted it: :data:`OCCASION_GAP`); the groups
 are the connected components of the kept links, one kind at a time.  Written here rather than
 calling the toolkit because the toolkit reads only Twitter JSON/CSV into its own SQLite file and
 works on one platform; this works on the store's arrays across platforms.
@@ -31,6 +32,10 @@ DEFAULT_MIN_REPEATS = 3
 #: not a signal of a coordinated group; they are skipped.
 MAX_ACCOUNTS_PER_BURST = 500
 EVIDENCE_ITEMS = 25
+#: Posts of one item are one occasion until nobody posts it for this long (a day; at least the
+#: window): the same item pushed together again on another day is a repeat, as a new item is,
+#: while one day's stream of it (a news cycle: a crowd quoting one post all afternoon) is one.
+OCCASION_GAP = 86400.0
 
 
 @dataclass
@@ -130,6 +135,7 @@ def _groups_of_kind(
     posts, items, times = posts[order], items[order], times[order]
     accounts = data.posts.account[posts]
     bounds = np.r_[0, np.flatnonzero(np.diff(items)) + 1, len(items)]
+    occasions = _occasions(items, times, max(window, OCCASION_GAP))
     pair_items: dict[tuple[int, int], set[int]] = defaultdict(set)
     for s, e in zip(bounds[:-1], bounds[1:], strict=True):
         if e - s < 2 or len(np.unique(accounts[s:e])) < 2:
@@ -147,35 +153,58 @@ def _groups_of_kind(
                     continue
                 pair_items[(a, b) if a < b else (b, a)].add(s + k)
                 pair_items[(a, b) if a < b else (b, a)].add(s + j)
-    n_items = {pair: len({int(items[o]) for o in occ}) for pair, occ in pair_items.items()}
-    strong = {pair: occ for pair, occ in pair_items.items() if n_items[pair] >= min_repeats}
+    n_occasions = {pair: len({int(occasions[o]) for o in occ}) for pair, occ in pair_items.items()}
+    strong = {pair: occ for pair, occ in pair_items.items() if n_occasions[pair] >= min_repeats}
     if not strong:
         return []
-    members, pairs_by_label = _components(strong, pair_items, n_items, items, min_repeats)
+    members, pairs_by_label = _components(strong, pair_items, n_occasions, occasions, min_repeats)
     kept = {pair: pair_items[pair] for pairs in pairs_by_label.values() for pair in pairs}
     groups = []
     for lab, accs in members.items():
         pairs = pairs_by_label[lab]
         occurrences = sorted({o for pair in pairs for o in kept[pair]})
         group = _group(
-            data, name, sorted(accs), pairs, kept, occurrences, posts, items, times, window, min_repeats
+            data,
+            name,
+            sorted(accs),
+            pairs,
+            kept,
+            occurrences,
+            posts,
+            items,
+            occasions,
+            times,
+            window,
+            min_repeats,
         )
         group.evidence["null_model"] = _null_test(data, accs, accounts, items, times, window).evidence()
         groups.append(group)
     return groups
 
 
+def _occasions(items: np.ndarray, times: np.ndarray, gap: float) -> np.ndarray:
+    """Occasion of each occurrence (``items`` sorted, ``times`` sorted within each item): the
+    posts of one item form one occasion until the item goes unposted, by anyone, for longer than
+    ``gap``; posting it again after that is a new occasion.  A ring that pushes one text together
+    again on another day acts together again, as it does on a new text; copies of one push, and a
+    text posted without pause by a crowd, stay one occasion."""
+    if not len(items):
+        return np.zeros(0, np.int64)
+    new = np.r_[True, (np.diff(items) != 0) | (np.diff(times) > gap)]
+    return np.cumsum(new) - 1
+
+
 def _components(
     strong: dict[tuple[int, int], set[int]],
     pair_items: dict[tuple[int, int], set[int]],
-    n_items: dict[tuple[int, int], int],
-    items: np.ndarray,
+    n_occasions: dict[tuple[int, int], int],
+    occasions: np.ndarray,
     min_repeats: int,
 ) -> tuple[dict[int, list[int]], dict[int, list[tuple[int, int]]]]:
-    """Groups: connected components of the strong links (pairs together on ``min_repeats`` items or
-    more), then rings whose members each take part in only some of the posts: a component and an
-    account (or two components) are joined when the pairs between them that repeat (two items or
-    more) together cover ``min_repeats`` distinct items.  Only components with a strong link grow,
+    """Groups: connected components of the strong links (pairs together on ``min_repeats``
+    occasions or more: :func:`_occasions`), then rings whose members each take part in only some of
+    the posts: a component and an account (or two components) are joined when the pairs between
+    them that repeat (two occasions or more) together cover ``min_repeats`` distinct occasions.  Only components with a strong link grow,
     so a crowd posting about the same public events never starts a group."""
     parent: dict[int, int] = {}
 
@@ -188,14 +217,14 @@ def _components(
 
     for a, b in strong:
         parent[find(a)] = find(b)
-    weak = [pair for pair, k in n_items.items() if 2 <= k < min_repeats]
+    weak = [pair for pair, k in n_occasions.items() if 2 <= k < min_repeats]
     for _ in range(3):
         seeded = {find(a) for pair in strong for a in pair}
         between: dict[tuple[int, int], set[int]] = defaultdict(set)
         for a, b in weak:
             ra, rb = find(a), find(b)
             if ra != rb and (ra in seeded or rb in seeded):
-                between[(min(ra, rb), max(ra, rb))].update(int(items[o]) for o in pair_items[(a, b)])
+                between[(min(ra, rb), max(ra, rb))].update(int(occasions[o]) for o in pair_items[(a, b)])
         joined = [pair for pair, got in between.items() if len(got) >= min_repeats]
         for ra, rb in joined:
             parent[find(ra)] = find(rb)
@@ -243,13 +272,14 @@ def _group(
     occurrences: list[int],
     posts: np.ndarray,
     items: np.ndarray,
+    occasions: np.ndarray,
     times: np.ndarray,
     window: float,
     min_repeats: int,
 ) -> CoordinationGroup:
     size = len(accs)
     density = len(pairs) / (size * (size - 1) / 2)
-    repeats = [len({int(items[o]) for o in strong[p]}) for p in pairs]
+    repeats = [len({int(occasions[o]) for o in strong[p]}) for p in pairs]
     mean_repeats = float(np.mean(repeats))
     score = round(
         density * (1.0 - np.exp(-mean_repeats / (2.0 * min_repeats))) * (1.0 - np.exp(-size / 3.0)), 4
@@ -283,6 +313,7 @@ def _group(
         {
             "items": evidence_items,
             "item_count": len(by_item),
+            "occasion_count": len({int(occasions[o]) for o in occurrences}),
             "pairs": len(pairs),
             "density": round(density, 4),
             "mean_repeats": round(mean_repeats, 3),
