@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from openiru.graph.assemble import AccountRow, EdgeRow, PostRow, assemble
-from openiru.graph.identity import handle_similarity, is_platform_id, real_name
+from openiru.graph.identity import handle_similarity, is_platform_id, name_similarity, real_name
 from openiru.graph.recreation import DEFAULT_MIN_SCORE, Observation, log_likelihood_ratios
 from openiru.graph.resurgence import find_links
 
@@ -335,3 +335,52 @@ def test_a_silent_predecessor_on_a_platform_that_reports_removals_was_not_remove
     assert linked("telegram", False) == {("2", "1")}
     assert linked("toot.example", False) == {("2", "1")}
     assert linked("toot.example", True) == set()
+
+
+def test_names_edited_inside_a_word_and_short_handles_with_swapped_letters_are_recognised() -> None:
+    """A letter dropped from the surname (``Noor osta``) moves it in the sorted word order, yet the name
+    is the same but one letter; a four-letter handle with two neighbouring letters swapped keeps
+    every letter (``uman``/``umna``), while one letter replaced is another short name (``ivan``/``ivar``)."""
+    assert name_similarity("Noor Costa", "Noor osta") >= 0.9
+    assert name_similarity("Novak Uma", "Uma Novak") == 1.0
+    assert handle_similarity("uman", "umna") >= 0.9
+    assert handle_similarity("ivan", "ivar") < 0.8 and handle_similarity("uman", "unam") < 0.8
+    platform = "chat.example"
+    dropped = [
+        AccountRow(platform, "aaaaaaaaaaaaaaaa1", "noor.costa", "Noor Costa"),
+        AccountRow(platform, "aaaaaaaaaaaaaaaa2", "noor.cost", "Noor osta"),
+    ]
+    spans = {"aaaaaaaaaaaaaaaa1": range(0, 5), "aaaaaaaaaaaaaaaa2": range(14, 30)}
+    assert _links(dropped, spans, ["m7"], platform) == {("aaaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaaa1")}
+    swapped = [
+        AccountRow(platform, "aaaaaaaaaaaaaaaa1", "uman", "Uma Novak"),
+        AccountRow(platform, "aaaaaaaaaaaaaaaa2", "umna", "Uma Novak (back)"),
+    ]
+    assert _links(swapped, spans, ["m7", "m8", "m9"], platform) == {
+        ("aaaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaaa1")
+    }
+
+
+def test_a_silent_account_whose_owner_carried_on_beside_it_is_not_re_created_by_a_later_namesake() -> None:
+    """``vera.brandt`` went quiet on a server that never shows removals, a day after ``vera.brandt2``
+    (the same display name) began posting beside it and went on: its owner switched accounts.  A
+    later ``vera.brandt3`` under another name is not its re-creation.  Without the switch it is
+    linked; a title only (a Telegram user without a username) is what a namesake holds too, and does
+    not explain the silence away."""
+
+    def linked(platform: str, switched: bool, titles: bool = False) -> set[tuple[str, str]]:
+        def row(aid: str, handle: str, name: str) -> AccountRow:
+            return AccountRow(platform, aid, None if titles else handle, name)
+
+        accounts = [row("user101", "vera.brandt", "Vera Brandt"), row("user103", "vera.brandt3", "Oma Kovac")]
+        spans = {"user101": range(0, 20), "user103": range(25, 40)}
+        if switched:
+            accounts.append(row("user102", "vera.brandt2", "Vera Brandt"))
+            spans["user102"] = range(18, 40)
+        if titles:
+            accounts[1] = row("user103", "", "Vera Brandtt")
+        return _links(accounts, spans, ["user7", "user8", "user9"], platform)
+
+    assert linked("chat.example", switched=False) == {("user103", "user101")}
+    assert linked("chat.example", switched=True) == set()
+    assert linked("telegram", switched=True, titles=True) == {("user103", "user101")}

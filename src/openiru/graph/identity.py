@@ -113,12 +113,28 @@ SKELETON_MATCH = 0.95
 EDIT_MATCH = 0.9
 
 
+#: Skeletons shorter than this are too short for one edit to say anything (``ivan``/``ivar``) ...
+MIN_EDIT_LENGTH = 5
+#: ... except a swap of two neighbouring letters from this length: it keeps every letter of the
+#: handle (``uman``/``umna``), a deliberate edit rather than another short name.
+MIN_SWAP_LENGTH = 4
+
+
+def _swapped(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with two different neighbouring letters swapped."""
+    if len(a) != len(b) or a == b:
+        return False
+    diff = [k for k in range(len(a)) if a[k] != b[k]]
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+
+
 def handle_edit(a: str | None, b: str | None) -> bool:
     """Whether two handles' skeletons are at most one edit (two from ten characters) apart, counting
-    a swap of neighbouring letters as one edit (optimal string alignment distance)."""
+    a swap of neighbouring letters as one edit (optimal string alignment distance); skeletons of
+    :data:`MIN_SWAP_LENGTH` characters only by such a swap."""
     sa, sb = handle_skeleton(a), handle_skeleton(b)
-    if min(len(sa), len(sb)) < 5:
-        return False
+    if min(len(sa), len(sb)) < MIN_EDIT_LENGTH:
+        return min(len(sa), len(sb)) >= MIN_SWAP_LENGTH and _swapped(sa, sb)
     limit = 2 if min(len(sa), len(sb)) >= 10 else 1
     return OSA.distance(sa, sb, score_cutoff=limit) <= limit
 
@@ -140,9 +156,13 @@ def handle_similarity(a: str | None, b: str | None) -> float:
 
 
 def name_similarity(a: str | None, b: str | None) -> float:
+    """0..1: the better of the names' fuzzy ratio with their words sorted (``Novak Uma``/``Uma
+    Novak``) and as written (an edit inside one word can move it in the sorted order: ``Noor
+    Costa``/``Noor osta``)."""
     if not a or not b:
         return 0.0
-    return fuzz.token_sort_ratio(fold(a), fold(b)) / 100.0
+    fa, fb = fold(a), fold(b)
+    return max(fuzz.token_sort_ratio(fa, fb), fuzz.ratio(fa, fb)) / 100.0
 
 
 def text_similarity(a: str | None, b: str | None) -> float:

@@ -41,6 +41,7 @@ from .identity import (
 )
 from .recreation import (
     DEFAULT_MIN_SCORE,
+    OVERLAP_GRACE,
     Observation,
     identity_evidence,
     log_likelihood_ratios,
@@ -228,7 +229,67 @@ def _recreation(
             "started": _iso(float(start[new])),
             "cross_platform": a.platform[old] != a.platform[new],
             "handles": [a.handle[old], a.handle[new]],
+            "identity": round(identity_evidence(ratios), 2),
         },
+    )
+
+
+def _identity(
+    data: GraphData,
+    names: Names,
+    old: int,
+    new: int,
+    sims: dict[str, float | None],
+    bios: dict[str, int],
+    avatars: dict[str, int],
+) -> float:
+    """What names, bio and avatar say about ``new`` being run by ``old``'s owner
+    (:func:`.recreation.identity_evidence`), whatever the timing."""
+    a = data.accounts
+    title_only = sims["handles_only"] is None and not names.handle[old] and not names.handle[new]
+    obs = Observation(
+        handle=sims["handle"] if title_only else sims["handles_only"],
+        display_name=None if title_only else sims["display_name"],
+        bio=sims["bio"],
+        avatar_distance=avatar_distance(data, old, new, avatars),
+        audience=0.0,
+        audience_size=0,
+        content=0.0,
+        removed=False,
+        gap=0.0,
+        overlap=0.0,
+        created_before_stop=None,
+        bio_shared_by=bios.get(fold(a.bio[old]), 1),
+        title_only=title_only,
+    )
+    return identity_evidence(log_likelihood_ratios(obs))
+
+
+def _continued(
+    data: GraphData,
+    names: Names,
+    old: int,
+    new: int,
+    stop: np.ndarray,
+    stopped: np.ndarray,
+    posted: tuple[np.ndarray, np.ndarray],
+) -> bool:
+    """Whether ``new`` carried on beside silent ``old``: on the same platform, it posted before
+    ``old``'s last post (beyond :data:`.recreation.OVERLAP_GRACE`) and was still active after ``old``
+    stopped.  A second account or a switch to a new one that overlapped the old: if the two are one
+    person's, the old account went quiet because its owner used the other, not because it was removed."""
+    a = data.accounts
+    if a.platform[old] != a.platform[new] or a.status[old] in ("suspended", "deleted"):
+        return False
+    if not names.handle[old] or not names.handle[new]:
+        return False  # known by a title only: a namesake holds the same one (TITLE_AT_MOST)
+    if not np.isfinite(stopped[old]):
+        return False
+    first_post, last_post = posted
+    return bool(
+        np.isfinite(first_post[new])
+        and last_post[old] - first_post[new] > OVERLAP_GRACE
+        and stop[new] > stopped[old]
     )
 
 
@@ -265,11 +326,16 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
 
     recreated: list[AccountLink] = []
     cross: list[AccountLink] = []
+    # silent account -> the strongest identity evidence of an account that carried on beside it
+    carried_on: dict[int, float] = {}
     for x, y in candidates:
         if x == y:
             continue
         sims = _similarities(data, names, x, y, audience, content)
         for old, new in ((x, y), (y, x)):
+            if _continued(data, names, old, new, stop, stopped, posted):
+                who = _identity(data, names, old, new, sims, bios, avatars)
+                carried_on[old] = max(carried_on.get(old, 0.0), round(who, 2))
             if not np.isfinite(stopped[old]) or not np.isfinite(start[new]):
                 continue
             link = _recreation(
@@ -306,6 +372,15 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
                     )
                 )
     cross = _one_per_platform(cross, platforms)
+    # a silent predecessor whose owner visibly carried on under another account (one that posted
+    # beside it and outlived it, with names, bio and avatar at least as close as this successor's)
+    # left it for that one: its silence is explained, the later look-alike is not its re-creation
+    recreated = [
+        lk
+        for lk in recreated
+        if lk.evidence["predecessor_status"] in ("suspended", "deleted")
+        or lk.evidence["identity"] > carried_on.get(lk.predecessor, 0.0)
+    ]
     recreated = _one_to_one(recreated)
     recreated_pairs = {(lk.account, lk.predecessor) for lk in recreated}
     links = recreated + [lk for lk in cross if (lk.account, lk.predecessor) not in recreated_pairs]
