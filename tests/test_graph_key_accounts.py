@@ -564,3 +564,34 @@ def test_one_flagged_post_in_forty_weighs_little_even_for_a_prominent_account() 
         s,
         [_position(data, ranking, "x", p) for p in posters],
     )
+
+
+def test_with_a_lexicon_many_posts_without_one_hit_say_the_account_does_not_carry_the_content() -> None:
+    """A club whose ten match-day posts the community's fans also repost sits inside the community.
+    With a lexicon loaded, detection read those ten texts and matched none of the organisation's
+    names: the club ranks below the posters whose posts carry the content.  Without a lexicon (a
+    hash bank sees only media) the same silence says nothing, and the club's reach puts it first."""
+
+    def positions(lexicon: bool) -> tuple[int, list[int]]:
+        w = World()
+        core, fans = _community(w, flagged=True)
+        posters = [w.account("x", f"3{k:02d}", f"poster_{k}", f"Poster {k}") for k in range(3)]
+        for k, p in enumerate(posters):
+            for r in range(6):
+                text = f"the vale circle release {r} from poster {k} now"
+                pid = w.post("x", p, f"p{k}-{r}", 24 * r + 3, text, 0.9)
+                w.repost("x", fans[(k + r) % 5], p, pid, 24 * r + 4)
+        club = w.account("x", "700", "city_club", "City Club")
+        for r in range(10):
+            pid = w.post("x", club, f"c-{r}", 24 * r + 5, f"match day number {r} come and support the team")
+            for fan in fans[:3]:
+                w.repost("x", fan, club, pid, 24 * r + 6)
+        data = w.data()
+        data.lexicon = lexicon
+        ranking = rank_accounts(data)
+        return _position(data, ranking, "x", club), [_position(data, ranking, "x", p) for p in posters]
+
+    club, posters = positions(lexicon=True)
+    assert all(p < club for p in posters), (club, posters)
+    club, posters = positions(lexicon=False)
+    assert all(club < p for p in posters), (club, posters)

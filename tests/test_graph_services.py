@@ -4,6 +4,7 @@ registry, loading the store into arrays."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -107,3 +108,20 @@ def test_missing_detection_tables_mean_no_detection_results(engine: sa.Engine) -
 def test_domain_registry_knows_builtin_and_provider_domains(engine: sa.Engine) -> None:
     registry = domain_registry(engine)
     assert registry["t.me"] == "telegram" and registry["youtube.com"] == "youtube"
+
+
+def test_the_loader_says_whether_a_lexicon_read_the_texts(engine: sa.Engine, tmp_path: Path) -> None:
+    """``GraphData.lexicon``: detection results from a scan with a lexicon loaded (the ranking then
+    treats many posts without one hit as a finding); not without detection, not without a lexicon."""
+    from openiru.services.detect import banks as detect_banks
+    from openiru.services.detect import scan as detect_scan
+
+    ingest_source(engine, ListSource(_records(), "x"), after_batch=())
+    assert not load_graph(engine).lexicon
+    lexicon = tmp_path / "lexicon.csv"
+    lexicon.write_text("term,language,kind,label\nbulletin,en,term,placeholder\n")
+    detect_banks.import_lexicon(engine, lexicon, "lex")
+    detect_scan.scan(engine, workers=1)
+    data = load_graph(engine)
+    assert data.detection and data.lexicon
+    assert not load_graph(engine, with_detection=False).lexicon

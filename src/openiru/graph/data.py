@@ -170,6 +170,9 @@ class GraphData:
     seeds: dict[int, str] = field(default_factory=dict)  # account index -> who marked it
     exempt_accounts: dict[int, str] = field(default_factory=dict)  # account index -> reason
     detection: bool = False  # whether detection results were available
+    #: whether a lexicon was loaded (detection reads every text for the organisation's names): an
+    #: account whose many posts matched nothing then shows it does not carry the content
+    lexicon: bool = False
     timings: dict[str, float] = field(default_factory=dict)  # seconds per loading step
 
     @property

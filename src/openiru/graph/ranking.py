@@ -75,6 +75,10 @@ QUOTE_PASS_ON = 0.5
 #: flagged content, and at least TOPIC_FLOOR of its score with a negligible share.
 TOPIC_SHARE = 0.1
 TOPIC_FLOOR = 0.1
+#: With a lexicon loaded, an account with at least NO_HIT_POSTS posts and not one detection hit
+#: keeps NO_HIT_FACTOR of its score (detection read its texts and found nothing of the community's).
+NO_HIT_POSTS = 5
+NO_HIT_FACTOR = 0.5
 #: score = affinity x (PROMINENCE_FLOOR + (1 - PROMINENCE_FLOOR) x prominence) x stance x exemption
 PROMINENCE_FLOOR = 0.1
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
@@ -162,6 +166,9 @@ def _topic_share(data: GraphData, f: Features) -> np.ndarray:
     share = np.minimum(f.flagged / (TOPIC_SHARE * np.maximum(f.posts, 1.0)), 1.0)
     some = f.flagged > 0
     out[some] = TOPIC_FLOOR + (1.0 - TOPIC_FLOOR) * share[some]
+    if data.lexicon:  # detection read every text: many posts and not one match is a finding
+        silent = (f.flagged == 0) & (f.posts >= NO_HIT_POSTS)
+        out[silent] = NO_HIT_FACTOR
     if data.seeds:
         out[list(data.seeds)] = 1.0
     return out

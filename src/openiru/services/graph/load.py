@@ -120,6 +120,18 @@ def detection_results(conn: sa.Connection) -> tuple[list[Flag], dict[tuple[str, 
     return flags, exemptions
 
 
+def _has_lexicon(conn: sa.Connection) -> bool:
+    """Whether any lexicon term is loaded (False where the detection tables are absent)."""
+    from ...store import tables_detect as td
+
+    try:
+        with conn.begin_nested():
+            t = td.detect_lexicon_terms
+            return conn.execute(sa.select(t.c.id).limit(1)).first() is not None
+    except (sa.exc.OperationalError, sa.exc.ProgrammingError):
+        return False
+
+
 def load_seeds(conn: sa.Connection) -> dict[tuple[str, str], str | None]:
     rows = conn.execute(sa.select(graph_seeds.c.platform, graph_seeds.c.account_id, graph_seeds.c.added_by))
     return {(r.platform, r.account_id): r.added_by for r in rows}
@@ -304,9 +316,11 @@ def _load_graph(
             media[post].append(content_key[media_key])
         seeds = load_seeds(conn)
         flags, exemptions = detection_results(conn) if with_detection else ([], {})
+        lexicon = with_detection and _has_lexicon(conn)
         read_all = time.perf_counter() - started
     started = time.perf_counter()
     data = assemble(accounts, posts, edges, media, flags, exemptions, seeds)
+    data.lexicon = lexicon and data.detection
     data.timings = {
         "read posts and edges": read_posts,
         "read media, seeds, detection": read_all - read_posts,
