@@ -595,3 +595,43 @@ def test_with_a_lexicon_many_posts_without_one_hit_say_the_account_does_not_carr
     assert all(p < club for p in posters), (club, posters)
     club, posters = positions(lexicon=False)
     assert all(club < p for p in posters), (club, posters)
+
+
+def test_a_platform_detection_did_not_see_takes_the_accounts_it_removed_as_seeds() -> None:
+    """Detection flags a Telegram channel's bulletins; on X, where nothing was flagged (its media
+    were not collected), the circle's originator works beside an account X suspended.  The removal
+    seeds closeness on X, so the originator ranks at the top, above where it ranks when X removed
+    nobody; a busy local news account on X stays below it either way."""
+
+    def positions(with_removal: bool) -> tuple[int, int]:
+        w = World()
+        channel = w.account("telegram", "c1", None, "Vale Channel")
+        forwarders = [w.account("telegram", f"u{k}", None, f"Forwarder {k}") for k in range(4)]
+        for r in range(10):
+            pid = w.post("telegram", channel, f"t{r}", 24 * r, f"vale bulletin {r} for the circle", 0.9)
+            for k, who in enumerate(forwarders):
+                w.repost("telegram", who, channel, pid, 24 * r + 1 + k)
+        core, fans = _community(w)
+        voice = w.account("x", "150", "vale_voice", "Vale Voice")
+        if with_removal:
+            w.accounts[-1].status = "suspended"
+        for r in range(4):
+            pid = w.post("x", voice, f"b{r}", 24 * r + 5, f"voice {r} of the vale circle now")
+            for k, fan in enumerate(fans):
+                w.repost("x", fan, voice, pid, 24 * r + 6 + k)
+            w.repost("x", voice, core, f"c{r}", 24 * r + 7)
+        news = w.account("x", "800", "city_news", "City News")
+        readers = [w.account("x", f"9{k:02d}", f"reader_{k}", f"Reader {k}") for k in range(8)]
+        for r in range(12):
+            pid = w.post("x", news, f"n{r}", 24 * r + 9, f"city council news number {r} today")
+            for k, reader in enumerate(readers):
+                w.repost("x", reader, news, pid, 24 * r + 10 + k)
+        data = w.data()
+        ranking = rank_accounts(data)
+        assert ranking.seed_source == "detection"
+        return _position(data, ranking, "x", core), _position(data, ranking, "x", news)
+
+    removed_core, removed_news = positions(with_removal=True)
+    kept_core, kept_news = positions(with_removal=False)
+    assert removed_core <= 1 and removed_core < kept_core, (removed_core, kept_core)
+    assert removed_core < removed_news and kept_core < kept_news

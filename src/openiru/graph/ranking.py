@@ -99,6 +99,7 @@ def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
         # accounts endorsing flagged content; commentary hits (quotes, replies) weigh little
         reset += log_scale(f.flagged) * f.hit_stance
         sources.append("detection")
+        reset += _unseen_platform_seeds(data, f, reset)
     if not sources:
         # No analyst seeds and no detection.  The platforms' own judgement first: the accounts they
         # removed (suspended or deleted) are the community they act against, and re-uploads are
@@ -114,6 +115,21 @@ def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
     if data.exempt_accounts:
         reset[list(data.exempt_accounts)] = 0.0
     return reset, "+".join(sources)
+
+
+def _unseen_platform_seeds(data: GraphData, f: Features, reset: np.ndarray) -> np.ndarray:
+    """Structural seeds on platforms detection did not see at all (not one hit on any of their
+    posts: a hash bank on a platform whose media were not collected, a lexicon in another
+    language): there, the accounts the platform removed, weighted as a typical detection seed, so a
+    community present on several platforms is not ranked on one platform's coverage alone."""
+    out = np.zeros(data.n)
+    platform = np.asarray(data.accounts.platform, dtype=object)
+    removed = np.isin(np.asarray(data.accounts.status, dtype=object), REMOVED)
+    seen = set(platform[f.flagged > 0].tolist())
+    unseen = ~np.isin(platform, list(seen)) & removed
+    if unseen.any():
+        out[unseen] = float(np.mean(reset[reset > 0]))
+    return out
 
 
 def _edge_sum(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
