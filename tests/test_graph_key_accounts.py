@@ -635,3 +635,36 @@ def test_a_platform_detection_did_not_see_takes_the_accounts_it_removed_as_seeds
     kept_core, kept_news = positions(with_removal=False)
     assert removed_core <= 1 and removed_core < kept_core, (removed_core, kept_core)
     assert removed_core < removed_news and kept_core < kept_news
+
+
+def test_an_unflagged_account_with_an_outside_audience_where_detection_reads_is_a_public_figure() -> None:
+    """A star posts forty everyday posts, none flagged, passed on mostly by the public and now and
+    then by the community's fans.  Detection read this platform (the community's posts are flagged)
+    and found nothing in the star's: with most of its audience outside the community, it is a public
+    figure, and ranks below the community's posters.  Without that second audience signal it ranked
+    first here."""
+    w = World()
+    core, fans = _community(w, flagged=True)
+    posters = [w.account("x", f"3{k:02d}", f"poster_{k}", f"Poster {k}") for k in range(3)]
+    for k, p in enumerate(posters):
+        for r in range(6):
+            text = f"the vale circle release {r} from poster {k} now"
+            pid = w.post("x", p, f"p{k}-{r}", 24 * r + 3, text, 0.9)
+            w.repost("x", fans[(k + r) % 5], p, pid, 24 * r + 4)
+    star = w.account("x", "900", "star", "Famous Star", None)
+    public = [w.account("x", f"8{k:02d}", f"public_{k}", f"Public {k}") for k in range(20)]
+    for r in range(40):
+        pid = w.post("x", star, f"s{r}", 6 * r + 2, f"my day number {r} on the tour")
+        for k in range(r % 2, 20, 2):
+            w.repost("x", public[k], star, pid, 6 * r + 3)
+        if r % 3 == 0:
+            for fan in fans:
+                w.repost("x", fan, star, pid, 6 * r + 4)
+    data = w.data()
+    ranking = rank_accounts(data)
+    s = _position(data, ranking, "x", star)
+    assert all(_position(data, ranking, "x", p) < s for p in posters), s
+    assert (
+        ranking.evidence(data, data.accounts.index()[("x", star)])["reporting"]["unflagged_outside_audience"]
+        > 0.5
+    )

@@ -132,6 +132,17 @@ def _unseen_platform_seeds(data: GraphData, f: Features, reset: np.ndarray) -> n
     return out
 
 
+def _unflagged_where_seen(data: GraphData, f: Features) -> np.ndarray:
+    """1 for accounts without a detection hit on a platform where detection flagged other accounts'
+    posts (it read this one's too and found nothing), else 0."""
+    if not f.flagged.any():
+        return np.zeros(data.n)
+    platform = np.asarray(data.accounts.platform, dtype=object)
+    seen = np.isin(platform, list(set(platform[f.flagged > 0].tolist())))
+    out: np.ndarray = (seen & (f.flagged == 0)).astype(np.float64)
+    return out
+
+
 def _edge_sum(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
     return np.bincount(idx, weights=values, minlength=n)
 
@@ -320,6 +331,7 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     signals["outside_audience"] = reporting_signals.outside_audience(data, affinity, BYSTANDER_AFFINITY)
     if data.seeds:
         signals["outside_audience"][list(data.seeds)] = 0.0
+    signals["unflagged_outside_audience"] = signals["outside_audience"] * _unflagged_where_seen(data, f)
     reporting = reporting_signals.combine(signals)
     stance = (
         (support + endorse + 1.0)

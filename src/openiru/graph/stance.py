@@ -65,6 +65,9 @@ WEIGHTS = {
     "commentary": 0.6,
     "own_article_links": 0.6,
     "outside_audience": 0.3,
+    # the same audience share again for an account with no detection hit where detection read the
+    # platform: a public figure the community's members also follow, not one of its voices
+    "unflagged_outside_audience": 0.3,
     "framing": 0.6,
 }
 #: A reporting likelihood from which an account counts as one of the exempt classes.
