@@ -10,7 +10,9 @@ works on one platform; this works on the store's arrays across platforms.
 
 A group is reported only when its co-activity is unlikely by chance: a permutation test shuffles
 each member's posting times among its own posts (:mod:`.nullmodel`) and the group is kept at a
-p-value of at most :data:`.nullmodel.MAX_P_VALUE`; the test's p-value and z-score are in its evidence.
+p-value of at most :data:`.nullmodel.MAX_P_VALUE`, corrected for the number of pairs of accounts
+that co-posted at all (each could have been a group: ``pairs_tested``); the test's p-value,
+corrected p-value and z-score are in its evidence.
 """
 
 from __future__ import annotations
@@ -64,7 +66,8 @@ def find_coordination(
     kinds: list[str] | None = None,
     max_p_value: float = MAX_P_VALUE,
 ) -> list[CoordinationGroup]:
-    """Coordinated groups of every kind that chance does not explain (p <= ``max_p_value``), strongest first."""
+    """Coordinated groups of every kind that chance does not explain (p corrected for the pairs tested
+    <= ``max_p_value``), strongest first."""
     found: list[CoordinationGroup] = []
     c = data.content
     for name, content_kinds in _kind_groups().items():
@@ -74,7 +77,7 @@ def find_coordination(
         found.extend(
             g
             for g in _groups_of_kind(data, name, c.post[mask], c.item[mask], window, max(1, min_repeats))
-            if g.evidence["null_model"]["p_value"] <= max_p_value
+            if g.evidence["null_model"]["p_value_corrected"] <= max_p_value
         )
     found = merge_same_accounts(found)
     found.sort(key=lambda g: (-g.score, -len(g.accounts)))
@@ -177,7 +180,9 @@ def _groups_of_kind(
             window,
             min_repeats,
         )
-        group.evidence["null_model"] = _null_test(data, accs, accounts, items, times, window).evidence()
+        group.evidence["null_model"] = _null_test(
+            data, accs, accounts, items, times, window, len(pair_items)
+        ).evidence()
         groups.append(group)
     return groups
 
@@ -248,6 +253,7 @@ def _null_test(
     items: np.ndarray,
     times: np.ndarray,
     window: float,
+    pairs_tested: int = 1,
 ) -> NullTest:
     """The permutation test on the group's posts of the items two or more of its accounts posted,
     each account's times drawn from its whole activity (all its posts)."""
@@ -259,7 +265,13 @@ def _null_test(
     keep = np.isin(itm, shared_items[counts >= 2])
     pool = np.isin(data.posts.account, np.asarray(accs))
     return permutation_test(
-        acc[keep], itm[keep], t[keep], window, data.posts.account[pool], data.posts.time[pool]
+        acc[keep],
+        itm[keep],
+        t[keep],
+        window,
+        data.posts.account[pool],
+        data.posts.time[pool],
+        pairs_tested=pairs_tested,
     )
 
 
