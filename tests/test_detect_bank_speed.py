@@ -395,4 +395,6 @@ def test_plain_pdq_fast_path_reads_exactly_what_the_general_path_reads(tmp_path:
         path = tmp_path / "list.txt"
         path.write_text(text, encoding="utf-8")
         assert detect_banks._plain_pdq_values(path, "plain", "pdq") == expected
-    assert detect_banks._uniform_lines(uniform.replace(values[3].encode(), values[3].upper().encode())) is None
+    assert (
+        detect_banks._uniform_lines(uniform.replace(values[3].encode(), values[3].upper().encode())) is None
+    )
