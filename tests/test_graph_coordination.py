@@ -295,10 +295,9 @@ def test_a_text_pushed_together_again_on_another_day_is_a_repeat() -> None:
 def test_two_of_a_crowd_meeting_three_times_is_chance_a_ring_is_not() -> None:
     """Three public events, each posted by a crowd of 35 fans within a quarter of an hour; two fans
     who post little else were at all three and happened to post within two minutes of each other
-    each time.  Their times shuffled within their own activity rarely meet (p 0.005), but they are
-    one of hundreds of pairs that met at all, and among hundreds a pair meets three times by chance:
-    corrected for the pairs tested, chance explains them.  A ring of four pushing four links
-    together within half a minute each stays a group."""
+    each time.  They are one of hundreds of pairs that met at all, and among hundreds a pair meets
+    three times by chance: corrected for the pairs tested, chance explains them.  A ring of four
+    pushing four links together within half a minute each stays a group."""
     rng = random.Random(58)
     fans = [f"fan{k}" for k in range(2 + 3 * 33)]
     posts: list[PostRow] = []
@@ -327,10 +326,50 @@ def test_two_of_a_crowd_meeting_three_times_is_chance_a_ring_is_not() -> None:
     groups = find_coordination(data, window=120, min_repeats=3, kinds=["co-link"])
     assert [sorted(ids[i] for i in g.accounts) for g in groups] == [ring]
     assert groups[0].evidence["null_model"]["p_value_corrected"] <= MAX_P_VALUE
-    # the pair's own permutation test alone finds it unlikely; the pairs tested explain it
     everything = find_coordination(data, window=120, min_repeats=3, kinds=["co-link"], max_p_value=1.0)
     pair = [g for g in everything if sorted(ids[i] for i in g.accounts) == ["fan0", "fan1"]]
     assert len(pair) == 1
     null = pair[0].evidence["null_model"]
-    assert null["p_value"] <= MAX_P_VALUE < null["p_value_corrected"]
-    assert null["pairs_tested"] > 100
+    assert null["p_value_corrected"] > MAX_P_VALUE and null["pairs_tested"] > 100
+
+
+def test_members_of_a_public_crowd_are_drawn_from_its_times() -> None:
+    """Three public events, each posted by 35 of 60 fans within a quarter of an hour (most in the
+    first minutes).  Four fans who were at all three met 13 times: shuffled over their own month of
+    posts they would rarely meet, but at each event they are four of the 35 who posted the link,
+    and drawn from those 35's times they meet about six times by chance.  A ring of four pushing
+    four links no one else posts stays a group."""
+    rng = random.Random(60)
+    fans = [f"fan{k}" for k in range(60)]
+    posts: list[PostRow] = []
+    for fan in fans:
+        for j in range(6):
+            at = T0 + timedelta(seconds=rng.uniform(0, 30 * 86400))
+            posts.append(PostRow("x", f"{fan}-own-{j}", fan, at, f"loved the match {j}"))
+    for event, day in enumerate((5, 12, 20)):
+        start = T0 + timedelta(days=day, hours=19)
+        link = f"https://cup.example/live/{event}"
+        for k, fan in enumerate(["fan0", "fan1", *rng.sample(fans[2:], 33)]):
+            delay = (100.0, 160.0)[k] if k < 2 else rng.expovariate(1 / 400)
+            at = start + timedelta(seconds=delay)
+            posts.append(PostRow("x", f"{fan}-event-{event}", fan, at, "live now", urls=[link]))
+    ring = [f"ring{k}" for k in range(4)]
+    for item in range(4):
+        at = T0 + timedelta(days=3 + 6 * item, hours=9)
+        for k, acc in enumerate(ring):
+            link = f"https://r.example/{item}"
+            posts.append(
+                PostRow("x", f"{acc}-{item}", acc, at + timedelta(seconds=8 * k), "read", urls=[link])
+            )
+            posts.append(PostRow("x", f"{acc}-own-{item}", acc, at + timedelta(days=2, hours=k), "note"))
+    data = assemble([], sorted(posts, key=lambda p: p.timestamp), [])
+    ids = data.accounts.account_id
+    groups = find_coordination(data, window=120, min_repeats=3, kinds=["co-link"])
+    assert [sorted(ids[i] for i in g.accounts) for g in groups] == [ring]
+    assert groups[0].evidence["null_model"]["public_occasions"] == 0
+    everything = find_coordination(data, window=120, min_repeats=3, kinds=["co-link"], max_p_value=1.0)
+    crowd = [g for g in everything if "fan0" in {ids[i] for i in g.accounts}]
+    assert len(crowd) == 1 and len(crowd[0].accounts) == 4
+    null = crowd[0].evidence["null_model"]
+    assert null["public_occasions"] == 3 and null["expected_by_chance"] > 3
+    assert null["p_value_corrected"] > MAX_P_VALUE

@@ -180,9 +180,8 @@ def _groups_of_kind(
             window,
             min_repeats,
         )
-        group.evidence["null_model"] = _null_test(
-            data, accs, accounts, items, times, window, len(pair_items)
-        ).evidence()
+        test, public = _null_test(data, accs, accounts, items, times, window, occasions, len(pair_items))
+        group.evidence["null_model"] = test.evidence() | {"public_occasions": public}
         groups.append(group)
     return groups
 
@@ -253,10 +252,13 @@ def _null_test(
     items: np.ndarray,
     times: np.ndarray,
     window: float,
+    occasions: np.ndarray,
     pairs_tested: int = 1,
-) -> NullTest:
+) -> tuple[NullTest, int]:
     """The permutation test on the group's posts of the items two or more of its accounts posted,
-    each account's times drawn from its whole activity (all its posts)."""
+    each account's times drawn from its whole activity (all its posts), except on a public
+    occasion (:func:`_public_occasions`), where they are drawn from the times of the item's posts
+    then.  Also returns how many of the group's occasions were public."""
     mine = np.isin(accounts, np.asarray(accs))
     acc, itm, t = accounts[mine], items[mine], times[mine]
     pairs = unique_ints(itm.astype(np.int64) * (int(acc.max(initial=0)) + 1) + acc)
@@ -264,7 +266,11 @@ def _null_test(
     shared_items, counts = np.unique(item_of_pair, return_counts=True)
     keep = np.isin(itm, shared_items[counts >= 2])
     pool = np.isin(data.posts.account, np.asarray(accs))
-    return permutation_test(
+    occ = occasions[mine][keep]
+    public = _public_occasions(accs, accounts, occasions, np.unique(occ))
+    start = np.where(np.isin(occ, public), np.searchsorted(occasions, occ, side="left"), -1)
+    size = np.searchsorted(occasions, occ, side="right") - np.searchsorted(occasions, occ, side="left")
+    test = permutation_test(
         acc[keep],
         itm[keep],
         t[keep],
@@ -272,7 +278,29 @@ def _null_test(
         data.posts.account[pool],
         data.posts.time[pool],
         pairs_tested=pairs_tested,
+        public=(start, size, times),
     )
+    return test, len(public)
+
+
+def _public_occasions(
+    accs: list[int], accounts: np.ndarray, occasions: np.ndarray, candidates: np.ndarray
+) -> np.ndarray:
+    """The occasions (of ``candidates``) on which the item had a public beyond the group: more other
+    accounts posted it then than members did (a match's live link posted by a crowd of 35, two of
+    whom are the group).  There the members are taken for members of that public: the null model
+    draws their times from the item's posts on that occasion, so the crowd's own rush (everyone
+    posting in the minutes after the whistle) is not counted as the group's doing."""
+    members = np.asarray(accs)
+    public = []
+    for o in candidates:
+        there = np.unique(
+            accounts[np.searchsorted(occasions, o) : np.searchsorted(occasions, o, side="right")]
+        )
+        inside = int(np.isin(there, members).sum())
+        if len(there) - inside > inside:
+            public.append(int(o))
+    return np.asarray(public, np.int64)
 
 
 def _group(

@@ -6,6 +6,10 @@ The null model keeps everything about each account but the link between *what* i
 counted again.  Accounts that post the same items at the same moments because they act together
 lose that in almost every shuffle; accounts that are merely busy at the same hours (two heavy
 posters of a popular hashtag set) keep about as much co-activity as they had, and the test says so.
+On an occasion where the item had a public beyond the group (more other accounts posted it then
+than members did: a match's live link, a storm warning), a member's post of it takes a time drawn
+from that public's posts of it instead: members of a crowd that all post in the minutes after the
+whistle meet by the crowd's doing, and the test keeps that.
 
 Statistic: pairs of posts of one item by two different accounts of the group within the window.
 ``p = (1 + shuffles at least as co-active) / (1 + shuffles)``; ``z = (observed - mean) / sd``.
@@ -116,11 +120,14 @@ def permutation_test(
     pool_time: np.ndarray | None = None,
     shuffles: int = SHUFFLES,
     pairs_tested: int = 1,
+    public: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> NullTest:
     """Co-activity of the posts given (the group's posts of its shared items) against the null model.
 
     ``pool_account``/``pool_time``: every post of the group's accounts (their whole activity), from
-    which each account's shuffled times are drawn; by default the posts given."""
+    which each account's shuffled times are drawn; by default the posts given.  ``public``: for each
+    post given, where the item had a public on that occasion, the start and size of its posts' times
+    in the third array (start -1 elsewhere): such a post's time is drawn from those instead."""
     if pool_account is None or pool_time is None:
         pool_account, pool_time = account, time
     accounts, acc = np.unique(account, return_inverse=True)
@@ -139,11 +146,21 @@ def permutation_test(
     rank[grouped] = np.arange(len(acc)) - np.searchsorted(acc[grouped], acc[grouped])
     slot = pool_start[acc] + rank % np.maximum(pool_size[acc], 1)
     # repeatable: the generator is seeded by the group's posts
+    if public is None:
+        public = (np.full(len(acc), -1, np.int64), np.zeros(len(acc), np.int64), np.zeros(0))
+    public_start, public_size, public_time = public
+    crowd = public_start >= 0
+    n_crowd = int(crowd.sum())
     rng = np.random.default_rng(zlib.crc32(np.ascontiguousarray(np.sort(time)).tobytes()))
     null = np.empty(shuffles)
     for s in range(shuffles):
         shuffled = pool_t[np.lexsort((rng.random(len(pool_acc)), pool_acc))]  # each account's times reordered
-        null[s] = co_occurrences(acc, itm, shuffled[slot], window)
+        drawn = shuffled[slot]
+        if crowd.any():  # a member of an item's public posts it at one of the public's times
+            drawn[crowd] = public_time[
+                public_start[crowd] + (rng.random(n_crowd) * public_size[crowd]).astype(np.int64)
+            ]
+        null[s] = co_occurrences(acc, itm, drawn, window)
     mean, sd = float(null.mean()), float(null.std())
     z = (observed - mean) / sd if sd > 0 else (np.inf if observed > mean else 0.0)
     p = (1.0 + float((null >= observed).sum())) / (1.0 + shuffles)
