@@ -234,17 +234,21 @@ def _recreation(
     )
 
 
-def _identity(
+def _same_owner(
     data: GraphData,
     names: Names,
     old: int,
     new: int,
     sims: dict[str, float | None],
+    audience_size: np.ndarray,
     bios: dict[str, int],
     avatars: dict[str, int],
 ) -> float:
     """What names, bio and avatar say about ``new`` being run by ``old``'s owner
-    (:func:`.recreation.identity_evidence`), whatever the timing."""
+    (:func:`.recreation.identity_evidence`), whatever the timing; 0 unless ``new`` also shares
+    ``old``'s community (audience and content together :data:`MIN_CARRIED_OVER`, as a link from a
+    silent predecessor needs): one person's two accounts move among the same people, a namesake
+    (``zenol``/``zenol2``, "Zeno Lund" twice: the platform numbered the second) among others."""
     a = data.accounts
     title_only = sims["handles_only"] is None and not names.handle[old] and not names.handle[new]
     obs = Observation(
@@ -252,9 +256,9 @@ def _identity(
         display_name=None if title_only else sims["display_name"],
         bio=sims["bio"],
         avatar_distance=avatar_distance(data, old, new, avatars),
-        audience=0.0,
-        audience_size=0,
-        content=0.0,
+        audience=float(sims["audience"] or 0.0),
+        audience_size=int(min(audience_size[old], audience_size[new])),
+        content=float(sims["content"] or 0.0),
         removed=False,
         gap=0.0,
         overlap=0.0,
@@ -262,7 +266,10 @@ def _identity(
         bio_shared_by=bios.get(fold(a.bio[old]), 1),
         title_only=title_only,
     )
-    return identity_evidence(log_likelihood_ratios(obs))
+    ratios = log_likelihood_ratios(obs)
+    if ratios["audience"] + ratios["content"] < MIN_CARRIED_OVER:
+        return 0.0
+    return identity_evidence(ratios)
 
 
 def _continued(
@@ -334,7 +341,7 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
         sims = _similarities(data, names, x, y, audience, content)
         for old, new in ((x, y), (y, x)):
             if _continued(data, names, old, new, stop, stopped, posted):
-                who = _identity(data, names, old, new, sims, bios, avatars)
+                who = _same_owner(data, names, old, new, sims, audience_size, bios, avatars)
                 carried_on[old] = max(carried_on.get(old, 0.0), round(who, 2))
             if not np.isfinite(stopped[old]) or not np.isfinite(start[new]):
                 continue
@@ -373,8 +380,9 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
                 )
     cross = _one_per_platform(cross, platforms)
     # a silent predecessor whose owner visibly carried on under another account (one that posted
-    # beside it and outlived it, with names, bio and avatar at least as close as this successor's)
-    # left it for that one: its silence is explained, the later look-alike is not its re-creation
+    # beside it and outlived it, among the same people, with names, bio and avatar at least as close
+    # as this successor's) left it for that one: its silence is explained, the later look-alike is
+    # not its re-creation
     recreated = [
         lk
         for lk in recreated
