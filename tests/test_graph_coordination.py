@@ -373,3 +373,39 @@ def test_members_of_a_public_crowd_are_drawn_from_its_times() -> None:
     null = crowd[0].evidence["null_model"]
     assert null["public_occasions"] == 3 and null["expected_by_chance"] > 3
     assert null["p_value_corrected"] > MAX_P_VALUE
+
+
+def test_two_rings_sharing_their_leaders_post_once_are_two_groups() -> None:
+    """Two rings of six, each posting its own links together, both repost their leader's link in one
+    rush (every cross pair meets once) and two of the 36 cross pairs meet once more, each on a link
+    of its own: together those pairs cover three occasions, but only two members of each ring are in
+    them; the rings are two groups, not one."""
+    rng = random.Random(11)
+    rings = [[f"a{k}" for k in range(6)], [f"b{k}" for k in range(6)]]
+    posts: list[PostRow] = []
+
+    def link(account: str, item: str, at: datetime) -> PostRow:
+        return PostRow(
+            "x", f"{account}-{item}", account, at, "see this", urls=[f"https://files.example/{item}"]
+        )
+
+    for r, ring in enumerate(rings):
+        for item in range(4):
+            at = T0 + timedelta(hours=5 + 13 * item + 6 * r)
+            posts += [
+                link(account, f"r{r}-{item}", at + timedelta(seconds=8 * k)) for k, account in enumerate(ring)
+            ]
+    leader = T0 + timedelta(days=3, hours=2)
+    posts += [
+        link(account, "leader", leader + timedelta(seconds=9 * k))
+        for k, account in enumerate(rings[0] + rings[1])
+    ]
+    for n, (a, b) in enumerate([("a0", "b0"), ("a1", "b1")]):
+        at = T0 + timedelta(days=4 + n, hours=7)
+        posts += [link(a, f"extra{n}", at), link(b, f"extra{n}", at + timedelta(seconds=30))]
+    for account in rings[0] + rings[1]:
+        posts += _background(rng, account, 25)
+    data = assemble([], sorted(posts, key=lambda p: p.timestamp), [])
+    groups = find_coordination(data, window=120, min_repeats=3, kinds=["co-link"])
+    ids = data.accounts.account_id
+    assert sorted(sorted(ids[i] for i in g.accounts) for g in groups) == [rings[0], rings[1]]

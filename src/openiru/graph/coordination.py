@@ -208,7 +208,11 @@ def _components(
     """Groups: connected components of the strong links (pairs together on ``min_repeats``
     occasions or more: :func:`_occasions`), then rings whose members each take part in only some of
     the posts: a component and an account (or two components) are joined when the pairs between
-    them that repeat (two occasions or more) together cover ``min_repeats`` distinct occasions.  Only components with a strong link grow,
+    them that repeat (two occasions or more) together cover ``min_repeats`` distinct occasions, and
+    at least half the members of the smaller side are in such a pair (an account joining a ring
+    always is): the smaller part acts with the other as a whole.  Two rings that each hold together
+    on their own (strong links inside) and share their leader's post once are two rings, even when
+    two of their 100 cross pairs happen to meet again.  Only components with a strong link grow,
     so a crowd posting about the same public events never starts a group."""
     parent: dict[int, int] = {}
 
@@ -224,12 +228,24 @@ def _components(
     weak = [pair for pair, k in n_occasions.items() if 2 <= k < min_repeats]
     for _ in range(3):
         seeded = {find(a) for pair in strong for a in pair}
+        size: dict[int, int] = defaultdict(int)
+        for x in parent:
+            size[find(x)] += 1
         between: dict[tuple[int, int], set[int]] = defaultdict(set)
+        touched: dict[tuple[int, int], set[int]] = defaultdict(set)
         for a, b in weak:
             ra, rb = find(a), find(b)
             if ra != rb and (ra in seeded or rb in seeded):
-                between[(min(ra, rb), max(ra, rb))].update(int(occasions[o]) for o in pair_items[(a, b)])
-        joined = [pair for pair, got in between.items() if len(got) >= min_repeats]
+                key = (min(ra, rb), max(ra, rb))
+                between[key].update(int(occasions[o]) for o in pair_items[(a, b)])
+                touched[key].update((a, b))
+        joined = [
+            (ra, rb)
+            for (ra, rb), got in between.items()
+            if len(got) >= min_repeats
+            and 2 * len({x for x in touched[(ra, rb)] if find(x) == (ra if size[ra] <= size[rb] else rb)})
+            >= min(size[ra], size[rb])
+        ]
         for ra, rb in joined:
             parent[find(ra)] = find(rb)
         if not joined:
