@@ -156,6 +156,22 @@ def test_a_regular_poster_quiet_for_a_week_has_stopped() -> None:
     assert sparse == set()
 
 
+def test_a_regular_poster_quiet_longer_than_ever_while_its_successor_posts_has_stopped() -> None:
+    """Posting every three days, then twelve days quiet to the end of the data: short of the
+    fourteen days stop_times asks (five median gaps, capped), but longer than it was ever quiet
+    before, and its look-alike began in that silence and posted six times since: the operator's posts
+    go on on the new account.  With only three posts from the successor the silence is not yet a stop."""
+    accounts = [
+        AccountRow("telegram", "user61", None, "Amira Quist"),
+        AccountRow("telegram", "user62", None, "Amira Quist2"),
+    ]
+    audience = ["user7", "user8", "user9"]
+    taken_over = _links(accounts, {"user61": range(0, 28, 3), "user62": range(29, 40, 2)}, audience)
+    assert taken_over == {("user62", "user61")}
+    early = _links(accounts, {"user61": range(0, 28, 3), "user62": range(33, 40, 3)}, audience)
+    assert early == set()
+
+
 def test_a_distinctive_bio_identifies_a_renamed_account_and_a_stock_bio_does_not() -> None:
     def linked(bio: str, others: int) -> set[tuple[str, str]]:
         accounts = [

@@ -63,6 +63,35 @@ def stop_times(data: GraphData, stop: np.ndarray) -> np.ndarray:
     return np.where(silent, stop, when)
 
 
+def quiet_times(data: GraphData, stop: np.ndarray, stopped: np.ndarray) -> np.ndarray:
+    """When each regular poster (at least :data:`MIN_GAPS` gaps between posts) not counted as stopped
+    fell quiet, where it has said nothing for longer than it ever did before (its longest gap, at
+    least :data:`MIN_SILENCE`) up to the end of the data, else nan.  Not yet a stop on its own
+    (:func:`stop_times`): only where a successor's posts fill the silence
+    (:func:`.resurgence.find_links`)."""
+    n = data.n
+    a = data.accounts
+    end = float(np.max(stop[np.isfinite(stop)], initial=0.0))
+    longest = np.zeros(n)
+    count = np.zeros(n, int)
+    p = data.posts
+    if len(p) >= 2:
+        order = np.lexsort((p.time, p.account))
+        acc, t = np.asarray(p.account)[order], np.asarray(p.time, float)[order]
+        same = acc[1:] == acc[:-1]
+        np.maximum.at(longest, acc[1:][same], np.diff(t)[same])
+        count = np.bincount(acc[1:][same], minlength=n)
+    removed = np.isin(np.asarray(a.status), ("suspended", "deleted"))
+    quiet = (
+        ~removed
+        & ~np.isfinite(stopped)
+        & np.isfinite(stop)
+        & (count >= MIN_GAPS)
+        & (stop < end - np.maximum(longest, MIN_SILENCE))
+    )
+    return np.where(quiet, stop, np.nan)
+
+
 def _silence(data: GraphData) -> np.ndarray:
     """How long each account must be quiet to count as stopped: :data:`SILENT_AFTER`, or less for an
     account that posted regularly: :data:`QUIET_GAPS` times its median gap between posts, at

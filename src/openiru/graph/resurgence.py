@@ -21,12 +21,14 @@ from scipy.sparse import csr_matrix
 
 from .candidates import (
     DAY,
+    QUIET_GAPS,
     Names,
     activity_bounds,
     candidate_pairs,
     member_overlap,
     membership,
     post_bounds,
+    quiet_times,
     stop_times,
 )
 from .data import ContentKind, GraphData
@@ -314,6 +316,12 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
     avatars = avatar_files(data)
     start, stop = activity_bounds(data)
     stopped = stop_times(data, stop)
+    # a regular poster quiet for less than stop_times asks, but longer than it ever was before, has
+    # stopped all the same where a successor began in its silence and has since posted QUIET_GAPS
+    # times: the operator's posts go on, on the new account, while the old one says nothing
+    quiet = quiet_times(data, stop, stopped)
+    stopped_or_quiet = np.where(np.isfinite(stopped), stopped, quiet)
+    post_count = np.bincount(data.posts.account, minlength=n)
     posted = post_bounds(data)
     e = data.edges
     audience = membership(np.r_[e.src, e.dst], np.r_[e.dst, e.src], n)
@@ -327,7 +335,7 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
     )
     content = membership(data.posts.account[c.post[keep]], c.item[keep], n)
 
-    candidates = candidate_pairs(data, names, start, stopped, audience, content, OVERLAP_SLACK)
+    candidates = candidate_pairs(data, names, start, stopped_or_quiet, audience, content, OVERLAP_SLACK)
     platforms = data.accounts.platform
     reports = removal_reporting(data)
 
@@ -343,10 +351,27 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
             if _continued(data, names, old, new, stop, stopped, posted):
                 who = _same_owner(data, names, old, new, sims, audience_size, bios, avatars)
                 carried_on[old] = max(carried_on.get(old, 0.0), round(who, 2))
-            if not np.isfinite(stopped[old]) or not np.isfinite(start[new]):
+            if not np.isfinite(start[new]):
+                continue
+            if not np.isfinite(stopped[old]) and not (
+                np.isfinite(quiet[old])
+                and posted[0][new] > quiet[old]
+                and post_count[new] >= QUIET_GAPS  # all in the silence: it began after the last post
+            ):
                 continue
             link = _recreation(
-                data, names, old, new, sims, start, stopped, posted, audience_size, bios, avatars, reports
+                data,
+                names,
+                old,
+                new,
+                sims,
+                start,
+                stopped_or_quiet,
+                posted,
+                audience_size,
+                bios,
+                avatars,
+                reports,
             )
             if link is not None and link.score >= min_score:
                 recreated.append(link)
