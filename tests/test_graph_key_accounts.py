@@ -69,6 +69,35 @@ def _community(w: World, flagged: bool = False) -> tuple[str, list[str]]:
     return core, fans
 
 
+def _posters(w: World, fans: list[str]) -> list[str]:
+    """Three community posters on X whose six posts each carry flagged content, each post reposted
+    by one of the fans: the organisation's voices, little amplified."""
+    posters = [w.account("x", f"3{k:02d}", f"poster_{k}", f"Poster {k}") for k in range(3)]
+    for k, p in enumerate(posters):
+        for r in range(6):
+            text = f"the vale circle release {r} from poster {k} now"
+            pid = w.post("x", p, f"p{k}-{r}", 24 * r + 3, text, 0.9)
+            w.repost("x", fans[(k + r) % 5], p, pid, 24 * r + 4)
+    return posters
+
+
+def _star(w: World, fans: list[str], flagged: float) -> str:
+    """A star on X posting forty everyday posts (the eighth flagged with ``flagged``, 0 for none),
+    each reposted by half of twenty members of the public, every third also by all the fans."""
+    star = w.account("x", "900", "star", "Famous Star", None)
+    public = [w.account("x", f"8{k:02d}", f"public_{k}", f"Public {k}") for k in range(20)]
+    for r in range(40):
+        pid = w.post(
+            "x", star, f"s{r}", 6 * r + 2, f"my day number {r} on the tour", flagged if r == 7 else 0.0
+        )
+        for k in range(r % 2, 20, 2):
+            w.repost("x", public[k], star, pid, 6 * r + 3)
+        if r % 3 == 0:
+            for fan in fans:
+                w.repost("x", fan, star, pid, 6 * r + 4)
+    return star
+
+
 def _position(data: GraphData, ranking, platform: str, aid: str) -> int:
     i = data.accounts.index()[(platform, aid)]
     return int(np.flatnonzero(ranking.order == i)[0])
@@ -542,21 +571,8 @@ def test_one_flagged_post_in_forty_weighs_little_even_for_a_prominent_account() 
     score (with a quarter, as before, the figure ranked first here)."""
     w = World()
     core, fans = _community(w, flagged=True)
-    posters = [w.account("x", f"3{k:02d}", f"poster_{k}", f"Poster {k}") for k in range(3)]
-    for k, p in enumerate(posters):
-        for r in range(6):
-            text = f"the vale circle release {r} from poster {k} now"
-            pid = w.post("x", p, f"p{k}-{r}", 24 * r + 3, text, 0.9)
-            w.repost("x", fans[(k + r) % 5], p, pid, 24 * r + 4)
-    star = w.account("x", "900", "star", "Famous Star", None)
-    public = [w.account("x", f"8{k:02d}", f"public_{k}", f"Public {k}") for k in range(20)]
-    for r in range(40):
-        pid = w.post("x", star, f"s{r}", 6 * r + 2, f"my day number {r} on the tour", 0.5 if r == 7 else 0.0)
-        for k in range(r % 2, 20, 2):
-            w.repost("x", public[k], star, pid, 6 * r + 3)
-        if r % 3 == 0:
-            for fan in fans:
-                w.repost("x", fan, star, pid, 6 * r + 4)
+    posters = _posters(w, fans)
+    star = _star(w, fans, flagged=0.5)
     data = w.data()
     ranking = rank_accounts(data)
     s = _position(data, ranking, "x", star)
@@ -575,12 +591,7 @@ def test_with_a_lexicon_many_posts_without_one_hit_say_the_account_does_not_carr
     def positions(lexicon: bool) -> tuple[int, list[int]]:
         w = World()
         core, fans = _community(w, flagged=True)
-        posters = [w.account("x", f"3{k:02d}", f"poster_{k}", f"Poster {k}") for k in range(3)]
-        for k, p in enumerate(posters):
-            for r in range(6):
-                text = f"the vale circle release {r} from poster {k} now"
-                pid = w.post("x", p, f"p{k}-{r}", 24 * r + 3, text, 0.9)
-                w.repost("x", fans[(k + r) % 5], p, pid, 24 * r + 4)
+        posters = _posters(w, fans)
         club = w.account("x", "700", "city_club", "City Club")
         for r in range(10):
             pid = w.post("x", club, f"c-{r}", 24 * r + 5, f"match day number {r} come and support the team")
@@ -645,21 +656,8 @@ def test_an_unflagged_account_with_an_outside_audience_where_detection_reads_is_
     first here."""
     w = World()
     core, fans = _community(w, flagged=True)
-    posters = [w.account("x", f"3{k:02d}", f"poster_{k}", f"Poster {k}") for k in range(3)]
-    for k, p in enumerate(posters):
-        for r in range(6):
-            text = f"the vale circle release {r} from poster {k} now"
-            pid = w.post("x", p, f"p{k}-{r}", 24 * r + 3, text, 0.9)
-            w.repost("x", fans[(k + r) % 5], p, pid, 24 * r + 4)
-    star = w.account("x", "900", "star", "Famous Star", None)
-    public = [w.account("x", f"8{k:02d}", f"public_{k}", f"Public {k}") for k in range(20)]
-    for r in range(40):
-        pid = w.post("x", star, f"s{r}", 6 * r + 2, f"my day number {r} on the tour")
-        for k in range(r % 2, 20, 2):
-            w.repost("x", public[k], star, pid, 6 * r + 3)
-        if r % 3 == 0:
-            for fan in fans:
-                w.repost("x", fan, star, pid, 6 * r + 4)
+    posters = _posters(w, fans)
+    star = _star(w, fans, flagged=0.0)
     data = w.data()
     ranking = rank_accounts(data)
     s = _position(data, ranking, "x", star)
