@@ -160,6 +160,43 @@ def removal_reporting(data: GraphData) -> set[str]:
     return {p for p, s in zip(a.platform, a.status, strict=True) if s in ("suspended", "deleted")}
 
 
+def _observation(
+    data: GraphData,
+    names: Names,
+    old: int,
+    new: int,
+    sims: dict[str, float | None],
+    audience_size: np.ndarray,
+    bios: dict[str, int],
+    avatars: dict[str, int],
+    *,
+    removed: bool,
+    gap: float,
+    overlap: float,
+    created_before_stop: float | None = None,
+) -> Observation:
+    """What the pair shows (:class:`.recreation.Observation`): names, bio, avatar, audience and
+    content from ``sims``, the timing as given."""
+    a = data.accounts
+    # accounts known only by a title (channels, users without a username): the title is the handle
+    title_only = sims["handles_only"] is None and not names.handle[old] and not names.handle[new]
+    return Observation(
+        handle=sims["handle"] if title_only else sims["handles_only"],
+        display_name=None if title_only else sims["display_name"],
+        bio=sims["bio"],
+        avatar_distance=avatar_distance(data, old, new, avatars),
+        audience=float(sims["audience"] or 0.0),
+        audience_size=int(min(audience_size[old], audience_size[new])),
+        content=float(sims["content"] or 0.0),
+        removed=removed,
+        gap=gap,
+        overlap=overlap,
+        created_before_stop=created_before_stop,
+        bio_shared_by=bios.get(fold(a.bio[old]), 1),
+        title_only=title_only,
+    )
+
+
 def _recreation(
     data: GraphData,
     names: Names,
@@ -176,7 +213,6 @@ def _recreation(
 ) -> AccountLink | None:
     """The link ``new`` re-creates ``old``, scored (:mod:`.recreation`), or None."""
     a = data.accounts
-    data_handle = names.handle.__getitem__
     gap = float(start[new] - stopped[old])
     if gap < -OVERLAP_SLACK or gap > MAX_GAP or start[new] <= start[old]:
         return None
@@ -192,22 +228,19 @@ def _recreation(
     if overlap > MAX_OVERLAP:
         return None
     created = a.created_at[new] if a.created_at is not None else np.nan
-    # accounts known only by a title (channels, users without a username): the title is the handle
-    title_only = sims["handles_only"] is None and not data_handle(old) and not data_handle(new)
-    obs = Observation(
-        handle=sims["handle"] if title_only else sims["handles_only"],
-        display_name=None if title_only else sims["display_name"],
-        bio=sims["bio"],
-        avatar_distance=avatar_distance(data, old, new, avatars),
-        audience=float(sims["audience"] or 0.0),
-        audience_size=int(min(audience_size[old], audience_size[new])),
-        content=float(sims["content"] or 0.0),
+    obs = _observation(
+        data,
+        names,
+        old,
+        new,
+        sims,
+        audience_size,
+        bios,
+        avatars,
         removed=removed,
         gap=max(gap, 0.0),
         overlap=max(overlap, 0.0),
         created_before_stop=None if np.isnan(created) else float(stopped[old] - created),
-        bio_shared_by=bios.get(fold(a.bio[old]), 1),
-        title_only=title_only,
     )
     ratios = log_likelihood_ratios(obs)
     if identity_evidence(ratios) < MIN_IDENTITY_EVIDENCE:
@@ -251,22 +284,8 @@ def _same_owner(
     ``old``'s community (audience and content together :data:`MIN_CARRIED_OVER`, as a link from a
     silent predecessor needs): one person's two accounts move among the same people, a namesake
     (``zenol``/``zenol2``, "Zeno Lund" twice: the platform numbered the second) among others."""
-    a = data.accounts
-    title_only = sims["handles_only"] is None and not names.handle[old] and not names.handle[new]
-    obs = Observation(
-        handle=sims["handle"] if title_only else sims["handles_only"],
-        display_name=None if title_only else sims["display_name"],
-        bio=sims["bio"],
-        avatar_distance=avatar_distance(data, old, new, avatars),
-        audience=float(sims["audience"] or 0.0),
-        audience_size=int(min(audience_size[old], audience_size[new])),
-        content=float(sims["content"] or 0.0),
-        removed=False,
-        gap=0.0,
-        overlap=0.0,
-        created_before_stop=None,
-        bio_shared_by=bios.get(fold(a.bio[old]), 1),
-        title_only=title_only,
+    obs = _observation(
+        data, names, old, new, sims, audience_size, bios, avatars, removed=False, gap=0.0, overlap=0.0
     )
     ratios = log_likelihood_ratios(obs)
     if ratios["audience"] + ratios["content"] < MIN_CARRIED_OVER:
