@@ -5,6 +5,7 @@ explain its co-activity."""
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from openiru.graph.assemble import AccountRow, PostRow, assemble, forward_sources
@@ -292,6 +293,32 @@ def test_a_text_pushed_together_again_on_another_day_is_a_repeat() -> None:
     assert groups[0].evidence["item_count"] == 2 and groups[0].evidence["occasion_count"] == 3
 
 
+def _three_events(posts: list[PostRow], rng: random.Random, crowd: Callable[[int], list[str]]) -> None:
+    """Three public events on days 5, 12 and 20, each's live link posted by fan0 and fan1 (100 s
+    and 160 s after the start) and by ``crowd(event)``, most within minutes."""
+    for event, day in enumerate((5, 12, 20)):
+        start = T0 + timedelta(days=day, hours=19)
+        link = f"https://cup.example/live/{event}"
+        for k, fan in enumerate(["fan0", "fan1", *crowd(event)]):
+            delay = (100.0, 160.0)[k] if k < 2 else rng.expovariate(1 / 400)
+            at = start + timedelta(seconds=delay)
+            posts.append(PostRow("x", f"{fan}-event-{event}", fan, at, "live now", urls=[link]))
+
+
+def _ring_of_four(posts: list[PostRow]) -> list[str]:
+    """Four accounts pushing four links no one else posts, each within half a minute; their ids."""
+    ring = [f"ring{k}" for k in range(4)]
+    for item in range(4):
+        at = T0 + timedelta(days=3 + 6 * item, hours=9)
+        for k, acc in enumerate(ring):
+            link = f"https://r.example/{item}"
+            posts.append(
+                PostRow("x", f"{acc}-{item}", acc, at + timedelta(seconds=8 * k), "read", urls=[link])
+            )
+            posts.append(PostRow("x", f"{acc}-own-{item}", acc, at + timedelta(days=2, hours=k), "note"))
+    return ring
+
+
 def test_two_of_a_crowd_meeting_three_times_is_chance_a_ring_is_not() -> None:
     """Three public events, each posted by a crowd of 35 fans within a quarter of an hour; two fans
     who post little else were at all three and happened to post within two minutes of each other
@@ -305,22 +332,8 @@ def test_two_of_a_crowd_meeting_three_times_is_chance_a_ring_is_not() -> None:
         for j in range(3):
             at = T0 + timedelta(seconds=rng.uniform(0, 30 * 86400))
             posts.append(PostRow("x", f"{fan}-own-{j}", fan, at, f"loved the match {j}"))
-    for event, day in enumerate((5, 12, 20)):
-        start = T0 + timedelta(days=day, hours=19)
-        link = f"https://cup.example/live/{event}"
-        for k, fan in enumerate(["fan0", "fan1", *fans[2 + 33 * event : 35 + 33 * event]]):
-            delay = (100.0, 160.0)[k] if k < 2 else rng.expovariate(1 / 400)
-            at = start + timedelta(seconds=delay)
-            posts.append(PostRow("x", f"{fan}-event-{event}", fan, at, "live now", urls=[link]))
-    ring = [f"ring{k}" for k in range(4)]
-    for item in range(4):
-        at = T0 + timedelta(days=3 + 6 * item, hours=9)
-        for k, acc in enumerate(ring):
-            link = f"https://r.example/{item}"
-            posts.append(
-                PostRow("x", f"{acc}-{item}", acc, at + timedelta(seconds=8 * k), "read", urls=[link])
-            )
-            posts.append(PostRow("x", f"{acc}-own-{item}", acc, at + timedelta(days=2, hours=k), "note"))
+    _three_events(posts, rng, lambda event: fans[2 + 33 * event : 35 + 33 * event])
+    ring = _ring_of_four(posts)
     data = assemble([], sorted(posts, key=lambda p: p.timestamp), [])
     ids = data.accounts.account_id
     groups = find_coordination(data, window=120, min_repeats=3, kinds=["co-link"])
@@ -346,22 +359,8 @@ def test_members_of_a_public_crowd_are_drawn_from_its_times() -> None:
         for j in range(6):
             at = T0 + timedelta(seconds=rng.uniform(0, 30 * 86400))
             posts.append(PostRow("x", f"{fan}-own-{j}", fan, at, f"loved the match {j}"))
-    for event, day in enumerate((5, 12, 20)):
-        start = T0 + timedelta(days=day, hours=19)
-        link = f"https://cup.example/live/{event}"
-        for k, fan in enumerate(["fan0", "fan1", *rng.sample(fans[2:], 33)]):
-            delay = (100.0, 160.0)[k] if k < 2 else rng.expovariate(1 / 400)
-            at = start + timedelta(seconds=delay)
-            posts.append(PostRow("x", f"{fan}-event-{event}", fan, at, "live now", urls=[link]))
-    ring = [f"ring{k}" for k in range(4)]
-    for item in range(4):
-        at = T0 + timedelta(days=3 + 6 * item, hours=9)
-        for k, acc in enumerate(ring):
-            link = f"https://r.example/{item}"
-            posts.append(
-                PostRow("x", f"{acc}-{item}", acc, at + timedelta(seconds=8 * k), "read", urls=[link])
-            )
-            posts.append(PostRow("x", f"{acc}-own-{item}", acc, at + timedelta(days=2, hours=k), "note"))
+    _three_events(posts, rng, lambda _event: rng.sample(fans[2:], 33))
+    ring = _ring_of_four(posts)
     data = assemble([], sorted(posts, key=lambda p: p.timestamp), [])
     ids = data.accounts.account_id
     groups = find_coordination(data, window=120, min_repeats=3, kinds=["co-link"])

@@ -29,14 +29,7 @@ def _activity(aid: str, days: range, audience: list[str], platform: str = "teleg
 def _links(
     accounts: list[AccountRow], spans: dict[str, range], audience: list[str], platform: str = "telegram"
 ) -> set[tuple[str, str]]:
-    posts, edges = [], []
-    for aid, days in spans.items():
-        p, e = _activity(aid, days, audience, platform)
-        posts += p
-        edges += e
-    data = assemble(accounts, posts, edges)
-    ids = data.accounts.account_id
-    return {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data) if lk.link == "recreated"}
+    return _links_with(accounts, {aid: (days, audience) for aid, days in spans.items()}, platform)
 
 
 def test_platform_ids_are_not_handles() -> None:
