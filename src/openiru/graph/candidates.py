@@ -55,8 +55,7 @@ def stop_times(data: GraphData, stop: np.ndarray) -> np.ndarray:
     """When each account stopped (suspension, deletion, or silence), or nan if still active."""
     a = data.accounts
     end = float(np.max(stop[np.isfinite(stop)], initial=0.0))
-    status = np.asarray(a.status)
-    removed = np.isin(status, ("suspended", "deleted"))
+    removed = a.removed()
     changed = np.where(np.isnan(a.status_changed_at), stop, a.status_changed_at)
     when = np.where(removed, changed, np.nan)
     silent = ~removed & np.isfinite(stop) & (stop < end - _silence(data))
@@ -81,7 +80,7 @@ def quiet_times(data: GraphData, stop: np.ndarray, stopped: np.ndarray) -> np.nd
         same = acc[1:] == acc[:-1]
         np.maximum.at(longest, acc[1:][same], np.diff(t)[same])
         count = np.bincount(acc[1:][same], minlength=n)
-    removed = np.isin(np.asarray(a.status), ("suspended", "deleted"))
+    removed = a.removed()
     quiet = (
         ~removed
         & ~np.isfinite(stopped)

@@ -63,6 +63,10 @@ COORDINATION_KIND = {
 ORIGIN_KINDS = (ContentKind.MEDIA, ContentKind.TEXT_NEAR)  # near-duplicate clusters include exact copies
 
 
+#: Account statuses that say the platform removed the account.
+REMOVED_STATUSES = ("suspended", "deleted")
+
+
 @dataclass
 class Accounts:
     platform: list[str]
@@ -83,6 +87,11 @@ class Accounts:
 
     def __len__(self) -> int:
         return len(self.account_id)
+
+    def removed(self) -> np.ndarray:
+        """Per account, whether the platform removed it (status in :data:`REMOVED_STATUSES`)."""
+        out: np.ndarray = np.isin(np.asarray(self.status, dtype=object), REMOVED_STATUSES)
+        return out
 
     @classmethod
     def bare(cls, keys: list[tuple[str, str]]) -> Accounts:

@@ -84,8 +84,6 @@ PROMINENCE_FLOOR = 0.1
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
 LEIDEN_MAX = 100_000
 EXEMPT_FACTOR = 0.02
-#: Account statuses that say the platform removed the account.
-REMOVED = ("suspended", "deleted")
 
 
 def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
@@ -105,8 +103,7 @@ def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
         # removed (suspended or deleted) are the community they act against, and re-uploads are
         # what that community does with its material; a public figure whose posts fans re-upload
         # is not thereby one of it.  Without any removal seen: accounts whose content others re-upload.
-        removed = np.isin(np.asarray(data.accounts.status, dtype=object), REMOVED)
-        reset = removed.astype(np.float64)
+        reset = data.accounts.removed().astype(np.float64)
         sources.append("structure")
         if not reset.any():
             reset = np.where(f.copied_by >= 2, np.log1p(f.copied_by), 0.0)
@@ -124,9 +121,8 @@ def _unseen_platform_seeds(data: GraphData, f: Features, reset: np.ndarray) -> n
     community present on several platforms is not ranked on one platform's coverage alone."""
     out = np.zeros(data.n)
     platform = np.asarray(data.accounts.platform, dtype=object)
-    removed = np.isin(np.asarray(data.accounts.status, dtype=object), REMOVED)
     seen = set(platform[f.flagged > 0].tolist())
-    unseen = ~np.isin(platform, list(seen)) & removed
+    unseen = ~np.isin(platform, list(seen)) & data.accounts.removed()
     if unseen.any():
         out[unseen] = float(np.mean(reset[reset > 0]))
     return out

@@ -31,7 +31,7 @@ from .candidates import (
     quiet_times,
     stop_times,
 )
-from .data import ContentKind, GraphData
+from .data import REMOVED_STATUSES, ContentKind, GraphData
 from .identity import (
     avatar_distance,
     avatar_files,
@@ -157,7 +157,7 @@ def removal_reporting(data: GraphData) -> set[str]:
     sequential accounts, never banned), which is not ban evasion.  Where no removal is ever seen
     (Telegram, Rocket.Chat exports), silence is all a removal leaves, and it weighs for a re-creation."""
     a = data.accounts
-    return {p for p, s in zip(a.platform, a.status, strict=True) if s in ("suspended", "deleted")}
+    return {p for p, s in zip(a.platform, a.status, strict=True) if s in REMOVED_STATUSES}
 
 
 def _observation(
@@ -216,7 +216,7 @@ def _recreation(
     gap = float(start[new] - stopped[old])
     if gap < -OVERLAP_SLACK or gap > MAX_GAP or start[new] <= start[old]:
         return None
-    removed = a.status[old] in ("suspended", "deleted")
+    removed = a.status[old] in REMOVED_STATUSES
     if a.status[old] == "active" and a.status_changed_at[old] >= start[new]:
         return None  # the platform showed the predecessor alive after the successor began: two accounts
     if not removed and a.platform[old] != a.platform[new]:
@@ -307,7 +307,7 @@ def _continued(
     stopped.  A second account or a switch to a new one that overlapped the old: if the two are one
     person's, the old account went quiet because its owner used the other, not because it was removed."""
     a = data.accounts
-    if a.platform[old] != a.platform[new] or a.status[old] in ("suspended", "deleted"):
+    if a.platform[old] != a.platform[new] or a.status[old] in REMOVED_STATUSES:
         return False
     if not names.handle[old] or not names.handle[new]:
         return False  # known by a title only: a namesake holds the same one (TITLE_AT_MOST)
@@ -430,7 +430,7 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
     recreated = [
         lk
         for lk in recreated
-        if lk.evidence["predecessor_status"] in ("suspended", "deleted")
+        if lk.evidence["predecessor_status"] in REMOVED_STATUSES
         or lk.evidence["identity"] > carried_on.get(lk.predecessor, 0.0)
     ]
     recreated = _one_to_one(recreated)
