@@ -114,15 +114,21 @@ def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
     return reset, "+".join(sources)
 
 
+def _on_read_platform(data: GraphData, f: Features) -> np.ndarray:
+    """Per account, whether detection flagged a post of any account on its platform (it read that
+    platform's posts)."""
+    platform = np.asarray(data.accounts.platform, dtype=object)
+    out: np.ndarray = np.isin(platform, list(set(platform[f.flagged > 0].tolist())))
+    return out
+
+
 def _unseen_platform_seeds(data: GraphData, f: Features, reset: np.ndarray) -> np.ndarray:
     """Structural seeds on platforms detection did not see at all (not one hit on any of their
     posts: a hash bank on a platform whose media were not collected, a lexicon in another
     language): there, the accounts the platform removed, weighted as a typical detection seed, so a
     community present on several platforms is not ranked on one platform's coverage alone."""
     out = np.zeros(data.n)
-    platform = np.asarray(data.accounts.platform, dtype=object)
-    seen = set(platform[f.flagged > 0].tolist())
-    unseen = ~np.isin(platform, list(seen)) & data.accounts.removed()
+    unseen = ~_on_read_platform(data, f) & data.accounts.removed()
     if unseen.any():
         out[unseen] = float(np.mean(reset[reset > 0]))
     return out
@@ -133,9 +139,7 @@ def _unflagged_where_seen(data: GraphData, f: Features) -> np.ndarray:
     posts (it read this one's too and found nothing), else 0."""
     if not f.flagged.any():
         return np.zeros(data.n)
-    platform = np.asarray(data.accounts.platform, dtype=object)
-    seen = np.isin(platform, list(set(platform[f.flagged > 0].tolist())))
-    out: np.ndarray = (seen & (f.flagged == 0)).astype(np.float64)
+    out: np.ndarray = (_on_read_platform(data, f) & (f.flagged == 0)).astype(np.float64)
     return out
 
 
