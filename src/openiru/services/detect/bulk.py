@@ -118,6 +118,18 @@ class BulkInserter:
         if self.created and exc_type is None:
             self.conn.exec_driver_sql(f"DROP TABLE {STAGE}")
 
+    @contextmanager
+    def _cursor(self) -> Iterator[Any]:
+        """The driver's own cursor on this transaction's connection (a million rows without a
+        SQLAlchemy Row or parameter dict each), closed after use."""
+        raw = self.conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+
     def _stage(self) -> None:
         if self.created:
             return
@@ -131,19 +143,14 @@ class BulkInserter:
 
     def _load(self, columns: Sequence[str], rows: Iterable[tuple[Any, ...]]) -> None:
         self._stage()
-        raw = self.conn.connection.dbapi_connection
-        assert raw is not None
-        cursor = raw.cursor()
-        try:
+        with self._cursor() as cursor:
             if self.postgres:
                 with cursor.copy(f"COPY {STAGE} ({', '.join(columns)}) FROM STDIN") as copy:
                     for row in rows:
                         copy.write_row(row)
             else:
                 marks = ", ".join("?" for _ in columns)
-                cursor.executemany(f"INSERT INTO {STAGE} ({', '.join(columns)}) VALUES ({marks})", rows)  # type: ignore[arg-type]  # sqlite3 takes any iterable
-        finally:
-            cursor.close()
+                cursor.executemany(f"INSERT INTO {STAGE} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def _begin(self, n: int, kind: str | None) -> tuple[bool, set[Any] | None]:
         """Whether the unique index is rebuilt (then it is dropped now), and the bank's keys
@@ -163,14 +170,9 @@ class BulkInserter:
         sql, params = f"SELECT kind, value_key FROM {t.name} WHERE bank = {mark}", [self.bank]
         if kind is not None:
             sql, params = sql + f" AND kind = {mark}", [self.bank, kind]
-        raw = self.conn.connection.dbapi_connection
-        assert raw is not None
-        cursor = raw.cursor()
-        try:
+        with self._cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        finally:
-            cursor.close()
         return rebuild, {v for _, v in rows} if kind is not None else set(rows)
 
     def _move(self, rebuild: bool, kind: str | None = None) -> int:
@@ -262,14 +264,9 @@ class BulkInserter:
             f"VALUES ({_quoted(self.bank)}, {_quoted(kind)}, ?1, ?1, 'active', 0, {_quoted(str(added_at))}) "
             "ON CONFLICT DO NOTHING"
         )
-        raw = self.conn.connection.dbapi_connection
-        assert raw is not None
-        cursor = raw.cursor()
-        try:
-            cursor.executemany(sql, zip(values))  # type: ignore[arg-type]  # sqlite3 takes any iterable
+        with self._cursor() as cursor:
+            cursor.executemany(sql, zip(values))
             return max(cursor.rowcount, 0)
-        finally:
-            cursor.close()
 
 
 def _quoted(text: str) -> str:
