@@ -113,3 +113,27 @@ def test_a_post_and_an_index_without_shingles() -> None:
     found = index.find_batch(["", "gate", normalise("The assembly meets at the Northern Gate tonight!")])
     assert found[0] == [] and found[1] == [] and [m.known.id for m in found[2]] == [1]
     assert found[2][0].similarity == 1.0
+
+
+def test_verification_stops_only_pairs_that_cannot_reach_the_count_they_need() -> None:
+    """The early stop of the compiled merge: a pair comes back -1 exactly when its shared count
+    (merged to the end) is below what it needs, else with that count."""
+    from openiru.detect.neardup_kernel import common_counts, unique_runs
+
+    rng = np.random.default_rng(5)
+    sizes = rng.integers(0, 60, 400)
+    hashes = rng.integers(0, 90, int(sizes.sum())).astype(np.uint32)  # small range: many shared values
+    bounds = np.concatenate(([0], np.cumsum(sizes))).astype(np.int64)
+    values, start, length = unique_runs(hashes, bounds, np.arange(400, dtype=np.int64))
+    a, b = rng.integers(0, 400, 5000).astype(np.int64), rng.integers(0, 400, 5000).astype(np.int64)
+    sets = (values, start, length)
+    full = common_counts(*sets, a, *sets, b, np.zeros(5000, np.int64))
+    want = [
+        len(np.intersect1d(values[start[i] : start[i] + length[i]], values[start[j] : start[j] + length[j]]))
+        for i, j in zip(a, b, strict=True)
+    ]
+    assert full.tolist() == want
+    needed = rng.integers(0, 50, 5000).astype(np.int64)
+    cut = common_counts(*sets, a, *sets, b, needed)
+    assert cut.tolist() == [c if c >= n else -1 for c, n in zip(full.tolist(), needed.tolist(), strict=True)]
+    assert 500 < int((cut == -1).sum()) < 4500

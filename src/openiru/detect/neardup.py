@@ -26,7 +26,7 @@ from datasketch import MinHash
 
 from . import minhash
 from .minhash import NUM_PERM, SEED, band_keys, char_shingles, lsh_bands, permutations
-from .neardup_kernel import common_counts, unique_runs
+from .neardup_kernel import band_candidates, common_counts, unique_runs
 from .ngrams import BatchNgrams
 from .normalise import normalise
 
@@ -97,8 +97,9 @@ class KnownTextIndex:
         self._min_similarity = np.array([k.min_similarity for k in known_list], dtype=np.float64)
         self._sig = np.array(signatures, dtype=np.uint64).reshape(len(signatures), NUM_PERM)
         keys = band_keys(self._sig, self.rows) if len(signatures) else np.zeros((0, self.bands), np.uint64)
-        self._order = np.argsort(keys, axis=0, kind="stable")  # per band: known positions by key
-        self._sorted = np.take_along_axis(keys, self._order, axis=0)
+        order = np.argsort(keys, axis=0, kind="stable")  # per band: known positions by key
+        self._order = np.ascontiguousarray(order.T)  # one row per band
+        self._sorted = np.ascontiguousarray(np.take_along_axis(keys, order, axis=0).T)
 
     def __len__(self) -> int:
         return len(self._known)
@@ -136,34 +137,17 @@ class KnownTextIndex:
     def _candidate_arrays(self, signatures: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`_candidates` as two arrays, sorted by query row then known position.
 
-        Per band, every (query, known) pair with equal band keys is listed at once
-        (``np.repeat`` over the searchsorted ranges) and kept if the band's values are
-        equal too, all pairs compared in one array operation: a Python loop per pair
-        cost ~1 ms per post where many posts resemble many known texts."""
+        One compiled pass (:func:`~.neardup_kernel.band_candidates`): per query and band, a
+        binary search in the band's sorted keys, each equal key's band values compared, each
+        known text listed once.  (numpy per band, with ``np.repeat`` over the searchsorted
+        ranges and a sort of every pair found, cost a third of the matcher; a Python loop per
+        pair ~1 ms per post where many posts resemble many known texts.)"""
         empty = np.zeros(0, np.int64)
         if not len(self._known) or not len(signatures):
             return empty, empty
-        keys = band_keys(signatures, self.rows)
-        r, n_known = self.rows, len(self._known)
-        found: list[np.ndarray] = []
-        for j in range(self.bands):
-            column = self._sorted[:, j]
-            left = np.searchsorted(column, keys[:, j], side="left")
-            counts = np.searchsorted(column, keys[:, j], side="right") - left
-            hit = np.nonzero(counts)[0]
-            if not len(hit):
-                continue
-            n = counts[hit]
-            q = np.repeat(hit, n)
-            first = np.cumsum(n) - n  # where each query's run starts among the pairs
-            k = self._order[np.repeat(left[hit] - first, n) + np.arange(int(n.sum())), j]
-            same = (self._sig[k, j * r : (j + 1) * r] == signatures[q, j * r : (j + 1) * r]).all(axis=1)
-            found.append(q[same].astype(np.int64) * n_known + k[same])
-        if not found:
-            return empty, empty
-        pairs = np.sort(np.concatenate(found))  # a pair found on several bands: kept once
-        pairs = pairs[np.concatenate(([True], pairs[1:] != pairs[:-1]))]
-        return pairs // n_known, pairs % n_known
+        return band_candidates(
+            band_keys(signatures, self.rows), signatures, self._sorted, self._order, self._sig, self.rows
+        )
 
     def find_batch(self, normalised: Sequence[str]) -> list[list[TextMatch]]:
         """:meth:`find` for many texts at once: vectorised shingling, MinHash and LSH, and every
@@ -181,6 +165,9 @@ class KnownTextIndex:
             rows = nonempty[queries]  # each pair's text in the chunk
             needed, which = np.unique(rows, return_inverse=True)
             values, start, length = unique_runs(grams.hashes, grams.bounds, needed.astype(np.int64))
+            known_length, post_length = self._set_len[known], length[which]
+            contained = post_length <= CONTAINMENT_MAX_RATIO * known_length
+            threshold = self._min_similarity[known]
             common = common_counts(
                 self._set_flat,
                 self._set_start,
@@ -190,23 +177,35 @@ class KnownTextIndex:
                 start,
                 length,
                 which.astype(np.int64),
+                _least_common(known_length, post_length, contained, threshold),
             )
-            known_length, post_length = self._set_len[known], length[which]
+            complete = common >= 0  # -1: stopped early, cannot reach the threshold
+            common = np.maximum(common, 0)
             jaccard = common / (known_length + post_length - common)
-            score = np.where(
-                post_length <= CONTAINMENT_MAX_RATIO * known_length,
-                np.maximum(jaccard, common / known_length),
-                jaccard,
-            )
-            threshold = self._min_similarity[known]
+            score = np.where(contained, np.maximum(jaccard, common / known_length), jaccard)
             touched = set()
-            for i in np.nonzero(score >= threshold)[0].tolist():
+            for i in np.nonzero(complete & (score >= threshold))[0].tolist():
                 known_text, position = self._known[int(known[i])], owners[int(rows[i])]
                 results[position].append(TextMatch(known_text, round(float(score[i]), 4)))
                 touched.add(position)
             for position in touched:
                 results[position].sort(key=lambda m: (-m.similarity, m.known.id))
         return results
+
+
+def _least_common(
+    known_length: np.ndarray, post_length: np.ndarray, contained: np.ndarray, threshold: np.ndarray
+) -> np.ndarray:
+    """A lower bound on the shingles a pair must share to score ``threshold``: the score rises
+    with the shared count ``c`` and is ``c / known`` where containment counts (Jaccard is never
+    larger, as ``c <= post``), else the Jaccard index, ``c >= t (known + post) / (1 + t)``.
+    One less than the rounded-up bound, so that no rounding of the scores' floating point
+    arithmetic can ever make the bound exclude a pair that passes."""
+    bound = np.where(
+        contained, threshold * known_length, threshold * (known_length + post_length) / (1.0 + threshold)
+    )
+    least: np.ndarray = np.maximum(np.ceil(bound) - 1, 0).astype(np.int64)
+    return least
 
 
 def _shingle_set(grams: BatchNgrams, i: int) -> np.ndarray:
