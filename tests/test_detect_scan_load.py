@@ -1,5 +1,6 @@
-"""The scan's loading of posts (issue 14: driver SQL, one statement per platform) gives the same
-ScanPosts as the SQLAlchemy query it replaced, on SQLite and PostgreSQL."""
+"""The scan's loading of posts and its alerts' context (issue 14: driver SQL, one statement per
+platform) give the same ScanPosts and counts as the SQLAlchemy queries they replaced, on SQLite and
+PostgreSQL."""
 
 from __future__ import annotations
 
@@ -9,11 +10,12 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from openiru.detect.evidence import ScanMedia, ScanPost
+from openiru.detect.evidence import Hit, ScanMedia, ScanPost, ScanResult
 from openiru.model import utc
 from openiru.services.collect.ingest import ingest_path
-from openiru.services.detect.store import load_posts
+from openiru.services.detect.store import _REACH_SQL, _context, load_posts, write_results
 from openiru.store import schema
+from openiru.store import tables_detect as td
 
 ROOT = Path(__file__).parent.parent
 _spec = importlib.util.spec_from_file_location("ingest_benchmark_l", ROOT / "benchmarks" / "ingest.py")
@@ -110,3 +112,63 @@ def test_loaded_posts_equal_the_sqlalchemy_query(engine: sa.Engine, tmp_path: Pa
     assert all(p.timestamp is not None and p.timestamp.tzinfo is not None for p in got)
     with engine.connect() as conn:
         assert load_posts(conn, []) == []
+
+
+def reference_context(
+    conn: sa.Connection, results: list[ScanResult]
+) -> tuple[dict[tuple[str, str], int], dict[tuple[str, str], int], dict[tuple[str, str], int]]:
+    """store._context before issue 14's driver SQL (SQLAlchemy Core, tuple IN)."""
+    a, e, al = schema.accounts, schema.edges, td.detect_alerts
+    accounts = list({(r.post.platform, r.post.account_id) for r in results})
+    refs = list({(r.post.platform, "post:" + r.post.post_id) for r in results})
+    followers = {
+        (r.platform, r.account_id): r.followers or 0
+        for r in conn.execute(
+            sa.select(a.c.platform, a.c.account_id, a.c.followers).where(
+                sa.tuple_(a.c.platform, a.c.account_id).in_(accounts)
+            )
+        )
+    }
+    reach = {
+        (row[0], row[1][5:]): row[2]
+        for row in conn.execute(
+            sa.select(e.c.target_platform, e.c.target_ref, sa.func.count())
+            .where(sa.tuple_(e.c.target_platform, e.c.target_ref).in_(refs))
+            .group_by(e.c.target_platform, e.c.target_ref)
+        )
+    }
+    alerts = {
+        (row[0], row[1]): row[2]
+        for row in conn.execute(
+            sa.select(al.c.platform, al.c.account_id, sa.func.count())
+            .where(sa.tuple_(al.c.platform, al.c.account_id).in_(accounts))
+            .group_by(al.c.platform, al.c.account_id)
+        )
+    }
+    return followers, reach, alerts
+
+
+def test_alert_context_equals_the_sqlalchemy_queries(engine: sa.Engine, tmp_path: Path) -> None:
+    """Followers, reach (edges to the post, through ix_edges_target_ref) and earlier alerts per
+    account, read for an alert's priority, as the tuple-IN queries read them."""
+    path = bench.write_twarc2(tmp_path / "t.jsonl", 400, seed=11)
+    ingest_path(engine, path, "twarc2", after_batch=())
+    p = schema.posts
+    with engine.begin() as conn:
+        keys = [(r.platform, r.post_id) for r in conn.execute(sa.select(p.c.platform, p.c.post_id))]
+        results = [ScanResult(post, [Hit("term", 0.5)]) for post in load_posts(conn, keys)]
+        write_results(conn, results[::3])  # alerts on a third of the posts: their accounts have some
+        got, want = _context(conn, results), reference_context(conn, results)
+        assert _context(conn, [ScanResult(post) for post in load_posts(conn, keys[:50])]) == ({}, {}, {})
+    assert got == want
+    followers, reach, alerts = got
+    assert len(followers) > 100 and any(followers.values())
+    assert len(reach) > 20 and max(reach.values()) > 1 and len(alerts) > 20
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            plan = conn.exec_driver_sql(
+                "EXPLAIN QUERY PLAN "
+                + _REACH_SQL.format(mark="?", keys="IN (SELECT value FROM json_each(?))"),
+                ("x", '["post:1"]'),
+            ).all()
+        assert "ix_edges_target_ref" in str(plan), plan

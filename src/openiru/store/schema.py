@@ -116,6 +116,8 @@ edges = sa.Table(
     sa.Column("time", TS, nullable=False),
     sa.Index("ix_edges_source", "platform", "source_account_id"),
     sa.Index("ix_edges_target", "target_platform", "target_account_id"),
+    # 0018: the edges to a post, counted for an alert's reach (services/detect/store.py)
+    sa.Index("ix_edges_target_ref", "target_platform", "target_ref"),
 )
 
 users = sa.Table(
