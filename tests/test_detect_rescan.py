@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
@@ -181,3 +182,35 @@ def test_token_lookup_reads_the_index_in_chunks(scanned: sa.Engine) -> None:
     with scanned.connect() as conn:
         whole, chunked = _holding(conn, wanted), _holding(conn, wanted, chunk=2)
     assert whole == chunked == {("testnet", p) for p in ("en1", "plain3", "plain2", "ar1", "ar2")}
+
+
+def test_token_rows_are_little_endian_uint32_sorted(engine: sa.Engine) -> None:
+    """write_tokens' rows (driver SQL, array-packed) hold what NumPy's ``<u4`` packing of the sorted
+    CRC-32s of post_tokens gives, on SQLite and PostgreSQL; a second write keeps the first row."""
+    from openiru.detect.evidence import ScanPost, ScanResult
+    from openiru.services.detect.tokens import token_hash, write_tokens
+
+    posts = [
+        ScanPost("x", str(i), "a", text, [], tags, [], None, "en")
+        for i, (text, tags) in enumerate(
+            [
+                ("see x#silverdawn ##tag", ["SilverDawn"]),
+                ("Бюллетень зеркало", []),
+                ("", []),
+                ("d43sh", ["#T"]),
+            ]
+        )
+    ]
+    with engine.begin() as conn:
+        write_tokens(conn, [ScanResult(p) for p in posts])
+        write_tokens(conn, [ScanResult(ScanPost("x", "0", "a", "other words", [], [], [], None, "en"))])
+        t = td.detect_post_tokens
+        stored = {r.post_id: bytes(r.tokens) for r in conn.execute(sa.select(t.c.post_id, t.c.tokens))}
+    want = {
+        p.post_id: np.array(
+            sorted({token_hash(w) for w in post_tokens(p.text, p.hashtags)}), dtype="<u4"
+        ).tobytes()
+        for p in posts
+    }
+    assert stored == want and stored["2"] == b""
+    assert len(stored["0"]) == 4 * len(post_tokens(posts[0].text, posts[0].hashtags)) > 4 * 5
