@@ -435,6 +435,43 @@ def test_a_namesake_posting_beside_a_silent_account_does_not_explain_its_silence
     assert linked(ours) == set()
 
 
+def test_a_namesake_sharing_no_content_does_not_explain_away_a_successor_that_carries_it_on() -> None:
+    """``jonasn`` ("Jonas Novak") went quiet on a server that never shows removals; ``jonasn2``, also
+    "Jonas Novak", posted beside it among the same people but never what it posted.  ``jon4sn``,
+    later, posts again five of ``jonasn``'s statements among the same people: names, audience and
+    content together say more for it than for the namesake, so it is the re-creation.  Without the
+    statements carried over, the namesake's exact names weigh more and explain the silence."""
+    platform = "chat.example"
+    ours = ["m1", "m2", "m3", "m4"]
+
+    def linked(carried: int) -> set[tuple[str, str]]:
+        accounts = [
+            AccountRow(platform, "aaaaaaaaaaaaaaaa1", "jonasn", "Jonas Novak"),
+            AccountRow(platform, "aaaaaaaaaaaaaaaa2", "jonasn2", "Jonas Novak"),
+            AccountRow(platform, "aaaaaaaaaaaaaaaa3", "jon4sn", "Jon4s Novak"),
+        ]
+        posts, edges = [], []
+        for aid, days in (
+            ("aaaaaaaaaaaaaaaa1", range(0, 20)),
+            ("aaaaaaaaaaaaaaaa2", range(0, 40)),
+            ("aaaaaaaaaaaaaaaa3", range(23, 40)),
+        ):
+            p, e = _activity(aid, days, ours, platform)
+            posts += p
+            edges += e
+        for k in range(carried):  # the old account's statements, posted again word for word
+            text = f"statement {k} of the harbour council read aloud"
+            for aid, day in (("aaaaaaaaaaaaaaaa1", 2 * k), ("aaaaaaaaaaaaaaaa3", 24 + 2 * k)):
+                t = T0 + timedelta(days=day, hours=9)
+                posts.append(PostRow(platform, f"{aid}/s{k}", aid, t, text))
+        data = assemble(accounts, posts, edges)
+        ids = data.accounts.account_id
+        return {(ids[lk.account], ids[lk.predecessor]) for lk in find_links(data) if lk.link == "recreated"}
+
+    assert linked(5) == {("aaaaaaaaaaaaaaaa3", "aaaaaaaaaaaaaaaa1")}
+    assert linked(0) == set()
+
+
 def test_two_edits_in_one_short_word_of_a_name_are_another_name() -> None:
     """Titles compared as handles take two edits from ten letters, but one in a word shorter than five:
     ``Hana Okafor``/``Anja Okafor`` rewrite the first name (another member of the family), ``Hana

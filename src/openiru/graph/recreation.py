@@ -129,7 +129,13 @@ def log_likelihood_ratios(o: Observation) -> dict[str, float]:
 
 def identity_evidence(r: dict[str, float]) -> float:
     """The part of the evidence that says *who* (names, bio, avatar), not just *when* or *with whom*."""
-    return sum(max(0.0, r[k]) for k in ("handle", "display_name", "bio", "avatar"))
+    return sum(max(0.0, r.get(k, 0.0)) for k in ("handle", "display_name", "bio", "avatar"))
+
+
+def owner_evidence(r: dict[str, float]) -> float:
+    """What says the same person runs both accounts, whatever the timing: :func:`identity_evidence`
+    and the audience and content carried over (their positive parts)."""
+    return identity_evidence(r) + max(0.0, r.get("audience", 0.0)) + max(0.0, r.get("content", 0.0))
 
 
 def probability(r: dict[str, float]) -> float:

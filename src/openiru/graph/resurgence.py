@@ -47,6 +47,7 @@ from .recreation import (
     Observation,
     identity_evidence,
     log_likelihood_ratios,
+    owner_evidence,
     probability,
 )
 
@@ -279,8 +280,8 @@ def _same_owner(
     bios: dict[str, int],
     avatars: dict[str, int],
 ) -> float:
-    """What names, bio and avatar say about ``new`` being run by ``old``'s owner
-    (:func:`.recreation.identity_evidence`), whatever the timing; 0 unless ``new`` also shares
+    """What names, bio and avatar, and the audience and content carried over, say about ``new``
+    being run by ``old``'s owner (:func:`.recreation.owner_evidence`), whatever the timing; 0 unless ``new`` also shares
     ``old``'s community (audience and content together :data:`MIN_CARRIED_OVER`, as a link from a
     silent predecessor needs): one person's two accounts move among the same people, a namesake
     (``zenol``/``zenol2``, "Zeno Lund" twice: the platform numbered the second) among others."""
@@ -290,7 +291,7 @@ def _same_owner(
     ratios = log_likelihood_ratios(obs)
     if ratios["audience"] + ratios["content"] < MIN_CARRIED_OVER:
         return 0.0
-    return identity_evidence(ratios)
+    return owner_evidence(ratios)
 
 
 def _continued(
@@ -424,14 +425,14 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
                 )
     cross = _one_per_platform(cross, platforms)
     # a silent predecessor whose owner visibly carried on under another account (one that posted
-    # beside it and outlived it, among the same people, with names, bio and avatar at least as close
-    # as this successor's) left it for that one: its silence is explained, the later look-alike is
-    # not its re-creation
+    # beside it and outlived it, among the same people, with names, bio, avatar, audience and
+    # content together at least as close as this successor's) left it for that one: its silence is
+    # explained, the later look-alike is not its re-creation
     recreated = [
         lk
         for lk in recreated
         if lk.evidence["predecessor_status"] in REMOVED_STATUSES
-        or lk.evidence["identity"] > carried_on.get(lk.predecessor, 0.0)
+        or owner_evidence(lk.evidence["log_likelihood_ratios"]) > carried_on.get(lk.predecessor, 0.0)
     ]
     recreated = _one_to_one(recreated)
     recreated_pairs = {(lk.account, lk.predecessor) for lk in recreated}
