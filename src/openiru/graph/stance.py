@@ -20,7 +20,7 @@ can be faked, so several are combined (each 0..1, combined as independent pieces
   posts are passed on, so their domains are shared.
 * **outside audience** (0.3): the share of the accounts that pass on, quote, reply to or mention
   it that are far from the community (a hub cited by many unrelated accounts); from five of them.
-* **reporting framing** (0.6): the share of the posts it writes itself (not passes on) that are
+* **reporting framing** (0.7): the share of the posts it writes itself (not passes on) that are
   framed as reporting *about* the organisation: genre labels (report, analysis, investigation, fact
   check), attribution (according to, reportedly, allegedly, claims) and outsiders' words for it
   (propaganda, disinformation, extremists); from three such posts.  A group's own voices pass its
@@ -68,7 +68,9 @@ WEIGHTS = {
     # the same audience share again for an account with no detection hit where detection read the
     # platform: a public figure the community's members also follow, not one of its voices
     "unflagged_outside_audience": 0.3,
-    "framing": 0.6,
+    # more than commentary or an own site: most of one's own posts framed as reporting is the genre
+    # itself; alone (at most 0.7) it never reaches EXEMPT_CLASS, which a news-styled outlet could fake
+    "framing": 0.7,
 }
 #: A reporting likelihood from which an account counts as one of the exempt classes.
 EXEMPT_CLASS = 0.75
