@@ -137,3 +137,18 @@ def test_verification_stops_only_pairs_that_cannot_reach_the_count_they_need() -
     cut = common_counts(*sets, a, *sets, b, needed)
     assert cut.tolist() == [c if c >= n else -1 for c, n in zip(full.tolist(), needed.tolist(), strict=True)]
     assert 500 < int((cut == -1).sum()) < 4500
+
+
+def test_permutations_and_bands_are_datasketchs() -> None:
+    """The permutations and LSH bandings made without importing datasketch equal datasketch's."""
+    from datasketch import MinHash, MinHashLSH
+
+    from openiru.detect.minhash import KNOWN_BANDS, lsh_bands, permutations
+
+    for num_perm, seed in ((64, 1), (128, 7), (3, 0)):
+        a, b = permutations(num_perm, seed)
+        want = MinHash(num_perm=num_perm, seed=seed, scheme="legacy").permutations
+        assert a.dtype == b.dtype == np.uint64 and np.array_equal(np.stack([a, b]), want)
+    for threshold, num_perm in [*KNOWN_BANDS, (0.65, 32)]:
+        lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+        assert lsh_bands(threshold, num_perm) == (lsh.b, lsh.r)

@@ -19,9 +19,9 @@ on disk (``cache=True``); no threads are started, so worker processes may be for
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 from numba import njit
 
 from .ngrams import BatchNgrams, batch_ngrams
@@ -33,15 +33,36 @@ SEED = 1
 _M1, _M2, _M3 = np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9)
 
 
+#: datasketch ``MinHashLSH``'s ``(bands, rows)`` for the thresholds the project uses, at 64
+#: permutations: computing them imports datasketch's LSH module, which imports SciPy's integrator
+#: (0.75 s of a scan's start-up), then integrates ~300 candidate bandings.  Other thresholds ask
+#: datasketch; tests/test_detect_known_batch.py checks this table against it.
+KNOWN_BANDS = {(0.3, 64): (21, 3), (0.5, 64): (14, 4), (0.8, 64): (5, 11), (0.9, 64): (3, 21)}
+
+
 def permutations(num_perm: int = NUM_PERM, seed: int = SEED) -> tuple[np.ndarray, np.ndarray]:
-    """datasketch's ``(a, b)`` permutations of a legacy MinHash (uint64 arrays of ``num_perm``)."""
-    a, b = MinHash(num_perm=num_perm, seed=seed, scheme="legacy").permutations
-    return a.astype(np.uint64), b.astype(np.uint64)
+    """datasketch's ``(a, b)`` permutations of a legacy MinHash (uint64 arrays of ``num_perm``):
+    ``MinHash._init_permutations``'s draws, made here so that scanning imports no datasketch
+    (tests/test_detect_known_batch.py checks them against datasketch's)."""
+    gen = np.random.RandomState(seed)
+    mersenne = np.uint64(MERSENNE)
+    pairs = [
+        (gen.randint(1, mersenne, dtype=np.uint64), gen.randint(0, mersenne, dtype=np.uint64))
+        for _ in range(num_perm)
+    ]
+    a, b = np.array(pairs, dtype=np.uint64).T
+    return a, b
 
 
+@cache
 def lsh_bands(threshold: float, num_perm: int = NUM_PERM) -> tuple[int, int]:
     """datasketch ``MinHashLSH``'s ``(bands, rows)`` for a Jaccard threshold (equal false positive
     and false negative weights): ``(5, 11)`` at 0.8 and 64 permutations."""
+    known = KNOWN_BANDS.get((threshold, num_perm))
+    if known is not None:
+        return known
+    from datasketch import MinHashLSH
+
     lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
     return int(lsh.b), int(lsh.r)
 

@@ -19,16 +19,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from datasketch import MinHash
 
 from . import minhash
 from .minhash import NUM_PERM, SEED, band_keys, char_shingles, lsh_bands, permutations
 from .neardup_kernel import band_candidates, common_counts, unique_runs
 from .ngrams import BatchNgrams
 from .normalise import normalise
+
+if TYPE_CHECKING:
+    from datasketch import MinHash
 
 SHINGLE = 5
 #: Posts much longer than a known text are compared by Jaccard only, not containment.
@@ -106,6 +108,8 @@ class KnownTextIndex:
 
     def signature(self, normalised: str) -> MinHash | None:
         """The datasketch MinHash of one normalised text (None without shingles)."""
+        from datasketch import MinHash  # here: scanning needs no datasketch objects
+
         _, sigs, nonempty, _ = next(self._signatures([normalised], [None]))
         if not len(nonempty):
             return None
