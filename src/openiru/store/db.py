@@ -138,9 +138,72 @@ def is_current(engine: sa.Engine) -> bool:
     return frozenset(current) == _heads()
 
 
+#: What Alembic creates to record the revisions (the same DDL, so a stamped file is as it makes one).
+ALEMBIC_VERSION_DDL = (
+    "CREATE TABLE alembic_version (\n\tversion_num VARCHAR(32) NOT NULL, \n\t"
+    "CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)\n)"
+)
+
+
+def heads_recorded(graph: dict[str, tuple[str, ...]]) -> list[str]:
+    """The revisions Alembic records after ``upgrade heads``: those no other one needs."""
+    needed = {name for needs in graph.values() for name in needs}
+    return sorted(set(graph) - needed)
+
+
+def create_new_sqlite(engine: sa.Engine) -> bool:
+    """On a SQLite file with no schema yet: create every table and index from the metadata
+    and record the heads, in one transaction; False (nothing done) where the file already
+    has a schema, the database is not SQLite or the revisions are not plainly declared.
+
+    The schema equals the one the migrations build (columns in the same order, types,
+    keys, indexes, the same SQL text: ``tests/test_store_new_file.py``), and creating it
+    takes ~0.05 s where importing Alembic and running every migration took ~0.5 s (on
+    SQLite Alembic rebuilds a table for each column it alters), a fixed cost of every
+    command on a new file (``openiru ingest`` into one first of all).  ``BEGIN IMMEDIATE``
+    takes the write lock before the file is found empty, so two processes creating it at
+    once do not both create it; with SQLite's transactional DDL a crash leaves no half schema.
+    """
+    graph = declared_revisions()
+    if engine.dialect.name != "sqlite" or graph is None:
+        return False
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    from .all_tables import metadata
+
+    with engine.connect() as conn:
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        cursor = raw.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                if cursor.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                    raw.rollback()
+                    return False
+                dialect = engine.dialect
+                for table in metadata.sorted_tables:
+                    cursor.execute(str(CreateTable(table).compile(dialect=dialect)))
+                    for index in sorted(table.indexes, key=lambda i: i.name or ""):
+                        cursor.execute(str(CreateIndex(index).compile(dialect=dialect)))
+                cursor.execute(ALEMBIC_VERSION_DDL)
+                cursor.executemany(
+                    "INSERT INTO alembic_version (version_num) VALUES (?)",
+                    [(head,) for head in heads_recorded(graph)],
+                )
+                raw.commit()
+            except BaseException:
+                raw.rollback()
+                raise
+        finally:
+            cursor.close()
+    return True
+
+
 def upgrade(engine: sa.Engine) -> None:
-    """Create or migrate the schema to the newest revision of every branch."""
-    if is_current(engine):
+    """Create or migrate the schema to the newest revision of every branch (a new SQLite
+    file: created from the metadata, see :func:`create_new_sqlite`)."""
+    if is_current(engine) or create_new_sqlite(engine):
         return
     from alembic import command
 
