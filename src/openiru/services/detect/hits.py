@@ -31,9 +31,10 @@ def hits_by_post(
     return out
 
 
-def hit_of(r: sa.Row, strength: float) -> dict[str, Any]:
+def hit_of(r: sa.Row[Any] | Any, strength: float) -> dict[str, Any]:
     """A hit as the alert JSON shows it, from a ``detect_hits`` row (or a row joined to one,
-    whose hit strength column is named differently: hence ``strength`` is passed in)."""
+    whose hit strength column is named differently: hence ``strength`` is passed in; or an
+    object with the row's attributes, :func:`~.triage.cards_of_rows`)."""
     hit: dict[str, Any] = {
         "matcher": r.matcher,
         "bank": r.bank,

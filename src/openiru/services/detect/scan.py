@@ -281,7 +281,7 @@ def scan(
                     )
                 results = parallel.scan(posts) if parallel is not None else detector.scan(posts)
                 summary.quarantined += quarantine.check(conn, detector, results)
-                counts = write_results(conn, results)
+                counts = write_results(conn, results, loaded=True)
             summary.posts += len(keys)
             summary.hits += counts["hits"]
             summary.alerts += counts["alerts"]

@@ -27,7 +27,7 @@ from ...store.batch import sqlite_time
 from ...store.writer import dialect_insert
 from ..collect.media import MediaStore
 from .tokens import write_tokens
-from .triage import refresh_cards
+from .triage import cards_of_rows, refresh_cards, write_cards
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff")
 
@@ -238,9 +238,13 @@ def write_results(
     results: list[ScanResult],
     now: datetime | None = None,
     model_probability: dict[tuple[str, str], float] | None = None,
+    *,
+    loaded: bool = False,
 ) -> dict[str, Any]:
     """Replace the hits of these posts, record signals, create or refresh alerts, mark them scanned.
 
+    ``loaded``: the results' posts are as :func:`load_posts` read them (text and time as stored), so
+    the alerts' cards are made from them and the hit rows written here rather than read back.
     Returns counts, and ``item_delta``: per bank item, the change in the number of posts it matches.
     """
     now = now or datetime.now(UTC)
@@ -343,7 +347,13 @@ def write_results(
             ),
             alert_rows,
         )
-        refresh_cards(conn, [(row["platform"], row["post_id"]) for row in alert_rows])
+        alert_keys = [(row["platform"], row["post_id"]) for row in alert_rows]
+        if loaded and len(set(keys)) == len(keys):  # each post's hits are exactly its rows here
+            posts = {(r.post.platform, r.post.post_id): r.post for r in results}
+            stored = [(k, posts[k].timestamp, posts[k].text) for k in alert_keys]
+            write_cards(conn, cards_of_rows(stored, hit_rows))
+        else:
+            refresh_cards(conn, alert_keys)
     execute_by_platform(
         conn,
         "DELETE FROM detect_alerts WHERE status = 'open' AND platform = {mark} AND post_id {keys}",

@@ -24,6 +24,7 @@ thread-pool hop and no ORM work.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -33,7 +34,7 @@ import sqlalchemy as sa
 from ...model import utc
 from ...store import schema
 from ...store import tables_detect as td
-from .hits import hits_by_post
+from .hits import hit_of, hits_by_post
 
 if TYPE_CHECKING:
     from contextlib import AbstractAsyncContextManager
@@ -103,18 +104,56 @@ def build_cards(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> dict[tu
     return out
 
 
+def cards_of_rows(
+    posts: Sequence[tuple[tuple[str, str], Any, str | None]], hit_rows: Sequence[dict[str, Any]]
+) -> dict[tuple[str, str], str]:
+    """Cards of just-scanned posts from what the scan is about to store, without reading it back:
+    ``posts`` are (key, timestamp, text) as stored, ``hit_rows`` the ``detect_hits`` rows written
+    for them (all of each post's hits, in insertion order).  The same JSON as :func:`build_cards`
+    reads from the database (tests/test_detect_cards_memory.py): hits by strength, highest first,
+    then in insertion (id) order; each ``detail`` through JSON as its column stores it."""
+    by_post: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for row in hit_rows:
+        by_post.setdefault((row["platform"], row["post_id"]), []).append(row)
+    out: dict[tuple[str, str], str] = {}
+    for key, timestamp, text in posts:
+        rows = sorted(by_post.get(key, []), key=lambda row: -row["strength"])  # stable: id order
+        shown = [hit_of(_StoredHit(row), row["strength"]) for row in rows if not row["suppressed"]]
+        out[key] = _card_json(timestamp, text, shown)
+    return out
+
+
+class _StoredHit:
+    """A hit row dict read as :func:`~.hits.hit_of` reads a ``detect_hits`` row."""
+
+    __slots__ = ("_row", "detail")
+
+    def __init__(self, row: dict[str, Any]) -> None:
+        self._row = row
+        detail = row["detail"]
+        self.detail = json.loads(json.dumps(detail)) if detail else detail  # the JSON column's round trip
+
+    def __getattr__(self, name: str) -> Any:
+        return self._row[name]
+
+
+#: One card per alert, in the driver's own SQL (SQLAlchemy's executemany built parameters per row).
+_UPDATE_CARD = "UPDATE detect_alerts SET card = {0} WHERE platform = {0} AND post_id = {0}"
+
+
+def write_cards(conn: sa.Connection, cards: dict[tuple[str, str], str]) -> None:
+    """Store these cards on their alerts, in the caller's transaction."""
+    if cards:
+        conn.exec_driver_sql(
+            _UPDATE_CARD.format("?" if conn.dialect.name == "sqlite" else "%s"),
+            [(card, key[0], key[1]) for key, card in cards.items()],
+        )
+
+
 def refresh_cards(conn: sa.Connection, keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str]:
     """(Re)write the cards of these alerts, in the caller's transaction; the cards written."""
-    a = td.detect_alerts
     cards = build_cards(conn, keys)
-    if cards:
-        conn.execute(
-            sa.update(a)
-            .where(a.c.platform == sa.bindparam("k_platform"), a.c.post_id == sa.bindparam("k_post_id"))
-            .values(card=sa.bindparam("k_card"))
-            .execution_options(synchronize_session=False),
-            [{"k_platform": k[0], "k_post_id": k[1], "k_card": c} for k, c in cards.items()],
-        )
+    write_cards(conn, cards)
     return cards
 
 
