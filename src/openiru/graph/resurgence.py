@@ -211,6 +211,7 @@ def _recreation(
     bios: dict[str, int],
     avatars: dict[str, int],
     reports_removal: set[str],
+    read_clean: np.ndarray | None = None,
 ) -> AccountLink | None:
     """The link ``new`` re-creates ``old``, scored (:mod:`.recreation`), or None."""
     a = data.accounts
@@ -224,6 +225,8 @@ def _recreation(
         return None  # went quiet here, active there: a move (cross-platform link), not a re-creation
     if not removed and a.platform[old] in reports_removal:
         return None  # this platform's data says who was removed, and not this one: its owner moved on
+    if not removed and read_clean is not None and read_clean[old]:
+        return None  # detection read its posts and found nothing to remove it for: its owner moved on
     first_post, last_post = posted
     overlap = float(last_post[old] - first_post[new]) if np.isfinite(first_post[new]) else 0.0
     if overlap > MAX_OVERLAP:
@@ -322,9 +325,12 @@ def _continued(
     )
 
 
-def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[AccountLink]:
+def find_links(
+    data: GraphData, min_score: float = RECREATED_THRESHOLD, read_clean: np.ndarray | None = None
+) -> list[AccountLink]:
     """Re-created accounts (estimated probability >= ``min_score``) and cross-platform identity
-    links, strongest first."""
+    links, strongest first.  ``read_clean``: the accounts whose posts detection read with the unit's
+    lexicon and found nothing in (from the store); silence is no removal for them."""
     n = data.n
     if n < 2:
         return []
@@ -392,6 +398,7 @@ def find_links(data: GraphData, min_score: float = RECREATED_THRESHOLD) -> list[
                 bios,
                 avatars,
                 reports,
+                read_clean,
             )
             if link is not None and link.score >= min_score:
                 recreated.append(link)

@@ -28,6 +28,7 @@ from ...store.writer import dialect_insert
 from ..access import audit
 from ..access.users import SYSTEM
 from .load import domain_registry, load_graph
+from .read_clean import read_clean
 
 
 def _iso(t: float) -> str:
@@ -190,7 +191,8 @@ def resurgence(
     cross-platform identity links."""
     data = data if data is not None else load_graph(engine, with_detection=False)
     out: list[dict[str, Any]] = []
-    for link in find_links(data, RECREATED_THRESHOLD if min_score is None else min_score):
+    threshold = RECREATED_THRESHOLD if min_score is None else min_score
+    for link in find_links(data, threshold, read_clean(engine, data)):
         new, old = _key(data, link.account), _key(data, link.predecessor)
         out.append(
             {

@@ -120,7 +120,7 @@ def detection_results(conn: sa.Connection) -> tuple[list[Flag], dict[tuple[str, 
     return flags, exemptions
 
 
-def _has_lexicon(conn: sa.Connection) -> bool:
+def has_lexicon(conn: sa.Connection) -> bool:
     """Whether any lexicon term is loaded (False where the detection tables are absent)."""
     from ...store import tables_detect as td
 
@@ -316,7 +316,7 @@ def _load_graph(
             media[post].append(content_key[media_key])
         seeds = load_seeds(conn)
         flags, exemptions = detection_results(conn) if with_detection else ([], {})
-        lexicon = with_detection and _has_lexicon(conn)
+        lexicon = with_detection and has_lexicon(conn)
         read_all = time.perf_counter() - started
     started = time.perf_counter()
     data = assemble(accounts, posts, edges, media, flags, exemptions, seeds)
