@@ -20,15 +20,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PIL import Image
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
 
 from .documents import MAX_PAGES, DocumentError
 from .pdq import pdq_of_image
 
 MAX_IMAGES = 200
 MIN_SIDE = 64
-_READ_ERRORS = (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
+
+
+def _read_errors() -> tuple[type[BaseException], ...]:
+    """What a damaged PDF raises while it is read (pypdf imported here: a scan without documents
+    loads no PDF reader, ~0.2 s of its start-up)."""
+    from pypdf.errors import PyPdfError
+
+    return (PyPdfError, OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +58,9 @@ def _hash(image: Image.Image) -> tuple[str, int] | None:
 
 def pdf_images(path: str | Path) -> list[DocumentImage]:
     """The PDQ of each distinct image inside a PDF's pages, in page order."""
+    from pypdf import PdfReader
+
+    read_errors = _read_errors()
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     found: list[DocumentImage] = []
     seen: set[str] = set()
@@ -65,12 +73,12 @@ def pdf_images(path: str | Path) -> list[DocumentImage]:
                 break
             try:
                 images = list(page.images)
-            except _READ_ERRORS:
+            except read_errors:
                 continue  # this page's images cannot be listed; the others can
             for number, item in enumerate(images, start=1):
                 try:
                     image = item.image
-                except _READ_ERRORS:
+                except read_errors:
                     continue
                 hashed = _hash(image) if image is not None else None
                 if hashed is None or hashed[0] in seen:
@@ -79,7 +87,7 @@ def pdf_images(path: str | Path) -> list[DocumentImage]:
                 found.append(DocumentImage(page_number, number, hashed[0], hashed[1]))
                 if len(found) >= MAX_IMAGES:
                     break
-    except _READ_ERRORS as exc:
+    except read_errors as exc:
         if isinstance(exc, DocumentError):
             raise
         raise DocumentError(f"{Path(path).name}: not a readable PDF ({type(exc).__name__}: {exc})") from None

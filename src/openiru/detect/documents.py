@@ -22,9 +22,6 @@ from html.parser import HTMLParser
 from pathlib import Path
 from xml.etree import ElementTree
 
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-
 PDF_SUFFIXES = frozenset({".pdf"})
 EPUB_SUFFIXES = frozenset({".epub"})
 DOCUMENT_MIMES = {"application/pdf": "pdf", "application/epub+zip": "epub"}
@@ -58,6 +55,9 @@ def _bounded(pages: list[str]) -> list[str]:
 
 def pdf_pages(path: str | Path) -> list[str]:
     """The text of each page of a PDF (``pypdf``'s layout-free extraction)."""
+    from pypdf import PdfReader  # here: a scan without documents loads no PDF reader (~0.2 s)
+    from pypdf.errors import PyPdfError
+
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # damaged files log each repair
     try:
         reader = PdfReader(str(path), strict=False)
