@@ -8,6 +8,7 @@ import importlib.util
 import mimetypes
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from openiru.detect.evidence import Hit, ScanMedia, ScanPost, ScanResult
@@ -172,3 +173,31 @@ def test_alert_context_equals_the_sqlalchemy_queries(engine: sa.Engine, tmp_path
                 ("x", '["post:1"]'),
             ).all()
         assert "ix_edges_target_ref" in str(plan), plan
+
+
+def test_the_heap_is_frozen_only_while_the_scan_runs(sqlite_engine: sa.Engine, tmp_path: Path) -> None:
+    """The objects alive when the batches start are kept out of the collector's passes during the
+    scan (gc.freeze) and handed back at its end, also when a batch fails."""
+    import gc
+
+    from openiru.services.detect import banks, scan
+
+    path = bench.write_twarc2(tmp_path / "t.jsonl", 60, seed=2)
+    ingest_path(sqlite_engine, path, "twarc2", after_batch=())
+    (tmp_path / "l.csv").write_text("term,language,kind,label\nbulletin mirror,en,term,x\n")
+    banks.import_lexicon(sqlite_engine, tmp_path / "l.csv")
+    frozen: list[int] = []
+    summary = scan.scan(
+        sqlite_engine, workers=1, batch_size=20, on_progress=lambda s: frozen.append(gc.get_freeze_count())
+    )
+    assert summary.posts > 40 and frozen[0] == 0 and min(frozen[1:]) > 1000 and gc.get_freeze_count() == 0
+
+    def fail(s: scan.ScanSummary) -> None:
+        if s.posts:
+            raise RuntimeError("stop")
+
+    with sqlite_engine.begin() as conn:
+        conn.execute(sa.update(schema.posts).values(scanned_at=None))
+    with pytest.raises(RuntimeError, match="stop"):
+        scan.scan(sqlite_engine, workers=1, batch_size=20, on_progress=fail)
+    assert gc.get_freeze_count() == 0

@@ -18,6 +18,7 @@ but no longer alert.  ``openiru bank release`` puts it back.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -256,6 +257,11 @@ def scan(
     quarantine = Quarantine(quarantine_min, quarantine_factor, previous)
     after: tuple[str, str] | None = None
     parallel: ParallelScanner | None = None
+    # The objects alive now (modules, the compiled rules) are left out of the garbage collector's
+    # passes until the scan ends: every batch's posts and results survive long enough to reach the
+    # oldest generation, whose collections then walked the whole heap (7 of them, ~1 of the 9 CPU s
+    # of a 36,566-post scan).  Unfrozen at the end, so nothing is kept longer than the scan.
+    gc.freeze()
     try:
         while limit is None or summary.posts < limit:
             size = batch_size if limit is None else min(batch_size, limit - summary.posts)
@@ -289,6 +295,7 @@ def scan(
             if on_progress:
                 on_progress(summary)
     finally:
+        gc.unfreeze()
         if parallel is not None:
             parallel.close()
     summary.seconds = time.perf_counter() - started
