@@ -3,7 +3,8 @@ that silence alone is not a removal (:func:`openiru.graph.resurgence.find_links`
 
 A platform removes an account for what it posts.  Where the unit's lexicon is loaded, detection read
 every scanned post's words for the organisation's names and terms; an account with at least
-:data:`MIN_READ_POSTS` scanned posts and not one alert gave nobody a reason to remove it.  If it then
+:data:`MIN_READ_POSTS` scanned posts of its own words and not one alert (on them, or on what it
+reposted or quoted) gave nobody a reason to remove it.  If it then
 went silent on a platform that never shows removals (a Telegram export, a Rocket.Chat server), its
 owner moved on: a later look-alike is a switch of accounts, not ban evasion.  Without a lexicon
 (hash banks alone match only known media) detection did not read the words, and nothing is said.
@@ -28,18 +29,23 @@ MIN_READ_POSTS = 5
 
 
 def read_clean(engine: sa.Engine, data: GraphData) -> np.ndarray | None:
-    """A mask over ``data``'s accounts: at least :data:`MIN_READ_POSTS` posts scanned with a lexicon
-    loaded and no alert on any of them; None where no lexicon is loaded or detection never ran."""
+    """A mask over ``data``'s accounts: at least :data:`MIN_READ_POSTS` scanned posts with words of
+    their own (a bare repost or reblog carries none) with a lexicon loaded, and no alert on any of its
+    posts nor on a post it reposted or quoted; None where no lexicon is loaded or detection never ran."""
     p, a = schema.posts, td.detect_alerts
-    alerted = sa.exists().where(a.c.platform == p.c.platform, a.c.post_id == p.c.post_id)
+
+    def alerted(post_id: sa.ColumnElement[str]) -> sa.ColumnElement[bool]:
+        return sa.exists().where(a.c.platform == p.c.platform, a.c.post_id == post_id)
+
+    read = sa.and_(p.c.scanned_at.is_not(None), p.c.repost_of.is_(None), p.c.text != "")
+    flagged = sa.or_(alerted(p.c.post_id), alerted(p.c.repost_of), alerted(p.c.quote_of))
     query = (
         sa.select(p.c.platform, p.c.account_id)
-        .where(p.c.scanned_at.is_not(None))
         .group_by(p.c.platform, p.c.account_id)
         .having(
             sa.and_(
-                sa.func.count() >= MIN_READ_POSTS,
-                sa.func.sum(sa.case((alerted, 1), else_=0)) == 0,
+                sa.func.sum(sa.case((read, 1), else_=0)) >= MIN_READ_POSTS,
+                sa.func.sum(sa.case((flagged, 1), else_=0)) == 0,
             )
         )
     )
