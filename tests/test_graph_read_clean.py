@@ -80,9 +80,26 @@ def test_a_silent_account_detection_read_and_found_nothing_in_is_not_re_created(
 
 
 def test_a_silent_account_with_flagged_posts_is_still_re_created(engine: sa.Engine, tmp_path: Path) -> None:
-    ingest_source(engine, ListSource(_records("the circle bulletin for the day"), PLATFORM), after_batch=())
+    """Flagged posts are a reason for a removal; so are bare reposts of flagged posts (no words of
+    their own were read); readers who only thank in words of their own are clean."""
+    records = _records("the circle bulletin for the day")
+    amplifier = AccountKey(PLATFORM, "cccccccccccccccc1")
+    records.append(Account(amplifier, handle="relay"))
+    for d in range(6):
+        records.append(
+            Post(
+                PostKey(PLATFORM, f"relay/{d}"),
+                amplifier,
+                T0 + timedelta(days=d, hours=1),
+                text="",
+                repost_of=PostKey(PLATFORM, f"aaaaaaaaaaaaaaaa1/{d}"),
+            )
+        )
+    ingest_source(engine, ListSource(records, PLATFORM), after_batch=())
     _scan_with_lexicon(engine, tmp_path)
     data = load_graph(engine, with_detection=False)
     clean = read_clean(engine, data)
-    assert clean is not None and not clean[data.accounts.index()[(PLATFORM, "aaaaaaaaaaaaaaaa1")]]
+    index = data.accounts.index()
+    assert clean is not None and not clean[index[(PLATFORM, "aaaaaaaaaaaaaaaa1")]]
+    assert not clean[index[(PLATFORM, "cccccccccccccccc1")]] and clean[index[(PLATFORM, "bbbbbbbbbbbbbbbb0")]]
     assert _linked(engine) == {("aaaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaaa1")}
