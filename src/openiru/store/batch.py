@@ -149,6 +149,12 @@ def keep_time(value: datetime | None) -> datetime | None:
     return value
 
 
+def _sqlite_text(value: datetime | str | None) -> str | None:
+    """A time for SQLite, formatted already (the import's reading process sends the times
+    it widened as text) or not."""
+    return value if isinstance(value, str) else sqlite_time(value)
+
+
 def cached_sqlite_time() -> Any:
     """:func:`sqlite_time` remembering what it formatted (for one batch): an aware datetime's
     ``isoformat`` costs ~2.5 us (its UTC offset is formatted, then cut off), and an account's
@@ -226,9 +232,10 @@ def unique_posts(posts: list[Post]) -> list[Post]:
     return list(chosen.values())
 
 
-def batch_rows(batch: Batch, sqlite: bool) -> BatchRows:
-    """The rows of ``batch``: datetimes for SQLite as text (``sqlite``), else as they are."""
-    t = cached_sqlite_time() if sqlite else keep_time
+def batch_rows(batch: Batch, sqlite: bool, times: Any = None) -> BatchRows:
+    """The rows of ``batch``: datetimes for SQLite as text (``sqlite``; ``times``: the
+    :func:`cached_sqlite_time` to format them with, a new one by default), else as they are."""
+    t = (times or cached_sqlite_time()) if sqlite else keep_time
     rows = BatchRows()
     avatars = rows.avatars
     for account in batch.accounts.values():
@@ -347,7 +354,7 @@ class SeenTimes:
 
     def write(self, conn: Connection) -> int:
         """Apply the widened times; empties the tracker.  Returns the rows updated."""
-        t = sqlite_time if conn.dialect.name == "sqlite" else keep_time
+        t = _sqlite_text if conn.dialect.name == "sqlite" else keep_time
         mark = "?" if conn.dialect.name == "sqlite" else "%s"
         rows = [
             (first, first, last, last, k[0], k[1])

@@ -43,7 +43,7 @@ from typing import Any, Protocol
 from ...errors import OpenIRUError, RecordError
 from ...model import Account, AccountKey, Media, Mention, Post, PostKey
 from ...sources.base import Problem, Source
-from ...store.batch import Batch, BatchRows, SeenTimes, batch_rows
+from ...store.batch import Batch, BatchRows, SeenTimes, batch_rows, cached_sqlite_time
 from ...store.clean import check_account, check_post, describe
 from .summary import IngestSummary
 
@@ -169,16 +169,21 @@ def read_records(
 
 
 def prepare(
-    batch: Batch, seen_times: SeenTimes, sqlite: bool, widened: dict[tuple[str, str], list[Any]] | None = None
+    batch: Batch,
+    seen_times: SeenTimes,
+    sqlite: bool,
+    widened: dict[tuple[str, str], list[Any]] | None = None,
+    times: Any = None,
 ) -> tuple[BatchRows, SeenTimes | None, SeenTimes]:
     """A batch's rows, the seen-times to apply with it (when ``seen_times`` is full) and
-    the tracker to go on with; ``widened``: see :meth:`SeenTimes.take`."""
+    the tracker to go on with; ``widened``: see :meth:`SeenTimes.take`; ``times``: see
+    :func:`~openiru.store.batch.batch_rows`."""
     seen_times.take(batch, widened)
     seen_times.note(batch)  # written by this batch's transaction, or the import stops
     flush = None
     if len(seen_times) >= seen_times.limit:  # bounded memory: applied with this batch
         flush, seen_times = seen_times, SeenTimes(seen_times.limit)
-    return batch_rows(batch, sqlite), flush, seen_times
+    return batch_rows(batch, sqlite, times), flush, seen_times
 
 
 def input_bytes(source: Source) -> int:
@@ -404,9 +409,13 @@ def _read_and_send(
         # The times this batch widens are applied with it (the parent has time to spare while
         # the child reads), not all at the end, after the reading (~0.25 s at 100,000 tweets).
         widened: dict[tuple[str, str], list[Any]] = {}
-        rows, flush, state["seen"] = prepare(batch, state["seen"], sqlite, widened)
+        times = cached_sqlite_time() if sqlite else None
+        rows, flush, state["seen"] = prepare(batch, state["seen"], sqlite, widened, times)
         if flush is not None:  # none of it still to apply: each batch took its own
             widened.update((k, v) for k, v in flush.times.items() if v[2])
+        if times is not None:  # as text: most are times of this batch's posts, formatted already,
+            # and strings cross without the datetimes' pickling (SeenTimes.write takes either)
+            widened = {k: [times(v[0]), times(v[1]), True] for k, v in widened.items()}
         parts = (rows.accounts, rows.avatars, rows.media, rows.posts, rows.links, rows.edges)
         send(
             _fast_dumps(
