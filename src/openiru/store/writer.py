@@ -18,6 +18,7 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 from functools import cache
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -156,13 +157,17 @@ _CONFLICTS = _conflicts()
 
 
 @cache
-def _insert_sql(dialect: str, table: str, rows: int = 1) -> str:
-    """The INSERT of ``table`` with ``rows`` rows of values (more than one: SQLite only)."""
+def _insert_sql(dialect: str, table: str, rows: int = 1, nulls: tuple[int, ...] = ()) -> str:
+    """The INSERT of ``table`` with ``rows`` rows of values (more than one: SQLite only);
+    the columns at the positions ``nulls`` get a literal NULL, not a parameter (SQLite only)."""
     cols, conflict = _CONFLICTS[table]
     mark = "?" if dialect == "sqlite" else "%s"
     values = (
         "("
-        + ", ".join(f"{mark}::json" if dialect == "postgresql" and c in JSON_COLS else mark for c in cols)
+        + ", ".join(
+            "NULL" if i in nulls else f"{mark}::json" if dialect == "postgresql" and c in JSON_COLS else mark
+            for i, c in enumerate(cols)
+        )
         + ")"
     )
     return f"INSERT INTO {table} ({', '.join(cols)}) VALUES {', '.join([values] * rows)} {conflict}"
@@ -197,6 +202,23 @@ def _sqlite_many(conn: sa.Connection, table: str, rows: list[tuple[Any, ...]]) -
     tables: rows inserted, as before).
     """
     total, n = 0, len(rows)
+    # A column that is NULL in every row is a literal NULL in the statement: sqlite3 binds a
+    # None through its adapter look-up (a key tuple, a dict probe, two attribute look-ups),
+    # ~0.5 us each, and 100,000 tweets bind ~860,000 of them in such columns (avatars,
+    # forwards, account statuses).
+    first = rows[0]
+    nulls = tuple(
+        i
+        for i, value in enumerate(first)
+        if value is None and list(map(itemgetter(i), rows)).count(None) == n
+    )
+    if nulls:
+        keep = [i for i in range(len(first)) if i not in nulls]
+        if not keep:
+            nulls = ()
+        else:
+            pick = itemgetter(*keep)
+            rows = [(v,) for v in map(pick, rows)] if len(keep) == 1 else list(map(pick, rows))
     size = SQLITE_PARAMS_PER_STATEMENT // len(rows[0])
     full = n - n % size
     chain = itertools.chain.from_iterable
@@ -213,10 +235,10 @@ def _sqlite_many(conn: sa.Connection, table: str, rows: list[tuple[Any, ...]]) -
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
         if params:
-            cursor.executemany(_insert_sql("sqlite", table, size), params)
+            cursor.executemany(_insert_sql("sqlite", table, size, nulls), params)
             total += max(cursor.rowcount, 0)
         if tail:
-            cursor.execute(_insert_sql("sqlite", table, tail_size), tail)
+            cursor.execute(_insert_sql("sqlite", table, tail_size, nulls), tail)
             total += max(cursor.rowcount, 0)
     finally:
         cursor.close()
