@@ -125,3 +125,18 @@ def test_the_loader_says_whether_a_lexicon_read_the_texts(engine: sa.Engine, tmp
     data = load_graph(engine)
     assert data.detection and data.lexicon
     assert not load_graph(engine, with_detection=False).lexicon
+
+
+def test_accounts_load_in_one_order_whatever_order_they_were_stored_in(tmp_path: Path) -> None:
+    """Account indices (and with them ties and community detection) do not depend on the order the
+    store holds the rows in: SQLite's insertion order, PostgreSQL's none."""
+    from openiru.store.db import open_database
+
+    records = _records()
+    orders = []
+    for name, recs in (("forward", records), ("backward", records[2::-1] + records[3:])):
+        engine = open_database(f"sqlite:///{tmp_path / name}.db")
+        ingest_source(engine, ListSource(recs, "x"), after_batch=())
+        orders.append(list(load_graph(engine).accounts.account_id))
+        engine.dispose()
+    assert orders[0] == orders[1] == ["channel30", "10", "20"]  # by platform (telegram, x), then id

@@ -191,6 +191,9 @@ def _load_graph(
         ).select_from(a.outerjoin(m, m.c.media_key == a.c.avatar_media))
         if wanted:
             q = q.where(a.c.platform.in_(wanted))
+        # one order whatever the order rows were stored in (SQLite's insertion order, PostgreSQL's
+        # none): account indices, and with them ties and community detection, do not depend on it
+        q = q.order_by(a.c.platform, a.c.account_id)
         accounts = [
             AccountRow(
                 r.platform,
