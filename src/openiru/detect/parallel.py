@@ -85,6 +85,23 @@ def _scan_task(token: int, packed: list[tuple[Any, ...]], quarantined: frozenset
     ]
 
 
+def freeze_gc() -> bool:
+    """Move the objects alive now out of the garbage collector's passes, unless a freeze is already
+    in place (the API server's, taken at start-up for the process's life, or an enclosing scan's);
+    whether this call froze, for :func:`unfreeze_gc`.  ``gc.unfreeze`` releases every frozen object,
+    so only the caller that froze may release them."""
+    if gc.get_freeze_count():
+        return False
+    gc.freeze()
+    return True
+
+
+def unfreeze_gc(froze: bool) -> None:
+    """Release what :func:`freeze_gc` froze (nothing where it froze nothing)."""
+    if froze:
+        gc.unfreeze()
+
+
 class ParallelScanner:
     """``Detector.scan`` over ``workers`` forked processes (use as a context manager)."""
 
@@ -101,7 +118,8 @@ class ParallelScanner:
         self.task_posts = task_posts
         self._token = next(_TOKENS)
         _DETECTORS[self._token] = detector  # inherited by the forked workers
-        gc.freeze()  # the rules' objects stay out of the workers' collections (fewer copied pages)
+        # the rules' objects stay out of the workers' collections (fewer copied pages)
+        self._froze = freeze_gc()
         self._pool: ProcessPoolExecutor | None = ProcessPoolExecutor(
             workers,
             mp_context=multiprocessing.get_context("fork"),
@@ -146,7 +164,8 @@ class ParallelScanner:
             self._pool.shutdown()
             self._pool = None
         _DETECTORS.pop(self._token, None)
-        gc.unfreeze()
+        unfreeze_gc(self._froze)
+        self._froze = False
 
     def __enter__(self) -> ParallelScanner:
         return self

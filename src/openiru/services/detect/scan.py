@@ -18,7 +18,6 @@ but no longer alert.  ``openiru bank release`` puts it back.
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 import time
@@ -227,7 +226,7 @@ def scan(
     local images, quarantine and writing results stay in this process, one
     transaction per batch as before.
     """
-    from ...detect.parallel import ParallelScanner
+    from ...detect.parallel import ParallelScanner, freeze_gc, unfreeze_gc
     from .banks import ruleset_version
     from .features import fill_media_features
     from .store import hash_missing_pdq, load_posts, write_results
@@ -260,8 +259,9 @@ def scan(
     # The objects alive now (modules, the compiled rules) are left out of the garbage collector's
     # passes until the scan ends: every batch's posts and results survive long enough to reach the
     # oldest generation, whose collections then walked the whole heap (7 of them, ~1 of the 9 CPU s
-    # of a 36,566-post scan).  Unfrozen at the end, so nothing is kept longer than the scan.
-    gc.freeze()
+    # of a 36,566-post scan).  Unfrozen at the end, so nothing is kept longer than the scan; in the
+    # API server, whose start-up freeze must outlive any scan, nothing is frozen or unfrozen here.
+    froze = freeze_gc()
     try:
         while limit is None or summary.posts < limit:
             size = batch_size if limit is None else min(batch_size, limit - summary.posts)
@@ -295,7 +295,7 @@ def scan(
             if on_progress:
                 on_progress(summary)
     finally:
-        gc.unfreeze()
+        unfreeze_gc(froze)
         if parallel is not None:
             parallel.close()
     summary.seconds = time.perf_counter() - started
