@@ -284,10 +284,11 @@ def _same_owner(
     avatars: dict[str, int],
 ) -> float:
     """What names, bio and avatar, and the audience and content carried over, say about ``new``
-    being run by ``old``'s owner (:func:`.recreation.owner_evidence`), whatever the timing; 0 unless ``new`` also shares
-    ``old``'s community (audience and content together :data:`MIN_CARRIED_OVER`, as a link from a
-    silent predecessor needs): one person's two accounts move among the same people, a namesake
-    (``zenol``/``zenol2``, "Zeno Lund" twice: the platform numbered the second) among others."""
+    being run by ``old``'s owner (:func:`.recreation.owner_evidence`), whatever the timing; 0
+    unless ``new`` also shares ``old``'s community (audience and content together
+    :data:`MIN_CARRIED_OVER`, as a link from a silent predecessor needs): one person's two accounts
+    move among the same people, a namesake (``zenol``/``zenol2``, "Zeno Lund" twice: the platform
+    numbered the second) among others."""
     obs = _observation(
         data, names, old, new, sims, audience_size, bios, avatars, removed=False, gap=0.0, overlap=0.0
     )
