@@ -670,3 +670,57 @@ def test_an_unflagged_account_with_an_outside_audience_where_detection_reads_is_
         ranking.evidence(data, data.accounts.index()[("x", star)])["reporting"]["unflagged_outside_audience"]
         > 0.5
     )
+
+
+def _circle_and_star(bridges: int) -> tuple[GraphData, list[str]]:
+    """No seeds, no detection; the platform removed one of the circle's voices.  A circle (an
+    originator, six members, twenty supporters passing their posts on) and a star whose forty
+    everyday posts sixty members of the public pass on; ``bridges`` of the public also repost one
+    of the circle's releases once.  Returns the data and the circle's accounts."""
+    w = World()
+    core = w.account("x", "100", "vale_herald", "Vale Herald", "Releases of the circle")
+    fans = [w.account("x", f"2{k:02d}", f"fan_{k}", f"Fan {k}") for k in range(20)]
+    banned = w.account("x", "150", "vale_voice", "Vale Voice")
+    w.accounts[-1].status = "suspended"
+    for r in range(12):
+        pid = w.post("x", core, f"c{r}", 24 * r, f"release {r} of the vale circle, read and pass it on now")
+        for k, fan in enumerate(fans):
+            if (k + r) % 2 == 0:
+                w.repost("x", fan, core, pid, 24 * r + 1 + k / 10)
+    for r in range(4):
+        pid = w.post("x", banned, f"b{r}", 24 * r + 5, f"voice {r} of the vale circle now")
+        for k, fan in enumerate(fans[:8]):
+            w.repost("x", fan, banned, pid, 24 * r + 6 + k / 10)
+        w.repost("x", banned, core, f"c{r}", 24 * r + 7)
+    members = []
+    for k in range(6):  # each member's posts passed on by three supporters
+        members.append(w.account("x", f"4{k:02d}", f"member_{k}", f"Member {k}"))
+        for r in range(5):
+            pid = w.post("x", members[-1], f"m{k}-{r}", 24 * r + 9, f"member {k} note {r} on the vale circle")
+            for fan in fans[3 * k : 3 * k + 3]:
+                w.repost("x", fan, members[-1], pid, 24 * r + 10)
+    star = w.account("x", "900", "star", "Famous Star", None)
+    public = [w.account("x", f"8{k:03d}", f"public_{k}", f"Public {k}") for k in range(60)]
+    for r in range(40):
+        pid = w.post("x", star, f"s{r}", 6 * r + 2, f"my day number {r} on the tour with all my friends")
+        for k in range(r % 4, 60, 4):
+            w.repost("x", public[k], star, pid, 6 * r + 3)
+    for k in range(bridges):
+        w.repost("x", public[k], core, f"c{k}", 24 * k + 20)
+    return w.data(), [core, banned, *members]
+
+
+def test_a_bystander_ranks_below_the_community_whatever_its_prominence() -> None:
+    """A star whose forty everyday posts sixty members of the public pass on (two of whom once
+    reposted the circle) is a hub of that public: it gets some closeness through its audience alone,
+    yet stays below the bystander level, so its own evidence says it is not one of the community.  Its
+    prominence ranked it above three of the circle's six members; as a bystander it keeps half its
+    score and ranks below every account of the circle."""
+    data, circle = _circle_and_star(bridges=2)
+    ranking = rank_accounts(data)
+    i = data.accounts.index()[("x", "900")]
+    assert ranking.role[i] == "bystander"
+    star = _position(data, ranking, "x", "900")
+    assert all(_position(data, ranking, "x", a) < star for a in circle), star
+    # the circle's own accounts are not bystanders: their scores are not halved
+    assert all(ranking.role[data.accounts.index()[("x", a)]] != "bystander" for a in circle)

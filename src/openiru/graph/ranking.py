@@ -84,6 +84,9 @@ PROMINENCE_FLOOR = 0.1
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
 LEIDEN_MAX = 100_000
 EXEMPT_FACTOR = 0.02
+#: A bystander's score (role from its own evidence: affinity < BYSTANDER_AFFINITY, commentary stance
+#: or exempted) keeps this share: it ranks below community accounts of similar prominence.
+BYSTANDER_FACTOR = 0.5
 
 
 def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
@@ -364,11 +367,14 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     # originality over volume: an account's score counts its own share of its posts
     score *= AMPLIFIER_FLOOR + (1.0 - AMPLIFIER_FLOOR) * (1.0 - np.minimum(passes / own_posts, 1.0))
     score *= _topic_share(data, f)
+    # an account its own evidence calls a bystander (far from the community, commentary, exempted)
+    # ranks below the community's accounts of similar score: prominence alone does not lift it
+    roles = assign_roles(f, affinity, stance, factor)
+    score[np.asarray(roles, dtype=object) == "bystander"] *= BYSTANDER_FACTOR
     target = main_target(n, end_src, end_dst)
     capped = amplifier & (target >= 0)
     score[capped] = np.minimum(score[capped], AMPLIFIER_CAP * score[target[capped]])
     order = np.lexsort((np.arange(n), -score))
-    roles = assign_roles(f, affinity, stance, factor)
     clock.lap("scores_and_roles")
     ranking = Ranking(
         score,
