@@ -4,6 +4,7 @@ researchers, monitoring channels) is not endorsement even when detection flags i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -672,7 +673,9 @@ def test_an_unflagged_account_with_an_outside_audience_where_detection_reads_is_
     )
 
 
-def _circle_and_star(bridges: int) -> tuple[GraphData, list[str]]:
+def _circle_and_star(
+    bridges: int, extra: Callable[[World], object] | None = None
+) -> tuple[GraphData, list[str]]:
     """No seeds, no detection; the platform removed one of the circle's voices.  A circle (an
     originator, six members, twenty supporters passing their posts on) and a star whose forty
     everyday posts sixty members of the public pass on; ``bridges`` of the public also repost one
@@ -707,6 +710,8 @@ def _circle_and_star(bridges: int) -> tuple[GraphData, list[str]]:
             w.repost("x", public[k], star, pid, 6 * r + 3)
     for k in range(bridges):
         w.repost("x", public[k], core, f"c{k}", 24 * k + 20)
+    if extra is not None:
+        extra(w)
     return w.data(), [core, banned, *members]
 
 
@@ -724,3 +729,21 @@ def test_a_bystander_ranks_below_the_community_whatever_its_prominence() -> None
     assert all(_position(data, ranking, "x", a) < star for a in circle), star
     # the circle's own accounts are not bystanders: their scores are not halved
     assert all(ranking.role[data.accounts.index()[("x", a)]] != "bystander" for a in circle)
+
+
+def test_an_account_of_which_nothing_was_collected_is_a_bystander() -> None:
+    """A removed account known only from the platform's look-up (no post of its own, none passed on)
+    is a structural seed and so as close to the community as can be; with nothing of it collected
+    there is nothing to rank it on or refer.  It ranked fifth, above four of the circle's members, as
+    a 'distributor' of nothing; it is a bystander and ranks below every account of the circle."""
+
+    def ghost_account(w: World) -> None:
+        w.account("x", "160", None, "")
+        w.accounts[-1].status = "deleted"
+
+    data, circle = _circle_and_star(bridges=0, extra=ghost_account)
+    ranking = rank_accounts(data)
+    i = data.accounts.index()[("x", "160")]
+    assert ranking.role[i] == "bystander"
+    ghost = _position(data, ranking, "x", "160")
+    assert all(_position(data, ranking, "x", a) < ghost for a in circle), ghost

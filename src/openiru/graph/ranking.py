@@ -29,7 +29,7 @@ from .actors import same_actor_pairs
 from .algorithms import leiden, pagerank, personalised_pagerank, weighted_matrix
 from .data import COMMENTING, ENDORSING, EdgeCode, GraphData, PostCode
 from .features import Copies, Features, compute_features, find_copies, log_scale
-from .roles import BYSTANDER_AFFINITY, Ranking, assign_roles, main_target, rank_communities
+from .roles import BYSTANDER_AFFINITY, Ranking, assign_roles, main_target, rank_communities, unseen
 
 __all__ = ["Ranking", "assign_roles", "rank_accounts"]
 
@@ -84,8 +84,8 @@ PROMINENCE_FLOOR = 0.1
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
 LEIDEN_MAX = 100_000
 EXEMPT_FACTOR = 0.02
-#: A bystander's score (role from its own evidence: affinity < BYSTANDER_AFFINITY, commentary stance
-#: or exempted) keeps this share: it ranks below community accounts of similar prominence.
+#: The score of an account far from the community (affinity < BYSTANDER_AFFINITY: a bystander) or of
+#: which nothing was collected keeps this share: it ranks below community accounts of similar score.
 BYSTANDER_FACTOR = 0.5
 
 
@@ -367,10 +367,11 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     # originality over volume: an account's score counts its own share of its posts
     score *= AMPLIFIER_FLOOR + (1.0 - AMPLIFIER_FLOOR) * (1.0 - np.minimum(passes / own_posts, 1.0))
     score *= _topic_share(data, f)
-    # an account its own evidence calls a bystander (far from the community, commentary, exempted)
-    # ranks below the community's accounts of similar score: prominence alone does not lift it
+    # an account far from the community, or of which the collection holds nothing (no post of its
+    # own, none passed on), ranks below the community's accounts of similar score: prominence or
+    # closeness alone does not lift it (commentary stance and exemptions are in the score already)
+    score[(affinity < BYSTANDER_AFFINITY) | unseen(f)] *= BYSTANDER_FACTOR
     roles = assign_roles(f, affinity, stance, factor)
-    score[np.asarray(roles, dtype=object) == "bystander"] *= BYSTANDER_FACTOR
     target = main_target(n, end_src, end_dst)
     capped = amplifier & (target >= 0)
     score[capped] = np.minimum(score[capped], AMPLIFIER_CAP * score[target[capped]])

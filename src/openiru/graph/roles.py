@@ -126,16 +126,24 @@ def rank_communities(labels: np.ndarray, seeded: np.ndarray) -> tuple[np.ndarray
     return relabelled, share
 
 
+def unseen(f: Features) -> np.ndarray:
+    """Accounts of which the collection holds nothing: no post of their own and none passed on or
+    re-uploaded by others (known only from a look-up, or as the target of mentions and replies)."""
+    out: np.ndarray = (f.posts == 0) & (f.amplified_by + f.copied_by == 0)
+    return out
+
+
 def assign_roles(f: Features, affinity: np.ndarray, stance: np.ndarray, factor: np.ndarray) -> list[str]:
     """Originator: others pass its posts on (at least two, at least one per two posts);
     amplifier: mostly reposts and quotes; distributor: mostly forwards and re-uploads or its own
     posts of the community's content; bystander: not close to the community, commentary stance,
-    or exempted."""
+    exempted, or nothing of it seen (no post of its own and none of its posts passed on)."""
     received = f.amplified_by + f.copied_by
     posts = np.maximum(f.posts, 1.0)
     originator = received >= np.maximum(2.0, 0.5 * posts)
     amplifier = ~originator & (f.reposts >= 0.5 * posts)
     bystander = (affinity < BYSTANDER_AFFINITY) | (stance < BYSTANDER_STANCE) | (factor < 0.5)
+    bystander |= unseen(f)
     role = np.where(originator, "originator", np.where(amplifier, "amplifier", "distributor"))
     role = np.where(bystander, "bystander", role)
     roles: list[str] = role.tolist()
