@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -68,6 +69,7 @@ def main() -> int:
         action="store_true",
         help="rank without detection results (structure, as after a fresh import)",
     )
+    ap.add_argument("--keep", action="store_true", help="keep each generated demo under benchmarks/out/")
     args = ap.parse_args()
     rows = []
     runs: list[tuple[int, Path | None]] = (
@@ -91,6 +93,8 @@ def main() -> int:
                 evaluate(db, truth, args.window, args.min_repeats, not args.data_only),
             )
         )
+        if data_dir is None and not args.keep:  # a generated demo: tens of MB each run
+            shutil.rmtree(out, ignore_errors=True)
     print(
         f"scale {args.scale if not args.data else 'of each demo'}, coordination window {args.window:.0f} s, min repeats {args.min_repeats}, "
         f"ranking {'from structure only' if args.data_only else 'with detection results'}"
