@@ -511,3 +511,34 @@ def test_a_handle_four_fifths_alike_weighs_as_documented() -> None:
     assert _links(accounts, spans, ["m1", "m2", "m3"], platform) == {
         ("aaaaaaaaaaaaaaaa2", "aaaaaaaaaaaaaaaa1")
     }
+
+
+def test_a_link_resting_on_names_and_audience_alone_is_marked_uncorroborated() -> None:
+    """The same handle skeleton, name and audience, the predecessor silent: listed (score >= 0.9), but
+    nothing beyond names, audience and timing supports it, which is also what one person's second
+    account shows: ``evidence.corroborated`` is false.  Seen suspended, the same pair is corroborated."""
+
+    def link(status: str) -> dict[str, object]:
+        accounts = [
+            AccountRow(
+                "x",
+                "1",
+                "quay_notes",
+                "Quay Notes",
+                status=status,
+                status_changed_at=T0 + timedelta(days=10, hours=4) if status != "active" else None,
+            ),
+            AccountRow("x", "2", "quay_notes_2", "Quay Notes"),
+        ]
+        posts, edges = [], []
+        for aid, days in {"1": range(0, 10), "2": range(11, 25), "3": range(0, 60)}.items():
+            p, e = _activity(aid, days, ["7", "8"], "x")
+            posts += p
+            edges += e
+        (found,) = [lk for lk in find_links(assemble(accounts, posts, edges)) if lk.link == "recreated"]
+        assert found.score >= DEFAULT_MIN_SCORE
+        return found.evidence
+
+    silent, removed = link("active"), link("suspended")
+    assert silent["corroborated"] is False and "content" not in silent["log_likelihood_ratios"]  # type: ignore[operator]
+    assert removed["corroborated"] is True

@@ -141,3 +141,11 @@ def owner_evidence(r: dict[str, float]) -> float:
 def probability(r: dict[str, float]) -> float:
     z = PRIOR_LOG_ODDS + sum(r.values())
     return 1.0 / (1.0 + math.exp(-z))
+
+
+def corroborated(r: dict[str, float]) -> bool:
+    """Whether anything beyond names, shared audience and timing supports a link: the predecessor
+    seen removed, content carried over, the same bio or avatar.  Without it a link is what one
+    person's second account that was never banned also shows (measured: half such links right,
+    docs/analytics.md), a lead to check whatever its score."""
+    return any(r.get(k, 0.0) > 0 for k in ("predecessor_removed", "content", "bio", "avatar"))

@@ -45,6 +45,7 @@ from .recreation import (
     DEFAULT_MIN_SCORE,
     OVERLAP_GRACE,
     Observation,
+    corroborated,
     identity_evidence,
     log_likelihood_ratios,
     owner_evidence,
@@ -269,6 +270,7 @@ def _recreation(
             "cross_platform": a.platform[old] != a.platform[new],
             "handles": [a.handle[old], a.handle[new]],
             "identity": round(identity_evidence(ratios), 2),
+            "corroborated": corroborated(ratios),
         },
     )
 
