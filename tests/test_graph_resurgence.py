@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from openiru.graph.assemble import AccountRow, EdgeRow, PostRow, assemble
 from openiru.graph.identity import handle_similarity, is_platform_id, name_similarity, real_name
 from openiru.graph.recreation import DEFAULT_MIN_SCORE, Observation, log_likelihood_ratios
-from openiru.graph.resurgence import find_links
+from openiru.graph.resurgence import AccountLink, find_links
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 AVATAR = "a5" * 32
@@ -70,26 +70,33 @@ def test_overlapping_activity_is_evidence_against_recreation() -> None:
     assert after == {("2", "1")}
 
 
+def _pair_links(status: str, handle: str, name: str) -> list[AccountLink]:
+    """Re-created links of one pair on X: ``handle`` silent (``status``; removed on day 10) and
+    ``handle``_2 from day 11, the same name and audience, and a third account posting throughout."""
+    accounts = [
+        AccountRow(
+            "x",
+            "1",
+            handle,
+            name,
+            status=status,
+            status_changed_at=T0 + timedelta(days=10, hours=4) if status != "active" else None,
+        ),
+        AccountRow("x", "2", f"{handle}_2", name),
+    ]
+    posts, edges = [], []
+    for aid, days in {"1": range(0, 10), "2": range(11, 25), "3": range(0, 60)}.items():
+        p, e = _activity(aid, days, ["7", "8"], "x")
+        posts += p
+        edges += e
+    return [
+        lk for lk in find_links(assemble(accounts, posts, edges), min_score=0.0) if lk.link == "recreated"
+    ]
+
+
 def test_removal_weighs_for_recreation_and_the_score_is_a_probability() -> None:
-    def link(status: str):
-        accounts = [
-            AccountRow(
-                "x",
-                "1",
-                "lantern_post",
-                "Lantern Post",
-                status=status,
-                status_changed_at=T0 + timedelta(days=10, hours=4) if status != "active" else None,
-            ),
-            AccountRow("x", "2", "lantern_post_2", "Lantern Post"),
-        ]
-        posts, edges = [], []
-        for aid, days in {"1": range(0, 10), "2": range(11, 25), "3": range(0, 60)}.items():
-            p, e = _activity(aid, days, ["7", "8"], "x")
-            posts += p
-            edges += e
-        data = assemble(accounts, posts, edges)
-        return [lk for lk in find_links(data, min_score=0.0) if lk.link == "recreated"]
+    def link(status: str) -> list[AccountLink]:
+        return _pair_links(status, "lantern_post", "Lantern Post")
 
     suspended, silent = link("suspended"), link("active")  # "active" but silent for 40 days
     assert len(suspended) == len(silent) == 1
@@ -519,23 +526,7 @@ def test_a_link_resting_on_names_and_audience_alone_is_marked_uncorroborated() -
     account shows: ``evidence.corroborated`` is false.  Seen suspended, the same pair is corroborated."""
 
     def link(status: str) -> dict[str, object]:
-        accounts = [
-            AccountRow(
-                "x",
-                "1",
-                "quay_notes",
-                "Quay Notes",
-                status=status,
-                status_changed_at=T0 + timedelta(days=10, hours=4) if status != "active" else None,
-            ),
-            AccountRow("x", "2", "quay_notes_2", "Quay Notes"),
-        ]
-        posts, edges = [], []
-        for aid, days in {"1": range(0, 10), "2": range(11, 25), "3": range(0, 60)}.items():
-            p, e = _activity(aid, days, ["7", "8"], "x")
-            posts += p
-            edges += e
-        (found,) = [lk for lk in find_links(assemble(accounts, posts, edges)) if lk.link == "recreated"]
+        (found,) = _pair_links(status, "quay_notes", "Quay Notes")
         assert found.score >= DEFAULT_MIN_SCORE
         return found.evidence
 
