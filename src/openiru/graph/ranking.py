@@ -28,8 +28,9 @@ from . import stance as reporting_signals
 from .actors import same_actor_pairs
 from .algorithms import leiden, pagerank, personalised_pagerank, weighted_matrix
 from .data import COMMENTING, ENDORSING, EdgeCode, GraphData, PostCode
-from .features import Copies, Features, compute_features, find_copies, log_scale
+from .features import Copies, compute_features, find_copies, log_scale
 from .roles import BYSTANDER_AFFINITY, Ranking, assign_roles, main_target, rank_communities, unseen
+from .seeds import seed_reset, topic_share, unflagged_where_seen
 
 __all__ = ["Ranking", "assign_roles", "rank_accounts"]
 
@@ -71,14 +72,6 @@ CONVERSATION_WEIGHT = 0.5
 #: Quotes by accounts this close to the seeds (first pass) pass content on, with this weight.
 NEAR_CLOSENESS = 0.2
 QUOTE_PASS_ON = 0.5
-#: An account with detection hits scores fully when at least this share of its posts carries
-#: flagged content, and at least TOPIC_FLOOR of its score with a negligible share.
-TOPIC_SHARE = 0.1
-TOPIC_FLOOR = 0.1
-#: With a lexicon loaded, an account with at least NO_HIT_POSTS posts and not one detection hit
-#: keeps NO_HIT_FACTOR of its score (detection read its texts and found nothing of the community's).
-NO_HIT_POSTS = 5
-NO_HIT_FACTOR = 0.5
 #: score = affinity x (PROMINENCE_FLOOR + (1 - PROMINENCE_FLOOR) x prominence) x stance x exemption
 PROMINENCE_FLOOR = 0.1
 #: Largest sub-graph (by closeness) that Leiden partitions; the rest gets no community.
@@ -87,63 +80,6 @@ EXEMPT_FACTOR = 0.02
 #: The score of an account far from the community (affinity < BYSTANDER_AFFINITY: a bystander) or of
 #: which nothing was collected keeps this share: it ranks below community accounts of similar score.
 BYSTANDER_FACTOR = 0.5
-
-
-def _seed_reset(data: GraphData, f: Features) -> tuple[np.ndarray, str]:
-    n = data.n
-    reset = np.zeros(n)
-    sources = []
-    if data.seeds:
-        reset[list(data.seeds)] = 1.0
-        sources.append("analysts")
-    if f.flagged.any():
-        # accounts endorsing flagged content; commentary hits (quotes, replies) weigh little
-        reset += log_scale(f.flagged) * f.hit_stance
-        sources.append("detection")
-        reset += _unseen_platform_seeds(data, f, reset)
-    if not sources:
-        # No analyst seeds and no detection.  The platforms' own judgement first: the accounts they
-        # removed (suspended or deleted) are the community they act against, and re-uploads are
-        # what that community does with its material; a public figure whose posts fans re-upload
-        # is not thereby one of it.  Without any removal seen: accounts whose content others re-upload.
-        reset = data.accounts.removed().astype(np.float64)
-        sources.append("structure")
-        if not reset.any():
-            reset = np.where(f.copied_by >= 2, np.log1p(f.copied_by), 0.0)
-        if not reset.any():
-            reset = f.amplified_by.copy()
-    if data.exempt_accounts:
-        reset[list(data.exempt_accounts)] = 0.0
-    return reset, "+".join(sources)
-
-
-def _on_read_platform(data: GraphData, f: Features) -> np.ndarray:
-    """Per account, whether detection flagged a post of any account on its platform (it read that
-    platform's posts)."""
-    platform = np.asarray(data.accounts.platform, dtype=object)
-    out: np.ndarray = np.isin(platform, list(set(platform[f.flagged > 0].tolist())))
-    return out
-
-
-def _unseen_platform_seeds(data: GraphData, f: Features, reset: np.ndarray) -> np.ndarray:
-    """Structural seeds on platforms detection did not see at all (not one hit on any of their
-    posts: a hash bank on a platform whose media were not collected, a lexicon in another
-    language): there, the accounts the platform removed, weighted as a typical detection seed, so a
-    community present on several platforms is not ranked on one platform's coverage alone."""
-    out = np.zeros(data.n)
-    unseen = ~_on_read_platform(data, f) & data.accounts.removed()
-    if unseen.any():
-        out[unseen] = float(np.mean(reset[reset > 0]))
-    return out
-
-
-def _unflagged_where_seen(data: GraphData, f: Features) -> np.ndarray:
-    """1 for accounts without a detection hit on a platform where detection flagged other accounts'
-    posts (it read this one's too and found nothing), else 0."""
-    if not f.flagged.any():
-        return np.zeros(data.n)
-    out: np.ndarray = (_on_read_platform(data, f) & (f.flagged == 0)).astype(np.float64)
-    return out
 
 
 def _edge_sum(idx: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
@@ -182,26 +118,6 @@ def _quote_only_platform(data: GraphData) -> np.ndarray:
         np.bincount(code[e.src[np.isin(e.code, np.asarray(ENDORSING, np.int8))]], minlength=len(names)) > 0
     )
     return (quoted & ~passed)[code] if data.n else np.zeros(0, bool)
-
-
-def _topic_share(data: GraphData, f: Features) -> np.ndarray:
-    """How much of what an account posts is the community's flagged content:
-    TOPIC_FLOOR + (1 - TOPIC_FLOOR) x min(1, flagged / (TOPIC_SHARE x posts)) for accounts with a
-    detection hit, 1 for accounts without one (detection may not see their content: a hash bank
-    only sees media) and for analysts' seeds.  A public figure whose one post in forty names the
-    organisation, reposted by its wide audience, is not one of the organisation's voices."""
-    out = np.ones(data.n)
-    if not f.flagged.any():
-        return out
-    share = np.minimum(f.flagged / (TOPIC_SHARE * np.maximum(f.posts, 1.0)), 1.0)
-    some = f.flagged > 0
-    out[some] = TOPIC_FLOOR + (1.0 - TOPIC_FLOOR) * share[some]
-    if data.lexicon:  # detection read every text: many posts and not one match is a finding
-        silent = (f.flagged == 0) & (f.posts >= NO_HIT_POSTS)
-        out[silent] = NO_HIT_FACTOR
-    if data.seeds:
-        out[list(data.seeds)] = 1.0
-    return out
 
 
 def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
@@ -262,7 +178,7 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
         if data.seeds:
             signals["commentary"][list(data.seeds)] = 0.0
         reporting = reporting_signals.combine(signals)
-    reset, seed_source = _seed_reset(data, f)
+    reset, seed_source = seed_reset(data, f)
     reset = reset * (1.0 - reporting)
     ppr = personalised_pagerank(endorsement, reset)
     # quotes by the community's own accounts pass content on (sharing a message into a room of the
@@ -334,7 +250,7 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     signals["outside_audience"] = reporting_signals.outside_audience(data, affinity, BYSTANDER_AFFINITY)
     if data.seeds:
         signals["outside_audience"][list(data.seeds)] = 0.0
-    signals["unflagged_outside_audience"] = signals["outside_audience"] * _unflagged_where_seen(data, f)
+    signals["unflagged_outside_audience"] = signals["outside_audience"] * unflagged_where_seen(data, f)
     reporting = reporting_signals.combine(signals)
     stance = (
         (support + endorse + 1.0)
@@ -366,7 +282,7 @@ def rank_accounts(data: GraphData, copies: Copies | None = None) -> Ranking:
     passes = np.where(amplifier, passes + quotes, passes)
     # originality over volume: an account's score counts its own share of its posts
     score *= AMPLIFIER_FLOOR + (1.0 - AMPLIFIER_FLOOR) * (1.0 - np.minimum(passes / own_posts, 1.0))
-    score *= _topic_share(data, f)
+    score *= topic_share(data, f)
     # an account far from the community, or of which the collection holds nothing (no post of its
     # own, none passed on), ranks below the community's accounts of similar score: prominence or
     # closeness alone does not lift it (commentary stance and exemptions are in the score already)
