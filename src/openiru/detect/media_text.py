@@ -84,7 +84,6 @@ class MediaTextMatcher(BuiltinMatcher):
             for item in ruleset.items
             if item.kind == "text" and ruleset.banks.get(item.bank) is not None
         }
-        self.has_rules = bool(ruleset.terms) or bool(self.items)
         self.compiled: tuple[LexiconMatcher, KnownTextIndex] | None = None
         self.skipped: dict[str, str] = {}
 
@@ -116,7 +115,7 @@ class MediaTextMatcher(BuiltinMatcher):
         return cache[path]
 
     def apply(self, results: Sequence[ScanResult], normalised: Sequence[str]) -> None:
-        if not self.has_rules:
+        if not self.ruleset.terms and not self.items:
             return
         cache: dict[str, str | None] = {}
         for result in results:

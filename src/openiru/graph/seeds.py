@@ -67,9 +67,9 @@ def _unseen_platform_seeds(data: GraphData, f: Features, reset: np.ndarray) -> n
     language): there, the accounts the platform removed, weighted as a typical detection seed, so a
     community present on several platforms is not ranked on one platform's coverage alone."""
     out = np.zeros(data.n)
-    unseen = ~_on_read_platform(data, f) & data.accounts.removed()
-    if unseen.any():
-        out[unseen] = float(np.mean(reset[reset > 0]))
+    removed_unread = ~_on_read_platform(data, f) & data.accounts.removed()
+    if removed_unread.any():
+        out[removed_unread] = float(np.mean(reset[reset > 0]))
     return out
 
 
